@@ -1,0 +1,193 @@
+package layout
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/lxc-autoscale/lxc-autoscale"
+
+// rule says what a package (and the packages below it) may import from the
+// project. stdlibOnly additionally forbids every non-standard import, tests
+// included.
+type rule struct {
+	dir        string   // relative to the repository root
+	allowed    []string // project packages (relative paths) it may import; a trailing "/..." allows a subtree
+	stdlibOnly bool
+}
+
+// rules mirrors the package table of ARCHITECTURE.md. The longest matching dir wins.
+var rules = []rule{
+	{dir: "forest", stdlibOnly: true},
+	{dir: "config"},
+	{dir: "proxmox"},
+	{dir: "controller", allowed: []string{"forest", "proxmox"}},
+	{dir: "httpapi", allowed: []string{"controller"}},
+	{dir: "cmd/pvesim", allowed: []string{"test/pvesim/..."}},
+	// The demo embeds the simulator; it is the one production binary that may import test/pvesim.
+	{dir: "cmd/lxc-autoscale", allowed: []string{"forest", "proxmox", "config", "controller", "httpapi", "test/pvesim/..."}},
+	{dir: "test/pvesim", allowed: []string{"test/pvesim/..."}},
+	{dir: "test", allowed: []string{"..."}},
+}
+
+func TestPackageBoundaries(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	err = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			name := d.Name()
+			if path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "bin") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, filepath.Dir(path))
+		rel = filepath.ToSlash(rel)
+		isTest := strings.HasSuffix(path, "_test.go")
+		r, ok := ruleFor(rel)
+		if !ok {
+			if !isTest {
+				t.Errorf("%s: package directory %q has no rule; add it to ARCHITECTURE.md and this test", path, rel)
+			}
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Errorf("parse %s: %v", path, err)
+			return nil
+		}
+		checked++
+		for _, imp := range f.Imports {
+			p := strings.Trim(imp.Path.Value, `"`)
+			if msg := violation(r, rel, p, isTest); msg != "" {
+				t.Errorf("%s imports %q: %s", filepath.ToSlash(mustRel(root, path)), p, msg)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked == 0 {
+		t.Fatal("no Go files found: the walk is broken")
+	}
+}
+
+// TestRules checks the rule engine itself on cases with known answers, so a
+// broken matcher cannot make the boundary test pass vacuously.
+func TestRules(t *testing.T) {
+	cases := []struct {
+		dir, imp string
+		test     bool
+		bad      bool
+	}{
+		{"forest", "math", false, false},
+		{"forest", "github.com/rs/zerolog", false, true},
+		{"forest", "github.com/rs/zerolog", true, true},
+		{"forest", module + "/proxmox", false, true},
+		{"proxmox", "github.com/luthermonson/go-proxmox", false, false},
+		{"proxmox", module + "/config", false, true},
+		{"proxmox", module + "/test/pvesim", false, true},
+		{"proxmox", module + "/test/pvesim", true, false},
+		{"controller", module + "/forest", false, false},
+		{"controller", module + "/httpapi", false, true},
+		{"controller/policy", module + "/config", false, true},
+		{"httpapi", module + "/controller", false, false},
+		{"httpapi", module + "/proxmox", false, true},
+		{"config", module + "/forest", false, true},
+		{"test/pvesim", module + "/test/pvesim/workload", false, false},
+		{"test/pvesim/workload", module + "/proxmox", false, true},
+		{"test/pvesim", module + "/proxmox", true, true},
+		{"cmd/pvesim", module + "/test/pvesim", false, false},
+		{"cmd/pvesim", module + "/proxmox", false, true},
+		{"cmd/lxc-autoscale", module + "/test/pvesim", false, false},
+		{"test/e2e", module + "/controller", false, false},
+	}
+	for _, c := range cases {
+		r, ok := ruleFor(c.dir)
+		if !ok {
+			t.Fatalf("ruleFor(%q) found no rule", c.dir)
+		}
+		got := violation(r, c.dir, c.imp, c.test) != ""
+		if got != c.bad {
+			t.Errorf("violation(%q imports %q, test=%v) = %v, want %v", c.dir, c.imp, c.test, got, c.bad)
+		}
+	}
+}
+
+func ruleFor(dir string) (rule, bool) {
+	var best rule
+	found := false
+	for _, r := range rules {
+		if (dir == r.dir || strings.HasPrefix(dir, r.dir+"/")) && len(r.dir) >= len(best.dir) {
+			best, found = r, true
+		}
+	}
+	return best, found
+}
+
+// violation returns why importing imp from dir breaks r, or "".
+// Tests may import test helpers (pvesim) and third-party test libraries,
+// except in stdlib-only packages.
+func violation(r rule, dir, imp string, isTest bool) string {
+	if r.stdlibOnly && !isStdlib(imp) {
+		return "package " + r.dir + " may import the standard library only"
+	}
+	if !strings.HasPrefix(imp, module+"/") {
+		return ""
+	}
+	target := strings.TrimPrefix(imp, module+"/")
+	if target == dir || strings.HasPrefix(target, dir+"/") {
+		return "" // itself or its own subpackages
+	}
+	if isTest && (target == "test/pvesim" || strings.HasPrefix(target, "test/pvesim/")) {
+		return ""
+	}
+	for _, a := range r.allowed {
+		if a == "..." {
+			return ""
+		}
+		if sub, ok := strings.CutSuffix(a, "/..."); ok {
+			if target == sub || strings.HasPrefix(target, sub+"/") {
+				return ""
+			}
+			continue
+		}
+		if target == a {
+			return ""
+		}
+	}
+	allowed := append([]string(nil), r.allowed...)
+	sort.Strings(allowed)
+	if len(allowed) == 0 {
+		return "package " + r.dir + " may import nothing of the project"
+	}
+	return "package " + r.dir + " may import only " + strings.Join(allowed, ", ")
+}
+
+func isStdlib(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
+}
+
+func mustRel(root, path string) string {
+	rel, err := filepath.Rel(root, path)
+	if err != nil {
+		return path
+	}
+	return rel
+}
