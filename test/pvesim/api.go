@@ -1,0 +1,79 @@
+package pvesim
+
+import (
+	"net/url"
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
+)
+
+// Options configure a simulated cluster.
+type Options struct {
+	Nodes            int               // nodes pve1..pveN; default 3
+	Containers       int               // generated containers, vmid 100.., round-robin over nodes; default 30 (ignored if Specs != nil)
+	Specs            []ContainerSpec   // explicit containers instead of generated ones
+	Seed             uint64            // workload assignment and noise
+	Tokens           []string          // accepted API tokens "USER@REALM!ID=SECRET"; default {"root@pam!test=secret"}
+	Users            map[string]string // user@realm -> password for POST /access/ticket
+	Speed            float64           // simulated seconds per real second; 0 = clock moves only via Clock().Advance
+	Start            time.Time         // simulated time at start; zero = time.Now()
+	TaskDuration     time.Duration     // simulated time an async task runs before it stops; default 2s
+	AuthFailureDelay time.Duration     // real PVE delays every 401 by 3s; default 0 here
+	NodeCPUs         int               // per node; default 32
+	NodeMemoryBytes  uint64            // per node; default 128 GiB
+}
+
+// ContainerSpec describes one container to create.
+type ContainerSpec struct {
+	VMID       int
+	Node       string
+	Name       string
+	Cores      int
+	CPULimit   float64
+	MemoryMiB  int
+	SwapMiB    int
+	DiskGiB    float64
+	Workload   workload.Kind
+	Tags       []string
+	Pool       string
+	Stopped    bool
+	Protection bool
+	Template   bool
+}
+
+// Fault changes how matching requests are answered.
+type Fault struct {
+	Method   string // "" = any
+	Route    string // route template, e.g. "/nodes/{node}/lxc/{vmid}/config"; "" = any
+	Node     string // only requests for this node ("" = any)
+	Status   int    // answer with this status and Reason instead of handling (0 = handle normally)
+	Reason   string
+	Latency  time.Duration // real time waited before answering
+	Hang     bool          // do not answer until the client gives up (request context done)
+	TaskExit string        // for task-starting calls: start the task, then end it with this exit status
+	Count    int           // how many matching requests it applies to; 0 = until ClearFaults
+}
+
+// Request is one entry of the request log.
+type Request struct {
+	Time   time.Time // simulated time
+	Method string
+	Path   string // path below /api2/json
+	Route  string // route template, e.g. "/nodes/{node}/lxc/{vmid}/config"; "" when unrouted
+	Node   string
+	Params url.Values // secrets (password) removed
+	Status int
+	Token  string // token id only, never the secret
+}
+
+// ContainerState is a deep copy of one container for assertions.
+type ContainerState struct {
+	VMID      int
+	Node      string
+	Config    map[string]string // raw key -> value as in the .conf
+	Digest    string
+	Lock      string
+	Running   bool
+	Snapshots []string
+	Usage     workload.Sample
+}
