@@ -89,8 +89,6 @@ const (
 	chanMem
 	chanNet
 	chanIO
-	chanBurstOffset
-	chanBurstSize
 )
 
 // Model is one container's usage model: a kind plus parameters drawn from a
@@ -240,10 +238,6 @@ func (m *Model) Demand(t time.Time) Demand {
 	busy := m.busy(s)
 
 	cores := m.cpuBase + (m.cpuPeak-m.cpuBase)*busy
-	if m.kind == Spike && busy > 0 {
-		// Bursts differ in size, so a burst is not one fixed step.
-		cores = m.cpuBase + (m.cpuPeak-m.cpuBase)*(0.8+0.4*m.windowUnit(chanBurstSize, s))
-	}
 	cores *= 1 + m.cpuNoise*m.noise(chanCPU, bucket)
 
 	mem := m.memBase + m.memExtra*busy
@@ -274,16 +268,21 @@ func (m *Model) Demand(t time.Time) Demand {
 	}
 }
 
-// busy returns how busy the model is at s, 0 (quiet) to 1 (peak).
+// busy returns how busy the model is at s: 0 is quiet, 1 is the peak (a
+// spike burst is 0.8 to 1.2 of it).
 func (m *Model) busy(s float64) float64 {
 	switch m.kind {
 	case Diurnal:
 		return 0.5 + 0.5*math.Cos(2*math.Pi*(s-m.phase)/day)
 	case Spike:
-		into := posMod(s-m.phase, m.period)
-		offset := m.windowUnit(chanBurstOffset, s) * (m.period - m.dur)
+		// One burst per window, at a place and of a size hashed from the
+		// window, so bursts neither line up nor all look the same.
+		window := math.Floor((s - m.phase) / m.period)
+		into := s - m.phase - window*m.period
+		h := mix(m.seed ^ mix(uint64(int64(window))))
+		offset := unit(h) * (m.period - m.dur)
 		if into >= offset && into < offset+m.dur {
-			return 1
+			return 0.8 + 0.4*unit(mix(h))
 		}
 	case Batch:
 		if posMod(s-m.phase, m.period) < m.dur {
@@ -291,12 +290,6 @@ func (m *Model) busy(s float64) float64 {
 		}
 	}
 	return 0
-}
-
-// windowUnit is a value in [0, 1) fixed for the spike window holding s.
-func (m *Model) windowUnit(channel uint64, s float64) float64 {
-	window := math.Floor((s - m.phase) / m.period)
-	return unit(mix(m.seed ^ mix(channel^mix(uint64(int64(window))))))
 }
 
 func (m *Model) noise(channel uint64, bucket int64) float64 {
@@ -395,11 +388,9 @@ func posMod(a, m float64) float64 {
 	if m <= 0 {
 		return 0
 	}
-	r := math.Mod(a, m)
-	if r < 0 {
-		r += m
-	}
-	return r
+	// Floor, not math.Mod, which is several times slower.
+	r := a - m*math.Floor(a/m)
+	return min(max(r, 0), m) // rounding can land a hair outside
 }
 
 func floorDiv(a, b int64) int64 {

@@ -286,10 +286,10 @@ func TestMemoryAllocation(t *testing.T) {
 	m := New(Steady, 3)
 	d := m.Demand(epoch)
 	tests := []struct {
-		name            string
-		limit, swap     uint64
-		wantMem         uint64
-		wantSwap        uint64
+		name             string
+		limit, swap      uint64
+		wantMem          uint64
+		wantSwap         uint64
 		minSome, maxSome float64
 	}{
 		{"roomy", 2 * d.MemBytes, 512 * mib, d.MemBytes, 0, 0, 0},
