@@ -1,0 +1,357 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/knadh/koanf/maps"
+	koanfyaml "github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/confmap"
+	"github.com/knadh/koanf/providers/env/v2"
+	"github.com/knadh/koanf/providers/posflag"
+	"github.com/knadh/koanf/v2"
+	"github.com/spf13/pflag"
+	"go.yaml.in/yaml/v3"
+)
+
+// EnvPrefix starts the name of every environment variable Load reads.
+const EnvPrefix = "LXCA_"
+
+// envConfigPath is the variable the command line may use for the path of the
+// file; Load does not treat it as a key.
+const envConfigPath = EnvPrefix + "CONFIG"
+
+// LoadOptions are the sources of a configuration.
+type LoadOptions struct {
+	// File is the YAML file; "" means none. A file named here that does not
+	// exist is an error.
+	File string
+	// Environ is the environment as os.Environ returns it; nil means none,
+	// so tests never see the caller's environment by accident.
+	Environ []string
+	// Flags are parsed command-line flags; only flags that were set count.
+	// Nil means none.
+	Flags *pflag.FlagSet
+}
+
+// FieldError is one problem with one key. Source names where the value came
+// from when that is known: the file, "environment LXCA_…" or "flag --…".
+type FieldError struct {
+	Source  string
+	Key     string
+	Problem string
+}
+
+func (e *FieldError) Error() string {
+	if e.Source == "" {
+		return e.Key + ": " + e.Problem
+	}
+	return e.Source + ": " + e.Key + ": " + e.Problem
+}
+
+// ErrUnknownKey is matched (errors.Is) by the FieldError of a key that the
+// configuration does not have.
+var ErrUnknownKey = errors.New("unknown key")
+
+// Is makes errors.Is(err, ErrUnknownKey) work for unknown keys.
+func (e *FieldError) Is(target error) bool {
+	return target == ErrUnknownKey && e.Problem == ErrUnknownKey.Error()
+}
+
+// Load builds the configuration from its sources (see the package comment
+// for precedence), reads secrets from their files and validates the result.
+// It returns a valid *Config or an error that joins every problem found.
+func Load(opts LoadOptions) (*Config, error) {
+	var data []byte
+	if opts.File != "" {
+		var err error
+		if data, err = os.ReadFile(opts.File); err != nil {
+			return nil, fmt.Errorf("read config file: %w", err)
+		}
+	}
+	return load(opts, data)
+}
+
+// load is Load with the file's content already read, so that fuzzing does not
+// touch the disk.
+func load(opts LoadOptions, data []byte) (*Config, error) {
+	k := koanf.New(".")
+	defaults := Default()
+	if err := k.Load(confmap.Provider(toMap(reflect.ValueOf(defaults), false), ""), nil); err != nil {
+		return nil, fmt.Errorf("load defaults: %w", err)
+	}
+
+	var problems []error
+	if opts.File != "" {
+		raw, err := parseYAML(data)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", opts.File, err)
+		}
+		for _, key := range unknownKeys(raw, configType, "") {
+			problems = append(problems, &FieldError{Source: opts.File, Key: key, Problem: ErrUnknownKey.Error()})
+		}
+		if err := k.Load(confmap.Provider(raw, ""), nil); err != nil {
+			return nil, fmt.Errorf("load %s: %w", opts.File, err)
+		}
+	}
+
+	envProvider, envProblems := environmentProvider(opts.Environ)
+	if err := k.Load(envProvider, nil); err != nil {
+		return nil, fmt.Errorf("load environment: %w", err)
+	}
+	problems = append(problems, *envProblems...)
+
+	if opts.Flags != nil {
+		if err := k.Load(posflag.ProviderWithFlag(opts.Flags, ".", k, flagValue(opts.Flags)), nil); err != nil {
+			return nil, fmt.Errorf("load flags: %w", err)
+		}
+	}
+
+	raw := k.Raw()
+	mergePolicies(raw)
+	var cfg Config
+	problems = append(problems, decode(raw, &cfg)...)
+	if len(problems) > 0 {
+		// Secrets and validation would only add noise on a half-decoded
+		// configuration.
+		return nil, errors.Join(problems...)
+	}
+	if err := cfg.readSecretFiles(); err != nil {
+		return nil, err
+	}
+	cfg.normalize()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+// backtickQuoted matches the values yaml.v3 quotes in its errors ("cannot
+// unmarshal !!str `hunter2` into …"); they may hold a secret.
+var backtickQuoted = regexp.MustCompile("`[^`]*`")
+
+func parseYAML(data []byte) (map[string]any, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return map[string]any{}, nil
+	}
+	raw, err := koanfyaml.Parser().Unmarshal(data)
+	if err != nil {
+		return nil, errors.New(backtickQuoted.ReplaceAllString(err.Error(), "`…`"))
+	}
+	return dropNulls(raw), nil
+}
+
+// dropNulls removes keys without a value ("api:" with every key below it
+// commented out), so that they keep their defaults instead of becoming zero.
+func dropNulls(m map[string]any) map[string]any {
+	for k, v := range m {
+		switch v := v.(type) {
+		case nil:
+			delete(m, k)
+		case map[string]any:
+			dropNulls(v)
+		case []any:
+			for _, elem := range v {
+				if em, ok := elem.(map[string]any); ok {
+					dropNulls(em)
+				}
+			}
+		}
+	}
+	return m
+}
+
+func envName(key string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// envKeys maps every variable name to its key. Keys are never recovered by
+// splitting a name on "_", which would be ambiguous for keys like
+// scaling.cpu.up_threshold.
+var envKeys = func() map[string]string {
+	m := make(map[string]string, len(configKeys))
+	for key := range configKeys {
+		m[envName(key)] = key
+	}
+	return m
+}()
+
+// environmentProvider reads LXCA_* variables. Problems go into the returned
+// slice, which is filled when the provider is read; they name the variable,
+// never its value, which may be a secret.
+func environmentProvider(environ []string) (*env.Env, *[]error) {
+	problems := new([]error)
+	transform := func(name, value string) (string, any) {
+		if name == envConfigPath {
+			return "", nil
+		}
+		source := "environment " + name
+		key, ok := envKeys[name]
+		if !ok {
+			*problems = append(*problems, &FieldError{Source: "environment", Key: name, Problem: ErrUnknownKey.Error()})
+			return "", nil
+		}
+		typ := configKeys[key]
+		if typ.Kind() != reflect.Slice {
+			return key, value
+		}
+		if isSection(typ.Elem()) {
+			var list []any
+			if err := yaml.Unmarshal([]byte(value), &list); err != nil {
+				*problems = append(*problems, &FieldError{Source: source, Key: key, Problem: "must be a YAML or JSON list"})
+				return "", nil
+			}
+			for i, elem := range list {
+				if m, ok := elem.(map[string]any); ok {
+					dropNulls(m)
+					for _, unknown := range unknownKeys(m, typ.Elem(), key+"["+strconv.Itoa(i)+"].") {
+						*problems = append(*problems, &FieldError{Source: source, Key: unknown, Problem: ErrUnknownKey.Error()})
+					}
+				}
+			}
+			return key, list
+		}
+		list := []any{}
+		for item := range strings.SplitSeq(value, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				list = append(list, item)
+			}
+		}
+		return key, list
+	}
+	return env.Provider(".", env.Opt{
+		Prefix:        EnvPrefix,
+		TransformFunc: transform,
+		EnvironFunc:   func() []string { return environ },
+	}), problems
+}
+
+// flagAliases are short flag names for the keys people override most.
+var flagAliases = map[string]string{
+	"mode":        "scaling.mode",
+	"log-level":   "logging.level",
+	"log-format":  "logging.format",
+	"listen":      "api.listen",
+	"endpoint":    "proxmox.endpoints",
+	"interval":    "monitor.interval",
+	"export-file": "monitor.export_file",
+	"state-file":  "state.file",
+}
+
+// FlagKey returns the key a flag sets, and false for flags that set none.
+func FlagKey(name string) (string, bool) {
+	if key, ok := flagAliases[name]; ok {
+		return key, true
+	}
+	key := strings.ReplaceAll(name, "-", "_")
+	_, ok := configKeys[key]
+	return key, ok
+}
+
+func flagValue(fs *pflag.FlagSet) func(*pflag.Flag) (string, any) {
+	return func(f *pflag.Flag) (string, any) {
+		key, ok := FlagKey(f.Name)
+		if !ok || !f.Changed {
+			return "", nil
+		}
+		return key, posflag.FlagVal(fs, f)
+	}
+}
+
+// RegisterFlags adds the short flags of FlagKey to fs: --mode, --log-level,
+// --log-format, --listen, --endpoint (repeatable), --interval, --export-file
+// and --state-file. They have no defaults of their own, so --help does not
+// claim a value that the file or the environment may change.
+func RegisterFlags(fs *pflag.FlagSet) {
+	fs.String("mode", "", "scaling mode: enforce, dry-run or recommend (scaling.mode)")
+	fs.String("log-level", "", "log level: debug, info, warn or error (logging.level)")
+	fs.String("log-format", "", "log format: json or console (logging.format)")
+	fs.String("listen", "", `API address host:port, "" to turn the API off (api.listen)`)
+	fs.StringSlice("endpoint", nil, "Proxmox VE API URL, repeatable (proxmox.endpoints)")
+	fs.Duration("interval", 0, "collection and decision interval, like 10s (monitor.interval)")
+	fs.String("export-file", "", "lxc_metrics.json path (monitor.export_file)")
+	fs.String("state-file", "", "state file path (state.file)")
+}
+
+// mergePolicies lays each policy's keys over the global rules, so that every
+// decoded policy has complete rules and a policy states only what it changes.
+func mergePolicies(raw map[string]any) {
+	scaling, ok := raw["scaling"].(map[string]any)
+	if !ok {
+		return
+	}
+	policies, ok := scaling["policies"].([]any)
+	if !ok {
+		return
+	}
+	base := make(map[string]any)
+	for _, f := range fieldsOf(reflect.TypeFor[Rules]()) {
+		if v, ok := scaling[f.name]; ok {
+			base[f.name] = v
+		}
+	}
+	for i, elem := range policies {
+		policy, ok := elem.(map[string]any)
+		if !ok {
+			continue // decode reports it
+		}
+		merged := maps.Copy(base)
+		maps.Merge(maps.Copy(policy), merged)
+		policies[i] = merged
+	}
+}
+
+// readSecretFiles fills each secret from its *_file key. Problems name the
+// key and the file, never the content.
+func (c *Config) readSecretFiles() error {
+	return errors.Join(
+		readSecretFile(&c.Proxmox.TokenSecret, "proxmox.token_secret", c.Proxmox.TokenSecretFile),
+		readSecretFile(&c.Proxmox.Password, "proxmox.password", c.Proxmox.PasswordFile),
+	)
+}
+
+func readSecretFile(secret *Secret, key, path string) error {
+	if path == "" {
+		return nil
+	}
+	fileKey := key + "_file"
+	if !secret.IsZero() {
+		return &FieldError{Key: key, Problem: "set only one of " + key + " and " + fileKey}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		// *fs.PathError names the operation, the path and the cause only.
+		return &FieldError{Key: fileKey, Problem: err.Error()}
+	}
+	value := strings.TrimRight(string(data), "\r\n")
+	if value == "" {
+		return &FieldError{Key: fileKey, Problem: path + " is empty"}
+	}
+	*secret = NewSecret(value)
+	return nil
+}
+
+// normalize gives values one spelling, so that consumers compare them
+// without caring how they were written. Invalid values are left for Validate.
+func (c *Config) normalize() {
+	for i, endpoint := range c.Proxmox.Endpoints {
+		u, err := url.Parse(strings.TrimSpace(endpoint))
+		if err != nil || u.Host == "" {
+			continue
+		}
+		u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/api2/json")
+		u.Path = strings.TrimSuffix(u.Path, "/")
+		c.Proxmox.Endpoints[i] = u.String()
+	}
+	c.Proxmox.Fingerprint = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(c.Proxmox.Fingerprint), ":", ""))
+	for i := range c.API.Tokens {
+		c.API.Tokens[i].SHA256 = strings.ToLower(strings.TrimSpace(c.API.Tokens[i].SHA256))
+	}
+}

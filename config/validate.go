@@ -1,0 +1,398 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Ranges that come from Proxmox VE itself (pve-apidoc: lxc config cores,
+// memory; vmid).
+const (
+	minVMID      = 100
+	maxVMID      = 999_999_999
+	maxCores     = 8192
+	minMemory    = 16 * MiB
+	maxMemory    = 64 * TiB
+	maxDisk      = 1024 * TiB
+	maxAnyPeriod = 24 * time.Hour
+)
+
+var (
+	tokenIDPattern  = regexp.MustCompile(`^[^\s@!:]+@[A-Za-z][A-Za-z0-9._-]*![A-Za-z][A-Za-z0-9._-]*$`)
+	usernamePattern = regexp.MustCompile(`^[^\s@!:]+@[A-Za-z][A-Za-z0-9._-]*$`)
+	// tagPattern is PVE's pve-tag format.
+	tagPattern  = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_+.-]*$`)
+	poolPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$`)
+	namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+	hexPattern  = regexp.MustCompile(`^[0-9A-Fa-f]{64}$`)
+)
+
+// Validate checks every key and returns errors.Join of one *FieldError per
+// problem, each naming the key and the allowed range or form. Values that are
+// free-form strings are never quoted back, because a misplaced secret would
+// otherwise end up in a log.
+func (c *Config) Validate() error {
+	var v validator
+	v.proxmox(&c.Proxmox)
+	v.monitor(&c.Monitor)
+	v.model(&c.Model, &c.Monitor)
+	v.scaling(&c.Scaling)
+	v.api(&c.API)
+	v.oneOf("logging.level", c.Logging.Level, "debug", "info", "warn", "error")
+	v.oneOf("logging.format", c.Logging.Format, "json", "console")
+	v.state(&c.State, &c.Monitor)
+	return errors.Join(v.problems...)
+}
+
+type validator struct {
+	problems []error
+}
+
+func (v *validator) add(key, format string, args ...any) {
+	v.problems = append(v.problems, &FieldError{Key: key, Problem: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) intIn(key string, n, lo, hi int) {
+	if n < lo || n > hi {
+		v.add(key, "%d is out of range [%d, %d]", n, lo, hi)
+	}
+}
+
+// ratio checks lo < f <= hi or, with closedLow, lo <= f <= hi; written so
+// that NaN fails.
+func (v *validator) ratio(key string, f, lo, hi float64, closedLow bool) {
+	low := "("
+	ok := f > lo
+	if closedLow {
+		low, ok = "[", f >= lo
+	}
+	if !ok || !(f <= hi) {
+		v.add(key, "%s is out of range %s%s, %s]", formatFloat(f), low, formatFloat(lo), formatFloat(hi))
+	}
+}
+
+// openRatio checks lo < f < hi.
+func (v *validator) openRatio(key string, f, lo, hi float64) {
+	if !(f > lo && f < hi) {
+		v.add(key, "%s is out of range (%s, %s)", formatFloat(f), formatFloat(lo), formatFloat(hi))
+	}
+}
+
+func (v *validator) durationIn(key string, d, lo, hi time.Duration) {
+	if d < lo || d > hi {
+		v.add(key, "%s is out of range [%s, %s]", formatDuration(d), formatDuration(lo), formatDuration(hi))
+	}
+}
+
+func (v *validator) sizeIn(key string, s, lo, hi Size) {
+	if s < lo || s > hi {
+		v.add(key, "%s is out of range [%s, %s]", s, lo, hi)
+	}
+}
+
+// wholeMiB is for values that Proxmox VE takes in MiB.
+func (v *validator) wholeMiB(key string, s Size) {
+	if s%MiB != 0 {
+		v.add(key, "%s is not a whole number of MiB", s)
+	}
+}
+
+func (v *validator) oneOf(key, s string, allowed ...string) {
+	for _, a := range allowed {
+		if s == a {
+			return
+		}
+	}
+	v.add(key, "must be one of %s", strings.Join(allowed, ", "))
+}
+
+func (v *validator) notAbove(lowKey string, low any, highKey string, high any, exceeds bool) {
+	if exceeds {
+		v.add(lowKey, "%v exceeds %s (%v)", low, highKey, high)
+	}
+}
+
+func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+func (v *validator) proxmox(p *Proxmox) {
+	if len(p.Endpoints) == 0 {
+		v.add("proxmox.endpoints", "at least one endpoint is required, like https://pve1:8006")
+	}
+	for i, endpoint := range p.Endpoints {
+		v.endpoint(fmt.Sprintf("proxmox.endpoints[%d]", i), endpoint)
+	}
+
+	tokenSet := p.TokenID != "" || !p.TokenSecret.IsZero()
+	passwordSet := p.Username != "" || !p.Password.IsZero()
+	switch {
+	case !tokenSet && !passwordSet:
+		v.add("proxmox", "one of token_id+token_secret or username+password is required")
+	case tokenSet && passwordSet:
+		v.add("proxmox", "set token_id+token_secret or username+password, not both")
+	}
+	if tokenSet {
+		if !tokenIDPattern.MatchString(p.TokenID) {
+			v.add("proxmox.token_id", "must be USER@REALM!TOKENID (the secret goes in token_secret)")
+		}
+		v.secret("proxmox.token_secret", p.TokenSecret, "required with token_id: set token_secret, token_secret_file or LXCA_PROXMOX_TOKEN_SECRET")
+	}
+	if passwordSet {
+		if !usernamePattern.MatchString(p.Username) {
+			v.add("proxmox.username", "must be USER@REALM")
+		}
+		v.secret("proxmox.password", p.Password, "required with username: set password, password_file or LXCA_PROXMOX_PASSWORD")
+	}
+
+	trust := 0
+	for _, set := range []bool{p.CAFile != "", p.Fingerprint != "", p.InsecureSkipVerify} {
+		if set {
+			trust++
+		}
+	}
+	if trust > 1 {
+		v.add("proxmox", "set at most one of ca_file, fingerprint and insecure_skip_verify")
+	}
+	if p.Fingerprint != "" && !hexPattern.MatchString(strings.ReplaceAll(p.Fingerprint, ":", "")) {
+		v.add("proxmox.fingerprint", "must be a SHA-256 certificate fingerprint: 64 hex digits, colons allowed")
+	}
+
+	v.durationIn("proxmox.timeout", p.Timeout, time.Second, 5*time.Minute)
+	v.durationIn("proxmox.task_timeout", p.TaskTimeout, 10*time.Second, maxAnyPeriod)
+	v.intIn("proxmox.max_concurrency", p.MaxConcurrency, 1, 256)
+	v.intIn("proxmox.retry.attempts", p.Retry.Attempts, 1, 10)
+	v.durationIn("proxmox.retry.min_backoff", p.Retry.MinBackoff, 10*time.Millisecond, time.Minute)
+	v.durationIn("proxmox.retry.max_backoff", p.Retry.MaxBackoff, 10*time.Millisecond, 10*time.Minute)
+	v.notAbove("proxmox.retry.min_backoff", formatDuration(p.Retry.MinBackoff), "proxmox.retry.max_backoff",
+		formatDuration(p.Retry.MaxBackoff), p.Retry.MinBackoff > p.Retry.MaxBackoff)
+}
+
+func (v *validator) endpoint(key, endpoint string) {
+	u, err := url.Parse(endpoint)
+	switch {
+	case err != nil || u.Host == "" || u.Hostname() == "":
+		v.add(key, "must be a URL like https://pve1:8006")
+	case u.User != nil:
+		v.add(key, "must not contain credentials; use token_id and token_secret")
+	case u.Scheme != "https" && u.Scheme != "http":
+		v.add(key, "scheme must be https")
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		v.add(key, "http is allowed only for loopback addresses, because the credentials would cross the network in clear; use https")
+	case u.Path != "" || u.RawQuery != "" || u.Fragment != "":
+		v.add(key, "must be a base URL without a path, like https://pve1:8006")
+	case u.Port() != "":
+		if port, err := strconv.Atoi(u.Port()); err != nil || port < 1 || port > 65535 {
+			v.add(key, "port must be in range [1, 65535]")
+		}
+	}
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (v *validator) secret(key string, s Secret, missing string) {
+	if s.IsZero() {
+		v.add(key, "%s", missing)
+		return
+	}
+	for _, r := range s.Value() {
+		if r < 0x20 || r == 0x7f {
+			v.add(key, "must not contain control characters or line breaks")
+			return
+		}
+	}
+}
+
+func (v *validator) monitor(m *Monitor) {
+	v.durationIn("monitor.interval", m.Interval, time.Second, time.Hour)
+	v.ratio("monitor.jitter", m.Jitter, 0, 0.5, true)
+	v.durationIn("monitor.window", m.Window, time.Minute, maxAnyPeriod)
+	if m.Window < m.Interval {
+		v.add("monitor.window", "%s is shorter than monitor.interval (%s)", formatDuration(m.Window), formatDuration(m.Interval))
+	}
+	v.intIn("monitor.backfill_concurrency", m.BackfillConcurrency, 1, 64)
+	v.durationIn("monitor.export_interval", m.ExportInterval, time.Second, maxAnyPeriod)
+	v.intIn("monitor.max_metrics_entries", m.MaxMetricsEntries, 1, 100_000)
+}
+
+func (v *validator) model(m *Model, mon *Monitor) {
+	v.durationIn("model.retrain_interval", m.RetrainInterval, time.Minute, maxAnyPeriod)
+	v.intIn("model.trees", m.Trees, 1, 1000)
+	v.intIn("model.sample_size", m.SampleSize, 2, 65536)
+	v.durationIn("model.training_window", m.TrainingWindow, time.Minute, maxAnyPeriod)
+	if m.TrainingWindow > mon.Window {
+		v.add("model.training_window", "%s exceeds monitor.window (%s), the history kept", formatDuration(m.TrainingWindow), formatDuration(mon.Window))
+	}
+	v.openRatio("model.anomaly_threshold", m.AnomalyThreshold, 0, 1)
+}
+
+func (v *validator) scaling(s *Scaling) {
+	v.rules("scaling", &s.Rules)
+	v.intIn("scaling.max_writes_per_pass", s.MaxWritesPerPass, 1, 10_000)
+	v.ratio("scaling.node.overcommit_cpu", s.Node.OvercommitCPU, 0, 64, false)
+	v.ratio("scaling.node.overcommit_memory", s.Node.OvercommitMemory, 0, 4, false)
+	v.intIn("scaling.node.reserve_cores", s.Node.ReserveCores, 0, maxCores)
+	v.sizeIn("scaling.node.reserve_memory", s.Node.ReserveMemory, 0, maxMemory)
+	v.tag("scaling.opt_in_tag", s.OptInTag)
+	v.tag("scaling.opt_out_tag", s.OptOutTag)
+	if s.OptInTag != "" && strings.EqualFold(s.OptInTag, s.OptOutTag) {
+		v.add("scaling.opt_out_tag", "must differ from scaling.opt_in_tag")
+	}
+	for i, vmid := range s.Ignore {
+		v.intIn(fmt.Sprintf("scaling.ignore[%d]", i), vmid, minVMID, maxVMID)
+	}
+
+	names := make(map[string]int)
+	for i := range s.Policies {
+		p := &s.Policies[i]
+		key := fmt.Sprintf("scaling.policies[%d]", i)
+		if !namePattern.MatchString(p.Name) {
+			v.add(key+".name", "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+		} else if first, ok := names[p.Name]; ok {
+			v.add(key+".name", "duplicates scaling.policies[%d].name", first)
+		} else {
+			names[p.Name] = i
+		}
+		if len(p.Match.VMIDs)+len(p.Match.Tags)+len(p.Match.Pools) == 0 {
+			v.add(key+".match", "needs at least one of vmids, tags and pools")
+		}
+		for j, vmid := range p.Match.VMIDs {
+			v.intIn(fmt.Sprintf("%s.match.vmids[%d]", key, j), vmid, minVMID, maxVMID)
+		}
+		for j, tag := range p.Match.Tags {
+			v.tag(fmt.Sprintf("%s.match.tags[%d]", key, j), tag)
+			if tag == "" {
+				v.add(fmt.Sprintf("%s.match.tags[%d]", key, j), "must not be empty")
+			}
+		}
+		for j, pool := range p.Match.Pools {
+			if !poolPattern.MatchString(pool) {
+				v.add(fmt.Sprintf("%s.match.pools[%d]", key, j), "must be a Proxmox pool name: letters, digits, '.', '_', '-', '/'")
+			}
+		}
+		v.rules(key, &p.Rules)
+	}
+}
+
+func (v *validator) tag(key, tag string) {
+	if tag != "" && !tagPattern.MatchString(tag) {
+		v.add(key, "must be a Proxmox tag: letters, digits, '_', '+', '.', '-', not starting with '+', '.' or '-'")
+	}
+}
+
+func (v *validator) thresholds(key string, up, down float64) {
+	v.ratio(key+".up_threshold", up, 0, 1, false)
+	v.ratio(key+".down_threshold", down, 0, 1, true)
+	if down >= up && down >= 0 && up <= 1 {
+		v.add(key+".down_threshold", "%s must be below %s.up_threshold (%s)", formatFloat(down), key, formatFloat(up))
+	}
+}
+
+func (v *validator) rules(key string, r *Rules) {
+	v.oneOf(key+".mode", r.Mode, ModeEnforce, ModeDryRun, ModeRecommend)
+
+	v.thresholds(key+".cpu", r.CPU.UpThreshold, r.CPU.DownThreshold)
+	v.intIn(key+".cpu.step", r.CPU.Step, 1, 64)
+	v.intIn(key+".cpu.min", r.CPU.Min, 1, maxCores)
+	v.intIn(key+".cpu.max", r.CPU.Max, 1, maxCores)
+	v.notAbove(key+".cpu.min", r.CPU.Min, key+".cpu.max", r.CPU.Max, r.CPU.Min > r.CPU.Max)
+
+	m := &r.Memory
+	v.thresholds(key+".memory", m.UpThreshold, m.DownThreshold)
+	v.sizeIn(key+".memory.step", m.Step, MiB, TiB)
+	v.sizeIn(key+".memory.min", m.Min, minMemory, maxMemory)
+	v.sizeIn(key+".memory.max", m.Max, minMemory, maxMemory)
+	v.sizeIn(key+".memory.margin", m.Margin, 0, TiB)
+	v.wholeMiB(key+".memory.step", m.Step)
+	v.wholeMiB(key+".memory.min", m.Min)
+	v.wholeMiB(key+".memory.max", m.Max)
+	v.wholeMiB(key+".memory.margin", m.Margin)
+	v.notAbove(key+".memory.min", m.Min, key+".memory.max", m.Max, m.Min > m.Max)
+
+	sw := &r.Swap
+	v.ratio(key+".swap.ratio", sw.Ratio, 0, 4, true)
+	v.sizeIn(key+".swap.min", sw.Min, 0, maxMemory)
+	v.sizeIn(key+".swap.max", sw.Max, 0, maxMemory)
+	v.wholeMiB(key+".swap.min", sw.Min)
+	v.wholeMiB(key+".swap.max", sw.Max)
+	v.notAbove(key+".swap.min", sw.Min, key+".swap.max", sw.Max, sw.Min > sw.Max)
+
+	d := &r.Disk
+	v.openRatio(key+".disk.threshold", d.Threshold, 0, 1)
+	v.sizeIn(key+".disk.step", d.Step, MiB, 64*TiB)
+	v.sizeIn(key+".disk.max", d.Max, GiB, maxDisk)
+	v.wholeMiB(key+".disk.step", d.Step)
+
+	v.durationIn(key+".cooldown_up", r.CooldownUp, 0, maxAnyPeriod)
+	v.durationIn(key+".cooldown_down", r.CooldownDown, 0, maxAnyPeriod)
+	v.durationIn(key+".stabilization_up", r.StabilizationUp, 0, maxAnyPeriod)
+	v.durationIn(key+".stabilization_down", r.StabilizationDown, 0, maxAnyPeriod)
+}
+
+func (v *validator) api(a *API) {
+	if a.Listen != "" {
+		host, port, err := net.SplitHostPort(a.Listen)
+		n, portErr := strconv.Atoi(port)
+		if err != nil || portErr != nil || n < 0 || n > 65535 || strings.ContainsAny(host, " /") {
+			v.add("api.listen", `must be host:port, like 127.0.0.1:5000, or "" to turn the API off`)
+		}
+	}
+	if (a.TLSCert == "") != (a.TLSKey == "") {
+		v.add("api", "set both tls_cert and tls_key, or neither")
+	}
+	names := make(map[string]int)
+	hashes := make(map[string]int)
+	for i, t := range a.Tokens {
+		key := fmt.Sprintf("api.tokens[%d]", i)
+		if !namePattern.MatchString(t.Name) {
+			v.add(key+".name", "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+		} else if first, ok := names[t.Name]; ok {
+			v.add(key+".name", "duplicates api.tokens[%d].name", first)
+		} else {
+			names[t.Name] = i
+		}
+		hash := strings.ToLower(t.SHA256)
+		if !hexPattern.MatchString(hash) {
+			v.add(key+".sha256", "must be 64 hex characters (the SHA-256 of the token; `lxc-autoscale token` prints one)")
+		} else if first, ok := hashes[hash]; ok {
+			v.add(key+".sha256", "duplicates api.tokens[%d].sha256", first)
+		} else {
+			hashes[hash] = i
+		}
+		v.oneOf(key+".scope", t.Scope, ScopeRead, ScopeOperate, ScopeAdmin)
+	}
+	v.ratio("api.rate_limit.per_second", a.RateLimit.PerSecond, 0, 10_000, false)
+	v.intIn("api.rate_limit.burst", a.RateLimit.Burst, 1, 100_000)
+	v.sizeIn("api.body_limit", a.BodyLimit, KiB, GiB)
+	v.durationIn("api.request_timeout", a.RequestTimeout, time.Second, time.Hour)
+}
+
+func (v *validator) state(s *State, m *Monitor) {
+	if s.File == "" {
+		v.add("state.file", "is required: cooldowns and the model must survive a restart")
+	}
+	paths := []struct{ key, path string }{
+		{"state.file", s.File}, {"state.audit_file", s.AuditFile}, {"monitor.export_file", m.ExportFile},
+	}
+	for i, a := range paths {
+		for _, b := range paths[i+1:] {
+			if a.path != "" && a.path == b.path {
+				v.add(b.key, "must differ from %s", a.key)
+			}
+		}
+	}
+	if s.AuditFile != "" {
+		v.sizeIn("state.audit_max_size", s.AuditMaxSize, MiB, TiB)
+		v.intIn("state.audit_max_backups", s.AuditMaxBackups, 0, 1000)
+	}
+}
