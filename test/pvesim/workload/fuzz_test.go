@@ -29,16 +29,18 @@ func FuzzParseKind(f *testing.F) {
 // FuzzHistory checks that no input panics and that every value History
 // returns is finite and in range.
 func FuzzHistory(f *testing.F) {
-	f.Add("spike", uint64(1), int64(1_795_000_000), "hour", "AVERAGE", 2.0, uint64(1<<30), uint64(1<<29), uint64(8<<30), true)
-	f.Add("leak", uint64(0), int64(0), "day", "MAX", 0.5, uint64(0), uint64(0), uint64(0), true)
-	f.Add("diskfill", uint64(math.MaxUint64), int64(-1), "year", "", 0.0, uint64(math.MaxUint64), uint64(math.MaxUint64), uint64(math.MaxUint64), false)
-	f.Add("batch", uint64(9), int64(math.MaxInt64), "week", "MAX", 8192.0, uint64(16<<20), uint64(0), uint64(4<<30), true)
-	f.Add("idle", uint64(9), int64(math.MinInt64), "decade", "LAST", 1.0, uint64(1), uint64(1), uint64(1), true)
-	f.Fuzz(func(t *testing.T, kind string, seed uint64, now int64, timeframe, cf string, cpus float64, mem, swap, disk uint64, running bool) {
-		if math.IsNaN(cpus) || math.IsInf(cpus, 0) || cpus < 0 {
-			t.Skip("PVE's cpus is a finite non-negative number")
+	f.Add("spike", uint64(1), int64(1_795_000_000), "hour", "AVERAGE", 2.0, 1.5, uint64(1<<30), uint64(1<<29), uint64(8<<30), true)
+	f.Add("leak", uint64(0), int64(0), "day", "MAX", 0.5, 0.0, uint64(0), uint64(0), uint64(0), true)
+	f.Add("diskfill", uint64(math.MaxUint64), int64(-1), "year", "", 0.0, 4.0, uint64(math.MaxUint64), uint64(math.MaxUint64), uint64(math.MaxUint64), false)
+	f.Add("batch", uint64(9), int64(math.MaxInt64), "week", "MAX", 8192.0, 0.25, uint64(16<<20), uint64(0), uint64(4<<30), true)
+	f.Add("idle", uint64(9), int64(math.MinInt64), "decade", "LAST", 1.0, 1.0, uint64(1), uint64(1), uint64(1), true)
+	f.Fuzz(func(t *testing.T, kind string, seed uint64, now int64, timeframe, cf string, cpus, cpuLimit float64, mem, swap, disk uint64, running bool) {
+		for _, v := range []float64{cpus, cpuLimit} {
+			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+				t.Skip("PVE's cpus and cpulimit are finite non-negative numbers")
+			}
 		}
-		a := Allocation{CPUs: cpus, MemoryBytes: mem, SwapBytes: swap, DiskBytes: disk}
+		a := Allocation{CPUs: cpus, CPULimit: cpuLimit, MemoryBytes: mem, SwapBytes: swap, DiskBytes: disk}
 		m := NewSince(Kind(kind), seed, time.Unix(now/2, 0))
 		rows, err := History(m, func(time.Time) (Allocation, bool) { return a, running }, time.Unix(now, 0), timeframe, cf)
 		_, count, ok := Resolution(timeframe)

@@ -45,10 +45,14 @@ func ParseKind(s string) (Kind, error) {
 }
 
 // Allocation is what the container is given. CPUs is PVE's "cpus": cores,
-// else cpulimit, else the host's CPU count.
+// else cpulimit, else the host's CPU count; cpu use is reported as a
+// fraction of it. CPULimit, when above 0 and below CPUs, is the cgroup
+// cpu.max cap of a container that has both cores and cpulimit: PVE still
+// reports against cores, so such a container never reaches 1.0.
 type Allocation struct {
 	CPUs                              float64
 	MemoryBytes, SwapBytes, DiskBytes uint64
+	CPULimit                          float64
 }
 
 // Sample is what PVE would report for a running container at one instant.
@@ -298,24 +302,32 @@ func (m *Model) noise(channel uint64, bucket int64) float64 {
 
 // At returns what PVE would report for the running container at t under
 // allocation a: demand filtered through the allocation. CPU demand above
-// a.CPUs is served at a.CPUs and shows as cpu pressure; the unserved share
-// also slows network and disk I/O. Memory above a.MemoryBytes spills into
-// swap up to a.SwapBytes and shows as memory pressure.
+// a.CPUs (or a lower a.CPULimit) is served only up to it and shows as cpu
+// pressure; the unserved share also slows network and disk I/O. Memory above
+// a.MemoryBytes spills into swap up to a.SwapBytes and shows as memory
+// pressure; io pressure follows disk I/O and swapping.
 func (m *Model) At(t time.Time, a Allocation) Sample {
 	d := m.Demand(t)
 	var s Sample
 
 	cpus := max(0, a.CPUs)
-	used := min(d.CPUCores, cpus)
+	capacity := cpus
+	if a.CPULimit > 0 {
+		capacity = min(capacity, a.CPULimit)
+	}
+	used := min(d.CPUCores, capacity)
 	if cpus > 0 {
 		s.CPU = used / cpus
 	}
 	served := 1.0 // share of the demanded cpu time the container gets
-	if d.CPUCores > cpus {
-		served = cpus / d.CPUCores
+	if d.CPUCores > capacity {
+		served = capacity / d.CPUCores
 	}
 	unmet := 1 - served
-	contention := max(0, (s.CPU-0.8)/0.2) // run queues form before saturation
+	var contention float64 // run queues form before saturation
+	if capacity > 0 {
+		contention = max(0, (used/capacity-0.8)/0.2)
+	}
 	s.PressureCPUSome = min(100, 100*unmet+5*contention)
 	s.PressureCPUFull = min(100, 60*unmet)
 

@@ -420,3 +420,34 @@ func TestCountersAdd(t *testing.T) {
 		})
 	}
 }
+
+// TestCPULimit follows PVE: with cores and a lower cpulimit, cpu is reported
+// against cores, so the container saturates below 1.0.
+func TestCPULimit(t *testing.T) {
+	t.Parallel()
+	m := New(Steady, 4)
+	d := m.Demand(epoch)
+	tests := []struct {
+		name         string
+		a            Allocation
+		wantCPU      float64
+		wantPressure bool
+	}{
+		{"no limit", Allocation{CPUs: 4 * d.CPUCores}, 0.25, false},
+		{"limit above demand", Allocation{CPUs: 4 * d.CPUCores, CPULimit: 2 * d.CPUCores}, 0.25, false},
+		{"limit below demand", Allocation{CPUs: 4 * d.CPUCores, CPULimit: d.CPUCores / 2}, 0.125, true},
+		{"limit above cores", Allocation{CPUs: d.CPUCores / 2, CPULimit: 8 * d.CPUCores}, 1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := m.At(epoch, tt.a)
+			if math.Abs(s.CPU-tt.wantCPU) > 1e-12 {
+				t.Errorf("cpu = %v, want %v", s.CPU, tt.wantCPU)
+			}
+			if got := s.PressureCPUSome >= 50; got != tt.wantPressure {
+				t.Errorf("cpu pressure some %.1f, want pressure %v", s.PressureCPUSome, tt.wantPressure)
+			}
+		})
+	}
+}
