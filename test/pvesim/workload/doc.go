@@ -7,6 +7,12 @@
 // (History). It imports only the standard library and must not import the
 // simulator or any other project package.
 //
+// Every value is a pure function of its inputs: noise comes from hashing the
+// seed with the 10 s pvestatd interval, not from a shared generator or the
+// wall clock, so any instant costs O(1) and the same seed always gives the
+// same container. History is built from Model.At, so RRD rows agree with the
+// live values.
+//
 // Concurrency: a Model is immutable after New, so its methods are safe for
 // concurrent use. Counters is a plain value and needs external locking if
 // shared. There is no mutable package state.

@@ -8,15 +8,17 @@ import (
 // Kind names a usage model.
 type Kind string
 
-// The usage models the simulator offers.
+// The usage models the simulator offers. Levels and periods are drawn from
+// the seed within the ranges given; each shape shows within an hour of
+// simulated time.
 const (
-	Steady   Kind = "steady"
-	Diurnal  Kind = "diurnal"
-	Spike    Kind = "spike"
-	Leak     Kind = "leak"
-	DiskFill Kind = "diskfill"
-	Batch    Kind = "batch"
-	Idle     Kind = "idle"
+	Steady   Kind = "steady"   // 0.3-1.5 cores with ±10 % noise; memory and disk flat
+	Diurnal  Kind = "diurnal"  // cpu and net follow a 24 h cosine peaking 13:00-16:00 UTC
+	Spike    Kind = "spike"    // 0.2-0.5 cores, with a 2-4 min burst of about 5-10x every 10-20 min
+	Leak     Kind = "leak"     // memory grows 256-768 MiB/h and drops at a restart every 6-12 h
+	DiskFill Kind = "diskfill" // disk grows 2-5 GiB/h (see NewSince) with matching disk writes
+	Batch    Kind = "batch"    // a 10-15 min job of 2-4 cores and heavy disk I/O every 40-60 min
+	Idle     Kind = "idle"     // about 0.01 cores, 32-96 MiB, a few KiB/s
 )
 
 // Kinds returns every Kind in a stable order.
