@@ -39,6 +39,7 @@ type ContainerSpec struct {
 	Stopped    bool
 	Protection bool
 	Template   bool
+	Storage    string // rootfs storage: "local-lvm" (default, node-local) or "cephpool" (shared)
 }
 
 // Fault changes how matching requests are answered.
@@ -52,6 +53,7 @@ type Fault struct {
 	Hang     bool          // do not answer until the client gives up (request context done)
 	TaskExit string        // for task-starting calls: start the task, then end it with this exit status
 	Count    int           // how many matching requests it applies to; 0 = until ClearFaults
+	Rate     float64       // fraction of matching requests it applies to, drawn from a generator seeded with Options.Seed; 0 = all
 }
 
 // Request is one entry of the request log.

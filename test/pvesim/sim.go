@@ -2,120 +2,336 @@ package pvesim
 
 import (
 	"errors"
-	"net/http"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
 
-// Clock is the simulated clock.
-type Clock struct {
-	mu       sync.Mutex
-	base     time.Time // simulated time at realBase
-	realBase time.Time
-	speed    float64
+// Errors of the Go control API.
+var (
+	ErrNoSuchContainer = errors.New("pvesim: no such container")
+	ErrNoSuchNode      = errors.New("pvesim: no such node")
+	ErrContainerExists = errors.New("pvesim: container already exists")
+)
+
+// pvestatdInterval is how often PVE refreshes guest statistics.
+const pvestatdInterval = 10 * time.Second
+
+type simNode struct {
+	name   string
+	index  int // 1-based
+	online bool
+	cpus   int
+	mem    uint64
+	boot   time.Time
 }
 
-func newClock(start time.Time, speed float64) *Clock {
-	return &Clock{base: start, realBase: time.Now(), speed: speed}
-}
-
-// Now returns the simulated time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.nowLocked()
-}
-
-func (c *Clock) nowLocked() time.Time {
-	if c.speed == 0 {
-		return c.base
-	}
-	el := time.Since(c.realBase)
-	return c.base.Add(time.Duration(float64(el) * c.speed))
-}
-
-// Advance moves the simulated time forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.base = c.nowLocked().Add(d)
-	c.realBase = time.Now()
-}
-
-// SetSpeed sets simulated seconds per real second; 0 stops the clock.
-func (c *Clock) SetSpeed(f float64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.base = c.nowLocked()
-	c.realBase = time.Now()
-	c.speed = f
-}
-
-// Sim is a simulated Proxmox VE cluster.
+// Sim is a simulated Proxmox VE cluster. Create it with New; it is safe for
+// concurrent use.
 type Sim struct {
-	clock *Clock
+	opts   Options
+	clock  *Clock
+	closed chan struct{}
+	once   sync.Once
+
+	mu         sync.Mutex
+	nodes      []*simNode
+	nodeByName map[string]*simNode
+	cts        map[int]*container
+	tasks      map[string]*task
+	pending    []*task // tasks not yet stopped, in start order
+	tokens     map[string]string
+	tickets    map[string]ticket
+	faults     []*faultState
+	rng        *rand.Rand
+	nextPID    uint32
+	log        []Request
 }
 
-var errTODO = errors.New("pvesim: not implemented yet")
-
-// New builds a cluster.
+// New builds a cluster from opts (defaults filled in as documented on Options).
 func New(opts Options) (*Sim, error) {
-	start := opts.Start
-	if start.IsZero() {
-		start = time.Now()
+	if opts.Nodes <= 0 {
+		opts.Nodes = 3
 	}
-	return &Sim{clock: newClock(start, opts.Speed)}, nil
+	if opts.Specs == nil && opts.Containers == 0 {
+		opts.Containers = 30
+	}
+	if len(opts.Tokens) == 0 {
+		opts.Tokens = []string{"root@pam!test=secret"}
+	}
+	if opts.TaskDuration == 0 {
+		opts.TaskDuration = 2 * time.Second
+	}
+	if opts.NodeCPUs <= 0 {
+		opts.NodeCPUs = 32
+	}
+	if opts.NodeMemoryBytes == 0 {
+		opts.NodeMemoryBytes = 128 << 30
+	}
+	if opts.Start.IsZero() {
+		opts.Start = time.Now()
+	}
+	s := &Sim{
+		opts:       opts,
+		clock:      newClock(opts.Start, opts.Speed),
+		closed:     make(chan struct{}),
+		nodeByName: map[string]*simNode{},
+		cts:        map[int]*container{},
+		tasks:      map[string]*task{},
+		tokens:     map[string]string{},
+		tickets:    map[string]ticket{},
+		rng:        rand.New(rand.NewPCG(opts.Seed, 0x9e3779b97f4a7c15)),
+	}
+	s.nextPID = 0x1000 + uint32(s.rng.IntN(0x10000))
+	for _, t := range opts.Tokens {
+		id, secret, ok := strings.Cut(t, "=")
+		if !ok || !strings.Contains(id, "@") || !strings.Contains(id, "!") || secret == "" {
+			return nil, fmt.Errorf("pvesim: token %q is not USER@REALM!ID=SECRET", redactToken(t))
+		}
+		s.tokens[id] = secret
+	}
+	for i := 1; i <= opts.Nodes; i++ {
+		n := &simNode{
+			name: "pve" + strconv.Itoa(i), index: i, online: true, cpus: opts.NodeCPUs, mem: opts.NodeMemoryBytes,
+			boot: opts.Start.Add(-time.Duration(30+i) * 24 * time.Hour),
+		}
+		s.nodes = append(s.nodes, n)
+		s.nodeByName[n.name] = n
+	}
+	specs := opts.Specs
+	if specs == nil {
+		specs = s.generateSpecs(opts.Containers)
+	}
+	for _, sp := range specs {
+		if err := s.addContainerLocked(sp); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
-// ServeHTTP serves /api2/json/...
-func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	http.Error(w, "not implemented", http.StatusNotImplemented)
+func redactToken(t string) string {
+	id, _, _ := strings.Cut(t, "=")
+	return id + "=…"
 }
 
-// Close stops background work.
-func (s *Sim) Close() {}
+// generateSpecs builds n containers round-robin over the nodes with a seeded
+// mix of sizes and workloads.
+func (s *Sim) generateSpecs(n int) []ContainerSpec {
+	kinds := workload.Kinds()
+	out := make([]ContainerSpec, 0, n)
+	for i := range n {
+		vmid := 100 + i
+		node := s.nodes[i%len(s.nodes)].name
+		sp := ContainerSpec{
+			VMID:      vmid,
+			Node:      node,
+			Name:      fmt.Sprintf("ct%d", vmid),
+			Cores:     []int{1, 1, 2, 2, 4, 8}[s.rng.IntN(6)],
+			MemoryMiB: []int{512, 1024, 2048, 4096, 8192}[s.rng.IntN(5)],
+			SwapMiB:   512,
+			DiskGiB:   float64([]int{8, 16, 32}[s.rng.IntN(3)]),
+			Workload:  kinds[s.rng.IntN(len(kinds))],
+		}
+		if s.rng.IntN(10) == 0 {
+			sp.CPULimit = float64(1+s.rng.IntN(4)) / 2 // fractional limits exist in the wild
+			if s.rng.IntN(2) == 0 {
+				sp.Cores = 0
+			}
+		}
+		if s.rng.IntN(4) == 0 {
+			sp.Tags = []string{"autoscale"}
+		}
+		if s.rng.IntN(20) == 0 {
+			sp.Stopped = true
+		}
+		out = append(out, sp)
+	}
+	return out
+}
+
+// Close releases requests that hang on a fault. The Sim keeps answering
+// other requests.
+func (s *Sim) Close() { s.once.Do(func() { close(s.closed) }) }
 
 // Clock returns the simulated clock.
 func (s *Sim) Clock() *Clock { return s.clock }
 
-// NodeNames returns the node names in order.
-func (s *Sim) NodeNames() []string { return nil }
+// NodeNames returns the node names in order (pve1..pveN).
+func (s *Sim) NodeNames() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, len(s.nodes))
+	for i, n := range s.nodes {
+		out[i] = n.name
+	}
+	return out
+}
 
-// SetNodeOnline marks a node online or offline.
-func (s *Sim) SetNodeOnline(node string, online bool) {}
+// SetNodeOnline marks a node online or offline. Proxied calls for an offline
+// node answer 595, listings show it offline and its containers unknown.
+func (s *Sim) SetNodeOnline(node string, online bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n := s.nodeByName[node]; n != nil {
+		if online && !n.online {
+			n.boot = s.clock.Now()
+		}
+		n.online = online
+	}
+}
 
-// SetLock sets or ("" ) clears a container's lock.
-func (s *Sim) SetLock(vmid int, lock string) error { return errTODO }
+func (s *Sim) lookup(vmid int) (*container, error) {
+	ct := s.cts[vmid]
+	if ct == nil {
+		return nil, fmt.Errorf("ct %d: %w", vmid, ErrNoSuchContainer)
+	}
+	return ct, nil
+}
 
-// SetConfig edits one config key behind the controller's back.
-func (s *Sim) SetConfig(vmid int, key, value string) error { return errTODO }
+// SetLock sets a container's lock ("" clears it), as vzdump or pct would.
+func (s *Sim) SetLock(vmid int, lock string) error {
+	return s.SetConfig(vmid, "lock", lock)
+}
+
+// SetConfig edits one raw config key behind the controller's back, like an
+// admin editing the .conf file; "" removes the key. The digest changes.
+func (s *Sim) SetConfig(vmid int, key, value string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settleLocked()
+	ct, err := s.lookup(vmid)
+	if err != nil {
+		return err
+	}
+	if value == "" {
+		delete(ct.conf, key)
+	} else {
+		ct.conf[key] = value
+	}
+	s.configChangedLocked(ct)
+	return nil
+}
 
 // SetProtection sets the protection flag.
-func (s *Sim) SetProtection(vmid int, on bool) error { return errTODO }
+func (s *Sim) SetProtection(vmid int, on bool) error {
+	v := ""
+	if on {
+		v = "1"
+	}
+	return s.SetConfig(vmid, "protection", v)
+}
 
-// SetRunning starts or stops a container instantly.
-func (s *Sim) SetRunning(vmid int, running bool) error { return errTODO }
+// SetRunning starts or stops a container at once, without a task.
+func (s *Sim) SetRunning(vmid int, running bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settleLocked()
+	ct, err := s.lookup(vmid)
+	if err != nil {
+		return err
+	}
+	s.setRunningLocked(ct, running)
+	return nil
+}
 
-// AddContainer adds a container.
-func (s *Sim) AddContainer(spec ContainerSpec) error { return errTODO }
+// AddContainer adds a container, as if created outside the controller.
+func (s *Sim) AddContainer(spec ContainerSpec) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settleLocked()
+	return s.addContainerLocked(spec)
+}
 
-// RemoveContainer removes a container.
-func (s *Sim) RemoveContainer(vmid int) error { return errTODO }
+// RemoveContainer removes a container at once, as if destroyed outside the controller.
+func (s *Sim) RemoveContainer(vmid int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settleLocked()
+	if _, err := s.lookup(vmid); err != nil {
+		return err
+	}
+	delete(s.cts, vmid)
+	return nil
+}
 
-// MigrateContainer moves a container to node.
-func (s *Sim) MigrateContainer(vmid int, node string) error { return errTODO }
-
-// InjectFault adds a fault.
-func (s *Sim) InjectFault(f Fault) {}
-
-// ClearFaults removes every fault.
-func (s *Sim) ClearFaults() {}
-
-// Requests returns the request log, oldest first.
-func (s *Sim) Requests() []Request { return nil }
-
-// ResetRequests empties the request log.
-func (s *Sim) ResetRequests() {}
+// MigrateContainer moves a container to node at once (its config is unchanged).
+func (s *Sim) MigrateContainer(vmid int, node string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settleLocked()
+	ct, err := s.lookup(vmid)
+	if err != nil {
+		return err
+	}
+	if s.nodeByName[node] == nil {
+		return fmt.Errorf("migrate ct %d to %q: %w", vmid, node, ErrNoSuchNode)
+	}
+	ct.node = node
+	return nil
+}
 
 // Container returns a deep copy of one container's state.
-func (s *Sim) Container(vmid int) (ContainerState, bool) { return ContainerState{}, false }
+func (s *Sim) Container(vmid int) (ContainerState, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settleLocked()
+	ct := s.cts[vmid]
+	if ct == nil {
+		return ContainerState{}, false
+	}
+	st := ContainerState{
+		VMID: vmid, Node: ct.node, Config: ct.conf.clone(), Digest: ct.digest, Lock: ct.conf["lock"],
+		Running: ct.running, Usage: s.usageLocked(ct).sample,
+	}
+	for _, sn := range ct.snaps {
+		st.Snapshots = append(st.Snapshots, sn.name)
+	}
+	return st, true
+}
+
+// ContainerIDs returns every vmid in ascending order.
+func (s *Sim) ContainerIDs() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]int, 0, len(s.cts))
+	for id := range s.cts {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Requests returns a copy of the request log, oldest first.
+func (s *Sim) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.log))
+	copy(out, s.log)
+	return out
+}
+
+// ResetRequests empties the request log.
+func (s *Sim) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.log = nil
+}
+
+// maxLog bounds the request log of a long-running demo; tests never reach it.
+const maxLog = 100000
+
+func (s *Sim) logRequest(r Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.log) >= maxLog {
+		s.log = slices.Delete(s.log, 0, maxLog/10)
+	}
+	s.log = append(s.log, r)
+}

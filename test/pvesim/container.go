@@ -1,0 +1,276 @@
+package pvesim
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
+)
+
+// storageInfo is one storage every node has.
+type storageInfo struct {
+	plugin string
+	shared bool
+	size   uint64
+}
+
+var storages = map[string]storageInfo{
+	"local-lvm": {plugin: "lvmthin", size: 4 << 40},
+	"cephpool":  {plugin: "rbd", shared: true, size: 64 << 40},
+}
+
+// allocChange records the allocation from at on, so RRD history agrees with
+// the live values.
+type allocChange struct {
+	at      time.Time
+	alloc   workload.Allocation
+	running bool
+}
+
+// usage is the cached view of one pvestatd cycle.
+type usage struct {
+	at       time.Time // start of the 10 s cycle
+	sample   workload.Sample
+	counters workload.Counters
+}
+
+type container struct {
+	vmid    int
+	node    string
+	pool    string
+	conf    ctConfig
+	snaps   []*snapshot
+	digest  string
+	running bool
+	started time.Time
+	pid     int
+	model   *workload.Model
+
+	history []allocChange
+
+	counters  workload.Counters // since start, integrated up to countedTo
+	countedTo time.Time
+	cached    usage
+	cacheOK   bool
+}
+
+func (s *Sim) addContainerLocked(sp ContainerSpec) error {
+	if sp.VMID < 100 || sp.VMID > 999999999 {
+		return fmt.Errorf("pvesim: add ct %d: vmid out of range 100..999999999", sp.VMID)
+	}
+	if s.cts[sp.VMID] != nil {
+		return fmt.Errorf("add ct %d: %w", sp.VMID, ErrContainerExists)
+	}
+	if sp.Node == "" {
+		sp.Node = s.nodes[(sp.VMID-100)%len(s.nodes)].name
+	}
+	if s.nodeByName[sp.Node] == nil {
+		return fmt.Errorf("add ct %d on %q: %w", sp.VMID, sp.Node, ErrNoSuchNode)
+	}
+	if sp.Workload == "" {
+		kinds := workload.Kinds()
+		sp.Workload = kinds[s.rng.IntN(len(kinds))]
+	}
+	if _, err := workload.ParseKind(string(sp.Workload)); err != nil {
+		return fmt.Errorf("pvesim: add ct %d: %w", sp.VMID, err)
+	}
+	if sp.Name == "" {
+		sp.Name = "ct" + strconv.Itoa(sp.VMID)
+	}
+	if sp.MemoryMiB == 0 {
+		sp.MemoryMiB = 512
+	}
+	if sp.Storage == "" {
+		sp.Storage = "local-lvm"
+	}
+	if _, ok := storages[sp.Storage]; !ok {
+		return fmt.Errorf("pvesim: add ct %d: unknown storage %q", sp.VMID, sp.Storage)
+	}
+	if sp.DiskGiB == 0 {
+		sp.DiskGiB = 8
+	}
+	conf := ctConfig{
+		"arch":         "amd64",
+		"hostname":     sp.Name,
+		"memory":       strconv.Itoa(sp.MemoryMiB),
+		"swap":         strconv.Itoa(sp.SwapMiB),
+		"ostype":       "debian",
+		"unprivileged": "1",
+		"net0": fmt.Sprintf("name=eth0,bridge=vmbr0,hwaddr=BC:24:11:%02X:%02X:%02X,ip=dhcp,type=veth",
+			(sp.VMID>>16)&0xff, (sp.VMID>>8)&0xff, sp.VMID&0xff),
+		"rootfs": volume{storage: sp.Storage, name: fmt.Sprintf("vm-%d-disk-0", sp.VMID),
+			size: uint64(sp.DiskGiB * (1 << 30))}.String(),
+	}
+	if sp.Cores > 0 {
+		conf["cores"] = strconv.Itoa(sp.Cores)
+	}
+	if sp.CPULimit > 0 {
+		conf["cpulimit"] = strconv.FormatFloat(sp.CPULimit, 'f', -1, 64)
+	}
+	if len(sp.Tags) > 0 {
+		conf["tags"] = strings.Join(sp.Tags, ";")
+	}
+	if sp.Protection {
+		conf["protection"] = "1"
+	}
+	if sp.Template {
+		conf["template"] = "1"
+	}
+	now := s.clock.Now()
+	ct := &container{
+		vmid: sp.VMID, node: sp.Node, pool: sp.Pool, conf: conf,
+		model: workload.New(sp.Workload, s.opts.Seed^uint64(sp.VMID)*0x9e3779b97f4a7c15),
+	}
+	ct.running = !sp.Stopped && !sp.Template
+	if ct.running {
+		// Running for a while already, so uptime and counters look lived-in.
+		ct.started = now.Add(-time.Duration(1+sp.VMID%97) * time.Hour)
+		ct.pid = s.newPID()
+	}
+	ct.countedTo = ct.started
+	s.cts[sp.VMID] = ct
+	s.configChangedLocked(ct)
+	// The first entry covers all of the past: RRD history starts full.
+	ct.history[0].at = time.Time{}
+	return nil
+}
+
+func (s *Sim) newPID() int {
+	s.nextPID += 1 + uint32(s.rng.IntN(64))
+	return int(s.nextPID)
+}
+
+// configChangedLocked recomputes the digest and records the allocation.
+func (s *Sim) configChangedLocked(ct *container) {
+	ct.digest = configDigest(ct.conf, ct.snaps)
+	s.recordAllocLocked(ct)
+}
+
+func (s *Sim) recordAllocLocked(ct *container) {
+	a := s.allocation(ct)
+	now := s.clock.Now()
+	if n := len(ct.history); n > 0 {
+		last := ct.history[n-1]
+		if last.alloc == a && last.running == ct.running {
+			return
+		}
+		if !last.at.Before(now) {
+			ct.history[n-1] = allocChange{at: last.at, alloc: a, running: ct.running}
+			ct.cacheOK = false
+			return
+		}
+	}
+	ct.history = append(ct.history, allocChange{at: now, alloc: a, running: ct.running})
+	ct.cacheOK = false
+}
+
+func (s *Sim) setRunningLocked(ct *container, running bool) {
+	if ct.running == running {
+		return
+	}
+	now := s.clock.Now()
+	ct.running = running
+	if running {
+		ct.started = now
+		ct.pid = s.newPID()
+		ct.counters = workload.Counters{}
+		ct.countedTo = now
+	} else {
+		ct.pid = 0
+	}
+	s.recordAllocLocked(ct)
+}
+
+// cpus is PVE's "cpus" of a container: cores, else cpulimit, else host
+// threads. fromLimit says the value comes from cpulimit (a string on the wire).
+func (s *Sim) cpus(ct *container) (cpus float64, raw string, fromLimit bool) {
+	if c, err := strconv.Atoi(ct.conf["cores"]); err == nil && c > 0 {
+		return float64(c), ct.conf["cores"], false
+	}
+	if l, err := strconv.ParseFloat(ct.conf["cpulimit"], 64); err == nil && l > 0 {
+		return l, ct.conf["cpulimit"], true
+	}
+	n := s.nodeByName[ct.node]
+	return float64(n.cpus), strconv.Itoa(n.cpus), false
+}
+
+func confMiB(conf ctConfig, key string, def uint64) uint64 {
+	if v, err := strconv.ParseUint(conf[key], 10, 64); err == nil {
+		return v
+	}
+	return def
+}
+
+func (s *Sim) allocation(ct *container) workload.Allocation {
+	cpus, _, _ := s.cpus(ct)
+	if l, err := strconv.ParseFloat(ct.conf["cpulimit"], 64); err == nil && l > 0 && l < cpus {
+		// cgroup cpu.max caps what the cores can deliver.
+		cpus = l
+	}
+	return workload.Allocation{
+		CPUs:        cpus,
+		MemoryBytes: confMiB(ct.conf, "memory", 512) << 20,
+		SwapBytes:   confMiB(ct.conf, "swap", 512) << 20,
+		DiskBytes:   parseVolume(ct.conf["rootfs"]).size,
+	}
+}
+
+// allocationAt answers workload.History from the recorded changes.
+func (ct *container) allocationAt(t time.Time) (workload.Allocation, bool) {
+	h := ct.history
+	lo, hi := 0, len(h)
+	for lo < hi { // first index with at > t
+		m := (lo + hi) / 2
+		if h[m].at.After(t) {
+			hi = m
+		} else {
+			lo = m + 1
+		}
+	}
+	if lo == 0 {
+		return h[0].alloc, h[0].running
+	}
+	return h[lo-1].alloc, h[lo-1].running
+}
+
+// maxCounterSteps bounds the work of catching counters up after a big clock jump.
+const maxCounterSteps = 60
+
+// usageLocked returns the usage of the current pvestatd cycle, integrating
+// the I/O counters lazily: containers nobody asks about cost nothing.
+func (s *Sim) usageLocked(ct *container) usage {
+	now := s.clock.Now().Truncate(pvestatdInterval)
+	if ct.cacheOK && ct.cached.at.Equal(now) {
+		return ct.cached
+	}
+	if !ct.running {
+		ct.cached = usage{at: now}
+		ct.cacheOK = true
+		return ct.cached
+	}
+	a := s.allocation(ct)
+	if gap := now.Sub(ct.countedTo); gap > 0 {
+		step := pvestatdInterval
+		if gap > step*maxCounterSteps {
+			step = gap / maxCounterSteps
+		}
+		for t := ct.countedTo; t.Before(now); t = t.Add(step) {
+			d := min(step, now.Sub(t))
+			ct.counters.Add(ct.model.At(t, a), d)
+		}
+		ct.countedTo = now
+	}
+	ct.cached = usage{at: now, sample: ct.model.At(now, a), counters: ct.counters}
+	ct.cacheOK = true
+	return ct.cached
+}
+
+func (s *Sim) uptime(ct *container) int64 {
+	if !ct.running {
+		return 0
+	}
+	return int64(math.Max(0, s.clock.Now().Sub(ct.started).Seconds()))
+}

@@ -1,0 +1,338 @@
+package pvesim
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// paramSpec is pvesim's hand-written copy of one parameter of PVE's API
+// schema; the conformance test compares it with the official schema.
+type paramSpec struct {
+	Type        string // string, integer, number, boolean
+	Optional    bool
+	Min, Max    *float64
+	Enum        []string
+	Pattern     string // anchored like PVE does (m/^pattern$/)
+	MaxLength   int
+	Format      string // a PVE format pvesim checks: pve-node, pve-vmid, pve-configid, ...
+	Unsupported bool   // in the schema, but pvesim refuses it with 400
+}
+
+// unsupportedMessage is the 400 message for schema parameters pvesim does
+// not simulate; a test can see at once that it hit a simulator limit.
+const unsupportedMessage = "parameter not supported by pvesim"
+
+func fp(f float64) *float64 { return &f }
+
+var (
+	specNode  = paramSpec{Type: "string", Format: "pve-node"}
+	specVMID  = paramSpec{Type: "integer", Min: fp(100), Max: fp(999999999), Format: "pve-vmid"}
+	specSnap  = paramSpec{Type: "string", MaxLength: 40, Format: "pve-configid"}
+	specBool  = paramSpec{Type: "boolean", Optional: true}
+	specOptS  = paramSpec{Type: "string", Optional: true}
+	specDigst = paramSpec{Type: "string", Optional: true, MaxLength: 40}
+	specUnsup = paramSpec{Type: "string", Optional: true, Unsupported: true}
+)
+
+// pval is one decoded request parameter. PVE stringifies scalars; JSON
+// arrays and objects keep their Perl reference name for the type error.
+type pval struct {
+	s   string
+	ref string // "ARRAY" or "HASH" for JSON containers
+}
+
+// params are the merged, validated parameters of one call.
+type params map[string]pval
+
+func (p params) has(k string) bool   { _, ok := p[k]; return ok }
+func (p params) str(k string) string { return p[k].s }
+
+func (p params) int(k string) int64 {
+	n, _ := strconv.ParseInt(strings.TrimPrefix(p[k].s, "+"), 10, 64)
+	return n
+}
+
+func (p params) float(k string) float64 {
+	f, _ := strconv.ParseFloat(p[k].s, 64)
+	return f
+}
+
+func (p params) bool(k string) bool { return p[k].s == "1" }
+
+// paramError is a 400 "Parameter verification failed." with per-parameter messages.
+type paramError map[string]string
+
+const maxBodyBytes = 1 << 20
+
+// requestError is a non-parameter client error found while decoding.
+type requestError struct {
+	status int
+	msg    string
+}
+
+// decodeParams merges query and body parameters like pve-http-server's
+// extract_params: PUT/POST bodies may be form-encoded or JSON, and the query
+// is merged in; GET and DELETE use only the query.
+func decodeParams(r *http.Request) (params, *requestError) {
+	out := params{}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, &requestError{http.StatusBadRequest, "malformed query string"}
+	}
+	for k, vs := range q {
+		out[k] = pval{s: vs[0]}
+	}
+	if r.Method != http.MethodPost && r.Method != http.MethodPut {
+		return out, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	if err != nil {
+		return nil, &requestError{http.StatusBadRequest, "unable to read request body"}
+	}
+	if len(body) > maxBodyBytes {
+		return nil, &requestError{http.StatusRequestEntityTooLarge, "request too large"}
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return out, nil
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "application/json":
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		var m map[string]any
+		if err := dec.Decode(&m); err != nil {
+			return nil, &requestError{http.StatusBadRequest, "malformed JSON string in request body"}
+		}
+		for k, v := range m {
+			switch v := v.(type) {
+			case nil:
+				// Perl sees undef: the parameter is absent.
+			case bool:
+				out[k] = pval{s: map[bool]string{true: "1", false: "0"}[v]}
+			case json.Number:
+				out[k] = pval{s: v.String()}
+			case string:
+				out[k] = pval{s: v}
+			case []any:
+				out[k] = pval{ref: "ARRAY"}
+			case map[string]any:
+				out[k] = pval{ref: "HASH"}
+			}
+		}
+	case "application/x-www-form-urlencoded", "":
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, &requestError{http.StatusBadRequest, "malformed form body"}
+		}
+		for k, vs := range form {
+			out[k] = pval{s: vs[0]}
+		}
+	default:
+		return nil, &requestError{http.StatusUnsupportedMediaType, "unsupported content type '" + ct + "'"}
+	}
+	return out, nil
+}
+
+// mergePathParams adds the URI parameters; a body value that differs is
+// refused like pve-http-server does.
+func mergePathParams(p params, path map[string]string) paramError {
+	errs := paramError{}
+	for k, v := range path {
+		if old, ok := p[k]; ok && (old.ref != "" || old.s != v) {
+			errs[k] = "duplicate parameter (already defined in URI) with conflicting values!"
+			continue
+		}
+		p[k] = pval{s: v}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// specFor finds the spec of a parameter, including schema keys like "mp[n]".
+func specFor(specs map[string]paramSpec, name string) (paramSpec, bool) {
+	if s, ok := specs[name]; ok {
+		return s, true
+	}
+	i := len(name)
+	for i > 0 && name[i-1] >= '0' && name[i-1] <= '9' {
+		i--
+	}
+	if i == len(name) || i == 0 {
+		return paramSpec{}, false
+	}
+	s, ok := specs[name[:i]+"[n]"]
+	return s, ok
+}
+
+// validate checks p against specs with PVE::JSONSchema's rules and messages.
+func validate(p params, specs map[string]paramSpec) paramError {
+	errs := paramError{}
+	for name, v := range p {
+		s, ok := specFor(specs, name)
+		if !ok {
+			errs[name] = "property is not defined in schema and the schema does not allow additional properties"
+			continue
+		}
+		if s.Unsupported {
+			errs[name] = unsupportedMessage
+			continue
+		}
+		if msg := checkValue(s, v); msg != "" {
+			errs[name] = msg
+		}
+	}
+	for name, s := range specs {
+		if !s.Optional && !strings.HasSuffix(name, "[n]") && !p.has(name) {
+			errs[name] = "property is missing and it is not optional"
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+var (
+	integerRE = regexp.MustCompile(`^[+-]?\d+$`)
+	numberRE  = regexp.MustCompile(`^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$`)
+	patterns  sync.Map // pattern -> *regexp.Regexp; specs are fixed, so it stays small
+)
+
+func compiledPattern(p string) *regexp.Regexp {
+	if re, ok := patterns.Load(p); ok {
+		return re.(*regexp.Regexp)
+	}
+	re := regexp.MustCompile(`^(?:` + p + `)$`)
+	patterns.Store(p, re)
+	return re
+}
+
+func checkValue(s paramSpec, v pval) string {
+	if v.ref != "" {
+		return fmt.Sprintf("type check ('%s') failed - got %s", s.Type, v.ref)
+	}
+	val := v.s
+	switch s.Type {
+	case "boolean":
+		if val != "0" && val != "1" {
+			return fmt.Sprintf("type check ('boolean') failed - got '%s'", val)
+		}
+	case "integer":
+		if !integerRE.MatchString(val) {
+			return fmt.Sprintf("type check ('integer') failed - got '%s'", val)
+		}
+	case "number":
+		if !numberRE.MatchString(val) {
+			return fmt.Sprintf("type check ('number') failed - got '%s'", val)
+		}
+	}
+	if s.MaxLength > 0 && len(val) > s.MaxLength {
+		return fmt.Sprintf("value may only be %d characters long", s.MaxLength)
+	}
+	if (s.Min != nil || s.Max != nil) && numberRE.MatchString(val) {
+		f, err := strconv.ParseFloat(val, 64)
+		if err == nil {
+			if s.Min != nil && f < *s.Min {
+				return "value must have a minimum value of " + strconv.FormatFloat(*s.Min, 'f', -1, 64)
+			}
+			if s.Max != nil && f > *s.Max {
+				return "value must have a maximum value of " + strconv.FormatFloat(*s.Max, 'f', -1, 64)
+			}
+		}
+	}
+	if len(s.Enum) > 0 && !slices.Contains(s.Enum, val) {
+		return fmt.Sprintf("value '%s' does not have a value in the enumeration '%s'", val, strings.Join(s.Enum, ", "))
+	}
+	if s.Pattern != "" && !compiledPattern(s.Pattern).MatchString(val) {
+		return "value does not match the regex pattern"
+	}
+	if s.Format != "" {
+		if msg := checkFormat(s.Format, val); msg != "" {
+			return "invalid format - " + msg
+		}
+	}
+	return ""
+}
+
+var (
+	nodeRE     = regexp.MustCompile(`^(?i:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)$`)
+	configIDRE = regexp.MustCompile(`^(?i:[a-z][a-z0-9_-]+)$`)
+	dnsLabel   = `(?i:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)`
+	dnsNameRE  = regexp.MustCompile(`^` + dnsLabel + `(?:\.` + dnsLabel + `)*$`)
+	storageRE  = regexp.MustCompile(`^(?i:[a-z][a-z0-9\-_.]*[a-z0-9])$`)
+	poolRE     = regexp.MustCompile(`^[A-Za-z0-9_\-]+(?:/[A-Za-z0-9_\-]+){0,2}$`)
+	realmRE    = regexp.MustCompile(`^(?i:[a-z][a-z0-9\-_]+)$`)
+	tagRE      = regexp.MustCompile(`^(?i:[a-z0-9_][a-z0-9_\-+.]*)$`)
+)
+
+// checkFormat implements the PVE formats pvesim's specs use, with the
+// messages of PVE::JSONSchema (without the "invalid format - " prefix).
+func checkFormat(format, val string) string {
+	switch format {
+	case "pve-node":
+		if !nodeRE.MatchString(val) {
+			return "value does not look like a valid node name"
+		}
+	case "pve-vmid":
+		if !integerRE.MatchString(val) {
+			return "value does not look like a valid VM ID"
+		}
+	case "pve-configid":
+		if !configIDRE.MatchString(val) {
+			return fmt.Sprintf("invalid configuration ID '%s'", val)
+		}
+	case "pve-configid-list":
+		for _, id := range splitList(val) {
+			if !configIDRE.MatchString(id) {
+				return fmt.Sprintf("invalid configuration ID '%s'", id)
+			}
+		}
+	case "dns-name":
+		if !dnsNameRE.MatchString(val) {
+			return fmt.Sprintf("value '%s' does not look like a valid DNS name", val)
+		}
+	case "pve-storage-id":
+		if !storageRE.MatchString(val) {
+			return fmt.Sprintf("storage ID '%s' contains illegal characters", val)
+		}
+	case "pve-poolid":
+		if !poolRE.MatchString(val) {
+			return fmt.Sprintf("pool name '%s' contains illegal characters", val)
+		}
+	case "pve-realm":
+		if !realmRE.MatchString(val) {
+			return fmt.Sprintf("realm name '%s' contains illegal characters", val)
+		}
+	case "pve-tag-list":
+		for _, t := range splitTags(val) {
+			if !tagRE.MatchString(t) {
+				return fmt.Sprintf("invalid tag '%s'", t)
+			}
+		}
+	}
+	return ""
+}
+
+// splitList splits like PVE::Tools::split_list: commas, semicolons and whitespace.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return r == ',' || r == ';' || r == ' ' || r == '\t' || r == '\n' || r == '\x00'
+	})
+}
+
+func splitTags(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == ' ' })
+}

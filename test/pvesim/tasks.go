@@ -1,0 +1,165 @@
+package pvesim
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// task is a PVE worker task. It runs for Options.TaskDuration of simulated
+// time and is settled lazily: every request and Go call first finishes the
+// tasks whose time has come.
+type task struct {
+	upid, node, typ, id string
+	user, tokenID       string // owner user and token name (PVE's tokenid) when a token started it
+	pid, pstart         uint32
+	start, end          time.Time
+	done                bool
+	exit                string
+	log                 []string
+	forcedExit          string // from a TaskExit fault
+
+	commit func()        // applies the work when the task succeeds
+	abort  func() string // cleans up when it fails; may add to the error text ("" keeps it)
+}
+
+var upidRE = regexp.MustCompile(`^UPID:([a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\s/]+):([^:\s/]*):([^:\s/]+):$`)
+
+// startTaskLocked registers a task that ends TaskDuration from now.
+func (s *Sim) startTaskLocked(c *call, node, typ, id string) *task {
+	now := s.clock.Now()
+	n := s.nodeByName[node]
+	user, tokenName, _ := strings.Cut(c.taskUser(), "!")
+	t := &task{
+		node: node, typ: typ, id: id, user: user, tokenID: tokenName,
+		pid: uint32(s.newPID()), pstart: uint32(now.Sub(n.boot) / (10 * time.Millisecond)),
+		start: now, end: now.Add(s.opts.TaskDuration), forcedExit: c.taskExit,
+	}
+	t.upid = fmt.Sprintf("UPID:%s:%08X:%08X:%08X:%s:%s:%s:", node, t.pid, t.pstart, uint32(now.Unix()), typ, id, c.taskUser())
+	s.tasks[t.upid] = t
+	s.pending = append(s.pending, t)
+	return t
+}
+
+// failNow ends the task at once with msg, like a worker that dies on its first check.
+func (s *Sim) failNow(t *task, msg string) {
+	t.end = t.start
+	t.abort = nil
+	t.commit = nil
+	t.forcedExit = msg
+}
+
+func (t *task) upidJSON() []byte { return appendJSONString(nil, t.upid) }
+
+// settleLocked finishes every task whose end time has passed, in end order.
+func (s *Sim) settleLocked() {
+	if len(s.pending) == 0 {
+		return
+	}
+	now := s.clock.Now()
+	var due []*task
+	s.pending = slices.DeleteFunc(s.pending, func(t *task) bool {
+		if t.end.After(now) {
+			return false
+		}
+		due = append(due, t)
+		return true
+	})
+	slices.SortStableFunc(due, func(a, b *task) int { return a.end.Compare(b.end) })
+	for _, t := range due {
+		s.finishLocked(t)
+	}
+}
+
+func (s *Sim) finishLocked(t *task) {
+	exit := "OK"
+	if t.forcedExit != "" {
+		exit = t.forcedExit
+	}
+	if exit == "OK" || strings.HasPrefix(exit, "WARNINGS: ") {
+		if t.commit != nil {
+			t.commit()
+		}
+	} else if t.abort != nil {
+		if more := t.abort(); more != "" {
+			exit = more
+		}
+	}
+	t.done = true
+	t.exit = exit
+	if exit == "OK" {
+		t.log = append(t.log, "TASK OK")
+	} else if strings.HasPrefix(exit, "WARNINGS: ") {
+		t.log = append(t.log, "TASK "+exit)
+	} else {
+		t.log = append(t.log, "TASK ERROR: "+exit)
+	}
+}
+
+func (s *Sim) findTask(c *call) (*task, response, bool) {
+	upid := c.p.str("upid")
+	if !upidRE.MatchString(upid) {
+		return nil, failParams(paramError{"upid": "unable to parse worker upid"}), false
+	}
+	t := s.tasks[upid]
+	if t == nil || t.node != c.p.str("node") {
+		return nil, failParams(paramError{"upid": "no such task"}), false
+	}
+	return t, response{}, true
+}
+
+func (s *Sim) getTaskStatus(c *call) response {
+	t, resp, found := s.findTask(c)
+	if !found {
+		return resp
+	}
+	j := jw{}
+	j.beginObj()
+	j.ks("upid", t.upid)
+	j.ks("node", t.node)
+	j.ki("pid", int64(t.pid))
+	j.ki("pstart", int64(t.pstart))
+	j.ki("starttime", t.start.Unix())
+	j.ks("type", t.typ)
+	j.ks("id", t.id)
+	j.ks("user", t.user)
+	if t.tokenID != "" {
+		j.ks("tokenid", t.tokenID)
+	}
+	if t.done {
+		j.ks("status", "stopped")
+		j.ks("exitstatus", t.exit)
+	} else {
+		j.ks("status", "running")
+	}
+	j.endObj()
+	return ok(j.b)
+}
+
+func (s *Sim) getTaskLog(c *call) response {
+	t, resp, found := s.findTask(c)
+	if !found {
+		return resp
+	}
+	start, limit := 0, 50
+	if c.p.has("start") {
+		start = int(min(c.p.int("start"), 1<<30))
+	}
+	if c.p.has("limit") {
+		limit = int(min(c.p.int("limit"), 1<<30))
+	}
+	j := jw{}
+	j.beginArr()
+	for i := start; i < len(t.log) && i < start+limit; i++ {
+		j.beginObj()
+		j.ki("n", int64(i+1))
+		j.ks("t", t.log[i])
+		j.endObj()
+	}
+	j.endArr()
+	r := ok(j.b)
+	r.extra = fmt.Appendf(nil, `"total":%d`, len(t.log))
+	return r
+}

@@ -1,0 +1,484 @@
+package pvesim
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+func lockedError(ct *container) (response, bool) {
+	if l := ct.conf["lock"]; l != "" {
+		return internal("CT is locked (%s)", l), true
+	}
+	return response{}, false
+}
+
+const digestMismatch = "detected modified configuration - file changed by other user? Try again."
+
+// flockBusy reports a resize task holding the config flock: PVE's
+// lock_config waits 10 s for it and then gives up.
+func (s *Sim) flockBusy(ct *container) (response, bool) {
+	for _, t := range s.pending {
+		if t.typ == "resize" && t.id == strconv.Itoa(ct.vmid) {
+			return internal("can't lock file '/run/lock/lxc/pve-config-%d.lock' - got timeout", ct.vmid), true
+		}
+	}
+	return response{}, false
+}
+
+// configSetters are the keys PUT config simulates.
+var configSetters = []string{"cores", "cpulimit", "cpuunits", "memory", "swap", "description", "hostname", "onboot", "protection", "tags"}
+
+func (s *Sim) putConfig(c *call) response {
+	set := map[string]string{}
+	for _, k := range configSetters {
+		if c.p.has(k) {
+			set[k] = c.p.str(k)
+		}
+	}
+	del := splitList(c.p.str("delete"))
+	if len(set) == 0 && len(del) == 0 && !c.p.has("revert") {
+		return internal("no options specified")
+	}
+	for _, k := range del {
+		if _, both := set[k]; both {
+			return failParams(paramError{"delete": fmt.Sprintf("you can't use '-%s' and -delete %s' at the same time", k, k)})
+		}
+		if !knownConfigOption(k) {
+			return failParams(paramError{"delete": fmt.Sprintf("unknown option '%s'", k)})
+		}
+	}
+	ct, resp, found := s.ctOnNode(c)
+	if !found {
+		return resp
+	}
+	if resp, busy := s.flockBusy(ct); busy {
+		return resp
+	}
+	if resp, locked := lockedError(ct); locked {
+		return resp
+	}
+	if d := c.p.str("digest"); d != "" && d != ct.digest {
+		return internal(digestMismatch)
+	}
+	for _, k := range del {
+		switch k {
+		case "memory", "rootfs", "ostype":
+			return internal("unable to delete required option '%s'", k)
+		}
+		if (strings.HasPrefix(k, "mp") || k == "rootfs") && ct.conf["protection"] == "1" {
+			return internal("can't update CT %d drive '%s' - protection mode enabled", ct.vmid, k)
+		}
+	}
+	for _, k := range del {
+		delete(ct.conf, k)
+	}
+	for k, v := range set {
+		switch k {
+		case "cores", "memory", "swap", "cpuunits":
+			n, _ := strconv.ParseInt(strings.TrimPrefix(v, "+"), 10, 64)
+			if k == "cpuunits" {
+				n = min(n, 10000) // cgroup v2 cpu.weight range
+			}
+			v = strconv.FormatInt(n, 10)
+		case "tags":
+			v = strings.Join(splitTags(v), ";")
+		}
+		ct.conf[k] = v
+	}
+	// Every key pvesim accepts is hot-pluggable on a running CT (cores by
+	// "fastplug"), so nothing stays pending.
+	s.configChangedLocked(ct)
+	return ok(nil)
+}
+
+func (s *Sim) putResize(c *call) response {
+	ct, resp, found := s.ctOnNode(c)
+	if !found {
+		return resp
+	}
+	if resp, busy := s.flockBusy(ct); busy {
+		return resp
+	}
+	if resp, locked := lockedError(ct); locked {
+		return resp
+	}
+	if d := c.p.str("digest"); d != "" && d != ct.digest {
+		return internal(digestMismatch)
+	}
+	disk := c.p.str("disk")
+	raw, exists := ct.conf[disk]
+	if !exists {
+		return internal("disk '%s' does not exist", disk)
+	}
+	vol := parseVolume(raw)
+	sizeArg := c.p.str("size")
+	relative := strings.HasPrefix(sizeArg, "+")
+	newSize, valid := parseSize(strings.TrimPrefix(sizeArg, "+"))
+	if !valid {
+		return failParams(paramError{"size": "unable to parse size '" + sizeArg + "'"})
+	}
+	if relative {
+		newSize += vol.size
+	}
+	if newSize < vol.size {
+		return internal("unable to shrink disk size")
+	}
+	if newSize == vol.size {
+		return internal("disk is already at specified size")
+	}
+	t := s.startTaskLocked(c, ct.node, "resize", strconv.Itoa(ct.vmid))
+	t.log = append(t.log, fmt.Sprintf("  Size of logical volume pve/%s changed from %s to %s.", vol.name, formatSize(vol.size), formatSize(newSize)),
+		fmt.Sprintf("  Logical volume pve/%s successfully resized.", vol.name))
+	t.commit = func() {
+		cur := s.cts[ct.vmid]
+		if cur != ct {
+			return
+		}
+		v := parseVolume(ct.conf[disk])
+		v.size = newSize
+		ct.conf[disk] = v.String()
+		s.configChangedLocked(ct)
+	}
+	return ok(t.upidJSON())
+}
+
+func (s *Sim) postSnapshot(c *call) response {
+	name := c.p.str("snapname")
+	if name == "current" || name == "vzdump" {
+		return internal("unable to use snapshot name '%s' (reserved name)", name)
+	}
+	ct, resp, found := s.ctOnNode(c)
+	if !found {
+		return resp
+	}
+	t := s.startTaskLocked(c, ct.node, "vzsnapshot", strconv.Itoa(ct.vmid))
+	switch {
+	case ct.conf["lock"] != "":
+		s.failNow(t, fmt.Sprintf("CT is locked (%s)", ct.conf["lock"]))
+	case findSnap(ct, name) != nil:
+		s.failNow(t, fmt.Sprintf("snapshot name '%s' already used", name))
+	case ct.conf["template"] == "1":
+		s.failNow(t, "you can't take a snapshot if it's a template")
+	default:
+		snapConf := ct.conf.clone()
+		delete(snapConf, "lock")
+		delete(snapConf, "description")
+		snapConf["snapstate"] = "prepare"
+		snapConf["snaptime"] = strconv.FormatInt(s.clock.Now().Unix(), 10)
+		if d := c.p.str("description"); d != "" {
+			snapConf["description"] = d
+		}
+		sn := &snapshot{name: name, conf: snapConf}
+		ct.snaps = append(ct.snaps, sn)
+		ct.conf["lock"] = "snapshot"
+		s.configChangedLocked(ct)
+		t.commit = func() {
+			delete(sn.conf, "snapstate")
+			delete(ct.conf, "lock")
+			ct.conf["parent"] = name
+			s.configChangedLocked(ct)
+		}
+		t.abort = func() string {
+			ct.snaps = slices.DeleteFunc(ct.snaps, func(x *snapshot) bool { return x == sn })
+			delete(ct.conf, "lock")
+			s.configChangedLocked(ct)
+			return ""
+		}
+	}
+	return ok(t.upidJSON())
+}
+
+func (s *Sim) deleteSnapshot(c *call) response {
+	ct, resp, found := s.ctOnNode(c)
+	if !found {
+		return resp
+	}
+	name := c.p.str("snapname")
+	t := s.startTaskLocked(c, ct.node, "vzdelsnapshot", strconv.Itoa(ct.vmid))
+	sn := findSnap(ct, name)
+	switch {
+	case sn == nil:
+		s.failNow(t, fmt.Sprintf("snapshot '%s' does not exist", name))
+	case ct.conf["lock"] != "":
+		s.failNow(t, fmt.Sprintf("CT is locked (%s)", ct.conf["lock"]))
+	default:
+		ct.conf["lock"] = "snapshot-delete"
+		sn.conf["snapstate"] = "delete"
+		s.configChangedLocked(ct)
+		t.commit = func() {
+			parent := sn.conf["parent"]
+			ct.snaps = slices.DeleteFunc(ct.snaps, func(x *snapshot) bool { return x == sn })
+			relink := func(conf ctConfig) {
+				if conf["parent"] == name {
+					if parent == "" {
+						delete(conf, "parent")
+					} else {
+						conf["parent"] = parent
+					}
+				}
+			}
+			relink(ct.conf)
+			for _, o := range ct.snaps {
+				relink(o.conf)
+			}
+			delete(ct.conf, "lock")
+			s.configChangedLocked(ct)
+		}
+		t.abort = func() string {
+			delete(ct.conf, "lock")
+			delete(sn.conf, "snapstate")
+			s.configChangedLocked(ct)
+			return ""
+		}
+	}
+	return ok(t.upidJSON())
+}
+
+func (s *Sim) postRollback(c *call) response {
+	ct, resp, found := s.ctOnNode(c)
+	if !found {
+		return resp
+	}
+	name := c.p.str("snapname")
+	t := s.startTaskLocked(c, ct.node, "vzrollback", strconv.Itoa(ct.vmid))
+	sn := findSnap(ct, name)
+	switch {
+	case sn == nil:
+		s.failNow(t, fmt.Sprintf("snapshot '%s' does not exist", name))
+	case ct.conf["lock"] != "":
+		s.failNow(t, fmt.Sprintf("CT is locked (%s)", ct.conf["lock"]))
+	case sn.conf["snapstate"] != "":
+		s.failNow(t, fmt.Sprintf("unable to rollback to incomplete snapshot (snapstate = %s)", sn.conf["snapstate"]))
+	default:
+		if ct.running {
+			t.log = append(t.log, "stopping running container")
+			s.setRunningLocked(ct, false)
+		}
+		ct.conf["lock"] = "rollback"
+		s.configChangedLocked(ct)
+		start := c.p.bool("start")
+		t.commit = func() {
+			conf := sn.conf.clone()
+			for _, k := range []string{"snaptime", "snapstate", "description"} {
+				delete(conf, k)
+			}
+			if d, ok := ct.conf["description"]; ok {
+				conf["description"] = d
+			}
+			conf["parent"] = name
+			ct.conf = conf
+			s.configChangedLocked(ct)
+			if start {
+				s.setRunningLocked(ct, true)
+			}
+		}
+		t.abort = func() string {
+			delete(ct.conf, "lock")
+			s.configChangedLocked(ct)
+			return ""
+		}
+	}
+	return ok(t.upidJSON())
+}
+
+func (s *Sim) postClone(c *call) response {
+	ct, resp, found := s.ctOnNode(c)
+	if !found {
+		return resp
+	}
+	newid := int(c.p.int("newid"))
+	if other := s.cts[newid]; other != nil {
+		return internal("CT %d already exists on node '%s'", newid, other.node)
+	}
+	if resp, locked := lockedError(ct); locked {
+		return resp
+	}
+	isTemplate := ct.conf["template"] == "1"
+	full := !isTemplate
+	if c.p.has("full") {
+		full = c.p.bool("full")
+	}
+	if c.p.has("storage") && !full {
+		return internal("parameter 'storage' not allowed for linked clones")
+	}
+	src := ct.conf
+	snapName := c.p.str("snapname")
+	if snapName != "" {
+		sn := findSnap(ct, snapName)
+		if sn == nil {
+			return internal("snapshot '%s' does not exist", snapName)
+		}
+		src = sn.conf
+	}
+	if full && ct.running && snapName == "" {
+		return internal("Full clone of a running container is only possible from a snapshot")
+	}
+	vol := parseVolume(src["rootfs"])
+	if !full && !isTemplate {
+		return internal("Linked clone feature for '%s:%s' is not available", vol.storage, vol.name)
+	}
+	storage := vol.storage
+	if c.p.has("storage") {
+		storage = c.p.str("storage")
+		if _, known := storages[storage]; !known {
+			return internal("storage '%s' does not exist", storage)
+		}
+	}
+	target := ct.node
+	if c.p.has("target") {
+		target = c.p.str("target")
+		if s.nodeByName[target] == nil {
+			return internal("no such cluster node '%s'", target)
+		}
+		if target != ct.node && !storages[vol.storage].shared {
+			return internal("can't clone CT to node '%s' (CT uses local storage)", target)
+		}
+	}
+	conf := src.clone()
+	for _, k := range []string{"lock", "parent", "snaptime", "snapstate", "template", "description"} {
+		delete(conf, k)
+	}
+	if c.p.has("hostname") {
+		conf["hostname"] = c.p.str("hostname")
+	}
+	if c.p.has("description") {
+		conf["description"] = c.p.str("description")
+	}
+	if net0, ok := conf["net0"]; ok {
+		conf["net0"] = regenerateMAC(net0, newid)
+	}
+	newVol := volume{storage: storage, name: fmt.Sprintf("vm-%d-disk-0", newid), size: vol.size, opts: vol.opts}
+	if !full {
+		newVol.name = vol.name + "/" + newVol.name
+	}
+	conf["rootfs"] = newVol.String()
+	conf["lock"] = "create"
+	clone := &container{vmid: newid, node: target, pool: c.p.str("pool"), conf: conf, model: ct.model}
+	clone.countedTo = s.clock.Now()
+	s.cts[newid] = clone
+	s.configChangedLocked(clone)
+	ct.conf["lock"] = "disk"
+	s.configChangedLocked(ct)
+
+	t := s.startTaskLocked(c, ct.node, "vzclone", strconv.Itoa(ct.vmid))
+	t.log = append(t.log, fmt.Sprintf("create full clone of drive rootfs (%s)", src["rootfs"]))
+	t.commit = func() {
+		delete(clone.conf, "lock")
+		s.configChangedLocked(clone)
+		delete(ct.conf, "lock")
+		s.configChangedLocked(ct)
+	}
+	t.abort = func() string {
+		delete(s.cts, newid)
+		delete(ct.conf, "lock")
+		s.configChangedLocked(ct)
+		return "clone failed: " + t.forcedExit
+	}
+	return ok(t.upidJSON())
+}
+
+// regenerateMAC gives a clone its own hwaddr like PVE does.
+func regenerateMAC(net string, vmid int) string {
+	parts := strings.Split(net, ",")
+	for i, p := range parts {
+		if strings.HasPrefix(p, "hwaddr=") {
+			parts[i] = fmt.Sprintf("hwaddr=BC:24:11:%02X:%02X:%02X", (vmid>>16)&0xff, (vmid>>8)&0xff, vmid&0xff)
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+func (s *Sim) deleteCT(c *call) response {
+	ct, resp, found := s.ctOnNode(c)
+	if !found {
+		return resp
+	}
+	if ct.conf["protection"] == "1" {
+		return internal("can't remove CT %d - protection mode enabled", ct.vmid)
+	}
+	if resp, locked := lockedError(ct); locked {
+		return resp
+	}
+	if ct.running && !c.p.bool("force") {
+		return internal("unable to destroy CT %d - container is running", ct.vmid)
+	}
+	t := s.startTaskLocked(c, ct.node, "vzdestroy", strconv.Itoa(ct.vmid))
+	if ct.running {
+		s.setRunningLocked(ct, false)
+	}
+	ct.conf["lock"] = "destroyed"
+	s.configChangedLocked(ct)
+	t.log = append(t.log, fmt.Sprintf("  Logical volume \"vm-%d-disk-0\" successfully removed.", ct.vmid))
+	t.commit = func() {
+		if s.cts[ct.vmid] == ct {
+			delete(s.cts, ct.vmid)
+		}
+	}
+	t.abort = func() string {
+		delete(ct.conf, "lock")
+		s.configChangedLocked(ct)
+		return ""
+	}
+	return ok(t.upidJSON())
+}
+
+// skiplockAllowed: PVE lets only root@pam (not even its tokens) skip locks.
+func skiplockAllowed(c *call) (response, bool) {
+	if c.p.bool("skiplock") && (c.user != "root@pam" || c.tokenID != "") {
+		return failParams(paramError{"skiplock": "Only root may use this option."}), false
+	}
+	return response{}, true
+}
+
+func (s *Sim) postStart(c *call) response {
+	if resp, allowed := skiplockAllowed(c); !allowed {
+		return resp
+	}
+	ct, resp, found := s.ctOnNode(c)
+	if !found {
+		return resp
+	}
+	if !c.p.bool("skiplock") {
+		if resp, locked := lockedError(ct); locked {
+			return resp
+		}
+	}
+	if ct.conf["template"] == "1" {
+		return internal("you can't start a CT if it's a template")
+	}
+	if ct.running {
+		return internal("CT %d already running", ct.vmid)
+	}
+	t := s.startTaskLocked(c, ct.node, "vzstart", strconv.Itoa(ct.vmid))
+	t.commit = func() { s.setRunningLocked(ct, true) }
+	return ok(t.upidJSON())
+}
+
+func (s *Sim) postStop(c *call) response {
+	if resp, allowed := skiplockAllowed(c); !allowed {
+		return resp
+	}
+	return s.stopLike(c, "vzstop", !c.p.bool("skiplock"))
+}
+
+func (s *Sim) postShutdown(c *call) response { return s.stopLike(c, "vzshutdown", true) }
+
+func (s *Sim) stopLike(c *call, typ string, checkLock bool) response {
+	ct, resp, found := s.ctOnNode(c)
+	if !found {
+		return resp
+	}
+	if checkLock {
+		if resp, locked := lockedError(ct); locked {
+			return resp
+		}
+	}
+	if !ct.running {
+		return internal("CT %d not running", ct.vmid)
+	}
+	t := s.startTaskLocked(c, ct.node, typ, strconv.Itoa(ct.vmid))
+	t.commit = func() { s.setRunningLocked(ct, false) }
+	return ok(t.upidJSON())
+}
