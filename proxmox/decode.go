@@ -179,6 +179,7 @@ func decodeContainers(body []byte, node string) ([]Container, error) {
 		first := true
 		for s.elem(&first) {
 			c, _ := decodeContainer(s, node)
+			c.Node = node // the node asked, whatever the entry says
 			out = append(out, c)
 		}
 	})

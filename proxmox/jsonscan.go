@@ -114,7 +114,7 @@ func (s *scanner) next(first *bool) ([]byte, bool) {
 		return nil, false
 	}
 	key, escaped := s.rawString()
-	if escaped {
+	if escaped || !utf8.Valid(key) {
 		key = []byte(unescape(key))
 	}
 	if !s.consume(':') {
