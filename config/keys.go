@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // The key tree is derived from the koanf tags of Config by reflection, once:
@@ -166,4 +168,9 @@ func formatDuration(d time.Duration) string {
 // (secrets aside) gives the same configuration.
 func (c *Config) Redacted() map[string]any {
 	return toMap(reflect.ValueOf(*c), true)
+}
+
+// RedactedYAML is Redacted as YAML, with sorted keys.
+func (c *Config) RedactedYAML() ([]byte, error) {
+	return yaml.Marshal(c.Redacted())
 }

@@ -205,6 +205,10 @@ func (v *validator) secret(key string, s Secret, missing string) {
 		v.add(key, "%s", missing)
 		return
 	}
+	if s.Value() == Redacted {
+		v.add(key, "holds the redaction placeholder of check-config output, not a secret")
+		return
+	}
 	for _, r := range s.Value() {
 		if r < 0x20 || r == 0x7f {
 			v.add(key, "must not contain control characters or line breaks")
