@@ -52,7 +52,7 @@ func (s *Sim) authenticate(c *call) (response, bool) {
 	if err != nil || cookie.Value == "" {
 		return unauthorized("No ticket")
 	}
-	value, err := url.QueryUnescape(cookie.Value)
+	value, err := url.PathUnescape(cookie.Value) // uri_unescape: '+' stays '+'
 	if err != nil {
 		value = cookie.Value
 	}

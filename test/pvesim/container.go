@@ -206,16 +206,16 @@ func confMiB(conf ctConfig, key string, def uint64) uint64 {
 
 func (s *Sim) allocation(ct *container) workload.Allocation {
 	cpus, _, _ := s.cpus(ct)
-	if l, err := strconv.ParseFloat(ct.conf["cpulimit"], 64); err == nil && l > 0 && l < cpus {
-		// cgroup cpu.max caps what the cores can deliver.
-		cpus = l
-	}
-	return workload.Allocation{
+	a := workload.Allocation{
 		CPUs:        cpus,
 		MemoryBytes: confMiB(ct.conf, "memory", 512) << 20,
 		SwapBytes:   confMiB(ct.conf, "swap", 512) << 20,
 		DiskBytes:   parseVolume(ct.conf["rootfs"]).size,
 	}
+	if l, err := strconv.ParseFloat(ct.conf["cpulimit"], 64); err == nil && l > 0 && l < cpus {
+		a.CPULimit = l // cgroup cpu.max caps what the cores can deliver
+	}
+	return a
 }
 
 // allocationAt answers workload.History from the recorded changes.

@@ -121,7 +121,7 @@ func decodeParams(r *http.Request) (params, *requestError) {
 			case bool:
 				out[k] = pval{s: map[bool]string{true: "1", false: "0"}[v]}
 			case json.Number:
-				out[k] = pval{s: v.String()}
+				out[k] = pval{s: perlNumber(v)}
 			case string:
 				out[k] = pval{s: v}
 			case []any:
@@ -142,6 +142,21 @@ func decodeParams(r *http.Request) (params, *requestError) {
 		return nil, &requestError{http.StatusUnsupportedMediaType, "unsupported content type '" + ct + "'"}
 	}
 	return out, nil
+}
+
+// perlNumber stringifies a JSON number like Perl does after JSON::XS
+// decoded it: integers keep their digits, others become doubles printed
+// with %.15g (so 1e7 is "10000000" and 2.0 is "2").
+func perlNumber(n json.Number) string {
+	s := n.String()
+	if !strings.ContainsAny(s, ".eE") {
+		return s
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return s
+	}
+	return strconv.FormatFloat(f, 'g', 15, 64)
 }
 
 // mergePathParams adds the URI parameters; a body value that differs is
