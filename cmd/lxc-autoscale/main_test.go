@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, environ []string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, environ, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestCommandLine(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name       string
+		args       []string
+		wantCode   int
+		wantStdout string
+		wantStderr string
+	}{
+		{"no arguments", nil, exitUsage, "", "Usage: lxc-autoscale <command>"},
+		{"help", []string{"--help"}, exitOK, "check-config", ""},
+		{"help for a command", []string{"help", "demo"}, exitOK, "--speed", ""},
+		{"command help flag", []string{"check-config", "--help"}, exitOK, "--config", ""},
+		{"unknown command", []string{"scale-everything"}, exitUsage, "", `unknown command "scale-everything"`},
+		{"unknown flag", []string{"version", "--verbose"}, exitUsage, "", "unknown flag: --verbose"},
+		{"stray argument", []string{"version", "extra"}, exitUsage, "", `unexpected argument "extra"`},
+		{"version", []string{"version"}, exitOK, "lxc-autoscale ", ""},
+		{"not landed yet", []string{"run"}, exitFailed, "", "not available in this build yet"},
+		{"demo bad speed", []string{"demo", "--speed", "0"}, exitUsage, "", "--speed: 0 is out of range [1, 100000]"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := runCLI(t, nil, c.args...)
+			if code != c.wantCode {
+				t.Errorf("run(%q) = %d, want %d; stderr: %s", c.args, code, c.wantCode, stderr)
+			}
+			if !strings.Contains(stdout, c.wantStdout) {
+				t.Errorf("run(%q) stdout = %q, want it to contain %q", c.args, stdout, c.wantStdout)
+			}
+			if !strings.Contains(stderr, c.wantStderr) {
+				t.Errorf("run(%q) stderr = %q, want it to contain %q", c.args, stderr, c.wantStderr)
+			}
+		})
+	}
+}
+
+func TestCheckConfig(t *testing.T) {
+	t.Parallel()
+	const secret = "0b9b8c1e-5d7a-4c2f-9e61-b0a5d0c3f7aa"
+	dir := t.TempDir()
+	valid := filepath.Join(dir, "valid.yaml")
+	writeFile(t, valid, `
+proxmox:
+  endpoints: ["https://pve1:8006"]
+  token_id: "autoscale@pve!controller"
+scaling:
+  mode: dry-run
+`)
+	invalid := filepath.Join(dir, "invalid.yaml")
+	writeFile(t, invalid, `
+proxmox:
+  endpoints: ["https://pve1:8006"]
+  token_id: "autoscale@pve!controller"
+  token_secret: "`+secret+`"
+scaling:
+  mode: yolo
+  max_writes_per_pass: -1
+monitor:
+  intervall: 10s
+`)
+	env := []string{"LXCA_PROXMOX_TOKEN_SECRET=" + secret}
+
+	t.Run("valid file, secret from the environment", func(t *testing.T) {
+		code, stdout, stderr := runCLI(t, env, "check-config", "--config", valid)
+		if code != exitOK {
+			t.Fatalf("check-config = %d, want %d; stderr: %s", code, exitOK, stderr)
+		}
+		for _, want := range []string{"configuration is valid", "dry-run", "[redacted]"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("stdout lacks %q:\n%s", want, stdout)
+			}
+		}
+		if strings.Contains(stdout+stderr, secret) {
+			t.Errorf("check-config printed the token secret")
+		}
+	})
+	t.Run("flags win over the file", func(t *testing.T) {
+		code, stdout, stderr := runCLI(t, env, "check-config", "--config", valid, "--mode", "recommend")
+		if code != exitOK || !strings.Contains(stdout, "recommend") {
+			t.Fatalf("check-config --mode recommend = %d, stdout lacks recommend:\n%s%s", code, stdout, stderr)
+		}
+	})
+	t.Run("every problem at once, no secret", func(t *testing.T) {
+		code, stdout, stderr := runCLI(t, nil, "check-config", "--config", invalid)
+		if code != exitUsage {
+			t.Fatalf("check-config = %d, want %d", code, exitUsage)
+		}
+		if !strings.Contains(stderr, "monitor.intervall") {
+			t.Errorf("stderr does not name the unknown key monitor.intervall:\n%s", stderr)
+		}
+		if strings.Contains(stdout+stderr, secret) {
+			t.Errorf("check-config printed the token secret:\n%s", stderr)
+		}
+	})
+	t.Run("missing file", func(t *testing.T) {
+		code, _, stderr := runCLI(t, nil, "check-config", "--config", filepath.Join(dir, "nope.yaml"))
+		if code != exitUsage || !strings.Contains(stderr, "nope.yaml") {
+			t.Errorf("check-config of a missing file = %d, %q; want %d naming the file", code, stderr, exitUsage)
+		}
+	})
+}
+
+// TestDemo runs the demo for a moment and checks that it lists the simulated
+// cluster with O(nodes) calls per pass and exits cleanly with a summary.
+func TestDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the demo for a second")
+	}
+	code, stdout, stderr := runCLI(t, nil, "demo", "--for", "1500ms", "--every", "200ms", "--speed", "600")
+	if code != exitOK {
+		t.Fatalf("demo = %d, want %d; stderr: %s", code, exitOK, stderr)
+	}
+	for _, want := range []string{"Simulated Proxmox VE cluster: http://127.0.0.1:", "web-1", "metrics-db", "Demo summary:", "4.0 per pass for 3 nodes"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
