@@ -41,7 +41,9 @@ var (
 	specBool  = paramSpec{Type: "boolean", Optional: true}
 	specOptS  = paramSpec{Type: "string", Optional: true}
 	specDigst = paramSpec{Type: "string", Optional: true, MaxLength: 40}
-	specUnsup = paramSpec{Type: "string", Optional: true, Unsupported: true}
+	// specUnsup lists a schema parameter pvesim refuses; it is not a spec
+	// of the parameter, so the conformance test only checks it exists.
+	specUnsup = paramSpec{Optional: true, Unsupported: true}
 )
 
 // pval is one decoded request parameter. PVE stringifies scalars; JSON

@@ -150,8 +150,8 @@ func buildRoutes() []*route {
 			"realm":         {Type: "string", Optional: true, MaxLength: 32, Format: "pve-realm"},
 			"otp":           specOptS,
 			"new-format":    specBool,
-			"path":          {Type: "string", Optional: true, MaxLength: 64, Unsupported: true},
-			"privs":         {Type: "string", Optional: true, MaxLength: 64, Unsupported: true},
+			"path":          specUnsup,
+			"privs":         specUnsup,
 			"tfa-challenge": specUnsup,
 		}, handle: (*Sim).postTicket},
 	}
