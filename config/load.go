@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"reflect"
@@ -76,12 +77,12 @@ func Load(opts LoadOptions) (*Config, error) {
 			return nil, fmt.Errorf("read config file: %w", err)
 		}
 	}
-	return load(opts, data)
+	return load(opts, data, readSecretFile)
 }
 
-// load is Load with the file's content already read, so that fuzzing does not
-// touch the disk.
-func load(opts LoadOptions, data []byte) (*Config, error) {
+// load is Load with the file's content already read and secret files read by
+// readSecret, so that fuzzing does not touch the disk.
+func load(opts LoadOptions, data []byte, readSecret func(path string) ([]byte, error)) (*Config, error) {
 	k := koanf.New(".")
 	defaults := Default()
 	if err := k.Load(confmap.Provider(toMap(reflect.ValueOf(defaults), false), ""), nil); err != nil {
@@ -123,7 +124,7 @@ func load(opts LoadOptions, data []byte) (*Config, error) {
 		// configuration.
 		return nil, errors.Join(problems...)
 	}
-	if err := cfg.readSecretFiles(); err != nil {
+	if err := cfg.readSecretFiles(readSecret); err != nil {
 		return nil, err
 	}
 	cfg.normalize()
@@ -310,32 +311,53 @@ func mergePolicies(raw map[string]any) {
 
 // readSecretFiles fills each secret from its *_file key. Problems name the
 // key and the file, never the content.
-func (c *Config) readSecretFiles() error {
+func (c *Config) readSecretFiles(read func(string) ([]byte, error)) error {
 	return errors.Join(
-		readSecretFile(&c.Proxmox.TokenSecret, "proxmox.token_secret", c.Proxmox.TokenSecretFile),
-		readSecretFile(&c.Proxmox.Password, "proxmox.password", c.Proxmox.PasswordFile),
+		c.Proxmox.TokenSecret.fromFile("proxmox.token_secret", c.Proxmox.TokenSecretFile, read),
+		c.Proxmox.Password.fromFile("proxmox.password", c.Proxmox.PasswordFile, read),
 	)
 }
 
-func readSecretFile(secret *Secret, key, path string) error {
+func (s *Secret) fromFile(key, path string, read func(string) ([]byte, error)) error {
 	if path == "" {
 		return nil
 	}
 	fileKey := key + "_file"
-	if !secret.IsZero() {
+	if !s.IsZero() {
 		return &FieldError{Key: key, Problem: "set only one of " + key + " and " + fileKey}
 	}
-	data, err := os.ReadFile(path)
+	data, err := read(path)
 	if err != nil {
-		// *fs.PathError names the operation, the path and the cause only.
 		return &FieldError{Key: fileKey, Problem: err.Error()}
 	}
 	value := strings.TrimRight(string(data), "\r\n")
 	if value == "" {
 		return &FieldError{Key: fileKey, Problem: path + " is empty"}
 	}
-	*secret = NewSecret(value)
+	*s = NewSecret(value)
 	return nil
+}
+
+// maxSecretFile bounds what is read from a secret file, so that a wrong path
+// (/dev/zero, a log file) fails instead of filling the memory.
+const maxSecretFile = 64 << 10
+
+// readSecretFile returns the content of a secret file. Its errors name the
+// path (fs.PathError) but never the content.
+func readSecretFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxSecretFile {
+		return nil, fmt.Errorf("%s is larger than %d bytes, too large for a secret", path, maxSecretFile)
+	}
+	return data, nil
 }
 
 // normalize gives values one spelling, so that consumers compare them
