@@ -16,7 +16,7 @@ func ctPath(ref Ref, suffix string) string {
 
 func checkRef(ref Ref) error {
 	if ref.Node == "" || ref.VMID < 100 || ref.VMID > 999999999 {
-		return fmt.Errorf("proxmox: invalid container reference %q", ref.String())
+		return invalid("container reference %q: want a node and a vmid of 100 or more", ref.String())
 	}
 	return nil
 }
@@ -79,7 +79,7 @@ func (c *Client) RRD(ctx context.Context, ref Ref, tf Timeframe, cf Consolidatio
 	switch tf {
 	case TimeframeHour, TimeframeDay, TimeframeWeek, TimeframeMonth, TimeframeYear:
 	default:
-		return nil, fmt.Errorf("proxmox rrd: timeframe %q: want hour, day, week, month or year", tf)
+		return nil, invalid("rrd timeframe %q: want hour, day, week, month or year", tf)
 	}
 	q := url.Values{"timeframe": {string(tf)}}
 	switch cf {
@@ -87,7 +87,7 @@ func (c *Client) RRD(ctx context.Context, ref Ref, tf Timeframe, cf Consolidatio
 	case CFAverage, CFMax:
 		q.Set("cf", string(cf))
 	default:
-		return nil, fmt.Errorf("proxmox rrd: cf %q: want AVERAGE or MAX", cf)
+		return nil, invalid("rrd cf %q: want AVERAGE or MAX", cf)
 	}
 	return decodeWith(c, ctx, get("/nodes/{node}/lxc/{vmid}/rrddata", ctPath(ref, "/rrddata?"+q.Encode())), decodeRRD)
 }

@@ -1,0 +1,67 @@
+package proxmox
+
+import (
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
+)
+
+const (
+	testTokenID     = "root@pam!t"
+	testTokenSecret = "5ecret-70ken-c0ffee"
+	testUser        = "root@pam"
+	testPassword    = "pa55w0rd-sw0rdf1sh"
+)
+
+// newSim starts a simulated cluster behind an httptest server.
+func newSim(t testing.TB, opts pvesim.Options) (*pvesim.Sim, *httptest.Server) {
+	t.Helper()
+	if opts.Tokens == nil {
+		opts.Tokens = []string{testTokenID + "=" + testTokenSecret}
+	}
+	if opts.Users == nil {
+		opts.Users = map[string]string{testUser: testPassword}
+	}
+	if opts.Seed == 0 {
+		opts.Seed = 1
+	}
+	sim, err := pvesim.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(func() {
+		sim.Close()
+		srv.Close()
+	})
+	return sim, srv
+}
+
+// newTestClient builds a token client for the given endpoints with fast
+// retries; mutate adjusts the options.
+func newTestClient(t testing.TB, endpoints []string, mutate func(*Options)) (*Client, *prometheus.Registry) {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	o := Options{
+		Endpoints:   endpoints,
+		TokenID:     testTokenID,
+		TokenSecret: testTokenSecret,
+		Timeout:     5 * time.Second,
+		Retry:       RetryOptions{Attempts: 3, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond},
+		Registerer:  reg,
+		Logger:      zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel),
+	}
+	if mutate != nil {
+		mutate(&o)
+	}
+	c, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, reg
+}
