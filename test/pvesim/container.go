@@ -3,6 +3,7 @@ package pvesim
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,15 @@ type container struct {
 	model   *workload.Model
 
 	history []allocChange
+
+	// Derived from conf by refreshDerivedLocked, because listings read them
+	// for every container on every call.
+	alloc         workload.Allocation
+	cpusRaw       string // "cpus" as in the config file
+	cpusFromLimit bool   // cpus comes from cpulimit, so the wire shows a string
+	name, tags    string
+	lock          string
+	template      bool
 
 	counters  workload.Counters // since start, integrated up to countedTo
 	countedTo time.Time
@@ -131,7 +141,7 @@ func (s *Sim) addContainerLocked(sp ContainerSpec) error {
 		ct.pid = s.newPID()
 	}
 	ct.countedTo = ct.started
-	s.cts[sp.VMID] = ct
+	s.putCTLocked(ct)
 	s.configChangedLocked(ct)
 	// The first entry covers all of the past: RRD history starts full.
 	ct.history[0].at = time.Time{}
@@ -146,11 +156,43 @@ func (s *Sim) newPID() int {
 // configChangedLocked recomputes the digest and records the allocation.
 func (s *Sim) configChangedLocked(ct *container) {
 	ct.digest = configDigest(ct.conf, ct.snaps)
+	s.refreshDerivedLocked(ct)
 	s.recordAllocLocked(ct)
 }
 
+func (s *Sim) putCTLocked(ct *container) {
+	s.cts[ct.vmid] = ct
+	s.indexStale = true
+}
+
+func (s *Sim) dropCTLocked(vmid int) {
+	delete(s.cts, vmid)
+	s.indexStale = true
+}
+
+// sortedCTs returns the containers of one node (all for "") by vmid, from
+// an index rebuilt only after containers were added, removed or moved.
+func (s *Sim) sortedCTs(node string) []*container {
+	if s.indexStale || s.byNode == nil {
+		s.all = s.all[:0]
+		for _, ct := range s.cts {
+			s.all = append(s.all, ct)
+		}
+		slices.SortFunc(s.all, func(a, b *container) int { return a.vmid - b.vmid })
+		s.byNode = map[string][]*container{}
+		for _, ct := range s.all {
+			s.byNode[ct.node] = append(s.byNode[ct.node], ct)
+		}
+		s.indexStale = false
+	}
+	if node == "" {
+		return s.all
+	}
+	return s.byNode[node]
+}
+
 func (s *Sim) recordAllocLocked(ct *container) {
-	a := s.allocation(ct)
+	a := ct.alloc
 	now := s.clock.Now()
 	if n := len(ct.history); n > 0 {
 		last := ct.history[n-1]
@@ -184,17 +226,34 @@ func (s *Sim) setRunningLocked(ct *container, running bool) {
 	s.recordAllocLocked(ct)
 }
 
-// cpus is PVE's "cpus" of a container: cores, else cpulimit, else host
-// threads. fromLimit says the value comes from cpulimit (a string on the wire).
-func (s *Sim) cpus(ct *container) (cpus float64, raw string, fromLimit bool) {
+// refreshDerivedLocked recomputes PVE's "cpus" of a container (cores, else
+// cpulimit, else host threads) and its allocation.
+func (s *Sim) refreshDerivedLocked(ct *container) {
+	ct.name, ct.tags, ct.lock = ct.conf["hostname"], ct.conf["tags"], ct.conf["lock"]
+	ct.template = ct.conf["template"] == "1"
+	var cpus float64
+	ct.cpusFromLimit = false
+	limit, err := strconv.ParseFloat(ct.conf["cpulimit"], 64)
+	if err != nil {
+		limit = 0
+	}
 	if c, err := strconv.Atoi(ct.conf["cores"]); err == nil && c > 0 {
-		return float64(c), ct.conf["cores"], false
+		cpus, ct.cpusRaw = float64(c), strconv.Itoa(c)
+	} else if limit > 0 {
+		cpus, ct.cpusRaw, ct.cpusFromLimit = limit, ct.conf["cpulimit"], true
+	} else {
+		n := s.nodeByName[ct.node]
+		cpus, ct.cpusRaw = float64(n.cpus), strconv.Itoa(n.cpus)
 	}
-	if l, err := strconv.ParseFloat(ct.conf["cpulimit"], 64); err == nil && l > 0 {
-		return l, ct.conf["cpulimit"], true
+	ct.alloc = workload.Allocation{
+		CPUs:        cpus,
+		MemoryBytes: confMiB(ct.conf, "memory", 512) << 20,
+		SwapBytes:   confMiB(ct.conf, "swap", 512) << 20,
+		DiskBytes:   parseVolume(ct.conf["rootfs"]).size,
 	}
-	n := s.nodeByName[ct.node]
-	return float64(n.cpus), strconv.Itoa(n.cpus), false
+	if limit > 0 && limit < cpus {
+		ct.alloc.CPULimit = limit // cgroup cpu.max caps what the cores can deliver
+	}
 }
 
 func confMiB(conf ctConfig, key string, def uint64) uint64 {
@@ -202,20 +261,6 @@ func confMiB(conf ctConfig, key string, def uint64) uint64 {
 		return v
 	}
 	return def
-}
-
-func (s *Sim) allocation(ct *container) workload.Allocation {
-	cpus, _, _ := s.cpus(ct)
-	a := workload.Allocation{
-		CPUs:        cpus,
-		MemoryBytes: confMiB(ct.conf, "memory", 512) << 20,
-		SwapBytes:   confMiB(ct.conf, "swap", 512) << 20,
-		DiskBytes:   parseVolume(ct.conf["rootfs"]).size,
-	}
-	if l, err := strconv.ParseFloat(ct.conf["cpulimit"], 64); err == nil && l > 0 && l < cpus {
-		a.CPULimit = l // cgroup cpu.max caps what the cores can deliver
-	}
-	return a
 }
 
 // allocationAt answers workload.History from the recorded changes.
@@ -251,7 +296,7 @@ func (s *Sim) usageLocked(ct *container) usage {
 		ct.cacheOK = true
 		return ct.cached
 	}
-	a := s.allocation(ct)
+	a := ct.alloc
 	if gap := now.Sub(ct.countedTo); gap > 0 {
 		step := pvestatdInterval
 		if gap > step*maxCounterSteps {

@@ -27,9 +27,27 @@ func (j *jw) endArr()   { j.b = append(j.b, ']'); j.comma = true }
 
 func (j *jw) key(k string) {
 	j.sep()
-	j.b = appendJSONString(j.b, k)
-	j.b = append(j.b, ':')
+	if plainKey(k) {
+		j.b = append(j.b, '"')
+		j.b = append(j.b, k...)
+		j.b = append(j.b, '"', ':')
+	} else {
+		j.b = appendJSONString(j.b, k)
+		j.b = append(j.b, ':')
+	}
 	j.comma = false
+}
+
+// plainKey reports a key that needs no escaping, which is every key pvesim
+// writes itself.
+func plainKey(k string) bool {
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 func (j *jw) str(v string) { j.sep(); j.b = appendJSONString(j.b, v); j.comma = true }

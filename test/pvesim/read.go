@@ -37,7 +37,7 @@ func (s *Sim) nodeUsageLocked() map[string]nodeUsage {
 			continue
 		}
 		u := s.usageLocked(ct)
-		a := s.allocation(ct)
+		a := ct.alloc
 		nu := out[ct.node]
 		nu.cpu += u.sample.CPU * a.CPUs
 		nu.mem += u.sample.Mem
@@ -192,18 +192,6 @@ func (s *Sim) getClusterStatus(*call) response {
 	return ok(j.b)
 }
 
-// sortedCTs returns the containers (of one node, or all for "") by vmid.
-func (s *Sim) sortedCTs(node string) []*container {
-	out := make([]*container, 0, len(s.cts))
-	for _, ct := range s.cts {
-		if node == "" || ct.node == node {
-			out = append(out, ct)
-		}
-	}
-	slices.SortFunc(out, func(a, b *container) int { return a.vmid - b.vmid })
-	return out
-}
-
 func (s *Sim) getClusterResources(c *call) response {
 	typ := c.p.str("type")
 	j := jw{b: make([]byte, 0, 512*len(s.cts)+4096)}
@@ -257,14 +245,13 @@ func (s *Sim) writeResourceCT(j *jw, ct *container) {
 		// pmxcfs has no fresh stats from the node: no name, no usage.
 		j.ks("status", "unknown")
 	} else {
-		a := s.allocation(ct)
-		cpus, _, _ := s.cpus(ct)
+		a := ct.alloc
 		u := s.usageLocked(ct)
-		j.ks("name", ct.conf["hostname"])
+		j.ks("name", ct.name)
 		j.ks("status", runState(ct.running))
-		j.kb("template", ct.conf["template"] == "1")
+		j.kb("template", ct.template)
 		j.ki("uptime", s.uptime(ct))
-		j.kf("maxcpu", cpus)
+		j.kf("maxcpu", a.CPUs)
 		j.kf("cpu", u.sample.CPU)
 		j.ku("maxmem", a.MemoryBytes)
 		j.ku("mem", u.sample.Mem)
@@ -278,11 +265,11 @@ func (s *Sim) writeResourceCT(j *jw, ct *container) {
 	if ct.pool != "" {
 		j.ks("pool", ct.pool)
 	}
-	if t := ct.conf["tags"]; t != "" {
-		j.ks("tags", t)
+	if ct.tags != "" {
+		j.ks("tags", ct.tags)
 	}
-	if l := ct.conf["lock"]; l != "" {
-		j.ks("lock", l)
+	if ct.lock != "" {
+		j.ks("lock", ct.lock)
 	}
 	j.endObj()
 }
@@ -315,18 +302,18 @@ func (s *Sim) nextFreeID() int {
 
 // writeCTStatus writes one PVE::LXC::vmstatus entry (lxc list, status/current).
 func (s *Sim) writeCTStatus(j *jw, ct *container, current bool) {
-	a := s.allocation(ct)
-	_, cpusRaw, fromLimit := s.cpus(ct)
+	a := ct.alloc
 	u := s.usageLocked(ct)
 	j.beginObj()
 	j.ki("vmid", int64(ct.vmid))
-	j.ks("name", ct.conf["hostname"])
+	j.ks("name", ct.name)
 	j.ks("status", runState(ct.running))
 	j.ks("type", "lxc")
-	if fromLimit {
-		j.ks("cpus", cpusRaw) // from the config file, so a string
+	if ct.cpusFromLimit {
+		j.ks("cpus", ct.cpusRaw) // from the config file, so a string
 	} else {
-		j.kraw("cpus", []byte(cpusRaw))
+		j.key("cpus")
+		j.raw([]byte(ct.cpusRaw))
 	}
 	j.kf("cpu", u.sample.CPU)
 	j.ku("mem", u.sample.Mem)
@@ -349,13 +336,13 @@ func (s *Sim) writeCTStatus(j *jw, ct *container, current bool) {
 		j.kf("pressurememorysome", u.sample.PressureMemorySome)
 		j.kf("pressurememoryfull", u.sample.PressureMemoryFull)
 	}
-	if t := ct.conf["tags"]; t != "" {
-		j.ks("tags", t)
+	if ct.tags != "" {
+		j.ks("tags", ct.tags)
 	}
-	if l := ct.conf["lock"]; l != "" {
-		j.ks("lock", l)
+	if ct.lock != "" {
+		j.ks("lock", ct.lock)
 	}
-	if ct.conf["template"] == "1" {
+	if ct.template {
 		j.ki("template", 1)
 	}
 	if current {

@@ -44,6 +44,9 @@ type Sim struct {
 	nodes      []*simNode
 	nodeByName map[string]*simNode
 	cts        map[int]*container
+	all        []*container            // by vmid; see sortedCTs
+	byNode     map[string][]*container // by node, then vmid
+	indexStale bool
 	tasks      map[string]*task
 	pending    []*task // tasks not yet stopped, in start order
 	tokens     map[string]string
@@ -257,7 +260,7 @@ func (s *Sim) RemoveContainer(vmid int) error {
 	if _, err := s.lookup(vmid); err != nil {
 		return err
 	}
-	delete(s.cts, vmid)
+	s.dropCTLocked(vmid)
 	return nil
 }
 
@@ -274,6 +277,8 @@ func (s *Sim) MigrateContainer(vmid int, node string) error {
 		return fmt.Errorf("migrate ct %d to %q: %w", vmid, node, ErrNoSuchNode)
 	}
 	ct.node = node
+	s.indexStale = true
+	s.configChangedLocked(ct) // cpus may come from the new host
 	return nil
 }
 

@@ -162,12 +162,15 @@ func (s *Sim) sleep(r *http.Request, d time.Duration) bool {
 	}
 }
 
+const dataPrefix = `{"data":`
+
+// responseBody is the body of an error response.
 func responseBody(resp response) []byte {
 	if resp.empty {
 		return nil
 	}
 	b := make([]byte, 0, 64+len(resp.data))
-	b = append(b, `{"data":`...)
+	b = append(b, dataPrefix...)
 	if resp.data == nil {
 		b = append(b, "null"...)
 	} else {
@@ -198,17 +201,29 @@ func responseBody(resp response) []byte {
 // phrase, which net/http cannot do, so errors hijack the connection and write
 // the status line themselves (and close the connection afterwards).
 func writeResponse(w http.ResponseWriter, resp response) {
-	body := responseBody(resp)
 	if resp.status == http.StatusOK {
+		// Written in pieces: a listing's data is large and need not be copied.
+		data := resp.data
+		if data == nil {
+			data = []byte("null")
+		}
+		tail := []byte("}")
+		if len(resp.extra) > 0 {
+			tail = append(append([]byte(","), resp.extra...), '}')
+		}
 		h := w.Header()
 		h.Set("Content-Type", "application/json;charset=UTF-8")
 		h.Set("Cache-Control", "max-age=0")
 		h.Set("Pragma", "no-cache")
-		h.Set("Content-Length", strconv.Itoa(len(body)))
+		h.Set("Server", "pve-api-daemon/3.0")
+		h.Set("Content-Length", strconv.Itoa(len(dataPrefix)+len(data)+len(tail)))
 		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(body)
+		_, _ = w.Write([]byte(dataPrefix))
+		_, _ = w.Write(data)
+		_, _ = w.Write(tail)
 		return
 	}
+	body := responseBody(resp)
 	reason := strings.TrimSpace(strings.SplitN(resp.reason, "\n", 2)[0])
 	reason = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {

@@ -357,7 +357,7 @@ func (s *Sim) postClone(c *call) response {
 	conf["lock"] = "create"
 	clone := &container{vmid: newid, node: target, pool: c.p.str("pool"), conf: conf, model: ct.model}
 	clone.countedTo = s.clock.Now()
-	s.cts[newid] = clone
+	s.putCTLocked(clone)
 	s.configChangedLocked(clone)
 	ct.conf["lock"] = "disk"
 	s.configChangedLocked(ct)
@@ -371,7 +371,7 @@ func (s *Sim) postClone(c *call) response {
 		s.configChangedLocked(ct)
 	}
 	t.abort = func() string {
-		delete(s.cts, newid)
+		s.dropCTLocked(newid)
 		delete(ct.conf, "lock")
 		s.configChangedLocked(ct)
 		return "clone failed: " + t.forcedExit
@@ -413,7 +413,7 @@ func (s *Sim) deleteCT(c *call) response {
 	t.log = append(t.log, fmt.Sprintf("  Logical volume \"vm-%d-disk-0\" successfully removed.", ct.vmid))
 	t.commit = func() {
 		if s.cts[ct.vmid] == ct {
-			delete(s.cts, ct.vmid)
+			s.dropCTLocked(ct.vmid)
 		}
 	}
 	t.abort = func() string {
