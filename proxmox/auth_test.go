@@ -58,12 +58,15 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func ticketClient(t *testing.T, url string, logs *syncBuffer) *Client {
+func ticketClient(t *testing.T, url string, logs *syncBuffer, timeout time.Duration) *Client {
 	c, _ := newTestClient(t, []string{url}, func(o *Options) {
 		o.TokenID, o.TokenSecret = "", ""
 		o.Username, o.Password = testUser, testPassword
 		if logs != nil {
 			o.Logger = zerolog.New(logs).Level(zerolog.DebugLevel)
+		}
+		if timeout > 0 {
+			o.Timeout = timeout
 		}
 	})
 	return c
@@ -73,7 +76,7 @@ func TestTicketAuthAndRenewal(t *testing.T) {
 	t.Parallel()
 	sim, srv := newSim(t, pvesim.Options{Nodes: 1, Containers: 1})
 	logs := &syncBuffer{}
-	c := ticketClient(t, srv.URL, logs)
+	c := ticketClient(t, srv.URL, logs, 0)
 	var fake atomic.Int64
 	fake.Store(time.Now().UnixNano())
 	c.now = func() time.Time { return time.Unix(0, fake.Load()) }
