@@ -25,12 +25,14 @@
 //     left to the command line for the path of the file.
 //  4. Flags that were set on the command line (pflag's Changed). A flag
 //     maps to a key when its name is the key with "_" or "-" (for example
-//     --scaling.mode or --scaling.cpu.up-threshold) or when it is one of the
-//     short aliases in FlagAliases (--mode, --log-level, …). Other flags
-//     (--config, --help) are left alone.
+//     --scaling.mode or --scaling.cpu.up-threshold) or one of the short
+//     aliases that RegisterFlags adds (--mode, --log-level, …); FlagKey tells
+//     which. Other flags (--config, --help) are left alone, and a flag that
+//     was not set never hides a value from the file or the environment.
 //
-// Load validates the result: it returns a valid *Config or an error, never
-// both and never neither.
+// Load validates the result and checks that the files it names for TLS
+// exist: it returns a valid *Config or an error, never both and never
+// neither.
 //
 // # Values
 //

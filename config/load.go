@@ -43,7 +43,8 @@ type LoadOptions struct {
 }
 
 // FieldError is one problem with one key. Source names where the value came
-// from when that is known: the file, "environment LXCA_…" or "flag --…".
+// from when that is known: the file, "environment" (for a variable that is
+// no key) or "environment LXCA_…".
 type FieldError struct {
 	Source  string
 	Key     string
@@ -77,7 +78,33 @@ func Load(opts LoadOptions) (*Config, error) {
 			return nil, fmt.Errorf("read config file: %w", err)
 		}
 	}
-	return load(opts, data, readSecretFile)
+	cfg, err := load(opts, data, readSecretFile)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.checkFiles(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// checkFiles reports missing TLS files now rather than at the first request
+// or connection, so that check-config catches them.
+func (c *Config) checkFiles() error {
+	var problems []error
+	for _, f := range []struct{ key, path string }{
+		{"proxmox.ca_file", c.Proxmox.CAFile},
+		{"api.tls_cert", c.API.TLSCert},
+		{"api.tls_key", c.API.TLSKey},
+	} {
+		if f.path == "" {
+			continue
+		}
+		if _, err := os.Stat(f.path); err != nil {
+			problems = append(problems, &FieldError{Key: f.key, Problem: err.Error()})
+		}
+	}
+	return errors.Join(problems...)
 }
 
 // load is Load with the file's content already read and secret files read by

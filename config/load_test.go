@@ -476,3 +476,24 @@ func TestRedactedLoadsBackToTheSameConfig(t *testing.T) {
 		t.Errorf("Load(RedactedYAML()) = %v\nwant %v", got.Redacted(), cfg.Redacted())
 	}
 }
+
+func TestMissingTLSFilesAreReported(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cert := writeFile(t, "cert.pem", "not checked here")
+	cfg, err := Load(LoadOptions{
+		File:    writeFile(t, "c.yaml", "api: {tls_cert: "+cert+", tls_key: "+filepath.Join(dir, "key.pem")+"}\nproxmox: {ca_file: "+filepath.Join(dir, "ca.pem")+"}"),
+		Environ: credentials,
+	})
+	if err == nil {
+		t.Fatalf("Load() = %+v, want an error", cfg)
+	}
+	for _, want := range []string{"api.tls_key: stat " + filepath.Join(dir, "key.pem"), "proxmox.ca_file: stat " + filepath.Join(dir, "ca.pem")} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Load() error %q, want it to contain %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "api.tls_cert") {
+		t.Errorf("Load() error %q names the certificate, which exists", err)
+	}
+}
