@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -740,6 +743,51 @@ func TestFailover(t *testing.T) {
 	// a task-starting POST that never reached a server may be retried; it still fails here
 	if _, err := c2.CreateSnapshot(ctx, Ref{Node: "pve1", VMID: 100}, "x1", ""); !errors.Is(err, ErrNodeUnreachable) {
 		t.Errorf("POST with all endpoints down: %v", err)
+	}
+	// connection refused means never sent: 3 attempts on each of 2 endpoints
+	if n := testutil.ToFloat64(c2.metrics.requests.WithLabelValues("POST", "/nodes/{node}/lxc/{vmid}/snapshot", "error")); n != 6 {
+		t.Errorf("%v POST attempts, want 6", n)
+	}
+}
+
+// inflightTransport counts concurrent round trips.
+type inflightTransport struct {
+	base     http.RoundTripper
+	now, max atomic.Int32
+}
+
+func (t *inflightTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	n := t.now.Add(1)
+	defer t.now.Add(-1)
+	for {
+		m := t.max.Load()
+		if n <= m || t.max.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	return t.base.RoundTrip(r)
+}
+
+func TestMaxConcurrency(t *testing.T) {
+	t.Parallel()
+	sim, srv := newSim(t, pvesim.Options{Nodes: 4, Containers: 8})
+	counter := &inflightTransport{base: http.DefaultTransport}
+	c, _ := newTestClient(t, []string{srv.URL}, func(o *Options) {
+		o.MaxConcurrency = 2
+		o.HTTPClient = &http.Client{Transport: counter}
+	})
+	sim.InjectFault(pvesim.Fault{Method: "GET", Route: "/nodes/{node}/lxc", Latency: 30 * time.Millisecond})
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Go(func() {
+			if _, err := c.Containers(context.Background(), sim.NodeNames()[i%4]); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if m := counter.max.Load(); m != 2 {
+		t.Errorf("at most %d requests were in flight, want exactly MaxConcurrency 2", m)
 	}
 }
 

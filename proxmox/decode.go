@@ -1,6 +1,7 @@
 package proxmox
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"strconv"
@@ -72,7 +73,7 @@ func containerField(s *scanner, key []byte, c *Container, p *Pressure) bool {
 	case "node":
 		c.Node = s.str()
 	case "status":
-		c.Status = s.str()
+		c.Status = s.word()
 	case "template":
 		v, _ := s.num()
 		c.Template = v != 0
@@ -155,7 +156,7 @@ func decodeContainer(s *scanner, node string) (c Container, kind string) {
 	first := true
 	for key, ok := s.next(&first); ok; key, ok = s.next(&first) {
 		if string(key) == "type" {
-			kind = s.str()
+			kind = s.word()
 			continue
 		}
 		if containerField(s, key, &c, &p) {
@@ -175,7 +176,8 @@ func decodeContainers(body []byte, node string) ([]Container, error) {
 		if !s.array() {
 			return
 		}
-		out = make([]Container, 0, 64)
+		// one "vmid" per entry: size the slice once instead of regrowing it
+		out = make([]Container, 0, bytes.Count(body, []byte(`"vmid"`)))
 		first := true
 		for s.elem(&first) {
 			c, _ := decodeContainer(s, node)

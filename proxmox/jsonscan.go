@@ -114,7 +114,7 @@ func (s *scanner) next(first *bool) ([]byte, bool) {
 		return nil, false
 	}
 	key, escaped := s.rawString()
-	if escaped || !utf8.Valid(key) {
+	if escaped {
 		key = []byte(unescape(key))
 	}
 	if !s.consume(':') {
@@ -170,7 +170,8 @@ func (s *scanner) literal(lit string) {
 }
 
 // rawString reads a string token and returns its content between the quotes
-// and whether it holds escapes. The cursor must be on the opening quote.
+// and whether it needs unescape (escapes, or bytes outside ASCII that may be
+// invalid UTF-8). The cursor must be on the opening quote.
 func (s *scanner) rawString() ([]byte, bool) {
 	s.pos++ // opening quote
 	start := s.pos
@@ -206,6 +207,9 @@ func (s *scanner) rawString() ([]byte, bool) {
 			s.fail("control character in string")
 			return nil, false
 		default:
+			if c >= utf8.RuneSelf {
+				escaped = true
+			}
 			s.pos++
 		}
 	}
@@ -288,13 +292,6 @@ func unescape(b []byte) string {
 	return string(out)
 }
 
-func validString(b []byte) string {
-	if utf8.Valid(b) {
-		return string(b)
-	}
-	return unescape(b) // replaces invalid bytes; there are no escapes to act on
-}
-
 // number reads a number token and returns its literal.
 func (s *scanner) number() []byte {
 	start := s.pos
@@ -352,7 +349,7 @@ func (s *scanner) str() string {
 		if esc {
 			return unescape(b)
 		}
-		return validString(b)
+		return string(b)
 	case 'n':
 		s.literal("null")
 		return ""
@@ -370,17 +367,39 @@ func (s *scanner) str() string {
 	}
 }
 
+// common holds values that repeat in every listing entry; returning these
+// constants saves an allocation per entry.
+var common = []string{"running", "stopped", "lxc", "qemu", "node", "online", "offline", "unknown"}
+
+// word reads a string value like str, but returns a shared constant for the
+// values in common.
+func (s *scanner) word() string {
+	if s.peek() == '"' {
+		start := s.pos
+		b, esc := s.rawString()
+		if !esc {
+			for _, w := range common {
+				if string(b) == w {
+					return w
+				}
+			}
+		}
+		s.pos = start
+	}
+	return s.str()
+}
+
 // num reads a number, a numeric string or a boolean (as 0/1). ok is false for
 // null, an empty string, or a value that is not numeric; a non-numeric value
 // is not a syntax error, so one odd field never fails a whole listing.
 func (s *scanner) num() (v float64, ok bool) {
 	switch s.peek() {
 	case '"':
-		b, esc := s.rawString()
-		if esc || len(b) == 0 {
+		b, _ := s.rawString()
+		if len(b) == 0 {
 			return 0, false
 		}
-		return parseNumber(b)
+		return parseNumber(b) // an escape or non-ASCII byte is no number anyway
 	case 'n':
 		s.literal("null")
 		return 0, false
