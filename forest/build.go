@@ -1,0 +1,321 @@
+package forest
+
+import (
+	"math"
+	"slices"
+)
+
+// tree is one built tree, with child indices local to it.
+type tree struct {
+	nodes      []node
+	pathLength []float64
+	depth      int // deepest leaf
+	err        error
+}
+
+// builder holds the scratch space for building trees one after another, so
+// a goroutine allocates it once and not per tree.
+type builder struct {
+	rows     [][]float64
+	r        resolved
+	limit    int  // height limit ceil(log2(SampleSize))
+	checkRow bool // rows were not checked up front: check the sampled ones
+
+	sample     []int       // row indices of the subsample
+	sampleRows [][]float64 // rows[sample[j]]
+	touched    float64     // keeps fetchSample's loads from being optimised away
+	seen       []uint64    // open-addressing set (row index + 1) for Floyd's sampling
+	allFeats   []int       // 0..width-1, partially shuffled to pick a tree's features
+	features   []int       // original feature index of each local feature slot
+	keys       []int32     // subsample as float32 order keys, column-major: keys[slot*SampleSize + j]
+	perm       []int32     // subsample order, partitioned in place node by node
+	scratch    []int32     // partition buffer
+	draw       []int       // local feature slots still to try in the current node
+	queue      []pending
+	nodes      []node    // the tree being built, copied out when done
+	leafPaths  []float64 // its pathLength
+	pathLength []float64 // c(n) for n in [0, SampleSize]
+}
+
+// pending is a node whose subsample is perm[start:end], waiting to be split.
+type pending struct {
+	index      uint32
+	start, end int32
+	depth      int32
+}
+
+func newBuilder(rows [][]float64, r resolved, checkRow bool) *builder {
+	b := &builder{
+		rows:       rows,
+		r:          r,
+		limit:      maxDepth(r.sampleSize),
+		checkRow:   checkRow,
+		sample:     make([]int, r.sampleSize),
+		sampleRows: make([][]float64, r.sampleSize),
+		features:   make([]int, r.features),
+		keys:       make([]int32, r.features*r.sampleSize),
+		perm:       make([]int32, r.sampleSize),
+		scratch:    make([]int32, r.sampleSize),
+		draw:       make([]int, r.features),
+		nodes:      make([]node, 0, 2*r.sampleSize-1),
+		leafPaths:  make([]float64, 0, 2*r.sampleSize-1),
+		pathLength: make([]float64, r.sampleSize+1),
+	}
+	for n := range b.pathLength {
+		b.pathLength[n] = averagePathLength(n)
+	}
+	if r.sampleSize < len(rows) {
+		size := 1
+		for size < 2*r.sampleSize {
+			size <<= 1
+		}
+		b.seen = make([]uint64, size)
+	}
+	if r.features < r.width {
+		b.allFeats = make([]int, r.width)
+	}
+	return b
+}
+
+// orderKey maps a float32 that is not NaN to an int32 with the same order
+// (-0 and 0 both map to 0). Comparing keys compiles to branch-free CMOV and
+// SETcc, where float comparisons take branches that random split points
+// make unpredictable: this more than halves the time spent in min/max and
+// partitioning.
+func orderKey(v float32) int32 {
+	b := int32(math.Float32bits(v))
+	sign := b >> 31 // 0 or -1
+	// Negative values: flip all bits but the sign to reverse their order,
+	// then shift them up by one so that -0 meets 0.
+	return b ^ int32(uint32(sign)>>1) - sign
+}
+
+// fromOrderKey inverts orderKey (returning 0 for -0).
+func fromOrderKey(k int32) float32 {
+	sign := k >> 31
+	k += sign
+	return math.Float32frombits(uint32(k ^ int32(uint32(sign)>>1)))
+}
+
+// float32Below returns the largest float32 that is not above v.
+func float32Below(v float64) float32 {
+	f := float32(v)
+	if float64(f) > v {
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return f
+}
+
+// build grows tree t. It depends only on the rows, the options, seed and t.
+func (b *builder) build(seed uint64, t int) tree {
+	rnd := treeRNG(seed, t)
+	b.pickFeatures(&rnd)
+	b.pickSample(&rnd)
+	if err := b.gather(); err != nil {
+		return tree{err: err}
+	}
+
+	// Breadth-first, so the two children of a node are adjacent (the right
+	// child is left+1) and the top levels of a tree share cache lines.
+	psi := b.r.sampleSize
+	nodes := append(b.nodes[:0], node{})
+	paths := append(b.leafPaths[:0], 0)
+	deepest := 0
+	b.queue = append(b.queue[:0], pending{index: 0, start: 0, end: int32(psi)})
+	for head := 0; head < len(b.queue); head++ {
+		p := b.queue[head]
+		size := int(p.end - p.start)
+		slot, threshold, ok := -1, float32(0), false
+		if int(p.depth) < b.limit && size > 1 {
+			slot, threshold, ok = b.split(&rnd, p)
+		}
+		if !ok {
+			nodes[p.index] = node{link: leafFeature}
+			paths[p.index] = float64(p.depth) + b.pathLength[size]
+			deepest = max(deepest, int(p.depth))
+			continue
+		}
+		mid := b.partition(slot, threshold, p.start, p.end)
+		left := uint32(len(nodes))
+		nodes = append(nodes, node{}, node{})
+		paths = append(paths, 0, 0)
+		nodes[p.index] = node{threshold: threshold, link: (left-p.index)<<8 | uint32(b.features[slot])}
+		b.queue = append(b.queue,
+			pending{index: left, start: p.start, end: mid, depth: p.depth + 1},
+			pending{index: left + 1, start: mid, end: p.end, depth: p.depth + 1})
+	}
+	b.nodes, b.leafPaths = nodes, paths
+	return tree{nodes: slices.Clone(nodes), pathLength: slices.Clone(paths), depth: deepest}
+}
+
+// pickFeatures chooses the tree's feature subset, without replacement, when
+// MaxFeatures < 1 (scikit-learn draws it once per tree too).
+func (b *builder) pickFeatures(rnd *rng) {
+	if b.allFeats == nil {
+		for i := range b.features {
+			b.features[i] = i
+		}
+		return
+	}
+	for i := range b.allFeats {
+		b.allFeats[i] = i
+	}
+	for i := range b.features {
+		j := i + rnd.intn(len(b.allFeats)-i)
+		b.allFeats[i], b.allFeats[j] = b.allFeats[j], b.allFeats[i]
+		b.features[i] = b.allFeats[i]
+	}
+}
+
+// pickSample draws SampleSize distinct row indices with Floyd's algorithm:
+// O(SampleSize) time and memory whatever len(rows) is.
+func (b *builder) pickSample(rnd *rng) {
+	n, k := len(b.rows), b.r.sampleSize
+	if k == n {
+		for i := range b.sample {
+			b.sample[i] = i
+		}
+		return
+	}
+	clear(b.seen)
+	mask := uint64(len(b.seen) - 1)
+	// insert adds v to the set and reports whether it was absent.
+	insert := func(v int) bool {
+		key := uint64(v) + 1
+		for h := (key * 0x9e3779b97f4a7c15) >> 32 & mask; ; h = (h + 1) & mask {
+			switch b.seen[h] {
+			case key:
+				return false
+			case 0:
+				b.seen[h] = key
+				return true
+			}
+		}
+	}
+	for i, j := 0, n-k; j < n; i, j = i+1, j+1 {
+		v := rnd.intn(j + 1)
+		if !insert(v) {
+			v = j
+			insert(v)
+		}
+		b.sample[i] = v
+	}
+}
+
+// gather copies the sampled rows' features into keys. It first copies the
+// row headers, then touches each row once: both loops are a few
+// instructions per row with independent loads, so the CPU keeps dozens of
+// cache and TLB misses in flight, where the gather loop itself could only
+// overlap a few. On 1,000,000 rows the misses are most of the cost of a tree.
+func (b *builder) gather() error {
+	for j, ri := range b.sample {
+		b.sampleRows[j] = b.rows[ri]
+	}
+	touched := 0.0
+	for _, row := range b.sampleRows {
+		if len(row) > 0 {
+			touched += row[0]
+		}
+	}
+	b.touched = touched
+
+	psi, width, features, keys := b.r.sampleSize, b.r.width, b.features, b.keys
+	const expBits = 0x7f800000
+	// finiteness stays non-zero while every value seen, as float32, has an
+	// exponent other than all ones (Inf and NaN); min compiles to a CMOV.
+	finiteness := uint32(expBits)
+	for j, row := range b.sampleRows {
+		if len(row) != width {
+			return checkRow(b.rows, b.sample[j], width)
+		}
+		at := j
+		for _, f := range features {
+			v := float32(row[f])
+			finiteness = min(finiteness, math.Float32bits(v)&expBits^expBits)
+			keys[at] = orderKey(v)
+			at += psi
+		}
+		b.perm[j] = int32(j)
+	}
+	// Columns outside a MaxFeatures subset were not looked at; checking
+	// them keeps the error independent of which features a tree drew.
+	if finiteness == 0 || (b.checkRow && len(b.features) < b.r.width) {
+		for _, ri := range b.sample {
+			if err := checkRow(b.rows, ri, b.r.width); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// split draws the node's split as scikit-learn's RandomSplitter with
+// max_features=1 does: a feature uniformly among those not constant in the
+// node (drawing again after each constant one), and a threshold uniformly in
+// [min, max) of that feature. ok is false when every feature is constant.
+func (b *builder) split(rnd *rng, p pending) (slot int, threshold float32, ok bool) {
+	psi := b.r.sampleSize
+	members := b.perm[p.start:p.end]
+	for i := range b.draw {
+		b.draw[i] = i
+	}
+	for remaining := len(b.draw); remaining > 0; remaining-- {
+		j := rnd.intn(remaining)
+		slot = b.draw[j]
+		loKey, hiKey := minMax(b.keys[slot*psi:(slot+1)*psi], members)
+		lo, hi := fromOrderKey(loKey), fromOrderKey(hiKey)
+		if hi > lo+constantFeatureThreshold {
+			// scikit-learn's rand_uniform(min, max) in float64, with a draw
+			// that rounds up to max replaced by min (it would send every
+			// row left).
+			t := float64(lo) + (float64(hi)-float64(lo))*rnd.float64()
+			if t >= float64(hi) {
+				t = float64(lo)
+			}
+			return slot, float32Below(t), true
+		}
+		b.draw[j] = b.draw[remaining-1]
+	}
+	return 0, 0, false
+}
+
+// minMax returns the smallest and largest key of col over members
+// (non-empty). Two pairs of accumulators halve the dependency chains.
+func minMax(col []int32, members []int32) (lo, hi int32) {
+	lo, hi = col[members[0]], col[members[0]]
+	lo2, hi2 := lo, hi
+	for len(members) >= 2 {
+		v, w := col[members[0]], col[members[1]]
+		lo, hi = min(lo, v), max(hi, v)
+		lo2, hi2 = min(lo2, w), max(hi2, w)
+		members = members[2:]
+	}
+	if len(members) == 1 {
+		v := col[members[0]]
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	return min(lo, lo2), max(hi, hi2)
+}
+
+// partition reorders perm[start:end] so that members with value <=
+// threshold come first and returns where the rest begins; min <= threshold
+// < max makes both sides non-empty. Each member is written to both ends of
+// a scratch buffer and only one end advances, so there is no branch on the
+// comparison.
+func (b *builder) partition(slot int, threshold float32, start, end int32) int32 {
+	psi := b.r.sampleSize
+	col := b.keys[slot*psi : (slot+1)*psi]
+	limit := orderKey(threshold)
+	members := b.perm[start:end]
+	out := b.scratch[:len(members)]
+	left, right := 0, len(members)-1
+	for _, m := range members {
+		isLeft := int(b2u(col[m] <= limit))
+		out[left] = m
+		out[right] = m
+		left += isLeft
+		right -= 1 - isLeft
+	}
+	copy(members, out)
+	return start + int32(left)
+}
