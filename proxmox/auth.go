@@ -23,8 +23,6 @@ func (c *Client) addSession(req *http.Request) error {
 	return nil
 }
 
-func (c *Client) dropSession() { c.session.Store(nil) }
-
 // ensureSession makes sure a usable ticket exists before a request. A ticket
 // past TicketRenewAfter is renewed by one caller while the others go on with
 // the old one; a missing or nearly expired ticket makes every caller wait for

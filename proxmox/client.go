@@ -186,7 +186,7 @@ func (c *Client) call(ctx context.Context, r request) (*exchange, error) {
 		delay := c.backoff(attempt)
 		c.metrics.retries.WithLabelValues(r.method, r.route).Inc()
 		c.log.Warn().Err(err).Str("method", r.method).Str("route", r.route).
-			Int("attempt", attempt).Dur("backoff", delay).Msg("retry proxmox request")
+			Int("attempt", attempt).Float64("backoff_seconds", delay.Seconds()).Msg("retry proxmox request")
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
@@ -276,13 +276,14 @@ func (c *Client) send(ctx context.Context, ep *endpoint, r request, data []byte)
 				return &exchange{}, err
 			}
 		}
+		used := c.session.Load() // what addSession will send, near enough
 		actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 		ex := &exchange{}
 		began := time.Now()
 		gerr := ep.api.Req(withExchange(actx, ex), r.method, r.path, data, nil)
 		cancel()
 		c.log.Debug().Str("method", r.method).Str("route", r.route).Str("endpoint", ep.base).
-			Int("status", ex.status).Dur("duration", time.Since(began)).Msg("proxmox request")
+			Int("status", ex.status).Float64("duration_seconds", time.Since(began).Seconds()).Msg("proxmox request")
 
 		if ex.status == 0 {
 			return ex, c.transportFailure(ctx, r, ex, gerr)
@@ -294,7 +295,9 @@ func (c *Client) send(ctx context.Context, ep *endpoint, r request, data []byte)
 		releaseBody(ex)
 		// A 401 means PVE did not run the request: log in again and resend once.
 		if ex.status == http.StatusUnauthorized && relogin {
-			c.dropSession()
+			// drop only the ticket PVE refused, not one a concurrent call
+			// has fetched since
+			c.session.CompareAndSwap(used, nil)
 			continue
 		}
 		return ex, apiErr

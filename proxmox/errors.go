@@ -185,11 +185,15 @@ func Retryable(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errors.Is(err, context.Canceled) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, ErrTLS) {
 		return false
 	}
 	if errors.Is(err, ErrNodeUnreachable) || errors.Is(err, ErrTimeout) {
 		return true
+	}
+	var te *transportError
+	if errors.As(err, &te) {
+		return false // a kind not listed above
 	}
 	var api *APIError
 	if errors.As(err, &api) {

@@ -54,7 +54,6 @@ var routes = []string{
 	"/access/ticket",
 	"/cluster/resources",
 	"/cluster/nextid",
-	"/cluster/status",
 	"/nodes",
 	"/nodes/{node}/status",
 	"/nodes/{node}/lxc",
