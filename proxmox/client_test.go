@@ -523,27 +523,36 @@ func TestTaskLifecycle(t *testing.T) {
 	})
 
 	t.Run("clone and delete", func(t *testing.T) {
+		// PVE refuses a full clone of a running container without a snapshot
+		if _, _, err := c.Clone(ctx, ref, CloneOptions{Hostname: "copy", Full: true}); !errors.Is(err, ErrConflict) {
+			t.Fatalf("full Clone of a running ct without a snapshot: %v, want ErrConflict", err)
+		}
+		wait(c.CreateSnapshot(ctx, ref, "base", ""))
 		want, err := c.NextID(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		newID, task, err := c.Clone(ctx, ref, CloneOptions{Hostname: "copy", Full: true, SnapName: ""})
+		newID, task, err := c.Clone(ctx, ref, CloneOptions{Hostname: "copy", Full: true, SnapName: "base"})
 		if err == nil && newID != want {
 			t.Errorf("Clone took id %d, want next free %d", newID, want)
-		}
-		if err != nil {
-			// a running container can only be fully cloned from a snapshot
-			if !errors.Is(err, ErrConflict) {
-				t.Fatalf("Clone of a running ct: %v", err)
-			}
-			wait(c.CreateSnapshot(ctx, ref, "base", ""))
-			newID, task, err = c.Clone(ctx, ref, CloneOptions{Hostname: "copy", Full: true, SnapName: "base"})
 		}
 		wait(task, err)
 		clone := mustCT(t, sim, newID)
 		if clone.Config["hostname"] != "copy" || clone.Node != ref.Node || clone.Lock != "" {
 			t.Errorf("clone %d = %+v", newID, clone)
 		}
+		if _, _, err := c.Clone(ctx, ref, CloneOptions{NewID: newID, Full: true, SnapName: "base"}); !errors.Is(err, ErrConflict) {
+			t.Errorf("Clone onto an existing id: %v, want ErrConflict", err)
+		}
+		// a large id goes out as digits (go-proxmox's query encoding would send 1e+06)
+		bigID, task, err := c.Clone(ctx, ref, CloneOptions{NewID: 1000000, Full: true, SnapName: "base"})
+		wait(task, err)
+		clones := requestsFor(sim, "POST", "/nodes/{node}/lxc/{vmid}/clone")
+		if last := clones[len(clones)-1]; bigID != 1000000 || last.Params.Get("newid") != "1000000" || last.Params.Get("full") != "1" || last.Params.Get("snapname") != "base" {
+			t.Errorf("clone request params = %v", last.Params)
+		}
+		wait(c.DeleteContainer(ctx, Ref{Node: ref.Node, VMID: bigID}, DeleteOptions{}))
+
 		if err := sim.SetRunning(newID, true); err != nil {
 			t.Fatal(err)
 		}
@@ -561,6 +570,7 @@ func TestTaskLifecycle(t *testing.T) {
 		if p := requestsFor(sim, "DELETE", "/nodes/{node}/lxc/{vmid}"); len(p) == 0 || p[len(p)-1].Params.Get("purge") != "1" {
 			t.Errorf("destroy requests = %+v, want purge=1", p)
 		}
+		wait(c.DeleteSnapshot(ctx, ref, "base"))
 	})
 
 	t.Run("task log", func(t *testing.T) {
