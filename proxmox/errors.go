@@ -11,9 +11,10 @@ import (
 )
 
 // Classification sentinels. Every error the client returns for a PVE answer
-// is an *APIError that matches at most one of these with errors.Is; transport
-// failures match ErrNodeUnreachable or ErrTimeout. Callers never look at
-// message text: PVE's wording is this package's business.
+// is an *APIError that matches at most one of these with errors.Is; failures
+// without an answer match ErrNodeUnreachable, ErrTimeout or ErrTLS; arguments
+// refused before sending match ErrValidation. Callers never look at message
+// text: PVE's wording is this package's business.
 var (
 	// ErrNotFound: the container, snapshot or task does not exist (PVE says so
 	// with a 500 "Configuration file … does not exist" or "… does not exist").
@@ -35,12 +36,16 @@ var (
 	// ErrTaskFailed: a task ended with an exit status other than OK or
 	// WARNINGS; errors.As to *TaskError for the UPID and exit status.
 	ErrTaskFailed = errors.New("task failed")
-	// ErrTimeout: a call or a task wait ran out of time.
+	// ErrTimeout: a call or a task wait ran out of time, or PVE gave up
+	// waiting for a container's config file lock held by another operation.
 	ErrTimeout = errors.New("timeout")
 	// ErrConflict: PVE refused because of the container's state (protection
-	// mode, running when it must be stopped, a file lock held by another
-	// operation, an existing VMID, a disk that cannot shrink).
+	// mode, running when it must be stopped, an existing VMID, a disk that
+	// cannot shrink, a full clone of a running container without a snapshot).
 	ErrConflict = errors.New("conflicting state")
+	// ErrTLS: the server's certificate does not chain to the configured roots
+	// or matches no pinned fingerprint. Never retried.
+	ErrTLS = errors.New("tls verification failed")
 )
 
 // APIError is an answer from PVE with a non-success status.

@@ -7,7 +7,6 @@ import (
 	"crypto/subtle"
 	"crypto/tls"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -117,10 +116,6 @@ func (t *recorder) observe(method, route, code string, start time.Time) {
 }
 
 const apiPrefix = "/api2/json"
-
-// ErrTLS is a TLS verification failure: a certificate that does not chain to
-// the configured roots or does not match the pinned fingerprint.
-var ErrTLS = errors.New("tls verification failed")
 
 // pinError says which certificate was presented instead of a pinned one.
 type pinError struct{ got string }
