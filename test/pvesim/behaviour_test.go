@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 )
@@ -387,8 +388,27 @@ func TestFaults(t *testing.T) {
 	}
 	h.sim.ClearFaults()
 
+	h.sim.InjectFault(pvesim.Fault{Route: "/version", Latency: 80 * time.Millisecond, Count: 1})
+	start := time.Now()
+	h.ok(h.get("/version", nil), nil)
+	if el := time.Since(start); el < 80*time.Millisecond {
+		t.Errorf("latency fault answered after %v, want at least 80ms", el)
+	}
+
+	h.sim.InjectFault(pvesim.Fault{Route: "/nodes", Status: 500, Reason: "simulated failure", Rate: 0.5})
+	failed := 0
+	for range 100 {
+		if got := h.get("/nodes", nil); got.status == 500 {
+			failed++
+		}
+	}
+	if failed < 20 || failed > 80 {
+		t.Errorf("rate 0.5 failed %d of 100 requests", failed)
+	}
+	h.sim.ClearFaults()
+
 	h.sim.InjectFault(pvesim.Fault{Route: "/version", Hang: true})
-	client := &http.Client{Timeout: 100 * 1e6}
+	client := &http.Client{Timeout: 100 * time.Millisecond}
 	hr, _ := http.NewRequest("GET", h.srv.URL+"/api2/json/version", nil)
 	hr.Header.Set("Authorization", "PVEAPIToken="+testToken)
 	if resp, err := client.Do(hr); err == nil {

@@ -40,7 +40,28 @@ func (s *Sim) startTaskLocked(c *call, node, typ, id string) *task {
 	t.upid = fmt.Sprintf("UPID:%s:%08X:%08X:%08X:%s:%s:%s:", node, t.pid, t.pstart, uint32(now.Unix()), typ, id, c.taskUser())
 	s.tasks[t.upid] = t
 	s.pending = append(s.pending, t)
+	if len(s.tasks) > maxTasks {
+		s.pruneTasksLocked()
+	}
 	return t
+}
+
+// maxTasks bounds the task index of a long-running demo; PVE rotates its
+// task list too.
+const maxTasks = 20000
+
+// pruneTasksLocked forgets the older half of the finished tasks.
+func (s *Sim) pruneTasksLocked() {
+	var done []*task
+	for _, t := range s.tasks {
+		if t.done {
+			done = append(done, t)
+		}
+	}
+	slices.SortFunc(done, func(a, b *task) int { return a.end.Compare(b.end) })
+	for _, t := range done[:len(done)/2] {
+		delete(s.tasks, t.upid)
+	}
 }
 
 // failNow ends the task at once with msg, like a worker that dies on its first check.
