@@ -102,14 +102,20 @@ func TestTicketAuthAndRenewal(t *testing.T) {
 	}
 	first := c.session.Load()
 
-	// past TicketRenewAfter the client renews before using the ticket
+	// past TicketRenewAfter one caller renews while the others go on
 	fake.Add(int64(61 * time.Minute))
 	sim.ResetRequests()
-	if _, err := c.Nodes(ctx); err != nil {
-		t.Fatal(err)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			if _, err := c.Nodes(ctx); err != nil {
+				t.Error(err)
+			}
+		})
 	}
+	wg.Wait()
 	if n := len(requestsFor(sim, "POST", "/access/ticket")); n != 1 {
-		t.Errorf("%d ticket requests after an hour, want 1 renewal", n)
+		t.Errorf("%d ticket requests from 16 concurrent calls after an hour, want 1 renewal", n)
 	}
 	renewed := c.session.Load()
 	if renewed == first || renewed.ticket == first.ticket {
