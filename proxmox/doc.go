@@ -18,6 +18,21 @@
 //     have reached the server;
 //   - typed, classified errors (errors.go) and request metrics (metrics.go).
 //
+// What go-proxmox does here: the API token header, building and JSON-encoding
+// requests (Client.Req), and the ticket login (Client.Ticket). What it does
+// not: decoding answers, retries (its WithRetry would resend a task-starting
+// POST), task waiting (Task.Wait returns nil for failed tasks and sleeps
+// without watching ctx; NewTask panics on 7-field UPIDs) and the session
+// cookie (its session field is read without a lock, so the client keeps the
+// ticket itself and adds it through a request interceptor).
+//
+// Writes: UpdateConfig always needs the digest read right before it (no
+// force); ResizeDisk takes one too. A request that changes state is sent
+// again only when it never reached PVE (connection refused, TLS not even
+// started, a 401 answered before the handler ran); reads are retried on
+// transport failures, timeouts, 502/503/504/429, 596 and PVE's config-lock
+// timeouts.
+//
 // No go-proxmox type leaves the package. The package imports nothing of the
 // project; the controller declares the interface it needs and *Client
 // satisfies it.
