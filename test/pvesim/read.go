@@ -1,8 +1,11 @@
 package pvesim
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
@@ -82,24 +85,15 @@ func (s *Sim) writeNodeEntry(j *jw, n *simNode, nu nodeUsage, resources bool) {
 	j.endObj()
 }
 
-// sslFingerprint is a stable fake certificate fingerprint per node.
+// sslFingerprint is a stable made-up certificate fingerprint per node, in
+// PVE's colon-separated upper-case hex.
 func sslFingerprint(node string) string {
-	b := []byte(configDigest(ctConfig{"node": node}, nil))
-	out := make([]byte, 0, 95)
-	for i := 0; i < 64; i += 2 {
-		if i > 0 {
-			out = append(out, ':')
-		}
-		out = append(out, b[i%40]-32*boolByte(b[i%40] >= 'a'), b[(i+1)%40]-32*boolByte(b[(i+1)%40] >= 'a'))
+	sum := sha256.Sum256([]byte("pvesim certificate of " + node))
+	parts := make([]string, len(sum))
+	for i, b := range sum {
+		parts[i] = strings.ToUpper(hex.EncodeToString([]byte{b}))
 	}
-	return string(out)
-}
-
-func boolByte(b bool) byte {
-	if b {
-		return 1
-	}
-	return 0
+	return strings.Join(parts, ":")
 }
 
 func (s *Sim) getNodes(*call) response {

@@ -72,6 +72,23 @@ func (s *Sim) failNow(t *task, msg string) {
 	t.forcedExit = msg
 }
 
+// FinishTasks moves the clock to the end of the last running task, so every
+// task started so far has stopped when it returns. Tests with Speed 0 use it
+// instead of guessing how far to advance.
+func (s *Sim) FinishTasks() {
+	s.mu.Lock()
+	var last time.Time
+	for _, t := range s.pending {
+		if t.end.After(last) {
+			last = t.end
+		}
+	}
+	s.mu.Unlock()
+	if d := last.Sub(s.clock.Now()); d > 0 {
+		s.clock.Advance(d)
+	}
+}
+
 func (t *task) upidJSON() []byte { return appendJSONString(nil, t.upid) }
 
 // settleLocked finishes every task whose end time has passed, in end order.
