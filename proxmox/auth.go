@@ -46,14 +46,14 @@ func (c *Client) ensureSession(ctx context.Context, ep *endpoint) error {
 	if cur := c.session.Load(); cur != nil && c.now().Sub(cur.obtained) < c.opts.TicketRenewAfter {
 		return nil
 	}
-	if s != nil && usable {
+	if usable {
 		// renew with the ticket as password, as PVE's own GUI does
-		if err := c.login(ctx, ep, s.username, s.ticket); err == nil {
+		err := c.login(ctx, ep, s.username, s.ticket)
+		if err == nil {
 			c.log.Debug().Str("username", s.username).Msg("proxmox ticket renewed")
 			return nil
-		} else {
-			c.log.Warn().Err(err).Msg("proxmox ticket renewal failed, logging in again")
 		}
+		c.log.Warn().Err(err).Msg("proxmox ticket renewal failed, logging in again")
 	}
 	err := c.login(ctx, ep, c.opts.Username, c.opts.Password)
 	if err != nil && usable {

@@ -28,8 +28,9 @@
 //
 // Writes: UpdateConfig always needs the digest read right before it (no
 // force); ResizeDisk takes one too. A request that changes state is sent
-// again only when it never reached PVE (connection refused, TLS not even
-// started, a 401 answered before the handler ran); reads are retried on
+// again only when it never reached PVE (a failure before its headers were
+// written, such as connection refused, or a 401 answered before the handler
+// ran, after a fresh login); reads are retried on
 // transport failures, timeouts, 502/503/504/429, 596 and PVE's config-lock
 // timeouts.
 //

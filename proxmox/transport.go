@@ -86,12 +86,13 @@ func (t *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	buf := bodyPool.Get().(*bytes.Buffer)
-	if resp.ContentLength > 0 && resp.ContentLength < maxBody {
-		buf.Grow(int(resp.ContentLength) + 1)
+	if resp.ContentLength > 0 && resp.ContentLength <= 64<<20 {
+		buf.Grow(int(resp.ContentLength) + 1) // one allocation for a large listing
 	}
 	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxBody))
 	_ = resp.Body.Close()
 	if err != nil {
+		buf.Reset()
 		bodyPool.Put(buf)
 		t.observe(req.Method, route, "error", start)
 		ex.err = fmt.Errorf("read body: %w", err)
