@@ -281,7 +281,6 @@ func (c *Client) WaitTask(ctx context.Context, t Task, timeout time.Duration) (T
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	parent := ctx
 	interval := taskPollMin
 	for {
 		cur, err := c.Task(ctx, t.UPID)
@@ -291,7 +290,7 @@ func (c *Client) WaitTask(ctx context.Context, t Task, timeout time.Duration) (T
 			if t.Done() {
 				return t, t.Err()
 			}
-		case parent.Err() != nil:
+		case ctx.Err() != nil: // reported below
 		case !Retryable(err):
 			return t, fmt.Errorf("wait task %s: %w", t.UPID, err)
 		default:
