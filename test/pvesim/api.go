@@ -7,7 +7,9 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
 
-// Options configure a simulated cluster.
+// Options configure a simulated cluster. Zero values take the defaults
+// noted per field; for a cluster without containers pass an empty, non-nil
+// Specs.
 type Options struct {
 	Nodes            int               // nodes pve1..pveN; default 3
 	Containers       int               // generated containers, vmid 100.., round-robin over nodes; default 30 (ignored if Specs != nil)
@@ -23,7 +25,10 @@ type Options struct {
 	NodeMemoryBytes  uint64            // per node; default 128 GiB
 }
 
-// ContainerSpec describes one container to create.
+// ContainerSpec describes one container to create. Zero values mean: Node
+// round-robin by vmid, Name "ct<vmid>", no cores (cpus then come from
+// CPULimit or the host), MemoryMiB 512, SwapMiB 0, DiskGiB 8, a Workload
+// drawn from the seeded mix, Storage "local-lvm".
 type ContainerSpec struct {
 	VMID       int
 	Node       string
@@ -63,9 +68,9 @@ type Request struct {
 	Path   string // path below /api2/json
 	Route  string // route template, e.g. "/nodes/{node}/lxc/{vmid}/config"; "" when unrouted
 	Node   string
-	Params url.Values // secrets (password) removed
-	Status int
-	Token  string // token id only, never the secret
+	Params url.Values // query and body parameters as PVE sees them (JSON true is "1"), without path parameters and the password
+	Status int        // 0 when a Hang fault kept it until the client gave up
+	Token  string     // token id only, never the secret
 }
 
 // ContainerState is a deep copy of one container for assertions.
@@ -77,5 +82,5 @@ type ContainerState struct {
 	Lock      string
 	Running   bool
 	Snapshots []string
-	Usage     workload.Sample
+	Usage     workload.Sample // of the current 10 s pvestatd cycle; zero while stopped
 }

@@ -117,5 +117,5 @@ func (s *Sim) postTicket(c *call) response {
 	}
 	j.endObj()
 	j.endObj()
-	return ok(j.b)
+	return success(j.b)
 }

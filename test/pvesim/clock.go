@@ -16,7 +16,7 @@ type Clock struct {
 }
 
 func newClock(start time.Time, speed float64) *Clock {
-	return &Clock{base: start, realBase: time.Now(), speed: speed}
+	return &Clock{base: start, realBase: time.Now(), speed: max(speed, 0)}
 }
 
 // Now returns the simulated time.
@@ -34,16 +34,20 @@ func (c *Clock) nowLocked() time.Time {
 	return c.base.Add(time.Duration(float64(el) * c.speed))
 }
 
-// Advance moves the simulated time forward by d.
+// Advance moves the simulated time forward by d; a negative d is ignored.
 func (c *Clock) Advance(d time.Duration) {
+	if d < 0 {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.base = c.nowLocked().Add(d)
 	c.realBase = time.Now()
 }
 
-// SetSpeed sets simulated seconds per real second; 0 stops the clock.
+// SetSpeed sets simulated seconds per real second; 0 (or less) stops the clock.
 func (c *Clock) SetSpeed(f float64) {
+	f = max(f, 0)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.base = c.nowLocked()

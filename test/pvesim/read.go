@@ -24,7 +24,7 @@ func (s *Sim) ctOnNode(c *call) (*container, response, bool) {
 }
 
 func (s *Sim) getVersion(*call) response {
-	return ok([]byte(`{"release":"9.1","repoid":"2a6b9c8e4","version":"9.1.1"}`))
+	return success([]byte(`{"release":"9.1","repoid":"2a6b9c8e4","version":"9.1.1"}`))
 }
 
 type nodeUsage struct {
@@ -104,7 +104,7 @@ func (s *Sim) getNodes(*call) response {
 		s.writeNodeEntry(&j, n, nu[n.name], false)
 	}
 	j.endArr()
-	return ok(j.b)
+	return success(j.b)
 }
 
 func (s *Sim) getNodeStatus(c *call) response {
@@ -150,7 +150,7 @@ func (s *Sim) getNodeStatus(c *call) response {
 	j.kraw("boot-info", []byte(`{"mode":"efi","secureboot":0}`))
 	j.ks("pveversion", "pve-manager/9.1.1/2a6b9c8e4")
 	j.endObj()
-	return ok(j.b)
+	return success(j.b)
 }
 
 func (s *Sim) getClusterStatus(*call) response {
@@ -183,7 +183,7 @@ func (s *Sim) getClusterStatus(*call) response {
 		j.endObj()
 	}
 	j.endArr()
-	return ok(j.b)
+	return success(j.b)
 }
 
 func (s *Sim) getClusterResources(c *call) response {
@@ -225,7 +225,7 @@ func (s *Sim) getClusterResources(c *call) response {
 		}
 	}
 	j.endArr()
-	return ok(j.b)
+	return success(j.b)
 }
 
 func (s *Sim) writeResourceCT(j *jw, ct *container) {
@@ -281,9 +281,9 @@ func (s *Sim) getNextID(c *call) response {
 		if s.cts[vmid] != nil {
 			return failParams(paramError{"vmid": "VM " + strconv.Itoa(vmid) + " already exists"})
 		}
-		return ok(appendJSONString(nil, strconv.Itoa(vmid)))
+		return success(appendJSONString(nil, strconv.Itoa(vmid)))
 	}
-	return ok(appendJSONString(nil, strconv.Itoa(s.nextFreeID())))
+	return success(appendJSONString(nil, strconv.Itoa(s.nextFreeID())))
 }
 
 func (s *Sim) nextFreeID() int {
@@ -353,7 +353,7 @@ func (s *Sim) getLXCList(c *call) response {
 		s.writeCTStatus(&j, ct, false)
 	}
 	j.endArr()
-	return ok(j.b)
+	return success(j.b)
 }
 
 func (s *Sim) getStatusCurrent(c *call) response {
@@ -363,7 +363,7 @@ func (s *Sim) getStatusCurrent(c *call) response {
 	}
 	j := jw{}
 	s.writeCTStatus(&j, ct, true)
-	return ok(j.b)
+	return success(j.b)
 }
 
 // writeConfig renders config keys with PVE's value types.
@@ -405,7 +405,7 @@ func (s *Sim) getConfig(c *call) response {
 	writeConfig(&j, conf, "snapstate", "snaptime")
 	j.ks("digest", ct.digest)
 	j.endObj()
-	return ok(j.b)
+	return success(j.b)
 }
 
 func findSnap(ct *container, name string) *snapshot {
@@ -448,7 +448,7 @@ func (s *Sim) getSnapshots(c *call) response {
 	}
 	j.endObj()
 	j.endArr()
-	return ok(j.b)
+	return success(j.b)
 }
 
 // getRRDData copies what it needs under the lock and builds the rows after,
@@ -485,6 +485,6 @@ func (s *Sim) getRRDData(c *call) response {
 			j.endObj()
 		}
 		j.endArr()
-		return ok(j.b)
+		return success(j.b)
 	}}
 }

@@ -208,7 +208,7 @@ type response struct {
 	later  func() response // work to finish outside the state lock
 }
 
-func ok(data []byte) response { return response{status: http.StatusOK, data: data} }
+func success(data []byte) response { return response{status: http.StatusOK, data: data} }
 
 func fail(status int, msg string) response { return response{status: status, reason: msg} }
 

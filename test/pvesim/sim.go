@@ -3,6 +3,7 @@ package pvesim
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -76,6 +77,9 @@ func New(opts Options) (*Sim, error) {
 	}
 	if opts.NodeMemoryBytes == 0 {
 		opts.NodeMemoryBytes = 128 << 30
+	}
+	if opts.Users != nil {
+		opts.Users = maps.Clone(opts.Users) // the caller may keep using its map
 	}
 	if opts.Start.IsZero() {
 		opts.Start = time.Now()

@@ -173,7 +173,7 @@ func (s *Sim) getTaskStatus(c *call) response {
 		j.ks("status", "running")
 	}
 	j.endObj()
-	return ok(j.b)
+	return success(j.b)
 }
 
 func (s *Sim) getTaskLog(c *call) response {
@@ -197,7 +197,7 @@ func (s *Sim) getTaskLog(c *call) response {
 		j.endObj()
 	}
 	j.endArr()
-	r := ok(j.b)
+	r := success(j.b)
 	r.extra = fmt.Appendf(nil, `"total":%d`, len(t.log))
 	return r
 }

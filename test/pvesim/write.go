@@ -90,7 +90,7 @@ func (s *Sim) putConfig(c *call) response {
 	// Every key pvesim accepts is hot-pluggable on a running CT (cores by
 	// "fastplug"), so nothing stays pending.
 	s.configChangedLocked(ct)
-	return ok(nil)
+	return success(nil)
 }
 
 func (s *Sim) putResize(c *call) response {
@@ -141,7 +141,7 @@ func (s *Sim) putResize(c *call) response {
 		ct.conf[disk] = v.String()
 		s.configChangedLocked(ct)
 	}
-	return ok(t.upidJSON())
+	return success(t.upidJSON())
 }
 
 func (s *Sim) postSnapshot(c *call) response {
@@ -187,7 +187,7 @@ func (s *Sim) postSnapshot(c *call) response {
 			return ""
 		}
 	}
-	return ok(t.upidJSON())
+	return success(t.upidJSON())
 }
 
 func (s *Sim) deleteSnapshot(c *call) response {
@@ -233,7 +233,7 @@ func (s *Sim) deleteSnapshot(c *call) response {
 			return ""
 		}
 	}
-	return ok(t.upidJSON())
+	return success(t.upidJSON())
 }
 
 func (s *Sim) postRollback(c *call) response {
@@ -280,7 +280,7 @@ func (s *Sim) postRollback(c *call) response {
 			return ""
 		}
 	}
-	return ok(t.upidJSON())
+	return success(t.upidJSON())
 }
 
 func (s *Sim) postClone(c *call) response {
@@ -376,7 +376,7 @@ func (s *Sim) postClone(c *call) response {
 		s.configChangedLocked(ct)
 		return "clone failed: " + t.forcedExit
 	}
-	return ok(t.upidJSON())
+	return success(t.upidJSON())
 }
 
 // regenerateMAC gives a clone its own hwaddr like PVE does.
@@ -421,7 +421,7 @@ func (s *Sim) deleteCT(c *call) response {
 		s.configChangedLocked(ct)
 		return ""
 	}
-	return ok(t.upidJSON())
+	return success(t.upidJSON())
 }
 
 // skiplockAllowed: PVE lets only root@pam (not even its tokens) skip locks.
@@ -453,7 +453,7 @@ func (s *Sim) postStart(c *call) response {
 	}
 	t := s.startTaskLocked(c, ct.node, "vzstart", strconv.Itoa(ct.vmid))
 	t.commit = func() { s.setRunningLocked(ct, true) }
-	return ok(t.upidJSON())
+	return success(t.upidJSON())
 }
 
 func (s *Sim) postStop(c *call) response {
@@ -480,5 +480,5 @@ func (s *Sim) stopLike(c *call, typ string, checkLock bool) response {
 	}
 	t := s.startTaskLocked(c, ct.node, typ, strconv.Itoa(ct.vmid))
 	t.commit = func() { s.setRunningLocked(ct, false) }
-	return ok(t.upidJSON())
+	return success(t.upidJSON())
 }
