@@ -72,9 +72,12 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	entry.Token = c.tokenID
 	if answered {
 		entry.Status = resp.status
+	}
+	// Logged before answering: a client that has the answer finds its entry.
+	s.logRequest(entry)
+	if answered {
 		writeResponse(w, resp)
 	}
-	s.logRequest(entry)
 }
 
 // serve runs faults, auth, routing, validation and the handler. answered is
