@@ -108,12 +108,7 @@ func (s *Sim) serve(w http.ResponseWriter, c *call, relPath string) (resp respon
 	c.taskExit = eff.taskExit
 
 	if resp, ok := s.authenticate(c); !ok {
-		if resp.status == http.StatusUnauthorized && s.opts.AuthFailureDelay > 0 {
-			if !s.sleep(r, s.opts.AuthFailureDelay) {
-				return response{}, false
-			}
-		}
-		return resp, true
+		return s.delayUnauthorized(r, resp)
 	}
 	if c.route == nil {
 		return fail(http.StatusNotImplemented, fmt.Sprintf("Method '%s %s' not implemented", r.Method, relPath)), true
@@ -147,6 +142,15 @@ func (s *Sim) serve(w http.ResponseWriter, c *call, relPath string) (resp respon
 	s.mu.Unlock()
 	if resp.later != nil {
 		resp = resp.later()
+	}
+	return s.delayUnauthorized(r, resp)
+}
+
+// delayUnauthorized holds every 401 (bad credentials and bad logins) for
+// Options.AuthFailureDelay, as pve-http-server does for 3 s.
+func (s *Sim) delayUnauthorized(r *http.Request, resp response) (response, bool) {
+	if resp.status == http.StatusUnauthorized && s.opts.AuthFailureDelay > 0 && !s.sleep(r, s.opts.AuthFailureDelay) {
+		return response{}, false
 	}
 	return resp, true
 }

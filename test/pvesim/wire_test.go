@@ -186,11 +186,21 @@ func TestAuthentication(t *testing.T) {
 func TestAuthFailureDelay(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, func(o *pvesim.Options) { o.AuthFailureDelay = 150 * time.Millisecond })
-	start := time.Now()
-	if got := h.do(req{method: "GET", path: "/nodes", noAuth: true}); got.status != 401 {
-		t.Fatalf("status %d, want 401", got.status)
+	for _, r := range []req{
+		{method: "GET", path: "/nodes", noAuth: true},
+		{method: "POST", path: "/access/ticket", noAuth: true, params: form("username", "alice@pve", "password", "wrong")},
+	} {
+		start := time.Now()
+		if got := h.do(r); got.status != 401 {
+			t.Fatalf("%s %s: status %d, want 401", r.method, r.path, got.status)
+		}
+		if el := time.Since(start); el < 150*time.Millisecond {
+			t.Errorf("%s %s: 401 came after %v, want at least the 150ms delay", r.method, r.path, el)
+		}
 	}
-	if el := time.Since(start); el < 150*time.Millisecond {
-		t.Errorf("401 came after %v, want at least the 150ms delay", el)
+	start := time.Now()
+	h.ok(h.get("/nodes", nil), nil)
+	if el := time.Since(start); el >= 150*time.Millisecond {
+		t.Errorf("an authorised call took %v: the delay is for 401s only", el)
 	}
 }
