@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 func lockedError(ct *container) (response, bool) {
@@ -16,11 +17,16 @@ func lockedError(ct *container) (response, bool) {
 
 const digestMismatch = "detected modified configuration - file changed by other user? Try again."
 
-// flockBusy reports a resize task holding the config flock: PVE's
-// lock_config waits 10 s for it and then gives up.
+// flockTimeout is how long PVE's lock_config waits for the config flock.
+const flockTimeout = 10 * time.Second
+
+// flockBusy reports a resize task holding the config flock for longer than
+// lock_config waits for it. A shorter resize would only delay the call in
+// PVE, so pvesim lets it through at once.
 func (s *Sim) flockBusy(ct *container) (response, bool) {
+	now := s.clock.Now()
 	for _, t := range s.pending {
-		if t.typ == "resize" && t.id == strconv.Itoa(ct.vmid) {
+		if t.typ == "resize" && t.id == strconv.Itoa(ct.vmid) && t.end.Sub(now) > flockTimeout {
 			return internal("can't lock file '/run/lock/lxc/pve-config-%d.lock' - got timeout", ct.vmid), true
 		}
 	}
