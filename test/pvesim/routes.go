@@ -161,40 +161,32 @@ func buildRoutes() []*route {
 	return rs
 }
 
-// matchRoute finds the route template for a path (segments already
-// unescaped). It reports the route for any method, so a known path with a
-// wrong method still gets its template in the request log.
-func matchRoute(method string, segs []string) (r *route, pathParams map[string]string, pathKnown bool) {
+// matchRoute finds the route for a method and path (segments already
+// unescaped) and its path parameters.
+func matchRoute(method string, segs []string) (*route, map[string]string) {
 	for _, rt := range routes {
-		if len(rt.segs) != len(segs) {
+		if rt.method != method || len(rt.segs) != len(segs) {
 			continue
 		}
-		var pp map[string]string
-		ok := true
-		for i, s := range rt.segs {
-			if strings.HasPrefix(s, "{") {
+		pp := map[string]string{}
+		matched := true
+		for i, seg := range rt.segs {
+			if name, isParam := strings.CutPrefix(seg, "{"); isParam {
 				if segs[i] == "" {
-					ok = false
+					matched = false
 					break
 				}
-				if pp == nil {
-					pp = map[string]string{}
-				}
-				pp[strings.Trim(s, "{}")] = segs[i]
-			} else if s != segs[i] {
-				ok = false
+				pp[strings.TrimSuffix(name, "}")] = segs[i]
+			} else if seg != segs[i] {
+				matched = false
 				break
 			}
 		}
-		if !ok {
-			continue
-		}
-		pathKnown = true
-		if rt.method == method {
-			return rt, pp, true
+		if matched {
+			return rt, pp
 		}
 	}
-	return nil, nil, pathKnown
+	return nil, nil
 }
 
 // response is what a handler answers: data for 200, or an error.

@@ -52,7 +52,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		segs = append(segs, u)
 	}
 	relPath := "/" + strings.Join(segs, "/")
-	rt, pathParams, _ := matchRoute(r.Method, segs)
+	rt, pathParams := matchRoute(r.Method, segs)
 	entry := Request{Time: s.clock.Now(), Method: r.Method, Path: relPath}
 	if rt != nil {
 		entry.Route = rt.template
