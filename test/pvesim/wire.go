@@ -59,7 +59,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		entry.Node = pathParams["node"]
 	}
 	c := &call{r: r, route: rt, path: pathParams}
-	resp, answered := s.serve(w, c, relPath)
+	resp, answered := s.serve(c, relPath)
 	if c.p != nil {
 		entry.Params = url.Values{}
 		for k, v := range c.p {
@@ -82,7 +82,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve runs faults, auth, routing, validation and the handler. answered is
 // false when a Hang fault kept the request until the client gave up.
-func (s *Sim) serve(w http.ResponseWriter, c *call, relPath string) (resp response, answered bool) {
+func (s *Sim) serve(c *call, relPath string) (resp response, answered bool) {
 	r := c.r
 	node := c.path["node"]
 	template := ""
