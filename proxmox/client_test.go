@@ -644,7 +644,7 @@ func TestWaitTaskHonoursContextAndTimeout(t *testing.T) {
 func TestRetries(t *testing.T) {
 	t.Parallel()
 	sim, srv := newSim(t, pvesim.Options{Nodes: 1, Containers: 1, Speed: 100})
-	c, _ := newTestClient(t, []string{srv.URL}, func(o *Options) { o.Timeout = 300 * time.Millisecond })
+	c, _ := newTestClient(t, []string{srv.URL}, func(o *Options) { o.Timeout = time.Second })
 	ctx := context.Background()
 	ref := refOf(t, sim, 100)
 	const list = "/nodes/{node}/lxc"
@@ -796,8 +796,8 @@ func TestMaxConcurrency(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if m := counter.max.Load(); m != 2 {
-		t.Errorf("at most %d requests were in flight, want exactly MaxConcurrency 2", m)
+	if m := counter.max.Load(); m < 1 || m > 2 {
+		t.Errorf("at most %d requests were in flight, want at most MaxConcurrency 2", m)
 	}
 }
 
