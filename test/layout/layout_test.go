@@ -99,6 +99,7 @@ func TestRules(t *testing.T) {
 		{"forest", "github.com/rs/zerolog", false, true},
 		{"forest", "github.com/rs/zerolog", true, true},
 		{"forest", module + "/proxmox", false, true},
+		{"forest", module + "/forest", true, false},
 		{"proxmox", "github.com/luthermonson/go-proxmox", false, false},
 		{"proxmox", module + "/config", false, true},
 		{"proxmox", module + "/test/pvesim", false, true},
@@ -144,15 +145,15 @@ func ruleFor(dir string) (rule, bool) {
 // Tests may import test helpers (pvesim) and third-party test libraries,
 // except in stdlib-only packages.
 func violation(r rule, dir, imp string, isTest bool) string {
+	target, inModule := strings.CutPrefix(imp, module+"/")
+	if inModule && (target == dir || strings.HasPrefix(target, dir+"/")) {
+		return "" // itself (external tests, examples) or its own subpackages
+	}
 	if r.stdlibOnly && !isStdlib(imp) {
 		return "package " + r.dir + " may import the standard library only"
 	}
-	if !strings.HasPrefix(imp, module+"/") {
+	if !inModule {
 		return ""
-	}
-	target := strings.TrimPrefix(imp, module+"/")
-	if target == dir || strings.HasPrefix(target, dir+"/") {
-		return "" // itself or its own subpackages
 	}
 	if isTest && (target == "test/pvesim" || strings.HasPrefix(target, "test/pvesim/")) {
 		return ""
