@@ -142,11 +142,12 @@ func watchCluster(ctx context.Context, client *proxmox.Client, sim *pvesim.Sim, 
 	for {
 		before := len(sim.Requests())
 		cts, err := listCluster(ctx, client)
+		if ctx.Err() != nil {
+			return stats, ctx.Err() // an interrupted pass counts for nothing
+		}
 		stats.calls += len(sim.Requests()) - before
 		stats.simulated = sim.Clock().Now().Sub(start)
 		switch {
-		case ctx.Err() != nil:
-			return stats, ctx.Err()
 		case err != nil:
 			stats.failed++
 			logger.Warn().Err(err).Msg("list cluster")

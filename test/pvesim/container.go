@@ -132,7 +132,9 @@ func (s *Sim) addContainerLocked(sp ContainerSpec) error {
 	now := s.clock.Now()
 	ct := &container{
 		vmid: sp.VMID, node: sp.Node, pool: sp.Pool, conf: conf,
-		model: workload.New(sp.Workload, s.opts.Seed^uint64(sp.VMID)*0x9e3779b97f4a7c15),
+		// The model starts when the container joins the simulation, so a
+		// diskfill container begins part full rather than full.
+		model: workload.NewSince(sp.Workload, s.opts.Seed^uint64(sp.VMID)*0x9e3779b97f4a7c15, now),
 	}
 	ct.running = !sp.Stopped && !sp.Template
 	if ct.running {
