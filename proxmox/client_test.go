@@ -57,6 +57,7 @@ func mustCT(t *testing.T, sim *pvesim.Sim, vmid int) pvesim.ContainerState {
 }
 
 func refOf(t *testing.T, sim *pvesim.Sim, vmid int) Ref {
+	t.Helper()
 	return Ref{Node: mustCT(t, sim, vmid).Node, VMID: vmid}
 }
 
@@ -385,7 +386,7 @@ func TestAuthFailure(t *testing.T) {
 func TestNodeUnreachable(t *testing.T) {
 	t.Parallel()
 	sim, srv := newSim(t, pvesim.Options{Nodes: 2, Containers: 4})
-	c, reg := newTestClient(t, []string{srv.URL}, nil)
+	c, _ := newTestClient(t, []string{srv.URL}, nil)
 	ctx := context.Background()
 
 	t.Run("offline", func(t *testing.T) {
@@ -439,7 +440,6 @@ func TestNodeUnreachable(t *testing.T) {
 			t.Errorf("retries = %v, want 1", got)
 		}
 	})
-	_ = reg
 }
 
 func TestTaskLifecycle(t *testing.T) {
@@ -717,7 +717,7 @@ func TestFailover(t *testing.T) {
 	t.Parallel()
 	sim, srv := newSim(t, pvesim.Options{Nodes: 1, Containers: 1, Speed: 100})
 	dead := closedPortURL(t)
-	c, reg := newTestClient(t, []string{dead, srv.URL}, nil)
+	c, _ := newTestClient(t, []string{dead, srv.URL}, nil)
 	ctx := context.Background()
 	if _, err := c.Nodes(ctx); err != nil {
 		t.Fatalf("Nodes with the first endpoint down: %v", err)
@@ -742,7 +742,6 @@ func TestFailover(t *testing.T) {
 	if n := testutil.ToFloat64(c.metrics.requests.WithLabelValues("GET", "/nodes", "error")); n != 1 {
 		t.Errorf("requests_total{GET,/nodes,error} = %v, want 1 (the dead endpoint)", n)
 	}
-	_ = reg
 
 	// every endpoint down: a retryable ErrNodeUnreachable
 	c2, _ := newTestClient(t, []string{dead, closedPortURL(t)}, nil)
