@@ -23,13 +23,15 @@ type builder struct {
 
 	sample     []int       // row indices of the subsample
 	sampleRows [][]float64 // rows[sample[j]]
-	touched    float64     // keeps fetchSample's loads from being optimised away
+	touched    float64     // keeps gather's early loads from being optimised away
 	seen       []uint64    // open-addressing set (row index + 1) for Floyd's sampling
 	allFeats   []int       // 0..width-1, partially shuffled to pick a tree's features
 	features   []int       // original feature index of each local feature slot
 	keys       []int32     // subsample as float32 order keys, column-major: keys[slot*SampleSize + j]
-	perm       []int32     // subsample order, partitioned in place node by node
-	scratch    []int32     // partition buffer
+	// members[0] and members[1] hold the subsample's row numbers; a node's
+	// rows are members[buf][start:end], and partitioning it writes its
+	// children's rows to the same range of the other buffer.
+	members [2][]int32
 	draw       []int       // local feature slots still to try in the current node
 	queue      []pending
 	nodes      []node    // the tree being built, copied out when done
@@ -37,11 +39,13 @@ type builder struct {
 	pathLength []float64 // c(n) for n in [0, SampleSize]
 }
 
-// pending is a node whose subsample is perm[start:end], waiting to be split.
+// pending is a node whose rows are members[buf][start:end], waiting to be
+// split.
 type pending struct {
 	index      uint32
 	start, end int32
-	depth      int32
+	depth      int16
+	buf        int16
 }
 
 func newBuilder(rows [][]float64, r resolved, checkRow bool) *builder {
@@ -54,8 +58,7 @@ func newBuilder(rows [][]float64, r resolved, checkRow bool) *builder {
 		sampleRows: make([][]float64, r.sampleSize),
 		features:   make([]int, r.features),
 		keys:       make([]int32, r.features*r.sampleSize),
-		perm:       make([]int32, r.sampleSize),
-		scratch:    make([]int32, r.sampleSize),
+		members:    [2][]int32{make([]int32, r.sampleSize), make([]int32, r.sampleSize)},
 		draw:       make([]int, r.features),
 		nodes:      make([]node, 0, 2*r.sampleSize-1),
 		leafPaths:  make([]float64, 0, 2*r.sampleSize-1),
@@ -135,14 +138,14 @@ func (b *builder) build(seed uint64, t int) tree {
 			deepest = max(deepest, int(p.depth))
 			continue
 		}
-		mid := b.partition(slot, threshold, p.start, p.end)
+		mid := b.partition(slot, threshold, p)
 		left := uint32(len(nodes))
 		nodes = append(nodes, node{}, node{})
 		paths = append(paths, 0, 0)
 		nodes[p.index] = node{threshold: threshold, link: (left-p.index)<<8 | uint32(b.features[slot])}
 		b.queue = append(b.queue,
-			pending{index: left, start: p.start, end: mid, depth: p.depth + 1},
-			pending{index: left + 1, start: mid, end: p.end, depth: p.depth + 1})
+			pending{index: left, start: p.start, end: mid, depth: p.depth + 1, buf: 1 - p.buf},
+			pending{index: left + 1, start: mid, end: p.end, depth: p.depth + 1, buf: 1 - p.buf})
 	}
 	b.nodes, b.leafPaths = nodes, paths
 	return tree{nodes: slices.Clone(nodes), pathLength: slices.Clone(paths), depth: deepest}
@@ -202,11 +205,13 @@ func (b *builder) pickSample(rnd *rng) {
 	}
 }
 
-// gather copies the sampled rows' features into keys. It first copies the
-// row headers, then touches each row once: both loops are a few
-// instructions per row with independent loads, so the CPU keeps dozens of
-// cache and TLB misses in flight, where the gather loop itself could only
-// overlap a few. On 1,000,000 rows the misses are most of the cost of a tree.
+// gather copies the features of the sampled rows into keys and checks
+// them. It first copies the row headers, then touches each row once: both
+// loops are a few predictable instructions per row with independent loads,
+// so the CPU keeps dozens of cache and TLB misses in flight, where the
+// gather loop itself (or Floyd's loop, with its unpredictable probes) could
+// only overlap a few. On 1,000,000 rows the misses are most of the cost of
+// a tree.
 func (b *builder) gather() error {
 	for j, ri := range b.sample {
 		b.sampleRows[j] = b.rows[ri]
@@ -219,23 +224,14 @@ func (b *builder) gather() error {
 	}
 	b.touched = touched
 
-	psi, width, features, keys := b.r.sampleSize, b.r.width, b.features, b.keys
-	const expBits = 0x7f800000
-	// finiteness stays non-zero while every value seen, as float32, has an
-	// exponent other than all ones (Inf and NaN); min compiles to a CMOV.
-	finiteness := uint32(expBits)
+	psi, width := b.r.sampleSize, b.r.width
+	finiteness := uint32(float32Exponent)
 	for j, row := range b.sampleRows {
 		if len(row) != width {
 			return checkRow(b.rows, b.sample[j], width)
 		}
-		at := j
-		for _, f := range features {
-			v := float32(row[f])
-			finiteness = min(finiteness, math.Float32bits(v)&expBits^expBits)
-			keys[at] = orderKey(v)
-			at += psi
-		}
-		b.perm[j] = int32(j)
+		finiteness = min(finiteness, gatherRow(row, b.features, b.keys[j:], psi))
+		b.members[0][j] = int32(j)
 	}
 	// Columns outside a MaxFeatures subset were not looked at; checking
 	// them keeps the error independent of which features a tree drew.
@@ -249,13 +245,32 @@ func (b *builder) gather() error {
 	return nil
 }
 
+const float32Exponent = 0x7f800000
+
+// gatherRow writes the order keys of row's features to keys[0],
+// keys[stride], ... It returns 0 if one of them is NaN or infinite as a
+// float32, and non-zero otherwise: each value's exponent bits differ from
+// all ones, and min compiles to a CMOV. A function of its own keeps the
+// loop's few variables in registers.
+func gatherRow(row []float64, features []int, keys []int32, stride int) uint32 {
+	finiteness := uint32(float32Exponent)
+	at := 0
+	for _, f := range features {
+		v := float32(row[f])
+		finiteness = min(finiteness, math.Float32bits(v)&float32Exponent^float32Exponent)
+		keys[at] = orderKey(v)
+		at += stride
+	}
+	return finiteness
+}
+
 // split draws the node's split as scikit-learn's RandomSplitter with
 // max_features=1 does: a feature uniformly among those not constant in the
 // node (drawing again after each constant one), and a threshold uniformly in
 // [min, max) of that feature. ok is false when every feature is constant.
 func (b *builder) split(rnd *rng, p pending) (slot int, threshold float32, ok bool) {
 	psi := b.r.sampleSize
-	members := b.perm[p.start:p.end]
+	members := b.members[p.buf][p.start:p.end]
 	for i := range b.draw {
 		b.draw[i] = i
 	}
@@ -297,18 +312,17 @@ func minMax(col []int32, members []int32) (lo, hi int32) {
 	return min(lo, lo2), max(hi, hi2)
 }
 
-// partition reorders perm[start:end] so that members with value <=
-// threshold come first and returns where the rest begins; min <= threshold
-// < max makes both sides non-empty. Each member is written to both ends of
-// a scratch buffer and only one end advances, so there is no branch on the
-// comparison.
-func (b *builder) partition(slot int, threshold float32, start, end int32) int32 {
+// partition writes the node's rows to the other buffer, those with value
+// <= threshold first, and returns where the rest begins; min <= threshold
+// < max makes both sides non-empty. Each row is written to both ends and
+// only one end advances, so there is no branch on the comparison.
+func (b *builder) partition(slot int, threshold float32, p pending) int32 {
 	psi := b.r.sampleSize
 	col := b.keys[slot*psi : (slot+1)*psi]
 	limit := orderKey(threshold)
-	members := b.perm[start:end]
-	out := b.scratch[:len(members)]
-	left, right := 0, len(members)-1
+	members := b.members[p.buf][p.start:p.end]
+	out := b.members[1-p.buf][p.start:p.end]
+	left, right := 0, len(out)-1
 	for _, m := range members {
 		isLeft := int(b2u(col[m] <= limit))
 		out[left] = m
@@ -316,6 +330,5 @@ func (b *builder) partition(slot int, threshold float32, start, end int32) int32
 		left += isLeft
 		right -= 1 - isLeft
 	}
-	copy(members, out)
-	return start + int32(left)
+	return p.start + int32(left)
 }

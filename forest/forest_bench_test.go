@@ -3,12 +3,13 @@ package forest
 import (
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"unsafe"
 )
 
 // benchRows mirrors the speed anchors of the reference: N(0, I) rows plus
-// 1% uniform[-6, 6] anomalies.
+// 1% uniform[-6, 6] anomalies, all rows slices of one backing array.
 func benchRows(n, width int, seed uint64) [][]float64 {
 	rnd := rand.New(rand.NewPCG(seed, 1))
 	backing := make([]float64, n*width)
@@ -27,37 +28,32 @@ func benchRows(n, width int, seed uint64) [][]float64 {
 	return rows
 }
 
-var benchMillion = func() func() [][]float64 {
-	var rows [][]float64
-	return func() [][]float64 {
-		if rows == nil {
-			rows = benchRows(1_000_000, 8, 42)
-		}
-		return rows
-	}
-}()
+// millionRows is the 1,000,000 x 8 set, built once for all benchmarks.
+var millionRows = sync.OnceValue(func() [][]float64 { return benchRows(1_000_000, 8, 42) })
 
+// forestBytes is the memory a forest holds: its struct and its arrays.
+func forestBytes(f *Forest) int {
+	return int(unsafe.Sizeof(*f)) + cap(f.nodes)*int(unsafe.Sizeof(node{})) +
+		cap(f.pathLength)*8 + cap(f.roots)*4
+}
+
+// BenchmarkScore scores rows of the 1,000,000 x 8 set one at a time.
 func BenchmarkScore(b *testing.B) {
+	rows := millionRows()
 	for _, trees := range []int{10, 100} {
 		for _, psi := range []int{64, 256} {
-			b.Run(fmt.Sprintf("trees=%d/psi=%d", trees, psi), func(b *testing.B) {
-				rows := benchRows(100_000, 8, 7)
-				f, err := Fit(rows, Options{Trees: trees, SampleSize: psi, Seed: 1})
-				if err != nil {
-					b.Fatal(err)
-				}
+			b.Run(fmt.Sprintf("trees=%d/psi=%d/features=8", trees, psi), func(b *testing.B) {
+				f := mustFit(b, rows, Options{Trees: trees, SampleSize: psi, Seed: 1})
 				b.ReportAllocs()
-				i := 0
-				sink := 0.0
+				i, sum := 0, 0.0
 				for b.Loop() {
-					sink += f.Score(rows[i])
-					i++
-					if i == len(rows) {
+					sum += f.Score(rows[i])
+					if i++; i == len(rows) {
 						i = 0
 					}
 				}
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-				if sink == 0 {
+				if sum == 0 {
 					b.Fatal("no scores")
 				}
 			})
@@ -65,25 +61,65 @@ func BenchmarkScore(b *testing.B) {
 	}
 }
 
-func BenchmarkFit(b *testing.B) {
-	rows := benchMillion()
-	b.Run("rows=1000000/trees=100/psi=256/features=8", func(b *testing.B) {
-		b.ReportAllocs()
-		seed := uint64(0)
-		var f *Forest
-		for b.Loop() {
-			var err error
-			seed++
-			f, err = Fit(rows, Options{Seed: seed})
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64(forestBytes(f)), "forest_bytes")
-	})
+// BenchmarkScoreBatch scores 10,000 rows per call.
+func BenchmarkScoreBatch(b *testing.B) {
+	rows := millionRows()[:10_000]
+	f := mustFit(b, rows, Options{Seed: 1})
+	out := make([]float64, len(rows))
+	b.ReportAllocs()
+	for b.Loop() {
+		f.ScoreBatch(rows, out)
+	}
+	b.ReportMetric(float64(b.N*len(rows))/b.Elapsed().Seconds(), "rows/s")
 }
 
-// forestBytes is the memory a forest holds: its struct, nodes and roots.
-func forestBytes(f *Forest) int {
-	return int(unsafe.Sizeof(*f)) + cap(f.nodes)*int(unsafe.Sizeof(node{})) + cap(f.roots)*4
+// BenchmarkFit fits 100 trees of 256 rows from the 1,000,000 x 8 set (a
+// new seed each time, so the sampled rows are mostly not in cache) and
+// reports the size of the forest.
+func BenchmarkFit(b *testing.B) {
+	rows := millionRows()
+	for _, psi := range []int{64, 256} {
+		b.Run(fmt.Sprintf("rows=1000000/trees=100/psi=%d/features=8", psi), func(b *testing.B) {
+			b.ReportAllocs()
+			seed := uint64(0)
+			var f *Forest
+			for b.Loop() {
+				seed++
+				f = mustFit(b, rows, Options{Seed: seed, SampleSize: psi})
+			}
+			b.ReportMetric(float64(forestBytes(f)), "forest_bytes")
+		})
+	}
+}
+
+// BenchmarkFitSmall is the controller's case: a window of recent samples.
+func BenchmarkFitSmall(b *testing.B) {
+	rows := millionRows()[:2000]
+	b.ReportAllocs()
+	for b.Loop() {
+		mustFit(b, rows, Options{Seed: 1})
+	}
+}
+
+func BenchmarkMarshalBinary(b *testing.B) {
+	f := mustFit(b, millionRows()[:10_000], Options{Seed: 1})
+	var size int
+	b.ReportAllocs()
+	for b.Loop() {
+		data, _ := f.MarshalBinary()
+		size = len(data)
+	}
+	b.ReportMetric(float64(size), "encoded_bytes")
+}
+
+func BenchmarkUnmarshalBinary(b *testing.B) {
+	f := mustFit(b, millionRows()[:10_000], Options{Seed: 1})
+	data, _ := f.MarshalBinary()
+	b.ReportAllocs()
+	for b.Loop() {
+		var g Forest
+		if err := g.UnmarshalBinary(data); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
