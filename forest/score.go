@@ -77,13 +77,18 @@ func (f *Forest) score(x []float64) float64 {
 		cur := at[:copy(at[:], f.roots[start:])]
 		for range depth {
 			t := 0
-			for ; t+4 <= len(cur); t += 4 {
-				c := cur[t : t+4 : t+4]
+			for ; t+8 <= len(cur); t += 8 {
+				c := cur[t : t+8 : t+8]
 				n0, n1, n2, n3 := nodes[c[0]], nodes[c[1]], nodes[c[2]], nodes[c[3]]
 				c[0] += n0.link>>8 + b2u32(row[uint8(n0.link)] > n0.threshold)
 				c[1] += n1.link>>8 + b2u32(row[uint8(n1.link)] > n1.threshold)
 				c[2] += n2.link>>8 + b2u32(row[uint8(n2.link)] > n2.threshold)
 				c[3] += n3.link>>8 + b2u32(row[uint8(n3.link)] > n3.threshold)
+				n4, n5, n6, n7 := nodes[c[4]], nodes[c[5]], nodes[c[6]], nodes[c[7]]
+				c[4] += n4.link>>8 + b2u32(row[uint8(n4.link)] > n4.threshold)
+				c[5] += n5.link>>8 + b2u32(row[uint8(n5.link)] > n5.threshold)
+				c[6] += n6.link>>8 + b2u32(row[uint8(n6.link)] > n6.threshold)
+				c[7] += n7.link>>8 + b2u32(row[uint8(n7.link)] > n7.threshold)
 			}
 			for ; t < len(cur); t++ {
 				n := nodes[cur[t]]
