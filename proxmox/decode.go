@@ -145,13 +145,12 @@ func containerField(s *scanner, key []byte, c *Container, p *Pressure) bool {
 }
 
 // decodeContainer reads one container object. kind is the "type" member
-// ("lxc", "qemu", "node", …) so cluster listings can filter.
-func decodeContainer(s *scanner, node string) (c Container, kind string) {
+// ("lxc", "qemu", "node", …) so cluster listings can filter; psi holds the
+// pressure fields, present when hasPSI (the caller decides where it lives).
+func decodeContainer(s *scanner, node string) (c Container, psi Pressure, hasPSI bool, kind string) {
 	c.Node = node
-	var p Pressure
-	hasPSI := false
 	if !s.object() {
-		return c, ""
+		return c, psi, false, ""
 	}
 	first := true
 	for key, ok := s.next(&first); ok; key, ok = s.next(&first) {
@@ -159,15 +158,16 @@ func decodeContainer(s *scanner, node string) (c Container, kind string) {
 			kind = s.word()
 			continue
 		}
-		if containerField(s, key, &c, &p) {
+		if containerField(s, key, &c, &psi) {
 			hasPSI = true
 		}
 	}
-	if hasPSI {
-		c.Pressure = &p
-	}
-	return c, kind
+	return c, psi, hasPSI, kind
 }
+
+// boxed moves p to the heap only when called; taking &p of a loop variable
+// would allocate it for every entry, PSI or not.
+func boxed(p Pressure) *Pressure { return &p }
 
 // decodeContainers reads GET /nodes/{node}/lxc.
 func decodeContainers(body []byte, node string) ([]Container, error) {
@@ -176,11 +176,22 @@ func decodeContainers(body []byte, node string) ([]Container, error) {
 		if !s.array() {
 			return
 		}
-		// one "vmid" per entry: size the slice once instead of regrowing it
-		out = make([]Container, 0, bytes.Count(body, []byte(`"vmid"`)))
+		// one "vmid" per entry: size the slice once instead of regrowing it,
+		// and take every Pressure from one allocation
+		n := bytes.Count(body, []byte(`"vmid"`))
+		out = make([]Container, 0, n)
+		psi := make([]Pressure, n)
 		first := true
-		for s.elem(&first) {
-			c, _ := decodeContainer(s, node)
+		for i := 0; s.elem(&first); i++ {
+			c, p, hasPSI, _ := decodeContainer(s, node)
+			if hasPSI {
+				if i < len(psi) {
+					psi[i] = p
+					c.Pressure = &psi[i]
+				} else {
+					c.Pressure = boxed(p)
+				}
+			}
 			c.Node = node // the node asked, whatever the entry says
 			out = append(out, c)
 		}
@@ -200,7 +211,10 @@ func decodeClusterContainers(body []byte) ([]Container, error) {
 		}
 		first := true
 		for s.elem(&first) {
-			c, kind := decodeContainer(s, "")
+			c, p, hasPSI, kind := decodeContainer(s, "")
+			if hasPSI {
+				c.Pressure = boxed(p)
+			}
 			if kind == "lxc" {
 				out = append(out, c)
 			}
@@ -217,7 +231,12 @@ func decodeContainerStatus(body []byte, ref Ref) (Container, error) {
 	var c Container
 	found := false
 	err := decodeEnvelope(body, func(s *scanner) {
-		c, _ = decodeContainer(s, ref.Node)
+		var p Pressure
+		var hasPSI bool
+		c, p, hasPSI, _ = decodeContainer(s, ref.Node)
+		if hasPSI {
+			c.Pressure = boxed(p)
+		}
 		found = true
 	})
 	if err != nil {
