@@ -1,17 +1,18 @@
 package forest
 
-import (
-	"math"
-	"slices"
-)
+import "math"
 
-// tree is one built tree, with child indices local to it.
+// tree is one built tree: nodes[start:end] of its builder's output, with
+// child offsets relative to each node.
 type tree struct {
-	nodes      []node
-	pathLength []float64
+	from       *builder
+	start, end int
 	depth      int // deepest leaf
 	err        error
 }
+
+func (t tree) nodes() []node         { return t.from.nodes[t.start:t.end] }
+func (t tree) pathLength() []float64 { return t.from.leafPaths[t.start:t.end] }
 
 // builder holds the scratch space for building trees one after another, so
 // a goroutine allocates it once and not per tree.
@@ -31,11 +32,11 @@ type builder struct {
 	// members[0] and members[1] hold the subsample's row numbers; a node's
 	// rows are members[buf][start:end], and partitioning it writes its
 	// children's rows to the same range of the other buffer.
-	members [2][]int32
-	draw       []int       // local feature slots still to try in the current node
+	members    [2][]int32
+	draw       []int // local feature slots still to try in the current node
 	queue      []pending
-	nodes      []node    // the tree being built, copied out when done
-	leafPaths  []float64 // its pathLength
+	nodes      []node    // the trees this builder built, one after another
+	leafPaths  []float64 // their pathLength
 	pathLength []float64 // c(n) for n in [0, SampleSize]
 }
 
@@ -48,7 +49,8 @@ type pending struct {
 	buf        int16
 }
 
-func newBuilder(rows [][]float64, r resolved, checkRow bool) *builder {
+// newBuilder returns a builder for about trees trees.
+func newBuilder(rows [][]float64, r resolved, checkRow bool, trees int) *builder {
 	b := &builder{
 		rows:       rows,
 		r:          r,
@@ -59,9 +61,11 @@ func newBuilder(rows [][]float64, r resolved, checkRow bool) *builder {
 		features:   make([]int, r.features),
 		keys:       make([]int32, r.features*r.sampleSize),
 		members:    [2][]int32{make([]int32, r.sampleSize), make([]int32, r.sampleSize)},
+		// Random splits are lopsided: a tree of SampleSize rows has about
+		// SampleSize/2 nodes (108 for 256 Gaussian rows).
+		nodes:      make([]node, 0, trees*(r.sampleSize/2+8)),
+		leafPaths:  make([]float64, 0, trees*(r.sampleSize/2+8)),
 		draw:       make([]int, r.features),
-		nodes:      make([]node, 0, 2*r.sampleSize-1),
-		leafPaths:  make([]float64, 0, 2*r.sampleSize-1),
 		pathLength: make([]float64, r.sampleSize+1),
 	}
 	for n := range b.pathLength {
@@ -121,8 +125,11 @@ func (b *builder) build(seed uint64, t int) tree {
 	// Breadth-first, so the two children of a node are adjacent (the right
 	// child is left+1) and the top levels of a tree share cache lines.
 	psi := b.r.sampleSize
-	nodes := append(b.nodes[:0], node{})
-	paths := append(b.leafPaths[:0], 0)
+	// Node indices below are relative to base, where this tree starts in
+	// the builder's output.
+	base := len(b.nodes)
+	nodes := append(b.nodes, node{})
+	paths := append(b.leafPaths, 0)
 	deepest := 0
 	b.queue = append(b.queue[:0], pending{index: 0, start: 0, end: int32(psi)})
 	for head := 0; head < len(b.queue); head++ {
@@ -133,22 +140,22 @@ func (b *builder) build(seed uint64, t int) tree {
 			slot, threshold, ok = b.split(&rnd, p)
 		}
 		if !ok {
-			nodes[p.index] = node{link: leafFeature}
-			paths[p.index] = float64(p.depth) + b.pathLength[size]
+			nodes[base+int(p.index)] = node{link: leafFeature}
+			paths[base+int(p.index)] = float64(p.depth) + b.pathLength[size]
 			deepest = max(deepest, int(p.depth))
 			continue
 		}
 		mid := b.partition(slot, threshold, p)
-		left := uint32(len(nodes))
+		left := uint32(len(nodes) - base)
 		nodes = append(nodes, node{}, node{})
 		paths = append(paths, 0, 0)
-		nodes[p.index] = node{threshold: threshold, link: (left-p.index)<<8 | uint32(b.features[slot])}
+		nodes[base+int(p.index)] = node{threshold: threshold, link: (left-p.index)<<8 | uint32(b.features[slot])}
 		b.queue = append(b.queue,
 			pending{index: left, start: p.start, end: mid, depth: p.depth + 1, buf: 1 - p.buf},
 			pending{index: left + 1, start: mid, end: p.end, depth: p.depth + 1, buf: 1 - p.buf})
 	}
 	b.nodes, b.leafPaths = nodes, paths
-	return tree{nodes: slices.Clone(nodes), pathLength: slices.Clone(paths), depth: deepest}
+	return tree{from: b, start: base, end: len(nodes), depth: deepest}
 }
 
 // pickFeatures chooses the tree's feature subset, without replacement, when

@@ -233,7 +233,7 @@ func Fit(rows [][]float64, opts Options) (*Forest, error) {
 	trees := make([]tree, r.trees)
 	workers := min(runtime.GOMAXPROCS(0), r.trees)
 	if workers <= 1 {
-		b := newBuilder(rows, r, !checkAll)
+		b := newBuilder(rows, r, !checkAll, r.trees)
 		for t := range trees {
 			trees[t] = b.build(opts.Seed, t)
 		}
@@ -242,7 +242,7 @@ func Fit(rows [][]float64, opts Options) (*Forest, error) {
 		var wg sync.WaitGroup
 		for range workers {
 			wg.Go(func() {
-				b := newBuilder(rows, r, !checkAll)
+				b := newBuilder(rows, r, !checkAll, (r.trees+workers-1)/workers)
 				for {
 					t := int(next.Add(1) - 1)
 					if t >= r.trees {
@@ -264,12 +264,12 @@ func Fit(rows [][]float64, opts Options) (*Forest, error) {
 	return assemble(trees, r), nil
 }
 
-// assemble concatenates the trees into one node array; links are relative,
-// so they need no rebasing.
+// assemble concatenates the trees, in order, into one node array; links
+// are relative, so they need no rebasing.
 func assemble(trees []tree, r resolved) *Forest {
 	total := 0
 	for _, t := range trees {
-		total += len(t.nodes)
+		total += t.end - t.start
 	}
 	f := &Forest{
 		nodes:       make([]node, 0, total),
@@ -282,8 +282,8 @@ func assemble(trees []tree, r resolved) *Forest {
 	}
 	for t, tree := range trees {
 		f.roots[t] = uint32(len(f.nodes))
-		f.nodes = append(f.nodes, tree.nodes...)
-		f.pathLength = append(f.pathLength, tree.pathLength...)
+		f.nodes = append(f.nodes, tree.nodes()...)
+		f.pathLength = append(f.pathLength, tree.pathLength()...)
 		f.depth = max(f.depth, tree.depth)
 	}
 	return f

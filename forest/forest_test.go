@@ -397,7 +397,7 @@ func TestPickSampleIsUniformWithoutReplacement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newBuilder(rows, r, false)
+	b := newBuilder(rows, r, false, 1)
 	counts := make([]int, n)
 	for tr := range trees {
 		rnd := treeRNG(1, tr)
