@@ -91,7 +91,7 @@ func TestTicketAuthAndRenewal(t *testing.T) {
 	if err := c.UpdateConfig(ctx, ref, ConfigUpdate{Cores: ptr(2), Digest: cfg.Digest}); err != nil {
 		t.Fatalf("UpdateConfig with ticket auth: %v", err)
 	}
-	reqs := settledRequests(sim)
+	reqs := sim.Requests()
 	if len(reqs) < 3 || reqs[0].Route != "/access/ticket" || reqs[0].Status != 200 {
 		t.Fatalf("first request = %+v, want the login before anything else", reqs[0])
 	}
@@ -130,7 +130,7 @@ func TestTicketAuthAndRenewal(t *testing.T) {
 		t.Fatalf("Nodes after the ticket expired on the server: %v", err)
 	}
 	var statuses []string
-	for _, r := range settledRequests(sim) {
+	for _, r := range sim.Requests() {
 		statuses = append(statuses, r.Method+" "+r.Route+" "+strconv.Itoa(r.Status))
 	}
 	want := []string{"GET /nodes 401", "POST /access/ticket 200", "GET /nodes 200"}

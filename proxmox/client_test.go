@@ -19,25 +19,10 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 )
 
-// settledRequests returns the simulator's request log once it stops
-// growing: pvesim appends an entry just after writing the answer, so a client
-// can see the answer before the entry exists.
-func settledRequests(sim *pvesim.Sim) []pvesim.Request {
-	reqs := sim.Requests()
-	for {
-		time.Sleep(5 * time.Millisecond)
-		again := sim.Requests()
-		if len(again) == len(reqs) {
-			return again
-		}
-		reqs = again
-	}
-}
-
 // requestsFor returns the logged requests with method and route.
 func requestsFor(sim *pvesim.Sim, method, route string) []pvesim.Request {
 	var out []pvesim.Request
-	for _, r := range settledRequests(sim) {
+	for _, r := range sim.Requests() {
 		if r.Method == method && r.Route == route {
 			out = append(out, r)
 		}
@@ -703,7 +688,7 @@ var errAny = errors.New("any error")
 func countSent(sim *pvesim.Sim, method, route string, hung bool) int {
 	n := len(requestsFor(sim, method, route))
 	if hung {
-		for _, r := range settledRequests(sim) {
+		for _, r := range sim.Requests() {
 			if r.Method == method && r.Route == route && r.Status == 0 {
 				return n
 			}
