@@ -286,7 +286,7 @@ func decodeNodes(body []byte) ([]Node, error) {
 						n.DiskBytes = toUint(v)
 					case "disk":
 						v, _ := s.num()
-						n.DiskUsed = toUint(v)
+						n.DiskUsedBytes = toUint(v)
 					case "uptime":
 						v, _ := s.num()
 						n.Uptime = seconds(v)

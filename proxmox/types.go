@@ -25,17 +25,17 @@ type Version struct {
 // Node is one entry of GET /nodes. An offline node keeps its capacity from
 // its last report but has no usage.
 type Node struct {
-	Name         string
-	Status       string // online, offline, unknown
-	Online       bool
-	CPUs         int    // threads
-	MemoryBytes  uint64 // total
-	CPU          float64
-	MemUsedBytes uint64
-	DiskBytes    uint64 // root filesystem size
-	DiskUsed     uint64
-	Uptime       time.Duration
-	Level        string // subscription level
+	Name          string
+	Status        string // online, offline, unknown
+	Online        bool
+	CPUs          int    // threads
+	MemoryBytes   uint64 // total
+	CPU           float64
+	MemUsedBytes  uint64
+	DiskBytes     uint64 // root filesystem size
+	DiskUsedBytes uint64
+	Uptime        time.Duration
+	Level         string // subscription level
 	// SSLFingerprint is the node's certificate fingerprint as PVE reports it.
 	SSLFingerprint string
 }
