@@ -16,8 +16,9 @@ const DefaultThreshold = 0.5
 // -score_samples(x) of scikit-learn's IsolationForest.
 //
 // Score does not allocate. It panics if len(x) != NumFeatures(), like an out
-// of range index; use ScoreChecked for input of unchecked width. NaN values
-// take the "x > threshold" = false branch at every node.
+// of range index; use ScoreChecked for input of unchecked width. A NaN goes
+// left at every node (NaN > threshold is false), and a value beyond the
+// float32 range compares as an infinity.
 func (f *Forest) Score(x []float64) float64 {
 	if len(x) != f.width {
 		panic(fmt.Sprintf("forest: Score of a row with %d columns, forest has %d", len(x), f.width))
@@ -26,8 +27,8 @@ func (f *Forest) Score(x []float64) float64 {
 }
 
 // ScoreChecked is Score for untrusted input: it returns an error wrapping
-// ErrWidth for a row of the wrong width and ErrNonFinite for a NaN or
-// infinite value instead of panicking or guessing.
+// ErrWidth for a row of the wrong width and ErrNonFinite for a NaN or an
+// infinity, instead of panicking or guessing.
 func (f *Forest) ScoreChecked(x []float64) (float64, error) {
 	if len(x) != f.width {
 		return 0, fmt.Errorf("row has %d columns, forest has %d: %w", len(x), f.width, ErrWidth)
