@@ -257,8 +257,7 @@ const float32Exponent = 0x7f800000
 // gatherRow writes the order keys of row's features to keys[0],
 // keys[stride], ... It returns 0 if one of them is NaN or infinite as a
 // float32, and non-zero otherwise: each value's exponent bits differ from
-// all ones, and min compiles to a CMOV. A function of its own keeps the
-// loop's few variables in registers.
+// all ones, and min compiles to a CMOV.
 func gatherRow(row []float64, features []int, keys []int32, stride int) uint32 {
 	finiteness := uint32(float32Exponent)
 	at := 0
