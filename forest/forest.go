@@ -235,7 +235,9 @@ func Fit(rows [][]float64, opts Options) (*Forest, error) {
 	if workers <= 1 {
 		b := newBuilder(rows, r, !checkAll, r.trees)
 		for t := range trees {
-			trees[t] = b.build(opts.Seed, t)
+			if trees[t] = b.build(opts.Seed, t); trees[t].err != nil {
+				return nil, trees[t].err
+			}
 		}
 	} else {
 		var next atomic.Int64

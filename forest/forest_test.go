@@ -107,11 +107,10 @@ func TestFitChecksSampledRowsOfLargeData(t *testing.T) {
 func TestFitDefaultsAndClipping(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		n         int
-		opts      Options
-		trees     int
-		psi       int
-		maxFeatOK bool
+		n     int
+		opts  Options
+		trees int
+		psi   int
 	}{
 		{n: 1000, opts: Options{}, trees: 100, psi: 256},
 		{n: 100, opts: Options{}, trees: 100, psi: 100},
