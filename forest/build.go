@@ -231,14 +231,19 @@ func (b *builder) gather() error {
 	}
 	b.touched = touched
 
-	psi, width := b.r.sampleSize, b.r.width
-	finiteness := uint32(float32Exponent)
+	width := b.r.width
 	for j, row := range b.sampleRows {
 		if len(row) != width {
 			return checkRow(b.rows, b.sample[j], width)
 		}
-		finiteness = min(finiteness, gatherRow(row, b.features, b.keys[j:], psi))
 		b.members[0][j] = int32(j)
+	}
+	// Column by column: the stores to keys are sequential, and the sampled
+	// rows, 256 x 64 bytes for 8 features, stay in the L1 cache.
+	psi := b.r.sampleSize
+	finiteness := uint32(float32Exponent)
+	for slot, f := range b.features {
+		finiteness = min(finiteness, gatherColumn(b.sampleRows, f, b.keys[slot*psi:(slot+1)*psi]))
 	}
 	// Columns outside a MaxFeatures subset were not looked at; checking
 	// them keeps the error independent of which features a tree drew.
@@ -254,18 +259,17 @@ func (b *builder) gather() error {
 
 const float32Exponent = 0x7f800000
 
-// gatherRow writes the order keys of row's features to keys[0],
-// keys[stride], ... It returns 0 if one of them is NaN or infinite as a
-// float32, and non-zero otherwise: each value's exponent bits differ from
-// all ones, and min compiles to a CMOV.
-func gatherRow(row []float64, features []int, keys []int32, stride int) uint32 {
+// gatherColumn writes the order key of feature f of each row to keys. It
+// returns 0 if one of the values is NaN or infinite as a float32, and
+// non-zero otherwise: each value's exponent bits differ from all ones, and
+// min compiles to a CMOV. Every row must be longer than f.
+func gatherColumn(rows [][]float64, f int, keys []int32) uint32 {
 	finiteness := uint32(float32Exponent)
-	at := 0
-	for _, f := range features {
+	keys = keys[:len(rows)]
+	for j, row := range rows {
 		v := float32(row[f])
 		finiteness = min(finiteness, math.Float32bits(v)&float32Exponent^float32Exponent)
-		keys[at] = orderKey(v)
-		at += stride
+		keys[j] = orderKey(v)
 	}
 	return finiteness
 }
