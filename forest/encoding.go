@@ -91,7 +91,7 @@ func decode(body []byte) (*Forest, error) {
 	trees, nodes := uint64(le.Uint32(h[12:])), uint64(le.Uint32(h[16:]))
 	maxFeatures := math.Float64frombits(le.Uint64(h[20:]))
 	switch {
-	case width < 1 || width > MaxFeatures:
+	case width < 1 || width > MaxWidth:
 		return nil, fmt.Errorf("width %d", width)
 	case sampleSize < 1 || sampleSize > maxSampleSize:
 		return nil, fmt.Errorf("sample size %d", sampleSize)

@@ -15,10 +15,10 @@ const (
 	DefaultSampleSize = 256
 )
 
-// MaxFeatures is the widest row Fit accepts. A node stores its feature in
+// MaxWidth is the widest row Fit accepts. A node stores its feature in
 // 8 bits and Score reserves one slot of its copy of the row; this keeps a
 // node at 8 bytes and a forest in the CPU's L2 cache.
-const MaxFeatures = 255
+const MaxWidth = 255
 
 // maxSampleSize bounds SampleSize so that the offset from a node to its
 // children (less than 2*SampleSize) fits the 24 bits a node gives it.
@@ -153,8 +153,8 @@ func resolve(rows [][]float64, opts Options) (resolved, error) {
 	if width == 0 {
 		return resolved{}, fmt.Errorf("row 0 has no columns: %w", ErrInvalidOptions)
 	}
-	if width > MaxFeatures {
-		return resolved{}, fmt.Errorf("%d columns, at most %d: %w", width, MaxFeatures, ErrInvalidOptions)
+	if width > MaxWidth {
+		return resolved{}, fmt.Errorf("%d columns, at most %d: %w", width, MaxWidth, ErrInvalidOptions)
 	}
 	r := resolved{trees: opts.Trees, sampleSize: opts.SampleSize, width: width, maxFeatures: opts.MaxFeatures}
 	switch {
@@ -204,7 +204,7 @@ func checkRow(rows [][]float64, i, width int) error {
 }
 
 // Fit builds an isolation forest on rows, which must all have the same
-// width (1 to MaxFeatures) and hold values that are finite as float32.
+// width (1 to MaxWidth) and hold values that are finite as float32.
 //
 // Each tree is built from its own subsample, drawn without replacement, and
 // its own generator derived from opts.Seed and the tree's index, so the

@@ -59,7 +59,7 @@ func TestFitErrors(t *testing.T) {
 		{"nil rows", nil, Options{}, ErrNoRows},
 		{"empty rows", [][]float64{}, Options{}, ErrNoRows},
 		{"zero width", [][]float64{{}, {}}, Options{}, ErrInvalidOptions},
-		{"too wide", [][]float64{make([]float64, MaxFeatures+1)}, Options{}, ErrInvalidOptions},
+		{"too wide", [][]float64{make([]float64, MaxWidth+1)}, Options{}, ErrInvalidOptions},
 		{"ragged short", append(slices.Clone(good), []float64{1, 2}), Options{}, ErrRaggedRows},
 		{"ragged long", append(slices.Clone(good), []float64{1, 2, 3, 4}), Options{}, ErrRaggedRows},
 		{"NaN", with(3, 1, math.NaN()), Options{}, ErrNonFinite},
