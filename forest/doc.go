@@ -14,11 +14,11 @@
 // anomalous, as with contamination="auto".
 //
 // Trees are flat arrays of 8-byte nodes, walked a fixed number of steps
-// per tree without data-dependent branches, so Score neither allocates nor
-// mispredicts; a forest of 100 trees of 256 rows takes about 175 KB.
+// per tree with no data-dependent branch and no allocation; a forest of
+// 100 trees of 256 rows takes about 175 KB.
 //
 // The package imports only the standard library and nothing of this
-// project. It does no I/O, reads no clock and keeps no package state: all
+// project. It does no I/O, reads no clock and has no mutable package state: all
 // randomness comes from a generator each tree derives from Options.Seed and
 // its index, so the same rows, options and seed give bit-identical forests
 // and scores on any machine and any GOMAXPROCS.
