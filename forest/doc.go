@@ -18,10 +18,10 @@
 // 100 trees of 256 rows takes about 175 KB.
 //
 // The package imports only the standard library and nothing of this
-// project. It does no I/O, reads no clock and has no mutable package state: all
-// randomness comes from a generator each tree derives from Options.Seed and
-// its index, so the same rows, options and seed give bit-identical forests
-// and scores on any machine and any GOMAXPROCS.
+// project. It does no I/O, reads no clock and has no mutable package
+// state: all randomness comes from a generator each tree derives from
+// Options.Seed and its index, so the same rows, options and seed give
+// bit-identical forests and scores on any machine and any GOMAXPROCS.
 //
 // Concurrency: Fit may be called from any number of goroutines at once (it
 // builds trees on up to GOMAXPROCS goroutines of its own). A fitted Forest
