@@ -57,23 +57,41 @@ func BenchmarkListCluster(b *testing.B) {
 	}
 }
 
-// BenchmarkDecodeContainers isolates the client's decoding of one node's
-// listing (313 containers), without the simulator and HTTP.
-func BenchmarkDecodeContainers(b *testing.B) {
-	sim, srv := newSim(b, pvesim.Options{Nodes: 32, Containers: 10000})
-	_ = sim
+// simBody fetches one answer body from a 10,000-container pvesim, for
+// benchmarks that isolate decoding from the simulator and HTTP.
+func simBody(b *testing.B, route, path string) []byte {
+	_, srv := newSim(b, pvesim.Options{Nodes: 32, Containers: 10000})
 	c, _ := newTestClient(b, []string{srv.URL}, func(o *Options) { o.Logger = zerolog.Nop() })
-	ex, err := c.call(context.Background(), get("/nodes/{node}/lxc", "/nodes/pve1/lxc"))
+	ex, err := c.call(context.Background(), get(route, path))
 	if err != nil {
 		b.Fatal(err)
 	}
-	body := append([]byte(nil), ex.body.Bytes()...)
-	releaseBody(ex)
+	defer releaseBody(ex)
+	return append([]byte(nil), ex.body.Bytes()...)
+}
+
+// BenchmarkDecodeContainers isolates the decoding of one node's listing
+// (313 containers).
+func BenchmarkDecodeContainers(b *testing.B) {
+	body := simBody(b, "/nodes/{node}/lxc", "/nodes/pve1/lxc")
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := decodeContainers(body, "pve1"); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeRRD isolates the decoding of one container's day of RRD
+// rows (1440 on PVE 9), as the backfill reads it for every container.
+func BenchmarkDecodeRRD(b *testing.B) {
+	body := simBody(b, "/nodes/{node}/lxc/{vmid}/rrddata", "/nodes/pve1/lxc/100/rrddata?timeframe=day")
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if rows, err := decodeRRD(body); err != nil || len(rows) != 1440 {
+			b.Fatalf("decodeRRD = %d rows, %v; want 1440", len(rows), err)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package proxmox
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"math"
 	"strconv"
@@ -11,9 +12,18 @@ import (
 
 // The decoders below read PVE's {"data": …} bodies into the package's types.
 // They accept every numeric field as a number or a numeric string, ignore
-// unknown members, and fail only on malformed JSON, never on one odd value.
+// unknown members, and fail only on malformed JSON or a misplaced object or
+// array, never on one odd value. The container listings, container status
+// and RRD go through the scanner of jsonscan.go: a listing carries thousands
+// of entries every tick and the backfill reads up to 1440 RRD rows per
+// container, where encoding/json measured 5 to 8 times slower. Every other
+// answer is small and rare and goes through encoding/json into wire structs
+// of number and text fields.
 
-func toUint(f float64) uint64 {
+// The conversions below clamp instead of wrapping and read NaN as 0.
+
+func toUint[F ~float64](v F) uint64 {
+	f := float64(v)
 	if f <= 0 || math.IsNaN(f) {
 		return 0
 	}
@@ -23,7 +33,8 @@ func toUint(f float64) uint64 {
 	return uint64(f)
 }
 
-func toInt(f float64) int {
+func toInt[F ~float64](v F) int {
+	f := float64(v)
 	if math.IsNaN(f) {
 		return 0
 	}
@@ -36,7 +47,8 @@ func toInt(f float64) int {
 	return int(f)
 }
 
-func seconds(f float64) time.Duration {
+func seconds[F ~float64](v F) time.Duration {
+	f := float64(v)
 	if f <= 0 || math.IsNaN(f) {
 		return 0
 	}
@@ -46,7 +58,8 @@ func seconds(f float64) time.Duration {
 	return time.Duration(f * float64(time.Second))
 }
 
-func unixTime(f float64) time.Time {
+func unixTime[F ~float64](v F) time.Time {
+	f := float64(v)
 	if f <= 0 || math.IsNaN(f) || f > 1<<40 {
 		return time.Time{}
 	}
@@ -61,13 +74,82 @@ func splitTags(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == ' ' })
 }
 
+// number is a JSON value read as a number: PVE sends some numbers as strings
+// ("1.5" for cpulimit and cpus) and flags as 0/1 or true/false. null, "" or
+// anything else not numeric reads as 0, not as an error: one odd member never
+// fails a whole answer.
+type number float64
+
+func (n *number) UnmarshalJSON(b []byte) error {
+	var f float64
+	switch b[0] {
+	case '"':
+		// the raw text: an escape or non-ASCII byte is no number anyway
+		f, _ = parseNumber(b[1 : len(b)-1])
+	case 't':
+		f = 1
+	case 'f', 'n', '{', '[':
+	default:
+		f, _ = parseNumber(b)
+	}
+	*n = number(f)
+	return nil
+}
+
+// text is a JSON value read as text: numbers keep their literal ("105"),
+// booleans become "1"/"0" as PVE writes flags, null and objects are "".
+type text string
+
+func (t *text) UnmarshalJSON(b []byte) error {
+	switch b[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*t = text(s)
+	case 't':
+		*t = "1"
+	case 'f':
+		*t = "0"
+	case 'n', '{', '[':
+		*t = ""
+	default:
+		*t = text(b)
+	}
+	return nil
+}
+
+// decodeData reads PVE's {"data": …} envelope into dst and reports whether
+// data was there (absent and null are the same); other members are ignored.
+// Wire structs name PVE's members by their Go field names, which
+// encoding/json matches without regard to case.
+func decodeData(body []byte, dst any) (found bool, err error) {
+	var env struct{ Data json.RawMessage }
+	if err := json.Unmarshal(body, &env); err != nil {
+		return false, err
+	}
+	if len(env.Data) == 0 || string(env.Data) == "null" {
+		return false, nil
+	}
+	return true, json.Unmarshal(env.Data, dst)
+}
+
+// decodeObject is decodeData for answers that must carry data.
+func decodeObject(body []byte, dst any) error {
+	found, err := decodeData(body, dst)
+	if err == nil && !found {
+		return errEmptyData
+	}
+	return err
+}
+
 // containerField decodes one member of an lxc list, status/current or
 // cluster resources entry. It reports whether the member was a pressure field.
 func containerField(s *scanner, key []byte, c *Container, p *Pressure) bool {
 	switch string(key) {
 	case "vmid":
-		v, _ := s.num()
-		c.VMID = toInt(v)
+		c.VMID = toInt(s.float())
 	case "name":
 		c.Name = s.str()
 	case "node":
@@ -75,8 +157,7 @@ func containerField(s *scanner, key []byte, c *Container, p *Pressure) bool {
 	case "status":
 		c.Status = s.word()
 	case "template":
-		v, _ := s.num()
-		c.Template = v != 0
+		c.Template = s.float() != 0
 	case "lock":
 		c.Lock = s.str()
 	case "tags":
@@ -84,59 +165,48 @@ func containerField(s *scanner, key []byte, c *Container, p *Pressure) bool {
 	case "pool":
 		c.Pool = s.str()
 	case "cpus", "maxcpu":
-		c.CPUs, _ = s.num()
+		c.CPUs = s.float()
 	case "cpu":
-		c.CPU, _ = s.num()
+		c.CPU = s.float()
 	case "mem":
-		v, _ := s.num()
-		c.Mem = toUint(v)
+		c.Mem = toUint(s.float())
 	case "maxmem":
-		v, _ := s.num()
-		c.MaxMem = toUint(v)
+		c.MaxMem = toUint(s.float())
 	case "swap":
-		v, _ := s.num()
-		c.Swap = toUint(v)
+		c.Swap = toUint(s.float())
 	case "maxswap":
-		v, _ := s.num()
-		c.MaxSwap = toUint(v)
+		c.MaxSwap = toUint(s.float())
 	case "disk":
-		v, _ := s.num()
-		c.Disk = toUint(v)
+		c.Disk = toUint(s.float())
 	case "maxdisk":
-		v, _ := s.num()
-		c.MaxDisk = toUint(v)
+		c.MaxDisk = toUint(s.float())
 	case "netin":
-		v, _ := s.num()
-		c.NetIn = toUint(v)
+		c.NetIn = toUint(s.float())
 	case "netout":
-		v, _ := s.num()
-		c.NetOut = toUint(v)
+		c.NetOut = toUint(s.float())
 	case "diskread":
-		v, _ := s.num()
-		c.DiskRead = toUint(v)
+		c.DiskRead = toUint(s.float())
 	case "diskwrite":
-		v, _ := s.num()
-		c.DiskWrite = toUint(v)
+		c.DiskWrite = toUint(s.float())
 	case "uptime":
-		v, _ := s.num()
-		c.Uptime = seconds(v)
+		c.Uptime = seconds(s.float())
 	case "pressurecpusome":
-		p.CPUSome, _ = s.num()
+		p.CPUSome = s.float()
 		return true
 	case "pressurecpufull":
-		p.CPUFull, _ = s.num()
+		p.CPUFull = s.float()
 		return true
 	case "pressureiosome":
-		p.IOSome, _ = s.num()
+		p.IOSome = s.float()
 		return true
 	case "pressureiofull":
-		p.IOFull, _ = s.num()
+		p.IOFull = s.float()
 		return true
 	case "pressurememorysome":
-		p.MemorySome, _ = s.num()
+		p.MemorySome = s.float()
 		return true
 	case "pressurememoryfull":
-		p.MemoryFull, _ = s.num()
+		p.MemoryFull = s.float()
 		return true
 	default:
 		s.skip()
@@ -171,30 +241,23 @@ func boxed(p Pressure) *Pressure { return &p }
 
 // decodeContainers reads GET /nodes/{node}/lxc.
 func decodeContainers(body []byte, node string) ([]Container, error) {
-	var out []Container
-	err := decodeEnvelope(body, func(s *scanner) {
-		if !s.array() {
-			return
-		}
-		// one "vmid" per entry: size the slice once instead of regrowing it,
-		// and take every Pressure from one allocation
-		n := bytes.Count(body, []byte(`"vmid"`))
-		out = make([]Container, 0, n)
-		psi := make([]Pressure, n)
-		first := true
-		for i := 0; s.elem(&first); i++ {
-			c, p, hasPSI, _ := decodeContainer(s, node)
-			if hasPSI {
-				if i < len(psi) {
-					psi[i] = p
-					c.Pressure = &psi[i]
-				} else {
-					c.Pressure = boxed(p)
-				}
+	// one "vmid" per entry: size the slice once instead of regrowing it,
+	// and take every Pressure from one allocation
+	n := bytes.Count(body, []byte(`"vmid"`))
+	out := make([]Container, 0, n)
+	psi := make([]Pressure, n)
+	err := decodeArray(body, func(s *scanner) {
+		c, p, hasPSI, _ := decodeContainer(s, node)
+		if hasPSI {
+			if i := len(out); i < len(psi) {
+				psi[i] = p
+				c.Pressure = &psi[i]
+			} else {
+				c.Pressure = boxed(p)
 			}
-			c.Node = node // the node asked, whatever the entry says
-			out = append(out, c)
 		}
+		c.Node = node // the node asked, whatever the entry says
+		out = append(out, c)
 	})
 	if err != nil {
 		return nil, err
@@ -205,19 +268,13 @@ func decodeContainers(body []byte, node string) ([]Container, error) {
 // decodeClusterContainers reads GET /cluster/resources, keeping lxc entries.
 func decodeClusterContainers(body []byte) ([]Container, error) {
 	var out []Container
-	err := decodeEnvelope(body, func(s *scanner) {
-		if !s.array() {
-			return
+	err := decodeArray(body, func(s *scanner) {
+		c, p, hasPSI, kind := decodeContainer(s, "")
+		if hasPSI {
+			c.Pressure = boxed(p)
 		}
-		first := true
-		for s.elem(&first) {
-			c, p, hasPSI, kind := decodeContainer(s, "")
-			if hasPSI {
-				c.Pressure = boxed(p)
-			}
-			if kind == "lxc" {
-				out = append(out, c)
-			}
+		if kind == "lxc" {
+			out = append(out, c)
 		}
 	})
 	if err != nil {
@@ -252,276 +309,24 @@ func decodeContainerStatus(body []byte, ref Ref) (Container, error) {
 	return c, nil
 }
 
-// decodeNodes reads GET /nodes.
-func decodeNodes(body []byte) ([]Node, error) {
-	var out []Node
-	err := decodeEnvelope(body, func(s *scanner) {
-		if !s.array() {
-			return
-		}
-		first := true
-		for s.elem(&first) {
-			var n Node
-			if s.object() {
-				f := true
-				for key, ok := s.next(&f); ok; key, ok = s.next(&f) {
-					switch string(key) {
-					case "node":
-						n.Name = s.str()
-					case "status":
-						n.Status = s.str()
-					case "maxcpu":
-						v, _ := s.num()
-						n.CPUs = toInt(v)
-					case "maxmem":
-						v, _ := s.num()
-						n.MemoryBytes = toUint(v)
-					case "cpu":
-						n.CPU, _ = s.num()
-					case "mem":
-						v, _ := s.num()
-						n.MemUsedBytes = toUint(v)
-					case "maxdisk":
-						v, _ := s.num()
-						n.DiskBytes = toUint(v)
-					case "disk":
-						v, _ := s.num()
-						n.DiskUsedBytes = toUint(v)
-					case "uptime":
-						v, _ := s.num()
-						n.Uptime = seconds(v)
-					case "level":
-						n.Level = s.str()
-					case "ssl_fingerprint":
-						n.SSLFingerprint = s.str()
-					default:
-						s.skip()
-					}
-				}
-			}
-			n.Online = n.Status == "online"
-			out = append(out, n)
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// decodeNodeStatus reads GET /nodes/{node}/status.
-func decodeNodeStatus(body []byte, node string) (NodeStatus, error) {
-	ns := NodeStatus{Name: node}
-	found := false
-	err := decodeEnvelope(body, func(s *scanner) {
-		if !s.object() {
-			return
-		}
-		found = true
-		first := true
-		for key, ok := s.next(&first); ok; key, ok = s.next(&first) {
-			switch string(key) {
-			case "cpu":
-				ns.CPU, _ = s.num()
-			case "wait":
-				ns.IOWait, _ = s.num()
-			case "uptime":
-				v, _ := s.num()
-				ns.Uptime = seconds(v)
-			case "kversion":
-				ns.KernelVersion = s.str()
-			case "pveversion":
-				ns.PVEVersion = s.str()
-			case "loadavg":
-				if s.array() {
-					f, i := true, 0
-					for s.elem(&f) {
-						v, _ := s.num()
-						if i < len(ns.LoadAvg) {
-							ns.LoadAvg[i] = v
-						}
-						i++
-					}
-				}
-			case "cpuinfo":
-				objectNums(s, func(k string, v float64, str string) {
-					switch k {
-					case "cpus":
-						ns.CPUs = toInt(v)
-					case "cores":
-						ns.Cores = toInt(v)
-					case "sockets":
-						ns.Sockets = toInt(v)
-					case "model":
-						ns.CPUModel = str
-					}
-				})
-			case "memory":
-				objectNums(s, func(k string, v float64, _ string) {
-					switch k {
-					case "total":
-						ns.MemoryTotal = toUint(v)
-					case "used":
-						ns.MemoryUsed = toUint(v)
-					case "free":
-						ns.MemoryFree = toUint(v)
-					case "available":
-						ns.MemoryAvailable = toUint(v)
-					}
-				})
-			case "swap":
-				objectNums(s, func(k string, v float64, _ string) {
-					switch k {
-					case "total":
-						ns.SwapTotal = toUint(v)
-					case "used":
-						ns.SwapUsed = toUint(v)
-					}
-				})
-			case "rootfs":
-				objectNums(s, func(k string, v float64, _ string) {
-					switch k {
-					case "total":
-						ns.RootFSTotal = toUint(v)
-					case "used":
-						ns.RootFSUsed = toUint(v)
-					}
-				})
-			default:
-				s.skip()
-			}
-		}
-	})
-	if err != nil {
-		return NodeStatus{}, err
-	}
-	if !found {
-		return NodeStatus{}, errEmptyData
-	}
-	return ns, nil
-}
-
-// objectNums walks a flat object, giving each member as a number and as text.
-func objectNums(s *scanner, fn func(key string, num float64, str string)) {
-	if !s.object() {
-		return
-	}
-	first := true
-	for key, ok := s.next(&first); ok; key, ok = s.next(&first) {
-		k := string(key)
-		switch s.peek() {
-		case '"':
-			str := s.str()
-			v, _ := parseNumber([]byte(str))
-			fn(k, v, str)
-		case '{', '[':
-			s.skip()
-		default:
-			v, _ := s.num()
-			fn(k, v, "")
-		}
-	}
-}
-
-// decodeRRD reads GET …/rrddata. Members PVE left out stay invalid.
-func decodeRRD(body []byte) ([]RRDPoint, error) {
-	var out []RRDPoint
-	err := decodeEnvelope(body, func(s *scanner) {
-		if !s.array() {
-			return
-		}
-		out = make([]RRDPoint, 0, 64)
-		first := true
-		for s.elem(&first) {
-			var p RRDPoint
-			if s.object() {
-				f := true
-				for key, ok := s.next(&f); ok; key, ok = s.next(&f) {
-					var dst *OptFloat
-					switch string(key) {
-					case "time":
-						v, _ := s.num()
-						p.Time = unixTime(v)
-						continue
-					case "cpu":
-						dst = &p.CPU
-					case "maxcpu":
-						dst = &p.MaxCPU
-					case "mem":
-						dst = &p.Mem
-					case "maxmem":
-						dst = &p.MaxMem
-					case "disk":
-						dst = &p.Disk
-					case "maxdisk":
-						dst = &p.MaxDisk
-					case "netin":
-						dst = &p.NetIn
-					case "netout":
-						dst = &p.NetOut
-					case "diskread":
-						dst = &p.DiskRead
-					case "diskwrite":
-						dst = &p.DiskWrite
-					case "pressurecpusome":
-						dst = &p.PressureCPUSome
-					case "pressurecpufull":
-						dst = &p.PressureCPUFull
-					case "pressureiosome":
-						dst = &p.PressureIOSome
-					case "pressureiofull":
-						dst = &p.PressureIOFull
-					case "pressurememorysome":
-						dst = &p.PressureMemSome
-					case "pressurememoryfull":
-						dst = &p.PressureMemFull
-					default:
-						s.skip()
-						continue
-					}
-					v, ok := s.num()
-					if ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
-						*dst = OptFloat{Value: v, Valid: true}
-					}
-				}
-			}
-			out = append(out, p)
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // decodeConfig reads GET …/config.
 func decodeConfig(body []byte) (Config, error) {
-	cfg := Config{Raw: map[string]string{}}
-	found := false
-	err := decodeEnvelope(body, func(s *scanner) {
-		if !s.object() {
-			return
-		}
-		found = true
-		first := true
-		for key, ok := s.next(&first); ok; key, ok = s.next(&first) {
-			k := string(key)
-			var v string
-			switch s.peek() {
-			case '{', '[':
-				// raw lxc.* entries come as [[key, value], …]; keep the JSON
-				v = string(s.rawValue())
-			default:
-				v = s.str()
-			}
-			cfg.Raw[k] = v
-		}
-	})
-	if err != nil {
+	var raw map[string]json.RawMessage
+	if err := decodeObject(body, &raw); err != nil {
 		return Config{}, err
 	}
-	if !found {
-		return Config{}, errEmptyData
+	cfg := Config{Raw: make(map[string]string, len(raw))}
+	for k, v := range raw {
+		if v[0] == '{' || v[0] == '[' {
+			// raw lxc.* entries come as [[key, value], …]; keep the JSON
+			cfg.Raw[k] = string(v)
+			continue
+		}
+		var t text
+		if err := t.UnmarshalJSON(v); err != nil {
+			return Config{}, err
+		}
+		cfg.Raw[k] = string(t)
 	}
 	r := cfg.Raw
 	cfg.Digest = r["digest"]
@@ -625,38 +430,104 @@ func formatSize(b uint64) string {
 	return strconv.FormatUint(b, 10)
 }
 
-// decodeSnapshots reads GET …/snapshot, dropping the "current" pseudo entry.
-func decodeSnapshots(body []byte) ([]Snapshot, error) {
-	out := []Snapshot{}
-	err := decodeEnvelope(body, func(s *scanner) {
-		if !s.array() {
-			return
+// decodeNodes reads GET /nodes (one entry a node: small, unlike the
+// container listings).
+func decodeNodes(body []byte) ([]Node, error) {
+	var wire []struct {
+		Node, Status, Level                             text
+		MaxCPU, MaxMem, CPU, Mem, MaxDisk, Disk, Uptime number
+		SSLFingerprint                                  text `json:"ssl_fingerprint"`
+	}
+	if _, err := decodeData(body, &wire); err != nil {
+		return nil, err
+	}
+	var out []Node
+	for _, w := range wire {
+		out = append(out, Node{
+			Name:           string(w.Node),
+			Status:         string(w.Status),
+			Online:         w.Status == "online",
+			CPUs:           toInt(w.MaxCPU),
+			MemoryBytes:    toUint(w.MaxMem),
+			CPU:            float64(w.CPU),
+			MemUsedBytes:   toUint(w.Mem),
+			DiskBytes:      toUint(w.MaxDisk),
+			DiskUsedBytes:  toUint(w.Disk),
+			Uptime:         seconds(w.Uptime),
+			Level:          string(w.Level),
+			SSLFingerprint: string(w.SSLFingerprint),
+		})
+	}
+	return out, nil
+}
+
+// usage is the {"total":…,"used":…,…} shape of node status members.
+type usage struct{ Total, Used, Free, Available number }
+
+// decodeNodeStatus reads GET /nodes/{node}/status.
+func decodeNodeStatus(body []byte, node string) (NodeStatus, error) {
+	var w struct {
+		CPU, Wait, Uptime    number
+		KVersion, PVEVersion text
+		LoadAvg              []number
+		CPUInfo              struct {
+			CPUs, Cores, Sockets number
+			Model                text
 		}
-		first := true
-		for s.elem(&first) {
-			var sn Snapshot
-			if s.object() {
-				f := true
-				for key, ok := s.next(&f); ok; key, ok = s.next(&f) {
-					switch string(key) {
-					case "name":
-						sn.Name = s.str()
-					case "description":
-						sn.Description = s.str()
-					case "parent":
-						sn.Parent = s.str()
-					case "snaptime":
-						v, _ := s.num()
-						sn.Time = unixTime(v)
-					default:
-						s.skip()
-					}
+		Memory, Swap, RootFS usage
+	}
+	if err := decodeObject(body, &w); err != nil {
+		return NodeStatus{}, err
+	}
+	ns := NodeStatus{
+		Name:            node,
+		CPUs:            toInt(w.CPUInfo.CPUs),
+		Cores:           toInt(w.CPUInfo.Cores),
+		Sockets:         toInt(w.CPUInfo.Sockets),
+		CPUModel:        string(w.CPUInfo.Model),
+		CPU:             float64(w.CPU),
+		IOWait:          float64(w.Wait),
+		MemoryTotal:     toUint(w.Memory.Total),
+		MemoryUsed:      toUint(w.Memory.Used),
+		MemoryFree:      toUint(w.Memory.Free),
+		MemoryAvailable: toUint(w.Memory.Available),
+		SwapTotal:       toUint(w.Swap.Total),
+		SwapUsed:        toUint(w.Swap.Used),
+		RootFSTotal:     toUint(w.RootFS.Total),
+		RootFSUsed:      toUint(w.RootFS.Used),
+		Uptime:          seconds(w.Uptime),
+		KernelVersion:   string(w.KVersion),
+		PVEVersion:      string(w.PVEVersion),
+	}
+	for i := range min(len(w.LoadAvg), len(ns.LoadAvg)) {
+		ns.LoadAvg[i] = float64(w.LoadAvg[i])
+	}
+	return ns, nil
+}
+
+// decodeRRD reads GET …/rrddata. Members PVE left out stay invalid.
+func decodeRRD(body []byte) ([]RRDPoint, error) {
+	out := make([]RRDPoint, 0, bytes.Count(body, []byte(`"time"`)))
+	err := decodeArray(body, func(s *scanner) {
+		var p RRDPoint
+		if s.object() {
+			first := true
+			for key, ok := s.next(&first); ok; key, ok = s.next(&first) {
+				if string(key) == "time" {
+					p.Time = unixTime(s.float())
+					continue
+				}
+				dst := rrdField(&p, string(key))
+				if dst == nil {
+					s.skip()
+					continue
+				}
+				if v, ok := s.num(); ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
+					*dst = OptFloat{Value: v, Valid: true}
 				}
 			}
-			if sn.Name != "current" {
-				out = append(out, sn)
-			}
 		}
+		out = append(out, p)
 	})
 	if err != nil {
 		return nil, err
@@ -664,42 +535,78 @@ func decodeSnapshots(body []byte) ([]Snapshot, error) {
 	return out, nil
 }
 
-// decodeTaskStatus reads GET /nodes/{node}/tasks/{upid}/status.
+// rrdField is the field of p that the RRD member key fills, nil for a member
+// the package does not read.
+func rrdField(p *RRDPoint, key string) *OptFloat {
+	switch key {
+	case "cpu":
+		return &p.CPU
+	case "maxcpu":
+		return &p.MaxCPU
+	case "mem":
+		return &p.Mem
+	case "maxmem":
+		return &p.MaxMem
+	case "disk":
+		return &p.Disk
+	case "maxdisk":
+		return &p.MaxDisk
+	case "netin":
+		return &p.NetIn
+	case "netout":
+		return &p.NetOut
+	case "diskread":
+		return &p.DiskRead
+	case "diskwrite":
+		return &p.DiskWrite
+	case "pressurecpusome":
+		return &p.PressureCPUSome
+	case "pressurecpufull":
+		return &p.PressureCPUFull
+	case "pressureiosome":
+		return &p.PressureIOSome
+	case "pressureiofull":
+		return &p.PressureIOFull
+	case "pressurememorysome":
+		return &p.PressureMemSome
+	case "pressurememoryfull":
+		return &p.PressureMemFull
+	}
+	return nil
+}
+
+// decodeSnapshots reads GET …/snapshot, dropping the "current" pseudo entry.
+func decodeSnapshots(body []byte) ([]Snapshot, error) {
+	var wire []struct {
+		Name, Description, Parent text
+		SnapTime                  number
+	}
+	if _, err := decodeData(body, &wire); err != nil {
+		return nil, err
+	}
+	out := []Snapshot{}
+	for _, w := range wire {
+		if w.Name != "current" {
+			out = append(out, Snapshot{Name: string(w.Name), Description: string(w.Description), Parent: string(w.Parent), Time: unixTime(w.SnapTime)})
+		}
+	}
+	return out, nil
+}
+
+// decodeTaskStatus reads GET /nodes/{node}/tasks/{upid}/status. Members
+// PVE left out keep what t (parsed from the UPID) has.
 func decodeTaskStatus(body []byte, t Task) (Task, error) {
-	found := false
-	err := decodeEnvelope(body, func(s *scanner) {
-		if !s.object() {
-			return
-		}
-		found = true
-		first := true
-		for key, ok := s.next(&first); ok; key, ok = s.next(&first) {
-			switch string(key) {
-			case "status":
-				t.Status = s.str()
-			case "exitstatus":
-				t.ExitStatus = s.str()
-			case "type":
-				t.Type = s.str()
-			case "id":
-				t.ID = s.str()
-			case "user":
-				t.User = s.str()
-			case "node":
-				t.Node = s.str()
-			case "starttime":
-				v, _ := s.num()
-				t.StartTime = unixTime(v)
-			default:
-				s.skip()
-			}
-		}
-	})
-	if err != nil {
+	w := struct {
+		Status, ExitStatus, Type, ID, User, Node text
+		StartTime                                *number
+	}{text(t.Status), text(t.ExitStatus), text(t.Type), text(t.ID), text(t.User), text(t.Node), nil}
+	if err := decodeObject(body, &w); err != nil {
 		return t, err
 	}
-	if !found {
-		return t, errEmptyData
+	t.Status, t.ExitStatus = string(w.Status), string(w.ExitStatus)
+	t.Type, t.ID, t.User, t.Node = string(w.Type), string(w.ID), string(w.User), string(w.Node)
+	if w.StartTime != nil {
+		t.StartTime = unixTime(*w.StartTime)
 	}
 	t.Running = t.Status == "running"
 	return t, nil
@@ -707,82 +614,40 @@ func decodeTaskStatus(body []byte, t Task) (Task, error) {
 
 // decodeTaskLog reads GET /nodes/{node}/tasks/{upid}/log.
 func decodeTaskLog(body []byte) ([]TaskLogLine, error) {
+	var wire []struct {
+		N number
+		T text
+	}
+	if _, err := decodeData(body, &wire); err != nil {
+		return nil, err
+	}
 	var out []TaskLogLine
-	err := decodeEnvelope(body, func(s *scanner) {
-		if !s.array() {
-			return
-		}
-		first := true
-		for s.elem(&first) {
-			var l TaskLogLine
-			if s.object() {
-				f := true
-				for key, ok := s.next(&f); ok; key, ok = s.next(&f) {
-					switch string(key) {
-					case "n":
-						v, _ := s.num()
-						l.N = toInt(v)
-					case "t":
-						l.Text = s.str()
-					default:
-						s.skip()
-					}
-				}
-			}
-			out = append(out, l)
-		}
-	})
-	return out, err
+	for _, w := range wire {
+		out = append(out, TaskLogLine{N: toInt(w.N), Text: string(w.T)})
+	}
+	return out, nil
 }
 
 // decodeString reads a data member that is a string (UPIDs, nextid) or a
 // number (nextid as the schema has it).
 func decodeString(body []byte) (string, error) {
-	var v string
-	found := false
-	err := decodeEnvelope(body, func(s *scanner) {
-		found = true
-		v = s.str()
-	})
-	if err != nil {
+	var v text
+	if err := decodeObject(body, &v); err != nil {
 		return "", err
 	}
-	if !found || v == "" {
+	if v == "" {
 		return "", errEmptyData
 	}
-	return v, nil
+	return string(v), nil
 }
 
 // decodeVersion reads GET /version.
 func decodeVersion(body []byte) (Version, error) {
-	var v Version
-	found := false
-	err := decodeEnvelope(body, func(s *scanner) {
-		if !s.object() {
-			return
-		}
-		found = true
-		first := true
-		for key, ok := s.next(&first); ok; key, ok = s.next(&first) {
-			switch string(key) {
-			case "version":
-				v.Version = s.str()
-			case "release":
-				v.Release = s.str()
-			case "repoid":
-				v.RepoID = s.str()
-			default:
-				s.skip()
-			}
-		}
-	})
-	if err != nil {
+	var w struct{ Version, Release, RepoID text }
+	if err := decodeObject(body, &w); err != nil {
 		return Version{}, err
 	}
-	if !found {
-		return Version{}, errEmptyData
-	}
-	return v, nil
+	return Version{Version: string(w.Version), Release: string(w.Release), RepoID: string(w.RepoID)}, nil
 }
 
 // errorBody holds what PVE puts into an error answer's body.
@@ -794,36 +659,20 @@ type errorBody struct {
 // decodeErrorBody reads {"data":null,"errors":{…},"message":"…"}; anything
 // unparsable (595/596 bodies are often empty or HTML) gives an empty result.
 func decodeErrorBody(body []byte) errorBody {
-	var eb errorBody
-	s := newScanner(body)
-	if !s.object() {
-		return eb
+	var w struct {
+		Message text
+		Errors  json.RawMessage
 	}
-	first := true
-	for key, ok := s.next(&first); ok; key, ok = s.next(&first) {
-		switch string(key) {
-		case "message":
-			eb.message = s.str()
-		case "errors":
-			if s.peek() != '{' {
-				s.skip()
-				continue
-			}
-			s.object()
-			f := true
-			for k, ok := s.next(&f); ok; k, ok = s.next(&f) {
-				if eb.params == nil {
-					eb.params = map[string]string{}
-				}
-				kk := string(k)
-				eb.params[kk] = strings.TrimSpace(s.str())
-			}
-		default:
-			s.skip()
-		}
-	}
-	if s.err != nil {
+	if json.Unmarshal(body, &w) != nil {
 		return errorBody{}
+	}
+	eb := errorBody{message: string(w.Message)}
+	var params map[string]text
+	if json.Unmarshal(w.Errors, &params) == nil && len(params) > 0 {
+		eb.params = make(map[string]string, len(params))
+		for k, v := range params {
+			eb.params[k] = strings.TrimSpace(string(v))
+		}
 	}
 	return eb
 }

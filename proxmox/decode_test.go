@@ -280,15 +280,76 @@ func TestDecodeErrorBody(t *testing.T) {
 	}
 }
 
-func TestScannerRejectsMalformed(t *testing.T) {
+// everyDecoder runs body through each decoder that can fail.
+var everyDecoder = map[string]func(body []byte) error{
+	"containers": func(b []byte) error { _, err := decodeContainers(b, "n"); return err },
+	"cluster":    func(b []byte) error { _, err := decodeClusterContainers(b); return err },
+	"status":     func(b []byte) error { _, err := decodeContainerStatus(b, Ref{Node: "n", VMID: 100}); return err },
+	"rrd":        func(b []byte) error { _, err := decodeRRD(b); return err },
+	"nodes":      func(b []byte) error { _, err := decodeNodes(b); return err },
+	"nodestatus": func(b []byte) error { _, err := decodeNodeStatus(b, "n"); return err },
+	"config":     func(b []byte) error { _, err := decodeConfig(b); return err },
+	"snapshots":  func(b []byte) error { _, err := decodeSnapshots(b); return err },
+	"task":       func(b []byte) error { _, err := decodeTaskStatus(b, Task{}); return err },
+	"tasklog":    func(b []byte) error { _, err := decodeTaskLog(b); return err },
+	"string":     func(b []byte) error { _, err := decodeString(b); return err },
+	"version":    func(b []byte) error { _, err := decodeVersion(b); return err },
+}
+
+func TestDecodersRejectMalformed(t *testing.T) {
 	t.Parallel()
 	for _, body := range []string{
 		`{"data":[{"vmid":1,}]}`, `{"data":[1 2]}`, `{"data":"\x"}`, `{"data":tru}`, `{"data":01}`, `{"data":1.}`,
-		`{"data":[{"vmid":1}]} x`, `{"data":"` + "\x01" + `"}`, `{"data":[` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `]}`, `{"data":"\ud83d`, `{`,
+		`{"data":[{"vmid":1}]} x`, `{"data":"` + "\x01" + `"}`, `{"data":[` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `]}`, `{"data":"\ud83d`, `{`, `[`, `"data"`,
 	} {
-		if _, err := decodeContainers([]byte(body), "n"); err == nil {
-			t.Errorf("decodeContainers(%q) accepted malformed json", body)
+		for name, decode := range everyDecoder {
+			if err := decode([]byte(body)); err == nil {
+				t.Errorf("%s(%q) accepted malformed json", name, body)
+			}
 		}
+	}
+}
+
+func TestDecodersRejectWrongShapes(t *testing.T) {
+	t.Parallel()
+	shapes := map[string]struct {
+		right string
+		wrong []string
+	}{
+		"list":   {`{"data":[{}]}`, []string{`{"data":{}}`, `{"data":["x"]}`, `{"data":"x"}`}},
+		"object": {`{"data":{}}`, []string{`{"data":[{}]}`, `{"data":"x"}`, `{"data":1}`}},
+		"string": {`{"data":"x"}`, []string{`{"data":{}}`, `{"data":[]}`, `{"data":""}`}},
+	}
+	for name, decode := range everyDecoder {
+		shape := shapes["object"]
+		switch name {
+		case "containers", "cluster", "rrd", "nodes", "snapshots", "tasklog":
+			shape = shapes["list"]
+		case "string":
+			shape = shapes["string"]
+		}
+		if err := decode([]byte(shape.right)); err != nil {
+			t.Errorf("%s(%s) error = %v", name, shape.right, err)
+		}
+		for _, body := range shape.wrong {
+			if err := decode([]byte(body)); err == nil {
+				t.Errorf("%s(%s) accepted the wrong shape", name, body)
+			}
+		}
+	}
+}
+
+func TestDecodersTolerateOddMembers(t *testing.T) {
+	t.Parallel()
+	ns, err := decodeNodeStatus([]byte(`{"data":{"cpu":"x","wait":true,"uptime":null,"kversion":{"a":1},"loadavg":[null,"2",false,7,8],"cpuinfo":{"cpus":"8","model":null},"memory":{"total":"1e3","used":[1]}}}`), "n")
+	want := NodeStatus{Name: "n", IOWait: 1, LoadAvg: [3]float64{0, 2, 0}, CPUs: 8, MemoryTotal: 1000}
+	if err != nil || ns != want {
+		t.Errorf("decodeNodeStatus(odd members) = %+v, %v; want %+v", ns, err, want)
+	}
+	task, err := decodeTaskStatus([]byte(`{"data":{"status":"stopped","exitstatus":null,"id":101,"starttime":"1700000000"}}`), Task{Type: "vzdump", User: "u"})
+	wantTask := Task{Type: "vzdump", User: "u", Status: "stopped", ID: "101", StartTime: time.Unix(1700000000, 0)}
+	if err != nil || task != wantTask {
+		t.Errorf("decodeTaskStatus(odd members) = %+v, %v; want %+v", task, err, wantTask)
 	}
 }
 

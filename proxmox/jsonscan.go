@@ -8,11 +8,9 @@ import (
 	"unicode/utf8"
 )
 
-// scanner is a small strict JSON reader for PVE answers. The listing path
-// (thousands of containers every tick) decodes with it instead of
-// encoding/json, which is several times slower on wide flat objects, and it
-// lets every numeric field accept PVE's numbers-as-strings ("1.5", "100")
-// without failing a whole listing. Errors are sticky: after the first one every
+// scanner is a small strict JSON reader for the large PVE answers: container
+// listings and RRD rows (see decode.go). It lets every numeric field accept
+// PVE's numbers-as-strings ("1.5", "100") without failing a whole listing. Errors are sticky: after the first one every
 // method returns zero values and err reports it.
 type scanner struct {
 	data []byte
@@ -73,9 +71,14 @@ func (s *scanner) end() error {
 
 // object starts reading an object. It returns false (without an error) for a
 // JSON null, so callers treat null like an absent object.
-func (s *scanner) object() bool {
+func (s *scanner) object() bool { return s.open('{', "expected object") }
+
+// array starts reading an array; false for null (treated as empty).
+func (s *scanner) array() bool { return s.open('[', "expected array") }
+
+func (s *scanner) open(bracket byte, want string) bool {
 	switch s.peek() {
-	case '{':
+	case bracket:
 		s.pos++
 		s.depth++
 		if s.depth > maxJSONDepth {
@@ -87,7 +90,7 @@ func (s *scanner) object() bool {
 		s.literal("null")
 		return false
 	default:
-		s.fail("expected object")
+		s.fail(want)
 		return false
 	}
 }
@@ -122,26 +125,6 @@ func (s *scanner) next(first *bool) ([]byte, bool) {
 		return nil, false
 	}
 	return key, s.err == nil
-}
-
-// array starts reading an array; false for null (treated as empty).
-func (s *scanner) array() bool {
-	switch s.peek() {
-	case '[':
-		s.pos++
-		s.depth++
-		if s.depth > maxJSONDepth {
-			s.fail("nesting too deep")
-			return false
-		}
-		return true
-	case 'n':
-		s.literal("null")
-		return false
-	default:
-		s.fail("expected array")
-		return false
-	}
 }
 
 // elem reports whether another array element follows.
@@ -421,6 +404,12 @@ func (s *scanner) num() (v float64, ok bool) {
 	}
 }
 
+// float is num for callers that read anything not numeric as 0.
+func (s *scanner) float() float64 {
+	v, _ := s.num()
+	return v
+}
+
 // parseNumber parses a decimal number, with a fast path for plain integers.
 func parseNumber(b []byte) (float64, bool) {
 	if len(b) > 0 && len(b) < 16 {
@@ -478,17 +467,6 @@ func (s *scanner) skip() {
 	}
 }
 
-// rawValue consumes a value and returns its JSON text.
-func (s *scanner) rawValue() []byte {
-	s.ws()
-	start := s.pos
-	s.skip()
-	if s.err != nil {
-		return nil
-	}
-	return s.data[start:s.pos]
-}
-
 // envelope walks PVE's {"data": …, "errors": …, "message": …} wrapper and
 // calls data with the scanner positioned on the data value. A body without a
 // data member, or with data null, calls data never and is not an error.
@@ -509,4 +487,18 @@ func decodeEnvelope(body []byte, data func(s *scanner)) error {
 		s.skip()
 	}
 	return s.end()
+}
+
+// decodeArray walks the data array of an envelope and calls elem with the
+// scanner on each element; elem must consume it.
+func decodeArray(body []byte, elem func(s *scanner)) error {
+	return decodeEnvelope(body, func(s *scanner) {
+		if !s.array() {
+			return
+		}
+		first := true
+		for s.elem(&first) {
+			elem(s)
+		}
+	})
 }
