@@ -147,8 +147,7 @@ func TestTicketAuthAndRenewal(t *testing.T) {
 
 func TestTicketWrongPassword(t *testing.T) {
 	t.Parallel()
-	_, srv := newSim(t, pvesim.Options{Nodes: 1, Containers: 1})
-	c, _ := newTestClient(t, []string{srv.URL}, func(o *Options) {
+	_, c := newSimClient(t, pvesim.Options{Nodes: 1, Containers: 1}, func(o *Options) {
 		o.TokenID, o.TokenSecret = "", ""
 		o.Username, o.Password = testUser, "not-"+testPassword
 	})

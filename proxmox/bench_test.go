@@ -43,8 +43,7 @@ func listCluster(ctx context.Context, c *Client) (int, error) {
 // BenchmarkListCluster lists 10,000 containers on 32 nodes from pvesim over
 // loopback. Target: under 100 ms per listing on one core (-cpu 1).
 func BenchmarkListCluster(b *testing.B) {
-	_, srv := newSim(b, pvesim.Options{Nodes: 32, Containers: 10000})
-	c, _ := newTestClient(b, []string{srv.URL}, func(o *Options) { o.Logger = zerolog.Nop() })
+	_, c := newSimClient(b, pvesim.Options{Nodes: 32, Containers: 10000}, func(o *Options) { o.Logger = zerolog.Nop() })
 	ctx := context.Background()
 	if n, err := listCluster(ctx, c); err != nil || n != 10000 {
 		b.Fatalf("listCluster = %d, %v; want 10000 containers", n, err)
@@ -60,8 +59,7 @@ func BenchmarkListCluster(b *testing.B) {
 // simBody fetches one answer body from a 10,000-container pvesim, for
 // benchmarks that isolate decoding from the simulator and HTTP.
 func simBody(b *testing.B, route, path string) []byte {
-	_, srv := newSim(b, pvesim.Options{Nodes: 32, Containers: 10000})
-	c, _ := newTestClient(b, []string{srv.URL}, func(o *Options) { o.Logger = zerolog.Nop() })
+	_, c := newSimClient(b, pvesim.Options{Nodes: 32, Containers: 10000}, func(o *Options) { o.Logger = zerolog.Nop() })
 	ex, err := c.call(context.Background(), get(route, path))
 	if err != nil {
 		b.Fatal(err)

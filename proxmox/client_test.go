@@ -168,8 +168,7 @@ func TestReadsMatchSimulator(t *testing.T) {
 
 func TestNotFound(t *testing.T) {
 	t.Parallel()
-	sim, srv := newSim(t, pvesim.Options{Nodes: 2, Containers: 4})
-	c, _ := newTestClient(t, []string{srv.URL}, nil)
+	sim, c := newSimClient(t, pvesim.Options{Nodes: 2, Containers: 4}, nil)
 	ctx := context.Background()
 	ref := refOf(t, sim, 100)
 	other := "pve1"
@@ -194,16 +193,12 @@ func TestNotFound(t *testing.T) {
 
 func TestUpdateConfig(t *testing.T) {
 	t.Parallel()
-	sim, srv := newSim(t, pvesim.Options{Nodes: 1, Containers: 2})
-	c, _ := newTestClient(t, []string{srv.URL}, nil)
+	sim, c := newSimClient(t, pvesim.Options{Nodes: 1, Containers: 2}, nil)
 	ctx := context.Background()
 	ref := refOf(t, sim, 100)
-	cfg, err := c.Config(ctx, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := mustConfig(t, c, ref)
 	sim.ResetRequests()
-	err = c.UpdateConfig(ctx, ref, ConfigUpdate{Cores: ptr(3), Memory: ptr(3072), Swap: ptr(128), CPULimit: ptr(2.5), Digest: cfg.Digest})
+	err := c.UpdateConfig(ctx, ref, ConfigUpdate{Cores: ptr(3), Memory: ptr(3072), Swap: ptr(128), CPULimit: ptr(2.5), Digest: cfg.Digest})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,19 +246,15 @@ func TestUpdateConfig(t *testing.T) {
 
 func TestDigestConflict(t *testing.T) {
 	t.Parallel()
-	sim, srv := newSim(t, pvesim.Options{Nodes: 1, Containers: 1})
-	c, _ := newTestClient(t, []string{srv.URL}, nil)
+	sim, c := newSimClient(t, pvesim.Options{Nodes: 1, Containers: 1}, nil)
 	ctx := context.Background()
 	ref := refOf(t, sim, 100)
-	cfg, err := c.Config(ctx, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := mustConfig(t, c, ref)
 	if err := sim.SetConfig(100, "memory", "2048"); err != nil { // an admin edits the config
 		t.Fatal(err)
 	}
 	sim.ResetRequests()
-	err = c.UpdateConfig(ctx, ref, ConfigUpdate{Memory: ptr(4096), Digest: cfg.Digest})
+	err := c.UpdateConfig(ctx, ref, ConfigUpdate{Memory: ptr(4096), Digest: cfg.Digest})
 	if !errors.Is(err, ErrDigestMismatch) {
 		t.Fatalf("UpdateConfig with a stale digest: error = %v, want ErrDigestMismatch", err)
 	}
@@ -283,8 +274,7 @@ func TestDigestConflict(t *testing.T) {
 
 func TestLocked(t *testing.T) {
 	t.Parallel()
-	sim, srv := newSim(t, pvesim.Options{Nodes: 1, Containers: 1, Speed: 100})
-	c, _ := newTestClient(t, []string{srv.URL}, nil)
+	sim, c := newSimClient(t, pvesim.Options{Nodes: 1, Containers: 1, Speed: 100}, nil)
 	ctx := context.Background()
 	ref := refOf(t, sim, 100)
 	if err := sim.SetLock(100, "backup"); err != nil {
@@ -316,15 +306,11 @@ func TestLocked(t *testing.T) {
 
 func TestValidationError(t *testing.T) {
 	t.Parallel()
-	sim, srv := newSim(t, pvesim.Options{Nodes: 1, Containers: 1})
-	c, _ := newTestClient(t, []string{srv.URL}, nil)
+	sim, c := newSimClient(t, pvesim.Options{Nodes: 1, Containers: 1}, nil)
 	ctx := context.Background()
 	ref := refOf(t, sim, 100)
-	cfg, err := c.Config(ctx, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = c.UpdateConfig(ctx, ref, ConfigUpdate{Delete: []string{"nosuchoption"}, Digest: cfg.Digest})
+	cfg := mustConfig(t, c, ref)
+	err := c.UpdateConfig(ctx, ref, ConfigUpdate{Delete: []string{"nosuchoption"}, Digest: cfg.Digest})
 	var api *APIError
 	if !errors.Is(err, ErrValidation) || !errors.As(err, &api) || api.Status != 400 || api.Params["delete"] == "" {
 		t.Fatalf("UpdateConfig(delete unknown) error = %v, want ErrValidation with a delete param message", err)
@@ -336,17 +322,13 @@ func TestValidationError(t *testing.T) {
 
 func TestPermissionDenied(t *testing.T) {
 	t.Parallel()
-	sim, srv := newSim(t, pvesim.Options{Nodes: 1, Containers: 1})
-	c, _ := newTestClient(t, []string{srv.URL}, nil)
+	sim, c := newSimClient(t, pvesim.Options{Nodes: 1, Containers: 1}, nil)
 	ctx := context.Background()
 	ref := refOf(t, sim, 100)
-	cfg, err := c.Config(ctx, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := mustConfig(t, c, ref)
 	sim.InjectFault(pvesim.Fault{Method: "PUT", Route: "/nodes/{node}/lxc/{vmid}/config", Status: 403,
 		Reason: "Permission check failed (/vms/100, VM.Config.Memory)", Count: 1})
-	err = c.UpdateConfig(ctx, ref, ConfigUpdate{Memory: ptr(2048), Digest: cfg.Digest})
+	err := c.UpdateConfig(ctx, ref, ConfigUpdate{Memory: ptr(2048), Digest: cfg.Digest})
 	var pe *PermissionError
 	if !errors.Is(err, ErrPermission) || !errors.As(err, &pe) || pe.Path != "/vms/100" || pe.Privilege != "VM.Config.Memory" {
 		t.Fatalf("error = %v (%+v), want ErrPermission naming /vms/100 and VM.Config.Memory", err, pe)
@@ -358,8 +340,7 @@ func TestPermissionDenied(t *testing.T) {
 
 func TestAuthFailure(t *testing.T) {
 	t.Parallel()
-	_, srv := newSim(t, pvesim.Options{Nodes: 1, Containers: 1})
-	c, _ := newTestClient(t, []string{srv.URL}, func(o *Options) { o.TokenSecret = "wrong-" + testTokenSecret })
+	_, c := newSimClient(t, pvesim.Options{Nodes: 1, Containers: 1}, func(o *Options) { o.TokenSecret = "wrong-" + testTokenSecret })
 	_, err := c.Nodes(context.Background())
 	var api *APIError
 	if !errors.Is(err, ErrAuth) || !errors.As(err, &api) || api.Status != 401 || Retryable(err) {
@@ -370,8 +351,7 @@ func TestAuthFailure(t *testing.T) {
 
 func TestNodeUnreachable(t *testing.T) {
 	t.Parallel()
-	sim, srv := newSim(t, pvesim.Options{Nodes: 2, Containers: 4})
-	c, _ := newTestClient(t, []string{srv.URL}, nil)
+	sim, c := newSimClient(t, pvesim.Options{Nodes: 2, Containers: 4}, nil)
 	ctx := context.Background()
 
 	t.Run("offline", func(t *testing.T) {
@@ -429,8 +409,7 @@ func TestNodeUnreachable(t *testing.T) {
 
 func TestTaskLifecycle(t *testing.T) {
 	t.Parallel()
-	sim, srv := newSim(t, pvesim.Options{Nodes: 2, Containers: 2, Speed: 100, TaskDuration: 2 * time.Second})
-	c, _ := newTestClient(t, []string{srv.URL}, nil)
+	sim, c := newSimClient(t, pvesim.Options{Nodes: 2, Containers: 2, Speed: 100, TaskDuration: 2 * time.Second}, nil)
 	ctx := context.Background()
 	ref := refOf(t, sim, 100)
 	wait := func(task Task, err error) Task {
@@ -461,10 +440,7 @@ func TestTaskLifecycle(t *testing.T) {
 		if len(snaps) != 1 || snaps[0].Name != "before_up" || snaps[0].Description != "pre upgrade" || snaps[0].Time.IsZero() {
 			t.Fatalf("Snapshots = %+v, want only before_up with its description and time", snaps)
 		}
-		cfg, err := c.Config(ctx, ref)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cfg := mustConfig(t, c, ref)
 		if err := c.UpdateConfig(ctx, ref, ConfigUpdate{Memory: ptr(cfg.MemoryMiB * 2), Digest: cfg.Digest}); err != nil {
 			t.Fatal(err)
 		}
@@ -486,10 +462,7 @@ func TestTaskLifecycle(t *testing.T) {
 	})
 
 	t.Run("resize", func(t *testing.T) {
-		cfg, err := c.Config(ctx, ref)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cfg := mustConfig(t, c, ref)
 		task, err := c.ResizeDisk(ctx, ref, "rootfs", 1<<30, cfg.Digest)
 		if task.Type != "resize" {
 			t.Errorf("resize task type %q", task.Type)
@@ -573,8 +546,7 @@ func TestTaskLifecycle(t *testing.T) {
 
 func TestTaskFailure(t *testing.T) {
 	t.Parallel()
-	sim, srv := newSim(t, pvesim.Options{Nodes: 1, Containers: 1, Speed: 100})
-	c, _ := newTestClient(t, []string{srv.URL}, nil)
+	sim, c := newSimClient(t, pvesim.Options{Nodes: 1, Containers: 1, Speed: 100}, nil)
 	ctx := context.Background()
 	ref := refOf(t, sim, 100)
 	sim.InjectFault(pvesim.Fault{Method: "POST", Route: "/nodes/{node}/lxc/{vmid}/snapshot", TaskExit: "snapshot feature is not available", Count: 1})
@@ -628,35 +600,31 @@ func TestWaitTaskHonoursContextAndTimeout(t *testing.T) {
 
 func TestRetries(t *testing.T) {
 	t.Parallel()
-	sim, srv := newSim(t, pvesim.Options{Nodes: 1, Containers: 1, Speed: 100})
-	c, _ := newTestClient(t, []string{srv.URL}, func(o *Options) { o.Timeout = time.Second })
+	sim, c := newSimClient(t, pvesim.Options{Nodes: 1, Containers: 1, Speed: 100}, func(o *Options) { o.Timeout = time.Second })
 	ctx := context.Background()
 	ref := refOf(t, sim, 100)
 	const list = "/nodes/{node}/lxc"
 	const snap = "/nodes/{node}/lxc/{vmid}/snapshot"
 
+	listing := func() error { _, err := c.Containers(ctx, ref.Node); return err }
+	snapshot := func(name string) func() error {
+		return func() error { _, err := c.CreateSnapshot(ctx, ref, name, ""); return err }
+	}
+
 	cases := []struct {
 		name      string
-		fault     pvesim.Fault
+		fault     pvesim.Fault // its Method and Route are also the requests counted
 		call      func() error
-		method    string
-		route     string
 		wantSent  int
 		wantErr   error // nil: success
 		retryable bool
 	}{
-		{"read retried on 503", pvesim.Fault{Method: "GET", Route: list, Status: 503, Count: 2},
-			func() error { _, err := c.Containers(ctx, ref.Node); return err }, "GET", list, 3, nil, false},
-		{"read gives up after Attempts", pvesim.Fault{Method: "GET", Route: list, Status: 502, Count: 5},
-			func() error { _, err := c.Containers(ctx, ref.Node); return err }, "GET", list, 3, errAny, true},
-		{"read not retried on a plain 500", pvesim.Fault{Method: "GET", Route: list, Status: 500, Reason: "internal error", Count: 1},
-			func() error { _, err := c.Containers(ctx, ref.Node); return err }, "GET", list, 1, errAny, false},
-		{"read retried after a hang", pvesim.Fault{Method: "GET", Route: list, Hang: true, Count: 1},
-			func() error { _, err := c.Containers(ctx, ref.Node); return err }, "GET", list, 2, nil, false},
-		{"task POST never resent on 503", pvesim.Fault{Method: "POST", Route: snap, Status: 503, Count: 1},
-			func() error { _, err := c.CreateSnapshot(ctx, ref, "s1", ""); return err }, "POST", snap, 1, errAny, true},
-		{"task POST never resent after a hang", pvesim.Fault{Method: "POST", Route: snap, Hang: true, Count: 1},
-			func() error { _, err := c.CreateSnapshot(ctx, ref, "s2", ""); return err }, "POST", snap, 1, ErrTimeout, true},
+		{"read retried on 503", pvesim.Fault{Method: "GET", Route: list, Status: 503, Count: 2}, listing, 3, nil, false},
+		{"read gives up after Attempts", pvesim.Fault{Method: "GET", Route: list, Status: 502, Count: 5}, listing, 3, errAny, true},
+		{"read not retried on a plain 500", pvesim.Fault{Method: "GET", Route: list, Status: 500, Reason: "internal error", Count: 1}, listing, 1, errAny, false},
+		{"read retried after a hang", pvesim.Fault{Method: "GET", Route: list, Hang: true, Count: 1}, listing, 2, nil, false},
+		{"task POST never resent on 503", pvesim.Fault{Method: "POST", Route: snap, Status: 503, Count: 1}, snapshot("s1"), 1, errAny, true},
+		{"task POST never resent after a hang", pvesim.Fault{Method: "POST", Route: snap, Hang: true, Count: 1}, snapshot("s2"), 1, ErrTimeout, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -673,8 +641,8 @@ func TestRetries(t *testing.T) {
 			if err != nil && Retryable(err) != tc.retryable {
 				t.Errorf("Retryable(%v) = %v, want %v", err, Retryable(err), tc.retryable)
 			}
-			if got := countSent(sim, tc.method, tc.route, tc.fault.Hang); got != tc.wantSent {
-				t.Errorf("%d %s %s requests reached the server, want %d", got, tc.method, tc.route, tc.wantSent)
+			if got := countSent(sim, tc.fault.Method, tc.fault.Route, tc.fault.Hang); got != tc.wantSent {
+				t.Errorf("%d %s %s requests reached the server, want %d", got, tc.fault.Method, tc.fault.Route, tc.wantSent)
 			}
 		})
 	}

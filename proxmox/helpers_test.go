@@ -1,6 +1,7 @@
 package proxmox
 
 import (
+	"context"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -64,4 +65,22 @@ func newTestClient(t testing.TB, endpoints []string, mutate func(*Options)) (*Cl
 		t.Fatal(err)
 	}
 	return c, reg
+}
+
+// newSimClient starts a simulated cluster with a token client on it.
+func newSimClient(t testing.TB, opts pvesim.Options, mutate func(*Options)) (*pvesim.Sim, *Client) {
+	t.Helper()
+	sim, srv := newSim(t, opts)
+	c, _ := newTestClient(t, []string{srv.URL}, mutate)
+	return sim, c
+}
+
+// mustConfig reads a container's config or stops the test.
+func mustConfig(t testing.TB, c *Client, ref Ref) Config {
+	t.Helper()
+	cfg, err := c.Config(context.Background(), ref)
+	if err != nil {
+		t.Fatalf("Config(%s): %v", ref, err)
+	}
+	return cfg
 }

@@ -185,11 +185,8 @@ func TestNoSecretsAnywhere(t *testing.T) {
 		errs = append(errs, err)
 	}
 	for _, c := range []*Client{token, ticket} {
-		cfg, err := c.Config(ctx, ref)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = c.Config(ctx, Ref{Node: ref.Node, VMID: 999})
+		cfg := mustConfig(t, c, ref)
+		_, err := c.Config(ctx, Ref{Node: ref.Node, VMID: 999})
 		collect(err)                                                                                    // not found
 		collect(c.UpdateConfig(ctx, ref, ConfigUpdate{Delete: []string{"nosuch"}, Digest: cfg.Digest})) // validation
 		collect(c.UpdateConfig(ctx, ref, ConfigUpdate{Cores: ptr(2), Digest: strings.Repeat("0", 40)})) // digest
