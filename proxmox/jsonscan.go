@@ -352,7 +352,7 @@ func (s *scanner) str() string {
 
 // common holds values that repeat in every listing entry; returning these
 // constants saves an allocation per entry.
-var common = []string{"running", "stopped", "lxc", "qemu", "node", "online", "offline", "unknown"}
+var common = []string{"running", "stopped", "unknown", "lxc", "qemu"}
 
 // word reads a string value like str, but returns a shared constant for the
 // values in common.
