@@ -74,75 +74,7 @@ func splitTags(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == ' ' })
 }
 
-// number is a JSON value read as a number: PVE sends some numbers as strings
-// ("1.5" for cpulimit and cpus) and flags as 0/1 or true/false. null, "" or
-// anything else not numeric reads as 0, not as an error: one odd member never
-// fails a whole answer.
-type number float64
-
-func (n *number) UnmarshalJSON(b []byte) error {
-	var f float64
-	switch b[0] {
-	case '"':
-		// the raw text: an escape or non-ASCII byte is no number anyway
-		f, _ = parseNumber(b[1 : len(b)-1])
-	case 't':
-		f = 1
-	case 'f', 'n', '{', '[':
-	default:
-		f, _ = parseNumber(b)
-	}
-	*n = number(f)
-	return nil
-}
-
-// text is a JSON value read as text: numbers keep their literal ("105"),
-// booleans become "1"/"0" as PVE writes flags, null and objects are "".
-type text string
-
-func (t *text) UnmarshalJSON(b []byte) error {
-	switch b[0] {
-	case '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*t = text(s)
-	case 't':
-		*t = "1"
-	case 'f':
-		*t = "0"
-	case 'n', '{', '[':
-		*t = ""
-	default:
-		*t = text(b)
-	}
-	return nil
-}
-
-// decodeData reads PVE's {"data": …} envelope into dst and reports whether
-// data was there (absent and null are the same); other members are ignored.
-// Wire structs name PVE's members by their Go field names, which
-// encoding/json matches without regard to case.
-func decodeData(body []byte, dst any) (found bool, err error) {
-	var env struct{ Data json.RawMessage }
-	if err := json.Unmarshal(body, &env); err != nil {
-		return false, err
-	}
-	if len(env.Data) == 0 || string(env.Data) == "null" {
-		return false, nil
-	}
-	return true, json.Unmarshal(env.Data, dst)
-}
-
-// decodeObject is decodeData for answers that must carry data.
-func decodeObject(body []byte, dst any) error {
-	found, err := decodeData(body, dst)
-	if err == nil && !found {
-		return errEmptyData
-	}
-	return err
-}
+// Large answers (container listings and status, RRD): the scanner.
 
 // containerField decodes one member of an lxc list, status/current or
 // cluster resources entry. It reports whether the member was a pressure field.
@@ -307,6 +239,148 @@ func decodeContainerStatus(body []byte, ref Ref) (Container, error) {
 	}
 	c.Node = ref.Node
 	return c, nil
+}
+
+// decodeRRD reads GET …/rrddata. Members PVE left out stay invalid.
+func decodeRRD(body []byte) ([]RRDPoint, error) {
+	out := make([]RRDPoint, 0, bytes.Count(body, []byte(`"time"`)))
+	err := decodeArray(body, func(s *scanner) {
+		var p RRDPoint
+		if s.object() {
+			first := true
+			for key, ok := s.next(&first); ok; key, ok = s.next(&first) {
+				if string(key) == "time" {
+					p.Time = unixTime(s.float())
+					continue
+				}
+				dst := rrdField(&p, string(key))
+				if dst == nil {
+					s.skip()
+					continue
+				}
+				if v, ok := s.num(); ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
+					*dst = OptFloat{Value: v, Valid: true}
+				}
+			}
+		}
+		out = append(out, p)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// rrdField is the field of p that the RRD member key fills, nil for a member
+// the package does not read.
+func rrdField(p *RRDPoint, key string) *OptFloat {
+	switch key {
+	case "cpu":
+		return &p.CPU
+	case "maxcpu":
+		return &p.MaxCPU
+	case "mem":
+		return &p.Mem
+	case "maxmem":
+		return &p.MaxMem
+	case "disk":
+		return &p.Disk
+	case "maxdisk":
+		return &p.MaxDisk
+	case "netin":
+		return &p.NetIn
+	case "netout":
+		return &p.NetOut
+	case "diskread":
+		return &p.DiskRead
+	case "diskwrite":
+		return &p.DiskWrite
+	case "pressurecpusome":
+		return &p.PressureCPUSome
+	case "pressurecpufull":
+		return &p.PressureCPUFull
+	case "pressureiosome":
+		return &p.PressureIOSome
+	case "pressureiofull":
+		return &p.PressureIOFull
+	case "pressurememorysome":
+		return &p.PressureMemSome
+	case "pressurememoryfull":
+		return &p.PressureMemFull
+	}
+	return nil
+}
+
+// Small answers: encoding/json into wire structs.
+
+// number is a JSON value read as a number, as the scanner's num reads it: PVE
+// sends some numbers as strings (a node's loadavg, cpulimit) and flags as 0/1
+// or true/false. null, "" or anything else not numeric reads as 0, not as an
+// error: one odd member never fails a whole answer.
+type number float64
+
+func (n *number) UnmarshalJSON(b []byte) error {
+	var f float64
+	switch b[0] {
+	case '"':
+		// the raw text: an escape or non-ASCII byte is no number anyway
+		f, _ = parseNumber(b[1 : len(b)-1])
+	case 't':
+		f = 1
+	case 'f', 'n', '{', '[':
+	default:
+		f, _ = parseNumber(b)
+	}
+	*n = number(f)
+	return nil
+}
+
+// text is a JSON value read as text: numbers keep their literal ("105"),
+// booleans become "1"/"0" as PVE writes flags, null and objects are "".
+type text string
+
+func (t *text) UnmarshalJSON(b []byte) error {
+	switch b[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*t = text(s)
+	case 't':
+		*t = "1"
+	case 'f':
+		*t = "0"
+	case 'n', '{', '[':
+		*t = ""
+	default:
+		*t = text(b)
+	}
+	return nil
+}
+
+// decodeData reads PVE's {"data": …} envelope into dst and reports whether
+// data was there (absent and null are the same); other members are ignored.
+// Wire structs name PVE's members by their Go field names, which
+// encoding/json matches without regard to case.
+func decodeData(body []byte, dst any) (found bool, err error) {
+	var env struct{ Data json.RawMessage }
+	if err := json.Unmarshal(body, &env); err != nil {
+		return false, err
+	}
+	if len(env.Data) == 0 || string(env.Data) == "null" {
+		return false, nil
+	}
+	return true, json.Unmarshal(env.Data, dst)
+}
+
+// decodeObject is decodeData for answers that must carry data.
+func decodeObject(body []byte, dst any) error {
+	found, err := decodeData(body, dst)
+	if err == nil && !found {
+		return errEmptyData
+	}
+	return err
 }
 
 // decodeConfig reads GET …/config.
@@ -503,76 +577,6 @@ func decodeNodeStatus(body []byte, node string) (NodeStatus, error) {
 		ns.LoadAvg[i] = float64(w.LoadAvg[i])
 	}
 	return ns, nil
-}
-
-// decodeRRD reads GET …/rrddata. Members PVE left out stay invalid.
-func decodeRRD(body []byte) ([]RRDPoint, error) {
-	out := make([]RRDPoint, 0, bytes.Count(body, []byte(`"time"`)))
-	err := decodeArray(body, func(s *scanner) {
-		var p RRDPoint
-		if s.object() {
-			first := true
-			for key, ok := s.next(&first); ok; key, ok = s.next(&first) {
-				if string(key) == "time" {
-					p.Time = unixTime(s.float())
-					continue
-				}
-				dst := rrdField(&p, string(key))
-				if dst == nil {
-					s.skip()
-					continue
-				}
-				if v, ok := s.num(); ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
-					*dst = OptFloat{Value: v, Valid: true}
-				}
-			}
-		}
-		out = append(out, p)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// rrdField is the field of p that the RRD member key fills, nil for a member
-// the package does not read.
-func rrdField(p *RRDPoint, key string) *OptFloat {
-	switch key {
-	case "cpu":
-		return &p.CPU
-	case "maxcpu":
-		return &p.MaxCPU
-	case "mem":
-		return &p.Mem
-	case "maxmem":
-		return &p.MaxMem
-	case "disk":
-		return &p.Disk
-	case "maxdisk":
-		return &p.MaxDisk
-	case "netin":
-		return &p.NetIn
-	case "netout":
-		return &p.NetOut
-	case "diskread":
-		return &p.DiskRead
-	case "diskwrite":
-		return &p.DiskWrite
-	case "pressurecpusome":
-		return &p.PressureCPUSome
-	case "pressurecpufull":
-		return &p.PressureCPUFull
-	case "pressureiosome":
-		return &p.PressureIOSome
-	case "pressureiofull":
-		return &p.PressureIOFull
-	case "pressurememorysome":
-		return &p.PressureMemSome
-	case "pressurememoryfull":
-		return &p.PressureMemFull
-	}
-	return nil
 }
 
 // decodeSnapshots reads GET …/snapshot, dropping the "current" pseudo entry.
