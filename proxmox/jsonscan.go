@@ -10,8 +10,9 @@ import (
 
 // scanner is a small strict JSON reader for the large PVE answers: container
 // listings and RRD rows (see decode.go). It lets every numeric field accept
-// PVE's numbers-as-strings ("1.5", "100") without failing a whole listing. Errors are sticky: after the first one every
-// method returns zero values and err reports it.
+// PVE's numbers-as-strings ("1.5", "100") without failing a whole listing.
+// Errors are sticky: after the first one every method returns zero values and
+// err reports it.
 type scanner struct {
 	data []byte
 	pos  int
@@ -467,7 +468,7 @@ func (s *scanner) skip() {
 	}
 }
 
-// envelope walks PVE's {"data": …, "errors": …, "message": …} wrapper and
+// decodeEnvelope walks PVE's {"data": …, "errors": …, "message": …} wrapper and
 // calls data with the scanner positioned on the data value. A body without a
 // data member, or with data null, calls data never and is not an error.
 func decodeEnvelope(body []byte, data func(s *scanner)) error {
