@@ -278,48 +278,40 @@ func unescape(b []byte) string {
 
 // number reads a number token and returns its literal.
 func (s *scanner) number() []byte {
-	start := s.pos
-	d := s.data
-	i := s.pos
-	if i < len(d) && d[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(d) && d[i] == '0':
-		i++
-	case i < len(d) && d[i] >= '1' && d[i] <= '9':
-		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
-			i++
-		}
-	default:
-		s.fail("invalid number")
-		return nil
-	}
-	if i < len(d) && d[i] == '.' {
-		i++
+	d, i := s.data, s.pos
+	// digits advances i over a run of digits and reports whether there was one.
+	digits := func() bool {
 		j := i
 		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
 			i++
 		}
-		if i == j {
-			s.fail("invalid number")
-			return nil
-		}
+		return i > j
 	}
-	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+	if i < len(d) && d[i] == '-' {
+		i++
+	}
+	ok := true
+	if i < len(d) && d[i] == '0' {
+		i++ // no leading zeros
+	} else {
+		ok = digits()
+	}
+	if ok && i < len(d) && d[i] == '.' {
+		i++
+		ok = digits()
+	}
+	if ok && i < len(d) && (d[i] == 'e' || d[i] == 'E') {
 		i++
 		if i < len(d) && (d[i] == '+' || d[i] == '-') {
 			i++
 		}
-		j := i
-		for i < len(d) && d[i] >= '0' && d[i] <= '9' {
-			i++
-		}
-		if i == j {
-			s.fail("invalid number")
-			return nil
-		}
+		ok = digits()
 	}
+	if !ok {
+		s.fail("invalid number")
+		return nil
+	}
+	start := s.pos
 	s.pos = i
 	return d[start:i]
 }
