@@ -28,11 +28,17 @@ type builder struct {
 	seen       []uint64    // open-addressing set (row index + 1) for Floyd's sampling
 	allFeats   []int       // 0..width-1, partially shuffled to pick a tree's features
 	features   []int       // original feature index of each local feature slot
-	keys       []int32     // subsample as float32 order keys, column-major: keys[slot*SampleSize + j]
+	keys       []int32     // subsample as float32 order keys, column-major: keys[slot*stride + j]
+	stride     int         // SampleSize, or 256 when small is set
 	// members[0] and members[1] hold the subsample's row numbers; a node's
 	// rows are members[buf][start:end], and partitioning it writes its
 	// children's rows to the same range of the other buffer.
-	members    [2][]int32
+	members [2][]int32
+	// small replaces members when SampleSize <= 256 (the default): row
+	// numbers and positions fit a uint8, and indexing [256]-arrays with
+	// uint8 needs no bounds checks in minMax and partition, the inner loops
+	// of tree building.
+	small      *[2][256]uint8
 	draw       []int // local feature slots still to try in the current node
 	queue      []pending
 	nodes      []node    // the trees this builder built, one after another
@@ -59,8 +65,7 @@ func newBuilder(rows [][]float64, r resolved, checkRow bool, trees int) *builder
 		sample:     make([]int, r.sampleSize),
 		sampleRows: make([][]float64, r.sampleSize),
 		features:   make([]int, r.features),
-		keys:       make([]int32, r.features*r.sampleSize),
-		members:    [2][]int32{make([]int32, r.sampleSize), make([]int32, r.sampleSize)},
+		stride:     r.sampleSize,
 		// Random splits are lopsided: a tree of SampleSize rows has about
 		// SampleSize/2 nodes (108 for 256 Gaussian rows).
 		nodes:      make([]node, 0, trees*(r.sampleSize/2+8)),
@@ -68,6 +73,13 @@ func newBuilder(rows [][]float64, r resolved, checkRow bool, trees int) *builder
 		draw:       make([]int, r.features),
 		pathLength: make([]float64, r.sampleSize+1),
 	}
+	if r.sampleSize <= 256 {
+		b.stride = 256
+		b.small = new([2][256]uint8)
+	} else {
+		b.members = [2][]int32{make([]int32, r.sampleSize), make([]int32, r.sampleSize)}
+	}
+	b.keys = make([]int32, r.features*b.stride)
 	for n := range b.pathLength {
 		b.pathLength[n] = averagePathLength(n)
 	}
@@ -236,14 +248,21 @@ func (b *builder) gather() error {
 		if len(row) != width {
 			return checkRow(b.rows, b.sample[j], width)
 		}
-		b.members[0][j] = int32(j)
+	}
+	if b.small != nil {
+		for j := range b.sampleRows {
+			b.small[0][j] = uint8(j)
+		}
+	} else {
+		for j := range b.sampleRows {
+			b.members[0][j] = int32(j)
+		}
 	}
 	// Column by column: the stores to keys are sequential, and the sampled
 	// rows, 256 x 64 bytes for 8 features, stay in the L1 cache.
-	psi := b.r.sampleSize
 	finiteness := uint32(float32Exponent)
 	for slot, f := range b.features {
-		finiteness = min(finiteness, gatherColumn(b.sampleRows, f, b.keys[slot*psi:(slot+1)*psi]))
+		finiteness = min(finiteness, gatherColumn(b.sampleRows, f, b.keys[slot*b.stride:(slot+1)*b.stride]))
 	}
 	// Columns outside a MaxFeatures subset were not looked at; checking
 	// them keeps the error independent of which features a tree drew.
@@ -279,15 +298,19 @@ func gatherColumn(rows [][]float64, f int, keys []int32) uint32 {
 // node (drawing again after each constant one), and a threshold uniformly in
 // [min, max) of that feature. ok is false when every feature is constant.
 func (b *builder) split(rnd *rng, p pending) (slot int, threshold float32, ok bool) {
-	psi := b.r.sampleSize
-	members := b.members[p.buf][p.start:p.end]
 	for i := range b.draw {
 		b.draw[i] = i
 	}
 	for remaining := len(b.draw); remaining > 0; remaining-- {
 		j := rnd.intn(remaining)
 		slot = b.draw[j]
-		loKey, hiKey := minMax(b.keys[slot*psi:(slot+1)*psi], members)
+		col := b.keys[slot*b.stride : (slot+1)*b.stride]
+		var loKey, hiKey int32
+		if b.small != nil {
+			loKey, hiKey = minMaxSmall((*[256]int32)(col), &b.small[p.buf], p.start, p.end)
+		} else {
+			loKey, hiKey = minMax(col, b.members[p.buf][p.start:p.end])
+		}
 		lo, hi := fromOrderKey(loKey), fromOrderKey(hiKey)
 		if hi > lo+constantFeatureThreshold {
 			// scikit-learn's rand_uniform(min, max) in float64, with a draw
@@ -322,14 +345,34 @@ func minMax(col []int32, members []int32) (lo, hi int32) {
 	return min(lo, lo2), max(hi, hi2)
 }
 
+// minMaxSmall is minMax for the rows members[start:end] of a builder with
+// small set.
+func minMaxSmall(col *[256]int32, members *[256]uint8, start, end int32) (lo, hi int32) {
+	lo, hi = col[members[uint8(start)]], col[members[uint8(start)]]
+	lo2, hi2 := lo, hi
+	i := start
+	for ; i+2 <= end; i += 2 {
+		v, w := col[members[uint8(i)]], col[members[uint8(i+1)]]
+		lo, hi = min(lo, v), max(hi, v)
+		lo2, hi2 = min(lo2, w), max(hi2, w)
+	}
+	if i < end {
+		v := col[members[uint8(i)]]
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	return min(lo, lo2), max(hi, hi2)
+}
+
 // partition writes the node's rows to the other buffer, those with value
 // <= threshold first, and returns where the rest begins; min <= threshold
 // < max makes both sides non-empty. Each row is written to both ends and
 // only one end advances, so there is no branch on the comparison.
 func (b *builder) partition(slot int, threshold float32, p pending) int32 {
-	psi := b.r.sampleSize
-	col := b.keys[slot*psi : (slot+1)*psi]
+	col := b.keys[slot*b.stride : (slot+1)*b.stride]
 	limit := orderKey(threshold)
+	if b.small != nil {
+		return partitionSmall((*[256]int32)(col), limit, &b.small[p.buf], &b.small[1-p.buf], p.start, p.end)
+	}
 	members := b.members[p.buf][p.start:p.end]
 	out := b.members[1-p.buf][p.start:p.end]
 	left, right := 0, len(out)-1
@@ -341,4 +384,18 @@ func (b *builder) partition(slot int, threshold float32, p pending) int32 {
 		right -= 1 - isLeft
 	}
 	return p.start + int32(left)
+}
+
+// partitionSmall is partition for a builder with small set.
+func partitionSmall(col *[256]int32, limit int32, members, out *[256]uint8, start, end int32) int32 {
+	left, right := start, end-1
+	for i := start; i < end; i++ {
+		m := members[uint8(i)]
+		isLeft := int32(b2u(col[m] <= limit))
+		out[uint8(left)] = m
+		out[uint8(right)] = m
+		left += isLeft
+		right -= 1 - isLeft
+	}
+	return left
 }
