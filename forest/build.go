@@ -39,7 +39,8 @@ type builder struct {
 	// uint8 needs no bounds checks in minMax and partition, the inner loops
 	// of tree building.
 	small      *[2][256]uint8
-	draw       []int // local feature slots still to try in the current node
+	rootRange  [][2]int32 // smallest and largest key of each column: minMax of the root
+	draw       []int      // local feature slots still to try in the current node
 	queue      []pending
 	nodes      []node    // the trees this builder built, one after another
 	leafPaths  []float64 // their pathLength
@@ -71,6 +72,7 @@ func newBuilder(rows [][]float64, r resolved, checkRow bool, trees int) *builder
 		nodes:      make([]node, 0, trees*(r.sampleSize/2+8)),
 		leafPaths:  make([]float64, 0, trees*(r.sampleSize/2+8)),
 		draw:       make([]int, r.features),
+		rootRange:  make([][2]int32, r.features),
 		pathLength: make([]float64, r.sampleSize+1),
 	}
 	if r.sampleSize <= 256 {
@@ -260,13 +262,15 @@ func (b *builder) gather() error {
 	}
 	// Column by column: the stores to keys are sequential, and the sampled
 	// rows, 256 x 64 bytes for 8 features, stay in the L1 cache.
-	finiteness := uint32(float32Exponent)
+	finite := true
 	for slot, f := range b.features {
-		finiteness = min(finiteness, gatherColumn(b.sampleRows, f, b.keys[slot*b.stride:(slot+1)*b.stride]))
+		lo, hi := gatherColumn(b.sampleRows, f, b.keys[slot*b.stride:(slot+1)*b.stride])
+		b.rootRange[slot] = [2]int32{lo, hi}
+		finite = finite && lo > -float32Exponent && hi < float32Exponent
 	}
 	// Columns outside a MaxFeatures subset were not looked at; checking
 	// them keeps the error independent of which features a tree drew.
-	if finiteness == 0 || (b.checkRow && len(b.features) < b.r.width) {
+	if !finite || (b.checkRow && len(b.features) < b.r.width) {
 		for _, ri := range b.sample {
 			if err := checkRow(b.rows, ri, b.r.width); err != nil {
 				return err
@@ -278,19 +282,20 @@ func (b *builder) gather() error {
 
 const float32Exponent = 0x7f800000
 
-// gatherColumn writes the order key of feature f of each row to keys. It
-// returns 0 if one of the values is NaN or infinite as a float32, and
-// non-zero otherwise: each value's exponent bits differ from all ones, and
-// min compiles to a CMOV. Every row must be longer than f.
-func gatherColumn(rows [][]float64, f int, keys []int32) uint32 {
-	finiteness := uint32(float32Exponent)
+// gatherColumn writes the order key of feature f of each row to keys and
+// returns the smallest and largest. The keys of the float32 infinities are
+// -float32Exponent and float32Exponent, and NaNs lie beyond them, so the
+// column is finite when lo > -float32Exponent and hi < float32Exponent.
+// Every row must be longer than f.
+func gatherColumn(rows [][]float64, f int, keys []int32) (lo, hi int32) {
+	lo, hi = math.MaxInt32, math.MinInt32
 	keys = keys[:len(rows)]
 	for j, row := range rows {
-		v := float32(row[f])
-		finiteness = min(finiteness, math.Float32bits(v)&float32Exponent^float32Exponent)
-		keys[j] = orderKey(v)
+		k := orderKey(float32(row[f]))
+		lo, hi = min(lo, k), max(hi, k)
+		keys[j] = k
 	}
-	return finiteness
+	return lo, hi
 }
 
 // split draws the node's split as scikit-learn's RandomSplitter with
@@ -306,9 +311,12 @@ func (b *builder) split(rnd *rng, p pending) (slot int, threshold float32, ok bo
 		slot = b.draw[j]
 		col := b.keys[slot*b.stride : (slot+1)*b.stride]
 		var loKey, hiKey int32
-		if b.small != nil {
+		switch {
+		case p.depth == 0:
+			loKey, hiKey = b.rootRange[slot][0], b.rootRange[slot][1]
+		case b.small != nil:
 			loKey, hiKey = minMaxSmall((*[256]int32)(col), &b.small[p.buf], p.start, p.end)
-		} else {
+		default:
 			loKey, hiKey = minMax(col, b.members[p.buf][p.start:p.end])
 		}
 		lo, hi := fromOrderKey(loKey), fromOrderKey(hiKey)
