@@ -38,13 +38,16 @@ type builder struct {
 	// numbers and positions fit a uint8, and indexing [256]-arrays with
 	// uint8 needs no bounds checks in minMax and partition, the inner loops
 	// of tree building.
-	small      *[2][256]uint8
-	rootRange  [][2]int32 // smallest and largest key of each column: minMax of the root
-	draw       []int      // local feature slots still to try in the current node
-	queue      []pending
-	nodes      []node    // the trees this builder built, one after another
-	leafPaths  []float64 // their pathLength
-	pathLength []float64 // c(n) for n in [0, SampleSize]
+	small     *[2][256]uint8
+	rootRange [][2]int32 // smallest and largest key of each column: minMax of the root
+	draw      []int      // local feature slots still to try in the current node
+	// drawShuffled is set once a node has reordered draw; otherwise draw
+	// still is 0..features-1 and the next node need not reset it.
+	drawShuffled bool
+	queue        []pending
+	nodes        []node    // the trees this builder built, one after another
+	leafPaths    []float64 // their pathLength
+	pathLength   []float64 // c(n) for n in [0, SampleSize]
 }
 
 // pending is a node whose rows are members[buf][start:end], waiting to be
@@ -69,11 +72,13 @@ func newBuilder(rows [][]float64, r resolved, checkRow bool, trees int) *builder
 		stride:     r.sampleSize,
 		// Random splits are lopsided: a tree of SampleSize rows has about
 		// SampleSize/2 nodes (108 for 256 Gaussian rows).
-		nodes:      make([]node, 0, trees*(r.sampleSize/2+8)),
-		leafPaths:  make([]float64, 0, trees*(r.sampleSize/2+8)),
-		draw:       make([]int, r.features),
-		rootRange:  make([][2]int32, r.features),
-		pathLength: make([]float64, r.sampleSize+1),
+		nodes:     make([]node, 0, trees*(r.sampleSize/2+8)),
+		leafPaths: make([]float64, 0, trees*(r.sampleSize/2+8)),
+		draw:      make([]int, r.features),
+		rootRange: make([][2]int32, r.features),
+		// draw is 0..features-1 at the start of every node.
+		drawShuffled: true,
+		pathLength:   make([]float64, r.sampleSize+1),
 	}
 	if r.sampleSize <= 256 {
 		b.stride = 256
@@ -87,7 +92,7 @@ func newBuilder(rows [][]float64, r resolved, checkRow bool, trees int) *builder
 	}
 	if r.sampleSize < len(rows) {
 		size := 1
-		for size < 2*r.sampleSize {
+		for size < 4*r.sampleSize {
 			size <<= 1
 		}
 		b.seen = make([]uint64, size)
@@ -164,9 +169,21 @@ func (b *builder) build(seed uint64, t int) tree {
 		nodes = append(nodes, node{}, node{})
 		paths = append(paths, 0, 0)
 		nodes[base+int(p.index)] = node{threshold: threshold, link: (left-p.index)<<8 | uint32(b.features[slot])}
-		b.queue = append(b.queue,
-			pending{index: left, start: p.start, end: mid, depth: p.depth + 1, buf: 1 - p.buf},
-			pending{index: left + 1, start: mid, end: p.end, depth: p.depth + 1, buf: 1 - p.buf})
+		// A child that cannot split is a leaf now; it draws no random
+		// numbers, so skipping the queue keeps every other node's draws.
+		depth := p.depth + 1
+		for i, c := range [2]pending{
+			{index: left, start: p.start, end: mid, depth: depth, buf: 1 - p.buf},
+			{index: left + 1, start: mid, end: p.end, depth: depth, buf: 1 - p.buf},
+		} {
+			if int(depth) < b.limit && c.end-c.start > 1 {
+				b.queue = append(b.queue, c)
+				continue
+			}
+			nodes[base+int(left)+i] = node{link: leafFeature}
+			paths[base+int(left)+i] = float64(depth) + b.pathLength[c.end-c.start]
+			deepest = max(deepest, int(depth))
+		}
 	}
 	b.nodes, b.leafPaths = nodes, paths
 	return tree{from: b, start: base, end: len(nodes), depth: deepest}
@@ -303,8 +320,11 @@ func gatherColumn(rows [][]float64, f int, keys []int32) (lo, hi int32) {
 // node (drawing again after each constant one), and a threshold uniformly in
 // [min, max) of that feature. ok is false when every feature is constant.
 func (b *builder) split(rnd *rng, p pending) (slot int, threshold float32, ok bool) {
-	for i := range b.draw {
-		b.draw[i] = i
+	if b.drawShuffled {
+		for i := range b.draw {
+			b.draw[i] = i
+		}
+		b.drawShuffled = false
 	}
 	for remaining := len(b.draw); remaining > 0; remaining-- {
 		j := rnd.intn(remaining)
@@ -331,6 +351,7 @@ func (b *builder) split(rnd *rng, p pending) (slot int, threshold float32, ok bo
 			return slot, float32Below(t), true
 		}
 		b.draw[j] = b.draw[remaining-1]
+		b.drawShuffled = true
 	}
 	return 0, 0, false
 }
