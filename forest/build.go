@@ -417,14 +417,13 @@ func (b *builder) partition(slot int, threshold float32, p pending) int32 {
 
 // partitionSmall is partition for a builder with small set.
 func partitionSmall(col *[256]int32, limit int32, members, out *[256]uint8, start, end int32) int32 {
-	left, right := start, end-1
-	for i := start; i < end; i++ {
-		m := members[uint8(i)]
-		isLeft := int32(b2u(col[m] <= limit))
+	left, right := uint(start), uint(end-1)
+	for _, m := range members[start:end] {
+		isLeft := uint(b2u(col[m] <= limit))
 		out[uint8(left)] = m
 		out[uint8(right)] = m
 		left += isLeft
-		right -= 1 - isLeft
+		right += isLeft - 1
 	}
-	return left
+	return int32(left)
 }
