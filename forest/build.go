@@ -303,7 +303,10 @@ const float32Exponent = 0x7f800000
 // returns the smallest and largest. The keys of the float32 infinities are
 // -float32Exponent and float32Exponent, and NaNs lie beyond them, so the
 // column is finite when lo > -float32Exponent and hi < float32Exponent.
-// Every row must be longer than f.
+// Every row must be longer than f. Inlined into gather, its loop ran out
+// of registers.
+//
+//go:noinline
 func gatherColumn(rows [][]float64, f int, keys []int32) (lo, hi int32) {
 	lo, hi = math.MaxInt32, math.MinInt32
 	keys = keys[:len(rows)]
