@@ -91,6 +91,7 @@ func newBuilder(rows [][]float64, r resolved, checkRow bool, trees int) *builder
 		b.pathLength[n] = averagePathLength(n)
 	}
 	if r.sampleSize < len(rows) {
+		// At most a quarter full, so most inserts probe one slot.
 		size := 1
 		for size < 4*r.sampleSize {
 			size <<= 1
