@@ -76,7 +76,7 @@ func newBuilder(rows [][]float64, r resolved, checkRow bool, trees int) *builder
 		leafPaths: make([]float64, 0, trees*(r.sampleSize/2+8)),
 		draw:      make([]int, r.features),
 		rootRange: make([][2]int32, r.features),
-		// draw is 0..features-1 at the start of every node.
+		// draw is still all zeros: the first node fills it.
 		drawShuffled: true,
 		pathLength:   make([]float64, r.sampleSize+1),
 	}
