@@ -450,9 +450,26 @@ func TestOrderKey(t *testing.T) {
 func TestFloat32Below(t *testing.T) {
 	t.Parallel()
 	rnd := rand.New(rand.NewPCG(2, 2))
+	// Values that round up to ±0, to a denormal, across a power of two,
+	// and to the extreme float32s, then random ones.
+	values := []float64{
+		-1e-50, 1e-50, -1e-45, 1e-45, -2e-45, 0.7e-45,
+		math.Nextafter(1, 0), -math.Nextafter(1, 2), math.Nextafter(-1, 0),
+		-math.MaxFloat32, math.MaxFloat32, math.Nextafter(-math.MaxFloat32, 0),
+		math.Nextafter(math.MaxFloat32, 0), 0, math.Copysign(0, -1),
+	}
 	for range 10000 {
-		v := rnd.NormFloat64() * math.Pow(10, float64(rnd.IntN(20)-10))
+		values = append(values, rnd.NormFloat64()*math.Pow(10, float64(rnd.IntN(20)-10)))
+	}
+	for _, v := range values {
 		f := float32Below(v)
+		want := float32(v)
+		if float64(want) > v {
+			want = math.Nextafter32(want, float32(math.Inf(-1)))
+		}
+		if math.Float32bits(f) != math.Float32bits(want) {
+			t.Fatalf("float32Below(%v) = %v, math.Nextafter32 gives %v", v, f, want)
+		}
 		if float64(f) > v || float64(math.Nextafter32(f, float32(math.Inf(1)))) <= v {
 			t.Fatalf("float32Below(%v) = %v, not the largest float32 <= v", v, f)
 		}
