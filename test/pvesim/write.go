@@ -202,14 +202,8 @@ func (s *Sim) deleteSnapshot(c *call) response {
 		return resp
 	}
 	name := c.p.str("snapname")
-	t := s.startTaskLocked(c, ct.node, "vzdelsnapshot", strconv.Itoa(ct.vmid))
-	sn := findSnap(ct, name)
-	switch {
-	case sn == nil:
-		s.failNow(t, fmt.Sprintf("snapshot '%s' does not exist", name))
-	case ct.conf["lock"] != "":
-		s.failNow(t, fmt.Sprintf("CT is locked (%s)", ct.conf["lock"]))
-	default:
+	t, sn, ok := s.startSnapshotTaskLocked(c, ct, "vzdelsnapshot", name)
+	if ok {
 		ct.conf["lock"] = "snapshot-delete"
 		sn.conf["snapstate"] = "delete"
 		s.configChangedLocked(ct)
@@ -248,13 +242,9 @@ func (s *Sim) postRollback(c *call) response {
 		return resp
 	}
 	name := c.p.str("snapname")
-	t := s.startTaskLocked(c, ct.node, "vzrollback", strconv.Itoa(ct.vmid))
-	sn := findSnap(ct, name)
+	t, sn, ok := s.startSnapshotTaskLocked(c, ct, "vzrollback", name)
 	switch {
-	case sn == nil:
-		s.failNow(t, fmt.Sprintf("snapshot '%s' does not exist", name))
-	case ct.conf["lock"] != "":
-		s.failNow(t, fmt.Sprintf("CT is locked (%s)", ct.conf["lock"]))
+	case !ok: // the task has failed already
 	case sn.conf["snapstate"] != "":
 		s.failNow(t, fmt.Sprintf("unable to rollback to incomplete snapshot (snapstate = %s)", sn.conf["snapstate"]))
 	default:
@@ -487,4 +477,21 @@ func (s *Sim) stopLike(c *call, typ string, checkLock bool) response {
 	t := s.startTaskLocked(c, ct.node, typ, strconv.Itoa(ct.vmid))
 	t.commit = func() { s.setRunningLocked(ct, false) }
 	return success(t.upidJSON())
+}
+
+// startSnapshotTaskLocked starts a task on an existing snapshot. As in PVE,
+// a missing snapshot or a locked container fails the task, not the request;
+// ok is false when it did.
+func (s *Sim) startSnapshotTaskLocked(c *call, ct *container, typ, name string) (t *task, sn *snapshot, ok bool) {
+	t = s.startTaskLocked(c, ct.node, typ, strconv.Itoa(ct.vmid))
+	sn = findSnap(ct, name)
+	switch {
+	case sn == nil:
+		s.failNow(t, fmt.Sprintf("snapshot '%s' does not exist", name))
+	case ct.conf["lock"] != "":
+		s.failNow(t, fmt.Sprintf("CT is locked (%s)", ct.conf["lock"]))
+	default:
+		return t, sn, true
+	}
+	return t, sn, false
 }
