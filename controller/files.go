@@ -1,0 +1,43 @@
+package controller
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/google/renameio/v2"
+)
+
+// writeFileAtomic replaces path with what write produces: a temporary file
+// in the same directory, flushed and fsynced, then renamed over path. A
+// crash at any point leaves either the old file or the new one, never a
+// torn one.
+func writeFileAtomic(path string, perm os.FileMode, write func(w io.Writer) error) error {
+	pending, err := renameio.NewPendingFile(path, renameio.WithPermissions(perm), renameio.WithExistingPermissions())
+	if err != nil {
+		return err
+	}
+	defer pending.Cleanup() //nolint:errcheck // after CloseAtomicallyReplace it does nothing
+	buffered := bufio.NewWriterSize(pending, 256<<10)
+	if err := write(buffered); err != nil {
+		return err
+	}
+	if err := buffered.Flush(); err != nil {
+		return err
+	}
+	return pending.CloseAtomicallyReplace()
+}
+
+// moveAside renames a file that could not be read to
+// "<path>.corrupt-<UTC time>" so that it is kept for inspection and never
+// overwritten, and returns the new name.
+func moveAside(path string, now time.Time) (string, error) {
+	aside := fmt.Sprintf("%s.corrupt-%s", path, now.UTC().Format("20060102T150405Z"))
+	if err := os.Rename(path, aside); err != nil {
+		return "", fmt.Errorf("move corrupt %s aside: %w", filepath.Base(path), err)
+	}
+	return aside, nil
+}

@@ -1,0 +1,225 @@
+package controller
+
+import (
+	"time"
+)
+
+// Resource is what the controller resizes.
+type Resource string
+
+// The resources, with the unit their Change values use.
+const (
+	ResourceCores  Resource = "cores"  // cores
+	ResourceMemory Resource = "memory" // MiB
+	ResourceSwap   Resource = "swap"   // MiB
+	ResourceDisk   Resource = "disk"   // bytes of the root filesystem
+)
+
+// Resources lists every resource in the order decisions and metrics use.
+var Resources = []Resource{ResourceCores, ResourceMemory, ResourceSwap, ResourceDisk}
+
+// Direction is the sense of a change.
+type Direction string
+
+// Directions of a change.
+const (
+	Up   Direction = "up"
+	Down Direction = "down"
+)
+
+// Mode says what happens to a decision.
+type Mode string
+
+// Modes, per policy.
+const (
+	// ModeEnforce writes the change to Proxmox.
+	ModeEnforce Mode = "enforce"
+	// ModeDryRun decides, logs, counts and audits as if writing, and writes
+	// nothing.
+	ModeDryRun Mode = "dry-run"
+	// ModeRecommend only publishes the recommendation (metrics, API).
+	ModeRecommend Mode = "recommend"
+)
+
+// Allocation is what a container is given, as the cluster reports it.
+type Allocation struct {
+	Cores     int    // allocated cores (ceil of the listing's cpus)
+	MemoryMiB int    // memory limit
+	SwapMiB   int    // swap limit
+	DiskBytes uint64 // root filesystem size
+}
+
+// Point is one value of a series at a time.
+type Point struct {
+	Time  time.Time
+	Value float64
+}
+
+// Series is a time-ordered list of points, oldest first.
+type Series []Point
+
+// Rules are the thresholds, bounds and timings that decide one container's
+// resources: the global rules or a policy's. Memory sizes are bytes.
+type Rules struct {
+	Mode   Mode
+	CPU    CPURules
+	Memory MemoryRules
+	Swap   SwapRules
+	Disk   DiskRules
+
+	// CooldownUp and CooldownDown are the minimum time after any action on a
+	// resource before the next increase or decrease of it.
+	CooldownUp, CooldownDown time.Duration
+	// StabilizationUp and StabilizationDown are how long utilisation must
+	// stay past a threshold before an increase or decrease.
+	StabilizationUp, StabilizationDown time.Duration
+}
+
+// CPURules scale cores on the utilisation of the allocated cores (0..1).
+type CPURules struct {
+	Enabled        bool
+	Up, Down       float64
+	Step, Min, Max int
+}
+
+// MemoryRules scale the memory limit on used/limit (0..1). Margin is kept
+// above the recent peak usage when shrinking.
+type MemoryRules struct {
+	Enabled                bool
+	Up, Down               float64
+	Step, Min, Max, Margin uint64
+}
+
+// SwapRules make swap follow memory: swap = Ratio x memory, clamped to
+// [Min, Max].
+type SwapRules struct {
+	Enabled  bool
+	Ratio    float64
+	Min, Max uint64
+}
+
+// DiskRules grow the root filesystem by Step when used/size passes
+// Threshold, never past Max. Disks never shrink.
+type DiskRules struct {
+	Enabled   bool
+	Threshold float64
+	Step, Max uint64
+}
+
+// Match selects containers by VMID, Proxmox tag (case-insensitive) or pool;
+// a container matches when any of them does.
+type Match struct {
+	VMIDs []int
+	Tags  []string
+	Pools []string
+}
+
+// Policy overrides the rules for the containers it matches.
+type Policy struct {
+	Name  string
+	Match Match
+	Rules Rules
+}
+
+// Selection picks the rules of each container: the first matching policy,
+// else Default. OptInTag (when set) limits the controller to containers
+// with that tag; OptOutTag and Ignore exclude containers.
+type Selection struct {
+	Default   Rules
+	Policies  []Policy
+	OptInTag  string
+	OptOutTag string
+	Ignore    []int
+}
+
+// Signals are what the decision knows about one container at a tick,
+// derived from its window and the model.
+type Signals struct {
+	VMID    int
+	Node    string
+	Running bool
+	Alloc   Allocation
+	// CPU is the utilisation of the allocated cores (busy cores / cores)
+	// at each sample; Memory the used bytes.
+	CPU, Memory Series
+	// MemoryPeak is the largest memory use in the whole window.
+	MemoryPeak uint64
+	SwapUsed   uint64
+	DiskUsed   uint64
+	// Score is the latest anomaly score in (0, 1]; NaN when no model has
+	// been trained yet. AnomalousSince is when the score last rose above
+	// the anomaly threshold and stayed there; zero when it is not above it
+	// now.
+	Score          float64
+	AnomalousSince time.Time
+}
+
+// Action is the last change made to a resource of a container.
+type Action struct {
+	Time      time.Time `json:"time"`
+	Direction Direction `json:"direction"`
+	From      int64     `json:"from"`
+	To        int64     `json:"to"`
+}
+
+// ContainerState is what the controller remembers of a container between
+// ticks and across restarts.
+type ContainerState struct {
+	// LastAction holds the last applied (or, in dry-run, would-be applied)
+	// change per resource: the cooldowns run from it.
+	LastAction map[Resource]Action `json:"last_action,omitempty"`
+	// Failures counts consecutive failed writes; RetryAfter is the end of
+	// the backoff they earned.
+	Failures   int       `json:"failures,omitempty"`
+	RetryAfter time.Time `json:"retry_after,omitzero"`
+}
+
+// Change is one resource change of a decision, in the resource's unit.
+type Change struct {
+	Resource  Resource
+	Direction Direction
+	From, To  int64
+	Reason    string
+}
+
+// Hold is a resource the decision looked at and left alone, and why.
+type Hold struct {
+	Resource Resource
+	Reason   SkipReason
+	Detail   string
+}
+
+// Decision is what Decide concludes for one container at one tick.
+type Decision struct {
+	VMID    int
+	Node    string
+	Policy  string // "" for the default rules
+	Mode    Mode
+	Changes []Change
+	Holds   []Hold
+	Score   float64
+}
+
+// SkipReason is why a resource was not changed: a small fixed set, so that
+// it can label metrics.
+type SkipReason string
+
+// Skip reasons.
+const (
+	SkipDisabled       SkipReason = "disabled"        // the resource's rules are off
+	SkipStabilizing    SkipReason = "stabilizing"     // past a threshold, not for long enough
+	SkipCooldown       SkipReason = "cooldown"        // too soon after the last action
+	SkipAtLimit        SkipReason = "at_limit"        // already at the policy's min or max
+	SkipAnomalous      SkipReason = "anomalous"       // no scale-down while anomalous
+	SkipMemoryFloor    SkipReason = "memory_floor"    // shrinking would go below peak + margin
+	SkipCapacity       SkipReason = "node_capacity"   // the node has no room
+	SkipWriteLimit     SkipReason = "write_limit"     // the pass used its writes
+	SkipLocked         SkipReason = "locked"          // Proxmox lock on the container
+	SkipDigestMismatch SkipReason = "digest_mismatch" // config changed between read and write
+	SkipChanged        SkipReason = "config_changed"  // config differs from what was observed
+	SkipMoved          SkipReason = "moved"           // container not on the node any more
+	SkipBackoff        SkipReason = "backoff"         // recent failures
+	SkipNotRunning     SkipReason = "not_running"     // stopped containers are not resized
+	SkipUnmanaged      SkipReason = "unmanaged"       // cpulimit or unset cores: left to the administrator
+	SkipNoData         SkipReason = "no_data"         // not enough history
+)
