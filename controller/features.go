@@ -68,15 +68,17 @@ type featureScratch struct {
 func computeFeatures(w *window, last int, end time.Time, short, long time.Duration, s *featureScratch) Features {
 	var f Features
 	first := w.Since(end.Add(-long))
-	shortFrom := end.Add(-short)
 	var cpuLong, memLong, cpuShort, memShort moments
 	var ioShort, ioLong, netShort, netLong, psiShort mean
 	var diskTrend moments
 	s.cpu, s.mem = s.cpu[:0], s.mem[:0]
+	// Times as seconds from the window's base, so the loop does integer
+	// comparisons instead of time.Time arithmetic.
+	endAt := int64(end.Sub(w.base) / time.Second)
+	shortAt := endAt - int64(short/time.Second)
 	for i := first; i < last; i++ {
 		p := w.packedAt(i)
-		t := w.base.Add(time.Duration(p.at) * time.Second)
-		hours := t.Sub(end).Hours() // <= 0
+		hours := float64(int64(p.at)-endAt) / 3600 // <= 0
 		cpu := 0.0
 		if p.cores > 0 {
 			cpu = float64(p.cpu) / float64(p.cores)
@@ -95,7 +97,7 @@ func computeFeatures(w *window, last int, end time.Time, short, long time.Durati
 			f.DiskRatio = float64(p.diskMiB) / float64(p.maxDiskMiB)
 			diskTrend.add(hours, f.DiskRatio)
 		}
-		if t.After(shortFrom) {
+		if int64(p.at) > shortAt {
 			cpuShort.add(hours, cpu)
 			memShort.add(hours, mem)
 			ioShort.add(io)
