@@ -19,11 +19,12 @@ const (
 	DiskFill Kind = "diskfill" // disk grows 2-5 GiB/h (see NewSince) with matching disk writes
 	Batch    Kind = "batch"    // a 10-15 min job of 2-4 cores and heavy disk I/O every 40-60 min
 	Idle     Kind = "idle"     // about 0.01 cores, 32-96 MiB, a few KiB/s
+	Busy     Kind = "busy"     // CPU-bound all the time: 3-6 cores with ±5 % noise
 )
 
 // Kinds returns every Kind in a stable order.
 func Kinds() []Kind {
-	return []Kind{Steady, Diurnal, Spike, Leak, DiskFill, Batch, Idle}
+	return []Kind{Steady, Diurnal, Spike, Leak, DiskFill, Batch, Idle, Busy}
 }
 
 func kindNames() []string {
@@ -209,6 +210,15 @@ func New(kind Kind, seed uint64) *Model {
 		m.netOut = p.between(512, 2*kib)
 		m.ioRead = p.between(0, kib)
 		m.ioWrite = p.between(512, 2*kib)
+	case Busy:
+		m.cpuBase = p.between(3, 6)
+		m.cpuNoise = 0.05
+		m.memBase = p.between(512*mib, 1536*mib)
+		m.diskBase = p.between(gib, 4*gib)
+		m.netIn = p.between(100*kib, 1*mib)
+		m.netOut = m.netIn * p.between(1, 3)
+		m.ioRead = p.between(50*kib, 500*kib)
+		m.ioWrite = p.between(50*kib, 500*kib)
 	default:
 		m.kind = Steady
 		m.cpuBase = p.between(0.3, 1.5)

@@ -59,8 +59,8 @@ func TestParseKind(t *testing.T) {
 func TestKindsAreDistinct(t *testing.T) {
 	t.Parallel()
 	kinds := Kinds()
-	if len(kinds) != 7 {
-		t.Fatalf("Kinds() has %d kinds, want 7", len(kinds))
+	if len(kinds) != 8 {
+		t.Fatalf("Kinds() has %d kinds, want 8", len(kinds))
 	}
 	for _, k := range kinds {
 		if m := New(k, 1); m.Kind() != k {
@@ -449,5 +449,18 @@ func TestCPULimit(t *testing.T) {
 				t.Errorf("cpu pressure some %.1f, want pressure %v", s.PressureCPUSome, tt.wantPressure)
 			}
 		})
+	}
+}
+
+func TestBusyIsCPUBoundAllTheTime(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for seed := range uint64(20) {
+		m := New(Busy, seed)
+		for s := 0; s < 86400; s += 601 {
+			if c := m.Demand(start.Add(time.Duration(s) * time.Second)).CPUCores; c < 3*0.95 || c > 6*1.05 {
+				t.Fatalf("seed %d at +%ds: busy demands %.2f cores, want 3-6 (±5 %%)", seed, s, c)
+			}
+		}
 	}
 }
