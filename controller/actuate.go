@@ -1,0 +1,398 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
+)
+
+// Defaults of ActuatorOptions.
+const (
+	// DefaultTaskTimeout bounds the wait for a resize task. An LVM or Ceph
+	// grow of a few GiB takes seconds; minutes mean something is wrong.
+	DefaultTaskTimeout = 2 * time.Minute
+	// DefaultWriteTimeout bounds one config read plus its write. The
+	// proxmox client retries each call within it.
+	DefaultWriteTimeout = 30 * time.Second
+)
+
+// skipLabelShuttingDown labels lxc_autoscale_skipped_actions_total for
+// changes not started because the controller was stopping. It is not a
+// SkipReason: nothing about the container held the change back, so
+// Outcome.Skip stays empty and Outcome.Err is the context's error.
+const skipLabelShuttingDown = "shutting_down"
+
+// auditSourceController is the Source of the audit records the actuator
+// writes for the reconcile loop.
+const auditSourceController = "controller"
+
+// ActuatorOptions configure an Actuator.
+type ActuatorOptions struct {
+	Cluster Cluster
+	Logger  zerolog.Logger
+	// Metrics may be nil: nothing is counted.
+	Metrics *Metrics
+	// Audit may be nil: nothing is audited.
+	Audit *Audit
+	// TaskTimeout bounds the wait for a resize task; 0 means
+	// DefaultTaskTimeout.
+	TaskTimeout time.Duration
+	// WriteTimeout bounds one write including its config read, once
+	// started; 0 means DefaultWriteTimeout. A disk resize gets WriteTimeout
+	// plus TaskTimeout.
+	WriteTimeout time.Duration
+}
+
+// Actuator carries out decisions: it writes them to Proxmox as
+// compare-and-set updates on the config digest (enforce), or only reports
+// them (dry-run, recommend). Every outcome is logged, counted and audited.
+// It is safe for concurrent use on different containers.
+type Actuator struct {
+	cluster      Cluster
+	log          zerolog.Logger
+	metrics      *Metrics
+	audit        *Audit
+	taskTimeout  time.Duration
+	writeTimeout time.Duration
+}
+
+// NewActuator returns an Actuator with o's settings, defaults filled in.
+func NewActuator(o ActuatorOptions) *Actuator {
+	a := &Actuator{
+		cluster:      o.Cluster,
+		log:          o.Logger,
+		metrics:      o.Metrics,
+		audit:        o.Audit,
+		taskTimeout:  o.TaskTimeout,
+		writeTimeout: o.WriteTimeout,
+	}
+	if a.taskTimeout <= 0 {
+		a.taskTimeout = DefaultTaskTimeout
+	}
+	if a.writeTimeout <= 0 {
+		a.writeTimeout = DefaultWriteTimeout
+	}
+	return a
+}
+
+// Outcome is what became of one Change.
+type Outcome struct {
+	Change Change
+	// Result is one of the Result* constants.
+	Result string
+	// Skip says why a change was not made when Result is ResultSkipped. It is
+	// empty for a change not started because ctx was cancelled (Err is then
+	// the context's error).
+	Skip SkipReason
+	// Err is the failure of a ResultFailed outcome, or the context's error
+	// of a change skipped while shutting down.
+	Err error
+	// Task is the UPID of the resize task of a disk change.
+	Task string
+}
+
+// Apply carries out d according to d.Mode. observed is the allocation d was
+// decided from (from the listing of this tick). It returns one Outcome per
+// Change of d, in order. It never panics on Proxmox errors and never writes
+// on stale state: every write is preceded by a fresh config read, compared
+// with observed, and sent with the digest of that read.
+//
+// In ModeRecommend and ModeDryRun it sends no request at all: dry-run does
+// not even read the config, so that it stays as cheap as the O(nodes)
+// steady state and a dry run can never disturb the cluster. Its outcomes
+// are therefore what enforce would have attempted, not what it would have
+// achieved (a lock or a concurrent change would only show in enforce).
+//
+// In ModeEnforce the cores, memory and swap changes go together in one PUT
+// of the config; a disk change is a resize task on the root filesystem,
+// with its own config read, after it. A write not yet started when ctx is
+// cancelled is skipped; one started (its config read sent) is finished under
+// context.WithoutCancel, bounded by WriteTimeout (plus TaskTimeout for a
+// disk), so that a SIGTERM never leaves a resize half-observed.
+func (a *Actuator) Apply(ctx context.Context, d Decision, observed Allocation) []Outcome {
+	outcomes := make([]Outcome, len(d.Changes))
+	for i, c := range d.Changes {
+		outcomes[i].Change = c
+	}
+	switch d.Mode {
+	case ModeRecommend:
+		setResult(outcomes, ResultRecommended)
+	case ModeDryRun:
+		setResult(outcomes, ResultDryRun)
+	case ModeEnforce:
+		a.enforce(ctx, d, observed, outcomes)
+	default:
+		for i := range outcomes {
+			outcomes[i].Result = ResultFailed
+			outcomes[i].Err = fmt.Errorf("unknown mode %q", d.Mode)
+		}
+	}
+	for _, o := range outcomes {
+		a.report(d, o)
+	}
+	return outcomes
+}
+
+func setResult(outcomes []Outcome, result string) {
+	for i := range outcomes {
+		outcomes[i].Result = result
+	}
+}
+
+// enforce writes the changes: first the config resources in one PUT, then
+// each disk change.
+func (a *Actuator) enforce(ctx context.Context, d Decision, observed Allocation, outcomes []Outcome) {
+	var configChanges, diskChanges []*Outcome
+	for i := range outcomes {
+		switch outcomes[i].Change.Resource {
+		case ResourceCores, ResourceMemory, ResourceSwap:
+			configChanges = append(configChanges, &outcomes[i])
+		case ResourceDisk:
+			diskChanges = append(diskChanges, &outcomes[i])
+		default:
+			outcomes[i].Result = ResultFailed
+			outcomes[i].Err = fmt.Errorf("unknown resource %q", outcomes[i].Change.Resource)
+		}
+	}
+	ref := proxmox.Ref{Node: d.Node, VMID: d.VMID}
+	if len(configChanges) > 0 {
+		a.writeConfig(ctx, ref, observed, configChanges)
+	}
+	for _, o := range diskChanges {
+		a.resizeDisk(ctx, ref, observed, o)
+	}
+}
+
+// skipAll marks every outcome skipped for reason.
+func skipAll(outcomes []*Outcome, reason SkipReason) {
+	for _, o := range outcomes {
+		o.Result, o.Skip = ResultSkipped, reason
+	}
+}
+
+// failAll marks every outcome failed with err.
+func failAll(outcomes []*Outcome, err error) {
+	for _, o := range outcomes {
+		o.Result, o.Err = ResultFailed, err
+	}
+}
+
+// shuttingDown marks the outcomes skipped when ctx is already done and
+// reports whether it was.
+func shuttingDown(ctx context.Context, outcomes []*Outcome) bool {
+	err := ctx.Err()
+	if err == nil {
+		return false
+	}
+	for _, o := range outcomes {
+		o.Result, o.Err = ResultSkipped, err
+	}
+	return true
+}
+
+// classifyWriteError turns a write's error into a skip when it means "the
+// container is not as observed, look again next tick", and into a failure
+// otherwise.
+func classifyWriteError(outcomes []*Outcome, err error) {
+	switch {
+	case errors.Is(err, proxmox.ErrDigestMismatch):
+		skipAll(outcomes, SkipDigestMismatch)
+	case errors.Is(err, proxmox.ErrLocked):
+		skipAll(outcomes, SkipLocked)
+	case errors.Is(err, proxmox.ErrNotFound):
+		// migrated or destroyed between the read and the write
+		skipAll(outcomes, SkipMoved)
+	default:
+		failAll(outcomes, err)
+	}
+}
+
+// readConfig reads the config right before a write and reports whether the
+// write may go on; when not, the outcomes say why.
+func (a *Actuator) readConfig(ctx context.Context, ref proxmox.Ref, outcomes []*Outcome) (proxmox.Config, bool) {
+	cfg, err := a.cluster.Config(ctx, ref)
+	switch {
+	case errors.Is(err, proxmox.ErrNotFound):
+		skipAll(outcomes, SkipMoved)
+		return cfg, false
+	case err != nil:
+		failAll(outcomes, fmt.Errorf("read config before write: %w", err))
+		return cfg, false
+	case cfg.Lock != "":
+		skipAll(outcomes, SkipLocked)
+		return cfg, false
+	}
+	return cfg, true
+}
+
+// writeConfig applies the cores, memory and swap changes in one PUT with
+// the digest of a fresh read.
+//
+// A cores change on a container whose cores are unset (all host CPUs) or
+// capped lower by cpulimit is skipped as unmanaged: the administrator chose
+// that CPU setting and cores alone would not change what the container
+// gets. The memory and swap changes still go ahead. If any resource being
+// changed differs from observed, the whole write is skipped: the decision
+// was made on a state that no longer holds (swap follows memory, capacity
+// checks counted the old values), so it is decided again next tick.
+func (a *Actuator) writeConfig(ctx context.Context, ref proxmox.Ref, observed Allocation, outcomes []*Outcome) {
+	if shuttingDown(ctx, outcomes) {
+		return
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.writeTimeout)
+	defer cancel()
+	cfg, ok := a.readConfig(wctx, ref, outcomes)
+	if !ok {
+		return
+	}
+
+	var update proxmox.ConfigUpdate
+	var writing []*Outcome
+	stale := false
+	for _, o := range outcomes {
+		to := int(o.Change.To)
+		switch o.Change.Resource {
+		case ResourceCores:
+			if cfg.Cores == 0 || (cfg.CPULimit > 0 && cfg.CPULimit < float64(cfg.Cores)) {
+				o.Result, o.Skip = ResultSkipped, SkipUnmanaged
+				continue
+			}
+			stale = stale || cfg.Cores != observed.Cores
+			update.Cores = &to
+		case ResourceMemory:
+			stale = stale || cfg.MemoryMiB != observed.MemoryMiB
+			update.Memory = &to
+		case ResourceSwap:
+			stale = stale || cfg.SwapMiB != observed.SwapMiB
+			update.Swap = &to
+		}
+		writing = append(writing, o)
+	}
+	if len(writing) == 0 {
+		return
+	}
+	if stale {
+		skipAll(writing, SkipChanged)
+		return
+	}
+	update.Digest = cfg.Digest
+	if err := a.cluster.UpdateConfig(wctx, ref, update); err != nil {
+		classifyWriteError(writing, err)
+		return
+	}
+	for _, o := range writing {
+		o.Result = ResultApplied
+	}
+}
+
+// resizeDisk grows the root filesystem by the change's difference, with the
+// digest of a fresh read, and waits for the resize task.
+func (a *Actuator) resizeDisk(ctx context.Context, ref proxmox.Ref, observed Allocation, o *Outcome) {
+	one := []*Outcome{o}
+	c := o.Change
+	if c.Direction != Up || c.To <= c.From || c.From < 0 {
+		// Decide never asks for this; refuse rather than send a shrink PVE
+		// would reject anyway.
+		o.Result, o.Err = ResultFailed, fmt.Errorf("disk change %d -> %d: disks only grow", c.From, c.To)
+		return
+	}
+	if shuttingDown(ctx, one) {
+		return
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.writeTimeout+a.taskTimeout)
+	defer cancel()
+	cfg, ok := a.readConfig(wctx, ref, one)
+	if !ok {
+		return
+	}
+	size := cfg.RootFS.SizeBytes
+	if size != observed.DiskBytes {
+		o.Result, o.Skip = ResultSkipped, SkipChanged
+		return
+	}
+	task, err := a.cluster.ResizeDisk(wctx, ref, "rootfs", uint64(c.To)-size, cfg.Digest)
+	if err != nil {
+		classifyWriteError(one, err)
+		return
+	}
+	o.Task = task.UPID
+	if _, err := a.cluster.WaitTask(wctx, task, a.taskTimeout); err != nil {
+		o.Result, o.Err = ResultFailed, fmt.Errorf("resize rootfs: %w", err)
+		return
+	}
+	o.Result = ResultApplied
+}
+
+// report logs, counts and audits one outcome.
+func (a *Actuator) report(d Decision, o Outcome) {
+	c := o.Change
+	skipLabel := string(o.Skip)
+	if o.Result == ResultSkipped && o.Skip == "" {
+		skipLabel = skipLabelShuttingDown
+	}
+
+	ev := a.log.Info()
+	if o.Result == ResultFailed {
+		ev = a.log.Warn()
+	}
+	ev = ev.Int("vmid", d.VMID).Str("node", d.Node).
+		Str("resource", string(c.Resource)).Str("direction", string(c.Direction)).
+		Int64("from", c.From).Int64("to", c.To).Str("reason", c.Reason).
+		Str("mode", string(d.Mode)).Str("result", o.Result)
+	if !math.IsNaN(d.Score) {
+		ev = ev.Float64("score", d.Score)
+	}
+	if d.Policy != "" {
+		ev = ev.Str("policy", d.Policy)
+	}
+	if o.Result == ResultSkipped {
+		ev = ev.Str("skip_reason", skipLabel)
+	}
+	if o.Task != "" {
+		ev = ev.Str("upid", o.Task)
+	}
+	if o.Err != nil {
+		ev = ev.Err(o.Err)
+	}
+	ev.Msg("resource change")
+
+	if a.metrics != nil {
+		a.metrics.actions.WithLabelValues(string(c.Resource), string(c.Direction), o.Result).Inc()
+		if o.Result == ResultSkipped {
+			a.metrics.skipped.WithLabelValues(string(c.Resource), skipLabel).Inc()
+		}
+	}
+
+	if a.audit != nil {
+		r := AuditRecord{
+			Source:    auditSourceController,
+			VMID:      d.VMID,
+			Node:      d.Node,
+			Resource:  string(c.Resource),
+			Direction: string(c.Direction),
+			From:      c.From,
+			To:        c.To,
+			Reason:    c.Reason,
+			Score:     d.Score,
+			Mode:      string(d.Mode),
+			Result:    o.Result,
+			Policy:    d.Policy,
+			Task:      o.Task,
+		}
+		if o.Result == ResultSkipped {
+			r.Skip = skipLabel
+		}
+		if o.Err != nil {
+			r.Error = o.Err.Error()
+		}
+		if err := a.audit.Append(r); err != nil {
+			a.log.Error().Err(err).Int("vmid", d.VMID).Str("resource", string(c.Resource)).Msg("append audit record")
+		}
+	}
+}

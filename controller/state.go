@@ -1,0 +1,186 @@
+package controller
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+)
+
+// stateVersion is the layout of the state file this code reads and writes.
+// A file with another version is never read nor overwritten: it is moved
+// aside like a corrupt one.
+const stateVersion = 1
+
+// State is what the controller keeps across restarts: per-container
+// cooldowns and backoff, and the current model.
+type State struct {
+	Containers     map[int]*ContainerState // by VMID
+	Model          []byte                  // forest.MarshalBinary of the current model; nil when none
+	ModelTrainedAt time.Time
+}
+
+// stateFile is the JSON layout of the state file. encoding/json writes the
+// int keys as strings ("101") and the model as base64.
+type stateFile struct {
+	Version        int                     `json:"version"`
+	SavedAt        time.Time               `json:"saved_at"`
+	Containers     map[int]*ContainerState `json:"containers"`
+	Model          []byte                  `json:"model,omitempty"`
+	ModelTrainedAt time.Time               `json:"model_trained_at,omitzero"`
+}
+
+// CorruptFileError is a state file that could not be read (unreadable, not
+// valid JSON, or a version this code does not know). The file was moved to
+// MovedTo, so the path is free and saving does not destroy it.
+type CorruptFileError struct {
+	Path    string
+	MovedTo string
+	Err     error
+}
+
+func (e *CorruptFileError) Error() string {
+	return fmt.Sprintf("state file %s unreadable, moved to %s: %v", e.Path, e.MovedTo, e.Err)
+}
+
+func (e *CorruptFileError) Unwrap() error { return e.Err }
+
+// NewState returns an empty State.
+func NewState() *State { return &State{Containers: map[int]*ContainerState{}} }
+
+// LoadState reads the state file at path. A missing file is an empty State
+// and no error. A file that cannot be read or decoded, or has another
+// version, is moved aside (stamped with now) and LoadState returns an empty
+// State with a *CorruptFileError: the caller logs it and goes on. Any other
+// error (the file could not be moved aside) comes with an empty State too,
+// but the caller must not go on to save: that would overwrite the file.
+func LoadState(path string, now time.Time) (*State, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return NewState(), nil
+	}
+	if err == nil {
+		var s *State
+		if s, err = decodeState(b); err == nil {
+			return s, nil
+		}
+	}
+	aside, moveErr := moveAside(path, now)
+	if moveErr != nil {
+		return NewState(), fmt.Errorf("state file %s unreadable (%w) and left in place: %w", path, err, moveErr)
+	}
+	return NewState(), &CorruptFileError{Path: path, MovedTo: aside, Err: err}
+}
+
+// decodeState decodes and checks a state file's bytes.
+func decodeState(b []byte) (*State, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var f stateFile
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("decode state: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("decode state: data after the state object")
+	}
+	if f.Version != stateVersion {
+		return nil, fmt.Errorf("decode state: version %d, this controller reads version %d", f.Version, stateVersion)
+	}
+	s := &State{Containers: make(map[int]*ContainerState, len(f.Containers)), Model: f.Model, ModelTrainedAt: f.ModelTrainedAt}
+	for vmid, cs := range f.Containers {
+		if vmid < 1 {
+			return nil, fmt.Errorf("decode state: vmid %d", vmid)
+		}
+		if cs == nil {
+			continue
+		}
+		if cs.Failures < 0 {
+			return nil, fmt.Errorf("decode state: vmid %d: %d failures", vmid, cs.Failures)
+		}
+		s.Containers[vmid] = cs
+	}
+	return s, nil
+}
+
+// Save writes the state atomically (temporary file, fsync, rename), 0600:
+// the model is not secret, but nobody else needs the file.
+func (s *State) Save(path string) error {
+	f := stateFile{
+		Version:        stateVersion,
+		SavedAt:        time.Now().UTC(),
+		Containers:     s.Containers,
+		Model:          s.Model,
+		ModelTrainedAt: s.ModelTrainedAt,
+	}
+	if f.Containers == nil {
+		f.Containers = map[int]*ContainerState{}
+	}
+	err := writeFileAtomic(path, 0o600, func(w io.Writer) error {
+		return json.NewEncoder(w).Encode(f)
+	})
+	if err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	return nil
+}
+
+// Backoff bounds of DefaultBackoff.
+const (
+	backoffBase = 30 * time.Second
+	backoffMax  = 30 * time.Minute
+)
+
+// DefaultBackoff is the wait after failures consecutive failed writes:
+// 30 s doubled per failure after the first, at most 30 minutes (30 s, 1 m,
+// 2 m, 4 m, 8 m, 16 m, 30 m, …); 0 for no failure. It does not depend on
+// the pass interval, so a short interval does not hammer a failing node.
+func DefaultBackoff(failures int) time.Duration {
+	if failures <= 0 {
+		return 0
+	}
+	if failures > 7 { // 30 s << 6 = 32 m already passes the cap
+		return backoffMax
+	}
+	return min(backoffBase<<(failures-1), backoffMax)
+}
+
+// Record updates the container's memory with the outcomes of one Apply.
+//
+// Applied and dry-run outcomes set LastAction of their resource to now, so
+// a dry run honours the cooldowns exactly as an enforcing run would and
+// reports the same sequence of changes. A call with at least one failed
+// outcome counts one more failure (the changes of one call are one attempt:
+// a failing PUT fails cores and memory together) and sets RetryAfter to
+// now + backoff(Failures); a call with applied outcomes and no failure
+// resets both. Skips and recommendations change nothing. backoff nil means
+// DefaultBackoff.
+func (s *ContainerState) Record(outcomes []Outcome, now time.Time, backoff func(failures int) time.Duration) {
+	if backoff == nil {
+		backoff = DefaultBackoff
+	}
+	applied, failed := false, false
+	for _, o := range outcomes {
+		switch o.Result {
+		case ResultApplied, ResultDryRun:
+			if s.LastAction == nil {
+				s.LastAction = map[Resource]Action{}
+			}
+			c := o.Change
+			s.LastAction[c.Resource] = Action{Time: now, Direction: c.Direction, From: c.From, To: c.To}
+			applied = applied || o.Result == ResultApplied
+		case ResultFailed:
+			failed = true
+		}
+	}
+	switch {
+	case failed:
+		s.Failures++
+		s.RetryAfter = now.Add(backoff(s.Failures))
+	case applied:
+		s.Failures = 0
+		s.RetryAfter = time.Time{}
+	}
+}

@@ -1,0 +1,333 @@
+package controller
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+)
+
+var stateNow = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+
+func TestStateRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	want := &State{
+		Containers: map[int]*ContainerState{
+			101: {
+				LastAction: map[Resource]Action{
+					ResourceCores:  {Time: stateNow.Add(-time.Minute), Direction: Up, From: 2, To: 3},
+					ResourceMemory: {Time: stateNow.Add(-time.Hour), Direction: Down, From: 2048, To: 1536},
+				},
+			},
+			102: {Failures: 3, RetryAfter: stateNow.Add(2 * time.Minute)},
+			103: {},
+		},
+		Model:          []byte{0, 1, 2, 0xff, 'f', 'o', 'r', 'e', 's', 't'},
+		ModelTrainedAt: stateNow.Add(-10 * time.Minute),
+	}
+	if err := want.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Errorf("state file mode = %v, want 0600", perm)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var layout map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &layout); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"version", "saved_at", "containers", "model", "model_trained_at"} {
+		if _, ok := layout[key]; !ok {
+			t.Errorf("state file has no %q key: %s", key, raw)
+		}
+	}
+	if string(layout["version"]) != "1" {
+		t.Errorf("version = %s, want 1", layout["version"])
+	}
+
+	got, err := LoadState(path, stateNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("LoadState after Save:\n got %+v\nwant %+v", got, want)
+	}
+	if a := got.Containers[101].LastAction[ResourceCores]; !a.Time.Equal(stateNow.Add(-time.Minute)) {
+		t.Errorf("cores action time = %v", a.Time)
+	}
+}
+
+func TestStateEmptySaveLoad(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	if err := (&State{}).Save(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadState(path, stateNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Containers == nil || len(got.Containers) != 0 || got.Model != nil || !got.ModelTrainedAt.IsZero() {
+		t.Errorf("empty state read back as %+v", got)
+	}
+}
+
+func TestLoadStateMissingFile(t *testing.T) {
+	got, err := LoadState(filepath.Join(t.TempDir(), "state.json"), stateNow)
+	if err != nil {
+		t.Fatalf("LoadState of a missing file: %v", err)
+	}
+	if got == nil || got.Containers == nil || len(got.Containers) != 0 {
+		t.Errorf("LoadState of a missing file = %+v, want an empty state", got)
+	}
+}
+
+func TestLoadStateMovesUnreadableFilesAside(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		content string
+	}{
+		{"not json", "}{ not json"},
+		{"truncated", `{"version":1,"containers":{"101":{"failures":`},
+		{"empty", ""},
+		{"future version", `{"version":2,"containers":{}}`},
+		{"no version", `{"containers":{}}`},
+		{"trailing data", `{"version":1,"containers":{}} {"version":1}`},
+		{"bad vmid", `{"version":1,"containers":{"-5":{}}}`},
+		{"negative failures", `{"version":1,"containers":{"101":{"failures":-1}}}`},
+		{"wrong type", `{"version":1,"containers":[]}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "state.json")
+			if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+
+			got, err := LoadState(path, stateNow)
+
+			var corrupt *CorruptFileError
+			if !errors.As(err, &corrupt) {
+				t.Fatalf("LoadState error = %v, want a *CorruptFileError", err)
+			}
+			if got == nil || got.Containers == nil || len(got.Containers) != 0 {
+				t.Errorf("LoadState of a corrupt file = %+v, want an empty state", got)
+			}
+			if corrupt.Path != path || corrupt.MovedTo == "" || corrupt.Err == nil {
+				t.Errorf("CorruptFileError = %+v", corrupt)
+			}
+			if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("%s still exists after moving aside (%v)", path, err)
+			}
+			kept, err := os.ReadFile(corrupt.MovedTo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(kept, []byte(tc.content)) {
+				t.Errorf("moved-aside file holds %q, want the original %q", kept, tc.content)
+			}
+			// The path is free: a save does not touch the kept file.
+			if err := got.Save(path); err != nil {
+				t.Fatal(err)
+			}
+			if again, _ := os.ReadFile(corrupt.MovedTo); !bytes.Equal(again, kept) {
+				t.Error("saving changed the moved-aside file")
+			}
+		})
+	}
+}
+
+func TestLoadStateCannotMoveAside(t *testing.T) {
+	// A directory at the path cannot be read as a file; a non-empty
+	// directory already at the moved-aside name makes the rename fail, even
+	// for root.
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.json")
+	if err := os.Mkdir(path, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	blocker := path + ".corrupt-" + stateNow.Format("20060102T150405Z")
+	if err := os.MkdirAll(filepath.Join(blocker, "occupied"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := LoadState(path, stateNow)
+
+	var corrupt *CorruptFileError
+	if err == nil || errors.As(err, &corrupt) {
+		t.Errorf("LoadState = %v, want an error that is not a *CorruptFileError (the file is still in place)", err)
+	}
+	if got == nil || got.Containers == nil {
+		t.Errorf("LoadState = %+v, want an empty state with the error", got)
+	}
+	if info, err := os.Stat(path); err != nil || !info.IsDir() {
+		t.Errorf("the unreadable path was disturbed: %v", err)
+	}
+}
+
+func TestDefaultBackoff(t *testing.T) {
+	for failures, want := range map[int]time.Duration{
+		-1: 0, 0: 0, 1: 30 * time.Second, 2: time.Minute, 3: 2 * time.Minute, 6: 16 * time.Minute,
+		7: 30 * time.Minute, 8: 30 * time.Minute, 1000: 30 * time.Minute,
+	} {
+		if got := DefaultBackoff(failures); got != want {
+			t.Errorf("DefaultBackoff(%d) = %v, want %v", failures, got, want)
+		}
+	}
+}
+
+func TestContainerStateRecord(t *testing.T) {
+	now := stateNow
+	earlier := Action{Time: now.Add(-time.Hour), Direction: Up, From: 1, To: 2}
+	failed := Outcome{Change: Change{Resource: ResourceMemory, Direction: Up, From: 1024, To: 1536}, Result: ResultFailed, Err: errors.New("boom")}
+	applied := Outcome{Change: Change{Resource: ResourceCores, Direction: Up, From: 2, To: 3}, Result: ResultApplied}
+	dryRun := Outcome{Change: Change{Resource: ResourceCores, Direction: Down, From: 2, To: 1}, Result: ResultDryRun}
+	fixedBackoff := func(n int) time.Duration { return time.Duration(n) * time.Minute }
+
+	for _, tc := range []struct {
+		name     string
+		before   ContainerState
+		outcomes []Outcome
+		want     ContainerState
+	}{
+		{
+			name:     "applied sets the last action and resets failures",
+			before:   ContainerState{Failures: 2, RetryAfter: now.Add(time.Minute)},
+			outcomes: []Outcome{applied},
+			want:     ContainerState{LastAction: map[Resource]Action{ResourceCores: {Time: now, Direction: Up, From: 2, To: 3}}},
+		},
+		{
+			name:     "dry run sets the last action like a real run",
+			before:   ContainerState{LastAction: map[Resource]Action{ResourceCores: earlier}},
+			outcomes: []Outcome{dryRun},
+			want:     ContainerState{LastAction: map[Resource]Action{ResourceCores: {Time: now, Direction: Down, From: 2, To: 1}}},
+		},
+		{
+			name:     "dry run keeps failures",
+			before:   ContainerState{Failures: 1, RetryAfter: now},
+			outcomes: []Outcome{dryRun},
+			want: ContainerState{Failures: 1, RetryAfter: now,
+				LastAction: map[Resource]Action{ResourceCores: {Time: now, Direction: Down, From: 2, To: 1}}},
+		},
+		{
+			name:     "failure counts and backs off",
+			before:   ContainerState{Failures: 2},
+			outcomes: []Outcome{failed},
+			want:     ContainerState{Failures: 3, RetryAfter: now.Add(3 * time.Minute)},
+		},
+		{
+			name:     "one failed write of two resources is one failure",
+			outcomes: []Outcome{failed, {Change: Change{Resource: ResourceSwap}, Result: ResultFailed}},
+			want:     ContainerState{Failures: 1, RetryAfter: now.Add(time.Minute)},
+		},
+		{
+			name:     "a failure next to an applied change still counts",
+			before:   ContainerState{Failures: 1},
+			outcomes: []Outcome{applied, failed},
+			want: ContainerState{Failures: 2, RetryAfter: now.Add(2 * time.Minute),
+				LastAction: map[Resource]Action{ResourceCores: {Time: now, Direction: Up, From: 2, To: 3}}},
+		},
+		{
+			name:   "skips and recommendations change nothing",
+			before: ContainerState{Failures: 1, RetryAfter: now, LastAction: map[Resource]Action{ResourceCores: earlier}},
+			outcomes: []Outcome{
+				{Change: applied.Change, Result: ResultSkipped, Skip: SkipLocked},
+				{Change: applied.Change, Result: ResultSkipped, Skip: SkipDigestMismatch},
+				{Change: applied.Change, Result: ResultSkipped, Skip: SkipChanged},
+				{Change: applied.Change, Result: ResultSkipped, Skip: SkipMoved},
+				{Change: applied.Change, Result: ResultRecommended},
+			},
+			want: ContainerState{Failures: 1, RetryAfter: now, LastAction: map[Resource]Action{ResourceCores: earlier}},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.before
+			s.Record(tc.outcomes, now, fixedBackoff)
+			if !reflect.DeepEqual(s, tc.want) {
+				t.Errorf("after Record:\n got %+v\nwant %+v", s, tc.want)
+			}
+		})
+	}
+
+	t.Run("nil backoff is DefaultBackoff", func(t *testing.T) {
+		var s ContainerState
+		s.Record([]Outcome{failed}, now, nil)
+		if want := now.Add(DefaultBackoff(1)); !s.RetryAfter.Equal(want) {
+			t.Errorf("RetryAfter = %v, want %v", s.RetryAfter, want)
+		}
+	})
+}
+
+// FuzzDecodeState feeds arbitrary bytes to the state file decoder: it must
+// never panic, and whatever it accepts must survive a save and a reload
+// unchanged.
+func FuzzDecodeState(f *testing.F) {
+	for _, seed := range []string{
+		`{"version":1,"saved_at":"2026-11-27T03:00:00Z","containers":{"101":{"last_action":{"cores":{"time":"2026-11-27T02:59:00Z","direction":"up","from":2,"to":3}},"failures":1,"retry_after":"2026-11-27T03:00:30Z"}},"model":"AAEC","model_trained_at":"2026-11-27T02:50:00Z"}`,
+		`{"version":1,"containers":{}}`,
+		`{"version":1,"containers":{"101":null}}`,
+		`{"version":2}`,
+		`{"version":1,"containers":{"1e3":{}}}`,
+		`{"version":1,"model":"!!"}`,
+		`null`,
+		``,
+	} {
+		f.Add([]byte(seed))
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := decodeState(b)
+		if err != nil {
+			if s != nil {
+				t.Fatalf("decodeState returned a state with error %v", err)
+			}
+			return
+		}
+		if s.Containers == nil {
+			t.Fatal("decodeState returned nil Containers")
+		}
+		path := filepath.Join(dir, "state.json")
+		if err := s.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		again, err := LoadState(path, stateNow)
+		if err != nil {
+			t.Fatalf("reloading a saved state: %v", err)
+		}
+		if !statesEqual(s, again) {
+			t.Fatalf("state changed through save and load:\n%+v\n%+v", s, again)
+		}
+	})
+}
+
+// statesEqual compares states by instants, not time.Time representations
+// (a decoded time keeps its zone offset; the saved one is the same
+// instant).
+func statesEqual(a, b *State) bool {
+	if !bytes.Equal(a.Model, b.Model) || !a.ModelTrainedAt.Equal(b.ModelTrainedAt) || len(a.Containers) != len(b.Containers) {
+		return false
+	}
+	for id, ca := range a.Containers {
+		cb, ok := b.Containers[id]
+		if !ok || ca.Failures != cb.Failures || !ca.RetryAfter.Equal(cb.RetryAfter) || len(ca.LastAction) != len(cb.LastAction) {
+			return false
+		}
+		for r, x := range ca.LastAction {
+			y, ok := cb.LastAction[r]
+			if !ok || !x.Time.Equal(y.Time) || x.Direction != y.Direction || x.From != y.From || x.To != y.To {
+				return false
+			}
+		}
+	}
+	return true
+}
