@@ -25,7 +25,8 @@ const (
 // skipLabelShuttingDown labels lxc_autoscale_skipped_actions_total for
 // changes not started because the controller was stopping. It is not a
 // SkipReason: nothing about the container held the change back, so
-// Outcome.Skip stays empty and Outcome.Err is the context's error.
+// Outcome.Skip stays empty and Outcome.Err is the context's error. The
+// metrics label and the audit record's Skip say "shutting_down".
 const skipLabelShuttingDown = "shutting_down"
 
 // auditSourceController is the Source of the audit records the actuator
