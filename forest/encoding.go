@@ -131,6 +131,7 @@ func decode(body []byte) (*Forest, error) {
 	if err := f.checkTrees(); err != nil {
 		return nil, err
 	}
+	f.prepareKernel()
 	return f, nil
 }
 

@@ -105,6 +105,9 @@ type Forest struct {
 	depth       int // deepest leaf: the number of steps Score takes per tree
 	maxFeatures float64
 	norm        float64 // Trees * c(SampleSize), the score's denominator
+	// top is the vector kernel's copy of the trees' first levels, derived
+	// from the fields above by prepareKernel; nil where there is no kernel.
+	top []uint32
 }
 
 // NumFeatures returns the row width the forest was fitted on.
@@ -288,5 +291,6 @@ func assemble(trees []tree, r resolved) *Forest {
 		f.pathLength = append(f.pathLength, tree.pathLength()...)
 		f.depth = max(f.depth, tree.depth)
 	}
+	f.prepareKernel()
 	return f
 }

@@ -34,7 +34,7 @@ var millionRows = sync.OnceValue(func() [][]float64 { return benchRows(1_000_000
 // forestBytes is the memory a forest holds: its struct and its arrays.
 func forestBytes(f *Forest) int {
 	return int(unsafe.Sizeof(*f)) + cap(f.nodes)*int(unsafe.Sizeof(node{})) +
-		cap(f.pathLength)*8 + cap(f.roots)*4
+		cap(f.pathLength)*8 + cap(f.roots)*4 + f.kernelBytes()
 }
 
 // BenchmarkScore scores rows of the 1,000,000 x 8 set one at a time.

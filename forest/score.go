@@ -63,6 +63,22 @@ const scoreChunk = 128
 // tree's chain of dependent loads. The sum runs in tree order, so the score
 // is bit-identical however it is called.
 func (f *Forest) score(x []float64) float64 {
+	var sum float64
+	if useKernel {
+		sum = f.pathSumKernel(x)
+	} else {
+		sum = f.pathSumGo(x)
+	}
+	if f.norm == 0 { // SampleSize 1: scikit-learn defines the score as 1
+		return 1
+	}
+	return math.Exp2(-sum / f.norm)
+}
+
+// pathSumGo walks every tree for exactly f.depth steps and returns the sum
+// of the path lengths, in tree order. It is the reference for the vector
+// walk (pathSumKernel) and the walk on CPUs without one.
+func (f *Forest) pathSumGo(x []float64) float64 {
 	// The row as float32, with NaN in the leaves' feature slot. Indexing it
 	// with a uint8 needs no bounds check.
 	var row [256]float32
@@ -100,10 +116,7 @@ func (f *Forest) score(x []float64) float64 {
 			sum += f.pathLength[i]
 		}
 	}
-	if f.norm == 0 { // SampleSize 1: scikit-learn defines the score as 1
-		return 1
-	}
-	return math.Exp2(-sum / f.norm)
+	return sum
 }
 
 // b2u and b2u32 compile to a SETcc, keeping loops free of branches.
