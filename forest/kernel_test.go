@@ -81,7 +81,7 @@ func TestKernelMatchesPureGo(t *testing.T) {
 			}
 			f := mustFit(t, data, opts)
 			what := fmt.Sprintf("width %d, %+v, depth %d", width, opts, f.depth)
-			if f.depth >= topLevels && f.top == nil {
+			if f.depth >= 3 && f.top == nil { // 3: topLevels, amd64 only
 				t.Fatalf("%s: no kernel data", what)
 			}
 			rows := append(oddRows(f, 60, rnd), data[:20]...)
