@@ -23,12 +23,12 @@ func cpuAVX512() bool
 // <= 31, with NaN in row[31]. See score_amd64.s.
 //
 //go:noescape
-func walkNarrow(nodes *node, top *uint32, cur *uint64, vecs, nq, depth int, row *[32]float32)
+func walkNarrow(nodes *node, top *uint32, cur *uint64, pathLength *float64, sum float64, n, vecs, nq, depth int, row *[32]float32) float64
 
 // walkWide is walkNarrow for any width, NaN in row[leafFeature].
 //
 //go:noescape
-func walkWide(nodes *node, top *uint32, cur *uint64, vecs, nq, depth int, row *[256]float32)
+func walkWide(nodes *node, top *uint32, cur *uint64, pathLength *float64, sum float64, n, vecs, nq, depth int, row *[256]float32) float64
 
 const (
 	// kernelLanes is the number of trees one ZMM register walks in the
@@ -118,12 +118,9 @@ func (f *Forest) walkChunks(narrow *[32]float32, wide *[256]float32) float64 {
 		nq := (n + 7) / 8
 		top := &f.top[start/kernelLanes*topVector]
 		if narrow != nil {
-			walkNarrow(&nodes[0], top, &cur[0], vecs, nq, depth, narrow)
+			sum = walkNarrow(&nodes[0], top, &cur[0], &pathLength[0], sum, n, vecs, nq, depth, narrow)
 		} else {
-			walkWide(&nodes[0], top, &cur[0], vecs, nq, depth, wide)
-		}
-		for _, i := range cur[:n] {
-			sum += pathLength[i]
+			sum = walkWide(&nodes[0], top, &cur[0], &pathLength[0], sum, n, vecs, nq, depth, wide)
 		}
 	}
 	return sum

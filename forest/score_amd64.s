@@ -44,14 +44,14 @@ no:
 // Registers: Z28:Z29 the row (walkNarrow), Z30 -1 in every dword, Z31 0xff
 // (walkWide), K7 the even dwords.
 
-// func walkNarrow(nodes *node, top *uint32, cur *uint64, vecs, nq, depth int, row *[32]float32)
-TEXT ·walkNarrow(SB), NOSPLIT, $0-56
+// func walkNarrow(nodes *node, top *uint32, cur *uint64, pathLength *float64, sum float64, n, vecs, nq, depth int, row *[32]float32) float64
+TEXT ·walkNarrow(SB), NOSPLIT, $0-88
 	MOVQ nodes+0(FP), SI
 	MOVQ top+8(FP), BX
 	MOVQ cur+16(FP), DI
-	MOVQ vecs+24(FP), CX
-	MOVQ depth+40(FP), DX
-	MOVQ row+48(FP), AX
+	MOVQ vecs+48(FP), CX
+	MOVQ depth+64(FP), DX
+	MOVQ row+72(FP), AX
 	VMOVDQU32 (AX), Z28
 	VMOVDQU32 64(AX), Z29
 	VPTERNLOGD $0xff, Z30, Z30, Z30 // -1 in every dword
@@ -98,12 +98,18 @@ walkNarrowTop:
 	ADDQ $128, DI
 	DECQ CX
 	JNZ walkNarrowTop
+	MOVQ pathLength+24(FP), R11
+	VMOVSD sum+32(FP), X11
+	MOVQ cur+16(FP), DI
+	MOVQ n+40(FP), R8
 	SUBQ $3, DX
-	JLE walkNarrowDone
+	JLE walkNarrowSum // no step left: sum all cursors
 
 walkNarrowLevel:
 	MOVQ cur+16(FP), DI
-	MOVQ nq+32(FP), R8
+	MOVQ nq+56(FP), R8
+	CMPQ DX, $1
+	JEQ walkNarrowLast
 
 walkNarrowVec:
 	VMOVDQU64 (DI), Z0
@@ -121,20 +127,69 @@ walkNarrowVec:
 	DECQ R8
 	JNZ walkNarrowVec
 	DECQ DX
-	JNZ walkNarrowLevel
+	JMP walkNarrowLevel
 
-walkNarrowDone:
+// The last step, which also sums the path lengths of the vector before,
+// whose cursors are final, while the gathers of the next ones run.
+walkNarrowLast:
+	VMOVDQU64 (DI), Z0
+	KXNORB K1, K1, K1
+	VPXORQ Z1, Z1, Z1
+	VPGATHERQQ (SI)(Z0*8), K1, Z1 // nodes: threshold in even dwords, link in odd ones
+	VPSRLQ $32, Z1, Z2 // links in even dwords, 0 in odd ones
+	VPSRLQ $40, Z1, Z3 // offsets
+	VPERMI2PS Z29, Z28, Z2 // row[feature] in even dwords
+	VCMPPS $0x1e, Z1, Z2, K7, K3 // x > threshold, even dwords only
+	VPADDQ Z3, Z0, Z0
+	VPSUBD Z30, Z0, K3, Z0 // +1 in the cursor's low dword where right
+	VMOVDQU64 Z0, (DI)
+	ADDQ $64, DI
+	DECQ R8
+	JZ walkNarrowTail
+	MOVQ -64(DI), R10
+	VADDSD (R11)(R10*8), X11, X11
+	MOVQ -56(DI), R10
+	VADDSD (R11)(R10*8), X11, X11
+	MOVQ -48(DI), R10
+	VADDSD (R11)(R10*8), X11, X11
+	MOVQ -40(DI), R10
+	VADDSD (R11)(R10*8), X11, X11
+	MOVQ -32(DI), R10
+	VADDSD (R11)(R10*8), X11, X11
+	MOVQ -24(DI), R10
+	VADDSD (R11)(R10*8), X11, X11
+	MOVQ -16(DI), R10
+	VADDSD (R11)(R10*8), X11, X11
+	MOVQ -8(DI), R10
+	VADDSD (R11)(R10*8), X11, X11
+	JMP walkNarrowLast
+
+walkNarrowTail:
+	SUBQ $64, DI // the last vector, n - 8*(nq-1) trees
+	MOVQ nq+56(FP), R8
+	DECQ R8
+	SHLQ $3, R8
+	NEGQ R8
+	ADDQ n+40(FP), R8
+
+walkNarrowSum:
+	MOVQ (DI), R10
+	VADDSD (R11)(R10*8), X11, X11
+	ADDQ $8, DI
+	DECQ R8
+	JNZ walkNarrowSum
+	VMOVSD X11, ret+80(FP)
 	VZEROUPPER
 	RET
 
-// func walkWide(nodes *node, top *uint32, cur *uint64, vecs, nq, depth int, row *[256]float32)
-TEXT ·walkWide(SB), NOSPLIT, $0-56
+// func walkWide(nodes *node, top *uint32, cur *uint64, pathLength *float64, sum float64, n, vecs, nq, depth int, row *[256]float32) float64
+TEXT ·walkWide(SB), NOSPLIT, $0-88
 	MOVQ nodes+0(FP), SI
 	MOVQ top+8(FP), BX
 	MOVQ cur+16(FP), DI
-	MOVQ vecs+24(FP), CX
-	MOVQ depth+40(FP), DX
-	MOVQ row+48(FP), AX
+	MOVQ vecs+48(FP), CX
+	MOVQ depth+64(FP), DX
+	MOVQ row+72(FP), AX
 	VPTERNLOGD $0xff, Z30, Z30, Z30 // -1 in every dword
 	VPSRLD $24, Z30, Z31 // 0xff in every dword
 	MOVL $0x5555, R9
@@ -186,12 +241,18 @@ walkWideTop:
 	ADDQ $128, DI
 	DECQ CX
 	JNZ walkWideTop
+	MOVQ pathLength+24(FP), R11
+	VMOVSD sum+32(FP), X11
+	MOVQ cur+16(FP), DI
+	MOVQ n+40(FP), R8
 	SUBQ $3, DX
-	JLE walkWideDone
+	JLE walkWideSum // no step left: sum all cursors
 
 walkWideLevel:
 	MOVQ cur+16(FP), DI
-	MOVQ nq+32(FP), R8
+	MOVQ nq+56(FP), R8
+	CMPQ DX, $1
+	JEQ walkWideLast
 
 walkWideVec:
 	VMOVDQU64 (DI), Z0
@@ -212,8 +273,60 @@ walkWideVec:
 	DECQ R8
 	JNZ walkWideVec
 	DECQ DX
-	JNZ walkWideLevel
+	JMP walkWideLevel
 
-walkWideDone:
+// The last step, which also sums the path lengths of the vector before,
+// whose cursors are final, while the gathers of the next ones run.
+walkWideLast:
+	VMOVDQU64 (DI), Z0
+	KXNORB K1, K1, K1
+	VPXORQ Z1, Z1, Z1
+	VPGATHERQQ (SI)(Z0*8), K1, Z1 // nodes: threshold in even dwords, link in odd ones
+	VPSRLQ $32, Z1, Z2 // links in even dwords, 0 in odd ones
+	VPSRLQ $40, Z1, Z3 // offsets
+	VPANDD Z31, Z2, Z2 // features
+	KMOVW K7, K4
+	VPXORD Z4, Z4, Z4
+	VGATHERDPS (AX)(Z2*4), K4, Z4 // row[feature] in even dwords
+	VCMPPS $0x1e, Z1, Z4, K7, K3 // x > threshold, even dwords only
+	VPADDQ Z3, Z0, Z0
+	VPSUBD Z30, Z0, K3, Z0 // +1 in the cursor's low dword where right
+	VMOVDQU64 Z0, (DI)
+	ADDQ $64, DI
+	DECQ R8
+	JZ walkWideTail
+	MOVQ -64(DI), R10
+	VADDSD (R11)(R10*8), X11, X11
+	MOVQ -56(DI), R10
+	VADDSD (R11)(R10*8), X11, X11
+	MOVQ -48(DI), R10
+	VADDSD (R11)(R10*8), X11, X11
+	MOVQ -40(DI), R10
+	VADDSD (R11)(R10*8), X11, X11
+	MOVQ -32(DI), R10
+	VADDSD (R11)(R10*8), X11, X11
+	MOVQ -24(DI), R10
+	VADDSD (R11)(R10*8), X11, X11
+	MOVQ -16(DI), R10
+	VADDSD (R11)(R10*8), X11, X11
+	MOVQ -8(DI), R10
+	VADDSD (R11)(R10*8), X11, X11
+	JMP walkWideLast
+
+walkWideTail:
+	SUBQ $64, DI // the last vector, n - 8*(nq-1) trees
+	MOVQ nq+56(FP), R8
+	DECQ R8
+	SHLQ $3, R8
+	NEGQ R8
+	ADDQ n+40(FP), R8
+
+walkWideSum:
+	MOVQ (DI), R10
+	VADDSD (R11)(R10*8), X11, X11
+	ADDQ $8, DI
+	DECQ R8
+	JNZ walkWideSum
+	VMOVSD X11, ret+80(FP)
 	VZEROUPPER
 	RET
