@@ -1,0 +1,359 @@
+package controller
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/rs/zerolog"
+
+	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
+)
+
+// The size the export has to handle: 1,000 containers x 1,000 cycles.
+const (
+	benchExportContainers = 1000
+	benchExportCycles     = 1000
+)
+
+var benchExportHistory = sync.OnceValue(func() []Cycle {
+	rng := rand.New(rand.NewPCG(1, 2))
+	start := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	nodes := []string{"pve-1", "pve-2", "pve-3"}
+	cycles := make([]Cycle, benchExportCycles)
+	for i := range cycles {
+		at := start.Add(time.Duration(i) * time.Minute)
+		entries := make([]ExportEntry, benchExportContainers)
+		pressures := make([]proxmox.Pressure, benchExportContainers)
+		for j := range entries {
+			pressures[j] = proxmox.Pressure{
+				CPUSome: rng.Float64() * 10, IOSome: rng.Float64() * 5, IOFull: rng.Float64(),
+				MemorySome: rng.Float64(), MemoryFull: rng.Float64() / 10,
+			}
+			entries[j] = ExportEntry{
+				VMID: 100 + j, Node: nodes[j%len(nodes)], Time: at.Add(time.Duration(rng.IntN(2e9))),
+				CPUPercent: rng.Float64() * 100, Cores: float64(1 + j%8),
+				MemUsed: rng.Uint64N(4 << 30), MemLimit: uint64(1+j%8) << 30,
+				SwapUsed: rng.Uint64N(256 << 20), SwapLimit: 512 << 20,
+				DiskRead: uint64(i)<<20 + rng.Uint64N(1<<30), DiskWrite: uint64(i)<<21 + rng.Uint64N(1<<30),
+				NetIn: uint64(i)<<22 + rng.Uint64N(1<<30), NetOut: uint64(i)<<20 + rng.Uint64N(1<<30),
+				DiskUsed: rng.Uint64N(8 << 30), DiskSize: 8 << 30,
+				Pressure: &pressures[j], Score: 0.3 + rng.Float64()/2,
+			}
+		}
+		cycles[i] = Cycle{
+			Start: at, End: at.Add(800 * time.Millisecond), Total: benchExportContainers + 20,
+			Entries: entries, MonitorCPUPercent: rng.Float64() * 5, MonitorMemoryBytes: 90 << 20,
+		}
+	}
+	return cycles
+})
+
+func benchExporter(b *testing.B, path string) *Exporter {
+	e := NewExporter(ExporterOptions{Path: path, MaxEntries: benchExportCycles, Logger: zerolog.Nop()})
+	for _, c := range benchExportHistory() {
+		e.Add(c)
+	}
+	return e
+}
+
+func reportFileSize(b *testing.B, path string) {
+	info, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(info.Size())
+	b.ReportMetric(float64(info.Size())/1e6, "MB/file")
+}
+
+// BenchmarkExportWrite writes 1,000 containers x 1,000 cycles with
+// Exporter.Write: strconv appends into a reused buffer, then temporary
+// file, fsync, rename.
+func BenchmarkExportWrite(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "lxc_metrics.json")
+	e := benchExporter(b, path)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := e.Write(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	reportFileSize(b, path)
+}
+
+// BenchmarkExportWriteEncodingJSON is the same file written through
+// encoding/json reflection (a map per cycle, a struct per entry), the
+// alternative to the hand-written encoder.
+func BenchmarkExportWriteEncodingJSON(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "lxc_metrics.json")
+	cycles := benchExportHistory()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		err := writeFileAtomic(path, exportFileMode, func(w io.Writer) error { return encodeExportJSON(w, cycles) })
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	reportFileSize(b, path)
+}
+
+// BenchmarkExportEncode is the CPU part of BenchmarkExportWrite: the same
+// cycles encoded to io.Discard, without the file, fsync and rename.
+func BenchmarkExportEncode(b *testing.B) {
+	cycles := benchExportHistory()
+	b.ReportAllocs()
+	b.ResetTimer()
+	var n int64
+	for b.Loop() {
+		var err error
+		if n, err = encodeExport(io.Discard, cycles); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(n)
+	b.ReportMetric(float64(unsafe.Sizeof(ExportEntry{})), "B/entry")
+}
+
+// BenchmarkExportDecode is the CPU part of BenchmarkExportLoad: the file
+// decoded from memory.
+func BenchmarkExportDecode(b *testing.B) {
+	var buf bytes.Buffer
+	if _, err := encodeExport(&buf, benchExportHistory()); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(buf.Len()))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		cycles, err := DecodeExport(bytes.NewReader(buf.Bytes()))
+		if err != nil || len(cycles) != benchExportCycles {
+			b.Fatalf("DecodeExport = %d cycles, %v", len(cycles), err)
+		}
+	}
+}
+
+// BenchmarkExportLoad reads that file back with Exporter.Load.
+func BenchmarkExportLoad(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "lxc_metrics.json")
+	if err := benchExporter(b, path).Write(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		e := NewExporter(ExporterOptions{Path: path, MaxEntries: benchExportCycles, Logger: zerolog.Nop()})
+		cycles, err := e.Load()
+		if err != nil || len(cycles) != benchExportCycles {
+			b.Fatalf("Load() = %d cycles, %v", len(cycles), err)
+		}
+	}
+	b.StopTimer()
+	reportFileSize(b, path)
+}
+
+// BenchmarkExportLoadEncodingJSON reads the same file with encoding/json
+// (a RawMessage per cycle key, then a struct per entry), the alternative to
+// the hand-written decoder.
+func BenchmarkExportLoadEncodingJSON(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "lxc_metrics.json")
+	if err := benchExporter(b, path).Write(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		cycles, err := decodeExportJSONFile(path)
+		if err != nil || len(cycles) != benchExportCycles {
+			b.Fatalf("decode = %d cycles, %v", len(cycles), err)
+		}
+	}
+	b.StopTimer()
+	reportFileSize(b, path)
+}
+
+// The encoding/json shape of the format, for the comparison benchmarks.
+type (
+	jsonExportEntry struct {
+		AnomalyScore      *float64            `json:"anomaly_score,omitempty"`
+		Cores             float64             `json:"cores"`
+		CPUUsagePercent   float64             `json:"cpu_usage_percent"`
+		FilesystemFreeGB  float64             `json:"filesystem_free_gb"`
+		FilesystemTotalGB float64             `json:"filesystem_total_gb"`
+		FilesystemUsageGB float64             `json:"filesystem_usage_gb"`
+		IOStats           jsonIOStats         `json:"io_stats"`
+		MemoryLimitMB     float64             `json:"memory_limit_mb"`
+		MemoryUsageMB     float64             `json:"memory_usage_mb"`
+		NetworkUsage      jsonNetworkUsage    `json:"network_usage"`
+		Node              string              `json:"node"`
+		Pressure          *jsonExportPressure `json:"pressure,omitempty"`
+		ProcessCount      int                 `json:"process_count"`
+		SwapTotalMB       float64             `json:"swap_total_mb"`
+		SwapUsageMB       float64             `json:"swap_usage_mb"`
+		Timestamp         string              `json:"timestamp"`
+	}
+	jsonIOStats struct {
+		Reads  uint64 `json:"reads"`
+		Writes uint64 `json:"writes"`
+	}
+	jsonNetworkUsage struct {
+		RxBytes uint64 `json:"rx_bytes"`
+		TxBytes uint64 `json:"tx_bytes"`
+	}
+	jsonExportPressure struct {
+		CPUFull    float64 `json:"cpu_full"`
+		CPUSome    float64 `json:"cpu_some"`
+		IOFull     float64 `json:"io_full"`
+		IOSome     float64 `json:"io_some"`
+		MemoryFull float64 `json:"memory_full"`
+		MemorySome float64 `json:"memory_some"`
+	}
+	jsonExportSummary struct {
+		CollectedContainers  int     `json:"collected_containers"`
+		CollectionEndTime    string  `json:"collection_end_time"`
+		CollectionStartTime  string  `json:"collection_start_time"`
+		MonitorCPUPercent    float64 `json:"monitor_cpu_percent"`
+		MonitorMemoryUsageMB float64 `json:"monitor_memory_usage_mb"`
+		TotalContainers      int     `json:"total_containers"`
+		TotalDurationSeconds float64 `json:"total_duration_seconds"`
+	}
+)
+
+const jsonTimeLayout = "2006-01-02T15:04:05.000000-07:00"
+
+func encodeExportJSON(w io.Writer, cycles []Cycle) error {
+	enc := json.NewEncoder(w)
+	if _, err := io.WriteString(w, "[\n"); err != nil {
+		return err
+	}
+	for i, c := range cycles {
+		if i > 0 {
+			if _, err := io.WriteString(w, ","); err != nil {
+				return err
+			}
+		}
+		obj := make(map[string]any, len(c.Entries)+1)
+		for _, en := range c.Entries {
+			je := jsonExportEntry{
+				Cores: en.Cores, CPUUsagePercent: en.CPUPercent,
+				FilesystemFreeGB:  float64(en.DiskSize-min(en.DiskUsed, en.DiskSize)) / bytesPerGiB,
+				FilesystemTotalGB: float64(en.DiskSize) / bytesPerGiB, FilesystemUsageGB: float64(en.DiskUsed) / bytesPerGiB,
+				IOStats:       jsonIOStats{en.DiskRead / bytesPerSector, en.DiskWrite / bytesPerSector},
+				MemoryLimitMB: float64(en.MemLimit) / bytesPerMiB, MemoryUsageMB: float64(en.MemUsed) / bytesPerMiB,
+				NetworkUsage: jsonNetworkUsage{en.NetIn, en.NetOut}, Node: en.Node,
+				SwapTotalMB: float64(en.SwapLimit) / bytesPerMiB, SwapUsageMB: float64(en.SwapUsed) / bytesPerMiB,
+				Timestamp: en.Time.UTC().Format(jsonTimeLayout),
+			}
+			if !math.IsNaN(en.Score) {
+				je.AnomalyScore = &en.Score
+			}
+			if p := en.Pressure; p != nil {
+				je.Pressure = &jsonExportPressure{p.CPUFull, p.CPUSome, p.IOFull, p.IOSome, p.MemoryFull, p.MemorySome}
+			}
+			obj[strconv.Itoa(en.VMID)] = je
+		}
+		obj[summaryKey] = jsonExportSummary{
+			CollectedContainers: len(c.Entries), CollectionEndTime: c.End.UTC().Format(jsonTimeLayout),
+			CollectionStartTime: c.Start.UTC().Format(jsonTimeLayout), MonitorCPUPercent: c.MonitorCPUPercent,
+			MonitorMemoryUsageMB: float64(c.MonitorMemoryBytes) / bytesPerMiB, TotalContainers: c.Total,
+			TotalDurationSeconds: c.End.Sub(c.Start).Seconds(),
+		}
+		if err := enc.Encode(obj); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, "]\n")
+	return err
+}
+
+func decodeExportJSONFile(path string) ([]Cycle, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	dec := json.NewDecoder(bufio.NewReaderSize(f, 256<<10))
+	if _, err := dec.Token(); err != nil { // [
+		return nil, err
+	}
+	var cycles []Cycle
+	for dec.More() {
+		var raw map[string]json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, err
+		}
+		c := Cycle{Entries: make([]ExportEntry, 0, len(raw))}
+		for key, value := range raw {
+			if key == summaryKey {
+				var s jsonExportSummary
+				if err := json.Unmarshal(value, &s); err != nil {
+					return nil, err
+				}
+				c.Start, _ = time.Parse(jsonTimeLayout, s.CollectionStartTime)
+				c.End, _ = time.Parse(jsonTimeLayout, s.CollectionEndTime)
+				c.Total, c.MonitorCPUPercent = s.TotalContainers, s.MonitorCPUPercent
+				c.MonitorMemoryBytes = uint64(s.MonitorMemoryUsageMB * bytesPerMiB)
+				continue
+			}
+			vmid, err := strconv.Atoi(key)
+			if err != nil {
+				return nil, fmt.Errorf("key %q", key)
+			}
+			var je jsonExportEntry
+			if err := json.Unmarshal(value, &je); err != nil {
+				return nil, err
+			}
+			en := ExportEntry{
+				VMID: vmid, Node: je.Node, CPUPercent: je.CPUUsagePercent, Cores: je.Cores,
+				MemUsed: uint64(je.MemoryUsageMB * bytesPerMiB), MemLimit: uint64(je.MemoryLimitMB * bytesPerMiB),
+				SwapUsed: uint64(je.SwapUsageMB * bytesPerMiB), SwapLimit: uint64(je.SwapTotalMB * bytesPerMiB),
+				DiskRead: je.IOStats.Reads * bytesPerSector, DiskWrite: je.IOStats.Writes * bytesPerSector,
+				NetIn: je.NetworkUsage.RxBytes, NetOut: je.NetworkUsage.TxBytes,
+				DiskUsed: uint64(je.FilesystemUsageGB * bytesPerGiB), DiskSize: uint64(je.FilesystemTotalGB * bytesPerGiB),
+			}
+			en.Time, _ = time.Parse(jsonTimeLayout, je.Timestamp)
+			if je.Pressure != nil {
+				p := je.Pressure
+				en.Pressure = &proxmox.Pressure{CPUSome: p.CPUSome, CPUFull: p.CPUFull, IOSome: p.IOSome, IOFull: p.IOFull, MemorySome: p.MemorySome, MemoryFull: p.MemoryFull}
+			}
+			if je.AnomalyScore != nil {
+				en.Score = *je.AnomalyScore
+			}
+			c.Entries = append(c.Entries, en)
+		}
+		cycles = append(cycles, c)
+	}
+	return cycles, nil
+}
+
+// TestEncodeExportJSONSameData guards the comparison: the encoding/json
+// baseline writes a file that decodes to the same cycles.
+func TestEncodeExportJSONSameData(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "lxc_metrics.json")
+	cycles := exportTestCycles()
+	if err := writeFileAtomic(path, exportFileMode, func(w io.Writer) error { return encodeExportJSON(w, cycles) }); err != nil {
+		t.Fatal(err)
+	}
+	var want []Cycle
+	for _, c := range cycles {
+		want = append(want, exportNormalized(c))
+	}
+	if d := diffCycles(decodeFile(t, path), want); d != "" {
+		t.Error(d)
+	}
+}
