@@ -17,10 +17,11 @@ var useKernel = haveKernel
 // opmask and ZMM state (XCR0 bits 1, 2, 5, 6 and 7).
 func cpuAVX512() bool
 
-// walkNarrow walks the trees of one chunk for depth >= 3 steps and leaves
-// their final cursors in cur: vecs vectors of 16 trees for the first
-// three steps, nq vectors of 8 for the others. row holds the row, width
-// <= 31, with NaN in row[31]. See score_amd64.s.
+// walkNarrow walks the n trees of one chunk for depth >= topLevels steps,
+// vecs vectors of 16 trees for the first topLevels steps and nq vectors of
+// 8 for the others, with cur as scratch for the cursors, and returns sum
+// plus their leaves' path lengths, added in tree order. row holds the
+// row, width <= 31, with NaN in row[31]. See score_amd64.s.
 //
 //go:noescape
 func walkNarrow(nodes *node, top *uint32, cur *uint64, pathLength *float64, sum float64, n, vecs, nq, depth int, row *[32]float32) float64
@@ -32,28 +33,29 @@ func walkWide(nodes *node, top *uint32, cur *uint64, pathLength *float64, sum fl
 
 const (
 	// kernelLanes is the number of trees one ZMM register walks in the
-	// kernel's first steps, topLevels of them.
+	// kernel's first topLevels steps.
 	kernelLanes = 16
 	topLevels   = 3
-	// topNodes is the number of nodes of a tree's first topLevels levels,
+	// topNodes is the number of nodes in a tree's first topLevels levels,
 	// and topFields the number of fields prepareKernel stores for each.
 	topNodes  = 1<<topLevels - 1
-	topFields = 3
+	topFields = 2
 	// topVector is the number of uint32 in f.top per vector of trees.
 	topVector = topNodes * topFields * kernelLanes
 )
 
 // prepareKernel fills f.top, the kernel's copy of every tree's first
 // topLevels levels, so that it loads them instead of gathering them. For
-// each vector of 16 trees, it holds 7 nodes, in heap order (root, left,
-// right, left-left, left-right, right-left, right-right), of 3 fields, of
-// 16 lanes: the threshold's bits, the feature, and the index of the left
-// child. A leaf's children are the leaf itself and its left child is
-// itself, so that the kernel, which steps to left + (x > threshold),
-// stays on it as Score does. Lanes past the last tree repeat tree 0, the
-// lanes the kernel walks but Score does not sum.
+// each vector of 16 trees, it holds topNodes nodes in heap order (root,
+// left, right, left-left, left-right, ...), each 2 fields of 16 lanes: the
+// threshold's bits, and the index of the left child << 8 | the feature. A
+// leaf's children are the leaf itself and its left child is itself, so
+// that the kernel, which steps to left + (x > threshold), stays on it as
+// Score does. Lanes past the last tree repeat tree 0, lanes the kernel
+// walks but does not sum. The kernel needs node indices below 1<<24 and
+// trees at least topLevels deep; other forests keep to the pure-Go walk.
 func (f *Forest) prepareKernel() {
-	if !haveKernel || f.depth < topLevels {
+	if !haveKernel || f.depth < topLevels || len(f.nodes) > 1<<24 {
 		f.top = nil
 		return
 	}
@@ -78,8 +80,7 @@ func (f *Forest) prepareKernel() {
 			n := f.nodes[i]
 			at := v*topVector + p*topFields*kernelLanes + lane
 			f.top[at] = math.Float32bits(n.threshold)
-			f.top[at+kernelLanes] = uint32(n.feature())
-			f.top[at+2*kernelLanes] = i + n.offset()
+			f.top[at+kernelLanes] = (i+n.offset())<<8 | uint32(n.feature())
 		}
 	}
 }

@@ -28,21 +28,30 @@ TEXT ·cpuAVX512(SB), NOSPLIT, $0-1
 no:
 	RET
 
-// walkNarrow and walkWide walk vecs vectors of 16 trees depth (>= 3)
-// steps. The first three steps read the trees' top nodes from top (see
-// prepareKernel) with plain and masked loads; they leave each tree's
-// cursor, a node index, in cur as a uint64. The other steps walk nq
-// vectors of 8 cursors, level by level, each step one VPGATHERQQ of the
-// cursors' 8-byte nodes: node.threshold in the even dwords, node.link in
-// the odd ones. A row value is row[feature]: walkNarrow keeps the row
-// (width <= 31, NaN in row[31]) in Z28:Z29 and picks the values with
-// VPERMI2PS, which reads the low 5 bits of the feature, so a leaf's 255
-// reads the NaN; walkWide gathers them from row (NaN in row[255]). x >
-// threshold is VCMPPS with _CMP_GT_OQ (0x1e), false for a NaN, so a leaf
-// stays put; it adds 1 to the cursor, which then goes to the right child.
+// walkNarrow and walkWide walk the trees of one chunk depth (>= topLevels)
+// steps and return sum plus the path lengths of the leaves they reach,
+// added one by one in tree order as Score's pure-Go walk adds them.
+//
+// The first topLevels steps take 16 trees per vector: their nodes come
+// from top (see prepareKernel) with plain and masked loads, the masks
+// being the earlier steps' decisions; they leave each tree's cursor, a
+// node index, in cur as a uint64. The other steps walk nq vectors of 8
+// cursors, level by level: the 8 nodes (8 bytes: threshold in the even
+// dword, link in the odd one) are loaded with scalar-indexed VMOVQ and
+// VPINSRQ and put together in a ZMM, which on Zen 4 beats one VPGATHERQQ.
+// The last step also adds up the path lengths of the vector before it,
+// whose cursors are final, while its own loads are in flight.
+//
+// A row value is row[feature]: walkNarrow keeps the row (width <= 31, NaN
+// in row[31]) in Z28:Z29 and picks the values with VPERMI2PS, which reads
+// the low 5 bits of the feature, so a leaf's 255 reads the NaN; walkWide
+// gathers them from row (NaN in row[255]) with VGATHERDPS. x > threshold
+// is VCMPPS with _CMP_GT_OQ (0x1e), false for a NaN, so a leaf stays put;
+// where it holds, the cursor, which has moved to the left child, moves on
+// to the right one.
 //
 // Registers: Z28:Z29 the row (walkNarrow), Z30 -1 in every dword, Z31 0xff
-// (walkWide), K7 the even dwords.
+// (walkWide), K7 the even dwords, X11 the sum.
 
 // func walkNarrow(nodes *node, top *uint32, cur *uint64, pathLength *float64, sum float64, n, vecs, nq, depth int, row *[32]float32) float64
 TEXT ·walkNarrow(SB), NOSPLIT, $0-88
@@ -59,42 +68,45 @@ TEXT ·walkNarrow(SB), NOSPLIT, $0-88
 	KMOVW R9, K7 // the even dwords
 
 walkNarrowTop:
-	// Level 0: the roots' nodes, loaded, not gathered.
-	VMOVDQU32 64(BX), Z2
-	VPERMI2PS Z29, Z28, Z2
-	VCMPPS $0x1e, 0(BX), Z2, K1
-	// Level 1: the left child, or the right one where K1.
-	VMOVDQU32 256(BX), Z2
-	VMOVDQU32 448(BX), K1, Z2
-	VMOVDQU32 192(BX), Z3
-	VMOVDQU32 384(BX), K1, Z3
-	VPERMI2PS Z29, Z28, Z2
-	VCMPPS $0x1e, Z3, Z2, K2
-	// Level 2: grandchild LL, LR, RL or RR; K1 picks the first letter, K2 the second.
-	VMOVDQU32 640(BX), Z2
-	VMOVDQU32 1024(BX), K1, Z2
-	VMOVDQU32 832(BX), Z5
-	VMOVDQU32 1216(BX), K1, Z5
-	VMOVDQU32 Z5, K2, Z2
-	VMOVDQU32 576(BX), Z3
-	VMOVDQU32 960(BX), K1, Z3
-	VMOVDQU32 768(BX), Z6
-	VMOVDQU32 1152(BX), K1, Z6
-	VMOVDQU32 Z6, K2, Z3
-	VMOVDQU32 704(BX), Z7
-	VMOVDQU32 1088(BX), K1, Z7
-	VMOVDQU32 896(BX), Z8
-	VMOVDQU32 1280(BX), K1, Z8
-	VMOVDQU32 Z8, K2, Z7
-	VPERMI2PS Z29, Z28, Z2
-	VCMPPS $0x1e, Z3, Z2, K3
+	// Level 0: the roots.
+	VMOVDQU32 64(BX), Z1
+	VMOVDQA32 Z1, Z4
+	VPERMI2PS Z29, Z28, Z4 // row[feature & 31]
+	VCMPPS $0x1e, 0(BX), Z4, K1 // x > threshold: right
+	// Level 1: K1 picks the node's ancestor at level 1, K2 at level 2, ...
+	VMOVDQU32 192(BX), Z8
+	VMOVDQU32 320(BX), K1, Z8
+	VMOVDQA32 Z8, Z1
+	VMOVDQU32 128(BX), Z8
+	VMOVDQU32 256(BX), K1, Z8
+	VMOVDQA32 Z8, Z2
+	VMOVDQA32 Z1, Z4
+	VPERMI2PS Z29, Z28, Z4 // row[feature & 31]
+	VCMPPS $0x1e, Z2, Z4, K2 // x > threshold: right
+	// Level 2: K1 picks the node's ancestor at level 1, K2 at level 2, ...
+	VMOVDQU32 448(BX), Z8
+	VMOVDQU32 704(BX), K1, Z8
+	VMOVDQU32 576(BX), Z9
+	VMOVDQU32 832(BX), K1, Z9
+	VMOVDQU32 Z9, K2, Z8
+	VMOVDQA32 Z8, Z1
+	VMOVDQU32 384(BX), Z8
+	VMOVDQU32 640(BX), K1, Z8
+	VMOVDQU32 512(BX), Z9
+	VMOVDQU32 768(BX), K1, Z9
+	VMOVDQU32 Z9, K2, Z8
+	VMOVDQA32 Z8, Z2
+	VMOVDQA32 Z1, Z4
+	VPERMI2PS Z29, Z28, Z4 // row[feature & 31]
+	VCMPPS $0x1e, Z2, Z4, K3 // x > threshold: right
+	VPSRLD $8, Z1, Z7 // left children
 	VPSUBD Z30, Z7, K3, Z7 // cursors at level 3: left child + 1 where right
-	VPMOVZXDQ Y7, Z9
-	VEXTRACTI64X4 $1, Z7, Y10
-	VPMOVZXDQ Y10, Z10
-	VMOVDQU64 Z9, (DI)
-	VMOVDQU64 Z10, 64(DI)
-	ADDQ $1344, BX
+	VPMOVZXDQ Y7, Z5
+	VEXTRACTI64X4 $1, Z7, Y6
+	VPMOVZXDQ Y6, Z6
+	VMOVDQU64 Z5, (DI)
+	VMOVDQU64 Z6, 64(DI)
+	ADDQ $896, BX
 	ADDQ $128, DI
 	DECQ CX
 	JNZ walkNarrowTop
@@ -112,10 +124,27 @@ walkNarrowLevel:
 	JEQ walkNarrowLast
 
 walkNarrowVec:
+	// The 8 nodes, loaded one by one into XMM registers.
+	MOVQ 0(DI), R9
+	MOVQ 8(DI), R10
+	VMOVQ (SI)(R9*8), X1
+	VPINSRQ $1, (SI)(R10*8), X1, X1
+	MOVQ 16(DI), R9
+	MOVQ 24(DI), R10
+	VMOVQ (SI)(R9*8), X2
+	VPINSRQ $1, (SI)(R10*8), X2, X2
+	MOVQ 32(DI), R9
+	MOVQ 40(DI), R10
+	VMOVQ (SI)(R9*8), X3
+	VPINSRQ $1, (SI)(R10*8), X3, X3
+	MOVQ 48(DI), R9
+	MOVQ 56(DI), R10
+	VMOVQ (SI)(R9*8), X4
+	VPINSRQ $1, (SI)(R10*8), X4, X4
+	VINSERTI128 $1, X2, Y1, Y1
+	VINSERTI128 $1, X4, Y3, Y3
+	VINSERTI64X4 $1, Y3, Z1, Z1 // nodes: threshold in even dwords, link in odd ones
 	VMOVDQU64 (DI), Z0
-	KXNORB K1, K1, K1
-	VPXORQ Z1, Z1, Z1
-	VPGATHERQQ (SI)(Z0*8), K1, Z1 // nodes: threshold in even dwords, link in odd ones
 	VPSRLQ $32, Z1, Z2 // links in even dwords, 0 in odd ones
 	VPSRLQ $40, Z1, Z3 // offsets
 	VPERMI2PS Z29, Z28, Z2 // row[feature] in even dwords
@@ -132,10 +161,27 @@ walkNarrowVec:
 // The last step, which also sums the path lengths of the vector before,
 // whose cursors are final, while the gathers of the next ones run.
 walkNarrowLast:
+	// The 8 nodes, loaded one by one into XMM registers.
+	MOVQ 0(DI), R9
+	MOVQ 8(DI), R10
+	VMOVQ (SI)(R9*8), X1
+	VPINSRQ $1, (SI)(R10*8), X1, X1
+	MOVQ 16(DI), R9
+	MOVQ 24(DI), R10
+	VMOVQ (SI)(R9*8), X2
+	VPINSRQ $1, (SI)(R10*8), X2, X2
+	MOVQ 32(DI), R9
+	MOVQ 40(DI), R10
+	VMOVQ (SI)(R9*8), X3
+	VPINSRQ $1, (SI)(R10*8), X3, X3
+	MOVQ 48(DI), R9
+	MOVQ 56(DI), R10
+	VMOVQ (SI)(R9*8), X4
+	VPINSRQ $1, (SI)(R10*8), X4, X4
+	VINSERTI128 $1, X2, Y1, Y1
+	VINSERTI128 $1, X4, Y3, Y3
+	VINSERTI64X4 $1, Y3, Z1, Z1 // nodes: threshold in even dwords, link in odd ones
 	VMOVDQU64 (DI), Z0
-	KXNORB K1, K1, K1
-	VPXORQ Z1, Z1, Z1
-	VPGATHERQQ (SI)(Z0*8), K1, Z1 // nodes: threshold in even dwords, link in odd ones
 	VPSRLQ $32, Z1, Z2 // links in even dwords, 0 in odd ones
 	VPSRLQ $40, Z1, Z3 // offsets
 	VPERMI2PS Z29, Z28, Z2 // row[feature] in even dwords
@@ -196,48 +242,51 @@ TEXT ·walkWide(SB), NOSPLIT, $0-88
 	KMOVW R9, K7 // the even dwords
 
 walkWideTop:
-	// Level 0: the roots' nodes, loaded, not gathered.
-	VMOVDQU32 64(BX), Z2
-	KXNORW K4, K4, K4
-	VPXORD Z3, Z3, Z3
-	VGATHERDPS (AX)(Z2*4), K4, Z3
-	VCMPPS $0x1e, 0(BX), Z3, K1
-	// Level 1: the left child, or the right one where K1.
-	VMOVDQU32 256(BX), Z2
-	VMOVDQU32 448(BX), K1, Z2
-	VMOVDQU32 192(BX), Z3
-	VMOVDQU32 384(BX), K1, Z3
-	KXNORW K4, K4, K4
+	// Level 0: the roots.
+	VMOVDQU32 64(BX), Z1
+	VPANDD Z31, Z1, Z3 // features
+	KXNORW K6, K6, K6
 	VPXORD Z4, Z4, Z4
-	VGATHERDPS (AX)(Z2*4), K4, Z4
-	VCMPPS $0x1e, Z3, Z4, K2
-	// Level 2: grandchild LL, LR, RL or RR; K1 picks the first letter, K2 the second.
-	VMOVDQU32 640(BX), Z2
-	VMOVDQU32 1024(BX), K1, Z2
-	VMOVDQU32 832(BX), Z5
-	VMOVDQU32 1216(BX), K1, Z5
-	VMOVDQU32 Z5, K2, Z2
-	VMOVDQU32 576(BX), Z3
-	VMOVDQU32 960(BX), K1, Z3
-	VMOVDQU32 768(BX), Z6
-	VMOVDQU32 1152(BX), K1, Z6
-	VMOVDQU32 Z6, K2, Z3
-	VMOVDQU32 704(BX), Z7
-	VMOVDQU32 1088(BX), K1, Z7
-	VMOVDQU32 896(BX), Z8
-	VMOVDQU32 1280(BX), K1, Z8
-	VMOVDQU32 Z8, K2, Z7
-	KXNORW K4, K4, K4
+	VGATHERDPS (AX)(Z3*4), K6, Z4 // row[feature]
+	VCMPPS $0x1e, 0(BX), Z4, K1 // x > threshold: right
+	// Level 1: K1 picks the node's ancestor at level 1, K2 at level 2, ...
+	VMOVDQU32 192(BX), Z8
+	VMOVDQU32 320(BX), K1, Z8
+	VMOVDQA32 Z8, Z1
+	VMOVDQU32 128(BX), Z8
+	VMOVDQU32 256(BX), K1, Z8
+	VMOVDQA32 Z8, Z2
+	VPANDD Z31, Z1, Z3 // features
+	KXNORW K6, K6, K6
 	VPXORD Z4, Z4, Z4
-	VGATHERDPS (AX)(Z2*4), K4, Z4
-	VCMPPS $0x1e, Z3, Z4, K3
+	VGATHERDPS (AX)(Z3*4), K6, Z4 // row[feature]
+	VCMPPS $0x1e, Z2, Z4, K2 // x > threshold: right
+	// Level 2: K1 picks the node's ancestor at level 1, K2 at level 2, ...
+	VMOVDQU32 448(BX), Z8
+	VMOVDQU32 704(BX), K1, Z8
+	VMOVDQU32 576(BX), Z9
+	VMOVDQU32 832(BX), K1, Z9
+	VMOVDQU32 Z9, K2, Z8
+	VMOVDQA32 Z8, Z1
+	VMOVDQU32 384(BX), Z8
+	VMOVDQU32 640(BX), K1, Z8
+	VMOVDQU32 512(BX), Z9
+	VMOVDQU32 768(BX), K1, Z9
+	VMOVDQU32 Z9, K2, Z8
+	VMOVDQA32 Z8, Z2
+	VPANDD Z31, Z1, Z3 // features
+	KXNORW K6, K6, K6
+	VPXORD Z4, Z4, Z4
+	VGATHERDPS (AX)(Z3*4), K6, Z4 // row[feature]
+	VCMPPS $0x1e, Z2, Z4, K3 // x > threshold: right
+	VPSRLD $8, Z1, Z7 // left children
 	VPSUBD Z30, Z7, K3, Z7 // cursors at level 3: left child + 1 where right
-	VPMOVZXDQ Y7, Z9
-	VEXTRACTI64X4 $1, Z7, Y10
-	VPMOVZXDQ Y10, Z10
-	VMOVDQU64 Z9, (DI)
-	VMOVDQU64 Z10, 64(DI)
-	ADDQ $1344, BX
+	VPMOVZXDQ Y7, Z5
+	VEXTRACTI64X4 $1, Z7, Y6
+	VPMOVZXDQ Y6, Z6
+	VMOVDQU64 Z5, (DI)
+	VMOVDQU64 Z6, 64(DI)
+	ADDQ $896, BX
 	ADDQ $128, DI
 	DECQ CX
 	JNZ walkWideTop
@@ -255,10 +304,27 @@ walkWideLevel:
 	JEQ walkWideLast
 
 walkWideVec:
+	// The 8 nodes, loaded one by one into XMM registers.
+	MOVQ 0(DI), R9
+	MOVQ 8(DI), R10
+	VMOVQ (SI)(R9*8), X1
+	VPINSRQ $1, (SI)(R10*8), X1, X1
+	MOVQ 16(DI), R9
+	MOVQ 24(DI), R10
+	VMOVQ (SI)(R9*8), X2
+	VPINSRQ $1, (SI)(R10*8), X2, X2
+	MOVQ 32(DI), R9
+	MOVQ 40(DI), R10
+	VMOVQ (SI)(R9*8), X3
+	VPINSRQ $1, (SI)(R10*8), X3, X3
+	MOVQ 48(DI), R9
+	MOVQ 56(DI), R10
+	VMOVQ (SI)(R9*8), X4
+	VPINSRQ $1, (SI)(R10*8), X4, X4
+	VINSERTI128 $1, X2, Y1, Y1
+	VINSERTI128 $1, X4, Y3, Y3
+	VINSERTI64X4 $1, Y3, Z1, Z1 // nodes: threshold in even dwords, link in odd ones
 	VMOVDQU64 (DI), Z0
-	KXNORB K1, K1, K1
-	VPXORQ Z1, Z1, Z1
-	VPGATHERQQ (SI)(Z0*8), K1, Z1 // nodes: threshold in even dwords, link in odd ones
 	VPSRLQ $32, Z1, Z2 // links in even dwords, 0 in odd ones
 	VPSRLQ $40, Z1, Z3 // offsets
 	VPANDD Z31, Z2, Z2 // features
@@ -278,10 +344,27 @@ walkWideVec:
 // The last step, which also sums the path lengths of the vector before,
 // whose cursors are final, while the gathers of the next ones run.
 walkWideLast:
+	// The 8 nodes, loaded one by one into XMM registers.
+	MOVQ 0(DI), R9
+	MOVQ 8(DI), R10
+	VMOVQ (SI)(R9*8), X1
+	VPINSRQ $1, (SI)(R10*8), X1, X1
+	MOVQ 16(DI), R9
+	MOVQ 24(DI), R10
+	VMOVQ (SI)(R9*8), X2
+	VPINSRQ $1, (SI)(R10*8), X2, X2
+	MOVQ 32(DI), R9
+	MOVQ 40(DI), R10
+	VMOVQ (SI)(R9*8), X3
+	VPINSRQ $1, (SI)(R10*8), X3, X3
+	MOVQ 48(DI), R9
+	MOVQ 56(DI), R10
+	VMOVQ (SI)(R9*8), X4
+	VPINSRQ $1, (SI)(R10*8), X4, X4
+	VINSERTI128 $1, X2, Y1, Y1
+	VINSERTI128 $1, X4, Y3, Y3
+	VINSERTI64X4 $1, Y3, Z1, Z1 // nodes: threshold in even dwords, link in odd ones
 	VMOVDQU64 (DI), Z0
-	KXNORB K1, K1, K1
-	VPXORQ Z1, Z1, Z1
-	VPGATHERQQ (SI)(Z0*8), K1, Z1 // nodes: threshold in even dwords, link in odd ones
 	VPSRLQ $32, Z1, Z2 // links in even dwords, 0 in odd ones
 	VPSRLQ $40, Z1, Z3 // offsets
 	VPANDD Z31, Z2, Z2 // features
