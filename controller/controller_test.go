@@ -1,0 +1,290 @@
+package controller
+
+import (
+	"context"
+	"math"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
+)
+
+const (
+	loopTokenID = "root@pam!loop"
+	loopSecret  = "l00p-5ecret"
+)
+
+// newLoopSim starts a simulated cluster and a client on it.
+func newLoopSim(tb testing.TB, o pvesim.Options) (*pvesim.Sim, *proxmox.Client) {
+	tb.Helper()
+	o.Tokens = []string{loopTokenID + "=" + loopSecret}
+	if o.Seed == 0 {
+		o.Seed = 3
+	}
+	sim, err := pvesim.New(o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	tb.Cleanup(func() { srv.Close(); sim.Close() })
+	client, err := proxmox.New(proxmox.Options{
+		Endpoints: []string{srv.URL}, TokenID: loopTokenID, TokenSecret: loopSecret,
+		Timeout: 10 * time.Second, MaxConcurrency: 64,
+		Retry:  proxmox.RetryOptions{Attempts: 1},
+		Logger: zerolog.Nop(),
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sim, client
+}
+
+// loopRules scale quickly: no cooldowns, one-sample stabilisation.
+func loopRules() Rules {
+	return Rules{
+		Mode:   ModeEnforce,
+		CPU:    CPURules{Enabled: true, Up: 0.75, Down: 0.3, Step: 1, Min: 1, Max: 4},
+		Memory: MemoryRules{Enabled: true, Up: 0.75, Down: 0.3, Step: 512 << 20, Min: 512 << 20, Max: 8 << 30, Margin: 128 << 20},
+		Disk:   DiskRules{Enabled: true, Threshold: 0.85, Step: 2 << 30, Max: 64 << 30},
+	}
+}
+
+func newLoop(tb testing.TB, cluster Cluster, mutate func(*Options)) *Controller {
+	tb.Helper()
+	o := Options{
+		Cluster: cluster, Logger: zerolog.New(zerolog.NewTestWriter(tb)).Level(zerolog.WarnLevel),
+		Interval: 10 * time.Second, Window: time.Hour,
+		Model:       ModelOptions{Enabled: true, RetrainInterval: 10 * time.Minute, Trees: 50, SampleSize: 64, Seed: 1, TrainingWindow: time.Hour, Threshold: 0.65},
+		Scale:       true,
+		Selection:   Selection{Default: loopRules()},
+		Guard:       GuardOptions{OvercommitCPU: 4, OvercommitMemory: 1, MaxWritesPerPass: 10},
+		TaskTimeout: time.Minute,
+	}
+	if mutate != nil {
+		mutate(&o)
+	}
+	c, err := New(o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+func TestObserveRatesRestartsMigrationAndDeletion(t *testing.T) {
+	sim, client := newLoopSim(t, pvesim.Options{Nodes: 2, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 2, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Steady},
+		{VMID: 102, Node: "pve2", Cores: 1, MemoryMiB: 512, DiskGiB: 4, Workload: workload.Idle},
+	}})
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	c := newLoop(t, client, func(o *Options) { o.Now = func() time.Time { return now }; o.Scale = false })
+	ctx := context.Background()
+
+	tickAt := func(advance time.Duration) tick {
+		t.Helper()
+		sim.Clock().Advance(advance)
+		now = now.Add(advance)
+		tk, err := c.collect(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.observe(tk)
+		return tk
+	}
+	tickAt(0)
+	tickAt(10 * time.Second)
+	s, ok := c.tracked[101].window.Last()
+	if !ok || c.tracked[101].window.Len() != 2 {
+		t.Fatalf("after two ticks: %d samples", c.tracked[101].window.Len())
+	}
+	if math.IsNaN(s.NetIn) || s.NetIn <= 0 || math.IsNaN(s.DiskWrite) {
+		t.Errorf("second sample has no rates: %+v", s)
+	}
+	if first := c.tracked[101].window.At(0); !math.IsNaN(first.NetIn) {
+		t.Errorf("first sample has a rate %v; it has nothing to difference against", first.NetIn)
+	}
+
+	// A restart resets the counters: no rate for that sample.
+	if err := sim.SetRunning(101, false); err != nil {
+		t.Fatal(err)
+	}
+	tickAt(10 * time.Second)
+	if err := sim.SetRunning(101, true); err != nil {
+		t.Fatal(err)
+	}
+	tickAt(10 * time.Second)
+	if s, _ := c.tracked[101].window.Last(); !math.IsNaN(s.NetIn) {
+		t.Errorf("sample after a restart has rate %v, want NaN", s.NetIn)
+	}
+	if got := c.tracked[101].window.Len(); got != 3 {
+		t.Errorf("%d samples; a stopped container should add none", got)
+	}
+
+	// Migration keeps the window.
+	if err := sim.MigrateContainer(102, "pve1"); err != nil {
+		t.Fatal(err)
+	}
+	before := c.tracked[102].window.Len()
+	tickAt(10 * time.Second)
+	if tr := c.tracked[102]; tr.node != "pve1" || tr.window.Len() != before+1 {
+		t.Errorf("after migration: node %q, %d samples (had %d); want pve1 and the history kept", tr.node, tr.window.Len(), before)
+	}
+
+	// A node that fails keeps its containers; a deletion is forgotten
+	// after forgetAfterUnseen fully listed ticks.
+	sim.InjectFault(pvesim.Fault{Route: "/nodes/{node}/lxc", Node: "pve1", Status: 500, Reason: "boom", Count: 5})
+	for range 5 {
+		tickAt(10 * time.Second)
+	}
+	if c.tracked[101] == nil || c.tracked[102] == nil {
+		t.Fatal("containers of a failing node were forgotten")
+	}
+	if err := sim.RemoveContainer(102); err != nil {
+		t.Fatal(err)
+	}
+	for range forgetAfterUnseen {
+		tickAt(10 * time.Second)
+	}
+	if c.tracked[102] != nil {
+		t.Error("a deleted container is still tracked")
+	}
+	if c.tracked[101] == nil {
+		t.Error("a live container was forgotten")
+	}
+}
+
+func TestBackfillFillsWindowsFromRRD(t *testing.T) {
+	_, client := newLoopSim(t, pvesim.Options{Nodes: 2, Speed: 0, Containers: 6})
+	c := newLoop(t, client, func(o *Options) { o.Backfill = true; o.BackfillConcurrency = 2; o.Scale = false })
+	c.pass(context.Background(), true)
+	filled := 0
+	for _, tr := range c.tracked {
+		if tr.status != "running" {
+			continue
+		}
+		if tr.window.Len() < 30 {
+			t.Errorf("container %d: %d samples after backfill, want the hour of RRD", tr.vmid, tr.window.Len())
+		}
+		filled++
+	}
+	if filled == 0 {
+		t.Fatal("no running container")
+	}
+	if c.model == nil {
+		t.Error("no model trained right after the backfill")
+	}
+	if len(c.tracked) == 0 {
+		t.Fatal("nothing tracked")
+	}
+	for _, tr := range c.tracked {
+		if tr.status == "running" && (math.IsNaN(tr.score) || tr.score <= 0 || tr.score > 1) {
+			t.Errorf("container %d: score %v after the first pass", tr.vmid, tr.score)
+		}
+	}
+}
+
+func TestTrainingIsDeterministic(t *testing.T) {
+	start := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	_, client := newLoopSim(t, pvesim.Options{Nodes: 2, Speed: 0, Containers: 12, Start: start})
+	scores := func() map[int]float64 {
+		c := newLoop(t, client, func(o *Options) {
+			o.Backfill, o.Scale = true, false
+			o.Now = func() time.Time { return start }
+		})
+		c.pass(context.Background(), true)
+		out := map[int]float64{}
+		for id, tr := range c.tracked {
+			out[id] = tr.score
+		}
+		return out
+	}
+	a, b := scores(), scores()
+	scored := 0
+	for _, s := range a {
+		if !math.IsNaN(s) {
+			scored++
+		}
+	}
+	if scored == 0 {
+		t.Fatal("no container was scored")
+	}
+	for id, s := range a {
+		if b[id] != s && !(math.IsNaN(s) && math.IsNaN(b[id])) {
+			t.Errorf("container %d: score %v then %v on the same history and seed", id, s, b[id])
+		}
+	}
+}
+
+func TestStateSurvivesRestart(t *testing.T) {
+	sim, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
+	}})
+	path := filepath.Join(t.TempDir(), "state.json")
+	mutate := func(o *Options) {
+		o.StateFile = path
+		o.Selection.Default.CooldownUp = time.Hour
+		o.Selection.Default.Memory.Enabled = false
+		o.Selection.Default.Disk.Enabled = false
+	}
+	c := newLoop(t, client, mutate)
+	c.loadState()
+	c.pass(context.Background(), true)
+	sim.Clock().Advance(10 * time.Second)
+	c.pass(context.Background(), false)
+	c.saveState(true)
+	cores := func() string { ct, _ := sim.Container(101); return ct.Config["cores"] }
+	if got := cores(); got != "2" {
+		t.Fatalf("cores = %s after the busy container's first passes, want 2", got)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatal(err)
+	}
+	again := newLoop(t, client, mutate)
+	again.loadState()
+	if again.model == nil {
+		t.Error("the trained model was not restored")
+	}
+	for range 3 {
+		sim.Clock().Advance(10 * time.Second)
+		again.pass(context.Background(), false)
+	}
+	if got := cores(); got != "2" {
+		t.Errorf("cores = %s after a restart: the cooldown was lost", got)
+	}
+}
+
+// BenchmarkTick is one steady-state pass over 10,000 containers on 32
+// nodes, pvesim in-process behind an httptest server (its serving cost is
+// included). It reports the heap in use after the windows are full.
+func BenchmarkTick(b *testing.B) {
+	_, client := newLoopSim(b, pvesim.Options{Nodes: 32, Containers: 10_000, Speed: 0})
+	c := newLoop(b, client, func(o *Options) {
+		o.Logger = zerolog.Nop()
+		o.Backfill, o.BackfillConcurrency = true, 16
+		r := &o.Selection.Default
+		r.Mode = ModeDryRun
+		r.CooldownUp, r.CooldownDown = 3*time.Minute, 15*time.Minute
+		r.StabilizationUp, r.StabilizationDown = time.Minute, 10*time.Minute
+	})
+	ctx := context.Background()
+	c.pass(ctx, true) // model, windows
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b.ReportAllocs()
+	for b.Loop() {
+		c.pass(ctx, false)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(c)
+	b.ReportMetric(float64(int64(after.HeapInuse)-int64(before.HeapInuse))/(1<<20), "heap-growth-MiB")
+	b.ReportMetric(float64(after.HeapInuse)/(1<<20), "heap-inuse-MiB")
+}

@@ -1,0 +1,105 @@
+package controller
+
+import (
+	"slices"
+	"strconv"
+	"time"
+)
+
+// ContainerView is what the controller knows of one container after a
+// pass: read-only, for the API, the status page and the demo.
+type ContainerView struct {
+	VMID           int
+	Node           string
+	Name           string
+	Status         string
+	Lock           string
+	Alloc          Allocation
+	CPUUtilisation float64 // latest, of the allocated cores
+	MemoryUsed     uint64
+	DiskUsed       uint64
+	Score          float64 // NaN without a model
+	Anomalous      bool
+	Samples        int
+	// Decision is this pass's decision; nil when none was made (not
+	// scaling, excluded, or nothing known yet).
+	Decision *Decision
+}
+
+// Snapshot is the state of the controller after its latest pass.
+type Snapshot struct {
+	Time           time.Time
+	Nodes          int
+	FailedNodes    []string
+	Containers     []ContainerView // by VMID
+	ModelTrainedAt time.Time
+}
+
+// Snapshot returns the state after the latest pass. It is safe to call from
+// any goroutine; the returned value is not shared with the loop.
+func (c *Controller) Snapshot() Snapshot {
+	c.snapMu.RLock()
+	defer c.snapMu.RUnlock()
+	return c.snap
+}
+
+// publish builds the snapshot of this pass and swaps it in.
+func (c *Controller) publish(t tick, decisions []Decision) {
+	byVMID := make(map[int]*Decision, len(decisions))
+	for i := range decisions {
+		byVMID[decisions[i].VMID] = &decisions[i]
+	}
+	s := Snapshot{Time: t.end, Nodes: len(t.nodes), ModelTrainedAt: c.modelTrainedAt}
+	for n := range t.failed {
+		s.FailedNodes = append(s.FailedNodes, n)
+	}
+	slices.Sort(s.FailedNodes)
+	s.Containers = make([]ContainerView, 0, len(c.tracked))
+	for _, tr := range c.sortedTracked() {
+		v := ContainerView{
+			VMID: tr.vmid, Node: tr.node, Name: tr.name, Status: tr.status, Lock: tr.lock,
+			Alloc: tr.alloc, Score: tr.score, Anomalous: !tr.anomalousSince.IsZero(),
+			MemoryUsed: tr.last.Mem, DiskUsed: tr.last.Disk, Samples: tr.window.Len(),
+			CPUUtilisation: tr.last.CPU,
+		}
+		if d := byVMID[tr.vmid]; d != nil {
+			cp := *d
+			cp.Changes, cp.Holds = slices.Clone(d.Changes), slices.Clone(d.Holds)
+			v.Decision = &cp
+		}
+		s.Containers = append(s.Containers, v)
+		c.recommend(tr, v.Decision)
+	}
+	c.snapMu.Lock()
+	c.snap = s
+	c.snapMu.Unlock()
+}
+
+// recommend publishes the target of each resource a decision changes, and
+// removes the gauges of resources it leaves alone, so the series stay
+// bounded by the pending recommendations.
+func (c *Controller) recommend(tr *tracked, d *Decision) {
+	if (d == nil || len(d.Changes) == 0) && !tr.recommending {
+		return
+	}
+	tr.recommending = d != nil && len(d.Changes) > 0
+	id := strconv.Itoa(tr.vmid)
+	for _, r := range Resources {
+		value, ok := 0.0, false
+		if d != nil {
+			for _, ch := range d.Changes {
+				if ch.Resource == r {
+					value, ok = float64(ch.To), true
+				}
+			}
+		}
+		if !ok {
+			c.metrics.recommendation.DeleteLabelValues(id, string(r))
+			continue
+		}
+		if r == ResourceMemory || r == ResourceSwap {
+			value *= 1 << 20 // MiB to bytes: metrics use base units
+		}
+		c.metrics.recommendation.WithLabelValues(id, string(r)).Set(value)
+	}
+}
