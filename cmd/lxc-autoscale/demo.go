@@ -2,18 +2,23 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
-	"sort"
+	"os"
+	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 	"github.com/spf13/pflag"
 
+	"github.com/lxc-autoscale/lxc-autoscale/config"
+	"github.com/lxc-autoscale/lxc-autoscale/controller"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
@@ -105,100 +110,169 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 		return fmt.Errorf("connect to simulator: %w", err)
 	}
 
-	fmt.Fprintf(env.stdout, "Simulated Proxmox VE cluster: %s/api2/json (3 nodes, %d containers, clock x%g)\n", simURL, len(demoContainers()), o.speed)
-	fmt.Fprintf(env.stdout, "Try: curl -s -H 'Authorization: PVEAPIToken=%s=%s' %s/api2/json/cluster/resources?type=vm\n", demoTokenID, demoTokenSecret, simURL)
-	fmt.Fprintln(env.stdout, "Automated scaling, the REST API and the status page join the demo as they land; today it shows live collection.")
-	fmt.Fprintln(env.stdout)
-
-	stats, err := watchCluster(ctx, client, sim, o.every, env.stdout, logger)
-	fmt.Fprintf(env.stdout, "\nDemo summary: %d passes over the cluster, %d API calls (%.1f per pass for %d nodes), %d failed passes, simulated time %s.\n",
-		stats.passes, stats.calls, stats.callsPerPass(), 3, stats.failed, stats.simulated.Round(time.Second))
-	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+	dir, err := os.MkdirTemp("", "lxc-autoscale-demo-")
+	if err != nil {
 		return err
 	}
+	reg := prometheus.NewRegistry()
+	metrics, err := controller.NewMetrics(reg)
+	if err != nil {
+		return err
+	}
+	audit, err := controller.OpenAudit(controller.AuditOptions{Path: filepath.Join(dir, "audit.jsonl"), MaxSize: 10 << 20, MaxBackups: 1})
+	if err != nil {
+		return err
+	}
+	defer audit.Close()
+	opts := demoControllerOptions(o.every, dir)
+	opts.Cluster, opts.Logger, opts.Metrics, opts.Audit = client, logger, metrics, audit
+	ctrl, err := controller.New(opts)
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintf(env.stdout, "Simulated Proxmox VE cluster: %s/api2/json (3 nodes, %d containers, clock x%g)\n", simURL, len(demoContainers()), o.speed)
+	fmt.Fprintf(env.stdout, "Try: curl -s -H 'Authorization: PVEAPIToken=%s=%s' %s/api2/json/cluster/resources?type=vm\n", demoTokenID, demoTokenSecret, simURL)
+	fmt.Fprintf(env.stdout, "The controller runs in enforce mode (containers tagged \"recommend\" only get recommendations), one pass every %s.\n", o.every)
+	fmt.Fprintf(env.stdout, "lxc_metrics.json, the state file and the audit record go to %s\n\n", dir)
+
+	done := make(chan error, 1)
+	go func() { done <- ctrl.Run(ctx) }()
+	passes := watchController(ctx, ctrl, sim, o.every, env.stdout)
+	if err := <-done; err != nil {
+		return err
+	}
+	printSummary(env.stdout, sim, passes, dir)
 	return nil
 }
 
-type watchStats struct {
-	passes, failed, calls int
-	simulated             time.Duration
+// demoControllerOptions are the production defaults with every timing
+// scaled to the demo's pace: a pass every `every`, cooldowns and
+// stabilisation windows of a few passes.
+func demoControllerOptions(every time.Duration, dir string) controller.Options {
+	cfg := config.Default()
+	cfg.Scaling.Mode = config.ModeEnforce
+	cfg.Scaling.StabilizationUp, cfg.Scaling.StabilizationDown = 2*every, 4*every
+	cfg.Scaling.CooldownUp, cfg.Scaling.CooldownDown = 3*every, 6*every
+	cfg.Scaling.Policies = []config.Policy{{
+		Name:  "recommend-only",
+		Match: config.Match{Tags: []string{"recommend"}},
+		Rules: cfg.Scaling.Rules,
+	}}
+	cfg.Scaling.Policies[0].Mode = config.ModeRecommend
+	o := controllerOptions(&cfg)
+	o.Interval, o.Jitter = every, 0
+	o.Window, o.ShortPeriod = 60*every, 5*every
+	o.ExportInterval = 5 * every
+	o.ExportFile = filepath.Join(dir, "lxc_metrics.json")
+	o.StateFile = filepath.Join(dir, "state.json")
+	o.Model.RetrainInterval, o.Model.TrainingWindow = 30*every, 60*every
+	o.Scale = true
+	return o
 }
 
-func (s watchStats) callsPerPass() float64 {
-	if s.passes == 0 {
-		return 0
-	}
-	return float64(s.calls) / float64(s.passes)
-}
-
-// watchCluster lists the cluster once per tick, the way the controller's
-// collector does (one call for the nodes, one per online node), and prints
-// what it sees. It returns when ctx is done.
-func watchCluster(ctx context.Context, client *proxmox.Client, sim *pvesim.Sim, every time.Duration, out io.Writer, logger zerolog.Logger) (watchStats, error) {
-	var stats watchStats
-	start := sim.Clock().Now()
-	ticker := time.NewTicker(every)
+// watchController prints the controller's view after every pass until ctx
+// is done, and returns the number of passes it saw.
+func watchController(ctx context.Context, ctrl *controller.Controller, sim *pvesim.Sim, every time.Duration, out io.Writer) int {
+	ticker := time.NewTicker(every / 4)
 	defer ticker.Stop()
+	var last time.Time
+	passes := 0
 	for {
-		before := len(sim.Requests())
-		cts, err := listCluster(ctx, client)
-		if ctx.Err() != nil {
-			return stats, ctx.Err() // an interrupted pass counts for nothing
-		}
-		stats.calls += len(sim.Requests()) - before
-		stats.simulated = sim.Clock().Now().Sub(start)
-		switch {
-		case err != nil:
-			stats.failed++
-			logger.Warn().Err(err).Msg("list cluster")
-		default:
-			stats.passes++
-			printContainers(out, sim.Clock().Now(), cts)
-		}
 		select {
 		case <-ctx.Done():
-			return stats, ctx.Err()
+			return passes
 		case <-ticker.C:
 		}
-	}
-}
-
-// listCluster returns every container of the online nodes, sorted by vmid.
-func listCluster(ctx context.Context, client *proxmox.Client) ([]proxmox.Container, error) {
-	nodes, err := client.Nodes(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list nodes: %w", err)
-	}
-	var all []proxmox.Container
-	for _, n := range nodes {
-		if !n.Online {
+		snap := ctrl.Snapshot()
+		if snap.Time.IsZero() || !snap.Time.After(last) {
 			continue
 		}
-		cts, err := client.Containers(ctx, n.Name)
-		if err != nil {
-			return nil, fmt.Errorf("list containers of %s: %w", n.Name, err)
-		}
-		all = append(all, cts...)
+		last = snap.Time
+		passes++
+		printSnapshot(out, sim.Clock().Now(), snap)
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].VMID < all[j].VMID })
-	return all, nil
 }
 
-func printContainers(out io.Writer, now time.Time, cts []proxmox.Container) {
-	fmt.Fprintf(out, "── simulated %s ──\n", now.UTC().Format("2006-01-02 15:04"))
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "VMID\tNODE\tNAME\tSTATUS\tCPUS\tCPU%\tMEM MiB\tMEM%\tSWAP MiB\tDISK GiB\tDISK%\tPSI CPU\t")
-	for _, c := range cts {
-		psi := "-"
-		if c.Pressure != nil {
-			psi = fmt.Sprintf("%.1f", c.Pressure.CPUSome)
+func printSnapshot(out io.Writer, simNow time.Time, snap controller.Snapshot) {
+	model := "training"
+	if !snap.ModelTrainedAt.IsZero() {
+		model = "trained " + snap.ModelTrainedAt.Format("15:04:05")
+	}
+	fmt.Fprintf(out, "── simulated %s · %d nodes · model %s ──\n", simNow.UTC().Format("2006-01-02 15:04"), snap.Nodes, model)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "VMID\tNAME\tNODE\tCORES\tCPU%\tMEM MiB\tMEM%\tDISK GiB\tSCORE\tDECISION")
+	for _, c := range snap.Containers {
+		score := "-"
+		if !math.IsNaN(c.Score) {
+			score = fmt.Sprintf("%.2f", c.Score)
+			if c.Anomalous {
+				score += "!"
+			}
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%g\t%.0f\t%d/%d\t%.0f\t%d\t%.1f/%.0f\t%.0f\t%s\t\n",
-			c.VMID, c.Node, c.Name, c.Status, c.CPUs, 100*c.CPU,
-			c.Mem>>20, c.MaxMem>>20, percent(c.Mem, c.MaxMem), c.Swap>>20,
-			float64(c.Disk)/(1<<30), float64(c.MaxDisk)/(1<<30), percent(c.Disk, c.MaxDisk), psi)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%.0f\t%d/%d\t%.0f\t%.1f/%.0f\t%s\t%s\n",
+			c.VMID, c.Name, c.Node, c.Alloc.Cores, 100*c.CPUUtilisation,
+			c.MemoryUsed>>20, c.Alloc.MemoryMiB, percent(c.MemoryUsed, uint64(c.Alloc.MemoryMiB)<<20),
+			float64(c.DiskUsed)/(1<<30), float64(c.Alloc.DiskBytes)/(1<<30), score, describeDecision(c.Decision))
 	}
 	_ = tw.Flush()
+}
+
+// describeDecision renders a decision in a few words: the changes, or the
+// most telling reason a wanted change was held back.
+func describeDecision(d *controller.Decision) string {
+	if d == nil {
+		return ""
+	}
+	var parts []string
+	for _, ch := range d.Changes {
+		verb := map[controller.Mode]string{controller.ModeEnforce: "", controller.ModeDryRun: "would ", controller.ModeRecommend: "recommend "}[d.Mode]
+		parts = append(parts, fmt.Sprintf("%s%s %s", verb, ch.Resource, formatChange(ch)))
+	}
+	for _, h := range d.Holds {
+		switch h.Reason {
+		case controller.SkipDisabled, controller.SkipNoData, controller.SkipAtLimit, controller.SkipNotRunning:
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("hold %s (%s)", h.Resource, h.Reason))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func formatChange(ch controller.Change) string {
+	switch ch.Resource {
+	case controller.ResourceDisk:
+		return fmt.Sprintf("%.0f→%.0f GiB", float64(ch.From)/(1<<30), float64(ch.To)/(1<<30))
+	case controller.ResourceMemory, controller.ResourceSwap:
+		return fmt.Sprintf("%d→%d MiB", ch.From, ch.To)
+	}
+	return fmt.Sprintf("%d→%d", ch.From, ch.To)
+}
+
+// printSummary reports what the demo did, from the simulator's request log.
+func printSummary(out io.Writer, sim *pvesim.Sim, passes int, dir string) {
+	var ticks, listings, reads, writes, rrd int
+	for _, r := range sim.Requests() {
+		switch {
+		case r.Route == "/nodes":
+			ticks++
+		case r.Route == "/nodes/{node}/lxc":
+			listings++
+		case r.Route == "/nodes/{node}/lxc/{vmid}/rrddata":
+			rrd++
+		case r.Method == "GET":
+			reads++
+		default:
+			writes++
+		}
+	}
+	perTick := 0.0
+	if ticks > 0 {
+		perTick = float64(ticks+listings) / float64(ticks)
+	}
+	fmt.Fprintf(out, "\nDemo summary: %d passes; %.1f listing calls per pass for 3 nodes; %d RRD reads for the backfill; %d config reads and %d writes for the changes.\n",
+		passes, perTick, rrd, reads, writes)
+	fmt.Fprintf(out, "Files: %s (lxc_metrics.json, state.json, audit.jsonl)\n", dir)
 }
 
 func percent(used, limit uint64) float64 {
@@ -226,6 +300,7 @@ func demoContainers() []pvesim.ContainerSpec {
 		{"portal", workload.Diurnal, 1, 1024, 8, []string{"web"}},
 		{"api-gw", workload.Spike, 1, 1024, 8, []string{"prod"}},
 		{"search", workload.Spike, 2, 2048, 16, []string{"prod"}},
+		{"render", workload.Busy, 1, 2048, 16, nil},
 		{"cache", workload.Leak, 1, 1024, 8, []string{"prod"}},
 		{"worker", workload.Leak, 2, 2048, 8, nil},
 		{"logs", workload.DiskFill, 1, 1024, 8, []string{"infra"}},

@@ -33,7 +33,8 @@ func TestCommandLine(t *testing.T) {
 		{"unknown flag", []string{"version", "--verbose"}, exitUsage, "", "unknown flag: --verbose"},
 		{"stray argument", []string{"version", "extra"}, exitUsage, "", `unexpected argument "extra"`},
 		{"version", []string{"version"}, exitOK, "lxc-autoscale ", ""},
-		{"not landed yet", []string{"run"}, exitFailed, "", "not available in this build yet"},
+		{"not landed yet", []string{"api"}, exitFailed, "", "not available in this build yet"},
+		{"run without endpoints", []string{"run"}, exitUsage, "", "proxmox.endpoints"},
 		{"demo bad speed", []string{"demo", "--speed", "0"}, exitUsage, "", "--speed: 0 is out of range [1, 100000]"},
 	}
 	for _, c := range cases {
@@ -129,7 +130,7 @@ func TestDemo(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("demo = %d, want %d; stderr: %s", code, exitOK, stderr)
 	}
-	for _, want := range []string{"Simulated Proxmox VE cluster: http://127.0.0.1:", "web-1", "metrics-db", "Demo summary:", "4.0 per pass for 3 nodes"} {
+	for _, want := range []string{"Simulated Proxmox VE cluster: http://127.0.0.1:", "web-1", "metrics-db", "Demo summary:", "4.0 listing calls per pass for 3 nodes", "render"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, stdout)
 		}

@@ -13,28 +13,6 @@ func errNotYet(what string) error {
 	return fmt.Errorf("%s is not available in this build yet; try 'lxc-autoscale demo'", what)
 }
 
-func runCommand() command {
-	return command{
-		name:    "run",
-		summary: "Monitor, decide and resize: full automated scaling (not available yet)",
-		flags:   configFlags,
-		exec: func(context.Context, *environment, *pflag.FlagSet, []string) error {
-			return errNotYet("automated scaling")
-		},
-	}
-}
-
-func monitorCommand() command {
-	return command{
-		name:    "monitor",
-		summary: "Collect usage and export lxc_metrics.json, no scaling (not available yet)",
-		flags:   configFlags,
-		exec: func(context.Context, *environment, *pflag.FlagSet, []string) error {
-			return errNotYet("the monitor")
-		},
-	}
-}
-
 func apiCommand() command {
 	return command{
 		name:    "api",

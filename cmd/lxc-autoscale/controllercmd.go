@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"reflect"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+	"github.com/spf13/pflag"
+
+	"github.com/lxc-autoscale/lxc-autoscale/config"
+	"github.com/lxc-autoscale/lxc-autoscale/controller"
+)
+
+func runCommand() command {
+	return command{
+		name:    "run",
+		summary: "Monitor, score, decide and resize: full automated scaling",
+		flags:   configFlags,
+		exec: func(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
+			return runController(ctx, env, fs, args, true)
+		},
+	}
+}
+
+func monitorCommand() command {
+	return command{
+		name:    "monitor",
+		summary: "Collect usage, score it and export lxc_metrics.json; never resize",
+		flags:   configFlags,
+		exec: func(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
+			return runController(ctx, env, fs, args, false)
+		},
+	}
+}
+
+// runController runs the reconcile loop until ctx is cancelled (SIGTERM or
+// SIGINT: the write in progress is finished, the state saved, exit 0).
+// SIGHUP reloads the configuration: scaling policies, guards and the log
+// level take effect at the next pass; other changes need a restart and are
+// reported as such.
+func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string, scale bool) error {
+	if err := noArgs(args); err != nil {
+		return err
+	}
+	cfg, path, err := loadConfig(env, fs)
+	if err != nil {
+		return err
+	}
+	if len(cfg.Proxmox.Endpoints) == 0 {
+		return usageErrorf("proxmox.endpoints: no endpoint configured; set it in the config file, LXCA_PROXMOX_ENDPOINTS or --endpoint")
+	}
+	log := newLogger(cfg.Logging, env.stderr)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	client, err := newClient(cfg.Proxmox, log, reg)
+	if err != nil {
+		return usageError{err}
+	}
+	metrics, err := controller.NewMetrics(reg)
+	if err != nil {
+		return err
+	}
+	opts := controllerOptions(cfg)
+	opts.Cluster, opts.Logger, opts.Metrics, opts.Scale = client, log, metrics, scale
+	if scale && cfg.State.AuditFile != "" {
+		audit, err := controller.OpenAudit(controller.AuditOptions{
+			Path: cfg.State.AuditFile, MaxSize: int64(cfg.State.AuditMaxSize.Bytes()), MaxBackups: cfg.State.AuditMaxBackups,
+		})
+		if err != nil {
+			return fmt.Errorf("open audit record: %w", err)
+		}
+		defer audit.Close()
+		opts.Audit = audit
+	}
+	if !scale {
+		opts.StateFile = "" // the monitor decides nothing, so it has no state to keep
+	}
+	ctrl, err := controller.New(opts)
+	if err != nil {
+		return err
+	}
+
+	if cfg.API.Listen != "" {
+		stop, err := serveMetrics(cfg.API.Listen, reg, log)
+		if err != nil {
+			return usageErrorf("api.listen: %v", err)
+		}
+		defer stop()
+	}
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go reloadOnHangup(ctx, hup, env, fs, path, cfg, ctrl, &log)
+
+	mode := "monitor"
+	if scale {
+		mode = cfg.Scaling.Mode
+	}
+	log.Info().Str("mode", mode).Strs("endpoints", cfg.Proxmox.Endpoints).Dur("interval", cfg.Monitor.Interval).
+		Int("policies", len(cfg.Scaling.Policies)).Msg("lxc-autoscale starting")
+	if err := ctrl.Run(ctx); err != nil {
+		return err
+	}
+	log.Info().Msg("lxc-autoscale stopped")
+	return nil
+}
+
+// reloadOnHangup reloads the configuration on every SIGHUP. An invalid
+// configuration is reported and the running one kept.
+func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, env *environment, fs *pflag.FlagSet, path string, running *config.Config, ctrl *controller.Controller, log *zerolog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		cfg, err := config.Load(config.LoadOptions{File: path, Environ: env.environ, Flags: fs})
+		if err != nil {
+			log.Error().Err(err).Msg("reloading the configuration failed; keeping the running one")
+			continue
+		}
+		ctrl.Reload(selectionFrom(cfg.Scaling), guardFrom(cfg.Scaling))
+		if level, err := zerolog.ParseLevel(cfg.Logging.Level); err == nil {
+			*log = log.Level(level)
+		}
+		var restart []string
+		for name, changed := range map[string]bool{
+			"proxmox": !reflect.DeepEqual(cfg.Proxmox, running.Proxmox),
+			"monitor": !reflect.DeepEqual(cfg.Monitor, running.Monitor),
+			"model":   !reflect.DeepEqual(cfg.Model, running.Model),
+			"api":     !reflect.DeepEqual(cfg.API, running.API),
+			"state":   !reflect.DeepEqual(cfg.State, running.State),
+		} {
+			if changed {
+				restart = append(restart, name)
+			}
+		}
+		log.Info().Strs("need_restart", restart).Int("policies", len(cfg.Scaling.Policies)).
+			Str("mode", cfg.Scaling.Mode).Msg("configuration reloaded; scaling rules apply from the next pass")
+	}
+}
+
+// serveMetrics serves /metrics and /healthz until stop is called. The REST
+// API will take this listener over; until then this is all it serves.
+func serveMetrics(listen string, reg *prometheus.Registry, log zerolog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error().Err(err).Msg("metrics listener stopped")
+		}
+	}()
+	log.Info().Str("listen", ln.Addr().String()).Msg("serving /metrics and /healthz")
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}

@@ -1,0 +1,532 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
+)
+
+// These tests run the whole program through run() against pvesim over
+// HTTP, with one-second ticks and a fast simulated clock, and judge it by
+// what the simulated cluster saw and holds.
+
+const (
+	e2eTokenID = "autoscale@pve!e2e"
+	e2eSecret  = "5f0c7a52-3f1e-4b8e-9d2a-7c1e0b9d4a61"
+)
+
+// syncBuffer is an io.Writer the program and the test share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+type e2e struct {
+	t    *testing.T
+	sim  *pvesim.Sim
+	url  string
+	dir  string
+	conf string
+	env  []string
+}
+
+type e2eOptions struct {
+	nodes int
+	specs []pvesim.ContainerSpec
+	speed float64
+	// mode is scaling.mode in the file (default enforce); env holds LXCA_*
+	// overrides of other keys.
+	mode  string
+	env   []string
+	level string
+}
+
+func newE2E(t *testing.T, o e2eOptions) *e2e {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end: seconds of real time")
+	}
+	if o.nodes == 0 {
+		o.nodes = 2
+	}
+	if o.level == "" {
+		o.level = "info"
+	}
+	if o.mode == "" {
+		o.mode = "enforce"
+	}
+	sim, err := pvesim.New(pvesim.Options{
+		Nodes: o.nodes, Specs: o.specs, Seed: 7, Speed: o.speed,
+		Tokens:       []string{e2eTokenID + "=" + e2eSecret},
+		TaskDuration: 5 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(func() { srv.Close(); sim.Close() })
+	e := &e2e{t: t, sim: sim, url: srv.URL, dir: t.TempDir(), env: o.env}
+	e.conf = filepath.Join(e.dir, "config.yaml")
+	cfg := fmt.Sprintf(`proxmox:
+  endpoints: [%q]
+  token_id: %q
+  timeout: 5s
+  task_timeout: 30s
+  retry: {attempts: 2, min_backoff: 100ms, max_backoff: 200ms}
+monitor:
+  interval: 1s
+  jitter: 0
+  window: 5m
+  backfill: false
+  export_file: %s
+  export_interval: 1s
+model:
+  retrain_interval: 1m
+  training_window: 5m
+scaling:
+  mode: %s
+  cpu: {min: 1, max: 4, step: 1, up_threshold: 0.75, down_threshold: 0.3}
+  memory: {min: 512MiB, max: 2GiB, step: 512MiB, margin: 128MiB}
+  disk: {threshold: 0.85, step: 2GiB, max: 64GiB}
+  cooldown_up: 0s
+  cooldown_down: 2s
+  stabilization_up: 2s
+  stabilization_down: 2s
+state:
+  file: %s
+  audit_file: %s
+api:
+  listen: ""
+logging:
+  level: %s
+`, srv.URL, e2eTokenID, filepath.Join(e.dir, "lxc_metrics.json"), o.mode,
+		filepath.Join(e.dir, "state.json"), filepath.Join(e.dir, "audit.jsonl"), o.level)
+	if err := os.WriteFile(e.conf, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// running is one run() of the program.
+type running struct {
+	cancel context.CancelFunc
+	done   chan int
+	stderr *syncBuffer
+}
+
+// start runs the program with the given command (run or monitor); the
+// token secret comes from the environment, as a service would have it.
+func (e *e2e) start(command string) *running {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{cancel: cancel, done: make(chan int, 1), stderr: &syncBuffer{}}
+	environ := append([]string{"LXCA_PROXMOX_TOKEN_SECRET=" + e2eSecret}, e.env...)
+	go func() {
+		r.done <- run(ctx, []string{command, "--config", e.conf}, environ, &syncBuffer{}, r.stderr)
+	}()
+	e.t.Cleanup(func() { r.stop(e.t) })
+	return r
+}
+
+// stop cancels the program (as SIGTERM does) and returns its exit code.
+func (r *running) stop(t *testing.T) int {
+	t.Helper()
+	r.cancel()
+	select {
+	case code := <-r.done:
+		r.done <- code // later calls see it too
+		return code
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the program did not stop within 30 s of cancellation; log:\n%s", r.stderr.String())
+		return -1
+	}
+}
+
+// eventually polls cond every 100 ms until it holds or the deadline passes.
+func (e *e2e) eventually(r *running, within time.Duration, what string, cond func() bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("after %s: %s did not happen; log:\n%s", within, what, tail(r.stderr.String(), 40))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func tail(s string, lines int) string {
+	all := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(all[max(0, len(all)-lines):], "\n")
+}
+
+// confInt reads an integer key of a container's config in the simulator.
+func (e *e2e) confInt(vmid int, key string) int {
+	e.t.Helper()
+	ct, ok := e.sim.Container(vmid)
+	if !ok {
+		e.t.Fatalf("container %d not in the simulator", vmid)
+	}
+	v, err := strconv.Atoi(ct.Config[key])
+	if err != nil {
+		e.t.Fatalf("container %d: %s = %q", vmid, key, ct.Config[key])
+	}
+	return v
+}
+
+// writes are the state-changing requests the simulator received.
+func (e *e2e) writes() []pvesim.Request {
+	var out []pvesim.Request
+	for _, r := range e.sim.Requests() {
+		if r.Method != "GET" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// rootfsBytes is the size of a container's rootfs in its config.
+func (e *e2e) rootfsBytes(vmid int) float64 {
+	ct, _ := e.sim.Container(vmid)
+	for part := range strings.SplitSeq(ct.Config["rootfs"], ",") {
+		if v, ok := strings.CutPrefix(part, "size="); ok {
+			n, unit := v[:len(v)-1], v[len(v)-1]
+			f, _ := strconv.ParseFloat(n, 64)
+			switch unit {
+			case 'G':
+				return f * (1 << 30)
+			case 'M':
+				return f * (1 << 20)
+			case 'T':
+				return f * (1 << 40)
+			}
+		}
+	}
+	e.t.Fatalf("container %d: no rootfs size in %q", vmid, ct.Config["rootfs"])
+	return 0
+}
+
+func TestE2ECPULoadGainsCoresUpToMax(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, e2eOptions{speed: 1, specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
+	}})
+	r := e.start("run")
+	e.eventually(r, 30*time.Second, "the busy container reaching 4 cores", func() bool { return e.confInt(101, "cores") == 4 })
+	time.Sleep(3 * time.Second) // a few more ticks at the maximum
+	if got := e.confInt(101, "cores"); got != 4 {
+		t.Errorf("cores = %d after reaching the maximum 4", got)
+	}
+	for _, w := range e.writes() {
+		if w.Route == "/nodes/{node}/lxc/{vmid}/config" && w.Params.Get("digest") == "" {
+			t.Errorf("config write without a digest: %v", w.Params)
+		}
+	}
+	if code := r.stop(t); code != exitOK {
+		t.Errorf("exit code %d after cancellation, want 0", code)
+	}
+}
+
+func TestE2EIdleShrinksToMinimumAfterCooldown(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, e2eOptions{speed: 1, specs: []pvesim.ContainerSpec{
+		{VMID: 102, Node: "pve1", Cores: 4, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Idle},
+	}})
+	r := e.start("run")
+	e.eventually(r, 40*time.Second, "the idle container shrinking to 1 core and 512 MiB", func() bool {
+		return e.confInt(102, "cores") == 1 && e.confInt(102, "memory") == 512
+	})
+	// Down-steps of one resource are at least cooldown_down (2 s) apart.
+	var coreSteps []time.Time
+	for _, w := range e.writes() {
+		if w.Params.Get("cores") != "" {
+			coreSteps = append(coreSteps, w.Time)
+		}
+	}
+	if len(coreSteps) != 3 {
+		t.Fatalf("%d core changes, want 3 single steps from 4 to 1", len(coreSteps))
+	}
+	for i := 1; i < len(coreSteps); i++ {
+		if gap := coreSteps[i].Sub(coreSteps[i-1]); gap < 2*time.Second {
+			t.Errorf("core steps %d and %d only %s apart; cooldown_down is 2s", i-1, i, gap)
+		}
+	}
+}
+
+func TestE2ELeakGainsMemoryUpToMaxAndNoFurther(t *testing.T) {
+	t.Parallel()
+	// At 600x a leak of 256-768 MiB/h grows 40-130 MiB per real second.
+	e := newE2E(t, e2eOptions{speed: 600, specs: []pvesim.ContainerSpec{
+		{VMID: 103, Node: "pve1", Cores: 2, MemoryMiB: 512, SwapMiB: 512, DiskGiB: 8, Workload: workload.Leak},
+	}, env: []string{"LXCA_SCALING_CPU_ENABLED=false"}})
+	r := e.start("run")
+	e.eventually(r, 60*time.Second, "memory reaching the 2 GiB maximum", func() bool { return e.confInt(103, "memory") == 2048 })
+	time.Sleep(3 * time.Second)
+	for _, w := range e.writes() {
+		if m := w.Params.Get("memory"); m != "" {
+			if v, _ := strconv.Atoi(m); v > 2048 {
+				t.Errorf("memory set to %d MiB, past the 2048 maximum", v)
+			}
+		}
+	}
+	if got := e.confInt(103, "memory"); got != 2048 {
+		t.Errorf("memory = %d after reaching the maximum", got)
+	}
+}
+
+func TestE2EFillingDiskGrowsThroughResizeTask(t *testing.T) {
+	t.Parallel()
+	// At 600x a diskfill of 2-5 GiB/h grows 0.3-0.8 GiB per real second.
+	e := newE2E(t, e2eOptions{speed: 600, specs: []pvesim.ContainerSpec{
+		{VMID: 104, Node: "pve2", Cores: 1, MemoryMiB: 1024, DiskGiB: 4, Workload: workload.DiskFill},
+	}, env: []string{"LXCA_SCALING_CPU_ENABLED=false", "LXCA_SCALING_MEMORY_ENABLED=false"}})
+	before := e.rootfsBytes(104)
+	r := e.start("run")
+	e.eventually(r, 60*time.Second, "the rootfs growing", func() bool { return e.rootfsBytes(104) > before })
+	var resized bool
+	for _, w := range e.writes() {
+		if w.Route == "/nodes/{node}/lxc/{vmid}/resize" {
+			resized = true
+			if w.Params.Get("disk") != "rootfs" || !strings.HasPrefix(w.Params.Get("size"), "+") {
+				t.Errorf("resize request %v: want disk=rootfs and a relative +size", w.Params)
+			}
+		}
+	}
+	if !resized {
+		t.Error("the rootfs grew without a resize request")
+	}
+	// The audit record shows the applied disk change.
+	e.eventually(r, 10*time.Second, "an applied disk change in the audit", func() bool {
+		return auditHas(e.dir, func(a map[string]any) bool { return a["resource"] == "disk" && a["result"] == "applied" })
+	})
+}
+
+func auditHas(dir string, match func(map[string]any) bool) bool {
+	f, err := os.Open(filepath.Join(dir, "audit.jsonl"))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var rec map[string]any
+		if json.Unmarshal(sc.Bytes(), &rec) == nil && match(rec) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestE2EDryRunSendsNoWrites(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, e2eOptions{speed: 1, specs: []pvesim.ContainerSpec{
+		{VMID: 105, Node: "pve1", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Busy},
+		{VMID: 106, Node: "pve2", Cores: 4, MemoryMiB: 4096, DiskGiB: 8, Workload: workload.Idle},
+	}, mode: "dry-run"})
+	r := e.start("run")
+	e.eventually(r, 30*time.Second, "a dry-run decision in the audit", func() bool {
+		return auditHas(e.dir, func(a map[string]any) bool { return a["result"] == "dry_run" })
+	})
+	time.Sleep(2 * time.Second)
+	if w := e.writes(); len(w) != 0 {
+		t.Errorf("dry-run sent %d writes, first %s %s %v", len(w), w[0].Method, w[0].Path, w[0].Params)
+	}
+	if got := e.confInt(105, "cores"); got != 1 {
+		t.Errorf("dry-run changed cores to %d", got)
+	}
+}
+
+func TestE2ELockedContainerIsSkippedWithReason(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, e2eOptions{speed: 1, level: "debug", specs: []pvesim.ContainerSpec{
+		{VMID: 107, Node: "pve1", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Busy},
+		{VMID: 108, Node: "pve1", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Busy},
+	}})
+	if err := e.sim.SetLock(107, "backup"); err != nil {
+		t.Fatal(err)
+	}
+	r := e.start("run")
+	e.eventually(r, 30*time.Second, "the unlocked container scaling", func() bool { return e.confInt(108, "cores") > 1 })
+	e.eventually(r, 10*time.Second, "a log line holding the locked container back", func() bool {
+		for line := range strings.Lines(r.stderr.String()) {
+			if strings.Contains(line, `"vmid":107`) && strings.Contains(line, `"reason":"locked"`) {
+				return true
+			}
+		}
+		return false
+	})
+	for _, w := range e.writes() {
+		if strings.Contains(w.Path, "/107/") {
+			t.Errorf("write to the locked container: %s %s", w.Method, w.Path)
+		}
+	}
+}
+
+func TestE2EConfigChangedBehindTheBackIsNotOverwritten(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, e2eOptions{speed: 1, specs: []pvesim.ContainerSpec{
+		{VMID: 109, Node: "pve1", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Busy},
+	}, env: []string{"LXCA_SCALING_MEMORY_ENABLED=false", "LXCA_SCALING_DISK_ENABLED=false"}})
+	// The controller's write waits 1.5 s in the simulator; an administrator
+	// sets 3 cores right after the controller read the config.
+	e.sim.InjectFault(pvesim.Fault{Method: "PUT", Route: "/nodes/{node}/lxc/{vmid}/config", Latency: 1500 * time.Millisecond, Count: 1})
+	r := e.start("run")
+	e.eventually(r, 30*time.Second, "the controller reading the config before a write", func() bool {
+		for _, q := range e.sim.Requests() {
+			if q.Method == "GET" && q.Route == "/nodes/{node}/lxc/{vmid}/config" {
+				return true
+			}
+		}
+		return false
+	})
+	if err := e.sim.SetConfig(109, "cores", "3"); err != nil {
+		t.Fatal(err)
+	}
+	e.eventually(r, 10*time.Second, "the stale write being refused", func() bool {
+		for _, q := range e.sim.Requests() {
+			if q.Method == "PUT" && q.Params.Get("cores") == "2" {
+				return q.Status != 0
+			}
+		}
+		return false
+	})
+	for _, q := range e.sim.Requests() {
+		if q.Method == "PUT" && q.Params.Get("cores") == "2" && q.Status == 200 {
+			t.Fatalf("the stale write (cores 1 -> 2) succeeded over the administrator's 3")
+		}
+	}
+	// The controller re-observes: from 3 it may go to 4, never back to 2.
+	time.Sleep(3 * time.Second)
+	if got := e.confInt(109, "cores"); got < 3 {
+		t.Errorf("cores = %d: the administrator's 3 was overwritten with a stale value", got)
+	}
+}
+
+func TestE2EOfflineNodeLeavesOthersScaling(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, e2eOptions{nodes: 3, speed: 1, specs: []pvesim.ContainerSpec{
+		{VMID: 110, Node: "pve1", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Busy},
+		{VMID: 111, Node: "pve2", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Busy},
+		{VMID: 112, Node: "pve3", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Busy},
+	}})
+	e.sim.SetNodeOnline("pve2", false)
+	// pve3 is online but its listing fails.
+	e.sim.InjectFault(pvesim.Fault{Route: "/nodes/{node}/lxc", Node: "pve3", Status: 500, Reason: "got timeout"})
+	r := e.start("run")
+	e.eventually(r, 30*time.Second, "the container on the healthy node scaling", func() bool { return e.confInt(110, "cores") > 1 })
+	if e.confInt(111, "cores") != 1 || e.confInt(112, "cores") != 1 {
+		t.Error("a container on an unreachable node was changed")
+	}
+	if !strings.Contains(r.stderr.String(), `"node":"pve3"`) {
+		t.Error("the failing node was not reported in the log")
+	}
+}
+
+func TestE2ERestartKeepsCooldowns(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, e2eOptions{speed: 1, specs: []pvesim.ContainerSpec{
+		{VMID: 113, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
+	}, env: []string{"LXCA_SCALING_COOLDOWN_UP=1h", "LXCA_SCALING_MEMORY_ENABLED=false"}})
+	first := e.start("run")
+	e.eventually(first, 30*time.Second, "the first scale-up", func() bool { return e.confInt(113, "cores") == 2 })
+	if code := first.stop(t); code != exitOK {
+		t.Fatalf("first run exited %d", code)
+	}
+	second := e.start("run")
+	// Five ticks: without the saved cooldown the still-busy container
+	// would gain a core after the 2 s stabilisation.
+	time.Sleep(5 * time.Second)
+	if got := e.confInt(113, "cores"); got != 2 {
+		t.Errorf("cores = %d after a restart: the 1h cooldown was not kept", got)
+	}
+	if code := second.stop(t); code != exitOK {
+		t.Errorf("second run exited %d", code)
+	}
+}
+
+func TestE2EAPICallsPerTick(t *testing.T) {
+	t.Parallel()
+	var specs []pvesim.ContainerSpec
+	for i := range 40 {
+		specs = append(specs, pvesim.ContainerSpec{VMID: 200 + i, Cores: 2, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Steady})
+	}
+	e := newE2E(t, e2eOptions{nodes: 4, speed: 1, specs: specs, mode: "dry-run"})
+	e.sim.SetNodeOnline("pve4", false)
+	r := e.start("run")
+	e.eventually(r, 30*time.Second, "five ticks", func() bool {
+		n := 0
+		for _, q := range e.sim.Requests() {
+			if q.Route == "/nodes" {
+				n++
+			}
+		}
+		return n >= 5
+	})
+	r.stop(t)
+	ticks, other := 0, 0
+	for _, q := range e.sim.Requests() {
+		switch q.Route {
+		case "/nodes":
+			ticks++
+		case "/nodes/{node}/lxc":
+			if q.Node == "pve4" {
+				t.Errorf("the offline node was listed")
+			}
+		default:
+			other++
+			t.Errorf("unexpected steady-state call %s %s", q.Method, q.Path)
+		}
+	}
+	total := len(e.sim.Requests())
+	if online := 3; total > ticks*(online+1) {
+		t.Errorf("%d calls in %d ticks: more than online nodes + 1 = %d per tick", total, ticks, online+1)
+	}
+	t.Logf("%d calls in %d ticks (%d other) for 3 online nodes and 40 containers", total, ticks, other)
+}
+
+func TestE2EHangupReloadsPolicies(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, e2eOptions{speed: 1, specs: []pvesim.ContainerSpec{
+		{VMID: 114, Node: "pve1", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Busy},
+	}, mode: "dry-run"})
+	r := e.start("run")
+	e.eventually(r, 20*time.Second, "a dry-run decision", func() bool {
+		return auditHas(e.dir, func(a map[string]any) bool { return a["result"] == "dry_run" })
+	})
+	conf, err := os.ReadFile(e.conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(e.conf, bytes.Replace(conf, []byte("mode: dry-run"), []byte("mode: enforce"), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	e.eventually(r, 20*time.Second, "scaling after the reload switched to enforce", func() bool { return e.confInt(114, "cores") > 1 })
+}
