@@ -211,6 +211,7 @@ func (e *Exporter) Load() ([]Cycle, error) {
 		return nil, &CorruptExportError{Path: e.path, MovedTo: aside, Err: err}
 	}
 	e.mu.Lock()
+	e.keep = nil // a file that now reads may be replaced again
 	e.cycles = append(slices.Clone(cycles), e.cycles...)
 	e.trimLocked()
 	e.mu.Unlock()

@@ -377,6 +377,18 @@ func TestExportLoadCannotMoveAside(t *testing.T) {
 	if got, _ := os.ReadFile(path); !bytes.Equal(got, content) {
 		t.Errorf("the unreadable file was changed: %q", got)
 	}
+
+	// Once the file reads again (repaired by hand), Load takes it and
+	// Write may replace it.
+	if err := os.WriteFile(path, []byte("[]"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Load(); err != nil {
+		t.Fatalf("Load() of a repaired file = %v", err)
+	}
+	if err := e.Write(); err != nil {
+		t.Errorf("Write() after a successful Load = %v", err)
+	}
 }
 
 func TestExportKeepsNewest(t *testing.T) {
