@@ -60,7 +60,8 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	if len(cfg.Proxmox.Endpoints) == 0 {
 		return usageErrorf("proxmox.endpoints: no endpoint configured; set it in the config file, LXCA_PROXMOX_ENDPOINTS or --endpoint")
 	}
-	log := newLogger(cfg.Logging, env.stderr)
+	level := new(dynamicLevel)
+	log := newLogger(cfg.Logging, env.stderr, level)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -103,7 +104,7 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	go reloadOnHangup(ctx, hup, env, fs, path, cfg, ctrl, &log)
+	go reloadOnHangup(ctx, hup, env, fs, path, cfg, ctrl, log, level)
 
 	mode := "monitor"
 	if scale {
@@ -120,7 +121,7 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 
 // reloadOnHangup reloads the configuration on every SIGHUP. An invalid
 // configuration is reported and the running one kept.
-func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, env *environment, fs *pflag.FlagSet, path string, running *config.Config, ctrl *controller.Controller, log *zerolog.Logger) {
+func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, env *environment, fs *pflag.FlagSet, path string, running *config.Config, ctrl *controller.Controller, log zerolog.Logger, level *dynamicLevel) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -133,9 +134,7 @@ func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, env *environment,
 			continue
 		}
 		ctrl.Reload(selectionFrom(cfg.Scaling), guardFrom(cfg.Scaling))
-		if level, err := zerolog.ParseLevel(cfg.Logging.Level); err == nil {
-			*log = log.Level(level)
-		}
+		level.set(cfg.Logging.Level)
 		var restart []string
 		for name, changed := range map[string]bool{
 			"proxmox": !reflect.DeepEqual(cfg.Proxmox, running.Proxmox),

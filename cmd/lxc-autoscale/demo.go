@@ -72,7 +72,7 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 		return usageErrorf("--every: %s is out of range [100ms, 1m]", o.every)
 	}
 
-	logger := zerolog.New(zerolog.ConsoleWriter{Out: env.stderr, TimeFormat: "15:04:05"}).Level(zerolog.InfoLevel).With().Timestamp().Logger()
+	logger := zerolog.New(zerolog.SyncWriter(zerolog.ConsoleWriter{Out: env.stderr, TimeFormat: "15:04:05"})).Level(zerolog.InfoLevel).With().Timestamp().Logger()
 	if o.duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.duration)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -16,17 +17,45 @@ import (
 // This file maps the configuration into the options of the leaf packages:
 // the only place that knows both.
 
-// newLogger builds the process logger from logging.level and logging.format.
-func newLogger(l config.Logging, out io.Writer) zerolog.Logger {
-	level, err := zerolog.ParseLevel(strings.ToLower(l.Level))
-	if err != nil || level == zerolog.NoLevel {
-		level = zerolog.InfoLevel
-	}
+// newLogger builds the process logger from logging.level and
+// logging.format. The level is read at every event from level, which a
+// reload may change while other goroutines log. Writes are serialised: the
+// loop, the backfill and the HTTP server log concurrently.
+func newLogger(l config.Logging, out io.Writer, level *dynamicLevel) zerolog.Logger {
+	level.set(l.Level)
 	var w io.Writer = out
 	if l.Format == "console" {
 		w = zerolog.ConsoleWriter{Out: out, TimeFormat: "15:04:05"}
 	}
-	return zerolog.New(w).Level(level).With().Timestamp().Logger()
+	return zerolog.New(&levelFilter{w: zerolog.SyncWriter(w), level: level}).With().Timestamp().Logger()
+}
+
+// dynamicLevel is a log level that can change while the logger is in use.
+type dynamicLevel struct{ v atomic.Int32 }
+
+func (d *dynamicLevel) set(name string) {
+	level, err := zerolog.ParseLevel(strings.ToLower(name))
+	if err != nil || level == zerolog.NoLevel {
+		level = zerolog.InfoLevel
+	}
+	d.v.Store(int32(level))
+}
+
+func (d *dynamicLevel) get() zerolog.Level { return zerolog.Level(d.v.Load()) }
+
+// levelFilter drops events below the dynamic level.
+type levelFilter struct {
+	w     io.Writer
+	level *dynamicLevel
+}
+
+func (f *levelFilter) Write(p []byte) (int, error) { return f.w.Write(p) }
+
+func (f *levelFilter) WriteLevel(l zerolog.Level, p []byte) (int, error) {
+	if l < f.level.get() {
+		return len(p), nil
+	}
+	return f.w.Write(p)
 }
 
 // newClient builds the Proxmox VE client.
