@@ -6,7 +6,63 @@
 // writes lxc_metrics.json, the state file and the audit record, and
 // records its Prometheus metrics.
 //
-// It imports forest and proxmox (for their types and *proxmox.Client, which
-// satisfies Cluster) and nothing else of the project: never config, httpapi
-// or cmd. cmd maps the configuration into Options.
+// # Data flow of a pass
+//
+// collect (GET /nodes, then GET /nodes/{node}/lxc per online node,
+// concurrently: O(nodes) calls, never O(containers)) -> observe (windows,
+// counters turned into rates, restarts, migrations, deletions) ->
+// features and score -> Select the policy -> Decide (pure) -> SortByUrgency
+// and the Guard (node capacity, writes per pass) -> Actuator (fresh config
+// read, digest compare-and-set, task wait) -> state, audit, metrics,
+// export, Snapshot. Per-container reads happen only at start (RRD
+// backfill) and right before a write; pools are read with one
+// /cluster/resources call every few minutes, and only when a policy
+// selects by pool.
+//
+// # The anomaly model: one pooled forest
+//
+// One isolation forest is trained on feature vectors of all containers
+// (random samples of their windows within the training window), not one
+// forest per container. A forest per container would need an hour or more
+// of history per container before it could say anything, would cost
+// containers x Fit at every retrain (10,000 forests), and would call every
+// change of a container with a short history anomalous. The pooled model
+// works because its features are normalised: utilisation as ratios of the
+// allocation, each container's short-term level relative to its own
+// long-term level, trends and log-scaled rate changes (Features.ModelVector),
+// never sizes or cumulative counters. What it flags is behaviour unusual
+// for the fleet and for the container's own recent past. The score only
+// changes how the thresholds act: no scale-down while a container is
+// anomalous, and an anomalous sustained rise scales up after two ticks
+// instead of the stabilisation window.
+//
+// # Safety
+//
+// Proxmox is the source of truth: a write goes out only when the config
+// read right before it still shows what the decision was made from, and
+// it carries that config's digest; a lock, a digest mismatch or a moved
+// container means do nothing now and re-observe next tick. Memory never
+// goes below the window's peak plus a margin, disks only grow, changes are
+// bounded per policy and stepped, up and down have separate cooldowns and
+// stabilisation windows, and a container whose writes keep failing backs
+// off. One container's failure or panic never stops the pass; a failing
+// node never stops the others. The state (cooldowns, backoffs, the model)
+// and lxc_metrics.json are written atomically, and a file that cannot be
+// read is moved aside, never overwritten.
+//
+// # Imports
+//
+// forest and proxmox (for their types and *proxmox.Client, which satisfies
+// Cluster) and nothing else of the project: never config, httpapi or cmd.
+// cmd maps the configuration into Options.
+//
+// # Concurrency
+//
+// Run owns the loop and everything it tracks; it must be called once.
+// Reload and Snapshot are safe from any goroutine while Run runs: Reload
+// swaps the policies for the next pass, Snapshot returns a copy of the
+// latest pass. Decide, Select, the series helpers and the Guard are pure
+// or per-pass values. The Exporter and the Audit are safe for concurrent
+// use; the Actuator is safe as long as its Cluster is. The export is
+// written in the background, one write at a time.
 package controller
