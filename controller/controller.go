@@ -71,10 +71,12 @@ type Controller struct {
 	actuator *Actuator
 	exporter *Exporter
 
-	// policy is swapped by Reload and read by the loop.
+	// policy is swapped by Reload and read by the loop; pauses are
+	// requested by SetPaused and applied by the next pass.
 	policyMu  sync.Mutex
 	selection Selection
 	guard     *Guard
+	pauses    map[int]bool
 
 	// Owned by the loop goroutine.
 	tracked        map[int]*tracked
@@ -164,6 +166,37 @@ func (c *Controller) Reload(sel Selection, guard GuardOptions) {
 	c.selection, c.guard = sel, NewGuard(guard)
 }
 
+// SetPaused pauses or resumes autoscaling of a container from the next
+// pass on; the pause is kept in the state file. Safe from any goroutine.
+func (c *Controller) SetPaused(vmid int, paused bool) {
+	c.policyMu.Lock()
+	defer c.policyMu.Unlock()
+	if c.pauses == nil {
+		c.pauses = map[int]bool{}
+	}
+	c.pauses[vmid] = paused
+}
+
+// applyPauses moves the pause requests into the state.
+func (c *Controller) applyPauses() {
+	c.policyMu.Lock()
+	pauses := c.pauses
+	c.pauses = nil
+	c.policyMu.Unlock()
+	for vmid, paused := range pauses {
+		st := c.state.Containers[vmid]
+		if st == nil {
+			st = &ContainerState{}
+			c.state.Containers[vmid] = st
+		}
+		if st.Paused != paused {
+			st.Paused = paused
+			c.stateDirty = true
+			c.log.Info().Int("vmid", vmid).Bool("paused", paused).Msg("autoscaling of a container paused or resumed")
+		}
+	}
+}
+
 func (c *Controller) policies() (Selection, *Guard) {
 	c.policyMu.Lock()
 	defer c.policyMu.Unlock()
@@ -229,6 +262,7 @@ func (c *Controller) pass(ctx context.Context, first bool) {
 		c.log.Error().Err(err).Msg("listing the cluster's nodes failed; nothing collected this tick")
 		return
 	}
+	c.applyPauses()
 	c.refreshPools(ctx, t)
 	if first && c.opts.Backfill {
 		c.backfill(ctx, t)
@@ -254,6 +288,9 @@ func (c *Controller) pass(ctx context.Context, first bool) {
 	if len(t.failed) == 0 {
 		c.metrics.passes.WithLabelValues("ok").Inc()
 		c.metrics.lastPass.Set(float64(c.now().Unix()))
+		c.snapMu.Lock()
+		c.snap.LastSuccess = t.end
+		c.snapMu.Unlock()
 	} else {
 		c.metrics.passes.WithLabelValues("partial").Inc()
 	}
@@ -341,7 +378,7 @@ func (c *Controller) scoreAndDecide(t tick) []Decision {
 				return
 			}
 			policy, rules, excluded := sel.Select(tr.vmid, tr.tags, tr.pool)
-			if excluded != "" {
+			if st := c.state.Containers[tr.vmid]; excluded != "" || (st != nil && st.Paused) {
 				return
 			}
 			if d, ok := c.decide(tr, policy, rules, now); ok {

@@ -20,6 +20,7 @@ type ContainerView struct {
 	DiskUsed       uint64
 	Score          float64 // NaN without a model
 	Anomalous      bool
+	Paused         bool // autoscaling paused by an operator
 	Samples        int
 	// Decision is this pass's decision; nil when none was made (not
 	// scaling, excluded, or nothing known yet).
@@ -28,7 +29,11 @@ type ContainerView struct {
 
 // Snapshot is the state of the controller after its latest pass.
 type Snapshot struct {
-	Time           time.Time
+	Time time.Time // end of the latest pass
+	// LastSuccess is the end of the latest pass that listed every online
+	// node; Interval the configured tick, so readers can judge staleness.
+	LastSuccess    time.Time
+	Interval       time.Duration
 	Nodes          int
 	FailedNodes    []string
 	Containers     []ContainerView // by VMID
@@ -49,7 +54,10 @@ func (c *Controller) publish(t tick, decisions []Decision) {
 	for i := range decisions {
 		byVMID[decisions[i].VMID] = &decisions[i]
 	}
-	s := Snapshot{Time: t.end, Nodes: len(t.nodes), ModelTrainedAt: c.modelTrainedAt}
+	c.snapMu.RLock()
+	lastSuccess := c.snap.LastSuccess
+	c.snapMu.RUnlock()
+	s := Snapshot{Time: t.end, LastSuccess: lastSuccess, Interval: c.opts.Interval, Nodes: len(t.nodes), ModelTrainedAt: c.modelTrainedAt}
 	for n := range t.failed {
 		s.FailedNodes = append(s.FailedNodes, n)
 	}
@@ -61,6 +69,9 @@ func (c *Controller) publish(t tick, decisions []Decision) {
 			Alloc: tr.alloc, Score: tr.score, Anomalous: !tr.anomalousSince.IsZero(),
 			MemoryUsed: tr.last.Mem, DiskUsed: tr.last.Disk, Samples: tr.window.Len(),
 			CPUUtilisation: tr.last.CPU,
+		}
+		if st := c.state.Containers[tr.vmid]; st != nil {
+			v.Paused = st.Paused
 		}
 		if d := byVMID[tr.vmid]; d != nil {
 			cp := *d

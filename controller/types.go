@@ -172,6 +172,9 @@ type ContainerState struct {
 	// the backoff they earned.
 	Failures   int       `json:"failures,omitempty"`
 	RetryAfter time.Time `json:"retry_after,omitzero"`
+	// Paused stops autoscaling of the container (an operator's request)
+	// until resumed; it is still collected and scored.
+	Paused bool `json:"paused,omitempty"`
 }
 
 // Change is one resource change of a decision, in the resource's unit.
@@ -191,6 +194,9 @@ type Hold struct {
 
 // Decision is what Decide concludes for one container at one tick.
 type Decision struct {
+	// Source is who asked: "" for the controller itself, "api:<token
+	// name>" for a manual operation. It goes into the audit record.
+	Source  string
 	VMID    int
 	Node    string
 	Policy  string // "" for the default rules

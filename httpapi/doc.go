@@ -1,0 +1,22 @@
+// Package httpapi is the REST API of lxc-autoscale (echo v4): the
+// versioned API under /api/v1, the original LXC AutoScale ML routes for
+// existing scripts, /metrics, /healthz, /readyz, /health/check, the OpenAPI
+// document and the status page at /.
+//
+// Secure by default: every route but health (and /metrics when configured
+// public) needs a token (Authorization: Bearer or X-API-Key), stored as
+// SHA-256 hashes and compared in constant time, with three scopes: read,
+// operate (scale, grow, snapshots, pause) and admin (rollback, clone,
+// delete). Requests are rate limited per token and per client address,
+// bodies are size limited, writes take JSON only and reject unknown fields.
+// Handlers never call Proxmox: reads come from the controller's snapshot,
+// writes go through controller.Operations, which audits them.
+//
+// It imports controller (for its types) and proxmox (for its error
+// sentinels and types), nothing else of the project; it declares the
+// interfaces it needs (Backend).
+//
+// Concurrency: a Server serves requests concurrently; its handlers share
+// only the rate limiters (guarded) and the Backend, which must be safe for
+// concurrent use.
+package httpapi

@@ -1,0 +1,227 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller"
+)
+
+// Error is an API failure: its status and a JSON body. Fields names every
+// bad input field with what is allowed.
+type Error struct {
+	Status  int               `json:"-"`
+	Message string            `json:"error"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+func (e *Error) Error() string { return e.Message }
+
+func apiError(status int, message string) *Error { return &Error{Status: status, Message: message} }
+
+// invalid is a 400 naming each bad field.
+func invalid(fields map[string]string) *Error {
+	return &Error{Status: http.StatusBadRequest, Message: "invalid request", Fields: fields}
+}
+
+// fromOperation maps an operation's failure to a status: not found 404,
+// locked or digest conflict 409, Proxmox permission 403, unreachable 503,
+// task failure 502 with its exit status. The message is the operation's
+// error, which never carries a secret.
+func fromOperation(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	status := map[controller.ErrorClass]int{
+		controller.ClassNotFound:    http.StatusNotFound,
+		controller.ClassConflict:    http.StatusConflict,
+		controller.ClassForbidden:   http.StatusForbidden,
+		controller.ClassInvalid:     http.StatusBadRequest,
+		controller.ClassUnavailable: http.StatusServiceUnavailable,
+		controller.ClassTaskFailed:  http.StatusBadGateway,
+	}[controller.Classify(err)]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	return apiError(status, err.Error())
+}
+
+// handleError writes every error as JSON; echo's own errors (404 route,
+// 405, 413) keep their status.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var he *echo.HTTPError
+	e := fromOperation(err)
+	if errors.As(err, &he) {
+		e = apiError(he.Code, fmt.Sprint(he.Message))
+	}
+	if e.Status >= 500 {
+		s.opts.Logger.Error().Err(err).Str("method", c.Request().Method).Str("route", c.Path()).Msg("request failed")
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(e.Status)
+		return
+	}
+	_ = c.JSON(e.Status, e)
+}
+
+// recover turns a handler panic into a 500 and a log line with the stack.
+func (s *Server) recover(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				buf := make([]byte, 4096)
+				buf = buf[:runtime.Stack(buf, false)]
+				s.opts.Logger.Error().Interface("panic", r).Bytes("stack", buf).Str("route", c.Path()).Msg("handler panicked")
+				err = apiError(http.StatusInternalServerError, "internal error")
+			}
+		}()
+		return next(c)
+	}
+}
+
+// limitBody refuses bodies over BodyLimit with 413.
+func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.ContentLength > s.opts.BodyLimit {
+			return apiError(http.StatusRequestEntityTooLarge, fmt.Sprintf("body of %d bytes; at most %d", r.ContentLength, s.opts.BodyLimit))
+		}
+		r.Body = http.MaxBytesReader(c.Response(), r.Body, s.opts.BodyLimit)
+		return next(c)
+	}
+}
+
+// metrics are the API's own request metrics.
+type metrics struct {
+	requests *prometheus.CounterVec   // method, route, code
+	duration *prometheus.HistogramVec // method, route
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "lxc_autoscale", Subsystem: "api", Name: "requests_total",
+			Help: "REST API requests by method, route template and status code.",
+		}, []string{"method", "route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "lxc_autoscale", Subsystem: "api", Name: "request_duration_seconds",
+			Help:    "REST API request durations by method and route template.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5, 30},
+		}, []string{"method", "route"}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.duration} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// knownMethods bounds the method label.
+var knownMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "OPTIONS": true}
+
+// instrument counts and times requests by route template (never the raw
+// path, which would make the labels unbounded).
+func (s *Server) instrument(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" || c.Response().Status == http.StatusNotFound && route == "/*" {
+			route = "unmatched"
+		}
+		method := c.Request().Method
+		if !knownMethods[method] {
+			method = "other"
+		}
+		s.metrics.requests.WithLabelValues(method, route, strconv.Itoa(c.Response().Status)).Inc()
+		s.metrics.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
+		return nil
+	}
+}
+
+// limiter is a token bucket per key (token name, client address), with
+// idle buckets evicted so that the map stays bounded.
+type limiter struct {
+	mu      sync.Mutex
+	perSec  rate.Limit
+	burst   int
+	buckets map[string]*bucket
+	now     func() time.Time
+	swept   time.Time
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+func newLimiter(perSec float64, burst int, now func() time.Time) *limiter {
+	return &limiter{perSec: rate.Limit(perSec), burst: burst, buckets: map[string]*bucket{}, now: now}
+}
+
+// reserve takes one request from key's bucket; when it is empty it returns
+// how long until the next request would be allowed.
+func (l *limiter) reserve(key string) (ok bool, retryAfter time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if now.Sub(l.swept) > time.Minute {
+		for k, b := range l.buckets {
+			if now.Sub(b.seen) > 10*time.Minute {
+				delete(l.buckets, k)
+			}
+		}
+		l.swept = now
+	}
+	b := l.buckets[key]
+	if b == nil {
+		b = &bucket{lim: rate.NewLimiter(l.perSec, l.burst)}
+		l.buckets[key] = b
+	}
+	b.seen = now
+	r := b.lim.ReserveN(now, 1)
+	if delay := r.DelayFrom(now); delay > 0 {
+		r.CancelAt(now)
+		return false, delay
+	}
+	return true, 0
+}
+
+// allow applies the rate limit of the client address and, when known, of
+// the token; over it, it answers 429 with Retry-After and returns false.
+func (s *Server) allow(c echo.Context, token string) bool {
+	if s.limiter == nil {
+		return true
+	}
+	keys := []string{"addr:" + c.RealIP()}
+	if token != "" {
+		keys = append(keys, "token:"+token)
+	}
+	for _, k := range keys {
+		if ok, wait := s.limiter.reserve(k); !ok {
+			secs := int(math.Ceil(wait.Seconds()))
+			c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, secs)))
+			_ = c.JSON(http.StatusTooManyRequests, apiError(http.StatusTooManyRequests, "rate limit exceeded; retry after "+strconv.Itoa(max(1, secs))+" s"))
+			return false
+		}
+	}
+	return true
+}

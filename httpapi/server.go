@@ -1,0 +1,253 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller"
+)
+
+// Scope is what a token may do; each scope includes the ones before it.
+type Scope int
+
+// Scopes, least privileged first.
+const (
+	ScopeNone    Scope = iota // health, and /metrics when public
+	ScopeRead                 // every GET
+	ScopeOperate              // scale, grow, snapshots, pause
+	ScopeAdmin                // rollback, clone, delete
+)
+
+// ParseScope reads "read", "operate" or "admin".
+func ParseScope(s string) (Scope, error) {
+	switch s {
+	case "read":
+		return ScopeRead, nil
+	case "operate":
+		return ScopeOperate, nil
+	case "admin":
+		return ScopeAdmin, nil
+	}
+	return ScopeNone, fmt.Errorf("scope %q: want read, operate or admin", s)
+}
+
+func (s Scope) String() string {
+	return [...]string{"none", "read", "operate", "admin"}[s]
+}
+
+// Token is an accepted API token: its name (for logs and the audit), the
+// SHA-256 of the token, and its scope.
+type Token struct {
+	Name   string
+	SHA256 [32]byte
+	Scope  Scope
+}
+
+// ParseTokenHash reads a hex SHA-256 as configured.
+func ParseTokenHash(hexHash string) ([32]byte, error) {
+	var h [32]byte
+	b, err := hex.DecodeString(strings.ToLower(strings.TrimSpace(hexHash)))
+	if err != nil || len(b) != len(h) {
+		return h, errors.New("token hash: want 64 hex digits (the SHA-256 of the token)")
+	}
+	copy(h[:], b)
+	return h, nil
+}
+
+// Snapshotter gives the loop's latest view; the api command without a loop
+// passes nil and the API reads live state through Operations.
+type Snapshotter interface {
+	Snapshot() controller.Snapshot
+}
+
+// Options configure a Server.
+type Options struct {
+	Listen   string // host:port
+	TLSCert  string // PEM files; both or neither
+	TLSKey   string
+	Tokens   []Token
+	Logger   zerolog.Logger
+	Registry *prometheus.Registry // served at /metrics; the API registers its request metrics here
+	// MetricsPublic serves /metrics without a token.
+	MetricsPublic bool
+	// RateLimit is requests per second per token and per client address,
+	// with Burst; 0 disables it.
+	RateLimit      float64
+	Burst          int
+	BodyLimit      int64         // bytes; default 1 MiB
+	RequestTimeout time.Duration // default 60 s
+	Operations     *controller.Operations
+	Snapshots      Snapshotter // nil in api-only mode
+	Audit          *controller.Audit
+	// Interval is the loop's tick, for /readyz (stale after 3 intervals).
+	Interval time.Duration
+	Now      func() time.Time
+}
+
+// Server is the HTTP API.
+type Server struct {
+	opts    Options
+	echo    *echo.Echo
+	limiter *limiter
+	metrics *metrics
+	now     func() time.Time
+}
+
+// New builds the server and its routes. It does not listen.
+func New(o Options) (*Server, error) {
+	if o.Operations == nil {
+		return nil, errors.New("httpapi: no operations")
+	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+	}
+	if o.BodyLimit <= 0 {
+		o.BodyLimit = 1 << 20
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = time.Minute
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	m, err := newMetrics(o.Registry)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: o, echo: echo.New(), metrics: m, now: o.Now}
+	if o.RateLimit > 0 {
+		s.limiter = newLimiter(o.RateLimit, max(1, o.Burst), o.Now)
+	}
+	e := s.echo
+	e.HideBanner, e.HidePort = true, true
+	// The peer address, never X-Forwarded-For: a client must not pick the
+	// address it is rate limited and audited under.
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.recover, s.instrument, s.limitBody)
+	s.routes()
+	return s, nil
+}
+
+// Handler returns the server's http.Handler (tests use it with httptest).
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Serve listens and serves until ctx is cancelled, then shuts down
+// gracefully. It returns the listen error, if any.
+func (s *Server) Serve(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.opts.Listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           s.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.opts.RequestTimeout,
+		WriteTimeout:      s.opts.RequestTimeout + 10*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          nil,
+	}
+	if s.opts.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(s.opts.TLSCert, s.opts.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("api tls: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
+	s.opts.Logger.Info().Str("listen", ln.Addr().String()).Bool("tls", s.opts.TLSCert != "").Msg("serving the REST API")
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
+}
+
+// routes registers every route with its scope. Each file owns its group.
+func (s *Server) routes() {
+	s.healthRoutes()
+	s.v1Routes()
+	s.compatRoutes()
+	s.pageRoutes()
+}
+
+// authenticate finds the token of a request (Authorization: Bearer or
+// X-API-Key) and returns it; ok is false when none matches. Every
+// configured hash is compared, in constant time, whatever matches.
+func (s *Server) authenticate(r *http.Request) (Token, bool) {
+	raw := r.Header.Get("X-API-Key")
+	if auth := r.Header.Get("Authorization"); raw == "" && auth != "" {
+		if scheme, value, found := strings.Cut(auth, " "); found && strings.EqualFold(scheme, "Bearer") {
+			raw = strings.TrimSpace(value)
+		}
+	}
+	if raw == "" {
+		return Token{}, false
+	}
+	sum := sha256.Sum256([]byte(raw))
+	var found Token
+	ok := false
+	for _, t := range s.opts.Tokens {
+		if subtle.ConstantTimeCompare(sum[:], t.SHA256[:]) == 1 {
+			found, ok = t, true
+		}
+	}
+	return found, ok
+}
+
+// require is the middleware of a route that needs scope: 401 without a
+// valid token, 403 with a token lacking the scope, 429 over the rate.
+func (s *Server) require(scope Scope) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if scope == ScopeNone {
+				if !s.allow(c, "") {
+					return nil
+				}
+				return next(c)
+			}
+			tok, ok := s.authenticate(c.Request())
+			if !ok {
+				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="lxc-autoscale"`)
+				return apiError(http.StatusUnauthorized, "a valid API token is required (Authorization: Bearer <token> or X-API-Key)")
+			}
+			if !s.allow(c, tok.Name) {
+				return nil
+			}
+			if tok.Scope < scope {
+				return apiError(http.StatusForbidden, fmt.Sprintf("token %q has scope %s; this route needs %s", tok.Name, tok.Scope, scope))
+			}
+			c.Set(callerKey, controller.Caller{Token: tok.Name, Address: c.RealIP()})
+			return next(c)
+		}
+	}
+}
+
+const callerKey = "caller"
+
+// caller is who made the request, for Operations and the audit.
+func caller(c echo.Context) controller.Caller {
+	if v, ok := c.Get(callerKey).(controller.Caller); ok {
+		return v
+	}
+	return controller.Caller{Address: c.RealIP()}
+}
