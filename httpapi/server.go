@@ -91,7 +91,9 @@ type Options struct {
 	RequestTimeout time.Duration // default 60 s
 	Operations     *controller.Operations
 	Snapshots      Snapshotter // nil in api-only mode
-	Audit          *controller.Audit
+	// AuditPath is the audit record's file, read by GET /api/v1/audit; ""
+	// when there is none. Operations write to it; the API only reads.
+	AuditPath string
 	// Interval is the loop's tick, for /readyz (stale after 3 intervals).
 	Interval time.Duration
 	Now      func() time.Time
