@@ -150,10 +150,19 @@ func (s *Server) Handler() http.Handler { return s.echo }
 // Serve listens and serves until ctx is cancelled, then shuts down
 // gracefully. It returns the listen error, if any.
 func (s *Server) Serve(ctx context.Context) error {
-	ln, err := net.Listen("tcp", s.opts.Listen)
+	ln, err := s.Listen()
 	if err != nil {
 		return err
 	}
+	return s.ServeOn(ctx, ln)
+}
+
+// Listen opens Options.Listen, so that a caller learns of a busy port
+// before it starts anything else.
+func (s *Server) Listen() (net.Listener, error) { return net.Listen("tcp", s.opts.Listen) }
+
+// ServeOn serves on ln until ctx is cancelled, then shuts down gracefully.
+func (s *Server) ServeOn(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.echo,
 		ReadHeaderTimeout: 10 * time.Second,

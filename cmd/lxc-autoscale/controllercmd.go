@@ -2,19 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"reflect"
 	"syscall"
-	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 	"github.com/spf13/pflag"
 
@@ -63,8 +55,7 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	level := new(dynamicLevel)
 	log := newLogger(cfg.Logging, env.stderr, level)
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := newRegistry()
 	client, err := newClient(cfg.Proxmox, log, reg)
 	if err != nil {
 		return usageError{err}
@@ -75,15 +66,15 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	}
 	opts := controllerOptions(cfg)
 	opts.Cluster, opts.Logger, opts.Metrics, opts.Scale = client, log, metrics, scale
-	if scale && cfg.State.AuditFile != "" {
-		audit, err := controller.OpenAudit(controller.AuditOptions{
-			Path: cfg.State.AuditFile, MaxSize: int64(cfg.State.AuditMaxSize.Bytes()), MaxBackups: cfg.State.AuditMaxBackups,
-		})
+	if scale {
+		audit, err := openAudit(cfg)
 		if err != nil {
-			return fmt.Errorf("open audit record: %w", err)
+			return err
 		}
-		defer audit.Close()
-		opts.Audit = audit
+		if audit != nil {
+			defer audit.Close()
+			opts.Audit = audit
+		}
 	}
 	if !scale {
 		opts.StateFile = "" // the monitor decides nothing, so it has no state to keep
@@ -94,11 +85,43 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	}
 
 	if cfg.API.Listen != "" {
-		stop, err := serveMetrics(cfg.API.Listen, reg, log)
+		opsOpts := controller.OperationsOptions{
+			Cluster: client,
+			Actuator: controller.NewActuator(controller.ActuatorOptions{
+				Cluster: client, Logger: log, Metrics: metrics, Audit: opts.Audit, TaskTimeout: cfg.Proxmox.TaskTimeout,
+			}),
+			Audit: opts.Audit, Logger: log, TaskTimeout: cfg.Proxmox.TaskTimeout,
+			Locate: func(vmid int) (string, bool) {
+				for _, v := range ctrl.Snapshot().Containers {
+					if v.VMID == vmid {
+						return v.Node, true
+					}
+				}
+				return "", false
+			},
+		}
+		if scale {
+			opsOpts.Pause = ctrl.SetPaused
+		}
+		srv, err := newAPIServer(cfg, controller.NewOperations(opsOpts), ctrl, reg, log)
+		if err != nil {
+			return err
+		}
+		ln, err := srv.Listen()
 		if err != nil {
 			return usageErrorf("api.listen: %v", err)
 		}
-		defer stop()
+		// The API outlives the loop's context by the time the loop needs
+		// to finish its write; it stops when runController returns.
+		apiCtx, stopAPI := context.WithCancel(context.WithoutCancel(ctx))
+		apiDone := make(chan error, 1)
+		go func() { apiDone <- srv.ServeOn(apiCtx, ln) }()
+		defer func() {
+			stopAPI()
+			if err := <-apiDone; err != nil {
+				log.Error().Err(err).Msg("REST API stopped with an error")
+			}
+		}()
 	}
 
 	hup := make(chan os.Signal, 1)
@@ -150,28 +173,4 @@ func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, env *environment,
 		log.Info().Strs("need_restart", restart).Int("policies", len(cfg.Scaling.Policies)).
 			Str("mode", cfg.Scaling.Mode).Msg("configuration reloaded; scaling rules apply from the next pass")
 	}
-}
-
-// serveMetrics serves /metrics and /healthz until stop is called. The REST
-// API will take this listener over; until then this is all it serves.
-func serveMetrics(listen string, reg *prometheus.Registry, log zerolog.Logger) (stop func(), err error) {
-	ln, err := net.Listen("tcp", listen)
-	if err != nil {
-		return nil, err
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error().Err(err).Msg("metrics listener stopped")
-		}
-	}()
-	log.Info().Str("listen", ln.Addr().String()).Msg("serving /metrics and /healthz")
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}, nil
 }

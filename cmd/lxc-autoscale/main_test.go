@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,7 +36,7 @@ func TestCommandLine(t *testing.T) {
 		{"unknown flag", []string{"version", "--verbose"}, exitUsage, "", "unknown flag: --verbose"},
 		{"stray argument", []string{"version", "extra"}, exitUsage, "", `unexpected argument "extra"`},
 		{"version", []string{"version"}, exitOK, "lxc-autoscale ", ""},
-		{"not landed yet", []string{"api"}, exitFailed, "", "not available in this build yet"},
+		{"not landed yet", []string{"simulate"}, exitFailed, "", "not available in this build yet"},
 		{"run without endpoints", []string{"run"}, exitUsage, "", "proxmox.endpoints"},
 		{"demo bad speed", []string{"demo", "--speed", "0"}, exitUsage, "", "--speed: 0 is out of range [1, 100000]"},
 	}
@@ -141,5 +144,33 @@ func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestTokenPrintsATokenAndItsHash(t *testing.T) {
+	t.Parallel()
+	code, stdout, stderr := runCLI(t, nil, "token", "--name", "ci", "--scope", "operate")
+	if code != exitOK {
+		t.Fatalf("token = %d; stderr: %s", code, stderr)
+	}
+	lines := strings.Split(stdout, "\n")
+	if len(lines) < 5 {
+		t.Fatalf("output:\n%s", stdout)
+	}
+	token := lines[1]
+	sum := sha256.Sum256([]byte(token))
+	want := fmt.Sprintf(`- {name: "ci", sha256: %q, scope: operate}`, hex.EncodeToString(sum[:]))
+	if !strings.Contains(stdout, want) {
+		t.Errorf("output lacks %s:\n%s", want, stdout)
+	}
+	if len(token) < 40 {
+		t.Errorf("token %q is short", token)
+	}
+	_, again, _ := runCLI(t, nil, "token")
+	if strings.Contains(again, token) {
+		t.Error("two runs printed the same token")
+	}
+	if code, _, stderr := runCLI(t, nil, "token", "--scope", "root"); code != exitUsage || !strings.Contains(stderr, "read, operate or admin") {
+		t.Errorf("bad scope: code %d, stderr %q", code, stderr)
 	}
 }

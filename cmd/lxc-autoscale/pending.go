@@ -13,17 +13,6 @@ func errNotYet(what string) error {
 	return fmt.Errorf("%s is not available in this build yet; try 'lxc-autoscale demo'", what)
 }
 
-func apiCommand() command {
-	return command{
-		name:    "api",
-		summary: "Serve the REST API for manual operations only (not available yet)",
-		flags:   configFlags,
-		exec: func(context.Context, *environment, *pflag.FlagSet, []string) error {
-			return errNotYet("the REST API")
-		},
-	}
-}
-
 func simulateCommand() command {
 	return command{
 		name:    "simulate",

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/rs/zerolog"
+	"github.com/spf13/pflag"
+
+	"github.com/lxc-autoscale/lxc-autoscale/config"
+	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/httpapi"
+)
+
+func apiCommand() command {
+	return command{
+		name:    "api",
+		summary: "Serve the REST API for manual operations only, without autoscaling",
+		flags:   configFlags,
+		exec:    runAPI,
+	}
+}
+
+// runAPI serves the REST API without the loop: reads are live from the
+// cluster, pausing autoscaling is unavailable.
+func runAPI(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
+	if err := noArgs(args); err != nil {
+		return err
+	}
+	cfg, _, err := loadConfig(env, fs)
+	if err != nil {
+		return err
+	}
+	if len(cfg.Proxmox.Endpoints) == 0 {
+		return usageErrorf("proxmox.endpoints: no endpoint configured; set it in the config file, LXCA_PROXMOX_ENDPOINTS or --endpoint")
+	}
+	if cfg.API.Listen == "" {
+		return usageErrorf("api.listen: empty; the api command has nothing else to do")
+	}
+	level := new(dynamicLevel)
+	log := newLogger(cfg.Logging, env.stderr, level)
+	reg := newRegistry()
+	client, err := newClient(cfg.Proxmox, log, reg)
+	if err != nil {
+		return usageError{err}
+	}
+	metrics, err := controller.NewMetrics(reg)
+	if err != nil {
+		return err
+	}
+	audit, err := openAudit(cfg)
+	if err != nil {
+		return err
+	}
+	if audit != nil {
+		defer audit.Close()
+	}
+	ops := controller.NewOperations(controller.OperationsOptions{
+		Cluster: client,
+		Actuator: controller.NewActuator(controller.ActuatorOptions{
+			Cluster: client, Logger: log, Metrics: metrics, Audit: audit, TaskTimeout: cfg.Proxmox.TaskTimeout,
+		}),
+		Audit: audit, Logger: log, TaskTimeout: cfg.Proxmox.TaskTimeout,
+	})
+	srv, err := newAPIServer(cfg, ops, nil, reg, log)
+	if err != nil {
+		return err
+	}
+	return srv.Serve(ctx)
+}
+
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+func openAudit(cfg *config.Config) (*controller.Audit, error) {
+	if cfg.State.AuditFile == "" {
+		return nil, nil
+	}
+	audit, err := controller.OpenAudit(controller.AuditOptions{
+		Path: cfg.State.AuditFile, MaxSize: int64(cfg.State.AuditMaxSize.Bytes()), MaxBackups: cfg.State.AuditMaxBackups,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open audit record: %w", err)
+	}
+	return audit, nil
+}
+
+// newAPIServer maps the api section into the server's options.
+func newAPIServer(cfg *config.Config, ops *controller.Operations, snaps httpapi.Snapshotter, reg *prometheus.Registry, log zerolog.Logger) (*httpapi.Server, error) {
+	tokens := make([]httpapi.Token, 0, len(cfg.API.Tokens))
+	for i, t := range cfg.API.Tokens {
+		hash, err := httpapi.ParseTokenHash(t.SHA256)
+		if err != nil {
+			return nil, usageErrorf("api.tokens[%d].sha256: %v", i, err)
+		}
+		scope, err := httpapi.ParseScope(t.Scope)
+		if err != nil {
+			return nil, usageErrorf("api.tokens[%d].scope: %v", i, err)
+		}
+		tokens = append(tokens, httpapi.Token{Name: t.Name, SHA256: hash, Scope: scope})
+	}
+	if len(tokens) == 0 {
+		log.Warn().Msg("no API tokens configured: every route but health answers 401; create one with 'lxc-autoscale token'")
+	}
+	return httpapi.New(httpapi.Options{
+		Listen: cfg.API.Listen, TLSCert: cfg.API.TLSCert, TLSKey: cfg.API.TLSKey,
+		Tokens: tokens, Logger: log.With().Str("component", "api").Logger(), Registry: reg,
+		MetricsPublic: cfg.API.MetricsPublic,
+		RateLimit:     cfg.API.RateLimit.PerSecond, Burst: cfg.API.RateLimit.Burst,
+		BodyLimit: int64(cfg.API.BodyLimit.Bytes()), RequestTimeout: cfg.API.RequestTimeout,
+		Operations: ops, Snapshots: snaps, AuditPath: cfg.State.AuditFile,
+		Interval: cfg.Monitor.Interval,
+	})
+}
+
+func tokenCommand() command {
+	return command{
+		name:    "token",
+		summary: "Print a new random API token and the config entry with its SHA-256",
+		flags: func(fs *pflag.FlagSet) {
+			fs.String("name", "ops", "name of the token (shown in logs and the audit)")
+			fs.String("scope", "read", "read, operate or admin")
+		},
+		exec: func(_ context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
+			if err := noArgs(args); err != nil {
+				return err
+			}
+			name, _ := fs.GetString("name")
+			scope, _ := fs.GetString("scope")
+			if _, err := httpapi.ParseScope(scope); err != nil {
+				return usageErrorf("--scope: %v", err)
+			}
+			if name == "" {
+				return usageErrorf("--name: empty")
+			}
+			raw := make([]byte, 32)
+			if _, err := rand.Read(raw); err != nil {
+				return err
+			}
+			token := base64.RawURLEncoding.EncodeToString(raw)
+			sum := sha256.Sum256([]byte(token))
+			fmt.Fprintf(env.stdout, "# The token, shown once; give it to the client (Authorization: Bearer <token>):\n%s\n\n", token)
+			fmt.Fprintf(env.stdout, "# Its entry under api.tokens in the configuration:\n- {name: %q, sha256: %q, scope: %s}\n", name, hex.EncodeToString(sum[:]), scope)
+			return nil
+		},
+	}
+}
