@@ -702,8 +702,16 @@ func (c *Controller) loadExport() {
 		return
 	}
 	cycles, err := c.exporter.Load()
-	if err != nil {
-		c.log.Error().Err(err).Str("path", c.opts.ExportFile).Msg("existing lxc_metrics.json unreadable; moved aside, starting a new one")
+	var corrupt *CorruptFileError
+	switch {
+	case errors.As(err, &corrupt):
+		c.log.Error().Err(err).Str("path", c.opts.ExportFile).Str("moved_to", corrupt.MovedTo).
+			Msg("existing lxc_metrics.json unreadable; moved aside, starting a new one")
+		return
+	case err != nil:
+		// The exporter refuses to write until the file can be read.
+		c.log.Error().Err(err).Str("path", c.opts.ExportFile).
+			Msg("existing lxc_metrics.json unreadable and could not be moved aside; not exporting")
 		return
 	}
 	n := c.fillFromCycles(cycles, c.now())

@@ -156,21 +156,6 @@ type Exporter struct {
 	writeMu sync.Mutex
 }
 
-// CorruptExportError is an lxc_metrics.json that could not be read
-// (unreadable, not JSON, not an array, wrong types). It was moved to
-// MovedTo, so the next Write starts a fresh file and the old one is kept.
-type CorruptExportError struct {
-	Path    string
-	MovedTo string
-	Err     error
-}
-
-func (e *CorruptExportError) Error() string {
-	return fmt.Sprintf("metrics export %s unreadable, moved to %s: %v", e.Path, e.MovedTo, e.Err)
-}
-
-func (e *CorruptExportError) Unwrap() error { return e.Err }
-
 // NewExporter returns an Exporter holding no cycle.
 func NewExporter(o ExporterOptions) *Exporter {
 	if o.MaxEntries <= 0 {
@@ -191,7 +176,7 @@ func NewExporter(o ExporterOptions) *Exporter {
 // Load reads the existing file. A valid file: its newest MaxEntries cycles
 // are kept, to be written again, and returned so that the caller can fill
 // its windows. A missing file: nil, nil. A file that cannot be read or
-// decoded is moved aside and Load returns a *CorruptExportError for the
+// decoded is moved aside and Load returns a *CorruptFileError for the
 // caller to log, and starts empty. If it cannot even be moved aside, Load
 // returns that error and every Write fails, rather than overwrite the file.
 func (e *Exporter) Load() ([]Cycle, error) {
@@ -208,7 +193,7 @@ func (e *Exporter) Load() ([]Cycle, error) {
 			e.mu.Unlock()
 			return nil, err
 		}
-		return nil, &CorruptExportError{Path: e.path, MovedTo: aside, Err: err}
+		return nil, &CorruptFileError{Path: e.path, MovedTo: aside, Err: err}
 	}
 	e.mu.Lock()
 	e.keep = nil // a file that now reads may be replaced again

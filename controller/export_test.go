@@ -318,15 +318,15 @@ func TestExportLoadCorrupt(t *testing.T) {
 			}
 			e := newTestExporter(t, path, 10)
 			cycles, err := e.Load()
-			var corrupt *CorruptExportError
+			var corrupt *CorruptFileError
 			if !errors.As(err, &corrupt) {
-				t.Fatalf("Load() = %v, %v; want a *CorruptExportError", cycles, err)
+				t.Fatalf("Load() = %v, %v; want a *CorruptFileError", cycles, err)
 			}
 			if cycles != nil {
 				t.Errorf("Load() returned %d cycles with the error", len(cycles))
 			}
 			if corrupt.Path != path || !strings.HasPrefix(corrupt.MovedTo, path+".corrupt-") {
-				t.Errorf("CorruptExportError{Path: %q, MovedTo: %q}", corrupt.Path, corrupt.MovedTo)
+				t.Errorf("CorruptFileError{Path: %q, MovedTo: %q}", corrupt.Path, corrupt.MovedTo)
 			}
 			kept, err := os.ReadFile(corrupt.MovedTo)
 			if err != nil || !bytes.Equal(kept, tt.content) {
@@ -366,9 +366,9 @@ func TestExportLoadCannotMoveAside(t *testing.T) {
 	}
 	e := newTestExporter(t, path, 10)
 	_, err := e.Load()
-	var corrupt *CorruptExportError
+	var corrupt *CorruptFileError
 	if err == nil || errors.As(err, &corrupt) {
-		t.Fatalf("Load() = %v; want an error that is not a *CorruptExportError", err)
+		t.Fatalf("Load() = %v; want an error that is not a *CorruptFileError", err)
 	}
 	e.Add(exportTestCycles()[0])
 	if err := e.Write(); err == nil {

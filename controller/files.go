@@ -31,6 +31,22 @@ func writeFileAtomic(path string, perm os.FileMode, write func(w io.Writer) erro
 	return pending.CloseAtomicallyReplace()
 }
 
+// CorruptFileError is a file of ours (the state file, lxc_metrics.json)
+// that could not be read: unreadable, not valid JSON, wrong types, or a
+// version this code does not know. It was moved to MovedTo, so the path is
+// free and the next write does not destroy it.
+type CorruptFileError struct {
+	Path    string
+	MovedTo string
+	Err     error
+}
+
+func (e *CorruptFileError) Error() string {
+	return fmt.Sprintf("%s unreadable, moved to %s: %v", e.Path, e.MovedTo, e.Err)
+}
+
+func (e *CorruptFileError) Unwrap() error { return e.Err }
+
 // moveAside renames a file that could not be read to
 // "<path>.corrupt-<UTC time>" so that it is kept for inspection and never
 // overwritten, and returns the new name.

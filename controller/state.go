@@ -34,21 +34,6 @@ type stateFile struct {
 	ModelTrainedAt time.Time               `json:"model_trained_at,omitzero"`
 }
 
-// CorruptFileError is a state file that could not be read (unreadable, not
-// valid JSON, or a version this code does not know). The file was moved to
-// MovedTo, so the path is free and saving does not destroy it.
-type CorruptFileError struct {
-	Path    string
-	MovedTo string
-	Err     error
-}
-
-func (e *CorruptFileError) Error() string {
-	return fmt.Sprintf("state file %s unreadable, moved to %s: %v", e.Path, e.MovedTo, e.Err)
-}
-
-func (e *CorruptFileError) Unwrap() error { return e.Err }
-
 // NewState returns an empty State.
 func NewState() *State { return &State{Containers: map[int]*ContainerState{}} }
 
