@@ -9,7 +9,6 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
 	"github.com/spf13/pflag"
 
@@ -30,68 +29,19 @@ func apiCommand() command {
 // runAPI serves the REST API without the loop: reads are live from the
 // cluster, pausing autoscaling is unavailable.
 func runAPI(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
-	if err := noArgs(args); err != nil {
-		return err
-	}
-	cfg, _, err := loadConfig(env, fs)
+	d, err := newDaemon(env, fs, args, true)
 	if err != nil {
 		return err
 	}
-	if len(cfg.Proxmox.Endpoints) == 0 {
-		return usageErrorf("proxmox.endpoints: no endpoint configured; set it in the config file, LXCA_PROXMOX_ENDPOINTS or --endpoint")
-	}
-	if cfg.API.Listen == "" {
+	defer d.close()
+	if d.cfg.API.Listen == "" {
 		return usageErrorf("api.listen: empty; the api command has nothing else to do")
 	}
-	level := new(dynamicLevel)
-	log := newLogger(cfg.Logging, env.stderr, level)
-	reg := newRegistry()
-	client, err := newClient(cfg.Proxmox, log, reg)
-	if err != nil {
-		return usageError{err}
-	}
-	metrics, err := controller.NewMetrics(reg)
-	if err != nil {
-		return err
-	}
-	audit, err := openAudit(cfg)
-	if err != nil {
-		return err
-	}
-	if audit != nil {
-		defer audit.Close()
-	}
-	ops := controller.NewOperations(controller.OperationsOptions{
-		Cluster: client,
-		Actuator: controller.NewActuator(controller.ActuatorOptions{
-			Cluster: client, Logger: log, Metrics: metrics, Audit: audit, TaskTimeout: cfg.Proxmox.TaskTimeout,
-		}),
-		Audit: audit, Logger: log, TaskTimeout: cfg.Proxmox.TaskTimeout,
-	})
-	srv, err := newAPIServer(cfg, ops, nil, reg, log)
+	srv, err := newAPIServer(d.cfg, d.operations(nil, nil), nil, d.reg, d.log)
 	if err != nil {
 		return err
 	}
 	return srv.Serve(ctx)
-}
-
-func newRegistry() *prometheus.Registry {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return reg
-}
-
-func openAudit(cfg *config.Config) (*controller.Audit, error) {
-	if cfg.State.AuditFile == "" {
-		return nil, nil
-	}
-	audit, err := controller.OpenAudit(controller.AuditOptions{
-		Path: cfg.State.AuditFile, MaxSize: int64(cfg.State.AuditMaxSize.Bytes()), MaxBackups: cfg.State.AuditMaxBackups,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("open audit record: %w", err)
-	}
-	return audit, nil
 }
 
 // newAPIServer maps the api section into the server's options.

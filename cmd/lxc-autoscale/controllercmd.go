@@ -42,42 +42,17 @@ func monitorCommand() command {
 // level take effect at the next pass; other changes need a restart and are
 // reported as such.
 func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string, scale bool) error {
-	if err := noArgs(args); err != nil {
-		return err
-	}
-	cfg, path, err := loadConfig(env, fs)
+	// The monitor decides nothing: no audit, no state.
+	d, err := newDaemon(env, fs, args, scale)
 	if err != nil {
 		return err
 	}
-	if len(cfg.Proxmox.Endpoints) == 0 {
-		return usageErrorf("proxmox.endpoints: no endpoint configured; set it in the config file, LXCA_PROXMOX_ENDPOINTS or --endpoint")
-	}
-	level := new(dynamicLevel)
-	log := newLogger(cfg.Logging, env.stderr, level)
-
-	reg := newRegistry()
-	client, err := newClient(cfg.Proxmox, log, reg)
-	if err != nil {
-		return usageError{err}
-	}
-	metrics, err := controller.NewMetrics(reg)
-	if err != nil {
-		return err
-	}
+	defer d.close()
+	cfg, log := d.cfg, d.log
 	opts := controllerOptions(cfg)
-	opts.Cluster, opts.Logger, opts.Metrics, opts.Scale = client, log, metrics, scale
-	if scale {
-		audit, err := openAudit(cfg)
-		if err != nil {
-			return err
-		}
-		if audit != nil {
-			defer audit.Close()
-			opts.Audit = audit
-		}
-	}
+	opts.Cluster, opts.Logger, opts.Metrics, opts.Scale, opts.Audit = d.client, log, d.metrics, scale, d.audit
 	if !scale {
-		opts.StateFile = "" // the monitor decides nothing, so it has no state to keep
+		opts.StateFile = ""
 	}
 	ctrl, err := controller.New(opts)
 	if err != nil {
@@ -85,25 +60,19 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	}
 
 	if cfg.API.Listen != "" {
-		opsOpts := controller.OperationsOptions{
-			Cluster: client,
-			Actuator: controller.NewActuator(controller.ActuatorOptions{
-				Cluster: client, Logger: log, Metrics: metrics, Audit: opts.Audit, TaskTimeout: cfg.Proxmox.TaskTimeout,
-			}),
-			Audit: opts.Audit, Logger: log, TaskTimeout: cfg.Proxmox.TaskTimeout,
-			Locate: func(vmid int) (string, bool) {
-				for _, v := range ctrl.Snapshot().Containers {
-					if v.VMID == vmid {
-						return v.Node, true
-					}
+		locate := func(vmid int) (string, bool) {
+			for _, v := range ctrl.Snapshot().Containers {
+				if v.VMID == vmid {
+					return v.Node, true
 				}
-				return "", false
-			},
+			}
+			return "", false
 		}
+		var pause func(int, bool)
 		if scale {
-			opsOpts.Pause = ctrl.SetPaused
+			pause = ctrl.SetPaused
 		}
-		srv, err := newAPIServer(cfg, controller.NewOperations(opsOpts), ctrl, reg, log)
+		srv, err := newAPIServer(cfg, d.operations(locate, pause), ctrl, d.reg, log)
 		if err != nil {
 			return err
 		}
@@ -127,7 +96,7 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	go reloadOnHangup(ctx, hup, env, fs, path, cfg, ctrl, log, level)
+	go reloadOnHangup(ctx, hup, env, fs, d.path, cfg, ctrl, log, d.level)
 
 	mode := "monitor"
 	if scale {

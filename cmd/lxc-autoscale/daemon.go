@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/rs/zerolog"
+	"github.com/spf13/pflag"
+
+	"github.com/lxc-autoscale/lxc-autoscale/config"
+	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
+)
+
+// daemon is what the long-running commands (run, monitor, api) share: the
+// configuration, the logger, the metrics registry, the Proxmox client, the
+// controller's metrics and the audit record.
+type daemon struct {
+	cfg     *config.Config
+	path    string // the configuration file, for reloads
+	level   *dynamicLevel
+	log     zerolog.Logger
+	reg     *prometheus.Registry
+	client  *proxmox.Client
+	metrics *controller.Metrics
+	audit   *controller.Audit // nil when state.audit_file is "" or not wanted
+}
+
+// newDaemon loads the configuration and builds the shared parts. withAudit
+// opens state.audit_file; close must be called when it succeeds.
+func newDaemon(env *environment, fs *pflag.FlagSet, args []string, withAudit bool) (*daemon, error) {
+	if err := noArgs(args); err != nil {
+		return nil, err
+	}
+	cfg, path, err := loadConfig(env, fs)
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.Proxmox.Endpoints) == 0 {
+		return nil, usageErrorf("proxmox.endpoints: no endpoint configured; set it in the config file, LXCA_PROXMOX_ENDPOINTS or --endpoint")
+	}
+	d := &daemon{cfg: cfg, path: path, level: new(dynamicLevel), reg: newRegistry()}
+	d.log = newLogger(cfg.Logging, env.stderr, d.level)
+	if d.client, err = newClient(cfg.Proxmox, d.log, d.reg); err != nil {
+		return nil, usageError{err}
+	}
+	if d.metrics, err = controller.NewMetrics(d.reg); err != nil {
+		return nil, err
+	}
+	if withAudit {
+		if d.audit, err = openAudit(cfg); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func (d *daemon) close() {
+	if d.audit != nil {
+		if err := d.audit.Close(); err != nil {
+			d.log.Error().Err(err).Msg("closing the audit record failed")
+		}
+	}
+}
+
+// operations builds the manual operations on the daemon's client, audit and
+// metrics. locate and pause may be nil (the api command has no loop).
+func (d *daemon) operations(locate func(vmid int) (string, bool), pause func(vmid int, paused bool)) *controller.Operations {
+	return controller.NewOperations(controller.OperationsOptions{
+		Cluster: d.client,
+		Actuator: controller.NewActuator(controller.ActuatorOptions{
+			Cluster: d.client, Logger: d.log, Metrics: d.metrics, Audit: d.audit, TaskTimeout: d.cfg.Proxmox.TaskTimeout,
+		}),
+		Audit: d.audit, Logger: d.log, TaskTimeout: d.cfg.Proxmox.TaskTimeout,
+		Locate: locate, Pause: pause,
+	})
+}
+
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+func openAudit(cfg *config.Config) (*controller.Audit, error) {
+	if cfg.State.AuditFile == "" {
+		return nil, nil
+	}
+	audit, err := controller.OpenAudit(controller.AuditOptions{
+		Path: cfg.State.AuditFile, MaxSize: int64(cfg.State.AuditMaxSize.Bytes()), MaxBackups: cfg.State.AuditMaxBackups,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open audit record: %w", err)
+	}
+	return audit, nil
+}
