@@ -327,10 +327,11 @@ walkWideVec:
 	VMOVDQU64 (DI), Z0
 	VPSRLQ $32, Z1, Z2 // links in even dwords, 0 in odd ones
 	VPSRLQ $40, Z1, Z3 // offsets
-	VPANDD Z31, Z2, Z2 // features
-	KMOVW K7, K4
-	VPXORD Z4, Z4, Z4
-	VGATHERDPS (AX)(Z2*4), K4, Z4 // row[feature] in even dwords
+	VPANDQ Z31, Z2, Z2 // features, as qwords
+	KXNORB K4, K4, K4
+	VPXORD Y4, Y4, Y4
+	VGATHERQPS (AX)(Z2*4), K4, Y4 // row[feature]
+	VPMOVZXDQ Y4, Z4 // in even dwords
 	VCMPPS $0x1e, Z1, Z4, K7, K3 // x > threshold, even dwords only
 	VPADDQ Z3, Z0, Z0
 	VPSUBD Z30, Z0, K3, Z0 // +1 in the cursor's low dword where right
@@ -367,10 +368,11 @@ walkWideLast:
 	VMOVDQU64 (DI), Z0
 	VPSRLQ $32, Z1, Z2 // links in even dwords, 0 in odd ones
 	VPSRLQ $40, Z1, Z3 // offsets
-	VPANDD Z31, Z2, Z2 // features
-	KMOVW K7, K4
-	VPXORD Z4, Z4, Z4
-	VGATHERDPS (AX)(Z2*4), K4, Z4 // row[feature] in even dwords
+	VPANDQ Z31, Z2, Z2 // features, as qwords
+	KXNORB K4, K4, K4
+	VPXORD Y4, Y4, Y4
+	VGATHERQPS (AX)(Z2*4), K4, Y4 // row[feature]
+	VPMOVZXDQ Y4, Z4 // in even dwords
 	VCMPPS $0x1e, Z1, Z4, K7, K3 // x > threshold, even dwords only
 	VPADDQ Z3, Z0, Z0
 	VPSUBD Z30, Z0, K3, Z0 // +1 in the cursor's low dword where right
