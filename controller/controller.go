@@ -87,6 +87,7 @@ type Controller struct {
 	model          *forest.Forest
 	modelTrainedAt time.Time
 	lastExport     time.Time
+	backfilled     bool
 	exporting      sync.WaitGroup
 	scratch        featureScratch
 	vector         []float64
@@ -217,13 +218,9 @@ func (c *Controller) Run(ctx context.Context) error {
 	c.loadExport()
 	defer c.shutdown()
 
-	first := true
 	for {
-		passCtx, cancel := context.WithTimeout(ctx, c.opts.PassTimeout)
 		started := c.now()
-		c.pass(passCtx, first)
-		cancel()
-		first = false
+		c.pass(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -252,21 +249,30 @@ func (c *Controller) shutdown() {
 	c.saveState(true)
 }
 
-// pass is one tick: collect, observe, (on the first pass) backfill, score,
-// decide, act, export, save.
-func (c *Controller) pass(ctx context.Context, first bool) {
+// pass is one tick: collect, observe, (once, on the first pass that
+// collects) backfill, score, decide, act, export, save. The pass has a
+// deadline of PassTimeout; the backfill, which reads every container once,
+// runs outside it and only stops for ctx.
+func (c *Controller) pass(ctx context.Context) {
 	started := time.Now()
-	t, err := c.collect(ctx)
+	deadline := started.Add(c.opts.PassTimeout)
+	collectCtx, cancelCollect := context.WithDeadline(ctx, deadline)
+	defer cancelCollect()
+	t, err := c.collect(collectCtx)
 	if err != nil {
 		c.metrics.passes.WithLabelValues("failed").Inc()
 		c.log.Error().Err(err).Msg("listing the cluster's nodes failed; nothing collected this tick")
 		return
 	}
 	c.applyPauses()
-	c.refreshPools(ctx, t)
-	if first && c.opts.Backfill {
+	c.refreshPools(collectCtx, t)
+	if c.opts.Backfill && !c.backfilled {
 		c.backfill(ctx, t)
+		c.backfilled = true
+		deadline = time.Now().Add(c.opts.PassTimeout)
 	}
+	passCtx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
 	c.observe(t)
 	c.countContainers(t)
 	if c.opts.Model.Enabled && (c.model == nil || t.end.Sub(c.modelTrainedAt) >= c.opts.Model.RetrainInterval) {
@@ -278,7 +284,7 @@ func (c *Controller) pass(ctx context.Context, first bool) {
 	}
 	decisions := c.scoreAndDecide(t)
 	if c.opts.Scale {
-		c.act(ctx, t, decisions)
+		c.act(passCtx, t, decisions)
 	}
 	c.export(t)
 	c.saveState(false)

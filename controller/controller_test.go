@@ -163,7 +163,7 @@ func TestObserveRatesRestartsMigrationAndDeletion(t *testing.T) {
 func TestBackfillFillsWindowsFromRRD(t *testing.T) {
 	_, client := newLoopSim(t, pvesim.Options{Nodes: 2, Speed: 0, Containers: 6})
 	c := newLoop(t, client, func(o *Options) { o.Backfill = true; o.BackfillConcurrency = 2; o.Scale = false })
-	c.pass(context.Background(), true)
+	c.pass(context.Background())
 	filled := 0
 	for _, tr := range c.tracked {
 		if tr.status != "running" {
@@ -198,7 +198,7 @@ func TestTrainingIsDeterministic(t *testing.T) {
 			o.Backfill, o.Scale = true, false
 			o.Now = func() time.Time { return start }
 		})
-		c.pass(context.Background(), true)
+		c.pass(context.Background())
 		out := map[int]float64{}
 		for id, tr := range c.tracked {
 			out[id] = tr.score
@@ -235,9 +235,9 @@ func TestStateSurvivesRestart(t *testing.T) {
 	}
 	c := newLoop(t, client, mutate)
 	c.loadState()
-	c.pass(context.Background(), true)
+	c.pass(context.Background())
 	sim.Clock().Advance(10 * time.Second)
-	c.pass(context.Background(), false)
+	c.pass(context.Background())
 	c.saveState(true)
 	cores := func() string { ct, _ := sim.Container(101); return ct.Config["cores"] }
 	if got := cores(); got != "2" {
@@ -253,7 +253,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 	}
 	for range 3 {
 		sim.Clock().Advance(10 * time.Second)
-		again.pass(context.Background(), false)
+		again.pass(context.Background())
 	}
 	if got := cores(); got != "2" {
 		t.Errorf("cores = %s after a restart: the cooldown was lost", got)
@@ -274,17 +274,33 @@ func BenchmarkTick(b *testing.B) {
 		r.StabilizationUp, r.StabilizationDown = time.Minute, 10*time.Minute
 	})
 	ctx := context.Background()
-	c.pass(ctx, true) // model, windows
+	c.pass(ctx) // model, windows
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	b.ReportAllocs()
 	for b.Loop() {
-		c.pass(ctx, false)
+		c.pass(ctx)
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	runtime.KeepAlive(c)
 	b.ReportMetric(float64(int64(after.HeapInuse)-int64(before.HeapInuse))/(1<<20), "heap-growth-MiB")
 	b.ReportMetric(float64(after.HeapInuse)/(1<<20), "heap-inuse-MiB")
+}
+
+func TestBackfillWaitsForTheFirstSuccessfulCollection(t *testing.T) {
+	sim, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 2, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Steady},
+	}})
+	sim.InjectFault(pvesim.Fault{Route: "/nodes", Status: 500, Reason: "cluster not ready", Count: 1})
+	c := newLoop(t, client, func(o *Options) { o.Backfill = true; o.Scale = false })
+	c.pass(context.Background())
+	if len(c.tracked) != 0 || c.backfilled {
+		t.Fatal("a pass whose collection failed tracked or backfilled something")
+	}
+	c.pass(context.Background())
+	if tr := c.tracked[101]; tr == nil || tr.window.Len() < 30 {
+		t.Fatalf("after the first successful collection the window holds %v samples, want the RRD hour", tr)
+	}
 }

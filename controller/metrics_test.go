@@ -29,7 +29,7 @@ func TestMetricsAfterAPass(t *testing.T) {
 		o.Selection.Default.Disk.Enabled = false
 		o.Selection.Default.Memory.Enabled = false
 	})
-	c.pass(context.Background(), true)
+	c.pass(context.Background())
 
 	problems, err := testutil.GatherAndLint(reg)
 	if err != nil {
