@@ -53,15 +53,12 @@ func (f *Forest) ScoreBatch(rows [][]float64, out []float64) {
 	}
 }
 
-// scoreChunk is how many trees score walks side by side.
+// scoreChunk is how many trees the walks take side by side.
 const scoreChunk = 128
 
-// score walks every tree for exactly f.depth steps; leaves step to
-// themselves, so a row that reaches a leaf early stays there. It walks a
-// chunk of trees one level at a time: the steps of one level are
-// independent, so the CPU overlaps their loads instead of waiting on one
-// tree's chain of dependent loads. The sum runs in tree order, so the score
-// is bit-identical however it is called.
+// score sums the path lengths of x with the AVX-512 walk where there is
+// one (useKernel) and the pure-Go walk otherwise; both give the same sum,
+// bit for bit.
 func (f *Forest) score(x []float64) float64 {
 	var sum float64
 	if useKernel {
@@ -76,8 +73,12 @@ func (f *Forest) score(x []float64) float64 {
 }
 
 // pathSumGo walks every tree for exactly f.depth steps and returns the sum
-// of the path lengths, in tree order. It is the reference for the vector
-// walk (pathSumKernel) and the walk on CPUs without one.
+// of the path lengths, in tree order. Leaves step to themselves, so a row
+// that reaches a leaf early stays there. It walks a chunk of trees one
+// level at a time: the steps of one level are independent, so the CPU
+// overlaps their loads instead of waiting on one tree's chain of dependent
+// loads. It is the reference for the vector walk (pathSumKernel) and the
+// walk on CPUs without one.
 func (f *Forest) pathSumGo(x []float64) float64 {
 	// The row as float32, with NaN in the leaves' feature slot. Indexing it
 	// with a uint8 needs no bounds check.

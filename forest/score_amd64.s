@@ -45,7 +45,8 @@ no:
 // A row value is row[feature]: walkNarrow keeps the row (width <= 31, NaN
 // in row[31]) in Z28:Z29 and picks the values with VPERMI2PS, which reads
 // the low 5 bits of the feature, so a leaf's 255 reads the NaN; walkWide
-// gathers them from row (NaN in row[255]) with VGATHERDPS. x > threshold
+// gathers them from row (NaN in row[255]), with VGATHERDPS in the first
+// steps and an 8-lane VGATHERQPS in the others. x > threshold
 // is VCMPPS with _CMP_GT_OQ (0x1e), false for a NaN, so a leaf stays put;
 // where it holds, the cursor, which has moved to the left child, moves on
 // to the right one.
