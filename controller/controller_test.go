@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/rs/zerolog"
 
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
@@ -343,5 +345,42 @@ func TestExistingExportFillsTheWindows(t *testing.T) {
 	}
 	if c.tracked[151] != nil {
 		t.Error("a sample older than the window was loaded")
+	}
+}
+
+// panickyCluster panics when the controller reads one container's config.
+type panickyCluster struct {
+	*proxmox.Client
+	vmid int
+}
+
+func (p panickyCluster) Config(ctx context.Context, ref proxmox.Ref) (proxmox.Config, error) {
+	if ref.VMID == p.vmid {
+		panic("injected: config of a poisoned container")
+	}
+	return p.Client.Config(ctx, ref)
+}
+
+func TestOneContainerPanickingDoesNotStopThePass(t *testing.T) {
+	sim, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
+		{VMID: 102, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
+	}})
+	reg := prometheus.NewRegistry()
+	m, err := NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newLoop(t, panickyCluster{client, 101}, func(o *Options) {
+		o.Metrics = m
+		o.Selection.Default.Memory.Enabled = false
+		o.Selection.Default.Disk.Enabled = false
+	})
+	c.pass(context.Background())
+	if ct, _ := sim.Container(102); ct.Config["cores"] != "2" {
+		t.Errorf("container 102 has %s cores: the panic of 101 stopped the pass", ct.Config["cores"])
+	}
+	if got := testutil.ToFloat64(m.panics); got != 1 {
+		t.Errorf("container_panics_total = %v, want 1", got)
 	}
 }
