@@ -51,6 +51,9 @@ no:
 // where it holds, the cursor, which has moved to the left child, moves on
 // to the right one.
 //
+// It uses AVX512F only (beside AVX2 and AVX), the one extension
+// cpuAVX512 checks.
+//
 // Registers: Z28:Z29 the row (walkNarrow), Z30 -1 in every dword, Z31 0xff
 // (walkWide), K7 the even dwords, X11 the sum.
 
@@ -329,8 +332,8 @@ walkWideVec:
 	VPSRLQ $32, Z1, Z2 // links in even dwords, 0 in odd ones
 	VPSRLQ $40, Z1, Z3 // offsets
 	VPANDQ Z31, Z2, Z2 // features, as qwords
-	KXNORB K4, K4, K4
-	VPXORD Y4, Y4, Y4
+	KXNORW K4, K4, K4 // the gather reads the low 8 bits
+	VPXOR Y4, Y4, Y4
 	VGATHERQPS (AX)(Z2*4), K4, Y4 // row[feature]
 	VPMOVZXDQ Y4, Z4 // in even dwords
 	VCMPPS $0x1e, Z1, Z4, K7, K3 // x > threshold, even dwords only
@@ -370,8 +373,8 @@ walkWideLast:
 	VPSRLQ $32, Z1, Z2 // links in even dwords, 0 in odd ones
 	VPSRLQ $40, Z1, Z3 // offsets
 	VPANDQ Z31, Z2, Z2 // features, as qwords
-	KXNORB K4, K4, K4
-	VPXORD Y4, Y4, Y4
+	KXNORW K4, K4, K4 // the gather reads the low 8 bits
+	VPXOR Y4, Y4, Y4
 	VGATHERQPS (AX)(Z2*4), K4, Y4 // row[feature]
 	VPMOVZXDQ Y4, Z4 // in even dwords
 	VCMPPS $0x1e, Z1, Z4, K7, K3 // x > threshold, even dwords only
