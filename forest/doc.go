@@ -15,7 +15,23 @@
 //
 // Trees are flat arrays of 8-byte nodes, walked a fixed number of steps
 // per tree with no data-dependent branch and no allocation; a forest of
-// 100 trees of 256 rows takes about 175 KB.
+// 100 trees of 256 rows takes about 180 KB (175 KB of trees, 6 KB of the
+// kernel's copy of their top levels).
+//
+// On amd64 CPUs with AVX-512F (checked once with CPUID and XGETBV), Score
+// walks the trees with an assembly kernel (score_amd64.s); elsewhere, and
+// for forests under 3 levels deep, it walks them in Go, eight trees side by
+// side, one level at a time. The kernel takes the first three levels of 16
+// trees at a time from a per-forest copy of the trees' top nodes, picked
+// with masked loads instead of gathered; for the other levels it loads the
+// nodes of 8 trees one by one (VMOVQ, VPINSRQ), which on Zen 4 beats
+// VPGATHERQQ, and steps all of them at once: the row value by VPERMI2PS
+// from the row held in two registers (rows of up to 31 columns) or by a
+// gather, the comparison by VCMPPS, NaN going left. It adds the leaves'
+// path lengths in tree order, as the Go walk does, so both give the same
+// scores bit for bit. On a 2-vCPU AMD EPYC (Zen 4), 100 trees of 256 rows
+// over 8 features score about 2.2 million rows a second on one core
+// (the Go walk: about 0.9 million).
 //
 // The package imports only the standard library and nothing of this
 // project. It does no I/O, reads no clock and has no mutable package
