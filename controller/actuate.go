@@ -117,6 +117,22 @@ type Outcome struct {
 // context.WithoutCancel, bounded by WriteTimeout (plus TaskTimeout for a
 // disk), so that a SIGTERM never leaves a resize half-observed.
 func (a *Actuator) Apply(ctx context.Context, d Decision, observed Allocation) []Outcome {
+	return a.apply(ctx, d, observed, applyExtras{})
+}
+
+// applyExtras is what a manual operation adds to a decision.
+type applyExtras struct {
+	// digest, when set, is the digest the operator's request named (an
+	// HTTP If-Match): the fresh read before the write must have it, else
+	// the write is skipped as SkipDigestMismatch. The loop never sets it:
+	// it compares the values it decided from, not the digest.
+	digest string
+	// client is the address the request came from, for the audit.
+	client string
+}
+
+// apply is Apply with the extras of a manual operation.
+func (a *Actuator) apply(ctx context.Context, d Decision, observed Allocation, x applyExtras) []Outcome {
 	outcomes := make([]Outcome, len(d.Changes))
 	for i, c := range d.Changes {
 		outcomes[i].Change = c
@@ -127,7 +143,7 @@ func (a *Actuator) Apply(ctx context.Context, d Decision, observed Allocation) [
 	case ModeDryRun:
 		setResult(outcomes, ResultDryRun)
 	case ModeEnforce:
-		a.enforce(ctx, d, observed, outcomes)
+		a.enforce(ctx, d, observed, x.digest, outcomes)
 	default:
 		for i := range outcomes {
 			outcomes[i].Result = ResultFailed
@@ -135,7 +151,7 @@ func (a *Actuator) Apply(ctx context.Context, d Decision, observed Allocation) [
 		}
 	}
 	for _, o := range outcomes {
-		a.report(d, o)
+		a.report(d, o, x)
 	}
 	return outcomes
 }
@@ -148,7 +164,7 @@ func setResult(outcomes []Outcome, result string) {
 
 // enforce writes the changes: first the config resources in one PUT, then
 // each disk change.
-func (a *Actuator) enforce(ctx context.Context, d Decision, observed Allocation, outcomes []Outcome) {
+func (a *Actuator) enforce(ctx context.Context, d Decision, observed Allocation, wantDigest string, outcomes []Outcome) {
 	var configChanges, diskChanges []*Outcome
 	for i := range outcomes {
 		switch outcomes[i].Change.Resource {
@@ -163,10 +179,10 @@ func (a *Actuator) enforce(ctx context.Context, d Decision, observed Allocation,
 	}
 	ref := proxmox.Ref{Node: d.Node, VMID: d.VMID}
 	if len(configChanges) > 0 {
-		a.writeConfig(ctx, ref, observed, configChanges)
+		a.writeConfig(ctx, ref, observed, wantDigest, manual(d), configChanges)
 	}
 	for _, o := range diskChanges {
-		a.resizeDisk(ctx, ref, observed, o)
+		a.resizeDisk(ctx, ref, observed, wantDigest, o)
 	}
 }
 
@@ -214,9 +230,13 @@ func classifyWriteError(outcomes []*Outcome, err error) {
 	}
 }
 
+// manual reports whether d is an operator's request rather than the loop's.
+func manual(d Decision) bool { return d.Source != "" }
+
 // readConfig reads the config right before a write and reports whether the
-// write may go on; when not, the outcomes say why.
-func (a *Actuator) readConfig(ctx context.Context, ref proxmox.Ref, outcomes []*Outcome) (proxmox.Config, bool) {
+// write may go on; when not, the outcomes say why. wantDigest, when set,
+// must be the digest read.
+func (a *Actuator) readConfig(ctx context.Context, ref proxmox.Ref, wantDigest string, outcomes []*Outcome) (proxmox.Config, bool) {
 	cfg, err := a.cluster.Config(ctx, ref)
 	switch {
 	case errors.Is(err, proxmox.ErrNotFound):
@@ -228,6 +248,9 @@ func (a *Actuator) readConfig(ctx context.Context, ref proxmox.Ref, outcomes []*
 	case cfg.Lock != "":
 		skipAll(outcomes, SkipLocked)
 		return cfg, false
+	case wantDigest != "" && cfg.Digest != wantDigest:
+		skipAll(outcomes, SkipDigestMismatch)
+		return cfg, false
 	}
 	return cfg, true
 }
@@ -238,17 +261,19 @@ func (a *Actuator) readConfig(ctx context.Context, ref proxmox.Ref, outcomes []*
 // A cores change on a container whose cores are unset (all host CPUs) or
 // capped lower by cpulimit is skipped as unmanaged: the administrator chose
 // that CPU setting and cores alone would not change what the container
-// gets. The memory and swap changes still go ahead. If any resource being
+// gets. The memory and swap changes still go ahead. An operator's request
+// (manual) is that administrator's choice, so it sets cores regardless.
+// If any resource being
 // changed differs from observed, the whole write is skipped: the decision
 // was made on a state that no longer holds (swap follows memory, capacity
 // checks counted the old values), so it is decided again next tick.
-func (a *Actuator) writeConfig(ctx context.Context, ref proxmox.Ref, observed Allocation, outcomes []*Outcome) {
+func (a *Actuator) writeConfig(ctx context.Context, ref proxmox.Ref, observed Allocation, wantDigest string, manual bool, outcomes []*Outcome) {
 	if shuttingDown(ctx, outcomes) {
 		return
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.writeTimeout)
 	defer cancel()
-	cfg, ok := a.readConfig(wctx, ref, outcomes)
+	cfg, ok := a.readConfig(wctx, ref, wantDigest, outcomes)
 	if !ok {
 		return
 	}
@@ -260,7 +285,7 @@ func (a *Actuator) writeConfig(ctx context.Context, ref proxmox.Ref, observed Al
 		to := int(o.Change.To)
 		switch o.Change.Resource {
 		case ResourceCores:
-			if cfg.Cores == 0 || (cfg.CPULimit > 0 && cfg.CPULimit < float64(cfg.Cores)) {
+			if !manual && (cfg.Cores == 0 || (cfg.CPULimit > 0 && cfg.CPULimit < float64(cfg.Cores))) {
 				o.Result, o.Skip = ResultSkipped, SkipUnmanaged
 				continue
 			}
@@ -294,7 +319,7 @@ func (a *Actuator) writeConfig(ctx context.Context, ref proxmox.Ref, observed Al
 
 // resizeDisk grows the root filesystem by the change's difference, with the
 // digest of a fresh read, and waits for the resize task.
-func (a *Actuator) resizeDisk(ctx context.Context, ref proxmox.Ref, observed Allocation, o *Outcome) {
+func (a *Actuator) resizeDisk(ctx context.Context, ref proxmox.Ref, observed Allocation, wantDigest string, o *Outcome) {
 	one := []*Outcome{o}
 	c := o.Change
 	if c.Direction != Up || c.To <= c.From || c.From < 0 {
@@ -308,7 +333,7 @@ func (a *Actuator) resizeDisk(ctx context.Context, ref proxmox.Ref, observed All
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.writeTimeout+a.taskTimeout)
 	defer cancel()
-	cfg, ok := a.readConfig(wctx, ref, one)
+	cfg, ok := a.readConfig(wctx, ref, wantDigest, one)
 	if !ok {
 		return
 	}
@@ -331,7 +356,7 @@ func (a *Actuator) resizeDisk(ctx context.Context, ref proxmox.Ref, observed All
 }
 
 // report logs, counts and audits one outcome.
-func (a *Actuator) report(d Decision, o Outcome) {
+func (a *Actuator) report(d Decision, o Outcome, x applyExtras) {
 	c := o.Change
 	skipLabel := string(o.Skip)
 	if o.Result == ResultSkipped && o.Skip == "" {
@@ -358,6 +383,9 @@ func (a *Actuator) report(d Decision, o Outcome) {
 	if o.Task != "" {
 		ev = ev.Str("upid", o.Task)
 	}
+	if d.Source != "" {
+		ev = ev.Str("source", d.Source)
+	}
 	if o.Err != nil {
 		ev = ev.Err(o.Err)
 	}
@@ -371,8 +399,13 @@ func (a *Actuator) report(d Decision, o Outcome) {
 	}
 
 	if a.audit != nil {
+		source := d.Source
+		if source == "" {
+			source = auditSourceController
+		}
 		r := AuditRecord{
-			Source:    auditSourceController,
+			Source:    source,
+			Client:    x.client,
 			VMID:      d.VMID,
 			Node:      d.Node,
 			Resource:  string(c.Resource),

@@ -44,7 +44,14 @@ type AuditOptions struct {
 type AuditRecord struct {
 	Time time.Time
 	// Source is "controller" or "api:<token name>".
-	Source    string
+	Source string
+	// Client is the address an API request came from; "" for the
+	// controller.
+	Client string
+	// Operation names a manual operation that is not a resource change
+	// (snapshot, rollback, snapshot-delete, clone, delete, pause, resume);
+	// "" for resource changes, whose Resource and Direction say it all.
+	Operation string
 	VMID      int
 	Node      string
 	Resource  string
@@ -68,6 +75,8 @@ type AuditRecord struct {
 type auditLine struct {
 	Time      time.Time `json:"time"`
 	Source    string    `json:"source"`
+	Client    string    `json:"client,omitempty"`
+	Operation string    `json:"operation,omitempty"`
 	VMID      int       `json:"vmid,omitempty"`
 	Node      string    `json:"node,omitempty"`
 	Resource  string    `json:"resource,omitempty"`
@@ -88,7 +97,7 @@ type auditLine struct {
 // there is none.
 func (r AuditRecord) MarshalJSON() ([]byte, error) {
 	l := auditLine{
-		Time: r.Time.UTC(), Source: r.Source, VMID: r.VMID, Node: r.Node, Resource: r.Resource,
+		Time: r.Time.UTC(), Source: r.Source, Client: r.Client, Operation: r.Operation, VMID: r.VMID, Node: r.Node, Resource: r.Resource,
 		Direction: r.Direction, From: r.From, To: r.To, Reason: r.Reason, Mode: r.Mode,
 		Result: r.Result, Skip: r.Skip, Error: r.Error, Policy: r.Policy, Task: r.Task,
 	}
@@ -106,7 +115,7 @@ func (r *AuditRecord) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*r = AuditRecord{
-		Time: l.Time, Source: l.Source, VMID: l.VMID, Node: l.Node, Resource: l.Resource,
+		Time: l.Time, Source: l.Source, Client: l.Client, Operation: l.Operation, VMID: l.VMID, Node: l.Node, Resource: l.Resource,
 		Direction: l.Direction, From: l.From, To: l.To, Reason: l.Reason, Score: math.NaN(),
 		Mode: l.Mode, Result: l.Result, Skip: l.Skip, Error: l.Error, Policy: l.Policy, Task: l.Task,
 	}

@@ -3,6 +3,12 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -13,8 +19,14 @@ import (
 // Manual operations: what the REST API does on an operator's request. They
 // go through the same client, the same compare-and-set rules and the same
 // audit as the loop's own changes; the API never calls proxmox directly.
+//
+// Errors: every error matches one proxmox sentinel that Classify maps to
+// an ErrorClass. Input refused before any request is sent is an
+// *InvalidRequestError (proxmox.ErrValidation, ClassInvalid) naming every
+// bad field.
 
-// ErrNotImplemented is returned by operations not built yet.
+// ErrNotImplemented was returned by operations not built yet. No operation
+// returns it any more; it stays for callers that still check for it.
 var ErrNotImplemented = errors.New("not implemented")
 
 // Caller is who asked for an operation, for the audit: a token name (never
@@ -23,6 +35,9 @@ type Caller struct {
 	Token   string
 	Address string
 }
+
+// source is the audit Source of the caller's operations.
+func (c Caller) source() string { return "api:" + c.Token }
 
 // ResourceRequest sets a container's resources to absolute values; nil
 // leaves a resource alone. Digest, when set, must equal the config's digest
@@ -60,6 +75,40 @@ type ContainerDetail struct {
 	Snapshots []SnapshotInfo
 }
 
+// ContainerSummary is one container of the cluster listing: usage and
+// allocation as /cluster/resources reports them.
+type ContainerSummary struct {
+	VMID     int
+	Node     string
+	Name     string
+	Status   string // running, stopped
+	Template bool
+	Lock     string
+	Tags     []string
+	Pool     string
+	CPUs     float64 // allocated CPUs (cores, or cpulimit when lower)
+	CPU      float64 // fraction of CPUs in use, 0..1
+	Mem      uint64  // bytes
+	MaxMem   uint64
+	Disk     uint64 // bytes of the root filesystem
+	MaxDisk  uint64
+	Uptime   time.Duration
+}
+
+// NodeSummary is one node of the cluster.
+type NodeSummary struct {
+	Name          string
+	Status        string // online, offline, unknown
+	Online        bool
+	CPUs          int     // threads
+	CPU           float64 // fraction of all threads in use, 0..1
+	MemoryBytes   uint64
+	MemUsedBytes  uint64
+	DiskBytes     uint64 // root filesystem
+	DiskUsedBytes uint64
+	Uptime        time.Duration
+}
+
 // TaskInfo is an asynchronous operation: a Proxmox task the API can be
 // asked about by ID.
 type TaskInfo struct {
@@ -74,19 +123,50 @@ type TaskInfo struct {
 	NewVMID int
 }
 
+// Failed reports whether the task has ended with an error (anything but OK
+// or WARNINGS, as PVE counts it).
+func (t TaskInfo) Failed() bool {
+	return t.Done && t.ExitStatus != "OK" && !strings.HasPrefix(t.ExitStatus, "WARNINGS")
+}
+
+// Operations of TaskInfo.Operation and AuditRecord.Operation.
+const (
+	OpResize         = "resize"
+	OpSnapshot       = "snapshot"
+	OpRollback       = "rollback"
+	OpSnapshotDelete = "snapshot-delete"
+	OpClone          = "clone"
+	OpDelete         = "delete"
+	OpPause          = "pause"
+	OpResume         = "resume"
+)
+
+// ResultStarted is the audit Result of an operation that started a
+// Proxmox task: its end is learnt through Task, not audited.
+const ResultStarted = "started"
+
 // OperationsOptions configure Operations.
 type OperationsOptions struct {
 	Cluster     OperationsCluster
 	Actuator    *Actuator // for resource changes: same digest rules and audit
 	Audit       *Audit    // nil: no audit
 	Logger      zerolog.Logger
-	TaskTimeout time.Duration
+	TaskTimeout time.Duration // the longest Task waits; 0 means DefaultTaskTimeout
 	// Locate resolves a VMID to its node quickly (the loop's snapshot);
 	// nil or a miss falls back to one /cluster/resources call.
 	Locate func(vmid int) (node string, ok bool)
 	// Pause is called by Pause/Resume; nil means pausing is unavailable
 	// (the api command without the loop).
 	Pause func(vmid int, paused bool)
+	// Applied, when set, is called after SetResources wrote a change, with
+	// the outcomes of the write, so that the loop can start its cooldowns
+	// from it (ContainerState.Record). Without it the loop only sees the
+	// new allocation at its next pass and decides from there: a manual
+	// increase on an idle container may then be taken back after the
+	// down-stabilisation time.
+	Applied func(vmid int, outcomes []Outcome)
+	// Now is the clock of the task registry; nil means time.Now.
+	Now func() time.Time
 }
 
 // OperationsCluster is what manual operations need of Proxmox VE beyond
@@ -105,75 +185,801 @@ type OperationsCluster interface {
 
 var _ OperationsCluster = (*proxmox.Client)(nil)
 
+// Limits of the values an operation accepts, checked before anything is
+// sent.
+const (
+	MinVMID         = 100
+	MaxVMID         = 999999999
+	MaxCores        = 8192
+	MinMemoryMiB    = 16
+	MaxMemoryMiB    = 4 << 20 // 4 TiB
+	MaxSwapMiB      = 4 << 20 // 4 TiB
+	MinGrowBytes    = 1 << 20 // 1 MiB
+	MaxGrowBytes    = 16 << 40
+	maxHostnameLen  = 253
+	maxTaskAge      = time.Hour
+	maxTrackedTasks = 10000
+)
+
+var (
+	// PVE's snapshot names (pve-configid, at most 40 characters); the
+	// proxmox client requires two characters or more.
+	snapshotNameRe = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{1,39}$`)
+	diskNameRe     = regexp.MustCompile(`^(rootfs|mp[0-9]{1,3})$`)
+	// An RFC 1123 label; a hostname is one or more separated by dots.
+	hostLabelRe = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
+)
+
+// FieldError is one field of a request that failed validation.
+type FieldError struct {
+	Field   string // vmid, cores, memory, swap, disk, size, snapshot, hostname, newid, target
+	Problem string // what is wrong and what is allowed
+}
+
+// InvalidRequestError lists every field of a request that failed
+// validation. Nothing was sent to Proxmox. It matches
+// proxmox.ErrValidation (ClassInvalid).
+type InvalidRequestError struct {
+	Fields []FieldError
+}
+
+func (e *InvalidRequestError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Field + ": " + f.Problem
+	}
+	return "invalid request: " + strings.Join(parts, "; ")
+}
+
+// Unwrap makes the error match proxmox.ErrValidation.
+func (e *InvalidRequestError) Unwrap() error { return proxmox.ErrValidation }
+
+// fieldCheck collects field errors.
+type fieldCheck struct{ fields []FieldError }
+
+func (c *fieldCheck) addf(field, format string, args ...any) {
+	c.fields = append(c.fields, FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
+}
+
+func (c *fieldCheck) vmid(field string, v int) {
+	if v < MinVMID || v > MaxVMID {
+		c.addf(field, "%d is not a VMID: allowed %d to %d", v, MinVMID, MaxVMID)
+	}
+}
+
+func (c *fieldCheck) snapshot(field, name string) {
+	switch {
+	case name == "current" || name == "vzdump":
+		c.addf(field, "%q is reserved by Proxmox", name)
+	case !snapshotNameRe.MatchString(name):
+		c.addf(field, "%q: 2 to 40 letters, digits, - or _, starting with a letter", name)
+	}
+}
+
+func (c *fieldCheck) err() error {
+	if len(c.fields) == 0 {
+		return nil
+	}
+	return &InvalidRequestError{Fields: c.fields}
+}
+
+func checkVMID(vmid int) error {
+	var c fieldCheck
+	c.vmid("vmid", vmid)
+	return c.err()
+}
+
+// validHostname reports whether h is an RFC 1123 host name (labels of
+// letters, digits and inner hyphens, separated by dots), as PVE's dns-name.
+func validHostname(h string) bool {
+	if h == "" || len(h) > maxHostnameLen {
+		return false
+	}
+	for label := range strings.SplitSeq(h, ".") {
+		if !hostLabelRe.MatchString(label) {
+			return false
+		}
+	}
+	return true
+}
+
 // Operations carries out manual operations. Safe for concurrent use.
 type Operations struct {
-	opts OperationsOptions
+	opts  OperationsOptions
+	log   zerolog.Logger
+	now   func() time.Time
+	tasks *taskRegistry
 }
 
 // NewOperations builds Operations.
-func NewOperations(o OperationsOptions) *Operations { return &Operations{opts: o} }
+func NewOperations(o OperationsOptions) *Operations {
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	if o.TaskTimeout <= 0 {
+		o.TaskTimeout = DefaultTaskTimeout
+	}
+	return &Operations{opts: o, log: o.Logger, now: now, tasks: newTaskRegistry(maxTrackedTasks, maxTaskAge)}
+}
 
 // Locate returns the container's node, or an error wrapping
 // proxmox.ErrNotFound.
 func (o *Operations) Locate(ctx context.Context, vmid int) (proxmox.Ref, error) {
-	return proxmox.Ref{}, ErrNotImplemented
+	if err := checkVMID(vmid); err != nil {
+		return proxmox.Ref{}, err
+	}
+	if o.opts.Locate != nil {
+		if node, ok := o.opts.Locate(vmid); ok {
+			return proxmox.Ref{Node: node, VMID: vmid}, nil
+		}
+	}
+	return o.locateInCluster(ctx, vmid)
+}
+
+// locateInCluster asks /cluster/resources where vmid is.
+func (o *Operations) locateInCluster(ctx context.Context, vmid int) (proxmox.Ref, error) {
+	cts, err := o.opts.Cluster.ClusterContainers(ctx)
+	if err != nil {
+		return proxmox.Ref{}, fmt.Errorf("locate container %d: %w", vmid, err)
+	}
+	for _, ct := range cts {
+		if ct.VMID == vmid {
+			return ct.Ref(), nil
+		}
+	}
+	return proxmox.Ref{}, fmt.Errorf("container %d not found: %w", vmid, proxmox.ErrNotFound)
+}
+
+// onContainer locates vmid and runs fn on it. When fn finds no container
+// on the node the loop's snapshot named (migrated since), it looks the
+// container up in the cluster and, if it lives elsewhere now, runs fn
+// once more there.
+func (o *Operations) onContainer(ctx context.Context, vmid int, fn func(proxmox.Ref) error) (proxmox.Ref, error) {
+	ref, err := o.Locate(ctx, vmid)
+	if err != nil {
+		return ref, err
+	}
+	err = fn(ref)
+	if !errors.Is(err, proxmox.ErrNotFound) || o.opts.Locate == nil {
+		return ref, err
+	}
+	fresh, lerr := o.locateInCluster(ctx, vmid)
+	if lerr != nil || fresh == ref {
+		return ref, err
+	}
+	return fresh, fn(fresh)
 }
 
 // Container reads a container's live status, config and snapshots.
 func (o *Operations) Container(ctx context.Context, vmid int) (ContainerDetail, error) {
-	return ContainerDetail{}, ErrNotImplemented
+	var d ContainerDetail
+	ref, err := o.onContainer(ctx, vmid, func(ref proxmox.Ref) error {
+		st, err := o.opts.Cluster.ContainerStatus(ctx, ref)
+		if err != nil {
+			return fmt.Errorf("container %d status: %w", vmid, err)
+		}
+		cfg, err := o.opts.Cluster.Config(ctx, ref)
+		if err != nil {
+			return fmt.Errorf("container %d config: %w", vmid, err)
+		}
+		snaps, err := o.opts.Cluster.Snapshots(ctx, ref)
+		if err != nil {
+			return fmt.Errorf("container %d snapshots: %w", vmid, err)
+		}
+		d = ContainerDetail{Status: st, Config: cfg, Snapshots: snapshotInfos(snaps)}
+		return nil
+	})
+	if err != nil {
+		return ContainerDetail{}, err
+	}
+	d.Ref = ref
+	return d, nil
+}
+
+// Containers lists every container of the cluster with one
+// /cluster/resources call, ordered by VMID.
+func (o *Operations) Containers(ctx context.Context) ([]ContainerSummary, error) {
+	cts, err := o.opts.Cluster.ClusterContainers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	out := make([]ContainerSummary, len(cts))
+	for i, ct := range cts {
+		out[i] = ContainerSummary{
+			VMID: ct.VMID, Node: ct.Node, Name: ct.Name, Status: ct.Status, Template: ct.Template,
+			Lock: ct.Lock, Tags: ct.Tags, Pool: ct.Pool, CPUs: ct.CPUs, CPU: ct.CPU,
+			Mem: ct.Mem, MaxMem: ct.MaxMem, Disk: ct.Disk, MaxDisk: ct.MaxDisk, Uptime: ct.Uptime,
+		}
+	}
+	slices.SortFunc(out, func(a, b ContainerSummary) int { return a.VMID - b.VMID })
+	return out, nil
+}
+
+// Nodes lists the nodes of the cluster.
+func (o *Operations) Nodes(ctx context.Context) ([]NodeSummary, error) {
+	nodes, err := o.opts.Cluster.Nodes(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list nodes: %w", err)
+	}
+	out := make([]NodeSummary, len(nodes))
+	for i, n := range nodes {
+		out[i] = NodeSummary{
+			Name: n.Name, Status: n.Status, Online: n.Online, CPUs: n.CPUs, CPU: n.CPU,
+			MemoryBytes: n.MemoryBytes, MemUsedBytes: n.MemUsedBytes,
+			DiskBytes: n.DiskBytes, DiskUsedBytes: n.DiskUsedBytes, Uptime: n.Uptime,
+		}
+	}
+	return out, nil
+}
+
+// checkResources validates a ResourceRequest.
+func checkResources(vmid int, r ResourceRequest) error {
+	var c fieldCheck
+	c.vmid("vmid", vmid)
+	if r.Cores == nil && r.MemoryMiB == nil && r.SwapMiB == nil {
+		c.addf("resources", "set at least one of cores, memory and swap")
+	}
+	if r.Cores != nil && (*r.Cores < 1 || *r.Cores > MaxCores) {
+		c.addf("cores", "%d: allowed 1 to %d", *r.Cores, MaxCores)
+	}
+	if r.MemoryMiB != nil && (*r.MemoryMiB < MinMemoryMiB || *r.MemoryMiB > MaxMemoryMiB) {
+		c.addf("memory", "%d MiB: allowed %d to %d", *r.MemoryMiB, MinMemoryMiB, MaxMemoryMiB)
+	}
+	if r.SwapMiB != nil && (*r.SwapMiB < 0 || *r.SwapMiB > MaxSwapMiB) {
+		c.addf("swap", "%d MiB: allowed 0 to %d", *r.SwapMiB, MaxSwapMiB)
+	}
+	return c.err()
+}
+
+// resourceChange is the change from the config's value to the requested
+// one; ok is false when there is nothing to change.
+func resourceChange(res Resource, from int, to *int) (Change, bool) {
+	if to == nil || *to == from {
+		return Change{}, false
+	}
+	dir := Up
+	if *to < from {
+		dir = Down
+	}
+	return Change{Resource: res, Direction: dir, From: int64(from), To: int64(*to), Reason: "manual"}, true
 }
 
 // SetResources sets cores, memory and swap in one compare-and-set write and
 // audits it. It returns the config digest after the write.
+//
+// The write goes through the Actuator the loop uses, as a decision with
+// Source "api:<token>" in ModeEnforce, observed from a config read made
+// here: a change of those values between this read and the Actuator's own
+// fresh read, or a different digest there when r.Digest was given, fails
+// with proxmox.ErrDigestMismatch; nothing is overwritten. Cores are set
+// even where the loop leaves them alone (unset, or capped by cpulimit):
+// the operator's request is the administrator's choice. Values already in
+// place are not written; when none changes, nothing is sent and the
+// current digest is returned.
+//
+// Cooldowns: see OperationsOptions.Applied.
 func (o *Operations) SetResources(ctx context.Context, c Caller, vmid int, r ResourceRequest) (digest string, err error) {
-	return "", ErrNotImplemented
+	if err := checkResources(vmid, r); err != nil {
+		return "", err
+	}
+	var cfg proxmox.Config
+	ref, err := o.onContainer(ctx, vmid, func(ref proxmox.Ref) error {
+		var err error
+		cfg, err = o.opts.Cluster.Config(ctx, ref)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("set resources of container %d: %w", vmid, err)
+	}
+	var changes []Change
+	for _, rc := range []struct {
+		res  Resource
+		from int
+		to   *int
+	}{{ResourceCores, cfg.Cores, r.Cores}, {ResourceMemory, cfg.MemoryMiB, r.MemoryMiB}, {ResourceSwap, cfg.SwapMiB, r.SwapMiB}} {
+		if ch, ok := resourceChange(rc.res, rc.from, rc.to); ok {
+			changes = append(changes, ch)
+		}
+	}
+	var refused error
+	var skip SkipReason
+	switch {
+	case r.Digest != "" && r.Digest != cfg.Digest:
+		refused = fmt.Errorf("set resources of container %d: config digest is %s, not %s: %w", vmid, cfg.Digest, r.Digest, proxmox.ErrDigestMismatch)
+		skip = SkipDigestMismatch
+	case cfg.Lock != "":
+		refused = fmt.Errorf("set resources of container %d: %w", vmid, &proxmox.LockedError{Lock: cfg.Lock})
+		skip = SkipLocked
+	}
+	if refused != nil {
+		for _, ch := range changes {
+			o.audit(c, ref, AuditRecord{
+				Resource: string(ch.Resource), Direction: string(ch.Direction), From: ch.From, To: ch.To,
+				Reason: ch.Reason, Mode: string(ModeEnforce), Result: ResultSkipped, Skip: string(skip),
+			}, nil)
+		}
+		return "", refused
+	}
+	if len(changes) == 0 {
+		return cfg.Digest, nil
+	}
+	if o.opts.Actuator == nil {
+		return "", fmt.Errorf("set resources of container %d: no actuator configured", vmid)
+	}
+	d := Decision{Source: c.source(), VMID: vmid, Node: ref.Node, Mode: ModeEnforce, Changes: changes, Score: math.NaN()}
+	observed := Allocation{Cores: cfg.Cores, MemoryMiB: cfg.MemoryMiB, SwapMiB: cfg.SwapMiB, DiskBytes: cfg.RootFS.SizeBytes}
+	outcomes := o.opts.Actuator.apply(ctx, d, observed, applyExtras{digest: r.Digest, client: c.Address})
+	if err := outcomesError(outcomes); err != nil {
+		return "", fmt.Errorf("set resources of container %d: %w", vmid, err)
+	}
+	if o.opts.Applied != nil {
+		o.opts.Applied(vmid, outcomes)
+	}
+	after, err := o.opts.Cluster.Config(ctx, ref)
+	if err != nil {
+		// The write is done; only the new digest is unknown.
+		return "", fmt.Errorf("set resources of container %d: written, but reading the new digest: %w", vmid, err)
+	}
+	return after.Digest, nil
+}
+
+// outcomesError is nil when every outcome was applied, else the error
+// saying why not, matching the proxmox sentinel the API maps.
+func outcomesError(outcomes []Outcome) error {
+	for _, o := range outcomes {
+		if o.Result == ResultFailed {
+			return o.Err
+		}
+	}
+	for _, o := range outcomes {
+		if o.Result == ResultApplied {
+			continue
+		}
+		switch o.Skip {
+		case SkipLocked:
+			return fmt.Errorf("container locked since it was read: %w", proxmox.ErrLocked)
+		case SkipDigestMismatch, SkipChanged:
+			return fmt.Errorf("config changed since it was read: %w", proxmox.ErrDigestMismatch)
+		case SkipMoved:
+			return fmt.Errorf("container gone from its node since it was read: %w", proxmox.ErrNotFound)
+		case "":
+			if o.Err != nil {
+				return o.Err // cancelled before the write started
+			}
+		}
+		return fmt.Errorf("%s not changed (%s, %s)", o.Change.Resource, o.Result, o.Skip)
+	}
+	return nil
 }
 
 // GrowDisk grows a disk (rootfs, mp0…) by growBytes; disks never shrink.
+// It returns as soon as the resize task is started.
 func (o *Operations) GrowDisk(ctx context.Context, c Caller, vmid int, disk string, growBytes uint64) (TaskInfo, error) {
-	return TaskInfo{}, ErrNotImplemented
+	var fc fieldCheck
+	fc.vmid("vmid", vmid)
+	if !diskNameRe.MatchString(disk) {
+		fc.addf("disk", "%q: rootfs or mp0 to mp255", disk)
+	}
+	if growBytes < MinGrowBytes || growBytes > MaxGrowBytes {
+		fc.addf("size", "grow by %d bytes: allowed %d (1 MiB) to %d (16 TiB)", growBytes, uint64(MinGrowBytes), uint64(MaxGrowBytes))
+	}
+	if err := fc.err(); err != nil {
+		return TaskInfo{}, err
+	}
+	var cfg proxmox.Config
+	ref, err := o.onContainer(ctx, vmid, func(ref proxmox.Ref) error {
+		var err error
+		cfg, err = o.opts.Cluster.Config(ctx, ref)
+		return err
+	})
+	rec := AuditRecord{Resource: string(ResourceDisk), Direction: string(Up), Operation: OpResize, Reason: disk}
+	if err != nil {
+		return TaskInfo{}, fmt.Errorf("grow %s of container %d: %w", disk, vmid, err)
+	}
+	if cfg.Lock != "" {
+		err := fmt.Errorf("grow %s of container %d: %w", disk, vmid, &proxmox.LockedError{Lock: cfg.Lock})
+		o.audit(c, ref, rec, err)
+		return TaskInfo{}, err
+	}
+	vol, ok := cfg.RootFS, disk == "rootfs"
+	if !ok {
+		vol, ok = cfg.MountPoints[disk]
+	}
+	if !ok {
+		return TaskInfo{}, fmt.Errorf("grow %s of container %d: no such disk: %w", disk, vmid, proxmox.ErrNotFound)
+	}
+	if vol.SizeBytes > 0 {
+		rec.From, rec.To = int64(vol.SizeBytes), int64(vol.SizeBytes+growBytes)
+	}
+	task, err := o.opts.Cluster.ResizeDisk(ctx, ref, disk, growBytes, cfg.Digest)
+	if err != nil {
+		err = fmt.Errorf("grow %s of container %d: %w", disk, vmid, err)
+		o.audit(c, ref, rec, err)
+		return TaskInfo{}, err
+	}
+	info := o.track(ref, OpResize, task, 0)
+	rec.Task = task.UPID
+	o.audit(c, ref, rec, nil)
+	return info, nil
+}
+
+func snapshotInfos(snaps []proxmox.Snapshot) []SnapshotInfo {
+	out := make([]SnapshotInfo, 0, len(snaps))
+	for _, s := range snaps {
+		if s.Name == "current" { // the client drops it; never show it anyway
+			continue
+		}
+		out = append(out, SnapshotInfo{Name: s.Name, Description: s.Description, Parent: s.Parent, Time: s.Time})
+	}
+	return out
 }
 
 // Snapshots lists a container's snapshots (without "current").
 func (o *Operations) Snapshots(ctx context.Context, vmid int) ([]SnapshotInfo, error) {
-	return nil, ErrNotImplemented
+	var snaps []proxmox.Snapshot
+	_, err := o.onContainer(ctx, vmid, func(ref proxmox.Ref) error {
+		var err error
+		snaps, err = o.opts.Cluster.Snapshots(ctx, ref)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("snapshots of container %d: %w", vmid, err)
+	}
+	return snapshotInfos(snaps), nil
+}
+
+// snapshotTask validates, locates the container, checks the snapshot
+// against the list (present for rollback and delete, absent for create),
+// starts the task with start and audits it.
+func (o *Operations) snapshotTask(ctx context.Context, c Caller, vmid int, name, op string, mustExist bool,
+	start func(proxmox.Ref) (proxmox.Task, error),
+) (TaskInfo, error) {
+	var fc fieldCheck
+	fc.vmid("vmid", vmid)
+	fc.snapshot("snapshot", name)
+	if err := fc.err(); err != nil {
+		return TaskInfo{}, err
+	}
+	var snaps []proxmox.Snapshot
+	ref, err := o.onContainer(ctx, vmid, func(ref proxmox.Ref) error {
+		var err error
+		snaps, err = o.opts.Cluster.Snapshots(ctx, ref)
+		return err
+	})
+	if err != nil {
+		return TaskInfo{}, fmt.Errorf("%s %q of container %d: %w", op, name, vmid, err)
+	}
+	// Checked here so that the API answers 404 or 409 at once instead of a
+	// task that fails a moment later.
+	exists := slices.ContainsFunc(snaps, func(s proxmox.Snapshot) bool { return s.Name == name })
+	switch {
+	case mustExist && !exists:
+		return TaskInfo{}, fmt.Errorf("%s: container %d has no snapshot %q: %w", op, vmid, name, proxmox.ErrNotFound)
+	case !mustExist && exists:
+		return TaskInfo{}, fmt.Errorf("%s: container %d already has a snapshot %q: %w", op, vmid, name, proxmox.ErrConflict)
+	}
+	rec := AuditRecord{Resource: "snapshot", Operation: op, Reason: name}
+	task, err := start(ref)
+	if err != nil {
+		err = fmt.Errorf("%s %q of container %d: %w", op, name, vmid, err)
+		o.audit(c, ref, rec, err)
+		return TaskInfo{}, err
+	}
+	info := o.track(ref, op, task, 0)
+	rec.Task = task.UPID
+	o.audit(c, ref, rec, nil)
+	return info, nil
 }
 
 // CreateSnapshot starts a snapshot task.
 func (o *Operations) CreateSnapshot(ctx context.Context, c Caller, vmid int, name, description string) (TaskInfo, error) {
-	return TaskInfo{}, ErrNotImplemented
+	return o.snapshotTask(ctx, c, vmid, name, OpSnapshot, false, func(ref proxmox.Ref) (proxmox.Task, error) {
+		return o.opts.Cluster.CreateSnapshot(ctx, ref, name, description)
+	})
 }
 
 // RollbackSnapshot starts a rollback task; start restarts the container
 // afterwards.
 func (o *Operations) RollbackSnapshot(ctx context.Context, c Caller, vmid int, name string, start bool) (TaskInfo, error) {
-	return TaskInfo{}, ErrNotImplemented
+	return o.snapshotTask(ctx, c, vmid, name, OpRollback, true, func(ref proxmox.Ref) (proxmox.Task, error) {
+		return o.opts.Cluster.RollbackSnapshot(ctx, ref, name, start)
+	})
 }
 
 // DeleteSnapshot starts a snapshot deletion task.
 func (o *Operations) DeleteSnapshot(ctx context.Context, c Caller, vmid int, name string) (TaskInfo, error) {
-	return TaskInfo{}, ErrNotImplemented
+	return o.snapshotTask(ctx, c, vmid, name, OpSnapshotDelete, true, func(ref proxmox.Ref) (proxmox.Task, error) {
+		return o.opts.Cluster.DeleteSnapshot(ctx, ref, name)
+	})
 }
 
-// Clone starts a clone task.
+// Clone starts a clone task. The target node, when given, must be a node
+// of the cluster (checked with one /nodes call).
 func (o *Operations) Clone(ctx context.Context, c Caller, vmid int, r CloneRequest) (TaskInfo, error) {
-	return TaskInfo{}, ErrNotImplemented
+	var fc fieldCheck
+	fc.vmid("vmid", vmid)
+	if r.NewID != 0 {
+		fc.vmid("newid", r.NewID)
+		if r.NewID == vmid {
+			fc.addf("newid", "%d is the container being cloned", r.NewID)
+		}
+	}
+	if r.Hostname != "" && !validHostname(r.Hostname) {
+		fc.addf("hostname", "%q is not an RFC 1123 host name (letters, digits and inner hyphens, labels of 1 to 63, 253 in all)", r.Hostname)
+	}
+	if r.Target != "" && !hostLabelRe.MatchString(r.Target) {
+		fc.addf("target", "%q is not a node name", r.Target)
+	}
+	if r.Snapshot != "" {
+		fc.snapshot("snapshot", r.Snapshot)
+	}
+	if err := fc.err(); err != nil {
+		return TaskInfo{}, err
+	}
+	if r.Target != "" {
+		if err := o.checkNode(ctx, r.Target); err != nil {
+			return TaskInfo{}, fmt.Errorf("clone container %d: %w", vmid, err)
+		}
+	}
+	ref, err := o.Locate(ctx, vmid)
+	if err != nil {
+		return TaskInfo{}, fmt.Errorf("clone container %d: %w", vmid, err)
+	}
+	rec := AuditRecord{Resource: "container", Operation: OpClone, To: int64(r.NewID), Reason: cloneReason(r)}
+	newID, task, err := o.opts.Cluster.Clone(ctx, ref, proxmox.CloneOptions{
+		NewID: r.NewID, Hostname: r.Hostname, Full: r.Full, Target: r.Target, SnapName: r.Snapshot,
+	})
+	if err != nil {
+		err = fmt.Errorf("clone container %d: %w", vmid, err)
+		o.audit(c, ref, rec, err)
+		return TaskInfo{}, err
+	}
+	info := o.track(ref, OpClone, task, newID)
+	rec.To, rec.Task = int64(newID), task.UPID
+	o.audit(c, ref, rec, nil)
+	return info, nil
+}
+
+// cloneReason says what the clone was asked for, for the audit.
+func cloneReason(r CloneRequest) string {
+	parts := []string{"linked"}
+	if r.Full {
+		parts[0] = "full"
+	}
+	if r.Hostname != "" {
+		parts = append(parts, "hostname "+r.Hostname)
+	}
+	if r.Target != "" {
+		parts = append(parts, "target "+r.Target)
+	}
+	if r.Snapshot != "" {
+		parts = append(parts, "from snapshot "+r.Snapshot)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// checkNode fails with ErrValidation when node is not a node of the
+// cluster: PVE's own answer ("no such cluster node") is a bare 500.
+func (o *Operations) checkNode(ctx context.Context, node string) error {
+	nodes, err := o.opts.Cluster.Nodes(ctx)
+	if err != nil {
+		return fmt.Errorf("list nodes: %w", err)
+	}
+	if slices.ContainsFunc(nodes, func(n proxmox.Node) bool { return n.Name == node }) {
+		return nil
+	}
+	return &InvalidRequestError{Fields: []FieldError{{Field: "target", Problem: fmt.Sprintf("%q is not a node of the cluster", node)}}}
 }
 
 // Delete destroys a container (stopping it first). Protected containers
 // are refused by Proxmox with its reason.
+//
+// The config is read first: a protected container is sent the destroy
+// without the stop, so that PVE refuses it (proxmox.ErrConflict, PVE's
+// "protection mode enabled" in the message) before anything happened to
+// it; a running protected container is never stopped for nothing.
 func (o *Operations) Delete(ctx context.Context, c Caller, vmid int, purge bool) (TaskInfo, error) {
-	return TaskInfo{}, ErrNotImplemented
+	var cfg proxmox.Config
+	ref, err := o.onContainer(ctx, vmid, func(ref proxmox.Ref) error {
+		var err error
+		cfg, err = o.opts.Cluster.Config(ctx, ref)
+		return err
+	})
+	if err != nil {
+		return TaskInfo{}, fmt.Errorf("delete container %d: %w", vmid, err)
+	}
+	rec := AuditRecord{Resource: "container", Operation: OpDelete}
+	if purge {
+		rec.Reason = "purge"
+	}
+	task, err := o.opts.Cluster.DeleteContainer(ctx, ref, proxmox.DeleteOptions{Purge: purge, StopFirst: !cfg.Protection})
+	if err != nil {
+		err = fmt.Errorf("delete container %d: %w", vmid, err)
+		o.audit(c, ref, rec, err)
+		return TaskInfo{}, err
+	}
+	info := o.track(ref, OpDelete, task, 0)
+	rec.Task = task.UPID
+	o.audit(c, ref, rec, nil)
+	return info, nil
 }
 
 // Task returns the state of a task started by an operation; wait > 0
-// waits up to that long for it to finish.
+// waits up to that long for it to finish (at most TaskTimeout). A task
+// that ended with an error is not an error of Task: Done and ExitStatus
+// say so (TaskInfo.Failed). An ID this Operations did not start, or has
+// forgotten (finished more than an hour ago), is proxmox.ErrNotFound.
 func (o *Operations) Task(ctx context.Context, id string, wait time.Duration) (TaskInfo, error) {
-	return TaskInfo{}, ErrNotImplemented
+	entry, ok := o.tasks.get(id, o.now())
+	if !ok {
+		return TaskInfo{}, fmt.Errorf("task %q not found: %w", id, proxmox.ErrNotFound)
+	}
+	if entry.info.Done {
+		return entry.info, nil
+	}
+	var (
+		cur proxmox.Task
+		err error
+	)
+	if wait > 0 {
+		cur, err = o.opts.Cluster.WaitTask(ctx, entry.task, min(wait, o.opts.TaskTimeout))
+		var taskErr *proxmox.TaskError
+		switch {
+		case errors.As(err, &taskErr):
+			err = nil // the task failed; its exit status says how
+		case errors.Is(err, proxmox.ErrTimeout) && ctx.Err() == nil:
+			err = nil // still running when the wait ended
+		}
+	} else {
+		cur, err = o.opts.Cluster.Task(ctx, entry.task.UPID)
+	}
+	if err != nil {
+		return TaskInfo{}, fmt.Errorf("task %s: %w", id, err)
+	}
+	return o.tasks.update(id, cur, o.now()), nil
 }
 
 // SetPaused pauses or resumes autoscaling of a container and audits it.
 func (o *Operations) SetPaused(ctx context.Context, c Caller, vmid int, paused bool) error {
-	return ErrNotImplemented
+	if err := checkVMID(vmid); err != nil {
+		return err
+	}
+	if o.opts.Pause == nil {
+		return fmt.Errorf("autoscaling is not running in this process: %w", proxmox.ErrConflict)
+	}
+	// The loop's snapshot names the node when it can; a container it does
+	// not know yet may still be paused ahead of time.
+	ref := proxmox.Ref{VMID: vmid}
+	if o.opts.Locate != nil {
+		ref.Node, _ = o.opts.Locate(vmid)
+	}
+	o.opts.Pause(vmid, paused)
+	op := OpResume
+	if paused {
+		op = OpPause
+	}
+	o.audit(c, ref, AuditRecord{Resource: "autoscaling", Direction: op, Operation: op, Result: ResultApplied}, nil)
+	return nil
+}
+
+// audit writes one record of an operation (not of a resource change: the
+// Actuator audits those): err nil means started (or applied when
+// r.Result is set), else failed with err's text.
+func (o *Operations) audit(c Caller, ref proxmox.Ref, r AuditRecord, err error) {
+	r.Time = o.now()
+	r.Source, r.Client, r.VMID, r.Node = c.source(), c.Address, ref.VMID, ref.Node
+	r.Score = math.NaN()
+	if r.Result == "" {
+		r.Result = ResultStarted
+	}
+	ev := o.log.Info()
+	if err != nil {
+		r.Result, r.Error = ResultFailed, err.Error()
+		ev = o.log.Warn().Err(err)
+	}
+	ev.Str("source", r.Source).Int("vmid", r.VMID).Str("node", r.Node).Str("operation", r.Operation).
+		Str("resource", r.Resource).Str("result", r.Result).Str("upid", r.Task).Msg("manual operation")
+	if o.opts.Audit == nil {
+		return
+	}
+	if aerr := o.opts.Audit.Append(r); aerr != nil {
+		o.log.Error().Err(aerr).Int("vmid", r.VMID).Str("operation", r.Operation).Msg("append audit record")
+	}
+}
+
+// track registers a started task and returns its TaskInfo.
+func (o *Operations) track(ref proxmox.Ref, op string, t proxmox.Task, newVMID int) TaskInfo {
+	started := t.StartTime
+	if started.IsZero() {
+		started = o.now()
+	}
+	info := TaskInfo{ID: t.UPID, Node: t.Node, VMID: ref.VMID, Operation: op, StartedAt: started, NewVMID: newVMID}
+	if info.Node == "" {
+		info.Node = ref.Node
+	}
+	o.tasks.add(taskEntry{info: info, task: t}, o.now())
+	return info
+}
+
+// taskRegistry remembers the tasks Operations started, so that the API
+// answers about those and only those. It is bounded: finished tasks are
+// forgotten maxAge after they were seen finished, and past capacity the
+// oldest tasks go first.
+type taskRegistry struct {
+	capacity int
+	maxAge   time.Duration
+
+	mu      sync.Mutex
+	entries map[string]*taskEntry
+}
+
+type taskEntry struct {
+	info     TaskInfo
+	task     proxmox.Task
+	finished time.Time // when it was first seen done; zero while running
+}
+
+func newTaskRegistry(capacity int, maxAge time.Duration) *taskRegistry {
+	return &taskRegistry{capacity: capacity, maxAge: maxAge, entries: map[string]*taskEntry{}}
+}
+
+func (r *taskRegistry) get(id string, now time.Time) (taskEntry, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.entries[id]
+	if !ok || r.expired(e, now) {
+		return taskEntry{}, false
+	}
+	return *e, true
+}
+
+// expired reports whether e finished more than maxAge before now.
+func (r *taskRegistry) expired(e *taskEntry, now time.Time) bool {
+	return !e.finished.IsZero() && now.Sub(e.finished) > r.maxAge
+}
+
+func (r *taskRegistry) add(e taskEntry, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.entries[e.info.ID] = &e
+	r.pruneLocked(now)
+}
+
+// update records a poll of the task and returns its TaskInfo.
+func (r *taskRegistry) update(id string, t proxmox.Task, now time.Time) TaskInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.entries[id]
+	if !ok { // pruned while it was polled
+		e = &taskEntry{info: TaskInfo{ID: id}, task: t}
+	}
+	e.task = t
+	if t.Done() && !e.info.Done {
+		e.info.Done, e.info.ExitStatus, e.finished = true, t.ExitStatus, now
+	}
+	return e.info
+}
+
+// pruneLocked drops the finished tasks older than maxAge and, past
+// capacity, the oldest tasks down to 90 % of it so that a full registry
+// does not sort on every add. It scans the registry: it runs once per
+// started task, and manual operations are rare.
+func (r *taskRegistry) pruneLocked(now time.Time) {
+	for id, e := range r.entries {
+		if r.expired(e, now) {
+			delete(r.entries, id)
+		}
+	}
+	if len(r.entries) <= r.capacity {
+		return
+	}
+	all := make([]*taskEntry, 0, len(r.entries))
+	for _, e := range r.entries {
+		all = append(all, e)
+	}
+	slices.SortFunc(all, func(a, b *taskEntry) int { return a.info.StartedAt.Compare(b.info.StartedAt) })
+	for _, e := range all[:len(all)-r.capacity*9/10] {
+		delete(r.entries, e.info.ID)
+	}
 }
