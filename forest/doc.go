@@ -34,8 +34,10 @@
 // (the Go walk: about 0.9 million).
 //
 // The package imports only the standard library and nothing of this
-// project. It does no I/O, reads no clock and has no mutable package
-// state: all randomness comes from a generator each tree derives from
+// project. It does no I/O and reads no clock; its only package state is
+// the CPU check's result, set once at init (tests switch it to compare
+// the kernel with the Go walk). All randomness comes from a generator each
+// tree derives from
 // Options.Seed and its index, so the same rows, options and seed give
 // bit-identical forests and scores on any machine and any GOMAXPROCS.
 //
