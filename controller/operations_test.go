@@ -1,0 +1,790 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
+)
+
+// The containers of the operations fixture.
+const (
+	opsRunning   = 101 // pve1, running: 2 cores, 1024 MiB, 512 MiB swap, 8 GiB rootfs
+	opsStopped   = 102 // pve2, stopped
+	opsProtected = 103 // pve1, running, protection on
+	opsNoCores   = 104 // pve2, running, cores unset
+)
+
+var opsCaller = Caller{Token: "ops", Address: "192.0.2.7"}
+
+// opsFixture is a simulated two-node cluster, a real client on it, and
+// Operations with an Actuator and an audit file on that client.
+type opsFixture struct {
+	sim       *pvesim.Sim
+	client    *proxmox.Client
+	auditPath string
+	ops       *Operations
+	now       *opsClock
+}
+
+// opsClock is the task registry's clock, moved by hand.
+type opsClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *opsClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *opsClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// opsHookCluster runs a hook after the Config reads of Operations itself
+// (not of its Actuator), to change the container between that read and the
+// Actuator's.
+type opsHookCluster struct {
+	OperationsCluster
+	afterConfig func()
+}
+
+func (h *opsHookCluster) Config(ctx context.Context, ref proxmox.Ref) (proxmox.Config, error) {
+	cfg, err := h.OperationsCluster.Config(ctx, ref)
+	if h.afterConfig != nil {
+		h.afterConfig()
+	}
+	return cfg, err
+}
+
+func newOpsFixture(t *testing.T, mutate func(*OperationsOptions)) *opsFixture {
+	t.Helper()
+	sim, client := newLoopSim(t, pvesim.Options{
+		Nodes: 2,
+		Specs: []pvesim.ContainerSpec{
+			{VMID: opsRunning, Node: "pve1", Cores: 2, MemoryMiB: 1024, SwapMiB: 512, DiskGiB: 8, Workload: workload.Idle},
+			{VMID: opsStopped, Node: "pve2", Cores: 1, MemoryMiB: 512, DiskGiB: 4, Workload: workload.Idle, Stopped: true},
+			{VMID: opsProtected, Node: "pve1", Cores: 1, MemoryMiB: 512, DiskGiB: 4, Workload: workload.Idle, Protection: true},
+			{VMID: opsNoCores, Node: "pve2", MemoryMiB: 512, DiskGiB: 4, Workload: workload.Idle},
+		},
+		// A task lasts 1 s of simulated time, 50 ms of real time.
+		Speed:        20,
+		TaskDuration: time.Second,
+	})
+	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
+	audit, err := OpenAudit(AuditOptions{Path: auditPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { audit.Close() })
+	logger := zerolog.New(zerolog.NewTestWriter(t))
+	clock := &opsClock{t: time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)}
+	o := OperationsOptions{
+		Cluster: client,
+		Actuator: NewActuator(ActuatorOptions{
+			Cluster: client, Logger: logger, Audit: audit, TaskTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
+		}),
+		Audit: audit, Logger: logger, TaskTimeout: 10 * time.Second, Now: clock.Now,
+	}
+	if mutate != nil {
+		mutate(&o)
+	}
+	return &opsFixture{sim: sim, client: client, auditPath: auditPath, ops: NewOperations(o), now: clock}
+}
+
+// sent returns the requests since the last ResetRequests matching method
+// and route ("" matches any).
+func (f *opsFixture) sent(method, route string) []pvesim.Request {
+	var out []pvesim.Request
+	for _, r := range f.sim.Requests() {
+		if (method == "" || r.Method == method) && (route == "" || r.Route == route) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (f *opsFixture) audit(t *testing.T) []AuditRecord {
+	t.Helper()
+	records, err := ReadAudit(f.auditPath, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return records
+}
+
+func (f *opsFixture) state(t *testing.T, vmid int) pvesim.ContainerState {
+	t.Helper()
+	st, ok := f.sim.Container(vmid)
+	if !ok {
+		t.Fatalf("container %d does not exist", vmid)
+	}
+	return st
+}
+
+// waitDone waits for a task through Operations.Task and requires it to
+// have ended with OK.
+func (f *opsFixture) waitDone(t *testing.T, info TaskInfo) TaskInfo {
+	t.Helper()
+	got, err := f.ops.Task(context.Background(), info.ID, 5*time.Second)
+	if err != nil {
+		t.Fatalf("Task(%s): %v", info.ID, err)
+	}
+	if !got.Done || got.ExitStatus != "OK" || got.Failed() {
+		t.Fatalf("Task(%s) = %+v, want done with OK", info.ID, got)
+	}
+	return got
+}
+
+func intp(v int) *int { return &v }
+
+func wantClass(t *testing.T, err error, want ErrorClass) {
+	t.Helper()
+	if got := Classify(err); got != want {
+		t.Fatalf("error %v classifies as %q, want %q", err, got, want)
+	}
+}
+
+func TestSetResourcesAppliesInOnePUTWithDigest(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	before := f.state(t, opsRunning)
+	f.sim.ResetRequests()
+
+	digest, err := f.ops.SetResources(context.Background(), opsCaller, opsRunning,
+		ResourceRequest{Cores: intp(4), MemoryMiB: intp(2048), SwapMiB: intp(512), Digest: before.Digest})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	after := f.state(t, opsRunning)
+	if digest != after.Digest || digest == before.Digest {
+		t.Errorf("SetResources returned digest %q; before %q, after %q", digest, before.Digest, after.Digest)
+	}
+	puts := f.sent(http.MethodPut, actConfigRoute)
+	if len(puts) != 1 {
+		t.Fatalf("PUT config sent %d times, want once", len(puts))
+	}
+	p := puts[0].Params
+	if p.Get("digest") != before.Digest || p.Get("cores") != "4" || p.Get("memory") != "2048" || p.Has("swap") {
+		t.Errorf("PUT params = %v, want digest %s, cores 4, memory 2048 and no swap (unchanged)", p, before.Digest)
+	}
+	if after.Config["cores"] != "4" || after.Config["memory"] != "2048" || after.Config["swap"] != "512" {
+		t.Errorf("config after = %v", after.Config)
+	}
+	records := f.audit(t)
+	if len(records) != 2 {
+		t.Fatalf("audit has %d records, want 2 (cores, memory): %+v", len(records), records)
+	}
+	for _, r := range records {
+		if r.Source != "api:ops" || r.Client != opsCaller.Address || r.VMID != opsRunning || r.Node != "pve1" ||
+			r.Result != ResultApplied || r.Mode != string(ModeEnforce) || r.Reason != "manual" || r.Direction != "up" {
+			t.Errorf("audit record = %+v", r)
+		}
+	}
+	if r := records[0]; r.Resource != "memory" || r.From != 1024 || r.To != 2048 {
+		t.Errorf("memory record = %+v, want 1024 -> 2048", r)
+	}
+}
+
+func TestSetResourcesRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		vmid    int
+		prepare func(t *testing.T, f *opsFixture)
+		req     func(f *opsFixture) ResourceRequest
+		class   ErrorClass
+		is      error
+		audited bool // a skipped record for the refused change
+	}{
+		{
+			name: "if-match mismatch", vmid: opsRunning,
+			req:   func(*opsFixture) ResourceRequest { return ResourceRequest{Cores: intp(3), Digest: "0123456789abcdef"} },
+			class: ClassConflict, is: proxmox.ErrDigestMismatch, audited: true,
+		},
+		{
+			name: "locked", vmid: opsRunning,
+			prepare: func(t *testing.T, f *opsFixture) { mustAct(t, f.sim.SetLock(opsRunning, "backup")) },
+			req:     func(*opsFixture) ResourceRequest { return ResourceRequest{MemoryMiB: intp(2048)} },
+			class:   ClassConflict, is: proxmox.ErrLocked, audited: true,
+		},
+		{
+			name: "unknown vmid", vmid: 4242,
+			req:   func(*opsFixture) ResourceRequest { return ResourceRequest{Cores: intp(2)} },
+			class: ClassNotFound, is: proxmox.ErrNotFound,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newOpsFixture(t, nil)
+			if tc.prepare != nil {
+				tc.prepare(t, f)
+			}
+			before, _ := f.sim.Container(tc.vmid)
+			f.sim.ResetRequests()
+
+			_, err := f.ops.SetResources(context.Background(), opsCaller, tc.vmid, tc.req(f))
+
+			wantClass(t, err, tc.class)
+			if !errors.Is(err, tc.is) {
+				t.Errorf("error %v does not match %v", err, tc.is)
+			}
+			if puts := f.sent(http.MethodPut, ""); len(puts) != 0 {
+				t.Errorf("sent %d PUTs, want none", len(puts))
+			}
+			if after, _ := f.sim.Container(tc.vmid); after.Digest != before.Digest {
+				t.Errorf("config changed: digest %s -> %s", before.Digest, after.Digest)
+			}
+			records := f.audit(t)
+			if tc.audited && (len(records) != 1 || records[0].Result != ResultSkipped || records[0].Source != "api:ops") {
+				t.Errorf("audit = %+v, want one skipped record", records)
+			}
+			if !tc.audited && len(records) != 0 {
+				t.Errorf("audit = %+v, want nothing", records)
+			}
+		})
+	}
+	t.Run("locked names the lock", func(t *testing.T) {
+		f := newOpsFixture(t, nil)
+		mustAct(t, f.sim.SetLock(opsRunning, "backup"))
+		_, err := f.ops.SetResources(context.Background(), opsCaller, opsRunning, ResourceRequest{Cores: intp(3)})
+		var locked *proxmox.LockedError
+		if !errors.As(err, &locked) || locked.Lock != "backup" {
+			t.Errorf("error %v: want a LockedError naming backup", err)
+		}
+	})
+}
+
+func TestSetResourcesInvalidSendsNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		vmid   int
+		req    ResourceRequest
+		fields []string
+	}{
+		{"nothing to set", opsRunning, ResourceRequest{}, []string{"resources"}},
+		{"zero cores", opsRunning, ResourceRequest{Cores: intp(0)}, []string{"cores"}},
+		{"too many cores", opsRunning, ResourceRequest{Cores: intp(MaxCores + 1)}, []string{"cores"}},
+		{"memory below 16 MiB", opsRunning, ResourceRequest{MemoryMiB: intp(15)}, []string{"memory"}},
+		{"memory above 4 TiB", opsRunning, ResourceRequest{MemoryMiB: intp(MaxMemoryMiB + 1)}, []string{"memory"}},
+		{"negative swap", opsRunning, ResourceRequest{SwapMiB: intp(-1)}, []string{"swap"}},
+		{"every field at once", 99, ResourceRequest{Cores: intp(-3), MemoryMiB: intp(1), SwapMiB: intp(MaxSwapMiB + 1)},
+			[]string{"vmid", "cores", "memory", "swap"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newOpsFixture(t, nil)
+			f.sim.ResetRequests()
+
+			_, err := f.ops.SetResources(context.Background(), opsCaller, tc.vmid, tc.req)
+
+			wantClass(t, err, ClassInvalid)
+			var inv *InvalidRequestError
+			if !errors.As(err, &inv) {
+				t.Fatalf("error %v is not an InvalidRequestError", err)
+			}
+			var fields []string
+			for _, fe := range inv.Fields {
+				fields = append(fields, fe.Field)
+			}
+			if strings.Join(fields, ",") != strings.Join(tc.fields, ",") {
+				t.Errorf("bad fields = %v, want %v (%v)", fields, tc.fields, err)
+			}
+			if n := len(f.sim.Requests()); n != 0 {
+				t.Errorf("sent %d requests, want none", n)
+			}
+		})
+	}
+}
+
+func TestSetResourcesAlreadyInPlaceWritesNothing(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	before := f.state(t, opsRunning)
+	f.sim.ResetRequests()
+
+	digest, err := f.ops.SetResources(context.Background(), opsCaller, opsRunning,
+		ResourceRequest{Cores: intp(2), MemoryMiB: intp(1024), SwapMiB: intp(512)})
+
+	if err != nil || digest != before.Digest {
+		t.Errorf("SetResources = %q, %v; want the unchanged digest %q", digest, err, before.Digest)
+	}
+	if puts := f.sent(http.MethodPut, ""); len(puts) != 0 {
+		t.Errorf("sent %d PUTs, want none", len(puts))
+	}
+	if records := f.audit(t); len(records) != 0 {
+		t.Errorf("audit = %+v, want nothing", records)
+	}
+}
+
+func TestSetResourcesChangeBetweenReadsIsAConflict(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		change  func(t *testing.T, sim *pvesim.Sim)
+		ifMatch bool
+	}{
+		// The Actuator's fresh read sees other cores than Operations read.
+		{"value changed", func(t *testing.T, sim *pvesim.Sim) { mustAct(t, sim.SetConfig(opsRunning, "cores", "4")) }, false},
+		// Only the digest can tell; the caller's If-Match asked for it.
+		{"digest changed with if-match", func(t *testing.T, sim *pvesim.Sim) {
+			mustAct(t, sim.SetConfig(opsRunning, "description", "edited by an admin"))
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hook := &opsHookCluster{}
+			f := newOpsFixture(t, func(o *OperationsOptions) { hook.OperationsCluster = o.Cluster; o.Cluster = hook })
+			before := f.state(t, opsRunning)
+			once := sync.Once{}
+			hook.afterConfig = func() { once.Do(func() { tc.change(t, f.sim) }) }
+			req := ResourceRequest{Cores: intp(3)}
+			if tc.ifMatch {
+				req.Digest = before.Digest
+			}
+			f.sim.ResetRequests()
+
+			_, err := f.ops.SetResources(context.Background(), opsCaller, opsRunning, req)
+
+			wantClass(t, err, ClassConflict)
+			if !errors.Is(err, proxmox.ErrDigestMismatch) {
+				t.Errorf("error %v does not match ErrDigestMismatch", err)
+			}
+			if puts := f.sent(http.MethodPut, actConfigRoute); len(puts) != 0 {
+				t.Errorf("sent %d PUTs, want none", len(puts))
+			}
+			if got := f.state(t, opsRunning).Config["cores"]; got == "3" {
+				t.Errorf("cores = %s: the request overwrote the other change", got)
+			}
+		})
+	}
+}
+
+func TestSetResourcesSetsUnmanagedCores(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	if _, err := f.ops.SetResources(context.Background(), opsCaller, opsNoCores, ResourceRequest{Cores: intp(2)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.state(t, opsNoCores).Config["cores"]; got != "2" {
+		t.Errorf("cores = %q, want 2: an operator's request sets cores the loop leaves alone", got)
+	}
+}
+
+func TestSetResourcesReportsAppliedOutcomes(t *testing.T) {
+	var gotVMID int
+	var got []Outcome
+	f := newOpsFixture(t, func(o *OperationsOptions) {
+		o.Applied = func(vmid int, outcomes []Outcome) { gotVMID, got = vmid, outcomes }
+	})
+	if _, err := f.ops.SetResources(context.Background(), opsCaller, opsRunning, ResourceRequest{MemoryMiB: intp(768)}); err != nil {
+		t.Fatal(err)
+	}
+	if gotVMID != opsRunning || len(got) != 1 || got[0].Result != ResultApplied || got[0].Change.Direction != Down ||
+		got[0].Change.From != 1024 || got[0].Change.To != 768 {
+		t.Errorf("Applied got %d %+v", gotVMID, got)
+	}
+}
+
+func TestGrowDiskStartsATask(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	before := f.state(t, opsRunning)
+	f.sim.ResetRequests()
+
+	info, err := f.ops.GrowDisk(context.Background(), opsCaller, opsRunning, "rootfs", 2<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if info.ID == "" || info.VMID != opsRunning || info.Node != "pve1" || info.Operation != OpResize || info.Done || info.StartedAt.IsZero() {
+		t.Errorf("GrowDisk = %+v, want a running resize task", info)
+	}
+	resizes := f.sent(http.MethodPut, actResizeRoute)
+	if len(resizes) != 1 || resizes[0].Params.Get("digest") != before.Digest || resizes[0].Params.Get("size") != "+2G" {
+		t.Fatalf("resize requests = %+v, want one of +2G with digest %s", resizes, before.Digest)
+	}
+	done := f.waitDone(t, info)
+	if done.ID != info.ID || done.Operation != OpResize || done.VMID != opsRunning {
+		t.Errorf("Task = %+v, want the resize", done)
+	}
+	if got := f.state(t, opsRunning).Config["rootfs"]; got != "local-lvm:vm-101-disk-0,size=10G" {
+		t.Errorf("rootfs = %s, want 10G", got)
+	}
+	records := f.audit(t)
+	if len(records) != 1 {
+		t.Fatalf("audit = %+v, want one record", records)
+	}
+	r := records[0]
+	if r.Source != "api:ops" || r.Resource != "disk" || r.Operation != OpResize || r.Result != ResultStarted ||
+		r.From != 8<<30 || r.To != 10<<30 || r.Task != info.ID || r.Reason != "rootfs" {
+		t.Errorf("audit record = %+v", r)
+	}
+}
+
+func TestGrowDiskRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		disk  string
+		grow  uint64
+		lock  string
+		class ErrorClass
+		sends bool
+	}{
+		{"not a disk", "sda", 1 << 30, "", ClassInvalid, false},
+		{"grow by nothing", "rootfs", 0, "", ClassInvalid, false},
+		{"grow below 1 MiB", "rootfs", 1<<20 - 1, "", ClassInvalid, false},
+		{"grow above 16 TiB", "rootfs", 16<<40 + 1, "", ClassInvalid, false},
+		{"no such mount point", "mp3", 1 << 30, "", ClassNotFound, true},
+		{"locked", "rootfs", 1 << 30, "snapshot", ClassConflict, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newOpsFixture(t, nil)
+			if tc.lock != "" {
+				mustAct(t, f.sim.SetLock(opsRunning, tc.lock))
+			}
+			f.sim.ResetRequests()
+			_, err := f.ops.GrowDisk(context.Background(), opsCaller, opsRunning, tc.disk, tc.grow)
+			wantClass(t, err, tc.class)
+			if n := len(f.sim.Requests()); (n > 0) != tc.sends {
+				t.Errorf("sent %d requests; want some: %v", n, tc.sends)
+			}
+			if resizes := f.sent(http.MethodPut, actResizeRoute); len(resizes) != 0 {
+				t.Errorf("sent %d resizes, want none", len(resizes))
+			}
+		})
+	}
+}
+
+func TestSnapshotRoundTrip(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	ctx := context.Background()
+
+	created, err := f.ops.CreateSnapshot(ctx, opsCaller, opsRunning, "before-upgrade", "kernel 6.14")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.Operation != OpSnapshot {
+		t.Errorf("CreateSnapshot = %+v", created)
+	}
+	f.waitDone(t, created)
+	// A change after the snapshot, for the rollback to undo.
+	if _, err := f.ops.SetResources(ctx, opsCaller, opsRunning, ResourceRequest{MemoryMiB: intp(2048)}); err != nil {
+		t.Fatal(err)
+	}
+
+	snaps, err := f.ops.Snapshots(ctx, opsRunning)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snaps) != 1 || snaps[0].Name != "before-upgrade" || snaps[0].Description != "kernel 6.14" || snaps[0].Time.IsZero() {
+		t.Fatalf("Snapshots = %+v, want before-upgrade only (no current)", snaps)
+	}
+	detail, err := f.ops.Container(ctx, opsRunning)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if detail.Ref != (proxmox.Ref{Node: "pve1", VMID: opsRunning}) || len(detail.Snapshots) != 1 ||
+		detail.Config.MemoryMiB != 2048 || detail.Status.Status != "running" {
+		t.Errorf("Container = %+v", detail)
+	}
+
+	_, err = f.ops.CreateSnapshot(ctx, opsCaller, opsRunning, "before-upgrade", "")
+	wantClass(t, err, ClassConflict)
+
+	rolled, err := f.ops.RollbackSnapshot(ctx, opsCaller, opsRunning, "before-upgrade", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.waitDone(t, rolled)
+	st := f.state(t, opsRunning)
+	if st.Config["memory"] != "1024" || !st.Running {
+		t.Errorf("after rollback with start: memory %s, running %v; want 1024 and running", st.Config["memory"], st.Running)
+	}
+
+	deleted, err := f.ops.DeleteSnapshot(ctx, opsCaller, opsRunning, "before-upgrade")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.waitDone(t, deleted)
+	if snaps, err := f.ops.Snapshots(ctx, opsRunning); err != nil || len(snaps) != 0 {
+		t.Errorf("Snapshots after delete = %+v, %v; want none", snaps, err)
+	}
+	_, err = f.ops.RollbackSnapshot(ctx, opsCaller, opsRunning, "before-upgrade", false)
+	wantClass(t, err, ClassNotFound)
+
+	var ops []string
+	for _, r := range f.audit(t) {
+		if r.Resource == "snapshot" {
+			if r.Reason != "before-upgrade" || r.Result != ResultStarted || r.Source != "api:ops" || r.Task == "" {
+				t.Errorf("snapshot audit record = %+v", r)
+			}
+			ops = append(ops, r.Operation)
+		}
+	}
+	if strings.Join(ops, ",") != "snapshot-delete,rollback,snapshot" {
+		t.Errorf("snapshot audit operations (newest first) = %v", ops)
+	}
+}
+
+func TestSnapshotNamesAreValidatedBeforeSending(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	for _, name := range []string{"", "current", "vzdump", "1st", "a", "with space", "-dash", strings.Repeat("x", 41)} {
+		f.sim.ResetRequests()
+		_, err := f.ops.CreateSnapshot(context.Background(), opsCaller, opsRunning, name, "")
+		if Classify(err) != ClassInvalid {
+			t.Errorf("CreateSnapshot(%q): %v, want invalid", name, err)
+		}
+		if n := len(f.sim.Requests()); n != 0 {
+			t.Errorf("CreateSnapshot(%q) sent %d requests", name, n)
+		}
+	}
+}
+
+func TestCloneTakesTheNextID(t *testing.T) {
+	f := newOpsFixture(t, nil)
+
+	info, err := f.ops.Clone(context.Background(), opsCaller, opsStopped, CloneRequest{Hostname: "web-2.example.org", Full: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The fixture's VMIDs start at 101: the next free one is 100.
+	if info.NewVMID != 100 || info.Operation != OpClone || info.VMID != opsStopped {
+		t.Errorf("Clone = %+v, want new VMID 100", info)
+	}
+	f.waitDone(t, info)
+	clone := f.state(t, 100)
+	if clone.Config["hostname"] != "web-2.example.org" || clone.Node != "pve2" || clone.Lock != "" {
+		t.Errorf("clone = %+v", clone)
+	}
+	records := f.audit(t)
+	if len(records) != 1 || records[0].Operation != OpClone || records[0].To != 100 || records[0].VMID != opsStopped {
+		t.Errorf("audit = %+v", records)
+	}
+}
+
+func TestCloneRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		req   CloneRequest
+		class ErrorClass
+	}{
+		{"bad hostname", CloneRequest{Hostname: "web_2", Full: true}, ClassInvalid},
+		{"bad new id", CloneRequest{NewID: 42, Full: true}, ClassInvalid},
+		{"new id taken", CloneRequest{NewID: opsRunning, Full: true}, ClassConflict},
+		{"unknown target", CloneRequest{Target: "pve9", Full: true}, ClassInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newOpsFixture(t, nil)
+			_, err := f.ops.Clone(context.Background(), opsCaller, opsStopped, tc.req)
+			wantClass(t, err, tc.class)
+			if ids := f.sim.ContainerIDs(); len(ids) != 4 {
+				t.Errorf("containers = %v, want the fixture's four", ids)
+			}
+		})
+	}
+}
+
+func TestDeleteRefusesProtectedContainer(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	f.sim.ResetRequests()
+
+	_, err := f.ops.Delete(context.Background(), opsCaller, opsProtected, true)
+
+	wantClass(t, err, ClassConflict)
+	if !strings.Contains(err.Error(), "protection mode enabled") {
+		t.Errorf("error %q does not carry PVE's reason", err)
+	}
+	st := f.state(t, opsProtected)
+	if !st.Running {
+		t.Error("the protected container was stopped before the refusal")
+	}
+	if stops := f.sent(http.MethodPost, "/nodes/{node}/lxc/{vmid}/status/stop"); len(stops) != 0 {
+		t.Errorf("sent %d stops, want none", len(stops))
+	}
+	records := f.audit(t)
+	if len(records) != 1 || records[0].Result != ResultFailed || records[0].Operation != OpDelete ||
+		!strings.Contains(records[0].Error, "protection mode enabled") {
+		t.Errorf("audit = %+v, want one failed delete", records)
+	}
+}
+
+func TestDeleteStopsAndDestroys(t *testing.T) {
+	f := newOpsFixture(t, nil)
+
+	info, err := f.ops.Delete(context.Background(), opsCaller, opsRunning, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if info.Operation != OpDelete || info.VMID != opsRunning {
+		t.Errorf("Delete = %+v", info)
+	}
+	f.waitDone(t, info)
+	if _, exists := f.sim.Container(opsRunning); exists {
+		t.Error("container still exists after the delete task")
+	}
+	_, err = f.ops.Container(context.Background(), opsRunning)
+	wantClass(t, err, ClassNotFound)
+}
+
+func TestSetPaused(t *testing.T) {
+	type call struct {
+		vmid   int
+		paused bool
+	}
+	var calls []call
+	f := newOpsFixture(t, func(o *OperationsOptions) {
+		o.Pause = func(vmid int, paused bool) { calls = append(calls, call{vmid, paused}) }
+		o.Locate = func(vmid int) (string, bool) { return "pve1", vmid == opsRunning }
+	})
+	ctx := context.Background()
+	mustAct(t, f.ops.SetPaused(ctx, opsCaller, opsRunning, true))
+	mustAct(t, f.ops.SetPaused(ctx, opsCaller, opsRunning, false))
+	wantClass(t, f.ops.SetPaused(ctx, opsCaller, 12, true), ClassInvalid)
+
+	if len(calls) != 2 || calls[0] != (call{opsRunning, true}) || calls[1] != (call{opsRunning, false}) {
+		t.Errorf("Pause calls = %+v", calls)
+	}
+	records := f.audit(t)
+	if len(records) != 2 {
+		t.Fatalf("audit = %+v, want two records", records)
+	}
+	for i, want := range []string{OpResume, OpPause} {
+		r := records[i]
+		if r.Operation != want || r.Direction != want || r.Resource != "autoscaling" || r.Source != "api:ops" ||
+			r.Node != "pve1" || r.Result != ResultApplied || r.Client != opsCaller.Address {
+			t.Errorf("record %d = %+v, want %s", i, r, want)
+		}
+	}
+
+	without := newOpsFixture(t, nil)
+	err := without.ops.SetPaused(ctx, opsCaller, opsRunning, true)
+	wantClass(t, err, ClassConflict)
+	if !strings.Contains(err.Error(), "not running in this process") {
+		t.Errorf("error %q", err)
+	}
+}
+
+func TestTaskUnknownAndForgotten(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	ctx := context.Background()
+	_, err := f.ops.Task(ctx, "UPID:pve1:00001234:00000001:6746A000:vzsnapshot:101:root@pam!loop:", 0)
+	wantClass(t, err, ClassNotFound)
+
+	info, err := f.ops.GrowDisk(ctx, opsCaller, opsRunning, "rootfs", 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.waitDone(t, info)
+	f.now.Advance(59 * time.Minute)
+	if _, err := f.ops.Task(ctx, info.ID, 0); err != nil {
+		t.Errorf("Task 59 minutes after it finished: %v", err)
+	}
+	f.now.Advance(2 * time.Minute)
+	_, err = f.ops.Task(ctx, info.ID, 0)
+	wantClass(t, err, ClassNotFound)
+}
+
+func TestTaskReportsAFailedTask(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	f.sim.InjectFault(pvesim.Fault{Route: actResizeRoute, TaskExit: "resize failed: no space left on volume group", Count: 1})
+
+	info, err := f.ops.GrowDisk(context.Background(), opsCaller, opsRunning, "rootfs", 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.ops.Task(context.Background(), info.ID, 5*time.Second)
+
+	if err != nil || !got.Done || !got.Failed() || !strings.Contains(got.ExitStatus, "no space left") {
+		t.Errorf("Task = %+v, %v; want done and failed with PVE's exit status", got, err)
+	}
+}
+
+func TestTaskWithoutWaitPollsOnce(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	info, err := f.ops.CreateSnapshot(context.Background(), opsCaller, opsRunning, "quick", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sim.ResetRequests()
+	got, err := f.ops.Task(context.Background(), info.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.sent(http.MethodGet, "/nodes/{node}/tasks/{upid}/status")); n != 1 {
+		t.Errorf("polled %d times, want once", n)
+	}
+	if got.ID != info.ID {
+		t.Errorf("Task = %+v", got)
+	}
+}
+
+func TestTaskRegistryIsBounded(t *testing.T) {
+	start := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	r := newTaskRegistry(10, time.Hour)
+	for i := range 11 {
+		id := "task-" + string(rune('a'+i))
+		r.add(taskEntry{info: TaskInfo{ID: id, StartedAt: start.Add(time.Duration(i) * time.Second)}}, start)
+	}
+	if len(r.entries) != 9 {
+		t.Errorf("registry holds %d tasks past capacity 10, want 9 (pruned to 90 %%)", len(r.entries))
+	}
+	for _, id := range []string{"task-a", "task-b"} {
+		if _, ok := r.get(id, start); ok {
+			t.Errorf("%s (oldest) kept", id)
+		}
+	}
+	if _, ok := r.get("task-k", start); !ok {
+		t.Error("newest task dropped")
+	}
+}
+
+func TestLocate(t *testing.T) {
+	stale := func(int) (string, bool) { return "pve2", true } // the loop saw it on pve2; it is on pve1
+	f := newOpsFixture(t, func(o *OperationsOptions) { o.Locate = stale })
+	ctx := context.Background()
+
+	ref, err := f.ops.Locate(ctx, opsRunning)
+	if err != nil || ref != (proxmox.Ref{Node: "pve2", VMID: opsRunning}) {
+		t.Errorf("Locate = %v, %v; want the snapshot's answer", ref, err)
+	}
+	f.sim.ResetRequests()
+	detail, err := f.ops.Container(ctx, opsRunning)
+	if err != nil || detail.Ref.Node != "pve1" {
+		t.Errorf("Container after a migration = %+v, %v; want it found on pve1", detail.Ref, err)
+	}
+	if n := len(f.sent(http.MethodGet, "/cluster/resources")); n != 1 {
+		t.Errorf("looked the container up %d times, want once", n)
+	}
+	_, err = f.ops.Locate(ctx, 1)
+	wantClass(t, err, ClassInvalid)
+
+	plain := newOpsFixture(t, nil)
+	_, err = plain.ops.Locate(ctx, 777)
+	wantClass(t, err, ClassNotFound)
+	if !strings.Contains(err.Error(), "container 777 not found") {
+		t.Errorf("error %q", err)
+	}
+}
+
+func TestContainersAndNodes(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	cts, err := f.ops.Containers(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cts) != 4 || cts[0].VMID != opsRunning || cts[0].Node != "pve1" || cts[0].Status != "running" ||
+		cts[0].MaxMem != 1024<<20 || cts[0].MaxDisk != 8<<30 || cts[1].Status != "stopped" {
+		t.Errorf("Containers = %+v", cts)
+	}
+	nodes, err := f.ops.Nodes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nodes) != 2 || nodes[0].Name != "pve1" || !nodes[0].Online || nodes[0].CPUs == 0 || nodes[0].MemoryBytes == 0 {
+		t.Errorf("Nodes = %+v", nodes)
+	}
+}
