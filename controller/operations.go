@@ -743,9 +743,11 @@ func (o *Operations) Clone(ctx context.Context, c Caller, vmid int, r CloneReque
 
 // cloneReason says what the clone was asked for, for the audit.
 func cloneReason(r CloneRequest) string {
-	parts := []string{"linked"}
+	// Without full, PVE makes a linked clone of a template and a full
+	// clone of anything else.
+	parts := []string{"pve default copy"}
 	if r.Full {
-		parts[0] = "full"
+		parts[0] = "full copy"
 	}
 	if r.Hostname != "" {
 		parts = append(parts, "hostname "+r.Hostname)
@@ -793,6 +795,12 @@ func (o *Operations) Delete(ctx context.Context, c Caller, vmid int, purge bool)
 	if purge {
 		rec.Reason = "purge"
 	}
+	if cfg.Lock != "" {
+		// Refused before the stop rather than after it.
+		err := fmt.Errorf("delete container %d: %w", vmid, &proxmox.LockedError{Lock: cfg.Lock})
+		o.audit(c, ref, rec, err)
+		return TaskInfo{}, err
+	}
 	task, err := o.opts.Cluster.DeleteContainer(ctx, ref, proxmox.DeleteOptions{Purge: purge, StopFirst: !cfg.Protection})
 	if err != nil {
 		err = fmt.Errorf("delete container %d: %w", vmid, err)
@@ -837,7 +845,7 @@ func (o *Operations) Task(ctx context.Context, id string, wait time.Duration) (T
 	if err != nil {
 		return TaskInfo{}, fmt.Errorf("task %s: %w", id, err)
 	}
-	return o.tasks.update(id, cur, o.now()), nil
+	return o.tasks.update(entry, cur, o.now()), nil
 }
 
 // SetPaused pauses or resumes autoscaling of a container and audits it.
@@ -946,13 +954,14 @@ func (r *taskRegistry) add(e taskEntry, now time.Time) {
 	r.pruneLocked(now)
 }
 
-// update records a poll of the task and returns its TaskInfo.
-func (r *taskRegistry) update(id string, t proxmox.Task, now time.Time) TaskInfo {
+// update records a poll of the task got from the registry as polled, and
+// returns its TaskInfo.
+func (r *taskRegistry) update(polled taskEntry, t proxmox.Task, now time.Time) TaskInfo {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	e, ok := r.entries[id]
-	if !ok { // pruned while it was polled
-		e = &taskEntry{info: TaskInfo{ID: id}, task: t}
+	e, ok := r.entries[polled.info.ID]
+	if !ok { // pruned while it was polled: answer this once more
+		e = &polled
 	}
 	e.task = t
 	if t.Done() && !e.info.Done {

@@ -788,3 +788,19 @@ func TestContainersAndNodes(t *testing.T) {
 		t.Errorf("Nodes = %+v", nodes)
 	}
 }
+
+func TestDeleteRefusesLockedContainerWithoutStopping(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	mustAct(t, f.sim.SetLock(opsRunning, "backup"))
+	f.sim.ResetRequests()
+
+	_, err := f.ops.Delete(context.Background(), opsCaller, opsRunning, false)
+
+	wantClass(t, err, ClassConflict)
+	if st := f.state(t, opsRunning); !st.Running {
+		t.Error("the locked container was stopped")
+	}
+	if writes := len(f.sim.Requests()) - len(f.sent(http.MethodGet, "")); writes != 0 {
+		t.Errorf("sent %d writes, want none", writes)
+	}
+}
