@@ -262,12 +262,12 @@ func (a *Actuator) readConfig(ctx context.Context, ref proxmox.Ref, wantDigest s
 // capped lower by cpulimit is skipped as unmanaged: the administrator chose
 // that CPU setting and cores alone would not change what the container
 // gets. The memory and swap changes still go ahead. An operator's request
-// (manual) is that administrator's choice, so it sets cores regardless.
+// (byOperator) is that administrator's choice, so it sets cores regardless.
 // If any resource being
 // changed differs from observed, the whole write is skipped: the decision
 // was made on a state that no longer holds (swap follows memory, capacity
 // checks counted the old values), so it is decided again next tick.
-func (a *Actuator) writeConfig(ctx context.Context, ref proxmox.Ref, observed Allocation, wantDigest string, manual bool, outcomes []*Outcome) {
+func (a *Actuator) writeConfig(ctx context.Context, ref proxmox.Ref, observed Allocation, wantDigest string, byOperator bool, outcomes []*Outcome) {
 	if shuttingDown(ctx, outcomes) {
 		return
 	}
@@ -285,7 +285,7 @@ func (a *Actuator) writeConfig(ctx context.Context, ref proxmox.Ref, observed Al
 		to := int(o.Change.To)
 		switch o.Change.Resource {
 		case ResourceCores:
-			if !manual && (cfg.Cores == 0 || (cfg.CPULimit > 0 && cfg.CPULimit < float64(cfg.Cores))) {
+			if !byOperator && (cfg.Cores == 0 || (cfg.CPULimit > 0 && cfg.CPULimit < float64(cfg.Cores))) {
 				o.Result, o.Skip = ResultSkipped, SkipUnmanaged
 				continue
 			}
