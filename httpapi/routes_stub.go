@@ -5,4 +5,3 @@ package httpapi
 func (s *Server) healthRoutes() {}
 func (s *Server) v1Routes()     {}
 func (s *Server) compatRoutes() {}
-func (s *Server) pageRoutes()   {}

@@ -1,0 +1,486 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
+)
+
+const (
+	pageReadToken  = "page-read-token-6f1c2d"
+	pageNoneToken  = "page-scopeless-token-91ab"
+	pageSimTokenID = "root@pam!page"
+	pageSimSecret  = "page-sim-secret-5e1f"
+)
+
+// pageNow is the fixed clock of the page tests.
+var pageNow = time.Date(2026, 11, 27, 3, 30, 0, 0, time.UTC)
+
+// pageSnapshotter serves a prepared snapshot as the loop would.
+type pageSnapshotter struct{ snap controller.Snapshot }
+
+func (p pageSnapshotter) Snapshot() controller.Snapshot { return p.snap }
+
+// pageFixture is a loop's snapshot of three nodes and six containers: an
+// anomalous one, a paused one, one with a change written, one with a
+// recommendation, a locked one and one held by its cooldown.
+func pageFixture() controller.Snapshot {
+	gib := uint64(1 << 30)
+	return controller.Snapshot{
+		Time:           pageNow.Add(-4 * time.Second),
+		LastSuccess:    pageNow.Add(-4 * time.Second),
+		Interval:       15 * time.Second,
+		Nodes:          3,
+		FailedNodes:    []string{"pve3"},
+		ModelTrainedAt: pageNow.Add(-10 * time.Minute),
+		Containers: []controller.ContainerView{
+			{
+				VMID: 101, Node: "pve1", Name: "web-frontend", Status: "running",
+				Alloc:          controller.Allocation{Cores: 2, MemoryMiB: 2048, SwapMiB: 512, DiskBytes: 8 * gib},
+				CPUUtilisation: 0.93, MemoryUsed: 1536 << 20, DiskUsed: 3 * gib, Score: 0.42, Samples: 60,
+				Decision: &controller.Decision{VMID: 101, Node: "pve1", Mode: controller.ModeEnforce, Changes: []controller.Change{
+					{Resource: controller.ResourceCores, Direction: controller.Up, From: 2, To: 3, Reason: "cpu 93% > 80% for 5m"},
+				}},
+			},
+			{
+				VMID: 102, Node: "pve1", Name: "batch-miner", Status: "running",
+				Alloc:          controller.Allocation{Cores: 4, MemoryMiB: 4096, DiskBytes: 16 * gib},
+				CPUUtilisation: 0.99, MemoryUsed: 3900 << 20, DiskUsed: 5 * gib, Score: 0.91, Anomalous: true, Samples: 60,
+				Decision: &controller.Decision{VMID: 102, Node: "pve1", Mode: controller.ModeEnforce, Holds: []controller.Hold{
+					{Resource: controller.ResourceCores, Reason: controller.SkipAnomalous},
+				}},
+			},
+			{
+				VMID: 103, Node: "pve2", Name: "db-primary", Status: "running", Paused: true,
+				Alloc:          controller.Allocation{Cores: 8, MemoryMiB: 16384, DiskBytes: 64 * gib},
+				CPUUtilisation: 0.35, MemoryUsed: 12 << 30, DiskUsed: 40 * gib, Score: 0.38, Samples: 60,
+			},
+			{
+				VMID: 104, Node: "pve2", Name: "cache", Status: "running",
+				Alloc:          controller.Allocation{Cores: 2, MemoryMiB: 1024, DiskBytes: 4 * gib},
+				CPUUtilisation: 0.12, MemoryUsed: 900 << 20, DiskUsed: gib, Score: 0.40, Samples: 60,
+				Decision: &controller.Decision{VMID: 104, Node: "pve2", Policy: "advice", Mode: controller.ModeRecommend, Changes: []controller.Change{
+					{Resource: controller.ResourceMemory, Direction: controller.Up, From: 1024, To: 1536, Reason: "memory 88% > 85%"},
+				}},
+			},
+			{
+				VMID: 105, Node: "pve3", Name: "backup-target", Status: "running", Lock: "backup",
+				Alloc:          controller.Allocation{Cores: 1, MemoryMiB: 512, DiskBytes: 32 * gib},
+				CPUUtilisation: 0.05, MemoryUsed: 128 << 20, DiskUsed: 30 * gib, Score: 0.35, Samples: 60,
+				Decision: &controller.Decision{VMID: 105, Node: "pve3", Mode: controller.ModeEnforce, Holds: []controller.Hold{
+					{Resource: controller.ResourceDisk, Reason: controller.SkipLocked, Detail: "lock backup"},
+				}},
+			},
+			{
+				VMID: 106, Node: "pve3", Name: "queue", Status: "running",
+				Alloc:          controller.Allocation{Cores: 3, MemoryMiB: 2048, DiskBytes: 8 * gib},
+				CPUUtilisation: 0.08, MemoryUsed: 300 << 20, DiskUsed: 2 * gib, Score: math.NaN(), Samples: 3,
+				Decision: &controller.Decision{VMID: 106, Node: "pve3", Mode: controller.ModeEnforce, Holds: []controller.Hold{
+					{Resource: controller.ResourceCores, Reason: controller.SkipCooldown},
+					{Resource: controller.ResourceSwap, Reason: controller.SkipDisabled},
+				}},
+			},
+		},
+	}
+}
+
+// pageServer starts the API on httptest with the given snapshot source (nil:
+// no loop) and returns its URL and the simulated cluster behind Operations.
+func pageServer(t testing.TB, snaps Snapshotter) (string, *pvesim.Sim) {
+	t.Helper()
+	sim, err := pvesim.New(pvesim.Options{Nodes: 3, Containers: 4, Seed: 1, Tokens: []string{pageSimTokenID + "=" + pageSimSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pve := httptest.NewServer(sim)
+	t.Cleanup(func() {
+		pve.Close()
+		sim.Close()
+	})
+	client, err := proxmox.New(proxmox.Options{
+		Endpoints: []string{pve.URL}, TokenID: pageSimTokenID, TokenSecret: pageSimSecret,
+		Timeout: 5 * time.Second,
+		Retry:   proxmox.RetryOptions{Attempts: 1},
+		Logger:  zerolog.Nop(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Options{
+		Tokens: []Token{
+			{Name: "viewer", SHA256: sha256.Sum256([]byte(pageReadToken)), Scope: ScopeRead},
+			{Name: "scopeless", SHA256: sha256.Sum256([]byte(pageNoneToken)), Scope: ScopeNone},
+		},
+		Logger:     zerolog.New(zerolog.NewTestWriter(t)),
+		Operations: controller.NewOperations(controller.OperationsOptions{Cluster: client, Logger: zerolog.Nop()}),
+		Snapshots:  snaps,
+		Interval:   15 * time.Second,
+		Now:        func() time.Time { return pageNow },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := httptest.NewServer(srv.Handler())
+	t.Cleanup(api.Close)
+	return api.URL, sim
+}
+
+// getPage fetches / with the given credentials set by set.
+func getPage(t testing.TB, url string, set func(*http.Request)) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set != nil {
+		set(req)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(body)
+}
+
+func withBearer(token string) func(*http.Request) {
+	return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
+}
+
+// rowOf returns the HTML of the table row of vmid.
+func rowOf(t *testing.T, body string, vmid string) string {
+	t.Helper()
+	start := strings.Index(body, `<tr id="ct-`+vmid+`"`)
+	if start < 0 {
+		t.Fatalf("no row for container %s in the page", vmid)
+	}
+	end := strings.Index(body[start:], "</tr>")
+	return body[start : start+end]
+}
+
+func TestStatusPageShowsTheSnapshot(t *testing.T) {
+	url, _ := pageServer(t, pageSnapshotter{pageFixture()})
+	resp, body := getPage(t, url, withBearer(pageReadToken))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET / = %d, want 200; body %s", resp.StatusCode, body)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("Content-Type = %q, want text/html", ct)
+	}
+	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control = %q, want no-store", cc)
+	}
+	csp := resp.Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("Content-Security-Policy = %q, want default-src 'none' and no unsafe-inline", csp)
+	}
+	// The style element carries the nonce the policy names, else the page
+	// renders unstyled.
+	m := regexp.MustCompile(`<style nonce="([^"]+)">`).FindStringSubmatch(body)
+	if m == nil || !strings.Contains(csp, "'nonce-"+m[1]+"'") {
+		t.Errorf("style nonce %v does not match the policy %q", m, csp)
+	}
+	if !strings.Contains(body, `<meta http-equiv="refresh" content="15">`) {
+		t.Error("no refresh meta with the snapshot's 15 s interval")
+	}
+	if strings.Contains(strings.ToLower(body), "<script") {
+		t.Error("the page has a script element; it must work without JavaScript")
+	}
+	for _, want := range []string{
+		`id="health" title="the last complete pass is recent">ready<`,
+		"2026-11-27 03:29:56 UTC (4s ago)",
+		"1 failed: pve3",
+		"2026-11-27 03:20:00 UTC (10m0s ago)",
+		"6: 1 anomalous, 1 paused, 1 with a recommendation, 1 locked",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	rows := []struct {
+		vmid string
+		want []string
+	}{
+		{"101", []string{"web-frontend", "pve1", "93 %", "1536 MiB / 2048 MiB (75 %)", "3.0 GiB / 8.0 GiB (38 %)", "0.42", "cores 2 → 3 (cpu 93% &gt; 80% for 5m)"}},
+		{"102", []string{`class="anomalous"`, "batch-miner", "0.91", `<span class="flag anomalous">anomalous</span>`, "hold cores: anomalous"}},
+		{"103", []string{"db-primary", `<span class="flag paused">paused</span>`, "12288 MiB / 16384 MiB (75 %)"}},
+		{"104", []string{"cache", "recommend only: nothing written", `<ul class="changes"><li>memory 1024 → 1536 MiB (memory 88% &gt; 85%)</li></ul>`}},
+		{"105", []string{"backup-target", `<span class="flag lock">backup</span>`, "hold disk: locked (lock backup)"}},
+		{"106", []string{"queue", "hold cores: cooldown", `<td class="num">—</td>`}},
+	}
+	for _, r := range rows {
+		row := rowOf(t, body, r.vmid)
+		for _, want := range r.want {
+			if !strings.Contains(row, want) {
+				t.Errorf("row %s lacks %q:\n%s", r.vmid, want, row)
+			}
+		}
+	}
+	// A disabled resource is configuration, not news.
+	if row := rowOf(t, body, "106"); strings.Contains(row, "disabled") {
+		t.Errorf("row 106 shows the disabled swap hold:\n%s", row)
+	}
+	if row := rowOf(t, body, "101"); strings.Contains(row, "anomalous") {
+		t.Errorf("row 101 is flagged anomalous:\n%s", row)
+	}
+}
+
+func TestStatusPageReferencesNothingElsewhere(t *testing.T) {
+	url, _ := pageServer(t, pageSnapshotter{pageFixture()})
+	resp, body := getPage(t, url, withBearer(pageReadToken))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET / = %d, want 200", resp.StatusCode)
+	}
+	lower := strings.ToLower(body)
+	for _, bad := range []string{"http://", "https://", "//cdn", "@import", "url(", `src="//`, `href="//`} {
+		if strings.Contains(lower, bad) {
+			t.Errorf("page contains %q: it must load nothing from elsewhere", bad)
+		}
+	}
+	for _, m := range regexp.MustCompile(`(?i)(?:src|href)="([^"]*)"`).FindAllStringSubmatch(body, -1) {
+		if ref := m[1]; !strings.HasPrefix(ref, "/") && ref != "data:," {
+			t.Errorf("page references %q, neither a path of this server nor an inline data URL", ref)
+		}
+	}
+}
+
+func TestStatusPageEscapesClusterText(t *testing.T) {
+	snap := pageFixture()
+	snap.Containers[0].Name = "<script>alert(1)</script>"
+	snap.Containers[4].Lock = `"><img src=x onerror=alert(2)>`
+	snap.FailedNodes = []string{"<b>pve3</b>"}
+	url, _ := pageServer(t, pageSnapshotter{snap})
+	_, body := getPage(t, url, withBearer(pageReadToken))
+	if strings.Contains(body, "<script>alert(1)</script>") || strings.Contains(strings.ToLower(body), "<script") {
+		t.Error("a container name was written as markup")
+	}
+	if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Error("the escaped container name is missing")
+	}
+	if strings.Contains(body, "<img") || !strings.Contains(body, "&lt;img src=x onerror=alert(2)&gt;") {
+		t.Error("a lock string was not escaped")
+	}
+	if strings.Contains(body, "<b>pve3</b>") {
+		t.Error("a node name was written as markup")
+	}
+}
+
+func TestStatusPageAuth(t *testing.T) {
+	url, _ := pageServer(t, pageSnapshotter{pageFixture()})
+	tests := []struct {
+		name       string
+		set        func(*http.Request)
+		wantStatus int
+	}{
+		{"no credentials", nil, http.StatusUnauthorized},
+		{"bearer read token", withBearer(pageReadToken), http.StatusOK},
+		{"X-API-Key read token", func(r *http.Request) { r.Header.Set("X-API-Key", pageReadToken) }, http.StatusOK},
+		{"basic with the token as password", func(r *http.Request) { r.SetBasicAuth("anyone", pageReadToken) }, http.StatusOK},
+		{"basic with an empty user name", func(r *http.Request) { r.SetBasicAuth("", pageReadToken) }, http.StatusOK},
+		{"basic with a wrong password", func(r *http.Request) { r.SetBasicAuth("viewer", "not-a-token") }, http.StatusUnauthorized},
+		{"basic with the token as user name", func(r *http.Request) { r.SetBasicAuth(pageReadToken, "") }, http.StatusUnauthorized},
+		{"wrong bearer", withBearer("not-a-token"), http.StatusUnauthorized},
+		{"token in the query is not accepted", func(r *http.Request) { r.URL.RawQuery = "token=" + pageReadToken }, http.StatusUnauthorized},
+		{"token without the read scope", withBearer(pageNoneToken), http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := getPage(t, url, tt.set)
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("GET / = %d, want %d; body %s", resp.StatusCode, tt.wantStatus, body)
+			}
+			if tt.wantStatus == http.StatusOK {
+				return
+			}
+			if strings.Contains(body, "web-frontend") {
+				t.Error("a refused request was shown the containers")
+			}
+			if strings.Contains(body, pageReadToken) {
+				t.Error("the error echoes the token")
+			}
+			if tt.wantStatus == http.StatusUnauthorized {
+				// A browser shows its login prompt only for a Basic challenge.
+				challenges := resp.Header.Values("WWW-Authenticate")
+				if len(challenges) == 0 || !strings.HasPrefix(challenges[0], "Basic ") {
+					t.Errorf("WWW-Authenticate = %q, want a Basic challenge first", challenges)
+				}
+			}
+		})
+	}
+}
+
+// Basic credentials are the page's alone: a browser's cached credentials
+// must not authorise any other route.
+func TestBasicCredentialsOnlyOpenThePage(t *testing.T) {
+	url, _ := pageServer(t, pageSnapshotter{pageFixture()})
+	for _, path := range []string{"/api/v1/containers", "/metrics", "/no-such-route"} {
+		req, err := http.NewRequest(http.MethodGet, url+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.SetBasicAuth("viewer", pageReadToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Errorf("GET %s with Basic credentials = 200; only / accepts them", path)
+		}
+	}
+}
+
+func TestStatusPageWithoutLoop(t *testing.T) {
+	url, sim := pageServer(t, nil)
+	resp, body := getPage(t, url, withBearer(pageReadToken))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET / = %d, want 200; body %s", resp.StatusCode, body)
+	}
+	if !strings.Contains(body, "not running in this process") {
+		t.Error("the page does not say the loop is not running here")
+	}
+	if !strings.Contains(body, `content="15"`) {
+		t.Error("refresh does not follow Options.Interval")
+	}
+	ids := sim.ContainerIDs()
+	if len(ids) == 0 {
+		t.Fatal("the simulated cluster has no containers")
+	}
+	for _, id := range ids {
+		st, _ := sim.Container(id)
+		row := rowOf(t, body, strconv.Itoa(id))
+		if st.Config["hostname"] == "" {
+			t.Fatalf("container %d has no hostname in the simulated cluster", id)
+		}
+		if !strings.Contains(row, ">"+st.Config["hostname"]+"<") || !strings.Contains(row, ">"+st.Node+"<") {
+			t.Errorf("row %d lacks its name %q or node %q:\n%s", id, st.Config["hostname"], st.Node, row)
+		}
+	}
+
+	// The listing failing still gives a page, which says so.
+	sim.InjectFault(pvesim.Fault{Route: "/cluster/resources", Status: http.StatusInternalServerError, Reason: "cluster filesystem not ready"})
+	resp, body = getPage(t, url, withBearer(pageReadToken))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET / with the listing failing = %d, want 200", resp.StatusCode)
+	}
+	if !strings.Contains(body, `id="list-error"`) || !strings.Contains(body, "No containers.") {
+		t.Errorf("the page does not report the failed listing:\n%s", body)
+	}
+}
+
+func TestRefreshSeconds(t *testing.T) {
+	tests := []struct {
+		interval time.Duration
+		want     int
+	}{
+		{0, 30},
+		{time.Second, 5},
+		{5 * time.Second, 5},
+		{7200 * time.Millisecond, 8},
+		{time.Minute, 60},
+	}
+	for _, tt := range tests {
+		if got := refreshSeconds(tt.interval); got != tt.want {
+			t.Errorf("refreshSeconds(%v) = %d, want %d", tt.interval, got, tt.want)
+		}
+	}
+}
+
+func TestSnapshotPageHealth(t *testing.T) {
+	tests := []struct {
+		name        string
+		lastSuccess time.Time
+		want        string
+	}{
+		{"no complete pass yet", time.Time{}, "not ready"},
+		{"recent", pageNow.Add(-20 * time.Second), "ready"},
+		{"exactly three intervals", pageNow.Add(-45 * time.Second), "ready"},
+		{"older than three intervals", pageNow.Add(-46 * time.Second), "stale"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			snap := controller.Snapshot{Time: pageNow, LastSuccess: tt.lastSuccess, Interval: 15 * time.Second}
+			if got := snapshotPageView(snap, 0, pageNow).Health; got != tt.want {
+				t.Errorf("health = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestViewRowDecision(t *testing.T) {
+	change := controller.Change{Resource: controller.ResourceCores, Direction: controller.Up, From: 2, To: 4, Reason: "busy"}
+	disk := controller.Change{Resource: controller.ResourceDisk, Direction: controller.Up, From: 8 << 30, To: 10 << 30}
+	tests := []struct {
+		name          string
+		decision      *controller.Decision
+		wantDecision  []string
+		wantKind      string
+		wantRecommend []string
+	}{
+		{"no decision", nil, []string{"—"}, "none", nil},
+		{"enforced change", &controller.Decision{Mode: controller.ModeEnforce, Changes: []controller.Change{change}},
+			[]string{"cores 2 → 4 (busy)"}, "changes", nil},
+		{"dry run", &controller.Decision{Mode: controller.ModeDryRun, Changes: []controller.Change{disk}},
+			[]string{"dry-run: disk 8.0 GiB → 10.0 GiB"}, "changes", nil},
+		{"recommendation", &controller.Decision{Mode: controller.ModeRecommend, Changes: []controller.Change{change}},
+			[]string{"recommend only: nothing written"}, "hold", []string{"cores 2 → 4 (busy)"}},
+		{"only disabled holds", &controller.Decision{Mode: controller.ModeEnforce, Holds: []controller.Hold{{Resource: controller.ResourceSwap, Reason: controller.SkipDisabled}}},
+			[]string{"no change"}, "none", nil},
+		{"telling holds", &controller.Decision{Mode: controller.ModeEnforce, Holds: []controller.Hold{
+			{Resource: controller.ResourceMemory, Reason: controller.SkipMemoryFloor, Detail: "peak 900 MiB + margin"},
+			{Resource: controller.ResourceSwap, Reason: controller.SkipDisabled},
+			{Resource: controller.ResourceCores, Reason: controller.SkipCapacity},
+		}}, []string{"hold memory: memory floor (peak 900 MiB + margin)", "hold cores: node capacity"}, "hold", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			row := viewRow(controller.ContainerView{VMID: 100, Score: math.NaN(), Decision: tt.decision})
+			if strings.Join(row.Decision, "|") != strings.Join(tt.wantDecision, "|") || row.DecisionKind != tt.wantKind {
+				t.Errorf("decision = %q (%s), want %q (%s)", row.Decision, row.DecisionKind, tt.wantDecision, tt.wantKind)
+			}
+			if strings.Join(row.Recommendation, "|") != strings.Join(tt.wantRecommend, "|") {
+				t.Errorf("recommendation = %q, want %q", row.Recommendation, tt.wantRecommend)
+			}
+			if row.Score != "—" {
+				t.Errorf("score without a model = %q, want —", row.Score)
+			}
+		})
+	}
+}
+
+func TestUsageFormatting(t *testing.T) {
+	tests := []struct {
+		used, limit uint64
+		u           unit
+		wantText    string
+		wantPercent string
+	}{
+		{512 << 20, 1024 << 20, mib, "512 MiB / 1024 MiB", "50 %"},
+		{3 << 30, 8 << 30, bytesUnit, "3.0 GiB / 8.0 GiB", "38 %"},
+		{100, 0, bytesUnit, "100 B / —", "—"},
+		{1536, 1 << 40, bytesUnit, "1.5 KiB / 1.0 TiB", "0 %"},
+	}
+	for _, tt := range tests {
+		text, pct, _ := usage(tt.used, tt.limit, tt.u)
+		if text != tt.wantText || pct != tt.wantPercent {
+			t.Errorf("usage(%d, %d) = %q, %q; want %q, %q", tt.used, tt.limit, text, pct, tt.wantText, tt.wantPercent)
+		}
+	}
+}
