@@ -77,6 +77,7 @@ type Controller struct {
 	selection Selection
 	guard     *Guard
 	pauses    map[int]bool
+	manual    []manualChange
 
 	// Owned by the loop goroutine.
 	tracked        map[int]*tracked
@@ -178,12 +179,38 @@ func (c *Controller) SetPaused(vmid int, paused bool) {
 	c.pauses[vmid] = paused
 }
 
-// applyPauses moves the pause requests into the state.
-func (c *Controller) applyPauses() {
+// manualChange is a resource change an operator made through the API.
+type manualChange struct {
+	vmid     int
+	outcomes []Outcome
+	at       time.Time
+}
+
+// RecordManual notes resource changes made through the API, so that their
+// cooldowns hold for the loop too: a manual increase is not undone by the
+// next pass. Safe from any goroutine; applied at the next pass.
+func (c *Controller) RecordManual(vmid int, outcomes []Outcome) {
 	c.policyMu.Lock()
-	pauses := c.pauses
-	c.pauses = nil
+	defer c.policyMu.Unlock()
+	c.manual = append(c.manual, manualChange{vmid: vmid, outcomes: outcomes, at: c.now()})
+}
+
+// applyRequests moves the pause requests and the manual changes into the
+// state.
+func (c *Controller) applyRequests() {
+	c.policyMu.Lock()
+	pauses, manual := c.pauses, c.manual
+	c.pauses, c.manual = nil, nil
 	c.policyMu.Unlock()
+	for _, m := range manual {
+		st := c.state.Containers[m.vmid]
+		if st == nil {
+			st = &ContainerState{}
+			c.state.Containers[m.vmid] = st
+		}
+		st.Record(m.outcomes, m.at, DefaultBackoff)
+		c.stateDirty = true
+	}
 	for vmid, paused := range pauses {
 		st := c.state.Containers[vmid]
 		if st == nil {
@@ -264,7 +291,7 @@ func (c *Controller) pass(ctx context.Context) {
 		c.log.Error().Err(err).Msg("listing the cluster's nodes failed; nothing collected this tick")
 		return
 	}
-	c.applyPauses()
+	c.applyRequests()
 	c.refreshPools(collectCtx, t)
 	if c.opts.Backfill && !c.backfilled {
 		c.backfill(ctx, t)

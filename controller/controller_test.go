@@ -384,3 +384,26 @@ func TestOneContainerPanickingDoesNotStopThePass(t *testing.T) {
 		t.Errorf("container_panics_total = %v, want 1", got)
 	}
 }
+
+func TestManualChangeStartsTheCooldown(t *testing.T) {
+	sim, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
+	}})
+	c := newLoop(t, client, func(o *Options) {
+		o.Selection.Default.CooldownUp = time.Hour
+		o.Selection.Default.Memory.Enabled = false
+		o.Selection.Default.Disk.Enabled = false
+	})
+	// An operator set 1 core "up" from 1 to 1 a moment ago (through the API).
+	c.RecordManual(101, []Outcome{{
+		Change: Change{Resource: ResourceCores, Direction: Up, From: 1, To: 1, Reason: "manual"},
+		Result: ResultApplied,
+	}})
+	c.pass(context.Background())
+	if ct, _ := sim.Container(101); ct.Config["cores"] != "1" {
+		t.Errorf("cores = %s: the loop scaled up inside the cooldown of a manual change", ct.Config["cores"])
+	}
+	if st := c.state.Containers[101]; st == nil || st.LastAction[ResourceCores].Time.IsZero() {
+		t.Error("the manual change left no cooldown in the state")
+	}
+}
