@@ -37,7 +37,7 @@ func runAPI(ctx context.Context, env *environment, fs *pflag.FlagSet, args []str
 	if d.cfg.API.Listen == "" {
 		return usageErrorf("api.listen: empty; the api command has nothing else to do")
 	}
-	srv, err := newAPIServer(d.cfg, d.operations(nil, nil), nil, d.reg, d.log)
+	srv, err := newAPIServer(d.cfg, d.operations(nil, false), nil, d.reg, d.log)
 	if err != nil {
 		return err
 	}

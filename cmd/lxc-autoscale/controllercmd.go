@@ -60,19 +60,7 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	}
 
 	if cfg.API.Listen != "" {
-		locate := func(vmid int) (string, bool) {
-			for _, v := range ctrl.Snapshot().Containers {
-				if v.VMID == vmid {
-					return v.Node, true
-				}
-			}
-			return "", false
-		}
-		var pause func(int, bool)
-		if scale {
-			pause = ctrl.SetPaused
-		}
-		srv, err := newAPIServer(cfg, d.operations(locate, pause), ctrl, d.reg, log)
+		srv, err := newAPIServer(cfg, d.operations(ctrl, scale), ctrl, d.reg, log)
 		if err != nil {
 			return err
 		}

@@ -65,15 +65,35 @@ func (d *daemon) close() {
 }
 
 // operations builds the manual operations on the daemon's client, audit and
-// metrics. locate and pause may be nil (the api command has no loop).
-func (d *daemon) operations(locate func(vmid int) (string, bool), pause func(vmid int, paused bool)) *controller.Operations {
+// metrics. ctrl is the loop, nil for the api command: with it, containers
+// are located from its snapshot, pausing works, and manual changes start
+// the loop's cooldowns.
+func (d *daemon) operations(ctrl *controller.Controller, scale bool) *controller.Operations {
+	var (
+		locate  func(vmid int) (string, bool)
+		pause   func(vmid int, paused bool)
+		applied func(vmid int, outcomes []controller.Outcome)
+	)
+	if ctrl != nil {
+		locate = func(vmid int) (string, bool) {
+			for _, v := range ctrl.Snapshot().Containers {
+				if v.VMID == vmid {
+					return v.Node, true
+				}
+			}
+			return "", false
+		}
+		if scale {
+			pause, applied = ctrl.SetPaused, ctrl.RecordManual
+		}
+	}
 	return controller.NewOperations(controller.OperationsOptions{
 		Cluster: d.client,
 		Actuator: controller.NewActuator(controller.ActuatorOptions{
 			Cluster: d.client, Logger: d.log, Metrics: d.metrics, Audit: d.audit, TaskTimeout: d.cfg.Proxmox.TaskTimeout,
 		}),
 		Audit: d.audit, Logger: d.log, TaskTimeout: d.cfg.Proxmox.TaskTimeout,
-		Locate: locate, Pause: pause,
+		Locate: locate, Pause: pause, Applied: applied,
 	})
 }
 
