@@ -2,6 +2,4 @@ package httpapi
 
 // Route groups not built yet; each becomes its own file.
 
-func (s *Server) healthRoutes() {}
-func (s *Server) v1Routes()     {}
-func (s *Server) compatRoutes() {}
+func (s *Server) v1Routes() {}
