@@ -228,12 +228,12 @@ func snapshotPageView(snap controller.Snapshot, interval time.Duration, now time
 	}
 	switch {
 	case snap.LastSuccess.IsZero():
-		v.Health, v.HealthClass, v.HealthDetail = "not ready", "bad", "no pass has listed every online node yet"
+		v.Health, v.HealthClass, v.HealthDetail = "not ready", "bad", "No pass has listed every online node yet"
 	case interval > 0 && now.Sub(snap.LastSuccess) > 3*interval:
 		v.Health, v.HealthClass = "stale", "warn"
-		v.HealthDetail = "the last complete pass is older than three intervals (" + (3 * interval).String() + ")"
+		v.HealthDetail = "The last complete pass is older than three intervals (" + (3 * interval).String() + ")"
 	default:
-		v.Health, v.HealthClass, v.HealthDetail = "ready", "ok", "the last complete pass is recent"
+		v.Health, v.HealthClass, v.HealthDetail = "ready", "ok", "The last complete pass is recent"
 	}
 	if snap.ModelTrainedAt.IsZero() {
 		v.ModelTrained = "not trained yet"
@@ -266,7 +266,7 @@ func listingPageView(cts []controller.ContainerSummary, listErr error, interval 
 		Now:            formatTime(now, now),
 		Health:         "no loop",
 		HealthClass:    "warn",
-		HealthDetail:   "the autoscaling loop is not running in this process (lxc-autoscale api): no scores, decisions or recommendations",
+		HealthDetail:   "The autoscaling loop is not running in this process (lxc-autoscale api): no scores, decisions or recommendations",
 	}
 	if listErr != nil {
 		v.ListError = listErr.Error()

@@ -204,7 +204,7 @@ func TestStatusPageShowsTheSnapshot(t *testing.T) {
 		t.Error("the page has a script element; it must work without JavaScript")
 	}
 	for _, want := range []string{
-		`id="health" title="the last complete pass is recent">ready<`,
+		`id="health" title="The last complete pass is recent">ready<`,
 		"2026-11-27 03:29:56 UTC (4s ago)",
 		"1 failed: pve3",
 		"2026-11-27 03:20:00 UTC (10m0s ago)",
