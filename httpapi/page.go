@@ -211,9 +211,10 @@ func refreshSeconds(interval time.Duration) int {
 
 // snapshotPageView builds the page of a running loop. Readiness follows
 // /readyz: ready after a pass that listed every online node, stale when
-// that is older than three intervals.
+// that is older than three intervals (the configured interval, else the
+// snapshot's).
 func snapshotPageView(snap controller.Snapshot, interval time.Duration, now time.Time) pageView {
-	if snap.Interval > 0 {
+	if interval <= 0 {
 		interval = snap.Interval
 	}
 	v := pageView{
@@ -229,9 +230,9 @@ func snapshotPageView(snap controller.Snapshot, interval time.Duration, now time
 	switch {
 	case snap.LastSuccess.IsZero():
 		v.Health, v.HealthClass, v.HealthDetail = "not ready", "bad", "No pass has listed every online node yet"
-	case interval > 0 && now.Sub(snap.LastSuccess) > 3*interval:
+	case interval > 0 && now.Sub(snap.LastSuccess) > staleAfterIntervals*interval:
 		v.Health, v.HealthClass = "stale", "warn"
-		v.HealthDetail = "The last complete pass is older than three intervals (" + (3 * interval).String() + ")"
+		v.HealthDetail = "The last complete pass is older than three intervals (" + (staleAfterIntervals * interval).String() + ")"
 	default:
 		v.Health, v.HealthClass, v.HealthDetail = "ready", "ok", "The last complete pass is recent"
 	}

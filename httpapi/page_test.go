@@ -406,18 +406,21 @@ func TestRefreshSeconds(t *testing.T) {
 func TestSnapshotPageHealth(t *testing.T) {
 	tests := []struct {
 		name        string
+		configured  time.Duration // Options.Interval; the snapshot's is 15 s
 		lastSuccess time.Time
 		want        string
 	}{
-		{"no complete pass yet", time.Time{}, "not ready"},
-		{"recent", pageNow.Add(-20 * time.Second), "ready"},
-		{"exactly three intervals", pageNow.Add(-45 * time.Second), "ready"},
-		{"older than three intervals", pageNow.Add(-46 * time.Second), "stale"},
+		{"no complete pass yet", 0, time.Time{}, "not ready"},
+		{"recent", 0, pageNow.Add(-20 * time.Second), "ready"},
+		{"exactly three intervals", 0, pageNow.Add(-45 * time.Second), "ready"},
+		{"older than three intervals", 0, pageNow.Add(-46 * time.Second), "stale"},
+		{"the configured interval wins, as in /readyz", time.Minute, pageNow.Add(-100 * time.Second), "ready"},
+		{"stale by the configured interval", 5 * time.Second, pageNow.Add(-16 * time.Second), "stale"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			snap := controller.Snapshot{Time: pageNow, LastSuccess: tt.lastSuccess, Interval: 15 * time.Second}
-			if got := snapshotPageView(snap, 0, pageNow).Health; got != tt.want {
+			if got := snapshotPageView(snap, tt.configured, pageNow).Health; got != tt.want {
 				t.Errorf("health = %q, want %q", got, tt.want)
 			}
 		})
@@ -483,4 +486,38 @@ func TestUsageFormatting(t *testing.T) {
 			t.Errorf("usage(%d, %d) = %q, %q; want %q, %q", tt.used, tt.limit, text, pct, tt.wantText, tt.wantPercent)
 		}
 	}
+}
+
+// BenchmarkStatusPage renders the page of a 1,000-container cluster
+// through the whole handler (auth, snapshot, template, headers).
+func BenchmarkStatusPage(b *testing.B) {
+	snap := pageFixture()
+	base := snap.Containers
+	snap.Containers = make([]controller.ContainerView, 0, 1000)
+	for i := range 1000 {
+		ct := base[i%len(base)]
+		ct.VMID = 1000 + i
+		snap.Containers = append(snap.Containers, ct)
+	}
+	url, _ := pageServer(b, pageSnapshotter{snap})
+	req, err := http.NewRequest(http.MethodGet, url+"/", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+pageReadToken)
+	b.ReportAllocs()
+	var size int64
+	for b.Loop() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("GET / = %d", resp.StatusCode)
+		}
+		size = n
+	}
+	b.ReportMetric(float64(size), "bytes/page")
 }
