@@ -42,7 +42,7 @@ func chromiumPath(t *testing.T) string {
 // and saves a screenshot.
 func TestStatusPageInChromium(t *testing.T) {
 	execPath := chromiumPath(t)
-	url, _ := pageServer(t, pageSnapshotter{pageFixture()})
+	url := pageServer(t, pageSnapshotter{pageFixture()})
 
 	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
 		chromedp.ExecPath(execPath),

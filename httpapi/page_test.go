@@ -15,7 +15,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
-	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 )
 
@@ -97,35 +96,18 @@ func pageFixture() controller.Snapshot {
 	}
 }
 
-// pageServer starts the API on httptest with the given snapshot source (nil:
-// no loop) and returns its URL and the simulated cluster behind Operations.
-func pageServer(t testing.TB, snaps Snapshotter) (string, *pvesim.Sim) {
+// pageServer starts the API on httptest with a loop's snapshot source.
+// Its Operations have no cluster: with a loop the page must never ask
+// Proxmox, and if it did the request would fail the test.
+func pageServer(t testing.TB, snaps Snapshotter) string {
 	t.Helper()
-	sim, err := pvesim.New(pvesim.Options{Nodes: 3, Containers: 4, Seed: 1, Tokens: []string{pageSimTokenID + "=" + pageSimSecret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pve := httptest.NewServer(sim)
-	t.Cleanup(func() {
-		pve.Close()
-		sim.Close()
-	})
-	client, err := proxmox.New(proxmox.Options{
-		Endpoints: []string{pve.URL}, TokenID: pageSimTokenID, TokenSecret: pageSimSecret,
-		Timeout: 5 * time.Second,
-		Retry:   proxmox.RetryOptions{Attempts: 1},
-		Logger:  zerolog.Nop(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv, err := New(Options{
 		Tokens: []Token{
 			{Name: "viewer", SHA256: sha256.Sum256([]byte(pageReadToken)), Scope: ScopeRead},
 			{Name: "scopeless", SHA256: sha256.Sum256([]byte(pageNoneToken)), Scope: ScopeNone},
 		},
 		Logger:     zerolog.New(zerolog.NewTestWriter(t)),
-		Operations: controller.NewOperations(controller.OperationsOptions{Cluster: client, Logger: zerolog.Nop()}),
+		Operations: controller.NewOperations(controller.OperationsOptions{Logger: zerolog.Nop()}),
 		Snapshots:  snaps,
 		Interval:   15 * time.Second,
 		Now:        func() time.Time { return pageNow },
@@ -135,11 +117,11 @@ func pageServer(t testing.TB, snaps Snapshotter) (string, *pvesim.Sim) {
 	}
 	api := httptest.NewServer(srv.Handler())
 	t.Cleanup(api.Close)
-	return api.URL, sim
+	return api.URL
 }
 
-// getPage fetches / with the given credentials set by set.
-func getPage(t testing.TB, url string, set func(*http.Request)) (*http.Response, string) {
+// pageGet fetches / with the given credentials set by set.
+func pageGet(t testing.TB, url string, set func(*http.Request)) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url+"/", nil)
 	if err != nil {
@@ -160,12 +142,12 @@ func getPage(t testing.TB, url string, set func(*http.Request)) (*http.Response,
 	return resp, string(body)
 }
 
-func withBearer(token string) func(*http.Request) {
+func pageBearer(token string) func(*http.Request) {
 	return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
 }
 
-// rowOf returns the HTML of the table row of vmid.
-func rowOf(t *testing.T, body string, vmid string) string {
+// pageRow returns the HTML of the table row of vmid.
+func pageRow(t *testing.T, body string, vmid string) string {
 	t.Helper()
 	start := strings.Index(body, `<tr id="ct-`+vmid+`"`)
 	if start < 0 {
@@ -176,8 +158,8 @@ func rowOf(t *testing.T, body string, vmid string) string {
 }
 
 func TestStatusPageShowsTheSnapshot(t *testing.T) {
-	url, _ := pageServer(t, pageSnapshotter{pageFixture()})
-	resp, body := getPage(t, url, withBearer(pageReadToken))
+	url := pageServer(t, pageSnapshotter{pageFixture()})
+	resp, body := pageGet(t, url, pageBearer(pageReadToken))
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET / = %d, want 200; body %s", resp.StatusCode, body)
 	}
@@ -226,7 +208,7 @@ func TestStatusPageShowsTheSnapshot(t *testing.T) {
 		{"106", []string{"queue", "hold cores: cooldown", `<td class="num">—</td>`}},
 	}
 	for _, r := range rows {
-		row := rowOf(t, body, r.vmid)
+		row := pageRow(t, body, r.vmid)
 		for _, want := range r.want {
 			if !strings.Contains(row, want) {
 				t.Errorf("row %s lacks %q:\n%s", r.vmid, want, row)
@@ -234,17 +216,17 @@ func TestStatusPageShowsTheSnapshot(t *testing.T) {
 		}
 	}
 	// A disabled resource is configuration, not news.
-	if row := rowOf(t, body, "106"); strings.Contains(row, "disabled") {
+	if row := pageRow(t, body, "106"); strings.Contains(row, "disabled") {
 		t.Errorf("row 106 shows the disabled swap hold:\n%s", row)
 	}
-	if row := rowOf(t, body, "101"); strings.Contains(row, "anomalous") {
+	if row := pageRow(t, body, "101"); strings.Contains(row, "anomalous") {
 		t.Errorf("row 101 is flagged anomalous:\n%s", row)
 	}
 }
 
 func TestStatusPageReferencesNothingElsewhere(t *testing.T) {
-	url, _ := pageServer(t, pageSnapshotter{pageFixture()})
-	resp, body := getPage(t, url, withBearer(pageReadToken))
+	url := pageServer(t, pageSnapshotter{pageFixture()})
+	resp, body := pageGet(t, url, pageBearer(pageReadToken))
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET / = %d, want 200", resp.StatusCode)
 	}
@@ -266,8 +248,8 @@ func TestStatusPageEscapesClusterText(t *testing.T) {
 	snap.Containers[0].Name = "<script>alert(1)</script>"
 	snap.Containers[4].Lock = `"><img src=x onerror=alert(2)>`
 	snap.FailedNodes = []string{"<b>pve3</b>"}
-	url, _ := pageServer(t, pageSnapshotter{snap})
-	_, body := getPage(t, url, withBearer(pageReadToken))
+	url := pageServer(t, pageSnapshotter{snap})
+	_, body := pageGet(t, url, pageBearer(pageReadToken))
 	if strings.Contains(body, "<script>alert(1)</script>") || strings.Contains(strings.ToLower(body), "<script") {
 		t.Error("a container name was written as markup")
 	}
@@ -283,26 +265,26 @@ func TestStatusPageEscapesClusterText(t *testing.T) {
 }
 
 func TestStatusPageAuth(t *testing.T) {
-	url, _ := pageServer(t, pageSnapshotter{pageFixture()})
+	url := pageServer(t, pageSnapshotter{pageFixture()})
 	tests := []struct {
 		name       string
 		set        func(*http.Request)
 		wantStatus int
 	}{
 		{"no credentials", nil, http.StatusUnauthorized},
-		{"bearer read token", withBearer(pageReadToken), http.StatusOK},
+		{"bearer read token", pageBearer(pageReadToken), http.StatusOK},
 		{"X-API-Key read token", func(r *http.Request) { r.Header.Set("X-API-Key", pageReadToken) }, http.StatusOK},
 		{"basic with the token as password", func(r *http.Request) { r.SetBasicAuth("anyone", pageReadToken) }, http.StatusOK},
 		{"basic with an empty user name", func(r *http.Request) { r.SetBasicAuth("", pageReadToken) }, http.StatusOK},
 		{"basic with a wrong password", func(r *http.Request) { r.SetBasicAuth("viewer", "not-a-token") }, http.StatusUnauthorized},
 		{"basic with the token as user name", func(r *http.Request) { r.SetBasicAuth(pageReadToken, "") }, http.StatusUnauthorized},
-		{"wrong bearer", withBearer("not-a-token"), http.StatusUnauthorized},
+		{"wrong bearer", pageBearer("not-a-token"), http.StatusUnauthorized},
 		{"token in the query is not accepted", func(r *http.Request) { r.URL.RawQuery = "token=" + pageReadToken }, http.StatusUnauthorized},
-		{"token without the read scope", withBearer(pageNoneToken), http.StatusForbidden},
+		{"token without the read scope", pageBearer(pageNoneToken), http.StatusForbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := getPage(t, url, tt.set)
+			resp, body := pageGet(t, url, tt.set)
 			if resp.StatusCode != tt.wantStatus {
 				t.Fatalf("GET / = %d, want %d; body %s", resp.StatusCode, tt.wantStatus, body)
 			}
@@ -329,7 +311,7 @@ func TestStatusPageAuth(t *testing.T) {
 // Basic credentials are the page's alone: a browser's cached credentials
 // must not authorise any other route.
 func TestBasicCredentialsOnlyOpenThePage(t *testing.T) {
-	url, _ := pageServer(t, pageSnapshotter{pageFixture()})
+	url := pageServer(t, pageSnapshotter{pageFixture()})
 	for _, path := range []string{"/api/v1/containers", "/metrics", "/no-such-route"} {
 		req, err := http.NewRequest(http.MethodGet, url+path, nil)
 		if err != nil {
@@ -347,11 +329,20 @@ func TestBasicCredentialsOnlyOpenThePage(t *testing.T) {
 	}
 }
 
+// Without a loop (the api command) the page lists the cluster live; the
+// compatibility harness gives a server on a simulated cluster.
 func TestStatusPageWithoutLoop(t *testing.T) {
-	url, sim := pageServer(t, nil)
-	resp, body := getPage(t, url, withBearer(pageReadToken))
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET / = %d, want 200; body %s", resp.StatusCode, body)
+	api := newCompatAPI(t, compatOptions{server: func(o *Options) {
+		o.Interval = 15 * time.Second
+		o.Now = func() time.Time { return pageNow }
+	}})
+	get := func() (int, string) {
+		rec := api.do(t, compatRequest{method: http.MethodGet, target: "/", token: compatReadToken})
+		return rec.Code, rec.Body.String()
+	}
+	code, body := get()
+	if code != http.StatusOK {
+		t.Fatalf("GET / = %d, want 200; body %s", code, body)
 	}
 	if !strings.Contains(body, "not running in this process") {
 		t.Error("the page does not say the loop is not running here")
@@ -359,26 +350,20 @@ func TestStatusPageWithoutLoop(t *testing.T) {
 	if !strings.Contains(body, `content="15"`) {
 		t.Error("refresh does not follow Options.Interval")
 	}
-	ids := sim.ContainerIDs()
-	if len(ids) == 0 {
-		t.Fatal("the simulated cluster has no containers")
-	}
-	for _, id := range ids {
-		st, _ := sim.Container(id)
-		row := rowOf(t, body, strconv.Itoa(id))
-		if st.Config["hostname"] == "" {
-			t.Fatalf("container %d has no hostname in the simulated cluster", id)
-		}
-		if !strings.Contains(row, ">"+st.Config["hostname"]+"<") || !strings.Contains(row, ">"+st.Node+"<") {
-			t.Errorf("row %d lacks its name %q or node %q:\n%s", id, st.Config["hostname"], st.Node, row)
+	for _, spec := range compatSpecs() {
+		row := pageRow(t, body, strconv.Itoa(spec.VMID))
+		for _, want := range []string{">" + spec.Name + "<", ">" + spec.Node + "<", ">" + strconv.Itoa(spec.Cores) + "<", " / " + strconv.Itoa(spec.MemoryMiB) + " MiB"} {
+			if !strings.Contains(row, want) {
+				t.Errorf("row %d lacks %q:\n%s", spec.VMID, want, row)
+			}
 		}
 	}
 
 	// The listing failing still gives a page, which says so.
-	sim.InjectFault(pvesim.Fault{Route: "/cluster/resources", Status: http.StatusInternalServerError, Reason: "cluster filesystem not ready"})
-	resp, body = getPage(t, url, withBearer(pageReadToken))
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET / with the listing failing = %d, want 200", resp.StatusCode)
+	api.sim.InjectFault(pvesim.Fault{Route: "/cluster/resources", Status: http.StatusInternalServerError, Reason: "cluster filesystem not ready"})
+	code, body = get()
+	if code != http.StatusOK {
+		t.Fatalf("GET / with the listing failing = %d, want 200", code)
 	}
 	if !strings.Contains(body, `id="list-error"`) || !strings.Contains(body, "No containers.") {
 		t.Errorf("the page does not report the failed listing:\n%s", body)
@@ -499,7 +484,7 @@ func BenchmarkStatusPage(b *testing.B) {
 		ct.VMID = 1000 + i
 		snap.Containers = append(snap.Containers, ct)
 	}
-	url, _ := pageServer(b, pageSnapshotter{snap})
+	url := pageServer(b, pageSnapshotter{snap})
 	req, err := http.NewRequest(http.MethodGet, url+"/", nil)
 	if err != nil {
 		b.Fatal(err)
