@@ -36,7 +36,7 @@ func TestCommandLine(t *testing.T) {
 		{"unknown flag", []string{"version", "--verbose"}, exitUsage, "", "unknown flag: --verbose"},
 		{"stray argument", []string{"version", "extra"}, exitUsage, "", `unexpected argument "extra"`},
 		{"version", []string{"version"}, exitOK, "lxc-autoscale ", ""},
-		{"not landed yet", []string{"simulate"}, exitFailed, "", "not available in this build yet"},
+		{"simulate without input", []string{"simulate"}, exitUsage, "", "give exactly one of --trace, --metrics, --scenario and --all-scenarios"},
 		{"run without endpoints", []string{"run"}, exitUsage, "", "proxmox.endpoints"},
 		{"demo bad speed", []string{"demo", "--speed", "0"}, exitUsage, "", "--speed: 0 is out of range [1, 100000]"},
 	}
