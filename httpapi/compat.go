@@ -151,42 +151,42 @@ func compatClip(s string) string {
 	return s[:limit] + "…"
 }
 
-func compatIntRange(label, unit string, lo, hi int64, dst *int) func(*compatArgs, compatValue) string {
-	return func(_ *compatArgs, v compatValue) string {
-		n, problem := v.integer()
-		if problem != "" {
-			return problem
-		}
-		if n < lo || n > hi {
-			return fmt.Sprintf("%s must be between %d and %d%s, got %d", label, lo, hi, unit, n)
-		}
-		*dst = int(n)
-		return ""
+// compatInt reads an integer within [lo, hi] into dst, or returns the
+// problem in the original's words.
+func compatInt(v compatValue, label, unit string, lo, hi int64, dst *int) string {
+	n, problem := v.integer()
+	if problem != "" {
+		return problem
 	}
+	if n < lo || n > hi {
+		return fmt.Sprintf("%s must be between %d and %d%s, got %d", label, lo, hi, unit, n)
+	}
+	*dst = int(n)
+	return ""
 }
 
-// The fields of the original's routes. read stores into the compatArgs it
-// is given; the functions below bind the destination per request.
+// The fields of the original's routes; read stores into the compatArgs it
+// is given.
 var (
 	fieldVMID = compatField{name: "vm_id", aliases: []string{"lxc_id", "container_id"}, required: true,
 		read: func(a *compatArgs, v compatValue) string {
-			return compatIntRange("Container ID", "", controller.MinVMID, controller.MaxVMID, &a.VMID)(a, v)
+			return compatInt(v, "Container ID", "", controller.MinVMID, controller.MaxVMID, &a.VMID)
 		}}
 	fieldCores = compatField{name: "cores", required: true,
 		read: func(a *compatArgs, v compatValue) string {
-			return compatIntRange("Cores", "", compatMinCores, compatMaxCores, &a.Cores)(a, v)
+			return compatInt(v, "Cores", "", compatMinCores, compatMaxCores, &a.Cores)
 		}}
 	fieldMemory = compatField{name: "memory", required: true,
 		read: func(a *compatArgs, v compatValue) string {
-			return compatIntRange("Memory", " MB", compatMinMemoryMB, compatMaxMemoryMB, &a.MemoryMB)(a, v)
+			return compatInt(v, "Memory", " MB", compatMinMemoryMB, compatMaxMemoryMB, &a.MemoryMB)
 		}}
 	fieldDiskSize = compatField{name: "disk_size", required: true,
 		read: func(a *compatArgs, v compatValue) string {
-			return compatIntRange("Disk size", " GB", compatMinDiskGB, compatMaxDiskGB, &a.DiskSizeGB)(a, v)
+			return compatInt(v, "Disk size", " GB", compatMinDiskGB, compatMaxDiskGB, &a.DiskSizeGB)
 		}}
 	fieldNewVMID = compatField{name: "new_vm_id", aliases: []string{"new_lxc_id"}, required: true,
 		read: func(a *compatArgs, v compatValue) string {
-			return compatIntRange("New container ID", "", controller.MinVMID, controller.MaxVMID, &a.NewVMID)(a, v)
+			return compatInt(v, "New container ID", "", controller.MinVMID, controller.MaxVMID, &a.NewVMID)
 		}}
 	fieldSnapshotName = compatField{name: "snapshot_name", required: true,
 		read: func(a *compatArgs, v compatValue) string {
