@@ -12,9 +12,10 @@
 // Handlers never call Proxmox: reads come from the controller's snapshot,
 // writes go through controller.Operations, which audits them.
 //
-// It imports controller (for its types) and proxmox (for its error
-// sentinels and types), nothing else of the project; it declares the
-// interfaces it needs (Backend).
+// It imports controller (its types, Operations and error classes) and
+// nothing else of the project; it declares the interface it needs of the
+// loop (Snapshotter). Its tests also import proxmox and test/pvesim to wire
+// real Operations against the simulated cluster.
 //
 // Concurrency: a Server serves requests concurrently; its handlers share
 // only the rate limiters (guarded) and the Backend, which must be safe for
