@@ -303,7 +303,7 @@ func (dc *decider) sustainedReason(u utilisation, t Threshold, series Series, d 
 
 // stabilisingDetail: "cpu 0.91 >= 0.75 for 20s of 1m0s".
 func (dc *decider) stabilisingDetail(u utilisation, t Threshold, series Series, last float64, d time.Duration) string {
-	return fmt.Sprintf("%s %.2f %s for %s of %s", u.label, last/u.per, dc.quote(u, t), series.Streak(dc.now, t), d)
+	return fmt.Sprintf("%s %.2f %s for %s of %s", u.label, last/u.per, dc.quote(u, t), series.Streak(dc.now, t).Round(time.Second), d)
 }
 
 // coolingDown reports whether res is in its cooldown for dir, adding the
@@ -320,7 +320,7 @@ func (dc *decider) coolingDown(res Resource, dir Direction) bool {
 	if !last.Time.Add(wait).After(dc.now) {
 		return false
 	}
-	dc.d.hold(res, SkipCooldown, fmt.Sprintf("%s wanted %s, last change %s ago, cooldown %s", res, dir, dc.now.Sub(last.Time), wait))
+	dc.d.hold(res, SkipCooldown, fmt.Sprintf("%s wanted %s, last change %s ago, cooldown %s", res, dir, dc.now.Sub(last.Time).Round(time.Second), wait))
 	return true
 }
 

@@ -18,6 +18,6 @@
 // real Operations against the simulated cluster.
 //
 // Concurrency: a Server serves requests concurrently; its handlers share
-// only the rate limiters (guarded) and the Backend, which must be safe for
-// concurrent use.
+// only the rate limiters (guarded), the Operations and the Snapshotter, both
+// safe for concurrent use.
 package httpapi
