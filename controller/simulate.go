@@ -216,6 +216,13 @@ func (o SimOptions) withDefaults() (SimOptions, error) {
 	if len(o.Policies) == 0 {
 		o.Policies = SimPolicies()
 	}
+	// Every rule set is enforced: dry-run and recommend would change
+	// nothing, and the guard counts room and writes by mode.
+	o.Selection.Default.Mode = ModeEnforce
+	o.Selection.Policies = slices.Clone(o.Selection.Policies)
+	for i := range o.Selection.Policies {
+		o.Selection.Policies[i].Rules.Mode = ModeEnforce
+	}
 	seen := map[string]bool{}
 	for _, p := range o.Policies {
 		if !slices.Contains(SimPolicies(), p) {
