@@ -224,7 +224,7 @@ func (dc *decider) scaleUp(u utilisation, series Series, last float64) int64 {
 		reason = dc.sustainedReason(u, u.up, series, wait)
 	case dc.anomalousRise(series, u.up):
 		reason = fmt.Sprintf("%s, anomalous for %s: not waiting for the %s stabilisation",
-			dc.sustainedReason(u, u.up, series, dc.anomalyRise), dc.now.Sub(dc.sig.AnomalousSince), wait)
+			dc.sustainedReason(u, u.up, series, dc.anomalyRise), dc.now.Sub(dc.sig.AnomalousSince).Round(time.Second), wait)
 	default:
 		dc.d.hold(u.res, SkipStabilizing, dc.stabilisingDetail(u, u.up, series, last, wait))
 		return u.cur
