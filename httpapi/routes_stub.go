@@ -1,5 +1,3 @@
 package httpapi
 
 // Route groups not built yet; each becomes its own file.
-
-func (s *Server) v1Routes() {}
