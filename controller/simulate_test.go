@@ -408,3 +408,43 @@ func BenchmarkSimulateDay(b *testing.B) {
 		}
 	}
 }
+
+func TestSimulateOursSelectionModeAndNode(t *testing.T) {
+	busy := func(vmid int) TraceContainer {
+		return simTrace(vmid, Allocation{Cores: 2, MemoryMiB: 1024}, time.Hour, 10*time.Second, constant(3.5, 300))
+	}
+	capped := simRules()
+	capped.CPU.Max = 3
+	for _, c := range []struct {
+		name  string
+		edit  func(o *SimOptions)
+		cores map[int]float64 // final cores per VMID
+	}{
+		{"default rules", func(*SimOptions) {}, map[int]float64{301: 4, 302: 4}},
+		// A recommendation takes no room in the guard: simulated as one,
+		// both containers would grow into the same free core.
+		{"recommend mode is simulated as enforce", func(o *SimOptions) {
+			o.Selection.Default.Mode = ModeRecommend
+			o.Node = NodeCapacity{Node: "small", CPUs: 5, MemoryBytes: 64 << 30}
+		}, map[int]float64{301: 3, 302: 2}},
+		{"a policy selected by vmid", func(o *SimOptions) {
+			o.Selection.Policies = []Policy{{Name: "capped", Match: Match{VMIDs: []int{302}}, Rules: capped}}
+		}, map[int]float64{301: 4, 302: 3}},
+		{"an ignored container is left alone", func(o *SimOptions) { o.Selection.Ignore = []int{301} }, map[int]float64{301: 2, 302: 4}},
+		{"the node's room bounds the increases", func(o *SimOptions) {
+			o.Node = NodeCapacity{Node: "small", CPUs: 5, MemoryBytes: 64 << 30}
+		}, map[int]float64{301: 3, 302: 2}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := simOptions()
+			o.Policies = []string{PolicyOurs}
+			c.edit(&o)
+			r := mustSimulate(t, Trace{Containers: []TraceContainer{busy(301), busy(302)}}, o)[PolicyOurs]
+			for vmid, want := range c.cores {
+				if got := final(t, r, vmid).Cores; got != want {
+					t.Errorf("container %d ends with %g cores, want %g", vmid, got, want)
+				}
+			}
+		})
+	}
+}
