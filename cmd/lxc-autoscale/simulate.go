@@ -121,7 +121,7 @@ func runSimulate(ctx context.Context, env *environment, fs *pflag.FlagSet, args 
 
 	results, err := controller.Simulate(tr, opts)
 	if err != nil {
-		return fmt.Errorf("simulate: %w", err)
+		return err // says "simulate: " and what in the trace it refused
 	}
 	if req.svgDir != "" {
 		files, err := writeTimelines(req.svgDir, tr, results)

@@ -677,3 +677,34 @@ func BenchmarkScenarioTrace(b *testing.B) {
 		}
 	}
 }
+
+// TestSimulateConfigReachesOurs checks that the configuration's rules are
+// what ours decides with: with scaling off it does nothing, while the
+// defaults act on the same trace.
+func TestSimulateConfigReachesOurs(t *testing.T) {
+	t.Parallel()
+	oursActions := func(args ...string) int {
+		t.Helper()
+		code, stdout, stderr := runCLI(t, nil, append([]string{"simulate", "--trace", exampleTrace, "--policies", "ours", "--json"}, args...)...)
+		if code != exitOK {
+			t.Fatalf("simulate %q = %d; stderr: %s", args, code, stderr)
+		}
+		var results []struct {
+			Total struct {
+				Actions int `json:"actions"`
+			} `json:"total"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &results); err != nil || len(results) != 1 {
+			t.Fatalf("output %q: %v", stdout, err)
+		}
+		return results[0].Total.Actions
+	}
+	if n := oursActions(); n == 0 {
+		t.Fatal("ours took no action on the example trace with the default rules")
+	}
+	off := filepath.Join(t.TempDir(), "off.yaml")
+	writeFile(t, off, "scaling:\n  cpu:\n    enabled: false\n  memory:\n    enabled: false\n  disk:\n    enabled: false\n")
+	if n := oursActions("--config", off); n != 0 {
+		t.Errorf("ours took %d actions with every resource's scaling off", n)
+	}
+}
