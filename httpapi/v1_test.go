@@ -608,3 +608,43 @@ func TestV1IfMatch(t *testing.T) {
 		}
 	}
 }
+
+// TestV1ListingFollowsNewSnapshots checks that the cached listing is the
+// latest snapshot's: a new pass, even one stamped with the same time, is
+// served at once.
+func TestV1ListingFollowsNewSnapshots(t *testing.T) {
+	snaps := &fixedSnapshots{snap: v1SnapshotFixture()}
+	api := newTestAPI(t, testAPIOptions{snapshots: snaps})
+	list := func() v1ContainerList {
+		t.Helper()
+		rec := api.do(t, testRequest{method: "GET", target: "/api/v1/containers", scope: ScopeRead})
+		wantStatus(t, rec, http.StatusOK)
+		if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("Content-Type %q", ct)
+		}
+		var l v1ContainerList
+		decodeJSONBody(t, rec, &l)
+		return l
+	}
+	if got := list(); len(got.Containers) != 3 || got.Containers[0].Allocation.Cores != 2 {
+		t.Fatalf("first listing %s", mustJSON(t, got))
+	}
+	list() // served from the cache
+	next := v1SnapshotFixture()
+	next.Containers[0].Alloc.Cores = 3
+	snaps.set(next) // same time, a new pass
+	if got := list(); got.Containers[0].Allocation.Cores != 3 {
+		t.Errorf("after a new pass with the same time: cores %d, want 3", got.Containers[0].Allocation.Cores)
+	}
+	later := v1SnapshotFixture()
+	later.Time = later.Time.Add(30 * time.Second)
+	later.Containers = later.Containers[:1]
+	snaps.set(later)
+	if got := list(); len(got.Containers) != 1 || !got.Time.Equal(later.Time) {
+		t.Errorf("after a later pass: %s", mustJSON(t, got))
+	}
+	snaps.set(controller.Snapshot{})
+	if got := list(); got.Containers == nil || len(got.Containers) != 0 {
+		t.Errorf("empty snapshot: %s", mustJSON(t, got))
+	}
+}
