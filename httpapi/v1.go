@@ -1084,8 +1084,8 @@ func v1Clip(s string) string {
 
 // v1DecodeBody reads a write's body into dst, a pointer to a struct whose
 // fields are pointers with json tags. A body must be sent as
-// application/json; an empty body without a Content-Type is an empty
-// object (writes whose fields are all optional need none). The body must
+// application/json; an empty body is an empty object (writes whose
+// fields are all optional need none). The body must
 // be one JSON object; each unknown field and each field of the wrong type
 // is recorded in bad, so that one answer names them all. The error it
 // returns is the answer when the body cannot be read at all (415, 413,
@@ -1108,10 +1108,8 @@ func v1DecodeBody(c echo.Context, dst any, bad map[string]string) error {
 		return apiError(http.StatusBadRequest, "reading the body: "+err.Error())
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
-		if len(raw) > 0 || contentType != "" {
-			// Sent as JSON but empty: not a JSON value.
-			bad["body"] = "must be a JSON object"
-		}
+		// No body is no fields, even when a client labels it JSON: routes
+		// whose fields are required say which are missing.
 		return nil
 	}
 	if contentType == "" {

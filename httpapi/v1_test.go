@@ -536,10 +536,12 @@ func TestV1ListLive(t *testing.T) {
 func TestV1PauseResume(t *testing.T) {
 	api := newTestAPI(t, testAPIOptions{})
 	for _, tc := range []struct {
-		verb   string
-		paused bool
-	}{{"pause", true}, {"resume", false}} {
-		rec := api.do(t, testRequest{method: "POST", target: "/api/v1/containers/102/" + tc.verb, scope: ScopeOperate})
+		verb        string
+		paused      bool
+		contentType string
+	}{{"pause", true, ""}, {"resume", false, "application/json"}} {
+		// No body, with or without a JSON Content-Type, is no fields.
+		rec := api.do(t, testRequest{method: "POST", target: "/api/v1/containers/102/" + tc.verb, scope: ScopeOperate, contentType: tc.contentType})
 		wantStatus(t, rec, http.StatusOK)
 		var out v1PauseResponse
 		decodeJSONBody(t, rec, &out)
