@@ -52,7 +52,7 @@ func simulateCommand() command {
 		flags: func(fs *pflag.FlagSet) {
 			fs.StringP("config", "c", "", `YAML configuration giving "ours" its rules (default: $LXCA_CONFIG, else built-in defaults)`)
 			fs.Duration("interval", 0, "decision interval of ours, like 10s (monitor.interval)")
-			fs.String("trace", "", "trace CSV to replay (format below)")
+			fs.String("trace", "", "trace CSV to replay (format above)")
 			fs.String("metrics", "", "lxc_metrics.json to replay; its CPU use is observed, so capped by the allocation of the time")
 			fs.String("scenario", "", `built-in scenario to generate ("list" lists them)`)
 			fs.Bool("all-scenarios", false, "run every built-in scenario and print ours against legacy")
