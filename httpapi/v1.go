@@ -274,7 +274,8 @@ func newV1ContainerFromView(v controller.ContainerView) v1Container {
 		},
 		AnomalyScore: v1Finite(v.Score), Anomalous: v.Anomalous, Samples: v.Samples,
 	}
-	if p := v1Finite(v.CPUUtilisation); p == nil {
+	if v1Finite(v.CPUUtilisation) == nil {
+		// No sample yet; JSON has no NaN, and encoding would fail.
 		out.Usage.CPU = 0
 	}
 	out.Decision, out.Recommendation = newV1Decision(v.Decision)

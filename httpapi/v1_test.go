@@ -38,7 +38,7 @@ func v1SnapshotFixture() controller.Snapshot {
 			},
 			{
 				VMID: 102, Node: "pve1", Name: "db", Status: "running", Lock: "backup", Paused: true,
-				Alloc: controller.Allocation{Cores: 4, MemoryMiB: 4096, DiskBytes: 16 << 30}, Score: math.NaN(),
+				Alloc: controller.Allocation{Cores: 4, MemoryMiB: 4096, DiskBytes: 16 << 30}, Score: math.NaN(), CPUUtilisation: math.NaN(),
 			},
 			{
 				VMID: 103, Node: "pve1", Name: "keep", Status: "running", Anomalous: true, Score: 0.97,
