@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"math"
@@ -19,6 +22,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/config"
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/httpapi"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
@@ -41,6 +45,7 @@ func demoCommand() command {
 			fs.Duration("every", 2*time.Second, "real time between two passes over the cluster")
 			fs.Uint64("seed", 1, "seed of the simulated workloads")
 			fs.String("sim-listen", "127.0.0.1:0", "address of the embedded Proxmox VE simulator")
+			fs.String("listen", "127.0.0.1:0", "address of the REST API and the status page")
 		},
 		exec: runDemo,
 	}
@@ -51,6 +56,7 @@ type demoOptions struct {
 	speed           float64
 	seed            uint64
 	simListen       string
+	listen          string
 }
 
 func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
@@ -63,6 +69,7 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 	o.every, _ = fs.GetDuration("every")
 	o.seed, _ = fs.GetUint64("seed")
 	o.simListen, _ = fs.GetString("sim-listen")
+	o.listen, _ = fs.GetString("listen")
 	switch {
 	case o.duration < 0:
 		return usageErrorf("--for: %s is negative; use 0 to run until interrupted", o.duration)
@@ -131,8 +138,16 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 		return err
 	}
 
+	apiURL, token, stopAPI, err := startDemoAPI(o.listen, client, ctrl, metrics, audit, reg, logger, o.every, filepath.Join(dir, "audit.jsonl"))
+	if err != nil {
+		return err
+	}
+	defer stopAPI()
+
 	fmt.Fprintf(env.stdout, "Simulated Proxmox VE cluster: %s/api2/json (3 nodes, %d containers, clock x%g)\n", simURL, len(demoContainers()), o.speed)
-	fmt.Fprintf(env.stdout, "Try: curl -s -H 'Authorization: PVEAPIToken=%s=%s' %s/api2/json/cluster/resources?type=vm\n", demoTokenID, demoTokenSecret, simURL)
+	fmt.Fprintf(env.stdout, "Status page: %s/ (any user name, the token as password)\n", apiURL)
+	fmt.Fprintf(env.stdout, "API token (admin scope, this run only): %s\n", token)
+	fmt.Fprintf(env.stdout, "Try: curl -s -H 'Authorization: Bearer %s' %s/api/v1/containers\n", token, apiURL)
 	fmt.Fprintf(env.stdout, "The controller runs in enforce mode (containers tagged \"recommend\" only get recommendations), one pass every %s.\n", o.every)
 	fmt.Fprintf(env.stdout, "lxc_metrics.json, the state file and the audit record go to %s\n\n", dir)
 
@@ -144,6 +159,53 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 	}
 	printSummary(env.stdout, sim, passes, dir)
 	return nil
+}
+
+// startDemoAPI serves the REST API and the status page for the demo with a
+// fresh admin token, and returns its URL, the token and how to stop it.
+func startDemoAPI(listen string, client *proxmox.Client, ctrl *controller.Controller, metrics *controller.Metrics,
+	audit *controller.Audit, reg *prometheus.Registry, log zerolog.Logger, every time.Duration, auditPath string,
+) (url, token string, stop func(), err error) {
+	raw := make([]byte, 24)
+	if _, err := rand.Read(raw); err != nil {
+		return "", "", nil, err
+	}
+	token = base64.RawURLEncoding.EncodeToString(raw)
+	ops := controller.NewOperations(controller.OperationsOptions{
+		Cluster:  client,
+		Actuator: controller.NewActuator(controller.ActuatorOptions{Cluster: client, Logger: log, Metrics: metrics, Audit: audit}),
+		Audit:    audit, Logger: log,
+		Locate: func(vmid int) (string, bool) {
+			for _, v := range ctrl.Snapshot().Containers {
+				if v.VMID == vmid {
+					return v.Node, true
+				}
+			}
+			return "", false
+		},
+		Pause: ctrl.SetPaused, Applied: ctrl.RecordManual,
+	})
+	srv, err := httpapi.New(httpapi.Options{
+		Listen: listen, Tokens: []httpapi.Token{{Name: "demo", SHA256: sha256.Sum256([]byte(token)), Scope: httpapi.ScopeAdmin}},
+		Logger: log.With().Str("component", "api").Logger(), Registry: reg, MetricsPublic: true,
+		Operations: ops, Snapshots: ctrl, AuditPath: auditPath, Interval: every,
+	})
+	if err != nil {
+		return "", "", nil, err
+	}
+	ln, err := srv.Listen()
+	if err != nil {
+		return "", "", nil, usageErrorf("--listen: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.ServeOn(ctx, ln); err != nil {
+			log.Error().Err(err).Msg("demo API stopped")
+		}
+	}()
+	return "http://" + ln.Addr().String(), token, func() { cancel(); <-done }, nil
 }
 
 // demoControllerOptions are the production defaults with every timing

@@ -133,7 +133,7 @@ func TestDemo(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("demo = %d, want %d; stderr: %s", code, exitOK, stderr)
 	}
-	for _, want := range []string{"Simulated Proxmox VE cluster: http://127.0.0.1:", "web-1", "metrics-db", "Demo summary:", "4.0 listing calls per pass for 3 nodes", "render"} {
+	for _, want := range []string{"Simulated Proxmox VE cluster: http://127.0.0.1:", "Status page: http://127.0.0.1:", "API token (admin scope", "web-1", "metrics-db", "Demo summary:", "4.0 listing calls per pass for 3 nodes", "render"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, stdout)
 		}
