@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
@@ -649,4 +652,52 @@ func TestV1ListingFollowsNewSnapshots(t *testing.T) {
 	if got := list(); got.Containers == nil || len(got.Containers) != 0 {
 		t.Errorf("empty snapshot: %s", mustJSON(t, got))
 	}
+}
+
+// FuzzV1DecodeBody feeds arbitrary bodies and content types to the strict
+// decoder: it never panics, refuses with 400, 413 or 415 only, and what it
+// accepts has no bad field and is the same object the standard decoder
+// reads.
+func FuzzV1DecodeBody(f *testing.F) {
+	for _, seed := range []struct{ body, contentType string }{
+		{`{"new_vmid":200,"hostname":"a.b","full":true,"target":"pve1","snapshot":"s1"}`, "application/json"},
+		{`{"new_vmid":"200"}`, "application/json"},
+		{`{"full":null}{}`, "application/json; charset=utf-8"},
+		{`[1,2]`, "application/json"},
+		{`new_vmid=200`, "application/x-www-form-urlencoded"},
+		{``, ""},
+		{`{"NEW_VMID":1,"x":{}}`, "application/json"},
+	} {
+		f.Add(seed.body, seed.contentType)
+	}
+	e := echo.New()
+	f.Fuzz(func(t *testing.T, body, contentType string) {
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		rec := httptest.NewRecorder()
+		req.Body = http.MaxBytesReader(rec, req.Body, 4096)
+		c := e.NewContext(req, rec)
+		bad := map[string]string{}
+		var got v1CloneRequest
+		err := v1DecodeBody(c, &got, bad)
+		if err != nil {
+			var apiErr *Error
+			if !errors.As(err, &apiErr) || (apiErr.Status != 400 && apiErr.Status != 413 && apiErr.Status != 415) {
+				t.Fatalf("error %v", err)
+			}
+			return
+		}
+		if len(bad) > 0 || strings.TrimSpace(body) == "" {
+			return
+		}
+		var want v1CloneRequest
+		if err := json.Unmarshal([]byte(body), &want); err != nil {
+			t.Fatalf("accepted %q, which encoding/json refuses: %v", body, err)
+		}
+		if mustJSON(t, got) != mustJSON(t, want) {
+			t.Fatalf("accepted %q as %s, encoding/json reads %s", body, mustJSON(t, got), mustJSON(t, want))
+		}
+	})
 }
