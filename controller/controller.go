@@ -195,6 +195,22 @@ func (c *Controller) RecordManual(vmid int, outcomes []Outcome) {
 	c.manual = append(c.manual, manualChange{vmid: vmid, outcomes: outcomes, at: c.now()})
 }
 
+// Bounds returns the policy and rules that apply to a container as of the
+// latest pass, for the API's manual operations; ok is false for a
+// container the loop has not seen or does not manage (ignored, opted
+// out). Safe from any goroutine.
+func (c *Controller) Bounds(vmid int) (policy string, rules Rules, ok bool) {
+	snap := c.Snapshot()
+	i, found := slices.BinarySearchFunc(snap.Containers, vmid, func(v ContainerView, id int) int { return cmp.Compare(v.VMID, id) })
+	if !found {
+		return "", Rules{}, false
+	}
+	v := snap.Containers[i]
+	sel, _ := c.policies()
+	policy, rules, excluded := sel.Select(vmid, v.Tags, v.Pool)
+	return policy, rules, excluded == ""
+}
+
 // applyRequests moves the pause requests and the manual changes into the
 // state.
 func (c *Controller) applyRequests() {

@@ -155,6 +155,10 @@ type OperationsOptions struct {
 	// Locate resolves a VMID to its node quickly (the loop's snapshot);
 	// nil or a miss falls back to one /cluster/resources call.
 	Locate func(vmid int) (node string, ok bool)
+	// Bounds gives the policy (name and rules) that applies to a container,
+	// so that manual values stay within its bounds; nil or !ok: only the
+	// absolute limits apply (the api command without the loop).
+	Bounds func(vmid int) (policy string, rules Rules, ok bool)
 	// Pause is called by Pause/Resume; nil means pausing is unavailable
 	// (the api command without the loop).
 	Pause func(vmid int, paused bool)
@@ -445,6 +449,39 @@ func resourceChange(res Resource, from int, to *int) (Change, bool) {
 	return Change{Resource: res, Direction: dir, From: int64(from), To: int64(*to), Reason: "manual"}, true
 }
 
+// checkPolicyBounds refuses manual values outside the bounds of the
+// container's policy, when the loop knows them (Bounds): an operator
+// cannot set what the autoscaler would immediately undo or is forbidden to
+// allow.
+func (o *Operations) checkPolicyBounds(vmid int, r ResourceRequest) error {
+	if o.opts.Bounds == nil {
+		return nil
+	}
+	policy, rules, ok := o.opts.Bounds(vmid)
+	if !ok {
+		return nil
+	}
+	name := "the default rules"
+	if policy != "" {
+		name = fmt.Sprintf("policy %q", policy)
+	}
+	var bad []FieldError
+	check := func(field string, v *int, lo, hi int64) {
+		if v != nil && (int64(*v) < lo || int64(*v) > hi) {
+			bad = append(bad, FieldError{Field: field, Problem: fmt.Sprintf("must be %d..%d under %s, got %d", lo, hi, name, *v)})
+		}
+	}
+	check("cores", r.Cores, int64(rules.CPU.Min), int64(rules.CPU.Max))
+	check("memory", r.MemoryMiB, int64((rules.Memory.Min+(1<<20)-1)>>20), int64(rules.Memory.Max>>20))
+	if rules.Swap.Enabled {
+		check("swap", r.SwapMiB, int64((rules.Swap.Min+(1<<20)-1)>>20), int64(rules.Swap.Max>>20))
+	}
+	if len(bad) > 0 {
+		return &InvalidRequestError{Fields: bad}
+	}
+	return nil
+}
+
 // SetResources sets cores, memory and swap in one compare-and-set write and
 // audits it. It returns the config digest after the write.
 //
@@ -461,6 +498,9 @@ func resourceChange(res Resource, from int, to *int) (Change, bool) {
 // Cooldowns: see OperationsOptions.Applied.
 func (o *Operations) SetResources(ctx context.Context, c Caller, vmid int, r ResourceRequest) (digest string, err error) {
 	if err := checkResources(vmid, r); err != nil {
+		return "", err
+	}
+	if err := o.checkPolicyBounds(vmid, r); err != nil {
 		return "", err
 	}
 	var cfg proxmox.Config

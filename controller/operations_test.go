@@ -804,3 +804,59 @@ func TestDeleteRefusesLockedContainerWithoutStopping(t *testing.T) {
 		t.Errorf("sent %d writes, want none", writes)
 	}
 }
+
+func TestSetResourcesStaysWithinThePolicyBounds(t *testing.T) {
+	rules := Rules{
+		CPU:    CPURules{Min: 1, Max: 4},
+		Memory: MemoryRules{Min: 512 << 20, Max: 2 << 30},
+		Swap:   SwapRules{Enabled: true, Min: 0, Max: 1 << 30},
+	}
+	f := newOpsFixture(t, func(o *OperationsOptions) {
+		o.Bounds = func(vmid int) (string, Rules, bool) { return "web", rules, vmid == opsRunning }
+	})
+	f.sim.ResetRequests()
+
+	_, err := f.ops.SetResources(context.Background(), opsCaller, opsRunning,
+		ResourceRequest{Cores: intp(6), MemoryMiB: intp(256), SwapMiB: intp(2048)})
+	var inv *InvalidRequestError
+	if !errors.As(err, &inv) || len(inv.Fields) != 3 {
+		t.Fatalf("SetResources beyond the policy = %v, want the three fields refused", err)
+	}
+	if want := `cores: must be 1..4 under policy "web", got 6`; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q lacks %q", err, want)
+	}
+	if n := len(f.sim.Requests()); n != 0 {
+		t.Errorf("sent %d requests for a refused change", n)
+	}
+	if _, err := f.ops.SetResources(context.Background(), opsCaller, opsRunning, ResourceRequest{Cores: intp(4)}); err != nil {
+		t.Errorf("cores at the policy's max refused: %v", err)
+	}
+	// A container the loop does not manage gets only the absolute limits.
+	if _, err := f.ops.SetResources(context.Background(), opsCaller, opsProtected, ResourceRequest{Cores: intp(6)}); err != nil {
+		t.Errorf("unmanaged container refused: %v", err)
+	}
+}
+
+func TestControllerBoundsFollowTheSelection(t *testing.T) {
+	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle, Tags: []string{"web"}},
+		{VMID: 102, Node: "pve1", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle, Tags: []string{"autoscale-off"}},
+	}})
+	web := loopRules()
+	web.CPU.Max = 8
+	c := newLoop(t, client, func(o *Options) {
+		o.Scale = false
+		o.Selection.OptOutTag = "autoscale-off"
+		o.Selection.Policies = []Policy{{Name: "web", Match: Match{Tags: []string{"web"}}, Rules: web}}
+	})
+	if _, _, ok := c.Bounds(101); ok {
+		t.Error("bounds known before the first pass")
+	}
+	c.pass(context.Background())
+	if policy, rules, ok := c.Bounds(101); !ok || policy != "web" || rules.CPU.Max != 8 {
+		t.Errorf("Bounds(101) = %q, max %d, %v; want the web policy", policy, rules.CPU.Max, ok)
+	}
+	if _, _, ok := c.Bounds(102); ok {
+		t.Error("an opted-out container has bounds")
+	}
+}

@@ -14,6 +14,8 @@ type ContainerView struct {
 	Name           string
 	Status         string
 	Lock           string
+	Tags           []string
+	Pool           string
 	Alloc          Allocation
 	CPUUtilisation float64 // latest, of the allocated cores
 	MemoryUsed     uint64
@@ -66,6 +68,7 @@ func (c *Controller) publish(t tick, decisions []Decision) {
 	for _, tr := range c.sortedTracked() {
 		v := ContainerView{
 			VMID: tr.vmid, Node: tr.node, Name: tr.name, Status: tr.status, Lock: tr.lock,
+			Tags: tr.tags, Pool: tr.pool,
 			Alloc: tr.alloc, Score: tr.score, Anomalous: !tr.anomalousSince.IsZero(),
 			MemoryUsed: tr.last.Mem, DiskUsed: tr.last.Disk, Samples: tr.window.Len(),
 			CPUUtilisation: tr.last.CPU,

@@ -66,13 +66,15 @@ func (d *daemon) close() {
 
 // operations builds the manual operations on the daemon's client, audit and
 // metrics. ctrl is the loop, nil for the api command: with it, containers
-// are located from its snapshot, pausing works, and manual changes start
-// the loop's cooldowns.
+// are located from its snapshot, and when it scales, pausing works, manual
+// values stay within the container's policy and manual changes start the
+// loop's cooldowns.
 func (d *daemon) operations(ctrl *controller.Controller, scale bool) *controller.Operations {
 	var (
 		locate  func(vmid int) (string, bool)
 		pause   func(vmid int, paused bool)
 		applied func(vmid int, outcomes []controller.Outcome)
+		bounds  func(vmid int) (string, controller.Rules, bool)
 	)
 	if ctrl != nil {
 		locate = func(vmid int) (string, bool) {
@@ -84,7 +86,7 @@ func (d *daemon) operations(ctrl *controller.Controller, scale bool) *controller
 			return "", false
 		}
 		if scale {
-			pause, applied = ctrl.SetPaused, ctrl.RecordManual
+			pause, applied, bounds = ctrl.SetPaused, ctrl.RecordManual, ctrl.Bounds
 		}
 	}
 	return controller.NewOperations(controller.OperationsOptions{
@@ -93,7 +95,7 @@ func (d *daemon) operations(ctrl *controller.Controller, scale bool) *controller
 			Cluster: d.client, Logger: d.log, Metrics: d.metrics, Audit: d.audit, TaskTimeout: d.cfg.Proxmox.TaskTimeout,
 		}),
 		Audit: d.audit, Logger: d.log, TaskTimeout: d.cfg.Proxmox.TaskTimeout,
-		Locate: locate, Pause: pause, Applied: applied,
+		Locate: locate, Pause: pause, Applied: applied, Bounds: bounds,
 	})
 }
 

@@ -183,7 +183,7 @@ func startDemoAPI(listen string, client *proxmox.Client, ctrl *controller.Contro
 			}
 			return "", false
 		},
-		Pause: ctrl.SetPaused, Applied: ctrl.RecordManual,
+		Pause: ctrl.SetPaused, Applied: ctrl.RecordManual, Bounds: ctrl.Bounds,
 	})
 	srv, err := httpapi.New(httpapi.Options{
 		Listen: listen, Tokens: []httpapi.Token{{Name: "demo", SHA256: sha256.Sum256([]byte(token)), Scope: httpapi.ScopeAdmin}},
