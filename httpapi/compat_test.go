@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"crypto/sha256"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -11,141 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
-
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
-	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 )
-
-// The compatibility tests build their own harness (compatAPI) on pvesim:
-// a real proxmox.Client over HTTP, real controller.Operations, and a
-// Server with one token per scope.
-
-const (
-	compatPVETokenID     = "root@pam!compat"
-	compatPVETokenSecret = "c0mpat-5ecret"
-	compatReadToken      = "read-token-3f9a"
-	compatOperateToken   = "operate-token-77c1"
-	compatAdminToken     = "admin-token-0b2e"
-)
-
-// compatAPI is a Server on a simulated cluster.
-type compatAPI struct {
-	sim      *pvesim.Sim
-	server   *Server
-	registry *prometheus.Registry
-	tokens   map[Scope]string
-}
-
-// compatOptions adjust the harness: the server's options before New, and
-// the simulated cluster's.
-type compatOptions struct {
-	server func(*Options)
-	sim    func(*pvesim.Options)
-}
-
-// compatSpecs are the containers of the harness: 101 and 102 running on
-// pve1, 103 protected, 104 on pve2.
-func compatSpecs() []pvesim.ContainerSpec {
-	return []pvesim.ContainerSpec{
-		{VMID: 101, Node: "pve1", Name: "web", Cores: 2, MemoryMiB: 1024, DiskGiB: 8},
-		{VMID: 102, Node: "pve1", Name: "db", Cores: 4, MemoryMiB: 4096, DiskGiB: 16},
-		{VMID: 103, Node: "pve1", Name: "keep", Cores: 1, MemoryMiB: 512, DiskGiB: 4, Protection: true},
-		{VMID: 104, Node: "pve2", Name: "cache", Cores: 1, MemoryMiB: 512, DiskGiB: 4},
-	}
-}
-
-func newCompatAPI(t testing.TB, o compatOptions) *compatAPI {
-	t.Helper()
-	simOpts := pvesim.Options{
-		Nodes: 2, Specs: compatSpecs(), Seed: 7,
-		Tokens: []string{compatPVETokenID + "=" + compatPVETokenSecret},
-		// Tasks of 2 simulated seconds take 2 ms.
-		Speed: 1000,
-	}
-	if o.sim != nil {
-		o.sim(&simOpts)
-	}
-	sim, err := pvesim.New(simOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pve := httptest.NewServer(sim)
-	t.Cleanup(func() {
-		pve.Close()
-		sim.Close()
-	})
-	reg := prometheus.NewRegistry()
-	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
-	if _, fuzzing := t.(*testing.F); fuzzing {
-		log = zerolog.Nop()
-	}
-	client, err := proxmox.New(proxmox.Options{
-		Endpoints: []string{pve.URL}, TokenID: compatPVETokenID, TokenSecret: compatPVETokenSecret,
-		Timeout: 5 * time.Second, Registerer: reg, Logger: log,
-		Retry: proxmox.RetryOptions{Attempts: 2, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ops := controller.NewOperations(controller.OperationsOptions{
-		Cluster:     client,
-		Actuator:    controller.NewActuator(controller.ActuatorOptions{Cluster: client, Logger: log}),
-		Logger:      log,
-		TaskTimeout: 10 * time.Second,
-	})
-	tokens := map[Scope]string{ScopeRead: compatReadToken, ScopeOperate: compatOperateToken, ScopeAdmin: compatAdminToken}
-	opts := Options{
-		Logger: log, Registry: reg, Operations: ops, RequestTimeout: 10 * time.Second,
-	}
-	for scope, tok := range tokens {
-		opts.Tokens = append(opts.Tokens, Token{Name: scope.String(), SHA256: sha256.Sum256([]byte(tok)), Scope: scope})
-	}
-	if o.server != nil {
-		o.server(&opts)
-	}
-	srv, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &compatAPI{sim: sim, server: srv, registry: reg, tokens: tokens}
-}
-
-// compatRequest is one request to the server.
-type compatRequest struct {
-	method, target string
-	body           string // sent as application/json unless contentType is set
-	contentType    string
-	token          string // "" sends none
-	header         string // "" for Authorization: Bearer; "X-API-Key" for the original's header
-}
-
-func (a *compatAPI) do(t testing.TB, r compatRequest) *httptest.ResponseRecorder {
-	t.Helper()
-	var req *http.Request
-	if r.body != "" || r.contentType != "" {
-		req = httptest.NewRequest(r.method, r.target, strings.NewReader(r.body))
-		ct := r.contentType
-		if ct == "" {
-			ct = "application/json"
-		}
-		req.Header.Set("Content-Type", ct)
-	} else {
-		req = httptest.NewRequest(r.method, r.target, nil)
-	}
-	if r.token != "" {
-		if r.header == "X-API-Key" {
-			req.Header.Set("X-API-Key", r.token)
-		} else {
-			req.Header.Set("Authorization", "Bearer "+r.token)
-		}
-	}
-	rec := httptest.NewRecorder()
-	a.server.Handler().ServeHTTP(rec, req)
-	return rec
-}
 
 // compatBody is the envelope as a client sees it.
 type compatBody struct {
@@ -164,53 +30,43 @@ func decodeCompat(t testing.TB, rec *httptest.ResponseRecorder) compatBody {
 	return b
 }
 
-func decodeData(t testing.TB, b compatBody) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(b.Data, &m); err != nil {
-		t.Fatalf("data %s is not an object: %v", b.Data, err)
-	}
-	return m
-}
-
 // TestCompatReplaysOriginalRequests sends every request shape of the
 // original's route table (reference §2.2-§2.4), with each alias, in an
 // order a script would, and checks the envelope, the data and what
 // happened in the cluster.
 func TestCompatReplaysOriginalRequests(t *testing.T) {
-	api := newCompatAPI(t, compatOptions{})
-	op, admin, read := compatOperateToken, compatAdminToken, compatReadToken
+	api := newTestAPI(t, testAPIOptions{})
 	steps := []struct {
 		name    string
-		req     compatRequest
+		req     testRequest
 		message string                          // the original's success message
 		check   func(t *testing.T, data []byte) // what data and the cluster say
 	}{
-		{"cores vm_id", compatRequest{method: "POST", target: "/scale/cores", body: `{"vm_id":101,"cores":4}`, token: op},
+		{"cores vm_id", testRequest{method: "POST", target: "/scale/cores", body: `{"vm_id":101,"cores":4}`, scope: ScopeOperate},
 			"CPU cores set to 4 for container 101", func(t *testing.T, _ []byte) { wantConf(t, api.sim, 101, "cores", "4") }},
-		{"cores lxc_id with X-API-Key", compatRequest{method: "POST", target: "/scale/cores", body: `{"lxc_id":101,"cores":3}`, token: op, header: "X-API-Key"},
+		{"cores lxc_id with X-API-Key", testRequest{method: "POST", target: "/scale/cores", body: `{"lxc_id":101,"cores":3}`, scope: ScopeOperate, apiKey: true},
 			"CPU cores set to 3 for container 101", func(t *testing.T, _ []byte) { wantConf(t, api.sim, 101, "cores", "3") }},
-		{"cores container_id as a string", compatRequest{method: "POST", target: "/scale/cores", body: `{"container_id":"102","cores":"2"}`, token: op},
+		{"cores container_id as a string", testRequest{method: "POST", target: "/scale/cores", body: `{"container_id":"102","cores":"2"}`, scope: ScopeOperate},
 			"CPU cores set to 2 for container 102", func(t *testing.T, _ []byte) { wantConf(t, api.sim, 102, "cores", "2") }},
-		{"ram vm_id", compatRequest{method: "POST", target: "/scale/ram", body: `{"vm_id":101,"memory":2048}`, token: op},
+		{"ram vm_id", testRequest{method: "POST", target: "/scale/ram", body: `{"vm_id":101,"memory":2048}`, scope: ScopeOperate},
 			"RAM set to 2048 MB for container 101", func(t *testing.T, _ []byte) { wantConf(t, api.sim, 101, "memory", "2048") }},
-		{"ram lxc_id", compatRequest{method: "POST", target: "/scale/ram", body: `{"lxc_id":104,"memory":768}`, token: op},
+		{"ram lxc_id", testRequest{method: "POST", target: "/scale/ram", body: `{"lxc_id":104,"memory":768}`, scope: ScopeOperate},
 			"RAM set to 768 MB for container 104", func(t *testing.T, _ []byte) { wantConf(t, api.sim, 104, "memory", "768") }},
-		{"storage vm_id", compatRequest{method: "POST", target: "/scale/storage/increase", body: `{"vm_id":101,"disk_size":2}`, token: op},
+		{"storage vm_id", testRequest{method: "POST", target: "/scale/storage/increase", body: `{"vm_id":101,"disk_size":2}`, scope: ScopeOperate},
 			"Storage increased by 2 GB for container 101", func(t *testing.T, _ []byte) { wantRootFSSize(t, api.sim, 101, "10G") }},
-		{"storage container_id", compatRequest{method: "POST", target: "/scale/storage/increase", body: `{"container_id":104,"disk_size":1}`, token: op},
+		{"storage container_id", testRequest{method: "POST", target: "/scale/storage/increase", body: `{"container_id":104,"disk_size":1}`, scope: ScopeOperate},
 			"Storage increased by 1 GB for container 104", func(t *testing.T, _ []byte) { wantRootFSSize(t, api.sim, 104, "5G") }},
-		{"snapshot create vm_id", compatRequest{method: "POST", target: "/snapshot/create", body: `{"vm_id":101,"snapshot_name":"before_upgrade"}`, token: op},
+		{"snapshot create vm_id", testRequest{method: "POST", target: "/snapshot/create", body: `{"vm_id":101,"snapshot_name":"before_upgrade"}`, scope: ScopeOperate},
 			"Snapshot 'before_upgrade' created for container 101", nil},
-		{"snapshot create lxc_id", compatRequest{method: "POST", target: "/snapshot/create", body: `{"lxc_id":101,"snapshot_name":"second"}`, token: op},
+		{"snapshot create lxc_id", testRequest{method: "POST", target: "/snapshot/create", body: `{"lxc_id":101,"snapshot_name":"second"}`, scope: ScopeOperate},
 			"Snapshot 'second' created for container 101", nil},
-		{"snapshot list vm_id", compatRequest{method: "GET", target: "/snapshot/list?vm_id=101", token: read},
+		{"snapshot list vm_id", testRequest{method: "GET", target: "/snapshot/list?vm_id=101", scope: ScopeRead},
 			"Snapshots listed for container 101", func(t *testing.T, data []byte) { wantSnapshots(t, data, "before_upgrade", "second") }},
-		{"snapshot list lxc_id", compatRequest{method: "GET", target: "/snapshot/list?lxc_id=101", token: read},
+		{"snapshot list lxc_id", testRequest{method: "GET", target: "/snapshot/list?lxc_id=101", scope: ScopeRead},
 			"Snapshots listed for container 101", func(t *testing.T, data []byte) { wantSnapshots(t, data, "before_upgrade", "second") }},
-		{"snapshot list container_id", compatRequest{method: "GET", target: "/snapshot/list?container_id=102", token: read},
+		{"snapshot list container_id", testRequest{method: "GET", target: "/snapshot/list?container_id=102", scope: ScopeRead},
 			"Snapshots listed for container 102", func(t *testing.T, data []byte) { wantSnapshots(t, data) }},
-		{"snapshot rollback", compatRequest{method: "POST", target: "/snapshot/rollback", body: `{"vm_id":101,"snapshot_name":"before_upgrade"}`, token: admin},
+		{"snapshot rollback", testRequest{method: "POST", target: "/snapshot/rollback", body: `{"vm_id":101,"snapshot_name":"before_upgrade"}`, scope: ScopeAdmin},
 			"Container 101 rolled back to snapshot 'before_upgrade'", func(t *testing.T, _ []byte) {
 				// The snapshot was taken with 3 cores; pct rollback leaves
 				// the container stopped, and so does this route.
@@ -219,29 +75,29 @@ func TestCompatReplaysOriginalRequests(t *testing.T) {
 					t.Error("container 101 running after the rollback; pct rollback leaves it stopped")
 				}
 			}},
-		{"snapshot rollback lxc_id", compatRequest{method: "POST", target: "/snapshot/rollback", body: `{"lxc_id":101,"snapshot_name":"second"}`, token: admin},
+		{"snapshot rollback lxc_id", testRequest{method: "POST", target: "/snapshot/rollback", body: `{"lxc_id":101,"snapshot_name":"second"}`, scope: ScopeAdmin},
 			"Container 101 rolled back to snapshot 'second'", nil},
-		{"clone vm names", compatRequest{method: "POST", target: "/clone/create", body: `{"vm_id":101,"new_vm_id":201,"new_vm_name":"web_clone"}`, token: admin},
+		{"clone vm names", testRequest{method: "POST", target: "/clone/create", body: `{"vm_id":101,"new_vm_id":201,"new_vm_name":"web_clone"}`, scope: ScopeAdmin},
 			"Clone operation completed successfully.", func(t *testing.T, data []byte) { wantClone(t, api.sim, data, 101, 201, "web-clone") }},
-		{"clone lxc names", compatRequest{method: "POST", target: "/clone/create", body: `{"lxc_id":102,"new_lxc_id":202,"new_lxc_name":"db2"}`, token: admin},
+		{"clone lxc names", testRequest{method: "POST", target: "/clone/create", body: `{"lxc_id":102,"new_lxc_id":202,"new_lxc_name":"db2"}`, scope: ScopeAdmin},
 			"Clone operation completed successfully.", func(t *testing.T, data []byte) { wantClone(t, api.sim, data, 102, 202, "db2") }},
-		{"clone hostname", compatRequest{method: "POST", target: "/clone/create", body: `{"container_id":104,"new_vm_id":"203","hostname":"cache.lab"}`, token: admin},
+		{"clone hostname", testRequest{method: "POST", target: "/clone/create", body: `{"container_id":104,"new_vm_id":"203","hostname":"cache.lab"}`, scope: ScopeAdmin},
 			"Clone operation completed successfully.", func(t *testing.T, data []byte) { wantClone(t, api.sim, data, 104, 203, "cache.lab") }},
-		{"delete vm_id", compatRequest{method: "DELETE", target: "/clone/delete", body: `{"vm_id":201}`, token: admin},
+		{"delete vm_id", testRequest{method: "DELETE", target: "/clone/delete", body: `{"vm_id":201}`, scope: ScopeAdmin},
 			"Container 201 successfully deleted", func(t *testing.T, _ []byte) { wantGone(t, api.sim, 201) }},
-		{"delete lxc_id", compatRequest{method: "DELETE", target: "/clone/delete", body: `{"lxc_id":202}`, token: admin},
+		{"delete lxc_id", testRequest{method: "DELETE", target: "/clone/delete", body: `{"lxc_id":202}`, scope: ScopeAdmin},
 			"Container 202 successfully deleted", func(t *testing.T, _ []byte) { wantGone(t, api.sim, 202) }},
-		{"delete container_id", compatRequest{method: "DELETE", target: "/clone/delete", body: `{"container_id":203}`, token: admin},
+		{"delete container_id", testRequest{method: "DELETE", target: "/clone/delete", body: `{"container_id":203}`, scope: ScopeAdmin},
 			"Container 203 successfully deleted", func(t *testing.T, _ []byte) { wantGone(t, api.sim, 203) }},
-		{"vm status", compatRequest{method: "GET", target: "/resource/vm/status?vm_id=101", token: read},
+		{"vm status", testRequest{method: "GET", target: "/resource/vm/status?vm_id=101", scope: ScopeRead},
 			"Status of container 101: stopped", func(t *testing.T, data []byte) { wantContainerData(t, data, 101, 3, 2048, "stopped") }},
-		{"lxc status lxc_id", compatRequest{method: "GET", target: "/resource/lxc/status?lxc_id=104", token: read},
+		{"lxc status lxc_id", testRequest{method: "GET", target: "/resource/lxc/status?lxc_id=104", scope: ScopeRead},
 			"Status of container 104: running", func(t *testing.T, data []byte) { wantContainerData(t, data, 104, 1, 768, "running") }},
-		{"lxc config lxc_id", compatRequest{method: "GET", target: "/resource/lxc/config?lxc_id=102", token: read},
+		{"lxc config lxc_id", testRequest{method: "GET", target: "/resource/lxc/config?lxc_id=102", scope: ScopeRead},
 			"Configuration of container 102", func(t *testing.T, data []byte) { wantContainerData(t, data, 102, 2, 4096, "running") }},
-		{"vm config vm_id", compatRequest{method: "GET", target: "/resource/vm/config?vm_id=101", token: read},
+		{"vm config vm_id", testRequest{method: "GET", target: "/resource/vm/config?vm_id=101", scope: ScopeRead},
 			"Configuration of container 101", func(t *testing.T, data []byte) { wantContainerData(t, data, 101, 3, 2048, "stopped") }},
-		{"node status", compatRequest{method: "GET", target: "/resource/node/status?node_name=pve2", token: read},
+		{"node status", testRequest{method: "GET", target: "/resource/node/status?node_name=pve2", scope: ScopeRead},
 			"Status of node pve2: online", func(t *testing.T, data []byte) {
 				var n compatNode
 				mustUnmarshal(t, data, &n)
@@ -249,7 +105,7 @@ func TestCompatReplaysOriginalRequests(t *testing.T) {
 					t.Errorf("node data %s: want pve2 online with its capacity", data)
 				}
 			}},
-		{"cluster status", compatRequest{method: "GET", target: "/resource/cluster/status", token: read},
+		{"cluster status", testRequest{method: "GET", target: "/resource/cluster/status", scope: ScopeRead},
 			"Cluster of 2 nodes, 2 online", func(t *testing.T, data []byte) {
 				var cl compatCluster
 				mustUnmarshal(t, data, &cl)
@@ -370,56 +226,56 @@ func wantContainerData(t testing.TB, data []byte, vmid, cores, memoryMB int, sta
 // in the original's shape naming every failing field, and that nothing
 // reaches the cluster.
 func TestCompatValidationListsEveryField(t *testing.T) {
-	api := newCompatAPI(t, compatOptions{})
+	api := newTestAPI(t, testAPIOptions{})
 	tests := []struct {
 		name   string
-		req    compatRequest
+		req    testRequest
 		status int
 		errors []string // substrings, one per expected error, in order
 	}{
-		{"every field of cores", compatRequest{method: "POST", target: "/scale/cores", body: `{"vm_id":5,"cores":999,"foo":1}`},
+		{"every field of cores", testRequest{method: "POST", target: "/scale/cores", body: `{"vm_id":5,"cores":999,"foo":1}`},
 			400, []string{"Container ID must be between 100 and 999999999, got 5", "Cores must be between 1 and 128, got 999", `Unknown field: "foo"`}},
-		{"missing fields", compatRequest{method: "POST", target: "/scale/ram", body: `{}`},
+		{"missing fields", testRequest{method: "POST", target: "/scale/ram", body: `{}`},
 			400, []string{"vm_id is required (or lxc_id, container_id)", "memory is required"}},
-		{"memory and id types", compatRequest{method: "POST", target: "/scale/ram", body: `{"lxc_id":"abc","memory":32}`},
+		{"memory and id types", testRequest{method: "POST", target: "/scale/ram", body: `{"lxc_id":"abc","memory":32}`},
 			400, []string{`lxc_id must be an integer, got "abc"`, "Memory must be between 64 and 1048576 MB, got 32"}},
-		{"disk size", compatRequest{method: "POST", target: "/scale/storage/increase", body: `{"vm_id":101,"disk_size":10241}`},
+		{"disk size", testRequest{method: "POST", target: "/scale/storage/increase", body: `{"vm_id":101,"disk_size":10241}`},
 			400, []string{"Disk size must be between 1 and 10240 GB, got 10241"}},
-		{"fractional number", compatRequest{method: "POST", target: "/scale/cores", body: `{"vm_id":101.5,"cores":true}`},
+		{"fractional number", testRequest{method: "POST", target: "/scale/cores", body: `{"vm_id":101.5,"cores":true}`},
 			400, []string{"vm_id must be an integer", "cores must be an integer, got true"}},
-		{"snapshot name", compatRequest{method: "POST", target: "/snapshot/create", body: `{"vm_id":101,"snapshot_name":"-bad"}`},
+		{"snapshot name", testRequest{method: "POST", target: "/snapshot/create", body: `{"vm_id":101,"snapshot_name":"-bad"}`},
 			400, []string{`Snapshot name must be 1 to 40 letters, digits, _ or - and not start with -, got "-bad"`}},
-		{"snapshot name Proxmox refuses", compatRequest{method: "POST", target: "/snapshot/rollback", body: `{"vm_id":101,"snapshot_name":"1st"}`},
+		{"snapshot name Proxmox refuses", testRequest{method: "POST", target: "/snapshot/rollback", body: `{"vm_id":101,"snapshot_name":"1st"}`},
 			400, []string{"Proxmox VE's rule"}},
-		{"snapshot name not a string", compatRequest{method: "POST", target: "/snapshot/create", body: `{"vm_id":101,"snapshot_name":12}`},
+		{"snapshot name not a string", testRequest{method: "POST", target: "/snapshot/create", body: `{"vm_id":101,"snapshot_name":12}`},
 			400, []string{"snapshot_name must be a string, got 12"}},
-		{"clone fields", compatRequest{method: "POST", target: "/clone/create", body: `{"vm_id":101,"new_lxc_id":99,"hostname":"-x_"}`},
+		{"clone fields", testRequest{method: "POST", target: "/clone/create", body: `{"vm_id":101,"new_lxc_id":99,"hostname":"-x_"}`},
 			400, []string{"New container ID must be between 100 and 999999999, got 99", `Hostname must be an RFC 1123 host name`}},
-		{"clone onto itself", compatRequest{method: "POST", target: "/clone/create", body: `{"vm_id":101,"new_vm_id":101}`},
+		{"clone onto itself", testRequest{method: "POST", target: "/clone/create", body: `{"vm_id":101,"new_vm_id":101}`},
 			400, []string{"New container ID must differ"}},
-		{"aliases disagree", compatRequest{method: "DELETE", target: "/clone/delete", body: `{"vm_id":101,"lxc_id":102}`},
+		{"aliases disagree", testRequest{method: "DELETE", target: "/clone/delete", body: `{"vm_id":101,"lxc_id":102}`},
 			400, []string{"vm_id and lxc_id disagree"}},
-		{"node name", compatRequest{method: "GET", target: "/resource/node/status?node_name=pve1%3Brm%20-rf"},
+		{"node name", testRequest{method: "GET", target: "/resource/node/status?node_name=pve1%3Brm%20-rf"},
 			400, []string{"Node name must be"}},
-		{"query given twice", compatRequest{method: "GET", target: "/snapshot/list?vm_id=101&vm_id=102"},
+		{"query given twice", testRequest{method: "GET", target: "/snapshot/list?vm_id=101&vm_id=102"},
 			400, []string{"vm_id is given 2 times"}},
-		{"unknown query field", compatRequest{method: "GET", target: "/resource/vm/status?vm_id=101&api_key=x"},
+		{"unknown query field", testRequest{method: "GET", target: "/resource/vm/status?vm_id=101&api_key=x"},
 			400, []string{`Unknown field: "api_key"`}},
-		{"query string ignored for POST", compatRequest{method: "POST", target: "/scale/cores?vm_id=101&cores=2", body: `{}`},
+		{"query string ignored for POST", testRequest{method: "POST", target: "/scale/cores?vm_id=101&cores=2", body: `{}`},
 			400, []string{"vm_id is required", "cores is required"}},
-		{"form post", compatRequest{method: "POST", target: "/scale/cores", body: "vm_id=101&cores=2", contentType: "application/x-www-form-urlencoded"},
+		{"form post", testRequest{method: "POST", target: "/scale/cores", body: "vm_id=101&cores=2", contentType: "application/x-www-form-urlencoded"},
 			415, []string{"Content-Type must be application/json"}},
-		{"no body", compatRequest{method: "POST", target: "/scale/cores", contentType: "application/json"},
+		{"no body", testRequest{method: "POST", target: "/scale/cores", contentType: "application/json"},
 			400, []string{"Request body must be a JSON object"}},
-		{"array body", compatRequest{method: "POST", target: "/scale/cores", body: `[1,2]`},
+		{"array body", testRequest{method: "POST", target: "/scale/cores", body: `[1,2]`},
 			400, []string{"Request body must be a JSON object"}},
-		{"two JSON values", compatRequest{method: "POST", target: "/scale/cores", body: `{"vm_id":101,"cores":2}{}`},
+		{"two JSON values", testRequest{method: "POST", target: "/scale/cores", body: `{"vm_id":101,"cores":2}{}`},
 			400, []string{"one JSON object only"}},
 	}
 	api.sim.ResetRequests()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.req.token = compatAdminToken
+			tt.req.scope = ScopeAdmin
 			rec := api.do(t, tt.req)
 			b := decodeCompat(t, rec)
 			if rec.Code != tt.status || b.Status != "error" {
@@ -446,27 +302,27 @@ func TestCompatValidationListsEveryField(t *testing.T) {
 // TestCompatErrorStatuses checks that Proxmox's answers map to meaningful
 // statuses (the original answered 500 for all) in the envelope.
 func TestCompatErrorStatuses(t *testing.T) {
-	api := newCompatAPI(t, compatOptions{})
+	api := newTestAPI(t, testAPIOptions{})
 	if err := api.sim.SetLock(102, "backup"); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		name   string
-		req    compatRequest
+		req    testRequest
 		status int
 	}{
-		{"missing container", compatRequest{method: "POST", target: "/scale/cores", body: `{"vm_id":999,"cores":2}`}, 404},
-		{"missing container status", compatRequest{method: "GET", target: "/resource/lxc/status?lxc_id=999"}, 404},
-		{"missing node", compatRequest{method: "GET", target: "/resource/node/status?node_name=pve9"}, 404},
-		{"missing snapshot", compatRequest{method: "POST", target: "/snapshot/rollback", body: `{"vm_id":101,"snapshot_name":"nope"}`}, 404},
-		{"locked", compatRequest{method: "POST", target: "/scale/cores", body: `{"vm_id":102,"cores":2}`}, 409},
-		{"locked storage", compatRequest{method: "POST", target: "/scale/storage/increase", body: `{"vm_id":102,"disk_size":1}`}, 409},
-		{"protected", compatRequest{method: "DELETE", target: "/clone/delete", body: `{"vm_id":103}`}, 409},
-		{"clone onto an existing id", compatRequest{method: "POST", target: "/clone/create", body: `{"vm_id":101,"new_vm_id":104}`}, 409},
+		{"missing container", testRequest{method: "POST", target: "/scale/cores", body: `{"vm_id":999,"cores":2}`}, 404},
+		{"missing container status", testRequest{method: "GET", target: "/resource/lxc/status?lxc_id=999"}, 404},
+		{"missing node", testRequest{method: "GET", target: "/resource/node/status?node_name=pve9"}, 404},
+		{"missing snapshot", testRequest{method: "POST", target: "/snapshot/rollback", body: `{"vm_id":101,"snapshot_name":"nope"}`}, 404},
+		{"locked", testRequest{method: "POST", target: "/scale/cores", body: `{"vm_id":102,"cores":2}`}, 409},
+		{"locked storage", testRequest{method: "POST", target: "/scale/storage/increase", body: `{"vm_id":102,"disk_size":1}`}, 409},
+		{"protected", testRequest{method: "DELETE", target: "/clone/delete", body: `{"vm_id":103}`}, 409},
+		{"clone onto an existing id", testRequest{method: "POST", target: "/clone/create", body: `{"vm_id":101,"new_vm_id":104}`}, 409},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.req.token = compatAdminToken
+			tt.req.scope = ScopeAdmin
 			rec := api.do(t, tt.req)
 			b := decodeCompat(t, rec)
 			if rec.Code != tt.status || b.Status != "error" || b.Message == "" {
@@ -486,32 +342,32 @@ func TestCompatErrorStatuses(t *testing.T) {
 // compatScopes are the compatibility routes with a valid request each
 // and the scope each needs.
 func compatScopes() []struct {
-	req   compatRequest
+	req   testRequest
 	scope Scope
 } {
 	return []struct {
-		req   compatRequest
+		req   testRequest
 		scope Scope
 	}{
-		{compatRequest{method: "POST", target: "/scale/cores", body: `{"vm_id":101,"cores":2}`}, ScopeOperate},
-		{compatRequest{method: "POST", target: "/scale/ram", body: `{"vm_id":101,"memory":1024}`}, ScopeOperate},
-		{compatRequest{method: "POST", target: "/scale/storage/increase", body: `{"vm_id":101,"disk_size":1}`}, ScopeOperate},
-		{compatRequest{method: "POST", target: "/snapshot/create", body: `{"vm_id":101,"snapshot_name":"matrix"}`}, ScopeOperate},
-		{compatRequest{method: "GET", target: "/snapshot/list?vm_id=101"}, ScopeRead},
-		{compatRequest{method: "POST", target: "/snapshot/rollback", body: `{"vm_id":101,"snapshot_name":"matrix"}`}, ScopeAdmin},
-		{compatRequest{method: "POST", target: "/clone/create", body: `{"vm_id":101,"new_vm_id":301,"new_vm_name":"m"}`}, ScopeAdmin},
-		{compatRequest{method: "DELETE", target: "/clone/delete", body: `{"vm_id":301}`}, ScopeAdmin},
-		{compatRequest{method: "GET", target: "/resource/vm/status?vm_id=101"}, ScopeRead},
-		{compatRequest{method: "GET", target: "/resource/lxc/status?vm_id=101"}, ScopeRead},
-		{compatRequest{method: "GET", target: "/resource/lxc/config?lxc_id=101"}, ScopeRead},
-		{compatRequest{method: "GET", target: "/resource/vm/config?lxc_id=101"}, ScopeRead},
-		{compatRequest{method: "GET", target: "/resource/node/status?node_name=pve1"}, ScopeRead},
-		{compatRequest{method: "GET", target: "/resource/cluster/status"}, ScopeRead},
-		{compatRequest{method: "GET", target: "/routes"}, ScopeRead},
-		{compatRequest{method: "GET", target: "/health/check"}, ScopeNone},
-		{compatRequest{method: "GET", target: "/healthz"}, ScopeNone},
-		{compatRequest{method: "GET", target: "/readyz"}, ScopeNone},
-		{compatRequest{method: "GET", target: "/metrics"}, ScopeRead},
+		{testRequest{method: "POST", target: "/scale/cores", body: `{"vm_id":101,"cores":2}`}, ScopeOperate},
+		{testRequest{method: "POST", target: "/scale/ram", body: `{"vm_id":101,"memory":1024}`}, ScopeOperate},
+		{testRequest{method: "POST", target: "/scale/storage/increase", body: `{"vm_id":101,"disk_size":1}`}, ScopeOperate},
+		{testRequest{method: "POST", target: "/snapshot/create", body: `{"vm_id":101,"snapshot_name":"matrix"}`}, ScopeOperate},
+		{testRequest{method: "GET", target: "/snapshot/list?vm_id=101"}, ScopeRead},
+		{testRequest{method: "POST", target: "/snapshot/rollback", body: `{"vm_id":101,"snapshot_name":"matrix"}`}, ScopeAdmin},
+		{testRequest{method: "POST", target: "/clone/create", body: `{"vm_id":101,"new_vm_id":301,"new_vm_name":"m"}`}, ScopeAdmin},
+		{testRequest{method: "DELETE", target: "/clone/delete", body: `{"vm_id":301}`}, ScopeAdmin},
+		{testRequest{method: "GET", target: "/resource/vm/status?vm_id=101"}, ScopeRead},
+		{testRequest{method: "GET", target: "/resource/lxc/status?vm_id=101"}, ScopeRead},
+		{testRequest{method: "GET", target: "/resource/lxc/config?lxc_id=101"}, ScopeRead},
+		{testRequest{method: "GET", target: "/resource/vm/config?lxc_id=101"}, ScopeRead},
+		{testRequest{method: "GET", target: "/resource/node/status?node_name=pve1"}, ScopeRead},
+		{testRequest{method: "GET", target: "/resource/cluster/status"}, ScopeRead},
+		{testRequest{method: "GET", target: "/routes"}, ScopeRead},
+		{testRequest{method: "GET", target: "/health/check"}, ScopeNone},
+		{testRequest{method: "GET", target: "/healthz"}, ScopeNone},
+		{testRequest{method: "GET", target: "/readyz"}, ScopeNone},
+		{testRequest{method: "GET", target: "/metrics"}, ScopeRead},
 	}
 }
 
@@ -519,7 +375,7 @@ func compatScopes() []struct {
 // token or with a wrong one 401, with a token one scope too low 403, with
 // the scope 200 (the requests are valid and run in order).
 func TestCompatRouteScopeMatrix(t *testing.T) {
-	api := newCompatAPI(t, compatOptions{})
+	api := newTestAPI(t, testAPIOptions{})
 	for _, rt := range compatScopes() {
 		name := rt.req.method + " " + rt.req.target
 		if rt.scope == ScopeNone {
@@ -531,7 +387,7 @@ func TestCompatRouteScopeMatrix(t *testing.T) {
 		}
 		for _, tok := range []string{"", "not-a-token"} {
 			req := rt.req
-			req.token = tok
+			req.scope, req.token = ScopeNone, tok
 			rec := api.do(t, req)
 			if rec.Code != http.StatusUnauthorized {
 				t.Errorf("%s with token %q = %d; want 401", name, tok, rec.Code)
@@ -544,16 +400,16 @@ func TestCompatRouteScopeMatrix(t *testing.T) {
 		}
 		if rt.scope > ScopeRead {
 			req := rt.req
-			req.token = api.tokens[rt.scope-1]
+			req.scope = rt.scope - 1
 			if rec := api.do(t, req); rec.Code != http.StatusForbidden {
 				t.Errorf("%s with scope %s = %d; want 403", name, rt.scope-1, rec.Code)
 			}
 		}
-		for _, header := range []string{"", "X-API-Key"} {
+		for _, apiKey := range []bool{false, true} {
 			req := rt.req
-			req.token, req.header = api.tokens[rt.scope], header
+			req.scope, req.apiKey = rt.scope, apiKey
 			if rec := api.do(t, req); rec.Code != http.StatusOK {
-				t.Errorf("%s with scope %s (%q) = %d %s; want 200", name, rt.scope, header, rec.Code, rec.Body)
+				t.Errorf("%s with scope %s (X-API-Key %v) = %d %s; want 200", name, rt.scope, apiKey, rec.Code, rec.Body)
 			}
 			if req.method != http.MethodGet {
 				break // a write is made once
@@ -575,8 +431,8 @@ func TestCompatRouteScopeMatrix(t *testing.T) {
 // TestCompatRoutesList checks GET /routes: a bare array of every route,
 // sorted by URL, with the original's endpoint names.
 func TestCompatRoutesList(t *testing.T) {
-	api := newCompatAPI(t, compatOptions{})
-	rec := api.do(t, compatRequest{method: "GET", target: "/routes", token: compatReadToken})
+	api := newTestAPI(t, testAPIOptions{})
+	rec := api.do(t, testRequest{method: "GET", target: "/routes", scope: ScopeRead})
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /routes = %d %s", rec.Code, rec.Body)
 	}
@@ -620,12 +476,12 @@ func TestCompatEndpointName(t *testing.T) {
 // after the resize finished, and that a resize still running when the
 // request times out is a 504 naming the task, not a success.
 func TestCompatStorageWaitsForTheTask(t *testing.T) {
-	api := newCompatAPI(t, compatOptions{
+	api := newTestAPI(t, testAPIOptions{
 		// The clock stands still: tasks never finish on their own.
 		sim:    func(o *pvesim.Options) { o.Speed = 0 },
 		server: func(o *Options) { o.RequestTimeout = 300 * time.Millisecond },
 	})
-	rec := api.do(t, compatRequest{method: "POST", target: "/scale/storage/increase", body: `{"vm_id":101,"disk_size":1}`, token: compatOperateToken})
+	rec := api.do(t, testRequest{method: "POST", target: "/scale/storage/increase", body: `{"vm_id":101,"disk_size":1}`, scope: ScopeOperate})
 	b := decodeCompat(t, rec)
 	if rec.Code != http.StatusGatewayTimeout || b.Status != "error" || !strings.Contains(b.Message, "UPID:") {
 		t.Errorf("resize that does not finish: %d %s; want 504 naming the task", rec.Code, rec.Body)
@@ -637,9 +493,9 @@ func TestCompatStorageWaitsForTheTask(t *testing.T) {
 // TestCompatTaskFailure checks that a task ending in error is a 502 with
 // its exit status.
 func TestCompatTaskFailure(t *testing.T) {
-	api := newCompatAPI(t, compatOptions{})
+	api := newTestAPI(t, testAPIOptions{})
 	api.sim.InjectFault(pvesim.Fault{Method: "POST", Route: "/nodes/{node}/lxc/{vmid}/snapshot", TaskExit: "snapshot failed: out of space"})
-	rec := api.do(t, compatRequest{method: "POST", target: "/snapshot/create", body: `{"vm_id":101,"snapshot_name":"full"}`, token: compatOperateToken})
+	rec := api.do(t, testRequest{method: "POST", target: "/snapshot/create", body: `{"vm_id":101,"snapshot_name":"full"}`, scope: ScopeOperate})
 	b := decodeCompat(t, rec)
 	if rec.Code != http.StatusBadGateway || !strings.Contains(b.Message, "out of space") {
 		t.Errorf("failed snapshot task: %d %s; want 502 with the exit status", rec.Code, rec.Body)

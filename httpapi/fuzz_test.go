@@ -40,7 +40,7 @@ var fuzzContentTypes = []string{
 // middleware would answer 500) and never answer a 5xx, since nothing here
 // makes the backend fail.
 func FuzzServer(f *testing.F) {
-	api := newCompatAPI(f, compatOptions{server: func(o *Options) { o.RequestTimeout = 5 * time.Second }})
+	api := newTestAPI(f, testAPIOptions{server: func(o *Options) { o.RequestTimeout = 5 * time.Second }})
 	seeds := []struct {
 		method      uint8
 		rawMethod   string
@@ -77,7 +77,7 @@ func FuzzServer(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(s.method, s.rawMethod, s.path, s.suffix, s.auth, s.contentType, []byte(s.body))
 	}
-	tokens := []string{"", compatReadToken, compatOperateToken, compatAdminToken}
+	tokens := []string{"", testReadToken, testOperateToken, testAdminToken}
 	f.Fuzz(func(t *testing.T, methodIdx uint8, rawMethod string, pathIdx uint8, suffix string, auth, contentTypeIdx uint8, body []byte) {
 		method := rawMethod
 		if int(methodIdx) < len(fuzzMethods) {

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,40 +14,26 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 )
 
-// healthClock is a settable clock for the server.
+// healthClock is a settable clock for the server, read from the
+// handlers' goroutines while the test advances it.
 type healthClock struct {
-	mu  sync.Mutex
-	now time.Time
+	unixNano atomic.Int64
 }
 
-func (c *healthClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
+// newHealthClock starts at 2026-11-27 03:00 UTC.
+func newHealthClock() *healthClock {
+	c := &healthClock{}
+	c.unixNano.Store(time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC).UnixNano())
+	return c
 }
 
-func (c *healthClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+func (c *healthClock) Now() time.Time { return time.Unix(0, c.unixNano.Load()).UTC() }
 
-// healthSnapshots is a Snapshotter whose last successful pass a test sets.
-type healthSnapshots struct {
-	mu          sync.Mutex
-	lastSuccess time.Time
-}
+func (c *healthClock) Advance(d time.Duration) { c.unixNano.Add(int64(d)) }
 
-func (s *healthSnapshots) Snapshot() controller.Snapshot {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return controller.Snapshot{Time: s.lastSuccess, LastSuccess: s.lastSuccess, Interval: time.Minute}
-}
-
-func (s *healthSnapshots) succeed(at time.Time) {
-	s.mu.Lock()
-	s.lastSuccess = at
-	s.mu.Unlock()
+// passSucceeded is the loop's snapshot right after a successful pass at at.
+func passSucceeded(at time.Time) controller.Snapshot {
+	return controller.Snapshot{Time: at, LastSuccess: at, Interval: time.Minute}
 }
 
 type healthBody struct {
@@ -55,9 +41,9 @@ type healthBody struct {
 	Reason string `json:"reason"`
 }
 
-func getHealth(t *testing.T, api *compatAPI, path string) (int, healthBody) {
+func getHealth(t *testing.T, api *testAPI, path string) (int, healthBody) {
 	t.Helper()
-	rec := api.do(t, compatRequest{method: "GET", target: path})
+	rec := api.do(t, testRequest{method: "GET", target: path})
 	var b healthBody
 	if err := json.Unmarshal(rec.Body.Bytes(), &b); err != nil {
 		t.Fatalf("GET %s body %q: %v", path, rec.Body, err)
@@ -70,9 +56,9 @@ func getHealth(t *testing.T, api *compatAPI, path string) (int, healthBody) {
 // ready once the last success is older than 3 intervals, ready again
 // after a new pass. /healthz stays 200 throughout.
 func TestReadyzFollowsTheLoop(t *testing.T) {
-	clock := &healthClock{now: time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)}
-	snaps := &healthSnapshots{}
-	api := newCompatAPI(t, compatOptions{server: func(o *Options) {
+	clock := newHealthClock()
+	snaps := &fixedSnapshots{}
+	api := newTestAPI(t, testAPIOptions{server: func(o *Options) {
 		o.Now, o.Snapshots, o.Interval = clock.Now, snaps, 10*time.Second
 	}})
 	steps := []struct {
@@ -82,11 +68,11 @@ func TestReadyzFollowsTheLoop(t *testing.T) {
 		reason string
 	}{
 		{"before the first pass", func() {}, 503, "no successful pass yet"},
-		{"after the first pass", func() { snaps.succeed(clock.Now()) }, 200, ""},
+		{"after the first pass", func() { snaps.set(passSucceeded(clock.Now())) }, 200, ""},
 		{"exactly 3 intervals later", func() { clock.Advance(30 * time.Second) }, 200, ""},
 		{"past 3 intervals", func() { clock.Advance(time.Second) }, 503, "last successful pass 31s ago, more than 3 intervals of 10s"},
 		{"a failing pass changes nothing", func() { clock.Advance(10 * time.Second) }, 503, "41s ago"},
-		{"a new successful pass", func() { snaps.succeed(clock.Now()) }, 200, ""},
+		{"a new successful pass", func() { snaps.set(passSucceeded(clock.Now())) }, 200, ""},
 	}
 	for _, st := range steps {
 		st.before()
@@ -107,8 +93,8 @@ func TestReadyzFollowsTheLoop(t *testing.T) {
 // Proxmox answers, with the answer cached for 5 s, and not ready with the
 // reason once Proxmox fails and the cache expired.
 func TestReadyzWithoutTheLoop(t *testing.T) {
-	clock := &healthClock{now: time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)}
-	api := newCompatAPI(t, compatOptions{server: func(o *Options) { o.Now = clock.Now }})
+	clock := newHealthClock()
+	api := newTestAPI(t, testAPIOptions{server: func(o *Options) { o.Now = clock.Now }})
 	if code, b := getHealth(t, api, "/readyz"); code != 200 || b.Status != "ready" {
 		t.Fatalf("/readyz with a healthy cluster = %d %+v; want 200 ready", code, b)
 	}
@@ -126,7 +112,7 @@ func TestReadyzWithoutTheLoop(t *testing.T) {
 	if code != 503 || !strings.Contains(b.Reason, "Proxmox VE API") || !strings.Contains(b.Reason, "401") {
 		t.Errorf("/readyz with Proxmox refusing = %d %+v; want 503 naming Proxmox's answer", code, b)
 	}
-	if strings.Contains(b.Reason, compatPVETokenSecret) {
+	if strings.Contains(b.Reason, testPVETokenSecret) {
 		t.Errorf("reason %q carries the Proxmox token secret", b.Reason)
 	}
 	api.sim.ClearFaults()
@@ -139,15 +125,15 @@ func TestReadyzWithoutTheLoop(t *testing.T) {
 // TestHealthCheckShape checks the original's /health/check: public, 200
 // healthy with its checks, 503 unhealthy when a check fails.
 func TestHealthCheckShape(t *testing.T) {
-	clock := &healthClock{now: time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)}
-	snaps := &healthSnapshots{}
-	snaps.succeed(clock.Now())
-	api := newCompatAPI(t, compatOptions{server: func(o *Options) {
+	clock := newHealthClock()
+	snaps := &fixedSnapshots{}
+	snaps.set(passSucceeded(clock.Now()))
+	api := newTestAPI(t, testAPIOptions{server: func(o *Options) {
 		o.Now, o.Snapshots, o.Interval = clock.Now, snaps, time.Minute
 	}})
 	check := func() (int, healthReport) {
 		t.Helper()
-		rec := api.do(t, compatRequest{method: "GET", target: "/health/check"})
+		rec := api.do(t, testRequest{method: "GET", target: "/health/check"})
 		var r healthReport
 		if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
 			t.Fatalf("body %q: %v", rec.Body, err)
@@ -173,7 +159,7 @@ func TestHealthCheckShape(t *testing.T) {
 	}
 	api.sim.SetNodeOnline("pve1", false)
 	api.sim.SetNodeOnline("pve2", false)
-	snaps.succeed(clock.Now())
+	snaps.set(passSucceeded(clock.Now()))
 	clock.Advance(clusterProbeTTL)
 	code, r = check()
 	if code != 503 || r.Checks["lxc_commands"].OK || !r.Checks["autoscaler"].OK {
@@ -184,8 +170,8 @@ func TestHealthCheckShape(t *testing.T) {
 // TestHealthCheckWithoutTokens reports the configuration that makes the
 // API unusable.
 func TestHealthCheckWithoutTokens(t *testing.T) {
-	api := newCompatAPI(t, compatOptions{server: func(o *Options) { o.Tokens = nil }})
-	rec := api.do(t, compatRequest{method: "GET", target: "/health/check"})
+	api := newTestAPI(t, testAPIOptions{server: func(o *Options) { o.Tokens = nil }})
+	rec := api.do(t, testRequest{method: "GET", target: "/health/check"})
 	var r healthReport
 	mustUnmarshal(t, rec.Body.Bytes(), &r)
 	if rec.Code != 503 || r.Checks["configuration"].OK {
@@ -198,22 +184,22 @@ func TestHealthCheckWithoutTokens(t *testing.T) {
 // promlint clean.
 func TestMetricsScopeAndLint(t *testing.T) {
 	for _, public := range []bool{false, true} {
-		api := newCompatAPI(t, compatOptions{server: func(o *Options) { o.MetricsPublic = public }})
-		for _, r := range []compatRequest{
-			{method: "GET", target: "/resource/vm/status?vm_id=101", token: compatReadToken},
-			{method: "POST", target: "/scale/cores", body: `{"vm_id":101,"cores":3}`, token: compatOperateToken},
-			{method: "POST", target: "/scale/cores", body: `{"vm_id":1}`, token: compatOperateToken},
+		api := newTestAPI(t, testAPIOptions{server: func(o *Options) { o.MetricsPublic = public }})
+		for _, r := range []testRequest{
+			{method: "GET", target: "/resource/vm/status?vm_id=101", scope: ScopeRead},
+			{method: "POST", target: "/scale/cores", body: `{"vm_id":101,"cores":3}`, scope: ScopeOperate},
+			{method: "POST", target: "/scale/cores", body: `{"vm_id":1}`, scope: ScopeOperate},
 			{method: "GET", target: "/no/such/route"},
 			{method: "BREW", target: "/scale/cores"},
 			{method: "GET", target: "/readyz"},
 		} {
 			api.do(t, r)
 		}
-		rec := api.do(t, compatRequest{method: "GET", target: "/metrics"})
+		rec := api.do(t, testRequest{method: "GET", target: "/metrics"})
 		if want := map[bool]int{false: 401, true: 200}[public]; rec.Code != want {
 			t.Errorf("public=%v: /metrics without a token = %d; want %d", public, rec.Code, want)
 		}
-		rec = api.do(t, compatRequest{method: "GET", target: "/metrics", token: compatReadToken})
+		rec = api.do(t, testRequest{method: "GET", target: "/metrics", scope: ScopeRead})
 		if rec.Code != 200 || !strings.Contains(rec.Body.String(), `lxc_autoscale_api_requests_total{code="200",method="POST",route="/scale/cores"} 1`) ||
 			!strings.Contains(rec.Body.String(), `lxc_autoscale_api_requests_total{code="405",method="other",route="/scale/cores"} 1`) ||
 			!strings.Contains(rec.Body.String(), `lxc_autoscale_api_requests_total{code="404",method="GET",route="unmatched"} 1`) {
@@ -232,9 +218,9 @@ func TestMetricsScopeAndLint(t *testing.T) {
 // TestHealthRoutesAnswerHead checks that load balancers probing with HEAD
 // get the status without a body.
 func TestHealthRoutesAnswerHead(t *testing.T) {
-	api := newCompatAPI(t, compatOptions{})
+	api := newTestAPI(t, testAPIOptions{})
 	for _, path := range []string{"/healthz", "/readyz"} {
-		if rec := api.do(t, compatRequest{method: http.MethodHead, target: path}); rec.Code != 200 {
+		if rec := api.do(t, testRequest{method: http.MethodHead, target: path}); rec.Code != 200 {
 			t.Errorf("HEAD %s = %d; want 200", path, rec.Code)
 		}
 	}

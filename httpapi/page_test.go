@@ -332,12 +332,12 @@ func TestBasicCredentialsOnlyOpenThePage(t *testing.T) {
 // Without a loop (the api command) the page lists the cluster live; the
 // compatibility harness gives a server on a simulated cluster.
 func TestStatusPageWithoutLoop(t *testing.T) {
-	api := newCompatAPI(t, compatOptions{server: func(o *Options) {
+	api := newTestAPI(t, testAPIOptions{server: func(o *Options) {
 		o.Interval = 15 * time.Second
 		o.Now = func() time.Time { return pageNow }
 	}})
 	get := func() (int, string) {
-		rec := api.do(t, compatRequest{method: http.MethodGet, target: "/", token: compatReadToken})
+		rec := api.do(t, testRequest{method: http.MethodGet, target: "/", scope: ScopeRead})
 		return rec.Code, rec.Body.String()
 	}
 	code, body := get()
@@ -350,7 +350,7 @@ func TestStatusPageWithoutLoop(t *testing.T) {
 	if !strings.Contains(body, `content="15"`) {
 		t.Error("refresh does not follow Options.Interval")
 	}
-	for _, spec := range compatSpecs() {
+	for _, spec := range testSpecs() {
 		row := pageRow(t, body, strconv.Itoa(spec.VMID))
 		for _, want := range []string{">" + spec.Name + "<", ">" + spec.Node + "<", ">" + strconv.Itoa(spec.Cores) + "<", " / " + strconv.Itoa(spec.MemoryMiB) + " MiB"} {
 			if !strings.Contains(row, want) {

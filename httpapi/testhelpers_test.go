@@ -174,8 +174,11 @@ type testRequest struct {
 	contentType string
 	// scope picks the harness's token of that scope; ScopeNone sends none
 	// (token, when set, is sent instead).
-	scope  Scope
-	token  string
+	scope Scope
+	token string
+	// apiKey sends the token in X-API-Key, the original's header, instead
+	// of Authorization: Bearer.
+	apiKey bool
 	header http.Header // added as is
 }
 
@@ -206,7 +209,11 @@ func (r testRequest) newHTTPRequest(t testing.TB, base string) *http.Request {
 	if tok == "" {
 		tok = testTokens[r.scope]
 	}
-	if tok != "" {
+	switch {
+	case tok == "":
+	case r.apiKey:
+		req.Header.Set("X-API-Key", tok)
+	default:
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	for k, vs := range r.header {
