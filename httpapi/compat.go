@@ -44,7 +44,6 @@ var (
 	compatSnapshotRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]{0,39}$`)
 	pveSnapshotRe    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{1,39}$`)
 	compatNodeRe     = regexp.MustCompile(`(?i)^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$`)
-	compatLabelRe    = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
 )
 
 // compatEnvelope is the original's response body.
@@ -210,7 +209,7 @@ var (
 			}
 			// The original turned underscores into hyphens before checking.
 			s = strings.ReplaceAll(s, "_", "-")
-			if !compatValidHostname(s) {
+			if !validHostname(s) {
 				return fmt.Sprintf("Hostname must be an RFC 1123 host name (labels of 1 to 63 letters, digits and inner hyphens, 253 characters in all), got %s", compatClip(strconv.Quote(s)))
 			}
 			a.Hostname = s
@@ -229,19 +228,6 @@ var (
 			return ""
 		}}
 )
-
-// compatValidHostname reports whether h is an RFC 1123 host name.
-func compatValidHostname(h string) bool {
-	if h == "" || len(h) > 253 {
-		return false
-	}
-	for label := range strings.SplitSeq(h, ".") {
-		if !compatLabelRe.MatchString(label) {
-			return false
-		}
-	}
-	return true
-}
 
 // readCompatInput reads the fields of a request: a JSON object body for
 // POST and DELETE (the query string is ignored, as the original did after
@@ -416,26 +402,31 @@ func compatSuccess(c echo.Context, message string, data any) error {
 type compatRoute struct {
 	method, path, endpoint string
 	scope                  Scope
-	handle                 echo.HandlerFunc
+	fields                 []compatField // read and checked before handle runs
+	handle                 compatHandler
 }
+
+// compatHandler serves a route of the original once its fields are read
+// into a; ctx is bounded by the request timeout.
+type compatHandler func(ctx context.Context, c echo.Context, a compatArgs) error
 
 func (s *Server) compatRouteTable() []compatRoute {
 	return []compatRoute{
-		{http.MethodPost, "/scale/cores", "set_cores", ScopeOperate, s.compatScaleCores},
-		{http.MethodPost, "/scale/ram", "set_ram", ScopeOperate, s.compatScaleRAM},
-		{http.MethodPost, "/scale/storage/increase", "increase_storage", ScopeOperate, s.compatIncreaseStorage},
-		{http.MethodPost, "/snapshot/create", "create_snapshot", ScopeOperate, s.compatCreateSnapshot},
-		{http.MethodGet, "/snapshot/list", "list_snapshots", ScopeRead, s.compatListSnapshots},
-		{http.MethodPost, "/snapshot/rollback", "rollback_snapshot", ScopeAdmin, s.compatRollbackSnapshot},
-		{http.MethodPost, "/clone/create", "clone_container", ScopeAdmin, s.compatClone},
-		{http.MethodDelete, "/clone/delete", "delete_container", ScopeAdmin, s.compatDelete},
-		{http.MethodGet, "/resource/vm/status", "resource_vm_status", ScopeRead, s.compatContainerStatus},
-		{http.MethodGet, "/resource/lxc/status", "resource_lxc_status", ScopeRead, s.compatContainerStatus},
-		{http.MethodGet, "/resource/lxc/config", "resource_lxc_config", ScopeRead, s.compatContainerConfig},
-		{http.MethodGet, "/resource/vm/config", "resource_vm_config", ScopeRead, s.compatContainerConfig},
-		{http.MethodGet, "/resource/node/status", "node_status", ScopeRead, s.compatNodeStatus},
-		{http.MethodGet, "/resource/cluster/status", "cluster_status", ScopeRead, s.compatClusterStatus},
-		{http.MethodGet, "/routes", "list_routes", ScopeRead, s.compatRoutesList},
+		{http.MethodPost, "/scale/cores", "set_cores", ScopeOperate, []compatField{fieldVMID, fieldCores}, s.compatScaleCores},
+		{http.MethodPost, "/scale/ram", "set_ram", ScopeOperate, []compatField{fieldVMID, fieldMemory}, s.compatScaleRAM},
+		{http.MethodPost, "/scale/storage/increase", "increase_storage", ScopeOperate, []compatField{fieldVMID, fieldDiskSize}, s.compatIncreaseStorage},
+		{http.MethodPost, "/snapshot/create", "create_snapshot", ScopeOperate, []compatField{fieldVMID, fieldSnapshotName}, s.compatCreateSnapshot},
+		{http.MethodGet, "/snapshot/list", "list_snapshots", ScopeRead, []compatField{fieldVMID}, s.compatListSnapshots},
+		{http.MethodPost, "/snapshot/rollback", "rollback_snapshot", ScopeAdmin, []compatField{fieldVMID, fieldSnapshotName}, s.compatRollbackSnapshot},
+		{http.MethodPost, "/clone/create", "clone_container", ScopeAdmin, []compatField{fieldVMID, fieldNewVMID, fieldNewVMName}, s.compatClone},
+		{http.MethodDelete, "/clone/delete", "delete_container", ScopeAdmin, []compatField{fieldVMID}, s.compatDelete},
+		{http.MethodGet, "/resource/vm/status", "resource_vm_status", ScopeRead, []compatField{fieldVMID}, s.compatContainerStatus},
+		{http.MethodGet, "/resource/lxc/status", "resource_lxc_status", ScopeRead, []compatField{fieldVMID}, s.compatContainerStatus},
+		{http.MethodGet, "/resource/lxc/config", "resource_lxc_config", ScopeRead, []compatField{fieldVMID}, s.compatContainerConfig},
+		{http.MethodGet, "/resource/vm/config", "resource_vm_config", ScopeRead, []compatField{fieldVMID}, s.compatContainerConfig},
+		{http.MethodGet, "/resource/node/status", "node_status", ScopeRead, []compatField{fieldNodeName}, s.compatNodeStatus},
+		{http.MethodGet, "/resource/cluster/status", "cluster_status", ScopeRead, nil, s.compatClusterStatus},
+		{http.MethodGet, "/routes", "list_routes", ScopeRead, nil, s.compatRoutesList},
 	}
 }
 
@@ -447,14 +438,23 @@ var compatEndpointNames = map[string]string{
 
 func (s *Server) compatRoutes() {
 	for _, r := range s.compatRouteTable() {
-		s.echo.Add(r.method, r.path, r.handle, s.compatErrors, s.require(r.scope))
+		s.echo.Add(r.method, r.path, s.compatServe(r), s.compatErrors, s.require(r.scope))
 	}
 }
 
-// compatCtx bounds an operation by the request timeout: the original
-// answered when pct was done, so these routes wait for their tasks.
-func (s *Server) compatCtx(c echo.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(c.Request().Context(), s.opts.RequestTimeout)
+// compatServe reads and checks r's fields, then runs r's handler bounded
+// by the request timeout: the original answered when pct was done, so
+// these routes wait for their tasks.
+func (s *Server) compatServe(r compatRoute) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		a, err := readCompatInput(c, r.fields...)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(c.Request().Context(), s.opts.RequestTimeout)
+		defer cancel()
+		return r.handle(ctx, c, a)
+	}
 }
 
 // compatWaitTask waits for a task the route started, within ctx's deadline; a
@@ -481,72 +481,66 @@ func (s *Server) compatWaitTask(ctx context.Context, what string, info controlle
 	return done, nil
 }
 
-func (s *Server) compatScaleCores(c echo.Context) error {
-	a, err := readCompatInput(c, fieldVMID, fieldCores)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := s.compatCtx(c)
-	defer cancel()
-	digest, err := s.opts.Operations.SetResources(ctx, caller(c), a.VMID, controller.ResourceRequest{Cores: &a.Cores})
-	if err != nil {
-		return err
-	}
-	return compatSuccess(c, fmt.Sprintf("CPU cores set to %d for container %d", a.Cores, a.VMID),
-		map[string]any{"vm_id": a.VMID, "lxc_id": a.VMID, "cores": a.Cores, "digest": digest})
+func (s *Server) compatScaleCores(ctx context.Context, c echo.Context, a compatArgs) error {
+	return s.compatSetResources(ctx, c, a.VMID, controller.ResourceRequest{Cores: &a.Cores},
+		fmt.Sprintf("CPU cores set to %d for container %d", a.Cores, a.VMID), "cores", a.Cores)
 }
 
-func (s *Server) compatScaleRAM(c echo.Context) error {
-	a, err := readCompatInput(c, fieldVMID, fieldMemory)
+func (s *Server) compatScaleRAM(ctx context.Context, c echo.Context, a compatArgs) error {
+	return s.compatSetResources(ctx, c, a.VMID, controller.ResourceRequest{MemoryMiB: &a.MemoryMB},
+		fmt.Sprintf("RAM set to %d MB for container %d", a.MemoryMB, a.VMID), "memory_mb", a.MemoryMB)
+}
+
+// compatSetResources applies req to container vmid and answers message
+// with the value set (under field) and the config's new digest.
+func (s *Server) compatSetResources(ctx context.Context, c echo.Context, vmid int, req controller.ResourceRequest, message, field string, value int) error {
+	digest, err := s.opts.Operations.SetResources(ctx, caller(c), vmid, req)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := s.compatCtx(c)
-	defer cancel()
-	digest, err := s.opts.Operations.SetResources(ctx, caller(c), a.VMID, controller.ResourceRequest{MemoryMiB: &a.MemoryMB})
+	return compatSuccess(c, message, map[string]any{"vm_id": vmid, "lxc_id": vmid, field: value, "digest": digest})
+}
+
+// compatTask is the answer of a route that waits for the task it starts.
+type compatTask struct {
+	what    string         // the operation, for the errors of its task
+	message string         // the original's success message
+	data    map[string]any // the success data; the task's ID is added as "task"
+}
+
+// compatRunTask starts a task, waits for it within ctx and answers t.
+func (s *Server) compatRunTask(ctx context.Context, c echo.Context, t compatTask, start func() (controller.TaskInfo, error)) error {
+	info, err := start()
 	if err != nil {
 		return err
 	}
-	return compatSuccess(c, fmt.Sprintf("RAM set to %d MB for container %d", a.MemoryMB, a.VMID),
-		map[string]any{"vm_id": a.VMID, "lxc_id": a.VMID, "memory_mb": a.MemoryMB, "digest": digest})
+	if _, err := s.compatWaitTask(ctx, t.what, info); err != nil {
+		return err
+	}
+	t.data["task"] = info.ID
+	return compatSuccess(c, t.message, t.data)
 }
 
 // compatIncreaseStorage grows the root filesystem by disk_size GB (an
 // increment, as in the original) and waits for the resize.
-func (s *Server) compatIncreaseStorage(c echo.Context) error {
-	a, err := readCompatInput(c, fieldVMID, fieldDiskSize)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := s.compatCtx(c)
-	defer cancel()
-	info, err := s.opts.Operations.GrowDisk(ctx, caller(c), a.VMID, "rootfs", uint64(a.DiskSizeGB)<<30)
-	if err != nil {
-		return err
-	}
-	if _, err := s.compatWaitTask(ctx, fmt.Sprintf("grow rootfs of container %d", a.VMID), info); err != nil {
-		return err
-	}
-	return compatSuccess(c, fmt.Sprintf("Storage increased by %d GB for container %d", a.DiskSizeGB, a.VMID),
-		map[string]any{"vm_id": a.VMID, "lxc_id": a.VMID, "disk": "rootfs", "increase_gb": a.DiskSizeGB, "task": info.ID})
+func (s *Server) compatIncreaseStorage(ctx context.Context, c echo.Context, a compatArgs) error {
+	return s.compatRunTask(ctx, c, compatTask{
+		what:    fmt.Sprintf("grow rootfs of container %d", a.VMID),
+		message: fmt.Sprintf("Storage increased by %d GB for container %d", a.DiskSizeGB, a.VMID),
+		data:    map[string]any{"vm_id": a.VMID, "lxc_id": a.VMID, "disk": "rootfs", "increase_gb": a.DiskSizeGB},
+	}, func() (controller.TaskInfo, error) {
+		return s.opts.Operations.GrowDisk(ctx, caller(c), a.VMID, "rootfs", uint64(a.DiskSizeGB)<<30)
+	})
 }
 
-func (s *Server) compatCreateSnapshot(c echo.Context) error {
-	a, err := readCompatInput(c, fieldVMID, fieldSnapshotName)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := s.compatCtx(c)
-	defer cancel()
-	info, err := s.opts.Operations.CreateSnapshot(ctx, caller(c), a.VMID, a.SnapshotName, "")
-	if err != nil {
-		return err
-	}
-	if _, err := s.compatWaitTask(ctx, fmt.Sprintf("snapshot %q of container %d", a.SnapshotName, a.VMID), info); err != nil {
-		return err
-	}
-	return compatSuccess(c, fmt.Sprintf("Snapshot '%s' created for container %d", a.SnapshotName, a.VMID),
-		map[string]any{"vm_id": a.VMID, "lxc_id": a.VMID, "snapshot_name": a.SnapshotName, "task": info.ID})
+func (s *Server) compatCreateSnapshot(ctx context.Context, c echo.Context, a compatArgs) error {
+	return s.compatRunTask(ctx, c, compatTask{
+		what:    fmt.Sprintf("snapshot %q of container %d", a.SnapshotName, a.VMID),
+		message: fmt.Sprintf("Snapshot '%s' created for container %d", a.SnapshotName, a.VMID),
+		data:    map[string]any{"vm_id": a.VMID, "lxc_id": a.VMID, "snapshot_name": a.SnapshotName},
+	}, func() (controller.TaskInfo, error) {
+		return s.opts.Operations.CreateSnapshot(ctx, caller(c), a.VMID, a.SnapshotName, "")
+	})
 }
 
 // compatSnapshot is one snapshot in /snapshot/list.
@@ -557,13 +551,7 @@ type compatSnapshot struct {
 	Time        *string `json:"time"` // RFC 3339; null while PVE prepares it
 }
 
-func (s *Server) compatListSnapshots(c echo.Context) error {
-	a, err := readCompatInput(c, fieldVMID)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := s.compatCtx(c)
-	defer cancel()
+func (s *Server) compatListSnapshots(ctx context.Context, c echo.Context, a compatArgs) error {
 	snaps, err := s.opts.Operations.Snapshots(ctx, a.VMID)
 	if err != nil {
 		return err
@@ -580,40 +568,26 @@ func (s *Server) compatListSnapshots(c echo.Context) error {
 		map[string]any{"vm_id": a.VMID, "lxc_id": a.VMID, "snapshots": list})
 }
 
-func (s *Server) compatRollbackSnapshot(c echo.Context) error {
-	a, err := readCompatInput(c, fieldVMID, fieldSnapshotName)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := s.compatCtx(c)
-	defer cancel()
+func (s *Server) compatRollbackSnapshot(ctx context.Context, c echo.Context, a compatArgs) error {
 	// pct rollback leaves the container stopped; so does this.
-	info, err := s.opts.Operations.RollbackSnapshot(ctx, caller(c), a.VMID, a.SnapshotName, false)
-	if err != nil {
-		return err
-	}
-	if _, err := s.compatWaitTask(ctx, fmt.Sprintf("rollback of container %d to %q", a.VMID, a.SnapshotName), info); err != nil {
-		return err
-	}
-	return compatSuccess(c, fmt.Sprintf("Container %d rolled back to snapshot '%s'", a.VMID, a.SnapshotName),
-		map[string]any{"vm_id": a.VMID, "lxc_id": a.VMID, "snapshot_name": a.SnapshotName, "task": info.ID})
+	return s.compatRunTask(ctx, c, compatTask{
+		what:    fmt.Sprintf("rollback of container %d to %q", a.VMID, a.SnapshotName),
+		message: fmt.Sprintf("Container %d rolled back to snapshot '%s'", a.VMID, a.SnapshotName),
+		data:    map[string]any{"vm_id": a.VMID, "lxc_id": a.VMID, "snapshot_name": a.SnapshotName},
+	}, func() (controller.TaskInfo, error) {
+		return s.opts.Operations.RollbackSnapshot(ctx, caller(c), a.VMID, a.SnapshotName, false)
+	})
 }
 
 // compatClone does what the original did: snapshot the source, clone from
 // the snapshot, and always delete the snapshot afterwards. The original
 // also started the clone; Operations has no start, so the clone is left
 // stopped and data.started says false.
-func (s *Server) compatClone(c echo.Context) error {
-	a, err := readCompatInput(c, fieldVMID, fieldNewVMID, fieldNewVMName)
-	if err != nil {
-		return err
-	}
+func (s *Server) compatClone(ctx context.Context, c echo.Context, a compatArgs) error {
 	if a.NewVMID == a.VMID {
 		return &compatValidationError{status: http.StatusBadRequest,
 			problems: []string{fmt.Sprintf("New container ID must differ from the container's, got %d", a.NewVMID)}}
 	}
-	ctx, cancel := s.compatCtx(c)
-	defer cancel()
 	who := caller(c)
 	snapName := "snapshot-" + strconv.Itoa(a.NewVMID)
 	snap, err := s.opts.Operations.CreateSnapshot(ctx, who, a.VMID, snapName, "for clone "+strconv.Itoa(a.NewVMID))
@@ -664,22 +638,14 @@ func (s *Server) compatRemoveCloneSnapshot(ctx context.Context, who controller.C
 	return err
 }
 
-func (s *Server) compatDelete(c echo.Context) error {
-	a, err := readCompatInput(c, fieldVMID)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := s.compatCtx(c)
-	defer cancel()
-	info, err := s.opts.Operations.Delete(ctx, caller(c), a.VMID, false)
-	if err != nil {
-		return err
-	}
-	if _, err := s.compatWaitTask(ctx, fmt.Sprintf("delete container %d", a.VMID), info); err != nil {
-		return err
-	}
-	return compatSuccess(c, fmt.Sprintf("Container %d successfully deleted", a.VMID),
-		map[string]any{"vm_id": a.VMID, "lxc_id": a.VMID, "task": info.ID})
+func (s *Server) compatDelete(ctx context.Context, c echo.Context, a compatArgs) error {
+	return s.compatRunTask(ctx, c, compatTask{
+		what:    fmt.Sprintf("delete container %d", a.VMID),
+		message: fmt.Sprintf("Container %d successfully deleted", a.VMID),
+		data:    map[string]any{"vm_id": a.VMID, "lxc_id": a.VMID},
+	}, func() (controller.TaskInfo, error) {
+		return s.opts.Operations.Delete(ctx, caller(c), a.VMID, false)
+	})
 }
 
 // compatContainer is the data of the status and config routes: the
@@ -733,13 +699,7 @@ func newCompatContainer(d controller.ContainerDetail) compatContainer {
 	return out
 }
 
-func (s *Server) compatContainerStatus(c echo.Context) error {
-	a, err := readCompatInput(c, fieldVMID)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := s.compatCtx(c)
-	defer cancel()
+func (s *Server) compatContainerStatus(ctx context.Context, c echo.Context, a compatArgs) error {
 	d, err := s.opts.Operations.Container(ctx, a.VMID)
 	if err != nil {
 		return err
@@ -747,13 +707,7 @@ func (s *Server) compatContainerStatus(c echo.Context) error {
 	return compatSuccess(c, fmt.Sprintf("Status of container %d: %s", a.VMID, d.Status.Status), newCompatContainer(d))
 }
 
-func (s *Server) compatContainerConfig(c echo.Context) error {
-	a, err := readCompatInput(c, fieldVMID)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := s.compatCtx(c)
-	defer cancel()
+func (s *Server) compatContainerConfig(ctx context.Context, c echo.Context, a compatArgs) error {
 	d, err := s.opts.Operations.Container(ctx, a.VMID)
 	if err != nil {
 		return err
@@ -783,13 +737,7 @@ func newCompatNode(n controller.NodeSummary) compatNode {
 	}
 }
 
-func (s *Server) compatNodeStatus(c echo.Context) error {
-	a, err := readCompatInput(c, fieldNodeName)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := s.compatCtx(c)
-	defer cancel()
+func (s *Server) compatNodeStatus(ctx context.Context, c echo.Context, a compatArgs) error {
 	nodes, err := s.opts.Operations.Nodes(ctx)
 	if err != nil {
 		return err
@@ -810,12 +758,7 @@ type compatCluster struct {
 	Members     []compatNode `json:"members"`
 }
 
-func (s *Server) compatClusterStatus(c echo.Context) error {
-	if _, err := readCompatInput(c); err != nil {
-		return err
-	}
-	ctx, cancel := s.compatCtx(c)
-	defer cancel()
+func (s *Server) compatClusterStatus(ctx context.Context, c echo.Context, _ compatArgs) error {
 	nodes, err := s.opts.Operations.Nodes(ctx)
 	if err != nil {
 		return err
@@ -840,10 +783,7 @@ type compatRouteInfo struct {
 
 // compatRoutesList lists every route the server serves (not only the
 // original's), sorted by URL, as a bare JSON array like the original.
-func (s *Server) compatRoutesList(c echo.Context) error {
-	if _, err := readCompatInput(c); err != nil {
-		return err
-	}
+func (s *Server) compatRoutesList(_ context.Context, c echo.Context, _ compatArgs) error {
 	names := map[string]string{}
 	for k, v := range compatEndpointNames {
 		names[k] = v

@@ -63,7 +63,7 @@ var (
 	// mp255.
 	v1DiskRe = regexp.MustCompile(`^(rootfs|mp([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))$`)
 	// An RFC 1123 label: node names, and each label of a host name.
-	v1LabelRe = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
+	rfc1123LabelRe = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
 	// A config digest as PVE writes it (hex).
 	v1DigestRe = regexp.MustCompile(`^[0-9a-fA-F]{1,128}$`)
 )
@@ -623,6 +623,25 @@ func v1Accepted(c echo.Context, t controller.TaskInfo) error {
 	return c.JSON(http.StatusAccepted, v1TaskResponse{Task: newV1Task(t)})
 }
 
+// v1StartTask ends a write that starts a task: with bad empty, start runs
+// within the request timeout and the task it started is answered 202; a
+// refusal maps through v1Failure, whose field names the input a refusal
+// of Proxmox is about ("" for none).
+func (s *Server) v1StartTask(c echo.Context, bad map[string]string, field string,
+	start func(ctx context.Context, who controller.Caller) (controller.TaskInfo, error),
+) error {
+	if len(bad) > 0 {
+		return invalid(bad)
+	}
+	ctx, cancel := s.v1Ctx(c)
+	defer cancel()
+	task, err := start(ctx, caller(c))
+	if err != nil {
+		return v1Failure(err, field)
+	}
+	return v1Accepted(c, task)
+}
+
 func (s *Server) v1GrowDisk(c echo.Context) error {
 	bad := map[string]string{}
 	vmid := v1VMIDInto(c, bad)
@@ -657,16 +676,9 @@ func (s *Server) v1GrowDisk(c echo.Context) error {
 	default:
 		bad["grow_gb"] = "give grow_gb (GiB) or grow_bytes"
 	}
-	if len(bad) > 0 {
-		return invalid(bad)
-	}
-	ctx, cancel := s.v1Ctx(c)
-	defer cancel()
-	task, err := s.opts.Operations.GrowDisk(ctx, caller(c), vmid, disk, grow)
-	if err != nil {
-		return v1Failure(err, "")
-	}
-	return v1Accepted(c, task)
+	return s.v1StartTask(c, bad, "", func(ctx context.Context, who controller.Caller) (controller.TaskInfo, error) {
+		return s.opts.Operations.GrowDisk(ctx, who, vmid, disk, grow)
+	})
 }
 
 type v1SnapshotList struct {
@@ -723,16 +735,9 @@ func (s *Server) v1CreateSnapshot(c echo.Context) error {
 			bad["description"] = fmt.Sprintf("must be at most %d bytes, got %d", maxDescriptionLen, len(description))
 		}
 	}
-	if len(bad) > 0 {
-		return invalid(bad)
-	}
-	ctx, cancel := s.v1Ctx(c)
-	defer cancel()
-	task, err := s.opts.Operations.CreateSnapshot(ctx, caller(c), vmid, *req.Name, description)
-	if err != nil {
-		return v1Failure(err, "name")
-	}
-	return v1Accepted(c, task)
+	return s.v1StartTask(c, bad, "name", func(ctx context.Context, who controller.Caller) (controller.TaskInfo, error) {
+		return s.opts.Operations.CreateSnapshot(ctx, who, vmid, *req.Name, description)
+	})
 }
 
 type v1RollbackRequest struct {
@@ -748,16 +753,9 @@ func (s *Server) v1RollbackSnapshot(c echo.Context) error {
 	if err := v1DecodeBody(c, &req, bad); err != nil {
 		return err
 	}
-	if len(bad) > 0 {
-		return invalid(bad)
-	}
-	ctx, cancel := s.v1Ctx(c)
-	defer cancel()
-	task, err := s.opts.Operations.RollbackSnapshot(ctx, caller(c), vmid, name, req.Start != nil && *req.Start)
-	if err != nil {
-		return v1Failure(err, "name")
-	}
-	return v1Accepted(c, task)
+	return s.v1StartTask(c, bad, "name", func(ctx context.Context, who controller.Caller) (controller.TaskInfo, error) {
+		return s.opts.Operations.RollbackSnapshot(ctx, who, vmid, name, req.Start != nil && *req.Start)
+	})
 }
 
 // v1Empty is the body of writes that take no fields: none or {}.
@@ -771,16 +769,9 @@ func (s *Server) v1DeleteSnapshot(c echo.Context) error {
 	if err := v1DecodeBody(c, &v1Empty{}, bad); err != nil {
 		return err
 	}
-	if len(bad) > 0 {
-		return invalid(bad)
-	}
-	ctx, cancel := s.v1Ctx(c)
-	defer cancel()
-	task, err := s.opts.Operations.DeleteSnapshot(ctx, caller(c), vmid, name)
-	if err != nil {
-		return v1Failure(err, "name")
-	}
-	return v1Accepted(c, task)
+	return s.v1StartTask(c, bad, "name", func(ctx context.Context, who controller.Caller) (controller.TaskInfo, error) {
+		return s.opts.Operations.DeleteSnapshot(ctx, who, vmid, name)
+	})
 }
 
 type v1CloneRequest struct {
@@ -791,13 +782,14 @@ type v1CloneRequest struct {
 	Snapshot *string `json:"snapshot"`
 }
 
-// v1ValidHostname reports whether h is an RFC 1123 host name.
-func v1ValidHostname(h string) bool {
+// validHostname reports whether h is an RFC 1123 host name; the v1 and
+// the compatibility routes take the same host names.
+func validHostname(h string) bool {
 	if h == "" || len(h) > 253 {
 		return false
 	}
 	for label := range strings.SplitSeq(h, ".") {
-		if !v1LabelRe.MatchString(label) {
+		if !rfc1123LabelRe.MatchString(label) {
 			return false
 		}
 	}
@@ -823,7 +815,7 @@ func (s *Server) v1Clone(c echo.Context) error {
 	}
 	if req.Hostname != nil {
 		r.Hostname = *req.Hostname
-		if !v1ValidHostname(r.Hostname) {
+		if !validHostname(r.Hostname) {
 			bad["hostname"] = fmt.Sprintf("must be an RFC 1123 host name (labels of 1 to 63 letters, digits and inner hyphens; 253 in all), got %q", v1Clip(r.Hostname))
 		}
 	}
@@ -832,7 +824,7 @@ func (s *Server) v1Clone(c echo.Context) error {
 	}
 	if req.Target != nil {
 		r.Target = *req.Target
-		if !v1LabelRe.MatchString(r.Target) {
+		if !rfc1123LabelRe.MatchString(r.Target) {
 			bad["target"] = fmt.Sprintf("must be a node name, got %q", v1Clip(r.Target))
 		}
 	}
@@ -840,16 +832,9 @@ func (s *Server) v1Clone(c echo.Context) error {
 		r.Snapshot = *req.Snapshot
 		v1CheckSnapshotName(bad, "snapshot", r.Snapshot)
 	}
-	if len(bad) > 0 {
-		return invalid(bad)
-	}
-	ctx, cancel := s.v1Ctx(c)
-	defer cancel()
-	task, err := s.opts.Operations.Clone(ctx, caller(c), vmid, r)
-	if err != nil {
-		return v1Failure(err, "snapshot")
-	}
-	return v1Accepted(c, task)
+	return s.v1StartTask(c, bad, "snapshot", func(ctx context.Context, who controller.Caller) (controller.TaskInfo, error) {
+		return s.opts.Operations.Clone(ctx, who, vmid, r)
+	})
 }
 
 func (s *Server) v1DeleteContainer(c echo.Context) error {
@@ -873,16 +858,9 @@ func (s *Server) v1DeleteContainer(c echo.Context) error {
 	if err := v1DecodeBody(c, &v1Empty{}, bad); err != nil {
 		return err
 	}
-	if len(bad) > 0 {
-		return invalid(bad)
-	}
-	ctx, cancel := s.v1Ctx(c)
-	defer cancel()
-	task, err := s.opts.Operations.Delete(ctx, caller(c), vmid, purge)
-	if err != nil {
-		return v1Failure(err, "")
-	}
-	return v1Accepted(c, task)
+	return s.v1StartTask(c, bad, "", func(ctx context.Context, who controller.Caller) (controller.TaskInfo, error) {
+		return s.opts.Operations.Delete(ctx, who, vmid, purge)
+	})
 }
 
 type v1PauseResponse struct {
