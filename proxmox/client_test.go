@@ -607,6 +607,7 @@ func TestRetries(t *testing.T) {
 	const snap = "/nodes/{node}/lxc/{vmid}/snapshot"
 
 	listing := func() error { _, err := c.Containers(ctx, ref.Node); return err }
+	nodes := func() error { _, err := c.Nodes(ctx); return err }
 	snapshot := func(name string) func() error {
 		return func() error { _, err := c.CreateSnapshot(ctx, ref, name, ""); return err }
 	}
@@ -620,10 +621,11 @@ func TestRetries(t *testing.T) {
 		retryable bool
 	}{
 		{"read retried on 503", pvesim.Fault{Method: "GET", Route: list, Status: 503, Count: 2}, listing, 3, nil, false},
+		{"node list gives up on 503 as unreachable", pvesim.Fault{Method: "GET", Route: "/nodes", Status: 503, Reason: "Service Unavailable", Count: 5}, nodes, 3, ErrNodeUnreachable, true},
 		{"read gives up after Attempts", pvesim.Fault{Method: "GET", Route: list, Status: 502, Count: 5}, listing, 3, errAny, true},
 		{"read not retried on a plain 500", pvesim.Fault{Method: "GET", Route: list, Status: 500, Reason: "internal error", Count: 1}, listing, 1, errAny, false},
 		{"read retried after a hang", pvesim.Fault{Method: "GET", Route: list, Hang: true, Count: 1}, listing, 2, nil, false},
-		{"task POST never resent on 503", pvesim.Fault{Method: "POST", Route: snap, Status: 503, Count: 1}, snapshot("s1"), 1, errAny, true},
+		{"task POST never resent on 503", pvesim.Fault{Method: "POST", Route: snap, Status: 503, Count: 1}, snapshot("s1"), 1, ErrNodeUnreachable, true},
 		{"task POST never resent after a hang", pvesim.Fault{Method: "POST", Route: snap, Hang: true, Count: 1}, snapshot("s2"), 1, ErrTimeout, true},
 	}
 	for _, tc := range cases {
@@ -649,6 +651,56 @@ func TestRetries(t *testing.T) {
 }
 
 var errAny = errors.New("any error")
+
+// TestCloneToOtherNodeNeedsSharedStorage checks PVE's refusal to clone a
+// container on node-local storage to another node, as pvesim words it:
+// ErrConflict, not Retryable, sent once; on shared storage the same clone
+// is accepted.
+func TestCloneToOtherNodeNeedsSharedStorage(t *testing.T) {
+	t.Parallel()
+	sim, c := newSimClient(t, pvesim.Options{Nodes: 2, Speed: 1000, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 512, DiskGiB: 4, Stopped: true, Storage: "local-lvm"},
+		{VMID: 102, Node: "pve1", Cores: 1, MemoryMiB: 512, DiskGiB: 4, Stopped: true, Storage: "cephpool"},
+	}}, nil)
+	ctx := context.Background()
+	const clone = "/nodes/{node}/lxc/{vmid}/clone"
+	cases := []struct {
+		name     string
+		vmid     int
+		newID    int
+		wantErr  error // nil: accepted
+		wantSent int
+	}{
+		{"local storage", 101, 201, ErrConflict, 1},
+		{"shared storage", 102, 202, nil, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sim.ResetRequests()
+			_, task, err := c.Clone(ctx, Ref{Node: "pve1", VMID: tc.vmid}, CloneOptions{NewID: tc.newID, Full: true, Target: "pve2"})
+			switch {
+			case tc.wantErr == nil && err != nil:
+				t.Fatalf("Clone to pve2: %v, want it accepted", err)
+			case tc.wantErr != nil && !errors.Is(err, tc.wantErr):
+				t.Fatalf("Clone to pve2: %v, want %v", err, tc.wantErr)
+			}
+			if err != nil && Retryable(err) {
+				t.Errorf("Retryable(%v) = true; the container's storage decides, not time", err)
+			}
+			if got := len(requestsFor(sim, "POST", clone)); got != tc.wantSent {
+				t.Errorf("%d clone requests reached the server, want %d", got, tc.wantSent)
+			}
+			if err == nil {
+				if _, err := c.WaitTask(ctx, task, 20*time.Second); err != nil {
+					t.Fatalf("clone task: %v", err)
+				}
+				if ct := mustCT(t, sim, tc.newID); ct.Node != "pve2" {
+					t.Errorf("clone %d on %s, want pve2", tc.newID, ct.Node)
+				}
+			}
+		})
+	}
+}
 
 // countSent counts requests the simulator saw. A hung request is logged
 // (status 0) only when the simulator notices the client gave up, which can

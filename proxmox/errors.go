@@ -29,7 +29,8 @@ var (
 	// ErrValidation: 400 with PVE's per-parameter messages in APIError.Params.
 	ErrValidation = errors.New("parameter validation failed")
 	// ErrNodeUnreachable: the endpoint or the node a call is proxied to cannot
-	// be reached (connect failures, 595/596).
+	// be reached (connect failures, 595/596) or does not serve now (503: a
+	// node in maintenance, a proxy that cannot forward).
 	ErrNodeUnreachable = errors.New("node unreachable")
 	// ErrAuth: 401, bad or expired credentials.
 	ErrAuth = errors.New("authentication failed")
@@ -41,7 +42,8 @@ var (
 	ErrTimeout = errors.New("timeout")
 	// ErrConflict: PVE refused because of the container's state (protection
 	// mode, running when it must be stopped, an existing VMID, a disk that
-	// cannot shrink, a full clone of a running container without a snapshot).
+	// cannot shrink, a full clone of a running container without a snapshot,
+	// a clone or migration to another node of a container on local storage).
 	ErrConflict = errors.New("conflicting state")
 	// ErrTLS: the server's certificate does not chain to the configured roots
 	// or matches no pinned fingerprint. Never retried.
@@ -240,7 +242,10 @@ func (e *APIError) classify() {
 		if strings.Contains(e.Params["upid"], "no such task") {
 			e.kind = ErrNotFound
 		}
-	case e.Status >= 595 && e.Status <= 599:
+	case e.Status >= 595 && e.Status <= 599, e.Status == 503:
+		// 503 is a node that answers but does not serve (maintenance, a
+		// proxy error): as unreachable for now, so reads are retried and
+		// writes, which never are, report the node rather than a bare 503.
 		e.kind = ErrNodeUnreachable
 	case e.Status == 404:
 		e.kind = ErrNotFound
@@ -266,10 +271,26 @@ func classify500(text string) (kind error, lock string) {
 		strings.Contains(text, "already exists"),
 		strings.Contains(text, "unable to shrink"),
 		strings.Contains(text, "already at specified size"),
-		strings.Contains(text, "only possible from a snapshot"):
+		strings.Contains(text, "only possible from a snapshot"),
+		isLocalStorageRefusal(text):
 		return ErrConflict, ""
 	}
 	return nil, ""
+}
+
+// isLocalStorageRefusal reports PVE refusing to clone or migrate a
+// container to another node because its volumes are on storage that node
+// does not have: "can't clone CT to node 'pve2' (CT uses local storage)",
+// "cannot migrate local bind mount point 'mp0'", "unable to migrate local
+// mount point '…' while CT is running", "storage 'local-lvm' is not
+// available on node 'pve2'". The container's storage decides, so the same
+// call fails again until that changes.
+func isLocalStorageRefusal(text string) bool {
+	return strings.Contains(text, "uses local storage") ||
+		strings.Contains(text, "cannot migrate local") ||
+		strings.Contains(text, "unable to migrate local") ||
+		strings.Contains(text, "can't migrate local") ||
+		(strings.Contains(text, "storage '") && strings.Contains(text, "is not available on node"))
 }
 
 // newTaskError classifies a failed task's exit status.

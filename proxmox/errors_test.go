@@ -37,7 +37,21 @@ func TestClassify(t *testing.T) {
 		{400, "Parameter verification failed.", map[string]string{"upid": "no such task"}, ErrNotFound, false, "", PermissionError{}},
 		{595, "Connection refused", nil, ErrNodeUnreachable, true, "", PermissionError{}},
 		{596, "Connection timed out", nil, ErrNodeUnreachable, true, "", PermissionError{}},
-		{503, "Service Unavailable", nil, nil, true, "", PermissionError{}},
+		// PVE's refusals to clone or migrate a container whose volumes are
+		// on node-local storage to another node.
+		{500, "can't clone CT to node 'pve2' (CT uses local storage)", nil, ErrConflict, false, "", PermissionError{}},
+		{500, "cannot migrate local bind mount point 'mp0'", nil, ErrConflict, false, "", PermissionError{}},
+		{500, "unable to migrate local mount point 'local-lvm:vm-101-disk-1' while CT is running", nil, ErrConflict, false, "", PermissionError{}},
+		{500, "can't migrate local volume 'local-lvm:vm-101-disk-0': storage type 'lvm' not supported", nil, ErrConflict, false, "", PermissionError{}},
+		{500, "storage 'local-lvm' is not available on node 'pve2'", nil, ErrConflict, false, "", PermissionError{}},
+		// near misses: a missing storage is not there at all, and a storage
+		// text without the node refusal is nothing known
+		{500, "storage 'nfs-backup' does not exist", nil, ErrNotFound, false, "", PermissionError{}},
+		{500, "storage 'local-lvm' is full", nil, nil, false, "", PermissionError{}},
+		// a node that answers but does not serve: unreachable for now
+		{503, "Service Unavailable", nil, ErrNodeUnreachable, true, "", PermissionError{}},
+		{503, "node is in maintenance mode", nil, ErrNodeUnreachable, true, "", PermissionError{}},
+		{503, "proxy error: cannot forward to node 'pve2'", nil, ErrNodeUnreachable, true, "", PermissionError{}},
 		{502, "Bad Gateway", nil, nil, true, "", PermissionError{}},
 	}
 	sentinels := []error{ErrNotFound, ErrLocked, ErrDigestMismatch, ErrPermission, ErrValidation, ErrNodeUnreachable, ErrAuth, ErrTaskFailed, ErrTimeout, ErrConflict, ErrTLS}
