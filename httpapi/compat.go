@@ -38,11 +38,10 @@ const (
 )
 
 var (
-	// The original's snapshot names; PVE's own rule (a letter first, two
-	// characters or more) is checked as well, so that every problem shows
-	// at once instead of a Proxmox refusal later.
+	// The original's snapshot names; PVE's own rule (pveSnapshotRe) is
+	// checked as well, so that every problem shows at once instead of a
+	// Proxmox refusal later.
 	compatSnapshotRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]{0,39}$`)
-	pveSnapshotRe    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{1,39}$`)
 	compatNodeRe     = regexp.MustCompile(`(?i)^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$`)
 )
 

@@ -58,7 +58,7 @@ var (
 	// PVE's snapshot names (pve-configid, at most 40 characters, and the
 	// proxmox client requires two or more); "current" and "vzdump" are
 	// reserved.
-	v1SnapshotNameRe = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{1,39}$`)
+	pveSnapshotRe = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{1,39}$`)
 	// PVE's container volumes: the root filesystem and mount points mp0 to
 	// mp255.
 	v1DiskRe = regexp.MustCompile(`^(rootfs|mp([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))$`)
@@ -709,7 +709,7 @@ func v1CheckSnapshotName(bad map[string]string, field, name string) {
 	switch {
 	case name == "current" || name == "vzdump":
 		bad[field] = fmt.Sprintf("%q is reserved by Proxmox", name)
-	case !v1SnapshotNameRe.MatchString(name):
+	case !pveSnapshotRe.MatchString(name):
 		bad[field] = fmt.Sprintf("must be 2 to 40 letters, digits, - or _, starting with a letter, got %q", v1Clip(name))
 	}
 }
