@@ -92,15 +92,24 @@ func tokenCommand() command {
 			if name == "" {
 				return usageErrorf("--name: empty")
 			}
-			raw := make([]byte, 32)
-			if _, err := rand.Read(raw); err != nil {
+			token, sum, err := newAPIToken()
+			if err != nil {
 				return err
 			}
-			token := base64.RawURLEncoding.EncodeToString(raw)
-			sum := sha256.Sum256([]byte(token))
 			fmt.Fprintf(env.stdout, "# The token, shown once; give it to the client (Authorization: Bearer <token>):\n%s\n\n", token)
 			fmt.Fprintf(env.stdout, "# Its entry under api.tokens in the configuration:\n- {name: %q, sha256: %q, scope: %s}\n", name, hex.EncodeToString(sum[:]), scope)
 			return nil
 		},
 	}
+}
+
+// newAPIToken returns a random token (256 bits, URL-safe) and its SHA-256,
+// which is what the configuration stores.
+func newAPIToken() (token string, sum [32]byte, err error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", sum, err
+	}
+	token = base64.RawURLEncoding.EncodeToString(raw)
+	return token, sha256.Sum256([]byte(token)), nil
 }

@@ -77,14 +77,7 @@ func (d *daemon) operations(ctrl *controller.Controller, scale bool) *controller
 		bounds  func(vmid int) (string, controller.Rules, bool)
 	)
 	if ctrl != nil {
-		locate = func(vmid int) (string, bool) {
-			for _, v := range ctrl.Snapshot().Containers {
-				if v.VMID == vmid {
-					return v.Node, true
-				}
-			}
-			return "", false
-		}
+		locate = locateIn(ctrl)
 		if scale {
 			pause, applied, bounds = ctrl.SetPaused, ctrl.RecordManual, ctrl.Bounds
 		}
@@ -116,4 +109,16 @@ func openAudit(cfg *config.Config) (*controller.Audit, error) {
 		return nil, fmt.Errorf("open audit record: %w", err)
 	}
 	return audit, nil
+}
+
+// locateIn finds a container's node in the loop's latest pass.
+func locateIn(ctrl *controller.Controller) func(vmid int) (string, bool) {
+	return func(vmid int) (string, bool) {
+		for _, v := range ctrl.Snapshot().Containers {
+			if v.VMID == vmid {
+				return v.Node, true
+			}
+		}
+		return "", false
+	}
 }

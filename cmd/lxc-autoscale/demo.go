@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"math"
@@ -166,27 +163,18 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 func startDemoAPI(listen string, client *proxmox.Client, ctrl *controller.Controller, metrics *controller.Metrics,
 	audit *controller.Audit, reg *prometheus.Registry, log zerolog.Logger, every time.Duration, auditPath string,
 ) (url, token string, stop func(), err error) {
-	raw := make([]byte, 24)
-	if _, err := rand.Read(raw); err != nil {
+	token, sum, err := newAPIToken()
+	if err != nil {
 		return "", "", nil, err
 	}
-	token = base64.RawURLEncoding.EncodeToString(raw)
 	ops := controller.NewOperations(controller.OperationsOptions{
 		Cluster:  client,
 		Actuator: controller.NewActuator(controller.ActuatorOptions{Cluster: client, Logger: log, Metrics: metrics, Audit: audit}),
 		Audit:    audit, Logger: log,
-		Locate: func(vmid int) (string, bool) {
-			for _, v := range ctrl.Snapshot().Containers {
-				if v.VMID == vmid {
-					return v.Node, true
-				}
-			}
-			return "", false
-		},
-		Pause: ctrl.SetPaused, Applied: ctrl.RecordManual, Bounds: ctrl.Bounds,
+		Locate: locateIn(ctrl), Pause: ctrl.SetPaused, Applied: ctrl.RecordManual, Bounds: ctrl.Bounds,
 	})
 	srv, err := httpapi.New(httpapi.Options{
-		Listen: listen, Tokens: []httpapi.Token{{Name: "demo", SHA256: sha256.Sum256([]byte(token)), Scope: httpapi.ScopeAdmin}},
+		Listen: listen, Tokens: []httpapi.Token{{Name: "demo", SHA256: sum, Scope: httpapi.ScopeAdmin}},
 		Logger: log.With().Str("component", "api").Logger(), Registry: reg, MetricsPublic: true,
 		Operations: ops, Snapshots: ctrl, AuditPath: auditPath, Interval: every,
 	})

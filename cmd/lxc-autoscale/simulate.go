@@ -892,7 +892,11 @@ func writeMetricTable(w io.Writer, title string, results []controller.PolicyResu
 // writeAligned prints rows as a table: the first column left-aligned, the
 // others (numbers) right-aligned, two spaces apart. tabwriter aligns every
 // column the same way.
-func writeAligned(w io.Writer, rows [][]string) {
+func writeAligned(w io.Writer, rows [][]string) { writeTable(w, rows, true) }
+
+// writeTable prints rows two spaces apart, every column left-aligned or,
+// with numbers, every column but the first right-aligned.
+func writeTable(w io.Writer, rows [][]string, numbers bool) {
 	var widths []int
 	for _, row := range rows {
 		for i, cell := range row {
@@ -906,11 +910,15 @@ func writeAligned(w io.Writer, rows [][]string) {
 	for _, row := range rows {
 		b.Reset()
 		for i, cell := range row {
-			if i == 0 {
-				b.WriteString(cell + strings.Repeat(" ", widths[0]-len(cell)))
-				continue
+			pad := strings.Repeat(" ", widths[i]-len(cell))
+			switch {
+			case i == 0:
+				b.WriteString(cell + pad)
+			case numbers:
+				b.WriteString("  " + pad + cell)
+			default:
+				b.WriteString("  " + cell + pad)
 			}
-			b.WriteString(strings.Repeat(" ", 2+widths[i]-len(cell)) + cell)
 		}
 		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}

@@ -86,30 +86,7 @@ func printScenarios(w io.Writer) {
 	for _, s := range scenarios() {
 		rows = append(rows, []string{"  " + s.name, fmt.Sprintf("%d containers by default", s.containers), s.description})
 	}
-	writeColumns(w, rows)
-}
-
-// writeColumns prints rows left-aligned, two spaces apart.
-func writeColumns(w io.Writer, rows [][]string) {
-	var widths []int
-	for _, row := range rows {
-		for i, cell := range row {
-			if i == len(widths) {
-				widths = append(widths, 0)
-			}
-			widths[i] = max(widths[i], len(cell))
-		}
-	}
-	for _, row := range rows {
-		var b strings.Builder
-		for i, cell := range row {
-			if i > 0 {
-				b.WriteString("  ")
-			}
-			b.WriteString(cell + strings.Repeat(" ", widths[i]-len(cell)))
-		}
-		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
-	}
+	writeTable(w, rows, false)
 }
 
 // scenarioOptions are the generator's flags.
