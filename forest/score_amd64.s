@@ -1,5 +1,32 @@
 #include "textflag.h"
 
+// LOAD_NODES loads the 8 nodes at the cursors (DI) into Z1 one by one
+// (threshold in even dwords, link in odd ones), which beats VPGATHERQQ on
+// Zen 4, and the cursors themselves into Z0 and the links into Z2's even
+// dwords. Clobbers R9, R10, X2-X4 (Y3).
+#define LOAD_NODES \
+	MOVQ 0(DI), R9; \
+	MOVQ 8(DI), R10; \
+	VMOVQ (SI)(R9*8), X1; \
+	VPINSRQ $1, (SI)(R10*8), X1, X1; \
+	MOVQ 16(DI), R9; \
+	MOVQ 24(DI), R10; \
+	VMOVQ (SI)(R9*8), X2; \
+	VPINSRQ $1, (SI)(R10*8), X2, X2; \
+	MOVQ 32(DI), R9; \
+	MOVQ 40(DI), R10; \
+	VMOVQ (SI)(R9*8), X3; \
+	VPINSRQ $1, (SI)(R10*8), X3, X3; \
+	MOVQ 48(DI), R9; \
+	MOVQ 56(DI), R10; \
+	VMOVQ (SI)(R9*8), X4; \
+	VPINSRQ $1, (SI)(R10*8), X4, X4; \
+	VINSERTI128 $1, X2, Y1, Y1; \
+	VINSERTI128 $1, X4, Y3, Y3; \
+	VINSERTI64X4 $1, Y3, Z1, Z1; \
+	VMOVDQU64 (DI), Z0; \
+	VPSRLQ $32, Z1, Z2
+
 // func cpuAVX512() bool
 TEXT ·cpuAVX512(SB), NOSPLIT, $0-1
 	MOVB $0, ret+0(FP)
@@ -128,28 +155,7 @@ walkNarrowLevel:
 	JEQ walkNarrowLast
 
 walkNarrowVec:
-	// The 8 nodes, loaded one by one into XMM registers.
-	MOVQ 0(DI), R9
-	MOVQ 8(DI), R10
-	VMOVQ (SI)(R9*8), X1
-	VPINSRQ $1, (SI)(R10*8), X1, X1
-	MOVQ 16(DI), R9
-	MOVQ 24(DI), R10
-	VMOVQ (SI)(R9*8), X2
-	VPINSRQ $1, (SI)(R10*8), X2, X2
-	MOVQ 32(DI), R9
-	MOVQ 40(DI), R10
-	VMOVQ (SI)(R9*8), X3
-	VPINSRQ $1, (SI)(R10*8), X3, X3
-	MOVQ 48(DI), R9
-	MOVQ 56(DI), R10
-	VMOVQ (SI)(R9*8), X4
-	VPINSRQ $1, (SI)(R10*8), X4, X4
-	VINSERTI128 $1, X2, Y1, Y1
-	VINSERTI128 $1, X4, Y3, Y3
-	VINSERTI64X4 $1, Y3, Z1, Z1 // nodes: threshold in even dwords, link in odd ones
-	VMOVDQU64 (DI), Z0
-	VPSRLQ $32, Z1, Z2 // links in even dwords, 0 in odd ones
+	LOAD_NODES
 	VPSRLQ $40, Z1, Z3 // offsets
 	VPERMI2PS Z29, Z28, Z2 // row[feature] in even dwords
 	VCMPPS $0x1e, Z1, Z2, K7, K3 // x > threshold, even dwords only
@@ -165,28 +171,7 @@ walkNarrowVec:
 // The last step, which also sums the path lengths of the vector before,
 // whose cursors are final, while the gathers of the next ones run.
 walkNarrowLast:
-	// The 8 nodes, loaded one by one into XMM registers.
-	MOVQ 0(DI), R9
-	MOVQ 8(DI), R10
-	VMOVQ (SI)(R9*8), X1
-	VPINSRQ $1, (SI)(R10*8), X1, X1
-	MOVQ 16(DI), R9
-	MOVQ 24(DI), R10
-	VMOVQ (SI)(R9*8), X2
-	VPINSRQ $1, (SI)(R10*8), X2, X2
-	MOVQ 32(DI), R9
-	MOVQ 40(DI), R10
-	VMOVQ (SI)(R9*8), X3
-	VPINSRQ $1, (SI)(R10*8), X3, X3
-	MOVQ 48(DI), R9
-	MOVQ 56(DI), R10
-	VMOVQ (SI)(R9*8), X4
-	VPINSRQ $1, (SI)(R10*8), X4, X4
-	VINSERTI128 $1, X2, Y1, Y1
-	VINSERTI128 $1, X4, Y3, Y3
-	VINSERTI64X4 $1, Y3, Z1, Z1 // nodes: threshold in even dwords, link in odd ones
-	VMOVDQU64 (DI), Z0
-	VPSRLQ $32, Z1, Z2 // links in even dwords, 0 in odd ones
+	LOAD_NODES
 	VPSRLQ $40, Z1, Z3 // offsets
 	VPERMI2PS Z29, Z28, Z2 // row[feature] in even dwords
 	VCMPPS $0x1e, Z1, Z2, K7, K3 // x > threshold, even dwords only
@@ -308,28 +293,7 @@ walkWideLevel:
 	JEQ walkWideLast
 
 walkWideVec:
-	// The 8 nodes, loaded one by one into XMM registers.
-	MOVQ 0(DI), R9
-	MOVQ 8(DI), R10
-	VMOVQ (SI)(R9*8), X1
-	VPINSRQ $1, (SI)(R10*8), X1, X1
-	MOVQ 16(DI), R9
-	MOVQ 24(DI), R10
-	VMOVQ (SI)(R9*8), X2
-	VPINSRQ $1, (SI)(R10*8), X2, X2
-	MOVQ 32(DI), R9
-	MOVQ 40(DI), R10
-	VMOVQ (SI)(R9*8), X3
-	VPINSRQ $1, (SI)(R10*8), X3, X3
-	MOVQ 48(DI), R9
-	MOVQ 56(DI), R10
-	VMOVQ (SI)(R9*8), X4
-	VPINSRQ $1, (SI)(R10*8), X4, X4
-	VINSERTI128 $1, X2, Y1, Y1
-	VINSERTI128 $1, X4, Y3, Y3
-	VINSERTI64X4 $1, Y3, Z1, Z1 // nodes: threshold in even dwords, link in odd ones
-	VMOVDQU64 (DI), Z0
-	VPSRLQ $32, Z1, Z2 // links in even dwords, 0 in odd ones
+	LOAD_NODES
 	VPSRLQ $40, Z1, Z3 // offsets
 	VPANDQ Z31, Z2, Z2 // features, as qwords
 	KXNORW K4, K4, K4 // the gather reads the low 8 bits
@@ -349,28 +313,7 @@ walkWideVec:
 // The last step, which also sums the path lengths of the vector before,
 // whose cursors are final, while the gathers of the next ones run.
 walkWideLast:
-	// The 8 nodes, loaded one by one into XMM registers.
-	MOVQ 0(DI), R9
-	MOVQ 8(DI), R10
-	VMOVQ (SI)(R9*8), X1
-	VPINSRQ $1, (SI)(R10*8), X1, X1
-	MOVQ 16(DI), R9
-	MOVQ 24(DI), R10
-	VMOVQ (SI)(R9*8), X2
-	VPINSRQ $1, (SI)(R10*8), X2, X2
-	MOVQ 32(DI), R9
-	MOVQ 40(DI), R10
-	VMOVQ (SI)(R9*8), X3
-	VPINSRQ $1, (SI)(R10*8), X3, X3
-	MOVQ 48(DI), R9
-	MOVQ 56(DI), R10
-	VMOVQ (SI)(R9*8), X4
-	VPINSRQ $1, (SI)(R10*8), X4, X4
-	VINSERTI128 $1, X2, Y1, Y1
-	VINSERTI128 $1, X4, Y3, Y3
-	VINSERTI64X4 $1, Y3, Z1, Z1 // nodes: threshold in even dwords, link in odd ones
-	VMOVDQU64 (DI), Z0
-	VPSRLQ $32, Z1, Z2 // links in even dwords, 0 in odd ones
+	LOAD_NODES
 	VPSRLQ $40, Z1, Z3 // offsets
 	VPANDQ Z31, Z2, Z2 // features, as qwords
 	KXNORW K4, K4, K4 // the gather reads the low 8 bits
