@@ -27,6 +27,26 @@
 	VMOVDQU64 (DI), Z0; \
 	VPSRLQ $32, Z1, Z2
 
+// SUM_PREV adds, in tree order, the path lengths (R11) of the leaves the
+// 8 cursors just before DI point at to the sum in X11. Clobbers R10.
+#define SUM_PREV \
+	MOVQ -64(DI), R10; \
+	VADDSD (R11)(R10*8), X11, X11 \
+	MOVQ -56(DI), R10; \
+	VADDSD (R11)(R10*8), X11, X11 \
+	MOVQ -48(DI), R10; \
+	VADDSD (R11)(R10*8), X11, X11 \
+	MOVQ -40(DI), R10; \
+	VADDSD (R11)(R10*8), X11, X11 \
+	MOVQ -32(DI), R10; \
+	VADDSD (R11)(R10*8), X11, X11 \
+	MOVQ -24(DI), R10; \
+	VADDSD (R11)(R10*8), X11, X11 \
+	MOVQ -16(DI), R10; \
+	VADDSD (R11)(R10*8), X11, X11 \
+	MOVQ -8(DI), R10; \
+	VADDSD (R11)(R10*8), X11, X11
+
 // func cpuAVX512() bool
 TEXT ·cpuAVX512(SB), NOSPLIT, $0-1
 	MOVB $0, ret+0(FP)
@@ -181,22 +201,7 @@ walkNarrowLast:
 	ADDQ $64, DI
 	DECQ R8
 	JZ walkNarrowTail
-	MOVQ -64(DI), R10
-	VADDSD (R11)(R10*8), X11, X11
-	MOVQ -56(DI), R10
-	VADDSD (R11)(R10*8), X11, X11
-	MOVQ -48(DI), R10
-	VADDSD (R11)(R10*8), X11, X11
-	MOVQ -40(DI), R10
-	VADDSD (R11)(R10*8), X11, X11
-	MOVQ -32(DI), R10
-	VADDSD (R11)(R10*8), X11, X11
-	MOVQ -24(DI), R10
-	VADDSD (R11)(R10*8), X11, X11
-	MOVQ -16(DI), R10
-	VADDSD (R11)(R10*8), X11, X11
-	MOVQ -8(DI), R10
-	VADDSD (R11)(R10*8), X11, X11
+	SUM_PREV
 	JMP walkNarrowLast
 
 walkNarrowTail:
@@ -327,22 +332,7 @@ walkWideLast:
 	ADDQ $64, DI
 	DECQ R8
 	JZ walkWideTail
-	MOVQ -64(DI), R10
-	VADDSD (R11)(R10*8), X11, X11
-	MOVQ -56(DI), R10
-	VADDSD (R11)(R10*8), X11, X11
-	MOVQ -48(DI), R10
-	VADDSD (R11)(R10*8), X11, X11
-	MOVQ -40(DI), R10
-	VADDSD (R11)(R10*8), X11, X11
-	MOVQ -32(DI), R10
-	VADDSD (R11)(R10*8), X11, X11
-	MOVQ -24(DI), R10
-	VADDSD (R11)(R10*8), X11, X11
-	MOVQ -16(DI), R10
-	VADDSD (R11)(R10*8), X11, X11
-	MOVQ -8(DI), R10
-	VADDSD (R11)(R10*8), X11, X11
+	SUM_PREV
 	JMP walkWideLast
 
 walkWideTail:
