@@ -59,8 +59,8 @@ type Options struct {
 	TaskTimeout time.Duration
 }
 
-// Controller is the reconcile loop. Run owns it; Reload and Snapshot may be
-// called from other goroutines.
+// Controller is the reconcile loop. Run owns it; Reload, Snapshot, Bounds,
+// SetPaused and RecordManual may be called from other goroutines (the API).
 type Controller struct {
 	opts    Options
 	cluster Cluster
@@ -71,8 +71,9 @@ type Controller struct {
 	actuator *Actuator
 	exporter *Exporter
 
-	// policy is swapped by Reload and read by the loop; pauses are
-	// requested by SetPaused and applied by the next pass.
+	// The policies are swapped by Reload and read by the loop; pauses and
+	// manual changes are handed over by SetPaused and RecordManual and
+	// applied by the next pass.
 	policyMu  sync.Mutex
 	selection Selection
 	guard     *Guard
