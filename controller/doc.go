@@ -59,9 +59,11 @@
 // # Concurrency
 //
 // Run owns the loop and everything it tracks; it must be called once.
-// Reload and Snapshot are safe from any goroutine while Run runs: Reload
-// swaps the policies for the next pass, Snapshot returns a copy of the
-// latest pass. Decide, Select, the series helpers and the Guard are pure
+// Reload, Snapshot, Bounds, SetPaused and RecordManual are safe from any
+// goroutine while Run runs: Reload swaps the policies and SetPaused and
+// RecordManual hand requests over for the next pass; Snapshot and Bounds
+// read a copy of the latest pass. Operations (the API's manual
+// operations) is safe for concurrent use. Decide, Select, the series helpers and the Guard are pure
 // or per-pass values. The Exporter and the Audit are safe for concurrent
 // use; the Actuator is safe as long as its Cluster is. The export is
 // written in the background, one write at a time.
