@@ -4,8 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -529,4 +533,93 @@ func TestE2EHangupReloadsPolicies(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.eventually(r, 20*time.Second, "scaling after the reload switched to enforce", func() bool { return e.confInt(114, "cores") > 1 })
+}
+
+// apiAddr waits for the log line of the REST API and returns its address.
+func (e *e2e) apiAddr(r *running) string {
+	e.t.Helper()
+	var addr string
+	e.eventually(r, 20*time.Second, "the REST API listening", func() bool {
+		for line := range strings.Lines(r.stderr.String()) {
+			var rec struct {
+				Message, Listen string
+			}
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Message == "serving the REST API" {
+				addr = rec.Listen
+				return true
+			}
+		}
+		return false
+	})
+	return addr
+}
+
+func TestE2ERunServesTheAPIAndPausing(t *testing.T) {
+	t.Parallel()
+	const token = "e2e-operate-token-0123456789abcdef"
+	sum := sha256.Sum256([]byte(token))
+	e := newE2E(t, e2eOptions{speed: 1, specs: []pvesim.ContainerSpec{
+		{VMID: 115, Node: "pve1", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Busy},
+		{VMID: 116, Node: "pve2", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
+	}, env: []string{
+		"LXCA_API_LISTEN=127.0.0.1:0",
+		fmt.Sprintf(`LXCA_API_TOKENS=[{name: ops, sha256: %q, scope: operate}]`, hex.EncodeToString(sum[:])),
+		"LXCA_SCALING_MEMORY_ENABLED=false",
+	}})
+	r := e.start("run")
+	base := "http://" + e.apiAddr(r)
+	call := func(method, path, body string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	// Pause the busy container before the loop can scale it (stabilisation is 2 s).
+	if code, body := call("POST", "/api/v1/containers/115/pause", ""); code != 200 {
+		t.Fatalf("pause: %d %s", code, body)
+	}
+	e.eventually(r, 20*time.Second, "the loop's first pass in /readyz", func() bool {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	if code, body := call("GET", "/api/v1/containers", ""); code != 200 || !strings.Contains(body, `"vmid":115`) {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	// A manual change within the policy (cpu max 4) is applied and audited
+	// with the token's name; one beyond it is refused naming the field.
+	if code, body := call("PUT", "/api/v1/containers/116/resources", `{"cores": 3}`); code != 200 {
+		t.Fatalf("set cores: %d %s", code, body)
+	}
+	if got := e.confInt(116, "cores"); got != 3 {
+		t.Errorf("cores of 116 = %d after the manual change to 3", got)
+	}
+	if code, body := call("PUT", "/api/v1/containers/116/resources", `{"cores": 6}`); code != 400 || !strings.Contains(body, "cores") {
+		t.Errorf("cores beyond the policy: %d %s; want 400 naming cores", code, body)
+	}
+	e.eventually(r, 10*time.Second, "the manual change in the audit", func() bool {
+		return auditHas(e.dir, func(a map[string]any) bool { return a["source"] == "api:ops" && a["resource"] == "cores" })
+	})
+	time.Sleep(4 * time.Second) // several passes: the paused busy container stays
+	if got := e.confInt(115, "cores"); got != 1 {
+		t.Errorf("the paused container was scaled to %d cores", got)
+	}
+	if code, _ := call("DELETE", "/api/v1/containers/116?confirm=116", ""); code != 403 {
+		t.Errorf("delete with an operate token: %d, want 403", code)
+	}
 }
