@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -606,7 +607,7 @@ func (c *Controller) act(ctx context.Context, t tick, all []Decision) {
 		if admitted.Mode == ModeRecommend {
 			// A recommendation repeats every tick until acted on: report
 			// it when it changes, not every tick.
-			key := fmt.Sprint(admitted.Changes)
+			key := recommendationKey(admitted.Changes)
 			if key == tr.recommended {
 				continue
 			}
@@ -796,4 +797,14 @@ func (c *Controller) fillFromCycles(cycles []Cycle, now time.Time) int {
 	}
 	c.metrics.backfilled.Add(float64(n))
 	return n
+}
+
+// recommendationKey identifies what a recommendation asks for, without its
+// reason (whose durations change every tick).
+func recommendationKey(changes []Change) string {
+	var b strings.Builder
+	for _, ch := range changes {
+		fmt.Fprintf(&b, "%s %s %d>%d;", ch.Resource, ch.Direction, ch.From, ch.To)
+	}
+	return b.String()
 }

@@ -407,3 +407,34 @@ func TestManualChangeStartsTheCooldown(t *testing.T) {
 		t.Error("the manual change left no cooldown in the state")
 	}
 }
+
+func TestRecommendationIsReportedOncePerChange(t *testing.T) {
+	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 4, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
+	}})
+	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
+	audit, err := OpenAudit(AuditOptions{Path: auditPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer audit.Close()
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	c := newLoop(t, client, func(o *Options) {
+		o.Audit = audit
+		o.Now = func() time.Time { return now }
+		o.Selection.Default.Mode = ModeRecommend
+		o.Selection.Default.StabilizationDown = 20 * time.Second
+		o.Selection.Default.Memory.Enabled = false
+	})
+	for range 6 {
+		c.pass(context.Background())
+		now = now.Add(10 * time.Second)
+	}
+	records, err := ReadAudit(auditPath, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 1 || records[0].Result != ResultRecommended || records[0].To != 3 {
+		t.Errorf("audit after 6 passes recommending 4 -> 3 cores: %+v; want one recommendation", records)
+	}
+}
