@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -155,6 +156,7 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 		return err
 	}
 	printSummary(env.stdout, sim, passes, dir)
+	printActions(env.stdout, filepath.Join(dir, "audit.jsonl"))
 	return nil
 }
 
@@ -325,6 +327,41 @@ func printSummary(out io.Writer, sim *pvesim.Sim, passes int, dir string) {
 	fmt.Fprintf(out, "Files: %s (lxc_metrics.json, state.json, audit.jsonl)\n", dir)
 }
 
+// printActions tabulates the audit record: changes by container and
+// resource, "+" for increases, "-" for decreases, "r" for recommendations.
+func printActions(out io.Writer, auditPath string) {
+	records, err := controller.ReadAudit(auditPath, 1_000_000)
+	if err != nil || len(records) == 0 {
+		return
+	}
+	counts := map[int]map[controller.Resource]string{}
+	var vmids []int
+	for _, r := range slices.Backward(records) { // oldest first
+		mark := map[string]string{"up": "+", "down": "-"}[r.Direction]
+		switch r.Result {
+		case controller.ResultApplied:
+		case controller.ResultRecommended:
+			mark = "r"
+		default:
+			continue
+		}
+		if counts[r.VMID] == nil {
+			counts[r.VMID] = map[controller.Resource]string{}
+			vmids = append(vmids, r.VMID)
+		}
+		counts[r.VMID][controller.Resource(r.Resource)] += mark
+	}
+	slices.Sort(vmids)
+	fmt.Fprintln(out, "\nActions by container and resource (+ up, - down, r recommended), oldest first:")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "VMID\tCORES\tMEMORY\tSWAP\tDISK")
+	for _, id := range vmids {
+		c := counts[id]
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", id, c[controller.ResourceCores], c[controller.ResourceMemory], c[controller.ResourceSwap], c[controller.ResourceDisk])
+	}
+	_ = tw.Flush()
+}
+
 func percent(used, limit uint64) float64 {
 	if limit == 0 {
 		return 0
@@ -353,7 +390,7 @@ func demoContainers() []pvesim.ContainerSpec {
 		{"render", workload.Busy, 1, 2048, 16, nil},
 		{"cache", workload.Leak, 1, 1024, 8, []string{"prod"}},
 		{"worker", workload.Leak, 2, 2048, 8, nil},
-		{"logs", workload.DiskFill, 1, 1024, 8, []string{"infra"}},
+		{"logs", workload.DiskFill, 1, 1024, 4, []string{"infra"}},
 		{"metrics-db", workload.DiskFill, 2, 2048, 16, []string{"infra"}},
 		{"etl", workload.Batch, 2, 2048, 16, []string{"batch"}},
 		{"reports", workload.Batch, 1, 1024, 8, []string{"batch"}},
