@@ -137,6 +137,7 @@ const (
 	OpSnapshotDelete = "snapshot-delete"
 	OpClone          = "clone"
 	OpDelete         = "delete"
+	OpStart          = "start"
 	OpPause          = "pause"
 	OpResume         = "resume"
 )
@@ -184,6 +185,7 @@ type OperationsCluster interface {
 	DeleteSnapshot(ctx context.Context, ref proxmox.Ref, name string) (proxmox.Task, error)
 	Clone(ctx context.Context, ref proxmox.Ref, o proxmox.CloneOptions) (int, proxmox.Task, error)
 	DeleteContainer(ctx context.Context, ref proxmox.Ref, o proxmox.DeleteOptions) (proxmox.Task, error)
+	StartContainer(ctx context.Context, ref proxmox.Ref) (proxmox.Task, error)
 	Task(ctx context.Context, upid string) (proxmox.Task, error)
 }
 
@@ -848,6 +850,26 @@ func (o *Operations) Delete(ctx context.Context, c Caller, vmid int, purge bool)
 		return TaskInfo{}, err
 	}
 	info := o.track(ref, OpDelete, task, 0)
+	rec.Task = task.UPID
+	o.audit(c, ref, rec, nil)
+	return info, nil
+}
+
+// Start starts a stopped container (the original's /clone/create starts
+// the clone it made).
+func (o *Operations) Start(ctx context.Context, c Caller, vmid int) (TaskInfo, error) {
+	ref, err := o.Locate(ctx, vmid)
+	if err != nil {
+		return TaskInfo{}, fmt.Errorf("start container %d: %w", vmid, err)
+	}
+	rec := AuditRecord{Resource: "container", Operation: OpStart}
+	task, err := o.opts.Cluster.StartContainer(ctx, ref)
+	if err != nil {
+		err = fmt.Errorf("start container %d: %w", vmid, err)
+		o.audit(c, ref, rec, err)
+		return TaskInfo{}, err
+	}
+	info := o.track(ref, OpStart, task, 0)
 	rec.Task = task.UPID
 	o.audit(c, ref, rec, nil)
 	return info, nil

@@ -860,3 +860,24 @@ func TestControllerBoundsFollowTheSelection(t *testing.T) {
 		t.Error("an opted-out container has bounds")
 	}
 }
+
+func TestStartStartsAndAudits(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	info, err := f.ops.Start(context.Background(), opsCaller, opsStopped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done := f.waitDone(t, info); done.Failed() || done.Operation != OpStart {
+		t.Fatalf("start task = %+v", done)
+	}
+	if !f.state(t, opsStopped).Running {
+		t.Error("container not running after Start")
+	}
+	recs := f.audit(t)
+	if len(recs) == 0 || recs[0].Operation != OpStart || recs[0].Source != "api:"+opsCaller.Token || recs[0].Task == "" {
+		t.Errorf("audit = %+v, want the start with its task", recs)
+	}
+	if _, err := f.ops.Start(context.Background(), opsCaller, 99999); Classify(err) != ClassNotFound {
+		t.Errorf("Start of an unknown container: %v, want not found", err)
+	}
+}

@@ -579,9 +579,10 @@ func (s *Server) compatRollbackSnapshot(ctx context.Context, c echo.Context, a c
 }
 
 // compatClone does what the original did: snapshot the source, clone from
-// the snapshot, and always delete the snapshot afterwards. The original
-// also started the clone; Operations has no start, so the clone is left
-// stopped and data.started says false.
+// the snapshot, always delete the snapshot afterwards, and start the clone.
+// A clone that exists but could not be started (or whose snapshot could not
+// be removed) is a success with a note, as the original answered for the
+// cleanup.
 func (s *Server) compatClone(ctx context.Context, c echo.Context, a compatArgs) error {
 	if a.NewVMID == a.VMID {
 		return &compatValidationError{status: http.StatusBadRequest,
@@ -610,14 +611,24 @@ func (s *Server) compatClone(ctx context.Context, c echo.Context, a compatArgs) 
 	if cloneErr != nil {
 		return cloneErr
 	}
+	start, startErr := s.opts.Operations.Start(ctx, who, a.NewVMID)
+	if startErr == nil {
+		_, startErr = s.compatWaitTask(ctx, fmt.Sprintf("start of container %d", a.NewVMID), start)
+	}
 	data := map[string]any{
 		"vm_id": a.VMID, "lxc_id": a.VMID, "new_vm_id": a.NewVMID, "new_lxc_id": a.NewVMID,
-		"hostname": a.Hostname, "started": false, "snapshot": snapName, "snapshot_removed": cleanupErr == nil,
+		"hostname": a.Hostname, "started": startErr == nil, "snapshot": snapName, "snapshot_removed": cleanupErr == nil,
 		"task": clone.ID,
 	}
+	var notes []string
+	if startErr != nil {
+		notes = append(notes, fmt.Sprintf("the clone exists, but it could not be started: %v", startErr))
+	}
 	if cleanupErr != nil {
-		// As the original: the clone is there, so it is a success with a note.
-		data["note"] = fmt.Sprintf("the clone exists, but its snapshot %s of container %d could not be removed: %v", snapName, a.VMID, cleanupErr)
+		notes = append(notes, fmt.Sprintf("the clone exists, but its snapshot %s of container %d could not be removed: %v", snapName, a.VMID, cleanupErr))
+	}
+	if len(notes) > 0 {
+		data["note"] = strings.Join(notes, "; ")
 	}
 	return compatSuccess(c, "Clone operation completed successfully.", data)
 }

@@ -183,10 +183,13 @@ func wantClone(t testing.TB, sim *pvesim.Sim, data []byte, from, to int, hostnam
 	var d map[string]any
 	mustUnmarshal(t, data, &d)
 	if d["new_vm_id"] != float64(to) || d["new_lxc_id"] != float64(to) || d["vm_id"] != float64(from) ||
-		d["hostname"] != hostname || d["snapshot_removed"] != true || d["started"] != false {
-		t.Errorf("clone data %s: want %d -> %d named %s, snapshot removed, not started", data, from, to, hostname)
+		d["hostname"] != hostname || d["snapshot_removed"] != true || d["started"] != true {
+		t.Errorf("clone data %s: want %d -> %d named %s, snapshot removed, started", data, from, to, hostname)
 	}
 	wantConf(t, sim, to, "hostname", hostname)
+	if clone, ok := sim.Container(to); !ok || !clone.Running {
+		t.Errorf("clone %d is not running, as the original left it", to)
+	}
 	src, _ := sim.Container(from)
 	for k := range src.Config {
 		if strings.Contains(k, "snapshot-"+strconv.Itoa(to)) {

@@ -461,6 +461,24 @@ func TestTaskLifecycle(t *testing.T) {
 		}
 	})
 
+	t.Run("start", func(t *testing.T) {
+		if err := sim.SetRunning(100, false); err != nil {
+			t.Fatal(err)
+		}
+		task, err := c.StartContainer(ctx, ref)
+		if task.Type != "vzstart" {
+			t.Errorf("start task type %q, want vzstart", task.Type)
+		}
+		wait(task, err)
+		if st := mustCT(t, sim, 100); !st.Running {
+			t.Error("container not running after its start task")
+		}
+		// Starting a running container is refused by PVE.
+		if _, err := c.StartContainer(ctx, ref); err == nil {
+			t.Error("starting a running container succeeded")
+		}
+	})
+
 	t.Run("resize", func(t *testing.T) {
 		cfg := mustConfig(t, c, ref)
 		task, err := c.ResizeDisk(ctx, ref, "rootfs", 1<<30, cfg.Digest)

@@ -63,6 +63,7 @@ var routes = []string{
 	"/nodes/{node}/lxc/{vmid}/rrddata",
 	"/nodes/{node}/lxc/{vmid}/clone",
 	"/nodes/{node}/lxc/{vmid}/status/current",
+	"/nodes/{node}/lxc/{vmid}/status/start",
 	"/nodes/{node}/lxc/{vmid}/status/stop",
 	"/nodes/{node}/lxc/{vmid}/snapshot",
 	"/nodes/{node}/lxc/{vmid}/snapshot/{snapname}",

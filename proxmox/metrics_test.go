@@ -61,7 +61,7 @@ func exerciseEverything(t *testing.T, c *Client, sim *pvesim.Sim) {
 	newID, task, err := c.Clone(ctx, ref, CloneOptions{SnapName: "snap1", Full: true})
 	wait(task, err)
 	wait(c.DeleteSnapshot(ctx, ref, "snap1"))
-	must(sim.SetRunning(newID, true))
+	wait(c.StartContainer(ctx, Ref{Node: ref.Node, VMID: newID}))
 	wait(c.DeleteContainer(ctx, Ref{Node: ref.Node, VMID: newID}, DeleteOptions{StopFirst: true}))
 }
 

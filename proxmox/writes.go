@@ -164,6 +164,15 @@ func (c *Client) CreateSnapshot(ctx context.Context, ref Ref, name, description 
 	return c.startTask(ctx, request{method: http.MethodPost, route: "/nodes/{node}/lxc/{vmid}/snapshot", path: ctPath(ref, "/snapshot"), body: body})
 }
 
+// StartContainer starts a stopped container (POST …/status/start) and
+// returns its task.
+func (c *Client) StartContainer(ctx context.Context, ref Ref) (Task, error) {
+	if err := checkRef(ref); err != nil {
+		return Task{}, err
+	}
+	return c.startTask(ctx, request{method: http.MethodPost, route: "/nodes/{node}/lxc/{vmid}/status/start", path: ctPath(ref, "/status/start"), body: map[string]any{}})
+}
+
 // RollbackSnapshot starts a rollback task; PVE force-stops a running
 // container first, and start starts it again afterwards.
 func (c *Client) RollbackSnapshot(ctx context.Context, ref Ref, name string, start bool) (Task, error) {
