@@ -635,15 +635,7 @@ func (o *Operations) GrowDisk(ctx context.Context, c Caller, vmid int, disk stri
 		rec.From, rec.To = int64(vol.SizeBytes), int64(vol.SizeBytes+growBytes)
 	}
 	task, err := o.opts.Cluster.ResizeDisk(ctx, ref, disk, growBytes, cfg.Digest)
-	if err != nil {
-		err = fmt.Errorf("grow %s of container %d: %w", disk, vmid, err)
-		o.audit(c, ref, rec, err)
-		return TaskInfo{}, err
-	}
-	info := o.track(ref, OpResize, task, 0)
-	rec.Task = task.UPID
-	o.audit(c, ref, rec, nil)
-	return info, nil
+	return o.started(c, ref, OpResize, rec, task, 0, err, fmt.Sprintf("grow %s of container %d", disk, vmid))
 }
 
 func snapshotInfos(snaps []proxmox.Snapshot) []SnapshotInfo {
@@ -703,15 +695,7 @@ func (o *Operations) snapshotTask(ctx context.Context, c Caller, vmid int, name,
 	}
 	rec := AuditRecord{Resource: "snapshot", Operation: op, Reason: name}
 	task, err := start(ref)
-	if err != nil {
-		err = fmt.Errorf("%s %q of container %d: %w", op, name, vmid, err)
-		o.audit(c, ref, rec, err)
-		return TaskInfo{}, err
-	}
-	info := o.track(ref, op, task, 0)
-	rec.Task = task.UPID
-	o.audit(c, ref, rec, nil)
-	return info, nil
+	return o.started(c, ref, op, rec, task, 0, err, fmt.Sprintf("%s %q of container %d", op, name, vmid))
 }
 
 // CreateSnapshot starts a snapshot task.
@@ -772,15 +756,10 @@ func (o *Operations) Clone(ctx context.Context, c Caller, vmid int, r CloneReque
 	newID, task, err := o.opts.Cluster.Clone(ctx, ref, proxmox.CloneOptions{
 		NewID: r.NewID, Hostname: r.Hostname, Full: r.Full, Target: r.Target, SnapName: r.Snapshot,
 	})
-	if err != nil {
-		err = fmt.Errorf("clone container %d: %w", vmid, err)
-		o.audit(c, ref, rec, err)
-		return TaskInfo{}, err
+	if err == nil {
+		rec.To = int64(newID)
 	}
-	info := o.track(ref, OpClone, task, newID)
-	rec.To, rec.Task = int64(newID), task.UPID
-	o.audit(c, ref, rec, nil)
-	return info, nil
+	return o.started(c, ref, OpClone, rec, task, newID, err, fmt.Sprintf("clone container %d", vmid))
 }
 
 // cloneReason says what the clone was asked for, for the audit.
@@ -844,15 +823,7 @@ func (o *Operations) Delete(ctx context.Context, c Caller, vmid int, purge bool)
 		return TaskInfo{}, err
 	}
 	task, err := o.opts.Cluster.DeleteContainer(ctx, ref, proxmox.DeleteOptions{Purge: purge, StopFirst: !cfg.Protection})
-	if err != nil {
-		err = fmt.Errorf("delete container %d: %w", vmid, err)
-		o.audit(c, ref, rec, err)
-		return TaskInfo{}, err
-	}
-	info := o.track(ref, OpDelete, task, 0)
-	rec.Task = task.UPID
-	o.audit(c, ref, rec, nil)
-	return info, nil
+	return o.started(c, ref, OpDelete, rec, task, 0, err, fmt.Sprintf("delete container %d", vmid))
 }
 
 // Start starts a stopped container (the original's /clone/create starts
@@ -864,12 +835,19 @@ func (o *Operations) Start(ctx context.Context, c Caller, vmid int) (TaskInfo, e
 	}
 	rec := AuditRecord{Resource: "container", Operation: OpStart}
 	task, err := o.opts.Cluster.StartContainer(ctx, ref)
+	return o.started(c, ref, OpStart, rec, task, 0, err, fmt.Sprintf("start container %d", vmid))
+}
+
+// started finishes an operation that asked Proxmox for a task: a failure
+// is wrapped with what and audited; a started task is tracked (newID: a
+// clone's VMID) and audited with its UPID.
+func (o *Operations) started(c Caller, ref proxmox.Ref, op string, rec AuditRecord, task proxmox.Task, newID int, err error, what string) (TaskInfo, error) {
 	if err != nil {
-		err = fmt.Errorf("start container %d: %w", vmid, err)
+		err = fmt.Errorf("%s: %w", what, err)
 		o.audit(c, ref, rec, err)
 		return TaskInfo{}, err
 	}
-	info := o.track(ref, OpStart, task, 0)
+	info := o.track(ref, op, task, newID)
 	rec.Task = task.UPID
 	o.audit(c, ref, rec, nil)
 	return info, nil
