@@ -1,6 +1,9 @@
 package forest
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // tree is one built tree: nodes[start:end] of its builder's output, with
 // child offsets relative to each node.
@@ -21,6 +24,11 @@ type builder struct {
 	r        resolved
 	limit    int  // height limit ceil(log2(SampleSize))
 	checkRow bool // rows were not checked up front: check the sampled ones
+	// large is set when the rows take more memory than a core's L2 cache
+	// (about 1 MB), so that reading a sampled row is likely a miss:
+	// buildRange prefetches them, or gather touches them first. Smaller
+	// rows are spared the cost, as the rows Fit has just checked.
+	large bool
 
 	sample     []int       // row indices of the subsample
 	sampleRows [][]float64 // rows[sample[j]]
@@ -30,6 +38,14 @@ type builder struct {
 	features   []int       // original feature index of each local feature slot
 	keys       []int32     // subsample as float32 order keys, column-major: keys[slot*stride + j]
 	stride     int         // SampleSize, or 256 when small is set
+	// ahead[t%3] is tree t's generator after it drew its features and
+	// sample, which buildRange draws two trees early to prefetch their
+	// rows; features and sample are those of the tree being built or
+	// drawn.
+	ahead [3]treeStart
+	// pendingHeaders and pendingRows are the samples whose row headers and
+	// rows the current tree has yet to prefetch.
+	pendingHeaders, pendingRows []int
 	// members[0] and members[1] hold the subsample's row numbers; a node's
 	// rows are members[buf][start:end], and partitioning it writes its
 	// children's rows to the same range of the other buffer.
@@ -50,6 +66,12 @@ type builder struct {
 	pathLength   []float64 // c(n) for n in [0, SampleSize]
 }
 
+// treeStart is a tree's state once it has drawn its features and sample.
+type treeStart struct {
+	rnd              rng
+	features, sample []int
+}
+
 // pending is a node whose rows are members[buf][start:end], waiting to be
 // split.
 type pending struct {
@@ -66,9 +88,8 @@ func newBuilder(rows [][]float64, r resolved, checkRow bool, trees int) *builder
 		r:          r,
 		limit:      maxDepth(r.sampleSize),
 		checkRow:   checkRow,
-		sample:     make([]int, r.sampleSize),
+		large:      len(rows)*(int(unsafe.Sizeof(rows[0]))+8*r.width) > 1<<20,
 		sampleRows: make([][]float64, r.sampleSize),
-		features:   make([]int, r.features),
 		stride:     r.sampleSize,
 		// Random splits are lopsided: a tree of SampleSize rows has about
 		// SampleSize/2 nodes (108 for 256 Gaussian rows).
@@ -80,6 +101,10 @@ func newBuilder(rows [][]float64, r resolved, checkRow bool, trees int) *builder
 		drawShuffled: true,
 		pathLength:   make([]float64, r.sampleSize+1),
 	}
+	for i := range b.ahead {
+		b.ahead[i] = treeStart{features: make([]int, r.features), sample: make([]int, r.sampleSize)}
+	}
+	b.features, b.sample = b.ahead[0].features, b.ahead[0].sample
 	if r.sampleSize <= 256 {
 		b.stride = 256
 		b.small = new([2][256]uint8)
@@ -138,11 +163,75 @@ func float32Below(v float64) float32 {
 	return math.Float32frombits(bits)
 }
 
-// build grows tree t. It depends only on the rows, the options, seed and t.
-func (b *builder) build(seed uint64, t int) tree {
-	rnd := treeRNG(seed, t)
-	b.pickFeatures(&rnd)
-	b.pickSample(&rnd)
+// buildRange builds trees from to to-1 into trees[from:to], stopping at the
+// first error. Each tree depends only on the rows, the options, seed and its
+// index.
+//
+// Its cost on large data is the cache and TLB misses of reading the
+// sampled rows, spread all over memory. To hide them it draws the sample of
+// tree t+2 before building tree t, and while building tree t prefetches a
+// few headers of tree t+2 and rows of tree t+1 (whose headers it asked for
+// while building tree t-1) at each node, between the splits' work.
+func (b *builder) buildRange(seed uint64, from, to int, trees []tree) {
+	if !b.large || !havePrefetch {
+		for t := from; t < to; t++ {
+			b.begin(seed, t)
+			if trees[t] = b.build(t); trees[t].err != nil {
+				return
+			}
+		}
+		return
+	}
+	b.begin(seed, from)
+	prefetchHeaders(&b.rows[0], b.sample)
+	if from+1 < to {
+		b.begin(seed, from+1)
+		prefetchHeaders(&b.rows[0], b.sample)
+	}
+	prefetchRows(&b.rows[0], b.ahead[from%3].sample)
+	for t := from; t < to; t++ {
+		b.pendingHeaders, b.pendingRows = nil, nil
+		if t+2 < to {
+			b.begin(seed, t+2)
+			b.pendingHeaders = b.sample
+		}
+		if t+1 < to {
+			b.pendingRows = b.ahead[(t+1)%3].sample
+		}
+		if trees[t] = b.build(t); trees[t].err != nil {
+			return
+		}
+	}
+}
+
+// begin draws tree t's features and sample into ahead[t%3].
+func (b *builder) begin(seed uint64, t int) {
+	a := &b.ahead[t%3]
+	a.rnd = treeRNG(seed, t)
+	b.features, b.sample = a.features, a.sample
+	b.pickFeatures(&a.rnd)
+	b.pickSample(&a.rnd)
+}
+
+// prefetch issues the next n of the current tree's header and row
+// prefetches.
+func (b *builder) prefetch(n int) {
+	h, r := b.pendingHeaders, b.pendingRows
+	nh, nr := min(n, len(h)), min(n, len(r))
+	if nh > 0 {
+		prefetchHeaders(&b.rows[0], h[:nh])
+	}
+	if nr > 0 {
+		prefetchRows(&b.rows[0], r[:nr])
+	}
+	b.pendingHeaders, b.pendingRows = h[nh:], r[nr:]
+}
+
+// build grows tree t from its state in ahead.
+func (b *builder) build(t int) tree {
+	a := &b.ahead[t%3]
+	rnd := a.rnd
+	b.features, b.sample = a.features, a.sample
 	if err := b.gather(); err != nil {
 		return tree{err: err}
 	}
@@ -160,6 +249,13 @@ func (b *builder) build(seed uint64, t int) tree {
 	for head := 0; head < len(b.queue); head++ {
 		p := b.queue[head]
 		size := int(p.end - p.start)
+		if len(b.pendingHeaders)+len(b.pendingRows) > 0 {
+			// In proportion to the node's work: the nodes of a tree hold
+			// about SampleSize*depth rows in all, so size/8 spreads the
+			// prefetches over the tree rather than in bursts, which stall
+			// once the misses in flight hit the core's limit.
+			b.prefetch(max(8, size>>3))
+		}
 		slot, threshold, ok := -1, float32(0), false
 		if int(p.depth) < b.limit && size > 1 {
 			slot, threshold, ok = b.split(&rnd, p)
@@ -191,6 +287,7 @@ func (b *builder) build(seed uint64, t int) tree {
 			deepest = max(deepest, int(depth))
 		}
 	}
+	b.prefetch(psi)
 	b.nodes, b.leafPaths = nodes, paths
 	return tree{from: b, start: base, end: len(nodes), depth: deepest}
 }
@@ -250,23 +347,26 @@ func (b *builder) pickSample(rnd *rng) {
 }
 
 // gather copies the features of the sampled rows into keys and checks
-// them. It first copies the row headers, then touches each row once: both
-// loops are a few predictable instructions per row with independent loads,
-// so the CPU keeps dozens of cache and TLB misses in flight, where the
-// gather loop itself (or Floyd's loop, with its unpredictable probes) could
-// only overlap a few. On 1,000,000 rows the misses are most of the cost of
-// a tree.
+// them. It first copies the row headers, then, where buildRange could not
+// prefetch the rows, touches each row once: both loops are a few
+// predictable instructions per row with independent loads, so the CPU
+// keeps dozens of cache and TLB misses in flight, where the gather loop
+// itself (or Floyd's loop, with its unpredictable probes) could only
+// overlap a few. On 1,000,000 rows the misses are most of the cost of a
+// tree that was not prefetched.
 func (b *builder) gather() error {
 	for j, ri := range b.sample {
 		b.sampleRows[j] = b.rows[ri]
 	}
-	touched := 0.0
-	for _, row := range b.sampleRows {
-		if len(row) > 0 {
-			touched += row[0]
+	if b.large && !havePrefetch {
+		touched := 0.0
+		for _, row := range b.sampleRows {
+			if len(row) > 0 {
+				touched += row[0]
+			}
 		}
+		b.touched = touched
 	}
-	b.touched = touched
 
 	width := b.r.width
 	for j, row := range b.sampleRows {

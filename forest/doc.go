@@ -33,6 +33,15 @@
 // over 8 features score about 2.2 million rows a second on one core
 // (the Go walk: about 0.9 million).
 //
+// Fit's cost on large data is reading the rows it samples, spread over
+// memory: a cache and TLB miss for each row's header and another for its
+// values. A builder draws each tree's sample two trees ahead and, while it
+// builds one tree, prefetches the headers of the tree two ahead and the
+// values of the next one, a few at each node (PREFETCHT1, in
+// prefetch_amd64.s; other architectures touch the rows just before use).
+// On 1,000,000 rows of 8 features this cuts the time to fit 100 trees of
+// 256 rows on one core by about a quarter.
+//
 // The package imports only the standard library and nothing of this
 // project. It does no I/O and reads no clock; its only package state is
 // the CPU check's result, set once at init (tests switch it to compare

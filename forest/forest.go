@@ -236,24 +236,22 @@ func Fit(rows [][]float64, opts Options) (*Forest, error) {
 	trees := make([]tree, r.trees)
 	workers := min(runtime.GOMAXPROCS(0), r.trees)
 	if workers <= 1 {
-		b := newBuilder(rows, r, !checkAll, r.trees)
-		for t := range trees {
-			if trees[t] = b.build(opts.Seed, t); trees[t].err != nil {
-				return nil, trees[t].err
-			}
-		}
+		newBuilder(rows, r, !checkAll, r.trees).buildRange(opts.Seed, 0, r.trees, trees)
 	} else {
+		// Runs of trees, so that each builder can prefetch the rows of
+		// its next trees; about four runs per worker balance the load.
+		run := max(1, r.trees/(4*workers))
 		var next atomic.Int64
 		var wg sync.WaitGroup
 		for range workers {
 			wg.Go(func() {
 				b := newBuilder(rows, r, !checkAll, (r.trees+workers-1)/workers)
 				for {
-					t := int(next.Add(1) - 1)
-					if t >= r.trees {
+					from := int(next.Add(int64(run)) - int64(run))
+					if from >= r.trees {
 						return
 					}
-					trees[t] = b.build(opts.Seed, t)
+					b.buildRange(opts.Seed, from, min(from+run, r.trees), trees)
 				}
 			})
 		}

@@ -1,0 +1,50 @@
+#include "textflag.h"
+
+// The builder prefetches the rows of the trees it builds next while it
+// builds the current one (see builder.buildRange). A prefetch never faults
+// and retires without waiting for its line, so a few of them between two
+// node splits keep cache and TLB misses in flight behind the tree-building
+// work, where loads that miss would stall the core once its queues filled.
+// PREFETCHT1 fills the L2 cache and not L1, which holds the current tree.
+
+// func prefetchHeaders(rows *[]float64, sample []int)
+TEXT ·prefetchHeaders(SB), NOSPLIT, $0-32
+	MOVQ rows+0(FP), SI
+	MOVQ sample_base+8(FP), DI
+	MOVQ sample_len+16(FP), CX
+	TESTQ CX, CX
+	JEQ  done
+
+loop:
+	MOVQ (DI), AX
+	LEAQ (AX)(AX*2), AX // a header is 24 bytes
+	PREFETCHT1 (SI)(AX*8)
+	PREFETCHT1 23(SI)(AX*8) // a quarter of the headers straddle two lines
+	ADDQ $8, DI
+	DECQ CX
+	JNE  loop
+
+done:
+	RET
+
+// func prefetchRows(rows *[]float64, sample []int)
+TEXT ·prefetchRows(SB), NOSPLIT, $0-32
+	MOVQ rows+0(FP), SI
+	MOVQ sample_base+8(FP), DI
+	MOVQ sample_len+16(FP), CX
+	TESTQ CX, CX
+	JEQ  done
+
+loop:
+	MOVQ (DI), AX
+	LEAQ (AX)(AX*2), AX
+	MOVQ (SI)(AX*8), DX // the row's data pointer
+	MOVQ 8(SI)(AX*8), BX // and length
+	PREFETCHT1 (DX)
+	PREFETCHT1 -8(DX)(BX*8) // its last value, on the same line or the next
+	ADDQ $8, DI
+	DECQ CX
+	JNE  loop
+
+done:
+	RET
