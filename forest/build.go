@@ -46,6 +46,9 @@ type builder struct {
 	// pendingHeaders and pendingRows are the samples whose row headers and
 	// rows the current tree has yet to prefetch.
 	pendingHeaders, pendingRows []int
+	// colLo and colHi are gatherKeys' smallest and largest key of each
+	// column, with room for its stores of 8.
+	colLo, colHi []int32
 	// members[0] and members[1] hold the subsample's row numbers; a node's
 	// rows are members[buf][start:end], and partitioning it writes its
 	// children's rows to the same range of the other buffer.
@@ -97,6 +100,8 @@ func newBuilder(rows [][]float64, r resolved, checkRow bool, trees int) *builder
 		leafPaths: make([]float64, 0, trees*(r.sampleSize/2+8)),
 		draw:      make([]int, r.features),
 		rootRange: make([][2]int32, r.features),
+		colLo:     make([]int32, (r.width+7)&^7),
+		colHi:     make([]int32, (r.width+7)&^7),
 		// draw is still all zeros: the first node fills it.
 		drawShuffled: true,
 		pathLength:   make([]float64, r.sampleSize+1),
@@ -383,11 +388,25 @@ func (b *builder) gather() error {
 			b.members[0][j] = int32(j)
 		}
 	}
-	// Column by column: the stores to keys are sequential, and the sampled
-	// rows, 256 x 64 bytes for 8 features, stay in the L1 cache.
+	// A tree that uses every feature has them gathered by the kernel, 8
+	// rows at a time; the last rows, and the features of a MaxFeatures
+	// subset, column by column: the stores to keys are sequential, and the
+	// sampled rows, 256 x 64 bytes for 8 features, stay in the L1 cache.
+	n, done := len(b.sampleRows), 0
+	if useGatherKernel && b.allFeats == nil && n >= 8 {
+		done = n &^ 7
+		gatherKeys(&b.sampleRows[0], done, width, &b.keys[0], b.stride, &b.colLo[0], &b.colHi[0])
+	}
 	finite := true
 	for slot, f := range b.features {
-		lo, hi := gatherColumn(b.sampleRows, f, b.keys[slot*b.stride:(slot+1)*b.stride])
+		lo, hi := int32(math.MaxInt32), int32(math.MinInt32)
+		if done > 0 {
+			lo, hi = b.colLo[slot], b.colHi[slot]
+		}
+		if done < n {
+			l, h := gatherColumn(b.sampleRows[done:], f, b.keys[slot*b.stride+done:(slot+1)*b.stride])
+			lo, hi = min(lo, l), max(hi, h)
+		}
 		b.rootRange[slot] = [2]int32{lo, hi}
 		finite = finite && lo > -float32Exponent && hi < float32Exponent
 	}
