@@ -114,7 +114,9 @@ type SimOptions struct {
 // at most 10 s.
 type SimMetrics struct {
 	// StarvationMinutes are container-minutes with demand above the
-	// allocation or utilisation (cpu or memory) at or above 95 %.
+	// allocation or utilisation at or above 95 %, of cores, memory or (when
+	// its size is known) the root filesystem: a full disk starves a
+	// container as surely as a full memory limit.
 	StarvationMinutes float64
 	// WasteCoreHours is (allocated - used) cores x hours; WasteGBHours the
 	// same for memory in GiB.
@@ -436,12 +438,14 @@ func (s *simState) used() (cores float64, mem, disk uint64) {
 
 // measure adds grid point i to the container's metrics.
 func (s *simState) measure(i int, t time.Time, timeline bool) {
-	cores, mem, _ := s.used()
+	cores, mem, disk := s.used()
 	limit := uint64(s.alloc.MemoryMiB) * mib
 	cpuShort := s.demand.CPUCores > float64(s.alloc.Cores) || cores >= simStarvedUtilisation*float64(s.alloc.Cores)
 	memShort := s.demand.MemoryBytes > limit || float64(mem) >= simStarvedUtilisation*float64(limit)
+	diskShort := s.alloc.DiskBytes > 0 &&
+		(s.demand.DiskBytes > s.alloc.DiskBytes || float64(disk) >= simStarvedUtilisation*float64(s.alloc.DiskBytes))
 	s.acc.measured++
-	if cpuShort || memShort {
+	if cpuShort || memShort || diskShort {
 		s.acc.starved++
 	}
 	s.acc.wasteCores += float64(s.alloc.Cores) - cores

@@ -164,6 +164,33 @@ func TestSimulateStarvationIsMeasured(t *testing.T) {
 	}
 }
 
+// TestSimulateFullDiskStarves: a root filesystem at or past 95 % of its
+// known size starves the container, however idle its cores and memory;
+// one of unknown size (0) is never measured.
+func TestSimulateFullDiskStarves(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		size      uint64
+		wantStarv float64
+	}{
+		{"96 % of 10 GiB for the second half hour", 10 << 30, 30},
+		{"size unknown", 0, 0},
+	} {
+		tc := simTrace(200, Allocation{Cores: 2, MemoryMiB: 4096, DiskBytes: c.size}, time.Hour-10*time.Second, 10*time.Second, constant(0.5, 1024))
+		for i := range tc.Points {
+			if tc.Points[i].Time.Sub(simStart) >= 30*time.Minute {
+				tc.Points[i].DiskBytes = 96 * (10 << 30) / 100
+			}
+		}
+		o := simOptions()
+		o.Policies = []string{PolicyStatic}
+		got := mustSimulate(t, Trace{Containers: []TraceContainer{tc}}, o)[PolicyStatic].Total
+		if got.StarvationMinutes != c.wantStarv {
+			t.Errorf("%s: starvation %v minutes, want %v", c.name, got.StarvationMinutes, c.wantStarv)
+		}
+	}
+}
+
 func TestSimulateStepIncrease(t *testing.T) {
 	const vmid = 102
 	// Five minutes after a cycle of the original, so that it waits.

@@ -500,7 +500,7 @@ func TestSimulateConfig(t *testing.T) {
 	// A file with scaling rules and no Proxmox connection: a simulation
 	// needs none.
 	rulesOnly := filepath.Join(dir, "rules.yaml")
-	writeFile(t, rulesOnly, "scaling:\n  cpu:\n    up_threshold: 0.6\n")
+	writeFile(t, rulesOnly, "scaling:\n  cpu:\n    up_threshold: 0.6\n    target: 0.5\n")
 	code, stdout, stderr := runCLI(t, nil, "simulate", "--config", rulesOnly, "--trace", exampleTrace)
 	if code != exitOK || !strings.Contains(stdout, "Total") {
 		t.Errorf("simulate with a rules-only config = %d; stderr: %s", code, stderr)
@@ -607,8 +607,40 @@ func TestSimulateAllScenarios(t *testing.T) {
 			t.Errorf("row of %s lacks a verdict: %q", name, line)
 		}
 	}
-	if !strings.Contains(stdout, "scenarios meet the target") {
+	if line := regexpLine(t, stdout, "all "); !strings.HasSuffix(line, "  met") && !strings.Contains(line, "  missed: ") {
+		t.Errorf("row of the whole set lacks a verdict: %q", line)
+	}
+	if !strings.Contains(stdout, "scenarios meet the target; the set as a whole") {
 		t.Errorf("no summary line:\n%s", stdout)
+	}
+}
+
+// TestQualityOfTheSet: the set is judged on its sums, so a scenario that
+// misses can be outweighed, and one flap anywhere is a flap of the set.
+func TestQualityOfTheSet(t *testing.T) {
+	t.Parallel()
+	rows := []scenarioQuality{
+		{containers: 4,
+			legacy: controller.SimMetrics{StarvationMinutes: 100, WasteCoreHours: 10, WasteGBHours: 10, Actions: 20},
+			ours:   controller.SimMetrics{StarvationMinutes: 10, WasteCoreHours: 4, WasteGBHours: 5, Actions: 2}},
+		{containers: 2,
+			legacy: controller.SimMetrics{StarvationMinutes: 1, WasteCoreHours: 2, WasteGBHours: 1, Actions: 2},
+			ours:   controller.SimMetrics{StarvationMinutes: 2, WasteCoreHours: 6, WasteGBHours: 1, Actions: 4}},
+	}
+	set := totalQuality(rows)
+	want := controller.SimMetrics{StarvationMinutes: 12, WasteCoreHours: 10, WasteGBHours: 6, Actions: 6}
+	if set.containers != 6 || set.ours != want || set.legacy.Actions != 22 {
+		t.Fatalf("totalQuality = %+v, want 6 containers, ours %+v, 22 legacy actions", set, want)
+	}
+	if m := rows[1].misses(); len(m) == 0 {
+		t.Fatalf("the second row meets the target; the test needs one that misses")
+	}
+	if m := set.misses(); m != nil {
+		t.Errorf("set misses %q, want it to meet the target", m)
+	}
+	rows[1].ours.Flaps = 1
+	if m := totalQuality(rows).misses(); !reflect.DeepEqual(m, []string{"flaps"}) {
+		t.Errorf("set with one flap misses %q, want flaps", m)
 	}
 }
 
