@@ -158,6 +158,10 @@ type CPU struct {
 	Step          int     `koanf:"step"`
 	Min           int     `koanf:"min"`
 	Max           int     `koanf:"max"`
+	// Target is the utilisation a change sizes for: a change moves by as
+	// many steps as bring the recent peak to about Target of the new
+	// allocation. 0 moves one step at a time.
+	Target float64 `koanf:"target"`
 }
 
 // Memory bounds and thresholds. Thresholds are ratios of the memory limit;
@@ -170,6 +174,7 @@ type Memory struct {
 	Min           Size    `koanf:"min"`
 	Max           Size    `koanf:"max"`
 	Margin        Size    `koanf:"margin"`
+	Target        float64 `koanf:"target"` // as CPU.Target
 }
 
 // Swap follows memory when enabled: swap = Ratio x memory, clamped to
@@ -335,20 +340,22 @@ func Default() Config {
 				Mode: ModeDryRun,
 				CPU: CPU{
 					Enabled:       true,
-					UpThreshold:   0.75,
-					DownThreshold: 0.30,
+					UpThreshold:   0.95,
+					DownThreshold: 0.45,
 					Step:          1,
 					Min:           1,
-					Max:           4,
+					Max:           8,
+					Target:        0.85,
 				},
 				Memory: Memory{
 					Enabled:       true,
-					UpThreshold:   0.75,
-					DownThreshold: 0.30,
+					UpThreshold:   0.85,
+					DownThreshold: 0.45,
 					Step:          512 * MiB,
 					Min:           512 * MiB,
 					Max:           8 * GiB,
 					Margin:        256 * MiB,
+					Target:        0.70,
 				},
 				Swap: Swap{
 					Enabled: false,
@@ -362,10 +369,10 @@ func Default() Config {
 					Step:      2 * GiB,
 					Max:       64 * GiB,
 				},
-				CooldownUp:        3 * time.Minute,
-				CooldownDown:      15 * time.Minute,
-				StabilizationUp:   time.Minute,
-				StabilizationDown: 10 * time.Minute,
+				CooldownUp:        2 * time.Minute,
+				CooldownDown:      45 * time.Minute,
+				StabilizationUp:   30 * time.Second,
+				StabilizationDown: 45 * time.Minute,
 			},
 			MaxWritesPerPass: 10,
 			Node: Node{

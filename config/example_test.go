@@ -49,9 +49,9 @@ func ExampleConfig_Validate() {
 	cfg.Proxmox.TokenID = "autoscale@pve!controller"
 	cfg.Proxmox.TokenSecret = config.NewSecret("00000000-0000-0000-0000-000000000000")
 	cfg.Scaling.CPU.UpThreshold = 1.5
-	cfg.Scaling.CPU.Min = 8
+	cfg.Scaling.CPU.Min = 12
 	fmt.Println(cfg.Validate())
 	// Output:
 	// scaling.cpu.up_threshold: 1.5 is out of range (0, 1]
-	// scaling.cpu.min: 8 exceeds scaling.cpu.max (4)
+	// scaling.cpu.min: 12 exceeds scaling.cpu.max (8)
 }

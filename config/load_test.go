@@ -222,8 +222,8 @@ func TestValueSyntax(t *testing.T) {
 			func(c *Config) (any, any) { return c.Scaling.Memory.Max, 2 * GiB }},
 		{"size as quoted MiB", `scaling: {memory: {max: "1024"}}`,
 			func(c *Config) (any, any) { return c.Scaling.Memory.Max, GiB }},
-		{"ratio as percent", `scaling: {cpu: {up_threshold: "80%"}}`,
-			func(c *Config) (any, any) { return c.Scaling.CPU.UpThreshold, 0.8 }},
+		{"ratio as percent", `scaling: {cpu: {up_threshold: "90%"}}`,
+			func(c *Config) (any, any) { return c.Scaling.CPU.UpThreshold, 0.9 }},
 		{"duration", "scaling: {cooldown_down: 1h30m}",
 			func(c *Config) (any, any) { return c.Scaling.CooldownDown, 90 * time.Minute }},
 		{"zero duration without unit", "scaling: {cooldown_up: 0}",
@@ -382,7 +382,7 @@ scaling:
 	if name != "db" {
 		t.Fatalf("RulesFor(tag db) policy = %q, want db", name)
 	}
-	if db.Mode != ModeRecommend || db.CPU.Max != 16 || db.CPU.Min != 2 || db.CPU.UpThreshold != 0.75 ||
+	if db.Mode != ModeRecommend || db.CPU.Max != 16 || db.CPU.Min != 2 || db.CPU.UpThreshold != Default().Scaling.CPU.UpThreshold ||
 		db.Memory.Max != 16*GiB || db.CooldownDown != 30*time.Minute {
 		t.Errorf("db rules = %+v, want its own mode and cpu.max over the global rules", db)
 	}

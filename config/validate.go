@@ -302,10 +302,23 @@ func (v *validator) thresholds(key string, up, down float64) {
 	}
 }
 
+// target must lie strictly between the thresholds: a change sized for a
+// utilisation past one of them would be undone by the other.
+func (v *validator) target(key string, target, up, down float64) {
+	if target == 0 {
+		return
+	}
+	if !(target > down && target < up) {
+		v.add(key+".target", "%s is out of range: 0 (one step at a time) or between %s.down_threshold (%s) and %s.up_threshold (%s), both excluded; set target too when you change the thresholds",
+			formatFloat(target), key, formatFloat(down), key, formatFloat(up))
+	}
+}
+
 func (v *validator) rules(key string, r *Rules) {
 	v.oneOf(key+".mode", r.Mode, ModeEnforce, ModeDryRun, ModeRecommend)
 
 	v.thresholds(key+".cpu", r.CPU.UpThreshold, r.CPU.DownThreshold)
+	v.target(key+".cpu", r.CPU.Target, r.CPU.UpThreshold, r.CPU.DownThreshold)
 	v.intIn(key+".cpu.step", r.CPU.Step, 1, 64)
 	v.intIn(key+".cpu.min", r.CPU.Min, 1, maxCores)
 	v.intIn(key+".cpu.max", r.CPU.Max, 1, maxCores)
@@ -313,6 +326,7 @@ func (v *validator) rules(key string, r *Rules) {
 
 	m := &r.Memory
 	v.thresholds(key+".memory", m.UpThreshold, m.DownThreshold)
+	v.target(key+".memory", m.Target, m.UpThreshold, m.DownThreshold)
 	v.sizeIn(key+".memory.step", m.Step, MiB, TiB)
 	v.sizeIn(key+".memory.min", m.Min, minMemory, maxMemory)
 	v.sizeIn(key+".memory.max", m.Max, minMemory, maxMemory)

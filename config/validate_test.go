@@ -32,8 +32,12 @@ func TestValidate(t *testing.T) {
 			"scaling.cpu.up_threshold: 0 is out of range (0, 1]"},
 		{"threshold NaN", func(c *Config) { c.Scaling.Memory.UpThreshold = math.NaN() },
 			"scaling.memory.up_threshold: NaN is out of range (0, 1]"},
-		{"down not below up", func(c *Config) { c.Scaling.CPU.DownThreshold = 0.8 },
-			"scaling.cpu.down_threshold: 0.8 must be below scaling.cpu.up_threshold (0.75)"},
+		{"down not below up", func(c *Config) { c.Scaling.CPU.DownThreshold = 0.96 },
+			"scaling.cpu.down_threshold: 0.96 must be below scaling.cpu.up_threshold (0.95)"},
+		{"target not between the thresholds", func(c *Config) { c.Scaling.Memory.UpThreshold = 0.6 },
+			"scaling.memory.target: 0.7 is out of range: 0 (one step at a time) or between scaling.memory.down_threshold (0.45) and scaling.memory.up_threshold (0.6), both excluded; set target too when you change the thresholds"},
+		{"target at a threshold", func(c *Config) { c.Scaling.CPU.Target = 0.45 },
+			"scaling.cpu.target: 0.45 is out of range"},
 		{"cpu min above max", func(c *Config) { c.Scaling.CPU.Min, c.Scaling.CPU.Max = 8, 4 },
 			"scaling.cpu.min: 8 exceeds scaling.cpu.max (4)"},
 		{"cpu max above PVE", func(c *Config) { c.Scaling.CPU.Max = 9000 },
@@ -101,9 +105,9 @@ func TestValidate(t *testing.T) {
 		}, "scaling.policies[0].match: needs at least one of vmids, tags and pools"},
 		{"policy rules checked", func(c *Config) {
 			p := Policy{Name: "p", Match: Match{Tags: []string{"db"}}, Rules: c.Scaling.Rules}
-			p.CPU.Min = 8
+			p.CPU.Min = 12
 			c.Scaling.Policies = []Policy{p}
-		}, "scaling.policies[0].cpu.min: 8 exceeds scaling.policies[0].cpu.max (4)"},
+		}, "scaling.policies[0].cpu.min: 12 exceeds scaling.policies[0].cpu.max (8)"},
 		{"policy names unique", func(c *Config) {
 			p := Policy{Name: "p", Match: Match{VMIDs: []int{101}}, Rules: c.Scaling.Rules}
 			c.Scaling.Policies = []Policy{p, p}

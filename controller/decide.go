@@ -26,7 +26,11 @@ const mib = 1 << 20
 // change happens once every point of the last StabilizationUp (Down) is
 // past the threshold and the series reaches back that far (see
 // Series.Sustained), else the Hold is SkipStabilizing. The target is the
-// current value plus or minus Step, clamped to [Min, Max], and is taken
+// current value plus or minus Step, clamped to [Min, Max]; with a Target
+// utilisation it moves by as many Steps as it takes for the period's peak
+// to use about Target of the new value (an increase: at least that much; a
+// decrease: no further), so that a container far off its size gets there
+// in one change instead of one Step per cooldown. The target is taken
 // only when it moves the way the utilisation asks: a container below Min
 // that is busy goes up (at least to Min), one below Min that is idle is
 // left alone (SkipAtLimit); bounds alone never move a container.
@@ -144,6 +148,8 @@ type utilisation struct {
 	per      float64
 	// cur, step and the bounds are in the resource's unit.
 	cur, step, min, max int64
+	// target is the utilisation a change sizes for (0: one step).
+	target float64
 	// floor is the lowest value a decrease may reach (memory's peak plus
 	// margin, rounded up), 0 for none; peak and margin are its parts.
 	floor, peak, margin int64
@@ -164,7 +170,7 @@ func (dc *decider) cores() {
 	dc.scale(utilisation{
 		res: ResourceCores, label: "cpu", unit: "cores",
 		series: dc.sig.CPU, up: AtLeast(c.Up), down: AtMost(c.Down), per: 1,
-		cur: cur, step: int64(c.Step), min: int64(c.Min), max: int64(c.Max),
+		cur: cur, step: int64(c.Step), min: int64(c.Min), max: int64(c.Max), target: c.Target,
 	})
 }
 
@@ -188,7 +194,7 @@ func (dc *decider) memory() int64 {
 	return dc.scale(utilisation{
 		res: ResourceMemory, label: "memory", unit: "MiB",
 		series: series, up: AtLeast(m.Up * limit), down: AtMost(m.Down * limit), per: limit,
-		cur: cur, step: ceilMiB(m.Step), min: ceilMiB(m.Min), max: floorMiB(m.Max),
+		cur: cur, step: ceilMiB(m.Step), min: ceilMiB(m.Min), max: floorMiB(m.Max), target: m.Target,
 		floor: ceilMiB(satAdd(peak, m.Margin)), peak: ceilMiB(peak), margin: ceilMiB(m.Margin),
 	})
 }
@@ -225,6 +231,7 @@ func (dc *decider) scaleUp(u utilisation, series Series, last float64) int64 {
 	case dc.anomalousRise(series, u.up):
 		reason = fmt.Sprintf("%s, anomalous for %s: not waiting for the %s stabilisation",
 			dc.sustainedReason(u, u.up, series, dc.anomalyRise), dc.now.Sub(dc.sig.AnomalousSince).Round(time.Second), wait)
+		wait = dc.anomalyRise
 	default:
 		dc.d.hold(u.res, SkipStabilizing, dc.stabilisingDetail(u, u.up, series, last, wait))
 		return u.cur
@@ -234,6 +241,10 @@ func (dc *decider) scaleUp(u utilisation, series Series, last float64) int64 {
 	}
 	if target > satAdd64(u.cur, u.step) {
 		reason += fmt.Sprintf(" (raised to the min %d)", u.min)
+	}
+	if sized := clamp(u.sizeUp(series.Window(dc.now, wait).Max()), u.min, u.max); sized > target {
+		target = sized
+		reason += u.sizedDetail()
 	}
 	dc.d.change(u.res, u.cur, target, reason)
 	return target
@@ -249,13 +260,9 @@ func (dc *decider) scaleDown(u utilisation, series Series, last float64) int64 {
 		dc.d.hold(u.res, SkipAnomalous, fmt.Sprintf("%s %.2f %s but the container is anomalous (score %.2f)", u.label, last/u.per, dc.quote(u, u.down), dc.sig.Score))
 		return u.cur
 	}
-	floored := false
-	if u.floor > 0 && target < u.floor {
-		if u.floor >= u.cur {
-			dc.d.hold(u.res, SkipMemoryFloor, fmt.Sprintf("%s %.2f %s but %d %s is at or below %s", u.label, last/u.per, dc.quote(u, u.down), u.cur, u.unit, u.floorDetail()))
-			return u.cur
-		}
-		target, floored = u.floor, true
+	if u.floor > 0 && u.floor >= u.cur {
+		dc.d.hold(u.res, SkipMemoryFloor, fmt.Sprintf("%s %.2f %s but %d %s is at or below %s", u.label, last/u.per, dc.quote(u, u.down), u.cur, u.unit, u.floorDetail()))
+		return u.cur
 	}
 	wait := dc.r.StabilizationDown
 	if !series.Sustained(dc.now, wait, u.down) {
@@ -266,11 +273,52 @@ func (dc *decider) scaleDown(u utilisation, series Series, last float64) int64 {
 		return u.cur
 	}
 	reason := dc.sustainedReason(u, u.down, series, wait)
-	if floored {
+	if sized := clamp(u.sizeDown(series.Window(dc.now, wait).Max()), u.min, u.max); sized < target {
+		target = sized
+		reason += u.sizedDetail()
+	}
+	if u.floor > 0 && target < u.floor {
+		target = u.floor
 		reason += " (stopped at " + u.floorDetail() + ")"
 	}
 	dc.d.change(u.res, u.cur, target, reason)
 	return target
+}
+
+// sizeUp is the value an increase sizes for: the current value plus as
+// many steps as it takes for peak (a series value) to use at most target
+// of it; cur+step without a target.
+func (u utilisation) sizeUp(peak float64) int64 {
+	steps := int64(1)
+	if need := u.need(peak); u.target > 0 && need > float64(u.cur+u.step) {
+		steps = int64(math.Ceil((need - float64(u.cur)) / float64(u.step)))
+	}
+	return satAdd64(u.cur, satMul64(steps, u.step))
+}
+
+// sizeDown is the value a decrease sizes for: the current value minus as
+// many steps as keep peak (a series value) within target of it, at least
+// one; cur-step without a target.
+func (u utilisation) sizeDown(peak float64) int64 {
+	steps := int64(1)
+	if need := u.need(peak); u.target > 0 && need < float64(u.cur-u.step) {
+		steps = max(1, int64((float64(u.cur)-need)/float64(u.step)))
+	}
+	return u.cur - satMul64(steps, u.step)
+}
+
+// need is how much of the resource uses target of it at the series value
+// v. NaN (no data) needs nothing beyond one step either way.
+func (u utilisation) need(v float64) float64 {
+	n := v / u.per * float64(u.cur) / u.target
+	if math.IsNaN(n) || u.target <= 0 {
+		return float64(u.cur)
+	}
+	return n
+}
+
+func (u utilisation) sizedDetail() string {
+	return fmt.Sprintf(" (sized for %s %.2f)", u.label, u.target)
 }
 
 // anomalousRise reports whether the container has been anomalous for at
@@ -386,6 +434,15 @@ func satAdd64(a, b int64) int64 {
 		return math.MaxInt64
 	}
 	return a + b
+}
+
+// satMul64 multiplies non-negative values without wrapping past the
+// largest int64.
+func satMul64(a, b int64) int64 {
+	if a != 0 && b > math.MaxInt64/a {
+		return math.MaxInt64
+	}
+	return a * b
 }
 
 // satAdd adds without wrapping past the largest uint64.

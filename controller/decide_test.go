@@ -311,6 +311,44 @@ func TestDecide(t *testing.T) {
 			in.st = lastAction(ResourceMemory, time.Minute)
 		}, holds: []Hold{held(ResourceMemory, SkipCooldown)}},
 
+		// Sized changes: with a target, as many steps as the period's peak
+		// needs.
+		{name: "cpu up sized for the target", edit: func(in *decideInput) {
+			in.rules.CPU.Target, in.rules.CPU.Max = 0.5, 8
+			in.sig.CPU = cpuFor(time.Minute, 1.0)
+		}, changes: []Change{up(ResourceCores, 2, 4)}, text: "cpu 1.00 >= 0.75 for 1m0s (sized for cpu 0.50)"},
+		{name: "cpu up sized, capped at the max", edit: func(in *decideInput) {
+			in.rules.CPU.Target = 0.3
+			in.sig.CPU = cpuFor(time.Minute, 1.0)
+		}, changes: []Change{up(ResourceCores, 2, 4)}},
+		{name: "cpu up sized: one step is enough", edit: func(in *decideInput) {
+			in.rules.CPU.Target = 0.6
+			in.sig.CPU = cpuFor(time.Minute, 0.8)
+		}, changes: []Change{up(ResourceCores, 2, 3)}},
+		{name: "cpu down sized for the target", edit: both(idle, func(in *decideInput) {
+			in.rules.CPU.Target, in.rules.CPU.Max = 0.5, 8
+			in.sig.Alloc.Cores = 8
+		}), changes: []Change{down(ResourceCores, 8, 2)}, text: "cpu 0.10 <= 0.30 for 10m0s (sized for cpu 0.50)"},
+		{name: "cpu down sized for the period's peak", edit: both(idle, func(in *decideInput) {
+			in.rules.CPU.Target, in.rules.CPU.Max = 0.5, 8
+			in.sig.Alloc.Cores = 8
+			in.sig.CPU[len(in.sig.CPU)-20].Value = 0.3
+		}), changes: []Change{down(ResourceCores, 8, 5)}},
+		{name: "cpu down sized stops at the min", edit: both(idle, func(in *decideInput) {
+			in.rules.CPU.Target, in.rules.CPU.Min, in.rules.CPU.Max = 0.5, 3, 8
+			in.sig.Alloc.Cores = 8
+		}), changes: []Change{down(ResourceCores, 8, 3)}},
+		{name: "memory up sized in whole steps", edit: func(in *decideInput) {
+			in.rules.Memory.Target = 0.5
+			in.sig.Memory = memFor(time.Minute, 1800)
+		}, changes: []Change{up(ResourceMemory, 2048, 4096)}, text: "(sized for memory 0.50)"},
+		{name: "memory down sized stops at the floor", edit: func(in *decideInput) {
+			in.rules.Memory.Target = 0.9
+			in.sig.Alloc.MemoryMiB = 8192
+			in.sig.Memory = usage(decideNow, time.Hour, 1024*mib, 0, 1024*mib)
+			in.sig.MemoryPeak = 1500 * mib
+		}, changes: []Change{down(ResourceMemory, 8192, 1756)}, text: "(stopped at the floor 1756 MiB (peak 1500 + margin 256))"},
+
 		// Swap follows memory.
 		{name: "swap aligned: nothing", edit: withSwap},
 		{name: "swap follows memory up", edit: both(withSwap, func(in *decideInput) { in.sig.Memory = memFor(time.Minute, 1800) }),
@@ -471,6 +509,12 @@ func randomInput(rng *rand.Rand) decideInput {
 	r.Memory = MemoryRules{Enabled: rng.IntN(8) > 0, Up: 0.5 + rng.Float64()/2, Down: rng.Float64() / 2,
 		Step: 1 + rng.Uint64N(gib), Min: rng.Uint64N(2 * gib), Margin: rng.Uint64N(gib)}
 	r.Memory.Max = r.Memory.Min + rng.Uint64N(16*gib)
+	if rng.IntN(2) == 0 {
+		r.CPU.Target = r.CPU.Down + (0.05+0.9*rng.Float64())*(r.CPU.Up-r.CPU.Down)
+	}
+	if rng.IntN(2) == 0 {
+		r.Memory.Target = r.Memory.Down + (0.05+0.9*rng.Float64())*(r.Memory.Up-r.Memory.Down)
+	}
 	r.Swap = SwapRules{Enabled: rng.IntN(2) == 0, Ratio: rng.Float64() * 2, Min: rng.Uint64N(gib)}
 	r.Swap.Max = r.Swap.Min + rng.Uint64N(8*gib)
 	r.Disk = DiskRules{Enabled: rng.IntN(8) > 0, Threshold: rng.Float64(), Step: 1 + rng.Uint64N(8*gib), Max: rng.Uint64N(128 * gib)}
@@ -555,11 +599,18 @@ func checkDecision(in decideInput, d Decision) error {
 			return fmt.Errorf("change %+v while anomalous", c)
 		}
 		var lo, hi, step, floor int64
+		// used is the peak use of the decrease's period, in the resource's
+		// unit, and target its rules' Target.
+		var used, target float64
 		switch c.Resource {
 		case ResourceCores:
 			lo, hi, step = int64(r.CPU.Min), int64(r.CPU.Max), int64(r.CPU.Step)
+			used = s.CPU.Window(in.now, r.StabilizationDown).Max() * float64(c.From)
+			target = r.CPU.Target
 		case ResourceMemory:
 			lo, hi, step = ceilMiB(r.Memory.Min), floorMiB(r.Memory.Max), ceilMiB(r.Memory.Step)
+			used = s.Memory.Window(in.now, r.StabilizationDown).Max() / mib
+			target = r.Memory.Target
 			peak := max(float64(s.MemoryPeak), s.Memory.Until(in.now).Max())
 			floor = int64(math.Ceil((peak + float64(r.Memory.Margin)) / mib))
 			if c.Direction == Down && c.To < floor {
@@ -582,9 +633,22 @@ func checkDecision(in decideInput, d Decision) error {
 		case c.From > hi && (c.Direction != Down || c.To < lo):
 			return fmt.Errorf("change %+v from above [%d, %d] not down into it", c, lo, hi)
 		}
-		// A bigger move than a step only reaches a bound (or memory's floor).
-		if diff := c.To - c.From; (diff > step && c.To != lo) || (-diff > step && c.To != hi && c.To != floor) {
-			return fmt.Errorf("change %+v moves more than a step (%d) without stopping at a bound [%d, %d]", c, step, lo, hi)
+		atBound := c.To == lo || c.To == hi || c.To == floor
+		diff := c.To - c.From
+		if target == 0 {
+			// A bigger move than a step only reaches a bound (or memory's floor).
+			if (diff > step && c.To != lo) || (-diff > step && c.To != hi && c.To != floor) {
+				return fmt.Errorf("change %+v moves more than a step (%d) without stopping at a bound [%d, %d]", c, step, lo, hi)
+			}
+			continue
+		}
+		// Sized: whole steps unless stopping at a bound, and a decrease of
+		// more than one step keeps the period's peak within the target.
+		if diff%step != 0 && !atBound {
+			return fmt.Errorf("change %+v is not a whole number of steps (%d) and stops at no bound", c, step)
+		}
+		if -diff > step && c.To != hi && used > target*float64(c.To)*(1+1e-9) {
+			return fmt.Errorf("change %+v leaves the period's peak %.2f above target %.2f", c, used, target)
 		}
 	}
 	return nil

@@ -43,9 +43,10 @@
 // it carries that config's digest; a lock, a digest mismatch or a moved
 // container means do nothing now and re-observe next tick. Memory never
 // goes below the window's peak plus a margin, disks only grow, changes are
-// bounded per policy and stepped, up and down have separate cooldowns and
-// stabilisation windows, and a container whose writes keep failing backs
-// off. One container's failure or panic never stops the pass; a failing
+// bounded per policy and made in whole steps (as many as bring the recent
+// peak to the policy's target utilisation), up and down have separate
+// cooldowns and stabilisation windows, and a container whose writes keep
+// failing backs off. One container's failure or panic never stops the pass; a failing
 // node never stops the others. The state (cooldowns, backoffs, the model)
 // and lxc_metrics.json are written atomically, and a file that cannot be
 // read is moved aside, never overwritten.

@@ -80,6 +80,9 @@ type CPURules struct {
 	Enabled        bool
 	Up, Down       float64
 	Step, Min, Max int
+	// Target is the utilisation a change sizes for, between Down and Up; 0
+	// moves one Step at a time.
+	Target float64
 }
 
 // MemoryRules scale the memory limit on used/limit (0..1). Margin is kept
@@ -88,6 +91,8 @@ type MemoryRules struct {
 	Enabled                bool
 	Up, Down               float64
 	Step, Min, Max, Margin uint64
+	// Target is as CPURules.Target.
+	Target float64
 }
 
 // SwapRules make swap follow memory: swap = Ratio x memory, clamped to

@@ -115,8 +115,9 @@ model:
   training_window: 5m
 scaling:
   mode: %s
-  cpu: {min: 1, max: 4, step: 1, up_threshold: 0.75, down_threshold: 0.3}
-  memory: {min: 512MiB, max: 2GiB, step: 512MiB, margin: 128MiB}
+  # One step at a time (target 0), so that every step can be watched.
+  cpu: {min: 1, max: 4, step: 1, up_threshold: 0.75, down_threshold: 0.3, target: 0}
+  memory: {min: 512MiB, max: 2GiB, step: 512MiB, margin: 128MiB, target: 0}
   disk: {threshold: 0.85, step: 2GiB, max: 64GiB}
   cooldown_up: 0s
   cooldown_down: 2s

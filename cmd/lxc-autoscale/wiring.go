@@ -136,12 +136,12 @@ func rulesFrom(r config.Rules) controller.Rules {
 		Mode: controller.Mode(r.Mode),
 		CPU: controller.CPURules{
 			Enabled: r.CPU.Enabled, Up: r.CPU.UpThreshold, Down: r.CPU.DownThreshold,
-			Step: r.CPU.Step, Min: r.CPU.Min, Max: r.CPU.Max,
+			Step: r.CPU.Step, Min: r.CPU.Min, Max: r.CPU.Max, Target: r.CPU.Target,
 		},
 		Memory: controller.MemoryRules{
 			Enabled: r.Memory.Enabled, Up: r.Memory.UpThreshold, Down: r.Memory.DownThreshold,
 			Step: r.Memory.Step.Bytes(), Min: r.Memory.Min.Bytes(), Max: r.Memory.Max.Bytes(),
-			Margin: r.Memory.Margin.Bytes(),
+			Margin: r.Memory.Margin.Bytes(), Target: r.Memory.Target,
 		},
 		Swap: controller.SwapRules{
 			Enabled: r.Swap.Enabled, Ratio: r.Swap.Ratio, Min: r.Swap.Min.Bytes(), Max: r.Swap.Max.Bytes(),
