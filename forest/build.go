@@ -462,6 +462,8 @@ func (b *builder) split(rnd *rng, p pending) (slot int, threshold float32, ok bo
 		switch {
 		case p.depth == 0:
 			loKey, hiKey = b.rootRange[slot][0], b.rootRange[slot][1]
+		case b.small != nil && useSplitKernel && p.end-p.start >= splitKernelRows:
+			loKey, hiKey = minMaxKernel((*[256]int32)(col), &b.small[p.buf], p.start, p.end)
 		case b.small != nil:
 			loKey, hiKey = minMaxSmall((*[256]int32)(col), &b.small[p.buf], p.start, p.end)
 		default:
@@ -527,6 +529,9 @@ func minMaxSmall(col *[256]int32, members *[256]uint8, start, end int32) (lo, hi
 func (b *builder) partition(slot int, threshold float32, p pending) int32 {
 	col := b.keys[slot*b.stride : (slot+1)*b.stride]
 	limit := orderKey(threshold)
+	if b.small != nil && useSplitKernel && p.end-p.start >= splitKernelRows {
+		return partitionKernel((*[256]int32)(col), limit, &b.small[p.buf], &b.small[1-p.buf], p.start, p.end)
+	}
 	if b.small != nil {
 		return partitionSmall((*[256]int32)(col), limit, &b.small[p.buf], &b.small[1-p.buf], p.start, p.end)
 	}

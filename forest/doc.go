@@ -43,7 +43,9 @@
 // 256 rows on one core by about a quarter. With AVX-512F, a tree that
 // splits on every feature gets its sampled rows converted to float32 order
 // keys 8 rows by 8 columns at a time, with a transpose (gather_amd64.s),
-// not column by column.
+// not column by column; and in trees of up to 256 rows, a node of 32 rows
+// or more finds a feature's range and partitions its rows 16 at a time
+// (VPGATHERDD, VPCOMPRESSD; split_amd64.s).
 //
 // The package imports only the standard library and nothing of this
 // project. It does no I/O and reads no clock; its only package state is
