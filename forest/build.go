@@ -2,6 +2,7 @@ package forest
 
 import (
 	"math"
+	"sync"
 	"unsafe"
 )
 
@@ -91,7 +92,7 @@ func newBuilder(rows [][]float64, r resolved, checkRow bool, trees int) *builder
 		r:          r,
 		limit:      maxDepth(r.sampleSize),
 		checkRow:   checkRow,
-		large:      len(rows)*(int(unsafe.Sizeof(rows[0]))+8*r.width) > 1<<20,
+		large:      isLarge(rows, r),
 		sampleRows: make([][]float64, r.sampleSize),
 		stride:     r.sampleSize,
 		// Random splits are lopsided: a tree of SampleSize rows has about
@@ -121,17 +122,57 @@ func newBuilder(rows [][]float64, r resolved, checkRow bool, trees int) *builder
 		b.pathLength[n] = averagePathLength(n)
 	}
 	if r.sampleSize < len(rows) {
-		// At most a quarter full, so most inserts probe one slot.
-		size := 1
-		for size < 4*r.sampleSize {
-			size <<= 1
-		}
-		b.seen = make([]uint64, size)
+		b.seen = make([]uint64, seenSize(r.sampleSize))
 	}
 	if r.features < r.width {
 		b.allFeats = make([]int, r.width)
 	}
 	return b
+}
+
+// builders holds builders between Fits, each for the resolved options it
+// was made for: they take about twice the memory of the forest they build,
+// so reusing them halves what Fit allocates and the collector reclaims.
+var builders sync.Pool
+
+// getBuilder returns a builder from the pool if one was made for r, or a
+// new one.
+func getBuilder(rows [][]float64, r resolved, checkRow bool, trees int) *builder {
+	b, _ := builders.Get().(*builder)
+	if b == nil || b.r != r || cap(b.nodes) < trees*(r.sampleSize/2+8) {
+		return newBuilder(rows, r, checkRow, trees)
+	}
+	b.rows, b.checkRow, b.large = rows, checkRow, isLarge(rows, r)
+	if r.sampleSize < len(rows) && b.seen == nil {
+		b.seen = make([]uint64, seenSize(r.sampleSize))
+	}
+	b.nodes, b.leafPaths = b.nodes[:0], b.leafPaths[:0]
+	return b
+}
+
+// putBuilder returns b to the pool once the forest no longer needs its
+// trees, without the rows, which Fit must not keep.
+func putBuilder(b *builder) {
+	b.rows = nil
+	clear(b.sampleRows)
+	b.pendingHeaders, b.pendingRows = nil, nil
+	builders.Put(b)
+}
+
+// isLarge reports whether the rows take more memory than a core's L2
+// cache: see builder.large.
+func isLarge(rows [][]float64, r resolved) bool {
+	return len(rows)*(int(unsafe.Sizeof(rows[0]))+8*r.width) > 1<<20
+}
+
+// seenSize is the size of the set pickSample keeps: a power of two at
+// least four times the sample, so that most inserts probe one slot.
+func seenSize(sampleSize int) int {
+	size := 1
+	for size < 4*sampleSize {
+		size <<= 1
+	}
+	return size
 }
 
 // orderKey maps a float32 that is not NaN to an int32 with the same order

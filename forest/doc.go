@@ -50,10 +50,13 @@
 // The package imports only the standard library and nothing of this
 // project. It does no I/O and reads no clock; its only package state is
 // the CPU check's result, set once at init (tests switch it to compare
-// the kernel with the Go walk). All randomness comes from a generator each
-// tree derives from
-// Options.Seed and its index, so the same rows, options and seed give
-// bit-identical forests and scores on any machine and any GOMAXPROCS.
+// the kernels with the Go code), and a sync.Pool of Fit's scratch space
+// (its builders, about twice the size of the forest they build, holding
+// no rows between calls), so that a Fit allocates little more than the
+// forest it returns. All randomness comes from a generator each tree
+// derives from Options.Seed and its index, so the same rows, options and
+// seed give bit-identical forests and scores on any machine and any
+// GOMAXPROCS.
 //
 // Concurrency: Fit may be called from any number of goroutines at once (it
 // builds trees on up to GOMAXPROCS goroutines of its own). A fitted Forest

@@ -236,16 +236,26 @@ func Fit(rows [][]float64, opts Options) (*Forest, error) {
 	trees := make([]tree, r.trees)
 	workers := min(runtime.GOMAXPROCS(0), r.trees)
 	if workers <= 1 {
-		newBuilder(rows, r, !checkAll, r.trees).buildRange(opts.Seed, 0, r.trees, trees)
+		b := getBuilder(rows, r, !checkAll, r.trees)
+		defer putBuilder(b)
+		b.buildRange(opts.Seed, 0, r.trees, trees)
 	} else {
 		// Runs of trees, so that each builder can prefetch the rows of
 		// its next trees; about four runs per worker balance the load.
 		run := max(1, r.trees/(4*workers))
 		var next atomic.Int64
 		var wg sync.WaitGroup
+		// The trees point into their builders until assemble copies them.
+		used := make(chan *builder, workers)
+		defer func() {
+			for range workers {
+				putBuilder(<-used)
+			}
+		}()
 		for range workers {
 			wg.Go(func() {
-				b := newBuilder(rows, r, !checkAll, (r.trees+workers-1)/workers)
+				b := getBuilder(rows, r, !checkAll, (r.trees+workers-1)/workers)
+				used <- b
 				for {
 					from := int(next.Add(int64(run)) - int64(run))
 					if from >= r.trees {
