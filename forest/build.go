@@ -26,9 +26,9 @@ type builder struct {
 	limit    int  // height limit ceil(log2(SampleSize))
 	checkRow bool // rows were not checked up front: check the sampled ones
 	// large is set when the rows take more memory than a core's L2 cache
-	// (about 1 MB), so that reading a sampled row is likely a miss:
-	// buildRange prefetches them, or gather touches them first. Smaller
-	// rows are spared the cost, as the rows Fit has just checked.
+	// (about 1 MB): reading a sampled row is then likely a miss, which
+	// buildRange hides by prefetching, or gather by touching the rows
+	// first. On smaller rows either would cost more than it saves.
 	large bool
 
 	sample     []int       // row indices of the subsample
@@ -296,10 +296,12 @@ func (b *builder) build(t int) tree {
 		p := b.queue[head]
 		size := int(p.end - p.start)
 		if len(b.pendingHeaders)+len(b.pendingRows) > 0 {
-			// In proportion to the node's work: the nodes of a tree hold
-			// about SampleSize*depth rows in all, so size/8 spreads the
-			// prefetches over the tree rather than in bursts, which stall
-			// once the misses in flight hit the core's limit.
+			// A share in proportion to the node's work, at least 8: the
+			// nodes of a 256-row tree hold about 2,000 rows in all, so the
+			// prefetches are spread over the tree's first levels and have
+			// arrived when the next tree starts. (Spreading them finer,
+			// which left some for the tree's end, measured slower; all at
+			// the root, no faster.)
 			b.prefetch(max(8, size>>3))
 		}
 		slot, threshold, ok := -1, float32(0), false
