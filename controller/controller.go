@@ -527,12 +527,15 @@ func (c *Controller) signals(tr *tracked, r Rules, now time.Time) Signals {
 		c.memSeries = append(c.memSeries, Point{Time: t, Value: float64(uint64(p.memKiB) << 10)})
 	}
 	var peak uint64
+	var cpuPeak float64
 	for i := range w.Len() {
-		peak = max(peak, uint64(w.packedAt(i).memKiB)<<10)
+		p := w.packedAt(i)
+		peak = max(peak, uint64(p.memKiB)<<10)
+		cpuPeak = max(cpuPeak, float64(p.cpu))
 	}
 	sig := Signals{
 		VMID: tr.vmid, Node: tr.node, Running: tr.status == "running", Alloc: tr.alloc,
-		CPU: c.cpuSeries, Memory: c.memSeries, MemoryPeak: peak,
+		CPU: c.cpuSeries, Memory: c.memSeries, MemoryPeak: peak, CPUPeak: cpuPeak,
 		SwapUsed: tr.last.Swap, DiskUsed: tr.last.Disk,
 		Score: tr.score, AnomalousSince: tr.anomalousSince,
 	}

@@ -37,7 +37,11 @@ const mib = 1 << 20
 //
 // Memory never goes down below max(MemoryPeak, the series' peak) + Margin
 // (rounded up to a MiB); a decrease stops at that floor, and none happens
-// when the floor is not below the current limit (SkipMemoryFloor). Memory
+// when the floor is not below the current limit (SkipMemoryFloor). Cores
+// likewise never go down to where CPUPeak, the most the window's hour
+// used, would reach the up threshold (SkipCPUFloor): a burst or a batch
+// job that comes back within the hour finds its cores, and a decrease is
+// not undone by the next one. Memory
 // steps and bounds are bytes, rounded to whole MiB: steps and minimums up,
 // maximums down, so that a change never passes a bound.
 //
@@ -150,14 +154,28 @@ type utilisation struct {
 	cur, step, min, max int64
 	// target is the utilisation a change sizes for (0: one step).
 	target float64
-	// floor is the lowest value a decrease may reach (memory's peak plus
-	// margin, rounded up), 0 for none; peak and margin are its parts.
+	// floor is the lowest value a decrease may reach, 0 for none: for
+	// memory the peak plus the margin, rounded up (peak and margin are its
+	// parts), for cores the fewest under which the window's peak (cpuPeak)
+	// stays below the up threshold.
 	floor, peak, margin int64
+	cpuPeak             float64
 }
 
 // floorDetail says where the floor comes from.
 func (u utilisation) floorDetail() string {
+	if u.res == ResourceCores {
+		return fmt.Sprintf("the floor %d cores (the window's peak %.2f cores stays below %.2f of them)", u.floor, u.cpuPeak, u.up.Bound)
+	}
 	return fmt.Sprintf("the floor %d %s (peak %d + margin %d)", u.floor, u.unit, u.peak, u.margin)
+}
+
+// floorReason is the Hold reason of a decrease the floor forbids.
+func (u utilisation) floorReason() SkipReason {
+	if u.res == ResourceCores {
+		return SkipCPUFloor
+	}
+	return SkipMemoryFloor
 }
 
 func (dc *decider) cores() {
@@ -167,10 +185,15 @@ func (dc *decider) cores() {
 		return
 	}
 	c := dc.r.CPU
+	var floor int64
+	if peak := dc.sig.CPUPeak; peak > 0 && c.Up > 0 { // NaN compares false
+		floor = int64(min(math.Floor(peak/c.Up)+1, math.MaxInt32))
+	}
 	dc.scale(utilisation{
 		res: ResourceCores, label: "cpu", unit: "cores",
 		series: dc.sig.CPU, up: AtLeast(c.Up), down: AtMost(c.Down), per: 1,
 		cur: cur, step: int64(c.Step), min: int64(c.Min), max: int64(c.Max), target: c.Target,
+		floor: floor, cpuPeak: dc.sig.CPUPeak,
 	})
 }
 
@@ -261,7 +284,7 @@ func (dc *decider) scaleDown(u utilisation, series Series, last float64) int64 {
 		return u.cur
 	}
 	if u.floor > 0 && u.floor >= u.cur {
-		dc.d.hold(u.res, SkipMemoryFloor, fmt.Sprintf("%s %.2f %s but %d %s is at or below %s", u.label, last/u.per, dc.quote(u, u.down), u.cur, u.unit, u.floorDetail()))
+		dc.d.hold(u.res, u.floorReason(), fmt.Sprintf("%s %.2f %s but %d %s is at or below %s", u.label, last/u.per, dc.quote(u, u.down), u.cur, u.unit, u.floorDetail()))
 		return u.cur
 	}
 	wait := dc.r.StabilizationDown

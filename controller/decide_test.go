@@ -338,6 +338,13 @@ func TestDecide(t *testing.T) {
 			in.rules.CPU.Target, in.rules.CPU.Min, in.rules.CPU.Max = 0.5, 3, 8
 			in.sig.Alloc.Cores = 8
 		}), changes: []Change{down(ResourceCores, 8, 3)}},
+		{name: "cpu down stops where the window's peak needs the cores", edit: both(idle, func(in *decideInput) {
+			in.rules.CPU.Target, in.rules.CPU.Max = 0.5, 8
+			in.sig.Alloc.Cores = 8
+			in.sig.CPUPeak = 3
+		}), changes: []Change{down(ResourceCores, 8, 5)}, text: "(stopped at the floor 5 cores (the window's peak 3.00 cores stays below 0.75 of them))"},
+		{name: "cpu down held by the window's peak", edit: both(idle, func(in *decideInput) { in.sig.CPUPeak = 1 }),
+			holds: []Hold{held(ResourceCores, SkipCPUFloor)}, text: "2 cores is at or below the floor 2 cores"},
 		{name: "memory up sized in whole steps", edit: func(in *decideInput) {
 			in.rules.Memory.Target = 0.5
 			in.sig.Memory = memFor(time.Minute, 1800)
@@ -540,11 +547,15 @@ func randomInput(rng *rand.Rand) decideInput {
 			mem = rng.Float64() * 1.1 * float64(s.Alloc.MemoryMiB) * mib
 		}
 		s.CPU = append(s.CPU, Point{at, cpu})
+		s.CPUPeak = max(s.CPUPeak, cpu*float64(s.Alloc.Cores))
 		s.Memory = append(s.Memory, Point{at, mem})
 		s.MemoryPeak = max(s.MemoryPeak, uint64(mem))
 	}
 	if rng.IntN(2) == 0 {
 		s.MemoryPeak = uint64(rng.Float64() * float64(s.MemoryPeak)) // the series' peak must still count
+	}
+	if rng.IntN(2) == 0 {
+		s.CPUPeak *= 1 + rng.Float64() // a busier hour before the series
 	}
 	s.DiskUsed = uint64(rng.Float64() * 1.1 * float64(s.Alloc.DiskBytes))
 	if rng.IntN(3) == 0 {
@@ -607,6 +618,12 @@ func checkDecision(in decideInput, d Decision) error {
 			lo, hi, step = int64(r.CPU.Min), int64(r.CPU.Max), int64(r.CPU.Step)
 			used = s.CPU.Window(in.now, r.StabilizationDown).Max() * float64(c.From)
 			target = r.CPU.Target
+			if s.CPUPeak > 0 {
+				floor = int64(math.Floor(s.CPUPeak/r.CPU.Up)) + 1
+				if c.Direction == Down && c.To < floor {
+					return fmt.Errorf("change %+v below the floor %d of the window's peak %.2f cores", c, floor, s.CPUPeak)
+				}
+			}
 		case ResourceMemory:
 			lo, hi, step = ceilMiB(r.Memory.Min), floorMiB(r.Memory.Max), ceilMiB(r.Memory.Step)
 			used = s.Memory.Window(in.now, r.StabilizationDown).Max() / mib

@@ -149,8 +149,10 @@ type Signals struct {
 	CPU, Memory Series
 	// MemoryPeak is the largest memory use in the whole window.
 	MemoryPeak uint64
-	SwapUsed   uint64
-	DiskUsed   uint64
+	// CPUPeak is the most cores used at any point of the whole window.
+	CPUPeak  float64
+	SwapUsed uint64
+	DiskUsed uint64
 	// Score is the latest anomaly score in (0, 1]; NaN when no model has
 	// been trained yet. AnomalousSince is when the score last rose above
 	// the anomaly threshold and stayed there; zero when it is not above it
@@ -223,6 +225,7 @@ const (
 	SkipAtLimit        SkipReason = "at_limit"        // already at the policy's min or max
 	SkipAnomalous      SkipReason = "anomalous"       // no scale-down while anomalous
 	SkipMemoryFloor    SkipReason = "memory_floor"    // shrinking would go below peak + margin
+	SkipCPUFloor       SkipReason = "cpu_floor"       // shrinking would bring the window's peak to up_threshold
 	SkipCapacity       SkipReason = "node_capacity"   // the node has no room
 	SkipWriteLimit     SkipReason = "write_limit"     // the pass used its writes
 	SkipLocked         SkipReason = "locked"          // Proxmox lock on the container
