@@ -73,8 +73,8 @@ func (f *Forest) score(x []float64) float64 {
 }
 
 // pathSumGo walks every tree for exactly f.depth steps and returns the sum
-// of the path lengths, in tree order. Leaves step to themselves, so a row
-// that reaches a leaf early stays there. It walks a chunk of trees one
+// of the path lengths. Leaves step to themselves, so a row that reaches a
+// leaf early stays there. It walks a chunk of trees one
 // level at a time: the steps of one level are independent, so the CPU
 // overlaps their loads instead of waiting on one tree's chain of dependent
 // loads. It is the reference for the vector walk (pathSumKernel) and the
@@ -113,9 +113,16 @@ func (f *Forest) pathSumGo(x []float64) float64 {
 				cur[t] += n.link>>8 + b2u32(row[uint8(n.link)] > n.threshold)
 			}
 		}
-		for _, i := range cur {
-			sum += f.pathLength[i]
+		// The order of the adds is fixed, so scores are the same on every
+		// machine, and the vector walk (8 lanes, then a pairwise reduction)
+		// follows it bit for bit: tree t of the chunk goes to partial sum
+		// t%8, and the 8 sums are combined pairwise. In tree order the adds
+		// were one chain, each waiting for the last.
+		var lanes [8]float64
+		for t, i := range cur {
+			lanes[t%8] += f.pathLength[i]
 		}
+		sum += ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]))
 	}
 	return sum
 }

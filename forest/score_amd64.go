@@ -17,19 +17,19 @@ var useKernel = haveKernel
 // opmask and ZMM state (XCR0 bits 1, 2, 5, 6 and 7).
 func cpuAVX512() bool
 
-// walkNarrow walks the n trees of one chunk for depth >= topLevels steps,
-// vecs vectors of 16 trees for the first topLevels steps and nq vectors of
-// 8 for the others, with cur as scratch for the cursors, and returns sum
-// plus their leaves' path lengths, added in tree order. row holds the
-// row, width <= 31, with NaN in row[31]. See score_amd64.s.
+// walkNarrow walks the n <= scoreChunk trees of one chunk for depth >=
+// topLevels steps, vecs vectors of 16 trees for the first topLevels steps
+// and nq vectors of 8 for the others, and returns sum plus their leaves'
+// path lengths, added in pathSumGo's order. row holds the row, width <=
+// 31, with NaN in row[31]. See score_amd64.s.
 //
 //go:noescape
-func walkNarrow(nodes *node, top *uint32, cur *uint64, pathLength *float64, sum float64, n, vecs, nq, depth int, row *[32]float32) float64
+func walkNarrow(nodes *node, top *uint32, pathLength *float64, sum float64, n, vecs, nq, depth int, row *[32]float32) float64
 
 // walkWide is walkNarrow for any width, NaN in row[leafFeature].
 //
 //go:noescape
-func walkWide(nodes *node, top *uint32, cur *uint64, pathLength *float64, sum float64, n, vecs, nq, depth int, row *[256]float32) float64
+func walkWide(nodes *node, top *uint32, pathLength *float64, sum float64, n, vecs, nq, depth int, row *[256]float32) float64
 
 const (
 	// kernelLanes is the number of trees one ZMM register walks in the
@@ -108,10 +108,10 @@ func (f *Forest) pathSumKernel(x []float64) float64 {
 }
 
 // walkChunks walks the trees scoreChunk at a time with walkNarrow (narrow
-// set) or walkWide and sums their leaves' path lengths in tree order.
+// set) or walkWide and sums their leaves' path lengths in pathSumGo's
+// order.
 func (f *Forest) walkChunks(narrow *[32]float32, wide *[256]float32) float64 {
 	nodes, depth, roots, pathLength := f.nodes, f.depth, f.roots, f.pathLength
-	var cur [scoreChunk]uint64
 	sum := 0.0
 	for start := 0; start < len(roots); start += scoreChunk {
 		n := min(len(roots)-start, scoreChunk)
@@ -119,9 +119,9 @@ func (f *Forest) walkChunks(narrow *[32]float32, wide *[256]float32) float64 {
 		nq := (n + 7) / 8
 		top := &f.top[start/kernelLanes*topVector]
 		if narrow != nil {
-			sum = walkNarrow(&nodes[0], top, &cur[0], &pathLength[0], sum, n, vecs, nq, depth, narrow)
+			sum = walkNarrow(&nodes[0], top, &pathLength[0], sum, n, vecs, nq, depth, narrow)
 		} else {
-			sum = walkWide(&nodes[0], top, &cur[0], &pathLength[0], sum, n, vecs, nq, depth, wide)
+			sum = walkWide(&nodes[0], top, &pathLength[0], sum, n, vecs, nq, depth, wide)
 		}
 	}
 	return sum

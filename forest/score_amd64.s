@@ -27,25 +27,43 @@
 	VMOVDQU64 (DI), Z0; \
 	VPSRLQ $32, Z1, Z2
 
-// SUM_PREV adds, in tree order, the path lengths (R11) of the leaves the
-// 8 cursors just before DI point at to the sum in X11. Clobbers R10.
-#define SUM_PREV \
-	MOVQ -64(DI), R10; \
-	VADDSD (R11)(R10*8), X11, X11 \
-	MOVQ -56(DI), R10; \
-	VADDSD (R11)(R10*8), X11, X11 \
-	MOVQ -48(DI), R10; \
-	VADDSD (R11)(R10*8), X11, X11 \
-	MOVQ -40(DI), R10; \
-	VADDSD (R11)(R10*8), X11, X11 \
-	MOVQ -32(DI), R10; \
-	VADDSD (R11)(R10*8), X11, X11 \
-	MOVQ -24(DI), R10; \
-	VADDSD (R11)(R10*8), X11, X11 \
-	MOVQ -16(DI), R10; \
-	VADDSD (R11)(R10*8), X11, X11 \
-	MOVQ -8(DI), R10; \
-	VADDSD (R11)(R10*8), X11, X11
+// SUM_LANES adds the path lengths (R11) of the leaves at the 8 cursors
+// at DI to the lanes of Z11, where K5 holds. It runs after the last step,
+// so the cursors it reads as scalars were stored long before (reading
+// them right after the store stalled on store forwarding). Clobbers R9,
+// R10, X5, X6, X8, X9.
+#define SUM_LANES \
+	MOVQ 0(DI), R9; \
+	MOVQ 8(DI), R10; \
+	VMOVSD (R11)(R9*8), X5; \
+	VMOVHPD (R11)(R10*8), X5, X5; \
+	MOVQ 16(DI), R9; \
+	MOVQ 24(DI), R10; \
+	VMOVSD (R11)(R9*8), X6; \
+	VMOVHPD (R11)(R10*8), X6, X6; \
+	MOVQ 32(DI), R9; \
+	MOVQ 40(DI), R10; \
+	VMOVSD (R11)(R9*8), X8; \
+	VMOVHPD (R11)(R10*8), X8, X8; \
+	MOVQ 48(DI), R9; \
+	MOVQ 56(DI), R10; \
+	VMOVSD (R11)(R9*8), X9; \
+	VMOVHPD (R11)(R10*8), X9, X9; \
+	VINSERTF128 $1, X6, Y5, Y5; \
+	VINSERTF128 $1, X9, Y8, Y8; \
+	VINSERTF64X4 $1, Y8, Z5, Z5; \
+	VADDPD Z5, Z11, K5, Z11
+
+// REDUCE leaves in X11 sum plus the lanes of Z11, combined as pathSumGo
+// combines them: (l0+l4)+(l2+l6), plus (l1+l5)+(l3+l7). Clobbers X5.
+#define REDUCE \
+	VEXTRACTF64X4 $1, Z11, Y5; \
+	VADDPD Y5, Y11, Y11; \
+	VEXTRACTF128 $1, Y11, X5; \
+	VADDPD X5, X11, X11; \
+	VPERMILPD $1, X11, X5; \
+	VADDSD X5, X11, X11; \
+	VADDSD sum+24(FP), X11, X11
 
 // func cpuAVX512() bool
 TEXT ·cpuAVX512(SB), NOSPLIT, $0-1
@@ -77,17 +95,19 @@ no:
 
 // walkNarrow and walkWide walk the trees of one chunk depth (>= topLevels)
 // steps and return sum plus the path lengths of the leaves they reach,
-// added one by one in tree order as Score's pure-Go walk adds them.
+// added in pathSumGo's order: tree t of the chunk to partial sum t%8 (a
+// lane of Z11), the 8 partial sums then combined pairwise. In tree order,
+// the adds were one chain of dependent VADDSDs, about a fifth of the time.
 //
 // The first topLevels steps take 16 trees per vector: their nodes come
-// from top (see prepareKernel) with plain and masked loads, the masks
-// being the earlier steps' decisions; they leave each tree's cursor, a
-// node index, in cur as a uint64. The other steps walk nq vectors of 8
-// cursors, level by level: the 8 nodes (8 bytes: threshold in the even
-// dword, link in the odd one) are loaded with scalar-indexed VMOVQ and
-// VPINSRQ and put together in a ZMM, which on Zen 4 beats one VPGATHERQQ.
-// The last step also adds up the path lengths of the vector before it,
-// whose cursors are final, while its own loads are in flight.
+// from top (see prepareKernel) with plain loads and masked register moves
+// (masked loads from memory were slower), the masks being the earlier
+// steps' decisions; they leave each tree's cursor, a node index, as a
+// uint64 in the frame, which Go would otherwise zero at every call. The
+// other steps walk nq vectors of 8 cursors, level by level: the 8 nodes
+// (8 bytes: threshold in the even dword, link in the odd one) are loaded
+// with scalar-indexed VMOVQ and VPINSRQ and put together in a ZMM, which
+// on Zen 4 beats one VPGATHERQQ. A last pass adds up the path lengths.
 //
 // A row value is row[feature]: walkNarrow keeps the row (width <= 31, NaN
 // in row[31]) in Z28:Z29 and picks the values with VPERMI2PS, which reads
@@ -102,16 +122,16 @@ no:
 // cpuAVX512 checks.
 //
 // Registers: Z28:Z29 the row (walkNarrow), Z30 -1 in every dword, Z31 0xff
-// (walkWide), K7 the even dwords, X11 the sum.
+// (walkWide), K7 the even dwords, Z11 the partial sums.
 
-// func walkNarrow(nodes *node, top *uint32, cur *uint64, pathLength *float64, sum float64, n, vecs, nq, depth int, row *[32]float32) float64
-TEXT ·walkNarrow(SB), NOSPLIT, $0-88
+// func walkNarrow(nodes *node, top *uint32, pathLength *float64, sum float64, n, vecs, nq, depth int, row *[32]float32) float64
+TEXT ·walkNarrow(SB), $1024-80
 	MOVQ nodes+0(FP), SI
 	MOVQ top+8(FP), BX
-	MOVQ cur+16(FP), DI
-	MOVQ vecs+48(FP), CX
-	MOVQ depth+64(FP), DX
-	MOVQ row+72(FP), AX
+	LEAQ 0(SP), DI // the cursors, scoreChunk uint64 in the frame
+	MOVQ vecs+40(FP), CX
+	MOVQ depth+56(FP), DX
+	MOVQ row+64(FP), AX
 	VMOVDQU32 (AX), Z28
 	VMOVDQU32 64(AX), Z29
 	VPTERNLOGD $0xff, Z30, Z30, Z30 // -1 in every dword
@@ -126,25 +146,31 @@ walkNarrowTop:
 	VCMPPS $0x1e, 0(BX), Z4, K1 // x > threshold: right
 	// Level 1: K1 picks the node's ancestor at level 1, K2 at level 2, ...
 	VMOVDQU32 192(BX), Z8
-	VMOVDQU32 320(BX), K1, Z8
+	VMOVDQU32 320(BX), Z10
+	VMOVDQU32 Z10, K1, Z8
 	VMOVDQA32 Z8, Z1
 	VMOVDQU32 128(BX), Z8
-	VMOVDQU32 256(BX), K1, Z8
+	VMOVDQU32 256(BX), Z10
+	VMOVDQU32 Z10, K1, Z8
 	VMOVDQA32 Z8, Z2
 	VMOVDQA32 Z1, Z4
 	VPERMI2PS Z29, Z28, Z4 // row[feature & 31]
 	VCMPPS $0x1e, Z2, Z4, K2 // x > threshold: right
 	// Level 2: K1 picks the node's ancestor at level 1, K2 at level 2, ...
 	VMOVDQU32 448(BX), Z8
-	VMOVDQU32 704(BX), K1, Z8
+	VMOVDQU32 704(BX), Z10
+	VMOVDQU32 Z10, K1, Z8
 	VMOVDQU32 576(BX), Z9
-	VMOVDQU32 832(BX), K1, Z9
+	VMOVDQU32 832(BX), Z10
+	VMOVDQU32 Z10, K1, Z9
 	VMOVDQU32 Z9, K2, Z8
 	VMOVDQA32 Z8, Z1
 	VMOVDQU32 384(BX), Z8
-	VMOVDQU32 640(BX), K1, Z8
+	VMOVDQU32 640(BX), Z10
+	VMOVDQU32 Z10, K1, Z8
 	VMOVDQU32 512(BX), Z9
-	VMOVDQU32 768(BX), K1, Z9
+	VMOVDQU32 768(BX), Z10
+	VMOVDQU32 Z10, K1, Z9
 	VMOVDQU32 Z9, K2, Z8
 	VMOVDQA32 Z8, Z2
 	VMOVDQA32 Z1, Z4
@@ -161,18 +187,17 @@ walkNarrowTop:
 	ADDQ $128, DI
 	DECQ CX
 	JNZ walkNarrowTop
-	MOVQ pathLength+24(FP), R11
-	VMOVSD sum+32(FP), X11
-	MOVQ cur+16(FP), DI
-	MOVQ n+40(FP), R8
+	MOVQ pathLength+16(FP), R11
+	VXORPD Z11, Z11, Z11
+	KXNORW K5, K5, K5 // every lane but in the last vector
+	LEAQ 0(SP), DI // the cursors, scoreChunk uint64 in the frame
+	MOVQ nq+48(FP), R8
 	SUBQ $3, DX
 	JLE walkNarrowSum // no step left: sum all cursors
 
 walkNarrowLevel:
-	MOVQ cur+16(FP), DI
-	MOVQ nq+56(FP), R8
-	CMPQ DX, $1
-	JEQ walkNarrowLast
+	LEAQ 0(SP), DI // the cursors, scoreChunk uint64 in the frame
+	MOVQ nq+48(FP), R8
 
 walkNarrowVec:
 	LOAD_NODES
@@ -186,50 +211,42 @@ walkNarrowVec:
 	DECQ R8
 	JNZ walkNarrowVec
 	DECQ DX
-	JMP walkNarrowLevel
-
-// The last step, which also sums the path lengths of the vector before,
-// whose cursors are final, while the gathers of the next ones run.
-walkNarrowLast:
-	LOAD_NODES
-	VPSRLQ $40, Z1, Z3 // offsets
-	VPERMI2PS Z29, Z28, Z2 // row[feature] in even dwords
-	VCMPPS $0x1e, Z1, Z2, K7, K3 // x > threshold, even dwords only
-	VPADDQ Z3, Z0, Z0
-	VPSUBD Z30, Z0, K3, Z0 // +1 in the cursor's low dword where right
-	VMOVDQU64 Z0, (DI)
-	ADDQ $64, DI
-	DECQ R8
-	JZ walkNarrowTail
-	SUM_PREV
-	JMP walkNarrowLast
-
-walkNarrowTail:
-	SUBQ $64, DI // the last vector, n - 8*(nq-1) trees
-	MOVQ nq+56(FP), R8
-	DECQ R8
-	SHLQ $3, R8
-	NEGQ R8
-	ADDQ n+40(FP), R8
+	JNZ walkNarrowLevel
+	LEAQ 0(SP), DI // the cursors, scoreChunk uint64 in the frame
+	MOVQ nq+48(FP), R8
 
 walkNarrowSum:
-	MOVQ (DI), R10
-	VADDSD (R11)(R10*8), X11, X11
-	ADDQ $8, DI
 	DECQ R8
-	JNZ walkNarrowSum
-	VMOVSD X11, ret+80(FP)
+	JZ walkNarrowRet
+	SUM_LANES
+	ADDQ $64, DI
+	JMP walkNarrowSum
+
+// The last vector, n - 8*(nq-1) trees.
+walkNarrowRet:
+	MOVQ nq+48(FP), CX
+	SHLQ $3, CX
+	NEGQ CX
+	ADDQ n+32(FP), CX
+	ADDQ $8, CX
+	MOVL $1, R9
+	SHLL CX, R9
+	DECL R9
+	KMOVW R9, K5
+	SUM_LANES
+	REDUCE
+	VMOVSD X11, ret+72(FP)
 	VZEROUPPER
 	RET
 
-// func walkWide(nodes *node, top *uint32, cur *uint64, pathLength *float64, sum float64, n, vecs, nq, depth int, row *[256]float32) float64
-TEXT ·walkWide(SB), NOSPLIT, $0-88
+// func walkWide(nodes *node, top *uint32, pathLength *float64, sum float64, n, vecs, nq, depth int, row *[256]float32) float64
+TEXT ·walkWide(SB), $1024-80
 	MOVQ nodes+0(FP), SI
 	MOVQ top+8(FP), BX
-	MOVQ cur+16(FP), DI
-	MOVQ vecs+48(FP), CX
-	MOVQ depth+64(FP), DX
-	MOVQ row+72(FP), AX
+	LEAQ 0(SP), DI // the cursors, scoreChunk uint64 in the frame
+	MOVQ vecs+40(FP), CX
+	MOVQ depth+56(FP), DX
+	MOVQ row+64(FP), AX
 	VPTERNLOGD $0xff, Z30, Z30, Z30 // -1 in every dword
 	VPSRLD $24, Z30, Z31 // 0xff in every dword
 	MOVL $0x5555, R9
@@ -245,10 +262,12 @@ walkWideTop:
 	VCMPPS $0x1e, 0(BX), Z4, K1 // x > threshold: right
 	// Level 1: K1 picks the node's ancestor at level 1, K2 at level 2, ...
 	VMOVDQU32 192(BX), Z8
-	VMOVDQU32 320(BX), K1, Z8
+	VMOVDQU32 320(BX), Z10
+	VMOVDQU32 Z10, K1, Z8
 	VMOVDQA32 Z8, Z1
 	VMOVDQU32 128(BX), Z8
-	VMOVDQU32 256(BX), K1, Z8
+	VMOVDQU32 256(BX), Z10
+	VMOVDQU32 Z10, K1, Z8
 	VMOVDQA32 Z8, Z2
 	VPANDD Z31, Z1, Z3 // features
 	KXNORW K6, K6, K6
@@ -257,15 +276,19 @@ walkWideTop:
 	VCMPPS $0x1e, Z2, Z4, K2 // x > threshold: right
 	// Level 2: K1 picks the node's ancestor at level 1, K2 at level 2, ...
 	VMOVDQU32 448(BX), Z8
-	VMOVDQU32 704(BX), K1, Z8
+	VMOVDQU32 704(BX), Z10
+	VMOVDQU32 Z10, K1, Z8
 	VMOVDQU32 576(BX), Z9
-	VMOVDQU32 832(BX), K1, Z9
+	VMOVDQU32 832(BX), Z10
+	VMOVDQU32 Z10, K1, Z9
 	VMOVDQU32 Z9, K2, Z8
 	VMOVDQA32 Z8, Z1
 	VMOVDQU32 384(BX), Z8
-	VMOVDQU32 640(BX), K1, Z8
+	VMOVDQU32 640(BX), Z10
+	VMOVDQU32 Z10, K1, Z8
 	VMOVDQU32 512(BX), Z9
-	VMOVDQU32 768(BX), K1, Z9
+	VMOVDQU32 768(BX), Z10
+	VMOVDQU32 Z10, K1, Z9
 	VMOVDQU32 Z9, K2, Z8
 	VMOVDQA32 Z8, Z2
 	VPANDD Z31, Z1, Z3 // features
@@ -284,18 +307,17 @@ walkWideTop:
 	ADDQ $128, DI
 	DECQ CX
 	JNZ walkWideTop
-	MOVQ pathLength+24(FP), R11
-	VMOVSD sum+32(FP), X11
-	MOVQ cur+16(FP), DI
-	MOVQ n+40(FP), R8
+	MOVQ pathLength+16(FP), R11
+	VXORPD Z11, Z11, Z11
+	KXNORW K5, K5, K5 // every lane but in the last vector
+	LEAQ 0(SP), DI // the cursors, scoreChunk uint64 in the frame
+	MOVQ nq+48(FP), R8
 	SUBQ $3, DX
 	JLE walkWideSum // no step left: sum all cursors
 
 walkWideLevel:
-	MOVQ cur+16(FP), DI
-	MOVQ nq+56(FP), R8
-	CMPQ DX, $1
-	JEQ walkWideLast
+	LEAQ 0(SP), DI // the cursors, scoreChunk uint64 in the frame
+	MOVQ nq+48(FP), R8
 
 walkWideVec:
 	LOAD_NODES
@@ -313,42 +335,30 @@ walkWideVec:
 	DECQ R8
 	JNZ walkWideVec
 	DECQ DX
-	JMP walkWideLevel
-
-// The last step, which also sums the path lengths of the vector before,
-// whose cursors are final, while the gathers of the next ones run.
-walkWideLast:
-	LOAD_NODES
-	VPSRLQ $40, Z1, Z3 // offsets
-	VPANDQ Z31, Z2, Z2 // features, as qwords
-	KXNORW K4, K4, K4 // the gather reads the low 8 bits
-	VPXOR Y4, Y4, Y4
-	VGATHERQPS (AX)(Z2*4), K4, Y4 // row[feature]
-	VPMOVZXDQ Y4, Z4 // in even dwords
-	VCMPPS $0x1e, Z1, Z4, K7, K3 // x > threshold, even dwords only
-	VPADDQ Z3, Z0, Z0
-	VPSUBD Z30, Z0, K3, Z0 // +1 in the cursor's low dword where right
-	VMOVDQU64 Z0, (DI)
-	ADDQ $64, DI
-	DECQ R8
-	JZ walkWideTail
-	SUM_PREV
-	JMP walkWideLast
-
-walkWideTail:
-	SUBQ $64, DI // the last vector, n - 8*(nq-1) trees
-	MOVQ nq+56(FP), R8
-	DECQ R8
-	SHLQ $3, R8
-	NEGQ R8
-	ADDQ n+40(FP), R8
+	JNZ walkWideLevel
+	LEAQ 0(SP), DI // the cursors, scoreChunk uint64 in the frame
+	MOVQ nq+48(FP), R8
 
 walkWideSum:
-	MOVQ (DI), R10
-	VADDSD (R11)(R10*8), X11, X11
-	ADDQ $8, DI
 	DECQ R8
-	JNZ walkWideSum
-	VMOVSD X11, ret+80(FP)
+	JZ walkWideRet
+	SUM_LANES
+	ADDQ $64, DI
+	JMP walkWideSum
+
+// The last vector, n - 8*(nq-1) trees.
+walkWideRet:
+	MOVQ nq+48(FP), CX
+	SHLQ $3, CX
+	NEGQ CX
+	ADDQ n+32(FP), CX
+	ADDQ $8, CX
+	MOVL $1, R9
+	SHLL CX, R9
+	DECL R9
+	KMOVW R9, K5
+	SUM_LANES
+	REDUCE
+	VMOVSD X11, ret+72(FP)
 	VZEROUPPER
 	RET
