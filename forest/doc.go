@@ -24,7 +24,7 @@
 // side, one level at a time. The kernel takes the first three levels of 16
 // trees at a time from a per-forest copy of the trees' top nodes, picked
 // with masked moves instead of gathered; for the other levels it loads the
-// nodes of 8 trees one by one (VMOVQ, VPINSRQ), which on Zen 4 beats
+// nodes of 8 trees one by one (VMOVQ, VMOVHPD), which on Zen 4 beats
 // VPGATHERQQ, and steps all of them at once: the row value by VPERMI2PS
 // from the row held in two registers (rows of up to 31 columns) or by a
 // gather, the comparison by VCMPPS, NaN going left. Both walks add the

@@ -1,30 +1,29 @@
 #include "textflag.h"
 
-// LOAD_NODES loads the 8 nodes at the cursors (DI) into Z1 one by one
-// (threshold in even dwords, link in odd ones), which beats VPGATHERQQ on
-// Zen 4, and the cursors themselves into Z0 and the links into Z2's even
-// dwords. Clobbers R9, R10, X2-X4 (Y3).
+// LOAD_NODES loads the 8 nodes at the cursors (DI, 8 uint32) into Z1 one
+// by one (threshold in even dwords, link in odd ones), which beats
+// VPGATHERQQ on Zen 4, and the links into Z2's even dwords. Clobbers R9,
+// R10, X2-X4 (Y3).
 #define LOAD_NODES \
-	MOVQ 0(DI), R9; \
-	MOVQ 8(DI), R10; \
-	VMOVQ (SI)(R9*8), X1; \
-	VPINSRQ $1, (SI)(R10*8), X1, X1; \
-	MOVQ 16(DI), R9; \
-	MOVQ 24(DI), R10; \
-	VMOVQ (SI)(R9*8), X2; \
-	VPINSRQ $1, (SI)(R10*8), X2, X2; \
-	MOVQ 32(DI), R9; \
-	MOVQ 40(DI), R10; \
-	VMOVQ (SI)(R9*8), X3; \
-	VPINSRQ $1, (SI)(R10*8), X3, X3; \
-	MOVQ 48(DI), R9; \
-	MOVQ 56(DI), R10; \
-	VMOVQ (SI)(R9*8), X4; \
-	VPINSRQ $1, (SI)(R10*8), X4, X4; \
+	MOVL 0(DI), R10; \
+	MOVL 4(DI), R9; \
+	VMOVQ (SI)(R10*8), X1; \
+	VMOVHPD (SI)(R9*8), X1, X1; \
+	MOVL 8(DI), R10; \
+	MOVL 12(DI), R9; \
+	VMOVQ (SI)(R10*8), X2; \
+	VMOVHPD (SI)(R9*8), X2, X2; \
+	MOVL 16(DI), R10; \
+	MOVL 20(DI), R9; \
+	VMOVQ (SI)(R10*8), X3; \
+	VMOVHPD (SI)(R9*8), X3, X3; \
+	MOVL 24(DI), R10; \
+	MOVL 28(DI), R9; \
+	VMOVQ (SI)(R10*8), X4; \
+	VMOVHPD (SI)(R9*8), X4, X4; \
 	VINSERTI128 $1, X2, Y1, Y1; \
 	VINSERTI128 $1, X4, Y3, Y3; \
 	VINSERTI64X4 $1, Y3, Z1, Z1; \
-	VMOVDQU64 (DI), Z0; \
 	VPSRLQ $32, Z1, Z2
 
 // SUM_LANES adds the path lengths (R11) of the leaves at the 8 cursors
@@ -33,20 +32,20 @@
 // them right after the store stalled on store forwarding). Clobbers R9,
 // R10, X5, X6, X8, X9.
 #define SUM_LANES \
-	MOVQ 0(DI), R9; \
-	MOVQ 8(DI), R10; \
+	MOVL 0(DI), R9; \
+	MOVL 4(DI), R10; \
 	VMOVSD (R11)(R9*8), X5; \
 	VMOVHPD (R11)(R10*8), X5, X5; \
-	MOVQ 16(DI), R9; \
-	MOVQ 24(DI), R10; \
+	MOVL 8(DI), R9; \
+	MOVL 12(DI), R10; \
 	VMOVSD (R11)(R9*8), X6; \
 	VMOVHPD (R11)(R10*8), X6, X6; \
-	MOVQ 32(DI), R9; \
-	MOVQ 40(DI), R10; \
+	MOVL 16(DI), R9; \
+	MOVL 20(DI), R10; \
 	VMOVSD (R11)(R9*8), X8; \
 	VMOVHPD (R11)(R10*8), X8, X8; \
-	MOVQ 48(DI), R9; \
-	MOVQ 56(DI), R10; \
+	MOVL 24(DI), R9; \
+	MOVL 28(DI), R10; \
 	VMOVSD (R11)(R9*8), X9; \
 	VMOVHPD (R11)(R10*8), X9, X9; \
 	VINSERTF128 $1, X6, Y5, Y5; \
@@ -103,11 +102,15 @@ no:
 // from top (see prepareKernel) with plain loads and masked register moves
 // (masked loads from memory were slower), the masks being the earlier
 // steps' decisions; they leave each tree's cursor, a node index, as a
-// uint64 in the frame, which Go would otherwise zero at every call. The
+// uint32 in the frame, which Go would otherwise zero at every call. The
 // other steps walk nq vectors of 8 cursors, level by level: the 8 nodes
 // (8 bytes: threshold in the even dword, link in the odd one) are loaded
-// with scalar-indexed VMOVQ and VPINSRQ and put together in a ZMM, which
-// on Zen 4 beats one VPGATHERQQ. A last pass adds up the path lengths.
+// with scalar-indexed VMOVQ and VMOVHPD (one uop where VPINSRQ takes two)
+// and put together in a ZMM, which on Zen 4 beats one VPGATHERQQ; the
+// cursors are widened to qwords to step (VPMOVZXDQ, VPMOVQD). The time
+// follows the number of uops more than the cache misses: scoring one row
+// over and over takes as long as scoring new ones, and prefetching the
+// next step's nodes made it slower. A last pass adds up the path lengths.
 //
 // A row value is row[feature]: walkNarrow keeps the row (width <= 31, NaN
 // in row[31]) in Z28:Z29 and picks the values with VPERMI2PS, which reads
@@ -125,10 +128,10 @@ no:
 // (walkWide), K7 the even dwords, Z11 the partial sums.
 
 // func walkNarrow(nodes *node, top *uint32, pathLength *float64, sum float64, n, vecs, nq, depth int, row *[32]float32) float64
-TEXT ·walkNarrow(SB), $1024-80
+TEXT ·walkNarrow(SB), $512-80
 	MOVQ nodes+0(FP), SI
 	MOVQ top+8(FP), BX
-	LEAQ 0(SP), DI // the cursors, scoreChunk uint64 in the frame
+	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
 	MOVQ vecs+40(FP), CX
 	MOVQ depth+56(FP), DX
 	MOVQ row+64(FP), AX
@@ -140,63 +143,53 @@ TEXT ·walkNarrow(SB), $1024-80
 
 walkNarrowTop:
 	// Level 0: the roots.
-	VMOVDQU32 64(BX), Z1
-	VMOVDQA32 Z1, Z4
+	VMOVDQU32 64(BX), Z4
 	VPERMI2PS Z29, Z28, Z4 // row[feature & 31]
 	VCMPPS $0x1e, 0(BX), Z4, K1 // x > threshold: right
 	// Level 1: K1 picks the node's ancestor at level 1, K2 at level 2, ...
-	VMOVDQU32 192(BX), Z8
+	VMOVDQU32 192(BX), Z4
 	VMOVDQU32 320(BX), Z10
-	VMOVDQU32 Z10, K1, Z8
-	VMOVDQA32 Z8, Z1
-	VMOVDQU32 128(BX), Z8
+	VMOVDQU32 Z10, K1, Z4
+	VMOVDQU32 128(BX), Z2
 	VMOVDQU32 256(BX), Z10
-	VMOVDQU32 Z10, K1, Z8
-	VMOVDQA32 Z8, Z2
-	VMOVDQA32 Z1, Z4
+	VMOVDQU32 Z10, K1, Z2
 	VPERMI2PS Z29, Z28, Z4 // row[feature & 31]
 	VCMPPS $0x1e, Z2, Z4, K2 // x > threshold: right
 	// Level 2: K1 picks the node's ancestor at level 1, K2 at level 2, ...
-	VMOVDQU32 448(BX), Z8
+	VMOVDQU32 448(BX), Z1
 	VMOVDQU32 704(BX), Z10
-	VMOVDQU32 Z10, K1, Z8
+	VMOVDQU32 Z10, K1, Z1
 	VMOVDQU32 576(BX), Z9
 	VMOVDQU32 832(BX), Z10
 	VMOVDQU32 Z10, K1, Z9
-	VMOVDQU32 Z9, K2, Z8
-	VMOVDQA32 Z8, Z1
-	VMOVDQU32 384(BX), Z8
+	VMOVDQU32 Z9, K2, Z1
+	VMOVDQU32 384(BX), Z2
 	VMOVDQU32 640(BX), Z10
-	VMOVDQU32 Z10, K1, Z8
+	VMOVDQU32 Z10, K1, Z2
 	VMOVDQU32 512(BX), Z9
 	VMOVDQU32 768(BX), Z10
 	VMOVDQU32 Z10, K1, Z9
-	VMOVDQU32 Z9, K2, Z8
-	VMOVDQA32 Z8, Z2
+	VMOVDQU32 Z9, K2, Z2
 	VMOVDQA32 Z1, Z4
 	VPERMI2PS Z29, Z28, Z4 // row[feature & 31]
 	VCMPPS $0x1e, Z2, Z4, K3 // x > threshold: right
 	VPSRLD $8, Z1, Z7 // left children
 	VPSUBD Z30, Z7, K3, Z7 // cursors at level 3: left child + 1 where right
-	VPMOVZXDQ Y7, Z5
-	VEXTRACTI64X4 $1, Z7, Y6
-	VPMOVZXDQ Y6, Z6
-	VMOVDQU64 Z5, (DI)
-	VMOVDQU64 Z6, 64(DI)
+	VMOVDQU32 Z7, (DI)
 	ADDQ $896, BX
-	ADDQ $128, DI
+	ADDQ $64, DI
 	DECQ CX
 	JNZ walkNarrowTop
 	MOVQ pathLength+16(FP), R11
 	VXORPD Z11, Z11, Z11
 	KXNORW K5, K5, K5 // every lane but in the last vector
-	LEAQ 0(SP), DI // the cursors, scoreChunk uint64 in the frame
+	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
 	MOVQ nq+48(FP), R8
 	SUBQ $3, DX
 	JLE walkNarrowSum // no step left: sum all cursors
 
 walkNarrowLevel:
-	LEAQ 0(SP), DI // the cursors, scoreChunk uint64 in the frame
+	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
 	MOVQ nq+48(FP), R8
 
 walkNarrowVec:
@@ -204,22 +197,23 @@ walkNarrowVec:
 	VPSRLQ $40, Z1, Z3 // offsets
 	VPERMI2PS Z29, Z28, Z2 // row[feature] in even dwords
 	VCMPPS $0x1e, Z1, Z2, K7, K3 // x > threshold, even dwords only
-	VPADDQ Z3, Z0, Z0
+	VPMOVZXDQ (DI), Z0
+	VPADDQ Z3, Z0, Z0 // cursors + offsets
 	VPSUBD Z30, Z0, K3, Z0 // +1 in the cursor's low dword where right
-	VMOVDQU64 Z0, (DI)
-	ADDQ $64, DI
+	VPMOVQD Z0, (DI)
+	ADDQ $32, DI
 	DECQ R8
 	JNZ walkNarrowVec
 	DECQ DX
 	JNZ walkNarrowLevel
-	LEAQ 0(SP), DI // the cursors, scoreChunk uint64 in the frame
+	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
 	MOVQ nq+48(FP), R8
 
 walkNarrowSum:
 	DECQ R8
 	JZ walkNarrowRet
 	SUM_LANES
-	ADDQ $64, DI
+	ADDQ $32, DI
 	JMP walkNarrowSum
 
 // The last vector, n - 8*(nq-1) trees.
@@ -240,10 +234,10 @@ walkNarrowRet:
 	RET
 
 // func walkWide(nodes *node, top *uint32, pathLength *float64, sum float64, n, vecs, nq, depth int, row *[256]float32) float64
-TEXT ·walkWide(SB), $1024-80
+TEXT ·walkWide(SB), $512-80
 	MOVQ nodes+0(FP), SI
 	MOVQ top+8(FP), BX
-	LEAQ 0(SP), DI // the cursors, scoreChunk uint64 in the frame
+	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
 	MOVQ vecs+40(FP), CX
 	MOVQ depth+56(FP), DX
 	MOVQ row+64(FP), AX
@@ -261,36 +255,32 @@ walkWideTop:
 	VGATHERDPS (AX)(Z3*4), K6, Z4 // row[feature]
 	VCMPPS $0x1e, 0(BX), Z4, K1 // x > threshold: right
 	// Level 1: K1 picks the node's ancestor at level 1, K2 at level 2, ...
-	VMOVDQU32 192(BX), Z8
+	VMOVDQU32 192(BX), Z1
 	VMOVDQU32 320(BX), Z10
-	VMOVDQU32 Z10, K1, Z8
-	VMOVDQA32 Z8, Z1
-	VMOVDQU32 128(BX), Z8
+	VMOVDQU32 Z10, K1, Z1
+	VMOVDQU32 128(BX), Z2
 	VMOVDQU32 256(BX), Z10
-	VMOVDQU32 Z10, K1, Z8
-	VMOVDQA32 Z8, Z2
+	VMOVDQU32 Z10, K1, Z2
 	VPANDD Z31, Z1, Z3 // features
 	KXNORW K6, K6, K6
 	VPXORD Z4, Z4, Z4
 	VGATHERDPS (AX)(Z3*4), K6, Z4 // row[feature]
 	VCMPPS $0x1e, Z2, Z4, K2 // x > threshold: right
 	// Level 2: K1 picks the node's ancestor at level 1, K2 at level 2, ...
-	VMOVDQU32 448(BX), Z8
+	VMOVDQU32 448(BX), Z1
 	VMOVDQU32 704(BX), Z10
-	VMOVDQU32 Z10, K1, Z8
+	VMOVDQU32 Z10, K1, Z1
 	VMOVDQU32 576(BX), Z9
 	VMOVDQU32 832(BX), Z10
 	VMOVDQU32 Z10, K1, Z9
-	VMOVDQU32 Z9, K2, Z8
-	VMOVDQA32 Z8, Z1
-	VMOVDQU32 384(BX), Z8
+	VMOVDQU32 Z9, K2, Z1
+	VMOVDQU32 384(BX), Z2
 	VMOVDQU32 640(BX), Z10
-	VMOVDQU32 Z10, K1, Z8
+	VMOVDQU32 Z10, K1, Z2
 	VMOVDQU32 512(BX), Z9
 	VMOVDQU32 768(BX), Z10
 	VMOVDQU32 Z10, K1, Z9
-	VMOVDQU32 Z9, K2, Z8
-	VMOVDQA32 Z8, Z2
+	VMOVDQU32 Z9, K2, Z2
 	VPANDD Z31, Z1, Z3 // features
 	KXNORW K6, K6, K6
 	VPXORD Z4, Z4, Z4
@@ -298,25 +288,21 @@ walkWideTop:
 	VCMPPS $0x1e, Z2, Z4, K3 // x > threshold: right
 	VPSRLD $8, Z1, Z7 // left children
 	VPSUBD Z30, Z7, K3, Z7 // cursors at level 3: left child + 1 where right
-	VPMOVZXDQ Y7, Z5
-	VEXTRACTI64X4 $1, Z7, Y6
-	VPMOVZXDQ Y6, Z6
-	VMOVDQU64 Z5, (DI)
-	VMOVDQU64 Z6, 64(DI)
+	VMOVDQU32 Z7, (DI)
 	ADDQ $896, BX
-	ADDQ $128, DI
+	ADDQ $64, DI
 	DECQ CX
 	JNZ walkWideTop
 	MOVQ pathLength+16(FP), R11
 	VXORPD Z11, Z11, Z11
 	KXNORW K5, K5, K5 // every lane but in the last vector
-	LEAQ 0(SP), DI // the cursors, scoreChunk uint64 in the frame
+	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
 	MOVQ nq+48(FP), R8
 	SUBQ $3, DX
 	JLE walkWideSum // no step left: sum all cursors
 
 walkWideLevel:
-	LEAQ 0(SP), DI // the cursors, scoreChunk uint64 in the frame
+	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
 	MOVQ nq+48(FP), R8
 
 walkWideVec:
@@ -328,22 +314,23 @@ walkWideVec:
 	VGATHERQPS (AX)(Z2*4), K4, Y4 // row[feature]
 	VPMOVZXDQ Y4, Z4 // in even dwords
 	VCMPPS $0x1e, Z1, Z4, K7, K3 // x > threshold, even dwords only
-	VPADDQ Z3, Z0, Z0
+	VPMOVZXDQ (DI), Z0
+	VPADDQ Z3, Z0, Z0 // cursors + offsets
 	VPSUBD Z30, Z0, K3, Z0 // +1 in the cursor's low dword where right
-	VMOVDQU64 Z0, (DI)
-	ADDQ $64, DI
+	VPMOVQD Z0, (DI)
+	ADDQ $32, DI
 	DECQ R8
 	JNZ walkWideVec
 	DECQ DX
 	JNZ walkWideLevel
-	LEAQ 0(SP), DI // the cursors, scoreChunk uint64 in the frame
+	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
 	MOVQ nq+48(FP), R8
 
 walkWideSum:
 	DECQ R8
 	JZ walkWideRet
 	SUM_LANES
-	ADDQ $64, DI
+	ADDQ $32, DI
 	JMP walkWideSum
 
 // The last vector, n - 8*(nq-1) trees.
