@@ -26,43 +26,40 @@
 	VINSERTI64X4 $1, Y3, Z1, Z1; \
 	VPSRLQ $32, Z1, Z2
 
-// SUM_LANES adds the path lengths (R11) of the leaves at the 8 cursors
-// at DI to the lanes of Z11, where K5 holds. It runs after the last step,
-// so the cursors it reads as scalars were stored long before (reading
-// them right after the store stalled on store forwarding). Clobbers R9,
-// R10, X5, X6, X8, X9.
+// SUM_LANES adds the path lengths (R11) of the leaves at the 8 cursors at
+// DI to the partial sums in X1-X8, one per lane. It runs after the last
+// step, so the cursors it reads as scalars were stored long before
+// (reading them right after a vector store stalls on store forwarding).
+// Clobbers R9.
 #define SUM_LANES \
-	MOVL 0(DI), R9; \
-	MOVL 4(DI), R10; \
-	VMOVSD (R11)(R9*8), X5; \
-	VMOVHPD (R11)(R10*8), X5, X5; \
-	MOVL 8(DI), R9; \
-	MOVL 12(DI), R10; \
-	VMOVSD (R11)(R9*8), X6; \
-	VMOVHPD (R11)(R10*8), X6, X6; \
-	MOVL 16(DI), R9; \
-	MOVL 20(DI), R10; \
-	VMOVSD (R11)(R9*8), X8; \
-	VMOVHPD (R11)(R10*8), X8, X8; \
-	MOVL 24(DI), R9; \
-	MOVL 28(DI), R10; \
-	VMOVSD (R11)(R9*8), X9; \
-	VMOVHPD (R11)(R10*8), X9, X9; \
-	VINSERTF128 $1, X6, Y5, Y5; \
-	VINSERTF128 $1, X9, Y8, Y8; \
-	VINSERTF64X4 $1, Y8, Z5, Z5; \
-	VADDPD Z5, Z11, K5, Z11
+	MOVL 0(DI), R9 \
+	VADDSD (R11)(R9*8), X1, X1 \
+	MOVL 4(DI), R9 \
+	VADDSD (R11)(R9*8), X2, X2 \
+	MOVL 8(DI), R9 \
+	VADDSD (R11)(R9*8), X3, X3 \
+	MOVL 12(DI), R9 \
+	VADDSD (R11)(R9*8), X4, X4 \
+	MOVL 16(DI), R9 \
+	VADDSD (R11)(R9*8), X5, X5 \
+	MOVL 20(DI), R9 \
+	VADDSD (R11)(R9*8), X6, X6 \
+	MOVL 24(DI), R9 \
+	VADDSD (R11)(R9*8), X7, X7 \
+	MOVL 28(DI), R9 \
+	VADDSD (R11)(R9*8), X8, X8
 
-// REDUCE leaves in X11 sum plus the lanes of Z11, combined as pathSumGo
-// combines them: (l0+l4)+(l2+l6), plus (l1+l5)+(l3+l7). Clobbers X5.
+// REDUCE leaves in X1 sum plus the partial sums l0-l7 in X1-X8, combined
+// as pathSumGo combines them: (l0+l4)+(l2+l6), plus (l1+l5)+(l3+l7).
 #define REDUCE \
-	VEXTRACTF64X4 $1, Z11, Y5; \
-	VADDPD Y5, Y11, Y11; \
-	VEXTRACTF128 $1, Y11, X5; \
-	VADDPD X5, X11, X11; \
-	VPERMILPD $1, X11, X5; \
-	VADDSD X5, X11, X11; \
-	VADDSD sum+24(FP), X11, X11
+	VADDSD X5, X1, X1; \
+	VADDSD X7, X3, X3; \
+	VADDSD X3, X1, X1; \
+	VADDSD X6, X2, X2; \
+	VADDSD X8, X4, X4; \
+	VADDSD X4, X2, X2; \
+	VADDSD X2, X1, X1; \
+	VADDSD sum+24(FP), X1, X1
 
 // func cpuAVX512() bool
 TEXT ·cpuAVX512(SB), NOSPLIT, $0-1
@@ -94,9 +91,9 @@ no:
 
 // walkNarrow and walkWide walk the trees of one chunk depth (>= topLevels)
 // steps and return sum plus the path lengths of the leaves they reach,
-// added in pathSumGo's order: tree t of the chunk to partial sum t%8 (a
-// lane of Z11), the 8 partial sums then combined pairwise. In tree order,
-// the adds were one chain of dependent VADDSDs, about a fifth of the time.
+// added in pathSumGo's order: tree t of the chunk to partial sum t%8 (in
+// X1-X8), the 8 partial sums then combined pairwise. In tree order, the
+// adds were one chain of dependent VADDSDs, about a fifth of the time.
 //
 // The first topLevels steps take 16 trees per vector: their nodes come
 // from top (see prepareKernel) with plain loads and masked register moves
@@ -125,7 +122,7 @@ no:
 // cpuAVX512 checks.
 //
 // Registers: Z28:Z29 the row (walkNarrow), Z30 -1 in every dword, Z31 0xff
-// (walkWide), K7 the even dwords, Z11 the partial sums.
+// (walkWide), K7 the even dwords; X1-X8 the partial sums in the last pass.
 
 // func walkNarrow(nodes *node, top *uint32, pathLength *float64, sum float64, n, vecs, nq, depth int, row *[32]float32) float64
 TEXT ·walkNarrow(SB), $512-80
@@ -181,12 +178,10 @@ walkNarrowTop:
 	DECQ CX
 	JNZ walkNarrowTop
 	MOVQ pathLength+16(FP), R11
-	VXORPD Z11, Z11, Z11
-	KXNORW K5, K5, K5 // every lane but in the last vector
 	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
 	MOVQ nq+48(FP), R8
 	SUBQ $3, DX
-	JLE walkNarrowSum // no step left: sum all cursors
+	JLE walkNarrowSums // no step left: sum all cursors
 
 walkNarrowLevel:
 	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
@@ -209,6 +204,16 @@ walkNarrowVec:
 	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
 	MOVQ nq+48(FP), R8
 
+walkNarrowSums:
+	VXORPD X1, X1, X1
+	VXORPD X2, X2, X2
+	VXORPD X3, X3, X3
+	VXORPD X4, X4, X4
+	VXORPD X5, X5, X5
+	VXORPD X6, X6, X6
+	VXORPD X7, X7, X7
+	VXORPD X8, X8, X8
+
 walkNarrowSum:
 	DECQ R8
 	JZ walkNarrowRet
@@ -216,20 +221,46 @@ walkNarrowSum:
 	ADDQ $32, DI
 	JMP walkNarrowSum
 
-// The last vector, n - 8*(nq-1) trees.
+// The last vector, n - 8*(nq-1) trees: CX = n - 8*nq, in [-7, 0].
 walkNarrowRet:
 	MOVQ nq+48(FP), CX
 	SHLQ $3, CX
 	NEGQ CX
 	ADDQ n+32(FP), CX
-	ADDQ $8, CX
-	MOVL $1, R9
-	SHLL CX, R9
-	DECL R9
-	KMOVW R9, K5
-	SUM_LANES
+	MOVL 0(DI), R9
+	VADDSD (R11)(R9*8), X1, X1
+	CMPQ CX, $-7
+	JLE walkNarrowReduce
+	MOVL 4(DI), R9
+	VADDSD (R11)(R9*8), X2, X2
+	CMPQ CX, $-6
+	JLE walkNarrowReduce
+	MOVL 8(DI), R9
+	VADDSD (R11)(R9*8), X3, X3
+	CMPQ CX, $-5
+	JLE walkNarrowReduce
+	MOVL 12(DI), R9
+	VADDSD (R11)(R9*8), X4, X4
+	CMPQ CX, $-4
+	JLE walkNarrowReduce
+	MOVL 16(DI), R9
+	VADDSD (R11)(R9*8), X5, X5
+	CMPQ CX, $-3
+	JLE walkNarrowReduce
+	MOVL 20(DI), R9
+	VADDSD (R11)(R9*8), X6, X6
+	CMPQ CX, $-2
+	JLE walkNarrowReduce
+	MOVL 24(DI), R9
+	VADDSD (R11)(R9*8), X7, X7
+	CMPQ CX, $-1
+	JLE walkNarrowReduce
+	MOVL 28(DI), R9
+	VADDSD (R11)(R9*8), X8, X8
+
+walkNarrowReduce:
 	REDUCE
-	VMOVSD X11, ret+72(FP)
+	VMOVSD X1, ret+72(FP)
 	VZEROUPPER
 	RET
 
@@ -294,12 +325,18 @@ walkWideTop:
 	DECQ CX
 	JNZ walkWideTop
 	MOVQ pathLength+16(FP), R11
-	VXORPD Z11, Z11, Z11
-	KXNORW K5, K5, K5 // every lane but in the last vector
+	VXORPD X1, X1, X1
+	VXORPD X2, X2, X2
+	VXORPD X3, X3, X3
+	VXORPD X4, X4, X4
+	VXORPD X5, X5, X5
+	VXORPD X6, X6, X6
+	VXORPD X7, X7, X7
+	VXORPD X8, X8, X8
 	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
 	MOVQ nq+48(FP), R8
 	SUBQ $3, DX
-	JLE walkWideSum // no step left: sum all cursors
+	JLE walkWideSums // no step left: sum all cursors
 
 walkWideLevel:
 	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
@@ -326,6 +363,16 @@ walkWideVec:
 	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
 	MOVQ nq+48(FP), R8
 
+walkWideSums:
+	VXORPD X1, X1, X1
+	VXORPD X2, X2, X2
+	VXORPD X3, X3, X3
+	VXORPD X4, X4, X4
+	VXORPD X5, X5, X5
+	VXORPD X6, X6, X6
+	VXORPD X7, X7, X7
+	VXORPD X8, X8, X8
+
 walkWideSum:
 	DECQ R8
 	JZ walkWideRet
@@ -333,19 +380,45 @@ walkWideSum:
 	ADDQ $32, DI
 	JMP walkWideSum
 
-// The last vector, n - 8*(nq-1) trees.
+// The last vector, n - 8*(nq-1) trees: CX = n - 8*nq, in [-7, 0].
 walkWideRet:
 	MOVQ nq+48(FP), CX
 	SHLQ $3, CX
 	NEGQ CX
 	ADDQ n+32(FP), CX
-	ADDQ $8, CX
-	MOVL $1, R9
-	SHLL CX, R9
-	DECL R9
-	KMOVW R9, K5
-	SUM_LANES
+	MOVL 0(DI), R9
+	VADDSD (R11)(R9*8), X1, X1
+	CMPQ CX, $-7
+	JLE walkWideReduce
+	MOVL 4(DI), R9
+	VADDSD (R11)(R9*8), X2, X2
+	CMPQ CX, $-6
+	JLE walkWideReduce
+	MOVL 8(DI), R9
+	VADDSD (R11)(R9*8), X3, X3
+	CMPQ CX, $-5
+	JLE walkWideReduce
+	MOVL 12(DI), R9
+	VADDSD (R11)(R9*8), X4, X4
+	CMPQ CX, $-4
+	JLE walkWideReduce
+	MOVL 16(DI), R9
+	VADDSD (R11)(R9*8), X5, X5
+	CMPQ CX, $-3
+	JLE walkWideReduce
+	MOVL 20(DI), R9
+	VADDSD (R11)(R9*8), X6, X6
+	CMPQ CX, $-2
+	JLE walkWideReduce
+	MOVL 24(DI), R9
+	VADDSD (R11)(R9*8), X7, X7
+	CMPQ CX, $-1
+	JLE walkWideReduce
+	MOVL 28(DI), R9
+	VADDSD (R11)(R9*8), X8, X8
+
+walkWideReduce:
 	REDUCE
-	VMOVSD X11, ret+72(FP)
+	VMOVSD X1, ret+72(FP)
 	VZEROUPPER
 	RET
