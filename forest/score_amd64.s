@@ -61,6 +61,63 @@
 	VADDSD X2, X1, X1; \
 	VADDSD sum+24(FP), X1, X1
 
+// SUM_PATHS ends both walks: it adds the path lengths of the leaves at
+// the cursors in the frame to 8 partial sums, one per lane (SUM_LANES),
+// the last vector's n - 8*(nq-1) trees with no lane past n, and leaves
+// REDUCE's total in X1. Its labels are the walks' own: sums, where a walk
+// of no step past the top levels jumps, sum, last and reduce.
+#define SUM_PATHS \
+	LEAQ 0(SP), DI; \
+	MOVQ nq+48(FP), R8; \
+	sums: VXORPD X1, X1, X1; \
+	VXORPD X2, X2, X2; \
+	VXORPD X3, X3, X3; \
+	VXORPD X4, X4, X4; \
+	VXORPD X5, X5, X5; \
+	VXORPD X6, X6, X6; \
+	VXORPD X7, X7, X7; \
+	VXORPD X8, X8, X8; \
+	sum: DECQ R8; \
+	JZ last; \
+	SUM_LANES; \
+	ADDQ $32, DI; \
+	JMP sum; \
+	last: MOVQ nq+48(FP), CX; \
+	SHLQ $3, CX; \
+	NEGQ CX; \
+	ADDQ n+32(FP), CX; \
+	MOVL 0(DI), R9; \
+	VADDSD (R11)(R9*8), X1, X1; \
+	CMPQ CX, $-7; \
+	JLE reduce; \
+	MOVL 4(DI), R9; \
+	VADDSD (R11)(R9*8), X2, X2; \
+	CMPQ CX, $-6; \
+	JLE reduce; \
+	MOVL 8(DI), R9; \
+	VADDSD (R11)(R9*8), X3, X3; \
+	CMPQ CX, $-5; \
+	JLE reduce; \
+	MOVL 12(DI), R9; \
+	VADDSD (R11)(R9*8), X4, X4; \
+	CMPQ CX, $-4; \
+	JLE reduce; \
+	MOVL 16(DI), R9; \
+	VADDSD (R11)(R9*8), X5, X5; \
+	CMPQ CX, $-3; \
+	JLE reduce; \
+	MOVL 20(DI), R9; \
+	VADDSD (R11)(R9*8), X6, X6; \
+	CMPQ CX, $-2; \
+	JLE reduce; \
+	MOVL 24(DI), R9; \
+	VADDSD (R11)(R9*8), X7, X7; \
+	CMPQ CX, $-1; \
+	JLE reduce; \
+	MOVL 28(DI), R9; \
+	VADDSD (R11)(R9*8), X8, X8; \
+	reduce: REDUCE
+
 // func cpuAVX512() bool
 TEXT ·cpuAVX512(SB), NOSPLIT, $0-1
 	MOVB $0, ret+0(FP)
@@ -181,7 +238,7 @@ walkNarrowTop:
 	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
 	MOVQ nq+48(FP), R8
 	SUBQ $3, DX
-	JLE walkNarrowSums // no step left: sum all cursors
+	JLE sums // no step left: sum all cursors
 
 walkNarrowLevel:
 	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
@@ -201,65 +258,7 @@ walkNarrowVec:
 	JNZ walkNarrowVec
 	DECQ DX
 	JNZ walkNarrowLevel
-	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
-	MOVQ nq+48(FP), R8
-
-walkNarrowSums:
-	VXORPD X1, X1, X1
-	VXORPD X2, X2, X2
-	VXORPD X3, X3, X3
-	VXORPD X4, X4, X4
-	VXORPD X5, X5, X5
-	VXORPD X6, X6, X6
-	VXORPD X7, X7, X7
-	VXORPD X8, X8, X8
-
-walkNarrowSum:
-	DECQ R8
-	JZ walkNarrowRet
-	SUM_LANES
-	ADDQ $32, DI
-	JMP walkNarrowSum
-
-// The last vector, n - 8*(nq-1) trees: CX = n - 8*nq, in [-7, 0].
-walkNarrowRet:
-	MOVQ nq+48(FP), CX
-	SHLQ $3, CX
-	NEGQ CX
-	ADDQ n+32(FP), CX
-	MOVL 0(DI), R9
-	VADDSD (R11)(R9*8), X1, X1
-	CMPQ CX, $-7
-	JLE walkNarrowReduce
-	MOVL 4(DI), R9
-	VADDSD (R11)(R9*8), X2, X2
-	CMPQ CX, $-6
-	JLE walkNarrowReduce
-	MOVL 8(DI), R9
-	VADDSD (R11)(R9*8), X3, X3
-	CMPQ CX, $-5
-	JLE walkNarrowReduce
-	MOVL 12(DI), R9
-	VADDSD (R11)(R9*8), X4, X4
-	CMPQ CX, $-4
-	JLE walkNarrowReduce
-	MOVL 16(DI), R9
-	VADDSD (R11)(R9*8), X5, X5
-	CMPQ CX, $-3
-	JLE walkNarrowReduce
-	MOVL 20(DI), R9
-	VADDSD (R11)(R9*8), X6, X6
-	CMPQ CX, $-2
-	JLE walkNarrowReduce
-	MOVL 24(DI), R9
-	VADDSD (R11)(R9*8), X7, X7
-	CMPQ CX, $-1
-	JLE walkNarrowReduce
-	MOVL 28(DI), R9
-	VADDSD (R11)(R9*8), X8, X8
-
-walkNarrowReduce:
-	REDUCE
+	SUM_PATHS
 	VMOVSD X1, ret+72(FP)
 	VZEROUPPER
 	RET
@@ -336,7 +335,7 @@ walkWideTop:
 	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
 	MOVQ nq+48(FP), R8
 	SUBQ $3, DX
-	JLE walkWideSums // no step left: sum all cursors
+	JLE sums // no step left: sum all cursors
 
 walkWideLevel:
 	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
@@ -360,65 +359,7 @@ walkWideVec:
 	JNZ walkWideVec
 	DECQ DX
 	JNZ walkWideLevel
-	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
-	MOVQ nq+48(FP), R8
-
-walkWideSums:
-	VXORPD X1, X1, X1
-	VXORPD X2, X2, X2
-	VXORPD X3, X3, X3
-	VXORPD X4, X4, X4
-	VXORPD X5, X5, X5
-	VXORPD X6, X6, X6
-	VXORPD X7, X7, X7
-	VXORPD X8, X8, X8
-
-walkWideSum:
-	DECQ R8
-	JZ walkWideRet
-	SUM_LANES
-	ADDQ $32, DI
-	JMP walkWideSum
-
-// The last vector, n - 8*(nq-1) trees: CX = n - 8*nq, in [-7, 0].
-walkWideRet:
-	MOVQ nq+48(FP), CX
-	SHLQ $3, CX
-	NEGQ CX
-	ADDQ n+32(FP), CX
-	MOVL 0(DI), R9
-	VADDSD (R11)(R9*8), X1, X1
-	CMPQ CX, $-7
-	JLE walkWideReduce
-	MOVL 4(DI), R9
-	VADDSD (R11)(R9*8), X2, X2
-	CMPQ CX, $-6
-	JLE walkWideReduce
-	MOVL 8(DI), R9
-	VADDSD (R11)(R9*8), X3, X3
-	CMPQ CX, $-5
-	JLE walkWideReduce
-	MOVL 12(DI), R9
-	VADDSD (R11)(R9*8), X4, X4
-	CMPQ CX, $-4
-	JLE walkWideReduce
-	MOVL 16(DI), R9
-	VADDSD (R11)(R9*8), X5, X5
-	CMPQ CX, $-3
-	JLE walkWideReduce
-	MOVL 20(DI), R9
-	VADDSD (R11)(R9*8), X6, X6
-	CMPQ CX, $-2
-	JLE walkWideReduce
-	MOVL 24(DI), R9
-	VADDSD (R11)(R9*8), X7, X7
-	CMPQ CX, $-1
-	JLE walkWideReduce
-	MOVL 28(DI), R9
-	VADDSD (R11)(R9*8), X8, X8
-
-walkWideReduce:
-	REDUCE
+	SUM_PATHS
 	VMOVSD X1, ret+72(FP)
 	VZEROUPPER
 	RET
