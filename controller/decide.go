@@ -314,7 +314,9 @@ func (dc *decider) scaleDown(u utilisation, series Series, last float64) int64 {
 func (u utilisation) sizeUp(peak float64) int64 {
 	steps := int64(1)
 	if need := u.need(peak); u.target > 0 && need > float64(u.cur+u.step) {
-		steps = int64(math.Ceil((need - float64(u.cur)) / float64(u.step)))
+		// Capped so that an absurd need (a tiny target) cannot overflow;
+		// the caller clamps to max anyway.
+		steps = int64(min(math.Ceil((need-float64(u.cur))/float64(u.step)), math.MaxInt32))
 	}
 	return satAdd64(u.cur, satMul64(steps, u.step))
 }
