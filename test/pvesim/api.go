@@ -21,14 +21,27 @@ type Options struct {
 	Start            time.Time         // simulated time at start; zero = time.Now()
 	TaskDuration     time.Duration     // simulated time an async task runs before it stops; default 2s
 	AuthFailureDelay time.Duration     // real PVE delays every 401 by 3s; default 0 here
-	NodeCPUs         int               // per node; default 32
+	NodeCPUs         int               // threads of every node; default: the mix of DefaultNodeThreads (32 each with Ideal)
+	NodeThreads      []int             // threads per node, pve1 first, repeated over the nodes; overrides NodeCPUs
 	NodeMemoryBytes  uint64            // per node; default 128 GiB
+
+	// Ideal turns off what makes real clusters inconvenient, for the few
+	// tests that need exact numbers: maxdisk is the configured size on
+	// every storage, cpu never exceeds 1.0, and nodes default to 32 threads
+	// each. Everything else stays as PVE does it.
+	Ideal bool
 }
+
+// DefaultNodeThreads is the mix of node sizes a cluster gets unless
+// Options say otherwise: real clusters grow by buying what was current, so
+// a 4-thread box sits beside a 64-thread one and a policy's max cores can
+// exceed a node.
+var DefaultNodeThreads = []int{16, 8, 4, 24, 64}
 
 // ContainerSpec describes one container to create. Zero values mean: Node
 // round-robin by vmid, Name "ct<vmid>", no cores (cpus then come from
 // CPULimit or the host), MemoryMiB 512, SwapMiB 0, DiskGiB 8, a Workload
-// drawn from the seeded mix, Storage "local-lvm".
+// drawn from the seeded mix, Storage "local-lvm" (PVE's default install).
 type ContainerSpec struct {
 	VMID       int
 	Node       string
@@ -44,7 +57,7 @@ type ContainerSpec struct {
 	Stopped    bool
 	Protection bool
 	Template   bool
-	Storage    string // rootfs storage: "local-lvm" (default, node-local) or "cephpool" (shared)
+	Storage    string // rootfs storage: "local" (dir), "local-lvm" (lvmthin, the default), "local-zfs" (zfspool), "san-lvm" (lvm, shared) or "cephpool" (rbd, shared)
 }
 
 // Fault changes how matching requests are answered.

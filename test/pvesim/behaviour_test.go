@@ -362,7 +362,7 @@ func TestOfflineNode(t *testing.T) {
 		}
 		_, hasCPU := n["cpu"]
 		_, hasUptime := n["uptime"]
-		if n["status"] != "offline" || hasCPU || hasUptime || n["maxcpu"] != 32.0 || n["maxmem"] == nil {
+		if n["status"] != "offline" || hasCPU || hasUptime || n["maxcpu"] != float64(pvesim.DefaultNodeThreads[1]) || n["maxmem"] == nil {
 			t.Errorf("offline node entry = %v", n)
 		}
 	}

@@ -18,9 +18,74 @@ type storageInfo struct {
 	size   uint64
 }
 
+// storages are the storage types a root filesystem lives on in real
+// clusters, named as a default install (local, local-lvm, local-zfs) or a
+// typical shared setup names them.
 var storages = map[string]storageInfo{
+	"local":     {plugin: "dir", size: 1 << 40},
 	"local-lvm": {plugin: "lvmthin", size: 4 << 40},
+	"local-zfs": {plugin: "zfspool", size: 4 << 40},
+	"san-lvm":   {plugin: "lvm", shared: true, size: 16 << 40},
 	"cephpool":  {plugin: "rbd", shared: true, size: 64 << 40},
+}
+
+// volumeName is the name PVE's storage plugins give a container's disk:
+// PVE::Storage::ZFSPoolPlugin allocates a subvolume for a container
+// ("subvol-<vmid>-disk-<n>", a ZFS dataset with a refquota), DirPlugin a
+// raw image under images/<vmid>/, LVM, LVM-thin and RBD a block device.
+func volumeName(storage string, vmid, n int) string {
+	switch storages[storage].plugin {
+	case "zfspool":
+		return fmt.Sprintf("subvol-%d-disk-%d", vmid, n)
+	case "dir":
+		return fmt.Sprintf("%d/vm-%d-disk-%d.raw", vmid, vmid, n)
+	}
+	return fmt.Sprintf("vm-%d-disk-%d", vmid, n)
+}
+
+// filesystemSize is the size df reports for a root filesystem of the
+// configured size on storage, which is what PVE lists as maxdisk of a
+// running container (pve-container src/PVE/LXC.pm, vmstatus: maxdisk is
+// PVE::Tools::df of /proc/<pid>/root, the configured size= only while
+// stopped). A ZFS subvolume's df size is its refquota, the configured size
+// exactly. Every other storage holds a block device or raw image that
+// PVE::LXC::Create formats with mkfs.ext4 defaults, and ext4's statfs
+// leaves out its metadata: the inode tables (one 256-byte inode per
+// 16 KiB: 1/64 of the size), the journal (mke2fs's
+// ext2fs_default_journal_size: 16-1024 MiB by size) and two bitmap blocks
+// per 128 MiB group. An 8 GiB disk shows as 7.81 GiB.
+func filesystemSize(storage string, size uint64) uint64 {
+	if storages[storage].plugin == "zfspool" {
+		return size
+	}
+	const block = 4096
+	blocks := size / block
+	var journal uint64
+	switch {
+	case blocks < 2048:
+		journal = 0
+	case blocks < 32768:
+		journal = 1024
+	case blocks < 256*1024:
+		journal = 4096
+	case blocks < 512*1024:
+		journal = 8192
+	case blocks < 4096*1024:
+		journal = 16384
+	case blocks < 8192*1024:
+		journal = 32768
+	case blocks < 16384*1024:
+		journal = 65536
+	case blocks < 32768*1024:
+		journal = 131072
+	default:
+		journal = 262144
+	}
+	overhead := blocks/64 + journal + 2*(blocks/32768+1)
+	if overhead >= blocks {
+		return 0
+	}
+	return (blocks - overhead) * block
 }
 
 // allocChange records the allocation from at on, so RRD history agrees with
@@ -57,6 +122,7 @@ type container struct {
 	alloc         workload.Allocation
 	cpusRaw       string // "cpus" as in the config file
 	cpusFromLimit bool   // cpus comes from cpulimit, so the wire shows a string
+	diskSize      uint64 // rootfs size= as configured; alloc.DiskBytes is what df shows
 	name, tags    string
 	lock          string
 	template      bool
@@ -111,7 +177,7 @@ func (s *Sim) addContainerLocked(sp ContainerSpec) error {
 		"unprivileged": "1",
 		"net0": fmt.Sprintf("name=eth0,bridge=vmbr0,hwaddr=BC:24:11:%02X:%02X:%02X,ip=dhcp,type=veth",
 			(sp.VMID>>16)&0xff, (sp.VMID>>8)&0xff, sp.VMID&0xff),
-		"rootfs": volume{storage: sp.Storage, name: fmt.Sprintf("vm-%d-disk-0", sp.VMID),
+		"rootfs": volume{storage: sp.Storage, name: volumeName(sp.Storage, sp.VMID, 0),
 			size: uint64(sp.DiskGiB * (1 << 30))}.String(),
 	}
 	if sp.Cores > 0 {
@@ -247,14 +313,30 @@ func (s *Sim) refreshDerivedLocked(ct *container) {
 		n := s.nodeByName[ct.node]
 		cpus, ct.cpusRaw = float64(n.cpus), strconv.Itoa(n.cpus)
 	}
+	root := parseVolume(ct.conf["rootfs"])
+	ct.diskSize = root.size
 	ct.alloc = workload.Allocation{
 		CPUs:        cpus,
 		MemoryBytes: confMiB(ct.conf, "memory", 512) << 20,
 		SwapBytes:   confMiB(ct.conf, "swap", 512) << 20,
-		DiskBytes:   parseVolume(ct.conf["rootfs"]).size,
+		DiskBytes:   root.size,
 	}
-	if limit > 0 && limit < cpus {
-		ct.alloc.CPULimit = limit // cgroup cpu.max caps what the cores can deliver
+	if !s.opts.Ideal {
+		ct.alloc.DiskBytes = filesystemSize(root.storage, root.size)
+	}
+	// What the container can get: cgroup cpu.max caps it at cpulimit, and
+	// pvestatd's cpuset balancing (pve-container src/PVE/LXC/CPUSet.pm,
+	// rebalance in PVE/Service/pvestatd.pm) hands out at most the node's
+	// threads whatever cores says, while cpu stays a fraction of cpus.
+	capacity := cpus
+	if limit > 0 {
+		capacity = min(capacity, limit)
+	}
+	if n := s.nodeByName[ct.node]; n != nil {
+		capacity = min(capacity, float64(n.cpus))
+	}
+	if capacity < cpus {
+		ct.alloc.CPULimit = capacity
 	}
 }
 
@@ -311,8 +393,25 @@ func (s *Sim) usageLocked(ct *container) usage {
 		ct.countedTo = now
 	}
 	ct.cached = usage{at: now, sample: ct.model.At(now, a), counters: ct.counters}
+	if !s.opts.Ideal {
+		ct.cached.sample.CPU *= cpuJitter(ct.vmid, now)
+	}
 	ct.cacheOK = true
 	return ct.cached
+}
+
+// cpuJitter is the accounting noise of PVE's cpu: pvestatd divides the
+// cgroup's usage_usec delta by the wall time between two of its samples
+// and by cpus (pve-container src/PVE/LXC.pm, vmstatus), and neither
+// interval is exact, so a container pinned at its limit shows up to a few
+// percent above 1.0 (105.8 % seen on a real node). Deterministic per
+// container and 10 s cycle: -3 % to +6 %.
+func cpuJitter(vmid int, cycle time.Time) float64 {
+	h := uint64(vmid)*0x9e3779b97f4a7c15 ^ uint64(cycle.Unix())*0xbf58476d1ce4e5b9
+	h ^= h >> 31
+	h *= 0x94d049bb133111eb
+	h ^= h >> 29
+	return 0.97 + 0.09*float64(h%10000)/10000
 }
 
 func (s *Sim) uptime(ct *container) int64 {
@@ -320,4 +419,14 @@ func (s *Sim) uptime(ct *container) int64 {
 		return 0
 	}
 	return int64(math.Max(0, s.clock.Now().Sub(ct.started).Seconds()))
+}
+
+// listedDiskSize is PVE's maxdisk of a container (pve-container
+// src/PVE/LXC.pm, vmstatus): the configured size= while it is stopped, what
+// df shows of its root filesystem while it runs.
+func (ct *container) listedDiskSize() uint64 {
+	if ct.running {
+		return ct.alloc.DiskBytes
+	}
+	return ct.diskSize
 }

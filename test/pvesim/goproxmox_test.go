@@ -62,11 +62,11 @@ func TestGoProxmoxDecodesEverySimulatedEndpoint(t *testing.T) {
 		t.Fatalf("Version = %+v, %v", v, err)
 	}
 	nodes, err := c.Nodes(ctx)
-	if err != nil || len(nodes) != 2 || nodes[0].Node != "pve1" || nodes[0].MaxCPU != 32 || nodes[0].Status != "online" {
+	if err != nil || len(nodes) != 2 || nodes[0].Node != "pve1" || nodes[0].MaxCPU != pvesim.DefaultNodeThreads[0] || nodes[0].Status != "online" {
 		t.Fatalf("Nodes = %+v, %v", nodes, err)
 	}
 	node, err := c.Node(ctx, "pve2")
-	if err != nil || node.CPUInfo.CPUs != 32 || node.Memory.Total != 128<<30 || node.Uptime == 0 {
+	if err != nil || node.CPUInfo.CPUs != pvesim.DefaultNodeThreads[1] || node.Memory.Total != 128<<30 || node.Uptime == 0 {
 		t.Fatalf("Node = %+v, %v", node, err)
 	}
 	cluster, err := c.Cluster(ctx)
@@ -74,7 +74,7 @@ func TestGoProxmoxDecodesEverySimulatedEndpoint(t *testing.T) {
 		t.Fatalf("Cluster = %+v, %v", cluster, err)
 	}
 	nodeRes, err := cluster.Resources(ctx, "node")
-	if err != nil || len(nodeRes) != 2 || nodeRes[0].Type != "node" || nodeRes[0].MaxCPU != 32 {
+	if err != nil || len(nodeRes) != 2 || nodeRes[0].Type != "node" || nodeRes[0].MaxCPU != uint64(pvesim.DefaultNodeThreads[0]) {
 		t.Fatalf("Resources(node) = %+v, %v", nodeRes, err)
 	}
 	next, err := cluster.NextID(ctx)

@@ -3,6 +3,8 @@ package pvesim_test
 import (
 	"testing"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 )
 
 // TestWireTypesFollowPVE checks the JSON types PVE really sends, which
@@ -55,7 +57,7 @@ func TestWireTypesFollowPVE(t *testing.T) {
 				t.Errorf("resources lxc/101 = %v, want fractional maxcpu and numeric template", r)
 			}
 		case "node/pve1":
-			if r["maxcpu"] != 32.0 || r["status"] != "online" || r["cgroup-mode"] != 2.0 {
+			if r["maxcpu"] != float64(pvesim.DefaultNodeThreads[0]) || r["status"] != "online" || r["cgroup-mode"] != 2.0 {
 				t.Errorf("resources node/pve1 = %v", r)
 			}
 		}

@@ -72,8 +72,20 @@ func New(opts Options) (*Sim, error) {
 	if opts.TaskDuration == 0 {
 		opts.TaskDuration = 2 * time.Second
 	}
-	if opts.NodeCPUs <= 0 {
-		opts.NodeCPUs = 32
+	if len(opts.NodeThreads) == 0 {
+		switch {
+		case opts.NodeCPUs > 0:
+			opts.NodeThreads = []int{opts.NodeCPUs}
+		case opts.Ideal:
+			opts.NodeThreads = []int{32}
+		default:
+			opts.NodeThreads = DefaultNodeThreads
+		}
+	}
+	for i, n := range opts.NodeThreads {
+		if n <= 0 {
+			return nil, fmt.Errorf("pvesim: NodeThreads[%d] is %d, want at least 1", i, n)
+		}
 	}
 	if opts.NodeMemoryBytes == 0 {
 		opts.NodeMemoryBytes = 128 << 30
@@ -105,7 +117,7 @@ func New(opts Options) (*Sim, error) {
 	}
 	for i := 1; i <= opts.Nodes; i++ {
 		n := &simNode{
-			name: "pve" + strconv.Itoa(i), index: i, online: true, cpus: opts.NodeCPUs, mem: opts.NodeMemoryBytes,
+			name: "pve" + strconv.Itoa(i), index: i, online: true, cpus: opts.NodeThreads[(i-1)%len(opts.NodeThreads)], mem: opts.NodeMemoryBytes,
 			boot: opts.Start.Add(-time.Duration(30+i) * 24 * time.Hour),
 		}
 		s.nodes = append(s.nodes, n)
@@ -146,11 +158,22 @@ func (s *Sim) generateSpecs(n int) []ContainerSpec {
 			DiskGiB:   float64([]int{8, 16, 32}[s.rng.IntN(3)]),
 			Workload:  kinds[s.rng.IntN(len(kinds))],
 		}
-		if s.rng.IntN(10) == 0 {
-			sp.CPULimit = float64(1+s.rng.IntN(4)) / 2 // fractional limits exist in the wild
-			if s.rng.IntN(2) == 0 {
+		// One in ten has a cpulimit (fractional ones exist in the wild),
+		// half of those without cores; one in twenty has neither, as pct
+		// create leaves it without --cores: every thread of its node.
+		switch r := s.rng.IntN(20); {
+		case r < 2:
+			sp.CPULimit = float64(1+s.rng.IntN(4)) / 2
+			if r == 0 {
 				sp.Cores = 0
 			}
+		case r == 2:
+			sp.Cores = 0
+		}
+		// Most root filesystems are on local-lvm, as a default install
+		// puts them; the rest spread over the other storage types.
+		if s.rng.IntN(3) == 0 {
+			sp.Storage = []string{"local", "local-zfs", "san-lvm", "cephpool"}[s.rng.IntN(4)]
 		}
 		if s.rng.IntN(4) == 0 {
 			sp.Tags = []string{"autoscale"}

@@ -345,7 +345,7 @@ func (s *Sim) postClone(c *call) response {
 	if net0, ok := conf["net0"]; ok {
 		conf["net0"] = regenerateMAC(net0, newid)
 	}
-	newVol := volume{storage: storage, name: fmt.Sprintf("vm-%d-disk-0", newid), size: vol.size, opts: vol.opts}
+	newVol := volume{storage: storage, name: volumeName(storage, newid, 0), size: vol.size, opts: vol.opts}
 	if !full {
 		newVol.name = vol.name + "/" + newVol.name
 	}
