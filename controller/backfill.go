@@ -100,7 +100,7 @@ func sampleFromRRD(p proxmox.RRDPoint, cur proxmox.Container) (Sample, bool) {
 	}
 	return Sample{
 		Time: p.Time,
-		CPU:  cpu * maxCPU, Cores: maxCPU,
+		CPU:  cpuFraction(cpu) * maxCPU, Cores: maxCPU,
 		Mem: uint64(max(0, mem)), MaxMem: uint64(max(0, maxMem)),
 		Swap: cur.Swap, MaxSwap: cur.MaxSwap,
 		Disk: bytes(p.Disk, cur.Disk), MaxDisk: bytes(p.MaxDisk, cur.MaxDisk),

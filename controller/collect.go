@@ -67,6 +67,12 @@ type tracked struct {
 	tags   []string
 	pool   string
 	alloc  Allocation
+	// nodeThreads is the threads of the container's node as of the latest
+	// listing, 0 when unknown: more cores than that add nothing.
+	nodeThreads int
+	// facts is what the latest config read told, while it holds (see
+	// configFacts); nil before any read.
+	facts  *configFacts
 	last   proxmox.Container // the latest listing, for counters and export
 	seenAt time.Time         // time of the latest listing
 	window *window
@@ -104,6 +110,10 @@ const forgetAfterUnseen = 3
 // follows migrations (the window moves with the container), turns counters
 // into rates, and forgets containers that are gone.
 func (c *Controller) observe(t tick) {
+	threads := make(map[string]int, len(t.nodes))
+	for _, n := range t.nodes {
+		threads[n.Name] = n.CPUs
+	}
 	seen := make(map[int]struct{}, len(t.containers))
 	for i := range t.containers {
 		ct := &t.containers[i]
@@ -124,12 +134,13 @@ func (c *Controller) observe(t tick) {
 		} else if p, ok := c.pools[ct.VMID]; ok {
 			tr.pool = p
 		}
-		tr.alloc = allocationOf(*ct)
 		tr.unseen = 0
 		if ct.Status == "running" {
 			tr.window.Add(sampleFrom(*ct, tr.last, tr.seenAt, t.end))
 		}
 		tr.last, tr.seenAt = *ct, t.end
+		tr.alloc = c.allocationOf(tr)
+		tr.nodeThreads = threads[ct.Node]
 	}
 	allListed := len(t.failed) == 0
 	for id, tr := range c.tracked {
@@ -151,7 +162,7 @@ func (c *Controller) observe(t tick) {
 func sampleFrom(cur, prev proxmox.Container, prevAt, now time.Time) Sample {
 	s := Sample{
 		Time: now,
-		CPU:  cur.CPU * cur.CPUs, Cores: cur.CPUs,
+		CPU:  cpuFraction(cur.CPU) * cur.CPUs, Cores: cur.CPUs,
 		Mem: cur.Mem, MaxMem: cur.MaxMem, Swap: cur.Swap, MaxSwap: cur.MaxSwap,
 		Disk: cur.Disk, MaxDisk: cur.MaxDisk,
 		NetIn: math.NaN(), NetOut: math.NaN(), DiskRead: math.NaN(), DiskWrite: math.NaN(),
@@ -173,4 +184,16 @@ func sampleFrom(cur, prev proxmox.Container, prevAt, now time.Time) Sample {
 	s.NetIn, s.NetOut = rate(cur.NetIn, prev.NetIn), rate(cur.NetOut, prev.NetOut)
 	s.DiskRead, s.DiskWrite = rate(cur.DiskRead, prev.DiskRead), rate(cur.DiskWrite, prev.DiskWrite)
 	return s
+}
+
+// cpuFraction is PVE's cpu as the share of the allocation it means, 0 to 1.
+// PVE divides a cgroup usage delta by a wall-clock interval that is never
+// exact, so a container pinned at its limit reads a few % above 1.0 now and
+// then; it cannot use more than it has, and neither the window nor the
+// export's cpu_usage_percent (0-100 in the original format) should say so.
+func cpuFraction(v float64) float64 {
+	if !(v > 0) { // negative or NaN
+		return 0
+	}
+	return min(v, 1)
 }

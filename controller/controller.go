@@ -329,6 +329,7 @@ func (c *Controller) pass(ctx context.Context) {
 	}
 	decisions := c.scoreAndDecide(t)
 	if c.opts.Scale {
+		c.learnConfigs(passCtx, t, decisions)
 		c.act(passCtx, t, decisions)
 	}
 	c.export(t)
@@ -536,8 +537,15 @@ func (c *Controller) signals(tr *tracked, r Rules, now time.Time) Signals {
 	sig := Signals{
 		VMID: tr.vmid, Node: tr.node, Running: tr.status == "running", Alloc: tr.alloc,
 		CPU: c.cpuSeries, Memory: c.memSeries, MemoryPeak: peak, CPUPeak: cpuPeak,
-		SwapUsed: tr.last.Swap, DiskUsed: tr.last.Disk,
-		Score: tr.score, AnomalousSince: tr.anomalousSince,
+		SwapUsed: tr.last.Swap, DiskUsed: tr.last.Disk, DiskSize: tr.last.MaxDisk,
+		CoresMax: tr.nodeThreads,
+		Score:    tr.score, AnomalousSince: tr.anomalousSince,
+	}
+	if f := tr.facts; f.holdsFor(tr.last) {
+		sig.CoresUnmanaged = f.coresUnmanaged
+		if f.coresCeiling > 0 && (sig.CoresMax == 0 || f.coresCeiling < sig.CoresMax) {
+			sig.CoresMax = f.coresCeiling
+		}
 	}
 	return sig
 }
@@ -618,6 +626,9 @@ func (c *Controller) act(ctx context.Context, t tick, all []Decision) {
 		}
 		c.protect(d.VMID, func() {
 			outcomes := c.actuator.Apply(ctx, admitted, tr.alloc)
+			if tr.facts.holdsFor(tr.last) {
+				tr.facts.noteApplied(outcomes)
+			}
 			st := c.state.Containers[d.VMID]
 			if st == nil {
 				st = &ContainerState{}
@@ -718,7 +729,7 @@ func (c *Controller) export(t tick) {
 		}
 		cycle.Entries = append(cycle.Entries, ExportEntry{
 			VMID: ct.VMID, Node: ct.Node, Time: t.end,
-			CPUPercent: ct.CPU * 100, Cores: ct.CPUs,
+			CPUPercent: cpuFraction(ct.CPU) * 100, Cores: ct.CPUs,
 			MemUsed: ct.Mem, MemLimit: ct.MaxMem, SwapUsed: ct.Swap, SwapLimit: ct.MaxSwap,
 			DiskRead: ct.DiskRead, DiskWrite: ct.DiskWrite, NetIn: ct.NetIn, NetOut: ct.NetOut,
 			DiskUsed: ct.Disk, DiskSize: ct.MaxDisk, Pressure: ct.Pressure, Score: score,

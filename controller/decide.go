@@ -56,19 +56,22 @@ const mib = 1 << 20
 // whenever it differs from the allocation, in its own direction (which is
 // the memory's whenever swap was already following memory).
 //
-// The disk grows by Step (a smaller last step up to Max) as soon as the
-// newest DiskUsed / DiskBytes is >= Threshold: a filling disk cannot wait
-// for stabilisation. It never shrinks.
+// The disk grows from Alloc.DiskBytes (the configured size) by Step (a
+// smaller last step up to Max) as soon as DiskUsed / DiskSize (both as the
+// listing shows them: df while running) is >= Threshold: a filling disk
+// cannot wait for stabilisation. It never shrinks.
 //
 // Cooldowns apply to every resource: no increase while the last action on
 // the resource is less than CooldownUp old, no decrease while it is less
 // than CooldownDown old (SkipCooldown); at exactly the cooldown the change
 // is allowed.
 //
-// Cores with no allocation (Alloc.Cores 0: the container may use every
-// core of its node) are left to the administrator (SkipUnmanaged). A
-// series with no point at or before now, or an allocation of 0, is
-// SkipNoData.
+// Cores never go above CoresMax (the node's threads, ceil(cpulimit)) even
+// when the policy's Max is higher, and a decrease from above it lands at or
+// below it. Cores that the administrator chose to leave unset or to cap
+// with cpulimit (CoresUnmanaged), or with no allocation (Alloc.Cores 0),
+// are left alone (SkipUnmanaged). A series with no point at or before now,
+// or an allocation of 0, is SkipNoData.
 func Decide(sig Signals, policy string, r Rules, st ContainerState, now time.Time, anomalyRise time.Duration) Decision {
 	d := Decision{
 		VMID:   sig.VMID,
@@ -180,11 +183,19 @@ func (u utilisation) floorReason() SkipReason {
 
 func (dc *decider) cores() {
 	cur := int64(dc.sig.Alloc.Cores)
+	if dc.sig.CoresUnmanaged != "" {
+		dc.d.hold(ResourceCores, SkipUnmanaged, dc.sig.CoresUnmanaged)
+		return
+	}
 	if cur <= 0 {
 		dc.d.hold(ResourceCores, SkipUnmanaged, "cores are not set: the container may use every core of its node")
 		return
 	}
 	c := dc.r.CPU
+	most := int64(c.Max)
+	if m := int64(dc.sig.CoresMax); m > 0 && m < most {
+		most = m
+	}
 	var floor int64
 	if peak := dc.sig.CPUPeak; peak > 0 && c.Up > 0 { // NaN compares false
 		floor = int64(min(math.Floor(peak/c.Up)+1, math.MaxInt32))
@@ -192,7 +203,7 @@ func (dc *decider) cores() {
 	dc.scale(utilisation{
 		res: ResourceCores, label: "cpu", unit: "cores",
 		series: dc.sig.CPU, up: AtLeast(c.Up), down: AtMost(c.Down), per: 1,
-		cur: cur, step: int64(c.Step), min: int64(c.Min), max: int64(c.Max), target: c.Target,
+		cur: cur, step: int64(c.Step), min: min(int64(c.Min), most), max: most, target: c.Target,
 		floor: floor, cpuPeak: dc.sig.CPUPeak,
 	})
 }
@@ -427,12 +438,16 @@ func (dc *decider) swap(memoryMiB int64) {
 // disk grows the root filesystem when it is filling up.
 func (dc *decider) disk() {
 	size := dc.sig.Alloc.DiskBytes
-	if size == 0 {
+	fs := dc.sig.DiskSize
+	if fs == 0 {
+		fs = size
+	}
+	if size == 0 || fs == 0 {
 		dc.d.hold(ResourceDisk, SkipNoData, "the root filesystem size is unknown")
 		return
 	}
 	k := dc.r.Disk
-	used := float64(dc.sig.DiskUsed) / float64(size)
+	used := float64(dc.sig.DiskUsed) / float64(fs)
 	t := AtLeast(k.Threshold)
 	if !t.Passed(used) {
 		return

@@ -25,6 +25,7 @@ type Metrics struct {
 	exports        *prometheus.CounterVec // result: ok, failed
 	windowBytes    prometheus.Gauge
 	backfilled     prometheus.Counter
+	configReads    prometheus.Counter
 	panics         prometheus.Counter
 	stateSaves     *prometheus.CounterVec // result
 }
@@ -105,6 +106,10 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Namespace: metricsNamespace, Name: "backfill_samples_total",
 			Help: "Samples loaded into the windows from RRD data or an existing lxc_metrics.json.",
 		}),
+		configReads: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: metricsNamespace, Name: "config_reads_total",
+			Help: "Config reads made to learn what a listing does not show (cores, cpulimit, configured root filesystem size), once per change of them; the reads right before a write are not counted.",
+		}),
 		panics: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: metricsNamespace, Name: "container_panics_total",
 			Help: "Panics recovered while handling one container; the pass went on.",
@@ -118,7 +123,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		for _, c := range []prometheus.Collector{
 			m.passDuration, m.passes, m.lastPass, m.containers, m.nodeErrors, m.actions, m.skipped,
 			m.score, m.recommendation, m.training, m.modelTrainedAt, m.exportDuration, m.exports,
-			m.windowBytes, m.backfilled, m.panics, m.stateSaves,
+			m.windowBytes, m.backfilled, m.configReads, m.panics, m.stateSaves,
 		} {
 			if err := reg.Register(c); err != nil {
 				return nil, err

@@ -777,7 +777,7 @@ func TestContainersAndNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(cts) != 4 || cts[0].VMID != opsRunning || cts[0].Node != "pve1" || cts[0].Status != "running" ||
-		cts[0].MaxMem != 1024<<20 || cts[0].MaxDisk != 8<<30 || cts[1].Status != "stopped" {
+		cts[0].MaxMem != 1024<<20 || cts[0].MaxDisk >= 8<<30 || cts[0].MaxDisk < 8<<30*95/100 || cts[1].Status != "stopped" {
 		t.Errorf("Containers = %+v", cts)
 	}
 	nodes, err := f.ops.Nodes(context.Background())

@@ -46,7 +46,7 @@ type Allocation struct {
 	Cores     int    // allocated cores (ceil of the listing's cpus)
 	MemoryMiB int    // memory limit
 	SwapMiB   int    // swap limit
-	DiskBytes uint64 // root filesystem size
+	DiskBytes uint64 // root filesystem size: configured when known, else as listed
 }
 
 // Point is one value of a series at a time.
@@ -152,7 +152,19 @@ type Signals struct {
 	// CPUPeak is the most cores used at any point of the whole window.
 	CPUPeak  float64
 	SwapUsed uint64
-	DiskUsed uint64
+	// DiskUsed and DiskSize are the root filesystem's use and size as the
+	// listing shows them (df while running: a few % below the configured
+	// size on block storage); Alloc.DiskBytes is the configured size when
+	// known, which a grow starts from. DiskSize 0 takes Alloc.DiskBytes.
+	DiskUsed, DiskSize uint64
+	// CoresMax is the most cores that can help the container: its node's
+	// threads (PVE accepts more and clamps the cpuset) and ceil(cpulimit)
+	// when that is set; 0 when unknown.
+	CoresMax int
+	// CoresUnmanaged says why the cores are left to the administrator (no
+	// cores set, or a cpulimit below them); "" when the controller manages
+	// them.
+	CoresUnmanaged string
 	// Score is the latest anomaly score in (0, 1]; NaN when no model has
 	// been trained yet. AnomalousSince is when the score last rose above
 	// the anomaly threshold and stayed there; zero when it is not above it

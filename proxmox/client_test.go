@@ -68,14 +68,14 @@ func TestReadsMatchSimulator(t *testing.T) {
 	if names := []string{nodes[0].Name, nodes[1].Name}; len(nodes) != 2 || !slices.Equal(names, sim.NodeNames()) {
 		t.Fatalf("Nodes() = %+v, want %v", nodes, sim.NodeNames())
 	}
-	for _, n := range nodes {
-		if !n.Online || n.CPUs != 32 || n.MemoryBytes != 128<<30 {
-			t.Errorf("node %+v: want online, 32 CPUs, 128 GiB (pvesim defaults)", n)
+	for i, n := range nodes {
+		if !n.Online || n.CPUs != pvesim.DefaultNodeThreads[i] || n.MemoryBytes != 128<<30 {
+			t.Errorf("node %+v: want online, %d CPUs, 128 GiB (pvesim defaults)", n, pvesim.DefaultNodeThreads[i])
 		}
 	}
 
 	ns, err := c.NodeStatus(ctx, "pve1")
-	if err != nil || ns.CPUs != 32 || ns.MemoryTotal != 128<<30 || ns.Name != "pve1" {
+	if err != nil || ns.CPUs != pvesim.DefaultNodeThreads[0] || ns.MemoryTotal != 128<<30 || ns.Name != "pve1" {
 		t.Errorf("NodeStatus(pve1) = %+v, %v", ns, err)
 	}
 
@@ -89,7 +89,7 @@ func TestReadsMatchSimulator(t *testing.T) {
 	}
 	web, capped := byID[101], byID[102]
 	if len(cts) != 2 || web.Name != "web" || web.Node != "pve1" || web.Status != "running" || web.CPUs != 2 ||
-		web.MaxMem != 1024<<20 || web.MaxSwap != 256<<20 || web.MaxDisk != 8<<30 || !slices.Equal(web.Tags, []string{"prod", "web"}) {
+		web.MaxMem != 1024<<20 || web.MaxSwap != 256<<20 || !dfOf(web.MaxDisk, 8<<30) || !slices.Equal(web.Tags, []string{"prod", "web"}) {
 		t.Errorf("Containers(pve1) 101 = %+v", web)
 	}
 	if web.Pressure == nil {
@@ -834,3 +834,8 @@ func closedPortURL(t *testing.T) string {
 	_ = l.Close()
 	return (&url.URL{Scheme: "http", Host: addr}).String()
 }
+
+// dfOf reports whether a running container's maxdisk is what df shows of a
+// root filesystem of size bytes on an ext4-formatted storage: a few %
+// below the configured size.
+func dfOf(maxdisk, size uint64) bool { return maxdisk < size && maxdisk > size*95/100 }

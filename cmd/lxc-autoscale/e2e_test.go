@@ -9,10 +9,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -304,11 +306,14 @@ func TestE2ELeakGainsMemoryUpToMaxAndNoFurther(t *testing.T) {
 	}
 }
 
+// The disk is on local-lvm, as on a default install: the listing's maxdisk
+// is df's size, a few % below the configured size=, and the grow must
+// still start from the configured size, by whole GiB as PVE writes them.
 func TestE2EFillingDiskGrowsThroughResizeTask(t *testing.T) {
 	t.Parallel()
 	// At 600x a diskfill of 2-5 GiB/h grows 0.3-0.8 GiB per real second.
 	e := newE2E(t, e2eOptions{speed: 600, specs: []pvesim.ContainerSpec{
-		{VMID: 104, Node: "pve2", Cores: 1, MemoryMiB: 1024, DiskGiB: 4, Workload: workload.DiskFill},
+		{VMID: 104, Node: "pve2", Cores: 1, MemoryMiB: 1024, DiskGiB: 4, Workload: workload.DiskFill, Storage: "local-lvm"},
 	}, env: []string{"LXCA_SCALING_CPU_ENABLED=false", "LXCA_SCALING_MEMORY_ENABLED=false"}})
 	before := e.rootfsBytes(104)
 	r := e.start("run")
@@ -317,8 +322,8 @@ func TestE2EFillingDiskGrowsThroughResizeTask(t *testing.T) {
 	for _, w := range e.writes() {
 		if w.Route == "/nodes/{node}/lxc/{vmid}/resize" {
 			resized = true
-			if w.Params.Get("disk") != "rootfs" || !strings.HasPrefix(w.Params.Get("size"), "+") {
-				t.Errorf("resize request %v: want disk=rootfs and a relative +size", w.Params)
+			if w.Params.Get("disk") != "rootfs" || !regexp.MustCompile(`^\+[1-9][0-9]*G$`).MatchString(w.Params.Get("size")) {
+				t.Errorf("resize request %v: want disk=rootfs and a relative +size in whole GiB", w.Params)
 			}
 		}
 	}
@@ -329,6 +334,12 @@ func TestE2EFillingDiskGrowsThroughResizeTask(t *testing.T) {
 	e.eventually(r, 10*time.Second, "an applied disk change in the audit", func() bool {
 		return auditHas(e.dir, func(a map[string]any) bool { return a["resource"] == "disk" && a["result"] == "applied" })
 	})
+	if auditHas(e.dir, func(a map[string]any) bool { return a["resource"] == "disk" && a["result"] != "applied" }) {
+		t.Error("a disk change was skipped or failed: the grow must start from the configured size, not the listing's")
+	}
+	if got := e.rootfsBytes(104); math.Mod(got, 1<<30) != 0 {
+		t.Errorf("rootfs size %v bytes: want whole GiB grown from the configured 4G", got)
+	}
 }
 
 func auditHas(dir string, match func(map[string]any) bool) bool {
@@ -493,25 +504,33 @@ func TestE2EAPICallsPerTick(t *testing.T) {
 		return n >= 5
 	})
 	r.stop(t)
-	ticks, other := 0, 0
+	// Besides the listings, a container's config is read at most once, the
+	// first time a decision depends on what only the config says (cores
+	// unset or capped, the configured disk size): never again while its
+	// listing stays the same.
+	ticks, listings, reads := 0, 0, map[string]int{}
 	for _, q := range e.sim.Requests() {
 		switch q.Route {
 		case "/nodes":
 			ticks++
 		case "/nodes/{node}/lxc":
+			listings++
 			if q.Node == "pve4" {
 				t.Errorf("the offline node was listed")
 			}
+		case "/nodes/{node}/lxc/{vmid}/config":
+			if reads[q.Path]++; reads[q.Path] > 1 {
+				t.Errorf("config read again without a change in the listing: %s", q.Path)
+			}
 		default:
-			other++
 			t.Errorf("unexpected steady-state call %s %s", q.Method, q.Path)
 		}
 	}
-	total := len(e.sim.Requests())
-	if online := 3; total > ticks*(online+1) {
-		t.Errorf("%d calls in %d ticks: more than online nodes + 1 = %d per tick", total, ticks, online+1)
+	if online := 3; ticks+listings > ticks*(online+1) {
+		t.Errorf("%d listing calls in %d ticks: more than online nodes + 1 = %d per tick", ticks+listings, ticks, online+1)
 	}
-	t.Logf("%d calls in %d ticks (%d other) for 3 online nodes and 40 containers", total, ticks, other)
+	t.Logf("%d calls in %d ticks (%d config reads, one each for %d containers) for 3 online nodes and 40 containers",
+		len(e.sim.Requests()), ticks, len(reads), len(reads))
 }
 
 func TestE2EHangupReloadsPolicies(t *testing.T) {
