@@ -52,23 +52,28 @@ func (c *Controller) backfill(ctx context.Context, t tick) {
 	}
 	wg.Wait()
 
+	// The windows may already hold this hour from lxc_metrics.json (a
+	// restart): both go in, in time order, rather than the RRD's older
+	// points being refused by a window that only appends.
 	samples := 0
 	oldest := t.end.Add(-c.opts.Window)
+	var rows []Sample
 	for i, ct := range todo {
 		tr := c.tracked[ct.VMID]
 		if tr == nil {
 			tr = &tracked{vmid: ct.VMID, node: ct.Node, score: math.NaN(), window: c.newWindow()}
 			c.tracked[ct.VMID] = tr
 		}
+		rows = rows[:0]
 		for _, p := range points[i] {
 			if p.Time.Before(oldest) || !p.Time.Before(t.start) {
 				continue
 			}
 			if s, ok := sampleFromRRD(p, ct); ok {
-				tr.window.Add(s)
-				samples++
+				rows = append(rows, s)
 			}
 		}
+		samples += tr.window.Merge(rows)
 	}
 	c.metrics.backfilled.Add(float64(samples))
 	c.log.Info().Int("containers", len(todo)).Int("samples", samples).Int64("failed", failed.Load()).

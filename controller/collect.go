@@ -42,9 +42,11 @@ func (c *Controller) collect(ctx context.Context) (tick, error) {
 	wg.Wait()
 	total := 0
 	for i, n := range nodes {
+		if n.Online {
+			c.noteNodeListing(n.Name, errs[i])
+		}
 		if errs[i] != nil {
 			t.failed[n.Name] = errs[i]
-			c.log.Warn().Err(errs[i]).Str("node", n.Name).Msg("listing a node's containers failed; skipping the node this tick")
 			c.metrics.nodeErrors.WithLabelValues(n.Name).Inc()
 		}
 		total += len(lists[i])
@@ -196,4 +198,22 @@ func cpuFraction(v float64) float64 {
 		return 0
 	}
 	return min(v, 1)
+}
+
+// noteNodeListing logs a node whose listing starts or stops failing. A
+// node that dies stays "online" in /nodes until the cluster notices, and
+// every call proxied to it meanwhile answers 595: one line when that
+// starts, one when it ends, and the metric for every pass in between.
+func (c *Controller) noteNodeListing(node string, err error) {
+	if c.failingNodes == nil {
+		c.failingNodes = map[string]bool{}
+	}
+	switch was := c.failingNodes[node]; {
+	case err != nil && !was:
+		c.failingNodes[node] = true
+		c.log.Warn().Err(err).Str("node", node).Msg("listing a node's containers failed; skipping the node until it answers")
+	case err == nil && was:
+		delete(c.failingNodes, node)
+		c.log.Info().Str("node", node).Msg("a node's containers are listed again")
+	}
 }

@@ -91,6 +91,10 @@ type Controller struct {
 	modelTrainedAt time.Time
 	lastExport     time.Time
 	backfilled     bool
+	// failingNodes are the nodes whose listing failed last pass, so that a
+	// node that stays unreachable is logged when it starts and stops
+	// failing, not every pass (the metric counts every failure).
+	failingNodes map[string]bool
 	exporting      sync.WaitGroup
 	scratch        featureScratch
 	vector         []float64

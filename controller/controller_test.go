@@ -1,12 +1,14 @@
 package controller
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -438,5 +440,96 @@ func TestRecommendationIsReportedOncePerChange(t *testing.T) {
 	}
 	if len(records) != 1 || records[0].Result != ResultRecommended || records[0].To != 3 {
 		t.Errorf("audit after 6 passes recommending 4 -> 3 cores: %+v; want one recommendation", records)
+	}
+}
+
+// A restart within the hour keeps both the exported samples and the RRD
+// backfill, and counts only what the windows hold.
+func TestRestartMergesExportAndRRDBackfill(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Start: now, Specs: []pvesim.ContainerSpec{
+		{VMID: 150, Node: "pve1", Cores: 2, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Steady},
+	}})
+	path := filepath.Join(t.TempDir(), "lxc_metrics.json")
+	old := NewExporter(ExporterOptions{Path: path, Logger: zerolog.Nop()})
+	for i := range 14 { // the last 14 minutes, half a minute off the RRD's steps
+		at := now.Add(time.Duration(i-14)*time.Minute + 30*time.Second)
+		old.Add(Cycle{Start: at, End: at, Total: 1, Entries: []ExportEntry{{
+			VMID: 150, Node: "pve1", Time: at, CPUPercent: 50, Cores: 2,
+			MemUsed: 512 << 20, MemLimit: 1 << 30, DiskUsed: 1 << 30, DiskSize: 8 << 30, Score: math.NaN(),
+		}}})
+	}
+	if err := old.Write(); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	m, err := NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newLoop(t, client, func(o *Options) {
+		o.ExportFile, o.ExportInterval, o.MaxMetricsEntries = path, time.Hour, 1000
+		o.Backfill, o.BackfillConcurrency = true, 2
+		o.Metrics = m
+		o.Scale = false
+		o.Now = func() time.Time { return now }
+	})
+	c.loadExport()
+	c.pass(context.Background())
+	c.exporting.Wait()
+	w := c.tracked[150].window
+	fromRRD, fromExport := 0, 0
+	for i := range w.Len() {
+		switch s := w.At(i); {
+		case s.Time.Equal(now): // this pass's listing
+		case s.Time.Second() == 0:
+			fromRRD++
+		case s.Time.Second() == 30:
+			fromExport++
+		}
+	}
+	if fromExport != 14 || fromRRD < 55 {
+		t.Errorf("window holds %d exported and %d RRD samples; want 14 and the hour's (>= 55)", fromExport, fromRRD)
+	}
+	// The metric counts what the windows hold: 14 exported, the RRD's, and
+	// no point that was refused.
+	if got := testutil.ToFloat64(m.backfilled); int(got) != fromExport+fromRRD {
+		t.Errorf("backfill_samples_total = %v, want the %d samples held", got, fromExport+fromRRD)
+	}
+}
+
+// A node whose proxied calls answer 595 for many passes is logged when it
+// starts and when it stops failing; the metric counts every pass.
+func TestUnreachableNodeIsLoggedOnChange(t *testing.T) {
+	sim, client := newLoopSim(t, pvesim.Options{Nodes: 2, Speed: 0, Containers: 4})
+	var logs bytes.Buffer
+	reg := prometheus.NewRegistry()
+	m, err := NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newLoop(t, client, func(o *Options) {
+		o.Logger = zerolog.New(&logs).Level(zerolog.InfoLevel)
+		o.Metrics = m
+		o.Scale = false
+	})
+	sim.InjectFault(pvesim.Fault{Route: "/nodes/{node}/lxc", Node: "pve2", Status: 595, Reason: "Connection refused"})
+	for range 6 {
+		c.pass(context.Background())
+		sim.Clock().Advance(10 * time.Second)
+	}
+	sim.ClearFaults()
+	for range 3 {
+		c.pass(context.Background())
+		sim.Clock().Advance(10 * time.Second)
+	}
+	if n := strings.Count(logs.String(), "listing a node's containers failed"); n != 1 {
+		t.Errorf("%d failure lines for one outage of 6 passes, want 1:\n%s", n, logs.String())
+	}
+	if n := strings.Count(logs.String(), "listed again"); n != 1 {
+		t.Errorf("%d recovery lines, want 1", n)
+	}
+	if got := testutil.ToFloat64(m.nodeErrors.WithLabelValues("pve2")); got != 6 {
+		t.Errorf("node_collect_errors_total{node=pve2} = %v, want 6", got)
 	}
 }

@@ -1,7 +1,9 @@
 package controller
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"time"
 	"unsafe"
 )
@@ -169,4 +171,51 @@ func (w *window) timeAt(i int) time.Time {
 // packedAt is the i-th stored sample, for loops that read a few fields.
 func (w *window) packedAt(i int) *packedSample {
 	return &w.ring[(w.start+i)%len(w.ring)]
+}
+
+// Merge adds samples that may be older than those held, as a backfill from
+// RRD after lxc_metrics.json has filled the window: the window becomes the
+// union in time order, within the span before its newest sample and its
+// capacity. Where both have a sample in the same second, the merged one
+// wins: it was read last. It returns how many of samples the window holds
+// afterwards, which is what a backfill may count.
+func (w *window) Merge(samples []Sample) int {
+	if len(samples) == 0 {
+		return 0
+	}
+	type entry struct {
+		s     Sample
+		fresh bool
+	}
+	all := make([]entry, 0, w.n+len(samples))
+	for i := range w.n {
+		all = append(all, entry{s: w.At(i)})
+	}
+	for _, s := range samples {
+		all = append(all, entry{s: s, fresh: true})
+	}
+	// Stable: of two samples in one second the merged one comes last.
+	slices.SortStableFunc(all, func(a, b entry) int { return cmp.Compare(a.s.Time.Unix(), b.s.Time.Unix()) })
+	kept := all[:0]
+	for _, e := range all {
+		if n := len(kept); n > 0 && kept[n-1].s.Time.Unix() == e.s.Time.Unix() {
+			kept[n-1] = e
+			continue
+		}
+		kept = append(kept, e)
+	}
+	newest := kept[len(kept)-1].s.Time
+	first := max(0, len(kept)-len(w.ring))
+	for first < len(kept) && kept[first].s.Time.Before(newest.Add(-w.span)) {
+		first++
+	}
+	w.n = 0
+	held := 0
+	for _, e := range kept[first:] {
+		w.Add(e.s)
+		if e.fresh {
+			held++
+		}
+	}
+	return held
 }

@@ -108,3 +108,37 @@ func BenchmarkWindowAdd(b *testing.B) {
 	}
 	b.ReportMetric(float64(w.Bytes()), "bytes/container-hour")
 }
+
+// A backfill older than what the window holds goes in, in time order; the
+// merged sample wins a second both have; what falls outside the span or the
+// capacity is not counted.
+func TestWindowMergeKeepsBothSources(t *testing.T) {
+	base := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	w := newWindow(time.Hour, 200)
+	for i := range 10 { // the export: the last 10 minutes
+		w.Add(Sample{Time: base.Add(time.Duration(i-10) * time.Minute), CPU: 1, Cores: 2})
+	}
+	var rrd []Sample
+	for i := range 70 { // RRD: 70 minutes, overlapping the export by 10
+		rrd = append(rrd, Sample{Time: base.Add(time.Duration(i-70) * time.Minute), CPU: 0.5, Cores: 2})
+	}
+	held := w.Merge(rrd)
+	// 60 of the RRD's minutes are within the hour before the newest sample
+	// (-1 min): -61 .. -1; the 10 overlapping seconds are the RRD's.
+	if held != 61 || w.Len() != 61 {
+		t.Fatalf("Merge held %d, window %d samples; want 61 and 61", held, w.Len())
+	}
+	for i := 1; i < w.Len(); i++ {
+		if !w.At(i).Time.After(w.At(i - 1).Time) {
+			t.Fatalf("sample %d at %v not after %v", i, w.At(i).Time, w.At(i-1).Time)
+		}
+	}
+	if last, _ := w.Last(); last.CPU != 0.5 {
+		t.Errorf("the second both had keeps %v, want the merged 0.5", last.CPU)
+	}
+	small := newWindow(time.Hour, 5)
+	small.Add(Sample{Time: base, CPU: 1})
+	if held := small.Merge(rrd[60:]); held != 4 || small.Len() != 5 {
+		t.Errorf("capacity 5: held %d of the merged, window %d; want 4 and 5", held, small.Len())
+	}
+}
