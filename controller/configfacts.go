@@ -181,3 +181,14 @@ func (f *configFacts) noteApplied(outcomes []Outcome) {
 		}
 	}
 }
+
+// coresMax is the most cores that can help the container: its node's
+// threads (PVE accepts more and clamps the cpuset) and ceil(cpulimit) when
+// the facts know one; 0 when neither is known.
+func (tr *tracked) coresMax() int {
+	most := tr.nodeThreads
+	if f := tr.facts; f.holdsFor(tr.last) && f.coresCeiling > 0 && (most == 0 || f.coresCeiling < most) {
+		most = f.coresCeiling
+	}
+	return most
+}

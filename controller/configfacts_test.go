@@ -133,6 +133,12 @@ func TestCoresNeverExceedNodeThreadsOrCPULimit(t *testing.T) {
 	if st, _ := sim.Container(102); st.Config["cores"] != "3" {
 		t.Errorf("busy ct 102 has %s cores, want ceil(cpulimit 2.5) = 3", st.Config["cores"])
 	}
+	// An operator's change through the API is held to the same limit.
+	for vmid, want := range map[int]int{101: 4, 102: 3} {
+		if _, rules, ok := c.Bounds(vmid); !ok || rules.CPU.Max != want {
+			t.Errorf("Bounds(%d): CPU max %d (ok %v), want %d", vmid, rules.CPU.Max, ok, want)
+		}
+	}
 }
 
 // PVE's cpu above 1.0 (accounting jitter) is the whole allocation busy:

@@ -95,11 +95,11 @@ type Controller struct {
 	// node that stays unreachable is logged when it starts and stops
 	// failing, not every pass (the metric counts every failure).
 	failingNodes map[string]bool
-	exporting      sync.WaitGroup
-	scratch        featureScratch
-	vector         []float64
-	cpuSeries      Series
-	memSeries      Series
+	exporting    sync.WaitGroup
+	scratch      featureScratch
+	vector       []float64
+	cpuSeries    Series
+	memSeries    Series
 
 	selfCPU time.Duration // this process's CPU time at selfAt
 	selfAt  time.Time
@@ -204,7 +204,9 @@ func (c *Controller) RecordManual(vmid int, outcomes []Outcome) {
 // Bounds returns the policy and rules that apply to a container as of the
 // latest pass, for the API's manual operations; ok is false for a
 // container the loop has not seen or does not manage (ignored, opted
-// out). Safe from any goroutine.
+// out). The rules' CPU max is at most what can help the container (its
+// node's threads, ceil(cpulimit)), as in the loop's own decisions. Safe
+// from any goroutine.
 func (c *Controller) Bounds(vmid int) (policy string, rules Rules, ok bool) {
 	snap := c.Snapshot()
 	i, found := slices.BinarySearchFunc(snap.Containers, vmid, func(v ContainerView, id int) int { return cmp.Compare(v.VMID, id) })
@@ -214,6 +216,10 @@ func (c *Controller) Bounds(vmid int) (policy string, rules Rules, ok bool) {
 	v := snap.Containers[i]
 	sel, _ := c.policies()
 	policy, rules, excluded := sel.Select(vmid, v.Tags, v.Pool)
+	if v.CoresMax > 0 && v.CoresMax < rules.CPU.Max {
+		rules.CPU.Max = v.CoresMax
+		rules.CPU.Min = min(rules.CPU.Min, v.CoresMax)
+	}
 	return policy, rules, excluded == ""
 }
 
@@ -542,14 +548,11 @@ func (c *Controller) signals(tr *tracked, r Rules, now time.Time) Signals {
 		VMID: tr.vmid, Node: tr.node, Running: tr.status == "running", Alloc: tr.alloc,
 		CPU: c.cpuSeries, Memory: c.memSeries, MemoryPeak: peak, CPUPeak: cpuPeak,
 		SwapUsed: tr.last.Swap, DiskUsed: tr.last.Disk, DiskSize: tr.last.MaxDisk,
-		CoresMax: tr.nodeThreads,
+		CoresMax: tr.coresMax(),
 		Score:    tr.score, AnomalousSince: tr.anomalousSince,
 	}
 	if f := tr.facts; f.holdsFor(tr.last) {
 		sig.CoresUnmanaged = f.coresUnmanaged
-		if f.coresCeiling > 0 && (sig.CoresMax == 0 || f.coresCeiling < sig.CoresMax) {
-			sig.CoresMax = f.coresCeiling
-		}
 	}
 	return sig
 }

@@ -24,6 +24,9 @@ type ContainerView struct {
 	Anomalous      bool
 	Paused         bool // autoscaling paused by an operator
 	Samples        int
+	// CoresMax is the most cores that can help the container: its node's
+	// threads and ceil(cpulimit); 0 when unknown.
+	CoresMax int
 	// Decision is this pass's decision; nil when none was made (not
 	// scaling, excluded, or nothing known yet).
 	Decision *Decision
@@ -71,7 +74,7 @@ func (c *Controller) publish(t tick, decisions []Decision) {
 			Tags: tr.tags, Pool: tr.pool,
 			Alloc: tr.alloc, Score: tr.score, Anomalous: !tr.anomalousSince.IsZero(),
 			MemoryUsed: tr.last.Mem, DiskUsed: tr.last.Disk, Samples: tr.window.Len(),
-			CPUUtilisation: tr.last.CPU,
+			CPUUtilisation: tr.last.CPU, CoresMax: tr.coresMax(),
 		}
 		if st := c.state.Containers[tr.vmid]; st != nil {
 			v.Paused = st.Paused
