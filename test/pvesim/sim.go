@@ -25,12 +25,19 @@ var (
 const pvestatdInterval = 10 * time.Second
 
 type simNode struct {
-	name   string
-	index  int // 1-based
-	online bool
-	cpus   int
-	mem    uint64
-	boot   time.Time
+	name    string
+	index   int // 1-based
+	online  bool
+	cpus    int
+	mem     uint64
+	boot    time.Time
+	version pveVersion
+
+	// A node killed by KillNode answers nothing from diedAt on, but the
+	// cluster lists it online with lastStats until the grace has passed.
+	dead      bool
+	diedAt    time.Time
+	lastStats nodeUsage
 }
 
 // Sim is a simulated Proxmox VE cluster. Create it with New; it is safe for
@@ -84,6 +91,27 @@ func New(opts Options) (*Sim, error) {
 	if opts.Start.IsZero() {
 		opts.Start = time.Now()
 	}
+	if opts.NodeDeathGrace < 0 {
+		return nil, fmt.Errorf("pvesim: NodeDeathGrace %v: must not be negative", opts.NodeDeathGrace)
+	}
+	if opts.NodeDeathGrace == 0 {
+		opts.NodeDeathGrace = 30 * time.Second
+	}
+	if len(opts.NodeVersions) > opts.Nodes {
+		return nil, fmt.Errorf("pvesim: NodeVersions has %d entries for %d nodes", len(opts.NodeVersions), opts.Nodes)
+	}
+	versions := make([]pveVersion, opts.Nodes)
+	for i := range versions {
+		v := defaultNodeVersion
+		if i < len(opts.NodeVersions) {
+			v = opts.NodeVersions[i]
+		}
+		pv, err := parsePVEVersion(v)
+		if err != nil {
+			return nil, fmt.Errorf("pvesim: NodeVersions[%d]: %w", i, err)
+		}
+		versions[i] = pv
+	}
 	s := &Sim{
 		opts:       opts,
 		clock:      newClock(opts.Start, opts.Speed),
@@ -106,7 +134,7 @@ func New(opts Options) (*Sim, error) {
 	for i := 1; i <= opts.Nodes; i++ {
 		n := &simNode{
 			name: "pve" + strconv.Itoa(i), index: i, online: true, cpus: opts.NodeCPUs, mem: opts.NodeMemoryBytes,
-			boot: opts.Start.Add(-time.Duration(30+i) * 24 * time.Hour),
+			boot: opts.Start.Add(-time.Duration(30+i) * 24 * time.Hour), version: versions[i-1],
 		}
 		s.nodes = append(s.nodes, n)
 		s.nodeByName[n.name] = n
@@ -181,16 +209,96 @@ func (s *Sim) NodeNames() []string {
 	return out
 }
 
-// SetNodeOnline marks a node online or offline. Proxied calls for an offline
-// node answer 595, listings show it offline and its containers unknown.
+// SetNodeOnline marks a node online or offline at once, as a node the
+// cluster already knows to be down: proxied calls for it answer 595,
+// listings show it offline and its containers unknown, and its containers'
+// RRD gets no samples. Bringing a killed node online revives it.
 func (s *Sim) SetNodeOnline(node string, online bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if n := s.nodeByName[node]; n != nil {
-		if online && !n.online {
-			n.boot = s.clock.Now()
+	s.settleLocked()
+	n := s.nodeByName[node]
+	if n == nil {
+		return
+	}
+	if online && n.dead {
+		s.reviveLocked(n)
+		return
+	}
+	if online && !n.online {
+		n.boot = s.clock.Now()
+	}
+	n.online = online
+	s.setReportingLocked(n, online)
+}
+
+// KillNode makes a node die the way a power cut does. From now on every
+// proxied call for it answers 595 "Connection refused" with an empty body
+// (pveproxy's AnyEvent::HTTP connect failure, pve-http-server
+// src/PVE/APIServer/AnyEvent.pm proxy_request) and its containers' RRD gets
+// no samples, but /nodes, /cluster/status and /cluster/resources still list
+// it online with its last stats until Options.NodeDeathGrace has passed
+// (corosync and pmxcfs have not noticed yet); then it is offline and its
+// containers unknown, like a node set offline.
+func (s *Sim) KillNode(node string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settleLocked()
+	n := s.nodeByName[node]
+	if n == nil {
+		return fmt.Errorf("kill %q: %w", node, ErrNoSuchNode)
+	}
+	if n.dead || !n.online {
+		return nil
+	}
+	n.lastStats = s.nodeUsageLocked()[n.name]
+	n.dead, n.diedAt = true, s.clock.Now()
+	s.setReportingLocked(n, false)
+	return nil
+}
+
+// ReviveNode brings a killed or offline node back: online at once with a
+// fresh uptime. A killed node rebooted, so as after a real power cut only
+// its containers with onboot=1 that were running come back (started now)
+// and the others are stopped; an offline node's containers keep their state.
+func (s *Sim) ReviveNode(node string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settleLocked()
+	n := s.nodeByName[node]
+	if n == nil {
+		return fmt.Errorf("revive %q: %w", node, ErrNoSuchNode)
+	}
+	if n.dead || !n.online {
+		s.reviveLocked(n)
+	}
+	return nil
+}
+
+func (s *Sim) reviveLocked(n *simNode) {
+	rebooted := n.dead
+	n.dead, n.online, n.boot = false, true, s.clock.Now()
+	for _, ct := range s.sortedCTs(n.name) {
+		if rebooted && ct.running {
+			// setRunningLocked only acts on a change: stop first, so a
+			// container that comes back gets a new pid and start time.
+			s.setRunningLocked(ct, false)
+			if ct.conf["onboot"] == "1" {
+				s.setRunningLocked(ct, true)
+			}
 		}
-		n.online = online
+	}
+	s.setReportingLocked(n, true)
+}
+
+// setReportingLocked records whether the node's pvestatd feeds the RRD of
+// its containers.
+func (s *Sim) setReportingLocked(n *simNode, reporting bool) {
+	for _, ct := range s.sortedCTs(n.name) {
+		if ct.unreported != !reporting {
+			ct.unreported = !reporting
+			s.recordAllocLocked(ct)
+		}
 	}
 }
 
@@ -282,6 +390,8 @@ func (s *Sim) MigrateContainer(vmid int, node string) error {
 	}
 	ct.node = node
 	s.indexStale = true
+	n := s.nodeByName[node]
+	ct.unreported = n.dead || !n.online
 	s.configChangedLocked(ct) // cpus may come from the new host
 	return nil
 }
@@ -324,6 +434,13 @@ func (s *Sim) Requests() []Request {
 	out := make([]Request, len(s.log))
 	copy(out, s.log)
 	return out
+}
+
+// RequestCount returns how many requests the log holds, without copying it.
+func (s *Sim) RequestCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.log)
 }
 
 // ResetRequests empties the request log.
