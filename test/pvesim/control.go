@@ -373,7 +373,6 @@ func (b containerBody) spec() (ContainerSpec, error) {
 	return sp, nil
 }
 
-
 func kindNames() []string {
 	var out []string
 	for _, k := range workload.Kinds() {
