@@ -305,6 +305,9 @@ func (s *Sim) usageLocked(ct *container) usage {
 	if ct.cacheOK && ct.cached.at.Equal(now) {
 		return ct.cached
 	}
+	if n := s.nodeByName[ct.node]; n != nil && n.dead && ct.cacheOK {
+		return ct.cached // a dead node broadcasts nothing: pmxcfs keeps its last stats
+	}
 	if !ct.running {
 		ct.cached = usage{at: now}
 		ct.cacheOK = true
@@ -331,5 +334,9 @@ func (s *Sim) uptime(ct *container) int64 {
 	if !ct.running {
 		return 0
 	}
-	return int64(math.Max(0, s.clock.Now().Sub(ct.started).Seconds()))
+	end := s.clock.Now()
+	if n := s.nodeByName[ct.node]; n != nil && n.dead {
+		end = n.diedAt // the last broadcast
+	}
+	return int64(math.Max(0, end.Sub(ct.started).Seconds()))
 }

@@ -65,6 +65,7 @@ func TestKilledNodeListedOnlineUntilGrace(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil)
 	before := h.nodeEntry("pve3")
+	ctBefore := h.resource("lxc/104")
 	if err := h.sim.KillNode("pve3"); err != nil {
 		t.Fatal(err)
 	}
@@ -78,8 +79,8 @@ func TestKilledNodeListedOnlineUntilGrace(t *testing.T) {
 	if !h.clusterOnline("pve3") {
 		t.Error("/cluster/status shows pve3 offline within the grace")
 	}
-	if ct := h.resource("lxc/104"); ct["status"] != "running" || ct["name"] != "shared" {
-		t.Errorf("lxc/104 within the grace = %v, want still running", ct)
+	if ct := h.resource("lxc/104"); ct["status"] != "running" || ct["uptime"] != ctBefore["uptime"] || ct["cpu"] != ctBefore["cpu"] || ct["netin"] != ctBefore["netin"] {
+		t.Errorf("lxc/104 within the grace = %v, want still running with its last stats %v", ct, ctBefore)
 	}
 	if st := h.resource("node/pve3"); st["status"] != "online" {
 		t.Errorf("node/pve3 within the grace = %v", st)

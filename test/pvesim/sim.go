@@ -251,9 +251,12 @@ func (s *Sim) KillNode(node string) error {
 	if n.dead || !n.online {
 		return nil
 	}
+	s.setReportingLocked(n, false) // first: it drops the usage caches
 	n.lastStats = s.nodeUsageLocked()[n.name]
+	for _, ct := range s.sortedCTs(n.name) {
+		s.usageLocked(ct) // cached now, then frozen while the node is dead
+	}
 	n.dead, n.diedAt = true, s.clock.Now()
-	s.setReportingLocked(n, false)
 	return nil
 }
 
