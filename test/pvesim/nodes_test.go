@@ -3,6 +3,7 @@ package pvesim_test
 import (
 	"errors"
 	"maps"
+	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -227,4 +228,29 @@ func TestStoppedContainerReportsZeros(t *testing.T) {
 			t.Fatalf("stopped CT row = %v, want exactly time, maxcpu, maxmem, maxdisk and disk 0", r)
 		}
 	}
+}
+
+// TestFaultForOneClient: a fault with Token hits only the client that
+// presents that token id, or that user's ticket session.
+func TestFaultForOneClient(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(o *pvesim.Options) { o.Tokens = []string{testToken, "root@pam!other=othersecret"} })
+	var sess struct {
+		Ticket string `json:"ticket"`
+	}
+	h.ok(h.do(req{method: "POST", path: "/access/ticket", noAuth: true, params: form("username", "alice@pve", "password", "wonderland")}), &sess)
+	other := http.Header{"Authorization": {"PVEAPIToken=root@pam!other=othersecret"}}
+	alice := http.Header{"Cookie": {"PVEAuthCookie=" + sess.Ticket}}
+
+	h.sim.InjectFault(pvesim.Fault{Token: testTokenID, Status: 595, Reason: "No route to host"})
+	h.sim.InjectFault(pvesim.Fault{Token: "alice@pve", Route: "/nodes", Status: 503})
+	if got := h.get("/version", nil); got.status != 595 || got.reason != "No route to host" {
+		t.Errorf("the cut-off token got %d %q", got.status, got.reason)
+	}
+	h.ok(h.do(req{method: "GET", path: "/version", header: other}), nil)
+	h.ok(h.do(req{method: "GET", path: "/version", header: alice}), nil)
+	if got := h.do(req{method: "GET", path: "/nodes", header: alice}); got.status != 503 {
+		t.Errorf("alice's ticket session got %d on /nodes, want the 503 fault", got.status)
+	}
+	h.ok(h.do(req{method: "GET", path: "/nodes", header: other}), nil)
 }
