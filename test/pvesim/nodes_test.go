@@ -254,3 +254,28 @@ func TestFaultForOneClient(t *testing.T) {
 	}
 	h.ok(h.do(req{method: "GET", path: "/nodes", header: other}), nil)
 }
+
+// TestKilledNodeLeavesTasksUnfinished: a task running on a node that dies
+// ends "unexpected status" and its lock stays behind.
+func TestKilledNodeLeavesTasksUnfinished(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	upid := h.upid(h.do(req{method: "POST", path: "/nodes/pve3/lxc/104/snapshot", params: form("snapname", "before")}))
+	if err := h.sim.KillNode("pve3"); err != nil {
+		t.Fatal(err)
+	}
+	h.sim.FinishTasks()
+	h.sim.Clock().Advance(time.Minute)
+	if got := h.get("/nodes/pve3/tasks/"+upid+"/status", nil); got.status != 595 {
+		t.Errorf("task status on the dead node = %d, want 595", got.status)
+	}
+	if err := h.sim.ReviveNode("pve3"); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.task(upid); st.Status != "stopped" || st.ExitStatus != "unexpected status" {
+		t.Errorf("task after the reboot = %+v, want stopped with unexpected status", st)
+	}
+	if lock := h.config("pve3", "104")["lock"]; lock != "snapshot" {
+		t.Errorf("lock after the reboot = %v, want the stale snapshot lock", lock)
+	}
+}

@@ -239,7 +239,8 @@ func (s *Sim) SetNodeOnline(node string, online bool) {
 // no samples, but /nodes, /cluster/status and /cluster/resources still list
 // it online with its last stats until Options.NodeDeathGrace has passed
 // (corosync and pmxcfs have not noticed yet); then it is offline and its
-// containers unknown, like a node set offline.
+// containers unknown, like a node set offline. Its running tasks die
+// without finishing, leaving their locks behind.
 func (s *Sim) KillNode(node string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -256,7 +257,19 @@ func (s *Sim) KillNode(node string) error {
 	for _, ct := range s.sortedCTs(n.name) {
 		s.usageLocked(ct) // cached now, then frozen while the node is dead
 	}
-	n.dead, n.diedAt = true, s.clock.Now()
+	now := s.clock.Now()
+	n.dead, n.diedAt = true, now
+	// Its workers die with it: their task logs never get a final line, so
+	// PVE reports "unexpected status" (pve-common src/PVE/Tools.pm,
+	// upid_read_status), and the config locks they set stay until someone
+	// runs pct unlock (pve-guest-common src/PVE/AbstractConfig.pm).
+	s.pending = slices.DeleteFunc(s.pending, func(t *task) bool {
+		if t.node != n.name {
+			return false
+		}
+		t.done, t.end, t.exit = true, now, "unexpected status"
+		return true
+	})
 	return nil
 }
 
