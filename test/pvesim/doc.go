@@ -41,8 +41,9 @@
 // and /cluster/resources list it online with its last stats for
 // Options.NodeDeathGrace (30 s) before it turns offline and its containers
 // unknown. While a node is down its containers' RRD gets no samples, so those
-// rows hold only "time" (PVE 9 drops such a newest row). ReviveNode reboots
-// it: only running containers with onboot=1 come back. Stopped containers
+// rows hold only "time" (PVE 9 drops such a newest row), and its running
+// tasks die: "unexpected status", their locks left behind. ReviveNode
+// reboots it: only running containers with onboot=1 come back. Stopped containers
 // list zeros for their usage and RRD rows with only the configured sizes.
 //
 // # Control while running
@@ -70,7 +71,7 @@
 //
 // # Concurrency
 //
-// A Sim is safe for concurrent use by any number of HTTP requests and Go
-// callers. One mutex guards the cluster state; fault latency, hangs and RRD
+// A Sim is safe for concurrent use by any number of HTTP requests (API and
+// control) and Go callers. One mutex guards the cluster state; fault latency, hangs and RRD
 // history are computed outside it.
 package pvesim
