@@ -240,7 +240,9 @@ func (s *Sim) SetNodeOnline(node string, online bool) {
 // it online with its last stats until Options.NodeDeathGrace has passed
 // (corosync and pmxcfs have not noticed yet); then it is offline and its
 // containers unknown, like a node set offline. Its running tasks die
-// without finishing, leaving their locks behind.
+// without finishing, leaving their locks behind. The simulator keeps
+// answering unproxied calls as pve1 even when pve1 is killed; a test that
+// loses the endpoint itself adds a Fault for every route.
 func (s *Sim) KillNode(node string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
