@@ -34,6 +34,7 @@ type options struct {
 	tls         bool
 	sim         pvesim.Options
 	offline     listFlag
+	versions    listFlag
 	locks       listFlag
 	latency     time.Duration
 	failRate    float64
@@ -49,11 +50,28 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: pvesim [flags]
 
-Serves a simulated Proxmox VE 9 cluster under /api2/json until SIGINT/SIGTERM.
+Serves a simulated Proxmox VE cluster (7, 8 and 9 per node) under /api2/json
+until SIGINT/SIGTERM, and a control API under /_pvesim/ on the same listener
+that changes the cluster while it runs (JSON in and out, no authentication:
+keep the listener on loopback).
 
 Example:
   pvesim --listen 127.0.0.1:18006 --nodes 3 --containers 30 --seed 1 --token 'root@pam!ci=SECRET'
   curl -H 'Authorization: PVEAPIToken=root@pam!ci=SECRET' http://127.0.0.1:18006/api2/json/cluster/resources?type=vm
+
+Control API (answers {"error":"…"} with 400 naming the field on bad input):
+  POST   /_pvesim/nodes/{node}/offline|online|kill|revive
+  GET    /_pvesim/faults
+  POST   /_pvesim/faults     {"method","route","node","token","status","reason","latency":"250ms","hang","task_exit","count","rate"}
+  DELETE /_pvesim/faults
+  POST   /_pvesim/containers {"vmid","node","name","cores","cpulimit","memory_mib","swap_mib","disk_gib","workload","tags","pool","stopped","protection","storage"}
+  DELETE /_pvesim/containers/{vmid}
+  POST   /_pvesim/containers/{vmid}/lock     {"lock":"backup"}   (DELETE unlocks)
+  POST   /_pvesim/containers/{vmid}/config   {"key":"cores","value":"4"}   ("" removes the key)
+  POST   /_pvesim/containers/{vmid}/migrate  {"node":"pve2"}
+  GET    /_pvesim/requests   {"count":n}   (DELETE empties the request log)
+  GET    /_pvesim/clock      POST /_pvesim/clock {"advance":"30s"}
+  e.g. curl -X POST -d '{"token":"root@pam!ci","status":595,"reason":"No route to host"}' http://127.0.0.1:18006/_pvesim/faults
 
 Flags:
 `)
@@ -72,6 +90,8 @@ Flags:
 	fs.Var(&o.tokens, "token", "accepted API token USER@REALM!ID=SECRET (repeatable; default root@pam!test=secret)")
 	fs.Var(&o.users, "user", "accepted login USER@REALM=PASSWORD for POST /access/ticket (repeatable)")
 	fs.Var(&o.offline, "offline", "node to start offline (repeatable)")
+	fs.Var(&o.versions, "node-version", "PVE version of pve1, pve2, … in order, e.g. 9.1.1, 8.4.1 or 7.4-19 (repeatable or comma-separated; default 9.1.1)")
+	fs.DurationVar(&o.sim.NodeDeathGrace, "node-death-grace", 30*time.Second, "simulated time a killed node stays listed online before the cluster notices")
 	fs.Var(&o.locks, "lock", "VMID=LOCK to hold on a container, e.g. 101=backup (repeatable)")
 	fs.DurationVar(&o.latency, "latency", 0, "extra latency on every request")
 	fs.Float64Var(&o.failRate, "fail-rate", 0, "fraction of requests answered with a random 500 (seeded)")
@@ -87,6 +107,17 @@ Flags:
 	}
 	if o.sim.Nodes < 1 || o.sim.Containers < 0 {
 		return o, errors.New("--nodes must be at least 1 and --containers at least 0")
+	}
+	if o.sim.NodeDeathGrace <= 0 {
+		return o, fmt.Errorf("--node-death-grace %v: must be above 0", o.sim.NodeDeathGrace)
+	}
+	for _, v := range o.versions {
+		for _, one := range strings.Split(v, ",") {
+			o.sim.NodeVersions = append(o.sim.NodeVersions, strings.TrimSpace(one))
+		}
+	}
+	if len(o.sim.NodeVersions) > o.sim.Nodes {
+		return o, fmt.Errorf("--node-version: %d versions for %d nodes", len(o.sim.NodeVersions), o.sim.Nodes)
 	}
 	o.sim.Seed = *seed
 	o.sim.NodeMemoryBytes = *nodeMemGiB << 30
@@ -136,8 +167,11 @@ func serve(ctx context.Context, o options, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	mux := http.NewServeMux()
+	mux.Handle("/", sim) // PVE answers its own 404s and 501s
+	mux.Handle(pvesim.ControlPrefix, sim.ControlHandler())
 	srv := &http.Server{
-		Handler:           sim,
+		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		// HTTP/2 cannot carry PVE's custom reason phrases (they need a hijacked HTTP/1.1 connection).
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
@@ -153,6 +187,7 @@ func serve(ctx context.Context, o options, stdout io.Writer) error {
 		scheme = "https"
 		fmt.Fprintf(stdout, "pvesim certificate SHA-256 fingerprint %s\n", fingerprint)
 	}
+	fmt.Fprintf(stdout, "pvesim control API at %s://%s%s\n", scheme, ln.Addr(), pvesim.ControlPrefix)
 	fmt.Fprintf(stdout, "pvesim serving %s://%s/api2/json (%d nodes, %d containers, speed %g)\n",
 		scheme, ln.Addr(), len(sim.NodeNames()), len(sim.ContainerIDs()), o.sim.Speed)
 	errc := make(chan error, 1)

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -150,6 +151,9 @@ func TestRunArguments(t *testing.T) {
 		{"bad lock", []string{"--listen", "127.0.0.1:0", "--lock", "x"}, 1, `--lock "x": want VMID=LOCK`},
 		{"unknown offline node", []string{"--listen", "127.0.0.1:0", "--offline", "pve9"}, 1, `--offline "pve9": no such node`},
 		{"bad token", []string{"--listen", "127.0.0.1:0", "--token", "nope"}, 1, "is not USER@REALM!ID=SECRET"},
+		{"bad node version", []string{"--listen", "127.0.0.1:0", "--node-version", "9.1.1,6.4-1"}, 1, "NodeVersions[1]: \"6.4-1\" is not a PVE version"},
+		{"too many node versions", []string{"--nodes", "1", "--node-version", "9.1.1,8.4.1"}, 2, "--node-version: 2 versions for 1 nodes"},
+		{"bad death grace", []string{"--node-death-grace", "0s"}, 2, "--node-death-grace 0s: must be above 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -160,5 +164,56 @@ func TestRunArguments(t *testing.T) {
 				t.Fatalf("run(%v) = %d, stderr %q; want %d containing %q", tt.args, code, stderr.String(), tt.code, tt.stderr)
 			}
 		})
+	}
+}
+
+// TestRunServesControlAPIAndVersions drives a running pvesim through its
+// control API: a node killed over HTTP answers 595 while /nodes still lists
+// it, and --node-version sets each node's version.
+func TestRunServesControlAPIAndVersions(t *testing.T) {
+	lines, _ := startRun(t, "--listen", "127.0.0.1:0", "--containers", "6", "--node-version", "9.1.1,8.4.1",
+		"--node-version", "7.4-19", "--node-death-grace", "1h")
+	m := servingRE.FindStringSubmatch(lines[len(lines)-1])
+	if m == nil {
+		t.Fatalf("output %q", lines)
+	}
+	api := m[1]
+	base := strings.TrimSuffix(api, "/api2/json") + "/_pvesim"
+	if !slices.Contains(lines, "pvesim control API at "+base+"/") {
+		t.Errorf("output %q does not announce the control API at %s/", lines, base)
+	}
+	call := func(method, url, body string) (int, string) {
+		t.Helper()
+		var rd io.Reader
+		if body != "" {
+			rd = strings.NewReader(body)
+		}
+		r, _ := http.NewRequest(method, url, rd)
+		r.Header.Set("Authorization", "PVEAPIToken=root@pam!test=secret")
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := call("GET", api+"/nodes/pve3/status", ""); code != 200 || !strings.Contains(body, `"pveversion":"pve-manager/7.4-19/`) {
+		t.Errorf("pve3 status = %d %s, want PVE 7.4-19", code, body)
+	}
+	if code, body := call("POST", base+"/nodes/pve2/kill", ""); code != 200 {
+		t.Fatalf("kill = %d %s", code, body)
+	}
+	if code, body := call("GET", api+"/nodes/pve2/lxc", ""); code != 595 || body != "" {
+		t.Errorf("killed pve2 lxc = %d %q, want 595 with no body", code, body)
+	}
+	if code, body := call("GET", api+"/nodes", ""); code != 200 || strings.Contains(body, `"offline"`) {
+		t.Errorf("/nodes within the grace = %d %s, want every node online", code, body)
+	}
+	if code, body := call("POST", base+"/faults", `{"status":500,"rate":2}`); code != 400 || !strings.Contains(body, `field \"rate\"`) {
+		t.Errorf("bad fault = %d %s, want 400 naming rate", code, body)
+	}
+	if code, body := call("GET", base+"/requests", ""); code != 200 || body != "{\"count\":3}\n" {
+		t.Errorf("request count = %d %q, want 3 API requests", code, body)
 	}
 }

@@ -24,6 +24,14 @@ type Options struct {
 	NodeCPUs         int               // threads of every node; default: the mix of DefaultNodeThreads (32 each with Ideal)
 	NodeThreads      []int             // threads per node, pve1 first, repeated over the nodes; overrides NodeCPUs
 	NodeMemoryBytes  uint64            // per node; default 128 GiB
+	// NodeVersions are the pve-manager versions of pve1, pve2, … in order
+	// ("9.1.1", "8.4.1", "7.4-19" or "7.4.19"); nodes past the end run
+	// 9.1.1. Mixing them is a cluster in the middle of an upgrade.
+	NodeVersions []string
+	// NodeDeathGrace is how long a node killed by KillNode is still listed
+	// online (with its last stats) before the cluster notices: the time
+	// corosync and pmxcfs need. Default 30s of simulated time.
+	NodeDeathGrace time.Duration
 
 	// Ideal turns off what makes real clusters inconvenient, for the few
 	// tests that need exact numbers: maxdisk is the configured size on
@@ -72,6 +80,11 @@ type Fault struct {
 	TaskExit string        // for task-starting calls: start the task, then end it with this exit status
 	Count    int           // how many matching requests it applies to; 0 = until ClearFaults
 	Rate     float64       // fraction of matching requests it applies to, drawn from a generator seeded with Options.Seed; 0 = all
+	// Token limits the fault to one client: the API token id it presents
+	// ("user@realm!id", secret not checked) or, for ticket sessions, the
+	// user ("user@realm"). "" = every client. This is how a test cuts one
+	// controller instance off the cluster while another keeps working.
+	Token string
 }
 
 // Request is one entry of the request log.

@@ -94,6 +94,8 @@ type allocChange struct {
 	at      time.Time
 	alloc   workload.Allocation
 	running bool
+	// unreported: the node was down, so pvestatd sent nothing to the RRD.
+	unreported bool
 }
 
 // usage is the cached view of one pvestatd cycle.
@@ -115,7 +117,8 @@ type container struct {
 	pid     int
 	model   *workload.Model
 
-	history []allocChange
+	history    []allocChange
+	unreported bool // the node is down: what recordAllocLocked records
 
 	// Derived from conf by refreshDerivedLocked, because listings read them
 	// for every container on every call.
@@ -264,16 +267,16 @@ func (s *Sim) recordAllocLocked(ct *container) {
 	now := s.clock.Now()
 	if n := len(ct.history); n > 0 {
 		last := ct.history[n-1]
-		if last.alloc == a && last.running == ct.running {
+		if last.alloc == a && last.running == ct.running && last.unreported == ct.unreported {
 			return
 		}
 		if !last.at.Before(now) {
-			ct.history[n-1] = allocChange{at: last.at, alloc: a, running: ct.running}
+			ct.history[n-1] = allocChange{at: last.at, alloc: a, running: ct.running, unreported: ct.unreported}
 			ct.cacheOK = false
 			return
 		}
 	}
-	ct.history = append(ct.history, allocChange{at: now, alloc: a, running: ct.running})
+	ct.history = append(ct.history, allocChange{at: now, alloc: a, running: ct.running, unreported: ct.unreported})
 	ct.cacheOK = false
 }
 
@@ -349,6 +352,15 @@ func confMiB(conf ctConfig, key string, def uint64) uint64 {
 
 // allocationAt answers workload.History from the recorded changes.
 func (ct *container) allocationAt(t time.Time) (workload.Allocation, bool) {
+	c := ct.changeAt(t)
+	return c.alloc, c.running
+}
+
+// unreportedAt tells workload.History when the node sent no samples.
+func (ct *container) unreportedAt(t time.Time) bool { return ct.changeAt(t).unreported }
+
+// changeAt is the recorded change in force at t.
+func (ct *container) changeAt(t time.Time) allocChange {
 	h := ct.history
 	lo, hi := 0, len(h)
 	for lo < hi { // first index with at > t
@@ -360,9 +372,9 @@ func (ct *container) allocationAt(t time.Time) (workload.Allocation, bool) {
 		}
 	}
 	if lo == 0 {
-		return h[0].alloc, h[0].running
+		return h[0]
 	}
-	return h[lo-1].alloc, h[lo-1].running
+	return h[lo-1]
 }
 
 // maxCounterSteps bounds the work of catching counters up after a big clock jump.
@@ -374,6 +386,9 @@ func (s *Sim) usageLocked(ct *container) usage {
 	now := s.clock.Now().Truncate(pvestatdInterval)
 	if ct.cacheOK && ct.cached.at.Equal(now) {
 		return ct.cached
+	}
+	if n := s.nodeByName[ct.node]; n != nil && n.dead && ct.cacheOK {
+		return ct.cached // a dead node broadcasts nothing: pmxcfs keeps its last stats
 	}
 	if !ct.running {
 		ct.cached = usage{at: now}
@@ -418,7 +433,11 @@ func (s *Sim) uptime(ct *container) int64 {
 	if !ct.running {
 		return 0
 	}
-	return int64(math.Max(0, s.clock.Now().Sub(ct.started).Seconds()))
+	end := s.clock.Now()
+	if n := s.nodeByName[ct.node]; n != nil && n.dead {
+		end = n.diedAt // the last broadcast
+	}
+	return int64(math.Max(0, end.Sub(ct.started).Seconds()))
 }
 
 // listedDiskSize is PVE's maxdisk of a container (pve-container

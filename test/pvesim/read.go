@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
@@ -23,8 +22,17 @@ func (s *Sim) ctOnNode(c *call) (*container, response, bool) {
 	return ct, response{}, true
 }
 
+// getVersion answers as the node the client talks to (pve1, "local" in
+// /cluster/status): /version is not proxied (pve-manager PVE/API2.pm).
 func (s *Sim) getVersion(*call) response {
-	return success([]byte(`{"release":"9.1","repoid":"2a6b9c8e4","version":"9.1.1"}`))
+	v := s.nodes[0].version
+	j := jw{}
+	j.beginObj()
+	j.ks("release", v.release())
+	j.ks("repoid", v.repoID())
+	j.ks("version", v.String())
+	j.endObj()
+	return success(j.b)
 }
 
 type nodeUsage struct {
@@ -50,9 +58,31 @@ func (s *Sim) nodeUsageLocked() map[string]nodeUsage {
 		nu := out[n.name]
 		nu.cpu = min(1, 0.01+nu.cpu/float64(n.cpus))
 		nu.mem = min(n.mem, nu.mem+2<<30) // the host itself
+		if n.dead {
+			nu = n.lastStats // pmxcfs keeps the last broadcast of a dead node
+		}
 		out[n.name] = nu
 	}
 	return out
+}
+
+// listedOnline is the node's state as pmxcfs and corosync see it, which
+// /nodes, /cluster/status and /cluster/resources report: a killed node is
+// still online until Options.NodeDeathGrace has passed.
+func (s *Sim) listedOnline(n *simNode) bool {
+	if n.dead && n.online {
+		return s.clock.Now().Before(n.diedAt.Add(s.opts.NodeDeathGrace))
+	}
+	return n.online
+}
+
+// nodeUptime stops at the death of a killed node: its last broadcast.
+func (s *Sim) nodeUptime(n *simNode) int64 {
+	now := s.clock.Now()
+	if n.dead {
+		now = n.diedAt
+	}
+	return int64(now.Sub(n.boot).Seconds())
 }
 
 const nodeRootfsSize = 100 << 30
@@ -63,7 +93,8 @@ func (s *Sim) writeNodeEntry(j *jw, n *simNode, nu nodeUsage, resources bool) {
 	j.ks("node", n.name)
 	j.ks("type", "node")
 	j.ks("level", "")
-	if n.online {
+	online := s.listedOnline(n)
+	if online {
 		j.ks("status", "online")
 	} else {
 		j.ks("status", "offline")
@@ -76,11 +107,11 @@ func (s *Sim) writeNodeEntry(j *jw, n *simNode, nu nodeUsage, resources bool) {
 	j.ki("maxcpu", int64(n.cpus))
 	j.ku("maxmem", n.mem)
 	j.ku("maxdisk", nodeRootfsSize)
-	if n.online {
+	if online {
 		j.kf("cpu", nu.cpu)
 		j.ku("mem", nu.mem)
 		j.ku("disk", nodeRootfsSize/5)
-		j.ki("uptime", int64(s.clock.Now().Sub(n.boot).Seconds()))
+		j.ki("uptime", s.nodeUptime(n))
 	}
 	j.endObj()
 }
@@ -145,10 +176,19 @@ func (s *Sim) getNodeStatus(c *call) response {
 	j.endObj()
 	j.kraw("ksm", []byte(`{"shared":0}`))
 	j.kraw("rootfs", []byte(`{"total":107374182400,"used":21474836480,"free":85899345920,"avail":80530636800}`))
-	j.ks("kversion", "Linux 6.14.8-2-pve #1 SMP PREEMPT_DYNAMIC PMX 6.14.8-2 (2025-07-22T10:04Z)")
-	j.kraw("current-kernel", []byte(`{"machine":"x86_64","release":"6.14.8-2-pve","sysname":"Linux","version":"#1 SMP PREEMPT_DYNAMIC PMX 6.14.8-2 (2025-07-22T10:04Z)"}`))
+	// Per node: proxyto=node makes the node itself answer (pve-manager
+	// PVE/API2/Nodes.pm, status).
+	krel, kver := n.version.kernel()
+	j.ks("kversion", "Linux "+krel+" "+kver)
+	j.key("current-kernel")
+	j.beginObj()
+	j.ks("machine", "x86_64")
+	j.ks("release", krel)
+	j.ks("sysname", "Linux")
+	j.ks("version", kver)
+	j.endObj()
 	j.kraw("boot-info", []byte(`{"mode":"efi","secureboot":0}`))
-	j.ks("pveversion", "pve-manager/9.1.1/2a6b9c8e4")
+	j.ks("pveversion", "pve-manager/"+n.version.String()+"/"+n.version.repoID())
 	j.endObj()
 	return success(j.b)
 }
@@ -156,7 +196,7 @@ func (s *Sim) getNodeStatus(c *call) response {
 func (s *Sim) getClusterStatus(*call) response {
 	online := 0
 	for _, n := range s.nodes {
-		if n.online {
+		if s.listedOnline(n) {
 			online++
 		}
 	}
@@ -177,7 +217,7 @@ func (s *Sim) getClusterStatus(*call) response {
 		j.ks("name", n.name)
 		j.ki("nodeid", int64(n.index))
 		j.ks("ip", "127.0.0.1")
-		j.kb("online", n.online)
+		j.kb("online", s.listedOnline(n))
 		j.kb("local", i == 0)
 		j.ks("level", "")
 		j.endObj()
@@ -210,7 +250,7 @@ func (s *Sim) getClusterResources(c *call) response {
 				j.ks("storage", name)
 				j.ks("node", n.name)
 				j.ks("type", "storage")
-				if n.online {
+				if s.listedOnline(n) {
 					j.ks("status", "available")
 					j.ku("disk", st.size/10)
 					j.ku("maxdisk", st.size)
@@ -235,7 +275,7 @@ func (s *Sim) writeResourceCT(j *jw, ct *container) {
 	j.ki("vmid", int64(ct.vmid))
 	j.ks("node", ct.node)
 	j.ks("type", "lxc")
-	if !n.online {
+	if !s.listedOnline(n) {
 		// pmxcfs has no fresh stats from the node: no name, no usage.
 		j.ks("status", "unknown")
 	} else {
@@ -298,8 +338,13 @@ func (s *Sim) nextFreeID() int {
 func (s *Sim) writeCTStatus(j *jw, ct *container, current bool) {
 	a := ct.alloc
 	u := s.usageLocked(ct)
+	version := s.nodeByName[ct.node].version
 	j.beginObj()
-	j.ki("vmid", int64(ct.vmid))
+	if version.vmidIsString() {
+		j.ks("vmid", strconv.Itoa(ct.vmid))
+	} else {
+		j.ki("vmid", int64(ct.vmid))
+	}
 	j.ks("name", ct.name)
 	j.ks("status", runState(ct.running))
 	j.ks("type", "lxc")
@@ -323,6 +368,8 @@ func (s *Sim) writeCTStatus(j *jw, ct *container, current bool) {
 	j.ki("uptime", s.uptime(ct))
 	if ct.running {
 		j.ki("pid", int64(ct.pid))
+	}
+	if ct.running && version.hasPSI() {
 		j.kf("pressurecpusome", u.sample.PressureCPUSome)
 		j.kf("pressurecpufull", u.sample.PressureCPUFull)
 		j.kf("pressureiosome", u.sample.PressureIOSome)
@@ -453,24 +500,30 @@ func (s *Sim) getSnapshots(c *call) response {
 
 // getRRDData copies what it needs under the lock and builds the rows after,
 // so a year of history never blocks other requests.
+//
+// rrddata is not proxied: the node the client talks to (pve1) reads its own
+// copy of the RRD files, so its version decides the layout. The pressure
+// data sources are only filled when the container's node collects them.
 func (s *Sim) getRRDData(c *call) response {
 	vmid := int(c.p.int("vmid"))
+	local := s.nodes[0].version
 	ct := s.cts[vmid]
 	if ct == nil {
-		return internal("RRD error: mmaping file '/var/lib/rrdcached/db/pve-vm-9.0/%d': No such file or directory", vmid)
+		return internal("RRD error: mmaping file '/var/lib/rrdcached/db/%s': No such file or directory", local.rrdFile(vmid))
 	}
 	model := ct.model
 	hist := slices.Clone(ct.history)
 	view := &container{history: hist}
-	now := s.clock.Now()
-	tf, cf := c.p.str("timeframe"), c.p.str("cf")
-	if cf == "" {
-		cf = "AVERAGE"
+	q := workload.Query{
+		Now: s.clock.Now(), Timeframe: c.p.str("timeframe"), CF: c.p.str("cf"),
+		Legacy: !local.newRRDLayout(), NoPSI: !s.nodeByName[ct.node].version.hasPSI(),
+		Unreported: view.unreportedAt,
+	}
+	if q.CF == "" {
+		q.CF = "AVERAGE"
 	}
 	return response{later: func() response {
-		rows, err := workload.History(model, func(t time.Time) (workload.Allocation, bool) {
-			return view.allocationAt(t)
-		}, now, tf, cf)
+		rows, err := workload.HistoryQuery(model, view.allocationAt, q)
 		if err != nil {
 			return internal("RRD error: %v", err)
 		}

@@ -89,7 +89,7 @@ func (s *Sim) serve(c *call, relPath string) (resp response, answered bool) {
 	if c.route != nil {
 		template = c.route.template
 	}
-	eff := s.matchFaults(r.Method, template, node)
+	eff := s.matchFaults(r, template, node)
 	if eff.latency > 0 && !s.sleep(r, eff.latency) {
 		return response{}, false
 	}
@@ -116,7 +116,7 @@ func (s *Sim) serve(c *call, relPath string) (resp response, answered bool) {
 	if c.route.proxied {
 		s.mu.Lock()
 		n := s.nodeByName[node]
-		online := n != nil && n.online
+		online := n != nil && n.online && !n.dead
 		s.mu.Unlock()
 		if n == nil && nodeRE.MatchString(node) {
 			return internal("hostname lookup '%s' failed - failed to get address info for: %s: Name or service not known", node, node), true

@@ -4,7 +4,8 @@
 //
 // It owns the usage models (Kind, Model), the reaction of demand to an
 // allocation (Model.At), cumulative I/O counters (Counters) and RRD history
-// (History). It imports only the standard library and must not import the
+// (History, HistoryQuery) in PVE 9's pve-vm-9.0 layout or PVE 7/8's pve2-vm
+// layout, with rows left empty for times no sample reached. It imports only the standard library and must not import the
 // simulator or any other project package.
 //
 // Every value is a pure function of its inputs: noise comes from hashing the

@@ -36,7 +36,8 @@ type resolution struct {
 	count     int
 }
 
-// resolutions are PVE 9's (pve-vm-9.0 RRD files).
+// resolutions are PVE 9's (pve-vm-9.0 RRD files, pve-cluster
+// src/PVE/RRD.pm and src/pmxcfs/status.c).
 var resolutions = [...]resolution{
 	{"hour", time.Minute, 60},
 	{"day", time.Minute, 1440},
@@ -45,15 +46,52 @@ var resolutions = [...]resolution{
 	{"year", 6 * time.Hour, 1440},
 }
 
+// legacyResolutions are PVE 7 and 8's (pve2-vm RRD files): 70 rows for
+// every timeframe (pve-cluster src/PVE/RRD.pm before 9.0).
+var legacyResolutions = [...]resolution{
+	{"hour", time.Minute, 70},
+	{"day", 30 * time.Minute, 70},
+	{"week", 3 * time.Hour, 70},
+	{"month", 12 * time.Hour, 70},
+	{"year", 7 * 24 * time.Hour, 70},
+}
+
 // Resolution returns the step and row count PVE 9 uses for an LXC rrddata
 // timeframe; ok is false for anything else ("decade" is node/storage only).
 func Resolution(timeframe string) (step time.Duration, count int, ok bool) {
-	for _, r := range resolutions {
+	return ResolutionOf(false, timeframe)
+}
+
+// ResolutionOf is Resolution for the pve2-vm layout of PVE 7 and 8 when
+// legacy is true.
+func ResolutionOf(legacy bool, timeframe string) (step time.Duration, count int, ok bool) {
+	table := resolutions[:]
+	if legacy {
+		table = legacyResolutions[:]
+	}
+	for _, r := range table {
 		if r.timeframe == timeframe {
 			return r.step, r.count, true
 		}
 	}
 	return 0, 0, false
+}
+
+// Query selects the rows History builds. The zero value of every field but
+// Now, Timeframe and CF is PVE 9's behaviour.
+type Query struct {
+	Now       time.Time
+	Timeframe string // "hour", "day", "week", "month", "year"
+	CF        string // "AVERAGE" (also "") or "MAX"
+	// Legacy selects PVE 7/8's pve2-vm layout: other resolutions, no
+	// pressure data sources, and an all-empty newest row is kept.
+	Legacy bool
+	// NoPSI leaves the pressure data sources out although the layout has
+	// them: a PVE 9 file fed by a PVE 8 node's pvestatd, which collects none.
+	NoPSI bool
+	// Unreported tells the times at which no sample reached the RRD at all
+	// (the node was down); rows of such times hold only "time". nil = none.
+	Unreported func(t time.Time) bool
 }
 
 // Data source names, in the order History accumulates them.
@@ -100,7 +138,16 @@ const (
 // maxcpu, maxmem, maxdisk and disk (0, as pvestatd reports it) are defined.
 // A bad timeframe or cf gives a *ParamError.
 func History(m *Model, at AllocationAt, now time.Time, timeframe, cf string) ([]Row, error) {
-	step, count, ok := Resolution(timeframe)
+	return HistoryQuery(m, at, Query{Now: now, Timeframe: timeframe, CF: cf})
+}
+
+// HistoryQuery is History with the choices of q. With PVE 9's layout the
+// newest row is dropped when it holds only "time", as PVE 9's
+// create_rrd_data does (pve-cluster src/PVE/RRD.pm), so a container whose
+// node stopped reporting gets one row fewer than the timeframe's count.
+func HistoryQuery(m *Model, at AllocationAt, q Query) ([]Row, error) {
+	now, timeframe, cf := q.Now, q.Timeframe, q.CF
+	step, count, ok := ResolutionOf(q.Legacy, timeframe)
 	if !ok {
 		allowed := make([]string, len(resolutions))
 		for i, r := range resolutions {
@@ -123,12 +170,16 @@ func History(m *Model, at AllocationAt, now time.Time, timeframe, cf string) ([]
 	end := floorDiv(now.Unix(), stepSec) * stepSec
 	first := end - stepSec*int64(count)
 
+	psi := !q.Legacy && !q.NoPSI
 	rows := make([]Row, count)
 	for i := range rows {
 		rowStart := first + int64(i)*stepSec
 		var acc accumulator
 		for j := range samples {
 			t := time.Unix(rowStart+j*spacing, 0)
+			if q.Unreported != nil && q.Unreported(t) {
+				continue // rrdtool stores U for every data source
+			}
 			a, running := at(t)
 			acc.add(dsMaxCPU, a.CPUs, useMax)
 			acc.add(dsMaxMem, float64(a.MemoryBytes), useMax)
@@ -145,6 +196,9 @@ func History(m *Model, at AllocationAt, now time.Time, timeframe, cf string) ([]
 			acc.add(dsNetOut, s.NetOutRate, useMax)
 			acc.add(dsDiskRead, s.DiskReadRate, useMax)
 			acc.add(dsDiskWrite, s.DiskWriteRate, useMax)
+			if !psi {
+				continue
+			}
 			acc.add(dsPressureCPUSome, s.PressureCPUSome, useMax)
 			acc.add(dsPressureCPUFull, s.PressureCPUFull, useMax)
 			acc.add(dsPressureIOSome, s.PressureIOSome, useMax)
@@ -153,6 +207,9 @@ func History(m *Model, at AllocationAt, now time.Time, timeframe, cf string) ([]
 			acc.add(dsPressureMemoryFull, s.PressureMemoryFull, useMax)
 		}
 		rows[i] = Row{Time: rowStart, Values: acc.values(int(samples), useMax)}
+	}
+	if n := len(rows); !q.Legacy && n > 0 && len(rows[n-1].Values) == 0 {
+		rows = rows[:n-1]
 	}
 	return rows, nil
 }

@@ -292,3 +292,51 @@ func TestHistoryRejectsBadParameters(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryQueryLayouts: PVE 7/8's pve2-vm layout (70 rows, no PSI), a
+// PVE 9 file without PSI, and rows of times no sample reached.
+func TestHistoryQueryLayouts(t *testing.T) {
+	t.Parallel()
+	m := New(Steady, 3)
+	noPSI := runningKeys[:10]
+	tests := []struct {
+		name      string
+		q         Query
+		rows      int
+		step      int64
+		newestKey []string
+	}{
+		{"legacy hour", Query{Timeframe: "hour", Legacy: true}, 70, 60, noPSI},
+		{"legacy day", Query{Timeframe: "day", Legacy: true}, 70, 1800, noPSI},
+		{"legacy week", Query{Timeframe: "week", Legacy: true, CF: "MAX"}, 70, 3 * 3600, noPSI},
+		{"legacy month", Query{Timeframe: "month", Legacy: true}, 70, 12 * 3600, noPSI},
+		{"legacy year", Query{Timeframe: "year", Legacy: true}, 70, 7 * 86400, noPSI},
+		{"9 without PSI", Query{Timeframe: "hour", NoPSI: true}, 60, 60, noPSI},
+		{"9", Query{Timeframe: "hour"}, 60, 60, runningKeys},
+		// The newest 10 minutes unreported: PVE 9 drops the newest,
+		// all-empty row; the older layout keeps it.
+		{"9 node down", Query{Timeframe: "hour", Unreported: func(t time.Time) bool { return t.After(historyNow.Add(-10 * time.Minute)) }}, 59, 60, nil},
+		{"legacy node down", Query{Timeframe: "hour", Legacy: true, Unreported: func(t time.Time) bool { return t.After(historyNow.Add(-10 * time.Minute)) }}, 70, 60, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.q.Now = historyNow
+			rows, err := HistoryQuery(m, alwaysRunning, tt.q)
+			if err != nil || len(rows) != tt.rows {
+				t.Fatalf("%d rows, %v; want %d", len(rows), err, tt.rows)
+			}
+			if step := rows[1].Time - rows[0].Time; step != tt.step {
+				t.Errorf("step %d, want %d", step, tt.step)
+			}
+			if got := keys(rows[len(rows)-1]); !slices.Equal(got, tt.newestKey) && (tt.newestKey != nil || len(got) != 0) {
+				t.Errorf("newest row keys %v, want %v", got, tt.newestKey)
+			}
+			if got := keys(rows[0]); tt.newestKey == nil && len(got) == 0 {
+				t.Errorf("oldest row is empty although its node reported")
+			}
+		})
+	}
+	if _, _, ok := ResolutionOf(true, "decade"); ok {
+		t.Error("ResolutionOf(legacy, decade) is ok; LXC rrddata has no decade")
+	}
+}
