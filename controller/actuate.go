@@ -214,10 +214,15 @@ func shuttingDown(ctx context.Context, outcomes []*Outcome) bool {
 }
 
 // classifyWriteError turns a write's error into a skip when it means "the
-// container is not as observed, look again next tick", and into a failure
+// container is not as observed, look again next tick", into an unknown
+// outcome when the write was sent and no answer came, and into a failure
 // otherwise.
 func classifyWriteError(outcomes []*Outcome, err error) {
 	switch {
+	case proxmox.MaybeApplied(err):
+		for _, o := range outcomes {
+			o.Result, o.Err = ResultUnknown, err
+		}
 	case errors.Is(err, proxmox.ErrDigestMismatch):
 		skipAll(outcomes, SkipDigestMismatch)
 	case errors.Is(err, proxmox.ErrLocked):
@@ -350,6 +355,10 @@ func (a *Actuator) resizeDisk(ctx context.Context, ref proxmox.Ref, observed All
 	o.Task = task.UPID
 	if _, err := a.cluster.WaitTask(wctx, task, a.taskTimeout); err != nil {
 		o.Result, o.Err = ResultFailed, fmt.Errorf("resize rootfs: %w", err)
+		if !errors.Is(err, proxmox.ErrTaskFailed) {
+			// The task started and its end was not seen: it may finish.
+			o.Result = ResultUnknown
+		}
 		return
 	}
 	o.Result = ResultApplied
@@ -364,7 +373,7 @@ func (a *Actuator) report(d Decision, o Outcome, x applyExtras) {
 	}
 
 	ev := a.log.Info()
-	if o.Result == ResultFailed {
+	if o.Result == ResultFailed || o.Result == ResultUnknown {
 		ev = a.log.Warn()
 	}
 	ev = ev.Int("vmid", d.VMID).Str("node", d.Node).

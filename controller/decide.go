@@ -30,10 +30,14 @@ const mib = 1 << 20
 // utilisation it moves by as many Steps as it takes for the period's peak
 // to use about Target of the new value (an increase: at least that much; a
 // decrease: no further), so that a container far off its size gets there
-// in one change instead of one Step per cooldown. The target is taken
-// only when it moves the way the utilisation asks: a container below Min
-// that is busy goes up (at least to Min), one below Min that is idle is
-// left alone (SkipAtLimit); bounds alone never move a container.
+// in one change instead of one Step per cooldown.
+//
+// An allocation outside [Min, Max] (set before the policy, by hand, or on a
+// node with fewer threads than Max) is brought to the bound in one change,
+// whatever the utilisation, after the cooldown of that direction: below Min
+// up to Min; above Max down to Max, unless the container is anomalous or
+// its floor is above Max (then it holds, saying so). No change ever lands
+// outside [Min, Max].
 //
 // Memory never goes down below max(MemoryPeak, the series' peak) + Margin
 // (rounded up to a MiB); a decrease stops at that floor, and none happens
@@ -243,6 +247,10 @@ func (dc *decider) scale(u utilisation) int64 {
 		return u.cur
 	}
 	switch {
+	case u.cur > u.max:
+		return dc.bringDown(u)
+	case u.cur < u.min:
+		return dc.bringUp(u)
 	case u.up.Passed(last.Value):
 		return dc.scaleUp(u, series, last.Value)
 	case u.down.Passed(last.Value):
@@ -317,6 +325,39 @@ func (dc *decider) scaleDown(u utilisation, series Series, last float64) int64 {
 	}
 	dc.d.change(u.res, u.cur, target, reason)
 	return target
+}
+
+// bringDown moves an allocation above the policy's max (set before the
+// policy, or a node with fewer threads) to the max in one change, whatever
+// the utilisation: the max is the operator's word. It waits for the down
+// cooldown and while the container is anomalous, and holds, saying why,
+// when the floor (the window's peak) is above the max: a write that lands
+// between the two would still break the bound, and one below the floor
+// would starve the container.
+func (dc *decider) bringDown(u utilisation) int64 {
+	if !dc.sig.AnomalousSince.IsZero() {
+		dc.d.hold(u.res, SkipAnomalous, fmt.Sprintf("%d %s is above the max %d but the container is anomalous (score %.2f)", u.cur, u.unit, u.max, dc.sig.Score))
+		return u.cur
+	}
+	if u.floor > u.max {
+		dc.d.hold(u.res, u.floorReason(), fmt.Sprintf("%d %s is above the max %d but %s is above it too", u.cur, u.unit, u.max, u.floorDetail()))
+		return u.cur
+	}
+	if dc.coolingDown(u.res, Down) {
+		return u.cur
+	}
+	dc.d.change(u.res, u.cur, u.max, fmt.Sprintf("%d %s is above the max %d", u.cur, u.unit, u.max))
+	return u.max
+}
+
+// bringUp moves an allocation below the policy's min to the min in one
+// change, whatever the utilisation, after the up cooldown.
+func (dc *decider) bringUp(u utilisation) int64 {
+	if dc.coolingDown(u.res, Up) {
+		return u.cur
+	}
+	dc.d.change(u.res, u.cur, u.min, fmt.Sprintf("%d %s is below the min %d", u.cur, u.unit, u.min))
+	return u.min
 }
 
 // sizeUp is the value an increase sizes for: the current value plus as

@@ -146,18 +146,41 @@ func TestDecide(t *testing.T) {
 			in.rules.CPU.Step = 2
 			in.sig.Alloc.Cores = 3
 		}), changes: []Change{up(ResourceCores, 3, 4)}},
-		{name: "cpu above max and busy stays", edit: both(busy, func(in *decideInput) { in.sig.Alloc.Cores = 6 }),
-			holds: []Hold{held(ResourceCores, SkipAtLimit)}},
+		{name: "cpu above max and busy comes down to max", edit: both(busy, func(in *decideInput) { in.sig.Alloc.Cores = 6 }),
+			changes: []Change{down(ResourceCores, 6, 4)}, text: "6 cores is above the max 4"},
+		{name: "cpu above max with a peak above max holds", edit: both(busy, func(in *decideInput) {
+			in.sig.Alloc.Cores = 8
+			in.sig.CPUPeak = 6
+		}), holds: []Hold{held(ResourceCores, SkipCPUFloor)}, text: "8 cores is above the max 4 but the floor 9 cores"},
+		{name: "cpu above max waits for the down cooldown", edit: both(idle, func(in *decideInput) {
+			in.sig.Alloc.Cores = 6
+			in.st.LastAction = map[Resource]Action{ResourceCores: {Time: in.now.Add(-time.Minute), Direction: Up, From: 5, To: 6}}
+		}), holds: []Hold{held(ResourceCores, SkipCooldown)}},
+		{name: "cpu above max while anomalous holds", edit: both(idle, func(in *decideInput) {
+			in.sig.Alloc.Cores = 6
+			in.sig.AnomalousSince = in.now.Add(-time.Minute)
+		}), holds: []Hold{held(ResourceCores, SkipAnomalous)}},
 		{name: "cpu above max and idle comes down to max", edit: both(idle, func(in *decideInput) { in.sig.Alloc.Cores = 6 }),
 			changes: []Change{down(ResourceCores, 6, 4)}},
 		{name: "cpu below min and busy goes up to min", edit: both(busy, func(in *decideInput) {
 			in.rules.CPU.Min = 3
 			in.sig.Alloc.Cores = 1
-		}), changes: []Change{up(ResourceCores, 1, 3)}, text: "raised to the min 3"},
-		{name: "cpu below min and idle is left alone", edit: both(idle, func(in *decideInput) {
+		}), changes: []Change{up(ResourceCores, 1, 3)}, text: "1 cores is below the min 3"},
+		{name: "cpu below min and idle goes up to min", edit: both(idle, func(in *decideInput) {
 			in.rules.CPU.Min = 3
 			in.sig.Alloc.Cores = 2
-		}), holds: []Hold{held(ResourceCores, SkipAtLimit)}, text: "2 cores is at or below the min 3"},
+		}), changes: []Change{up(ResourceCores, 2, 3)}, text: "2 cores is below the min 3"},
+		{name: "cores above the node's threads come down to them", edit: both(idle, func(in *decideInput) {
+			in.sig.Alloc.Cores = 4
+			in.sig.CoresMax = 2
+		}), changes: []Change{down(ResourceCores, 4, 2)}, text: "4 cores is above the max 2"},
+		{name: "busy cores stop at the node's threads", edit: both(busy, func(in *decideInput) {
+			in.sig.Alloc.Cores = 2
+			in.sig.CoresMax = 2
+		}), holds: []Hold{held(ResourceCores, SkipAtLimit)}},
+		{name: "cores left to the administrator", edit: both(busy, func(in *decideInput) {
+			in.sig.CoresUnmanaged = "cores are not set"
+		}), holds: []Hold{held(ResourceCores, SkipUnmanaged)}, text: "cores are not set"},
 
 		// Cores down.
 		{name: "cpu down after sustained ten minutes", edit: idle,

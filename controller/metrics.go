@@ -37,6 +37,10 @@ const (
 	ResultRecommended = "recommended"
 	ResultSkipped     = "skipped"
 	ResultFailed      = "failed"
+	// ResultUnknown is a write that was sent and never answered (a
+	// timeout, a connection lost): it may have landed. Its cooldown starts
+	// as if it had, and the next listing tells what is true.
+	ResultUnknown = "unknown"
 )
 
 // NewMetrics builds the controller's collectors and registers them on reg

@@ -570,7 +570,7 @@ func (o *Operations) SetResources(ctx context.Context, c Caller, vmid int, r Res
 // saying why not, matching the proxmox sentinel the API maps.
 func outcomesError(outcomes []Outcome) error {
 	for _, o := range outcomes {
-		if o.Result == ResultFailed {
+		if o.Result == ResultFailed || o.Result == ResultUnknown {
 			return o.Err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"time"
 )
@@ -148,14 +149,21 @@ func (s *ContainerState) Record(outcomes []Outcome, now time.Time, backoff func(
 	}
 	applied, failed := false, false
 	for _, o := range outcomes {
+		c := o.Change
+		act := Action{Time: now, Direction: c.Direction, From: c.From, To: c.To}
 		switch o.Result {
-		case ResultApplied, ResultDryRun:
+		case ResultApplied, ResultUnknown:
+			// An unknown outcome may have landed: wait as if it had.
 			if s.LastAction == nil {
 				s.LastAction = map[Resource]Action{}
 			}
-			c := o.Change
-			s.LastAction[c.Resource] = Action{Time: now, Direction: c.Direction, From: c.From, To: c.To}
+			s.LastAction[c.Resource] = act
 			applied = applied || o.Result == ResultApplied
+		case ResultDryRun:
+			if s.DryRunAction == nil {
+				s.DryRunAction = map[Resource]Action{}
+			}
+			s.DryRunAction[c.Resource] = act
 		case ResultFailed:
 			failed = true
 		}
@@ -168,4 +176,24 @@ func (s *ContainerState) Record(outcomes []Outcome, now time.Time, backoff func(
 		s.Failures = 0
 		s.RetryAfter = time.Time{}
 	}
+}
+
+// cooldownsFor is the state the decisions of a container in mode see:
+// dry-run's pretend changes count only in dry-run, where the newer of a
+// real and a pretend change of a resource starts its cooldown.
+func (s ContainerState) cooldownsFor(mode Mode) ContainerState {
+	if mode != ModeDryRun || len(s.DryRunAction) == 0 {
+		return s
+	}
+	merged := maps.Clone(s.LastAction)
+	if merged == nil {
+		merged = map[Resource]Action{}
+	}
+	for res, a := range s.DryRunAction {
+		if cur, ok := merged[res]; !ok || a.Time.After(cur.Time) {
+			merged[res] = a
+		}
+	}
+	s.LastAction = merged
+	return s
 }

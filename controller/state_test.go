@@ -207,17 +207,18 @@ func TestContainerStateRecord(t *testing.T) {
 			want:     ContainerState{LastAction: map[Resource]Action{ResourceCores: {Time: now, Direction: Up, From: 2, To: 3}}},
 		},
 		{
-			name:     "dry run sets the last action like a real run",
+			name:     "dry run sets its own last action, not the real one",
 			before:   ContainerState{LastAction: map[Resource]Action{ResourceCores: earlier}},
 			outcomes: []Outcome{dryRun},
-			want:     ContainerState{LastAction: map[Resource]Action{ResourceCores: {Time: now, Direction: Down, From: 2, To: 1}}},
+			want: ContainerState{LastAction: map[Resource]Action{ResourceCores: earlier},
+				DryRunAction: map[Resource]Action{ResourceCores: {Time: now, Direction: Down, From: 2, To: 1}}},
 		},
 		{
 			name:     "dry run keeps failures",
 			before:   ContainerState{Failures: 1, RetryAfter: now},
 			outcomes: []Outcome{dryRun},
 			want: ContainerState{Failures: 1, RetryAfter: now,
-				LastAction: map[Resource]Action{ResourceCores: {Time: now, Direction: Down, From: 2, To: 1}}},
+				DryRunAction: map[Resource]Action{ResourceCores: {Time: now, Direction: Down, From: 2, To: 1}}},
 		},
 		{
 			name:     "failure counts and backs off",

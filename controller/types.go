@@ -184,9 +184,14 @@ type Action struct {
 // ContainerState is what the controller remembers of a container between
 // ticks and across restarts.
 type ContainerState struct {
-	// LastAction holds the last applied (or, in dry-run, would-be applied)
-	// change per resource: the cooldowns run from it.
+	// LastAction holds the last applied change per resource (or one whose
+	// outcome is unknown): the cooldowns run from it.
 	LastAction map[Resource]Action `json:"last_action,omitempty"`
+	// DryRunAction holds the last change dry-run would have made per
+	// resource. Cooldowns in dry-run run from it too, so that a pretend
+	// change is reported once per cooldown rather than every pass; in
+	// enforce they do not, so switching to enforce acts at once.
+	DryRunAction map[Resource]Action `json:"dry_run_action,omitempty"`
 	// Failures counts consecutive failed writes; RetryAfter is the end of
 	// the backoff they earned.
 	Failures   int       `json:"failures,omitempty"`

@@ -303,3 +303,28 @@ func newTaskError(t Task) *TaskError {
 	}
 	return te
 }
+
+// MaybeApplied reports whether err leaves it unknown whether a write took
+// effect: the request was sent (or may have been) and no answer came back.
+// That is a timeout, a connection lost after it was made, or PVE's 596 (the
+// node a call was proxied to stopped answering after the connection was
+// made). A refused connection (595, or a dial error) and every answer PVE
+// gave are known outcomes: the write was not made.
+func MaybeApplied(err error) bool {
+	if err == nil || errors.Is(err, ErrTLS) {
+		return false
+	}
+	var te *transportError
+	if errors.As(err, &te) {
+		if te.kind == ErrTimeout {
+			return true
+		}
+		var op *net.OpError
+		return !(errors.As(te.err, &op) && op.Op == "dial")
+	}
+	var api *APIError
+	if errors.As(err, &api) {
+		return api.Status == 596
+	}
+	return errors.Is(err, context.DeadlineExceeded)
+}

@@ -1,0 +1,105 @@
+package controller
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
+)
+
+// A write whose answer never comes may have landed: it is audited as
+// unknown, not failed, and starts the cooldown as if applied, with no
+// backoff, so the next pass does not write again inside the cooldown.
+func TestWriteWithoutAnswerIsUnknownAndStartsTheCooldown(t *testing.T) {
+	sim, err := pvesim.New(pvesim.Options{Nodes: 1, Speed: 0, Seed: 3, Tokens: []string{loopTokenID + "=" + loopSecret},
+		Specs: []pvesim.ContainerSpec{{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(func() { sim.Close(); srv.Close() }) // sim first: it releases the hung request
+	client, err := proxmox.New(proxmox.Options{Endpoints: []string{srv.URL}, TokenID: loopTokenID, TokenSecret: loopSecret,
+		Timeout: 300 * time.Millisecond, Retry: proxmox.RetryOptions{Attempts: 1}, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
+	audit, err := OpenAudit(AuditOptions{Path: auditPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newLoop(t, client, func(o *Options) {
+		o.Audit = audit
+		o.Model.Enabled = false
+		o.Selection.Default.CooldownUp = time.Hour
+		o.Selection.Default.Memory.Enabled = false
+		o.Selection.Default.Disk.Enabled = false
+	})
+	ctx := context.Background()
+	sim.InjectFault(pvesim.Fault{Method: "PUT", Route: "/nodes/{node}/lxc/{vmid}/config", Hang: true})
+	c.pass(ctx)
+	st := c.state.Containers[101]
+	if st == nil || st.Failures != 0 || st.LastAction[ResourceCores].Time.IsZero() {
+		t.Fatalf("state after an unanswered write = %+v; want a cooldown and no failure", st)
+	}
+	b, _ := os.ReadFile(auditPath)
+	if !strings.Contains(string(b), `"result":"unknown"`) || strings.Contains(string(b), `"result":"failed"`) {
+		t.Errorf("audit of an unanswered write:\n%s\nwant result unknown, never failed", b)
+	}
+	sim.ClearFaults()
+	sim.ResetRequests()
+	puts := 0
+	for range 5 {
+		sim.Clock().Advance(10 * time.Second)
+		c.pass(ctx)
+	}
+	for _, q := range sim.Requests() {
+		if q.Method == "PUT" {
+			puts++
+		}
+	}
+	if puts != 0 {
+		t.Errorf("%d writes inside the cooldown of a write whose outcome was unknown", puts)
+	}
+}
+
+// Dry-run's pretend changes hold dry-run's reports to one per cooldown, but
+// switching to enforce acts at once: the pretend change started no real
+// cooldown.
+func TestDryRunCooldownsDoNotDelayEnforce(t *testing.T) {
+	sim, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
+	}})
+	dry := loopRules()
+	dry.Mode = ModeDryRun
+	dry.CooldownUp = time.Hour
+	dry.Memory.Enabled, dry.Disk.Enabled = false, false
+	c := newLoop(t, client, func(o *Options) { o.Selection.Default = dry })
+	ctx := context.Background()
+	for range 3 {
+		c.pass(ctx)
+		sim.Clock().Advance(10 * time.Second)
+	}
+	if st := c.state.Containers[101]; st == nil || len(st.DryRunAction) != 1 || len(st.LastAction) != 0 {
+		t.Fatalf("state after dry-run passes = %+v; want one pretend action and no real one", st)
+	}
+	if d := c.Snapshot().Containers[0].Decision; d == nil || len(d.Changes) != 0 {
+		t.Errorf("dry-run repeated its pretend change inside the cooldown: %+v", d)
+	}
+	enforce := dry
+	enforce.Mode = ModeEnforce
+	c.Reload(Selection{Default: enforce}, c.opts.Guard)
+	c.pass(ctx)
+	if st, _ := sim.Container(101); st.Config["cores"] == "1" {
+		t.Error("the first pass in enforce waited for a cooldown that only dry-run had started")
+	}
+}
