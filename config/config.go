@@ -16,6 +16,11 @@ type Config struct {
 	API     API     `koanf:"api"`
 	Logging Logging `koanf:"logging"`
 	State   State   `koanf:"state"`
+
+	// file is the YAML file Load read, and inlineSecrets the secret keys
+	// set in it rather than in their own files: ReadableSecrets checks them.
+	file          string
+	inlineSecrets []string
 }
 
 // Proxmox is how to reach and authenticate to the Proxmox VE API.
