@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // Dir is a directory that the process writes one of its files into.
@@ -63,7 +64,9 @@ func (d Dir) Check() (missing bool, err error) {
 			}
 			break
 		}
-		if !errors.Is(err, fs.ErrNotExist) {
+		// ENOTDIR: a file stands where a directory above should be; the
+		// walk up finds and names it.
+		if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
 			return false, d.problem("cannot be read", err)
 		}
 		parent := filepath.Dir(existing)
