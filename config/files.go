@@ -79,16 +79,27 @@ func (d Dir) Check() (missing bool, err error) {
 }
 
 // probe creates and removes a file in dir: only that proves a write works
-// (permissions, ACLs, a read-only mount, a full inode table).
+// (permissions, ACLs, a read-only mount, a full inode table). Its errors
+// give the cause alone: the probe's random name would tell nothing.
 func (d Dir) probe(dir string) error {
+	fail := func(err error) error {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		if filepath.Clean(dir) == filepath.Clean(d.Path) {
+			return d.problem("is not writable", err)
+		}
+		return d.problem("cannot be created", fmt.Errorf("%s is not writable: %w", dir, err))
+	}
 	f, err := os.CreateTemp(dir, ".lxc-autoscale-probe-*")
 	if err != nil {
-		return d.problem("is not writable", err)
+		return fail(err)
 	}
 	name := f.Name()
 	f.Close()
 	if err := os.Remove(name); err != nil {
-		return d.problem("is not writable", err)
+		return fail(err)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -190,23 +191,25 @@ func collect(opts LoadOptions, data []byte, readSecret func(path string) ([]byte
 	// A key that did not decode holds zero: what secrets and validation say
 	// about it, or about keys compared with it, would only repeat the
 	// problem in other words.
-	later := cfg.readSecretFiles(readSecret)
+	secretProblems := cfg.readSecretFiles(readSecret)
+	problems = append(problems, secretProblems...)
+	known := append(slices.Clip(decodeProblems), secretProblems...)
 	cfg.normalize()
-	later = append(later, cfg.validate()...)
-	for _, p := range later {
-		if !repeats(p, decodeProblems) {
+	for _, p := range cfg.validate() {
+		if !repeats(p, known) {
 			problems = append(problems, p)
 		}
 	}
 	return cfg, problems
 }
 
-// mentions reports whether a problem in known is about key or a section or
-// list that holds it.
+// mentions reports whether a problem in known is about key, a section or
+// list that holds it, or the file that a secret key is read from.
 func mentions(known []error, key string) bool {
 	for _, err := range known {
 		var fe *FieldError
-		if errors.As(err, &fe) && (fe.Key == key || strings.HasPrefix(key, fe.Key+".") || strings.HasPrefix(key, fe.Key+"[")) {
+		if errors.As(err, &fe) && (fe.Key == key || fe.Key == key+"_file" ||
+			strings.HasPrefix(key, fe.Key+".") || strings.HasPrefix(key, fe.Key+"[")) {
 			return true
 		}
 	}

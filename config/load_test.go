@@ -321,6 +321,17 @@ func TestAKeyThatDoesNotDecodeIsReportedOnce(t *testing.T) {
 	}
 }
 
+// A secret file that cannot be read is reported once, not again as a
+// missing secret.
+func TestAnUnreadableSecretFileIsReportedOnce(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "absent")
+	_, err := Load(LoadOptions{File: writeFile(t, "c.yaml", `proxmox: {endpoints: ["https://pve1:8006"], token_id: "autoscale@pve!controller", token_secret_file: `+missing+"}\n")})
+	if err == nil || !strings.Contains(err.Error(), "proxmox.token_secret_file: open "+missing) || strings.Contains(err.Error(), "required") {
+		t.Errorf("Load() = %v; want only the unreadable file", err)
+	}
+}
+
 func TestUnknownKeyIsMatchable(t *testing.T) {
 	t.Parallel()
 	_, err := Load(LoadOptions{File: writeFile(t, "c.yaml", minimalYAML+"api: {listne: x}")})
