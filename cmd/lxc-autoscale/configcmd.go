@@ -71,8 +71,10 @@ func checkConfigCommand() command {
 				source = path
 			}
 			fmt.Fprintf(env.stdout, "# configuration is valid (%s, environment and flags applied)\n", source)
+			noted := make(map[string]bool)
 			for _, d := range cfg.Dirs() {
-				if missing, _ := d.Check(); missing {
+				if missing, _ := d.Check(); missing && !noted[d.Path] {
+					noted[d.Path] = true
 					fmt.Fprintf(env.stdout, "# %s: directory %s does not exist yet; run creates it (mode %04o)\n", d.Key, d.Path, d.Mode)
 				}
 			}
