@@ -392,7 +392,7 @@ func readTraceFile(path string, defaults controller.Allocation) (controller.Trac
 			return controller.Trace{}, usageError{fmt.Errorf("%s: %w", path, err)}
 		}
 		if errors.As(err, new(*os.PathError)) {
-			return controller.Trace{}, fmt.Errorf("read trace: %w", err) // names the file already
+			return controller.Trace{}, fmt.Errorf("--trace: %w", err) // says the operation and the file already
 		}
 		return controller.Trace{}, fmt.Errorf("read trace %s: %w", path, err)
 	}

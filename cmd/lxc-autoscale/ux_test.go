@@ -430,3 +430,38 @@ func TestRunCreatesItsDirectoriesAndWarnsAboutAReadableSecret(t *testing.T) {
 }
 
 var _ io.Writer = (*syncBuffer)(nil)
+
+// TestErrorsNameTheirCauseOnce: a wrapped error must not repeat what the
+// error it wraps says already ("open audit record: open audit: …").
+func TestErrorsNameTheirCauseOnce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	auditDir := filepath.Join(dir, "audit-is-a-directory")
+	if err := os.Mkdir(auditDir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "config.yaml")
+	writeFile(t, conf, strings.Replace(uxConfig(dir, "https://127.0.0.1:1", "api: {listen: 127.0.0.1:0}\n"),
+		filepath.Join(dir, "lib", "audit.jsonl"), auditDir, 1))
+
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		once   []string
+		prefix string
+	}{
+		{"audit file that is a directory", []string{"api", "--config", conf}, []string{"open audit", auditDir}, "lxc-autoscale api: state.audit_file: "},
+		{"trace that is a directory", []string{"simulate", "--trace", dir}, []string{"read", dir}, "lxc-autoscale simulate: "},
+	} {
+		code, _, stderr := runCLI(t, nil, tt.args...)
+		last := lastLine(stderr)
+		if code != exitFailed || !strings.HasPrefix(last, tt.prefix) {
+			t.Errorf("%s: %d %q; want %d starting %q", tt.name, code, last, exitFailed, tt.prefix)
+		}
+		for _, s := range tt.once {
+			if n := strings.Count(last, s); n != 1 {
+				t.Errorf("%s: %q says %q %d times", tt.name, last, s, n)
+			}
+		}
+	}
+}
