@@ -293,7 +293,7 @@ type RateLimit struct {
 // Logging selects the zerolog level and output format.
 type Logging struct {
 	Level  string `koanf:"level"`  // debug, info, warn, error
-	Format string `koanf:"format"` // json, console
+	Format string `koanf:"format"` // json, console, auto
 }
 
 // State is where the controller persists what must survive a restart.
@@ -400,7 +400,7 @@ func Default() Config {
 		},
 		Logging: Logging{
 			Level:  "info",
-			Format: "json",
+			Format: "auto",
 		},
 		State: State{
 			File:            "/var/lib/lxc-autoscale/state.json",

@@ -387,7 +387,7 @@ func flagValue(fs *pflag.FlagSet) func(*pflag.Flag) (string, any) {
 func RegisterFlags(fs *pflag.FlagSet) {
 	fs.String("mode", "", "scaling mode: enforce, dry-run or recommend (scaling.mode)")
 	fs.String("log-level", "", "log level: debug, info, warn or error (logging.level)")
-	fs.String("log-format", "", "log format: json or console (logging.format)")
+	fs.String("log-format", "", "log format: json, console or auto (logging.format)")
 	fs.String("listen", "", `API address host:port, "" to turn the API off (api.listen)`)
 	fs.StringSlice("endpoint", nil, "Proxmox VE API URL, repeatable (proxmox.endpoints)")
 	fs.Duration("interval", 0, "collection and decision interval, like 10s (monitor.interval)")
