@@ -105,13 +105,18 @@ func (d Dir) probe(dir string) error {
 }
 
 // problem names the directory once: a *fs.PathError about the directory
-// itself would repeat it.
+// itself would repeat it. A permission problem says who was refused, since
+// check-config may run as another user than the service.
 func (d Dir) problem(what string, err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) && filepath.Clean(pe.Path) == filepath.Clean(d.Path) {
 		err = pe.Err
 	}
-	return &FieldError{Key: d.Key, Problem: fmt.Sprintf("directory %s %s: %v", d.Path, what, err)}
+	problem := fmt.Sprintf("directory %s %s: %v", d.Path, what, err)
+	if errors.Is(err, fs.ErrPermission) {
+		problem += fmt.Sprintf(" (as uid %d)", os.Getuid())
+	}
+	return &FieldError{Key: d.Key, Problem: problem}
 }
 
 // ReadableSecret is a file holding a secret that users other than its owner
