@@ -16,6 +16,11 @@ type Config struct {
 	API     API     `koanf:"api"`
 	Logging Logging `koanf:"logging"`
 	State   State   `koanf:"state"`
+
+	// file is the YAML file Load read, and inlineSecrets the secret keys
+	// set in it rather than in their own files: ReadableSecrets checks them.
+	file          string
+	inlineSecrets []string
 }
 
 // Proxmox is how to reach and authenticate to the Proxmox VE API.
@@ -288,7 +293,7 @@ type RateLimit struct {
 // Logging selects the zerolog level and output format.
 type Logging struct {
 	Level  string `koanf:"level"`  // debug, info, warn, error
-	Format string `koanf:"format"` // json, console
+	Format string `koanf:"format"` // json, console, auto
 }
 
 // State is where the controller persists what must survive a restart.
@@ -395,7 +400,7 @@ func Default() Config {
 		},
 		Logging: Logging{
 			Level:  "info",
-			Format: "json",
+			Format: "auto",
 		},
 		State: State{
 			File:            "/var/lib/lxc-autoscale/state.json",

@@ -32,7 +32,22 @@
 //
 // Load validates the result and checks that the files it names for TLS
 // exist: it returns a valid *Config or an error, never both and never
-// neither.
+// neither. The error joins every problem of one load: unknown keys and
+// values of the wrong type do not stop secrets, conflicts and ranges from
+// being checked, but a key that did not decode is reported once, not again
+// by the checks that would see it as zero. With LoadOptions.CheckDirs the
+// directories the process writes in (Dirs) are checked too, without
+// creating them.
+//
+// # Files on disk
+//
+// Dirs names the directories of state.file, state.audit_file and
+// monitor.export_file with the modes the systemd unit gives them (0750,
+// 0750, 0755); Dir.Create makes a missing one and proves it writable with a
+// probe file, Dir.Check tells whether Create would succeed.
+// ReadableSecrets lists the files holding a secret (a *_file secret,
+// api.tls_key, the configuration file when it sets a secret itself) that
+// group or others may read; the caller warns, this package never logs.
 //
 // # Values
 //

@@ -9,6 +9,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,6 +41,10 @@ type LoadOptions struct {
 	// Flags are parsed command-line flags; only flags that were set count.
 	// Nil means none.
 	Flags *pflag.FlagSet
+	// CheckDirs adds to the problems the directories of the files the
+	// process writes (Dirs) that it could neither create nor write in;
+	// check-config sets it.
+	CheckDirs bool
 }
 
 // FieldError is one problem with one key. Source names where the value came
@@ -69,7 +74,9 @@ func (e *FieldError) Is(target error) bool {
 
 // Load builds the configuration from its sources (see the package comment
 // for precedence), reads secrets from their files and validates the result.
-// It returns a valid *Config or an error that joins every problem found.
+// It returns a valid *Config or an error that joins every problem found:
+// unknown keys, values of the wrong type, conflicts and values out of range
+// together, so that one run shows them all.
 func Load(opts LoadOptions) (*Config, error) {
 	var data []byte
 	if opts.File != "" {
@@ -78,87 +85,167 @@ func Load(opts LoadOptions) (*Config, error) {
 			return nil, fmt.Errorf("read config file: %w", err)
 		}
 	}
-	cfg, err := load(opts, data, readSecretFile)
-	if err != nil {
-		return nil, err
+	cfg, problems := collect(opts, data, readSecretFile)
+	if cfg != nil {
+		problems = append(problems, cfg.checkFiles(problems)...)
+		if opts.CheckDirs {
+			problems = append(problems, cfg.checkDirs(problems)...)
+		}
 	}
-	if err := cfg.checkFiles(); err != nil {
-		return nil, err
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
 	}
 	return cfg, nil
 }
 
 // checkFiles reports missing TLS files now rather than at the first request
-// or connection, so that check-config catches them.
-func (c *Config) checkFiles() error {
+// or connection, so that check-config catches them. Keys that already have a
+// problem are skipped.
+func (c *Config) checkFiles(known []error) []error {
 	var problems []error
 	for _, f := range []struct{ key, path string }{
 		{"proxmox.ca_file", c.Proxmox.CAFile},
 		{"api.tls_cert", c.API.TLSCert},
 		{"api.tls_key", c.API.TLSKey},
 	} {
-		if f.path == "" {
+		if f.path == "" || mentions(known, f.key) {
 			continue
 		}
 		if _, err := os.Stat(f.path); err != nil {
 			problems = append(problems, &FieldError{Key: f.key, Problem: err.Error()})
 		}
 	}
-	return errors.Join(problems...)
+	return problems
+}
+
+// checkDirs reports the directories of the files the process writes that it
+// could not create or write in.
+func (c *Config) checkDirs(known []error) []error {
+	var problems []error
+	seen := make(map[string]bool)
+	for _, d := range c.Dirs() {
+		if seen[d.Path] || mentions(known, d.Key) {
+			continue
+		}
+		seen[d.Path] = true
+		if _, err := d.Check(); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	return problems
 }
 
 // load is Load with the file's content already read and secret files read by
 // readSecret, so that fuzzing does not touch the disk.
 func load(opts LoadOptions, data []byte, readSecret func(path string) ([]byte, error)) (*Config, error) {
+	cfg, problems := collect(opts, data, readSecret)
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
+	}
+	return cfg, nil
+}
+
+// collect builds the configuration and gathers every problem with it. The
+// *Config is nil only when the file cannot be parsed at all; with problems
+// it is the best reading of the sources, whose keys in error hold zero.
+func collect(opts LoadOptions, data []byte, readSecret func(path string) ([]byte, error)) (*Config, []error) {
 	k := koanf.New(".")
 	defaults := Default()
 	if err := k.Load(confmap.Provider(toMap(reflect.ValueOf(defaults), false), ""), nil); err != nil {
-		return nil, fmt.Errorf("load defaults: %w", err)
+		return nil, []error{fmt.Errorf("load defaults: %w", err)}
 	}
 
 	var problems []error
+	var inline []string
 	if opts.File != "" {
 		raw, err := parseYAML(data)
 		if err != nil {
-			return nil, fmt.Errorf("parse %s: %w", opts.File, err)
+			return nil, []error{fmt.Errorf("parse %s: %w", opts.File, err)}
 		}
 		for _, key := range unknownKeys(raw, configType, "") {
 			problems = append(problems, &FieldError{Source: opts.File, Key: key, Problem: ErrUnknownKey.Error()})
 		}
+		inline = inlineSecrets(raw)
 		if err := k.Load(confmap.Provider(raw, ""), nil); err != nil {
-			return nil, fmt.Errorf("load %s: %w", opts.File, err)
+			return nil, []error{fmt.Errorf("load %s: %w", opts.File, err)}
 		}
 	}
 
 	envProvider, envProblems := environmentProvider(opts.Environ)
 	if err := k.Load(envProvider, nil); err != nil {
-		return nil, fmt.Errorf("load environment: %w", err)
+		return nil, []error{fmt.Errorf("load environment: %w", err)}
 	}
 	problems = append(problems, *envProblems...)
 
 	if opts.Flags != nil {
 		if err := k.Load(posflag.ProviderWithFlag(opts.Flags, ".", k, flagValue(opts.Flags)), nil); err != nil {
-			return nil, fmt.Errorf("load flags: %w", err)
+			return nil, []error{fmt.Errorf("load flags: %w", err)}
 		}
 	}
 
 	raw := k.Raw()
 	mergePolicies(raw)
-	var cfg Config
-	problems = append(problems, decode(raw, &cfg)...)
-	if len(problems) > 0 {
-		// Secrets and validation would only add noise on a half-decoded
-		// configuration.
-		return nil, errors.Join(problems...)
-	}
-	if err := cfg.readSecretFiles(readSecret); err != nil {
-		return nil, err
-	}
+	cfg := &Config{file: opts.File, inlineSecrets: inline}
+	decodeProblems := decode(raw, cfg)
+	problems = append(problems, decodeProblems...)
+	// A key that did not decode holds zero: what secrets and validation say
+	// about it, or about keys compared with it, would only repeat the
+	// problem in other words.
+	secretProblems := cfg.readSecretFiles(readSecret)
+	problems = append(problems, secretProblems...)
+	known := append(slices.Clip(decodeProblems), secretProblems...)
 	cfg.normalize()
-	if err := cfg.Validate(); err != nil {
-		return nil, err
+	for _, p := range cfg.validate() {
+		if !repeats(p, known) {
+			problems = append(problems, p)
+		}
 	}
-	return &cfg, nil
+	return cfg, problems
+}
+
+// mentions reports whether a problem in known is about key, a section or
+// list that holds it, or the file that a secret key is read from.
+func mentions(known []error, key string) bool {
+	for _, err := range known {
+		var fe *FieldError
+		if errors.As(err, &fe) && (fe.Key == key || fe.Key == key+"_file" ||
+			strings.HasPrefix(key, fe.Key+".") || strings.HasPrefix(key, fe.Key+"[")) {
+			return true
+		}
+	}
+	return false
+}
+
+// repeats reports whether p is about a key of known, or compares its key
+// with one of them ("exceeds scaling.cpu.max (0)").
+func repeats(p error, known []error) bool {
+	var fe *FieldError
+	if !errors.As(p, &fe) {
+		return false
+	}
+	if mentions(known, fe.Key) {
+		return true
+	}
+	for _, err := range known {
+		var k *FieldError
+		if errors.As(err, &k) && strings.Contains(fe.Problem, k.Key) {
+			return true
+		}
+	}
+	return false
+}
+
+// inlineSecrets returns the secret keys that the file itself sets.
+func inlineSecrets(raw map[string]any) []string {
+	var keys []string
+	if proxmox, ok := raw["proxmox"].(map[string]any); ok {
+		for _, name := range []string{"token_secret", "password"} {
+			if v, ok := proxmox[name].(string); ok && v != "" {
+				keys = append(keys, "proxmox."+name)
+			}
+		}
+	}
+	return keys
 }
 
 // backtickQuoted matches the values yaml.v3 quotes in its errors ("cannot
@@ -300,7 +387,7 @@ func flagValue(fs *pflag.FlagSet) func(*pflag.Flag) (string, any) {
 func RegisterFlags(fs *pflag.FlagSet) {
 	fs.String("mode", "", "scaling mode: enforce, dry-run or recommend (scaling.mode)")
 	fs.String("log-level", "", "log level: debug, info, warn or error (logging.level)")
-	fs.String("log-format", "", "log format: json or console (logging.format)")
+	fs.String("log-format", "", "log format: json, console or auto (logging.format)")
 	fs.String("listen", "", `API address host:port, "" to turn the API off (api.listen)`)
 	fs.StringSlice("endpoint", nil, "Proxmox VE API URL, repeatable (proxmox.endpoints)")
 	fs.Duration("interval", 0, "collection and decision interval, like 10s (monitor.interval)")
@@ -338,11 +425,17 @@ func mergePolicies(raw map[string]any) {
 
 // readSecretFiles fills each secret from its *_file key. Problems name the
 // key and the file, never the content.
-func (c *Config) readSecretFiles(read func(string) ([]byte, error)) error {
-	return errors.Join(
+func (c *Config) readSecretFiles(read func(string) ([]byte, error)) []error {
+	var problems []error
+	for _, err := range []error{
 		c.Proxmox.TokenSecret.fromFile("proxmox.token_secret", c.Proxmox.TokenSecretFile, read),
 		c.Proxmox.Password.fromFile("proxmox.password", c.Proxmox.PasswordFile, read),
-	)
+	} {
+		if err != nil {
+			problems = append(problems, err)
+		}
+	}
+	return problems
 }
 
 func (s *Secret) fromFile(key, path string, read func(string) ([]byte, error)) error {

@@ -282,6 +282,8 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"LXCA_SCALING_POLICIES=[{"}, []string{"environment LXCA_SCALING_POLICIES: scaling.policies: must be a YAML or JSON list"}},
 		{"every problem at once", "monitor: {interval: 60}\nscaling: {cpu: {max: x}}\nlogging: {levle: info}",
 			nil, []string{"monitor.interval:", "scaling.cpu.max:", "logging.levle: unknown key"}},
+		{"every kind of problem at once", "monitor: {intervall: 10s}\nscaling: {cpu: {max: x}}\nmodel: {trees: 0}\napi: {tls_cert: /c.pem}",
+			nil, []string{"monitor.intervall: unknown key", "scaling.cpu.max: must be an integer", "model.trees: 0 is out of range [1, 1000]", "api: set both tls_cert and tls_key"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -301,6 +303,32 @@ func TestLoadErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A key that does not decode is reported once: not again as out of range,
+// nor in the problems of the keys compared with it.
+func TestAKeyThatDoesNotDecodeIsReportedOnce(t *testing.T) {
+	t.Parallel()
+	_, err := Load(LoadOptions{File: writeFile(t, "c.yaml", minimalYAML+"scaling: {cpu: {max: x, min: 2}}\nmonitor: {window: forever}\n")})
+	if err == nil {
+		t.Fatal("Load() = nil error")
+	}
+	for _, key := range []string{"scaling.cpu.max", "monitor.window"} {
+		if n := strings.Count(err.Error(), key); n != 1 {
+			t.Errorf("%s named %d times, want once:\n%v", key, n, err)
+		}
+	}
+}
+
+// A secret file that cannot be read is reported once, not again as a
+// missing secret.
+func TestAnUnreadableSecretFileIsReportedOnce(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "absent")
+	_, err := Load(LoadOptions{File: writeFile(t, "c.yaml", `proxmox: {endpoints: ["https://pve1:8006"], token_id: "autoscale@pve!controller", token_secret_file: `+missing+"}\n")})
+	if err == nil || !strings.Contains(err.Error(), "proxmox.token_secret_file: open "+missing) || strings.Contains(err.Error(), "required") {
+		t.Errorf("Load() = %v; want only the unreadable file", err)
 	}
 }
 

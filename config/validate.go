@@ -38,6 +38,10 @@ var (
 // free-form strings are never quoted back, because a misplaced secret would
 // otherwise end up in a log.
 func (c *Config) Validate() error {
+	return errors.Join(c.validate()...)
+}
+
+func (c *Config) validate() []error {
 	var v validator
 	v.proxmox(&c.Proxmox)
 	v.monitor(&c.Monitor)
@@ -45,9 +49,9 @@ func (c *Config) Validate() error {
 	v.scaling(&c.Scaling)
 	v.api(&c.API)
 	v.oneOf("logging.level", c.Logging.Level, "debug", "info", "warn", "error")
-	v.oneOf("logging.format", c.Logging.Format, "json", "console")
+	v.oneOf("logging.format", c.Logging.Format, "json", "console", "auto")
 	v.state(&c.State, &c.Monitor)
-	return errors.Join(v.problems...)
+	return v.problems
 }
 
 type validator struct {

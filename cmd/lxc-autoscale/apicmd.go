@@ -27,9 +27,10 @@ func apiCommand() command {
 }
 
 // runAPI serves the REST API without the loop: reads are live from the
-// cluster, pausing autoscaling is unavailable.
+// cluster, pausing autoscaling is unavailable. SIGHUP reloads the logging
+// section and reports other changes as needing a restart.
 func runAPI(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
-	d, err := newDaemon(env, fs, args, true)
+	d, err := newDaemon(env, fs, args, "state.audit_file")
 	if err != nil {
 		return err
 	}
@@ -41,6 +42,9 @@ func runAPI(ctx context.Context, env *environment, fs *pflag.FlagSet, args []str
 	if err != nil {
 		return err
 	}
+	// SIGHUP applies the logging section; what the server was built from
+	// needs a restart.
+	go d.reloader(env, fs, []string{"proxmox", "monitor", "api", "state"}).onHangup(ctx, d.hangup)
 	return srv.Serve(ctx)
 }
 

@@ -102,7 +102,7 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return exitUsage
 	}
 	if err := c.exec(ctx, env, fs, fs.Args()); err != nil {
-		fmt.Fprintf(stderr, "lxc-autoscale %s: %v\n", c.name, err)
+		printError(stderr, c.name, err)
 		var ue usageError
 		if errors.As(err, &ue) {
 			return exitUsage
@@ -110,6 +110,22 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return exitFailed
 	}
 	return exitOK
+}
+
+// printError writes the error of a command. Several problems at once (a
+// configuration with a typo, a value of the wrong type and one out of range)
+// get a line each.
+func printError(w io.Writer, name string, err error) {
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) && len(joined.Unwrap()) > 1 {
+		problems := joined.Unwrap()
+		fmt.Fprintf(w, "lxc-autoscale %s: %d problems:\n", name, len(problems))
+		for _, p := range problems {
+			fmt.Fprintf(w, "  %v\n", p)
+		}
+		return
+	}
+	fmt.Fprintf(w, "lxc-autoscale %s: %v\n", name, err)
 }
 
 func newFlagSet(c command) *pflag.FlagSet {

@@ -20,11 +20,18 @@ func configFlags(fs *pflag.FlagSet) {
 // loadConfig loads the configuration for a command that registered configFlags.
 // Every configuration problem is a usage error (exit 2).
 func loadConfig(env *environment, fs *pflag.FlagSet) (*config.Config, string, error) {
+	return loadConfigChecking(env, fs, false)
+}
+
+// loadConfigChecking is loadConfig that, with dirs, also reports the
+// directories of the files the process writes that it could not create or
+// write in (config.LoadOptions.CheckDirs).
+func loadConfigChecking(env *environment, fs *pflag.FlagSet, dirs bool) (*config.Config, string, error) {
 	path, _ := fs.GetString("config")
 	if path == "" {
 		path = lookupEnv(env.environ, "LXCA_CONFIG")
 	}
-	cfg, err := config.Load(config.LoadOptions{File: path, Environ: env.environ, Flags: fs})
+	cfg, err := config.Load(config.LoadOptions{File: path, Environ: env.environ, Flags: fs, CheckDirs: dirs})
 	if err != nil {
 		return nil, path, usageError{err}
 	}
@@ -43,9 +50,14 @@ func checkConfigCommand() command {
 			if err := noArgs(args); err != nil {
 				return err
 			}
-			cfg, path, err := loadConfig(env, fs)
+			cfg, path, err := loadConfigChecking(env, fs, true)
 			if err != nil {
 				return err
+			}
+			// Warnings go to stderr even with --quiet: the configuration
+			// works, but a secret is exposed.
+			for _, r := range cfg.ReadableSecrets() {
+				fmt.Fprintf(env.stderr, "warning: %s\n", r)
 			}
 			if quiet, _ := fs.GetBool("quiet"); quiet {
 				return nil
@@ -58,7 +70,15 @@ func checkConfigCommand() command {
 			if path != "" {
 				source = path
 			}
-			fmt.Fprintf(env.stdout, "# configuration is valid (%s, environment and flags applied)\n%s", source, out)
+			fmt.Fprintf(env.stdout, "# configuration is valid (%s, environment and flags applied)\n", source)
+			noted := make(map[string]bool)
+			for _, d := range cfg.Dirs() {
+				if missing, _ := d.Check(); missing && !noted[d.Path] {
+					noted[d.Path] = true
+					fmt.Fprintf(env.stdout, "# %s: directory %s does not exist yet; run creates it (mode %04o)\n", d.Key, d.Path, d.Mode)
+				}
+			}
+			fmt.Fprintf(env.stdout, "%s", out)
 			return nil
 		},
 	}

@@ -2,12 +2,7 @@ package main
 
 import (
 	"context"
-	"os"
-	"os/signal"
-	"reflect"
-	"syscall"
 
-	"github.com/rs/zerolog"
 	"github.com/spf13/pflag"
 
 	"github.com/lxc-autoscale/lxc-autoscale/config"
@@ -38,12 +33,16 @@ func monitorCommand() command {
 
 // runController runs the reconcile loop until ctx is cancelled (SIGTERM or
 // SIGINT: the write in progress is finished, the state saved, exit 0).
-// SIGHUP reloads the configuration: scaling policies, guards and the log
-// level take effect at the next pass; other changes need a restart and are
-// reported as such.
+// SIGHUP reloads the configuration: scaling policies, guards and the
+// logging section take effect at once (scaling at the next pass); other
+// changes need a restart and are reported as such.
 func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string, scale bool) error {
 	// The monitor decides nothing: no audit, no state.
-	d, err := newDaemon(env, fs, args, scale)
+	writes := []string{"monitor.export_file"}
+	if scale {
+		writes = append(writes, "state.file", "state.audit_file")
+	}
+	d, err := newDaemon(env, fs, args, writes...)
 	if err != nil {
 		return err
 	}
@@ -81,10 +80,9 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 		}()
 	}
 
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	go reloadOnHangup(ctx, hup, env, fs, d.path, cfg, ctrl, log, d.level)
+	r := d.reloader(env, fs, []string{"proxmox", "monitor", "model", "api", "state"})
+	r.scaling = func(s config.Scaling) { ctrl.Reload(selectionFrom(s), guardFrom(s)) }
+	go r.onHangup(ctx, d.hangup)
 
 	mode := "monitor"
 	if scale {
@@ -97,37 +95,4 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	}
 	log.Info().Msg("lxc-autoscale stopped")
 	return nil
-}
-
-// reloadOnHangup reloads the configuration on every SIGHUP. An invalid
-// configuration is reported and the running one kept.
-func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, env *environment, fs *pflag.FlagSet, path string, running *config.Config, ctrl *controller.Controller, log zerolog.Logger, level *dynamicLevel) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-		}
-		cfg, err := config.Load(config.LoadOptions{File: path, Environ: env.environ, Flags: fs})
-		if err != nil {
-			log.Error().Err(err).Msg("reloading the configuration failed; keeping the running one")
-			continue
-		}
-		ctrl.Reload(selectionFrom(cfg.Scaling), guardFrom(cfg.Scaling))
-		level.set(cfg.Logging.Level)
-		var restart []string
-		for name, changed := range map[string]bool{
-			"proxmox": !reflect.DeepEqual(cfg.Proxmox, running.Proxmox),
-			"monitor": !reflect.DeepEqual(cfg.Monitor, running.Monitor),
-			"model":   !reflect.DeepEqual(cfg.Model, running.Model),
-			"api":     !reflect.DeepEqual(cfg.API, running.API),
-			"state":   !reflect.DeepEqual(cfg.State, running.State),
-		} {
-			if changed {
-				restart = append(restart, name)
-			}
-		}
-		log.Info().Strs("need_restart", restart).Int("policies", len(cfg.Scaling.Policies)).
-			Str("mode", cfg.Scaling.Mode).Msg("configuration reloaded; scaling rules apply from the next pass")
-	}
 }

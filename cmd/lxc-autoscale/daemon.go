@@ -2,6 +2,10 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"os/signal"
+	"slices"
+	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -19,17 +23,20 @@ import (
 type daemon struct {
 	cfg     *config.Config
 	path    string // the configuration file, for reloads
-	level   *dynamicLevel
+	logs    *logOutput
 	log     zerolog.Logger
+	hangup  chan os.Signal // SIGHUP, caught from the start so that it never ends the process
 	reg     *prometheus.Registry
 	client  *proxmox.Client
 	metrics *controller.Metrics
 	audit   *controller.Audit // nil when state.audit_file is "" or not wanted
 }
 
-// newDaemon loads the configuration and builds the shared parts. withAudit
-// opens state.audit_file; close must be called when it succeeds.
-func newDaemon(env *environment, fs *pflag.FlagSet, args []string, withAudit bool) (*daemon, error) {
+// newDaemon loads the configuration and builds the shared parts; close must
+// be called when it succeeds. writes are the keys of the files the command
+// writes: their directories are created (or the command refuses to start),
+// and with state.audit_file among them the audit record is opened.
+func newDaemon(env *environment, fs *pflag.FlagSet, args []string, writes ...string) (_ *daemon, err error) {
 	if err := noArgs(args); err != nil {
 		return nil, err
 	}
@@ -40,15 +47,29 @@ func newDaemon(env *environment, fs *pflag.FlagSet, args []string, withAudit boo
 	if len(cfg.Proxmox.Endpoints) == 0 {
 		return nil, usageErrorf("proxmox.endpoints: no endpoint configured; set it in the config file, LXCA_PROXMOX_ENDPOINTS or --endpoint")
 	}
-	d := &daemon{cfg: cfg, path: path, level: new(dynamicLevel), reg: newRegistry()}
-	d.log = newLogger(cfg.Logging, env.stderr, d.level)
+	d := &daemon{cfg: cfg, path: path, reg: newRegistry(), hangup: make(chan os.Signal, 1)}
+	d.log, d.logs = newLogger(cfg.Logging, env.stderr)
+	signal.Notify(d.hangup, syscall.SIGHUP)
+	defer func() {
+		if err != nil {
+			d.close()
+		}
+	}()
+	logReadableSecrets(d.log, cfg)
 	if d.client, err = newClient(cfg.Proxmox, d.log, d.reg); err != nil {
 		return nil, usageError{err}
 	}
 	if d.metrics, err = controller.NewMetrics(d.reg); err != nil {
 		return nil, err
 	}
-	if withAudit {
+	for _, dir := range cfg.Dirs() {
+		if slices.Contains(writes, dir.Key) {
+			if err = dir.Create(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if slices.Contains(writes, "state.audit_file") {
 		if d.audit, err = openAudit(cfg); err != nil {
 			return nil, err
 		}
@@ -57,11 +78,18 @@ func newDaemon(env *environment, fs *pflag.FlagSet, args []string, withAudit boo
 }
 
 func (d *daemon) close() {
+	signal.Stop(d.hangup)
 	if d.audit != nil {
 		if err := d.audit.Close(); err != nil {
 			d.log.Error().Err(err).Msg("closing the audit record failed")
 		}
 	}
+}
+
+// reloader reloads the configuration on SIGHUP; fixed are the sections the
+// command reads only at start.
+func (d *daemon) reloader(env *environment, fs *pflag.FlagSet, fixed []string) *reloader {
+	return &reloader{env: env, flags: fs, path: d.path, running: d.cfg, logs: d.logs, log: d.log, fixed: fixed}
 }
 
 // operations builds the manual operations on the daemon's client, audit and
@@ -106,7 +134,8 @@ func openAudit(cfg *config.Config) (*controller.Audit, error) {
 		Path: cfg.State.AuditFile, MaxSize: int64(cfg.State.AuditMaxSize.Bytes()), MaxBackups: cfg.State.AuditMaxBackups,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open audit record: %w", err)
+		// OpenAudit's errors start with "open audit" already.
+		return nil, fmt.Errorf("state.audit_file: %w", err)
 	}
 	return audit, nil
 }
@@ -120,5 +149,15 @@ func locateIn(ctrl *controller.Controller) func(vmid int) (string, bool) {
 			}
 		}
 		return "", false
+	}
+}
+
+// logReadableSecrets warns about each file holding a secret that group or
+// others may read. The process still starts: the secret is exposed already,
+// and refusing would only stop the autoscaling.
+func logReadableSecrets(log zerolog.Logger, cfg *config.Config) {
+	for _, r := range cfg.ReadableSecrets() {
+		log.Warn().Str("key", r.Key).Str("file", r.Path).Str("mode", fmt.Sprintf("%04o", r.Mode)).
+			Msg("a file holding a secret is readable by group or others; chmod 0600 it")
 	}
 }

@@ -77,7 +77,7 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 		return usageErrorf("--every: %s is out of range [100ms, 1m]", o.every)
 	}
 
-	logger := zerolog.New(zerolog.SyncWriter(zerolog.ConsoleWriter{Out: env.stderr, TimeFormat: "15:04:05"})).Level(zerolog.InfoLevel).With().Timestamp().Logger()
+	logger, _ := newLogger(config.Logging{Level: "info", Format: "console"}, env.stderr)
 	if o.duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.duration)
@@ -109,7 +109,7 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 		TokenID:     demoTokenID,
 		TokenSecret: demoTokenSecret,
 		Timeout:     5 * time.Second,
-		Logger:      logger.With().Str("component", "proxmox").Logger(),
+		Logger:      logger, // the client adds its component itself
 	})
 	if err != nil {
 		return fmt.Errorf("connect to simulator: %w", err)

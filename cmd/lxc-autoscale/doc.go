@@ -9,4 +9,12 @@
 //
 // Exit codes: 0 success, 1 the job failed, 2 the command line or the
 // configuration is wrong.
+//
+// Logging is set up here only: one logOutput per daemon serialises writes
+// from every goroutine and applies a reloaded level and format atomically;
+// durations are logged as Go duration strings (a process-wide zerolog
+// setting made in init). Packages that name their own component (proxmox,
+// the exporter) get the plain logger; cmd adds "component" only for those
+// that do not (httpapi). The daemon commands catch SIGHUP from start to
+// exit: it reloads, it never ends the process.
 package main

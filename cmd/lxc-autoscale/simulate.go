@@ -391,6 +391,9 @@ func readTraceFile(path string, defaults controller.Allocation) (controller.Trac
 		if errors.As(err, &te) {
 			return controller.Trace{}, usageError{fmt.Errorf("%s: %w", path, err)}
 		}
+		if errors.As(err, new(*os.PathError)) {
+			return controller.Trace{}, fmt.Errorf("--trace: %w", err) // says the operation and the file already
+		}
 		return controller.Trace{}, fmt.Errorf("read trace %s: %w", path, err)
 	}
 	return tr, nil

@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,45 +19,74 @@ import (
 // This file maps the configuration into the options of the leaf packages:
 // the only place that knows both.
 
-// newLogger builds the process logger from logging.level and
-// logging.format. The level is read at every event from level, which a
-// reload may change while other goroutines log. Writes are serialised: the
-// loop, the backfill and the HTTP server log concurrently.
-func newLogger(l config.Logging, out io.Writer, level *dynamicLevel) zerolog.Logger {
-	level.set(l.Level)
-	var w io.Writer = out
-	if l.Format == "console" {
-		w = zerolog.ConsoleWriter{Out: out, TimeFormat: "15:04:05"}
-	}
-	return zerolog.New(&levelFilter{w: zerolog.SyncWriter(w), level: level}).With().Timestamp().Logger()
+func init() {
+	// A duration is logged as Go writes it ("10s", "1m30s"), so that no
+	// reader has to guess whether 10000 meant milliseconds; fields that are
+	// numbers carry their unit in the name (duration_seconds).
+	zerolog.DurationFieldFormat = zerolog.DurationFormatString
 }
 
-// dynamicLevel is a log level that can change while the logger is in use.
-type dynamicLevel struct{ v atomic.Int32 }
+// newLogger builds the process logger from logging.level and
+// logging.format; the returned logOutput applies a reloaded logging section
+// to the same logger.
+func newLogger(l config.Logging, out io.Writer) (zerolog.Logger, *logOutput) {
+	o := &logOutput{out: out, terminal: isTerminal(out)}
+	o.configure(l)
+	return zerolog.New(o).With().Timestamp().Logger(), o
+}
 
-func (d *dynamicLevel) set(name string) {
-	level, err := zerolog.ParseLevel(strings.ToLower(name))
+// logOutput is where every log line goes. It drops events below the level
+// and encodes the rest in the format; a reload may change both while other
+// goroutines log. Writes are serialised: the loop, the backfill and the HTTP
+// server log concurrently.
+type logOutput struct {
+	out      io.Writer
+	terminal bool // colour codes only where a terminal interprets them
+	level    atomic.Int32
+
+	mu sync.Mutex
+	w  io.Writer // out for JSON, a ConsoleWriter on out for console
+}
+
+// configure applies a logging section: an unknown level means info (Validate
+// has refused it already), "auto" means console on a terminal, JSON
+// elsewhere (a file, a pipe, journald).
+func (o *logOutput) configure(l config.Logging) {
+	level, err := zerolog.ParseLevel(strings.ToLower(l.Level))
 	if err != nil || level == zerolog.NoLevel {
 		level = zerolog.InfoLevel
 	}
-	d.v.Store(int32(level))
+	o.level.Store(int32(level))
+	var w io.Writer = o.out
+	if l.Format == "console" || (l.Format == "auto" && o.terminal) {
+		w = zerolog.ConsoleWriter{Out: o.out, TimeFormat: "15:04:05", NoColor: !o.terminal}
+	}
+	o.mu.Lock()
+	o.w = w
+	o.mu.Unlock()
 }
 
-func (d *dynamicLevel) get() zerolog.Level { return zerolog.Level(d.v.Load()) }
-
-// levelFilter drops events below the dynamic level.
-type levelFilter struct {
-	w     io.Writer
-	level *dynamicLevel
+func (o *logOutput) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.w.Write(p)
 }
 
-func (f *levelFilter) Write(p []byte) (int, error) { return f.w.Write(p) }
-
-func (f *levelFilter) WriteLevel(l zerolog.Level, p []byte) (int, error) {
-	if l < f.level.get() {
+func (o *logOutput) WriteLevel(l zerolog.Level, p []byte) (int, error) {
+	if l < zerolog.Level(o.level.Load()) {
 		return len(p), nil
 	}
-	return f.w.Write(p)
+	return o.Write(p)
+}
+
+// isTerminal reports whether w is a character device, as a terminal is.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
 // newClient builds the Proxmox VE client.
@@ -77,7 +108,7 @@ func newClient(p config.Proxmox, log zerolog.Logger, reg prometheus.Registerer) 
 			MaxBackoff: p.Retry.MaxBackoff,
 		},
 		Registerer: reg,
-		Logger:     log.With().Str("component", "proxmox").Logger(),
+		Logger:     log, // the client adds its component itself
 	})
 	if err != nil {
 		return nil, fmt.Errorf("proxmox client: %w", err)
