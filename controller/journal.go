@@ -76,10 +76,11 @@ type Journal struct {
 	f    *os.File // nil until Open, and after Close
 	seq  uint64   // of the last record appended or read
 	size int64
+	max  int64 // journalMaxBytes; smaller in tests
 }
 
 // NewJournal returns a journal at path, not yet opened.
-func NewJournal(path string) *Journal { return &Journal{path: path} }
+func NewJournal(path string) *Journal { return &Journal{path: path, max: journalMaxBytes} }
 
 // Open reads the records the journal holds, drops a torn last line (a kill
 // in the middle of an append) and opens the file for appending, creating
@@ -94,7 +95,7 @@ func (j *Journal) Open(after uint64, now time.Time) (records []journalRecord, ba
 	if j.f != nil {
 		return nil, 0, errors.New("journal already open")
 	}
-	b, err := readJournalFile(j.path)
+	b, err := readJournalFile(j.path, j.max)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case errors.Is(err, errJournalTooLarge):
@@ -134,17 +135,17 @@ func (j *Journal) Open(after uint64, now time.Time) (records []journalRecord, ba
 
 var errJournalTooLarge = errors.New("journal larger than a journal ever grows")
 
-func readJournalFile(path string) ([]byte, error) {
+func readJournalFile(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, journalMaxBytes+1))
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > journalMaxBytes {
+	if int64(len(b)) > limit {
 		return nil, errJournalTooLarge
 	}
 	return b, nil
@@ -199,7 +200,7 @@ func (j *Journal) append(r journalRecord) (uint64, error) {
 		return 0, err
 	}
 	line = append(line, '\n')
-	if j.size+int64(len(line)) > journalMaxBytes {
+	if j.size+int64(len(line)) > j.max {
 		return 0, errJournalFull
 	}
 	// One write: O_APPEND puts it at the end in one piece.
