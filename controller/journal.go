@@ -379,6 +379,9 @@ func (c *Controller) journalIntent(d Decision) uint64 {
 		return 0
 	}
 	seq, err := c.journal.Intent(d.VMID, d.Node, d.Changes, c.now())
+	if errors.Is(err, errJournalNotOpen) {
+		return 0 // said once, when it could not be opened
+	}
 	if err != nil {
 		// Writing anyway: refusing would stop all scaling on a full disk,
 		// and only a crash before the next state save loses the change.

@@ -366,3 +366,48 @@ func TestNoJournalWithoutAStateFile(t *testing.T) {
 		t.Errorf("files written without a state file: %v", left)
 	}
 }
+
+func TestManualChangeWaitingAtASaveStaysInTheJournal(t *testing.T) {
+	sim, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
+		{VMID: 102, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Idle},
+	}})
+	path := filepath.Join(t.TempDir(), "state.json")
+	mutate := func(o *Options) {
+		o.StateFile = path
+		o.Selection.Default.CooldownUp = time.Hour
+		o.Selection.Default.Memory.Enabled = false
+		o.Selection.Default.Disk.Enabled = false
+	}
+	c := newLoop(t, client, mutate)
+	c.loadState()
+	ctx := context.Background()
+	tk, err := c.collect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.applyRequests()
+	c.observe(tk)
+	decisions := c.scoreAndDecide(tk)
+	// An operator's change arrives while the pass writes: it is journaled
+	// before the pass's write, and reaches the state only next pass.
+	c.RecordManual(102, []Outcome{{Change: Change{Resource: ResourceCores, Direction: Up, From: 1, To: 2}, Result: ResultApplied}})
+	c.act(ctx, tk, decisions)
+	if ct, _ := sim.Container(101); ct.Config["cores"] != "2" {
+		t.Fatalf("101 has %s cores, want the pass's write to 2", ct.Config["cores"])
+	}
+	c.saveState(true)
+	// Killed before the next pass.
+
+	again := newLoop(t, client, mutate)
+	again.loadState()
+	for vmid, what := range map[int]string{101: "the pass's write", 102: "the manual change waiting at the save"} {
+		var last Action
+		if cs := again.state.Containers[vmid]; cs != nil {
+			last = cs.LastAction[ResourceCores]
+		}
+		if last.To != 2 || last.Time.IsZero() {
+			t.Errorf("%d after a restart: last action of its cores %+v; %s was lost", vmid, last, what)
+		}
+	}
+}
