@@ -126,8 +126,9 @@ func TestKillLoopKeepsCooldowns(t *testing.T) {
 	for i := range 6 {
 		specs = append(specs, pvesim.ContainerSpec{VMID: 301 + i, Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy})
 	}
-	// Room for about 60 changes, twice what the loop makes: the lives
-	// never wait for a change that cannot come.
+	// Room for about 70 changes (idle ones down to 1 core, busy ones up
+	// to what their 3-6 busy cores need), more than the 45-55 the lives
+	// make: no life waits for a change that cannot come.
 	for i := range 6 {
 		specs = append(specs, pvesim.ContainerSpec{VMID: 401 + i, Cores: 8, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Idle})
 	}
