@@ -84,9 +84,10 @@ func NewJournal(path string) *Journal { return &Journal{path: path, max: journal
 
 // Open reads the records the journal holds, drops a torn last line (a kill
 // in the middle of an append) and opens the file for appending, creating
-// it (0600) when missing. Sequence numbers continue after both the records
-// read and after, the last one the state holds, so that they never go back
-// even when the journal was removed. A journal too large to be ours is
+// it (0600) when missing. Sequence numbers continue after the highest of
+// the records read and of after (the last one the state holds), so that
+// they never go back, even when the journal was removed. A journal too
+// large to be ours is
 // moved aside and a new one started; lines that do not decode are skipped
 // and counted in bad.
 func (j *Journal) Open(after uint64, now time.Time) (records []journalRecord, bad int, err error) {
