@@ -87,9 +87,8 @@ func NewJournal(path string) *Journal { return &Journal{path: path, max: journal
 // it (0600) when missing. Sequence numbers continue after the highest of
 // the records read and of after (the last one the state holds), so that
 // they never go back, even when the journal was removed. A journal too
-// large to be ours is
-// moved aside and a new one started; lines that do not decode are skipped
-// and counted in bad.
+// large to be ours is moved aside and a new one started; lines that do
+// not decode are skipped and counted in bad.
 func (j *Journal) Open(after uint64, now time.Time) (records []journalRecord, bad int, err error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
