@@ -71,6 +71,7 @@ type Controller struct {
 
 	actuator *Actuator
 	exporter *Exporter
+	journal  *Journal // nil without a state file
 
 	// The policies are swapped by Reload and read by the loop; pauses and
 	// manual changes are handed over by SetPaused and RecordManual and
@@ -87,6 +88,7 @@ type Controller struct {
 	poolsAt        time.Time
 	state          *State
 	stateDirty     bool
+	journalSeq     uint64 // the last journal record the state holds
 	model          *forest.Forest
 	modelTrainedAt time.Time
 	lastExport     time.Time
@@ -158,6 +160,9 @@ func New(o Options) (*Controller, error) {
 		TaskTimeout:  o.TaskTimeout,
 		WriteTimeout: max(o.Interval, 30*time.Second),
 	})
+	if o.StateFile != "" {
+		c.journal = NewJournal(journalPath(o.StateFile))
+	}
 	if o.ExportFile != "" {
 		c.exporter = NewExporter(ExporterOptions{
 			Path: o.ExportFile, MaxEntries: o.MaxMetricsEntries, Logger: o.Logger, Metrics: o.Metrics, Now: o.Now,
@@ -190,6 +195,7 @@ type manualChange struct {
 	vmid     int
 	outcomes []Outcome
 	at       time.Time
+	seq      uint64 // of its journal record; 0 when not journaled
 }
 
 // RecordManual notes resource changes made through the API, so that their
@@ -198,7 +204,8 @@ type manualChange struct {
 func (c *Controller) RecordManual(vmid int, outcomes []Outcome) {
 	c.policyMu.Lock()
 	defer c.policyMu.Unlock()
-	c.manual = append(c.manual, manualChange{vmid: vmid, outcomes: outcomes, at: c.now()})
+	at := c.now()
+	c.manual = append(c.manual, manualChange{vmid: vmid, outcomes: outcomes, at: at, seq: c.journalManual(vmid, outcomes, at)})
 }
 
 // Bounds returns the policy and rules that apply to a container as of the
@@ -237,6 +244,7 @@ func (c *Controller) applyRequests() {
 			c.state.Containers[m.vmid] = st
 		}
 		st.Record(m.outcomes, m.at, DefaultBackoff)
+		c.journalSeq = max(c.journalSeq, m.seq)
 		c.stateDirty = true
 	}
 	for vmid, paused := range pauses {
@@ -302,6 +310,7 @@ func (c *Controller) shutdown() {
 		}
 	}
 	c.saveState(true)
+	c.closeJournal()
 }
 
 // pass is one tick: collect, observe, (once, on the first pass that
@@ -632,6 +641,7 @@ func (c *Controller) act(ctx context.Context, t tick, all []Decision) {
 			tr.recommended = key
 		}
 		c.protect(d.VMID, func() {
+			intent := c.journalIntent(admitted)
 			outcomes := c.actuator.Apply(ctx, admitted, tr.alloc)
 			if tr.facts.holdsFor(tr.last) {
 				tr.facts.noteApplied(outcomes)
@@ -641,7 +651,9 @@ func (c *Controller) act(ctx context.Context, t tick, all []Decision) {
 				st = &ContainerState{}
 				c.state.Containers[d.VMID] = st
 			}
-			st.Record(outcomes, c.now(), DefaultBackoff)
+			now := c.now()
+			st.Record(outcomes, now, DefaultBackoff)
+			c.journalOutcome(admitted, intent, outcomes, now)
 			c.stateDirty = true
 		})
 	}
@@ -693,6 +705,7 @@ func (c *Controller) loadState() {
 			c.model, c.modelTrainedAt = f, st.ModelTrainedAt
 		}
 	}
+	c.openJournal()
 	c.log.Info().Int("containers", len(st.Containers)).Bool("model", c.model != nil).Msg("loaded state")
 }
 
@@ -708,6 +721,8 @@ func (c *Controller) saveState(force bool) {
 			c.state.Model, c.state.ModelTrainedAt = b, c.modelTrainedAt
 		}
 	}
+	through := c.journalThrough()
+	c.state.JournalSeq = through
 	if err := c.state.Save(c.opts.StateFile); err != nil {
 		c.metrics.stateSaves.WithLabelValues("failed").Inc()
 		c.log.Error().Err(err).Str("path", c.opts.StateFile).Msg("saving the state file failed; will retry next tick")
@@ -715,6 +730,7 @@ func (c *Controller) saveState(force bool) {
 	}
 	c.metrics.stateSaves.WithLabelValues("ok").Inc()
 	c.stateDirty = false
+	c.truncateJournal(through)
 }
 
 // export adds a cycle every ExportInterval and writes the file in the

@@ -51,6 +51,15 @@
 // and lxc_metrics.json are written atomically, and a file that cannot be
 // read is moved aside, never overwritten.
 //
+// The state is saved once per pass, so each write is also journaled
+// (journal.go, "<state file>.journal"): an fsynced intent before it, its
+// outcome after, and manual changes as they are reported. At start the
+// records newer than the state file are replayed; an intent without an
+// outcome (killed mid-write) counts as applied. A kill -9 at any moment
+// therefore never restarts a cooldown's container early. The journal is
+// emptied after each save that holds all of it; dry-run and
+// recommendations write nothing to it.
+//
 // # Imports
 //
 // forest and proxmox (for their types and *proxmox.Client, which satisfies
@@ -66,6 +75,7 @@
 // read a copy of the latest pass. Operations (the API's manual
 // operations) is safe for concurrent use. Decide, Select, the series helpers and the Guard are pure
 // or per-pass values. The Exporter and the Audit are safe for concurrent
-// use; the Actuator is safe as long as its Cluster is. The export is
+// use; the Actuator is safe as long as its Cluster is; the Journal is safe
+// for concurrent use (the loop and RecordManual append). The export is
 // written in the background, one write at a time.
 package controller

@@ -23,6 +23,9 @@ type State struct {
 	Containers     map[int]*ContainerState // by VMID
 	Model          []byte                  // forest.MarshalBinary of the current model; nil when none
 	ModelTrainedAt time.Time
+	// JournalSeq is the sequence number of the last journal record whose
+	// effect this state holds: at start, only newer records are replayed.
+	JournalSeq uint64
 }
 
 // stateFile is the JSON layout of the state file. encoding/json writes the
@@ -33,6 +36,9 @@ type stateFile struct {
 	Containers     map[int]*ContainerState `json:"containers"`
 	Model          []byte                  `json:"model,omitempty"`
 	ModelTrainedAt time.Time               `json:"model_trained_at,omitzero"`
+	// JournalSeq is new in a version 1 file: older files have none and
+	// replay the whole journal, which is what they need.
+	JournalSeq uint64 `json:"journal_seq,omitempty"`
 }
 
 // NewState returns an empty State.
@@ -75,7 +81,8 @@ func decodeState(b []byte) (*State, error) {
 	if f.Version != stateVersion {
 		return nil, fmt.Errorf("decode state: version %d, this controller reads version %d", f.Version, stateVersion)
 	}
-	s := &State{Containers: make(map[int]*ContainerState, len(f.Containers)), Model: f.Model, ModelTrainedAt: f.ModelTrainedAt}
+	s := &State{Containers: make(map[int]*ContainerState, len(f.Containers)), Model: f.Model, ModelTrainedAt: f.ModelTrainedAt,
+		JournalSeq: f.JournalSeq}
 	for vmid, cs := range f.Containers {
 		if vmid < 1 {
 			return nil, fmt.Errorf("decode state: vmid %d", vmid)
@@ -100,6 +107,7 @@ func (s *State) Save(path string) error {
 		Containers:     s.Containers,
 		Model:          s.Model,
 		ModelTrainedAt: s.ModelTrainedAt,
+		JournalSeq:     s.JournalSeq,
 	}
 	if f.Containers == nil {
 		f.Containers = map[int]*ContainerState{}

@@ -29,6 +29,7 @@ func TestStateRoundTrip(t *testing.T) {
 		},
 		Model:          []byte{0, 1, 2, 0xff, 'f', 'o', 'r', 'e', 's', 't'},
 		ModelTrainedAt: stateNow.Add(-10 * time.Minute),
+		JournalSeq:     42,
 	}
 	if err := want.Save(path); err != nil {
 		t.Fatal(err)
@@ -48,7 +49,7 @@ func TestStateRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(raw, &layout); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"version", "saved_at", "containers", "model", "model_trained_at"} {
+	for _, key := range []string{"version", "saved_at", "containers", "model", "model_trained_at", "journal_seq"} {
 		if _, ok := layout[key]; !ok {
 			t.Errorf("state file has no %q key: %s", key, raw)
 		}

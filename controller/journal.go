@@ -1,0 +1,467 @@
+package controller
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+)
+
+// journalMaxBytes bounds the journal. It is emptied after every state save,
+// so it holds one pass's writes (a few hundred bytes each); it only fills
+// up when the state file cannot be saved for hours, and then appending
+// stops rather than filling the disk.
+const journalMaxBytes = 4 << 20
+
+// Kinds of journal records.
+const (
+	journalIntent  = "intent"  // a write is about to be sent
+	journalOutcome = "outcome" // what became of it, or of a manual change
+)
+
+// errJournalFull is returned by appends once the journal has reached
+// journalMaxBytes.
+// errJournalNotOpen is returned by appends before Open or after Close.
+var errJournalNotOpen = errors.New("journal not open")
+
+var errJournalFull = fmt.Errorf("journal full (%d bytes): the state file has not been saved for a long time", journalMaxBytes)
+
+// journalRecord is one line of the journal.
+type journalRecord struct {
+	Seq  uint64    `json:"seq"`
+	Kind string    `json:"kind"`
+	Time time.Time `json:"time"`
+	VMID int       `json:"vmid"`
+	Node string    `json:"node,omitempty"`
+	// Intent is, on an outcome, the Seq of the intent it closes; 0 for a
+	// manual change, whose write was not journaled beforehand.
+	Intent  uint64          `json:"intent,omitempty"`
+	Changes []journalChange `json:"changes"`
+}
+
+type journalChange struct {
+	Resource  Resource  `json:"resource"`
+	Direction Direction `json:"direction"`
+	From      int64     `json:"from"`
+	To        int64     `json:"to"`
+	// Result is set on outcomes only.
+	Result string `json:"result,omitempty"`
+}
+
+// Journal makes a write durable before its effect reaches the state file:
+// the state is saved once per pass, so without the journal a process killed
+// between a landed write and that save would forget the change and make
+// it again at once after a restart, inside its cooldown.
+//
+// Before a write the controller appends an intent (container, changes,
+// from, to); after it, the outcome. Each record is one JSON line written
+// with one write(2) on an O_APPEND file and fsynced before the call
+// returns. Records carry increasing sequence numbers; the state file
+// stores the last one it holds (State.JournalSeq), so that at start only
+// newer records are replayed, and the journal is emptied after a save that
+// holds all of them.
+//
+// A Journal is safe for concurrent use: the loop journals its writes, the
+// API's manual changes arrive from other goroutines.
+type Journal struct {
+	mu   sync.Mutex
+	path string
+	f    *os.File // nil until Open, and after Close
+	seq  uint64   // of the last record appended or read
+	size int64
+	max  int64 // journalMaxBytes; smaller in tests
+}
+
+// NewJournal returns a journal at path, not yet opened.
+func NewJournal(path string) *Journal { return &Journal{path: path, max: journalMaxBytes} }
+
+// Open reads the records the journal holds, drops a torn last line (a kill
+// in the middle of an append) and opens the file for appending, creating
+// it (0600) when missing. Sequence numbers continue after the highest of
+// the records read and of after (the last one the state holds), so that
+// they never go back, even when the journal was removed. A journal too
+// large to be ours is moved aside and a new one started; lines that do
+// not decode are skipped and counted in bad.
+func (j *Journal) Open(after uint64, now time.Time) (records []journalRecord, bad int, err error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f != nil {
+		return nil, 0, errors.New("journal already open")
+	}
+	b, err := readJournalFile(j.path, j.max)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, errJournalTooLarge):
+		if _, moveErr := moveAside(j.path, now); moveErr != nil {
+			return nil, 0, fmt.Errorf("journal %s: %w", j.path, moveErr)
+		}
+		bad++
+	case err != nil:
+		return nil, 0, fmt.Errorf("read journal: %w", err)
+	}
+	// Everything after the last newline is a torn append: cut it off, else
+	// the next record would be glued to it.
+	complete := bytes.LastIndexByte(b, '\n') + 1
+	records, bad2 := decodeJournal(b[:complete])
+	bad += bad2
+	f, err := os.OpenFile(j.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, 0, fmt.Errorf("open journal: %w", err)
+	}
+	if complete < len(b) {
+		if err := f.Truncate(int64(complete)); err != nil {
+			f.Close()
+			return nil, 0, fmt.Errorf("cut the torn end of the journal: %w", err)
+		}
+	}
+	if len(b) == 0 {
+		// A new file: make its name durable, so that the first records are
+		// not lost with it on a power failure.
+		syncDir(filepath.Dir(j.path))
+	}
+	j.f, j.size, j.seq = f, int64(complete), after
+	for _, r := range records {
+		j.seq = max(j.seq, r.Seq)
+	}
+	return records, bad, nil
+}
+
+var errJournalTooLarge = errors.New("journal larger than a journal ever grows")
+
+func readJournalFile(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, errJournalTooLarge
+	}
+	return b, nil
+}
+
+// decodeJournal decodes complete lines, in order, skipping those that do
+// not decode or make no sense.
+func decodeJournal(b []byte) (records []journalRecord, bad int) {
+	for line := range bytes.Lines(b) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		var r journalRecord
+		if err := json.Unmarshal(line, &r); err != nil || r.Seq == 0 || r.VMID < 1 ||
+			(r.Kind != journalIntent && r.Kind != journalOutcome) {
+			bad++
+			continue
+		}
+		records = append(records, r)
+	}
+	slices.SortStableFunc(records, func(a, b journalRecord) int {
+		switch {
+		case a.Seq < b.Seq:
+			return -1
+		case a.Seq > b.Seq:
+			return 1
+		}
+		return 0
+	})
+	return records, bad
+}
+
+// syncDir fsyncs a directory, best effort: some file systems refuse it.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+}
+
+// append writes one record, fsynced, and returns its sequence number.
+func (j *Journal) append(r journalRecord) (uint64, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return 0, errJournalNotOpen
+	}
+	r.Seq = j.seq + 1
+	line, err := json.Marshal(r)
+	if err != nil {
+		return 0, err
+	}
+	line = append(line, '\n')
+	if j.size+int64(len(line)) > j.max {
+		return 0, errJournalFull
+	}
+	// One write: O_APPEND puts it at the end in one piece.
+	n, err := j.f.Write(line)
+	j.size += int64(n)
+	if err != nil {
+		return 0, fmt.Errorf("append to journal: %w", err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return 0, fmt.Errorf("sync journal: %w", err)
+	}
+	j.seq = r.Seq
+	return r.Seq, nil
+}
+
+// Intent journals the changes about to be written to a container.
+func (j *Journal) Intent(vmid int, node string, changes []Change, at time.Time) (uint64, error) {
+	r := journalRecord{Kind: journalIntent, Time: at.UTC(), VMID: vmid, Node: node}
+	for _, c := range changes {
+		r.Changes = append(r.Changes, journalChange{Resource: c.Resource, Direction: c.Direction, From: c.From, To: c.To})
+	}
+	return j.append(r)
+}
+
+// Outcome journals what became of the intent with sequence number intent
+// (0 for a change not journaled beforehand), as Record will see it: at
+// is the time Record is given.
+func (j *Journal) Outcome(vmid int, node string, intent uint64, outcomes []Outcome, at time.Time) (uint64, error) {
+	r := journalRecord{Kind: journalOutcome, Time: at.UTC(), VMID: vmid, Node: node, Intent: intent}
+	for _, o := range outcomes {
+		c := o.Change
+		r.Changes = append(r.Changes, journalChange{Resource: c.Resource, Direction: c.Direction, From: c.From, To: c.To, Result: o.Result})
+	}
+	return j.append(r)
+}
+
+// Seq returns the sequence number of the last record.
+func (j *Journal) Seq() uint64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.seq
+}
+
+// Truncate empties the journal when the state saved holds every record in
+// it (through is the last sequence number it holds) and reports whether it
+// did; a record appended since the state was built stays. The sequence
+// numbers go on from where they were.
+func (j *Journal) Truncate(through uint64) (bool, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil || j.seq != through || j.size == 0 {
+		return false, nil
+	}
+	if err := j.f.Truncate(0); err != nil {
+		return false, fmt.Errorf("truncate journal: %w", err)
+	}
+	// Not fsynced: if the truncation is lost, the records come back at
+	// start and are skipped, being no newer than the state's JournalSeq.
+	j.size = 0
+	return true, nil
+}
+
+// Close closes the file; later appends fail.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return nil
+	}
+	err := errors.Join(j.f.Sync(), j.f.Close())
+	j.f = nil
+	return err
+}
+
+// replayJournal brings st up to date with the records newer than st's
+// JournalSeq and returns how many it applied and the sequence number the
+// state then holds.
+//
+// An outcome is recorded as the loop recorded it (same outcomes, same
+// time). An intent without an outcome is a process killed during its
+// write: the write may have landed, so its changes are recorded as applied
+// and their cooldowns start when the write could last have landed,
+// writeBound after the intent, or now if that is earlier (the process died
+// before now). The next listing shows what is true.
+//
+// A record never moves a resource's last action back in time.
+func replayJournal(st *State, records []journalRecord, now time.Time, writeBound time.Duration) (applied int, through uint64) {
+	through = st.JournalSeq
+	closed := map[uint64]bool{}
+	for _, r := range records {
+		if r.Kind == journalOutcome && r.Intent != 0 {
+			closed[r.Intent] = true
+		}
+	}
+	for _, r := range records {
+		if r.Seq <= st.JournalSeq {
+			continue
+		}
+		through = max(through, r.Seq)
+		var outcomes []Outcome
+		at := r.Time
+		switch {
+		case r.Kind == journalOutcome:
+			for _, c := range r.Changes {
+				outcomes = append(outcomes, Outcome{Change: c.change(), Result: c.Result})
+			}
+		case !closed[r.Seq]:
+			if at = r.Time.Add(writeBound); at.After(now) {
+				at = now
+			}
+			for _, c := range r.Changes {
+				outcomes = append(outcomes, Outcome{Change: c.change(), Result: ResultApplied})
+			}
+		default:
+			continue // its outcome says what happened
+		}
+		cs := st.Containers[r.VMID]
+		if cs == nil {
+			cs = &ContainerState{}
+			st.Containers[r.VMID] = cs
+		}
+		outcomes = slices.DeleteFunc(outcomes, func(o Outcome) bool {
+			last, ok := cs.LastAction[o.Change.Resource]
+			return ok && last.Time.After(at)
+		})
+		cs.Record(outcomes, at, DefaultBackoff)
+		applied++
+	}
+	return applied, through
+}
+
+func (c journalChange) change() Change {
+	return Change{Resource: c.Resource, Direction: c.Direction, From: c.From, To: c.To}
+}
+
+// journalPath is where the journal of a state file lives: beside it, so
+// that it is on the same file system and goes with it.
+func journalPath(stateFile string) string { return stateFile + ".journal" }
+
+// openJournal opens the journal after the state is loaded and replays the
+// records the state file does not hold yet. Without a state file there is
+// no journal. A journal that cannot be opened is logged and done without:
+// the controller then runs as it would without one.
+func (c *Controller) openJournal() {
+	if c.journal == nil || c.opts.StateFile == "" {
+		return
+	}
+	now := c.now()
+	records, bad, err := c.journal.Open(c.state.JournalSeq, now)
+	if err != nil {
+		c.log.Error().Err(err).Str("path", journalPath(c.opts.StateFile)).
+			Msg("journal unusable; a crash before a state save forgets that pass's changes")
+		return
+	}
+	if bad > 0 {
+		c.log.Warn().Int("records", bad).Str("path", journalPath(c.opts.StateFile)).
+			Msg("journal records unreadable; skipped")
+	}
+	// A write that was under way when the process died landed, if at all,
+	// within the actuator's bounds.
+	bound := c.actuator.writeTimeout + c.actuator.taskTimeout
+	applied, through := replayJournal(c.state, records, now, bound)
+	c.journalSeq = through
+	if applied > 0 {
+		c.stateDirty = true
+		c.log.Info().Int("records", applied).Uint64("through_seq", through).
+			Msg("replayed journal records newer than the state file")
+	}
+}
+
+// journalIntent journals d's changes before they are written; it returns
+// the intent's sequence number, 0 when nothing was journaled. Dry-run and
+// recommendations write nothing, so they are not journaled.
+func (c *Controller) journalIntent(d Decision) uint64 {
+	if c.journal == nil || d.Mode != ModeEnforce || c.opts.StateFile == "" {
+		return 0
+	}
+	seq, err := c.journal.Intent(d.VMID, d.Node, d.Changes, c.now())
+	if errors.Is(err, errJournalNotOpen) {
+		return 0 // said once, when it could not be opened
+	}
+	if err != nil {
+		// Writing anyway: refusing would stop all scaling on a full disk,
+		// and only a crash before the next state save loses the change.
+		c.log.Error().Err(err).Int("vmid", d.VMID).Msg("journaling a write failed; writing anyway")
+		return 0
+	}
+	return seq
+}
+
+// journalOutcome journals the outcomes of the intent, once Record has
+// them in the state at time at.
+func (c *Controller) journalOutcome(d Decision, intent uint64, outcomes []Outcome, at time.Time) {
+	if intent == 0 {
+		return
+	}
+	c.journalSeq = max(c.journalSeq, intent)
+	seq, err := c.journal.Outcome(d.VMID, d.Node, intent, outcomes, at)
+	if err != nil {
+		// The intent stands for the write: replayed, it counts as applied.
+		c.log.Error().Err(err).Int("vmid", d.VMID).Msg("journaling the outcome of a write failed")
+		return
+	}
+	c.journalSeq = max(c.journalSeq, seq)
+}
+
+// journalManual journals a manual change's outcomes and returns the
+// record's sequence number, 0 when nothing was journaled. The caller holds
+// policyMu, so that the change and its number reach c.manual together.
+func (c *Controller) journalManual(vmid int, outcomes []Outcome, at time.Time) uint64 {
+	if c.journal == nil {
+		return 0
+	}
+	written := slices.DeleteFunc(slices.Clone(outcomes), func(o Outcome) bool {
+		return o.Result == ResultDryRun || o.Result == ResultRecommended
+	})
+	if len(written) == 0 {
+		return 0
+	}
+	seq, err := c.journal.Outcome(vmid, "", 0, written, at)
+	if err != nil {
+		if !errors.Is(err, errJournalNotOpen) {
+			c.log.Error().Err(err).Int("vmid", vmid).Msg("journaling a manual change failed")
+		}
+		return 0
+	}
+	return seq
+}
+
+// journalThrough is the sequence number the state about to be saved
+// holds: the last the loop applied, but below any manual change still
+// waiting for the next pass.
+func (c *Controller) journalThrough() uint64 {
+	through := c.journalSeq
+	c.policyMu.Lock()
+	defer c.policyMu.Unlock()
+	for _, m := range c.manual {
+		if m.seq > 0 {
+			through = min(through, m.seq-1)
+		}
+	}
+	return through
+}
+
+// truncateJournal empties the journal after a save of the state that
+// holds every record in it.
+func (c *Controller) truncateJournal(through uint64) {
+	if c.journal == nil {
+		return
+	}
+	if _, err := c.journal.Truncate(through); err != nil {
+		c.log.Warn().Err(err).Msg("emptying the journal failed; its records are replayed only if newer than the state")
+	}
+}
+
+// closeJournal closes the journal at shutdown.
+func (c *Controller) closeJournal() {
+	if c.journal == nil {
+		return
+	}
+	if err := c.journal.Close(); err != nil {
+		c.log.Warn().Err(err).Msg("closing the journal failed")
+	}
+}

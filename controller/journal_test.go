@@ -1,0 +1,413 @@
+package controller
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
+)
+
+var journalNow = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+
+func openTestJournal(t *testing.T, path string, after uint64) (*Journal, []journalRecord, int) {
+	t.Helper()
+	j := NewJournal(path)
+	records, bad, err := j.Open(after, journalNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return j, records, bad
+}
+
+var (
+	coresUp    = Change{Resource: ResourceCores, Direction: Up, From: 2, To: 3, Reason: "cpu"}
+	memoryDown = Change{Resource: ResourceMemory, Direction: Down, From: 2048, To: 1536, Reason: "memory"}
+)
+
+func TestJournalReplaysOutcomesAndWritesCutShort(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json.journal")
+	j, _, _ := openTestJournal(t, path, 0)
+	wrote := journalNow.Add(-time.Minute)
+	// 101: a write that finished (cores applied, memory failed).
+	intent, err := j.Intent(101, "pve1", []Change{coresUp, memoryDown}, wrote)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Outcome(101, "pve1", intent, []Outcome{
+		{Change: coresUp, Result: ResultApplied}, {Change: memoryDown, Result: ResultSkipped, Skip: SkipChanged},
+	}, wrote.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	// 102: killed while writing.
+	if _, err := j.Intent(102, "pve2", []Change{memoryDown}, wrote); err != nil {
+		t.Fatal(err)
+	}
+	// 103: killed while writing, long ago: the write could not land later
+	// than the bound.
+	if _, err := j.Intent(103, "pve2", []Change{coresUp}, journalNow.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Errorf("journal mode = %v, want 0600", perm)
+	}
+
+	_, records, bad := openTestJournal(t, path, 0)
+	if len(records) != 4 || bad != 0 {
+		t.Fatalf("read %d records (%d bad), want 4", len(records), bad)
+	}
+	st := NewState()
+	applied, through := replayJournal(st, records, journalNow, 2*time.Minute)
+	if applied != 3 || through != 4 {
+		t.Errorf("replay applied %d records through %d, want 3 through 4", applied, through)
+	}
+	want := map[int]map[Resource]Action{
+		101: {ResourceCores: {Time: wrote.Add(time.Second), Direction: Up, From: 2, To: 3}},
+		// The cooldown starts when the write could last have landed: now,
+		// the process died before.
+		102: {ResourceMemory: {Time: journalNow, Direction: Down, From: 2048, To: 1536}},
+		103: {ResourceCores: {Time: journalNow.Add(-time.Hour + 2*time.Minute), Direction: Up, From: 2, To: 3}},
+	}
+	for vmid, actions := range want {
+		cs := st.Containers[vmid]
+		if cs == nil {
+			t.Errorf("%d: no state after the replay", vmid)
+			continue
+		}
+		if len(cs.LastAction) != len(actions) {
+			t.Errorf("%d: last actions %+v, want %+v", vmid, cs.LastAction, actions)
+		}
+		for r, a := range actions {
+			if got := cs.LastAction[r]; !got.Time.Equal(a.Time) || got.Direction != a.Direction || got.From != a.From || got.To != a.To {
+				t.Errorf("%d %s: last action %+v, want %+v", vmid, r, got, a)
+			}
+		}
+	}
+
+	// A state saved after the first write holds it: only what follows is
+	// replayed.
+	st = NewState()
+	st.JournalSeq = 2
+	if applied, through := replayJournal(st, records, journalNow, 2*time.Minute); applied != 2 || through != 4 {
+		t.Errorf("replay after seq 2 applied %d through %d, want 2 through 4", applied, through)
+	}
+	if st.Containers[101] != nil {
+		t.Errorf("101 replayed although the state holds its records: %+v", st.Containers[101])
+	}
+}
+
+func TestJournalReplayNeverMovesALastActionBack(t *testing.T) {
+	st := NewState()
+	later := journalNow.Add(-time.Second)
+	st.Containers[101] = &ContainerState{LastAction: map[Resource]Action{ResourceCores: {Time: later, Direction: Down, From: 3, To: 2}}}
+	records := []journalRecord{{Seq: 1, Kind: journalIntent, Time: journalNow.Add(-time.Hour), VMID: 101,
+		Changes: []journalChange{{Resource: ResourceCores, Direction: Up, From: 2, To: 3}}}}
+	replayJournal(st, records, journalNow, time.Minute)
+	if got := st.Containers[101].LastAction[ResourceCores]; !got.Time.Equal(later) || got.To != 2 {
+		t.Errorf("last action %+v, want the later one kept", got)
+	}
+}
+
+func TestJournalDropsATornLastLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json.journal")
+	j, _, _ := openTestJournal(t, path, 0)
+	if _, err := j.Intent(101, "pve1", []Change{coresUp}, journalNow); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	// A kill in the middle of an append.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(`{"seq":2,"kind":"intent","time":"2026-11-27T03:00:00Z","vm`); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	j, records, bad := openTestJournal(t, path, 0)
+	if len(records) != 1 || records[0].Seq != 1 || bad != 0 {
+		t.Fatalf("records %+v (%d bad), want seq 1 alone and nothing bad", records, bad)
+	}
+	seq, err := j.Intent(102, "pve1", []Change{memoryDown}, journalNow)
+	if err != nil || seq != 2 {
+		t.Fatalf("next append: seq %d, %v; want 2", seq, err)
+	}
+	j.Close()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("journal has %d lines, want 2:\n%s", len(lines), b)
+	}
+	for _, l := range lines {
+		if !json.Valid([]byte(l)) {
+			t.Errorf("line %q is not JSON: the append was glued to the torn one", l)
+		}
+	}
+}
+
+func TestJournalTruncatesOnlyWhatTheStateHolds(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json.journal")
+	j, _, _ := openTestJournal(t, path, 7)
+	seq, err := j.Intent(101, "pve1", []Change{coresUp}, journalNow)
+	if err != nil || seq != 8 {
+		t.Fatalf("first append after a state holding seq 7: seq %d, %v; want 8", seq, err)
+	}
+	if _, err := j.Intent(102, "pve1", []Change{coresUp}, journalNow); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := j.Truncate(8); ok || err != nil {
+		t.Errorf("Truncate(8) with seq 9 in the journal: %v, %v; want refused", ok, err)
+	}
+	if ok, err := j.Truncate(9); !ok || err != nil {
+		t.Errorf("Truncate(9): %v, %v; want done", ok, err)
+	}
+	if info, err := os.Stat(path); err != nil || info.Size() != 0 {
+		t.Fatalf("journal after Truncate: %v, %v; want empty", info, err)
+	}
+	if seq, err := j.Intent(103, "pve1", []Change{coresUp}, journalNow); err != nil || seq != 10 {
+		t.Errorf("append after Truncate: seq %d, %v; want 10", seq, err)
+	}
+	j.Close()
+	// Reopened on a state that holds seq 9, the numbers go on.
+	j, records, _ := openTestJournal(t, path, 9)
+	if len(records) != 1 || records[0].VMID != 103 {
+		t.Errorf("records after reopening: %+v, want 103's alone", records)
+	}
+	if seq, err := j.Intent(104, "pve1", []Change{coresUp}, journalNow); err != nil || seq != 11 {
+		t.Errorf("append after reopening: seq %d, %v; want 11", seq, err)
+	}
+}
+
+func TestJournalIsBounded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json.journal")
+	j := NewJournal(path)
+	j.max = 1000
+	if _, _, err := j.Open(0, journalNow); err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	var err error
+	for range 20 {
+		if _, err = j.Intent(101, "pve1", []Change{coresUp}, journalNow); err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, errJournalFull) {
+		t.Fatalf("append past %d bytes: %v, want errJournalFull", j.max, err)
+	}
+	if info, _ := os.Stat(path); info.Size() > j.max {
+		t.Errorf("journal is %d bytes, bound %d", info.Size(), j.max)
+	}
+	j.Close()
+
+	// A file larger than a journal ever grows is not ours to replay: it is
+	// moved aside and a new journal started.
+	if err := os.WriteFile(path, bytes.Repeat([]byte("x"), 2000), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j = NewJournal(path)
+	j.max = 1000
+	records, bad, err := j.Open(0, journalNow)
+	if err != nil || len(records) != 0 || bad != 1 {
+		t.Fatalf("oversized journal: %d records, %d bad, %v; want none, 1 bad", len(records), bad, err)
+	}
+	defer j.Close()
+	aside, _ := filepath.Glob(path + ".corrupt-*")
+	if len(aside) != 1 {
+		t.Errorf("oversized journal not moved aside: %v", aside)
+	}
+}
+
+// passWithoutSave is a pass that dies before its state save: what a kill -9
+// right after the writes does.
+func passWithoutSave(t *testing.T, c *Controller) {
+	t.Helper()
+	ctx := context.Background()
+	tk, err := c.collect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.applyRequests()
+	c.observe(tk)
+	decisions := c.scoreAndDecide(tk)
+	c.learnConfigs(ctx, tk, decisions)
+	c.act(ctx, tk, decisions)
+}
+
+func TestWriteKilledBeforeTheStateSaveKeepsItsCooldown(t *testing.T) {
+	sim, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
+	}})
+	path := filepath.Join(t.TempDir(), "state.json")
+	mutate := func(o *Options) {
+		o.StateFile = path
+		o.Selection.Default.CooldownUp = time.Hour
+		o.Selection.Default.Memory.Enabled = false
+		o.Selection.Default.Disk.Enabled = false
+	}
+	c := newLoop(t, client, mutate)
+	c.loadState()
+	passWithoutSave(t, c)
+	cores := func() string { ct, _ := sim.Container(101); return ct.Config["cores"] }
+	if got := cores(); got != "2" {
+		t.Fatalf("cores = %s after the busy container's first passes, want 2", got)
+	}
+	// The process is gone: its state file says nothing of the write.
+	if saved, err := LoadState(path, time.Now()); err != nil || saved.Containers[101] != nil {
+		t.Fatalf("state file before the restart: %+v, %v; want nothing about 101", saved.Containers[101], err)
+	}
+
+	again := newLoop(t, client, mutate)
+	again.loadState()
+	for range 3 {
+		sim.Clock().Advance(10 * time.Second)
+		again.pass(context.Background())
+	}
+	if got := cores(); got != "2" {
+		t.Errorf("cores = %s after a kill before the state save: the cooldown of the write was lost", got)
+	}
+	// The first save after the restart holds the replayed write, so the
+	// journal is emptied.
+	saved, err := LoadState(path, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := saved.Containers[101].LastAction[ResourceCores]; a.To != 2 || a.Time.IsZero() {
+		t.Errorf("saved last action of 101's cores: %+v, want the write to 2", a)
+	}
+	if info, err := os.Stat(journalPath(path)); err != nil || info.Size() != 0 {
+		t.Errorf("journal after a save holding all of it: %v, %v; want empty", info, err)
+	}
+}
+
+func TestManualChangeKilledBeforeTheNextPassKeepsItsCooldown(t *testing.T) {
+	sim, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
+	}})
+	path := filepath.Join(t.TempDir(), "state.json")
+	mutate := func(o *Options) {
+		o.StateFile = path
+		o.Selection.Default.CooldownUp = time.Hour
+		o.Selection.Default.Memory.Enabled = false
+		o.Selection.Default.Disk.Enabled = false
+	}
+	c := newLoop(t, client, mutate)
+	c.loadState()
+	// An operator set 1 core (through the API); the process dies before
+	// the next pass takes the change into its state.
+	c.RecordManual(101, []Outcome{{
+		Change: Change{Resource: ResourceCores, Direction: Up, From: 1, To: 1, Reason: "manual"},
+		Result: ResultApplied,
+	}})
+	again := newLoop(t, client, mutate)
+	again.loadState()
+	for range 3 {
+		sim.Clock().Advance(10 * time.Second)
+		again.pass(context.Background())
+	}
+	if ct, _ := sim.Container(101); ct.Config["cores"] != "1" {
+		t.Errorf("cores = %s: the loop scaled up inside the cooldown of a manual change made before a kill", ct.Config["cores"])
+	}
+}
+
+func TestDryRunWritesNothingToTheJournal(t *testing.T) {
+	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
+	}})
+	path := filepath.Join(t.TempDir(), "state.json")
+	c := newLoop(t, client, func(o *Options) {
+		o.StateFile = path
+		o.Selection.Default.Mode = ModeDryRun
+	})
+	c.loadState()
+	passWithoutSave(t, c)
+	c.RecordManual(101, []Outcome{{Change: coresUp, Result: ResultDryRun}})
+	if st := c.state.Containers[101]; st == nil || len(st.LastAction) == 0 {
+		t.Fatal("the dry run decided nothing; the test proves nothing")
+	}
+	if b, err := os.ReadFile(journalPath(path)); len(b) != 0 || (err != nil && !errors.Is(err, fs.ErrNotExist)) {
+		t.Errorf("journal after a dry run: %q, %v; want nothing", b, err)
+	}
+}
+
+func TestNoJournalWithoutAStateFile(t *testing.T) {
+	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
+	}})
+	c := newLoop(t, client, nil)
+	if c.journal != nil {
+		t.Fatal("a journal without a state file")
+	}
+	t.Chdir(t.TempDir())
+	c.loadState()
+	c.pass(context.Background())
+	c.RecordManual(101, []Outcome{{Change: coresUp, Result: ResultApplied}})
+	if left, _ := os.ReadDir("."); len(left) != 0 {
+		t.Errorf("files written without a state file: %v", left)
+	}
+}
+
+func TestManualChangeWaitingAtASaveStaysInTheJournal(t *testing.T) {
+	sim, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
+		{VMID: 102, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Idle},
+	}})
+	path := filepath.Join(t.TempDir(), "state.json")
+	mutate := func(o *Options) {
+		o.StateFile = path
+		o.Selection.Default.CooldownUp = time.Hour
+		o.Selection.Default.Memory.Enabled = false
+		o.Selection.Default.Disk.Enabled = false
+	}
+	c := newLoop(t, client, mutate)
+	c.loadState()
+	ctx := context.Background()
+	tk, err := c.collect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.applyRequests()
+	c.observe(tk)
+	decisions := c.scoreAndDecide(tk)
+	// An operator's change arrives while the pass writes: it is journaled
+	// before the pass's write, and reaches the state only next pass.
+	c.RecordManual(102, []Outcome{{Change: Change{Resource: ResourceCores, Direction: Up, From: 1, To: 2}, Result: ResultApplied}})
+	c.act(ctx, tk, decisions)
+	if ct, _ := sim.Container(101); ct.Config["cores"] != "2" {
+		t.Fatalf("101 has %s cores, want the pass's write to 2", ct.Config["cores"])
+	}
+	c.saveState(true)
+	// Killed before the next pass.
+
+	again := newLoop(t, client, mutate)
+	again.loadState()
+	for vmid, what := range map[int]string{101: "the pass's write", 102: "the manual change waiting at the save"} {
+		var last Action
+		if cs := again.state.Containers[vmid]; cs != nil {
+			last = cs.LastAction[ResourceCores]
+		}
+		if last.To != 2 || last.Time.IsZero() {
+			t.Errorf("%d after a restart: last action of its cores %+v; %s was lost", vmid, last, what)
+		}
+	}
+}
