@@ -93,7 +93,7 @@ func TestKilledNodeListedOnlineUntilGrace(t *testing.T) {
 	n = h.nodeEntry("pve3")
 	_, hasCPU := n["cpu"]
 	_, hasUptime := n["uptime"]
-	if n["status"] != "offline" || hasCPU || hasUptime || n["maxcpu"] != 32.0 {
+	if n["status"] != "offline" || hasCPU || hasUptime || n["maxcpu"] != float64(pvesim.DefaultNodeThreads[2]) {
 		t.Errorf("pve3 after the grace = %v, want offline with maxcpu and no stats", n)
 	}
 	if h.clusterOnline("pve3") {
