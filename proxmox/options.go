@@ -58,7 +58,8 @@ type Options struct {
 	Registerer prometheus.Registerer
 	Logger     zerolog.Logger
 	// HTTPClient replaces the HTTP client (tests). Its transport is wrapped,
-	// not modified. Exclusive with CAFile, Fingerprint and InsecureSkipVerify.
+	// not modified; its CheckRedirect is not used: redirects are never
+	// followed. Exclusive with CAFile, Fingerprint and InsecureSkipVerify.
 	HTTPClient *http.Client
 	// UserAgent defaults to lxc-autoscale.
 	UserAgent string
