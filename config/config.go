@@ -21,7 +21,8 @@ type Config struct {
 // Proxmox is how to reach and authenticate to the Proxmox VE API.
 type Proxmox struct {
 	// Endpoints are base URLs of any nodes of the cluster
-	// ("https://pve1:8006"), tried in order. Load normalises them to
+	// ("https://pve1:8006"; without a port the client dials 8006), tried in
+	// order. Load normalises them to
 	// scheme://host[:port] without a trailing "/" or "/api2/json".
 	Endpoints []string `koanf:"endpoints"`
 
@@ -40,9 +41,11 @@ type Proxmox struct {
 	PasswordFile string `koanf:"password_file"`
 
 	// At most one of CAFile, Fingerprint and InsecureSkipVerify: a CA bundle
-	// (PEM) for PVE's certificate, or the SHA-256 fingerprint of the
-	// certificate itself, which Load normalises to 64 lowercase hex digits
-	// without colons. With none of them the system roots verify the server.
+	// (PEM) for PVE's certificate, or the SHA-256 fingerprints of the
+	// certificates themselves, comma-separated (one per node with its own
+	// certificate; any one matching is accepted), which Load normalises to
+	// 64 lowercase hex digits each without colons. With none of them the
+	// system roots verify the server.
 	CAFile             string `koanf:"ca_file"`
 	Fingerprint        string `koanf:"fingerprint"`
 	InsecureSkipVerify bool   `koanf:"insecure_skip_verify"`

@@ -158,8 +158,20 @@ func (v *validator) proxmox(p *Proxmox) {
 	if trust > 1 {
 		v.add("proxmox", "set at most one of ca_file, fingerprint and insecure_skip_verify")
 	}
-	if p.Fingerprint != "" && !hexPattern.MatchString(strings.ReplaceAll(p.Fingerprint, ":", "")) {
-		v.add("proxmox.fingerprint", "must be a SHA-256 certificate fingerprint: 64 hex digits, colons allowed")
+	if p.Fingerprint != "" {
+		// One per node whose certificate differs, so that failing over to
+		// another endpoint does not fail its TLS check.
+		pins := strings.Split(p.Fingerprint, ",")
+		for i, pin := range pins {
+			if hexPattern.MatchString(strings.ReplaceAll(strings.TrimSpace(pin), ":", "")) {
+				continue
+			}
+			which := ""
+			if len(pins) > 1 {
+				which = fmt.Sprintf("item %d of %d ", i+1, len(pins))
+			}
+			v.add("proxmox.fingerprint", "%smust be a SHA-256 certificate fingerprint: 64 hex digits, colons allowed; separate several with commas", which)
+		}
 	}
 
 	v.durationIn("proxmox.timeout", p.Timeout, time.Second, 5*time.Minute)
