@@ -106,6 +106,8 @@ type Server struct {
 	limiter *limiter
 	metrics *metrics
 	now     func() time.Time
+	// compatPaths are the original's routes, whose errors keep its envelope.
+	compatPaths map[string]bool
 }
 
 // New builds the server and its routes. It does not listen.
@@ -129,7 +131,7 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: o, echo: echo.New(), metrics: m, now: o.Now}
+	s := &Server{opts: o, echo: echo.New(), metrics: m, now: o.Now, compatPaths: map[string]bool{}}
 	if o.RateLimit > 0 {
 		s.limiter = newLimiter(o.RateLimit, max(1, o.Burst), o.Now)
 	}
@@ -139,7 +141,7 @@ func New(o Options) (*Server, error) {
 	// address it is rate limited and audited under.
 	e.IPExtractor = echo.ExtractIPDirect()
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.recover, s.instrument, s.limitBody)
+	e.Use(s.recover, s.instrument, s.limitBody, s.singleQuery)
 	s.routes()
 	return s, nil
 }
