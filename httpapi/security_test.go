@@ -1,9 +1,15 @@
 package httpapi
 
 import (
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 )
 
 // TestRepeatedQueryParameterRefused checks that a repeated query
@@ -47,5 +53,64 @@ func TestRepeatedQueryParameterRefused(t *testing.T) {
 	}
 	if _, ok := api.sim.Container(104); !ok {
 		t.Fatal("container 104 deleted by a request with two confirm values")
+	}
+}
+
+// TestProxmoxServerErrorIsBadGateway checks that a 5xx of Proxmox on a
+// manual operation reaches the client as 502 with PVE's reason, on the
+// versioned and the original's routes, while nothing else changes.
+func TestProxmoxServerErrorIsBadGateway(t *testing.T) {
+	api := newTestAPI(t, testAPIOptions{})
+	const reason = "storage 'local-lvm' is not online"
+	api.sim.InjectFault(pvesim.Fault{Method: "POST", Route: "/nodes/{node}/lxc/{vmid}/snapshot", Status: 500, Reason: reason})
+
+	rec := api.do(t, testRequest{method: "POST", target: "/api/v1/containers/101/snapshots", scope: ScopeOperate, body: `{"name":"s1"}`})
+	wantStatus(t, rec, http.StatusBadGateway)
+	var b errorBody
+	decodeJSONBody(t, rec, &b)
+	if !strings.Contains(b.Error, reason) {
+		t.Errorf("502 body %s does not carry PVE's reason %q", rec.Body, reason)
+	}
+	assertNothingSecret(t, rec.Body.String())
+
+	rec = api.do(t, testRequest{method: "POST", target: "/snapshot/create", scope: ScopeOperate, body: `{"vm_id":101,"snapshot_name":"s2"}`})
+	if cb := decodeCompat(t, rec); rec.Code != http.StatusBadGateway || !strings.Contains(cb.Message, reason) {
+		t.Errorf("original's route: %d %s; want 502 with PVE's reason", rec.Code, rec.Body)
+	}
+}
+
+// TestProxmoxUnreachableIsBadGateway checks that an endpoint that does
+// not answer at all is a 502 that does not show the address dialled.
+func TestProxmoxUnreachableIsBadGateway(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String()
+	ln.Close() // nothing listens there any more: connection refused
+	client, err := proxmox.New(proxmox.Options{
+		Endpoints: []string{dead}, TokenID: testPVETokenID, TokenSecret: testPVETokenSecret,
+		Timeout: 5 * time.Second, Retry: proxmox.RetryOptions{Attempts: 1}, Logger: testLogger(t),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := newTestAPI(t, testAPIOptions{server: func(o *Options) {
+		o.Operations = controller.NewOperations(controller.OperationsOptions{Cluster: client, Logger: testLogger(t), TaskTimeout: time.Second})
+	}})
+	rec := api.do(t, testRequest{method: "GET", target: "/api/v1/containers/101/snapshots", scope: ScopeRead})
+	wantStatus(t, rec, http.StatusBadGateway)
+	if body := rec.Body.String(); !strings.Contains(body, "node unreachable") || strings.Contains(body, ln.Addr().String()) {
+		t.Errorf("502 body %s; want 'node unreachable' without the address %s", body, ln.Addr())
+	}
+}
+
+// assertNothingSecret fails when text holds a token of the harness.
+func assertNothingSecret(t *testing.T, text string) {
+	t.Helper()
+	for _, secret := range []string{testPVETokenSecret, testReadToken, testOperateToken, testAdminToken} {
+		if strings.Contains(text, secret) {
+			t.Errorf("%q leaks a secret", text)
+		}
 	}
 }
