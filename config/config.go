@@ -261,10 +261,18 @@ const (
 
 // API is the REST API, /metrics and the status page.
 type API struct {
-	// Listen is host:port; "" turns the API off in `run`.
+	// Listen is host:port; "" turns the API off in `run`. Beyond loopback
+	// it needs TLSCert and TLSKey, or AllowInsecureRemote.
 	Listen  string `koanf:"listen"`
 	TLSCert string `koanf:"tls_cert"`
 	TLSKey  string `koanf:"tls_key"`
+	// AllowInsecureRemote serves plain HTTP on an address beyond loopback,
+	// where tokens cross the network in clear: only behind a TLS proxy or
+	// on a network trusted as much as the tokens are.
+	AllowInsecureRemote bool `koanf:"allow_insecure_remote"`
+	// MaxConnections bounds the client connections served at once; more
+	// wait until one closes.
+	MaxConnections int `koanf:"max_connections"`
 	// Tokens are the accepted bearer tokens, stored as SHA-256 hashes.
 	Tokens []APIToken `koanf:"tokens"`
 	// MetricsPublic serves /metrics without a token.
@@ -395,6 +403,7 @@ func Default() Config {
 			},
 			BodyLimit:      1 * MiB,
 			RequestTimeout: 60 * time.Second,
+			MaxConnections: 256,
 		},
 		Logging: Logging{
 			Level:  "info",

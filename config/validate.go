@@ -380,6 +380,11 @@ func (v *validator) api(a *API) {
 	if (a.TLSCert == "") != (a.TLSKey == "") {
 		v.add("api", "set both tls_cert and tls_key, or neither")
 	}
+	// The rule of proxmox.endpoints: tokens cross the network only in TLS.
+	if host, _, err := net.SplitHostPort(a.Listen); err == nil && a.TLSCert == "" && !a.AllowInsecureRemote && !isLoopback(host) {
+		v.add("api.listen", "beyond loopback the API needs TLS, because the tokens would cross the network in clear: set api.tls_cert and api.tls_key, listen on 127.0.0.1, or set api.allow_insecure_remote: true (behind a TLS proxy)")
+	}
+	v.intIn("api.max_connections", a.MaxConnections, 1, 100_000)
 	names := make(map[string]int)
 	hashes := make(map[string]int)
 	for i, t := range a.Tokens {

@@ -134,8 +134,10 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 
 // metrics are the API's own request metrics.
 type metrics struct {
-	requests *prometheus.CounterVec   // method, route, code
-	duration *prometheus.HistogramVec // method, route
+	requests           *prometheus.CounterVec   // method, route, code
+	duration           *prometheus.HistogramVec // method, route
+	connectionsOpen    prometheus.Gauge
+	connectionsWaiting prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -149,8 +151,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "REST API request durations by method and route template.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5, 30},
 		}, []string{"method", "route"}),
+		connectionsOpen: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "lxc_autoscale", Subsystem: "api", Name: "connections_open",
+			Help: "Client connections the REST API serves now, at most api.max_connections.",
+		}),
+		connectionsWaiting: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "lxc_autoscale", Subsystem: "api", Name: "connections_waiting",
+			Help: "Accepted client connections waiting for a free slot under api.max_connections.",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.connectionsOpen, m.connectionsWaiting} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -1,11 +1,16 @@
 package httpapi
 
 import (
+	"bufio"
+	"context"
+	"io"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
@@ -112,5 +117,117 @@ func assertNothingSecret(t *testing.T, text string) {
 		if strings.Contains(text, secret) {
 			t.Errorf("%q leaks a secret", text)
 		}
+	}
+}
+
+// serveForTest serves api's server on a loopback port through ServeOn,
+// as the daemon does, and returns its base address.
+func serveForTest(t *testing.T, api *testAPI) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- api.server.ServeOn(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("ServeOn: %v", err)
+		}
+	})
+	return ln.Addr().String()
+}
+
+// waitFor polls cond, an observable state of the server, until it holds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestHeadersOverTheLimitAre431 checks that a request with 100 KiB of
+// headers is refused before it is read further.
+func TestHeadersOverTheLimitAre431(t *testing.T) {
+	api := newTestAPI(t, testAPIOptions{})
+	addr := serveForTest(t, api)
+	req, err := http.NewRequest("GET", "http://"+addr+"/healthz", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Padding", strings.Repeat("a", 100<<10))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("100 KiB of headers: %s, want 431", resp.Status)
+	}
+	req.Header.Set("X-Padding", strings.Repeat("a", 32<<10))
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("32 KiB of headers: %s, want 200", resp.Status)
+	}
+}
+
+// TestConnectionsBeyondTheLimitWait checks that with MaxConnections 2 a
+// third connection is held, unserved, until one of the two closes.
+func TestConnectionsBeyondTheLimitWait(t *testing.T) {
+	api := newTestAPI(t, testAPIOptions{server: func(o *Options) { o.MaxConnections = 2 }})
+	addr := serveForTest(t, api)
+	gauge := func(name string) float64 {
+		g := api.server.metrics.connectionsOpen
+		if name == "waiting" {
+			g = api.server.metrics.connectionsWaiting
+		}
+		return testutil.ToFloat64(g)
+	}
+	const request = "GET /healthz HTTP/1.1\r\nHost: lxc-autoscale\r\n\r\n"
+	dial := func() (net.Conn, *bufio.Reader) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if _, err := io.WriteString(c, request); err != nil {
+			t.Fatal(err)
+		}
+		return c, bufio.NewReader(c)
+	}
+	status := func(r *bufio.Reader) int {
+		resp, err := http.ReadResponse(r, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// Two kept-alive connections, each answered: both slots are taken.
+	first, r1 := dial()
+	_, r2 := dial()
+	if a, b := status(r1), status(r2); a != 200 || b != 200 {
+		t.Fatalf("first two connections: %d %d, want 200 200", a, b)
+	}
+	_, r3 := dial()
+	waitFor(t, "the third connection to wait for a slot", func() bool { return gauge("waiting") == 1 })
+	if open := gauge("open"); open != 2 {
+		t.Fatalf("%v connections served with a limit of 2", open)
+	}
+	first.Close()
+	if got := status(r3); got != 200 {
+		t.Fatalf("third connection after the first closed: %d, want 200", got)
+	}
+	if waiting := gauge("waiting"); waiting != 0 {
+		t.Errorf("%v connections still waiting", waiting)
 	}
 }

@@ -85,9 +85,12 @@ type Options struct {
 	MetricsPublic bool
 	// RateLimit is requests per second per token and per client address,
 	// with Burst; 0 disables it.
-	RateLimit      float64
-	Burst          int
-	BodyLimit      int64         // bytes; default 1 MiB
+	RateLimit float64
+	Burst     int
+	BodyLimit int64 // bytes; default 1 MiB
+	// MaxConnections bounds the client connections served at once; more
+	// wait until one closes. Default 256.
+	MaxConnections int
 	RequestTimeout time.Duration // default 60 s
 	Operations     *controller.Operations
 	Snapshots      Snapshotter // nil in api-only mode
@@ -126,6 +129,9 @@ func New(o Options) (*Server, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.MaxConnections <= 0 {
+		o.MaxConnections = defaultMaxConnections
 	}
 	m, err := newMetrics(o.Registry)
 	if err != nil {
@@ -171,8 +177,11 @@ func (s *Server) ServeOn(ctx context.Context, ln net.Listener) error {
 		ReadTimeout:       s.opts.RequestTimeout,
 		WriteTimeout:      s.opts.RequestTimeout + 10*time.Second,
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          nil,
 	}
+	// Limited below TLS, so that a handshake too needs a slot.
+	ln = newLimitListener(ln, s.opts.MaxConnections, s.metrics)
 	if s.opts.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(s.opts.TLSCert, s.opts.TLSKey)
 		if err != nil {
@@ -182,7 +191,8 @@ func (s *Server) ServeOn(ctx context.Context, ln net.Listener) error {
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
-	s.opts.Logger.Info().Str("listen", ln.Addr().String()).Bool("tls", s.opts.TLSCert != "").Msg("serving the REST API")
+	s.opts.Logger.Info().Str("listen", ln.Addr().String()).Bool("tls", s.opts.TLSCert != "").
+		Int("max_connections", s.opts.MaxConnections).Msg("serving the REST API")
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
