@@ -138,6 +138,7 @@ type metrics struct {
 	duration           *prometheus.HistogramVec // method, route
 	connectionsOpen    prometheus.Gauge
 	connectionsWaiting prometheus.Gauge
+	authFailures       *prometheus.CounterVec // reason
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -159,8 +160,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Namespace: "lxc_autoscale", Subsystem: "api", Name: "connections_waiting",
 			Help: "Accepted client connections waiting for a free slot under api.max_connections.",
 		}),
+		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "lxc_autoscale", Subsystem: "api", Name: "auth_failures_total",
+			Help: "Requests whose token was not accepted (unknown_token, unsupported_scheme), and those refused for too many such failures from one address (rate_limited).",
+		}, []string{"reason"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.connectionsOpen, m.connectionsWaiting} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.connectionsOpen, m.connectionsWaiting, m.authFailures} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -240,6 +245,22 @@ func (l *limiter) reserve(key string) (ok bool, retryAfter time.Duration) {
 		return false, delay
 	}
 	return true, 0
+}
+
+// exhausted reports, without taking from it, whether key's bucket is
+// empty, and how long until it holds one request again.
+func (l *limiter) exhausted(key string) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	if b == nil {
+		return false, 0
+	}
+	now := l.now()
+	if tokens := b.lim.TokensAt(now); tokens < 1 {
+		return true, time.Duration((1 - tokens) / float64(l.perSec) * float64(time.Second))
+	}
+	return false, 0
 }
 
 // allow applies the rate limit of the client address and, when known, of

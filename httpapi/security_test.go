@@ -2,15 +2,22 @@ package httpapi
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/rs/zerolog"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
@@ -229,5 +236,150 @@ func TestConnectionsBeyondTheLimitWait(t *testing.T) {
 	}
 	if waiting := gauge("waiting"); waiting != 0 {
 		t.Errorf("%v connections still waiting", waiting)
+	}
+}
+
+// lockedBuffer collects log output written from handlers.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// doFrom serves r as if sent from the client address addr.
+func (a *testAPI) doFrom(t *testing.T, addr string, r testRequest) *httptest.ResponseRecorder {
+	t.Helper()
+	req := r.newHTTPRequest(t, "")
+	req.RemoteAddr = addr + ":40000"
+	rec := httptest.NewRecorder()
+	a.server.Handler().ServeHTTP(rec, req)
+	return rec
+}
+
+// TestFailedAuthenticationsLimitedAndLogged checks that wrong tokens are
+// logged with the address and reason but never the token or its hash,
+// and that an address that failed too often is refused with 429 even
+// with a valid token, while other addresses are not.
+func TestFailedAuthenticationsLimitedAndLogged(t *testing.T) {
+	logs := &lockedBuffer{}
+	clock := newHealthClock()
+	api := newTestAPI(t, testAPIOptions{server: func(o *Options) {
+		o.Logger = zerolog.New(logs)
+		o.RateLimit, o.Burst = 1000, 1000 // the ordinary limit stays out of the way
+		o.AuthFailureBurst, o.AuthFailureRefill = 3, time.Minute
+		o.Now = clock.Now
+	}})
+	const guess = "guessed-token-6f1e2d"
+	guessHash := sha256.Sum256([]byte(guess))
+	attacker, neighbour := "198.51.100.7", "198.51.100.8"
+	target := "/api/v1/nodes"
+
+	// Without any token: an ordinary 401, not a failed guess.
+	for range 5 {
+		if rec := api.doFrom(t, attacker, testRequest{method: "GET", target: target}); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("no token: %d, want 401", rec.Code)
+		}
+	}
+	for i := range 3 {
+		rec := api.doFrom(t, attacker, testRequest{method: "GET", target: target, token: guess})
+		if rec.Code != http.StatusUnauthorized {
+			t.Fatalf("wrong token #%d: %d, want 401", i+1, rec.Code)
+		}
+	}
+	rec := api.doFrom(t, attacker, testRequest{method: "GET", target: target, token: guess})
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("fourth wrong token: %d (Retry-After %q), want 429 with Retry-After", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	if rec := api.doFrom(t, attacker, testRequest{method: "GET", target: target, scope: ScopeRead}); rec.Code != http.StatusTooManyRequests {
+		t.Errorf("valid token from a blocked address: %d, want 429 (a hit must look like a miss)", rec.Code)
+	}
+	if rec := api.doFrom(t, attacker, testRequest{method: "GET", target: "/", token: guess}); rec.Code != http.StatusTooManyRequests {
+		t.Errorf("status page from a blocked address: %d, want 429", rec.Code)
+	}
+	if rec := api.doFrom(t, neighbour, testRequest{method: "GET", target: target, scope: ScopeRead}); rec.Code != http.StatusOK {
+		t.Errorf("valid token from another address: %d, want 200", rec.Code)
+	}
+	clock.Advance(time.Minute)
+	if rec := api.doFrom(t, attacker, testRequest{method: "GET", target: target, scope: ScopeRead}); rec.Code != http.StatusOK {
+		t.Errorf("valid token after the refill: %d, want 200", rec.Code)
+	}
+
+	out := logs.String()
+	if n := strings.Count(out, `"message":"authentication failed"`); n != 3 {
+		t.Errorf("%d failed authentications logged, want 3:\n%s", n, out)
+	}
+	if !strings.Contains(out, `"client":"`+attacker+`"`) || !strings.Contains(out, `"reason":"unknown_token"`) {
+		t.Errorf("log does not name the address and reason:\n%s", out)
+	}
+	for _, secret := range []string{guess, hex.EncodeToString(guessHash[:]), testReadToken} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log holds %q:\n%s", secret, out)
+		}
+	}
+	if got := testutil.ToFloat64(api.server.metrics.authFailures.WithLabelValues(authUnknownToken)); got != 3 {
+		t.Errorf("auth_failures_total{reason=unknown_token} = %v, want 3", got)
+	}
+	if got := testutil.ToFloat64(api.server.metrics.authFailures.WithLabelValues(authRateLimited)); got != 3 {
+		t.Errorf("auth_failures_total{reason=rate_limited} = %v, want 3", got)
+	}
+}
+
+// TestHealthDetailsNeedAToken checks that /readyz and /health/check tell
+// anyone the status, and only a token holder the reasons: Proxmox's
+// address and errors and the number of tokens.
+func TestHealthDetailsNeedAToken(t *testing.T) {
+	api := newTestAPI(t, testAPIOptions{})
+	api.sim.InjectFault(pvesim.Fault{Method: "GET", Route: "/nodes", Status: 401, Reason: "authentication failure"})
+	pveHost := strings.TrimPrefix(api.pveURL, "http://")
+	for _, tc := range []struct {
+		name    string
+		req     testRequest
+		details bool
+	}{
+		{"no token", testRequest{}, false},
+		{"wrong token", testRequest{token: "not-a-token"}, false},
+		{"read token", testRequest{scope: ScopeRead}, true},
+		{"admin token", testRequest{scope: ScopeAdmin}, true},
+	} {
+		for _, path := range []string{"/readyz", "/health/check"} {
+			req := tc.req
+			req.method, req.target = "GET", path
+			rec := api.do(t, req)
+			body := rec.Body.String()
+			if rec.Code != http.StatusServiceUnavailable {
+				t.Errorf("%s, %s: %d, want 503", tc.name, path, rec.Code)
+			}
+			var b struct {
+				Status string          `json:"status"`
+				Reason string          `json:"reason"`
+				Checks json.RawMessage `json:"checks"`
+			}
+			decodeJSONBody(t, rec, &b)
+			if b.Status != "not ready" && b.Status != "unhealthy" {
+				t.Errorf("%s, %s: status %q", tc.name, path, b.Status)
+			}
+			shows := b.Reason != "" || len(b.Checks) > 0
+			if shows != tc.details {
+				t.Errorf("%s, %s: body %s; details shown %v, want %v", tc.name, path, body, shows, tc.details)
+			}
+			if !tc.details {
+				for _, leak := range []string{"Proxmox", "401", pveHost, "tokens"} {
+					if strings.Contains(body, leak) {
+						t.Errorf("%s, %s: body %s shows %q to anyone", tc.name, path, body, leak)
+					}
+				}
+			}
+		}
 	}
 }

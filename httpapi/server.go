@@ -88,6 +88,11 @@ type Options struct {
 	RateLimit float64
 	Burst     int
 	BodyLimit int64 // bytes; default 1 MiB
+	// AuthFailureBurst failed authentications are allowed per client
+	// address, then one per AuthFailureRefill; defaults 10 and 6 s. Off
+	// when RateLimit is 0.
+	AuthFailureBurst  int
+	AuthFailureRefill time.Duration
 	// MaxConnections bounds the client connections served at once; more
 	// wait until one closes. Default 256.
 	MaxConnections int
@@ -107,8 +112,10 @@ type Server struct {
 	opts    Options
 	echo    *echo.Echo
 	limiter *limiter
-	metrics *metrics
-	now     func() time.Time
+	// authFailures budgets failed authentications per client address.
+	authFailures *limiter
+	metrics      *metrics
+	now          func() time.Time
 	// compatPaths are the original's routes, whose errors keep its envelope.
 	compatPaths map[string]bool
 }
@@ -130,6 +137,12 @@ func New(o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.AuthFailureBurst <= 0 {
+		o.AuthFailureBurst = defaultAuthFailureBurst
+	}
+	if o.AuthFailureRefill <= 0 {
+		o.AuthFailureRefill = defaultAuthFailureRefill
+	}
 	if o.MaxConnections <= 0 {
 		o.MaxConnections = defaultMaxConnections
 	}
@@ -140,6 +153,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{opts: o, echo: echo.New(), metrics: m, now: o.Now, compatPaths: map[string]bool{}}
 	if o.RateLimit > 0 {
 		s.limiter = newLimiter(o.RateLimit, max(1, o.Burst), o.Now)
+		s.authFailures = newLimiter(float64(time.Second)/float64(o.AuthFailureRefill), o.AuthFailureBurst, o.Now)
 	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
@@ -248,8 +262,14 @@ func (s *Server) require(scope Scope) echo.MiddlewareFunc {
 				}
 				return next(c)
 			}
+			if s.authBlocked(c) {
+				return nil
+			}
 			tok, ok := s.authenticate(c.Request())
 			if !ok {
+				if presentsCredential(c.Request()) {
+					s.authFailed(c, credentialProblem(c.Request()))
+				}
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="lxc-autoscale"`)
 				return apiError(http.StatusUnauthorized, "a valid API token is required (Authorization: Bearer <token> or X-API-Key)")
 			}
