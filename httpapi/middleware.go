@@ -139,6 +139,7 @@ type metrics struct {
 	connectionsOpen    prometheus.Gauge
 	connectionsWaiting prometheus.Gauge
 	authFailures       *prometheus.CounterVec // reason
+	taskWaits          prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -164,8 +165,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Namespace: "lxc_autoscale", Subsystem: "api", Name: "auth_failures_total",
 			Help: "Requests whose token was not accepted (unknown_token, unsupported_scheme), and those refused for too many such failures from one address (rate_limited).",
 		}, []string{"reason"}),
+		taskWaits: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "lxc_autoscale", Subsystem: "api", Name: "task_waits",
+			Help: "GET /api/v1/tasks/{id}?wait= requests in progress.",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.connectionsOpen, m.connectionsWaiting, m.authFailures} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.connectionsOpen, m.connectionsWaiting, m.authFailures, m.taskWaits} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -381,5 +382,101 @@ func TestHealthDetailsNeedAToken(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// startLongTask starts a snapshot of 101 on a cluster whose clock only
+// moves when the test says (pvesim Speed 0), so the task runs until
+// FinishTasks, and returns its id.
+func startLongTask(t *testing.T, api *testAPI) string {
+	t.Helper()
+	rec := api.do(t, testRequest{method: "POST", target: "/api/v1/containers/101/snapshots", scope: ScopeOperate, body: `{"name":"long"}`})
+	wantStatus(t, rec, http.StatusAccepted)
+	var started v1TaskResponse
+	decodeJSONBody(t, rec, &started)
+	return started.Task.ID
+}
+
+func taskStatusPolls(api *testAPI) int {
+	n := 0
+	for _, r := range api.sim.Requests() {
+		if r.Route == "/nodes/{node}/tasks/{upid}/status" {
+			n++
+		}
+	}
+	return n
+}
+
+// TestTaskWaitersSharePolls checks that many clients waiting on one task
+// cost Proxmox what one waiter does: alone, each would poll at least once
+// (and about 5 times a second at first).
+func TestTaskWaitersSharePolls(t *testing.T) {
+	api := newTestAPI(t, testAPIOptions{sim: func(o *pvesim.Options) { o.Speed = 0 }})
+	id := startLongTask(t, api)
+	api.sim.ResetRequests()
+	const waiters = 40
+	target := "/api/v1/tasks/" + url.PathEscape(id) + "?wait=1s"
+	var wg sync.WaitGroup
+	codes := make([]int, waiters)
+	for i := range waiters {
+		wg.Go(func() {
+			rec := api.do(t, testRequest{method: "GET", target: target, scope: ScopeRead})
+			var got v1TaskResponse
+			if rec.Code == http.StatusOK {
+				decodeJSONBody(t, rec, &got)
+				if got.Task.Done {
+					t.Errorf("waiter %d: task done while the cluster's clock stands still", i)
+				}
+			}
+			codes[i] = rec.Code
+		})
+	}
+	wg.Wait()
+	for i, code := range codes {
+		if code != http.StatusOK {
+			t.Errorf("waiter %d: %d, want 200", i, code)
+		}
+	}
+	if polls := taskStatusPolls(api); polls >= waiters/2 {
+		t.Errorf("%d waiters of one task made %d Proxmox task polls; want those of one waiter (well under %d)", waiters, polls, waiters/2)
+	} else {
+		t.Logf("%d waiters of one task made %d Proxmox task polls", waiters, polls)
+	}
+}
+
+// TestTaskWaitsCapped checks that waits beyond MaxTaskWaits are refused
+// with 503 and Retry-After, and that the waits in progress still end
+// with the task.
+func TestTaskWaitsCapped(t *testing.T) {
+	api := newTestAPI(t, testAPIOptions{
+		sim:    func(o *pvesim.Options) { o.Speed = 0 },
+		server: func(o *Options) { o.MaxTaskWaits = 2 },
+	})
+	id := startLongTask(t, api)
+	target := "/api/v1/tasks/" + url.PathEscape(id) + "?wait=9s"
+	var wg sync.WaitGroup
+	done := make([]bool, 2)
+	for i := range 2 {
+		wg.Go(func() {
+			rec := api.do(t, testRequest{method: "GET", target: target, scope: ScopeRead})
+			var got v1TaskResponse
+			if rec.Code == http.StatusOK {
+				decodeJSONBody(t, rec, &got)
+			}
+			done[i] = rec.Code == http.StatusOK && got.Task.Done
+		})
+	}
+	waitFor(t, "two waits in progress", func() bool { return testutil.ToFloat64(api.server.metrics.taskWaits) == 2 })
+	rec := api.do(t, testRequest{method: "GET", target: target, scope: ScopeRead})
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("third wait: %d (Retry-After %q) %s; want 503 with Retry-After", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+	if rec := api.do(t, testRequest{method: "GET", target: "/api/v1/tasks/" + url.PathEscape(id), scope: ScopeRead}); rec.Code != http.StatusOK {
+		t.Errorf("a read without wait while the waits are full: %d, want 200", rec.Code)
+	}
+	api.sim.FinishTasks()
+	wg.Wait()
+	if !done[0] || !done[1] {
+		t.Errorf("waiters saw the task done: %v, want both", done)
 	}
 }

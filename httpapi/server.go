@@ -93,6 +93,9 @@ type Options struct {
 	// when RateLimit is 0.
 	AuthFailureBurst  int
 	AuthFailureRefill time.Duration
+	// MaxTaskWaits bounds the GET /api/v1/tasks/{id}?wait= requests in
+	// progress; more are answered 503 with Retry-After. Default 64.
+	MaxTaskWaits int
 	// MaxConnections bounds the client connections served at once; more
 	// wait until one closes. Default 256.
 	MaxConnections int
@@ -114,8 +117,10 @@ type Server struct {
 	limiter *limiter
 	// authFailures budgets failed authentications per client address.
 	authFailures *limiter
-	metrics      *metrics
-	now          func() time.Time
+	// tasks shares one Proxmox poller among the waiters of a task.
+	tasks   *taskWaiter
+	metrics *metrics
+	now     func() time.Time
 	// compatPaths are the original's routes, whose errors keep its envelope.
 	compatPaths map[string]bool
 }
@@ -143,6 +148,9 @@ func New(o Options) (*Server, error) {
 	if o.AuthFailureRefill <= 0 {
 		o.AuthFailureRefill = defaultAuthFailureRefill
 	}
+	if o.MaxTaskWaits <= 0 {
+		o.MaxTaskWaits = defaultMaxTaskWaits
+	}
 	if o.MaxConnections <= 0 {
 		o.MaxConnections = defaultMaxConnections
 	}
@@ -155,6 +163,7 @@ func New(o Options) (*Server, error) {
 		s.limiter = newLimiter(o.RateLimit, max(1, o.Burst), o.Now)
 		s.authFailures = newLimiter(float64(time.Second)/float64(o.AuthFailureRefill), o.AuthFailureBurst, o.Now)
 	}
+	s.tasks = newTaskWaiter(o.Operations, o.MaxTaskWaits, m.taskWaits)
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	// The peer address, never X-Forwarded-For: a client must not pick the
