@@ -12,10 +12,9 @@
 // Handlers never call Proxmox: reads come from the controller's snapshot,
 // writes go through controller.Operations, which audits them.
 //
-// It imports controller (its types, Operations and error classes) and, for
-// its error types only, proxmox (to answer Proxmox's own failures with 502
-// and PVE's message); it must not call Proxmox itself. It declares the
-// interface it needs of the loop (Snapshotter). Its tests also import proxmox and test/pvesim to wire
+// It imports controller (its types, Operations and error classes) and
+// nothing else of the project; it declares the interface it needs of the
+// loop (Snapshotter). Its tests also import proxmox and test/pvesim to wire
 // real Operations against the simulated cluster.
 //
 // Limits against a flood of clients: headers of at most 64 KiB (431),

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -16,7 +15,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
-	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
 // Error is an API failure: its status and a JSON body. Fields names every
@@ -37,18 +35,21 @@ func invalid(fields map[string]string) *Error {
 }
 
 // fromOperation maps an operation's failure to a status: not found 404,
-// locked or digest conflict 409, Proxmox permission 403, task failure 502
-// with its exit status, and 502 for whatever else went wrong on the
-// Proxmox side (a 5xx, an unreachable node, a refused login), so that 500
-// is only ever our own fault. The message is the operation's error, which
-// never carries a secret; when PVE gave no answer it says only what kind
-// of failure it was, not the address that was dialled.
+// locked or digest conflict 409, Proxmox permission 403, and 502 for
+// whatever failed on the Proxmox side (a failed task with its exit status,
+// a 5xx, an unreachable node, a refused login), so that 500 is only ever
+// our own fault. The message is the operation's error, which never
+// carries a secret; when Proxmox gave no answer it says only that, not
+// the address that was dialled (the log has it).
 func fromOperation(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
 	}
 	class := controller.Classify(err)
+	if class == controller.ClassUnavailable && !controller.ProxmoxAnswered(err) {
+		return apiError(http.StatusBadGateway, "Proxmox VE API: no answer (node unreachable, no answer in time, or its certificate failed verification)")
+	}
 	status := map[controller.ErrorClass]int{
 		controller.ClassNotFound:    http.StatusNotFound,
 		controller.ClassConflict:    http.StatusConflict,
@@ -56,32 +57,12 @@ func fromOperation(err error) *Error {
 		controller.ClassInvalid:     http.StatusBadRequest,
 		controller.ClassUnavailable: http.StatusBadGateway,
 		controller.ClassTaskFailed:  http.StatusBadGateway,
+		controller.ClassUpstream:    http.StatusBadGateway,
 	}[class]
-	var pve *proxmox.APIError
-	answered := errors.As(err, &pve)
-	switch {
-	case class == controller.ClassUnavailable && !answered:
-		return apiError(http.StatusBadGateway, noAnswerMessage(err))
-	case class == controller.ClassInternal && answered && pve.Status >= 300 && !(pve.Status >= 400 && pve.Status < 500):
-		// PVE's own failure (or a redirect it never sends): its status line
-		// and message are in the error text.
-		status = http.StatusBadGateway
-	case status == 0:
+	if status == 0 {
 		status = http.StatusInternalServerError
 	}
 	return apiError(status, err.Error())
-}
-
-// noAnswerMessage says why Proxmox gave no answer without the text of the
-// transport error, which names the internal address that was dialled.
-func noAnswerMessage(err error) string {
-	switch {
-	case errors.Is(err, proxmox.ErrTLS):
-		return "Proxmox VE API: the node's TLS certificate failed verification"
-	case errors.Is(err, proxmox.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
-		return "Proxmox VE API: no answer in time"
-	}
-	return "Proxmox VE API: node unreachable"
 }
 
 // handleError writes every error as JSON; echo's own errors (404 route,

@@ -113,8 +113,8 @@ func TestProxmoxUnreachableIsBadGateway(t *testing.T) {
 	}})
 	rec := api.do(t, testRequest{method: "GET", target: "/api/v1/containers/101/snapshots", scope: ScopeRead})
 	wantStatus(t, rec, http.StatusBadGateway)
-	if body := rec.Body.String(); !strings.Contains(body, "node unreachable") || strings.Contains(body, ln.Addr().String()) {
-		t.Errorf("502 body %s; want 'node unreachable' without the address %s", body, ln.Addr())
+	if body := rec.Body.String(); !strings.Contains(body, "Proxmox VE API: no answer") || strings.Contains(body, ln.Addr().String()) {
+		t.Errorf("502 body %s; want 'no answer' without the address %s", body, ln.Addr())
 	}
 }
 
