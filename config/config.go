@@ -26,7 +26,8 @@ type Config struct {
 // Proxmox is how to reach and authenticate to the Proxmox VE API.
 type Proxmox struct {
 	// Endpoints are base URLs of any nodes of the cluster
-	// ("https://pve1:8006"), tried in order. Load normalises them to
+	// ("https://pve1:8006"; without a port the client dials 8006), tried in
+	// order. Load normalises them to
 	// scheme://host[:port] without a trailing "/" or "/api2/json".
 	Endpoints []string `koanf:"endpoints"`
 
@@ -45,9 +46,11 @@ type Proxmox struct {
 	PasswordFile string `koanf:"password_file"`
 
 	// At most one of CAFile, Fingerprint and InsecureSkipVerify: a CA bundle
-	// (PEM) for PVE's certificate, or the SHA-256 fingerprint of the
-	// certificate itself, which Load normalises to 64 lowercase hex digits
-	// without colons. With none of them the system roots verify the server.
+	// (PEM) for PVE's certificate, or the SHA-256 fingerprints of the
+	// certificates themselves, comma-separated (one per node with its own
+	// certificate; any one matching is accepted), which Load normalises to
+	// 64 lowercase hex digits each without colons. With none of them the
+	// system roots verify the server.
 	CAFile             string `koanf:"ca_file"`
 	Fingerprint        string `koanf:"fingerprint"`
 	InsecureSkipVerify bool   `koanf:"insecure_skip_verify"`
@@ -263,10 +266,18 @@ const (
 
 // API is the REST API, /metrics and the status page.
 type API struct {
-	// Listen is host:port; "" turns the API off in `run`.
+	// Listen is host:port; "" turns the API off in `run`. Beyond loopback
+	// it needs TLSCert and TLSKey, or AllowInsecureRemote.
 	Listen  string `koanf:"listen"`
 	TLSCert string `koanf:"tls_cert"`
 	TLSKey  string `koanf:"tls_key"`
+	// AllowInsecureRemote serves plain HTTP on an address beyond loopback,
+	// where tokens cross the network in clear: only behind a TLS proxy or
+	// on a network trusted as much as the tokens are.
+	AllowInsecureRemote bool `koanf:"allow_insecure_remote"`
+	// MaxConnections bounds the client connections served at once; more
+	// wait until one closes.
+	MaxConnections int `koanf:"max_connections"`
 	// Tokens are the accepted bearer tokens, stored as SHA-256 hashes.
 	Tokens []APIToken `koanf:"tokens"`
 	// MetricsPublic serves /metrics without a token.
@@ -397,6 +408,7 @@ func Default() Config {
 			},
 			BodyLimit:      1 * MiB,
 			RequestTimeout: 60 * time.Second,
+			MaxConnections: 256,
 		},
 		Logging: Logging{
 			Level:  "info",

@@ -492,7 +492,13 @@ func (c *Config) normalize() {
 		u.Path = strings.TrimSuffix(u.Path, "/")
 		c.Proxmox.Endpoints[i] = u.String()
 	}
-	c.Proxmox.Fingerprint = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(c.Proxmox.Fingerprint), ":", ""))
+	if c.Proxmox.Fingerprint != "" {
+		pins := strings.Split(c.Proxmox.Fingerprint, ",")
+		for i, pin := range pins {
+			pins[i] = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(pin), ":", ""))
+		}
+		c.Proxmox.Fingerprint = strings.Join(pins, ",")
+	}
 	for i := range c.API.Tokens {
 		c.API.Tokens[i].SHA256 = strings.ToLower(strings.TrimSpace(c.API.Tokens[i].SHA256))
 	}

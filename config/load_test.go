@@ -234,6 +234,10 @@ func TestValueSyntax(t *testing.T) {
 			func(c *Config) (any, any) { return c.API.Listen, "127.0.0.1:5000" }},
 		{"fingerprint normalised", `proxmox: {fingerprint: "` + strings.Repeat("AB:", 31) + `AB"}`,
 			func(c *Config) (any, any) { return c.Proxmox.Fingerprint, strings.Repeat("ab", 32) }},
+		{"fingerprint list normalised and valid, one per node", `proxmox: {fingerprint: "` + strings.Repeat("AB:", 31) + `AB, ` + strings.Repeat("cd", 32) + `"}`,
+			func(c *Config) (any, any) {
+				return c.Proxmox.Fingerprint, strings.Repeat("ab", 32) + "," + strings.Repeat("cd", 32)
+			}},
 		{"token hash normalised", `api: {tokens: [{name: ops, sha256: "` + strings.Repeat("A", 64) + `", scope: operate}]}`,
 			func(c *Config) (any, any) { return c.API.Tokens[0].SHA256, strings.Repeat("a", 64) }},
 	}

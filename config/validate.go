@@ -162,8 +162,20 @@ func (v *validator) proxmox(p *Proxmox) {
 	if trust > 1 {
 		v.add("proxmox", "set at most one of ca_file, fingerprint and insecure_skip_verify")
 	}
-	if p.Fingerprint != "" && !hexPattern.MatchString(strings.ReplaceAll(p.Fingerprint, ":", "")) {
-		v.add("proxmox.fingerprint", "must be a SHA-256 certificate fingerprint: 64 hex digits, colons allowed")
+	if p.Fingerprint != "" {
+		// One per node whose certificate differs, so that failing over to
+		// another endpoint does not fail its TLS check.
+		pins := strings.Split(p.Fingerprint, ",")
+		for i, pin := range pins {
+			if hexPattern.MatchString(strings.ReplaceAll(strings.TrimSpace(pin), ":", "")) {
+				continue
+			}
+			which := ""
+			if len(pins) > 1 {
+				which = fmt.Sprintf("item %d of %d ", i+1, len(pins))
+			}
+			v.add("proxmox.fingerprint", "%smust be a SHA-256 certificate fingerprint: 64 hex digits, colons allowed; separate several with commas", which)
+		}
 	}
 
 	v.durationIn("proxmox.timeout", p.Timeout, time.Second, 5*time.Minute)
@@ -372,6 +384,11 @@ func (v *validator) api(a *API) {
 	if (a.TLSCert == "") != (a.TLSKey == "") {
 		v.add("api", "set both tls_cert and tls_key, or neither")
 	}
+	// The rule of proxmox.endpoints: tokens cross the network only in TLS.
+	if host, _, err := net.SplitHostPort(a.Listen); err == nil && a.TLSCert == "" && !a.AllowInsecureRemote && !isLoopback(host) {
+		v.add("api.listen", "beyond loopback the API needs TLS, because the tokens would cross the network in clear: set api.tls_cert and api.tls_key, listen on 127.0.0.1, or set api.allow_insecure_remote: true (behind a TLS proxy)")
+	}
+	v.intIn("api.max_connections", a.MaxConnections, 1, 100_000)
 	names := make(map[string]int)
 	hashes := make(map[string]int)
 	for i, t := range a.Tokens {

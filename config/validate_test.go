@@ -76,6 +76,10 @@ func TestValidate(t *testing.T) {
 			"proxmox: set at most one of ca_file, fingerprint and insecure_skip_verify"},
 		{"short fingerprint", func(c *Config) { c.Proxmox.Fingerprint = "ab:cd" },
 			"proxmox.fingerprint: must be a SHA-256 certificate fingerprint"},
+		{"second fingerprint of two short", func(c *Config) { c.Proxmox.Fingerprint = strings.Repeat("ab", 32) + ",ab:cd" },
+			"proxmox.fingerprint: item 2 of 2 must be a SHA-256 certificate fingerprint"},
+		{"empty fingerprint after a comma", func(c *Config) { c.Proxmox.Fingerprint = strings.Repeat("ab", 32) + "," },
+			"proxmox.fingerprint: item 2 of 2"},
 		{"plain http to a remote node", func(c *Config) { c.Proxmox.Endpoints = []string{"http://pve1:8006"} },
 			"proxmox.endpoints[0]: http is allowed only for loopback addresses"},
 		{"credentials in the endpoint", func(c *Config) { c.Proxmox.Endpoints = []string{"https://root:pw@pve1:8006"} },
@@ -116,6 +120,14 @@ func TestValidate(t *testing.T) {
 			"api.listen: must be host:port"},
 		{"half a TLS pair", func(c *Config) { c.API.TLSCert = "/cert.pem" },
 			"api: set both tls_cert and tls_key, or neither"},
+		{"plain http on every interface", func(c *Config) { c.API.Listen = "0.0.0.0:5000" },
+			"api.listen: beyond loopback the API needs TLS"},
+		{"plain http on all addresses, no host", func(c *Config) { c.API.Listen = ":5000" },
+			"api.listen: beyond loopback the API needs TLS"},
+		{"plain http on a LAN address", func(c *Config) { c.API.Listen = "192.0.2.10:5000" },
+			"set api.tls_cert and api.tls_key, listen on 127.0.0.1, or set api.allow_insecure_remote: true"},
+		{"max connections", func(c *Config) { c.API.MaxConnections = 0 },
+			"api.max_connections: 0 is out of range [1, 100000]"},
 		{"log level", func(c *Config) { c.Logging.Level = "verbose" },
 			"logging.level: must be one of debug, info, warn, error"},
 		{"no state file", func(c *Config) { c.State.File = "" },
@@ -137,6 +149,29 @@ func TestValidate(t *testing.T) {
 				t.Errorf("errors.As(Validate(), *FieldError) = false, want true")
 			}
 		})
+	}
+}
+
+// TestValidateRemoteAPI checks the ways to serve the API beyond loopback
+// that are accepted: TLS, or the key that says plain HTTP is meant.
+func TestValidateRemoteAPI(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		mutate func(*Config)
+	}{
+		{"loopback v4", func(c *Config) { c.API.Listen = "127.0.0.1:5000" }},
+		{"loopback v6", func(c *Config) { c.API.Listen = "[::1]:5000" }},
+		{"localhost", func(c *Config) { c.API.Listen = "localhost:5000" }},
+		{"remote with TLS", func(c *Config) { c.API.Listen, c.API.TLSCert, c.API.TLSKey = "0.0.0.0:5000", "/c.pem", "/k.pem" }},
+		{"remote, plain, allowed", func(c *Config) { c.API.Listen, c.API.AllowInsecureRemote = "0.0.0.0:5000", true }},
+		{"api off", func(c *Config) { c.API.Listen = "" }},
+	} {
+		cfg := validConfig()
+		tc.mutate(cfg)
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("%s: Validate() = %v, want nil", tc.name, err)
+		}
 	}
 }
 

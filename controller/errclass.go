@@ -20,7 +20,11 @@ const (
 	ClassInvalid     ErrorClass = "invalid"     // Proxmox rejected a parameter
 	ClassUnavailable ErrorClass = "unavailable" // node or cluster unreachable, authentication to Proxmox failed, timeout
 	ClassTaskFailed  ErrorClass = "task_failed" // the Proxmox task ended with an error
-	ClassInternal    ErrorClass = "internal"
+	// ClassUpstream: Proxmox answered with a server error that no class
+	// above explains (a bare 500, 501, 502, 504), or with a redirect its API
+	// never sends: its failure, not ours.
+	ClassUpstream ErrorClass = "upstream"
+	ClassInternal ErrorClass = "internal"
 )
 
 // Classify tells what kind of failure err is.
@@ -42,5 +46,24 @@ func Classify(err error) ErrorClass {
 		errors.Is(err, proxmox.ErrTLS), errors.Is(err, context.DeadlineExceeded):
 		return ClassUnavailable
 	}
+	if status, ok := proxmoxStatus(err); ok && (status >= 500 || status >= 300 && status < 400) {
+		return ClassUpstream
+	}
 	return ClassInternal
+}
+
+// ProxmoxAnswered reports whether err carries an answer of Proxmox (its
+// status line and message), rather than a failure to get one, whose text
+// names the address that was dialled.
+func ProxmoxAnswered(err error) bool {
+	_, ok := proxmoxStatus(err)
+	return ok
+}
+
+func proxmoxStatus(err error) (int, bool) {
+	var answer *proxmox.APIError
+	if errors.As(err, &answer) {
+		return answer.Status, true
+	}
+	return 0, false
 }

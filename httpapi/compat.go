@@ -437,6 +437,7 @@ var compatEndpointNames = map[string]string{
 
 func (s *Server) compatRoutes() {
 	for _, r := range s.compatRouteTable() {
+		s.compatPaths[r.path] = true
 		s.echo.Add(r.method, r.path, s.compatServe(r), s.compatErrors, s.require(r.scope))
 	}
 }

@@ -17,7 +17,16 @@
 // loop (Snapshotter). Its tests also import proxmox and test/pvesim to wire
 // real Operations against the simulated cluster.
 //
+// Limits against a flood of clients: headers of at most 64 KiB (431),
+// at most MaxConnections connections served at once (more wait), a budget
+// of failed authentications per client address (429, logged without the
+// token), a repeated query parameter refused (400), and task waits capped
+// (503) with one Proxmox poller per task whatever its number of waiters.
+// Health routes tell their reasons only to a token holder. Proxmox's own
+// failures are answered 502; 500 is only ever our fault.
+//
 // Concurrency: a Server serves requests concurrently; its handlers share
-// only the rate limiters (guarded), the Operations and the Snapshotter, both
-// safe for concurrent use.
+// only the rate limiters (guarded), the task pollers (guarded; one
+// goroutine per task being waited on, stopped when its last waiter goes),
+// the Operations and the Snapshotter, both safe for concurrent use.
 package httpapi

@@ -69,10 +69,11 @@ type healthCheck struct {
 	Detail string `json:"detail"`
 }
 
-// healthReport is the original's /health/check body.
+// healthReport is the original's /health/check body; Checks only for a
+// token holder.
 type healthReport struct {
 	Status string                 `json:"status"`
-	Checks map[string]healthCheck `json:"checks"`
+	Checks map[string]healthCheck `json:"checks,omitempty"`
 }
 
 func (s *Server) healthRoutes() {
@@ -81,9 +82,15 @@ func (s *Server) healthRoutes() {
 	// would restart or drain a healthy server. Both are cheap (readiness
 	// hits Proxmox at most once per clusterProbeTTL).
 	alive := func(c echo.Context) error { return c.JSON(http.StatusOK, healthStatus{Status: "ok"}) }
+	// The reason of a not ready answer names Proxmox's address and errors:
+	// only for a token holder, like every detail of the cluster.
 	ready := func(c echo.Context) error {
 		if reason := s.notReady(c.Request().Context(), probe); reason != "" {
-			return c.JSON(http.StatusServiceUnavailable, healthStatus{Status: "not ready", Reason: reason})
+			answer := healthStatus{Status: "not ready"}
+			if s.readerDetails(c) {
+				answer.Reason = reason
+			}
+			return c.JSON(http.StatusServiceUnavailable, answer)
 		}
 		return c.JSON(http.StatusOK, healthStatus{Status: "ready"})
 	}
@@ -132,7 +139,7 @@ func (s *Server) notReady(ctx context.Context, probe *clusterProbe) string {
 }
 
 // healthCheck answers /health/check in the original's shape: 200 healthy
-// or 503 unhealthy, with one entry per check. "lxc_commands" keeps the
+// or 503 unhealthy, with one entry per check when a valid token is sent. "lxc_commands" keeps the
 // original's name for scripts that read it; here it is whether the Proxmox
 // VE API answers, which is what pct was to the original.
 func (s *Server) healthCheck(c echo.Context, probe *clusterProbe) error {
@@ -163,12 +170,17 @@ func (s *Server) healthCheck(c echo.Context, probe *clusterProbe) error {
 				s.now().Sub(s.opts.Snapshots.Snapshot().LastSuccess).Round(time.Second).String() + " ago"}
 		}
 	}
-	report := healthReport{Status: "healthy", Checks: checks}
+	report := healthReport{Status: "healthy"}
 	status := http.StatusOK
 	for _, ch := range checks {
 		if !ch.OK {
 			report.Status, status = "unhealthy", http.StatusServiceUnavailable
 		}
+	}
+	// The checks name Proxmox's address, its errors and how many tokens
+	// exist: details for a token holder, not for whoever asks.
+	if s.readerDetails(c) {
+		report.Checks = checks
 	}
 	return c.JSON(status, report)
 }

@@ -35,22 +35,30 @@ func invalid(fields map[string]string) *Error {
 }
 
 // fromOperation maps an operation's failure to a status: not found 404,
-// locked or digest conflict 409, Proxmox permission 403, unreachable 503,
-// task failure 502 with its exit status. The message is the operation's
-// error, which never carries a secret.
+// locked or digest conflict 409, Proxmox permission 403, and 502 for
+// whatever failed on the Proxmox side (a failed task with its exit status,
+// a 5xx, an unreachable node, a refused login), so that 500 is only ever
+// our own fault. The message is the operation's error, which never
+// carries a secret; when Proxmox gave no answer it says only that, not
+// the address that was dialled (the log has it).
 func fromOperation(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	class := controller.Classify(err)
+	if class == controller.ClassUnavailable && !controller.ProxmoxAnswered(err) {
+		return apiError(http.StatusBadGateway, "Proxmox VE API: no answer (node unreachable, no answer in time, or its certificate failed verification)")
 	}
 	status := map[controller.ErrorClass]int{
 		controller.ClassNotFound:    http.StatusNotFound,
 		controller.ClassConflict:    http.StatusConflict,
 		controller.ClassForbidden:   http.StatusForbidden,
 		controller.ClassInvalid:     http.StatusBadRequest,
-		controller.ClassUnavailable: http.StatusServiceUnavailable,
+		controller.ClassUnavailable: http.StatusBadGateway,
 		controller.ClassTaskFailed:  http.StatusBadGateway,
-	}[controller.Classify(err)]
+		controller.ClassUpstream:    http.StatusBadGateway,
+	}[class]
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
@@ -107,8 +115,12 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 
 // metrics are the API's own request metrics.
 type metrics struct {
-	requests *prometheus.CounterVec   // method, route, code
-	duration *prometheus.HistogramVec // method, route
+	requests           *prometheus.CounterVec   // method, route, code
+	duration           *prometheus.HistogramVec // method, route
+	connectionsOpen    prometheus.Gauge
+	connectionsWaiting prometheus.Gauge
+	authFailures       *prometheus.CounterVec // reason
+	taskWaits          prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -122,8 +134,24 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "REST API request durations by method and route template.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5, 30},
 		}, []string{"method", "route"}),
+		connectionsOpen: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "lxc_autoscale", Subsystem: "api", Name: "connections_open",
+			Help: "Client connections the REST API serves now, at most api.max_connections.",
+		}),
+		connectionsWaiting: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "lxc_autoscale", Subsystem: "api", Name: "connections_waiting",
+			Help: "Accepted client connections waiting for a free slot under api.max_connections.",
+		}),
+		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "lxc_autoscale", Subsystem: "api", Name: "auth_failures_total",
+			Help: "Requests whose token was not accepted (unknown_token, unsupported_scheme), and those refused for too many such failures from one address (rate_limited).",
+		}, []string{"reason"}),
+		taskWaits: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "lxc_autoscale", Subsystem: "api", Name: "task_waits",
+			Help: "GET /api/v1/tasks/{id}?wait= requests in progress.",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.connectionsOpen, m.connectionsWaiting, m.authFailures, m.taskWaits} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -203,6 +231,22 @@ func (l *limiter) reserve(key string) (ok bool, retryAfter time.Duration) {
 		return false, delay
 	}
 	return true, 0
+}
+
+// exhausted reports, without taking from it, whether key's bucket is
+// empty, and how long until it holds one request again.
+func (l *limiter) exhausted(key string) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	if b == nil {
+		return false, 0
+	}
+	now := l.now()
+	if tokens := b.lim.TokensAt(now); tokens < 1 {
+		return true, time.Duration((1 - tokens) / float64(l.perSec) * float64(time.Second))
+	}
+	return false, 0
 }
 
 // allow applies the rate limit of the client address and, when known, of

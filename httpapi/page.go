@@ -73,6 +73,9 @@ func (s *Server) pageRoutes() {
 func (s *Server) pageAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
+		if s.authBlocked(c) {
+			return nil
+		}
 		tok, ok := s.authenticate(r)
 		if !ok {
 			if _, password, found := r.BasicAuth(); found && password != "" {
@@ -84,6 +87,9 @@ func (s *Server) pageAuth(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		if !ok {
+			if presentsCredential(r) {
+				s.authFailed(c, credentialProblem(r))
+			}
 			h := c.Response().Header()
 			h.Set("WWW-Authenticate", `Basic realm="lxc-autoscale", charset="UTF-8"`)
 			h.Add("WWW-Authenticate", `Bearer realm="lxc-autoscale"`)

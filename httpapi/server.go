@@ -85,9 +85,20 @@ type Options struct {
 	MetricsPublic bool
 	// RateLimit is requests per second per token and per client address,
 	// with Burst; 0 disables it.
-	RateLimit      float64
-	Burst          int
-	BodyLimit      int64         // bytes; default 1 MiB
+	RateLimit float64
+	Burst     int
+	BodyLimit int64 // bytes; default 1 MiB
+	// AuthFailureBurst failed authentications are allowed per client
+	// address, then one per AuthFailureRefill; defaults 10 and 6 s. Off
+	// when RateLimit is 0.
+	AuthFailureBurst  int
+	AuthFailureRefill time.Duration
+	// MaxTaskWaits bounds the GET /api/v1/tasks/{id}?wait= requests in
+	// progress; more are answered 503 with Retry-After. Default 64.
+	MaxTaskWaits int
+	// MaxConnections bounds the client connections served at once; more
+	// wait until one closes. Default 256.
+	MaxConnections int
 	RequestTimeout time.Duration // default 60 s
 	Operations     *controller.Operations
 	Snapshots      Snapshotter // nil in api-only mode
@@ -104,8 +115,14 @@ type Server struct {
 	opts    Options
 	echo    *echo.Echo
 	limiter *limiter
+	// authFailures budgets failed authentications per client address.
+	authFailures *limiter
+	// tasks shares one Proxmox poller among the waiters of a task.
+	tasks   *taskWaiter
 	metrics *metrics
 	now     func() time.Time
+	// compatPaths are the original's routes, whose errors keep its envelope.
+	compatPaths map[string]bool
 }
 
 // New builds the server and its routes. It does not listen.
@@ -125,21 +142,35 @@ func New(o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.AuthFailureBurst <= 0 {
+		o.AuthFailureBurst = defaultAuthFailureBurst
+	}
+	if o.AuthFailureRefill <= 0 {
+		o.AuthFailureRefill = defaultAuthFailureRefill
+	}
+	if o.MaxTaskWaits <= 0 {
+		o.MaxTaskWaits = defaultMaxTaskWaits
+	}
+	if o.MaxConnections <= 0 {
+		o.MaxConnections = defaultMaxConnections
+	}
 	m, err := newMetrics(o.Registry)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: o, echo: echo.New(), metrics: m, now: o.Now}
+	s := &Server{opts: o, echo: echo.New(), metrics: m, now: o.Now, compatPaths: map[string]bool{}}
 	if o.RateLimit > 0 {
 		s.limiter = newLimiter(o.RateLimit, max(1, o.Burst), o.Now)
+		s.authFailures = newLimiter(float64(time.Second)/float64(o.AuthFailureRefill), o.AuthFailureBurst, o.Now)
 	}
+	s.tasks = newTaskWaiter(o.Operations, o.MaxTaskWaits, m.taskWaits)
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	// The peer address, never X-Forwarded-For: a client must not pick the
 	// address it is rate limited and audited under.
 	e.IPExtractor = echo.ExtractIPDirect()
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.recover, s.instrument, s.limitBody)
+	e.Use(s.recover, s.instrument, s.limitBody, s.singleQuery)
 	s.routes()
 	return s, nil
 }
@@ -169,8 +200,11 @@ func (s *Server) ServeOn(ctx context.Context, ln net.Listener) error {
 		ReadTimeout:       s.opts.RequestTimeout,
 		WriteTimeout:      s.opts.RequestTimeout + 10*time.Second,
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          nil,
 	}
+	// Limited below TLS, so that a handshake too needs a slot.
+	ln = newLimitListener(ln, s.opts.MaxConnections, s.metrics)
 	if s.opts.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(s.opts.TLSCert, s.opts.TLSKey)
 		if err != nil {
@@ -180,7 +214,8 @@ func (s *Server) ServeOn(ctx context.Context, ln net.Listener) error {
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
-	s.opts.Logger.Info().Str("listen", ln.Addr().String()).Bool("tls", s.opts.TLSCert != "").Msg("serving the REST API")
+	s.opts.Logger.Info().Str("listen", ln.Addr().String()).Bool("tls", s.opts.TLSCert != "").
+		Int("max_connections", s.opts.MaxConnections).Msg("serving the REST API")
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -236,8 +271,14 @@ func (s *Server) require(scope Scope) echo.MiddlewareFunc {
 				}
 				return next(c)
 			}
+			if s.authBlocked(c) {
+				return nil
+			}
 			tok, ok := s.authenticate(c.Request())
 			if !ok {
+				if presentsCredential(c.Request()) {
+					s.authFailed(c, credentialProblem(c.Request()))
+				}
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="lxc-autoscale"`)
 				return apiError(http.StatusUnauthorized, "a valid API token is required (Authorization: Bearer <token> or X-API-Key)")
 			}

@@ -1012,7 +1012,17 @@ func (s *Server) v1GetTask(c echo.Context) error {
 	wait = min(wait, s.opts.RequestTimeout*9/10)
 	ctx, cancel := s.v1Ctx(c)
 	defer cancel()
-	info, err := s.opts.Operations.Task(ctx, id, wait)
+	var info controller.TaskInfo
+	if wait > 0 {
+		if !s.tasks.tryAcquire() {
+			c.Response().Header().Set("Retry-After", taskWaitRetryAfter)
+			return apiError(http.StatusServiceUnavailable, fmt.Sprintf("%d task waits are in progress, the most this server runs at once; retry after %s s, or ask without wait", cap(s.tasks.slots), taskWaitRetryAfter))
+		}
+		defer s.tasks.release()
+		info, err = s.tasks.wait(ctx, id, wait)
+	} else {
+		info, err = s.tasks.read(ctx, id, s.opts.RequestTimeout)
+	}
 	if err != nil {
 		return v1Failure(err, "")
 	}

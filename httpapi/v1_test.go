@@ -334,12 +334,13 @@ func TestV1ErrorMapping(t *testing.T) {
 	}
 }
 
-// TestV1NodeUnreachable maps a container's node being down to 503.
+// TestV1NodeUnreachable maps a container's node being down to 502: the
+// failure is Proxmox's, not ours.
 func TestV1NodeUnreachable(t *testing.T) {
 	api := newTestAPI(t, testAPIOptions{})
 	api.sim.SetNodeOnline("pve2", false)
 	rec := api.do(t, testRequest{method: "GET", target: "/api/v1/containers/104/snapshots", scope: ScopeRead})
-	wantStatus(t, rec, http.StatusServiceUnavailable)
+	wantStatus(t, rec, http.StatusBadGateway)
 }
 
 // TestV1SetResourcesWithIfMatch sets resources with the digest from GET,

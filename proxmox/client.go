@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -131,13 +132,17 @@ func (c *Client) httpClient(pins [][32]byte) (*http.Client, error) {
 		}
 		base = tr
 	}
-	hc := &http.Client{Transport: &recorder{base: base, metrics: c.metrics}}
+	// PVE's API never redirects. Following one would re-send the token
+	// header (and, on a 307, the login password) to wherever Location
+	// points, plain http included; the 3xx becomes an error instead.
+	hc := &http.Client{Transport: &recorder{base: base, metrics: c.metrics}, CheckRedirect: refuseRedirect}
 	if c.opts.HTTPClient != nil {
-		hc.CheckRedirect = c.opts.HTTPClient.CheckRedirect
 		hc.Jar = c.opts.HTTPClient.Jar
 	}
 	return hc, nil
 }
+
+func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // silentLogger keeps go-proxmox quiet: its debug output prints request and
 // response bodies. The client logs through zerolog instead.
@@ -355,6 +360,9 @@ func (c *Client) apiError(r request, ex *exchange) *APIError {
 		Reason:  c.redact(ex.reason),
 		Message: c.redact(strings.TrimSpace(eb.message)),
 	}
+	if ex.status >= 300 && ex.status < 400 {
+		e.Message = redirectMessage(ex.location)
+	}
 	if len(eb.params) > 0 {
 		e.Params = make(map[string]string, len(eb.params))
 		for k, v := range eb.params {
@@ -363,6 +371,16 @@ func (c *Client) apiError(r request, ex *exchange) *APIError {
 	}
 	e.classify()
 	return e
+}
+
+// redirectMessage explains a refused redirect, naming only the scheme and
+// host it pointed to: the rest of a Location is not ours to repeat.
+func redirectMessage(location string) string {
+	to := "elsewhere"
+	if u, err := url.Parse(location); err == nil && u.Host != "" {
+		to = u.Scheme + "://" + u.Host
+	}
+	return "redirect to " + to + " not followed (PVE's API never redirects, and following would send the credentials there): check proxmox.endpoints"
 }
 
 // redactedError keeps the chain of err but shows text with secrets removed.

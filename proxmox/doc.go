@@ -44,5 +44,8 @@
 // values are owned by the caller; the client keeps no reference to them.
 //
 // Secrets: the token secret, the password and the ticket never appear in an
-// error, a log line or a metric label.
+// error, a log line or a metric label, and never leave for another address:
+// the client follows no redirect (PVE's API sends none; a 3xx is an
+// APIError naming only the scheme and host it pointed to). An endpoint
+// without a port means pveproxy's 8006.
 package proxmox

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -19,7 +20,8 @@ import (
 // Options configure a Client. Zero values take the documented defaults.
 type Options struct {
 	// Endpoints are base URLs of cluster nodes, e.g. https://pve1:8006. The
-	// client adds /api2/json. They are tried in order; when one cannot be
+	// client adds /api2/json; without a port it uses 8006, pveproxy's, for
+	// http and https alike. They are tried in order; when one cannot be
 	// reached the client moves to the next and stays there while it works.
 	Endpoints []string
 
@@ -58,7 +60,8 @@ type Options struct {
 	Registerer prometheus.Registerer
 	Logger     zerolog.Logger
 	// HTTPClient replaces the HTTP client (tests). Its transport is wrapped,
-	// not modified. Exclusive with CAFile, Fingerprint and InsecureSkipVerify.
+	// not modified; its CheckRedirect is not used: redirects are never
+	// followed. Exclusive with CAFile, Fingerprint and InsecureSkipVerify.
 	HTTPClient *http.Client
 	// UserAgent defaults to lxc-autoscale.
 	UserAgent string
@@ -88,6 +91,10 @@ const (
 	ticketLifetime = 2 * time.Hour
 	ticketMargin   = 5 * time.Minute
 )
+
+// pveProxyPort is where pveproxy serves the API (pve-manager
+// PVE/Service/pveproxy.pm); no other port of a node speaks it.
+const pveProxyPort = "8006"
 
 var tokenIDRe = regexp.MustCompile(`^[^\s@!]+@[^\s@!]+![A-Za-z][A-Za-z0-9._-]*$`)
 
@@ -127,7 +134,13 @@ func (o *Options) normalize() ([]endpointConfig, [][32]byte, error) {
 			bad("Endpoints[%d]: %q: path must be empty (the client adds /api2/json)", i, raw)
 			continue
 		}
-		eps = append(eps, endpointConfig{base: u.Scheme + "://" + u.Host})
+		host := u.Host
+		if u.Port() == "" {
+			// PVE's API (pveproxy) listens on 8006 only; without a port Go
+			// would dial 443 or 80, where nothing of PVE answers.
+			host = net.JoinHostPort(u.Hostname(), pveProxyPort)
+		}
+		eps = append(eps, endpointConfig{base: u.Scheme + "://" + host})
 	}
 
 	token := o.TokenID != "" || o.TokenSecret != ""

@@ -25,8 +25,10 @@ import (
 type exchange struct {
 	status int
 	reason string
-	body   *bytes.Buffer // pooled; released by the client after decoding
-	err    error
+	// location is the Location header of a 3xx, which is never followed.
+	location string
+	body     *bytes.Buffer // pooled; released by the client after decoding
+	err      error
 	// wrote is set once the request headers went to the connection: before
 	// that the server cannot have acted on the request.
 	wrote atomic.Bool
@@ -101,6 +103,7 @@ func (t *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.observe(req.Method, route, strconv.Itoa(resp.StatusCode), start)
 	ex.status = resp.StatusCode
 	ex.reason = strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode)))
+	ex.location = resp.Header.Get("Location")
 	ex.body = buf
 	give := emptyEnvelope
 	if ex.passBody {

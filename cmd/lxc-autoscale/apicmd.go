@@ -71,7 +71,8 @@ func newAPIServer(cfg *config.Config, ops *controller.Operations, snaps httpapi.
 		MetricsPublic: cfg.API.MetricsPublic,
 		RateLimit:     cfg.API.RateLimit.PerSecond, Burst: cfg.API.RateLimit.Burst,
 		BodyLimit: int64(cfg.API.BodyLimit.Bytes()), RequestTimeout: cfg.API.RequestTimeout,
-		Operations: ops, Snapshots: snaps, AuditPath: cfg.State.AuditFile,
+		MaxConnections: cfg.API.MaxConnections,
+		Operations:     ops, Snapshots: snaps, AuditPath: cfg.State.AuditFile,
 		Interval: cfg.Monitor.Interval,
 	})
 }
