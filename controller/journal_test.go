@@ -342,7 +342,7 @@ func TestDryRunWritesNothingToTheJournal(t *testing.T) {
 	c.loadState()
 	passWithoutSave(t, c)
 	c.RecordManual(101, []Outcome{{Change: coresUp, Result: ResultDryRun}})
-	if st := c.state.Containers[101]; st == nil || len(st.LastAction) == 0 {
+	if st := c.state.Containers[101]; st == nil || len(st.DryRunAction) == 0 {
 		t.Fatal("the dry run decided nothing; the test proves nothing")
 	}
 	if b, err := os.ReadFile(journalPath(path)); len(b) != 0 || (err != nil && !errors.Is(err, fs.ErrNotExist)) {

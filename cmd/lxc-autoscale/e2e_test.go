@@ -409,16 +409,18 @@ func TestE2EConfigChangedBehindTheBackIsNotOverwritten(t *testing.T) {
 		{VMID: 109, Node: "pve1", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Busy},
 	}, env: []string{"LXCA_SCALING_MEMORY_ENABLED=false", "LXCA_SCALING_DISK_ENABLED=false"}})
 	// The controller's write waits 1.5 s in the simulator; an administrator
-	// sets 3 cores right after the controller read the config.
+	// sets 3 cores right after the controller read the config before the
+	// write (its second read: the first learns that it manages the cores).
 	e.sim.InjectFault(pvesim.Fault{Method: "PUT", Route: "/nodes/{node}/lxc/{vmid}/config", Latency: 1500 * time.Millisecond, Count: 1})
 	r := e.start("run")
 	e.eventually(r, 30*time.Second, "the controller reading the config before a write", func() bool {
+		reads := 0
 		for _, q := range e.sim.Requests() {
 			if q.Method == "GET" && q.Route == "/nodes/{node}/lxc/{vmid}/config" {
-				return true
+				reads++
 			}
 		}
-		return false
+		return reads >= 2
 	})
 	if err := e.sim.SetConfig(109, "cores", "3"); err != nil {
 		t.Fatal(err)
