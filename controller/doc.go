@@ -48,8 +48,11 @@
 // cooldowns and stabilisation windows, and a container whose writes keep
 // failing backs off. One container's failure or panic never stops the pass; a failing
 // node never stops the others. The state (cooldowns, backoffs, the model)
-// and lxc_metrics.json are written atomically, and a file that cannot be
-// read is moved aside, never overwritten.
+// and lxc_metrics.json are written atomically (a temporary file beside the
+// target, renamed over it; the temporary files a kill left are removed at
+// start), and a file that cannot be read is moved aside under a name of
+// its own (stamped to the nanosecond, never replacing another), never
+// overwritten.
 //
 // # Imports
 //

@@ -43,7 +43,11 @@ func NewState() *State { return &State{Containers: map[int]*ContainerState{}} }
 // State with a *CorruptFileError: the caller logs it and goes on. Any other
 // error (the file could not be moved aside) comes with an empty State too,
 // but the caller must not go on to save: that would overwrite the file.
+//
+// It first deletes the temporary files a save killed before its rename
+// left beside path (best effort: one left behind costs only disk space).
 func LoadState(path string, now time.Time) (*State, error) {
+	removeStaleTemps(path) //nolint:errcheck // best effort, see above
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return NewState(), nil

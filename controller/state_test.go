@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -148,16 +149,12 @@ func TestLoadStateMovesUnreadableFilesAside(t *testing.T) {
 }
 
 func TestLoadStateCannotMoveAside(t *testing.T) {
-	// A directory at the path cannot be read as a file; a non-empty
-	// directory already at the moved-aside name makes the rename fail, even
-	// for root.
+	// A directory at the path cannot be read as a file; a name that leaves
+	// no room for the moved-aside suffix under NAME_MAX (255) makes every
+	// move fail, even for root.
 	dir := t.TempDir()
-	path := filepath.Join(dir, "state.json")
+	path := filepath.Join(dir, strings.Repeat("s", 230)+".json")
 	if err := os.Mkdir(path, 0o750); err != nil {
-		t.Fatal(err)
-	}
-	blocker := path + ".corrupt-" + stateNow.Format("20060102T150405Z")
-	if err := os.MkdirAll(filepath.Join(blocker, "occupied"), 0o750); err != nil {
 		t.Fatal(err)
 	}
 
