@@ -240,6 +240,29 @@ func (e *InvalidRequestError) Error() string {
 // Unwrap makes the error match proxmox.ErrValidation.
 func (e *InvalidRequestError) Unwrap() error { return proxmox.ErrValidation }
 
+// kindError is a refusal of ours that matches a proxmox sentinel (kind) for
+// Classify, with a text that says it all: wrapping the sentinel with %w
+// would append its own words ("container 999 not found: not found").
+type kindError struct {
+	msg  string
+	kind error
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+// notFound is an error matching proxmox.ErrNotFound with the text
+// fmt.Sprintf(format, args...).
+func notFound(format string, args ...any) error {
+	return &kindError{msg: fmt.Sprintf(format, args...), kind: proxmox.ErrNotFound}
+}
+
+// conflict is an error matching proxmox.ErrConflict with the text
+// fmt.Sprintf(format, args...).
+func conflict(format string, args ...any) error {
+	return &kindError{msg: fmt.Sprintf(format, args...), kind: proxmox.ErrConflict}
+}
+
 // fieldCheck collects field errors.
 type fieldCheck struct{ fields []FieldError }
 
@@ -312,6 +335,16 @@ func NewOperations(o OperationsOptions) *Operations {
 // Locate returns the container's node, or an error wrapping
 // proxmox.ErrNotFound.
 func (o *Operations) Locate(ctx context.Context, vmid int) (proxmox.Ref, error) {
+	ref, err := o.locate(ctx, vmid)
+	if err != nil {
+		return ref, fmt.Errorf("locate container %d: %w", vmid, err)
+	}
+	return ref, nil
+}
+
+// locate is Locate with errors that do not name the container: each
+// operation's own prefix does.
+func (o *Operations) locate(ctx context.Context, vmid int) (proxmox.Ref, error) {
 	if err := checkVMID(vmid); err != nil {
 		return proxmox.Ref{}, err
 	}
@@ -323,18 +356,21 @@ func (o *Operations) Locate(ctx context.Context, vmid int) (proxmox.Ref, error) 
 	return o.locateInCluster(ctx, vmid)
 }
 
+// errNotInCluster is a VMID /cluster/resources does not list.
+var errNotInCluster = notFound("no such container in the cluster")
+
 // locateInCluster asks /cluster/resources where vmid is.
 func (o *Operations) locateInCluster(ctx context.Context, vmid int) (proxmox.Ref, error) {
 	cts, err := o.opts.Cluster.ClusterContainers(ctx)
 	if err != nil {
-		return proxmox.Ref{}, fmt.Errorf("locate container %d: %w", vmid, err)
+		return proxmox.Ref{}, fmt.Errorf("list the cluster's containers: %w", err)
 	}
 	for _, ct := range cts {
 		if ct.VMID == vmid {
 			return ct.Ref(), nil
 		}
 	}
-	return proxmox.Ref{}, fmt.Errorf("container %d not found: %w", vmid, proxmox.ErrNotFound)
+	return proxmox.Ref{}, errNotInCluster
 }
 
 // onContainer locates vmid and runs fn on it. When fn finds no container
@@ -342,7 +378,7 @@ func (o *Operations) locateInCluster(ctx context.Context, vmid int) (proxmox.Ref
 // container up in the cluster and, if it lives elsewhere now, runs fn
 // once more there.
 func (o *Operations) onContainer(ctx context.Context, vmid int, fn func(proxmox.Ref) error) (proxmox.Ref, error) {
-	ref, err := o.Locate(ctx, vmid)
+	ref, err := o.locate(ctx, vmid)
 	if err != nil {
 		return ref, err
 	}
@@ -363,21 +399,21 @@ func (o *Operations) Container(ctx context.Context, vmid int) (ContainerDetail, 
 	ref, err := o.onContainer(ctx, vmid, func(ref proxmox.Ref) error {
 		st, err := o.opts.Cluster.ContainerStatus(ctx, ref)
 		if err != nil {
-			return fmt.Errorf("container %d status: %w", vmid, err)
+			return fmt.Errorf("status: %w", err)
 		}
 		cfg, err := o.opts.Cluster.Config(ctx, ref)
 		if err != nil {
-			return fmt.Errorf("container %d config: %w", vmid, err)
+			return fmt.Errorf("config: %w", err)
 		}
 		snaps, err := o.opts.Cluster.Snapshots(ctx, ref)
 		if err != nil {
-			return fmt.Errorf("container %d snapshots: %w", vmid, err)
+			return fmt.Errorf("snapshots: %w", err)
 		}
 		d = ContainerDetail{Status: st, Config: cfg, Snapshots: snapshotInfos(snaps)}
 		return nil
 	})
 	if err != nil {
-		return ContainerDetail{}, err
+		return ContainerDetail{}, fmt.Errorf("read container %d: %w", vmid, err)
 	}
 	d.Ref = ref
 	return d, nil
@@ -629,7 +665,7 @@ func (o *Operations) GrowDisk(ctx context.Context, c Caller, vmid int, disk stri
 		vol, ok = cfg.MountPoints[disk]
 	}
 	if !ok {
-		return TaskInfo{}, fmt.Errorf("grow %s of container %d: no such disk: %w", disk, vmid, proxmox.ErrNotFound)
+		return TaskInfo{}, fmt.Errorf("grow %s of container %d: %w", disk, vmid, notFound("no such disk"))
 	}
 	if vol.SizeBytes > 0 {
 		rec.From, rec.To = int64(vol.SizeBytes), int64(vol.SizeBytes+growBytes)
@@ -689,9 +725,9 @@ func (o *Operations) snapshotTask(ctx context.Context, c Caller, vmid int, name,
 	exists := slices.ContainsFunc(snaps, func(s proxmox.Snapshot) bool { return s.Name == name })
 	switch {
 	case mustExist && !exists:
-		return TaskInfo{}, fmt.Errorf("%s: container %d has no snapshot %q: %w", op, vmid, name, proxmox.ErrNotFound)
+		return TaskInfo{}, fmt.Errorf("%s %q of container %d: %w", op, name, vmid, notFound("no such snapshot"))
 	case !mustExist && exists:
-		return TaskInfo{}, fmt.Errorf("%s: container %d already has a snapshot %q: %w", op, vmid, name, proxmox.ErrConflict)
+		return TaskInfo{}, fmt.Errorf("%s %q of container %d: %w", op, name, vmid, conflict("a snapshot of that name exists"))
 	}
 	rec := AuditRecord{Resource: "snapshot", Operation: op, Reason: name}
 	task, err := start(ref)
@@ -748,7 +784,7 @@ func (o *Operations) Clone(ctx context.Context, c Caller, vmid int, r CloneReque
 			return TaskInfo{}, fmt.Errorf("clone container %d: %w", vmid, err)
 		}
 	}
-	ref, err := o.Locate(ctx, vmid)
+	ref, err := o.locate(ctx, vmid)
 	if err != nil {
 		return TaskInfo{}, fmt.Errorf("clone container %d: %w", vmid, err)
 	}
@@ -829,7 +865,7 @@ func (o *Operations) Delete(ctx context.Context, c Caller, vmid int, purge bool)
 // Start starts a stopped container (the original's /clone/create starts
 // the clone it made).
 func (o *Operations) Start(ctx context.Context, c Caller, vmid int) (TaskInfo, error) {
-	ref, err := o.Locate(ctx, vmid)
+	ref, err := o.locate(ctx, vmid)
 	if err != nil {
 		return TaskInfo{}, fmt.Errorf("start container %d: %w", vmid, err)
 	}
@@ -861,7 +897,7 @@ func (o *Operations) started(c Caller, ref proxmox.Ref, op string, rec AuditReco
 func (o *Operations) Task(ctx context.Context, id string, wait time.Duration) (TaskInfo, error) {
 	entry, ok := o.tasks.get(id, o.now())
 	if !ok {
-		return TaskInfo{}, fmt.Errorf("task %q not found: %w", id, proxmox.ErrNotFound)
+		return TaskInfo{}, notFound("task %s: not started by this process, or forgotten an hour after it ended", id)
 	}
 	if entry.info.Done {
 		return entry.info, nil
@@ -879,11 +915,14 @@ func (o *Operations) Task(ctx context.Context, id string, wait time.Duration) (T
 		case errors.Is(err, proxmox.ErrTimeout) && ctx.Err() == nil:
 			err = nil // still running when the wait ended
 		}
+		if err != nil {
+			return TaskInfo{}, err // "wait task <UPID>: …" already
+		}
 	} else {
 		cur, err = o.opts.Cluster.Task(ctx, entry.task.UPID)
-	}
-	if err != nil {
-		return TaskInfo{}, fmt.Errorf("task %s: %w", id, err)
+		if err != nil {
+			return TaskInfo{}, fmt.Errorf("task %s: %w", id, err)
+		}
 	}
 	return o.tasks.update(entry, cur, o.now()), nil
 }
@@ -894,7 +933,7 @@ func (o *Operations) SetPaused(ctx context.Context, c Caller, vmid int, paused b
 		return err
 	}
 	if o.opts.Pause == nil {
-		return fmt.Errorf("autoscaling is not running in this process: %w", proxmox.ErrConflict)
+		return conflict("pause or resume container %d: autoscaling is not running in this process", vmid)
 	}
 	// The loop's snapshot names the node when it can; a container it does
 	// not know yet may still be paused ahead of time.

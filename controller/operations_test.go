@@ -765,7 +765,7 @@ func TestLocate(t *testing.T) {
 	plain := newOpsFixture(t, nil)
 	_, err = plain.ops.Locate(ctx, 777)
 	wantClass(t, err, ClassNotFound)
-	if !strings.Contains(err.Error(), "container 777 not found") {
+	if err.Error() != "locate container 777: no such container in the cluster" {
 		t.Errorf("error %q", err)
 	}
 }
@@ -880,4 +880,69 @@ func TestStartStartsAndAudits(t *testing.T) {
 	if _, err := f.ops.Start(context.Background(), opsCaller, 99999); Classify(err) != ClassNotFound {
 		t.Errorf("Start of an unknown container: %v, want not found", err)
 	}
+}
+
+// TestOperationErrorsSayItOnce: an error names the operation and the
+// container once and says what is missing once, and still matches the
+// sentinel the API maps.
+func TestOperationErrorsSayItOnce(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		call func() error
+		want string
+		is   error
+	}{
+		{"container", func() error { _, err := f.ops.Container(ctx, 999); return err },
+			"read container 999: no such container in the cluster", proxmox.ErrNotFound},
+		{"locate", func() error { _, err := f.ops.Locate(ctx, 999); return err },
+			"locate container 999: no such container in the cluster", proxmox.ErrNotFound},
+		{"set resources", func() error {
+			_, err := f.ops.SetResources(ctx, opsCaller, 999, ResourceRequest{Cores: intp(2)})
+			return err
+		}, "set resources of container 999: no such container in the cluster", proxmox.ErrNotFound},
+		{"grow a missing container", func() error { _, err := f.ops.GrowDisk(ctx, opsCaller, 999, "rootfs", 1<<30); return err },
+			"grow rootfs of container 999: no such container in the cluster", proxmox.ErrNotFound},
+		{"grow a missing disk", func() error { _, err := f.ops.GrowDisk(ctx, opsCaller, opsRunning, "mp3", 1<<30); return err },
+			"grow mp3 of container 101: no such disk", proxmox.ErrNotFound},
+		{"snapshots", func() error { _, err := f.ops.Snapshots(ctx, 999); return err },
+			"snapshots of container 999: no such container in the cluster", proxmox.ErrNotFound},
+		{"rollback to a missing snapshot", func() error {
+			_, err := f.ops.RollbackSnapshot(ctx, opsCaller, opsRunning, "nosnap", false)
+			return err
+		}, `rollback "nosnap" of container 101: no such snapshot`, proxmox.ErrNotFound},
+		{"clone", func() error { _, err := f.ops.Clone(ctx, opsCaller, 999, CloneRequest{}); return err },
+			"clone container 999: no such container in the cluster", proxmox.ErrNotFound},
+		{"delete", func() error { _, err := f.ops.Delete(ctx, opsCaller, 999, false); return err },
+			"delete container 999: no such container in the cluster", proxmox.ErrNotFound},
+		{"start", func() error { _, err := f.ops.Start(ctx, opsCaller, 999); return err },
+			"start container 999: no such container in the cluster", proxmox.ErrNotFound},
+		{"task", func() error { _, err := f.ops.Task(ctx, "UPID:pve1:1:2:3:vzstart:101:root@pam:", 0); return err },
+			"task UPID:pve1:1:2:3:vzstart:101:root@pam:: not started by this process, or forgotten an hour after it ended", proxmox.ErrNotFound},
+		{"pause without the loop", func() error { return f.ops.SetPaused(ctx, opsCaller, opsRunning, true) },
+			"pause or resume container 101: autoscaling is not running in this process", proxmox.ErrConflict},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("error = %v\nwant    %s", err, tc.want)
+			}
+			if !errors.Is(err, tc.is) {
+				t.Errorf("error %v does not match %v", err, tc.is)
+			}
+		})
+	}
+
+	// Creating a snapshot that exists is a conflict, said once.
+	info, err := f.ops.CreateSnapshot(ctx, opsCaller, opsRunning, "before", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.waitDone(t, info)
+	_, err = f.ops.CreateSnapshot(ctx, opsCaller, opsRunning, "before", "")
+	if want := `snapshot "before" of container 101: a snapshot of that name exists`; err == nil || err.Error() != want {
+		t.Errorf("error = %v\nwant    %s", err, want)
+	}
+	wantClass(t, err, ClassConflict)
 }
