@@ -7,6 +7,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -484,7 +485,50 @@ func resourceChange(res Resource, from int, to *int) (Change, bool) {
 	if *to < from {
 		dir = Down
 	}
-	return Change{Resource: res, Direction: dir, From: int64(from), To: int64(*to), Reason: "manual"}, true
+	return Change{Resource: res, Direction: dir, From: int64(from), To: int64(*to), Reason: reasonManual}, true
+}
+
+// reasonManual is the Reason of an operator's resource change.
+const reasonManual = "manual"
+
+// fromUnsetCores completes a cores change on a container whose config has
+// no cores (ch.From 0) with what the container had: PVE's cpus, which is
+// cpulimit when set, else every thread of the node, read from the
+// container's status (one GET, only in this case). From is that number
+// rounded up (a cpulimit may be fractional), Direction follows from it and
+// Reason says that cores were unset, with the exact figure. When the status
+// cannot be read, From stays 0 and Reason still says cores were unset.
+func (o *Operations) fromUnsetCores(ctx context.Context, ref proxmox.Ref, cfg proxmox.Config, ch *Change) {
+	st, err := o.opts.Cluster.ContainerStatus(ctx, ref)
+	if err != nil || st.CPUs <= 0 {
+		o.log.Warn().Err(err).Int("vmid", ref.VMID).Msg("reading the CPUs of a container without cores failed")
+		ch.Reason = reasonManual + "; cores were unset"
+		return
+	}
+	source := "all threads of the node"
+	if cfg.CPULimit > 0 {
+		source = "cpulimit"
+	}
+	ch.From = int64(math.Ceil(st.CPUs))
+	ch.Direction = Up
+	if ch.To < ch.From {
+		ch.Direction = Down
+	}
+	ch.Reason = fmt.Sprintf("%s; cores were unset: %s CPUs (%s)", reasonManual, strconv.FormatFloat(st.CPUs, 'f', -1, 64), source)
+}
+
+// modeInForce is the mode of the container's policy when the loop knows it
+// (Bounds), else "" (the api command, monitor, a container the loop has
+// not seen or excludes). Manual operations are carried out in every mode;
+// their audit records say which one the autoscaler was in.
+func (o *Operations) modeInForce(vmid int) Mode {
+	if o.opts.Bounds == nil {
+		return ""
+	}
+	if _, rules, ok := o.opts.Bounds(vmid); ok {
+		return rules.Mode
+	}
+	return ""
 }
 
 // checkPolicyBounds refuses manual values outside the bounds of the
@@ -524,7 +568,10 @@ func (o *Operations) checkPolicyBounds(vmid int, r ResourceRequest) error {
 // audits it. It returns the config digest after the write.
 //
 // The write goes through the Actuator the loop uses, as a decision with
-// Source "api:<token>" in ModeEnforce, observed from a config read made
+// Source "api:<token>" in ModeEnforce (audited with the mode of the
+// container's policy when the loop knows it: a manual write goes out in
+// dry-run too, and its record says it was made while the autoscaler only
+// pretended), observed from a config read made
 // here: a change of those values between this read and the Actuator's own
 // fresh read, or a different digest there when r.Digest was given, fails
 // with proxmox.ErrDigestMismatch; nothing is overwritten. Cores are set
@@ -557,8 +604,18 @@ func (o *Operations) SetResources(ctx context.Context, c Caller, vmid int, r Res
 		to   *int
 	}{{ResourceCores, cfg.Cores, r.Cores}, {ResourceMemory, cfg.MemoryMiB, r.MemoryMiB}, {ResourceSwap, cfg.SwapMiB, r.SwapMiB}} {
 		if ch, ok := resourceChange(rc.res, rc.from, rc.to); ok {
+			if ch.Resource == ResourceCores && rc.from == 0 {
+				o.fromUnsetCores(ctx, ref, cfg, &ch)
+			}
 			changes = append(changes, ch)
 		}
+	}
+	// What the audit says of the mode: the write below goes out in every
+	// mode (it is the operator's own request), so enforce when no policy
+	// mode is known.
+	mode := o.modeInForce(vmid)
+	if mode == "" {
+		mode = ModeEnforce
 	}
 	var refused error
 	var skip SkipReason
@@ -574,7 +631,7 @@ func (o *Operations) SetResources(ctx context.Context, c Caller, vmid int, r Res
 		for _, ch := range changes {
 			o.audit(c, ref, AuditRecord{
 				Resource: string(ch.Resource), Direction: string(ch.Direction), From: ch.From, To: ch.To,
-				Reason: ch.Reason, Mode: string(ModeEnforce), Result: ResultSkipped, Skip: string(skip),
+				Reason: ch.Reason, Mode: string(mode), Result: ResultSkipped, Skip: string(skip),
 			}, nil)
 		}
 		return "", refused
@@ -587,7 +644,7 @@ func (o *Operations) SetResources(ctx context.Context, c Caller, vmid int, r Res
 	}
 	d := Decision{Source: c.source(), VMID: vmid, Node: ref.Node, Mode: ModeEnforce, Changes: changes, Score: math.NaN()}
 	observed := Allocation{Cores: cfg.Cores, MemoryMiB: cfg.MemoryMiB, SwapMiB: cfg.SwapMiB, DiskBytes: cfg.RootFS.SizeBytes}
-	outcomes := o.opts.Actuator.apply(ctx, d, observed, applyExtras{digest: r.Digest, client: c.Address})
+	outcomes := o.opts.Actuator.apply(ctx, d, observed, applyExtras{digest: r.Digest, client: c.Address, auditMode: mode})
 	if err := outcomesError(outcomes); err != nil {
 		return "", fmt.Errorf("set resources of container %d: %w", vmid, err)
 	}
@@ -957,6 +1014,9 @@ func (o *Operations) audit(c Caller, ref proxmox.Ref, r AuditRecord, err error) 
 	r.Time = o.now()
 	r.Source, r.Client, r.VMID, r.Node = c.source(), c.Address, ref.VMID, ref.Node
 	r.Score = math.NaN()
+	if r.Mode == "" {
+		r.Mode = string(o.modeInForce(ref.VMID))
+	}
 	if r.Result == "" {
 		r.Result = ResultStarted
 	}

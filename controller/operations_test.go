@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -945,4 +946,92 @@ func TestOperationErrorsSayItOnce(t *testing.T) {
 		t.Errorf("error = %v\nwant    %s", err, want)
 	}
 	wantClass(t, err, ClassConflict)
+}
+
+// TestManualOperationsAuditTheModeInForce: an operator's change is made in
+// every mode, and its audit record says the mode the container's policy
+// is in, not enforce.
+func TestManualOperationsAuditTheModeInForce(t *testing.T) {
+	rules := Rules{
+		Mode:   ModeDryRun,
+		CPU:    CPURules{Min: 1, Max: 4},
+		Memory: MemoryRules{Min: 256 << 20, Max: 4 << 30},
+	}
+	f := newOpsFixture(t, func(o *OperationsOptions) {
+		o.Bounds = func(vmid int) (string, Rules, bool) { return "web", rules, vmid == opsRunning }
+	})
+	ctx := context.Background()
+	if _, err := f.ops.SetResources(ctx, opsCaller, opsRunning, ResourceRequest{Cores: intp(3)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.state(t, opsRunning).Config["cores"]; got != "3" {
+		t.Errorf("cores = %q, want 3: a manual change is made in dry-run too", got)
+	}
+	info, err := f.ops.CreateSnapshot(ctx, opsCaller, opsRunning, "before", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.waitDone(t, info)
+	// A container the loop does not know: the write is all there is.
+	if _, err := f.ops.SetResources(ctx, opsCaller, opsProtected, ResourceRequest{Cores: intp(2)}); err != nil {
+		t.Fatal(err)
+	}
+
+	records := f.audit(t) // newest first
+	var resize, snapshot, unknown *AuditRecord
+	for i := range records {
+		r := &records[i]
+		switch {
+		case r.VMID == opsRunning && r.Resource == string(ResourceCores):
+			resize = r
+		case r.VMID == opsRunning && r.Operation == OpSnapshot && r.Result == ResultStarted:
+			snapshot = r
+		case r.VMID == opsProtected:
+			unknown = r
+		}
+	}
+	if resize == nil || resize.Mode != string(ModeDryRun) || resize.Result != ResultApplied {
+		t.Errorf("cores record = %+v, want mode dry-run, result applied", resize)
+	}
+	if snapshot == nil || snapshot.Mode != string(ModeDryRun) {
+		t.Errorf("snapshot record = %+v, want mode dry-run", snapshot)
+	}
+	if unknown == nil || unknown.Mode != string(ModeEnforce) {
+		t.Errorf("record of a container without a policy = %+v, want mode enforce", unknown)
+	}
+}
+
+// TestSetCoresOnUnsetCoresAuditsWhatItHad: cores set on a container whose
+// config has none are audited from the CPUs it had (all the node's
+// threads), with a reason that says cores were unset.
+func TestSetCoresOnUnsetCoresAuditsWhatItHad(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	ctx := context.Background()
+	nodes, err := f.client.Nodes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	threads := 0
+	for _, n := range nodes {
+		if n.Name == "pve2" {
+			threads = n.CPUs
+		}
+	}
+	if threads <= 2 {
+		t.Fatalf("pve2 has %d threads; the test needs more than 2", threads)
+	}
+	if _, err := f.ops.SetResources(ctx, opsCaller, opsNoCores, ResourceRequest{Cores: intp(2)}); err != nil {
+		t.Fatal(err)
+	}
+	var rec *AuditRecord
+	for _, r := range f.audit(t) {
+		if r.VMID == opsNoCores && r.Resource == string(ResourceCores) {
+			rec = &r
+			break
+		}
+	}
+	want := fmt.Sprintf("manual; cores were unset: %d CPUs (all threads of the node)", threads)
+	if rec == nil || rec.From != int64(threads) || rec.To != 2 || rec.Direction != string(Down) || rec.Reason != want {
+		t.Fatalf("audit record = %+v\nwant from %d to 2, down, reason %q", rec, threads, want)
+	}
 }
