@@ -67,7 +67,11 @@
 // goroutine while Run runs: Reload swaps the policies and SetPaused and
 // RecordManual hand requests over for the next pass; Snapshot and Bounds
 // read a copy of the latest pass. Operations (the API's manual
-// operations) is safe for concurrent use. Decide, Select, the series helpers and the Guard are pure
+// operations) is safe for concurrent use; with WatchTasks it follows each
+// task it starts in a goroutine of its own until the task ends, to audit
+// the outcome, and Close stops and waits for those goroutines (and for
+// RecoverTasks, which audits at start the ends of tasks a previous run
+// left audited as started). Decide, Select, the series helpers and the Guard are pure
 // or per-pass values. The Exporter and the Audit are safe for concurrent
 // use; the Actuator is safe as long as its Cluster is. The export is
 // written in the background, one write at a time.

@@ -144,8 +144,18 @@ const (
 )
 
 // ResultStarted is the audit Result of an operation that started a
-// Proxmox task: its end is learnt through Task, not audited.
+// Proxmox task. Its end is audited in a second record with the same Task:
+// ResultApplied or ResultFailed with the ExitStatus, or ResultTaskUnknown.
 const ResultStarted = "started"
+
+// ResultTaskUnknown is the audit Result of the end of a task that Proxmox
+// no longer knows when it is looked up after a restart (its node was
+// reinstalled, its log rotated away): how it ended cannot be learnt.
+const ResultTaskUnknown = "unknown"
+
+// maxTaskWatch bounds how long one watcher follows a task; a task still
+// running then is looked up again at the next start (RecoverTasks).
+const maxTaskWatch = 24 * time.Hour
 
 // OperationsOptions configure Operations.
 type OperationsOptions struct {
@@ -173,6 +183,12 @@ type OperationsOptions struct {
 	Applied func(vmid int, outcomes []Outcome)
 	// Now is the clock of the task registry; nil means time.Now.
 	Now func() time.Time
+	// WatchTasks follows every task an operation starts, in the
+	// background, until it ends, and audits its outcome (a second record
+	// with the same UPID). Whoever sets it must call Close before closing
+	// the Audit. Without it a task's end is audited only by RecoverTasks,
+	// at the next start.
+	WatchTasks bool
 }
 
 // OperationsCluster is what manual operations need of Proxmox VE beyond
@@ -319,6 +335,15 @@ type Operations struct {
 	log   zerolog.Logger
 	now   func() time.Time
 	tasks *taskRegistry
+
+	// The background work (task watchers, RecoverTasks): bgCtx ends with
+	// Close, which then waits for bg. bgMu orders bg.Add before Close's
+	// Wait.
+	bgMu     sync.Mutex
+	bgClosed bool
+	bgCtx    context.Context
+	bgStop   context.CancelFunc
+	bg       sync.WaitGroup
 }
 
 // NewOperations builds Operations.
@@ -330,7 +355,33 @@ func NewOperations(o OperationsOptions) *Operations {
 	if o.TaskTimeout <= 0 {
 		o.TaskTimeout = DefaultTaskTimeout
 	}
-	return &Operations{opts: o, log: o.Logger, now: now, tasks: newTaskRegistry(maxTrackedTasks, maxTaskAge)}
+	ops := &Operations{opts: o, log: o.Logger, now: now, tasks: newTaskRegistry(maxTrackedTasks, maxTaskAge)}
+	ops.bgCtx, ops.bgStop = context.WithCancel(context.Background())
+	return ops
+}
+
+// Close stops the task watchers and a RecoverTasks in progress, and waits
+// for them. Tasks still running stay audited as started; RecoverTasks at
+// the next start records how they ended. Operations go on working after
+// Close, without watchers.
+func (o *Operations) Close() {
+	o.bgMu.Lock()
+	o.bgClosed = true
+	o.bgMu.Unlock()
+	o.bgStop()
+	o.bg.Wait()
+}
+
+// enterBackground counts one piece of background work for Close, unless
+// Close has begun; the caller calls o.bg.Done when it ends.
+func (o *Operations) enterBackground() bool {
+	o.bgMu.Lock()
+	defer o.bgMu.Unlock()
+	if o.bgClosed {
+		return false
+	}
+	o.bg.Add(1)
+	return true
 }
 
 // Locate returns the container's node, or an error wrapping
@@ -940,10 +991,170 @@ func (o *Operations) started(c Caller, ref proxmox.Ref, op string, rec AuditReco
 		o.audit(c, ref, rec, err)
 		return TaskInfo{}, err
 	}
-	info := o.track(ref, op, task, newID)
+	entry := o.track(ref, op, task, newID)
 	rec.Task = task.UPID
-	o.audit(c, ref, rec, nil)
-	return info, nil
+	rec = o.audit(c, ref, rec, nil)
+	if o.opts.WatchTasks && o.enterBackground() {
+		go func() {
+			defer o.bg.Done()
+			o.watchTask(o.bgCtx, entry, rec)
+		}()
+	}
+	return entry.info, nil
+}
+
+// watchTask waits for a task to end and audits its outcome under start,
+// the record of its start. Stopped by ctx (Close) or maxTaskWatch, or
+// when its status cannot be read (a non-retryable error), it audits
+// nothing: RecoverTasks looks the task up again at the next start.
+func (o *Operations) watchTask(ctx context.Context, entry taskEntry, start AuditRecord) {
+	wctx, cancel := context.WithTimeout(ctx, maxTaskWatch)
+	defer cancel()
+	cur, err := o.opts.Cluster.WaitTask(wctx, entry.task, 0)
+	var taskErr *proxmox.TaskError
+	if err != nil && !errors.As(err, &taskErr) {
+		if ctx.Err() == nil {
+			o.log.Warn().Err(err).Str("upid", entry.task.UPID).Int("vmid", start.VMID).
+				Msg("the end of a task was not seen; it is looked up again at the next start")
+		}
+		return
+	}
+	o.tasks.update(entry, cur, o.now())
+	o.auditEnd(start, cur.ExitStatus, ResultApplied)
+}
+
+// auditEnd appends the record of a task's end: start's record with result
+// (ResultApplied turns into ResultFailed for an exit status PVE counts as
+// an error) and the exit status.
+func (o *Operations) auditEnd(start AuditRecord, exit, result string) {
+	r := start
+	r.Time = o.now()
+	r.ExitStatus, r.Result, r.Error, r.Skip = exit, result, "", ""
+	if result == ResultApplied && (TaskInfo{Done: true, ExitStatus: exit}).Failed() {
+		r.Result, r.Error = ResultFailed, exit
+	}
+	ev := o.log.Info()
+	if r.Result != ResultApplied {
+		ev = o.log.Warn()
+	}
+	ev.Str("source", r.Source).Int("vmid", r.VMID).Str("node", r.Node).Str("operation", r.Operation).
+		Str("resource", r.Resource).Str("result", r.Result).Str("exit_status", exit).Str("upid", r.Task).
+		Msg("manual operation ended")
+	if o.opts.Audit == nil {
+		return
+	}
+	if err := o.opts.Audit.Append(r); err != nil {
+		o.log.Error().Err(err).Int("vmid", r.VMID).Str("operation", r.Operation).Msg("append audit record")
+	}
+}
+
+// RecoverTasks audits the end of the tasks the audit (with its rotated
+// files) shows started and never ended: a previous run stopped, or was
+// killed, before they did. Each is looked up once (GET its status): the
+// outcome of one that has ended is audited now; one still running is
+// watched like a new one when WatchTasks is set (else left for the next
+// start); one Proxmox no longer knows ("no such task") is audited
+// ResultTaskUnknown. A task whose status cannot be read now is left for the
+// next start. It runs until done or until ctx ends or Close is called
+// (then it returns nil: what is left is for the next start), and may run
+// while operations start tasks: no task's end is audited twice by one
+// process.
+func (o *Operations) RecoverTasks(ctx context.Context) error {
+	if o.opts.Audit == nil || !o.enterBackground() {
+		return nil
+	}
+	defer o.bg.Done()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(o.bgCtx, cancel)()
+
+	records, err := ReadAudit(o.opts.Audit.path, 0)
+	if err != nil {
+		return fmt.Errorf("recover tasks: %w", err)
+	}
+	var failed []error
+	for _, start := range unendedTasks(records) {
+		if o.bgCtx.Err() != nil {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("recover tasks: %w", err)
+		}
+		if err := o.recoverTask(ctx, start); err != nil {
+			failed = append(failed, err)
+		}
+	}
+	if err := errors.Join(failed...); err != nil && o.bgCtx.Err() == nil {
+		return fmt.Errorf("recover tasks: %w", err)
+	}
+	return nil
+}
+
+// unendedTasks picks, from records newest first, the records of task
+// starts that no later record ends, oldest first.
+func unendedTasks(records []AuditRecord) []AuditRecord {
+	seen := map[string]bool{}
+	var out []AuditRecord
+	for _, r := range records {
+		if r.Task == "" || r.Operation == "" || seen[r.Task] {
+			continue
+		}
+		seen[r.Task] = true
+		if r.Result == ResultStarted {
+			out = append(out, r)
+		}
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// recoverTask looks up one task audited as started and audits its end, or
+// hands it to a watcher. A task this process already follows is left
+// alone.
+func (o *Operations) recoverTask(ctx context.Context, start AuditRecord) error {
+	task, err := proxmox.ParseUPID(start.Task)
+	if err != nil {
+		// Not a task of PVE's: there is nothing to ask about it.
+		o.auditEnd(start, "", ResultTaskUnknown)
+		return nil
+	}
+	info := TaskInfo{ID: task.UPID, Node: task.Node, VMID: start.VMID, Operation: start.Operation, StartedAt: task.StartTime}
+	if start.Operation == OpClone {
+		info.NewVMID = int(start.To)
+	}
+	entry, claimed := o.tasks.claim(taskEntry{info: info, task: task}, o.now())
+	if !claimed {
+		return nil
+	}
+	cur, err := o.opts.Cluster.Task(ctx, task.UPID)
+	switch {
+	case isUnknownTask(err):
+		o.auditEnd(start, "", ResultTaskUnknown)
+		return nil
+	case err == nil && cur.Done():
+		o.tasks.update(entry, cur, o.now())
+		o.auditEnd(start, cur.ExitStatus, ResultApplied)
+		return nil
+	}
+	if o.opts.WatchTasks && ctx.Err() == nil && o.enterBackground() {
+		go func() {
+			defer o.bg.Done()
+			o.watchTask(o.bgCtx, entry, start)
+		}()
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("task %s: %w", task.UPID, err)
+	}
+	return nil
+}
+
+// isUnknownTask reports whether err is PVE's answer for a UPID it has no
+// task of: 400 with {"upid":"no such task"} (pve-manager
+// PVE/API2/Tasks.pm; proxmox-api.md, GET /nodes/{node}/tasks/{upid}/status).
+func isUnknownTask(err error) bool {
+	var apiErr *proxmox.APIError
+	return errors.As(err, &apiErr) && strings.Contains(apiErr.Params["upid"], "no such task")
 }
 
 // Task returns the state of a task started by an operation; wait > 0
@@ -1009,8 +1220,8 @@ func (o *Operations) SetPaused(ctx context.Context, c Caller, vmid int, paused b
 
 // audit writes one record of an operation (not of a resource change: the
 // Actuator audits those): err nil means started (or applied when
-// r.Result is set), else failed with err's text.
-func (o *Operations) audit(c Caller, ref proxmox.Ref, r AuditRecord, err error) {
+// r.Result is set), else failed with err's text. It returns the record.
+func (o *Operations) audit(c Caller, ref proxmox.Ref, r AuditRecord, err error) AuditRecord {
 	r.Time = o.now()
 	r.Source, r.Client, r.VMID, r.Node = c.source(), c.Address, ref.VMID, ref.Node
 	r.Score = math.NaN()
@@ -1028,15 +1239,16 @@ func (o *Operations) audit(c Caller, ref proxmox.Ref, r AuditRecord, err error) 
 	ev.Str("source", r.Source).Int("vmid", r.VMID).Str("node", r.Node).Str("operation", r.Operation).
 		Str("resource", r.Resource).Str("result", r.Result).Str("upid", r.Task).Msg("manual operation")
 	if o.opts.Audit == nil {
-		return
+		return r
 	}
 	if aerr := o.opts.Audit.Append(r); aerr != nil {
 		o.log.Error().Err(aerr).Int("vmid", r.VMID).Str("operation", r.Operation).Msg("append audit record")
 	}
+	return r
 }
 
-// track registers a started task and returns its TaskInfo.
-func (o *Operations) track(ref proxmox.Ref, op string, t proxmox.Task, newVMID int) TaskInfo {
+// track registers a started task and returns its entry.
+func (o *Operations) track(ref proxmox.Ref, op string, t proxmox.Task, newVMID int) taskEntry {
 	started := t.StartTime
 	if started.IsZero() {
 		started = o.now()
@@ -1045,8 +1257,9 @@ func (o *Operations) track(ref proxmox.Ref, op string, t proxmox.Task, newVMID i
 	if info.Node == "" {
 		info.Node = ref.Node
 	}
-	o.tasks.add(taskEntry{info: info, task: t}, o.now())
-	return info
+	e := taskEntry{info: info, task: t}
+	o.tasks.add(e, o.now())
+	return e
 }
 
 // taskRegistry remembers the tasks Operations started, so that the API
@@ -1091,6 +1304,20 @@ func (r *taskRegistry) add(e taskEntry, now time.Time) {
 	defer r.mu.Unlock()
 	r.entries[e.info.ID] = &e
 	r.pruneLocked(now)
+}
+
+// claim adds e unless its task is registered already, and reports whether
+// it did: the registry entry is what makes one process audit a task's end
+// once.
+func (r *taskRegistry) claim(e taskEntry, now time.Time) (taskEntry, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.entries[e.info.ID]; ok {
+		return taskEntry{}, false
+	}
+	r.entries[e.info.ID] = &e
+	r.pruneLocked(now)
+	return e, true
 }
 
 // update records a poll of the task got from the registry as polled, and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -94,12 +95,14 @@ func newOpsFixture(t *testing.T, mutate func(*OperationsOptions)) *opsFixture {
 		Actuator: NewActuator(ActuatorOptions{
 			Cluster: client, Logger: logger, Audit: audit, TaskTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
 		}),
-		Audit: audit, Logger: logger, TaskTimeout: 10 * time.Second, Now: clock.Now,
+		Audit: audit, Logger: logger, TaskTimeout: 10 * time.Second, Now: clock.Now, WatchTasks: true,
 	}
 	if mutate != nil {
 		mutate(&o)
 	}
-	return &opsFixture{sim: sim, client: client, auditPath: auditPath, ops: NewOperations(o), now: clock}
+	ops := NewOperations(o)
+	t.Cleanup(ops.Close) // before the audit closes
+	return &opsFixture{sim: sim, client: client, auditPath: auditPath, ops: ops, now: clock}
 }
 
 // sent returns the requests since the last ResetRequests matching method
@@ -121,6 +124,45 @@ func (f *opsFixture) audit(t *testing.T) []AuditRecord {
 		t.Fatal(err)
 	}
 	return records
+}
+
+// waitTaskEnd waits until a watcher has audited the end of task upid (in
+// the background, after the task ended) and returns that record and the
+// one of its start.
+func (f *opsFixture) waitTaskEnd(t *testing.T, upid string) (start, end AuditRecord) {
+	t.Helper()
+	return waitTaskEndIn(t, f.auditPath, upid)
+}
+
+func waitTaskEndIn(t *testing.T, auditPath, upid string) (start, end AuditRecord) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		records, err := ReadAudit(auditPath, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var starts, ends []AuditRecord
+		for _, r := range records {
+			switch {
+			case r.Task != upid:
+			case r.Result == ResultStarted:
+				starts = append(starts, r)
+			default:
+				ends = append(ends, r)
+			}
+		}
+		if len(ends) > 0 {
+			if len(starts) != 1 || len(ends) != 1 {
+				t.Fatalf("task %s: %d start and %d end records, want one of each: %+v", upid, len(starts), len(ends), records)
+			}
+			return starts[0], ends[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the end of task %s was not audited: %+v", upid, records)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func (f *opsFixture) state(t *testing.T, vmid int) pvesim.ContainerState {
@@ -413,14 +455,13 @@ func TestGrowDiskStartsATask(t *testing.T) {
 	if got := f.state(t, opsRunning).Config["rootfs"]; got != "local-lvm:vm-101-disk-0,size=10G" {
 		t.Errorf("rootfs = %s, want 10G", got)
 	}
-	records := f.audit(t)
-	if len(records) != 1 {
-		t.Fatalf("audit = %+v, want one record", records)
-	}
-	r := records[0]
+	r, end := f.waitTaskEnd(t, info.ID)
 	if r.Source != "api:ops" || r.Resource != "disk" || r.Operation != OpResize || r.Result != ResultStarted ||
 		r.From != 8<<30 || r.To != 10<<30 || r.Task != info.ID || r.Reason != "rootfs" {
 		t.Errorf("audit record = %+v", r)
+	}
+	if end.Result != ResultApplied || end.ExitStatus != "OK" || end.Operation != OpResize || end.To != 10<<30 {
+		t.Errorf("audit record of the end = %+v, want applied with OK", end)
 	}
 }
 
@@ -517,7 +558,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 
 	var ops []string
 	for _, r := range f.audit(t) {
-		if r.Resource == "snapshot" {
+		if r.Resource == "snapshot" && r.Result == ResultStarted {
 			if r.Reason != "before-upgrade" || r.Result != ResultStarted || r.Source != "api:ops" || r.Task == "" {
 				t.Errorf("snapshot audit record = %+v", r)
 			}
@@ -560,9 +601,12 @@ func TestCloneTakesTheNextID(t *testing.T) {
 	if clone.Config["hostname"] != "web-2.example.org" || clone.Node != "pve2" || clone.Lock != "" {
 		t.Errorf("clone = %+v", clone)
 	}
-	records := f.audit(t)
-	if len(records) != 1 || records[0].Operation != OpClone || records[0].To != 100 || records[0].VMID != opsStopped {
-		t.Errorf("audit = %+v", records)
+	start, end := f.waitTaskEnd(t, info.ID)
+	if start.Operation != OpClone || start.To != 100 || start.VMID != opsStopped {
+		t.Errorf("audit record = %+v", start)
+	}
+	if end.Result != ResultApplied || end.Operation != OpClone || end.To != 100 {
+		t.Errorf("audit record of the end = %+v, want the clone to 100 applied", end)
 	}
 }
 
@@ -705,7 +749,7 @@ func TestTaskReportsAFailedTask(t *testing.T) {
 }
 
 func TestTaskWithoutWaitPollsOnce(t *testing.T) {
-	f := newOpsFixture(t, nil)
+	f := newOpsFixture(t, func(o *OperationsOptions) { o.WatchTasks = false }) // a watcher polls too
 	info, err := f.ops.CreateSnapshot(context.Background(), opsCaller, opsRunning, "quick", "")
 	if err != nil {
 		t.Fatal(err)
@@ -874,9 +918,8 @@ func TestStartStartsAndAudits(t *testing.T) {
 	if !f.state(t, opsStopped).Running {
 		t.Error("container not running after Start")
 	}
-	recs := f.audit(t)
-	if len(recs) == 0 || recs[0].Operation != OpStart || recs[0].Source != "api:"+opsCaller.Token || recs[0].Task == "" {
-		t.Errorf("audit = %+v, want the start with its task", recs)
+	if start, _ := f.waitTaskEnd(t, info.ID); start.Operation != OpStart || start.Source != "api:"+opsCaller.Token {
+		t.Errorf("audit record = %+v, want the start with its task", start)
 	}
 	if _, err := f.ops.Start(context.Background(), opsCaller, 99999); Classify(err) != ClassNotFound {
 		t.Errorf("Start of an unknown container: %v, want not found", err)
@@ -1033,5 +1076,153 @@ func TestSetCoresOnUnsetCoresAuditsWhatItHad(t *testing.T) {
 	want := fmt.Sprintf("manual; cores were unset: %d CPUs (all threads of the node)", threads)
 	if rec == nil || rec.From != int64(threads) || rec.To != 2 || rec.Direction != string(Down) || rec.Reason != want {
 		t.Fatalf("audit record = %+v\nwant from %d to 2, down, reason %q", rec, threads, want)
+	}
+}
+
+// rollbackRoute is pvesim's route of a snapshot rollback.
+const rollbackRoute = "/nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback"
+
+// snapshotFor makes a snapshot of opsRunning to roll back to.
+func (f *opsFixture) snapshotFor(t *testing.T, name string) {
+	t.Helper()
+	info, err := f.ops.CreateSnapshot(context.Background(), opsCaller, opsRunning, name, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.waitDone(t, info)
+}
+
+// TestFailedRollbackIsAuditedFailed: a rollback whose task fails is
+// audited failed, with PVE's exit status, under the UPID of its start.
+func TestFailedRollbackIsAuditedFailed(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	f.snapshotFor(t, "before")
+	const exit = "unable to rollback: volume is busy"
+	f.sim.InjectFault(pvesim.Fault{Route: rollbackRoute, TaskExit: exit, Count: 1})
+
+	info, err := f.ops.RollbackSnapshot(context.Background(), opsCaller, opsRunning, "before", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end := f.waitTaskEnd(t, info.ID)
+	if start.Result != ResultStarted || start.Operation != OpRollback {
+		t.Errorf("start record = %+v", start)
+	}
+	if end.Result != ResultFailed || end.ExitStatus != exit || end.Error != exit || end.Operation != OpRollback ||
+		end.VMID != opsRunning || end.Source != "api:ops" || end.Client != opsCaller.Address || end.Reason != "before" {
+		t.Errorf("end record = %+v\nwant failed with exit status %q", end, exit)
+	}
+	// The watcher's answer is the API's too, without another poll.
+	f.sim.ResetRequests()
+	got, err := f.ops.Task(context.Background(), info.ID, 0)
+	if err != nil || !got.Failed() || got.ExitStatus != exit {
+		t.Errorf("Task = %+v, %v; want failed with %q", got, err, exit)
+	}
+	if n := len(f.sent(http.MethodGet, "/nodes/{node}/tasks/{upid}/status")); n != 0 {
+		t.Errorf("Task of an ended task polled %d times, want none", n)
+	}
+}
+
+// restartOps is a second Operations on the fixture's cluster and audit,
+// as the process started again would build it.
+func (f *opsFixture) restartOps(t *testing.T) *Operations {
+	t.Helper()
+	audit, err := OpenAudit(AuditOptions{Path: f.auditPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { audit.Close() })
+	ops := NewOperations(OperationsOptions{
+		Cluster: f.client, Audit: audit, Logger: zerolog.New(zerolog.NewTestWriter(t)),
+		TaskTimeout: 10 * time.Second, Now: f.now.Now, WatchTasks: true,
+	})
+	t.Cleanup(ops.Close)
+	return ops
+}
+
+// waitTaskEnded waits, through the client, until PVE has the task ended.
+func (f *opsFixture) waitTaskEnded(t *testing.T, upid string) proxmox.Task {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		task, err := f.client.Task(context.Background(), upid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if task.Done() {
+			return task
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("task %s did not end", upid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestTaskEndsAreAuditedAcrossARestart: tasks audited as started when the
+// process stopped get their end audited after the next start, whether they
+// ended meanwhile or are still running, and once only.
+func TestTaskEndsAreAuditedAcrossARestart(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	ctx := context.Background()
+	f.snapshotFor(t, "before")
+	const exit = "unable to rollback: volume is busy"
+	f.sim.InjectFault(pvesim.Fault{Route: rollbackRoute, TaskExit: exit, Count: 1})
+
+	// Stopped clock: the tasks cannot end before the process stops.
+	f.sim.Clock().SetSpeed(0)
+	failing, err := f.ops.RollbackSnapshot(ctx, opsCaller, opsRunning, "before", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	running, err := f.ops.CreateSnapshot(ctx, opsCaller, opsStopped, "later", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ops.Close()
+	for _, r := range f.audit(t) {
+		if r.Result != ResultStarted && r.Result != ResultApplied {
+			t.Fatalf("before the restart: %+v; want only starts (and the first snapshot)", r)
+		}
+	}
+
+	// While the process is down, the rollback ends (failing); the snapshot
+	// of the other container is still running at the restart.
+	f.sim.Clock().Advance(time.Second)
+	f.waitTaskEnded(t, failing.ID)
+
+	// A start whose task PVE does not know (its node was reinstalled).
+	lost := "UPID:pve2:0000AAAA:0000BBBB:6B155F0C:vzdelsnapshot:102:root@pam!loop:"
+	restarted := f.restartOps(t)
+	if err := restarted.opts.Audit.Append(AuditRecord{
+		Source: "api:ops", Operation: OpSnapshotDelete, VMID: opsStopped, Node: "pve2", Resource: "snapshot",
+		Reason: "old", Result: ResultStarted, Task: lost, Score: math.NaN(),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := restarted.RecoverTasks(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, end := f.waitTaskEnd(t, failing.ID); end.Result != ResultFailed || end.ExitStatus != exit || end.Operation != OpRollback {
+		t.Errorf("end of the rollback = %+v, want failed with %q", end, exit)
+	}
+	if _, end := f.waitTaskEnd(t, lost); end.Result != ResultTaskUnknown || end.Operation != OpSnapshotDelete {
+		t.Errorf("end of the lost task = %+v, want unknown", end)
+	}
+	// The running task is watched: its end is audited when it comes.
+	f.sim.Clock().SetSpeed(20)
+	if _, end := f.waitTaskEnd(t, running.ID); end.Result != ResultApplied || end.ExitStatus != "OK" || end.VMID != opsStopped {
+		t.Errorf("end of the snapshot = %+v, want applied with OK", end)
+	}
+
+	// Once recorded, never again: a further start finds nothing to do.
+	again := f.restartOps(t)
+	if err := again.RecoverTasks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	again.Close()
+	for _, upid := range []string{failing.ID, running.ID, lost} {
+		f.waitTaskEnd(t, upid) // fails on a second end record
 	}
 }
