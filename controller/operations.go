@@ -994,13 +994,35 @@ func (o *Operations) started(c Caller, ref proxmox.Ref, op string, rec AuditReco
 	entry := o.track(ref, op, task, newID)
 	rec.Task = task.UPID
 	rec = o.audit(c, ref, rec, nil)
-	if o.opts.WatchTasks && o.enterBackground() {
-		go func() {
-			defer o.bg.Done()
-			o.watchTask(o.bgCtx, entry, rec)
-		}()
-	}
+	o.startWatch(entry, rec)
 	return entry.info, nil
+}
+
+// newEnded is the channel of a registry entry that a watcher closes when
+// it stops; nil without WatchTasks.
+func (o *Operations) newEnded() chan struct{} {
+	if !o.opts.WatchTasks {
+		return nil
+	}
+	return make(chan struct{})
+}
+
+// startWatch runs watchTask for entry in the background when it has an
+// ended channel, and closes that channel when the watcher stops (at once
+// when Close has begun).
+func (o *Operations) startWatch(entry taskEntry, start AuditRecord) {
+	if entry.ended == nil {
+		return
+	}
+	if !o.enterBackground() {
+		close(entry.ended)
+		return
+	}
+	go func() {
+		defer o.bg.Done()
+		defer close(entry.ended)
+		o.watchTask(o.bgCtx, entry, start)
+	}()
 }
 
 // watchTask waits for a task to end and audits its outcome under start,
@@ -1122,7 +1144,7 @@ func (o *Operations) recoverTask(ctx context.Context, start AuditRecord) error {
 	if start.Operation == OpClone {
 		info.NewVMID = int(start.To)
 	}
-	entry, claimed := o.tasks.claim(taskEntry{info: info, task: task}, o.now())
+	entry, claimed := o.tasks.claim(taskEntry{info: info, task: task, ended: o.newEnded()}, o.now())
 	if !claimed {
 		return nil
 	}
@@ -1130,23 +1152,30 @@ func (o *Operations) recoverTask(ctx context.Context, start AuditRecord) error {
 	switch {
 	case isUnknownTask(err):
 		o.auditEnd(start, "", ResultTaskUnknown)
+		endedWithoutWatch(entry)
 		return nil
 	case err == nil && cur.Done():
 		o.tasks.update(entry, cur, o.now())
 		o.auditEnd(start, cur.ExitStatus, ResultApplied)
+		endedWithoutWatch(entry)
+		return nil
+	case ctx.Err() == nil && entry.ended != nil:
+		o.startWatch(entry, start)
 		return nil
 	}
-	if o.opts.WatchTasks && ctx.Err() == nil && o.enterBackground() {
-		go func() {
-			defer o.bg.Done()
-			o.watchTask(o.bgCtx, entry, start)
-		}()
-		return nil
-	}
+	endedWithoutWatch(entry)
 	if err != nil {
 		return fmt.Errorf("task %s: %w", task.UPID, err)
 	}
 	return nil
+}
+
+// endedWithoutWatch closes the ended channel of an entry no watcher
+// follows, so that Task waits on it no longer.
+func endedWithoutWatch(e taskEntry) {
+	if e.ended != nil {
+		close(e.ended)
+	}
 }
 
 // isUnknownTask reports whether err is PVE's answer for a UPID it has no
@@ -1158,7 +1187,9 @@ func isUnknownTask(err error) bool {
 }
 
 // Task returns the state of a task started by an operation; wait > 0
-// waits up to that long for it to finish (at most TaskTimeout). A task
+// waits up to that long for it to finish (at most TaskTimeout): on the
+// task's watcher when one follows it (WatchTasks), so that any number of
+// callers cost no more polls than the watcher's own. A task
 // that ended with an error is not an error of Task: Done and ExitStatus
 // say so (TaskInfo.Failed). An ID this Operations did not start, or has
 // forgotten (finished more than an hour ago), is proxmox.ErrNotFound.
@@ -1169,6 +1200,13 @@ func (o *Operations) Task(ctx context.Context, id string, wait time.Duration) (T
 	}
 	if entry.info.Done {
 		return entry.info, nil
+	}
+	if wait > 0 && entry.ended != nil {
+		// A watcher polls the task already: wait for it rather than poll
+		// once more per caller.
+		if info, done, err := o.waitWatcher(ctx, entry, min(wait, o.opts.TaskTimeout)); done || err != nil {
+			return info, err
+		}
 	}
 	var (
 		cur proxmox.Task
@@ -1193,6 +1231,29 @@ func (o *Operations) Task(ctx context.Context, id string, wait time.Duration) (T
 		}
 	}
 	return o.tasks.update(entry, cur, o.now()), nil
+}
+
+// waitWatcher waits up to wait for the watcher of entry to stop. done is
+// true when the answer is final: the task ended, or it is still running
+// when the wait ran out (the watcher polls it). false means the watcher
+// stopped without seeing the end: the caller polls itself.
+func (o *Operations) waitWatcher(ctx context.Context, entry taskEntry, wait time.Duration) (info TaskInfo, done bool, err error) {
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return TaskInfo{}, true, fmt.Errorf("task %s: %w", entry.info.ID, ctx.Err())
+	case <-timer.C:
+		if e, ok := o.tasks.get(entry.info.ID, o.now()); ok {
+			return e.info, true, nil
+		}
+		return entry.info, true, nil
+	case <-entry.ended:
+	}
+	if e, ok := o.tasks.get(entry.info.ID, o.now()); ok && e.info.Done {
+		return e.info, true, nil
+	}
+	return TaskInfo{}, false, nil
 }
 
 // SetPaused pauses or resumes autoscaling of a container and audits it.
@@ -1257,7 +1318,7 @@ func (o *Operations) track(ref proxmox.Ref, op string, t proxmox.Task, newVMID i
 	if info.Node == "" {
 		info.Node = ref.Node
 	}
-	e := taskEntry{info: info, task: t}
+	e := taskEntry{info: info, task: t, ended: o.newEnded()}
 	o.tasks.add(e, o.now())
 	return e
 }
@@ -1278,6 +1339,9 @@ type taskEntry struct {
 	info     TaskInfo
 	task     proxmox.Task
 	finished time.Time // when it was first seen done; zero while running
+	// ended is closed when the task's watcher stops (WatchTasks); nil
+	// when no watcher follows the task.
+	ended chan struct{}
 }
 
 func newTaskRegistry(capacity int, maxAge time.Duration) *taskRegistry {

@@ -1226,3 +1226,35 @@ func TestTaskEndsAreAuditedAcrossARestart(t *testing.T) {
 		f.waitTaskEnd(t, upid) // fails on a second end record
 	}
 }
+
+// TestTaskWaitersShareTheWatcher: callers waiting for a task wait for its
+// watcher instead of polling Proxmox each.
+func TestTaskWaitersShareTheWatcher(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	ctx := context.Background()
+	f.sim.Clock().SetSpeed(0) // the task runs until the clock moves
+	info, err := f.ops.CreateSnapshot(ctx, opsCaller, opsRunning, "shared", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sim.ResetRequests()
+	const waiters = 50
+	results := make(chan TaskInfo, waiters)
+	errs := make(chan error, waiters)
+	for range waiters {
+		go func() {
+			got, err := f.ops.Task(ctx, info.ID, 10*time.Second)
+			results <- got
+			errs <- err
+		}()
+	}
+	f.sim.Clock().Advance(2 * time.Second)
+	for range waiters {
+		if got, err := <-results, <-errs; err != nil || !got.Done || got.ExitStatus != "OK" {
+			t.Fatalf("Task = %+v, %v; want done with OK", got, err)
+		}
+	}
+	if n := len(f.sent(http.MethodGet, "/nodes/{node}/tasks/{upid}/status")); n >= waiters {
+		t.Errorf("%d status polls for %d waiters; want the watcher's alone", n, waiters)
+	}
+}
