@@ -690,6 +690,7 @@ func (c *Controller) saveState(force bool) {
 			c.state.Model, c.state.ModelTrainedAt = b, c.modelTrainedAt
 		}
 	}
+	c.state.PruneGone(func(vmid int) bool { return c.tracked[vmid] != nil }, c.now().Add(-StateKeepGone))
 	if err := c.state.Save(c.opts.StateFile); err != nil {
 		c.metrics.stateSaves.WithLabelValues("failed").Inc()
 		c.log.Error().Err(err).Str("path", c.opts.StateFile).Msg("saving the state file failed; will retry next tick")

@@ -54,6 +54,16 @@
 // its own (stamped to the nanosecond, never replacing another), never
 // overwritten.
 //
+// # Memory
+//
+// Nothing grows with the number of passes: windows hold Window of samples
+// per tracked container, a container unseen for forgetAfterUnseen full
+// listings is forgotten with its metric series, its state record goes
+// StateKeepGone after its last action, the task registry of Operations is
+// bounded, and the export holds MaxMetricsEntries cycles (about 220 bytes
+// per container and cycle: the largest consumer, and the heap grows until
+// it is full).
+//
 // # Imports
 //
 // forest and proxmox (for their types and *proxmox.Client, which satisfies

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -327,4 +328,28 @@ func statesEqual(a, b *State) bool {
 		}
 	}
 	return true
+}
+
+func TestStatePruneGone(t *testing.T) {
+	cutoff := stateNow.Add(-StateKeepGone)
+	old, recent := cutoff.Add(-time.Minute), cutoff.Add(time.Minute)
+	s := &State{Containers: map[int]*ContainerState{
+		101: {LastAction: map[Resource]Action{ResourceCores: {Time: old}}},                                 // tracked: kept
+		102: {LastAction: map[Resource]Action{ResourceCores: {Time: old}}},                                 // gone, old: dropped
+		103: {LastAction: map[Resource]Action{ResourceCores: {Time: old}, ResourceMemory: {Time: recent}}}, // gone, one recent action
+		104: {Failures: 3, RetryAfter: recent},                                                             // gone, backoff not long over
+		105: {Paused: true},                                                                                // gone, paused: an operator's request
+		106: {},                                                                                            // gone, nothing recorded
+		107: nil,
+		108: {Failures: 1, RetryAfter: old},
+	}}
+	dropped := s.PruneGone(func(vmid int) bool { return vmid == 101 }, cutoff)
+	var kept []int
+	for vmid := range s.Containers {
+		kept = append(kept, vmid)
+	}
+	slices.Sort(kept)
+	if want := []int{101, 103, 104, 105}; !slices.Equal(kept, want) || dropped != 4 {
+		t.Errorf("kept %v (dropped %d), want %v (dropped 4)", kept, dropped, want)
+	}
 }
