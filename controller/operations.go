@@ -1152,6 +1152,7 @@ func (o *Operations) recoverTask(ctx context.Context, start AuditRecord) error {
 	switch {
 	case isUnknownTask(err):
 		o.auditEnd(start, "", ResultTaskUnknown)
+		o.tasks.remove(task.UPID) // nothing to answer about it
 		endedWithoutWatch(entry)
 		return nil
 	case err == nil && cur.Done():
@@ -1368,6 +1369,13 @@ func (r *taskRegistry) add(e taskEntry, now time.Time) {
 	defer r.mu.Unlock()
 	r.entries[e.info.ID] = &e
 	r.pruneLocked(now)
+}
+
+// remove forgets a task.
+func (r *taskRegistry) remove(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.entries, id)
 }
 
 // claim adds e unless its task is registered already, and reports whether

@@ -1210,6 +1210,13 @@ func TestTaskEndsAreAuditedAcrossARestart(t *testing.T) {
 	if _, end := f.waitTaskEnd(t, lost); end.Result != ResultTaskUnknown || end.Operation != OpSnapshotDelete {
 		t.Errorf("end of the lost task = %+v, want unknown", end)
 	}
+	// The recovered tasks are the API's to answer about, but the lost one.
+	if got, err := restarted.Task(ctx, failing.ID, 0); err != nil || !got.Failed() || got.Operation != OpRollback {
+		t.Errorf("Task(rollback) after the restart = %+v, %v; want it failed", got, err)
+	}
+	if _, err := restarted.Task(ctx, lost, 0); !errors.Is(err, proxmox.ErrNotFound) {
+		t.Errorf("Task(lost) after the restart: %v, want not found", err)
+	}
 	// The running task is watched: its end is audited when it comes.
 	f.sim.Clock().SetSpeed(20)
 	if _, end := f.waitTaskEnd(t, running.ID); end.Result != ResultApplied || end.ExitStatus != "OK" || end.VMID != opsStopped {
