@@ -672,7 +672,8 @@ func (o *Operations) SetResources(ctx context.Context, c Caller, vmid int, r Res
 	var skip SkipReason
 	switch {
 	case r.Digest != "" && r.Digest != cfg.Digest:
-		refused = fmt.Errorf("set resources of container %d: config digest is %s, not %s: %w", vmid, cfg.Digest, r.Digest, proxmox.ErrDigestMismatch)
+		refused = fmt.Errorf("set resources of container %d: %w", vmid,
+			&kindError{msg: fmt.Sprintf("config digest is %s, not %s", cfg.Digest, r.Digest), kind: proxmox.ErrDigestMismatch})
 		skip = SkipDigestMismatch
 	case cfg.Lock != "":
 		refused = fmt.Errorf("set resources of container %d: %w", vmid, &proxmox.LockedError{Lock: cfg.Lock})
@@ -724,11 +725,11 @@ func outcomesError(outcomes []Outcome) error {
 		}
 		switch o.Skip {
 		case SkipLocked:
-			return fmt.Errorf("container locked since it was read: %w", proxmox.ErrLocked)
+			return &kindError{msg: "locked since it was read", kind: proxmox.ErrLocked}
 		case SkipDigestMismatch, SkipChanged:
-			return fmt.Errorf("config changed since it was read: %w", proxmox.ErrDigestMismatch)
+			return &kindError{msg: "config changed since it was read", kind: proxmox.ErrDigestMismatch}
 		case SkipMoved:
-			return fmt.Errorf("container gone from its node since it was read: %w", proxmox.ErrNotFound)
+			return notFound("gone from its node since it was read")
 		case "":
 			if o.Err != nil {
 				return o.Err // cancelled before the write started

@@ -396,6 +396,9 @@ func TestSetResourcesChangeBetweenReadsIsAConflict(t *testing.T) {
 			if !errors.Is(err, proxmox.ErrDigestMismatch) {
 				t.Errorf("error %v does not match ErrDigestMismatch", err)
 			}
+			if want := "set resources of container 101: config changed since it was read"; err.Error() != want {
+				t.Errorf("error = %v\nwant    %s", err, want)
+			}
 			if puts := f.sent(http.MethodPut, actConfigRoute); len(puts) != 0 {
 				t.Errorf("sent %d PUTs, want none", len(puts))
 			}
@@ -966,6 +969,10 @@ func TestOperationErrorsSayItOnce(t *testing.T) {
 			"task UPID:pve1:1:2:3:vzstart:101:root@pam:: not started by this process, or forgotten an hour after it ended", proxmox.ErrNotFound},
 		{"pause without the loop", func() error { return f.ops.SetPaused(ctx, opsCaller, opsRunning, true) },
 			"pause or resume container 101: autoscaling is not running in this process", proxmox.ErrConflict},
+		{"another digest", func() error {
+			_, err := f.ops.SetResources(ctx, opsCaller, opsRunning, ResourceRequest{Cores: intp(3), Digest: "0123abcd"})
+			return err
+		}, "set resources of container 101: config digest is " + f.state(t, opsRunning).Digest + ", not 0123abcd", proxmox.ErrDigestMismatch},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.call()
