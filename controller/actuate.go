@@ -129,6 +129,10 @@ type applyExtras struct {
 	digest string
 	// client is the address the request came from, for the audit.
 	client string
+	// auditMode, when set, is the mode logged and audited instead of
+	// d.Mode: the mode in force for a manual write, which goes out in
+	// every mode.
+	auditMode Mode
 }
 
 // apply is Apply with the extras of a manual operation.
@@ -367,6 +371,9 @@ func (a *Actuator) resizeDisk(ctx context.Context, ref proxmox.Ref, observed All
 // report logs, counts and audits one outcome.
 func (a *Actuator) report(d Decision, o Outcome, x applyExtras) {
 	c := o.Change
+	if x.auditMode != "" {
+		d.Mode = x.auditMode
+	}
 	skipLabel := string(o.Skip)
 	if o.Result == ResultSkipped && o.Skip == "" {
 		skipLabel = skipLabelShuttingDown

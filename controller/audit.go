@@ -61,13 +61,21 @@ type AuditRecord struct {
 	// Score is the anomaly score the decision saw, in (0, 1]; NaN (or 0)
 	// when there was none. It is left out of the line then and reads back
 	// as NaN.
-	Score  float64
+	Score float64
+	// Mode is the decision's mode. A manual operation is carried out in
+	// every mode; its records carry the mode of the container's policy
+	// when the loop knows it (enforce for a resource change otherwise).
 	Mode   string
 	Result string
 	Skip   string
 	Error  string
 	Policy string
 	Task   string // UPID
+	// ExitStatus is PVE's exit status of the task (OK, WARNINGS: n, or
+	// the error) in the record of its end: the record with Result
+	// "started" is followed, once the task ends, by one with the same
+	// Task, Result applied or failed, and ExitStatus.
+	ExitStatus string
 }
 
 // auditLine is the JSON form of an AuditRecord: a pointer score so that
@@ -91,6 +99,7 @@ type auditLine struct {
 	Error     string    `json:"error,omitempty"`
 	Policy    string    `json:"policy,omitempty"`
 	Task      string    `json:"task,omitempty"`
+	Exit      string    `json:"exit_status,omitempty"`
 }
 
 // MarshalJSON writes the record as one JSON object, without the score when
@@ -99,7 +108,7 @@ func (r AuditRecord) MarshalJSON() ([]byte, error) {
 	l := auditLine{
 		Time: r.Time.UTC(), Source: r.Source, Client: r.Client, Operation: r.Operation, VMID: r.VMID, Node: r.Node, Resource: r.Resource,
 		Direction: r.Direction, From: r.From, To: r.To, Reason: r.Reason, Mode: r.Mode,
-		Result: r.Result, Skip: r.Skip, Error: r.Error, Policy: r.Policy, Task: r.Task,
+		Result: r.Result, Skip: r.Skip, Error: r.Error, Policy: r.Policy, Task: r.Task, Exit: r.ExitStatus,
 	}
 	if !math.IsNaN(r.Score) && !math.IsInf(r.Score, 0) && r.Score != 0 {
 		score := r.Score
@@ -118,6 +127,7 @@ func (r *AuditRecord) UnmarshalJSON(b []byte) error {
 		Time: l.Time, Source: l.Source, Client: l.Client, Operation: l.Operation, VMID: l.VMID, Node: l.Node, Resource: l.Resource,
 		Direction: l.Direction, From: l.From, To: l.To, Reason: l.Reason, Score: math.NaN(),
 		Mode: l.Mode, Result: l.Result, Skip: l.Skip, Error: l.Error, Policy: l.Policy, Task: l.Task,
+		ExitStatus: l.Exit,
 	}
 	if l.Score != nil {
 		r.Score = *l.Score

@@ -721,6 +721,7 @@ func (c *Controller) saveState(force bool) {
 			c.state.Model, c.state.ModelTrainedAt = b, c.modelTrainedAt
 		}
 	}
+	c.state.PruneGone(func(vmid int) bool { return c.tracked[vmid] != nil }, c.now().Add(-StateKeepGone))
 	through := c.journalThrough()
 	c.state.JournalSeq = through
 	if err := c.state.Save(c.opts.StateFile); err != nil {

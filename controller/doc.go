@@ -48,8 +48,21 @@
 // cooldowns and stabilisation windows, and a container whose writes keep
 // failing backs off. One container's failure or panic never stops the pass; a failing
 // node never stops the others. The state (cooldowns, backoffs, the model)
-// and lxc_metrics.json are written atomically, and a file that cannot be
-// read is moved aside, never overwritten.
+// and lxc_metrics.json are written atomically (a temporary file beside the
+// target, renamed over it; the temporary files a kill left are removed at
+// start), and a file that cannot be read is moved aside under a name of
+// its own (stamped to the nanosecond, never replacing another), never
+// overwritten.
+//
+// # Memory
+//
+// Nothing grows with the number of passes: windows hold Window of samples
+// per tracked container, a container unseen for forgetAfterUnseen full
+// listings is forgotten with its metric series, its state record goes
+// StateKeepGone after its last action, the task registry of Operations is
+// bounded, and the export holds MaxMetricsEntries cycles (about 220 bytes
+// per container and cycle: the largest consumer, and the heap grows until
+// it is full).
 //
 // The state is saved once per pass, so each write is also journaled
 // (journal.go, "<state file>.journal"): an fsynced intent before it, its
@@ -73,7 +86,11 @@
 // goroutine while Run runs: Reload swaps the policies and SetPaused and
 // RecordManual hand requests over for the next pass; Snapshot and Bounds
 // read a copy of the latest pass. Operations (the API's manual
-// operations) is safe for concurrent use. Decide, Select, the series helpers and the Guard are pure
+// operations) is safe for concurrent use; with WatchTasks it follows each
+// task it starts in a goroutine of its own until the task ends, to audit
+// the outcome, and Close stops and waits for those goroutines (and for
+// RecoverTasks, which audits at start the ends of tasks a previous run
+// left audited as started). Decide, Select, the series helpers and the Guard are pure
 // or per-pass values. The Exporter and the Audit are safe for concurrent
 // use; the Actuator is safe as long as its Cluster is; the Journal is safe
 // for concurrent use (the loop and RecordManual append). The export is

@@ -179,7 +179,19 @@ func NewExporter(o ExporterOptions) *Exporter {
 // decoded is moved aside and Load returns a *CorruptFileError for the
 // caller to log, and starts empty. If it cannot even be moved aside, Load
 // returns that error and every Write fails, rather than overwrite the file.
+//
+// It first deletes the temporary files a write killed before its rename
+// left beside the file (they can be as large as the export).
 func (e *Exporter) Load() ([]Cycle, error) {
+	e.writeMu.Lock() // a write in progress has a temporary file too
+	removed, err := removeStaleTemps(e.path)
+	e.writeMu.Unlock()
+	if err != nil {
+		e.log.Warn().Err(err).Msg("removing stale temporary files of the metrics export failed")
+	}
+	if len(removed) > 0 {
+		e.log.Info().Strs("removed", removed).Msg("removed stale temporary files of the metrics export")
+	}
 	cycles, err := e.readFile()
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil

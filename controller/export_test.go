@@ -353,15 +353,11 @@ func TestExportLoadCorrupt(t *testing.T) {
 // aside is never overwritten.
 func TestExportLoadCannotMoveAside(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "lxc_metrics.json")
+	// A name that leaves no room for the moved-aside suffix under NAME_MAX
+	// (255) makes every move fail, even for root.
+	path := filepath.Join(t.TempDir(), strings.Repeat("m", 230)+".json")
 	content := []byte("[{")
 	if err := os.WriteFile(path, content, 0o640); err != nil {
-		t.Fatal(err)
-	}
-	// A non-empty directory where moveAside wants to go makes the rename
-	// fail, even for root.
-	blocker := path + ".corrupt-" + exportT0.UTC().Format("20060102T150405Z")
-	if err := os.MkdirAll(filepath.Join(blocker, "x"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	e := newTestExporter(t, path, 10)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -143,8 +144,18 @@ const (
 )
 
 // ResultStarted is the audit Result of an operation that started a
-// Proxmox task: its end is learnt through Task, not audited.
+// Proxmox task. Its end is audited in a second record with the same Task:
+// ResultApplied or ResultFailed with the ExitStatus, or ResultTaskUnknown.
 const ResultStarted = "started"
+
+// ResultTaskUnknown is the audit Result of the end of a task that Proxmox
+// no longer knows when it is looked up after a restart (its node was
+// reinstalled, its log rotated away): how it ended cannot be learnt.
+const ResultTaskUnknown = "unknown"
+
+// maxTaskWatch bounds how long one watcher follows a task; a task still
+// running then is looked up again at the next start (RecoverTasks).
+const maxTaskWatch = 24 * time.Hour
 
 // OperationsOptions configure Operations.
 type OperationsOptions struct {
@@ -172,6 +183,12 @@ type OperationsOptions struct {
 	Applied func(vmid int, outcomes []Outcome)
 	// Now is the clock of the task registry; nil means time.Now.
 	Now func() time.Time
+	// WatchTasks follows every task an operation starts, in the
+	// background, until it ends, and audits its outcome (a second record
+	// with the same UPID). Whoever sets it must call Close before closing
+	// the Audit. Without it a task's end is audited only by RecoverTasks,
+	// at the next start.
+	WatchTasks bool
 }
 
 // OperationsCluster is what manual operations need of Proxmox VE beyond
@@ -240,6 +257,29 @@ func (e *InvalidRequestError) Error() string {
 // Unwrap makes the error match proxmox.ErrValidation.
 func (e *InvalidRequestError) Unwrap() error { return proxmox.ErrValidation }
 
+// kindError is a refusal of ours that matches a proxmox sentinel (kind) for
+// Classify, with a text that says it all: wrapping the sentinel with %w
+// would append its own words ("container 999 not found: not found").
+type kindError struct {
+	msg  string
+	kind error
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+// notFound is an error matching proxmox.ErrNotFound with the text
+// fmt.Sprintf(format, args...).
+func notFound(format string, args ...any) error {
+	return &kindError{msg: fmt.Sprintf(format, args...), kind: proxmox.ErrNotFound}
+}
+
+// conflict is an error matching proxmox.ErrConflict with the text
+// fmt.Sprintf(format, args...).
+func conflict(format string, args ...any) error {
+	return &kindError{msg: fmt.Sprintf(format, args...), kind: proxmox.ErrConflict}
+}
+
 // fieldCheck collects field errors.
 type fieldCheck struct{ fields []FieldError }
 
@@ -295,6 +335,15 @@ type Operations struct {
 	log   zerolog.Logger
 	now   func() time.Time
 	tasks *taskRegistry
+
+	// The background work (task watchers, RecoverTasks): bgCtx ends with
+	// Close, which then waits for bg. bgMu orders bg.Add before Close's
+	// Wait.
+	bgMu     sync.Mutex
+	bgClosed bool
+	bgCtx    context.Context
+	bgStop   context.CancelFunc
+	bg       sync.WaitGroup
 }
 
 // NewOperations builds Operations.
@@ -306,12 +355,48 @@ func NewOperations(o OperationsOptions) *Operations {
 	if o.TaskTimeout <= 0 {
 		o.TaskTimeout = DefaultTaskTimeout
 	}
-	return &Operations{opts: o, log: o.Logger, now: now, tasks: newTaskRegistry(maxTrackedTasks, maxTaskAge)}
+	ops := &Operations{opts: o, log: o.Logger, now: now, tasks: newTaskRegistry(maxTrackedTasks, maxTaskAge)}
+	ops.bgCtx, ops.bgStop = context.WithCancel(context.Background())
+	return ops
+}
+
+// Close stops the task watchers and a RecoverTasks in progress, and waits
+// for them. Tasks still running stay audited as started; RecoverTasks at
+// the next start records how they ended. Operations go on working after
+// Close, without watchers.
+func (o *Operations) Close() {
+	o.bgMu.Lock()
+	o.bgClosed = true
+	o.bgMu.Unlock()
+	o.bgStop()
+	o.bg.Wait()
+}
+
+// enterBackground counts one piece of background work for Close, unless
+// Close has begun; the caller calls o.bg.Done when it ends.
+func (o *Operations) enterBackground() bool {
+	o.bgMu.Lock()
+	defer o.bgMu.Unlock()
+	if o.bgClosed {
+		return false
+	}
+	o.bg.Add(1)
+	return true
 }
 
 // Locate returns the container's node, or an error wrapping
 // proxmox.ErrNotFound.
 func (o *Operations) Locate(ctx context.Context, vmid int) (proxmox.Ref, error) {
+	ref, err := o.locate(ctx, vmid)
+	if err != nil {
+		return ref, fmt.Errorf("locate container %d: %w", vmid, err)
+	}
+	return ref, nil
+}
+
+// locate is Locate with errors that do not name the container: each
+// operation's own prefix does.
+func (o *Operations) locate(ctx context.Context, vmid int) (proxmox.Ref, error) {
 	if err := checkVMID(vmid); err != nil {
 		return proxmox.Ref{}, err
 	}
@@ -323,18 +408,21 @@ func (o *Operations) Locate(ctx context.Context, vmid int) (proxmox.Ref, error) 
 	return o.locateInCluster(ctx, vmid)
 }
 
+// errNotInCluster is a VMID /cluster/resources does not list.
+var errNotInCluster = notFound("no such container in the cluster")
+
 // locateInCluster asks /cluster/resources where vmid is.
 func (o *Operations) locateInCluster(ctx context.Context, vmid int) (proxmox.Ref, error) {
 	cts, err := o.opts.Cluster.ClusterContainers(ctx)
 	if err != nil {
-		return proxmox.Ref{}, fmt.Errorf("locate container %d: %w", vmid, err)
+		return proxmox.Ref{}, fmt.Errorf("list the cluster's containers: %w", err)
 	}
 	for _, ct := range cts {
 		if ct.VMID == vmid {
 			return ct.Ref(), nil
 		}
 	}
-	return proxmox.Ref{}, fmt.Errorf("container %d not found: %w", vmid, proxmox.ErrNotFound)
+	return proxmox.Ref{}, errNotInCluster
 }
 
 // onContainer locates vmid and runs fn on it. When fn finds no container
@@ -342,7 +430,7 @@ func (o *Operations) locateInCluster(ctx context.Context, vmid int) (proxmox.Ref
 // container up in the cluster and, if it lives elsewhere now, runs fn
 // once more there.
 func (o *Operations) onContainer(ctx context.Context, vmid int, fn func(proxmox.Ref) error) (proxmox.Ref, error) {
-	ref, err := o.Locate(ctx, vmid)
+	ref, err := o.locate(ctx, vmid)
 	if err != nil {
 		return ref, err
 	}
@@ -363,21 +451,21 @@ func (o *Operations) Container(ctx context.Context, vmid int) (ContainerDetail, 
 	ref, err := o.onContainer(ctx, vmid, func(ref proxmox.Ref) error {
 		st, err := o.opts.Cluster.ContainerStatus(ctx, ref)
 		if err != nil {
-			return fmt.Errorf("container %d status: %w", vmid, err)
+			return fmt.Errorf("status: %w", err)
 		}
 		cfg, err := o.opts.Cluster.Config(ctx, ref)
 		if err != nil {
-			return fmt.Errorf("container %d config: %w", vmid, err)
+			return fmt.Errorf("config: %w", err)
 		}
 		snaps, err := o.opts.Cluster.Snapshots(ctx, ref)
 		if err != nil {
-			return fmt.Errorf("container %d snapshots: %w", vmid, err)
+			return fmt.Errorf("snapshots: %w", err)
 		}
 		d = ContainerDetail{Status: st, Config: cfg, Snapshots: snapshotInfos(snaps)}
 		return nil
 	})
 	if err != nil {
-		return ContainerDetail{}, err
+		return ContainerDetail{}, fmt.Errorf("read container %d: %w", vmid, err)
 	}
 	d.Ref = ref
 	return d, nil
@@ -448,7 +536,50 @@ func resourceChange(res Resource, from int, to *int) (Change, bool) {
 	if *to < from {
 		dir = Down
 	}
-	return Change{Resource: res, Direction: dir, From: int64(from), To: int64(*to), Reason: "manual"}, true
+	return Change{Resource: res, Direction: dir, From: int64(from), To: int64(*to), Reason: reasonManual}, true
+}
+
+// reasonManual is the Reason of an operator's resource change.
+const reasonManual = "manual"
+
+// fromUnsetCores completes a cores change on a container whose config has
+// no cores (ch.From 0) with what the container had: PVE's cpus, which is
+// cpulimit when set, else every thread of the node, read from the
+// container's status (one GET, only in this case). From is that number
+// rounded up (a cpulimit may be fractional), Direction follows from it and
+// Reason says that cores were unset, with the exact figure. When the status
+// cannot be read, From stays 0 and Reason still says cores were unset.
+func (o *Operations) fromUnsetCores(ctx context.Context, ref proxmox.Ref, cfg proxmox.Config, ch *Change) {
+	st, err := o.opts.Cluster.ContainerStatus(ctx, ref)
+	if err != nil || st.CPUs <= 0 {
+		o.log.Warn().Err(err).Int("vmid", ref.VMID).Msg("reading the CPUs of a container without cores failed")
+		ch.Reason = reasonManual + "; cores were unset"
+		return
+	}
+	source := "all threads of the node"
+	if cfg.CPULimit > 0 {
+		source = "cpulimit"
+	}
+	ch.From = int64(math.Ceil(st.CPUs))
+	ch.Direction = Up
+	if ch.To < ch.From {
+		ch.Direction = Down
+	}
+	ch.Reason = fmt.Sprintf("%s; cores were unset: %s CPUs (%s)", reasonManual, strconv.FormatFloat(st.CPUs, 'f', -1, 64), source)
+}
+
+// modeInForce is the mode of the container's policy when the loop knows it
+// (Bounds), else "" (the api command, monitor, a container the loop has
+// not seen or excludes). Manual operations are carried out in every mode;
+// their audit records say which one the autoscaler was in.
+func (o *Operations) modeInForce(vmid int) Mode {
+	if o.opts.Bounds == nil {
+		return ""
+	}
+	if _, rules, ok := o.opts.Bounds(vmid); ok {
+		return rules.Mode
+	}
+	return ""
 }
 
 // checkPolicyBounds refuses manual values outside the bounds of the
@@ -488,7 +619,10 @@ func (o *Operations) checkPolicyBounds(vmid int, r ResourceRequest) error {
 // audits it. It returns the config digest after the write.
 //
 // The write goes through the Actuator the loop uses, as a decision with
-// Source "api:<token>" in ModeEnforce, observed from a config read made
+// Source "api:<token>" in ModeEnforce (audited with the mode of the
+// container's policy when the loop knows it: a manual write goes out in
+// dry-run too, and its record says it was made while the autoscaler only
+// pretended), observed from a config read made
 // here: a change of those values between this read and the Actuator's own
 // fresh read, or a different digest there when r.Digest was given, fails
 // with proxmox.ErrDigestMismatch; nothing is overwritten. Cores are set
@@ -521,14 +655,25 @@ func (o *Operations) SetResources(ctx context.Context, c Caller, vmid int, r Res
 		to   *int
 	}{{ResourceCores, cfg.Cores, r.Cores}, {ResourceMemory, cfg.MemoryMiB, r.MemoryMiB}, {ResourceSwap, cfg.SwapMiB, r.SwapMiB}} {
 		if ch, ok := resourceChange(rc.res, rc.from, rc.to); ok {
+			if ch.Resource == ResourceCores && rc.from == 0 {
+				o.fromUnsetCores(ctx, ref, cfg, &ch)
+			}
 			changes = append(changes, ch)
 		}
+	}
+	// What the audit says of the mode: the write below goes out in every
+	// mode (it is the operator's own request), so enforce when no policy
+	// mode is known.
+	mode := o.modeInForce(vmid)
+	if mode == "" {
+		mode = ModeEnforce
 	}
 	var refused error
 	var skip SkipReason
 	switch {
 	case r.Digest != "" && r.Digest != cfg.Digest:
-		refused = fmt.Errorf("set resources of container %d: config digest is %s, not %s: %w", vmid, cfg.Digest, r.Digest, proxmox.ErrDigestMismatch)
+		refused = fmt.Errorf("set resources of container %d: %w", vmid,
+			&kindError{msg: fmt.Sprintf("config digest is %s, not %s", cfg.Digest, r.Digest), kind: proxmox.ErrDigestMismatch})
 		skip = SkipDigestMismatch
 	case cfg.Lock != "":
 		refused = fmt.Errorf("set resources of container %d: %w", vmid, &proxmox.LockedError{Lock: cfg.Lock})
@@ -538,7 +683,7 @@ func (o *Operations) SetResources(ctx context.Context, c Caller, vmid int, r Res
 		for _, ch := range changes {
 			o.audit(c, ref, AuditRecord{
 				Resource: string(ch.Resource), Direction: string(ch.Direction), From: ch.From, To: ch.To,
-				Reason: ch.Reason, Mode: string(ModeEnforce), Result: ResultSkipped, Skip: string(skip),
+				Reason: ch.Reason, Mode: string(mode), Result: ResultSkipped, Skip: string(skip),
 			}, nil)
 		}
 		return "", refused
@@ -551,7 +696,7 @@ func (o *Operations) SetResources(ctx context.Context, c Caller, vmid int, r Res
 	}
 	d := Decision{Source: c.source(), VMID: vmid, Node: ref.Node, Mode: ModeEnforce, Changes: changes, Score: math.NaN()}
 	observed := Allocation{Cores: cfg.Cores, MemoryMiB: cfg.MemoryMiB, SwapMiB: cfg.SwapMiB, DiskBytes: cfg.RootFS.SizeBytes}
-	outcomes := o.opts.Actuator.apply(ctx, d, observed, applyExtras{digest: r.Digest, client: c.Address})
+	outcomes := o.opts.Actuator.apply(ctx, d, observed, applyExtras{digest: r.Digest, client: c.Address, auditMode: mode})
 	if err := outcomesError(outcomes); err != nil {
 		return "", fmt.Errorf("set resources of container %d: %w", vmid, err)
 	}
@@ -580,11 +725,11 @@ func outcomesError(outcomes []Outcome) error {
 		}
 		switch o.Skip {
 		case SkipLocked:
-			return fmt.Errorf("container locked since it was read: %w", proxmox.ErrLocked)
+			return &kindError{msg: "locked since it was read", kind: proxmox.ErrLocked}
 		case SkipDigestMismatch, SkipChanged:
-			return fmt.Errorf("config changed since it was read: %w", proxmox.ErrDigestMismatch)
+			return &kindError{msg: "config changed since it was read", kind: proxmox.ErrDigestMismatch}
 		case SkipMoved:
-			return fmt.Errorf("container gone from its node since it was read: %w", proxmox.ErrNotFound)
+			return notFound("gone from its node since it was read")
 		case "":
 			if o.Err != nil {
 				return o.Err // cancelled before the write started
@@ -629,7 +774,7 @@ func (o *Operations) GrowDisk(ctx context.Context, c Caller, vmid int, disk stri
 		vol, ok = cfg.MountPoints[disk]
 	}
 	if !ok {
-		return TaskInfo{}, fmt.Errorf("grow %s of container %d: no such disk: %w", disk, vmid, proxmox.ErrNotFound)
+		return TaskInfo{}, fmt.Errorf("grow %s of container %d: %w", disk, vmid, notFound("no such disk"))
 	}
 	if vol.SizeBytes > 0 {
 		rec.From, rec.To = int64(vol.SizeBytes), int64(vol.SizeBytes+growBytes)
@@ -689,9 +834,9 @@ func (o *Operations) snapshotTask(ctx context.Context, c Caller, vmid int, name,
 	exists := slices.ContainsFunc(snaps, func(s proxmox.Snapshot) bool { return s.Name == name })
 	switch {
 	case mustExist && !exists:
-		return TaskInfo{}, fmt.Errorf("%s: container %d has no snapshot %q: %w", op, vmid, name, proxmox.ErrNotFound)
+		return TaskInfo{}, fmt.Errorf("%s %q of container %d: %w", op, name, vmid, notFound("no such snapshot"))
 	case !mustExist && exists:
-		return TaskInfo{}, fmt.Errorf("%s: container %d already has a snapshot %q: %w", op, vmid, name, proxmox.ErrConflict)
+		return TaskInfo{}, fmt.Errorf("%s %q of container %d: %w", op, name, vmid, conflict("a snapshot of that name exists"))
 	}
 	rec := AuditRecord{Resource: "snapshot", Operation: op, Reason: name}
 	task, err := start(ref)
@@ -748,7 +893,7 @@ func (o *Operations) Clone(ctx context.Context, c Caller, vmid int, r CloneReque
 			return TaskInfo{}, fmt.Errorf("clone container %d: %w", vmid, err)
 		}
 	}
-	ref, err := o.Locate(ctx, vmid)
+	ref, err := o.locate(ctx, vmid)
 	if err != nil {
 		return TaskInfo{}, fmt.Errorf("clone container %d: %w", vmid, err)
 	}
@@ -829,7 +974,7 @@ func (o *Operations) Delete(ctx context.Context, c Caller, vmid int, purge bool)
 // Start starts a stopped container (the original's /clone/create starts
 // the clone it made).
 func (o *Operations) Start(ctx context.Context, c Caller, vmid int) (TaskInfo, error) {
-	ref, err := o.Locate(ctx, vmid)
+	ref, err := o.locate(ctx, vmid)
 	if err != nil {
 		return TaskInfo{}, fmt.Errorf("start container %d: %w", vmid, err)
 	}
@@ -847,24 +992,223 @@ func (o *Operations) started(c Caller, ref proxmox.Ref, op string, rec AuditReco
 		o.audit(c, ref, rec, err)
 		return TaskInfo{}, err
 	}
-	info := o.track(ref, op, task, newID)
+	entry := o.track(ref, op, task, newID)
 	rec.Task = task.UPID
-	o.audit(c, ref, rec, nil)
-	return info, nil
+	rec = o.audit(c, ref, rec, nil)
+	o.startWatch(entry, rec)
+	return entry.info, nil
+}
+
+// newEnded is the channel of a registry entry that a watcher closes when
+// it stops; nil without WatchTasks.
+func (o *Operations) newEnded() chan struct{} {
+	if !o.opts.WatchTasks {
+		return nil
+	}
+	return make(chan struct{})
+}
+
+// startWatch runs watchTask for entry in the background when it has an
+// ended channel, and closes that channel when the watcher stops (at once
+// when Close has begun).
+func (o *Operations) startWatch(entry taskEntry, start AuditRecord) {
+	if entry.ended == nil {
+		return
+	}
+	if !o.enterBackground() {
+		close(entry.ended)
+		return
+	}
+	go func() {
+		defer o.bg.Done()
+		defer close(entry.ended)
+		o.watchTask(o.bgCtx, entry, start)
+	}()
+}
+
+// watchTask waits for a task to end and audits its outcome under start,
+// the record of its start. Stopped by ctx (Close) or maxTaskWatch, or
+// when its status cannot be read (a non-retryable error), it audits
+// nothing: RecoverTasks looks the task up again at the next start.
+func (o *Operations) watchTask(ctx context.Context, entry taskEntry, start AuditRecord) {
+	wctx, cancel := context.WithTimeout(ctx, maxTaskWatch)
+	defer cancel()
+	cur, err := o.opts.Cluster.WaitTask(wctx, entry.task, 0)
+	var taskErr *proxmox.TaskError
+	if err != nil && !errors.As(err, &taskErr) {
+		if ctx.Err() == nil {
+			o.log.Warn().Err(err).Str("upid", entry.task.UPID).Int("vmid", start.VMID).
+				Msg("the end of a task was not seen; it is looked up again at the next start")
+		}
+		return
+	}
+	o.tasks.update(entry, cur, o.now())
+	o.auditEnd(start, cur.ExitStatus, ResultApplied)
+}
+
+// auditEnd appends the record of a task's end: start's record with result
+// (ResultApplied turns into ResultFailed for an exit status PVE counts as
+// an error) and the exit status.
+func (o *Operations) auditEnd(start AuditRecord, exit, result string) {
+	r := start
+	r.Time = o.now()
+	r.ExitStatus, r.Result, r.Error, r.Skip = exit, result, "", ""
+	if result == ResultApplied && (TaskInfo{Done: true, ExitStatus: exit}).Failed() {
+		r.Result, r.Error = ResultFailed, exit
+	}
+	ev := o.log.Info()
+	if r.Result != ResultApplied {
+		ev = o.log.Warn()
+	}
+	ev.Str("source", r.Source).Int("vmid", r.VMID).Str("node", r.Node).Str("operation", r.Operation).
+		Str("resource", r.Resource).Str("result", r.Result).Str("exit_status", exit).Str("upid", r.Task).
+		Msg("manual operation ended")
+	if o.opts.Audit == nil {
+		return
+	}
+	if err := o.opts.Audit.Append(r); err != nil {
+		o.log.Error().Err(err).Int("vmid", r.VMID).Str("operation", r.Operation).Msg("append audit record")
+	}
+}
+
+// RecoverTasks audits the end of the tasks the audit (with its rotated
+// files) shows started and never ended: a previous run stopped, or was
+// killed, before they did. Each is looked up once (GET its status): the
+// outcome of one that has ended is audited now; one still running is
+// watched like a new one when WatchTasks is set (else left for the next
+// start); one Proxmox no longer knows ("no such task") is audited
+// ResultTaskUnknown. A task whose status cannot be read now is left for the
+// next start. It runs until done or until ctx ends or Close is called
+// (then it returns nil: what is left is for the next start), and may run
+// while operations start tasks: no task's end is audited twice by one
+// process.
+func (o *Operations) RecoverTasks(ctx context.Context) error {
+	if o.opts.Audit == nil || !o.enterBackground() {
+		return nil
+	}
+	defer o.bg.Done()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(o.bgCtx, cancel)()
+
+	records, err := ReadAudit(o.opts.Audit.path, 0)
+	if err != nil {
+		return fmt.Errorf("recover tasks: %w", err)
+	}
+	var failed []error
+	for _, start := range unendedTasks(records) {
+		if o.bgCtx.Err() != nil {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("recover tasks: %w", err)
+		}
+		if err := o.recoverTask(ctx, start); err != nil {
+			failed = append(failed, err)
+		}
+	}
+	if err := errors.Join(failed...); err != nil && o.bgCtx.Err() == nil {
+		return fmt.Errorf("recover tasks: %w", err)
+	}
+	return nil
+}
+
+// unendedTasks picks, from records newest first, the records of task
+// starts that no later record ends, oldest first.
+func unendedTasks(records []AuditRecord) []AuditRecord {
+	seen := map[string]bool{}
+	var out []AuditRecord
+	for _, r := range records {
+		if r.Task == "" || r.Operation == "" || seen[r.Task] {
+			continue
+		}
+		seen[r.Task] = true
+		if r.Result == ResultStarted {
+			out = append(out, r)
+		}
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// recoverTask looks up one task audited as started and audits its end, or
+// hands it to a watcher. A task this process already follows is left
+// alone.
+func (o *Operations) recoverTask(ctx context.Context, start AuditRecord) error {
+	task, err := proxmox.ParseUPID(start.Task)
+	if err != nil {
+		// Not a task of PVE's: there is nothing to ask about it.
+		o.auditEnd(start, "", ResultTaskUnknown)
+		return nil
+	}
+	info := TaskInfo{ID: task.UPID, Node: task.Node, VMID: start.VMID, Operation: start.Operation, StartedAt: task.StartTime}
+	if start.Operation == OpClone {
+		info.NewVMID = int(start.To)
+	}
+	entry, claimed := o.tasks.claim(taskEntry{info: info, task: task, ended: o.newEnded()}, o.now())
+	if !claimed {
+		return nil
+	}
+	cur, err := o.opts.Cluster.Task(ctx, task.UPID)
+	switch {
+	case isUnknownTask(err):
+		o.auditEnd(start, "", ResultTaskUnknown)
+		o.tasks.remove(task.UPID) // nothing to answer about it
+		endedWithoutWatch(entry)
+		return nil
+	case err == nil && cur.Done():
+		o.tasks.update(entry, cur, o.now())
+		o.auditEnd(start, cur.ExitStatus, ResultApplied)
+		endedWithoutWatch(entry)
+		return nil
+	case ctx.Err() == nil && entry.ended != nil:
+		o.startWatch(entry, start)
+		return nil
+	}
+	endedWithoutWatch(entry)
+	if err != nil {
+		return fmt.Errorf("task %s: %w", task.UPID, err)
+	}
+	return nil
+}
+
+// endedWithoutWatch closes the ended channel of an entry no watcher
+// follows, so that Task waits on it no longer.
+func endedWithoutWatch(e taskEntry) {
+	if e.ended != nil {
+		close(e.ended)
+	}
+}
+
+// isUnknownTask reports whether err is PVE's answer for a UPID it has no
+// task of: 400 with {"upid":"no such task"} (pve-manager
+// PVE/API2/Tasks.pm; proxmox-api.md, GET /nodes/{node}/tasks/{upid}/status).
+func isUnknownTask(err error) bool {
+	var apiErr *proxmox.APIError
+	return errors.As(err, &apiErr) && strings.Contains(apiErr.Params["upid"], "no such task")
 }
 
 // Task returns the state of a task started by an operation; wait > 0
-// waits up to that long for it to finish (at most TaskTimeout). A task
+// waits up to that long for it to finish (at most TaskTimeout): on the
+// task's watcher when one follows it (WatchTasks), so that any number of
+// callers cost no more polls than the watcher's own. A task
 // that ended with an error is not an error of Task: Done and ExitStatus
 // say so (TaskInfo.Failed). An ID this Operations did not start, or has
 // forgotten (finished more than an hour ago), is proxmox.ErrNotFound.
 func (o *Operations) Task(ctx context.Context, id string, wait time.Duration) (TaskInfo, error) {
 	entry, ok := o.tasks.get(id, o.now())
 	if !ok {
-		return TaskInfo{}, fmt.Errorf("task %q not found: %w", id, proxmox.ErrNotFound)
+		return TaskInfo{}, notFound("task %s: not started by this process, or forgotten an hour after it ended", id)
 	}
 	if entry.info.Done {
 		return entry.info, nil
+	}
+	if wait > 0 && entry.ended != nil {
+		// A watcher polls the task already: wait for it rather than poll
+		// once more per caller.
+		if info, done, err := o.waitWatcher(ctx, entry, min(wait, o.opts.TaskTimeout)); done || err != nil {
+			return info, err
+		}
 	}
 	var (
 		cur proxmox.Task
@@ -879,13 +1223,39 @@ func (o *Operations) Task(ctx context.Context, id string, wait time.Duration) (T
 		case errors.Is(err, proxmox.ErrTimeout) && ctx.Err() == nil:
 			err = nil // still running when the wait ended
 		}
+		if err != nil {
+			return TaskInfo{}, err // "wait task <UPID>: …" already
+		}
 	} else {
 		cur, err = o.opts.Cluster.Task(ctx, entry.task.UPID)
-	}
-	if err != nil {
-		return TaskInfo{}, fmt.Errorf("task %s: %w", id, err)
+		if err != nil {
+			return TaskInfo{}, fmt.Errorf("task %s: %w", id, err)
+		}
 	}
 	return o.tasks.update(entry, cur, o.now()), nil
+}
+
+// waitWatcher waits up to wait for the watcher of entry to stop. done is
+// true when the answer is final: the task ended, or it is still running
+// when the wait ran out (the watcher polls it). false means the watcher
+// stopped without seeing the end: the caller polls itself.
+func (o *Operations) waitWatcher(ctx context.Context, entry taskEntry, wait time.Duration) (info TaskInfo, done bool, err error) {
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return TaskInfo{}, true, fmt.Errorf("task %s: %w", entry.info.ID, ctx.Err())
+	case <-timer.C:
+		if e, ok := o.tasks.get(entry.info.ID, o.now()); ok {
+			return e.info, true, nil
+		}
+		return entry.info, true, nil
+	case <-entry.ended:
+	}
+	if e, ok := o.tasks.get(entry.info.ID, o.now()); ok && e.info.Done {
+		return e.info, true, nil
+	}
+	return TaskInfo{}, false, nil
 }
 
 // SetPaused pauses or resumes autoscaling of a container and audits it.
@@ -894,7 +1264,7 @@ func (o *Operations) SetPaused(ctx context.Context, c Caller, vmid int, paused b
 		return err
 	}
 	if o.opts.Pause == nil {
-		return fmt.Errorf("autoscaling is not running in this process: %w", proxmox.ErrConflict)
+		return conflict("pause or resume container %d: autoscaling is not running in this process", vmid)
 	}
 	// The loop's snapshot names the node when it can; a container it does
 	// not know yet may still be paused ahead of time.
@@ -913,11 +1283,14 @@ func (o *Operations) SetPaused(ctx context.Context, c Caller, vmid int, paused b
 
 // audit writes one record of an operation (not of a resource change: the
 // Actuator audits those): err nil means started (or applied when
-// r.Result is set), else failed with err's text.
-func (o *Operations) audit(c Caller, ref proxmox.Ref, r AuditRecord, err error) {
+// r.Result is set), else failed with err's text. It returns the record.
+func (o *Operations) audit(c Caller, ref proxmox.Ref, r AuditRecord, err error) AuditRecord {
 	r.Time = o.now()
 	r.Source, r.Client, r.VMID, r.Node = c.source(), c.Address, ref.VMID, ref.Node
 	r.Score = math.NaN()
+	if r.Mode == "" {
+		r.Mode = string(o.modeInForce(ref.VMID))
+	}
 	if r.Result == "" {
 		r.Result = ResultStarted
 	}
@@ -929,15 +1302,16 @@ func (o *Operations) audit(c Caller, ref proxmox.Ref, r AuditRecord, err error) 
 	ev.Str("source", r.Source).Int("vmid", r.VMID).Str("node", r.Node).Str("operation", r.Operation).
 		Str("resource", r.Resource).Str("result", r.Result).Str("upid", r.Task).Msg("manual operation")
 	if o.opts.Audit == nil {
-		return
+		return r
 	}
 	if aerr := o.opts.Audit.Append(r); aerr != nil {
 		o.log.Error().Err(aerr).Int("vmid", r.VMID).Str("operation", r.Operation).Msg("append audit record")
 	}
+	return r
 }
 
-// track registers a started task and returns its TaskInfo.
-func (o *Operations) track(ref proxmox.Ref, op string, t proxmox.Task, newVMID int) TaskInfo {
+// track registers a started task and returns its entry.
+func (o *Operations) track(ref proxmox.Ref, op string, t proxmox.Task, newVMID int) taskEntry {
 	started := t.StartTime
 	if started.IsZero() {
 		started = o.now()
@@ -946,8 +1320,9 @@ func (o *Operations) track(ref proxmox.Ref, op string, t proxmox.Task, newVMID i
 	if info.Node == "" {
 		info.Node = ref.Node
 	}
-	o.tasks.add(taskEntry{info: info, task: t}, o.now())
-	return info
+	e := taskEntry{info: info, task: t, ended: o.newEnded()}
+	o.tasks.add(e, o.now())
+	return e
 }
 
 // taskRegistry remembers the tasks Operations started, so that the API
@@ -966,6 +1341,9 @@ type taskEntry struct {
 	info     TaskInfo
 	task     proxmox.Task
 	finished time.Time // when it was first seen done; zero while running
+	// ended is closed when the task's watcher stops (WatchTasks); nil
+	// when no watcher follows the task.
+	ended chan struct{}
 }
 
 func newTaskRegistry(capacity int, maxAge time.Duration) *taskRegistry {
@@ -992,6 +1370,27 @@ func (r *taskRegistry) add(e taskEntry, now time.Time) {
 	defer r.mu.Unlock()
 	r.entries[e.info.ID] = &e
 	r.pruneLocked(now)
+}
+
+// remove forgets a task.
+func (r *taskRegistry) remove(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.entries, id)
+}
+
+// claim adds e unless its task is registered already, and reports whether
+// it did: the registry entry is what makes one process audit a task's end
+// once.
+func (r *taskRegistry) claim(e taskEntry, now time.Time) (taskEntry, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.entries[e.info.ID]; ok {
+		return taskEntry{}, false
+	}
+	r.entries[e.info.ID] = &e
+	r.pruneLocked(now)
+	return e, true
 }
 
 // update records a poll of the task got from the registry as polled, and

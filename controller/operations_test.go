@@ -3,6 +3,8 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -93,12 +95,14 @@ func newOpsFixture(t *testing.T, mutate func(*OperationsOptions)) *opsFixture {
 		Actuator: NewActuator(ActuatorOptions{
 			Cluster: client, Logger: logger, Audit: audit, TaskTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
 		}),
-		Audit: audit, Logger: logger, TaskTimeout: 10 * time.Second, Now: clock.Now,
+		Audit: audit, Logger: logger, TaskTimeout: 10 * time.Second, Now: clock.Now, WatchTasks: true,
 	}
 	if mutate != nil {
 		mutate(&o)
 	}
-	return &opsFixture{sim: sim, client: client, auditPath: auditPath, ops: NewOperations(o), now: clock}
+	ops := NewOperations(o)
+	t.Cleanup(ops.Close) // before the audit closes
+	return &opsFixture{sim: sim, client: client, auditPath: auditPath, ops: ops, now: clock}
 }
 
 // sent returns the requests since the last ResetRequests matching method
@@ -120,6 +124,45 @@ func (f *opsFixture) audit(t *testing.T) []AuditRecord {
 		t.Fatal(err)
 	}
 	return records
+}
+
+// waitTaskEnd waits until a watcher has audited the end of task upid (in
+// the background, after the task ended) and returns that record and the
+// one of its start.
+func (f *opsFixture) waitTaskEnd(t *testing.T, upid string) (start, end AuditRecord) {
+	t.Helper()
+	return waitTaskEndIn(t, f.auditPath, upid)
+}
+
+func waitTaskEndIn(t *testing.T, auditPath, upid string) (start, end AuditRecord) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		records, err := ReadAudit(auditPath, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var starts, ends []AuditRecord
+		for _, r := range records {
+			switch {
+			case r.Task != upid:
+			case r.Result == ResultStarted:
+				starts = append(starts, r)
+			default:
+				ends = append(ends, r)
+			}
+		}
+		if len(ends) > 0 {
+			if len(starts) != 1 || len(ends) != 1 {
+				t.Fatalf("task %s: %d start and %d end records, want one of each: %+v", upid, len(starts), len(ends), records)
+			}
+			return starts[0], ends[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the end of task %s was not audited: %+v", upid, records)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func (f *opsFixture) state(t *testing.T, vmid int) pvesim.ContainerState {
@@ -353,6 +396,9 @@ func TestSetResourcesChangeBetweenReadsIsAConflict(t *testing.T) {
 			if !errors.Is(err, proxmox.ErrDigestMismatch) {
 				t.Errorf("error %v does not match ErrDigestMismatch", err)
 			}
+			if want := "set resources of container 101: config changed since it was read"; err.Error() != want {
+				t.Errorf("error = %v\nwant    %s", err, want)
+			}
 			if puts := f.sent(http.MethodPut, actConfigRoute); len(puts) != 0 {
 				t.Errorf("sent %d PUTs, want none", len(puts))
 			}
@@ -412,14 +458,13 @@ func TestGrowDiskStartsATask(t *testing.T) {
 	if got := f.state(t, opsRunning).Config["rootfs"]; got != "local-lvm:vm-101-disk-0,size=10G" {
 		t.Errorf("rootfs = %s, want 10G", got)
 	}
-	records := f.audit(t)
-	if len(records) != 1 {
-		t.Fatalf("audit = %+v, want one record", records)
-	}
-	r := records[0]
+	r, end := f.waitTaskEnd(t, info.ID)
 	if r.Source != "api:ops" || r.Resource != "disk" || r.Operation != OpResize || r.Result != ResultStarted ||
 		r.From != 8<<30 || r.To != 10<<30 || r.Task != info.ID || r.Reason != "rootfs" {
 		t.Errorf("audit record = %+v", r)
+	}
+	if end.Result != ResultApplied || end.ExitStatus != "OK" || end.Operation != OpResize || end.To != 10<<30 {
+		t.Errorf("audit record of the end = %+v, want applied with OK", end)
 	}
 }
 
@@ -516,7 +561,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 
 	var ops []string
 	for _, r := range f.audit(t) {
-		if r.Resource == "snapshot" {
+		if r.Resource == "snapshot" && r.Result == ResultStarted {
 			if r.Reason != "before-upgrade" || r.Result != ResultStarted || r.Source != "api:ops" || r.Task == "" {
 				t.Errorf("snapshot audit record = %+v", r)
 			}
@@ -559,9 +604,12 @@ func TestCloneTakesTheNextID(t *testing.T) {
 	if clone.Config["hostname"] != "web-2.example.org" || clone.Node != "pve2" || clone.Lock != "" {
 		t.Errorf("clone = %+v", clone)
 	}
-	records := f.audit(t)
-	if len(records) != 1 || records[0].Operation != OpClone || records[0].To != 100 || records[0].VMID != opsStopped {
-		t.Errorf("audit = %+v", records)
+	start, end := f.waitTaskEnd(t, info.ID)
+	if start.Operation != OpClone || start.To != 100 || start.VMID != opsStopped {
+		t.Errorf("audit record = %+v", start)
+	}
+	if end.Result != ResultApplied || end.Operation != OpClone || end.To != 100 {
+		t.Errorf("audit record of the end = %+v, want the clone to 100 applied", end)
 	}
 }
 
@@ -704,7 +752,7 @@ func TestTaskReportsAFailedTask(t *testing.T) {
 }
 
 func TestTaskWithoutWaitPollsOnce(t *testing.T) {
-	f := newOpsFixture(t, nil)
+	f := newOpsFixture(t, func(o *OperationsOptions) { o.WatchTasks = false }) // a watcher polls too
 	info, err := f.ops.CreateSnapshot(context.Background(), opsCaller, opsRunning, "quick", "")
 	if err != nil {
 		t.Fatal(err)
@@ -765,7 +813,7 @@ func TestLocate(t *testing.T) {
 	plain := newOpsFixture(t, nil)
 	_, err = plain.ops.Locate(ctx, 777)
 	wantClass(t, err, ClassNotFound)
-	if !strings.Contains(err.Error(), "container 777 not found") {
+	if err.Error() != "locate container 777: no such container in the cluster" {
 		t.Errorf("error %q", err)
 	}
 }
@@ -873,11 +921,354 @@ func TestStartStartsAndAudits(t *testing.T) {
 	if !f.state(t, opsStopped).Running {
 		t.Error("container not running after Start")
 	}
-	recs := f.audit(t)
-	if len(recs) == 0 || recs[0].Operation != OpStart || recs[0].Source != "api:"+opsCaller.Token || recs[0].Task == "" {
-		t.Errorf("audit = %+v, want the start with its task", recs)
+	if start, _ := f.waitTaskEnd(t, info.ID); start.Operation != OpStart || start.Source != "api:"+opsCaller.Token {
+		t.Errorf("audit record = %+v, want the start with its task", start)
 	}
 	if _, err := f.ops.Start(context.Background(), opsCaller, 99999); Classify(err) != ClassNotFound {
 		t.Errorf("Start of an unknown container: %v, want not found", err)
+	}
+}
+
+// TestOperationErrorsSayItOnce: an error names the operation and the
+// container once and says what is missing once, and still matches the
+// sentinel the API maps.
+func TestOperationErrorsSayItOnce(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		call func() error
+		want string
+		is   error
+	}{
+		{"container", func() error { _, err := f.ops.Container(ctx, 999); return err },
+			"read container 999: no such container in the cluster", proxmox.ErrNotFound},
+		{"locate", func() error { _, err := f.ops.Locate(ctx, 999); return err },
+			"locate container 999: no such container in the cluster", proxmox.ErrNotFound},
+		{"set resources", func() error {
+			_, err := f.ops.SetResources(ctx, opsCaller, 999, ResourceRequest{Cores: intp(2)})
+			return err
+		}, "set resources of container 999: no such container in the cluster", proxmox.ErrNotFound},
+		{"grow a missing container", func() error { _, err := f.ops.GrowDisk(ctx, opsCaller, 999, "rootfs", 1<<30); return err },
+			"grow rootfs of container 999: no such container in the cluster", proxmox.ErrNotFound},
+		{"grow a missing disk", func() error { _, err := f.ops.GrowDisk(ctx, opsCaller, opsRunning, "mp3", 1<<30); return err },
+			"grow mp3 of container 101: no such disk", proxmox.ErrNotFound},
+		{"snapshots", func() error { _, err := f.ops.Snapshots(ctx, 999); return err },
+			"snapshots of container 999: no such container in the cluster", proxmox.ErrNotFound},
+		{"rollback to a missing snapshot", func() error {
+			_, err := f.ops.RollbackSnapshot(ctx, opsCaller, opsRunning, "nosnap", false)
+			return err
+		}, `rollback "nosnap" of container 101: no such snapshot`, proxmox.ErrNotFound},
+		{"clone", func() error { _, err := f.ops.Clone(ctx, opsCaller, 999, CloneRequest{}); return err },
+			"clone container 999: no such container in the cluster", proxmox.ErrNotFound},
+		{"delete", func() error { _, err := f.ops.Delete(ctx, opsCaller, 999, false); return err },
+			"delete container 999: no such container in the cluster", proxmox.ErrNotFound},
+		{"start", func() error { _, err := f.ops.Start(ctx, opsCaller, 999); return err },
+			"start container 999: no such container in the cluster", proxmox.ErrNotFound},
+		{"task", func() error { _, err := f.ops.Task(ctx, "UPID:pve1:1:2:3:vzstart:101:root@pam:", 0); return err },
+			"task UPID:pve1:1:2:3:vzstart:101:root@pam:: not started by this process, or forgotten an hour after it ended", proxmox.ErrNotFound},
+		{"pause without the loop", func() error { return f.ops.SetPaused(ctx, opsCaller, opsRunning, true) },
+			"pause or resume container 101: autoscaling is not running in this process", proxmox.ErrConflict},
+		{"another digest", func() error {
+			_, err := f.ops.SetResources(ctx, opsCaller, opsRunning, ResourceRequest{Cores: intp(3), Digest: "0123abcd"})
+			return err
+		}, "set resources of container 101: config digest is " + f.state(t, opsRunning).Digest + ", not 0123abcd", proxmox.ErrDigestMismatch},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("error = %v\nwant    %s", err, tc.want)
+			}
+			if !errors.Is(err, tc.is) {
+				t.Errorf("error %v does not match %v", err, tc.is)
+			}
+		})
+	}
+
+	// Creating a snapshot that exists is a conflict, said once.
+	info, err := f.ops.CreateSnapshot(ctx, opsCaller, opsRunning, "before", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.waitDone(t, info)
+	_, err = f.ops.CreateSnapshot(ctx, opsCaller, opsRunning, "before", "")
+	if want := `snapshot "before" of container 101: a snapshot of that name exists`; err == nil || err.Error() != want {
+		t.Errorf("error = %v\nwant    %s", err, want)
+	}
+	wantClass(t, err, ClassConflict)
+}
+
+// TestManualOperationsAuditTheModeInForce: an operator's change is made in
+// every mode, and its audit record says the mode the container's policy
+// is in, not enforce.
+func TestManualOperationsAuditTheModeInForce(t *testing.T) {
+	rules := Rules{
+		Mode:   ModeDryRun,
+		CPU:    CPURules{Min: 1, Max: 4},
+		Memory: MemoryRules{Min: 256 << 20, Max: 4 << 30},
+	}
+	f := newOpsFixture(t, func(o *OperationsOptions) {
+		o.Bounds = func(vmid int) (string, Rules, bool) { return "web", rules, vmid == opsRunning }
+	})
+	ctx := context.Background()
+	if _, err := f.ops.SetResources(ctx, opsCaller, opsRunning, ResourceRequest{Cores: intp(3)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.state(t, opsRunning).Config["cores"]; got != "3" {
+		t.Errorf("cores = %q, want 3: a manual change is made in dry-run too", got)
+	}
+	info, err := f.ops.CreateSnapshot(ctx, opsCaller, opsRunning, "before", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.waitDone(t, info)
+	// A container the loop does not know: the write is all there is.
+	if _, err := f.ops.SetResources(ctx, opsCaller, opsProtected, ResourceRequest{Cores: intp(2)}); err != nil {
+		t.Fatal(err)
+	}
+
+	records := f.audit(t) // newest first
+	var resize, snapshot, unknown *AuditRecord
+	for i := range records {
+		r := &records[i]
+		switch {
+		case r.VMID == opsRunning && r.Resource == string(ResourceCores):
+			resize = r
+		case r.VMID == opsRunning && r.Operation == OpSnapshot && r.Result == ResultStarted:
+			snapshot = r
+		case r.VMID == opsProtected:
+			unknown = r
+		}
+	}
+	if resize == nil || resize.Mode != string(ModeDryRun) || resize.Result != ResultApplied {
+		t.Errorf("cores record = %+v, want mode dry-run, result applied", resize)
+	}
+	if snapshot == nil || snapshot.Mode != string(ModeDryRun) {
+		t.Errorf("snapshot record = %+v, want mode dry-run", snapshot)
+	}
+	if unknown == nil || unknown.Mode != string(ModeEnforce) {
+		t.Errorf("record of a container without a policy = %+v, want mode enforce", unknown)
+	}
+}
+
+// TestSetCoresOnUnsetCoresAuditsWhatItHad: cores set on a container whose
+// config has none are audited from the CPUs it had (all the node's
+// threads), with a reason that says cores were unset.
+func TestSetCoresOnUnsetCoresAuditsWhatItHad(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	ctx := context.Background()
+	nodes, err := f.client.Nodes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	threads := 0
+	for _, n := range nodes {
+		if n.Name == "pve2" {
+			threads = n.CPUs
+		}
+	}
+	if threads <= 2 {
+		t.Fatalf("pve2 has %d threads; the test needs more than 2", threads)
+	}
+	if _, err := f.ops.SetResources(ctx, opsCaller, opsNoCores, ResourceRequest{Cores: intp(2)}); err != nil {
+		t.Fatal(err)
+	}
+	var rec *AuditRecord
+	for _, r := range f.audit(t) {
+		if r.VMID == opsNoCores && r.Resource == string(ResourceCores) {
+			rec = &r
+			break
+		}
+	}
+	want := fmt.Sprintf("manual; cores were unset: %d CPUs (all threads of the node)", threads)
+	if rec == nil || rec.From != int64(threads) || rec.To != 2 || rec.Direction != string(Down) || rec.Reason != want {
+		t.Fatalf("audit record = %+v\nwant from %d to 2, down, reason %q", rec, threads, want)
+	}
+}
+
+// rollbackRoute is pvesim's route of a snapshot rollback.
+const rollbackRoute = "/nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback"
+
+// snapshotFor makes a snapshot of opsRunning to roll back to.
+func (f *opsFixture) snapshotFor(t *testing.T, name string) {
+	t.Helper()
+	info, err := f.ops.CreateSnapshot(context.Background(), opsCaller, opsRunning, name, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.waitDone(t, info)
+}
+
+// TestFailedRollbackIsAuditedFailed: a rollback whose task fails is
+// audited failed, with PVE's exit status, under the UPID of its start.
+func TestFailedRollbackIsAuditedFailed(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	f.snapshotFor(t, "before")
+	const exit = "unable to rollback: volume is busy"
+	f.sim.InjectFault(pvesim.Fault{Route: rollbackRoute, TaskExit: exit, Count: 1})
+
+	info, err := f.ops.RollbackSnapshot(context.Background(), opsCaller, opsRunning, "before", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end := f.waitTaskEnd(t, info.ID)
+	if start.Result != ResultStarted || start.Operation != OpRollback {
+		t.Errorf("start record = %+v", start)
+	}
+	if end.Result != ResultFailed || end.ExitStatus != exit || end.Error != exit || end.Operation != OpRollback ||
+		end.VMID != opsRunning || end.Source != "api:ops" || end.Client != opsCaller.Address || end.Reason != "before" {
+		t.Errorf("end record = %+v\nwant failed with exit status %q", end, exit)
+	}
+	// The watcher's answer is the API's too, without another poll.
+	f.sim.ResetRequests()
+	got, err := f.ops.Task(context.Background(), info.ID, 0)
+	if err != nil || !got.Failed() || got.ExitStatus != exit {
+		t.Errorf("Task = %+v, %v; want failed with %q", got, err, exit)
+	}
+	if n := len(f.sent(http.MethodGet, "/nodes/{node}/tasks/{upid}/status")); n != 0 {
+		t.Errorf("Task of an ended task polled %d times, want none", n)
+	}
+}
+
+// restartOps is a second Operations on the fixture's cluster and audit,
+// as the process started again would build it.
+func (f *opsFixture) restartOps(t *testing.T) *Operations {
+	t.Helper()
+	audit, err := OpenAudit(AuditOptions{Path: f.auditPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { audit.Close() })
+	ops := NewOperations(OperationsOptions{
+		Cluster: f.client, Audit: audit, Logger: zerolog.New(zerolog.NewTestWriter(t)),
+		TaskTimeout: 10 * time.Second, Now: f.now.Now, WatchTasks: true,
+	})
+	t.Cleanup(ops.Close)
+	return ops
+}
+
+// waitTaskEnded waits, through the client, until PVE has the task ended.
+func (f *opsFixture) waitTaskEnded(t *testing.T, upid string) proxmox.Task {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		task, err := f.client.Task(context.Background(), upid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if task.Done() {
+			return task
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("task %s did not end", upid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestTaskEndsAreAuditedAcrossARestart: tasks audited as started when the
+// process stopped get their end audited after the next start, whether they
+// ended meanwhile or are still running, and once only.
+func TestTaskEndsAreAuditedAcrossARestart(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	ctx := context.Background()
+	f.snapshotFor(t, "before")
+	const exit = "unable to rollback: volume is busy"
+	f.sim.InjectFault(pvesim.Fault{Route: rollbackRoute, TaskExit: exit, Count: 1})
+
+	// Stopped clock: the tasks cannot end before the process stops.
+	f.sim.Clock().SetSpeed(0)
+	failing, err := f.ops.RollbackSnapshot(ctx, opsCaller, opsRunning, "before", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	running, err := f.ops.CreateSnapshot(ctx, opsCaller, opsStopped, "later", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ops.Close()
+	for _, r := range f.audit(t) {
+		if r.Result != ResultStarted && r.Result != ResultApplied {
+			t.Fatalf("before the restart: %+v; want only starts (and the first snapshot)", r)
+		}
+	}
+
+	// While the process is down, the rollback ends (failing); the snapshot
+	// of the other container is still running at the restart.
+	f.sim.Clock().Advance(time.Second)
+	f.waitTaskEnded(t, failing.ID)
+
+	// A start whose task PVE does not know (its node was reinstalled).
+	lost := "UPID:pve2:0000AAAA:0000BBBB:6B155F0C:vzdelsnapshot:102:root@pam!loop:"
+	restarted := f.restartOps(t)
+	if err := restarted.opts.Audit.Append(AuditRecord{
+		Source: "api:ops", Operation: OpSnapshotDelete, VMID: opsStopped, Node: "pve2", Resource: "snapshot",
+		Reason: "old", Result: ResultStarted, Task: lost, Score: math.NaN(),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := restarted.RecoverTasks(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, end := f.waitTaskEnd(t, failing.ID); end.Result != ResultFailed || end.ExitStatus != exit || end.Operation != OpRollback {
+		t.Errorf("end of the rollback = %+v, want failed with %q", end, exit)
+	}
+	if _, end := f.waitTaskEnd(t, lost); end.Result != ResultTaskUnknown || end.Operation != OpSnapshotDelete {
+		t.Errorf("end of the lost task = %+v, want unknown", end)
+	}
+	// The recovered tasks are the API's to answer about, but the lost one.
+	if got, err := restarted.Task(ctx, failing.ID, 0); err != nil || !got.Failed() || got.Operation != OpRollback {
+		t.Errorf("Task(rollback) after the restart = %+v, %v; want it failed", got, err)
+	}
+	if _, err := restarted.Task(ctx, lost, 0); !errors.Is(err, proxmox.ErrNotFound) {
+		t.Errorf("Task(lost) after the restart: %v, want not found", err)
+	}
+	// The running task is watched: its end is audited when it comes.
+	f.sim.Clock().SetSpeed(20)
+	if _, end := f.waitTaskEnd(t, running.ID); end.Result != ResultApplied || end.ExitStatus != "OK" || end.VMID != opsStopped {
+		t.Errorf("end of the snapshot = %+v, want applied with OK", end)
+	}
+
+	// Once recorded, never again: a further start finds nothing to do.
+	again := f.restartOps(t)
+	if err := again.RecoverTasks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	again.Close()
+	for _, upid := range []string{failing.ID, running.ID, lost} {
+		f.waitTaskEnd(t, upid) // fails on a second end record
+	}
+}
+
+// TestTaskWaitersShareTheWatcher: callers waiting for a task wait for its
+// watcher instead of polling Proxmox each.
+func TestTaskWaitersShareTheWatcher(t *testing.T) {
+	f := newOpsFixture(t, nil)
+	ctx := context.Background()
+	f.sim.Clock().SetSpeed(0) // the task runs until the clock moves
+	info, err := f.ops.CreateSnapshot(ctx, opsCaller, opsRunning, "shared", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sim.ResetRequests()
+	const waiters = 50
+	results := make(chan TaskInfo, waiters)
+	errs := make(chan error, waiters)
+	for range waiters {
+		go func() {
+			got, err := f.ops.Task(ctx, info.ID, 10*time.Second)
+			results <- got
+			errs <- err
+		}()
+	}
+	f.sim.Clock().Advance(2 * time.Second)
+	for range waiters {
+		if got, err := <-results, <-errs; err != nil || !got.Done || got.ExitStatus != "OK" {
+			t.Fatalf("Task = %+v, %v; want done with OK", got, err)
+		}
+	}
+	if n := len(f.sent(http.MethodGet, "/nodes/{node}/tasks/{upid}/status")); n >= waiters {
+		t.Errorf("%d status polls for %d waiters; want the watcher's alone", n, waiters)
 	}
 }

@@ -50,7 +50,11 @@ func NewState() *State { return &State{Containers: map[int]*ContainerState{}} }
 // State with a *CorruptFileError: the caller logs it and goes on. Any other
 // error (the file could not be moved aside) comes with an empty State too,
 // but the caller must not go on to save: that would overwrite the file.
+//
+// It first deletes the temporary files a save killed before its rename
+// left beside path (best effort: one left behind costs only disk space).
 func LoadState(path string, now time.Time) (*State, error) {
+	removeStaleTemps(path) //nolint:errcheck // best effort, see above
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return NewState(), nil
@@ -122,6 +126,45 @@ func (s *State) Save(path string) error {
 }
 
 // Backoff bounds of DefaultBackoff.
+// StateKeepGone is how long the state keeps the record of a container the
+// loop no longer tracks (deleted, or on a node it cannot see), counted
+// from the record's last time (an action, the end of a backoff): twice the
+// longest cooldown the configuration allows (24 h), so that no cooldown or
+// backoff is ever forgotten while it still runs, and a container that
+// comes back within that time finds its record.
+const StateKeepGone = 48 * time.Hour
+
+// PruneGone drops the records of the containers for which tracked is false
+// whose every time (last actions, end of backoff) is before cutoff, except
+// paused ones (an operator's request, kept until resumed), and returns how
+// many it dropped. Without it the records of deleted containers would pile
+// up in memory and in the file for as long as the process runs.
+func (s *State) PruneGone(tracked func(vmid int) bool, cutoff time.Time) int {
+	dropped := 0
+	for vmid, cs := range s.Containers {
+		if tracked(vmid) || cs != nil && (cs.Paused || cs.lastTime().After(cutoff)) {
+			continue
+		}
+		delete(s.Containers, vmid)
+		dropped++
+	}
+	return dropped
+}
+
+// lastTime is the latest time the record holds: of an action or of the end
+// of a backoff; zero when none.
+func (s *ContainerState) lastTime() time.Time {
+	last := s.RetryAfter
+	for _, actions := range []map[Resource]Action{s.LastAction, s.DryRunAction} {
+		for _, a := range actions {
+			if a.Time.After(last) {
+				last = a.Time
+			}
+		}
+	}
+	return last
+}
+
 const (
 	backoffBase = 30 * time.Second
 	backoffMax  = 30 * time.Minute

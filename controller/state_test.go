@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -149,16 +151,12 @@ func TestLoadStateMovesUnreadableFilesAside(t *testing.T) {
 }
 
 func TestLoadStateCannotMoveAside(t *testing.T) {
-	// A directory at the path cannot be read as a file; a non-empty
-	// directory already at the moved-aside name makes the rename fail, even
-	// for root.
+	// A directory at the path cannot be read as a file; a name that leaves
+	// no room for the moved-aside suffix under NAME_MAX (255) makes every
+	// move fail, even for root.
 	dir := t.TempDir()
-	path := filepath.Join(dir, "state.json")
+	path := filepath.Join(dir, strings.Repeat("s", 230)+".json")
 	if err := os.Mkdir(path, 0o750); err != nil {
-		t.Fatal(err)
-	}
-	blocker := path + ".corrupt-" + stateNow.Format("20060102T150405Z")
-	if err := os.MkdirAll(filepath.Join(blocker, "occupied"), 0o750); err != nil {
 		t.Fatal(err)
 	}
 
@@ -332,4 +330,28 @@ func statesEqual(a, b *State) bool {
 		}
 	}
 	return true
+}
+
+func TestStatePruneGone(t *testing.T) {
+	cutoff := stateNow.Add(-StateKeepGone)
+	old, recent := cutoff.Add(-time.Minute), cutoff.Add(time.Minute)
+	s := &State{Containers: map[int]*ContainerState{
+		101: {LastAction: map[Resource]Action{ResourceCores: {Time: old}}},                                 // tracked: kept
+		102: {LastAction: map[Resource]Action{ResourceCores: {Time: old}}},                                 // gone, old: dropped
+		103: {LastAction: map[Resource]Action{ResourceCores: {Time: old}, ResourceMemory: {Time: recent}}}, // gone, one recent action
+		104: {Failures: 3, RetryAfter: recent},                                                             // gone, backoff not long over
+		105: {Paused: true},                                                                                // gone, paused: an operator's request
+		106: {},                                                                                            // gone, nothing recorded
+		107: nil,
+		108: {Failures: 1, RetryAfter: old},
+	}}
+	dropped := s.PruneGone(func(vmid int) bool { return vmid == 101 }, cutoff)
+	var kept []int
+	for vmid := range s.Containers {
+		kept = append(kept, vmid)
+	}
+	slices.Sort(kept)
+	if want := []int{101, 103, 104, 105}; !slices.Equal(kept, want) || dropped != 4 {
+		t.Errorf("kept %v (dropped %d), want %v (dropped 4)", kept, dropped, want)
+	}
 }

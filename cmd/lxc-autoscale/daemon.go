@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/signal"
@@ -29,7 +30,8 @@ type daemon struct {
 	reg     *prometheus.Registry
 	client  *proxmox.Client
 	metrics *controller.Metrics
-	audit   *controller.Audit // nil when state.audit_file is "" or not wanted
+	audit   *controller.Audit      // nil when state.audit_file is "" or not wanted
+	ops     *controller.Operations // closed before the audit: its task watchers append to it
 }
 
 // newDaemon loads the configuration and builds the shared parts; close must
@@ -79,6 +81,9 @@ func newDaemon(env *environment, fs *pflag.FlagSet, args []string, writes ...str
 
 func (d *daemon) close() {
 	signal.Stop(d.hangup)
+	if d.ops != nil {
+		d.ops.Close()
+	}
 	if d.audit != nil {
 		if err := d.audit.Close(); err != nil {
 			d.log.Error().Err(err).Msg("closing the audit record failed")
@@ -110,14 +115,22 @@ func (d *daemon) operations(ctrl *controller.Controller, scale bool) *controller
 			pause, applied, bounds = ctrl.SetPaused, ctrl.RecordManual, ctrl.Bounds
 		}
 	}
-	return controller.NewOperations(controller.OperationsOptions{
+	d.ops = controller.NewOperations(controller.OperationsOptions{
 		Cluster: d.client,
 		Actuator: controller.NewActuator(controller.ActuatorOptions{
 			Cluster: d.client, Logger: d.log, Metrics: d.metrics, Audit: d.audit, TaskTimeout: d.cfg.Proxmox.TaskTimeout,
 		}),
 		Audit: d.audit, Logger: d.log, TaskTimeout: d.cfg.Proxmox.TaskTimeout,
-		Locate: locate, Pause: pause, Applied: applied, Bounds: bounds,
+		Locate: locate, Pause: pause, Applied: applied, Bounds: bounds, WatchTasks: true,
 	})
+	// The tasks a previous run left audited as started get their outcome;
+	// close stops this.
+	go func() {
+		if err := d.ops.RecoverTasks(context.Background()); err != nil {
+			d.log.Warn().Err(err).Msg("recovering the outcome of earlier tasks failed")
+		}
+	}()
+	return d.ops
 }
 
 func newRegistry() *prometheus.Registry {
