@@ -3,6 +3,7 @@ package pvesim
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -94,6 +95,9 @@ func (s *Sim) serve(c *call, relPath string) (resp response, answered bool) {
 		return response{}, false
 	}
 	if eff.hang {
+		// Read the body first: only then does net/http watch the
+		// connection and cancel the context when the client gives up.
+		_, _ = io.Copy(io.Discard, r.Body)
 		select {
 		case <-r.Context().Done():
 		case <-s.closed:
