@@ -35,7 +35,7 @@ func TestE2EFaultTimelineKeepsInvariants(t *testing.T) {
 		{VMID: 304, Node: "pve1", Cores: 4, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Idle},
 		{VMID: 305, Node: "pve2", Cores: 2, MemoryMiB: 512, DiskGiB: 8, Workload: workload.Leak},
 		{VMID: 306, Node: "pve1", Cores: 6, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Steady}, // above the max
-		{VMID: 307, Node: "pve2", MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Busy},           // no cores
+		{VMID: 307, Node: "pve2", MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Busy},             // no cores
 		{VMID: 308, Node: "pve3", Cores: 2, MemoryMiB: 1024, DiskGiB: 4, Workload: workload.DiskFill, Storage: "local-lvm"},
 	}
 	cd := timelineCooldown.String()
