@@ -71,6 +71,8 @@ type e2eOptions struct {
 	mode  string
 	env   []string
 	level string
+	// versions are the nodes' PVE versions, pve1 first (default all 9).
+	versions []string
 }
 
 func newE2E(t *testing.T, o e2eOptions) *e2e {
@@ -88,7 +90,7 @@ func newE2E(t *testing.T, o e2eOptions) *e2e {
 		o.mode = "enforce"
 	}
 	sim, err := pvesim.New(pvesim.Options{
-		Nodes: o.nodes, Specs: o.specs, Seed: 7, Speed: o.speed,
+		Nodes: o.nodes, Specs: o.specs, Seed: 7, Speed: o.speed, NodeVersions: o.versions,
 		Tokens:       []string{e2eTokenID + "=" + e2eSecret},
 		TaskDuration: 5 * time.Second,
 	})
