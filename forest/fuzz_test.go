@@ -54,7 +54,7 @@ func FuzzFitScore(f *testing.F) {
 	f.Add(uint8(3), uint8(0), uint64(7), floatsToBytes(1, 0, 0, 0, 0))
 	f.Add(uint8(1), uint8(1), uint64(0), floatsToBytes(3, 1, 2, 3))
 	f.Add(uint8(5), uint8(4), uint64(3), floatsToBytes(2, math.NaN(), 1, 2, 3))
-	f.Add(uint8(5), uint8(4), uint64(3), floatsToBytes(2, 1e-8, 2e-8, 3e-8, 1, -0.0, 0, math.SmallestNonzeroFloat64, 5))
+	f.Add(uint8(5), uint8(4), uint64(3), floatsToBytes(2, 1e-8, 2e-8, 3e-8, 1, math.Copysign(0, -1), 0, math.SmallestNonzeroFloat64, 5))
 	f.Fuzz(func(t *testing.T, trees, sampleSize uint8, seed uint64, data []byte) {
 		rows := rowsFromBytes(data)
 		forest, err := Fit(rows, Options{Trees: int(trees % 20), SampleSize: int(sampleSize % 64), Seed: seed})
