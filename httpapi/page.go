@@ -63,47 +63,7 @@ const (
 )
 
 func (s *Server) pageRoutes() {
-	s.echo.GET("/", s.statusPage, s.pageAuth)
-}
-
-// pageAuth is require(ScopeRead) for the status page, which also takes the
-// token as the password of HTTP Basic credentials (see the comment at the
-// top of this file). It answers 401 with a Basic challenge first, which a
-// browser turns into its login prompt.
-func (s *Server) pageAuth(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		r := c.Request()
-		if s.authBlocked(c) {
-			return nil
-		}
-		tok, ok := s.authenticate(r)
-		if !ok {
-			if _, password, found := r.BasicAuth(); found && password != "" {
-				// authenticate reads only the headers: hand it the password
-				// as an X-API-Key so the comparison stays the constant-time one.
-				h := http.Header{}
-				h.Set("X-API-Key", password)
-				tok, ok = s.authenticate(&http.Request{Header: h})
-			}
-		}
-		if !ok {
-			if presentsCredential(r) {
-				s.authFailed(c, credentialProblem(r))
-			}
-			h := c.Response().Header()
-			h.Set("WWW-Authenticate", `Basic realm="lxc-autoscale", charset="UTF-8"`)
-			h.Add("WWW-Authenticate", `Bearer realm="lxc-autoscale"`)
-			return apiError(http.StatusUnauthorized, "a valid API token is required (Authorization: Bearer <token> or X-API-Key; in a browser: any user name and the token as password)")
-		}
-		if !s.allow(c, tok.Name) {
-			return nil
-		}
-		if tok.Scope < ScopeRead {
-			return apiError(http.StatusForbidden, fmt.Sprintf("token %q has scope %s; this route needs %s", tok.Name, tok.Scope, ScopeRead))
-		}
-		c.Set(callerKey, controller.Caller{Token: tok.Name, Address: c.RealIP()})
-		return next(c)
-	}
+	s.echo.GET("/", s.statusPage, s.requireToken(ScopeRead, true))
 }
 
 // statusPage renders the page from the loop's snapshot or, without a loop

@@ -2,15 +2,11 @@ package httpapi
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"crypto/tls"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,53 +15,6 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
 )
-
-// Scope is what a token may do; each scope includes the ones before it.
-type Scope int
-
-// Scopes, least privileged first.
-const (
-	ScopeNone    Scope = iota // health, and /metrics when public
-	ScopeRead                 // every GET
-	ScopeOperate              // scale, grow, snapshots, pause
-	ScopeAdmin                // rollback, clone, delete
-)
-
-// ParseScope reads "read", "operate" or "admin".
-func ParseScope(s string) (Scope, error) {
-	switch s {
-	case "read":
-		return ScopeRead, nil
-	case "operate":
-		return ScopeOperate, nil
-	case "admin":
-		return ScopeAdmin, nil
-	}
-	return ScopeNone, fmt.Errorf("scope %q: want read, operate or admin", s)
-}
-
-func (s Scope) String() string {
-	return [...]string{"none", "read", "operate", "admin"}[s]
-}
-
-// Token is an accepted API token: its name (for logs and the audit), the
-// SHA-256 of the token, and its scope.
-type Token struct {
-	Name   string
-	SHA256 [32]byte
-	Scope  Scope
-}
-
-// ParseTokenHash reads a hex SHA-256 as configured.
-func ParseTokenHash(hexHash string) ([32]byte, error) {
-	var h [32]byte
-	b, err := hex.DecodeString(strings.ToLower(strings.TrimSpace(hexHash)))
-	if err != nil || len(b) != len(h) {
-		return h, errors.New("token hash: want 64 hex digits (the SHA-256 of the token)")
-	}
-	copy(h[:], b)
-	return h, nil
-}
 
 // Snapshotter gives the loop's latest view; the api command without a loop
 // passes nil and the API reads live state through Operations.
@@ -234,72 +183,4 @@ func (s *Server) routes() {
 	s.v1Routes()
 	s.compatRoutes()
 	s.pageRoutes()
-}
-
-// authenticate finds the token of a request (Authorization: Bearer or
-// X-API-Key) and returns it; ok is false when none matches. Every
-// configured hash is compared, in constant time, whatever matches.
-func (s *Server) authenticate(r *http.Request) (Token, bool) {
-	raw := r.Header.Get("X-API-Key")
-	if auth := r.Header.Get("Authorization"); raw == "" && auth != "" {
-		if scheme, value, found := strings.Cut(auth, " "); found && strings.EqualFold(scheme, "Bearer") {
-			raw = strings.TrimSpace(value)
-		}
-	}
-	if raw == "" {
-		return Token{}, false
-	}
-	sum := sha256.Sum256([]byte(raw))
-	var found Token
-	ok := false
-	for _, t := range s.opts.Tokens {
-		if subtle.ConstantTimeCompare(sum[:], t.SHA256[:]) == 1 {
-			found, ok = t, true
-		}
-	}
-	return found, ok
-}
-
-// require is the middleware of a route that needs scope: 401 without a
-// valid token, 403 with a token lacking the scope, 429 over the rate.
-func (s *Server) require(scope Scope) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if scope == ScopeNone {
-				if !s.allow(c, "") {
-					return nil
-				}
-				return next(c)
-			}
-			if s.authBlocked(c) {
-				return nil
-			}
-			tok, ok := s.authenticate(c.Request())
-			if !ok {
-				if presentsCredential(c.Request()) {
-					s.authFailed(c, credentialProblem(c.Request()))
-				}
-				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="lxc-autoscale"`)
-				return apiError(http.StatusUnauthorized, "a valid API token is required (Authorization: Bearer <token> or X-API-Key)")
-			}
-			if !s.allow(c, tok.Name) {
-				return nil
-			}
-			if tok.Scope < scope {
-				return apiError(http.StatusForbidden, fmt.Sprintf("token %q has scope %s; this route needs %s", tok.Name, tok.Scope, scope))
-			}
-			c.Set(callerKey, controller.Caller{Token: tok.Name, Address: c.RealIP()})
-			return next(c)
-		}
-	}
-}
-
-const callerKey = "caller"
-
-// caller is who made the request, for Operations and the audit.
-func caller(c echo.Context) controller.Caller {
-	if v, ok := c.Get(callerKey).(controller.Caller); ok {
-		return v
-	}
-	return controller.Caller{Address: c.RealIP()}
 }
