@@ -21,12 +21,13 @@
 // at most MaxConnections connections served at once (more wait), a budget
 // of failed authentications per client address (429, logged without the
 // token), a repeated query parameter refused (400), and task waits capped
-// (503) with one Proxmox poller per task whatever its number of waiters.
+// (503); a wait waits on the task's watcher in Operations, its one
+// Proxmox poller whatever its number of waiters.
 // Health routes tell their reasons only to a token holder. Proxmox's own
 // failures are answered 502; 500 is only ever our fault.
 //
 // Concurrency: a Server serves requests concurrently; its handlers share
-// only the rate limiters (guarded), the task pollers (guarded; one
-// goroutine per task being waited on, stopped when its last waiter goes),
-// the Operations and the Snapshotter, both safe for concurrent use.
+// only the rate limiters (guarded), the task wait slots and read
+// coalescing (guarded), the Operations and the Snapshotter, both safe for
+// concurrent use. It starts no goroutine of its own beyond net/http's.
 package httpapi

@@ -49,7 +49,10 @@ type Options struct {
 	// wait until one closes. Default 256.
 	MaxConnections int
 	RequestTimeout time.Duration // default 60 s
-	Operations     *controller.Operations
+	// Operations should watch their tasks (WatchTasks): task waits wait
+	// on its watcher, the one poller of a task; without one every waiter
+	// polls Proxmox.
+	Operations *controller.Operations
 	Snapshots      Snapshotter // nil in api-only mode
 	// AuditPath is the audit record's file, read by GET /api/v1/audit; ""
 	// when there is none. Operations write to it; the API only reads.
@@ -66,7 +69,7 @@ type Server struct {
 	limiter *limiter
 	// authFailures budgets failed authentications per client address.
 	authFailures *limiter
-	// tasks shares one Proxmox poller among the waiters of a task.
+	// tasks caps the task waits and coalesces task reads.
 	tasks   *taskWaiter
 	metrics *metrics
 	now     func() time.Time
