@@ -53,7 +53,7 @@ type Options struct {
 	// on its watcher, the one poller of a task; without one every waiter
 	// polls Proxmox.
 	Operations *controller.Operations
-	Snapshots      Snapshotter // nil in api-only mode
+	Snapshots  Snapshotter // nil in api-only mode
 	// AuditPath is the audit record's file, read by GET /api/v1/audit; ""
 	// when there is none. Operations write to it; the API only reads.
 	AuditPath string
