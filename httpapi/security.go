@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/labstack/echo/v4"
+	"github.com/lxc-autoscale/lxc-autoscale/httpapi/compat"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -39,7 +40,7 @@ func (s *Server) singleQuery(next echo.HandlerFunc) echo.HandlerFunc {
 			for i, n := range names {
 				problems[i] = n + " is " + fields[n]
 			}
-			return c.JSON(http.StatusBadRequest, compatErrorEnvelope{Status: "error", Message: "Validation failed", Errors: problems})
+			return compat.ValidationFailed(c, problems)
 		}
 		return &Error{Status: http.StatusBadRequest, Message: "repeated query parameter " + names[0], Fields: fields}
 	}

@@ -123,7 +123,9 @@ func New(o Options) (*Server, error) {
 	e.IPExtractor = echo.ExtractIPDirect()
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.recover, s.instrument, s.limitBody, s.singleQuery)
-	s.routes()
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -181,9 +183,12 @@ func (s *Server) ServeOn(ctx context.Context, ln net.Listener) error {
 }
 
 // routes registers every route with its scope. Each file owns its group.
-func (s *Server) routes() {
+func (s *Server) routes() error {
 	s.healthRoutes()
 	s.v1Routes()
-	s.compatRoutes()
+	if err := s.compatRoutes(); err != nil {
+		return err
+	}
 	s.pageRoutes()
+	return nil
 }

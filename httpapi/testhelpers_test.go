@@ -275,3 +275,10 @@ func (f *fixedSnapshots) set(s controller.Snapshot) {
 	defer f.mu.Unlock()
 	f.snap = s
 }
+
+func mustUnmarshal(t testing.TB, data []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", data, err)
+	}
+}
