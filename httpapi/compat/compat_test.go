@@ -170,7 +170,7 @@ func wantRootFSSize(t testing.TB, sim *pvesim.Sim, vmid int, size string) {
 func wantSnapshots(t testing.TB, data []byte, names ...string) {
 	t.Helper()
 	var d struct {
-		VMID      int              `json:"vm_id"`
+		VMID      int                   `json:"vm_id"`
 		Snapshots []compat.SnapshotData `json:"snapshots"`
 	}
 	mustUnmarshal(t, data, &d)
