@@ -8,8 +8,9 @@ import (
 	"sync"
 
 	"github.com/labstack/echo/v4"
-	"github.com/lxc-autoscale/lxc-autoscale/httpapi/compat"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/lxc-autoscale/lxc-autoscale/httpapi/compat"
 )
 
 // singleQuery refuses a query that repeats a parameter, on every route:

@@ -185,6 +185,7 @@ func (s *Server) ServeOn(ctx context.Context, ln net.Listener) error {
 // routes registers every route with its scope. Each file owns its group.
 func (s *Server) routes() error {
 	s.healthRoutes()
+	s.metricsRoutes()
 	s.v1Routes()
 	if err := s.compatRoutes(); err != nil {
 		return err

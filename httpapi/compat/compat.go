@@ -9,8 +9,9 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
 	"github.com/rs/zerolog"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller"
 )
 
 // Scope is the token scope a route needs, named as the server's

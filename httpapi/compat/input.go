@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
 )
 
