@@ -19,13 +19,14 @@
 // limits, security.go connection and query limits, v1.go the /api/v1
 // route table and its input rules, then one file per resource
 // (containers, nodes, resources, snapshots, clone, delete, pause,
-// decisions, audit, tasks, health, metrics, page, openapi). The
-// original's routes live in the subpackage compat, which must not import
-// httpapi: compat.go here mounts them behind this package's
-// authentication and hands them what they need (compat.Host).
+// decisions, audit, tasks, health, metrics, page, openapi). Two parts
+// live in subpackages that must not import httpapi: the original's routes
+// (compat; compat.go here mounts them behind this package's
+// authentication and hands them what they need, compat.Host) and the
+// status page's view and template (page; page.go here mounts it).
 //
 // It imports controller (its types, Operations and error classes) and its
-// own subpackage compat, nothing else of the project; it declares the
+// subpackages compat and page, nothing else of the project; it declares the
 // interface it needs of the loop (Snapshotter). Its tests also import
 // proxmox and test/pvesim to wire real Operations against the simulated
 // cluster.
