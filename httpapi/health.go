@@ -10,14 +10,12 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
 )
 
 // Health: /healthz (alive), /readyz (the loop has succeeded recently, or,
-// without a loop, Proxmox answers), the original's /health/check, and
-// /metrics.
+// without a loop, Proxmox answers) and the original's /health/check.
 
 // clusterProbeTTL is how long one answer of Proxmox stands for health: a
 // probe hammered by a load balancer costs one /nodes call per 5 s.
@@ -101,12 +99,6 @@ func (s *Server) healthRoutes() {
 	// Public as in the original; rate limited like any public route.
 	s.echo.GET("/health/check", func(c echo.Context) error { return s.healthCheck(c, probe) }, s.require(ScopeNone))
 
-	metricsScope := ScopeRead
-	if s.opts.MetricsPublic {
-		metricsScope = ScopeNone
-	}
-	metrics := promhttp.HandlerFor(s.opts.Registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
-	s.echo.GET("/metrics", echo.WrapHandler(metrics), s.require(metricsScope))
 }
 
 // notReady returns why the server is not ready, or "" when it is: with

@@ -52,7 +52,11 @@ func TestRepeatedQueryParameterRefused(t *testing.T) {
 			continue
 		}
 		if tc.compat {
-			b := decodeCompat(t, rec)
+			var b struct {
+				Status string   `json:"status"`
+				Errors []string `json:"errors"`
+			}
+			decodeJSONBody(t, rec, &b)
 			if b.Status != "error" || len(b.Errors) == 0 || !strings.HasPrefix(b.Errors[0], tc.name+" is given 2 times") {
 				t.Errorf("%s body %s; want the original's envelope naming %s", what, rec.Body, tc.name)
 			}
@@ -87,7 +91,11 @@ func TestProxmoxServerErrorIsBadGateway(t *testing.T) {
 	assertNothingSecret(t, rec.Body.String())
 
 	rec = api.do(t, testRequest{method: "POST", target: "/snapshot/create", scope: ScopeOperate, body: `{"vm_id":101,"snapshot_name":"s2"}`})
-	if cb := decodeCompat(t, rec); rec.Code != http.StatusBadGateway || !strings.Contains(cb.Message, reason) {
+	var cb struct {
+		Message string `json:"message"`
+	}
+	decodeJSONBody(t, rec, &cb)
+	if rec.Code != http.StatusBadGateway || !strings.Contains(cb.Message, reason) {
 		t.Errorf("original's route: %d %s; want 502 with PVE's reason", rec.Code, rec.Body)
 	}
 }

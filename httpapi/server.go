@@ -2,15 +2,11 @@ package httpapi
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"crypto/tls"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,53 +15,6 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
 )
-
-// Scope is what a token may do; each scope includes the ones before it.
-type Scope int
-
-// Scopes, least privileged first.
-const (
-	ScopeNone    Scope = iota // health, and /metrics when public
-	ScopeRead                 // every GET
-	ScopeOperate              // scale, grow, snapshots, pause
-	ScopeAdmin                // rollback, clone, delete
-)
-
-// ParseScope reads "read", "operate" or "admin".
-func ParseScope(s string) (Scope, error) {
-	switch s {
-	case "read":
-		return ScopeRead, nil
-	case "operate":
-		return ScopeOperate, nil
-	case "admin":
-		return ScopeAdmin, nil
-	}
-	return ScopeNone, fmt.Errorf("scope %q: want read, operate or admin", s)
-}
-
-func (s Scope) String() string {
-	return [...]string{"none", "read", "operate", "admin"}[s]
-}
-
-// Token is an accepted API token: its name (for logs and the audit), the
-// SHA-256 of the token, and its scope.
-type Token struct {
-	Name   string
-	SHA256 [32]byte
-	Scope  Scope
-}
-
-// ParseTokenHash reads a hex SHA-256 as configured.
-func ParseTokenHash(hexHash string) ([32]byte, error) {
-	var h [32]byte
-	b, err := hex.DecodeString(strings.ToLower(strings.TrimSpace(hexHash)))
-	if err != nil || len(b) != len(h) {
-		return h, errors.New("token hash: want 64 hex digits (the SHA-256 of the token)")
-	}
-	copy(h[:], b)
-	return h, nil
-}
 
 // Snapshotter gives the loop's latest view; the api command without a loop
 // passes nil and the API reads live state through Operations.
@@ -100,8 +49,11 @@ type Options struct {
 	// wait until one closes. Default 256.
 	MaxConnections int
 	RequestTimeout time.Duration // default 60 s
-	Operations     *controller.Operations
-	Snapshots      Snapshotter // nil in api-only mode
+	// Operations should watch their tasks (WatchTasks): task waits wait
+	// on its watcher, the one poller of a task; without one every waiter
+	// polls Proxmox.
+	Operations *controller.Operations
+	Snapshots  Snapshotter // nil in api-only mode
 	// AuditPath is the audit record's file, read by GET /api/v1/audit; ""
 	// when there is none. Operations write to it; the API only reads.
 	AuditPath string
@@ -117,7 +69,7 @@ type Server struct {
 	limiter *limiter
 	// authFailures budgets failed authentications per client address.
 	authFailures *limiter
-	// tasks shares one Proxmox poller among the waiters of a task.
+	// tasks caps the task waits and coalesces task reads.
 	tasks   *taskWaiter
 	metrics *metrics
 	now     func() time.Time
@@ -171,7 +123,9 @@ func New(o Options) (*Server, error) {
 	e.IPExtractor = echo.ExtractIPDirect()
 	e.HTTPErrorHandler = s.handleError
 	e.Use(s.recover, s.instrument, s.limitBody, s.singleQuery)
-	s.routes()
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -229,77 +183,13 @@ func (s *Server) ServeOn(ctx context.Context, ln net.Listener) error {
 }
 
 // routes registers every route with its scope. Each file owns its group.
-func (s *Server) routes() {
+func (s *Server) routes() error {
 	s.healthRoutes()
+	s.metricsRoutes()
 	s.v1Routes()
-	s.compatRoutes()
+	if err := s.compatRoutes(); err != nil {
+		return err
+	}
 	s.pageRoutes()
-}
-
-// authenticate finds the token of a request (Authorization: Bearer or
-// X-API-Key) and returns it; ok is false when none matches. Every
-// configured hash is compared, in constant time, whatever matches.
-func (s *Server) authenticate(r *http.Request) (Token, bool) {
-	raw := r.Header.Get("X-API-Key")
-	if auth := r.Header.Get("Authorization"); raw == "" && auth != "" {
-		if scheme, value, found := strings.Cut(auth, " "); found && strings.EqualFold(scheme, "Bearer") {
-			raw = strings.TrimSpace(value)
-		}
-	}
-	if raw == "" {
-		return Token{}, false
-	}
-	sum := sha256.Sum256([]byte(raw))
-	var found Token
-	ok := false
-	for _, t := range s.opts.Tokens {
-		if subtle.ConstantTimeCompare(sum[:], t.SHA256[:]) == 1 {
-			found, ok = t, true
-		}
-	}
-	return found, ok
-}
-
-// require is the middleware of a route that needs scope: 401 without a
-// valid token, 403 with a token lacking the scope, 429 over the rate.
-func (s *Server) require(scope Scope) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if scope == ScopeNone {
-				if !s.allow(c, "") {
-					return nil
-				}
-				return next(c)
-			}
-			if s.authBlocked(c) {
-				return nil
-			}
-			tok, ok := s.authenticate(c.Request())
-			if !ok {
-				if presentsCredential(c.Request()) {
-					s.authFailed(c, credentialProblem(c.Request()))
-				}
-				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="lxc-autoscale"`)
-				return apiError(http.StatusUnauthorized, "a valid API token is required (Authorization: Bearer <token> or X-API-Key)")
-			}
-			if !s.allow(c, tok.Name) {
-				return nil
-			}
-			if tok.Scope < scope {
-				return apiError(http.StatusForbidden, fmt.Sprintf("token %q has scope %s; this route needs %s", tok.Name, tok.Scope, scope))
-			}
-			c.Set(callerKey, controller.Caller{Token: tok.Name, Address: c.RealIP()})
-			return next(c)
-		}
-	}
-}
-
-const callerKey = "caller"
-
-// caller is who made the request, for Operations and the audit.
-func caller(c echo.Context) controller.Caller {
-	if v, ok := c.Get(callerKey).(controller.Caller); ok {
-		return v
-	}
-	return controller.Caller{Address: c.RealIP()}
+	return nil
 }

@@ -131,6 +131,8 @@ func newTestAPI(t testing.TB, o testAPIOptions) *testAPI {
 		Audit:       audit,
 		Logger:      log,
 		TaskTimeout: 10 * time.Second,
+		// As the daemon runs it: the watcher is the one poller of a task.
+		WatchTasks: true,
 	}
 	if !o.noPause {
 		opsOpts.Pause = func(vmid int, paused bool) {
@@ -140,6 +142,7 @@ func newTestAPI(t testing.TB, o testAPIOptions) *testAPI {
 		}
 	}
 	api.ops = controller.NewOperations(opsOpts)
+	t.Cleanup(api.ops.Close) // before the audit closes
 	opts := Options{
 		Logger: log, Registry: reg, Operations: api.ops, Snapshots: o.snapshots, AuditPath: auditPath,
 		RequestTimeout: 10 * time.Second,
@@ -271,4 +274,11 @@ func (f *fixedSnapshots) set(s controller.Snapshot) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.snap = s
+}
+
+func mustUnmarshal(t testing.TB, data []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", data, err)
+	}
 }

@@ -174,6 +174,9 @@ func startDemoAPI(listen string, client *proxmox.Client, ctrl *controller.Contro
 		Actuator: controller.NewActuator(controller.ActuatorOptions{Cluster: client, Logger: log, Metrics: metrics, Audit: audit}),
 		Audit:    audit, Logger: log,
 		Locate: locateIn(ctrl), Pause: ctrl.SetPaused, Applied: ctrl.RecordManual, Bounds: ctrl.Bounds,
+		// The watcher is the one poller of a task, whatever its number of
+		// waiters on GET /api/v1/tasks/{id}?wait=.
+		WatchTasks: true,
 	})
 	srv, err := httpapi.New(httpapi.Options{
 		Listen: listen, Tokens: []httpapi.Token{{Name: "demo", SHA256: sum, Scope: httpapi.ScopeAdmin}},
@@ -195,7 +198,7 @@ func startDemoAPI(listen string, client *proxmox.Client, ctrl *controller.Contro
 			log.Error().Err(err).Msg("demo API stopped")
 		}
 	}()
-	return "http://" + ln.Addr().String(), token, func() { cancel(); <-done }, nil
+	return "http://" + ln.Addr().String(), token, func() { cancel(); <-done; ops.Close() }, nil
 }
 
 // demoControllerOptions are the production defaults with every timing

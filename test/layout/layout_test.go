@@ -31,6 +31,9 @@ var rules = []rule{
 	{dir: "proxmox"},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
 	{dir: "httpapi", allowed: []string{"controller"}, testAllowed: []string{"proxmox"}},
+	// The original's routes; the server mounts them, so only their tests
+	// may import it (to test them as scripts use them).
+	{dir: "httpapi/compat", allowed: []string{"controller"}, testAllowed: []string{"proxmox", "httpapi"}},
 	{dir: "cmd/pvesim", allowed: []string{"test/pvesim/..."}},
 	// The demo embeds the simulator; it is the one production binary that may import test/pvesim.
 	{dir: "cmd/lxc-autoscale", allowed: []string{"forest", "proxmox", "config", "controller", "httpapi", "test/pvesim/..."}},
@@ -114,6 +117,8 @@ func TestRules(t *testing.T) {
 		{"httpapi", module + "/proxmox", false, true},
 		{"httpapi", module + "/proxmox", true, false},
 		{"httpapi", module + "/config", true, true},
+		{"httpapi/compat", module + "/httpapi", false, true},
+		{"httpapi/compat", module + "/httpapi", true, false},
 		{"config", module + "/forest", false, true},
 		{"test/pvesim", module + "/test/pvesim/workload", false, false},
 		{"test/pvesim/workload", module + "/proxmox", false, true},

@@ -1,4 +1,4 @@
-package httpapi
+package compat_test
 
 import (
 	"encoding/json"
@@ -10,8 +10,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/httpapi"
+	"github.com/lxc-autoscale/lxc-autoscale/httpapi/compat"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 )
+
+// routeInfo is one entry of GET /routes as a client sees it.
+type routeInfo struct {
+	Endpoint string `json:"endpoint"`
+	Methods  string `json:"methods"`
+	URL      string `json:"url"`
+}
 
 // compatBody is the envelope as a client sees it.
 type compatBody struct {
@@ -99,7 +108,7 @@ func TestCompatReplaysOriginalRequests(t *testing.T) {
 			"Configuration of container 101", func(t *testing.T, data []byte) { wantContainerData(t, data, 101, 3, 2048, "stopped") }},
 		{"node status", testRequest{method: "GET", target: "/resource/node/status?node_name=pve2", scope: ScopeRead},
 			"Status of node pve2: online", func(t *testing.T, data []byte) {
-				var n compatNode
+				var n compat.NodeData
 				mustUnmarshal(t, data, &n)
 				if n.Name != "pve2" || !n.Online || n.CPUs == 0 || n.MemoryBytes == 0 {
 					t.Errorf("node data %s: want pve2 online with its capacity", data)
@@ -107,7 +116,7 @@ func TestCompatReplaysOriginalRequests(t *testing.T) {
 			}},
 		{"cluster status", testRequest{method: "GET", target: "/resource/cluster/status", scope: ScopeRead},
 			"Cluster of 2 nodes, 2 online", func(t *testing.T, data []byte) {
-				var cl compatCluster
+				var cl compat.ClusterData
 				mustUnmarshal(t, data, &cl)
 				if cl.Nodes != 2 || cl.NodesOnline != 2 || len(cl.Members) != 2 || cl.Members[0].Name != "pve1" {
 					t.Errorf("cluster data %s: want pve1 and pve2 online", data)
@@ -161,8 +170,8 @@ func wantRootFSSize(t testing.TB, sim *pvesim.Sim, vmid int, size string) {
 func wantSnapshots(t testing.TB, data []byte, names ...string) {
 	t.Helper()
 	var d struct {
-		VMID      int              `json:"vm_id"`
-		Snapshots []compatSnapshot `json:"snapshots"`
+		VMID      int                   `json:"vm_id"`
+		Snapshots []compat.SnapshotData `json:"snapshots"`
 	}
 	mustUnmarshal(t, data, &d)
 	var got []string
@@ -218,7 +227,7 @@ func wantGone(t testing.TB, sim *pvesim.Sim, vmid int) {
 
 func wantContainerData(t testing.TB, data []byte, vmid, cores, memoryMB int, status string) {
 	t.Helper()
-	var c compatContainer
+	var c compat.ContainerData
 	mustUnmarshal(t, data, &c)
 	if c.VMID != vmid || c.LXCID != vmid || c.Cores == nil || *c.Cores != cores || c.MemoryMB != memoryMB || c.Status != status || c.Node == "" {
 		t.Errorf("container data %s: want vm_id=lxc_id=%d cores=%d memory_mb=%d %s", data, vmid, cores, memoryMB, status)
@@ -346,11 +355,11 @@ func TestCompatErrorStatuses(t *testing.T) {
 // and the scope each needs.
 func compatScopes() []struct {
 	req   testRequest
-	scope Scope
+	scope httpapi.Scope
 } {
 	return []struct {
 		req   testRequest
-		scope Scope
+		scope httpapi.Scope
 	}{
 		{testRequest{method: "POST", target: "/scale/cores", body: `{"vm_id":101,"cores":2}`}, ScopeOperate},
 		{testRequest{method: "POST", target: "/scale/ram", body: `{"vm_id":101,"memory":1024}`}, ScopeOperate},
@@ -424,9 +433,9 @@ func TestCompatRouteScopeMatrix(t *testing.T) {
 	for _, rt := range compatScopes() {
 		tested[strings.SplitN(rt.req.target, "?", 2)[0]] = true
 	}
-	for _, r := range api.server.compatRouteTable() {
-		if !tested[r.path] {
-			t.Errorf("route %s %s is not in the scope matrix", r.method, r.path)
+	for _, r := range compat.New(compat.Host{}).Routes() {
+		if !tested[r.Path] {
+			t.Errorf("route %s %s is not in the scope matrix", r.Method, r.Path)
 		}
 	}
 }
@@ -439,16 +448,16 @@ func TestCompatRoutesList(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /routes = %d %s", rec.Code, rec.Body)
 	}
-	var routes []compatRouteInfo
+	var routes []routeInfo
 	mustUnmarshal(t, rec.Body.Bytes(), &routes)
-	if !slices.IsSortedFunc(routes, func(a, b compatRouteInfo) int { return strings.Compare(a.URL, b.URL) }) {
+	if !slices.IsSortedFunc(routes, func(a, b routeInfo) int { return strings.Compare(a.URL, b.URL) }) {
 		t.Errorf("routes not sorted by url: %v", routes)
 	}
-	byURL := map[string]compatRouteInfo{}
+	byURL := map[string]routeInfo{}
 	for _, r := range routes {
 		byURL[r.URL] = r
 	}
-	for url, want := range map[string]compatRouteInfo{
+	for url, want := range map[string]routeInfo{
 		"/scale/cores":   {Endpoint: "set_cores", Methods: "POST"},
 		"/clone/delete":  {Endpoint: "delete_container", Methods: "DELETE"},
 		"/health/check":  {Endpoint: "health_check", Methods: "GET"},
@@ -462,19 +471,6 @@ func TestCompatRoutesList(t *testing.T) {
 	}
 }
 
-func TestCompatEndpointName(t *testing.T) {
-	for path, want := range map[string]string{
-		"/api/v1/containers/:vmid": "api_v1_containers_vmid",
-		"/":                        "index",
-		"/readyz":                  "readyz",
-		"/a//b/":                   "a_b",
-	} {
-		if got := compatEndpointName(path); got != want {
-			t.Errorf("compatEndpointName(%q) = %q; want %q", path, got, want)
-		}
-	}
-}
-
 // TestCompatStorageWaitsForTheTask checks that the storage route answers
 // after the resize finished, and that a resize still running when the
 // request times out is a 504 naming the task, not a success.
@@ -482,7 +478,7 @@ func TestCompatStorageWaitsForTheTask(t *testing.T) {
 	api := newTestAPI(t, testAPIOptions{
 		// The clock stands still: tasks never finish on their own.
 		sim:    func(o *pvesim.Options) { o.Speed = 0 },
-		server: func(o *Options) { o.RequestTimeout = 300 * time.Millisecond },
+		server: func(o *httpapi.Options) { o.RequestTimeout = 300 * time.Millisecond },
 	})
 	rec := api.do(t, testRequest{method: "POST", target: "/scale/storage/increase", body: `{"vm_id":101,"disk_size":1}`, scope: ScopeOperate})
 	b := decodeCompat(t, rec)

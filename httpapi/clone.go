@@ -1,0 +1,61 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller"
+)
+
+// POST /api/v1/containers/{vmid}/clone.
+
+type v1CloneRequest struct {
+	NewVMID  *int    `json:"new_vmid"`
+	Hostname *string `json:"hostname"`
+	Full     *bool   `json:"full"`
+	Target   *string `json:"target"`
+	Snapshot *string `json:"snapshot"`
+}
+
+func (s *Server) v1Clone(c echo.Context) error {
+	bad := map[string]string{}
+	vmid := v1VMIDInto(c, bad)
+	var req v1CloneRequest
+	if err := v1DecodeBody(c, &req, bad); err != nil {
+		return err
+	}
+	var r controller.CloneRequest
+	if req.NewVMID != nil {
+		r.NewID = *req.NewVMID
+		switch {
+		case r.NewID < controller.MinVMID || r.NewID > controller.MaxVMID:
+			bad["new_vmid"] = fmt.Sprintf("must be %d..%d, got %d", controller.MinVMID, controller.MaxVMID, r.NewID)
+		case r.NewID == vmid:
+			bad["new_vmid"] = fmt.Sprintf("must differ from the container being cloned, got %d", r.NewID)
+		}
+	}
+	if req.Hostname != nil {
+		r.Hostname = *req.Hostname
+		if !validHostname(r.Hostname) {
+			bad["hostname"] = fmt.Sprintf("must be an RFC 1123 host name (labels of 1 to 63 letters, digits and inner hyphens; 253 in all), got %q", v1Clip(r.Hostname))
+		}
+	}
+	if req.Full != nil {
+		r.Full = *req.Full
+	}
+	if req.Target != nil {
+		r.Target = *req.Target
+		if !rfc1123LabelRe.MatchString(r.Target) {
+			bad["target"] = fmt.Sprintf("must be a node name, got %q", v1Clip(r.Target))
+		}
+	}
+	if req.Snapshot != nil {
+		r.Snapshot = *req.Snapshot
+		v1CheckSnapshotName(bad, "snapshot", r.Snapshot)
+	}
+	return s.v1StartTask(c, bad, "snapshot", func(ctx context.Context, who controller.Caller) (controller.TaskInfo, error) {
+		return s.opts.Operations.Clone(ctx, who, vmid, r)
+	})
+}

@@ -1,0 +1,116 @@
+package page
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller"
+)
+
+// pageNow is the clock of the tests.
+var pageNow = time.Date(2026, 11, 27, 3, 30, 0, 0, time.UTC)
+
+func TestRefreshSeconds(t *testing.T) {
+	tests := []struct {
+		interval time.Duration
+		want     int
+	}{
+		{0, 30},
+		{time.Second, 5},
+		{5 * time.Second, 5},
+		{7200 * time.Millisecond, 8},
+		{time.Minute, 60},
+	}
+	for _, tt := range tests {
+		if got := refreshSeconds(tt.interval); got != tt.want {
+			t.Errorf("refreshSeconds(%v) = %d, want %d", tt.interval, got, tt.want)
+		}
+	}
+}
+
+func TestSnapshotPageHealth(t *testing.T) {
+	tests := []struct {
+		name        string
+		configured  time.Duration // Options.Interval; the snapshot's is 15 s
+		lastSuccess time.Time
+		want        string
+	}{
+		{"no complete pass yet", 0, time.Time{}, "not ready"},
+		{"recent", 0, pageNow.Add(-20 * time.Second), "ready"},
+		{"exactly three intervals", 0, pageNow.Add(-45 * time.Second), "ready"},
+		{"older than three intervals", 0, pageNow.Add(-46 * time.Second), "stale"},
+		{"the configured interval wins, as in /readyz", time.Minute, pageNow.Add(-100 * time.Second), "ready"},
+		{"stale by the configured interval", 5 * time.Second, pageNow.Add(-16 * time.Second), "stale"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			snap := controller.Snapshot{Time: pageNow, LastSuccess: tt.lastSuccess, Interval: 15 * time.Second}
+			if got := snapshotPageView(snap, tt.configured, 3, pageNow).Health; got != tt.want {
+				t.Errorf("health = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestViewRowDecision(t *testing.T) {
+	change := controller.Change{Resource: controller.ResourceCores, Direction: controller.Up, From: 2, To: 4, Reason: "busy"}
+	disk := controller.Change{Resource: controller.ResourceDisk, Direction: controller.Up, From: 8 << 30, To: 10 << 30}
+	tests := []struct {
+		name          string
+		decision      *controller.Decision
+		wantDecision  []string
+		wantKind      string
+		wantRecommend []string
+	}{
+		{"no decision", nil, []string{"—"}, "none", nil},
+		{"enforced change", &controller.Decision{Mode: controller.ModeEnforce, Changes: []controller.Change{change}},
+			[]string{"cores 2 → 4 (busy)"}, "changes", nil},
+		{"dry run", &controller.Decision{Mode: controller.ModeDryRun, Changes: []controller.Change{disk}},
+			[]string{"dry-run: disk 8.0 GiB → 10.0 GiB"}, "changes", nil},
+		{"recommendation", &controller.Decision{Mode: controller.ModeRecommend, Changes: []controller.Change{change}},
+			[]string{"recommend only: nothing written"}, "hold", []string{"cores 2 → 4 (busy)"}},
+		{"only disabled holds", &controller.Decision{Mode: controller.ModeEnforce, Holds: []controller.Hold{{Resource: controller.ResourceSwap, Reason: controller.SkipDisabled}}},
+			[]string{"no change"}, "none", nil},
+		{"telling holds", &controller.Decision{Mode: controller.ModeEnforce, Holds: []controller.Hold{
+			{Resource: controller.ResourceMemory, Reason: controller.SkipMemoryFloor, Detail: "peak 900 MiB + margin"},
+			{Resource: controller.ResourceSwap, Reason: controller.SkipDisabled},
+			{Resource: controller.ResourceCores, Reason: controller.SkipCapacity},
+		}}, []string{"hold memory: memory floor (peak 900 MiB + margin)", "hold cores: node capacity"}, "hold", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			row := viewRow(controller.ContainerView{VMID: 100, Score: math.NaN(), Decision: tt.decision})
+			if strings.Join(row.Decision, "|") != strings.Join(tt.wantDecision, "|") || row.DecisionKind != tt.wantKind {
+				t.Errorf("decision = %q (%s), want %q (%s)", row.Decision, row.DecisionKind, tt.wantDecision, tt.wantKind)
+			}
+			if strings.Join(row.Recommendation, "|") != strings.Join(tt.wantRecommend, "|") {
+				t.Errorf("recommendation = %q, want %q", row.Recommendation, tt.wantRecommend)
+			}
+			if row.Score != "—" {
+				t.Errorf("score without a model = %q, want —", row.Score)
+			}
+		})
+	}
+}
+
+func TestUsageFormatting(t *testing.T) {
+	tests := []struct {
+		used, limit uint64
+		u           unit
+		wantText    string
+		wantPercent string
+	}{
+		{512 << 20, 1024 << 20, mib, "512 MiB / 1024 MiB", "50 %"},
+		{3 << 30, 8 << 30, bytesUnit, "3.0 GiB / 8.0 GiB", "38 %"},
+		{100, 0, bytesUnit, "100 B / —", "—"},
+		{1536, 1 << 40, bytesUnit, "1.5 KiB / 1.0 TiB", "0 %"},
+	}
+	for _, tt := range tests {
+		text, pct, _ := usage(tt.used, tt.limit, tt.u)
+		if text != tt.wantText || pct != tt.wantPercent {
+			t.Errorf("usage(%d, %d) = %q, %q; want %q, %q", tt.used, tt.limit, text, pct, tt.wantText, tt.wantPercent)
+		}
+	}
+}
