@@ -104,9 +104,7 @@ func parseVolume(s string) volume {
 	var v volume
 	parts := strings.Split(s, ",")
 	first := parts[0]
-	if strings.HasPrefix(first, "volume=") {
-		first = strings.TrimPrefix(first, "volume=")
-	}
+	first = strings.TrimPrefix(first, "volume=")
 	if st, name, ok := strings.Cut(first, ":"); ok {
 		v.storage, v.name = st, name
 	} else {
