@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/jsonw"
 )
 
 // ticketLifetime is PVE's ticket_lifetime (pve-access-control AccessControl.pm).
@@ -103,19 +105,19 @@ func (s *Sim) postTicket(c *call) response {
 	tk := fmt.Sprintf("PVE:%s:%08X::%s", user, uint32(now.Unix()), randomString(96))
 	csrf := fmt.Sprintf("%08X:%s", uint32(now.Unix()), randomString(32))
 	s.tickets[tk] = ticket{user: user, csrf: csrf, expires: now.Add(ticketLifetime)}
-	j := jw{}
-	j.beginObj()
-	j.ks("username", user)
-	j.ks("ticket", tk)
-	j.ks("CSRFPreventionToken", csrf)
-	j.ks("clustername", "pvesim")
-	j.key("cap")
-	j.beginObj()
+	j := jsonw.Writer{}
+	j.BeginObject()
+	j.KeyStr("username", user)
+	j.KeyStr("ticket", tk)
+	j.KeyStr("CSRFPreventionToken", csrf)
+	j.KeyStr("clustername", "pvesim")
+	j.Key("cap")
+	j.BeginObject()
 	for _, k := range []string{"vms", "nodes", "storage", "access", "dc", "sdn", "mapping"} {
-		j.key(k)
-		j.raw([]byte(`{}`))
+		j.Key(k)
+		j.Raw([]byte(`{}`))
 	}
-	j.endObj()
-	j.endObj()
-	return success(j.b)
+	j.EndObject()
+	j.EndObject()
+	return success(j.Bytes())
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/jsonw"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
 
@@ -26,13 +27,13 @@ func (s *Sim) ctOnNode(c *call) (*container, response, bool) {
 // /cluster/status): /version is not proxied (pve-manager PVE/API2.pm).
 func (s *Sim) getVersion(*call) response {
 	v := s.nodes[0].version
-	j := jw{}
-	j.beginObj()
-	j.ks("release", v.release())
-	j.ks("repoid", v.repoID())
-	j.ks("version", v.String())
-	j.endObj()
-	return success(j.b)
+	j := jsonw.Writer{}
+	j.BeginObject()
+	j.KeyStr("release", v.release())
+	j.KeyStr("repoid", v.repoID())
+	j.KeyStr("version", v.String())
+	j.EndObject()
+	return success(j.Bytes())
 }
 
 type nodeUsage struct {
@@ -87,33 +88,33 @@ func (s *Sim) nodeUptime(n *simNode) int64 {
 
 const nodeRootfsSize = 100 << 30
 
-func (s *Sim) writeNodeEntry(j *jw, n *simNode, nu nodeUsage, resources bool) {
-	j.beginObj()
-	j.ks("id", "node/"+n.name)
-	j.ks("node", n.name)
-	j.ks("type", "node")
-	j.ks("level", "")
+func (s *Sim) writeNodeEntry(j *jsonw.Writer, n *simNode, nu nodeUsage, resources bool) {
+	j.BeginObject()
+	j.KeyStr("id", "node/"+n.name)
+	j.KeyStr("node", n.name)
+	j.KeyStr("type", "node")
+	j.KeyStr("level", "")
 	online := s.listedOnline(n)
 	if online {
-		j.ks("status", "online")
+		j.KeyStr("status", "online")
 	} else {
-		j.ks("status", "offline")
+		j.KeyStr("status", "offline")
 	}
 	if resources {
-		j.ki("cgroup-mode", 2)
+		j.KeyInt("cgroup-mode", 2)
 	} else {
-		j.ks("ssl_fingerprint", sslFingerprint(n.name))
+		j.KeyStr("ssl_fingerprint", sslFingerprint(n.name))
 	}
-	j.ki("maxcpu", int64(n.cpus))
-	j.ku("maxmem", n.mem)
-	j.ku("maxdisk", nodeRootfsSize)
+	j.KeyInt("maxcpu", int64(n.cpus))
+	j.KeyUint("maxmem", n.mem)
+	j.KeyUint("maxdisk", nodeRootfsSize)
 	if online {
-		j.kf("cpu", nu.cpu)
-		j.ku("mem", nu.mem)
-		j.ku("disk", nodeRootfsSize/5)
-		j.ki("uptime", s.nodeUptime(n))
+		j.KeyFloat("cpu", nu.cpu)
+		j.KeyUint("mem", nu.mem)
+		j.KeyUint("disk", nodeRootfsSize/5)
+		j.KeyInt("uptime", s.nodeUptime(n))
 	}
-	j.endObj()
+	j.EndObject()
 }
 
 // sslFingerprint is a stable made-up certificate fingerprint per node, in
@@ -129,68 +130,68 @@ func sslFingerprint(node string) string {
 
 func (s *Sim) getNodes(*call) response {
 	nu := s.nodeUsageLocked()
-	j := jw{}
-	j.beginArr()
+	j := jsonw.Writer{}
+	j.BeginArray()
 	for _, n := range s.nodes {
 		s.writeNodeEntry(&j, n, nu[n.name], false)
 	}
-	j.endArr()
-	return success(j.b)
+	j.EndArray()
+	return success(j.Bytes())
 }
 
 func (s *Sim) getNodeStatus(c *call) response {
 	n := s.nodeByName[c.p.str("node")]
 	nu := s.nodeUsageLocked()[n.name]
 	used := nu.mem
-	j := jw{}
-	j.beginObj()
-	j.kf("cpu", nu.cpu)
-	j.kf("wait", 0.0012)
-	j.ki("idle", 0)
-	j.ki("uptime", int64(s.clock.Now().Sub(n.boot).Seconds()))
+	j := jsonw.Writer{}
+	j.BeginObject()
+	j.KeyFloat("cpu", nu.cpu)
+	j.KeyFloat("wait", 0.0012)
+	j.KeyInt("idle", 0)
+	j.KeyInt("uptime", int64(s.clock.Now().Sub(n.boot).Seconds()))
 	load := strconv.FormatFloat(nu.cpu*float64(n.cpus), 'f', 2, 64)
-	j.kraw("loadavg", []byte(`["`+load+`","`+load+`","`+load+`"]`))
-	j.key("cpuinfo")
-	j.beginObj()
-	j.ki("cpus", int64(n.cpus))
-	j.ki("cores", int64(max(1, n.cpus/2)))
-	j.ki("sockets", 1)
-	j.ks("model", "pvesim virtual CPU")
-	j.ks("mhz", "2999.999")
-	j.ks("flags", "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr")
-	j.ks("hvm", "1")
-	j.ki("user_hz", 100)
-	j.endObj()
-	j.key("memory")
-	j.beginObj()
-	j.ku("total", n.mem)
-	j.ku("used", used)
-	j.ku("free", n.mem-used)
-	j.ku("available", n.mem-used)
-	j.endObj()
-	j.key("swap")
-	j.beginObj()
-	j.ku("total", 8<<30)
-	j.ku("used", 0)
-	j.ku("free", 8<<30)
-	j.endObj()
-	j.kraw("ksm", []byte(`{"shared":0}`))
-	j.kraw("rootfs", []byte(`{"total":107374182400,"used":21474836480,"free":85899345920,"avail":80530636800}`))
+	j.KeyRaw("loadavg", []byte(`["`+load+`","`+load+`","`+load+`"]`))
+	j.Key("cpuinfo")
+	j.BeginObject()
+	j.KeyInt("cpus", int64(n.cpus))
+	j.KeyInt("cores", int64(max(1, n.cpus/2)))
+	j.KeyInt("sockets", 1)
+	j.KeyStr("model", "pvesim virtual CPU")
+	j.KeyStr("mhz", "2999.999")
+	j.KeyStr("flags", "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr")
+	j.KeyStr("hvm", "1")
+	j.KeyInt("user_hz", 100)
+	j.EndObject()
+	j.Key("memory")
+	j.BeginObject()
+	j.KeyUint("total", n.mem)
+	j.KeyUint("used", used)
+	j.KeyUint("free", n.mem-used)
+	j.KeyUint("available", n.mem-used)
+	j.EndObject()
+	j.Key("swap")
+	j.BeginObject()
+	j.KeyUint("total", 8<<30)
+	j.KeyUint("used", 0)
+	j.KeyUint("free", 8<<30)
+	j.EndObject()
+	j.KeyRaw("ksm", []byte(`{"shared":0}`))
+	j.KeyRaw("rootfs", []byte(`{"total":107374182400,"used":21474836480,"free":85899345920,"avail":80530636800}`))
 	// Per node: proxyto=node makes the node itself answer (pve-manager
 	// PVE/API2/Nodes.pm, status).
 	krel, kver := n.version.kernel()
-	j.ks("kversion", "Linux "+krel+" "+kver)
-	j.key("current-kernel")
-	j.beginObj()
-	j.ks("machine", "x86_64")
-	j.ks("release", krel)
-	j.ks("sysname", "Linux")
-	j.ks("version", kver)
-	j.endObj()
-	j.kraw("boot-info", []byte(`{"mode":"efi","secureboot":0}`))
-	j.ks("pveversion", "pve-manager/"+n.version.String()+"/"+n.version.repoID())
-	j.endObj()
-	return success(j.b)
+	j.KeyStr("kversion", "Linux "+krel+" "+kver)
+	j.Key("current-kernel")
+	j.BeginObject()
+	j.KeyStr("machine", "x86_64")
+	j.KeyStr("release", krel)
+	j.KeyStr("sysname", "Linux")
+	j.KeyStr("version", kver)
+	j.EndObject()
+	j.KeyRaw("boot-info", []byte(`{"mode":"efi","secureboot":0}`))
+	j.KeyStr("pveversion", "pve-manager/"+n.version.String()+"/"+n.version.repoID())
+	j.EndObject()
+	return success(j.Bytes())
 }
 
 func (s *Sim) getClusterStatus(*call) response {
@@ -200,36 +201,36 @@ func (s *Sim) getClusterStatus(*call) response {
 			online++
 		}
 	}
-	j := jw{}
-	j.beginArr()
-	j.beginObj()
-	j.ks("type", "cluster")
-	j.ks("id", "cluster")
-	j.ks("name", "pvesim")
-	j.ki("nodes", int64(len(s.nodes)))
-	j.kb("quorate", online*2 > len(s.nodes))
-	j.ki("version", int64(len(s.nodes)))
-	j.endObj()
+	j := jsonw.Writer{}
+	j.BeginArray()
+	j.BeginObject()
+	j.KeyStr("type", "cluster")
+	j.KeyStr("id", "cluster")
+	j.KeyStr("name", "pvesim")
+	j.KeyInt("nodes", int64(len(s.nodes)))
+	j.KeyBool("quorate", online*2 > len(s.nodes))
+	j.KeyInt("version", int64(len(s.nodes)))
+	j.EndObject()
 	for i, n := range s.nodes {
-		j.beginObj()
-		j.ks("type", "node")
-		j.ks("id", "node/"+n.name)
-		j.ks("name", n.name)
-		j.ki("nodeid", int64(n.index))
-		j.ks("ip", "127.0.0.1")
-		j.kb("online", s.listedOnline(n))
-		j.kb("local", i == 0)
-		j.ks("level", "")
-		j.endObj()
+		j.BeginObject()
+		j.KeyStr("type", "node")
+		j.KeyStr("id", "node/"+n.name)
+		j.KeyStr("name", n.name)
+		j.KeyInt("nodeid", int64(n.index))
+		j.KeyStr("ip", "127.0.0.1")
+		j.KeyBool("online", s.listedOnline(n))
+		j.KeyBool("local", i == 0)
+		j.KeyStr("level", "")
+		j.EndObject()
 	}
-	j.endArr()
-	return success(j.b)
+	j.EndArray()
+	return success(j.Bytes())
 }
 
 func (s *Sim) getClusterResources(c *call) response {
 	typ := c.p.str("type")
-	j := jw{b: make([]byte, 0, 512*len(s.cts)+4096)}
-	j.beginArr()
+	j := jsonw.Sized(512*len(s.cts) + 4096)
+	j.BeginArray()
 	if typ == "" || typ == "vm" {
 		for _, ct := range s.sortedCTs("") {
 			s.writeResourceCT(&j, ct)
@@ -245,67 +246,67 @@ func (s *Sim) getClusterResources(c *call) response {
 		for _, n := range s.nodes {
 			for _, name := range sortedKeys(storages) {
 				st := storages[name]
-				j.beginObj()
-				j.ks("id", "storage/"+n.name+"/"+name)
-				j.ks("storage", name)
-				j.ks("node", n.name)
-				j.ks("type", "storage")
+				j.BeginObject()
+				j.KeyStr("id", "storage/"+n.name+"/"+name)
+				j.KeyStr("storage", name)
+				j.KeyStr("node", n.name)
+				j.KeyStr("type", "storage")
 				if s.listedOnline(n) {
-					j.ks("status", "available")
-					j.ku("disk", st.size/10)
-					j.ku("maxdisk", st.size)
+					j.KeyStr("status", "available")
+					j.KeyUint("disk", st.size/10)
+					j.KeyUint("maxdisk", st.size)
 				} else {
-					j.ks("status", "unknown")
+					j.KeyStr("status", "unknown")
 				}
-				j.ks("plugintype", st.plugin)
-				j.ks("content", "images,rootdir")
-				j.kb("shared", st.shared)
-				j.endObj()
+				j.KeyStr("plugintype", st.plugin)
+				j.KeyStr("content", "images,rootdir")
+				j.KeyBool("shared", st.shared)
+				j.EndObject()
 			}
 		}
 	}
-	j.endArr()
-	return success(j.b)
+	j.EndArray()
+	return success(j.Bytes())
 }
 
-func (s *Sim) writeResourceCT(j *jw, ct *container) {
+func (s *Sim) writeResourceCT(j *jsonw.Writer, ct *container) {
 	n := s.nodeByName[ct.node]
-	j.beginObj()
-	j.ks("id", "lxc/"+strconv.Itoa(ct.vmid))
-	j.ki("vmid", int64(ct.vmid))
-	j.ks("node", ct.node)
-	j.ks("type", "lxc")
+	j.BeginObject()
+	j.KeyStr("id", "lxc/"+strconv.Itoa(ct.vmid))
+	j.KeyInt("vmid", int64(ct.vmid))
+	j.KeyStr("node", ct.node)
+	j.KeyStr("type", "lxc")
 	if !s.listedOnline(n) {
 		// pmxcfs has no fresh stats from the node: no name, no usage.
-		j.ks("status", "unknown")
+		j.KeyStr("status", "unknown")
 	} else {
 		a := ct.alloc
 		u := s.usageLocked(ct)
-		j.ks("name", ct.name)
-		j.ks("status", runState(ct.running))
-		j.kb("template", ct.template)
-		j.ki("uptime", s.uptime(ct))
-		j.kf("maxcpu", a.CPUs)
-		j.kf("cpu", u.sample.CPU)
-		j.ku("maxmem", a.MemoryBytes)
-		j.ku("mem", u.sample.Mem)
-		j.ku("maxdisk", ct.listedDiskSize())
-		j.ku("disk", u.sample.Disk)
-		j.ku("netin", u.counters.NetIn)
-		j.ku("netout", u.counters.NetOut)
-		j.ku("diskread", u.counters.DiskRead)
-		j.ku("diskwrite", u.counters.DiskWrite)
+		j.KeyStr("name", ct.name)
+		j.KeyStr("status", runState(ct.running))
+		j.KeyBool("template", ct.template)
+		j.KeyInt("uptime", s.uptime(ct))
+		j.KeyFloat("maxcpu", a.CPUs)
+		j.KeyFloat("cpu", u.sample.CPU)
+		j.KeyUint("maxmem", a.MemoryBytes)
+		j.KeyUint("mem", u.sample.Mem)
+		j.KeyUint("maxdisk", ct.listedDiskSize())
+		j.KeyUint("disk", u.sample.Disk)
+		j.KeyUint("netin", u.counters.NetIn)
+		j.KeyUint("netout", u.counters.NetOut)
+		j.KeyUint("diskread", u.counters.DiskRead)
+		j.KeyUint("diskwrite", u.counters.DiskWrite)
 	}
 	if ct.pool != "" {
-		j.ks("pool", ct.pool)
+		j.KeyStr("pool", ct.pool)
 	}
 	if ct.tags != "" {
-		j.ks("tags", ct.tags)
+		j.KeyStr("tags", ct.tags)
 	}
 	if ct.lock != "" {
-		j.ks("lock", ct.lock)
+		j.KeyStr("lock", ct.lock)
 	}
-	j.endObj()
+	j.EndObject()
 }
 
 func runState(running bool) string {
@@ -321,9 +322,9 @@ func (s *Sim) getNextID(c *call) response {
 		if s.cts[vmid] != nil {
 			return failParams(paramError{"vmid": "VM " + strconv.Itoa(vmid) + " already exists"})
 		}
-		return success(appendJSONString(nil, strconv.Itoa(vmid)))
+		return success(jsonw.AppendString(nil, strconv.Itoa(vmid)))
 	}
-	return success(appendJSONString(nil, strconv.Itoa(s.nextFreeID())))
+	return success(jsonw.AppendString(nil, strconv.Itoa(s.nextFreeID())))
 }
 
 func (s *Sim) nextFreeID() int {
@@ -335,72 +336,72 @@ func (s *Sim) nextFreeID() int {
 }
 
 // writeCTStatus writes one PVE::LXC::vmstatus entry (lxc list, status/current).
-func (s *Sim) writeCTStatus(j *jw, ct *container, current bool) {
+func (s *Sim) writeCTStatus(j *jsonw.Writer, ct *container, current bool) {
 	a := ct.alloc
 	u := s.usageLocked(ct)
 	version := s.nodeByName[ct.node].version
-	j.beginObj()
+	j.BeginObject()
 	if version.vmidIsString() {
-		j.ks("vmid", strconv.Itoa(ct.vmid))
+		j.KeyStr("vmid", strconv.Itoa(ct.vmid))
 	} else {
-		j.ki("vmid", int64(ct.vmid))
+		j.KeyInt("vmid", int64(ct.vmid))
 	}
-	j.ks("name", ct.name)
-	j.ks("status", runState(ct.running))
-	j.ks("type", "lxc")
+	j.KeyStr("name", ct.name)
+	j.KeyStr("status", runState(ct.running))
+	j.KeyStr("type", "lxc")
 	if ct.cpusFromLimit {
-		j.ks("cpus", ct.cpusRaw) // from the config file, so a string
+		j.KeyStr("cpus", ct.cpusRaw) // from the config file, so a string
 	} else {
-		j.key("cpus")
-		j.raw([]byte(ct.cpusRaw))
+		j.Key("cpus")
+		j.Raw([]byte(ct.cpusRaw))
 	}
-	j.kf("cpu", u.sample.CPU)
-	j.ku("mem", u.sample.Mem)
-	j.ku("maxmem", a.MemoryBytes)
-	j.ku("swap", u.sample.Swap)
-	j.ku("maxswap", a.SwapBytes)
-	j.ku("disk", u.sample.Disk)
-	j.ku("maxdisk", ct.listedDiskSize())
-	j.ku("netin", u.counters.NetIn)
-	j.ku("netout", u.counters.NetOut)
-	j.ku("diskread", u.counters.DiskRead)
-	j.ku("diskwrite", u.counters.DiskWrite)
-	j.ki("uptime", s.uptime(ct))
+	j.KeyFloat("cpu", u.sample.CPU)
+	j.KeyUint("mem", u.sample.Mem)
+	j.KeyUint("maxmem", a.MemoryBytes)
+	j.KeyUint("swap", u.sample.Swap)
+	j.KeyUint("maxswap", a.SwapBytes)
+	j.KeyUint("disk", u.sample.Disk)
+	j.KeyUint("maxdisk", ct.listedDiskSize())
+	j.KeyUint("netin", u.counters.NetIn)
+	j.KeyUint("netout", u.counters.NetOut)
+	j.KeyUint("diskread", u.counters.DiskRead)
+	j.KeyUint("diskwrite", u.counters.DiskWrite)
+	j.KeyInt("uptime", s.uptime(ct))
 	if ct.running {
-		j.ki("pid", int64(ct.pid))
+		j.KeyInt("pid", int64(ct.pid))
 	}
 	if ct.running && version.hasPSI() {
-		j.kf("pressurecpusome", u.sample.PressureCPUSome)
-		j.kf("pressurecpufull", u.sample.PressureCPUFull)
-		j.kf("pressureiosome", u.sample.PressureIOSome)
-		j.kf("pressureiofull", u.sample.PressureIOFull)
-		j.kf("pressurememorysome", u.sample.PressureMemorySome)
-		j.kf("pressurememoryfull", u.sample.PressureMemoryFull)
+		j.KeyFloat("pressurecpusome", u.sample.PressureCPUSome)
+		j.KeyFloat("pressurecpufull", u.sample.PressureCPUFull)
+		j.KeyFloat("pressureiosome", u.sample.PressureIOSome)
+		j.KeyFloat("pressureiofull", u.sample.PressureIOFull)
+		j.KeyFloat("pressurememorysome", u.sample.PressureMemorySome)
+		j.KeyFloat("pressurememoryfull", u.sample.PressureMemoryFull)
 	}
 	if ct.tags != "" {
-		j.ks("tags", ct.tags)
+		j.KeyStr("tags", ct.tags)
 	}
 	if ct.lock != "" {
-		j.ks("lock", ct.lock)
+		j.KeyStr("lock", ct.lock)
 	}
 	if ct.template {
-		j.ki("template", 1)
+		j.KeyInt("template", 1)
 	}
 	if current {
-		j.kraw("ha", []byte(`{"managed":0}`))
+		j.KeyRaw("ha", []byte(`{"managed":0}`))
 	}
-	j.endObj()
+	j.EndObject()
 }
 
 func (s *Sim) getLXCList(c *call) response {
 	cts := s.sortedCTs(c.p.str("node"))
-	j := jw{b: make([]byte, 0, 640*len(cts)+16)}
-	j.beginArr()
+	j := jsonw.Sized(640*len(cts) + 16)
+	j.BeginArray()
 	for _, ct := range cts {
 		s.writeCTStatus(&j, ct, false)
 	}
-	j.endArr()
-	return success(j.b)
+	j.EndArray()
+	return success(j.Bytes())
 }
 
 func (s *Sim) getStatusCurrent(c *call) response {
@@ -408,13 +409,13 @@ func (s *Sim) getStatusCurrent(c *call) response {
 	if !found {
 		return resp
 	}
-	j := jw{}
+	j := jsonw.Writer{}
 	s.writeCTStatus(&j, ct, true)
-	return success(j.b)
+	return success(j.Bytes())
 }
 
 // writeConfig renders config keys with PVE's value types.
-func writeConfig(j *jw, conf ctConfig, skip ...string) {
+func writeConfig(j *jsonw.Writer, conf ctConfig, skip ...string) {
 	for _, k := range sortedKeys(conf) {
 		if slices.Contains(skip, k) {
 			continue
@@ -423,11 +424,11 @@ func writeConfig(j *jw, conf ctConfig, skip ...string) {
 		switch configKinds[k] {
 		case kindInteger, kindBoolean:
 			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-				j.ki(k, n)
+				j.KeyInt(k, n)
 				continue
 			}
 		}
-		j.ks(k, v)
+		j.KeyStr(k, v)
 	}
 }
 
@@ -447,12 +448,12 @@ func (s *Sim) getConfig(c *call) response {
 		}
 		conf = sn.conf
 	}
-	j := jw{}
-	j.beginObj()
+	j := jsonw.Writer{}
+	j.BeginObject()
 	writeConfig(&j, conf, "snapstate", "snaptime")
-	j.ks("digest", ct.digest)
-	j.endObj()
-	return success(j.b)
+	j.KeyStr("digest", ct.digest)
+	j.EndObject()
+	return success(j.Bytes())
 }
 
 func findSnap(ct *container, name string) *snapshot {
@@ -469,33 +470,33 @@ func (s *Sim) getSnapshots(c *call) response {
 	if !found {
 		return resp
 	}
-	j := jw{}
-	j.beginArr()
+	j := jsonw.Writer{}
+	j.BeginArray()
 	for _, sn := range ct.snaps {
-		j.beginObj()
-		j.ks("name", sn.name)
+		j.BeginObject()
+		j.KeyStr("name", sn.name)
 		t, _ := strconv.ParseInt(sn.conf["snaptime"], 10, 64)
-		j.ki("snaptime", t)
-		j.ks("description", sn.conf["description"])
+		j.KeyInt("snaptime", t)
+		j.KeyStr("description", sn.conf["description"])
 		if p := sn.conf["parent"]; p != "" {
-			j.ks("parent", p)
+			j.KeyStr("parent", p)
 		}
 		if st := sn.conf["snapstate"]; st != "" {
-			j.ks("snapstate", st)
+			j.KeyStr("snapstate", st)
 		}
-		j.endObj()
+		j.EndObject()
 	}
-	j.beginObj()
-	j.ks("name", "current")
-	j.ks("digest", ct.digest)
-	j.kb("running", ct.running)
-	j.ks("description", "You are here!")
+	j.BeginObject()
+	j.KeyStr("name", "current")
+	j.KeyStr("digest", ct.digest)
+	j.KeyBool("running", ct.running)
+	j.KeyStr("description", "You are here!")
 	if p := ct.conf["parent"]; p != "" {
-		j.ks("parent", p)
+		j.KeyStr("parent", p)
 	}
-	j.endObj()
-	j.endArr()
-	return success(j.b)
+	j.EndObject()
+	j.EndArray()
+	return success(j.Bytes())
 }
 
 // getRRDData copies what it needs under the lock and builds the rows after,
@@ -527,17 +528,17 @@ func (s *Sim) getRRDData(c *call) response {
 		if err != nil {
 			return internal("RRD error: %v", err)
 		}
-		j := jw{b: make([]byte, 0, 256*len(rows)+2)}
-		j.beginArr()
+		j := jsonw.Sized(256*len(rows) + 2)
+		j.BeginArray()
 		for _, r := range rows {
-			j.beginObj()
-			j.ki("time", r.Time)
+			j.BeginObject()
+			j.KeyInt("time", r.Time)
 			for _, k := range sortedKeys(r.Values) {
-				j.kf(k, r.Values[k])
+				j.KeyFloat(k, r.Values[k])
 			}
-			j.endObj()
+			j.EndObject()
 		}
-		j.endArr()
-		return success(j.b)
+		j.EndArray()
+		return success(j.Bytes())
 	}}
 }

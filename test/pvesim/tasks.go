@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/jsonw"
 )
 
 // task is a PVE worker task. It runs for Options.TaskDuration of simulated
@@ -89,7 +91,7 @@ func (s *Sim) FinishTasks() {
 	}
 }
 
-func (t *task) upidJSON() []byte { return appendJSONString(nil, t.upid) }
+func (t *task) upidJSON() []byte { return jsonw.AppendString(nil, t.upid) }
 
 // settleLocked finishes every task whose end time has passed, in end order.
 func (s *Sim) settleLocked() {
@@ -153,27 +155,27 @@ func (s *Sim) getTaskStatus(c *call) response {
 	if !found {
 		return resp
 	}
-	j := jw{}
-	j.beginObj()
-	j.ks("upid", t.upid)
-	j.ks("node", t.node)
-	j.ki("pid", int64(t.pid))
-	j.ki("pstart", int64(t.pstart))
-	j.ki("starttime", t.start.Unix())
-	j.ks("type", t.typ)
-	j.ks("id", t.id)
-	j.ks("user", t.user)
+	j := jsonw.Writer{}
+	j.BeginObject()
+	j.KeyStr("upid", t.upid)
+	j.KeyStr("node", t.node)
+	j.KeyInt("pid", int64(t.pid))
+	j.KeyInt("pstart", int64(t.pstart))
+	j.KeyInt("starttime", t.start.Unix())
+	j.KeyStr("type", t.typ)
+	j.KeyStr("id", t.id)
+	j.KeyStr("user", t.user)
 	if t.tokenID != "" {
-		j.ks("tokenid", t.tokenID)
+		j.KeyStr("tokenid", t.tokenID)
 	}
 	if t.done {
-		j.ks("status", "stopped")
-		j.ks("exitstatus", t.exit)
+		j.KeyStr("status", "stopped")
+		j.KeyStr("exitstatus", t.exit)
 	} else {
-		j.ks("status", "running")
+		j.KeyStr("status", "running")
 	}
-	j.endObj()
-	return success(j.b)
+	j.EndObject()
+	return success(j.Bytes())
 }
 
 func (s *Sim) getTaskLog(c *call) response {
@@ -188,16 +190,16 @@ func (s *Sim) getTaskLog(c *call) response {
 	if c.p.has("limit") {
 		limit = int(min(c.p.int("limit"), 1<<30))
 	}
-	j := jw{}
-	j.beginArr()
+	j := jsonw.Writer{}
+	j.BeginArray()
 	for i := start; i < len(t.log) && i < start+limit; i++ {
-		j.beginObj()
-		j.ki("n", int64(i+1))
-		j.ks("t", t.log[i])
-		j.endObj()
+		j.BeginObject()
+		j.KeyInt("n", int64(i+1))
+		j.KeyStr("t", t.log[i])
+		j.EndObject()
 	}
-	j.endArr()
-	r := success(j.b)
+	j.EndArray()
+	r := success(j.Bytes())
 	r.extra = fmt.Appendf(nil, `"total":%d`, len(t.log))
 	return r
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/jsonw"
 )
 
 func sprintf(format string, args ...any) string {
@@ -193,17 +195,17 @@ func responseBody(resp response) []byte {
 	}
 	if resp.status != http.StatusOK {
 		if len(resp.errors) > 0 {
-			j := jw{}
-			j.beginObj()
+			j := jsonw.Writer{}
+			j.BeginObject()
 			for _, k := range sortedKeys(resp.errors) {
-				j.ks(k, resp.errors[k])
+				j.KeyStr(k, resp.errors[k])
 			}
-			j.endObj()
+			j.EndObject()
 			b = append(b, `,"errors":`...)
-			b = append(b, j.b...)
+			b = append(b, j.Bytes()...)
 		}
 		b = append(b, `,"message":`...)
-		b = appendJSONString(b, resp.reason+"\n")
+		b = jsonw.AppendString(b, resp.reason+"\n")
 	}
 	return append(b, '}')
 }
