@@ -81,11 +81,11 @@ func randomString(n int) string {
 // postTicket is POST /access/ticket: a password login, or the renewal of a
 // still valid ticket passed as the password.
 func (s *Sim) postTicket(c *call) response {
-	user := c.p.str("username")
-	if realm := c.p.str("realm"); realm != "" && !strings.Contains(user, "@") {
+	user := c.p.Str("username")
+	if realm := c.p.Str("realm"); realm != "" && !strings.Contains(user, "@") {
 		user += "@" + realm
 	}
-	password := c.p.str("password")
+	password := c.p.Str("password")
 	now := s.clock.Now()
 	valid := false
 	if pw, ok := s.opts.Users[user]; ok && pw == password {

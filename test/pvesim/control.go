@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
+
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
 
@@ -340,7 +342,7 @@ func (b containerBody) spec() (ContainerSpec, error) {
 	switch {
 	case b.VMID < 100 || b.VMID > 999999999:
 		return sp, badField("vmid", strconv.Itoa(b.VMID), "100..999999999")
-	case b.Name != "" && (!nodeRE.MatchString(b.Name) || len(b.Name) > 63):
+	case b.Name != "" && (schema.CheckFormat("pve-node", b.Name) != "" || len(b.Name) > 63):
 		return sp, badField("name", b.Name, "a DNS label")
 	case b.Cores < 0 || b.Cores > 8192:
 		return sp, badField("cores", strconv.Itoa(b.Cores), "0 (none) to 8192")
@@ -352,7 +354,7 @@ func (b containerBody) spec() (ContainerSpec, error) {
 		return sp, badField("swap_mib", strconv.Itoa(b.SwapMiB), "0 to 16777216")
 	case b.DiskGiB < 0 || b.DiskGiB > 1<<16:
 		return sp, badField("disk_gib", strconv.FormatFloat(b.DiskGiB, 'g', -1, 64), "0 (8) to 65536")
-	case b.Pool != "" && !poolRE.MatchString(b.Pool):
+	case b.Pool != "" && schema.CheckFormat("pve-poolid", b.Pool) != "":
 		return sp, badField("pool", b.Pool, "a pool id of letters, digits, _ and -")
 	}
 	if b.Workload != "" {
@@ -366,7 +368,7 @@ func (b containerBody) spec() (ContainerSpec, error) {
 		}
 	}
 	for _, t := range b.Tags {
-		if !tagRE.MatchString(t) {
+		if schema.CheckFormat("pve-tag", t) != "" {
 			return sp, badField("tags", t, "tags of letters, digits and _ - + .")
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
+
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/jsonw"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
@@ -14,8 +16,8 @@ import (
 // ctOnNode loads the container of the call, failing like PVE's load_config
 // when it does not exist on that node.
 func (s *Sim) ctOnNode(c *call) (*container, response, bool) {
-	vmid := int(c.p.int("vmid"))
-	node := c.p.str("node")
+	vmid := int(c.p.Int("vmid"))
+	node := c.p.Str("node")
 	ct := s.cts[vmid]
 	if ct == nil || ct.node != node {
 		return nil, internal("Configuration file 'nodes/%s/lxc/%d.conf' does not exist", node, vmid), false
@@ -140,7 +142,7 @@ func (s *Sim) getNodes(*call) response {
 }
 
 func (s *Sim) getNodeStatus(c *call) response {
-	n := s.nodeByName[c.p.str("node")]
+	n := s.nodeByName[c.p.Str("node")]
 	nu := s.nodeUsageLocked()[n.name]
 	used := nu.mem
 	j := jsonw.Writer{}
@@ -228,7 +230,7 @@ func (s *Sim) getClusterStatus(*call) response {
 }
 
 func (s *Sim) getClusterResources(c *call) response {
-	typ := c.p.str("type")
+	typ := c.p.Str("type")
 	j := jsonw.Sized(512*len(s.cts) + 4096)
 	j.BeginArray()
 	if typ == "" || typ == "vm" {
@@ -317,10 +319,10 @@ func runState(running bool) string {
 }
 
 func (s *Sim) getNextID(c *call) response {
-	if c.p.has("vmid") {
-		vmid := int(c.p.int("vmid"))
+	if c.p.Has("vmid") {
+		vmid := int(c.p.Int("vmid"))
 		if s.cts[vmid] != nil {
-			return failParams(paramError{"vmid": "VM " + strconv.Itoa(vmid) + " already exists"})
+			return failParams(schema.Errors{"vmid": "VM " + strconv.Itoa(vmid) + " already exists"})
 		}
 		return success(jsonw.AppendString(nil, strconv.Itoa(vmid)))
 	}
@@ -394,7 +396,7 @@ func (s *Sim) writeCTStatus(j *jsonw.Writer, ct *container, current bool) {
 }
 
 func (s *Sim) getLXCList(c *call) response {
-	cts := s.sortedCTs(c.p.str("node"))
+	cts := s.sortedCTs(c.p.Str("node"))
 	j := jsonw.Sized(640*len(cts) + 16)
 	j.BeginArray()
 	for _, ct := range cts {
@@ -438,13 +440,13 @@ func (s *Sim) getConfig(c *call) response {
 		return resp
 	}
 	conf := ct.conf
-	if c.p.has("snapshot") {
-		if c.p.has("current") {
-			return failParams(paramError{"snapshot": "cannot use 'snapshot' parameter with 'current'", "current": "cannot use 'snapshot' parameter with 'current'"})
+	if c.p.Has("snapshot") {
+		if c.p.Has("current") {
+			return failParams(schema.Errors{"snapshot": "cannot use 'snapshot' parameter with 'current'", "current": "cannot use 'snapshot' parameter with 'current'"})
 		}
-		sn := findSnap(ct, c.p.str("snapshot"))
+		sn := findSnap(ct, c.p.Str("snapshot"))
 		if sn == nil {
-			return internal("snapshot '%s' does not exist", c.p.str("snapshot"))
+			return internal("snapshot '%s' does not exist", c.p.Str("snapshot"))
 		}
 		conf = sn.conf
 	}
@@ -506,7 +508,7 @@ func (s *Sim) getSnapshots(c *call) response {
 // copy of the RRD files, so its version decides the layout. The pressure
 // data sources are only filled when the container's node collects them.
 func (s *Sim) getRRDData(c *call) response {
-	vmid := int(c.p.int("vmid"))
+	vmid := int(c.p.Int("vmid"))
 	local := s.nodes[0].version
 	ct := s.cts[vmid]
 	if ct == nil {
@@ -516,7 +518,7 @@ func (s *Sim) getRRDData(c *call) response {
 	hist := slices.Clone(ct.history)
 	view := &container{history: hist}
 	q := workload.Query{
-		Now: s.clock.Now(), Timeframe: c.p.str("timeframe"), CF: c.p.str("cf"),
+		Now: s.clock.Now(), Timeframe: c.p.Str("timeframe"), CF: c.p.Str("cf"),
 		Legacy: !local.newRRDLayout(), NoPSI: !s.nodeByName[ct.node].version.hasPSI(),
 		Unreported: view.unreportedAt,
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
+
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/jsonw"
 )
 
@@ -139,13 +141,13 @@ func (s *Sim) finishLocked(t *task) {
 }
 
 func (s *Sim) findTask(c *call) (*task, response, bool) {
-	upid := c.p.str("upid")
+	upid := c.p.Str("upid")
 	if !upidRE.MatchString(upid) {
-		return nil, failParams(paramError{"upid": "unable to parse worker upid"}), false
+		return nil, failParams(schema.Errors{"upid": "unable to parse worker upid"}), false
 	}
 	t := s.tasks[upid]
-	if t == nil || t.node != c.p.str("node") {
-		return nil, failParams(paramError{"upid": "no such task"}), false
+	if t == nil || t.node != c.p.Str("node") {
+		return nil, failParams(schema.Errors{"upid": "no such task"}), false
 	}
 	return t, response{}, true
 }
@@ -184,11 +186,11 @@ func (s *Sim) getTaskLog(c *call) response {
 		return resp
 	}
 	start, limit := 0, 50
-	if c.p.has("start") {
-		start = int(min(c.p.int("start"), 1<<30))
+	if c.p.Has("start") {
+		start = int(min(c.p.Int("start"), 1<<30))
 	}
-	if c.p.has("limit") {
-		limit = int(min(c.p.int("limit"), 1<<30))
+	if c.p.Has("limit") {
+		limit = int(min(c.p.Int("limit"), 1<<30))
 	}
 	j := jsonw.Writer{}
 	j.BeginArray()

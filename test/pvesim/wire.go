@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
+
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/jsonw"
 )
 
@@ -25,7 +27,7 @@ type call struct {
 	r        *http.Request
 	route    *route
 	path     map[string]string
-	p        params
+	p        schema.Params
 	user     string // user@realm that is authenticated
 	tokenID  string // "user@realm!id" when a token was used
 	taskExit string // from a TaskExit fault
@@ -69,7 +71,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if _, isPath := pathParams[k]; isPath || k == "password" {
 				continue
 			}
-			entry.Params.Set(k, v.s)
+			entry.Params.Set(k, v.Text)
 		}
 	}
 	entry.Token = c.tokenID
@@ -124,22 +126,22 @@ func (s *Sim) serve(c *call, relPath string) (resp response, answered bool) {
 		n := s.nodeByName[node]
 		online := n != nil && n.online && !n.dead
 		s.mu.Unlock()
-		if n == nil && nodeRE.MatchString(node) {
+		if n == nil && schema.CheckFormat("pve-node", node) == "" {
 			return internal("hostname lookup '%s' failed - failed to get address info for: %s: Name or service not known", node, node), true
 		}
 		if n != nil && !online {
 			return response{status: 595, reason: "Connection refused", empty: true}, true
 		}
 	}
-	p, rerr := decodeParams(r)
+	p, rerr := schema.Decode(r)
 	if rerr != nil {
-		return fail(rerr.status, rerr.msg), true
+		return fail(rerr.Status, rerr.Message), true
 	}
 	c.p = p
-	if errs := mergePathParams(p, c.path); errs != nil {
+	if errs := schema.MergePath(p, c.path); errs != nil {
 		return failParams(errs), true
 	}
-	if errs := validate(p, c.route.specs); errs != nil {
+	if errs := schema.Validate(p, c.route.specs); errs != nil {
 		return failParams(errs), true
 	}
 	s.mu.Lock()

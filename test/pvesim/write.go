@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
 )
 
 func lockedError(ct *container) (response, bool) {
@@ -39,20 +41,20 @@ var configSetters = []string{"cores", "cpulimit", "cpuunits", "memory", "swap", 
 func (s *Sim) putConfig(c *call) response {
 	set := map[string]string{}
 	for _, k := range configSetters {
-		if c.p.has(k) {
-			set[k] = c.p.str(k)
+		if c.p.Has(k) {
+			set[k] = c.p.Str(k)
 		}
 	}
-	del := splitList(c.p.str("delete"))
-	if len(set) == 0 && len(del) == 0 && !c.p.has("revert") {
+	del := schema.SplitList(c.p.Str("delete"))
+	if len(set) == 0 && len(del) == 0 && !c.p.Has("revert") {
 		return internal("no options specified")
 	}
 	for _, k := range del {
 		if _, both := set[k]; both {
-			return failParams(paramError{"delete": fmt.Sprintf("you can't use '-%s' and -delete %s' at the same time", k, k)})
+			return failParams(schema.Errors{"delete": fmt.Sprintf("you can't use '-%s' and -delete %s' at the same time", k, k)})
 		}
 		if !knownConfigOption(k) {
-			return failParams(paramError{"delete": fmt.Sprintf("unknown option '%s'", k)})
+			return failParams(schema.Errors{"delete": fmt.Sprintf("unknown option '%s'", k)})
 		}
 	}
 	ct, resp, found := s.ctOnNode(c)
@@ -65,7 +67,7 @@ func (s *Sim) putConfig(c *call) response {
 	if resp, locked := lockedError(ct); locked {
 		return resp
 	}
-	if d := c.p.str("digest"); d != "" && d != ct.digest {
+	if d := c.p.Str("digest"); d != "" && d != ct.digest {
 		return internal(digestMismatch)
 	}
 	for _, k := range del {
@@ -89,7 +91,7 @@ func (s *Sim) putConfig(c *call) response {
 			}
 			v = strconv.FormatInt(n, 10)
 		case "tags":
-			v = strings.Join(splitTags(v), ";")
+			v = strings.Join(schema.SplitTags(v), ";")
 		}
 		ct.conf[k] = v
 	}
@@ -110,20 +112,20 @@ func (s *Sim) putResize(c *call) response {
 	if resp, locked := lockedError(ct); locked {
 		return resp
 	}
-	if d := c.p.str("digest"); d != "" && d != ct.digest {
+	if d := c.p.Str("digest"); d != "" && d != ct.digest {
 		return internal(digestMismatch)
 	}
-	disk := c.p.str("disk")
+	disk := c.p.Str("disk")
 	raw, exists := ct.conf[disk]
 	if !exists {
 		return internal("disk '%s' does not exist", disk)
 	}
 	vol := parseVolume(raw)
-	sizeArg := c.p.str("size")
+	sizeArg := c.p.Str("size")
 	relative := strings.HasPrefix(sizeArg, "+")
 	newSize, valid := parseSize(strings.TrimPrefix(sizeArg, "+"))
 	if !valid {
-		return failParams(paramError{"size": "unable to parse size '" + sizeArg + "'"})
+		return failParams(schema.Errors{"size": "unable to parse size '" + sizeArg + "'"})
 	}
 	if relative {
 		newSize += vol.size
@@ -151,7 +153,7 @@ func (s *Sim) putResize(c *call) response {
 }
 
 func (s *Sim) postSnapshot(c *call) response {
-	name := c.p.str("snapname")
+	name := c.p.Str("snapname")
 	if name == "current" || name == "vzdump" {
 		return internal("unable to use snapshot name '%s' (reserved name)", name)
 	}
@@ -173,7 +175,7 @@ func (s *Sim) postSnapshot(c *call) response {
 		delete(snapConf, "description")
 		snapConf["snapstate"] = "prepare"
 		snapConf["snaptime"] = strconv.FormatInt(s.clock.Now().Unix(), 10)
-		if d := c.p.str("description"); d != "" {
+		if d := c.p.Str("description"); d != "" {
 			snapConf["description"] = d
 		}
 		sn := &snapshot{name: name, conf: snapConf}
@@ -201,7 +203,7 @@ func (s *Sim) deleteSnapshot(c *call) response {
 	if !found {
 		return resp
 	}
-	name := c.p.str("snapname")
+	name := c.p.Str("snapname")
 	t, sn, ok := s.startSnapshotTaskLocked(c, ct, "vzdelsnapshot", name)
 	if ok {
 		ct.conf["lock"] = "snapshot-delete"
@@ -241,7 +243,7 @@ func (s *Sim) postRollback(c *call) response {
 	if !found {
 		return resp
 	}
-	name := c.p.str("snapname")
+	name := c.p.Str("snapname")
 	t, sn, ok := s.startSnapshotTaskLocked(c, ct, "vzrollback", name)
 	switch {
 	case !ok: // the task has failed already
@@ -254,7 +256,7 @@ func (s *Sim) postRollback(c *call) response {
 		}
 		ct.conf["lock"] = "rollback"
 		s.configChangedLocked(ct)
-		start := c.p.bool("start")
+		start := c.p.Bool("start")
 		t.commit = func() {
 			conf := sn.conf.clone()
 			for _, k := range []string{"snaptime", "snapstate", "description"} {
@@ -284,7 +286,7 @@ func (s *Sim) postClone(c *call) response {
 	if !found {
 		return resp
 	}
-	newid := int(c.p.int("newid"))
+	newid := int(c.p.Int("newid"))
 	if other := s.cts[newid]; other != nil {
 		return internal("CT %d already exists on node '%s'", newid, other.node)
 	}
@@ -293,14 +295,14 @@ func (s *Sim) postClone(c *call) response {
 	}
 	isTemplate := ct.conf["template"] == "1"
 	full := !isTemplate
-	if c.p.has("full") {
-		full = c.p.bool("full")
+	if c.p.Has("full") {
+		full = c.p.Bool("full")
 	}
-	if c.p.has("storage") && !full {
+	if c.p.Has("storage") && !full {
 		return internal("parameter 'storage' not allowed for linked clones")
 	}
 	src := ct.conf
-	snapName := c.p.str("snapname")
+	snapName := c.p.Str("snapname")
 	if snapName != "" {
 		sn := findSnap(ct, snapName)
 		if sn == nil {
@@ -316,15 +318,15 @@ func (s *Sim) postClone(c *call) response {
 		return internal("Linked clone feature for '%s:%s' is not available", vol.storage, vol.name)
 	}
 	storage := vol.storage
-	if c.p.has("storage") {
-		storage = c.p.str("storage")
+	if c.p.Has("storage") {
+		storage = c.p.Str("storage")
 		if _, known := storages[storage]; !known {
 			return internal("storage '%s' does not exist", storage)
 		}
 	}
 	target := ct.node
-	if c.p.has("target") {
-		target = c.p.str("target")
+	if c.p.Has("target") {
+		target = c.p.Str("target")
 		if s.nodeByName[target] == nil {
 			return internal("no such cluster node '%s'", target)
 		}
@@ -336,11 +338,11 @@ func (s *Sim) postClone(c *call) response {
 	for _, k := range []string{"lock", "parent", "snaptime", "snapstate", "template", "description"} {
 		delete(conf, k)
 	}
-	if c.p.has("hostname") {
-		conf["hostname"] = c.p.str("hostname")
+	if c.p.Has("hostname") {
+		conf["hostname"] = c.p.Str("hostname")
 	}
-	if c.p.has("description") {
-		conf["description"] = c.p.str("description")
+	if c.p.Has("description") {
+		conf["description"] = c.p.Str("description")
 	}
 	if net0, ok := conf["net0"]; ok {
 		conf["net0"] = regenerateMAC(net0, newid)
@@ -351,7 +353,7 @@ func (s *Sim) postClone(c *call) response {
 	}
 	conf["rootfs"] = newVol.String()
 	conf["lock"] = "create"
-	clone := &container{vmid: newid, node: target, pool: c.p.str("pool"), conf: conf, model: ct.model}
+	clone := &container{vmid: newid, node: target, pool: c.p.Str("pool"), conf: conf, model: ct.model}
 	clone.countedTo = s.clock.Now()
 	s.putCTLocked(clone)
 	s.configChangedLocked(clone)
@@ -397,7 +399,7 @@ func (s *Sim) deleteCT(c *call) response {
 	if resp, locked := lockedError(ct); locked {
 		return resp
 	}
-	if ct.running && !c.p.bool("force") {
+	if ct.running && !c.p.Bool("force") {
 		return internal("unable to destroy CT %d - container is running", ct.vmid)
 	}
 	t := s.startTaskLocked(c, ct.node, "vzdestroy", strconv.Itoa(ct.vmid))
@@ -422,8 +424,8 @@ func (s *Sim) deleteCT(c *call) response {
 
 // skiplockAllowed: PVE lets only root@pam (not even its tokens) skip locks.
 func skiplockAllowed(c *call) (response, bool) {
-	if c.p.bool("skiplock") && (c.user != "root@pam" || c.tokenID != "") {
-		return failParams(paramError{"skiplock": "Only root may use this option."}), false
+	if c.p.Bool("skiplock") && (c.user != "root@pam" || c.tokenID != "") {
+		return failParams(schema.Errors{"skiplock": "Only root may use this option."}), false
 	}
 	return response{}, true
 }
@@ -436,7 +438,7 @@ func (s *Sim) postStart(c *call) response {
 	if !found {
 		return resp
 	}
-	if !c.p.bool("skiplock") {
+	if !c.p.Bool("skiplock") {
 		if resp, locked := lockedError(ct); locked {
 			return resp
 		}
@@ -456,7 +458,7 @@ func (s *Sim) postStop(c *call) response {
 	if resp, allowed := skiplockAllowed(c); !allowed {
 		return resp
 	}
-	return s.stopLike(c, "vzstop", !c.p.bool("skiplock"))
+	return s.stopLike(c, "vzstop", !c.p.Bool("skiplock"))
 }
 
 func (s *Sim) postShutdown(c *call) response { return s.stopLike(c, "vzshutdown", true) }
