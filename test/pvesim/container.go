@@ -33,6 +33,9 @@ var storages = map[string]storageInfo{
 // PVE::Storage::ZFSPoolPlugin allocates a subvolume for a container
 // ("subvol-<vmid>-disk-<n>", a ZFS dataset with a refquota), DirPlugin a
 // raw image under images/<vmid>/, LVM, LVM-thin and RBD a block device.
+// Storages lists the storage ids a ContainerSpec may name, sorted.
+func Storages() []string { return sortedKeys(storages) }
+
 func volumeName(storage string, vmid, n int) string {
 	switch storages[storage].plugin {
 	case "zfspool":

@@ -51,8 +51,9 @@
 // Faults (status, reason, latency, hang, task exit, count, rate; per method,
 // route, node and client token), node outages, locks, foreign config
 // changes, added, removed and migrated containers and the clock can all be
-// changed while the Sim serves, from Go or over HTTP through ControlHandler
-// (JSON under /_pvesim/, mounted by cmd/pvesim on the same listener). A
+// changed while the Sim serves, from Go or over HTTP through the control
+// subpackage (JSON under /_pvesim/, mounted by cmd/pvesim on the same
+// listener). A
 // fault with Token set hits one client only, so a test can cut one
 // controller instance off the cluster while another keeps working.
 //
@@ -66,8 +67,11 @@
 //
 // # Imports
 //
-// Only the standard library and test/pvesim/workload; never a production
-// package of the project (tests may use go-proxmox).
+// Only the standard library, test/pvesim/workload and its internal
+// packages (jsonw: the JSON writer of its answers; schema: parameter specs,
+// request decoding and PVE::JSONSchema validation); never a production
+// package of the project (tests may use go-proxmox). The control
+// subpackage imports pvesim, not the other way round.
 //
 // # Concurrency
 //

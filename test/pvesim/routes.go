@@ -2,6 +2,7 @@ package pvesim
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -50,6 +51,18 @@ func resizeDiskEnum() []string {
 // routes is the simulated API. Parameter specs are ours, written from PVE's
 // documentation; conformance_test.go checks them against the official schema.
 var routes = buildRoutes()
+
+// RouteTemplates lists the route templates pvesim serves, each once, in
+// the order of its route table: what a Fault's Route may name.
+func RouteTemplates() []string {
+	var all []string
+	for _, rt := range routes {
+		if !slices.Contains(all, rt.template) {
+			all = append(all, rt.template)
+		}
+	}
+	return all
+}
 
 func buildRoutes() []*route {
 	rs := []*route{

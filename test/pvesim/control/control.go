@@ -1,4 +1,4 @@
-package pvesim
+package control
 
 import (
 	"encoding/json"
@@ -12,14 +12,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
-
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
 
-// ControlPrefix is where ControlHandler serves, outside /api2/json so no PVE
-// client ever reaches it by accident.
-const ControlPrefix = "/_pvesim/"
+// Prefix is where Handler serves, outside /api2/json so no PVE client ever
+// reaches it by accident.
+const Prefix = "/_pvesim/"
 
 // Bounds of the control API's inputs.
 const (
@@ -37,7 +37,7 @@ var pveLocks = []string{"backup", "create", "destroyed", "disk", "fstrim", "migr
 // configKeyRE is a .conf key as PVE::LXC::Config parses it.
 var configKeyRE = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,63}$`)
 
-// ControlHandler serves a JSON API under ControlPrefix that changes the
+// Handler serves a JSON API under Prefix that changes the
 // cluster while it runs, so an end-to-end test can script an outage
 // timeline against a pvesim process. Every route calls the Go method of the
 // same name; bodies are JSON objects decoded strictly (unknown fields, wrong
@@ -60,7 +60,7 @@ var configKeyRE = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,63}$`)
 //	POST   /_pvesim/clock                         {"advance":"30s"}
 //
 // It has no authentication: serve it only where the API is (loopback).
-func (s *Sim) ControlHandler() http.Handler {
+func Handler(s *pvesim.Sim) http.Handler {
 	mux := http.NewServeMux()
 	node := func(do func(string) error) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
@@ -79,19 +79,19 @@ func (s *Sim) ControlHandler() http.Handler {
 			controlOK(w, map[string]string{"node": name})
 		}
 	}
-	mux.HandleFunc("POST "+ControlPrefix+"nodes/{node}/offline", node(func(n string) error { s.SetNodeOnline(n, false); return nil }))
-	mux.HandleFunc("POST "+ControlPrefix+"nodes/{node}/online", node(func(n string) error { s.SetNodeOnline(n, true); return nil }))
-	mux.HandleFunc("POST "+ControlPrefix+"nodes/{node}/kill", node(s.KillNode))
-	mux.HandleFunc("POST "+ControlPrefix+"nodes/{node}/revive", node(s.ReviveNode))
+	mux.HandleFunc("POST "+Prefix+"nodes/{node}/offline", node(func(n string) error { s.SetNodeOnline(n, false); return nil }))
+	mux.HandleFunc("POST "+Prefix+"nodes/{node}/online", node(func(n string) error { s.SetNodeOnline(n, true); return nil }))
+	mux.HandleFunc("POST "+Prefix+"nodes/{node}/kill", node(s.KillNode))
+	mux.HandleFunc("POST "+Prefix+"nodes/{node}/revive", node(s.ReviveNode))
 
-	mux.HandleFunc("GET "+ControlPrefix+"faults", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+Prefix+"faults", func(w http.ResponseWriter, r *http.Request) {
 		out := []faultBody{}
 		for _, f := range s.Faults() {
 			out = append(out, faultToBody(f))
 		}
 		controlOK(w, out)
 	})
-	mux.HandleFunc("POST "+ControlPrefix+"faults", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST "+Prefix+"faults", func(w http.ResponseWriter, r *http.Request) {
 		var b faultBody
 		if !decodeBody(w, r, &b, false) {
 			return
@@ -104,12 +104,12 @@ func (s *Sim) ControlHandler() http.Handler {
 		s.InjectFault(f)
 		controlOK(w, map[string]int{"faults": len(s.Faults())})
 	})
-	mux.HandleFunc("DELETE "+ControlPrefix+"faults", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("DELETE "+Prefix+"faults", func(w http.ResponseWriter, r *http.Request) {
 		s.ClearFaults()
 		controlOK(w, map[string]int{"faults": 0})
 	})
 
-	mux.HandleFunc("POST "+ControlPrefix+"containers", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST "+Prefix+"containers", func(w http.ResponseWriter, r *http.Request) {
 		var b containerBody
 		if !decodeBody(w, r, &b, false) {
 			return
@@ -146,16 +146,16 @@ func (s *Sim) ControlHandler() http.Handler {
 			controlOK(w, map[string]int{"vmid": vmid})
 		}
 	}
-	mux.HandleFunc("DELETE "+ControlPrefix+"containers/{vmid}", ct(nil, func(vmid int, _ any) error { return s.RemoveContainer(vmid) }))
-	mux.HandleFunc("POST "+ControlPrefix+"containers/{vmid}/lock", ct(func() any { return &lockBody{} }, func(vmid int, b any) error {
+	mux.HandleFunc("DELETE "+Prefix+"containers/{vmid}", ct(nil, func(vmid int, _ any) error { return s.RemoveContainer(vmid) }))
+	mux.HandleFunc("POST "+Prefix+"containers/{vmid}/lock", ct(func() any { return &lockBody{} }, func(vmid int, b any) error {
 		lock := b.(*lockBody).Lock
 		if !slices.Contains(pveLocks, lock) {
 			return badField("lock", lock, "one of "+strings.Join(pveLocks, ", "))
 		}
 		return s.SetLock(vmid, lock)
 	}))
-	mux.HandleFunc("DELETE "+ControlPrefix+"containers/{vmid}/lock", ct(nil, func(vmid int, _ any) error { return s.SetLock(vmid, "") }))
-	mux.HandleFunc("POST "+ControlPrefix+"containers/{vmid}/config", ct(func() any { return &configBody{} }, func(vmid int, b any) error {
+	mux.HandleFunc("DELETE "+Prefix+"containers/{vmid}/lock", ct(nil, func(vmid int, _ any) error { return s.SetLock(vmid, "") }))
+	mux.HandleFunc("POST "+Prefix+"containers/{vmid}/config", ct(func() any { return &configBody{} }, func(vmid int, b any) error {
 		c := b.(*configBody)
 		if !configKeyRE.MatchString(c.Key) {
 			return badField("key", c.Key, "a config key: a lower-case letter, then up to 63 of a-z 0-9 _ . -")
@@ -168,7 +168,7 @@ func (s *Sim) ControlHandler() http.Handler {
 		}
 		return s.SetConfig(vmid, c.Key, c.Value)
 	}))
-	mux.HandleFunc("POST "+ControlPrefix+"containers/{vmid}/migrate", ct(func() any { return &migrateBody{} }, func(vmid int, b any) error {
+	mux.HandleFunc("POST "+Prefix+"containers/{vmid}/migrate", ct(func() any { return &migrateBody{} }, func(vmid int, b any) error {
 		n := b.(*migrateBody).Node
 		if !slices.Contains(s.NodeNames(), n) {
 			return badField("node", n, "one of "+strings.Join(s.NodeNames(), ", "))
@@ -176,17 +176,17 @@ func (s *Sim) ControlHandler() http.Handler {
 		return s.MigrateContainer(vmid, n)
 	}))
 
-	mux.HandleFunc("GET "+ControlPrefix+"requests", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+Prefix+"requests", func(w http.ResponseWriter, r *http.Request) {
 		controlOK(w, map[string]int{"count": s.RequestCount()})
 	})
-	mux.HandleFunc("DELETE "+ControlPrefix+"requests", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("DELETE "+Prefix+"requests", func(w http.ResponseWriter, r *http.Request) {
 		s.ResetRequests()
 		controlOK(w, map[string]int{"count": 0})
 	})
-	mux.HandleFunc("GET "+ControlPrefix+"clock", func(w http.ResponseWriter, r *http.Request) {
-		controlOK(w, map[string]string{"now": s.clock.Now().UTC().Format(time.RFC3339Nano)})
+	mux.HandleFunc("GET "+Prefix+"clock", func(w http.ResponseWriter, r *http.Request) {
+		controlOK(w, map[string]string{"now": s.Clock().Now().UTC().Format(time.RFC3339Nano)})
 	})
-	mux.HandleFunc("POST "+ControlPrefix+"clock", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST "+Prefix+"clock", func(w http.ResponseWriter, r *http.Request) {
 		var b clockBody
 		if !decodeBody(w, r, &b, false) {
 			return
@@ -196,8 +196,8 @@ func (s *Sim) ControlHandler() http.Handler {
 			controlError(w, http.StatusBadRequest, badField("advance", b.Advance, "a Go duration above 0 and at most 8784h, e.g. \"30s\"").Error())
 			return
 		}
-		s.clock.Advance(d)
-		controlOK(w, map[string]string{"now": s.clock.Now().UTC().Format(time.RFC3339Nano)})
+		s.Clock().Advance(d)
+		controlOK(w, map[string]string{"now": s.Clock().Now().UTC().Format(time.RFC3339Nano)})
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern != "" {
@@ -239,7 +239,7 @@ type clockBody struct {
 	Advance string `json:"advance"`
 }
 
-// faultBody is a Fault on the wire; latency is a Go duration string.
+// faultBody is a pvesim.Fault on the wire; latency is a Go duration string.
 type faultBody struct {
 	Method   string  `json:"method,omitempty"`
 	Route    string  `json:"route,omitempty"`
@@ -254,7 +254,7 @@ type faultBody struct {
 	Rate     float64 `json:"rate,omitempty"`
 }
 
-func faultToBody(f Fault) faultBody {
+func faultToBody(f pvesim.Fault) faultBody {
 	b := faultBody{Method: f.Method, Route: f.Route, Node: f.Node, Token: f.Token, Status: f.Status, Reason: f.Reason,
 		Hang: f.Hang, TaskExit: f.TaskExit, Count: f.Count, Rate: f.Rate}
 	if f.Latency > 0 {
@@ -263,20 +263,14 @@ func faultToBody(f Fault) faultBody {
 	return b
 }
 
-func (b faultBody) fault(nodes []string) (Fault, error) {
-	f := Fault{Method: b.Method, Route: b.Route, Node: b.Node, Token: b.Token, Status: b.Status, Reason: b.Reason,
+func (b faultBody) fault(nodes []string) (pvesim.Fault, error) {
+	f := pvesim.Fault{Method: b.Method, Route: b.Route, Node: b.Node, Token: b.Token, Status: b.Status, Reason: b.Reason,
 		Hang: b.Hang, TaskExit: b.TaskExit, Count: b.Count, Rate: b.Rate}
 	methods := []string{"GET", "POST", "PUT", "DELETE"}
 	if f.Method != "" && !slices.Contains(methods, f.Method) {
 		return f, badField("method", f.Method, "\"\" (any) or one of "+strings.Join(methods, ", "))
 	}
-	if f.Route != "" && !slices.ContainsFunc(routes, func(rt *route) bool { return rt.template == f.Route }) {
-		var all []string
-		for _, rt := range routes {
-			if !slices.Contains(all, rt.template) {
-				all = append(all, rt.template)
-			}
-		}
+	if all := pvesim.RouteTemplates(); f.Route != "" && !slices.Contains(all, f.Route) {
 		return f, badField("route", f.Route, "\"\" (any) or a route template: "+strings.Join(all, ", "))
 	}
 	if f.Node != "" && !slices.Contains(nodes, f.Node) {
@@ -317,7 +311,7 @@ func (b faultBody) fault(nodes []string) (Fault, error) {
 	return f, nil
 }
 
-// containerBody is a ContainerSpec on the wire.
+// containerBody is a pvesim.ContainerSpec on the wire.
 type containerBody struct {
 	VMID       int      `json:"vmid"`
 	Node       string   `json:"node"`
@@ -335,8 +329,8 @@ type containerBody struct {
 	Storage    string   `json:"storage"`
 }
 
-func (b containerBody) spec() (ContainerSpec, error) {
-	sp := ContainerSpec{VMID: b.VMID, Node: b.Node, Name: b.Name, Cores: b.Cores, CPULimit: b.CPULimit,
+func (b containerBody) spec() (pvesim.ContainerSpec, error) {
+	sp := pvesim.ContainerSpec{VMID: b.VMID, Node: b.Node, Name: b.Name, Cores: b.Cores, CPULimit: b.CPULimit,
 		MemoryMiB: b.MemoryMiB, SwapMiB: b.SwapMiB, DiskGiB: b.DiskGiB, Workload: workload.Kind(b.Workload),
 		Tags: b.Tags, Pool: b.Pool, Stopped: b.Stopped, Protection: b.Protection, Storage: b.Storage}
 	switch {
@@ -363,8 +357,8 @@ func (b containerBody) spec() (ContainerSpec, error) {
 		}
 	}
 	if b.Storage != "" {
-		if _, ok := storages[b.Storage]; !ok {
-			return sp, badField("storage", b.Storage, "\"\" (local-lvm) or one of "+strings.Join(sortedKeys(storages), ", "))
+		if all := pvesim.Storages(); !slices.Contains(all, b.Storage) {
+			return sp, badField("storage", b.Storage, "\"\" (local-lvm) or one of "+strings.Join(all, ", "))
 		}
 	}
 	for _, t := range b.Tags {
@@ -474,9 +468,9 @@ func controlFailure(w http.ResponseWriter, err error) {
 	switch {
 	case errors.As(err, &fe):
 		controlError(w, http.StatusBadRequest, err.Error())
-	case errors.Is(err, ErrNoSuchContainer), errors.Is(err, ErrNoSuchNode):
+	case errors.Is(err, pvesim.ErrNoSuchContainer), errors.Is(err, pvesim.ErrNoSuchNode):
 		controlError(w, http.StatusNotFound, err.Error())
-	case errors.Is(err, ErrContainerExists):
+	case errors.Is(err, pvesim.ErrContainerExists):
 		controlError(w, http.StatusConflict, err.Error())
 	default:
 		controlError(w, http.StatusBadRequest, err.Error())
