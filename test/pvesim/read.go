@@ -31,8 +31,8 @@ func (s *Sim) getVersion(*call) response {
 	v := s.nodes[0].version
 	j := jsonw.Writer{}
 	j.BeginObject()
-	j.KeyStr("release", v.release())
-	j.KeyStr("repoid", v.repoID())
+	j.KeyStr("release", v.Release())
+	j.KeyStr("repoid", v.RepoID())
 	j.KeyStr("version", v.String())
 	j.EndObject()
 	return success(j.Bytes())
@@ -181,7 +181,7 @@ func (s *Sim) getNodeStatus(c *call) response {
 	j.KeyRaw("rootfs", []byte(`{"total":107374182400,"used":21474836480,"free":85899345920,"avail":80530636800}`))
 	// Per node: proxyto=node makes the node itself answer (pve-manager
 	// PVE/API2/Nodes.pm, status).
-	krel, kver := n.version.kernel()
+	krel, kver := n.version.Kernel()
 	j.KeyStr("kversion", "Linux "+krel+" "+kver)
 	j.Key("current-kernel")
 	j.BeginObject()
@@ -191,7 +191,7 @@ func (s *Sim) getNodeStatus(c *call) response {
 	j.KeyStr("version", kver)
 	j.EndObject()
 	j.KeyRaw("boot-info", []byte(`{"mode":"efi","secureboot":0}`))
-	j.KeyStr("pveversion", "pve-manager/"+n.version.String()+"/"+n.version.repoID())
+	j.KeyStr("pveversion", "pve-manager/"+n.version.String()+"/"+n.version.RepoID())
 	j.EndObject()
 	return success(j.Bytes())
 }
@@ -343,7 +343,7 @@ func (s *Sim) writeCTStatus(j *jsonw.Writer, ct *container, current bool) {
 	u := s.usageLocked(ct)
 	version := s.nodeByName[ct.node].version
 	j.BeginObject()
-	if version.vmidIsString() {
+	if version.VMIDIsString() {
 		j.KeyStr("vmid", strconv.Itoa(ct.vmid))
 	} else {
 		j.KeyInt("vmid", int64(ct.vmid))
@@ -372,7 +372,7 @@ func (s *Sim) writeCTStatus(j *jsonw.Writer, ct *container, current bool) {
 	if ct.running {
 		j.KeyInt("pid", int64(ct.pid))
 	}
-	if ct.running && version.hasPSI() {
+	if ct.running && version.HasPSI() {
 		j.KeyFloat("pressurecpusome", u.sample.PressureCPUSome)
 		j.KeyFloat("pressurecpufull", u.sample.PressureCPUFull)
 		j.KeyFloat("pressureiosome", u.sample.PressureIOSome)
@@ -512,14 +512,14 @@ func (s *Sim) getRRDData(c *call) response {
 	local := s.nodes[0].version
 	ct := s.cts[vmid]
 	if ct == nil {
-		return internal("RRD error: mmaping file '/var/lib/rrdcached/db/%s': No such file or directory", local.rrdFile(vmid))
+		return internal("RRD error: mmaping file '/var/lib/rrdcached/db/%s': No such file or directory", local.RRDFile(vmid))
 	}
 	model := ct.model
 	hist := slices.Clone(ct.history)
 	view := &container{history: hist}
 	q := workload.Query{
 		Now: s.clock.Now(), Timeframe: c.p.Str("timeframe"), CF: c.p.Str("cf"),
-		Legacy: !local.newRRDLayout(), NoPSI: !s.nodeByName[ct.node].version.hasPSI(),
+		Legacy: !local.NewRRDLayout(), NoPSI: !s.nodeByName[ct.node].version.HasPSI(),
 		Unreported: view.unreportedAt,
 	}
 	if q.CF == "" {

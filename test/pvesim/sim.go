@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/pveversion"
+
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
 
@@ -31,7 +33,7 @@ type simNode struct {
 	cpus    int
 	mem     uint64
 	boot    time.Time
-	version pveVersion
+	version pveversion.Version
 
 	// A node killed by KillNode answers nothing from diedAt on, but the
 	// cluster lists it online with lastStats until the grace has passed.
@@ -112,13 +114,13 @@ func New(opts Options) (*Sim, error) {
 	if len(opts.NodeVersions) > opts.Nodes {
 		return nil, fmt.Errorf("pvesim: NodeVersions has %d entries for %d nodes", len(opts.NodeVersions), opts.Nodes)
 	}
-	versions := make([]pveVersion, opts.Nodes)
+	versions := make([]pveversion.Version, opts.Nodes)
 	for i := range versions {
-		v := defaultNodeVersion
+		v := pveversion.Default
 		if i < len(opts.NodeVersions) {
 			v = opts.NodeVersions[i]
 		}
-		pv, err := parsePVEVersion(v)
+		pv, err := pveversion.Parse(v)
 		if err != nil {
 			return nil, fmt.Errorf("pvesim: NodeVersions[%d]: %w", i, err)
 		}
