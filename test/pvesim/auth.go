@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/answer"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/jsonw"
 )
 
@@ -24,19 +25,19 @@ type ticket struct {
 // authenticate applies pve-http-server's auth handler: API token, or ticket
 // cookie plus CSRF header for non-GET. It returns false with the response
 // to send when the request may not proceed.
-func (s *Sim) authenticate(c *call) (response, bool) {
+func (s *Sim) authenticate(c *call) (answer.Answer, bool) {
 	r := c.r
 	authz := r.Header.Get("Authorization")
 	tokenHeader, isToken := strings.CutPrefix(authz, "PVEAPIToken")
 	isToken = isToken && len(tokenHeader) > 0 && (tokenHeader[0] == '=' || tokenHeader[0] == ' ')
 	if c.route != nil && c.route.noAuth {
 		if isToken && c.route.noToken {
-			return fail(http.StatusForbidden, fmt.Sprintf("URI '%s' not available with API token, need proper ticket.", c.route.template)), false
+			return answer.Fail(http.StatusForbidden, fmt.Sprintf("URI '%s' not available with API token, need proper ticket.", c.route.template)), false
 		}
-		return response{}, true
+		return answer.Answer{}, true
 	}
-	unauthorized := func(msg string) (response, bool) {
-		return response{status: http.StatusUnauthorized, reason: msg, empty: true}, false
+	unauthorized := func(msg string) (answer.Answer, bool) {
+		return answer.Answer{Status: http.StatusUnauthorized, Reason: msg, Empty: true}, false
 	}
 	if isToken {
 		id, secret, _ := strings.Cut(strings.TrimSpace(tokenHeader[1:]), "=")
@@ -48,7 +49,7 @@ func (s *Sim) authenticate(c *call) (response, bool) {
 		}
 		c.tokenID = id
 		c.user, _, _ = strings.Cut(id, "!")
-		return response{}, true
+		return answer.Answer{}, true
 	}
 	cookie, err := r.Cookie("PVEAuthCookie")
 	if err != nil || cookie.Value == "" {
@@ -69,7 +70,7 @@ func (s *Sim) authenticate(c *call) (response, bool) {
 		return unauthorized("Permission denied - invalid csrf token")
 	}
 	c.user = t.user
-	return response{}, true
+	return answer.Answer{}, true
 }
 
 func randomString(n int) string {
@@ -80,7 +81,7 @@ func randomString(n int) string {
 
 // postTicket is POST /access/ticket: a password login, or the renewal of a
 // still valid ticket passed as the password.
-func (s *Sim) postTicket(c *call) response {
+func (s *Sim) postTicket(c *call) answer.Answer {
 	user := c.p.Str("username")
 	if realm := c.p.Str("realm"); realm != "" && !strings.Contains(user, "@") {
 		user += "@" + realm
@@ -95,7 +96,7 @@ func (s *Sim) postTicket(c *call) response {
 	}
 	if !valid {
 		// Logged with its JSON body, unlike the auth handler's 401s.
-		return fail(http.StatusUnauthorized, "authentication failure")
+		return answer.Fail(http.StatusUnauthorized, "authentication failure")
 	}
 	for k, t := range s.tickets { // keep the map from growing in long demos
 		if !now.Before(t.expires) {
@@ -119,5 +120,5 @@ func (s *Sim) postTicket(c *call) response {
 	}
 	j.EndObject()
 	j.EndObject()
-	return success(j.Bytes())
+	return answer.OK(j.Bytes())
 }

@@ -7,27 +7,27 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
-
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/answer"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/jsonw"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
 
 // ctOnNode loads the container of the call, failing like PVE's load_config
 // when it does not exist on that node.
-func (s *Sim) ctOnNode(c *call) (*container, response, bool) {
+func (s *Sim) ctOnNode(c *call) (*container, answer.Answer, bool) {
 	vmid := int(c.p.Int("vmid"))
 	node := c.p.Str("node")
 	ct := s.cts[vmid]
 	if ct == nil || ct.node != node {
-		return nil, internal("Configuration file 'nodes/%s/lxc/%d.conf' does not exist", node, vmid), false
+		return nil, answer.Internal("Configuration file 'nodes/%s/lxc/%d.conf' does not exist", node, vmid), false
 	}
-	return ct, response{}, true
+	return ct, answer.Answer{}, true
 }
 
 // getVersion answers as the node the client talks to (pve1, "local" in
 // /cluster/status): /version is not proxied (pve-manager PVE/API2.pm).
-func (s *Sim) getVersion(*call) response {
+func (s *Sim) getVersion(*call) answer.Answer {
 	v := s.nodes[0].version
 	j := jsonw.Writer{}
 	j.BeginObject()
@@ -35,7 +35,7 @@ func (s *Sim) getVersion(*call) response {
 	j.KeyStr("repoid", v.RepoID())
 	j.KeyStr("version", v.String())
 	j.EndObject()
-	return success(j.Bytes())
+	return answer.OK(j.Bytes())
 }
 
 type nodeUsage struct {
@@ -130,7 +130,7 @@ func sslFingerprint(node string) string {
 	return strings.Join(parts, ":")
 }
 
-func (s *Sim) getNodes(*call) response {
+func (s *Sim) getNodes(*call) answer.Answer {
 	nu := s.nodeUsageLocked()
 	j := jsonw.Writer{}
 	j.BeginArray()
@@ -138,10 +138,10 @@ func (s *Sim) getNodes(*call) response {
 		s.writeNodeEntry(&j, n, nu[n.name], false)
 	}
 	j.EndArray()
-	return success(j.Bytes())
+	return answer.OK(j.Bytes())
 }
 
-func (s *Sim) getNodeStatus(c *call) response {
+func (s *Sim) getNodeStatus(c *call) answer.Answer {
 	n := s.nodeByName[c.p.Str("node")]
 	nu := s.nodeUsageLocked()[n.name]
 	used := nu.mem
@@ -193,10 +193,10 @@ func (s *Sim) getNodeStatus(c *call) response {
 	j.KeyRaw("boot-info", []byte(`{"mode":"efi","secureboot":0}`))
 	j.KeyStr("pveversion", "pve-manager/"+n.version.String()+"/"+n.version.RepoID())
 	j.EndObject()
-	return success(j.Bytes())
+	return answer.OK(j.Bytes())
 }
 
-func (s *Sim) getClusterStatus(*call) response {
+func (s *Sim) getClusterStatus(*call) answer.Answer {
 	online := 0
 	for _, n := range s.nodes {
 		if s.listedOnline(n) {
@@ -226,10 +226,10 @@ func (s *Sim) getClusterStatus(*call) response {
 		j.EndObject()
 	}
 	j.EndArray()
-	return success(j.Bytes())
+	return answer.OK(j.Bytes())
 }
 
-func (s *Sim) getClusterResources(c *call) response {
+func (s *Sim) getClusterResources(c *call) answer.Answer {
 	typ := c.p.Str("type")
 	j := jsonw.Sized(512*len(s.cts) + 4096)
 	j.BeginArray()
@@ -268,7 +268,7 @@ func (s *Sim) getClusterResources(c *call) response {
 		}
 	}
 	j.EndArray()
-	return success(j.Bytes())
+	return answer.OK(j.Bytes())
 }
 
 func (s *Sim) writeResourceCT(j *jsonw.Writer, ct *container) {
@@ -318,15 +318,15 @@ func runState(running bool) string {
 	return "stopped"
 }
 
-func (s *Sim) getNextID(c *call) response {
+func (s *Sim) getNextID(c *call) answer.Answer {
 	if c.p.Has("vmid") {
 		vmid := int(c.p.Int("vmid"))
 		if s.cts[vmid] != nil {
-			return failParams(schema.Errors{"vmid": "VM " + strconv.Itoa(vmid) + " already exists"})
+			return answer.FailParams(schema.Errors{"vmid": "VM " + strconv.Itoa(vmid) + " already exists"})
 		}
-		return success(jsonw.AppendString(nil, strconv.Itoa(vmid)))
+		return answer.OK(jsonw.AppendString(nil, strconv.Itoa(vmid)))
 	}
-	return success(jsonw.AppendString(nil, strconv.Itoa(s.nextFreeID())))
+	return answer.OK(jsonw.AppendString(nil, strconv.Itoa(s.nextFreeID())))
 }
 
 func (s *Sim) nextFreeID() int {
@@ -395,7 +395,7 @@ func (s *Sim) writeCTStatus(j *jsonw.Writer, ct *container, current bool) {
 	j.EndObject()
 }
 
-func (s *Sim) getLXCList(c *call) response {
+func (s *Sim) getLXCList(c *call) answer.Answer {
 	cts := s.sortedCTs(c.p.Str("node"))
 	j := jsonw.Sized(640*len(cts) + 16)
 	j.BeginArray()
@@ -403,17 +403,17 @@ func (s *Sim) getLXCList(c *call) response {
 		s.writeCTStatus(&j, ct, false)
 	}
 	j.EndArray()
-	return success(j.Bytes())
+	return answer.OK(j.Bytes())
 }
 
-func (s *Sim) getStatusCurrent(c *call) response {
+func (s *Sim) getStatusCurrent(c *call) answer.Answer {
 	ct, resp, found := s.ctOnNode(c)
 	if !found {
 		return resp
 	}
 	j := jsonw.Writer{}
 	s.writeCTStatus(&j, ct, true)
-	return success(j.Bytes())
+	return answer.OK(j.Bytes())
 }
 
 // writeConfig renders config keys with PVE's value types.
@@ -434,7 +434,7 @@ func writeConfig(j *jsonw.Writer, conf ctConfig, skip ...string) {
 	}
 }
 
-func (s *Sim) getConfig(c *call) response {
+func (s *Sim) getConfig(c *call) answer.Answer {
 	ct, resp, found := s.ctOnNode(c)
 	if !found {
 		return resp
@@ -442,11 +442,11 @@ func (s *Sim) getConfig(c *call) response {
 	conf := ct.conf
 	if c.p.Has("snapshot") {
 		if c.p.Has("current") {
-			return failParams(schema.Errors{"snapshot": "cannot use 'snapshot' parameter with 'current'", "current": "cannot use 'snapshot' parameter with 'current'"})
+			return answer.FailParams(schema.Errors{"snapshot": "cannot use 'snapshot' parameter with 'current'", "current": "cannot use 'snapshot' parameter with 'current'"})
 		}
 		sn := findSnap(ct, c.p.Str("snapshot"))
 		if sn == nil {
-			return internal("snapshot '%s' does not exist", c.p.Str("snapshot"))
+			return answer.Internal("snapshot '%s' does not exist", c.p.Str("snapshot"))
 		}
 		conf = sn.conf
 	}
@@ -455,7 +455,7 @@ func (s *Sim) getConfig(c *call) response {
 	writeConfig(&j, conf, "snapstate", "snaptime")
 	j.KeyStr("digest", ct.digest)
 	j.EndObject()
-	return success(j.Bytes())
+	return answer.OK(j.Bytes())
 }
 
 func findSnap(ct *container, name string) *snapshot {
@@ -467,7 +467,7 @@ func findSnap(ct *container, name string) *snapshot {
 	return nil
 }
 
-func (s *Sim) getSnapshots(c *call) response {
+func (s *Sim) getSnapshots(c *call) answer.Answer {
 	ct, resp, found := s.ctOnNode(c)
 	if !found {
 		return resp
@@ -498,7 +498,7 @@ func (s *Sim) getSnapshots(c *call) response {
 	}
 	j.EndObject()
 	j.EndArray()
-	return success(j.Bytes())
+	return answer.OK(j.Bytes())
 }
 
 // getRRDData copies what it needs under the lock and builds the rows after,
@@ -507,12 +507,12 @@ func (s *Sim) getSnapshots(c *call) response {
 // rrddata is not proxied: the node the client talks to (pve1) reads its own
 // copy of the RRD files, so its version decides the layout. The pressure
 // data sources are only filled when the container's node collects them.
-func (s *Sim) getRRDData(c *call) response {
+func (s *Sim) getRRDData(c *call) answer.Answer {
 	vmid := int(c.p.Int("vmid"))
 	local := s.nodes[0].version
 	ct := s.cts[vmid]
 	if ct == nil {
-		return internal("RRD error: mmaping file '/var/lib/rrdcached/db/%s': No such file or directory", local.RRDFile(vmid))
+		return answer.Internal("RRD error: mmaping file '/var/lib/rrdcached/db/%s': No such file or directory", local.RRDFile(vmid))
 	}
 	model := ct.model
 	hist := slices.Clone(ct.history)
@@ -525,10 +525,10 @@ func (s *Sim) getRRDData(c *call) response {
 	if q.CF == "" {
 		q.CF = "AVERAGE"
 	}
-	return response{later: func() response {
+	return answer.Answer{Later: func() answer.Answer {
 		rows, err := workload.HistoryQuery(model, view.allocationAt, q)
 		if err != nil {
-			return internal("RRD error: %v", err)
+			return answer.Internal("RRD error: %v", err)
 		}
 		j := jsonw.Sized(256*len(rows) + 2)
 		j.BeginArray()
@@ -541,6 +541,6 @@ func (s *Sim) getRRDData(c *call) response {
 			j.EndObject()
 		}
 		j.EndArray()
-		return success(j.Bytes())
+		return answer.OK(j.Bytes())
 	}}
 }

@@ -1,11 +1,11 @@
 package pvesim
 
 import (
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/answer"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
 )
 
@@ -21,7 +21,7 @@ type route struct {
 	noToken  bool // allowtoken=0
 	noAuth   bool // reachable without credentials
 	specs    specs
-	handle   func(s *Sim, c *call) response
+	handle   func(s *Sim, c *call) answer.Answer
 }
 
 func merge(base specs, extra specs) specs {
@@ -205,28 +205,4 @@ func matchRoute(method string, segs []string) (*route, map[string]string) {
 		}
 	}
 	return nil, nil
-}
-
-// response is what a handler answers: data for 200, or an error.
-type response struct {
-	status int
-	reason string          // first line of the error message
-	errors schema.Errors   // for 400
-	data   []byte          // JSON of data, nil = null
-	extra  []byte          // additional top-level members, e.g. `"total":3`
-	empty  bool            // no body at all (401s from the auth handler, 595)
-	later  func() response // work to finish outside the state lock
-}
-
-func success(data []byte) response { return response{status: http.StatusOK, data: data} }
-
-func fail(status int, msg string) response { return response{status: status, reason: msg} }
-
-func failParams(errs schema.Errors) response {
-	return response{status: http.StatusBadRequest, reason: "Parameter verification failed.", errors: errs}
-}
-
-// internal is a plain `die` in a PVE handler: HTTP 500 with the message as reason.
-func internal(format string, args ...any) response {
-	return fail(http.StatusInternalServerError, sprintf(format, args...))
 }

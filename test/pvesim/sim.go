@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/pveversion"
-
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
 

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
-
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/answer"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/jsonw"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
 )
 
 // task is a PVE worker task. It runs for Options.TaskDuration of simulated
@@ -140,19 +140,19 @@ func (s *Sim) finishLocked(t *task) {
 	}
 }
 
-func (s *Sim) findTask(c *call) (*task, response, bool) {
+func (s *Sim) findTask(c *call) (*task, answer.Answer, bool) {
 	upid := c.p.Str("upid")
 	if !upidRE.MatchString(upid) {
-		return nil, failParams(schema.Errors{"upid": "unable to parse worker upid"}), false
+		return nil, answer.FailParams(schema.Errors{"upid": "unable to parse worker upid"}), false
 	}
 	t := s.tasks[upid]
 	if t == nil || t.node != c.p.Str("node") {
-		return nil, failParams(schema.Errors{"upid": "no such task"}), false
+		return nil, answer.FailParams(schema.Errors{"upid": "no such task"}), false
 	}
-	return t, response{}, true
+	return t, answer.Answer{}, true
 }
 
-func (s *Sim) getTaskStatus(c *call) response {
+func (s *Sim) getTaskStatus(c *call) answer.Answer {
 	t, resp, found := s.findTask(c)
 	if !found {
 		return resp
@@ -177,10 +177,10 @@ func (s *Sim) getTaskStatus(c *call) response {
 		j.KeyStr("status", "running")
 	}
 	j.EndObject()
-	return success(j.Bytes())
+	return answer.OK(j.Bytes())
 }
 
-func (s *Sim) getTaskLog(c *call) response {
+func (s *Sim) getTaskLog(c *call) answer.Answer {
 	t, resp, found := s.findTask(c)
 	if !found {
 		return resp
@@ -201,7 +201,7 @@ func (s *Sim) getTaskLog(c *call) response {
 		j.EndObject()
 	}
 	j.EndArray()
-	r := success(j.Bytes())
-	r.extra = fmt.Appendf(nil, `"total":%d`, len(t.log))
+	r := answer.OK(j.Bytes())
+	r.Extra = fmt.Appendf(nil, `"total":%d`, len(t.log))
 	return r
 }

@@ -7,14 +7,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/answer"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
 )
 
-func lockedError(ct *container) (response, bool) {
+func lockedError(ct *container) (answer.Answer, bool) {
 	if l := ct.conf["lock"]; l != "" {
-		return internal("CT is locked (%s)", l), true
+		return answer.Internal("CT is locked (%s)", l), true
 	}
-	return response{}, false
+	return answer.Answer{}, false
 }
 
 const digestMismatch = "detected modified configuration - file changed by other user? Try again."
@@ -25,20 +26,20 @@ const flockTimeout = 10 * time.Second
 // flockBusy reports a resize task holding the config flock for longer than
 // lock_config waits for it. A shorter resize would only delay the call in
 // PVE, so pvesim lets it through at once.
-func (s *Sim) flockBusy(ct *container) (response, bool) {
+func (s *Sim) flockBusy(ct *container) (answer.Answer, bool) {
 	now := s.clock.Now()
 	for _, t := range s.pending {
 		if t.typ == "resize" && t.id == strconv.Itoa(ct.vmid) && t.end.Sub(now) > flockTimeout {
-			return internal("can't lock file '/run/lock/lxc/pve-config-%d.lock' - got timeout", ct.vmid), true
+			return answer.Internal("can't lock file '/run/lock/lxc/pve-config-%d.lock' - got timeout", ct.vmid), true
 		}
 	}
-	return response{}, false
+	return answer.Answer{}, false
 }
 
 // configSetters are the keys PUT config simulates.
 var configSetters = []string{"cores", "cpulimit", "cpuunits", "memory", "swap", "description", "hostname", "onboot", "protection", "tags"}
 
-func (s *Sim) putConfig(c *call) response {
+func (s *Sim) putConfig(c *call) answer.Answer {
 	set := map[string]string{}
 	for _, k := range configSetters {
 		if c.p.Has(k) {
@@ -47,14 +48,14 @@ func (s *Sim) putConfig(c *call) response {
 	}
 	del := schema.SplitList(c.p.Str("delete"))
 	if len(set) == 0 && len(del) == 0 && !c.p.Has("revert") {
-		return internal("no options specified")
+		return answer.Internal("no options specified")
 	}
 	for _, k := range del {
 		if _, both := set[k]; both {
-			return failParams(schema.Errors{"delete": fmt.Sprintf("you can't use '-%s' and -delete %s' at the same time", k, k)})
+			return answer.FailParams(schema.Errors{"delete": fmt.Sprintf("you can't use '-%s' and -delete %s' at the same time", k, k)})
 		}
 		if !knownConfigOption(k) {
-			return failParams(schema.Errors{"delete": fmt.Sprintf("unknown option '%s'", k)})
+			return answer.FailParams(schema.Errors{"delete": fmt.Sprintf("unknown option '%s'", k)})
 		}
 	}
 	ct, resp, found := s.ctOnNode(c)
@@ -68,15 +69,15 @@ func (s *Sim) putConfig(c *call) response {
 		return resp
 	}
 	if d := c.p.Str("digest"); d != "" && d != ct.digest {
-		return internal(digestMismatch)
+		return answer.Internal(digestMismatch)
 	}
 	for _, k := range del {
 		switch k {
 		case "memory", "rootfs", "ostype":
-			return internal("unable to delete required option '%s'", k)
+			return answer.Internal("unable to delete required option '%s'", k)
 		}
 		if (strings.HasPrefix(k, "mp") || k == "rootfs") && ct.conf["protection"] == "1" {
-			return internal("can't update CT %d drive '%s' - protection mode enabled", ct.vmid, k)
+			return answer.Internal("can't update CT %d drive '%s' - protection mode enabled", ct.vmid, k)
 		}
 	}
 	for _, k := range del {
@@ -98,10 +99,10 @@ func (s *Sim) putConfig(c *call) response {
 	// Every key pvesim accepts is hot-pluggable on a running CT (cores by
 	// "fastplug"), so nothing stays pending.
 	s.configChangedLocked(ct)
-	return success(nil)
+	return answer.OK(nil)
 }
 
-func (s *Sim) putResize(c *call) response {
+func (s *Sim) putResize(c *call) answer.Answer {
 	ct, resp, found := s.ctOnNode(c)
 	if !found {
 		return resp
@@ -113,28 +114,28 @@ func (s *Sim) putResize(c *call) response {
 		return resp
 	}
 	if d := c.p.Str("digest"); d != "" && d != ct.digest {
-		return internal(digestMismatch)
+		return answer.Internal(digestMismatch)
 	}
 	disk := c.p.Str("disk")
 	raw, exists := ct.conf[disk]
 	if !exists {
-		return internal("disk '%s' does not exist", disk)
+		return answer.Internal("disk '%s' does not exist", disk)
 	}
 	vol := parseVolume(raw)
 	sizeArg := c.p.Str("size")
 	relative := strings.HasPrefix(sizeArg, "+")
 	newSize, valid := parseSize(strings.TrimPrefix(sizeArg, "+"))
 	if !valid {
-		return failParams(schema.Errors{"size": "unable to parse size '" + sizeArg + "'"})
+		return answer.FailParams(schema.Errors{"size": "unable to parse size '" + sizeArg + "'"})
 	}
 	if relative {
 		newSize += vol.size
 	}
 	if newSize < vol.size {
-		return internal("unable to shrink disk size")
+		return answer.Internal("unable to shrink disk size")
 	}
 	if newSize == vol.size {
-		return internal("disk is already at specified size")
+		return answer.Internal("disk is already at specified size")
 	}
 	t := s.startTaskLocked(c, ct.node, "resize", strconv.Itoa(ct.vmid))
 	t.log = append(t.log, fmt.Sprintf("  Size of logical volume pve/%s changed from %s to %s.", vol.name, formatSize(vol.size), formatSize(newSize)),
@@ -149,13 +150,13 @@ func (s *Sim) putResize(c *call) response {
 		ct.conf[disk] = v.String()
 		s.configChangedLocked(ct)
 	}
-	return success(t.upidJSON())
+	return answer.OK(t.upidJSON())
 }
 
-func (s *Sim) postSnapshot(c *call) response {
+func (s *Sim) postSnapshot(c *call) answer.Answer {
 	name := c.p.Str("snapname")
 	if name == "current" || name == "vzdump" {
-		return internal("unable to use snapshot name '%s' (reserved name)", name)
+		return answer.Internal("unable to use snapshot name '%s' (reserved name)", name)
 	}
 	ct, resp, found := s.ctOnNode(c)
 	if !found {
@@ -195,10 +196,10 @@ func (s *Sim) postSnapshot(c *call) response {
 			return ""
 		}
 	}
-	return success(t.upidJSON())
+	return answer.OK(t.upidJSON())
 }
 
-func (s *Sim) deleteSnapshot(c *call) response {
+func (s *Sim) deleteSnapshot(c *call) answer.Answer {
 	ct, resp, found := s.ctOnNode(c)
 	if !found {
 		return resp
@@ -235,10 +236,10 @@ func (s *Sim) deleteSnapshot(c *call) response {
 			return ""
 		}
 	}
-	return success(t.upidJSON())
+	return answer.OK(t.upidJSON())
 }
 
-func (s *Sim) postRollback(c *call) response {
+func (s *Sim) postRollback(c *call) answer.Answer {
 	ct, resp, found := s.ctOnNode(c)
 	if !found {
 		return resp
@@ -278,17 +279,17 @@ func (s *Sim) postRollback(c *call) response {
 			return ""
 		}
 	}
-	return success(t.upidJSON())
+	return answer.OK(t.upidJSON())
 }
 
-func (s *Sim) postClone(c *call) response {
+func (s *Sim) postClone(c *call) answer.Answer {
 	ct, resp, found := s.ctOnNode(c)
 	if !found {
 		return resp
 	}
 	newid := int(c.p.Int("newid"))
 	if other := s.cts[newid]; other != nil {
-		return internal("CT %d already exists on node '%s'", newid, other.node)
+		return answer.Internal("CT %d already exists on node '%s'", newid, other.node)
 	}
 	if resp, locked := lockedError(ct); locked {
 		return resp
@@ -299,39 +300,39 @@ func (s *Sim) postClone(c *call) response {
 		full = c.p.Bool("full")
 	}
 	if c.p.Has("storage") && !full {
-		return internal("parameter 'storage' not allowed for linked clones")
+		return answer.Internal("parameter 'storage' not allowed for linked clones")
 	}
 	src := ct.conf
 	snapName := c.p.Str("snapname")
 	if snapName != "" {
 		sn := findSnap(ct, snapName)
 		if sn == nil {
-			return internal("snapshot '%s' does not exist", snapName)
+			return answer.Internal("snapshot '%s' does not exist", snapName)
 		}
 		src = sn.conf
 	}
 	if full && ct.running && snapName == "" {
-		return internal("Full clone of a running container is only possible from a snapshot")
+		return answer.Internal("Full clone of a running container is only possible from a snapshot")
 	}
 	vol := parseVolume(src["rootfs"])
 	if !full && !isTemplate {
-		return internal("Linked clone feature for '%s:%s' is not available", vol.storage, vol.name)
+		return answer.Internal("Linked clone feature for '%s:%s' is not available", vol.storage, vol.name)
 	}
 	storage := vol.storage
 	if c.p.Has("storage") {
 		storage = c.p.Str("storage")
 		if _, known := storages[storage]; !known {
-			return internal("storage '%s' does not exist", storage)
+			return answer.Internal("storage '%s' does not exist", storage)
 		}
 	}
 	target := ct.node
 	if c.p.Has("target") {
 		target = c.p.Str("target")
 		if s.nodeByName[target] == nil {
-			return internal("no such cluster node '%s'", target)
+			return answer.Internal("no such cluster node '%s'", target)
 		}
 		if target != ct.node && !storages[vol.storage].shared {
-			return internal("can't clone CT to node '%s' (CT uses local storage)", target)
+			return answer.Internal("can't clone CT to node '%s' (CT uses local storage)", target)
 		}
 	}
 	conf := src.clone()
@@ -374,7 +375,7 @@ func (s *Sim) postClone(c *call) response {
 		s.configChangedLocked(ct)
 		return "clone failed: " + t.forcedExit
 	}
-	return success(t.upidJSON())
+	return answer.OK(t.upidJSON())
 }
 
 // regenerateMAC gives a clone its own hwaddr like PVE does.
@@ -388,19 +389,19 @@ func regenerateMAC(net string, vmid int) string {
 	return strings.Join(parts, ",")
 }
 
-func (s *Sim) deleteCT(c *call) response {
+func (s *Sim) deleteCT(c *call) answer.Answer {
 	ct, resp, found := s.ctOnNode(c)
 	if !found {
 		return resp
 	}
 	if ct.conf["protection"] == "1" {
-		return internal("can't remove CT %d - protection mode enabled", ct.vmid)
+		return answer.Internal("can't remove CT %d - protection mode enabled", ct.vmid)
 	}
 	if resp, locked := lockedError(ct); locked {
 		return resp
 	}
 	if ct.running && !c.p.Bool("force") {
-		return internal("unable to destroy CT %d - container is running", ct.vmid)
+		return answer.Internal("unable to destroy CT %d - container is running", ct.vmid)
 	}
 	t := s.startTaskLocked(c, ct.node, "vzdestroy", strconv.Itoa(ct.vmid))
 	if ct.running {
@@ -419,18 +420,18 @@ func (s *Sim) deleteCT(c *call) response {
 		s.configChangedLocked(ct)
 		return ""
 	}
-	return success(t.upidJSON())
+	return answer.OK(t.upidJSON())
 }
 
 // skiplockAllowed: PVE lets only root@pam (not even its tokens) skip locks.
-func skiplockAllowed(c *call) (response, bool) {
+func skiplockAllowed(c *call) (answer.Answer, bool) {
 	if c.p.Bool("skiplock") && (c.user != "root@pam" || c.tokenID != "") {
-		return failParams(schema.Errors{"skiplock": "Only root may use this option."}), false
+		return answer.FailParams(schema.Errors{"skiplock": "Only root may use this option."}), false
 	}
-	return response{}, true
+	return answer.Answer{}, true
 }
 
-func (s *Sim) postStart(c *call) response {
+func (s *Sim) postStart(c *call) answer.Answer {
 	if resp, allowed := skiplockAllowed(c); !allowed {
 		return resp
 	}
@@ -444,26 +445,26 @@ func (s *Sim) postStart(c *call) response {
 		}
 	}
 	if ct.conf["template"] == "1" {
-		return internal("you can't start a CT if it's a template")
+		return answer.Internal("you can't start a CT if it's a template")
 	}
 	if ct.running {
-		return internal("CT %d already running", ct.vmid)
+		return answer.Internal("CT %d already running", ct.vmid)
 	}
 	t := s.startTaskLocked(c, ct.node, "vzstart", strconv.Itoa(ct.vmid))
 	t.commit = func() { s.setRunningLocked(ct, true) }
-	return success(t.upidJSON())
+	return answer.OK(t.upidJSON())
 }
 
-func (s *Sim) postStop(c *call) response {
+func (s *Sim) postStop(c *call) answer.Answer {
 	if resp, allowed := skiplockAllowed(c); !allowed {
 		return resp
 	}
 	return s.stopLike(c, "vzstop", !c.p.Bool("skiplock"))
 }
 
-func (s *Sim) postShutdown(c *call) response { return s.stopLike(c, "vzshutdown", true) }
+func (s *Sim) postShutdown(c *call) answer.Answer { return s.stopLike(c, "vzshutdown", true) }
 
-func (s *Sim) stopLike(c *call, typ string, checkLock bool) response {
+func (s *Sim) stopLike(c *call, typ string, checkLock bool) answer.Answer {
 	ct, resp, found := s.ctOnNode(c)
 	if !found {
 		return resp
@@ -474,11 +475,11 @@ func (s *Sim) stopLike(c *call, typ string, checkLock bool) response {
 		}
 	}
 	if !ct.running {
-		return internal("CT %d not running", ct.vmid)
+		return answer.Internal("CT %d not running", ct.vmid)
 	}
 	t := s.startTaskLocked(c, ct.node, typ, strconv.Itoa(ct.vmid))
 	t.commit = func() { s.setRunningLocked(ct, false) }
-	return success(t.upidJSON())
+	return answer.OK(t.upidJSON())
 }
 
 // startSnapshotTaskLocked starts a task on an existing snapshot. As in PVE,

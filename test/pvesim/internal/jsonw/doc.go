@@ -4,6 +4,6 @@
 // carry, are written as 0; strings are escaped like encoding/json escapes
 // them (<, > and & included) and invalid UTF-8 becomes U+FFFD.
 //
-// It owns no state and imports the standard library only (test/layout).
+// It owns no state and imports the standard library only.
 // A Writer is not safe for concurrent use; each answer builds its own.
 package jsonw

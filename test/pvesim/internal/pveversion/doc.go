@@ -4,6 +4,6 @@
 // pvesim asks a node's Version instead of comparing numbers itself, so a
 // new difference has one home.
 //
-// It imports the standard library only (test/layout). Versions are plain
+// It imports the standard library only. Versions are plain
 // values, safe to share.
 package pveversion

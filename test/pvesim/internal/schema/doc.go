@@ -7,6 +7,6 @@
 // with the official API schema.
 //
 // It owns no state beyond a cache of compiled patterns and imports the
-// standard library only (test/layout). Everything is safe for concurrent
+// standard library only. Everything is safe for concurrent
 // use.
 package schema
