@@ -9,6 +9,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/answer"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/jsonw"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/pveconf"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
@@ -246,8 +247,8 @@ func (s *Sim) getClusterResources(c *call) answer.Answer {
 	}
 	if typ == "" || typ == "storage" {
 		for _, n := range s.nodes {
-			for _, name := range sortedKeys(storages) {
-				st := storages[name]
+			for _, name := range sortedKeys(pveconf.StorageByID) {
+				st := pveconf.StorageByID[name]
 				j.BeginObject()
 				j.KeyStr("id", "storage/"+n.name+"/"+name)
 				j.KeyStr("storage", name)
@@ -255,14 +256,14 @@ func (s *Sim) getClusterResources(c *call) answer.Answer {
 				j.KeyStr("type", "storage")
 				if s.listedOnline(n) {
 					j.KeyStr("status", "available")
-					j.KeyUint("disk", st.size/10)
-					j.KeyUint("maxdisk", st.size)
+					j.KeyUint("disk", st.Size/10)
+					j.KeyUint("maxdisk", st.Size)
 				} else {
 					j.KeyStr("status", "unknown")
 				}
-				j.KeyStr("plugintype", st.plugin)
+				j.KeyStr("plugintype", st.Plugin)
 				j.KeyStr("content", "images,rootdir")
-				j.KeyBool("shared", st.shared)
+				j.KeyBool("shared", st.Shared)
 				j.EndObject()
 			}
 		}
@@ -416,24 +417,6 @@ func (s *Sim) getStatusCurrent(c *call) answer.Answer {
 	return answer.OK(j.Bytes())
 }
 
-// writeConfig renders config keys with PVE's value types.
-func writeConfig(j *jsonw.Writer, conf ctConfig, skip ...string) {
-	for _, k := range sortedKeys(conf) {
-		if slices.Contains(skip, k) {
-			continue
-		}
-		v := conf[k]
-		switch configKinds[k] {
-		case kindInteger, kindBoolean:
-			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-				j.KeyInt(k, n)
-				continue
-			}
-		}
-		j.KeyStr(k, v)
-	}
-}
-
 func (s *Sim) getConfig(c *call) answer.Answer {
 	ct, resp, found := s.ctOnNode(c)
 	if !found {
@@ -448,19 +431,19 @@ func (s *Sim) getConfig(c *call) answer.Answer {
 		if sn == nil {
 			return answer.Internal("snapshot '%s' does not exist", c.p.Str("snapshot"))
 		}
-		conf = sn.conf
+		conf = sn.Conf
 	}
 	j := jsonw.Writer{}
 	j.BeginObject()
-	writeConfig(&j, conf, "snapstate", "snaptime")
+	pveconf.WriteJSON(&j, conf, "snapstate", "snaptime")
 	j.KeyStr("digest", ct.digest)
 	j.EndObject()
 	return answer.OK(j.Bytes())
 }
 
-func findSnap(ct *container, name string) *snapshot {
+func findSnap(ct *container, name string) *pveconf.Snapshot {
 	for _, sn := range ct.snaps {
-		if sn.name == name {
+		if sn.Name == name {
 			return sn
 		}
 	}
@@ -476,14 +459,14 @@ func (s *Sim) getSnapshots(c *call) answer.Answer {
 	j.BeginArray()
 	for _, sn := range ct.snaps {
 		j.BeginObject()
-		j.KeyStr("name", sn.name)
-		t, _ := strconv.ParseInt(sn.conf["snaptime"], 10, 64)
+		j.KeyStr("name", sn.Name)
+		t, _ := strconv.ParseInt(sn.Conf["snaptime"], 10, 64)
 		j.KeyInt("snaptime", t)
-		j.KeyStr("description", sn.conf["description"])
-		if p := sn.conf["parent"]; p != "" {
+		j.KeyStr("description", sn.Conf["description"])
+		if p := sn.Conf["parent"]; p != "" {
 			j.KeyStr("parent", p)
 		}
-		if st := sn.conf["snapstate"]; st != "" {
+		if st := sn.Conf["snapstate"]; st != "" {
 			j.KeyStr("snapstate", st)
 		}
 		j.EndObject()

@@ -448,11 +448,11 @@ func (s *Sim) Container(vmid int) (ContainerState, bool) {
 		return ContainerState{}, false
 	}
 	st := ContainerState{
-		VMID: vmid, Node: ct.node, Config: ct.conf.clone(), Digest: ct.digest, Lock: ct.conf["lock"],
+		VMID: vmid, Node: ct.node, Config: ct.conf.Clone(), Digest: ct.digest, Lock: ct.conf["lock"],
 		Running: ct.running, Usage: s.usageLocked(ct).sample,
 	}
 	for _, sn := range ct.snaps {
-		st.Snapshots = append(st.Snapshots, sn.name)
+		st.Snapshots = append(st.Snapshots, sn.Name)
 	}
 	return st, true
 }

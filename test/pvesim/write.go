@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/answer"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/pveconf"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
 )
 
@@ -54,7 +55,7 @@ func (s *Sim) putConfig(c *call) answer.Answer {
 		if _, both := set[k]; both {
 			return answer.FailParams(schema.Errors{"delete": fmt.Sprintf("you can't use '-%s' and -delete %s' at the same time", k, k)})
 		}
-		if !knownConfigOption(k) {
+		if !pveconf.KnownOption(k) {
 			return answer.FailParams(schema.Errors{"delete": fmt.Sprintf("unknown option '%s'", k)})
 		}
 	}
@@ -121,32 +122,32 @@ func (s *Sim) putResize(c *call) answer.Answer {
 	if !exists {
 		return answer.Internal("disk '%s' does not exist", disk)
 	}
-	vol := parseVolume(raw)
+	vol := pveconf.ParseVolume(raw)
 	sizeArg := c.p.Str("size")
 	relative := strings.HasPrefix(sizeArg, "+")
-	newSize, valid := parseSize(strings.TrimPrefix(sizeArg, "+"))
+	newSize, valid := pveconf.ParseSize(strings.TrimPrefix(sizeArg, "+"))
 	if !valid {
 		return answer.FailParams(schema.Errors{"size": "unable to parse size '" + sizeArg + "'"})
 	}
 	if relative {
-		newSize += vol.size
+		newSize += vol.Size
 	}
-	if newSize < vol.size {
+	if newSize < vol.Size {
 		return answer.Internal("unable to shrink disk size")
 	}
-	if newSize == vol.size {
+	if newSize == vol.Size {
 		return answer.Internal("disk is already at specified size")
 	}
 	t := s.startTaskLocked(c, ct.node, "resize", strconv.Itoa(ct.vmid))
-	t.log = append(t.log, fmt.Sprintf("  Size of logical volume pve/%s changed from %s to %s.", vol.name, formatSize(vol.size), formatSize(newSize)),
-		fmt.Sprintf("  Logical volume pve/%s successfully resized.", vol.name))
+	t.log = append(t.log, fmt.Sprintf("  Size of logical volume pve/%s changed from %s to %s.", vol.Name, pveconf.FormatSize(vol.Size), pveconf.FormatSize(newSize)),
+		fmt.Sprintf("  Logical volume pve/%s successfully resized.", vol.Name))
 	t.commit = func() {
 		cur := s.cts[ct.vmid]
 		if cur != ct {
 			return
 		}
-		v := parseVolume(ct.conf[disk])
-		v.size = newSize
+		v := pveconf.ParseVolume(ct.conf[disk])
+		v.Size = newSize
 		ct.conf[disk] = v.String()
 		s.configChangedLocked(ct)
 	}
@@ -171,7 +172,7 @@ func (s *Sim) postSnapshot(c *call) answer.Answer {
 	case ct.conf["template"] == "1":
 		s.failNow(t, "you can't take a snapshot if it's a template")
 	default:
-		snapConf := ct.conf.clone()
+		snapConf := ct.conf.Clone()
 		delete(snapConf, "lock")
 		delete(snapConf, "description")
 		snapConf["snapstate"] = "prepare"
@@ -179,18 +180,18 @@ func (s *Sim) postSnapshot(c *call) answer.Answer {
 		if d := c.p.Str("description"); d != "" {
 			snapConf["description"] = d
 		}
-		sn := &snapshot{name: name, conf: snapConf}
+		sn := &pveconf.Snapshot{Name: name, Conf: snapConf}
 		ct.snaps = append(ct.snaps, sn)
 		ct.conf["lock"] = "snapshot"
 		s.configChangedLocked(ct)
 		t.commit = func() {
-			delete(sn.conf, "snapstate")
+			delete(sn.Conf, "snapstate")
 			delete(ct.conf, "lock")
 			ct.conf["parent"] = name
 			s.configChangedLocked(ct)
 		}
 		t.abort = func() string {
-			ct.snaps = slices.DeleteFunc(ct.snaps, func(x *snapshot) bool { return x == sn })
+			ct.snaps = slices.DeleteFunc(ct.snaps, func(x *pveconf.Snapshot) bool { return x == sn })
 			delete(ct.conf, "lock")
 			s.configChangedLocked(ct)
 			return ""
@@ -208,12 +209,12 @@ func (s *Sim) deleteSnapshot(c *call) answer.Answer {
 	t, sn, ok := s.startSnapshotTaskLocked(c, ct, "vzdelsnapshot", name)
 	if ok {
 		ct.conf["lock"] = "snapshot-delete"
-		sn.conf["snapstate"] = "delete"
+		sn.Conf["snapstate"] = "delete"
 		s.configChangedLocked(ct)
 		t.commit = func() {
-			parent := sn.conf["parent"]
-			ct.snaps = slices.DeleteFunc(ct.snaps, func(x *snapshot) bool { return x == sn })
-			relink := func(conf ctConfig) {
+			parent := sn.Conf["parent"]
+			ct.snaps = slices.DeleteFunc(ct.snaps, func(x *pveconf.Snapshot) bool { return x == sn })
+			relink := func(conf pveconf.Section) {
 				if conf["parent"] == name {
 					if parent == "" {
 						delete(conf, "parent")
@@ -224,14 +225,14 @@ func (s *Sim) deleteSnapshot(c *call) answer.Answer {
 			}
 			relink(ct.conf)
 			for _, o := range ct.snaps {
-				relink(o.conf)
+				relink(o.Conf)
 			}
 			delete(ct.conf, "lock")
 			s.configChangedLocked(ct)
 		}
 		t.abort = func() string {
 			delete(ct.conf, "lock")
-			delete(sn.conf, "snapstate")
+			delete(sn.Conf, "snapstate")
 			s.configChangedLocked(ct)
 			return ""
 		}
@@ -248,8 +249,8 @@ func (s *Sim) postRollback(c *call) answer.Answer {
 	t, sn, ok := s.startSnapshotTaskLocked(c, ct, "vzrollback", name)
 	switch {
 	case !ok: // the task has failed already
-	case sn.conf["snapstate"] != "":
-		s.failNow(t, fmt.Sprintf("unable to rollback to incomplete snapshot (snapstate = %s)", sn.conf["snapstate"]))
+	case sn.Conf["snapstate"] != "":
+		s.failNow(t, fmt.Sprintf("unable to rollback to incomplete snapshot (snapstate = %s)", sn.Conf["snapstate"]))
 	default:
 		if ct.running {
 			t.log = append(t.log, "stopping running container")
@@ -259,7 +260,7 @@ func (s *Sim) postRollback(c *call) answer.Answer {
 		s.configChangedLocked(ct)
 		start := c.p.Bool("start")
 		t.commit = func() {
-			conf := sn.conf.clone()
+			conf := sn.Conf.Clone()
 			for _, k := range []string{"snaptime", "snapstate", "description"} {
 				delete(conf, k)
 			}
@@ -309,19 +310,19 @@ func (s *Sim) postClone(c *call) answer.Answer {
 		if sn == nil {
 			return answer.Internal("snapshot '%s' does not exist", snapName)
 		}
-		src = sn.conf
+		src = sn.Conf
 	}
 	if full && ct.running && snapName == "" {
 		return answer.Internal("Full clone of a running container is only possible from a snapshot")
 	}
-	vol := parseVolume(src["rootfs"])
+	vol := pveconf.ParseVolume(src["rootfs"])
 	if !full && !isTemplate {
-		return answer.Internal("Linked clone feature for '%s:%s' is not available", vol.storage, vol.name)
+		return answer.Internal("Linked clone feature for '%s:%s' is not available", vol.Storage, vol.Name)
 	}
-	storage := vol.storage
+	storage := vol.Storage
 	if c.p.Has("storage") {
 		storage = c.p.Str("storage")
-		if _, known := storages[storage]; !known {
+		if _, known := pveconf.StorageByID[storage]; !known {
 			return answer.Internal("storage '%s' does not exist", storage)
 		}
 	}
@@ -331,11 +332,11 @@ func (s *Sim) postClone(c *call) answer.Answer {
 		if s.nodeByName[target] == nil {
 			return answer.Internal("no such cluster node '%s'", target)
 		}
-		if target != ct.node && !storages[vol.storage].shared {
+		if target != ct.node && !pveconf.StorageByID[vol.Storage].Shared {
 			return answer.Internal("can't clone CT to node '%s' (CT uses local storage)", target)
 		}
 	}
-	conf := src.clone()
+	conf := src.Clone()
 	for _, k := range []string{"lock", "parent", "snaptime", "snapstate", "template", "description"} {
 		delete(conf, k)
 	}
@@ -348,9 +349,9 @@ func (s *Sim) postClone(c *call) answer.Answer {
 	if net0, ok := conf["net0"]; ok {
 		conf["net0"] = regenerateMAC(net0, newid)
 	}
-	newVol := volume{storage: storage, name: volumeName(storage, newid, 0), size: vol.size, opts: vol.opts}
+	newVol := pveconf.Volume{Storage: storage, Name: pveconf.VolumeName(storage, newid, 0), Size: vol.Size, Opts: vol.Opts}
 	if !full {
-		newVol.name = vol.name + "/" + newVol.name
+		newVol.Name = vol.Name + "/" + newVol.Name
 	}
 	conf["rootfs"] = newVol.String()
 	conf["lock"] = "create"
@@ -485,7 +486,7 @@ func (s *Sim) stopLike(c *call, typ string, checkLock bool) answer.Answer {
 // startSnapshotTaskLocked starts a task on an existing snapshot. As in PVE,
 // a missing snapshot or a locked container fails the task, not the request;
 // ok is false when it did.
-func (s *Sim) startSnapshotTaskLocked(c *call, ct *container, typ, name string) (t *task, sn *snapshot, ok bool) {
+func (s *Sim) startSnapshotTaskLocked(c *call, ct *container, typ, name string) (t *task, sn *pveconf.Snapshot, ok bool) {
 	t = s.startTaskLocked(c, ct.node, typ, strconv.Itoa(ct.vmid))
 	sn = findSnap(ct, name)
 	switch {
