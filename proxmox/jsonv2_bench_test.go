@@ -1,14 +1,21 @@
 package proxmox
 
 import (
+	"context"
+	"net/url"
 	"testing"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lxc-autoscale/lxc-autoscale/proxmox/internal/jsonscan"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 )
 
 // The listing decoder written with json v2 instead of the scanner, kept to
-// measure the scanner against it (see the scanner's comment in jsonscan.go):
+// measure the scanner against it (see the comment of jsonscan.Scanner):
 // the same tolerance (numbers as strings, booleans as 0/1, odd values as 0),
 // the same output.
 
@@ -23,7 +30,7 @@ func (n *v2Num) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	case '0':
 		*n = v2Num(tok.Float())
 	case '"':
-		f, _ := parseNumber([]byte(tok.String()))
+		f, _ := jsonscan.ParseNumber([]byte(tok.String()))
 		*n = v2Num(f)
 	case 't':
 		*n = 1
@@ -60,31 +67,39 @@ func (t *v2Text) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 }
 
 type v2Container struct {
-	VMID                               v2Num  `json:"vmid"`
-	Name                               v2Text `json:"name"`
-	Status                             v2Text `json:"status"`
-	Template                           v2Num  `json:"template"`
-	Lock                               v2Text `json:"lock"`
-	Tags                               v2Text `json:"tags"`
-	CPUs                               v2Num  `json:"cpus"`
-	CPU                                v2Num  `json:"cpu"`
-	Mem, MaxMem, Swap, MaxSwap         v2Num
-	Disk, MaxDisk                      v2Num
-	NetIn, NetOut, DiskRead, DiskWrite v2Num
-	Uptime                             v2Num
-	PressureCPUSome                    *v2Num `json:"pressurecpusome"`
-	PressureCPUFull                    *v2Num `json:"pressurecpufull"`
-	PressureIOSome                     *v2Num `json:"pressureiosome"`
-	PressureIOFull                     *v2Num `json:"pressureiofull"`
-	PressureMemorySome                 *v2Num `json:"pressurememorysome"`
-	PressureMemoryFull                 *v2Num `json:"pressurememoryfull"`
+	VMID               v2Num  `json:"vmid"`
+	Name               v2Text `json:"name"`
+	Status             v2Text `json:"status"`
+	Template           v2Num  `json:"template"`
+	Lock               v2Text `json:"lock"`
+	Tags               v2Text `json:"tags"`
+	CPUs               v2Num  `json:"cpus"`
+	CPU                v2Num  `json:"cpu"`
+	Mem                v2Num  `json:"mem"`
+	MaxMem             v2Num  `json:"maxmem"`
+	Swap               v2Num  `json:"swap"`
+	MaxSwap            v2Num  `json:"maxswap"`
+	Disk               v2Num  `json:"disk"`
+	MaxDisk            v2Num  `json:"maxdisk"`
+	NetIn              v2Num  `json:"netin"`
+	NetOut             v2Num  `json:"netout"`
+	DiskRead           v2Num  `json:"diskread"`
+	DiskWrite          v2Num  `json:"diskwrite"`
+	Uptime             v2Num  `json:"uptime"`
+	PressureCPUSome    *v2Num `json:"pressurecpusome"`
+	PressureCPUFull    *v2Num `json:"pressurecpufull"`
+	PressureIOSome     *v2Num `json:"pressureiosome"`
+	PressureIOFull     *v2Num `json:"pressureiofull"`
+	PressureMemorySome *v2Num `json:"pressurememorysome"`
+	PressureMemoryFull *v2Num `json:"pressurememoryfull"`
 }
 
 func decodeContainersJSONv2(body []byte, node string) ([]Container, error) {
 	var env struct {
 		Data []v2Container `json:"data"`
 	}
-	if err := jsonv2.Unmarshal(body, &env, jsonv2.MatchCaseInsensitiveNames(true)); err != nil {
+	// PVE's member names are lower case: exact matching, v2's default
+	if err := jsonv2.Unmarshal(body, &env); err != nil {
 		return nil, err
 	}
 	out := make([]Container, len(env.Data))
@@ -150,6 +165,47 @@ func BenchmarkDecodeContainersJSONv2(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := decodeContainersJSONv2(body, "pve1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkListClusterJSONv2 is BenchmarkListCluster with the listings
+// decoded by json v2, over the same client path (decodeWith).
+func BenchmarkListClusterJSONv2(b *testing.B) {
+	_, c := newSimClient(b, pvesim.Options{Nodes: 32, Containers: 10000}, func(o *Options) { o.Logger = zerolog.Nop() })
+	ctx := context.Background()
+	list := func() (int, error) {
+		nodes, err := c.Nodes(ctx)
+		if err != nil {
+			return 0, err
+		}
+		counts := make([]int, len(nodes))
+		g, gctx := errgroup.WithContext(ctx)
+		for i, n := range nodes {
+			if !n.Online {
+				continue
+			}
+			g.Go(func() error {
+				r := get("/nodes/{node}/lxc", "/nodes/"+url.PathEscape(n.Name)+"/lxc")
+				cs, err := decodeWith(c, gctx, r, func(b []byte) ([]Container, error) { return decodeContainersJSONv2(b, n.Name) })
+				counts[i] = len(cs)
+				return err
+			})
+		}
+		err = g.Wait()
+		total := 0
+		for _, n := range counts {
+			total += n
+		}
+		return total, err
+	}
+	if n, err := list(); err != nil || n != 10000 {
+		b.Fatalf("list = %d, %v; want 10000 containers", n, err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := list(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -29,6 +29,8 @@ var rules = []rule{
 	{dir: "forest", stdlibOnly: true},
 	{dir: "config"},
 	{dir: "proxmox"},
+	// the listing scanner is a leaf: proxmox's decoding stays in proxmox
+	{dir: "proxmox/internal", stdlibOnly: true},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
 	{dir: "httpapi", allowed: []string{"controller"}, testAllowed: []string{"proxmox"}},
 	{dir: "cmd/pvesim", allowed: []string{"test/pvesim/..."}},
@@ -109,6 +111,9 @@ func TestRules(t *testing.T) {
 		{"proxmox", module + "/config", false, true},
 		{"proxmox", module + "/test/pvesim", false, true},
 		{"proxmox", module + "/test/pvesim", true, false},
+		{"proxmox", module + "/proxmox/internal/jsonscan", false, false},
+		{"proxmox/internal/jsonscan", module + "/proxmox", false, true},
+		{"proxmox/internal/jsonscan", "github.com/go-json-experiment/json", false, true},
 		{"controller", module + "/forest", false, false},
 		{"controller", module + "/httpapi", false, true},
 		{"controller/policy", module + "/config", false, true},
