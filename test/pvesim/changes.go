@@ -13,6 +13,19 @@ func (s *Sim) lookup(vmid int) (*container, error) {
 	return ct, nil
 }
 
+// changeContainer runs change on container vmid under the state lock, after
+// settling the tasks whose time has come, as every Go-side change does.
+func (s *Sim) changeContainer(vmid int, change func(ct *container) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settleLocked()
+	ct, err := s.lookup(vmid)
+	if err != nil {
+		return err
+	}
+	return change(ct)
+}
+
 // SetLock sets a container's lock ("" clears it), as vzdump or pct would.
 func (s *Sim) SetLock(vmid int, lock string) error {
 	return s.SetConfig(vmid, "lock", lock)
@@ -21,20 +34,15 @@ func (s *Sim) SetLock(vmid int, lock string) error {
 // SetConfig edits one raw config key behind the controller's back, like an
 // admin editing the .conf file; "" removes the key. The digest changes.
 func (s *Sim) SetConfig(vmid int, key, value string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.settleLocked()
-	ct, err := s.lookup(vmid)
-	if err != nil {
-		return err
-	}
-	if value == "" {
-		delete(ct.conf, key)
-	} else {
-		ct.conf[key] = value
-	}
-	s.configChangedLocked(ct)
-	return nil
+	return s.changeContainer(vmid, func(ct *container) error {
+		if value == "" {
+			delete(ct.conf, key)
+		} else {
+			ct.conf[key] = value
+		}
+		s.configChangedLocked(ct)
+		return nil
+	})
 }
 
 // SetProtection sets the protection flag.
@@ -48,15 +56,10 @@ func (s *Sim) SetProtection(vmid int, on bool) error {
 
 // SetRunning starts or stops a container at once, without a task.
 func (s *Sim) SetRunning(vmid int, running bool) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.settleLocked()
-	ct, err := s.lookup(vmid)
-	if err != nil {
-		return err
-	}
-	s.setRunningLocked(ct, running)
-	return nil
+	return s.changeContainer(vmid, func(ct *container) error {
+		s.setRunningLocked(ct, running)
+		return nil
+	})
 }
 
 // AddContainer adds a container, as if created outside the controller.
@@ -69,34 +72,25 @@ func (s *Sim) AddContainer(spec ContainerSpec) error {
 
 // RemoveContainer removes a container at once, as if destroyed outside the controller.
 func (s *Sim) RemoveContainer(vmid int) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.settleLocked()
-	if _, err := s.lookup(vmid); err != nil {
-		return err
-	}
-	s.dropCTLocked(vmid)
-	return nil
+	return s.changeContainer(vmid, func(*container) error {
+		s.dropCTLocked(vmid)
+		return nil
+	})
 }
 
 // MigrateContainer moves a container to node at once (its config is unchanged).
 func (s *Sim) MigrateContainer(vmid int, node string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.settleLocked()
-	ct, err := s.lookup(vmid)
-	if err != nil {
-		return err
-	}
-	if s.nodeByName[node] == nil {
-		return fmt.Errorf("migrate ct %d to %q: %w", vmid, node, ErrNoSuchNode)
-	}
-	ct.node = node
-	s.indexStale = true
-	n := s.nodeByName[node]
-	ct.unreported = n.dead || !n.online
-	s.configChangedLocked(ct) // cpus may come from the new host
-	return nil
+	return s.changeContainer(vmid, func(ct *container) error {
+		n := s.nodeByName[node]
+		if n == nil {
+			return fmt.Errorf("migrate ct %d to %q: %w", vmid, node, ErrNoSuchNode)
+		}
+		ct.node = node
+		s.indexStale = true
+		ct.unreported = n.dead || !n.online
+		s.configChangedLocked(ct) // cpus may come from the new host
+		return nil
+	})
 }
 
 // Container returns a deep copy of one container's state.

@@ -58,18 +58,9 @@ func (s *Sim) putConfig(c *call) answer.Answer {
 			return answer.FailParams(schema.Errors{"delete": fmt.Sprintf("unknown option '%s'", k)})
 		}
 	}
-	ct, resp, found := s.ctOnNode(c)
-	if !found {
+	ct, resp, ok := s.changeableCT(c)
+	if !ok {
 		return resp
-	}
-	if resp, busy := s.flockBusy(ct); busy {
-		return resp
-	}
-	if resp, locked := lockedError(ct); locked {
-		return resp
-	}
-	if d := c.p.Str("digest"); d != "" && d != ct.digest {
-		return answer.Internal(digestMismatch)
 	}
 	for _, k := range del {
 		switch k {
@@ -102,19 +93,31 @@ func (s *Sim) putConfig(c *call) answer.Answer {
 	return answer.OK(nil)
 }
 
-func (s *Sim) putResize(c *call) answer.Answer {
+// changeableCT is the container a config or resize call changes, or the
+// answer refusing it, in PVE's order (pve-container src/PVE/API2/LXC/Config.pm
+// update_vm, src/PVE/API2/LXC.pm resize_vm): the CT on the node, the config
+// flock, the lock check, then the digest.
+func (s *Sim) changeableCT(c *call) (*container, answer.Answer, bool) {
 	ct, resp, found := s.ctOnNode(c)
 	if !found {
-		return resp
+		return nil, resp, false
 	}
 	if resp, busy := s.flockBusy(ct); busy {
-		return resp
+		return nil, resp, false
 	}
 	if resp, locked := lockedError(ct); locked {
-		return resp
+		return nil, resp, false
 	}
 	if d := c.p.Str("digest"); d != "" && d != ct.digest {
-		return answer.Internal(digestMismatch)
+		return nil, answer.Internal(digestMismatch), false
+	}
+	return ct, answer.Answer{}, true
+}
+
+func (s *Sim) putResize(c *call) answer.Answer {
+	ct, resp, ok := s.changeableCT(c)
+	if !ok {
+		return resp
 	}
 	disk := c.p.Str("disk")
 	raw, exists := ct.conf[disk]
