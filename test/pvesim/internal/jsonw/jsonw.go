@@ -25,11 +25,19 @@ func (j *Writer) sep() {
 	}
 }
 
+// BeginObject opens an object; commas between members are the Writer's job.
 func (j *Writer) BeginObject() { j.sep(); j.b = append(j.b, '{'); j.comma = false }
-func (j *Writer) EndObject()   { j.b = append(j.b, '}'); j.comma = true }
-func (j *Writer) BeginArray()  { j.sep(); j.b = append(j.b, '['); j.comma = false }
-func (j *Writer) EndArray()    { j.b = append(j.b, ']'); j.comma = true }
 
+// EndObject closes the innermost object.
+func (j *Writer) EndObject() { j.b = append(j.b, '}'); j.comma = true }
+
+// BeginArray opens an array.
+func (j *Writer) BeginArray() { j.sep(); j.b = append(j.b, '['); j.comma = false }
+
+// EndArray closes the innermost array.
+func (j *Writer) EndArray() { j.b = append(j.b, ']'); j.comma = true }
+
+// Key writes an object member's name; its value follows.
 func (j *Writer) Key(k string) {
 	j.sep()
 	if plainKey(k) {
@@ -55,14 +63,20 @@ func plainKey(k string) bool {
 	return true
 }
 
+// Str writes a string value.
 func (j *Writer) Str(v string) { j.sep(); j.b = AppendString(j.b, v); j.comma = true }
-func (j *Writer) Int(v int64)  { j.sep(); j.b = strconv.AppendInt(j.b, v, 10); j.comma = true }
+
+// Int writes an integer value.
+func (j *Writer) Int(v int64) { j.sep(); j.b = strconv.AppendInt(j.b, v, 10); j.comma = true }
+
+// Uint writes an unsigned integer value.
 func (j *Writer) Uint(v uint64) {
 	j.sep()
 	j.b = strconv.AppendUint(j.b, v, 10)
 	j.comma = true
 }
 
+// Float writes a number in its shortest form; NaN and infinities as 0.
 func (j *Writer) Float(v float64) {
 	j.sep()
 	if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -72,14 +86,25 @@ func (j *Writer) Float(v float64) {
 	j.comma = true
 }
 
+// Raw writes v, which must be one valid JSON value.
 func (j *Writer) Raw(v []byte) { j.sep(); j.b = append(j.b, v...); j.comma = true }
 
-func (j *Writer) KeyStr(k, v string)           { j.Key(k); j.Str(v) }
-func (j *Writer) KeyInt(k string, v int64)     { j.Key(k); j.Int(v) }
-func (j *Writer) KeyUint(k string, v uint64)   { j.Key(k); j.Uint(v) }
-func (j *Writer) KeyFloat(k string, v float64) { j.Key(k); j.Float(v) }
-func (j *Writer) KeyRaw(k string, v []byte)    { j.Key(k); j.Raw(v) }
+// KeyStr writes a member with a string value.
+func (j *Writer) KeyStr(k, v string) { j.Key(k); j.Str(v) }
 
+// KeyInt writes a member with an integer value.
+func (j *Writer) KeyInt(k string, v int64) { j.Key(k); j.Int(v) }
+
+// KeyUint writes a member with an unsigned integer value.
+func (j *Writer) KeyUint(k string, v uint64) { j.Key(k); j.Uint(v) }
+
+// KeyFloat writes a member with a number value.
+func (j *Writer) KeyFloat(k string, v float64) { j.Key(k); j.Float(v) }
+
+// KeyRaw writes a member whose value is the JSON v.
+func (j *Writer) KeyRaw(k string, v []byte) { j.Key(k); j.Raw(v) }
+
+// KeyBool writes a member with 1 or 0, as PVE writes flags.
 func (j *Writer) KeyBool(k string, v bool) {
 	if v {
 		j.KeyInt(k, 1)

@@ -61,19 +61,24 @@ type Params map[string]Value
 
 // Has reports whether the call carried parameter k; Str, Int, Float and
 // Bool read it (zero when absent) after Validate accepted it.
-func (p Params) Has(k string) bool   { _, ok := p[k]; return ok }
+func (p Params) Has(k string) bool { _, ok := p[k]; return ok }
+
+// Str is parameter k as PVE sees it: a string.
 func (p Params) Str(k string) string { return p[k].Text }
 
+// Int is parameter k as an integer (a leading + allowed, as in Perl).
 func (p Params) Int(k string) int64 {
 	n, _ := strconv.ParseInt(strings.TrimPrefix(p[k].Text, "+"), 10, 64)
 	return n
 }
 
+// Float is parameter k as a number.
 func (p Params) Float(k string) float64 {
 	f, _ := strconv.ParseFloat(p[k].Text, 64)
 	return f
 }
 
+// Bool is parameter k as a flag: PVE's booleans arrive as 1 or 0.
 func (p Params) Bool(k string) bool { return p[k].Text == "1" }
 
 // Errors is a 400 "Parameter verification failed." with per-parameter messages.
@@ -359,6 +364,8 @@ func SplitList(s string) []string {
 	})
 }
 
+// SplitTags splits a tag list at semicolons, commas and spaces, as the
+// pve-tag-list format does.
 func SplitTags(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == ' ' })
 }
