@@ -68,14 +68,24 @@
 // # Imports
 //
 // Only the standard library, test/pvesim/workload and its internal
-// packages (jsonw: the JSON writer of its answers; schema: parameter specs,
-// request decoding and PVE::JSONSchema validation); never a production
-// package of the project (tests may use go-proxmox). The control
-// subpackage imports pvesim, not the other way round.
+// packages; never a production package of the project (tests may use
+// go-proxmox). Where each kind of change goes:
+//
+//   - internal/schema: parameter specs, request decoding and
+//     PVE::JSONSchema validation (which route takes what: routes.go);
+//   - internal/answer: how an answer goes on the wire;
+//   - internal/jsonw: the JSON writer of the answers;
+//   - internal/pveconf: the .conf format, volumes, sizes and storages;
+//   - internal/pveversion: what differs between PVE 7, 8 and 9;
+//   - internal/access: tokens, users and tickets;
+//   - control: the HTTP control API under /_pvesim/ (it imports pvesim,
+//     not the other way round);
+//   - this package: the cluster state, its Go API and the API handlers.
 //
 // # Concurrency
 //
 // A Sim is safe for concurrent use by any number of HTTP requests (API and
-// control) and Go callers. One mutex guards the cluster state; fault latency, hangs and RRD
-// history are computed outside it.
+// control) and Go callers. One mutex guards the cluster state (the access
+// store has its own, taken only under it or alone); fault latency, hangs
+// and RRD history are computed outside it.
 package pvesim

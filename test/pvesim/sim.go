@@ -3,13 +3,12 @@ package pvesim
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/access"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/pveversion"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
@@ -56,9 +55,8 @@ type Sim struct {
 	byNode     map[string][]*container // by node, then vmid
 	indexStale bool
 	tasks      map[string]*task
-	pending    []*task // tasks not yet stopped, in start order
-	tokens     map[string]string
-	tickets    map[string]ticket
+	pending    []*task       // tasks not yet stopped, in start order
+	access     *access.Store // tokens, users, tickets
 	faults     []*faultState
 	rng        *rand.Rand
 	nextPID    uint32
@@ -97,9 +95,6 @@ func New(opts Options) (*Sim, error) {
 	if opts.NodeMemoryBytes == 0 {
 		opts.NodeMemoryBytes = 128 << 30
 	}
-	if opts.Users != nil {
-		opts.Users = maps.Clone(opts.Users) // the caller may keep using its map
-	}
 	if opts.Start.IsZero() {
 		opts.Start = time.Now()
 	}
@@ -131,17 +126,12 @@ func New(opts Options) (*Sim, error) {
 		nodeByName: map[string]*simNode{},
 		cts:        map[int]*container{},
 		tasks:      map[string]*task{},
-		tokens:     map[string]string{},
-		tickets:    map[string]ticket{},
 		rng:        rand.New(rand.NewPCG(opts.Seed, 0x9e3779b97f4a7c15)),
 	}
 	s.nextPID = 0x1000 + uint32(s.rng.IntN(0x10000))
-	for _, t := range opts.Tokens {
-		id, secret, ok := strings.Cut(t, "=")
-		if !ok || !strings.Contains(id, "@") || !strings.Contains(id, "!") || secret == "" {
-			return nil, fmt.Errorf("pvesim: token %q is not USER@REALM!ID=SECRET", redactToken(t))
-		}
-		s.tokens[id] = secret
+	var err error
+	if s.access, err = access.New(opts.Tokens, opts.Users); err != nil {
+		return nil, fmt.Errorf("pvesim: %w", err)
 	}
 	for i := 1; i <= opts.Nodes; i++ {
 		n := &simNode{
@@ -161,11 +151,6 @@ func New(opts Options) (*Sim, error) {
 		}
 	}
 	return s, nil
-}
-
-func redactToken(t string) string {
-	id, _, _ := strings.Cut(t, "=")
-	return id + "=…"
 }
 
 // generateSpecs builds n containers round-robin over the nodes with a seeded
