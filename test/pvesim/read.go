@@ -86,12 +86,8 @@ func (s *Sim) writeCTStatus(j *jsonw.Writer, ct *container, current bool) {
 		j.KeyFloat("pressurememorysome", u.sample.PressureMemorySome)
 		j.KeyFloat("pressurememoryfull", u.sample.PressureMemoryFull)
 	}
-	if ct.tags != "" {
-		j.KeyStr("tags", ct.tags)
-	}
-	if ct.lock != "" {
-		j.KeyStr("lock", ct.lock)
-	}
+	j.KeyStrOmitEmpty("tags", ct.tags)
+	j.KeyStrOmitEmpty("lock", ct.lock)
 	if ct.template {
 		j.KeyInt("template", 1)
 	}

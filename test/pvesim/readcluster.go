@@ -273,15 +273,9 @@ func (s *Sim) writeResourceCT(j *jsonw.Writer, ct *container) {
 		j.KeyUint("diskread", u.counters.DiskRead)
 		j.KeyUint("diskwrite", u.counters.DiskWrite)
 	}
-	if ct.pool != "" {
-		j.KeyStr("pool", ct.pool)
-	}
-	if ct.tags != "" {
-		j.KeyStr("tags", ct.tags)
-	}
-	if ct.lock != "" {
-		j.KeyStr("lock", ct.lock)
-	}
+	j.KeyStrOmitEmpty("pool", ct.pool)
+	j.KeyStrOmitEmpty("tags", ct.tags)
+	j.KeyStrOmitEmpty("lock", ct.lock)
 	j.EndObject()
 }
 

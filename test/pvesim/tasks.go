@@ -167,9 +167,7 @@ func (s *Sim) getTaskStatus(c *call) answer.Answer {
 	j.KeyStr("type", t.typ)
 	j.KeyStr("id", t.id)
 	j.KeyStr("user", t.user)
-	if t.tokenID != "" {
-		j.KeyStr("tokenid", t.tokenID)
-	}
+	j.KeyStrOmitEmpty("tokenid", t.tokenID)
 	if t.done {
 		j.KeyStr("status", "stopped")
 		j.KeyStr("exitstatus", t.exit)

@@ -92,6 +92,14 @@ func (j *Writer) Raw(v []byte) { j.sep(); j.b = append(j.b, v...); j.comma = tru
 // KeyStr writes a member with a string value.
 func (j *Writer) KeyStr(k, v string) { j.Key(k); j.Str(v) }
 
+// KeyStrOmitEmpty is KeyStr, except that an empty v leaves the member out,
+// as PVE leaves out what is not set (a lock, tags, a pool).
+func (j *Writer) KeyStrOmitEmpty(k, v string) {
+	if v != "" {
+		j.KeyStr(k, v)
+	}
+}
+
 // KeyInt writes a member with an integer value.
 func (j *Writer) KeyInt(k string, v int64) { j.Key(k); j.Int(v) }
 
