@@ -58,7 +58,7 @@ func BenchmarkListCluster(b *testing.B) {
 
 // simBody fetches one answer body from a 10,000-container pvesim, for
 // benchmarks that isolate decoding from the simulator and HTTP.
-func simBody(b *testing.B, route, path string) []byte {
+func simBody(b testing.TB, route, path string) []byte {
 	_, c := newSimClient(b, pvesim.Options{Nodes: 32, Containers: 10000}, func(o *Options) { o.Logger = zerolog.Nop() })
 	ex, err := c.call(context.Background(), get(route, path))
 	if err != nil {

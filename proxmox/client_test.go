@@ -387,7 +387,11 @@ func TestNodeUnreachable(t *testing.T) {
 			_, err := c.Containers(ctx, "pve2")
 			done <- err
 		}()
-		time.Sleep(50 * time.Millisecond)
+		// the counted fault is used up once the request has arrived; it
+		// then waits out its latency before pve2's state is looked at
+		if !eventually(func() bool { return len(sim.Faults()) == 0 }) {
+			t.Fatal("the listing of pve2 never reached pvesim")
+		}
 		sim.SetNodeOnline("pve2", false)
 		defer sim.SetNodeOnline("pve2", true)
 		if err := <-done; !errors.Is(err, ErrNodeUnreachable) {
@@ -607,8 +611,12 @@ func TestWaitTaskHonoursContextAndTimeout(t *testing.T) {
 		t.Errorf("WaitTask with a cancelled ctx: %v, want context.Canceled", err)
 	}
 	// a task finishing while we wait, driven by the simulated clock
+	const status = "/nodes/{node}/tasks/{upid}/status"
+	polled := len(requestsFor(sim, "GET", status))
 	go func() {
-		time.Sleep(50 * time.Millisecond)
+		// once WaitTask has polled the running task, so the finish lands
+		// while it waits rather than before it starts
+		eventually(func() bool { return len(requestsFor(sim, "GET", status)) > polled })
 		sim.Clock().Advance(10 * time.Second)
 	}()
 	if done, err := c.WaitTask(context.Background(), task, 10*time.Second); err != nil || !done.Done() {

@@ -1,7 +1,6 @@
 package proxmox
 
 import (
-	"encoding/json"
 	"errors"
 	"math"
 	"reflect"
@@ -351,74 +350,6 @@ func TestDecodersTolerateOddMembers(t *testing.T) {
 	if err != nil || task != wantTask {
 		t.Errorf("decodeTaskStatus(odd members) = %+v, %v; want %+v", task, err, wantTask)
 	}
-}
-
-// scanAny decodes any JSON value with the scanner into encoding/json's
-// generic shapes, to compare the two.
-func scanAny(s *scanner) any {
-	switch s.peek() {
-	case '{':
-		s.object()
-		m := map[string]any{}
-		first := true
-		for k, ok := s.next(&first); ok; k, ok = s.next(&first) {
-			key := string(k)
-			m[key] = scanAny(s)
-		}
-		return m
-	case '[':
-		s.array()
-		a := []any{}
-		first := true
-		for s.elem(&first) {
-			a = append(a, scanAny(s))
-		}
-		return a
-	case '"':
-		return s.str()
-	case 't', 'f':
-		v, _ := s.num()
-		return v != 0
-	case 'n':
-		s.skip()
-		return nil
-	default:
-		v, ok := s.num()
-		if !ok {
-			return math.NaN()
-		}
-		return v
-	}
-}
-
-// FuzzScanner compares the scanner with encoding/json: same verdict on
-// validity, same values for valid documents.
-func FuzzScanner(f *testing.F) {
-	for _, seed := range []string{lxcListBody, clusterBody, configBody, rrdBody, snapshotsBody, `"\ud83d\ude00\u00e9\ud800x"`, `[1e5,-0.5,123456789012345678901]`, `{"a":{"b":[null,true,false]}}`} {
-		f.Add([]byte(seed))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		s := newScanner(data)
-		got := scanAny(s)
-		err := s.end()
-		valid := json.Valid(data)
-		if s.depth > maxJSONDepth || strings.Count(string(data), "[")+strings.Count(string(data), "{") > maxJSONDepth {
-			return // the scanner refuses nesting encoding/json allows
-		}
-		if (err == nil) != valid {
-			t.Fatalf("scanner error = %v, json.Valid = %v for %q", err, valid, data)
-		}
-		if !valid {
-			return
-		}
-		var want any
-		if json.Unmarshal(data, &want) != nil {
-			return // e.g. a number out of float64 range
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("scanner = %#v, encoding/json = %#v for %q", got, want, data)
-		}
-	})
 }
 
 // FuzzDecoders feeds arbitrary bodies to every decoder: errors are fine,

@@ -10,8 +10,8 @@
 //   - its own decoding of every answer into the plain structs of types.go,
 //     tolerant of PVE's wire quirks (string cpulimit/cpus/nextid, fractional
 //     maxcpu and RRD values, absent RRD fields): encoding/json for the small
-//     answers, a small strict JSON scanner for the large ones (container
-//     listings, RRD);
+//     answers, a small strict JSON scanner (internal/jsonscan) for the large
+//     ones (container listings, RRD);
 //   - endpoint failover, ticket login and renewal, TLS verification by CA file
 //     or pinned certificate fingerprint, bounded concurrency, a timeout per
 //     attempt and retries with backoff for failures known to be retryable,

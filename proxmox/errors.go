@@ -250,22 +250,22 @@ func (e *APIError) classify() {
 	case e.Status == 404:
 		e.kind = ErrNotFound
 	case e.Status == 500:
-		e.kind, e.lock = classify500(text)
+		e.lock, e.kind = classify500(text)
 	}
 }
 
-func classify500(text string) (kind error, lock string) {
+func classify500(text string) (lock string, kind error) {
 	switch {
 	case strings.Contains(text, "detected modified configuration"):
-		return ErrDigestMismatch, ""
+		return "", ErrDigestMismatch
 	case lockRe.MatchString(text):
-		return ErrLocked, lockRe.FindStringSubmatch(text)[1]
+		return lockRe.FindStringSubmatch(text)[1], ErrLocked
 	case strings.Contains(text, "does not exist"), strings.Contains(text, "no such task"),
 		strings.Contains(text, "hostname lookup"):
-		return ErrNotFound, ""
+		return "", ErrNotFound
 	case strings.Contains(text, "got timeout"):
 		// the short per-CT config flock (10 s) held by another operation
-		return ErrTimeout, ""
+		return "", ErrTimeout
 	case strings.Contains(text, "protection mode enabled"),
 		strings.Contains(text, "container is running"),
 		strings.Contains(text, "already exists"),
@@ -273,9 +273,9 @@ func classify500(text string) (kind error, lock string) {
 		strings.Contains(text, "already at specified size"),
 		strings.Contains(text, "only possible from a snapshot"),
 		isLocalStorageRefusal(text):
-		return ErrConflict, ""
+		return "", ErrConflict
 	}
-	return nil, ""
+	return "", nil
 }
 
 // isLocalStorageRefusal reports PVE refusing to clone or migrate a

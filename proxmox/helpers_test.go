@@ -84,3 +84,17 @@ func mustConfig(t testing.TB, c *Client, ref Ref) Config {
 	}
 	return cfg
 }
+
+// eventually polls cond until it holds and reports whether it did within
+// a generous bound: tests wait on what the simulator observably did (its
+// request log, its faults in force), never on a guessed duration.
+func eventually(cond func() bool) bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return true
+}

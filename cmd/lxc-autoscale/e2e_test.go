@@ -189,6 +189,27 @@ func (e *e2e) eventually(r *running, within time.Duration, what string, cond fun
 	}
 }
 
+// passes counts the controller's passes so far: every pass begins with
+// GET /nodes, so pvesim's request log is the pass counter.
+func (e *e2e) passes() int {
+	n := 0
+	for _, q := range e.sim.Requests() {
+		if q.Method == "GET" && q.Route == "/nodes" {
+			n++
+		}
+	}
+	return n
+}
+
+// awaitPasses waits until n whole passes have run after the call: passes
+// run one after another, so the start of pass before+n+1 means pass
+// before+n has ended (the one in progress at the call does not count).
+func (e *e2e) awaitPasses(r *running, n int, what string) {
+	e.t.Helper()
+	want := e.passes() + n + 1
+	e.eventually(r, time.Duration(n+10)*2*time.Second, fmt.Sprintf("%d more passes (%s)", n, what), func() bool { return e.passes() >= want })
+}
+
 func tail(s string, lines int) string {
 	all := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(all[max(0, len(all)-lines):], "\n")
@@ -247,7 +268,7 @@ func TestE2ECPULoadGainsCoresUpToMax(t *testing.T) {
 	}})
 	r := e.start("run")
 	e.eventually(r, 30*time.Second, "the busy container reaching 4 cores", func() bool { return e.confInt(101, "cores") == 4 })
-	time.Sleep(3 * time.Second) // a few more ticks at the maximum
+	e.awaitPasses(r, 3, "at the maximum")
 	if got := e.confInt(101, "cores"); got != 4 {
 		t.Errorf("cores = %d after reaching the maximum 4", got)
 	}
@@ -295,7 +316,7 @@ func TestE2ELeakGainsMemoryUpToMaxAndNoFurther(t *testing.T) {
 	}, env: []string{"LXCA_SCALING_CPU_ENABLED=false"}})
 	r := e.start("run")
 	e.eventually(r, 60*time.Second, "memory reaching the 2 GiB maximum", func() bool { return e.confInt(103, "memory") == 2048 })
-	time.Sleep(3 * time.Second)
+	e.awaitPasses(r, 3, "at the maximum")
 	for _, w := range e.writes() {
 		if m := w.Params.Get("memory"); m != "" {
 			if v, _ := strconv.Atoi(m); v > 2048 {
@@ -370,7 +391,7 @@ func TestE2EDryRunSendsNoWrites(t *testing.T) {
 	e.eventually(r, 30*time.Second, "a dry-run decision in the audit", func() bool {
 		return auditHas(e.dir, func(a map[string]any) bool { return a["result"] == "dry_run" })
 	})
-	time.Sleep(2 * time.Second)
+	e.awaitPasses(r, 2, "in dry-run")
 	if w := e.writes(); len(w) != 0 {
 		t.Errorf("dry-run sent %d writes, first %s %s %v", len(w), w[0].Method, w[0].Path, w[0].Params)
 	}
@@ -441,7 +462,7 @@ func TestE2EConfigChangedBehindTheBackIsNotOverwritten(t *testing.T) {
 		}
 	}
 	// The controller re-observes: from 3 it may go to 4, never back to 2.
-	time.Sleep(3 * time.Second)
+	e.awaitPasses(r, 3, "after the refused write")
 	if got := e.confInt(109, "cores"); got < 3 {
 		t.Errorf("cores = %d: the administrator's 3 was overwritten with a stale value", got)
 	}
@@ -480,7 +501,7 @@ func TestE2ERestartKeepsCooldowns(t *testing.T) {
 	second := e.start("run")
 	// Five ticks: without the saved cooldown the still-busy container
 	// would gain a core after the 2 s stabilisation.
-	time.Sleep(5 * time.Second)
+	e.awaitPasses(second, 5, "after the restart")
 	if got := e.confInt(113, "cores"); got != 2 {
 		t.Errorf("cores = %d after a restart: the 1h cooldown was not kept", got)
 	}
@@ -639,7 +660,7 @@ func TestE2ERunServesTheAPIAndPausing(t *testing.T) {
 	e.eventually(r, 10*time.Second, "the manual change in the audit", func() bool {
 		return auditHas(e.dir, func(a map[string]any) bool { return a["source"] == "api:ops" && a["resource"] == "cores" })
 	})
-	time.Sleep(4 * time.Second) // several passes: the paused busy container stays
+	e.awaitPasses(r, 4, "with the busy container paused") // it stays
 	if got := e.confInt(115, "cores"); got != 1 {
 		t.Errorf("the paused container was scaled to %d cores", got)
 	}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/control"
 )
 
 // listFlag collects a repeatable string flag.
@@ -169,7 +170,7 @@ func serve(ctx context.Context, o options, stdout io.Writer) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", sim) // PVE answers its own 404s and 501s
-	mux.Handle(pvesim.ControlPrefix, sim.ControlHandler())
+	mux.Handle(control.Prefix, control.Handler(sim))
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -187,7 +188,7 @@ func serve(ctx context.Context, o options, stdout io.Writer) error {
 		scheme = "https"
 		fmt.Fprintf(stdout, "pvesim certificate SHA-256 fingerprint %s\n", fingerprint)
 	}
-	fmt.Fprintf(stdout, "pvesim control API at %s://%s%s\n", scheme, ln.Addr(), pvesim.ControlPrefix)
+	fmt.Fprintf(stdout, "pvesim control API at %s://%s%s\n", scheme, ln.Addr(), control.Prefix)
 	fmt.Fprintf(stdout, "pvesim serving %s://%s/api2/json (%d nodes, %d containers, speed %g)\n",
 		scheme, ln.Addr(), len(sim.NodeNames()), len(sim.ContainerIDs()), o.sim.Speed)
 	errc := make(chan error, 1)

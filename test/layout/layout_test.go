@@ -29,6 +29,8 @@ var rules = []rule{
 	{dir: "forest", stdlibOnly: true},
 	{dir: "config"},
 	{dir: "proxmox"},
+	// the listing scanner is a leaf: proxmox's decoding stays in proxmox
+	{dir: "proxmox/internal", stdlibOnly: true},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
 	{dir: "httpapi", allowed: []string{"controller"}, testAllowed: []string{"proxmox"}},
 	// The original's routes; the server mounts them, so only their tests
@@ -38,6 +40,8 @@ var rules = []rule{
 	// The demo embeds the simulator; it is the one production binary that may import test/pvesim.
 	{dir: "cmd/lxc-autoscale", allowed: []string{"forest", "proxmox", "config", "controller", "httpapi", "test/pvesim/..."}},
 	{dir: "test/pvesim", allowed: []string{"test/pvesim/..."}},
+	// pvesim's internal packages are leaves below pvesim.
+	{dir: "test/pvesim/internal", allowed: []string{"test/pvesim/internal/..."}},
 	{dir: "test", allowed: []string{"..."}},
 }
 
@@ -110,6 +114,9 @@ func TestRules(t *testing.T) {
 		{"proxmox", module + "/config", false, true},
 		{"proxmox", module + "/test/pvesim", false, true},
 		{"proxmox", module + "/test/pvesim", true, false},
+		{"proxmox", module + "/proxmox/internal/jsonscan", false, false},
+		{"proxmox/internal/jsonscan", module + "/proxmox", false, true},
+		{"proxmox/internal/jsonscan", "github.com/go-json-experiment/json", false, true},
 		{"controller", module + "/forest", false, false},
 		{"controller", module + "/httpapi", false, true},
 		{"controller/policy", module + "/config", false, true},
@@ -123,6 +130,11 @@ func TestRules(t *testing.T) {
 		{"test/pvesim", module + "/test/pvesim/workload", false, false},
 		{"test/pvesim/workload", module + "/proxmox", false, true},
 		{"test/pvesim", module + "/proxmox", true, true},
+		{"test/pvesim/control", module + "/test/pvesim", false, false},
+		{"test/pvesim/control", module + "/test/pvesim/internal/schema", false, false},
+		{"test/pvesim/internal/schema", module + "/test/pvesim", false, true},
+		{"test/pvesim/internal/answer", module + "/test/pvesim/internal/jsonw", false, false},
+		{"test/pvesim/internal/answer", module + "/test/pvesim/control", false, true},
 		{"cmd/pvesim", module + "/test/pvesim", false, false},
 		{"cmd/pvesim", module + "/proxmox", false, true},
 		{"cmd/lxc-autoscale", module + "/test/pvesim", false, false},

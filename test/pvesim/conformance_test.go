@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
 )
 
 // schemaNode is one node of PVE's apidoc tree (pve-docs api-viewer/apidata.js).
@@ -164,7 +166,7 @@ func TestRoutesConformToSchema(t *testing.T) {
 	}
 }
 
-func compareSpec(t *testing.T, name string, spec paramSpec, sp schemaParam) {
+func compareSpec(t *testing.T, name string, spec schema.Spec, sp schemaParam) {
 	t.Helper()
 	if spec.Unsupported {
 		// Listed, not specified: it only has to exist in the schema and be optional there.
@@ -248,7 +250,7 @@ func TestUnsupportedParametersAreRejected(t *testing.T) {
 			}
 			_ = json.NewDecoder(resp.Body).Decode(&env)
 			resp.Body.Close()
-			if resp.StatusCode != http.StatusBadRequest || env.Errors[param] != unsupportedMessage {
+			if resp.StatusCode != http.StatusBadRequest || env.Errors[param] != schema.UnsupportedMessage {
 				t.Errorf("%s %s with %s: %s %v, want 400 naming it unsupported", rt.method, rt.template, param, resp.Status, env.Errors)
 			}
 			checked++

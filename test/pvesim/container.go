@@ -2,91 +2,19 @@ package pvesim
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/pveconf"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
 
-// storageInfo is one storage every node has.
-type storageInfo struct {
-	plugin string
-	shared bool
-	size   uint64
-}
-
-// storages are the storage types a root filesystem lives on in real
-// clusters, named as a default install (local, local-lvm, local-zfs) or a
-// typical shared setup names them.
-var storages = map[string]storageInfo{
-	"local":     {plugin: "dir", size: 1 << 40},
-	"local-lvm": {plugin: "lvmthin", size: 4 << 40},
-	"local-zfs": {plugin: "zfspool", size: 4 << 40},
-	"san-lvm":   {plugin: "lvm", shared: true, size: 16 << 40},
-	"cephpool":  {plugin: "rbd", shared: true, size: 64 << 40},
-}
-
-// volumeName is the name PVE's storage plugins give a container's disk:
-// PVE::Storage::ZFSPoolPlugin allocates a subvolume for a container
-// ("subvol-<vmid>-disk-<n>", a ZFS dataset with a refquota), DirPlugin a
-// raw image under images/<vmid>/, LVM, LVM-thin and RBD a block device.
-func volumeName(storage string, vmid, n int) string {
-	switch storages[storage].plugin {
-	case "zfspool":
-		return fmt.Sprintf("subvol-%d-disk-%d", vmid, n)
-	case "dir":
-		return fmt.Sprintf("%d/vm-%d-disk-%d.raw", vmid, vmid, n)
-	}
-	return fmt.Sprintf("vm-%d-disk-%d", vmid, n)
-}
-
-// filesystemSize is the size df reports for a root filesystem of the
-// configured size on storage, which is what PVE lists as maxdisk of a
-// running container (pve-container src/PVE/LXC.pm, vmstatus: maxdisk is
-// PVE::Tools::df of /proc/<pid>/root, the configured size= only while
-// stopped). A ZFS subvolume's df size is its refquota, the configured size
-// exactly. Every other storage holds a block device or raw image that
-// PVE::LXC::Create formats with mkfs.ext4 defaults, and ext4's statfs
-// leaves out its metadata: the inode tables (one 256-byte inode per
-// 16 KiB: 1/64 of the size), the journal (mke2fs's
-// ext2fs_default_journal_size: 16-1024 MiB by size) and two bitmap blocks
-// per 128 MiB group. An 8 GiB disk shows as 7.81 GiB.
-func filesystemSize(storage string, size uint64) uint64 {
-	if storages[storage].plugin == "zfspool" {
-		return size
-	}
-	const block = 4096
-	blocks := size / block
-	var journal uint64
-	switch {
-	case blocks < 2048:
-		journal = 0
-	case blocks < 32768:
-		journal = 1024
-	case blocks < 256*1024:
-		journal = 4096
-	case blocks < 512*1024:
-		journal = 8192
-	case blocks < 4096*1024:
-		journal = 16384
-	case blocks < 8192*1024:
-		journal = 32768
-	case blocks < 16384*1024:
-		journal = 65536
-	case blocks < 32768*1024:
-		journal = 131072
-	default:
-		journal = 262144
-	}
-	overhead := blocks/64 + journal + 2*(blocks/32768+1)
-	if overhead >= blocks {
-		return 0
-	}
-	return (blocks - overhead) * block
-}
+// Storages lists the storage ids a ContainerSpec may name, sorted.
+func Storages() []string { return sortedKeys(pveconf.StorageByID) }
 
 // allocChange records the allocation from at on, so RRD history agrees with
 // the live values.
@@ -109,8 +37,8 @@ type container struct {
 	vmid    int
 	node    string
 	pool    string
-	conf    ctConfig
-	snaps   []*snapshot
+	conf    pveconf.Section
+	snaps   []*pveconf.Snapshot
 	digest  string
 	running bool
 	started time.Time
@@ -165,13 +93,13 @@ func (s *Sim) addContainerLocked(sp ContainerSpec) error {
 	if sp.Storage == "" {
 		sp.Storage = "local-lvm"
 	}
-	if _, ok := storages[sp.Storage]; !ok {
+	if _, ok := pveconf.StorageByID[sp.Storage]; !ok {
 		return fmt.Errorf("pvesim: add ct %d: unknown storage %q", sp.VMID, sp.Storage)
 	}
 	if sp.DiskGiB == 0 {
 		sp.DiskGiB = 8
 	}
-	conf := ctConfig{
+	conf := pveconf.Section{
 		"arch":         "amd64",
 		"hostname":     sp.Name,
 		"memory":       strconv.Itoa(sp.MemoryMiB),
@@ -180,8 +108,8 @@ func (s *Sim) addContainerLocked(sp ContainerSpec) error {
 		"unprivileged": "1",
 		"net0": fmt.Sprintf("name=eth0,bridge=vmbr0,hwaddr=BC:24:11:%02X:%02X:%02X,ip=dhcp,type=veth",
 			(sp.VMID>>16)&0xff, (sp.VMID>>8)&0xff, sp.VMID&0xff),
-		"rootfs": volume{storage: sp.Storage, name: volumeName(sp.Storage, sp.VMID, 0),
-			size: uint64(sp.DiskGiB * (1 << 30))}.String(),
+		"rootfs": pveconf.Volume{Storage: sp.Storage, Name: pveconf.VolumeName(sp.Storage, sp.VMID, 0),
+			Size: uint64(sp.DiskGiB * (1 << 30))}.String(),
 	}
 	if sp.Cores > 0 {
 		conf["cores"] = strconv.Itoa(sp.Cores)
@@ -226,7 +154,7 @@ func (s *Sim) newPID() int {
 
 // configChangedLocked recomputes the digest and records the allocation.
 func (s *Sim) configChangedLocked(ct *container) {
-	ct.digest = configDigest(ct.conf, ct.snaps)
+	ct.digest = pveconf.Digest(ct.conf, ct.snaps)
 	s.refreshDerivedLocked(ct)
 	s.recordAllocLocked(ct)
 }
@@ -316,16 +244,16 @@ func (s *Sim) refreshDerivedLocked(ct *container) {
 		n := s.nodeByName[ct.node]
 		cpus, ct.cpusRaw = float64(n.cpus), strconv.Itoa(n.cpus)
 	}
-	root := parseVolume(ct.conf["rootfs"])
-	ct.diskSize = root.size
+	root := pveconf.ParseVolume(ct.conf["rootfs"])
+	ct.diskSize = root.Size
 	ct.alloc = workload.Allocation{
 		CPUs:        cpus,
 		MemoryBytes: confMiB(ct.conf, "memory", 512) << 20,
 		SwapBytes:   confMiB(ct.conf, "swap", 512) << 20,
-		DiskBytes:   root.size,
+		DiskBytes:   root.Size,
 	}
 	if !s.opts.Ideal {
-		ct.alloc.DiskBytes = filesystemSize(root.storage, root.size)
+		ct.alloc.DiskBytes = pveconf.FilesystemSize(root.Storage, root.Size)
 	}
 	// What the container can get: cgroup cpu.max caps it at cpulimit, and
 	// pvestatd's cpuset balancing (pve-container src/PVE/LXC/CPUSet.pm,
@@ -343,7 +271,7 @@ func (s *Sim) refreshDerivedLocked(ct *container) {
 	}
 }
 
-func confMiB(conf ctConfig, key string, def uint64) uint64 {
+func confMiB(conf pveconf.Section, key string, def uint64) uint64 {
 	if v, err := strconv.ParseUint(conf[key], 10, 64); err == nil {
 		return v
 	}
@@ -448,4 +376,8 @@ func (ct *container) listedDiskSize() uint64 {
 		return ct.alloc.DiskBytes
 	}
 	return ct.diskSize
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
 }

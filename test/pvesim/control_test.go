@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/control"
 )
 
 // controlHarness serves the API and the control routes side by side, as
@@ -21,15 +22,15 @@ func controlHarness(t *testing.T) (*harness, string) {
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/api2/json/", h.sim)
-	mux.Handle(pvesim.ControlPrefix, h.sim.ControlHandler())
+	mux.Handle(control.Prefix, control.Handler(h.sim))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	h.srv = srv
 	return h, srv.URL + "/_pvesim"
 }
 
-// control sends one control request and decodes the answer.
-func control(t *testing.T, method, url, body string) (int, map[string]any) {
+// sendControl sends one control request and decodes the answer.
+func sendControl(t *testing.T, method, url, body string) (int, map[string]any) {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -64,7 +65,7 @@ func control(t *testing.T, method, url, body string) (int, map[string]any) {
 
 func wantControl(t *testing.T, method, url, body string, status int) map[string]any {
 	t.Helper()
-	got, out := control(t, method, url, body)
+	got, out := sendControl(t, method, url, body)
 	if got != status {
 		t.Fatalf("%s %s %s = %d %v, want %d", method, url, body, got, out, status)
 	}
@@ -102,7 +103,7 @@ func TestControlNodes(t *testing.T) {
 		t.Errorf("unknown node error %q does not list the nodes", out["error"])
 	}
 	wantControl(t, "POST", base+"/nodes/pve1/kill", `{"now":true}`, 400)
-	if got, _ := control(t, "GET", base+"/nodes/pve1/kill", ""); got != http.StatusMethodNotAllowed {
+	if got, _ := sendControl(t, "GET", base+"/nodes/pve1/kill", ""); got != http.StatusMethodNotAllowed {
 		t.Errorf("GET on a POST route = %d, want 405", got)
 	}
 }
@@ -193,7 +194,7 @@ func TestControlContainers(t *testing.T) {
 		{`{"vmid":201,"storage":"nfs"}`, `"storage"`},
 		{`{"vmid":201,"cores":1.5}`, `"cores"`},
 	} {
-		got, out := control(t, "POST", base+"/containers", tt.body)
+		got, out := sendControl(t, "POST", base+"/containers", tt.body)
 		if msg, _ := out["error"].(string); (got != 400 && got != 404) || !strings.Contains(msg, tt.field) {
 			t.Errorf("POST containers %s = %d %q, want 400/404 naming %s", tt.body, got, msg, tt.field)
 		}
@@ -250,7 +251,7 @@ func TestControlRequestsAndClock(t *testing.T) {
 		t.Errorf("GET clock = %v", out["now"])
 	}
 	wantControl(t, "POST", base+"/clock", `{"advance":"-1s"}`, 400)
-	if got, out := control(t, "POST", base+"/clock", `x`); got != 400 {
+	if got, out := sendControl(t, "POST", base+"/clock", `x`); got != 400 {
 		t.Errorf("non-JSON body = %d %v", got, out)
 	}
 	r, _ := http.NewRequest("POST", base+"/clock", strings.NewReader("advance=1s"))

@@ -51,8 +51,9 @@
 // Faults (status, reason, latency, hang, task exit, count, rate; per method,
 // route, node and client token), node outages, locks, foreign config
 // changes, added, removed and migrated containers and the clock can all be
-// changed while the Sim serves, from Go or over HTTP through ControlHandler
-// (JSON under /_pvesim/, mounted by cmd/pvesim on the same listener). A
+// changed while the Sim serves, from Go or over HTTP through the control
+// subpackage (JSON under /_pvesim/, mounted by cmd/pvesim on the same
+// listener). A
 // fault with Token set hits one client only, so a test can cut one
 // controller instance off the cluster while another keeps working.
 //
@@ -66,12 +67,25 @@
 //
 // # Imports
 //
-// Only the standard library and test/pvesim/workload; never a production
-// package of the project (tests may use go-proxmox).
+// Only the standard library, test/pvesim/workload and its internal
+// packages; never a production package of the project (tests may use
+// go-proxmox). Where each kind of change goes:
+//
+//   - internal/schema: parameter specs, request decoding and
+//     PVE::JSONSchema validation (which route takes what: routes.go);
+//   - internal/answer: how an answer goes on the wire;
+//   - internal/jsonw: the JSON writer of the answers;
+//   - internal/pveconf: the .conf format, volumes, sizes and storages;
+//   - internal/pveversion: what differs between PVE 7, 8 and 9;
+//   - internal/access: tokens, users and tickets;
+//   - control: the HTTP control API under /_pvesim/ (it imports pvesim,
+//     not the other way round);
+//   - this package: the cluster state, its Go API and the API handlers.
 //
 // # Concurrency
 //
 // A Sim is safe for concurrent use by any number of HTTP requests (API and
-// control) and Go callers. One mutex guards the cluster state; fault latency, hangs and RRD
-// history are computed outside it.
+// control) and Go callers. One mutex guards the cluster state (the access
+// store has its own, taken only under it or alone); fault latency, hangs
+// and RRD history are computed outside it.
 package pvesim

@@ -94,7 +94,7 @@ func (s *Sim) claimedClientLocked(r *http.Request) string {
 		if err != nil {
 			v = c.Value
 		}
-		return s.tickets[v].user
+		return s.access.TicketUser(v)
 	}
 	return ""
 }

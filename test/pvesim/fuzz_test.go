@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
 )
 
 // fuzzRoutes are calls for which no parameter combination is a legitimate
@@ -78,10 +80,10 @@ func fuzzValidator(t *testing.T, rt *route, query, contentType string, body []by
 		return
 	}
 	r.Header.Set("Content-Type", contentType)
-	p, rerr := decodeParams(r)
+	p, rerr := schema.Decode(r)
 	if rerr != nil {
-		if rerr.status < 400 || rerr.status >= 500 {
-			t.Fatalf("decode error status %d", rerr.status)
+		if rerr.Status < 400 || rerr.Status >= 500 {
+			t.Fatalf("decode error status %d", rerr.Status)
 		}
 		return
 	}
@@ -91,10 +93,10 @@ func fuzzValidator(t *testing.T, rt *route, query, contentType string, body []by
 			path[name] = "100"
 		}
 	}
-	if mergePathParams(p, path) != nil {
+	if schema.MergePath(p, path) != nil {
 		return
 	}
-	errs := validate(p, rt.specs)
+	errs := schema.Validate(p, rt.specs)
 	for k, msg := range errs {
 		if msg == "" {
 			t.Fatalf("%s %s: empty message for %q", rt.method, rt.template, k)
@@ -104,9 +106,9 @@ func fuzzValidator(t *testing.T, rt *route, query, contentType string, body []by
 		for name, spec := range rt.specs {
 			switch spec.Type {
 			case "integer":
-				_ = p.int(name)
+				_ = p.Int(name)
 			case "number":
-				_ = p.float(name)
+				_ = p.Float(name)
 			}
 		}
 	}

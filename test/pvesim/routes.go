@@ -1,10 +1,16 @@
 package pvesim
 
 import (
-	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/answer"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
 )
+
+// specs are a route's parameters by name, PVE's schema keys ("mp[n]") included.
+type specs = map[string]schema.Spec
 
 // route is one simulated API method.
 type route struct {
@@ -14,12 +20,12 @@ type route struct {
 	proxied  bool // proxyto=node: forwarded to {node}, so an offline node answers 595
 	noToken  bool // allowtoken=0
 	noAuth   bool // reachable without credentials
-	specs    map[string]paramSpec
-	handle   func(s *Sim, c *call) response
+	specs    specs
+	handle   func(s *Sim, c *call) answer.Answer
 }
 
-func merge(base map[string]paramSpec, extra map[string]paramSpec) map[string]paramSpec {
-	out := make(map[string]paramSpec, len(base)+len(extra))
+func merge(base specs, extra specs) specs {
+	out := make(specs, len(base)+len(extra))
 	for k, v := range base {
 		out[k] = v
 	}
@@ -30,8 +36,8 @@ func merge(base map[string]paramSpec, extra map[string]paramSpec) map[string]par
 }
 
 var (
-	nodeOnly = map[string]paramSpec{"node": specNode}
-	ctPath   = map[string]paramSpec{"node": specNode, "vmid": specVMID}
+	nodeOnly = specs{"node": schema.SpecNode}
+	ctPath   = specs{"node": schema.SpecNode, "vmid": schema.SpecVMID}
 )
 
 func resizeDiskEnum() []string {
@@ -46,113 +52,125 @@ func resizeDiskEnum() []string {
 // documentation; conformance_test.go checks them against the official schema.
 var routes = buildRoutes()
 
+// RouteTemplates lists the route templates pvesim serves, each once, in
+// the order of its route table: what a Fault's Route may name.
+func RouteTemplates() []string {
+	var all []string
+	for _, rt := range routes {
+		if !slices.Contains(all, rt.template) {
+			all = append(all, rt.template)
+		}
+	}
+	return all
+}
+
 func buildRoutes() []*route {
 	rs := []*route{
-		{method: "GET", template: "/version", specs: map[string]paramSpec{}, handle: (*Sim).getVersion},
-		{method: "GET", template: "/nodes", specs: map[string]paramSpec{}, handle: (*Sim).getNodes},
+		{method: "GET", template: "/version", specs: specs{}, handle: (*Sim).getVersion},
+		{method: "GET", template: "/nodes", specs: specs{}, handle: (*Sim).getNodes},
 		{method: "GET", template: "/nodes/{node}/status", proxied: true, specs: nodeOnly, handle: (*Sim).getNodeStatus},
-		{method: "GET", template: "/cluster/status", specs: map[string]paramSpec{}, handle: (*Sim).getClusterStatus},
-		{method: "GET", template: "/cluster/resources", specs: map[string]paramSpec{
+		{method: "GET", template: "/cluster/status", specs: specs{}, handle: (*Sim).getClusterStatus},
+		{method: "GET", template: "/cluster/resources", specs: specs{
 			"type": {Type: "string", Optional: true, Enum: []string{"vm", "storage", "node", "sdn"}},
 		}, handle: (*Sim).getClusterResources},
-		{method: "GET", template: "/cluster/nextid", specs: map[string]paramSpec{
-			"vmid": {Type: "integer", Optional: true, Min: fp(100), Max: fp(999999999), Format: "pve-vmid"},
+		{method: "GET", template: "/cluster/nextid", specs: specs{
+			"vmid": {Type: "integer", Optional: true, Min: schema.Bound(100), Max: schema.Bound(999999999), Format: "pve-vmid"},
 		}, handle: (*Sim).getNextID},
 		{method: "GET", template: "/nodes/{node}/lxc", proxied: true, specs: nodeOnly, handle: (*Sim).getLXCList},
 		{method: "GET", template: "/nodes/{node}/lxc/{vmid}/status/current", proxied: true, specs: ctPath, handle: (*Sim).getStatusCurrent},
-		{method: "GET", template: "/nodes/{node}/lxc/{vmid}/config", proxied: true, specs: merge(ctPath, map[string]paramSpec{
-			"current":  specBool,
+		{method: "GET", template: "/nodes/{node}/lxc/{vmid}/config", proxied: true, specs: merge(ctPath, specs{
+			"current":  schema.SpecBool,
 			"snapshot": {Type: "string", Optional: true, MaxLength: 40, Format: "pve-configid"},
 		}), handle: (*Sim).getConfig},
-		{method: "PUT", template: "/nodes/{node}/lxc/{vmid}/config", proxied: true, specs: merge(ctPath, map[string]paramSpec{
-			"cores":       {Type: "integer", Optional: true, Min: fp(1), Max: fp(8192)},
-			"cpulimit":    {Type: "number", Optional: true, Min: fp(0), Max: fp(8192)},
-			"cpuunits":    {Type: "integer", Optional: true, Min: fp(0), Max: fp(500000)},
-			"memory":      {Type: "integer", Optional: true, Min: fp(16)},
-			"swap":        {Type: "integer", Optional: true, Min: fp(0)},
+		{method: "PUT", template: "/nodes/{node}/lxc/{vmid}/config", proxied: true, specs: merge(ctPath, specs{
+			"cores":       {Type: "integer", Optional: true, Min: schema.Bound(1), Max: schema.Bound(8192)},
+			"cpulimit":    {Type: "number", Optional: true, Min: schema.Bound(0), Max: schema.Bound(8192)},
+			"cpuunits":    {Type: "integer", Optional: true, Min: schema.Bound(0), Max: schema.Bound(500000)},
+			"memory":      {Type: "integer", Optional: true, Min: schema.Bound(16)},
+			"swap":        {Type: "integer", Optional: true, Min: schema.Bound(0)},
 			"delete":      {Type: "string", Optional: true, Format: "pve-configid-list"},
 			"revert":      {Type: "string", Optional: true, Format: "pve-configid-list"},
-			"digest":      specDigst,
+			"digest":      schema.SpecDigest,
 			"description": {Type: "string", Optional: true, MaxLength: 8192},
 			"hostname":    {Type: "string", Optional: true, MaxLength: 255, Format: "dns-name"},
-			"onboot":      specBool,
-			"protection":  specBool,
+			"onboot":      schema.SpecBool,
+			"protection":  schema.SpecBool,
 			"tags":        {Type: "string", Optional: true, Format: "pve-tag-list"},
 			// In the schema, not simulated: pvesim answers 400 for them.
-			"arch": specUnsup, "cmode": specUnsup, "console": specUnsup, "debug": specUnsup, "dev[n]": specUnsup,
-			"entrypoint": specUnsup, "env": specUnsup, "features": specUnsup, "hookscript": specUnsup, "lock": specUnsup,
-			"mp[n]": specUnsup, "nameserver": specUnsup, "net[n]": specUnsup, "ostype": specUnsup, "rootfs": specUnsup,
-			"searchdomain": specUnsup, "startup": specUnsup, "template": specUnsup, "timezone": specUnsup, "tty": specUnsup,
-			"unprivileged": specUnsup, "unused[n]": specUnsup,
+			"arch": schema.SpecUnsupported, "cmode": schema.SpecUnsupported, "console": schema.SpecUnsupported, "debug": schema.SpecUnsupported, "dev[n]": schema.SpecUnsupported,
+			"entrypoint": schema.SpecUnsupported, "env": schema.SpecUnsupported, "features": schema.SpecUnsupported, "hookscript": schema.SpecUnsupported, "lock": schema.SpecUnsupported,
+			"mp[n]": schema.SpecUnsupported, "nameserver": schema.SpecUnsupported, "net[n]": schema.SpecUnsupported, "ostype": schema.SpecUnsupported, "rootfs": schema.SpecUnsupported,
+			"searchdomain": schema.SpecUnsupported, "startup": schema.SpecUnsupported, "template": schema.SpecUnsupported, "timezone": schema.SpecUnsupported, "tty": schema.SpecUnsupported,
+			"unprivileged": schema.SpecUnsupported, "unused[n]": schema.SpecUnsupported,
 		}), handle: (*Sim).putConfig},
-		{method: "PUT", template: "/nodes/{node}/lxc/{vmid}/resize", proxied: true, specs: merge(ctPath, map[string]paramSpec{
+		{method: "PUT", template: "/nodes/{node}/lxc/{vmid}/resize", proxied: true, specs: merge(ctPath, specs{
 			"disk":   {Type: "string", Enum: resizeDiskEnum()},
 			"size":   {Type: "string", Pattern: `\+?\d+(\.\d+)?[KMGT]?`},
-			"digest": specDigst,
+			"digest": schema.SpecDigest,
 		}), handle: (*Sim).putResize},
 		{method: "GET", template: "/nodes/{node}/lxc/{vmid}/snapshot", proxied: true, specs: ctPath, handle: (*Sim).getSnapshots},
-		{method: "POST", template: "/nodes/{node}/lxc/{vmid}/snapshot", proxied: true, specs: merge(ctPath, map[string]paramSpec{
-			"snapname":    specSnap,
-			"description": specOptS,
+		{method: "POST", template: "/nodes/{node}/lxc/{vmid}/snapshot", proxied: true, specs: merge(ctPath, specs{
+			"snapname":    schema.SpecSnapshot,
+			"description": schema.SpecOptionalString,
 		}), handle: (*Sim).postSnapshot},
-		{method: "DELETE", template: "/nodes/{node}/lxc/{vmid}/snapshot/{snapname}", proxied: true, specs: merge(ctPath, map[string]paramSpec{
-			"snapname": specSnap,
-			"force":    specBool,
+		{method: "DELETE", template: "/nodes/{node}/lxc/{vmid}/snapshot/{snapname}", proxied: true, specs: merge(ctPath, specs{
+			"snapname": schema.SpecSnapshot,
+			"force":    schema.SpecBool,
 		}), handle: (*Sim).deleteSnapshot},
-		{method: "POST", template: "/nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback", proxied: true, specs: merge(ctPath, map[string]paramSpec{
-			"snapname": specSnap,
-			"start":    specBool,
+		{method: "POST", template: "/nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback", proxied: true, specs: merge(ctPath, specs{
+			"snapname": schema.SpecSnapshot,
+			"start":    schema.SpecBool,
 		}), handle: (*Sim).postRollback},
-		{method: "POST", template: "/nodes/{node}/lxc/{vmid}/clone", proxied: true, specs: merge(ctPath, map[string]paramSpec{
-			"newid":       specVMID,
+		{method: "POST", template: "/nodes/{node}/lxc/{vmid}/clone", proxied: true, specs: merge(ctPath, specs{
+			"newid":       schema.SpecVMID,
 			"hostname":    {Type: "string", Optional: true, Format: "dns-name"},
-			"description": specOptS,
+			"description": schema.SpecOptionalString,
 			"pool":        {Type: "string", Optional: true, Format: "pve-poolid"},
 			"snapname":    {Type: "string", Optional: true, MaxLength: 40, Format: "pve-configid"},
 			"storage":     {Type: "string", Optional: true, Format: "pve-storage-id"},
-			"full":        specBool,
+			"full":        schema.SpecBool,
 			"target":      {Type: "string", Optional: true, Format: "pve-node"},
-			"bwlimit":     {Type: "number", Optional: true, Min: fp(0)},
+			"bwlimit":     {Type: "number", Optional: true, Min: schema.Bound(0)},
 		}), handle: (*Sim).postClone},
-		{method: "DELETE", template: "/nodes/{node}/lxc/{vmid}", proxied: true, specs: merge(ctPath, map[string]paramSpec{
-			"force":                      specBool,
-			"purge":                      specBool,
-			"destroy-unreferenced-disks": specBool,
+		{method: "DELETE", template: "/nodes/{node}/lxc/{vmid}", proxied: true, specs: merge(ctPath, specs{
+			"force":                      schema.SpecBool,
+			"purge":                      schema.SpecBool,
+			"destroy-unreferenced-disks": schema.SpecBool,
 		}), handle: (*Sim).deleteCT},
-		{method: "POST", template: "/nodes/{node}/lxc/{vmid}/status/start", proxied: true, specs: merge(ctPath, map[string]paramSpec{
-			"skiplock": specBool,
-			"debug":    specBool,
+		{method: "POST", template: "/nodes/{node}/lxc/{vmid}/status/start", proxied: true, specs: merge(ctPath, specs{
+			"skiplock": schema.SpecBool,
+			"debug":    schema.SpecBool,
 		}), handle: (*Sim).postStart},
-		{method: "POST", template: "/nodes/{node}/lxc/{vmid}/status/stop", proxied: true, specs: merge(ctPath, map[string]paramSpec{
-			"skiplock":          specBool,
-			"overrule-shutdown": specBool,
+		{method: "POST", template: "/nodes/{node}/lxc/{vmid}/status/stop", proxied: true, specs: merge(ctPath, specs{
+			"skiplock":          schema.SpecBool,
+			"overrule-shutdown": schema.SpecBool,
 		}), handle: (*Sim).postStop},
-		{method: "POST", template: "/nodes/{node}/lxc/{vmid}/status/shutdown", proxied: true, specs: merge(ctPath, map[string]paramSpec{
-			"forceStop": specBool,
-			"timeout":   {Type: "integer", Optional: true, Min: fp(0)},
+		{method: "POST", template: "/nodes/{node}/lxc/{vmid}/status/shutdown", proxied: true, specs: merge(ctPath, specs{
+			"forceStop": schema.SpecBool,
+			"timeout":   {Type: "integer", Optional: true, Min: schema.Bound(0)},
 		}), handle: (*Sim).postShutdown},
-		{method: "GET", template: "/nodes/{node}/lxc/{vmid}/rrddata", specs: merge(ctPath, map[string]paramSpec{
+		{method: "GET", template: "/nodes/{node}/lxc/{vmid}/rrddata", specs: merge(ctPath, specs{
 			"timeframe": {Type: "string", Enum: []string{"hour", "day", "week", "month", "year"}},
 			"cf":        {Type: "string", Optional: true, Enum: []string{"AVERAGE", "MAX"}},
 		}), handle: (*Sim).getRRDData},
-		{method: "GET", template: "/nodes/{node}/tasks/{upid}/status", proxied: true, specs: map[string]paramSpec{
-			"node": specNode, "upid": {Type: "string"},
+		{method: "GET", template: "/nodes/{node}/tasks/{upid}/status", proxied: true, specs: specs{
+			"node": schema.SpecNode, "upid": {Type: "string"},
 		}, handle: (*Sim).getTaskStatus},
-		{method: "GET", template: "/nodes/{node}/tasks/{upid}/log", proxied: true, specs: map[string]paramSpec{
-			"node": specNode, "upid": {Type: "string"},
-			"start":    {Type: "integer", Optional: true, Min: fp(0)},
-			"limit":    {Type: "integer", Optional: true, Min: fp(0)},
-			"download": specUnsup,
+		{method: "GET", template: "/nodes/{node}/tasks/{upid}/log", proxied: true, specs: specs{
+			"node": schema.SpecNode, "upid": {Type: "string"},
+			"start":    {Type: "integer", Optional: true, Min: schema.Bound(0)},
+			"limit":    {Type: "integer", Optional: true, Min: schema.Bound(0)},
+			"download": schema.SpecUnsupported,
 		}, handle: (*Sim).getTaskLog},
-		{method: "POST", template: "/access/ticket", noToken: true, noAuth: true, specs: map[string]paramSpec{
+		{method: "POST", template: "/access/ticket", noToken: true, noAuth: true, specs: specs{
 			"username":      {Type: "string", MaxLength: 64},
 			"password":      {Type: "string"},
 			"realm":         {Type: "string", Optional: true, MaxLength: 32, Format: "pve-realm"},
-			"otp":           specOptS,
-			"new-format":    specBool,
-			"path":          specUnsup,
-			"privs":         specUnsup,
-			"tfa-challenge": specUnsup,
+			"otp":           schema.SpecOptionalString,
+			"new-format":    schema.SpecBool,
+			"path":          schema.SpecUnsupported,
+			"privs":         schema.SpecUnsupported,
+			"tfa-challenge": schema.SpecUnsupported,
 		}, handle: (*Sim).postTicket},
 	}
 	for _, r := range rs {
@@ -187,28 +205,4 @@ func matchRoute(method string, segs []string) (*route, map[string]string) {
 		}
 	}
 	return nil, nil
-}
-
-// response is what a handler answers: data for 200, or an error.
-type response struct {
-	status int
-	reason string          // first line of the error message
-	errors paramError      // for 400
-	data   []byte          // JSON of data, nil = null
-	extra  []byte          // additional top-level members, e.g. `"total":3`
-	empty  bool            // no body at all (401s from the auth handler, 595)
-	later  func() response // work to finish outside the state lock
-}
-
-func success(data []byte) response { return response{status: http.StatusOK, data: data} }
-
-func fail(status int, msg string) response { return response{status: status, reason: msg} }
-
-func failParams(errs paramError) response {
-	return response{status: http.StatusBadRequest, reason: "Parameter verification failed.", errors: errs}
-}
-
-// internal is a plain `die` in a PVE handler: HTTP 500 with the message as reason.
-func internal(format string, args ...any) response {
-	return fail(http.StatusInternalServerError, sprintf(format, args...))
 }

@@ -6,6 +6,10 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/answer"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/jsonw"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
 )
 
 // task is a PVE worker task. It runs for Options.TaskDuration of simulated
@@ -89,7 +93,7 @@ func (s *Sim) FinishTasks() {
 	}
 }
 
-func (t *task) upidJSON() []byte { return appendJSONString(nil, t.upid) }
+func (t *task) upidJSON() []byte { return jsonw.AppendString(nil, t.upid) }
 
 // settleLocked finishes every task whose end time has passed, in end order.
 func (s *Sim) settleLocked() {
@@ -136,68 +140,66 @@ func (s *Sim) finishLocked(t *task) {
 	}
 }
 
-func (s *Sim) findTask(c *call) (*task, response, bool) {
-	upid := c.p.str("upid")
+func (s *Sim) findTask(c *call) (*task, answer.Answer, bool) {
+	upid := c.p.Str("upid")
 	if !upidRE.MatchString(upid) {
-		return nil, failParams(paramError{"upid": "unable to parse worker upid"}), false
+		return nil, answer.FailParams(schema.Errors{"upid": "unable to parse worker upid"}), false
 	}
 	t := s.tasks[upid]
-	if t == nil || t.node != c.p.str("node") {
-		return nil, failParams(paramError{"upid": "no such task"}), false
+	if t == nil || t.node != c.p.Str("node") {
+		return nil, answer.FailParams(schema.Errors{"upid": "no such task"}), false
 	}
-	return t, response{}, true
+	return t, answer.Answer{}, true
 }
 
-func (s *Sim) getTaskStatus(c *call) response {
+func (s *Sim) getTaskStatus(c *call) answer.Answer {
 	t, resp, found := s.findTask(c)
 	if !found {
 		return resp
 	}
-	j := jw{}
-	j.beginObj()
-	j.ks("upid", t.upid)
-	j.ks("node", t.node)
-	j.ki("pid", int64(t.pid))
-	j.ki("pstart", int64(t.pstart))
-	j.ki("starttime", t.start.Unix())
-	j.ks("type", t.typ)
-	j.ks("id", t.id)
-	j.ks("user", t.user)
-	if t.tokenID != "" {
-		j.ks("tokenid", t.tokenID)
-	}
+	j := jsonw.Writer{}
+	j.BeginObject()
+	j.KeyStr("upid", t.upid)
+	j.KeyStr("node", t.node)
+	j.KeyInt("pid", int64(t.pid))
+	j.KeyInt("pstart", int64(t.pstart))
+	j.KeyInt("starttime", t.start.Unix())
+	j.KeyStr("type", t.typ)
+	j.KeyStr("id", t.id)
+	j.KeyStr("user", t.user)
+	j.KeyStrOmitEmpty("tokenid", t.tokenID)
 	if t.done {
-		j.ks("status", "stopped")
-		j.ks("exitstatus", t.exit)
+		j.KeyStr("status", "stopped")
+		j.KeyStr("exitstatus", t.exit)
 	} else {
-		j.ks("status", "running")
+		j.KeyStr("status", "running")
 	}
-	j.endObj()
-	return success(j.b)
+	j.EndObject()
+	return answer.OK(j.Bytes())
 }
 
-func (s *Sim) getTaskLog(c *call) response {
+func (s *Sim) getTaskLog(c *call) answer.Answer {
 	t, resp, found := s.findTask(c)
 	if !found {
 		return resp
 	}
 	start, limit := 0, 50
-	if c.p.has("start") {
-		start = int(min(c.p.int("start"), 1<<30))
+	if c.p.Has("start") {
+		start = int(min(c.p.Int("start"), 1<<30))
 	}
-	if c.p.has("limit") {
-		limit = int(min(c.p.int("limit"), 1<<30))
+	if c.p.Has("limit") {
+		limit = int(min(c.p.Int("limit"), 1<<30))
 	}
-	j := jw{}
-	j.beginArr()
+	j := jsonw.Writer{}
+	j.BeginArray()
 	for i := start; i < len(t.log) && i < start+limit; i++ {
-		j.beginObj()
-		j.ki("n", int64(i+1))
-		j.ks("t", t.log[i])
-		j.endObj()
+		j.BeginObject()
+		j.KeyInt("n", int64(i+1))
+		j.KeyStr("t", t.log[i])
+		j.EndObject()
 	}
-	j.endArr()
-	r := success(j.b)
-	r.extra = fmt.Appendf(nil, `"total":%d`, len(t.log))
+	j.EndArray()
+	r := answer.OK(j.Bytes())
+	r.Extra = fmt.Appendf(nil, `"total":%d`, len(t.log))
 	return r
 }

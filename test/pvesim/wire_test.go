@@ -2,12 +2,13 @@ package pvesim_test
 
 import (
 	"encoding/json"
-	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 )
 
 var upidPattern = regexp.MustCompile(`^UPID:pve[0-9]+:[0-9A-F]{8}:[0-9A-F]{8}:[0-9A-F]{8}:[a-z]+:[0-9]*:[^:\s]+:$`)

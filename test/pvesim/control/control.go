@@ -1,4 +1,4 @@
-package pvesim
+package control
 
 import (
 	"encoding/json"
@@ -12,12 +12,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 )
 
-// ControlPrefix is where ControlHandler serves, outside /api2/json so no PVE
-// client ever reaches it by accident.
-const ControlPrefix = "/_pvesim/"
+// Prefix is where Handler serves, outside /api2/json so no PVE client ever
+// reaches it by accident.
+const Prefix = "/_pvesim/"
 
 // Bounds of the control API's inputs.
 const (
@@ -35,7 +35,7 @@ var pveLocks = []string{"backup", "create", "destroyed", "disk", "fstrim", "migr
 // configKeyRE is a .conf key as PVE::LXC::Config parses it.
 var configKeyRE = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,63}$`)
 
-// ControlHandler serves a JSON API under ControlPrefix that changes the
+// Handler serves a JSON API under Prefix that changes the
 // cluster while it runs, so an end-to-end test can script an outage
 // timeline against a pvesim process. Every route calls the Go method of the
 // same name; bodies are JSON objects decoded strictly (unknown fields, wrong
@@ -58,7 +58,7 @@ var configKeyRE = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,63}$`)
 //	POST   /_pvesim/clock                         {"advance":"30s"}
 //
 // It has no authentication: serve it only where the API is (loopback).
-func (s *Sim) ControlHandler() http.Handler {
+func Handler(s *pvesim.Sim) http.Handler {
 	mux := http.NewServeMux()
 	node := func(do func(string) error) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
@@ -77,19 +77,19 @@ func (s *Sim) ControlHandler() http.Handler {
 			controlOK(w, map[string]string{"node": name})
 		}
 	}
-	mux.HandleFunc("POST "+ControlPrefix+"nodes/{node}/offline", node(func(n string) error { s.SetNodeOnline(n, false); return nil }))
-	mux.HandleFunc("POST "+ControlPrefix+"nodes/{node}/online", node(func(n string) error { s.SetNodeOnline(n, true); return nil }))
-	mux.HandleFunc("POST "+ControlPrefix+"nodes/{node}/kill", node(s.KillNode))
-	mux.HandleFunc("POST "+ControlPrefix+"nodes/{node}/revive", node(s.ReviveNode))
+	mux.HandleFunc("POST "+Prefix+"nodes/{node}/offline", node(func(n string) error { s.SetNodeOnline(n, false); return nil }))
+	mux.HandleFunc("POST "+Prefix+"nodes/{node}/online", node(func(n string) error { s.SetNodeOnline(n, true); return nil }))
+	mux.HandleFunc("POST "+Prefix+"nodes/{node}/kill", node(s.KillNode))
+	mux.HandleFunc("POST "+Prefix+"nodes/{node}/revive", node(s.ReviveNode))
 
-	mux.HandleFunc("GET "+ControlPrefix+"faults", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+Prefix+"faults", func(w http.ResponseWriter, r *http.Request) {
 		out := []faultBody{}
 		for _, f := range s.Faults() {
 			out = append(out, faultToBody(f))
 		}
 		controlOK(w, out)
 	})
-	mux.HandleFunc("POST "+ControlPrefix+"faults", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST "+Prefix+"faults", func(w http.ResponseWriter, r *http.Request) {
 		var b faultBody
 		if !decodeBody(w, r, &b, false) {
 			return
@@ -102,12 +102,12 @@ func (s *Sim) ControlHandler() http.Handler {
 		s.InjectFault(f)
 		controlOK(w, map[string]int{"faults": len(s.Faults())})
 	})
-	mux.HandleFunc("DELETE "+ControlPrefix+"faults", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("DELETE "+Prefix+"faults", func(w http.ResponseWriter, r *http.Request) {
 		s.ClearFaults()
 		controlOK(w, map[string]int{"faults": 0})
 	})
 
-	mux.HandleFunc("POST "+ControlPrefix+"containers", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST "+Prefix+"containers", func(w http.ResponseWriter, r *http.Request) {
 		var b containerBody
 		if !decodeBody(w, r, &b, false) {
 			return
@@ -144,16 +144,16 @@ func (s *Sim) ControlHandler() http.Handler {
 			controlOK(w, map[string]int{"vmid": vmid})
 		}
 	}
-	mux.HandleFunc("DELETE "+ControlPrefix+"containers/{vmid}", ct(nil, func(vmid int, _ any) error { return s.RemoveContainer(vmid) }))
-	mux.HandleFunc("POST "+ControlPrefix+"containers/{vmid}/lock", ct(func() any { return &lockBody{} }, func(vmid int, b any) error {
+	mux.HandleFunc("DELETE "+Prefix+"containers/{vmid}", ct(nil, func(vmid int, _ any) error { return s.RemoveContainer(vmid) }))
+	mux.HandleFunc("POST "+Prefix+"containers/{vmid}/lock", ct(func() any { return &lockBody{} }, func(vmid int, b any) error {
 		lock := b.(*lockBody).Lock
 		if !slices.Contains(pveLocks, lock) {
 			return badField("lock", lock, "one of "+strings.Join(pveLocks, ", "))
 		}
 		return s.SetLock(vmid, lock)
 	}))
-	mux.HandleFunc("DELETE "+ControlPrefix+"containers/{vmid}/lock", ct(nil, func(vmid int, _ any) error { return s.SetLock(vmid, "") }))
-	mux.HandleFunc("POST "+ControlPrefix+"containers/{vmid}/config", ct(func() any { return &configBody{} }, func(vmid int, b any) error {
+	mux.HandleFunc("DELETE "+Prefix+"containers/{vmid}/lock", ct(nil, func(vmid int, _ any) error { return s.SetLock(vmid, "") }))
+	mux.HandleFunc("POST "+Prefix+"containers/{vmid}/config", ct(func() any { return &configBody{} }, func(vmid int, b any) error {
 		c := b.(*configBody)
 		if !configKeyRE.MatchString(c.Key) {
 			return badField("key", c.Key, "a config key: a lower-case letter, then up to 63 of a-z 0-9 _ . -")
@@ -166,7 +166,7 @@ func (s *Sim) ControlHandler() http.Handler {
 		}
 		return s.SetConfig(vmid, c.Key, c.Value)
 	}))
-	mux.HandleFunc("POST "+ControlPrefix+"containers/{vmid}/migrate", ct(func() any { return &migrateBody{} }, func(vmid int, b any) error {
+	mux.HandleFunc("POST "+Prefix+"containers/{vmid}/migrate", ct(func() any { return &migrateBody{} }, func(vmid int, b any) error {
 		n := b.(*migrateBody).Node
 		if !slices.Contains(s.NodeNames(), n) {
 			return badField("node", n, "one of "+strings.Join(s.NodeNames(), ", "))
@@ -174,17 +174,17 @@ func (s *Sim) ControlHandler() http.Handler {
 		return s.MigrateContainer(vmid, n)
 	}))
 
-	mux.HandleFunc("GET "+ControlPrefix+"requests", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+Prefix+"requests", func(w http.ResponseWriter, r *http.Request) {
 		controlOK(w, map[string]int{"count": s.RequestCount()})
 	})
-	mux.HandleFunc("DELETE "+ControlPrefix+"requests", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("DELETE "+Prefix+"requests", func(w http.ResponseWriter, r *http.Request) {
 		s.ResetRequests()
 		controlOK(w, map[string]int{"count": 0})
 	})
-	mux.HandleFunc("GET "+ControlPrefix+"clock", func(w http.ResponseWriter, r *http.Request) {
-		controlOK(w, map[string]string{"now": s.clock.Now().UTC().Format(time.RFC3339Nano)})
+	mux.HandleFunc("GET "+Prefix+"clock", func(w http.ResponseWriter, r *http.Request) {
+		controlOK(w, map[string]string{"now": s.Clock().Now().UTC().Format(time.RFC3339Nano)})
 	})
-	mux.HandleFunc("POST "+ControlPrefix+"clock", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST "+Prefix+"clock", func(w http.ResponseWriter, r *http.Request) {
 		var b clockBody
 		if !decodeBody(w, r, &b, false) {
 			return
@@ -194,8 +194,8 @@ func (s *Sim) ControlHandler() http.Handler {
 			controlError(w, http.StatusBadRequest, badField("advance", b.Advance, "a Go duration above 0 and at most 8784h, e.g. \"30s\"").Error())
 			return
 		}
-		s.clock.Advance(d)
-		controlOK(w, map[string]string{"now": s.clock.Now().UTC().Format(time.RFC3339Nano)})
+		s.Clock().Advance(d)
+		controlOK(w, map[string]string{"now": s.Clock().Now().UTC().Format(time.RFC3339Nano)})
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern != "" {
@@ -218,179 +218,6 @@ func (s *Sim) ControlHandler() http.Handler {
 		}
 		controlError(w, http.StatusNotFound, fmt.Sprintf("%s %s: no such control route", r.Method, r.URL.Path))
 	})
-}
-
-type lockBody struct {
-	Lock string `json:"lock"`
-}
-
-type configBody struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
-}
-
-type migrateBody struct {
-	Node string `json:"node"`
-}
-
-type clockBody struct {
-	Advance string `json:"advance"`
-}
-
-// faultBody is a Fault on the wire; latency is a Go duration string.
-type faultBody struct {
-	Method   string  `json:"method,omitempty"`
-	Route    string  `json:"route,omitempty"`
-	Node     string  `json:"node,omitempty"`
-	Token    string  `json:"token,omitempty"`
-	Status   int     `json:"status,omitempty"`
-	Reason   string  `json:"reason,omitempty"`
-	Latency  string  `json:"latency,omitempty"`
-	Hang     bool    `json:"hang,omitempty"`
-	TaskExit string  `json:"task_exit,omitempty"`
-	Count    int     `json:"count,omitempty"`
-	Rate     float64 `json:"rate,omitempty"`
-}
-
-func faultToBody(f Fault) faultBody {
-	b := faultBody{Method: f.Method, Route: f.Route, Node: f.Node, Token: f.Token, Status: f.Status, Reason: f.Reason,
-		Hang: f.Hang, TaskExit: f.TaskExit, Count: f.Count, Rate: f.Rate}
-	if f.Latency > 0 {
-		b.Latency = f.Latency.String()
-	}
-	return b
-}
-
-func (b faultBody) fault(nodes []string) (Fault, error) {
-	f := Fault{Method: b.Method, Route: b.Route, Node: b.Node, Token: b.Token, Status: b.Status, Reason: b.Reason,
-		Hang: b.Hang, TaskExit: b.TaskExit, Count: b.Count, Rate: b.Rate}
-	methods := []string{"GET", "POST", "PUT", "DELETE"}
-	if f.Method != "" && !slices.Contains(methods, f.Method) {
-		return f, badField("method", f.Method, "\"\" (any) or one of "+strings.Join(methods, ", "))
-	}
-	if f.Route != "" && !slices.ContainsFunc(routes, func(rt *route) bool { return rt.template == f.Route }) {
-		var all []string
-		for _, rt := range routes {
-			if !slices.Contains(all, rt.template) {
-				all = append(all, rt.template)
-			}
-		}
-		return f, badField("route", f.Route, "\"\" (any) or a route template: "+strings.Join(all, ", "))
-	}
-	if f.Node != "" && !slices.Contains(nodes, f.Node) {
-		return f, badField("node", f.Node, "\"\" (any) or one of "+strings.Join(nodes, ", "))
-	}
-	if len(f.Token) > maxControlTextLen || strings.ContainsAny(f.Token, "= \t\r\n") {
-		// Not echoed: it may hold a secret.
-		return f, &fieldError{`field "token": want an API token id user@realm!id or a user user@realm, without "=" and the secret`}
-	}
-	if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
-		return f, badField("status", strconv.Itoa(f.Status), "0 (handle normally) or 400..599")
-	}
-	if len(f.Reason) > maxControlTextLen || strings.ContainsAny(f.Reason, "\r\n") {
-		return f, badField("reason", f.Reason, "one line of at most 200 bytes")
-	}
-	if f.Reason != "" && f.Status == 0 {
-		return f, badField("reason", f.Reason, "empty unless status is set")
-	}
-	if b.Latency != "" {
-		d, err := time.ParseDuration(b.Latency)
-		if err != nil || d < 0 || d > maxFaultLatency {
-			return f, badField("latency", b.Latency, "a Go duration from 0 to 10m, e.g. \"250ms\"")
-		}
-		f.Latency = d
-	}
-	if len(f.TaskExit) > maxControlTextLen || strings.ContainsAny(f.TaskExit, "\r\n") {
-		return f, badField("task_exit", f.TaskExit, "one line of at most 200 bytes")
-	}
-	if f.Count < 0 || f.Count > maxFaultCount {
-		return f, badField("count", strconv.Itoa(f.Count), "0 (until cleared) to 1000000")
-	}
-	if f.Rate < 0 || f.Rate > 1 {
-		return f, badField("rate", strconv.FormatFloat(f.Rate, 'g', -1, 64), "0 (every matching request) to 1")
-	}
-	if f.Status == 0 && f.Latency == 0 && !f.Hang && f.TaskExit == "" {
-		return f, errors.New("fault does nothing: set status, latency, hang or task_exit")
-	}
-	return f, nil
-}
-
-// containerBody is a ContainerSpec on the wire.
-type containerBody struct {
-	VMID       int      `json:"vmid"`
-	Node       string   `json:"node"`
-	Name       string   `json:"name"`
-	Cores      int      `json:"cores"`
-	CPULimit   float64  `json:"cpulimit"`
-	MemoryMiB  int      `json:"memory_mib"`
-	SwapMiB    int      `json:"swap_mib"`
-	DiskGiB    float64  `json:"disk_gib"`
-	Workload   string   `json:"workload"`
-	Tags       []string `json:"tags"`
-	Pool       string   `json:"pool"`
-	Stopped    bool     `json:"stopped"`
-	Protection bool     `json:"protection"`
-	Storage    string   `json:"storage"`
-}
-
-func (b containerBody) spec() (ContainerSpec, error) {
-	sp := ContainerSpec{VMID: b.VMID, Node: b.Node, Name: b.Name, Cores: b.Cores, CPULimit: b.CPULimit,
-		MemoryMiB: b.MemoryMiB, SwapMiB: b.SwapMiB, DiskGiB: b.DiskGiB, Workload: workload.Kind(b.Workload),
-		Tags: b.Tags, Pool: b.Pool, Stopped: b.Stopped, Protection: b.Protection, Storage: b.Storage}
-	switch {
-	case b.VMID < 100 || b.VMID > 999999999:
-		return sp, badField("vmid", strconv.Itoa(b.VMID), "100..999999999")
-	case b.Name != "" && (!nodeRE.MatchString(b.Name) || len(b.Name) > 63):
-		return sp, badField("name", b.Name, "a DNS label")
-	case b.Cores < 0 || b.Cores > 8192:
-		return sp, badField("cores", strconv.Itoa(b.Cores), "0 (none) to 8192")
-	case b.CPULimit < 0 || b.CPULimit > 8192:
-		return sp, badField("cpulimit", strconv.FormatFloat(b.CPULimit, 'g', -1, 64), "0 (none) to 8192")
-	case b.MemoryMiB != 0 && (b.MemoryMiB < 16 || b.MemoryMiB > 1<<24):
-		return sp, badField("memory_mib", strconv.Itoa(b.MemoryMiB), "0 (512) or 16 to 16777216")
-	case b.SwapMiB < 0 || b.SwapMiB > 1<<24:
-		return sp, badField("swap_mib", strconv.Itoa(b.SwapMiB), "0 to 16777216")
-	case b.DiskGiB < 0 || b.DiskGiB > 1<<16:
-		return sp, badField("disk_gib", strconv.FormatFloat(b.DiskGiB, 'g', -1, 64), "0 (8) to 65536")
-	case b.Pool != "" && !poolRE.MatchString(b.Pool):
-		return sp, badField("pool", b.Pool, "a pool id of letters, digits, _ and -")
-	}
-	if b.Workload != "" {
-		if _, err := workload.ParseKind(b.Workload); err != nil {
-			return sp, badField("workload", b.Workload, "\"\" (drawn from the seed) or one of "+strings.Join(kindNames(), ", "))
-		}
-	}
-	if b.Storage != "" {
-		if _, ok := storages[b.Storage]; !ok {
-			return sp, badField("storage", b.Storage, "\"\" (local-lvm) or one of "+strings.Join(sortedKeys(storages), ", "))
-		}
-	}
-	for _, t := range b.Tags {
-		if !tagRE.MatchString(t) {
-			return sp, badField("tags", t, "tags of letters, digits and _ - + .")
-		}
-	}
-	return sp, nil
-}
-
-func kindNames() []string {
-	var out []string
-	for _, k := range workload.Kinds() {
-		out = append(out, string(k))
-	}
-	return out
-}
-
-// fieldError is bad input in one field of a control request.
-type fieldError struct{ msg string }
-
-func (e *fieldError) Error() string { return e.msg }
-
-func badField(field, value, allowed string) error {
-	if len(value) > 64 {
-		value = value[:64] + "…"
-	}
-	return &fieldError{fmt.Sprintf("field %q: %q is out of range; want %s", field, value, allowed)}
 }
 
 // decodeBody decodes one JSON object strictly into v and answers 400 when
@@ -472,9 +299,9 @@ func controlFailure(w http.ResponseWriter, err error) {
 	switch {
 	case errors.As(err, &fe):
 		controlError(w, http.StatusBadRequest, err.Error())
-	case errors.Is(err, ErrNoSuchContainer), errors.Is(err, ErrNoSuchNode):
+	case errors.Is(err, pvesim.ErrNoSuchContainer), errors.Is(err, pvesim.ErrNoSuchNode):
 		controlError(w, http.StatusNotFound, err.Error())
-	case errors.Is(err, ErrContainerExists):
+	case errors.Is(err, pvesim.ErrContainerExists):
 		controlError(w, http.StatusConflict, err.Error())
 	default:
 		controlError(w, http.StatusBadRequest, err.Error())

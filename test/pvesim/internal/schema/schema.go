@@ -1,4 +1,4 @@
-package pvesim
+package schema
 
 import (
 	"bytes"
@@ -15,9 +15,9 @@ import (
 	"sync"
 )
 
-// paramSpec is pvesim's hand-written copy of one parameter of PVE's API
+// Spec is pvesim's hand-written copy of one parameter of PVE's API
 // schema; the conformance test compares it with the official schema.
-type paramSpec struct {
+type Spec struct {
 	Type        string // string, integer, number, boolean
 	Optional    bool
 	Min, Max    *float64
@@ -28,81 +28,91 @@ type paramSpec struct {
 	Unsupported bool   // in the schema, but pvesim refuses it with 400
 }
 
-// unsupportedMessage is the 400 message for schema parameters pvesim does
+// UnsupportedMessage is the 400 message for schema parameters pvesim does
 // not simulate; a test can see at once that it hit a simulator limit.
-const unsupportedMessage = "parameter not supported by pvesim"
+const UnsupportedMessage = "parameter not supported by pvesim"
 
-func fp(f float64) *float64 { return &f }
+// Bound is a Min or Max of a Spec.
+func Bound(f float64) *float64 { return &f }
 
+// Specs that many routes share, as PVE's schema spells them
+// (pve-common src/PVE/JSONSchema.pm, get_standard_option).
 var (
-	specNode  = paramSpec{Type: "string", Format: "pve-node"}
-	specVMID  = paramSpec{Type: "integer", Min: fp(100), Max: fp(999999999), Format: "pve-vmid"}
-	specSnap  = paramSpec{Type: "string", MaxLength: 40, Format: "pve-configid"}
-	specBool  = paramSpec{Type: "boolean", Optional: true}
-	specOptS  = paramSpec{Type: "string", Optional: true}
-	specDigst = paramSpec{Type: "string", Optional: true, MaxLength: 40}
-	// specUnsup lists a schema parameter pvesim refuses; it is not a spec
+	SpecNode           = Spec{Type: "string", Format: "pve-node"}
+	SpecVMID           = Spec{Type: "integer", Min: Bound(100), Max: Bound(999999999), Format: "pve-vmid"}
+	SpecSnapshot       = Spec{Type: "string", MaxLength: 40, Format: "pve-configid"}
+	SpecBool           = Spec{Type: "boolean", Optional: true}
+	SpecOptionalString = Spec{Type: "string", Optional: true}
+	SpecDigest         = Spec{Type: "string", Optional: true, MaxLength: 40}
+	// SpecUnsupported lists a schema parameter pvesim refuses; it is not a spec
 	// of the parameter, so the conformance test only checks it exists.
-	specUnsup = paramSpec{Optional: true, Unsupported: true}
+	SpecUnsupported = Spec{Optional: true, Unsupported: true}
 )
 
-// pval is one decoded request parameter. PVE stringifies scalars; JSON
+// Value is one decoded request parameter. PVE stringifies scalars; JSON
 // arrays and objects keep their Perl reference name for the type error.
-type pval struct {
-	s   string
-	ref string // "ARRAY" or "HASH" for JSON containers
+type Value struct {
+	Text string
+	Ref  string // "ARRAY" or "HASH" for JSON containers
 }
 
-// params are the merged, validated parameters of one call.
-type params map[string]pval
+// Params are the merged, validated parameters of one call.
+type Params map[string]Value
 
-func (p params) has(k string) bool   { _, ok := p[k]; return ok }
-func (p params) str(k string) string { return p[k].s }
+// Has reports whether the call carried parameter k; Str, Int, Float and
+// Bool read it (zero when absent) after Validate accepted it.
+func (p Params) Has(k string) bool { _, ok := p[k]; return ok }
 
-func (p params) int(k string) int64 {
-	n, _ := strconv.ParseInt(strings.TrimPrefix(p[k].s, "+"), 10, 64)
+// Str is parameter k as PVE sees it: a string.
+func (p Params) Str(k string) string { return p[k].Text }
+
+// Int is parameter k as an integer (a leading + allowed, as in Perl).
+func (p Params) Int(k string) int64 {
+	n, _ := strconv.ParseInt(strings.TrimPrefix(p[k].Text, "+"), 10, 64)
 	return n
 }
 
-func (p params) float(k string) float64 {
-	f, _ := strconv.ParseFloat(p[k].s, 64)
+// Float is parameter k as a number.
+func (p Params) Float(k string) float64 {
+	f, _ := strconv.ParseFloat(p[k].Text, 64)
 	return f
 }
 
-func (p params) bool(k string) bool { return p[k].s == "1" }
+// Bool is parameter k as a flag: PVE's booleans arrive as 1 or 0.
+func (p Params) Bool(k string) bool { return p[k].Text == "1" }
 
-// paramError is a 400 "Parameter verification failed." with per-parameter messages.
-type paramError map[string]string
+// Errors is a 400 "Parameter verification failed." with per-parameter messages.
+type Errors map[string]string
 
 const maxBodyBytes = 1 << 20
 
-// requestError is a non-parameter client error found while decoding.
-type requestError struct {
-	status int
-	msg    string
+// RequestError is a non-parameter client error found while decoding.
+type RequestError struct {
+	Status  int
+	Message string
 }
 
-// decodeParams merges query and body parameters like pve-http-server's
+// Decode merges query and body parameters like pve-http-server's
 // extract_params: PUT/POST bodies may be form-encoded or JSON, and the query
 // is merged in; GET and DELETE use only the query.
-func decodeParams(r *http.Request) (params, *requestError) {
-	out := params{}
+func Decode(r *http.Request) (Params, *RequestError) {
+	out := Params{}
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, &requestError{http.StatusBadRequest, "malformed query string"}
+		return nil, &RequestError{http.StatusBadRequest, "malformed query string"}
 	}
 	for k, vs := range q {
-		out[k] = pval{s: vs[0]}
+		out[k] = Value{Text: vs[0]}
 	}
 	if r.Method != http.MethodPost && r.Method != http.MethodPut {
 		return out, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
 	if err != nil {
-		return nil, &requestError{http.StatusBadRequest, "unable to read request body"}
+		return nil, &RequestError{http.StatusBadRequest, "unable to read request body"}
 	}
 	if len(body) > maxBodyBytes {
-		return nil, &requestError{http.StatusRequestEntityTooLarge, "request too large"}
+		return nil, &RequestError{http.StatusRequestEntityTooLarge, "request too large"}
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return out, nil
@@ -114,34 +124,34 @@ func decodeParams(r *http.Request) (params, *requestError) {
 		dec.UseNumber()
 		var m map[string]any
 		if err := dec.Decode(&m); err != nil {
-			return nil, &requestError{http.StatusBadRequest, "malformed JSON string in request body"}
+			return nil, &RequestError{http.StatusBadRequest, "malformed JSON string in request body"}
 		}
 		for k, v := range m {
 			switch v := v.(type) {
 			case nil:
 				// Perl sees undef: the parameter is absent.
 			case bool:
-				out[k] = pval{s: map[bool]string{true: "1", false: "0"}[v]}
+				out[k] = Value{Text: map[bool]string{true: "1", false: "0"}[v]}
 			case json.Number:
-				out[k] = pval{s: perlNumber(v)}
+				out[k] = Value{Text: perlNumber(v)}
 			case string:
-				out[k] = pval{s: v}
+				out[k] = Value{Text: v}
 			case []any:
-				out[k] = pval{ref: "ARRAY"}
+				out[k] = Value{Ref: "ARRAY"}
 			case map[string]any:
-				out[k] = pval{ref: "HASH"}
+				out[k] = Value{Ref: "HASH"}
 			}
 		}
 	case "application/x-www-form-urlencoded", "":
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
-			return nil, &requestError{http.StatusBadRequest, "malformed form body"}
+			return nil, &RequestError{http.StatusBadRequest, "malformed form body"}
 		}
 		for k, vs := range form {
-			out[k] = pval{s: vs[0]}
+			out[k] = Value{Text: vs[0]}
 		}
 	default:
-		return nil, &requestError{http.StatusUnsupportedMediaType, "unsupported content type '" + ct + "'"}
+		return nil, &RequestError{http.StatusUnsupportedMediaType, "unsupported content type '" + ct + "'"}
 	}
 	return out, nil
 }
@@ -161,16 +171,16 @@ func perlNumber(n json.Number) string {
 	return strconv.FormatFloat(f, 'g', 15, 64)
 }
 
-// mergePathParams adds the URI parameters; a body value that differs is
+// MergePath adds the URI parameters; a body value that differs is
 // refused like pve-http-server does.
-func mergePathParams(p params, path map[string]string) paramError {
-	errs := paramError{}
+func MergePath(p Params, path map[string]string) Errors {
+	errs := Errors{}
 	for k, v := range path {
-		if old, ok := p[k]; ok && (old.ref != "" || old.s != v) {
+		if old, ok := p[k]; ok && (old.Ref != "" || old.Text != v) {
 			errs[k] = "duplicate parameter (already defined in URI) with conflicting values!"
 			continue
 		}
-		p[k] = pval{s: v}
+		p[k] = Value{Text: v}
 	}
 	if len(errs) > 0 {
 		return errs
@@ -178,8 +188,8 @@ func mergePathParams(p params, path map[string]string) paramError {
 	return nil
 }
 
-// specFor finds the spec of a parameter, including schema keys like "mp[n]".
-func specFor(specs map[string]paramSpec, name string) (paramSpec, bool) {
+// SpecFor finds the spec of a parameter, including schema keys like "mp[n]".
+func SpecFor(specs map[string]Spec, name string) (Spec, bool) {
 	if s, ok := specs[name]; ok {
 		return s, true
 	}
@@ -188,23 +198,23 @@ func specFor(specs map[string]paramSpec, name string) (paramSpec, bool) {
 		i--
 	}
 	if i == len(name) || i == 0 {
-		return paramSpec{}, false
+		return Spec{}, false
 	}
 	s, ok := specs[name[:i]+"[n]"]
 	return s, ok
 }
 
-// validate checks p against specs with PVE::JSONSchema's rules and messages.
-func validate(p params, specs map[string]paramSpec) paramError {
-	errs := paramError{}
+// Validate checks p against specs with PVE::JSONSchema's rules and messages.
+func Validate(p Params, specs map[string]Spec) Errors {
+	errs := Errors{}
 	for name, v := range p {
-		s, ok := specFor(specs, name)
+		s, ok := SpecFor(specs, name)
 		if !ok {
 			errs[name] = "property is not defined in schema and the schema does not allow additional properties"
 			continue
 		}
 		if s.Unsupported {
-			errs[name] = unsupportedMessage
+			errs[name] = UnsupportedMessage
 			continue
 		}
 		if msg := checkValue(s, v); msg != "" {
@@ -212,7 +222,7 @@ func validate(p params, specs map[string]paramSpec) paramError {
 		}
 	}
 	for name, s := range specs {
-		if !s.Optional && !strings.HasSuffix(name, "[n]") && !p.has(name) {
+		if !s.Optional && !strings.HasSuffix(name, "[n]") && !p.Has(name) {
 			errs[name] = "property is missing and it is not optional"
 		}
 	}
@@ -237,11 +247,11 @@ func compiledPattern(p string) *regexp.Regexp {
 	return re
 }
 
-func checkValue(s paramSpec, v pval) string {
-	if v.ref != "" {
-		return fmt.Sprintf("type check ('%s') failed - got %s", s.Type, v.ref)
+func checkValue(s Spec, v Value) string {
+	if v.Ref != "" {
+		return fmt.Sprintf("type check ('%s') failed - got %s", s.Type, v.Ref)
 	}
-	val := v.s
+	val := v.Text
 	switch s.Type {
 	case "boolean":
 		if val != "0" && val != "1" {
@@ -277,7 +287,7 @@ func checkValue(s paramSpec, v pval) string {
 		return "value does not match the regex pattern"
 	}
 	if s.Format != "" {
-		if msg := checkFormat(s.Format, val); msg != "" {
+		if msg := CheckFormat(s.Format, val); msg != "" {
 			return "invalid format - " + msg
 		}
 	}
@@ -295,9 +305,9 @@ var (
 	tagRE      = regexp.MustCompile(`^(?i:[a-z0-9_][a-z0-9_\-+.]*)$`)
 )
 
-// checkFormat implements the PVE formats pvesim's specs use, with the
+// CheckFormat implements the PVE formats pvesim's specs use, with the
 // messages of PVE::JSONSchema (without the "invalid format - " prefix).
-func checkFormat(format, val string) string {
+func CheckFormat(format, val string) string {
 	switch format {
 	case "pve-node":
 		if !nodeRE.MatchString(val) {
@@ -312,7 +322,7 @@ func checkFormat(format, val string) string {
 			return fmt.Sprintf("invalid configuration ID '%s'", val)
 		}
 	case "pve-configid-list":
-		for _, id := range splitList(val) {
+		for _, id := range SplitList(val) {
 			if !configIDRE.MatchString(id) {
 				return fmt.Sprintf("invalid configuration ID '%s'", id)
 			}
@@ -333,8 +343,12 @@ func checkFormat(format, val string) string {
 		if !realmRE.MatchString(val) {
 			return fmt.Sprintf("realm name '%s' contains illegal characters", val)
 		}
+	case "pve-tag":
+		if !tagRE.MatchString(val) {
+			return fmt.Sprintf("invalid tag '%s'", val)
+		}
 	case "pve-tag-list":
-		for _, t := range splitTags(val) {
+		for _, t := range SplitTags(val) {
 			if !tagRE.MatchString(t) {
 				return fmt.Sprintf("invalid tag '%s'", t)
 			}
@@ -343,13 +357,15 @@ func checkFormat(format, val string) string {
 	return ""
 }
 
-// splitList splits like PVE::Tools::split_list: commas, semicolons and whitespace.
-func splitList(s string) []string {
+// SplitList splits like PVE::Tools::split_list: commas, semicolons and whitespace.
+func SplitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool {
 		return r == ',' || r == ';' || r == ' ' || r == '\t' || r == '\n' || r == '\x00'
 	})
 }
 
-func splitTags(s string) []string {
+// SplitTags splits a tag list at semicolons, commas and spaces, as the
+// pve-tag-list format does.
+func SplitTags(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == ',' || r == ' ' })
 }
