@@ -82,22 +82,6 @@ func NewActuator(o ActuatorOptions) *Actuator {
 	return a
 }
 
-// Outcome is what became of one Change.
-type Outcome struct {
-	Change Change
-	// Result is one of the Result* constants.
-	Result string
-	// Skip says why a change was not made when Result is ResultSkipped. It is
-	// empty for a change not started because ctx was cancelled (Err is then
-	// the context's error).
-	Skip SkipReason
-	// Err is the failure of a ResultFailed outcome, or the context's error
-	// of a change skipped while shutting down.
-	Err error
-	// Task is the UPID of the resize task of a disk change.
-	Task string
-}
-
 // Apply carries out d according to d.Mode. observed is the allocation d was
 // decided from (from the listing of this tick). It returns one Outcome per
 // Change of d, in order. It never panics on Proxmox errors and never writes

@@ -503,7 +503,7 @@ func (c *Controller) decide(tr *tracked, policy string, rules Rules, now time.Ti
 		st = &ContainerState{}
 	}
 	sig := c.signals(tr, rules, now)
-	d := Decide(sig, policy, rules, st.cooldownsFor(rules.Mode), now, c.anomalyRise())
+	d := Decide(sig, policy, rules, st.CooldownsFor(rules.Mode), now, c.anomalyRise())
 	if tr.lock != "" && len(d.Changes) > 0 {
 		// The listing already shows a lock: do not even read the config.
 		for _, ch := range d.Changes {

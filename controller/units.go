@@ -1,0 +1,3 @@
+package controller
+
+const mib = 1 << 20
