@@ -1,3 +1,7 @@
 package controller
 
-const mib = 1 << 20
+// Unit sizes.
+const (
+	mib         = 1 << 20
+	bytesPerGiB = 1 << 30
+)

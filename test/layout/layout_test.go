@@ -31,6 +31,8 @@ var rules = []rule{
 	{dir: "proxmox"},
 	// The decision core is pure: no I/O, no logger, no client, no config.
 	{dir: "controller/scaling", stdlibOnly: true},
+	// The lxc_metrics.json codec: proxmox for the Pressure type, nothing else.
+	{dir: "controller/lxcmetrics", allowed: []string{"proxmox"}},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
 	{dir: "httpapi", allowed: []string{"controller"}, testAllowed: []string{"proxmox"}},
 	{dir: "cmd/pvesim", allowed: []string{"test/pvesim/..."}},
@@ -117,6 +119,8 @@ func TestRules(t *testing.T) {
 		{"controller/scaling", module + "/proxmox", false, true},
 		{"controller/scaling", "github.com/rs/zerolog", false, true},
 		{"controller/scaling", module + "/controller", true, true},
+		{"controller/lxcmetrics", module + "/proxmox", false, false},
+		{"controller/lxcmetrics", module + "/controller", false, true},
 		{"httpapi", module + "/controller", false, false},
 		{"httpapi", module + "/proxmox", false, true},
 		{"httpapi", module + "/proxmox", true, false},

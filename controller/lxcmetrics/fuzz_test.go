@@ -1,4 +1,4 @@
-package controller
+package lxcmetrics
 
 import (
 	"bytes"
@@ -11,9 +11,9 @@ import (
 // FuzzDecodeExport: DecodeExport never panics, accepts only JSON, and
 // whatever it accepts writes back as valid JSON that decodes to the same
 // cycles, and writes the same bytes again.
-func FuzzDecodeExport(f *testing.F) {
+func FuzzDecode(f *testing.F) {
 	for _, name := range []string{"export_golden.json", "export_python.json"} {
-		seed, err := os.ReadFile(filepath.Join("testdata", name))
+		seed, err := os.ReadFile(filepath.Join("..", "testdata", name))
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -28,7 +28,7 @@ func FuzzDecodeExport(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, input []byte) {
-		cycles, err := DecodeExport(bytes.NewReader(input))
+		cycles, err := Decode(bytes.NewReader(input))
 		if err != nil {
 			return
 		}
@@ -36,13 +36,13 @@ func FuzzDecodeExport(f *testing.F) {
 			t.Fatalf("DecodeExport accepted invalid JSON %q", input)
 		}
 		var first bytes.Buffer
-		if _, err := encodeExport(&first, cycles); err != nil {
+		if _, err := Encode(&first, cycles); err != nil {
 			t.Fatal(err)
 		}
 		if !json.Valid(first.Bytes()) {
 			t.Fatalf("encodeExport wrote invalid JSON %q", first.Bytes())
 		}
-		again, err := DecodeExport(bytes.NewReader(first.Bytes()))
+		again, err := Decode(bytes.NewReader(first.Bytes()))
 		if err != nil {
 			t.Fatalf("DecodeExport of its own output %q: %v", first.Bytes(), err)
 		}
@@ -50,7 +50,7 @@ func FuzzDecodeExport(f *testing.F) {
 			t.Fatalf("round trip of %q: %s", input, d)
 		}
 		var second bytes.Buffer
-		if _, err := encodeExport(&second, again); err != nil {
+		if _, err := Encode(&second, again); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(first.Bytes(), second.Bytes()) {
