@@ -1091,7 +1091,7 @@ func (o *Operations) RecoverTasks(ctx context.Context) error {
 	defer cancel()
 	defer context.AfterFunc(o.bgCtx, cancel)()
 
-	records, err := ReadAudit(o.opts.Audit.path, 0)
+	records, err := ReadAudit(o.opts.Audit.Path(), 0)
 	if err != nil {
 		return fmt.Errorf("recover tasks: %w", err)
 	}

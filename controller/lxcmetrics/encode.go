@@ -103,8 +103,8 @@ func appendEntry(b []byte, en *Entry) []byte {
 		b = appendPyFloat(b, p.MemorySome)
 		b = append(b, '}')
 	}
-	// No API gives the number of processes in a container: see the
-	// the package doc.
+	// No API gives the number of processes in a container: see the package
+	// doc.
 	b = append(b, `,"process_count":0,"swap_total_mb":`...)
 	b = appendUnits(b, en.SwapLimit, bytesPerMiB)
 	b = append(b, `,"swap_usage_mb":`...)

@@ -33,6 +33,8 @@ var rules = []rule{
 	{dir: "controller/scaling", stdlibOnly: true},
 	// The lxc_metrics.json codec: proxmox for the Pressure type, nothing else.
 	{dir: "controller/lxcmetrics", allowed: []string{"proxmox"}},
+	// The audit record: written by the loop and by the manual operations.
+	{dir: "controller/audit", stdlibOnly: true},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
 	{dir: "httpapi", allowed: []string{"controller"}, testAllowed: []string{"proxmox"}},
 	{dir: "cmd/pvesim", allowed: []string{"test/pvesim/..."}},
@@ -121,6 +123,7 @@ func TestRules(t *testing.T) {
 		{"controller/scaling", module + "/controller", true, true},
 		{"controller/lxcmetrics", module + "/proxmox", false, false},
 		{"controller/lxcmetrics", module + "/controller", false, true},
+		{"controller/audit", module + "/controller/scaling", false, true},
 		{"httpapi", module + "/controller", false, false},
 		{"httpapi", module + "/proxmox", false, true},
 		{"httpapi", module + "/proxmox", true, false},

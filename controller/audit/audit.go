@@ -1,4 +1,4 @@
-package controller
+package audit
 
 import (
 	"bufio"
@@ -17,31 +17,31 @@ import (
 	"time"
 )
 
-// Defaults of AuditOptions.
+// Defaults of Options.
 const (
-	DefaultAuditMaxSize    = 10 << 20 // bytes
-	DefaultAuditMaxBackups = 5
+	DefaultMaxSize    = 10 << 20 // bytes
+	DefaultMaxBackups = 5
 )
 
-// AuditOptions configure the audit record.
-type AuditOptions struct {
+// Options configure the audit record.
+type Options struct {
 	// Path of the current file, e.g. /var/lib/lxc-autoscale/audit.jsonl. Its
 	// directory is created (0750) when missing.
 	Path string
 	// MaxSize is the size in bytes a file may not pass: the record that
-	// would pass it goes to a new file. 0 means DefaultAuditMaxSize.
+	// would pass it goes to a new file. 0 means DefaultMaxSize.
 	MaxSize int64
 	// MaxBackups is how many rotated files (Path.1 newest … Path.N oldest)
-	// are kept. 0 means DefaultAuditMaxBackups.
+	// are kept. 0 means DefaultMaxBackups.
 	MaxBackups int
 	// Now stamps records whose Time is zero; nil means time.Now.
 	Now func() time.Time
 }
 
-// AuditRecord is one mutation, made or attempted, by the controller or
+// Record is one mutation, made or attempted, by the controller or
 // through the API. It never holds a secret: Source names a token, never
 // carries one.
-type AuditRecord struct {
+type Record struct {
 	Time time.Time
 	// Source is "controller" or "api:<token name>".
 	Source string
@@ -78,7 +78,7 @@ type AuditRecord struct {
 	ExitStatus string
 }
 
-// auditLine is the JSON form of an AuditRecord: a pointer score so that
+// auditLine is the JSON form of an Record: a pointer score so that
 // "no score" is an absent key rather than a NaN encoding/json refuses.
 type auditLine struct {
 	Time      time.Time `json:"time"`
@@ -104,7 +104,7 @@ type auditLine struct {
 
 // MarshalJSON writes the record as one JSON object, without the score when
 // there is none.
-func (r AuditRecord) MarshalJSON() ([]byte, error) {
+func (r Record) MarshalJSON() ([]byte, error) {
 	l := auditLine{
 		Time: r.Time.UTC(), Source: r.Source, Client: r.Client, Operation: r.Operation, VMID: r.VMID, Node: r.Node, Resource: r.Resource,
 		Direction: r.Direction, From: r.From, To: r.To, Reason: r.Reason, Mode: r.Mode,
@@ -118,12 +118,12 @@ func (r AuditRecord) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads what MarshalJSON wrote; a missing score is NaN.
-func (r *AuditRecord) UnmarshalJSON(b []byte) error {
+func (r *Record) UnmarshalJSON(b []byte) error {
 	var l auditLine
 	if err := json.Unmarshal(b, &l); err != nil {
 		return err
 	}
-	*r = AuditRecord{
+	*r = Record{
 		Time: l.Time, Source: l.Source, Client: l.Client, Operation: l.Operation, VMID: l.VMID, Node: l.Node, Resource: l.Resource,
 		Direction: l.Direction, From: l.From, To: l.To, Reason: l.Reason, Score: math.NaN(),
 		Mode: l.Mode, Result: l.Result, Skip: l.Skip, Error: l.Error, Policy: l.Policy, Task: l.Task,
@@ -135,7 +135,7 @@ func (r *AuditRecord) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Audit appends records to a JSON lines file, one record a line, rotated by
+// Log appends records to a JSON lines file, one record a line, rotated by
 // size. It is safe for concurrent use; one process should write a given
 // path (rotation is not coordinated between processes).
 //
@@ -144,7 +144,7 @@ func (r *AuditRecord) UnmarshalJSON(b []byte) error {
 // records. There is no fsync per record (it would cost a disk flush per
 // resize at every pass); the file is fsynced before it is rotated and on
 // Close, so only an operating system crash can lose the last records.
-type Audit struct {
+type Log struct {
 	path       string
 	maxSize    int64
 	maxBackups int
@@ -155,18 +155,18 @@ type Audit struct {
 	size int64
 }
 
-// OpenAudit opens (creating it 0600 if missing) the audit file for
+// Open opens (creating it 0600 if missing) the audit file for
 // appending.
-func OpenAudit(o AuditOptions) (*Audit, error) {
+func Open(o Options) (*Log, error) {
 	if o.Path == "" {
 		return nil, errors.New("open audit: no path")
 	}
-	a := &Audit{path: o.Path, maxSize: o.MaxSize, maxBackups: o.MaxBackups, now: o.Now}
+	a := &Log{path: o.Path, maxSize: o.MaxSize, maxBackups: o.MaxBackups, now: o.Now}
 	if a.maxSize <= 0 {
-		a.maxSize = DefaultAuditMaxSize
+		a.maxSize = DefaultMaxSize
 	}
 	if a.maxBackups <= 0 {
-		a.maxBackups = DefaultAuditMaxBackups
+		a.maxBackups = DefaultMaxBackups
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -183,7 +183,7 @@ func OpenAudit(o AuditOptions) (*Audit, error) {
 // open opens the current file and, when the last record was torn by a
 // crash, ends it with a newline so the next record starts a line of its
 // own instead of being glued to the torn one.
-func (a *Audit) open() error {
+func (a *Log) open() error {
 	f, err := os.OpenFile(a.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("open audit: %w", err)
@@ -216,7 +216,7 @@ func (a *Audit) open() error {
 }
 
 // Append writes r as one line, stamping it with Now when its Time is zero.
-func (a *Audit) Append(r AuditRecord) error {
+func (a *Log) Append(r Record) error {
 	if r.Time.IsZero() {
 		r.Time = a.now()
 	}
@@ -246,7 +246,7 @@ func (a *Audit) Append(r AuditRecord) error {
 
 // rotate moves the current file to .1 (shifting older ones up to
 // maxBackups, dropping the oldest) and starts a new one.
-func (a *Audit) rotate() error {
+func (a *Log) rotate() error {
 	syncErr := a.file.Sync()
 	closeErr := a.file.Close()
 	a.file = nil
@@ -273,7 +273,7 @@ func (a *Audit) rotate() error {
 
 // reopenAfter reopens the current file after a failed rotation step so that
 // appending goes on, and returns the failure.
-func (a *Audit) reopenAfter(err error) error {
+func (a *Log) reopenAfter(err error) error {
 	if openErr := a.open(); openErr != nil {
 		return errors.Join(fmt.Errorf("rotate audit: %w", err), openErr)
 	}
@@ -282,8 +282,11 @@ func (a *Audit) reopenAfter(err error) error {
 
 func backupName(path string, n int) string { return path + "." + strconv.Itoa(n) }
 
+// Path is the file records are appended to.
+func (a *Log) Path() string { return a.path }
+
 // Close flushes the file to disk and closes it. Append fails afterwards.
-func (a *Audit) Close() error {
+func (a *Log) Close() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.file == nil {
@@ -297,18 +300,18 @@ func (a *Audit) Close() error {
 	return nil
 }
 
-// ReadAudit returns up to limit of the newest records, newest first, from
+// Read returns up to limit of the newest records, newest first, from
 // path and its rotated files (path.1, path.2, … until one is missing);
 // limit <= 0 returns them all. A missing path is no records. Lines that do
 // not decode (a record torn by a crash) are left out.
-func ReadAudit(path string, limit int) ([]AuditRecord, error) {
-	var out []AuditRecord
+func Read(path string, limit int) ([]Record, error) {
+	var out []Record
 	for n := 0; ; n++ {
 		name := path
 		if n > 0 {
 			name = backupName(path, n)
 		}
-		records, err := readAuditFile(name)
+		records, err := readFile(name)
 		if errors.Is(err, fs.ErrNotExist) {
 			break
 		}
@@ -324,19 +327,19 @@ func ReadAudit(path string, limit int) ([]AuditRecord, error) {
 	return out, nil
 }
 
-// readAuditFile decodes one file's records, oldest first.
-func readAuditFile(name string) ([]AuditRecord, error) {
+// readFile decodes one file's records, oldest first.
+func readFile(name string) ([]Record, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	var records []AuditRecord
+	var records []Record
 	r := bufio.NewReaderSize(f, 64<<10)
 	for {
 		line, err := r.ReadBytes('\n')
 		if line = bytes.TrimSpace(line); len(line) > 0 {
-			var rec AuditRecord
+			var rec Record
 			if json.Unmarshal(line, &rec) == nil {
 				records = append(records, rec)
 			}

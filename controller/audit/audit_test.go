@@ -1,4 +1,4 @@
-package controller
+package audit
 
 import (
 	"errors"
@@ -15,7 +15,7 @@ import (
 
 var auditNow = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
 
-func openTestAudit(t *testing.T, o AuditOptions) *Audit {
+func openTestAudit(t *testing.T, o Options) *Log {
 	t.Helper()
 	if o.Path == "" {
 		o.Path = filepath.Join(t.TempDir(), "audit.jsonl")
@@ -23,7 +23,7 @@ func openTestAudit(t *testing.T, o AuditOptions) *Audit {
 	if o.Now == nil {
 		o.Now = func() time.Time { return auditNow }
 	}
-	a, err := OpenAudit(o)
+	a, err := Open(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,33 +33,33 @@ func openTestAudit(t *testing.T, o AuditOptions) *Audit {
 
 func TestAuditAppendRead(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "new", "dir", "audit.jsonl")
-	a := openTestAudit(t, AuditOptions{Path: path})
-	first := AuditRecord{
+	a := openTestAudit(t, Options{Path: path})
+	first := Record{
 		Time: auditNow.Add(-time.Minute), Source: "controller", VMID: 101, Node: "pve1", Resource: "memory",
 		Direction: "up", From: 1024, To: 1536, Reason: "memory above 0.9 for 5m", Score: 0.61,
-		Mode: "enforce", Result: ResultApplied, Policy: "web",
+		Mode: "enforce", Result: "applied", Policy: "web",
 	}
-	second := AuditRecord{
+	second := Record{
 		Source: "api:ops", VMID: 102, Node: "pve2", Resource: "disk", Direction: "up",
-		From: 8 << 30, To: 10 << 30, Score: math.NaN(), Mode: "enforce", Result: ResultFailed,
+		From: 8 << 30, To: 10 << 30, Score: math.NaN(), Mode: "enforce", Result: "failed",
 		Error: "task failed", Task: "UPID:pve2:0001:0002:6B08E88C:resize:102:root@pam!ops:",
 	}
-	for _, r := range []AuditRecord{first, second} {
+	for _, r := range []Record{first, second} {
 		if err := a.Append(r); err != nil {
 			t.Fatal(err)
 		}
 	}
 
-	got, err := ReadAudit(path, 0)
+	got, err := Read(path, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 {
-		t.Fatalf("ReadAudit = %d records, want 2", len(got))
+		t.Fatalf("Read = %d records, want 2", len(got))
 	}
 	// newest first; the zero time was stamped with Now
 	second.Time = auditNow
-	for i, want := range []AuditRecord{second, first} {
+	for i, want := range []Record{second, first} {
 		if !sameRecord(got[i], want) {
 			t.Errorf("record %d:\n got %+v\nwant %+v", i, got[i], want)
 		}
@@ -82,12 +82,12 @@ func TestAuditAppendRead(t *testing.T) {
 		}
 	}
 
-	limited, err := ReadAudit(path, 1)
+	limited, err := Read(path, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(limited) != 1 || limited[0].VMID != 102 {
-		t.Errorf("ReadAudit(limit 1) = %+v, want the newest record", limited)
+		t.Errorf("Read(limit 1) = %+v, want the newest record", limited)
 	}
 }
 
@@ -110,7 +110,7 @@ func currentUmask() os.FileMode {
 	return 0o777 &^ info.Mode().Perm()
 }
 
-func sameRecord(a, b AuditRecord) bool {
+func sameRecord(a, b Record) bool {
 	scoresMatch := a.Score == b.Score || (math.IsNaN(a.Score) && math.IsNaN(b.Score))
 	a.Score, b.Score = 0, 0
 	timesMatch := a.Time.Equal(b.Time)
@@ -119,24 +119,24 @@ func sameRecord(a, b AuditRecord) bool {
 }
 
 func TestReadAuditMissingFile(t *testing.T) {
-	got, err := ReadAudit(filepath.Join(t.TempDir(), "audit.jsonl"), 10)
+	got, err := Read(filepath.Join(t.TempDir(), "audit.jsonl"), 10)
 	if err != nil || len(got) != 0 {
-		t.Errorf("ReadAudit of a missing file = %v, %v; want nothing and no error", got, err)
+		t.Errorf("Read of a missing file = %v, %v; want nothing and no error", got, err)
 	}
 }
 
 func TestAuditRotationKeepsMaxBackups(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
-	line, err := AuditRecord{Time: auditNow, Source: "controller", VMID: 100}.MarshalJSON()
+	line, err := Record{Time: auditNow, Source: "controller", VMID: 100}.MarshalJSON()
 	if err != nil {
 		t.Fatal(err)
 	}
 	perLine := int64(len(line) + 1)
 	// Room for three records of VMIDs 100-999 per file.
-	a := openTestAudit(t, AuditOptions{Path: path, MaxSize: 3 * perLine, MaxBackups: 2})
+	a := openTestAudit(t, Options{Path: path, MaxSize: 3 * perLine, MaxBackups: 2})
 	const total = 20
 	for i := range total {
-		if err := a.Append(AuditRecord{Time: auditNow, Source: "controller", VMID: 100 + i}); err != nil {
+		if err := a.Append(Record{Time: auditNow, Source: "controller", VMID: 100 + i}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -154,14 +154,14 @@ func TestAuditRotationKeepsMaxBackups(t *testing.T) {
 		t.Errorf("%s.3 exists (%v), want at most 2 backups", filepath.Base(path), err)
 	}
 
-	got, err := ReadAudit(path, 0)
+	got, err := Read(path, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// 20 records at 3 a file: 6 full files and 2 in the current one; the
 	// current file and two backups hold the newest 2 + 3 + 3.
 	if len(got) != 8 {
-		t.Fatalf("ReadAudit after rotation = %d records, want 8", len(got))
+		t.Fatalf("Read after rotation = %d records, want 8", len(got))
 	}
 	for i, r := range got {
 		if want := 100 + total - 1 - i; r.VMID != want {
@@ -172,13 +172,13 @@ func TestAuditRotationKeepsMaxBackups(t *testing.T) {
 
 func TestAuditConcurrentAppend(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
-	a := openTestAudit(t, AuditOptions{Path: path, MaxSize: 4 << 10, MaxBackups: 100})
+	a := openTestAudit(t, Options{Path: path, MaxSize: 4 << 10, MaxBackups: 100})
 	const writers, each = 8, 50
 	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Go(func() {
 			for i := range each {
-				r := AuditRecord{Source: fmt.Sprintf("api:writer-%d", w), VMID: 1000*w + i, Reason: strings.Repeat("x", 40)}
+				r := Record{Source: fmt.Sprintf("api:writer-%d", w), VMID: 1000*w + i, Reason: strings.Repeat("x", 40)}
 				if err := a.Append(r); err != nil {
 					t.Error(err)
 					return
@@ -188,12 +188,12 @@ func TestAuditConcurrentAppend(t *testing.T) {
 	}
 	wg.Wait()
 
-	got, err := ReadAudit(path, 0)
+	got, err := Read(path, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != writers*each {
-		t.Fatalf("ReadAudit = %d records, want %d (every line whole)", len(got), writers*each)
+		t.Fatalf("Read = %d records, want %d (every line whole)", len(got), writers*each)
 	}
 	seen := map[int]bool{}
 	for _, r := range got {
@@ -212,35 +212,35 @@ func TestAuditTornLastLine(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	got, err := ReadAudit(path, 0)
+	got, err := Read(path, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 1 || got[0].VMID != 101 || !math.IsNaN(got[0].Score) {
-		t.Errorf("ReadAudit with a torn last line = %+v, want the one whole record", got)
+		t.Errorf("Read with a torn last line = %+v, want the one whole record", got)
 	}
 
 	// Appending after the crash starts a fresh line instead of gluing the
 	// new record to the torn one.
-	a := openTestAudit(t, AuditOptions{Path: path})
-	if err := a.Append(AuditRecord{Source: "controller", VMID: 102}); err != nil {
+	a := openTestAudit(t, Options{Path: path})
+	if err := a.Append(Record{Source: "controller", VMID: 102}); err != nil {
 		t.Fatal(err)
 	}
-	got, err = ReadAudit(path, 0)
+	got, err = Read(path, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got[0].VMID != 102 || got[1].VMID != 101 {
-		t.Errorf("ReadAudit after appending past a torn line = %+v, want 102 then 101", got)
+		t.Errorf("Read after appending past a torn line = %+v, want 102 then 101", got)
 	}
 }
 
 func TestAuditClosed(t *testing.T) {
-	a := openTestAudit(t, AuditOptions{})
+	a := openTestAudit(t, Options{})
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Append(AuditRecord{Source: "controller"}); err == nil {
+	if err := a.Append(Record{Source: "controller"}); err == nil {
 		t.Error("Append after Close succeeded")
 	}
 	if err := a.Close(); err != nil {
@@ -249,14 +249,14 @@ func TestAuditClosed(t *testing.T) {
 }
 
 func BenchmarkAuditAppend(b *testing.B) {
-	a, err := OpenAudit(AuditOptions{Path: filepath.Join(b.TempDir(), "audit.jsonl"), MaxSize: 1 << 20, MaxBackups: 2})
+	a, err := Open(Options{Path: filepath.Join(b.TempDir(), "audit.jsonl"), MaxSize: 1 << 20, MaxBackups: 2})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer a.Close()
-	r := AuditRecord{
+	r := Record{
 		Time: auditNow, Source: "controller", VMID: 101, Node: "pve1", Resource: "memory", Direction: "up",
-		From: 1024, To: 1536, Reason: "memory above 0.9 for 5m", Score: 0.61, Mode: "enforce", Result: ResultApplied,
+		From: 1024, To: 1536, Reason: "memory above 0.9 for 5m", Score: 0.61, Mode: "enforce", Result: "applied",
 	}
 	b.ReportAllocs()
 	for b.Loop() {
