@@ -9,6 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
@@ -104,6 +105,13 @@ func (a *Actuator) Apply(ctx context.Context, d Decision, observed Allocation) [
 	return a.apply(ctx, d, observed, applyExtras{})
 }
 
+// ApplyManual is Apply for a change made through the API: the caller's
+// digest (if any) must still be the config's, and the audit names the
+// client and the mode in force. It makes the Actuator a manual.Applier.
+func (a *Actuator) ApplyManual(ctx context.Context, d Decision, observed Allocation, w manual.Write) []Outcome {
+	return a.apply(ctx, d, observed, applyExtras{digest: w.Digest, client: w.Client, auditMode: w.AuditMode})
+}
+
 // applyExtras is what a manual operation adds to a decision.
 type applyExtras struct {
 	// digest, when set, is the digest the operator's request named (an
@@ -167,7 +175,7 @@ func (a *Actuator) enforce(ctx context.Context, d Decision, observed Allocation,
 	}
 	ref := proxmox.Ref{Node: d.Node, VMID: d.VMID}
 	if len(configChanges) > 0 {
-		a.writeConfig(ctx, ref, observed, wantDigest, manual(d), configChanges)
+		a.writeConfig(ctx, ref, observed, wantDigest, byOperator(d), configChanges)
 	}
 	for _, o := range diskChanges {
 		a.resizeDisk(ctx, ref, observed, wantDigest, o)
@@ -223,8 +231,8 @@ func classifyWriteError(outcomes []*Outcome, err error) {
 	}
 }
 
-// manual reports whether d is an operator's request rather than the loop's.
-func manual(d Decision) bool { return d.Source != "" }
+// byOperator reports whether d is an operator's request rather than the loop's.
+func byOperator(d Decision) bool { return d.Source != "" }
 
 // readConfig reads the config right before a write and reports whether the
 // write may go on; when not, the outcomes say why. wantDigest, when set,

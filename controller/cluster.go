@@ -20,5 +20,3 @@ type Cluster interface {
 	ResizeDisk(ctx context.Context, ref proxmox.Ref, disk string, growBytes uint64, digest string) (proxmox.Task, error)
 	WaitTask(ctx context.Context, t proxmox.Task, timeout time.Duration) (proxmox.Task, error)
 }
-
-var _ Cluster = (*proxmox.Client)(nil)

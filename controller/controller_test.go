@@ -544,3 +544,27 @@ func TestUnreachableNodeIsLoggedOnChange(t *testing.T) {
 		t.Errorf("node_collect_errors_total{node=pve2} = %v, want 8 or 9", got)
 	}
 }
+
+func TestControllerBoundsFollowTheSelection(t *testing.T) {
+	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle, Tags: []string{"web"}},
+		{VMID: 102, Node: "pve1", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle, Tags: []string{"autoscale-off"}},
+	}})
+	web := loopRules()
+	web.CPU.Max = 8
+	c := newLoop(t, client, func(o *Options) {
+		o.Scale = false
+		o.Selection.OptOutTag = "autoscale-off"
+		o.Selection.Policies = []Policy{{Name: "web", Match: Match{Tags: []string{"web"}}, Rules: web}}
+	})
+	if _, _, ok := c.Bounds(101); ok {
+		t.Error("bounds known before the first pass")
+	}
+	c.pass(context.Background())
+	if policy, rules, ok := c.Bounds(101); !ok || policy != "web" || rules.CPU.Max != 8 {
+		t.Errorf("Bounds(101) = %q, max %d, %v; want the web policy", policy, rules.CPU.Max, ok)
+	}
+	if _, _, ok := c.Bounds(102); ok {
+		t.Error("an opted-out container has bounds")
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
 // The original LXC AutoScale ML API (reference §2), kept so that scripts
@@ -38,8 +39,8 @@ const (
 )
 
 var (
-	// The original's snapshot names; PVE's own rule (pveSnapshotRe) is
-	// checked as well, so that every problem shows at once instead of a
+	// The original's snapshot names; PVE's own rule (manual.ValidSnapshotName)
+	// is checked as well, so that every problem shows at once instead of a
 	// Proxmox refusal later.
 	compatSnapshotRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]{0,39}$`)
 	compatNodeRe     = regexp.MustCompile(`(?i)^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$`)
@@ -194,7 +195,7 @@ var (
 				return problem
 			case !compatSnapshotRe.MatchString(s):
 				return fmt.Sprintf("Snapshot name must be 1 to 40 letters, digits, _ or - and not start with -, got %s", compatClip(strconv.Quote(s)))
-			case !pveSnapshotRe.MatchString(s) || s == "current" || s == "vzdump":
+			case !manual.ValidSnapshotName(s):
 				return fmt.Sprintf("Snapshot name must start with a letter, have 2 characters or more and not be current or vzdump (Proxmox VE's rule), got %s", compatClip(strconv.Quote(s)))
 			}
 			a.SnapshotName = s
@@ -208,7 +209,7 @@ var (
 			}
 			// The original turned underscores into hyphens before checking.
 			s = strings.ReplaceAll(s, "_", "-")
-			if !validHostname(s) {
+			if !manual.ValidHostname(s) {
 				return fmt.Sprintf("Hostname must be an RFC 1123 host name (labels of 1 to 63 letters, digits and inner hyphens, 253 characters in all), got %s", compatClip(strconv.Quote(s)))
 			}
 			a.Hostname = s

@@ -23,6 +23,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
 // The versioned API under /api/v1. Containers are addressed by VMID alone;
@@ -55,15 +56,6 @@ const (
 )
 
 var (
-	// PVE's snapshot names (pve-configid, at most 40 characters, and the
-	// proxmox client requires two or more); "current" and "vzdump" are
-	// reserved.
-	pveSnapshotRe = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{1,39}$`)
-	// PVE's container volumes: the root filesystem and mount points mp0 to
-	// mp255.
-	v1DiskRe = regexp.MustCompile(`^(rootfs|mp([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))$`)
-	// An RFC 1123 label: node names, and each label of a host name.
-	rfc1123LabelRe = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
 	// A config digest as PVE writes it (hex).
 	v1DigestRe = regexp.MustCompile(`^[0-9a-fA-F]{1,128}$`)
 )
@@ -646,7 +638,7 @@ func (s *Server) v1GrowDisk(c echo.Context) error {
 	bad := map[string]string{}
 	vmid := v1VMIDInto(c, bad)
 	disk := c.Param("disk")
-	if !v1DiskRe.MatchString(disk) {
+	if !manual.ValidDiskName(disk) {
 		bad["disk"] = fmt.Sprintf("must be rootfs or mp0 to mp255, got %q", v1Clip(disk))
 	}
 	var req v1GrowRequest
@@ -707,9 +699,9 @@ type v1SnapshotRequest struct {
 
 func v1CheckSnapshotName(bad map[string]string, field, name string) {
 	switch {
-	case name == "current" || name == "vzdump":
+	case manual.ReservedSnapshotName(name):
 		bad[field] = fmt.Sprintf("%q is reserved by Proxmox", name)
-	case !pveSnapshotRe.MatchString(name):
+	case !manual.ValidSnapshotName(name):
 		bad[field] = fmt.Sprintf("must be 2 to 40 letters, digits, - or _, starting with a letter, got %q", v1Clip(name))
 	}
 }
@@ -782,20 +774,6 @@ type v1CloneRequest struct {
 	Snapshot *string `json:"snapshot"`
 }
 
-// validHostname reports whether h is an RFC 1123 host name; the v1 and
-// the compatibility routes take the same host names.
-func validHostname(h string) bool {
-	if h == "" || len(h) > 253 {
-		return false
-	}
-	for label := range strings.SplitSeq(h, ".") {
-		if !rfc1123LabelRe.MatchString(label) {
-			return false
-		}
-	}
-	return true
-}
-
 func (s *Server) v1Clone(c echo.Context) error {
 	bad := map[string]string{}
 	vmid := v1VMIDInto(c, bad)
@@ -815,7 +793,7 @@ func (s *Server) v1Clone(c echo.Context) error {
 	}
 	if req.Hostname != nil {
 		r.Hostname = *req.Hostname
-		if !validHostname(r.Hostname) {
+		if !manual.ValidHostname(r.Hostname) {
 			bad["hostname"] = fmt.Sprintf("must be an RFC 1123 host name (labels of 1 to 63 letters, digits and inner hyphens; 253 in all), got %q", v1Clip(r.Hostname))
 		}
 	}
@@ -824,7 +802,7 @@ func (s *Server) v1Clone(c echo.Context) error {
 	}
 	if req.Target != nil {
 		r.Target = *req.Target
-		if !rfc1123LabelRe.MatchString(r.Target) {
+		if !manual.ValidNodeName(r.Target) {
 			bad["target"] = fmt.Sprintf("must be a node name, got %q", v1Clip(r.Target))
 		}
 	}

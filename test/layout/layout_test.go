@@ -33,13 +33,17 @@ var rules = []rule{
 	{dir: "controller/scaling", stdlibOnly: true},
 	// The lxc_metrics.json codec: proxmox for the Pressure type, nothing else.
 	{dir: "controller/lxcmetrics", allowed: []string{"proxmox"}},
+	// The manual operations: never controller itself, which wires them
+	// (its tests build the real Actuator to write through).
+	{dir: "controller/manual", allowed: []string{"proxmox", "controller/scaling", "controller/audit"}, testAllowed: []string{"controller"}},
 	// The audit record: written by the loop and by the manual operations.
 	{dir: "controller/audit", stdlibOnly: true},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
-	{dir: "httpapi", allowed: []string{"controller"}, testAllowed: []string{"proxmox"}},
+	// The API calls the manual operations' validation rules (controller/manual).
+	{dir: "httpapi", allowed: []string{"controller", "controller/manual"}, testAllowed: []string{"proxmox"}},
 	{dir: "cmd/pvesim", allowed: []string{"test/pvesim/..."}},
 	// The demo embeds the simulator; it is the one production binary that may import test/pvesim.
-	{dir: "cmd/lxc-autoscale", allowed: []string{"forest", "proxmox", "config", "controller", "httpapi", "test/pvesim/..."}},
+	{dir: "cmd/lxc-autoscale", allowed: []string{"forest", "proxmox", "config", "controller/...", "httpapi", "test/pvesim/..."}},
 	{dir: "test/pvesim", allowed: []string{"test/pvesim/..."}},
 	{dir: "test", allowed: []string{"..."}},
 }
@@ -124,7 +128,12 @@ func TestRules(t *testing.T) {
 		{"controller/lxcmetrics", module + "/proxmox", false, false},
 		{"controller/lxcmetrics", module + "/controller", false, true},
 		{"controller/audit", module + "/controller/scaling", false, true},
+		{"controller/manual", module + "/controller/audit", false, false},
+		{"controller/manual", module + "/controller", false, true},
+		{"controller/manual", module + "/controller", true, false},
 		{"httpapi", module + "/controller", false, false},
+		{"httpapi", module + "/controller/manual", false, false},
+		{"httpapi", module + "/controller/scaling", false, true},
 		{"httpapi", module + "/proxmox", false, true},
 		{"httpapi", module + "/proxmox", true, false},
 		{"httpapi", module + "/config", true, true},

@@ -1,4 +1,4 @@
-package controller
+package manual_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,6 +15,10 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
@@ -27,7 +32,7 @@ const (
 	opsNoCores   = 104 // pve2, running, cores unset
 )
 
-var opsCaller = Caller{Token: "ops", Address: "192.0.2.7"}
+var opsCaller = manual.Caller{Token: "ops", Address: "192.0.2.7"}
 
 // opsFixture is a simulated two-node cluster, a real client on it, and
 // Operations with an Actuator and an audit file on that client.
@@ -35,7 +40,7 @@ type opsFixture struct {
 	sim       *pvesim.Sim
 	client    *proxmox.Client
 	auditPath string
-	ops       *Operations
+	ops       *manual.Operations
 	now       *opsClock
 }
 
@@ -56,21 +61,21 @@ func (c *opsClock) Advance(d time.Duration) {
 // (not of its Actuator), to change the container between that read and the
 // Actuator's.
 type opsHookCluster struct {
-	OperationsCluster
+	manual.Cluster
 	afterConfig func()
 }
 
 func (h *opsHookCluster) Config(ctx context.Context, ref proxmox.Ref) (proxmox.Config, error) {
-	cfg, err := h.OperationsCluster.Config(ctx, ref)
+	cfg, err := h.Cluster.Config(ctx, ref)
 	if h.afterConfig != nil {
 		h.afterConfig()
 	}
 	return cfg, err
 }
 
-func newOpsFixture(t *testing.T, mutate func(*OperationsOptions)) *opsFixture {
+func newOpsFixture(t *testing.T, mutate func(*manual.Options)) *opsFixture {
 	t.Helper()
-	sim, client := newLoopSim(t, pvesim.Options{
+	sim, client := newOpsSim(t, pvesim.Options{
 		Nodes: 2,
 		Specs: []pvesim.ContainerSpec{
 			{VMID: opsRunning, Node: "pve1", Cores: 2, MemoryMiB: 1024, SwapMiB: 512, DiskGiB: 8, Workload: workload.Idle},
@@ -83,24 +88,24 @@ func newOpsFixture(t *testing.T, mutate func(*OperationsOptions)) *opsFixture {
 		TaskDuration: time.Second,
 	})
 	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
-	audit, err := OpenAudit(AuditOptions{Path: auditPath})
+	auditLog, err := audit.Open(audit.Options{Path: auditPath})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { audit.Close() })
+	t.Cleanup(func() { auditLog.Close() })
 	logger := zerolog.New(zerolog.NewTestWriter(t))
 	clock := &opsClock{t: time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)}
-	o := OperationsOptions{
+	o := manual.Options{
 		Cluster: client,
-		Actuator: NewActuator(ActuatorOptions{
-			Cluster: client, Logger: logger, Audit: audit, TaskTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
+		Actuator: controller.NewActuator(controller.ActuatorOptions{
+			Cluster: client, Logger: logger, Audit: auditLog, TaskTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second,
 		}),
-		Audit: audit, Logger: logger, TaskTimeout: 10 * time.Second, Now: clock.Now, WatchTasks: true,
+		Audit: auditLog, Logger: logger, TaskTimeout: 10 * time.Second, Now: clock.Now, WatchTasks: true,
 	}
 	if mutate != nil {
 		mutate(&o)
 	}
-	ops := NewOperations(o)
+	ops := manual.New(o)
 	t.Cleanup(ops.Close) // before the audit closes
 	return &opsFixture{sim: sim, client: client, auditPath: auditPath, ops: ops, now: clock}
 }
@@ -117,9 +122,9 @@ func (f *opsFixture) sent(method, route string) []pvesim.Request {
 	return out
 }
 
-func (f *opsFixture) audit(t *testing.T) []AuditRecord {
+func (f *opsFixture) audit(t *testing.T) []audit.Record {
 	t.Helper()
-	records, err := ReadAudit(f.auditPath, 0)
+	records, err := audit.Read(f.auditPath, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,24 +134,24 @@ func (f *opsFixture) audit(t *testing.T) []AuditRecord {
 // waitTaskEnd waits until a watcher has audited the end of task upid (in
 // the background, after the task ended) and returns that record and the
 // one of its start.
-func (f *opsFixture) waitTaskEnd(t *testing.T, upid string) (start, end AuditRecord) {
+func (f *opsFixture) waitTaskEnd(t *testing.T, upid string) (start, end audit.Record) {
 	t.Helper()
 	return waitTaskEndIn(t, f.auditPath, upid)
 }
 
-func waitTaskEndIn(t *testing.T, auditPath, upid string) (start, end AuditRecord) {
+func waitTaskEndIn(t *testing.T, auditPath, upid string) (start, end audit.Record) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		records, err := ReadAudit(auditPath, 0)
+		records, err := audit.Read(auditPath, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var starts, ends []AuditRecord
+		var starts, ends []audit.Record
 		for _, r := range records {
 			switch {
 			case r.Task != upid:
-			case r.Result == ResultStarted:
+			case r.Result == manual.ResultStarted:
 				starts = append(starts, r)
 			default:
 				ends = append(ends, r)
@@ -176,7 +181,7 @@ func (f *opsFixture) state(t *testing.T, vmid int) pvesim.ContainerState {
 
 // waitDone waits for a task through Operations.Task and requires it to
 // have ended with OK.
-func (f *opsFixture) waitDone(t *testing.T, info TaskInfo) TaskInfo {
+func (f *opsFixture) waitDone(t *testing.T, info manual.TaskInfo) manual.TaskInfo {
 	t.Helper()
 	got, err := f.ops.Task(context.Background(), info.ID, 5*time.Second)
 	if err != nil {
@@ -190,9 +195,9 @@ func (f *opsFixture) waitDone(t *testing.T, info TaskInfo) TaskInfo {
 
 func intp(v int) *int { return &v }
 
-func wantClass(t *testing.T, err error, want ErrorClass) {
+func wantClass(t *testing.T, err error, want controller.ErrorClass) {
 	t.Helper()
-	if got := Classify(err); got != want {
+	if got := controller.Classify(err); got != want {
 		t.Fatalf("error %v classifies as %q, want %q", err, got, want)
 	}
 }
@@ -203,7 +208,7 @@ func TestSetResourcesAppliesInOnePUTWithDigest(t *testing.T) {
 	f.sim.ResetRequests()
 
 	digest, err := f.ops.SetResources(context.Background(), opsCaller, opsRunning,
-		ResourceRequest{Cores: intp(4), MemoryMiB: intp(2048), SwapMiB: intp(512), Digest: before.Digest})
+		manual.ResourceRequest{Cores: intp(4), MemoryMiB: intp(2048), SwapMiB: intp(512), Digest: before.Digest})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +234,7 @@ func TestSetResourcesAppliesInOnePUTWithDigest(t *testing.T) {
 	}
 	for _, r := range records {
 		if r.Source != "api:ops" || r.Client != opsCaller.Address || r.VMID != opsRunning || r.Node != "pve1" ||
-			r.Result != ResultApplied || r.Mode != string(ModeEnforce) || r.Reason != "manual" || r.Direction != "up" {
+			r.Result != scaling.ResultApplied || r.Mode != string(scaling.ModeEnforce) || r.Reason != "manual" || r.Direction != "up" {
 			t.Errorf("audit record = %+v", r)
 		}
 	}
@@ -243,26 +248,28 @@ func TestSetResourcesRefusals(t *testing.T) {
 		name    string
 		vmid    int
 		prepare func(t *testing.T, f *opsFixture)
-		req     func(f *opsFixture) ResourceRequest
-		class   ErrorClass
+		req     func(f *opsFixture) manual.ResourceRequest
+		class   controller.ErrorClass
 		is      error
 		audited bool // a skipped record for the refused change
 	}{
 		{
 			name: "if-match mismatch", vmid: opsRunning,
-			req:   func(*opsFixture) ResourceRequest { return ResourceRequest{Cores: intp(3), Digest: "0123456789abcdef"} },
-			class: ClassConflict, is: proxmox.ErrDigestMismatch, audited: true,
+			req: func(*opsFixture) manual.ResourceRequest {
+				return manual.ResourceRequest{Cores: intp(3), Digest: "0123456789abcdef"}
+			},
+			class: controller.ClassConflict, is: proxmox.ErrDigestMismatch, audited: true,
 		},
 		{
 			name: "locked", vmid: opsRunning,
 			prepare: func(t *testing.T, f *opsFixture) { mustAct(t, f.sim.SetLock(opsRunning, "backup")) },
-			req:     func(*opsFixture) ResourceRequest { return ResourceRequest{MemoryMiB: intp(2048)} },
-			class:   ClassConflict, is: proxmox.ErrLocked, audited: true,
+			req:     func(*opsFixture) manual.ResourceRequest { return manual.ResourceRequest{MemoryMiB: intp(2048)} },
+			class:   controller.ClassConflict, is: proxmox.ErrLocked, audited: true,
 		},
 		{
 			name: "unknown vmid", vmid: 4242,
-			req:   func(*opsFixture) ResourceRequest { return ResourceRequest{Cores: intp(2)} },
-			class: ClassNotFound, is: proxmox.ErrNotFound,
+			req:   func(*opsFixture) manual.ResourceRequest { return manual.ResourceRequest{Cores: intp(2)} },
+			class: controller.ClassNotFound, is: proxmox.ErrNotFound,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -286,7 +293,7 @@ func TestSetResourcesRefusals(t *testing.T) {
 				t.Errorf("config changed: digest %s -> %s", before.Digest, after.Digest)
 			}
 			records := f.audit(t)
-			if tc.audited && (len(records) != 1 || records[0].Result != ResultSkipped || records[0].Source != "api:ops") {
+			if tc.audited && (len(records) != 1 || records[0].Result != scaling.ResultSkipped || records[0].Source != "api:ops") {
 				t.Errorf("audit = %+v, want one skipped record", records)
 			}
 			if !tc.audited && len(records) != 0 {
@@ -297,7 +304,7 @@ func TestSetResourcesRefusals(t *testing.T) {
 	t.Run("locked names the lock", func(t *testing.T) {
 		f := newOpsFixture(t, nil)
 		mustAct(t, f.sim.SetLock(opsRunning, "backup"))
-		_, err := f.ops.SetResources(context.Background(), opsCaller, opsRunning, ResourceRequest{Cores: intp(3)})
+		_, err := f.ops.SetResources(context.Background(), opsCaller, opsRunning, manual.ResourceRequest{Cores: intp(3)})
 		var locked *proxmox.LockedError
 		if !errors.As(err, &locked) || locked.Lock != "backup" {
 			t.Errorf("error %v: want a LockedError naming backup", err)
@@ -309,16 +316,16 @@ func TestSetResourcesInvalidSendsNothing(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		vmid   int
-		req    ResourceRequest
+		req    manual.ResourceRequest
 		fields []string
 	}{
-		{"nothing to set", opsRunning, ResourceRequest{}, []string{"resources"}},
-		{"zero cores", opsRunning, ResourceRequest{Cores: intp(0)}, []string{"cores"}},
-		{"too many cores", opsRunning, ResourceRequest{Cores: intp(MaxCores + 1)}, []string{"cores"}},
-		{"memory below 16 MiB", opsRunning, ResourceRequest{MemoryMiB: intp(15)}, []string{"memory"}},
-		{"memory above 4 TiB", opsRunning, ResourceRequest{MemoryMiB: intp(MaxMemoryMiB + 1)}, []string{"memory"}},
-		{"negative swap", opsRunning, ResourceRequest{SwapMiB: intp(-1)}, []string{"swap"}},
-		{"every field at once", 99, ResourceRequest{Cores: intp(-3), MemoryMiB: intp(1), SwapMiB: intp(MaxSwapMiB + 1)},
+		{"nothing to set", opsRunning, manual.ResourceRequest{}, []string{"resources"}},
+		{"zero cores", opsRunning, manual.ResourceRequest{Cores: intp(0)}, []string{"cores"}},
+		{"too many cores", opsRunning, manual.ResourceRequest{Cores: intp(manual.MaxCores + 1)}, []string{"cores"}},
+		{"memory below 16 MiB", opsRunning, manual.ResourceRequest{MemoryMiB: intp(15)}, []string{"memory"}},
+		{"memory above 4 TiB", opsRunning, manual.ResourceRequest{MemoryMiB: intp(manual.MaxMemoryMiB + 1)}, []string{"memory"}},
+		{"negative swap", opsRunning, manual.ResourceRequest{SwapMiB: intp(-1)}, []string{"swap"}},
+		{"every field at once", 99, manual.ResourceRequest{Cores: intp(-3), MemoryMiB: intp(1), SwapMiB: intp(manual.MaxSwapMiB + 1)},
 			[]string{"vmid", "cores", "memory", "swap"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -327,10 +334,10 @@ func TestSetResourcesInvalidSendsNothing(t *testing.T) {
 
 			_, err := f.ops.SetResources(context.Background(), opsCaller, tc.vmid, tc.req)
 
-			wantClass(t, err, ClassInvalid)
-			var inv *InvalidRequestError
+			wantClass(t, err, controller.ClassInvalid)
+			var inv *manual.InvalidRequestError
 			if !errors.As(err, &inv) {
-				t.Fatalf("error %v is not an InvalidRequestError", err)
+				t.Fatalf("error %v is not an manual.InvalidRequestError", err)
 			}
 			var fields []string
 			for _, fe := range inv.Fields {
@@ -352,7 +359,7 @@ func TestSetResourcesAlreadyInPlaceWritesNothing(t *testing.T) {
 	f.sim.ResetRequests()
 
 	digest, err := f.ops.SetResources(context.Background(), opsCaller, opsRunning,
-		ResourceRequest{Cores: intp(2), MemoryMiB: intp(1024), SwapMiB: intp(512)})
+		manual.ResourceRequest{Cores: intp(2), MemoryMiB: intp(1024), SwapMiB: intp(512)})
 
 	if err != nil || digest != before.Digest {
 		t.Errorf("SetResources = %q, %v; want the unchanged digest %q", digest, err, before.Digest)
@@ -380,11 +387,11 @@ func TestSetResourcesChangeBetweenReadsIsAConflict(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hook := &opsHookCluster{}
-			f := newOpsFixture(t, func(o *OperationsOptions) { hook.OperationsCluster = o.Cluster; o.Cluster = hook })
+			f := newOpsFixture(t, func(o *manual.Options) { hook.Cluster = o.Cluster; o.Cluster = hook })
 			before := f.state(t, opsRunning)
 			once := sync.Once{}
 			hook.afterConfig = func() { once.Do(func() { tc.change(t, f.sim) }) }
-			req := ResourceRequest{Cores: intp(3)}
+			req := manual.ResourceRequest{Cores: intp(3)}
 			if tc.ifMatch {
 				req.Digest = before.Digest
 			}
@@ -392,7 +399,7 @@ func TestSetResourcesChangeBetweenReadsIsAConflict(t *testing.T) {
 
 			_, err := f.ops.SetResources(context.Background(), opsCaller, opsRunning, req)
 
-			wantClass(t, err, ClassConflict)
+			wantClass(t, err, controller.ClassConflict)
 			if !errors.Is(err, proxmox.ErrDigestMismatch) {
 				t.Errorf("error %v does not match ErrDigestMismatch", err)
 			}
@@ -411,7 +418,7 @@ func TestSetResourcesChangeBetweenReadsIsAConflict(t *testing.T) {
 
 func TestSetResourcesSetsUnmanagedCores(t *testing.T) {
 	f := newOpsFixture(t, nil)
-	if _, err := f.ops.SetResources(context.Background(), opsCaller, opsNoCores, ResourceRequest{Cores: intp(2)}); err != nil {
+	if _, err := f.ops.SetResources(context.Background(), opsCaller, opsNoCores, manual.ResourceRequest{Cores: intp(2)}); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.state(t, opsNoCores).Config["cores"]; got != "2" {
@@ -421,14 +428,14 @@ func TestSetResourcesSetsUnmanagedCores(t *testing.T) {
 
 func TestSetResourcesReportsAppliedOutcomes(t *testing.T) {
 	var gotVMID int
-	var got []Outcome
-	f := newOpsFixture(t, func(o *OperationsOptions) {
-		o.Applied = func(vmid int, outcomes []Outcome) { gotVMID, got = vmid, outcomes }
+	var got []scaling.Outcome
+	f := newOpsFixture(t, func(o *manual.Options) {
+		o.Applied = func(vmid int, outcomes []scaling.Outcome) { gotVMID, got = vmid, outcomes }
 	})
-	if _, err := f.ops.SetResources(context.Background(), opsCaller, opsRunning, ResourceRequest{MemoryMiB: intp(768)}); err != nil {
+	if _, err := f.ops.SetResources(context.Background(), opsCaller, opsRunning, manual.ResourceRequest{MemoryMiB: intp(768)}); err != nil {
 		t.Fatal(err)
 	}
-	if gotVMID != opsRunning || len(got) != 1 || got[0].Result != ResultApplied || got[0].Change.Direction != Down ||
+	if gotVMID != opsRunning || len(got) != 1 || got[0].Result != scaling.ResultApplied || got[0].Change.Direction != scaling.Down ||
 		got[0].Change.From != 1024 || got[0].Change.To != 768 {
 		t.Errorf("Applied got %d %+v", gotVMID, got)
 	}
@@ -444,7 +451,7 @@ func TestGrowDiskStartsATask(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if info.ID == "" || info.VMID != opsRunning || info.Node != "pve1" || info.Operation != OpResize || info.Done || info.StartedAt.IsZero() {
+	if info.ID == "" || info.VMID != opsRunning || info.Node != "pve1" || info.Operation != manual.OpResize || info.Done || info.StartedAt.IsZero() {
 		t.Errorf("GrowDisk = %+v, want a running resize task", info)
 	}
 	resizes := f.sent(http.MethodPut, actResizeRoute)
@@ -452,18 +459,18 @@ func TestGrowDiskStartsATask(t *testing.T) {
 		t.Fatalf("resize requests = %+v, want one of +2G with digest %s", resizes, before.Digest)
 	}
 	done := f.waitDone(t, info)
-	if done.ID != info.ID || done.Operation != OpResize || done.VMID != opsRunning {
+	if done.ID != info.ID || done.Operation != manual.OpResize || done.VMID != opsRunning {
 		t.Errorf("Task = %+v, want the resize", done)
 	}
 	if got := f.state(t, opsRunning).Config["rootfs"]; got != "local-lvm:vm-101-disk-0,size=10G" {
 		t.Errorf("rootfs = %s, want 10G", got)
 	}
 	r, end := f.waitTaskEnd(t, info.ID)
-	if r.Source != "api:ops" || r.Resource != "disk" || r.Operation != OpResize || r.Result != ResultStarted ||
+	if r.Source != "api:ops" || r.Resource != "disk" || r.Operation != manual.OpResize || r.Result != manual.ResultStarted ||
 		r.From != 8<<30 || r.To != 10<<30 || r.Task != info.ID || r.Reason != "rootfs" {
 		t.Errorf("audit record = %+v", r)
 	}
-	if end.Result != ResultApplied || end.ExitStatus != "OK" || end.Operation != OpResize || end.To != 10<<30 {
+	if end.Result != scaling.ResultApplied || end.ExitStatus != "OK" || end.Operation != manual.OpResize || end.To != 10<<30 {
 		t.Errorf("audit record of the end = %+v, want applied with OK", end)
 	}
 }
@@ -474,15 +481,19 @@ func TestGrowDiskRefusals(t *testing.T) {
 		disk  string
 		grow  uint64
 		lock  string
-		class ErrorClass
+		class controller.ErrorClass
 		sends bool
 	}{
-		{"not a disk", "sda", 1 << 30, "", ClassInvalid, false},
-		{"grow by nothing", "rootfs", 0, "", ClassInvalid, false},
-		{"grow below 1 MiB", "rootfs", 1<<20 - 1, "", ClassInvalid, false},
-		{"grow above 16 TiB", "rootfs", 16<<40 + 1, "", ClassInvalid, false},
-		{"no such mount point", "mp3", 1 << 30, "", ClassNotFound, true},
-		{"locked", "rootfs", 1 << 30, "snapshot", ClassConflict, true},
+		{"not a disk", "sda", 1 << 30, "", controller.ClassInvalid, false},
+		// PVE has mp0 to mp255 (pve-container's MAX_MOUNT_POINTS); past
+		// that is a bad request, not a missing mount point.
+		{"past mp255", "mp256", 1 << 30, "", controller.ClassInvalid, false},
+		{"leading zero", "mp07", 1 << 30, "", controller.ClassInvalid, false},
+		{"grow by nothing", "rootfs", 0, "", controller.ClassInvalid, false},
+		{"grow below 1 MiB", "rootfs", 1<<20 - 1, "", controller.ClassInvalid, false},
+		{"grow above 16 TiB", "rootfs", 16<<40 + 1, "", controller.ClassInvalid, false},
+		{"no such mount point", "mp3", 1 << 30, "", controller.ClassNotFound, true},
+		{"locked", "rootfs", 1 << 30, "snapshot", controller.ClassConflict, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newOpsFixture(t, nil)
@@ -510,12 +521,12 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if created.Operation != OpSnapshot {
+	if created.Operation != manual.OpSnapshot {
 		t.Errorf("CreateSnapshot = %+v", created)
 	}
 	f.waitDone(t, created)
 	// A change after the snapshot, for the rollback to undo.
-	if _, err := f.ops.SetResources(ctx, opsCaller, opsRunning, ResourceRequest{MemoryMiB: intp(2048)}); err != nil {
+	if _, err := f.ops.SetResources(ctx, opsCaller, opsRunning, manual.ResourceRequest{MemoryMiB: intp(2048)}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -536,7 +547,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 
 	_, err = f.ops.CreateSnapshot(ctx, opsCaller, opsRunning, "before-upgrade", "")
-	wantClass(t, err, ClassConflict)
+	wantClass(t, err, controller.ClassConflict)
 
 	rolled, err := f.ops.RollbackSnapshot(ctx, opsCaller, opsRunning, "before-upgrade", true)
 	if err != nil {
@@ -557,12 +568,12 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		t.Errorf("Snapshots after delete = %+v, %v; want none", snaps, err)
 	}
 	_, err = f.ops.RollbackSnapshot(ctx, opsCaller, opsRunning, "before-upgrade", false)
-	wantClass(t, err, ClassNotFound)
+	wantClass(t, err, controller.ClassNotFound)
 
 	var ops []string
 	for _, r := range f.audit(t) {
-		if r.Resource == "snapshot" && r.Result == ResultStarted {
-			if r.Reason != "before-upgrade" || r.Result != ResultStarted || r.Source != "api:ops" || r.Task == "" {
+		if r.Resource == "snapshot" && r.Result == manual.ResultStarted {
+			if r.Reason != "before-upgrade" || r.Result != manual.ResultStarted || r.Source != "api:ops" || r.Task == "" {
 				t.Errorf("snapshot audit record = %+v", r)
 			}
 			ops = append(ops, r.Operation)
@@ -578,7 +589,7 @@ func TestSnapshotNamesAreValidatedBeforeSending(t *testing.T) {
 	for _, name := range []string{"", "current", "vzdump", "1st", "a", "with space", "-dash", strings.Repeat("x", 41)} {
 		f.sim.ResetRequests()
 		_, err := f.ops.CreateSnapshot(context.Background(), opsCaller, opsRunning, name, "")
-		if Classify(err) != ClassInvalid {
+		if controller.Classify(err) != controller.ClassInvalid {
 			t.Errorf("CreateSnapshot(%q): %v, want invalid", name, err)
 		}
 		if n := len(f.sim.Requests()); n != 0 {
@@ -590,13 +601,13 @@ func TestSnapshotNamesAreValidatedBeforeSending(t *testing.T) {
 func TestCloneTakesTheNextID(t *testing.T) {
 	f := newOpsFixture(t, nil)
 
-	info, err := f.ops.Clone(context.Background(), opsCaller, opsStopped, CloneRequest{Hostname: "web-2.example.org", Full: true})
+	info, err := f.ops.Clone(context.Background(), opsCaller, opsStopped, manual.CloneRequest{Hostname: "web-2.example.org", Full: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// The fixture's VMIDs start at 101: the next free one is 100.
-	if info.NewVMID != 100 || info.Operation != OpClone || info.VMID != opsStopped {
+	if info.NewVMID != 100 || info.Operation != manual.OpClone || info.VMID != opsStopped {
 		t.Errorf("Clone = %+v, want new VMID 100", info)
 	}
 	f.waitDone(t, info)
@@ -605,10 +616,10 @@ func TestCloneTakesTheNextID(t *testing.T) {
 		t.Errorf("clone = %+v", clone)
 	}
 	start, end := f.waitTaskEnd(t, info.ID)
-	if start.Operation != OpClone || start.To != 100 || start.VMID != opsStopped {
+	if start.Operation != manual.OpClone || start.To != 100 || start.VMID != opsStopped {
 		t.Errorf("audit record = %+v", start)
 	}
-	if end.Result != ResultApplied || end.Operation != OpClone || end.To != 100 {
+	if end.Result != scaling.ResultApplied || end.Operation != manual.OpClone || end.To != 100 {
 		t.Errorf("audit record of the end = %+v, want the clone to 100 applied", end)
 	}
 }
@@ -616,13 +627,13 @@ func TestCloneTakesTheNextID(t *testing.T) {
 func TestCloneRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		req   CloneRequest
-		class ErrorClass
+		req   manual.CloneRequest
+		class controller.ErrorClass
 	}{
-		{"bad hostname", CloneRequest{Hostname: "web_2", Full: true}, ClassInvalid},
-		{"bad new id", CloneRequest{NewID: 42, Full: true}, ClassInvalid},
-		{"new id taken", CloneRequest{NewID: opsRunning, Full: true}, ClassConflict},
-		{"unknown target", CloneRequest{Target: "pve9", Full: true}, ClassInvalid},
+		{"bad hostname", manual.CloneRequest{Hostname: "web_2", Full: true}, controller.ClassInvalid},
+		{"bad new id", manual.CloneRequest{NewID: 42, Full: true}, controller.ClassInvalid},
+		{"new id taken", manual.CloneRequest{NewID: opsRunning, Full: true}, controller.ClassConflict},
+		{"unknown target", manual.CloneRequest{Target: "pve9", Full: true}, controller.ClassInvalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newOpsFixture(t, nil)
@@ -641,7 +652,7 @@ func TestDeleteRefusesProtectedContainer(t *testing.T) {
 
 	_, err := f.ops.Delete(context.Background(), opsCaller, opsProtected, true)
 
-	wantClass(t, err, ClassConflict)
+	wantClass(t, err, controller.ClassConflict)
 	if !strings.Contains(err.Error(), "protection mode enabled") {
 		t.Errorf("error %q does not carry PVE's reason", err)
 	}
@@ -653,7 +664,7 @@ func TestDeleteRefusesProtectedContainer(t *testing.T) {
 		t.Errorf("sent %d stops, want none", len(stops))
 	}
 	records := f.audit(t)
-	if len(records) != 1 || records[0].Result != ResultFailed || records[0].Operation != OpDelete ||
+	if len(records) != 1 || records[0].Result != scaling.ResultFailed || records[0].Operation != manual.OpDelete ||
 		!strings.Contains(records[0].Error, "protection mode enabled") {
 		t.Errorf("audit = %+v, want one failed delete", records)
 	}
@@ -667,7 +678,7 @@ func TestDeleteStopsAndDestroys(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if info.Operation != OpDelete || info.VMID != opsRunning {
+	if info.Operation != manual.OpDelete || info.VMID != opsRunning {
 		t.Errorf("Delete = %+v", info)
 	}
 	f.waitDone(t, info)
@@ -675,7 +686,7 @@ func TestDeleteStopsAndDestroys(t *testing.T) {
 		t.Error("container still exists after the delete task")
 	}
 	_, err = f.ops.Container(context.Background(), opsRunning)
-	wantClass(t, err, ClassNotFound)
+	wantClass(t, err, controller.ClassNotFound)
 }
 
 func TestSetPaused(t *testing.T) {
@@ -684,14 +695,14 @@ func TestSetPaused(t *testing.T) {
 		paused bool
 	}
 	var calls []call
-	f := newOpsFixture(t, func(o *OperationsOptions) {
+	f := newOpsFixture(t, func(o *manual.Options) {
 		o.Pause = func(vmid int, paused bool) { calls = append(calls, call{vmid, paused}) }
 		o.Locate = func(vmid int) (string, bool) { return "pve1", vmid == opsRunning }
 	})
 	ctx := context.Background()
 	mustAct(t, f.ops.SetPaused(ctx, opsCaller, opsRunning, true))
 	mustAct(t, f.ops.SetPaused(ctx, opsCaller, opsRunning, false))
-	wantClass(t, f.ops.SetPaused(ctx, opsCaller, 12, true), ClassInvalid)
+	wantClass(t, f.ops.SetPaused(ctx, opsCaller, 12, true), controller.ClassInvalid)
 
 	if len(calls) != 2 || calls[0] != (call{opsRunning, true}) || calls[1] != (call{opsRunning, false}) {
 		t.Errorf("Pause calls = %+v", calls)
@@ -700,17 +711,17 @@ func TestSetPaused(t *testing.T) {
 	if len(records) != 2 {
 		t.Fatalf("audit = %+v, want two records", records)
 	}
-	for i, want := range []string{OpResume, OpPause} {
+	for i, want := range []string{manual.OpResume, manual.OpPause} {
 		r := records[i]
 		if r.Operation != want || r.Direction != want || r.Resource != "autoscaling" || r.Source != "api:ops" ||
-			r.Node != "pve1" || r.Result != ResultApplied || r.Client != opsCaller.Address {
+			r.Node != "pve1" || r.Result != scaling.ResultApplied || r.Client != opsCaller.Address {
 			t.Errorf("record %d = %+v, want %s", i, r, want)
 		}
 	}
 
 	without := newOpsFixture(t, nil)
 	err := without.ops.SetPaused(ctx, opsCaller, opsRunning, true)
-	wantClass(t, err, ClassConflict)
+	wantClass(t, err, controller.ClassConflict)
 	if !strings.Contains(err.Error(), "not running in this process") {
 		t.Errorf("error %q", err)
 	}
@@ -720,7 +731,7 @@ func TestTaskUnknownAndForgotten(t *testing.T) {
 	f := newOpsFixture(t, nil)
 	ctx := context.Background()
 	_, err := f.ops.Task(ctx, "UPID:pve1:00001234:00000001:6746A000:vzsnapshot:101:root@pam!loop:", 0)
-	wantClass(t, err, ClassNotFound)
+	wantClass(t, err, controller.ClassNotFound)
 
 	info, err := f.ops.GrowDisk(ctx, opsCaller, opsRunning, "rootfs", 1<<30)
 	if err != nil {
@@ -733,7 +744,7 @@ func TestTaskUnknownAndForgotten(t *testing.T) {
 	}
 	f.now.Advance(2 * time.Minute)
 	_, err = f.ops.Task(ctx, info.ID, 0)
-	wantClass(t, err, ClassNotFound)
+	wantClass(t, err, controller.ClassNotFound)
 }
 
 func TestTaskReportsAFailedTask(t *testing.T) {
@@ -752,7 +763,7 @@ func TestTaskReportsAFailedTask(t *testing.T) {
 }
 
 func TestTaskWithoutWaitPollsOnce(t *testing.T) {
-	f := newOpsFixture(t, func(o *OperationsOptions) { o.WatchTasks = false }) // a watcher polls too
+	f := newOpsFixture(t, func(o *manual.Options) { o.WatchTasks = false }) // a watcher polls too
 	info, err := f.ops.CreateSnapshot(context.Background(), opsCaller, opsRunning, "quick", "")
 	if err != nil {
 		t.Fatal(err)
@@ -770,29 +781,9 @@ func TestTaskWithoutWaitPollsOnce(t *testing.T) {
 	}
 }
 
-func TestTaskRegistryIsBounded(t *testing.T) {
-	start := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
-	r := newTaskRegistry(10, time.Hour)
-	for i := range 11 {
-		id := "task-" + string(rune('a'+i))
-		r.add(taskEntry{info: TaskInfo{ID: id, StartedAt: start.Add(time.Duration(i) * time.Second)}}, start)
-	}
-	if len(r.entries) != 9 {
-		t.Errorf("registry holds %d tasks past capacity 10, want 9 (pruned to 90 %%)", len(r.entries))
-	}
-	for _, id := range []string{"task-a", "task-b"} {
-		if _, ok := r.get(id, start); ok {
-			t.Errorf("%s (oldest) kept", id)
-		}
-	}
-	if _, ok := r.get("task-k", start); !ok {
-		t.Error("newest task dropped")
-	}
-}
-
 func TestLocate(t *testing.T) {
 	stale := func(int) (string, bool) { return "pve2", true } // the loop saw it on pve2; it is on pve1
-	f := newOpsFixture(t, func(o *OperationsOptions) { o.Locate = stale })
+	f := newOpsFixture(t, func(o *manual.Options) { o.Locate = stale })
 	ctx := context.Background()
 
 	ref, err := f.ops.Locate(ctx, opsRunning)
@@ -808,11 +799,11 @@ func TestLocate(t *testing.T) {
 		t.Errorf("looked the container up %d times, want once", n)
 	}
 	_, err = f.ops.Locate(ctx, 1)
-	wantClass(t, err, ClassInvalid)
+	wantClass(t, err, controller.ClassInvalid)
 
 	plain := newOpsFixture(t, nil)
 	_, err = plain.ops.Locate(ctx, 777)
-	wantClass(t, err, ClassNotFound)
+	wantClass(t, err, controller.ClassNotFound)
 	if err.Error() != "locate container 777: no such container in the cluster" {
 		t.Errorf("error %q", err)
 	}
@@ -844,7 +835,7 @@ func TestDeleteRefusesLockedContainerWithoutStopping(t *testing.T) {
 
 	_, err := f.ops.Delete(context.Background(), opsCaller, opsRunning, false)
 
-	wantClass(t, err, ClassConflict)
+	wantClass(t, err, controller.ClassConflict)
 	if st := f.state(t, opsRunning); !st.Running {
 		t.Error("the locked container was stopped")
 	}
@@ -854,19 +845,19 @@ func TestDeleteRefusesLockedContainerWithoutStopping(t *testing.T) {
 }
 
 func TestSetResourcesStaysWithinThePolicyBounds(t *testing.T) {
-	rules := Rules{
-		CPU:    CPURules{Min: 1, Max: 4},
-		Memory: MemoryRules{Min: 512 << 20, Max: 2 << 30},
-		Swap:   SwapRules{Enabled: true, Min: 0, Max: 1 << 30},
+	rules := scaling.Rules{
+		CPU:    scaling.CPURules{Min: 1, Max: 4},
+		Memory: scaling.MemoryRules{Min: 512 << 20, Max: 2 << 30},
+		Swap:   scaling.SwapRules{Enabled: true, Min: 0, Max: 1 << 30},
 	}
-	f := newOpsFixture(t, func(o *OperationsOptions) {
-		o.Bounds = func(vmid int) (string, Rules, bool) { return "web", rules, vmid == opsRunning }
+	f := newOpsFixture(t, func(o *manual.Options) {
+		o.Bounds = func(vmid int) (string, scaling.Rules, bool) { return "web", rules, vmid == opsRunning }
 	})
 	f.sim.ResetRequests()
 
 	_, err := f.ops.SetResources(context.Background(), opsCaller, opsRunning,
-		ResourceRequest{Cores: intp(6), MemoryMiB: intp(256), SwapMiB: intp(2048)})
-	var inv *InvalidRequestError
+		manual.ResourceRequest{Cores: intp(6), MemoryMiB: intp(256), SwapMiB: intp(2048)})
+	var inv *manual.InvalidRequestError
 	if !errors.As(err, &inv) || len(inv.Fields) != 3 {
 		t.Fatalf("SetResources beyond the policy = %v, want the three fields refused", err)
 	}
@@ -876,36 +867,12 @@ func TestSetResourcesStaysWithinThePolicyBounds(t *testing.T) {
 	if n := len(f.sim.Requests()); n != 0 {
 		t.Errorf("sent %d requests for a refused change", n)
 	}
-	if _, err := f.ops.SetResources(context.Background(), opsCaller, opsRunning, ResourceRequest{Cores: intp(4)}); err != nil {
+	if _, err := f.ops.SetResources(context.Background(), opsCaller, opsRunning, manual.ResourceRequest{Cores: intp(4)}); err != nil {
 		t.Errorf("cores at the policy's max refused: %v", err)
 	}
 	// A container the loop does not manage gets only the absolute limits.
-	if _, err := f.ops.SetResources(context.Background(), opsCaller, opsProtected, ResourceRequest{Cores: intp(6)}); err != nil {
+	if _, err := f.ops.SetResources(context.Background(), opsCaller, opsProtected, manual.ResourceRequest{Cores: intp(6)}); err != nil {
 		t.Errorf("unmanaged container refused: %v", err)
-	}
-}
-
-func TestControllerBoundsFollowTheSelection(t *testing.T) {
-	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
-		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle, Tags: []string{"web"}},
-		{VMID: 102, Node: "pve1", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle, Tags: []string{"autoscale-off"}},
-	}})
-	web := loopRules()
-	web.CPU.Max = 8
-	c := newLoop(t, client, func(o *Options) {
-		o.Scale = false
-		o.Selection.OptOutTag = "autoscale-off"
-		o.Selection.Policies = []Policy{{Name: "web", Match: Match{Tags: []string{"web"}}, Rules: web}}
-	})
-	if _, _, ok := c.Bounds(101); ok {
-		t.Error("bounds known before the first pass")
-	}
-	c.pass(context.Background())
-	if policy, rules, ok := c.Bounds(101); !ok || policy != "web" || rules.CPU.Max != 8 {
-		t.Errorf("Bounds(101) = %q, max %d, %v; want the web policy", policy, rules.CPU.Max, ok)
-	}
-	if _, _, ok := c.Bounds(102); ok {
-		t.Error("an opted-out container has bounds")
 	}
 }
 
@@ -915,16 +882,16 @@ func TestStartStartsAndAudits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if done := f.waitDone(t, info); done.Failed() || done.Operation != OpStart {
+	if done := f.waitDone(t, info); done.Failed() || done.Operation != manual.OpStart {
 		t.Fatalf("start task = %+v", done)
 	}
 	if !f.state(t, opsStopped).Running {
 		t.Error("container not running after Start")
 	}
-	if start, _ := f.waitTaskEnd(t, info.ID); start.Operation != OpStart || start.Source != "api:"+opsCaller.Token {
+	if start, _ := f.waitTaskEnd(t, info.ID); start.Operation != manual.OpStart || start.Source != "api:"+opsCaller.Token {
 		t.Errorf("audit record = %+v, want the start with its task", start)
 	}
-	if _, err := f.ops.Start(context.Background(), opsCaller, 99999); Classify(err) != ClassNotFound {
+	if _, err := f.ops.Start(context.Background(), opsCaller, 99999); controller.Classify(err) != controller.ClassNotFound {
 		t.Errorf("Start of an unknown container: %v, want not found", err)
 	}
 }
@@ -946,7 +913,7 @@ func TestOperationErrorsSayItOnce(t *testing.T) {
 		{"locate", func() error { _, err := f.ops.Locate(ctx, 999); return err },
 			"locate container 999: no such container in the cluster", proxmox.ErrNotFound},
 		{"set resources", func() error {
-			_, err := f.ops.SetResources(ctx, opsCaller, 999, ResourceRequest{Cores: intp(2)})
+			_, err := f.ops.SetResources(ctx, opsCaller, 999, manual.ResourceRequest{Cores: intp(2)})
 			return err
 		}, "set resources of container 999: no such container in the cluster", proxmox.ErrNotFound},
 		{"grow a missing container", func() error { _, err := f.ops.GrowDisk(ctx, opsCaller, 999, "rootfs", 1<<30); return err },
@@ -959,7 +926,7 @@ func TestOperationErrorsSayItOnce(t *testing.T) {
 			_, err := f.ops.RollbackSnapshot(ctx, opsCaller, opsRunning, "nosnap", false)
 			return err
 		}, `rollback "nosnap" of container 101: no such snapshot`, proxmox.ErrNotFound},
-		{"clone", func() error { _, err := f.ops.Clone(ctx, opsCaller, 999, CloneRequest{}); return err },
+		{"clone", func() error { _, err := f.ops.Clone(ctx, opsCaller, 999, manual.CloneRequest{}); return err },
 			"clone container 999: no such container in the cluster", proxmox.ErrNotFound},
 		{"delete", func() error { _, err := f.ops.Delete(ctx, opsCaller, 999, false); return err },
 			"delete container 999: no such container in the cluster", proxmox.ErrNotFound},
@@ -970,7 +937,7 @@ func TestOperationErrorsSayItOnce(t *testing.T) {
 		{"pause without the loop", func() error { return f.ops.SetPaused(ctx, opsCaller, opsRunning, true) },
 			"pause or resume container 101: autoscaling is not running in this process", proxmox.ErrConflict},
 		{"another digest", func() error {
-			_, err := f.ops.SetResources(ctx, opsCaller, opsRunning, ResourceRequest{Cores: intp(3), Digest: "0123abcd"})
+			_, err := f.ops.SetResources(ctx, opsCaller, opsRunning, manual.ResourceRequest{Cores: intp(3), Digest: "0123abcd"})
 			return err
 		}, "set resources of container 101: config digest is " + f.state(t, opsRunning).Digest + ", not 0123abcd", proxmox.ErrDigestMismatch},
 	} {
@@ -995,23 +962,23 @@ func TestOperationErrorsSayItOnce(t *testing.T) {
 	if want := `snapshot "before" of container 101: a snapshot of that name exists`; err == nil || err.Error() != want {
 		t.Errorf("error = %v\nwant    %s", err, want)
 	}
-	wantClass(t, err, ClassConflict)
+	wantClass(t, err, controller.ClassConflict)
 }
 
 // TestManualOperationsAuditTheModeInForce: an operator's change is made in
 // every mode, and its audit record says the mode the container's policy
 // is in, not enforce.
 func TestManualOperationsAuditTheModeInForce(t *testing.T) {
-	rules := Rules{
-		Mode:   ModeDryRun,
-		CPU:    CPURules{Min: 1, Max: 4},
-		Memory: MemoryRules{Min: 256 << 20, Max: 4 << 30},
+	rules := scaling.Rules{
+		Mode:   scaling.ModeDryRun,
+		CPU:    scaling.CPURules{Min: 1, Max: 4},
+		Memory: scaling.MemoryRules{Min: 256 << 20, Max: 4 << 30},
 	}
-	f := newOpsFixture(t, func(o *OperationsOptions) {
-		o.Bounds = func(vmid int) (string, Rules, bool) { return "web", rules, vmid == opsRunning }
+	f := newOpsFixture(t, func(o *manual.Options) {
+		o.Bounds = func(vmid int) (string, scaling.Rules, bool) { return "web", rules, vmid == opsRunning }
 	})
 	ctx := context.Background()
-	if _, err := f.ops.SetResources(ctx, opsCaller, opsRunning, ResourceRequest{Cores: intp(3)}); err != nil {
+	if _, err := f.ops.SetResources(ctx, opsCaller, opsRunning, manual.ResourceRequest{Cores: intp(3)}); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.state(t, opsRunning).Config["cores"]; got != "3" {
@@ -1023,30 +990,30 @@ func TestManualOperationsAuditTheModeInForce(t *testing.T) {
 	}
 	f.waitDone(t, info)
 	// A container the loop does not know: the write is all there is.
-	if _, err := f.ops.SetResources(ctx, opsCaller, opsProtected, ResourceRequest{Cores: intp(2)}); err != nil {
+	if _, err := f.ops.SetResources(ctx, opsCaller, opsProtected, manual.ResourceRequest{Cores: intp(2)}); err != nil {
 		t.Fatal(err)
 	}
 
 	records := f.audit(t) // newest first
-	var resize, snapshot, unknown *AuditRecord
+	var resize, snapshot, unknown *audit.Record
 	for i := range records {
 		r := &records[i]
 		switch {
-		case r.VMID == opsRunning && r.Resource == string(ResourceCores):
+		case r.VMID == opsRunning && r.Resource == string(scaling.ResourceCores):
 			resize = r
-		case r.VMID == opsRunning && r.Operation == OpSnapshot && r.Result == ResultStarted:
+		case r.VMID == opsRunning && r.Operation == manual.OpSnapshot && r.Result == manual.ResultStarted:
 			snapshot = r
 		case r.VMID == opsProtected:
 			unknown = r
 		}
 	}
-	if resize == nil || resize.Mode != string(ModeDryRun) || resize.Result != ResultApplied {
+	if resize == nil || resize.Mode != string(scaling.ModeDryRun) || resize.Result != scaling.ResultApplied {
 		t.Errorf("cores record = %+v, want mode dry-run, result applied", resize)
 	}
-	if snapshot == nil || snapshot.Mode != string(ModeDryRun) {
+	if snapshot == nil || snapshot.Mode != string(scaling.ModeDryRun) {
 		t.Errorf("snapshot record = %+v, want mode dry-run", snapshot)
 	}
-	if unknown == nil || unknown.Mode != string(ModeEnforce) {
+	if unknown == nil || unknown.Mode != string(scaling.ModeEnforce) {
 		t.Errorf("record of a container without a policy = %+v, want mode enforce", unknown)
 	}
 }
@@ -1070,18 +1037,18 @@ func TestSetCoresOnUnsetCoresAuditsWhatItHad(t *testing.T) {
 	if threads <= 2 {
 		t.Fatalf("pve2 has %d threads; the test needs more than 2", threads)
 	}
-	if _, err := f.ops.SetResources(ctx, opsCaller, opsNoCores, ResourceRequest{Cores: intp(2)}); err != nil {
+	if _, err := f.ops.SetResources(ctx, opsCaller, opsNoCores, manual.ResourceRequest{Cores: intp(2)}); err != nil {
 		t.Fatal(err)
 	}
-	var rec *AuditRecord
+	var rec *audit.Record
 	for _, r := range f.audit(t) {
-		if r.VMID == opsNoCores && r.Resource == string(ResourceCores) {
+		if r.VMID == opsNoCores && r.Resource == string(scaling.ResourceCores) {
 			rec = &r
 			break
 		}
 	}
 	want := fmt.Sprintf("manual; cores were unset: %d CPUs (all threads of the node)", threads)
-	if rec == nil || rec.From != int64(threads) || rec.To != 2 || rec.Direction != string(Down) || rec.Reason != want {
+	if rec == nil || rec.From != int64(threads) || rec.To != 2 || rec.Direction != string(scaling.Down) || rec.Reason != want {
 		t.Fatalf("audit record = %+v\nwant from %d to 2, down, reason %q", rec, threads, want)
 	}
 }
@@ -1112,10 +1079,10 @@ func TestFailedRollbackIsAuditedFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	start, end := f.waitTaskEnd(t, info.ID)
-	if start.Result != ResultStarted || start.Operation != OpRollback {
+	if start.Result != manual.ResultStarted || start.Operation != manual.OpRollback {
 		t.Errorf("start record = %+v", start)
 	}
-	if end.Result != ResultFailed || end.ExitStatus != exit || end.Error != exit || end.Operation != OpRollback ||
+	if end.Result != scaling.ResultFailed || end.ExitStatus != exit || end.Error != exit || end.Operation != manual.OpRollback ||
 		end.VMID != opsRunning || end.Source != "api:ops" || end.Client != opsCaller.Address || end.Reason != "before" {
 		t.Errorf("end record = %+v\nwant failed with exit status %q", end, exit)
 	}
@@ -1132,19 +1099,19 @@ func TestFailedRollbackIsAuditedFailed(t *testing.T) {
 
 // restartOps is a second Operations on the fixture's cluster and audit,
 // as the process started again would build it.
-func (f *opsFixture) restartOps(t *testing.T) *Operations {
+func (f *opsFixture) restartOps(t *testing.T) (*manual.Operations, *audit.Log) {
 	t.Helper()
-	audit, err := OpenAudit(AuditOptions{Path: f.auditPath})
+	log, err := audit.Open(audit.Options{Path: f.auditPath})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { audit.Close() })
-	ops := NewOperations(OperationsOptions{
-		Cluster: f.client, Audit: audit, Logger: zerolog.New(zerolog.NewTestWriter(t)),
+	t.Cleanup(func() { log.Close() })
+	ops := manual.New(manual.Options{
+		Cluster: f.client, Audit: log, Logger: zerolog.New(zerolog.NewTestWriter(t)),
 		TaskTimeout: 10 * time.Second, Now: f.now.Now, WatchTasks: true,
 	})
 	t.Cleanup(ops.Close)
-	return ops
+	return ops, log
 }
 
 // waitTaskEnded waits, through the client, until PVE has the task ended.
@@ -1188,7 +1155,7 @@ func TestTaskEndsAreAuditedAcrossARestart(t *testing.T) {
 	}
 	f.ops.Close()
 	for _, r := range f.audit(t) {
-		if r.Result != ResultStarted && r.Result != ResultApplied {
+		if r.Result != manual.ResultStarted && r.Result != scaling.ResultApplied {
 			t.Fatalf("before the restart: %+v; want only starts (and the first snapshot)", r)
 		}
 	}
@@ -1200,10 +1167,10 @@ func TestTaskEndsAreAuditedAcrossARestart(t *testing.T) {
 
 	// A start whose task PVE does not know (its node was reinstalled).
 	lost := "UPID:pve2:0000AAAA:0000BBBB:6B155F0C:vzdelsnapshot:102:root@pam!loop:"
-	restarted := f.restartOps(t)
-	if err := restarted.opts.Audit.Append(AuditRecord{
-		Source: "api:ops", Operation: OpSnapshotDelete, VMID: opsStopped, Node: "pve2", Resource: "snapshot",
-		Reason: "old", Result: ResultStarted, Task: lost, Score: math.NaN(),
+	restarted, restartedAudit := f.restartOps(t)
+	if err := restartedAudit.Append(audit.Record{
+		Source: "api:ops", Operation: manual.OpSnapshotDelete, VMID: opsStopped, Node: "pve2", Resource: "snapshot",
+		Reason: "old", Result: manual.ResultStarted, Task: lost, Score: math.NaN(),
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -1211,14 +1178,14 @@ func TestTaskEndsAreAuditedAcrossARestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if _, end := f.waitTaskEnd(t, failing.ID); end.Result != ResultFailed || end.ExitStatus != exit || end.Operation != OpRollback {
+	if _, end := f.waitTaskEnd(t, failing.ID); end.Result != scaling.ResultFailed || end.ExitStatus != exit || end.Operation != manual.OpRollback {
 		t.Errorf("end of the rollback = %+v, want failed with %q", end, exit)
 	}
-	if _, end := f.waitTaskEnd(t, lost); end.Result != ResultTaskUnknown || end.Operation != OpSnapshotDelete {
+	if _, end := f.waitTaskEnd(t, lost); end.Result != manual.ResultTaskUnknown || end.Operation != manual.OpSnapshotDelete {
 		t.Errorf("end of the lost task = %+v, want unknown", end)
 	}
 	// The recovered tasks are the API's to answer about, but the lost one.
-	if got, err := restarted.Task(ctx, failing.ID, 0); err != nil || !got.Failed() || got.Operation != OpRollback {
+	if got, err := restarted.Task(ctx, failing.ID, 0); err != nil || !got.Failed() || got.Operation != manual.OpRollback {
 		t.Errorf("Task(rollback) after the restart = %+v, %v; want it failed", got, err)
 	}
 	if _, err := restarted.Task(ctx, lost, 0); !errors.Is(err, proxmox.ErrNotFound) {
@@ -1226,12 +1193,12 @@ func TestTaskEndsAreAuditedAcrossARestart(t *testing.T) {
 	}
 	// The running task is watched: its end is audited when it comes.
 	f.sim.Clock().SetSpeed(20)
-	if _, end := f.waitTaskEnd(t, running.ID); end.Result != ResultApplied || end.ExitStatus != "OK" || end.VMID != opsStopped {
+	if _, end := f.waitTaskEnd(t, running.ID); end.Result != scaling.ResultApplied || end.ExitStatus != "OK" || end.VMID != opsStopped {
 		t.Errorf("end of the snapshot = %+v, want applied with OK", end)
 	}
 
 	// Once recorded, never again: a further start finds nothing to do.
-	again := f.restartOps(t)
+	again, _ := f.restartOps(t)
 	if err := again.RecoverTasks(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -1253,7 +1220,7 @@ func TestTaskWaitersShareTheWatcher(t *testing.T) {
 	}
 	f.sim.ResetRequests()
 	const waiters = 50
-	results := make(chan TaskInfo, waiters)
+	results := make(chan manual.TaskInfo, waiters)
 	errs := make(chan error, waiters)
 	for range waiters {
 		go func() {
@@ -1271,4 +1238,48 @@ func TestTaskWaitersShareTheWatcher(t *testing.T) {
 	if n := len(f.sent(http.MethodGet, "/nodes/{node}/tasks/{upid}/status")); n >= waiters {
 		t.Errorf("%d status polls for %d waiters; want the watcher's alone", n, waiters)
 	}
+}
+
+// Routes of the requests a resource change sends.
+const (
+	actConfigRoute = "/nodes/{node}/lxc/{vmid}/config"
+	actResizeRoute = "/nodes/{node}/lxc/{vmid}/resize"
+)
+
+func mustAct(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+const (
+	opsTokenID = "root@pam!ops"
+	opsSecret  = "0p5-5ecret"
+)
+
+// newOpsSim is a simulated cluster behind a real HTTP server and a real
+// client on it.
+func newOpsSim(tb testing.TB, o pvesim.Options) (*pvesim.Sim, *proxmox.Client) {
+	tb.Helper()
+	o.Tokens = []string{opsTokenID + "=" + opsSecret}
+	if o.Seed == 0 {
+		o.Seed = 3
+	}
+	sim, err := pvesim.New(o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	tb.Cleanup(func() { srv.Close(); sim.Close() })
+	client, err := proxmox.New(proxmox.Options{
+		Endpoints: []string{srv.URL}, TokenID: opsTokenID, TokenSecret: opsSecret,
+		Timeout: 10 * time.Second, MaxConcurrency: 64,
+		Retry:  proxmox.RetryOptions{Attempts: 1},
+		Logger: zerolog.Nop(),
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sim, client
 }
