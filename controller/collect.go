@@ -16,6 +16,10 @@ type tick struct {
 	nodes      []proxmox.Node
 	failed     map[string]error // online nodes whose listing failed
 	containers []proxmox.Container
+	// measured, when set, holds the sample of each container (same
+	// index) as a source measured it, rates included: a replay has rates,
+	// not the cumulative counters a listing carries.
+	measured []Sample
 }
 
 // collect lists the nodes and, concurrently, the containers of every online
@@ -111,7 +115,7 @@ const forgetAfterUnseen = 3
 // observe folds a tick into the tracked containers: it creates new ones,
 // follows migrations (the window moves with the container), turns counters
 // into rates, and forgets containers that are gone.
-func (c *Controller) observe(t tick) {
+func (e *engine) observe(t tick) {
 	threads := make(map[string]int, len(t.nodes))
 	for _, n := range t.nodes {
 		threads[n.Name] = n.CPUs
@@ -123,29 +127,35 @@ func (c *Controller) observe(t tick) {
 			continue
 		}
 		seen[ct.VMID] = struct{}{}
-		tr := c.tracked[ct.VMID]
+		tr := e.tracked[ct.VMID]
 		if tr == nil {
-			tr = &tracked{vmid: ct.VMID, node: ct.Node, score: math.NaN(), window: c.newWindow()}
-			c.tracked[ct.VMID] = tr
+			tr = &tracked{vmid: ct.VMID, node: ct.Node, score: math.NaN(), window: e.newWindow()}
+			e.tracked[ct.VMID] = tr
 		} else if tr.node != ct.Node {
-			c.log.Info().Int("vmid", ct.VMID).Str("from", tr.node).Str("to", ct.Node).Msg("container migrated; keeping its history")
+			if e.hooks.migrated != nil {
+				e.hooks.migrated(ct.VMID, tr.node, ct.Node)
+			}
 		}
 		tr.node, tr.name, tr.status, tr.lock, tr.tags = ct.Node, ct.Name, ct.Status, ct.Lock, ct.Tags
 		if ct.Pool != "" {
 			tr.pool = ct.Pool
-		} else if p, ok := c.pools[ct.VMID]; ok {
+		} else if p, ok := e.pools[ct.VMID]; ok {
 			tr.pool = p
 		}
 		tr.unseen = 0
 		if ct.Status == "running" {
-			tr.window.Add(sampleFrom(*ct, tr.last, tr.seenAt, t.end))
+			if t.measured != nil {
+				tr.window.Add(t.measured[i])
+			} else {
+				tr.window.Add(sampleFrom(*ct, tr.last, tr.seenAt, t.end))
+			}
 		}
 		tr.last, tr.seenAt = *ct, t.end
-		tr.alloc = c.allocationOf(tr)
+		tr.alloc = e.allocationOf(tr)
 		tr.nodeThreads = threads[ct.Node]
 	}
 	allListed := len(t.failed) == 0
-	for id, tr := range c.tracked {
+	for id, tr := range e.tracked {
 		if _, ok := seen[id]; ok {
 			continue
 		}
@@ -153,8 +163,7 @@ func (c *Controller) observe(t tick) {
 			continue // may be alive on a node we could not see
 		}
 		if tr.unseen++; tr.unseen >= forgetAfterUnseen {
-			c.log.Info().Int("vmid", id).Str("node", tr.node).Msg("container gone; forgetting it")
-			c.forget(id)
+			e.forget(id)
 		}
 	}
 }

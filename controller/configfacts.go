@@ -154,7 +154,7 @@ func (c *Controller) learnConfigs(ctx context.Context, t tick, decisions []Decis
 
 // allocationOf is the container's allocation from its latest listing, with
 // the configured root filesystem size when the facts hold it.
-func (c *Controller) allocationOf(tr *tracked) Allocation {
+func (e *engine) allocationOf(tr *tracked) Allocation {
 	a := allocationOf(tr.last)
 	if tr.facts.holdsFor(tr.last) && tr.facts.rootfsBytes > 0 {
 		a.DiskBytes = tr.facts.rootfsBytes

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,26 +81,19 @@ type Controller struct {
 	pauses    map[int]bool
 	manual    []manualChange
 
-	// Owned by the loop goroutine.
-	tracked        map[int]*tracked
-	pools          map[int]string
-	poolsAt        time.Time
-	state          *State
-	stateDirty     bool
-	journalSeq     uint64 // the last journal record the state holds
-	model          *forest.Forest
-	modelTrainedAt time.Time
-	lastExport     time.Time
-	backfilled     bool
+	// Owned by the loop goroutine. The engine holds what the decisions
+	// are made from (the tracked containers, the model, the state).
+	*engine
+	poolsAt    time.Time
+	stateDirty bool
+	journalSeq uint64 // the last journal record the state holds
+	lastExport time.Time
+	backfilled bool
 	// failingNodes are the nodes whose listing failed last pass, so that a
 	// node that stays unreachable is logged when it starts and stops
 	// failing, not every pass (the metric counts every failure).
 	failingNodes map[string]bool
 	exporting    sync.WaitGroup
-	scratch      featureScratch
-	vector       []float64
-	cpuSeries    Series
-	memSeries    Series
 
 	selfCPU time.Duration // this process's CPU time at selfAt
 	selfAt  time.Time
@@ -148,10 +140,10 @@ func New(o Options) (*Controller, error) {
 		now:       o.Now,
 		selection: o.Selection,
 		guard:     NewGuard(o.Guard),
-		tracked:   map[int]*tracked{},
-		pools:     map[int]string{},
-		state:     &State{Containers: map[int]*ContainerState{}},
 	}
+	c.engine = newEngine(engineOptions{
+		Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod, Model: o.Model, Scale: o.Scale,
+	}, c.engineHooks())
 	c.actuator = NewActuator(ActuatorOptions{
 		Cluster:      o.Cluster,
 		Logger:       o.Logger,
@@ -267,12 +259,6 @@ func (c *Controller) policies() (Selection, *Guard) {
 	return c.selection, c.guard
 }
 
-// newWindow sizes a window for the interval, with room for a backfill at a
-// finer resolution than the interval.
-func (c *Controller) newWindow() *window {
-	return newWindow(c.opts.Window, int(c.opts.Window/c.opts.Interval)+8)
-}
-
 // Run loads the state and the export, then runs passes every Interval until
 // ctx is cancelled. A write in progress when ctx is cancelled is finished;
 // the state is saved before Run returns. It returns nil on cancellation.
@@ -337,19 +323,18 @@ func (c *Controller) pass(ctx context.Context) {
 	}
 	passCtx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	c.observe(t)
+	sel, guard := c.policies()
+	step := c.engine.step(t, sel, guard, func(decisions []Decision) { c.learnConfigs(passCtx, t, decisions) })
 	c.countContainers(t)
-	if c.opts.Model.Enabled && (c.model == nil || t.end.Sub(c.modelTrainedAt) >= c.opts.Model.RetrainInterval) {
-		if err := c.train(t.end); err != nil {
-			c.log.Warn().Err(err).Msg("training the anomaly model failed; scoring with the previous one")
-		} else if c.state != nil {
-			c.stateDirty = true
-		}
+	switch {
+	case step.trainErr != nil:
+		c.log.Warn().Err(step.trainErr).Msg("training the anomaly model failed; scoring with the previous one")
+	case step.trained:
+		c.stateDirty = true
 	}
-	decisions := c.scoreAndDecide(t)
+	decisions := step.all
 	if c.opts.Scale {
-		c.learnConfigs(passCtx, t, decisions)
-		c.act(passCtx, t, decisions)
+		c.apply(passCtx, step.idle, step.admitted)
 	}
 	c.export(t)
 	c.saveState(false)
@@ -410,220 +395,71 @@ func (c *Controller) countContainers(t tick) {
 	c.metrics.windowBytes.Set(float64(bytes))
 }
 
-// sortedTracked returns the tracked containers by VMID, so that every walk
-// over them is deterministic.
-func (c *Controller) sortedTracked() []*tracked {
-	out := make([]*tracked, 0, len(c.tracked))
-	for _, tr := range c.tracked {
-		out = append(out, tr)
+// engineHooks log and count what the engine reports.
+func (c *Controller) engineHooks() engineHooks {
+	return engineHooks{
+		migrated: func(vmid int, from, to string) {
+			c.log.Info().Int("vmid", vmid).Str("from", from).Str("to", to).Msg("container migrated; keeping its history")
+		},
+		forgotten: func(vmid int, node string) {
+			c.log.Info().Int("vmid", vmid).Str("node", node).Msg("container gone; forgetting it")
+			id := strconv.Itoa(vmid)
+			c.metrics.score.DeleteLabelValues(id)
+			for _, r := range Resources {
+				c.metrics.recommendation.DeleteLabelValues(id, string(r))
+			}
+		},
+		scored: func(vmid int, score float64) { c.metrics.score.WithLabelValues(strconv.Itoa(vmid)).Set(score) },
+		panicked: func(vmid int, recovered any, stack []byte) {
+			c.metrics.panics.Inc()
+			c.log.Error().Int("vmid", vmid).Interface("panic", recovered).Bytes("stack", stack).Msg("handling a container panicked; going on with the others")
+		},
+		elapsed: func(f func()) time.Duration {
+			started := time.Now()
+			f()
+			return time.Since(started)
+		},
+		trained: func(rows, trees int, took time.Duration, at time.Time) {
+			c.metrics.training.Observe(took.Seconds())
+			c.metrics.modelTrainedAt.Set(float64(at.Unix()))
+			c.log.Info().Int("rows", rows).Int("trees", trees).Dur("took", took).Msg("trained anomaly model")
+		},
 	}
-	slices.SortFunc(out, func(a, b *tracked) int { return cmp.Compare(a.vmid, b.vmid) })
-	return out
 }
 
-// forget drops a container and its metrics.
-func (c *Controller) forget(vmid int) {
-	delete(c.tracked, vmid)
-	id := strconv.Itoa(vmid)
-	c.metrics.score.DeleteLabelValues(id)
-	for _, r := range Resources {
-		c.metrics.recommendation.DeleteLabelValues(id, string(r))
-	}
-}
-
-// scoreAndDecide computes each listed container's features and score and,
-// when scaling, its decision.
+// scoreAndDecide scores and decides with the policies in force; the pass
+// runs it through engine.step.
 func (c *Controller) scoreAndDecide(t tick) []Decision {
 	sel, _ := c.policies()
-	now := t.end
-	var out []Decision
-	for i := range t.containers {
-		ct := &t.containers[i]
-		tr := c.tracked[ct.VMID]
-		if tr == nil || tr.node != ct.Node {
-			continue
-		}
-		c.protect(ct.VMID, func() {
-			c.score(tr, now)
-			if !c.opts.Scale {
-				return
-			}
-			policy, rules, excluded := sel.Select(tr.vmid, tr.tags, tr.pool)
-			if st := c.state.Containers[tr.vmid]; excluded != "" || (st != nil && st.Paused) {
-				return
-			}
-			if d, ok := c.decide(tr, policy, rules, now); ok {
-				out = append(out, d)
-			}
-		})
-	}
-	return out
+	return c.engine.scoreAndDecide(t, sel)
 }
 
-// protect runs f for one container and turns a panic into a log line and a
-// metric: one container never stops the pass.
-func (c *Controller) protect(vmid int, f func()) {
-	defer func() {
-		if r := recover(); r != nil {
-			c.metrics.panics.Inc()
-			buf := make([]byte, 4096)
-			buf = buf[:runtime.Stack(buf, false)]
-			c.log.Error().Int("vmid", vmid).Interface("panic", r).Bytes("stack", buf).Msg("handling a container panicked; going on with the others")
-		}
-	}()
-	f()
-}
-
-// score computes the container's features and, with a model, its score.
-func (c *Controller) score(tr *tracked, now time.Time) {
-	w := tr.window
-	if w.Len() == 0 {
-		return
-	}
-	tr.features = computeFeatures(w, w.Len(), now, c.opts.ShortPeriod, c.opts.Window, &c.scratch)
-	if c.model == nil {
-		return
-	}
-	c.vector = tr.features.ModelVector(c.vector)
-	tr.score = c.model.Score(c.vector)
-	if tr.score >= c.opts.Model.Threshold {
-		if tr.anomalousSince.IsZero() {
-			tr.anomalousSince = now
-		}
-	} else {
-		tr.anomalousSince = time.Time{}
-	}
-	c.metrics.score.WithLabelValues(strconv.Itoa(tr.vmid)).Set(tr.score)
-}
-
-// decide builds the container's signals and runs Decide.
-func (c *Controller) decide(tr *tracked, policy string, rules Rules, now time.Time) (Decision, bool) {
-	st := c.state.Containers[tr.vmid]
-	if st == nil {
-		st = &ContainerState{}
-	}
-	sig := c.signals(tr, rules, now)
-	d := Decide(sig, policy, rules, st.CooldownsFor(rules.Mode), now, c.anomalyRise())
-	if tr.lock != "" && len(d.Changes) > 0 {
-		// The listing already shows a lock: do not even read the config.
-		for _, ch := range d.Changes {
-			d.Holds = append(d.Holds, Hold{Resource: ch.Resource, Reason: SkipLocked, Detail: "locked (" + tr.lock + ")"})
-		}
-		d.Changes = nil
-	}
-	if st.Failures > 0 && now.Before(st.RetryAfter) && len(d.Changes) > 0 {
-		for _, ch := range d.Changes {
-			d.Holds = append(d.Holds, Hold{Resource: ch.Resource, Reason: SkipBackoff,
-				Detail: fmt.Sprintf("%d failed writes; retrying after %s", st.Failures, st.RetryAfter.Format(time.RFC3339))})
-		}
-		d.Changes = nil
-	}
-	return d, true
-}
-
-// anomalyRise is how long a container must be anomalous, with utilisation
-// past the up threshold all along, before it scales up without waiting for
-// the stabilisation window: two ticks.
-func (c *Controller) anomalyRise() time.Duration { return 2 * c.opts.Interval }
-
-// signals extracts what Decide needs from the container's window. The
-// series reuse the controller's buffers: Decide does not keep them.
-func (c *Controller) signals(tr *tracked, r Rules, now time.Time) Signals {
-	w := tr.window
-	span := max(r.StabilizationUp, r.StabilizationDown, c.anomalyRise()) + 2*c.opts.Interval
-	from := w.Since(now.Add(-span))
-	c.cpuSeries, c.memSeries = c.cpuSeries[:0], c.memSeries[:0]
-	for i := from; i < w.Len(); i++ {
-		p := w.packedAt(i)
-		t := w.timeAt(i)
-		// Against the cores allocated now, not then: after a resize the
-		// older samples no longer count as past the threshold, so a new
-		// change needs new evidence.
-		util := 0.0
-		if tr.alloc.Cores > 0 {
-			util = float64(p.cpu) / float64(tr.alloc.Cores)
-		}
-		c.cpuSeries = append(c.cpuSeries, Point{Time: t, Value: util})
-		c.memSeries = append(c.memSeries, Point{Time: t, Value: float64(uint64(p.memKiB) << 10)})
-	}
-	var peak uint64
-	var cpuPeak float64
-	for i := range w.Len() {
-		p := w.packedAt(i)
-		peak = max(peak, uint64(p.memKiB)<<10)
-		cpuPeak = max(cpuPeak, float64(p.cpu))
-	}
-	sig := Signals{
-		VMID: tr.vmid, Node: tr.node, Running: tr.status == "running", Alloc: tr.alloc,
-		CPU: c.cpuSeries, Memory: c.memSeries, MemoryPeak: peak, CPUPeak: cpuPeak,
-		SwapUsed: tr.last.Swap, DiskUsed: tr.last.Disk, DiskSize: tr.last.MaxDisk,
-		CoresMax: tr.coresMax(),
-		Score:    tr.score, AnomalousSince: tr.anomalousSince,
-	}
-	if f := tr.facts; f.holdsFor(tr.last) {
-		sig.CoresUnmanaged = f.coresUnmanaged
-	}
-	return sig
-}
-
-// act guards the pass's decisions and applies them, most urgent first.
+// act guards the decisions and applies them, most urgent first; the pass
+// guards through engine.step and applies with apply.
 func (c *Controller) act(ctx context.Context, t tick, all []Decision) {
 	_, guard := c.policies()
-	// Most containers need nothing: only decisions with changes go
-	// through the ordering and the guard.
-	var decisions []Decision
-	for i := range all {
-		if len(all[i].Changes) > 0 {
-			decisions = append(decisions, all[i])
-			continue
+	idle, admitted := c.engine.admit(t, all, guard)
+	c.apply(ctx, idle, admitted)
+}
+
+// apply carries out the admitted decisions, in order, through the
+// Actuator, journals them and records their outcomes; of the idle ones (no
+// change wanted) only the holds are counted.
+func (c *Controller) apply(ctx context.Context, idle, admitted []Decision) {
+	for _, d := range idle {
+		for _, h := range d.Holds {
+			c.recordHold(d, h)
 		}
-		for _, h := range all[i].Holds {
-			c.recordHold(all[i], h)
-		}
-		if tr := c.tracked[all[i].VMID]; tr != nil {
+		if tr := c.tracked[d.VMID]; tr != nil {
 			tr.recommended = ""
 		}
 	}
-	defer func() {
-		// Put the admitted decisions back for the snapshot.
-		byVMID := make(map[int]int, len(decisions))
-		for i, d := range decisions {
-			byVMID[d.VMID] = i
-		}
-		for i := range all {
-			if j, ok := byVMID[all[i].VMID]; ok {
-				all[i] = decisions[j]
-			}
-		}
-	}()
-	SortByUrgency(decisions, func(d Decision) float64 {
-		last, _ := c.tracked[d.VMID].window.Last()
-		return max(last.CPUUtilisation(), last.MemoryUtilisation())
-	})
-	capacity := make([]NodeCapacity, 0, len(t.nodes))
-	for _, n := range t.nodes {
-		capacity = append(capacity, NodeCapacity{Node: n.Name, CPUs: n.CPUs, MemoryBytes: n.MemoryBytes})
-	}
-	allocated := map[string]Allocated{}
-	for _, ct := range t.containers {
-		if ct.Status != "running" {
-			continue
-		}
-		a := allocated[ct.Node]
-		a.Cores += ct.CPUs
-		a.MemoryBytes += ct.MaxMem
-		allocated[ct.Node] = a
-	}
-	pass := guard.NewPass(capacity, allocated)
-	for i := range decisions {
-		d := &decisions[i]
-		admitted := pass.Admit(*d)
-		*d = admitted
-		for _, h := range admitted.Holds {
-			c.recordHold(admitted, h)
+	for _, d := range admitted {
+		for _, h := range d.Holds {
+			c.recordHold(d, h)
 		}
 		tr := c.tracked[d.VMID]
-		if len(admitted.Changes) == 0 {
+		if len(d.Changes) == 0 {
 			tr.recommended = ""
 			continue
 		}
@@ -631,29 +467,21 @@ func (c *Controller) act(ctx context.Context, t tick, all []Decision) {
 			c.log.Warn().Int("vmid", d.VMID).Msg("pass deadline reached or shutting down; leaving the remaining decisions to the next tick")
 			return
 		}
-		if admitted.Mode == ModeRecommend {
+		if d.Mode == ModeRecommend {
 			// A recommendation repeats every tick until acted on: report
 			// it when it changes, not every tick.
-			key := recommendationKey(admitted.Changes)
+			key := recommendationKey(d.Changes)
 			if key == tr.recommended {
 				continue
 			}
 			tr.recommended = key
 		}
 		c.protect(d.VMID, func() {
-			intent := c.journalIntent(admitted)
-			outcomes := c.actuator.Apply(ctx, admitted, tr.alloc)
-			if tr.facts.holdsFor(tr.last) {
-				tr.facts.noteApplied(outcomes)
-			}
-			st := c.state.Containers[d.VMID]
-			if st == nil {
-				st = &ContainerState{}
-				c.state.Containers[d.VMID] = st
-			}
+			intent := c.journalIntent(d)
+			outcomes := c.actuator.Apply(ctx, d, tr.alloc)
 			now := c.now()
-			st.Record(outcomes, now, DefaultBackoff)
-			c.journalOutcome(admitted, intent, outcomes, now)
+			c.engine.record(d.VMID, outcomes, now)
+			c.journalOutcome(d, intent, outcomes, now)
 			c.stateDirty = true
 		})
 	}

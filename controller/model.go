@@ -32,7 +32,7 @@ const maxTrainingRows = 32_768
 // windows within the training window: each row is a container's features
 // as they were at that sample. The draw is seeded, so a restart on the same
 // history trains the same model.
-func (c *Controller) trainingRows(now time.Time, seed uint64) [][]float64 {
+func (e *engine) trainingRows(now time.Time, seed uint64) [][]float64 {
 	type slot struct {
 		tr    *tracked
 		first int
@@ -40,9 +40,9 @@ func (c *Controller) trainingRows(now time.Time, seed uint64) [][]float64 {
 	var slots []slot
 	var ends []int // ends[i]: samples in slots[:i+1]
 	total := 0
-	for _, tr := range c.sortedTracked() {
+	for _, tr := range e.sortedTracked() {
 		w := tr.window
-		first := w.Since(now.Add(-c.opts.Model.TrainingWindow))
+		first := w.Since(now.Add(-e.opts.Model.TrainingWindow))
 		if n := w.Len() - first; n > 0 {
 			slots = append(slots, slot{tr, first})
 			total += n
@@ -69,32 +69,44 @@ func (c *Controller) trainingRows(now time.Time, seed uint64) [][]float64 {
 			k -= ends[j-1]
 		}
 		w, idx := s.tr.window, s.first+k
-		f := computeFeatures(w, idx+1, w.timeAt(idx), c.opts.ShortPeriod, c.opts.Window, scratch)
+		f := computeFeatures(w, idx+1, w.timeAt(idx), e.opts.ShortPeriod, e.opts.Window, scratch)
 		row := backing[len(out)*NumModelFeatures : (len(out)+1)*NumModelFeatures : (len(out)+1)*NumModelFeatures]
 		out = append(out, f.ModelVector(row))
 	}
 	return out
 }
 
-// train fits a new forest on recent history and makes it current.
-func (c *Controller) train(now time.Time) error {
-	started := time.Now()
-	rows := c.trainingRows(now, c.opts.Model.Seed)
-	if len(rows) < 2 {
-		return fmt.Errorf("only %d training rows", len(rows))
+// train fits a new forest on recent history and makes it current. Too
+// few rows is an error: the model (or none) stays, and the next pass tries
+// again.
+func (e *engine) train(now time.Time) error {
+	var rows [][]float64
+	var f *forest.Forest
+	var err error
+	fit := func() {
+		rows = e.trainingRows(now, e.opts.Model.Seed)
+		if len(rows) < 2 {
+			err = fmt.Errorf("only %d training rows", len(rows))
+			return
+		}
+		f, err = forest.Fit(rows, forest.Options{
+			Trees:      e.opts.Model.Trees,
+			SampleSize: e.opts.Model.SampleSize,
+			Seed:       e.opts.Model.Seed,
+		})
 	}
-	f, err := forest.Fit(rows, forest.Options{
-		Trees:      c.opts.Model.Trees,
-		SampleSize: c.opts.Model.SampleSize,
-		Seed:       c.opts.Model.Seed,
-	})
+	var took time.Duration
+	if e.hooks.elapsed != nil {
+		took = e.hooks.elapsed(fit)
+	} else {
+		fit()
+	}
 	if err != nil {
 		return err
 	}
-	took := time.Since(started)
-	c.metrics.training.Observe(took.Seconds())
-	c.metrics.modelTrainedAt.Set(float64(now.Unix()))
-	c.model, c.modelTrainedAt = f, now
-	c.log.Info().Int("rows", len(rows)).Int("trees", f.NumTrees()).Dur("took", took).Msg("trained anomaly model")
+	e.model, e.modelTrainedAt = f, now
+	if e.hooks.trained != nil {
+		e.hooks.trained(len(rows), f.NumTrees(), took, now)
+	}
 	return nil
 }

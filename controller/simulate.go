@@ -7,9 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/rs/zerolog"
-
-	"github.com/lxc-autoscale/lxc-autoscale/forest"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
@@ -583,45 +580,28 @@ func (a simAccumulator) metrics(step time.Duration) SimMetrics {
 	return m
 }
 
-// oursPolicy drives the controller's own code with a simulated clock.
+// oursPolicy drives the loop's own decision code, engine.step, with the
+// trace in place of the cluster and a simulated clock.
 type oursPolicy struct {
-	c        *Controller
+	engine   *engine
+	sel      Selection
+	guard    *Guard
 	interval time.Duration
 	node     NodeCapacity
-	now      time.Time // the simulated time of the current tick
 	next     time.Time // when the next tick is due; zero before the first
 }
 
 func newOursPolicy(o SimOptions) (*oursPolicy, error) {
-	// Unregistered collectors: the code under simulation records its
-	// metrics as it always does, and nobody reads them.
-	m, err := NewMetrics(nil)
-	if err != nil {
-		return nil, fmt.Errorf("simulate: %w", err)
-	}
-	c := &Controller{
-		opts: Options{
-			Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod,
-			Model: o.Model, Scale: true, Selection: o.Selection, Guard: o.Guard,
-		},
-		log:       zerolog.Nop(),
-		metrics:   m,
-		selection: o.Selection,
-		guard:     NewGuard(o.Guard),
-		tracked:   map[int]*tracked{},
-		pools:     map[int]string{},
-		state:     NewState(),
-	}
-	p := &oursPolicy{c: c, interval: o.Interval, node: o.Node}
-	// The controller's clock is the simulated one (nothing on the path
-	// below reads it today; this keeps it so if something starts to).
-	c.now = func() time.Time { return p.now }
-	return p, nil
+	e := newEngine(engineOptions{
+		Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod, Model: o.Model, Scale: true,
+	}, engineHooks{})
+	return &oursPolicy{engine: e, sel: o.Selection, guard: NewGuard(o.Guard), interval: o.Interval, node: o.Node}, nil
 }
 
-// tick is one pass of the loop, as Controller.pass runs it, with the
-// trace in place of the cluster: observe, train when due, score and
-// decide, then act through the guard.
+// tick is one pass of the loop, as Controller.pass runs it: engine.step
+// on what the containers got, then the admitted changes apply at once and
+// are recorded as applied. A training that fails leaves the previous model
+// (or none), as in the loop.
 func (p *oursPolicy) tick(now time.Time, states []*simState) error {
 	if !p.next.IsZero() && now.Before(p.next) {
 		return nil
@@ -632,100 +612,50 @@ func (p *oursPolicy) tick(now time.Time, states []*simState) error {
 		}
 		p.next = p.next.Add(p.interval)
 	}
-	p.now = now
-	c := p.c
-	p.observe(now, states)
-	if c.opts.Model.Enabled && (c.model == nil || now.Sub(c.modelTrainedAt) >= c.opts.Model.RetrainInterval) {
-		if err := p.train(now); err != nil {
-			return err
-		}
-	}
-	sel, guard := c.policies()
-	var decisions []Decision
-	for _, s := range states {
-		tr := c.tracked[s.c.tc.VMID]
-		if !s.active || tr == nil {
-			continue
-		}
-		c.score(tr, now)
-		policy, rules, excluded := sel.Select(tr.vmid, tr.tags, tr.pool)
-		if excluded != "" {
-			continue
-		}
-		if d, ok := c.decide(tr, policy, rules, now); ok && len(d.Changes) > 0 {
-			decisions = append(decisions, d)
-		}
-	}
-	if len(decisions) == 0 {
+	step := p.engine.step(p.observation(now, states), p.sel, p.guard, nil)
+	if len(step.admitted) == 0 {
 		return nil
 	}
-	// As Controller.act, without the actuator: the admitted changes apply
-	// at once and are recorded as applied.
-	SortByUrgency(decisions, func(d Decision) float64 {
-		last, _ := c.tracked[d.VMID].window.Last()
-		return max(last.CPUUtilisation(), last.MemoryUtilisation())
-	})
-	var allocated Allocated
-	for _, s := range states {
-		if s.active {
-			allocated.Cores += float64(s.alloc.Cores)
-			allocated.MemoryBytes += uint64(s.alloc.MemoryMiB) * mib
-		}
-	}
-	pass := guard.NewPass([]NodeCapacity{p.node}, map[string]Allocated{p.node.Node: allocated})
 	byVMID := make(map[int]*simState, len(states))
 	for _, s := range states {
 		byVMID[s.c.tc.VMID] = s
 	}
-	for _, d := range decisions {
-		admitted := pass.Admit(d)
-		if len(admitted.Changes) == 0 {
+	for _, d := range step.admitted {
+		if len(d.Changes) == 0 {
 			continue
 		}
 		s := byVMID[d.VMID]
-		outcomes := make([]Outcome, len(admitted.Changes))
-		for i, ch := range admitted.Changes {
+		outcomes := make([]Outcome, len(d.Changes))
+		for i, ch := range d.Changes {
 			s.apply(ch, now)
 			outcomes[i] = Outcome{Change: ch, Result: ResultApplied}
 		}
-		st := c.state.Containers[d.VMID]
-		if st == nil {
-			st = &ContainerState{}
-			c.state.Containers[d.VMID] = st
-		}
-		st.Record(outcomes, now, DefaultBackoff)
+		p.engine.record(d.VMID, outcomes, now)
 	}
 	return nil
 }
 
-// observe adds what each active container got to its window, as collect
-// and observe do with a listing; a container whose trace has ended is
-// forgotten, as a deleted one is.
-func (p *oursPolicy) observe(now time.Time, states []*simState) {
-	c := p.c
+// observation is the tick the loop would have collected: one node, and a
+// listing of every active container with what it got. The samples are
+// measured, not derived from counters: the trace gives rates.
+func (p *oursPolicy) observation(now time.Time, states []*simState) tick {
+	t := tick{
+		start: now, end: now, failed: map[string]error{},
+		nodes: []proxmox.Node{{Name: p.node.Node, Status: "online", Online: true, CPUs: p.node.CPUs, MemoryBytes: p.node.MemoryBytes}},
+	}
 	for _, s := range states {
-		vmid := s.c.tc.VMID
-		tr := c.tracked[vmid]
 		if !s.active {
-			if tr != nil {
-				c.forget(vmid)
-			}
 			continue
 		}
-		if tr == nil {
-			tr = &tracked{vmid: vmid, node: p.node.Node, name: s.c.tc.Name, status: "running", score: math.NaN(), window: c.newWindow()}
-			c.tracked[vmid] = tr
-		}
 		cores, mem, disk := s.used()
-		tr.alloc = s.alloc
-		tr.last = proxmox.Container{
+		vmid := s.c.tc.VMID
+		t.containers = append(t.containers, proxmox.Container{
 			VMID: vmid, Node: p.node.Node, Name: s.c.tc.Name, Status: "running",
 			CPUs: float64(s.alloc.Cores), CPU: cores / float64(s.alloc.Cores),
 			Mem: mem, MaxMem: uint64(s.alloc.MemoryMiB) * mib, MaxSwap: uint64(s.alloc.SwapMiB) * mib,
 			Disk: disk, MaxDisk: s.alloc.DiskBytes,
-		}
-		tr.seenAt = now
-		tr.window.Add(Sample{
+		})
+		t.measured = append(t.measured, Sample{
 			Time: now,
 			CPU:  cores, Cores: float64(s.alloc.Cores),
 			Mem: mem, MaxMem: uint64(s.alloc.MemoryMiB) * mib, MaxSwap: uint64(s.alloc.SwapMiB) * mib,
@@ -734,25 +664,5 @@ func (p *oursPolicy) observe(now time.Time, states []*simState) {
 			PressureCPU: math.NaN(), PressureMemory: math.NaN(), PressureIO: math.NaN(),
 		})
 	}
-}
-
-// train fits the forest as Controller.train does (the same rows, options
-// and seed), without its wall-clock timing. Too few rows is no error: the
-// loop then goes on without a model and tries again next tick.
-func (p *oursPolicy) train(now time.Time) error {
-	c := p.c
-	rows := c.trainingRows(now, c.opts.Model.Seed)
-	if len(rows) < 2 {
-		return nil
-	}
-	f, err := forest.Fit(rows, forest.Options{
-		Trees:      c.opts.Model.Trees,
-		SampleSize: c.opts.Model.SampleSize,
-		Seed:       c.opts.Model.Seed,
-	})
-	if err != nil {
-		return fmt.Errorf("train the anomaly model: %w", err)
-	}
-	c.model, c.modelTrainedAt = f, now
-	return nil
+	return t
 }

@@ -354,15 +354,15 @@ func TestSimulateOursTrainsAndScoresTheModel(t *testing.T) {
 	if _, err := g.run(PolicyOurs, p, false); err != nil {
 		t.Fatal(err)
 	}
-	if p.c.model == nil {
+	if p.engine.model == nil {
 		t.Fatal("no model after an hour of history")
 	}
 	// Trained at the first tick (three containers make three rows), then
 	// every 10 minutes of simulated time: last at the trace's end.
-	if want := simStart.Add(time.Hour); !p.c.modelTrainedAt.Equal(want) {
-		t.Errorf("last trained at %s, want %s", p.c.modelTrainedAt, want)
+	if want := simStart.Add(time.Hour); !p.engine.modelTrainedAt.Equal(want) {
+		t.Errorf("last trained at %s, want %s", p.engine.modelTrainedAt, want)
 	}
-	for vmid, tr := range p.c.tracked {
+	for vmid, tr := range p.engine.tracked {
 		if math.IsNaN(tr.score) || tr.score <= 0 || tr.score > 1 {
 			t.Errorf("container %d scored %v", vmid, tr.score)
 		}
