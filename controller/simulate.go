@@ -60,6 +60,11 @@ type TracePoint struct {
 	DiskBytes   uint64
 	// NetRate and IORate are bytes per second, 0 when unknown.
 	NetRate, IORate float64
+	// PressureCPU, PressureMemory and PressureIO are the PSI "some" avg10
+	// percentages the container saw, as Proxmox reports them; 0 when
+	// unknown (the model reads an absent PSI as 0 too). They reach the
+	// window, the features and the model as a listing's would.
+	PressureCPU, PressureMemory, PressureIO float64
 }
 
 // TraceContainer is the demand of one container over time.
@@ -335,6 +340,12 @@ func checkTraceContainer(tc *TraceContainer) error {
 		if !(p.CPUCores >= 0) || math.IsInf(p.CPUCores, 0) || !(p.NetRate >= 0) || !(p.IORate >= 0) {
 			return fmt.Errorf("simulate: container %d: point %d at %s: cpu %g, net %g, io %g: want finite values >= 0",
 				tc.VMID, j, p.Time.Format(time.RFC3339), p.CPUCores, p.NetRate, p.IORate)
+		}
+		for _, psi := range []float64{p.PressureCPU, p.PressureMemory, p.PressureIO} {
+			if !(psi >= 0 && psi <= 100) {
+				return fmt.Errorf("simulate: container %d: point %d at %s: pressure %g: want 0 to 100 percent",
+					tc.VMID, j, p.Time.Format(time.RFC3339), psi)
+			}
 		}
 	}
 	return nil
@@ -661,7 +672,7 @@ func (p *oursPolicy) observation(now time.Time, states []*simState) tick {
 			Mem: mem, MaxMem: uint64(s.alloc.MemoryMiB) * mib, MaxSwap: uint64(s.alloc.SwapMiB) * mib,
 			Disk: disk, MaxDisk: s.alloc.DiskBytes,
 			NetIn: s.demand.NetRate, NetOut: 0, DiskRead: s.demand.IORate, DiskWrite: 0,
-			PressureCPU: math.NaN(), PressureMemory: math.NaN(), PressureIO: math.NaN(),
+			PressureCPU: s.demand.PressureCPU, PressureMemory: s.demand.PressureMemory, PressureIO: s.demand.PressureIO,
 		})
 	}
 	return t

@@ -475,3 +475,44 @@ func TestSimulateOursSelectionModeAndNode(t *testing.T) {
 		})
 	}
 }
+
+// TestSimulatePressureReachesTheModel: a trace's PSI goes where a
+// listing's goes, into the window and the features the model scores (the
+// simulator once set it to NaN), and a pressure out of range is refused.
+func TestSimulatePressureReachesTheModel(t *testing.T) {
+	o, err := simOptions().withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := simTrace(100, Allocation{Cores: 2, MemoryMiB: 1024}, 10*time.Minute, 10*time.Second, constant(0.5, 256))
+	for i := range tc.Points {
+		tc.Points[i].PressureCPU, tc.Points[i].PressureMemory, tc.Points[i].PressureIO = 5, 12.5, 3
+	}
+	g, err := newSimGrid(Trace{Containers: []TraceContainer{tc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := newOursPolicy(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.run(PolicyOurs, p, false); err != nil {
+		t.Fatal(err)
+	}
+	tr := p.engine.tracked[100]
+	if tr == nil {
+		t.Fatal("container 100 not tracked")
+	}
+	last, _ := tr.window.Last()
+	if last.PressureCPU != 5 || last.PressureMemory != 12.5 || last.PressureIO != 3 {
+		t.Errorf("window sample pressure = %v, %v, %v; want the trace's 5, 12.5, 3", last.PressureCPU, last.PressureMemory, last.PressureIO)
+	}
+	if tr.features.Pressure != 12.5 {
+		t.Errorf("features.Pressure = %v, want 12.5 (the largest of the trace's)", tr.features.Pressure)
+	}
+
+	tc.Points[3].PressureIO = 101
+	if _, err := Simulate(Trace{Containers: []TraceContainer{tc}}, o); err == nil || !strings.Contains(err.Error(), "pressure 101") {
+		t.Errorf("Simulate with pressure 101 = %v; want an error naming it", err)
+	}
+}

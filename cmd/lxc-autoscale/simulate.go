@@ -32,7 +32,9 @@ the columns, in any order:
   disk_gb           root filesystem used, GiB, 0 to 1048576 (required)
   io_bytes_per_s    disk read+write, 0 to 1e12 (optional)
   net_bytes_per_s   network in+out, 0 to 1e12 (optional)
-  pressure          PSI some avg10, percent, 0 to 100 (optional)
+  pressure          CPU PSI some avg10, percent, 0 to 100 (optional)
+  pressure_memory   memory PSI some avg10, percent, 0 to 100 (optional)
+  pressure_io       IO PSI some avg10, percent, 0 to 100 (optional)
   name              container name (optional, first row of a vmid only)
   cores             initial cores, 1 to 1024 (optional, first row only)
   memory_limit_mb   initial memory limit, MiB, 16 to 16777216 (optional, first row only)
@@ -355,6 +357,8 @@ var traceColumns = []traceColumn{
 	{name: "io_bytes_per_s", allowed: "0 to 1e12 bytes/s"},
 	{name: "net_bytes_per_s", allowed: "0 to 1e12 bytes/s"},
 	{name: "pressure", allowed: "0 to 100 percent"},
+	{name: "pressure_memory", allowed: "0 to 100 percent"},
+	{name: "pressure_io", allowed: "0 to 100 percent"},
 	{name: "name", firstRowOnly: true, allowed: "up to 64 letters, digits, '-', '_' and '.'"},
 	{name: "cores", firstRowOnly: true, allowed: "an integer from 1 to 1024, or empty"},
 	{name: "memory_limit_mb", firstRowOnly: true, allowed: "an integer from 16 to 16777216 MiB, or empty"},
@@ -584,9 +588,15 @@ func (p *traceParser) row(record []string) error {
 	if pt.NetRate, err = p.number(record, "net_bytes_per_s", 0, maxBytesPerSec); err != nil {
 		return err
 	}
-	// Pressure is checked so that a wrong file fails here, but the engine
-	// decides on utilisation and has no use for it yet.
-	if _, err = p.number(record, "pressure", 0, maxPressure); err != nil {
+	// Pressure goes where a listing's would: the window, the features and
+	// the anomaly model.
+	if pt.PressureCPU, err = p.number(record, "pressure", 0, maxPressure); err != nil {
+		return err
+	}
+	if pt.PressureMemory, err = p.number(record, "pressure_memory", 0, maxPressure); err != nil {
+		return err
+	}
+	if pt.PressureIO, err = p.number(record, "pressure_io", 0, maxPressure); err != nil {
 		return err
 	}
 
@@ -736,6 +746,9 @@ func traceFromExport(cycles []controller.Cycle, defaults controller.Allocation) 
 				CPUCores:    en.CPUPercent * cores / 100,
 				MemoryBytes: en.MemUsed,
 				DiskBytes:   en.DiskUsed,
+			}
+			if psi := en.Pressure; psi != nil {
+				pt.PressureCPU, pt.PressureMemory, pt.PressureIO = psi.CPUSome, psi.MemorySome, psi.IOSome
 			}
 			if len(c.Points) > 0 {
 				seconds := en.Time.Sub(prev.entry.Time).Seconds()

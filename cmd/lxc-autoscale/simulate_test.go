@@ -281,7 +281,7 @@ func TestParseTrace(t *testing.T) {
 				VMID: 101, Name: "web-1",
 				Initial: controller.Allocation{Cores: 4, MemoryMiB: 4096, DiskBytes: 17 << 29},
 				Points: []controller.TracePoint{
-					{Time: t0, CPUCores: 0.5, MemoryBytes: 512 << 20, DiskBytes: 1 << 30, IORate: 1000, NetRate: 2000},
+					{Time: t0, CPUCores: 0.5, MemoryBytes: 512 << 20, DiskBytes: 1 << 30, IORate: 1000, NetRate: 2000, PressureCPU: 3.5},
 					{Time: t0.Add(time.Minute + 500*time.Millisecond), CPUCores: 0.25, MemoryBytes: 512 << 20, DiskBytes: 1 << 30},
 				},
 			}},
@@ -291,6 +291,12 @@ func TestParseTrace(t *testing.T) {
 			csv:  "timestamp,vmid,cpu_cores,memory_mb,disk_gb,cores,memory_limit_mb\n2026-01-05T12:00:00Z,101,0,0,0,,1024\n",
 			want: []controller.TraceContainer{{VMID: 101, Initial: controller.Allocation{Cores: 2, MemoryMiB: 1024},
 				Points: []controller.TracePoint{{Time: t0}}}},
+		},
+		{
+			name: "pressure of each resource",
+			csv:  "timestamp,vmid,cpu_cores,memory_mb,disk_gb,pressure,pressure_memory,pressure_io\n2026-01-05T12:00:00Z,101,0,0,0,1.5,2.5,40\n",
+			want: []controller.TraceContainer{{VMID: 101, Initial: controller.Allocation{Cores: 2, MemoryMiB: 2048},
+				Points: []controller.TracePoint{{Time: t0, PressureCPU: 1.5, PressureMemory: 2.5, PressureIO: 40}}}},
 		},
 		{name: "empty", csv: "", wantErr: "line 1: empty trace"},
 		{name: "header only", csv: "timestamp,vmid,cpu_cores,memory_mb,disk_gb\n", wantErr: "line 2: no sample"},
