@@ -1,0 +1,89 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// scoreAndDecide scores and decides with the policies in force; the pass
+// runs it through engine.step.
+func (c *Controller) scoreAndDecide(t tick) []Decision {
+	sel, _ := c.policies()
+	return c.engine.scoreAndDecide(t, sel)
+}
+
+// act guards the decisions and applies them, most urgent first; the pass
+// guards through engine.step and applies with apply.
+func (c *Controller) act(ctx context.Context, t tick, all []Decision) {
+	_, guard := c.policies()
+	idle, admitted := c.engine.admit(t, all, guard)
+	c.apply(ctx, idle, admitted)
+}
+
+// apply carries out the admitted decisions, in order, through the
+// Actuator, journals them and records their outcomes; of the idle ones (no
+// change wanted) only the holds are counted.
+func (c *Controller) apply(ctx context.Context, idle, admitted []Decision) {
+	for _, d := range idle {
+		for _, h := range d.Holds {
+			c.recordHold(d, h)
+		}
+		if tr := c.tracked[d.VMID]; tr != nil {
+			tr.recommended = ""
+		}
+	}
+	for _, d := range admitted {
+		for _, h := range d.Holds {
+			c.recordHold(d, h)
+		}
+		tr := c.tracked[d.VMID]
+		if len(d.Changes) == 0 {
+			tr.recommended = ""
+			continue
+		}
+		if ctx.Err() != nil {
+			c.log.Warn().Int("vmid", d.VMID).Msg("pass deadline reached or shutting down; leaving the remaining decisions to the next tick")
+			return
+		}
+		if d.Mode == ModeRecommend {
+			// A recommendation repeats every tick until acted on: report
+			// it when it changes, not every tick.
+			key := recommendationKey(d.Changes)
+			if key == tr.recommended {
+				continue
+			}
+			tr.recommended = key
+		}
+		c.protect(d.VMID, func() {
+			intent := c.journalIntent(d)
+			outcomes := c.actuator.Apply(ctx, d, tr.alloc)
+			now := c.now()
+			c.engine.record(d.VMID, outcomes, now)
+			c.journalOutcome(d, intent, outcomes, now)
+			c.stateDirty = true
+		})
+	}
+}
+
+// recordHold counts a wanted change that was held back. Holds that are
+// not a wanted change (disabled, no data) are not counted.
+func (c *Controller) recordHold(d Decision, h Hold) {
+	switch h.Reason {
+	case SkipDisabled, SkipNoData, SkipNotRunning, SkipAtLimit:
+		return
+	}
+	c.metrics.skipped.WithLabelValues(string(h.Resource), string(h.Reason)).Inc()
+	c.log.Debug().Int("vmid", d.VMID).Str("node", d.Node).Str("resource", string(h.Resource)).
+		Str("reason", string(h.Reason)).Str("detail", h.Detail).Msg("change held back")
+}
+
+// recommendationKey identifies what a recommendation asks for, without its
+// reason (whose durations change every tick).
+func recommendationKey(changes []Change) string {
+	var b strings.Builder
+	for _, ch := range changes {
+		fmt.Fprintf(&b, "%s %s %d>%d;", ch.Resource, ch.Direction, ch.From, ch.To)
+	}
+	return b.String()
+}
