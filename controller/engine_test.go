@@ -12,8 +12,8 @@ import (
 
 // TestSimulateDecidesAsTheLoop: the simulator's ours policy and the loop
 // run the same pass. Each tick the loop collects from a simulated cluster,
-// the very same listing goes through the simulator's engine
-// (newOursPolicy, engine.step without config reads), and the decisions
+// the very same listing goes through the simulator's engine (the Replay
+// controller/sim drives: engine.step without config reads), and the decisions
 // must be the loop's, container by container, model scores included.
 // Recommend mode, so that neither side's decisions change the cluster or
 // the state, and no disk rule, whose size only a config read tells.
@@ -32,13 +32,10 @@ func TestSimulateDecidesAsTheLoop(t *testing.T) {
 		o.Selection = Selection{Default: rules}
 		o.Model.RetrainInterval = time.Minute
 	})
-	replay, err := newOursPolicy(SimOptions{
+	replay := NewReplay(ReplayOptions{
 		Interval: c.opts.Interval, Window: c.opts.Window, ShortPeriod: c.opts.ShortPeriod,
 		Selection: c.opts.Selection, Model: c.opts.Model, Guard: c.opts.Guard,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
 	changes := 0
 	for i := range 60 {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/sim"
 )
 
 // updateGolden rewrites testdata/simulate_golden.json from the code under
@@ -58,15 +58,15 @@ func TestSimulateGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := simOptions(cfg, simulateRequest{policies: controller.SimPolicies(), svgDir: "timeline"})
+	opts := simOptions(cfg, simulateRequest{policies: sim.Policies(), svgDir: "timeline"})
 
 	type input struct {
 		name  string
-		trace func() (controller.Trace, error)
+		trace func() (sim.Trace, error)
 	}
-	inputs := []input{{"trace.csv", func() (controller.Trace, error) { return readTraceFile(exampleTrace, testDefaults) }}}
+	inputs := []input{{"trace.csv", func() (sim.Trace, error) { return readTraceFile(exampleTrace, testDefaults) }}}
 	for _, name := range scenarioNames() {
-		inputs = append(inputs, input{"scenario " + name, func() (controller.Trace, error) {
+		inputs = append(inputs, input{"scenario " + name, func() (sim.Trace, error) {
 			return scenarioTrace(name, scenarioOptions{seed: 1, duration: goldenScenarioDuration})
 		}})
 	}
@@ -76,7 +76,7 @@ func TestSimulateGolden(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", in.name, err)
 		}
-		results, err := controller.Simulate(tr, opts)
+		results, err := sim.Simulate(tr, opts)
 		if err != nil {
 			t.Fatalf("%s: %v", in.name, err)
 		}
@@ -105,7 +105,7 @@ func TestSimulateGolden(t *testing.T) {
 	}
 }
 
-func goldenOf(tr controller.Trace, r controller.PolicyResult) goldenPolicy {
+func goldenOf(tr sim.Trace, r sim.PolicyResult) goldenPolicy {
 	g := goldenPolicy{Policy: r.Policy, Total: toJSONMetrics(r.Total), PerContainer: map[string]jsonMetrics{}, Changes: []string{}}
 	for vmid, m := range r.PerContainer {
 		g.PerContainer[strconv.Itoa(vmid)] = toJSONMetrics(m)

@@ -36,6 +36,9 @@ var rules = []rule{
 	// The manual operations: never controller itself, which wires them
 	// (its tests build the real Actuator to write through).
 	{dir: "controller/manual", allowed: []string{"proxmox", "controller/scaling", "controller/audit"}, testAllowed: []string{"controller"}},
+	// What-if replay and the trace formats: the loop's pass through
+	// controller.Replay, the codec for exports; no proxmox, no config.
+	{dir: "controller/sim", allowed: []string{"controller", "controller/scaling", "controller/lxcmetrics"}},
 	// The audit record: written by the loop and by the manual operations.
 	{dir: "controller/audit", stdlibOnly: true},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
@@ -131,6 +134,8 @@ func TestRules(t *testing.T) {
 		{"controller/manual", module + "/controller/audit", false, false},
 		{"controller/manual", module + "/controller", false, true},
 		{"controller/manual", module + "/controller", true, false},
+		{"controller/sim", module + "/controller", false, false},
+		{"controller/sim", module + "/proxmox", false, true},
 		{"httpapi", module + "/controller", false, false},
 		{"httpapi", module + "/controller/manual", false, false},
 		{"httpapi", module + "/controller/scaling", false, true},

@@ -1,6 +1,10 @@
-package controller
+package sim
 
-import "time"
+import (
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+)
 
 // The original system's latest scaling rules (reference §4.5 of
 // original-system.md): global limits, strict comparisons, one step per
@@ -42,10 +46,10 @@ func (p *legacyPolicy) tick(now time.Time, states []*simState) error {
 		cpuPercent := cores / float64(s.alloc.Cores) * 100
 		memPercent := float64(mem) / mib / float64(s.alloc.MemoryMiB) * 100
 		if to, ok := legacyTarget(s.alloc.Cores, cpuPercent, legacyCoreStep, legacyMinCores, legacyMaxCores); ok {
-			s.apply(legacyChange(ResourceCores, s.alloc.Cores, to), now)
+			s.apply(legacyChange(scaling.ResourceCores, s.alloc.Cores, to), now)
 		}
 		if to, ok := legacyTarget(s.alloc.MemoryMiB, memPercent, legacyMemStepMiB, legacyMinMemMiB, legacyMaxMemMiB); ok {
-			s.apply(legacyChange(ResourceMemory, s.alloc.MemoryMiB, to), now)
+			s.apply(legacyChange(scaling.ResourceMemory, s.alloc.MemoryMiB, to), now)
 		}
 	}
 	return nil
@@ -70,10 +74,10 @@ func legacyTarget(cur int, percent float64, step, lo, hi int) (int, bool) {
 	return to, to != cur
 }
 
-func legacyChange(res Resource, from, to int) Change {
-	dir := Up
+func legacyChange(res scaling.Resource, from, to int) scaling.Change {
+	dir := scaling.Up
 	if to < from {
-		dir = Down
+		dir = scaling.Down
 	}
-	return Change{Resource: res, Direction: dir, From: int64(from), To: int64(to), Reason: "legacy thresholds"}
+	return scaling.Change{Resource: res, Direction: dir, From: int64(from), To: int64(to), Reason: "legacy thresholds"}
 }

@@ -1,4 +1,4 @@
-package controller
+package sim
 
 import (
 	"fmt"
@@ -6,18 +6,21 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // simStart is where every test trace begins.
 var simStart = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 
 // simRules are the shipped defaults, enforced.
-func simRules() Rules {
-	return Rules{
-		Mode:              ModeEnforce,
-		CPU:               CPURules{Enabled: true, Up: 0.75, Down: 0.30, Step: 1, Min: 1, Max: 4},
-		Memory:            MemoryRules{Enabled: true, Up: 0.75, Down: 0.30, Step: 512 * mib, Min: 512 * mib, Max: 8192 * mib, Margin: 256 * mib},
-		Disk:              DiskRules{Enabled: true, Threshold: 0.85, Step: 2 << 30, Max: 64 << 30},
+func simRules() scaling.Rules {
+	return scaling.Rules{
+		Mode:              scaling.ModeEnforce,
+		CPU:               scaling.CPURules{Enabled: true, Up: 0.75, Down: 0.30, Step: 1, Min: 1, Max: 4},
+		Memory:            scaling.MemoryRules{Enabled: true, Up: 0.75, Down: 0.30, Step: 512 * mib, Min: 512 * mib, Max: 8192 * mib, Margin: 256 * mib},
+		Disk:              scaling.DiskRules{Enabled: true, Threshold: 0.85, Step: 2 << 30, Max: 64 << 30},
 		CooldownUp:        3 * time.Minute,
 		CooldownDown:      15 * time.Minute,
 		StabilizationUp:   time.Minute,
@@ -25,8 +28,8 @@ func simRules() Rules {
 	}
 }
 
-func simOptions() SimOptions {
-	return SimOptions{Interval: 10 * time.Second, Window: time.Hour, Selection: Selection{Default: simRules()}, Timeline: true}
+func simOptions() Options {
+	return Options{Interval: 10 * time.Second, Window: time.Hour, Selection: scaling.Selection{Default: simRules()}, Timeline: true}
 }
 
 // demandFunc is a container's demand at an offset from the start: cores
@@ -34,7 +37,7 @@ func simOptions() SimOptions {
 type demandFunc func(at time.Duration) (cores, memMiB float64)
 
 // simTrace builds a container sampled every step for length.
-func simTrace(vmid int, initial Allocation, length, step time.Duration, f demandFunc) TraceContainer {
+func simTrace(vmid int, initial scaling.Allocation, length, step time.Duration, f demandFunc) TraceContainer {
 	tc := TraceContainer{VMID: vmid, Name: fmt.Sprintf("ct%d", vmid), Initial: initial}
 	for at := time.Duration(0); at <= length; at += step {
 		cores, mem := f(at)
@@ -75,7 +78,7 @@ func final(t *testing.T, r PolicyResult, vmid int) TimelinePoint {
 	return tl[len(tl)-1]
 }
 
-func mustSimulate(t *testing.T, tr Trace, o SimOptions) map[string]PolicyResult {
+func mustSimulate(t *testing.T, tr Trace, o Options) map[string]PolicyResult {
 	t.Helper()
 	res, err := Simulate(tr, o)
 	if err != nil {
@@ -83,7 +86,7 @@ func mustSimulate(t *testing.T, tr Trace, o SimOptions) map[string]PolicyResult 
 	}
 	want := o.Policies
 	if len(want) == 0 {
-		want = SimPolicies()
+		want = Policies()
 	}
 	return byPolicy(t, res, want)
 }
@@ -91,7 +94,7 @@ func mustSimulate(t *testing.T, tr Trace, o SimOptions) map[string]PolicyResult 
 func TestSimulateIdleContainer(t *testing.T) {
 	const vmid = 101
 	tr := Trace{Containers: []TraceContainer{
-		simTrace(vmid, Allocation{Cores: 4, MemoryMiB: 4096, DiskBytes: 8 << 30}, 3*time.Hour, 10*time.Second, constant(0.05, 100)),
+		simTrace(vmid, scaling.Allocation{Cores: 4, MemoryMiB: 4096, DiskBytes: 8 << 30}, 3*time.Hour, 10*time.Second, constant(0.05, 100)),
 	}}
 	r := mustSimulate(t, tr, simOptions())
 
@@ -151,7 +154,7 @@ func TestSimulateStarvationIsMeasured(t *testing.T) {
 		return 1.9, 512
 	}
 	tr := Trace{Containers: []TraceContainer{
-		simTrace(200, Allocation{Cores: 2, MemoryMiB: 4096}, time.Hour-10*time.Second, 10*time.Second, f),
+		simTrace(200, scaling.Allocation{Cores: 2, MemoryMiB: 4096}, time.Hour-10*time.Second, 10*time.Second, f),
 	}}
 	o := simOptions()
 	o.Policies = []string{PolicyStatic}
@@ -176,7 +179,7 @@ func TestSimulateFullDiskStarves(t *testing.T) {
 		{"96 % of 10 GiB for the second half hour", 10 << 30, 30},
 		{"size unknown", 0, 0},
 	} {
-		tc := simTrace(200, Allocation{Cores: 2, MemoryMiB: 4096, DiskBytes: c.size}, time.Hour-10*time.Second, 10*time.Second, constant(0.5, 1024))
+		tc := simTrace(200, scaling.Allocation{Cores: 2, MemoryMiB: 4096, DiskBytes: c.size}, time.Hour-10*time.Second, 10*time.Second, constant(0.5, 1024))
 		for i := range tc.Points {
 			if tc.Points[i].Time.Sub(simStart) >= 30*time.Minute {
 				tc.Points[i].DiskBytes = 96 * (10 << 30) / 100
@@ -202,7 +205,7 @@ func TestSimulateStepIncrease(t *testing.T) {
 		return 1.8, 600
 	}
 	tr := Trace{Containers: []TraceContainer{
-		simTrace(vmid, Allocation{Cores: 1, MemoryMiB: 1024}, 2*time.Hour, 10*time.Second, f),
+		simTrace(vmid, scaling.Allocation{Cores: 1, MemoryMiB: 1024}, 2*time.Hour, 10*time.Second, f),
 	}}
 	o := simOptions()
 	r := mustSimulate(t, tr, o)
@@ -241,7 +244,7 @@ func TestSimulateOscillationDoesNotFlap(t *testing.T) {
 		return 0.2, 700
 	}
 	tr := Trace{Containers: []TraceContainer{
-		simTrace(vmid, Allocation{Cores: 2, MemoryMiB: 1024}, 6*time.Hour, 10*time.Second, f),
+		simTrace(vmid, scaling.Allocation{Cores: 2, MemoryMiB: 1024}, 6*time.Hour, 10*time.Second, f),
 	}}
 	r := mustSimulate(t, tr, simOptions())
 	ours, legacy := r[PolicyOurs].Total, r[PolicyLegacy].Total
@@ -266,7 +269,7 @@ func TestSimulateMemoryLeakReachesTheMax(t *testing.T) {
 		return 0.5, 400 + (12*1024-400)*at.Hours()/12
 	}
 	tr := Trace{Containers: []TraceContainer{
-		simTrace(vmid, Allocation{Cores: 1, MemoryMiB: 1024}, 12*time.Hour, 10*time.Second, f),
+		simTrace(vmid, scaling.Allocation{Cores: 1, MemoryMiB: 1024}, 12*time.Hour, 10*time.Second, f),
 	}}
 	r := mustSimulate(t, tr, simOptions())
 	for _, p := range []string{PolicyOurs, PolicyLegacy} {
@@ -293,8 +296,8 @@ func TestSimulateMemoryLeakReachesTheMax(t *testing.T) {
 }
 
 // modelOptions is a small forest, so that tests that train it stay fast.
-func modelOptions() ModelOptions {
-	return ModelOptions{
+func modelOptions() controller.ModelOptions {
+	return controller.ModelOptions{
 		Enabled: true, RetrainInterval: 10 * time.Minute, Trees: 20, SampleSize: 64,
 		Seed: 7, TrainingWindow: time.Hour, Threshold: 0.65,
 	}
@@ -303,7 +306,7 @@ func modelOptions() ModelOptions {
 // mixedTrace is a few containers of different shapes, for the tests that
 // run the model.
 func mixedTrace(length time.Duration) Trace {
-	alloc := Allocation{Cores: 2, MemoryMiB: 2048, DiskBytes: 4 << 30}
+	alloc := scaling.Allocation{Cores: 2, MemoryMiB: 2048, DiskBytes: 4 << 30}
 	return Trace{Containers: []TraceContainer{
 		simTrace(110, alloc, length, 10*time.Second, constant(0.3, 500)),
 		simTrace(111, alloc, length, 10*time.Second, func(at time.Duration) (float64, float64) {
@@ -343,53 +346,52 @@ func TestSimulateOursTrainsAndScoresTheModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	o.Model = modelOptions()
-	g, err := newSimGrid(mixedTrace(time.Hour))
+	tr := mixedTrace(time.Hour)
+	g, err := newSimGrid(tr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := newOursPolicy(o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := newOursPolicy(o)
 	if _, err := g.run(PolicyOurs, p, false); err != nil {
 		t.Fatal(err)
 	}
-	if p.engine.model == nil {
+	trained, at := p.replay.Model()
+	if !trained {
 		t.Fatal("no model after an hour of history")
 	}
 	// Trained at the first tick (three containers make three rows), then
 	// every 10 minutes of simulated time: last at the trace's end.
-	if want := simStart.Add(time.Hour); !p.engine.modelTrainedAt.Equal(want) {
-		t.Errorf("last trained at %s, want %s", p.engine.modelTrainedAt, want)
+	if want := simStart.Add(time.Hour); !at.Equal(want) {
+		t.Errorf("last trained at %s, want %s", at, want)
 	}
-	for vmid, tr := range p.engine.tracked {
-		if math.IsNaN(tr.score) || tr.score <= 0 || tr.score > 1 {
-			t.Errorf("container %d scored %v", vmid, tr.score)
+	for _, c := range tr.Containers {
+		if score, ok := p.replay.Score(c.VMID); !ok || math.IsNaN(score) || score <= 0 || score > 1 {
+			t.Errorf("container %d scored %v", c.VMID, score)
 		}
 	}
 }
 
 func TestSimulateRejectsBadInput(t *testing.T) {
-	good := simTrace(100, Allocation{Cores: 1, MemoryMiB: 512}, time.Minute, 10*time.Second, constant(0.1, 100))
+	good := simTrace(100, scaling.Allocation{Cores: 1, MemoryMiB: 512}, time.Minute, 10*time.Second, constant(0.1, 100))
 	unordered := good
 	unordered.Points = []TracePoint{good.Points[1], good.Points[0]}
 	noCores := good
 	noCores.Initial.Cores = 0
-	negative := simTrace(100, Allocation{Cores: 1, MemoryMiB: 512}, time.Minute, 10*time.Second, constant(-1, 100))
+	negative := simTrace(100, scaling.Allocation{Cores: 1, MemoryMiB: 512}, time.Minute, 10*time.Second, constant(-1, 100))
 	for _, c := range []struct {
 		name string
 		tr   Trace
-		o    SimOptions
+		o    Options
 		want string
 	}{
-		{"empty trace", Trace{}, SimOptions{}, "the trace has no container"},
-		{"container without points", Trace{Containers: []TraceContainer{{VMID: 100, Initial: good.Initial}}}, SimOptions{}, "container 100 has no point"},
-		{"points out of order", Trace{Containers: []TraceContainer{unordered}}, SimOptions{}, "is not after the previous one"},
-		{"duplicate container", Trace{Containers: []TraceContainer{good, good}}, SimOptions{}, "appears twice"},
-		{"no cores", Trace{Containers: []TraceContainer{noCores}}, SimOptions{}, "initial cores 0"},
-		{"negative demand", Trace{Containers: []TraceContainer{negative}}, SimOptions{}, "want finite values >= 0"},
-		{"unknown policy", Trace{Containers: []TraceContainer{good}}, SimOptions{Policies: []string{"hpa"}}, `unknown policy "hpa"`},
-		{"window below the interval", Trace{Containers: []TraceContainer{good}}, SimOptions{Interval: time.Minute, Window: time.Second}, "want 1s <= interval <= window"},
+		{"empty trace", Trace{}, Options{}, "the trace has no container"},
+		{"container without points", Trace{Containers: []TraceContainer{{VMID: 100, Initial: good.Initial}}}, Options{}, "container 100 has no point"},
+		{"points out of order", Trace{Containers: []TraceContainer{unordered}}, Options{}, "is not after the previous one"},
+		{"duplicate container", Trace{Containers: []TraceContainer{good, good}}, Options{}, "appears twice"},
+		{"no cores", Trace{Containers: []TraceContainer{noCores}}, Options{}, "initial cores 0"},
+		{"negative demand", Trace{Containers: []TraceContainer{negative}}, Options{}, "want finite values >= 0"},
+		{"unknown policy", Trace{Containers: []TraceContainer{good}}, Options{Policies: []string{"hpa"}}, `unknown policy "hpa"`},
+		{"window below the interval", Trace{Containers: []TraceContainer{good}}, Options{Interval: time.Minute, Window: time.Second}, "want 1s <= interval <= window"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res, err := Simulate(c.tr, c.o)
@@ -407,10 +409,10 @@ func TestSimulateMeasuresEveryPolicyOnTheTraceGrid(t *testing.T) {
 		sample, grid time.Duration
 	}{{time.Minute, 10 * time.Second}, {5 * time.Second, 5 * time.Second}} {
 		tr := Trace{Containers: []TraceContainer{
-			simTrace(100, Allocation{Cores: 1, MemoryMiB: 1024}, 10*time.Minute, c.sample, constant(0.5, 600)),
+			simTrace(100, scaling.Allocation{Cores: 1, MemoryMiB: 1024}, 10*time.Minute, c.sample, constant(0.5, 600)),
 		}}
 		r := mustSimulate(t, tr, simOptions())
-		for _, p := range SimPolicies() {
+		for _, p := range Policies() {
 			tl := r[p].Timeline[100]
 			if want := int(10*time.Minute/c.grid) + 1; len(tl) != want {
 				t.Errorf("sampled every %s, %s: %d points, want %d", c.sample, p, len(tl), want)
@@ -438,28 +440,28 @@ func BenchmarkSimulateDay(b *testing.B) {
 
 func TestSimulateOursSelectionModeAndNode(t *testing.T) {
 	busy := func(vmid int) TraceContainer {
-		return simTrace(vmid, Allocation{Cores: 2, MemoryMiB: 1024}, time.Hour, 10*time.Second, constant(3.5, 300))
+		return simTrace(vmid, scaling.Allocation{Cores: 2, MemoryMiB: 1024}, time.Hour, 10*time.Second, constant(3.5, 300))
 	}
 	capped := simRules()
 	capped.CPU.Max = 3
 	for _, c := range []struct {
 		name  string
-		edit  func(o *SimOptions)
+		edit  func(o *Options)
 		cores map[int]float64 // final cores per VMID
 	}{
-		{"default rules", func(*SimOptions) {}, map[int]float64{301: 4, 302: 4}},
+		{"default rules", func(*Options) {}, map[int]float64{301: 4, 302: 4}},
 		// A recommendation takes no room in the guard: simulated as one,
 		// both containers would grow into the same free core.
-		{"recommend mode is simulated as enforce", func(o *SimOptions) {
-			o.Selection.Default.Mode = ModeRecommend
-			o.Node = NodeCapacity{Node: "small", CPUs: 5, MemoryBytes: 64 << 30}
+		{"recommend mode is simulated as enforce", func(o *Options) {
+			o.Selection.Default.Mode = scaling.ModeRecommend
+			o.Node = scaling.NodeCapacity{Node: "small", CPUs: 5, MemoryBytes: 64 << 30}
 		}, map[int]float64{301: 3, 302: 2}},
-		{"a policy selected by vmid", func(o *SimOptions) {
-			o.Selection.Policies = []Policy{{Name: "capped", Match: Match{VMIDs: []int{302}}, Rules: capped}}
+		{"a policy selected by vmid", func(o *Options) {
+			o.Selection.Policies = []scaling.Policy{{Name: "capped", Match: scaling.Match{VMIDs: []int{302}}, Rules: capped}}
 		}, map[int]float64{301: 4, 302: 3}},
-		{"an ignored container is left alone", func(o *SimOptions) { o.Selection.Ignore = []int{301} }, map[int]float64{301: 2, 302: 4}},
-		{"the node's room bounds the increases", func(o *SimOptions) {
-			o.Node = NodeCapacity{Node: "small", CPUs: 5, MemoryBytes: 64 << 30}
+		{"an ignored container is left alone", func(o *Options) { o.Selection.Ignore = []int{301} }, map[int]float64{301: 2, 302: 4}},
+		{"the node's room bounds the increases", func(o *Options) {
+			o.Node = scaling.NodeCapacity{Node: "small", CPUs: 5, MemoryBytes: 64 << 30}
 		}, map[int]float64{301: 3, 302: 2}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -476,43 +478,39 @@ func TestSimulateOursSelectionModeAndNode(t *testing.T) {
 	}
 }
 
-// TestSimulatePressureReachesTheModel: a trace's PSI goes where a
-// listing's goes, into the window and the features the model scores (the
-// simulator once set it to NaN), and a pressure out of range is refused.
+// TestSimulatePressureReachesTheModel: a trace's PSI reaches ours' model
+// (the simulator once set it to NaN): the same trace scores differently
+// with and without it, and a pressure out of range is refused.
 func TestSimulatePressureReachesTheModel(t *testing.T) {
 	o, err := simOptions().withDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc := simTrace(100, Allocation{Cores: 2, MemoryMiB: 1024}, 10*time.Minute, 10*time.Second, constant(0.5, 256))
-	for i := range tc.Points {
-		tc.Points[i].PressureCPU, tc.Points[i].PressureMemory, tc.Points[i].PressureIO = 5, 12.5, 3
+	o.Model = modelOptions()
+	scores := func(psi float64) float64 {
+		t.Helper()
+		tr := mixedTrace(time.Hour)
+		for i := range tr.Containers[0].Points {
+			tr.Containers[0].Points[i].PressureMemory = psi
+		}
+		g, err := newSimGrid(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := newOursPolicy(o)
+		if _, err := g.run(PolicyOurs, p, false); err != nil {
+			t.Fatal(err)
+		}
+		score, _ := p.replay.Score(tr.Containers[0].VMID)
+		return score
 	}
-	g, err := newSimGrid(Trace{Containers: []TraceContainer{tc}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := newOursPolicy(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := g.run(PolicyOurs, p, false); err != nil {
-		t.Fatal(err)
-	}
-	tr := p.engine.tracked[100]
-	if tr == nil {
-		t.Fatal("container 100 not tracked")
-	}
-	last, _ := tr.window.Last()
-	if last.PressureCPU != 5 || last.PressureMemory != 12.5 || last.PressureIO != 3 {
-		t.Errorf("window sample pressure = %v, %v, %v; want the trace's 5, 12.5, 3", last.PressureCPU, last.PressureMemory, last.PressureIO)
-	}
-	if tr.features.Pressure != 12.5 {
-		t.Errorf("features.Pressure = %v, want 12.5 (the largest of the trace's)", tr.features.Pressure)
+	if without, with := scores(0), scores(60); without == with {
+		t.Errorf("score %v with and without memory pressure: the trace's PSI did not reach the model", with)
 	}
 
-	tc.Points[3].PressureIO = 101
-	if _, err := Simulate(Trace{Containers: []TraceContainer{tc}}, o); err == nil || !strings.Contains(err.Error(), "pressure 101") {
+	tr := mixedTrace(time.Hour)
+	tr.Containers[0].Points[3].PressureIO = 101
+	if _, err := Simulate(tr, o); err == nil || !strings.Contains(err.Error(), "pressure 101") {
 		t.Errorf("Simulate with pressure 101 = %v; want an error naming it", err)
 	}
 }

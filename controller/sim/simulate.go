@@ -1,4 +1,4 @@
-package controller
+package sim
 
 import (
 	"errors"
@@ -7,7 +7,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
+	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // The policies Simulate knows.
@@ -22,9 +23,9 @@ const (
 	PolicyOurs = "ours"
 )
 
-// SimPolicies lists every policy Simulate knows, in the order results use
+// Policies lists every policy Simulate knows, in the order results use
 // by default.
-func SimPolicies() []string { return []string{PolicyStatic, PolicyLegacy, PolicyOurs} }
+func Policies() []string { return []string{PolicyStatic, PolicyLegacy, PolicyOurs} }
 
 // Defaults and measuring rules of the simulation.
 const (
@@ -74,7 +75,7 @@ type TraceContainer struct {
 	// Initial is the allocation at the start: cores, memory MiB, swap MiB,
 	// disk bytes (0 for unknown: the disk is then neither measured against
 	// nor grown).
-	Initial Allocation
+	Initial scaling.Allocation
 	Points  []TracePoint // strictly increasing times
 }
 
@@ -83,8 +84,8 @@ type Trace struct {
 	Containers []TraceContainer
 }
 
-// SimOptions configure Simulate.
-type SimOptions struct {
+// Options configure Simulate.
+type Options struct {
 	// Interval is the controller tick simulated for ours (default 10 s);
 	// legacy always evaluates every 600 s.
 	Interval time.Duration
@@ -95,26 +96,26 @@ type SimOptions struct {
 	// Selection holds ours' rules and policies. Containers are selected by
 	// VMID only (a trace has no tags or pools). Every mode is simulated as
 	// enforce: the question is what the rules would have done.
-	Selection Selection
+	Selection scaling.Selection
 	// Model is ours' anomaly model (Enabled false: thresholds only).
-	Model ModelOptions
+	Model controller.ModelOptions
 	// Guard bounds ours' passes as in Options (the zero value: no
 	// overcommit, no write limit).
-	Guard GuardOptions
+	Guard scaling.GuardOptions
 	// Node is the one node every container runs on; the zero value is a
 	// node big enough for anything, so that only the rules decide.
-	Node NodeCapacity
-	// Policies to run, in the order of the results; default SimPolicies().
+	Node scaling.NodeCapacity
+	// Policies to run, in the order of the results; default Policies().
 	Policies []string
 	// Timeline keeps each container's demand and allocation at every grid
 	// point, for plotting.
 	Timeline bool
 }
 
-// SimMetrics measure how well a policy served, per container or in total.
+// Metrics measure how well a policy served, per container or in total.
 // All policies are measured on the same grid: the trace's own resolution,
 // at most 10 s.
-type SimMetrics struct {
+type Metrics struct {
 	// StarvationMinutes are container-minutes with demand above the
 	// allocation or utilisation at or above 95 %, of cores, memory or (when
 	// its size is known) the root filesystem: a full disk starves a
@@ -150,9 +151,9 @@ type TimelinePoint struct {
 // PolicyResult is what one policy did to the trace.
 type PolicyResult struct {
 	Policy       string
-	Total        SimMetrics
-	PerContainer map[int]SimMetrics
-	// Timeline is per VMID, when SimOptions.Timeline is set.
+	Total        Metrics
+	PerContainer map[int]Metrics
+	// Timeline is per VMID, when Options.Timeline is set.
 	Timeline map[int][]TimelinePoint
 }
 
@@ -173,7 +174,7 @@ type PolicyResult struct {
 // there is none and then every RetrainInterval), Controller.score,
 // Controller.decide (and so Controller.signals and Decide), SortByUrgency
 // and the Guard, and ContainerState.Record with applied outcomes.
-func Simulate(tr Trace, o SimOptions) ([]PolicyResult, error) {
+func Simulate(tr Trace, o Options) ([]PolicyResult, error) {
 	o, err := o.withDefaults()
 	if err != nil {
 		return nil, err
@@ -191,9 +192,7 @@ func Simulate(tr Trace, o SimOptions) ([]PolicyResult, error) {
 		case PolicyLegacy:
 			p = &legacyPolicy{}
 		case PolicyOurs:
-			if p, err = newOursPolicy(o); err != nil {
-				return nil, err
-			}
+			p = newOursPolicy(o)
 		}
 		r, err := g.run(name, p, o.Timeline)
 		if err != nil {
@@ -204,7 +203,7 @@ func Simulate(tr Trace, o SimOptions) ([]PolicyResult, error) {
 	return out, nil
 }
 
-func (o SimOptions) withDefaults() (SimOptions, error) {
+func (o Options) withDefaults() (Options, error) {
 	if o.Interval == 0 {
 		o.Interval = defaultSimInterval
 	}
@@ -218,29 +217,29 @@ func (o SimOptions) withDefaults() (SimOptions, error) {
 		o.ShortPeriod = min(5*time.Minute, o.Window)
 	}
 	if len(o.Policies) == 0 {
-		o.Policies = SimPolicies()
+		o.Policies = Policies()
 	}
 	// Every rule set is enforced: dry-run and recommend would change
 	// nothing, and the guard counts room and writes by mode.
-	o.Selection.Default.Mode = ModeEnforce
+	o.Selection.Default.Mode = scaling.ModeEnforce
 	o.Selection.Policies = slices.Clone(o.Selection.Policies)
 	for i := range o.Selection.Policies {
-		o.Selection.Policies[i].Rules.Mode = ModeEnforce
+		o.Selection.Policies[i].Rules.Mode = scaling.ModeEnforce
 	}
 	seen := map[string]bool{}
 	for _, p := range o.Policies {
-		if !slices.Contains(SimPolicies(), p) {
-			return o, fmt.Errorf("simulate: unknown policy %q: want one of %v", p, SimPolicies())
+		if !slices.Contains(Policies(), p) {
+			return o, fmt.Errorf("simulate: unknown policy %q: want one of %v", p, Policies())
 		}
 		if seen[p] {
 			return o, fmt.Errorf("simulate: policy %q listed twice", p)
 		}
 		seen[p] = true
 	}
-	if o.Node == (NodeCapacity{}) {
+	if o.Node == (scaling.NodeCapacity{}) {
 		// Big enough for any trace, small enough that the guard's float
 		// sums stay exact.
-		o.Node = NodeCapacity{CPUs: 1 << 30, MemoryBytes: 1 << 60}
+		o.Node = scaling.NodeCapacity{CPUs: 1 << 30, MemoryBytes: 1 << 60}
 	}
 	if o.Node.Node == "" {
 		o.Node.Node = "sim"
@@ -267,7 +266,7 @@ type simContainer struct {
 // simStep is a step increase of demand: from grid point start until end
 // (exclusive) the demand of res stayed at or above the stepped level.
 type simStep struct {
-	res        Resource
+	res        scaling.Resource
 	start, end int
 }
 
@@ -385,10 +384,10 @@ func (g *simGrid) findSteps(c *simContainer) []simStep {
 	hold := int((simStepHold + g.step - 1) / g.step)
 	var steps []simStep
 	for _, s := range []struct {
-		res  Resource
+		res  scaling.Resource
 		d    []float64
 		base float64
-	}{{ResourceCores, cpu, simStepBaseCores}, {ResourceMemory, mem, simStepBaseMemory}} {
+	}{{scaling.ResourceCores, cpu, simStepBaseCores}, {scaling.ResourceMemory, mem, simStepBaseMemory}} {
 		for i := 1; i < n; i++ {
 			level := simStepRatio * max(s.d[i-1], s.base)
 			if s.d[i] < level || i+hold >= n {
@@ -414,9 +413,9 @@ type simState struct {
 	cur    cursor
 	active bool
 	demand TracePoint
-	alloc  Allocation
+	alloc  scaling.Allocation
 	// last is the previous change applied per resource, for flaps.
-	last map[Resource]Action
+	last map[scaling.Resource]scaling.Action
 	// coveredCPU and coveredMem say, per grid point from c.first, whether
 	// the allocation covered the demand: what reaction times are read from.
 	coveredCPU, coveredMem []bool
@@ -471,15 +470,15 @@ func (s *simState) measure(i int, t time.Time, timeline bool) {
 }
 
 // apply makes a change take effect and counts it.
-func (s *simState) apply(ch Change, now time.Time) {
+func (s *simState) apply(ch scaling.Change, now time.Time) {
 	switch ch.Resource {
-	case ResourceCores:
+	case scaling.ResourceCores:
 		s.alloc.Cores = int(ch.To)
-	case ResourceMemory:
+	case scaling.ResourceMemory:
 		s.alloc.MemoryMiB = int(ch.To)
-	case ResourceSwap:
+	case scaling.ResourceSwap:
 		s.alloc.SwapMiB = int(ch.To)
-	case ResourceDisk:
+	case scaling.ResourceDisk:
 		s.alloc.DiskBytes = uint64(max(ch.To, 0))
 	}
 	s.acc.actions++
@@ -487,9 +486,9 @@ func (s *simState) apply(ch Change, now time.Time) {
 		s.acc.flaps++
 	}
 	if s.last == nil {
-		s.last = map[Resource]Action{}
+		s.last = map[scaling.Resource]scaling.Action{}
 	}
-	s.last[ch.Resource] = Action{Time: now, Direction: ch.Direction, From: ch.From, To: ch.To}
+	s.last[ch.Resource] = scaling.Action{Time: now, Direction: ch.Direction, From: ch.From, To: ch.To}
 }
 
 // simPolicy is one policy under simulation. tick is called at every grid
@@ -527,7 +526,7 @@ func (g *simGrid) run(name string, p simPolicy, timeline bool) (PolicyResult, er
 			return PolicyResult{}, fmt.Errorf("simulate %s at %s: %w", name, t.Format(time.RFC3339), err)
 		}
 	}
-	res := PolicyResult{Policy: name, PerContainer: make(map[int]SimMetrics, len(states))}
+	res := PolicyResult{Policy: name, PerContainer: make(map[int]Metrics, len(states))}
 	if timeline {
 		res.Timeline = make(map[int][]TimelinePoint, len(states))
 	}
@@ -549,7 +548,7 @@ func (g *simGrid) run(name string, p simPolicy, timeline bool) (PolicyResult, er
 func (s *simState) reactions(g *simGrid) {
 	for _, st := range s.c.steps {
 		covered := s.coveredCPU
-		if st.res == ResourceMemory {
+		if st.res == scaling.ResourceMemory {
 			covered = s.coveredMem
 		}
 		i := st.start
@@ -572,9 +571,9 @@ func (a *simAccumulator) add(b simAccumulator) {
 	a.reactions += b.reactions
 }
 
-func (a simAccumulator) metrics(step time.Duration) SimMetrics {
+func (a simAccumulator) metrics(step time.Duration) Metrics {
 	hours := step.Hours()
-	m := SimMetrics{
+	m := Metrics{
 		StarvationMinutes: float64(a.starved) * step.Minutes(),
 		WasteCoreHours:    a.wasteCores * hours,
 		WasteGBHours:      a.wasteMem / bytesPerGiB * hours,
@@ -591,28 +590,27 @@ func (a simAccumulator) metrics(step time.Duration) SimMetrics {
 	return m
 }
 
-// oursPolicy drives the loop's own decision code, engine.step, with the
-// trace in place of the cluster and a simulated clock.
+// oursPolicy drives the loop's own pass (controller.Replay, which runs
+// engine.step) with the trace in place of the cluster and a simulated
+// clock.
 type oursPolicy struct {
-	engine   *engine
-	sel      Selection
-	guard    *Guard
+	replay   *controller.Replay
 	interval time.Duration
-	node     NodeCapacity
 	next     time.Time // when the next tick is due; zero before the first
 }
 
-func newOursPolicy(o SimOptions) (*oursPolicy, error) {
-	e := newEngine(engineOptions{
-		Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod, Model: o.Model, Scale: true,
-	}, engineHooks{})
-	return &oursPolicy{engine: e, sel: o.Selection, guard: NewGuard(o.Guard), interval: o.Interval, node: o.Node}, nil
+func newOursPolicy(o Options) *oursPolicy {
+	return &oursPolicy{
+		replay: controller.NewReplay(controller.ReplayOptions{
+			Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod,
+			Selection: o.Selection, Model: o.Model, Guard: o.Guard, Node: o.Node,
+		}),
+		interval: o.Interval,
+	}
 }
 
-// tick is one pass of the loop, as Controller.pass runs it: engine.step
-// on what the containers got, then the admitted changes apply at once and
-// are recorded as applied. A training that fails leaves the previous model
-// (or none), as in the loop.
+// tick is one pass of the loop on what the active containers got; the
+// admitted changes apply at once and are recorded as applied.
 func (p *oursPolicy) tick(now time.Time, states []*simState) error {
 	if !p.next.IsZero() && now.Before(p.next) {
 		return nil
@@ -623,57 +621,38 @@ func (p *oursPolicy) tick(now time.Time, states []*simState) error {
 		}
 		p.next = p.next.Add(p.interval)
 	}
-	step := p.engine.step(p.observation(now, states), p.sel, p.guard, nil)
-	if len(step.admitted) == 0 {
-		return nil
-	}
+	var observed []controller.Observed
 	byVMID := make(map[int]*simState, len(states))
-	for _, s := range states {
-		byVMID[s.c.tc.VMID] = s
-	}
-	for _, d := range step.admitted {
-		if len(d.Changes) == 0 {
-			continue
-		}
-		s := byVMID[d.VMID]
-		outcomes := make([]Outcome, len(d.Changes))
-		for i, ch := range d.Changes {
-			s.apply(ch, now)
-			outcomes[i] = Outcome{Change: ch, Result: ResultApplied}
-		}
-		p.engine.record(d.VMID, outcomes, now)
-	}
-	return nil
-}
-
-// observation is the tick the loop would have collected: one node, and a
-// listing of every active container with what it got. The samples are
-// measured, not derived from counters: the trace gives rates.
-func (p *oursPolicy) observation(now time.Time, states []*simState) tick {
-	t := tick{
-		start: now, end: now, failed: map[string]error{},
-		nodes: []proxmox.Node{{Name: p.node.Node, Status: "online", Online: true, CPUs: p.node.CPUs, MemoryBytes: p.node.MemoryBytes}},
-	}
 	for _, s := range states {
 		if !s.active {
 			continue
 		}
+		byVMID[s.c.tc.VMID] = s
 		cores, mem, disk := s.used()
-		vmid := s.c.tc.VMID
-		t.containers = append(t.containers, proxmox.Container{
-			VMID: vmid, Node: p.node.Node, Name: s.c.tc.Name, Status: "running",
-			CPUs: float64(s.alloc.Cores), CPU: cores / float64(s.alloc.Cores),
-			Mem: mem, MaxMem: uint64(s.alloc.MemoryMiB) * mib, MaxSwap: uint64(s.alloc.SwapMiB) * mib,
-			Disk: disk, MaxDisk: s.alloc.DiskBytes,
-		})
-		t.measured = append(t.measured, Sample{
-			Time: now,
-			CPU:  cores, Cores: float64(s.alloc.Cores),
-			Mem: mem, MaxMem: uint64(s.alloc.MemoryMiB) * mib, MaxSwap: uint64(s.alloc.SwapMiB) * mib,
-			Disk: disk, MaxDisk: s.alloc.DiskBytes,
-			NetIn: s.demand.NetRate, NetOut: 0, DiskRead: s.demand.IORate, DiskWrite: 0,
+		observed = append(observed, controller.Observed{
+			VMID: s.c.tc.VMID, Name: s.c.tc.Name, Alloc: s.alloc,
+			CPUCores: cores, MemoryBytes: mem, DiskBytes: disk,
+			NetRate: s.demand.NetRate, IORate: s.demand.IORate,
 			PressureCPU: s.demand.PressureCPU, PressureMemory: s.demand.PressureMemory, PressureIO: s.demand.PressureIO,
 		})
 	}
-	return t
+	for _, d := range p.replay.Step(now, observed) {
+		if len(d.Changes) == 0 {
+			continue
+		}
+		s := byVMID[d.VMID]
+		outcomes := make([]scaling.Outcome, len(d.Changes))
+		for i, ch := range d.Changes {
+			s.apply(ch, now)
+			outcomes[i] = scaling.Outcome{Change: ch, Result: scaling.ResultApplied}
+		}
+		p.replay.Record(d.VMID, outcomes, now)
+	}
+	return nil
 }
+
+// Unit sizes.
+const (
+	mib         = 1 << 20
+	bytesPerGiB = 1 << 30
+)
