@@ -3,8 +3,33 @@
 // per container, scores each container with the isolation forest, decides
 // with thresholds, cooldowns and guards, and applies resizes through the
 // Proxmox VE API as compare-and-set writes on the config digest. It also
-// writes lxc_metrics.json, the state file and the audit record, and
-// records its Prometheus metrics.
+// writes lxc_metrics.json, the state file and the journal, and records its
+// Prometheus metrics.
+//
+// # The loop and the engine
+//
+// The loop (Controller) owns the I/O: collect, config reads, the
+// Actuator, the exporter file, state and journal, backfill, metrics, logs
+// and the snapshot. engine (engine.go) is the decision part of a pass
+// without I/O or wall clock: engine.step folds a collected tick into the
+// windows, trains the model when due, scores, selects each container's
+// policy, decides (controller/scaling), orders by urgency and guards, and
+// engine.record folds outcomes back into the state. Controller.pass runs
+// engine.step with its config reads in between; the simulator
+// (controller/sim) runs the same step through Replay, with a trace in
+// place of the listing, so that simulate measures the code that runs.
+//
+// Subpackages: scaling (the pure decision core), lxcmetrics (the
+// lxc_metrics.json codec), audit (the audit record), manual (the API's
+// manual operations and their validation rules), sim (what-if replay and
+// the trace formats). The forwarders in *_forward.go keep the names that
+// moved usable as controller.X for httpapi and cmd; go fix inlines them.
+//
+// Where a change goes: a new input to the decisions is a field of
+// scaling.Signals read by scaling.Decide, filled in engine.signals from
+// the window, which its sample source feeds (collect/sampleFrom here, the
+// trace in controller/sim), with its thresholds in scaling.Rules mapped
+// from config by cmd.
 //
 // # Data flow of a pass
 //
@@ -75,9 +100,11 @@
 //
 // # Imports
 //
-// forest and proxmox (for their types and *proxmox.Client, which satisfies
-// Cluster) and nothing else of the project: never config, httpapi or cmd.
-// cmd maps the configuration into Options.
+// forest, proxmox (for their types and *proxmox.Client, which satisfies
+// Cluster) and its own subpackages, and nothing else of the project: never
+// config, httpapi or cmd. cmd maps the configuration into Options and
+// checks at compile time that the client satisfies Cluster and
+// manual.Cluster and the Actuator manual.Applier.
 //
 // # Concurrency
 //
@@ -85,13 +112,9 @@
 // Reload, Snapshot, Bounds, SetPaused and RecordManual are safe from any
 // goroutine while Run runs: Reload swaps the policies and SetPaused and
 // RecordManual hand requests over for the next pass; Snapshot and Bounds
-// read a copy of the latest pass. Operations (the API's manual
-// operations) is safe for concurrent use; with WatchTasks it follows each
-// task it starts in a goroutine of its own until the task ends, to audit
-// the outcome, and Close stops and waits for those goroutines (and for
-// RecoverTasks, which audits at start the ends of tasks a previous run
-// left audited as started). Decide, Select, the series helpers and the Guard are pure
-// or per-pass values. The Exporter and the Audit are safe for concurrent
+// read a copy of the latest pass. The engine belongs to the loop
+// goroutine (a Replay to its caller). Decide, Select, the series helpers
+// and the Guard are pure or per-pass values. The Exporter and the Audit are safe for concurrent
 // use; the Actuator is safe as long as its Cluster is; the Journal is safe
 // for concurrent use (the loop and RecordManual append). The export is
 // written in the background, one write at a time.
