@@ -36,7 +36,7 @@ const auditSourceController = "controller"
 
 // ActuatorOptions configure an Actuator.
 type ActuatorOptions struct {
-	Cluster Cluster
+	Cluster ConfigWriter
 	Logger  zerolog.Logger
 	// Metrics may be nil: nothing is counted.
 	Metrics *Metrics
@@ -56,7 +56,7 @@ type ActuatorOptions struct {
 // them (dry-run, recommend). Every outcome is logged, counted and audited.
 // It is safe for concurrent use on different containers.
 type Actuator struct {
-	cluster      Cluster
+	cluster      ConfigWriter
 	log          zerolog.Logger
 	metrics      *Metrics
 	audit        *Audit

@@ -23,9 +23,10 @@ import (
 // Each consumer declares the few methods it uses; the wiring checks at
 // compile time that what it plugs in has them.
 var (
-	_ controller.Cluster = (*proxmox.Client)(nil)
-	_ manual.Cluster     = (*proxmox.Client)(nil)
-	_ manual.Applier     = (*controller.Actuator)(nil)
+	_ controller.Cluster      = (*proxmox.Client)(nil)
+	_ controller.ConfigWriter = (*proxmox.Client)(nil)
+	_ manual.Cluster          = (*proxmox.Client)(nil)
+	_ manual.Applier          = (*controller.Actuator)(nil)
 )
 
 func init() {
