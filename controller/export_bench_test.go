@@ -169,7 +169,7 @@ func BenchmarkExportLoad(b *testing.B) {
 
 // BenchmarkExportLoadEncodingJSON reads the same file with encoding/json
 // (a RawMessage per cycle key, then a struct per entry), the alternative to
-// the hand-written decoder.
+// the decoder on jsontext tokens.
 func BenchmarkExportLoadEncodingJSON(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "lxc_metrics.json")
 	if err := benchExporter(b, path).Write(); err != nil {

@@ -189,7 +189,7 @@ func TestDecodeExportSmallReads(t *testing.T) {
 	if _, err := Encode(&buf, in); err != nil {
 		t.Fatal(err)
 	}
-	d := &exportDecoder{r: oneByteReader{bytes.NewReader(buf.Bytes())}, buf: make([]byte, 8), nodes: map[string]string{}}
+	d := newExportDecoder(oneByteReader{bytes.NewReader(buf.Bytes())})
 	got, err := d.document(0)
 	if err != nil {
 		t.Fatalf("decode one byte at a time: %v", err)

@@ -7,29 +7,22 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
-
-// decodeBlockSize is how much of the input the decoder reads at a time; a
-// single token longer than that (never in a real file) grows the buffer.
-const decodeBlockSize = 256 << 10
 
 // maxSkipDepth bounds the nesting of unknown values the decoder steps over,
 // so that a hostile file cannot exhaust the stack.
 const maxSkipDepth = 512
 
-// exportDecoder is a streaming parser for the export layout: a hand-written
-// JSON scanner that decodes straight into Cycles, several times faster than
-// encoding/json (see BenchmarkExportLoad) and never holding more than a
-// block of the file.
+// exportDecoder is a streaming parser for the export layout: it reads the
+// tokens of jsontext and decodes straight into Cycles, never holding more
+// than a block of the file.
 type exportDecoder struct {
-	r        io.Reader
-	buf      []byte
-	pos, end int   // unread input is buf[pos:end]
-	base     int64 // input offset of buf[0], for error messages
-	rerr     error // the reader's error (io.EOF at the end)
+	dec *jsontext.Decoder
 
-	keys      [][]byte          // the current key of each open object, copied out of buf
+	keys      [][]byte          // the current key of each open object, copied out of the decoder's buffer
 	depth     int               // open objects
 	str       []byte            // scratch for strings with escapes
 	nodes     map[string]string // node names, interned
@@ -40,7 +33,7 @@ type exportDecoder struct {
 // DecodeLast parses r; keep > 0 keeps only the last keep cycles while
 // decoding, so that a long file never has to fit in memory whole.
 func DecodeLast(r io.Reader, keep int) ([]Cycle, error) {
-	d := &exportDecoder{r: r, buf: make([]byte, decodeBlockSize), nodes: map[string]string{}}
+	d := newExportDecoder(r)
 	cycles, err := d.document(keep)
 	if err != nil {
 		return nil, fmt.Errorf("decode metrics export: %w", err)
@@ -49,50 +42,38 @@ func DecodeLast(r io.Reader, keep int) ([]Cycle, error) {
 }
 
 func (d *exportDecoder) document(keep int) ([]Cycle, error) {
-	c, err := d.nonSpace()
+	k, err := d.peek()
 	if err != nil {
 		return nil, err
 	}
-	if c != '[' {
+	if k != '[' {
 		return nil, d.errorf("not a JSON array")
 	}
-	d.pos++
-	cycles := []Cycle{}
-	if c, err = d.nonSpace(); err != nil {
+	if err := d.delim(); err != nil {
 		return nil, err
 	}
-	if c == ']' {
-		d.pos++
-	} else {
-		for {
-			cy, err := d.cycle()
-			if err != nil {
-				return nil, fmt.Errorf("cycle %d: %w", len(cycles), err)
-			}
-			cycles = append(cycles, cy)
-			if keep > 0 && len(cycles) > keep {
-				cycles[0] = Cycle{}
-				cycles = cycles[1:]
-			}
-			if c, err = d.nonSpace(); err != nil {
-				return nil, err
-			}
-			d.pos++
-			if c == ']' {
-				break
-			}
-			if c != ',' {
-				d.pos--
-				return nil, d.errorf("want , or ] after a cycle, got %q", c)
-			}
+	cycles := []Cycle{}
+	for {
+		if k, err = d.peek(); err != nil {
+			return nil, err
+		}
+		if k == ']' {
+			break
+		}
+		cy, err := d.cycle()
+		if err != nil {
+			return nil, fmt.Errorf("cycle %d: %w", len(cycles), err)
+		}
+		cycles = append(cycles, cy)
+		if keep > 0 && len(cycles) > keep {
+			cycles[0] = Cycle{}
+			cycles = cycles[1:]
 		}
 	}
-	if _, err := d.nonSpace(); err == nil {
-		return nil, d.errorf("data after the array")
-	} else if !errors.Is(err, io.ErrUnexpectedEOF) {
+	if err := d.delim(); err != nil {
 		return nil, err
 	}
-	return cycles, nil
+	return cycles, d.end()
 }
 
 // cycle-level and entry fields.
@@ -138,7 +119,7 @@ func (d *exportDecoder) summary(cy *Cycle) error {
 		case "monitor_memory_usage_mb":
 			cy.MonitorMemoryBytes, err = d.size(bytesPerMiB)
 		default: // collected_containers and total_duration_seconds are derived
-			return d.skip(0)
+			return d.skip()
 		}
 		return err
 	})
@@ -181,7 +162,7 @@ func (d *exportDecoder) entry(vmid int) (Entry, error) {
 				en.Score = math.NaN()
 			}
 		default: // process_count, filesystem_free_gb, and what we do not know
-			return d.skip(0)
+			return d.skip()
 		}
 		return err
 	})
@@ -202,7 +183,7 @@ func (d *exportDecoder) pair(a, b string, unit uint64, va, vb *uint64) error {
 		case b:
 			*vb, err = d.counter(unit)
 		default:
-			return d.skip(0)
+			return d.skip()
 		}
 		return err
 	})
@@ -233,7 +214,7 @@ func (d *exportDecoder) pressure() (*proxmox.Pressure, error) {
 		case "memory_full":
 			f = &p.MemoryFull
 		default:
-			return d.skip(0)
+			return d.skip()
 		}
 		var err error
 		*f, _, err = d.float()
@@ -246,20 +227,15 @@ func (d *exportDecoder) pressure() (*proxmox.Pressure, error) {
 // positioned at its value; field must consume the value. key stays valid
 // while field runs. An error of field comes back prefixed with the key.
 func (d *exportDecoder) object(what string, field func(key []byte) error) error {
-	c, err := d.nonSpace()
+	k, err := d.peek()
 	if err != nil {
 		return err
 	}
-	if c != '{' {
-		return d.errorf("want %s, got %s", what, describe(c))
+	if k != '{' {
+		return d.errorf("want %s, got %s", what, describe(k))
 	}
-	d.pos++
-	if c, err = d.nonSpace(); err != nil {
+	if err := d.delim(); err != nil {
 		return err
-	}
-	if c == '}' {
-		d.pos++
-		return nil
 	}
 	level := d.depth
 	if level == len(d.keys) {
@@ -268,90 +244,46 @@ func (d *exportDecoder) object(what string, field func(key []byte) error) error 
 	d.depth++
 	defer func() { d.depth-- }()
 	for {
-		if c != '"' {
-			return d.errorf("want a key, got %s", describe(c))
+		if k, err = d.peek(); err != nil {
+			return err
 		}
-		raw, err := d.stringBody()
+		if k == '}' {
+			return d.delim()
+		}
+		raw, err := d.dec.ReadValue() // a key: jsontext allows nothing else here
 		if err != nil {
-			return err
+			return d.wrap(err)
 		}
-		key := append(d.keys[level][:0], raw...)
+		key := append(d.keys[level][:0], d.unquote(raw)...)
 		d.keys[level] = key
-		if c, err = d.nonSpace(); err != nil {
-			return err
-		}
-		if c != ':' {
-			return d.errorf("want : after a key, got %s", describe(c))
-		}
-		d.pos++
 		if err := field(key); err != nil {
 			return fmt.Errorf("%s: %w", key, err)
-		}
-		if c, err = d.nonSpace(); err != nil {
-			return err
-		}
-		d.pos++
-		if c == '}' {
-			return nil
-		}
-		if c != ',' {
-			d.pos--
-			return d.errorf("want , or } in an object, got %s", describe(c))
-		}
-		if c, err = d.nonSpace(); err != nil {
-			return err
 		}
 	}
 }
 
-// skip steps over any JSON value, checking that it is well formed.
-func (d *exportDecoder) skip(depth int) error {
-	if depth > maxSkipDepth {
-		return d.errorf("values nested too deep")
-	}
-	c, err := d.nonSpace()
+// skip steps over any JSON value, checking that it is well formed and
+// nested at most maxSkipDepth deep.
+func (d *exportDecoder) skip() error {
+	k, err := d.peek()
 	if err != nil {
 		return err
 	}
-	switch {
-	case c == '{':
-		return d.object("an object", func([]byte) error { return d.skip(depth + 1) })
-	case c == '[':
-		d.pos++
-		if c, err = d.nonSpace(); err != nil {
-			return err
+	if k != '{' && k != '[' {
+		_, err := d.dec.ReadValue()
+		return d.wrap(err)
+	}
+	base := d.dec.StackDepth()
+	for {
+		if _, err := d.dec.ReadToken(); err != nil {
+			return d.wrap(err)
 		}
-		if c == ']' {
-			d.pos++
+		depth := d.dec.StackDepth() - base
+		if depth > maxSkipDepth {
+			return d.errorf("values nested too deep")
+		}
+		if depth == 0 {
 			return nil
 		}
-		for {
-			if err := d.skip(depth + 1); err != nil {
-				return err
-			}
-			if c, err = d.nonSpace(); err != nil {
-				return err
-			}
-			d.pos++
-			if c == ']' {
-				return nil
-			}
-			if c != ',' {
-				d.pos--
-				return d.errorf("want , or ] in an array, got %s", describe(c))
-			}
-		}
-	case c == '"':
-		_, err := d.stringBody()
-		return err
-	case c == 't':
-		return d.literal("true")
-	case c == 'f':
-		return d.literal("false")
-	case c == 'n':
-		return d.literal("null")
-	default:
-		_, err := d.number()
-		return err
 	}
 }

@@ -8,10 +8,10 @@ import (
 	"testing"
 )
 
-// FuzzDecodeExport: DecodeExport never panics, accepts only JSON, and
+// FuzzDecodeExport: Decode never panics, accepts only JSON, and
 // whatever it accepts writes back as valid JSON that decodes to the same
 // cycles, and writes the same bytes again.
-func FuzzDecode(f *testing.F) {
+func FuzzDecodeExport(f *testing.F) {
 	for _, name := range []string{"export_golden.json", "export_python.json"} {
 		seed, err := os.ReadFile(filepath.Join("..", "testdata", name))
 		if err != nil {

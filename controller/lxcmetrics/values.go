@@ -8,22 +8,12 @@ import (
 
 // null consumes a null if one comes next.
 func (d *exportDecoder) null() (bool, error) {
-	c, err := d.nonSpace()
-	if err != nil || c != 'n' {
+	k, err := d.peek()
+	if err != nil || k != 'n' {
 		return false, err
 	}
-	return true, d.literal("null")
-}
-
-func (d *exportDecoder) literal(word string) error {
-	if !d.ensure(len(word)) || string(d.buf[d.pos:d.pos+len(word)]) != word {
-		if err := d.readErr(); err != nil {
-			return err
-		}
-		return d.errorf("invalid literal, want %s", word)
-	}
-	d.pos += len(word)
-	return nil
+	_, err = d.dec.ReadToken()
+	return true, d.wrap(err)
 }
 
 // float reads a number; present is false for null (and f is 0).
