@@ -4,20 +4,22 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 )
 
 // scoreAndDecide scores and decides with the policies in force; the pass
 // runs it through engine.step.
-func (c *Controller) scoreAndDecide(t tick) []Decision {
+func (c *Controller) scoreAndDecide(t engine.Tick) []Decision {
 	sel, _ := c.policies()
-	return c.engine.scoreAndDecide(t, sel)
+	return c.Engine.ScoreAndDecide(t, sel)
 }
 
 // act guards the decisions and applies them, most urgent first; the pass
 // guards through engine.step and applies with apply.
-func (c *Controller) act(ctx context.Context, t tick, all []Decision) {
+func (c *Controller) act(ctx context.Context, t engine.Tick, all []Decision) {
 	_, guard := c.policies()
-	idle, admitted := c.engine.admit(t, all, guard)
+	idle, admitted := c.Engine.Admit(t, all, guard)
 	c.apply(ctx, idle, admitted)
 }
 
@@ -29,37 +31,37 @@ func (c *Controller) apply(ctx context.Context, idle, admitted []Decision) {
 		for _, h := range d.Holds {
 			c.recordHold(d, h)
 		}
-		if tr := c.tracked[d.VMID]; tr != nil {
-			tr.recommended = ""
+		if tr := c.Tracked[d.VMID]; tr != nil {
+			tr.Recommended = ""
 		}
 	}
 	for _, d := range admitted {
 		for _, h := range d.Holds {
 			c.recordHold(d, h)
 		}
-		tr := c.tracked[d.VMID]
+		tr := c.Tracked[d.VMID]
 		if len(d.Changes) == 0 {
-			tr.recommended = ""
+			tr.Recommended = ""
 			continue
 		}
 		if ctx.Err() != nil {
-			c.log.Warn().Int("vmid", d.VMID).Msg("pass deadline reached or shutting down; leaving the remaining decisions to the next tick")
+			c.log.Warn().Int("vmid", d.VMID).Msg("pass deadline reached or shutting down; leaving the remaining decisions to the next engine.Tick")
 			return
 		}
 		if d.Mode == ModeRecommend {
-			// A recommendation repeats every tick until acted on: report
-			// it when it changes, not every tick.
+			// A recommendation repeats every engine.Tick until acted on: report
+			// it when it changes, not every engine.Tick.
 			key := recommendationKey(d.Changes)
-			if key == tr.recommended {
+			if key == tr.Recommended {
 				continue
 			}
-			tr.recommended = key
+			tr.Recommended = key
 		}
-		c.protect(d.VMID, func() {
+		c.Protect(d.VMID, func() {
 			intent := c.journalIntent(d)
-			outcomes := c.actuator.Apply(ctx, d, tr.alloc)
+			outcomes := c.actuator.Apply(ctx, d, tr.Alloc)
 			now := c.now()
-			c.engine.record(d.VMID, outcomes, now)
+			c.Engine.Record(d.VMID, outcomes, now)
 			c.journalOutcome(d, intent, outcomes, now)
 			c.stateDirty = true
 		})
@@ -79,7 +81,7 @@ func (c *Controller) recordHold(d Decision, h Hold) {
 }
 
 // recommendationKey identifies what a recommendation asks for, without its
-// reason (whose durations change every tick).
+// reason (whose durations change every engine.Tick).
 func recommendationKey(changes []Change) string {
 	var b strings.Builder
 	for _, ch := range changes {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 )
 
 // Options configure a Controller. cmd maps the configuration into them.
@@ -77,7 +79,8 @@ type Controller struct {
 
 	// Owned by the loop goroutine. The engine holds what the decisions
 	// are made from (the tracked containers, the model, the state).
-	*engine
+	*engine.Engine
+	state      *State
 	poolsAt    time.Time
 	stateDirty bool
 	journalSeq uint64 // the last journal record the state holds
@@ -135,9 +138,10 @@ func New(o Options) (*Controller, error) {
 		selection: o.Selection,
 		guard:     NewGuard(o.Guard),
 	}
-	c.engine = newEngine(engineOptions{
+	c.Engine = engine.New(engine.Options{
 		Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod, Model: o.Model, Scale: o.Scale,
 	}, c.engineHooks())
+	c.useState(NewState())
 	c.actuator = NewActuator(ActuatorOptions{
 		Cluster:      o.Cluster,
 		Logger:       o.Logger,
@@ -284,7 +288,7 @@ func (c *Controller) Run(ctx context.Context) error {
 
 func (c *Controller) shutdown() {
 	c.exporting.Wait()
-	if c.exporter != nil && len(c.tracked) > 0 {
+	if c.exporter != nil && len(c.Tracked) > 0 {
 		if err := c.exporter.Write(); err != nil {
 			c.log.Error().Err(err).Msg("writing lxc_metrics.json at shutdown failed")
 		}
@@ -293,7 +297,7 @@ func (c *Controller) shutdown() {
 	c.closeJournal()
 }
 
-// pass is one tick: collect, observe, (once, on the first pass that
+// pass is one engine.Tick: collect, observe, (once, on the first pass that
 // collects) backfill, score, decide, act, export, save. The pass has a
 // deadline of PassTimeout; the backfill, which reads every container once,
 // runs outside it and only stops for ctx.
@@ -305,7 +309,7 @@ func (c *Controller) pass(ctx context.Context) {
 	t, err := c.collect(collectCtx)
 	if err != nil {
 		c.metrics.passes.WithLabelValues("failed").Inc()
-		c.log.Error().Err(err).Msg("listing the cluster's nodes failed; nothing collected this tick")
+		c.log.Error().Err(err).Msg("listing the cluster's nodes failed; nothing collected this engine.Tick")
 		return
 	}
 	c.applyRequests()
@@ -318,45 +322,45 @@ func (c *Controller) pass(ctx context.Context) {
 	passCtx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	sel, guard := c.policies()
-	step := c.engine.step(t, sel, guard, func(decisions []Decision) { c.learnConfigs(passCtx, t, decisions) })
+	step := c.Engine.Step(t, sel, guard, func(decisions []Decision) { c.learnConfigs(passCtx, t, decisions) })
 	c.countContainers(t)
 	switch {
-	case step.trainErr != nil:
-		c.log.Warn().Err(step.trainErr).Msg("training the anomaly model failed; scoring with the previous one")
-	case step.trained:
+	case step.TrainErr != nil:
+		c.log.Warn().Err(step.TrainErr).Msg("training the anomaly model failed; scoring with the previous one")
+	case step.Trained:
 		c.stateDirty = true
 	}
-	decisions := step.all
+	decisions := step.All
 	if c.opts.Scale {
-		c.apply(passCtx, step.idle, step.admitted)
+		c.apply(passCtx, step.Idle, step.Admitted)
 	}
 	c.export(t)
 	c.saveState(false)
 	c.publish(t, decisions)
 
 	c.metrics.passDuration.Observe(time.Since(started).Seconds())
-	if len(t.failed) == 0 {
+	if len(t.Failed) == 0 {
 		c.metrics.passes.WithLabelValues("ok").Inc()
 		c.metrics.lastPass.Set(float64(c.now().Unix()))
 		c.snapMu.Lock()
-		c.snap.LastSuccess = t.end
+		c.snap.LastSuccess = t.End
 		c.snapMu.Unlock()
 	} else {
 		c.metrics.passes.WithLabelValues("partial").Inc()
 	}
-	c.log.Debug().Int("containers", len(t.containers)).Int("failed_nodes", len(t.failed)).
+	c.log.Debug().Int("containers", len(t.Containers)).Int("failed_nodes", len(t.Failed)).
 		Dur("took", time.Since(started)).Msg("pass done")
 }
 
 // refreshPools reads pool membership when a policy selects by pool and the
 // last read is older than PoolRefresh. The per-node listings do not carry
-// pools, so this is the one extra call a tick may make, every few minutes.
-func (c *Controller) refreshPools(ctx context.Context, t tick) {
+// pools, so this is the one extra call a engine.Tick may make, every few minutes.
+func (c *Controller) refreshPools(ctx context.Context, t engine.Tick) {
 	sel, _ := c.policies()
 	if !slices.ContainsFunc(sel.Policies, func(p Policy) bool { return len(p.Match.Pools) > 0 }) {
 		return
 	}
-	if !c.poolsAt.IsZero() && t.end.Sub(c.poolsAt) < c.opts.PoolRefresh {
+	if !c.poolsAt.IsZero() && t.End.Sub(c.poolsAt) < c.opts.PoolRefresh {
 		return
 	}
 	all, err := c.cluster.ClusterContainers(ctx)
@@ -370,12 +374,12 @@ func (c *Controller) refreshPools(ctx context.Context, t tick) {
 			pools[ct.VMID] = ct.Pool
 		}
 	}
-	c.pools, c.poolsAt = pools, t.end
+	c.Pools, c.poolsAt = pools, t.End
 }
 
-func (c *Controller) countContainers(t tick) {
+func (c *Controller) countContainers(t engine.Tick) {
 	c.metrics.containers.Reset()
-	for _, ct := range t.containers {
+	for _, ct := range t.Containers {
 		state := ct.Status
 		if state != "running" && state != "stopped" {
 			state = "other"
@@ -383,19 +387,19 @@ func (c *Controller) countContainers(t tick) {
 		c.metrics.containers.WithLabelValues(ct.Node, state).Inc()
 	}
 	bytes := 0
-	for _, tr := range c.tracked {
-		bytes += tr.window.Bytes()
+	for _, tr := range c.Tracked {
+		bytes += tr.Window.Bytes()
 	}
 	c.metrics.windowBytes.Set(float64(bytes))
 }
 
 // engineHooks log and count what the engine reports.
-func (c *Controller) engineHooks() engineHooks {
-	return engineHooks{
-		migrated: func(vmid int, from, to string) {
+func (c *Controller) engineHooks() engine.Hooks {
+	return engine.Hooks{
+		Migrated: func(vmid int, from, to string) {
 			c.log.Info().Int("vmid", vmid).Str("from", from).Str("to", to).Msg("container migrated; keeping its history")
 		},
-		forgotten: func(vmid int, node string) {
+		Forgotten: func(vmid int, node string) {
 			c.log.Info().Int("vmid", vmid).Str("node", node).Msg("container gone; forgetting it")
 			id := strconv.Itoa(vmid)
 			c.metrics.score.DeleteLabelValues(id)
@@ -403,20 +407,29 @@ func (c *Controller) engineHooks() engineHooks {
 				c.metrics.recommendation.DeleteLabelValues(id, string(r))
 			}
 		},
-		scored: func(vmid int, score float64) { c.metrics.score.WithLabelValues(strconv.Itoa(vmid)).Set(score) },
-		panicked: func(vmid int, recovered any, stack []byte) {
+		Scored: func(vmid int, score float64) { c.metrics.score.WithLabelValues(strconv.Itoa(vmid)).Set(score) },
+		Panicked: func(vmid int, recovered any, stack []byte) {
 			c.metrics.panics.Inc()
 			c.log.Error().Int("vmid", vmid).Interface("panic", recovered).Bytes("stack", stack).Msg("handling a container panicked; going on with the others")
 		},
-		elapsed: func(f func()) time.Duration {
+		Elapsed: func(f func()) time.Duration {
 			started := time.Now()
 			f()
 			return time.Since(started)
 		},
-		trained: func(rows, trees int, took time.Duration, at time.Time) {
+		Trained: func(rows, trees int, took time.Duration, at time.Time) {
 			c.metrics.training.Observe(took.Seconds())
 			c.metrics.modelTrainedAt.Set(float64(at.Unix()))
 			c.log.Info().Int("rows", rows).Int("trees", trees).Dur("took", took).Msg("trained anomaly model")
 		},
 	}
+}
+
+// useState makes st the state the loop saves and the engine decides from.
+func (c *Controller) useState(st *State) {
+	if st.Containers == nil {
+		st.Containers = map[int]*ContainerState{}
+	}
+	c.state = st
+	c.Engine.States = st.Containers
 }

@@ -11,7 +11,7 @@
 // The loop (Controller) owns the I/O: collect, config reads, the
 // Actuator, the exporter file, state and journal, backfill, metrics, logs
 // and the snapshot. engine (engine.go) is the decision part of a pass
-// without I/O or wall clock: engine.step folds a collected tick into the
+// without I/O or wall clock: engine.step folds a collected engine.Tick into the
 // windows, trains the model when due, scores, selects each container's
 // policy, decides (controller/scaling), orders by urgency and guards, and
 // engine.record folds outcomes back into the state. Controller.pass runs
@@ -27,7 +27,7 @@
 //
 // Where a change goes: a new input to the decisions is a field of
 // scaling.Signals read by scaling.Decide, filled in engine.signals from
-// the window, which its sample source feeds (collect/sampleFrom here, the
+// the window, which its sample source feeds (collect/engine.SampleFrom here, the
 // trace in controller/sim), with its thresholds in scaling.Rules mapped
 // from config by cmd.
 //
@@ -66,7 +66,7 @@
 // Proxmox is the source of truth: a write goes out only when the config
 // read right before it still shows what the decision was made from, and
 // it carries that config's digest; a lock, a digest mismatch or a moved
-// container means do nothing now and re-observe next tick. Memory never
+// container means do nothing now and re-observe next engine.Tick. Memory never
 // goes below the window's peak plus a margin, disks only grow, changes are
 // bounded per policy and made in whole steps (as many as bring the recent
 // peak to the policy's target utilisation), up and down have separate
@@ -82,7 +82,7 @@
 // # Memory
 //
 // Nothing grows with the number of passes: windows hold Window of samples
-// per tracked container, a container unseen for forgetAfterUnseen full
+// per tracked container, a container unseen for engine.ForgetAfterUnseen full
 // listings is forgotten with its metric series, its state record goes
 // StateKeepGone after its last action, the task registry of Operations is
 // bounded, and the export holds MaxMetricsEntries cycles (about 220 bytes
@@ -112,8 +112,8 @@
 // Reload, Snapshot, Bounds, SetPaused and RecordManual are safe from any
 // goroutine while Run runs: Reload swaps the policies and SetPaused and
 // RecordManual hand requests over for the next pass; Snapshot and Bounds
-// read a copy of the latest pass. The engine belongs to the loop
-// goroutine (a Replay to its caller). Decide, Select, the series helpers
+// read a copy of the latest pass. The Engine belongs to the loop
+// goroutine. Decide, Select, the series helpers
 // and the Guard are pure or per-pass values. The Exporter and the Audit are safe for concurrent
 // use; the Actuator is safe as long as its Cluster is; the Journal is safe
 // for concurrent use (the loop and RecordManual append). The export is

@@ -6,14 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
 
 // TestSimulateDecidesAsTheLoop: the simulator's ours policy and the loop
-// run the same pass. Each tick the loop collects from a simulated cluster,
-// the very same listing goes through the simulator's engine (the Replay
-// controller/sim drives: engine.step without config reads), and the decisions
+// run the same pass. Each engine.Tick the loop collects from a simulated cluster,
+// the very same listing goes through the simulator's engine (the
+// engine.Replay controller/sim drives: Step without config reads), and the decisions
 // must be the loop's, container by container, model scores included.
 // Recommend mode, so that neither side's decisions change the cluster or
 // the state, and no disk rule, whose size only a config read tells.
@@ -32,7 +33,7 @@ func TestSimulateDecidesAsTheLoop(t *testing.T) {
 		o.Selection = Selection{Default: rules}
 		o.Model.RetrainInterval = time.Minute
 	})
-	replay := NewReplay(ReplayOptions{
+	replay := engine.NewReplay(engine.ReplayOptions{
 		Interval: c.opts.Interval, Window: c.opts.Window, ShortPeriod: c.opts.ShortPeriod,
 		Selection: c.opts.Selection, Model: c.opts.Model, Guard: c.opts.Guard,
 	})
@@ -47,14 +48,14 @@ func TestSimulateDecidesAsTheLoop(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := map[int]string{}
-		for _, d := range replay.engine.step(tk, replay.sel, replay.guard, nil).all {
+		for _, d := range replay.StepTick(tk).All {
 			want[d.VMID] = fmt.Sprintf("%+v", d)
 			changes += len(d.Changes)
 		}
 		c.pass(ctx)
 		views := c.Snapshot().Containers
 		if len(views) != len(want) {
-			t.Fatalf("tick %d: the loop decided for %d containers, the simulator for %d", i, len(views), len(want))
+			t.Fatalf("engine.Tick %d: the loop decided for %d containers, the simulator for %d", i, len(views), len(want))
 		}
 		for _, v := range views {
 			got := "no decision"
@@ -62,11 +63,11 @@ func TestSimulateDecidesAsTheLoop(t *testing.T) {
 				got = fmt.Sprintf("%+v", *v.Decision)
 			}
 			if got != want[v.VMID] {
-				t.Fatalf("tick %d, container %d:\nloop      %s\nsimulator %s", i, v.VMID, got, want[v.VMID])
+				t.Fatalf("engine.Tick %d, container %d:\nloop      %s\nsimulator %s", i, v.VMID, got, want[v.VMID])
 			}
 		}
 	}
-	if changes == 0 || replay.engine.model == nil {
-		t.Fatalf("%d changes and model %v in 60 ticks: the comparison compared nothing", changes, replay.engine.model != nil)
+	if trained, _ := replay.Model(); changes == 0 || !trained {
+		t.Fatalf("%d changes in 60 ticks, or no model: the comparison compared nothing", changes)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/forest"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
@@ -32,20 +33,17 @@ func (c *Controller) loadState() {
 	if st == nil {
 		return
 	}
-	c.state = st
-	if c.state.Containers == nil {
-		c.state.Containers = map[int]*ContainerState{}
-	}
+	c.useState(st)
 	if len(st.Model) > 0 && c.opts.Model.Enabled {
 		f := new(forest.Forest)
 		if err := f.UnmarshalBinary(st.Model); err != nil || f.NumFeatures() != NumModelFeatures {
 			c.log.Warn().Err(err).Msg("saved anomaly model unusable; training a new one")
 		} else {
-			c.model, c.modelTrainedAt = f, st.ModelTrainedAt
+			c.Model, c.ModelTrainedAt = f, st.ModelTrainedAt
 		}
 	}
 	c.openJournal()
-	c.log.Info().Int("containers", len(st.Containers)).Bool("model", c.model != nil).Msg("loaded state")
+	c.log.Info().Int("containers", len(st.Containers)).Bool("model", c.Model != nil).Msg("loaded state")
 }
 
 // saveState writes the state file when something changed (or always, with
@@ -54,18 +52,18 @@ func (c *Controller) saveState(force bool) {
 	if c.opts.StateFile == "" || (!c.stateDirty && !force) {
 		return
 	}
-	if c.model != nil && (c.state.Model == nil || !c.state.ModelTrainedAt.Equal(c.modelTrainedAt)) {
-		b, err := c.model.MarshalBinary()
+	if c.Model != nil && (c.state.Model == nil || !c.state.ModelTrainedAt.Equal(c.ModelTrainedAt)) {
+		b, err := c.Model.MarshalBinary()
 		if err == nil {
-			c.state.Model, c.state.ModelTrainedAt = b, c.modelTrainedAt
+			c.state.Model, c.state.ModelTrainedAt = b, c.ModelTrainedAt
 		}
 	}
-	c.state.PruneGone(func(vmid int) bool { return c.tracked[vmid] != nil }, c.now().Add(-StateKeepGone))
+	c.state.PruneGone(func(vmid int) bool { return c.Tracked[vmid] != nil }, c.now().Add(-StateKeepGone))
 	through := c.journalThrough()
 	c.state.JournalSeq = through
 	if err := c.state.Save(c.opts.StateFile); err != nil {
 		c.metrics.stateSaves.WithLabelValues("failed").Inc()
-		c.log.Error().Err(err).Str("path", c.opts.StateFile).Msg("saving the state file failed; will retry next tick")
+		c.log.Error().Err(err).Str("path", c.opts.StateFile).Msg("saving the state file failed; will retry next engine.Tick")
 		return
 	}
 	c.metrics.stateSaves.WithLabelValues("ok").Inc()
@@ -75,24 +73,24 @@ func (c *Controller) saveState(force bool) {
 
 // export adds a cycle every ExportInterval and writes the file in the
 // background, one write at a time.
-func (c *Controller) export(t tick) {
-	if c.exporter == nil || (!c.lastExport.IsZero() && t.end.Sub(c.lastExport) < c.opts.ExportInterval) {
+func (c *Controller) export(t engine.Tick) {
+	if c.exporter == nil || (!c.lastExport.IsZero() && t.End.Sub(c.lastExport) < c.opts.ExportInterval) {
 		return
 	}
-	c.lastExport = t.end
-	cycle := Cycle{Start: t.start, End: t.end, Total: len(t.containers)}
-	cycle.MonitorCPUPercent, cycle.MonitorMemoryBytes = c.selfUsage(t.end)
-	for _, ct := range t.containers {
+	c.lastExport = t.End
+	cycle := Cycle{Start: t.Start, End: t.End, Total: len(t.Containers)}
+	cycle.MonitorCPUPercent, cycle.MonitorMemoryBytes = c.selfUsage(t.End)
+	for _, ct := range t.Containers {
 		if ct.Status != "running" || ct.Template {
 			continue
 		}
 		score := math.NaN()
-		if tr := c.tracked[ct.VMID]; tr != nil {
-			score = tr.score
+		if tr := c.Tracked[ct.VMID]; tr != nil {
+			score = tr.Score
 		}
 		cycle.Entries = append(cycle.Entries, ExportEntry{
-			VMID: ct.VMID, Node: ct.Node, Time: t.end,
-			CPUPercent: cpuFraction(ct.CPU) * 100, Cores: ct.CPUs,
+			VMID: ct.VMID, Node: ct.Node, Time: t.End,
+			CPUPercent: engine.CPUFraction(ct.CPU) * 100, Cores: ct.CPUs,
 			MemUsed: ct.Mem, MemLimit: ct.MaxMem, SwapUsed: ct.Swap, SwapLimit: ct.MaxSwap,
 			DiskRead: ct.DiskRead, DiskWrite: ct.DiskWrite, NetIn: ct.NetIn, NetOut: ct.NetOut,
 			DiskUsed: ct.Disk, DiskSize: ct.MaxDisk, Pressure: ct.Pressure, Score: score,
@@ -156,10 +154,10 @@ func (c *Controller) fillFromCycles(cycles []Cycle, now time.Time) int {
 			if e.Time.Before(oldest) || e.Time.After(now) {
 				continue
 			}
-			tr := c.tracked[e.VMID]
+			tr := c.Tracked[e.VMID]
 			if tr == nil {
-				tr = &tracked{vmid: e.VMID, node: e.Node, status: "running", score: math.NaN(), window: c.newWindow()}
-				c.tracked[e.VMID] = tr
+				tr = &engine.Container{VMID: e.VMID, Node: e.Node, Status: "running", Score: math.NaN(), Window: c.NewWindow()}
+				c.Tracked[e.VMID] = tr
 			}
 			ct := proxmox.Container{
 				VMID: e.VMID, Node: e.Node, Status: "running", CPUs: e.Cores, CPU: e.CPUPercent / 100,
@@ -167,8 +165,8 @@ func (c *Controller) fillFromCycles(cycles []Cycle, now time.Time) int {
 				Disk: e.DiskUsed, MaxDisk: e.DiskSize, NetIn: e.NetIn, NetOut: e.NetOut,
 				DiskRead: e.DiskRead, DiskWrite: e.DiskWrite, Pressure: e.Pressure,
 			}
-			tr.window.Add(sampleFrom(ct, tr.last, tr.seenAt, e.Time))
-			tr.last, tr.seenAt = ct, e.Time
+			tr.Window.Add(engine.SampleFrom(ct, tr.Last, tr.SeenAt, e.Time))
+			tr.Last, tr.SeenAt = ct, e.Time
 			n++
 		}
 	}

@@ -5,7 +5,7 @@
 // also owns the trace formats: the trace CSV (ParseTrace) and
 // lxc_metrics.json exports turned into traces (TraceFromExport).
 //
-// ours is the loop's own pass: controller.Replay runs engine.step, the
+// ours is the loop's own pass: engine.Replay runs Engine.Step, the
 // code Controller.pass runs, on what each container got (its demand
 // clipped by the allocation), so that the numbers measure the code that
 // runs. A trace's PSI reaches the window and the model as a listing's
@@ -13,8 +13,9 @@
 //
 // # Imports
 //
-// controller (Replay and its options), controller/scaling and
-// controller/lxcmetrics; never proxmox, config, httpapi or cmd. cmd maps
+// controller/engine (Replay and its options), controller/scaling and
+// controller/lxcmetrics; never controller, proxmox, config, httpapi or
+// cmd. cmd maps
 // the configuration into Options and prints the results.
 //
 // # Concurrency

@@ -3,22 +3,22 @@ package sim
 import (
 	"time"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
-// oursPolicy drives the loop's own pass (controller.Replay, which runs
+// oursPolicy drives the loop's own pass (engine.Replay, which runs
 // engine.step) with the trace in place of the cluster and a simulated
 // clock.
 type oursPolicy struct {
-	replay   *controller.Replay
+	replay   *engine.Replay
 	interval time.Duration
 	next     time.Time // when the next tick is due; zero before the first
 }
 
 func newOursPolicy(o Options) *oursPolicy {
 	return &oursPolicy{
-		replay: controller.NewReplay(controller.ReplayOptions{
+		replay: engine.NewReplay(engine.ReplayOptions{
 			Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod,
 			Selection: o.Selection, Model: o.Model, Guard: o.Guard, Node: o.Node,
 		}),
@@ -38,7 +38,7 @@ func (p *oursPolicy) tick(now time.Time, states []*simState) error {
 		}
 		p.next = p.next.Add(p.interval)
 	}
-	var observed []controller.Observed
+	var observed []engine.Observed
 	byVMID := make(map[int]*simState, len(states))
 	for _, s := range states {
 		if !s.active {
@@ -46,7 +46,7 @@ func (p *oursPolicy) tick(now time.Time, states []*simState) error {
 		}
 		byVMID[s.c.tc.VMID] = s
 		cores, mem, disk := s.used()
-		observed = append(observed, controller.Observed{
+		observed = append(observed, engine.Observed{
 			VMID: s.c.tc.VMID, Name: s.c.tc.Name, Alloc: s.alloc,
 			CPUCores: cores, MemoryBytes: mem, DiskBytes: disk,
 			NetRate: s.demand.NetRate, IORate: s.demand.IORate,

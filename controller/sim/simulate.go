@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
@@ -96,7 +96,7 @@ type Options struct {
 	// enforce: the question is what the rules would have done.
 	Selection scaling.Selection
 	// Model is ours' anomaly model (Enabled false: thresholds only).
-	Model controller.ModelOptions
+	Model engine.ModelOptions
 	// Guard bounds ours' passes as in Options (the zero value: no
 	// overcommit, no write limit).
 	Guard scaling.GuardOptions

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
@@ -296,8 +296,8 @@ func TestSimulateMemoryLeakReachesTheMax(t *testing.T) {
 }
 
 // modelOptions is a small forest, so that tests that train it stay fast.
-func modelOptions() controller.ModelOptions {
-	return controller.ModelOptions{
+func modelOptions() engine.ModelOptions {
+	return engine.ModelOptions{
 		Enabled: true, RetrainInterval: 10 * time.Minute, Trees: 20, SampleSize: 64,
 		Seed: 7, TrainingWindow: time.Hour, Threshold: 0.65,
 	}

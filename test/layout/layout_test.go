@@ -37,8 +37,10 @@ var rules = []rule{
 	// (its tests build the real Actuator to write through).
 	{dir: "controller/manual", allowed: []string{"proxmox", "controller/scaling", "controller/audit"}, testAllowed: []string{"controller"}},
 	// What-if replay and the trace formats: the loop's pass through
-	// controller.Replay, the codec for exports; no proxmox, no config.
-	{dir: "controller/sim", allowed: []string{"controller", "controller/scaling", "controller/lxcmetrics"}},
+	// engine.Replay, the codec for exports; not controller, no proxmox.
+	{dir: "controller/sim", allowed: []string{"controller/engine", "controller/scaling", "controller/lxcmetrics"}},
+	// One pass without I/O: the loop's and the simulator's.
+	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling"}},
 	// The audit record: written by the loop and by the manual operations.
 	{dir: "controller/audit", stdlibOnly: true},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
@@ -134,7 +136,9 @@ func TestRules(t *testing.T) {
 		{"controller/manual", module + "/controller/audit", false, false},
 		{"controller/manual", module + "/controller", false, true},
 		{"controller/manual", module + "/controller", true, false},
-		{"controller/sim", module + "/controller", false, false},
+		{"controller/sim", module + "/controller/engine", false, false},
+		{"controller/sim", module + "/controller", false, true},
+		{"controller/engine", module + "/controller", false, true},
 		{"controller/sim", module + "/proxmox", false, true},
 		{"httpapi", module + "/controller", false, false},
 		{"httpapi", module + "/controller/manual", false, false},

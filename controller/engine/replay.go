@@ -1,50 +1,51 @@
-package controller
+package engine
 
 import (
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
-// Replay runs the loop's own pass (engine.step: observe, train when due,
+// Replay runs the loop's own pass (Engine.Step: observe, train when due,
 // score, select, Decide, order, guard) on observations a replay supplies
 // instead of a cluster listing, for controller/sim. It holds everything
 // the loop would: the windows, the model, the cooldowns. Not safe for
 // concurrent use.
 type Replay struct {
-	engine *engine
-	sel    Selection
-	guard  *Guard
-	node   NodeCapacity
+	engine *Engine
+	sel    scaling.Selection
+	guard  *scaling.Guard
+	node   scaling.NodeCapacity
 }
 
 // ReplayOptions configure a Replay as Options configure the loop.
 type ReplayOptions struct {
 	Interval, Window, ShortPeriod time.Duration
-	Selection                     Selection
+	Selection                     scaling.Selection
 	Model                         ModelOptions
-	Guard                         GuardOptions
+	Guard                         scaling.GuardOptions
 	// Node is the one node every container runs on: its name and room for
 	// the guard.
-	Node NodeCapacity
+	Node scaling.NodeCapacity
 }
 
 // NewReplay builds a Replay; the options are taken as they are (Simulate
 // fills in its defaults).
 func NewReplay(o ReplayOptions) *Replay {
-	e := newEngine(engineOptions{
+	e := New(Options{
 		Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod, Model: o.Model, Scale: true,
-	}, engineHooks{})
-	return &Replay{engine: e, sel: o.Selection, guard: NewGuard(o.Guard), node: o.Node}
+	}, Hooks{})
+	return &Replay{engine: e, sel: o.Selection, guard: scaling.NewGuard(o.Guard), node: o.Node}
 }
 
-// Observed is what one running container got at a tick: the usage the
+// Observed is what one running container got at a Tick: the usage the
 // loop would have listed (demand clipped by the allocation) and rates, as
 // a replay measures them rather than as counters.
 type Observed struct {
 	VMID  int
 	Name  string
-	Alloc Allocation
+	Alloc scaling.Allocation
 	// CPUCores are the cores used; MemoryBytes and DiskBytes what is used.
 	CPUCores                                float64
 	MemoryBytes                             uint64
@@ -57,47 +58,51 @@ type Observed struct {
 // VMID order, as a listing is walked): it returns the decisions the guard
 // admitted, most urgent first. A training that fails leaves the previous
 // model (or none), as in the loop.
-func (r *Replay) Step(now time.Time, observed []Observed) []Decision {
-	return r.engine.step(r.tick(now, observed), r.sel, r.guard, nil).admitted
+func (r *Replay) Step(now time.Time, observed []Observed) []scaling.Decision {
+	return r.engine.Step(r.tickOf(now, observed), r.sel, r.guard, nil).Admitted
 }
+
+// StepTick is Step on a tick a loop collected, so that a test can feed
+// the loop and the replay the same listing.
+func (r *Replay) StepTick(t Tick) StepResult { return r.engine.Step(t, r.sel, r.guard, nil) }
 
 // Record folds the outcomes of a decision carried out at at into the
 // state its later decisions see (cooldowns, backoff).
-func (r *Replay) Record(vmid int, outcomes []Outcome, at time.Time) {
-	r.engine.record(vmid, outcomes, at)
+func (r *Replay) Record(vmid int, outcomes []scaling.Outcome, at time.Time) {
+	r.engine.Record(vmid, outcomes, at)
 }
 
 // Model reports whether a model is in use and when it was trained.
 func (r *Replay) Model() (trained bool, at time.Time) {
-	return r.engine.model != nil, r.engine.modelTrainedAt
+	return r.engine.Model != nil, r.engine.ModelTrainedAt
 }
 
 // Score is the container's latest anomaly score; NaN when it has none.
 func (r *Replay) Score(vmid int) (float64, bool) {
-	tr := r.engine.tracked[vmid]
+	tr := r.engine.Tracked[vmid]
 	if tr == nil {
 		return 0, false
 	}
-	return tr.score, true
+	return tr.Score, true
 }
 
-// tick is the listing the loop would have collected: one node, and every
+// tickOf is the listing the loop would have collected: one node, and every
 // observed container running on it with what it got. The samples are
 // measured, not derived from counters: a replay has rates.
-func (r *Replay) tick(now time.Time, observed []Observed) tick {
-	t := tick{
-		start: now, end: now, failed: map[string]error{},
-		nodes: []proxmox.Node{{Name: r.node.Node, Status: "online", Online: true, CPUs: r.node.CPUs, MemoryBytes: r.node.MemoryBytes}},
+func (r *Replay) tickOf(now time.Time, observed []Observed) Tick {
+	t := Tick{
+		Start: now, End: now, Failed: map[string]error{},
+		Nodes: []proxmox.Node{{Name: r.node.Node, Status: "online", Online: true, CPUs: r.node.CPUs, MemoryBytes: r.node.MemoryBytes}},
 	}
 	for _, o := range observed {
 		maxMem, maxSwap := uint64(o.Alloc.MemoryMiB)*mib, uint64(o.Alloc.SwapMiB)*mib
-		t.containers = append(t.containers, proxmox.Container{
+		t.Containers = append(t.Containers, proxmox.Container{
 			VMID: o.VMID, Node: r.node.Node, Name: o.Name, Status: "running",
 			CPUs: float64(o.Alloc.Cores), CPU: o.CPUCores / float64(o.Alloc.Cores),
 			Mem: o.MemoryBytes, MaxMem: maxMem, MaxSwap: maxSwap,
 			Disk: o.DiskBytes, MaxDisk: o.Alloc.DiskBytes,
 		})
-		t.measured = append(t.measured, Sample{
+		t.Measured = append(t.Measured, Sample{
 			Time: now,
 			CPU:  o.CPUCores, Cores: float64(o.Alloc.Cores),
 			Mem: o.MemoryBytes, MaxMem: maxMem, MaxSwap: maxSwap,
@@ -108,3 +113,6 @@ func (r *Replay) tick(now time.Time, observed []Observed) tick {
 	}
 	return t
 }
+
+// mib is a mebibyte in bytes.
+const mib = 1 << 20

@@ -1,4 +1,4 @@
-package controller
+package engine
 
 import (
 	"fmt"
@@ -32,16 +32,16 @@ const maxTrainingRows = 32_768
 // windows within the training window: each row is a container's features
 // as they were at that sample. The draw is seeded, so a restart on the same
 // history trains the same model.
-func (e *engine) trainingRows(now time.Time, seed uint64) [][]float64 {
+func (e *Engine) trainingRows(now time.Time, seed uint64) [][]float64 {
 	type slot struct {
-		tr    *tracked
+		tr    *Container
 		first int
 	}
 	var slots []slot
 	var ends []int // ends[i]: samples in slots[:i+1]
 	total := 0
-	for _, tr := range e.sortedTracked() {
-		w := tr.window
+	for _, tr := range e.SortedTracked() {
+		w := tr.Window
 		first := w.Since(now.Add(-e.opts.Model.TrainingWindow))
 		if n := w.Len() - first; n > 0 {
 			slots = append(slots, slot{tr, first})
@@ -68,7 +68,7 @@ func (e *engine) trainingRows(now time.Time, seed uint64) [][]float64 {
 		if j > 0 {
 			k -= ends[j-1]
 		}
-		w, idx := s.tr.window, s.first+k
+		w, idx := s.tr.Window, s.first+k
 		f := computeFeatures(w, idx+1, w.timeAt(idx), e.opts.ShortPeriod, e.opts.Window, scratch)
 		row := backing[len(out)*NumModelFeatures : (len(out)+1)*NumModelFeatures : (len(out)+1)*NumModelFeatures]
 		out = append(out, f.ModelVector(row))
@@ -79,7 +79,7 @@ func (e *engine) trainingRows(now time.Time, seed uint64) [][]float64 {
 // train fits a new forest on recent history and makes it current. Too
 // few rows is an error: the model (or none) stays, and the next pass tries
 // again.
-func (e *engine) train(now time.Time) error {
+func (e *Engine) train(now time.Time) error {
 	var rows [][]float64
 	var f *forest.Forest
 	var err error
@@ -96,17 +96,17 @@ func (e *engine) train(now time.Time) error {
 		})
 	}
 	var took time.Duration
-	if e.hooks.elapsed != nil {
-		took = e.hooks.elapsed(fit)
+	if e.hooks.Elapsed != nil {
+		took = e.hooks.Elapsed(fit)
 	} else {
 		fit()
 	}
 	if err != nil {
 		return err
 	}
-	e.model, e.modelTrainedAt = f, now
-	if e.hooks.trained != nil {
-		e.hooks.trained(len(rows), f.NumTrees(), took, now)
+	e.Model, e.ModelTrainedAt = f, now
+	if e.hooks.Trained != nil {
+		e.hooks.Trained(len(rows), f.NumTrees(), took, now)
 	}
 	return nil
 }
