@@ -9,14 +9,14 @@ import (
 )
 
 // scoreAndDecide scores and decides with the policies in force; the pass
-// runs it through engine.step.
+// runs it through Engine.Step.
 func (c *Controller) scoreAndDecide(t engine.Tick) []Decision {
 	sel, _ := c.policies()
 	return c.Engine.ScoreAndDecide(t, sel)
 }
 
 // act guards the decisions and applies them, most urgent first; the pass
-// guards through engine.step and applies with apply.
+// guards through Engine.Step and applies with apply.
 func (c *Controller) act(ctx context.Context, t engine.Tick, all []Decision) {
 	_, guard := c.policies()
 	idle, admitted := c.Engine.Admit(t, all, guard)
@@ -49,8 +49,8 @@ func (c *Controller) apply(ctx context.Context, idle, admitted []Decision) {
 			return
 		}
 		if d.Mode == ModeRecommend {
-			// A recommendation repeats every engine.Tick until acted on: report
-			// it when it changes, not every engine.Tick.
+			// A recommendation repeats every tick until acted on: report
+			// it when it changes, not every tick.
 			key := recommendationKey(d.Changes)
 			if key == tr.Recommended {
 				continue
@@ -81,7 +81,7 @@ func (c *Controller) recordHold(d Decision, h Hold) {
 }
 
 // recommendationKey identifies what a recommendation asks for, without its
-// reason (whose durations change every engine.Tick).
+// reason (whose durations change every tick).
 func recommendationKey(changes []Change) string {
 	var b strings.Builder
 	for _, ch := range changes {

@@ -84,7 +84,7 @@ func NewActuator(o ActuatorOptions) *Actuator {
 }
 
 // Apply carries out d according to d.Mode. observed is the allocation d was
-// decided from (from the listing of this engine.Tick). It returns one Outcome per
+// decided from (from the listing of this tick). It returns one Outcome per
 // Change of d, in order. It never panics on Proxmox errors and never writes
 // on stale state: every write is preceded by a fresh config read, compared
 // with observed, and sent with the digest of that read.
@@ -210,7 +210,7 @@ func shuttingDown(ctx context.Context, outcomes []*Outcome) bool {
 }
 
 // classifyWriteError turns a write's error into a skip when it means "the
-// container is not as observed, look again next engine.Tick", into an unknown
+// container is not as observed, look again next tick", into an unknown
 // outcome when the write was sent and no answer came, and into a failure
 // otherwise.
 func classifyWriteError(outcomes []*Outcome, err error) {
@@ -267,7 +267,7 @@ func (a *Actuator) readConfig(ctx context.Context, ref proxmox.Ref, wantDigest s
 // If any resource being
 // changed differs from observed, the whole write is skipped: the decision
 // was made on a state that no longer holds (swap follows memory, capacity
-// checks counted the old values), so it is decided again next engine.Tick.
+// checks counted the old values), so it is decided again next tick.
 func (a *Actuator) writeConfig(ctx context.Context, ref proxmox.Ref, observed Allocation, wantDigest string, byOperator bool, outcomes []*Outcome) {
 	if shuttingDown(ctx, outcomes) {
 		return

@@ -11,7 +11,7 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
-// backfill fills the windows of the running containers of the first engine.Tick
+// backfill fills the windows of the running containers of the first tick
 // from their RRD history (the hour at one-minute resolution), so decisions
 // and the model can start at once instead of after a window of live ticks.
 // It reads with bounded concurrency and logs progress; a container whose

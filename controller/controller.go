@@ -297,7 +297,7 @@ func (c *Controller) shutdown() {
 	c.closeJournal()
 }
 
-// pass is one engine.Tick: collect, observe, (once, on the first pass that
+// pass is one tick: collect, observe, (once, on the first pass that
 // collects) backfill, score, decide, act, export, save. The pass has a
 // deadline of PassTimeout; the backfill, which reads every container once,
 // runs outside it and only stops for ctx.
@@ -354,7 +354,7 @@ func (c *Controller) pass(ctx context.Context) {
 
 // refreshPools reads pool membership when a policy selects by pool and the
 // last read is older than PoolRefresh. The per-node listings do not carry
-// pools, so this is the one extra call a engine.Tick may make, every few minutes.
+// pools, so this is the one extra call a tick may make, every few minutes.
 func (c *Controller) refreshPools(ctx context.Context, t engine.Tick) {
 	sel, _ := c.policies()
 	if !slices.ContainsFunc(sel.Policies, func(p Policy) bool { return len(p.Match.Pools) > 0 }) {

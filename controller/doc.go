@@ -10,26 +10,26 @@
 //
 // The loop (Controller) owns the I/O: collect, config reads, the
 // Actuator, the exporter file, state and journal, backfill, metrics, logs
-// and the snapshot. engine (engine.go) is the decision part of a pass
-// without I/O or wall clock: engine.step folds a collected engine.Tick into the
+// and the snapshot. controller/engine is the decision part of a pass
+// without I/O or wall clock: Engine.Step folds a collected tick into the
 // windows, trains the model when due, scores, selects each container's
 // policy, decides (controller/scaling), orders by urgency and guards, and
-// engine.record folds outcomes back into the state. Controller.pass runs
-// engine.step with its config reads in between; the simulator
-// (controller/sim) runs the same step through Replay, with a trace in
-// place of the listing, so that simulate measures the code that runs.
+// Engine.Record folds outcomes back into the state. Controller.pass runs
+// Step with its config reads in between; the simulator (controller/sim)
+// runs the same Step through engine.Replay, with a trace in place of the
+// listing, so that simulate measures the code that runs.
 //
-// Subpackages: scaling (the pure decision core), lxcmetrics (the
-// lxc_metrics.json codec), audit (the audit record), manual (the API's
-// manual operations and their validation rules), sim (what-if replay and
-// the trace formats). The forwarders in *_forward.go keep the names that
+// Subpackages: engine (one pass without I/O), scaling (the pure decision
+// core), lxcmetrics (the lxc_metrics.json codec), audit (the audit
+// record), manual (the API's manual operations and their validation
+// rules), sim (what-if replay and the trace formats). The forwarders in *_forward.go keep the names that
 // moved usable as controller.X for httpapi and cmd; go fix inlines them.
 //
 // Where a change goes: a new input to the decisions is a field of
-// scaling.Signals read by scaling.Decide, filled in engine.signals from
-// the window, which its sample source feeds (collect/engine.SampleFrom here, the
-// trace in controller/sim), with its thresholds in scaling.Rules mapped
-// from config by cmd.
+// scaling.Signals read by scaling.Decide, filled in controller/engine's
+// signals from the window, which its sample source feeds (collect here and
+// engine.SampleFrom, the trace in controller/sim), with its thresholds in
+// scaling.Rules mapped from config by cmd.
 //
 // # Data flow of a pass
 //
@@ -66,7 +66,7 @@
 // Proxmox is the source of truth: a write goes out only when the config
 // read right before it still shows what the decision was made from, and
 // it carries that config's digest; a lock, a digest mismatch or a moved
-// container means do nothing now and re-observe next engine.Tick. Memory never
+// container means do nothing now and re-observe next tick. Memory never
 // goes below the window's peak plus a margin, disks only grow, changes are
 // bounded per policy and made in whole steps (as many as bring the recent
 // peak to the policy's target utilisation), up and down have separate
@@ -82,10 +82,10 @@
 // # Memory
 //
 // Nothing grows with the number of passes: windows hold Window of samples
-// per tracked container, a container unseen for engine.ForgetAfterUnseen full
-// listings is forgotten with its metric series, its state record goes
-// StateKeepGone after its last action, the task registry of Operations is
-// bounded, and the export holds MaxMetricsEntries cycles (about 220 bytes
+// per tracked container, a container unseen for engine.ForgetAfterUnseen
+// full listings is forgotten with its metric series, its state record goes
+// StateKeepGone after its last action, the task registry of the manual
+// operations is bounded, and the export holds MaxMetricsEntries cycles (about 220 bytes
 // per container and cycle: the largest consumer, and the heap grows until
 // it is full).
 //

@@ -12,7 +12,7 @@ import (
 )
 
 // TestSimulateDecidesAsTheLoop: the simulator's ours policy and the loop
-// run the same pass. Each engine.Tick the loop collects from a simulated cluster,
+// run the same pass. Each tick the loop collects from a simulated cluster,
 // the very same listing goes through the simulator's engine (the
 // engine.Replay controller/sim drives: Step without config reads), and the decisions
 // must be the loop's, container by container, model scores included.

@@ -121,7 +121,7 @@ const maxAsideAttempts = 1000
 // "<path>.corrupt-<UTC time to the nanosecond>" (with "-2", "-3"… added when
 // that name is taken) so that it is kept for inspection, and returns the new
 // name. It never replaces an existing file: two corrupt files moved aside
-// within the same clock engine.Tick, or a clock set back, keep both.
+// within the same clock tick, or a clock set back, keep both.
 func moveAside(path string, now time.Time) (string, error) {
 	base := fmt.Sprintf("%s.corrupt-%s", path, now.UTC().Format(asideTimeFormat))
 	for attempt := 1; attempt <= maxAsideAttempts; attempt++ {

@@ -38,7 +38,7 @@ type ContainerView struct {
 type Snapshot struct {
 	Time time.Time // end of the latest pass
 	// LastSuccess is the end of the latest pass that listed every online
-	// node; Interval the configured engine.Tick, so readers can judge staleness.
+	// node; Interval the configured tick, so readers can judge staleness.
 	LastSuccess    time.Time
 	Interval       time.Duration
 	Nodes          int

@@ -18,11 +18,11 @@ import (
 // the outcomes it is told back into the state. The loop (Controller.pass)
 // and the simulator (Simulate's ours) both run it through Step, so that
 // simulate measures the code that runs; what differs is only where the
-// Tick comes from (a cluster listing or a trace) and what carries out the
+// tick comes from (a cluster listing or a trace) and what carries out the
 // admitted changes (the Actuator or the replay).
 //
 // It reports what the loop logs and counts through hooks; it never logs,
-// reads the clock or calls Proxmox itself. Its time is the Tick's.
+// reads the clock or calls Proxmox itself. Its time is the tick's.
 type Engine struct {
 	opts  Options
 	hooks Hooks
@@ -307,7 +307,7 @@ func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.
 }
 
 // Admit orders the decisions that want a change by urgency and passes
-// them through the guard, with the room of the Tick's nodes. It returns
+// them through the guard, with the room of the tick's nodes. It returns
 // the decisions that want nothing (idle) and the others as admitted, most
 // urgent first, and puts the admitted ones back into all.
 func (e *Engine) Admit(t Tick, all []scaling.Decision, guard *scaling.Guard) (idle, admitted []scaling.Decision) {

@@ -39,7 +39,7 @@ func NewReplay(o ReplayOptions) *Replay {
 	return &Replay{engine: e, sel: o.Selection, guard: scaling.NewGuard(o.Guard), node: o.Node}
 }
 
-// Observed is what one running container got at a Tick: the usage the
+// Observed is what one running container got at a tick: the usage the
 // loop would have listed (demand clipped by the allocation) and rates, as
 // a replay measures them rather than as counters.
 type Observed struct {

@@ -94,7 +94,7 @@ func TestWindowSaturatesHugeValues(t *testing.T) {
 	}
 }
 
-// BenchmarkWindowAdd measures a Tick's append; the reported bytes per
+// BenchmarkWindowAdd measures a tick's append; the reported bytes per
 // container-hour are for the default 10 s interval.
 func BenchmarkWindowAdd(b *testing.B) {
 	w := newWindow(time.Hour, 368)

@@ -8,7 +8,7 @@ import (
 )
 
 // oursPolicy drives the loop's own pass (engine.Replay, which runs
-// engine.step) with the trace in place of the cluster and a simulated
+// Engine.Step) with the trace in place of the cluster and a simulated
 // clock.
 type oursPolicy struct {
 	replay   *engine.Replay
