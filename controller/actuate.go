@@ -9,6 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
@@ -35,7 +36,7 @@ const auditSourceController = "controller"
 
 // ActuatorOptions configure an Actuator.
 type ActuatorOptions struct {
-	Cluster Cluster
+	Cluster ConfigWriter
 	Logger  zerolog.Logger
 	// Metrics may be nil: nothing is counted.
 	Metrics *Metrics
@@ -55,7 +56,7 @@ type ActuatorOptions struct {
 // them (dry-run, recommend). Every outcome is logged, counted and audited.
 // It is safe for concurrent use on different containers.
 type Actuator struct {
-	cluster      Cluster
+	cluster      ConfigWriter
 	log          zerolog.Logger
 	metrics      *Metrics
 	audit        *Audit
@@ -82,22 +83,6 @@ func NewActuator(o ActuatorOptions) *Actuator {
 	return a
 }
 
-// Outcome is what became of one Change.
-type Outcome struct {
-	Change Change
-	// Result is one of the Result* constants.
-	Result string
-	// Skip says why a change was not made when Result is ResultSkipped. It is
-	// empty for a change not started because ctx was cancelled (Err is then
-	// the context's error).
-	Skip SkipReason
-	// Err is the failure of a ResultFailed outcome, or the context's error
-	// of a change skipped while shutting down.
-	Err error
-	// Task is the UPID of the resize task of a disk change.
-	Task string
-}
-
 // Apply carries out d according to d.Mode. observed is the allocation d was
 // decided from (from the listing of this tick). It returns one Outcome per
 // Change of d, in order. It never panics on Proxmox errors and never writes
@@ -118,6 +103,13 @@ type Outcome struct {
 // disk), so that a SIGTERM never leaves a resize half-observed.
 func (a *Actuator) Apply(ctx context.Context, d Decision, observed Allocation) []Outcome {
 	return a.apply(ctx, d, observed, applyExtras{})
+}
+
+// ApplyManual is Apply for a change made through the API: the caller's
+// digest (if any) must still be the config's, and the audit names the
+// client and the mode in force. It makes the Actuator a manual.Applier.
+func (a *Actuator) ApplyManual(ctx context.Context, d Decision, observed Allocation, w manual.Write) []Outcome {
+	return a.apply(ctx, d, observed, applyExtras{digest: w.Digest, client: w.Client, auditMode: w.AuditMode})
 }
 
 // applyExtras is what a manual operation adds to a decision.
@@ -183,7 +175,7 @@ func (a *Actuator) enforce(ctx context.Context, d Decision, observed Allocation,
 	}
 	ref := proxmox.Ref{Node: d.Node, VMID: d.VMID}
 	if len(configChanges) > 0 {
-		a.writeConfig(ctx, ref, observed, wantDigest, manual(d), configChanges)
+		a.writeConfig(ctx, ref, observed, wantDigest, byOperator(d), configChanges)
 	}
 	for _, o := range diskChanges {
 		a.resizeDisk(ctx, ref, observed, wantDigest, o)
@@ -239,8 +231,8 @@ func classifyWriteError(outcomes []*Outcome, err error) {
 	}
 }
 
-// manual reports whether d is an operator's request rather than the loop's.
-func manual(d Decision) bool { return d.Source != "" }
+// byOperator reports whether d is an operator's request rather than the loop's.
+func byOperator(d Decision) bool { return d.Source != "" }
 
 // readConfig reads the config right before a write and reports whether the
 // write may go on; when not, the outcomes say why. wantDigest, when set,

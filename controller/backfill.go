@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
@@ -15,9 +16,9 @@ import (
 // and the model can start at once instead of after a window of live ticks.
 // It reads with bounded concurrency and logs progress; a container whose
 // history cannot be read simply starts empty.
-func (c *Controller) backfill(ctx context.Context, t tick) {
+func (c *Controller) backfill(ctx context.Context, t engine.Tick) {
 	var todo []proxmox.Container
-	for _, ct := range t.containers {
+	for _, ct := range t.Containers {
 		if ct.Status == "running" && !ct.Template {
 			todo = append(todo, ct)
 		}
@@ -56,24 +57,24 @@ func (c *Controller) backfill(ctx context.Context, t tick) {
 	// restart): both go in, in time order, rather than the RRD's older
 	// points being refused by a window that only appends.
 	samples := 0
-	oldest := t.end.Add(-c.opts.Window)
+	oldest := t.End.Add(-c.opts.Window)
 	var rows []Sample
 	for i, ct := range todo {
-		tr := c.tracked[ct.VMID]
+		tr := c.Tracked[ct.VMID]
 		if tr == nil {
-			tr = &tracked{vmid: ct.VMID, node: ct.Node, score: math.NaN(), window: c.newWindow()}
-			c.tracked[ct.VMID] = tr
+			tr = &engine.Container{VMID: ct.VMID, Node: ct.Node, Score: math.NaN(), Window: c.NewWindow()}
+			c.Tracked[ct.VMID] = tr
 		}
 		rows = rows[:0]
 		for _, p := range points[i] {
-			if p.Time.Before(oldest) || !p.Time.Before(t.start) {
+			if p.Time.Before(oldest) || !p.Time.Before(t.Start) {
 				continue
 			}
 			if s, ok := sampleFromRRD(p, ct); ok {
 				rows = append(rows, s)
 			}
 		}
-		samples += tr.window.Merge(rows)
+		samples += tr.Window.Merge(rows)
 	}
 	c.metrics.backfilled.Add(float64(samples))
 	c.log.Info().Int("containers", len(todo)).Int("samples", samples).Int64("failed", failed.Load()).
@@ -105,7 +106,7 @@ func sampleFromRRD(p proxmox.RRDPoint, cur proxmox.Container) (Sample, bool) {
 	}
 	return Sample{
 		Time: p.Time,
-		CPU:  cpuFraction(cpu) * maxCPU, Cores: maxCPU,
+		CPU:  engine.CPUFraction(cpu) * maxCPU, Cores: maxCPU,
 		Mem: uint64(max(0, mem)), MaxMem: uint64(max(0, maxMem)),
 		Swap: cur.Swap, MaxSwap: cur.MaxSwap,
 		Disk: bytes(p.Disk, cur.Disk), MaxDisk: bytes(p.MaxDisk, cur.MaxDisk),

@@ -164,7 +164,7 @@ func TestCPUAboveOneIsClampedInWindowAndExport(t *testing.T) {
 	if !sawAbove {
 		t.Fatal("pvesim never reported cpu above 1.0 for a pinned container; the test proves nothing")
 	}
-	w := c.tracked[101].window
+	w := c.Tracked[101].Window
 	for i := range w.Len() {
 		if s := w.At(i); s.CPU > s.Cores {
 			t.Errorf("window sample %d: %v busy of %v cores", i, s.CPU, s.Cores)

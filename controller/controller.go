@@ -5,20 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
 
-	"github.com/lxc-autoscale/lxc-autoscale/forest"
-	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 )
 
 // Options configure a Controller. cmd maps the configuration into them.
@@ -82,26 +77,20 @@ type Controller struct {
 	pauses    map[int]bool
 	manual    []manualChange
 
-	// Owned by the loop goroutine.
-	tracked        map[int]*tracked
-	pools          map[int]string
-	poolsAt        time.Time
-	state          *State
-	stateDirty     bool
-	journalSeq     uint64 // the last journal record the state holds
-	model          *forest.Forest
-	modelTrainedAt time.Time
-	lastExport     time.Time
-	backfilled     bool
+	// Owned by the loop goroutine. The engine holds what the decisions
+	// are made from (the tracked containers, the model, the state).
+	*engine.Engine
+	state      *State
+	poolsAt    time.Time
+	stateDirty bool
+	journalSeq uint64 // the last journal record the state holds
+	lastExport time.Time
+	backfilled bool
 	// failingNodes are the nodes whose listing failed last pass, so that a
 	// node that stays unreachable is logged when it starts and stops
 	// failing, not every pass (the metric counts every failure).
 	failingNodes map[string]bool
 	exporting    sync.WaitGroup
-	scratch      featureScratch
-	vector       []float64
-	cpuSeries    Series
-	memSeries    Series
 
 	selfCPU time.Duration // this process's CPU time at selfAt
 	selfAt  time.Time
@@ -148,10 +137,11 @@ func New(o Options) (*Controller, error) {
 		now:       o.Now,
 		selection: o.Selection,
 		guard:     NewGuard(o.Guard),
-		tracked:   map[int]*tracked{},
-		pools:     map[int]string{},
-		state:     &State{Containers: map[int]*ContainerState{}},
 	}
+	c.Engine = engine.New(engine.Options{
+		Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod, Model: o.Model, Scale: o.Scale,
+	}, c.engineHooks())
+	c.useState(NewState())
 	c.actuator = NewActuator(ActuatorOptions{
 		Cluster:      o.Cluster,
 		Logger:       o.Logger,
@@ -267,12 +257,6 @@ func (c *Controller) policies() (Selection, *Guard) {
 	return c.selection, c.guard
 }
 
-// newWindow sizes a window for the interval, with room for a backfill at a
-// finer resolution than the interval.
-func (c *Controller) newWindow() *window {
-	return newWindow(c.opts.Window, int(c.opts.Window/c.opts.Interval)+8)
-}
-
 // Run loads the state and the export, then runs passes every Interval until
 // ctx is cancelled. A write in progress when ctx is cancelled is finished;
 // the state is saved before Run returns. It returns nil on cancellation.
@@ -304,7 +288,7 @@ func (c *Controller) Run(ctx context.Context) error {
 
 func (c *Controller) shutdown() {
 	c.exporting.Wait()
-	if c.exporter != nil && len(c.tracked) > 0 {
+	if c.exporter != nil && len(c.Tracked) > 0 {
 		if err := c.exporter.Write(); err != nil {
 			c.log.Error().Err(err).Msg("writing lxc_metrics.json at shutdown failed")
 		}
@@ -325,7 +309,7 @@ func (c *Controller) pass(ctx context.Context) {
 	t, err := c.collect(collectCtx)
 	if err != nil {
 		c.metrics.passes.WithLabelValues("failed").Inc()
-		c.log.Error().Err(err).Msg("listing the cluster's nodes failed; nothing collected this tick")
+		c.log.Error().Err(err).Msg("listing the cluster's nodes failed; nothing collected this engine.Tick")
 		return
 	}
 	c.applyRequests()
@@ -337,47 +321,46 @@ func (c *Controller) pass(ctx context.Context) {
 	}
 	passCtx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	c.observe(t)
+	sel, guard := c.policies()
+	step := c.Engine.Step(t, sel, guard, func(decisions []Decision) { c.learnConfigs(passCtx, t, decisions) })
 	c.countContainers(t)
-	if c.opts.Model.Enabled && (c.model == nil || t.end.Sub(c.modelTrainedAt) >= c.opts.Model.RetrainInterval) {
-		if err := c.train(t.end); err != nil {
-			c.log.Warn().Err(err).Msg("training the anomaly model failed; scoring with the previous one")
-		} else if c.state != nil {
-			c.stateDirty = true
-		}
+	switch {
+	case step.TrainErr != nil:
+		c.log.Warn().Err(step.TrainErr).Msg("training the anomaly model failed; scoring with the previous one")
+	case step.Trained:
+		c.stateDirty = true
 	}
-	decisions := c.scoreAndDecide(t)
+	decisions := step.All
 	if c.opts.Scale {
-		c.learnConfigs(passCtx, t, decisions)
-		c.act(passCtx, t, decisions)
+		c.apply(passCtx, step.Idle, step.Admitted)
 	}
 	c.export(t)
 	c.saveState(false)
 	c.publish(t, decisions)
 
 	c.metrics.passDuration.Observe(time.Since(started).Seconds())
-	if len(t.failed) == 0 {
+	if len(t.Failed) == 0 {
 		c.metrics.passes.WithLabelValues("ok").Inc()
 		c.metrics.lastPass.Set(float64(c.now().Unix()))
 		c.snapMu.Lock()
-		c.snap.LastSuccess = t.end
+		c.snap.LastSuccess = t.End
 		c.snapMu.Unlock()
 	} else {
 		c.metrics.passes.WithLabelValues("partial").Inc()
 	}
-	c.log.Debug().Int("containers", len(t.containers)).Int("failed_nodes", len(t.failed)).
+	c.log.Debug().Int("containers", len(t.Containers)).Int("failed_nodes", len(t.Failed)).
 		Dur("took", time.Since(started)).Msg("pass done")
 }
 
 // refreshPools reads pool membership when a policy selects by pool and the
 // last read is older than PoolRefresh. The per-node listings do not carry
 // pools, so this is the one extra call a tick may make, every few minutes.
-func (c *Controller) refreshPools(ctx context.Context, t tick) {
+func (c *Controller) refreshPools(ctx context.Context, t engine.Tick) {
 	sel, _ := c.policies()
 	if !slices.ContainsFunc(sel.Policies, func(p Policy) bool { return len(p.Match.Pools) > 0 }) {
 		return
 	}
-	if !c.poolsAt.IsZero() && t.end.Sub(c.poolsAt) < c.opts.PoolRefresh {
+	if !c.poolsAt.IsZero() && t.End.Sub(c.poolsAt) < c.opts.PoolRefresh {
 		return
 	}
 	all, err := c.cluster.ClusterContainers(ctx)
@@ -391,12 +374,12 @@ func (c *Controller) refreshPools(ctx context.Context, t tick) {
 			pools[ct.VMID] = ct.Pool
 		}
 	}
-	c.pools, c.poolsAt = pools, t.end
+	c.Pools, c.poolsAt = pools, t.End
 }
 
-func (c *Controller) countContainers(t tick) {
+func (c *Controller) countContainers(t engine.Tick) {
 	c.metrics.containers.Reset()
-	for _, ct := range t.containers {
+	for _, ct := range t.Containers {
 		state := ct.Status
 		if state != "running" && state != "stopped" {
 			state = "other"
@@ -404,445 +387,49 @@ func (c *Controller) countContainers(t tick) {
 		c.metrics.containers.WithLabelValues(ct.Node, state).Inc()
 	}
 	bytes := 0
-	for _, tr := range c.tracked {
-		bytes += tr.window.Bytes()
+	for _, tr := range c.Tracked {
+		bytes += tr.Window.Bytes()
 	}
 	c.metrics.windowBytes.Set(float64(bytes))
 }
 
-// sortedTracked returns the tracked containers by VMID, so that every walk
-// over them is deterministic.
-func (c *Controller) sortedTracked() []*tracked {
-	out := make([]*tracked, 0, len(c.tracked))
-	for _, tr := range c.tracked {
-		out = append(out, tr)
-	}
-	slices.SortFunc(out, func(a, b *tracked) int { return cmp.Compare(a.vmid, b.vmid) })
-	return out
-}
-
-// forget drops a container and its metrics.
-func (c *Controller) forget(vmid int) {
-	delete(c.tracked, vmid)
-	id := strconv.Itoa(vmid)
-	c.metrics.score.DeleteLabelValues(id)
-	for _, r := range Resources {
-		c.metrics.recommendation.DeleteLabelValues(id, string(r))
-	}
-}
-
-// scoreAndDecide computes each listed container's features and score and,
-// when scaling, its decision.
-func (c *Controller) scoreAndDecide(t tick) []Decision {
-	sel, _ := c.policies()
-	now := t.end
-	var out []Decision
-	for i := range t.containers {
-		ct := &t.containers[i]
-		tr := c.tracked[ct.VMID]
-		if tr == nil || tr.node != ct.Node {
-			continue
-		}
-		c.protect(ct.VMID, func() {
-			c.score(tr, now)
-			if !c.opts.Scale {
-				return
+// engineHooks log and count what the engine reports.
+func (c *Controller) engineHooks() engine.Hooks {
+	return engine.Hooks{
+		Migrated: func(vmid int, from, to string) {
+			c.log.Info().Int("vmid", vmid).Str("from", from).Str("to", to).Msg("container migrated; keeping its history")
+		},
+		Forgotten: func(vmid int, node string) {
+			c.log.Info().Int("vmid", vmid).Str("node", node).Msg("container gone; forgetting it")
+			id := strconv.Itoa(vmid)
+			c.metrics.score.DeleteLabelValues(id)
+			for _, r := range Resources {
+				c.metrics.recommendation.DeleteLabelValues(id, string(r))
 			}
-			policy, rules, excluded := sel.Select(tr.vmid, tr.tags, tr.pool)
-			if st := c.state.Containers[tr.vmid]; excluded != "" || (st != nil && st.Paused) {
-				return
-			}
-			if d, ok := c.decide(tr, policy, rules, now); ok {
-				out = append(out, d)
-			}
-		})
-	}
-	return out
-}
-
-// protect runs f for one container and turns a panic into a log line and a
-// metric: one container never stops the pass.
-func (c *Controller) protect(vmid int, f func()) {
-	defer func() {
-		if r := recover(); r != nil {
+		},
+		Scored: func(vmid int, score float64) { c.metrics.score.WithLabelValues(strconv.Itoa(vmid)).Set(score) },
+		Panicked: func(vmid int, recovered any, stack []byte) {
 			c.metrics.panics.Inc()
-			buf := make([]byte, 4096)
-			buf = buf[:runtime.Stack(buf, false)]
-			c.log.Error().Int("vmid", vmid).Interface("panic", r).Bytes("stack", buf).Msg("handling a container panicked; going on with the others")
-		}
-	}()
-	f()
-}
-
-// score computes the container's features and, with a model, its score.
-func (c *Controller) score(tr *tracked, now time.Time) {
-	w := tr.window
-	if w.Len() == 0 {
-		return
-	}
-	tr.features = computeFeatures(w, w.Len(), now, c.opts.ShortPeriod, c.opts.Window, &c.scratch)
-	if c.model == nil {
-		return
-	}
-	c.vector = tr.features.ModelVector(c.vector)
-	tr.score = c.model.Score(c.vector)
-	if tr.score >= c.opts.Model.Threshold {
-		if tr.anomalousSince.IsZero() {
-			tr.anomalousSince = now
-		}
-	} else {
-		tr.anomalousSince = time.Time{}
-	}
-	c.metrics.score.WithLabelValues(strconv.Itoa(tr.vmid)).Set(tr.score)
-}
-
-// decide builds the container's signals and runs Decide.
-func (c *Controller) decide(tr *tracked, policy string, rules Rules, now time.Time) (Decision, bool) {
-	st := c.state.Containers[tr.vmid]
-	if st == nil {
-		st = &ContainerState{}
-	}
-	sig := c.signals(tr, rules, now)
-	d := Decide(sig, policy, rules, st.cooldownsFor(rules.Mode), now, c.anomalyRise())
-	if tr.lock != "" && len(d.Changes) > 0 {
-		// The listing already shows a lock: do not even read the config.
-		for _, ch := range d.Changes {
-			d.Holds = append(d.Holds, Hold{Resource: ch.Resource, Reason: SkipLocked, Detail: "locked (" + tr.lock + ")"})
-		}
-		d.Changes = nil
-	}
-	if st.Failures > 0 && now.Before(st.RetryAfter) && len(d.Changes) > 0 {
-		for _, ch := range d.Changes {
-			d.Holds = append(d.Holds, Hold{Resource: ch.Resource, Reason: SkipBackoff,
-				Detail: fmt.Sprintf("%d failed writes; retrying after %s", st.Failures, st.RetryAfter.Format(time.RFC3339))})
-		}
-		d.Changes = nil
-	}
-	return d, true
-}
-
-// anomalyRise is how long a container must be anomalous, with utilisation
-// past the up threshold all along, before it scales up without waiting for
-// the stabilisation window: two ticks.
-func (c *Controller) anomalyRise() time.Duration { return 2 * c.opts.Interval }
-
-// signals extracts what Decide needs from the container's window. The
-// series reuse the controller's buffers: Decide does not keep them.
-func (c *Controller) signals(tr *tracked, r Rules, now time.Time) Signals {
-	w := tr.window
-	span := max(r.StabilizationUp, r.StabilizationDown, c.anomalyRise()) + 2*c.opts.Interval
-	from := w.Since(now.Add(-span))
-	c.cpuSeries, c.memSeries = c.cpuSeries[:0], c.memSeries[:0]
-	for i := from; i < w.Len(); i++ {
-		p := w.packedAt(i)
-		t := w.timeAt(i)
-		// Against the cores allocated now, not then: after a resize the
-		// older samples no longer count as past the threshold, so a new
-		// change needs new evidence.
-		util := 0.0
-		if tr.alloc.Cores > 0 {
-			util = float64(p.cpu) / float64(tr.alloc.Cores)
-		}
-		c.cpuSeries = append(c.cpuSeries, Point{Time: t, Value: util})
-		c.memSeries = append(c.memSeries, Point{Time: t, Value: float64(uint64(p.memKiB) << 10)})
-	}
-	var peak uint64
-	var cpuPeak float64
-	for i := range w.Len() {
-		p := w.packedAt(i)
-		peak = max(peak, uint64(p.memKiB)<<10)
-		cpuPeak = max(cpuPeak, float64(p.cpu))
-	}
-	sig := Signals{
-		VMID: tr.vmid, Node: tr.node, Running: tr.status == "running", Alloc: tr.alloc,
-		CPU: c.cpuSeries, Memory: c.memSeries, MemoryPeak: peak, CPUPeak: cpuPeak,
-		SwapUsed: tr.last.Swap, DiskUsed: tr.last.Disk, DiskSize: tr.last.MaxDisk,
-		CoresMax: tr.coresMax(),
-		Score:    tr.score, AnomalousSince: tr.anomalousSince,
-	}
-	if f := tr.facts; f.holdsFor(tr.last) {
-		sig.CoresUnmanaged = f.coresUnmanaged
-	}
-	return sig
-}
-
-// act guards the pass's decisions and applies them, most urgent first.
-func (c *Controller) act(ctx context.Context, t tick, all []Decision) {
-	_, guard := c.policies()
-	// Most containers need nothing: only decisions with changes go
-	// through the ordering and the guard.
-	var decisions []Decision
-	for i := range all {
-		if len(all[i].Changes) > 0 {
-			decisions = append(decisions, all[i])
-			continue
-		}
-		for _, h := range all[i].Holds {
-			c.recordHold(all[i], h)
-		}
-		if tr := c.tracked[all[i].VMID]; tr != nil {
-			tr.recommended = ""
-		}
-	}
-	defer func() {
-		// Put the admitted decisions back for the snapshot.
-		byVMID := make(map[int]int, len(decisions))
-		for i, d := range decisions {
-			byVMID[d.VMID] = i
-		}
-		for i := range all {
-			if j, ok := byVMID[all[i].VMID]; ok {
-				all[i] = decisions[j]
-			}
-		}
-	}()
-	SortByUrgency(decisions, func(d Decision) float64 {
-		last, _ := c.tracked[d.VMID].window.Last()
-		return max(last.CPUUtilisation(), last.MemoryUtilisation())
-	})
-	capacity := make([]NodeCapacity, 0, len(t.nodes))
-	for _, n := range t.nodes {
-		capacity = append(capacity, NodeCapacity{Node: n.Name, CPUs: n.CPUs, MemoryBytes: n.MemoryBytes})
-	}
-	allocated := map[string]Allocated{}
-	for _, ct := range t.containers {
-		if ct.Status != "running" {
-			continue
-		}
-		a := allocated[ct.Node]
-		a.Cores += ct.CPUs
-		a.MemoryBytes += ct.MaxMem
-		allocated[ct.Node] = a
-	}
-	pass := guard.NewPass(capacity, allocated)
-	for i := range decisions {
-		d := &decisions[i]
-		admitted := pass.Admit(*d)
-		*d = admitted
-		for _, h := range admitted.Holds {
-			c.recordHold(admitted, h)
-		}
-		tr := c.tracked[d.VMID]
-		if len(admitted.Changes) == 0 {
-			tr.recommended = ""
-			continue
-		}
-		if ctx.Err() != nil {
-			c.log.Warn().Int("vmid", d.VMID).Msg("pass deadline reached or shutting down; leaving the remaining decisions to the next tick")
-			return
-		}
-		if admitted.Mode == ModeRecommend {
-			// A recommendation repeats every tick until acted on: report
-			// it when it changes, not every tick.
-			key := recommendationKey(admitted.Changes)
-			if key == tr.recommended {
-				continue
-			}
-			tr.recommended = key
-		}
-		c.protect(d.VMID, func() {
-			intent := c.journalIntent(admitted)
-			outcomes := c.actuator.Apply(ctx, admitted, tr.alloc)
-			if tr.facts.holdsFor(tr.last) {
-				tr.facts.noteApplied(outcomes)
-			}
-			st := c.state.Containers[d.VMID]
-			if st == nil {
-				st = &ContainerState{}
-				c.state.Containers[d.VMID] = st
-			}
-			now := c.now()
-			st.Record(outcomes, now, DefaultBackoff)
-			c.journalOutcome(admitted, intent, outcomes, now)
-			c.stateDirty = true
-		})
+			c.log.Error().Int("vmid", vmid).Interface("panic", recovered).Bytes("stack", stack).Msg("handling a container panicked; going on with the others")
+		},
+		Elapsed: func(f func()) time.Duration {
+			started := time.Now()
+			f()
+			return time.Since(started)
+		},
+		Trained: func(rows, trees int, took time.Duration, at time.Time) {
+			c.metrics.training.Observe(took.Seconds())
+			c.metrics.modelTrainedAt.Set(float64(at.Unix()))
+			c.log.Info().Int("rows", rows).Int("trees", trees).Dur("took", took).Msg("trained anomaly model")
+		},
 	}
 }
 
-// recordHold counts a wanted change that was held back. Holds that are
-// not a wanted change (disabled, no data) are not counted.
-func (c *Controller) recordHold(d Decision, h Hold) {
-	switch h.Reason {
-	case SkipDisabled, SkipNoData, SkipNotRunning, SkipAtLimit:
-		return
-	}
-	c.metrics.skipped.WithLabelValues(string(h.Resource), string(h.Reason)).Inc()
-	c.log.Debug().Int("vmid", d.VMID).Str("node", d.Node).Str("resource", string(h.Resource)).
-		Str("reason", string(h.Reason)).Str("detail", h.Detail).Msg("change held back")
-}
-
-// loadState reads the state file; a corrupt one is moved aside and the
-// controller starts fresh.
-func (c *Controller) loadState() {
-	if c.opts.StateFile == "" {
-		return
-	}
-	st, err := LoadState(c.opts.StateFile, c.now())
-	var corrupt *CorruptFileError
-	switch {
-	case errors.As(err, &corrupt):
-		c.log.Error().Err(err).Str("path", c.opts.StateFile).Str("moved_to", corrupt.MovedTo).
-			Msg("state file unreadable; moved aside, starting with empty cooldowns")
-	case err != nil:
-		// The file is still there and could not be read: never save over it.
-		c.log.Error().Err(err).Str("path", c.opts.StateFile).
-			Msg("state file unreadable and could not be moved aside; running without saving state")
-		c.opts.StateFile = ""
-		return
-	}
-	if st == nil {
-		return
+// useState makes st the state the loop saves and the engine decides from.
+func (c *Controller) useState(st *State) {
+	if st.Containers == nil {
+		st.Containers = map[int]*ContainerState{}
 	}
 	c.state = st
-	if c.state.Containers == nil {
-		c.state.Containers = map[int]*ContainerState{}
-	}
-	if len(st.Model) > 0 && c.opts.Model.Enabled {
-		f := new(forest.Forest)
-		if err := f.UnmarshalBinary(st.Model); err != nil || f.NumFeatures() != NumModelFeatures {
-			c.log.Warn().Err(err).Msg("saved anomaly model unusable; training a new one")
-		} else {
-			c.model, c.modelTrainedAt = f, st.ModelTrainedAt
-		}
-	}
-	c.openJournal()
-	c.log.Info().Int("containers", len(st.Containers)).Bool("model", c.model != nil).Msg("loaded state")
-}
-
-// saveState writes the state file when something changed (or always, with
-// force).
-func (c *Controller) saveState(force bool) {
-	if c.opts.StateFile == "" || (!c.stateDirty && !force) {
-		return
-	}
-	if c.model != nil && (c.state.Model == nil || !c.state.ModelTrainedAt.Equal(c.modelTrainedAt)) {
-		b, err := c.model.MarshalBinary()
-		if err == nil {
-			c.state.Model, c.state.ModelTrainedAt = b, c.modelTrainedAt
-		}
-	}
-	c.state.PruneGone(func(vmid int) bool { return c.tracked[vmid] != nil }, c.now().Add(-StateKeepGone))
-	through := c.journalThrough()
-	c.state.JournalSeq = through
-	if err := c.state.Save(c.opts.StateFile); err != nil {
-		c.metrics.stateSaves.WithLabelValues("failed").Inc()
-		c.log.Error().Err(err).Str("path", c.opts.StateFile).Msg("saving the state file failed; will retry next tick")
-		return
-	}
-	c.metrics.stateSaves.WithLabelValues("ok").Inc()
-	c.stateDirty = false
-	c.truncateJournal(through)
-}
-
-// export adds a cycle every ExportInterval and writes the file in the
-// background, one write at a time.
-func (c *Controller) export(t tick) {
-	if c.exporter == nil || (!c.lastExport.IsZero() && t.end.Sub(c.lastExport) < c.opts.ExportInterval) {
-		return
-	}
-	c.lastExport = t.end
-	cycle := Cycle{Start: t.start, End: t.end, Total: len(t.containers)}
-	cycle.MonitorCPUPercent, cycle.MonitorMemoryBytes = c.selfUsage(t.end)
-	for _, ct := range t.containers {
-		if ct.Status != "running" || ct.Template {
-			continue
-		}
-		score := math.NaN()
-		if tr := c.tracked[ct.VMID]; tr != nil {
-			score = tr.score
-		}
-		cycle.Entries = append(cycle.Entries, ExportEntry{
-			VMID: ct.VMID, Node: ct.Node, Time: t.end,
-			CPUPercent: cpuFraction(ct.CPU) * 100, Cores: ct.CPUs,
-			MemUsed: ct.Mem, MemLimit: ct.MaxMem, SwapUsed: ct.Swap, SwapLimit: ct.MaxSwap,
-			DiskRead: ct.DiskRead, DiskWrite: ct.DiskWrite, NetIn: ct.NetIn, NetOut: ct.NetOut,
-			DiskUsed: ct.Disk, DiskSize: ct.MaxDisk, Pressure: ct.Pressure, Score: score,
-		})
-	}
-	c.exporter.Add(cycle)
-	c.exporting.Wait()
-	c.exporting.Go(func() {
-		if err := c.exporter.Write(); err != nil {
-			c.log.Error().Err(err).Str("path", c.opts.ExportFile).Msg("writing lxc_metrics.json failed; the data stays in memory for the next write")
-		}
-	})
-}
-
-// selfUsage is this process's CPU share since the previous call and its
-// heap, for the export's summary.
-func (c *Controller) selfUsage(now time.Time) (cpuPercent float64, memBytes uint64) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
-		cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		if !c.selfAt.IsZero() {
-			if wall := now.Sub(c.selfAt); wall > 0 {
-				cpuPercent = 100 * float64(cpu-c.selfCPU) / float64(wall)
-			}
-		}
-		c.selfCPU, c.selfAt = cpu, now
-		memBytes = uint64(ru.Maxrss) << 10
-	}
-	return cpuPercent, memBytes
-}
-
-// loadExport reads an existing lxc_metrics.json into the windows.
-func (c *Controller) loadExport() {
-	if c.exporter == nil {
-		return
-	}
-	cycles, err := c.exporter.Load()
-	var corrupt *CorruptFileError
-	switch {
-	case errors.As(err, &corrupt):
-		c.log.Error().Err(err).Str("path", c.opts.ExportFile).Str("moved_to", corrupt.MovedTo).
-			Msg("existing lxc_metrics.json unreadable; moved aside, starting a new one")
-		return
-	case err != nil:
-		// The exporter refuses to write until the file can be read.
-		c.log.Error().Err(err).Str("path", c.opts.ExportFile).
-			Msg("existing lxc_metrics.json unreadable and could not be moved aside; not exporting")
-		return
-	}
-	n := c.fillFromCycles(cycles, c.now())
-	c.log.Info().Int("cycles", len(cycles)).Int("samples", n).Msg("loaded lxc_metrics.json into the windows")
-}
-
-// fillFromCycles adds the exported samples within the window, turning the
-// cumulative counters into rates.
-func (c *Controller) fillFromCycles(cycles []Cycle, now time.Time) int {
-	oldest := now.Add(-c.opts.Window)
-	n := 0
-	for _, cy := range cycles {
-		for _, e := range cy.Entries {
-			if e.Time.Before(oldest) || e.Time.After(now) {
-				continue
-			}
-			tr := c.tracked[e.VMID]
-			if tr == nil {
-				tr = &tracked{vmid: e.VMID, node: e.Node, status: "running", score: math.NaN(), window: c.newWindow()}
-				c.tracked[e.VMID] = tr
-			}
-			ct := proxmox.Container{
-				VMID: e.VMID, Node: e.Node, Status: "running", CPUs: e.Cores, CPU: e.CPUPercent / 100,
-				Mem: e.MemUsed, MaxMem: e.MemLimit, Swap: e.SwapUsed, MaxSwap: e.SwapLimit,
-				Disk: e.DiskUsed, MaxDisk: e.DiskSize, NetIn: e.NetIn, NetOut: e.NetOut,
-				DiskRead: e.DiskRead, DiskWrite: e.DiskWrite, Pressure: e.Pressure,
-			}
-			tr.window.Add(sampleFrom(ct, tr.last, tr.seenAt, e.Time))
-			tr.last, tr.seenAt = ct, e.Time
-			n++
-		}
-	}
-	c.metrics.backfilled.Add(float64(n))
-	return n
-}
-
-// recommendationKey identifies what a recommendation asks for, without its
-// reason (whose durations change every tick).
-func recommendationKey(changes []Change) string {
-	var b strings.Builder
-	for _, ch := range changes {
-		fmt.Fprintf(&b, "%s %s %d>%d;", ch.Resource, ch.Direction, ch.From, ch.To)
-	}
-	return b.String()
+	c.Engine.States = st.Containers
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/rs/zerolog"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
@@ -91,7 +92,7 @@ func TestObserveRatesRestartsMigrationAndDeletion(t *testing.T) {
 	c := newLoop(t, client, func(o *Options) { o.Now = func() time.Time { return now }; o.Scale = false })
 	ctx := context.Background()
 
-	tickAt := func(advance time.Duration) tick {
+	tickAt := func(advance time.Duration) engine.Tick {
 		t.Helper()
 		sim.Clock().Advance(advance)
 		now = now.Add(advance)
@@ -99,19 +100,19 @@ func TestObserveRatesRestartsMigrationAndDeletion(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.observe(tk)
+		c.Observe(tk)
 		return tk
 	}
 	tickAt(0)
 	tickAt(10 * time.Second)
-	s, ok := c.tracked[101].window.Last()
-	if !ok || c.tracked[101].window.Len() != 2 {
-		t.Fatalf("after two ticks: %d samples", c.tracked[101].window.Len())
+	s, ok := c.Tracked[101].Window.Last()
+	if !ok || c.Tracked[101].Window.Len() != 2 {
+		t.Fatalf("after two ticks: %d samples", c.Tracked[101].Window.Len())
 	}
 	if math.IsNaN(s.NetIn) || s.NetIn <= 0 || math.IsNaN(s.DiskWrite) {
 		t.Errorf("second sample has no rates: %+v", s)
 	}
-	if first := c.tracked[101].window.At(0); !math.IsNaN(first.NetIn) {
+	if first := c.Tracked[101].Window.At(0); !math.IsNaN(first.NetIn) {
 		t.Errorf("first sample has a rate %v; it has nothing to difference against", first.NetIn)
 	}
 
@@ -124,10 +125,10 @@ func TestObserveRatesRestartsMigrationAndDeletion(t *testing.T) {
 		t.Fatal(err)
 	}
 	tickAt(10 * time.Second)
-	if s, _ := c.tracked[101].window.Last(); !math.IsNaN(s.NetIn) {
+	if s, _ := c.Tracked[101].Window.Last(); !math.IsNaN(s.NetIn) {
 		t.Errorf("sample after a restart has rate %v, want NaN", s.NetIn)
 	}
-	if got := c.tracked[101].window.Len(); got != 3 {
+	if got := c.Tracked[101].Window.Len(); got != 3 {
 		t.Errorf("%d samples; a stopped container should add none", got)
 	}
 
@@ -135,31 +136,31 @@ func TestObserveRatesRestartsMigrationAndDeletion(t *testing.T) {
 	if err := sim.MigrateContainer(102, "pve1"); err != nil {
 		t.Fatal(err)
 	}
-	before := c.tracked[102].window.Len()
+	before := c.Tracked[102].Window.Len()
 	tickAt(10 * time.Second)
-	if tr := c.tracked[102]; tr.node != "pve1" || tr.window.Len() != before+1 {
-		t.Errorf("after migration: node %q, %d samples (had %d); want pve1 and the history kept", tr.node, tr.window.Len(), before)
+	if tr := c.Tracked[102]; tr.Node != "pve1" || tr.Window.Len() != before+1 {
+		t.Errorf("after migration: node %q, %d samples (had %d); want pve1 and the history kept", tr.Node, tr.Window.Len(), before)
 	}
 
 	// A node that fails keeps its containers; a deletion is forgotten
-	// after forgetAfterUnseen fully listed ticks.
+	// after engine.ForgetAfterUnseen fully listed ticks.
 	sim.InjectFault(pvesim.Fault{Route: "/nodes/{node}/lxc", Node: "pve1", Status: 500, Reason: "boom", Count: 5})
 	for range 5 {
 		tickAt(10 * time.Second)
 	}
-	if c.tracked[101] == nil || c.tracked[102] == nil {
+	if c.Tracked[101] == nil || c.Tracked[102] == nil {
 		t.Fatal("containers of a failing node were forgotten")
 	}
 	if err := sim.RemoveContainer(102); err != nil {
 		t.Fatal(err)
 	}
-	for range forgetAfterUnseen {
+	for range engine.ForgetAfterUnseen {
 		tickAt(10 * time.Second)
 	}
-	if c.tracked[102] != nil {
+	if c.Tracked[102] != nil {
 		t.Error("a deleted container is still tracked")
 	}
-	if c.tracked[101] == nil {
+	if c.Tracked[101] == nil {
 		t.Error("a live container was forgotten")
 	}
 }
@@ -169,27 +170,27 @@ func TestBackfillFillsWindowsFromRRD(t *testing.T) {
 	c := newLoop(t, client, func(o *Options) { o.Backfill = true; o.BackfillConcurrency = 2; o.Scale = false })
 	c.pass(context.Background())
 	filled := 0
-	for _, tr := range c.tracked {
-		if tr.status != "running" {
+	for _, tr := range c.Tracked {
+		if tr.Status != "running" {
 			continue
 		}
-		if tr.window.Len() < 30 {
-			t.Errorf("container %d: %d samples after backfill, want the hour of RRD", tr.vmid, tr.window.Len())
+		if tr.Window.Len() < 30 {
+			t.Errorf("container %d: %d samples after backfill, want the hour of RRD", tr.VMID, tr.Window.Len())
 		}
 		filled++
 	}
 	if filled == 0 {
 		t.Fatal("no running container")
 	}
-	if c.model == nil {
+	if c.Model == nil {
 		t.Error("no model trained right after the backfill")
 	}
-	if len(c.tracked) == 0 {
+	if len(c.Tracked) == 0 {
 		t.Fatal("nothing tracked")
 	}
-	for _, tr := range c.tracked {
-		if tr.status == "running" && (math.IsNaN(tr.score) || tr.score <= 0 || tr.score > 1) {
-			t.Errorf("container %d: score %v after the first pass", tr.vmid, tr.score)
+	for _, tr := range c.Tracked {
+		if tr.Status == "running" && (math.IsNaN(tr.Score) || tr.Score <= 0 || tr.Score > 1) {
+			t.Errorf("container %d: score %v after the first pass", tr.VMID, tr.Score)
 		}
 	}
 }
@@ -204,8 +205,8 @@ func TestTrainingIsDeterministic(t *testing.T) {
 		})
 		c.pass(context.Background())
 		out := map[int]float64{}
-		for id, tr := range c.tracked {
-			out[id] = tr.score
+		for id, tr := range c.Tracked {
+			out[id] = tr.Score
 		}
 		return out
 	}
@@ -252,7 +253,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 	}
 	again := newLoop(t, client, mutate)
 	again.loadState()
-	if again.model == nil {
+	if again.Model == nil {
 		t.Error("the trained model was not restored")
 	}
 	for range 3 {
@@ -300,11 +301,11 @@ func TestBackfillWaitsForTheFirstSuccessfulCollection(t *testing.T) {
 	sim.InjectFault(pvesim.Fault{Route: "/nodes", Status: 500, Reason: "cluster not ready", Count: 1})
 	c := newLoop(t, client, func(o *Options) { o.Backfill = true; o.Scale = false })
 	c.pass(context.Background())
-	if len(c.tracked) != 0 || c.backfilled {
+	if len(c.Tracked) != 0 || c.backfilled {
 		t.Fatal("a pass whose collection failed tracked or backfilled something")
 	}
 	c.pass(context.Background())
-	if tr := c.tracked[101]; tr == nil || tr.window.Len() < 30 {
+	if tr := c.Tracked[101]; tr == nil || tr.Window.Len() < 30 {
 		t.Fatalf("after the first successful collection the window holds %v samples, want the RRD hour", tr)
 	}
 }
@@ -334,18 +335,18 @@ func TestExistingExportFillsTheWindows(t *testing.T) {
 		o.Now = func() time.Time { return now }
 	})
 	c.loadExport()
-	tr := c.tracked[150]
-	if tr == nil || tr.window.Len() != 10 {
+	tr := c.Tracked[150]
+	if tr == nil || tr.Window.Len() != 10 {
 		t.Fatalf("container 150 after loading: %+v; want 10 samples", tr)
 	}
-	last, _ := tr.window.Last()
+	last, _ := tr.Window.Last()
 	if last.CPU != 1 || last.Cores != 2 {
 		t.Errorf("last sample: %v busy of %v cores, want 1 of 2 (50 %%)", last.CPU, last.Cores)
 	}
 	if math.Abs(last.NetIn-1000) > 1e-3 || math.Abs(last.DiskWrite-102.4) > 1e-3 {
 		t.Errorf("rates from the cumulative counters: net in %v B/s, disk write %v B/s; want 1000 and 102.4", last.NetIn, last.DiskWrite)
 	}
-	if c.tracked[151] != nil {
+	if c.Tracked[151] != nil {
 		t.Error("a sample older than the window was loaded")
 	}
 }
@@ -477,7 +478,7 @@ func TestRestartMergesExportAndRRDBackfill(t *testing.T) {
 	c.loadExport()
 	c.pass(context.Background())
 	c.exporting.Wait()
-	w := c.tracked[150].window
+	w := c.Tracked[150].Window
 	fromRRD, fromExport := 0, 0
 	for i := range w.Len() {
 		switch s := w.At(i); {
@@ -542,5 +543,29 @@ func TestUnreachableNodeIsLoggedOnChange(t *testing.T) {
 	// Three or four passes fall in the death's grace, five in the burst.
 	if got := testutil.ToFloat64(m.nodeErrors.WithLabelValues("pve2")); got < 8 || got > 9 {
 		t.Errorf("node_collect_errors_total{node=pve2} = %v, want 8 or 9", got)
+	}
+}
+
+func TestControllerBoundsFollowTheSelection(t *testing.T) {
+	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle, Tags: []string{"web"}},
+		{VMID: 102, Node: "pve1", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle, Tags: []string{"autoscale-off"}},
+	}})
+	web := loopRules()
+	web.CPU.Max = 8
+	c := newLoop(t, client, func(o *Options) {
+		o.Scale = false
+		o.Selection.OptOutTag = "autoscale-off"
+		o.Selection.Policies = []Policy{{Name: "web", Match: Match{Tags: []string{"web"}}, Rules: web}}
+	})
+	if _, _, ok := c.Bounds(101); ok {
+		t.Error("bounds known before the first pass")
+	}
+	c.pass(context.Background())
+	if policy, rules, ok := c.Bounds(101); !ok || policy != "web" || rules.CPU.Max != 8 {
+		t.Errorf("Bounds(101) = %q, max %d, %v; want the web policy", policy, rules.CPU.Max, ok)
+	}
+	if _, _, ok := c.Bounds(102); ok {
+		t.Error("an opted-out container has bounds")
 	}
 }

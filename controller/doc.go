@@ -3,8 +3,33 @@
 // per container, scores each container with the isolation forest, decides
 // with thresholds, cooldowns and guards, and applies resizes through the
 // Proxmox VE API as compare-and-set writes on the config digest. It also
-// writes lxc_metrics.json, the state file and the audit record, and
-// records its Prometheus metrics.
+// writes lxc_metrics.json, the state file and the journal, and records its
+// Prometheus metrics.
+//
+// # The loop and the engine
+//
+// The loop (Controller) owns the I/O: collect, config reads, the
+// Actuator, the exporter file, state and journal, backfill, metrics, logs
+// and the snapshot. controller/engine is the decision part of a pass
+// without I/O or wall clock: Engine.Step folds a collected tick into the
+// windows, trains the model when due, scores, selects each container's
+// policy, decides (controller/scaling), orders by urgency and guards, and
+// Engine.Record folds outcomes back into the state. Controller.pass runs
+// Step with its config reads in between; the simulator (controller/sim)
+// runs the same Step through engine.Replay, with a trace in place of the
+// listing, so that simulate measures the code that runs.
+//
+// Subpackages: engine (one pass without I/O), scaling (the pure decision
+// core), lxcmetrics (the lxc_metrics.json codec), audit (the audit
+// record), manual (the API's manual operations and their validation
+// rules), sim (what-if replay and the trace formats). The forwarders in *_forward.go keep the names that
+// moved usable as controller.X for httpapi and cmd; go fix inlines them.
+//
+// Where a change goes: a new input to the decisions is a field of
+// scaling.Signals read by scaling.Decide, filled in controller/engine's
+// signals from the window, which its sample source feeds (collect here and
+// engine.SampleFrom, the trace in controller/sim), with its thresholds in
+// scaling.Rules mapped from config by cmd.
 //
 // # Data flow of a pass
 //
@@ -57,10 +82,10 @@
 // # Memory
 //
 // Nothing grows with the number of passes: windows hold Window of samples
-// per tracked container, a container unseen for forgetAfterUnseen full
-// listings is forgotten with its metric series, its state record goes
-// StateKeepGone after its last action, the task registry of Operations is
-// bounded, and the export holds MaxMetricsEntries cycles (about 220 bytes
+// per tracked container, a container unseen for engine.ForgetAfterUnseen
+// full listings is forgotten with its metric series, its state record goes
+// StateKeepGone after its last action, the task registry of the manual
+// operations is bounded, and the export holds MaxMetricsEntries cycles (about 220 bytes
 // per container and cycle: the largest consumer, and the heap grows until
 // it is full).
 //
@@ -75,9 +100,11 @@
 //
 // # Imports
 //
-// forest and proxmox (for their types and *proxmox.Client, which satisfies
-// Cluster) and nothing else of the project: never config, httpapi or cmd.
-// cmd maps the configuration into Options.
+// forest, proxmox (for their types and *proxmox.Client, which satisfies
+// Cluster) and its own subpackages, and nothing else of the project: never
+// config, httpapi or cmd. cmd maps the configuration into Options and
+// checks at compile time that the client satisfies Cluster and
+// manual.Cluster and the Actuator manual.Applier.
 //
 // # Concurrency
 //
@@ -85,13 +112,9 @@
 // Reload, Snapshot, Bounds, SetPaused and RecordManual are safe from any
 // goroutine while Run runs: Reload swaps the policies and SetPaused and
 // RecordManual hand requests over for the next pass; Snapshot and Bounds
-// read a copy of the latest pass. Operations (the API's manual
-// operations) is safe for concurrent use; with WatchTasks it follows each
-// task it starts in a goroutine of its own until the task ends, to audit
-// the outcome, and Close stops and waits for those goroutines (and for
-// RecoverTasks, which audits at start the ends of tasks a previous run
-// left audited as started). Decide, Select, the series helpers and the Guard are pure
-// or per-pass values. The Exporter and the Audit are safe for concurrent
+// read a copy of the latest pass. The Engine belongs to the loop
+// goroutine. Decide, Select, the series helpers
+// and the Guard are pure or per-pass values. The Exporter and the Audit are safe for concurrent
 // use; the Actuator is safe as long as its Cluster is; the Journal is safe
 // for concurrent use (the loop and RecordManual append). The export is
 // written in the background, one write at a time.

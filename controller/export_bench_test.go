@@ -18,6 +18,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/lxcmetrics"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
@@ -121,7 +122,7 @@ func BenchmarkExportEncode(b *testing.B) {
 	var n int64
 	for b.Loop() {
 		var err error
-		if n, err = encodeExport(io.Discard, cycles); err != nil {
+		if n, err = lxcmetrics.Encode(io.Discard, cycles); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -133,7 +134,7 @@ func BenchmarkExportEncode(b *testing.B) {
 // decoded from memory.
 func BenchmarkExportDecode(b *testing.B) {
 	var buf bytes.Buffer
-	if _, err := encodeExport(&buf, benchExportHistory()); err != nil {
+	if _, err := lxcmetrics.Encode(&buf, benchExportHistory()); err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(buf.Len()))
@@ -168,7 +169,7 @@ func BenchmarkExportLoad(b *testing.B) {
 
 // BenchmarkExportLoadEncodingJSON reads the same file with encoding/json
 // (a RawMessage per cycle key, then a struct per entry), the alternative to
-// the hand-written decoder.
+// the decoder on jsontext tokens.
 func BenchmarkExportLoadEncodingJSON(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "lxc_metrics.json")
 	if err := benchExporter(b, path).Write(); err != nil {
@@ -252,10 +253,10 @@ func encodeExportJSON(w io.Writer, cycles []Cycle) error {
 				Cores: en.Cores, CPUUsagePercent: en.CPUPercent,
 				FilesystemFreeGB:  float64(en.DiskSize-min(en.DiskUsed, en.DiskSize)) / bytesPerGiB,
 				FilesystemTotalGB: float64(en.DiskSize) / bytesPerGiB, FilesystemUsageGB: float64(en.DiskUsed) / bytesPerGiB,
-				IOStats:       jsonIOStats{en.DiskRead / bytesPerSector, en.DiskWrite / bytesPerSector},
-				MemoryLimitMB: float64(en.MemLimit) / bytesPerMiB, MemoryUsageMB: float64(en.MemUsed) / bytesPerMiB,
+				IOStats:       jsonIOStats{en.DiskRead / exportSectorBytes, en.DiskWrite / exportSectorBytes},
+				MemoryLimitMB: float64(en.MemLimit) / mib, MemoryUsageMB: float64(en.MemUsed) / mib,
 				NetworkUsage: jsonNetworkUsage{en.NetIn, en.NetOut}, Node: en.Node,
-				SwapTotalMB: float64(en.SwapLimit) / bytesPerMiB, SwapUsageMB: float64(en.SwapUsed) / bytesPerMiB,
+				SwapTotalMB: float64(en.SwapLimit) / mib, SwapUsageMB: float64(en.SwapUsed) / mib,
 				Timestamp: en.Time.UTC().Format(jsonTimeLayout),
 			}
 			if !math.IsNaN(en.Score) {
@@ -266,10 +267,10 @@ func encodeExportJSON(w io.Writer, cycles []Cycle) error {
 			}
 			obj[strconv.Itoa(en.VMID)] = je
 		}
-		obj[summaryKey] = jsonExportSummary{
+		obj["summary"] = jsonExportSummary{
 			CollectedContainers: len(c.Entries), CollectionEndTime: c.End.UTC().Format(jsonTimeLayout),
 			CollectionStartTime: c.Start.UTC().Format(jsonTimeLayout), MonitorCPUPercent: c.MonitorCPUPercent,
-			MonitorMemoryUsageMB: float64(c.MonitorMemoryBytes) / bytesPerMiB, TotalContainers: c.Total,
+			MonitorMemoryUsageMB: float64(c.MonitorMemoryBytes) / mib, TotalContainers: c.Total,
 			TotalDurationSeconds: c.End.Sub(c.Start).Seconds(),
 		}
 		if err := enc.Encode(obj); err != nil {
@@ -298,7 +299,7 @@ func decodeExportJSONFile(path string) ([]Cycle, error) {
 		}
 		c := Cycle{Entries: make([]ExportEntry, 0, len(raw))}
 		for key, value := range raw {
-			if key == summaryKey {
+			if key == "summary" {
 				var s jsonExportSummary
 				if err := json.Unmarshal(value, &s); err != nil {
 					return nil, err
@@ -306,7 +307,7 @@ func decodeExportJSONFile(path string) ([]Cycle, error) {
 				c.Start, _ = time.Parse(jsonTimeLayout, s.CollectionStartTime)
 				c.End, _ = time.Parse(jsonTimeLayout, s.CollectionEndTime)
 				c.Total, c.MonitorCPUPercent = s.TotalContainers, s.MonitorCPUPercent
-				c.MonitorMemoryBytes = uint64(s.MonitorMemoryUsageMB * bytesPerMiB)
+				c.MonitorMemoryBytes = uint64(s.MonitorMemoryUsageMB * mib)
 				continue
 			}
 			vmid, err := strconv.Atoi(key)
@@ -319,9 +320,9 @@ func decodeExportJSONFile(path string) ([]Cycle, error) {
 			}
 			en := ExportEntry{
 				VMID: vmid, Node: je.Node, CPUPercent: je.CPUUsagePercent, Cores: je.Cores,
-				MemUsed: uint64(je.MemoryUsageMB * bytesPerMiB), MemLimit: uint64(je.MemoryLimitMB * bytesPerMiB),
-				SwapUsed: uint64(je.SwapUsageMB * bytesPerMiB), SwapLimit: uint64(je.SwapTotalMB * bytesPerMiB),
-				DiskRead: je.IOStats.Reads * bytesPerSector, DiskWrite: je.IOStats.Writes * bytesPerSector,
+				MemUsed: uint64(je.MemoryUsageMB * mib), MemLimit: uint64(je.MemoryLimitMB * mib),
+				SwapUsed: uint64(je.SwapUsageMB * mib), SwapLimit: uint64(je.SwapTotalMB * mib),
+				DiskRead: je.IOStats.Reads * exportSectorBytes, DiskWrite: je.IOStats.Writes * exportSectorBytes,
 				NetIn: je.NetworkUsage.RxBytes, NetOut: je.NetworkUsage.TxBytes,
 				DiskUsed: uint64(je.FilesystemUsageGB * bytesPerGiB), DiskSize: uint64(je.FilesystemTotalGB * bytesPerGiB),
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
@@ -115,8 +116,8 @@ func TestHeapStaysBoundedOverManyPasses(t *testing.T) {
 	if limit := after1 + after1/8 + 512<<10; after3 > limit {
 		t.Errorf("live heap grew from %d to %d bytes between pass %d and %d (limit %d)", after1, after3, n, 3*n, limit)
 	}
-	if got := len(c.tracked); got > containers+forgetAfterUnseen {
-		t.Errorf("%d containers tracked, want at most %d", got, containers+forgetAfterUnseen)
+	if got := len(c.Tracked); got > containers+engine.ForgetAfterUnseen {
+		t.Errorf("%d containers tracked, want at most %d", got, containers+engine.ForgetAfterUnseen)
 	}
 
 	// Past StateKeepGone, the records of the deleted containers go.
@@ -124,12 +125,12 @@ func TestHeapStaysBoundedOverManyPasses(t *testing.T) {
 		t.Fatalf("%d state records before the prune; the test expects those of deleted containers too", len(c.state.Containers))
 	}
 	step(3*n, StateKeepGone+time.Minute)
-	for pass := 3*n + 1; pass < 3*n+forgetAfterUnseen+1; pass++ {
+	for pass := 3*n + 1; pass < 3*n+engine.ForgetAfterUnseen+1; pass++ {
 		step(pass, 10*time.Second)
 	}
 	c.saveState(true)
 	for vmid := range c.state.Containers {
-		if c.tracked[vmid] == nil && !c.state.Containers[vmid].Paused {
+		if c.Tracked[vmid] == nil && !c.state.Containers[vmid].Paused {
 			t.Errorf("container %d is gone, its state record is kept past StateKeepGone", vmid)
 		}
 	}
@@ -137,7 +138,7 @@ func TestHeapStaysBoundedOverManyPasses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(loaded.Containers) > len(c.tracked) {
-		t.Errorf("the state file holds %d records for %d containers", len(loaded.Containers), len(c.tracked))
+	if len(loaded.Containers) > len(c.Tracked) {
+		t.Errorf("the state file holds %d records for %d containers", len(loaded.Containers), len(c.Tracked))
 	}
 }

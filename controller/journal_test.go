@@ -248,7 +248,7 @@ func passWithoutSave(t *testing.T, c *Controller) {
 		t.Fatal(err)
 	}
 	c.applyRequests()
-	c.observe(tk)
+	c.Observe(tk)
 	decisions := c.scoreAndDecide(tk)
 	c.learnConfigs(ctx, tk, decisions)
 	c.act(ctx, tk, decisions)
@@ -387,7 +387,7 @@ func TestManualChangeWaitingAtASaveStaysInTheJournal(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.applyRequests()
-	c.observe(tk)
+	c.Observe(tk)
 	decisions := c.scoreAndDecide(tk)
 	// An operator's change arrives while the pass writes: it is journaled
 	// before the pass's write, and reaches the state only next pass.

@@ -30,19 +30,6 @@ type Metrics struct {
 	stateSaves     *prometheus.CounterVec // result
 }
 
-// Action results, the result label of lxc_autoscale_actions_total.
-const (
-	ResultApplied     = "applied"
-	ResultDryRun      = "dry_run"
-	ResultRecommended = "recommended"
-	ResultSkipped     = "skipped"
-	ResultFailed      = "failed"
-	// ResultUnknown is a write that was sent and never answered (a
-	// timeout, a connection lost): it may have landed. Its cooldown starts
-	// as if it had, and the next listing tells what is true.
-	ResultUnknown = "unknown"
-)
-
 // NewMetrics builds the controller's collectors and registers them on reg
 // (nil: not registered, for tests that do not look at them).
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {

@@ -55,6 +55,15 @@ func TestWriteWithoutAnswerIsUnknownAndStartsTheCooldown(t *testing.T) {
 	if !strings.Contains(string(b), `"result":"unknown"`) || strings.Contains(string(b), `"result":"failed"`) {
 		t.Errorf("audit of an unanswered write:\n%s\nwant result unknown, never failed", b)
 	}
+	// The hung PUT is logged when its handler ends, after the client gave
+	// up: wait for it, or it may land in the log the next passes are
+	// judged by.
+	for deadline := time.Now().Add(10 * time.Second); !hungPutLogged(sim); {
+		if time.Now().After(deadline) {
+			t.Fatal("the unanswered PUT never reached the request log")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	sim.ClearFaults()
 	sim.ResetRequests()
 	puts := 0
@@ -104,4 +113,15 @@ func TestDryRunCooldownsDoNotDelayEnforce(t *testing.T) {
 	if st, _ := sim.Container(101); st.Config["cores"] == "1" {
 		t.Error("the first pass in enforce waited for a cooldown that only dry-run had started")
 	}
+}
+
+// hungPutLogged reports whether the request log holds a PUT that a Hang
+// fault kept until the client gave up (Status 0).
+func hungPutLogged(sim *pvesim.Sim) bool {
+	for _, q := range sim.Requests() {
+		if q.Method == "PUT" && q.Status == 0 {
+			return true
+		}
+	}
+	return false
 }

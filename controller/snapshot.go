@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 )
 
 // ContainerView is what the controller knows of one container after a
@@ -54,7 +56,7 @@ func (c *Controller) Snapshot() Snapshot {
 }
 
 // publish builds the snapshot of this pass and swaps it in.
-func (c *Controller) publish(t tick, decisions []Decision) {
+func (c *Controller) publish(t engine.Tick, decisions []Decision) {
 	byVMID := make(map[int]*Decision, len(decisions))
 	for i := range decisions {
 		byVMID[decisions[i].VMID] = &decisions[i]
@@ -62,24 +64,24 @@ func (c *Controller) publish(t tick, decisions []Decision) {
 	c.snapMu.RLock()
 	lastSuccess := c.snap.LastSuccess
 	c.snapMu.RUnlock()
-	s := Snapshot{Time: t.end, LastSuccess: lastSuccess, Interval: c.opts.Interval, Nodes: len(t.nodes), ModelTrainedAt: c.modelTrainedAt}
-	for n := range t.failed {
+	s := Snapshot{Time: t.End, LastSuccess: lastSuccess, Interval: c.opts.Interval, Nodes: len(t.Nodes), ModelTrainedAt: c.ModelTrainedAt}
+	for n := range t.Failed {
 		s.FailedNodes = append(s.FailedNodes, n)
 	}
 	slices.Sort(s.FailedNodes)
-	s.Containers = make([]ContainerView, 0, len(c.tracked))
-	for _, tr := range c.sortedTracked() {
+	s.Containers = make([]ContainerView, 0, len(c.Tracked))
+	for _, tr := range c.SortedTracked() {
 		v := ContainerView{
-			VMID: tr.vmid, Node: tr.node, Name: tr.name, Status: tr.status, Lock: tr.lock,
-			Tags: tr.tags, Pool: tr.pool,
-			Alloc: tr.alloc, Score: tr.score, Anomalous: !tr.anomalousSince.IsZero(),
-			MemoryUsed: tr.last.Mem, DiskUsed: tr.last.Disk, Samples: tr.window.Len(),
-			CPUUtilisation: tr.last.CPU, CoresMax: tr.coresMax(),
+			VMID: tr.VMID, Node: tr.Node, Name: tr.Name, Status: tr.Status, Lock: tr.Lock,
+			Tags: tr.Tags, Pool: tr.Pool,
+			Alloc: tr.Alloc, Score: tr.Score, Anomalous: !tr.AnomalousSince.IsZero(),
+			MemoryUsed: tr.Last.Mem, DiskUsed: tr.Last.Disk, Samples: tr.Window.Len(),
+			CPUUtilisation: tr.Last.CPU, CoresMax: tr.CoresMax(),
 		}
-		if st := c.state.Containers[tr.vmid]; st != nil {
+		if st := c.state.Containers[tr.VMID]; st != nil {
 			v.Paused = st.Paused
 		}
-		if d := byVMID[tr.vmid]; d != nil {
+		if d := byVMID[tr.VMID]; d != nil {
 			cp := *d
 			cp.Changes, cp.Holds = slices.Clone(d.Changes), slices.Clone(d.Holds)
 			v.Decision = &cp
@@ -95,12 +97,12 @@ func (c *Controller) publish(t tick, decisions []Decision) {
 // recommend publishes the target of each resource a decision changes, and
 // removes the gauges of resources it leaves alone, so the series stay
 // bounded by the pending recommendations.
-func (c *Controller) recommend(tr *tracked, d *Decision) {
-	if (d == nil || len(d.Changes) == 0) && !tr.recommending {
+func (c *Controller) recommend(tr *engine.Container, d *Decision) {
+	if (d == nil || len(d.Changes) == 0) && !tr.Recommending {
 		return
 	}
-	tr.recommending = d != nil && len(d.Changes) > 0
-	id := strconv.Itoa(tr.vmid)
+	tr.Recommending = d != nil && len(d.Changes) > 0
+	id := strconv.Itoa(tr.VMID)
 	for _, r := range Resources {
 		value, ok := 0.0, false
 		if d != nil {

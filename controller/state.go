@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"maps"
 	"os"
 	"time"
 )
@@ -142,109 +141,11 @@ const StateKeepGone = 48 * time.Hour
 func (s *State) PruneGone(tracked func(vmid int) bool, cutoff time.Time) int {
 	dropped := 0
 	for vmid, cs := range s.Containers {
-		if tracked(vmid) || cs != nil && (cs.Paused || cs.lastTime().After(cutoff)) {
+		if tracked(vmid) || cs != nil && (cs.Paused || cs.LastTime().After(cutoff)) {
 			continue
 		}
 		delete(s.Containers, vmid)
 		dropped++
 	}
 	return dropped
-}
-
-// lastTime is the latest time the record holds: of an action or of the end
-// of a backoff; zero when none.
-func (s *ContainerState) lastTime() time.Time {
-	last := s.RetryAfter
-	for _, actions := range []map[Resource]Action{s.LastAction, s.DryRunAction} {
-		for _, a := range actions {
-			if a.Time.After(last) {
-				last = a.Time
-			}
-		}
-	}
-	return last
-}
-
-const (
-	backoffBase = 30 * time.Second
-	backoffMax  = 30 * time.Minute
-)
-
-// DefaultBackoff is the wait after failures consecutive failed writes:
-// 30 s doubled per failure after the first, at most 30 minutes (30 s, 1 m,
-// 2 m, 4 m, 8 m, 16 m, 30 m, …); 0 for no failure. It does not depend on
-// the pass interval, so a short interval does not hammer a failing node.
-func DefaultBackoff(failures int) time.Duration {
-	if failures <= 0 {
-		return 0
-	}
-	if failures > 7 { // 30 s << 6 = 32 m already passes the cap
-		return backoffMax
-	}
-	return min(backoffBase<<(failures-1), backoffMax)
-}
-
-// Record updates the container's memory with the outcomes of one Apply.
-//
-// Applied and dry-run outcomes set LastAction of their resource to now, so
-// a dry run honours the cooldowns exactly as an enforcing run would and
-// reports the same sequence of changes. A call with at least one failed
-// outcome counts one more failure (the changes of one call are one attempt:
-// a failing PUT fails cores and memory together) and sets RetryAfter to
-// now + backoff(Failures); a call with applied outcomes and no failure
-// resets both. Skips and recommendations change nothing. backoff nil means
-// DefaultBackoff.
-func (s *ContainerState) Record(outcomes []Outcome, now time.Time, backoff func(failures int) time.Duration) {
-	if backoff == nil {
-		backoff = DefaultBackoff
-	}
-	applied, failed := false, false
-	for _, o := range outcomes {
-		c := o.Change
-		act := Action{Time: now, Direction: c.Direction, From: c.From, To: c.To}
-		switch o.Result {
-		case ResultApplied, ResultUnknown:
-			// An unknown outcome may have landed: wait as if it had.
-			if s.LastAction == nil {
-				s.LastAction = map[Resource]Action{}
-			}
-			s.LastAction[c.Resource] = act
-			applied = applied || o.Result == ResultApplied
-		case ResultDryRun:
-			if s.DryRunAction == nil {
-				s.DryRunAction = map[Resource]Action{}
-			}
-			s.DryRunAction[c.Resource] = act
-		case ResultFailed:
-			failed = true
-		}
-	}
-	switch {
-	case failed:
-		s.Failures++
-		s.RetryAfter = now.Add(backoff(s.Failures))
-	case applied:
-		s.Failures = 0
-		s.RetryAfter = time.Time{}
-	}
-}
-
-// cooldownsFor is the state the decisions of a container in mode see:
-// dry-run's pretend changes count only in dry-run, where the newer of a
-// real and a pretend change of a resource starts its cooldown.
-func (s ContainerState) cooldownsFor(mode Mode) ContainerState {
-	if mode != ModeDryRun || len(s.DryRunAction) == 0 {
-		return s
-	}
-	merged := maps.Clone(s.LastAction)
-	if merged == nil {
-		merged = map[Resource]Action{}
-	}
-	for res, a := range s.DryRunAction {
-		if cur, ok := merged[res]; !ok || a.Time.After(cur.Time) {
-			merged[res] = a
-		}
-	}
-	s.LastAction = merged
-	return s
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
 // POST /api/v1/containers/{vmid}/clone.
@@ -38,7 +39,7 @@ func (s *Server) v1Clone(c echo.Context) error {
 	}
 	if req.Hostname != nil {
 		r.Hostname = *req.Hostname
-		if !validHostname(r.Hostname) {
+		if !manual.ValidHostname(r.Hostname) {
 			bad["hostname"] = fmt.Sprintf("must be an RFC 1123 host name (labels of 1 to 63 letters, digits and inner hyphens; 253 in all), got %q", v1Clip(r.Hostname))
 		}
 	}
@@ -47,7 +48,7 @@ func (s *Server) v1Clone(c echo.Context) error {
 	}
 	if req.Target != nil {
 		r.Target = *req.Target
-		if !rfc1123LabelRe.MatchString(r.Target) {
+		if !manual.ValidNodeName(r.Target) {
 			bad["target"] = fmt.Sprintf("must be a node name, got %q", v1Clip(r.Target))
 		}
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 	"github.com/lxc-autoscale/lxc-autoscale/httpapi/compat"
 )
 
@@ -25,7 +26,7 @@ func (s *Server) compatRoutes() error {
 		},
 		Served: s.servedRoutes,
 		Names: compat.Names{
-			Hostname: validHostname,
+			Hostname: manual.ValidHostname,
 			Snapshot: func(name string) bool {
 				bad := map[string]string{}
 				v1CheckSnapshotName(bad, "name", name)

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
 // A container's resources: PUT .../resources (cores, memory, swap, with
@@ -92,7 +93,7 @@ func (s *Server) v1GrowDisk(c echo.Context) error {
 	bad := map[string]string{}
 	vmid := v1VMIDInto(c, bad)
 	disk := c.Param("disk")
-	if !v1DiskRe.MatchString(disk) {
+	if !manual.ValidDiskName(disk) {
 		bad["disk"] = fmt.Sprintf("must be rootfs or mp0 to mp255, got %q", v1Clip(disk))
 	}
 	var req v1GrowRequest

@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
 // The versioned API under /api/v1. Containers are addressed by VMID alone;
@@ -51,15 +52,6 @@ const (
 )
 
 var (
-	// PVE's snapshot names (pve-configid, at most 40 characters, and the
-	// proxmox client requires two or more); "current" and "vzdump" are
-	// reserved.
-	pveSnapshotRe = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{1,39}$`)
-	// PVE's container volumes: the root filesystem and mount points mp0 to
-	// mp255.
-	v1DiskRe = regexp.MustCompile(`^(rootfs|mp([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))$`)
-	// An RFC 1123 label: node names, and each label of a host name.
-	rfc1123LabelRe = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
 	// A config digest as PVE writes it (hex).
 	v1DigestRe = regexp.MustCompile(`^[0-9a-fA-F]{1,128}$`)
 )
@@ -129,29 +121,15 @@ func v1Fraction(used, limit uint64) *float64 {
 
 func v1CheckSnapshotName(bad map[string]string, field, name string) {
 	switch {
-	case name == "current" || name == "vzdump":
+	case manual.ReservedSnapshotName(name):
 		bad[field] = fmt.Sprintf("%q is reserved by Proxmox", name)
-	case !pveSnapshotRe.MatchString(name):
+	case !manual.ValidSnapshotName(name):
 		bad[field] = fmt.Sprintf("must be 2 to 40 letters, digits, - or _, starting with a letter, got %q", v1Clip(name))
 	}
 }
 
 // v1Empty is the body of writes that take no fields: none or {}.
 type v1Empty struct{}
-
-// validHostname reports whether h is an RFC 1123 host name; the v1 and
-// the compatibility routes take the same host names.
-func validHostname(h string) bool {
-	if h == "" || len(h) > 253 {
-		return false
-	}
-	for label := range strings.SplitSeq(h, ".") {
-		if !rfc1123LabelRe.MatchString(label) {
-			return false
-		}
-	}
-	return true
-}
 
 // v1VMID reads the vmid path parameter; a bad one is a 400 naming it.
 func v1VMID(c echo.Context) (int, error) {

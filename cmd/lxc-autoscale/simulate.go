@@ -2,15 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +14,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/config"
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/sim"
 )
 
 // traceFormatHelp documents the trace CSV in the command's help.
@@ -32,7 +29,9 @@ the columns, in any order:
   disk_gb           root filesystem used, GiB, 0 to 1048576 (required)
   io_bytes_per_s    disk read+write, 0 to 1e12 (optional)
   net_bytes_per_s   network in+out, 0 to 1e12 (optional)
-  pressure          PSI some avg10, percent, 0 to 100 (optional)
+  pressure          CPU PSI some avg10, percent, 0 to 100 (optional)
+  pressure_memory   memory PSI some avg10, percent, 0 to 100 (optional)
+  pressure_io       IO PSI some avg10, percent, 0 to 100 (optional)
   name              container name (optional, first row of a vmid only)
   cores             initial cores, 1 to 1024 (optional, first row only)
   memory_limit_mb   initial memory limit, MiB, 16 to 16777216 (optional, first row only)
@@ -62,7 +61,7 @@ func simulateCommand() command {
 			fs.Int("cores", 2, "initial cores of a container whose trace or export gives none")
 			fs.Int("memory-mb", 2048, "initial memory limit (MiB) of a container whose trace or export gives none")
 			fs.Float64("disk-gb", 0, "initial root filesystem size (GiB) of a container whose trace or export gives none (0: unknown, neither measured nor grown)")
-			fs.StringSlice("policies", controller.SimPolicies(), "policies to compare: static, legacy, ours")
+			fs.StringSlice("policies", sim.Policies(), "policies to compare: static, legacy, ours")
 			fs.Bool("json", false, "print the results as JSON instead of a table")
 			fs.String("svg", "", "write one SVG timeline per container (demand against each policy's allocation) into this directory")
 			fs.BoolP("verbose", "v", false, "print a table per container too")
@@ -104,7 +103,7 @@ func runSimulate(ctx context.Context, env *environment, fs *pflag.FlagSet, args 
 		return runAllScenarios(ctx, env.stdout, req, opts)
 	}
 
-	var tr controller.Trace
+	var tr sim.Trace
 	var notes []string
 	switch {
 	case req.trace != "":
@@ -119,7 +118,7 @@ func runSimulate(ctx context.Context, env *environment, fs *pflag.FlagSet, args 
 		return err
 	}
 
-	results, err := controller.Simulate(tr, opts)
+	results, err := sim.Simulate(tr, opts)
 	if err != nil {
 		return err // says "simulate: " and what in the trace it refused
 	}
@@ -193,16 +192,16 @@ func simulateRequestFrom(fs *pflag.FlagSet) (simulateRequest, error) {
 	memoryMiB, _ := fs.GetInt("memory-mb")
 	diskGiB, _ := fs.GetFloat64("disk-gb")
 	switch {
-	case cores < 1 || cores > maxCores:
-		return r, usageErrorf("--cores: %d is out of range [1, %d]", cores, maxCores)
-	case memoryMiB < minMemoryMiB || memoryMiB > maxMemoryMiB:
-		return r, usageErrorf("--memory-mb: %d is out of range [%d, %d]", memoryMiB, minMemoryMiB, maxMemoryMiB)
-	case diskGiB != 0 && !(diskGiB >= minDiskSizeGiB && diskGiB <= maxDiskGiB):
-		return r, usageErrorf("--disk-gb: %g is out of range [%g, %d], or 0 for unknown", diskGiB, minDiskSizeGiB, maxDiskGiB)
+	case cores < 1 || cores > sim.MaxCores:
+		return r, usageErrorf("--cores: %d is out of range [1, %d]", cores, sim.MaxCores)
+	case memoryMiB < sim.MinMemoryMiB || memoryMiB > sim.MaxMemoryMiB:
+		return r, usageErrorf("--memory-mb: %d is out of range [%d, %d]", memoryMiB, sim.MinMemoryMiB, sim.MaxMemoryMiB)
+	case diskGiB != 0 && !(diskGiB >= sim.MinDiskSizeGiB && diskGiB <= sim.MaxDiskGiB):
+		return r, usageErrorf("--disk-gb: %g is out of range [%g, %d], or 0 for unknown", diskGiB, sim.MinDiskSizeGiB, sim.MaxDiskGiB)
 	}
 	r.defaults = controller.Allocation{Cores: cores, MemoryMiB: memoryMiB, DiskBytes: uint64(math.Round(diskGiB * (1 << 30)))}
 
-	known := controller.SimPolicies()
+	known := sim.Policies()
 	seen := make(map[string]bool)
 	for _, p := range policies {
 		p = strings.TrimSpace(p)
@@ -224,7 +223,7 @@ func simulateRequestFrom(fs *pflag.FlagSet) (simulateRequest, error) {
 		return r, usageErrorf("--policies: name at least one of %s", strings.Join(known, ", "))
 	}
 	if r.allScenarios {
-		r.policies = []string{controller.PolicyLegacy, controller.PolicyOurs}
+		r.policies = []string{sim.PolicyLegacy, sim.PolicyOurs}
 	}
 	return r, nil
 }
@@ -298,7 +297,7 @@ func flattenErrors(err error) []error {
 // asks what each policy would have done, so every rule set is enforced:
 // dry-run and recommend would leave the allocation alone and measure
 // nothing but static.
-func simOptions(cfg *config.Config, req simulateRequest) controller.SimOptions {
+func simOptions(cfg *config.Config, req simulateRequest) sim.Options {
 	co := controllerOptions(cfg)
 	sel := co.Selection
 	sel.Default.Mode = controller.ModeEnforce
@@ -308,7 +307,7 @@ func simOptions(cfg *config.Config, req simulateRequest) controller.SimOptions {
 	}
 	// The node is left to the engine: big enough for anything, so that the
 	// rules decide, not a capacity the trace does not know.
-	return controller.SimOptions{
+	return sim.Options{
 		Interval:    co.Interval,
 		Window:      co.Window,
 		ShortPeriod: co.ShortPeriod,
@@ -320,367 +319,41 @@ func simOptions(cfg *config.Config, req simulateRequest) controller.SimOptions {
 	}
 }
 
-// Ranges of the trace's values. They are wide: they only catch a value
-// that cannot be what the writer meant (a unit mistake, a sign, a NaN).
-const (
-	minVMID          = 100
-	maxVMID          = 999_999_999
-	maxCores         = 1024
-	maxMemoryMiB     = 16 << 20 // 16 TiB
-	minMemoryMiB     = 16
-	maxDiskGiB       = 1 << 20 // 1 PiB
-	minDiskSizeGiB   = 0.01
-	maxBytesPerSec   = 1e12
-	maxPressure      = 100
-	bytesPerMiBFloat = 1 << 20
-	bytesPerGiBFloat = 1 << 30
-)
-
-// traceColumn is one column the trace CSV may have.
-type traceColumn struct {
-	name     string
-	required bool
-	// firstRowOnly columns describe the container, not the sample: read on
-	// its first row, empty on the others.
-	firstRowOnly bool
-	allowed      string // the allowed values, for errors
-}
-
-var traceColumns = []traceColumn{
-	{name: "timestamp", required: true, allowed: "an RFC 3339 time like 2026-01-05T13:00:00Z"},
-	{name: "vmid", required: true, allowed: "an integer from 100 to 999999999"},
-	{name: "cpu_cores", required: true, allowed: "0 to 1024 cores"},
-	{name: "memory_mb", required: true, allowed: "0 to 16777216 MiB"},
-	{name: "disk_gb", required: true, allowed: "0 to 1048576 GiB"},
-	{name: "io_bytes_per_s", allowed: "0 to 1e12 bytes/s"},
-	{name: "net_bytes_per_s", allowed: "0 to 1e12 bytes/s"},
-	{name: "pressure", allowed: "0 to 100 percent"},
-	{name: "name", firstRowOnly: true, allowed: "up to 64 letters, digits, '-', '_' and '.'"},
-	{name: "cores", firstRowOnly: true, allowed: "an integer from 1 to 1024, or empty"},
-	{name: "memory_limit_mb", firstRowOnly: true, allowed: "an integer from 16 to 16777216 MiB, or empty"},
-	{name: "disk_size_gb", firstRowOnly: true, allowed: "0.01 to 1048576 GiB, or empty"},
-}
-
-// TraceError is a problem at one place of a trace CSV. Column is the
-// 1-based field number; 0 when the problem is the whole line.
-type TraceError struct {
-	Line, Column int
-	Name         string // the column's name, when known
-	Problem      string
-}
-
-func (e *TraceError) Error() string {
-	switch {
-	case e.Column > 0 && e.Name != "":
-		return fmt.Sprintf("line %d, column %d (%s): %s", e.Line, e.Column, e.Name, e.Problem)
-	case e.Column > 0:
-		return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Problem)
-	}
-	return fmt.Sprintf("line %d: %s", e.Line, e.Problem)
-}
-
-func readTraceFile(path string, defaults controller.Allocation) (controller.Trace, error) {
+func readTraceFile(path string, defaults controller.Allocation) (sim.Trace, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return controller.Trace{}, usageErrorf("--trace: %v", err)
+		return sim.Trace{}, usageErrorf("--trace: %v", err)
 	}
 	defer f.Close() //nolint:errcheck // read only
-	tr, err := parseTrace(f, defaults)
+	tr, err := sim.ParseTrace(f, defaults)
 	if err != nil {
-		var te *TraceError
+		var te *sim.TraceError
 		if errors.As(err, &te) {
-			return controller.Trace{}, usageError{fmt.Errorf("%s: %w", path, err)}
+			return sim.Trace{}, usageError{fmt.Errorf("%s: %w", path, err)}
 		}
 		if errors.As(err, new(*os.PathError)) {
-			return controller.Trace{}, fmt.Errorf("--trace: %w", err) // says the operation and the file already
+			return sim.Trace{}, fmt.Errorf("--trace: %w", err) // says the operation and the file already
 		}
-		return controller.Trace{}, fmt.Errorf("read trace %s: %w", path, err)
+		return sim.Trace{}, fmt.Errorf("read trace %s: %w", path, err)
 	}
 	return tr, nil
 }
 
-// parseTrace reads a trace CSV (see traceFormatHelp). Every problem of the
-// content is a *TraceError naming the line and the column; other errors are
-// from reading r. Containers come out in VMID order.
-func parseTrace(r io.Reader, defaults controller.Allocation) (controller.Trace, error) {
-	cr := csv.NewReader(r)
-	cr.Comment = '#'
-	cr.ReuseRecord = true
-	header, err := cr.Read()
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return controller.Trace{}, &TraceError{Line: 1, Problem: "empty trace: the first line names the columns, like timestamp,vmid,cpu_cores,memory_mb,disk_gb"}
-		}
-		return controller.Trace{}, csvError(err)
-	}
-	line, _ := cr.FieldPos(0)
-	index, err := traceHeader(header, line)
-	if err != nil {
-		return controller.Trace{}, err
-	}
-
-	p := traceParser{cr: cr, index: index, defaults: defaults, byVMID: make(map[int]int)}
-	for {
-		record, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return controller.Trace{}, csvError(err)
-		}
-		if err := p.row(record); err != nil {
-			return controller.Trace{}, err
-		}
-	}
-	if len(p.trace.Containers) == 0 {
-		return controller.Trace{}, &TraceError{Line: line + 1, Problem: "no sample: the trace has a header and no row"}
-	}
-	slices.SortFunc(p.trace.Containers, func(a, b controller.TraceContainer) int { return a.VMID - b.VMID })
-	return p.trace, nil
-}
-
-// traceHeader maps each known column name to its field index (-1 when
-// absent).
-func traceHeader(header []string, line int) (map[string]int, error) {
-	index := make(map[string]int, len(traceColumns))
-	for _, c := range traceColumns {
-		index[c.name] = -1
-	}
-	for i, name := range header {
-		name = strings.TrimSpace(name)
-		if i == 0 {
-			name = strings.TrimPrefix(name, "\ufeff") // a spreadsheet's byte order mark
-		}
-		at, known := index[name]
-		switch {
-		case !known:
-			names := make([]string, len(traceColumns))
-			for j, c := range traceColumns {
-				names[j] = c.name
-			}
-			return nil, &TraceError{Line: line, Column: i + 1, Problem: fmt.Sprintf("unknown column %q; allowed: %s", name, strings.Join(names, ", "))}
-		case at >= 0:
-			return nil, &TraceError{Line: line, Column: i + 1, Problem: fmt.Sprintf("column %q is also column %d", name, at+1)}
-		}
-		index[name] = i
-	}
-	for _, c := range traceColumns {
-		if c.required && index[c.name] < 0 {
-			return nil, &TraceError{Line: line, Problem: fmt.Sprintf("the header lacks the required column %q (required: timestamp, vmid, cpu_cores, memory_mb, disk_gb)", c.name)}
-		}
-	}
-	return index, nil
-}
-
-func csvError(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		if errors.Is(pe.Err, csv.ErrFieldCount) {
-			return &TraceError{Line: pe.Line, Problem: "the row has not as many fields as the header has columns"}
-		}
-		return &TraceError{Line: pe.Line, Column: pe.Column, Problem: pe.Err.Error() + " (column counts bytes here)"}
-	}
-	return err
-}
-
-type traceParser struct {
-	cr       *csv.Reader
-	index    map[string]int
-	defaults controller.Allocation
-	trace    controller.Trace
-	byVMID   map[int]int // index into trace.Containers
-}
-
-// field returns the trimmed value of a column and where it is; ok is false
-// when the trace has no such column.
-func (p *traceParser) field(record []string, name string) (value string, at fieldAt, ok bool) {
-	i := p.index[name]
-	if i < 0 {
-		return "", fieldAt{}, false
-	}
-	line, _ := p.cr.FieldPos(i)
-	return strings.TrimSpace(record[i]), fieldAt{line: line, column: i + 1, name: name}, true
-}
-
-type fieldAt struct {
-	line, column int
-	name         string
-}
-
-func (at fieldAt) errorf(format string, args ...any) error {
-	allowed := ""
-	for _, c := range traceColumns {
-		if c.name == at.name {
-			allowed = c.allowed
-		}
-	}
-	return &TraceError{Line: at.line, Column: at.column, Name: at.name, Problem: fmt.Sprintf(format, args...) + "; allowed: " + allowed}
-}
-
-// number parses a value in [lo, hi]; NaN and infinities are out of range.
-func (p *traceParser) number(record []string, name string, lo, hi float64) (float64, error) {
-	s, at, ok := p.field(record, name)
-	if !ok {
-		return 0, nil
-	}
-	return parseNumber(s, at, lo, hi)
-}
-
-func parseNumber(s string, at fieldAt, lo, hi float64) (float64, error) {
-	if s == "" {
-		return 0, at.errorf("empty")
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || strings.ContainsAny(s, "xX_pP") { // no hex floats or digit separators
-		return 0, at.errorf("%q is not a number", s)
-	}
-	if !(v >= lo && v <= hi) {
-		return 0, at.errorf("%s is out of range", s)
-	}
-	return v, nil
-}
-
-func parseInteger(s string, at fieldAt, lo, hi int) (int, error) {
-	v, err := strconv.Atoi(s)
-	if err != nil {
-		return 0, at.errorf("%q is not an integer", s)
-	}
-	if v < lo || v > hi {
-		return 0, at.errorf("%d is out of range", v)
-	}
-	return v, nil
-}
-
-func (p *traceParser) row(record []string) error {
-	s, at, _ := p.field(record, "vmid")
-	vmid, err := parseInteger(s, at, minVMID, maxVMID)
-	if err != nil {
-		return err
-	}
-	s, at, _ = p.field(record, "timestamp")
-	ts, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return at.errorf("%q is not an RFC 3339 time", s)
-	}
-
-	var pt controller.TracePoint
-	pt.Time = ts
-	if pt.CPUCores, err = p.number(record, "cpu_cores", 0, maxCores); err != nil {
-		return err
-	}
-	mem, err := p.number(record, "memory_mb", 0, maxMemoryMiB)
-	if err != nil {
-		return err
-	}
-	pt.MemoryBytes = uint64(math.Round(mem * bytesPerMiBFloat))
-	disk, err := p.number(record, "disk_gb", 0, maxDiskGiB)
-	if err != nil {
-		return err
-	}
-	pt.DiskBytes = uint64(math.Round(disk * bytesPerGiBFloat))
-	if pt.IORate, err = p.number(record, "io_bytes_per_s", 0, maxBytesPerSec); err != nil {
-		return err
-	}
-	if pt.NetRate, err = p.number(record, "net_bytes_per_s", 0, maxBytesPerSec); err != nil {
-		return err
-	}
-	// Pressure is checked so that a wrong file fails here, but the engine
-	// decides on utilisation and has no use for it yet.
-	if _, err = p.number(record, "pressure", 0, maxPressure); err != nil {
-		return err
-	}
-
-	i, seen := p.byVMID[vmid]
-	if !seen {
-		c, err := p.container(record, vmid)
-		if err != nil {
-			return err
-		}
-		i = len(p.trace.Containers)
-		p.byVMID[vmid] = i
-		p.trace.Containers = append(p.trace.Containers, c)
-	} else {
-		for _, col := range traceColumns {
-			if s, at, ok := p.field(record, col.name); ok && col.firstRowOnly && s != "" {
-				return &TraceError{Line: at.line, Column: at.column, Name: col.name,
-					Problem: fmt.Sprintf("given again for vmid %d; it describes the container and is read on its first row only: leave it empty here", vmid)}
-			}
-		}
-		points := p.trace.Containers[i].Points
-		if last := points[len(points)-1].Time; !ts.After(last) {
-			_, at, _ := p.field(record, "timestamp")
-			return &TraceError{Line: at.line, Column: at.column, Name: at.name,
-				Problem: fmt.Sprintf("%s is not after the previous sample of vmid %d (%s): a container's samples must be in time order", s, vmid, last.Format(time.RFC3339Nano))}
-		}
-	}
-	c := &p.trace.Containers[i]
-	c.Points = append(c.Points, pt)
-	return nil
-}
-
-// container reads the columns that describe a container, on its first row.
-func (p *traceParser) container(record []string, vmid int) (controller.TraceContainer, error) {
-	c := controller.TraceContainer{VMID: vmid, Initial: p.defaults}
-	if s, at, ok := p.field(record, "name"); ok && s != "" {
-		if !validName(s) {
-			return c, at.errorf("%q is not a container name", s)
-		}
-		c.Name = s
-	}
-	if s, at, ok := p.field(record, "cores"); ok && s != "" {
-		v, err := parseInteger(s, at, 1, maxCores)
-		if err != nil {
-			return c, err
-		}
-		c.Initial.Cores = v
-	}
-	if s, at, ok := p.field(record, "memory_limit_mb"); ok && s != "" {
-		v, err := parseInteger(s, at, minMemoryMiB, maxMemoryMiB)
-		if err != nil {
-			return c, err
-		}
-		c.Initial.MemoryMiB = v
-	}
-	if s, at, ok := p.field(record, "disk_size_gb"); ok && s != "" {
-		v, err := parseNumber(s, at, minDiskSizeGiB, maxDiskGiB)
-		if err != nil {
-			return c, err
-		}
-		c.Initial.DiskBytes = uint64(math.Round(v * bytesPerGiBFloat))
-	}
-	return c, nil
-}
-
-// validName accepts what Proxmox accepts as a hostname, loosely: the name
-// ends up in file names and SVG text.
-func validName(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for _, r := range s {
-		ok := r == '-' || r == '_' || r == '.' || ('0' <= r && r <= '9') || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z')
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
 // readMetricsFile turns an lxc_metrics.json (ours or the original's) into a
 // trace. The notes say what the output must be read with.
-func readMetricsFile(path string, defaults controller.Allocation) (controller.Trace, []string, error) {
+func readMetricsFile(path string, defaults controller.Allocation) (sim.Trace, []string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return controller.Trace{}, nil, usageErrorf("--metrics: %v", err)
+		return sim.Trace{}, nil, usageErrorf("--metrics: %v", err)
 	}
 	defer f.Close() //nolint:errcheck // read only
 	cycles, err := controller.DecodeExport(f)
 	if err != nil {
-		return controller.Trace{}, nil, usageErrorf("--metrics: %s: %v", path, err)
+		return sim.Trace{}, nil, usageErrorf("--metrics: %s: %v", path, err)
 	}
-	tr, dropped := traceFromExport(cycles, defaults)
+	tr, dropped := sim.TraceFromExport(cycles, defaults)
 	if len(tr.Containers) == 0 {
-		return controller.Trace{}, nil, usageErrorf("--metrics: %s holds no container sample", path)
+		return sim.Trace{}, nil, usageErrorf("--metrics: %s holds no container sample", path)
 	}
 	notes := []string{
 		"CPU demand is the export's observed use (cpu_usage_percent x cores / 100): it never exceeds the cores allocated then, so CPU starvation is under-counted",
@@ -689,257 +362,4 @@ func readMetricsFile(path string, defaults controller.Allocation) (controller.Tr
 		notes = append(notes, fmt.Sprintf("%d samples not later than the one before of their container were left out", dropped))
 	}
 	return tr, notes, nil
-}
-
-// traceFromExport converts export cycles (oldest first) into a trace. The
-// initial allocation is the first sample's cores and memory limit, which
-// our exporter writes and the original's does not; rates are the growth of
-// the cumulative counters between two samples (0 after a counter reset).
-// It returns how many samples it dropped for not being later than the
-// previous sample of their container.
-func traceFromExport(cycles []controller.Cycle, defaults controller.Allocation) (controller.Trace, int) {
-	type last struct {
-		entry controller.ExportEntry
-		index int
-	}
-	var tr controller.Trace
-	seen := make(map[int]*last)
-	dropped := 0
-	for _, cy := range cycles {
-		for _, en := range cy.Entries {
-			cores := en.Cores
-			prev := seen[en.VMID]
-			if prev == nil {
-				c := controller.TraceContainer{VMID: en.VMID, Initial: defaults}
-				if en.Cores > 0 {
-					c.Initial.Cores = int(math.Ceil(en.Cores))
-				}
-				if en.MemLimit > 0 {
-					c.Initial.MemoryMiB = int((en.MemLimit + bytesPerMiBFloat - 1) / bytesPerMiBFloat)
-				}
-				if en.DiskSize > 0 {
-					c.Initial.DiskBytes = en.DiskSize
-				}
-				tr.Containers = append(tr.Containers, c)
-				prev = &last{index: len(tr.Containers) - 1}
-				seen[en.VMID] = prev
-			} else if !en.Time.After(prev.entry.Time) {
-				dropped++
-				continue
-			}
-			c := &tr.Containers[prev.index]
-			if cores <= 0 {
-				cores = float64(c.Initial.Cores)
-			}
-			pt := controller.TracePoint{
-				Time:        en.Time,
-				CPUCores:    en.CPUPercent * cores / 100,
-				MemoryBytes: en.MemUsed,
-				DiskBytes:   en.DiskUsed,
-			}
-			if len(c.Points) > 0 {
-				seconds := en.Time.Sub(prev.entry.Time).Seconds()
-				pt.NetRate = counterRate(prev.entry.NetIn+prev.entry.NetOut, en.NetIn+en.NetOut, seconds)
-				pt.IORate = counterRate(prev.entry.DiskRead+prev.entry.DiskWrite, en.DiskRead+en.DiskWrite, seconds)
-			}
-			c.Points = append(c.Points, pt)
-			prev.entry = en
-		}
-	}
-	slices.SortFunc(tr.Containers, func(a, b controller.TraceContainer) int { return a.VMID - b.VMID })
-	return tr, dropped
-}
-
-func counterRate(before, after uint64, seconds float64) float64 {
-	if after < before || seconds <= 0 {
-		return 0 // the container restarted: its counters began again
-	}
-	return float64(after-before) / seconds
-}
-
-// JSON view of the results: snake_case, VMIDs as object keys, a metric
-// that has no value (no step increase to react to) as null.
-
-type jsonFloat float64
-
-func (f jsonFloat) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return []byte("null"), nil
-	}
-	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
-}
-
-type jsonMetrics struct {
-	StarvationMinutes jsonFloat `json:"starvation_minutes"`
-	WasteCoreHours    jsonFloat `json:"waste_core_hours"`
-	WasteGBHours      jsonFloat `json:"waste_gb_hours"`
-	Actions           int       `json:"actions"`
-	ActionsPerDay     jsonFloat `json:"actions_per_day"`
-	Flaps             int       `json:"flaps"`
-	ReactionSeconds   jsonFloat `json:"reaction_seconds"`
-}
-
-type jsonTimelinePoint struct {
-	Time         time.Time `json:"time"`
-	DemandCores  jsonFloat `json:"demand_cores"`
-	Cores        jsonFloat `json:"cores"`
-	DemandMemMiB jsonFloat `json:"demand_mem_mib"`
-	MemMiB       jsonFloat `json:"mem_mib"`
-}
-
-type jsonResult struct {
-	Policy       string                         `json:"policy"`
-	Total        jsonMetrics                    `json:"total"`
-	PerContainer map[string]jsonMetrics         `json:"per_container"`
-	Timeline     map[string][]jsonTimelinePoint `json:"timeline,omitempty"`
-}
-
-func toJSONMetrics(m controller.SimMetrics) jsonMetrics {
-	return jsonMetrics{
-		StarvationMinutes: jsonFloat(m.StarvationMinutes),
-		WasteCoreHours:    jsonFloat(m.WasteCoreHours),
-		WasteGBHours:      jsonFloat(m.WasteGBHours),
-		Actions:           m.Actions,
-		ActionsPerDay:     jsonFloat(m.ActionsPerDay),
-		Flaps:             m.Flaps,
-		ReactionSeconds:   jsonFloat(m.ReactionSeconds),
-	}
-}
-
-func writeResultsJSON(w io.Writer, results []controller.PolicyResult) error {
-	out := make([]jsonResult, 0, len(results))
-	for _, r := range results {
-		jr := jsonResult{Policy: r.Policy, Total: toJSONMetrics(r.Total), PerContainer: make(map[string]jsonMetrics, len(r.PerContainer))}
-		for vmid, m := range r.PerContainer {
-			jr.PerContainer[strconv.Itoa(vmid)] = toJSONMetrics(m)
-		}
-		if len(r.Timeline) > 0 {
-			jr.Timeline = make(map[string][]jsonTimelinePoint, len(r.Timeline))
-			for vmid, points := range r.Timeline {
-				jp := make([]jsonTimelinePoint, len(points))
-				for i, p := range points {
-					jp[i] = jsonTimelinePoint{p.Time, jsonFloat(p.DemandCores), jsonFloat(p.Cores), jsonFloat(p.DemandMemMiB), jsonFloat(p.MemMiB)}
-				}
-				jr.Timeline[strconv.Itoa(vmid)] = jp
-			}
-		}
-		out = append(out, jr)
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return fmt.Errorf("write JSON: %w", err)
-	}
-	return nil
-}
-
-// metricRows are the rows of a result table: label and value.
-var metricRows = []struct {
-	label string
-	value func(controller.SimMetrics) string
-}{
-	{"starvation (container-min)", func(m controller.SimMetrics) string { return fmt.Sprintf("%.0f", m.StarvationMinutes) }},
-	{"waste (core-h)", func(m controller.SimMetrics) string { return fmt.Sprintf("%.1f", m.WasteCoreHours) }},
-	{"waste (GB-h)", func(m controller.SimMetrics) string { return fmt.Sprintf("%.1f", m.WasteGBHours) }},
-	{"actions", func(m controller.SimMetrics) string { return strconv.Itoa(m.Actions) }},
-	{"actions per container-day", func(m controller.SimMetrics) string { return fmt.Sprintf("%.2f", m.ActionsPerDay) }},
-	{"flaps (reversal < 30 min)", func(m controller.SimMetrics) string { return strconv.Itoa(m.Flaps) }},
-	{"reaction to a step (s)", func(m controller.SimMetrics) string { return formatSeconds(m.ReactionSeconds) }},
-}
-
-func formatSeconds(s float64) string {
-	if math.IsNaN(s) || math.IsInf(s, 0) || s < 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.0f", s)
-}
-
-func writeResultsTable(w io.Writer, tr controller.Trace, opts controller.SimOptions, results []controller.PolicyResult, notes []string, verbose bool) {
-	points, from, to := traceSpan(tr)
-	fmt.Fprintf(w, "Simulated %d containers, %d samples, %s to %s; ours decides every %s.\n",
-		len(tr.Containers), points, from.Format(time.RFC3339), to.Format(time.RFC3339), opts.Interval)
-	for _, n := range notes {
-		fmt.Fprintf(w, "Note: %s.\n", n)
-	}
-	fmt.Fprintln(w)
-	writeMetricTable(w, "Total", results, func(r controller.PolicyResult) controller.SimMetrics { return r.Total })
-	if !verbose {
-		return
-	}
-	for _, c := range tr.Containers {
-		title := fmt.Sprintf("Container %d", c.VMID)
-		if c.Name != "" {
-			title += " (" + c.Name + ")"
-		}
-		fmt.Fprintln(w)
-		writeMetricTable(w, title, results, func(r controller.PolicyResult) controller.SimMetrics { return r.PerContainer[c.VMID] })
-	}
-}
-
-func writeMetricTable(w io.Writer, title string, results []controller.PolicyResult, metrics func(controller.PolicyResult) controller.SimMetrics) {
-	rows := [][]string{{title}}
-	for _, r := range results {
-		rows[0] = append(rows[0], r.Policy)
-	}
-	for _, row := range metricRows {
-		cells := []string{row.label}
-		for _, r := range results {
-			cells = append(cells, row.value(metrics(r)))
-		}
-		rows = append(rows, cells)
-	}
-	writeAligned(w, rows)
-}
-
-// writeAligned prints rows as a table: the first column left-aligned, the
-// others (numbers) right-aligned, two spaces apart. tabwriter aligns every
-// column the same way.
-func writeAligned(w io.Writer, rows [][]string) { writeTable(w, rows, true) }
-
-// writeTable prints rows two spaces apart, every column left-aligned or,
-// with numbers, every column but the first right-aligned.
-func writeTable(w io.Writer, rows [][]string, numbers bool) {
-	var widths []int
-	for _, row := range rows {
-		for i, cell := range row {
-			if i == len(widths) {
-				widths = append(widths, 0)
-			}
-			widths[i] = max(widths[i], len(cell))
-		}
-	}
-	var b strings.Builder
-	for _, row := range rows {
-		b.Reset()
-		for i, cell := range row {
-			pad := strings.Repeat(" ", widths[i]-len(cell))
-			switch {
-			case i == 0:
-				b.WriteString(cell + pad)
-			case numbers:
-				b.WriteString("  " + pad + cell)
-			default:
-				b.WriteString("  " + cell + pad)
-			}
-		}
-		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
-	}
-}
-
-// traceSpan returns the number of samples and the first and last time.
-func traceSpan(tr controller.Trace) (points int, from, to time.Time) {
-	for _, c := range tr.Containers {
-		points += len(c.Points)
-		if len(c.Points) == 0 {
-			continue
-		}
-		if first := c.Points[0].Time; from.IsZero() || first.Before(from) {
-			from = first
-		}
-		if last := c.Points[len(c.Points)-1].Time; last.After(to) {
-			to = last
-		}
-	}
-	return points, from, to
 }

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/sim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
 
@@ -119,10 +120,10 @@ var (
 )
 
 // scenarioTrace generates the trace of a built-in scenario.
-func scenarioTrace(name string, o scenarioOptions) (controller.Trace, error) {
+func scenarioTrace(name string, o scenarioOptions) (sim.Trace, error) {
 	sc, ok := findScenario(name)
 	if !ok {
-		return controller.Trace{}, usageErrorf("--scenario: unknown scenario %q; want one of %s", name, strings.Join(scenarioNames(), ", "))
+		return sim.Trace{}, usageErrorf("--scenario: unknown scenario %q; want one of %s", name, strings.Join(scenarioNames(), ", "))
 	}
 	n := o.containers
 	if n == 0 {
@@ -146,7 +147,7 @@ func scenarioTrace(name string, o scenarioOptions) (controller.Trace, error) {
 	}
 
 	samples := int(o.duration / scenarioStep)
-	tr := controller.Trace{Containers: make([]controller.TraceContainer, n)}
+	tr := sim.Trace{Containers: make([]sim.TraceContainer, n)}
 	count := make(map[workload.Kind]int)
 	for i, kind := range kinds {
 		count[kind]++
@@ -155,7 +156,7 @@ func scenarioTrace(name string, o scenarioOptions) (controller.Trace, error) {
 		disk := scenarioDiskGiB[rng.IntN(len(scenarioDiskGiB))] << 30
 		// A disk smaller than what is already on it would not have booted.
 		disk = max(disk, uint64(math.Ceil(float64(first.DiskBytes)*1.25/(1<<30)))<<30)
-		c := controller.TraceContainer{
+		c := sim.TraceContainer{
 			VMID: 101 + i,
 			Name: fmt.Sprintf("%s-%d", kind, count[kind]),
 			Initial: controller.Allocation{
@@ -163,12 +164,12 @@ func scenarioTrace(name string, o scenarioOptions) (controller.Trace, error) {
 				MemoryMiB: scenarioMemoryMiB[rng.IntN(len(scenarioMemoryMiB))],
 				DiskBytes: disk,
 			},
-			Points: make([]controller.TracePoint, samples),
+			Points: make([]sim.TracePoint, samples),
 		}
 		for j := range c.Points {
 			t := scenarioStart.Add(time.Duration(j) * scenarioStep)
 			d := model.Demand(t)
-			c.Points[j] = controller.TracePoint{
+			c.Points[j] = sim.TracePoint{
 				Time:        t,
 				CPUCores:    d.CPUCores,
 				MemoryBytes: d.MemBytes,
@@ -198,7 +199,7 @@ func nameHash(s string) uint64 {
 type scenarioQuality struct {
 	name         string
 	containers   int
-	legacy, ours controller.SimMetrics
+	legacy, ours sim.Metrics
 	elapsed      time.Duration
 }
 
@@ -243,7 +244,7 @@ func (q scenarioQuality) starvationReduction() (float64, bool) {
 
 // runAllScenarios simulates the scenarios side by side, as many at once as
 // there are CPUs: each is independent and Simulate is a pure function.
-func runAllScenarios(ctx context.Context, w io.Writer, req simulateRequest, opts controller.SimOptions) error {
+func runAllScenarios(ctx context.Context, w io.Writer, req simulateRequest, opts sim.Options) error {
 	began := time.Now()
 	list := scenarios()
 	rows := make([]scenarioQuality, len(list))
@@ -259,16 +260,16 @@ func runAllScenarios(ctx context.Context, w io.Writer, req simulateRequest, opts
 			if err != nil {
 				return err
 			}
-			results, err := controller.Simulate(tr, opts)
+			results, err := sim.Simulate(tr, opts)
 			if err != nil {
 				return fmt.Errorf("simulate scenario %s: %w", sc.name, err)
 			}
 			q := scenarioQuality{name: sc.name, containers: len(tr.Containers), elapsed: time.Since(start)}
 			for _, r := range results {
 				switch r.Policy {
-				case controller.PolicyLegacy:
+				case sim.PolicyLegacy:
 					q.legacy = r.Total
-				case controller.PolicyOurs:
+				case sim.PolicyOurs:
 					q.ours = r.Total
 				}
 			}
@@ -283,7 +284,7 @@ func runAllScenarios(ctx context.Context, w io.Writer, req simulateRequest, opts
 	return nil
 }
 
-func writeQualityTable(w io.Writer, rows []scenarioQuality, o scenarioOptions, opts controller.SimOptions, elapsed time.Duration) {
+func writeQualityTable(w io.Writer, rows []scenarioQuality, o scenarioOptions, opts sim.Options, elapsed time.Duration) {
 	fmt.Fprintf(w, "Ours against legacy on every built-in scenario: seed %d, %s each, ours deciding every %s.\n", o.seed, o.duration, opts.Interval)
 	fmt.Fprintln(w, "Target: starvation at least 50 % lower, waste not higher, at most half the actions, no flap.")
 	fmt.Fprintln(w, "Starved: container-minutes; x: ours/legacy; cut: 1 - x.")
@@ -341,7 +342,7 @@ func (q scenarioQuality) tableRow() ([]string, bool) {
 // is judged on all the workloads together as well as on each.
 func totalQuality(rows []scenarioQuality) scenarioQuality {
 	t := scenarioQuality{name: "all"}
-	add := func(a *controller.SimMetrics, b controller.SimMetrics) {
+	add := func(a *sim.Metrics, b sim.Metrics) {
 		a.StarvationMinutes += b.StarvationMinutes
 		a.WasteCoreHours += b.WasteCoreHours
 		a.WasteGBHours += b.WasteGBHours

@@ -15,6 +15,7 @@ import (
 	"github.com/google/renameio/v2"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/sim"
 )
 
 // The timelines are hand-written SVG, one file per container: two panels
@@ -44,14 +45,14 @@ var policyStyle = map[string]struct {
 	width       float64
 	layer       int
 }{
-	controller.PolicyLegacy: {"#d62728", "", 4, 1},
-	controller.PolicyOurs:   {"#1f77b4", "", 2, 2},
-	controller.PolicyStatic: {"#333333", "6 4", 1.5, 3},
+	sim.PolicyLegacy: {"#d62728", "", 4, 1},
+	sim.PolicyOurs:   {"#1f77b4", "", 2, 2},
+	sim.PolicyStatic: {"#333333", "6 4", 1.5, 3},
 }
 
 // writeTimelines writes <dir>/<vmid>.svg for every container and returns
 // how many it wrote.
-func writeTimelines(dir string, tr controller.Trace, results []controller.PolicyResult) (int, error) {
+func writeTimelines(dir string, tr sim.Trace, results []sim.PolicyResult) (int, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, fmt.Errorf("--svg: %w", err)
 	}
@@ -76,7 +77,7 @@ type series struct {
 	points []controller.Point
 }
 
-func timelineSVG(c controller.TraceContainer, results []controller.PolicyResult) []byte {
+func timelineSVG(c sim.TraceContainer, results []sim.PolicyResult) []byte {
 	var cores, memory []series
 	demandDone := false
 	for _, r := range results {
@@ -86,8 +87,8 @@ func timelineSVG(c controller.TraceContainer, results []controller.PolicyResult)
 		}
 		if !demandDone {
 			// Demand is the trace's, the same under every policy.
-			cores = append(cores, series{label: "demand", color: "#c7c7c7", area: true, points: timelineValues(timeline, func(p controller.TimelinePoint) float64 { return p.DemandCores })})
-			memory = append(memory, series{label: "demand", color: "#c7c7c7", area: true, points: timelineValues(timeline, func(p controller.TimelinePoint) float64 { return p.DemandMemMiB })})
+			cores = append(cores, series{label: "demand", color: "#c7c7c7", area: true, points: timelineValues(timeline, func(p sim.TimelinePoint) float64 { return p.DemandCores })})
+			memory = append(memory, series{label: "demand", color: "#c7c7c7", area: true, points: timelineValues(timeline, func(p sim.TimelinePoint) float64 { return p.DemandMemMiB })})
 			demandDone = true
 		}
 		style, ok := policyStyle[r.Policy]
@@ -95,9 +96,9 @@ func timelineSVG(c controller.TraceContainer, results []controller.PolicyResult)
 			style.color, style.width = "#2ca02c", 2
 		}
 		line := series{label: r.Policy, color: style.color, dash: style.dash, width: style.width, layer: style.layer}
-		line.points = timelineValues(timeline, func(p controller.TimelinePoint) float64 { return p.Cores })
+		line.points = timelineValues(timeline, func(p sim.TimelinePoint) float64 { return p.Cores })
 		cores = append(cores, line)
-		line.points = timelineValues(timeline, func(p controller.TimelinePoint) float64 { return p.MemMiB })
+		line.points = timelineValues(timeline, func(p sim.TimelinePoint) float64 { return p.MemMiB })
 		memory = append(memory, line)
 	}
 	from, to := seriesSpan(cores)
@@ -122,7 +123,7 @@ func timelineSVG(c controller.TraceContainer, results []controller.PolicyResult)
 	return b.Bytes()
 }
 
-func timelineValues(timeline []controller.TimelinePoint, value func(controller.TimelinePoint) float64) []controller.Point {
+func timelineValues(timeline []sim.TimelinePoint, value func(sim.TimelinePoint) float64) []controller.Point {
 	points := make([]controller.Point, len(timeline))
 	for i, p := range timeline {
 		points[i] = controller.Point{Time: p.Time, Value: value(p)}

@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/sim"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
@@ -31,7 +32,7 @@ func TestSimulateTraceTable(t *testing.T) {
 		t.Fatalf("simulate = %d, want %d; stderr: %s", code, exitOK, stderr)
 	}
 	header := regexpLine(t, stdout, "Total")
-	for _, policy := range controller.SimPolicies() {
+	for _, policy := range sim.Policies() {
 		if !strings.Contains(header, policy) {
 			t.Errorf("table header %q lacks the policy %s", header, policy)
 		}
@@ -88,13 +89,13 @@ func TestSimulateJSON(t *testing.T) {
 	if err := dec.Decode(&results); err != nil {
 		t.Fatalf("output is not the JSON of the results: %v\n%s", err, stdout)
 	}
-	if len(results) != len(controller.SimPolicies()) {
-		t.Fatalf("%d results, want %d", len(results), len(controller.SimPolicies()))
+	if len(results) != len(sim.Policies()) {
+		t.Fatalf("%d results, want %d", len(results), len(sim.Policies()))
 	}
 	keys := []string{"starvation_minutes", "waste_core_hours", "waste_gb_hours", "actions", "actions_per_day", "flaps", "reaction_seconds"}
 	for i, r := range results {
-		if r.Policy != controller.SimPolicies()[i] {
-			t.Errorf("result %d is %q, want %q", i, r.Policy, controller.SimPolicies()[i])
+		if r.Policy != sim.Policies()[i] {
+			t.Errorf("result %d is %q, want %q", i, r.Policy, sim.Policies()[i])
 		}
 		for _, k := range keys {
 			if _, ok := r.Total[k]; !ok {
@@ -254,7 +255,7 @@ func TestParseTrace(t *testing.T) {
 	cases := []struct {
 		name    string
 		csv     string
-		want    []controller.TraceContainer
+		want    []sim.TraceContainer
 		wantErr string
 	}{
 		{
@@ -263,9 +264,9 @@ func TestParseTrace(t *testing.T) {
 				"202,2026-01-05T12:00:00Z,1.5,1024,2\n" +
 				"101,2026-01-05T12:00:00Z,0.5,512,1.5\n" +
 				"202,2026-01-05T13:30:00+01:00,1,256.5,2\n",
-			want: []controller.TraceContainer{
-				{VMID: 101, Initial: testDefaults, Points: []controller.TracePoint{{Time: t0, CPUCores: 0.5, MemoryBytes: 512 << 20, DiskBytes: 3 << 29}}},
-				{VMID: 202, Initial: testDefaults, Points: []controller.TracePoint{
+			want: []sim.TraceContainer{
+				{VMID: 101, Initial: testDefaults, Points: []sim.TracePoint{{Time: t0, CPUCores: 0.5, MemoryBytes: 512 << 20, DiskBytes: 3 << 29}}},
+				{VMID: 202, Initial: testDefaults, Points: []sim.TracePoint{
 					{Time: t0, CPUCores: 1.5, MemoryBytes: 1 << 30, DiskBytes: 2 << 30},
 					{Time: t0.Add(30 * time.Minute).In(time.FixedZone("", 3600)), CPUCores: 1, MemoryBytes: 256<<20 + 512<<10, DiskBytes: 2 << 30},
 				}},
@@ -277,11 +278,11 @@ func TestParseTrace(t *testing.T) {
 				"# a comment\n" +
 				"2026-01-05T12:00:00Z,101,0.5,512,1,1000,2000,3.5,web-1,4,4096,8.5\n" +
 				"2026-01-05T12:01:00.5Z,101,0.25,512,1,0,0,0,,,,\n",
-			want: []controller.TraceContainer{{
+			want: []sim.TraceContainer{{
 				VMID: 101, Name: "web-1",
 				Initial: controller.Allocation{Cores: 4, MemoryMiB: 4096, DiskBytes: 17 << 29},
-				Points: []controller.TracePoint{
-					{Time: t0, CPUCores: 0.5, MemoryBytes: 512 << 20, DiskBytes: 1 << 30, IORate: 1000, NetRate: 2000},
+				Points: []sim.TracePoint{
+					{Time: t0, CPUCores: 0.5, MemoryBytes: 512 << 20, DiskBytes: 1 << 30, IORate: 1000, NetRate: 2000, PressureCPU: 3.5},
 					{Time: t0.Add(time.Minute + 500*time.Millisecond), CPUCores: 0.25, MemoryBytes: 512 << 20, DiskBytes: 1 << 30},
 				},
 			}},
@@ -289,8 +290,14 @@ func TestParseTrace(t *testing.T) {
 		{
 			name: "an empty allocation cell takes the default",
 			csv:  "timestamp,vmid,cpu_cores,memory_mb,disk_gb,cores,memory_limit_mb\n2026-01-05T12:00:00Z,101,0,0,0,,1024\n",
-			want: []controller.TraceContainer{{VMID: 101, Initial: controller.Allocation{Cores: 2, MemoryMiB: 1024},
-				Points: []controller.TracePoint{{Time: t0}}}},
+			want: []sim.TraceContainer{{VMID: 101, Initial: controller.Allocation{Cores: 2, MemoryMiB: 1024},
+				Points: []sim.TracePoint{{Time: t0}}}},
+		},
+		{
+			name: "pressure of each resource",
+			csv:  "timestamp,vmid,cpu_cores,memory_mb,disk_gb,pressure,pressure_memory,pressure_io\n2026-01-05T12:00:00Z,101,0,0,0,1.5,2.5,40\n",
+			want: []sim.TraceContainer{{VMID: 101, Initial: controller.Allocation{Cores: 2, MemoryMiB: 2048},
+				Points: []sim.TracePoint{{Time: t0, PressureCPU: 1.5, PressureMemory: 2.5, PressureIO: 40}}}},
 		},
 		{name: "empty", csv: "", wantErr: "line 1: empty trace"},
 		{name: "header only", csv: "timestamp,vmid,cpu_cores,memory_mb,disk_gb\n", wantErr: "line 2: no sample"},
@@ -312,11 +319,11 @@ func TestParseTrace(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			tr, err := parseTrace(strings.NewReader(c.csv), testDefaults)
+			tr, err := sim.ParseTrace(strings.NewReader(c.csv), testDefaults)
 			if c.wantErr != "" {
-				var te *TraceError
+				var te *sim.TraceError
 				if !errors.As(err, &te) || !strings.Contains(err.Error(), c.wantErr) {
-					t.Fatalf("parseTrace = %v, want a *TraceError containing %q", err, c.wantErr)
+					t.Fatalf("parseTrace = %v, want a *sim.TraceError containing %q", err, c.wantErr)
 				}
 				return
 			}
@@ -345,7 +352,7 @@ func TestExampleTraceParses(t *testing.T) {
 	}
 }
 
-// FuzzParseTrace checks that any input gives either a *TraceError or a
+// FuzzParseTrace checks that any input gives either a *sim.TraceError or a
 // trace that keeps the format's promises.
 func FuzzParseTrace(f *testing.F) {
 	seed, err := os.ReadFile(exampleTrace)
@@ -357,11 +364,11 @@ func FuzzParseTrace(f *testing.F) {
 	f.Add("timestamp,vmid,cpu_cores,memory_mb,disk_gb,cores,memory_limit_mb,disk_size_gb,name\n2026-01-05T12:00:00Z,101,1,2,3,1,16,0.01,a\n2026-01-05T12:00:01Z,101,1,2,3,,,,\n")
 	f.Add("\"timestamp\",vmid\n\"a\"\"b\",1\n")
 	f.Fuzz(func(t *testing.T, in string) {
-		tr, err := parseTrace(strings.NewReader(in), testDefaults)
+		tr, err := sim.ParseTrace(strings.NewReader(in), testDefaults)
 		if err != nil {
-			var te *TraceError
+			var te *sim.TraceError
 			if !errors.As(err, &te) {
-				t.Fatalf("error %v (%T) is not a *TraceError", err, err)
+				t.Fatalf("error %v (%T) is not a *sim.TraceError", err, err)
 			}
 			if te.Line < 1 {
 				t.Fatalf("error %v names line %d", err, te.Line)
@@ -375,7 +382,7 @@ func FuzzParseTrace(f *testing.F) {
 			if i > 0 && c.VMID <= tr.Containers[i-1].VMID {
 				t.Fatalf("containers out of VMID order: %d after %d", c.VMID, tr.Containers[i-1].VMID)
 			}
-			if c.VMID < minVMID || c.VMID > maxVMID || c.Initial.Cores < 1 || c.Initial.MemoryMiB < minMemoryMiB {
+			if c.VMID < sim.MinVMID || c.VMID > sim.MaxVMID || c.Initial.Cores < 1 || c.Initial.MemoryMiB < sim.MinMemoryMiB {
 				t.Fatalf("container out of range: %+v", c)
 			}
 			if len(c.Points) == 0 {
@@ -385,7 +392,7 @@ func FuzzParseTrace(f *testing.F) {
 				if j > 0 && !p.Time.After(c.Points[j-1].Time) {
 					t.Fatalf("container %d: point %d not after the one before", c.VMID, j)
 				}
-				if !(p.CPUCores >= 0 && p.CPUCores <= maxCores) || !(p.IORate >= 0 && p.IORate <= maxBytesPerSec) || !(p.NetRate >= 0 && p.NetRate <= maxBytesPerSec) {
+				if !(p.CPUCores >= 0 && p.CPUCores <= sim.MaxCores) || !(p.IORate >= 0 && p.IORate <= sim.MaxBytesPerSec) || !(p.NetRate >= 0 && p.NetRate <= sim.MaxBytesPerSec) {
 					t.Fatalf("container %d: point %d out of range: %+v", c.VMID, j, p)
 				}
 			}
@@ -519,7 +526,7 @@ func TestSimulateConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := simOptions(cfg, simulateRequest{policies: controller.SimPolicies()})
+	opts := simOptions(cfg, simulateRequest{policies: sim.Policies()})
 	if opts.Selection.Default.Mode != controller.ModeEnforce || opts.Interval != cfg.Monitor.Interval || !opts.Selection.Default.CPU.Enabled {
 		t.Errorf("simOptions = %+v; want the default rules, enforced", opts)
 	}
@@ -541,19 +548,19 @@ func TestTraceFromExport(t *testing.T) {
 			{VMID: 101, Time: t0.Add(2 * time.Minute), CPUPercent: 10, Cores: 2, NetIn: 10}, // counters reset
 		}},
 	}
-	tr, dropped := traceFromExport(cycles, testDefaults)
+	tr, dropped := sim.TraceFromExport(cycles, testDefaults)
 	if dropped != 1 {
 		t.Errorf("dropped %d samples, want 1", dropped)
 	}
-	want := []controller.TraceContainer{
-		{VMID: 101, Initial: controller.Allocation{Cores: 2, MemoryMiB: 1024, DiskBytes: 8 << 30}, Points: []controller.TracePoint{
+	want := []sim.TraceContainer{
+		{VMID: 101, Initial: controller.Allocation{Cores: 2, MemoryMiB: 1024, DiskBytes: 8 << 30}, Points: []sim.TracePoint{
 			{Time: t0, CPUCores: 1, MemoryBytes: 100 << 20, DiskBytes: 1 << 30},
 			{Time: t0.Add(time.Minute), CPUCores: 2, MemoryBytes: 200 << 20, NetRate: 100, IORate: 200},
 			{Time: t0.Add(2 * time.Minute), CPUCores: 0.2},
 		}},
 		// No cores or limit in the file (the original's): the defaults,
 		// and cpu percent of the default cores.
-		{VMID: 102, Initial: testDefaults, Points: []controller.TracePoint{{Time: t0, CPUCores: 0.5, MemoryBytes: 50 << 20}}},
+		{VMID: 102, Initial: testDefaults, Points: []sim.TracePoint{{Time: t0, CPUCores: 0.5, MemoryBytes: 50 << 20}}},
 	}
 	if !reflect.DeepEqual(tr.Containers, want) {
 		t.Errorf("traceFromExport =\n%+v\nwant\n%+v", tr.Containers, want)
@@ -621,14 +628,14 @@ func TestQualityOfTheSet(t *testing.T) {
 	t.Parallel()
 	rows := []scenarioQuality{
 		{containers: 4,
-			legacy: controller.SimMetrics{StarvationMinutes: 100, WasteCoreHours: 10, WasteGBHours: 10, Actions: 20},
-			ours:   controller.SimMetrics{StarvationMinutes: 10, WasteCoreHours: 4, WasteGBHours: 5, Actions: 2}},
+			legacy: sim.Metrics{StarvationMinutes: 100, WasteCoreHours: 10, WasteGBHours: 10, Actions: 20},
+			ours:   sim.Metrics{StarvationMinutes: 10, WasteCoreHours: 4, WasteGBHours: 5, Actions: 2}},
 		{containers: 2,
-			legacy: controller.SimMetrics{StarvationMinutes: 1, WasteCoreHours: 2, WasteGBHours: 1, Actions: 2},
-			ours:   controller.SimMetrics{StarvationMinutes: 2, WasteCoreHours: 6, WasteGBHours: 1, Actions: 4}},
+			legacy: sim.Metrics{StarvationMinutes: 1, WasteCoreHours: 2, WasteGBHours: 1, Actions: 2},
+			ours:   sim.Metrics{StarvationMinutes: 2, WasteCoreHours: 6, WasteGBHours: 1, Actions: 4}},
 	}
 	set := totalQuality(rows)
-	want := controller.SimMetrics{StarvationMinutes: 12, WasteCoreHours: 10, WasteGBHours: 6, Actions: 6}
+	want := sim.Metrics{StarvationMinutes: 12, WasteCoreHours: 10, WasteGBHours: 6, Actions: 6}
 	if set.containers != 6 || set.ours != want || set.legacy.Actions != 22 {
 		t.Fatalf("totalQuality = %+v, want 6 containers, ours %+v, 22 legacy actions", set, want)
 	}
@@ -646,15 +653,15 @@ func TestQualityOfTheSet(t *testing.T) {
 
 func TestQualityVerdict(t *testing.T) {
 	t.Parallel()
-	legacy := controller.SimMetrics{StarvationMinutes: 100, WasteCoreHours: 10, WasteGBHours: 10, Actions: 10}
+	legacy := sim.Metrics{StarvationMinutes: 100, WasteCoreHours: 10, WasteGBHours: 10, Actions: 10}
 	cases := []struct {
 		name string
-		ours controller.SimMetrics
+		ours sim.Metrics
 		want []string
 	}{
-		{"meets", controller.SimMetrics{StarvationMinutes: 50, WasteCoreHours: 10, WasteGBHours: 5, Actions: 5}, nil},
-		{"starves", controller.SimMetrics{StarvationMinutes: 51, WasteCoreHours: 1, WasteGBHours: 1, Actions: 1}, []string{"starvation"}},
-		{"wastes and acts", controller.SimMetrics{WasteCoreHours: 11, WasteGBHours: 10.5, Actions: 6, Flaps: 1}, []string{"core waste", "memory waste", "actions", "flaps"}},
+		{"meets", sim.Metrics{StarvationMinutes: 50, WasteCoreHours: 10, WasteGBHours: 5, Actions: 5}, nil},
+		{"starves", sim.Metrics{StarvationMinutes: 51, WasteCoreHours: 1, WasteGBHours: 1, Actions: 1}, []string{"starvation"}},
+		{"wastes and acts", sim.Metrics{WasteCoreHours: 11, WasteGBHours: 10.5, Actions: 6, Flaps: 1}, []string{"core waste", "memory waste", "actions", "flaps"}},
 	}
 	for _, c := range cases {
 		got := scenarioQuality{legacy: legacy, ours: c.ours}.misses()
@@ -662,7 +669,7 @@ func TestQualityVerdict(t *testing.T) {
 			t.Errorf("%s: misses = %q, want %q", c.name, got, c.want)
 		}
 	}
-	noStarvation := scenarioQuality{legacy: controller.SimMetrics{}, ours: controller.SimMetrics{StarvationMinutes: 1}}
+	noStarvation := scenarioQuality{legacy: sim.Metrics{}, ours: sim.Metrics{StarvationMinutes: 1}}
 	if got := noStarvation.misses(); !reflect.DeepEqual(got, []string{"starvation"}) {
 		t.Errorf("ours starving where legacy never did: misses = %q", got)
 	}
@@ -693,7 +700,7 @@ func BenchmarkParseTrace(b *testing.B) {
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := parseTrace(strings.NewReader(in), testDefaults); err != nil {
+		if _, err := sim.ParseTrace(strings.NewReader(in), testDefaults); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -13,11 +13,21 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/config"
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
 // This file maps the configuration into the options of the leaf packages:
 // the only place that knows both.
+
+// Each consumer declares the few methods it uses; the wiring checks at
+// compile time that what it plugs in has them.
+var (
+	_ controller.Cluster      = (*proxmox.Client)(nil)
+	_ controller.ConfigWriter = (*proxmox.Client)(nil)
+	_ manual.Cluster          = (*proxmox.Client)(nil)
+	_ manual.Applier          = (*controller.Actuator)(nil)
+)
 
 func init() {
 	// A duration is logged as Go writes it ("10s", "1m30s"), so that no

@@ -31,14 +31,29 @@ var rules = []rule{
 	{dir: "proxmox"},
 	// the listing scanner is a leaf: proxmox's decoding stays in proxmox
 	{dir: "proxmox/internal", stdlibOnly: true},
+	// The decision core is pure: no I/O, no logger, no client, no config.
+	{dir: "controller/scaling", stdlibOnly: true},
+	// The lxc_metrics.json codec: proxmox for the Pressure type, nothing else.
+	{dir: "controller/lxcmetrics", allowed: []string{"proxmox"}},
+	// The manual operations: never controller itself, which wires them
+	// (its tests build the real Actuator to write through).
+	{dir: "controller/manual", allowed: []string{"proxmox", "controller/scaling", "controller/audit"}, testAllowed: []string{"controller"}},
+	// What-if replay and the trace formats: the loop's pass through
+	// engine.Replay, the codec for exports; not controller, no proxmox.
+	{dir: "controller/sim", allowed: []string{"controller/engine", "controller/scaling", "controller/lxcmetrics"}},
+	// One pass without I/O: the loop's and the simulator's.
+	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling"}},
+	// The audit record: written by the loop and by the manual operations.
+	{dir: "controller/audit", stdlibOnly: true},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
-	{dir: "httpapi", allowed: []string{"controller"}, testAllowed: []string{"proxmox"}},
+	// The API calls the manual operations' validation rules (controller/manual).
+	{dir: "httpapi", allowed: []string{"controller", "controller/manual"}, testAllowed: []string{"proxmox"}},
 	// The original's routes; the server mounts them, so only their tests
 	// may import it (to test them as scripts use them).
-	{dir: "httpapi/compat", allowed: []string{"controller"}, testAllowed: []string{"proxmox", "httpapi"}},
+	{dir: "httpapi/compat", allowed: []string{"controller", "controller/manual"}, testAllowed: []string{"proxmox", "httpapi"}},
 	{dir: "cmd/pvesim", allowed: []string{"test/pvesim/..."}},
 	// The demo embeds the simulator; it is the one production binary that may import test/pvesim.
-	{dir: "cmd/lxc-autoscale", allowed: []string{"forest", "proxmox", "config", "controller", "httpapi", "test/pvesim/..."}},
+	{dir: "cmd/lxc-autoscale", allowed: []string{"forest", "proxmox", "config", "controller/...", "httpapi", "test/pvesim/..."}},
 	{dir: "test/pvesim", allowed: []string{"test/pvesim/..."}},
 	// pvesim's internal packages are leaves below pvesim.
 	{dir: "test/pvesim/internal", allowed: []string{"test/pvesim/internal/..."}},
@@ -120,7 +135,24 @@ func TestRules(t *testing.T) {
 		{"controller", module + "/forest", false, false},
 		{"controller", module + "/httpapi", false, true},
 		{"controller/policy", module + "/config", false, true},
+		{"controller", module + "/controller/scaling", false, false},
+		{"controller/scaling", "math", false, false},
+		{"controller/scaling", module + "/proxmox", false, true},
+		{"controller/scaling", "github.com/rs/zerolog", false, true},
+		{"controller/scaling", module + "/controller", true, true},
+		{"controller/lxcmetrics", module + "/proxmox", false, false},
+		{"controller/lxcmetrics", module + "/controller", false, true},
+		{"controller/audit", module + "/controller/scaling", false, true},
+		{"controller/manual", module + "/controller/audit", false, false},
+		{"controller/manual", module + "/controller", false, true},
+		{"controller/manual", module + "/controller", true, false},
+		{"controller/sim", module + "/controller/engine", false, false},
+		{"controller/sim", module + "/controller", false, true},
+		{"controller/engine", module + "/controller", false, true},
+		{"controller/sim", module + "/proxmox", false, true},
 		{"httpapi", module + "/controller", false, false},
+		{"httpapi", module + "/controller/manual", false, false},
+		{"httpapi", module + "/controller/scaling", false, true},
 		{"httpapi", module + "/proxmox", false, true},
 		{"httpapi", module + "/proxmox", true, false},
 		{"httpapi", module + "/config", true, true},

@@ -1,0 +1,91 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+)
+
+// scoreAndDecide scores and decides with the policies in force; the pass
+// runs it through Engine.Step.
+func (c *Controller) scoreAndDecide(t engine.Tick) []Decision {
+	sel, _ := c.policies()
+	return c.Engine.ScoreAndDecide(t, sel)
+}
+
+// act guards the decisions and applies them, most urgent first; the pass
+// guards through Engine.Step and applies with apply.
+func (c *Controller) act(ctx context.Context, t engine.Tick, all []Decision) {
+	_, guard := c.policies()
+	idle, admitted := c.Engine.Admit(t, all, guard)
+	c.apply(ctx, idle, admitted)
+}
+
+// apply carries out the admitted decisions, in order, through the
+// Actuator, journals them and records their outcomes; of the idle ones (no
+// change wanted) only the holds are counted.
+func (c *Controller) apply(ctx context.Context, idle, admitted []Decision) {
+	for _, d := range idle {
+		for _, h := range d.Holds {
+			c.recordHold(d, h)
+		}
+		if tr := c.Tracked[d.VMID]; tr != nil {
+			tr.Recommended = ""
+		}
+	}
+	for _, d := range admitted {
+		for _, h := range d.Holds {
+			c.recordHold(d, h)
+		}
+		tr := c.Tracked[d.VMID]
+		if len(d.Changes) == 0 {
+			tr.Recommended = ""
+			continue
+		}
+		if ctx.Err() != nil {
+			c.log.Warn().Int("vmid", d.VMID).Msg("pass deadline reached or shutting down; leaving the remaining decisions to the next engine.Tick")
+			return
+		}
+		if d.Mode == ModeRecommend {
+			// A recommendation repeats every tick until acted on: report
+			// it when it changes, not every tick.
+			key := recommendationKey(d.Changes)
+			if key == tr.Recommended {
+				continue
+			}
+			tr.Recommended = key
+		}
+		c.Protect(d.VMID, func() {
+			intent := c.journalIntent(d)
+			outcomes := c.actuator.Apply(ctx, d, tr.Alloc)
+			now := c.now()
+			c.Engine.Record(d.VMID, outcomes, now)
+			c.journalOutcome(d, intent, outcomes, now)
+			c.stateDirty = true
+		})
+	}
+}
+
+// recordHold counts a wanted change that was held back. Holds that are
+// not a wanted change (disabled, no data) are not counted.
+func (c *Controller) recordHold(d Decision, h Hold) {
+	switch h.Reason {
+	case SkipDisabled, SkipNoData, SkipNotRunning, SkipAtLimit:
+		return
+	}
+	c.metrics.skipped.WithLabelValues(string(h.Resource), string(h.Reason)).Inc()
+	c.log.Debug().Int("vmid", d.VMID).Str("node", d.Node).Str("resource", string(h.Resource)).
+		Str("reason", string(h.Reason)).Str("detail", h.Detail).Msg("change held back")
+}
+
+// recommendationKey identifies what a recommendation asks for, without its
+// reason (whose durations change every tick).
+func recommendationKey(changes []Change) string {
+	var b strings.Builder
+	for _, ch := range changes {
+		fmt.Fprintf(&b, "%s %s %d>%d;", ch.Resource, ch.Direction, ch.From, ch.To)
+	}
+	return b.String()
+}

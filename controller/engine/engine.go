@@ -1,0 +1,354 @@
+package engine
+
+import (
+	"cmp"
+	"fmt"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/forest"
+)
+
+// Engine is the decision part of a pass, without I/O and without the wall
+// clock: it folds a collected Tick into the containers' windows, trains the
+// model when due, scores every listed container, selects its policy and
+// decides, orders the decisions by urgency and guards them, and records
+// the outcomes it is told back into the state. The loop (Controller.pass)
+// and the simulator (Simulate's ours) both run it through Step, so that
+// simulate measures the code that runs; what differs is only where the
+// tick comes from (a cluster listing or a trace) and what carries out the
+// admitted changes (the Actuator or the replay).
+//
+// It reports what the loop logs and counts through hooks; it never logs,
+// reads the clock or calls Proxmox itself. Its time is the tick's.
+type Engine struct {
+	opts  Options
+	hooks Hooks
+
+	// Tracked are the containers followed, by VMID.
+	Tracked map[int]*Container
+	// Pools is the pool membership the loop reads every few minutes.
+	Pools map[int]string
+	// States are the cooldowns, pauses and backoffs decided from: the
+	// loop's State.Containers, shared.
+	States map[int]*scaling.ContainerState
+	// Model is the anomaly model in use (nil: none yet), trained at
+	// ModelTrainedAt.
+	Model          *forest.Forest
+	ModelTrainedAt time.Time
+
+	// Buffers reused from pass to pass.
+	scratch   featureScratch
+	vector    []float64
+	cpuSeries scaling.Series
+	memSeries scaling.Series
+}
+
+// Options are the parts of the loop's options the decisions depend on.
+type Options struct {
+	Interval, Window, ShortPeriod time.Duration
+	Model                         ModelOptions
+	// Scale false scores without deciding (monitor mode).
+	Scale bool
+}
+
+// Hooks receive what the loop logs and counts; a nil hook is not
+// called (the simulator sets none).
+type Hooks struct {
+	Migrated  func(vmid int, from, to string)
+	Forgotten func(vmid int, node string)
+	Scored    func(vmid int, score float64)
+	Panicked  func(vmid int, recovered any, stack []byte)
+	// Trained is called after a new model is made current, with how long
+	// fitting took by Elapsed (the loop's wall clock; nil: not measured).
+	Trained func(rows, trees int, took time.Duration, at time.Time)
+	Elapsed func(fit func()) time.Duration
+}
+
+func New(o Options, h Hooks) *Engine {
+	return &Engine{
+		opts:    o,
+		hooks:   h,
+		Tracked: map[int]*Container{},
+		Pools:   map[int]string{},
+		States:  map[int]*scaling.ContainerState{},
+	}
+}
+
+// StepResult is what one step decided.
+type StepResult struct {
+	// All holds every decision made, in listing order, as the guard left
+	// them (for the snapshot).
+	All []scaling.Decision
+	// Idle are the decisions that wanted no change; Admitted those that
+	// did, most urgent first, as the guard admitted them (a change the
+	// guard held back is a Hold).
+	Idle, Admitted []scaling.Decision
+	// TrainErr is why a training that was due failed; the previous model
+	// (or none) stays.
+	TrainErr error
+	Trained  bool
+}
+
+// Step is one pass of the decision code on tick t with the policies sel
+// and guard. learn, when set, is called with the decisions before they are
+// guarded, to complete what only a config read tells (the loop's
+// learnConfigs; a replayed trace has nothing to learn: its configs are
+// what its listings say).
+func (e *Engine) Step(t Tick, sel scaling.Selection, guard *scaling.Guard, learn func(decisions []scaling.Decision)) StepResult {
+	var r StepResult
+	e.Observe(t)
+	if e.trainDue(t.End) {
+		r.TrainErr = e.train(t.End)
+		r.Trained = r.TrainErr == nil
+	}
+	r.All = e.ScoreAndDecide(t, sel)
+	if !e.opts.Scale {
+		return r
+	}
+	if learn != nil {
+		learn(r.All)
+	}
+	r.Idle, r.Admitted = e.Admit(t, r.All, guard)
+	return r
+}
+
+// NewWindow sizes a window for the interval, with room for a backfill at a
+// finer resolution than the interval.
+func (e *Engine) NewWindow() *window {
+	return newWindow(e.opts.Window, int(e.opts.Window/e.opts.Interval)+8)
+}
+
+// SortedTracked returns the tracked containers by VMID, so that every walk
+// over them is deterministic.
+func (e *Engine) SortedTracked() []*Container {
+	out := make([]*Container, 0, len(e.Tracked))
+	for _, tr := range e.Tracked {
+		out = append(out, tr)
+	}
+	slices.SortFunc(out, func(a, b *Container) int { return cmp.Compare(a.VMID, b.VMID) })
+	return out
+}
+
+// Forget drops a container.
+func (e *Engine) Forget(vmid int) {
+	tr := e.Tracked[vmid]
+	if tr == nil {
+		return
+	}
+	delete(e.Tracked, vmid)
+	if e.hooks.Forgotten != nil {
+		e.hooks.Forgotten(vmid, tr.Node)
+	}
+}
+
+// containerState is the container's remembered actions, created when
+// missing.
+func (e *Engine) containerState(vmid int) *scaling.ContainerState {
+	st := e.States[vmid]
+	if st == nil {
+		st = &scaling.ContainerState{}
+		e.States[vmid] = st
+	}
+	return st
+}
+
+// Record folds the outcomes of one container's decision, carried out at
+// at, into its state (cooldowns, backoff) and its config facts.
+func (e *Engine) Record(vmid int, outcomes []scaling.Outcome, at time.Time) {
+	if tr := e.Tracked[vmid]; tr != nil && tr.Facts.HoldsFor(tr.Last) {
+		tr.Facts.NoteApplied(outcomes)
+	}
+	e.containerState(vmid).Record(outcomes, at, scaling.DefaultBackoff)
+}
+
+// trainDue reports whether the model is to be (re)trained at now.
+func (e *Engine) trainDue(now time.Time) bool {
+	return e.opts.Model.Enabled && (e.Model == nil || now.Sub(e.ModelTrainedAt) >= e.opts.Model.RetrainInterval)
+}
+
+// ScoreAndDecide computes each listed container's features and score and,
+// when scaling, its decision.
+func (e *Engine) ScoreAndDecide(t Tick, sel scaling.Selection) []scaling.Decision {
+	now := t.End
+	var out []scaling.Decision
+	for i := range t.Containers {
+		ct := &t.Containers[i]
+		tr := e.Tracked[ct.VMID]
+		if tr == nil || tr.Node != ct.Node {
+			continue
+		}
+		e.Protect(ct.VMID, func() {
+			e.score(tr, now)
+			if !e.opts.Scale {
+				return
+			}
+			policy, rules, excluded := sel.Select(tr.VMID, tr.Tags, tr.Pool)
+			if st := e.States[tr.VMID]; excluded != "" || (st != nil && st.Paused) {
+				return
+			}
+			if d, ok := e.Decide(tr, policy, rules, now); ok {
+				out = append(out, d)
+			}
+		})
+	}
+	return out
+}
+
+// Protect runs f for one container and turns a panic into a report: one
+// container never stops the pass.
+func (e *Engine) Protect(vmid int, f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			buf := make([]byte, 4096)
+			buf = buf[:runtime.Stack(buf, false)]
+			if e.hooks.Panicked != nil {
+				e.hooks.Panicked(vmid, r, buf)
+			}
+		}
+	}()
+	f()
+}
+
+// score computes the container's features and, with a model, its score.
+func (e *Engine) score(tr *Container, now time.Time) {
+	w := tr.Window
+	if w.Len() == 0 {
+		return
+	}
+	tr.Features = computeFeatures(w, w.Len(), now, e.opts.ShortPeriod, e.opts.Window, &e.scratch)
+	if e.Model == nil {
+		return
+	}
+	e.vector = tr.Features.ModelVector(e.vector)
+	tr.Score = e.Model.Score(e.vector)
+	if tr.Score >= e.opts.Model.Threshold {
+		if tr.AnomalousSince.IsZero() {
+			tr.AnomalousSince = now
+		}
+	} else {
+		tr.AnomalousSince = time.Time{}
+	}
+	if e.hooks.Scored != nil {
+		e.hooks.Scored(tr.VMID, tr.Score)
+	}
+}
+
+// Decide builds the container's signals and runs Decide.
+func (e *Engine) Decide(tr *Container, policy string, rules scaling.Rules, now time.Time) (scaling.Decision, bool) {
+	st := e.States[tr.VMID]
+	if st == nil {
+		st = &scaling.ContainerState{}
+	}
+	sig := e.signals(tr, rules, now)
+	d := scaling.Decide(sig, policy, rules, st.CooldownsFor(rules.Mode), now, e.anomalyRise())
+	if tr.Lock != "" && len(d.Changes) > 0 {
+		// The listing already shows a lock: do not even read the config.
+		for _, ch := range d.Changes {
+			d.Holds = append(d.Holds, scaling.Hold{Resource: ch.Resource, Reason: scaling.SkipLocked, Detail: "locked (" + tr.Lock + ")"})
+		}
+		d.Changes = nil
+	}
+	if st.Failures > 0 && now.Before(st.RetryAfter) && len(d.Changes) > 0 {
+		for _, ch := range d.Changes {
+			d.Holds = append(d.Holds, scaling.Hold{Resource: ch.Resource, Reason: scaling.SkipBackoff,
+				Detail: fmt.Sprintf("%d failed writes; retrying after %s", st.Failures, st.RetryAfter.Format(time.RFC3339))})
+		}
+		d.Changes = nil
+	}
+	return d, true
+}
+
+// anomalyRise is how long a container must be anomalous, with utilisation
+// past the up threshold all along, before it scales up without waiting for
+// the stabilisation window: two ticks.
+func (e *Engine) anomalyRise() time.Duration { return 2 * e.opts.Interval }
+
+// signals extracts what Decide needs from the container's window. The
+// series reuse the engine's buffers: Decide does not keep them.
+func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.Signals {
+	w := tr.Window
+	span := max(r.StabilizationUp, r.StabilizationDown, e.anomalyRise()) + 2*e.opts.Interval
+	from := w.Since(now.Add(-span))
+	e.cpuSeries, e.memSeries = e.cpuSeries[:0], e.memSeries[:0]
+	for i := from; i < w.Len(); i++ {
+		p := w.packedAt(i)
+		t := w.timeAt(i)
+		// Against the cores allocated now, not then: after a resize the
+		// older samples no longer count as past the threshold, so a new
+		// change needs new evidence.
+		util := 0.0
+		if tr.Alloc.Cores > 0 {
+			util = float64(p.cpu) / float64(tr.Alloc.Cores)
+		}
+		e.cpuSeries = append(e.cpuSeries, scaling.Point{Time: t, Value: util})
+		e.memSeries = append(e.memSeries, scaling.Point{Time: t, Value: float64(uint64(p.memKiB) << 10)})
+	}
+	var peak uint64
+	var cpuPeak float64
+	for i := range w.Len() {
+		p := w.packedAt(i)
+		peak = max(peak, uint64(p.memKiB)<<10)
+		cpuPeak = max(cpuPeak, float64(p.cpu))
+	}
+	sig := scaling.Signals{
+		VMID: tr.VMID, Node: tr.Node, Running: tr.Status == "running", Alloc: tr.Alloc,
+		CPU: e.cpuSeries, Memory: e.memSeries, MemoryPeak: peak, CPUPeak: cpuPeak,
+		SwapUsed: tr.Last.Swap, DiskUsed: tr.Last.Disk, DiskSize: tr.Last.MaxDisk,
+		CoresMax: tr.CoresMax(),
+		Score:    tr.Score, AnomalousSince: tr.AnomalousSince,
+	}
+	if f := tr.Facts; f.HoldsFor(tr.Last) {
+		sig.CoresUnmanaged = f.coresUnmanaged
+	}
+	return sig
+}
+
+// Admit orders the decisions that want a change by urgency and passes
+// them through the guard, with the room of the tick's nodes. It returns
+// the decisions that want nothing (idle) and the others as admitted, most
+// urgent first, and puts the admitted ones back into all.
+func (e *Engine) Admit(t Tick, all []scaling.Decision, guard *scaling.Guard) (idle, admitted []scaling.Decision) {
+	// Most containers need nothing: only decisions with changes go
+	// through the ordering and the guard.
+	for i := range all {
+		if len(all[i].Changes) > 0 {
+			admitted = append(admitted, all[i])
+		} else {
+			idle = append(idle, all[i])
+		}
+	}
+	scaling.SortByUrgency(admitted, func(d scaling.Decision) float64 {
+		last, _ := e.Tracked[d.VMID].Window.Last()
+		return max(last.CPUUtilisation(), last.MemoryUtilisation())
+	})
+	capacity := make([]scaling.NodeCapacity, 0, len(t.Nodes))
+	for _, n := range t.Nodes {
+		capacity = append(capacity, scaling.NodeCapacity{Node: n.Name, CPUs: n.CPUs, MemoryBytes: n.MemoryBytes})
+	}
+	allocated := map[string]scaling.Allocated{}
+	for _, ct := range t.Containers {
+		if ct.Status != "running" {
+			continue
+		}
+		a := allocated[ct.Node]
+		a.Cores += ct.CPUs
+		a.MemoryBytes += ct.MaxMem
+		allocated[ct.Node] = a
+	}
+	pass := guard.NewPass(capacity, allocated)
+	byVMID := make(map[int]int, len(admitted))
+	for i := range admitted {
+		admitted[i] = pass.Admit(admitted[i])
+		byVMID[admitted[i].VMID] = i
+	}
+	// The snapshot shows what the guard made of each decision.
+	for i := range all {
+		if j, ok := byVMID[all[i].VMID]; ok {
+			all[i] = admitted[j]
+		}
+	}
+	return idle, admitted
+}

@@ -1,0 +1,170 @@
+package engine
+
+import (
+	"math"
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
+)
+
+// Tick is what one collection saw: the nodes, which of them could not be
+// listed, and every container listed.
+type Tick struct {
+	Start, End time.Time
+	Nodes      []proxmox.Node
+	Failed     map[string]error // online nodes whose listing failed
+	Containers []proxmox.Container
+	// Measured, when set, holds the sample of each container (same
+	// index) as a source measured it, rates included: a replay has rates,
+	// not the cumulative counters a listing carries.
+	Measured []Sample
+}
+
+// Container is everything the engine holds about one container. The loop
+// reads it after a pass (snapshot, export, metrics) and fills windows at
+// start (backfill, the export); only the engine changes the rest.
+type Container struct {
+	VMID   int
+	Node   string
+	Name   string
+	Status string
+	Lock   string
+	Tags   []string
+	Pool   string
+	Alloc  scaling.Allocation
+	// NodeThreads is the threads of the container's node as of the latest
+	// listing, 0 when unknown: more cores than that add nothing.
+	NodeThreads int
+	// Facts is what the latest config read told, while it holds (see
+	// ConfigFacts); nil before any read.
+	Facts  *ConfigFacts
+	Last   proxmox.Container // the latest listing, for counters and export
+	SeenAt time.Time         // time of the latest listing
+	Window *window
+	// Unseen counts ticks in which every node was listed and this container
+	// was on none of them.
+	Unseen int
+
+	Score          float64 // NaN until scored
+	AnomalousSince time.Time
+	Features       Features
+	// Recommended is the last recommendation the loop reported, so that
+	// recommend mode reports a change once rather than every tick;
+	// Recommending is set while its recommendation gauges hold values for
+	// this container. The loop's own: the engine never reads them.
+	Recommended  string
+	Recommending bool
+}
+
+// allocationOf reads the allocation from a listing entry.
+func allocationOf(c proxmox.Container) scaling.Allocation {
+	return scaling.Allocation{
+		Cores:     int(math.Ceil(c.CPUs)),
+		MemoryMiB: int(c.MaxMem >> 20),
+		SwapMiB:   int(c.MaxSwap >> 20),
+		DiskBytes: c.MaxDisk,
+	}
+}
+
+// ForgetAfterUnseen is how many fully listed ticks a container may be
+// absent before the controller forgets it (deleted, or moved to a node that
+// is down).
+const ForgetAfterUnseen = 3
+
+// Observe folds a Tick into the tracked containers: it creates new ones,
+// follows migrations (the window moves with the container), turns counters
+// into rates, and forgets containers that are gone.
+func (e *Engine) Observe(t Tick) {
+	threads := make(map[string]int, len(t.Nodes))
+	for _, n := range t.Nodes {
+		threads[n.Name] = n.CPUs
+	}
+	seen := make(map[int]struct{}, len(t.Containers))
+	for i := range t.Containers {
+		ct := &t.Containers[i]
+		if ct.Template {
+			continue
+		}
+		seen[ct.VMID] = struct{}{}
+		tr := e.Tracked[ct.VMID]
+		if tr == nil {
+			tr = &Container{VMID: ct.VMID, Node: ct.Node, Score: math.NaN(), Window: e.NewWindow()}
+			e.Tracked[ct.VMID] = tr
+		} else if tr.Node != ct.Node {
+			if e.hooks.Migrated != nil {
+				e.hooks.Migrated(ct.VMID, tr.Node, ct.Node)
+			}
+		}
+		tr.Node, tr.Name, tr.Status, tr.Lock, tr.Tags = ct.Node, ct.Name, ct.Status, ct.Lock, ct.Tags
+		if ct.Pool != "" {
+			tr.Pool = ct.Pool
+		} else if p, ok := e.Pools[ct.VMID]; ok {
+			tr.Pool = p
+		}
+		tr.Unseen = 0
+		if ct.Status == "running" {
+			if t.Measured != nil {
+				tr.Window.Add(t.Measured[i])
+			} else {
+				tr.Window.Add(SampleFrom(*ct, tr.Last, tr.SeenAt, t.End))
+			}
+		}
+		tr.Last, tr.SeenAt = *ct, t.End
+		tr.Alloc = e.AllocationOf(tr)
+		tr.NodeThreads = threads[ct.Node]
+	}
+	allListed := len(t.Failed) == 0
+	for id, tr := range e.Tracked {
+		if _, ok := seen[id]; ok {
+			continue
+		}
+		if _, down := t.Failed[tr.Node]; down || !allListed {
+			continue // may be alive on a node we could not see
+		}
+		if tr.Unseen++; tr.Unseen >= ForgetAfterUnseen {
+			e.Forget(id)
+		}
+	}
+}
+
+// SampleFrom makes a window sample from a listing, with rates from the
+// previous listing when the counters continue it.
+func SampleFrom(cur, prev proxmox.Container, prevAt, now time.Time) Sample {
+	s := Sample{
+		Time: now,
+		CPU:  CPUFraction(cur.CPU) * cur.CPUs, Cores: cur.CPUs,
+		Mem: cur.Mem, MaxMem: cur.MaxMem, Swap: cur.Swap, MaxSwap: cur.MaxSwap,
+		Disk: cur.Disk, MaxDisk: cur.MaxDisk,
+		NetIn: math.NaN(), NetOut: math.NaN(), DiskRead: math.NaN(), DiskWrite: math.NaN(),
+		PressureCPU: math.NaN(), PressureMemory: math.NaN(), PressureIO: math.NaN(),
+	}
+	if p := cur.Pressure; p != nil {
+		s.PressureCPU, s.PressureMemory, s.PressureIO = p.CPUSome, p.MemorySome, p.IOSome
+	}
+	dt := now.Sub(prevAt).Seconds()
+	// A restart (uptime went back) or a counter that went back starts the
+	// counters over: no rate for this sample.
+	continued := prev.Status == "running" && dt > 0 && cur.Uptime >= prev.Uptime
+	rate := func(c, p uint64) float64 {
+		if !continued || c < p {
+			return math.NaN()
+		}
+		return float64(c-p) / dt
+	}
+	s.NetIn, s.NetOut = rate(cur.NetIn, prev.NetIn), rate(cur.NetOut, prev.NetOut)
+	s.DiskRead, s.DiskWrite = rate(cur.DiskRead, prev.DiskRead), rate(cur.DiskWrite, prev.DiskWrite)
+	return s
+}
+
+// CPUFraction is PVE's cpu as the share of the allocation it means, 0 to 1.
+// PVE divides a cgroup usage delta by a wall-clock interval that is never
+// exact, so a container pinned at its limit reads a few % above 1.0 now and
+// then; it cannot use more than it has, and neither the window nor the
+// export's cpu_usage_percent (0-100 in the original format) should say so.
+func CPUFraction(v float64) float64 {
+	if !(v > 0) { // negative or NaN
+		return 0
+	}
+	return min(v, 1)
+}

@@ -1,0 +1,328 @@
+package scaling
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// mib is the unit of the memory and swap values of Allocation and Change.
+const mib = 1 << 20
+
+// Decide concludes what to do with one container at now, from its
+// signals, the rules of its policy (named policy, "" for the default
+// rules) and what the controller remembers of it. It is pure: no clock, no
+// I/O, the same inputs give the same Decision.
+//
+// Every resource whose rules are enabled is looked at; a disabled resource
+// gets neither a Change nor a Hold, so that turning a resource off does not
+// fill the skip metrics. A resource that a threshold asks to change and
+// that is not changed gets a Hold with its reason; one that no threshold
+// asks about gets nothing. A stopped container gets a SkipNotRunning Hold
+// per enabled resource and no change.
+//
+// Cores and memory follow the utilisation (thresholds inclusive: >= Up,
+// <= Down). The newest point says which way the container leans; the
+// change happens once every point of the last StabilizationUp (Down) is
+// past the threshold and the series reaches back that far (see
+// Series.Sustained), else the Hold is SkipStabilizing. The target is the
+// current value plus or minus Step, clamped to [Min, Max]; with a Target
+// utilisation it moves by as many Steps as it takes for the period's peak
+// to use about Target of the new value (an increase: at least that much; a
+// decrease: no further), so that a container far off its size gets there
+// in one change instead of one Step per cooldown.
+//
+// An allocation outside [Min, Max] (set before the policy, by hand, or on a
+// node with fewer threads than Max) is brought to the bound in one change,
+// whatever the utilisation, after the cooldown of that direction: below Min
+// up to Min; above Max down to Max, unless the container is anomalous or
+// its floor is above Max (then it holds, saying so). No change ever lands
+// outside [Min, Max].
+//
+// Memory never goes down below max(MemoryPeak, the series' peak) + Margin
+// (rounded up to a MiB); a decrease stops at that floor, and none happens
+// when the floor is not below the current limit (SkipMemoryFloor). Cores
+// likewise never go down to where CPUPeak, the most the window's hour
+// used, would reach the up threshold (SkipCPUFloor): a burst or a batch
+// job that comes back within the hour finds its cores, and a decrease is
+// not undone by the next one. Memory
+// steps and bounds are bytes, rounded to whole MiB: steps and minimums up,
+// maximums down, so that a change never passes a bound.
+//
+// While the container is anomalous (sig.AnomalousSince set) cores and
+// memory never go down (SkipAnomalous). When it has been anomalous for at
+// least anomalyRise and its utilisation has been >= Up all that time, an
+// increase does not wait for StabilizationUp. anomalyRise <= 0 turns that
+// fast path off.
+//
+// Swap, when enabled, is Ratio x the memory this decision leaves the
+// container with, clamped to [Min, Max] and rounded to a MiB; it changes
+// whenever it differs from the allocation, in its own direction (which is
+// the memory's whenever swap was already following memory).
+//
+// The disk grows from Alloc.DiskBytes (the configured size) by Step (a
+// smaller last step up to Max) as soon as DiskUsed / DiskSize (both as the
+// listing shows them: df while running) is >= Threshold: a filling disk
+// cannot wait for stabilisation. It never shrinks.
+//
+// Cooldowns apply to every resource: no increase while the last action on
+// the resource is less than CooldownUp old, no decrease while it is less
+// than CooldownDown old (SkipCooldown); at exactly the cooldown the change
+// is allowed.
+//
+// Cores never go above CoresMax (the node's threads, ceil(cpulimit)) even
+// when the policy's Max is higher, and a decrease from above it lands at or
+// below it. Cores that the administrator chose to leave unset or to cap
+// with cpulimit (CoresUnmanaged), or with no allocation (Alloc.Cores 0),
+// are left alone (SkipUnmanaged). A series with no point at or before now,
+// or an allocation of 0, is SkipNoData.
+func Decide(sig Signals, policy string, r Rules, st ContainerState, now time.Time, anomalyRise time.Duration) Decision {
+	d := Decision{
+		VMID:   sig.VMID,
+		Node:   sig.Node,
+		Policy: policy,
+		Mode:   r.Mode,
+		Score:  sig.Score,
+	}
+	if !sig.Running {
+		for _, res := range Resources {
+			if r.enabled(res) {
+				d.hold(res, SkipNotRunning, "the container is not running")
+			}
+		}
+		return d
+	}
+	dc := decider{sig: sig, r: r, st: st, now: now, anomalyRise: anomalyRise, d: d}
+	if r.CPU.Enabled {
+		dc.cores()
+	}
+	memoryMiB := int64(sig.Alloc.MemoryMiB)
+	if r.Memory.Enabled {
+		memoryMiB = dc.memory()
+	}
+	if r.Swap.Enabled {
+		dc.swap(memoryMiB)
+	}
+	if r.Disk.Enabled {
+		dc.disk()
+	}
+	return dc.d
+}
+
+// enabled reports whether r looks at res.
+func (r Rules) enabled(res Resource) bool {
+	switch res {
+	case ResourceCores:
+		return r.CPU.Enabled
+	case ResourceMemory:
+		return r.Memory.Enabled
+	case ResourceSwap:
+		return r.Swap.Enabled
+	case ResourceDisk:
+		return r.Disk.Enabled
+	}
+	return false
+}
+
+func (d *Decision) hold(res Resource, reason SkipReason, detail string) {
+	d.Holds = append(d.Holds, Hold{Resource: res, Reason: reason, Detail: detail})
+}
+
+func (d *Decision) change(res Resource, from, to int64, reason string) {
+	dir := Up
+	if to < from {
+		dir = Down
+	}
+	d.Changes = append(d.Changes, Change{Resource: res, Direction: dir, From: from, To: to, Reason: reason})
+}
+
+// decider holds the inputs of one Decide call.
+type decider struct {
+	sig         Signals
+	r           Rules
+	st          ContainerState
+	now         time.Time
+	anomalyRise time.Duration
+	d           Decision // what Decide returns
+}
+
+// utilisation describes one resource that follows a utilisation series:
+// cores or memory.
+type utilisation struct {
+	res   Resource
+	label string // how reasons name the utilisation: "cpu", "memory"
+	unit  string // how reasons name the resource's unit: "cores", "MiB"
+	// series and the thresholds are in the same unit; per divides a series
+	// value into the utilisation that reasons quote.
+	series   Series
+	up, down Threshold
+	per      float64
+	// cur, step and the bounds are in the resource's unit.
+	cur, step, min, max int64
+	// target is the utilisation a change sizes for (0: one step).
+	target float64
+	// floor is the lowest value a decrease may reach, 0 for none: for
+	// memory the peak plus the margin, rounded up (peak and margin are its
+	// parts), for cores the fewest under which the window's peak (cpuPeak)
+	// stays below the up threshold.
+	floor, peak, margin int64
+	cpuPeak             float64
+}
+
+// floorDetail says where the floor comes from.
+func (u utilisation) floorDetail() string {
+	if u.res == ResourceCores {
+		return fmt.Sprintf("the floor %d cores (the window's peak %.2f cores stays below %.2f of them)", u.floor, u.cpuPeak, u.up.Bound)
+	}
+	return fmt.Sprintf("the floor %d %s (peak %d + margin %d)", u.floor, u.unit, u.peak, u.margin)
+}
+
+// floorReason is the Hold reason of a decrease the floor forbids.
+func (u utilisation) floorReason() SkipReason {
+	if u.res == ResourceCores {
+		return SkipCPUFloor
+	}
+	return SkipMemoryFloor
+}
+
+func (dc *decider) cores() {
+	cur := int64(dc.sig.Alloc.Cores)
+	if dc.sig.CoresUnmanaged != "" {
+		dc.d.hold(ResourceCores, SkipUnmanaged, dc.sig.CoresUnmanaged)
+		return
+	}
+	if cur <= 0 {
+		dc.d.hold(ResourceCores, SkipUnmanaged, "cores are not set: the container may use every core of its node")
+		return
+	}
+	c := dc.r.CPU
+	most := int64(c.Max)
+	if m := int64(dc.sig.CoresMax); m > 0 && m < most {
+		most = m
+	}
+	var floor int64
+	if peak := dc.sig.CPUPeak; peak > 0 && c.Up > 0 { // NaN compares false
+		floor = int64(min(math.Floor(peak/c.Up)+1, math.MaxInt32))
+	}
+	dc.scale(utilisation{
+		res: ResourceCores, label: "cpu", unit: "cores",
+		series: dc.sig.CPU, up: AtLeast(c.Up), down: AtMost(c.Down), per: 1,
+		cur: cur, step: int64(c.Step), min: min(int64(c.Min), most), max: most, target: c.Target,
+		floor: floor, cpuPeak: dc.sig.CPUPeak,
+	})
+}
+
+// memory decides the memory limit and returns the limit the container is
+// left with, in MiB.
+func (dc *decider) memory() int64 {
+	cur := int64(dc.sig.Alloc.MemoryMiB)
+	if cur <= 0 {
+		dc.d.hold(ResourceMemory, SkipNoData, "the memory limit is unknown")
+		return cur
+	}
+	m := dc.r.Memory
+	limit := float64(cur) * mib
+	series := dc.sig.Memory.Until(dc.now)
+	peak := dc.sig.MemoryPeak
+	if p := series.Max(); p > float64(peak) { // NaN compares false
+		peak = uint64(p)
+	}
+	// The thresholds are turned into bytes of the current limit rather than
+	// the series into ratios, so that no series is copied.
+	return dc.scale(utilisation{
+		res: ResourceMemory, label: "memory", unit: "MiB",
+		series: series, up: AtLeast(m.Up * limit), down: AtMost(m.Down * limit), per: limit,
+		cur: cur, step: ceilMiB(m.Step), min: ceilMiB(m.Min), max: floorMiB(m.Max), target: m.Target,
+		floor: ceilMiB(satAdd(peak, m.Margin)), peak: ceilMiB(peak), margin: ceilMiB(m.Margin),
+	})
+}
+
+// scale decides one utilisation-driven resource and returns the value it
+// is left with.
+func (dc *decider) scale(u utilisation) int64 {
+	series := u.series.Until(dc.now)
+	last, ok := series.Last()
+	if !ok {
+		dc.d.hold(u.res, SkipNoData, "no "+u.label+" sample yet")
+		return u.cur
+	}
+	switch {
+	case u.cur > u.max:
+		return dc.bringDown(u)
+	case u.cur < u.min:
+		return dc.bringUp(u)
+	case u.up.Passed(last.Value):
+		return dc.scaleUp(u, series, last.Value)
+	case u.down.Passed(last.Value):
+		return dc.scaleDown(u, series, last.Value)
+	}
+	return u.cur
+}
+
+func (dc *decider) scaleUp(u utilisation, series Series, last float64) int64 {
+	target := clamp(satAdd64(u.cur, u.step), u.min, u.max)
+	if target <= u.cur {
+		dc.d.hold(u.res, SkipAtLimit, fmt.Sprintf("%s %.2f %s but %d %s is at or above the max %d", u.label, last/u.per, dc.quote(u, u.up), u.cur, u.unit, u.max))
+		return u.cur
+	}
+	wait := dc.r.StabilizationUp
+	var reason string
+	switch {
+	case series.Sustained(dc.now, wait, u.up):
+		reason = dc.sustainedReason(u, u.up, series, wait)
+	case dc.anomalousRise(series, u.up):
+		reason = fmt.Sprintf("%s, anomalous for %s: not waiting for the %s stabilisation",
+			dc.sustainedReason(u, u.up, series, dc.anomalyRise), dc.now.Sub(dc.sig.AnomalousSince).Round(time.Second), wait)
+		wait = dc.anomalyRise
+	default:
+		dc.d.hold(u.res, SkipStabilizing, dc.stabilisingDetail(u, u.up, series, last, wait))
+		return u.cur
+	}
+	if dc.coolingDown(u.res, Up) {
+		return u.cur
+	}
+	if target > satAdd64(u.cur, u.step) {
+		reason += fmt.Sprintf(" (raised to the min %d)", u.min)
+	}
+	if sized := clamp(u.sizeUp(series.Window(dc.now, wait).Max()), u.min, u.max); sized > target {
+		target = sized
+		reason += u.sizedDetail()
+	}
+	dc.d.change(u.res, u.cur, target, reason)
+	return target
+}
+
+func (dc *decider) scaleDown(u utilisation, series Series, last float64) int64 {
+	target := clamp(u.cur-u.step, u.min, u.max)
+	if target >= u.cur {
+		dc.d.hold(u.res, SkipAtLimit, fmt.Sprintf("%s %.2f %s but %d %s is at or below the min %d", u.label, last/u.per, dc.quote(u, u.down), u.cur, u.unit, u.min))
+		return u.cur
+	}
+	if !dc.sig.AnomalousSince.IsZero() {
+		dc.d.hold(u.res, SkipAnomalous, fmt.Sprintf("%s %.2f %s but the container is anomalous (score %.2f)", u.label, last/u.per, dc.quote(u, u.down), dc.sig.Score))
+		return u.cur
+	}
+	if u.floor > 0 && u.floor >= u.cur {
+		dc.d.hold(u.res, u.floorReason(), fmt.Sprintf("%s %.2f %s but %d %s is at or below %s", u.label, last/u.per, dc.quote(u, u.down), u.cur, u.unit, u.floorDetail()))
+		return u.cur
+	}
+	wait := dc.r.StabilizationDown
+	if !series.Sustained(dc.now, wait, u.down) {
+		dc.d.hold(u.res, SkipStabilizing, dc.stabilisingDetail(u, u.down, series, last, wait))
+		return u.cur
+	}
+	if dc.coolingDown(u.res, Down) {
+		return u.cur
+	}
+	reason := dc.sustainedReason(u, u.down, series, wait)
+	if sized := clamp(u.sizeDown(series.Window(dc.now, wait).Max()), u.min, u.max); sized < target {
+		target = sized
+		reason += u.sizedDetail()
+	}
+	if u.floor > 0 && target < u.floor {
+		target = u.floor
+		reason += " (stopped at " + u.floorDetail() + ")"
+	}
+	dc.d.change(u.res, u.cur, target, reason)
+	return target
+}

@@ -1,0 +1,222 @@
+package scaling
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// bringDown moves an allocation above the policy's max (set before the
+// policy, or a node with fewer threads) to the max in one change, whatever
+// the utilisation: the max is the operator's word. It waits for the down
+// cooldown and while the container is anomalous, and holds, saying why,
+// when the floor (the window's peak) is above the max: a write that lands
+// between the two would still break the bound, and one below the floor
+// would starve the container.
+func (dc *decider) bringDown(u utilisation) int64 {
+	if !dc.sig.AnomalousSince.IsZero() {
+		dc.d.hold(u.res, SkipAnomalous, fmt.Sprintf("%d %s is above the max %d but the container is anomalous (score %.2f)", u.cur, u.unit, u.max, dc.sig.Score))
+		return u.cur
+	}
+	if u.floor > u.max {
+		dc.d.hold(u.res, u.floorReason(), fmt.Sprintf("%d %s is above the max %d but %s is above it too", u.cur, u.unit, u.max, u.floorDetail()))
+		return u.cur
+	}
+	if dc.coolingDown(u.res, Down) {
+		return u.cur
+	}
+	dc.d.change(u.res, u.cur, u.max, fmt.Sprintf("%d %s is above the max %d", u.cur, u.unit, u.max))
+	return u.max
+}
+
+// bringUp moves an allocation below the policy's min to the min in one
+// change, whatever the utilisation, after the up cooldown.
+func (dc *decider) bringUp(u utilisation) int64 {
+	if dc.coolingDown(u.res, Up) {
+		return u.cur
+	}
+	dc.d.change(u.res, u.cur, u.min, fmt.Sprintf("%d %s is below the min %d", u.cur, u.unit, u.min))
+	return u.min
+}
+
+// sizeUp is the value an increase sizes for: the current value plus as
+// many steps as it takes for peak (a series value) to use at most target
+// of it; cur+step without a target.
+func (u utilisation) sizeUp(peak float64) int64 {
+	steps := int64(1)
+	if need := u.need(peak); u.target > 0 && need > float64(u.cur+u.step) {
+		// Capped so that an absurd need (a tiny target) cannot overflow;
+		// the caller clamps to max anyway.
+		steps = int64(min(math.Ceil((need-float64(u.cur))/float64(u.step)), math.MaxInt32))
+	}
+	return satAdd64(u.cur, satMul64(steps, u.step))
+}
+
+// sizeDown is the value a decrease sizes for: the current value minus as
+// many steps as keep peak (a series value) within target of it, at least
+// one; cur-step without a target.
+func (u utilisation) sizeDown(peak float64) int64 {
+	steps := int64(1)
+	if need := u.need(peak); u.target > 0 && need < float64(u.cur-u.step) {
+		steps = max(1, int64((float64(u.cur)-need)/float64(u.step)))
+	}
+	return u.cur - satMul64(steps, u.step)
+}
+
+// need is how much of the resource uses target of it at the series value
+// v. NaN (no data) needs nothing beyond one step either way.
+func (u utilisation) need(v float64) float64 {
+	n := v / u.per * float64(u.cur) / u.target
+	if math.IsNaN(n) || u.target <= 0 {
+		return float64(u.cur)
+	}
+	return n
+}
+
+func (u utilisation) sizedDetail() string {
+	return fmt.Sprintf(" (sized for %s %.2f)", u.label, u.target)
+}
+
+// anomalousRise reports whether the container has been anomalous for at
+// least anomalyRise and its utilisation past up over that same period:
+// the fast path that skips the scale-up stabilisation.
+func (dc *decider) anomalousRise(series Series, up Threshold) bool {
+	if dc.anomalyRise <= 0 || dc.sig.AnomalousSince.IsZero() {
+		return false
+	}
+	if dc.now.Sub(dc.sig.AnomalousSince) < dc.anomalyRise {
+		return false
+	}
+	return series.Sustained(dc.now, dc.anomalyRise, up)
+}
+
+// quote is a threshold as reasons show it: in the utilisation's terms.
+func (dc *decider) quote(u utilisation, t Threshold) string {
+	return Threshold{Bound: t.Bound / u.per, Below: t.Below}.String()
+}
+
+// sustainedReason: "cpu 0.91 >= 0.75 for 1m0s", quoting the value of the
+// period closest to the threshold.
+func (dc *decider) sustainedReason(u utilisation, t Threshold, series Series, d time.Duration) string {
+	v := t.weakest(series.Window(dc.now, d)) / u.per
+	if d <= 0 {
+		return fmt.Sprintf("%s %.2f %s", u.label, v, dc.quote(u, t))
+	}
+	return fmt.Sprintf("%s %.2f %s for %s", u.label, v, dc.quote(u, t), d)
+}
+
+// stabilisingDetail: "cpu 0.91 >= 0.75 for 20s of 1m0s".
+func (dc *decider) stabilisingDetail(u utilisation, t Threshold, series Series, last float64, d time.Duration) string {
+	return fmt.Sprintf("%s %.2f %s for %s of %s", u.label, last/u.per, dc.quote(u, t), series.Streak(dc.now, t).Round(time.Second), d)
+}
+
+// coolingDown reports whether res is in its cooldown for dir, adding the
+// Hold when it is.
+func (dc *decider) coolingDown(res Resource, dir Direction) bool {
+	last, ok := dc.st.LastAction[res]
+	if !ok {
+		return false
+	}
+	wait := dc.r.CooldownUp
+	if dir == Down {
+		wait = dc.r.CooldownDown
+	}
+	if !last.Time.Add(wait).After(dc.now) {
+		return false
+	}
+	dc.d.hold(res, SkipCooldown, fmt.Sprintf("%s wanted %s, last change %s ago, cooldown %s", res, dir, dc.now.Sub(last.Time).Round(time.Second), wait))
+	return true
+}
+
+// swap makes swap follow memoryMiB, the memory limit this decision leaves.
+func (dc *decider) swap(memoryMiB int64) {
+	if memoryMiB <= 0 {
+		dc.d.hold(ResourceSwap, SkipNoData, "the memory limit is unknown")
+		return
+	}
+	s := dc.r.Swap
+	want := int64(math.Round(s.Ratio * float64(memoryMiB)))
+	target := clamp(want, ceilMiB(s.Min), floorMiB(s.Max))
+	cur := int64(dc.sig.Alloc.SwapMiB)
+	if target == cur {
+		return
+	}
+	dir := Up
+	if target < cur {
+		dir = Down
+	}
+	if dc.coolingDown(ResourceSwap, dir) {
+		return
+	}
+	reason := fmt.Sprintf("swap follows memory: %.2f x %d MiB", s.Ratio, memoryMiB)
+	if target != want {
+		reason += fmt.Sprintf(" within [%d, %d] MiB", ceilMiB(s.Min), floorMiB(s.Max))
+	}
+	dc.d.change(ResourceSwap, cur, target, reason)
+}
+
+// disk grows the root filesystem when it is filling up.
+func (dc *decider) disk() {
+	size := dc.sig.Alloc.DiskBytes
+	fs := dc.sig.DiskSize
+	if fs == 0 {
+		fs = size
+	}
+	if size == 0 || fs == 0 {
+		dc.d.hold(ResourceDisk, SkipNoData, "the root filesystem size is unknown")
+		return
+	}
+	k := dc.r.Disk
+	used := float64(dc.sig.DiskUsed) / float64(fs)
+	t := AtLeast(k.Threshold)
+	if !t.Passed(used) {
+		return
+	}
+	if size >= k.Max || k.Step == 0 {
+		dc.d.hold(ResourceDisk, SkipAtLimit, fmt.Sprintf("disk %.2f %s but the root filesystem (%d bytes) cannot grow past the max %d", used, t, size, k.Max))
+		return
+	}
+	target := k.Max
+	if k.Step < k.Max-size {
+		target = size + k.Step
+	}
+	if dc.coolingDown(ResourceDisk, Up) {
+		return
+	}
+	dc.d.change(ResourceDisk, clampInt64(size), clampInt64(target), fmt.Sprintf("disk %.2f %s", used, t))
+}
+
+func clamp(v, lo, hi int64) int64 { return min(max(v, lo), hi) }
+
+// satAdd64 adds without wrapping past the largest int64.
+func satAdd64(a, b int64) int64 {
+	if b > 0 && a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// satMul64 multiplies non-negative values without wrapping past the
+// largest int64.
+func satMul64(a, b int64) int64 {
+	if a != 0 && b > math.MaxInt64/a {
+		return math.MaxInt64
+	}
+	return a * b
+}
+
+// satAdd adds without wrapping past the largest uint64.
+func satAdd(a, b uint64) uint64 {
+	if a > math.MaxUint64-b {
+		return math.MaxUint64
+	}
+	return a + b
+}
+
+func clampInt64(v uint64) int64 { return int64(min(v, math.MaxInt64)) }
+
+// ceilMiB is bytes in whole MiB, rounded up.
+func ceilMiB(b uint64) int64 { return clampInt64(b/mib + min(b%mib, 1)) }
+
+// floorMiB is bytes in whole MiB, rounded down.
+func floorMiB(b uint64) int64 { return clampInt64(b / mib) }

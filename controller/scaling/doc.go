@@ -1,0 +1,29 @@
+// Package scaling is the pure decision core of lxc-autoscale: the types a
+// decision is made of (resources, rules, policies, signals, decisions,
+// outcomes, a container's remembered actions), policy selection
+// (Selection.Select), the series helpers, Decide, the Guard with
+// SortByUrgency, and ContainerState.Record, which folds outcomes back into
+// what later decisions see.
+//
+// # Imports
+//
+// The standard library only (enforced by test/layout): no proxmox, no
+// config, no logger, no wall clock. Everything it needs arrives as
+// arguments (Signals, Rules, ContainerState, now), so that the loop and
+// the simulator decide with exactly the same code and a test can call it
+// with any input.
+//
+// # Where a change goes
+//
+// A new input to the decisions (PSI, say) is a field of Signals read by
+// Decide; the value comes from the sample source (controller's window and
+// collect, or a simulated trace) and its thresholds from Rules, which cmd
+// maps from config. A new rule is a field of Rules (and of config.Rules).
+//
+// # Concurrency
+//
+// Decide, Select and the series helpers are pure functions of their
+// arguments. A Guard is immutable once built; a Pass belongs to one pass
+// (one goroutine). ContainerState.Record mutates the record it is called
+// on: the caller owns it.
+package scaling

@@ -1,0 +1,264 @@
+package scaling
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
+
+// NodeCapacity is what a node offers its containers, from proxmox.Node.
+type NodeCapacity struct {
+	Node        string
+	CPUs        int    // threads
+	MemoryBytes uint64 // total
+}
+
+// Allocated is what a node has given its running containers: the sum of
+// their cores (fractional when a cpulimit caps them) and memory limits.
+type Allocated struct {
+	Cores       float64
+	MemoryBytes uint64
+}
+
+// GuardOptions configure a Guard.
+type GuardOptions struct {
+	// OvercommitCPU and OvercommitMemory multiply what the node has, less
+	// the reserve, into what its containers may be given; <= 0 means 1 (no
+	// overcommit).
+	OvercommitCPU, OvercommitMemory float64
+	// ReserveCores and ReserveMemory are kept for the host.
+	ReserveCores  int
+	ReserveMemory uint64
+	// MaxWritesPerPass bounds the decisions that write in one pass, across
+	// the cluster; <= 0 means no bound.
+	MaxWritesPerPass int
+}
+
+// Guard holds the decisions of a pass to what the nodes can take and to
+// the pass's write budget. Decide looks at one container; the guard looks
+// at them together.
+type Guard struct {
+	o GuardOptions
+}
+
+// NewGuard returns a Guard with o's settings.
+func NewGuard(o GuardOptions) *Guard {
+	if o.OvercommitCPU <= 0 {
+		o.OvercommitCPU = 1
+	}
+	if o.OvercommitMemory <= 0 {
+		o.OvercommitMemory = 1
+	}
+	return &Guard{o: o}
+}
+
+// Pass is the guard over the decisions of one pass. Admission is
+// sequential (each decision sees the room and budget the earlier ones
+// left), so a Pass is not safe for concurrent use.
+type Pass struct {
+	maxWrites int
+	writes    int
+	nodes     map[string]*nodeRoom
+}
+
+// nodeRoom is a node's limits and what its containers are given so far in
+// the pass. Floats: cores may be fractional, and bytes stay exact up to
+// 8 PiB.
+type nodeRoom struct {
+	coresLimit, cores   float64
+	memoryLimit, memory float64
+	// capacity and o describe the limits in holds.
+	capacity NodeCapacity
+	o        *GuardOptions
+}
+
+// NewPass starts a pass over the given nodes, with allocated the sum of
+// what each node's running containers are given now (keyed by node name;
+// a node missing from it has nothing allocated). A decision for a node not
+// in nodes cannot grow cores or memory: its room is unknown.
+func (g *Guard) NewPass(nodes []NodeCapacity, allocated map[string]Allocated) *Pass {
+	p := &Pass{maxWrites: g.o.MaxWritesPerPass, nodes: make(map[string]*nodeRoom, len(nodes))}
+	for _, n := range nodes {
+		a := allocated[n.Node]
+		cores := max(n.CPUs-g.o.ReserveCores, 0)
+		memory := n.MemoryBytes - min(g.o.ReserveMemory, n.MemoryBytes)
+		p.nodes[n.Node] = &nodeRoom{
+			coresLimit:  float64(cores) * g.o.OvercommitCPU,
+			cores:       a.Cores,
+			memoryLimit: float64(memory) * g.o.OvercommitMemory,
+			memory:      float64(a.MemoryBytes),
+			capacity:    n,
+			o:           &g.o,
+		}
+	}
+	return p
+}
+
+// Writes is how many admitted decisions write, so far in the pass.
+func (p *Pass) Writes() int { return p.writes }
+
+// Admit returns d as the pass lets it through.
+//
+// An increase of cores or memory that would take its node's allocation
+// past (capacity - reserve) x overcommit becomes a SkipCapacity Hold; so
+// does any increase on a node the pass does not know. Decreases, swap and
+// disk changes always pass the capacity check (swap and disks are not
+// counted against the node).
+//
+// A decision left with changes counts one write against MaxWritesPerPass
+// in ModeEnforce and ModeDryRun (a dry run is a rehearsal of the same
+// pass); once the budget is spent all its changes become SkipWriteLimit
+// Holds. ModeRecommend writes nothing and counts nothing, but its
+// increases still need the room.
+//
+// In ModeEnforce and ModeDryRun the admitted changes are then counted on
+// the node: an increase takes room from the decisions after it and a
+// decrease gives room to them. A recommendation changes nothing, so it
+// takes and gives no room: each one fits the node as it is. The room
+// follows what was admitted, not what the actuator then achieved: a
+// decrease that fails to apply has still made room for the increases after
+// it in this pass, an overshoot bounded by one pass, since the next pass
+// starts again from the allocation the cluster reports.
+//
+// The order of the calls is the priority: admit the most urgent decisions
+// first (SortByUrgency). The Holds of d are kept; the guard's are added
+// after them.
+func (p *Pass) Admit(d Decision) Decision {
+	if len(d.Changes) == 0 {
+		return d
+	}
+	out := d
+	out.Changes = make([]Change, 0, len(d.Changes))
+	out.Holds = slices.Clip(d.Holds) // appending must not write into the caller's array
+	room := p.nodes[d.Node]
+	var cores, memory float64
+	for _, c := range d.Changes {
+		switch c.Resource {
+		case ResourceCores:
+			delta := float64(c.To - c.From)
+			if delta > 0 {
+				if detail, ok := room.fitsCores(d.Node, delta); !ok {
+					out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipCapacity, Detail: detail})
+					continue
+				}
+			}
+			cores += delta
+		case ResourceMemory:
+			delta := float64(c.To-c.From) * mib
+			if delta > 0 {
+				if detail, ok := room.fitsMemory(d.Node, delta); !ok {
+					out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipCapacity, Detail: detail})
+					continue
+				}
+			}
+			memory += delta
+		}
+		out.Changes = append(out.Changes, c)
+	}
+	if len(out.Changes) == 0 {
+		out.Changes = nil
+		return out
+	}
+	if d.Mode == ModeEnforce || d.Mode == ModeDryRun {
+		if p.maxWrites > 0 && p.writes >= p.maxWrites {
+			for _, c := range out.Changes {
+				out.Holds = append(out.Holds, Hold{
+					Resource: c.Resource, Reason: SkipWriteLimit,
+					Detail: fmt.Sprintf("%s %s %d -> %d: the pass has used its %d writes", c.Resource, c.Direction, c.From, c.To, p.maxWrites),
+				})
+			}
+			out.Changes = nil
+			return out
+		}
+		p.writes++
+		if room != nil {
+			room.cores += cores
+			room.memory += memory
+		}
+	}
+	return out
+}
+
+// fitsCores reports whether delta more cores fit the node, and if not why.
+func (n *nodeRoom) fitsCores(node string, delta float64) (detail string, ok bool) {
+	if n == nil {
+		return fmt.Sprintf("cores +%g: the capacity of node %q is unknown", delta, node), false
+	}
+	if n.cores+delta <= n.coresLimit {
+		return "", true
+	}
+	return fmt.Sprintf("cores +%g: node %s has %g of %g allowed ((%d cpus - %d reserved) x %g)",
+		delta, node, n.cores, n.coresLimit, n.capacity.CPUs, n.o.ReserveCores, n.o.OvercommitCPU), false
+}
+
+// fitsMemory reports whether delta more bytes of memory fit the node, and
+// if not why.
+func (n *nodeRoom) fitsMemory(node string, delta float64) (detail string, ok bool) {
+	if n == nil {
+		return fmt.Sprintf("memory +%g MiB: the capacity of node %q is unknown", delta/mib, node), false
+	}
+	if n.memory+delta <= n.memoryLimit {
+		return "", true
+	}
+	return fmt.Sprintf("memory +%g MiB: node %s has %.0f of %.0f MiB allowed ((%d MiB - %d reserved) x %g)",
+		delta/mib, node, n.memory/mib, n.memoryLimit/mib, n.capacity.MemoryBytes/mib, n.o.ReserveMemory/mib, n.o.OvercommitMemory), false
+}
+
+// SortByUrgency orders decisions for Admit, most urgent first, so that the
+// room and the write budget of a pass go where they matter most. It sorts
+// by the most urgent change of each decision: a disk growing (a full disk
+// stops the container), then memory up (the OOM killer), cores up, swap
+// up, any decrease, and last decisions without changes. Within a class the
+// higher pressure(d) goes first (e.g. the utilisation of the resource;
+// nil: no such order), then the lower VMID, so that the order is stable
+// from pass to pass.
+//
+// Decreases come after every increase although they free room: a
+// container short of resources should not wait for the budget that a
+// reclaim took, and the room a decrease frees serves the next pass.
+func SortByUrgency(ds []Decision, pressure func(d Decision) float64) {
+	type keyed struct {
+		class    int
+		pressure float64
+	}
+	keys := make(map[int]keyed, len(ds)) // by VMID: a pass decides each container once
+	for _, d := range ds {
+		k := keyed{class: urgencyClass(d)}
+		if pressure != nil {
+			k.pressure = pressure(d)
+		}
+		keys[d.VMID] = k
+	}
+	slices.SortStableFunc(ds, func(a, b Decision) int {
+		ka, kb := keys[a.VMID], keys[b.VMID]
+		return cmp.Or(
+			cmp.Compare(ka.class, kb.class),
+			cmp.Compare(kb.pressure, ka.pressure),
+			cmp.Compare(a.VMID, b.VMID),
+		)
+	})
+}
+
+// urgencyClass ranks a decision by its most urgent change; lower is more
+// urgent.
+func urgencyClass(d Decision) int {
+	const none = 5
+	class := none
+	for _, c := range d.Changes {
+		k := 4 // any decrease
+		if c.Direction == Up {
+			switch c.Resource {
+			case ResourceDisk:
+				k = 0
+			case ResourceMemory:
+				k = 1
+			case ResourceCores:
+				k = 2
+			case ResourceSwap:
+				k = 3
+			}
+		}
+		class = min(class, k)
+	}
+	return class
+}

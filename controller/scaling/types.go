@@ -1,0 +1,256 @@
+package scaling
+
+import (
+	"time"
+)
+
+// Resource is what the controller resizes.
+type Resource string
+
+// The resources, with the unit their Change values use.
+const (
+	ResourceCores  Resource = "cores"  // cores
+	ResourceMemory Resource = "memory" // MiB
+	ResourceSwap   Resource = "swap"   // MiB
+	ResourceDisk   Resource = "disk"   // bytes of the root filesystem
+)
+
+// Resources lists every resource in the order decisions and metrics use.
+var Resources = []Resource{ResourceCores, ResourceMemory, ResourceSwap, ResourceDisk}
+
+// Direction is the sense of a change.
+type Direction string
+
+// Directions of a change.
+const (
+	Up   Direction = "up"
+	Down Direction = "down"
+)
+
+// Mode says what happens to a decision.
+type Mode string
+
+// Modes, per policy.
+const (
+	// ModeEnforce writes the change to Proxmox.
+	ModeEnforce Mode = "enforce"
+	// ModeDryRun decides, logs, counts and audits as if writing, and writes
+	// nothing.
+	ModeDryRun Mode = "dry-run"
+	// ModeRecommend only publishes the recommendation (metrics, API).
+	ModeRecommend Mode = "recommend"
+)
+
+// Allocation is what a container is given, as the cluster reports it.
+type Allocation struct {
+	Cores     int    // allocated cores (ceil of the listing's cpus)
+	MemoryMiB int    // memory limit
+	SwapMiB   int    // swap limit
+	DiskBytes uint64 // root filesystem size: configured when known, else as listed
+}
+
+// Point is one value of a series at a time.
+type Point struct {
+	Time  time.Time
+	Value float64
+}
+
+// Series is a time-ordered list of points, oldest first.
+type Series []Point
+
+// Rules are the thresholds, bounds and timings that decide one container's
+// resources: the global rules or a policy's. Memory sizes are bytes.
+type Rules struct {
+	Mode   Mode
+	CPU    CPURules
+	Memory MemoryRules
+	Swap   SwapRules
+	Disk   DiskRules
+
+	// CooldownUp and CooldownDown are the minimum time after any action on a
+	// resource before the next increase or decrease of it.
+	CooldownUp, CooldownDown time.Duration
+	// StabilizationUp and StabilizationDown are how long utilisation must
+	// stay past a threshold before an increase or decrease.
+	StabilizationUp, StabilizationDown time.Duration
+}
+
+// CPURules scale cores on the utilisation of the allocated cores (0..1).
+type CPURules struct {
+	Enabled        bool
+	Up, Down       float64
+	Step, Min, Max int
+	// Target is the utilisation a change sizes for, between Down and Up; 0
+	// moves one Step at a time.
+	Target float64
+}
+
+// MemoryRules scale the memory limit on used/limit (0..1). Margin is kept
+// above the recent peak usage when shrinking.
+type MemoryRules struct {
+	Enabled                bool
+	Up, Down               float64
+	Step, Min, Max, Margin uint64
+	// Target is as CPURules.Target.
+	Target float64
+}
+
+// SwapRules make swap follow memory: swap = Ratio x memory, clamped to
+// [Min, Max].
+type SwapRules struct {
+	Enabled  bool
+	Ratio    float64
+	Min, Max uint64
+}
+
+// DiskRules grow the root filesystem by Step when used/size passes
+// Threshold, never past Max. Disks never shrink.
+type DiskRules struct {
+	Enabled   bool
+	Threshold float64
+	Step, Max uint64
+}
+
+// Match selects containers by VMID, Proxmox tag (case-insensitive) or pool;
+// a container matches when any of them does.
+type Match struct {
+	VMIDs []int
+	Tags  []string
+	Pools []string
+}
+
+// Policy overrides the rules for the containers it matches.
+type Policy struct {
+	Name  string
+	Match Match
+	Rules Rules
+}
+
+// Selection picks the rules of each container: the first matching policy,
+// else Default. OptInTag (when set) limits the controller to containers
+// with that tag; OptOutTag and Ignore exclude containers.
+type Selection struct {
+	Default   Rules
+	Policies  []Policy
+	OptInTag  string
+	OptOutTag string
+	Ignore    []int
+}
+
+// Signals are what the decision knows about one container at a tick,
+// derived from its window and the model.
+type Signals struct {
+	VMID    int
+	Node    string
+	Running bool
+	Alloc   Allocation
+	// CPU is the utilisation of the allocated cores (busy cores / cores)
+	// at each sample; Memory the used bytes.
+	CPU, Memory Series
+	// MemoryPeak is the largest memory use in the whole window.
+	MemoryPeak uint64
+	// CPUPeak is the most cores used at any point of the whole window.
+	CPUPeak  float64
+	SwapUsed uint64
+	// DiskUsed and DiskSize are the root filesystem's use and size as the
+	// listing shows them (df while running: a few % below the configured
+	// size on block storage); Alloc.DiskBytes is the configured size when
+	// known, which a grow starts from. DiskSize 0 takes Alloc.DiskBytes.
+	DiskUsed, DiskSize uint64
+	// CoresMax is the most cores that can help the container: its node's
+	// threads (PVE accepts more and clamps the cpuset) and ceil(cpulimit)
+	// when that is set; 0 when unknown.
+	CoresMax int
+	// CoresUnmanaged says why the cores are left to the administrator (no
+	// cores set, or a cpulimit below them); "" when the controller manages
+	// them.
+	CoresUnmanaged string
+	// Score is the latest anomaly score in (0, 1]; NaN when no model has
+	// been trained yet. AnomalousSince is when the score last rose above
+	// the anomaly threshold and stayed there; zero when it is not above it
+	// now.
+	Score          float64
+	AnomalousSince time.Time
+}
+
+// Action is the last change made to a resource of a container.
+type Action struct {
+	Time      time.Time `json:"time"`
+	Direction Direction `json:"direction"`
+	From      int64     `json:"from"`
+	To        int64     `json:"to"`
+}
+
+// ContainerState is what the controller remembers of a container between
+// ticks and across restarts.
+type ContainerState struct {
+	// LastAction holds the last applied change per resource (or one whose
+	// outcome is unknown): the cooldowns run from it.
+	LastAction map[Resource]Action `json:"last_action,omitempty"`
+	// DryRunAction holds the last change dry-run would have made per
+	// resource. Cooldowns in dry-run run from it too, so that a pretend
+	// change is reported once per cooldown rather than every pass; in
+	// enforce they do not, so switching to enforce acts at once.
+	DryRunAction map[Resource]Action `json:"dry_run_action,omitempty"`
+	// Failures counts consecutive failed writes; RetryAfter is the end of
+	// the backoff they earned.
+	Failures   int       `json:"failures,omitempty"`
+	RetryAfter time.Time `json:"retry_after,omitzero"`
+	// Paused stops autoscaling of the container (an operator's request)
+	// until resumed; it is still collected and scored.
+	Paused bool `json:"paused,omitempty"`
+}
+
+// Change is one resource change of a decision, in the resource's unit.
+type Change struct {
+	Resource  Resource
+	Direction Direction
+	From, To  int64
+	Reason    string
+}
+
+// Hold is a resource the decision looked at and left alone, and why.
+type Hold struct {
+	Resource Resource
+	Reason   SkipReason
+	Detail   string
+}
+
+// Decision is what Decide concludes for one container at one tick.
+type Decision struct {
+	// Source is who asked: "" for the controller itself, "api:<token
+	// name>" for a manual operation. It goes into the audit record.
+	Source  string
+	VMID    int
+	Node    string
+	Policy  string // "" for the default rules
+	Mode    Mode
+	Changes []Change
+	Holds   []Hold
+	Score   float64
+}
+
+// SkipReason is why a resource was not changed: a small fixed set, so that
+// it can label metrics.
+type SkipReason string
+
+// Skip reasons.
+const (
+	SkipDisabled       SkipReason = "disabled"        // the resource's rules are off
+	SkipStabilizing    SkipReason = "stabilizing"     // past a threshold, not for long enough
+	SkipCooldown       SkipReason = "cooldown"        // too soon after the last action
+	SkipAtLimit        SkipReason = "at_limit"        // already at the policy's min or max
+	SkipAnomalous      SkipReason = "anomalous"       // no scale-down while anomalous
+	SkipMemoryFloor    SkipReason = "memory_floor"    // shrinking would go below peak + margin
+	SkipCPUFloor       SkipReason = "cpu_floor"       // shrinking would bring the window's peak to up_threshold
+	SkipCapacity       SkipReason = "node_capacity"   // the node has no room
+	SkipWriteLimit     SkipReason = "write_limit"     // the pass used its writes
+	SkipLocked         SkipReason = "locked"          // Proxmox lock on the container
+	SkipDigestMismatch SkipReason = "digest_mismatch" // config changed between read and write
+	SkipChanged        SkipReason = "config_changed"  // config differs from what was observed
+	SkipMoved          SkipReason = "moved"           // container not on the node any more
+	SkipBackoff        SkipReason = "backoff"         // recent failures
+	SkipNotRunning     SkipReason = "not_running"     // stopped containers are not resized
+	SkipUnmanaged      SkipReason = "unmanaged"       // cpulimit or unset cores: left to the administrator
+	SkipNoData         SkipReason = "no_data"         // not enough history
+)

@@ -1,0 +1,26 @@
+// Package sim is the what-if replay of lxc-autoscale: it replays a trace
+// of what containers demanded under each policy (static, legacy: the
+// original system's rules, ours: this controller's) and measures how well
+// each served it (starvation, waste, actions, flaps, reaction time). It
+// also owns the trace formats: the trace CSV (ParseTrace) and
+// lxc_metrics.json exports turned into traces (TraceFromExport).
+//
+// ours is the loop's own pass: engine.Replay runs Engine.Step, the
+// code Controller.pass runs, on what each container got (its demand
+// clipped by the allocation), so that the numbers measure the code that
+// runs. A trace's PSI reaches the window and the model as a listing's
+// does.
+//
+// # Imports
+//
+// controller/engine (Replay and its options), controller/scaling and
+// controller/lxcmetrics; never controller, proxmox, config, httpapi or
+// cmd. cmd maps
+// the configuration into Options and prints the results.
+//
+// # Concurrency
+//
+// Simulate is a pure function of its arguments (the clock is the trace's)
+// and may run concurrently with itself; cmd runs the scenarios side by
+// side.
+package sim

@@ -1,0 +1,246 @@
+package sim
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+)
+
+// The policies Simulate knows.
+const (
+	// PolicyStatic never changes anything: the baseline.
+	PolicyStatic = "static"
+	// PolicyLegacy is the original system's latest behaviour (thresholds on
+	// the latest sample every 600 s, no cooldown); see simulate_legacy.go.
+	PolicyLegacy = "legacy"
+	// PolicyOurs is this controller's decision code with the given rules
+	// and model.
+	PolicyOurs = "ours"
+)
+
+// Policies lists every policy Simulate knows, in the order results use
+// by default.
+func Policies() []string { return []string{PolicyStatic, PolicyLegacy, PolicyOurs} }
+
+// Defaults and measuring rules of the simulation.
+const (
+	defaultSimInterval = 10 * time.Second
+	defaultSimWindow   = time.Hour
+	// simMaxGrid is the coarsest measuring grid: a trace sampled every
+	// minute is still measured every 10 s, so that a policy acting between
+	// two samples is seen acting.
+	simMaxGrid = 10 * time.Second
+	// simStarvedUtilisation is the utilisation at which a container counts
+	// as starved even when it still gets all it asks for: it has no room.
+	simStarvedUtilisation = 0.95
+	// simFlapWindow: a change reversed within this time is a flap.
+	simFlapWindow = 30 * time.Minute
+	// A step increase of demand is a jump to at least simStepRatio x the
+	// previous level, held for simStepHold.
+	simStepRatio = 1.5
+	simStepHold  = 5 * time.Minute
+	// simStepBaseCores and simStepBaseMemory are the smallest previous
+	// level a step is measured from, so that an idle container's noise
+	// (0.01 -> 0.02 cores) is no step.
+	simStepBaseCores  = 0.1
+	simStepBaseMemory = 64 * mib
+)
+
+// TracePoint is what a container demanded at a time (not what it got: the
+// simulator clips it by each policy's allocation to produce what the
+// controller would have observed).
+type TracePoint struct {
+	Time        time.Time
+	CPUCores    float64 // cores demanded
+	MemoryBytes uint64
+	DiskBytes   uint64
+	// NetRate and IORate are bytes per second, 0 when unknown.
+	NetRate, IORate float64
+	// PressureCPU, PressureMemory and PressureIO are the PSI "some" avg10
+	// percentages the container saw, as Proxmox reports them; 0 when
+	// unknown (the model reads an absent PSI as 0 too). They reach the
+	// window, the features and the model as a listing's would.
+	PressureCPU, PressureMemory, PressureIO float64
+}
+
+// TraceContainer is the demand of one container over time.
+type TraceContainer struct {
+	VMID int
+	Name string
+	// Initial is the allocation at the start: cores, memory MiB, swap MiB,
+	// disk bytes (0 for unknown: the disk is then neither measured against
+	// nor grown).
+	Initial scaling.Allocation
+	Points  []TracePoint // strictly increasing times
+}
+
+// Trace is the demand of a set of containers.
+type Trace struct {
+	Containers []TraceContainer
+}
+
+// Options configure Simulate.
+type Options struct {
+	// Interval is the controller tick simulated for ours (default 10 s);
+	// legacy always evaluates every 600 s.
+	Interval time.Duration
+	// Window is the history ours keeps per container (default 1 h);
+	// ShortPeriod the recent part its short-term features summarise
+	// (default min(5 min, Window)), as in Options.
+	Window, ShortPeriod time.Duration
+	// Selection holds ours' rules and policies. Containers are selected by
+	// VMID only (a trace has no tags or pools). Every mode is simulated as
+	// enforce: the question is what the rules would have done.
+	Selection scaling.Selection
+	// Model is ours' anomaly model (Enabled false: thresholds only).
+	Model engine.ModelOptions
+	// Guard bounds ours' passes as in Options (the zero value: no
+	// overcommit, no write limit).
+	Guard scaling.GuardOptions
+	// Node is the one node every container runs on; the zero value is a
+	// node big enough for anything, so that only the rules decide.
+	Node scaling.NodeCapacity
+	// Policies to run, in the order of the results; default Policies().
+	Policies []string
+	// Timeline keeps each container's demand and allocation at every grid
+	// point, for plotting.
+	Timeline bool
+}
+
+// Metrics measure how well a policy served, per container or in total.
+// All policies are measured on the same grid: the trace's own resolution,
+// at most 10 s.
+type Metrics struct {
+	// StarvationMinutes are container-minutes with demand above the
+	// allocation or utilisation at or above 95 %, of cores, memory or (when
+	// its size is known) the root filesystem: a full disk starves a
+	// container as surely as a full memory limit.
+	StarvationMinutes float64
+	// WasteCoreHours is (allocated - used) cores x hours; WasteGBHours the
+	// same for memory in GiB.
+	WasteCoreHours float64
+	WasteGBHours   float64
+	// Actions are the resource changes applied (a change of cores and one
+	// of memory at the same tick are two); ActionsPerDay per container-day.
+	Actions       int
+	ActionsPerDay float64
+	// Flaps are changes that reversed the previous change of the same
+	// resource (up then down, or down then up) within 30 minutes.
+	Flaps int
+	// ReactionSeconds is the mean time from a step increase in demand (a
+	// jump to at least 1.5 x the previous level, held 5 minutes; cpu or
+	// memory) until the allocation covers the demand. A step never covered
+	// counts until its demand fell back (or the trace ended). NaN when no
+	// step occurred.
+	ReactionSeconds float64
+}
+
+// TimelinePoint is one grid point of a container under one policy: what it
+// demanded and what it was given (cores; memory in MiB).
+type TimelinePoint struct {
+	Time                 time.Time
+	DemandCores, Cores   float64
+	DemandMemMiB, MemMiB float64
+}
+
+// PolicyResult is what one policy did to the trace.
+type PolicyResult struct {
+	Policy       string
+	Total        Metrics
+	PerContainer map[int]Metrics
+	// Timeline is per VMID, when Options.Timeline is set.
+	Timeline map[int][]TimelinePoint
+}
+
+// Simulate replays the trace under each policy of o and measures how well
+// each served it. The clock is the trace's: nothing reads the wall clock,
+// and the same trace and options always give the same results.
+//
+// Each policy starts from the containers' Initial allocation. At every grid
+// point each active container (from its first point to its last) demands
+// its latest point; it is measured against the allocation in force, and a
+// policy whose tick is due then observes what the container got (demand
+// clipped by the allocation: used cores = min(demand, cores), likewise
+// memory and disk) and its changes apply at once, for the following grid
+// points.
+//
+// ours runs the controller's own code on that observation: the window,
+// computeFeatures, the pooled forest (trained as the loop trains it: when
+// there is none and then every RetrainInterval), Controller.score,
+// Controller.decide (and so Controller.signals and Decide), SortByUrgency
+// and the Guard, and ContainerState.Record with applied outcomes.
+func Simulate(tr Trace, o Options) ([]PolicyResult, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	g, err := newSimGrid(tr)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PolicyResult, 0, len(o.Policies))
+	for _, name := range o.Policies {
+		var p simPolicy
+		switch name {
+		case PolicyStatic:
+			p = staticPolicy{}
+		case PolicyLegacy:
+			p = &legacyPolicy{}
+		case PolicyOurs:
+			p = newOursPolicy(o)
+		}
+		r, err := g.run(name, p, o.Timeline)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.Interval == 0 {
+		o.Interval = defaultSimInterval
+	}
+	if o.Window == 0 {
+		o.Window = defaultSimWindow
+	}
+	if o.Interval < time.Second || o.Window < o.Interval {
+		return o, fmt.Errorf("simulate: interval %s and window %s: want 1s <= interval <= window", o.Interval, o.Window)
+	}
+	if o.ShortPeriod <= 0 {
+		o.ShortPeriod = min(5*time.Minute, o.Window)
+	}
+	if len(o.Policies) == 0 {
+		o.Policies = Policies()
+	}
+	// Every rule set is enforced: dry-run and recommend would change
+	// nothing, and the guard counts room and writes by mode.
+	o.Selection.Default.Mode = scaling.ModeEnforce
+	o.Selection.Policies = slices.Clone(o.Selection.Policies)
+	for i := range o.Selection.Policies {
+		o.Selection.Policies[i].Rules.Mode = scaling.ModeEnforce
+	}
+	seen := map[string]bool{}
+	for _, p := range o.Policies {
+		if !slices.Contains(Policies(), p) {
+			return o, fmt.Errorf("simulate: unknown policy %q: want one of %v", p, Policies())
+		}
+		if seen[p] {
+			return o, fmt.Errorf("simulate: policy %q listed twice", p)
+		}
+		seen[p] = true
+	}
+	if o.Node == (scaling.NodeCapacity{}) {
+		// Big enough for any trace, small enough that the guard's float
+		// sums stay exact.
+		o.Node = scaling.NodeCapacity{CPUs: 1 << 30, MemoryBytes: 1 << 60}
+	}
+	if o.Node.Node == "" {
+		o.Node.Node = "sim"
+	}
+	return o, nil
+}

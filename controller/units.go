@@ -1,0 +1,7 @@
+package controller
+
+// Unit sizes.
+const (
+	mib         = 1 << 20
+	bytesPerGiB = 1 << 30
+)
