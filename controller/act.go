@@ -6,18 +6,19 @@ import (
 	"strings"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // scoreAndDecide scores and decides with the policies in force; the pass
 // runs it through Engine.Step.
-func (c *Controller) scoreAndDecide(t engine.Tick) []Decision {
+func (c *Controller) scoreAndDecide(t engine.Tick) []scaling.Decision {
 	sel, _ := c.policies()
 	return c.Engine.ScoreAndDecide(t, sel)
 }
 
 // act guards the decisions and applies them, most urgent first; the pass
 // guards through Engine.Step and applies with apply.
-func (c *Controller) act(ctx context.Context, t engine.Tick, all []Decision) {
+func (c *Controller) act(ctx context.Context, t engine.Tick, all []scaling.Decision) {
 	_, guard := c.policies()
 	idle, admitted := c.Engine.Admit(t, all, guard)
 	c.apply(ctx, idle, admitted)
@@ -26,7 +27,7 @@ func (c *Controller) act(ctx context.Context, t engine.Tick, all []Decision) {
 // apply carries out the admitted decisions, in order, through the
 // Actuator, journals them and records their outcomes; of the idle ones (no
 // change wanted) only the holds are counted.
-func (c *Controller) apply(ctx context.Context, idle, admitted []Decision) {
+func (c *Controller) apply(ctx context.Context, idle, admitted []scaling.Decision) {
 	for _, d := range idle {
 		for _, h := range d.Holds {
 			c.recordHold(d, h)
@@ -48,7 +49,7 @@ func (c *Controller) apply(ctx context.Context, idle, admitted []Decision) {
 			c.log.Warn().Int("vmid", d.VMID).Msg("pass deadline reached or shutting down; leaving the remaining decisions to the next engine.Tick")
 			return
 		}
-		if d.Mode == ModeRecommend {
+		if d.Mode == scaling.ModeRecommend {
 			// A recommendation repeats every tick until acted on: report
 			// it when it changes, not every tick.
 			key := recommendationKey(d.Changes)
@@ -70,9 +71,9 @@ func (c *Controller) apply(ctx context.Context, idle, admitted []Decision) {
 
 // recordHold counts a wanted change that was held back. Holds that are
 // not a wanted change (disabled, no data) are not counted.
-func (c *Controller) recordHold(d Decision, h Hold) {
+func (c *Controller) recordHold(d scaling.Decision, h scaling.Hold) {
 	switch h.Reason {
-	case SkipDisabled, SkipNoData, SkipNotRunning, SkipAtLimit:
+	case scaling.SkipDisabled, scaling.SkipNoData, scaling.SkipNotRunning, scaling.SkipAtLimit:
 		return
 	}
 	c.metrics.skipped.WithLabelValues(string(h.Resource), string(h.Reason)).Inc()
@@ -82,7 +83,7 @@ func (c *Controller) recordHold(d Decision, h Hold) {
 
 // recommendationKey identifies what a recommendation asks for, without its
 // reason (whose durations change every tick).
-func recommendationKey(changes []Change) string {
+func recommendationKey(changes []scaling.Change) string {
 	var b strings.Builder
 	for _, ch := range changes {
 		fmt.Fprintf(&b, "%s %s %d>%d;", ch.Resource, ch.Direction, ch.From, ch.To)

@@ -9,7 +9,9 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
@@ -41,7 +43,7 @@ type ActuatorOptions struct {
 	// Metrics may be nil: nothing is counted.
 	Metrics *Metrics
 	// Audit may be nil: nothing is audited.
-	Audit *Audit
+	Audit *audit.Log
 	// TaskTimeout bounds the wait for a resize task; 0 means
 	// DefaultTaskTimeout.
 	TaskTimeout time.Duration
@@ -59,7 +61,7 @@ type Actuator struct {
 	cluster      ConfigWriter
 	log          zerolog.Logger
 	metrics      *Metrics
-	audit        *Audit
+	audit        *audit.Log
 	taskTimeout  time.Duration
 	writeTimeout time.Duration
 }
@@ -101,14 +103,14 @@ func NewActuator(o ActuatorOptions) *Actuator {
 // cancelled is skipped; one started (its config read sent) is finished under
 // context.WithoutCancel, bounded by WriteTimeout (plus TaskTimeout for a
 // disk), so that a SIGTERM never leaves a resize half-observed.
-func (a *Actuator) Apply(ctx context.Context, d Decision, observed Allocation) []Outcome {
+func (a *Actuator) Apply(ctx context.Context, d scaling.Decision, observed scaling.Allocation) []scaling.Outcome {
 	return a.apply(ctx, d, observed, applyExtras{})
 }
 
 // ApplyManual is Apply for a change made through the API: the caller's
 // digest (if any) must still be the config's, and the audit names the
 // client and the mode in force. It makes the Actuator a manual.Applier.
-func (a *Actuator) ApplyManual(ctx context.Context, d Decision, observed Allocation, w manual.Write) []Outcome {
+func (a *Actuator) ApplyManual(ctx context.Context, d scaling.Decision, observed scaling.Allocation, w manual.Write) []scaling.Outcome {
 	return a.apply(ctx, d, observed, applyExtras{digest: w.Digest, client: w.Client, auditMode: w.AuditMode})
 }
 
@@ -124,25 +126,25 @@ type applyExtras struct {
 	// auditMode, when set, is the mode logged and audited instead of
 	// d.Mode: the mode in force for a manual write, which goes out in
 	// every mode.
-	auditMode Mode
+	auditMode scaling.Mode
 }
 
 // apply is Apply with the extras of a manual operation.
-func (a *Actuator) apply(ctx context.Context, d Decision, observed Allocation, x applyExtras) []Outcome {
-	outcomes := make([]Outcome, len(d.Changes))
+func (a *Actuator) apply(ctx context.Context, d scaling.Decision, observed scaling.Allocation, x applyExtras) []scaling.Outcome {
+	outcomes := make([]scaling.Outcome, len(d.Changes))
 	for i, c := range d.Changes {
 		outcomes[i].Change = c
 	}
 	switch d.Mode {
-	case ModeRecommend:
-		setResult(outcomes, ResultRecommended)
-	case ModeDryRun:
-		setResult(outcomes, ResultDryRun)
-	case ModeEnforce:
+	case scaling.ModeRecommend:
+		setResult(outcomes, scaling.ResultRecommended)
+	case scaling.ModeDryRun:
+		setResult(outcomes, scaling.ResultDryRun)
+	case scaling.ModeEnforce:
 		a.enforce(ctx, d, observed, x.digest, outcomes)
 	default:
 		for i := range outcomes {
-			outcomes[i].Result = ResultFailed
+			outcomes[i].Result = scaling.ResultFailed
 			outcomes[i].Err = fmt.Errorf("unknown mode %q", d.Mode)
 		}
 	}
@@ -152,7 +154,7 @@ func (a *Actuator) apply(ctx context.Context, d Decision, observed Allocation, x
 	return outcomes
 }
 
-func setResult(outcomes []Outcome, result string) {
+func setResult(outcomes []scaling.Outcome, result string) {
 	for i := range outcomes {
 		outcomes[i].Result = result
 	}
@@ -160,16 +162,16 @@ func setResult(outcomes []Outcome, result string) {
 
 // enforce writes the changes: first the config resources in one PUT, then
 // each disk change.
-func (a *Actuator) enforce(ctx context.Context, d Decision, observed Allocation, wantDigest string, outcomes []Outcome) {
-	var configChanges, diskChanges []*Outcome
+func (a *Actuator) enforce(ctx context.Context, d scaling.Decision, observed scaling.Allocation, wantDigest string, outcomes []scaling.Outcome) {
+	var configChanges, diskChanges []*scaling.Outcome
 	for i := range outcomes {
 		switch outcomes[i].Change.Resource {
-		case ResourceCores, ResourceMemory, ResourceSwap:
+		case scaling.ResourceCores, scaling.ResourceMemory, scaling.ResourceSwap:
 			configChanges = append(configChanges, &outcomes[i])
-		case ResourceDisk:
+		case scaling.ResourceDisk:
 			diskChanges = append(diskChanges, &outcomes[i])
 		default:
-			outcomes[i].Result = ResultFailed
+			outcomes[i].Result = scaling.ResultFailed
 			outcomes[i].Err = fmt.Errorf("unknown resource %q", outcomes[i].Change.Resource)
 		}
 	}
@@ -183,28 +185,28 @@ func (a *Actuator) enforce(ctx context.Context, d Decision, observed Allocation,
 }
 
 // skipAll marks every outcome skipped for reason.
-func skipAll(outcomes []*Outcome, reason SkipReason) {
+func skipAll(outcomes []*scaling.Outcome, reason scaling.SkipReason) {
 	for _, o := range outcomes {
-		o.Result, o.Skip = ResultSkipped, reason
+		o.Result, o.Skip = scaling.ResultSkipped, reason
 	}
 }
 
 // failAll marks every outcome failed with err.
-func failAll(outcomes []*Outcome, err error) {
+func failAll(outcomes []*scaling.Outcome, err error) {
 	for _, o := range outcomes {
-		o.Result, o.Err = ResultFailed, err
+		o.Result, o.Err = scaling.ResultFailed, err
 	}
 }
 
 // shuttingDown marks the outcomes skipped when ctx is already done and
 // reports whether it was.
-func shuttingDown(ctx context.Context, outcomes []*Outcome) bool {
+func shuttingDown(ctx context.Context, outcomes []*scaling.Outcome) bool {
 	err := ctx.Err()
 	if err == nil {
 		return false
 	}
 	for _, o := range outcomes {
-		o.Result, o.Err = ResultSkipped, err
+		o.Result, o.Err = scaling.ResultSkipped, err
 	}
 	return true
 }
@@ -213,44 +215,44 @@ func shuttingDown(ctx context.Context, outcomes []*Outcome) bool {
 // container is not as observed, look again next tick", into an unknown
 // outcome when the write was sent and no answer came, and into a failure
 // otherwise.
-func classifyWriteError(outcomes []*Outcome, err error) {
+func classifyWriteError(outcomes []*scaling.Outcome, err error) {
 	switch {
 	case proxmox.MaybeApplied(err):
 		for _, o := range outcomes {
-			o.Result, o.Err = ResultUnknown, err
+			o.Result, o.Err = scaling.ResultUnknown, err
 		}
 	case errors.Is(err, proxmox.ErrDigestMismatch):
-		skipAll(outcomes, SkipDigestMismatch)
+		skipAll(outcomes, scaling.SkipDigestMismatch)
 	case errors.Is(err, proxmox.ErrLocked):
-		skipAll(outcomes, SkipLocked)
+		skipAll(outcomes, scaling.SkipLocked)
 	case errors.Is(err, proxmox.ErrNotFound):
 		// migrated or destroyed between the read and the write
-		skipAll(outcomes, SkipMoved)
+		skipAll(outcomes, scaling.SkipMoved)
 	default:
 		failAll(outcomes, err)
 	}
 }
 
 // byOperator reports whether d is an operator's request rather than the loop's.
-func byOperator(d Decision) bool { return d.Source != "" }
+func byOperator(d scaling.Decision) bool { return d.Source != "" }
 
 // readConfig reads the config right before a write and reports whether the
 // write may go on; when not, the outcomes say why. wantDigest, when set,
 // must be the digest read.
-func (a *Actuator) readConfig(ctx context.Context, ref proxmox.Ref, wantDigest string, outcomes []*Outcome) (proxmox.Config, bool) {
+func (a *Actuator) readConfig(ctx context.Context, ref proxmox.Ref, wantDigest string, outcomes []*scaling.Outcome) (proxmox.Config, bool) {
 	cfg, err := a.cluster.Config(ctx, ref)
 	switch {
 	case errors.Is(err, proxmox.ErrNotFound):
-		skipAll(outcomes, SkipMoved)
+		skipAll(outcomes, scaling.SkipMoved)
 		return cfg, false
 	case err != nil:
 		failAll(outcomes, fmt.Errorf("read config before write: %w", err))
 		return cfg, false
 	case cfg.Lock != "":
-		skipAll(outcomes, SkipLocked)
+		skipAll(outcomes, scaling.SkipLocked)
 		return cfg, false
 	case wantDigest != "" && cfg.Digest != wantDigest:
-		skipAll(outcomes, SkipDigestMismatch)
+		skipAll(outcomes, scaling.SkipDigestMismatch)
 		return cfg, false
 	}
 	return cfg, true
@@ -268,7 +270,7 @@ func (a *Actuator) readConfig(ctx context.Context, ref proxmox.Ref, wantDigest s
 // changed differs from observed, the whole write is skipped: the decision
 // was made on a state that no longer holds (swap follows memory, capacity
 // checks counted the old values), so it is decided again next tick.
-func (a *Actuator) writeConfig(ctx context.Context, ref proxmox.Ref, observed Allocation, wantDigest string, byOperator bool, outcomes []*Outcome) {
+func (a *Actuator) writeConfig(ctx context.Context, ref proxmox.Ref, observed scaling.Allocation, wantDigest string, byOperator bool, outcomes []*scaling.Outcome) {
 	if shuttingDown(ctx, outcomes) {
 		return
 	}
@@ -280,22 +282,22 @@ func (a *Actuator) writeConfig(ctx context.Context, ref proxmox.Ref, observed Al
 	}
 
 	var update proxmox.ConfigUpdate
-	var writing []*Outcome
+	var writing []*scaling.Outcome
 	stale := false
 	for _, o := range outcomes {
 		to := int(o.Change.To)
 		switch o.Change.Resource {
-		case ResourceCores:
+		case scaling.ResourceCores:
 			if !byOperator && (cfg.Cores == 0 || (cfg.CPULimit > 0 && cfg.CPULimit < float64(cfg.Cores))) {
-				o.Result, o.Skip = ResultSkipped, SkipUnmanaged
+				o.Result, o.Skip = scaling.ResultSkipped, scaling.SkipUnmanaged
 				continue
 			}
 			stale = stale || cfg.Cores != observed.Cores
 			update.Cores = &to
-		case ResourceMemory:
+		case scaling.ResourceMemory:
 			stale = stale || cfg.MemoryMiB != observed.MemoryMiB
 			update.Memory = &to
-		case ResourceSwap:
+		case scaling.ResourceSwap:
 			stale = stale || cfg.SwapMiB != observed.SwapMiB
 			update.Swap = &to
 		}
@@ -305,7 +307,7 @@ func (a *Actuator) writeConfig(ctx context.Context, ref proxmox.Ref, observed Al
 		return
 	}
 	if stale {
-		skipAll(writing, SkipChanged)
+		skipAll(writing, scaling.SkipChanged)
 		return
 	}
 	update.Digest = cfg.Digest
@@ -314,19 +316,19 @@ func (a *Actuator) writeConfig(ctx context.Context, ref proxmox.Ref, observed Al
 		return
 	}
 	for _, o := range writing {
-		o.Result = ResultApplied
+		o.Result = scaling.ResultApplied
 	}
 }
 
 // resizeDisk grows the root filesystem by the change's difference, with the
 // digest of a fresh read, and waits for the resize task.
-func (a *Actuator) resizeDisk(ctx context.Context, ref proxmox.Ref, observed Allocation, wantDigest string, o *Outcome) {
-	one := []*Outcome{o}
+func (a *Actuator) resizeDisk(ctx context.Context, ref proxmox.Ref, observed scaling.Allocation, wantDigest string, o *scaling.Outcome) {
+	one := []*scaling.Outcome{o}
 	c := o.Change
-	if c.Direction != Up || c.To <= c.From || c.From < 0 {
+	if c.Direction != scaling.Up || c.To <= c.From || c.From < 0 {
 		// Decide never asks for this; refuse rather than send a shrink PVE
 		// would reject anyway.
-		o.Result, o.Err = ResultFailed, fmt.Errorf("disk change %d -> %d: disks only grow", c.From, c.To)
+		o.Result, o.Err = scaling.ResultFailed, fmt.Errorf("disk change %d -> %d: disks only grow", c.From, c.To)
 		return
 	}
 	if shuttingDown(ctx, one) {
@@ -340,7 +342,7 @@ func (a *Actuator) resizeDisk(ctx context.Context, ref proxmox.Ref, observed All
 	}
 	size := cfg.RootFS.SizeBytes
 	if size != observed.DiskBytes {
-		o.Result, o.Skip = ResultSkipped, SkipChanged
+		o.Result, o.Skip = scaling.ResultSkipped, scaling.SkipChanged
 		return
 	}
 	task, err := a.cluster.ResizeDisk(wctx, ref, "rootfs", uint64(c.To)-size, cfg.Digest)
@@ -350,29 +352,29 @@ func (a *Actuator) resizeDisk(ctx context.Context, ref proxmox.Ref, observed All
 	}
 	o.Task = task.UPID
 	if _, err := a.cluster.WaitTask(wctx, task, a.taskTimeout); err != nil {
-		o.Result, o.Err = ResultFailed, fmt.Errorf("resize rootfs: %w", err)
+		o.Result, o.Err = scaling.ResultFailed, fmt.Errorf("resize rootfs: %w", err)
 		if !errors.Is(err, proxmox.ErrTaskFailed) {
 			// The task started and its end was not seen: it may finish.
-			o.Result = ResultUnknown
+			o.Result = scaling.ResultUnknown
 		}
 		return
 	}
-	o.Result = ResultApplied
+	o.Result = scaling.ResultApplied
 }
 
 // report logs, counts and audits one outcome.
-func (a *Actuator) report(d Decision, o Outcome, x applyExtras) {
+func (a *Actuator) report(d scaling.Decision, o scaling.Outcome, x applyExtras) {
 	c := o.Change
 	if x.auditMode != "" {
 		d.Mode = x.auditMode
 	}
 	skipLabel := string(o.Skip)
-	if o.Result == ResultSkipped && o.Skip == "" {
+	if o.Result == scaling.ResultSkipped && o.Skip == "" {
 		skipLabel = skipLabelShuttingDown
 	}
 
 	ev := a.log.Info()
-	if o.Result == ResultFailed || o.Result == ResultUnknown {
+	if o.Result == scaling.ResultFailed || o.Result == scaling.ResultUnknown {
 		ev = a.log.Warn()
 	}
 	ev = ev.Int("vmid", d.VMID).Str("node", d.Node).
@@ -385,7 +387,7 @@ func (a *Actuator) report(d Decision, o Outcome, x applyExtras) {
 	if d.Policy != "" {
 		ev = ev.Str("policy", d.Policy)
 	}
-	if o.Result == ResultSkipped {
+	if o.Result == scaling.ResultSkipped {
 		ev = ev.Str("skip_reason", skipLabel)
 	}
 	if o.Task != "" {
@@ -401,7 +403,7 @@ func (a *Actuator) report(d Decision, o Outcome, x applyExtras) {
 
 	if a.metrics != nil {
 		a.metrics.actions.WithLabelValues(string(c.Resource), string(c.Direction), o.Result).Inc()
-		if o.Result == ResultSkipped {
+		if o.Result == scaling.ResultSkipped {
 			a.metrics.skipped.WithLabelValues(string(c.Resource), skipLabel).Inc()
 		}
 	}
@@ -411,7 +413,7 @@ func (a *Actuator) report(d Decision, o Outcome, x applyExtras) {
 		if source == "" {
 			source = auditSourceController
 		}
-		r := AuditRecord{
+		r := audit.Record{
 			Source:    source,
 			Client:    x.client,
 			VMID:      d.VMID,
@@ -427,7 +429,7 @@ func (a *Actuator) report(d Decision, o Outcome, x applyExtras) {
 			Policy:    d.Policy,
 			Task:      o.Task,
 		}
-		if o.Result == ResultSkipped {
+		if o.Result == scaling.ResultSkipped {
 			r.Skip = skipLabel
 		}
 		if o.Err != nil {

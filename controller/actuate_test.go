@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/rs/zerolog"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
@@ -79,7 +81,7 @@ func newActFixture(t *testing.T, wrap func(Cluster) Cluster) *actFixture {
 		t.Fatal(err)
 	}
 	auditPath := filepath.Join(t.TempDir(), "audit", "audit.jsonl")
-	audit, err := OpenAudit(AuditOptions{Path: auditPath})
+	audit, err := audit.Open(audit.Options{Path: auditPath})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,14 +99,14 @@ func newActFixture(t *testing.T, wrap func(Cluster) Cluster) *actFixture {
 
 // observe reads the allocation the way the decision would have seen it,
 // then empties the request log so that only Apply's requests remain.
-func (f *actFixture) observe(t *testing.T) Allocation {
+func (f *actFixture) observe(t *testing.T) scaling.Allocation {
 	t.Helper()
 	cfg, err := f.client.Config(context.Background(), proxmox.Ref{Node: actNode, VMID: actVMID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.sim.ResetRequests()
-	return Allocation{Cores: cfg.Cores, MemoryMiB: cfg.MemoryMiB, SwapMiB: cfg.SwapMiB, DiskBytes: cfg.RootFS.SizeBytes}
+	return scaling.Allocation{Cores: cfg.Cores, MemoryMiB: cfg.MemoryMiB, SwapMiB: cfg.SwapMiB, DiskBytes: cfg.RootFS.SizeBytes}
 }
 
 // requests returns Apply's requests matching method and route.
@@ -127,23 +129,23 @@ func (f *actFixture) rawConfig(t *testing.T) map[string]string {
 	return st.Config
 }
 
-func (f *actFixture) actions(resource Resource, dir Direction, result string) float64 {
+func (f *actFixture) actions(resource scaling.Resource, dir scaling.Direction, result string) float64 {
 	return testutil.ToFloat64(f.metrics.actions.WithLabelValues(string(resource), string(dir), result))
 }
 
-func (f *actFixture) skips(resource Resource, reason string) float64 {
+func (f *actFixture) skips(resource scaling.Resource, reason string) float64 {
 	return testutil.ToFloat64(f.metrics.skipped.WithLabelValues(string(resource), reason))
 }
 
-func actDecision(mode Mode, changes ...Change) Decision {
-	return Decision{VMID: actVMID, Node: actNode, Policy: "web", Mode: mode, Changes: changes, Score: 0.42}
+func actDecision(mode scaling.Mode, changes ...scaling.Change) scaling.Decision {
+	return scaling.Decision{VMID: actVMID, Node: actNode, Policy: "web", Mode: mode, Changes: changes, Score: 0.42}
 }
 
 var (
-	actCoresUp  = Change{Resource: ResourceCores, Direction: Up, From: 2, To: 3, Reason: "cpu above 0.8 for 5m"}
-	actMemoryUp = Change{Resource: ResourceMemory, Direction: Up, From: 1024, To: 1536, Reason: "memory above 0.9 for 5m"}
-	actSwapUp   = Change{Resource: ResourceSwap, Direction: Up, From: 512, To: 768, Reason: "swap follows memory"}
-	actDiskUp   = Change{Resource: ResourceDisk, Direction: Up, From: 8 << 30, To: 10 << 30, Reason: "disk above 0.85"}
+	actCoresUp  = scaling.Change{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 3, Reason: "cpu above 0.8 for 5m"}
+	actMemoryUp = scaling.Change{Resource: scaling.ResourceMemory, Direction: scaling.Up, From: 1024, To: 1536, Reason: "memory above 0.9 for 5m"}
+	actSwapUp   = scaling.Change{Resource: scaling.ResourceSwap, Direction: scaling.Up, From: 512, To: 768, Reason: "swap follows memory"}
+	actDiskUp   = scaling.Change{Resource: scaling.ResourceDisk, Direction: scaling.Up, From: 8 << 30, To: 10 << 30, Reason: "disk above 0.85"}
 )
 
 func TestApplyEnforceWritesConfigInOnePUTWithDigest(t *testing.T) {
@@ -151,10 +153,10 @@ func TestApplyEnforceWritesConfigInOnePUTWithDigest(t *testing.T) {
 	observed := f.observe(t)
 	before, _ := f.sim.Container(actVMID)
 
-	outcomes := f.act.Apply(context.Background(), actDecision(ModeEnforce, actCoresUp, actMemoryUp, actSwapUp), observed)
+	outcomes := f.act.Apply(context.Background(), actDecision(scaling.ModeEnforce, actCoresUp, actMemoryUp, actSwapUp), observed)
 
 	for i, o := range outcomes {
-		if o.Result != ResultApplied || o.Err != nil {
+		if o.Result != scaling.ResultApplied || o.Err != nil {
 			t.Errorf("outcome %d (%s) = %s %v, want applied", i, o.Change.Resource, o.Result, o.Err)
 		}
 	}
@@ -177,10 +179,10 @@ func TestApplyEnforceWritesConfigInOnePUTWithDigest(t *testing.T) {
 			t.Errorf("container %s = %q after Apply, want %q", key, got, want)
 		}
 	}
-	if got := f.actions(ResourceCores, Up, ResultApplied); got != 1 {
+	if got := f.actions(scaling.ResourceCores, scaling.Up, scaling.ResultApplied); got != 1 {
 		t.Errorf("actions{cores,up,applied} = %v, want 1", got)
 	}
-	records, err := ReadAudit(f.auditPath, 0)
+	records, err := audit.Read(f.auditPath, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +192,7 @@ func TestApplyEnforceWritesConfigInOnePUTWithDigest(t *testing.T) {
 	// newest first: swap, memory, cores
 	r := records[2]
 	if r.Source != "controller" || r.VMID != actVMID || r.Node != actNode || r.Resource != "cores" ||
-		r.From != 2 || r.To != 3 || r.Result != ResultApplied || r.Mode != "enforce" || r.Policy != "web" ||
+		r.From != 2 || r.To != 3 || r.Result != scaling.ResultApplied || r.Mode != "enforce" || r.Policy != "web" ||
 		r.Score != 0.42 || r.Reason != actCoresUp.Reason || r.Time.IsZero() {
 		t.Errorf("audit record of the cores change = %+v", r)
 	}
@@ -198,11 +200,11 @@ func TestApplyEnforceWritesConfigInOnePUTWithDigest(t *testing.T) {
 
 func TestApplyReportOnlyModesSendNothing(t *testing.T) {
 	for _, tc := range []struct {
-		mode Mode
+		mode scaling.Mode
 		want string
 	}{
-		{ModeDryRun, ResultDryRun},
-		{ModeRecommend, ResultRecommended},
+		{scaling.ModeDryRun, scaling.ResultDryRun},
+		{scaling.ModeRecommend, scaling.ResultRecommended},
 	} {
 		t.Run(string(tc.mode), func(t *testing.T) {
 			f := newActFixture(t, nil)
@@ -219,10 +221,10 @@ func TestApplyReportOnlyModesSendNothing(t *testing.T) {
 			if got := f.rawConfig(t)["cores"]; got != "2" {
 				t.Errorf("cores = %s after %s, want 2 unchanged", got, tc.mode)
 			}
-			if got := f.actions(ResourceDisk, Up, tc.want); got != 1 {
+			if got := f.actions(scaling.ResourceDisk, scaling.Up, tc.want); got != 1 {
 				t.Errorf("actions{disk,up,%s} = %v, want 1", tc.want, got)
 			}
-			records, err := ReadAudit(f.auditPath, 0)
+			records, err := audit.Read(f.auditPath, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -236,48 +238,48 @@ func TestApplyReportOnlyModesSendNothing(t *testing.T) {
 func TestApplySkipsWithoutWriting(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		changes []Change
+		changes []scaling.Change
 		// between observation and Apply
 		meddle func(t *testing.T, sim *pvesim.Sim)
-		want   SkipReason
+		want   scaling.SkipReason
 	}{
 		{
 			name:    "memory changed by an admin",
-			changes: []Change{actCoresUp, actMemoryUp},
+			changes: []scaling.Change{actCoresUp, actMemoryUp},
 			meddle:  func(t *testing.T, sim *pvesim.Sim) { mustAct(t, sim.SetConfig(actVMID, "memory", "2048")) },
-			want:    SkipChanged,
+			want:    scaling.SkipChanged,
 		},
 		{
 			name:    "locked by a backup",
-			changes: []Change{actCoresUp, actMemoryUp},
+			changes: []scaling.Change{actCoresUp, actMemoryUp},
 			meddle:  func(t *testing.T, sim *pvesim.Sim) { mustAct(t, sim.SetLock(actVMID, "backup")) },
-			want:    SkipLocked,
+			want:    scaling.SkipLocked,
 		},
 		{
 			name:    "migrated to another node",
-			changes: []Change{actCoresUp, actMemoryUp},
+			changes: []scaling.Change{actCoresUp, actMemoryUp},
 			meddle:  func(t *testing.T, sim *pvesim.Sim) { mustAct(t, sim.MigrateContainer(actVMID, "pve2")) },
-			want:    SkipMoved,
+			want:    scaling.SkipMoved,
 		},
 		{
 			name:    "destroyed",
-			changes: []Change{actMemoryUp},
+			changes: []scaling.Change{actMemoryUp},
 			meddle:  func(t *testing.T, sim *pvesim.Sim) { mustAct(t, sim.RemoveContainer(actVMID)) },
-			want:    SkipMoved,
+			want:    scaling.SkipMoved,
 		},
 		{
 			name:    "disk grown by an admin",
-			changes: []Change{actDiskUp},
+			changes: []scaling.Change{actDiskUp},
 			meddle: func(t *testing.T, sim *pvesim.Sim) {
 				mustAct(t, sim.SetConfig(actVMID, "rootfs", "local-lvm:vm-101-disk-0,size=9G"))
 			},
-			want: SkipChanged,
+			want: scaling.SkipChanged,
 		},
 		{
 			name:    "disk locked",
-			changes: []Change{actDiskUp},
+			changes: []scaling.Change{actDiskUp},
 			meddle:  func(t *testing.T, sim *pvesim.Sim) { mustAct(t, sim.SetLock(actVMID, "snapshot")) },
-			want:    SkipLocked,
+			want:    scaling.SkipLocked,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -286,16 +288,16 @@ func TestApplySkipsWithoutWriting(t *testing.T) {
 			tc.meddle(t, f.sim)
 			f.sim.ResetRequests()
 
-			outcomes := f.act.Apply(context.Background(), actDecision(ModeEnforce, tc.changes...), observed)
+			outcomes := f.act.Apply(context.Background(), actDecision(scaling.ModeEnforce, tc.changes...), observed)
 
 			for _, o := range outcomes {
-				if o.Result != ResultSkipped || o.Skip != tc.want {
+				if o.Result != scaling.ResultSkipped || o.Skip != tc.want {
 					t.Errorf("%s outcome = %s/%s (%v), want skipped/%s", o.Change.Resource, o.Result, o.Skip, o.Err, tc.want)
 				}
 				if got := f.skips(o.Change.Resource, string(tc.want)); got != 1 {
 					t.Errorf("skipped{%s,%s} = %v, want 1", o.Change.Resource, tc.want, got)
 				}
-				if got := f.actions(o.Change.Resource, Up, ResultSkipped); got != 1 {
+				if got := f.actions(o.Change.Resource, scaling.Up, scaling.ResultSkipped); got != 1 {
 					t.Errorf("actions{%s,up,skipped} = %v, want 1", o.Change.Resource, got)
 				}
 			}
@@ -304,7 +306,7 @@ func TestApplySkipsWithoutWriting(t *testing.T) {
 					t.Errorf("skipped change sent %s %s", r.Method, r.Path)
 				}
 			}
-			records, err := ReadAudit(f.auditPath, 0)
+			records, err := audit.Read(f.auditPath, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -328,12 +330,12 @@ func TestApplyUnmanagedCoresSkipsOnlyCores(t *testing.T) {
 			mustAct(t, f.sim.SetConfig(actVMID, tc.key, tc.value))
 			observed := f.observe(t)
 
-			outcomes := f.act.Apply(context.Background(), actDecision(ModeEnforce, actCoresUp, actMemoryUp), observed)
+			outcomes := f.act.Apply(context.Background(), actDecision(scaling.ModeEnforce, actCoresUp, actMemoryUp), observed)
 
-			if o := outcomes[0]; o.Result != ResultSkipped || o.Skip != SkipUnmanaged {
-				t.Errorf("cores outcome = %s/%s, want skipped/%s", o.Result, o.Skip, SkipUnmanaged)
+			if o := outcomes[0]; o.Result != scaling.ResultSkipped || o.Skip != scaling.SkipUnmanaged {
+				t.Errorf("cores outcome = %s/%s, want skipped/%s", o.Result, o.Skip, scaling.SkipUnmanaged)
 			}
-			if o := outcomes[1]; o.Result != ResultApplied {
+			if o := outcomes[1]; o.Result != scaling.ResultApplied {
 				t.Errorf("memory outcome = %s (%v), want applied", o.Result, o.Err)
 			}
 			puts := f.requests(http.MethodPut, actConfigRoute)
@@ -369,7 +371,7 @@ func (h *actHookCluster) ResizeDisk(ctx context.Context, ref proxmox.Ref, disk s
 }
 
 func TestApplyDigestMismatchBetweenReadAndWrite(t *testing.T) {
-	for _, changes := range [][]Change{{actCoresUp, actMemoryUp}, {actDiskUp}} {
+	for _, changes := range [][]scaling.Change{{actCoresUp, actMemoryUp}, {actDiskUp}} {
 		t.Run(string(changes[0].Resource), func(t *testing.T) {
 			hook := &actHookCluster{}
 			f := newActFixture(t, func(c Cluster) Cluster { hook.Cluster = c; return hook })
@@ -378,11 +380,11 @@ func TestApplyDigestMismatchBetweenReadAndWrite(t *testing.T) {
 			// only the digest can tell.
 			hook.afterConfig = func() { mustAct(t, f.sim.SetConfig(actVMID, "description", "edited by an admin")) }
 
-			outcomes := f.act.Apply(context.Background(), actDecision(ModeEnforce, changes...), observed)
+			outcomes := f.act.Apply(context.Background(), actDecision(scaling.ModeEnforce, changes...), observed)
 
 			for _, o := range outcomes {
-				if o.Result != ResultSkipped || o.Skip != SkipDigestMismatch {
-					t.Errorf("%s outcome = %s/%s (%v), want skipped/%s", o.Change.Resource, o.Result, o.Skip, o.Err, SkipDigestMismatch)
+				if o.Result != scaling.ResultSkipped || o.Skip != scaling.SkipDigestMismatch {
+					t.Errorf("%s outcome = %s/%s (%v), want skipped/%s", o.Change.Resource, o.Result, o.Skip, o.Err, scaling.SkipDigestMismatch)
 				}
 			}
 			cfg := f.rawConfig(t)
@@ -397,10 +399,10 @@ func TestApplyDiskResizeWaitsForTask(t *testing.T) {
 	f := newActFixture(t, nil)
 	observed := f.observe(t)
 
-	outcomes := f.act.Apply(context.Background(), actDecision(ModeEnforce, actDiskUp), observed)
+	outcomes := f.act.Apply(context.Background(), actDecision(scaling.ModeEnforce, actDiskUp), observed)
 
 	o := outcomes[0]
-	if o.Result != ResultApplied || o.Err != nil {
+	if o.Result != scaling.ResultApplied || o.Err != nil {
 		t.Fatalf("disk outcome = %s %v, want applied", o.Result, o.Err)
 	}
 	if o.Task == "" {
@@ -426,23 +428,23 @@ func TestApplyFailingResizeTask(t *testing.T) {
 	f.sim.InjectFault(pvesim.Fault{Method: http.MethodPut, Route: actResizeRoute,
 		TaskExit: "command 'lvextend -L +2G pve/vm-101-disk-0' failed: exit code 5"})
 
-	outcomes := f.act.Apply(context.Background(), actDecision(ModeEnforce, actDiskUp), observed)
+	outcomes := f.act.Apply(context.Background(), actDecision(scaling.ModeEnforce, actDiskUp), observed)
 
 	o := outcomes[0]
-	if o.Result != ResultFailed || !errors.Is(o.Err, proxmox.ErrTaskFailed) {
+	if o.Result != scaling.ResultFailed || !errors.Is(o.Err, proxmox.ErrTaskFailed) {
 		t.Errorf("disk outcome = %s %v, want failed with ErrTaskFailed", o.Result, o.Err)
 	}
 	if o.Task == "" {
 		t.Error("failed outcome lost the task UPID")
 	}
-	if got := f.actions(ResourceDisk, Up, ResultFailed); got != 1 {
+	if got := f.actions(scaling.ResourceDisk, scaling.Up, scaling.ResultFailed); got != 1 {
 		t.Errorf("actions{disk,up,failed} = %v, want 1", got)
 	}
-	records, err := ReadAudit(f.auditPath, 1)
+	records, err := audit.Read(f.auditPath, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(records) != 1 || records[0].Result != ResultFailed || records[0].Error == "" || records[0].Task != o.Task {
+	if len(records) != 1 || records[0].Result != scaling.ResultFailed || records[0].Error == "" || records[0].Task != o.Task {
 		t.Errorf("audit = %+v, want the failure with its error and task", records)
 	}
 }
@@ -453,9 +455,9 @@ func TestApplyConfigWriteFailure(t *testing.T) {
 	f.sim.InjectFault(pvesim.Fault{Method: http.MethodPut, Route: actConfigRoute, Status: 403,
 		Reason: "Permission check failed (/vms/101, VM.Config.Memory)"})
 
-	outcomes := f.act.Apply(context.Background(), actDecision(ModeEnforce, actMemoryUp), observed)
+	outcomes := f.act.Apply(context.Background(), actDecision(scaling.ModeEnforce, actMemoryUp), observed)
 
-	if o := outcomes[0]; o.Result != ResultFailed || !errors.Is(o.Err, proxmox.ErrPermission) {
+	if o := outcomes[0]; o.Result != scaling.ResultFailed || !errors.Is(o.Err, proxmox.ErrPermission) {
 		t.Errorf("memory outcome = %s %v, want failed with ErrPermission", o.Result, o.Err)
 	}
 }
@@ -466,17 +468,17 @@ func TestApplyCancelledBeforeStartWritesNothing(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 
-	outcomes := f.act.Apply(ctx, actDecision(ModeEnforce, actCoresUp, actDiskUp), observed)
+	outcomes := f.act.Apply(ctx, actDecision(scaling.ModeEnforce, actCoresUp, actDiskUp), observed)
 
 	for _, o := range outcomes {
-		if o.Result != ResultSkipped || !errors.Is(o.Err, context.Canceled) {
+		if o.Result != scaling.ResultSkipped || !errors.Is(o.Err, context.Canceled) {
 			t.Errorf("%s outcome = %s %v, want skipped with context.Canceled", o.Change.Resource, o.Result, o.Err)
 		}
 	}
 	if reqs := f.sim.Requests(); len(reqs) != 0 {
 		t.Errorf("cancelled Apply sent %d requests: %+v", len(reqs), reqs)
 	}
-	if got := f.skips(ResourceCores, skipLabelShuttingDown); got != 1 {
+	if got := f.skips(scaling.ResourceCores, skipLabelShuttingDown); got != 1 {
 		t.Errorf("skipped{cores,%s} = %v, want 1", skipLabelShuttingDown, got)
 	}
 }
@@ -484,13 +486,13 @@ func TestApplyCancelledBeforeStartWritesNothing(t *testing.T) {
 func TestApplyCancelledDuringWriteFinishesIt(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		changes []Change
+		changes []scaling.Change
 		hook    func(h *actHookCluster, cancel func())
 		check   func(t *testing.T, cfg proxmox.Config)
 	}{
 		{
 			name:    "config",
-			changes: []Change{actCoresUp, actMemoryUp},
+			changes: []scaling.Change{actCoresUp, actMemoryUp},
 			hook:    func(h *actHookCluster, cancel func()) { h.afterConfig = cancel },
 			check: func(t *testing.T, cfg proxmox.Config) {
 				if cfg.Cores != 3 || cfg.MemoryMiB != 1536 {
@@ -500,7 +502,7 @@ func TestApplyCancelledDuringWriteFinishesIt(t *testing.T) {
 		},
 		{
 			name:    "disk task",
-			changes: []Change{actDiskUp},
+			changes: []scaling.Change{actDiskUp},
 			hook:    func(h *actHookCluster, cancel func()) { h.afterResize = cancel },
 			check: func(t *testing.T, cfg proxmox.Config) {
 				if cfg.RootFS.SizeBytes != 10<<30 {
@@ -517,13 +519,13 @@ func TestApplyCancelledDuringWriteFinishesIt(t *testing.T) {
 			defer cancel()
 			tc.hook(hook, cancel)
 
-			outcomes := f.act.Apply(ctx, actDecision(ModeEnforce, tc.changes...), observed)
+			outcomes := f.act.Apply(ctx, actDecision(scaling.ModeEnforce, tc.changes...), observed)
 
 			if ctx.Err() == nil {
 				t.Fatal("the hook did not cancel the context")
 			}
 			for _, o := range outcomes {
-				if o.Result != ResultApplied {
+				if o.Result != scaling.ResultApplied {
 					t.Errorf("%s outcome = %s %v, want applied despite the cancellation", o.Change.Resource, o.Result, o.Err)
 				}
 			}
@@ -539,14 +541,14 @@ func TestApplyCancelledDuringWriteFinishesIt(t *testing.T) {
 func TestApplyRefusesWhatItCannotDo(t *testing.T) {
 	f := newActFixture(t, nil)
 	observed := f.observe(t)
-	shrink := Change{Resource: ResourceDisk, Direction: Down, From: 8 << 30, To: 4 << 30}
+	shrink := scaling.Change{Resource: scaling.ResourceDisk, Direction: scaling.Down, From: 8 << 30, To: 4 << 30}
 
-	outcomes := f.act.Apply(context.Background(), actDecision(ModeEnforce, shrink), observed)
-	if o := outcomes[0]; o.Result != ResultFailed || o.Err == nil {
+	outcomes := f.act.Apply(context.Background(), actDecision(scaling.ModeEnforce, shrink), observed)
+	if o := outcomes[0]; o.Result != scaling.ResultFailed || o.Err == nil {
 		t.Errorf("disk shrink = %s %v, want failed", o.Result, o.Err)
 	}
 	outcomes = f.act.Apply(context.Background(), actDecision("yolo", actCoresUp), observed)
-	if o := outcomes[0]; o.Result != ResultFailed || o.Err == nil {
+	if o := outcomes[0]; o.Result != scaling.ResultFailed || o.Err == nil {
 		t.Errorf("unknown mode = %s %v, want failed", o.Result, o.Err)
 	}
 	if reqs := f.sim.Requests(); len(reqs) != 0 {
@@ -558,12 +560,12 @@ func TestApplyWithoutMetricsOrAudit(t *testing.T) {
 	f := newActFixture(t, nil)
 	observed := f.observe(t)
 	bare := NewActuator(ActuatorOptions{Cluster: f.client})
-	d := actDecision(ModeEnforce, actMemoryUp)
+	d := actDecision(scaling.ModeEnforce, actMemoryUp)
 	d.Score = math.NaN()
 
 	outcomes := bare.Apply(context.Background(), d, observed)
 
-	if o := outcomes[0]; o.Result != ResultApplied {
+	if o := outcomes[0]; o.Result != scaling.ResultApplied {
 		t.Errorf("memory outcome = %s %v, want applied", o.Result, o.Err)
 	}
 	if got := f.rawConfig(t)["memory"]; got != strconv.Itoa(int(actMemoryUp.To)) {
@@ -578,16 +580,16 @@ func BenchmarkApplyDryRun(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	audit, err := OpenAudit(AuditOptions{Path: filepath.Join(b.TempDir(), "audit.jsonl"), MaxSize: 1 << 20, MaxBackups: 2})
+	audit, err := audit.Open(audit.Options{Path: filepath.Join(b.TempDir(), "audit.jsonl"), MaxSize: 1 << 20, MaxBackups: 2})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer audit.Close()
 	act := NewActuator(ActuatorOptions{Logger: zerolog.New(io.Discard), Metrics: metrics, Audit: audit})
-	d := actDecision(ModeDryRun, actCoresUp)
+	d := actDecision(scaling.ModeDryRun, actCoresUp)
 	b.ReportAllocs()
 	for b.Loop() {
-		act.Apply(context.Background(), d, Allocation{Cores: 2})
+		act.Apply(context.Background(), d, scaling.Allocation{Cores: 2})
 	}
 }
 

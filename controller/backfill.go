@@ -58,7 +58,7 @@ func (c *Controller) backfill(ctx context.Context, t engine.Tick) {
 	// points being refused by a window that only appends.
 	samples := 0
 	oldest := t.End.Add(-c.opts.Window)
-	var rows []Sample
+	var rows []engine.Sample
 	for i, ct := range todo {
 		tr := c.Tracked[ct.VMID]
 		if tr == nil {
@@ -84,13 +84,13 @@ func (c *Controller) backfill(ctx context.Context, t engine.Tick) {
 // sampleFromRRD converts an RRD point (rates already per second, averages
 // over the step) into a sample; ok is false for a point with no data. RRD
 // has no swap: the current listing's swap stands in for it.
-func sampleFromRRD(p proxmox.RRDPoint, cur proxmox.Container) (Sample, bool) {
+func sampleFromRRD(p proxmox.RRDPoint, cur proxmox.Container) (engine.Sample, bool) {
 	cpu, ok1 := p.CPU.Get()
 	maxCPU, ok2 := p.MaxCPU.Get()
 	mem, ok3 := p.Mem.Get()
 	maxMem, ok4 := p.MaxMem.Get()
 	if !ok1 || !ok2 || !ok3 || !ok4 {
-		return Sample{}, false
+		return engine.Sample{}, false
 	}
 	get := func(o proxmox.OptFloat) float64 {
 		if v, ok := o.Get(); ok {
@@ -104,7 +104,7 @@ func sampleFromRRD(p proxmox.RRDPoint, cur proxmox.Container) (Sample, bool) {
 		}
 		return fallback
 	}
-	return Sample{
+	return engine.Sample{
 		Time: p.Time,
 		CPU:  engine.CPUFraction(cpu) * maxCPU, Cores: maxCPU,
 		Mem: uint64(max(0, mem)), MaxMem: uint64(max(0, maxMem)),

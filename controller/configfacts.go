@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
@@ -22,7 +23,7 @@ const learnConcurrency = 8
 // on facts the controller does not hold, and decides those containers
 // again with them. A read that fails leaves the decision as it was: the
 // actuator's own read before the write still guards it.
-func (c *Controller) learnConfigs(ctx context.Context, t engine.Tick, decisions []Decision) {
+func (c *Controller) learnConfigs(ctx context.Context, t engine.Tick, decisions []scaling.Decision) {
 	var todo []int
 	for i, d := range decisions {
 		tr := c.Tracked[d.VMID]

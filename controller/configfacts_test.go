@@ -12,6 +12,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
@@ -42,7 +43,7 @@ func TestUnmanagedCoresAreReadOnceAndLeftAlone(t *testing.T) {
 	sim, client := newLoopSim(t, pvesim.Options{Nodes: 1, NodeThreads: []int{64}, Speed: 0, Specs: specs})
 	var logs bytes.Buffer
 	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
-	audit, err := OpenAudit(AuditOptions{Path: auditPath})
+	audit, err := audit.Open(audit.Options{Path: auditPath})
 	if err != nil {
 		t.Fatal(err)
 	}

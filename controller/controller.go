@@ -13,7 +13,9 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // Options configure a Controller. cmd maps the configuration into them.
@@ -39,19 +41,19 @@ type Options struct {
 	ExportInterval    time.Duration
 	MaxMetricsEntries int
 
-	Model ModelOptions
+	Model engine.ModelOptions
 
 	// Scale false makes a monitor: collect, score and export, never decide.
 	Scale     bool
-	Selection Selection
-	Guard     GuardOptions
+	Selection scaling.Selection
+	Guard     scaling.GuardOptions
 	// PoolRefresh is how often pool membership is read (one
 	// /cluster/resources call) when a policy selects by pool; 0 means 5
 	// minutes.
 	PoolRefresh time.Duration
 
-	StateFile   string // "" keeps state in memory only
-	Audit       *Audit // nil: no audit record
+	StateFile   string     // "" keeps state in memory only
+	Audit       *audit.Log // nil: no audit record
 	TaskTimeout time.Duration
 }
 
@@ -72,8 +74,8 @@ type Controller struct {
 	// manual changes are handed over by SetPaused and RecordManual and
 	// applied by the next pass.
 	policyMu  sync.Mutex
-	selection Selection
-	guard     *Guard
+	selection scaling.Selection
+	guard     *scaling.Guard
 	pauses    map[int]bool
 	manual    []manualChange
 
@@ -136,7 +138,7 @@ func New(o Options) (*Controller, error) {
 		metrics:   o.Metrics,
 		now:       o.Now,
 		selection: o.Selection,
-		guard:     NewGuard(o.Guard),
+		guard:     scaling.NewGuard(o.Guard),
 	}
 	c.Engine = engine.New(engine.Options{
 		Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod, Model: o.Model, Scale: o.Scale,
@@ -163,10 +165,10 @@ func New(o Options) (*Controller, error) {
 
 // Reload replaces the policies and guards, for SIGHUP. The next pass uses
 // them; a pass in progress finishes with the old ones.
-func (c *Controller) Reload(sel Selection, guard GuardOptions) {
+func (c *Controller) Reload(sel scaling.Selection, guard scaling.GuardOptions) {
 	c.policyMu.Lock()
 	defer c.policyMu.Unlock()
-	c.selection, c.guard = sel, NewGuard(guard)
+	c.selection, c.guard = sel, scaling.NewGuard(guard)
 }
 
 // SetPaused pauses or resumes autoscaling of a container from the next
@@ -183,7 +185,7 @@ func (c *Controller) SetPaused(vmid int, paused bool) {
 // manualChange is a resource change an operator made through the API.
 type manualChange struct {
 	vmid     int
-	outcomes []Outcome
+	outcomes []scaling.Outcome
 	at       time.Time
 	seq      uint64 // of its journal record; 0 when not journaled
 }
@@ -191,7 +193,7 @@ type manualChange struct {
 // RecordManual notes resource changes made through the API, so that their
 // cooldowns hold for the loop too: a manual increase is not undone by the
 // next pass. Safe from any goroutine; applied at the next pass.
-func (c *Controller) RecordManual(vmid int, outcomes []Outcome) {
+func (c *Controller) RecordManual(vmid int, outcomes []scaling.Outcome) {
 	c.policyMu.Lock()
 	defer c.policyMu.Unlock()
 	at := c.now()
@@ -204,11 +206,11 @@ func (c *Controller) RecordManual(vmid int, outcomes []Outcome) {
 // out). The rules' CPU max is at most what can help the container (its
 // node's threads, ceil(cpulimit)), as in the loop's own decisions. Safe
 // from any goroutine.
-func (c *Controller) Bounds(vmid int) (policy string, rules Rules, ok bool) {
+func (c *Controller) Bounds(vmid int) (policy string, rules scaling.Rules, ok bool) {
 	snap := c.Snapshot()
 	i, found := slices.BinarySearchFunc(snap.Containers, vmid, func(v ContainerView, id int) int { return cmp.Compare(v.VMID, id) })
 	if !found {
-		return "", Rules{}, false
+		return "", scaling.Rules{}, false
 	}
 	v := snap.Containers[i]
 	sel, _ := c.policies()
@@ -230,17 +232,17 @@ func (c *Controller) applyRequests() {
 	for _, m := range manual {
 		st := c.state.Containers[m.vmid]
 		if st == nil {
-			st = &ContainerState{}
+			st = &scaling.ContainerState{}
 			c.state.Containers[m.vmid] = st
 		}
-		st.Record(m.outcomes, m.at, DefaultBackoff)
+		st.Record(m.outcomes, m.at, scaling.DefaultBackoff)
 		c.journalSeq = max(c.journalSeq, m.seq)
 		c.stateDirty = true
 	}
 	for vmid, paused := range pauses {
 		st := c.state.Containers[vmid]
 		if st == nil {
-			st = &ContainerState{}
+			st = &scaling.ContainerState{}
 			c.state.Containers[vmid] = st
 		}
 		if st.Paused != paused {
@@ -251,7 +253,7 @@ func (c *Controller) applyRequests() {
 	}
 }
 
-func (c *Controller) policies() (Selection, *Guard) {
+func (c *Controller) policies() (scaling.Selection, *scaling.Guard) {
 	c.policyMu.Lock()
 	defer c.policyMu.Unlock()
 	return c.selection, c.guard
@@ -322,7 +324,7 @@ func (c *Controller) pass(ctx context.Context) {
 	passCtx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	sel, guard := c.policies()
-	step := c.Engine.Step(t, sel, guard, func(decisions []Decision) { c.learnConfigs(passCtx, t, decisions) })
+	step := c.Engine.Step(t, sel, guard, func(decisions []scaling.Decision) { c.learnConfigs(passCtx, t, decisions) })
 	c.countContainers(t)
 	switch {
 	case step.TrainErr != nil:
@@ -357,7 +359,7 @@ func (c *Controller) pass(ctx context.Context) {
 // pools, so this is the one extra call a tick may make, every few minutes.
 func (c *Controller) refreshPools(ctx context.Context, t engine.Tick) {
 	sel, _ := c.policies()
-	if !slices.ContainsFunc(sel.Policies, func(p Policy) bool { return len(p.Match.Pools) > 0 }) {
+	if !slices.ContainsFunc(sel.Policies, func(p scaling.Policy) bool { return len(p.Match.Pools) > 0 }) {
 		return
 	}
 	if !c.poolsAt.IsZero() && t.End.Sub(c.poolsAt) < c.opts.PoolRefresh {
@@ -403,7 +405,7 @@ func (c *Controller) engineHooks() engine.Hooks {
 			c.log.Info().Int("vmid", vmid).Str("node", node).Msg("container gone; forgetting it")
 			id := strconv.Itoa(vmid)
 			c.metrics.score.DeleteLabelValues(id)
-			for _, r := range Resources {
+			for _, r := range scaling.Resources {
 				c.metrics.recommendation.DeleteLabelValues(id, string(r))
 			}
 		},
@@ -428,7 +430,7 @@ func (c *Controller) engineHooks() engine.Hooks {
 // useState makes st the state the loop saves and the engine decides from.
 func (c *Controller) useState(st *State) {
 	if st.Containers == nil {
-		st.Containers = map[int]*ContainerState{}
+		st.Containers = map[int]*scaling.ContainerState{}
 	}
 	c.state = st
 	c.Engine.States = st.Containers

@@ -16,7 +16,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/rs/zerolog"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
+	audit0 "github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/lxcmetrics"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
@@ -53,12 +57,12 @@ func newLoopSim(tb testing.TB, o pvesim.Options) (*pvesim.Sim, *proxmox.Client) 
 }
 
 // loopRules scale quickly: no cooldowns, one-sample stabilisation.
-func loopRules() Rules {
-	return Rules{
-		Mode:   ModeEnforce,
-		CPU:    CPURules{Enabled: true, Up: 0.75, Down: 0.3, Step: 1, Min: 1, Max: 4},
-		Memory: MemoryRules{Enabled: true, Up: 0.75, Down: 0.3, Step: 512 << 20, Min: 512 << 20, Max: 8 << 30, Margin: 128 << 20},
-		Disk:   DiskRules{Enabled: true, Threshold: 0.85, Step: 2 << 30, Max: 64 << 30},
+func loopRules() scaling.Rules {
+	return scaling.Rules{
+		Mode:   scaling.ModeEnforce,
+		CPU:    scaling.CPURules{Enabled: true, Up: 0.75, Down: 0.3, Step: 1, Min: 1, Max: 4},
+		Memory: scaling.MemoryRules{Enabled: true, Up: 0.75, Down: 0.3, Step: 512 << 20, Min: 512 << 20, Max: 8 << 30, Margin: 128 << 20},
+		Disk:   scaling.DiskRules{Enabled: true, Threshold: 0.85, Step: 2 << 30, Max: 64 << 30},
 	}
 }
 
@@ -67,10 +71,10 @@ func newLoop(tb testing.TB, cluster Cluster, mutate func(*Options)) *Controller 
 	o := Options{
 		Cluster: cluster, Logger: zerolog.New(zerolog.NewTestWriter(tb)).Level(zerolog.WarnLevel),
 		Interval: 10 * time.Second, Window: time.Hour,
-		Model:       ModelOptions{Enabled: true, RetrainInterval: 10 * time.Minute, Trees: 50, SampleSize: 64, Seed: 1, TrainingWindow: time.Hour, Threshold: 0.65},
+		Model:       engine.ModelOptions{Enabled: true, RetrainInterval: 10 * time.Minute, Trees: 50, SampleSize: 64, Seed: 1, TrainingWindow: time.Hour, Threshold: 0.65},
 		Scale:       true,
-		Selection:   Selection{Default: loopRules()},
-		Guard:       GuardOptions{OvercommitCPU: 4, OvercommitMemory: 1, MaxWritesPerPass: 10},
+		Selection:   scaling.Selection{Default: loopRules()},
+		Guard:       scaling.GuardOptions{OvercommitCPU: 4, OvercommitMemory: 1, MaxWritesPerPass: 10},
 		TaskTimeout: time.Minute,
 	}
 	if mutate != nil {
@@ -274,7 +278,7 @@ func BenchmarkTick(b *testing.B) {
 		o.Logger = zerolog.Nop()
 		o.Backfill, o.BackfillConcurrency = true, 16
 		r := &o.Selection.Default
-		r.Mode = ModeDryRun
+		r.Mode = scaling.ModeDryRun
 		r.CooldownUp, r.CooldownDown = 3*time.Minute, 15*time.Minute
 		r.StabilizationUp, r.StabilizationDown = time.Minute, 10*time.Minute
 	})
@@ -317,7 +321,7 @@ func TestExistingExportFillsTheWindows(t *testing.T) {
 	old := NewExporter(ExporterOptions{Path: path, Logger: zerolog.Nop()})
 	for i := range 10 {
 		at := now.Add(time.Duration(i-10) * time.Minute)
-		old.Add(Cycle{Start: at, End: at, Total: 1, Entries: []ExportEntry{{
+		old.Add(lxcmetrics.Cycle{Start: at, End: at, Total: 1, Entries: []lxcmetrics.Entry{{
 			VMID: 150, Node: "pve1", Time: at, CPUPercent: 50, Cores: 2,
 			MemUsed: 512 << 20, MemLimit: 1 << 30, DiskUsed: 1 << 30, DiskSize: 8 << 30,
 			NetIn: uint64(i) * 60_000, DiskWrite: uint64(i) * 6_144, Score: math.NaN(), // io_stats are 512-byte sectors
@@ -325,7 +329,7 @@ func TestExistingExportFillsTheWindows(t *testing.T) {
 	}
 	// Two hours ago: outside the one-hour window.
 	ancient := now.Add(-2 * time.Hour)
-	old.Add(Cycle{Start: ancient, End: ancient, Total: 1, Entries: []ExportEntry{{VMID: 151, Node: "pve1", Time: ancient, Cores: 1, MemLimit: 1 << 30, Score: math.NaN()}}})
+	old.Add(lxcmetrics.Cycle{Start: ancient, End: ancient, Total: 1, Entries: []lxcmetrics.Entry{{VMID: 151, Node: "pve1", Time: ancient, Cores: 1, MemLimit: 1 << 30, Score: math.NaN()}}})
 	if err := old.Write(); err != nil {
 		t.Fatal(err)
 	}
@@ -400,15 +404,15 @@ func TestManualChangeStartsTheCooldown(t *testing.T) {
 		o.Selection.Default.Disk.Enabled = false
 	})
 	// An operator set 1 core "up" from 1 to 1 a moment ago (through the API).
-	c.RecordManual(101, []Outcome{{
-		Change: Change{Resource: ResourceCores, Direction: Up, From: 1, To: 1, Reason: "manual"},
-		Result: ResultApplied,
+	c.RecordManual(101, []scaling.Outcome{{
+		Change: scaling.Change{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 1, To: 1, Reason: "manual"},
+		Result: scaling.ResultApplied,
 	}})
 	c.pass(context.Background())
 	if ct, _ := sim.Container(101); ct.Config["cores"] != "1" {
 		t.Errorf("cores = %s: the loop scaled up inside the cooldown of a manual change", ct.Config["cores"])
 	}
-	if st := c.state.Containers[101]; st == nil || st.LastAction[ResourceCores].Time.IsZero() {
+	if st := c.state.Containers[101]; st == nil || st.LastAction[scaling.ResourceCores].Time.IsZero() {
 		t.Error("the manual change left no cooldown in the state")
 	}
 }
@@ -418,7 +422,7 @@ func TestRecommendationIsReportedOncePerChange(t *testing.T) {
 		{VMID: 101, Node: "pve1", Cores: 4, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
 	}})
 	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
-	audit, err := OpenAudit(AuditOptions{Path: auditPath})
+	audit, err := audit.Open(audit.Options{Path: auditPath})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -427,7 +431,7 @@ func TestRecommendationIsReportedOncePerChange(t *testing.T) {
 	c := newLoop(t, client, func(o *Options) {
 		o.Audit = audit
 		o.Now = func() time.Time { return now }
-		o.Selection.Default.Mode = ModeRecommend
+		o.Selection.Default.Mode = scaling.ModeRecommend
 		o.Selection.Default.StabilizationDown = 20 * time.Second
 		o.Selection.Default.Memory.Enabled = false
 	})
@@ -435,11 +439,11 @@ func TestRecommendationIsReportedOncePerChange(t *testing.T) {
 		c.pass(context.Background())
 		now = now.Add(10 * time.Second)
 	}
-	records, err := ReadAudit(auditPath, 100)
+	records, err := audit0.Read(auditPath, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(records) != 1 || records[0].Result != ResultRecommended || records[0].To != 3 {
+	if len(records) != 1 || records[0].Result != scaling.ResultRecommended || records[0].To != 3 {
 		t.Errorf("audit after 6 passes recommending 4 -> 3 cores: %+v; want one recommendation", records)
 	}
 }
@@ -455,7 +459,7 @@ func TestRestartMergesExportAndRRDBackfill(t *testing.T) {
 	old := NewExporter(ExporterOptions{Path: path, Logger: zerolog.Nop()})
 	for i := range 14 { // the last 14 minutes, half a minute off the RRD's steps
 		at := now.Add(time.Duration(i-14)*time.Minute + 30*time.Second)
-		old.Add(Cycle{Start: at, End: at, Total: 1, Entries: []ExportEntry{{
+		old.Add(lxcmetrics.Cycle{Start: at, End: at, Total: 1, Entries: []lxcmetrics.Entry{{
 			VMID: 150, Node: "pve1", Time: at, CPUPercent: 50, Cores: 2,
 			MemUsed: 512 << 20, MemLimit: 1 << 30, DiskUsed: 1 << 30, DiskSize: 8 << 30, Score: math.NaN(),
 		}}})
@@ -556,7 +560,7 @@ func TestControllerBoundsFollowTheSelection(t *testing.T) {
 	c := newLoop(t, client, func(o *Options) {
 		o.Scale = false
 		o.Selection.OptOutTag = "autoscale-off"
-		o.Selection.Policies = []Policy{{Name: "web", Match: Match{Tags: []string{"web"}}, Rules: web}}
+		o.Selection.Policies = []scaling.Policy{{Name: "web", Match: scaling.Match{Tags: []string{"web"}}, Rules: web}}
 	})
 	if _, _, ok := c.Bounds(101); ok {
 		t.Error("bounds known before the first pass")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
@@ -26,11 +27,11 @@ func TestSimulateDecidesAsTheLoop(t *testing.T) {
 		{VMID: 104, Node: "pve2", Cores: 2, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Spike},
 	}})
 	rules := loopRules()
-	rules.Mode = ModeRecommend
+	rules.Mode = scaling.ModeRecommend
 	rules.Disk.Enabled = false
 	c := newLoop(t, client, func(o *Options) {
 		o.Now = sim.Clock().Now
-		o.Selection = Selection{Default: rules}
+		o.Selection = scaling.Selection{Default: rules}
 		o.Model.RetrainInterval = time.Minute
 	})
 	replay := engine.NewReplay(engine.ReplayOptions{

@@ -28,21 +28,21 @@ const (
 	benchExportCycles     = 1000
 )
 
-var benchExportHistory = sync.OnceValue(func() []Cycle {
+var benchExportHistory = sync.OnceValue(func() []lxcmetrics.Cycle {
 	rng := rand.New(rand.NewPCG(1, 2))
 	start := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
 	nodes := []string{"pve-1", "pve-2", "pve-3"}
-	cycles := make([]Cycle, benchExportCycles)
+	cycles := make([]lxcmetrics.Cycle, benchExportCycles)
 	for i := range cycles {
 		at := start.Add(time.Duration(i) * time.Minute)
-		entries := make([]ExportEntry, benchExportContainers)
+		entries := make([]lxcmetrics.Entry, benchExportContainers)
 		pressures := make([]proxmox.Pressure, benchExportContainers)
 		for j := range entries {
 			pressures[j] = proxmox.Pressure{
 				CPUSome: rng.Float64() * 10, IOSome: rng.Float64() * 5, IOFull: rng.Float64(),
 				MemorySome: rng.Float64(), MemoryFull: rng.Float64() / 10,
 			}
-			entries[j] = ExportEntry{
+			entries[j] = lxcmetrics.Entry{
 				VMID: 100 + j, Node: nodes[j%len(nodes)], Time: at.Add(time.Duration(rng.IntN(2e9))),
 				CPUPercent: rng.Float64() * 100, Cores: float64(1 + j%8),
 				MemUsed: rng.Uint64N(4 << 30), MemLimit: uint64(1+j%8) << 30,
@@ -53,7 +53,7 @@ var benchExportHistory = sync.OnceValue(func() []Cycle {
 				Pressure: &pressures[j], Score: 0.3 + rng.Float64()/2,
 			}
 		}
-		cycles[i] = Cycle{
+		cycles[i] = lxcmetrics.Cycle{
 			Start: at, End: at.Add(800 * time.Millisecond), Total: benchExportContainers + 20,
 			Entries: entries, MonitorCPUPercent: rng.Float64() * 5, MonitorMemoryBytes: 90 << 20,
 		}
@@ -127,7 +127,7 @@ func BenchmarkExportEncode(b *testing.B) {
 		}
 	}
 	b.SetBytes(n)
-	b.ReportMetric(float64(unsafe.Sizeof(ExportEntry{})), "B/entry")
+	b.ReportMetric(float64(unsafe.Sizeof(lxcmetrics.Entry{})), "B/entry")
 }
 
 // BenchmarkExportDecode is the CPU part of BenchmarkExportLoad: the file
@@ -141,7 +141,7 @@ func BenchmarkExportDecode(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		cycles, err := DecodeExport(bytes.NewReader(buf.Bytes()))
+		cycles, err := lxcmetrics.Decode(bytes.NewReader(buf.Bytes()))
 		if err != nil || len(cycles) != benchExportCycles {
 			b.Fatalf("DecodeExport = %d cycles, %v", len(cycles), err)
 		}
@@ -236,7 +236,7 @@ type (
 
 const jsonTimeLayout = "2006-01-02T15:04:05.000000-07:00"
 
-func encodeExportJSON(w io.Writer, cycles []Cycle) error {
+func encodeExportJSON(w io.Writer, cycles []lxcmetrics.Cycle) error {
 	enc := json.NewEncoder(w)
 	if _, err := io.WriteString(w, "[\n"); err != nil {
 		return err
@@ -281,7 +281,7 @@ func encodeExportJSON(w io.Writer, cycles []Cycle) error {
 	return err
 }
 
-func decodeExportJSONFile(path string) ([]Cycle, error) {
+func decodeExportJSONFile(path string) ([]lxcmetrics.Cycle, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -291,13 +291,13 @@ func decodeExportJSONFile(path string) ([]Cycle, error) {
 	if _, err := dec.Token(); err != nil { // [
 		return nil, err
 	}
-	var cycles []Cycle
+	var cycles []lxcmetrics.Cycle
 	for dec.More() {
 		var raw map[string]json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return nil, err
 		}
-		c := Cycle{Entries: make([]ExportEntry, 0, len(raw))}
+		c := lxcmetrics.Cycle{Entries: make([]lxcmetrics.Entry, 0, len(raw))}
 		for key, value := range raw {
 			if key == "summary" {
 				var s jsonExportSummary
@@ -318,7 +318,7 @@ func decodeExportJSONFile(path string) ([]Cycle, error) {
 			if err := json.Unmarshal(value, &je); err != nil {
 				return nil, err
 			}
-			en := ExportEntry{
+			en := lxcmetrics.Entry{
 				VMID: vmid, Node: je.Node, CPUPercent: je.CPUUsagePercent, Cores: je.Cores,
 				MemUsed: uint64(je.MemoryUsageMB * mib), MemLimit: uint64(je.MemoryLimitMB * mib),
 				SwapUsed: uint64(je.SwapUsageMB * mib), SwapLimit: uint64(je.SwapTotalMB * mib),
@@ -350,7 +350,7 @@ func TestEncodeExportJSONSameData(t *testing.T) {
 	if err := writeFileAtomic(path, exportFileMode, func(w io.Writer) error { return encodeExportJSON(w, cycles) }); err != nil {
 		t.Fatal(err)
 	}
-	var want []Cycle
+	var want []lxcmetrics.Cycle
 	for _, c := range cycles {
 		want = append(want, exportNormalized(c))
 	}

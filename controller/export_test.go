@@ -31,14 +31,14 @@ var exportT0 = time.Date(2026, 3, 29, 0, 59, 58, 123456789, time.UTC)
 // exportTestCycles is a small history with every kind of value: pressure
 // or not, score or not, sizes that are not whole MiB, counters that are
 // not whole sectors, nanosecond times, entries out of VMID order.
-func exportTestCycles() []Cycle {
-	var cycles []Cycle
+func exportTestCycles() []lxcmetrics.Cycle {
+	var cycles []lxcmetrics.Cycle
 	for i := range 3 {
 		at := exportT0.Add(time.Duration(i) * time.Minute)
-		cycles = append(cycles, Cycle{
+		cycles = append(cycles, lxcmetrics.Cycle{
 			Start: at, End: at.Add(1500 * time.Millisecond), Total: 4,
 			MonitorCPUPercent: 1.25 + float64(i), MonitorMemoryBytes: 41_234_567,
-			Entries: []ExportEntry{
+			Entries: []lxcmetrics.Entry{
 				{
 					VMID: 1000, Node: "pve-2", Time: at.Add(time.Second),
 					CPUPercent: 12.345678901234, Cores: 2,
@@ -64,9 +64,9 @@ func exportTestCycles() []Cycle {
 
 // exportNormalized is what the file gives back for c: times in UTC
 // microseconds, I/O in whole sectors, entries in VMID order.
-func exportNormalized(c Cycle) Cycle {
+func exportNormalized(c lxcmetrics.Cycle) lxcmetrics.Cycle {
 	c.Start, c.End = c.Start.UTC().Truncate(time.Microsecond), c.End.UTC().Truncate(time.Microsecond)
-	entries := make([]ExportEntry, len(c.Entries))
+	entries := make([]lxcmetrics.Entry, len(c.Entries))
 	copy(entries, c.Entries)
 	for i := range entries {
 		en := &entries[i]
@@ -87,7 +87,7 @@ func sameFloat(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNa
 
 // diffCycles describes the first difference between two histories, "" when
 // there is none.
-func diffCycles(got, want []Cycle) string {
+func diffCycles(got, want []lxcmetrics.Cycle) string {
 	if len(got) != len(want) {
 		return fmt.Sprintf("%d cycles, want %d", len(got), len(want))
 	}
@@ -129,14 +129,14 @@ func newTestExporter(t *testing.T, path string, maxEntries int) *Exporter {
 	})
 }
 
-func decodeFile(t *testing.T, path string) []Cycle {
+func decodeFile(t *testing.T, path string) []lxcmetrics.Cycle {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	cycles, err := DecodeExport(f)
+	cycles, err := lxcmetrics.Decode(f)
 	if err != nil {
 		t.Fatalf("DecodeExport(%s) = %v", path, err)
 	}
@@ -154,7 +154,7 @@ func TestExportRoundTrip(t *testing.T) {
 	if err := e.Write(); err != nil {
 		t.Fatalf("Write() = %v", err)
 	}
-	var want []Cycle
+	var want []lxcmetrics.Cycle
 	for _, c := range in {
 		want = append(want, exportNormalized(c))
 	}
@@ -235,7 +235,7 @@ func TestExportLoadPythonLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	got, err := DecodeExport(f)
+	got, err := lxcmetrics.Decode(f)
 	if err != nil {
 		t.Fatalf("DecodeExport = %v", err)
 	}
@@ -247,11 +247,11 @@ func TestExportLoadPythonLayout(t *testing.T) {
 		}
 		return v
 	}
-	want := []Cycle{
+	want := []lxcmetrics.Cycle{
 		{
 			Start: at("2025-12-24T13:33:14.601210"), End: at("2025-12-24T13:33:20.640118"), Total: 3,
 			MonitorCPUPercent: 3.1, MonitorMemoryBytes: 43_201_331, // 41.2 MiB, truncated to bytes
-			Entries: []ExportEntry{
+			Entries: []lxcmetrics.Entry{
 				{
 					VMID: 113, Time: at("2025-12-24T13:33:20.628660"), CPUPercent: 5.706906759562669,
 					MemUsed: 521_390_080, SwapUsed: 363_417_600, SwapLimit: 512 << 20,
@@ -269,7 +269,7 @@ func TestExportLoadPythonLayout(t *testing.T) {
 		{
 			Start: at("2025-12-24T13:34:20.5"), End: at("2025-12-24T13:34:21"), Total: 1,
 			MonitorCPUPercent: 0.0, MonitorMemoryBytes: 40 << 20,
-			Entries: []ExportEntry{{
+			Entries: []lxcmetrics.Entry{{
 				VMID: 113, Time: at("2025-12-24T13:34:21"), CPUPercent: 100,
 				MemUsed: 512 << 20, DiskRead: 512, DiskUsed: 2 << 30, DiskSize: 18 << 30, Score: math.NaN(),
 			}},
@@ -346,7 +346,7 @@ func TestExportLoadCorrupt(t *testing.T) {
 			if err := e.Write(); err != nil {
 				t.Fatalf("Write() = %v", err)
 			}
-			if d := diffCycles(decodeFile(t, path), []Cycle{exportNormalized(next)}); d != "" {
+			if d := diffCycles(decodeFile(t, path), []lxcmetrics.Cycle{exportNormalized(next)}); d != "" {
 				t.Errorf("fresh file: %s", d)
 			}
 		})
@@ -396,7 +396,7 @@ func TestExportKeepsNewest(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "lxc_metrics.json")
 	cycles := exportTestCycles()
-	var want []Cycle
+	var want []lxcmetrics.Cycle
 	for _, c := range cycles {
 		want = append(want, exportNormalized(c))
 	}
@@ -434,7 +434,7 @@ func TestExportKeepsNewest(t *testing.T) {
 	if err := small.Write(); err != nil {
 		t.Fatal(err)
 	}
-	if d := diffCycles(decodeFile(t, full), []Cycle{want[2], want[0]}); d != "" {
+	if d := diffCycles(decodeFile(t, full), []lxcmetrics.Cycle{want[2], want[0]}); d != "" {
 		t.Errorf("Add after Load: %s", d)
 	}
 }
@@ -454,7 +454,7 @@ func TestExportAddCopiesEntries(t *testing.T) {
 	if err := e.Write(); err != nil {
 		t.Fatal(err)
 	}
-	if d := diffCycles(decodeFile(t, path), []Cycle{want}); d != "" {
+	if d := diffCycles(decodeFile(t, path), []lxcmetrics.Cycle{want}); d != "" {
 		t.Error(d)
 	}
 }
@@ -478,9 +478,9 @@ func TestExportAddRepeatedVMID(t *testing.T) {
 			t.Parallel()
 			path := filepath.Join(t.TempDir(), "lxc_metrics.json")
 			e := newTestExporter(t, path, 10)
-			c := Cycle{}
+			c := lxcmetrics.Cycle{}
 			for i, vmid := range tt.vmids {
-				c.Entries = append(c.Entries, ExportEntry{VMID: vmid, MemUsed: uint64(i), Score: math.NaN()})
+				c.Entries = append(c.Entries, lxcmetrics.Entry{VMID: vmid, MemUsed: uint64(i), Score: math.NaN()})
 			}
 			e.Add(c)
 			if err := e.Write(); err != nil {
@@ -504,10 +504,10 @@ func TestExportWriteAlwaysLoadable(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "lxc_metrics.json")
 	e := newTestExporter(t, path, 10)
-	e.Add(Cycle{
+	e.Add(lxcmetrics.Cycle{
 		Start: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
 		Total: -1, MonitorCPUPercent: math.Inf(1), MonitorMemoryBytes: math.MaxUint64,
-		Entries: []ExportEntry{{
+		Entries: []lxcmetrics.Entry{{
 			VMID: -7, Node: "a\"b\\c\nd\x01\xffé😀", Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("x", 3600)),
 			CPUPercent: math.NaN(), Cores: math.Inf(-1), MemUsed: math.MaxUint64, MemLimit: 1<<53 + 1,
 			DiskRead: math.MaxUint64, DiskWrite: math.MaxUint64, NetIn: math.MaxUint64,

@@ -46,7 +46,7 @@ type Exporter struct {
 	now        func() time.Time
 
 	mu     sync.Mutex
-	cycles []Cycle // oldest first
+	cycles []lxcmetrics.Cycle // oldest first
 	// keep is set when an unreadable file could not be moved aside: writing
 	// would destroy it, so Write refuses.
 	keep error
@@ -82,7 +82,7 @@ func NewExporter(o ExporterOptions) *Exporter {
 //
 // It first deletes the temporary files a write killed before its rename
 // left beside the file (they can be as large as the export).
-func (e *Exporter) Load() ([]Cycle, error) {
+func (e *Exporter) Load() ([]lxcmetrics.Cycle, error) {
 	e.writeMu.Lock() // a write in progress has a temporary file too
 	removed, err := removeStaleTemps(e.path)
 	e.writeMu.Unlock()
@@ -116,7 +116,7 @@ func (e *Exporter) Load() ([]Cycle, error) {
 	return cycles, nil
 }
 
-func (e *Exporter) readFile() ([]Cycle, error) {
+func (e *Exporter) readFile() ([]lxcmetrics.Cycle, error) {
 	f, err := os.Open(e.path)
 	if err != nil {
 		return nil, err
@@ -128,7 +128,7 @@ func (e *Exporter) readFile() ([]Cycle, error) {
 // Add appends a cycle and drops the oldest past MaxEntries. Its entries are
 // copied (the caller may reuse its slice) and put in VMID order; a VMID
 // given twice keeps its last entry, as the file could not hold both.
-func (e *Exporter) Add(c Cycle) {
+func (e *Exporter) Add(c lxcmetrics.Cycle) {
 	c.Entries = lxcmetrics.SortEntries(slices.Clone(c.Entries))
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -197,4 +197,4 @@ type Cycle = lxcmetrics.Cycle
 // DecodeExport parses an lxc_metrics.json: ours or the original monitor's.
 //
 //go:fix inline
-func DecodeExport(r io.Reader) ([]Cycle, error) { return lxcmetrics.Decode(r) }
+func DecodeExport(r io.Reader) ([]lxcmetrics.Cycle, error) { return lxcmetrics.Decode(r) }

@@ -10,7 +10,9 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
@@ -54,7 +56,7 @@ func TestHeapStaysBoundedOverManyPasses(t *testing.T) {
 	sim, client := newLoopSim(t, pvesim.Options{Nodes: nodes, Speed: 0, Specs: specs})
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	dir := t.TempDir()
-	audit, err := OpenAudit(AuditOptions{Path: filepath.Join(dir, "audit.jsonl")})
+	audit, err := audit.Open(audit.Options{Path: filepath.Join(dir, "audit.jsonl")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +73,7 @@ func TestHeapStaysBoundedOverManyPasses(t *testing.T) {
 		o.MaxMetricsEntries = 20
 		o.StateFile = filepath.Join(dir, "state.json")
 		o.Audit = audit
-		o.Selection = Selection{Default: rules}
+		o.Selection = scaling.Selection{Default: rules}
 	})
 	ctx := context.Background()
 	nextVMID := 1000 + containers

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"io"
 	"io/fs"
 	"os"
@@ -47,10 +48,10 @@ type journalRecord struct {
 }
 
 type journalChange struct {
-	Resource  Resource  `json:"resource"`
-	Direction Direction `json:"direction"`
-	From      int64     `json:"from"`
-	To        int64     `json:"to"`
+	Resource  scaling.Resource  `json:"resource"`
+	Direction scaling.Direction `json:"direction"`
+	From      int64             `json:"from"`
+	To        int64             `json:"to"`
 	// Result is set on outcomes only.
 	Result string `json:"result,omitempty"`
 }
@@ -217,7 +218,7 @@ func (j *Journal) append(r journalRecord) (uint64, error) {
 }
 
 // Intent journals the changes about to be written to a container.
-func (j *Journal) Intent(vmid int, node string, changes []Change, at time.Time) (uint64, error) {
+func (j *Journal) Intent(vmid int, node string, changes []scaling.Change, at time.Time) (uint64, error) {
 	r := journalRecord{Kind: journalIntent, Time: at.UTC(), VMID: vmid, Node: node}
 	for _, c := range changes {
 		r.Changes = append(r.Changes, journalChange{Resource: c.Resource, Direction: c.Direction, From: c.From, To: c.To})
@@ -228,7 +229,7 @@ func (j *Journal) Intent(vmid int, node string, changes []Change, at time.Time) 
 // Outcome journals what became of the intent with sequence number intent
 // (0 for a change not journaled beforehand), as Record will see it: at
 // is the time Record is given.
-func (j *Journal) Outcome(vmid int, node string, intent uint64, outcomes []Outcome, at time.Time) (uint64, error) {
+func (j *Journal) Outcome(vmid int, node string, intent uint64, outcomes []scaling.Outcome, at time.Time) (uint64, error) {
 	r := journalRecord{Kind: journalOutcome, Time: at.UTC(), VMID: vmid, Node: node, Intent: intent}
 	for _, o := range outcomes {
 		c := o.Change
@@ -300,38 +301,38 @@ func replayJournal(st *State, records []journalRecord, now time.Time, writeBound
 			continue
 		}
 		through = max(through, r.Seq)
-		var outcomes []Outcome
+		var outcomes []scaling.Outcome
 		at := r.Time
 		switch {
 		case r.Kind == journalOutcome:
 			for _, c := range r.Changes {
-				outcomes = append(outcomes, Outcome{Change: c.change(), Result: c.Result})
+				outcomes = append(outcomes, scaling.Outcome{Change: c.change(), Result: c.Result})
 			}
 		case !closed[r.Seq]:
 			if at = r.Time.Add(writeBound); at.After(now) {
 				at = now
 			}
 			for _, c := range r.Changes {
-				outcomes = append(outcomes, Outcome{Change: c.change(), Result: ResultApplied})
+				outcomes = append(outcomes, scaling.Outcome{Change: c.change(), Result: scaling.ResultApplied})
 			}
 		default:
 			continue // its outcome says what happened
 		}
 		cs := st.Containers[r.VMID]
 		if cs == nil {
-			cs = &ContainerState{}
+			cs = &scaling.ContainerState{}
 			st.Containers[r.VMID] = cs
 		}
-		outcomes = slices.DeleteFunc(outcomes, func(o Outcome) bool {
+		outcomes = slices.DeleteFunc(outcomes, func(o scaling.Outcome) bool {
 			last, ok := cs.LastAction[o.Change.Resource]
 			return ok && last.Time.After(at)
 		})
-		cs.Record(outcomes, at, DefaultBackoff)
+		cs.Record(outcomes, at, scaling.DefaultBackoff)
 		applied++
 	}
 	return applied, through
 }
 
-func (c journalChange) change() Change {
-	return Change{Resource: c.Resource, Direction: c.Direction, From: c.From, To: c.To}
+func (c journalChange) change() scaling.Change {
+	return scaling.Change{Resource: c.Resource, Direction: c.Direction, From: c.From, To: c.To}
 }

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"errors"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"slices"
 	"time"
 )
@@ -44,8 +45,8 @@ func (c *Controller) openJournal() {
 // journalIntent journals d's changes before they are written; it returns
 // the intent's sequence number, 0 when nothing was journaled. Dry-run and
 // recommendations write nothing, so they are not journaled.
-func (c *Controller) journalIntent(d Decision) uint64 {
-	if c.journal == nil || d.Mode != ModeEnforce || c.opts.StateFile == "" {
+func (c *Controller) journalIntent(d scaling.Decision) uint64 {
+	if c.journal == nil || d.Mode != scaling.ModeEnforce || c.opts.StateFile == "" {
 		return 0
 	}
 	seq, err := c.journal.Intent(d.VMID, d.Node, d.Changes, c.now())
@@ -63,7 +64,7 @@ func (c *Controller) journalIntent(d Decision) uint64 {
 
 // journalOutcome journals the outcomes of the intent, once Record has
 // them in the state at time at.
-func (c *Controller) journalOutcome(d Decision, intent uint64, outcomes []Outcome, at time.Time) {
+func (c *Controller) journalOutcome(d scaling.Decision, intent uint64, outcomes []scaling.Outcome, at time.Time) {
 	if intent == 0 {
 		return
 	}
@@ -80,12 +81,12 @@ func (c *Controller) journalOutcome(d Decision, intent uint64, outcomes []Outcom
 // journalManual journals a manual change's outcomes and returns the
 // record's sequence number, 0 when nothing was journaled. The caller holds
 // policyMu, so that the change and its number reach c.manual together.
-func (c *Controller) journalManual(vmid int, outcomes []Outcome, at time.Time) uint64 {
+func (c *Controller) journalManual(vmid int, outcomes []scaling.Outcome, at time.Time) uint64 {
 	if c.journal == nil {
 		return 0
 	}
-	written := slices.DeleteFunc(slices.Clone(outcomes), func(o Outcome) bool {
-		return o.Result == ResultDryRun || o.Result == ResultRecommended
+	written := slices.DeleteFunc(slices.Clone(outcomes), func(o scaling.Outcome) bool {
+		return o.Result == scaling.ResultDryRun || o.Result == scaling.ResultRecommended
 	})
 	if len(written) == 0 {
 		return 0

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
@@ -30,8 +31,8 @@ func openTestJournal(t *testing.T, path string, after uint64) (*Journal, []journ
 }
 
 var (
-	coresUp    = Change{Resource: ResourceCores, Direction: Up, From: 2, To: 3, Reason: "cpu"}
-	memoryDown = Change{Resource: ResourceMemory, Direction: Down, From: 2048, To: 1536, Reason: "memory"}
+	coresUp    = scaling.Change{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 3, Reason: "cpu"}
+	memoryDown = scaling.Change{Resource: scaling.ResourceMemory, Direction: scaling.Down, From: 2048, To: 1536, Reason: "memory"}
 )
 
 func TestJournalReplaysOutcomesAndWritesCutShort(t *testing.T) {
@@ -39,22 +40,22 @@ func TestJournalReplaysOutcomesAndWritesCutShort(t *testing.T) {
 	j, _, _ := openTestJournal(t, path, 0)
 	wrote := journalNow.Add(-time.Minute)
 	// 101: a write that finished (cores applied, memory failed).
-	intent, err := j.Intent(101, "pve1", []Change{coresUp, memoryDown}, wrote)
+	intent, err := j.Intent(101, "pve1", []scaling.Change{coresUp, memoryDown}, wrote)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := j.Outcome(101, "pve1", intent, []Outcome{
-		{Change: coresUp, Result: ResultApplied}, {Change: memoryDown, Result: ResultSkipped, Skip: SkipChanged},
+	if _, err := j.Outcome(101, "pve1", intent, []scaling.Outcome{
+		{Change: coresUp, Result: scaling.ResultApplied}, {Change: memoryDown, Result: scaling.ResultSkipped, Skip: scaling.SkipChanged},
 	}, wrote.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	// 102: killed while writing.
-	if _, err := j.Intent(102, "pve2", []Change{memoryDown}, wrote); err != nil {
+	if _, err := j.Intent(102, "pve2", []scaling.Change{memoryDown}, wrote); err != nil {
 		t.Fatal(err)
 	}
 	// 103: killed while writing, long ago: the write could not land later
 	// than the bound.
-	if _, err := j.Intent(103, "pve2", []Change{coresUp}, journalNow.Add(-time.Hour)); err != nil {
+	if _, err := j.Intent(103, "pve2", []scaling.Change{coresUp}, journalNow.Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if err := j.Close(); err != nil {
@@ -77,12 +78,12 @@ func TestJournalReplaysOutcomesAndWritesCutShort(t *testing.T) {
 	if applied != 3 || through != 4 {
 		t.Errorf("replay applied %d records through %d, want 3 through 4", applied, through)
 	}
-	want := map[int]map[Resource]Action{
-		101: {ResourceCores: {Time: wrote.Add(time.Second), Direction: Up, From: 2, To: 3}},
+	want := map[int]map[scaling.Resource]scaling.Action{
+		101: {scaling.ResourceCores: {Time: wrote.Add(time.Second), Direction: scaling.Up, From: 2, To: 3}},
 		// The cooldown starts when the write could last have landed: now,
 		// the process died before.
-		102: {ResourceMemory: {Time: journalNow, Direction: Down, From: 2048, To: 1536}},
-		103: {ResourceCores: {Time: journalNow.Add(-time.Hour + 2*time.Minute), Direction: Up, From: 2, To: 3}},
+		102: {scaling.ResourceMemory: {Time: journalNow, Direction: scaling.Down, From: 2048, To: 1536}},
+		103: {scaling.ResourceCores: {Time: journalNow.Add(-time.Hour + 2*time.Minute), Direction: scaling.Up, From: 2, To: 3}},
 	}
 	for vmid, actions := range want {
 		cs := st.Containers[vmid]
@@ -115,11 +116,11 @@ func TestJournalReplaysOutcomesAndWritesCutShort(t *testing.T) {
 func TestJournalReplayNeverMovesALastActionBack(t *testing.T) {
 	st := NewState()
 	later := journalNow.Add(-time.Second)
-	st.Containers[101] = &ContainerState{LastAction: map[Resource]Action{ResourceCores: {Time: later, Direction: Down, From: 3, To: 2}}}
+	st.Containers[101] = &scaling.ContainerState{LastAction: map[scaling.Resource]scaling.Action{scaling.ResourceCores: {Time: later, Direction: scaling.Down, From: 3, To: 2}}}
 	records := []journalRecord{{Seq: 1, Kind: journalIntent, Time: journalNow.Add(-time.Hour), VMID: 101,
-		Changes: []journalChange{{Resource: ResourceCores, Direction: Up, From: 2, To: 3}}}}
+		Changes: []journalChange{{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 3}}}}
 	replayJournal(st, records, journalNow, time.Minute)
-	if got := st.Containers[101].LastAction[ResourceCores]; !got.Time.Equal(later) || got.To != 2 {
+	if got := st.Containers[101].LastAction[scaling.ResourceCores]; !got.Time.Equal(later) || got.To != 2 {
 		t.Errorf("last action %+v, want the later one kept", got)
 	}
 }
@@ -127,7 +128,7 @@ func TestJournalReplayNeverMovesALastActionBack(t *testing.T) {
 func TestJournalDropsATornLastLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json.journal")
 	j, _, _ := openTestJournal(t, path, 0)
-	if _, err := j.Intent(101, "pve1", []Change{coresUp}, journalNow); err != nil {
+	if _, err := j.Intent(101, "pve1", []scaling.Change{coresUp}, journalNow); err != nil {
 		t.Fatal(err)
 	}
 	j.Close()
@@ -145,7 +146,7 @@ func TestJournalDropsATornLastLine(t *testing.T) {
 	if len(records) != 1 || records[0].Seq != 1 || bad != 0 {
 		t.Fatalf("records %+v (%d bad), want seq 1 alone and nothing bad", records, bad)
 	}
-	seq, err := j.Intent(102, "pve1", []Change{memoryDown}, journalNow)
+	seq, err := j.Intent(102, "pve1", []scaling.Change{memoryDown}, journalNow)
 	if err != nil || seq != 2 {
 		t.Fatalf("next append: seq %d, %v; want 2", seq, err)
 	}
@@ -168,11 +169,11 @@ func TestJournalDropsATornLastLine(t *testing.T) {
 func TestJournalTruncatesOnlyWhatTheStateHolds(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json.journal")
 	j, _, _ := openTestJournal(t, path, 7)
-	seq, err := j.Intent(101, "pve1", []Change{coresUp}, journalNow)
+	seq, err := j.Intent(101, "pve1", []scaling.Change{coresUp}, journalNow)
 	if err != nil || seq != 8 {
 		t.Fatalf("first append after a state holding seq 7: seq %d, %v; want 8", seq, err)
 	}
-	if _, err := j.Intent(102, "pve1", []Change{coresUp}, journalNow); err != nil {
+	if _, err := j.Intent(102, "pve1", []scaling.Change{coresUp}, journalNow); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := j.Truncate(8); ok || err != nil {
@@ -184,7 +185,7 @@ func TestJournalTruncatesOnlyWhatTheStateHolds(t *testing.T) {
 	if info, err := os.Stat(path); err != nil || info.Size() != 0 {
 		t.Fatalf("journal after Truncate: %v, %v; want empty", info, err)
 	}
-	if seq, err := j.Intent(103, "pve1", []Change{coresUp}, journalNow); err != nil || seq != 10 {
+	if seq, err := j.Intent(103, "pve1", []scaling.Change{coresUp}, journalNow); err != nil || seq != 10 {
 		t.Errorf("append after Truncate: seq %d, %v; want 10", seq, err)
 	}
 	j.Close()
@@ -193,7 +194,7 @@ func TestJournalTruncatesOnlyWhatTheStateHolds(t *testing.T) {
 	if len(records) != 1 || records[0].VMID != 103 {
 		t.Errorf("records after reopening: %+v, want 103's alone", records)
 	}
-	if seq, err := j.Intent(104, "pve1", []Change{coresUp}, journalNow); err != nil || seq != 11 {
+	if seq, err := j.Intent(104, "pve1", []scaling.Change{coresUp}, journalNow); err != nil || seq != 11 {
 		t.Errorf("append after reopening: seq %d, %v; want 11", seq, err)
 	}
 }
@@ -208,7 +209,7 @@ func TestJournalIsBounded(t *testing.T) {
 	defer j.Close()
 	var err error
 	for range 20 {
-		if _, err = j.Intent(101, "pve1", []Change{coresUp}, journalNow); err != nil {
+		if _, err = j.Intent(101, "pve1", []scaling.Change{coresUp}, journalNow); err != nil {
 			break
 		}
 	}
@@ -292,7 +293,7 @@ func TestWriteKilledBeforeTheStateSaveKeepsItsCooldown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a := saved.Containers[101].LastAction[ResourceCores]; a.To != 2 || a.Time.IsZero() {
+	if a := saved.Containers[101].LastAction[scaling.ResourceCores]; a.To != 2 || a.Time.IsZero() {
 		t.Errorf("saved last action of 101's cores: %+v, want the write to 2", a)
 	}
 	if info, err := os.Stat(journalPath(path)); err != nil || info.Size() != 0 {
@@ -315,9 +316,9 @@ func TestManualChangeKilledBeforeTheNextPassKeepsItsCooldown(t *testing.T) {
 	c.loadState()
 	// An operator set 1 core (through the API); the process dies before
 	// the next pass takes the change into its state.
-	c.RecordManual(101, []Outcome{{
-		Change: Change{Resource: ResourceCores, Direction: Up, From: 1, To: 1, Reason: "manual"},
-		Result: ResultApplied,
+	c.RecordManual(101, []scaling.Outcome{{
+		Change: scaling.Change{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 1, To: 1, Reason: "manual"},
+		Result: scaling.ResultApplied,
 	}})
 	again := newLoop(t, client, mutate)
 	again.loadState()
@@ -337,11 +338,11 @@ func TestDryRunWritesNothingToTheJournal(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
 	c := newLoop(t, client, func(o *Options) {
 		o.StateFile = path
-		o.Selection.Default.Mode = ModeDryRun
+		o.Selection.Default.Mode = scaling.ModeDryRun
 	})
 	c.loadState()
 	passWithoutSave(t, c)
-	c.RecordManual(101, []Outcome{{Change: coresUp, Result: ResultDryRun}})
+	c.RecordManual(101, []scaling.Outcome{{Change: coresUp, Result: scaling.ResultDryRun}})
 	if st := c.state.Containers[101]; st == nil || len(st.DryRunAction) == 0 {
 		t.Fatal("the dry run decided nothing; the test proves nothing")
 	}
@@ -361,7 +362,7 @@ func TestNoJournalWithoutAStateFile(t *testing.T) {
 	t.Chdir(t.TempDir())
 	c.loadState()
 	c.pass(context.Background())
-	c.RecordManual(101, []Outcome{{Change: coresUp, Result: ResultApplied}})
+	c.RecordManual(101, []scaling.Outcome{{Change: coresUp, Result: scaling.ResultApplied}})
 	if left, _ := os.ReadDir("."); len(left) != 0 {
 		t.Errorf("files written without a state file: %v", left)
 	}
@@ -391,7 +392,7 @@ func TestManualChangeWaitingAtASaveStaysInTheJournal(t *testing.T) {
 	decisions := c.scoreAndDecide(tk)
 	// An operator's change arrives while the pass writes: it is journaled
 	// before the pass's write, and reaches the state only next pass.
-	c.RecordManual(102, []Outcome{{Change: Change{Resource: ResourceCores, Direction: Up, From: 1, To: 2}, Result: ResultApplied}})
+	c.RecordManual(102, []scaling.Outcome{{Change: scaling.Change{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 1, To: 2}, Result: scaling.ResultApplied}})
 	c.act(ctx, tk, decisions)
 	if ct, _ := sim.Container(101); ct.Config["cores"] != "2" {
 		t.Fatalf("101 has %s cores, want the pass's write to 2", ct.Config["cores"])
@@ -402,9 +403,9 @@ func TestManualChangeWaitingAtASaveStaysInTheJournal(t *testing.T) {
 	again := newLoop(t, client, mutate)
 	again.loadState()
 	for vmid, what := range map[int]string{101: "the pass's write", 102: "the manual change waiting at the save"} {
-		var last Action
+		var last scaling.Action
 		if cs := again.state.Containers[vmid]; cs != nil {
-			last = cs.LastAction[ResourceCores]
+			last = cs.LastAction[scaling.ResourceCores]
 		}
 		if last.To != 2 || last.Time.IsZero() {
 			t.Errorf("%d after a restart: last action of its cores %+v; %s was lost", vmid, last, what)

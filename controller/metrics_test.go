@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
@@ -45,7 +46,7 @@ func TestMetricsAfterAPass(t *testing.T) {
 	}{
 		{"containers running on pve1", m.containers.WithLabelValues("pve1", "running"), 1},
 		{"containers stopped on pve2", m.containers.WithLabelValues("pve2", "stopped"), 1},
-		{"cores increases applied", m.actions.WithLabelValues("cores", "up", ResultApplied), 1},
+		{"cores increases applied", m.actions.WithLabelValues("cores", "up", scaling.ResultApplied), 1},
 		{"cores recommendation of 101", m.recommendation.WithLabelValues("101", "cores"), 2},
 		{"passes ok", m.passes.WithLabelValues("ok"), 1},
 	} {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
@@ -33,7 +35,7 @@ func TestWriteWithoutAnswerIsUnknownAndStartsTheCooldown(t *testing.T) {
 		t.Fatal(err)
 	}
 	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
-	audit, err := OpenAudit(AuditOptions{Path: auditPath})
+	audit, err := audit.Open(audit.Options{Path: auditPath})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +50,7 @@ func TestWriteWithoutAnswerIsUnknownAndStartsTheCooldown(t *testing.T) {
 	sim.InjectFault(pvesim.Fault{Method: "PUT", Route: "/nodes/{node}/lxc/{vmid}/config", Hang: true})
 	c.pass(ctx)
 	st := c.state.Containers[101]
-	if st == nil || st.Failures != 0 || st.LastAction[ResourceCores].Time.IsZero() {
+	if st == nil || st.Failures != 0 || st.LastAction[scaling.ResourceCores].Time.IsZero() {
 		t.Fatalf("state after an unanswered write = %+v; want a cooldown and no failure", st)
 	}
 	b, _ := os.ReadFile(auditPath)
@@ -91,7 +93,7 @@ func TestDryRunCooldownsDoNotDelayEnforce(t *testing.T) {
 		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
 	}})
 	dry := loopRules()
-	dry.Mode = ModeDryRun
+	dry.Mode = scaling.ModeDryRun
 	dry.CooldownUp = time.Hour
 	dry.Memory.Enabled, dry.Disk.Enabled = false, false
 	c := newLoop(t, client, func(o *Options) { o.Selection.Default = dry })
@@ -107,8 +109,8 @@ func TestDryRunCooldownsDoNotDelayEnforce(t *testing.T) {
 		t.Errorf("dry-run repeated its pretend change inside the cooldown: %+v", d)
 	}
 	enforce := dry
-	enforce.Mode = ModeEnforce
-	c.Reload(Selection{Default: enforce}, c.opts.Guard)
+	enforce.Mode = scaling.ModeEnforce
+	c.Reload(scaling.Selection{Default: enforce}, c.opts.Guard)
 	c.pass(ctx)
 	if st, _ := sim.Container(101); st.Config["cores"] == "1" {
 		t.Error("the first pass in enforce waited for a cooldown that only dry-run had started")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/lxcmetrics"
 	"github.com/lxc-autoscale/lxc-autoscale/forest"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
@@ -36,7 +37,7 @@ func (c *Controller) loadState() {
 	c.useState(st)
 	if len(st.Model) > 0 && c.opts.Model.Enabled {
 		f := new(forest.Forest)
-		if err := f.UnmarshalBinary(st.Model); err != nil || f.NumFeatures() != NumModelFeatures {
+		if err := f.UnmarshalBinary(st.Model); err != nil || f.NumFeatures() != engine.NumModelFeatures {
 			c.log.Warn().Err(err).Msg("saved anomaly model unusable; training a new one")
 		} else {
 			c.Model, c.ModelTrainedAt = f, st.ModelTrainedAt
@@ -78,7 +79,7 @@ func (c *Controller) export(t engine.Tick) {
 		return
 	}
 	c.lastExport = t.End
-	cycle := Cycle{Start: t.Start, End: t.End, Total: len(t.Containers)}
+	cycle := lxcmetrics.Cycle{Start: t.Start, End: t.End, Total: len(t.Containers)}
 	cycle.MonitorCPUPercent, cycle.MonitorMemoryBytes = c.selfUsage(t.End)
 	for _, ct := range t.Containers {
 		if ct.Status != "running" || ct.Template {
@@ -88,7 +89,7 @@ func (c *Controller) export(t engine.Tick) {
 		if tr := c.Tracked[ct.VMID]; tr != nil {
 			score = tr.Score
 		}
-		cycle.Entries = append(cycle.Entries, ExportEntry{
+		cycle.Entries = append(cycle.Entries, lxcmetrics.Entry{
 			VMID: ct.VMID, Node: ct.Node, Time: t.End,
 			CPUPercent: engine.CPUFraction(ct.CPU) * 100, Cores: ct.CPUs,
 			MemUsed: ct.Mem, MemLimit: ct.MaxMem, SwapUsed: ct.Swap, SwapLimit: ct.MaxSwap,
@@ -146,7 +147,7 @@ func (c *Controller) loadExport() {
 
 // fillFromCycles adds the exported samples within the window, turning the
 // cumulative counters into rates.
-func (c *Controller) fillFromCycles(cycles []Cycle, now time.Time) int {
+func (c *Controller) fillFromCycles(cycles []lxcmetrics.Cycle, now time.Time) int {
 	oldest := now.Add(-c.opts.Window)
 	n := 0
 	for _, cy := range cycles {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // ContainerView is what the controller knows of one container after a
@@ -18,7 +19,7 @@ type ContainerView struct {
 	Lock           string
 	Tags           []string
 	Pool           string
-	Alloc          Allocation
+	Alloc          scaling.Allocation
 	CPUUtilisation float64 // latest, of the allocated cores
 	MemoryUsed     uint64
 	DiskUsed       uint64
@@ -31,7 +32,7 @@ type ContainerView struct {
 	CoresMax int
 	// Decision is this pass's decision; nil when none was made (not
 	// scaling, excluded, or nothing known yet).
-	Decision *Decision
+	Decision *scaling.Decision
 }
 
 // Snapshot is the state of the controller after its latest pass.
@@ -56,8 +57,8 @@ func (c *Controller) Snapshot() Snapshot {
 }
 
 // publish builds the snapshot of this pass and swaps it in.
-func (c *Controller) publish(t engine.Tick, decisions []Decision) {
-	byVMID := make(map[int]*Decision, len(decisions))
+func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
+	byVMID := make(map[int]*scaling.Decision, len(decisions))
 	for i := range decisions {
 		byVMID[decisions[i].VMID] = &decisions[i]
 	}
@@ -97,13 +98,13 @@ func (c *Controller) publish(t engine.Tick, decisions []Decision) {
 // recommend publishes the target of each resource a decision changes, and
 // removes the gauges of resources it leaves alone, so the series stay
 // bounded by the pending recommendations.
-func (c *Controller) recommend(tr *engine.Container, d *Decision) {
+func (c *Controller) recommend(tr *engine.Container, d *scaling.Decision) {
 	if (d == nil || len(d.Changes) == 0) && !tr.Recommending {
 		return
 	}
 	tr.Recommending = d != nil && len(d.Changes) > 0
 	id := strconv.Itoa(tr.VMID)
-	for _, r := range Resources {
+	for _, r := range scaling.Resources {
 		value, ok := 0.0, false
 		if d != nil {
 			for _, ch := range d.Changes {
@@ -116,7 +117,7 @@ func (c *Controller) recommend(tr *engine.Container, d *Decision) {
 			c.metrics.recommendation.DeleteLabelValues(id, string(r))
 			continue
 		}
-		if r == ResourceMemory || r == ResourceSwap {
+		if r == scaling.ResourceMemory || r == scaling.ResourceSwap {
 			value *= 1 << 20 // MiB to bytes: metrics use base units
 		}
 		c.metrics.recommendation.WithLabelValues(id, string(r)).Set(value)

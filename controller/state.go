@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"io"
 	"io/fs"
 	"os"
@@ -19,8 +20,8 @@ const stateVersion = 1
 // State is what the controller keeps across restarts: per-container
 // cooldowns and backoff, and the current model.
 type State struct {
-	Containers     map[int]*ContainerState // by VMID
-	Model          []byte                  // forest.MarshalBinary of the current model; nil when none
+	Containers     map[int]*scaling.ContainerState // by VMID
+	Model          []byte                          // forest.MarshalBinary of the current model; nil when none
 	ModelTrainedAt time.Time
 	// JournalSeq is the sequence number of the last journal record whose
 	// effect this state holds: at start, only newer records are replayed.
@@ -30,18 +31,18 @@ type State struct {
 // stateFile is the JSON layout of the state file. encoding/json writes the
 // int keys as strings ("101") and the model as base64.
 type stateFile struct {
-	Version        int                     `json:"version"`
-	SavedAt        time.Time               `json:"saved_at"`
-	Containers     map[int]*ContainerState `json:"containers"`
-	Model          []byte                  `json:"model,omitempty"`
-	ModelTrainedAt time.Time               `json:"model_trained_at,omitzero"`
+	Version        int                             `json:"version"`
+	SavedAt        time.Time                       `json:"saved_at"`
+	Containers     map[int]*scaling.ContainerState `json:"containers"`
+	Model          []byte                          `json:"model,omitempty"`
+	ModelTrainedAt time.Time                       `json:"model_trained_at,omitzero"`
 	// JournalSeq is new in a version 1 file: older files have none and
 	// replay the whole journal, which is what they need.
 	JournalSeq uint64 `json:"journal_seq,omitempty"`
 }
 
 // NewState returns an empty State.
-func NewState() *State { return &State{Containers: map[int]*ContainerState{}} }
+func NewState() *State { return &State{Containers: map[int]*scaling.ContainerState{}} }
 
 // LoadState reads the state file at path. A missing file is an empty State
 // and no error. A file that cannot be read or decoded, or has another
@@ -84,7 +85,7 @@ func decodeState(b []byte) (*State, error) {
 	if f.Version != stateVersion {
 		return nil, fmt.Errorf("decode state: version %d, this controller reads version %d", f.Version, stateVersion)
 	}
-	s := &State{Containers: make(map[int]*ContainerState, len(f.Containers)), Model: f.Model, ModelTrainedAt: f.ModelTrainedAt,
+	s := &State{Containers: make(map[int]*scaling.ContainerState, len(f.Containers)), Model: f.Model, ModelTrainedAt: f.ModelTrainedAt,
 		JournalSeq: f.JournalSeq}
 	for vmid, cs := range f.Containers {
 		if vmid < 1 {
@@ -113,7 +114,7 @@ func (s *State) Save(path string) error {
 		JournalSeq:     s.JournalSeq,
 	}
 	if f.Containers == nil {
-		f.Containers = map[int]*ContainerState{}
+		f.Containers = map[int]*scaling.ContainerState{}
 	}
 	err := writeFileAtomic(path, 0o600, func(w io.Writer) error {
 		return json.NewEncoder(w).Encode(f)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,11 +20,11 @@ var stateNow = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
 func TestStateRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
 	want := &State{
-		Containers: map[int]*ContainerState{
+		Containers: map[int]*scaling.ContainerState{
 			101: {
-				LastAction: map[Resource]Action{
-					ResourceCores:  {Time: stateNow.Add(-time.Minute), Direction: Up, From: 2, To: 3},
-					ResourceMemory: {Time: stateNow.Add(-time.Hour), Direction: Down, From: 2048, To: 1536},
+				LastAction: map[scaling.Resource]scaling.Action{
+					scaling.ResourceCores:  {Time: stateNow.Add(-time.Minute), Direction: scaling.Up, From: 2, To: 3},
+					scaling.ResourceMemory: {Time: stateNow.Add(-time.Hour), Direction: scaling.Down, From: 2048, To: 1536},
 				},
 			},
 			102: {Failures: 3, RetryAfter: stateNow.Add(2 * time.Minute)},
@@ -67,7 +68,7 @@ func TestStateRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("LoadState after Save:\n got %+v\nwant %+v", got, want)
 	}
-	if a := got.Containers[101].LastAction[ResourceCores]; !a.Time.Equal(stateNow.Add(-time.Minute)) {
+	if a := got.Containers[101].LastAction[scaling.ResourceCores]; !a.Time.Equal(stateNow.Add(-time.Minute)) {
 		t.Errorf("cores action time = %v", a.Time)
 	}
 }
@@ -179,75 +180,75 @@ func TestDefaultBackoff(t *testing.T) {
 		-1: 0, 0: 0, 1: 30 * time.Second, 2: time.Minute, 3: 2 * time.Minute, 6: 16 * time.Minute,
 		7: 30 * time.Minute, 8: 30 * time.Minute, 1000: 30 * time.Minute,
 	} {
-		if got := DefaultBackoff(failures); got != want {
-			t.Errorf("DefaultBackoff(%d) = %v, want %v", failures, got, want)
+		if got := scaling.DefaultBackoff(failures); got != want {
+			t.Errorf("scaling.DefaultBackoff(%d) = %v, want %v", failures, got, want)
 		}
 	}
 }
 
 func TestContainerStateRecord(t *testing.T) {
 	now := stateNow
-	earlier := Action{Time: now.Add(-time.Hour), Direction: Up, From: 1, To: 2}
-	failed := Outcome{Change: Change{Resource: ResourceMemory, Direction: Up, From: 1024, To: 1536}, Result: ResultFailed, Err: errors.New("boom")}
-	applied := Outcome{Change: Change{Resource: ResourceCores, Direction: Up, From: 2, To: 3}, Result: ResultApplied}
-	dryRun := Outcome{Change: Change{Resource: ResourceCores, Direction: Down, From: 2, To: 1}, Result: ResultDryRun}
+	earlier := scaling.Action{Time: now.Add(-time.Hour), Direction: scaling.Up, From: 1, To: 2}
+	failed := scaling.Outcome{Change: scaling.Change{Resource: scaling.ResourceMemory, Direction: scaling.Up, From: 1024, To: 1536}, Result: scaling.ResultFailed, Err: errors.New("boom")}
+	applied := scaling.Outcome{Change: scaling.Change{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 3}, Result: scaling.ResultApplied}
+	dryRun := scaling.Outcome{Change: scaling.Change{Resource: scaling.ResourceCores, Direction: scaling.Down, From: 2, To: 1}, Result: scaling.ResultDryRun}
 	fixedBackoff := func(n int) time.Duration { return time.Duration(n) * time.Minute }
 
 	for _, tc := range []struct {
 		name     string
-		before   ContainerState
-		outcomes []Outcome
-		want     ContainerState
+		before   scaling.ContainerState
+		outcomes []scaling.Outcome
+		want     scaling.ContainerState
 	}{
 		{
 			name:     "applied sets the last action and resets failures",
-			before:   ContainerState{Failures: 2, RetryAfter: now.Add(time.Minute)},
-			outcomes: []Outcome{applied},
-			want:     ContainerState{LastAction: map[Resource]Action{ResourceCores: {Time: now, Direction: Up, From: 2, To: 3}}},
+			before:   scaling.ContainerState{Failures: 2, RetryAfter: now.Add(time.Minute)},
+			outcomes: []scaling.Outcome{applied},
+			want:     scaling.ContainerState{LastAction: map[scaling.Resource]scaling.Action{scaling.ResourceCores: {Time: now, Direction: scaling.Up, From: 2, To: 3}}},
 		},
 		{
 			name:     "dry run sets its own last action, not the real one",
-			before:   ContainerState{LastAction: map[Resource]Action{ResourceCores: earlier}},
-			outcomes: []Outcome{dryRun},
-			want: ContainerState{LastAction: map[Resource]Action{ResourceCores: earlier},
-				DryRunAction: map[Resource]Action{ResourceCores: {Time: now, Direction: Down, From: 2, To: 1}}},
+			before:   scaling.ContainerState{LastAction: map[scaling.Resource]scaling.Action{scaling.ResourceCores: earlier}},
+			outcomes: []scaling.Outcome{dryRun},
+			want: scaling.ContainerState{LastAction: map[scaling.Resource]scaling.Action{scaling.ResourceCores: earlier},
+				DryRunAction: map[scaling.Resource]scaling.Action{scaling.ResourceCores: {Time: now, Direction: scaling.Down, From: 2, To: 1}}},
 		},
 		{
 			name:     "dry run keeps failures",
-			before:   ContainerState{Failures: 1, RetryAfter: now},
-			outcomes: []Outcome{dryRun},
-			want: ContainerState{Failures: 1, RetryAfter: now,
-				DryRunAction: map[Resource]Action{ResourceCores: {Time: now, Direction: Down, From: 2, To: 1}}},
+			before:   scaling.ContainerState{Failures: 1, RetryAfter: now},
+			outcomes: []scaling.Outcome{dryRun},
+			want: scaling.ContainerState{Failures: 1, RetryAfter: now,
+				DryRunAction: map[scaling.Resource]scaling.Action{scaling.ResourceCores: {Time: now, Direction: scaling.Down, From: 2, To: 1}}},
 		},
 		{
 			name:     "failure counts and backs off",
-			before:   ContainerState{Failures: 2},
-			outcomes: []Outcome{failed},
-			want:     ContainerState{Failures: 3, RetryAfter: now.Add(3 * time.Minute)},
+			before:   scaling.ContainerState{Failures: 2},
+			outcomes: []scaling.Outcome{failed},
+			want:     scaling.ContainerState{Failures: 3, RetryAfter: now.Add(3 * time.Minute)},
 		},
 		{
 			name:     "one failed write of two resources is one failure",
-			outcomes: []Outcome{failed, {Change: Change{Resource: ResourceSwap}, Result: ResultFailed}},
-			want:     ContainerState{Failures: 1, RetryAfter: now.Add(time.Minute)},
+			outcomes: []scaling.Outcome{failed, {Change: scaling.Change{Resource: scaling.ResourceSwap}, Result: scaling.ResultFailed}},
+			want:     scaling.ContainerState{Failures: 1, RetryAfter: now.Add(time.Minute)},
 		},
 		{
 			name:     "a failure next to an applied change still counts",
-			before:   ContainerState{Failures: 1},
-			outcomes: []Outcome{applied, failed},
-			want: ContainerState{Failures: 2, RetryAfter: now.Add(2 * time.Minute),
-				LastAction: map[Resource]Action{ResourceCores: {Time: now, Direction: Up, From: 2, To: 3}}},
+			before:   scaling.ContainerState{Failures: 1},
+			outcomes: []scaling.Outcome{applied, failed},
+			want: scaling.ContainerState{Failures: 2, RetryAfter: now.Add(2 * time.Minute),
+				LastAction: map[scaling.Resource]scaling.Action{scaling.ResourceCores: {Time: now, Direction: scaling.Up, From: 2, To: 3}}},
 		},
 		{
 			name:   "skips and recommendations change nothing",
-			before: ContainerState{Failures: 1, RetryAfter: now, LastAction: map[Resource]Action{ResourceCores: earlier}},
-			outcomes: []Outcome{
-				{Change: applied.Change, Result: ResultSkipped, Skip: SkipLocked},
-				{Change: applied.Change, Result: ResultSkipped, Skip: SkipDigestMismatch},
-				{Change: applied.Change, Result: ResultSkipped, Skip: SkipChanged},
-				{Change: applied.Change, Result: ResultSkipped, Skip: SkipMoved},
-				{Change: applied.Change, Result: ResultRecommended},
+			before: scaling.ContainerState{Failures: 1, RetryAfter: now, LastAction: map[scaling.Resource]scaling.Action{scaling.ResourceCores: earlier}},
+			outcomes: []scaling.Outcome{
+				{Change: applied.Change, Result: scaling.ResultSkipped, Skip: scaling.SkipLocked},
+				{Change: applied.Change, Result: scaling.ResultSkipped, Skip: scaling.SkipDigestMismatch},
+				{Change: applied.Change, Result: scaling.ResultSkipped, Skip: scaling.SkipChanged},
+				{Change: applied.Change, Result: scaling.ResultSkipped, Skip: scaling.SkipMoved},
+				{Change: applied.Change, Result: scaling.ResultRecommended},
 			},
-			want: ContainerState{Failures: 1, RetryAfter: now, LastAction: map[Resource]Action{ResourceCores: earlier}},
+			want: scaling.ContainerState{Failures: 1, RetryAfter: now, LastAction: map[scaling.Resource]scaling.Action{scaling.ResourceCores: earlier}},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -259,10 +260,10 @@ func TestContainerStateRecord(t *testing.T) {
 		})
 	}
 
-	t.Run("nil backoff is DefaultBackoff", func(t *testing.T) {
-		var s ContainerState
-		s.Record([]Outcome{failed}, now, nil)
-		if want := now.Add(DefaultBackoff(1)); !s.RetryAfter.Equal(want) {
+	t.Run("nil backoff is scaling.DefaultBackoff", func(t *testing.T) {
+		var s scaling.ContainerState
+		s.Record([]scaling.Outcome{failed}, now, nil)
+		if want := now.Add(scaling.DefaultBackoff(1)); !s.RetryAfter.Equal(want) {
 			t.Errorf("RetryAfter = %v, want %v", s.RetryAfter, want)
 		}
 	})
@@ -335,13 +336,13 @@ func statesEqual(a, b *State) bool {
 func TestStatePruneGone(t *testing.T) {
 	cutoff := stateNow.Add(-StateKeepGone)
 	old, recent := cutoff.Add(-time.Minute), cutoff.Add(time.Minute)
-	s := &State{Containers: map[int]*ContainerState{
-		101: {LastAction: map[Resource]Action{ResourceCores: {Time: old}}},                                 // tracked: kept
-		102: {LastAction: map[Resource]Action{ResourceCores: {Time: old}}},                                 // gone, old: dropped
-		103: {LastAction: map[Resource]Action{ResourceCores: {Time: old}, ResourceMemory: {Time: recent}}}, // gone, one recent action
-		104: {Failures: 3, RetryAfter: recent},                                                             // gone, backoff not long over
-		105: {Paused: true},                                                                                // gone, paused: an operator's request
-		106: {},                                                                                            // gone, nothing recorded
+	s := &State{Containers: map[int]*scaling.ContainerState{
+		101: {LastAction: map[scaling.Resource]scaling.Action{scaling.ResourceCores: {Time: old}}},                                         // tracked: kept
+		102: {LastAction: map[scaling.Resource]scaling.Action{scaling.ResourceCores: {Time: old}}},                                         // gone, old: dropped
+		103: {LastAction: map[scaling.Resource]scaling.Action{scaling.ResourceCores: {Time: old}, scaling.ResourceMemory: {Time: recent}}}, // gone, one recent action
+		104: {Failures: 3, RetryAfter: recent},                                                                                             // gone, backoff not long over
+		105: {Paused: true},                                                                                                                // gone, paused: an operator's request
+		106: {},                                                                                                                            // gone, nothing recorded
 		107: nil,
 		108: {Failures: 1, RetryAfter: old},
 	}}

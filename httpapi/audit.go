@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 )
 
 // GET /api/v1/audit: the newest entries of the audit record.
@@ -54,7 +54,7 @@ func (s *Server) v1Audit(c echo.Context) error {
 	if s.opts.AuditPath == "" {
 		return c.JSON(http.StatusOK, out)
 	}
-	records, err := controller.ReadAudit(s.opts.AuditPath, limit)
+	records, err := audit.Read(s.opts.AuditPath, limit)
 	if err != nil {
 		return fmt.Errorf("read the audit record: %w", err)
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
 // The one authentication path of every route: the API, the original's
@@ -139,7 +139,7 @@ func (s *Server) requireToken(scope Scope, basic bool) echo.MiddlewareFunc {
 			if tok.Scope < scope {
 				return apiError(http.StatusForbidden, fmt.Sprintf("token %q has scope %s; this route needs %s", tok.Name, tok.Scope, scope))
 			}
-			c.Set(callerKey, controller.Caller{Token: tok.Name, Address: c.RealIP()})
+			c.Set(callerKey, manual.Caller{Token: tok.Name, Address: c.RealIP()})
 			return next(c)
 		}
 	}
@@ -164,11 +164,11 @@ func (s *Server) unauthorized(c echo.Context, basic bool) error {
 const callerKey = "caller"
 
 // caller is who made the request, for Operations and the audit.
-func caller(c echo.Context) controller.Caller {
-	if v, ok := c.Get(callerKey).(controller.Caller); ok {
+func caller(c echo.Context) manual.Caller {
+	if v, ok := c.Get(callerKey).(manual.Caller); ok {
 		return v
 	}
-	return controller.Caller{Address: c.RealIP()}
+	return manual.Caller{Address: c.RealIP()}
 }
 
 // Failed authentications: a token presented and not accepted. Each is

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // benchSnapshot is a loop's view of n containers, every fourth with a
@@ -23,15 +24,15 @@ func benchSnapshot(n int) controller.Snapshot {
 		vmid := 100 + i
 		v := controller.ContainerView{
 			VMID: vmid, Node: fmt.Sprintf("pve%d", i%8+1), Name: fmt.Sprintf("ct-%d", vmid), Status: "running",
-			Alloc:          controller.Allocation{Cores: 1 + i%8, MemoryMiB: 512 << (i % 4), SwapMiB: 512, DiskBytes: 8 << 30},
+			Alloc:          scaling.Allocation{Cores: 1 + i%8, MemoryMiB: 512 << (i % 4), SwapMiB: 512, DiskBytes: 8 << 30},
 			CPUUtilisation: float64(i%100) / 100, MemoryUsed: 300 << 20, DiskUsed: 3 << 30,
 			Score: 0.3 + float64(i%50)/100, Samples: 60,
 		}
 		if i%4 == 0 {
-			v.Decision = &controller.Decision{
-				VMID: vmid, Node: v.Node, Mode: controller.ModeEnforce, Score: v.Score,
-				Changes: []controller.Change{{Resource: controller.ResourceCores, Direction: controller.Up, From: int64(v.Alloc.Cores), To: int64(v.Alloc.Cores + 1), Reason: "cpu above 80%"}},
-				Holds:   []controller.Hold{{Resource: controller.ResourceMemory, Reason: controller.SkipCooldown, Detail: "3m left"}},
+			v.Decision = &scaling.Decision{
+				VMID: vmid, Node: v.Node, Mode: scaling.ModeEnforce, Score: v.Score,
+				Changes: []scaling.Change{{Resource: scaling.ResourceCores, Direction: scaling.Up, From: int64(v.Alloc.Cores), To: int64(v.Alloc.Cores + 1), Reason: "cpu above 80%"}},
+				Holds:   []scaling.Hold{{Resource: scaling.ResourceMemory, Reason: scaling.SkipCooldown, Detail: "3m left"}},
 			}
 		}
 		snap.Containers[i] = v

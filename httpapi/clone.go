@@ -6,7 +6,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
@@ -27,12 +26,12 @@ func (s *Server) v1Clone(c echo.Context) error {
 	if err := v1DecodeBody(c, &req, bad); err != nil {
 		return err
 	}
-	var r controller.CloneRequest
+	var r manual.CloneRequest
 	if req.NewVMID != nil {
 		r.NewID = *req.NewVMID
 		switch {
-		case r.NewID < controller.MinVMID || r.NewID > controller.MaxVMID:
-			bad["new_vmid"] = fmt.Sprintf("must be %d..%d, got %d", controller.MinVMID, controller.MaxVMID, r.NewID)
+		case r.NewID < manual.MinVMID || r.NewID > manual.MaxVMID:
+			bad["new_vmid"] = fmt.Sprintf("must be %d..%d, got %d", manual.MinVMID, manual.MaxVMID, r.NewID)
 		case r.NewID == vmid:
 			bad["new_vmid"] = fmt.Sprintf("must differ from the container being cloned, got %d", r.NewID)
 		}
@@ -56,7 +55,7 @@ func (s *Server) v1Clone(c echo.Context) error {
 		r.Snapshot = *req.Snapshot
 		v1CheckSnapshotName(bad, "snapshot", r.Snapshot)
 	}
-	return s.v1StartTask(c, bad, "snapshot", func(ctx context.Context, who controller.Caller) (controller.TaskInfo, error) {
+	return s.v1StartTask(c, bad, "snapshot", func(ctx context.Context, who manual.Caller) (manual.TaskInfo, error) {
 		return s.opts.Operations.Clone(ctx, who, vmid, r)
 	})
 }

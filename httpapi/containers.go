@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
 // GET /api/v1/containers, from the loop's snapshot (encoded once per
@@ -85,7 +86,7 @@ func newV1ContainerFromView(v controller.ContainerView) v1Container {
 	return out
 }
 
-func newV1ContainerFromSummary(ct controller.ContainerSummary) v1Container {
+func newV1ContainerFromSummary(ct manual.ContainerSummary) v1Container {
 	return v1Container{
 		VMID: ct.VMID, Node: ct.Node, Name: ct.Name, Status: ct.Status, Lock: ct.Lock,
 		Allocation: v1Allocation{Cores: int(math.Ceil(ct.CPUs)), MemoryMB: int(ct.MaxMem >> 20), DiskBytes: ct.MaxDisk},

@@ -6,7 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // GET /api/v1/decisions, and the decision of a container as the
@@ -47,17 +47,17 @@ type v1Recommendation struct {
 }
 
 // v1ResourceUnit is the unit of a resource's Change values.
-func v1ResourceUnit(r controller.Resource) string {
+func v1ResourceUnit(r scaling.Resource) string {
 	switch r {
-	case controller.ResourceCores:
+	case scaling.ResourceCores:
 		return "cores"
-	case controller.ResourceMemory, controller.ResourceSwap:
+	case scaling.ResourceMemory, scaling.ResourceSwap:
 		return "MiB"
 	}
 	return "bytes"
 }
 
-func newV1Decision(d *controller.Decision) (*v1Decision, *v1Recommendation) {
+func newV1Decision(d *scaling.Decision) (*v1Decision, *v1Recommendation) {
 	if d == nil {
 		return nil, nil
 	}
@@ -79,13 +79,13 @@ func newV1Decision(d *controller.Decision) (*v1Decision, *v1Recommendation) {
 		}
 		to := ch.To
 		switch ch.Resource {
-		case controller.ResourceCores:
+		case scaling.ResourceCores:
 			rec.Cores = &to
-		case controller.ResourceMemory:
+		case scaling.ResourceMemory:
 			rec.MemoryMB = &to
-		case controller.ResourceSwap:
+		case scaling.ResourceSwap:
 			rec.SwapMB = &to
-		case controller.ResourceDisk:
+		case scaling.ResourceDisk:
 			rec.DiskBytes = &to
 		}
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
 // DELETE /api/v1/containers/{vmid}.
@@ -34,7 +34,7 @@ func (s *Server) v1DeleteContainer(c echo.Context) error {
 	if err := v1DecodeBody(c, &v1Empty{}, bad); err != nil {
 		return err
 	}
-	return s.v1StartTask(c, bad, "", func(ctx context.Context, who controller.Caller) (controller.TaskInfo, error) {
+	return s.v1StartTask(c, bad, "", func(ctx context.Context, who manual.Caller) (manual.TaskInfo, error) {
 		return s.opts.Operations.Delete(ctx, who, vmid, purge)
 	})
 }

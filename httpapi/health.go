@@ -11,7 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
 // Health: /healthz (alive), /readyz (the loop has succeeded recently, or,
@@ -27,19 +27,19 @@ const staleAfterIntervals = 3
 
 // clusterProbe asks Proxmox for its nodes at most once per TTL.
 type clusterProbe struct {
-	ops *controller.Operations
+	ops *manual.Operations
 	now func() time.Time
 	ttl time.Duration
 
 	mu      sync.Mutex // held during a probe: concurrent callers share it
 	checked time.Time
-	nodes   []controller.NodeSummary
+	nodes   []manual.NodeSummary
 	err     error
 }
 
 // check returns the nodes of the latest probe, probing again when it is
 // older than the TTL.
-func (p *clusterProbe) check(ctx context.Context) ([]controller.NodeSummary, error) {
+func (p *clusterProbe) check(ctx context.Context) ([]manual.NodeSummary, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if now := p.now(); p.checked.IsZero() || now.Sub(p.checked) >= p.ttl || now.Before(p.checked) {

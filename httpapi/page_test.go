@@ -15,6 +15,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 )
 
@@ -48,48 +50,48 @@ func pageFixture() controller.Snapshot {
 		Containers: []controller.ContainerView{
 			{
 				VMID: 101, Node: "pve1", Name: "web-frontend", Status: "running",
-				Alloc:          controller.Allocation{Cores: 2, MemoryMiB: 2048, SwapMiB: 512, DiskBytes: 8 * gib},
+				Alloc:          scaling.Allocation{Cores: 2, MemoryMiB: 2048, SwapMiB: 512, DiskBytes: 8 * gib},
 				CPUUtilisation: 0.93, MemoryUsed: 1536 << 20, DiskUsed: 3 * gib, Score: 0.42, Samples: 60,
-				Decision: &controller.Decision{VMID: 101, Node: "pve1", Mode: controller.ModeEnforce, Changes: []controller.Change{
-					{Resource: controller.ResourceCores, Direction: controller.Up, From: 2, To: 3, Reason: "cpu 93% > 80% for 5m"},
+				Decision: &scaling.Decision{VMID: 101, Node: "pve1", Mode: scaling.ModeEnforce, Changes: []scaling.Change{
+					{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 3, Reason: "cpu 93% > 80% for 5m"},
 				}},
 			},
 			{
 				VMID: 102, Node: "pve1", Name: "batch-miner", Status: "running",
-				Alloc:          controller.Allocation{Cores: 4, MemoryMiB: 4096, DiskBytes: 16 * gib},
+				Alloc:          scaling.Allocation{Cores: 4, MemoryMiB: 4096, DiskBytes: 16 * gib},
 				CPUUtilisation: 0.99, MemoryUsed: 3900 << 20, DiskUsed: 5 * gib, Score: 0.91, Anomalous: true, Samples: 60,
-				Decision: &controller.Decision{VMID: 102, Node: "pve1", Mode: controller.ModeEnforce, Holds: []controller.Hold{
-					{Resource: controller.ResourceCores, Reason: controller.SkipAnomalous},
+				Decision: &scaling.Decision{VMID: 102, Node: "pve1", Mode: scaling.ModeEnforce, Holds: []scaling.Hold{
+					{Resource: scaling.ResourceCores, Reason: scaling.SkipAnomalous},
 				}},
 			},
 			{
 				VMID: 103, Node: "pve2", Name: "db-primary", Status: "running", Paused: true,
-				Alloc:          controller.Allocation{Cores: 8, MemoryMiB: 16384, DiskBytes: 64 * gib},
+				Alloc:          scaling.Allocation{Cores: 8, MemoryMiB: 16384, DiskBytes: 64 * gib},
 				CPUUtilisation: 0.35, MemoryUsed: 12 << 30, DiskUsed: 40 * gib, Score: 0.38, Samples: 60,
 			},
 			{
 				VMID: 104, Node: "pve2", Name: "cache", Status: "running",
-				Alloc:          controller.Allocation{Cores: 2, MemoryMiB: 1024, DiskBytes: 4 * gib},
+				Alloc:          scaling.Allocation{Cores: 2, MemoryMiB: 1024, DiskBytes: 4 * gib},
 				CPUUtilisation: 0.12, MemoryUsed: 900 << 20, DiskUsed: gib, Score: 0.40, Samples: 60,
-				Decision: &controller.Decision{VMID: 104, Node: "pve2", Policy: "advice", Mode: controller.ModeRecommend, Changes: []controller.Change{
-					{Resource: controller.ResourceMemory, Direction: controller.Up, From: 1024, To: 1536, Reason: "memory 88% > 85%"},
+				Decision: &scaling.Decision{VMID: 104, Node: "pve2", Policy: "advice", Mode: scaling.ModeRecommend, Changes: []scaling.Change{
+					{Resource: scaling.ResourceMemory, Direction: scaling.Up, From: 1024, To: 1536, Reason: "memory 88% > 85%"},
 				}},
 			},
 			{
 				VMID: 105, Node: "pve3", Name: "backup-target", Status: "running", Lock: "backup",
-				Alloc:          controller.Allocation{Cores: 1, MemoryMiB: 512, DiskBytes: 32 * gib},
+				Alloc:          scaling.Allocation{Cores: 1, MemoryMiB: 512, DiskBytes: 32 * gib},
 				CPUUtilisation: 0.05, MemoryUsed: 128 << 20, DiskUsed: 30 * gib, Score: 0.35, Samples: 60,
-				Decision: &controller.Decision{VMID: 105, Node: "pve3", Mode: controller.ModeEnforce, Holds: []controller.Hold{
-					{Resource: controller.ResourceDisk, Reason: controller.SkipLocked, Detail: "lock backup"},
+				Decision: &scaling.Decision{VMID: 105, Node: "pve3", Mode: scaling.ModeEnforce, Holds: []scaling.Hold{
+					{Resource: scaling.ResourceDisk, Reason: scaling.SkipLocked, Detail: "lock backup"},
 				}},
 			},
 			{
 				VMID: 106, Node: "pve3", Name: "queue", Status: "running",
-				Alloc:          controller.Allocation{Cores: 3, MemoryMiB: 2048, DiskBytes: 8 * gib},
+				Alloc:          scaling.Allocation{Cores: 3, MemoryMiB: 2048, DiskBytes: 8 * gib},
 				CPUUtilisation: 0.08, MemoryUsed: 300 << 20, DiskUsed: 2 * gib, Score: math.NaN(), Samples: 3,
-				Decision: &controller.Decision{VMID: 106, Node: "pve3", Mode: controller.ModeEnforce, Holds: []controller.Hold{
-					{Resource: controller.ResourceCores, Reason: controller.SkipCooldown},
-					{Resource: controller.ResourceSwap, Reason: controller.SkipDisabled},
+				Decision: &scaling.Decision{VMID: 106, Node: "pve3", Mode: scaling.ModeEnforce, Holds: []scaling.Hold{
+					{Resource: scaling.ResourceCores, Reason: scaling.SkipCooldown},
+					{Resource: scaling.ResourceSwap, Reason: scaling.SkipDisabled},
 				}},
 			},
 		},
@@ -107,7 +109,7 @@ func pageServer(t testing.TB, snaps Snapshotter) string {
 			{Name: "scopeless", SHA256: sha256.Sum256([]byte(pageNoneToken)), Scope: ScopeNone},
 		},
 		Logger:     zerolog.New(zerolog.NewTestWriter(t)),
-		Operations: controller.NewOperations(controller.OperationsOptions{Logger: zerolog.Nop()}),
+		Operations: manual.New(manual.Options{Logger: zerolog.Nop()}),
 		Snapshots:  snaps,
 		Interval:   15 * time.Second,
 		Now:        func() time.Time { return pageNow },

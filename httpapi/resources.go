@@ -9,7 +9,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
@@ -35,13 +34,13 @@ func (s *Server) v1SetResources(c echo.Context) error {
 		return err
 	}
 	if _, typed := bad["cores"]; !typed {
-		v1CheckRange(bad, "cores", req.Cores, 1, controller.MaxCores)
+		v1CheckRange(bad, "cores", req.Cores, 1, manual.MaxCores)
 	}
 	if _, typed := bad["memory_mb"]; !typed {
-		v1CheckRange(bad, "memory_mb", req.MemoryMB, controller.MinMemoryMiB, controller.MaxMemoryMiB)
+		v1CheckRange(bad, "memory_mb", req.MemoryMB, manual.MinMemoryMiB, manual.MaxMemoryMiB)
 	}
 	if _, typed := bad["swap_mb"]; !typed {
-		v1CheckRange(bad, "swap_mb", req.SwapMB, 0, controller.MaxSwapMiB)
+		v1CheckRange(bad, "swap_mb", req.SwapMB, 0, manual.MaxSwapMiB)
 	}
 	if len(bad) == 0 && req.Cores == nil && req.MemoryMB == nil && req.SwapMB == nil {
 		bad["body"] = "set at least one of cores, memory_mb and swap_mb"
@@ -55,7 +54,7 @@ func (s *Server) v1SetResources(c echo.Context) error {
 	}
 	ctx, cancel := s.v1Ctx(c)
 	defer cancel()
-	newDigest, err := s.opts.Operations.SetResources(ctx, caller(c), vmid, controller.ResourceRequest{
+	newDigest, err := s.opts.Operations.SetResources(ctx, caller(c), vmid, manual.ResourceRequest{
 		Cores: req.Cores, MemoryMiB: req.MemoryMB, SwapMiB: req.SwapMB, Digest: digest,
 	})
 	if err != nil {
@@ -115,15 +114,15 @@ func (s *Server) v1GrowDisk(c echo.Context) error {
 			grow = uint64(*req.GrowGB) << 30
 		}
 	case req.GrowBytes != nil:
-		if *req.GrowBytes < controller.MinGrowBytes || *req.GrowBytes > controller.MaxGrowBytes {
-			bad["grow_bytes"] = fmt.Sprintf("must be %d..%d, got %d", controller.MinGrowBytes, int64(controller.MaxGrowBytes), *req.GrowBytes)
+		if *req.GrowBytes < manual.MinGrowBytes || *req.GrowBytes > manual.MaxGrowBytes {
+			bad["grow_bytes"] = fmt.Sprintf("must be %d..%d, got %d", manual.MinGrowBytes, int64(manual.MaxGrowBytes), *req.GrowBytes)
 		} else {
 			grow = uint64(*req.GrowBytes)
 		}
 	default:
 		bad["grow_gb"] = "give grow_gb (GiB) or grow_bytes"
 	}
-	return s.v1StartTask(c, bad, "", func(ctx context.Context, who controller.Caller) (controller.TaskInfo, error) {
+	return s.v1StartTask(c, bad, "", func(ctx context.Context, who manual.Caller) (manual.TaskInfo, error) {
 		return s.opts.Operations.GrowDisk(ctx, who, vmid, disk, grow)
 	})
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/rs/zerolog"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 )
@@ -117,7 +117,7 @@ func TestProxmoxUnreachableIsBadGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	api := newTestAPI(t, testAPIOptions{server: func(o *Options) {
-		o.Operations = controller.NewOperations(controller.OperationsOptions{Cluster: client, Logger: testLogger(t), TaskTimeout: time.Second})
+		o.Operations = manual.New(manual.Options{Cluster: client, Logger: testLogger(t), TaskTimeout: time.Second})
 	}})
 	rec := api.do(t, testRequest{method: "GET", target: "/api/v1/containers/101/snapshots", scope: ScopeRead})
 	wantStatus(t, rec, http.StatusBadGateway)

@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
 // Snapshotter gives the loop's latest view; the api command without a loop
@@ -52,7 +53,7 @@ type Options struct {
 	// Operations should watch their tasks (WatchTasks): task waits wait
 	// on its watcher, the one poller of a task; without one every waiter
 	// polls Proxmox.
-	Operations *controller.Operations
+	Operations *manual.Operations
 	Snapshots  Snapshotter // nil in api-only mode
 	// AuditPath is the audit record's file, read by GET /api/v1/audit; ""
 	// when there is none. Operations write to it; the API only reads.

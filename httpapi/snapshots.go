@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
 // A container's snapshots: list, create, roll back, delete.
@@ -20,7 +20,7 @@ type v1Snapshot struct {
 	Time        *time.Time `json:"time"` // null while PVE is still preparing it
 }
 
-func newV1Snapshots(snaps []controller.SnapshotInfo) []v1Snapshot {
+func newV1Snapshots(snaps []manual.SnapshotInfo) []v1Snapshot {
 	out := make([]v1Snapshot, len(snaps))
 	for i, sn := range snaps {
 		out[i] = v1Snapshot{Name: sn.Name, Description: sn.Description, Parent: sn.Parent}
@@ -77,7 +77,7 @@ func (s *Server) v1CreateSnapshot(c echo.Context) error {
 			bad["description"] = fmt.Sprintf("must be at most %d bytes, got %d", maxDescriptionLen, len(description))
 		}
 	}
-	return s.v1StartTask(c, bad, "name", func(ctx context.Context, who controller.Caller) (controller.TaskInfo, error) {
+	return s.v1StartTask(c, bad, "name", func(ctx context.Context, who manual.Caller) (manual.TaskInfo, error) {
 		return s.opts.Operations.CreateSnapshot(ctx, who, vmid, *req.Name, description)
 	})
 }
@@ -95,7 +95,7 @@ func (s *Server) v1RollbackSnapshot(c echo.Context) error {
 	if err := v1DecodeBody(c, &req, bad); err != nil {
 		return err
 	}
-	return s.v1StartTask(c, bad, "name", func(ctx context.Context, who controller.Caller) (controller.TaskInfo, error) {
+	return s.v1StartTask(c, bad, "name", func(ctx context.Context, who manual.Caller) (manual.TaskInfo, error) {
 		return s.opts.Operations.RollbackSnapshot(ctx, who, vmid, name, req.Start != nil && *req.Start)
 	})
 }
@@ -108,7 +108,7 @@ func (s *Server) v1DeleteSnapshot(c echo.Context) error {
 	if err := v1DecodeBody(c, &v1Empty{}, bad); err != nil {
 		return err
 	}
-	return s.v1StartTask(c, bad, "name", func(ctx context.Context, who controller.Caller) (controller.TaskInfo, error) {
+	return s.v1StartTask(c, bad, "name", func(ctx context.Context, who manual.Caller) (manual.TaskInfo, error) {
 		return s.opts.Operations.DeleteSnapshot(ctx, who, vmid, name)
 	})
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/singleflight"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
 // Tasks: the 202 answer of a write that starts one, and
@@ -36,7 +36,7 @@ type v1TaskResponse struct {
 	Task v1Task `json:"task"`
 }
 
-func newV1Task(t controller.TaskInfo) v1Task {
+func newV1Task(t manual.TaskInfo) v1Task {
 	return v1Task{
 		ID: t.ID, Node: t.Node, VMID: t.VMID, Operation: t.Operation, Done: t.Done, Failed: t.Failed(),
 		ExitStatus: t.ExitStatus, StartedAt: t.StartedAt.UTC(), NewVMID: t.NewVMID,
@@ -44,7 +44,7 @@ func newV1Task(t controller.TaskInfo) v1Task {
 }
 
 // v1Accepted answers 202 with the task and where to follow it.
-func v1Accepted(c echo.Context, t controller.TaskInfo) error {
+func v1Accepted(c echo.Context, t manual.TaskInfo) error {
 	c.Response().Header().Set("Location", v1Prefix+"/tasks/"+url.PathEscape(t.ID))
 	return c.JSON(http.StatusAccepted, v1TaskResponse{Task: newV1Task(t)})
 }
@@ -54,7 +54,7 @@ func v1Accepted(c echo.Context, t controller.TaskInfo) error {
 // refusal maps through v1Failure, whose field names the input a refusal
 // of Proxmox is about ("" for none).
 func (s *Server) v1StartTask(c echo.Context, bad map[string]string, field string,
-	start func(ctx context.Context, who controller.Caller) (controller.TaskInfo, error),
+	start func(ctx context.Context, who manual.Caller) (manual.TaskInfo, error),
 ) error {
 	if len(bad) > 0 {
 		return invalid(bad)
@@ -95,7 +95,7 @@ func (s *Server) v1GetTask(c echo.Context) error {
 	wait = min(wait, s.opts.RequestTimeout*9/10)
 	ctx, cancel := s.v1Ctx(c)
 	defer cancel()
-	var info controller.TaskInfo
+	var info manual.TaskInfo
 	if wait > 0 {
 		if !s.tasks.tryAcquire() {
 			c.Response().Header().Set("Retry-After", taskWaitRetryAfter)
@@ -132,7 +132,7 @@ const (
 
 // taskReader is what the task routes need of Operations.
 type taskReader interface {
-	Task(ctx context.Context, id string, wait time.Duration) (controller.TaskInfo, error)
+	Task(ctx context.Context, id string, wait time.Duration) (manual.TaskInfo, error)
 }
 
 type taskWaiter struct {
@@ -148,7 +148,7 @@ func newTaskWaiter(ops taskReader, maxWaits int, waiting prometheus.Gauge) *task
 
 // read answers a query without a wait; concurrent reads of one task share
 // one request to Proxmox.
-func (w *taskWaiter) read(ctx context.Context, id string, timeout time.Duration) (controller.TaskInfo, error) {
+func (w *taskWaiter) read(ctx context.Context, id string, timeout time.Duration) (manual.TaskInfo, error) {
 	ch := w.reads.DoChan(id, func() (any, error) {
 		// Not the first caller's context: the others must not fail
 		// because it went away.
@@ -158,16 +158,16 @@ func (w *taskWaiter) read(ctx context.Context, id string, timeout time.Duration)
 	})
 	select {
 	case r := <-ch:
-		info, _ := r.Val.(controller.TaskInfo)
+		info, _ := r.Val.(manual.TaskInfo)
 		return info, r.Err
 	case <-ctx.Done():
-		return controller.TaskInfo{}, ctx.Err()
+		return manual.TaskInfo{}, ctx.Err()
 	}
 }
 
 // wait waits up to wait for the task to end, on the watcher of Operations;
 // the caller holds a slot (tryAcquire).
-func (w *taskWaiter) wait(ctx context.Context, id string, wait time.Duration) (controller.TaskInfo, error) {
+func (w *taskWaiter) wait(ctx context.Context, id string, wait time.Duration) (manual.TaskInfo, error) {
 	return w.ops.Task(ctx, id, wait)
 }
 

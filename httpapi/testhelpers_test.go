@@ -16,6 +16,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 )
@@ -46,7 +48,7 @@ type testAPI struct {
 	sim       *pvesim.Sim
 	pveURL    string
 	client    *proxmox.Client
-	ops       *controller.Operations
+	ops       *manual.Operations
 	server    *Server
 	registry  *prometheus.Registry
 	auditPath string
@@ -119,13 +121,13 @@ func newTestAPI(t testing.TB, o testAPIOptions) *testAPI {
 		t.Fatal(err)
 	}
 	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
-	audit, err := controller.OpenAudit(controller.AuditOptions{Path: auditPath})
+	audit, err := audit.Open(audit.Options{Path: auditPath})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { audit.Close() })
 	api := &testAPI{sim: sim, pveURL: pve.URL, client: client, registry: reg, auditPath: auditPath, paused: map[int]bool{}}
-	opsOpts := controller.OperationsOptions{
+	opsOpts := manual.Options{
 		Cluster:     client,
 		Actuator:    controller.NewActuator(controller.ActuatorOptions{Cluster: client, Logger: log, Audit: audit}),
 		Audit:       audit,
@@ -141,7 +143,7 @@ func newTestAPI(t testing.TB, o testAPIOptions) *testAPI {
 			api.paused[vmid] = paused
 		}
 	}
-	api.ops = controller.NewOperations(opsOpts)
+	api.ops = manual.New(opsOpts)
 	t.Cleanup(api.ops.Close) // before the audit closes
 	opts := Options{
 		Logger: log, Registry: reg, Operations: api.ops, Snapshots: o.snapshots, AuditPath: auditPath,

@@ -18,7 +18,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
@@ -38,7 +37,7 @@ const v1Prefix = "/api/v1"
 // Bounds of the API's own inputs; the rest are controller's.
 const (
 	// maxGrowGiB is controller.MaxGrowBytes in GiB (16 TiB).
-	maxGrowGiB = controller.MaxGrowBytes >> 30
+	maxGrowGiB = manual.MaxGrowBytes >> 30
 	// maxDescriptionLen bounds a snapshot description (PVE keeps it in
 	// the container's config, which is small).
 	maxDescriptionLen = 8192
@@ -145,8 +144,8 @@ func v1VMID(c echo.Context) (int, error) {
 func v1VMIDInto(c echo.Context, bad map[string]string) int {
 	raw := c.Param("vmid")
 	vmid, err := strconv.Atoi(raw)
-	if err != nil || vmid < controller.MinVMID || vmid > controller.MaxVMID {
-		bad["vmid"] = fmt.Sprintf("must be %d..%d, got %q", controller.MinVMID, controller.MaxVMID, v1Clip(raw))
+	if err != nil || vmid < manual.MinVMID || vmid > manual.MaxVMID {
+		bad["vmid"] = fmt.Sprintf("must be %d..%d, got %q", manual.MinVMID, manual.MaxVMID, v1Clip(raw))
 		return 0
 	}
 	return vmid
@@ -267,7 +266,7 @@ func v1JSONKind(t reflect.Type) string {
 // refused is a 400 naming each field by the API's name for it; snapshot
 // is what the controller's "snapshot" field is called on this route.
 func v1Failure(err error, snapshot string) error {
-	var inv *controller.InvalidRequestError
+	var inv *manual.InvalidRequestError
 	if !errors.As(err, &inv) {
 		return fromOperation(err)
 	}

@@ -17,6 +17,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 )
 
@@ -31,22 +33,22 @@ func v1SnapshotFixture() controller.Snapshot {
 		Containers: []controller.ContainerView{
 			{
 				VMID: 101, Node: "pve1", Name: "web", Status: "running",
-				Alloc:          controller.Allocation{Cores: 2, MemoryMiB: 1024, SwapMiB: 512, DiskBytes: 8 << 30},
+				Alloc:          scaling.Allocation{Cores: 2, MemoryMiB: 1024, SwapMiB: 512, DiskBytes: 8 << 30},
 				CPUUtilisation: 0.91, MemoryUsed: 512 << 20, DiskUsed: 2 << 30, Score: 0.42, Samples: 40,
-				Decision: &controller.Decision{
-					VMID: 101, Node: "pve1", Policy: "web", Mode: controller.ModeRecommend, Score: 0.42,
-					Changes: []controller.Change{{Resource: controller.ResourceCores, Direction: controller.Up, From: 2, To: 3, Reason: "cpu 91% > 80%"}},
-					Holds:   []controller.Hold{{Resource: controller.ResourceMemory, Reason: controller.SkipCooldown, Detail: "4m left"}},
+				Decision: &scaling.Decision{
+					VMID: 101, Node: "pve1", Policy: "web", Mode: scaling.ModeRecommend, Score: 0.42,
+					Changes: []scaling.Change{{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 3, Reason: "cpu 91% > 80%"}},
+					Holds:   []scaling.Hold{{Resource: scaling.ResourceMemory, Reason: scaling.SkipCooldown, Detail: "4m left"}},
 				},
 			},
 			{
 				VMID: 102, Node: "pve1", Name: "db", Status: "running", Lock: "backup", Paused: true,
-				Alloc: controller.Allocation{Cores: 4, MemoryMiB: 4096, DiskBytes: 16 << 30}, Score: math.NaN(), CPUUtilisation: math.NaN(),
+				Alloc: scaling.Allocation{Cores: 4, MemoryMiB: 4096, DiskBytes: 16 << 30}, Score: math.NaN(), CPUUtilisation: math.NaN(),
 			},
 			{
 				VMID: 103, Node: "pve1", Name: "keep", Status: "running", Anomalous: true, Score: 0.97,
-				Alloc:    controller.Allocation{Cores: 1, MemoryMiB: 512, DiskBytes: 4 << 30},
-				Decision: &controller.Decision{VMID: 103, Node: "pve1", Mode: controller.ModeEnforce, Score: 0.97, Holds: []controller.Hold{{Resource: controller.ResourceCores, Reason: controller.SkipAnomalous}}},
+				Alloc:    scaling.Allocation{Cores: 1, MemoryMiB: 512, DiskBytes: 4 << 30},
+				Decision: &scaling.Decision{VMID: 103, Node: "pve1", Mode: scaling.ModeEnforce, Score: 0.97, Holds: []scaling.Hold{{Resource: scaling.ResourceCores, Reason: scaling.SkipAnomalous}}},
 			},
 		},
 	}
@@ -408,7 +410,7 @@ func TestV1TaskLifecycle(t *testing.T) {
 	wantStatus(t, rec, http.StatusAccepted)
 	var started v1TaskResponse
 	decodeJSONBody(t, rec, &started)
-	if started.Task.Operation != controller.OpSnapshot || started.Task.VMID != 104 || started.Task.Node != "pve2" || started.Task.ID == "" {
+	if started.Task.Operation != manual.OpSnapshot || started.Task.VMID != 104 || started.Task.Node != "pve2" || started.Task.ID == "" {
 		t.Fatalf("task %+v", started.Task)
 	}
 	loc := rec.Header().Get("Location")
@@ -570,7 +572,7 @@ func TestV1CloneAndDelete(t *testing.T) {
 	wantStatus(t, rec, http.StatusAccepted)
 	var clone v1TaskResponse
 	decodeJSONBody(t, rec, &clone)
-	if clone.Task.Operation != controller.OpClone || clone.Task.NewVMID < 100 || clone.Task.NewVMID == 102 {
+	if clone.Task.Operation != manual.OpClone || clone.Task.NewVMID < 100 || clone.Task.NewVMID == 102 {
 		t.Fatalf("clone task %+v", clone.Task)
 	}
 	rec = api.do(t, testRequest{method: "GET", target: rec.Header().Get("Location") + "?wait=10s", scope: ScopeRead})

@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/lxc-autoscale/lxc-autoscale/config"
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 	"github.com/lxc-autoscale/lxc-autoscale/httpapi"
 )
 
@@ -49,7 +49,7 @@ func runAPI(ctx context.Context, env *environment, fs *pflag.FlagSet, args []str
 }
 
 // newAPIServer maps the api section into the server's options.
-func newAPIServer(cfg *config.Config, ops *controller.Operations, snaps httpapi.Snapshotter, reg *prometheus.Registry, log zerolog.Logger) (*httpapi.Server, error) {
+func newAPIServer(cfg *config.Config, ops *manual.Operations, snaps httpapi.Snapshotter, reg *prometheus.Registry, log zerolog.Logger) (*httpapi.Server, error) {
 	tokens := make([]httpapi.Token, 0, len(cfg.API.Tokens))
 	for i, t := range cfg.API.Tokens {
 		hash, err := httpapi.ParseTokenHash(t.SHA256)

@@ -15,6 +15,9 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/config"
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
@@ -30,8 +33,8 @@ type daemon struct {
 	reg     *prometheus.Registry
 	client  *proxmox.Client
 	metrics *controller.Metrics
-	audit   *controller.Audit      // nil when state.audit_file is "" or not wanted
-	ops     *controller.Operations // closed before the audit: its task watchers append to it
+	audit   *audit.Log         // nil when state.audit_file is "" or not wanted
+	ops     *manual.Operations // closed before the audit: its task watchers append to it
 }
 
 // newDaemon loads the configuration and builds the shared parts; close must
@@ -102,12 +105,12 @@ func (d *daemon) reloader(env *environment, fs *pflag.FlagSet, fixed []string) *
 // are located from its snapshot, and when it scales, pausing works, manual
 // values stay within the container's policy and manual changes start the
 // loop's cooldowns.
-func (d *daemon) operations(ctrl *controller.Controller, scale bool) *controller.Operations {
+func (d *daemon) operations(ctrl *controller.Controller, scale bool) *manual.Operations {
 	var (
 		locate  func(vmid int) (string, bool)
 		pause   func(vmid int, paused bool)
-		applied func(vmid int, outcomes []controller.Outcome)
-		bounds  func(vmid int) (string, controller.Rules, bool)
+		applied func(vmid int, outcomes []scaling.Outcome)
+		bounds  func(vmid int) (string, scaling.Rules, bool)
 	)
 	if ctrl != nil {
 		locate = locateIn(ctrl)
@@ -115,14 +118,7 @@ func (d *daemon) operations(ctrl *controller.Controller, scale bool) *controller
 			pause, applied, bounds = ctrl.SetPaused, ctrl.RecordManual, ctrl.Bounds
 		}
 	}
-	d.ops = controller.NewOperations(controller.OperationsOptions{
-		Cluster: d.client,
-		Actuator: controller.NewActuator(controller.ActuatorOptions{
-			Cluster: d.client, Logger: d.log, Metrics: d.metrics, Audit: d.audit, TaskTimeout: d.cfg.Proxmox.TaskTimeout,
-		}),
-		Audit: d.audit, Logger: d.log, TaskTimeout: d.cfg.Proxmox.TaskTimeout,
-		Locate: locate, Pause: pause, Applied: applied, Bounds: bounds, WatchTasks: true,
-	})
+	d.ops = manual.New(manual.Options{Cluster: d.client, Actuator: controller.NewActuator(controller.ActuatorOptions{Cluster: d.client, Logger: d.log, Metrics: d.metrics, Audit: d.audit, TaskTimeout: d.cfg.Proxmox.TaskTimeout}), Audit: d.audit, Logger: d.log, TaskTimeout: d.cfg.Proxmox.TaskTimeout, Locate: locate, Pause: pause, Applied: applied, Bounds: bounds, WatchTasks: true})
 	// The tasks a previous run left audited as started get their outcome;
 	// close stops this.
 	go func() {
@@ -139,13 +135,11 @@ func newRegistry() *prometheus.Registry {
 	return reg
 }
 
-func openAudit(cfg *config.Config) (*controller.Audit, error) {
+func openAudit(cfg *config.Config) (*audit.Log, error) {
 	if cfg.State.AuditFile == "" {
 		return nil, nil
 	}
-	audit, err := controller.OpenAudit(controller.AuditOptions{
-		Path: cfg.State.AuditFile, MaxSize: int64(cfg.State.AuditMaxSize.Bytes()), MaxBackups: cfg.State.AuditMaxBackups,
-	})
+	audit, err := audit.Open(audit.Options{Path: cfg.State.AuditFile, MaxSize: int64(cfg.State.AuditMaxSize.Bytes()), MaxBackups: cfg.State.AuditMaxBackups})
 	if err != nil {
 		// OpenAudit's errors start with "open audit" already.
 		return nil, fmt.Errorf("state.audit_file: %w", err)

@@ -20,6 +20,9 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/config"
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/httpapi"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
@@ -124,7 +127,7 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 	if err != nil {
 		return err
 	}
-	audit, err := controller.OpenAudit(controller.AuditOptions{Path: filepath.Join(dir, "audit.jsonl"), MaxSize: 10 << 20, MaxBackups: 1})
+	audit, err := audit.Open(audit.Options{Path: filepath.Join(dir, "audit.jsonl"), MaxSize: 10 << 20, MaxBackups: 1})
 	if err != nil {
 		return err
 	}
@@ -163,21 +166,13 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 // startDemoAPI serves the REST API and the status page for the demo with a
 // fresh admin token, and returns its URL, the token and how to stop it.
 func startDemoAPI(listen string, client *proxmox.Client, ctrl *controller.Controller, metrics *controller.Metrics,
-	audit *controller.Audit, reg *prometheus.Registry, log zerolog.Logger, every time.Duration, auditPath string,
+	audit *audit.Log, reg *prometheus.Registry, log zerolog.Logger, every time.Duration, auditPath string,
 ) (url, token string, stop func(), err error) {
 	token, sum, err := newAPIToken()
 	if err != nil {
 		return "", "", nil, err
 	}
-	ops := controller.NewOperations(controller.OperationsOptions{
-		Cluster:  client,
-		Actuator: controller.NewActuator(controller.ActuatorOptions{Cluster: client, Logger: log, Metrics: metrics, Audit: audit}),
-		Audit:    audit, Logger: log,
-		Locate: locateIn(ctrl), Pause: ctrl.SetPaused, Applied: ctrl.RecordManual, Bounds: ctrl.Bounds,
-		// The watcher is the one poller of a task, whatever its number of
-		// waiters on GET /api/v1/tasks/{id}?wait=.
-		WatchTasks: true,
-	})
+	ops := manual.New(manual.Options{Cluster: client, Actuator: controller.NewActuator(controller.ActuatorOptions{Cluster: client, Logger: log, Metrics: metrics, Audit: audit}), Audit: audit, Logger: log, Locate: locateIn(ctrl), Pause: ctrl.SetPaused, Applied: ctrl.RecordManual, Bounds: ctrl.Bounds, WatchTasks: true})
 	srv, err := httpapi.New(httpapi.Options{
 		Listen: listen, Tokens: []httpapi.Token{{Name: "demo", SHA256: sum, Scope: httpapi.ScopeAdmin}},
 		Logger: log.With().Str("component", "api").Logger(), Registry: reg, MetricsPublic: true,
@@ -275,18 +270,18 @@ func printSnapshot(out io.Writer, simNow time.Time, snap controller.Snapshot) {
 
 // describeDecision renders a decision in a few words: the changes, or the
 // most telling reason a wanted change was held back.
-func describeDecision(d *controller.Decision) string {
+func describeDecision(d *scaling.Decision) string {
 	if d == nil {
 		return ""
 	}
 	var parts []string
 	for _, ch := range d.Changes {
-		verb := map[controller.Mode]string{controller.ModeEnforce: "", controller.ModeDryRun: "would ", controller.ModeRecommend: "recommend "}[d.Mode]
+		verb := map[scaling.Mode]string{scaling.ModeEnforce: "", scaling.ModeDryRun: "would ", scaling.ModeRecommend: "recommend "}[d.Mode]
 		parts = append(parts, fmt.Sprintf("%s%s %s", verb, ch.Resource, formatChange(ch)))
 	}
 	for _, h := range d.Holds {
 		switch h.Reason {
-		case controller.SkipDisabled, controller.SkipNoData, controller.SkipAtLimit, controller.SkipNotRunning:
+		case scaling.SkipDisabled, scaling.SkipNoData, scaling.SkipAtLimit, scaling.SkipNotRunning:
 			continue
 		}
 		parts = append(parts, fmt.Sprintf("hold %s (%s)", h.Resource, h.Reason))
@@ -294,11 +289,11 @@ func describeDecision(d *controller.Decision) string {
 	return strings.Join(parts, ", ")
 }
 
-func formatChange(ch controller.Change) string {
+func formatChange(ch scaling.Change) string {
 	switch ch.Resource {
-	case controller.ResourceDisk:
+	case scaling.ResourceDisk:
 		return fmt.Sprintf("%.0f→%.0f GiB", float64(ch.From)/(1<<30), float64(ch.To)/(1<<30))
-	case controller.ResourceMemory, controller.ResourceSwap:
+	case scaling.ResourceMemory, scaling.ResourceSwap:
 		return fmt.Sprintf("%d→%d MiB", ch.From, ch.To)
 	}
 	return fmt.Sprintf("%d→%d", ch.From, ch.To)
@@ -333,26 +328,26 @@ func printSummary(out io.Writer, sim *pvesim.Sim, passes int, dir string) {
 // printActions tabulates the audit record: changes by container and
 // resource, "+" for increases, "-" for decreases, "r" for recommendations.
 func printActions(out io.Writer, auditPath string) {
-	records, err := controller.ReadAudit(auditPath, 1_000_000)
+	records, err := audit.Read(auditPath, 1_000_000)
 	if err != nil || len(records) == 0 {
 		return
 	}
-	counts := map[int]map[controller.Resource]string{}
+	counts := map[int]map[scaling.Resource]string{}
 	var vmids []int
 	for _, r := range slices.Backward(records) { // oldest first
 		mark := map[string]string{"up": "+", "down": "-"}[r.Direction]
 		switch r.Result {
-		case controller.ResultApplied:
-		case controller.ResultRecommended:
+		case scaling.ResultApplied:
+		case scaling.ResultRecommended:
 			mark = "r"
 		default:
 			continue
 		}
 		if counts[r.VMID] == nil {
-			counts[r.VMID] = map[controller.Resource]string{}
+			counts[r.VMID] = map[scaling.Resource]string{}
 			vmids = append(vmids, r.VMID)
 		}
-		counts[r.VMID][controller.Resource(r.Resource)] += mark
+		counts[r.VMID][scaling.Resource(r.Resource)] += mark
 	}
 	slices.Sort(vmids)
 	fmt.Fprintln(out, "\nActions by container and resource (+ up, - down, r recommended), oldest first:")
@@ -360,7 +355,7 @@ func printActions(out io.Writer, auditPath string) {
 	fmt.Fprintln(tw, "VMID\tCORES\tMEMORY\tSWAP\tDISK")
 	for _, id := range vmids {
 		c := counts[id]
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", id, c[controller.ResourceCores], c[controller.ResourceMemory], c[controller.ResourceSwap], c[controller.ResourceDisk])
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", id, c[scaling.ResourceCores], c[scaling.ResourceMemory], c[scaling.ResourceSwap], c[scaling.ResourceDisk])
 	}
 	_ = tw.Flush()
 }

@@ -13,7 +13,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/lxc-autoscale/lxc-autoscale/config"
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/lxcmetrics"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/sim"
 )
 
@@ -75,7 +76,7 @@ type simulateRequest struct {
 	trace, metrics, scenario string
 	allScenarios             bool
 	generate                 scenarioOptions
-	defaults                 controller.Allocation
+	defaults                 scaling.Allocation
 	policies                 []string
 	json, verbose            bool
 	svgDir                   string
@@ -199,7 +200,7 @@ func simulateRequestFrom(fs *pflag.FlagSet) (simulateRequest, error) {
 	case diskGiB != 0 && !(diskGiB >= sim.MinDiskSizeGiB && diskGiB <= sim.MaxDiskGiB):
 		return r, usageErrorf("--disk-gb: %g is out of range [%g, %d], or 0 for unknown", diskGiB, sim.MinDiskSizeGiB, sim.MaxDiskGiB)
 	}
-	r.defaults = controller.Allocation{Cores: cores, MemoryMiB: memoryMiB, DiskBytes: uint64(math.Round(diskGiB * (1 << 30)))}
+	r.defaults = scaling.Allocation{Cores: cores, MemoryMiB: memoryMiB, DiskBytes: uint64(math.Round(diskGiB * (1 << 30)))}
 
 	known := sim.Policies()
 	seen := make(map[string]bool)
@@ -300,10 +301,10 @@ func flattenErrors(err error) []error {
 func simOptions(cfg *config.Config, req simulateRequest) sim.Options {
 	co := controllerOptions(cfg)
 	sel := co.Selection
-	sel.Default.Mode = controller.ModeEnforce
+	sel.Default.Mode = scaling.ModeEnforce
 	sel.Policies = slices.Clone(sel.Policies)
 	for i := range sel.Policies {
-		sel.Policies[i].Rules.Mode = controller.ModeEnforce
+		sel.Policies[i].Rules.Mode = scaling.ModeEnforce
 	}
 	// The node is left to the engine: big enough for anything, so that the
 	// rules decide, not a capacity the trace does not know.
@@ -319,7 +320,7 @@ func simOptions(cfg *config.Config, req simulateRequest) sim.Options {
 	}
 }
 
-func readTraceFile(path string, defaults controller.Allocation) (sim.Trace, error) {
+func readTraceFile(path string, defaults scaling.Allocation) (sim.Trace, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return sim.Trace{}, usageErrorf("--trace: %v", err)
@@ -341,13 +342,13 @@ func readTraceFile(path string, defaults controller.Allocation) (sim.Trace, erro
 
 // readMetricsFile turns an lxc_metrics.json (ours or the original's) into a
 // trace. The notes say what the output must be read with.
-func readMetricsFile(path string, defaults controller.Allocation) (sim.Trace, []string, error) {
+func readMetricsFile(path string, defaults scaling.Allocation) (sim.Trace, []string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return sim.Trace{}, nil, usageErrorf("--metrics: %v", err)
 	}
 	defer f.Close() //nolint:errcheck // read only
-	cycles, err := controller.DecodeExport(f)
+	cycles, err := lxcmetrics.Decode(f)
 	if err != nil {
 		return sim.Trace{}, nil, usageErrorf("--metrics: %s: %v", path, err)
 	}

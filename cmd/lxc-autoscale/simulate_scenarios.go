@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/sim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
@@ -159,7 +159,7 @@ func scenarioTrace(name string, o scenarioOptions) (sim.Trace, error) {
 		c := sim.TraceContainer{
 			VMID: 101 + i,
 			Name: fmt.Sprintf("%s-%d", kind, count[kind]),
-			Initial: controller.Allocation{
+			Initial: scaling.Allocation{
 				Cores:     scenarioCores[rng.IntN(len(scenarioCores))],
 				MemoryMiB: scenarioMemoryMiB[rng.IntN(len(scenarioMemoryMiB))],
 				DiskBytes: disk,

@@ -14,7 +14,7 @@ import (
 
 	"github.com/google/renameio/v2"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/sim"
 )
 
@@ -74,7 +74,7 @@ type series struct {
 	width  float64
 	layer  int  // drawing order, lowest first
 	area   bool // demand: a filled area rather than a line
-	points []controller.Point
+	points []scaling.Point
 }
 
 func timelineSVG(c sim.TraceContainer, results []sim.PolicyResult) []byte {
@@ -123,10 +123,10 @@ func timelineSVG(c sim.TraceContainer, results []sim.PolicyResult) []byte {
 	return b.Bytes()
 }
 
-func timelineValues(timeline []sim.TimelinePoint, value func(sim.TimelinePoint) float64) []controller.Point {
-	points := make([]controller.Point, len(timeline))
+func timelineValues(timeline []sim.TimelinePoint, value func(sim.TimelinePoint) float64) []scaling.Point {
+	points := make([]scaling.Point, len(timeline))
 	for i, p := range timeline {
-		points[i] = controller.Point{Time: p.Time, Value: value(p)}
+		points[i] = scaling.Point{Time: p.Time, Value: value(p)}
 	}
 	return points
 }
@@ -243,9 +243,9 @@ func svgPanel(b *bytes.Buffer, title string, all []series, from, to time.Time, t
 // downsample keeps at most svgMaxPoints points. For an area it keeps the
 // largest value of each bucket, so that a short spike stays visible; for a
 // step line it keeps every change, which allocations make rarely.
-func downsample(points []controller.Point, from, to time.Time, area bool) []controller.Point {
+func downsample(points []scaling.Point, from, to time.Time, area bool) []scaling.Point {
 	if !area {
-		var out []controller.Point
+		var out []scaling.Point
 		for i, p := range points {
 			if i == 0 || p.Value != points[i-1].Value {
 				out = append(out, p)
@@ -260,7 +260,7 @@ func downsample(points []controller.Point, from, to time.Time, area bool) []cont
 		return points
 	}
 	span := to.Sub(from)
-	out := make([]controller.Point, 0, svgMaxPoints)
+	out := make([]scaling.Point, 0, svgMaxPoints)
 	bucket := -1
 	for _, p := range points {
 		k := int(float64(svgMaxPoints-1) * p.Time.Sub(from).Seconds() / span.Seconds())

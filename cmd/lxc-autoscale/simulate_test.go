@@ -17,13 +17,15 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/lxcmetrics"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/sim"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
 const exampleTrace = "testdata/trace.csv"
 
-var testDefaults = controller.Allocation{Cores: 2, MemoryMiB: 2048}
+var testDefaults = scaling.Allocation{Cores: 2, MemoryMiB: 2048}
 
 func TestSimulateTraceTable(t *testing.T) {
 	t.Parallel()
@@ -280,7 +282,7 @@ func TestParseTrace(t *testing.T) {
 				"2026-01-05T12:01:00.5Z,101,0.25,512,1,0,0,0,,,,\n",
 			want: []sim.TraceContainer{{
 				VMID: 101, Name: "web-1",
-				Initial: controller.Allocation{Cores: 4, MemoryMiB: 4096, DiskBytes: 17 << 29},
+				Initial: scaling.Allocation{Cores: 4, MemoryMiB: 4096, DiskBytes: 17 << 29},
 				Points: []sim.TracePoint{
 					{Time: t0, CPUCores: 0.5, MemoryBytes: 512 << 20, DiskBytes: 1 << 30, IORate: 1000, NetRate: 2000, PressureCPU: 3.5},
 					{Time: t0.Add(time.Minute + 500*time.Millisecond), CPUCores: 0.25, MemoryBytes: 512 << 20, DiskBytes: 1 << 30},
@@ -290,13 +292,13 @@ func TestParseTrace(t *testing.T) {
 		{
 			name: "an empty allocation cell takes the default",
 			csv:  "timestamp,vmid,cpu_cores,memory_mb,disk_gb,cores,memory_limit_mb\n2026-01-05T12:00:00Z,101,0,0,0,,1024\n",
-			want: []sim.TraceContainer{{VMID: 101, Initial: controller.Allocation{Cores: 2, MemoryMiB: 1024},
+			want: []sim.TraceContainer{{VMID: 101, Initial: scaling.Allocation{Cores: 2, MemoryMiB: 1024},
 				Points: []sim.TracePoint{{Time: t0}}}},
 		},
 		{
 			name: "pressure of each resource",
 			csv:  "timestamp,vmid,cpu_cores,memory_mb,disk_gb,pressure,pressure_memory,pressure_io\n2026-01-05T12:00:00Z,101,0,0,0,1.5,2.5,40\n",
-			want: []sim.TraceContainer{{VMID: 101, Initial: controller.Allocation{Cores: 2, MemoryMiB: 2048},
+			want: []sim.TraceContainer{{VMID: 101, Initial: scaling.Allocation{Cores: 2, MemoryMiB: 2048},
 				Points: []sim.TracePoint{{Time: t0, PressureCPU: 1.5, PressureMemory: 2.5, PressureIO: 40}}}},
 		},
 		{name: "empty", csv: "", wantErr: "line 1: empty trace"},
@@ -347,7 +349,7 @@ func TestExampleTraceParses(t *testing.T) {
 		t.Fatalf("%d containers, want 3", len(tr.Containers))
 	}
 	cache := tr.Containers[2]
-	if cache.Name != "cache-1" || cache.Initial != (controller.Allocation{Cores: 2, MemoryMiB: 1024}) || len(cache.Points) != 90 {
+	if cache.Name != "cache-1" || cache.Initial != (scaling.Allocation{Cores: 2, MemoryMiB: 1024}) || len(cache.Points) != 90 {
 		t.Errorf("cache-1 = %s %+v with %d points; want its allocation, an unknown disk and 90 points", cache.Name, cache.Initial, len(cache.Points))
 	}
 }
@@ -527,7 +529,7 @@ func TestSimulateConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := simOptions(cfg, simulateRequest{policies: sim.Policies()})
-	if opts.Selection.Default.Mode != controller.ModeEnforce || opts.Interval != cfg.Monitor.Interval || !opts.Selection.Default.CPU.Enabled {
+	if opts.Selection.Default.Mode != scaling.ModeEnforce || opts.Interval != cfg.Monitor.Interval || !opts.Selection.Default.CPU.Enabled {
 		t.Errorf("simOptions = %+v; want the default rules, enforced", opts)
 	}
 }
@@ -535,16 +537,16 @@ func TestSimulateConfig(t *testing.T) {
 func TestTraceFromExport(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
-	cycles := []controller.Cycle{
-		{Entries: []controller.ExportEntry{
+	cycles := []lxcmetrics.Cycle{
+		{Entries: []lxcmetrics.Entry{
 			{VMID: 101, Time: t0, CPUPercent: 50, Cores: 2, MemUsed: 100 << 20, MemLimit: 1 << 30, DiskUsed: 1 << 30, DiskSize: 8 << 30, NetIn: 1000, DiskRead: 5000},
 			{VMID: 102, Time: t0, CPUPercent: 25, MemUsed: 50 << 20},
 		}},
-		{Entries: []controller.ExportEntry{
+		{Entries: []lxcmetrics.Entry{
 			{VMID: 101, Time: t0.Add(time.Minute), CPUPercent: 100, Cores: 2, MemUsed: 200 << 20, NetIn: 7000, DiskRead: 17000},
 			{VMID: 102, Time: t0, CPUPercent: 30}, // not later: dropped
 		}},
-		{Entries: []controller.ExportEntry{
+		{Entries: []lxcmetrics.Entry{
 			{VMID: 101, Time: t0.Add(2 * time.Minute), CPUPercent: 10, Cores: 2, NetIn: 10}, // counters reset
 		}},
 	}
@@ -553,7 +555,7 @@ func TestTraceFromExport(t *testing.T) {
 		t.Errorf("dropped %d samples, want 1", dropped)
 	}
 	want := []sim.TraceContainer{
-		{VMID: 101, Initial: controller.Allocation{Cores: 2, MemoryMiB: 1024, DiskBytes: 8 << 30}, Points: []sim.TracePoint{
+		{VMID: 101, Initial: scaling.Allocation{Cores: 2, MemoryMiB: 1024, DiskBytes: 8 << 30}, Points: []sim.TracePoint{
 			{Time: t0, CPUCores: 1, MemoryBytes: 100 << 20, DiskBytes: 1 << 30},
 			{Time: t0.Add(time.Minute), CPUCores: 2, MemoryBytes: 200 << 20, NetRate: 100, IORate: 200},
 			{Time: t0.Add(2 * time.Minute), CPUCores: 0.2},
@@ -575,7 +577,7 @@ func TestSimulateMetricsFile(t *testing.T) {
 	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
 	for i := range 30 {
 		at := t0.Add(time.Duration(i) * time.Minute)
-		exp.Add(controller.Cycle{Start: at, End: at.Add(time.Second), Total: 2, Entries: []controller.ExportEntry{
+		exp.Add(lxcmetrics.Cycle{Start: at, End: at.Add(time.Second), Total: 2, Entries: []lxcmetrics.Entry{
 			{VMID: 101, Node: "pve1", Time: at, CPUPercent: 90, Cores: 1, MemUsed: 900 << 20, MemLimit: 1 << 30, DiskUsed: 1 << 30, DiskSize: 8 << 30, Pressure: &proxmox.Pressure{}, Score: math.NaN()},
 			{VMID: 102, Node: "pve1", Time: at, CPUPercent: 5, Cores: 4, MemUsed: 200 << 20, MemLimit: 4 << 30, DiskUsed: 1 << 30, DiskSize: 8 << 30, Score: math.NaN()},
 		}})

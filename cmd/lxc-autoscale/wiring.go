@@ -13,7 +13,9 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/config"
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
@@ -139,7 +141,7 @@ func controllerOptions(cfg *config.Config) controller.Options {
 		ExportFile:          m.ExportFile,
 		ExportInterval:      m.ExportInterval,
 		MaxMetricsEntries:   m.MaxMetricsEntries,
-		Model: controller.ModelOptions{
+		Model: engine.ModelOptions{
 			Enabled:         cfg.Model.Enabled,
 			RetrainInterval: cfg.Model.RetrainInterval,
 			Trees:           cfg.Model.Trees,
@@ -155,39 +157,39 @@ func controllerOptions(cfg *config.Config) controller.Options {
 	}
 }
 
-func selectionFrom(s config.Scaling) controller.Selection {
-	sel := controller.Selection{
+func selectionFrom(s config.Scaling) scaling.Selection {
+	sel := scaling.Selection{
 		Default:   rulesFrom(s.Rules),
 		OptInTag:  s.OptInTag,
 		OptOutTag: s.OptOutTag,
 		Ignore:    s.Ignore,
 	}
 	for _, p := range s.Policies {
-		sel.Policies = append(sel.Policies, controller.Policy{
+		sel.Policies = append(sel.Policies, scaling.Policy{
 			Name:  p.Name,
-			Match: controller.Match{VMIDs: p.Match.VMIDs, Tags: p.Match.Tags, Pools: p.Match.Pools},
+			Match: scaling.Match{VMIDs: p.Match.VMIDs, Tags: p.Match.Tags, Pools: p.Match.Pools},
 			Rules: rulesFrom(p.Rules),
 		})
 	}
 	return sel
 }
 
-func rulesFrom(r config.Rules) controller.Rules {
-	return controller.Rules{
-		Mode: controller.Mode(r.Mode),
-		CPU: controller.CPURules{
+func rulesFrom(r config.Rules) scaling.Rules {
+	return scaling.Rules{
+		Mode: scaling.Mode(r.Mode),
+		CPU: scaling.CPURules{
 			Enabled: r.CPU.Enabled, Up: r.CPU.UpThreshold, Down: r.CPU.DownThreshold,
 			Step: r.CPU.Step, Min: r.CPU.Min, Max: r.CPU.Max, Target: r.CPU.Target,
 		},
-		Memory: controller.MemoryRules{
+		Memory: scaling.MemoryRules{
 			Enabled: r.Memory.Enabled, Up: r.Memory.UpThreshold, Down: r.Memory.DownThreshold,
 			Step: r.Memory.Step.Bytes(), Min: r.Memory.Min.Bytes(), Max: r.Memory.Max.Bytes(),
 			Margin: r.Memory.Margin.Bytes(), Target: r.Memory.Target,
 		},
-		Swap: controller.SwapRules{
+		Swap: scaling.SwapRules{
 			Enabled: r.Swap.Enabled, Ratio: r.Swap.Ratio, Min: r.Swap.Min.Bytes(), Max: r.Swap.Max.Bytes(),
 		},
-		Disk: controller.DiskRules{
+		Disk: scaling.DiskRules{
 			Enabled: r.Disk.Enabled, Threshold: r.Disk.Threshold, Step: r.Disk.Step.Bytes(), Max: r.Disk.Max.Bytes(),
 		},
 		CooldownUp:        r.CooldownUp,
@@ -197,8 +199,8 @@ func rulesFrom(r config.Rules) controller.Rules {
 	}
 }
 
-func guardFrom(s config.Scaling) controller.GuardOptions {
-	return controller.GuardOptions{
+func guardFrom(s config.Scaling) scaling.GuardOptions {
+	return scaling.GuardOptions{
 		OvercommitCPU:    s.Node.OvercommitCPU,
 		OvercommitMemory: s.Node.OvercommitMemory,
 		ReserveCores:     s.Node.ReserveCores,

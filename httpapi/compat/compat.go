@@ -11,7 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/rs/zerolog"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
 // Scope is the token scope a route needs, named as the server's
@@ -35,12 +35,12 @@ type Names struct {
 
 // Host is what the routes need of the server that serves them.
 type Host struct {
-	Operations *controller.Operations
+	Operations *manual.Operations
 	Logger     zerolog.Logger
 	// Timeout bounds a request's work, its task waits included.
 	Timeout time.Duration
 	// Caller is who made a request, as the server's authentication found.
-	Caller func(echo.Context) controller.Caller
+	Caller func(echo.Context) manual.Caller
 	// Failure is the status and message of an error that is not one of
 	// these routes' own (the server's classes of Operations' errors and
 	// its authentication answers), so that both APIs answer alike.
@@ -53,10 +53,10 @@ type Host struct {
 
 // API serves the original's routes.
 type API struct {
-	ops     *controller.Operations
+	ops     *manual.Operations
 	log     zerolog.Logger
 	timeout time.Duration
-	caller  func(echo.Context) controller.Caller
+	caller  func(echo.Context) manual.Caller
 	failure func(error) (int, string)
 	served  func() []*echo.Route
 	names   Names
@@ -161,7 +161,7 @@ func (s *API) Errors(next echo.HandlerFunc) echo.HandlerFunc {
 			s.log.Error().Err(err).Str("method", c.Request().Method).Str("route", c.Path()).Msg("request failed")
 		}
 		var problems []string
-		var invalid *controller.InvalidRequestError
+		var invalid *manual.InvalidRequestError
 		if errors.As(err, &invalid) {
 			for _, f := range invalid.Fields {
 				problems = append(problems, f.Field+": "+f.Problem)

@@ -12,6 +12,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 	"github.com/lxc-autoscale/lxc-autoscale/httpapi"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
@@ -77,15 +79,12 @@ func newTestAPI(t testing.TB, o testAPIOptions) *testAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	audit, err := controller.OpenAudit(controller.AuditOptions{Path: filepath.Join(t.TempDir(), "audit.jsonl")})
+	audit, err := audit.Open(audit.Options{Path: filepath.Join(t.TempDir(), "audit.jsonl")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { audit.Close() })
-	ops := controller.NewOperations(controller.OperationsOptions{
-		Cluster: client, Audit: audit, Logger: log, TaskTimeout: 10 * time.Second, WatchTasks: true,
-		Actuator: controller.NewActuator(controller.ActuatorOptions{Cluster: client, Logger: log, Audit: audit}),
-	})
+	ops := manual.New(manual.Options{Cluster: client, Audit: audit, Logger: log, TaskTimeout: 10 * time.Second, WatchTasks: true, Actuator: controller.NewActuator(controller.ActuatorOptions{Cluster: client, Logger: log, Audit: audit})})
 	t.Cleanup(ops.Close) // before the audit closes
 	opts := httpapi.Options{Logger: log, Operations: ops, RequestTimeout: 10 * time.Second}
 	for scope, tok := range testTokens {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
 // Limits of the original's validation (api/validation.py), except the
@@ -134,7 +134,7 @@ func readInt(v rawValue, label, unit string, lo, hi int64, dst *int) string {
 var (
 	fieldVMID = inputField{name: "vm_id", aliases: []string{"lxc_id", "container_id"}, required: true,
 		read: func(a *input, v rawValue, _ Names) string {
-			return readInt(v, "Container ID", "", controller.MinVMID, controller.MaxVMID, &a.VMID)
+			return readInt(v, "Container ID", "", manual.MinVMID, manual.MaxVMID, &a.VMID)
 		}}
 	fieldCores = inputField{name: "cores", required: true,
 		read: func(a *input, v rawValue, _ Names) string {
@@ -150,7 +150,7 @@ var (
 		}}
 	fieldNewVMID = inputField{name: "new_vm_id", aliases: []string{"new_lxc_id"}, required: true,
 		read: func(a *input, v rawValue, _ Names) string {
-			return readInt(v, "New container ID", "", controller.MinVMID, controller.MaxVMID, &a.NewVMID)
+			return readInt(v, "New container ID", "", manual.MinVMID, manual.MaxVMID, &a.NewVMID)
 		}}
 	fieldSnapshotName = inputField{name: "snapshot_name", required: true,
 		read: func(a *input, v rawValue, n Names) string {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
 // The original's reads: containers, nodes, the cluster and its routes.
@@ -39,7 +39,7 @@ type container struct {
 	Digest        string   `json:"digest"`
 }
 
-func newContainer(d controller.ContainerDetail) container {
+func newContainer(d manual.ContainerDetail) container {
 	out := container{
 		LXCID: d.Ref.VMID, VMID: d.Ref.VMID, Node: d.Ref.Node, Name: d.Status.Name, Status: d.Status.Status,
 		Lock: d.Config.Lock, CPULimit: d.Config.CPULimit, MemoryMB: d.Config.MemoryMiB, SwapMB: d.Config.SwapMiB,
@@ -96,7 +96,7 @@ type node struct {
 	UptimeSeconds int64   `json:"uptime_seconds"`
 }
 
-func newNode(n controller.NodeSummary) node {
+func newNode(n manual.NodeSummary) node {
 	return node{
 		Name: n.Name, Status: n.Status, Online: n.Online, CPUs: n.CPUs, CPU: n.CPU,
 		MemoryBytes: n.MemoryBytes, MemUsedBytes: n.MemUsedBytes, DiskBytes: n.DiskBytes,

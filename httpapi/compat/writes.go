@@ -10,7 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
 // The original's writes: they wait for the task they start, as the
@@ -19,7 +19,7 @@ import (
 // waitTask waits for a task the route started, within ctx's deadline; a
 // task still running then is a 504 naming it, a failed task a 502 with
 // its exit status.
-func (s *API) waitTask(ctx context.Context, what string, info controller.TaskInfo) (controller.TaskInfo, error) {
+func (s *API) waitTask(ctx context.Context, what string, info manual.TaskInfo) (manual.TaskInfo, error) {
 	wait := time.Second
 	if deadline, ok := ctx.Deadline(); ok {
 		wait = time.Until(deadline)
@@ -41,18 +41,18 @@ func (s *API) waitTask(ctx context.Context, what string, info controller.TaskInf
 }
 
 func (s *API) scaleCores(ctx context.Context, c echo.Context, a input) error {
-	return s.setResources(ctx, c, a.VMID, controller.ResourceRequest{Cores: &a.Cores},
+	return s.setResources(ctx, c, a.VMID, manual.ResourceRequest{Cores: &a.Cores},
 		fmt.Sprintf("CPU cores set to %d for container %d", a.Cores, a.VMID), "cores", a.Cores)
 }
 
 func (s *API) scaleRAM(ctx context.Context, c echo.Context, a input) error {
-	return s.setResources(ctx, c, a.VMID, controller.ResourceRequest{MemoryMiB: &a.MemoryMB},
+	return s.setResources(ctx, c, a.VMID, manual.ResourceRequest{MemoryMiB: &a.MemoryMB},
 		fmt.Sprintf("RAM set to %d MB for container %d", a.MemoryMB, a.VMID), "memory_mb", a.MemoryMB)
 }
 
 // setResources applies req to container vmid and answers message
 // with the value set (under field) and the config's new digest.
-func (s *API) setResources(ctx context.Context, c echo.Context, vmid int, req controller.ResourceRequest, message, field string, value int) error {
+func (s *API) setResources(ctx context.Context, c echo.Context, vmid int, req manual.ResourceRequest, message, field string, value int) error {
 	digest, err := s.ops.SetResources(ctx, s.caller(c), vmid, req)
 	if err != nil {
 		return err
@@ -68,7 +68,7 @@ type task struct {
 }
 
 // runTask starts a task, waits for it within ctx and answers t.
-func (s *API) runTask(ctx context.Context, c echo.Context, t task, start func() (controller.TaskInfo, error)) error {
+func (s *API) runTask(ctx context.Context, c echo.Context, t task, start func() (manual.TaskInfo, error)) error {
 	info, err := start()
 	if err != nil {
 		return err
@@ -87,7 +87,7 @@ func (s *API) increaseStorage(ctx context.Context, c echo.Context, a input) erro
 		what:    fmt.Sprintf("grow rootfs of container %d", a.VMID),
 		message: fmt.Sprintf("Storage increased by %d GB for container %d", a.DiskSizeGB, a.VMID),
 		data:    map[string]any{"vm_id": a.VMID, "lxc_id": a.VMID, "disk": "rootfs", "increase_gb": a.DiskSizeGB},
-	}, func() (controller.TaskInfo, error) {
+	}, func() (manual.TaskInfo, error) {
 		return s.ops.GrowDisk(ctx, s.caller(c), a.VMID, "rootfs", uint64(a.DiskSizeGB)<<30)
 	})
 }
@@ -97,7 +97,7 @@ func (s *API) createSnapshot(ctx context.Context, c echo.Context, a input) error
 		what:    fmt.Sprintf("snapshot %q of container %d", a.SnapshotName, a.VMID),
 		message: fmt.Sprintf("Snapshot '%s' created for container %d", a.SnapshotName, a.VMID),
 		data:    map[string]any{"vm_id": a.VMID, "lxc_id": a.VMID, "snapshot_name": a.SnapshotName},
-	}, func() (controller.TaskInfo, error) {
+	}, func() (manual.TaskInfo, error) {
 		return s.ops.CreateSnapshot(ctx, s.caller(c), a.VMID, a.SnapshotName, "")
 	})
 }
@@ -133,7 +133,7 @@ func (s *API) rollbackSnapshot(ctx context.Context, c echo.Context, a input) err
 		what:    fmt.Sprintf("rollback of container %d to %q", a.VMID, a.SnapshotName),
 		message: fmt.Sprintf("Container %d rolled back to snapshot '%s'", a.VMID, a.SnapshotName),
 		data:    map[string]any{"vm_id": a.VMID, "lxc_id": a.VMID, "snapshot_name": a.SnapshotName},
-	}, func() (controller.TaskInfo, error) {
+	}, func() (manual.TaskInfo, error) {
 		return s.ops.RollbackSnapshot(ctx, s.caller(c), a.VMID, a.SnapshotName, false)
 	})
 }
@@ -161,7 +161,7 @@ func (s *API) clone(ctx context.Context, c echo.Context, a input) error {
 	}
 	// Full stays false: unset, as pct clone leaves it, PVE makes a full
 	// copy of a container and a linked one of a template.
-	clone, cloneErr := s.ops.Clone(ctx, who, a.VMID, controller.CloneRequest{
+	clone, cloneErr := s.ops.Clone(ctx, who, a.VMID, manual.CloneRequest{
 		NewID: a.NewVMID, Hostname: a.Hostname, Snapshot: snapName,
 	})
 	if cloneErr == nil {
@@ -195,7 +195,7 @@ func (s *API) clone(ctx context.Context, c echo.Context, a input) error {
 
 // removeCloneSnapshot deletes the clone's temporary snapshot and waits for
 // it, even when the request was cancelled meanwhile.
-func (s *API) removeCloneSnapshot(ctx context.Context, who controller.Caller, vmid int, name string) error {
+func (s *API) removeCloneSnapshot(ctx context.Context, who manual.Caller, vmid int, name string) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
 	defer cancel()
 	info, err := s.ops.DeleteSnapshot(ctx, who, vmid, name)
@@ -213,7 +213,7 @@ func (s *API) deleteContainer(ctx context.Context, c echo.Context, a input) erro
 		what:    fmt.Sprintf("delete container %d", a.VMID),
 		message: fmt.Sprintf("Container %d successfully deleted", a.VMID),
 		data:    map[string]any{"vm_id": a.VMID, "lxc_id": a.VMID},
-	}, func() (controller.TaskInfo, error) {
+	}, func() (manual.TaskInfo, error) {
 		return s.ops.Delete(ctx, s.caller(c), a.VMID, false)
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 )
 
 //go:embed page.html
@@ -41,7 +42,7 @@ type Snapshotter interface {
 
 // Lister lists the cluster's containers live.
 type Lister interface {
-	Containers(ctx context.Context) ([]controller.ContainerSummary, error)
+	Containers(ctx context.Context) ([]manual.ContainerSummary, error)
 }
 
 // Options configure the page.

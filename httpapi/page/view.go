@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // pageView is everything the template prints, already formatted: the
@@ -125,7 +127,7 @@ func snapshotPageView(snap controller.Snapshot, interval time.Duration, staleAft
 
 // listingPageView builds the page of the api command, which runs no loop:
 // usage from the cluster listing, no scores or decisions.
-func listingPageView(cts []controller.ContainerSummary, listErr error, interval time.Duration, now time.Time) pageView {
+func listingPageView(cts []manual.ContainerSummary, listErr error, interval time.Duration, now time.Time) pageView {
 	v := pageView{
 		RefreshSeconds: refreshSeconds(interval),
 		Now:            formatTime(now, now),
@@ -183,7 +185,7 @@ func viewRow(ct controller.ContainerView) containerRow {
 	switch {
 	case d == nil:
 		row.Decision, row.DecisionKind = []string{"—"}, "none"
-	case d.Mode == controller.ModeRecommend && len(d.Changes) > 0:
+	case d.Mode == scaling.ModeRecommend && len(d.Changes) > 0:
 		// A recommendation is not an action: it goes to its own column,
 		// and the decision column says nothing was written.
 		for _, ch := range d.Changes {
@@ -192,7 +194,7 @@ func viewRow(ct controller.ContainerView) containerRow {
 		row.Decision, row.DecisionKind = []string{"recommend only: nothing written"}, "hold"
 	case len(d.Changes) > 0:
 		prefix := ""
-		if d.Mode == controller.ModeDryRun {
+		if d.Mode == scaling.ModeDryRun {
 			prefix = "dry-run: "
 		}
 		for _, ch := range d.Changes {
@@ -211,10 +213,10 @@ func viewRow(ct controller.ContainerView) containerRow {
 
 // tellingHolds are the holds worth a person's attention: a disabled
 // resource is configuration, not news.
-func tellingHolds(holds []controller.Hold) []string {
+func tellingHolds(holds []scaling.Hold) []string {
 	var out []string
 	for _, h := range holds {
-		if h.Reason == controller.SkipDisabled {
+		if h.Reason == scaling.SkipDisabled {
 			continue
 		}
 		s := "hold " + string(h.Resource) + ": " + strings.ReplaceAll(string(h.Reason), "_", " ")
@@ -227,12 +229,12 @@ func tellingHolds(holds []controller.Hold) []string {
 }
 
 // describeChange says a change in its resource's unit: "cores 2 → 3".
-func describeChange(ch controller.Change) string {
+func describeChange(ch scaling.Change) string {
 	var from, to string
 	switch ch.Resource {
-	case controller.ResourceMemory, controller.ResourceSwap:
+	case scaling.ResourceMemory, scaling.ResourceSwap:
 		from, to = strconv.FormatInt(ch.From, 10), strconv.FormatInt(ch.To, 10)+" MiB"
-	case controller.ResourceDisk:
+	case scaling.ResourceDisk:
 		from, to = humanBytes(uint64(max(ch.From, 0))), humanBytes(uint64(max(ch.To, 0)))
 	default:
 		from, to = strconv.FormatInt(ch.From, 10), strconv.FormatInt(ch.To, 10)

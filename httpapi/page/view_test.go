@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // pageNow is the clock of the tests.
@@ -55,28 +56,28 @@ func TestSnapshotPageHealth(t *testing.T) {
 }
 
 func TestViewRowDecision(t *testing.T) {
-	change := controller.Change{Resource: controller.ResourceCores, Direction: controller.Up, From: 2, To: 4, Reason: "busy"}
-	disk := controller.Change{Resource: controller.ResourceDisk, Direction: controller.Up, From: 8 << 30, To: 10 << 30}
+	change := scaling.Change{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 4, Reason: "busy"}
+	disk := scaling.Change{Resource: scaling.ResourceDisk, Direction: scaling.Up, From: 8 << 30, To: 10 << 30}
 	tests := []struct {
 		name          string
-		decision      *controller.Decision
+		decision      *scaling.Decision
 		wantDecision  []string
 		wantKind      string
 		wantRecommend []string
 	}{
 		{"no decision", nil, []string{"—"}, "none", nil},
-		{"enforced change", &controller.Decision{Mode: controller.ModeEnforce, Changes: []controller.Change{change}},
+		{"enforced change", &scaling.Decision{Mode: scaling.ModeEnforce, Changes: []scaling.Change{change}},
 			[]string{"cores 2 → 4 (busy)"}, "changes", nil},
-		{"dry run", &controller.Decision{Mode: controller.ModeDryRun, Changes: []controller.Change{disk}},
+		{"dry run", &scaling.Decision{Mode: scaling.ModeDryRun, Changes: []scaling.Change{disk}},
 			[]string{"dry-run: disk 8.0 GiB → 10.0 GiB"}, "changes", nil},
-		{"recommendation", &controller.Decision{Mode: controller.ModeRecommend, Changes: []controller.Change{change}},
+		{"recommendation", &scaling.Decision{Mode: scaling.ModeRecommend, Changes: []scaling.Change{change}},
 			[]string{"recommend only: nothing written"}, "hold", []string{"cores 2 → 4 (busy)"}},
-		{"only disabled holds", &controller.Decision{Mode: controller.ModeEnforce, Holds: []controller.Hold{{Resource: controller.ResourceSwap, Reason: controller.SkipDisabled}}},
+		{"only disabled holds", &scaling.Decision{Mode: scaling.ModeEnforce, Holds: []scaling.Hold{{Resource: scaling.ResourceSwap, Reason: scaling.SkipDisabled}}},
 			[]string{"no change"}, "none", nil},
-		{"telling holds", &controller.Decision{Mode: controller.ModeEnforce, Holds: []controller.Hold{
-			{Resource: controller.ResourceMemory, Reason: controller.SkipMemoryFloor, Detail: "peak 900 MiB + margin"},
-			{Resource: controller.ResourceSwap, Reason: controller.SkipDisabled},
-			{Resource: controller.ResourceCores, Reason: controller.SkipCapacity},
+		{"telling holds", &scaling.Decision{Mode: scaling.ModeEnforce, Holds: []scaling.Hold{
+			{Resource: scaling.ResourceMemory, Reason: scaling.SkipMemoryFloor, Detail: "peak 900 MiB + margin"},
+			{Resource: scaling.ResourceSwap, Reason: scaling.SkipDisabled},
+			{Resource: scaling.ResourceCores, Reason: scaling.SkipCapacity},
 		}}, []string{"hold memory: memory floor (peak 900 MiB + margin)", "hold cores: node capacity"}, "hold", nil},
 	}
 	for _, tt := range tests {

@@ -46,11 +46,13 @@ var rules = []rule{
 	// The audit record: written by the loop and by the manual operations.
 	{dir: "controller/audit", stdlibOnly: true},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
-	// The API calls the manual operations' validation rules (controller/manual).
-	{dir: "httpapi", allowed: []string{"controller", "controller/manual"}, testAllowed: []string{"proxmox"}},
+	// The API serves the loop's snapshot (controller), its decisions
+	// (controller/scaling) and audit record (controller/audit), and the
+	// manual operations with their validation rules (controller/manual).
+	{dir: "httpapi", allowed: []string{"controller", "controller/manual", "controller/scaling", "controller/audit"}, testAllowed: []string{"proxmox"}},
 	// The original's routes; the server mounts them, so only their tests
 	// may import it (to test them as scripts use them).
-	{dir: "httpapi/compat", allowed: []string{"controller", "controller/manual"}, testAllowed: []string{"proxmox", "httpapi"}},
+	{dir: "httpapi/compat", allowed: []string{"controller", "controller/manual", "controller/scaling", "controller/audit"}, testAllowed: []string{"proxmox", "httpapi"}},
 	{dir: "cmd/pvesim", allowed: []string{"test/pvesim/..."}},
 	// The demo embeds the simulator; it is the one production binary that may import test/pvesim.
 	{dir: "cmd/lxc-autoscale", allowed: []string{"forest", "proxmox", "config", "controller/...", "httpapi", "test/pvesim/..."}},
@@ -152,7 +154,8 @@ func TestRules(t *testing.T) {
 		{"controller/sim", module + "/proxmox", false, true},
 		{"httpapi", module + "/controller", false, false},
 		{"httpapi", module + "/controller/manual", false, false},
-		{"httpapi", module + "/controller/scaling", false, true},
+		{"httpapi", module + "/controller/scaling", false, false},
+		{"httpapi", module + "/controller/engine", false, true},
 		{"httpapi", module + "/proxmox", false, true},
 		{"httpapi", module + "/proxmox", true, false},
 		{"httpapi", module + "/config", true, true},
