@@ -70,10 +70,12 @@ func (c *Controller) apply(ctx context.Context, idle, admitted []scaling.Decisio
 }
 
 // recordHold counts a wanted change that was held back. Holds that are
-// not a wanted change (disabled, no data) are not counted.
+// not a wanted change (disabled, no data) are not counted, nor a
+// resource left to the administrator: that is a standing verdict, logged
+// once when it starts (learnConfigs), not a change held back every pass.
 func (c *Controller) recordHold(d scaling.Decision, h scaling.Hold) {
 	switch h.Reason {
-	case scaling.SkipDisabled, scaling.SkipNoData, scaling.SkipNotRunning, scaling.SkipAtLimit:
+	case scaling.SkipDisabled, scaling.SkipNoData, scaling.SkipNotRunning, scaling.SkipAtLimit, scaling.SkipUnmanaged:
 		return
 	}
 	c.metrics.skipped.WithLabelValues(string(h.Resource), string(h.Reason)).Inc()

@@ -64,6 +64,10 @@ func (c *Controller) learnConfigs(ctx context.Context, t engine.Tick, decisions 
 				Float64("cpulimit", configs[k].CPULimit).Str("why", f.CoresUnmanaged()).
 				Msg("leaving a container's cores to the administrator")
 		}
+		if f.DiskUnmanaged() != "" && (tr.Facts == nil || tr.Facts.DiskUnmanaged() == "") {
+			c.log.Info().Int("vmid", d.VMID).Str("node", d.Node).Str("rootfs", configs[k].RootFS.Spec).
+				Str("why", f.DiskUnmanaged()).Msg("leaving a container's root filesystem as it is")
+		}
 		tr.Facts = &f
 		tr.Alloc = c.AllocationOf(tr)
 		sel, _ := c.policies()

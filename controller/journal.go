@@ -327,6 +327,9 @@ func replayJournal(st *State, records []journalRecord, now time.Time, writeBound
 			last, ok := cs.LastAction[o.Change.Resource]
 			return ok && last.Time.After(at)
 		})
+		if at.After(now) { // a clock that went back since (NotAfter)
+			at = now
+		}
 		cs.Record(outcomes, at, scaling.DefaultBackoff)
 		applied++
 	}

@@ -77,7 +77,7 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 			Tags: tr.Tags, Pool: tr.Pool,
 			Alloc: tr.Alloc, Score: tr.Score, Anomalous: !tr.AnomalousSince.IsZero(),
 			MemoryUsed: tr.Last.Mem, DiskUsed: tr.Last.Disk, Samples: tr.Window.Len(),
-			CPUUtilisation: tr.Last.CPU, CoresMax: tr.CoresMax(),
+			CPUUtilisation: engine.CPUFraction(tr.Last.CPU), CoresMax: tr.CoresMax(),
 		}
 		if st := c.state.Containers[tr.VMID]; st != nil {
 			v.Paused = st.Paused

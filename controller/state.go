@@ -62,6 +62,9 @@ func LoadState(path string, now time.Time) (*State, error) {
 	if err == nil {
 		var s *State
 		if s, err = decodeState(b); err == nil {
+			for _, cs := range s.Containers {
+				cs.NotAfter(now)
+			}
 			return s, nil
 		}
 	}

@@ -301,7 +301,7 @@ func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.
 		Score:    tr.Score, AnomalousSince: tr.AnomalousSince,
 	}
 	if f := tr.Facts; f.HoldsFor(tr.Last) {
-		sig.CoresUnmanaged = f.coresUnmanaged
+		sig.CoresUnmanaged, sig.DiskUnmanaged = f.CoresUnmanaged(), f.DiskUnmanaged()
 	}
 	return sig
 }

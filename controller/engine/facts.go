@@ -133,3 +133,14 @@ func (f *ConfigFacts) CoresUnmanaged() string {
 	}
 	return f.coresUnmanaged
 }
+
+// DiskUnmanaged says why the root filesystem is not grown; "" when it may
+// be. A rootfs without a size (size=0, or none) is a subvolume without a
+// quota, as PVE makes on dir storage: its maxdisk is the host file
+// system's, and there is no size to grow.
+func (f *ConfigFacts) DiskUnmanaged() string {
+	if f == nil || f.rootfsBytes > 0 {
+		return ""
+	}
+	return "the root filesystem has no size (size=0): nothing to grow"
+}

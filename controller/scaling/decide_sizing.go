@@ -157,6 +157,10 @@ func (dc *decider) swap(memoryMiB int64) {
 
 // disk grows the root filesystem when it is filling up.
 func (dc *decider) disk() {
+	if dc.sig.DiskUnmanaged != "" {
+		dc.d.hold(ResourceDisk, SkipUnmanaged, dc.sig.DiskUnmanaged)
+		return
+	}
 	size := dc.sig.Alloc.DiskBytes
 	fs := dc.sig.DiskSize
 	if fs == 0 {

@@ -438,6 +438,15 @@ func TestDecide(t *testing.T) {
 			in.st = lastAction(ResourceDisk, time.Minute)
 		}, holds: []Hold{held(ResourceDisk, SkipCooldown)}},
 		{name: "disk never shrinks", edit: func(in *decideInput) { in.sig.DiskUsed = 0 }},
+		{name: "disk on block storage: full by df, grown from the configured size", edit: func(in *decideInput) {
+			in.sig.Alloc.DiskBytes = 8 * gib // size=8G
+			in.sig.DiskSize = 8 * gib * 976 / 1000
+			in.sig.DiskUsed = 8 * gib * 976 / 1000 * 9 / 10
+		}, changes: []Change{up(ResourceDisk, 8*gib, 10*gib)}, text: "disk 0.90 >= 0.85"},
+		{name: "disk without a size is left alone", edit: func(in *decideInput) {
+			in.sig.DiskUsed = 9 * gib
+			in.sig.DiskUnmanaged = "the root filesystem has no size"
+		}, holds: []Hold{held(ResourceDisk, SkipUnmanaged)}, text: "no size"},
 		{name: "disk size unknown", edit: func(in *decideInput) { in.sig.Alloc.DiskBytes = 0 },
 			holds: []Hold{held(ResourceDisk, SkipNoData)}},
 		{name: "disk disabled", edit: func(in *decideInput) {

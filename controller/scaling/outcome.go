@@ -131,3 +131,23 @@ func (s ContainerState) CooldownsFor(mode Mode) ContainerState {
 	s.LastAction = merged
 	return s
 }
+
+// NotAfter moves the times s holds that lie after now back to now. A time
+// from the future is a clock that went back (an NTP step, a host restored
+// with a wrong clock) since it was recorded; kept, it would hold the
+// container's cooldown or backoff until the clock catches up, for however
+// long that is. Counted from now instead, the change still waits a whole
+// cooldown.
+func (s *ContainerState) NotAfter(now time.Time) {
+	for _, actions := range []map[Resource]Action{s.LastAction, s.DryRunAction} {
+		for res, a := range actions {
+			if a.Time.After(now) {
+				a.Time = now
+				actions[res] = a
+			}
+		}
+	}
+	if s.RetryAfter.After(now) && s.RetryAfter.Sub(now) > backoffMax {
+		s.RetryAfter = now.Add(backoffMax)
+	}
+}

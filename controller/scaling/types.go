@@ -165,6 +165,9 @@ type Signals struct {
 	// cores set, or a cpulimit below them); "" when the controller manages
 	// them.
 	CoresUnmanaged string
+	// DiskUnmanaged says why the root filesystem is not grown (it has no
+	// size: a subvolume without a quota); "" when it may be.
+	DiskUnmanaged string
 	// Score is the latest anomaly score in (0, 1]; NaN when no model has
 	// been trained yet. AnomalousSince is when the score last rose above
 	// the anomaly threshold and stayed there; zero when it is not above it
