@@ -17,7 +17,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
-	audit0 "github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/lxcmetrics"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
@@ -422,14 +421,14 @@ func TestRecommendationIsReportedOncePerChange(t *testing.T) {
 		{VMID: 101, Node: "pve1", Cores: 4, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
 	}})
 	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
-	audit, err := audit.Open(audit.Options{Path: auditPath})
+	log, err := audit.Open(audit.Options{Path: auditPath})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer audit.Close()
+	defer log.Close()
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	c := newLoop(t, client, func(o *Options) {
-		o.Audit = audit
+		o.Audit = log
 		o.Now = func() time.Time { return now }
 		o.Selection.Default.Mode = scaling.ModeRecommend
 		o.Selection.Default.StabilizationDown = 20 * time.Second
@@ -439,7 +438,7 @@ func TestRecommendationIsReportedOncePerChange(t *testing.T) {
 		c.pass(context.Background())
 		now = now.Add(10 * time.Second)
 	}
-	records, err := audit0.Read(auditPath, 100)
+	records, err := audit.Read(auditPath, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

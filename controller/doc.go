@@ -22,8 +22,7 @@
 // Subpackages: engine (one pass without I/O), scaling (the pure decision
 // core), lxcmetrics (the lxc_metrics.json codec), audit (the audit
 // record), manual (the API's manual operations and their validation
-// rules), sim (what-if replay and the trace formats). The forwarders in *_forward.go keep the names that
-// moved usable as controller.X for httpapi and cmd; go fix inlines them.
+// rules), sim (what-if replay and the trace formats).
 //
 // Where a change goes: a new input to the decisions is a field of
 // scaling.Signals read by scaling.Decide, filled in controller/engine's

@@ -183,18 +183,3 @@ func (e *Exporter) Write() error {
 		Float64("duration_seconds", elapsed.Seconds()).Msg("wrote metrics export")
 	return nil
 }
-
-// ExportEntry is one container in one cycle of lxc_metrics.json.
-//
-//go:fix inline
-type ExportEntry = lxcmetrics.Entry
-
-// Cycle is one collection cycle of lxc_metrics.json.
-//
-//go:fix inline
-type Cycle = lxcmetrics.Cycle
-
-// DecodeExport parses an lxc_metrics.json: ours or the original monitor's.
-//
-//go:fix inline
-func DecodeExport(r io.Reader) ([]lxcmetrics.Cycle, error) { return lxcmetrics.Decode(r) }
