@@ -57,10 +57,8 @@ type v1SnapshotRequest struct {
 }
 
 func (s *Server) v1CreateSnapshot(c echo.Context) error {
-	bad := map[string]string{}
-	vmid := v1VMIDInto(c, bad)
-	var req v1SnapshotRequest
-	if err := v1DecodeBody(c, &req, bad); err != nil {
+	vmid, req, bad, err := v1VMIDAndBody[v1SnapshotRequest](c)
+	if err != nil {
 		return err
 	}
 	if _, typed := bad["name"]; !typed {

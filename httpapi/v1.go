@@ -166,6 +166,16 @@ func v1Clip(s string) string {
 	return s[:maxEcho] + "…"
 }
 
+// v1VMIDAndBody starts a write on one container: the path's vmid and the
+// body's fields, with what is wrong with either already in bad. The error
+// is v1DecodeBody's: the answer when the body cannot be read at all.
+func v1VMIDAndBody[Request any](c echo.Context) (vmid int, req Request, bad map[string]string, err error) {
+	bad = map[string]string{}
+	vmid = v1VMIDInto(c, bad)
+	err = v1DecodeBody(c, &req, bad)
+	return vmid, req, bad, err
+}
+
 // v1DecodeBody reads a write's body into dst, a pointer to a struct whose
 // fields are pointers with json tags. A body must be sent as
 // application/json; an empty body is an empty object (writes whose
