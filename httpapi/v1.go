@@ -130,6 +130,23 @@ func v1CheckSnapshotName(bad map[string]string, field, name string) {
 // v1Empty is the body of writes that take no fields: none or {}.
 type v1Empty struct{}
 
+// v1ReadContainer answers the first half of a read of one container: the
+// path's vmid, then read under the request timeout, its failure already
+// turned into the API's answer.
+func v1ReadContainer[Result any](s *Server, c echo.Context, read func(ctx context.Context, vmid int) (Result, error)) (vmid int, result Result, err error) {
+	vmid, err = v1VMID(c)
+	if err != nil {
+		return vmid, result, err
+	}
+	ctx, cancel := s.v1Ctx(c)
+	defer cancel()
+	result, err = read(ctx, vmid)
+	if err != nil {
+		return vmid, result, v1Failure(err, "")
+	}
+	return vmid, result, nil
+}
+
 // v1VMID reads the vmid path parameter; a bad one is a 400 naming it.
 func v1VMID(c echo.Context) (int, error) {
 	bad := map[string]string{}
