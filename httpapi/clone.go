@@ -20,10 +20,8 @@ type v1CloneRequest struct {
 }
 
 func (s *Server) v1Clone(c echo.Context) error {
-	bad := map[string]string{}
-	vmid := v1VMIDInto(c, bad)
-	var req v1CloneRequest
-	if err := v1DecodeBody(c, &req, bad); err != nil {
+	vmid, req, bad, err := v1VMIDAndBody[v1CloneRequest](c)
+	if err != nil {
 		return err
 	}
 	var r manual.CloneRequest

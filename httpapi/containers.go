@@ -218,15 +218,9 @@ type v1ContainerDetail struct {
 }
 
 func (s *Server) v1GetContainer(c echo.Context) error {
-	vmid, err := v1VMID(c)
+	vmid, d, err := v1ReadContainer(s, c, s.opts.Operations.Container)
 	if err != nil {
 		return err
-	}
-	ctx, cancel := s.v1Ctx(c)
-	defer cancel()
-	d, err := s.opts.Operations.Container(ctx, vmid)
-	if err != nil {
-		return v1Failure(err, "")
 	}
 	st, cfg := d.Status, d.Config
 	out := v1ContainerDetail{

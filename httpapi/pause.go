@@ -19,9 +19,8 @@ func (s *Server) v1Pause(c echo.Context) error { return s.v1SetPaused(c, true) }
 func (s *Server) v1Resume(c echo.Context) error { return s.v1SetPaused(c, false) }
 
 func (s *Server) v1SetPaused(c echo.Context, paused bool) error {
-	bad := map[string]string{}
-	vmid := v1VMIDInto(c, bad)
-	if err := v1DecodeBody(c, &v1Empty{}, bad); err != nil {
+	vmid, _, bad, err := v1VMIDAndBody[v1Empty](c)
+	if err != nil {
 		return err
 	}
 	if len(bad) > 0 {

@@ -27,10 +27,8 @@ type v1ResourcesResponse struct {
 }
 
 func (s *Server) v1SetResources(c echo.Context) error {
-	bad := map[string]string{}
-	vmid := v1VMIDInto(c, bad)
-	var req v1ResourcesRequest
-	if err := v1DecodeBody(c, &req, bad); err != nil {
+	vmid, req, bad, err := v1VMIDAndBody[v1ResourcesRequest](c)
+	if err != nil {
 		return err
 	}
 	if _, typed := bad["cores"]; !typed {

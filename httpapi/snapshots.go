@@ -38,15 +38,9 @@ type v1SnapshotList struct {
 }
 
 func (s *Server) v1ListSnapshots(c echo.Context) error {
-	vmid, err := v1VMID(c)
+	vmid, snaps, err := v1ReadContainer(s, c, s.opts.Operations.Snapshots)
 	if err != nil {
 		return err
-	}
-	ctx, cancel := s.v1Ctx(c)
-	defer cancel()
-	snaps, err := s.opts.Operations.Snapshots(ctx, vmid)
-	if err != nil {
-		return v1Failure(err, "")
 	}
 	return c.JSON(http.StatusOK, v1SnapshotList{VMID: vmid, Snapshots: newV1Snapshots(snaps)})
 }
@@ -57,10 +51,8 @@ type v1SnapshotRequest struct {
 }
 
 func (s *Server) v1CreateSnapshot(c echo.Context) error {
-	bad := map[string]string{}
-	vmid := v1VMIDInto(c, bad)
-	var req v1SnapshotRequest
-	if err := v1DecodeBody(c, &req, bad); err != nil {
+	vmid, req, bad, err := v1VMIDAndBody[v1SnapshotRequest](c)
+	if err != nil {
 		return err
 	}
 	if _, typed := bad["name"]; !typed {

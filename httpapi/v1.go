@@ -130,6 +130,23 @@ func v1CheckSnapshotName(bad map[string]string, field, name string) {
 // v1Empty is the body of writes that take no fields: none or {}.
 type v1Empty struct{}
 
+// v1ReadContainer answers the first half of a read of one container: the
+// path's vmid, then read under the request timeout, its failure already
+// turned into the API's answer.
+func v1ReadContainer[Result any](s *Server, c echo.Context, read func(ctx context.Context, vmid int) (Result, error)) (vmid int, result Result, err error) {
+	vmid, err = v1VMID(c)
+	if err != nil {
+		return vmid, result, err
+	}
+	ctx, cancel := s.v1Ctx(c)
+	defer cancel()
+	result, err = read(ctx, vmid)
+	if err != nil {
+		return vmid, result, v1Failure(err, "")
+	}
+	return vmid, result, nil
+}
+
 // v1VMID reads the vmid path parameter; a bad one is a 400 naming it.
 func v1VMID(c echo.Context) (int, error) {
 	bad := map[string]string{}
@@ -164,6 +181,16 @@ func v1Clip(s string) string {
 		return s
 	}
 	return s[:maxEcho] + "…"
+}
+
+// v1VMIDAndBody starts a write on one container: the path's vmid and the
+// body's fields, with what is wrong with either already in bad. The error
+// is v1DecodeBody's: the answer when the body cannot be read at all.
+func v1VMIDAndBody[Request any](c echo.Context) (vmid int, req Request, bad map[string]string, err error) {
+	bad = map[string]string{}
+	vmid = v1VMIDInto(c, bad)
+	err = v1DecodeBody(c, &req, bad)
+	return vmid, req, bad, err
 }
 
 // v1DecodeBody reads a write's body into dst, a pointer to a struct whose

@@ -40,15 +40,14 @@ func (s *Sim) SetNodeOnline(node string, online bool) {
 // answering unproxied calls as pve1 even when pve1 is killed; a test that
 // loses the endpoint itself adds a Fault for every route.
 func (s *Sim) KillNode(node string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.settleLocked()
-	n := s.nodeByName[node]
-	if n == nil {
-		return fmt.Errorf("kill %q: %w", node, ErrNoSuchNode)
-	}
+	return s.changeNode("kill", node, s.killLocked)
+}
+
+// killLocked is KillNode's work on a known node; a node that is already
+// down has nothing left to lose.
+func (s *Sim) killLocked(n *simNode) {
 	if n.dead || !n.online {
-		return nil
+		return
 	}
 	s.setReportingLocked(n, false) // first: it drops the usage caches
 	n.lastStats = s.nodeUsageLocked()[n.name]
@@ -68,7 +67,6 @@ func (s *Sim) KillNode(node string) error {
 		t.done, t.end, t.exit = true, now, "unexpected status"
 		return true
 	})
-	return nil
 }
 
 // ReviveNode brings a killed or offline node back: online at once with a
@@ -76,16 +74,25 @@ func (s *Sim) KillNode(node string) error {
 // its containers with onboot=1 that were running come back (started now)
 // and the others are stopped; an offline node's containers keep their state.
 func (s *Sim) ReviveNode(node string) error {
+	return s.changeNode("revive", node, func(n *simNode) {
+		if n.dead || !n.online {
+			s.reviveLocked(n)
+		}
+	})
+}
+
+// changeNode runs change on a node under the lock, after the clock's
+// pending work has settled; verb names the operation in the error for an
+// unknown node.
+func (s *Sim) changeNode(verb, node string, change func(n *simNode)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.settleLocked()
 	n := s.nodeByName[node]
 	if n == nil {
-		return fmt.Errorf("revive %q: %w", node, ErrNoSuchNode)
+		return fmt.Errorf("%s %q: %w", verb, node, ErrNoSuchNode)
 	}
-	if n.dead || !n.online {
-		s.reviveLocked(n)
-	}
+	change(n)
 	return nil
 }
 

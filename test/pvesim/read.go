@@ -70,10 +70,7 @@ func (s *Sim) writeCTStatus(j *jsonw.Writer, ct *container, current bool) {
 	j.KeyUint("maxswap", a.SwapBytes)
 	j.KeyUint("disk", u.sample.Disk)
 	j.KeyUint("maxdisk", ct.listedDiskSize())
-	j.KeyUint("netin", u.counters.NetIn)
-	j.KeyUint("netout", u.counters.NetOut)
-	j.KeyUint("diskread", u.counters.DiskRead)
-	j.KeyUint("diskwrite", u.counters.DiskWrite)
+	writeCounters(j, u.counters)
 	j.KeyInt("uptime", s.uptime(ct))
 	if ct.running {
 		j.KeyInt("pid", int64(ct.pid))
@@ -95,6 +92,17 @@ func (s *Sim) writeCTStatus(j *jsonw.Writer, ct *container, current bool) {
 		j.KeyRaw("ha", []byte(`{"managed":0}`))
 	}
 	j.EndObject()
+}
+
+// writeCounters writes a container's I/O counters (bytes since start),
+// which vmstatus (pve-container src/PVE/LXC.pm) and /cluster/resources
+// (pve-manager PVE/API2/Cluster.pm, extract_vm_stats of the pmxcfs RRD
+// broadcast) both list under these names.
+func writeCounters(j *jsonw.Writer, c workload.Counters) {
+	j.KeyUint("netin", c.NetIn)
+	j.KeyUint("netout", c.NetOut)
+	j.KeyUint("diskread", c.DiskRead)
+	j.KeyUint("diskwrite", c.DiskWrite)
 }
 
 func (s *Sim) getLXCList(c *call) answer.Answer {

@@ -268,10 +268,7 @@ func (s *Sim) writeResourceCT(j *jsonw.Writer, ct *container) {
 		j.KeyUint("mem", u.sample.Mem)
 		j.KeyUint("maxdisk", ct.listedDiskSize())
 		j.KeyUint("disk", u.sample.Disk)
-		j.KeyUint("netin", u.counters.NetIn)
-		j.KeyUint("netout", u.counters.NetOut)
-		j.KeyUint("diskread", u.counters.DiskRead)
-		j.KeyUint("diskwrite", u.counters.DiskWrite)
+		writeCounters(j, u.counters)
 	}
 	j.KeyStrOmitEmpty("pool", ct.pool)
 	j.KeyStrOmitEmpty("tags", ct.tags)

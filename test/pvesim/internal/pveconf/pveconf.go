@@ -277,32 +277,32 @@ func FilesystemSize(storage string, size uint64) uint64 {
 	}
 	const block = 4096
 	blocks := size / block
-	var journal uint64
-	switch {
-	case blocks < 2048:
-		journal = 0
-	case blocks < 32768:
-		journal = 1024
-	case blocks < 256*1024:
-		journal = 4096
-	case blocks < 512*1024:
-		journal = 8192
-	case blocks < 4096*1024:
-		journal = 16384
-	case blocks < 8192*1024:
-		journal = 32768
-	case blocks < 16384*1024:
-		journal = 65536
-	case blocks < 32768*1024:
-		journal = 131072
-	default:
-		journal = 262144
+	journal := uint64(262144)
+	for _, step := range journalSteps {
+		if blocks < step.belowBlocks {
+			journal = step.journalBlocks
+			break
+		}
 	}
 	overhead := blocks/64 + journal + 2*(blocks/32768+1)
 	if overhead >= blocks {
 		return 0
 	}
 	return (blocks - overhead) * block
+}
+
+// journalSteps is mke2fs's ext2fs_default_journal_size (e2fsprogs
+// lib/ext2fs/mkjournal.c): the journal's size in blocks for a filesystem
+// of fewer than belowBlocks blocks; larger ones get 262144.
+var journalSteps = []struct{ belowBlocks, journalBlocks uint64 }{
+	{2048, 0},
+	{32768, 1024},
+	{256 * 1024, 4096},
+	{512 * 1024, 8192},
+	{4096 * 1024, 16384},
+	{8192 * 1024, 32768},
+	{16384 * 1024, 65536},
+	{32768 * 1024, 131072},
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -305,56 +305,53 @@ var (
 	tagRE      = regexp.MustCompile(`^(?i:[a-z0-9_][a-z0-9_\-+.]*)$`)
 )
 
+// formatRule is one PVE format: the pattern a value must match and the
+// message of PVE::JSONSchema when it does not, "$value" standing for the value.
+type formatRule struct {
+	re  *regexp.Regexp
+	msg string
+}
+
+// formatRules are the PVE formats pvesim's specs use (pve-common
+// src/PVE/JSONSchema.pm, the pve_verify_* functions).
+var formatRules = map[string]formatRule{
+	"pve-node":       {nodeRE, "value does not look like a valid node name"},
+	"pve-vmid":       {integerRE, "value does not look like a valid VM ID"},
+	"pve-configid":   {configIDRE, "invalid configuration ID '$value'"},
+	"dns-name":       {dnsNameRE, "value '$value' does not look like a valid DNS name"},
+	"pve-storage-id": {storageRE, "storage ID '$value' contains illegal characters"},
+	"pve-poolid":     {poolRE, "pool name '$value' contains illegal characters"},
+	"pve-realm":      {realmRE, "realm name '$value' contains illegal characters"},
+	"pve-tag":        {tagRE, "invalid tag '$value'"},
+}
+
+// listFormats are the "-list" formats: each item split off the value must
+// pass the item format, and the first that does not gives the message.
+var listFormats = map[string]struct {
+	item  string
+	split func(string) []string
+}{
+	"pve-configid-list": {"pve-configid", SplitList},
+	"pve-tag-list":      {"pve-tag", SplitTags},
+}
+
 // CheckFormat implements the PVE formats pvesim's specs use, with the
 // messages of PVE::JSONSchema (without the "invalid format - " prefix).
+// An unknown format accepts every value.
 func CheckFormat(format, val string) string {
-	switch format {
-	case "pve-node":
-		if !nodeRE.MatchString(val) {
-			return "value does not look like a valid node name"
-		}
-	case "pve-vmid":
-		if !integerRE.MatchString(val) {
-			return "value does not look like a valid VM ID"
-		}
-	case "pve-configid":
-		if !configIDRE.MatchString(val) {
-			return fmt.Sprintf("invalid configuration ID '%s'", val)
-		}
-	case "pve-configid-list":
-		for _, id := range SplitList(val) {
-			if !configIDRE.MatchString(id) {
-				return fmt.Sprintf("invalid configuration ID '%s'", id)
+	if list, ok := listFormats[format]; ok {
+		for _, item := range list.split(val) {
+			if msg := CheckFormat(list.item, item); msg != "" {
+				return msg
 			}
 		}
-	case "dns-name":
-		if !dnsNameRE.MatchString(val) {
-			return fmt.Sprintf("value '%s' does not look like a valid DNS name", val)
-		}
-	case "pve-storage-id":
-		if !storageRE.MatchString(val) {
-			return fmt.Sprintf("storage ID '%s' contains illegal characters", val)
-		}
-	case "pve-poolid":
-		if !poolRE.MatchString(val) {
-			return fmt.Sprintf("pool name '%s' contains illegal characters", val)
-		}
-	case "pve-realm":
-		if !realmRE.MatchString(val) {
-			return fmt.Sprintf("realm name '%s' contains illegal characters", val)
-		}
-	case "pve-tag":
-		if !tagRE.MatchString(val) {
-			return fmt.Sprintf("invalid tag '%s'", val)
-		}
-	case "pve-tag-list":
-		for _, t := range SplitTags(val) {
-			if !tagRE.MatchString(t) {
-				return fmt.Sprintf("invalid tag '%s'", t)
-			}
-		}
+		return ""
 	}
-	return ""
+	rule, ok := formatRules[format]
+	if !ok || rule.re.MatchString(val) {
+		return ""
+	}
+	return strings.ReplaceAll(rule.msg, "$value", val)
 }
 
 // SplitList splits like PVE::Tools::split_list: commas, semicolons and whitespace.
