@@ -124,6 +124,20 @@ func (v *validator) notAbove(lowKey string, low any, highKey string, high any, e
 
 func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
+// uniqueName checks the name of list[i]: namePattern, and no earlier
+// element of the list with the same name (seen maps the names to their
+// first index).
+func (v *validator) uniqueName(seen map[string]int, list string, i int, name string) {
+	key := fmt.Sprintf("%s[%d].name", list, i)
+	if !namePattern.MatchString(name) {
+		v.add(key, "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+	} else if first, ok := seen[name]; ok {
+		v.add(key, "duplicates %s[%d].name", list, first)
+	} else {
+		seen[name] = i
+	}
+}
+
 func (v *validator) proxmox(p *Proxmox) {
 	if len(p.Endpoints) == 0 {
 		v.add("proxmox.endpoints", "at least one endpoint is required, like https://pve1:8006")
@@ -276,13 +290,7 @@ func (v *validator) scaling(s *Scaling) {
 	for i := range s.Policies {
 		p := &s.Policies[i]
 		key := fmt.Sprintf("scaling.policies[%d]", i)
-		if !namePattern.MatchString(p.Name) {
-			v.add(key+".name", "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
-		} else if first, ok := names[p.Name]; ok {
-			v.add(key+".name", "duplicates scaling.policies[%d].name", first)
-		} else {
-			names[p.Name] = i
-		}
+		v.uniqueName(names, "scaling.policies", i, p.Name)
 		if len(p.Match.VMIDs)+len(p.Match.Tags)+len(p.Match.Pools) == 0 {
 			v.add(key+".match", "needs at least one of vmids, tags and pools")
 		}
@@ -393,13 +401,7 @@ func (v *validator) api(a *API) {
 	hashes := make(map[string]int)
 	for i, t := range a.Tokens {
 		key := fmt.Sprintf("api.tokens[%d]", i)
-		if !namePattern.MatchString(t.Name) {
-			v.add(key+".name", "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
-		} else if first, ok := names[t.Name]; ok {
-			v.add(key+".name", "duplicates api.tokens[%d].name", first)
-		} else {
-			names[t.Name] = i
-		}
+		v.uniqueName(names, "api.tokens", i, t.Name)
 		hash := strings.ToLower(t.SHA256)
 		if !hexPattern.MatchString(hash) {
 			v.add(key+".sha256", "must be 64 hex characters (the SHA-256 of the token; `lxc-autoscale token` prints one)")

@@ -10,23 +10,22 @@ import (
 )
 
 func runCommand() command {
-	return command{
-		name:    "run",
-		summary: "Monitor, score, decide and resize: full automated scaling",
-		flags:   configFlags,
-		exec: func(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
-			return runController(ctx, env, fs, args, true)
-		},
-	}
+	return controllerCommand("run", "Monitor, score, decide and resize: full automated scaling", true)
 }
 
 func monitorCommand() command {
+	return controllerCommand("monitor", "Collect usage, score it and export lxc_metrics.json; never resize", false)
+}
+
+// controllerCommand is a command that runs the reconcile loop; run and
+// monitor differ only in whether it scales.
+func controllerCommand(name, summary string, scale bool) command {
 	return command{
-		name:    "monitor",
-		summary: "Collect usage, score it and export lxc_metrics.json; never resize",
+		name:    name,
+		summary: summary,
 		flags:   configFlags,
 		exec: func(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
-			return runController(ctx, env, fs, args, false)
+			return runController(ctx, env, fs, args, scale)
 		},
 	}
 }

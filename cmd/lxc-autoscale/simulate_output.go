@@ -189,12 +189,19 @@ func traceSpan(tr sim.Trace) (points int, from, to time.Time) {
 		if len(c.Points) == 0 {
 			continue
 		}
-		if first := c.Points[0].Time; from.IsZero() || first.Before(from) {
-			from = first
-		}
-		if last := c.Points[len(c.Points)-1].Time; last.After(to) {
-			to = last
-		}
+		from, to = widenSpan(from, to, c.Points[0].Time, c.Points[len(c.Points)-1].Time)
 	}
 	return points, from, to
+}
+
+// widenSpan returns from..to widened to cover first..last; a zero from is
+// no span yet.
+func widenSpan(from, to, first, last time.Time) (time.Time, time.Time) {
+	if from.IsZero() || first.Before(from) {
+		from = first
+	}
+	if last.After(to) {
+		to = last
+	}
+	return from, to
 }

@@ -136,12 +136,7 @@ func seriesSpan(all []series) (from, to time.Time) {
 		if len(s.points) == 0 {
 			continue
 		}
-		if first := s.points[0].Time; from.IsZero() || first.Before(from) {
-			from = first
-		}
-		if last := s.points[len(s.points)-1].Time; last.After(to) {
-			to = last
-		}
+		from, to = widenSpan(from, to, s.points[0].Time, s.points[len(s.points)-1].Time)
 	}
 	if !to.After(from) {
 		to = from.Add(time.Minute)

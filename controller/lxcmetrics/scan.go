@@ -65,16 +65,9 @@ func (d *exportDecoder) end() error {
 // string reads a JSON string and returns its contents, valid until the
 // next read.
 func (d *exportDecoder) string() ([]byte, error) {
-	k, err := d.peek()
+	raw, err := d.scalar('"', "a string")
 	if err != nil {
 		return nil, err
-	}
-	if k != '"' {
-		return nil, d.errorf("want a string, got %s", describe(k))
-	}
-	raw, err := d.dec.ReadValue()
-	if err != nil {
-		return nil, d.wrap(err)
 	}
 	return d.unquote(raw), nil
 }
@@ -96,15 +89,25 @@ func (d *exportDecoder) unquote(raw []byte) []byte {
 // number reads a JSON number and returns its text, valid until the next
 // read.
 func (d *exportDecoder) number() ([]byte, error) {
+	return d.scalar('0', "a number")
+}
+
+// scalar reads a JSON value of kind (as peek names it: '"' a string, '0' a
+// number) and returns its raw text, valid until the next read; any other
+// kind fails saying it wanted what.
+func (d *exportDecoder) scalar(kind byte, what string) ([]byte, error) {
 	k, err := d.peek()
 	if err != nil {
 		return nil, err
 	}
-	if k != '0' {
-		return nil, d.errorf("want a number, got %s", describe(k))
+	if k != kind {
+		return nil, d.errorf("want %s, got %s", what, describe(k))
 	}
 	raw, err := d.dec.ReadValue()
-	return raw, d.wrap(err)
+	if err != nil {
+		return nil, d.wrap(err)
+	}
+	return raw, nil
 }
 
 // wrap says where in the input an error of the decoder happened (its own

@@ -23,12 +23,7 @@ func snapshotInfos(snaps []proxmox.Snapshot) []SnapshotInfo {
 
 // Snapshots lists a container's snapshots (without "current").
 func (o *Operations) Snapshots(ctx context.Context, vmid int) ([]SnapshotInfo, error) {
-	var snaps []proxmox.Snapshot
-	_, err := o.onContainer(ctx, vmid, func(ref proxmox.Ref) error {
-		var err error
-		snaps, err = o.opts.Cluster.Snapshots(ctx, ref)
-		return err
-	})
+	_, snaps, err := readContainer(ctx, o, vmid, o.opts.Cluster.Snapshots)
 	if err != nil {
 		return nil, fmt.Errorf("snapshots of container %d: %w", vmid, err)
 	}
@@ -47,12 +42,7 @@ func (o *Operations) snapshotTask(ctx context.Context, c Caller, vmid int, name,
 	if err := fc.err(); err != nil {
 		return TaskInfo{}, err
 	}
-	var snaps []proxmox.Snapshot
-	ref, err := o.onContainer(ctx, vmid, func(ref proxmox.Ref) error {
-		var err error
-		snaps, err = o.opts.Cluster.Snapshots(ctx, ref)
-		return err
-	})
+	ref, snaps, err := readContainer(ctx, o, vmid, o.opts.Cluster.Snapshots)
 	if err != nil {
 		return TaskInfo{}, fmt.Errorf("%s %q of container %d: %w", op, name, vmid, err)
 	}
@@ -175,12 +165,7 @@ func (o *Operations) checkNode(ctx context.Context, node string) error {
 // "protection mode enabled" in the message) before anything happened to
 // it; a running protected container is never stopped for nothing.
 func (o *Operations) Delete(ctx context.Context, c Caller, vmid int, purge bool) (TaskInfo, error) {
-	var cfg proxmox.Config
-	ref, err := o.onContainer(ctx, vmid, func(ref proxmox.Ref) error {
-		var err error
-		cfg, err = o.opts.Cluster.Config(ctx, ref)
-		return err
-	})
+	ref, cfg, err := readContainer(ctx, o, vmid, o.opts.Cluster.Config)
 	if err != nil {
 		return TaskInfo{}, fmt.Errorf("delete container %d: %w", vmid, err)
 	}

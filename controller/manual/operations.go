@@ -129,6 +129,19 @@ func (o *Operations) onContainer(ctx context.Context, vmid int, fn func(proxmox.
 	return fresh, fn(fresh)
 }
 
+// readContainer is onContainer for the calls that read one thing of the
+// container (its config, its snapshots): the read follows a migration the
+// same way and hands back where it was made.
+func readContainer[T any](ctx context.Context, o *Operations, vmid int, read func(context.Context, proxmox.Ref) (T, error)) (proxmox.Ref, T, error) {
+	var got T
+	ref, err := o.onContainer(ctx, vmid, func(ref proxmox.Ref) error {
+		var err error
+		got, err = read(ctx, ref)
+		return err
+	})
+	return ref, got, err
+}
+
 // Container reads a container's live status, config and snapshots.
 func (o *Operations) Container(ctx context.Context, vmid int) (ContainerDetail, error) {
 	var d ContainerDetail

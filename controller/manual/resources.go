@@ -143,12 +143,7 @@ func (o *Operations) SetResources(ctx context.Context, c Caller, vmid int, r Res
 	if err := o.checkPolicyBounds(vmid, r); err != nil {
 		return "", err
 	}
-	var cfg proxmox.Config
-	ref, err := o.onContainer(ctx, vmid, func(ref proxmox.Ref) error {
-		var err error
-		cfg, err = o.opts.Cluster.Config(ctx, ref)
-		return err
-	})
+	ref, cfg, err := readContainer(ctx, o, vmid, o.opts.Cluster.Config)
 	if err != nil {
 		return "", fmt.Errorf("set resources of container %d: %w", vmid, err)
 	}
@@ -258,12 +253,7 @@ func (o *Operations) GrowDisk(ctx context.Context, c Caller, vmid int, disk stri
 	if err := fc.err(); err != nil {
 		return TaskInfo{}, err
 	}
-	var cfg proxmox.Config
-	ref, err := o.onContainer(ctx, vmid, func(ref proxmox.Ref) error {
-		var err error
-		cfg, err = o.opts.Cluster.Config(ctx, ref)
-		return err
-	})
+	ref, cfg, err := readContainer(ctx, o, vmid, o.opts.Cluster.Config)
 	rec := audit.Record{Resource: string(scaling.ResourceDisk), Direction: string(scaling.Up), Operation: OpResize, Reason: disk}
 	if err != nil {
 		return TaskInfo{}, fmt.Errorf("grow %s of container %d: %w", disk, vmid, err)

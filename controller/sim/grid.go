@@ -266,6 +266,28 @@ type staticPolicy struct{}
 
 func (staticPolicy) tick(time.Time, []*simState) error { return nil }
 
+// cycle is the fixed-interval clock of a policy that acts every interval
+// from the first sample on, whatever the trace's step.
+type cycle struct {
+	interval time.Duration
+	next     time.Time // when the next cycle is due; zero before the first
+}
+
+// due says whether a cycle runs at now and, if so, moves next past now:
+// a trace step longer than the interval runs one cycle, not a backlog.
+func (c *cycle) due(now time.Time) bool {
+	if !c.next.IsZero() && now.Before(c.next) {
+		return false
+	}
+	for c.next.IsZero() || !c.next.After(now) {
+		if c.next.IsZero() {
+			c.next = now
+		}
+		c.next = c.next.Add(c.interval)
+	}
+	return true
+}
+
 // run replays the grid under one policy.
 func (g *simGrid) run(name string, p simPolicy, timeline bool) (PolicyResult, error) {
 	states := make([]*simState, len(g.cs))

@@ -25,18 +25,16 @@ const (
 // legacyPolicy re-implements the original's decision on the latest sample
 // of each container, every 600 s from the start of the trace.
 type legacyPolicy struct {
-	next time.Time // zero before the first cycle
+	cycle
+}
+
+func newLegacyPolicy() *legacyPolicy {
+	return &legacyPolicy{cycle{interval: legacyInterval}}
 }
 
 func (p *legacyPolicy) tick(now time.Time, states []*simState) error {
-	if !p.next.IsZero() && now.Before(p.next) {
+	if !p.due(now) {
 		return nil
-	}
-	for p.next.IsZero() || !p.next.After(now) {
-		if p.next.IsZero() {
-			p.next = now
-		}
-		p.next = p.next.Add(legacyInterval)
 	}
 	for _, s := range states {
 		if !s.active {

@@ -11,9 +11,8 @@ import (
 // Engine.Step) with the trace in place of the cluster and a simulated
 // clock.
 type oursPolicy struct {
-	replay   *engine.Replay
-	interval time.Duration
-	next     time.Time // when the next tick is due; zero before the first
+	replay *engine.Replay
+	cycle
 }
 
 func newOursPolicy(o Options) *oursPolicy {
@@ -22,21 +21,15 @@ func newOursPolicy(o Options) *oursPolicy {
 			Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod,
 			Selection: o.Selection, Model: o.Model, Guard: o.Guard, Node: o.Node,
 		}),
-		interval: o.Interval,
+		cycle: cycle{interval: o.Interval},
 	}
 }
 
 // tick is one pass of the loop on what the active containers got; the
 // admitted changes apply at once and are recorded as applied.
 func (p *oursPolicy) tick(now time.Time, states []*simState) error {
-	if !p.next.IsZero() && now.Before(p.next) {
+	if !p.due(now) {
 		return nil
-	}
-	for p.next.IsZero() || !p.next.After(now) {
-		if p.next.IsZero() {
-			p.next = now
-		}
-		p.next = p.next.Add(p.interval)
 	}
 	var observed []engine.Observed
 	byVMID := make(map[int]*simState, len(states))

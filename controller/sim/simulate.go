@@ -188,7 +188,7 @@ func Simulate(tr Trace, o Options) ([]PolicyResult, error) {
 		case PolicyStatic:
 			p = staticPolicy{}
 		case PolicyLegacy:
-			p = &legacyPolicy{}
+			p = newLegacyPolicy()
 		case PolicyOurs:
 			p = newOursPolicy(o)
 		}
