@@ -27,11 +27,11 @@ const (
 	journalOutcome = "outcome" // what became of it, or of a manual change
 )
 
-// errJournalFull is returned by appends once the journal has reached
-// journalMaxBytes.
 // errJournalNotOpen is returned by appends before Open or after Close.
 var errJournalNotOpen = errors.New("journal not open")
 
+// errJournalFull is returned by appends once the journal has reached
+// journalMaxBytes.
 var errJournalFull = fmt.Errorf("journal full (%d bytes): the state file has not been saved for a long time", journalMaxBytes)
 
 // journalRecord is one line of the journal.
