@@ -36,6 +36,7 @@ type options struct {
 	sim         pvesim.Options
 	offline     listFlag
 	versions    listFlag
+	threads     listFlag
 	locks       listFlag
 	latency     time.Duration
 	failRate    float64
@@ -86,7 +87,8 @@ Flags:
 	fs.Float64Var(&o.sim.Speed, "speed", 1, "simulated seconds per real second")
 	fs.DurationVar(&o.sim.TaskDuration, "task-duration", 2*time.Second, "simulated time an async task runs")
 	fs.DurationVar(&o.sim.AuthFailureDelay, "auth-delay", 0, "delay before every 401 (real PVE: 3s)")
-	fs.IntVar(&o.sim.NodeCPUs, "node-cpus", 32, "CPU threads per node")
+	fs.IntVar(&o.sim.NodeCPUs, "node-cpus", 0, "CPU threads of every node (default: the mix of --node-threads)")
+	fs.Var(&o.threads, "node-threads", "CPU threads of pve1, pve2, … in order, repeated over the nodes (repeatable or comma-separated; default 16,8,4,24,64)")
 	nodeMemGiB := fs.Uint64("node-memory-gib", 128, "memory per node in GiB")
 	fs.Var(&o.tokens, "token", "accepted API token USER@REALM!ID=SECRET (repeatable; default root@pam!test=secret)")
 	fs.Var(&o.users, "user", "accepted login USER@REALM=PASSWORD for POST /access/ticket (repeatable)")
@@ -116,6 +118,18 @@ Flags:
 		for _, one := range strings.Split(v, ",") {
 			o.sim.NodeVersions = append(o.sim.NodeVersions, strings.TrimSpace(one))
 		}
+	}
+	for _, v := range o.threads {
+		for _, one := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(one))
+			if err != nil || n < 1 || n > 8192 {
+				return o, fmt.Errorf("--node-threads %q: want whole numbers from 1 to 8192", one)
+			}
+			o.sim.NodeThreads = append(o.sim.NodeThreads, n)
+		}
+	}
+	if o.sim.NodeCPUs < 0 || o.sim.NodeCPUs > 8192 {
+		return o, fmt.Errorf("--node-cpus %d: want 1 to 8192, or 0 for the mix", o.sim.NodeCPUs)
 	}
 	if len(o.sim.NodeVersions) > o.sim.Nodes {
 		return o, fmt.Errorf("--node-version: %d versions for %d nodes", len(o.sim.NodeVersions), o.sim.Nodes)

@@ -154,6 +154,7 @@ func TestRunArguments(t *testing.T) {
 		{"bad node version", []string{"--listen", "127.0.0.1:0", "--node-version", "9.1.1,6.4-1"}, 1, "NodeVersions[1]: \"6.4-1\" is not a PVE version"},
 		{"too many node versions", []string{"--nodes", "1", "--node-version", "9.1.1,8.4.1"}, 2, "--node-version: 2 versions for 1 nodes"},
 		{"bad death grace", []string{"--node-death-grace", "0s"}, 2, "--node-death-grace 0s: must be above 0"},
+		{"bad node threads", []string{"--node-threads", "8,zero"}, 2, `--node-threads "zero": want whole numbers from 1 to 8192`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -198,8 +199,11 @@ func TestRunServesControlAPIAndVersions(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	if code, body := call("GET", api+"/nodes/pve3/status", ""); code != 200 || !strings.Contains(body, `"pveversion":"pve-manager/7.4-19/`) {
-		t.Errorf("pve3 status = %d %s, want PVE 7.4-19", code, body)
+	// PVE 7.4 on pve3, with the default mix's 4 threads, as pvesim.New
+	// gives them.
+	if code, body := call("GET", api+"/nodes/pve3/status", ""); code != 200 || !strings.Contains(body, `"pveversion":"pve-manager/7.4-19/`) ||
+		!strings.Contains(body, `"cpus":4,`) {
+		t.Errorf("pve3 status = %d %s, want PVE 7.4-19 with 4 threads", code, body)
 	}
 	if code, body := call("POST", base+"/nodes/pve2/kill", ""); code != 200 {
 		t.Fatalf("kill = %d %s", code, body)
