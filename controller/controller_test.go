@@ -230,17 +230,26 @@ func TestTrainingIsDeterministic(t *testing.T) {
 	}
 }
 
-func TestStateSurvivesRestart(t *testing.T) {
-	sim, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
+// busyWithStateFile is one busy container that wants more cores, and the
+// options of a loop that saves its state to path and waits an hour between
+// increases: the setting of every test of what survives a restart.
+func busyWithStateFile(t *testing.T) (sim *pvesim.Sim, client *proxmox.Client, path string, mutate func(*Options)) {
+	t.Helper()
+	sim, client = newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
 		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
 	}})
-	path := filepath.Join(t.TempDir(), "state.json")
-	mutate := func(o *Options) {
+	path = filepath.Join(t.TempDir(), "state.json")
+	mutate = func(o *Options) {
 		o.StateFile = path
 		o.Selection.Default.CooldownUp = time.Hour
 		o.Selection.Default.Memory.Enabled = false
 		o.Selection.Default.Disk.Enabled = false
 	}
+	return sim, client, path, mutate
+}
+
+func TestStateSurvivesRestart(t *testing.T) {
+	sim, client, path, mutate := busyWithStateFile(t)
 	c := newLoop(t, client, mutate)
 	c.loadState()
 	c.pass(context.Background())

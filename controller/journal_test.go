@@ -256,16 +256,7 @@ func passWithoutSave(t *testing.T, c *Controller) {
 }
 
 func TestWriteKilledBeforeTheStateSaveKeepsItsCooldown(t *testing.T) {
-	sim, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
-		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
-	}})
-	path := filepath.Join(t.TempDir(), "state.json")
-	mutate := func(o *Options) {
-		o.StateFile = path
-		o.Selection.Default.CooldownUp = time.Hour
-		o.Selection.Default.Memory.Enabled = false
-		o.Selection.Default.Disk.Enabled = false
-	}
+	sim, client, path, mutate := busyWithStateFile(t)
 	c := newLoop(t, client, mutate)
 	c.loadState()
 	passWithoutSave(t, c)
@@ -302,16 +293,7 @@ func TestWriteKilledBeforeTheStateSaveKeepsItsCooldown(t *testing.T) {
 }
 
 func TestManualChangeKilledBeforeTheNextPassKeepsItsCooldown(t *testing.T) {
-	sim, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
-		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
-	}})
-	path := filepath.Join(t.TempDir(), "state.json")
-	mutate := func(o *Options) {
-		o.StateFile = path
-		o.Selection.Default.CooldownUp = time.Hour
-		o.Selection.Default.Memory.Enabled = false
-		o.Selection.Default.Disk.Enabled = false
-	}
+	sim, client, _, mutate := busyWithStateFile(t)
 	c := newLoop(t, client, mutate)
 	c.loadState()
 	// An operator set 1 core (through the API); the process dies before
