@@ -55,8 +55,8 @@ func (v Version) RepoID() string {
 	return "2a6b9c8e4"
 }
 
-// Kernel is the uname release and version string of the default Kernel of
-// each major release (proxmox-Kernel / pve-Kernel series).
+// Kernel is the uname release and version string of the default kernel of
+// each major release (proxmox-kernel / pve-kernel series).
 func (v Version) Kernel() (release, version string) {
 	switch v.Major {
 	case 7:
