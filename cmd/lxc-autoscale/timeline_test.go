@@ -52,24 +52,27 @@ func TestE2EFaultTimelineKeepsInvariants(t *testing.T) {
 		}
 		return n
 	}
-	// phase lets the cluster's state act on the controller until the
-	// event that ends it, then waits for a write to land again: within a
-	// minute and a quarter, the backoff a container earns with two failed
-	// writes in a row (30 s, then 60 s), should every container with a
-	// change to make have failed twice during the phase.
-	//
-	// By then the busy containers may all sit at the max, so an
-	// administrator cuts one of them (on a node that stays up, alternately)
-	// to give the controller a change to make.
+	// By the time a phase starts the busy containers may all sit at the
+	// max, or back off after failed writes: an administrator's cut of one
+	// of them (on a node that stays up, alternately) gives the controller a
+	// change to make, at the start of each phase and again after it.
 	busy := []int{301, 302}
-	phase := func(r *running, name string, ended func()) {
-		t.Logf("phase %s", name)
-		ended()
-		before := landed()
+	cut := func() {
 		if err := e.sim.SetConfig(busy[0], "cores", "1"); err != nil {
 			t.Fatal(err)
 		}
 		busy[0], busy[1] = busy[1], busy[0]
+	}
+	// phase lets the cluster's state act on the controller until the
+	// event that ends it, then waits for a write to land again: within a
+	// minute and a quarter, the backoff a container earns with two failed
+	// writes in a row (30 s, then 60 s).
+	phase := func(r *running, name string, ended func()) {
+		t.Logf("phase %s", name)
+		cut()
+		ended()
+		before := landed()
+		cut()
 		e.eventually(r, 75*time.Second, "a write landing after phase "+name, func() bool { return landed() > before })
 	}
 	passes := func(r *running, n int, name string) func() {
@@ -88,7 +91,7 @@ func TestE2EFaultTimelineKeepsInvariants(t *testing.T) {
 	e.sim.InjectFault(pvesim.Fault{Method: "PUT", Route: "/nodes/{node}/lxc/{vmid}/config", Hang: true, Count: 1})
 	// past proxmox.timeout (5 s): pvesim logs the hung write when the client gives up
 	phase(r, "unanswered write", func() {
-		e.eventually(r, 20*time.Second, "the client giving up on the unanswered write", func() bool {
+		e.eventually(r, 75*time.Second, "the client giving up on the unanswered write", func() bool {
 			for _, w := range e.writes() {
 				if w.Status == 0 {
 					return true
