@@ -175,16 +175,8 @@ func (o *Operations) Containers(ctx context.Context) ([]ContainerSummary, error)
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
 	}
-	out := make([]ContainerSummary, len(cts))
-	for i, ct := range cts {
-		out[i] = ContainerSummary{
-			VMID: ct.VMID, Node: ct.Node, Name: ct.Name, Status: ct.Status, Template: ct.Template,
-			Lock: ct.Lock, Tags: ct.Tags, Pool: ct.Pool, CPUs: ct.CPUs, CPU: ct.CPU,
-			Mem: ct.Mem, MaxMem: ct.MaxMem, Disk: ct.Disk, MaxDisk: ct.MaxDisk, Uptime: ct.Uptime,
-		}
-	}
-	slices.SortFunc(out, func(a, b ContainerSummary) int { return a.VMID - b.VMID })
-	return out, nil
+	slices.SortFunc(cts, func(a, b ContainerSummary) int { return a.VMID - b.VMID })
+	return cts, nil
 }
 
 // Nodes lists the nodes of the cluster.
@@ -193,13 +185,5 @@ func (o *Operations) Nodes(ctx context.Context) ([]NodeSummary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list nodes: %w", err)
 	}
-	out := make([]NodeSummary, len(nodes))
-	for i, n := range nodes {
-		out[i] = NodeSummary{
-			Name: n.Name, Status: n.Status, Online: n.Online, CPUs: n.CPUs, CPU: n.CPU,
-			MemoryBytes: n.MemoryBytes, MemUsedBytes: n.MemUsedBytes,
-			DiskBytes: n.DiskBytes, DiskUsedBytes: n.DiskUsedBytes, Uptime: n.Uptime,
-		}
-	}
-	return out, nil
+	return nodes, nil
 }

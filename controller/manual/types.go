@@ -64,38 +64,14 @@ type ContainerDetail struct {
 }
 
 // ContainerSummary is one container of the cluster listing: usage and
-// allocation as /cluster/resources reports them.
-type ContainerSummary struct {
-	VMID     int
-	Node     string
-	Name     string
-	Status   string // running, stopped
-	Template bool
-	Lock     string
-	Tags     []string
-	Pool     string
-	CPUs     float64 // allocated CPUs (cores, or cpulimit when lower)
-	CPU      float64 // fraction of CPUs in use, 0..1
-	Mem      uint64  // bytes
-	MaxMem   uint64
-	Disk     uint64 // bytes of the root filesystem
-	MaxDisk  uint64
-	Uptime   time.Duration
-}
+// allocation as /cluster/resources reports them (no swap, no PSI; CPUs are
+// the allocated CPUs, cores or cpulimit when lower). It is the client's
+// own type, named here for the API, which does not import proxmox.
+type ContainerSummary = proxmox.Container
 
-// NodeSummary is one node of the cluster.
-type NodeSummary struct {
-	Name          string
-	Status        string // online, offline, unknown
-	Online        bool
-	CPUs          int     // threads
-	CPU           float64 // fraction of all threads in use, 0..1
-	MemoryBytes   uint64
-	MemUsedBytes  uint64
-	DiskBytes     uint64 // root filesystem
-	DiskUsedBytes uint64
-	Uptime        time.Duration
-}
+// NodeSummary is one node of the cluster, as GET /nodes reports it: the
+// client's own type, named here for the API.
+type NodeSummary = proxmox.Node
 
 // TaskInfo is an asynchronous operation: a Proxmox task the API can be
 // asked about by ID.
