@@ -62,7 +62,7 @@ func (c *Controller) backfill(ctx context.Context, t engine.Tick) {
 	for i, ct := range todo {
 		tr := c.Tracked[ct.VMID]
 		if tr == nil {
-			tr = &engine.Container{VMID: ct.VMID, Node: ct.Node, Score: math.NaN(), Window: c.NewWindow()}
+			tr = &engine.Container{Listed: engine.Listed{VMID: ct.VMID, Node: ct.Node}, Score: math.NaN(), Window: c.NewWindow()}
 			c.Tracked[ct.VMID] = tr
 		}
 		rows = rows[:0]

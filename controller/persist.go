@@ -157,7 +157,7 @@ func (c *Controller) fillFromCycles(cycles []lxcmetrics.Cycle, now time.Time) in
 			}
 			tr := c.Tracked[e.VMID]
 			if tr == nil {
-				tr = &engine.Container{VMID: e.VMID, Node: e.Node, Status: "running", Score: math.NaN(), Window: c.NewWindow()}
+				tr = &engine.Container{Listed: engine.Listed{VMID: e.VMID, Node: e.Node, Status: "running"}, Score: math.NaN(), Window: c.NewWindow()}
 				c.Tracked[e.VMID] = tr
 			}
 			ct := proxmox.Container{

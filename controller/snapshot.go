@@ -9,17 +9,14 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
+// Listed is what the latest listing tells of a container and its
+// allocation (engine.Listed), named here for the snapshot's readers.
+type Listed = engine.Listed
+
 // ContainerView is what the controller knows of one container after a
 // pass: read-only, for the API, the status page and the demo.
 type ContainerView struct {
-	VMID           int
-	Node           string
-	Name           string
-	Status         string
-	Lock           string
-	Tags           []string
-	Pool           string
-	Alloc          scaling.Allocation
+	Listed
 	CPUUtilisation float64 // latest, of the allocated cores
 	MemoryUsed     uint64
 	DiskUsed       uint64
@@ -73,9 +70,7 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 	s.Containers = make([]ContainerView, 0, len(c.Tracked))
 	for _, tr := range c.SortedTracked() {
 		v := ContainerView{
-			VMID: tr.VMID, Node: tr.Node, Name: tr.Name, Status: tr.Status, Lock: tr.Lock,
-			Tags: tr.Tags, Pool: tr.Pool,
-			Alloc: tr.Alloc, Score: tr.Score, Anomalous: !tr.AnomalousSince.IsZero(),
+			Listed: tr.Listed, Score: tr.Score, Anomalous: !tr.AnomalousSince.IsZero(),
 			MemoryUsed: tr.Last.Mem, DiskUsed: tr.Last.Disk, Samples: tr.Window.Len(),
 			CPUUtilisation: engine.CPUFraction(tr.Last.CPU), CoresMax: tr.CoresMax(),
 		}

@@ -23,8 +23,8 @@ func benchSnapshot(n int) controller.Snapshot {
 	for i := range snap.Containers {
 		vmid := 100 + i
 		v := controller.ContainerView{
-			VMID: vmid, Node: fmt.Sprintf("pve%d", i%8+1), Name: fmt.Sprintf("ct-%d", vmid), Status: "running",
-			Alloc:          scaling.Allocation{Cores: 1 + i%8, MemoryMiB: 512 << (i % 4), SwapMiB: 512, DiskBytes: 8 << 30},
+			Listed: controller.Listed{VMID: vmid, Node: fmt.Sprintf("pve%d", i%8+1), Name: fmt.Sprintf("ct-%d", vmid), Status: "running",
+				Alloc: scaling.Allocation{Cores: 1 + i%8, MemoryMiB: 512 << (i % 4), SwapMiB: 512, DiskBytes: 8 << 30}},
 			CPUUtilisation: float64(i%100) / 100, MemoryUsed: 300 << 20, DiskUsed: 3 << 30,
 			Score: 0.3 + float64(i%50)/100, Samples: 60,
 		}

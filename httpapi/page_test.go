@@ -49,45 +49,46 @@ func pageFixture() controller.Snapshot {
 		ModelTrainedAt: pageNow.Add(-10 * time.Minute),
 		Containers: []controller.ContainerView{
 			{
-				VMID: 101, Node: "pve1", Name: "web-frontend", Status: "running",
-				Alloc:          scaling.Allocation{Cores: 2, MemoryMiB: 2048, SwapMiB: 512, DiskBytes: 8 * gib},
+				Listed: controller.Listed{VMID: 101, Node: "pve1", Name: "web-frontend", Status: "running",
+					Alloc: scaling.Allocation{Cores: 2, MemoryMiB: 2048, SwapMiB: 512, DiskBytes: 8 * gib}},
 				CPUUtilisation: 0.93, MemoryUsed: 1536 << 20, DiskUsed: 3 * gib, Score: 0.42, Samples: 60,
 				Decision: &scaling.Decision{VMID: 101, Node: "pve1", Mode: scaling.ModeEnforce, Changes: []scaling.Change{
 					{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 3, Reason: "cpu 93% > 80% for 5m"},
 				}},
 			},
 			{
-				VMID: 102, Node: "pve1", Name: "batch-miner", Status: "running",
-				Alloc:          scaling.Allocation{Cores: 4, MemoryMiB: 4096, DiskBytes: 16 * gib},
+				Listed: controller.Listed{VMID: 102, Node: "pve1", Name: "batch-miner", Status: "running",
+					Alloc: scaling.Allocation{Cores: 4, MemoryMiB: 4096, DiskBytes: 16 * gib}},
 				CPUUtilisation: 0.99, MemoryUsed: 3900 << 20, DiskUsed: 5 * gib, Score: 0.91, Anomalous: true, Samples: 60,
 				Decision: &scaling.Decision{VMID: 102, Node: "pve1", Mode: scaling.ModeEnforce, Holds: []scaling.Hold{
 					{Resource: scaling.ResourceCores, Reason: scaling.SkipAnomalous},
 				}},
 			},
 			{
-				VMID: 103, Node: "pve2", Name: "db-primary", Status: "running", Paused: true,
-				Alloc:          scaling.Allocation{Cores: 8, MemoryMiB: 16384, DiskBytes: 64 * gib},
+				Listed: controller.Listed{VMID: 103, Node: "pve2", Name: "db-primary", Status: "running",
+					Alloc: scaling.Allocation{Cores: 8, MemoryMiB: 16384, DiskBytes: 64 * gib}},
+				Paused:         true,
 				CPUUtilisation: 0.35, MemoryUsed: 12 << 30, DiskUsed: 40 * gib, Score: 0.38, Samples: 60,
 			},
 			{
-				VMID: 104, Node: "pve2", Name: "cache", Status: "running",
-				Alloc:          scaling.Allocation{Cores: 2, MemoryMiB: 1024, DiskBytes: 4 * gib},
+				Listed: controller.Listed{VMID: 104, Node: "pve2", Name: "cache", Status: "running",
+					Alloc: scaling.Allocation{Cores: 2, MemoryMiB: 1024, DiskBytes: 4 * gib}},
 				CPUUtilisation: 0.12, MemoryUsed: 900 << 20, DiskUsed: gib, Score: 0.40, Samples: 60,
 				Decision: &scaling.Decision{VMID: 104, Node: "pve2", Policy: "advice", Mode: scaling.ModeRecommend, Changes: []scaling.Change{
 					{Resource: scaling.ResourceMemory, Direction: scaling.Up, From: 1024, To: 1536, Reason: "memory 88% > 85%"},
 				}},
 			},
 			{
-				VMID: 105, Node: "pve3", Name: "backup-target", Status: "running", Lock: "backup",
-				Alloc:          scaling.Allocation{Cores: 1, MemoryMiB: 512, DiskBytes: 32 * gib},
+				Listed: controller.Listed{VMID: 105, Node: "pve3", Name: "backup-target", Status: "running", Lock: "backup",
+					Alloc: scaling.Allocation{Cores: 1, MemoryMiB: 512, DiskBytes: 32 * gib}},
 				CPUUtilisation: 0.05, MemoryUsed: 128 << 20, DiskUsed: 30 * gib, Score: 0.35, Samples: 60,
 				Decision: &scaling.Decision{VMID: 105, Node: "pve3", Mode: scaling.ModeEnforce, Holds: []scaling.Hold{
 					{Resource: scaling.ResourceDisk, Reason: scaling.SkipLocked, Detail: "lock backup"},
 				}},
 			},
 			{
-				VMID: 106, Node: "pve3", Name: "queue", Status: "running",
-				Alloc:          scaling.Allocation{Cores: 3, MemoryMiB: 2048, DiskBytes: 8 * gib},
+				Listed: controller.Listed{VMID: 106, Node: "pve3", Name: "queue", Status: "running",
+					Alloc: scaling.Allocation{Cores: 3, MemoryMiB: 2048, DiskBytes: 8 * gib}},
 				CPUUtilisation: 0.08, MemoryUsed: 300 << 20, DiskUsed: 2 * gib, Score: math.NaN(), Samples: 3,
 				Decision: &scaling.Decision{VMID: 106, Node: "pve3", Mode: scaling.ModeEnforce, Holds: []scaling.Hold{
 					{Resource: scaling.ResourceCores, Reason: scaling.SkipCooldown},

@@ -32,8 +32,8 @@ func v1SnapshotFixture() controller.Snapshot {
 		Time: v1FixtureTime, LastSuccess: v1FixtureTime, Interval: 30 * time.Second, Nodes: 2,
 		Containers: []controller.ContainerView{
 			{
-				VMID: 101, Node: "pve1", Name: "web", Status: "running",
-				Alloc:          scaling.Allocation{Cores: 2, MemoryMiB: 1024, SwapMiB: 512, DiskBytes: 8 << 30},
+				Listed: controller.Listed{VMID: 101, Node: "pve1", Name: "web", Status: "running",
+					Alloc: scaling.Allocation{Cores: 2, MemoryMiB: 1024, SwapMiB: 512, DiskBytes: 8 << 30}},
 				CPUUtilisation: 0.91, MemoryUsed: 512 << 20, DiskUsed: 2 << 30, Score: 0.42, Samples: 40,
 				Decision: &scaling.Decision{
 					VMID: 101, Node: "pve1", Policy: "web", Mode: scaling.ModeRecommend, Score: 0.42,
@@ -42,12 +42,14 @@ func v1SnapshotFixture() controller.Snapshot {
 				},
 			},
 			{
-				VMID: 102, Node: "pve1", Name: "db", Status: "running", Lock: "backup", Paused: true,
-				Alloc: scaling.Allocation{Cores: 4, MemoryMiB: 4096, DiskBytes: 16 << 30}, Score: math.NaN(), CPUUtilisation: math.NaN(),
+				Listed: controller.Listed{VMID: 102, Node: "pve1", Name: "db", Status: "running", Lock: "backup",
+					Alloc: scaling.Allocation{Cores: 4, MemoryMiB: 4096, DiskBytes: 16 << 30}},
+				Paused: true, Score: math.NaN(), CPUUtilisation: math.NaN(),
 			},
 			{
-				VMID: 103, Node: "pve1", Name: "keep", Status: "running", Anomalous: true, Score: 0.97,
-				Alloc:    scaling.Allocation{Cores: 1, MemoryMiB: 512, DiskBytes: 4 << 30},
+				Listed: controller.Listed{VMID: 103, Node: "pve1", Name: "keep", Status: "running",
+					Alloc: scaling.Allocation{Cores: 1, MemoryMiB: 512, DiskBytes: 4 << 30}},
+				Anomalous: true, Score: 0.97,
 				Decision: &scaling.Decision{VMID: 103, Node: "pve1", Mode: scaling.ModeEnforce, Score: 0.97, Holds: []scaling.Hold{{Resource: scaling.ResourceCores, Reason: scaling.SkipAnomalous}}},
 			},
 		},

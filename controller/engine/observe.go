@@ -21,10 +21,11 @@ type Tick struct {
 	Measured []Sample
 }
 
-// Container is everything the engine holds about one container. The loop
-// reads it after a pass (snapshot, export, metrics) and fills windows at
-// start (backfill, the export); only the engine changes the rest.
-type Container struct {
+// Listed is what the latest listing tells of a container (its pool kept
+// from the pool index when the listing has none), with its allocation as
+// the listing and the config reads give it. The loop's snapshot shows it
+// as it is (controller.ContainerView embeds it).
+type Listed struct {
 	VMID   int
 	Node   string
 	Name   string
@@ -33,6 +34,13 @@ type Container struct {
 	Tags   []string
 	Pool   string
 	Alloc  scaling.Allocation
+}
+
+// Container is everything the engine holds about one container. The loop
+// reads it after a pass (snapshot, export, metrics) and fills windows at
+// start (backfill, the export); only the engine changes the rest.
+type Container struct {
+	Listed
 	// NodeThreads is the threads of the container's node as of the latest
 	// listing, 0 when unknown: more cores than that add nothing.
 	NodeThreads int
@@ -89,7 +97,7 @@ func (e *Engine) Observe(t Tick) {
 		seen[ct.VMID] = struct{}{}
 		tr := e.Tracked[ct.VMID]
 		if tr == nil {
-			tr = &Container{VMID: ct.VMID, Node: ct.Node, Score: math.NaN(), Window: e.NewWindow()}
+			tr = &Container{Listed: Listed{VMID: ct.VMID, Node: ct.Node}, Score: math.NaN(), Window: e.NewWindow()}
 			e.Tracked[ct.VMID] = tr
 		} else if tr.Node != ct.Node {
 			if e.hooks.Migrated != nil {

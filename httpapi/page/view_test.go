@@ -82,7 +82,7 @@ func TestViewRowDecision(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			row := viewRow(controller.ContainerView{VMID: 100, Score: math.NaN(), Decision: tt.decision})
+			row := viewRow(controller.ContainerView{Listed: controller.Listed{VMID: 100}, Score: math.NaN(), Decision: tt.decision})
 			if strings.Join(row.Decision, "|") != strings.Join(tt.wantDecision, "|") || row.DecisionKind != tt.wantKind {
 				t.Errorf("decision = %q (%s), want %q (%s)", row.Decision, row.DecisionKind, tt.wantDecision, tt.wantKind)
 			}
