@@ -159,6 +159,13 @@ func (s *Sim) configChangedLocked(ct *container) {
 	s.recordAllocLocked(ct)
 }
 
+// unlockLocked removes the container's config lock when the task that set
+// it ends, as PVE's remove_lock does: a new digest, like any config change.
+func (s *Sim) unlockLocked(ct *container) {
+	delete(ct.conf, "lock")
+	s.configChangedLocked(ct)
+}
+
 func (s *Sim) putCTLocked(ct *container) {
 	s.cts[ct.vmid] = ct
 	s.indexStale = true

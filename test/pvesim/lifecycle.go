@@ -10,11 +10,7 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
 )
 
-func (s *Sim) postClone(c *call) answer.Answer {
-	ct, resp, found := s.ctOnNode(c)
-	if !found {
-		return resp
-	}
+func (s *Sim) postClone(c *call, ct *container) answer.Answer {
 	newid := int(c.p.Int("newid"))
 	if other := s.cts[newid]; other != nil {
 		return answer.Internal("CT %d already exists on node '%s'", newid, other.node)
@@ -92,15 +88,12 @@ func (s *Sim) postClone(c *call) answer.Answer {
 	t := s.startTaskLocked(c, ct.node, "vzclone", strconv.Itoa(ct.vmid))
 	t.log = append(t.log, fmt.Sprintf("create full clone of drive rootfs (%s)", src["rootfs"]))
 	t.commit = func() {
-		delete(clone.conf, "lock")
-		s.configChangedLocked(clone)
-		delete(ct.conf, "lock")
-		s.configChangedLocked(ct)
+		s.unlockLocked(clone)
+		s.unlockLocked(ct)
 	}
 	t.abort = func() string {
 		s.dropCTLocked(newid)
-		delete(ct.conf, "lock")
-		s.configChangedLocked(ct)
+		s.unlockLocked(ct)
 		return "clone failed: " + t.forcedExit
 	}
 	return answer.OK(t.upidJSON())
@@ -117,11 +110,7 @@ func regenerateMAC(net string, vmid int) string {
 	return strings.Join(parts, ",")
 }
 
-func (s *Sim) deleteCT(c *call) answer.Answer {
-	ct, resp, found := s.ctOnNode(c)
-	if !found {
-		return resp
-	}
+func (s *Sim) deleteCT(c *call, ct *container) answer.Answer {
 	if ct.conf["protection"] == "1" {
 		return answer.Internal("can't remove CT %d - protection mode enabled", ct.vmid)
 	}
@@ -144,8 +133,7 @@ func (s *Sim) deleteCT(c *call) answer.Answer {
 		}
 	}
 	t.abort = func() string {
-		delete(ct.conf, "lock")
-		s.configChangedLocked(ct)
+		s.unlockLocked(ct)
 		return ""
 	}
 	return answer.OK(t.upidJSON())

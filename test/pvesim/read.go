@@ -23,6 +23,21 @@ func (s *Sim) ctOnNode(c *call) (*container, answer.Answer, bool) {
 	return ct, answer.Answer{}, true
 }
 
+// onCT adapts the handler of a route about one existing container: it gets
+// the container the path names, and the request fails as in PVE when that
+// node has none. Handlers that refuse some requests before loading the
+// config (postSnapshot's reserved names, skiplock by another user than
+// root@pam) call ctOnNode themselves, in PVE's order.
+func onCT(h func(s *Sim, c *call, ct *container) answer.Answer) func(*Sim, *call) answer.Answer {
+	return func(s *Sim, c *call) answer.Answer {
+		ct, resp, found := s.ctOnNode(c)
+		if !found {
+			return resp
+		}
+		return h(s, c, ct)
+	}
+}
+
 // getVersion answers as the node the client talks to (pve1, "local" in
 // /cluster/status): /version is not proxied (pve-manager PVE/API2.pm).
 func (s *Sim) getVersion(*call) answer.Answer {
@@ -116,21 +131,13 @@ func (s *Sim) getLXCList(c *call) answer.Answer {
 	return answer.OK(j.Bytes())
 }
 
-func (s *Sim) getStatusCurrent(c *call) answer.Answer {
-	ct, resp, found := s.ctOnNode(c)
-	if !found {
-		return resp
-	}
+func (s *Sim) getStatusCurrent(c *call, ct *container) answer.Answer {
 	j := jsonw.Writer{}
 	s.writeCTStatus(&j, ct, true)
 	return answer.OK(j.Bytes())
 }
 
-func (s *Sim) getConfig(c *call) answer.Answer {
-	ct, resp, found := s.ctOnNode(c)
-	if !found {
-		return resp
-	}
+func (s *Sim) getConfig(c *call, ct *container) answer.Answer {
 	conf := ct.conf
 	if c.p.Has("snapshot") {
 		if c.p.Has("current") {
@@ -159,11 +166,7 @@ func findSnap(ct *container, name string) *pveconf.Snapshot {
 	return nil
 }
 
-func (s *Sim) getSnapshots(c *call) answer.Answer {
-	ct, resp, found := s.ctOnNode(c)
-	if !found {
-		return resp
-	}
+func (s *Sim) getSnapshots(c *call, ct *container) answer.Answer {
 	j := jsonw.Writer{}
 	j.BeginArray()
 	for _, sn := range ct.snaps {

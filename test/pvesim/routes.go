@@ -77,11 +77,11 @@ func buildRoutes() []*route {
 			"vmid": {Type: "integer", Optional: true, Min: schema.Bound(100), Max: schema.Bound(999999999), Format: "pve-vmid"},
 		}, handle: (*Sim).getNextID},
 		{method: "GET", template: "/nodes/{node}/lxc", proxied: true, specs: nodeOnly, handle: (*Sim).getLXCList},
-		{method: "GET", template: "/nodes/{node}/lxc/{vmid}/status/current", proxied: true, specs: ctPath, handle: (*Sim).getStatusCurrent},
+		{method: "GET", template: "/nodes/{node}/lxc/{vmid}/status/current", proxied: true, specs: ctPath, handle: onCT((*Sim).getStatusCurrent)},
 		{method: "GET", template: "/nodes/{node}/lxc/{vmid}/config", proxied: true, specs: merge(ctPath, specs{
 			"current":  schema.SpecBool,
 			"snapshot": {Type: "string", Optional: true, MaxLength: 40, Format: "pve-configid"},
-		}), handle: (*Sim).getConfig},
+		}), handle: onCT((*Sim).getConfig)},
 		{method: "PUT", template: "/nodes/{node}/lxc/{vmid}/config", proxied: true, specs: merge(ctPath, specs{
 			"cores":       {Type: "integer", Optional: true, Min: schema.Bound(1), Max: schema.Bound(8192)},
 			"cpulimit":    {Type: "number", Optional: true, Min: schema.Bound(0), Max: schema.Bound(8192)},
@@ -108,7 +108,7 @@ func buildRoutes() []*route {
 			"size":   {Type: "string", Pattern: `\+?\d+(\.\d+)?[KMGT]?`},
 			"digest": schema.SpecDigest,
 		}), handle: (*Sim).putResize},
-		{method: "GET", template: "/nodes/{node}/lxc/{vmid}/snapshot", proxied: true, specs: ctPath, handle: (*Sim).getSnapshots},
+		{method: "GET", template: "/nodes/{node}/lxc/{vmid}/snapshot", proxied: true, specs: ctPath, handle: onCT((*Sim).getSnapshots)},
 		{method: "POST", template: "/nodes/{node}/lxc/{vmid}/snapshot", proxied: true, specs: merge(ctPath, specs{
 			"snapname":    schema.SpecSnapshot,
 			"description": schema.SpecOptionalString,
@@ -116,11 +116,11 @@ func buildRoutes() []*route {
 		{method: "DELETE", template: "/nodes/{node}/lxc/{vmid}/snapshot/{snapname}", proxied: true, specs: merge(ctPath, specs{
 			"snapname": schema.SpecSnapshot,
 			"force":    schema.SpecBool,
-		}), handle: (*Sim).deleteSnapshot},
+		}), handle: onCT((*Sim).deleteSnapshot)},
 		{method: "POST", template: "/nodes/{node}/lxc/{vmid}/snapshot/{snapname}/rollback", proxied: true, specs: merge(ctPath, specs{
 			"snapname": schema.SpecSnapshot,
 			"start":    schema.SpecBool,
-		}), handle: (*Sim).postRollback},
+		}), handle: onCT((*Sim).postRollback)},
 		{method: "POST", template: "/nodes/{node}/lxc/{vmid}/clone", proxied: true, specs: merge(ctPath, specs{
 			"newid":       schema.SpecVMID,
 			"hostname":    {Type: "string", Optional: true, Format: "dns-name"},
@@ -131,12 +131,12 @@ func buildRoutes() []*route {
 			"full":        schema.SpecBool,
 			"target":      {Type: "string", Optional: true, Format: "pve-node"},
 			"bwlimit":     {Type: "number", Optional: true, Min: schema.Bound(0)},
-		}), handle: (*Sim).postClone},
+		}), handle: onCT((*Sim).postClone)},
 		{method: "DELETE", template: "/nodes/{node}/lxc/{vmid}", proxied: true, specs: merge(ctPath, specs{
 			"force":                      schema.SpecBool,
 			"purge":                      schema.SpecBool,
 			"destroy-unreferenced-disks": schema.SpecBool,
-		}), handle: (*Sim).deleteCT},
+		}), handle: onCT((*Sim).deleteCT)},
 		{method: "POST", template: "/nodes/{node}/lxc/{vmid}/status/start", proxied: true, specs: merge(ctPath, specs{
 			"skiplock": schema.SpecBool,
 			"debug":    schema.SpecBool,

@@ -41,25 +41,19 @@ func (s *Sim) postSnapshot(c *call) answer.Answer {
 		s.configChangedLocked(ct)
 		t.commit = func() {
 			delete(sn.Conf, "snapstate")
-			delete(ct.conf, "lock")
 			ct.conf["parent"] = name
-			s.configChangedLocked(ct)
+			s.unlockLocked(ct)
 		}
 		t.abort = func() string {
 			ct.snaps = slices.DeleteFunc(ct.snaps, func(x *pveconf.Snapshot) bool { return x == sn })
-			delete(ct.conf, "lock")
-			s.configChangedLocked(ct)
+			s.unlockLocked(ct)
 			return ""
 		}
 	}
 	return answer.OK(t.upidJSON())
 }
 
-func (s *Sim) deleteSnapshot(c *call) answer.Answer {
-	ct, resp, found := s.ctOnNode(c)
-	if !found {
-		return resp
-	}
+func (s *Sim) deleteSnapshot(c *call, ct *container) answer.Answer {
 	name := c.p.Str("snapname")
 	t, sn, ok := s.startSnapshotTaskLocked(c, ct, "vzdelsnapshot", name)
 	if ok {
@@ -82,24 +76,18 @@ func (s *Sim) deleteSnapshot(c *call) answer.Answer {
 			for _, o := range ct.snaps {
 				relink(o.Conf)
 			}
-			delete(ct.conf, "lock")
-			s.configChangedLocked(ct)
+			s.unlockLocked(ct)
 		}
 		t.abort = func() string {
-			delete(ct.conf, "lock")
 			delete(sn.Conf, "snapstate")
-			s.configChangedLocked(ct)
+			s.unlockLocked(ct)
 			return ""
 		}
 	}
 	return answer.OK(t.upidJSON())
 }
 
-func (s *Sim) postRollback(c *call) answer.Answer {
-	ct, resp, found := s.ctOnNode(c)
-	if !found {
-		return resp
-	}
+func (s *Sim) postRollback(c *call, ct *container) answer.Answer {
 	name := c.p.Str("snapname")
 	t, sn, ok := s.startSnapshotTaskLocked(c, ct, "vzrollback", name)
 	switch {
@@ -130,8 +118,7 @@ func (s *Sim) postRollback(c *call) answer.Answer {
 			}
 		}
 		t.abort = func() string {
-			delete(ct.conf, "lock")
-			s.configChangedLocked(ct)
+			s.unlockLocked(ct)
 			return ""
 		}
 	}
