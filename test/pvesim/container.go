@@ -159,6 +159,13 @@ func (s *Sim) configChangedLocked(ct *container) {
 	s.recordAllocLocked(ct)
 }
 
+// lockLocked sets the container's config lock for the task about to run,
+// as PVE's set_lock does: a new digest, like any config change.
+func (s *Sim) lockLocked(ct *container, lock string) {
+	ct.conf["lock"] = lock
+	s.configChangedLocked(ct)
+}
+
 // unlockLocked removes the container's config lock when the task that set
 // it ends, as PVE's remove_lock does: a new digest, like any config change.
 func (s *Sim) unlockLocked(ct *container) {

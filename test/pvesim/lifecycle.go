@@ -82,8 +82,7 @@ func (s *Sim) postClone(c *call, ct *container) answer.Answer {
 	clone.countedTo = s.clock.Now()
 	s.putCTLocked(clone)
 	s.configChangedLocked(clone)
-	ct.conf["lock"] = "disk"
-	s.configChangedLocked(ct)
+	s.lockLocked(ct, "disk")
 
 	t := s.startTaskLocked(c, ct.node, "vzclone", strconv.Itoa(ct.vmid))
 	t.log = append(t.log, fmt.Sprintf("create full clone of drive rootfs (%s)", src["rootfs"]))
@@ -124,8 +123,7 @@ func (s *Sim) deleteCT(c *call, ct *container) answer.Answer {
 	if ct.running {
 		s.setRunningLocked(ct, false)
 	}
-	ct.conf["lock"] = "destroyed"
-	s.configChangedLocked(ct)
+	s.lockLocked(ct, "destroyed")
 	t.log = append(t.log, fmt.Sprintf("  Logical volume \"vm-%d-disk-0\" successfully removed.", ct.vmid))
 	t.commit = func() {
 		if s.cts[ct.vmid] == ct {

@@ -37,8 +37,7 @@ func (s *Sim) postSnapshot(c *call) answer.Answer {
 		}
 		sn := &pveconf.Snapshot{Name: name, Conf: snapConf}
 		ct.snaps = append(ct.snaps, sn)
-		ct.conf["lock"] = "snapshot"
-		s.configChangedLocked(ct)
+		s.lockLocked(ct, "snapshot")
 		t.commit = func() {
 			delete(sn.Conf, "snapstate")
 			ct.conf["parent"] = name
@@ -54,17 +53,15 @@ func (s *Sim) postSnapshot(c *call) answer.Answer {
 }
 
 func (s *Sim) deleteSnapshot(c *call, ct *container) answer.Answer {
-	name := c.p.Str("snapname")
-	t, sn, ok := s.startSnapshotTaskLocked(c, ct, "vzdelsnapshot", name)
+	t, sn, ok := s.startSnapshotTaskLocked(c, ct, "vzdelsnapshot")
 	if ok {
-		ct.conf["lock"] = "snapshot-delete"
 		sn.Conf["snapstate"] = "delete"
-		s.configChangedLocked(ct)
+		s.lockLocked(ct, "snapshot-delete")
 		t.commit = func() {
 			parent := sn.Conf["parent"]
 			ct.snaps = slices.DeleteFunc(ct.snaps, func(x *pveconf.Snapshot) bool { return x == sn })
 			relink := func(conf pveconf.Section) {
-				if conf["parent"] == name {
+				if conf["parent"] == sn.Name {
 					if parent == "" {
 						delete(conf, "parent")
 					} else {
@@ -88,8 +85,7 @@ func (s *Sim) deleteSnapshot(c *call, ct *container) answer.Answer {
 }
 
 func (s *Sim) postRollback(c *call, ct *container) answer.Answer {
-	name := c.p.Str("snapname")
-	t, sn, ok := s.startSnapshotTaskLocked(c, ct, "vzrollback", name)
+	t, sn, ok := s.startSnapshotTaskLocked(c, ct, "vzrollback")
 	switch {
 	case !ok: // the task has failed already
 	case sn.Conf["snapstate"] != "":
@@ -99,8 +95,7 @@ func (s *Sim) postRollback(c *call, ct *container) answer.Answer {
 			t.log = append(t.log, "stopping running container")
 			s.setRunningLocked(ct, false)
 		}
-		ct.conf["lock"] = "rollback"
-		s.configChangedLocked(ct)
+		s.lockLocked(ct, "rollback")
 		start := c.p.Bool("start")
 		t.commit = func() {
 			conf := sn.Conf.Clone()
@@ -110,7 +105,7 @@ func (s *Sim) postRollback(c *call, ct *container) answer.Answer {
 			if d, ok := ct.conf["description"]; ok {
 				conf["description"] = d
 			}
-			conf["parent"] = name
+			conf["parent"] = sn.Name
 			ct.conf = conf
 			s.configChangedLocked(ct)
 			if start {
@@ -125,10 +120,12 @@ func (s *Sim) postRollback(c *call, ct *container) answer.Answer {
 	return answer.OK(t.upidJSON())
 }
 
-// startSnapshotTaskLocked starts a task on an existing snapshot. As in PVE,
+// startSnapshotTaskLocked starts a task on the existing snapshot the call
+// names (snapname). As in PVE,
 // a missing snapshot or a locked container fails the task, not the request;
 // ok is false when it did.
-func (s *Sim) startSnapshotTaskLocked(c *call, ct *container, typ, name string) (t *task, sn *pveconf.Snapshot, ok bool) {
+func (s *Sim) startSnapshotTaskLocked(c *call, ct *container, typ string) (t *task, sn *pveconf.Snapshot, ok bool) {
+	name := c.p.Str("snapname")
 	t = s.startTaskLocked(c, ct.node, typ, strconv.Itoa(ct.vmid))
 	sn = findSnap(ct, name)
 	switch {
