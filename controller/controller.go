@@ -15,6 +15,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/export"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
@@ -67,7 +68,7 @@ type Controller struct {
 	now     func() time.Time
 
 	actuator *Actuator
-	exporter *Exporter
+	exporter *export.File
 	journal  *Journal // nil without a state file
 
 	// The policies are swapped by Reload and read by the loop; pauses and
@@ -92,7 +93,12 @@ type Controller struct {
 	// node that stays unreachable is logged when it starts and stops
 	// failing, not every pass (the metric counts every failure).
 	failingNodes map[string]bool
-	exporting    sync.WaitGroup
+	// The export: cycles handed to its writer, and the read of the file at
+	// start (persist.go).
+	exporting     sync.WaitGroup
+	exportQueue   exportQueue
+	exportLoading sync.WaitGroup
+	exportLoaded  <-chan exportedWindows
 
 	selfCPU time.Duration // this process's CPU time at selfAt
 	selfAt  time.Time
@@ -264,7 +270,7 @@ func (c *Controller) policies() (scaling.Selection, *scaling.Guard) {
 // the state is saved before Run returns. It returns nil on cancellation.
 func (c *Controller) Run(ctx context.Context) error {
 	c.loadState()
-	c.loadExport()
+	c.loadExport(ctx)
 	defer c.shutdown()
 
 	for {
@@ -289,12 +295,7 @@ func (c *Controller) Run(ctx context.Context) error {
 }
 
 func (c *Controller) shutdown() {
-	c.exporting.Wait()
-	if c.exporter != nil && len(c.Tracked) > 0 {
-		if err := c.exporter.Write(); err != nil {
-			c.log.Error().Err(err).Msg("writing lxc_metrics.json at shutdown failed")
-		}
-	}
+	c.closeExport()
 	c.saveState(true)
 	c.closeJournal()
 }
@@ -316,6 +317,7 @@ func (c *Controller) pass(ctx context.Context) {
 	}
 	c.applyRequests()
 	c.refreshPools(collectCtx, t)
+	c.foldExport(t)
 	if c.opts.Backfill && !c.backfilled {
 		c.backfill(ctx, t)
 		c.backfilled = true

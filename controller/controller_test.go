@@ -322,47 +322,6 @@ func TestBackfillWaitsForTheFirstSuccessfulCollection(t *testing.T) {
 	}
 }
 
-func TestExistingExportFillsTheWindows(t *testing.T) {
-	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Containers: 1})
-	path := filepath.Join(t.TempDir(), "lxc_metrics.json")
-	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	old := NewExporter(ExporterOptions{Path: path, Logger: zerolog.Nop()})
-	for i := range 10 {
-		at := now.Add(time.Duration(i-10) * time.Minute)
-		old.Add(lxcmetrics.Cycle{Start: at, End: at, Total: 1, Entries: []lxcmetrics.Entry{{
-			VMID: 150, Node: "pve1", Time: at, CPUPercent: 50, Cores: 2,
-			MemUsed: 512 << 20, MemLimit: 1 << 30, DiskUsed: 1 << 30, DiskSize: 8 << 30,
-			NetIn: uint64(i) * 60_000, DiskWrite: uint64(i) * 6_144, Score: math.NaN(), // io_stats are 512-byte sectors
-		}}})
-	}
-	// Two hours ago: outside the one-hour window.
-	ancient := now.Add(-2 * time.Hour)
-	old.Add(lxcmetrics.Cycle{Start: ancient, End: ancient, Total: 1, Entries: []lxcmetrics.Entry{{VMID: 151, Node: "pve1", Time: ancient, Cores: 1, MemLimit: 1 << 30, Score: math.NaN()}}})
-	if err := old.Write(); err != nil {
-		t.Fatal(err)
-	}
-
-	c := newLoop(t, client, func(o *Options) {
-		o.ExportFile = path
-		o.Now = func() time.Time { return now }
-	})
-	c.loadExport()
-	tr := c.Tracked[150]
-	if tr == nil || tr.Window.Len() != 10 {
-		t.Fatalf("container 150 after loading: %+v; want 10 samples", tr)
-	}
-	last, _ := tr.Window.Last()
-	if last.CPU != 1 || last.Cores != 2 {
-		t.Errorf("last sample: %v busy of %v cores, want 1 of 2 (50 %%)", last.CPU, last.Cores)
-	}
-	if math.Abs(last.NetIn-1000) > 1e-3 || math.Abs(last.DiskWrite-102.4) > 1e-3 {
-		t.Errorf("rates from the cumulative counters: net in %v B/s, disk write %v B/s; want 1000 and 102.4", last.NetIn, last.DiskWrite)
-	}
-	if c.Tracked[151] != nil {
-		t.Error("a sample older than the window was loaded")
-	}
-}
-
 // panickyCluster panics when the controller reads one container's config.
 type panickyCluster struct {
 	*proxmox.Client
@@ -467,13 +426,12 @@ func TestRestartMergesExportAndRRDBackfill(t *testing.T) {
 	old := NewExporter(ExporterOptions{Path: path, Logger: zerolog.Nop()})
 	for i := range 14 { // the last 14 minutes, half a minute off the RRD's steps
 		at := now.Add(time.Duration(i-14)*time.Minute + 30*time.Second)
-		old.Add(lxcmetrics.Cycle{Start: at, End: at, Total: 1, Entries: []lxcmetrics.Entry{{
+		if err := old.Append(lxcmetrics.Cycle{Start: at, End: at, Total: 1, Entries: []lxcmetrics.Entry{{
 			VMID: 150, Node: "pve1", Time: at, CPUPercent: 50, Cores: 2,
 			MemUsed: 512 << 20, MemLimit: 1 << 30, DiskUsed: 1 << 30, DiskSize: 8 << 30, Score: math.NaN(),
-		}}})
-	}
-	if err := old.Write(); err != nil {
-		t.Fatal(err)
+		}}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	reg := prometheus.NewRegistry()
 	m, err := NewMetrics(reg)
@@ -487,7 +445,8 @@ func TestRestartMergesExportAndRRDBackfill(t *testing.T) {
 		o.Scale = false
 		o.Now = func() time.Time { return now }
 	})
-	c.loadExport()
+	c.loadExport(context.Background())
+	c.exportLoading.Wait() // the read is in the background; the pass folds it in
 	c.pass(context.Background())
 	c.exporting.Wait()
 	w := c.Tracked[150].Window

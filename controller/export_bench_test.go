@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -16,13 +15,12 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/rs/zerolog"
-
+	"github.com/lxc-autoscale/lxc-autoscale/controller/export"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/lxcmetrics"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
-// The size the export has to handle: 1,000 containers x 1,000 cycles.
+// The size the codec benchmarks handle: 1,000 containers x 1,000 cycles.
 const (
 	benchExportContainers = 1000
 	benchExportCycles     = 1000
@@ -31,94 +29,46 @@ const (
 var benchExportHistory = sync.OnceValue(func() []lxcmetrics.Cycle {
 	rng := rand.New(rand.NewPCG(1, 2))
 	start := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
-	nodes := []string{"pve-1", "pve-2", "pve-3"}
 	cycles := make([]lxcmetrics.Cycle, benchExportCycles)
 	for i := range cycles {
-		at := start.Add(time.Duration(i) * time.Minute)
-		entries := make([]lxcmetrics.Entry, benchExportContainers)
-		pressures := make([]proxmox.Pressure, benchExportContainers)
-		for j := range entries {
-			pressures[j] = proxmox.Pressure{
-				CPUSome: rng.Float64() * 10, IOSome: rng.Float64() * 5, IOFull: rng.Float64(),
-				MemorySome: rng.Float64(), MemoryFull: rng.Float64() / 10,
-			}
-			entries[j] = lxcmetrics.Entry{
-				VMID: 100 + j, Node: nodes[j%len(nodes)], Time: at.Add(time.Duration(rng.IntN(2e9))),
-				CPUPercent: rng.Float64() * 100, Cores: float64(1 + j%8),
-				MemUsed: rng.Uint64N(4 << 30), MemLimit: uint64(1+j%8) << 30,
-				SwapUsed: rng.Uint64N(256 << 20), SwapLimit: 512 << 20,
-				DiskRead: uint64(i)<<20 + rng.Uint64N(1<<30), DiskWrite: uint64(i)<<21 + rng.Uint64N(1<<30),
-				NetIn: uint64(i)<<22 + rng.Uint64N(1<<30), NetOut: uint64(i)<<20 + rng.Uint64N(1<<30),
-				DiskUsed: rng.Uint64N(8 << 30), DiskSize: 8 << 30,
-				Pressure: &pressures[j], Score: 0.3 + rng.Float64()/2,
-			}
-		}
-		cycles[i] = lxcmetrics.Cycle{
-			Start: at, End: at.Add(800 * time.Millisecond), Total: benchExportContainers + 20,
-			Entries: entries, MonitorCPUPercent: rng.Float64() * 5, MonitorMemoryBytes: 90 << 20,
-		}
+		cycles[i] = benchCycle(rng, benchExportContainers, 3, i, start.Add(time.Duration(i)*time.Minute))
 	}
 	return cycles
 })
 
-func benchExporter(b *testing.B, path string) *Exporter {
-	e := NewExporter(ExporterOptions{Path: path, MaxEntries: benchExportCycles, Logger: zerolog.Nop()})
-	for _, c := range benchExportHistory() {
-		e.Add(c)
-	}
-	return e
-}
-
-func reportFileSize(b *testing.B, path string) {
-	info, err := os.Stat(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(info.Size())
-	b.ReportMetric(float64(info.Size())/1e6, "MB/file")
-}
-
-// BenchmarkExportWrite writes 1,000 containers x 1,000 cycles with
-// Exporter.Write: strconv appends into a reused buffer, then temporary
-// file, fsync, rename.
-func BenchmarkExportWrite(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "lxc_metrics.json")
-	e := benchExporter(b, path)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if err := e.Write(); err != nil {
-			b.Fatal(err)
+// benchCycle is the i-th cycle of containers on nodes nodes, at at, with
+// every field filled as a live export fills it.
+func benchCycle(rng *rand.Rand, containers, nodes, i int, at time.Time) lxcmetrics.Cycle {
+	entries := make([]lxcmetrics.Entry, containers)
+	pressures := make([]proxmox.Pressure, containers)
+	for j := range entries {
+		pressures[j] = proxmox.Pressure{
+			CPUSome: rng.Float64() * 10, IOSome: rng.Float64() * 5, IOFull: rng.Float64(),
+			MemorySome: rng.Float64(), MemoryFull: rng.Float64() / 10,
+		}
+		entries[j] = lxcmetrics.Entry{
+			VMID: 100 + j, Node: "pve-" + strconv.Itoa(1+j%nodes), Time: at.Add(time.Duration(rng.IntN(2e9))),
+			CPUPercent: rng.Float64() * 100, Cores: float64(1 + j%8),
+			MemUsed: rng.Uint64N(4 << 30), MemLimit: uint64(1+j%8) << 30,
+			SwapUsed: rng.Uint64N(256 << 20), SwapLimit: 512 << 20,
+			DiskRead: uint64(i)<<20 + rng.Uint64N(1<<30), DiskWrite: uint64(i)<<21 + rng.Uint64N(1<<30),
+			NetIn: uint64(i)<<22 + rng.Uint64N(1<<30), NetOut: uint64(i)<<20 + rng.Uint64N(1<<30),
+			DiskUsed: rng.Uint64N(8 << 30), DiskSize: 8 << 30,
+			Pressure: &pressures[j], Score: 0.3 + rng.Float64()/2,
 		}
 	}
-	b.StopTimer()
-	reportFileSize(b, path)
-}
-
-// BenchmarkExportWriteEncodingJSON is the same file written through
-// encoding/json reflection (a map per cycle, a struct per entry), the
-// alternative to the hand-written encoder.
-func BenchmarkExportWriteEncodingJSON(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "lxc_metrics.json")
-	cycles := benchExportHistory()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		err := writeFileAtomic(path, exportFileMode, func(w io.Writer) error { return encodeExportJSON(w, cycles) })
-		if err != nil {
-			b.Fatal(err)
-		}
+	return lxcmetrics.Cycle{
+		Start: at, End: at.Add(800 * time.Millisecond), Total: containers + 20,
+		Entries: entries, MonitorCPUPercent: rng.Float64() * 5, MonitorMemoryBytes: 90 << 20,
 	}
-	b.StopTimer()
-	reportFileSize(b, path)
 }
 
-// BenchmarkExportEncode is the CPU part of BenchmarkExportWrite: the same
-// cycles encoded to io.Discard, without the file, fsync and rename.
+// BenchmarkExportEncode is the CPU part of an export: 1,000 containers x
+// 1,000 cycles encoded to io.Discard (strconv appends into a reused
+// buffer).
 func BenchmarkExportEncode(b *testing.B) {
 	cycles := benchExportHistory()
 	b.ReportAllocs()
-	b.ResetTimer()
 	var n int64
 	for b.Loop() {
 		var err error
@@ -130,8 +80,21 @@ func BenchmarkExportEncode(b *testing.B) {
 	b.ReportMetric(float64(unsafe.Sizeof(lxcmetrics.Entry{})), "B/entry")
 }
 
-// BenchmarkExportDecode is the CPU part of BenchmarkExportLoad: the file
-// decoded from memory.
+// BenchmarkExportEncodeEncodingJSON is the same through encoding/json
+// reflection (a map per cycle, a struct per entry), the alternative to
+// the hand-written encoder.
+func BenchmarkExportEncodeEncodingJSON(b *testing.B) {
+	cycles := benchExportHistory()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := encodeExportJSON(io.Discard, cycles); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkExportDecode decodes that history from memory: the CPU part of
+// reading an export.
 func BenchmarkExportDecode(b *testing.B) {
 	var buf bytes.Buffer
 	if _, err := lxcmetrics.Encode(&buf, benchExportHistory()); err != nil {
@@ -139,52 +102,30 @@ func BenchmarkExportDecode(b *testing.B) {
 	}
 	b.SetBytes(int64(buf.Len()))
 	b.ReportAllocs()
-	b.ResetTimer()
 	for b.Loop() {
 		cycles, err := lxcmetrics.Decode(bytes.NewReader(buf.Bytes()))
 		if err != nil || len(cycles) != benchExportCycles {
-			b.Fatalf("DecodeExport = %d cycles, %v", len(cycles), err)
+			b.Fatalf("Decode = %d cycles, %v", len(cycles), err)
 		}
 	}
 }
 
-// BenchmarkExportLoad reads that file back with Exporter.Load.
-func BenchmarkExportLoad(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "lxc_metrics.json")
-	if err := benchExporter(b, path).Write(); err != nil {
+// BenchmarkExportDecodeEncodingJSON decodes the same bytes with
+// encoding/json (a RawMessage per cycle key, then a struct per entry), the
+// alternative to the decoder on jsontext tokens.
+func BenchmarkExportDecodeEncodingJSON(b *testing.B) {
+	var buf bytes.Buffer
+	if _, err := lxcmetrics.Encode(&buf, benchExportHistory()); err != nil {
 		b.Fatal(err)
 	}
+	b.SetBytes(int64(buf.Len()))
 	b.ReportAllocs()
-	b.ResetTimer()
 	for b.Loop() {
-		e := NewExporter(ExporterOptions{Path: path, MaxEntries: benchExportCycles, Logger: zerolog.Nop()})
-		cycles, err := e.Load()
-		if err != nil || len(cycles) != benchExportCycles {
-			b.Fatalf("Load() = %d cycles, %v", len(cycles), err)
-		}
-	}
-	b.StopTimer()
-	reportFileSize(b, path)
-}
-
-// BenchmarkExportLoadEncodingJSON reads the same file with encoding/json
-// (a RawMessage per cycle key, then a struct per entry), the alternative to
-// the decoder on jsontext tokens.
-func BenchmarkExportLoadEncodingJSON(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "lxc_metrics.json")
-	if err := benchExporter(b, path).Write(); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		cycles, err := decodeExportJSONFile(path)
+		cycles, err := decodeExportJSON(bytes.NewReader(buf.Bytes()))
 		if err != nil || len(cycles) != benchExportCycles {
 			b.Fatalf("decode = %d cycles, %v", len(cycles), err)
 		}
 	}
-	b.StopTimer()
-	reportFileSize(b, path)
 }
 
 // The encoding/json shape of the format, for the comparison benchmarks.
@@ -281,13 +222,8 @@ func encodeExportJSON(w io.Writer, cycles []lxcmetrics.Cycle) error {
 	return err
 }
 
-func decodeExportJSONFile(path string) ([]lxcmetrics.Cycle, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	dec := json.NewDecoder(bufio.NewReaderSize(f, 256<<10))
+func decodeExportJSON(r io.Reader) ([]lxcmetrics.Cycle, error) {
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 256<<10))
 	if _, err := dec.Token(); err != nil { // [
 		return nil, err
 	}
@@ -347,7 +283,7 @@ func TestEncodeExportJSONSameData(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "lxc_metrics.json")
 	cycles := exportTestCycles()
-	if err := writeFileAtomic(path, exportFileMode, func(w io.Writer) error { return encodeExportJSON(w, cycles) }); err != nil {
+	if err := writeFileAtomic(path, export.FileMode, func(w io.Writer) error { return encodeExportJSON(w, cycles) }); err != nil {
 		t.Fatal(err)
 	}
 	var want []lxcmetrics.Cycle

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/rs/zerolog"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/export"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/lxcmetrics"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
@@ -121,7 +122,7 @@ func diffCycles(got, want []lxcmetrics.Cycle) string {
 	return ""
 }
 
-func newTestExporter(t *testing.T, path string, maxEntries int) *Exporter {
+func newTestExporter(t *testing.T, path string, maxEntries int) *export.File {
 	t.Helper()
 	return NewExporter(ExporterOptions{
 		Path: path, MaxEntries: maxEntries, Logger: zerolog.New(zerolog.NewTestWriter(t)),
@@ -143,68 +144,88 @@ func decodeFile(t *testing.T, path string) []lxcmetrics.Cycle {
 	return cycles
 }
 
+// appendAll appends the cycles to e, failing the test on an error.
+func appendAll(t *testing.T, e *export.File, cycles ...lxcmetrics.Cycle) {
+	t.Helper()
+	for _, c := range cycles {
+		if err := e.Append(c); err != nil {
+			t.Fatalf("Append() = %v", err)
+		}
+	}
+}
+
+// encodedCycles is what Encode writes for cycles as a file gives them back.
+func encodedCycles(t *testing.T, cycles []lxcmetrics.Cycle) []byte {
+	t.Helper()
+	var want []lxcmetrics.Cycle
+	for _, c := range cycles {
+		want = append(want, exportNormalized(c))
+	}
+	var b bytes.Buffer
+	if _, err := lxcmetrics.Encode(&b, want); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// recent reads every cycle a reader from Load gives.
+func recent(t *testing.T, r *export.Reader) []lxcmetrics.Cycle {
+	t.Helper()
+	var got []lxcmetrics.Cycle
+	if err := r.Recent(time.Time{}, func(c lxcmetrics.Cycle) bool { got = append(got, c); return true }); err != nil {
+		t.Fatalf("Recent() = %v", err)
+	}
+	return got
+}
+
 func TestExportRoundTrip(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "lxc_metrics.json")
 	in := exportTestCycles()
 	e := newTestExporter(t, path, 10)
-	for _, c := range in {
-		e.Add(c)
-	}
-	if err := e.Write(); err != nil {
-		t.Fatalf("Write() = %v", err)
-	}
+	appendAll(t, e, in...)
 	var want []lxcmetrics.Cycle
 	for _, c := range in {
 		want = append(want, exportNormalized(c))
 	}
 	if d := diffCycles(decodeFile(t, path), want); d != "" {
-		t.Errorf("DecodeExport after Write: %s", d)
+		t.Errorf("Decode after Append: %s", d)
 	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !json.Valid(raw) {
-		t.Errorf("written file is not valid JSON:\n%s", raw)
+	if !json.Valid(raw) || !bytes.Equal(raw, encodedCycles(t, in)) {
+		t.Errorf("the appended file is not what Encode writes:\n%s", raw)
 	}
 	info, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if perm := info.Mode().Perm(); perm != exportFileMode {
-		t.Errorf("file mode %o, want %o", perm, exportFileMode)
+	if perm := info.Mode().Perm(); perm != export.FileMode {
+		t.Errorf("file mode %o, want %o", perm, export.FileMode)
 	}
 
-	// A new Exporter loads what the first wrote and writes it again unchanged.
+	// A new Exporter reads it back newest first and appends after it.
 	again := newTestExporter(t, path, 10)
-	loaded, err := again.Load()
+	r, err := again.Load()
 	if err != nil {
 		t.Fatalf("Load() = %v", err)
 	}
-	if d := diffCycles(loaded, want); d != "" {
-		t.Errorf("Load: %s", d)
+	defer r.Close()
+	if d := diffCycles(recent(t, r), []lxcmetrics.Cycle{want[2], want[1], want[0]}); d != "" {
+		t.Errorf("Recent: %s", d)
 	}
-	if err := again.Write(); err != nil {
-		t.Fatalf("Write() after Load = %v", err)
-	}
-	rewritten, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(rewritten, raw) {
-		t.Errorf("Load then Write changed the file:\n%s\nwant\n%s", rewritten, raw)
+	appendAll(t, again, in[0])
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, encodedCycles(t, append(in, in[0]))) {
+		t.Errorf("Load then Append:\n%s", got)
 	}
 }
 
 func TestExportGolden(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "lxc_metrics.json")
-	e := newTestExporter(t, path, 10)
-	e.Add(exportTestCycles()[0])
-	if err := e.Write(); err != nil {
-		t.Fatalf("Write() = %v", err)
-	}
+	appendAll(t, newTestExporter(t, path, 10), exportTestCycles()[0])
 	got, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -220,7 +241,7 @@ func TestExportGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("Write() wrote\n%s\nwant (%s)\n%s", got, golden, want)
+		t.Errorf("Append() wrote\n%s\nwant (%s)\n%s", got, golden, want)
 	}
 }
 
@@ -289,6 +310,8 @@ func TestExportLoadMissing(t *testing.T) {
 	}
 }
 
+// TestExportLoadCorrupt: a file that is not an export is moved aside at
+// Load, and the next Append starts a new one.
 func TestExportLoadCorrupt(t *testing.T) {
 	t.Parallel()
 	var valid bytes.Buffer
@@ -299,11 +322,9 @@ func TestExportLoadCorrupt(t *testing.T) {
 		name    string
 		content []byte
 	}{
-		{"truncated", valid.Bytes()[:valid.Len()/2]},
 		{"empty", nil},
 		{"not an array", []byte(`{"101": {}}`)},
 		{"array of numbers", []byte(`[1, 2]`)},
-		{"string for a number", bytes.Replace(valid.Bytes(), []byte(`"cores":2.0`), []byte(`"cores":"2"`), 1)},
 		{"number for a timestamp", []byte(`[{"101": {"timestamp": 5}}]`)},
 		{"bad timestamp", []byte(`[{"101": {"timestamp": "2025-02-30T00:00:00"}}]`)},
 		{"negative size", []byte(`[{"101": {"memory_usage_mb": -1}}]`)},
@@ -312,6 +333,7 @@ func TestExportLoadCorrupt(t *testing.T) {
 		{"data after the array", append(bytes.Clone(valid.Bytes()), "[]"...)},
 		{"NaN", []byte(`[{"101": {"cpu_usage_percent": NaN}}]`)},
 		{"not UTF-8 JSON", []byte{0xff, 0xfe, '[', ']'}},
+		{"other layout cut short", []byte("[\n    {\n        \"101\": {}\n    },\n    {\n        \"102\"")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -321,35 +343,96 @@ func TestExportLoadCorrupt(t *testing.T) {
 				t.Fatal(err)
 			}
 			e := newTestExporter(t, path, 10)
-			cycles, err := e.Load()
+			r, err := e.Load()
 			var corrupt *CorruptFileError
 			if !errors.As(err, &corrupt) {
-				t.Fatalf("Load() = %v, %v; want a *CorruptFileError", cycles, err)
+				t.Fatalf("Load() = %v, %v; want a *CorruptFileError", r, err)
 			}
-			if cycles != nil {
-				t.Errorf("Load() returned %d cycles with the error", len(cycles))
+			if r != nil {
+				t.Error("Load() returned a reader with the error")
 			}
-			if corrupt.Path != path || !strings.HasPrefix(corrupt.MovedTo, path+".corrupt-") {
-				t.Errorf("CorruptFileError{Path: %q, MovedTo: %q}", corrupt.Path, corrupt.MovedTo)
-			}
-			kept, err := os.ReadFile(corrupt.MovedTo)
-			if err != nil || !bytes.Equal(kept, tt.content) {
-				t.Errorf("moved-aside file: %v, same bytes %v", err, bytes.Equal(kept, tt.content))
-			}
-			if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("the corrupt file is still at %s: %v", path, err)
-			}
+			checkMovedAside(t, path, corrupt, tt.content)
 
-			// The exporter starts empty and writes a fresh file.
+			// The exporter starts a new file.
 			next := exportTestCycles()[2]
-			e.Add(next)
-			if err := e.Write(); err != nil {
-				t.Fatalf("Write() = %v", err)
-			}
+			appendAll(t, e, next)
 			if d := diffCycles(decodeFile(t, path), []lxcmetrics.Cycle{exportNormalized(next)}); d != "" {
-				t.Errorf("fresh file: %s", d)
+				t.Errorf("new file: %s", d)
 			}
 		})
+	}
+}
+
+func checkMovedAside(t *testing.T, path string, corrupt *CorruptFileError, content []byte) {
+	t.Helper()
+	if corrupt.Path != path || !strings.HasPrefix(corrupt.MovedTo, path+".corrupt-") {
+		t.Errorf("CorruptFileError{Path: %q, MovedTo: %q}", corrupt.Path, corrupt.MovedTo)
+	}
+	kept, err := os.ReadFile(corrupt.MovedTo)
+	if err != nil || !bytes.Equal(kept, content) {
+		t.Errorf("moved-aside file: %v, same bytes %v", err, bytes.Equal(kept, content))
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the corrupt file is still at %s: %v", path, err)
+	}
+}
+
+// TestExportOtherLayoutBrokenLater: a file in the original's layout whose
+// first cycle reads is taken at Load; one that breaks further on is found
+// by the first Append, which moves it aside and starts a new file.
+func TestExportOtherLayoutBrokenLater(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "lxc_metrics.json")
+	content := []byte(`[{"101": {"cores": 1}}, {"101": {"cores": "two"}}]`)
+	if err := os.WriteFile(path, content, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	e := NewExporter(ExporterOptions{Path: path, MaxEntries: 10, Logger: zerolog.New(&logs), Now: func() time.Time { return exportT0 }})
+	r, err := e.Load()
+	if err != nil {
+		t.Fatalf("Load() = %v", err)
+	}
+	defer r.Close()
+	if err := r.Recent(time.Time{}, func(lxcmetrics.Cycle) bool { return true }); err == nil {
+		t.Error("Recent() of the broken file = nil")
+	}
+	next := exportTestCycles()[0]
+	appendAll(t, e, next)
+	if d := diffCycles(decodeFile(t, path), []lxcmetrics.Cycle{exportNormalized(next)}); d != "" {
+		t.Errorf("new file: %s", d)
+	}
+	asides, _ := filepath.Glob(path + ".corrupt-*")
+	if len(asides) != 1 {
+		t.Fatalf("moved aside: %v", asides)
+	}
+	if kept, _ := os.ReadFile(asides[0]); !bytes.Equal(kept, content) || !strings.Contains(logs.String(), "moved aside") {
+		t.Errorf("moved-aside file %q; log %s", kept, logs.String())
+	}
+}
+
+// TestExportDamagedOldCycle: a damaged cycle deeper than the end is not
+// looked for at start (that would read the whole file); a reader that
+// gets to it stops there, with the newer cycles.
+func TestExportDamagedOldCycle(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "lxc_metrics.json")
+	e := newTestExporter(t, path, 10)
+	appendAll(t, e, exportTestCycles()...)
+	raw, _ := os.ReadFile(path)
+	damaged := bytes.Replace(raw, []byte(`"cores":2.0`), []byte(`"cores":"2"`), 1)
+	if err := os.WriteFile(path, damaged, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	r, err := newTestExporter(t, path, 10).Load()
+	if err != nil {
+		t.Fatalf("Load() = %v", err)
+	}
+	defer r.Close()
+	n := 0
+	if err := r.Recent(time.Time{}, func(lxcmetrics.Cycle) bool { n++; return true }); err == nil || n != 2 {
+		t.Errorf("Recent() gave %d cycles, then %v; want the 2 newer ones, then an error", n, err)
 	}
 }
 
@@ -370,92 +453,120 @@ func TestExportLoadCannotMoveAside(t *testing.T) {
 	if err == nil || errors.As(err, &corrupt) {
 		t.Fatalf("Load() = %v; want an error that is not a *CorruptFileError", err)
 	}
-	e.Add(exportTestCycles()[0])
-	if err := e.Write(); err == nil {
-		t.Error("Write() = nil after a failed move aside; want an error")
+	if err := e.Append(exportTestCycles()[0]); err == nil {
+		t.Error("Append() = nil after a failed move aside; want an error")
 	}
 	if got, _ := os.ReadFile(path); !bytes.Equal(got, content) {
 		t.Errorf("the unreadable file was changed: %q", got)
 	}
 
 	// Once the file reads again (repaired by hand), Load takes it and
-	// Write may replace it.
+	// Append writes to it.
 	if err := os.WriteFile(path, []byte("[]"), 0o640); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Load(); err != nil {
 		t.Fatalf("Load() of a repaired file = %v", err)
 	}
-	if err := e.Write(); err != nil {
-		t.Errorf("Write() after a successful Load = %v", err)
+	if err := e.Append(exportTestCycles()[0]); err != nil {
+		t.Errorf("Append() after a successful Load = %v", err)
+	}
+	if got := decodeFile(t, path); len(got) != 1 {
+		t.Errorf("%d cycles after the append, want 1", len(got))
 	}
 }
 
-func TestExportKeepsNewest(t *testing.T) {
+// numbered is n cycles told apart by Total.
+func numbered(n int) []lxcmetrics.Cycle {
+	var out []lxcmetrics.Cycle
+	for i := range n {
+		c := exportTestCycles()[i%3]
+		c.Total = i
+		out = append(out, c)
+	}
+	return out
+}
+
+func totals(cycles []lxcmetrics.Cycle) string {
+	var out []int
+	for _, c := range cycles {
+		out = append(out, c.Total)
+	}
+	return fmt.Sprint(out)
+}
+
+// TestExportCompactsKeepingNewest: the file grows to twice MaxEntries, then
+// the append past that keeps the newest MaxEntries, as Encode would write
+// them.
+func TestExportCompactsKeepingNewest(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "lxc_metrics.json")
+	in := numbered(12)
+	e := newTestExporter(t, path, 3)
+	appendAll(t, e, in[:6]...)
+	if got := totals(decodeFile(t, path)); got != "[0 1 2 3 4 5]" {
+		t.Fatalf("6 appends with MaxEntries 3: %s", got)
+	}
+	appendAll(t, e, in[6])
+	raw, _ := os.ReadFile(path)
+	if !bytes.Equal(raw, encodedCycles(t, in[4:7])) {
+		t.Errorf("after the compaction:\n%s\nwant the newest 3 as Encode writes them", raw)
+	}
+	appendAll(t, e, in[7:12]...)
+	if got := totals(decodeFile(t, path)); got != "[8 9 10 11]" { // compacted again at 10
+		t.Errorf("5 more appends: %s", got)
+	}
+}
+
+// TestExportCountsBeforeCompacting: after a restart the count of cycles
+// is estimated from the newest one's size; the first compaction counts
+// them, and leaves a file that holds no more than twice MaxEntries as it
+// is, however large its older cycles made the estimate.
+func TestExportCountsBeforeCompacting(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "lxc_metrics.json")
-	cycles := exportTestCycles()
-	var want []lxcmetrics.Cycle
-	for _, c := range cycles {
-		want = append(want, exportNormalized(c))
+	big := exportTestCycles()[0]
+	for i := range 200 {
+		big.Entries = append(big.Entries, lxcmetrics.Entry{VMID: 2000 + i, Score: math.NaN()})
 	}
+	small := exportTestCycles()[1]
+	small.Entries = nil
+	appendAll(t, newTestExporter(t, path, 100), big, big, big, small)
 
 	e := newTestExporter(t, path, 2)
-	for _, c := range cycles {
-		e.Add(c)
-	}
-	if err := e.Write(); err != nil {
+	if _, err := e.Load(); err != nil {
 		t.Fatal(err)
 	}
-	if d := diffCycles(decodeFile(t, path), want[1:]); d != "" {
-		t.Errorf("Add past MaxEntries: %s", d)
+	if n, counted := e.Cycles(); n <= 4 || counted {
+		t.Fatalf("estimated %d cycles (counted %v); the test wants an estimate above 2 x MaxEntries", n, counted)
+	}
+	appendAll(t, e, small) // counted: 5 cycles, more than 4
+	if got := len(decodeFile(t, path)); got != 2 {
+		t.Errorf("%d cycles after the first compaction, want 2", got)
 	}
 
-	// A file longer than MaxEntries (written with a larger one) loads its
-	// newest cycles; a cycle added after Load pushes the oldest out.
-	full := filepath.Join(dir, "full.json")
-	big := newTestExporter(t, full, 10)
-	for _, c := range cycles {
-		big.Add(c)
-	}
-	if err := big.Write(); err != nil {
+	again := newTestExporter(t, filepath.Join(dir, "four.json"), 10)
+	appendAll(t, again, big, big, small, small)
+	e = newTestExporter(t, filepath.Join(dir, "four.json"), 2)
+	if _, err := e.Load(); err != nil {
 		t.Fatal(err)
 	}
-	small := newTestExporter(t, full, 2)
-	loaded, err := small.Load()
-	if err != nil {
+	appendAll(t, e, small) // an estimate of many, but 5 cycles: compacted to 2
+	if got := len(decodeFile(t, filepath.Join(dir, "four.json"))); got != 2 {
+		t.Errorf("%d cycles, want 2", got)
+	}
+	third := newTestExporter(t, filepath.Join(dir, "three.json"), 10)
+	appendAll(t, third, big, big, small)
+	e = newTestExporter(t, filepath.Join(dir, "three.json"), 2)
+	if _, err := e.Load(); err != nil {
 		t.Fatal(err)
 	}
-	if d := diffCycles(loaded, want[1:]); d != "" {
-		t.Errorf("Load with MaxEntries 2: %s", d)
-	}
-	small.Add(cycles[0])
-	if err := small.Write(); err != nil {
-		t.Fatal(err)
-	}
-	if d := diffCycles(decodeFile(t, full), []lxcmetrics.Cycle{want[2], want[0]}); d != "" {
-		t.Errorf("Add after Load: %s", d)
-	}
-}
-
-// TestExportAddCopiesEntries: the caller may reuse its slice after Add.
-func TestExportAddCopiesEntries(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "lxc_metrics.json")
-	e := newTestExporter(t, path, 10)
-	c := exportTestCycles()[0]
-	want := exportNormalized(c)
-	e.Add(c)
-	for i := range c.Entries {
-		c.Entries[i].VMID += 5000
-		c.Entries[i].MemUsed = 1
-	}
-	if err := e.Write(); err != nil {
-		t.Fatal(err)
-	}
-	if d := diffCycles(decodeFile(t, path), []lxcmetrics.Cycle{want}); d != "" {
-		t.Error(d)
+	appendAll(t, e, small) // 4 cycles: not more than 2 x 2, left alone
+	if got, n, counted := len(decodeFile(t, filepath.Join(dir, "three.json"))), 0, false; got != 4 {
+		t.Errorf("%d cycles, want 4", got)
+	} else if n, counted = e.Cycles(); n != 4 || !counted {
+		t.Errorf("Cycles() = %d, %v; want 4 counted", n, counted)
 	}
 }
 
@@ -477,15 +588,11 @@ func TestExportAddRepeatedVMID(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			path := filepath.Join(t.TempDir(), "lxc_metrics.json")
-			e := newTestExporter(t, path, 10)
 			c := lxcmetrics.Cycle{}
 			for i, vmid := range tt.vmids {
 				c.Entries = append(c.Entries, lxcmetrics.Entry{VMID: vmid, MemUsed: uint64(i), Score: math.NaN()})
 			}
-			e.Add(c)
-			if err := e.Write(); err != nil {
-				t.Fatal(err)
-			}
+			appendAll(t, newTestExporter(t, path, 10), c)
 			got := decodeFile(t, path)[0].Entries
 			var mem []int
 			for _, en := range got {
@@ -503,8 +610,7 @@ func TestExportAddRepeatedVMID(t *testing.T) {
 func TestExportWriteAlwaysLoadable(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "lxc_metrics.json")
-	e := newTestExporter(t, path, 10)
-	e.Add(lxcmetrics.Cycle{
+	appendAll(t, newTestExporter(t, path, 10), lxcmetrics.Cycle{
 		Start: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
 		Total: -1, MonitorCPUPercent: math.Inf(1), MonitorMemoryBytes: math.MaxUint64,
 		Entries: []lxcmetrics.Entry{{
@@ -514,9 +620,6 @@ func TestExportWriteAlwaysLoadable(t *testing.T) {
 			DiskUsed: 10, DiskSize: 5, Score: math.Inf(1),
 		}},
 	})
-	if err := e.Write(); err != nil {
-		t.Fatal(err)
-	}
 	got := decodeFile(t, path)
 	if len(got) != 1 || len(got[0].Entries) != 1 {
 		t.Fatalf("decoded %+v", got)
@@ -553,46 +656,45 @@ func TestExportWriteAlwaysLoadable(t *testing.T) {
 	}
 }
 
-// TestExportConcurrentAddWrite runs Add and Write from several goroutines
-// (under -race); the file always holds a window of consecutive cycles.
-func TestExportConcurrentAddWrite(t *testing.T) {
+// TestExportConcurrentAppends appends from several goroutines while a
+// reader from Load reads (under -race), with compactions: the file always
+// holds whole cycles, MaxEntries to twice as many.
+func TestExportConcurrentAppends(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "lxc_metrics.json")
 	e := newTestExporter(t, path, 5)
-	base := exportTestCycles()[0]
+	appendAll(t, e, numbered(3)...)
+	r, err := newTestExporter(t, path, 5).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		for i := range 200 {
-			c := base
-			c.Total = i
-			e.Add(c)
-		}
-	})
-	for range 2 {
+	for g := range 3 {
 		wg.Go(func() {
-			for range 20 {
-				if err := e.Write(); err != nil {
+			for i := range 40 {
+				c := exportTestCycles()[i%3]
+				c.Total = 100*g + i
+				if err := e.Append(c); err != nil {
 					t.Error(err)
 				}
 			}
 		})
 	}
-	wg.Wait()
-	if err := e.Write(); err != nil {
-		t.Fatal(err)
-	}
-	got := decodeFile(t, path)
-	if len(got) != 5 {
-		t.Fatalf("%d cycles, want 5", len(got))
-	}
-	for i, c := range got {
-		if c.Total != 195+i {
-			t.Errorf("cycle %d has Total %d, want %d", i, c.Total, 195+i)
+	wg.Go(func() {
+		for range 20 {
+			if got := recent(t, r); len(got) != 3 {
+				t.Errorf("the reader from Load gave %d cycles, want the 3 it was opened on", len(got))
+			}
 		}
+	})
+	wg.Wait()
+	if got := decodeFile(t, path); len(got) < 5 || len(got) > 10 {
+		t.Errorf("%d cycles, want 5 to 10", len(got))
 	}
 }
 
-func TestExportWriteMetrics(t *testing.T) {
+func TestExportMetrics(t *testing.T) {
 	t.Parallel()
 	m, err := NewMetrics(nil)
 	if err != nil {
@@ -600,20 +702,24 @@ func TestExportWriteMetrics(t *testing.T) {
 	}
 	dir := t.TempDir()
 	good := NewExporter(ExporterOptions{Path: filepath.Join(dir, "ok.json"), Metrics: m})
-	if err := good.Write(); err != nil {
+	if err := good.Append(exportTestCycles()[0]); err != nil {
 		t.Fatal(err)
 	}
+	info, err := os.Stat(filepath.Join(dir, "ok.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := testutil.ToFloat64(m.exportWritten); got != float64(info.Size()) {
+		t.Errorf("export_written_bytes_total = %v after the first append, want the file's %d bytes", got, info.Size())
+	}
 	bad := NewExporter(ExporterOptions{Path: filepath.Join(dir, "missing", "x.json"), Metrics: m})
-	if err := bad.Write(); err == nil {
-		t.Error("Write() into a missing directory = nil")
+	if err := bad.Append(exportTestCycles()[0]); err == nil {
+		t.Error("Append() into a missing directory = nil")
 	}
 	if ok, failed := testutil.ToFloat64(m.exports.WithLabelValues("ok")), testutil.ToFloat64(m.exports.WithLabelValues("failed")); ok != 1 || failed != 1 {
 		t.Errorf("exports_total ok=%v failed=%v, want 1 and 1", ok, failed)
 	}
 	if n := testutil.CollectAndCount(m.exportDuration); n != 1 {
 		t.Errorf("export_duration_seconds has %d series", n)
-	}
-	if got, _ := os.ReadFile(filepath.Join(dir, "ok.json")); string(got) != "[]\n" {
-		t.Errorf("empty export = %q, want \"[]\\n\"", got)
 	}
 }

@@ -22,7 +22,9 @@ type Metrics struct {
 	training       prometheus.Histogram
 	modelTrainedAt prometheus.Gauge
 	exportDuration prometheus.Histogram
-	exports        *prometheus.CounterVec // result: ok, failed
+	exports        *prometheus.CounterVec // result: ok, failed, dropped
+	exportWritten  prometheus.Counter
+	exportRepairs  prometheus.Counter
 	windowBytes    prometheus.Gauge
 	backfilled     prometheus.Counter
 	configReads    prometheus.Counter
@@ -82,13 +84,21 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}),
 		exportDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: metricsNamespace, Name: "export_duration_seconds",
-			Help:    "Time to write lxc_metrics.json.",
+			Help:    "Time to append a cycle to lxc_metrics.json, with the compaction it may run.",
 			Buckets: []float64{.001, .01, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}),
 		exports: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: metricsNamespace, Name: "exports_total",
-			Help: "Writes of lxc_metrics.json by result (ok, failed).",
+			Help: "Cycles appended to lxc_metrics.json by result (ok, failed, dropped: replaced by a newer one while a write was still in progress).",
 		}, []string{"result"}),
+		exportWritten: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: metricsNamespace, Name: "export_written_bytes_total",
+			Help: "Bytes written to lxc_metrics.json and its temporary files: appends, compactions, repairs.",
+		}),
+		exportRepairs: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: metricsNamespace, Name: "export_repairs_total",
+			Help: "Ends of lxc_metrics.json cut short by a crash (a cycle or the closing bracket) dropped at start.",
+		}),
 		windowBytes: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: metricsNamespace, Name: "window_bytes",
 			Help: "Memory held by the sliding windows of all containers.",
@@ -113,7 +123,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	if reg != nil {
 		for _, c := range []prometheus.Collector{
 			m.passDuration, m.passes, m.lastPass, m.containers, m.nodeErrors, m.actions, m.skipped,
-			m.score, m.recommendation, m.training, m.modelTrainedAt, m.exportDuration, m.exports,
+			m.score, m.recommendation, m.training, m.modelTrainedAt, m.exportDuration, m.exports, m.exportWritten, m.exportRepairs,
 			m.windowBytes, m.backfilled, m.configReads, m.panics, m.stateSaves,
 		} {
 			if err := reg.Register(c); err != nil {

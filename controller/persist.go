@@ -1,8 +1,11 @@
 package controller
 
 import (
+	"context"
 	"errors"
 	"math"
+	"slices"
+	"sync"
 	"syscall"
 	"time"
 
@@ -72,8 +75,11 @@ func (c *Controller) saveState(force bool) {
 	c.truncateJournal(through)
 }
 
-// export adds a cycle every ExportInterval and writes the file in the
-// background, one write at a time.
+// export hands a cycle to the writer every ExportInterval. Appends run in
+// the background one at a time, so a slow disk or a long compaction never
+// holds up the loop: a cycle that comes while one is written waits, and a
+// newer one takes its place (counted dropped). At most two cycles are in
+// memory: the one written and the one waiting.
 func (c *Controller) export(t engine.Tick) {
 	if c.exporter == nil || (!c.lastExport.IsZero() && t.End.Sub(c.lastExport) < c.opts.ExportInterval) {
 		return
@@ -97,13 +103,54 @@ func (c *Controller) export(t engine.Tick) {
 			DiskUsed: ct.Disk, DiskSize: ct.MaxDisk, Pressure: ct.Pressure, Score: score,
 		})
 	}
-	c.exporter.Add(cycle)
-	c.exporting.Wait()
-	c.exporting.Go(func() {
-		if err := c.exporter.Write(); err != nil {
-			c.log.Error().Err(err).Str("path", c.opts.ExportFile).Msg("writing lxc_metrics.json failed; the data stays in memory for the next write")
+	q := &c.exportQueue
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.next != nil {
+		c.metrics.exports.WithLabelValues("dropped").Inc()
+		c.log.Warn().Time("cycle_end", q.next.End).Msg("lxc_metrics.json still being written; a cycle waiting for it was replaced by a newer one")
+	}
+	q.next = &cycle
+	if !q.busy {
+		q.busy = true
+		c.exporting.Go(c.writeExports)
+	}
+}
+
+// exportQueue hands cycles from the loop to the export writer.
+type exportQueue struct {
+	mu   sync.Mutex
+	next *lxcmetrics.Cycle // waiting to be written
+	busy bool              // a writer goroutine runs
+}
+
+// writeExports appends the waiting cycle until none is left.
+func (c *Controller) writeExports() {
+	q := &c.exportQueue
+	for {
+		q.mu.Lock()
+		cycle := q.next
+		q.next, q.busy = nil, cycle != nil
+		q.mu.Unlock()
+		if cycle == nil {
+			return
 		}
-	})
+		if err := c.exporter.Append(*cycle); err != nil {
+			c.log.Error().Err(err).Str("path", c.opts.ExportFile).Msg("appending to lxc_metrics.json failed; the cycle is lost, the next one is tried")
+		}
+	}
+}
+
+// closeExport writes the cycle still waiting and closes the file; a
+// compaction in progress is stopped (the file stays as it was).
+func (c *Controller) closeExport() {
+	if c.exporter == nil {
+		return
+	}
+	c.exporter.Close()
+	c.exporting.Wait()
+	c.exportLoading.Wait()
+	c.exporter.Close()
 }
 
 // selfUsage is this process's CPU share since the previous call and its
@@ -123,12 +170,17 @@ func (c *Controller) selfUsage(now time.Time) (cpuPercent float64, memBytes uint
 	return cpuPercent, memBytes
 }
 
-// loadExport reads an existing lxc_metrics.json into the windows.
-func (c *Controller) loadExport() {
+// loadExport opens lxc_metrics.json (reading only its end) and reads in
+// the background what the windows can hold: the cycles of the last
+// Window, from the end of the file back. The first pass after the read is
+// done folds them in (foldExport), so a large file never delays a
+// decision. A file in the original's layout is read whole, also in the
+// background.
+func (c *Controller) loadExport(ctx context.Context) {
 	if c.exporter == nil {
 		return
 	}
-	cycles, err := c.exporter.Load()
+	r, err := c.exporter.Load()
 	var corrupt *CorruptFileError
 	switch {
 	case errors.As(err, &corrupt):
@@ -140,37 +192,91 @@ func (c *Controller) loadExport() {
 		c.log.Error().Err(err).Str("path", c.opts.ExportFile).
 			Msg("existing lxc_metrics.json unreadable and could not be moved aside; not exporting")
 		return
+	case r == nil:
+		return
 	}
-	n := c.fillFromCycles(cycles, c.now())
-	c.log.Info().Int("cycles", len(cycles)).Int("samples", n).Msg("loaded lxc_metrics.json into the windows")
+	now := c.now()
+	since := now.Add(-c.opts.Window)
+	loaded := make(chan exportedWindows, 1)
+	c.exportLoaded = loaded
+	c.exportLoading.Go(func() {
+		defer r.Close() //nolint:errcheck // read only
+		started := time.Now()
+		w := exportedWindows{entries: map[int][]lxcmetrics.Entry{}}
+		w.err = r.Recent(since, func(cy lxcmetrics.Cycle) bool {
+			w.cycles++
+			for _, e := range cy.Entries {
+				if !e.Time.Before(since) && !e.Time.After(now) {
+					w.entries[e.VMID] = append(w.entries[e.VMID], e)
+				}
+			}
+			return ctx.Err() == nil
+		})
+		w.took = time.Since(started)
+		loaded <- w
+	})
 }
 
-// fillFromCycles adds the exported samples within the window, turning the
-// cumulative counters into rates.
-func (c *Controller) fillFromCycles(cycles []lxcmetrics.Cycle, now time.Time) int {
-	oldest := now.Add(-c.opts.Window)
-	n := 0
-	for _, cy := range cycles {
-		for _, e := range cy.Entries {
-			if e.Time.Before(oldest) || e.Time.After(now) {
-				continue
-			}
-			tr := c.Tracked[e.VMID]
-			if tr == nil {
-				tr = &engine.Container{Listed: engine.Listed{VMID: e.VMID, Node: e.Node, Status: "running"}, Score: math.NaN(), Window: c.NewWindow()}
-				c.Tracked[e.VMID] = tr
-			}
-			ct := proxmox.Container{
-				VMID: e.VMID, Node: e.Node, Status: "running", CPUs: e.Cores, CPU: e.CPUPercent / 100,
-				Mem: e.MemUsed, MaxMem: e.MemLimit, Swap: e.SwapUsed, MaxSwap: e.SwapLimit,
-				Disk: e.DiskUsed, MaxDisk: e.DiskSize, NetIn: e.NetIn, NetOut: e.NetOut,
-				DiskRead: e.DiskRead, DiskWrite: e.DiskWrite, Pressure: e.Pressure,
-			}
-			tr.Window.Add(engine.SampleFrom(ct, tr.Last, tr.SeenAt, e.Time))
-			tr.Last, tr.SeenAt = ct, e.Time
-			n++
-		}
+// exportedWindows are the entries of the export within the window, by
+// VMID, as the background read found them.
+type exportedWindows struct {
+	entries map[int][]lxcmetrics.Entry
+	cycles  int
+	took    time.Duration
+	err     error
+}
+
+// foldExport adds what the background read of lxc_metrics.json found, once
+// it is done, to the windows of the containers running in t, in time order
+// with what they hold (Window.Merge). Counters become rates between the
+// export's own samples. A container the export has and t does not run is
+// left out: it is gone, stopped or out of reach.
+func (c *Controller) foldExport(t engine.Tick) {
+	var w exportedWindows
+	select {
+	case w = <-c.exportLoaded:
+	default:
+		return
 	}
-	c.metrics.backfilled.Add(float64(n))
-	return n
+	held, containers := 0, 0
+	for _, ct := range t.Containers {
+		entries := w.entries[ct.VMID]
+		if len(entries) == 0 || ct.Status != "running" || ct.Template {
+			continue
+		}
+		tr := c.Tracked[ct.VMID]
+		if tr == nil {
+			tr = &engine.Container{Listed: engine.Listed{VMID: ct.VMID, Node: ct.Node}, Score: math.NaN(), Window: c.NewWindow()}
+			c.Tracked[ct.VMID] = tr
+		}
+		held += tr.Window.Merge(exportSamples(entries))
+		containers++
+	}
+	c.metrics.backfilled.Add(float64(held))
+	log := c.log.Info()
+	if w.err != nil {
+		log = c.log.Warn().Err(w.err)
+	}
+	log.Int("cycles", w.cycles).Int("containers", containers).Int("left_out", len(w.entries)-containers).
+		Int("samples", held).Float64("duration_seconds", w.took.Seconds()).Msg("loaded lxc_metrics.json into the windows")
+}
+
+// exportSamples turns one container's exported entries into window
+// samples, in time order, with rates from the cumulative counters.
+func exportSamples(entries []lxcmetrics.Entry) []engine.Sample {
+	slices.SortFunc(entries, func(a, b lxcmetrics.Entry) int { return a.Time.Compare(b.Time) })
+	samples := make([]engine.Sample, 0, len(entries))
+	var prev proxmox.Container
+	var prevAt time.Time
+	for _, e := range entries {
+		ct := proxmox.Container{
+			VMID: e.VMID, Node: e.Node, Status: "running", CPUs: e.Cores, CPU: e.CPUPercent / 100,
+			Mem: e.MemUsed, MaxMem: e.MemLimit, Swap: e.SwapUsed, MaxSwap: e.SwapLimit,
+			Disk: e.DiskUsed, MaxDisk: e.DiskSize, NetIn: e.NetIn, NetOut: e.NetOut,
+			DiskRead: e.DiskRead, DiskWrite: e.DiskWrite, Pressure: e.Pressure,
+		}
+		samples = append(samples, engine.SampleFrom(ct, prev, prevAt, e.Time))
+		prev, prevAt = ct, e.Time
+	}
+	return samples
 }

@@ -577,13 +577,12 @@ func TestSimulateMetricsFile(t *testing.T) {
 	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
 	for i := range 30 {
 		at := t0.Add(time.Duration(i) * time.Minute)
-		exp.Add(lxcmetrics.Cycle{Start: at, End: at.Add(time.Second), Total: 2, Entries: []lxcmetrics.Entry{
+		if err := exp.Append(lxcmetrics.Cycle{Start: at, End: at.Add(time.Second), Total: 2, Entries: []lxcmetrics.Entry{
 			{VMID: 101, Node: "pve1", Time: at, CPUPercent: 90, Cores: 1, MemUsed: 900 << 20, MemLimit: 1 << 30, DiskUsed: 1 << 30, DiskSize: 8 << 30, Pressure: &proxmox.Pressure{}, Score: math.NaN()},
 			{VMID: 102, Node: "pve1", Time: at, CPUPercent: 5, Cores: 4, MemUsed: 200 << 20, MemLimit: 4 << 30, DiskUsed: 1 << 30, DiskSize: 8 << 30, Score: math.NaN()},
-		}})
-	}
-	if err := exp.Write(); err != nil {
-		t.Fatal(err)
+		}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	code, stdout, stderr := runCLI(t, nil, "simulate", "--metrics", path)
 	if code != exitOK {

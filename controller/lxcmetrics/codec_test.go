@@ -189,8 +189,8 @@ func TestDecodeExportSmallReads(t *testing.T) {
 	if _, err := Encode(&buf, in); err != nil {
 		t.Fatal(err)
 	}
-	d := newExportDecoder(oneByteReader{bytes.NewReader(buf.Bytes())})
-	got, err := d.document(0)
+	var got []Cycle
+	err := Stream(oneByteReader{bytes.NewReader(buf.Bytes())}, func(c Cycle) bool { got = append(got, c); return true })
 	if err != nil {
 		t.Fatalf("decode one byte at a time: %v", err)
 	}

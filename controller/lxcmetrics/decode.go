@@ -30,50 +30,47 @@ type exportDecoder struct {
 	entryHint int
 }
 
-// DecodeLast parses r; keep > 0 keeps only the last keep cycles while
-// decoding, so that a long file never has to fit in memory whole.
-func DecodeLast(r io.Reader, keep int) ([]Cycle, error) {
-	d := newExportDecoder(r)
-	cycles, err := d.document(keep)
-	if err != nil {
-		return nil, fmt.Errorf("decode metrics export: %w", err)
+// Stream parses r (ours or the original monitor's layout) and calls yield
+// with each cycle in file order, holding one cycle at a time. It stops
+// early, with no error, when yield returns false; a file that is not a
+// whole export is an error, after the cycles before the fault were given.
+func Stream(r io.Reader, yield func(Cycle) bool) error {
+	if err := newExportDecoder(r).document(yield); err != nil {
+		return fmt.Errorf("decode metrics export: %w", err)
 	}
-	return cycles, nil
+	return nil
 }
 
-func (d *exportDecoder) document(keep int) ([]Cycle, error) {
+func (d *exportDecoder) document(yield func(Cycle) bool) error {
 	k, err := d.peek()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if k != '[' {
-		return nil, d.errorf("not a JSON array")
+		return d.errorf("not a JSON array")
 	}
 	if err := d.delim(); err != nil {
-		return nil, err
+		return err
 	}
-	cycles := []Cycle{}
-	for {
+	for n := 0; ; n++ {
 		if k, err = d.peek(); err != nil {
-			return nil, err
+			return err
 		}
 		if k == ']' {
 			break
 		}
 		cy, err := d.cycle()
 		if err != nil {
-			return nil, fmt.Errorf("cycle %d: %w", len(cycles), err)
+			return fmt.Errorf("cycle %d: %w", n, err)
 		}
-		cycles = append(cycles, cy)
-		if keep > 0 && len(cycles) > keep {
-			cycles[0] = Cycle{}
-			cycles = cycles[1:]
+		if !yield(cy) {
+			return nil
 		}
 	}
 	if err := d.delim(); err != nil {
-		return nil, err
+		return err
 	}
-	return cycles, d.end()
+	return d.end()
 }
 
 // cycle-level and entry fields.

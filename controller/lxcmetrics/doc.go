@@ -1,8 +1,11 @@
 // Package lxcmetrics is the codec of lxc_metrics.json, the export of
-// the original monitor: Encode writes it, Decode reads ours or the
-// original's. It does no file handling (controller's Exporter keeps the
-// cycles and writes the file atomically) and imports nothing of the project
-// but proxmox, for the Pressure type.
+// the original monitor: Encode and AppendText write it, Stream and Decode
+// read ours or the original's, and Inspect, Newest, Marks and Rewrite know
+// its layout well enough to append to it, read its newest cycles from its
+// end, drop its oldest and convert the original's. It works on io.Reader,
+// io.ReaderAt and io.Writer and never opens, truncates or renames a file
+// (controller's Exporter does), and imports nothing of the project but
+// proxmox, for the Pressure type.
 //
 // # Format choices
 //
@@ -29,6 +32,13 @@
 //     adds about 300 bytes per container entry, some 300 MB of spaces.
 //     Every cycle-level key starts a line, so the file still reads and greps
 //     line by line: grep '^"101"' shows container 101 in every cycle.
+//   - Every cycle starts with the line "{" and ends with the line "}", and
+//     no other line is "{" (layout.go draws it). A cycle is added by
+//     writing ",", the cycle and the closing line "]" over the old closing
+//     bracket (AppendText), so a file grows by one cycle's bytes; and the
+//     newest cycles are found by searching back from the end for the
+//     "\n{\n" that starts each (Newest, Marks), so a reader of the last
+//     hour of a file of gigabytes reads the last hour's bytes.
 //   - Floats are written like Python's repr (shortest round-trip digits,
 //     "512.0" for whole values, exponent below 1e-4 and from 1e16), so the
 //     file looks like the original's to a human and to a diff. A value that
@@ -54,7 +64,28 @@
 // the whole file corrupt. Entries of a decoded cycle are in VMID order; a
 // container ID given twice in a cycle keeps its last entry, as Python does.
 //
+// # Cut short by a crash
+//
+// An append killed or cut by a power loss at any byte leaves the cycles
+// before it whole, then part of the new cycle, part of the closing
+// bracket, what was left of the old closing bracket, or zeros. Inspect
+// finds the end of the newest whole cycle and reports the bytes after it
+// as Torn: the writer drops them and closes the array again, so such a
+// file always loads, less the cycle being written. What Inspect refuses
+// is what no writer of this layout leaves: data after the closing bracket,
+// the cycle before a cut-short one not whole, a file that is not a JSON
+// array. A damaged cycle deeper in the file is found only by a reader that
+// gets to it (Newest stops there with an error; Decode fails).
+//
+// # The original's files
+//
+// A JSON array in another layout (the original's indent=4, or one line)
+// is ErrOtherLayout once its first cycle and its closing bracket check
+// out: Stream and Decode read it whole, and a writer must not append to it
+// in place. Rewrite turns it into this layout, cycle by cycle.
+//
 // # Concurrency
 //
-// Encode and Decode share nothing: any number may run at once.
+// The functions share nothing: any number may run at once, also on the same
+// io.ReaderAt.
 package lxcmetrics

@@ -84,7 +84,12 @@ func SortEntries(entries []Entry) []Entry {
 }
 
 // Decode parses an lxc_metrics.json: ours or the original monitor's.
-// It reads r in blocks; the whole input is never held at once.
+// It reads r in blocks; the whole input is never held at once, but every
+// cycle it holds is returned.
 func Decode(r io.Reader) ([]Cycle, error) {
-	return DecodeLast(r, 0)
+	cycles := []Cycle{}
+	if err := Stream(r, func(c Cycle) bool { cycles = append(cycles, c); return true }); err != nil {
+		return nil, err
+	}
+	return cycles, nil
 }

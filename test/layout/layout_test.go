@@ -35,6 +35,9 @@ var rules = []rule{
 	{dir: "controller/scaling", stdlibOnly: true},
 	// The lxc_metrics.json codec: proxmox for the Pressure type, nothing else.
 	{dir: "controller/lxcmetrics", allowed: []string{"proxmox"}},
+	// The lxc_metrics.json file: the codec's bytes, the controller's file
+	// operations given to it.
+	{dir: "controller/export", allowed: []string{"controller/lxcmetrics"}},
 	// The manual operations: never controller itself, which wires them
 	// (its tests build the real Actuator to write through).
 	{dir: "controller/manual", allowed: []string{"proxmox", "controller/scaling", "controller/audit"}, testAllowed: []string{"controller"}},
@@ -144,6 +147,8 @@ func TestRules(t *testing.T) {
 		{"controller/scaling", module + "/controller", true, true},
 		{"controller/lxcmetrics", module + "/proxmox", false, false},
 		{"controller/lxcmetrics", module + "/controller", false, true},
+		{"controller/export", module + "/controller/lxcmetrics", false, false},
+		{"controller/export", module + "/controller", false, true},
 		{"controller/audit", module + "/controller/scaling", false, true},
 		{"controller/manual", module + "/controller/audit", false, false},
 		{"controller/manual", module + "/controller", false, true},
