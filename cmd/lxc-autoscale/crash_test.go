@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/lxcmetrics"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
@@ -19,12 +23,16 @@ import (
 // The kill -9 loop: the real binary, killed with SIGKILL right after its
 // writes land, restarted at once, again and again. Whatever the moment of
 // the kill, no resource may change again inside its cooldown, the state
-// file must load and no temporary file may be left behind.
+// file and lxc_metrics.json must load and no temporary file may be left
+// behind.
 
 const (
 	crashCooldownUp   = 3 * time.Second
 	crashCooldownDown = 3 * time.Second
 	crashLives        = 10
+	// crashExportEntries is max_metrics_entries: small, so that the lives
+	// (an export a second) compact the export every few seconds.
+	crashExportEntries = 3
 )
 
 // crashKillDelays are how long after the awaited write lands each life is
@@ -140,6 +148,7 @@ func TestKillLoopKeepsCooldowns(t *testing.T) {
 		"LXCA_SCALING_STABILIZATION_DOWN=1s",
 		"LXCA_SCALING_MEMORY_ENABLED=false",
 		"LXCA_SCALING_DISK_ENABLED=false",
+		"LXCA_MONITOR_MAX_METRICS_ENTRIES=" + strconv.Itoa(crashExportEntries),
 	}})
 	bin := buildBinary(t)
 	// A private TMPDIR: renameio puts its temporary files there when it is
@@ -191,6 +200,7 @@ func TestKillLoopKeepsCooldowns(t *testing.T) {
 
 	kills := 0
 	var perLife []int
+	var exports []string // what each kill left of the export
 	for life := range crashLives {
 		landed := len(landedConfigWrites(e.sim))
 		cmd, logPath := start(life)
@@ -211,6 +221,7 @@ func TestKillLoopKeepsCooldowns(t *testing.T) {
 		if _, err := controller.LoadState(statePath, time.Now()); err != nil {
 			t.Fatalf("after kill %d the state file does not load: %v", kills, err)
 		}
+		exports = append(exports, checkExportLoads(t, filepath.Join(e.dir, "lxc_metrics.json"), kills))
 		if !ok {
 			break
 		}
@@ -230,8 +241,8 @@ func TestKillLoopKeepsCooldowns(t *testing.T) {
 
 	writes := landedConfigWrites(e.sim)
 	breaks, reversals := cooldownBreaks(t, specs, writes)
-	t.Logf("%d kills, %d config writes landed (per killed life %v), %d inside a cooldown (%d reversals)",
-		kills, len(writes), perLife, len(breaks), reversals)
+	t.Logf("%d kills, %d config writes landed (per killed life %v), %d inside a cooldown (%d reversals); the export after each kill: %v",
+		kills, len(writes), perLife, len(breaks), reversals, exports)
 	for _, b := range breaks {
 		t.Errorf("changed inside its cooldown across a kill: %s", b)
 	}
@@ -244,4 +255,45 @@ func TestKillLoopKeepsCooldowns(t *testing.T) {
 	if _, err := controller.LoadState(statePath, time.Now()); err != nil {
 		t.Errorf("the state file does not load at the end: %v", err)
 	}
+	checkExportLoads(t, filepath.Join(e.dir, "lxc_metrics.json"), kills)
+	if aside, _ := filepath.Glob(filepath.Join(e.dir, "*.corrupt-*")); len(aside) > 0 {
+		t.Errorf("files moved aside as unreadable: %v", aside)
+	}
+}
+
+// checkExportLoads loads the export a kill left as the next start does
+// (repairing a torn end) and requires all of it to decode after that:
+// never a file to move aside. It says what it found: "none" (not written
+// yet), or the cycles and whether the kill tore the end.
+func checkExportLoads(t *testing.T, path string, kill int) string {
+	t.Helper()
+	torn := ""
+	if f, err := os.Open(path); err == nil {
+		info, _ := f.Stat()
+		if tail, err := lxcmetrics.Inspect(f, info.Size()); err == nil && !tail.Closed {
+			torn = fmt.Sprintf(" torn (%d bytes)", tail.Torn)
+		}
+		f.Close()
+	}
+	r, err := controller.NewExporter(controller.ExporterOptions{Path: path, MaxEntries: crashExportEntries, Logger: zerolog.Nop()}).Load()
+	if err != nil {
+		t.Fatalf("after kill %d lxc_metrics.json does not load: %v", kill, err)
+	}
+	if r == nil {
+		return "none"
+	}
+	r.Close()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cycles, err := lxcmetrics.Decode(f)
+	if err != nil {
+		t.Fatalf("after kill %d and its repair lxc_metrics.json does not decode: %v", kill, err)
+	}
+	if len(cycles) > 2*crashExportEntries+1 {
+		t.Errorf("after kill %d lxc_metrics.json holds %d cycles; max_metrics_entries is %d", kill, len(cycles), crashExportEntries)
+	}
+	return strconv.Itoa(len(cycles)) + torn
 }
