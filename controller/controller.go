@@ -265,9 +265,11 @@ func (c *Controller) policies() (scaling.Selection, *scaling.Guard) {
 	return c.selection, c.guard
 }
 
-// Run loads the state and the export, then runs passes every Interval until
-// ctx is cancelled. A write in progress when ctx is cancelled is finished;
-// the state is saved before Run returns. It returns nil on cancellation.
+// Run loads the state, opens the export (its newest cycles are read in the
+// background), then runs passes every Interval until ctx is cancelled. A
+// write in progress when ctx is cancelled is finished (a compaction is
+// stopped); the state is saved before Run returns. It returns nil on
+// cancellation.
 func (c *Controller) Run(ctx context.Context) error {
 	c.loadState()
 	c.loadExport(ctx)
@@ -300,8 +302,9 @@ func (c *Controller) shutdown() {
 	c.closeJournal()
 }
 
-// pass is one tick: collect, observe, (once, on the first pass that
-// collects) backfill, score, decide, act, export, save. The pass has a
+// pass is one tick: collect, observe, (once, when its background read is
+// done) fold lxc_metrics.json into the windows, (once, on the first pass
+// that collects) backfill, score, decide, act, export, save. The pass has a
 // deadline of PassTimeout; the backfill, which reads every container once,
 // runs outside it and only stops for ctx.
 func (c *Controller) pass(ctx context.Context) {

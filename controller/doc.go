@@ -9,7 +9,7 @@
 // # The loop and the engine
 //
 // The loop (Controller) owns the I/O: collect, config reads, the
-// Actuator, the exporter file, state and journal, backfill, metrics, logs
+// Actuator, the export's writer, state and journal, backfill, metrics, logs
 // and the snapshot. controller/engine is the decision part of a pass
 // without I/O or wall clock: Engine.Step folds a collected tick into the
 // windows, trains the model when due, scores, selects each container's
@@ -20,7 +20,8 @@
 // listing, so that simulate measures the code that runs.
 //
 // Subpackages: engine (one pass without I/O), scaling (the pure decision
-// core), lxcmetrics (the lxc_metrics.json codec), audit (the audit
+// core), lxcmetrics (the lxc_metrics.json codec), export (the
+// lxc_metrics.json file: appends, compactions, repairs), audit (the audit
 // record), manual (the API's manual operations and their validation
 // rules), sim (what-if replay and the trace formats).
 //
@@ -72,11 +73,13 @@
 // cooldowns and stabilisation windows, and a container whose writes keep
 // failing backs off. One container's failure or panic never stops the pass; a failing
 // node never stops the others. The state (cooldowns, backoffs, the model)
-// and lxc_metrics.json are written atomically (a temporary file beside the
-// target, renamed over it; the temporary files a kill left are removed at
-// start), and a file that cannot be read is moved aside under a name of
-// its own (stamped to the nanosecond, never replacing another), never
-// overwritten.
+// is written atomically (a temporary file beside the target, renamed over
+// it; the temporary files a kill left are removed at start), and so are
+// lxc_metrics.json's compactions; its cycles are appended in place and
+// fsynced, and an end a crash cut short is dropped and closed again at
+// start (controller/export). A file that cannot be read is moved aside
+// under a name of its own (stamped to the nanosecond, never replacing
+// another), never overwritten.
 //
 // # Memory
 //
@@ -84,9 +87,11 @@
 // per tracked container, a container unseen for engine.ForgetAfterUnseen
 // full listings is forgotten with its metric series, its state record goes
 // StateKeepGone after its last action, the task registry of the manual
-// operations is bounded, and the export holds MaxMetricsEntries cycles (about 220 bytes
-// per container and cycle: the largest consumer, and the heap grows until
-// it is full).
+// operations is bounded, and the export keeps no cycle in memory but the
+// one being written and one waiting for it. At start the export's cycles
+// within Window are read back from the end of the file in the background
+// and held (as entries, about 200 bytes per container and cycle) until the
+// next pass folds them into the windows.
 //
 // The state is saved once per pass, so each write is also journaled
 // (journal.go, "<state file>.journal"): an fsynced intent before it, its
@@ -113,8 +118,10 @@
 // RecordManual hand requests over for the next pass; Snapshot and Bounds
 // read a copy of the latest pass. The Engine belongs to the loop
 // goroutine. Decide, Select, the series helpers
-// and the Guard are pure or per-pass values. The Exporter and the Audit are safe for concurrent
+// and the Guard are pure or per-pass values. The export file and the Audit are safe for concurrent
 // use; the Actuator is safe as long as its Cluster is; the Journal is safe
 // for concurrent use (the loop and RecordManual append). The export is
-// written in the background, one write at a time.
+// written in the background, one append at a time, and read back at start
+// in the background; what that read found is folded into the windows by
+// the loop goroutine, never by the reader.
 package controller
