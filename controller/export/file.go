@@ -337,7 +337,7 @@ func (e *File) compactLocked() error {
 		if _, err := w.Write([]byte{'['}); err != nil {
 			return err
 		}
-		if _, err := io.Copy(w, stopReader{kept, &e.closing}); err != nil {
+		if _, err := io.CopyBuffer(w, stopReader{kept, &e.closing}, make([]byte, 1<<20)); err != nil {
 			return err
 		}
 		_, err := io.WriteString(w, lxcmetrics.Closing)
