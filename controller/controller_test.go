@@ -419,11 +419,7 @@ func TestRecommendationIsReportedOncePerChange(t *testing.T) {
 // backfill, and counts only what the windows hold.
 func TestRestartMergesExportAndRRDBackfill(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Start: now, Specs: []pvesim.ContainerSpec{
-		{VMID: 150, Node: "pve1", Cores: 2, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Steady},
-	}})
-	path := filepath.Join(t.TempDir(), "lxc_metrics.json")
-	old := NewExporter(ExporterOptions{Path: path, Logger: zerolog.Nop()})
+	client, path, old := restartWithExport(t, now)
 	for i := range 14 { // the last 14 minutes, half a minute off the RRD's steps
 		at := now.Add(time.Duration(i-14)*time.Minute + 30*time.Second)
 		if err := old.Append(lxcmetrics.Cycle{Start: at, End: at, Total: 1, Entries: []lxcmetrics.Entry{{

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/export"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/lxcmetrics"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
@@ -23,11 +24,7 @@ import (
 // and containers no longer running, are left out.
 func TestExistingExportFillsTheWindows(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Start: now, Specs: []pvesim.ContainerSpec{
-		{VMID: 150, Node: "pve1", Cores: 2, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Steady},
-	}})
-	path := filepath.Join(t.TempDir(), "lxc_metrics.json")
-	old := NewExporter(ExporterOptions{Path: path, Logger: zerolog.Nop()})
+	client, path, old := restartWithExport(t, now)
 	// Two hours ago: outside the one-hour window.
 	ancient := now.Add(-2 * time.Hour)
 	appendAll(t, old, lxcmetrics.Cycle{Start: ancient, End: ancient, Total: 1, Entries: []lxcmetrics.Entry{
@@ -57,6 +54,7 @@ func TestExistingExportFillsTheWindows(t *testing.T) {
 	}
 	c.exportLoading.Wait()
 	c.pass(context.Background())
+	c.exporting.Wait() // the pass's own export, before the directory goes
 	tr := c.Tracked[150]
 	if tr == nil || tr.Window.Len() != 11 {
 		t.Fatalf("container 150 after the first pass: %+v; want 10 exported samples and the pass's", tr)
@@ -77,6 +75,18 @@ func TestExistingExportFillsTheWindows(t *testing.T) {
 	if got := testutil.ToFloat64(m.backfilled); got != 10 {
 		t.Errorf("backfill_samples_total = %v, want 10", got)
 	}
+}
+
+// restartWithExport is a cluster of one running container, 150, at now,
+// and an export at path for the test to fill with its past, as a restart
+// finds them.
+func restartWithExport(t *testing.T, now time.Time) (*proxmox.Client, string, *export.File) {
+	t.Helper()
+	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Start: now, Specs: []pvesim.ContainerSpec{
+		{VMID: 150, Node: "pve1", Cores: 2, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Steady},
+	}})
+	path := filepath.Join(t.TempDir(), "lxc_metrics.json")
+	return client, path, NewExporter(ExporterOptions{Path: path, Logger: zerolog.Nop()})
 }
 
 // TestExportQueueKeepsTheNewest: while the writer is busy (a slow disk, a

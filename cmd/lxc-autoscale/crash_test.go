@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -283,12 +284,11 @@ func checkExportLoads(t *testing.T, path string, kill int) string {
 		return "none"
 	}
 	r.Close()
-	f, err := os.Open(path)
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	cycles, err := lxcmetrics.Decode(f)
+	cycles, err := lxcmetrics.Decode(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatalf("after kill %d and its repair lxc_metrics.json does not decode: %v", kill, err)
 	}
