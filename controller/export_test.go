@@ -206,7 +206,7 @@ func TestExportRoundTrip(t *testing.T) {
 		t.Errorf("file mode %o, want %o", perm, export.FileMode)
 	}
 
-	// A new Exporter reads it back newest first and appends after it.
+	// A new File reads it back newest first and appends after it.
 	again := newTestExporter(t, path, 10)
 	r, err := again.Load()
 	if err != nil {

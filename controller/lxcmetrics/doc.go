@@ -4,7 +4,7 @@
 // its layout well enough to append to it, read its newest cycles from its
 // end, drop its oldest and convert the original's. It works on io.Reader,
 // io.ReaderAt and io.Writer and never opens, truncates or renames a file
-// (controller's Exporter does), and imports nothing of the project but
+// (controller/export does), and imports nothing of the project but
 // proxmox, for the Pressure type.
 //
 // # Format choices
