@@ -89,15 +89,28 @@ func TestSelectKthMatchesSort(t *testing.T) {
 	}
 }
 
+// BenchmarkComputeFeatures is a steady-state pass on one container: a full
+// default window (1 h at 10 s), the clock moving one interval per op, one
+// sample added and the features computed at the new time, as the loop does.
 func BenchmarkComputeFeatures(b *testing.B) {
 	w := newWindow(time.Hour, 368)
-	for i := range 360 {
-		w.Add(sampleAt(i*10, float64(i%7)/7))
+	rnd := rand.New(rand.NewPCG(3, 4))
+	next := func(i int) Sample {
+		s := sampleAt(i*10, 2*rnd.Float64())
+		s.Mem = uint64(float64(1<<30) * (0.4 + 0.2*rnd.Float64()))
+		s.NetIn, s.DiskWrite = 1e5*rnd.Float64(), 1e4*rnd.Float64()
+		return s
 	}
-	end := w.At(w.Len() - 1).Time
+	i := 0
+	for ; i < 400; i++ {
+		w.Add(next(i))
+	}
 	s := &featureScratch{}
 	b.ReportAllocs()
 	for b.Loop() {
-		computeFeatures(w, w.Len(), end, 5*time.Minute, time.Hour, s)
+		smp := next(i)
+		w.Add(smp)
+		computeFeatures(w, w.Len(), smp.Time, 5*time.Minute, time.Hour, s)
+		i++
 	}
 }
