@@ -3,7 +3,6 @@ package engine
 import (
 	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
 	"time"
 )
@@ -68,23 +67,6 @@ func TestComputeFeaturesEmptyAndUnknownRates(t *testing.T) {
 	for i, x := range f.ModelVector(nil) {
 		if math.IsNaN(x) {
 			t.Errorf("ModelVector[%d] is NaN with unknown rates", i)
-		}
-	}
-}
-
-func TestSelectKthMatchesSort(t *testing.T) {
-	rnd := rand.New(rand.NewPCG(1, 2))
-	for n := 1; n < 300; n += 7 {
-		vals := make([]float64, n)
-		for i := range vals {
-			vals[i] = math.Round(rnd.NormFloat64() * 3) // ties
-		}
-		sorted := slices.Clone(vals)
-		slices.Sort(sorted)
-		for _, k := range []int{0, n / 2, n - 1, int(math.Ceil(0.95*float64(n))) - 1} {
-			if got := selectKth(slices.Clone(vals), k); got != sorted[k] {
-				t.Fatalf("n=%d k=%d: selectKth = %v, sorted = %v", n, k, got, sorted[k])
-			}
 		}
 	}
 }
