@@ -6,48 +6,31 @@ import (
 	"unsafe"
 )
 
-// ksum is a compensated (Neumaier) sum: values can be added and taken out
-// again for as long as a container lives without the sum drifting away
-// from the sum of what it holds.
-type ksum struct{ s, c float64 }
-
-func (k *ksum) add(v float64) {
-	t := k.s + v
-	if math.Abs(k.s) >= math.Abs(v) {
-		k.c += (k.s - t) + v
-	} else {
-		k.c += (v - t) + k.s
-	}
-	k.s = t
-}
-
-func (k *ksum) value() float64 { return k.s + k.c }
-
 // moments hold what mean, standard deviation and a least-squares slope
 // need. x is whole seconds from an origin, so its sums are exact integers
 // and a shift of the origin (to the time features are read at) is exact.
 type moments struct {
 	n            int
 	sx, sxx      int64
-	sy, syy, sxy ksum
+	sy, syy, sxy float64
 }
 
 func (m *moments) add(x int64, y float64) {
 	m.n++
 	m.sx += x
 	m.sxx += x * x
-	m.sy.add(y)
-	m.syy.add(y * y)
-	m.sxy.add(float64(x) * y)
+	m.sy += y
+	m.syy += y * y
+	m.sxy += float64(x) * y
 }
 
 func (m *moments) remove(x int64, y float64) {
 	m.n--
 	m.sx -= x
 	m.sxx -= x * x
-	m.sy.add(-y)
-	m.syy.add(-y * y)
-	m.sxy.add(-float64(x) * y)
+	m.sy -= y
+	m.syy -= y * y
+	m.sxy -= float64(x) * y
 }
 
 // stats are the mean, deviation and the slope per hour with x taken from
@@ -57,14 +40,14 @@ func (m *moments) stats(d int64, p95 float64) Stats {
 		return Stats{}
 	}
 	n := float64(m.n)
-	sy, syy := m.sy.value(), m.syy.value()
+	sy, syy := m.sy, m.syy
 	mean := sy / n
 	st := Stats{Mean: mean, P95: p95, N: m.n, Std: math.Sqrt(max(0, syy/n-mean*mean))}
 	sx := m.sx - int64(m.n)*d
 	sxx := m.sxx - 2*d*m.sx + int64(m.n)*d*d
 	const h = 3600.0
 	sxh, sxxh := float64(sx)/h, float64(sxx)/(h*h)
-	sxyh := (m.sxy.value() - float64(d)*sy) / h
+	sxyh := (m.sxy - float64(d)*sy) / h
 	if den := n*sxxh - sxh*sxh; m.n > 1 && den > 1e-12 {
 		st.Trend = (n*sxyh - sxh*sy) / den
 	}
@@ -74,20 +57,20 @@ func (m *moments) stats(d int64, p95 float64) Stats {
 // mean averages the finite values it holds (rates are NaN when unknown).
 type mean struct {
 	n   int
-	sum ksum
+	sum float64
 }
 
 func (m *mean) add(v float64) {
 	if v-v == 0 {
 		m.n++
-		m.sum.add(v)
+		m.sum += v
 	}
 }
 
 func (m *mean) remove(v float64) {
 	if v-v == 0 {
 		m.n--
-		m.sum.add(-v)
+		m.sum -= v
 	}
 }
 
@@ -95,7 +78,7 @@ func (m *mean) value() float64 {
 	if m.n == 0 {
 		return 0
 	}
-	return m.sum.value() / float64(m.n)
+	return m.sum / float64(m.n)
 }
 
 // p95Index is the index, in ascending order, of the 95th percentile
@@ -120,26 +103,40 @@ func (t *top) reset(limit int) {
 }
 
 func (t *top) insert(v float64) {
-	full := len(t.vals) == int(t.limit)
-	if full && len(t.vals) > 0 && v > t.vals[0] {
-		// Full: the smallest makes room (every value left out stays at
-		// most the new smallest).
-		t.vals = t.vals[:copy(t.vals, t.vals[1:])]
-		t.all, full = false, false
-	}
-	if full || !t.all && (len(t.vals) == 0 || v < t.vals[0]) {
+	switch full := len(t.vals) == int(t.limit); {
+	case full && len(t.vals) > 0 && v > t.vals[0]:
+		// The smallest makes room: every value left out stays at most
+		// the new smallest.
+		i := t.search(v)
+		copy(t.vals, t.vals[1:i])
+		t.vals[i-1] = v
 		t.all = false
-		return
+	case full || !t.all && (len(t.vals) == 0 || v < t.vals[0]):
+		t.all = false
+	default:
+		t.vals = slices.Insert(t.vals, t.search(v), v)
 	}
-	i, _ := slices.BinarySearch(t.vals, v)
-	t.vals = slices.Insert(t.vals, i, v)
+}
+
+// search is the index of the first value not below v (values are never
+// NaN: utilisations of stored samples).
+func (t *top) search(v float64) int {
+	lo, hi := 0, len(t.vals)
+	for lo < hi {
+		if mid := int(uint(lo+hi) >> 1); t.vals[mid] < v {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }
 
 func (t *top) remove(v float64) {
 	if len(t.vals) == 0 || v < t.vals[0] {
 		return
 	}
-	if i, found := slices.BinarySearch(t.vals, v); found {
+	if i := t.search(v); i < len(t.vals) && t.vals[i] == v {
 		t.vals = slices.Delete(t.vals, i, i+1)
 	}
 }
@@ -258,13 +255,17 @@ func (r *rolling) bytes() int {
 
 // obsOf reads the sample numbered seq.
 func (r *rolling) obsOf(w *window, seq uint64, o *obs) {
+	r.obsUnder(w, seq, w.limitsOf(seq), o)
+}
+
+// obsUnder reads the sample numbered seq, taken under l.
+func (r *rolling) obsUnder(w *window, seq uint64, l *limits, o *obs) {
 	p := &w.ring[w.slot(int(seq-w.first))]
-	l := w.limitsOf(seq)
 	*o = obs{
 		x:   w.secOf(p) - r.origin,
 		io:  fromFloat16(p.io) / rateScale,
 		net: fromFloat16(p.net) / rateScale,
-		psi: max(nanTo0(fromCenti(p.psiCPU)), nanTo0(fromCenti(p.psiMem)), nanTo0(fromCenti(p.psiIO))),
+		psi: maxCenti(p.psiCPU, p.psiMem, p.psiIO),
 	}
 	if l.cores > 0 {
 		o.cpu = float64(p.cpu()) / float64(l.cores)
@@ -275,13 +276,6 @@ func (r *rolling) obsOf(w *window, seq uint64, o *obs) {
 	if l.maxDiskMiB > 0 {
 		o.disk, o.hasDisk = float64(p.diskMiB())/float64(l.maxDiskMiB), true
 	}
-}
-
-func nanTo0(v float64) float64 {
-	if v != v {
-		return 0
-	}
-	return v
 }
 
 // build aggregates the samples first..last (indexes) for features at
@@ -304,9 +298,13 @@ func (r *rolling) build(w *window, first, last int, endSec, shortSec, longSec in
 	r.short.reset(w.first+uint64(shortFirst), ns, hs)
 	r.disk, r.psi = moments{}, mean{}
 	var o obs
+	j := 0 // the run of limits of sample i: a walk instead of a search
 	for i := first; i < last; i++ {
 		seq := w.first + uint64(i)
-		r.obsOf(w, seq, &o)
+		for j+1 < len(w.lims) && w.lims[j+1].from <= seq {
+			j++
+		}
+		r.obsUnder(w, seq, &w.lims[j], &o)
 		r.addLong(&o)
 		if i >= shortFirst {
 			r.addShort(&o)

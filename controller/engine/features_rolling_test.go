@@ -158,6 +158,9 @@ func (s *stream) next(at time.Time) Sample {
 	if r.IntN(5) == 0 {
 		x.DiskWrite = 4096
 	}
+	if r.IntN(9) == 0 { // a node without PSI
+		x.PressureCPU, x.PressureIO = math.NaN(), math.NaN()
+	}
 	if r.IntN(20) == 0 {
 		x.NetIn = math.NaN()
 	}
@@ -175,23 +178,23 @@ func (s *stream) next(at time.Time) Sample {
 // window and the plain definition give the same features.
 func TestRunningFeaturesMatchScanAndDefinition(t *testing.T) {
 	for _, tc := range []struct {
-		name            string
-		seed            uint64
-		capacity        int
-		interval, short time.Duration
+		name                  string
+		seed                  uint64
+		capacity              int
+		interval, short, span time.Duration
 	}{
-		{"defaults", 1, 368, 10 * time.Second, 5 * time.Minute},
-		{"ring fuller than the span", 2, 100, 10 * time.Second, 5 * time.Minute},
-		{"1 s ticks", 3, 3700, time.Second, 5 * time.Minute},
-		{"short is the window", 4, 368, 10 * time.Second, time.Hour},
+		{"defaults", 1, 368, 10 * time.Second, 5 * time.Minute, time.Hour},
+		{"ring fuller than the span", 2, 100, 10 * time.Second, 5 * time.Minute, time.Hour},
+		{"1 s ticks", 3, 610, time.Second, time.Minute, 10 * time.Minute},
+		{"short is the window", 4, 368, 10 * time.Second, time.Hour, time.Hour},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rnd := rand.New(rand.NewPCG(tc.seed, 99))
 			src := &stream{rnd: rnd, cores: 2, maxMem: 1 << 30, maxDisk: 8 << 30, disk: 2 << 30}
-			w := newWindow(time.Hour, tc.capacity)
+			w := newWindow(tc.span, tc.capacity)
 			s := &featureScratch{}
 			now := t0
-			passes := min(int(3*time.Hour/tc.interval), 5000)
+			passes := int(3 * tc.span / tc.interval)
 			for pass := range passes {
 				now = now.Add(tc.interval + time.Duration(rnd.IntN(3)-1)*time.Second)
 				switch k := rnd.IntN(200); {
@@ -199,16 +202,16 @@ func TestRunningFeaturesMatchScanAndDefinition(t *testing.T) {
 				case k < 14: // a backfill of older samples
 					var older []Sample
 					for i := range 20 {
-						older = append(older, src.next(now.Add(-time.Duration(3000+60*i)*time.Second)))
+						older = append(older, src.next(now.Add(-tc.span*5/6-time.Duration(i)*tc.span/60)))
 					}
 					w.Merge(older)
 				case k < 16 && pass > 0: // a pass at an earlier time
 					end := now.Add(-time.Duration(1+rnd.IntN(600)) * time.Second)
-					check(t, w, s, end, tc.short, pass)
+					check(t, w, s, end, tc.short, tc.span, pass)
 				default:
 					w.Add(src.next(now))
 				}
-				check(t, w, s, now, tc.short, pass)
+				check(t, w, s, now, tc.short, tc.span, pass)
 				if t.Failed() {
 					return
 				}
@@ -217,10 +220,17 @@ func TestRunningFeaturesMatchScanAndDefinition(t *testing.T) {
 	}
 }
 
-func check(t *testing.T, w *window, s *featureScratch, end time.Time, short time.Duration, pass int) {
+func nanTo0(v float64) float64 {
+	if v != v {
+		return 0
+	}
+	return v
+}
+
+func check(t *testing.T, w *window, s *featureScratch, end time.Time, short, long time.Duration, pass int) {
 	t.Helper()
-	running := computeFeatures(w, w.Len(), end, short, time.Hour, s)
-	scanned := scanFeatures(w, w.Len(), end.Unix(), int64(short/time.Second), 3600, s)
+	running := computeFeatures(w, w.Len(), end, short, long, s)
+	scanned := scanFeatures(w, w.Len(), end.Unix(), int64(short/time.Second), int64(long/time.Second), s)
 	if d := diffFeatures(running, scanned); d != "" {
 		t.Errorf("pass %d: running / scanned: %s", pass, d)
 	}
@@ -231,7 +241,7 @@ func check(t *testing.T, w *window, s *featureScratch, end time.Time, short time
 	for i := range samples {
 		samples[i] = w.At(i)
 	}
-	def := referenceFeatures(samples, end, short, time.Hour)
+	def := referenceFeatures(samples, end, short, long)
 	if d := diffFeatures(scanned, def); d != "" {
 		t.Errorf("pass %d: scanned / definition: %s", pass, d)
 	}

@@ -71,28 +71,47 @@ func TestComputeFeaturesEmptyAndUnknownRates(t *testing.T) {
 	}
 }
 
-// BenchmarkComputeFeatures is a steady-state pass on one container: a full
-// default window (1 h at 10 s), the clock moving one interval per op, one
-// sample added and the features computed at the new time, as the loop does.
-func BenchmarkComputeFeatures(b *testing.B) {
-	w := newWindow(time.Hour, 368)
+// benchWindow is a full default window (an hour at 10 s) of varied
+// samples, and the next sample to add.
+func benchWindow() (w *window, next func() Sample) {
+	w = newWindow(time.Hour, 368)
 	rnd := rand.New(rand.NewPCG(3, 4))
-	next := func(i int) Sample {
+	i := 0
+	next = func() Sample {
 		s := sampleAt(i*10, 2*rnd.Float64())
 		s.Mem = uint64(float64(1<<30) * (0.4 + 0.2*rnd.Float64()))
 		s.NetIn, s.DiskWrite = 1e5*rnd.Float64(), 1e4*rnd.Float64()
+		i++
 		return s
 	}
-	i := 0
-	for ; i < 400; i++ {
-		w.Add(next(i))
+	for range 400 {
+		w.Add(next())
 	}
+	return w, next
+}
+
+// BenchmarkComputeFeatures is a steady-state pass on one container: a full
+// default window, the clock moving one interval per op, one sample added
+// and the features computed at the new time, as the loop does.
+func BenchmarkComputeFeatures(b *testing.B) {
+	w, next := benchWindow()
 	s := &featureScratch{}
 	b.ReportAllocs()
 	for b.Loop() {
-		smp := next(i)
+		smp := next()
 		w.Add(smp)
 		computeFeatures(w, w.Len(), smp.Time, 5*time.Minute, time.Hour, s)
-		i++
+	}
+}
+
+// BenchmarkScanFeatures is the features at a past point of a full window,
+// as a training row takes them.
+func BenchmarkScanFeatures(b *testing.B) {
+	w, _ := benchWindow()
+	s := &featureScratch{}
+	idx := w.Len() - 30
+	b.ReportAllocs()
+	for b.Loop() {
+		computeFeatures(w, idx+1, w.timeAt(idx), 5*time.Minute, time.Hour, s)
 	}
 }

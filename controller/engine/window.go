@@ -110,7 +110,7 @@ func newWindow(span time.Duration, capacity int) *window {
 	return &window{
 		span: span, unit: secs/(1<<16) + 1, loc: time.UTC,
 		ring:  make([]fineSample, capacity),
-		lims:  make([]limits, 0, 1),
+		lims:  make([]limits, 0, 2), // a resize within the window is common
 		tiers: newTiers(secs / int64(max(capacity, 1))),
 	}
 }

@@ -45,8 +45,8 @@ func fromFloat16(c uint16) float64 {
 	if c == absent16 {
 		return math.NaN()
 	}
-	if e := int(c >> 11); e > 1 {
-		return math.Ldexp(float64(2048+int(c&2047)), e-1)
+	if e := c >> 11; e > 1 {
+		return float64(uint64(2048|c&2047) << (e - 1)) // < 2^43: exact
 	}
 	return float64(c)
 }
@@ -61,6 +61,16 @@ func toCenti(v float64) uint16 {
 		return 0
 	}
 	return uint16(min(math.Round(v*100), absent16-1))
+}
+
+// maxCenti is the largest of pressures coded by toCenti, absent ones
+// counting as 0: the codes are in the order of the values.
+func maxCenti(a, b, c uint16) float64 {
+	// absent16 + 1 wraps to 0: absent counts as nothing.
+	if m := max(a+1, b+1, c+1); m > 0 {
+		return float64(m-1) / 100
+	}
+	return 0
 }
 
 // fromCenti decodes toCenti; absent16 is NaN.

@@ -63,4 +63,12 @@ func TestCentiKeepsTwoDecimals(t *testing.T) {
 	if got := fromCenti(toCenti(math.NaN())); !math.IsNaN(got) {
 		t.Errorf("an absent pressure reads back as %v, want NaN", got)
 	}
+	for _, tc := range []struct {
+		a, b, c float64
+		want    float64
+	}{{1.5, math.NaN(), 0.25, 1.5}, {math.NaN(), math.NaN(), math.NaN(), 0}, {0, 0, 655.34, 655.34}, {math.NaN(), 0.01, math.NaN(), 0.01}} {
+		if got := maxCenti(toCenti(tc.a), toCenti(tc.b), toCenti(tc.c)); got != tc.want {
+			t.Errorf("maxCenti(%v, %v, %v) = %v, want %v (absent counting as 0)", tc.a, tc.b, tc.c, got, tc.want)
+		}
+	}
 }

@@ -72,6 +72,14 @@ func (a *accumulator) point() tierPoint {
 	}
 }
 
+// coarse is the bucket as a point, for a tier of step seconds.
+func (a *accumulator) coarse(step int64) CoarsePoint {
+	return CoarsePoint{
+		Time: time.Unix(a.bucket*step, 0).UTC(), Step: time.Duration(step) * time.Second,
+		CPU: a.cpu / a.weight, CPUPeak: a.cpuPeak, Mem: a.mem / a.weight, MemPeak: a.memPeak,
+	}
+}
+
 // tier is a ring of completed buckets, indexed by bucket number, and the
 // bucket being filled.
 type tier struct {
@@ -152,8 +160,8 @@ func (t *tier) take(g accumulator) {
 // merge folds points (sorted by time) in: each goes into the bucket its
 // start falls in, a point coarser than the step is spread over the buckets
 // it covers (each taking its average and its peak, an upper bound). Into
-// the bucket being filled go only the parts ending by cut and by its own
-// first data.
+// the bucket being filled goes only what lies before cut and before its
+// own first data.
 func (t *tier) merge(points []CoarsePoint, cut int64) {
 	if t.acc.weight == 0 {
 		last := points[len(points)-1]
@@ -169,7 +177,9 @@ func (t *tier) merge(points []CoarsePoint, cut int64) {
 			sec, w := start+k*step/parts, step/parts
 			b := floorDiv(sec, t.step)
 			if b == t.acc.bucket && sec+w > cut {
-				continue
+				if w = cut - sec; w <= 0 {
+					continue
+				}
 			}
 			if b != g.bucket {
 				t.take(g)
@@ -181,13 +191,13 @@ func (t *tier) merge(points []CoarsePoint, cut int64) {
 	t.take(g)
 }
 
-// points are the tier's data, oldest first: the completed buckets that
-// hold some, then the bucket being filled.
-func (t *tier) pointsTo(out []CoarsePoint) []CoarsePoint {
+// pointsTo appends the completed buckets that hold data, oldest first,
+// then last, the bucket being filled, when it holds some.
+func (t *tier) pointsTo(out []CoarsePoint, last accumulator) []CoarsePoint {
 	step := time.Duration(t.step) * time.Second
 	for b := t.newest - int64(len(t.points)) + 1; t.newest != noBucket && b <= t.newest; b++ {
 		p := *t.at(b)
-		if p.cpu == absent16 {
+		if p.cpu == absent16 || b >= last.bucket && last.weight > 0 {
 			continue
 		}
 		out = append(out, CoarsePoint{
@@ -196,11 +206,8 @@ func (t *tier) pointsTo(out []CoarsePoint) []CoarsePoint {
 			Mem: fromFloat16(p.mem) * 1024, MemPeak: fromFloat16(p.memPeak) * 1024,
 		})
 	}
-	if a := t.acc; a.weight > 0 {
-		out = append(out, CoarsePoint{
-			Time: time.Unix(a.bucket*t.step, 0).UTC(), Step: step,
-			CPU: a.cpu / a.weight, CPUPeak: a.cpuPeak, Mem: a.mem / a.weight, MemPeak: a.memPeak,
-		})
+	if last.weight > 0 {
+		out = append(out, last.coarse(t.step))
 	}
 	return out
 }
@@ -271,14 +278,29 @@ func (w *window) MergeCoarse(points []CoarsePoint) {
 }
 
 // Coarse returns the points of the tier of step (five minutes or an hour),
-// oldest first, the last being the bucket being filled; nil for another
-// step.
+// oldest first, the last being the bucket being filled (for the hour, with
+// the five minutes being filled); nil for another step.
 func (w *window) Coarse(step time.Duration) []CoarsePoint {
+	t := &w.tiers
 	switch step {
 	case dayStep * time.Second:
-		return w.tiers.day.pointsTo(nil)
+		return t.day.pointsTo(nil, t.day.acc)
 	case weekStep * time.Second:
-		return w.tiers.week.pointsTo(nil)
+		last, d := t.week.acc, t.day.acc
+		if d.weight == 0 {
+			return t.week.pointsTo(nil, last)
+		}
+		h := floorDiv(d.bucket*dayStep, weekStep)
+		var out []CoarsePoint
+		if last.weight > 0 && last.bucket != h {
+			out, last = t.week.pointsTo(nil, last), accumulator{}
+		}
+		last.bucket = h
+		last.add(d.bucket*dayStep, d.weight, d.cpu/d.weight, d.cpuPeak, d.mem/d.weight, d.memPeak)
+		if out != nil {
+			return append(out, last.coarse(weekStep))
+		}
+		return t.week.pointsTo(nil, last)
 	}
 	return nil
 }
