@@ -138,7 +138,10 @@ func (w *window) Add(s Sample) {
 // taken.
 func (w *window) append(s Sample) bool {
 	sec := s.Time.Unix()
-	u := floorDiv(sec, w.unit)
+	u := sec
+	if w.unit > 1 {
+		u = floorDiv(sec, w.unit)
+	}
 	// As before the packing: a sample later in the newest one's second
 	// (tests run passes within one) is taken, at the same stored time.
 	if w.n > 0 && (u < w.lastU || u == w.lastU && sec == u*w.unit && s.Time.Nanosecond() == 0) {

@@ -105,7 +105,10 @@ func newTier(step int64, n int) tier {
 // (ok) for the next tier. Data older than the bucket being filled is
 // ignored: live data only moves forward.
 func (t *tier) add(sec int64, weight, cpu, cpuPeak, mem, memPeak float64) (done accumulator, ok bool) {
-	b := floorDiv(sec, t.step)
+	b := t.acc.bucket
+	if from := b * t.step; t.acc.weight == 0 || sec < from || sec >= from+t.step {
+		b = floorDiv(sec, t.step) // a new bucket: most samples are not
+	}
 	if t.acc.weight > 0 && b != t.acc.bucket {
 		if b < t.acc.bucket {
 			return accumulator{}, false
@@ -157,11 +160,11 @@ func (t *tier) take(g accumulator) {
 	}
 }
 
-// merge folds points (sorted by time) in: each goes into the bucket its
-// start falls in, a point coarser than the step is spread over the buckets
-// it covers (each taking its average and its peak, an upper bound). Into
-// the bucket being filled goes only what lies before cut and before its
-// own first data.
+// merge folds points (sorted by time) in: each goes into the buckets it
+// covers, weighted by the seconds it covers of each; a point coarser than
+// the step gives each its average and its peak (an upper bound). Into the
+// bucket being filled goes only what lies before cut and before its own
+// first data.
 func (t *tier) merge(points []CoarsePoint, cut int64) {
 	if t.acc.weight == 0 {
 		last := points[len(points)-1]
@@ -171,21 +174,22 @@ func (t *tier) merge(points []CoarsePoint, cut int64) {
 	}
 	g := accumulator{bucket: noBucket}
 	for _, p := range points {
-		start, step := p.Time.Unix(), int64(p.Step/time.Second)
-		parts := max(1, step/t.step)
-		for k := range parts {
-			sec, w := start+k*step/parts, step/parts
+		end := p.Time.Unix() + int64(p.Step/time.Second)
+		for sec := p.Time.Unix(); sec < end; {
+			// The part of p in bucket b.
 			b := floorDiv(sec, t.step)
-			if b == t.acc.bucket && sec+w > cut {
-				if w = cut - sec; w <= 0 {
-					continue
+			to := min(end, (b+1)*t.step)
+			if b == t.acc.bucket {
+				to = min(to, cut)
+			}
+			if to > sec {
+				if b != g.bucket {
+					t.take(g)
+					g = accumulator{bucket: b}
 				}
+				g.add(sec, float64(to-sec), p.CPU, p.CPUPeak, p.Mem, p.MemPeak)
 			}
-			if b != g.bucket {
-				t.take(g)
-				g = accumulator{bucket: b}
-			}
-			g.add(sec, float64(w), p.CPU, p.CPUPeak, p.Mem, p.MemPeak)
+			sec = (b + 1) * t.step
 		}
 	}
 	t.take(g)
