@@ -15,22 +15,16 @@ type moments struct {
 	sy, syy, sxy float64
 }
 
-func (m *moments) add(x int64, y float64) {
-	m.n++
-	m.sx += x
-	m.sxx += x * x
-	m.sy += y
-	m.syy += y * y
-	m.sxy += float64(x) * y
-}
-
-func (m *moments) remove(x int64, y float64) {
-	m.n--
-	m.sx -= x
-	m.sxx -= x * x
-	m.sy -= y
-	m.syy -= y * y
-	m.sxy -= float64(x) * y
+// apply adds the point (x, y) when s is 1 and takes it out when s is -1:
+// the same operations with the sign flipped, which is exact.
+func (m *moments) apply(x int64, y float64, s int64) {
+	f := float64(s)
+	m.n += int(s)
+	m.sx += s * x
+	m.sxx += s * x * x
+	m.sy += f * y
+	m.syy += f * y * y
+	m.sxy += f * float64(x) * y
 }
 
 // stats are the mean, deviation and the slope per hour with x taken from
@@ -60,17 +54,11 @@ type mean struct {
 	sum float64
 }
 
-func (m *mean) add(v float64) {
+// apply adds v when s is 1 and takes it out when s is -1, if v is finite.
+func (m *mean) apply(v float64, s int64) {
 	if v-v == 0 {
-		m.n++
-		m.sum += v
-	}
-}
-
-func (m *mean) remove(v float64) {
-	if v-v == 0 {
-		m.n--
-		m.sum -= v
+		m.n += int(s)
+		m.sum += float64(s) * v
 	}
 }
 
@@ -171,22 +159,19 @@ type period struct {
 	cpuTop, memTop top
 }
 
-func (p *period) add(o *obs) {
-	p.cpu.add(o.x, o.cpu)
-	p.mem.add(o.x, o.mem)
-	p.io.add(o.io)
-	p.net.add(o.net)
-	p.cpuTop.insert(o.cpu)
-	p.memTop.insert(o.mem)
-}
-
-func (p *period) remove(o *obs) {
-	p.cpu.remove(o.x, o.cpu)
-	p.mem.remove(o.x, o.mem)
-	p.io.remove(o.io)
-	p.net.remove(o.net)
-	p.cpuTop.remove(o.cpu)
-	p.memTop.remove(o.mem)
+// apply adds o when s is 1 and takes it out when s is -1.
+func (p *period) apply(o *obs, s int64) {
+	p.cpu.apply(o.x, o.cpu, s)
+	p.mem.apply(o.x, o.mem, s)
+	p.io.apply(o.io, s)
+	p.net.apply(o.net, s)
+	if s > 0 {
+		p.cpuTop.insert(o.cpu)
+		p.memTop.insert(o.mem)
+	} else {
+		p.cpuTop.remove(o.cpu)
+		p.memTop.remove(o.mem)
+	}
 }
 
 // reset empties the period, keeping the lists' memory.
@@ -217,28 +202,18 @@ type rolling struct {
 	psi               mean    // of the short period
 }
 
-func (r *rolling) addLong(o *obs) {
-	r.long.add(o)
+// applyLong and applyShort add o to (s 1) or take it out of (s -1) the
+// long or the short period.
+func (r *rolling) applyLong(o *obs, s int64) {
+	r.long.apply(o, s)
 	if o.hasDisk {
-		r.disk.add(o.x, o.disk)
+		r.disk.apply(o.x, o.disk, s)
 	}
 }
 
-func (r *rolling) removeLong(o *obs) {
-	r.long.remove(o)
-	if o.hasDisk {
-		r.disk.remove(o.x, o.disk)
-	}
-}
-
-func (r *rolling) addShort(o *obs) {
-	r.short.add(o)
-	r.psi.add(o.psi)
-}
-
-func (r *rolling) removeShort(o *obs) {
-	r.short.remove(o)
-	r.psi.remove(o.psi)
+func (r *rolling) applyShort(o *obs, s int64) {
+	r.short.apply(o, s)
+	r.psi.apply(o.psi, s)
 }
 
 // headroom is how many more of the largest values than the percentile
@@ -305,9 +280,9 @@ func (r *rolling) build(w *window, first, last int, endSec, shortSec, longSec in
 			j++
 		}
 		r.obsUnder(w, seq, &w.lims[j], &o)
-		r.addLong(&o)
+		r.applyLong(&o, 1)
 		if i >= shortFirst {
-			r.addShort(&o)
+			r.applyShort(&o, 1)
 		}
 	}
 }
@@ -334,8 +309,8 @@ func (r *rolling) added(w *window, seq uint64) {
 	}
 	var o obs
 	r.obsOf(w, seq, &o)
-	r.addLong(&o)
-	r.addShort(&o)
+	r.applyLong(&o, 1)
+	r.applyShort(&o, 1)
 	r.next = seq + 1
 }
 
@@ -347,10 +322,10 @@ func (r *rolling) dropped(w *window, seq uint64) {
 	}
 	var o obs
 	r.obsOf(w, seq, &o)
-	r.removeLong(&o)
+	r.applyLong(&o, -1)
 	r.long.first = seq + 1
 	if seq >= r.short.first {
-		r.removeShort(&o)
+		r.applyShort(&o, -1)
 		r.short.first = seq + 1
 	}
 }
@@ -364,9 +339,9 @@ func (r *rolling) advance(w *window, endSec int64) {
 			break
 		}
 		r.obsOf(w, r.long.first, &o)
-		r.removeLong(&o)
+		r.applyLong(&o, -1)
 		if r.long.first >= r.short.first {
-			r.removeShort(&o)
+			r.applyShort(&o, -1)
 			r.short.first = r.long.first + 1
 		}
 	}
@@ -375,7 +350,7 @@ func (r *rolling) advance(w *window, endSec int64) {
 			break
 		}
 		r.obsOf(w, r.short.first, &o)
-		r.removeShort(&o)
+		r.applyShort(&o, -1)
 	}
 	r.end = endSec
 }

@@ -61,6 +61,8 @@ func TestHistoryBytesAtDefaults(t *testing.T) {
 	}
 
 	// The allocator's view: live heap per window, windows filled the same.
+	var ms runtime.MemStats
+	liveHeap := func() uint64 { runtime.GC(); runtime.ReadMemStats(&ms); return ms.HeapAlloc }
 	const k = 200
 	windows := make([]*window, k)
 	before := liveHeap()
@@ -75,12 +77,4 @@ func TestHistoryBytesAtDefaults(t *testing.T) {
 	if perWindow < want-64 || perWindow > want*1.05 {
 		t.Errorf("the heap holds %.0f bytes per window, Bytes says %.0f: more apart than the size classes", perWindow, want)
 	}
-}
-
-func liveHeap() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
 }

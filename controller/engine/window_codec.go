@@ -18,11 +18,10 @@ const maxFloat16 = 4094 << 30
 // above that the relative error is at most 2^-12 (0.025 %). Negative values
 // are 0, values past maxFloat16 saturate, NaN and infinities are absent16.
 func toFloat16(v float64) uint16 {
+	if c, ok := edge16(v); ok {
+		return c
+	}
 	switch {
-	case v != v || math.IsInf(v, 0):
-		return absent16
-	case !(v > 0):
-		return 0
 	case v >= maxFloat16:
 		return absent16 - 1
 	case v < 4096:
@@ -54,13 +53,22 @@ func fromFloat16(c uint16) float64 {
 // toCenti encodes a pressure (PSI, percent) in hundredths: the two decimals
 // the kernel reports are kept exactly, up to 655.34 %; NaN is absent16.
 func toCenti(v float64) uint16 {
-	switch {
-	case v != v || math.IsInf(v, 0):
-		return absent16
-	case !(v > 0):
-		return 0
+	if c, ok := edge16(v); ok {
+		return c
 	}
 	return uint16(min(math.Round(v*100), absent16-1))
+}
+
+// edge16 codes what both encodings code alike: unknown (NaN, infinite) as
+// absent16, nothing or less as 0; ok is false for a positive finite v.
+func edge16(v float64) (c uint16, ok bool) {
+	switch {
+	case v != v || math.IsInf(v, 0):
+		return absent16, true
+	case !(v > 0):
+		return 0, true
+	}
+	return 0, false
 }
 
 // maxCenti is the largest of pressures coded by toCenti, absent ones
