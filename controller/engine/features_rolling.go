@@ -254,7 +254,8 @@ func (r *rolling) obsUnder(w *window, seq uint64, l *limits, o *obs) {
 }
 
 // build aggregates the samples first..last (indexes) for features at
-// endSec; headroom true sizes the lists for a running aggregate.
+// endSec; running sizes the lists with headroom and sets when to rebuild,
+// for the window's own aggregates.
 func (r *rolling) build(w *window, first, last int, endSec, shortSec, longSec int64, running bool) {
 	r.built, r.shortSec, r.longSec = true, shortSec, longSec
 	r.origin, r.end = endSec, endSec

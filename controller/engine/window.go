@@ -169,7 +169,11 @@ func (w *window) append(s Sample) bool {
 		io:     toFloat16((s.DiskRead + s.DiskWrite) * rateScale),
 		psiCPU: toCenti(s.PressureCPU), psiMem: toCenti(s.PressureMemory), psiIO: toCenti(s.PressureIO),
 	}
-	p.cpuHi, p.cpuLo = split32(math.Float32bits(float32(s.CPU)))
+	cpu := s.CPU
+	if cpu != cpu {
+		cpu = 0 // unknown: as a listing's CPUFraction has it
+	}
+	p.cpuHi, p.cpuLo = split32(math.Float32bits(float32(cpu)))
 	p.memHi, p.memLo = split32(toUnits(s.Mem, 10))
 	p.diskHi, p.diskLo = split32(toUnits(s.Disk, 20))
 	w.ring[w.slot(w.n)] = p
