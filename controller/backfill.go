@@ -85,11 +85,10 @@ func (c *Controller) backfill(ctx context.Context, t engine.Tick) {
 // over the step) into a sample; ok is false for a point with no data. RRD
 // has no swap: the current listing's swap stands in for it.
 func sampleFromRRD(p proxmox.RRDPoint, cur proxmox.Container) (engine.Sample, bool) {
-	cpu, ok1 := p.CPU.Get()
-	maxCPU, ok2 := p.MaxCPU.Get()
-	mem, ok3 := p.Mem.Get()
+	cpu, mem, ok := rrdUsage(p)
+	maxCPU, _ := p.MaxCPU.Get()
 	maxMem, ok4 := p.MaxMem.Get()
-	if !ok1 || !ok2 || !ok3 || !ok4 {
+	if !ok || !ok4 {
 		return engine.Sample{}, false
 	}
 	get := func(o proxmox.OptFloat) float64 {
@@ -106,8 +105,8 @@ func sampleFromRRD(p proxmox.RRDPoint, cur proxmox.Container) (engine.Sample, bo
 	}
 	return engine.Sample{
 		Time: p.Time,
-		CPU:  engine.CPUFraction(cpu) * maxCPU, Cores: maxCPU,
-		Mem: uint64(max(0, mem)), MaxMem: uint64(max(0, maxMem)),
+		CPU:  cpu, Cores: maxCPU,
+		Mem: uint64(mem), MaxMem: uint64(max(0, maxMem)),
 		Swap: cur.Swap, MaxSwap: cur.MaxSwap,
 		Disk: bytes(p.Disk, cur.Disk), MaxDisk: bytes(p.MaxDisk, cur.MaxDisk),
 		NetIn: get(p.NetIn), NetOut: get(p.NetOut), DiskRead: get(p.DiskRead), DiskWrite: get(p.DiskWrite),

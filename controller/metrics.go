@@ -101,7 +101,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}),
 		windowBytes: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: metricsNamespace, Name: "window_bytes",
-			Help: "Memory held by the sliding windows of all containers.",
+			Help: "Memory held by the containers' histories: sliding windows, coarse tiers and running aggregates.",
 		}),
 		backfilled: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: metricsNamespace, Name: "backfill_samples_total",

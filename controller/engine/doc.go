@@ -9,11 +9,57 @@
 // (controller/sim) runs the same Step through Replay with a trace in place
 // of the listing, so that simulate measures the code that runs.
 //
-// It owns the windows (window.go), the features and the model
-// (features.go, model.go), the config facts a read taught (facts.go) and
-// what a listing turns into (observe.go). It reports what the loop logs
-// and counts through Hooks and never logs, reads the clock or calls
-// Proxmox itself: its time is the tick's.
+// It owns the containers' histories (window*.go), the features and the
+// model (features*.go, model.go), the config facts a read taught
+// (facts.go) and what a listing turns into (observe.go). It reports what
+// the loop logs and counts through Hooks and never logs, reads the clock
+// or calls Proxmox itself: its time is the tick's.
+//
+// # History
+//
+// A container's history (window) has three tiers, 14,880 bytes at the
+// default settings (interval 10 s, window 1 h; TestHistoryBytesAtDefaults
+// computes it), which leaves 1.5 KB of a 16 KiB budget for the two
+// decaying histograms of the next issue (VPA's shape: 175 buckets of 5 %,
+// 32-bit weights, 700 bytes each).
+//
+//   - The fine tier is monitor.window at the tick interval, what the
+//     features and Decide read: a ring of 26-byte samples (64 before).
+//     Cores busy are a float32 and memory and disk are KiB and MiB in 32
+//     bits, exactly as before, because Decide compares them with
+//     thresholds and a rounded value would flip a decision at the edge.
+//     What only feeds averages is 16 bits: swap (KiB) and the net and disk
+//     I/O totals (1/16 B/s; in+out and read+write, the sums the features
+//     use) as an unsigned float of 5 exponent and 11 mantissa bits, exact
+//     to 4095 units and within 2^-12 above, up to 4.4e12 units; pressure in
+//     hundredths of a percent, the two decimals the kernel reports. The
+//     time is a 16-bit code read from the newest sample's (1 s; 2 s for a
+//     window past 18 h). Limits (cores, memory, swap, disk size) change
+//     only on a resize, so they are kept once per run of samples.
+//   - The day tier, five minutes for 24 h, and the week tier, an hour for
+//     7 days, hold the average and the peak of cores busy and memory
+//     bytes per bucket (8 bytes: the same 16-bit float, cpu in 1/1024
+//     core), for the daily and weekly seasons and percentiles the next
+//     issue looks for. Samples feed the five minutes, weighted by the
+//     time since the one before; a completed five minutes feeds the hour.
+//     A backfill (RRD's day and week timeframes, or the hour of samples
+//     Merge takes) fills with MergeCoarse only what holds no data: live
+//     data is never replaced nor counted twice.
+//   - The running aggregates (rolling) hold, for the long (the window) and
+//     the short period before the time features were last read, the sums
+//     of the means, deviations and least-squares slopes (x in whole
+//     seconds, so its sums are exact integers and shifting them to the
+//     read time is exact), the means of the rates and pressure, and the
+//     largest values of cpu and memory utilisation, which the 95th
+//     percentile is read from exactly while they hold enough (19 of an
+//     hour at 10 s, half as many again kept in reserve; refilled from the
+//     ring when too many have left). Samples enter as the window takes
+//     them and leave as it drops them or the read time moves past them, so
+//     a pass costs O(1) per container instead of a scan of the window. The
+//     sums are plain: they are rebuilt from the ring every two to three
+//     windows (at a point that differs from container to container), which
+//     bounds their rounding drift and keeps x*y small. Features at a past
+//     point (a training row) are a scan of the ring through the same code.
 //
 // # Imports
 //

@@ -274,24 +274,22 @@ func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.
 	from := w.Since(now.Add(-span))
 	e.cpuSeries, e.memSeries = e.cpuSeries[:0], e.memSeries[:0]
 	for i := from; i < w.Len(); i++ {
-		p := w.packedAt(i)
 		t := w.timeAt(i)
 		// Against the cores allocated now, not then: after a resize the
 		// older samples no longer count as past the threshold, so a new
 		// change needs new evidence.
 		util := 0.0
 		if tr.Alloc.Cores > 0 {
-			util = float64(p.cpu) / float64(tr.Alloc.Cores)
+			util = w.cpuAt(i) / float64(tr.Alloc.Cores)
 		}
 		e.cpuSeries = append(e.cpuSeries, scaling.Point{Time: t, Value: util})
-		e.memSeries = append(e.memSeries, scaling.Point{Time: t, Value: float64(uint64(p.memKiB) << 10)})
+		e.memSeries = append(e.memSeries, scaling.Point{Time: t, Value: float64(w.memAt(i))})
 	}
 	var peak uint64
 	var cpuPeak float64
 	for i := range w.Len() {
-		p := w.packedAt(i)
-		peak = max(peak, uint64(p.memKiB)<<10)
-		cpuPeak = max(cpuPeak, float64(p.cpu))
+		peak = max(peak, w.memAt(i))
+		cpuPeak = max(cpuPeak, w.cpuAt(i))
 	}
 	sig := scaling.Signals{
 		VMID: tr.VMID, Node: tr.Node, Running: tr.Status == "running", Alloc: tr.Alloc,

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"math"
-	"slices"
 	"time"
 )
 
@@ -59,173 +58,30 @@ func clampTrend(t float64) float64 { return max(-10, min(10, t)) }
 
 // featureScratch is reusable memory for computeFeatures, one per goroutine.
 type featureScratch struct {
-	cpu, mem []float64
+	r rolling
 }
 
-// computeFeatures summarises the samples of w in (end-long, end], the
-// short period being the last short of it. last is the index just after the
-// newest sample to consider.
+// computeFeatures summarises the samples of w in [end-long, end], the
+// short period being those after end-short. last is the index just after
+// the newest sample to consider. For the newest sample (a pass) it reads
+// the window's running aggregates, O(samples that came or went since the
+// last read); at a past point (a training row), or when end went back, it
+// scans the period into s, O(window). Both give the same features.
 func computeFeatures(w *window, last int, end time.Time, short, long time.Duration, s *featureScratch) Features {
-	var f Features
-	first := w.Since(end.Add(-long))
-	var cpuLong, memLong, cpuShort, memShort moments
-	var ioShort, ioLong, netShort, netLong, psiShort mean
-	var diskTrend moments
-	s.cpu, s.mem = s.cpu[:0], s.mem[:0]
-	// Times as seconds from the window's base, so the loop does integer
-	// comparisons instead of time.Time arithmetic.
-	endAt := int64(end.Sub(w.base) / time.Second)
-	shortAt := endAt - int64(short/time.Second)
-	for i := first; i < last; i++ {
-		p := w.packedAt(i)
-		hours := float64(int64(p.at)-endAt) / 3600 // <= 0
-		cpu := 0.0
-		if p.cores > 0 {
-			cpu = float64(p.cpu) / float64(p.cores)
-		}
-		mem := 0.0
-		if p.maxMemKiB > 0 {
-			mem = float64(p.memKiB) / float64(p.maxMemKiB)
-		}
-		cpuLong.add(hours, cpu)
-		memLong.add(hours, mem)
-		io := float64(p.diskRead) + float64(p.diskWrite)
-		net := float64(p.netIn) + float64(p.netOut)
-		ioLong.add(io)
-		netLong.add(net)
-		if p.maxDiskMiB > 0 {
-			f.DiskRatio = float64(p.diskMiB) / float64(p.maxDiskMiB)
-			diskTrend.add(hours, f.DiskRatio)
-		}
-		if int64(p.at) > shortAt {
-			cpuShort.add(hours, cpu)
-			memShort.add(hours, mem)
-			ioShort.add(io)
-			netShort.add(net)
-			psi := max(nanTo0(p.psiCPU), nanTo0(p.psiMemory), nanTo0(p.psiIO))
-			psiShort.add(psi)
-			if p.maxSwapKiB > 0 {
-				f.SwapRatio = float64(p.swapKiB) / float64(p.maxSwapKiB)
-			} else {
-				f.SwapRatio = 0
-			}
-		}
-		s.cpu = append(s.cpu, cpu)
-		s.mem = append(s.mem, mem)
-	}
-	// The short period is the tail of the long one: its percentile first,
-	// since selecting over the whole reorders the tail.
-	nShort := cpuShort.n
-	f.CPUShort = cpuShort.stats(p95(s.cpu[len(s.cpu)-nShort:]))
-	f.MemoryShort = memShort.stats(p95(s.mem[len(s.mem)-nShort:]))
-	f.CPULong = cpuLong.stats(p95(s.cpu))
-	f.MemoryLong = memLong.stats(p95(s.mem))
-	f.DiskTrend = diskTrend.stats(0).Trend
-	f.IORate, f.IORateLong = ioShort.value(), ioLong.value()
-	f.NetRate, f.NetRateLong = netShort.value(), netLong.value()
-	f.Pressure = psiShort.value()
-	return f
-}
-
-func nanTo0(v float32) float64 {
-	if v != v {
-		return 0
-	}
-	return float64(v)
-}
-
-// moments accumulates what mean, standard deviation and a least-squares
-// slope need, in one pass.
-type moments struct {
-	n                     int
-	sx, sy, sxx, sxy, syy float64
-}
-
-func (m *moments) add(x, y float64) {
-	m.n++
-	m.sx += x
-	m.sy += y
-	m.sxx += x * x
-	m.sxy += x * y
-	m.syy += y * y
-}
-
-func (m *moments) stats(p95 float64) Stats {
-	if m.n == 0 {
-		return Stats{}
-	}
-	n := float64(m.n)
-	mean := m.sy / n
-	st := Stats{Mean: mean, P95: p95, N: m.n, Std: math.Sqrt(max(0, m.syy/n-mean*mean))}
-	if den := n*m.sxx - m.sx*m.sx; m.n > 1 && den > 1e-12 {
-		st.Trend = (n*m.sxy - m.sx*m.sy) / den
-	}
-	return st
-}
-
-// mean averages the finite values it is given (rates are NaN when unknown).
-type mean struct {
-	n   int
-	sum float64
-}
-
-func (m *mean) add(v float64) {
-	if v-v == 0 {
-		m.n++
-		m.sum += v
-	}
-}
-
-func (m *mean) value() float64 {
-	if m.n == 0 {
-		return 0
-	}
-	return m.sum / float64(m.n)
-}
-
-// p95 is the 95th percentile (nearest rank) of vals, which it reorders.
-func p95(vals []float64) float64 {
-	if len(vals) == 0 {
-		return 0
-	}
-	k := int(math.Ceil(0.95*float64(len(vals)))) - 1
-	if len(vals) <= 32 {
-		slices.Sort(vals)
-		return vals[k]
-	}
-	return selectKth(vals, k)
-}
-
-// selectKth returns the k-th smallest value of vals (reordering it) in
-// linear expected time: Hoare's selection with a median-of-three pivot.
-func selectKth(vals []float64, k int) float64 {
-	lo, hi := 0, len(vals)-1
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		a, b, c := vals[lo], vals[mid], vals[hi]
-		pivot := max(min(a, b), min(max(a, b), c))
-		i, j := lo, hi
-		for i <= j {
-			for vals[i] < pivot {
-				i++
-			}
-			for vals[j] > pivot {
-				j--
-			}
-			if i <= j {
-				vals[i], vals[j] = vals[j], vals[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return vals[k]
+	endSec := end.Unix()
+	shortSec, longSec := int64(short/time.Second), int64(long/time.Second)
+	if last == w.n {
+		if f, ok := w.roll.current(w, endSec, shortSec, longSec); ok {
+			return f
 		}
 	}
-	return vals[k]
+	return scanFeatures(w, last, endSec, shortSec, longSec, s)
+}
+
+// scanFeatures computes the features at endSec from the samples before
+// index last, whatever the window's running aggregates hold.
+func scanFeatures(w *window, last int, endSec, shortSec, longSec int64, s *featureScratch) Features {
+	first := min(w.sinceSec(endSec-longSec), last)
+	s.r.build(w, first, last, endSec, shortSec, longSec, false)
+	return s.r.features(w, endSec)
 }

@@ -3,7 +3,6 @@ package engine
 import (
 	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
 	"time"
 )
@@ -72,32 +71,47 @@ func TestComputeFeaturesEmptyAndUnknownRates(t *testing.T) {
 	}
 }
 
-func TestSelectKthMatchesSort(t *testing.T) {
-	rnd := rand.New(rand.NewPCG(1, 2))
-	for n := 1; n < 300; n += 7 {
-		vals := make([]float64, n)
-		for i := range vals {
-			vals[i] = math.Round(rnd.NormFloat64() * 3) // ties
-		}
-		sorted := slices.Clone(vals)
-		slices.Sort(sorted)
-		for _, k := range []int{0, n / 2, n - 1, int(math.Ceil(0.95*float64(n))) - 1} {
-			if got := selectKth(slices.Clone(vals), k); got != sorted[k] {
-				t.Fatalf("n=%d k=%d: selectKth = %v, sorted = %v", n, k, got, sorted[k])
-			}
-		}
+// benchWindow is a full default window (an hour at 10 s) of varied
+// samples, and the next sample to add.
+func benchWindow() (w *window, next func() Sample) {
+	w = newWindow(time.Hour, 368)
+	rnd := rand.New(rand.NewPCG(3, 4))
+	i := 0
+	next = func() Sample {
+		s := sampleAt(i*10, 2*rnd.Float64())
+		s.Mem = uint64(float64(1<<30) * (0.4 + 0.2*rnd.Float64()))
+		s.NetIn, s.DiskWrite = 1e5*rnd.Float64(), 1e4*rnd.Float64()
+		i++
+		return s
 	}
+	for range 400 {
+		w.Add(next())
+	}
+	return w, next
 }
 
+// BenchmarkComputeFeatures is a steady-state pass on one container: a full
+// default window, the clock moving one interval per op, one sample added
+// and the features computed at the new time, as the loop does.
 func BenchmarkComputeFeatures(b *testing.B) {
-	w := newWindow(time.Hour, 368)
-	for i := range 360 {
-		w.Add(sampleAt(i*10, float64(i%7)/7))
-	}
-	end := w.At(w.Len() - 1).Time
+	w, next := benchWindow()
 	s := &featureScratch{}
 	b.ReportAllocs()
 	for b.Loop() {
-		computeFeatures(w, w.Len(), end, 5*time.Minute, time.Hour, s)
+		smp := next()
+		w.Add(smp)
+		computeFeatures(w, w.Len(), smp.Time, 5*time.Minute, time.Hour, s)
+	}
+}
+
+// BenchmarkScanFeatures is the features at a past point of a full window,
+// as a training row takes them.
+func BenchmarkScanFeatures(b *testing.B) {
+	w, _ := benchWindow()
+	s := &featureScratch{}
+	idx := w.Len() - 30
+	b.ReportAllocs()
+	for b.Loop() {
+		computeFeatures(w, idx+1, w.timeAt(idx), 5*time.Minute, time.Hour, s)
 	}
 }

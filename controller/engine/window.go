@@ -39,104 +39,219 @@ func (s Sample) MemoryUtilisation() float64 {
 	return float64(s.Mem) / float64(s.MaxMem)
 }
 
-// packedSample is a Sample as the window stores it: 64 bytes instead of
-// 168. Times are seconds from the window's base, memory is in KiB and disk
-// in MiB, which keeps 4 TiB of memory and 4 PiB of disk in 32 bits; the
-// ratios the controller works from lose nothing that matters.
-type packedSample struct {
-	at                                 int32
-	cpu, cores                         float32
-	memKiB, maxMemKiB                  uint32
-	swapKiB, maxSwapKiB                uint32
-	diskMiB, maxDiskMiB                uint32
-	netIn, netOut, diskRead, diskWrite float32
-	psiCPU, psiMemory, psiIO           float32
+// fineSample is a Sample as the window stores it, 26 bytes instead of 168
+// (doc.go: the fine tier): what the decisions compare against thresholds
+// (cores busy, memory, disk) exactly as before, rates and pressure in 16
+// bits, the limits apart as change points. Every field is 16 bits wide so
+// that the struct has no padding.
+type fineSample struct {
+	at                    uint16 // time in units of the window, modulo 2^16
+	cpuHi, cpuLo          uint16 // float32 bits of the cores busy
+	memHi, memLo          uint16 // KiB
+	diskHi, diskLo        uint16 // MiB
+	swap                  uint16 // KiB, toFloat16
+	net, io               uint16 // bytes/s in+out and read+write x rateScale, toFloat16
+	psiCPU, psiMem, psiIO uint16 // toCenti
 }
 
-// sampleBytes is the memory one stored sample takes.
-const sampleBytes = int(unsafe.Sizeof(packedSample{}))
-
-func toUnits(v uint64, shift uint) uint32 {
-	return uint32(min(v>>shift, math.MaxUint32))
+func (p *fineSample) cpu() float32   { return math.Float32frombits(join32(p.cpuHi, p.cpuLo)) }
+func (p *fineSample) memKiB() uint32 { return join32(p.memHi, p.memLo) }
+func (p *fineSample) diskMiB() uint32 {
+	return join32(p.diskHi, p.diskLo)
 }
 
-// window is a container's sliding window: a ring of samples, oldest first,
-// holding at most span of history. Not safe for concurrent use; the
-// controller owns it.
+// rateScale is the unit of a stored rate: 1/16 byte per second, so that
+// rates are exact to it up to 256 B/s and kept up to 275 GB/s.
+const rateScale = 16
+
+// limits are the allocation a run of samples was taken under: they change
+// only when someone resizes the container, so they are kept once per run.
+type limits struct {
+	from                              uint64 // sequence number of the run's first sample
+	cores                             float32
+	maxMemKiB, maxSwapKiB, maxDiskMiB uint32
+}
+
+// sampleBytes and limitsBytes are the memory one stored sample and one
+// change of limits take.
+const (
+	sampleBytes = int(unsafe.Sizeof(fineSample{}))
+	limitsBytes = int(unsafe.Sizeof(limits{}))
+)
+
+// window is a container's history: the fine tier, a ring of the samples of
+// the last span (monitor.window) at the tick interval, oldest first; the
+// coarse tiers (window_tiers.go) of days at five minutes and of weeks at an hour,
+// fed as samples arrive; and the running aggregates the features of every
+// pass are read from (features_rolling.go). Not safe for concurrent use;
+// the engine owns it.
+//
+// Samples are numbered in the order they enter (seq), which ties a sample
+// to its limits and the running aggregates to the samples they hold.
 type window struct {
-	base  time.Time // sample times are seconds since base
-	span  time.Duration
-	ring  []packedSample
-	start int // index of the oldest sample
-	n     int
+	span time.Duration
+	// unit is the resolution of the stored times in seconds: 1, or 2 when
+	// span is longer than 2^16 s (18 h), so that a 16-bit code, taken
+	// modulo 2^16 from the newest sample, always names one time.
+	unit  int64
+	loc   *time.Location // of the newest sample, for the times returned
+	ring  []fineSample
+	start int    // slot of the oldest sample
+	n     int    // samples held
+	first uint64 // seq of the oldest sample
+	lastU int64  // time of the newest sample, in units since the epoch
+	lims  []limits
+	tiers tiers
+	roll  rolling
 }
 
 func newWindow(span time.Duration, capacity int) *window {
-	return &window{span: span, ring: make([]packedSample, capacity)}
+	secs := int64(max(span, time.Second) / time.Second)
+	return &window{
+		span: span, unit: secs/(1<<16) + 1, loc: time.UTC,
+		ring:  make([]fineSample, capacity),
+		lims:  make([]limits, 0, 2), // a resize within the window is common
+		tiers: newTiers(secs / int64(max(capacity, 1))),
+	}
 }
 
 // Len is the number of samples held.
 func (w *window) Len() int { return w.n }
 
-// Bytes is the memory the window holds.
-func (w *window) Bytes() int { return cap(w.ring) * sampleBytes }
+// Bytes is the memory the window holds: itself, its fine tier and limits,
+// its coarse tiers and the running aggregates, as allocated.
+func (w *window) Bytes() int {
+	return int(unsafe.Sizeof(*w)) + cap(w.ring)*sampleBytes + cap(w.lims)*limitsBytes +
+		w.tiers.bytes() + w.roll.bytes()
+}
 
 // Add appends s, dropping samples older than the span and, when full, the
-// oldest. A sample not newer than the newest is ignored, so a backfill can
-// never reorder the window.
+// oldest, and feeds the coarse tiers. A sample not after the newest's
+// stored time is ignored, so a backfill can never reorder the window.
 func (w *window) Add(s Sample) {
+	if w.append(s) {
+		w.tiers.add(w.secAt(w.n-1), s.CPU, float64(s.Mem))
+	}
+}
+
+// append is Add without the coarse tiers, for Merge; false when s was not
+// taken.
+func (w *window) append(s Sample) bool {
+	sec := s.Time.Unix()
+	u := sec
+	if w.unit > 1 {
+		u = floorDiv(sec, w.unit)
+	}
+	// As before the packing: a sample later in the newest one's second
+	// (tests run passes within one) is taken, at the same stored time.
+	if w.n > 0 && (u < w.lastU || u == w.lastU && sec == u*w.unit && s.Time.Nanosecond() == 0) {
+		return false
+	}
+	oldest := u*w.unit - int64(w.span/time.Second)
+	for w.n > 0 && (w.n == len(w.ring) || w.secAt(0) < oldest) {
+		w.dropOldest()
+	}
 	if w.n == 0 {
-		w.base = s.Time.Truncate(time.Second)
-		w.start = 0
-	} else if !s.Time.After(w.At(w.n - 1).Time) {
-		return
+		w.lims = w.lims[:0]
 	}
-	at := s.Time.Sub(w.base) / time.Second
-	if at > math.MaxInt32 { // 68 years of uptime: start over
-		w.n = 0
-		w.Add(s)
-		return
+	seq := w.first + uint64(w.n)
+	lim := limits{
+		from: seq, cores: float32(s.Cores),
+		maxMemKiB: toUnits(s.MaxMem, 10), maxSwapKiB: toUnits(s.MaxSwap, 10), maxDiskMiB: toUnits(s.MaxDisk, 20),
 	}
-	if w.n == len(w.ring) {
-		w.start = (w.start + 1) % len(w.ring)
-		w.n--
+	if k := len(w.lims); k == 0 || !sameLimits(w.lims[k-1], lim) {
+		w.lims = append(w.lims, lim)
 	}
-	w.ring[(w.start+w.n)%len(w.ring)] = packedSample{
-		at:     int32(at),
-		cpu:    float32(s.CPU),
-		cores:  float32(s.Cores),
-		memKiB: toUnits(s.Mem, 10), maxMemKiB: toUnits(s.MaxMem, 10),
-		swapKiB: toUnits(s.Swap, 10), maxSwapKiB: toUnits(s.MaxSwap, 10),
-		diskMiB: toUnits(s.Disk, 20), maxDiskMiB: toUnits(s.MaxDisk, 20),
-		netIn: float32(s.NetIn), netOut: float32(s.NetOut),
-		diskRead: float32(s.DiskRead), diskWrite: float32(s.DiskWrite),
-		psiCPU: float32(s.PressureCPU), psiMemory: float32(s.PressureMemory), psiIO: float32(s.PressureIO),
+	p := fineSample{
+		at:     uint16(u),
+		swap:   toFloat16(float64(s.Swap >> 10)),
+		net:    toFloat16((s.NetIn + s.NetOut) * rateScale),
+		io:     toFloat16((s.DiskRead + s.DiskWrite) * rateScale),
+		psiCPU: toCenti(s.PressureCPU), psiMem: toCenti(s.PressureMemory), psiIO: toCenti(s.PressureIO),
 	}
+	cpu := s.CPU
+	if cpu != cpu {
+		cpu = 0 // unknown: as a listing's CPUFraction has it
+	}
+	p.cpuHi, p.cpuLo = split32(math.Float32bits(float32(cpu)))
+	p.memHi, p.memLo = split32(toUnits(s.Mem, 10))
+	p.diskHi, p.diskLo = split32(toUnits(s.Disk, 20))
+	w.ring[w.slot(w.n)] = p
 	w.n++
-	w.trim(s.Time)
+	w.lastU = u
+	w.loc = s.Time.Location()
+	w.roll.added(w, seq)
+	return true
 }
 
-// trim drops the samples older than span before now.
-func (w *window) trim(now time.Time) {
-	oldest := int32(now.Add(-w.span).Sub(w.base) / time.Second)
-	for w.n > 0 && w.ring[w.start].at < oldest {
-		w.start = (w.start + 1) % len(w.ring)
-		w.n--
+// dropOldest removes the oldest sample, from the running aggregates first.
+func (w *window) dropOldest() {
+	w.roll.dropped(w, w.first)
+	w.start++
+	if w.start == len(w.ring) {
+		w.start = 0
+	}
+	w.n--
+	w.first++
+	for len(w.lims) > 1 && w.lims[1].from <= w.first {
+		w.lims = w.lims[:copy(w.lims, w.lims[1:])]
 	}
 }
 
-// At returns the i-th sample, 0 being the oldest.
+func sameLimits(a, b limits) bool {
+	return a.cores == b.cores && a.maxMemKiB == b.maxMemKiB && a.maxSwapKiB == b.maxSwapKiB && a.maxDiskMiB == b.maxDiskMiB
+}
+
+// floorDiv is a / b rounded down (b > 0).
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b < 0 {
+		q--
+	}
+	return q
+}
+
+// slot is the ring index of the i-th sample, 0 being the oldest.
+func (w *window) slot(i int) int {
+	if s := w.start + i; s < len(w.ring) {
+		return s
+	} else {
+		return s - len(w.ring)
+	}
+}
+
+// secAt is the time of the i-th sample in seconds since the epoch.
+func (w *window) secAt(i int) int64 {
+	return w.secOf(&w.ring[w.slot(i)])
+}
+
+func (w *window) secOf(p *fineSample) int64 {
+	return (w.lastU - int64(uint16(w.lastU)-p.at)) * w.unit
+}
+
+// limitsOf are the limits the sample numbered seq was taken under.
+func (w *window) limitsOf(seq uint64) *limits {
+	j := len(w.lims) - 1
+	for j > 0 && w.lims[j].from > seq {
+		j--
+	}
+	return &w.lims[j]
+}
+
+// At returns the i-th sample, 0 being the oldest. Net and disk I/O come
+// back as totals in NetIn and DiskRead (NetOut and DiskWrite are 0): the
+// window keeps the sums the features use.
 func (w *window) At(i int) Sample {
-	p := &w.ring[(w.start+i)%len(w.ring)]
+	p := &w.ring[w.slot(i)]
+	l := w.limitsOf(w.first + uint64(i))
 	return Sample{
-		Time: w.base.Add(time.Duration(p.at) * time.Second),
-		CPU:  float64(p.cpu), Cores: float64(p.cores),
-		Mem: uint64(p.memKiB) << 10, MaxMem: uint64(p.maxMemKiB) << 10,
-		Swap: uint64(p.swapKiB) << 10, MaxSwap: uint64(p.maxSwapKiB) << 10,
-		Disk: uint64(p.diskMiB) << 20, MaxDisk: uint64(p.maxDiskMiB) << 20,
-		NetIn: float64(p.netIn), NetOut: float64(p.netOut),
-		DiskRead: float64(p.diskRead), DiskWrite: float64(p.diskWrite),
-		PressureCPU: float64(p.psiCPU), PressureMemory: float64(p.psiMemory), PressureIO: float64(p.psiIO),
+		Time: w.timeAt(i),
+		CPU:  float64(p.cpu()), Cores: float64(l.cores),
+		Mem: uint64(p.memKiB()) << 10, MaxMem: uint64(l.maxMemKiB) << 10,
+		Swap: uint64(fromFloat16(p.swap)) << 10, MaxSwap: uint64(l.maxSwapKiB) << 10,
+		Disk: uint64(p.diskMiB()) << 20, MaxDisk: uint64(l.maxDiskMiB) << 20,
+		NetIn: fromFloat16(p.net) / rateScale, DiskRead: fromFloat16(p.io) / rateScale,
+		PressureCPU: fromCenti(p.psiCPU), PressureMemory: fromCenti(p.psiMem), PressureIO: fromCenti(p.psiIO),
 	}
 }
 
@@ -148,13 +263,16 @@ func (w *window) Last() (s Sample, ok bool) {
 	return w.At(w.n - 1), true
 }
 
-// Since returns the index of the first sample at or after t.
-func (w *window) Since(t time.Time) int {
-	at := t.Sub(w.base) / time.Second
+// Since returns the index of the first sample at or after t (to the
+// second).
+func (w *window) Since(t time.Time) int { return w.sinceSec(t.Unix()) }
+
+// sinceSec is the index of the first sample at or after sec.
+func (w *window) sinceSec(sec int64) int {
 	lo, hi := 0, w.n
 	for lo < hi {
 		mid := (lo + hi) / 2
-		if time.Duration(w.ring[(w.start+mid)%len(w.ring)].at) < at {
+		if w.secAt(mid) < sec {
 			lo = mid + 1
 		} else {
 			hi = mid
@@ -165,20 +283,26 @@ func (w *window) Since(t time.Time) int {
 
 // timeAt is the time of the i-th sample without unpacking it.
 func (w *window) timeAt(i int) time.Time {
-	return w.base.Add(time.Duration(w.ring[(w.start+i)%len(w.ring)].at) * time.Second)
+	return time.Unix(w.secAt(i), 0).In(w.loc)
 }
 
-// packedAt is the i-th stored sample, for loops that read a few fields.
-func (w *window) packedAt(i int) *packedSample {
-	return &w.ring[(w.start+i)%len(w.ring)]
+// cpuAt is the cores busy at the i-th sample.
+func (w *window) cpuAt(i int) float64 {
+	return float64(w.ring[w.slot(i)].cpu())
+}
+
+// memAt is the memory used at the i-th sample, in bytes.
+func (w *window) memAt(i int) uint64 {
+	return uint64(w.ring[w.slot(i)].memKiB()) << 10
 }
 
 // Merge adds samples that may be older than those held, as a backfill from
 // RRD after lxc_metrics.json has filled the window: the window becomes the
 // union in time order, within the span before its newest sample and its
 // capacity. Where both have a sample in the same second, the merged one
-// wins: it was read last. It returns how many of samples the window holds
-// afterwards, which is what a backfill may count.
+// wins: it was read last. The coarse tiers take the merged samples where
+// they hold nothing yet (MergeCoarse). It returns how many of samples the
+// window holds afterwards, which is what a backfill may count.
 func (w *window) Merge(samples []Sample) int {
 	if len(samples) == 0 {
 		return 0
@@ -194,11 +318,12 @@ func (w *window) Merge(samples []Sample) int {
 	for _, s := range samples {
 		all = append(all, entry{s: s, fresh: true})
 	}
-	// Stable: of two samples in one second the merged one comes last.
-	slices.SortStableFunc(all, func(a, b entry) int { return cmp.Compare(a.s.Time.Unix(), b.s.Time.Unix()) })
+	unit := func(e entry) int64 { return floorDiv(e.s.Time.Unix(), w.unit) }
+	// Stable: of two samples in one unit the merged one comes last.
+	slices.SortStableFunc(all, func(a, b entry) int { return cmp.Compare(unit(a), unit(b)) })
 	kept := all[:0]
 	for _, e := range all {
-		if n := len(kept); n > 0 && kept[n-1].s.Time.Unix() == e.s.Time.Unix() {
+		if n := len(kept); n > 0 && unit(kept[n-1]) == unit(e) {
 			kept[n-1] = e
 			continue
 		}
@@ -209,13 +334,17 @@ func (w *window) Merge(samples []Sample) int {
 	for first < len(kept) && kept[first].s.Time.Before(newest.Add(-w.span)) {
 		first++
 	}
-	w.n = 0
+	w.roll.reset()
+	for w.n > 0 {
+		w.dropOldest()
+	}
 	held := 0
 	for _, e := range kept[first:] {
-		w.Add(e.s)
+		w.append(e.s)
 		if e.fresh {
 			held++
 		}
 	}
+	w.MergeCoarse(w.coarseOf(samples))
 	return held
 }

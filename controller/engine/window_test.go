@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -18,24 +19,117 @@ func sampleAt(sec int, cpu float64) Sample {
 	}
 }
 
+// A sample comes back as stored: cores busy, memory, disk and the limits
+// exactly (to the KiB and MiB), swap to 0.025 %, rates as totals to 1/16
+// B/s or 0.025 %, pressure to 0.01, unknowns as NaN.
 func TestWindowRoundTrip(t *testing.T) {
 	w := newWindow(time.Hour, 16)
 	in := sampleAt(0, 1.25)
+	in.Time = in.Time.Add(700 * time.Millisecond)
+	in.NetIn, in.NetOut, in.DiskWrite = 100.3, 100, 123456.7
+	in.Swap, in.PressureCPU, in.PressureIO = 12345<<10, 1.5, 0.07
 	w.Add(in)
 	got, ok := w.Last()
 	if !ok {
 		t.Fatal("Last of a window with one sample: not ok")
 	}
-	if !got.Time.Equal(in.Time) || got.CPU != in.CPU || got.Cores != in.Cores ||
-		got.Mem != in.Mem || got.MaxMem != in.MaxMem || got.Swap != in.Swap || got.MaxSwap != in.MaxSwap ||
-		got.Disk != in.Disk || got.MaxDisk != in.MaxDisk || got.NetIn != in.NetIn || got.DiskWrite != in.DiskWrite ||
-		!math.IsNaN(got.DiskRead) || got.PressureCPU != in.PressureCPU || !math.IsNaN(got.PressureMemory) {
-		t.Errorf("round trip:\n got %+v\nwant %+v", got, in)
+	want := in
+	want.Time = in.Time.Truncate(time.Second)
+	want.NetIn, want.NetOut = 200.3125, 0 // in + out, to 1/16 B/s
+	want.DiskRead, want.DiskWrite = math.NaN(), 0
+	if got.Time != want.Time || got.CPU != want.CPU || got.Cores != want.Cores ||
+		got.Mem != want.Mem || got.MaxMem != want.MaxMem || got.MaxSwap != want.MaxSwap ||
+		got.Disk != want.Disk || got.MaxDisk != want.MaxDisk || got.NetIn != want.NetIn || got.NetOut != 0 ||
+		!math.IsNaN(got.DiskRead) || got.DiskWrite != 0 || got.PressureCPU != 1.5 || !math.IsNaN(got.PressureMemory) ||
+		got.PressureIO != 0.07 || math.Abs(float64(got.Swap)-float64(in.Swap)) > float64(in.Swap)/4096 {
+		t.Errorf("round trip:\n got %+v\nwant %+v", got, want)
 	}
-	if sampleBytes != 64 {
-		t.Errorf("a stored sample takes %d bytes, want 64", sampleBytes)
+	in.Time, in.DiskRead = in.Time.Add(10*time.Second), 1e9
+	w.Add(in)
+	if got, _ := w.Last(); math.Abs(got.DiskRead-(1e9+123456.7)) > 1e9/4096 {
+		t.Errorf("disk I/O %v B/s, want read + write %v to 0.025 %%", got.DiskRead, 1e9+123456.7)
+	}
+	if sampleBytes != 26 {
+		t.Errorf("a stored sample takes %d bytes, want 26", sampleBytes)
 	}
 }
+
+// Times are kept in 16 bits from the newest sample: they read back to the
+// second over days of samples, across every wrap of the code, and Since
+// finds them.
+func TestWindowTimesAcrossTheWrap(t *testing.T) {
+	w := newWindow(time.Hour, 368)
+	rnd := rand.New(rand.NewPCG(5, 6))
+	var times []time.Time
+	at := t0
+	for range 3 * 24 * 360 { // three days: the code wraps every 18 h
+		at = at.Add(time.Duration(5+rnd.IntN(10))*time.Second + time.Duration(rnd.IntN(1e9)))
+		w.Add(sampleAt(0, 1).at(at))
+		times = append(times, at.Truncate(time.Second))
+		if len(times) > w.Len() {
+			times = times[len(times)-w.Len():]
+		}
+		if w.Len() > 1 && rnd.IntN(100) == 0 {
+			for i := range w.Len() {
+				if got := w.timeAt(i); !got.Equal(times[i]) || got.Location() != time.UTC {
+					t.Fatalf("after %v: sample %d at %v, want %v", at.Sub(t0), i, got, times[i])
+				}
+			}
+			i := rnd.IntN(w.Len())
+			if got := w.Since(times[i].Add(-time.Nanosecond)); got != i {
+				t.Fatalf("Since(just before sample %d) = %d", i, got)
+			}
+		}
+	}
+	if age := times[len(times)-1].Sub(times[0]); age > time.Hour {
+		t.Errorf("the window spans %v, want at most the hour", age)
+	}
+}
+
+// A window longer than 18 h keeps times at two seconds, so that one code
+// still names one time.
+func TestWindowLongSpanKeepsTimesToTwoSeconds(t *testing.T) {
+	w := newWindow(24*time.Hour, 8640+8)
+	for i := range 2 * 8640 {
+		w.Add(sampleAt(i*10+1, float64(i)))
+	}
+	if w.unit != 2 || w.Len() != 8641 {
+		t.Fatalf("unit %d s, %d samples; want 2 s and the day (8641)", w.unit, w.Len())
+	}
+	first, last := w.At(0), w.At(w.Len()-1)
+	if want := t0.Add(time.Duration(8639*10) * time.Second); !first.Time.Equal(want) || first.CPU != 8639 {
+		t.Errorf("oldest sample at %v (cpu %v), want %v (8639): times to 2 s", first.Time, first.CPU, want)
+	}
+	if got := last.Time.Sub(first.Time); got != 24*time.Hour {
+		t.Errorf("window spans %v, want 24h", got)
+	}
+}
+
+// Limits are kept once per run of samples: each sample reads back with the
+// limits it was taken under, and runs that left the window go.
+func TestWindowKeepsLimitsPerRun(t *testing.T) {
+	w := newWindow(time.Minute, 8)
+	for i := range 20 {
+		s := sampleAt(i*10, 1)
+		s.Cores = float64(1 + i/4) // a resize every fourth sample
+		w.Add(s)
+	}
+	for i := range w.Len() {
+		s := w.At(i)
+		taken := int(s.Time.Sub(t0) / (10 * time.Second))
+		if want := float64(1 + taken/4); s.Cores != want {
+			t.Errorf("sample %d at %v: %v cores, want %v", i, s.Time.Sub(t0), s.Cores, want)
+		}
+	}
+	// 60 s at 10 s: 7 samples, from 130 s to 190 s: runs 3 (120..150 s)
+	// and 4 (160..190 s).
+	if w.Len() != 7 || len(w.lims) != 2 {
+		t.Errorf("%d samples under %d runs of limits, want 7 under 2", w.Len(), len(w.lims))
+	}
+}
+
+// at is s taken at t.
+func (s Sample) at(t time.Time) Sample { s.Time = t; return s }
 
 func TestWindowDropsByAgeAndCapacity(t *testing.T) {
 	w := newWindow(time.Minute, 4)
@@ -94,8 +188,9 @@ func TestWindowSaturatesHugeValues(t *testing.T) {
 	}
 }
 
-// BenchmarkWindowAdd measures a tick's append; the reported bytes per
-// container-hour are for the default 10 s interval.
+// BenchmarkWindowAdd measures a tick's append to a full window at the
+// default settings (an hour at 10 s), coarse tiers included; it reports
+// the bytes of a container's whole history.
 func BenchmarkWindowAdd(b *testing.B) {
 	w := newWindow(time.Hour, 368)
 	s := sampleAt(0, 1)
@@ -106,7 +201,7 @@ func BenchmarkWindowAdd(b *testing.B) {
 		w.Add(s)
 		i++
 	}
-	b.ReportMetric(float64(w.Bytes()), "bytes/container-hour")
+	b.ReportMetric(float64(w.Bytes()), "bytes/container")
 }
 
 // A backfill older than what the window holds goes in, in time order; the

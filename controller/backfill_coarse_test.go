@@ -1,0 +1,70 @@
+package controller
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
+)
+
+// The RRD day and week, read from the simulator as PVE 9 and PVE 8 lay
+// them out, fill a new history's day and week tiers: a day at five
+// minutes, a week at an hour, each hour the average of the rows it covers
+// (cores busy: the cpu fraction x maxcpu) and peaks at least the averages.
+func TestCoarseHistoryFillsTheTiers(t *testing.T) {
+	for _, tc := range []struct {
+		version string
+		rowStep time.Duration // of the day's rows
+	}{{"9.1.1", time.Minute}, {"8.4.1", 30 * time.Minute}} {
+		t.Run(tc.version, func(t *testing.T) {
+			_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, NodeVersions: []string{tc.version}, Specs: []pvesim.ContainerSpec{
+				{VMID: 101, Node: "pve1", Cores: 2, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Diurnal},
+			}})
+			c := newLoop(t, client, nil)
+			ctx := context.Background()
+			ref := proxmox.Ref{Node: "pve1", VMID: 101}
+			points, err := c.coarseHistory(ctx, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := c.NewWindow()
+			w.MergeCoarse(points)
+			day, week := w.Coarse(5*time.Minute), w.Coarse(time.Hour)
+			if span := day[len(day)-1].Time.Sub(day[0].Time); len(day) < 288 || span < 23*time.Hour+50*time.Minute {
+				t.Errorf("day tier: %d points over %v, want the day at five minutes", len(day), span)
+			}
+			if span := week[len(week)-1].Time.Sub(week[0].Time); len(week) < 168 || span < 167*time.Hour {
+				t.Errorf("week tier: %d points over %v, want the week at an hour", len(week), span)
+			}
+			for _, p := range append(day, week...) {
+				if !(p.CPUPeak >= p.CPU) || !(p.MemPeak >= p.Mem) || p.CPU < 0 || p.Mem <= 0 {
+					t.Fatalf("point %+v: peaks below averages or no data", p)
+				}
+			}
+
+			// An hour of the day, from the rows read directly.
+			rows, err := client.RRD(ctx, ref, proxmox.TimeframeDay, proxmox.CFAverage)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hour := week[len(week)-6]
+			var sum, n float64
+			for _, r := range rows {
+				if r.Time.Before(hour.Time) || !r.Time.Before(hour.Time.Add(time.Hour)) {
+					continue
+				}
+				frac, _ := r.CPU.Get()
+				cpus, _ := r.MaxCPU.Get()
+				sum += min(frac, 1) * cpus
+				n++
+			}
+			if want := sum / n; n != float64(time.Hour/tc.rowStep) || math.Abs(hour.CPU-want) > max(0.5/1024, want/4096) {
+				t.Errorf("hour at %v: %v cores busy, want %v, the mean of its %v day rows", hour.Time, hour.CPU, want, n)
+			}
+		})
+	}
+}

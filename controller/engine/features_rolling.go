@@ -1,0 +1,424 @@
+package engine
+
+import (
+	"math"
+	"slices"
+	"unsafe"
+)
+
+// moments hold what mean, standard deviation and a least-squares slope
+// need. x is whole seconds from an origin, so its sums are exact integers
+// and a shift of the origin (to the time features are read at) is exact.
+type moments struct {
+	n            int
+	sx, sxx      int64
+	sy, syy, sxy float64
+}
+
+// apply adds the point (x, y) when s is 1 and takes it out when s is -1:
+// the same operations with the sign flipped, which is exact.
+func (m *moments) apply(x int64, y float64, s int64) {
+	f := float64(s)
+	m.n += int(s)
+	m.sx += s * x
+	m.sxx += s * x * x
+	m.sy += f * y
+	m.syy += f * y * y
+	m.sxy += f * float64(x) * y
+}
+
+// stats are the mean, deviation and the slope per hour with x taken from
+// d seconds after the origin.
+func (m *moments) stats(d int64, p95 float64) Stats {
+	if m.n == 0 {
+		return Stats{}
+	}
+	n := float64(m.n)
+	sy, syy := m.sy, m.syy
+	mean := sy / n
+	st := Stats{Mean: mean, P95: p95, N: m.n, Std: math.Sqrt(max(0, syy/n-mean*mean))}
+	sx := m.sx - int64(m.n)*d
+	sxx := m.sxx - 2*d*m.sx + int64(m.n)*d*d
+	const h = 3600.0
+	sxh, sxxh := float64(sx)/h, float64(sxx)/(h*h)
+	sxyh := (m.sxy - float64(d)*sy) / h
+	if den := n*sxxh - sxh*sxh; m.n > 1 && den > 1e-12 {
+		st.Trend = (n*sxyh - sxh*sy) / den
+	}
+	return st
+}
+
+// mean averages the finite values it holds (rates are NaN when unknown).
+type mean struct {
+	n   int
+	sum float64
+}
+
+// apply adds v when s is 1 and takes it out when s is -1, if v is finite.
+func (m *mean) apply(v float64, s int64) {
+	if v-v == 0 {
+		m.n += int(s)
+		m.sum += float64(s) * v
+	}
+}
+
+func (m *mean) value() float64 {
+	if m.n == 0 {
+		return 0
+	}
+	return m.sum / float64(m.n)
+}
+
+// p95Index is the index, in ascending order, of the 95th percentile
+// (nearest rank) of n values.
+func p95Index(n int) int { return int(math.Ceil(0.95*float64(n))) - 1 }
+
+// top is the largest values of a period, ascending: every value of the
+// period it does not hold is at most its smallest. That is enough for the
+// 95th percentile, the 19th largest of an hour at 10 s, while it holds that
+// many; all is set while it holds every value of the period.
+type top struct {
+	vals  []float64
+	limit int32
+	all   bool
+}
+
+func (t *top) reset(limit int) {
+	if cap(t.vals) < limit {
+		t.vals = make([]float64, 0, limit)
+	}
+	t.vals, t.all, t.limit = t.vals[:0], true, int32(limit)
+}
+
+func (t *top) insert(v float64) {
+	switch full := len(t.vals) == int(t.limit); {
+	case full && len(t.vals) > 0 && v > t.vals[0]:
+		// The smallest makes room: every value left out stays at most
+		// the new smallest.
+		i := t.search(v)
+		copy(t.vals, t.vals[1:i])
+		t.vals[i-1] = v
+		t.all = false
+	case full || !t.all && (len(t.vals) == 0 || v < t.vals[0]):
+		t.all = false
+	default:
+		t.vals = slices.Insert(t.vals, t.search(v), v)
+	}
+}
+
+// search is the index of the first value not below v (values are never
+// NaN: utilisations of stored samples).
+func (t *top) search(v float64) int {
+	lo, hi := 0, len(t.vals)
+	for lo < hi {
+		if mid := int(uint(lo+hi) >> 1); t.vals[mid] < v {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+func (t *top) remove(v float64) {
+	if len(t.vals) == 0 || v < t.vals[0] {
+		return
+	}
+	if i := t.search(v); i < len(t.vals) && t.vals[i] == v {
+		t.vals = slices.Delete(t.vals, i, i+1)
+	}
+}
+
+// p95 is the 95th percentile of the n values of the period; ok is false
+// when the list holds too few of the largest.
+func (t *top) p95(n int) (v float64, ok bool) {
+	if n == 0 {
+		return 0, true
+	}
+	r := n - p95Index(n) // rank from the top
+	if len(t.vals) < r {
+		return 0, false
+	}
+	return t.vals[len(t.vals)-r], true
+}
+
+// obs is what the features take from one sample.
+type obs struct {
+	x            int64 // seconds from the origin
+	cpu, mem     float64
+	disk         float64
+	hasDisk      bool
+	io, net, psi float64
+}
+
+// period aggregates the samples of one period: seqs first .. rolling.next.
+type period struct {
+	first          uint64
+	cpu, mem       moments
+	io, net        mean
+	cpuTop, memTop top
+}
+
+// apply adds o when s is 1 and takes it out when s is -1.
+func (p *period) apply(o *obs, s int64) {
+	p.cpu.apply(o.x, o.cpu, s)
+	p.mem.apply(o.x, o.mem, s)
+	p.io.apply(o.io, s)
+	p.net.apply(o.net, s)
+	if s > 0 {
+		p.cpuTop.insert(o.cpu)
+		p.memTop.insert(o.mem)
+	} else {
+		p.cpuTop.remove(o.cpu)
+		p.memTop.remove(o.mem)
+	}
+}
+
+// reset empties the period, keeping the lists' memory.
+func (p *period) reset(first uint64, n, headroom int) {
+	cpu, mem := p.cpuTop, p.memTop
+	*p = period{first: first, cpuTop: cpu, memTop: mem}
+	limit := n - p95Index(n) + headroom
+	p.cpuTop.reset(limit)
+	p.memTop.reset(limit)
+}
+
+// rolling are the aggregates the features of a pass are read from, for
+// the long and the short period before the time they were last read at
+// (end). Samples enter both as the window takes them and leave as the
+// window drops them or end moves past them, so a pass costs O(1) per
+// sample that came or went, not O(window). The sums are rebuilt from the
+// window when the origin of x is far behind end (every two to three
+// windows, at a point that differs from container to container), which
+// keeps x*y sums small.
+type rolling struct {
+	built             bool
+	shortSec, longSec int64
+	origin, end       int64
+	rebuildAfter      int64 // end - origin beyond which the sums are rebuilt
+	next              uint64
+	long, short       period
+	disk              moments // of the long period, samples with a disk size
+	psi               mean    // of the short period
+}
+
+// applyLong and applyShort add o to (s 1) or take it out of (s -1) the
+// long or the short period.
+func (r *rolling) applyLong(o *obs, s int64) {
+	r.long.apply(o, s)
+	if o.hasDisk {
+		r.disk.apply(o.x, o.disk, s)
+	}
+}
+
+func (r *rolling) applyShort(o *obs, s int64) {
+	r.short.apply(o, s)
+	r.psi.apply(o.psi, s)
+}
+
+// headroom is how many more of the largest values than the percentile
+// needs the running lists keep, so that they refill from the window only
+// after that many of them have left.
+func headroom(n int) int { return (n-p95Index(n))/2 + 4 }
+
+func (r *rolling) reset() { r.built = false }
+
+func (r *rolling) bytes() int {
+	b := int(unsafe.Sizeof(float64(0)))
+	return b * (cap(r.long.cpuTop.vals) + cap(r.long.memTop.vals) + cap(r.short.cpuTop.vals) + cap(r.short.memTop.vals))
+}
+
+// obsOf reads the sample numbered seq.
+func (r *rolling) obsOf(w *window, seq uint64, o *obs) {
+	r.obsUnder(w, seq, w.limitsOf(seq), o)
+}
+
+// obsUnder reads the sample numbered seq, taken under l.
+func (r *rolling) obsUnder(w *window, seq uint64, l *limits, o *obs) {
+	p := &w.ring[w.slot(int(seq-w.first))]
+	*o = obs{
+		x:   w.secOf(p) - r.origin,
+		io:  fromFloat16(p.io) / rateScale,
+		net: fromFloat16(p.net) / rateScale,
+		psi: maxCenti(p.psiCPU, p.psiMem, p.psiIO),
+	}
+	if l.cores > 0 {
+		o.cpu = float64(p.cpu()) / float64(l.cores)
+	}
+	if l.maxMemKiB > 0 {
+		o.mem = float64(p.memKiB()) / float64(l.maxMemKiB)
+	}
+	if l.maxDiskMiB > 0 {
+		o.disk, o.hasDisk = float64(p.diskMiB())/float64(l.maxDiskMiB), true
+	}
+}
+
+// build aggregates the samples first..last (indexes) for features at
+// endSec; running sizes the lists with headroom and sets when to rebuild,
+// for the window's own aggregates.
+func (r *rolling) build(w *window, first, last int, endSec, shortSec, longSec int64, running bool) {
+	r.built, r.shortSec, r.longSec = true, shortSec, longSec
+	r.origin, r.end = endSec, endSec
+	r.next = w.first + uint64(last)
+	shortFirst := max(first, w.sinceSec(endSec-shortSec+1))
+	nl, ns := last-first, last-shortFirst
+	hl, hs := 0, 0
+	if running {
+		hl, hs = headroom(nl), headroom(ns)
+		// Two to three windows before the next rebuild, differently for
+		// every container (the bits of its newest sample).
+		p := &w.ring[w.slot(max(last-1, 0))]
+		r.rebuildAfter = 2*longSec + int64(p.cpuLo^p.memLo)%max(longSec, 1)
+	}
+	r.long.reset(w.first+uint64(first), nl, hl)
+	r.short.reset(w.first+uint64(shortFirst), ns, hs)
+	r.disk, r.psi = moments{}, mean{}
+	var o obs
+	j := 0 // the run of limits of sample i: a walk instead of a search
+	for i := first; i < last; i++ {
+		seq := w.first + uint64(i)
+		for j+1 < len(w.lims) && w.lims[j+1].from <= seq {
+			j++
+		}
+		r.obsUnder(w, seq, &w.lims[j], &o)
+		r.applyLong(&o, 1)
+		if i >= shortFirst {
+			r.applyShort(&o, 1)
+		}
+	}
+}
+
+// refill rebuilds the lists of p from the window, when too many of its
+// largest values have left.
+func (r *rolling) refill(w *window, p *period) {
+	n := int(r.next - p.first)
+	limit := n - p95Index(n) + headroom(n)
+	p.cpuTop.reset(limit)
+	p.memTop.reset(limit)
+	var o obs
+	for seq := p.first; seq < r.next; seq++ {
+		r.obsOf(w, seq, &o)
+		p.cpuTop.insert(o.cpu)
+		p.memTop.insert(o.mem)
+	}
+}
+
+// added takes the sample numbered seq into both periods.
+func (r *rolling) added(w *window, seq uint64) {
+	if !r.built {
+		return
+	}
+	var o obs
+	r.obsOf(w, seq, &o)
+	r.applyLong(&o, 1)
+	r.applyShort(&o, 1)
+	r.next = seq + 1
+}
+
+// dropped takes the window's oldest sample, numbered seq, out before the
+// window lets it go.
+func (r *rolling) dropped(w *window, seq uint64) {
+	if !r.built || seq < r.long.first {
+		return
+	}
+	var o obs
+	r.obsOf(w, seq, &o)
+	r.applyLong(&o, -1)
+	r.long.first = seq + 1
+	if seq >= r.short.first {
+		r.applyShort(&o, -1)
+		r.short.first = seq + 1
+	}
+}
+
+// advance moves end to endSec: the samples it leaves behind leave the
+// periods.
+func (r *rolling) advance(w *window, endSec int64) {
+	var o obs
+	for ; r.long.first < r.next; r.long.first++ {
+		if w.secAt(int(r.long.first-w.first)) >= endSec-r.longSec {
+			break
+		}
+		r.obsOf(w, r.long.first, &o)
+		r.applyLong(&o, -1)
+		if r.long.first >= r.short.first {
+			r.applyShort(&o, -1)
+			r.short.first = r.long.first + 1
+		}
+	}
+	for ; r.short.first < r.next; r.short.first++ {
+		if w.secAt(int(r.short.first-w.first)) > endSec-r.shortSec {
+			break
+		}
+		r.obsOf(w, r.short.first, &o)
+		r.applyShort(&o, -1)
+	}
+	r.end = endSec
+}
+
+// current brings the running aggregates to endSec and reads the features
+// there; ok is false when end went back (a past point): scan instead. The
+// aggregates are built from the window on first use, when the periods
+// change, after a Merge, and when their origin is far behind.
+func (r *rolling) current(w *window, endSec, shortSec, longSec int64) (f Features, ok bool) {
+	stale := !r.built || r.shortSec != shortSec || r.longSec != longSec || endSec-r.origin > r.rebuildAfter
+	switch {
+	case stale:
+		r.build(w, w.sinceSec(endSec-longSec), w.n, endSec, shortSec, longSec, true)
+	case endSec < r.end:
+		return Features{}, false
+	default:
+		r.advance(w, endSec)
+	}
+	return r.features(w, endSec), true
+}
+
+// features reads the features at endSec from what r holds.
+func (r *rolling) features(w *window, endSec int64) Features {
+	d := endSec - r.origin
+	var f Features
+	f.CPUShort = r.short.cpu.stats(d, r.p95(w, &r.short, &r.short.cpuTop, r.short.cpu.n))
+	f.MemoryShort = r.short.mem.stats(d, r.p95(w, &r.short, &r.short.memTop, r.short.mem.n))
+	f.CPULong = r.long.cpu.stats(d, r.p95(w, &r.long, &r.long.cpuTop, r.long.cpu.n))
+	f.MemoryLong = r.long.mem.stats(d, r.p95(w, &r.long, &r.long.memTop, r.long.mem.n))
+	f.DiskTrend = r.disk.stats(d, 0).Trend
+	f.IORate, f.IORateLong = r.short.io.value(), r.long.io.value()
+	f.NetRate, f.NetRateLong = r.short.net.value(), r.long.net.value()
+	f.Pressure = r.psi.value()
+	f.DiskRatio = r.diskRatio(w)
+	if r.short.first < r.next {
+		seq := r.next - 1
+		p := &w.ring[w.slot(int(seq-w.first))]
+		if l := w.limitsOf(seq); l.maxSwapKiB > 0 {
+			f.SwapRatio = fromFloat16(p.swap) / float64(l.maxSwapKiB)
+		}
+	}
+	return f
+}
+
+func (r *rolling) p95(w *window, p *period, t *top, n int) float64 {
+	v, ok := t.p95(n)
+	if !ok {
+		r.refill(w, p)
+		v, _ = t.p95(n)
+	}
+	return v
+}
+
+// diskRatio is the disk use over the size of the newest sample of the long
+// period taken under a known size, found through the runs of limits.
+func (r *rolling) diskRatio(w *window) float64 {
+	for j := len(w.lims) - 1; j >= 0; j-- {
+		l := &w.lims[j]
+		end := r.next
+		if j+1 < len(w.lims) {
+			end = min(end, w.lims[j+1].from)
+		}
+		if l.maxDiskMiB == 0 || end == 0 || end-1 < max(l.from, r.long.first) {
+			continue
+		}
+		p := &w.ring[w.slot(int(end-1-w.first))]
+		return float64(p.diskMiB()) / float64(l.maxDiskMiB)
+	}
+	return 0
+}
