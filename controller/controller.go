@@ -305,6 +305,7 @@ func (c *Controller) shutdown() {
 // runs outside it and only stops for ctx.
 func (c *Controller) pass(ctx context.Context) {
 	started := time.Now()
+	phases := &phaseClock{hist: c.metrics.phases, at: started}
 	deadline := started.Add(c.opts.PassTimeout)
 	collectCtx, cancelCollect := context.WithDeadline(ctx, deadline)
 	defer cancelCollect()
@@ -316,15 +317,19 @@ func (c *Controller) pass(ctx context.Context) {
 	}
 	c.applyRequests()
 	c.refreshPools(collectCtx, t)
+	phases.done("collect")
 	if c.opts.Backfill && !c.backfilled {
 		c.backfill(ctx, t)
 		c.backfilled = true
 		deadline = time.Now().Add(c.opts.PassTimeout)
+		phases.done("backfill")
 	}
 	passCtx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	sel, guard := c.policies()
-	step := c.Engine.Step(t, sel, guard, func(decisions []scaling.Decision) { c.learnConfigs(passCtx, t, decisions) })
+	step := c.Engine.Step(t, sel, guard, func(decisions []scaling.Decision) {
+		phases.within("config_reads", func() { c.learnConfigs(passCtx, t, decisions) })
+	})
 	c.countContainers(t)
 	switch {
 	case step.TrainErr != nil:
@@ -332,13 +337,18 @@ func (c *Controller) pass(ctx context.Context) {
 	case step.Trained:
 		c.stateDirty = true
 	}
+	phases.done("decide")
 	decisions := step.All
 	if c.opts.Scale {
 		c.apply(passCtx, step.Idle, step.Admitted)
 	}
+	phases.done("act")
 	c.export(t)
+	phases.done("export")
 	c.saveState(false)
+	phases.done("save")
 	c.publish(t, decisions)
+	phases.done("publish")
 
 	c.metrics.passDuration.Observe(time.Since(started).Seconds())
 	if len(t.Failed) == 0 {
