@@ -40,6 +40,9 @@ type result struct {
 	ExportBytes       stats  `json:"export_bytes"` // written per export
 	ExportBytesMethod string `json:"export_bytes_method"`
 	ExportFileBytes   int64  `json:"export_file_bytes"` // at the end
+	// CycleBytes is one cycle of the export: the file at the end over the
+	// cycles it holds (one per export up to max_metrics_entries, 1,000).
+	CycleBytes float64 `json:"cycle_bytes"`
 
 	LoadStart [3]float64 `json:"load_start"`
 	LoadEnd   [3]float64 `json:"load_end"`
@@ -130,6 +133,13 @@ func printTable(w io.Writer, o options, results []*result) {
 		return fmt.Sprintf("%.0f", r.ExportBytes.Median/float64(r.Containers))
 	})
 	row("lxc_metrics.json MiB at the end", func(r *result) string { return mib(float64(r.ExportFileBytes)) })
+	row("  bytes per container and cycle", func(r *result) string { return fmt.Sprintf("%.0f", r.CycleBytes/float64(r.Containers)) })
+	row("bytes per export ÷ one cycle (median)", func(r *result) string {
+		if r.CycleBytes == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.1f", r.ExportBytes.Median/r.CycleBytes)
+	})
 	row("MiB written to storage (/proc io)", func(r *result) string { return mib(float64(r.StorageWriteBytes)) })
 	row("pvesim RSS MiB max", func(r *result) string { return mib(float64(r.PvesimRSSMaxBytes)) })
 	row("load 1/5/15 min at start", func(r *result) string { return load(r.LoadStart) })

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -84,6 +85,7 @@ func runSize(ctx context.Context, o options, bins binaries, dir string, containe
 	<-sampled
 	samples.finish(r)
 	r.Seconds = time.Since(started).Seconds()
+	watch.stopping.Store(true)
 	if serr := stop(ctl, 2*time.Minute); serr != nil && err == nil {
 		err = fmt.Errorf("stopping lxc-autoscale: %w", serr)
 	}
@@ -228,6 +230,9 @@ func withoutControllerEnv(env []string) []string {
 // the API's address and counts warnings and errors.
 type logWatch struct {
 	listen chan string
+	// stopping is set when the harness sends SIGTERM: a pass cut short
+	// then is the harness's doing, and its problems are marked so.
+	stopping atomic.Bool
 
 	mu       sync.Mutex
 	warnings int
@@ -269,7 +274,11 @@ func (l *logWatch) read(r io.Reader, path string) {
 				l.errors++
 			}
 			if len(l.problems) < 5 {
-				l.problems = append(l.problems, strings.TrimSpace(rec.Level+": "+rec.Message+" "+rec.Error))
+				p := strings.TrimSpace(rec.Level + ": " + rec.Message + " " + rec.Error)
+				if l.stopping.Load() {
+					p += " (after SIGTERM)"
+				}
+				l.problems = append(l.problems, p)
 			}
 			l.mu.Unlock()
 		}

@@ -12,6 +12,10 @@ import (
 // completed, for the time to the first decision.
 const firstPassPoll = 250 * time.Millisecond
 
+// defaultMaxMetricsEntries is monitor.max_metrics_entries by default: the
+// cycles lxc_metrics.json keeps.
+const defaultMaxMetricsEntries = 1000
+
 // watcher reads the controller's /metrics until a deadline and turns
 // consecutive readings into per-pass figures.
 type watcher struct {
@@ -110,5 +114,8 @@ func (w *watcher) finish() {
 	}
 	if fi, err := os.Stat(w.exportFile); err == nil {
 		r.ExportFileBytes = fi.Size()
+		if r.Exports > 0 {
+			r.CycleBytes = float64(fi.Size()) / float64(min(r.Exports, defaultMaxMetricsEntries))
+		}
 	}
 }
