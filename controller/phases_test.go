@@ -25,17 +25,7 @@ func TestPassPhasesTileThePass(t *testing.T) {
 	}})
 	sim.InjectFault(pvesim.Fault{Method: http.MethodGet, Route: "/nodes/{node}/lxc", Latency: listLatency})
 	sim.InjectFault(pvesim.Fault{Method: http.MethodGet, Route: "/nodes/{node}/lxc/{vmid}/config", Latency: readLatency, Count: 1})
-	reg := prometheus.NewRegistry()
-	m, err := NewMetrics(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := newLoop(t, client, func(o *Options) {
-		o.Metrics = m
-		o.Backfill = true
-		o.Selection.Default.Disk.Enabled = false
-		o.Selection.Default.Memory.Enabled = false
-	})
+	c, _, reg := newMeteredLoop(t, client)
 	c.pass(context.Background())
 	c.pass(context.Background())
 
@@ -79,4 +69,22 @@ func TestPassPhasesTileThePass(t *testing.T) {
 	if sum > pass.GetSampleSum() {
 		t.Errorf("phases add up to %.3f s, more than the passes' %.3f s: a wait is counted twice", sum, pass.GetSampleSum())
 	}
+}
+
+// newMeteredLoop is a loop with backfill, scaling cores only, whose
+// metrics are registered on a registry of its own.
+func newMeteredLoop(t *testing.T, client Cluster) (*Controller, *Metrics, *prometheus.Registry) {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	m, err := NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newLoop(t, client, func(o *Options) {
+		o.Metrics = m
+		o.Backfill = true
+		o.Selection.Default.Disk.Enabled = false
+		o.Selection.Default.Memory.Enabled = false
+	})
+	return c, m, reg
 }
