@@ -304,8 +304,8 @@ func (c *Controller) shutdown() {
 // deadline of PassTimeout; the backfill, which reads every container once,
 // runs outside it and only stops for ctx.
 func (c *Controller) pass(ctx context.Context) {
-	started := time.Now()
-	phases := &phaseClock{hist: c.metrics.phases, at: started}
+	phases := newPhaseClock(c.metrics.phases)
+	started := phases.at
 	deadline := started.Add(c.opts.PassTimeout)
 	collectCtx, cancelCollect := context.WithDeadline(ctx, deadline)
 	defer cancelCollect()
@@ -327,9 +327,7 @@ func (c *Controller) pass(ctx context.Context) {
 	passCtx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	sel, guard := c.policies()
-	step := c.Engine.Step(t, sel, guard, func(decisions []scaling.Decision) {
-		phases.within("config_reads", func() { c.learnConfigs(passCtx, t, decisions) })
-	})
+	step := c.Engine.Step(t, sel, guard, phases.configReads(func(d []scaling.Decision) { c.learnConfigs(passCtx, t, d) }))
 	c.countContainers(t)
 	switch {
 	case step.TrainErr != nil:

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // passPhases are the label values of lxc_autoscale_pass_phase_seconds, in
@@ -31,7 +33,12 @@ func newPhaseHistogram() *prometheus.HistogramVec {
 // phaseClock times the consecutive phases of one pass.
 type phaseClock struct {
 	hist *prometheus.HistogramVec
-	at   time.Time
+	at   time.Time // the start of the phase in progress
+}
+
+// newPhaseClock starts timing a pass now.
+func newPhaseClock(hist *prometheus.HistogramVec) *phaseClock {
+	return &phaseClock{hist: hist, at: time.Now()}
 }
 
 // done ends the phase that began at the previous mark.
@@ -41,12 +48,14 @@ func (p *phaseClock) done(phase string) {
 	p.at = now
 }
 
-// within times f as a phase of its own and leaves it out of the phase
-// it runs inside.
-func (p *phaseClock) within(phase string, f func()) {
-	started := time.Now()
-	f()
-	took := time.Since(started)
-	p.hist.WithLabelValues(phase).Observe(took.Seconds())
-	p.at = p.at.Add(took)
+// configReads wraps the pass's config reads, which run inside decide:
+// they are timed as a phase of their own and left out of decide.
+func (p *phaseClock) configReads(learn func([]scaling.Decision)) func([]scaling.Decision) {
+	return func(decisions []scaling.Decision) {
+		started := time.Now()
+		learn(decisions)
+		took := time.Since(started)
+		p.hist.WithLabelValues("config_reads").Observe(took.Seconds())
+		p.at = p.at.Add(took)
+	}
 }
