@@ -305,8 +305,7 @@ func (c *Controller) shutdown() {
 // runs outside it and only stops for ctx.
 func (c *Controller) pass(ctx context.Context) {
 	phases := newPhaseClock(c.metrics.phases)
-	started := phases.at
-	deadline := started.Add(c.opts.PassTimeout)
+	deadline := phases.start.Add(c.opts.PassTimeout)
 	collectCtx, cancelCollect := context.WithDeadline(ctx, deadline)
 	defer cancelCollect()
 	t, err := c.collect(collectCtx)
@@ -348,7 +347,7 @@ func (c *Controller) pass(ctx context.Context) {
 	c.publish(t, decisions)
 	phases.done("publish")
 
-	c.metrics.passDuration.Observe(time.Since(started).Seconds())
+	c.metrics.passDuration.Observe(time.Since(phases.start).Seconds())
 	if len(t.Failed) == 0 {
 		c.metrics.passes.WithLabelValues("ok").Inc()
 		c.metrics.lastPass.Set(float64(c.now().Unix()))
@@ -359,7 +358,7 @@ func (c *Controller) pass(ctx context.Context) {
 		c.metrics.passes.WithLabelValues("partial").Inc()
 	}
 	c.log.Debug().Int("containers", len(t.Containers)).Int("failed_nodes", len(t.Failed)).
-		Dur("took", time.Since(started)).Msg("pass done")
+		Dur("took", time.Since(phases.start)).Msg("pass done")
 }
 
 // refreshPools reads pool membership when a policy selects by pool and the

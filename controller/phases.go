@@ -32,13 +32,15 @@ func newPhaseHistogram() *prometheus.HistogramVec {
 
 // phaseClock times the consecutive phases of one pass.
 type phaseClock struct {
-	hist *prometheus.HistogramVec
-	at   time.Time // the start of the phase in progress
+	hist  *prometheus.HistogramVec
+	start time.Time // of the pass
+	at    time.Time // of the phase in progress
 }
 
 // newPhaseClock starts timing a pass now.
 func newPhaseClock(hist *prometheus.HistogramVec) *phaseClock {
-	return &phaseClock{hist: hist, at: time.Now()}
+	now := time.Now()
+	return &phaseClock{hist: hist, start: now, at: now}
 }
 
 // done ends the phase that began at the previous mark.
