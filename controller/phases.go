@@ -9,10 +9,10 @@ import (
 )
 
 // passPhases are the label values of lxc_autoscale_pass_phase_seconds, in
-// the order a pass runs them. Fetching the listings (collect, and
-// config_reads when a decision needs a container's config) is time spent
-// waiting for Proxmox; the others are the pass's own work, which is what
-// grows with the number of containers.
+// the order a pass runs them. collect (the listings), backfill (the first
+// pass's RRD reads) and config_reads (when a decision needs a container's
+// config) are mostly waiting for Proxmox; the others are the pass's own
+// work, which grows with the number of containers.
 var passPhases = []string{"collect", "backfill", "decide", "config_reads", "act", "export", "save", "publish"}
 
 func newPhaseHistogram() *prometheus.HistogramVec {
