@@ -308,8 +308,8 @@ func (c *Controller) shutdown() {
 // deadline of PassTimeout; the backfill, which reads every container once,
 // runs outside it and only stops for ctx.
 func (c *Controller) pass(ctx context.Context) {
-	started := time.Now()
-	deadline := started.Add(c.opts.PassTimeout)
+	phases := newPhaseClock(c.metrics.phases)
+	deadline := phases.start.Add(c.opts.PassTimeout)
 	collectCtx, cancelCollect := context.WithDeadline(ctx, deadline)
 	defer cancelCollect()
 	t, err := c.collect(collectCtx)
@@ -320,16 +320,18 @@ func (c *Controller) pass(ctx context.Context) {
 	}
 	c.applyRequests()
 	c.refreshPools(collectCtx, t)
+	phases.done("collect")
 	c.foldExport(t)
 	if c.opts.Backfill && !c.backfilled {
 		c.backfill(ctx, t)
 		c.backfilled = true
 		deadline = time.Now().Add(c.opts.PassTimeout)
+		phases.done("backfill")
 	}
 	passCtx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	sel, guard := c.policies()
-	step := c.Engine.Step(t, sel, guard, func(decisions []scaling.Decision) { c.learnConfigs(passCtx, t, decisions) })
+	step := c.Engine.Step(t, sel, guard, phases.configReads(func(d []scaling.Decision) { c.learnConfigs(passCtx, t, d) }))
 	c.countContainers(t)
 	switch {
 	case step.TrainErr != nil:
@@ -337,15 +339,20 @@ func (c *Controller) pass(ctx context.Context) {
 	case step.Trained:
 		c.stateDirty = true
 	}
+	phases.done("decide")
 	decisions := step.All
 	if c.opts.Scale {
 		c.apply(passCtx, step.Idle, step.Admitted)
 	}
+	phases.done("act")
 	c.export(t)
+	phases.done("export")
 	c.saveState(false)
+	phases.done("save")
 	c.publish(t, decisions)
+	phases.done("publish")
 
-	c.metrics.passDuration.Observe(time.Since(started).Seconds())
+	c.metrics.passDuration.Observe(time.Since(phases.start).Seconds())
 	if len(t.Failed) == 0 {
 		c.metrics.passes.WithLabelValues("ok").Inc()
 		c.metrics.lastPass.Set(float64(c.now().Unix()))
@@ -356,7 +363,7 @@ func (c *Controller) pass(ctx context.Context) {
 		c.metrics.passes.WithLabelValues("partial").Inc()
 	}
 	c.log.Debug().Int("containers", len(t.Containers)).Int("failed_nodes", len(t.Failed)).
-		Dur("took", time.Since(started)).Msg("pass done")
+		Dur("took", time.Since(phases.start)).Msg("pass done")
 }
 
 // refreshPools reads pool membership when a policy selects by pool and the

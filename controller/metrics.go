@@ -11,7 +11,8 @@ const metricsNamespace = "lxc_autoscale"
 // through the same Metrics.
 type Metrics struct {
 	passDuration   prometheus.Histogram
-	passes         *prometheus.CounterVec // result: ok, partial, failed
+	phases         *prometheus.HistogramVec // phase: passPhases
+	passes         *prometheus.CounterVec   // result: ok, partial, failed
 	lastPass       prometheus.Gauge
 	containers     *prometheus.GaugeVec   // node, state
 	nodeErrors     *prometheus.CounterVec // node
@@ -41,6 +42,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help:    "Duration of one controller pass: collect, score, decide and act.",
 			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
 		}),
+		phases: newPhaseHistogram(),
 		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: metricsNamespace, Name: "passes_total",
 			Help: "Controller passes by result: ok, partial (some nodes failed) or failed (nothing collected).",
@@ -122,7 +124,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	}
 	if reg != nil {
 		for _, c := range []prometheus.Collector{
-			m.passDuration, m.passes, m.lastPass, m.containers, m.nodeErrors, m.actions, m.skipped,
+			m.passDuration, m.phases, m.passes, m.lastPass, m.containers, m.nodeErrors, m.actions, m.skipped,
 			m.score, m.recommendation, m.training, m.modelTrainedAt, m.exportDuration, m.exports, m.exportWritten, m.exportRepairs,
 			m.windowBytes, m.backfilled, m.configReads, m.panics, m.stateSaves,
 		} {

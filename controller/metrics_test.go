@@ -19,17 +19,7 @@ func TestMetricsAfterAPass(t *testing.T) {
 		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
 		{VMID: 102, Node: "pve2", Cores: 2, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle, Stopped: true},
 	}})
-	reg := prometheus.NewRegistry()
-	m, err := NewMetrics(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := newLoop(t, client, func(o *Options) {
-		o.Metrics = m
-		o.Backfill = true
-		o.Selection.Default.Disk.Enabled = false
-		o.Selection.Default.Memory.Enabled = false
-	})
+	c, m, reg := newMeteredLoop(t, client)
 	c.pass(context.Background())
 
 	problems, err := testutil.GatherAndLint(reg)

@@ -110,18 +110,21 @@ func (s *Server) tokenOf(raw string) (Token, bool) {
 }
 
 // require is the middleware of a route that needs scope: 401 without a
-// valid token, 403 with a token lacking the scope, 429 over the rate.
-func (s *Server) require(scope Scope) echo.MiddlewareFunc { return s.requireToken(scope, false) }
+// valid token, 403 with a token lacking the scope, 429 over the API's
+// rate.
+func (s *Server) require(scope Scope) echo.MiddlewareFunc {
+	return s.requireToken(scope, false, rateAPI)
+}
 
-// requireToken is require; basic also takes the token as the password of
-// HTTP Basic credentials, and its 401 asks for them first, which a
-// browser turns into its login prompt. Only the status page takes them
-// (page.go says why).
-func (s *Server) requireToken(scope Scope, basic bool) echo.MiddlewareFunc {
+// requireToken is require with the rate-limit buckets of class; basic
+// also takes the token as the password of HTTP Basic credentials, and its
+// 401 asks for them first, which a browser turns into its login prompt.
+// Only the status page takes them (page.go says why).
+func (s *Server) requireToken(scope Scope, basic bool, class rateClass) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if scope == ScopeNone {
-				if !s.allow(c, "") {
+				if !s.allow(c, "", class) {
 					return nil
 				}
 				return next(c)
@@ -133,7 +136,7 @@ func (s *Server) requireToken(scope Scope, basic bool) echo.MiddlewareFunc {
 			if !ok {
 				return s.unauthorized(c, basic)
 			}
-			if !s.allow(c, tok.Name) {
+			if !s.allow(c, tok.Name, class) {
 				return nil
 			}
 			if tok.Scope < scope {

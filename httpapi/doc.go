@@ -9,8 +9,11 @@
 // operate (scale, grow, snapshots, pause) and admin (rollback, clone,
 // delete). One authentication path serves every route (auth.go: require;
 // the status page alone also takes the token as a Basic password).
-// Requests are rate limited per token and per client address, bodies are
-// size limited, writes take JSON only and reject unknown fields.
+// Requests are rate limited per token and per client address, with the
+// status page in buckets of its own and /metrics not limited but served
+// from a cache gathered at most once a second (middleware.go: rateClass
+// says why); bodies are size limited, writes take JSON only and reject
+// unknown fields.
 // Handlers never call Proxmox: reads come from the controller's snapshot,
 // writes go through controller.Operations, which audits them.
 //
@@ -42,7 +45,8 @@
 // 502; 500 is only ever our fault.
 //
 // Concurrency: a Server serves requests concurrently; its handlers share
-// only the rate limiters (guarded), the task wait slots (a channel), the
+// only the rate limiters (guarded), the /metrics cache (guarded; one
+// gathering at a time), the task wait slots (a channel), the
 // coalesced task reads (singleflight), the listing cache (atomic), the
 // Operations and the Snapshotter, both safe for concurrent use.
 package httpapi

@@ -1,27 +1,147 @@
 package httpapi
 
 import (
+	"bytes"
+	"compress/gzip"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/rs/zerolog"
 )
 
 // /metrics, and the API's own request metrics it serves with the rest of
 // the registry.
 
+// metricsCacheTTL is how long one gathering of the registry is served.
+// Gathering and encoding grow with the containers (an anomaly score per
+// container: about a megabyte of text at 10,000), and /metrics is not
+// rate limited (middleware.go: rateNone), so requests share one
+// gathering per TTL instead of making one each. The loop's own values
+// change once per pass (10 s by default), so a scrape sees them at most
+// this much later.
+const metricsCacheTTL = time.Second
+
 // metricsRoutes serves the registry at /metrics, with a read token unless
-// MetricsPublic.
+// MetricsPublic, from a cache and without a rate limit.
 func (s *Server) metricsRoutes() {
 	scope := ScopeRead
 	if s.opts.MetricsPublic {
 		scope = ScopeNone
 	}
-	handler := promhttp.HandlerFor(s.opts.Registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
-	s.echo.GET("/metrics", echo.WrapHandler(handler), s.require(scope))
+	cache := &metricsCache{gatherer: s.opts.Registry, ttl: metricsCacheTTL, now: time.Now, log: s.opts.Logger}
+	s.echo.GET("/metrics", cache.serve, s.requireToken(scope, false, rateNone))
+}
+
+// metricsFormats are the exposition formats offered: Prometheus's
+// protobuf and the text format. The request picks one of them (and an
+// escaping scheme of the four there are) and gzip or not, so the cache
+// holds a bounded number of encodings.
+var metricsFormats = []expfmt.Format{expfmt.FmtProtoDelim, expfmt.FmtText}
+
+// metricsCache serves one gathering of the registry per TTL, each
+// encoding made once; a request that finds it stale gathers again while
+// the others wait for that gathering rather than making their own.
+type metricsCache struct {
+	gatherer prometheus.Gatherer
+	ttl      time.Duration
+	now      func() time.Time
+	log      zerolog.Logger
+
+	mu        sync.Mutex
+	at        time.Time
+	families  []*dto.MetricFamily
+	encodings map[metricsEncoding][]byte
+}
+
+type metricsEncoding struct {
+	format expfmt.Format
+	gzip   bool
+}
+
+func (m *metricsCache) serve(c echo.Context) error {
+	r := c.Request()
+	enc := metricsEncoding{format: expfmt.NegotiateAccept(r.Header, metricsFormats...), gzip: acceptsGzip(r.Header.Get("Accept-Encoding"))}
+	body, err := m.encoded(enc)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Add("Vary", "Accept")
+	h.Add("Vary", "Accept-Encoding")
+	if enc.gzip {
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method == http.MethodHead {
+		h.Set("Content-Type", string(enc.format))
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Blob(http.StatusOK, string(enc.format), body)
+}
+
+// encoded returns the registry in enc, gathering it again when the last
+// gathering is older than the TTL.
+func (m *metricsCache) encoded(enc metricsEncoding) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if now := m.now(); m.families == nil || now.Sub(m.at) >= m.ttl || now.Before(m.at) {
+		families, err := m.gatherer.Gather()
+		if err != nil {
+			// As promhttp's ContinueOnError: serve what was gathered.
+			m.log.Warn().Err(err).Msg("gathering metrics failed in part")
+			if len(families) == 0 {
+				return nil, apiError(http.StatusInternalServerError, "gathering metrics failed")
+			}
+		}
+		m.families, m.at, m.encodings = families, now, map[metricsEncoding][]byte{}
+	}
+	if body, ok := m.encodings[enc]; ok {
+		return body, nil
+	}
+	var buf bytes.Buffer
+	var zw *gzip.Writer
+	w := expfmt.NewEncoder(&buf, enc.format)
+	if enc.gzip {
+		zw = gzip.NewWriter(&buf)
+		w = expfmt.NewEncoder(zw, enc.format)
+	}
+	for _, f := range m.families {
+		if err := w.Encode(f); err != nil {
+			return nil, err
+		}
+	}
+	if zw != nil {
+		if err := zw.Close(); err != nil {
+			return nil, err
+		}
+	}
+	m.encodings[enc] = buf.Bytes()
+	return buf.Bytes(), nil
+}
+
+// acceptsGzip reports whether an Accept-Encoding header lists gzip with a
+// weight above zero.
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(part, ";")
+		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			continue
+		}
+		q, found := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q=")
+		if !found {
+			return true
+		}
+		weight, err := strconv.ParseFloat(q, 64)
+		return err == nil && weight > 0
+	}
+	return false
 }
 
 // metrics are the API's own request metrics.

@@ -176,15 +176,44 @@ func (l *limiter) exhausted(key string) (bool, time.Duration) {
 	return false, 0
 }
 
-// allow applies the rate limit of the client address and, when known, of
-// the token; over it, it answers 429 with Retry-After and returns false.
-func (s *Server) allow(c echo.Context, token string) bool {
-	if s.limiter == nil {
+// rateClass names the rate-limit buckets a route draws from: each class
+// has its own bucket per client address and per token, so that one kind
+// of traffic cannot use up another's.
+type rateClass string
+
+const (
+	// rateAPI: /api/v1, the original's routes and /health/check.
+	rateAPI rateClass = ""
+	// ratePage: the status page. It reloads once per loop interval, and a
+	// script calling the API from the same host (the same address) must
+	// not leave the person watching the page with 429s. It stays limited:
+	// each load renders every container, and without a loop in the
+	// process it lists the cluster live, so an unlimited page would let
+	// one client make Proxmox work.
+	ratePage rateClass = "page:"
+	// rateNone: /metrics, never limited. Scrapers (Prometheus, an HA pair,
+	// an agent) share an address with other clients and must never see a
+	// gap, and /metrics may be public, so it is made cheap instead of
+	// limited: it is served from a cache that gathers the registry at most
+	// once per metricsCacheTTL whatever the number of requests (metrics.go),
+	// touches neither Proxmox nor the loop, and takes no input that could
+	// make it do more. What an unlimited client can take is bounded by
+	// api.max_connections and its own bandwidth. A token presented to a
+	// private /metrics still counts against the failed-authentication
+	// budget.
+	rateNone rateClass = "none"
+)
+
+// allow applies the rate limit of class for the client address and, when
+// known, the token; over it, it answers 429 with Retry-After and returns
+// false.
+func (s *Server) allow(c echo.Context, token string, class rateClass) bool {
+	if s.limiter == nil || class == rateNone {
 		return true
 	}
-	keys := []string{"addr:" + c.RealIP()}
+	keys := []string{string(class) + "addr:" + c.RealIP()}
 	if token != "" {
-		keys = append(keys, "token:"+token)
+		keys = append(keys, string(class)+"token:"+token)
 	}
 	for _, k := range keys {
 		if ok, wait := s.limiter.reserve(k); !ok {

@@ -28,11 +28,11 @@ import "github.com/lxc-autoscale/lxc-autoscale/httpapi/page"
 // listens beyond loopback.
 
 // pageRoutes serves the status page (package page) behind the read scope,
-// with Basic credentials allowed.
+// with Basic credentials allowed and rate-limit buckets of its own.
 func (s *Server) pageRoutes() {
 	handler := page.Handler(page.Options{
 		Snapshots: s.opts.Snapshots, Containers: s.opts.Operations, Interval: s.opts.Interval,
 		StaleAfterIntervals: staleAfterIntervals, Now: s.now, Logger: s.opts.Logger,
 	})
-	s.echo.GET("/", handler, s.requireToken(ScopeRead, true))
+	s.echo.GET("/", handler, s.requireToken(ScopeRead, true, ratePage))
 }

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// firstPassPoll is how often /metrics is read until the first pass has
+// completed, for the time to the first decision.
+const firstPassPoll = 250 * time.Millisecond
+
+// defaultMaxMetricsEntries is monitor.max_metrics_entries by default: the
+// cycles lxc_metrics.json keeps.
+const defaultMaxMetricsEntries = 1000
+
+// watcher reads the controller's /metrics until a deadline and turns
+// consecutive readings into per-pass figures.
+type watcher struct {
+	result     *result
+	started    time.Time
+	exportFile string
+	url        string
+
+	// prev is the latest reading taken outside a pass, last the latest.
+	prev, last  scrape
+	havePrev    bool
+	passes      []pass
+	exportSizes []float64
+}
+
+func (w *watcher) watch(ctx context.Context, until time.Time, every time.Duration, logw io.Writer) error {
+	failures := 0
+	for {
+		wait := every
+		if w.result.FirstPassSeconds == 0 {
+			wait = firstPassPoll
+		}
+		left := time.Until(until)
+		if left <= 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(min(wait, left)):
+		}
+		s, err := get(ctx, httpClient, w.url)
+		if err != nil {
+			if failures++; failures == 10 {
+				return fmt.Errorf("reading /metrics failed 10 times in a row: %w", err)
+			}
+			continue
+		}
+		failures = 0
+		w.observe(s, logw)
+	}
+}
+
+// observe folds one reading in.
+func (w *watcher) observe(s scrape, logw io.Writer) {
+	r := w.result
+	if r.FirstPassSeconds == 0 && s.passes() >= 1 {
+		r.FirstPassSeconds = s.at.Sub(w.started).Seconds()
+		fmt.Fprintf(logw, "scale: first pass done %.1f s after start\n", r.FirstPassSeconds)
+	}
+	if s.exports() > w.last.exports() && !s.has(writtenBytesSeries) {
+		// Without the counter: the export rewrites the whole file, so a
+		// write is the file's size.
+		if fi, err := os.Stat(w.exportFile); err == nil {
+			w.exportSizes = append(w.exportSizes, float64(fi.Size()))
+		}
+	}
+	w.last = s
+	// A reading taken during a pass holds some of its phases and not the
+	// others: the pass is measured from the readings before and after it.
+	if s.midPass() {
+		return
+	}
+	if w.havePrev {
+		if p, ok := passBetween(w.prev, s); ok {
+			w.passes = append(w.passes, p)
+		}
+	}
+	w.prev, w.havePrev = s, true
+}
+
+// finish computes the run's figures from the readings.
+func (w *watcher) finish() {
+	r, last := w.result, w.last
+	r.Passes = int(last.passes())
+	r.Measured = len(w.passes)
+	r.BackfillSeconds = last.phase("backfill")
+	r.Collect = statsOf(w.passes, func(p pass) float64 { return p["collect"] })
+	r.Own = statsOf(w.passes, func(p pass) float64 { return p.total(ownPhases) })
+	r.Phases = map[string]stats{}
+	for _, ph := range append(fetchPhases[1:], ownPhases...) {
+		r.Phases[ph] = statsOf(w.passes, func(p pass) float64 { return p[ph] })
+	}
+	if r.Containers > 0 {
+		r.OwnPerContainerMicros = r.Own.Median / float64(r.Containers) * 1e6
+	}
+	r.Exports = int(last.exports())
+	switch {
+	case last.has(writtenBytesSeries) && r.Exports > 0:
+		r.ExportBytesMethod = writtenBytesSeries + " / exports"
+		mean := last.values[writtenBytesSeries] / float64(r.Exports)
+		r.ExportBytes = stats{N: r.Exports, Min: mean, Median: mean, Max: mean}
+	case len(w.exportSizes) > 0:
+		r.ExportBytesMethod = "size of lxc_metrics.json after each export (each export rewrites the file)"
+		r.ExportBytes = statsOfValues(w.exportSizes)
+	}
+	if fi, err := os.Stat(w.exportFile); err == nil {
+		r.ExportFileBytes = fi.Size()
+		if r.Exports > 0 {
+			r.CycleBytes = float64(fi.Size()) / float64(min(r.Exports, defaultMaxMetricsEntries))
+		}
+	}
+}
