@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -275,35 +274,6 @@ func TestStateSurvivesRestart(t *testing.T) {
 	if got := cores(); got != "2" {
 		t.Errorf("cores = %s after a restart: the cooldown was lost", got)
 	}
-}
-
-// BenchmarkTick is one steady-state pass over 10,000 containers on 32
-// nodes, pvesim in-process behind an httptest server (its serving cost is
-// included). It reports the heap in use after the windows are full.
-func BenchmarkTick(b *testing.B) {
-	_, client := newLoopSim(b, pvesim.Options{Nodes: 32, Containers: 10_000, Speed: 0})
-	c := newLoop(b, client, func(o *Options) {
-		o.Logger = zerolog.Nop()
-		o.Backfill, o.BackfillConcurrency = true, 16
-		r := &o.Selection.Default
-		r.Mode = scaling.ModeDryRun
-		r.CooldownUp, r.CooldownDown = 3*time.Minute, 15*time.Minute
-		r.StabilizationUp, r.StabilizationDown = time.Minute, 10*time.Minute
-	})
-	ctx := context.Background()
-	c.pass(ctx) // model, windows
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	b.ReportAllocs()
-	for b.Loop() {
-		c.pass(ctx)
-	}
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	runtime.KeepAlive(c)
-	b.ReportMetric(float64(int64(after.HeapInuse)-int64(before.HeapInuse))/(1<<20), "heap-growth-MiB")
-	b.ReportMetric(float64(after.HeapInuse)/(1<<20), "heap-inuse-MiB")
 }
 
 func TestBackfillWaitsForTheFirstSuccessfulCollection(t *testing.T) {

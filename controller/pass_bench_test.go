@@ -1,0 +1,198 @@
+package controller
+
+import (
+	"context"
+	"io"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
+)
+
+// The steady-state pass as a user meets it: 10,000 containers of pvesim's
+// realistic workload mix on 32 nodes, every window full (an hour of 10 s
+// samples), the default settings, a clock that moves one interval per op.
+const (
+	benchContainers = 10_000
+	benchNodes      = 32
+)
+
+// defaultSettings are config.Default()'s monitor, model and scaling
+// settings as cmd maps them (controllerOptions), which a controller test
+// cannot import: the defaults a user runs with, mode dry-run, so that
+// every decision is made and none is written.
+func defaultSettings(o *Options) {
+	o.Interval, o.Window = 10*time.Second, time.Hour
+	o.Model = engine.ModelOptions{
+		Enabled: true, RetrainInterval: 10 * time.Minute, Trees: 100, SampleSize: 256,
+		Seed: 42, TrainingWindow: time.Hour, Threshold: 0.65,
+	}
+	o.Scale = true
+	o.Selection = scaling.Selection{OptOutTag: "autoscale-off", Default: scaling.Rules{
+		Mode:              scaling.ModeDryRun,
+		CPU:               scaling.CPURules{Enabled: true, Up: 0.95, Down: 0.45, Step: 1, Min: 1, Max: 8, Target: 0.85},
+		Memory:            scaling.MemoryRules{Enabled: true, Up: 0.85, Down: 0.45, Step: 512 << 20, Min: 512 << 20, Max: 8 << 30, Margin: 256 << 20, Target: 0.70},
+		Swap:              scaling.SwapRules{Ratio: 0.5, Max: 4 << 30},
+		Disk:              scaling.DiskRules{Enabled: true, Threshold: 0.85, Step: 2 << 30, Max: 64 << 30},
+		CooldownUp:        2 * time.Minute,
+		CooldownDown:      45 * time.Minute,
+		StabilizationUp:   30 * time.Second,
+		StabilizationDown: 45 * time.Minute,
+	}}
+	o.Guard = scaling.GuardOptions{OvercommitCPU: 4, OvercommitMemory: 1, ReserveCores: 1, ReserveMemory: 2 << 30, MaxWritesPerPass: 10}
+	o.TaskTimeout = 5 * time.Minute
+	// Info, as the default logging level, so that what a pass would log at
+	// debug costs what it costs when disabled.
+	o.Logger = zerolog.New(io.Discard).Level(zerolog.InfoLevel)
+	// The RRD backfill would fill the hour at 60 s; the windows are filled
+	// at 10 s by the listings instead. No export, state or audit file: the
+	// export has its own benchmarks, and files would measure the disk.
+	o.Backfill = false
+}
+
+// passBench is a controller on a pvesim cluster whose windows are full.
+type passBench struct {
+	sim *pvesim.Sim
+	c   *Controller
+	now time.Time
+}
+
+// newPassBench fills every window with an hour of listings (collected and
+// observed at 10 s, without deciding) and runs a few whole passes, so that
+// the model is trained, the configs a decision needs have been read, and
+// dry-run's cooldowns run as they do in a steady state.
+func newPassBench(b *testing.B) *passBench {
+	sim, client := newLoopSim(b, pvesim.Options{Nodes: benchNodes, Containers: benchContainers, Speed: 0,
+		Start: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)})
+	pb := &passBench{sim: sim, now: sim.Clock().Now()}
+	pb.c = newLoop(b, client, func(o *Options) {
+		defaultSettings(o)
+		o.Now = func() time.Time { return pb.now }
+	})
+	ctx := context.Background()
+	samples := int(pb.c.opts.Window / pb.c.opts.Interval)
+	for range samples {
+		pb.advance()
+		t, err := pb.c.collect(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pb.c.Observe(t)
+	}
+	for range 3 {
+		pb.advance()
+		pb.c.pass(ctx)
+	}
+	for _, tr := range pb.c.Tracked {
+		if tr.Status == "running" && tr.Window.Len() < samples {
+			b.Fatalf("container %d holds %d samples, want a full window of %d", tr.VMID, tr.Window.Len(), samples)
+		}
+	}
+	return pb
+}
+
+// advance moves the cluster's clock and the controller's by one interval.
+func (pb *passBench) advance() {
+	pb.sim.Clock().Advance(pb.c.opts.Interval)
+	pb.now = pb.now.Add(pb.c.opts.Interval)
+}
+
+// heapInUse is the heap in use after a collection.
+func heapInUse() uint64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
+}
+
+func reportPerContainer(b *testing.B) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchContainers, "ns/container")
+}
+
+// BenchmarkTick is one steady-state pass (pvesim's serving cost
+// included: it runs in-process behind an httptest server). The model is
+// retrained every 60 passes, as every 10 minutes at 10 s: run it with
+// -benchtime 60x (or a multiple) for the training's share. It reports the
+// heap in use after the windows are full.
+func BenchmarkTick(b *testing.B) {
+	pb := newPassBench(b)
+	ctx := context.Background()
+	before := heapInUse()
+	b.ReportAllocs()
+	for b.Loop() {
+		pb.advance()
+		pb.c.pass(ctx)
+	}
+	reportPerContainer(b)
+	after := heapInUse()
+	runtime.KeepAlive(pb)
+	b.ReportMetric(float64(int64(after)-int64(before))/(1<<20), "heap-growth-MiB")
+	b.ReportMetric(float64(after)/(1<<20), "heap-inuse-MiB")
+}
+
+// BenchmarkCollect is the listing fetch of a pass alone (the pvesim
+// serving it included): what BenchmarkTick spends waiting for the API.
+func BenchmarkCollect(b *testing.B) {
+	pb := newPassBench(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		pb.advance()
+		if _, err := pb.c.collect(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportPerContainer(b)
+}
+
+// engineTicks are the ticks BenchmarkEngineStep replays: one retraining
+// interval's worth, collected ahead.
+const engineTicks = 60
+
+// BenchmarkEngineStep is Engine.Step alone (observe, train when due,
+// features, scores, select, decide, order, guard) on ticks collected
+// ahead, with dry-run's outcomes recorded as the Actuator records them.
+// Past the ticks collected it replays them an interval later each round,
+// so time keeps moving (the counters then go back once per round: one
+// sample without rates). One op in 60 trains.
+func BenchmarkEngineStep(b *testing.B) {
+	pb := newPassBench(b)
+	ctx := context.Background()
+	ticks := make([]engine.Tick, engineTicks)
+	for i := range ticks {
+		pb.advance()
+		t, err := pb.c.collect(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ticks[i] = t
+	}
+	sel, guard := pb.c.policies()
+	e := pb.c.Engine
+	period := time.Duration(engineTicks) * pb.c.opts.Interval
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		t := ticks[i%engineTicks]
+		shift := time.Duration(i/engineTicks) * period
+		t.Start, t.End = t.Start.Add(shift), t.End.Add(shift)
+		r := e.Step(t, sel, guard, nil)
+		for _, d := range r.Admitted {
+			if len(d.Changes) == 0 || d.Mode != scaling.ModeDryRun {
+				continue
+			}
+			outcomes := make([]scaling.Outcome, len(d.Changes))
+			for j, ch := range d.Changes {
+				outcomes[j] = scaling.Outcome{Change: ch, Result: scaling.ResultDryRun}
+			}
+			e.Record(d.VMID, outcomes, t.End)
+		}
+		i++
+	}
+	reportPerContainer(b)
+}
