@@ -80,7 +80,7 @@ func (c *Controller) recordHold(d scaling.Decision, h scaling.Hold) {
 	}
 	c.metrics.skipped.WithLabelValues(string(h.Resource), string(h.Reason)).Inc()
 	c.log.Debug().Int("vmid", d.VMID).Str("node", d.Node).Str("resource", string(h.Resource)).
-		Str("reason", string(h.Reason)).Str("detail", h.Detail).Msg("change held back")
+		Str("reason", string(h.Reason)).Stringer("detail", h).Msg("change held back")
 }
 
 // recommendationKey identifies what a recommendation asks for, without its

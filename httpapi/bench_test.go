@@ -32,7 +32,7 @@ func benchSnapshot(n int) controller.Snapshot {
 			v.Decision = &scaling.Decision{
 				VMID: vmid, Node: v.Node, Mode: scaling.ModeEnforce, Score: v.Score,
 				Changes: []scaling.Change{{Resource: scaling.ResourceCores, Direction: scaling.Up, From: int64(v.Alloc.Cores), To: int64(v.Alloc.Cores + 1), Reason: "cpu above 80%"}},
-				Holds:   []scaling.Hold{{Resource: scaling.ResourceMemory, Reason: scaling.SkipCooldown, Detail: "3m left"}},
+				Holds:   []scaling.Hold{{Resource: scaling.ResourceMemory, Reason: scaling.SkipCooldown, Text: "3m left"}},
 			}
 		}
 		snap.Containers[i] = v

@@ -90,7 +90,7 @@ func newV1Decision(d *scaling.Decision) (*v1Decision, *v1Recommendation) {
 		}
 	}
 	for _, h := range d.Holds {
-		out.Holds = append(out.Holds, v1Hold{Resource: string(h.Resource), Reason: string(h.Reason), Detail: h.Detail})
+		out.Holds = append(out.Holds, v1Hold{Resource: string(h.Resource), Reason: string(h.Reason), Detail: h.Detail()})
 	}
 	return out, rec
 }

@@ -83,7 +83,7 @@ func pageFixture() controller.Snapshot {
 					Alloc: scaling.Allocation{Cores: 1, MemoryMiB: 512, DiskBytes: 32 * gib}},
 				CPUUtilisation: 0.05, MemoryUsed: 128 << 20, DiskUsed: 30 * gib, Score: 0.35, Samples: 60,
 				Decision: &scaling.Decision{VMID: 105, Node: "pve3", Mode: scaling.ModeEnforce, Holds: []scaling.Hold{
-					{Resource: scaling.ResourceDisk, Reason: scaling.SkipLocked, Detail: "lock backup"},
+					{Resource: scaling.ResourceDisk, Reason: scaling.SkipLocked, Text: "lock backup"},
 				}},
 			},
 			{

@@ -38,7 +38,7 @@ func v1SnapshotFixture() controller.Snapshot {
 				Decision: &scaling.Decision{
 					VMID: 101, Node: "pve1", Policy: "web", Mode: scaling.ModeRecommend, Score: 0.42,
 					Changes: []scaling.Change{{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 3, Reason: "cpu 91% > 80%"}},
-					Holds:   []scaling.Hold{{Resource: scaling.ResourceMemory, Reason: scaling.SkipCooldown, Detail: "4m left"}},
+					Holds:   []scaling.Hold{{Resource: scaling.ResourceMemory, Reason: scaling.SkipCooldown, Text: "4m left"}},
 				},
 			},
 			{

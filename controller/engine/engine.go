@@ -247,14 +247,14 @@ func (e *Engine) Decide(tr *Container, policy string, rules scaling.Rules, now t
 	if tr.Lock != "" && len(d.Changes) > 0 {
 		// The listing already shows a lock: do not even read the config.
 		for _, ch := range d.Changes {
-			d.Holds = append(d.Holds, scaling.Hold{Resource: ch.Resource, Reason: scaling.SkipLocked, Detail: "locked (" + tr.Lock + ")"})
+			d.Holds = append(d.Holds, scaling.Hold{Resource: ch.Resource, Reason: scaling.SkipLocked, Text: "locked (" + tr.Lock + ")"})
 		}
 		d.Changes = nil
 	}
 	if st.Failures > 0 && now.Before(st.RetryAfter) && len(d.Changes) > 0 {
 		for _, ch := range d.Changes {
 			d.Holds = append(d.Holds, scaling.Hold{Resource: ch.Resource, Reason: scaling.SkipBackoff,
-				Detail: fmt.Sprintf("%d failed writes; retrying after %s", st.Failures, st.RetryAfter.Format(time.RFC3339))})
+				Text: fmt.Sprintf("%d failed writes; retrying after %s", st.Failures, st.RetryAfter.Format(time.RFC3339))})
 		}
 		d.Changes = nil
 	}

@@ -124,10 +124,6 @@ func (r Rules) enabled(res Resource) bool {
 	return false
 }
 
-func (d *Decision) hold(res Resource, reason SkipReason, detail string) {
-	d.Holds = append(d.Holds, Hold{Resource: res, Reason: reason, Detail: detail})
-}
-
 func (d *Decision) change(res Resource, from, to int64, reason string) {
 	dir := Up
 	if to < from {
@@ -170,12 +166,7 @@ type utilisation struct {
 }
 
 // floorDetail says where the floor comes from.
-func (u utilisation) floorDetail() string {
-	if u.res == ResourceCores {
-		return fmt.Sprintf("the floor %d cores (the window's peak %.2f cores stays below %.2f of them)", u.floor, u.cpuPeak, u.up.Bound)
-	}
-	return fmt.Sprintf("the floor %d %s (peak %d + margin %d)", u.floor, u.unit, u.peak, u.margin)
-}
+func (u utilisation) floorDetail() string { return u.withFloor(note{}).floorText(u.res) }
 
 // floorReason is the Hold reason of a decrease the floor forbids.
 func (u utilisation) floorReason() SkipReason {
@@ -262,7 +253,9 @@ func (dc *decider) scale(u utilisation) int64 {
 func (dc *decider) scaleUp(u utilisation, series Series, last float64) int64 {
 	target := clamp(satAdd64(u.cur, u.step), u.min, u.max)
 	if target <= u.cur {
-		dc.d.hold(u.res, SkipAtLimit, fmt.Sprintf("%s %.2f %s but %d %s is at or above the max %d", u.label, last/u.per, dc.quote(u, u.up), u.cur, u.unit, u.max))
+		n := u.quotedNote(noteAtLimit, last, u.up)
+		n.n[nLimit] = u.max
+		dc.d.holdNote(u.res, SkipAtLimit, n)
 		return u.cur
 	}
 	wait := dc.r.StabilizationUp
@@ -275,7 +268,7 @@ func (dc *decider) scaleUp(u utilisation, series Series, last float64) int64 {
 			dc.sustainedReason(u, u.up, series, dc.anomalyRise), dc.now.Sub(dc.sig.AnomalousSince).Round(time.Second), wait)
 		wait = dc.anomalyRise
 	default:
-		dc.d.hold(u.res, SkipStabilizing, dc.stabilisingDetail(u, u.up, series, last, wait))
+		dc.d.holdNote(u.res, SkipStabilizing, dc.stabilising(u, u.up, series, last, wait))
 		return u.cur
 	}
 	if dc.coolingDown(u.res, Up) {
@@ -295,20 +288,24 @@ func (dc *decider) scaleUp(u utilisation, series Series, last float64) int64 {
 func (dc *decider) scaleDown(u utilisation, series Series, last float64) int64 {
 	target := clamp(u.cur-u.step, u.min, u.max)
 	if target >= u.cur {
-		dc.d.hold(u.res, SkipAtLimit, fmt.Sprintf("%s %.2f %s but %d %s is at or below the min %d", u.label, last/u.per, dc.quote(u, u.down), u.cur, u.unit, u.min))
+		n := u.quotedNote(noteAtLimit, last, u.down)
+		n.n[nLimit] = u.min
+		dc.d.holdNote(u.res, SkipAtLimit, n)
 		return u.cur
 	}
 	if !dc.sig.AnomalousSince.IsZero() {
-		dc.d.hold(u.res, SkipAnomalous, fmt.Sprintf("%s %.2f %s but the container is anomalous (score %.2f)", u.label, last/u.per, dc.quote(u, u.down), dc.sig.Score))
+		n := u.quotedNote(noteAnomalous, last, u.down)
+		n.v[vScore] = dc.sig.Score
+		dc.d.holdNote(u.res, SkipAnomalous, n)
 		return u.cur
 	}
 	if u.floor > 0 && u.floor >= u.cur {
-		dc.d.hold(u.res, u.floorReason(), fmt.Sprintf("%s %.2f %s but %d %s is at or below %s", u.label, last/u.per, dc.quote(u, u.down), u.cur, u.unit, u.floorDetail()))
+		dc.d.holdNote(u.res, u.floorReason(), u.withFloor(u.quotedNote(noteFloor, last, u.down)))
 		return u.cur
 	}
 	wait := dc.r.StabilizationDown
 	if !series.Sustained(dc.now, wait, u.down) {
-		dc.d.hold(u.res, SkipStabilizing, dc.stabilisingDetail(u, u.down, series, last, wait))
+		dc.d.holdNote(u.res, SkipStabilizing, dc.stabilising(u, u.down, series, last, wait))
 		return u.cur
 	}
 	if dc.coolingDown(u.res, Down) {

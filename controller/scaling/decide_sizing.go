@@ -15,11 +15,15 @@ import (
 // would starve the container.
 func (dc *decider) bringDown(u utilisation) int64 {
 	if !dc.sig.AnomalousSince.IsZero() {
-		dc.d.hold(u.res, SkipAnomalous, fmt.Sprintf("%d %s is above the max %d but the container is anomalous (score %.2f)", u.cur, u.unit, u.max, dc.sig.Score))
+		n := note{kind: noteAboveMaxAnomalous}
+		n.n[nCur], n.n[nLimit], n.v[vScore] = u.cur, u.max, dc.sig.Score
+		dc.d.holdNote(u.res, SkipAnomalous, n)
 		return u.cur
 	}
 	if u.floor > u.max {
-		dc.d.hold(u.res, u.floorReason(), fmt.Sprintf("%d %s is above the max %d but %s is above it too", u.cur, u.unit, u.max, u.floorDetail()))
+		n := note{kind: noteAboveMaxFloor}
+		n.n[nCur], n.n[nLimit] = u.cur, u.max
+		dc.d.holdNote(u.res, u.floorReason(), u.withFloor(n))
 		return u.cur
 	}
 	if dc.coolingDown(u.res, Down) {
@@ -105,9 +109,11 @@ func (dc *decider) sustainedReason(u utilisation, t Threshold, series Series, d 
 	return fmt.Sprintf("%s %.2f %s for %s", u.label, v, dc.quote(u, t), d)
 }
 
-// stabilisingDetail: "cpu 0.91 >= 0.75 for 20s of 1m0s".
-func (dc *decider) stabilisingDetail(u utilisation, t Threshold, series Series, last float64, d time.Duration) string {
-	return fmt.Sprintf("%s %.2f %s for %s of %s", u.label, last/u.per, dc.quote(u, t), series.Streak(dc.now, t).Round(time.Second), d)
+// stabilising is the note "cpu 0.91 >= 0.75 for 20s of 1m0s".
+func (dc *decider) stabilising(u utilisation, t Threshold, series Series, last float64, d time.Duration) note {
+	n := u.quotedNote(noteStabilising, last, t)
+	n.n[nStreak], n.n[nWait] = int64(series.Streak(dc.now, t).Round(time.Second)), int64(d)
+	return n
 }
 
 // coolingDown reports whether res is in its cooldown for dir, adding the
@@ -124,7 +130,9 @@ func (dc *decider) coolingDown(res Resource, dir Direction) bool {
 	if !last.Time.Add(wait).After(dc.now) {
 		return false
 	}
-	dc.d.hold(res, SkipCooldown, fmt.Sprintf("%s wanted %s, last change %s ago, cooldown %s", res, dir, dc.now.Sub(last.Time).Round(time.Second), wait))
+	n := note{kind: noteCooldown, below: dir == Down}
+	n.n[nStreak], n.n[nWait] = int64(dc.now.Sub(last.Time).Round(time.Second)), int64(wait)
+	dc.d.holdNote(res, SkipCooldown, n)
 	return true
 }
 
@@ -177,7 +185,10 @@ func (dc *decider) disk() {
 		return
 	}
 	if size >= k.Max || k.Step == 0 {
-		dc.d.hold(ResourceDisk, SkipAtLimit, fmt.Sprintf("disk %.2f %s but the root filesystem (%d bytes) cannot grow past the max %d", used, t, size, k.Max))
+		n := note{kind: noteDiskAtMax}
+		n.v[vValue], n.v[vBound] = used, t.Bound
+		n.n[nCur], n.n[nLimit] = int64(size), int64(k.Max) // bits kept: format reads them back as uint64
+		dc.d.holdNote(ResourceDisk, SkipAtLimit, n)
 		return
 	}
 	target := k.Max

@@ -494,11 +494,10 @@ func TestDecide(t *testing.T) {
 			}
 			var holds []Hold
 			for _, h := range got.Holds {
-				if h.Detail == "" {
+				if h.Detail() == "" {
 					t.Errorf("hold %v has no detail", h)
 				}
-				h.Detail = ""
-				holds = append(holds, h)
+				holds = append(holds, Hold{Resource: h.Resource, Reason: h.Reason})
 			}
 			if !reflect.DeepEqual(changes, tt.changes) {
 				t.Errorf("changes = %+v\nwant      %+v", changes, tt.changes)
@@ -512,7 +511,7 @@ func TestDecide(t *testing.T) {
 				case len(got.Changes) > 0:
 					text = got.Changes[0].Reason
 				case len(got.Holds) > 0:
-					text = got.Holds[0].Detail
+					text = got.Holds[0].Detail()
 				}
 				if !strings.Contains(text, tt.text) {
 					t.Errorf("reason %q does not contain %q", text, tt.text)

@@ -2,7 +2,6 @@ package scaling
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 )
 
@@ -137,8 +136,8 @@ func (p *Pass) Admit(d Decision) Decision {
 		case ResourceCores:
 			delta := float64(c.To - c.From)
 			if delta > 0 {
-				if detail, ok := room.fitsCores(d.Node, delta); !ok {
-					out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipCapacity, Detail: detail})
+				if n, ok := room.fitsCores(d.Node, delta); !ok {
+					out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipCapacity, note: n})
 					continue
 				}
 			}
@@ -146,8 +145,8 @@ func (p *Pass) Admit(d Decision) Decision {
 		case ResourceMemory:
 			delta := float64(c.To-c.From) * mib
 			if delta > 0 {
-				if detail, ok := room.fitsMemory(d.Node, delta); !ok {
-					out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipCapacity, Detail: detail})
+				if n, ok := room.fitsMemory(d.Node, delta); !ok {
+					out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipCapacity, note: n})
 					continue
 				}
 			}
@@ -162,10 +161,9 @@ func (p *Pass) Admit(d Decision) Decision {
 	if d.Mode == ModeEnforce || d.Mode == ModeDryRun {
 		if p.maxWrites > 0 && p.writes >= p.maxWrites {
 			for _, c := range out.Changes {
-				out.Holds = append(out.Holds, Hold{
-					Resource: c.Resource, Reason: SkipWriteLimit,
-					Detail: fmt.Sprintf("%s %s %d -> %d: the pass has used its %d writes", c.Resource, c.Direction, c.From, c.To, p.maxWrites),
-				})
+				n := note{kind: noteWriteLimit, below: c.Direction == Down}
+				n.n[0], n.n[1], n.n[2] = c.From, c.To, int64(p.maxWrites)
+				out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipWriteLimit, note: n})
 			}
 			out.Changes = nil
 			return out
@@ -180,28 +178,36 @@ func (p *Pass) Admit(d Decision) Decision {
 }
 
 // fitsCores reports whether delta more cores fit the node, and if not why.
-func (n *nodeRoom) fitsCores(node string, delta float64) (detail string, ok bool) {
+func (n *nodeRoom) fitsCores(node string, delta float64) (why note, ok bool) {
 	if n == nil {
-		return fmt.Sprintf("cores +%g: the capacity of node %q is unknown", delta, node), false
+		return roomNote(node, delta, 0, 0, -1, 0, 0), false
 	}
 	if n.cores+delta <= n.coresLimit {
-		return "", true
+		return note{}, true
 	}
-	return fmt.Sprintf("cores +%g: node %s has %g of %g allowed ((%d cpus - %d reserved) x %g)",
-		delta, node, n.cores, n.coresLimit, n.capacity.CPUs, n.o.ReserveCores, n.o.OvercommitCPU), false
+	return roomNote(node, delta, n.cores, n.coresLimit, int64(n.capacity.CPUs), int64(n.o.ReserveCores), n.o.OvercommitCPU), false
 }
 
 // fitsMemory reports whether delta more bytes of memory fit the node, and
 // if not why.
-func (n *nodeRoom) fitsMemory(node string, delta float64) (detail string, ok bool) {
+func (n *nodeRoom) fitsMemory(node string, delta float64) (why note, ok bool) {
 	if n == nil {
-		return fmt.Sprintf("memory +%g MiB: the capacity of node %q is unknown", delta/mib, node), false
+		return roomNote(node, delta/mib, 0, 0, -1, 0, 0), false
 	}
 	if n.memory+delta <= n.memoryLimit {
-		return "", true
+		return note{}, true
 	}
-	return fmt.Sprintf("memory +%g MiB: node %s has %.0f of %.0f MiB allowed ((%d MiB - %d reserved) x %g)",
-		delta/mib, node, n.memory/mib, n.memoryLimit/mib, n.capacity.MemoryBytes/mib, n.o.ReserveMemory/mib, n.o.OvercommitMemory), false
+	return roomNote(node, delta/mib, n.memory/mib, n.memoryLimit/mib,
+		int64(n.capacity.MemoryBytes/mib), int64(n.o.ReserveMemory/mib), n.o.OvercommitMemory), false
+}
+
+// roomNote is the note of an increase the node has no room for, in the
+// resource's unit: total -1 when the node's capacity is unknown.
+func roomNote(node string, delta, given, allowed float64, total, reserve int64, overcommit float64) note {
+	n := note{kind: noteNodeRoom, node: node}
+	n.v[vDelta], n.v[vGiven], n.v[vAllowed], n.v[vOver] = delta, given, allowed, overcommit
+	n.n[nTotal], n.n[nReserve] = total, reserve
+	return n
 }
 
 // SortByUrgency orders decisions for Admit, most urgent first, so that the

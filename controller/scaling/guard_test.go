@@ -219,7 +219,7 @@ func TestGuardAdmit(t *testing.T) {
 				}
 				var holds []Hold
 				for _, h := range got.Holds {
-					if h.Detail == "" {
+					if h.Detail() == "" {
 						t.Errorf("step %d: hold %+v has no detail", i, h)
 					}
 					holds = append(holds, Hold{Resource: h.Resource, Reason: h.Reason})
@@ -238,7 +238,7 @@ func TestGuardAdmit(t *testing.T) {
 func TestGuardAdmitKeepsDecideHolds(t *testing.T) {
 	pass := NewGuard(GuardOptions{}).NewPass([]NodeCapacity{{Node: "pve1", CPUs: 1, MemoryBytes: gib}}, map[string]Allocated{"pve1": {Cores: 1}})
 	holds := make([]Hold, 1, 4) // room to append in place: Admit must not
-	holds[0] = Hold{Resource: ResourceDisk, Reason: SkipCooldown, Detail: "from Decide"}
+	holds[0] = Hold{Resource: ResourceDisk, Reason: SkipCooldown, Text: "from Decide"}
 	d := Decision{VMID: 1, Node: "pve1", Mode: ModeEnforce, Holds: holds, Changes: []Change{up(ResourceCores, 1, 2)}}
 	got := pass.Admit(d)
 	want := []SkipReason{SkipCooldown, SkipCapacity}
@@ -255,7 +255,7 @@ func TestGuardAdmitKeepsDecideHolds(t *testing.T) {
 	if extra := holds[:2][1]; extra != (Hold{}) {
 		t.Errorf("Admit wrote into the caller's holds array: %+v", extra)
 	}
-	if detail := got.Holds[1].Detail; !strings.Contains(detail, "cores +1: node pve1 has 1 of 1 allowed ((1 cpus - 0 reserved) x 1)") {
+	if detail := got.Holds[1].Detail(); !strings.Contains(detail, "cores +1: node pve1 has 1 of 1 allowed ((1 cpus - 0 reserved) x 1)") {
 		t.Errorf("capacity detail = %q", detail)
 	}
 }

@@ -212,13 +212,6 @@ type Change struct {
 	Reason    string
 }
 
-// Hold is a resource the decision looked at and left alone, and why.
-type Hold struct {
-	Resource Resource
-	Reason   SkipReason
-	Detail   string
-}
-
 // Decision is what Decide concludes for one container at one tick.
 type Decision struct {
 	// Source is who asked: "" for the controller itself, "api:<token

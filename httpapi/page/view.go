@@ -220,8 +220,8 @@ func tellingHolds(holds []scaling.Hold) []string {
 			continue
 		}
 		s := "hold " + string(h.Resource) + ": " + strings.ReplaceAll(string(h.Reason), "_", " ")
-		if h.Detail != "" {
-			s += " (" + h.Detail + ")"
+		if detail := h.Detail(); detail != "" {
+			s += " (" + detail + ")"
 		}
 		out = append(out, s)
 	}

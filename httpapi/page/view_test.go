@@ -75,7 +75,7 @@ func TestViewRowDecision(t *testing.T) {
 		{"only disabled holds", &scaling.Decision{Mode: scaling.ModeEnforce, Holds: []scaling.Hold{{Resource: scaling.ResourceSwap, Reason: scaling.SkipDisabled}}},
 			[]string{"no change"}, "none", nil},
 		{"telling holds", &scaling.Decision{Mode: scaling.ModeEnforce, Holds: []scaling.Hold{
-			{Resource: scaling.ResourceMemory, Reason: scaling.SkipMemoryFloor, Detail: "peak 900 MiB + margin"},
+			{Resource: scaling.ResourceMemory, Reason: scaling.SkipMemoryFloor, Text: "peak 900 MiB + margin"},
 			{Resource: scaling.ResourceSwap, Reason: scaling.SkipDisabled},
 			{Resource: scaling.ResourceCores, Reason: scaling.SkipCapacity},
 		}}, []string{"hold memory: memory floor (peak 900 MiB + margin)", "hold cores: node capacity"}, "hold", nil},

@@ -1,0 +1,185 @@
+package scaling
+
+import (
+	"fmt"
+	"time"
+)
+
+// Hold is a resource the decision looked at and left alone, and why.
+//
+// What it says (Detail) is kept as the numbers it is made of and
+// formatted only when asked: a pass over thousands of containers holds
+// thousands of resources, counts them all and shows or logs few of them,
+// and formatting every one cost more than deciding.
+type Hold struct {
+	Resource Resource
+	Reason   SkipReason
+	// Text is the detail when it was given as text (a plain sentence, or a
+	// hold made outside this package); when it is empty, Detail formats the
+	// numbers Decide or the guard kept.
+	Text string
+	note note
+}
+
+// Detail says why the resource was held, in a few words: "cpu 0.91 >= 0.75
+// for 20s of 1m0s".
+func (h Hold) Detail() string {
+	if h.Text != "" {
+		return h.Text
+	}
+	return h.note.format(h.Resource)
+}
+
+// String is the detail, for loggers that take a fmt.Stringer and call it
+// only when the line is written.
+func (h Hold) String() string { return h.Detail() }
+
+// noteKind says which sentence a note is.
+type noteKind uint8
+
+const (
+	noteNone noteKind = iota
+	// A utilisation past a threshold, and what stops the change:
+	noteAtLimit     // the allocation is at the max (up) or the min (down)
+	noteStabilising // not past it for long enough
+	noteAnomalous   // a decrease while anomalous
+	noteFloor       // a decrease the floor forbids
+	// An allocation above the policy's max that stays:
+	noteAboveMaxAnomalous
+	noteAboveMaxFloor
+	noteCooldown   // too soon after the last action
+	noteDiskAtMax  // a full disk that cannot grow
+	noteNodeRoom   // the guard: the node has no room (or is unknown)
+	noteWriteLimit // the guard: the pass has used its writes
+)
+
+// note is what a Hold's detail is made of: which sentence (kind) and its
+// numbers. What each slot holds depends on the kind (see the constructors
+// below and format); label and unit come from the resource.
+type note struct {
+	kind noteKind
+	// below is set for an AtMost threshold, a cooldown or a write of a
+	// decrease.
+	below bool
+	v     [4]float64
+	n     [5]int64
+	node  string
+}
+
+// labelUnit is how sentences name a resource's utilisation and its unit.
+func labelUnit(res Resource) (label, unit string) {
+	if res == ResourceCores {
+		return "cpu", "cores"
+	}
+	return "memory", "MiB"
+}
+
+// Slots of the utilisation notes.
+const (
+	vValue   = 0 // the utilisation quoted
+	vBound   = 1 // the threshold, in the utilisation's terms
+	vScore   = 2 // the anomaly score
+	vPeak    = 2 // the window's cpu peak, in a floor
+	vUp      = 3 // the cores' up threshold, in a floor
+	nCur     = 0 // the allocation
+	nLimit   = 1 // the max or min; or a duration
+	nFloor   = 2 // the floor
+	nPeak    = 3 // memory's peak, MiB, in a floor
+	nMargin  = 4 // memory's margin, MiB, in a floor
+	nStreak  = 0 // how long past the threshold, rounded to seconds
+	nWait    = 1 // the stabilisation or cooldown
+	vDelta   = 0 // the guard: the increase asked for
+	vGiven   = 1 // the guard: what the node has given
+	vAllowed = 2 // the guard: what it may give
+	vOver    = 3 // the guard: the overcommit
+	nTotal   = 0 // the guard: the node's threads or MiB
+	nReserve = 1 // the guard: the reserve
+)
+
+func (n note) format(res Resource) string {
+	label, unit := labelUnit(res)
+	quoted := func() string { return Threshold{Bound: n.v[vBound], Below: n.below}.String() }
+	switch n.kind {
+	case noteAtLimit:
+		if n.below {
+			return fmt.Sprintf("%s %.2f %s but %d %s is at or below the min %d", label, n.v[vValue], quoted(), n.n[nCur], unit, n.n[nLimit])
+		}
+		return fmt.Sprintf("%s %.2f %s but %d %s is at or above the max %d", label, n.v[vValue], quoted(), n.n[nCur], unit, n.n[nLimit])
+	case noteStabilising:
+		return fmt.Sprintf("%s %.2f %s for %s of %s", label, n.v[vValue], quoted(), time.Duration(n.n[nStreak]), time.Duration(n.n[nWait]))
+	case noteAnomalous:
+		return fmt.Sprintf("%s %.2f %s but the container is anomalous (score %.2f)", label, n.v[vValue], quoted(), n.v[vScore])
+	case noteFloor:
+		return fmt.Sprintf("%s %.2f %s but %d %s is at or below %s", label, n.v[vValue], quoted(), n.n[nCur], unit, n.floorText(res))
+	case noteAboveMaxAnomalous:
+		return fmt.Sprintf("%d %s is above the max %d but the container is anomalous (score %.2f)", n.n[nCur], unit, n.n[nLimit], n.v[vScore])
+	case noteAboveMaxFloor:
+		return fmt.Sprintf("%d %s is above the max %d but %s is above it too", n.n[nCur], unit, n.n[nLimit], n.floorText(res))
+	case noteCooldown:
+		dir := Up
+		if n.below {
+			dir = Down
+		}
+		return fmt.Sprintf("%s wanted %s, last change %s ago, cooldown %s", res, dir, time.Duration(n.n[nStreak]), time.Duration(n.n[nWait]))
+	case noteDiskAtMax:
+		return fmt.Sprintf("disk %.2f %s but the root filesystem (%d bytes) cannot grow past the max %d", n.v[vValue], quoted(), uint64(n.n[nCur]), uint64(n.n[nLimit]))
+	case noteNodeRoom:
+		return n.roomText(res)
+	case noteWriteLimit:
+		dir := Up
+		if n.below {
+			dir = Down
+		}
+		return fmt.Sprintf("%s %s %d -> %d: the pass has used its %d writes", res, dir, n.n[0], n.n[1], n.n[2])
+	}
+	return ""
+}
+
+// floorText says where the floor of a noteFloor or noteAboveMaxFloor
+// comes from.
+func (n note) floorText(res Resource) string {
+	if res == ResourceCores {
+		return fmt.Sprintf("the floor %d cores (the window's peak %.2f cores stays below %.2f of them)", n.n[nFloor], n.v[vPeak], n.v[vUp])
+	}
+	_, unit := labelUnit(res)
+	return fmt.Sprintf("the floor %d %s (peak %d + margin %d)", n.n[nFloor], unit, n.n[nPeak], n.n[nMargin])
+}
+
+// roomText says why the node has no room for an increase.
+func (n note) roomText(res Resource) string {
+	switch {
+	case res == ResourceCores && n.n[nTotal] < 0:
+		return fmt.Sprintf("cores +%g: the capacity of node %q is unknown", n.v[vDelta], n.node)
+	case res == ResourceCores:
+		return fmt.Sprintf("cores +%g: node %s has %g of %g allowed ((%d cpus - %d reserved) x %g)",
+			n.v[vDelta], n.node, n.v[vGiven], n.v[vAllowed], n.n[nTotal], n.n[nReserve], n.v[vOver])
+	case n.n[nTotal] < 0:
+		return fmt.Sprintf("memory +%g MiB: the capacity of node %q is unknown", n.v[vDelta], n.node)
+	}
+	return fmt.Sprintf("memory +%g MiB: node %s has %.0f of %.0f MiB allowed ((%d MiB - %d reserved) x %g)",
+		n.v[vDelta], n.node, n.v[vGiven], n.v[vAllowed], n.n[nTotal], n.n[nReserve], n.v[vOver])
+}
+
+// quotedNote starts the note of a utilisation value v past threshold t,
+// both in the series' unit, quoted in u's utilisation.
+func (u utilisation) quotedNote(kind noteKind, v float64, t Threshold) note {
+	n := note{kind: kind, below: t.Below}
+	n.v[vValue], n.v[vBound] = v/u.per, t.Bound/u.per
+	n.n[nCur] = u.cur
+	return n
+}
+
+// withFloor adds u's floor to n.
+func (u utilisation) withFloor(n note) note {
+	n.n[nFloor], n.n[nPeak], n.n[nMargin] = u.floor, u.peak, u.margin
+	n.v[vPeak], n.v[vUp] = u.cpuPeak, u.up.Bound
+	return n
+}
+
+func (d *Decision) hold(res Resource, reason SkipReason, text string) {
+	d.Holds = append(d.Holds, Hold{Resource: res, Reason: reason, Text: text})
+}
+
+func (d *Decision) holdNote(res Resource, reason SkipReason, n note) {
+	d.Holds = append(d.Holds, Hold{Resource: res, Reason: reason, note: n})
+}
