@@ -79,8 +79,11 @@ func (c *Controller) recordHold(d scaling.Decision, h scaling.Hold) {
 		return
 	}
 	c.metrics.skipped.WithLabelValues(string(h.Resource), string(h.Reason)).Inc()
-	c.log.Debug().Int("vmid", d.VMID).Str("node", d.Node).Str("resource", string(h.Resource)).
-		Str("reason", string(h.Reason)).Stringer("detail", h).Msg("change held back")
+	// The detail is formatted only when the line is written.
+	if ev := c.log.Debug(); ev.Enabled() {
+		ev.Int("vmid", d.VMID).Str("node", d.Node).Str("resource", string(h.Resource)).
+			Str("reason", string(h.Reason)).Str("detail", h.Detail()).Msg("change held back")
+	}
 }
 
 // recommendationKey identifies what a recommendation asks for, without its

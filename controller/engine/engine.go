@@ -40,10 +40,9 @@ type Engine struct {
 	ModelTrainedAt time.Time
 
 	// Buffers reused from pass to pass.
-	scratch   featureScratch
-	vector    []float64
-	cpuSeries scaling.Series
-	memSeries scaling.Series
+	scratch featureScratch
+	vector  []float64
+	history windowHistory
 }
 
 // Options are the parts of the loop's options the decisions depend on.
@@ -265,44 +264,6 @@ func (e *Engine) Decide(tr *Container, policy string, rules scaling.Rules, now t
 // past the up threshold all along, before it scales up without waiting for
 // the stabilisation window: two ticks.
 func (e *Engine) anomalyRise() time.Duration { return 2 * e.opts.Interval }
-
-// signals extracts what Decide needs from the container's window. The
-// series reuse the engine's buffers: Decide does not keep them.
-func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.Signals {
-	w := tr.Window
-	span := max(r.StabilizationUp, r.StabilizationDown, e.anomalyRise()) + 2*e.opts.Interval
-	from := w.Since(now.Add(-span))
-	e.cpuSeries, e.memSeries = e.cpuSeries[:0], e.memSeries[:0]
-	for i := from; i < w.Len(); i++ {
-		t := w.timeAt(i)
-		// Against the cores allocated now, not then: after a resize the
-		// older samples no longer count as past the threshold, so a new
-		// change needs new evidence.
-		util := 0.0
-		if tr.Alloc.Cores > 0 {
-			util = w.cpuAt(i) / float64(tr.Alloc.Cores)
-		}
-		e.cpuSeries = append(e.cpuSeries, scaling.Point{Time: t, Value: util})
-		e.memSeries = append(e.memSeries, scaling.Point{Time: t, Value: float64(w.memAt(i))})
-	}
-	var peak uint64
-	var cpuPeak float64
-	for i := range w.Len() {
-		peak = max(peak, w.memAt(i))
-		cpuPeak = max(cpuPeak, w.cpuAt(i))
-	}
-	sig := scaling.Signals{
-		VMID: tr.VMID, Node: tr.Node, Running: tr.Status == "running", Alloc: tr.Alloc,
-		CPU: e.cpuSeries, Memory: e.memSeries, MemoryPeak: peak, CPUPeak: cpuPeak,
-		SwapUsed: tr.Last.Swap, DiskUsed: tr.Last.Disk, DiskSize: tr.Last.MaxDisk,
-		CoresMax: tr.CoresMax(),
-		Score:    tr.Score, AnomalousSince: tr.AnomalousSince,
-	}
-	if f := tr.Facts; f.HoldsFor(tr.Last) {
-		sig.CoresUnmanaged, sig.DiskUnmanaged = f.CoresUnmanaged(), f.DiskUnmanaged()
-	}
-	return sig
-}
 
 // Admit orders the decisions that want a change by urgency and passes
 // them through the guard, with the room of the tick's nodes. It returns

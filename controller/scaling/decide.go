@@ -140,6 +140,7 @@ type decider struct {
 	now         time.Time
 	anomalyRise time.Duration
 	d           Decision // what Decide returns
+	peaksRead   bool     // sig's peaks are complete
 }
 
 // utilisation describes one resource that follows a utilisation series:
@@ -160,13 +161,14 @@ type utilisation struct {
 	// floor is the lowest value a decrease may reach, 0 for none: for
 	// memory the peak plus the margin, rounded up (peak and margin are its
 	// parts), for cores the fewest under which the window's peak (cpuPeak)
-	// stays below the up threshold.
+	// stays below the up threshold. Set by decider.withFloor, on the way
+	// to a decrease only.
 	floor, peak, margin int64
 	cpuPeak             float64
 }
 
 // floorDetail says where the floor comes from.
-func (u utilisation) floorDetail() string { return u.withFloor(note{}).floorText(u.res) }
+func (u utilisation) floorDetail() string { return u.addFloor(note{}).floorText(u.res) }
 
 // floorReason is the Hold reason of a decrease the floor forbids.
 func (u utilisation) floorReason() SkipReason {
@@ -191,15 +193,10 @@ func (dc *decider) cores() {
 	if m := int64(dc.sig.CoresMax); m > 0 && m < most {
 		most = m
 	}
-	var floor int64
-	if peak := dc.sig.CPUPeak; peak > 0 && c.Up > 0 { // NaN compares false
-		floor = int64(min(math.Floor(peak/c.Up)+1, math.MaxInt32))
-	}
 	dc.scale(utilisation{
 		res: ResourceCores, label: "cpu", unit: "cores",
 		series: dc.sig.CPU, up: AtLeast(c.Up), down: AtMost(c.Down), per: 1,
 		cur: cur, step: int64(c.Step), min: min(int64(c.Min), most), max: most, target: c.Target,
-		floor: floor, cpuPeak: dc.sig.CPUPeak,
 	})
 }
 
@@ -213,44 +210,82 @@ func (dc *decider) memory() int64 {
 	}
 	m := dc.r.Memory
 	limit := float64(cur) * mib
-	series := dc.sig.Memory.Until(dc.now)
-	peak := dc.sig.MemoryPeak
-	if p := series.Max(); p > float64(peak) { // NaN compares false
-		peak = uint64(p)
-	}
 	// The thresholds are turned into bytes of the current limit rather than
 	// the series into ratios, so that no series is copied.
 	return dc.scale(utilisation{
 		res: ResourceMemory, label: "memory", unit: "MiB",
-		series: series, up: AtLeast(m.Up * limit), down: AtMost(m.Down * limit), per: limit,
+		series: dc.sig.Memory, up: AtLeast(m.Up * limit), down: AtMost(m.Down * limit), per: limit,
 		cur: cur, step: ceilMiB(m.Step), min: ceilMiB(m.Min), max: floorMiB(m.Max), target: m.Target,
-		floor: ceilMiB(satAdd(peak, m.Margin)), peak: ceilMiB(peak), margin: ceilMiB(m.Margin),
 	})
 }
 
+// withFloor sets u's floor, from the window's peaks (read now, with a
+// History): for cores the fewest under which the window's peak stays below
+// the up threshold, for memory max(MemoryPeak, the series' peak) + Margin.
+func (dc *decider) withFloor(u utilisation) utilisation {
+	if !dc.peaksRead && dc.sig.History != nil {
+		dc.sig.MemoryPeak, dc.sig.CPUPeak = dc.sig.History.Peaks()
+		dc.peaksRead = true
+	}
+	if u.res == ResourceCores {
+		u.cpuPeak = dc.sig.CPUPeak
+		if peak, up := dc.sig.CPUPeak, dc.r.CPU.Up; peak > 0 && up > 0 { // NaN compares false
+			u.floor = int64(min(math.Floor(peak/up)+1, math.MaxInt32))
+		}
+		return u
+	}
+	peak := dc.sig.MemoryPeak
+	if p := dc.sig.Memory.Until(dc.now).Max(); p > float64(peak) { // NaN compares false
+		peak = uint64(p)
+	}
+	margin := dc.r.Memory.Margin
+	u.floor, u.peak, u.margin = ceilMiB(satAdd(peak, margin)), ceilMiB(peak), ceilMiB(margin)
+	return u
+}
+
+// seriesFor is u's series at or before now, as Series.Sustained, Streak
+// and Window need it for periods from shortest to longest (newest is its
+// newest point): read now with a History. When newest is older than a
+// period, all of it: Streak then looks past the period.
+func (dc *decider) seriesFor(u utilisation, newest Point, shortest, longest time.Duration) Series {
+	h := dc.sig.History
+	if h == nil {
+		return u.series.Until(dc.now)
+	}
+	d := longest
+	if newest.Time.Before(dc.now.Add(-shortest)) {
+		d = math.MaxInt64 // 292 years: every point
+	}
+	if u.res == ResourceCores {
+		return h.CPU(d).Until(dc.now)
+	}
+	return h.Memory(d).Until(dc.now)
+}
+
 // scale decides one utilisation-driven resource and returns the value it
-// is left with.
+// is left with. The newest point says which way it leans; the rest of the
+// series and the peaks are read only on the way to a change.
 func (dc *decider) scale(u utilisation) int64 {
-	series := u.series.Until(dc.now)
-	last, ok := series.Last()
+	last, ok := u.series.Until(dc.now).Last()
 	if !ok {
 		dc.d.hold(u.res, SkipNoData, "no "+u.label+" sample yet")
 		return u.cur
 	}
 	switch {
 	case u.cur > u.max:
-		return dc.bringDown(u)
+		return dc.bringDown(dc.withFloor(u))
 	case u.cur < u.min:
 		return dc.bringUp(u)
 	case u.up.Passed(last.Value):
-		return dc.scaleUp(u, series, last.Value)
+		return dc.scaleUp(u, last)
 	case u.down.Passed(last.Value):
-		return dc.scaleDown(u, series, last.Value)
+		return dc.scaleDown(u, last)
 	}
 	return u.cur
 }
 
-func (dc *decider) scaleUp(u utilisation, series Series, last float64) int64 {
+func (dc *decider) scaleUp(u utilisation, newest Point) int64 {
+	last := newest.Value
 	target := clamp(satAdd64(u.cur, u.step), u.min, u.max)
 	if target <= u.cur {
 		n := u.quotedNote(noteAtLimit, last, u.up)
@@ -259,6 +294,11 @@ func (dc *decider) scaleUp(u utilisation, series Series, last float64) int64 {
 		return u.cur
 	}
 	wait := dc.r.StabilizationUp
+	shortest, longest := wait, wait
+	if dc.anomalyRise > 0 {
+		shortest, longest = min(wait, dc.anomalyRise), max(wait, dc.anomalyRise)
+	}
+	series := dc.seriesFor(u, newest, shortest, longest)
 	var reason string
 	switch {
 	case series.Sustained(dc.now, wait, u.up):
@@ -285,7 +325,8 @@ func (dc *decider) scaleUp(u utilisation, series Series, last float64) int64 {
 	return target
 }
 
-func (dc *decider) scaleDown(u utilisation, series Series, last float64) int64 {
+func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
+	last := newest.Value
 	target := clamp(u.cur-u.step, u.min, u.max)
 	if target >= u.cur {
 		n := u.quotedNote(noteAtLimit, last, u.down)
@@ -299,11 +340,13 @@ func (dc *decider) scaleDown(u utilisation, series Series, last float64) int64 {
 		dc.d.holdNote(u.res, SkipAnomalous, n)
 		return u.cur
 	}
+	u = dc.withFloor(u)
 	if u.floor > 0 && u.floor >= u.cur {
-		dc.d.holdNote(u.res, u.floorReason(), u.withFloor(u.quotedNote(noteFloor, last, u.down)))
+		dc.d.holdNote(u.res, u.floorReason(), u.addFloor(u.quotedNote(noteFloor, last, u.down)))
 		return u.cur
 	}
 	wait := dc.r.StabilizationDown
+	series := dc.seriesFor(u, newest, wait, wait)
 	if !series.Sustained(dc.now, wait, u.down) {
 		dc.d.holdNote(u.res, SkipStabilizing, dc.stabilising(u, u.down, series, last, wait))
 		return u.cur

@@ -23,7 +23,7 @@ func (dc *decider) bringDown(u utilisation) int64 {
 	if u.floor > u.max {
 		n := note{kind: noteAboveMaxFloor}
 		n.n[nCur], n.n[nLimit] = u.cur, u.max
-		dc.d.holdNote(u.res, u.floorReason(), u.withFloor(n))
+		dc.d.holdNote(u.res, u.floorReason(), u.addFloor(n))
 		return u.cur
 	}
 	if dc.coolingDown(u.res, Down) {

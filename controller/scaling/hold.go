@@ -30,10 +30,6 @@ func (h Hold) Detail() string {
 	return h.note.format(h.Resource)
 }
 
-// String is the detail, for loggers that take a fmt.Stringer and call it
-// only when the line is written.
-func (h Hold) String() string { return h.Detail() }
-
 // noteKind says which sentence a note is.
 type noteKind uint8
 
@@ -169,8 +165,8 @@ func (u utilisation) quotedNote(kind noteKind, v float64, t Threshold) note {
 	return n
 }
 
-// withFloor adds u's floor to n.
-func (u utilisation) withFloor(n note) note {
+// addFloor adds u's floor to n.
+func (u utilisation) addFloor(n note) note {
 	n.n[nFloor], n.n[nPeak], n.n[nMargin] = u.floor, u.peak, u.margin
 	n.v[vPeak], n.v[vUp] = u.cpuPeak, u.up.Bound
 	return n

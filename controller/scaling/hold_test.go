@@ -97,7 +97,7 @@ func TestHoldDetails(t *testing.T) {
 // TestHoldTextWins: a hold given as text says that text.
 func TestHoldTextWins(t *testing.T) {
 	h := Hold{Resource: ResourceDisk, Reason: SkipLocked, Text: "locked (backup)"}
-	if h.Detail() != "locked (backup)" || h.String() != "locked (backup)" {
-		t.Errorf("Detail %q, String %q", h.Detail(), h.String())
+	if h.Detail() != "locked (backup)" {
+		t.Errorf("Detail %q", h.Detail())
 	}
 }

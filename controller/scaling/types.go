@@ -145,12 +145,19 @@ type Signals struct {
 	Running bool
 	Alloc   Allocation
 	// CPU is the utilisation of the allocated cores (busy cores / cores)
-	// at each sample; Memory the used bytes.
+	// at each sample; Memory the used bytes. With a History they hold the
+	// newest point at or before now alone (or none).
 	CPU, Memory Series
 	// MemoryPeak is the largest memory use in the whole window.
 	MemoryPeak uint64
 	// CPUPeak is the most cores used at any point of the whole window.
-	CPUPeak  float64
+	CPUPeak float64
+	// History, when set, gives the rest of CPU and Memory, MemoryPeak and
+	// CPUPeak when a decision needs them: only a resource whose newest
+	// value passes a threshold, or whose allocation is outside its bounds,
+	// reads more than its newest point. Nil: the fields above are
+	// complete.
+	History  History
 	SwapUsed uint64
 	// DiskUsed and DiskSize are the root filesystem's use and size as the
 	// listing shows them (df while running: a few % below the configured
@@ -174,6 +181,24 @@ type Signals struct {
 	// now.
 	Score          float64
 	AnomalousSince time.Time
+}
+
+// History reads a container's window for Decide on demand, so that a
+// pass over thousands of containers builds the series of the few that
+// lean towards a change. Decide calls it at most once per method and
+// resource, and keeps nothing it returns.
+type History interface {
+	// CPU and Memory return the series Signals.CPU and Signals.Memory
+	// stand for, from the newest point at or before now-d on; every point
+	// when there is none, or when no point after now-d is at or before
+	// now. That is all Series.Sustained, Streak and Window look at for a
+	// period of d, so Decide decides as on the whole series; it asks with
+	// the longest period it judges (a stabilisation, the anomalous rise).
+	CPU(d time.Duration) Series
+	Memory(d time.Duration) Series
+	// Peaks returns MemoryPeak and CPUPeak. MemoryPeak is at least every
+	// value Memory can return.
+	Peaks() (memory uint64, cpu float64)
 }
 
 // Action is the last change made to a resource of a container.

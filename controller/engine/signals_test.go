@@ -1,0 +1,93 @@
+package engine
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+)
+
+// TestWindowHistoryKeepsTheContract: what Decide reads on demand is the
+// suffix scaling.History promises of the series the span holds, with
+// gaps in the window, samples after now (a clock that went back) and
+// periods of every length; the peaks cover the whole window.
+func TestWindowHistoryKeepsTheContract(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	e := New(Options{Interval: 10 * time.Second, Window: time.Hour, ShortPeriod: 5 * time.Minute, Scale: true}, Hooks{})
+	for run := range 3000 {
+		tr := &Container{Listed: Listed{VMID: 100, Status: "running", Alloc: scaling.Allocation{Cores: 1 + rng.IntN(8)}}, Window: e.NewWindow()}
+		at := 0
+		for range rng.IntN(400) {
+			at += 10
+			if rng.IntN(30) == 0 {
+				at += 10 * rng.IntN(60) // a collection outage
+			}
+			s := sampleAt(at, rng.Float64()*8)
+			s.Mem = rng.Uint64N(8 << 30)
+			tr.Window.Add(s)
+		}
+		now := t0.Add(time.Duration(at) * time.Second)
+		if rng.IntN(5) == 0 {
+			now = now.Add(-time.Duration(rng.IntN(120)) * time.Second)
+		}
+		r := scaling.Rules{StabilizationUp: time.Duration(rng.IntN(600)) * time.Second, StabilizationDown: time.Duration(rng.IntN(3600)) * time.Second}
+		sig := e.signals(tr, r, now)
+
+		// The series the span holds, as the engine built it in full.
+		w := tr.Window
+		span := max(r.StabilizationUp, r.StabilizationDown, e.anomalyRise()) + 2*e.opts.Interval
+		var cpu, mem scaling.Series
+		var memPeak uint64
+		var cpuPeak float64
+		for i := range w.Len() {
+			s := w.At(i)
+			memPeak, cpuPeak = max(memPeak, s.Mem), max(cpuPeak, s.CPU)
+			if i >= w.Since(now.Add(-span)) {
+				cpu = append(cpu, scaling.Point{Time: s.Time, Value: s.CPU / float64(tr.Alloc.Cores)})
+				mem = append(mem, scaling.Point{Time: s.Time, Value: float64(s.Mem)})
+			}
+		}
+		newest := cpu.Until(now)
+		if len(newest) > 0 {
+			newest = newest[len(newest)-1:]
+		}
+		if !slices.Equal(sig.CPU, newest) || len(sig.Memory) != len(newest) || (len(newest) > 0 && sig.Memory[0] != mem.Until(now)[len(mem.Until(now))-1]) {
+			t.Fatalf("run %d: newest points %v %v, want %v", run, sig.CPU, sig.Memory, newest)
+		}
+		for _, d := range []time.Duration{0, r.StabilizationUp, r.StabilizationDown, e.anomalyRise(), time.Duration(rng.IntN(4000)) * time.Second, 1<<63 - 1} {
+			if got, want := sig.History.CPU(d), suffix(cpu, now, d); !slices.Equal(got, want) {
+				t.Fatalf("run %d: CPU(%s) = %d points from %v, want %d from %v", run, d, len(got), first(got), len(want), first(want))
+			}
+			if got, want := sig.History.Memory(d), suffix(mem, now, d); !slices.Equal(got, want) {
+				t.Fatalf("run %d: Memory(%s) = %d points, want %d", run, d, len(got), len(want))
+			}
+		}
+		if m, c := sig.History.Peaks(); m != memPeak>>10<<10 || c != cpuPeak {
+			t.Fatalf("run %d: peaks %d %v, want %d %v", run, m, c, memPeak>>10<<10, cpuPeak)
+		}
+	}
+}
+
+// suffix is scaling.History's promise: s from its newest point at or
+// before now-d; all of s when there is none, or when that point is the
+// newest at or before now.
+func suffix(s scaling.Series, now time.Time, d time.Duration) scaling.Series {
+	newest := len(s.Until(now)) - 1
+	i := newest
+	for i >= 0 && s[i].Time.After(now.Add(-d)) {
+		i--
+	}
+	if i < 0 || i == newest {
+		return s
+	}
+	return s[i:]
+}
+
+func first(s scaling.Series) time.Time {
+	if len(s) == 0 {
+		return time.Time{}
+	}
+	return s[0].Time
+}
