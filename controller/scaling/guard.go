@@ -226,23 +226,30 @@ func SortByUrgency(ds []Decision, pressure func(d Decision) float64) {
 	type keyed struct {
 		class    int
 		pressure float64
+		vmid, i  int
 	}
-	keys := make(map[int]keyed, len(ds)) // by VMID: a pass decides each container once
-	for _, d := range ds {
-		k := keyed{class: urgencyClass(d)}
+	keys := make([]keyed, len(ds))
+	for i, d := range ds {
+		keys[i] = keyed{class: urgencyClass(d), vmid: d.VMID, i: i}
 		if pressure != nil {
-			k.pressure = pressure(d)
+			keys[i].pressure = pressure(d)
 		}
-		keys[d.VMID] = k
 	}
-	slices.SortStableFunc(ds, func(a, b Decision) int {
-		ka, kb := keys[a.VMID], keys[b.VMID]
+	// The keys are sorted rather than the decisions: smaller to move, and
+	// compared without a lookup. The index keeps the sort stable.
+	slices.SortFunc(keys, func(a, b keyed) int {
 		return cmp.Or(
-			cmp.Compare(ka.class, kb.class),
-			cmp.Compare(kb.pressure, ka.pressure),
-			cmp.Compare(a.VMID, b.VMID),
+			cmp.Compare(a.class, b.class),
+			cmp.Compare(b.pressure, a.pressure),
+			cmp.Compare(a.vmid, b.vmid),
+			cmp.Compare(a.i, b.i),
 		)
 	})
+	sorted := make([]Decision, len(ds))
+	for j, k := range keys {
+		sorted[j] = ds[k.i]
+	}
+	copy(ds, sorted)
 }
 
 // urgencyClass ranks a decision by its most urgent change; lower is more
