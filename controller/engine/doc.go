@@ -15,6 +15,15 @@
 // the loop logs and counts through Hooks and never logs, reads the clock
 // or calls Proxmox itself: its time is the tick's.
 //
+// The model fits on the feature vectors the passes scored, a few hundred
+// rows per pass at most, kept over the training window (trainingset.go):
+// a row is a container's features as they were scored at a sample.
+// Until the engine has run for the training window (after a start), rows
+// are computed at random samples of the windows instead, over what the
+// window still holds before each (windowRows), which costs a window scan
+// per row. Decide reads a container's series and peaks through
+// scaling.History (signals.go) only on the way to a change.
+//
 // # History
 //
 // A container's history (window) has three tiers, 14,880 bytes at the

@@ -39,6 +39,9 @@ type Engine struct {
 	Model          *forest.Forest
 	ModelTrainedAt time.Time
 
+	// training is what the next training fits on, kept as passes score.
+	training trainingSet
+
 	// Buffers reused from pass to pass.
 	scratch featureScratch
 	vector  []float64
@@ -67,13 +70,18 @@ type Hooks struct {
 }
 
 func New(o Options, h Hooks) *Engine {
-	return &Engine{
+	e := &Engine{
 		opts:    o,
 		hooks:   h,
 		Tracked: map[int]*Container{},
 		Pools:   map[int]string{},
 		States:  map[int]*scaling.ContainerState{},
 	}
+	// Enough rows per pass for maxTrainingRows over the training window.
+	if passes := int(e.trainingWindow() / max(o.Interval, 1)); passes > 0 {
+		e.training.perPass = (maxTrainingRows + passes - 1) / passes
+	}
+	return e
 }
 
 // StepResult is what one step decided.
@@ -163,6 +171,12 @@ func (e *Engine) Record(vmid int, outcomes []scaling.Outcome, at time.Time) {
 	e.containerState(vmid).Record(outcomes, at, scaling.DefaultBackoff)
 }
 
+// trainingWindow is how far back training rows come from: the model's
+// training window, within the history the windows keep.
+func (e *Engine) trainingWindow() time.Duration {
+	return min(e.opts.Model.TrainingWindow, e.opts.Window)
+}
+
 // trainDue reports whether the model is to be (re)trained at now.
 func (e *Engine) trainDue(now time.Time) bool {
 	return e.opts.Model.Enabled && (e.Model == nil || now.Sub(e.ModelTrainedAt) >= e.opts.Model.RetrainInterval)
@@ -172,6 +186,11 @@ func (e *Engine) trainDue(now time.Time) bool {
 // when scaling, its decision.
 func (e *Engine) ScoreAndDecide(t Tick, sel scaling.Selection) []scaling.Decision {
 	now := t.End
+	keep := e.opts.Model.Enabled && e.training.perPass > 0
+	if keep {
+		e.training.begin(now, e.opts.Model.Seed)
+		defer e.training.end(now, e.trainingWindow())
+	}
 	var out []scaling.Decision
 	for i := range t.Containers {
 		ct := &t.Containers[i]
@@ -180,7 +199,7 @@ func (e *Engine) ScoreAndDecide(t Tick, sel scaling.Selection) []scaling.Decisio
 			continue
 		}
 		e.Protect(ct.VMID, func() {
-			e.score(tr, now)
+			e.score(tr, now, keep)
 			if !e.opts.Scale {
 				return
 			}
@@ -211,17 +230,26 @@ func (e *Engine) Protect(vmid int, f func()) {
 	f()
 }
 
-// score computes the container's features and, with a model, its score.
-func (e *Engine) score(tr *Container, now time.Time) {
+// score computes the container's features and, with a model, its score;
+// a running container's vector is offered to the training set (keep).
+func (e *Engine) score(tr *Container, now time.Time, keep bool) {
 	w := tr.Window
 	if w.Len() == 0 {
 		return
 	}
 	tr.Features = computeFeatures(w, w.Len(), now, e.opts.ShortPeriod, e.opts.Window, &e.scratch)
-	if e.Model == nil {
+	// Sampled this tick (Observe added it): its features are a row.
+	keep = keep && tr.Status == "running" && tr.SeenAt.Equal(now)
+	if e.Model == nil && !keep {
 		return
 	}
 	e.vector = tr.Features.ModelVector(e.vector)
+	if keep {
+		e.training.offer(e.vector)
+	}
+	if e.Model == nil {
+		return
+	}
 	tr.Score = e.Model.Score(e.vector)
 	if tr.Score >= e.opts.Model.Threshold {
 		if tr.AnomalousSince.IsZero() {

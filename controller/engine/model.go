@@ -28,11 +28,24 @@ type ModelOptions struct {
 // cost time and memory without changing what it learns.
 const maxTrainingRows = 32_768
 
-// trainingRows draws feature vectors at random points of the containers'
-// windows within the training window: each row is a container's features
-// as they were at that sample. The draw is seeded, so a restart on the same
-// history trains the same model.
+// trainingRows returns the rows a training at now fits on: the vectors
+// the passes of the training window scored (trainingSet), once the engine
+// has run that long; before, as after a start, vectors computed at
+// random samples of the windows (windowRows). The draws are seeded.
 func (e *Engine) trainingRows(now time.Time, seed uint64) [][]float64 {
+	tw := e.trainingWindow()
+	if e.training.covers(now, tw) {
+		return e.training.draw(now.Add(-tw), rand.New(rand.NewPCG(seed, uint64(now.Unix()))))
+	}
+	return e.windowRows(now, seed)
+}
+
+// windowRows draws feature vectors at random points of the containers'
+// windows within the training window: each row is a container's features
+// over its window up to that sample (what the window still holds of the
+// period before it). It costs a scan of the window per row: the rows of
+// a start, before the training set covers the training window.
+func (e *Engine) windowRows(now time.Time, seed uint64) [][]float64 {
 	type slot struct {
 		tr    *Container
 		first int

@@ -1,0 +1,110 @@
+package engine
+
+import (
+	"math/rand/v2"
+	"time"
+)
+
+// trainingSet is what the next training fits on, kept as the passes
+// score: the feature vectors of a few containers per pass, as they were
+// scored, over the training window. Training then reads rows instead of
+// recomputing each row's features from the window it came from, which
+// cost a scan of the window per row, every retraining: most of a
+// retraining, and most of simulate's time.
+//
+// A pass keeps every running container's vector while they are at most
+// perPass, else perPass of them drawn uniformly (seeded by the pass's
+// time), so that the window holds about maxTrainingRows rows however many
+// containers run. Containers that got no sample this pass (stopped,
+// listed late) add nothing: a row is a sample.
+type trainingSet struct {
+	perPass int
+	// Rows kept, oldest first: times[i] is when rows[i*NumModelFeatures:]
+	// was scored. head is the first row still in use.
+	times []time.Time
+	rows  []float64
+	head  int
+	// since is the first pass that kept rows (zero: none yet): the set
+	// holds the whole training window once since is that old.
+	since time.Time
+
+	// The pass in progress: the vectors drawn so far and how many
+	// containers were offered.
+	pass    []float64
+	offered int
+	rnd     *rand.Rand
+}
+
+// begin starts a pass at now.
+func (s *trainingSet) begin(now time.Time, seed uint64) {
+	s.pass, s.offered = s.pass[:0], 0
+	s.rnd = rand.New(rand.NewPCG(seed, uint64(now.UnixNano())))
+}
+
+// offer proposes a container's vector, as scored this pass; it is kept
+// with the probability that keeps perPass of the pass's (reservoir
+// sampling), and copied when it is.
+func (s *trainingSet) offer(vector []float64) {
+	s.offered++
+	if n := len(s.pass) / NumModelFeatures; n < s.perPass {
+		s.pass = append(s.pass, vector...)
+		return
+	}
+	if j := s.rnd.IntN(s.offered); j < s.perPass {
+		copy(s.pass[j*NumModelFeatures:(j+1)*NumModelFeatures], vector)
+	}
+}
+
+// end adds the pass's rows, scored at now, and drops the rows older than
+// the window before now.
+func (s *trainingSet) end(now time.Time, window time.Duration) {
+	if len(s.pass) > 0 {
+		if s.since.IsZero() {
+			s.since = now
+		}
+		for range len(s.pass) / NumModelFeatures {
+			s.times = append(s.times, now)
+		}
+		s.rows = append(s.rows, s.pass...)
+	}
+	for s.head < len(s.times) && s.times[s.head].Before(now.Add(-window)) {
+		s.head++
+	}
+	// Compact once the dropped rows are half of what is held.
+	if s.head > 0 && s.head >= len(s.times)/2 {
+		n := copy(s.times, s.times[s.head:])
+		s.times = s.times[:n]
+		n = copy(s.rows, s.rows[s.head*NumModelFeatures:])
+		s.rows = s.rows[:n]
+		s.head = 0
+	}
+}
+
+// covers reports whether the set holds every pass of the window before
+// now: it has kept rows for that long.
+func (s *trainingSet) covers(now time.Time, window time.Duration) bool {
+	return !s.since.IsZero() && !s.since.After(now.Add(-window))
+}
+
+// draw returns the rows scored at or after from, at most maxTrainingRows
+// of them (every one equally likely), as slices of one new array.
+func (s *trainingSet) draw(from time.Time, rnd *rand.Rand) [][]float64 {
+	first := s.head
+	for first < len(s.times) && s.times[first].Before(from) {
+		first++
+	}
+	total := len(s.times) - first
+	n := min(total, maxTrainingRows)
+	backing := make([]float64, n*NumModelFeatures)
+	out := make([][]float64, n)
+	for i := range n {
+		k := i
+		if total > n {
+			k = rnd.IntN(total)
+		}
+		row := backing[i*NumModelFeatures : (i+1)*NumModelFeatures : (i+1)*NumModelFeatures]
+		copy(row, s.rows[(first+k)*NumModelFeatures:])
+		out[i] = row
+	}
+	return out
+}
