@@ -15,7 +15,7 @@ import (
 func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.Signals {
 	w := tr.Window
 	h := &e.history
-	h.w, h.now, h.cores, h.timesFrom = w, now, float64(tr.Alloc.Cores), -1
+	h.w, h.now, h.cores = w, now, float64(tr.Alloc.Cores)
 	// The span Decide can look at: the longest period it judges and two
 	// intervals, for a sample that comes a little late.
 	span := max(r.StabilizationUp, r.StabilizationDown, e.anomalyRise()) + 2*e.opts.Interval
@@ -44,7 +44,8 @@ func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.
 }
 
 // windowHistory reads a container's window for Decide (scaling.History):
-// the samples of the span before now, as utilisation and memory series.
+// the samples of the span before now, as utilisation and memory points
+// computed as Decide reads them.
 type windowHistory struct {
 	w     *window
 	now   time.Time
@@ -52,13 +53,9 @@ type windowHistory struct {
 	// spanFrom is the first sample of the span, newest the newest at or
 	// before now (-1: none).
 	spanFrom, newest int
-	// Buffers: Decide keeps nothing it is given. times are the times of
-	// the samples from timesFrom on (-1: none yet), which the cpu and the
-	// memory series of one decision share.
+	// What Decide is given, reused: it keeps nothing.
 	cpuNewest, memNewest [1]scaling.Point
-	cpu, mem             scaling.Series
-	times                []time.Time
-	timesFrom            int
+	cpu, mem             windowPoints
 }
 
 // utilisation is sample i's busy cores over the cores allocated now, not
@@ -71,7 +68,7 @@ func (h *windowHistory) utilisation(i int) float64 {
 	return busyCores(h.w, i) / h.cores
 }
 
-// from is the first sample a series for the last d starts at: the newest
+// from is the first sample the points for the last d start at: the newest
 // at or before now-d, or the span's first when there is none or it is the
 // newest at or before now (scaling.History).
 func (h *windowHistory) from(d time.Duration) int {
@@ -88,34 +85,14 @@ func (h *windowHistory) from(d time.Duration) int {
 	return i
 }
 
-// timesFor returns the times of the samples from first on.
-func (h *windowHistory) timesFor(first int) []time.Time {
-	if h.timesFrom < 0 || first < h.timesFrom {
-		h.times = h.times[:0]
-		for i := first; i < h.w.Len(); i++ {
-			h.times = append(h.times, h.w.timeAt(i))
-		}
-		h.timesFrom = first
-	}
-	return h.times[first-h.timesFrom:]
+func (h *windowHistory) CPU(d time.Duration) scaling.Points {
+	h.cpu = windowPoints{h: h, first: h.from(d)}
+	return &h.cpu
 }
 
-func (h *windowHistory) CPU(d time.Duration) scaling.Series {
-	first := h.from(d)
-	h.cpu = h.cpu[:0]
-	for k, t := range h.timesFor(first) {
-		h.cpu = append(h.cpu, scaling.Point{Time: t, Value: h.utilisation(first + k)})
-	}
-	return h.cpu
-}
-
-func (h *windowHistory) Memory(d time.Duration) scaling.Series {
-	first := h.from(d)
-	h.mem = h.mem[:0]
-	for k, t := range h.timesFor(first) {
-		h.mem = append(h.mem, scaling.Point{Time: t, Value: float64(memoryBytes(h.w, first+k))})
-	}
-	return h.mem
+func (h *windowHistory) Memory(d time.Duration) scaling.Points {
+	h.mem = windowPoints{h: h, first: h.from(d), memory: true}
+	return &h.mem
 }
 
 // Peaks are the most memory and cores the whole window used.
@@ -125,6 +102,23 @@ func (h *windowHistory) Peaks() (memory uint64, cpu float64) {
 		cpu = max(cpu, busyCores(h.w, i))
 	}
 	return memory, cpu
+}
+
+// windowPoints are the window's samples from first on, as utilisation or
+// memory bytes (scaling.Points).
+type windowPoints struct {
+	h      *windowHistory
+	first  int
+	memory bool
+}
+
+func (p *windowPoints) Len() int             { return p.h.w.Len() - p.first }
+func (p *windowPoints) Time(i int) time.Time { return p.h.w.timeAt(p.first + i) }
+func (p *windowPoints) Value(i int) float64 {
+	if p.memory {
+		return float64(memoryBytes(p.h.w, p.first+i))
+	}
+	return p.h.utilisation(p.first + i)
 }
 
 // busyCores and memoryBytes are the two values of a stored sample that

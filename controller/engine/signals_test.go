@@ -57,10 +57,10 @@ func TestWindowHistoryKeepsTheContract(t *testing.T) {
 			t.Fatalf("run %d: newest points %v %v, want %v", run, sig.CPU, sig.Memory, newest)
 		}
 		for _, d := range []time.Duration{0, r.StabilizationUp, r.StabilizationDown, e.anomalyRise(), time.Duration(rng.IntN(4000)) * time.Second, 1<<63 - 1} {
-			if got, want := sig.History.CPU(d), suffix(cpu, now, d); !slices.Equal(got, want) {
+			if got, want := points(sig.History.CPU(d)), suffix(cpu, now, d); !slices.Equal(got, want) {
 				t.Fatalf("run %d: CPU(%s) = %d points from %v, want %d from %v", run, d, len(got), first(got), len(want), first(want))
 			}
-			if got, want := sig.History.Memory(d), suffix(mem, now, d); !slices.Equal(got, want) {
+			if got, want := points(sig.History.Memory(d)), suffix(mem, now, d); !slices.Equal(got, want) {
 				t.Fatalf("run %d: Memory(%s) = %d points, want %d", run, d, len(got), len(want))
 			}
 		}
@@ -83,6 +83,15 @@ func suffix(s scaling.Series, now time.Time, d time.Duration) scaling.Series {
 		return s
 	}
 	return s[i:]
+}
+
+// points reads p into a series.
+func points(p scaling.Points) scaling.Series {
+	s := make(scaling.Series, p.Len())
+	for i := range s {
+		s[i] = scaling.Point{Time: p.Time(i), Value: p.Value(i)}
+	}
+	return s
 }
 
 func first(s scaling.Series) time.Time {

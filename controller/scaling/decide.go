@@ -247,19 +247,19 @@ func (dc *decider) withFloor(u utilisation) utilisation {
 // and Window need it for periods from shortest to longest (newest is its
 // newest point): read now with a History. When newest is older than a
 // period, all of it: Streak then looks past the period.
-func (dc *decider) seriesFor(u utilisation, newest Point, shortest, longest time.Duration) Series {
+func (dc *decider) seriesFor(u utilisation, newest Point, shortest, longest time.Duration) run[Points] {
 	h := dc.sig.History
 	if h == nil {
-		return u.series.Until(dc.now)
+		return runOf[Points](u.series).until(dc.now)
 	}
 	d := longest
 	if newest.Time.Before(dc.now.Add(-shortest)) {
 		d = math.MaxInt64 // 292 years: every point
 	}
 	if u.res == ResourceCores {
-		return h.CPU(d).Until(dc.now)
+		return runOf(h.CPU(d)).until(dc.now)
 	}
-	return h.Memory(d).Until(dc.now)
+	return runOf(h.Memory(d)).until(dc.now)
 }
 
 // scale decides one utilisation-driven resource and returns the value it
@@ -300,14 +300,14 @@ func (dc *decider) scaleUp(u utilisation, newest Point) int64 {
 	}
 	series := dc.seriesFor(u, newest, shortest, longest)
 	var reason string
-	switch {
-	case series.Sustained(dc.now, wait, u.up):
-		reason = dc.sustainedReason(u, u.up, series, wait)
-	case dc.anomalousRise(series, u.up):
+	// lo and hi are the extremes of the period judged.
+	ok, lo, hi := series.sustained(dc.now, wait, u.up)
+	if ok {
+		reason = dc.sustainedReason(u, u.up, lo, wait)
+	} else if ok, lo, hi = dc.anomalousRise(series, u.up); ok {
 		reason = fmt.Sprintf("%s, anomalous for %s: not waiting for the %s stabilisation",
-			dc.sustainedReason(u, u.up, series, dc.anomalyRise), dc.now.Sub(dc.sig.AnomalousSince).Round(time.Second), wait)
-		wait = dc.anomalyRise
-	default:
+			dc.sustainedReason(u, u.up, lo, dc.anomalyRise), dc.now.Sub(dc.sig.AnomalousSince).Round(time.Second), wait)
+	} else {
 		dc.d.holdNote(u.res, SkipStabilizing, dc.stabilising(u, u.up, series, last, wait))
 		return u.cur
 	}
@@ -317,7 +317,7 @@ func (dc *decider) scaleUp(u utilisation, newest Point) int64 {
 	if target > satAdd64(u.cur, u.step) {
 		reason += fmt.Sprintf(" (raised to the min %d)", u.min)
 	}
-	if sized := clamp(u.sizeUp(series.Window(dc.now, wait).Max()), u.min, u.max); sized > target {
+	if sized := clamp(u.sizeUp(hi), u.min, u.max); sized > target {
 		target = sized
 		reason += u.sizedDetail()
 	}
@@ -347,15 +347,16 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	}
 	wait := dc.r.StabilizationDown
 	series := dc.seriesFor(u, newest, wait, wait)
-	if !series.Sustained(dc.now, wait, u.down) {
+	ok, _, hi := series.sustained(dc.now, wait, u.down)
+	if !ok {
 		dc.d.holdNote(u.res, SkipStabilizing, dc.stabilising(u, u.down, series, last, wait))
 		return u.cur
 	}
 	if dc.coolingDown(u.res, Down) {
 		return u.cur
 	}
-	reason := dc.sustainedReason(u, u.down, series, wait)
-	if sized := clamp(u.sizeDown(series.Window(dc.now, wait).Max()), u.min, u.max); sized < target {
+	reason := dc.sustainedReason(u, u.down, hi, wait) // the weakest of AtMost
+	if sized := clamp(u.sizeDown(hi), u.min, u.max); sized < target {
 		target = sized
 		reason += u.sizedDetail()
 	}

@@ -82,16 +82,17 @@ func (u utilisation) sizedDetail() string {
 }
 
 // anomalousRise reports whether the container has been anomalous for at
-// least anomalyRise and its utilisation past up over that same period:
-// the fast path that skips the scale-up stabilisation.
-func (dc *decider) anomalousRise(series Series, up Threshold) bool {
+// least anomalyRise and its utilisation past up over that same period
+// (whose extremes it returns): the fast path that skips the scale-up
+// stabilisation.
+func (dc *decider) anomalousRise(series run[Points], up Threshold) (ok bool, lo, hi float64) {
 	if dc.anomalyRise <= 0 || dc.sig.AnomalousSince.IsZero() {
-		return false
+		return false, 0, 0
 	}
 	if dc.now.Sub(dc.sig.AnomalousSince) < dc.anomalyRise {
-		return false
+		return false, 0, 0
 	}
-	return series.Sustained(dc.now, dc.anomalyRise, up)
+	return series.sustained(dc.now, dc.anomalyRise, up)
 }
 
 // quote is a threshold as reasons show it: in the utilisation's terms.
@@ -99,10 +100,10 @@ func (dc *decider) quote(u utilisation, t Threshold) string {
 	return Threshold{Bound: t.Bound / u.per, Below: t.Below}.String()
 }
 
-// sustainedReason: "cpu 0.91 >= 0.75 for 1m0s", quoting the value of the
-// period closest to the threshold.
-func (dc *decider) sustainedReason(u utilisation, t Threshold, series Series, d time.Duration) string {
-	v := t.weakest(series.Window(dc.now, d)) / u.per
+// sustainedReason: "cpu 0.91 >= 0.75 for 1m0s", quoting weakest, the
+// value of the period closest to the threshold.
+func (dc *decider) sustainedReason(u utilisation, t Threshold, weakest float64, d time.Duration) string {
+	v := weakest / u.per
 	if d <= 0 {
 		return fmt.Sprintf("%s %.2f %s", u.label, v, dc.quote(u, t))
 	}
@@ -110,9 +111,9 @@ func (dc *decider) sustainedReason(u utilisation, t Threshold, series Series, d 
 }
 
 // stabilising is the note "cpu 0.91 >= 0.75 for 20s of 1m0s".
-func (dc *decider) stabilising(u utilisation, t Threshold, series Series, last float64, d time.Duration) note {
+func (dc *decider) stabilising(u utilisation, t Threshold, series run[Points], last float64, d time.Duration) note {
 	n := u.quotedNote(noteStabilising, last, t)
-	n.n[nStreak], n.n[nWait] = int64(series.Streak(dc.now, t).Round(time.Second)), int64(d)
+	n.n[nStreak], n.n[nWait] = int64(series.streak(dc.now, t).Round(time.Second)), int64(d)
 	return n
 }
 

@@ -17,7 +17,7 @@ type seriesHistory struct {
 	calls       int
 }
 
-func (h *seriesHistory) suffix(s Series, d time.Duration) Series {
+func (h *seriesHistory) suffix(s Series, d time.Duration) Points {
 	h.calls++
 	newest := len(s.Until(h.now)) - 1
 	i := newest
@@ -30,8 +30,8 @@ func (h *seriesHistory) suffix(s Series, d time.Duration) Series {
 	return s[i:]
 }
 
-func (h *seriesHistory) CPU(d time.Duration) Series    { return h.suffix(h.cpu, d) }
-func (h *seriesHistory) Memory(d time.Duration) Series { return h.suffix(h.memory, d) }
+func (h *seriesHistory) CPU(d time.Duration) Points    { return h.suffix(h.cpu, d) }
+func (h *seriesHistory) Memory(d time.Duration) Points { return h.suffix(h.memory, d) }
 func (h *seriesHistory) Peaks() (uint64, float64) {
 	h.calls++
 	return h.memoryPeak, h.cpuPeak

@@ -41,60 +41,164 @@ func (t Threshold) String() string {
 	return fmt.Sprintf(">= %.2f", t.Bound)
 }
 
-// weakest is the value of s closest to the threshold (its minimum for
-// AtLeast, its maximum for AtMost): the one that a reason should quote,
-// since every other value is further past it.
-func (t Threshold) weakest(s Series) float64 {
-	if t.Below {
-		return s.Max()
+// Points is a series read a point at a time, oldest first: a Series, or
+// a History's view of a window that computes each point as it is read, so
+// that judging an hour of samples copies none of them.
+type Points interface {
+	Len() int
+	Time(i int) time.Time
+	Value(i int) float64
+}
+
+// Len, Time and Value make a Series Points.
+func (s Series) Len() int             { return len(s) }
+func (s Series) Time(i int) time.Time { return s[i].Time }
+func (s Series) Value(i int) float64  { return s[i].Value }
+
+// run is the points [lo, hi) of p: what the Series methods and Decide
+// compute on, whatever holds the points. P is a Series or Points.
+type run[P Points] struct {
+	p      P
+	lo, hi int
+}
+
+func runOf[P Points](p P) run[P] { return run[P]{p: p, hi: p.Len()} }
+
+func (r run[P]) len() int               { return r.hi - r.lo }
+func (r run[P]) time(i int) time.Time   { return r.p.Time(r.lo + i) }
+func (r run[P]) value(i int) float64    { return r.p.Value(r.lo + i) }
+func (r run[P]) series(s Series) Series { return s[r.lo:r.hi] }
+
+// since is the points at or after t.
+func (r run[P]) since(t time.Time) run[P] {
+	r.lo += sort.Search(r.len(), func(i int) bool { return !r.time(i).Before(t) })
+	return r
+}
+
+// until is the points at or before t.
+func (r run[P]) until(t time.Time) run[P] {
+	r.hi = r.lo + sort.Search(r.len(), func(i int) bool { return r.time(i).After(t) })
+	return r
+}
+
+func (r run[P]) last() (p Point, ok bool) {
+	if r.len() == 0 {
+		return Point{}, false
 	}
-	return s.Min()
+	return Point{Time: r.time(r.len() - 1), Value: r.value(r.len() - 1)}, true
+}
+
+// extremes are the smallest and the largest value, both NaN for no point
+// or when a point is NaN: an unknown value leaves them unknown.
+func (r run[P]) extremes() (lo, hi float64) {
+	if r.len() == 0 {
+		return math.NaN(), math.NaN()
+	}
+	lo = r.value(0)
+	hi = lo
+	for i := 1; i < r.len(); i++ {
+		v := r.value(i)
+		lo, hi = min(lo, v), max(hi, v) // NaN wins, as documented
+	}
+	return lo, hi
+}
+
+func (r run[P]) interval() time.Duration {
+	var gap time.Duration
+	for i := 1; i < r.len(); i++ {
+		d := r.time(i).Sub(r.time(i - 1))
+		if d > 0 && (gap == 0 || d < gap) {
+			gap = d
+		}
+	}
+	return gap
+}
+
+func (r run[P]) window(now time.Time, d time.Duration) run[P] {
+	r = r.until(now)
+	if d <= 0 {
+		if r.len() > 0 {
+			r.lo = r.hi - 1
+		}
+		return r
+	}
+	return r.since(now.Add(-d))
+}
+
+func (r run[P]) covers(now time.Time, d time.Duration) bool {
+	r = r.until(now)
+	if r.len() == 0 {
+		return false
+	}
+	if d <= 0 {
+		return true
+	}
+	start := now.Add(-d)
+	switch {
+	case r.time(r.len() - 1).Before(start):
+		return false
+	case !r.time(0).After(start):
+		return true // the usual case, without a scan for the interval
+	}
+	return !r.time(0).After(start.Add(r.interval()))
+}
+
+// sustained is Series.Sustained; with it, the extremes of the period's
+// points, read in the same pass.
+func (r run[P]) sustained(now time.Time, d time.Duration, t Threshold) (ok bool, lo, hi float64) {
+	lo, hi = r.window(now, d).extremes()
+	if !r.covers(now, d) {
+		return false, lo, hi
+	}
+	// Every point is past t when its weakest is: the period is not empty
+	// once covered, and a NaN point makes both extremes NaN, which no
+	// threshold passes.
+	return t.Passed(t.weakest(lo, hi)), lo, hi
+}
+
+func (r run[P]) streak(now time.Time, t Threshold) time.Duration {
+	r = r.until(now)
+	i := r.len()
+	for i > 0 && t.Passed(r.value(i-1)) {
+		i--
+	}
+	if i == r.len() {
+		return 0
+	}
+	return now.Sub(r.time(i))
+}
+
+// weakest is the extreme closest to the threshold (the minimum for
+// AtLeast, the maximum for AtMost): the value that a reason should quote,
+// since every other value is further past it.
+func (t Threshold) weakest(lo, hi float64) float64 {
+	if t.Below {
+		return hi
+	}
+	return lo
 }
 
 // Since returns the points at or after t, sharing s's array.
-func (s Series) Since(t time.Time) Series {
-	i := sort.Search(len(s), func(i int) bool { return !s[i].Time.Before(t) })
-	return s[i:]
-}
+func (s Series) Since(t time.Time) Series { return runOf(s).since(t).series(s) }
 
 // Until returns the points at or before t, sharing s's array.
-func (s Series) Until(t time.Time) Series {
-	i := sort.Search(len(s), func(i int) bool { return s[i].Time.After(t) })
-	return s[:i]
-}
+func (s Series) Until(t time.Time) Series { return runOf(s).until(t).series(s) }
 
 // Last returns the newest point; ok is false when s is empty.
-func (s Series) Last() (p Point, ok bool) {
-	if len(s) == 0 {
-		return Point{}, false
-	}
-	return s[len(s)-1], true
-}
+func (s Series) Last() (p Point, ok bool) { return runOf(s).last() }
 
 // Min is the smallest value, NaN for an empty series. A NaN point makes
 // the result NaN: an unknown value leaves the minimum unknown.
 func (s Series) Min() float64 {
-	if len(s) == 0 {
-		return math.NaN()
-	}
-	m := s[0].Value
-	for _, p := range s[1:] {
-		m = min(m, p.Value) // NaN wins, as documented
-	}
-	return m
+	lo, _ := runOf(s).extremes()
+	return lo
 }
 
 // Max is the largest value, NaN for an empty series or one with a NaN
 // point.
 func (s Series) Max() float64 {
-	if len(s) == 0 {
-		return math.NaN()
-	}
-	m := s[0].Value
-	for _, p := range s[1:] {
-		m = max(m, p.Value)
-	}
-	return m
+	_, hi := runOf(s).extremes()
+	return hi
 }
 
 // Mean is the average of the values (each point weighs the same, whatever
@@ -115,29 +219,13 @@ func (s Series) Mean() float64 {
 // distinct times. The smallest gap rather than a typical one, so that a
 // hole in the data (the controller was down) never passes for the
 // sampling interval and widens the slack of Covers.
-func (s Series) Interval() time.Duration {
-	var gap time.Duration
-	for i := 1; i < len(s); i++ {
-		d := s[i].Time.Sub(s[i-1].Time)
-		if d > 0 && (gap == 0 || d < gap) {
-			gap = d
-		}
-	}
-	return gap
-}
+func (s Series) Interval() time.Duration { return runOf(s).interval() }
 
 // Window returns the points in [now-d, now], sharing s's array. For d <= 0
 // it is the newest point at or before now alone, however old: "the latest
 // value decides".
 func (s Series) Window(now time.Time, d time.Duration) Series {
-	s = s.Until(now)
-	if d <= 0 {
-		if len(s) == 0 {
-			return s
-		}
-		return s[len(s)-1:]
-	}
-	return s.Since(now.Add(-d))
+	return runOf(s).window(now, d).series(s)
 }
 
 // Covers reports whether s holds data over all of [now-d, now]: it has a
@@ -150,37 +238,14 @@ func (s Series) Window(now time.Time, d time.Duration) Series {
 // Holes inside the period are not looked for: the window does not record
 // why a sample is missing, and a collection outage is no evidence that the
 // utilisation changed.
-func (s Series) Covers(now time.Time, d time.Duration) bool {
-	s = s.Until(now)
-	if len(s) == 0 {
-		return false
-	}
-	if d <= 0 {
-		return true
-	}
-	start := now.Add(-d)
-	switch {
-	case s[len(s)-1].Time.Before(start):
-		return false
-	case !s[0].Time.After(start):
-		return true // the usual case, without a scan for the interval
-	}
-	return !s[0].Time.After(start.Add(s.Interval()))
-}
+func (s Series) Covers(now time.Time, d time.Duration) bool { return runOf(s).covers(now, d) }
 
 // Sustained reports whether every point in [now-d, now] is past t and s
 // covers the period (see Covers). d <= 0: the newest point at or before
 // now alone decides.
 func (s Series) Sustained(now time.Time, d time.Duration, t Threshold) bool {
-	if !s.Covers(now, d) {
-		return false
-	}
-	for _, p := range s.Window(now, d) {
-		if !t.Passed(p.Value) {
-			return false
-		}
-	}
-	return true
+	ok, _, _ := runOf(s).sustained(now, d, t)
+	return ok
 }
 
 // Streak is how long the newest points at or before now have all been
@@ -188,14 +253,4 @@ func (s Series) Sustained(now time.Time, d time.Duration, t Threshold) bool {
 // the newest point is not past t (or s has none), and measured from the
 // oldest point of s when every point is past t, since nothing older is
 // known. It tells how far a change still stabilising has come.
-func (s Series) Streak(now time.Time, t Threshold) time.Duration {
-	s = s.Until(now)
-	i := len(s)
-	for i > 0 && t.Passed(s[i-1].Value) {
-		i--
-	}
-	if i == len(s) {
-		return 0
-	}
-	return now.Sub(s[i].Time)
-}
+func (s Series) Streak(now time.Time, t Threshold) time.Duration { return runOf(s).streak(now, t) }

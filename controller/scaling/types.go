@@ -194,8 +194,8 @@ type History interface {
 	// now. That is all Series.Sustained, Streak and Window look at for a
 	// period of d, so Decide decides as on the whole series; it asks with
 	// the longest period it judges (a stabilisation, the anomalous rise).
-	CPU(d time.Duration) Series
-	Memory(d time.Duration) Series
+	CPU(d time.Duration) Points
+	Memory(d time.Duration) Points
 	// Peaks returns MemoryPeak and CPUPeak. MemoryPeak is at least every
 	// value Memory can return.
 	Peaks() (memory uint64, cpu float64)
