@@ -379,7 +379,7 @@ func (a *Actuator) report(d scaling.Decision, o scaling.Outcome, x applyExtras) 
 	}
 	ev = ev.Int("vmid", d.VMID).Str("node", d.Node).
 		Str("resource", string(c.Resource)).Str("direction", string(c.Direction)).
-		Int64("from", c.From).Int64("to", c.To).Str("reason", c.Reason).
+		Int64("from", c.From).Int64("to", c.To).Str("reason", c.Reason()).
 		Str("mode", string(d.Mode)).Str("result", o.Result)
 	if !math.IsNaN(d.Score) {
 		ev = ev.Float64("score", d.Score)
@@ -422,7 +422,7 @@ func (a *Actuator) report(d scaling.Decision, o scaling.Outcome, x applyExtras) 
 			Direction: string(c.Direction),
 			From:      c.From,
 			To:        c.To,
-			Reason:    c.Reason,
+			Reason:    c.Reason(),
 			Score:     d.Score,
 			Mode:      string(d.Mode),
 			Result:    o.Result,

@@ -142,10 +142,10 @@ func actDecision(mode scaling.Mode, changes ...scaling.Change) scaling.Decision 
 }
 
 var (
-	actCoresUp  = scaling.Change{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 3, Reason: "cpu above 0.8 for 5m"}
-	actMemoryUp = scaling.Change{Resource: scaling.ResourceMemory, Direction: scaling.Up, From: 1024, To: 1536, Reason: "memory above 0.9 for 5m"}
-	actSwapUp   = scaling.Change{Resource: scaling.ResourceSwap, Direction: scaling.Up, From: 512, To: 768, Reason: "swap follows memory"}
-	actDiskUp   = scaling.Change{Resource: scaling.ResourceDisk, Direction: scaling.Up, From: 8 << 30, To: 10 << 30, Reason: "disk above 0.85"}
+	actCoresUp  = scaling.Change{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 3, Text: "cpu above 0.8 for 5m"}
+	actMemoryUp = scaling.Change{Resource: scaling.ResourceMemory, Direction: scaling.Up, From: 1024, To: 1536, Text: "memory above 0.9 for 5m"}
+	actSwapUp   = scaling.Change{Resource: scaling.ResourceSwap, Direction: scaling.Up, From: 512, To: 768, Text: "swap follows memory"}
+	actDiskUp   = scaling.Change{Resource: scaling.ResourceDisk, Direction: scaling.Up, From: 8 << 30, To: 10 << 30, Text: "disk above 0.85"}
 )
 
 func TestApplyEnforceWritesConfigInOnePUTWithDigest(t *testing.T) {
@@ -193,7 +193,7 @@ func TestApplyEnforceWritesConfigInOnePUTWithDigest(t *testing.T) {
 	r := records[2]
 	if r.Source != "controller" || r.VMID != actVMID || r.Node != actNode || r.Resource != "cores" ||
 		r.From != 2 || r.To != 3 || r.Result != scaling.ResultApplied || r.Mode != "enforce" || r.Policy != "web" ||
-		r.Score != 0.42 || r.Reason != actCoresUp.Reason || r.Time.IsZero() {
+		r.Score != 0.42 || r.Reason != actCoresUp.Reason() || r.Time.IsZero() {
 		t.Errorf("audit record of the cores change = %+v", r)
 	}
 }

@@ -342,7 +342,7 @@ func TestManualChangeStartsTheCooldown(t *testing.T) {
 	})
 	// An operator set 1 core "up" from 1 to 1 a moment ago (through the API).
 	c.RecordManual(101, []scaling.Outcome{{
-		Change: scaling.Change{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 1, To: 1, Reason: "manual"},
+		Change: scaling.Change{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 1, To: 1, Text: "manual"},
 		Result: scaling.ResultApplied,
 	}})
 	c.pass(context.Background())

@@ -31,8 +31,8 @@ func openTestJournal(t *testing.T, path string, after uint64) (*Journal, []journ
 }
 
 var (
-	coresUp    = scaling.Change{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 3, Reason: "cpu"}
-	memoryDown = scaling.Change{Resource: scaling.ResourceMemory, Direction: scaling.Down, From: 2048, To: 1536, Reason: "memory"}
+	coresUp    = scaling.Change{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 3, Text: "cpu"}
+	memoryDown = scaling.Change{Resource: scaling.ResourceMemory, Direction: scaling.Down, From: 2048, To: 1536, Text: "memory"}
 )
 
 func TestJournalReplaysOutcomesAndWritesCutShort(t *testing.T) {
@@ -299,7 +299,7 @@ func TestManualChangeKilledBeforeTheNextPassKeepsItsCooldown(t *testing.T) {
 	// An operator set 1 core (through the API); the process dies before
 	// the next pass takes the change into its state.
 	c.RecordManual(101, []scaling.Outcome{{
-		Change: scaling.Change{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 1, To: 1, Reason: "manual"},
+		Change: scaling.Change{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 1, To: 1, Text: "manual"},
 		Result: scaling.ResultApplied,
 	}})
 	again := newLoop(t, client, mutate)

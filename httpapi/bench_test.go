@@ -31,7 +31,7 @@ func benchSnapshot(n int) controller.Snapshot {
 		if i%4 == 0 {
 			v.Decision = &scaling.Decision{
 				VMID: vmid, Node: v.Node, Mode: scaling.ModeEnforce, Score: v.Score,
-				Changes: []scaling.Change{{Resource: scaling.ResourceCores, Direction: scaling.Up, From: int64(v.Alloc.Cores), To: int64(v.Alloc.Cores + 1), Reason: "cpu above 80%"}},
+				Changes: []scaling.Change{{Resource: scaling.ResourceCores, Direction: scaling.Up, From: int64(v.Alloc.Cores), To: int64(v.Alloc.Cores + 1), Text: "cpu above 80%"}},
 				Holds:   []scaling.Hold{{Resource: scaling.ResourceMemory, Reason: scaling.SkipCooldown, Text: "3m left"}},
 			}
 		}

@@ -72,7 +72,7 @@ func newV1Decision(d *scaling.Decision) (*v1Decision, *v1Recommendation) {
 	for _, ch := range d.Changes {
 		out.Changes = append(out.Changes, v1Change{
 			Resource: string(ch.Resource), Unit: v1ResourceUnit(ch.Resource), Direction: string(ch.Direction),
-			From: ch.From, To: ch.To, Reason: ch.Reason,
+			From: ch.From, To: ch.To, Reason: ch.Reason(),
 		})
 		if rec == nil {
 			rec = &v1Recommendation{}

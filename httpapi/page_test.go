@@ -53,7 +53,7 @@ func pageFixture() controller.Snapshot {
 					Alloc: scaling.Allocation{Cores: 2, MemoryMiB: 2048, SwapMiB: 512, DiskBytes: 8 * gib}},
 				CPUUtilisation: 0.93, MemoryUsed: 1536 << 20, DiskUsed: 3 * gib, Score: 0.42, Samples: 60,
 				Decision: &scaling.Decision{VMID: 101, Node: "pve1", Mode: scaling.ModeEnforce, Changes: []scaling.Change{
-					{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 3, Reason: "cpu 93% > 80% for 5m"},
+					{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 3, Text: "cpu 93% > 80% for 5m"},
 				}},
 			},
 			{
@@ -75,7 +75,7 @@ func pageFixture() controller.Snapshot {
 					Alloc: scaling.Allocation{Cores: 2, MemoryMiB: 1024, DiskBytes: 4 * gib}},
 				CPUUtilisation: 0.12, MemoryUsed: 900 << 20, DiskUsed: gib, Score: 0.40, Samples: 60,
 				Decision: &scaling.Decision{VMID: 104, Node: "pve2", Policy: "advice", Mode: scaling.ModeRecommend, Changes: []scaling.Change{
-					{Resource: scaling.ResourceMemory, Direction: scaling.Up, From: 1024, To: 1536, Reason: "memory 88% > 85%"},
+					{Resource: scaling.ResourceMemory, Direction: scaling.Up, From: 1024, To: 1536, Text: "memory 88% > 85%"},
 				}},
 			},
 			{

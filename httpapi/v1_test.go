@@ -37,7 +37,7 @@ func v1SnapshotFixture() controller.Snapshot {
 				CPUUtilisation: 0.91, MemoryUsed: 512 << 20, DiskUsed: 2 << 30, Score: 0.42, Samples: 40,
 				Decision: &scaling.Decision{
 					VMID: 101, Node: "pve1", Policy: "web", Mode: scaling.ModeRecommend, Score: 0.42,
-					Changes: []scaling.Change{{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 3, Reason: "cpu 91% > 80%"}},
+					Changes: []scaling.Change{{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 3, Text: "cpu 91% > 80%"}},
 					Holds:   []scaling.Hold{{Resource: scaling.ResourceMemory, Reason: scaling.SkipCooldown, Text: "4m left"}},
 				},
 			},

@@ -40,7 +40,7 @@ func resourceChange(res scaling.Resource, from int, to *int) (scaling.Change, bo
 	if *to < from {
 		dir = scaling.Down
 	}
-	return scaling.Change{Resource: res, Direction: dir, From: int64(from), To: int64(*to), Reason: reasonManual}, true
+	return scaling.Change{Resource: res, Direction: dir, From: int64(from), To: int64(*to), Text: reasonManual}, true
 }
 
 // reasonManual is the Reason of an operator's resource change.
@@ -57,7 +57,7 @@ func (o *Operations) fromUnsetCores(ctx context.Context, ref proxmox.Ref, cfg pr
 	st, err := o.opts.Cluster.ContainerStatus(ctx, ref)
 	if err != nil || st.CPUs <= 0 {
 		o.log.Warn().Err(err).Int("vmid", ref.VMID).Msg("reading the CPUs of a container without cores failed")
-		ch.Reason = reasonManual + "; cores were unset"
+		ch.Text = reasonManual + "; cores were unset"
 		return
 	}
 	source := "all threads of the node"
@@ -69,7 +69,7 @@ func (o *Operations) fromUnsetCores(ctx context.Context, ref proxmox.Ref, cfg pr
 	if ch.To < ch.From {
 		ch.Direction = scaling.Down
 	}
-	ch.Reason = fmt.Sprintf("%s; cores were unset: %s CPUs (%s)", reasonManual, strconv.FormatFloat(st.CPUs, 'f', -1, 64), source)
+	ch.Text = fmt.Sprintf("%s; cores were unset: %s CPUs (%s)", reasonManual, strconv.FormatFloat(st.CPUs, 'f', -1, 64), source)
 }
 
 // modeInForce is the mode of the container's policy when the loop knows it
@@ -182,7 +182,7 @@ func (o *Operations) SetResources(ctx context.Context, c Caller, vmid int, r Res
 		for _, ch := range changes {
 			o.audit(c, ref, audit.Record{
 				Resource: string(ch.Resource), Direction: string(ch.Direction), From: ch.From, To: ch.To,
-				Reason: ch.Reason, Mode: string(mode), Result: scaling.ResultSkipped, Skip: string(skip),
+				Reason: ch.Reason(), Mode: string(mode), Result: scaling.ResultSkipped, Skip: string(skip),
 			}, nil)
 		}
 		return "", refused

@@ -1,7 +1,6 @@
 package scaling
 
 import (
-	"fmt"
 	"math"
 	"time"
 )
@@ -125,11 +124,8 @@ func (r Rules) enabled(res Resource) bool {
 }
 
 func (d *Decision) change(res Resource, from, to int64, reason string) {
-	dir := Up
-	if to < from {
-		dir = Down
-	}
-	d.Changes = append(d.Changes, Change{Resource: res, Direction: dir, From: from, To: to, Reason: reason})
+	d.changeWhy(res, from, to, why{})
+	d.Changes[len(d.Changes)-1].Text = reason
 }
 
 // decider holds the inputs of one Decide call.
@@ -166,9 +162,6 @@ type utilisation struct {
 	floor, peak, margin int64
 	cpuPeak             float64
 }
-
-// floorDetail says where the floor comes from.
-func (u utilisation) floorDetail() string { return u.addFloor(note{}).floorText(u.res) }
 
 // floorReason is the Hold reason of a decrease the floor forbids.
 func (u utilisation) floorReason() SkipReason {
@@ -299,14 +292,15 @@ func (dc *decider) scaleUp(u utilisation, newest Point) int64 {
 		shortest, longest = min(wait, dc.anomalyRise), max(wait, dc.anomalyRise)
 	}
 	series := dc.seriesFor(u, newest, shortest, longest)
-	var reason string
+	var reason why
 	// lo and hi are the extremes of the period judged.
 	ok, lo, hi := series.sustained(dc.now, wait, u.up)
 	if ok {
-		reason = dc.sustainedReason(u, u.up, lo, wait)
+		reason = u.sustained(u.up, lo, wait)
 	} else if ok, lo, hi = dc.anomalousRise(series, u.up); ok {
-		reason = fmt.Sprintf("%s, anomalous for %s: not waiting for the %s stabilisation",
-			dc.sustainedReason(u, u.up, lo, dc.anomalyRise), dc.now.Sub(dc.sig.AnomalousSince).Round(time.Second), wait)
+		reason = u.sustained(u.up, lo, dc.anomalyRise)
+		reason.flags |= whyAnomalous
+		reason.since, reason.wait = dc.now.Sub(dc.sig.AnomalousSince).Round(time.Second), wait
 	} else {
 		dc.d.holdNote(u.res, SkipStabilizing, dc.stabilising(u, u.up, series, last, wait))
 		return u.cur
@@ -315,13 +309,15 @@ func (dc *decider) scaleUp(u utilisation, newest Point) int64 {
 		return u.cur
 	}
 	if target > satAdd64(u.cur, u.step) {
-		reason += fmt.Sprintf(" (raised to the min %d)", u.min)
+		reason.flags |= whyRaised
+		reason.min = u.min
 	}
 	if sized := clamp(u.sizeUp(hi), u.min, u.max); sized > target {
 		target = sized
-		reason += u.sizedDetail()
+		reason.flags |= whySized
+		reason.target = u.target
 	}
-	dc.d.change(u.res, u.cur, target, reason)
+	dc.d.changeWhy(u.res, u.cur, target, reason)
 	return target
 }
 
@@ -355,15 +351,17 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	if dc.coolingDown(u.res, Down) {
 		return u.cur
 	}
-	reason := dc.sustainedReason(u, u.down, hi, wait) // the weakest of AtMost
+	reason := u.sustained(u.down, hi, wait) // the weakest of AtMost
 	if sized := clamp(u.sizeDown(hi), u.min, u.max); sized < target {
 		target = sized
-		reason += u.sizedDetail()
+		reason.flags |= whySized
+		reason.target = u.target
 	}
 	if u.floor > 0 && target < u.floor {
 		target = u.floor
-		reason += " (stopped at " + u.floorDetail() + ")"
+		reason.flags |= whyStopped
+		reason.floor, reason.peak, reason.margin, reason.cpuPeak, reason.up = u.floor, u.peak, u.margin, u.cpuPeak, u.up.Bound
 	}
-	dc.d.change(u.res, u.cur, target, reason)
+	dc.d.changeWhy(u.res, u.cur, target, reason)
 	return target
 }

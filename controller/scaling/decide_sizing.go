@@ -77,10 +77,6 @@ func (u utilisation) need(v float64) float64 {
 	return n
 }
 
-func (u utilisation) sizedDetail() string {
-	return fmt.Sprintf(" (sized for %s %.2f)", u.label, u.target)
-}
-
 // anomalousRise reports whether the container has been anomalous for at
 // least anomalyRise and its utilisation past up over that same period
 // (whose extremes it returns): the fast path that skips the scale-up
@@ -93,21 +89,6 @@ func (dc *decider) anomalousRise(series run[Points], up Threshold) (ok bool, lo,
 		return false, 0, 0
 	}
 	return series.sustained(dc.now, dc.anomalyRise, up)
-}
-
-// quote is a threshold as reasons show it: in the utilisation's terms.
-func (dc *decider) quote(u utilisation, t Threshold) string {
-	return Threshold{Bound: t.Bound / u.per, Below: t.Below}.String()
-}
-
-// sustainedReason: "cpu 0.91 >= 0.75 for 1m0s", quoting weakest, the
-// value of the period closest to the threshold.
-func (dc *decider) sustainedReason(u utilisation, t Threshold, weakest float64, d time.Duration) string {
-	v := weakest / u.per
-	if d <= 0 {
-		return fmt.Sprintf("%s %.2f %s", u.label, v, dc.quote(u, t))
-	}
-	return fmt.Sprintf("%s %.2f %s for %s", u.label, v, dc.quote(u, t), d)
 }
 
 // stabilising is the note "cpu 0.91 >= 0.75 for 20s of 1m0s".

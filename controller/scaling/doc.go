@@ -5,6 +5,13 @@
 // SortByUrgency, and ContainerState.Record, which folds outcomes back into
 // what later decisions see.
 //
+// A pass decides for thousands of containers, most of which lean
+// nowhere, so Decide reads no more than a decision needs: a container's
+// series and window peaks come through Signals.History, read only for a
+// resource on its way to a change, one point at a time (Points); hold
+// details and change reasons keep their numbers and are formatted when
+// asked (Hold.Detail, Change.Reason, hold.go).
+//
 // # Imports
 //
 // The standard library only (enforced by test/layout): no proxmox, no
@@ -23,7 +30,7 @@
 // # Concurrency
 //
 // Decide, Select and the series helpers are pure functions of their
-// arguments. A Guard is immutable once built; a Pass belongs to one pass
+// arguments (a History is read, never changed, and only during the call). A Guard is immutable once built; a Pass belongs to one pass
 // (one goroutine). ContainerState.Record mutates the record it is called
 // on: the caller owns it.
 package scaling

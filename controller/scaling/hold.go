@@ -30,16 +30,15 @@ func (h Hold) Detail() string {
 	return h.note.format(h.Resource)
 }
 
-// noteKind says which sentence a note is.
+// noteKind says which sentence a note is; the zero note says nothing.
 type noteKind uint8
 
 const (
-	noteNone noteKind = iota
 	// A utilisation past a threshold, and what stops the change:
-	noteAtLimit     // the allocation is at the max (up) or the min (down)
-	noteStabilising // not past it for long enough
-	noteAnomalous   // a decrease while anomalous
-	noteFloor       // a decrease the floor forbids
+	noteAtLimit     noteKind = iota + 1 // the allocation is at the max (up) or the min (down)
+	noteStabilising                     // not past it for long enough
+	noteAnomalous                       // a decrease while anomalous
+	noteFloor                           // a decrease the floor forbids
 	// An allocation above the policy's max that stays:
 	noteAboveMaxAnomalous
 	noteAboveMaxFloor
@@ -178,4 +177,78 @@ func (d *Decision) hold(res Resource, reason SkipReason, text string) {
 
 func (d *Decision) holdNote(res Resource, reason SkipReason, n note) {
 	d.Holds = append(d.Holds, Hold{Resource: res, Reason: reason, note: n})
+}
+
+// Reason says why the change is made: "cpu 0.91 >= 0.75 for 1m0s (sized
+// for cpu 0.85)".
+func (c Change) Reason() string {
+	if c.Text != "" || !c.why.set {
+		return c.Text
+	}
+	return c.why.format(c.Resource)
+}
+
+// why is what a change of a utilisation past its threshold says: the
+// period's weakest value against the threshold, how the target was
+// reached, in the utilisation's terms.
+type why struct {
+	set, below   bool
+	flags        whyFlags
+	value, bound float64
+	period       time.Duration // the period judged; 0: the newest value
+	// whyAnomalous: anomalous for since, not waiting for the wait.
+	since, wait time.Duration
+	min         int64   // whyRaised: the min raised to
+	target      float64 // whySized: the utilisation sized for
+	// whyStopped: the floor the decrease stopped at, and its parts.
+	floor, peak, margin int64
+	cpuPeak, up         float64
+}
+
+type whyFlags uint8
+
+const (
+	whyAnomalous whyFlags = 1 << iota
+	whyRaised
+	whySized
+	whyStopped
+)
+
+func (w why) format(res Resource) string {
+	label, _ := labelUnit(res)
+	t := Threshold{Bound: w.bound, Below: w.below}
+	s := fmt.Sprintf("%s %.2f %s", label, w.value, t)
+	if w.period > 0 {
+		s += fmt.Sprintf(" for %s", w.period)
+	}
+	if w.flags&whyAnomalous != 0 {
+		s = fmt.Sprintf("%s, anomalous for %s: not waiting for the %s stabilisation", s, w.since, w.wait)
+	}
+	if w.flags&whyRaised != 0 {
+		s += fmt.Sprintf(" (raised to the min %d)", w.min)
+	}
+	if w.flags&whySized != 0 {
+		s += fmt.Sprintf(" (sized for %s %.2f)", label, w.target)
+	}
+	if w.flags&whyStopped != 0 {
+		var n note
+		n.n[nFloor], n.n[nPeak], n.n[nMargin] = w.floor, w.peak, w.margin
+		n.v[vPeak], n.v[vUp] = w.cpuPeak, w.up
+		s += " (stopped at " + n.floorText(res) + ")"
+	}
+	return s
+}
+
+// sustained is the why of a change u makes after its utilisation stayed
+// past t for period, weakest being the value closest to t.
+func (u utilisation) sustained(t Threshold, weakest float64, period time.Duration) why {
+	return why{set: true, below: t.Below, value: weakest / u.per, bound: t.Bound / u.per, period: period}
+}
+
+func (d *Decision) changeWhy(res Resource, from, to int64, w why) {
+	dir := Up
+	if to < from {
+		dir = Down
+	}
+	d.Changes = append(d.Changes, Change{Resource: res, Direction: dir, From: from, To: to, why: w})
 }

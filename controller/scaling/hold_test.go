@@ -101,3 +101,51 @@ func TestHoldTextWins(t *testing.T) {
 		t.Errorf("Detail %q", h.Detail())
 	}
 }
+
+// TestChangeReasons pins the reason of every kind of change, formatted
+// from the numbers the change keeps.
+func TestChangeReasons(t *testing.T) {
+	busy := func(in *decideInput) { in.sig.CPU = cpuFor(time.Minute, 0.9) }
+	idle := func(in *decideInput) { in.sig.CPU = cpuFor(10*time.Minute, 0.1) }
+	for _, c := range []struct {
+		name string
+		edit func(in *decideInput)
+		res  Resource
+		want string
+	}{
+		{"sustained", busy, ResourceCores, "cpu 0.90 >= 0.75 for 1m0s"},
+		{"the newest value decides", func(in *decideInput) { in.sig.CPU = cpuFor(0, 0.9); in.rules.StabilizationUp = 0 }, ResourceCores, "cpu 0.90 >= 0.75"},
+		{"sized", func(in *decideInput) { busy(in); in.rules.CPU.Target = 0.5 }, ResourceCores, "cpu 0.90 >= 0.75 for 1m0s (sized for cpu 0.50)"},
+		{"anomalous", func(in *decideInput) {
+			in.sig.CPU = cpuFor(20*time.Second, 0.9)
+			in.sig.AnomalousSince = decideNow.Add(-25 * time.Second)
+			in.rise = 20 * time.Second
+		}, ResourceCores, "cpu 0.90 >= 0.75 for 20s, anomalous for 25s: not waiting for the 1m0s stabilisation"},
+		{"down, stopped at the floor", func(in *decideInput) { idle(in); in.sig.Alloc.Cores = 4; in.rules.CPU.Step = 2; in.sig.CPUPeak = 1.6 },
+			ResourceCores, "cpu 0.10 <= 0.30 for 10m0s (stopped at the floor 3 cores (the window's peak 1.60 cores stays below 0.75 of them))"},
+		{"memory down, sized and stopped", func(in *decideInput) {
+			in.sig.Memory = memFor(10*time.Minute, 300)
+			in.sig.Alloc.MemoryMiB = 4096
+			in.sig.MemoryPeak = 1500 * mib
+			in.rules.Memory.Target = 0.5
+		}, ResourceMemory, "memory 0.07 <= 0.30 for 10m0s (sized for memory 0.50) (stopped at the floor 1756 MiB (peak 1500 + margin 256))"},
+		{"above the max", func(in *decideInput) { in.sig.Alloc.Cores = 6 }, ResourceCores, "6 cores is above the max 4"},
+		{"below the min", func(in *decideInput) { in.rules.CPU.Min = 3 }, ResourceCores, "2 cores is below the min 3"},
+		{"swap", func(in *decideInput) { in.rules.Swap.Enabled = true; in.rules.Swap.Max = 512 * mib }, ResourceSwap,
+			"swap follows memory: 0.50 x 2048 MiB within [0, 512] MiB"},
+		{"disk", func(in *decideInput) { in.sig.DiskUsed = 9 * gib }, ResourceDisk, "disk 0.90 >= 0.85"},
+	} {
+		in := steadyInput()
+		c.edit(&in)
+		d := Decide(in.sig, in.policy, in.rules, in.st, in.now, in.rise)
+		got := ""
+		for _, ch := range d.Changes {
+			if ch.Resource == c.res {
+				got = ch.Reason()
+			}
+		}
+		if got != c.want {
+			t.Errorf("%s: %s change says %q\nwant %q", c.name, c.res, got, c.want)
+		}
+	}
+}

@@ -230,11 +230,18 @@ type ContainerState struct {
 }
 
 // Change is one resource change of a decision, in the resource's unit.
+// Like a Hold's detail, its reason is kept as numbers and formatted when
+// asked (Reason): most changes of a dry run's pass are held by the guard
+// and never shown.
 type Change struct {
 	Resource  Resource
 	Direction Direction
 	From, To  int64
-	Reason    string
+	// Text is the reason when it was given as text (an operator's change,
+	// the legacy policy, a change of a bound); when it is empty, Reason
+	// formats the numbers Decide kept.
+	Text string
+	why  why
 }
 
 // Decision is what Decide concludes for one container at one tick.

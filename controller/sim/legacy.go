@@ -77,5 +77,5 @@ func legacyChange(res scaling.Resource, from, to int) scaling.Change {
 	if to < from {
 		dir = scaling.Down
 	}
-	return scaling.Change{Resource: res, Direction: dir, From: int64(from), To: int64(to), Reason: "legacy thresholds"}
+	return scaling.Change{Resource: res, Direction: dir, From: int64(from), To: int64(to), Text: "legacy thresholds"}
 }

@@ -240,8 +240,8 @@ func describeChange(ch scaling.Change) string {
 		from, to = strconv.FormatInt(ch.From, 10), strconv.FormatInt(ch.To, 10)
 	}
 	s := string(ch.Resource) + " " + from + " → " + to
-	if ch.Reason != "" {
-		s += " (" + ch.Reason + ")"
+	if reason := ch.Reason(); reason != "" {
+		s += " (" + reason + ")"
 	}
 	return s
 }

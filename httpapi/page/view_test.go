@@ -56,7 +56,7 @@ func TestSnapshotPageHealth(t *testing.T) {
 }
 
 func TestViewRowDecision(t *testing.T) {
-	change := scaling.Change{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 4, Reason: "busy"}
+	change := scaling.Change{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 4, Text: "busy"}
 	disk := scaling.Change{Resource: scaling.ResourceDisk, Direction: scaling.Up, From: 8 << 30, To: 10 << 30}
 	tests := []struct {
 		name          string
