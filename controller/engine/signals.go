@@ -15,7 +15,7 @@ import (
 func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.Signals {
 	w := tr.Window
 	h := &e.history
-	h.w, h.now, h.cores = w, now, float64(tr.Alloc.Cores)
+	h.w, h.peaks, h.now, h.cores = w, &tr.peaks, now, float64(tr.Alloc.Cores)
 	// The span Decide can look at: the longest period it judges and two
 	// intervals, for a sample that comes a little late.
 	span := max(r.StabilizationUp, r.StabilizationDown, e.anomalyRise()) + 2*e.opts.Interval
@@ -48,6 +48,7 @@ func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.
 // computed as Decide reads them.
 type windowHistory struct {
 	w     *window
+	peaks *windowPeaks // the container's
 	now   time.Time
 	cores float64 // allocated now
 	// spanFrom is the first sample of the span, newest the newest at or
@@ -96,13 +97,7 @@ func (h *windowHistory) Memory(d time.Duration) scaling.Points {
 }
 
 // Peaks are the most memory and cores the whole window used.
-func (h *windowHistory) Peaks() (memory uint64, cpu float64) {
-	for i := range h.w.Len() {
-		memory = max(memory, memoryBytes(h.w, i))
-		cpu = max(cpu, busyCores(h.w, i))
-	}
-	return memory, cpu
-}
+func (h *windowHistory) Peaks() (memory uint64, cpu float64) { return h.peaks.read(h.w) }
 
 // windowPoints are the window's samples from first on, as utilisation or
 // memory bytes (scaling.Points).

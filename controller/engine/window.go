@@ -281,6 +281,12 @@ func (w *window) sinceSec(sec int64) int {
 	return lo
 }
 
+// seqAt is the number of the i-th sample. Samples are numbered as they
+// enter, and Merge puts them all back in, so a sample number still held
+// tells state kept across Adds (the extremes queues) that the samples it
+// folded are still there.
+func (w *window) seqAt(i int) uint64 { return w.first + uint64(i) }
+
 // timeAt is the time of the i-th sample without unpacking it.
 func (w *window) timeAt(i int) time.Time {
 	return time.Unix(w.secAt(i), 0).In(w.loc)

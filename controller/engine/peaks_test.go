@@ -1,0 +1,93 @@
+package engine
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// scanPeaks is what windowPeaks keep: a scan of the whole window.
+func scanPeaks(w *window) (memory uint64, cpu float64) {
+	for i := range w.Len() {
+		memory = max(memory, memoryBytes(w, i))
+		cpu = max(cpu, busyCores(w, i))
+	}
+	return memory, cpu
+}
+
+// TestWindowPeaksMatchAScan: read between any number of Adds (with gaps
+// that trim, a full ring that drops, older samples that are ignored),
+// Merges, starts over and NaN cores, the kept peaks are the scan's.
+func TestWindowPeaksMatchAScan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for run := range 300 {
+		w := newWindow(time.Duration(1+rng.IntN(30))*time.Minute, 20+rng.IntN(200))
+		var p windowPeaks
+		at := 0
+		level := rng.Float64() * 8
+		for step := range 2000 {
+			switch k := rng.IntN(100); {
+			case k < 3: // a hole in the data
+				at += 10 * rng.IntN(200)
+			case k < 4 && w.Len() > 0: // an older sample: ignored
+				w.Add(sampleAt(at-5, 1))
+			case k < 6: // a backfill
+				var rows []Sample
+				for range rng.IntN(20) {
+					rows = append(rows, sampleAt(at-rng.IntN(3600), rng.Float64()*8))
+				}
+				w.Merge(rows)
+			case k < 7: // 68 years later: the window starts over
+				at += math.MaxInt32 + 10
+			}
+			at += 10
+			if rng.IntN(10) == 0 {
+				level = rng.Float64() * 8
+			}
+			s := sampleAt(at, level+rng.Float64())
+			s.Mem = rng.Uint64N(64 << 30)
+			if rng.IntN(300) == 0 {
+				s.CPU = math.NaN()
+			}
+			w.Add(s)
+			if rng.IntN(4) == 0 {
+				m, c := p.read(w)
+				wm, wc := scanPeaks(w)
+				if m != wm || c != wc && !(math.IsNaN(c) && math.IsNaN(wc)) {
+					t.Fatalf("run %d step %d: peaks %d %v, a scan %d %v", run, step, m, c, wm, wc)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkWindowPeaks is the read of a full window's peaks a pass after
+// the last: one sample to fold.
+func BenchmarkWindowPeaks(b *testing.B) {
+	w := newWindow(time.Hour, 368)
+	var p windowPeaks
+	at := 0
+	add := func() {
+		at += 10
+		s := sampleAt(at, 4+math.Sin(float64(at)/300))
+		s.Mem = uint64(1<<30 + at%7919<<10)
+		w.Add(s)
+	}
+	for range 400 {
+		add()
+	}
+	p.read(w)
+	b.Run("kept", func(b *testing.B) {
+		for b.Loop() {
+			add()
+			p.read(w)
+		}
+	})
+	b.Run("scan", func(b *testing.B) {
+		for b.Loop() {
+			add()
+			scanPeaks(w)
+		}
+	})
+}
