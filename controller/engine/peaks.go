@@ -2,27 +2,31 @@ package engine
 
 import (
 	"math"
+	"sort"
 	"time"
 )
 
-// windowPeaks keep the most memory and cores a window used as samples
-// arrive, so that a floor reads two numbers instead of the whole window.
-// Each is a monotonic queue: the samples that are the largest from their
-// time on, oldest first, whose head is the window's peak. A sample folds
-// in by dropping the tail it is not below; a trimmed one leaves from the
-// head. When the newest sample folded is no longer held (a Merge puts
-// every sample back in, under new numbers), the queues are rebuilt.
+// extremesQueue keeps the largest (and, when asked, the smallest) of one
+// value of a window's samples from a time on, as the window grows, so that
+// a decision reads two numbers instead of the samples again every pass.
+// Each is a monotonic queue: the samples that are the largest (smallest)
+// from their time on, oldest first, whose head is the extreme. A sample
+// folds in by dropping the tail it is not below (above); samples leave
+// from the head as the window drops them or the period moves on. When the
+// newest sample folded is no longer held (a Merge puts every sample back
+// in, under new numbers), the queue is rebuilt; so is one asked from an
+// earlier time than it keeps.
 //
-// It reads the window through its accessors only: Len, seqAt, timeAt, and
-// the values signals read (busyCores, memoryBytes).
-type windowPeaks struct {
-	built   bool
-	through uint64 // the number of the newest sample folded
-	memory  []peakEntry
-	cpu     []peakEntry
-	// nanAt is the newest sample whose cores are NaN (zero: none): while
-	// it is in the window, the cpu peak is NaN, as a scan's max says.
-	nanAt time.Time
+// It reads the window through its accessors only: Len, seqAt, timeAt and
+// the value function (busyCores, memoryBytes).
+type extremesQueue struct {
+	folded  bool      // a sample was folded since the queue was built
+	through uint64    // the number of the newest sample folded
+	from    time.Time // samples before it do not count
+	// nanAt is the newest NaN sample folded (zero: none): while it counts,
+	// both extremes are NaN, as a scan says.
+	nanAt  time.Time
+	lo, hi []peakEntry
 }
 
 type peakEntry struct {
@@ -30,61 +34,118 @@ type peakEntry struct {
 	v  float64 // memory bytes are exact in a float64 up to 8 PiB
 }
 
-// read returns the window's peaks, folding in what it gained since the
-// last read.
-func (p *windowPeaks) read(w *window) (memory uint64, cpu float64) {
-	if w.Len() == 0 {
-		*p = windowPeaks{memory: p.memory[:0], cpu: p.cpu[:0]}
-		return 0, 0
-	}
-	first := 0
-	if p.built && p.through >= w.seqAt(0) {
-		oldest := w.timeAt(0)
-		p.memory = dropBefore(p.memory, oldest)
-		p.cpu = dropBefore(p.cpu, oldest)
-		first = int(p.through-w.seqAt(0)) + 1
+// read returns the extremes of value over the window's samples at or
+// after from (lo only when withLo), NaN for none, folding in what the
+// window gained since the last read.
+func (q *extremesQueue) read(w *window, from time.Time, withLo bool, value func(w *window, i int) float64) (lo, hi float64) {
+	var first int
+	if q.folded && !from.Before(q.from) && w.Len() > 0 && q.through >= w.seqAt(0) {
+		first = int(q.through-w.seqAt(0)) + 1
 	} else {
-		*p = windowPeaks{built: true, memory: p.memory[:0], cpu: p.cpu[:0]}
+		*q = extremesQueue{lo: q.lo[:0], hi: q.hi[:0]}
+		first = sort.Search(w.Len(), func(i int) bool { return !w.timeAt(i).Before(from) })
 	}
+	q.from = from
 	for i := first; i < w.Len(); i++ {
 		at := w.timeAt(i)
-		p.memory = push(p.memory, peakEntry{at, float64(memoryBytes(w, i))})
-		if c := busyCores(w, i); math.IsNaN(c) {
-			p.nanAt = at
+		if v := value(w, i); math.IsNaN(v) {
+			q.nanAt = at
 		} else {
-			p.cpu = push(p.cpu, peakEntry{at, c})
+			q.hi = push(q.hi, peakEntry{at, v}, func(tail, v float64) bool { return tail <= v })
+			if withLo {
+				q.lo = push(q.lo, peakEntry{at, v}, func(tail, v float64) bool { return tail >= v })
+			}
 		}
-		p.through = w.seqAt(i)
+		q.through, q.folded = w.seqAt(i), true
 	}
-	if len(p.memory) > 0 {
-		memory = uint64(p.memory[0].v)
+	if w.Len() == 0 {
+		return math.NaN(), math.NaN()
 	}
-	if len(p.cpu) > 0 {
-		cpu = p.cpu[0].v
+	start := from
+	if oldest := w.timeAt(0); oldest.After(start) {
+		start = oldest
 	}
-	if !p.nanAt.IsZero() && !p.nanAt.Before(w.timeAt(0)) {
-		cpu = math.NaN()
+	q.lo, q.hi = dropBefore(q.lo, start), dropBefore(q.hi, start)
+	if !q.nanAt.IsZero() && !q.nanAt.Before(start) {
+		return math.NaN(), math.NaN()
 	}
-	return memory, cpu
+	lo, hi = math.NaN(), math.NaN()
+	if len(q.lo) > 0 {
+		lo = q.lo[0].v
+	}
+	if len(q.hi) > 0 {
+		hi = q.hi[0].v
+	}
+	return lo, hi
 }
 
-// push adds e to the tail of q, dropping the entries it is not below.
-func push(q []peakEntry, e peakEntry) []peakEntry {
-	for len(q) > 0 && q[len(q)-1].v <= e.v {
+// push adds e to the tail of q, dropping the entries that give way to it.
+func push(q []peakEntry, e peakEntry, givesWay func(tail, v float64) bool) []peakEntry {
+	for len(q) > 0 && givesWay(q[len(q)-1].v, e.v) {
 		q = q[:len(q)-1]
 	}
 	return append(q, e)
 }
 
-// dropBefore drops the head entries older than oldest, keeping the
-// array (the queue is short: a window's records from the right).
-func dropBefore(q []peakEntry, oldest time.Time) []peakEntry {
+// dropBefore drops the head entries older than start, keeping the array
+// (a queue is short: the records of its period from the right).
+func dropBefore(q []peakEntry, start time.Time) []peakEntry {
 	n := 0
-	for n < len(q) && q[n].at.Before(oldest) {
+	for n < len(q) && q[n].at.Before(start) {
 		n++
 	}
 	if n == 0 {
 		return q
 	}
 	return q[:copy(q, q[n:])]
+}
+
+func memoryValue(w *window, i int) float64 { return float64(memoryBytes(w, i)) }
+
+// windowExtremes are what a container's decisions read of its window's
+// extremes: the peaks of the whole window, and those of the periods
+// Decide judges (two queues per value: a stabilisation each way).
+type windowExtremes struct {
+	memoryPeak, cpuPeak extremesQueue
+	periods             *periodQueues // made when first needed
+}
+
+type periodQueues struct {
+	q    [2][2]extremesQueue // [memory, cpu][slot]
+	last [2]int              // the slot read last
+}
+
+// peaks are the most memory and cores the whole window used.
+func (x *windowExtremes) peaks(w *window) (memory uint64, cpu float64) {
+	_, m := x.memoryPeak.read(w, time.Time{}, false, memoryValue)
+	_, cpu = x.cpuPeak.read(w, time.Time{}, false, busyCores)
+	if w.Len() == 0 {
+		return 0, 0
+	}
+	return uint64(m), cpu
+}
+
+// period returns the extremes of memory (or busy cores) over the window's
+// samples at or after from: from the queue that moves on to from from the
+// latest start, or else from the one not read last, rebuilt.
+func (x *windowExtremes) period(w *window, memory bool, from time.Time) (lo, hi float64) {
+	if x.periods == nil {
+		x.periods = new(periodQueues)
+	}
+	kind, value := 1, busyCores
+	if memory {
+		kind, value = 0, memoryValue
+	}
+	slots := &x.periods.q[kind]
+	best := -1
+	for i := range slots {
+		if s := &slots[i]; s.folded && !from.Before(s.from) && (best < 0 || s.from.After(slots[best].from)) {
+			best = i
+		}
+	}
+	if best < 0 {
+		best = 1 - x.periods.last[kind]
+	}
+	x.periods.last[kind] = best
+	return slots[best].read(w, from, true, value)
 }

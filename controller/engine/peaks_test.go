@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // scanPeaks is what windowPeaks keep: a scan of the whole window.
@@ -23,7 +25,7 @@ func TestWindowPeaksMatchAScan(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for run := range 300 {
 		w := newWindow(time.Duration(1+rng.IntN(30))*time.Minute, 20+rng.IntN(200))
-		var p windowPeaks
+		var p windowExtremes
 		at := 0
 		level := rng.Float64() * 8
 		for step := range 2000 {
@@ -52,7 +54,7 @@ func TestWindowPeaksMatchAScan(t *testing.T) {
 			}
 			w.Add(s)
 			if rng.IntN(4) == 0 {
-				m, c := p.read(w)
+				m, c := p.peaks(w)
 				wm, wc := scanPeaks(w)
 				if m != wm || c != wc && !(math.IsNaN(c) && math.IsNaN(wc)) {
 					t.Fatalf("run %d step %d: peaks %d %v, a scan %d %v", run, step, m, c, wm, wc)
@@ -66,7 +68,7 @@ func TestWindowPeaksMatchAScan(t *testing.T) {
 // the last: one sample to fold.
 func BenchmarkWindowPeaks(b *testing.B) {
 	w := newWindow(time.Hour, 368)
-	var p windowPeaks
+	var p windowExtremes
 	at := 0
 	add := func() {
 		at += 10
@@ -77,11 +79,11 @@ func BenchmarkWindowPeaks(b *testing.B) {
 	for range 400 {
 		add()
 	}
-	p.read(w)
+	p.peaks(w)
 	b.Run("kept", func(b *testing.B) {
 		for b.Loop() {
 			add()
-			p.read(w)
+			p.peaks(w)
 		}
 	})
 	b.Run("scan", func(b *testing.B) {
@@ -90,4 +92,52 @@ func BenchmarkWindowPeaks(b *testing.B) {
 			scanPeaks(w)
 		}
 	})
+}
+
+// TestPeriodExtremesMatchAScan: the extremes of the points a decision
+// judges, kept across passes in the container's queues, are those of a
+// scan of the same points, for two periods asked in turn (and now and
+// then a third), with holes, merges, NaN cores and resizes.
+func TestPeriodExtremesMatchAScan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	e := New(Options{Interval: 10 * time.Second, Window: time.Hour, ShortPeriod: 5 * time.Minute, Scale: true}, Hooks{})
+	for run := range 40 {
+		tr := &Container{Listed: Listed{VMID: 100, Status: "running", Alloc: scaling.Allocation{Cores: 2}}, Window: e.NewWindow()}
+		at := 0
+		periods := []time.Duration{45 * time.Minute, time.Duration(5+rng.IntN(20)) * time.Minute}
+		for pass := range 800 {
+			at += 10
+			switch k := rng.IntN(200); {
+			case k < 2:
+				at += 10 * rng.IntN(100)
+			case k < 4:
+				tr.Window.Merge([]Sample{sampleAt(at-rng.IntN(3000), rng.Float64()*4)})
+			case k < 6:
+				tr.Alloc.Cores = rng.IntN(5)
+			}
+			s := sampleAt(at, rng.Float64()*4)
+			s.Mem = rng.Uint64N(8 << 30)
+			if rng.IntN(500) == 0 {
+				s.CPU = math.NaN()
+			}
+			tr.Window.Add(s)
+			now := t0.Add(time.Duration(at) * time.Second)
+			sig := e.signals(tr, scaling.Rules{StabilizationUp: periods[1], StabilizationDown: periods[0]}, now)
+			asked := periods
+			if rng.IntN(20) == 0 {
+				asked = append(asked, time.Duration(rng.IntN(3600))*time.Second)
+			}
+			for _, d := range asked {
+				for _, p := range []scaling.Points{sig.History.CPU(d), sig.History.Memory(d)} {
+					i := rng.IntN(max(1, p.Len()/10))
+					lo, hi := p.Extremes(i, p.Len())
+					wlo, whi := scaling.Series(points(p)).Extremes(i, p.Len())
+					same := func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }
+					if !same(lo, wlo) || !same(hi, whi) {
+						t.Fatalf("run %d pass %d, period %s from point %d of %d: extremes %v %v, a scan %v %v", run, pass, d, i, p.Len(), lo, hi, wlo, whi)
+					}
+				}
+			}
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"sort"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.Signals {
 	w := tr.Window
 	h := &e.history
-	h.w, h.peaks, h.now, h.cores = w, &tr.peaks, now, float64(tr.Alloc.Cores)
+	h.w, h.extremes, h.now, h.cores = w, &tr.extremes, now, float64(tr.Alloc.Cores)
 	// The span Decide can look at: the longest period it judges and two
 	// intervals, for a sample that comes a little late.
 	span := max(r.StabilizationUp, r.StabilizationDown, e.anomalyRise()) + 2*e.opts.Interval
@@ -47,10 +48,10 @@ func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.
 // the samples of the span before now, as utilisation and memory points
 // computed as Decide reads them.
 type windowHistory struct {
-	w     *window
-	peaks *windowPeaks // the container's
-	now   time.Time
-	cores float64 // allocated now
+	w        *window
+	extremes *windowExtremes // the container's
+	now      time.Time
+	cores    float64 // allocated now
 	// spanFrom is the first sample of the span, newest the newest at or
 	// before now (-1: none).
 	spanFrom, newest int
@@ -97,7 +98,7 @@ func (h *windowHistory) Memory(d time.Duration) scaling.Points {
 }
 
 // Peaks are the most memory and cores the whole window used.
-func (h *windowHistory) Peaks() (memory uint64, cpu float64) { return h.peaks.read(h.w) }
+func (h *windowHistory) Peaks() (memory uint64, cpu float64) { return h.extremes.peaks(h.w) }
 
 // windowPoints are the window's samples from first on, as utilisation or
 // memory bytes (scaling.Points).
@@ -114,6 +115,38 @@ func (p *windowPoints) Value(i int) float64 {
 		return float64(memoryBytes(p.h.w, p.first+i))
 	}
 	return p.h.utilisation(p.first + i)
+}
+
+// shortPeriod is the most points Extremes reads rather than keeps: a
+// scale-up's half minute costs less read than kept.
+const shortPeriod = 32
+
+// Extremes of the points to the newest are kept by the container's
+// queues (a decrease judges the 45 minutes before every pass); others
+// are read.
+func (p *windowPoints) Extremes(i, j int) (lo, hi float64) {
+	w := p.h.w
+	if i >= j {
+		return math.NaN(), math.NaN()
+	}
+	if p.first+j != w.Len() || j-i <= shortPeriod {
+		lo, hi = p.Value(i), p.Value(i)
+		for k := i + 1; k < j; k++ {
+			v := p.Value(k)
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		return lo, hi
+	}
+	lo, hi = p.h.extremes.period(w, p.memory, w.timeAt(p.first+i))
+	if !p.memory {
+		// The utilisation of busy cores against the cores allocated now:
+		// dividing is monotonic, so the extremes divide.
+		if p.h.cores <= 0 {
+			return 0, 0
+		}
+		lo, hi = lo/p.h.cores, hi/p.h.cores
+	}
+	return lo, hi
 }
 
 // busyCores and memoryBytes are the two values of a stored sample that

@@ -48,12 +48,29 @@ type Points interface {
 	Len() int
 	Time(i int) time.Time
 	Value(i int) float64
+	// Extremes are the smallest and the largest of the values of points
+	// i to j-1, both NaN when one of them is NaN or there is none: what
+	// Series.Min and Max say of them. A window's view keeps them as the
+	// window grows rather than reading the period again every pass.
+	Extremes(i, j int) (lo, hi float64)
 }
 
-// Len, Time and Value make a Series Points.
+// Len, Time, Value and Extremes make a Series Points.
 func (s Series) Len() int             { return len(s) }
 func (s Series) Time(i int) time.Time { return s[i].Time }
 func (s Series) Value(i int) float64  { return s[i].Value }
+
+func (s Series) Extremes(i, j int) (lo, hi float64) {
+	if i >= j {
+		return math.NaN(), math.NaN()
+	}
+	lo = s[i].Value
+	hi = lo
+	for _, p := range s[i+1 : j] {
+		lo, hi = min(lo, p.Value), max(hi, p.Value) // NaN wins, as documented
+	}
+	return lo, hi
+}
 
 // run is the points [lo, hi) of p: what the Series methods and Decide
 // compute on, whatever holds the points. P is a Series or Points.
@@ -90,18 +107,7 @@ func (r run[P]) last() (p Point, ok bool) {
 
 // extremes are the smallest and the largest value, both NaN for no point
 // or when a point is NaN: an unknown value leaves them unknown.
-func (r run[P]) extremes() (lo, hi float64) {
-	if r.len() == 0 {
-		return math.NaN(), math.NaN()
-	}
-	lo = r.value(0)
-	hi = lo
-	for i := 1; i < r.len(); i++ {
-		v := r.value(i)
-		lo, hi = min(lo, v), max(hi, v) // NaN wins, as documented
-	}
-	return lo, hi
-}
+func (r run[P]) extremes() (lo, hi float64) { return r.p.Extremes(r.lo, r.hi) }
 
 func (r run[P]) interval() time.Duration {
 	var gap time.Duration
