@@ -20,34 +20,35 @@ import (
 // It reads the window through its accessors only: Len, seqAt, timeAt and
 // the value function (busyCores, memoryBytes).
 type extremesQueue struct {
-	folded  bool      // a sample was folded since the queue was built
-	through uint64    // the number of the newest sample folded
-	from    time.Time // samples before it do not count
-	// nanAt is the newest NaN sample folded (zero: none): while it counts,
-	// both extremes are NaN, as a scan says.
-	nanAt  time.Time
-	lo, hi []peakEntry
+	folded  bool   // a sample was folded since the queue was built
+	through uint64 // the number of the newest sample folded
+	// Times are Unix nanoseconds: from is the first that counts, nanAt the
+	// newest NaN sample folded (0: none), which makes both extremes NaN
+	// while it counts, as a scan.
+	from, nanAt int64
+	lo, hi      []peakEntry
 }
 
 type peakEntry struct {
-	at time.Time
+	at int64   // Unix nanoseconds
 	v  float64 // memory bytes are exact in a float64 up to 8 PiB
 }
 
 // read returns the extremes of value over the window's samples at or
 // after from (lo only when withLo), NaN for none, folding in what the
 // window gained since the last read.
-func (q *extremesQueue) read(w *window, from time.Time, withLo bool, value func(w *window, i int) float64) (lo, hi float64) {
+func (q *extremesQueue) read(w *window, start time.Time, withLo bool, value func(w *window, i int) float64) (lo, hi float64) {
+	from := nanos(start)
 	var first int
-	if q.folded && !from.Before(q.from) && w.Len() > 0 && q.through >= w.seqAt(0) {
+	if q.folded && from >= q.from && w.Len() > 0 && q.through >= w.seqAt(0) {
 		first = int(q.through-w.seqAt(0)) + 1
 	} else {
 		*q = extremesQueue{lo: q.lo[:0], hi: q.hi[:0]}
-		first = sort.Search(w.Len(), func(i int) bool { return !w.timeAt(i).Before(from) })
+		first = sort.Search(w.Len(), func(i int) bool { return nanos(w.timeAt(i)) >= from })
 	}
 	q.from = from
 	for i := first; i < w.Len(); i++ {
-		at := w.timeAt(i)
+		at := nanos(w.timeAt(i))
 		if v := value(w, i); math.IsNaN(v) {
 			q.nanAt = at
 		} else {
@@ -61,12 +62,9 @@ func (q *extremesQueue) read(w *window, from time.Time, withLo bool, value func(
 	if w.Len() == 0 {
 		return math.NaN(), math.NaN()
 	}
-	start := from
-	if oldest := w.timeAt(0); oldest.After(start) {
-		start = oldest
-	}
-	q.lo, q.hi = dropBefore(q.lo, start), dropBefore(q.hi, start)
-	if !q.nanAt.IsZero() && !q.nanAt.Before(start) {
+	from = max(from, nanos(w.timeAt(0)))
+	q.lo, q.hi = dropBefore(q.lo, from), dropBefore(q.hi, from)
+	if q.nanAt != 0 && q.nanAt >= from {
 		return math.NaN(), math.NaN()
 	}
 	lo, hi = math.NaN(), math.NaN()
@@ -87,11 +85,11 @@ func push(q []peakEntry, e peakEntry, givesWay func(tail, v float64) bool) []pea
 	return append(q, e)
 }
 
-// dropBefore drops the head entries older than start, keeping the array
+// dropBefore drops the head entries older than from, keeping the array
 // (a queue is short: the records of its period from the right).
-func dropBefore(q []peakEntry, start time.Time) []peakEntry {
+func dropBefore(q []peakEntry, from int64) []peakEntry {
 	n := 0
-	for n < len(q) && q[n].at.Before(start) {
+	for n < len(q) && q[n].at < from {
 		n++
 	}
 	if n == 0 {
@@ -101,6 +99,15 @@ func dropBefore(q []peakEntry, start time.Time) []peakEntry {
 }
 
 func memoryValue(w *window, i int) float64 { return float64(memoryBytes(w, i)) }
+
+// nanos is t in Unix nanoseconds, the zero time the smallest: a queue
+// keeps the times of samples, which are between 1678 and 2262.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return math.MinInt64
+	}
+	return t.UnixNano()
+}
 
 // windowExtremes are what a container's decisions read of its window's
 // extremes: the peaks of the whole window, and those of the periods
@@ -139,7 +146,7 @@ func (x *windowExtremes) period(w *window, memory bool, from time.Time) (lo, hi 
 	slots := &x.periods.q[kind]
 	best := -1
 	for i := range slots {
-		if s := &slots[i]; s.folded && !from.Before(s.from) && (best < 0 || s.from.After(slots[best].from)) {
+		if s := &slots[i]; s.folded && nanos(from) >= s.from && (best < 0 || s.from > slots[best].from) {
 			best = i
 		}
 	}
