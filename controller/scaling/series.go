@@ -86,14 +86,21 @@ func (r run[P]) time(i int) time.Time   { return r.p.Time(r.lo + i) }
 func (r run[P]) value(i int) float64    { return r.p.Value(r.lo + i) }
 func (r run[P]) series(s Series) Series { return s[r.lo:r.hi] }
 
-// since is the points at or after t.
+// since is the points at or after t. All of them, the usual case of a
+// window's points up to now, costs one look.
 func (r run[P]) since(t time.Time) run[P] {
+	if r.len() == 0 || !r.time(0).Before(t) {
+		return r
+	}
 	r.lo += sort.Search(r.len(), func(i int) bool { return !r.time(i).Before(t) })
 	return r
 }
 
-// until is the points at or before t.
+// until is the points at or before t; all of them costs one look.
 func (r run[P]) until(t time.Time) run[P] {
+	if r.len() == 0 || !r.time(r.len()-1).After(t) {
+		return r
+	}
 	r.hi = r.lo + sort.Search(r.len(), func(i int) bool { return r.time(i).After(t) })
 	return r
 }
