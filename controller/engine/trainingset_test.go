@@ -21,20 +21,25 @@ func vectorOf(v float64) []float64 {
 // up to perPass and a seeded draw of perPass beyond; rows leave with the
 // window; draw returns copies, oldest first.
 func TestTrainingSetKeepsAPassSampleOverTheWindow(t *testing.T) {
-	s := trainingSet{perPass: 3}
 	window := time.Minute
-	for pass := range 12 {
-		now := t0.Add(time.Duration(pass) * 10 * time.Second)
-		s.begin(now, 7)
-		offered := 2
-		if pass%2 == 1 {
-			offered = 50
+	// Twelve passes 10 s apart offer 2 vectors, then 50, in turn.
+	passes := func() *trainingSet {
+		s := &trainingSet{perPass: 3}
+		for pass := range 12 {
+			now := t0.Add(time.Duration(pass) * 10 * time.Second)
+			s.begin(now, 7)
+			offered := 2
+			if pass%2 == 1 {
+				offered = 50
+			}
+			for c := range offered {
+				s.offer(vectorOf(float64(pass*1000 + c)))
+			}
+			s.end(now, window)
 		}
-		for c := range offered {
-			s.offer(vectorOf(float64(pass*1000 + c)))
-		}
-		s.end(now, window)
+		return s
 	}
+	s := passes()
 	now := t0.Add(110 * time.Second)
 	if !s.covers(now, window) || s.covers(t0.Add(50*time.Second), window) {
 		t.Errorf("covers: after 110 s of passes %v, after 50 s %v; want true, false", s.covers(now, window), s.covers(t0.Add(50*time.Second), window))
@@ -44,12 +49,12 @@ func TestTrainingSetKeepsAPassSampleOverTheWindow(t *testing.T) {
 	if len(rows) != 4*3+3*2 {
 		t.Fatalf("%d rows, want 18", len(rows))
 	}
-	var passes []int
+	var from []int
 	for _, r := range rows {
-		passes = append(passes, int(r[0])/1000)
+		from = append(from, int(r[0])/1000)
 	}
-	if !slices.IsSorted(passes) || passes[0] != 5 || passes[len(passes)-1] != 11 {
-		t.Errorf("rows come from passes %v, want 5..11 in order", passes)
+	if !slices.IsSorted(from) || from[0] != 5 || from[len(from)-1] != 11 {
+		t.Errorf("rows come from passes %v, want 5..11 in order", from)
 	}
 	seen := map[float64]bool{}
 	for _, r := range rows {
@@ -67,20 +72,7 @@ func TestTrainingSetKeepsAPassSampleOverTheWindow(t *testing.T) {
 	}
 
 	// The same passes draw the same rows.
-	other := trainingSet{perPass: 3}
-	for pass := range 12 {
-		now := t0.Add(time.Duration(pass) * 10 * time.Second)
-		other.begin(now, 7)
-		offered := 2
-		if pass%2 == 1 {
-			offered = 50
-		}
-		for c := range offered {
-			other.offer(vectorOf(float64(pass*1000 + c)))
-		}
-		other.end(now, window)
-	}
-	if got := other.draw(now.Add(-window), nil); !slices.EqualFunc(got, s.draw(now.Add(-window), nil), slices.Equal) {
+	if got := passes().draw(now.Add(-window), nil); !slices.EqualFunc(got, s.draw(now.Add(-window), nil), slices.Equal) {
 		t.Error("the same passes and seed drew other rows")
 	}
 }

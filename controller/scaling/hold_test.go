@@ -42,16 +42,7 @@ func TestHoldDetails(t *testing.T) {
 		{"not running", func(in *decideInput) { in.sig.Running = false }, ResourceCores, "the container is not running"},
 		{"no sample", func(in *decideInput) { in.sig.CPU = nil }, ResourceCores, "no cpu sample yet"},
 	} {
-		in := steadyInput()
-		c.edit(&in)
-		d := Decide(in.sig, in.policy, in.rules, in.st, in.now, in.rise)
-		got := ""
-		for _, h := range d.Holds {
-			if h.Resource == c.res {
-				got = h.Detail()
-			}
-		}
-		if got != c.want {
+		if got := decidedText(c.edit, c.res); got != c.want {
 			t.Errorf("%s: %s hold says %q\nwant %q", c.name, c.res, got, c.want)
 		}
 	}
@@ -135,17 +126,27 @@ func TestChangeReasons(t *testing.T) {
 			"swap follows memory: 0.50 x 2048 MiB within [0, 512] MiB"},
 		{"disk", func(in *decideInput) { in.sig.DiskUsed = 9 * gib }, ResourceDisk, "disk 0.90 >= 0.85"},
 	} {
-		in := steadyInput()
-		c.edit(&in)
-		d := Decide(in.sig, in.policy, in.rules, in.st, in.now, in.rise)
-		got := ""
-		for _, ch := range d.Changes {
-			if ch.Resource == c.res {
-				got = ch.Reason()
-			}
-		}
-		if got != c.want {
+		if got := decidedText(c.edit, c.res); got != c.want {
 			t.Errorf("%s: %s change says %q\nwant %q", c.name, c.res, got, c.want)
 		}
 	}
+}
+
+// decidedText is what Decide on the steady input, edited, says of res: a
+// change's reason, else a hold's detail, else "".
+func decidedText(edit func(in *decideInput), res Resource) string {
+	in := steadyInput()
+	edit(&in)
+	d := Decide(in.sig, in.policy, in.rules, in.st, in.now, in.rise)
+	for _, ch := range d.Changes {
+		if ch.Resource == res {
+			return ch.Reason()
+		}
+	}
+	for _, h := range d.Holds {
+		if h.Resource == res {
+			return h.Detail()
+		}
+	}
+	return ""
 }
