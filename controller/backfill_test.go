@@ -1,11 +1,13 @@
 package controller
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,6 +50,25 @@ func awaitBackfill(tb testing.TB, c *Controller) {
 		time.Sleep(time.Millisecond)
 	}
 	c.foldBackfill()
+}
+
+// lockedLog is a log that the backfill's goroutines write while the test
+// reads it.
+type lockedLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 // rrdReads counts the RRD reads the simulator served or held, by VMID.
@@ -428,8 +449,10 @@ func TestAnUnreachableNodeIsReadWhenItAnswers(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	sim, client := newLoopSim(t, twoNodes(now))
 	sim.InjectFault(pvesim.Fault{Route: rrdRoute, Node: "pve2", Status: 595, Reason: "Connection refused", Count: 5})
+	logs := &lockedLog{}
 	c := newLoop(t, client, func(o *Options) {
 		o.Now = func() time.Time { return now }
+		o.Logger = zerolog.New(logs).Level(zerolog.InfoLevel)
 		o.Backfill, o.BackfillConcurrency, o.Scale = true, 2, false
 	})
 	c.backfill.rest = 10 * time.Millisecond
@@ -437,6 +460,23 @@ func TestAnUnreachableNodeIsReadWhenItAnswers(t *testing.T) {
 	awaitBackfill(t, c)
 	if p := c.backfill.Progress(); p.Done != 20 || p.Failed != 0 {
 		t.Errorf("backfill %+v, want all 20 read", p)
+	}
+	// A line when it starts, one per tenth (the last tenth is the end's),
+	// one at the end.
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), `"message":"backfill done"`) && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	out := logs.String()
+	if n := strings.Count(out, `"message":"backfill progress"`); n != 9 {
+		t.Errorf("%d progress lines for 20 containers, want 9:\n%s", n, out)
+	}
+	for _, line := range []string{`"containers":20,"concurrency":2,"message":"backfilling windows from RRD history in the background"`,
+		`"done":2,"of":20,"failed":0,"message":"backfill progress"`, `"done":18,"of":20,"failed":0,"message":"backfill progress"`,
+		`"containers":20,"failed":0,"took":`} {
+		if !strings.Contains(out, line) {
+			t.Errorf("no log line with %s:\n%s", line, out)
+		}
 	}
 	for vmid := 201; vmid <= 210; vmid++ {
 		if tr := c.Tracked[vmid]; tr == nil || tr.Window.Len() < 55 {

@@ -76,6 +76,11 @@ func (s *schedule) add(jobs []*Job, dropped []int) {
 
 func (s *schedule) unqueue(j *Job) {
 	delete(s.queued, j.Listing.VMID)
+	if s.queue[0] == j { // the usual case: no scan, no copy
+		s.queue[0] = nil
+		s.queue = s.queue[1:]
+		return
+	}
 	i := slices.Index(s.queue, j)
 	s.queue = slices.Delete(s.queue, i, i+1)
 }
