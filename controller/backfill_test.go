@@ -41,11 +41,11 @@ func awaitBackfill(tb testing.TB, c *Controller) {
 	for {
 		c.foldBackfill()
 		p := c.backfill.Progress()
-		if p.Pending == 0 && p.Done+p.Failed >= len(c.backfill.asked) {
+		if p.Pending == 0 && p.Done+p.Failed >= c.backfill.Asked() {
 			break
 		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("backfill still at %+v for %d containers asked", p, len(c.backfill.asked))
+			tb.Fatalf("backfill still at %+v for %d containers asked", p, c.backfill.Asked())
 		}
 		time.Sleep(time.Millisecond)
 	}

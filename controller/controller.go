@@ -147,8 +147,7 @@ func New(o Options) (*Controller, error) {
 		now:       o.Now,
 		selection: o.Selection,
 		guard:     scaling.NewGuard(o.Guard),
-
-		backfill: backfillRun{rest: 10 * time.Second, timeout: max(o.Interval, 30*time.Second)},
+		backfill:  backfillRun{rest: 10 * time.Second, timeout: max(o.Interval, 30*time.Second)},
 	}
 	c.Engine = engine.New(engine.Options{
 		Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod, Model: o.Model, Scale: o.Scale,
@@ -270,12 +269,11 @@ func (c *Controller) policies() (scaling.Selection, *scaling.Guard) {
 }
 
 // Run loads the state, opens the export (its newest cycles are read in the
-// background), then runs passes every Interval until ctx is cancelled; the
-// first pass runs at once, whatever the RRD backfill, which runs beside the
-// passes and stops with ctx. Between passes the loop folds the histories
-// the backfill read. A write in progress when ctx is cancelled is finished
-// (a compaction is stopped); the state is saved before Run returns. It
-// returns nil on cancellation.
+// background), then runs passes every Interval until ctx is cancelled,
+// the first at once: the RRD backfill runs beside them, stops with ctx, and
+// what it read is folded between passes. A write in progress when ctx is
+// cancelled is finished (a compaction is stopped); the state is saved
+// before Run returns. It returns nil on cancellation.
 func (c *Controller) Run(ctx context.Context) error {
 	c.loadState()
 	c.loadExport(ctx)
@@ -292,18 +290,8 @@ func (c *Controller) Run(ctx context.Context) error {
 			jitter = (rand.Float64()*2 - 1) * c.opts.Jitter
 		}
 		next := started.Add(time.Duration(float64(c.opts.Interval) * (1 + jitter)))
-		timer := time.NewTimer(max(0, next.Sub(c.now())))
-	wait:
-		for {
-			select {
-			case <-ctx.Done():
-				timer.Stop()
-				return nil
-			case <-c.backfillReady():
-				c.foldBackfill()
-			case <-timer.C:
-				break wait
-			}
+		if !c.sleep(ctx, max(0, next.Sub(c.now()))) {
+			return nil
 		}
 	}
 }
@@ -423,7 +411,7 @@ func (c *Controller) engineHooks() engine.Hooks {
 		},
 		Forgotten: func(vmid int, node string) {
 			c.log.Info().Int("vmid", vmid).Str("node", node).Msg("container gone; forgetting it")
-			c.forgetBackfill(vmid)
+			c.backfill.forget(vmid)
 			id := strconv.Itoa(vmid)
 			c.metrics.score.DeleteLabelValues(id)
 			for _, r := range scaling.Resources {

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/handoff"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
@@ -17,9 +18,9 @@ const (
 	// own before it is given up. Node failures do not count.
 	attempts = 3
 	// maxUnfolded bounds the histories read and not yet taken by the loop
-	// (about 17 KiB of points each): the workers wait rather than hold
+	// (about 10 KiB of samples each): the workers wait rather than hold
 	// the fleet's hour when the loop is busy.
-	maxUnfolded = 512
+	maxUnfolded = 1024
 )
 
 // Failure is what a failed read means for the schedule.
@@ -37,27 +38,25 @@ const (
 
 // Job is one container's history to read.
 type Job struct {
-	// Listing is the listing that asked for it: node and VMID, and what
-	// the loop needs to turn points into samples.
+	// Listing is the listing that asked for it: node and VMID, and the
+	// swap and disk the samples take from it.
 	Listing proxmox.Container
 	// Only points in [Oldest, Before) are kept: newer ones are the live
 	// ticks', older ones outside the window.
 	Oldest, Before time.Time
 	Rank           Rank
-	// Initial marks the jobs of the first pass, so that the loop knows
-	// when all of them are done.
-	Initial bool
 
+	initial   bool // asked by the first AskListed
 	attempts  int
 	notBefore time.Time // a retry waits for its backoff
 }
 
-// Result is one job done: its points within the span, nil when it was
+// Result is one job done: its samples in time order, none when it was
 // given up or dropped.
 type Result struct {
-	Job    Job
-	Points []proxmox.RRDPoint
-	slot   bool // holds one of maxUnfolded until taken
+	Job     Job
+	Samples []engine.Sample
+	slot    bool // holds one of maxUnfolded until taken
 }
 
 // Progress is where the backfill stands: containers whose history is still
@@ -69,8 +68,9 @@ type Progress struct {
 
 // Options configure a Backfiller.
 type Options struct {
-	// Read reads one container's hour.
-	Read func(ctx context.Context, ref proxmox.Ref) ([]proxmox.RRDPoint, error)
+	// Read reads RRD; the backfill reads each container's hour of
+	// averages.
+	Read RRDReader
 	// Classify says what a failed read means.
 	Classify func(error) Failure
 	Log      zerolog.Logger
@@ -90,6 +90,11 @@ type Backfiller struct {
 	wake    chan struct{}
 	done    chan struct{}
 
+	// The loop's: the containers asked for, and how many of the first
+	// AskListed's are not taken yet (-1 before it).
+	asked       map[int]bool
+	initialLeft int
+
 	mu       sync.Mutex
 	incoming []*Job
 	dropped  []int
@@ -106,6 +111,7 @@ func New(o Options) *Backfiller {
 		slots:   make(chan struct{}, maxUnfolded),
 		wake:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
+		asked:   map[int]bool{}, initialLeft: -1,
 	}
 }
 
@@ -116,19 +122,35 @@ func (b *Backfiller) Start(ctx context.Context) { go b.run(ctx) }
 // Done is closed when the coordinator and its workers have returned.
 func (b *Backfiller) Done() <-chan struct{} { return b.done }
 
-// Ask queues jobs. It never blocks.
-func (b *Backfiller) Ask(jobs []Job) {
-	b.hand(func() {
-		for _, j := range jobs {
-			b.incoming = append(b.incoming, &j)
+// AskListed queues the containers of a listing that it shows running for
+// the first time (templates aside), for the points in [oldest, before),
+// ranked by rank. It never blocks.
+func (b *Backfiller) AskListed(cts []proxmox.Container, oldest, before time.Time, rank func(proxmox.Container) Rank) {
+	var jobs []*Job
+	for _, ct := range cts {
+		if ct.Status != "running" || ct.Template || b.asked[ct.VMID] {
+			continue
 		}
-	})
+		b.asked[ct.VMID] = true
+		jobs = append(jobs, &Job{Listing: ct, Oldest: oldest, Before: before, Rank: rank(ct), initial: b.initialLeft < 0})
+	}
+	if b.initialLeft < 0 {
+		b.initialLeft = len(jobs)
+	}
+	b.hand(func() { b.incoming = append(b.incoming, jobs...) })
 }
 
+// Asked is how many containers are asked for and not forgotten.
+func (b *Backfiller) Asked() int { return len(b.asked) }
+
 // Forget drops the queued job of a container the loop forgot; a read in
-// flight ends as it ends. It never blocks.
+// flight ends as it ends. A container listed running again is asked for
+// again. It never blocks.
 func (b *Backfiller) Forget(vmid int) {
-	b.hand(func() { b.dropped = append(b.dropped, vmid) })
+	if b.asked[vmid] {
+		delete(b.asked, vmid)
+		b.hand(func() { b.dropped = append(b.dropped, vmid) })
+	}
 }
 
 func (b *Backfiller) hand(f func()) {
@@ -141,15 +163,20 @@ func (b *Backfiller) hand(f func()) {
 	}
 }
 
-// Take returns the results since the last Take.
-func (b *Backfiller) Take() []Result {
-	rs := b.results.Take()
+// Take returns the results since the last Take; firstDone is true at the
+// Take that holds the last result of the first AskListed's containers.
+func (b *Backfiller) Take() (rs []Result, firstDone bool) {
+	rs = b.results.Take()
+	left := b.initialLeft
 	for _, r := range rs {
 		if r.slot {
 			<-b.slots
 		}
+		if r.Job.initial {
+			b.initialLeft--
+		}
 	}
-	return rs
+	return rs, left > 0 && b.initialLeft == 0
 }
 
 // Ready has a token when results may be waiting.
@@ -164,9 +191,9 @@ func (b *Backfiller) Progress() Progress {
 
 // outcome is a worker's answer for one job.
 type outcome struct {
-	job    *Job
-	points []proxmox.RRDPoint
-	err    error
+	job     *Job
+	samples []engine.Sample
+	err     error
 }
 
 // run is the coordinator: it hands the most urgent eligible job to the
@@ -228,20 +255,23 @@ func (b *Backfiller) run(ctx context.Context) {
 	}
 }
 
-// read reads one container's hour and keeps the points of its span. A
+// read reads one container's hour and converts the points of its span. A
 // history waits for a slot (the loop to take what came before) before it
 // is handed back.
 func (b *Backfiller) read(ctx context.Context, j *Job) outcome {
 	rctx, cancel := context.WithTimeout(ctx, b.o.ReadTimeout)
-	points, err := b.o.Read(rctx, proxmox.Ref{Node: j.Listing.Node, VMID: j.Listing.VMID})
+	points, err := b.o.Read(rctx, proxmox.Ref{Node: j.Listing.Node, VMID: j.Listing.VMID}, proxmox.TimeframeHour, proxmox.CFAverage)
 	cancel()
 	if err != nil {
 		return outcome{job: j, err: err}
 	}
-	kept := points[:0]
+	var samples []engine.Sample
 	for _, p := range points {
-		if !p.Time.Before(j.Oldest) && p.Time.Before(j.Before) {
-			kept = append(kept, p)
+		if p.Time.Before(j.Oldest) || !p.Time.Before(j.Before) {
+			continue
+		}
+		if s, ok := Sample(p, j.Listing); ok {
+			samples = append(samples, s)
 		}
 	}
 	select {
@@ -249,5 +279,5 @@ func (b *Backfiller) read(ctx context.Context, j *Job) outcome {
 	case <-ctx.Done():
 		return outcome{job: j, err: ctx.Err()}
 	}
-	return outcome{job: j, points: kept}
+	return outcome{job: j, samples: samples}
 }

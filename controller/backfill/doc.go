@@ -1,11 +1,20 @@
 // Package backfill reads the RRD history of containers in the background
-// for the controller's loop: a coordinator goroutine keeps the queue, most
-// urgent container first (Rank), and hands jobs to a bounded number of
-// workers, each reading one container's hour (GET .../rrddata) at a time;
-// what they read goes to the loop through a handoff.Queue, and the loop
-// folds it into the windows. It never touches the engine or the loop's
-// state, so passes run on schedule from the first tick whatever the
-// backfill does.
+// for the controller's loop, and converts RRD rows into the engine's
+// samples and coarse points. The loop asks for every container the first
+// time a listing shows it running (AskListed; once per container, again
+// only after Forget), for the points before that listing. A coordinator
+// goroutine keeps the queue, most urgent container first (RankFor), and
+// hands jobs to a bounded number of workers, each reading one container's
+// hour (GET .../rrddata) at a time; what they read goes to the loop
+// through a handoff.Queue, and the loop folds it into the windows
+// (Window.Merge). It never touches a window or the loop's state, so
+// passes run on schedule from the first tick whatever the backfill does.
+//
+// Why the decisions need not wait: an increase needs StabilizationUp of
+// samples, a decrease a window that covers StabilizationDown
+// (scaling.Series.Sustained), so a container whose history has not arrived
+// is increased as soon as the live ticks show it must be, and decreased
+// only once its history, read or lived, covers the period.
 //
 // Failures: a read that fails because the node does not answer (595, a
 // timeout: Failure Node) rests the node, doubling per consecutive failure
@@ -25,13 +34,13 @@
 //
 // # Imports
 //
-// proxmox (types), controller/handoff, zerolog and the Prometheus client;
-// never controller or controller/engine: the loop converts the points.
+// proxmox, controller/engine and controller/scaling for their types,
+// controller/handoff, zerolog and the Prometheus client; never controller.
 //
 // # Concurrency
 //
-// Ask, Forget and Progress are safe from any goroutine; Take and Ready
-// belong to the loop goroutine. Start starts the coordinator and its
-// workers once; they stop when its context is cancelled, and Done is
-// closed when all of them have returned.
+// Progress is safe from any goroutine; AskListed, Asked, Forget, Take and
+// Ready belong to the loop goroutine (none of them blocks). Start starts
+// the coordinator and its workers once; they stop when its context is
+// cancelled, and Done is closed when all of them have returned.
 package backfill

@@ -3,11 +3,15 @@ package backfill
 import (
 	"cmp"
 	"math"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
 // Rank orders the queue: the containers whose history may change a
 // decision soonest come first, as judged from the listing that asked for
-// them and their policy (see RankOf). Ties go by VMID, so the order is
+// them and their policy (see RankFor). Ties go by VMID, so the order is
 // deterministic.
 type Rank struct {
 	class int
@@ -27,15 +31,27 @@ func (r Rank) compare(o Rank, vmid, ovmid int) int {
 	return cmp.Or(cmp.Compare(r.class, o.class), cmp.Compare(r.gap, o.gap), cmp.Compare(vmid, ovmid))
 }
 
-// Level is one resource's utilisation (used over allocated, as the
+// level is one resource's utilisation (used over allocated, as the
 // listing shows it) and its policy's thresholds.
-type Level struct {
-	Utilisation, Up, Down float64
+type level struct {
+	utilisation, up, down float64
 }
 
-// RankOf ranks a container from its levels (the enabled resources its
-// thresholds decide: CPU, memory); managed is false for a container that
-// gets no decision (excluded, paused). First come those past an up
+// RankFor ranks a listed container under its policy's rules; managed is
+// false for a container that gets no decision (excluded, paused).
+func RankFor(ct proxmox.Container, rules scaling.Rules, managed bool) Rank {
+	var levels []level
+	if rules.CPU.Enabled {
+		levels = append(levels, level{engine.CPUFraction(ct.CPU), rules.CPU.Up, rules.CPU.Down})
+	}
+	if rules.Memory.Enabled && ct.MaxMem > 0 {
+		levels = append(levels, level{float64(ct.Mem) / float64(ct.MaxMem), rules.Memory.Up, rules.Memory.Down})
+	}
+	return rankOf(managed, levels...)
+}
+
+// rankOf ranks a container from its levels (the enabled resources its
+// thresholds decide: CPU, memory). First come those past an up
 // threshold, the furthest past first: the history may show the rise
 // sustained, so the increase need not wait for StabilizationUp of live
 // ticks, and it sizes the increase by the hour's peak. Then those past a
@@ -43,22 +59,22 @@ type Level struct {
 // stabilisation window of history, which the backfill gives at once
 // instead of after StabilizationDown of live ticks. Then the others by how
 // close they are to a threshold, and last those not managed.
-func RankOf(managed bool, levels ...Level) Rank {
+func rankOf(managed bool, levels ...level) Rank {
 	if !managed {
 		return Rank{class: classUnmanaged}
 	}
 	best := Rank{class: classBetween, gap: math.Inf(1)}
 	for _, l := range levels {
-		u := l.Utilisation
+		u := l.utilisation
 		if math.IsNaN(u) {
 			continue
 		}
-		r := Rank{class: classBetween, gap: min(l.Up-u, u-l.Down)}
+		r := Rank{class: classBetween, gap: min(l.up-u, u-l.down)}
 		switch {
-		case u >= l.Up:
-			r = Rank{class: classUp, gap: l.Up - u}
-		case u <= l.Down:
-			r = Rank{class: classDown, gap: u - l.Down}
+		case u >= l.up:
+			r = Rank{class: classUp, gap: l.up - u}
+		case u <= l.down:
+			r = Rank{class: classDown, gap: u - l.down}
 		}
 		if r.compare(best, 0, 0) < 0 {
 			best = r

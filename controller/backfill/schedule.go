@@ -61,7 +61,7 @@ func (s *schedule) add(jobs []*Job, dropped []int) {
 	if s.idle() && s.round.total == 0 {
 		s.round = round{started: time.Now()}
 		ev := s.b.o.Log.Debug()
-		if jobs[0].Initial {
+		if jobs[0].initial {
 			ev = s.b.o.Log.Info()
 		}
 		ev.Int("containers", len(jobs)).Int("concurrency", s.b.o.Workers).Msg("backfilling windows from RRD history in the background")
@@ -132,7 +132,7 @@ func (s *schedule) finished(o outcome, now time.Time) {
 		n.failures = 0
 		s.done++
 		s.round.done++
-		s.b.results.Put(Result{Job: *j, Points: o.points, slot: true})
+		s.b.results.Put(Result{Job: *j, Samples: o.samples, slot: true})
 		return
 	}
 	failure := s.b.o.Classify(o.err)
