@@ -7,11 +7,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/rs/zerolog"
 
@@ -52,25 +50,6 @@ func awaitBackfill(tb testing.TB, c *Controller) {
 	c.foldBackfill()
 }
 
-// lockedLog is a log that the backfill's goroutines write while the test
-// reads it.
-type lockedLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // rrdReads counts the RRD reads the simulator served or held, by VMID.
 func rrdReads(sim *pvesim.Sim) map[int]int {
 	out := map[int]int{}
@@ -88,15 +67,9 @@ func rrdReads(sim *pvesim.Sim) map[int]int {
 func TestPassesDoNotWaitForTheBackfill(t *testing.T) {
 	sim, client := newLoopSim(t, pvesim.Options{Nodes: 2, Speed: 0, Containers: 12})
 	sim.InjectFault(pvesim.Fault{Route: rrdRoute, Hang: true})
-	reg := prometheus.NewRegistry()
-	m, err := NewMetrics(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := newLoop(t, client, func(o *Options) {
-		o.Metrics = m
+	c, m, _ := newMeteredLoop(t, client, func(o *Options) {
 		o.Interval = 50 * time.Millisecond
-		o.Backfill, o.BackfillConcurrency = true, 3
+		o.BackfillConcurrency = 3
 		o.Selection.Default.Mode = scaling.ModeDryRun
 	})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -233,14 +206,9 @@ func TestBackfillMergesBeforeTheLiveSamples(t *testing.T) {
 	sim, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Start: now, Specs: []pvesim.ContainerSpec{
 		{VMID: 101, Node: "pve1", Cores: 2, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Steady},
 	}})
-	reg := prometheus.NewRegistry()
-	m, err := NewMetrics(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := newLoop(t, client, func(o *Options) {
+	c, m, _ := newMeteredLoop(t, client, func(o *Options) {
 		o.Now = func() time.Time { return now }
-		o.Metrics, o.Backfill, o.Scale = m, true, false
+		o.Scale = false
 	})
 	hungRRD(sim, c)
 	ctx := backfillContext(t, c)
@@ -449,24 +417,24 @@ func TestAnUnreachableNodeIsReadWhenItAnswers(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	sim, client := newLoopSim(t, twoNodes(now))
 	sim.InjectFault(pvesim.Fault{Route: rrdRoute, Node: "pve2", Status: 595, Reason: "Connection refused", Count: 5})
-	logs := &lockedLog{}
+	var logs bytes.Buffer
 	c := newLoop(t, client, func(o *Options) {
 		o.Now = func() time.Time { return now }
-		o.Logger = zerolog.New(logs).Level(zerolog.InfoLevel)
+		o.Logger = zerolog.New(zerolog.SyncWriter(&logs)).Level(zerolog.InfoLevel)
 		o.Backfill, o.BackfillConcurrency, o.Scale = true, 2, false
 	})
 	c.backfill.rest = 10 * time.Millisecond
-	c.pass(backfillContext(t, c))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c.pass(ctx)
 	awaitBackfill(t, c)
 	if p := c.backfill.Progress(); p.Done != 20 || p.Failed != 0 {
 		t.Errorf("backfill %+v, want all 20 read", p)
 	}
 	// A line when it starts, one per tenth (the last tenth is the end's),
-	// one at the end.
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(logs.String(), `"message":"backfill done"`) && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	// one at the end: all written once the backfill has stopped.
+	cancel()
+	c.stopBackfill()
 	out := logs.String()
 	if n := strings.Count(out, `"message":"backfill progress"`); n != 9 {
 		t.Errorf("%d progress lines for 20 containers, want 9:\n%s", n, out)
