@@ -2,114 +2,118 @@ package controller
 
 import (
 	"context"
-	"math"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/backfill"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
-// backfill fills the windows of the running containers of the first tick
-// from their RRD history (the hour at one-minute resolution), so decisions
-// and the model can start at once instead of after a window of live ticks.
-// It reads with bounded concurrency and logs progress; a container whose
-// history cannot be read simply starts empty.
-func (c *Controller) backfill(ctx context.Context, t engine.Tick) {
-	var todo []proxmox.Container
-	for _, ct := range t.Containers {
-		if ct.Status == "running" && !ct.Template {
-			todo = append(todo, ct)
-		}
-	}
-	if len(todo) == 0 {
-		return
-	}
-	started := time.Now()
-	c.log.Info().Int("containers", len(todo)).Int("concurrency", c.opts.BackfillConcurrency).Msg("backfilling windows from RRD history")
-	points := make([][]proxmox.RRDPoint, len(todo))
-	var done, failed atomic.Int64
-	sem := make(chan struct{}, c.opts.BackfillConcurrency)
-	var wg sync.WaitGroup
-	step := max(1, len(todo)/10)
-	for i, ct := range todo {
-		if ctx.Err() != nil {
-			break
-		}
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			p, err := c.cluster.RRD(ctx, proxmox.Ref{Node: ct.Node, VMID: ct.VMID}, proxmox.TimeframeHour, proxmox.CFAverage)
-			if err != nil {
-				failed.Add(1)
-				c.log.Debug().Err(err).Int("vmid", ct.VMID).Msg("reading RRD history failed; the window starts empty")
-			}
-			points[i] = p
-			if n := done.Add(1); n%int64(step) == 0 {
-				c.log.Info().Int64("done", n).Int("of", len(todo)).Msg("backfill progress")
-			}
-		})
-	}
-	wg.Wait()
-
-	// The windows may already hold this hour from lxc_metrics.json (a
-	// restart): both go in, in time order, rather than the RRD's older
-	// points being refused by a window that only appends.
-	samples := 0
-	oldest := t.End.Add(-c.opts.Window)
-	var rows []engine.Sample
-	for i, ct := range todo {
-		tr := c.Tracked[ct.VMID]
-		if tr == nil {
-			tr = &engine.Container{Listed: engine.Listed{VMID: ct.VMID, Node: ct.Node}, Score: math.NaN(), Window: c.NewWindow()}
-			c.Tracked[ct.VMID] = tr
-		}
-		rows = rows[:0]
-		for _, p := range points[i] {
-			if p.Time.Before(oldest) || !p.Time.Before(t.Start) {
-				continue
-			}
-			if s, ok := sampleFromRRD(p, ct); ok {
-				rows = append(rows, s)
-			}
-		}
-		samples += tr.Window.Merge(rows)
-	}
-	c.metrics.backfilled.Add(float64(samples))
-	c.log.Info().Int("containers", len(todo)).Int("samples", samples).Int64("failed", failed.Load()).
-		Dur("took", time.Since(started)).Msg("backfill done")
+// backfillRun is the RRD backfill (controller/backfill): an hour of
+// history per container, read in the background and folded into the
+// windows by the loop, so that the model and the decreases need not wait
+// for the live ticks to gather it, and no pass waits for it.
+type backfillRun struct {
+	*backfill.Backfiller           // nil until the first pass that collects
+	from                 time.Time // of that pass's tick
+	// rest is the first rest of a node whose reads fail; timeout bounds
+	// one read.
+	rest, timeout time.Duration
 }
 
-// sampleFromRRD converts an RRD point (rates already per second, averages
-// over the step) into a sample; ok is false for a point with no data. RRD
-// has no swap: the current listing's swap stands in for it.
-func sampleFromRRD(p proxmox.RRDPoint, cur proxmox.Container) (engine.Sample, bool) {
-	cpu, mem, ok := rrdUsage(p)
-	maxCPU, _ := p.MaxCPU.Get()
-	maxMem, ok4 := p.MaxMem.Get()
-	if !ok || !ok4 {
-		return engine.Sample{}, false
+// askBackfill starts the backfill at the first pass that collected and
+// asks for the containers the tick lists running for the first time.
+func (c *Controller) askBackfill(ctx context.Context, t engine.Tick) {
+	if !c.opts.Backfill {
+		return
 	}
-	get := func(o proxmox.OptFloat) float64 {
-		if v, ok := o.Get(); ok {
-			return v
+	b := &c.backfill
+	if b.Backfiller == nil {
+		b.Backfiller = backfill.New(backfill.Options{
+			Read: c.cluster.RRD, Classify: backfillFailure,
+			Log: c.log, Pending: c.metrics.backfillLeft, Workers: c.opts.BackfillConcurrency,
+			ReadTimeout: b.timeout, Rest: b.rest, MaxRest: 5 * time.Minute,
+		})
+		b.Start(ctx)
+		b.from = t.Start
+	}
+	sel, _ := c.policies()
+	b.AskListed(t.Containers, t.Start.Add(-c.opts.Window), t.Start, func(ct proxmox.Container) backfill.Rank {
+		pool := ct.Pool
+		if pool == "" {
+			pool = c.Pools[ct.VMID]
 		}
-		return math.NaN()
+		_, rules, excluded := sel.Select(ct.VMID, ct.Tags, pool)
+		st := c.state.Containers[ct.VMID]
+		return backfill.RankFor(ct, rules, excluded == "" && (st == nil || !st.Paused))
+	})
+}
+
+// backfillFailure maps a failed read to what the schedule does with it.
+func backfillFailure(err error) backfill.Failure {
+	switch Classify(err) {
+	case ClassUnavailable:
+		return backfill.Node
+	case ClassNotFound, ClassForbidden, ClassInvalid:
+		return backfill.GiveUp
 	}
-	bytes := func(o proxmox.OptFloat, fallback uint64) uint64 {
-		if v, ok := o.Get(); ok && v >= 0 {
-			return uint64(v)
+	return backfill.Retry
+}
+
+// foldBackfill merges the histories read since the last fold into the
+// windows (in time order with the live samples and what lxc_metrics.json
+// restored). Once the first pass's containers are all in, a model trained
+// before (on a sample or two per container) is made due, so that the next
+// pass trains on the hour.
+func (c *Controller) foldBackfill() {
+	b := &c.backfill
+	if b.Backfiller == nil {
+		return
+	}
+	results, firstDone := b.Take()
+	samples := 0
+	for _, r := range results {
+		if tr := c.Tracked[r.Job.Listing.VMID]; tr != nil {
+			samples += tr.Window.Merge(r.Samples)
 		}
-		return fallback
 	}
-	return engine.Sample{
-		Time: p.Time,
-		CPU:  cpu, Cores: maxCPU,
-		Mem: uint64(mem), MaxMem: uint64(max(0, maxMem)),
-		Swap: cur.Swap, MaxSwap: cur.MaxSwap,
-		Disk: bytes(p.Disk, cur.Disk), MaxDisk: bytes(p.MaxDisk, cur.MaxDisk),
-		NetIn: get(p.NetIn), NetOut: get(p.NetOut), DiskRead: get(p.DiskRead), DiskWrite: get(p.DiskWrite),
-		PressureCPU: get(p.PressureCPUSome), PressureMemory: get(p.PressureMemSome), PressureIO: get(p.PressureIOSome),
-	}, true
+	c.metrics.backfilled.Add(float64(samples))
+	if firstDone && c.Model != nil && !c.ModelTrainedAt.Before(b.from) {
+		c.ModelTrainedAt = c.ModelTrainedAt.Add(-c.opts.Model.RetrainInterval)
+	}
+}
+
+// sleep waits d, folding the backfill's histories as they come; false when
+// ctx was cancelled first.
+func (c *Controller) sleep(ctx context.Context, d time.Duration) bool {
+	var ready <-chan struct{}
+	if c.backfill.Backfiller != nil {
+		ready = c.backfill.Ready()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-ready:
+			c.foldBackfill()
+		case <-timer.C:
+			return true
+		}
+	}
+}
+
+// forget drops a container the loop forgot from the queue.
+func (b *backfillRun) forget(vmid int) {
+	if b.Backfiller != nil {
+		b.Forget(vmid)
+	}
+}
+
+// stopBackfill waits for the backfill to stop once Run's ctx is cancelled.
+func (c *Controller) stopBackfill() {
+	if c.backfill.Backfiller != nil {
+		<-c.backfill.Done()
+	}
 }

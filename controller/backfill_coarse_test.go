@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/backfill"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
@@ -27,7 +28,7 @@ func TestCoarseHistoryFillsTheTiers(t *testing.T) {
 			c := newLoop(t, client, nil)
 			ctx := context.Background()
 			ref := proxmox.Ref{Node: "pve1", VMID: 101}
-			points, err := c.coarseHistory(ctx, ref)
+			points, err := backfill.CoarseHistory(ctx, client.RRD, ref)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -35,6 +35,8 @@ type Options struct {
 	// PassTimeout bounds one pass; 0 means max(3 x Interval, 1 minute).
 	PassTimeout time.Duration
 
+	// Backfill reads each container's RRD hour once, in the background,
+	// BackfillConcurrency at a time (backfill.go).
 	Backfill            bool
 	BackfillConcurrency int
 
@@ -88,7 +90,7 @@ type Controller struct {
 	stateDirty bool
 	journalSeq uint64 // the last journal record the state holds
 	lastExport time.Time
-	backfilled bool
+	backfill   backfillRun
 	// failingNodes are the nodes whose listing failed last pass, so that a
 	// node that stays unreachable is logged when it starts and stops
 	// failing, not every pass (the metric counts every failure).
@@ -145,6 +147,7 @@ func New(o Options) (*Controller, error) {
 		now:       o.Now,
 		selection: o.Selection,
 		guard:     scaling.NewGuard(o.Guard),
+		backfill:  backfillRun{rest: 10 * time.Second, timeout: max(o.Interval, 30*time.Second)},
 	}
 	c.Engine = engine.New(engine.Options{
 		Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod, Model: o.Model, Scale: o.Scale,
@@ -266,10 +269,11 @@ func (c *Controller) policies() (scaling.Selection, *scaling.Guard) {
 }
 
 // Run loads the state, opens the export (its newest cycles are read in the
-// background), then runs passes every Interval until ctx is cancelled. A
-// write in progress when ctx is cancelled is finished (a compaction is
-// stopped); the state is saved before Run returns. It returns nil on
-// cancellation.
+// background), then runs passes every Interval until ctx is cancelled,
+// the first at once: the RRD backfill runs beside them, stops with ctx, and
+// what it read is folded between passes. A write in progress when ctx is
+// cancelled is finished (a compaction is stopped); the state is saved
+// before Run returns. It returns nil on cancellation.
 func (c *Controller) Run(ctx context.Context) error {
 	c.loadState()
 	c.loadExport(ctx)
@@ -286,50 +290,42 @@ func (c *Controller) Run(ctx context.Context) error {
 			jitter = (rand.Float64()*2 - 1) * c.opts.Jitter
 		}
 		next := started.Add(time.Duration(float64(c.opts.Interval) * (1 + jitter)))
-		timer := time.NewTimer(max(0, next.Sub(c.now())))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
+		if !c.sleep(ctx, max(0, next.Sub(c.now()))) {
 			return nil
-		case <-timer.C:
 		}
 	}
 }
 
 func (c *Controller) shutdown() {
+	c.stopBackfill()
 	c.closeExport()
 	c.saveState(true)
 	c.closeJournal()
 }
 
-// pass is one tick: collect, observe, (once, when its background read is
-// done) fold lxc_metrics.json into the windows, (once, on the first pass
-// that collects) backfill, score, decide, act, export, save. The pass has a
-// deadline of PassTimeout; the backfill, which reads every container once,
-// runs outside it and only stops for ctx.
+// pass is one tick: collect, (once, when its background read is done)
+// fold lxc_metrics.json into the windows, fold the RRD histories the
+// backfill read and ask it for the containers newly listed running,
+// observe, score, decide, act, export, save. The pass has a deadline of
+// PassTimeout; the backfill runs beside it (started by the first pass that
+// collects, with ctx) and never delays it.
 func (c *Controller) pass(ctx context.Context) {
 	phases := newPhaseClock(c.metrics.phases)
-	deadline := phases.start.Add(c.opts.PassTimeout)
-	collectCtx, cancelCollect := context.WithDeadline(ctx, deadline)
-	defer cancelCollect()
-	t, err := c.collect(collectCtx)
+	passCtx, cancel := context.WithDeadline(ctx, phases.start.Add(c.opts.PassTimeout))
+	defer cancel()
+	t, err := c.collect(passCtx)
 	if err != nil {
 		c.metrics.passes.WithLabelValues("failed").Inc()
 		c.log.Error().Err(err).Msg("listing the cluster's nodes failed; nothing collected this engine.Tick")
 		return
 	}
 	c.applyRequests()
-	c.refreshPools(collectCtx, t)
+	c.refreshPools(passCtx, t)
 	phases.done("collect")
 	c.foldExport(t)
-	if c.opts.Backfill && !c.backfilled {
-		c.backfill(ctx, t)
-		c.backfilled = true
-		deadline = time.Now().Add(c.opts.PassTimeout)
-		phases.done("backfill")
-	}
-	passCtx, cancel := context.WithDeadline(ctx, deadline)
-	defer cancel()
+	c.foldBackfill()
+	c.askBackfill(ctx, t)
+	phases.done("backfill")
 	sel, guard := c.policies()
 	step := c.Engine.Step(t, sel, guard, phases.configReads(func(d []scaling.Decision) { c.learnConfigs(passCtx, t, d) }))
 	c.countContainers(t)
@@ -415,6 +411,7 @@ func (c *Controller) engineHooks() engine.Hooks {
 		},
 		Forgotten: func(vmid int, node string) {
 			c.log.Info().Int("vmid", vmid).Str("node", node).Msg("container gone; forgetting it")
+			c.backfill.forget(vmid)
 			id := strconv.Itoa(vmid)
 			c.metrics.score.DeleteLabelValues(id)
 			for _, r := range scaling.Resources {

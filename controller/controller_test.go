@@ -170,7 +170,11 @@ func TestObserveRatesRestartsMigrationAndDeletion(t *testing.T) {
 func TestBackfillFillsWindowsFromRRD(t *testing.T) {
 	_, client := newLoopSim(t, pvesim.Options{Nodes: 2, Speed: 0, Containers: 6})
 	c := newLoop(t, client, func(o *Options) { o.Backfill = true; o.BackfillConcurrency = 2; o.Scale = false })
-	c.pass(context.Background())
+	ctx := backfillContext(t, c)
+	c.pass(ctx)
+	firstModel := c.ModelTrainedAt
+	awaitBackfill(t, c)
+	c.pass(ctx) // trains again, on the hour
 	filled := 0
 	for _, tr := range c.Tracked {
 		if tr.Status != "running" {
@@ -184,8 +188,8 @@ func TestBackfillFillsWindowsFromRRD(t *testing.T) {
 	if filled == 0 {
 		t.Fatal("no running container")
 	}
-	if c.Model == nil {
-		t.Error("no model trained right after the backfill")
+	if c.Model == nil || !c.ModelTrainedAt.After(firstModel) {
+		t.Errorf("model trained at %v, then %v: not trained again once the backfill was in", firstModel, c.ModelTrainedAt)
 	}
 	if len(c.Tracked) == 0 {
 		t.Fatal("nothing tracked")
@@ -205,7 +209,10 @@ func TestTrainingIsDeterministic(t *testing.T) {
 			o.Backfill, o.Scale = true, false
 			o.Now = func() time.Time { return start }
 		})
-		c.pass(context.Background())
+		ctx := backfillContext(t, c)
+		c.pass(ctx)
+		awaitBackfill(t, c)
+		c.pass(ctx) // trains on the hour
 		out := map[int]float64{}
 		for id, tr := range c.Tracked {
 			out[id] = tr.Score
@@ -282,11 +289,13 @@ func TestBackfillWaitsForTheFirstSuccessfulCollection(t *testing.T) {
 	}})
 	sim.InjectFault(pvesim.Fault{Route: "/nodes", Status: 500, Reason: "cluster not ready", Count: 1})
 	c := newLoop(t, client, func(o *Options) { o.Backfill = true; o.Scale = false })
-	c.pass(context.Background())
-	if len(c.Tracked) != 0 || c.backfilled {
+	ctx := backfillContext(t, c)
+	c.pass(ctx)
+	if len(c.Tracked) != 0 || c.backfill.Backfiller != nil {
 		t.Fatal("a pass whose collection failed tracked or backfilled something")
 	}
-	c.pass(context.Background())
+	c.pass(ctx)
+	awaitBackfill(t, c)
 	if tr := c.Tracked[101]; tr == nil || tr.Window.Len() < 30 {
 		t.Fatalf("after the first successful collection the window holds %v samples, want the RRD hour", tr)
 	}
@@ -413,7 +422,8 @@ func TestRestartMergesExportAndRRDBackfill(t *testing.T) {
 	})
 	c.loadExport(context.Background())
 	c.exportLoading.Wait() // the read is in the background; the pass folds it in
-	c.pass(context.Background())
+	c.pass(backfillContext(t, c))
+	awaitBackfill(t, c)
 	c.exporting.Wait()
 	w := c.Tracked[150].Window
 	fromRRD, fromExport := 0, 0

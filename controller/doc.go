@@ -23,7 +23,8 @@
 // core), lxcmetrics (the lxc_metrics.json codec), export (the
 // lxc_metrics.json file: appends, compactions, repairs), audit (the audit
 // record), manual (the API's manual operations and their validation
-// rules), sim (what-if replay and the trace formats).
+// rules), sim (what-if replay and the trace formats), backfill (the
+// background RRD reader) and handoff (background results to the loop).
 //
 // Where a change goes: a new input to the decisions is a field of
 // scaling.Signals read by scaling.Decide, filled in controller/engine's
@@ -39,8 +40,9 @@
 // features and score -> Select the policy -> Decide (pure) -> SortByUrgency
 // and the Guard (node capacity, writes per pass) -> Actuator (fresh config
 // read, digest compare-and-set, task wait) -> state, audit, metrics,
-// export, Snapshot. Per-container reads happen only at start (RRD
-// backfill) and right before a write; pools are read with one
+// export, Snapshot. Per-container reads happen once per container (the
+// RRD backfill, in the background: see backfill.go) and right before a
+// write; pools are read with one
 // /cluster/resources call every few minutes, and only when a policy
 // selects by pool.
 //
@@ -124,5 +126,9 @@
 // for concurrent use (the loop and RecordManual append). The export is
 // written in the background, one append at a time, and read back at start
 // in the background; what that read found is folded into the windows by
-// the loop goroutine, never by the reader.
+// the loop goroutine, never by the reader. The RRD backfill reads in its
+// own goroutines (controller/backfill), started by the first pass that
+// collects with Run's context and waited for before Run returns; they
+// never touch the engine either: the loop takes what they read through a
+// handoff.Queue and folds it into the windows itself.
 package controller

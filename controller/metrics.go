@@ -28,6 +28,7 @@ type Metrics struct {
 	exportRepairs  prometheus.Counter
 	windowBytes    prometheus.Gauge
 	backfilled     prometheus.Counter
+	backfillLeft   prometheus.Gauge // containers pending
 	configReads    prometheus.Counter
 	panics         prometheus.Counter
 	stateSaves     *prometheus.CounterVec // result
@@ -109,6 +110,10 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Namespace: metricsNamespace, Name: "backfill_samples_total",
 			Help: "Samples loaded into the windows from RRD data or an existing lxc_metrics.json.",
 		}),
+		backfillLeft: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: metricsNamespace, Name: "backfill_pending",
+			Help: "Containers whose RRD history the background backfill has still to read (queued, waiting for a node, or being read).",
+		}),
 		configReads: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: metricsNamespace, Name: "config_reads_total",
 			Help: "Config reads made to learn what a listing does not show (cores, cpulimit, configured root filesystem size), once per change of them; the reads right before a write are not counted.",
@@ -126,7 +131,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		for _, c := range []prometheus.Collector{
 			m.passDuration, m.phases, m.passes, m.lastPass, m.containers, m.nodeErrors, m.actions, m.skipped,
 			m.score, m.recommendation, m.training, m.modelTrainedAt, m.exportDuration, m.exports, m.exportWritten, m.exportRepairs,
-			m.windowBytes, m.backfilled, m.configReads, m.panics, m.stateSaves,
+			m.windowBytes, m.backfilled, m.backfillLeft, m.configReads, m.panics, m.stateSaves,
 		} {
 			if err := reg.Register(c); err != nil {
 				return nil, err

@@ -9,16 +9,17 @@ import (
 )
 
 // passPhases are the label values of lxc_autoscale_pass_phase_seconds, in
-// the order a pass runs them. collect (the listings), backfill (the first
-// pass's RRD reads) and config_reads (when a decision needs a container's
-// config) are mostly waiting for Proxmox; the others are the pass's own
-// work, which grows with the number of containers.
+// the order a pass runs them. collect (the listings) and config_reads (when
+// a decision needs a container's config) are mostly waiting for Proxmox;
+// the others are the pass's own work, which grows with the number of
+// containers: backfill folds the history read in the background (the RRD
+// backfill's, lxc_metrics.json's once) into the windows.
 var passPhases = []string{"collect", "backfill", "decide", "config_reads", "act", "export", "save", "publish"}
 
 func newPhaseHistogram() *prometheus.HistogramVec {
 	h := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: metricsNamespace, Name: "pass_phase_seconds",
-		Help: "Time of each phase of a pass: collect (list the nodes and their containers), backfill (the first pass's RRD reads), " +
+		Help: "Time of each phase of a pass: collect (list the nodes and their containers), backfill (fold the history read in the background into the windows), " +
 			"decide (observe, train, score, decide), config_reads (the reads that learn a container's CPU setting or disk size), " +
 			"act (apply or record the decisions), export (add a cycle to lxc_metrics.json; the file is written in the background), " +
 			"save (the state file) and publish (the snapshot the API reads).",

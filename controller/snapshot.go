@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/backfill"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
@@ -43,6 +44,9 @@ type Snapshot struct {
 	FailedNodes    []string
 	Containers     []ContainerView // by VMID
 	ModelTrainedAt time.Time
+	// Backfill is where the background RRD backfill stands (zero when it
+	// is off or has not started).
+	Backfill backfill.Progress
 }
 
 // Snapshot returns the state after the latest pass. It is safe to call from
@@ -67,6 +71,9 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 		s.FailedNodes = append(s.FailedNodes, n)
 	}
 	slices.Sort(s.FailedNodes)
+	if c.backfill.Backfiller != nil {
+		s.Backfill = c.backfill.Progress()
+	}
 	s.Containers = make([]ContainerView, 0, len(c.Tracked))
 	for _, tr := range c.SortedTracked() {
 		v := ContainerView{

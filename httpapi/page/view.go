@@ -30,6 +30,9 @@ type pageView struct {
 	Nodes        int
 	FailedNodes  []string
 	ModelTrained string
+	// Backfill is where the RRD backfill stands; "" when it is off or
+	// has not started.
+	Backfill     string
 	ListError    string // the cluster listing failed (no loop)
 	Containers   []containerRow
 	Anomalous    int
@@ -104,6 +107,14 @@ func snapshotPageView(snap controller.Snapshot, interval time.Duration, staleAft
 	}
 	if snap.ModelTrainedAt.IsZero() {
 		v.ModelTrained = "not trained yet"
+	}
+	if b := snap.Backfill; b.Pending+b.Done+b.Failed > 0 {
+		v.Backfill = strconv.Itoa(b.Done) + " read, " + strconv.Itoa(b.Failed) + " given up"
+		if b.Pending > 0 {
+			v.Backfill = strconv.Itoa(b.Pending) + " containers to read; " + v.Backfill
+		} else {
+			v.Backfill = "done: " + v.Backfill
+		}
 	}
 	v.Containers = make([]containerRow, 0, len(snap.Containers))
 	for _, ct := range snap.Containers {

@@ -55,6 +55,23 @@ func TestSnapshotPageHealth(t *testing.T) {
 	}
 }
 
+func TestSnapshotPageBackfill(t *testing.T) {
+	for _, tt := range []struct {
+		pending, done, failed int
+		want                  string
+	}{
+		{0, 0, 0, ""},
+		{9_000, 990, 10, "9000 containers to read; 990 read, 10 given up"},
+		{0, 9_990, 10, "done: 9990 read, 10 given up"},
+	} {
+		snap := controller.Snapshot{Time: pageNow}
+		snap.Backfill.Pending, snap.Backfill.Done, snap.Backfill.Failed = tt.pending, tt.done, tt.failed
+		if got := snapshotPageView(snap, 0, 3, pageNow).Backfill; got != tt.want {
+			t.Errorf("backfill %+v shown as %q, want %q", snap.Backfill, got, tt.want)
+		}
+	}
+}
+
 func TestViewRowDecision(t *testing.T) {
 	change := scaling.Change{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 4, Text: "busy"}
 	disk := scaling.Change{Resource: scaling.ResourceDisk, Direction: scaling.Up, From: 8 << 30, To: 10 << 30}

@@ -48,6 +48,12 @@ var rules = []rule{
 	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling"}},
 	// The audit record: written by the loop and by the manual operations.
 	{dir: "controller/audit", stdlibOnly: true},
+	// The background RRD reader: proxmox, the engine's and the rules'
+	// types, the handoff to the loop; never controller (its windows are
+	// the loop's to fold into).
+	{dir: "controller/backfill", allowed: []string{"proxmox", "controller/engine", "controller/scaling", "controller/handoff"}},
+	// Background goroutines to the loop goroutine: a leaf.
+	{dir: "controller/handoff", stdlibOnly: true},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
 	// The API serves the loop's snapshot (controller), its decisions
 	// (controller/scaling) and audit record (controller/audit), and the
@@ -157,6 +163,9 @@ func TestRules(t *testing.T) {
 		{"controller/sim", module + "/controller", false, true},
 		{"controller/engine", module + "/controller", false, true},
 		{"controller/sim", module + "/proxmox", false, true},
+		{"controller/backfill", module + "/controller/handoff", false, false},
+		{"controller/backfill", module + "/controller", false, true},
+		{"controller/handoff", "github.com/rs/zerolog", false, true},
 		{"httpapi", module + "/controller", false, false},
 		{"httpapi", module + "/controller/manual", false, false},
 		{"httpapi", module + "/controller/scaling", false, false},

@@ -22,11 +22,15 @@ type result struct {
 	// FirstPassSeconds is from the controller's start to the first reading
 	// of /metrics that shows a completed pass: an upper bound, late by up
 	// to firstPassPoll plus the /metrics cache (1 s).
-	FirstPassSeconds float64          `json:"first_pass_seconds"`
-	BackfillSeconds  float64          `json:"backfill_seconds"`
-	Collect          stats            `json:"collect_seconds"`  // fetching the listings
-	Own              stats            `json:"own_work_seconds"` // decide + act + export + save + publish
-	Phases           map[string]stats `json:"phase_seconds"`
+	FirstPassSeconds float64 `json:"first_pass_seconds"`
+	// BackfillSeconds is from the start to the first reading after the
+	// first pass in which no container's RRD history is left to read: the
+	// backfill runs in the background, so this is late by up to a
+	// reading's interval; 0 when the controller does not report it.
+	BackfillSeconds float64          `json:"backfill_seconds"`
+	Collect         stats            `json:"collect_seconds"`  // fetching the listings
+	Own             stats            `json:"own_work_seconds"` // decide + act + export + save + publish
+	Phases          map[string]stats `json:"phase_seconds"`
 	// OwnPerContainerMicros is the median own work per container.
 	OwnPerContainerMicros float64 `json:"own_work_per_container_microseconds"`
 
@@ -113,7 +117,7 @@ func printTable(w io.Writer, o options, results []*result) {
 	for _, ph := range append(fetchPhases[1:], ownPhases...) {
 		row("  "+ph+" ms", func(r *result) string { return ms(r.Phases[ph]) })
 	}
-	row("backfill in the first pass s", func(r *result) string { return fmt.Sprintf("%.1f", r.BackfillSeconds) })
+	row("RRD backfill done after start s", func(r *result) string { return fmt.Sprintf("%.1f", r.BackfillSeconds) })
 	row("first decision pass after start s", func(r *result) string { return fmt.Sprintf("%.1f", r.FirstPassSeconds) })
 	row("RSS MiB max / final", func(r *result) string {
 		return mib(float64(r.RSSMaxBytes)) + " / " + mib(float64(r.RSSFinalBytes))

@@ -17,8 +17,8 @@ var metricPrefixes = []string{
 }
 
 // phases of lxc_autoscale_pass_phase_seconds. collect and config_reads
-// wait for Proxmox, backfill runs once; the others are the pass's own
-// work.
+// wait for Proxmox; backfill folds what the background RRD reads brought;
+// the others are the pass's own work.
 var (
 	fetchPhases = []string{"collect", "config_reads"}
 	ownPhases   = []string{"decide", "act", "export", "save", "publish"}
@@ -95,6 +95,10 @@ func (s scrape) exports() float64 { return s.values[`lxc_autoscale_exports_total
 // controller has it (the append-in-place export); without it the harness
 // measures the file.
 const writtenBytesSeries = "lxc_autoscale_export_written_bytes_total"
+
+// backfillPendingSeries counts the containers whose RRD history the
+// background backfill has still to read.
+const backfillPendingSeries = "lxc_autoscale_backfill_pending"
 
 // pass is what one pass spent in each phase, in seconds.
 type pass map[string]float64

@@ -66,6 +66,10 @@ func (w *watcher) observe(s scrape, logw io.Writer) {
 		r.FirstPassSeconds = s.at.Sub(w.started).Seconds()
 		fmt.Fprintf(logw, "scale: first pass done %.1f s after start\n", r.FirstPassSeconds)
 	}
+	if r.FirstPassSeconds > 0 && r.BackfillSeconds == 0 && s.has(backfillPendingSeries) && s.values[backfillPendingSeries] == 0 {
+		r.BackfillSeconds = s.at.Sub(w.started).Seconds()
+		fmt.Fprintf(logw, "scale: RRD backfill done %.1f s after start\n", r.BackfillSeconds)
+	}
 	if s.exports() > w.last.exports() && !s.has(writtenBytesSeries) {
 		// Without the counter: the export rewrites the whole file, so a
 		// write is the file's size.
@@ -92,7 +96,6 @@ func (w *watcher) finish() {
 	r, last := w.result, w.last
 	r.Passes = int(last.passes())
 	r.Measured = len(w.passes)
-	r.BackfillSeconds = last.phase("backfill")
 	r.Collect = statsOf(w.passes, func(p pass) float64 { return p["collect"] })
 	r.Own = statsOf(w.passes, func(p pass) float64 { return p.total(ownPhases) })
 	r.Phases = map[string]stats{}
