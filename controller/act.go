@@ -46,7 +46,7 @@ func (c *Controller) apply(ctx context.Context, idle, admitted []scaling.Decisio
 			continue
 		}
 		if ctx.Err() != nil {
-			c.log.Warn().Int("vmid", d.VMID).Msg("pass deadline reached or shutting down; leaving the remaining decisions to the next engine.Tick")
+			c.log.Warn().Int("vmid", d.VMID).Msg("pass deadline reached or shutting down; leaving the remaining decisions to the next tick")
 			return
 		}
 		if d.Mode == scaling.ModeRecommend {

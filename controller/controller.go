@@ -316,7 +316,7 @@ func (c *Controller) pass(ctx context.Context) {
 	t, err := c.collect(passCtx)
 	if err != nil {
 		c.metrics.passes.WithLabelValues("failed").Inc()
-		c.log.Error().Err(err).Msg("listing the cluster's nodes failed; nothing collected this engine.Tick")
+		c.log.Error().Err(err).Msg("listing the cluster's nodes failed; nothing collected this tick")
 		return
 	}
 	c.applyRequests()

@@ -67,7 +67,7 @@ func (c *Controller) saveState(force bool) {
 	c.state.JournalSeq = through
 	if err := c.state.Save(c.opts.StateFile); err != nil {
 		c.metrics.stateSaves.WithLabelValues("failed").Inc()
-		c.log.Error().Err(err).Str("path", c.opts.StateFile).Msg("saving the state file failed; will retry next engine.Tick")
+		c.log.Error().Err(err).Str("path", c.opts.StateFile).Msg("saving the state file failed; will retry next tick")
 		return
 	}
 	c.metrics.stateSaves.WithLabelValues("ok").Inc()
