@@ -56,7 +56,7 @@ func TestSimulateDecidesAsTheLoop(t *testing.T) {
 		c.pass(ctx)
 		views := c.Snapshot().Containers
 		if len(views) != len(want) {
-			t.Fatalf("engine.Tick %d: the loop decided for %d containers, the simulator for %d", i, len(views), len(want))
+			t.Fatalf("tick %d: the loop decided for %d containers, the simulator for %d", i, len(views), len(want))
 		}
 		for _, v := range views {
 			got := "no decision"
@@ -64,7 +64,7 @@ func TestSimulateDecidesAsTheLoop(t *testing.T) {
 				got = fmt.Sprintf("%+v", *v.Decision)
 			}
 			if got != want[v.VMID] {
-				t.Fatalf("engine.Tick %d, container %d:\nloop      %s\nsimulator %s", i, v.VMID, got, want[v.VMID])
+				t.Fatalf("tick %d, container %d:\nloop      %s\nsimulator %s", i, v.VMID, got, want[v.VMID])
 			}
 		}
 	}
