@@ -27,9 +27,14 @@ type options struct {
 	speed    float64
 	seed     uint64
 	export   bool
-	scrape   time.Duration
-	jsonOut  string
-	keep     bool
+	// exportEvery and maxEntries override monitor.export_interval and
+	// monitor.max_metrics_entries (0: the defaults), so that a run of
+	// minutes can reach the export's compaction.
+	exportEvery time.Duration
+	maxEntries  int
+	scrape      time.Duration
+	jsonOut     string
+	keep        bool
 }
 
 func main() {
@@ -66,6 +71,8 @@ Flags:
 	fs.Float64Var(&o.speed, "speed", 1, "pvesim's clock: simulated seconds per real second")
 	fs.Uint64Var(&o.seed, "seed", 1, "pvesim's seed")
 	fs.BoolVar(&o.export, "export", true, "write lxc_metrics.json (monitor.export_file); -export=false turns it off")
+	fs.DurationVar(&o.exportEvery, "export-interval", 0, "monitor.export_interval of the controller (default: its default, 60s)")
+	fs.IntVar(&o.maxEntries, "max-metrics-entries", 0, "monitor.max_metrics_entries of the controller (default: its default, 1000); a small value makes the export compact within the run")
 	fs.DurationVar(&o.scrape, "scrape", 2*time.Second, "how often /metrics is read once the first pass is done (each pass must fall between two reads to be measured alone)")
 	fs.StringVar(&o.jsonOut, "json", "", `also write the results as JSON to this file ("-": standard output)`)
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binaries, configuration, logs, state and export)")
@@ -91,6 +98,10 @@ Flags:
 		return o, fmt.Errorf("-interval %s: want 1s to 1h (the controller's range)", o.interval)
 	case o.speed <= 0:
 		return o, fmt.Errorf("-speed %v: want above 0", o.speed)
+	case o.exportEvery != 0 && (o.exportEvery < time.Second || o.exportEvery > 24*time.Hour):
+		return o, fmt.Errorf("-export-interval %s: want 1s to 24h", o.exportEvery)
+	case o.maxEntries < 0 || o.maxEntries > 1_000_000:
+		return o, fmt.Errorf("-max-metrics-entries %d: want 0 (the default) to 1000000", o.maxEntries)
 	case o.scrape < 250*time.Millisecond:
 		return o, fmt.Errorf("-scrape %s: want at least 250ms", o.scrape)
 	}

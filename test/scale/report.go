@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // result is what one size measured. Durations are seconds, sizes bytes.
@@ -45,7 +46,7 @@ type result struct {
 	ExportBytesMethod string `json:"export_bytes_method"`
 	ExportFileBytes   int64  `json:"export_file_bytes"` // at the end
 	// CycleBytes is one cycle of the export: the file at the end over the
-	// cycles it holds (one per export up to max_metrics_entries, 1,000).
+	// cycles it holds (counted in the file: each starts a line "{").
 	CycleBytes float64 `json:"cycle_bytes"`
 
 	LoadStart [3]float64 `json:"load_start"`
@@ -88,7 +89,14 @@ func statsOfValues(v []float64) stats {
 func printTable(w io.Writer, o options, results []*result) {
 	export := "off"
 	if o.export {
-		export = "on (every 60s, 1000 cycles kept)"
+		every, kept := 60*time.Second, defaultMaxMetricsEntries
+		if o.exportEvery > 0 {
+			every = o.exportEvery
+		}
+		if o.maxEntries > 0 {
+			kept = o.maxEntries
+		}
+		export = fmt.Sprintf("on (every %s, %d cycles kept)", every, kept)
 	}
 	fmt.Fprintf(w, "\nlxc-autoscale run (dry-run, default settings) against pvesim in another process: %d nodes, export %s, %s per size, %d CPUs\n\n",
 		o.nodes, export, o.duration, runtime.NumCPU())
@@ -127,18 +135,21 @@ func printTable(w io.Writer, o options, results []*result) {
 	})
 	row("controller CPU % of one core", func(r *result) string { return fmt.Sprintf("%.1f", 100*r.CPUSeconds/r.Seconds) })
 	row("exports", func(r *result) string { return fmt.Sprint(r.Exports) })
-	row("MiB written per export min/median/max", func(r *result) string {
+	row("MiB written per export", func(r *result) string {
 		if r.ExportBytes.N == 0 {
 			return "-"
 		}
+		if r.ExportBytes.Min == r.ExportBytes.Max { // the counter gives the mean alone
+			return mib(r.ExportBytes.Median)
+		}
 		return mib(r.ExportBytes.Min) + " / " + mib(r.ExportBytes.Median) + " / " + mib(r.ExportBytes.Max)
 	})
-	row("bytes per export per container (median)", func(r *result) string {
+	row("bytes per export per container", func(r *result) string {
 		return fmt.Sprintf("%.0f", r.ExportBytes.Median/float64(r.Containers))
 	})
 	row("lxc_metrics.json MiB at the end", func(r *result) string { return mib(float64(r.ExportFileBytes)) })
 	row("  bytes per container and cycle", func(r *result) string { return fmt.Sprintf("%.0f", r.CycleBytes/float64(r.Containers)) })
-	row("bytes per export ÷ one cycle (median)", func(r *result) string {
+	row("bytes per export ÷ one cycle", func(r *result) string {
 		if r.CycleBytes == 0 {
 			return "-"
 		}

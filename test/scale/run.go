@@ -188,6 +188,12 @@ func writeConfig(dir string, o options, pveURL, tokenID, secret string) (string,
 	if o.interval > 0 {
 		interval = "  interval: " + o.interval.String() + "\n"
 	}
+	if o.exportEvery > 0 {
+		interval += "  export_interval: " + o.exportEvery.String() + "\n"
+	}
+	if o.maxEntries > 0 {
+		interval += "  max_metrics_entries: " + strconv.Itoa(o.maxEntries) + "\n"
+	}
 	cfg := fmt.Sprintf(`# Written by test/scale: the defaults, but for the cluster and the files.
 proxmox:
   endpoints: [%q]

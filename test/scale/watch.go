@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -117,8 +118,27 @@ func (w *watcher) finish() {
 	}
 	if fi, err := os.Stat(w.exportFile); err == nil {
 		r.ExportFileBytes = fi.Size()
-		if r.Exports > 0 {
-			r.CycleBytes = float64(fi.Size()) / float64(min(r.Exports, defaultMaxMetricsEntries))
+		if n := countCycles(w.exportFile); n > 0 {
+			r.CycleBytes = float64(fi.Size()) / float64(n)
 		}
 	}
+}
+
+// countCycles counts the cycles of an export in our layout, where each
+// starts a line "{" (lxcmetrics' appendCycle); 0 when it cannot be read.
+func countCycles(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	n := 0
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 1<<20), 1<<30)
+	for sc.Scan() {
+		if b := sc.Bytes(); len(b) > 0 && b[0] == '{' {
+			n++
+		}
+	}
+	return n
 }
