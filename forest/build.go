@@ -34,7 +34,7 @@ type builder struct {
 	sample     []int       // row indices of the subsample
 	sampleRows [][]float64 // rows[sample[j]]
 	touched    float64     // keeps gather's early loads from being optimised away
-	seen       []uint64    // open-addressing set (row index + 1) for Floyd's sampling
+	seen       []uint64    // Floyd's set of drawn rows: a hash set of row index + 1, or a bitset
 	allFeats   []int       // 0..width-1, partially shuffled to pick a tree's features
 	features   []int       // original feature index of each local feature slot
 	keys       []int32     // subsample as float32 order keys, column-major: keys[slot*stride + j]

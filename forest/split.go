@@ -29,13 +29,42 @@ func (b *builder) pickFeatures(rnd *rng) {
 // pickSample draws SampleSize distinct row indices with Floyd's algorithm:
 // O(SampleSize) time and memory whatever len(rows) is.
 func (b *builder) pickSample(rnd *rng) {
-	n, k := len(b.rows), b.r.sampleSize
-	if k == n {
+	n := len(b.rows)
+	switch {
+	case b.r.sampleSize == n:
 		for i := range b.sample {
 			b.sample[i] = i
 		}
-		return
+	case (n+63)/64 <= len(b.seen):
+		// Rows that fit a bitset no larger than the hash set (up to 65,536
+		// for the default 256-row sample: the controller's training sets)
+		// use one: a smaller clear, and a probe without a hash or a loop.
+		b.pickSampleBits(rnd, b.seen[:(n+63)/64])
+	default:
+		b.pickSampleHash(rnd)
 	}
+}
+
+// pickSampleBits is Floyd's algorithm with set, a bitset of len(rows)
+// bits, as the set of drawn indices. It draws what pickSampleHash draws.
+func (b *builder) pickSampleBits(rnd *rng, set []uint64) {
+	clear(set)
+	n, k := len(b.rows), b.r.sampleSize
+	for i, j := 0, n-k; j < n; i, j = i+1, j+1 {
+		v := rnd.intn(j + 1)
+		if set[v>>6]&(1<<(v&63)) != 0 {
+			// j itself is not in the set: every earlier draw is below it.
+			v = j
+		}
+		set[v>>6] |= 1 << (v & 63)
+		b.sample[i] = v
+	}
+}
+
+// pickSampleHash is Floyd's algorithm with an open-addressing hash set
+// (row index + 1) in seen, for rows too many for a bitset of its size.
+func (b *builder) pickSampleHash(rnd *rng) {
+	n, k := len(b.rows), b.r.sampleSize
 	clear(b.seen)
 	mask := uint64(len(b.seen) - 1)
 	// insert adds v to the set and reports whether it was absent.
