@@ -32,7 +32,7 @@ type builder struct {
 	large bool
 
 	sample     []int       // row indices of the subsample
-	sampleRows [][]float64 // rows[sample[j]]
+	sampleRows [][]float64 // rows[sample[j]], for samples of over 256 rows (gather)
 	touched    float64     // keeps gather's early loads from being optimised away
 	seen       []uint64    // Floyd's set of drawn rows: a hash set of row index + 1, or a bitset
 	allFeats   []int       // 0..width-1, partially shuffled to pick a tree's features
