@@ -92,7 +92,13 @@ type Monitor struct {
 
 // Model is the isolation forest that scores how anomalous each container is.
 type Model struct {
-	Enabled         bool          `koanf:"enabled"`
+	Enabled bool `koanf:"enabled"`
+	// RetrainInterval is how often the forest is refitted; the default,
+	// 30m, refits it twice per 1h training window. Every 10 minutes (the
+	// original's 600 s) left the simulated scenarios' results unchanged,
+	// bit for bit, at three times the fitting cost, about half of what
+	// simulate spends; a baseline refitted less often also takes longer
+	// to absorb a sustained anomaly as normal.
 	RetrainInterval time.Duration `koanf:"retrain_interval"`
 	Trees           int           `koanf:"trees"`
 	SampleSize      int           `koanf:"sample_size"`
@@ -344,7 +350,7 @@ func Default() Config {
 		},
 		Model: Model{
 			Enabled:          true,
-			RetrainInterval:  10 * time.Minute,
+			RetrainInterval:  30 * time.Minute,
 			Trees:            100,
 			SampleSize:       256,
 			Seed:             42,

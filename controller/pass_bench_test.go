@@ -25,7 +25,9 @@ const (
 // defaultSettings are config.Default()'s monitor, model and scaling
 // settings as cmd maps them (controllerOptions), which a controller test
 // cannot import: the defaults a user runs with, mode dry-run, so that
-// every decision is made and none is written.
+// every decision is made and none is written; but the model retrains
+// every 10 minutes (the default is 30), so that BenchmarkTick -benchtime
+// 60x still includes one retraining.
 func defaultSettings(o *Options) {
 	o.Interval, o.Window = 10*time.Second, time.Hour
 	o.Model = engine.ModelOptions{

@@ -32,9 +32,9 @@ type builder struct {
 	large bool
 
 	sample     []int       // row indices of the subsample
-	sampleRows [][]float64 // rows[sample[j]]
+	sampleRows [][]float64 // rows[sample[j]], for samples of over 256 rows (gather)
 	touched    float64     // keeps gather's early loads from being optimised away
-	seen       []uint64    // open-addressing set (row index + 1) for Floyd's sampling
+	seen       []uint64    // Floyd's set of drawn rows: a hash set of row index + 1, or a bitset
 	allFeats   []int       // 0..width-1, partially shuffled to pick a tree's features
 	features   []int       // original feature index of each local feature slot
 	keys       []int32     // subsample as float32 order keys, column-major: keys[slot*stride + j]
@@ -322,16 +322,15 @@ func (b *builder) build(t int) tree {
 		// A child that cannot split is a leaf now; it draws no random
 		// numbers, so skipping the queue keeps every other node's draws.
 		depth := p.depth + 1
-		for i, c := range [2]pending{
-			{index: left, start: p.start, end: mid, depth: depth, buf: 1 - p.buf},
-			{index: left + 1, start: mid, end: p.end, depth: depth, buf: 1 - p.buf},
-		} {
-			if int(depth) < b.limit && c.end-c.start > 1 {
-				b.queue = append(b.queue, c)
+		bounds := [3]int32{p.start, mid, p.end}
+		for i := range 2 {
+			start, end := bounds[i], bounds[i+1]
+			if int(depth) < b.limit && end-start > 1 {
+				b.queue = append(b.queue, pending{index: left + uint32(i), start: start, end: end, depth: depth, buf: 1 - p.buf})
 				continue
 			}
 			nodes[base+int(left)+i] = node{link: leafFeature}
-			paths[base+int(left)+i] = float64(depth) + b.pathLength[c.end-c.start]
+			paths[base+int(left)+i] = float64(depth) + b.pathLength[end-start]
 			deepest = max(deepest, int(depth))
 		}
 	}

@@ -101,6 +101,17 @@ func BenchmarkFitSmall(b *testing.B) {
 	}
 }
 
+// BenchmarkFitTraining is the controller's retraining: 100 trees of 256
+// rows from a training set of 32,768 rows (engine's maxTrainingRows) of
+// its 12 model features.
+func BenchmarkFitTraining(b *testing.B) {
+	rows := benchRows(32_768, 12, 9)
+	b.ReportAllocs()
+	for b.Loop() {
+		mustFit(b, rows, Options{Seed: 42})
+	}
+}
+
 func BenchmarkMarshalBinary(b *testing.B) {
 	f := mustFit(b, millionRows()[:10_000], Options{Seed: 1})
 	var size int

@@ -387,6 +387,34 @@ func TestMaxFeaturesRestrictsSplits(t *testing.T) {
 	}
 }
 
+// The bitset and the hash set are two stores for one algorithm: for the
+// same generator they must draw the same rows, or a forest would change
+// with the number of rows it was given crossing the bitset's limit.
+func TestPickSampleBitsetDrawsWhatHashDraws(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ n, k int }{{257, 256}, {1000, 256}, {25_600, 256}, {65_536, 256}, {70_000, 256}, {300, 100}} {
+		rows := make([][]float64, c.n)
+		for i := range rows {
+			rows[i] = []float64{float64(i)}
+		}
+		r, err := resolve(rows, Options{SampleSize: c.k})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := newBuilder(rows, r, false, 1)
+		for tr := range 20 {
+			hashRnd := treeRNG(7, tr)
+			b.pickSampleHash(&hashRnd)
+			want := slices.Clone(b.sample)
+			bitsRnd := treeRNG(7, tr)
+			b.pickSampleBits(&bitsRnd, make([]uint64, (c.n+63)/64))
+			if !slices.Equal(b.sample, want) || bitsRnd != hashRnd {
+				t.Fatalf("n=%d k=%d tree %d: bitset drew %v, hash set %v", c.n, c.k, tr, b.sample[:8], want[:8])
+			}
+		}
+	}
+}
+
 func TestPickSampleIsUniformWithoutReplacement(t *testing.T) {
 	t.Parallel()
 	const n, k, trees = 1000, 100, 2000
