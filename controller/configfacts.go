@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/rs/zerolog"
+
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
@@ -51,6 +53,8 @@ func (c *Controller) learnConfigs(ctx context.Context, t engine.Tick, decisions 
 	}
 	wg.Wait()
 	c.metrics.configReads.Add(float64(len(todo)))
+	unmanaged := &unmanagedLog{log: &c.log}
+	defer unmanaged.summary()
 	for k, i := range todo {
 		d := decisions[i]
 		tr := c.Tracked[d.VMID]
@@ -60,12 +64,12 @@ func (c *Controller) learnConfigs(ctx context.Context, t engine.Tick, decisions 
 		}
 		f := engine.FactsFrom(configs[k], tr.Last)
 		if f.CoresUnmanaged() != "" && (tr.Facts == nil || tr.Facts.CoresUnmanaged() != f.CoresUnmanaged()) {
-			c.log.Info().Int("vmid", d.VMID).Str("node", d.Node).Int("cores", configs[k].Cores).
+			unmanaged.event(d.VMID).Int("vmid", d.VMID).Str("node", d.Node).Int("cores", configs[k].Cores).
 				Float64("cpulimit", configs[k].CPULimit).Str("why", f.CoresUnmanaged()).
 				Msg("leaving a container's cores to the administrator")
 		}
 		if f.DiskUnmanaged() != "" && (tr.Facts == nil || tr.Facts.DiskUnmanaged() == "") {
-			c.log.Info().Int("vmid", d.VMID).Str("node", d.Node).Str("rootfs", configs[k].RootFS.Spec).
+			unmanaged.event(d.VMID).Int("vmid", d.VMID).Str("node", d.Node).Str("rootfs", configs[k].RootFS.Spec).
 				Str("why", f.DiskUnmanaged()).Msg("leaving a container's root filesystem as it is")
 		}
 		tr.Facts = &f
@@ -78,4 +82,35 @@ func (c *Controller) learnConfigs(ctx context.Context, t engine.Tick, decisions 
 			}
 		})
 	}
+}
+
+// unmanagedLogLimit is how many containers a pass names at info level for
+// leaving a setting to the administrator; beyond it (a restart of a large
+// cluster meets them all at once) the rest go to debug and one summary
+// line counts them.
+const unmanagedLogLimit = 10
+
+// unmanagedLog logs what a pass learnt to leave alone: each container at
+// info up to unmanagedLogLimit, then at debug, with a summary.
+type unmanagedLog struct {
+	log    *zerolog.Logger
+	logged int
+	quiet  []int // VMIDs logged at debug only
+}
+
+func (u *unmanagedLog) event(vmid int) *zerolog.Event {
+	if u.logged < unmanagedLogLimit {
+		u.logged++
+		return u.log.Info()
+	}
+	u.quiet = append(u.quiet, vmid)
+	return u.log.Debug()
+}
+
+func (u *unmanagedLog) summary() {
+	if len(u.quiet) == 0 {
+		return
+	}
+	u.log.Info().Int("containers", len(u.quiet)).Ints("vmids", u.quiet[:min(len(u.quiet), 50)]).
+		Msg("leaving more containers' settings to the administrator; each is logged at debug level")
 }

@@ -183,3 +183,29 @@ func TestCPUAboveOneIsClampedInWindowAndExport(t *testing.T) {
 		}
 	}
 }
+
+// A restart of a large cluster learns many unmanaged containers in one
+// pass: the first unmanagedLogLimit are named at info level, the rest are
+// counted in one summary line and named at debug level only.
+func TestManyUnmanagedContainersAreSummarised(t *testing.T) {
+	var specs []pvesim.ContainerSpec
+	for i := range unmanagedLogLimit + 5 {
+		specs = append(specs, pvesim.ContainerSpec{VMID: 101 + i, Node: "pve1", MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Idle})
+	}
+	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, NodeThreads: []int{64}, Speed: 0, Specs: specs})
+	var logs bytes.Buffer
+	c := newLoop(t, client, func(o *Options) {
+		o.Logger = zerolog.New(&logs).Level(zerolog.InfoLevel)
+		o.Model.Enabled = false
+		o.Selection.Default.Memory.Enabled = false
+		o.Selection.Default.Disk.Enabled = false
+	})
+	c.pass(context.Background())
+	if n := strings.Count(logs.String(), "leaving a container's cores to the administrator"); n != unmanagedLogLimit {
+		t.Errorf("%d containers named at info level, want %d:\n%s", n, unmanagedLogLimit, logs.String())
+	}
+	want := `"containers":5,"vmids":[111,112,113,114,115]`
+	if !strings.Contains(logs.String(), want) || strings.Count(logs.String(), "leaving more containers' settings") != 1 {
+		t.Errorf("no single summary line with %s:\n%s", want, logs.String())
+	}
+}
