@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -93,6 +94,13 @@ func runSimulate(ctx context.Context, env *environment, fs *pflag.FlagSet, args 
 	if req.scenario == "list" {
 		printScenarios(env.stdout)
 		return nil
+	}
+	// A replay is a batch job with a small live heap (tens of MiB) that
+	// allocates a pass's decisions every tick: collecting a quarter as often
+	// as Go's default costs some MiB and saves about a sixth of its CPU
+	// time. GOGC, when set, is the operator's choice.
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
 	cfg, err := loadSimulationConfig(env, fs)
 	if err != nil {
