@@ -398,7 +398,7 @@ func (c *Controller) countContainers(t engine.Tick) {
 	}
 	bytes := 0
 	for _, tr := range c.Tracked {
-		bytes += tr.Window.Bytes()
+		bytes += tr.HistoryBytes()
 	}
 	c.metrics.windowBytes.Set(float64(bytes))
 }

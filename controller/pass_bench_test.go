@@ -135,6 +135,13 @@ func BenchmarkTick(b *testing.B) {
 	runtime.KeepAlive(pb)
 	b.ReportMetric(float64(int64(after)-int64(before))/(1<<20), "heap-growth-MiB")
 	b.ReportMetric(float64(after)/(1<<20), "heap-inuse-MiB")
+	history, most := 0, 0
+	for _, tr := range pb.c.Tracked {
+		history += tr.HistoryBytes()
+		most = max(most, tr.HistoryBytes())
+	}
+	b.ReportMetric(float64(history)/float64(len(pb.c.Tracked)), "history-B/container")
+	b.ReportMetric(float64(most), "history-B-max")
 }
 
 // BenchmarkCollect is the listing fetch of a pass alone (the pvesim

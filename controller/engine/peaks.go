@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 	"time"
+	"unsafe"
 )
 
 // extremesQueue keeps the largest (and, when asked, the smallest) of one
@@ -95,7 +96,13 @@ func dropBefore(q []peakEntry, from int64) []peakEntry {
 	if n == 0 {
 		return q
 	}
-	return q[:copy(q, q[n:])]
+	q = q[:copy(q, q[n:])]
+	// A queue as long as a falling hour (360 entries) keeps its array once
+	// it is short again unless given back: a quarter used, half kept.
+	if c := cap(q); c > 32 && 4*len(q) < c {
+		q = append(make([]peakEntry, 0, max(8, 2*len(q))), q...)
+	}
+	return q
 }
 
 func memoryValue(w *window, i int) float64 { return float64(memoryBytes(w, i)) }
@@ -155,4 +162,30 @@ func (x *windowExtremes) period(w *window, memory bool, from time.Time) (lo, hi 
 	}
 	x.periods.last[kind] = best
 	return slots[best].read(w, from, true, value)
+}
+
+// bytes is the memory the queues hold (they are derived from the window,
+// but they are history all the same: the window_bytes metric counts them).
+func (x *windowExtremes) bytes() int {
+	n := int(unsafe.Sizeof(*x)) + x.memoryPeak.bytes() + x.cpuPeak.bytes()
+	if p := x.periods; p != nil {
+		n += int(unsafe.Sizeof(*p))
+		for i := range p.q {
+			for j := range p.q[i] {
+				n += p.q[i][j].bytes()
+			}
+		}
+	}
+	return n
+}
+
+// bytes is what the queue's arrays hold (the struct is its owner's).
+func (q *extremesQueue) bytes() int {
+	return (cap(q.lo) + cap(q.hi)) * int(unsafe.Sizeof(peakEntry{}))
+}
+
+// HistoryBytes is the memory of a container's history: its window (tiers
+// included) and the extremes kept from it.
+func (tr *Container) HistoryBytes() int {
+	return tr.Window.Bytes() + tr.extremes.bytes()
 }
