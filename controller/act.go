@@ -78,7 +78,7 @@ func (c *Controller) recordHold(d scaling.Decision, h scaling.Hold) {
 	case scaling.SkipDisabled, scaling.SkipNoData, scaling.SkipNotRunning, scaling.SkipAtLimit, scaling.SkipUnmanaged:
 		return
 	}
-	c.metrics.skipped.WithLabelValues(string(h.Resource), string(h.Reason)).Inc()
+	c.metrics.skip(h.Resource, h.Reason)
 	// The detail is formatted only when the line is written.
 	if ev := c.log.Debug(); ev.Enabled() {
 		ev.Int("vmid", d.VMID).Str("node", d.Node).Str("resource", string(h.Resource)).
