@@ -42,6 +42,9 @@ type Engine struct {
 	// training is what the next training fits on, kept as passes score.
 	training trainingSet
 
+	// observes numbers the calls of Observe (Container.observed).
+	observes uint64
+
 	// Buffers reused from pass to pass.
 	scratch featureScratch
 	vector  []float64
@@ -308,8 +311,7 @@ func (e *Engine) Admit(t Tick, all []scaling.Decision, guard *scaling.Guard) (id
 		}
 	}
 	scaling.SortByUrgency(admitted, func(d scaling.Decision) float64 {
-		last, _ := e.Tracked[d.VMID].Window.Last()
-		return max(last.CPUUtilisation(), last.MemoryUtilisation())
+		return e.Tracked[d.VMID].Window.LastPressure()
 	})
 	capacity := make([]scaling.NodeCapacity, 0, len(t.Nodes))
 	for _, n := range t.Nodes {

@@ -127,32 +127,44 @@ func (p *Pass) Admit(d Decision) Decision {
 		return d
 	}
 	out := d
-	out.Changes = make([]Change, 0, len(d.Changes))
-	out.Holds = slices.Clip(d.Holds) // appending must not write into the caller's array
+	// Appending must not write into the caller's arrays. The changes are
+	// shared until one is held for room: most pass whole, and nothing
+	// writes into a decision's changes once Decide has returned it.
+	out.Changes = slices.Clip(d.Changes)
+	out.Holds = slices.Clip(d.Holds)
 	room := p.nodes[d.Node]
 	var cores, memory float64
-	for _, c := range d.Changes {
+	filtered := false
+	for i, c := range d.Changes {
+		var why note
+		fits := true
 		switch c.Resource {
 		case ResourceCores:
 			delta := float64(c.To - c.From)
 			if delta > 0 {
-				if n, ok := room.fitsCores(d.Node, delta); !ok {
-					out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipCapacity, note: n})
-					continue
-				}
+				why, fits = room.fitsCores(d.Node, delta)
 			}
-			cores += delta
+			if fits {
+				cores += delta
+			}
 		case ResourceMemory:
 			delta := float64(c.To-c.From) * mib
 			if delta > 0 {
-				if n, ok := room.fitsMemory(d.Node, delta); !ok {
-					out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipCapacity, note: n})
-					continue
-				}
+				why, fits = room.fitsMemory(d.Node, delta)
 			}
-			memory += delta
+			if fits {
+				memory += delta
+			}
 		}
-		out.Changes = append(out.Changes, c)
+		switch {
+		case !fits:
+			out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipCapacity, note: why})
+			if !filtered {
+				out.Changes, filtered = append(make([]Change, 0, len(d.Changes)), d.Changes[:i]...), true
+			}
+		case filtered:
+			out.Changes = append(out.Changes, c)
+		}
 	}
 	if len(out.Changes) == 0 {
 		out.Changes = nil
