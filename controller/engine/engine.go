@@ -304,22 +304,24 @@ func (e *Engine) anomalyRise() time.Duration { return 2 * e.opts.Interval }
 // urgent first, and puts the admitted ones back into all.
 func (e *Engine) Admit(t Tick, all []scaling.Decision, guard *scaling.Guard) (idle, admitted []scaling.Decision) {
 	// Most containers need nothing: only decisions with changes go
-	// through the ordering and the guard.
+	// through the ordering and the guard, ordered and guarded where they
+	// are in all.
 	changing := 0
 	for i := range all {
 		if len(all[i].Changes) > 0 {
 			changing++
 		}
 	}
-	idle, admitted = make([]scaling.Decision, 0, len(all)-changing), make([]scaling.Decision, 0, changing)
+	order := make([]int, 0, changing)
+	idle = make([]scaling.Decision, 0, len(all)-changing)
 	for i := range all {
 		if len(all[i].Changes) > 0 {
-			admitted = append(admitted, all[i])
+			order = append(order, i)
 		} else {
 			idle = append(idle, all[i])
 		}
 	}
-	scaling.SortByUrgency(admitted, func(d scaling.Decision) float64 {
+	scaling.UrgencyOrder(all, order, func(d *scaling.Decision) float64 {
 		return e.Tracked[d.VMID].Window.LastPressure()
 	})
 	capacity := make([]scaling.NodeCapacity, 0, len(t.Nodes))
@@ -337,16 +339,11 @@ func (e *Engine) Admit(t Tick, all []scaling.Decision, guard *scaling.Guard) (id
 		allocated[ct.Node] = a
 	}
 	pass := guard.NewPass(capacity, allocated)
-	byVMID := make(map[int]int, len(admitted))
-	for i := range admitted {
-		admitted[i] = pass.Admit(admitted[i])
-		byVMID[admitted[i].VMID] = i
-	}
-	// The snapshot shows what the guard made of each decision.
-	for i := range all {
-		if j, ok := byVMID[all[i].VMID]; ok {
-			all[i] = admitted[j]
-		}
+	admitted = make([]scaling.Decision, len(order))
+	for k, i := range order {
+		admitted[k] = pass.Admit(all[i])
+		// The snapshot shows what the guard made of each decision.
+		all[i] = admitted[k]
 	}
 	return idle, admitted
 }

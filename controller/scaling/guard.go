@@ -235,16 +235,37 @@ func roomNote(node string, delta, given, allowed float64, total, reserve int64, 
 // container short of resources should not wait for the budget that a
 // reclaim took, and the room a decrease frees serves the next pass.
 func SortByUrgency(ds []Decision, pressure func(d Decision) float64) {
+	var at func(d *Decision) float64
+	if pressure != nil {
+		at = func(d *Decision) float64 { return pressure(*d) }
+	}
+	idx := make([]int, len(ds))
+	for i := range idx {
+		idx[i] = i
+	}
+	UrgencyOrder(ds, idx, at)
+	sorted := make([]Decision, len(ds))
+	for j, i := range idx {
+		sorted[j] = ds[i]
+	}
+	copy(ds, sorted)
+}
+
+// UrgencyOrder puts idx, indices into ds, in SortByUrgency's order of
+// the decisions they name, without moving the decisions: a pass orders
+// thousands of them, and guards them from where they are.
+func UrgencyOrder(ds []Decision, idx []int, pressure func(d *Decision) float64) {
 	type keyed struct {
 		class    int
 		pressure float64
 		vmid, i  int
 	}
-	keys := make([]keyed, len(ds))
-	for i, d := range ds {
-		keys[i] = keyed{class: urgencyClass(d), vmid: d.VMID, i: i}
+	keys := make([]keyed, len(idx))
+	for k, i := range idx {
+		d := &ds[i]
+		keys[k] = keyed{class: urgencyClass(d), vmid: d.VMID, i: i}
 		if pressure != nil {
-			keys[i].pressure = pressure(d)
+			keys[k].pressure = pressure(d)
 		}
 	}
 	// The keys are sorted rather than the decisions: smaller to move, and
@@ -257,16 +278,14 @@ func SortByUrgency(ds []Decision, pressure func(d Decision) float64) {
 			cmp.Compare(a.i, b.i),
 		)
 	})
-	sorted := make([]Decision, len(ds))
-	for j, k := range keys {
-		sorted[j] = ds[k.i]
+	for k := range keys {
+		idx[k] = keys[k].i
 	}
-	copy(ds, sorted)
 }
 
 // urgencyClass ranks a decision by its most urgent change; lower is more
 // urgent.
-func urgencyClass(d Decision) int {
+func urgencyClass(d *Decision) int {
 	const none = 5
 	class := none
 	for _, c := range d.Changes {
