@@ -58,6 +58,24 @@ type Pass struct {
 	maxWrites int
 	writes    int
 	nodes     map[string]*nodeRoom
+	// slab is where the holds of decisions held for the budget are cut
+	// from: thousands a dry run's pass, one allocation per few hundred.
+	slab []Hold
+}
+
+// holdSlab is how many holds a slab of Pass takes.
+const holdSlab = 512
+
+// holdsWith returns a copy of held with room for more holds after it, cut
+// from the slab (full capacity: appending past it allocates).
+func (p *Pass) holdsWith(held []Hold, more int) []Hold {
+	n := len(held) + more
+	if cap(p.slab)-len(p.slab) < n {
+		p.slab = make([]Hold, 0, max(holdSlab, n))
+	}
+	start := len(p.slab)
+	p.slab = p.slab[:start+n]
+	return append(p.slab[start:start:start+n], held...)
 }
 
 // nodeRoom is a node's limits and what its containers are given so far in
@@ -172,6 +190,7 @@ func (p *Pass) Admit(d Decision) Decision {
 	}
 	if d.Mode == ModeEnforce || d.Mode == ModeDryRun {
 		if p.maxWrites > 0 && p.writes >= p.maxWrites {
+			out.Holds = p.holdsWith(out.Holds, len(out.Changes))
 			for _, c := range out.Changes {
 				n := note{kind: noteWriteLimit, below: c.Direction == Down}
 				n.n[0], n.n[1], n.n[2] = c.From, c.To, int64(p.maxWrites)
@@ -270,13 +289,18 @@ func UrgencyOrder(ds []Decision, idx []int, pressure func(d *Decision) float64) 
 	}
 	// The keys are sorted rather than the decisions: smaller to move, and
 	// compared without a lookup. The index keeps the sort stable.
+	// Compared field by field as needed (cmp.Or would compare all four).
 	slices.SortFunc(keys, func(a, b keyed) int {
-		return cmp.Or(
-			cmp.Compare(a.class, b.class),
-			cmp.Compare(b.pressure, a.pressure),
-			cmp.Compare(a.vmid, b.vmid),
-			cmp.Compare(a.i, b.i),
-		)
+		if a.class != b.class {
+			return cmp.Compare(a.class, b.class)
+		}
+		if c := cmp.Compare(b.pressure, a.pressure); c != 0 {
+			return c
+		}
+		if a.vmid != b.vmid {
+			return cmp.Compare(a.vmid, b.vmid)
+		}
+		return cmp.Compare(a.i, b.i)
 	})
 	for k := range keys {
 		idx[k] = keys[k].i
