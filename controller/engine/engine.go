@@ -45,6 +45,9 @@ type Engine struct {
 	// observes numbers the calls of Observe (Container.observed).
 	observes uint64
 
+	// sorted is the latest SortedTracked (sortedHolds).
+	sorted []*Container
+
 	// Buffers reused from pass to pass.
 	scratch featureScratch
 	vector  []float64
@@ -134,12 +137,32 @@ func (e *Engine) NewWindow() *window {
 // SortedTracked returns the tracked containers by VMID, so that every walk
 // over them is deterministic.
 func (e *Engine) SortedTracked() []*Container {
-	out := make([]*Container, 0, len(e.Tracked))
-	for _, tr := range e.Tracked {
-		out = append(out, tr)
+	if !e.sortedHolds() {
+		e.sorted = e.sorted[:0]
+		for _, tr := range e.Tracked {
+			e.sorted = append(e.sorted, tr)
+		}
+		slices.SortFunc(e.sorted, func(a, b *Container) int { return cmp.Compare(a.VMID, b.VMID) })
 	}
-	slices.SortFunc(out, func(a, b *Container) int { return cmp.Compare(a.VMID, b.VMID) })
-	return out
+	return slices.Clone(e.sorted)
+}
+
+// sortedHolds reports whether the order kept from the last SortedTracked
+// is still Tracked's: the same number of containers, each still tracked
+// under its VMID (and so the same set, the VMIDs kept being distinct).
+// Tracked is changed from outside the engine too (a backfill, a restore),
+// so the check looks rather than trusting a flag; it costs a lookup per
+// container instead of sorting them all every pass.
+func (e *Engine) sortedHolds() bool {
+	if len(e.sorted) != len(e.Tracked) || len(e.sorted) == 0 {
+		return false
+	}
+	for _, tr := range e.sorted {
+		if e.Tracked[tr.VMID] != tr {
+			return false
+		}
+	}
+	return true
 }
 
 // Forget drops a container.
