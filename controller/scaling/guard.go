@@ -152,7 +152,14 @@ func (p *Pass) Admit(d Decision) Decision {
 	out.Holds = slices.Clip(d.Holds)
 	room := p.nodes[d.Node]
 	var cores, memory float64
-	filtered := false
+	filtered, reserved := false, false
+	// The guard adds at most a hold per change: the first one it adds
+	// takes room for all from the slab.
+	reserve := func() {
+		if !reserved {
+			out.Holds, reserved = p.holdsWith(out.Holds, len(d.Changes)), true
+		}
+	}
 	for i, c := range d.Changes {
 		var why note
 		fits := true
@@ -176,6 +183,7 @@ func (p *Pass) Admit(d Decision) Decision {
 		}
 		switch {
 		case !fits:
+			reserve()
 			out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipCapacity, note: why})
 			if !filtered {
 				out.Changes, filtered = append(make([]Change, 0, len(d.Changes)), d.Changes[:i]...), true
@@ -185,18 +193,18 @@ func (p *Pass) Admit(d Decision) Decision {
 		}
 	}
 	if len(out.Changes) == 0 {
-		out.Changes = nil
+		out.Changes, out.Holds = nil, slices.Clip(out.Holds)
 		return out
 	}
 	if d.Mode == ModeEnforce || d.Mode == ModeDryRun {
 		if p.maxWrites > 0 && p.writes >= p.maxWrites {
-			out.Holds = p.holdsWith(out.Holds, len(out.Changes))
+			reserve()
 			for _, c := range out.Changes {
 				n := note{kind: noteWriteLimit, below: c.Direction == Down}
 				n.n[0], n.n[1], n.n[2] = c.From, c.To, int64(p.maxWrites)
 				out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipWriteLimit, note: n})
 			}
-			out.Changes = nil
+			out.Changes, out.Holds = nil, slices.Clip(out.Holds)
 			return out
 		}
 		p.writes++
@@ -205,6 +213,7 @@ func (p *Pass) Admit(d Decision) Decision {
 			room.memory += memory
 		}
 	}
+	out.Holds = slices.Clip(out.Holds)
 	return out
 }
 
