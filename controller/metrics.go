@@ -2,11 +2,11 @@ package controller
 
 import (
 	"strconv"
-	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/labelcache"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
@@ -38,59 +38,25 @@ type Metrics struct {
 	panics         prometheus.Counter
 	stateSaves     *prometheus.CounterVec // result
 
-	// scores are score's children by VMID: a pass sets one per container,
-	// and WithLabelValues would format and hash the label every time.
-	// Only setScore and forgetScore touch score's children.
-	scoresMu sync.Mutex
-	scores   map[int]prometheus.Gauge
-	// skips are skipped's children: a dry run's pass counts thousands of
-	// held changes on a few pairs of labels.
-	skipsMu sync.Mutex
-	skips   map[skipLabels]prometheus.Counter
+	// The children a pass sets again and again (a score per container, a
+	// skip per held change), kept: WithLabelValues hashes every call.
+	scores labelcache.Cache[int, prometheus.Gauge]
+	skips  labelcache.Cache[[2]string, prometheus.Counter]
 }
 
-type skipLabels struct {
-	resource scaling.Resource
-	reason   scaling.SkipReason
-}
-
-// skip counts one change held back for reason.
-func (m *Metrics) skip(resource scaling.Resource, reason scaling.SkipReason) {
-	k := skipLabels{resource, reason}
-	m.skipsMu.Lock()
-	c := m.skips[k]
-	if c == nil {
-		if m.skips == nil {
-			m.skips = map[skipLabels]prometheus.Counter{}
-		}
-		c = m.skipped.WithLabelValues(string(resource), string(reason))
-		m.skips[k] = c
-	}
-	m.skipsMu.Unlock()
-	c.Inc()
-}
-
-// setScore sets the container's anomaly score gauge.
 func (m *Metrics) setScore(vmid int, score float64) {
-	m.scoresMu.Lock()
-	g := m.scores[vmid]
-	if g == nil {
-		if m.scores == nil {
-			m.scores = map[int]prometheus.Gauge{}
-		}
-		g = m.score.WithLabelValues(strconv.Itoa(vmid))
-		m.scores[vmid] = g
-	}
-	m.scoresMu.Unlock()
-	g.Set(score)
+	m.scores.Get(vmid, func() prometheus.Gauge { return m.score.WithLabelValues(strconv.Itoa(vmid)) }).Set(score)
 }
 
-// forgetScore drops the container's anomaly score gauge.
+// forgetScore drops a container's score series and kept child alike.
 func (m *Metrics) forgetScore(vmid int) {
-	m.scoresMu.Lock()
-	delete(m.scores, vmid)
-	m.scoresMu.Unlock()
+	m.scores.Drop(vmid)
 	m.score.DeleteLabelValues(strconv.Itoa(vmid))
+}
+
+func (m *Metrics) skip(res scaling.Resource, reason scaling.SkipReason) {
+	labels := [2]string{string(res), string(reason)}
+	m.skips.Get(labels, func() prometheus.Counter { return m.skipped.WithLabelValues(labels[:]...) }).Inc()
 }
 
 // NewMetrics builds the controller's collectors and registers them on reg
@@ -196,10 +162,8 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	return m, nil
 }
 
-// countContainers sets the containers gauges from the listing and the
-// windows' size. The listing is counted first and each node's gauges set
-// once: a child per container would format and hash its labels 10,000
-// times a pass.
+// countContainers sets the containers gauges, counted first: a child per
+// container would hash its labels 10,000 times a pass.
 func (c *Controller) countContainers(t engine.Tick) {
 	type nodeState struct{ node, state string }
 	counts := map[nodeState]int{}
