@@ -68,15 +68,6 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 	}
 	slices.Sort(s.FailedNodes)
 	s.Containers = make([]ContainerView, 0, len(c.Tracked))
-	// The snapshot's copies of the decisions are cut from three arrays
-	// rather than allocated three per decision: thousands every pass.
-	copies := make([]scaling.Decision, 0, len(decisions))
-	var nChanges, nHolds int
-	for i := range decisions {
-		nChanges += len(decisions[i].Changes)
-		nHolds += len(decisions[i].Holds)
-	}
-	changes, holds := make([]scaling.Change, 0, nChanges), make([]scaling.Hold, 0, nHolds)
 	for _, tr := range c.SortedTracked() {
 		v := ContainerView{
 			Listed: tr.Listed, Score: tr.Score, Anomalous: !tr.AnomalousSince.IsZero(),
@@ -87,11 +78,9 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 			v.Paused = st.Paused
 		}
 		if d := byVMID[tr.VMID]; d != nil {
-			copies = append(copies, *d)
-			cp := &copies[len(copies)-1]
-			cp.Changes, changes = cut(changes, d.Changes)
-			cp.Holds, holds = cut(holds, d.Holds)
-			v.Decision = cp
+			cp := *d
+			cp.Changes, cp.Holds = slices.Clone(d.Changes), slices.Clone(d.Holds)
+			v.Decision = &cp
 		}
 		s.Containers = append(s.Containers, v)
 		c.recommend(tr, v.Decision)
@@ -99,17 +88,6 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 	c.snapMu.Lock()
 	c.snap = s
 	c.snapMu.Unlock()
-}
-
-// cut appends src to slab, which has room for it, and returns the copy
-// (nil for none, as slices.Clone of nil) and the slab.
-func cut[T any](slab, src []T) (copied, rest []T) {
-	if src == nil {
-		return nil, slab
-	}
-	n := len(slab)
-	slab = append(slab, src...)
-	return slices.Clip(slab[n:]), slab
 }
 
 // recommend publishes the target of each resource a decision changes, and
