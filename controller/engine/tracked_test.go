@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
-	"time"
 )
 
 // SortedTracked keeps its order from call to call, and still gives every
@@ -12,8 +11,8 @@ import (
 // (added to, deleted from, an entry replaced, as a backfill or a restore
 // does), and what it returns is the caller's to change.
 func TestSortedTrackedFollowsTracked(t *testing.T) {
+	e := New(Options{}, Hooks{})
 	rng := rand.New(rand.NewPCG(31, 37))
-	e := New(Options{Interval: 10 * time.Second, Window: time.Hour}, Hooks{})
 	for step := range 3000 {
 		vmid := 100 + rng.IntN(60)
 		switch rng.IntN(4) {

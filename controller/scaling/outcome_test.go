@@ -7,22 +7,22 @@ import (
 	"time"
 )
 
-// mergedCooldowns is CooldownsFor as it was written first: a merged copy
-// of both maps, the newer action of a resource winning.
+// mergedCooldowns is what CooldownsFor promises, resource by resource:
+// in a dry run the newer of the real and the pretend action (the real one
+// on a tie), else the real one.
 func mergedCooldowns(s ContainerState, mode Mode) map[Resource]Action {
-	if mode != ModeDryRun || len(s.DryRunAction) == 0 {
-		return s.LastAction
-	}
-	merged := maps.Clone(s.LastAction)
-	if merged == nil {
-		merged = map[Resource]Action{}
-	}
-	for res, a := range s.DryRunAction {
-		if cur, ok := merged[res]; !ok || a.Time.After(cur.Time) {
-			merged[res] = a
+	out := map[Resource]Action{}
+	for _, res := range Resources {
+		real, hasReal := s.LastAction[res]
+		pretend, hasPretend := s.DryRunAction[res]
+		switch {
+		case mode == ModeDryRun && hasPretend && (!hasReal || pretend.Time.After(real.Time)):
+			out[res] = pretend
+		case hasReal:
+			out[res] = real
 		}
 	}
-	return merged
+	return out
 }
 
 // CooldownsFor gives the cooldowns the merge gives, for every mode and
