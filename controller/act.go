@@ -5,24 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
-
-// scoreAndDecide scores and decides with the policies in force; the pass
-// runs it through Engine.Step.
-func (c *Controller) scoreAndDecide(t engine.Tick) []scaling.Decision {
-	sel, _ := c.policies()
-	return c.Engine.ScoreAndDecide(t, sel)
-}
-
-// act guards the decisions and applies them, most urgent first; the pass
-// guards through Engine.Step and applies with apply.
-func (c *Controller) act(ctx context.Context, t engine.Tick, all []scaling.Decision) {
-	_, guard := c.policies()
-	idle, admitted := c.Engine.Admit(t, all, guard)
-	c.apply(ctx, idle, admitted)
-}
 
 // apply carries out the admitted decisions, in order, through the
 // Actuator, journals them and records their outcomes; of the idle ones (no
@@ -78,7 +62,7 @@ func (c *Controller) recordHold(d scaling.Decision, h scaling.Hold) {
 	case scaling.SkipDisabled, scaling.SkipNoData, scaling.SkipNotRunning, scaling.SkipAtLimit, scaling.SkipUnmanaged:
 		return
 	}
-	c.metrics.skipped.WithLabelValues(string(h.Resource), string(h.Reason)).Inc()
+	c.metrics.skip(h.Resource, h.Reason)
 	// The detail is formatted only when the line is written.
 	if ev := c.log.Debug(); ev.Enabled() {
 		ev.Int("vmid", d.VMID).Str("node", d.Node).Str("resource", string(h.Resource)).

@@ -387,22 +387,6 @@ func (c *Controller) refreshPools(ctx context.Context, t engine.Tick) {
 	c.Pools, c.poolsAt = pools, t.End
 }
 
-func (c *Controller) countContainers(t engine.Tick) {
-	c.metrics.containers.Reset()
-	for _, ct := range t.Containers {
-		state := ct.Status
-		if state != "running" && state != "stopped" {
-			state = "other"
-		}
-		c.metrics.containers.WithLabelValues(ct.Node, state).Inc()
-	}
-	bytes := 0
-	for _, tr := range c.Tracked {
-		bytes += tr.HistoryBytes()
-	}
-	c.metrics.windowBytes.Set(float64(bytes))
-}
-
 // engineHooks log and count what the engine reports.
 func (c *Controller) engineHooks() engine.Hooks {
 	return engine.Hooks{
@@ -413,12 +397,12 @@ func (c *Controller) engineHooks() engine.Hooks {
 			c.log.Info().Int("vmid", vmid).Str("node", node).Msg("container gone; forgetting it")
 			c.backfill.forget(vmid)
 			id := strconv.Itoa(vmid)
-			c.metrics.score.DeleteLabelValues(id)
+			c.metrics.forgetScore(vmid)
 			for _, r := range scaling.Resources {
 				c.metrics.recommendation.DeleteLabelValues(id, string(r))
 			}
 		},
-		Scored: func(vmid int, score float64) { c.metrics.score.WithLabelValues(strconv.Itoa(vmid)).Set(score) },
+		Scored: func(vmid int, score float64) { c.metrics.setScore(vmid, score) },
 		Panicked: func(vmid int, recovered any, stack []byte) {
 			c.metrics.panics.Inc()
 			c.log.Error().Int("vmid", vmid).Interface("panic", recovered).Bytes("stack", stack).Msg("handling a container panicked; going on with the others")

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
@@ -393,4 +394,19 @@ func TestManualChangeWaitingAtASaveStaysInTheJournal(t *testing.T) {
 			t.Errorf("%d after a restart: last action of its cores %+v; %s was lost", vmid, last, what)
 		}
 	}
+}
+
+// scoreAndDecide scores and decides with the policies in force, as the
+// pass does through Engine.Step (a test's own: it runs the halves apart).
+func (c *Controller) scoreAndDecide(t engine.Tick) []scaling.Decision {
+	sel, _ := c.policies()
+	return c.Engine.ScoreAndDecide(t, sel)
+}
+
+// act guards the decisions and applies them, most urgent first, as the
+// pass does through Engine.Step and apply.
+func (c *Controller) act(ctx context.Context, t engine.Tick, all []scaling.Decision) {
+	_, guard := c.policies()
+	idle, admitted := c.Engine.Admit(t, all, guard)
+	c.apply(ctx, idle, admitted)
 }

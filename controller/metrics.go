@@ -1,7 +1,13 @@
 package controller
 
 import (
+	"strconv"
+
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/labelcache"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 const metricsNamespace = "lxc_autoscale"
@@ -32,6 +38,26 @@ type Metrics struct {
 	configReads    prometheus.Counter
 	panics         prometheus.Counter
 	stateSaves     *prometheus.CounterVec // result
+
+	// The children a pass sets again and again (a score per container, a
+	// skip per held change), kept: WithLabelValues hashes every call.
+	scores labelcache.Cache[int, prometheus.Gauge]
+	skips  labelcache.Cache[[2]string, prometheus.Counter]
+}
+
+func (m *Metrics) setScore(vmid int, score float64) {
+	m.scores.Get(vmid, func() prometheus.Gauge { return m.score.WithLabelValues(strconv.Itoa(vmid)) }).Set(score)
+}
+
+// forgetScore drops a container's score series and kept child alike.
+func (m *Metrics) forgetScore(vmid int) {
+	m.scores.Drop(vmid)
+	m.score.DeleteLabelValues(strconv.Itoa(vmid))
+}
+
+func (m *Metrics) skip(res scaling.Resource, reason scaling.SkipReason) {
+	labels := [2]string{string(res), string(reason)}
+	m.skips.Get(labels, func() prometheus.Counter { return m.skipped.WithLabelValues(labels[:]...) }).Inc()
 }
 
 // NewMetrics builds the controller's collectors and registers them on reg
@@ -139,4 +165,27 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// countContainers sets the containers gauges, counted first: a child per
+// container would hash its labels 10,000 times a pass.
+func (c *Controller) countContainers(t engine.Tick) {
+	type nodeState struct{ node, state string }
+	counts := map[nodeState]int{}
+	for _, ct := range t.Containers {
+		state := ct.Status
+		if state != "running" && state != "stopped" {
+			state = "other"
+		}
+		counts[nodeState{ct.Node, state}]++
+	}
+	c.metrics.containers.Reset()
+	for k, n := range counts {
+		c.metrics.containers.WithLabelValues(k.node, k.state).Set(float64(n))
+	}
+	bytes := 0
+	for _, tr := range c.Tracked {
+		bytes += tr.HistoryBytes()
+	}
+	c.metrics.windowBytes.Set(float64(bytes))
 }

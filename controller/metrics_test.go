@@ -1,12 +1,14 @@
 package controller
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
@@ -62,5 +64,60 @@ func TestMetricsAfterAPass(t *testing.T) {
 	}
 	if ts := testutil.ToFloat64(m.lastPass); ts <= 0 {
 		t.Errorf("last successful pass timestamp = %v", ts)
+	}
+}
+
+// The gauges a pass keeps by container follow the containers: the counts
+// per node and state are the listing's, a forgotten container's score
+// series goes, and one that comes back under the same VMID is scored
+// again (the loop keeps the gauges it sets, not only their labels).
+func TestMetricsFollowContainersAcrossPasses(t *testing.T) {
+	sim, client := newLoopSim(t, pvesim.Options{Nodes: 2, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
+		{VMID: 102, Node: "pve1", Cores: 2, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
+		{VMID: 103, Node: "pve2", Cores: 2, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
+	}})
+	c, m, _ := newMeteredLoop(t, client)
+	ctx := context.Background()
+	c.pass(ctx)
+	counts := func(want map[[2]string]float64) {
+		t.Helper()
+		if n := testutil.CollectAndCount(m.containers); n != len(want) {
+			t.Errorf("%d container count series, want %d", n, len(want))
+		}
+		for k, v := range want {
+			if got := testutil.ToFloat64(m.containers.WithLabelValues(k[0], k[1])); got != v {
+				t.Errorf("containers %v = %v, want %v", k, got, v)
+			}
+		}
+	}
+	counts(map[[2]string]float64{{"pve1", "running"}: 2, {"pve2", "running"}: 1})
+	if err := sim.SetRunning(102, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.RemoveContainer(101); err != nil {
+		t.Fatal(err)
+	}
+	for range engine.ForgetAfterUnseen {
+		c.pass(ctx)
+	}
+	counts(map[[2]string]float64{{"pve1", "stopped"}: 1, {"pve2", "running"}: 1})
+	if _, tracked := c.Tracked[101]; tracked {
+		t.Fatal("101 is still tracked after it was removed")
+	}
+	if n := testutil.CollectAndCount(m.score); n != 2 {
+		t.Errorf("%d anomaly score series after 101 went, want 2", n)
+	}
+	if err := sim.AddContainer(pvesim.ContainerSpec{VMID: 101, Node: "pve2", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy}); err != nil {
+		t.Fatal(err)
+	}
+	c.pass(ctx)
+	counts(map[[2]string]float64{{"pve1", "stopped"}: 1, {"pve2", "running"}: 2})
+	tr := c.Tracked[101]
+	if tr == nil {
+		t.Fatal("101 is not tracked after it came back")
+	}
+	if got := testutil.ToFloat64(m.score.WithLabelValues("101")); got != tr.Score || !(got > 0 && got <= 1) {
+		t.Errorf("anomaly score of 101 back = %v, want its score %v in (0, 1]", got, tr.Score)
 	}
 }

@@ -42,6 +42,12 @@ type Engine struct {
 	// training is what the next training fits on, kept as passes score.
 	training trainingSet
 
+	// observes numbers the calls of Observe (Container.observed).
+	observes uint64
+
+	// sorted is the latest SortedTracked (sortedHolds).
+	sorted []*Container
+
 	// Buffers reused from pass to pass.
 	scratch featureScratch
 	vector  []float64
@@ -131,12 +137,32 @@ func (e *Engine) NewWindow() *window {
 // SortedTracked returns the tracked containers by VMID, so that every walk
 // over them is deterministic.
 func (e *Engine) SortedTracked() []*Container {
-	out := make([]*Container, 0, len(e.Tracked))
-	for _, tr := range e.Tracked {
-		out = append(out, tr)
+	if !e.sortedHolds() {
+		e.sorted = e.sorted[:0]
+		for _, tr := range e.Tracked {
+			e.sorted = append(e.sorted, tr)
+		}
+		slices.SortFunc(e.sorted, func(a, b *Container) int { return cmp.Compare(a.VMID, b.VMID) })
 	}
-	slices.SortFunc(out, func(a, b *Container) int { return cmp.Compare(a.VMID, b.VMID) })
-	return out
+	return slices.Clone(e.sorted)
+}
+
+// sortedHolds reports whether the order kept from the last SortedTracked
+// is still Tracked's: the same number of containers, each still tracked
+// under its VMID (and so the same set, the VMIDs kept being distinct).
+// Tracked is changed from outside the engine too (a backfill, a restore),
+// so the check looks rather than trusting a flag; it costs a lookup per
+// container instead of sorting them all every pass.
+func (e *Engine) sortedHolds() bool {
+	if len(e.sorted) != len(e.Tracked) || len(e.sorted) == 0 {
+		return false
+	}
+	for _, tr := range e.sorted {
+		if e.Tracked[tr.VMID] != tr {
+			return false
+		}
+	}
+	return true
 }
 
 // Forget drops a container.
@@ -191,7 +217,9 @@ func (e *Engine) ScoreAndDecide(t Tick, sel scaling.Selection) []scaling.Decisio
 		e.training.begin(now, e.opts.Model.Seed)
 		defer e.training.end(now, e.trainingWindow())
 	}
-	var out []scaling.Decision
+	// Sized for a decision per container: grown by doubling, the 10,000
+	// decisions of a pass were copied about twice over.
+	out := make([]scaling.Decision, 0, len(t.Containers))
 	for i := range t.Containers {
 		ct := &t.Containers[i]
 		tr := e.Tracked[ct.VMID]
@@ -299,17 +327,25 @@ func (e *Engine) anomalyRise() time.Duration { return 2 * e.opts.Interval }
 // urgent first, and puts the admitted ones back into all.
 func (e *Engine) Admit(t Tick, all []scaling.Decision, guard *scaling.Guard) (idle, admitted []scaling.Decision) {
 	// Most containers need nothing: only decisions with changes go
-	// through the ordering and the guard.
+	// through the ordering and the guard, ordered and guarded where they
+	// are in all.
+	changing := 0
 	for i := range all {
 		if len(all[i].Changes) > 0 {
-			admitted = append(admitted, all[i])
+			changing++
+		}
+	}
+	order := make([]int, 0, changing)
+	idle = make([]scaling.Decision, 0, len(all)-changing)
+	for i := range all {
+		if len(all[i].Changes) > 0 {
+			order = append(order, i)
 		} else {
 			idle = append(idle, all[i])
 		}
 	}
-	scaling.SortByUrgency(admitted, func(d scaling.Decision) float64 {
-		last, _ := e.Tracked[d.VMID].Window.Last()
-		return max(last.CPUUtilisation(), last.MemoryUtilisation())
+	scaling.UrgencyOrder(all, order, func(d *scaling.Decision) float64 {
+		return e.Tracked[d.VMID].Window.LastPressure()
 	})
 	capacity := make([]scaling.NodeCapacity, 0, len(t.Nodes))
 	for _, n := range t.Nodes {
@@ -326,16 +362,11 @@ func (e *Engine) Admit(t Tick, all []scaling.Decision, guard *scaling.Guard) (id
 		allocated[ct.Node] = a
 	}
 	pass := guard.NewPass(capacity, allocated)
-	byVMID := make(map[int]int, len(admitted))
-	for i := range admitted {
-		admitted[i] = pass.Admit(admitted[i])
-		byVMID[admitted[i].VMID] = i
-	}
-	// The snapshot shows what the guard made of each decision.
-	for i := range all {
-		if j, ok := byVMID[all[i].VMID]; ok {
-			all[i] = admitted[j]
-		}
+	admitted = make([]scaling.Decision, len(order))
+	for k, i := range order {
+		admitted[k] = pass.Admit(all[i])
+		// The snapshot shows what the guard made of each decision.
+		all[i] = admitted[k]
 	}
 	return idle, admitted
 }

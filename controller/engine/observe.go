@@ -55,6 +55,8 @@ type Container struct {
 	// Unseen counts ticks in which every node was listed and this container
 	// was on none of them.
 	Unseen int
+	// observed is the number of the latest Observe that listed it.
+	observed uint64
 
 	Score          float64 // NaN until scored
 	AnomalousSince time.Time
@@ -90,13 +92,14 @@ func (e *Engine) Observe(t Tick) {
 	for _, n := range t.Nodes {
 		threads[n.Name] = n.CPUs
 	}
-	seen := make(map[int]struct{}, len(t.Containers))
+	// Each listed container is stamped with the number of this Observe,
+	// rather than put in a set of 10,000 rebuilt every tick.
+	e.observes++
 	for i := range t.Containers {
 		ct := &t.Containers[i]
 		if ct.Template {
 			continue
 		}
-		seen[ct.VMID] = struct{}{}
 		tr := e.Tracked[ct.VMID]
 		if tr == nil {
 			tr = &Container{Listed: Listed{VMID: ct.VMID, Node: ct.Node}, Score: math.NaN(), Window: e.NewWindow()}
@@ -112,12 +115,12 @@ func (e *Engine) Observe(t Tick) {
 		} else if p, ok := e.Pools[ct.VMID]; ok {
 			tr.Pool = p
 		}
-		tr.Unseen = 0
+		tr.Unseen, tr.observed = 0, e.observes
 		if ct.Status == "running" {
 			if t.Measured != nil {
 				tr.Window.Add(t.Measured[i])
 			} else {
-				tr.Window.Add(SampleFrom(*ct, tr.Last, tr.SeenAt, t.End))
+				tr.Window.Add(sampleFrom(ct, &tr.Last, tr.SeenAt, t.End))
 			}
 		}
 		tr.Last, tr.SeenAt = *ct, t.End
@@ -126,7 +129,7 @@ func (e *Engine) Observe(t Tick) {
 	}
 	allListed := len(t.Failed) == 0
 	for id, tr := range e.Tracked {
-		if _, ok := seen[id]; ok {
+		if tr.observed == e.observes {
 			continue
 		}
 		if _, down := t.Failed[tr.Node]; down || !allListed {
@@ -141,6 +144,11 @@ func (e *Engine) Observe(t Tick) {
 // SampleFrom makes a window sample from a listing, with rates from the
 // previous listing when the counters continue it.
 func SampleFrom(cur, prev proxmox.Container, prevAt, now time.Time) Sample {
+	return sampleFrom(&cur, &prev, prevAt, now)
+}
+
+// sampleFrom is SampleFrom without copying two listings per container.
+func sampleFrom(cur, prev *proxmox.Container, prevAt, now time.Time) Sample {
 	s := Sample{
 		Time: now,
 		CPU:  CPUFraction(cur.CPU) * cur.CPUs, Cores: cur.CPUs,

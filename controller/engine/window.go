@@ -263,6 +263,20 @@ func (w *window) Last() (s Sample, ok bool) {
 	return w.At(w.n - 1), true
 }
 
+// LastPressure is max(CPUUtilisation, MemoryUtilisation) of the newest
+// sample (0 when empty), as Last gives it, without unpacking the rest: the
+// guard's ordering asks it of every decision that wants a change.
+func (w *window) LastPressure() float64 {
+	if w.n == 0 {
+		return 0
+	}
+	p := &w.ring[w.slot(w.n-1)]
+	l := w.limitsOf(w.first + uint64(w.n-1))
+	s := Sample{CPU: float64(p.cpu()), Cores: float64(l.cores),
+		Mem: uint64(p.memKiB()) << 10, MaxMem: uint64(l.maxMemKiB) << 10}
+	return max(s.CPUUtilisation(), s.MemoryUtilisation())
+}
+
 // Since returns the index of the first sample at or after t (to the
 // second).
 func (w *window) Since(t time.Time) int { return w.sinceSec(t.Unix()) }

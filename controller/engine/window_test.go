@@ -237,3 +237,26 @@ func TestWindowMergeKeepsBothSources(t *testing.T) {
 		t.Errorf("capacity 5: held %d of the merged, window %d; want 4 and 5", held, small.Len())
 	}
 }
+
+// LastPressure is what the guard's ordering used to unpack the newest
+// sample for: the larger utilisation of Last, bit for bit, under resizes,
+// zero cores or memory limits, and an empty window.
+func TestWindowLastPressureIsLasts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	w := newWindow(time.Minute, 8)
+	if got := w.LastPressure(); got != 0 {
+		t.Fatalf("empty window: pressure %v, want 0", got)
+	}
+	for i := range 2000 {
+		s := sampleAt(i*10, rng.Float64()*8)
+		s.Cores = float64(rng.IntN(5))       // 0: no cores known
+		s.MaxMem = uint64(rng.IntN(4)) << 30 // 0: no limit known
+		s.Mem = uint64(rng.Float64() * float64(s.MaxMem+1<<20))
+		w.Add(s)
+		last, _ := w.Last()
+		want := max(last.CPUUtilisation(), last.MemoryUtilisation())
+		if got := w.LastPressure(); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("sample %d: pressure %v, want %v (Last %+v)", i, got, want, last)
+		}
+	}
+}

@@ -58,6 +58,24 @@ type Pass struct {
 	maxWrites int
 	writes    int
 	nodes     map[string]*nodeRoom
+	// slab is where the holds of decisions held for the budget are cut
+	// from: thousands a dry run's pass, one allocation per few hundred.
+	slab []Hold
+}
+
+// holdSlab is how many holds a slab of Pass takes.
+const holdSlab = 512
+
+// holdsWith returns a copy of held with room for more holds after it, cut
+// from the slab (full capacity: appending past it allocates).
+func (p *Pass) holdsWith(held []Hold, more int) []Hold {
+	n := len(held) + more
+	if cap(p.slab)-len(p.slab) < n {
+		p.slab = make([]Hold, 0, max(holdSlab, n))
+	}
+	start := len(p.slab)
+	p.slab = p.slab[:start+n]
+	return append(p.slab[start:start:start+n], held...)
 }
 
 // nodeRoom is a node's limits and what its containers are given so far in
@@ -127,45 +145,66 @@ func (p *Pass) Admit(d Decision) Decision {
 		return d
 	}
 	out := d
-	out.Changes = make([]Change, 0, len(d.Changes))
-	out.Holds = slices.Clip(d.Holds) // appending must not write into the caller's array
+	// Appending must not write into the caller's arrays. The changes are
+	// shared until one is held for room: most pass whole, and nothing
+	// writes into a decision's changes once Decide has returned it.
+	out.Changes = slices.Clip(d.Changes)
+	out.Holds = slices.Clip(d.Holds)
 	room := p.nodes[d.Node]
 	var cores, memory float64
-	for _, c := range d.Changes {
+	filtered, reserved := false, false
+	// The guard adds at most a hold per change: the first one it adds
+	// takes room for all from the slab.
+	reserve := func() {
+		if !reserved {
+			out.Holds, reserved = p.holdsWith(out.Holds, len(d.Changes)), true
+		}
+	}
+	for i, c := range d.Changes {
+		var why note
+		fits := true
 		switch c.Resource {
 		case ResourceCores:
 			delta := float64(c.To - c.From)
 			if delta > 0 {
-				if n, ok := room.fitsCores(d.Node, delta); !ok {
-					out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipCapacity, note: n})
-					continue
-				}
+				why, fits = room.fitsCores(d.Node, delta)
 			}
-			cores += delta
+			if fits {
+				cores += delta
+			}
 		case ResourceMemory:
 			delta := float64(c.To-c.From) * mib
 			if delta > 0 {
-				if n, ok := room.fitsMemory(d.Node, delta); !ok {
-					out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipCapacity, note: n})
-					continue
-				}
+				why, fits = room.fitsMemory(d.Node, delta)
 			}
-			memory += delta
+			if fits {
+				memory += delta
+			}
 		}
-		out.Changes = append(out.Changes, c)
+		switch {
+		case !fits:
+			reserve()
+			out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipCapacity, note: why})
+			if !filtered {
+				out.Changes, filtered = append(make([]Change, 0, len(d.Changes)), d.Changes[:i]...), true
+			}
+		case filtered:
+			out.Changes = append(out.Changes, c)
+		}
 	}
 	if len(out.Changes) == 0 {
-		out.Changes = nil
+		out.Changes, out.Holds = nil, slices.Clip(out.Holds)
 		return out
 	}
 	if d.Mode == ModeEnforce || d.Mode == ModeDryRun {
 		if p.maxWrites > 0 && p.writes >= p.maxWrites {
+			reserve()
 			for _, c := range out.Changes {
 				n := note{kind: noteWriteLimit, below: c.Direction == Down}
 				n.n[0], n.n[1], n.n[2] = c.From, c.To, int64(p.maxWrites)
 				out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipWriteLimit, note: n})
 			}
-			out.Changes = nil
+			out.Changes, out.Holds = nil, slices.Clip(out.Holds)
 			return out
 		}
 		p.writes++
@@ -174,6 +213,7 @@ func (p *Pass) Admit(d Decision) Decision {
 			room.memory += memory
 		}
 	}
+	out.Holds = slices.Clip(out.Holds)
 	return out
 }
 
@@ -223,38 +263,62 @@ func roomNote(node string, delta, given, allowed float64, total, reserve int64, 
 // container short of resources should not wait for the budget that a
 // reclaim took, and the room a decrease frees serves the next pass.
 func SortByUrgency(ds []Decision, pressure func(d Decision) float64) {
+	var at func(d *Decision) float64
+	if pressure != nil {
+		at = func(d *Decision) float64 { return pressure(*d) }
+	}
+	idx := make([]int, len(ds))
+	for i := range idx {
+		idx[i] = i
+	}
+	UrgencyOrder(ds, idx, at)
+	sorted := make([]Decision, len(ds))
+	for j, i := range idx {
+		sorted[j] = ds[i]
+	}
+	copy(ds, sorted)
+}
+
+// UrgencyOrder puts idx, indices into ds, in SortByUrgency's order of
+// the decisions they name, without moving the decisions: a pass orders
+// thousands of them, and guards them from where they are.
+func UrgencyOrder(ds []Decision, idx []int, pressure func(d *Decision) float64) {
 	type keyed struct {
 		class    int
 		pressure float64
 		vmid, i  int
 	}
-	keys := make([]keyed, len(ds))
-	for i, d := range ds {
-		keys[i] = keyed{class: urgencyClass(d), vmid: d.VMID, i: i}
+	keys := make([]keyed, len(idx))
+	for k, i := range idx {
+		d := &ds[i]
+		keys[k] = keyed{class: urgencyClass(d), vmid: d.VMID, i: i}
 		if pressure != nil {
-			keys[i].pressure = pressure(d)
+			keys[k].pressure = pressure(d)
 		}
 	}
 	// The keys are sorted rather than the decisions: smaller to move, and
 	// compared without a lookup. The index keeps the sort stable.
+	// Compared field by field as needed (cmp.Or would compare all four).
 	slices.SortFunc(keys, func(a, b keyed) int {
-		return cmp.Or(
-			cmp.Compare(a.class, b.class),
-			cmp.Compare(b.pressure, a.pressure),
-			cmp.Compare(a.vmid, b.vmid),
-			cmp.Compare(a.i, b.i),
-		)
+		if a.class != b.class {
+			return cmp.Compare(a.class, b.class)
+		}
+		if c := cmp.Compare(b.pressure, a.pressure); c != 0 {
+			return c
+		}
+		if a.vmid != b.vmid {
+			return cmp.Compare(a.vmid, b.vmid)
+		}
+		return cmp.Compare(a.i, b.i)
 	})
-	sorted := make([]Decision, len(ds))
-	for j, k := range keys {
-		sorted[j] = ds[k.i]
+	for k := range keys {
+		idx[k] = keys[k].i
 	}
-	copy(ds, sorted)
 }
 
 // urgencyClass ranks a decision by its most urgent change; lower is more
 // urgent.
-func urgencyClass(d Decision) int {
+func urgencyClass(d *Decision) int {
 	const none = 5
 	class := none
 	for _, c := range d.Changes {

@@ -250,5 +250,9 @@ func (d *Decision) changeWhy(res Resource, from, to int64, w why) {
 	if to < from {
 		dir = Down
 	}
+	if d.Changes == nil {
+		// Room for two: a decrease of memory most often brings swap's.
+		d.Changes = make([]Change, 0, 2)
+	}
 	d.Changes = append(d.Changes, Change{Resource: res, Direction: dir, From: from, To: to, why: w})
 }

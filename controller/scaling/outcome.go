@@ -114,9 +114,17 @@ func (s *ContainerState) Record(outcomes []Outcome, now time.Time, backoff func(
 
 // CooldownsFor is the state the decisions of a container in mode see:
 // dry-run's pretend changes count only in dry-run, where the newer of a
-// real and a pretend change of a resource starts its cooldown.
+// real and a pretend change of a resource starts its cooldown. The
+// result is a view to decide from, not to record into: its maps may be
+// s's own.
 func (s ContainerState) CooldownsFor(mode Mode) ContainerState {
 	if mode != ModeDryRun || len(s.DryRunAction) == 0 {
+		return s
+	}
+	if len(s.LastAction) == 0 {
+		// A dry run that never wrote: the pretend changes are the
+		// cooldowns, without a merged copy per container and pass.
+		s.LastAction = s.DryRunAction
 		return s
 	}
 	merged := maps.Clone(s.LastAction)
