@@ -63,108 +63,101 @@ func (m *Metrics) skip(res scaling.Resource, reason scaling.SkipReason) {
 // NewMetrics builds the controller's collectors and registers them on reg
 // (nil: not registered, for tests that do not look at them).
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	var cs collectors
 	m := &Metrics{
-		passDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Namespace: metricsNamespace, Name: "pass_duration_seconds",
-			Help:    "Duration of one controller pass: collect, score, decide and act.",
-			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
-		}),
-		phases: newPhaseHistogram(),
-		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: metricsNamespace, Name: "passes_total",
-			Help: "Controller passes by result: ok, partial (some nodes failed) or failed (nothing collected).",
-		}, []string{"result"}),
-		lastPass: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: metricsNamespace, Name: "last_successful_pass_timestamp_seconds",
-			Help: "Unix time of the end of the last pass that collected every online node.",
-		}),
-		containers: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: metricsNamespace, Name: "containers",
-			Help: "Containers seen in the last pass, by node and state (running, stopped, excluded).",
-		}, []string{"node", "state"}),
-		nodeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: metricsNamespace, Name: "node_collect_errors_total",
-			Help: "Failed container listings of a node; the pass goes on with the other nodes.",
-		}, []string{"node"}),
-		actions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: metricsNamespace, Name: "actions_total",
-			Help: "Resource changes decided, by resource, direction and result (applied, dry_run, recommended, skipped, failed).",
-		}, []string{"resource", "direction", "result"}),
-		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: metricsNamespace, Name: "skipped_actions_total",
-			Help: "Resource changes wanted by the thresholds and not made, by resource and reason.",
-		}, []string{"resource", "reason"}),
-		score: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: metricsNamespace, Name: "anomaly_score",
-			Help: "Latest isolation forest anomaly score of each container, in (0, 1]; above the threshold is anomalous.",
-		}, []string{"vmid"}),
-		recommendation: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: metricsNamespace, Name: "recommendation",
-			Help: "Recommended value of each resource of each container (cores; memory and swap in bytes; disk in bytes).",
-		}, []string{"vmid", "resource"}),
-		training: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Namespace: metricsNamespace, Name: "model_training_duration_seconds",
-			Help:    "Time to build the feature matrix and fit the isolation forest.",
-			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
-		}),
-		modelTrainedAt: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: metricsNamespace, Name: "model_trained_timestamp_seconds",
-			Help: "Unix time the current model was trained.",
-		}),
-		exportDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Namespace: metricsNamespace, Name: "export_duration_seconds",
-			Help:    "Time to append a cycle to lxc_metrics.json, with the compaction it may run.",
-			Buckets: []float64{.001, .01, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}),
-		exports: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: metricsNamespace, Name: "exports_total",
-			Help: "Cycles appended to lxc_metrics.json by result (ok, failed, dropped: replaced by a newer one while a write was still in progress).",
-		}, []string{"result"}),
-		exportWritten: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: metricsNamespace, Name: "export_written_bytes_total",
-			Help: "Bytes written to lxc_metrics.json and its temporary files: appends, compactions, repairs.",
-		}),
-		exportRepairs: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: metricsNamespace, Name: "export_repairs_total",
-			Help: "Ends of lxc_metrics.json cut short by a crash (a cycle or the closing bracket) dropped at start.",
-		}),
-		windowBytes: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: metricsNamespace, Name: "window_bytes",
-			Help: "Memory held by the containers' histories: sliding windows, coarse tiers and running aggregates.",
-		}),
-		backfilled: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: metricsNamespace, Name: "backfill_samples_total",
-			Help: "Samples loaded into the windows from RRD data or an existing lxc_metrics.json.",
-		}),
-		backfillLeft: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: metricsNamespace, Name: "backfill_pending",
-			Help: "Containers whose RRD history the background backfill has still to read (queued, waiting for a node, or being read).",
-		}),
-		configReads: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: metricsNamespace, Name: "config_reads_total",
-			Help: "Config reads made to learn what a listing does not show (cores, cpulimit, configured root filesystem size), once per change of them; the reads right before a write are not counted.",
-		}),
-		panics: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: metricsNamespace, Name: "container_panics_total",
-			Help: "Panics recovered while handling one container; the pass went on.",
-		}),
-		stateSaves: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: metricsNamespace, Name: "state_saves_total",
-			Help: "Writes of the state file by result (ok, failed).",
-		}, []string{"result"}),
+		passDuration: cs.histogram("pass_duration_seconds",
+			"Duration of one controller pass: collect, score, decide and act.",
+			.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60),
+		phases: add(&cs, newPhaseHistogram()),
+		passes: cs.counterVec("passes_total",
+			"Controller passes by result: ok, partial (some nodes failed) or failed (nothing collected).",
+			"result"),
+		lastPass: cs.gauge("last_successful_pass_timestamp_seconds",
+			"Unix time of the end of the last pass that collected every online node."),
+		containers: cs.gaugeVec("containers",
+			"Containers seen in the last pass, by node and state (running, stopped, excluded).",
+			"node", "state"),
+		nodeErrors: cs.counterVec("node_collect_errors_total",
+			"Failed container listings of a node; the pass goes on with the other nodes.",
+			"node"),
+		actions: cs.counterVec("actions_total",
+			"Resource changes decided, by resource, direction and result (applied, dry_run, recommended, skipped, failed).",
+			"resource", "direction", "result"),
+		skipped: cs.counterVec("skipped_actions_total",
+			"Resource changes wanted by the thresholds and not made, by resource and reason.",
+			"resource", "reason"),
+		score: cs.gaugeVec("anomaly_score",
+			"Latest isolation forest anomaly score of each container, in (0, 1]; above the threshold is anomalous.",
+			"vmid"),
+		recommendation: cs.gaugeVec("recommendation",
+			"Recommended value of each resource of each container (cores; memory and swap in bytes; disk in bytes).",
+			"vmid", "resource"),
+		training: cs.histogram("model_training_duration_seconds",
+			"Time to build the feature matrix and fit the isolation forest.",
+			.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5),
+		modelTrainedAt: cs.gauge("model_trained_timestamp_seconds",
+			"Unix time the current model was trained."),
+		exportDuration: cs.histogram("export_duration_seconds",
+			"Time to append a cycle to lxc_metrics.json, with the compaction it may run.",
+			.001, .01, .05, .1, .25, .5, 1, 2.5, 5, 10),
+		exports: cs.counterVec("exports_total",
+			"Cycles appended to lxc_metrics.json by result (ok, failed, dropped: replaced by a newer one while a write was still in progress).",
+			"result"),
+		exportWritten: cs.counter("export_written_bytes_total",
+			"Bytes written to lxc_metrics.json and its temporary files: appends, compactions, repairs."),
+		exportRepairs: cs.counter("export_repairs_total",
+			"Ends of lxc_metrics.json cut short by a crash (a cycle or the closing bracket) dropped at start."),
+		windowBytes: cs.gauge("window_bytes",
+			"Memory held by the containers' histories: sliding windows, coarse tiers and running aggregates."),
+		backfilled: cs.counter("backfill_samples_total",
+			"Samples loaded into the windows from RRD data or an existing lxc_metrics.json."),
+		backfillLeft: cs.gauge("backfill_pending",
+			"Containers whose RRD history the background backfill has still to read (queued, waiting for a node, or being read)."),
+		configReads: cs.counter("config_reads_total",
+			"Config reads made to learn what a listing does not show (cores, cpulimit, configured root filesystem size), once per change of them; the reads right before a write are not counted."),
+		panics: cs.counter("container_panics_total",
+			"Panics recovered while handling one container; the pass went on."),
+		stateSaves: cs.counterVec("state_saves_total",
+			"Writes of the state file by result (ok, failed).",
+			"result"),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{
-			m.passDuration, m.phases, m.passes, m.lastPass, m.containers, m.nodeErrors, m.actions, m.skipped,
-			m.score, m.recommendation, m.training, m.modelTrainedAt, m.exportDuration, m.exports, m.exportWritten, m.exportRepairs,
-			m.windowBytes, m.backfilled, m.backfillLeft, m.configReads, m.panics, m.stateSaves,
-		} {
+		for _, c := range cs {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return m, nil
+}
+
+// collectors makes the controller's collectors, in its namespace, and
+// keeps them for registration.
+type collectors []prometheus.Collector
+
+func add[C prometheus.Collector](cs *collectors, c C) C {
+	*cs = append(*cs, c)
+	return c
+}
+
+func (cs *collectors) counter(name, help string) prometheus.Counter {
+	return add(cs, prometheus.NewCounter(prometheus.CounterOpts{Namespace: metricsNamespace, Name: name, Help: help}))
+}
+
+func (cs *collectors) counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return add(cs, prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: metricsNamespace, Name: name, Help: help}, labels))
+}
+
+func (cs *collectors) gauge(name, help string) prometheus.Gauge {
+	return add(cs, prometheus.NewGauge(prometheus.GaugeOpts{Namespace: metricsNamespace, Name: name, Help: help}))
+}
+
+func (cs *collectors) gaugeVec(name, help string, labels ...string) *prometheus.GaugeVec {
+	return add(cs, prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: metricsNamespace, Name: name, Help: help}, labels))
+}
+
+func (cs *collectors) histogram(name, help string, buckets ...float64) prometheus.Histogram {
+	return add(cs, prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: metricsNamespace, Name: name, Help: help, Buckets: buckets}))
 }
 
 // countContainers sets the containers gauges, counted first: a child per
