@@ -15,6 +15,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/durable"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/export"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/lxcmetrics"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
@@ -283,7 +284,7 @@ func TestEncodeExportJSONSameData(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "lxc_metrics.json")
 	cycles := exportTestCycles()
-	if err := writeFileAtomic(path, export.FileMode, func(w io.Writer) error { return encodeExportJSON(w, cycles) }); err != nil {
+	if err := durable.WriteAtomic(path, export.FileMode, func(w io.Writer) error { return encodeExportJSON(w, cycles) }); err != nil {
 		t.Fatal(err)
 	}
 	var want []lxcmetrics.Cycle

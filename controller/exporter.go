@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/durable"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/export"
 )
 
@@ -46,15 +47,17 @@ func NewExporter(o ExporterOptions) *export.File {
 type exportFiles struct{ now func() time.Time }
 
 func (exportFiles) Replace(path string, perm fs.FileMode, write func(w io.Writer) error) error {
-	return writeFileAtomic(path, perm, write)
+	return durable.WriteAtomic(path, perm, write)
 }
 
 func (f exportFiles) MoveAside(path string, cause error) (bool, error) {
-	aside, err := moveAside(path, f.now())
+	aside, err := durable.MoveAside(path, f.now())
 	if err != nil {
 		return false, fmt.Errorf("metrics export %s unreadable (%w) and left in place: %w", path, cause, err)
 	}
 	return true, &CorruptFileError{Path: path, MovedTo: aside, Err: cause}
 }
 
-func (exportFiles) RemoveStaleTemps(path string) ([]string, error) { return removeStaleTemps(path) }
+func (exportFiles) RemoveStaleTemps(path string) ([]string, error) {
+	return durable.RemoveStaleTemps(path)
+}

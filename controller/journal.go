@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"io"
 	"io/fs"
 	"os"
@@ -13,6 +12,9 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/durable"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // journalMaxBytes bounds the journal. It is emptied after every state save,
@@ -100,7 +102,7 @@ func (j *Journal) Open(after uint64, now time.Time) (records []journalRecord, ba
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case errors.Is(err, errJournalTooLarge):
-		if _, moveErr := moveAside(j.path, now); moveErr != nil {
+		if _, moveErr := durable.MoveAside(j.path, now); moveErr != nil {
 			return nil, 0, fmt.Errorf("journal %s: %w", j.path, moveErr)
 		}
 		bad++
@@ -125,7 +127,7 @@ func (j *Journal) Open(after uint64, now time.Time) (records []journalRecord, ba
 	if len(b) == 0 {
 		// A new file: make its name durable, so that the first records are
 		// not lost with it on a power failure.
-		syncDir(filepath.Dir(j.path))
+		durable.SyncDir(filepath.Dir(j.path))
 	}
 	j.f, j.size, j.seq = f, int64(complete), after
 	for _, r := range records {
@@ -178,14 +180,6 @@ func decodeJournal(b []byte) (records []journalRecord, bad int) {
 		return 0
 	})
 	return records, bad
-}
-
-// syncDir fsyncs a directory, best effort: some file systems refuse it.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
 }
 
 // append writes one record, fsynced, and returns its sequence number.

@@ -2,9 +2,10 @@ package controller
 
 import (
 	"errors"
-	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"slices"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // journalPath is where the journal of a state file lives: beside it, so

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"io"
 	"io/fs"
 	"os"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/durable"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // stateVersion is the layout of the state file this code reads and writes.
@@ -54,7 +56,7 @@ func NewState() *State { return &State{Containers: map[int]*scaling.ContainerSta
 // It first deletes the temporary files a save killed before its rename
 // left beside path (best effort: one left behind costs only disk space).
 func LoadState(path string, now time.Time) (*State, error) {
-	removeStaleTemps(path) //nolint:errcheck // best effort, see above
+	durable.RemoveStaleTemps(path) //nolint:errcheck // best effort, see above
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return NewState(), nil
@@ -68,7 +70,7 @@ func LoadState(path string, now time.Time) (*State, error) {
 			return s, nil
 		}
 	}
-	aside, moveErr := moveAside(path, now)
+	aside, moveErr := durable.MoveAside(path, now)
 	if moveErr != nil {
 		return NewState(), fmt.Errorf("state file %s unreadable (%w) and left in place: %w", path, err, moveErr)
 	}
@@ -119,7 +121,7 @@ func (s *State) Save(path string) error {
 	if f.Containers == nil {
 		f.Containers = map[int]*scaling.ContainerState{}
 	}
-	err := writeFileAtomic(path, 0o600, func(w io.Writer) error {
+	err := durable.WriteAtomic(path, 0o600, func(w io.Writer) error {
 		return json.NewEncoder(w).Encode(f)
 	})
 	if err != nil {
@@ -153,3 +155,19 @@ func (s *State) PruneGone(tracked func(vmid int) bool, cutoff time.Time) int {
 	}
 	return dropped
 }
+
+// CorruptFileError is a file of ours (the state file, lxc_metrics.json)
+// that could not be read: unreadable, not valid JSON, wrong types, or a
+// version this code does not know. It was moved to MovedTo, so the path is
+// free and the next write does not destroy it.
+type CorruptFileError struct {
+	Path    string
+	MovedTo string
+	Err     error
+}
+
+func (e *CorruptFileError) Error() string {
+	return fmt.Sprintf("%s unreadable, moved to %s: %v", e.Path, e.MovedTo, e.Err)
+}
+
+func (e *CorruptFileError) Unwrap() error { return e.Err }

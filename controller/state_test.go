@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 var stateNow = time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)

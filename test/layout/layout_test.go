@@ -54,6 +54,9 @@ var rules = []rule{
 	{dir: "controller/backfill", allowed: []string{"proxmox", "controller/engine", "controller/scaling", "controller/handoff"}},
 	// Background goroutines to the loop goroutine: a leaf.
 	{dir: "controller/handoff", stdlibOnly: true},
+	// The file primitives of the controller's own files (atomic replace,
+	// stale temporaries, move aside): a leaf, renameio its one dependency.
+	{dir: "controller/durable"},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
 	// The API serves the loop's snapshot (controller), its decisions
 	// (controller/scaling) and audit record (controller/audit), and the

@@ -1,4 +1,4 @@
-package controller
+package durable
 
 import (
 	"bufio"
@@ -15,18 +15,18 @@ import (
 	"github.com/google/renameio/v2"
 )
 
-// writeFileAtomic replaces path with what write produces: a temporary file
+// WriteAtomic replaces path with what write produces: a temporary file
 // in the same directory, flushed and fsynced, then renamed over path. A
 // crash at any point leaves either the old file or the new one, never a
 // torn one; a kill before the rename leaves the temporary file, which
-// removeStaleTemps deletes at the next start.
+// RemoveStaleTemps deletes at the next start.
 //
 // The temporary file is always made in path's directory: renameio's
 // default would first probe $TMPDIR on every write (two files created and
 // renamed there) only to find, on most systems, that it is another file
 // system, and a kill would then leave the temporary file where no
 // cleanup looks for it.
-func writeFileAtomic(path string, perm os.FileMode, write func(w io.Writer) error) error {
+func WriteAtomic(path string, perm os.FileMode, write func(w io.Writer) error) error {
 	pending, err := renameio.NewPendingFile(path, renameio.WithTempDir(filepath.Dir(path)),
 		renameio.WithPermissions(perm), renameio.WithExistingPermissions())
 	if err != nil {
@@ -44,7 +44,7 @@ func writeFileAtomic(path string, perm os.FileMode, write func(w io.Writer) erro
 }
 
 // isTempOf reports whether name (a base name) is one of the temporary files
-// writeFileAtomic makes for target: renameio names them "." + target's
+// WriteAtomic makes for target: renameio names them "." + target's
 // base name + a non-negative random int64 in decimal.
 func isTempOf(name, target string) bool {
 	prefix := "." + filepath.Base(target)
@@ -60,12 +60,12 @@ func isTempOf(name, target string) bool {
 	return true
 }
 
-// removeStaleTemps deletes the temporary files a write of path killed
+// RemoveStaleTemps deletes the temporary files a write of path killed
 // before its rename left in path's directory, and returns their names. It
-// touches nothing else: only regular files named as writeFileAtomic names
+// touches nothing else: only regular files named as WriteAtomic names
 // the temporary files of path. It must run before this process writes path
 // (at start), since a write in progress has such a file too.
-func removeStaleTemps(path string) ([]string, error) {
+func RemoveStaleTemps(path string) ([]string, error) {
 	dir := filepath.Dir(path)
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -93,22 +93,6 @@ func removeStaleTemps(path string) ([]string, error) {
 	return removed, nil
 }
 
-// CorruptFileError is a file of ours (the state file, lxc_metrics.json)
-// that could not be read: unreadable, not valid JSON, wrong types, or a
-// version this code does not know. It was moved to MovedTo, so the path is
-// free and the next write does not destroy it.
-type CorruptFileError struct {
-	Path    string
-	MovedTo string
-	Err     error
-}
-
-func (e *CorruptFileError) Error() string {
-	return fmt.Sprintf("%s unreadable, moved to %s: %v", e.Path, e.MovedTo, e.Err)
-}
-
-func (e *CorruptFileError) Unwrap() error { return e.Err }
-
 // asideTimeFormat stamps moved-aside files to the nanosecond, so that
 // their names sort by time.
 const asideTimeFormat = "20060102T150405.000000000Z"
@@ -117,12 +101,12 @@ const asideTimeFormat = "20060102T150405.000000000Z"
 // attempt past the first adds a counter to the name.
 const maxAsideAttempts = 1000
 
-// moveAside renames a file that could not be read to
+// MoveAside renames a file that could not be read to
 // "<path>.corrupt-<UTC time to the nanosecond>" (with "-2", "-3"… added when
 // that name is taken) so that it is kept for inspection, and returns the new
 // name. It never replaces an existing file: two corrupt files moved aside
 // within the same clock tick, or a clock set back, keep both.
-func moveAside(path string, now time.Time) (string, error) {
+func MoveAside(path string, now time.Time) (string, error) {
 	base := fmt.Sprintf("%s.corrupt-%s", path, now.UTC().Format(asideTimeFormat))
 	for attempt := 1; attempt <= maxAsideAttempts; attempt++ {
 		aside := base
@@ -164,4 +148,12 @@ func renameNoReplace(from, to string) (taken bool, err error) {
 		return false, err
 	}
 	return false, os.Rename(from, to)
+}
+
+// SyncDir fsyncs a directory, best effort: some file systems refuse it.
+func SyncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
 }

@@ -1,0 +1,17 @@
+// Package durable holds the file primitives of the controller's own files
+// (the state file and its journal, lxc_metrics.json): replacing a file
+// atomically with its temporary beside it, removing the temporaries a kill
+// left, moving an unreadable file aside without ever overwriting one, and
+// syncing a directory. They are what makes a crash at any byte leave either
+// the old file or the new one.
+//
+// # Imports
+//
+// The standard library and github.com/google/renameio/v2 only; nothing of
+// the project (enforced by test/layout).
+//
+// # Concurrency
+//
+// The functions share nothing; two writers of one path must be ordered by
+// their caller (each file has one owner).
+package durable
