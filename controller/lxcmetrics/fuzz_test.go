@@ -58,3 +58,40 @@ func FuzzDecodeExport(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTail: whatever bytes a file ends in, Inspect and Newest never panic;
+// a file of ours cut at any byte is an export whose whole cycles Newest
+// reads back, newest first, as a prefix of what was written.
+func FuzzTail(f *testing.F) {
+	seed, err := os.ReadFile(filepath.Join("..", "testdata", "export_golden.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	cycles, err := Decode(bytes.NewReader(seed))
+	if err != nil {
+		f.Fatal(err)
+	}
+	var ours bytes.Buffer
+	if _, err := Encode(&ours, cycles); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(ours.Bytes(), uint16(ours.Len()))
+	f.Add(ours.Bytes(), uint16(ours.Len()/2))
+	f.Add([]byte("[\n{\n}\n]"), uint16(3))
+	f.Add([]byte("[]\x00\x00"), uint16(4))
+	f.Fuzz(func(t *testing.T, file []byte, cut uint16) {
+		file = file[:min(int(cut), len(file))]
+		tail, err := Inspect(bytes.NewReader(file), int64(len(file)))
+		if err != nil {
+			return
+		}
+		if tail.End < 1 || tail.End > int64(len(file)) || tail.End+tail.Torn > int64(len(file)) {
+			t.Fatalf("Inspect of %d bytes: end %d, torn %d", len(file), tail.End, tail.Torn)
+		}
+		n := 0
+		err = Newest(bytes.NewReader(file), tail.End, func(Cycle) bool { n++; return n < 1000 })
+		if err != nil && bytes.HasPrefix(ours.Bytes(), file) {
+			t.Fatalf("a cut of our own file at byte %d: Inspect took it (%+v) but Newest failed: %v", len(file), tail, err)
+		}
+	})
+}
