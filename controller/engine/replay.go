@@ -91,8 +91,10 @@ func (r *Replay) Score(vmid int) (float64, bool) {
 // measured, not derived from counters: a replay has rates.
 func (r *Replay) tickOf(now time.Time, observed []Observed) Tick {
 	t := Tick{
-		Start: now, End: now, Failed: map[string]error{},
-		Nodes: []proxmox.Node{{Name: r.node.Node, Status: "online", Online: true, CPUs: r.node.CPUs, MemoryBytes: r.node.MemoryBytes}},
+		Start: now, End: now,
+		Nodes:      []proxmox.Node{{Name: r.node.Node, Status: "online", Online: true, CPUs: r.node.CPUs, MemoryBytes: r.node.MemoryBytes}},
+		Containers: make([]proxmox.Container, 0, len(observed)),
+		Measured:   make([]Sample, 0, len(observed)),
 	}
 	for _, o := range observed {
 		maxMem, maxSwap := uint64(o.Alloc.MemoryMiB)*mib, uint64(o.Alloc.SwapMiB)*mib
