@@ -57,6 +57,8 @@ var rules = []rule{
 	// The file primitives of the controller's own files (atomic replace,
 	// stale temporaries, move aside): a leaf, renameio its one dependency.
 	{dir: "controller/durable"},
+	// A cache of metric children: a leaf, generic over what it keeps.
+	{dir: "controller/labelcache", stdlibOnly: true},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
 	// The API serves the loop's snapshot (controller), its decisions
 	// (controller/scaling) and audit record (controller/audit), and the
