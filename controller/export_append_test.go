@@ -61,11 +61,11 @@ func TestExportTornAtEveryByte(t *testing.T) {
 		if repairs := testutil.ToFloat64(m.exportRepairs); repairs != map[bool]float64{true: 1, false: 0}[torn] {
 			t.Errorf("cut at %d: export_repairs_total = %v, torn %v", cut, repairs, torn)
 		}
-		if d := diffCycles(decodeFile(t, cutPath), normalizedAll(kept)); d != "" {
+		if d := lxcmetrics.Diff(decodeFile(t, cutPath), normalizedAll(kept)); d != "" {
 			t.Fatalf("cut at %d, after Load: %s", cut, d)
 		}
 		appendAll(t, ce, next)
-		if d := diffCycles(decodeFile(t, cutPath), normalizedAll(append(kept[:len(kept):len(kept)], next))); d != "" {
+		if d := lxcmetrics.Diff(decodeFile(t, cutPath), normalizedAll(append(kept[:len(kept):len(kept)], next))); d != "" {
 			t.Fatalf("cut at %d, after the next append: %s", cut, d)
 		}
 	}
@@ -149,7 +149,7 @@ func TestExportOtherLayoutRewritten(t *testing.T) {
 		t.Fatalf("Load() = %v", err)
 	}
 	defer r.Close()
-	if d := diffCycles(recent(t, r), old); d != "" {
+	if d := lxcmetrics.Diff(recent(t, r), old); d != "" {
 		t.Errorf("Recent() of the original's file: %s", d)
 	}
 	next := exportTestCycles()[0]

@@ -291,7 +291,7 @@ func TestEncodeExportJSONSameData(t *testing.T) {
 	for _, c := range cycles {
 		want = append(want, exportNormalized(c))
 	}
-	if d := diffCycles(decodeFile(t, path), want); d != "" {
+	if d := lxcmetrics.Diff(decodeFile(t, path), want); d != "" {
 		t.Error(d)
 	}
 }

@@ -84,44 +84,6 @@ func exportNormalized(c lxcmetrics.Cycle) lxcmetrics.Cycle {
 	return c
 }
 
-func sameFloat(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }
-
-// diffCycles describes the first difference between two histories, "" when
-// there is none.
-func diffCycles(got, want []lxcmetrics.Cycle) string {
-	if len(got) != len(want) {
-		return fmt.Sprintf("%d cycles, want %d", len(got), len(want))
-	}
-	for i := range got {
-		g, w := got[i], want[i]
-		if !g.Start.Equal(w.Start) || !g.End.Equal(w.End) || g.Start.Location() != time.UTC || g.End.Location() != time.UTC {
-			return fmt.Sprintf("cycle %d: start, end %v, %v; want %v, %v", i, g.Start, g.End, w.Start, w.End)
-		}
-		if g.Total != w.Total || !sameFloat(g.MonitorCPUPercent, w.MonitorCPUPercent) || g.MonitorMemoryBytes != w.MonitorMemoryBytes {
-			return fmt.Sprintf("cycle %d: summary %d %v %d, want %d %v %d", i,
-				g.Total, g.MonitorCPUPercent, g.MonitorMemoryBytes, w.Total, w.MonitorCPUPercent, w.MonitorMemoryBytes)
-		}
-		if len(g.Entries) != len(w.Entries) {
-			return fmt.Sprintf("cycle %d: %d entries, want %d", i, len(g.Entries), len(w.Entries))
-		}
-		for j := range g.Entries {
-			ge, we := g.Entries[j], w.Entries[j]
-			gp, wp := ge.Pressure, we.Pressure
-			ge.Pressure, we.Pressure = nil, nil
-			samePressure := (gp == nil) == (wp == nil) && (gp == nil || *gp == *wp)
-			timeOK := ge.Time.Equal(we.Time) && ge.Time.Location() == time.UTC
-			ge.Time, we.Time = time.Time{}, time.Time{}
-			scoreOK := sameFloat(ge.Score, we.Score)
-			ge.Score, we.Score = 0, 0
-			if !samePressure || !timeOK || !scoreOK || ge != we {
-				return fmt.Sprintf("cycle %d entry %d:\n got %+v %v %v %+v\nwant %+v %v %v %+v", i, j,
-					ge, g.Entries[j].Time, g.Entries[j].Score, gp, we, w.Entries[j].Time, w.Entries[j].Score, wp)
-			}
-		}
-	}
-	return ""
-}
-
 func newTestExporter(t *testing.T, path string, maxEntries int) *export.File {
 	t.Helper()
 	return NewExporter(ExporterOptions{
@@ -188,7 +150,7 @@ func TestExportRoundTrip(t *testing.T) {
 	for _, c := range in {
 		want = append(want, exportNormalized(c))
 	}
-	if d := diffCycles(decodeFile(t, path), want); d != "" {
+	if d := lxcmetrics.Diff(decodeFile(t, path), want); d != "" {
 		t.Errorf("Decode after Append: %s", d)
 	}
 	raw, err := os.ReadFile(path)
@@ -213,7 +175,7 @@ func TestExportRoundTrip(t *testing.T) {
 		t.Fatalf("Load() = %v", err)
 	}
 	defer r.Close()
-	if d := diffCycles(recent(t, r), []lxcmetrics.Cycle{want[2], want[1], want[0]}); d != "" {
+	if d := lxcmetrics.Diff(recent(t, r), []lxcmetrics.Cycle{want[2], want[1], want[0]}); d != "" {
 		t.Errorf("Recent: %s", d)
 	}
 	appendAll(t, again, in[0])
@@ -296,7 +258,7 @@ func TestExportLoadPythonLayout(t *testing.T) {
 			}},
 		},
 	}
-	if d := diffCycles(got, want); d != "" {
+	if d := lxcmetrics.Diff(got, want); d != "" {
 		t.Error(d)
 	}
 }
@@ -356,7 +318,7 @@ func TestExportLoadCorrupt(t *testing.T) {
 			// The exporter starts a new file.
 			next := exportTestCycles()[2]
 			appendAll(t, e, next)
-			if d := diffCycles(decodeFile(t, path), []lxcmetrics.Cycle{exportNormalized(next)}); d != "" {
+			if d := lxcmetrics.Diff(decodeFile(t, path), []lxcmetrics.Cycle{exportNormalized(next)}); d != "" {
 				t.Errorf("new file: %s", d)
 			}
 		})
@@ -400,7 +362,7 @@ func TestExportOtherLayoutBrokenLater(t *testing.T) {
 	}
 	next := exportTestCycles()[0]
 	appendAll(t, e, next)
-	if d := diffCycles(decodeFile(t, path), []lxcmetrics.Cycle{exportNormalized(next)}); d != "" {
+	if d := lxcmetrics.Diff(decodeFile(t, path), []lxcmetrics.Cycle{exportNormalized(next)}); d != "" {
 		t.Errorf("new file: %s", d)
 	}
 	asides, _ := filepath.Glob(path + ".corrupt-*")

@@ -2,7 +2,6 @@ package lxcmetrics
 
 import (
 	"bytes"
-	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -68,44 +67,6 @@ func exportNormalized(c Cycle) Cycle {
 	return c
 }
 
-func sameFloat(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }
-
-// diffCycles describes the first difference between two histories, "" when
-// there is none.
-func diffCycles(got, want []Cycle) string {
-	if len(got) != len(want) {
-		return fmt.Sprintf("%d cycles, want %d", len(got), len(want))
-	}
-	for i := range got {
-		g, w := got[i], want[i]
-		if !g.Start.Equal(w.Start) || !g.End.Equal(w.End) || g.Start.Location() != time.UTC || g.End.Location() != time.UTC {
-			return fmt.Sprintf("cycle %d: start, end %v, %v; want %v, %v", i, g.Start, g.End, w.Start, w.End)
-		}
-		if g.Total != w.Total || !sameFloat(g.MonitorCPUPercent, w.MonitorCPUPercent) || g.MonitorMemoryBytes != w.MonitorMemoryBytes {
-			return fmt.Sprintf("cycle %d: summary %d %v %d, want %d %v %d", i,
-				g.Total, g.MonitorCPUPercent, g.MonitorMemoryBytes, w.Total, w.MonitorCPUPercent, w.MonitorMemoryBytes)
-		}
-		if len(g.Entries) != len(w.Entries) {
-			return fmt.Sprintf("cycle %d: %d entries, want %d", i, len(g.Entries), len(w.Entries))
-		}
-		for j := range g.Entries {
-			ge, we := g.Entries[j], w.Entries[j]
-			gp, wp := ge.Pressure, we.Pressure
-			ge.Pressure, we.Pressure = nil, nil
-			samePressure := (gp == nil) == (wp == nil) && (gp == nil || *gp == *wp)
-			timeOK := ge.Time.Equal(we.Time) && ge.Time.Location() == time.UTC
-			ge.Time, we.Time = time.Time{}, time.Time{}
-			scoreOK := sameFloat(ge.Score, we.Score)
-			ge.Score, we.Score = 0, 0
-			if !samePressure || !timeOK || !scoreOK || ge != we {
-				return fmt.Sprintf("cycle %d entry %d:\n got %+v %v %v %+v\nwant %+v %v %v %+v", i, j,
-					ge, g.Entries[j].Time, g.Entries[j].Score, gp, we, w.Entries[j].Time, w.Entries[j].Score, wp)
-			}
-		}
-	}
-	return ""
-}
-
 func TestDecodeExportAccepts(t *testing.T) {
 	t.Parallel()
 	utc := func(y int, mo time.Month, d, h, mi, s, us int) time.Time {
@@ -145,7 +106,7 @@ func TestDecodeExportAccepts(t *testing.T) {
 			if err != nil {
 				t.Fatalf("DecodeExport = %v", err)
 			}
-			if d := diffCycles(got, tt.want); d != "" {
+			if d := Diff(got, tt.want); d != "" {
 				t.Error(d)
 			}
 		})
@@ -198,7 +159,7 @@ func TestDecodeExportSmallReads(t *testing.T) {
 	for _, c := range in {
 		want = append(want, exportNormalized(c))
 	}
-	if diff := diffCycles(got, want); diff != "" {
+	if diff := Diff(got, want); diff != "" {
 		t.Error(diff)
 	}
 }

@@ -46,7 +46,7 @@ func FuzzDecodeExport(f *testing.F) {
 		if err != nil {
 			t.Fatalf("DecodeExport of its own output %q: %v", first.Bytes(), err)
 		}
-		if d := diffCycles(again, cycles); d != "" {
+		if d := Diff(again, cycles); d != "" {
 			t.Fatalf("round trip of %q: %s", input, d)
 		}
 		var second bytes.Buffer

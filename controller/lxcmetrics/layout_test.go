@@ -104,7 +104,7 @@ func TestInspectEveryCut(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%d cycles, %s at %d: repaired file %q: %v", n, name, k, repaired, err)
 				}
-				if d := diffCycles(cycles, normalized(want)); d != "" {
+				if d := Diff(cycles, normalized(want)); d != "" {
 					t.Fatalf("%d cycles, %s at %d: %s", n, name, k, d)
 				}
 			}
@@ -182,7 +182,7 @@ func TestNewestReadsBackwards(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := normalized(in)
-	if d := diffCycles(got, []Cycle{want[2], want[1], want[0]}); d != "" {
+	if d := Diff(got, []Cycle{want[2], want[1], want[0]}); d != "" {
 		t.Error(d)
 	}
 	got = nil
