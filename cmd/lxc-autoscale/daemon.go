@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"slices"
 	"syscall"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -101,11 +102,28 @@ func (d *daemon) reloader(env *environment, fs *pflag.FlagSet, fixed []string) *
 }
 
 // operations builds the manual operations on the daemon's client, audit and
-// metrics. ctrl is the loop, nil for the api command: with it, containers
-// are located from its snapshot, and when it scales, pausing works, manual
-// values stay within the container's policy and manual changes start the
-// loop's cooldowns.
+// metrics (see newOperations) and recovers the outcome of the tasks a
+// previous run left audited as started.
 func (d *daemon) operations(ctrl *controller.Controller, scale bool) *manual.Operations {
+	d.ops = newOperations(d.client, d.log, d.metrics, d.audit, d.cfg.Proxmox.TaskTimeout, ctrl, scale)
+	// close stops this.
+	go func() {
+		if err := d.ops.RecoverTasks(context.Background()); err != nil {
+			d.log.Warn().Err(err).Msg("recovering the outcome of earlier tasks failed")
+		}
+	}()
+	return d.ops
+}
+
+// newOperations builds the manual operations and the Actuator they write
+// through: the daemon's and the demo's. ctrl is the loop, nil for the api
+// command: with it, containers are located from its snapshot, and when it
+// scales, pausing works, manual values stay within the container's policy
+// and manual changes start the loop's cooldowns. taskTimeout 0 is the
+// packages' default.
+func newOperations(client *proxmox.Client, log zerolog.Logger, metrics *controller.Metrics, record *audit.Log,
+	taskTimeout time.Duration, ctrl *controller.Controller, scale bool,
+) *manual.Operations {
 	var (
 		locate  func(vmid int) (string, bool)
 		pause   func(vmid int, paused bool)
@@ -118,15 +136,9 @@ func (d *daemon) operations(ctrl *controller.Controller, scale bool) *manual.Ope
 			pause, applied, bounds = ctrl.SetPaused, ctrl.RecordManual, ctrl.Bounds
 		}
 	}
-	d.ops = manual.New(manual.Options{Cluster: d.client, Actuator: controller.NewActuator(controller.ActuatorOptions{Cluster: d.client, Logger: d.log, Metrics: d.metrics, Audit: d.audit, TaskTimeout: d.cfg.Proxmox.TaskTimeout}), Audit: d.audit, Logger: d.log, TaskTimeout: d.cfg.Proxmox.TaskTimeout, Locate: locate, Pause: pause, Applied: applied, Bounds: bounds, WatchTasks: true})
-	// The tasks a previous run left audited as started get their outcome;
-	// close stops this.
-	go func() {
-		if err := d.ops.RecoverTasks(context.Background()); err != nil {
-			d.log.Warn().Err(err).Msg("recovering the outcome of earlier tasks failed")
-		}
-	}()
-	return d.ops
+	actuator := controller.NewActuator(controller.ActuatorOptions{Cluster: client, Logger: log, Metrics: metrics, Audit: record, TaskTimeout: taskTimeout})
+	return manual.New(manual.Options{Cluster: client, Actuator: actuator, Audit: record, Logger: log, TaskTimeout: taskTimeout,
+		Locate: locate, Pause: pause, Applied: applied, Bounds: bounds, WatchTasks: true})
 }
 
 func newRegistry() *prometheus.Registry {

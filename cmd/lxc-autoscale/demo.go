@@ -21,7 +21,6 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/config"
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
-	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/httpapi"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
@@ -172,7 +171,7 @@ func startDemoAPI(listen string, client *proxmox.Client, ctrl *controller.Contro
 	if err != nil {
 		return "", "", nil, err
 	}
-	ops := manual.New(manual.Options{Cluster: client, Actuator: controller.NewActuator(controller.ActuatorOptions{Cluster: client, Logger: log, Metrics: metrics, Audit: audit}), Audit: audit, Logger: log, Locate: locateIn(ctrl), Pause: ctrl.SetPaused, Applied: ctrl.RecordManual, Bounds: ctrl.Bounds, WatchTasks: true})
+	ops := newOperations(client, log, metrics, audit, 0, ctrl, true)
 	srv, err := httpapi.New(httpapi.Options{
 		Listen: listen, Tokens: []httpapi.Token{{Name: "demo", SHA256: sum, Scope: httpapi.ScopeAdmin}},
 		Logger: log.With().Str("component", "api").Logger(), Registry: reg, MetricsPublic: true,
