@@ -76,10 +76,9 @@ type journalChange struct {
 type Journal struct {
 	mu   sync.Mutex
 	path string
-	f    *os.File // nil until Open, and after Close
-	seq  uint64   // of the last record appended or read
-	size int64
-	max  int64 // journalMaxBytes; smaller in tests
+	f    durable.AppendFile // closed until Open, and after Close
+	seq  uint64             // of the last record appended or read
+	max  int64              // journalMaxBytes; smaller in tests
 }
 
 // NewJournal returns a journal at path, not yet opened.
@@ -95,7 +94,7 @@ func NewJournal(path string) *Journal { return &Journal{path: path, max: journal
 func (j *Journal) Open(after uint64, now time.Time) (records []journalRecord, bad int, err error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.f != nil {
+	if j.f.IsOpen() {
 		return nil, 0, errors.New("journal already open")
 	}
 	b, err := readJournalFile(j.path, j.max)
@@ -114,13 +113,12 @@ func (j *Journal) Open(after uint64, now time.Time) (records []journalRecord, ba
 	complete := bytes.LastIndexByte(b, '\n') + 1
 	records, bad2 := decodeJournal(b[:complete])
 	bad += bad2
-	f, err := os.OpenFile(j.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
+	if err := j.f.Open(j.path); err != nil {
 		return nil, 0, fmt.Errorf("open journal: %w", err)
 	}
 	if complete < len(b) {
-		if err := f.Truncate(int64(complete)); err != nil {
-			f.Close()
+		if err := j.f.Truncate(int64(complete)); err != nil {
+			j.f.Close() //nolint:errcheck // the truncation's failure is the one to report
 			return nil, 0, fmt.Errorf("cut the torn end of the journal: %w", err)
 		}
 	}
@@ -129,7 +127,7 @@ func (j *Journal) Open(after uint64, now time.Time) (records []journalRecord, ba
 		// not lost with it on a power failure.
 		durable.SyncDir(filepath.Dir(j.path))
 	}
-	j.f, j.size, j.seq = f, int64(complete), after
+	j.seq = after
 	for _, r := range records {
 		j.seq = max(j.seq, r.Seq)
 	}
@@ -186,7 +184,7 @@ func decodeJournal(b []byte) (records []journalRecord, bad int) {
 func (j *Journal) append(r journalRecord) (uint64, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.f == nil {
+	if !j.f.IsOpen() {
 		return 0, errJournalNotOpen
 	}
 	r.Seq = j.seq + 1
@@ -195,13 +193,10 @@ func (j *Journal) append(r journalRecord) (uint64, error) {
 		return 0, err
 	}
 	line = append(line, '\n')
-	if j.size+int64(len(line)) > j.max {
+	if j.f.Size()+int64(len(line)) > j.max {
 		return 0, errJournalFull
 	}
-	// One write: O_APPEND puts it at the end in one piece.
-	n, err := j.f.Write(line)
-	j.size += int64(n)
-	if err != nil {
+	if err := j.f.Write(line); err != nil {
 		return 0, fmt.Errorf("append to journal: %w", err)
 	}
 	if err := j.f.Sync(); err != nil {
@@ -246,7 +241,7 @@ func (j *Journal) Seq() uint64 {
 func (j *Journal) Truncate(through uint64) (bool, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.f == nil || j.seq != through || j.size == 0 {
+	if !j.f.IsOpen() || j.seq != through || j.f.Size() == 0 {
 		return false, nil
 	}
 	if err := j.f.Truncate(0); err != nil {
@@ -254,7 +249,6 @@ func (j *Journal) Truncate(through uint64) (bool, error) {
 	}
 	// Not fsynced: if the truncation is lost, the records come back at
 	// start and are skipped, being no newer than the state's JournalSeq.
-	j.size = 0
 	return true, nil
 }
 
@@ -262,12 +256,7 @@ func (j *Journal) Truncate(through uint64) (bool, error) {
 func (j *Journal) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if j.f == nil {
-		return nil
-	}
-	err := errors.Join(j.f.Sync(), j.f.Close())
-	j.f = nil
-	return err
+	return j.f.Close()
 }
 
 // replayJournal brings st up to date with the records newer than st's

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/durable"
 )
 
 // Defaults of Options.
@@ -151,8 +153,7 @@ type Log struct {
 	now        func() time.Time
 
 	mu   sync.Mutex
-	file *os.File // nil once closed
-	size int64
+	file durable.AppendFile // closed once Close is called
 }
 
 // Open opens (creating it 0600 if missing) the audit file for
@@ -184,17 +185,11 @@ func Open(o Options) (*Log, error) {
 // crash, ends it with a newline so the next record starts a line of its
 // own instead of being glued to the torn one.
 func (a *Log) open() error {
-	f, err := os.OpenFile(a.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
+	if err := a.file.Open(a.path); err != nil {
 		return fmt.Errorf("open audit: %w", err)
 	}
-	info, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return fmt.Errorf("open audit: %w", err)
-	}
-	a.file, a.size = f, info.Size()
-	if a.size == 0 {
+	size := a.file.Size()
+	if size == 0 {
 		return nil
 	}
 	last := make([]byte, 1)
@@ -203,14 +198,13 @@ func (a *Log) open() error {
 		return fmt.Errorf("open audit: check last line: %w", err)
 	}
 	defer r.Close()
-	if _, err := r.ReadAt(last, a.size-1); err != nil {
+	if _, err := r.ReadAt(last, size-1); err != nil {
 		return fmt.Errorf("open audit: check last line: %w", err)
 	}
 	if last[0] != '\n' {
-		if _, err := f.Write([]byte{'\n'}); err != nil {
+		if err := a.file.Write([]byte{'\n'}); err != nil {
 			return fmt.Errorf("open audit: end torn line: %w", err)
 		}
-		a.size++
 	}
 	return nil
 }
@@ -228,17 +222,15 @@ func (a *Log) Append(r Record) error {
 
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.file == nil {
+	if !a.file.IsOpen() {
 		return errors.New("append audit record: audit closed")
 	}
-	if a.size > 0 && a.size+int64(len(line)) > a.maxSize {
+	if size := a.file.Size(); size > 0 && size+int64(len(line)) > a.maxSize {
 		if err := a.rotate(); err != nil {
 			return fmt.Errorf("append audit record: %w", err)
 		}
 	}
-	n, err := a.file.Write(line)
-	a.size += int64(n)
-	if err != nil {
+	if err := a.file.Write(line); err != nil {
 		return fmt.Errorf("append audit record: %w", err)
 	}
 	return nil
@@ -247,10 +239,7 @@ func (a *Log) Append(r Record) error {
 // rotate moves the current file to .1 (shifting older ones up to
 // maxBackups, dropping the oldest) and starts a new one.
 func (a *Log) rotate() error {
-	syncErr := a.file.Sync()
-	closeErr := a.file.Close()
-	a.file = nil
-	if err := errors.Join(syncErr, closeErr); err != nil {
+	if err := a.file.Close(); err != nil {
 		// Keep writing to the same file rather than losing records.
 		if openErr := a.open(); openErr != nil {
 			return errors.Join(err, openErr)
@@ -289,12 +278,7 @@ func (a *Log) Path() string { return a.path }
 func (a *Log) Close() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.file == nil {
-		return nil
-	}
-	err := errors.Join(a.file.Sync(), a.file.Close())
-	a.file = nil
-	if err != nil {
+	if err := a.file.Close(); err != nil {
 		return fmt.Errorf("close audit: %w", err)
 	}
 	return nil

@@ -4,8 +4,10 @@
 //
 // # Imports
 //
-// The standard library only: the loop's Actuator and the manual operations
-// write to it, and anything may read it (Read), so it depends on neither.
+// The standard library and controller/durable (the append-only file it
+// writes through, a leaf) only: the loop's Actuator and the manual
+// operations write to it, and anything may read it (Read), so it depends on
+// neither.
 //
 // # Concurrency
 //

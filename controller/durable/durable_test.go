@@ -143,3 +143,67 @@ func TestMoveAsideStampsNanoseconds(t *testing.T) {
 		t.Errorf("moved to %q then %q; want distinct names in time order", asides[0], asides[1])
 	}
 }
+
+// TestAppendFile: records land whole at the end, Size follows the file
+// across a reopen and a truncation, and a closed file refuses writes
+// instead of writing somewhere.
+func TestAppendFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "records.jsonl")
+	var a AppendFile
+	if err := a.Write([]byte("x\n")); !errors.Is(err, ErrNotOpen) {
+		t.Fatalf("Write before Open = %v, want ErrNotOpen", err)
+	}
+	if err := a.Open(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Open(path); err == nil {
+		t.Fatal("second Open succeeded")
+	}
+	for _, line := range []string{"one\n", "two\n"} {
+		if err := a.Write([]byte(line)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatalf("second Close = %v, want nil", err)
+	}
+	if err := a.Write([]byte("lost\n")); !errors.Is(err, ErrNotOpen) {
+		t.Fatalf("Write after Close = %v, want ErrNotOpen", err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Errorf("created with mode %04o, want 0600", perm)
+	}
+
+	if err := a.Open(path); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Size(); got != 8 {
+		t.Errorf("Size after reopen = %d, want 8", got)
+	}
+	if err := a.Truncate(4); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Write([]byte("three\n")); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Size(); got != 10 {
+		t.Errorf("Size = %d, want 10", got)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != "one\nthree\n" {
+		t.Errorf("file = %q, want %q", b, "one\nthree\n")
+	}
+}
