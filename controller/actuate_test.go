@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesimtest"
 )
 
 const (
@@ -44,38 +44,24 @@ type actFixture struct {
 
 func newActFixture(t *testing.T, wrap func(Cluster) Cluster) *actFixture {
 	t.Helper()
-	sim, err := pvesim.New(pvesim.Options{
+	logger := zerolog.New(zerolog.NewTestWriter(t))
+	sim, client, _ := pvesimtest.Start(t, pvesim.Options{
 		Nodes: 2,
 		Specs: []pvesim.ContainerSpec{{
 			VMID: actVMID, Node: actNode, Cores: 2, MemoryMiB: 1024, SwapMiB: 512, DiskGiB: 8,
 			Workload: workload.Idle,
 		}},
-		Seed:   1,
-		Tokens: []string{actTokenID + "=" + actTokenSecret},
+		Seed: 1,
 		// A resize task lasts 1 s of simulated time, 50 ms of real time.
 		Speed:        20,
 		TaskDuration: time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	t.Cleanup(func() {
-		srv.Close()
-		sim.Close()
-	})
-	logger := zerolog.New(zerolog.NewTestWriter(t))
-	client, err := proxmox.New(proxmox.Options{
-		Endpoints:   []string{srv.URL},
+	}, proxmox.Options{
 		TokenID:     actTokenID,
 		TokenSecret: actTokenSecret,
 		Timeout:     5 * time.Second,
 		Retry:       proxmox.RetryOptions{Attempts: 2, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond},
 		Logger:      logger,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	metrics, err := NewMetrics(nil)
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"math"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesimtest"
 )
 
 const (
@@ -32,25 +32,15 @@ const (
 // newLoopSim starts a simulated cluster and a client on it.
 func newLoopSim(tb testing.TB, o pvesim.Options) (*pvesim.Sim, *proxmox.Client) {
 	tb.Helper()
-	o.Tokens = []string{loopTokenID + "=" + loopSecret}
 	if o.Seed == 0 {
 		o.Seed = 3
 	}
-	sim, err := pvesim.New(o)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	tb.Cleanup(func() { srv.Close(); sim.Close() })
-	client, err := proxmox.New(proxmox.Options{
-		Endpoints: []string{srv.URL}, TokenID: loopTokenID, TokenSecret: loopSecret,
+	sim, client, _ := pvesimtest.Start(tb, o, proxmox.Options{
+		TokenID: loopTokenID, TokenSecret: loopSecret,
 		Timeout: 10 * time.Second, MaxConcurrency: 64,
 		Retry:  proxmox.RetryOptions{Attempts: 1},
 		Logger: zerolog.Nop(),
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
 	return sim, client
 }
 

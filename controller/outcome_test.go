@@ -2,7 +2,6 @@ package controller
 
 import (
 	"context"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,24 +15,17 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesimtest"
 )
 
 // A write whose answer never comes may have landed: it is audited as
 // unknown, not failed, and starts the cooldown as if applied, with no
 // backoff, so the next pass does not write again inside the cooldown.
 func TestWriteWithoutAnswerIsUnknownAndStartsTheCooldown(t *testing.T) {
-	sim, err := pvesim.New(pvesim.Options{Nodes: 1, Speed: 0, Seed: 3, Tokens: []string{loopTokenID + "=" + loopSecret},
-		Specs: []pvesim.ContainerSpec{{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	t.Cleanup(func() { sim.Close(); srv.Close() }) // sim first: it releases the hung request
-	client, err := proxmox.New(proxmox.Options{Endpoints: []string{srv.URL}, TokenID: loopTokenID, TokenSecret: loopSecret,
-		Timeout: 300 * time.Millisecond, Retry: proxmox.RetryOptions{Attempts: 1}, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim, client, _ := pvesimtest.Start(t, pvesim.Options{Nodes: 1, Speed: 0, Seed: 3,
+		Specs: []pvesim.ContainerSpec{{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy}}},
+		proxmox.Options{TokenID: loopTokenID, TokenSecret: loopSecret,
+			Timeout: 300 * time.Millisecond, Retry: proxmox.RetryOptions{Attempts: 1}, Logger: zerolog.Nop()})
 	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
 	audit, err := audit.Open(audit.Options{Path: auditPath})
 	if err != nil {

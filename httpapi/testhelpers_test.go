@@ -20,6 +20,7 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesimtest"
 )
 
 // A shared harness for the httpapi tests: a simulated cluster (pvesim)
@@ -94,39 +95,26 @@ func newTestAPI(t testing.TB, o testAPIOptions) *testAPI {
 	}
 	simOpts := pvesim.Options{
 		Nodes: 2, Specs: specs, Seed: 11,
-		Tokens: []string{testPVETokenID + "=" + testPVETokenSecret},
 		// A task of 2 simulated seconds takes 2 ms.
 		Speed: 1000,
 	}
 	if o.sim != nil {
 		o.sim(&simOpts)
 	}
-	sim, err := pvesim.New(simOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pve := httptest.NewServer(sim)
-	t.Cleanup(func() {
-		pve.Close()
-		sim.Close()
-	})
 	reg := prometheus.NewRegistry()
 	log := testLogger(t)
-	client, err := proxmox.New(proxmox.Options{
-		Endpoints: []string{pve.URL}, TokenID: testPVETokenID, TokenSecret: testPVETokenSecret,
+	sim, client, pveURL := pvesimtest.Start(t, simOpts, proxmox.Options{
+		TokenID: testPVETokenID, TokenSecret: testPVETokenSecret,
 		Timeout: 5 * time.Second, Registerer: reg, Logger: log,
 		Retry: proxmox.RetryOptions{Attempts: 2, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
 	audit, err := audit.Open(audit.Options{Path: auditPath})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { audit.Close() })
-	api := &testAPI{sim: sim, pveURL: pve.URL, client: client, registry: reg, auditPath: auditPath, paused: map[int]bool{}}
+	api := &testAPI{sim: sim, pveURL: pveURL, client: client, registry: reg, auditPath: auditPath, paused: map[int]bool{}}
 	opsOpts := manual.Options{
 		Cluster:     client,
 		Actuator:    controller.NewActuator(controller.ActuatorOptions{Cluster: client, Logger: log, Audit: audit}),

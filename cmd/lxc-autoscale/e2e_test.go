@@ -11,7 +11,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesimtest"
 )
 
 // These tests run the whole program through run() against pvesim over
@@ -89,17 +89,12 @@ func newE2E(t *testing.T, o e2eOptions) *e2e {
 	if o.mode == "" {
 		o.mode = "enforce"
 	}
-	sim, err := pvesim.New(pvesim.Options{
+	sim, url := pvesimtest.Serve(t, pvesim.Options{
 		Nodes: o.nodes, Specs: o.specs, Seed: 7, Speed: o.speed, NodeVersions: o.versions,
 		Tokens:       []string{e2eTokenID + "=" + e2eSecret},
 		TaskDuration: 5 * time.Second,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	t.Cleanup(func() { srv.Close(); sim.Close() })
-	e := &e2e{t: t, sim: sim, url: srv.URL, dir: t.TempDir(), env: o.env}
+	e := &e2e{t: t, sim: sim, url: url, dir: t.TempDir(), env: o.env}
 	e.conf = filepath.Join(e.dir, "config.yaml")
 	cfg := fmt.Sprintf(`proxmox:
   endpoints: [%q]
@@ -134,7 +129,7 @@ api:
   listen: ""
 logging:
   level: %s
-`, srv.URL, e2eTokenID, filepath.Join(e.dir, "lxc_metrics.json"), o.mode,
+`, url, e2eTokenID, filepath.Join(e.dir, "lxc_metrics.json"), o.mode,
 		filepath.Join(e.dir, "state.json"), filepath.Join(e.dir, "audit.jsonl"), o.level)
 	if err := os.WriteFile(e.conf, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

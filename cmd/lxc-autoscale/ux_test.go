@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/config"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesimtest"
 )
 
 // mainEnv makes the test binary run main() instead of the tests, so that a
@@ -249,14 +249,9 @@ func TestConsoleLogsCarryNoColourOffATerminal(t *testing.T) {
 func TestProxmoxLogLinesNameTheirComponentOnce(t *testing.T) {
 	t.Parallel()
 	const tokenID, secret = "autoscale@pve!ux", "5f0c7a52-3f1e-4b8e-9d2a-7c1e0b9d4a61"
-	sim, err := pvesim.New(pvesim.Options{Nodes: 1, Seed: 1, Tokens: []string{tokenID + "=" + secret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	t.Cleanup(func() { srv.Close(); sim.Close() })
+	_, url := pvesimtest.Serve(t, pvesim.Options{Nodes: 1, Seed: 1, Tokens: []string{tokenID + "=" + secret}})
 	p := config.Default().Proxmox
-	p.Endpoints, p.TokenID, p.TokenSecret = []string{srv.URL}, tokenID, config.NewSecret(secret)
+	p.Endpoints, p.TokenID, p.TokenSecret = []string{url}, tokenID, config.NewSecret(secret)
 	var out syncBuffer
 	client, err := newClient(p, zerolog.New(&out).Level(zerolog.DebugLevel), nil)
 	if err != nil {

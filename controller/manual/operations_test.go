@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,6 +21,7 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesimtest"
 )
 
 // The containers of the operations fixture.
@@ -1262,24 +1262,14 @@ const (
 // client on it.
 func newOpsSim(tb testing.TB, o pvesim.Options) (*pvesim.Sim, *proxmox.Client) {
 	tb.Helper()
-	o.Tokens = []string{opsTokenID + "=" + opsSecret}
 	if o.Seed == 0 {
 		o.Seed = 3
 	}
-	sim, err := pvesim.New(o)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	tb.Cleanup(func() { srv.Close(); sim.Close() })
-	client, err := proxmox.New(proxmox.Options{
-		Endpoints: []string{srv.URL}, TokenID: opsTokenID, TokenSecret: opsSecret,
+	sim, client, _ := pvesimtest.Start(tb, o, proxmox.Options{
+		TokenID: opsTokenID, TokenSecret: opsSecret,
 		Timeout: 10 * time.Second, MaxConcurrency: 64,
 		Retry:  proxmox.RetryOptions{Attempts: 1},
 		Logger: zerolog.Nop(),
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
 	return sim, client
 }

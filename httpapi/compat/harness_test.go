@@ -17,6 +17,7 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/httpapi"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesimtest"
 )
 
 // The original's routes are tested as scripts use them: through the whole
@@ -49,7 +50,7 @@ type testAPIOptions struct {
 func newTestAPI(t testing.TB, o testAPIOptions) *testAPI {
 	t.Helper()
 	simOpts := pvesim.Options{
-		Nodes: 2, Seed: 11, Tokens: []string{testPVETokenID + "=" + testPVETokenSecret},
+		Nodes: 2, Seed: 11,
 		Specs: []pvesim.ContainerSpec{
 			{VMID: 101, Node: "pve1", Name: "web", Cores: 2, MemoryMiB: 1024, SwapMiB: 512, DiskGiB: 8},
 			{VMID: 102, Node: "pve1", Name: "db", Cores: 4, MemoryMiB: 4096, DiskGiB: 16},
@@ -62,23 +63,11 @@ func newTestAPI(t testing.TB, o testAPIOptions) *testAPI {
 	if o.sim != nil {
 		o.sim(&simOpts)
 	}
-	sim, err := pvesim.New(simOpts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pve := httptest.NewServer(sim)
-	t.Cleanup(func() {
-		pve.Close()
-		sim.Close()
-	})
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
-	client, err := proxmox.New(proxmox.Options{
-		Endpoints: []string{pve.URL}, TokenID: testPVETokenID, TokenSecret: testPVETokenSecret, Timeout: 5 * time.Second, Logger: log,
+	sim, client, _ := pvesimtest.Start(t, simOpts, proxmox.Options{
+		TokenID: testPVETokenID, TokenSecret: testPVETokenSecret, Timeout: 5 * time.Second, Logger: log,
 		Retry: proxmox.RetryOptions{Attempts: 2, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	audit, err := audit.Open(audit.Options{Path: filepath.Join(t.TempDir(), "audit.jsonl")})
 	if err != nil {
 		t.Fatal(err)
