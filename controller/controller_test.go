@@ -24,23 +24,13 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesimtest"
 )
 
-const (
-	loopTokenID = "root@pam!loop"
-	loopSecret  = "l00p-5ecret"
-)
-
 // newLoopSim starts a simulated cluster and a client on it.
 func newLoopSim(tb testing.TB, o pvesim.Options) (*pvesim.Sim, *proxmox.Client) {
 	tb.Helper()
 	if o.Seed == 0 {
 		o.Seed = 3
 	}
-	sim, client, _ := pvesimtest.Start(tb, o, proxmox.Options{
-		TokenID: loopTokenID, TokenSecret: loopSecret,
-		Timeout: 10 * time.Second, MaxConcurrency: 64,
-		Retry:  proxmox.RetryOptions{Attempts: 1},
-		Logger: zerolog.Nop(),
-	})
+	sim, client, _ := pvesimtest.Start(tb, o, pvesimtest.FailFast())
 	return sim, client
 }
 

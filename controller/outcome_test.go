@@ -8,11 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
-	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesimtest"
@@ -22,10 +19,10 @@ import (
 // unknown, not failed, and starts the cooldown as if applied, with no
 // backoff, so the next pass does not write again inside the cooldown.
 func TestWriteWithoutAnswerIsUnknownAndStartsTheCooldown(t *testing.T) {
+	opts := pvesimtest.FailFast()
+	opts.Timeout = 300 * time.Millisecond // the hung write's answer is given up on at once
 	sim, client, _ := pvesimtest.Start(t, pvesim.Options{Nodes: 1, Speed: 0, Seed: 3,
-		Specs: []pvesim.ContainerSpec{{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy}}},
-		proxmox.Options{TokenID: loopTokenID, TokenSecret: loopSecret,
-			Timeout: 300 * time.Millisecond, Retry: proxmox.RetryOptions{Attempts: 1}, Logger: zerolog.Nop()})
+		Specs: []pvesim.ContainerSpec{{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy}}}, opts)
 	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
 	audit, err := audit.Open(audit.Options{Path: auditPath})
 	if err != nil {

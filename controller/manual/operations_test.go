@@ -1253,11 +1253,6 @@ func mustAct(t *testing.T, err error) {
 	}
 }
 
-const (
-	opsTokenID = "root@pam!ops"
-	opsSecret  = "0p5-5ecret"
-)
-
 // newOpsSim is a simulated cluster behind a real HTTP server and a real
 // client on it.
 func newOpsSim(tb testing.TB, o pvesim.Options) (*pvesim.Sim, *proxmox.Client) {
@@ -1265,11 +1260,6 @@ func newOpsSim(tb testing.TB, o pvesim.Options) (*pvesim.Sim, *proxmox.Client) {
 	if o.Seed == 0 {
 		o.Seed = 3
 	}
-	sim, client, _ := pvesimtest.Start(tb, o, proxmox.Options{
-		TokenID: opsTokenID, TokenSecret: opsSecret,
-		Timeout: 10 * time.Second, MaxConcurrency: 64,
-		Retry:  proxmox.RetryOptions{Attempts: 1},
-		Logger: zerolog.Nop(),
-	})
+	sim, client, _ := pvesimtest.Start(tb, o, pvesimtest.FailFast())
 	return sim, client
 }

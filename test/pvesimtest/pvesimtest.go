@@ -3,6 +3,9 @@ package pvesimtest
 import (
 	"net/http/httptest"
 	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
@@ -42,4 +45,23 @@ func Start(tb testing.TB, o pvesim.Options, c proxmox.Options) (*pvesim.Sim, *pr
 		tb.Fatal(err)
 	}
 	return sim, client, url
+}
+
+// The API token FailFast's client uses.
+const (
+	TokenID     = "root@pam!test"
+	TokenSecret = "7e57-5ecret"
+)
+
+// FailFast returns the options of a client for tests that count requests
+// or inject faults: the TokenID token, one attempt (no retry hides a
+// fault), 64 requests in flight, 10 s per request, no logs. A test
+// changes what it needs before Start.
+func FailFast() proxmox.Options {
+	return proxmox.Options{
+		TokenID: TokenID, TokenSecret: TokenSecret,
+		Timeout: 10 * time.Second, MaxConcurrency: 64,
+		Retry:  proxmox.RetryOptions{Attempts: 1},
+		Logger: zerolog.Nop(),
+	}
 }
