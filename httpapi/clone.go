@@ -34,21 +34,11 @@ func (s *Server) v1Clone(c echo.Context) error {
 			bad["new_vmid"] = fmt.Sprintf("must differ from the container being cloned, got %d", r.NewID)
 		}
 	}
-	if req.Hostname != nil {
-		r.Hostname = *req.Hostname
-		if !manual.ValidHostname(r.Hostname) {
-			bad["hostname"] = fmt.Sprintf("must be an RFC 1123 host name (labels of 1 to 63 letters, digits and inner hyphens; 253 in all), got %q", v1Clip(r.Hostname))
-		}
-	}
+	r.Hostname = v1Name(bad, "hostname", req.Hostname, manual.ValidHostname, manual.HostnameRule)
 	if req.Full != nil {
 		r.Full = *req.Full
 	}
-	if req.Target != nil {
-		r.Target = *req.Target
-		if !manual.ValidNodeName(r.Target) {
-			bad["target"] = fmt.Sprintf("must be a node name, got %q", v1Clip(r.Target))
-		}
-	}
+	r.Target = v1Name(bad, "target", req.Target, manual.ValidNodeName, manual.NodeNameRule)
 	if req.Snapshot != nil {
 		r.Snapshot = *req.Snapshot
 		v1CheckSnapshotName(bad, "snapshot", r.Snapshot)

@@ -5,7 +5,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 	"github.com/lxc-autoscale/lxc-autoscale/httpapi/compat"
 )
 
@@ -25,14 +24,6 @@ func (s *Server) compatRoutes() error {
 			return e.Status, e.Message
 		},
 		Served: s.servedRoutes,
-		Names: compat.Names{
-			Hostname: manual.ValidHostname,
-			Snapshot: func(name string) bool {
-				bad := map[string]string{}
-				v1CheckSnapshotName(bad, "name", name)
-				return len(bad) == 0
-			},
-		},
 	})
 	for _, r := range api.Routes() {
 		scope, err := ParseScope(string(r.Scope))

@@ -57,7 +57,7 @@ func (s *Server) v1CreateSnapshot(c echo.Context) error {
 	}
 	if _, typed := bad["name"]; !typed {
 		if req.Name == nil {
-			bad["name"] = "required: 2 to 40 letters, digits, - or _, starting with a letter"
+			bad["name"] = "required: " + manual.SnapshotNameRule
 		} else {
 			v1CheckSnapshotName(bad, "name", *req.Name)
 		}

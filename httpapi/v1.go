@@ -123,8 +123,20 @@ func v1CheckSnapshotName(bad map[string]string, field, name string) {
 	case manual.ReservedSnapshotName(name):
 		bad[field] = fmt.Sprintf("%q is reserved by Proxmox", name)
 	case !manual.ValidSnapshotName(name):
-		bad[field] = fmt.Sprintf("must be 2 to 40 letters, digits, - or _, starting with a letter, got %q", v1Clip(name))
+		bad[field] = fmt.Sprintf("must be %s, got %q", manual.SnapshotNameRule, v1Clip(name))
 	}
+}
+
+// v1Name takes an optional name field: its value, and in bad the rule it
+// breaks when valid refuses it.
+func v1Name(bad map[string]string, field string, value *string, valid func(string) bool, rule string) string {
+	if value == nil {
+		return ""
+	}
+	if !valid(*value) {
+		bad[field] = fmt.Sprintf("must be %s, got %q", rule, v1Clip(*value))
+	}
+	return *value
 }
 
 // v1Empty is the body of writes that take no fields: none or {}.

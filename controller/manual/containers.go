@@ -94,10 +94,10 @@ func (o *Operations) Clone(ctx context.Context, c Caller, vmid int, r CloneReque
 		}
 	}
 	if r.Hostname != "" && !ValidHostname(r.Hostname) {
-		fc.addf("hostname", "%q is not an RFC 1123 host name (letters, digits and inner hyphens, labels of 1 to 63, 253 in all)", r.Hostname)
+		fc.addf("hostname", "%q is not %s", r.Hostname, HostnameRule)
 	}
 	if r.Target != "" && !ValidNodeName(r.Target) {
-		fc.addf("target", "%q is not a node name", r.Target)
+		fc.addf("target", "%q is not %s", r.Target, NodeNameRule)
 	}
 	if r.Snapshot != "" {
 		fc.snapshot("snapshot", r.Snapshot)

@@ -37,7 +37,15 @@ var (
 )
 
 // The validation rules of the requests, one home for the operations and
-// the API: the API words its own messages, the rules are these.
+// the API: the API words its own messages around the rules' texts below,
+// so that both say the same rule the same way.
+
+// The rules' wording, for the messages that refuse a value.
+const (
+	SnapshotNameRule = "2 to 40 letters, digits, - or _, starting with a letter"
+	HostnameRule     = "an RFC 1123 host name (labels of 1 to 63 letters, digits and inner hyphens; 253 in all)"
+	NodeNameRule     = "a node name (one RFC 1123 label)"
+)
 
 // ValidSnapshotName reports whether PVE takes name as a snapshot name: 2
 // to 40 letters, digits, - or _, starting with a letter, and not reserved.
@@ -137,7 +145,7 @@ func (c *fieldCheck) snapshot(field, name string) {
 	case ReservedSnapshotName(name):
 		c.addf(field, "%q is reserved by Proxmox", name)
 	case !ValidSnapshotName(name):
-		c.addf(field, "%q: 2 to 40 letters, digits, - or _, starting with a letter", name)
+		c.addf(field, "%q: %s", name, SnapshotNameRule)
 	}
 }
 

@@ -25,14 +25,6 @@ const (
 	ScopeAdmin   Scope = "admin"
 )
 
-// Names are the rules of the server's own API for names, which the
-// original's routes check as well, so that every problem shows at once
-// instead of a Proxmox refusal later.
-type Names struct {
-	Hostname func(string) bool // an RFC 1123 host name
-	Snapshot func(string) bool // a snapshot name Proxmox VE takes
-}
-
 // Host is what the routes need of the server that serves them.
 type Host struct {
 	Operations *manual.Operations
@@ -48,7 +40,6 @@ type Host struct {
 	// Served lists every route the server serves (method, path), for
 	// GET /routes.
 	Served func() []*echo.Route
-	Names  Names
 }
 
 // API serves the original's routes.
@@ -59,13 +50,12 @@ type API struct {
 	caller  func(echo.Context) manual.Caller
 	failure func(error) (int, string)
 	served  func() []*echo.Route
-	names   Names
 }
 
 // New builds the routes on h.
 func New(h Host) *API {
 	return &API{ops: h.Operations, log: h.Logger, timeout: h.Timeout, caller: h.Caller, failure: h.Failure,
-		served: h.Served, names: h.Names}
+		served: h.Served}
 }
 
 // Route is one route of the original for the server to add, behind the
@@ -220,7 +210,7 @@ var endpointNames = map[string]string{
 // these routes wait for their tasks.
 func (s *API) serve(r route) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		a, err := readInput(c, s.names, r.fields...)
+		a, err := readInput(c, r.fields...)
 		if err != nil {
 			return err
 		}

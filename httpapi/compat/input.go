@@ -29,7 +29,7 @@ const (
 )
 
 var (
-	// The original's snapshot names; PVE's own rule (Names.Snapshot) is
+	// The original's snapshot names; PVE's own rule (manual.ValidSnapshotName) is
 	// checked as well, so that every problem shows at once instead of a
 	// Proxmox refusal later.
 	snapshotRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]{0,39}$`)
@@ -55,7 +55,7 @@ type inputField struct {
 	name     string
 	aliases  []string
 	required bool
-	read     func(a *input, v rawValue, n Names) string
+	read     func(a *input, v rawValue) string
 }
 
 // rawValue is one field's raw value: JSON from a body, text from a
@@ -133,55 +133,55 @@ func readInt(v rawValue, label, unit string, lo, hi int64, dst *int) string {
 // is given.
 var (
 	fieldVMID = inputField{name: "vm_id", aliases: []string{"lxc_id", "container_id"}, required: true,
-		read: func(a *input, v rawValue, _ Names) string {
+		read: func(a *input, v rawValue) string {
 			return readInt(v, "Container ID", "", manual.MinVMID, manual.MaxVMID, &a.VMID)
 		}}
 	fieldCores = inputField{name: "cores", required: true,
-		read: func(a *input, v rawValue, _ Names) string {
+		read: func(a *input, v rawValue) string {
 			return readInt(v, "Cores", "", minCores, maxCores, &a.Cores)
 		}}
 	fieldMemory = inputField{name: "memory", required: true,
-		read: func(a *input, v rawValue, _ Names) string {
+		read: func(a *input, v rawValue) string {
 			return readInt(v, "Memory", " MB", minMemoryMB, maxMemoryMB, &a.MemoryMB)
 		}}
 	fieldDiskSize = inputField{name: "disk_size", required: true,
-		read: func(a *input, v rawValue, _ Names) string {
+		read: func(a *input, v rawValue) string {
 			return readInt(v, "Disk size", " GB", minDiskGB, maxDiskGB, &a.DiskSizeGB)
 		}}
 	fieldNewVMID = inputField{name: "new_vm_id", aliases: []string{"new_lxc_id"}, required: true,
-		read: func(a *input, v rawValue, _ Names) string {
+		read: func(a *input, v rawValue) string {
 			return readInt(v, "New container ID", "", manual.MinVMID, manual.MaxVMID, &a.NewVMID)
 		}}
 	fieldSnapshotName = inputField{name: "snapshot_name", required: true,
-		read: func(a *input, v rawValue, n Names) string {
+		read: func(a *input, v rawValue) string {
 			s, problem := v.str()
 			switch {
 			case problem != "":
 				return problem
 			case !snapshotRe.MatchString(s):
 				return fmt.Sprintf("Snapshot name must be 1 to 40 letters, digits, _ or - and not start with -, got %s", clip(strconv.Quote(s)))
-			case !n.Snapshot(s):
+			case !manual.ValidSnapshotName(s):
 				return fmt.Sprintf("Snapshot name must start with a letter, have 2 characters or more and not be current or vzdump (Proxmox VE's rule), got %s", clip(strconv.Quote(s)))
 			}
 			a.SnapshotName = s
 			return ""
 		}}
 	fieldNewVMName = inputField{name: "new_vm_name", aliases: []string{"new_lxc_name", "hostname"},
-		read: func(a *input, v rawValue, n Names) string {
+		read: func(a *input, v rawValue) string {
 			s, problem := v.str()
 			if problem != "" {
 				return problem
 			}
 			// The original turned underscores into hyphens before checking.
 			s = strings.ReplaceAll(s, "_", "-")
-			if !n.Hostname(s) {
-				return fmt.Sprintf("Hostname must be an RFC 1123 host name (labels of 1 to 63 letters, digits and inner hyphens, 253 characters in all), got %s", clip(strconv.Quote(s)))
+			if !manual.ValidHostname(s) {
+				return fmt.Sprintf("Hostname must be %s, got %s", manual.HostnameRule, clip(strconv.Quote(s)))
 			}
 			a.Hostname = s
 			return ""
 		}}
 	fieldNodeName = inputField{name: "node_name", required: true,
-		read: func(a *input, v rawValue, _ Names) string {
+		read: func(a *input, v rawValue) string {
 			s, problem := v.str()
 			if problem != "" {
 				return problem
@@ -199,7 +199,7 @@ var (
 // its CSRF fix), the query string otherwise. Unknown fields, fields given
 // twice (also under two aliases with different values) and every failing
 // check are reported together.
-func readInput(c echo.Context, n Names, fields ...inputField) (input, error) {
+func readInput(c echo.Context, fields ...inputField) (input, error) {
 	var (
 		args     input
 		problems []string
@@ -247,7 +247,7 @@ func readInput(c echo.Context, n Names, fields ...inputField) (input, error) {
 			}
 			continue
 		}
-		if p := f.read(&args, picked, n); p != "" {
+		if p := f.read(&args, picked); p != "" {
 			problems = append(problems, p)
 		}
 	}
