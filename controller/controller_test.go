@@ -18,6 +18,7 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/lxcmetrics"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/notify"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
@@ -448,8 +449,8 @@ func TestRestartMergesExportAndRRDBackfill(t *testing.T) {
 
 // A node that dies stays listed online for a while, answering 595 to every
 // proxied call, then turns offline; it is logged when its listing starts
-// failing and when it is listed again, and the metric counts every failed
-// pass. A 595 burst on a live node is the same story.
+// failing and when it is listed again (and so notified), and the metric
+// counts every failed pass. A 595 burst on a live node is the same story.
 func TestUnreachableNodeIsLoggedOnChange(t *testing.T) {
 	sim, client := newLoopSim(t, pvesim.Options{Nodes: 2, Speed: 0, Containers: 4})
 	var logs bytes.Buffer
@@ -458,10 +459,12 @@ func TestUnreachableNodeIsLoggedOnChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var got told
 	c := newLoop(t, client, func(o *Options) {
 		o.Logger = zerolog.New(&logs).Level(zerolog.InfoLevel)
 		o.Metrics = m
 		o.Scale = false
+		o.Notify = got.add
 	})
 	passes := func(n int) {
 		for range n {
@@ -486,6 +489,13 @@ func TestUnreachableNodeIsLoggedOnChange(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "listed again"); n != 2 {
 		t.Errorf("%d recovery lines, want 2", n)
+	}
+	var told []string
+	for _, ev := range got.of(notify.KindNodeUnreachable) {
+		told = append(told, ev.Node+" "+ev.Result)
+	}
+	if s := strings.Join(told, ", "); s != "pve2 unreachable, pve2 reachable, pve2 unreachable, pve2 reachable" {
+		t.Errorf("node events: %s; want the two outages and their ends", s)
 	}
 	// Three or four passes fall in the death's grace, five in the burst.
 	if got := testutil.ToFloat64(m.nodeErrors.WithLabelValues("pve2")); got < 8 || got > 9 {

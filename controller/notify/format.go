@@ -124,12 +124,14 @@ func container(ev Event) string {
 
 // title is one line naming what happened to what.
 func title(ev Event) string {
-	switch ev.Kind {
-	case KindAnomaly:
+	switch {
+	case ev.Kind == KindAnomaly && ev.VMID == 0:
+		return "containers anomalous"
+	case ev.Kind == KindAnomaly:
 		return container(ev) + " anomalous"
-	case KindNodeUnreachable:
+	case ev.Kind == KindNodeUnreachable:
 		return "node " + ev.Node + " " + ev.Result
-	case KindLeaderChange:
+	case ev.Kind == KindLeaderChange:
 		if ev.Leader == "" {
 			return "no instance leads"
 		}
@@ -141,12 +143,14 @@ func title(ev Event) string {
 // message is the text of the chat formats: what changed, where, why.
 func message(ev Event) string {
 	var b strings.Builder
-	switch ev.Kind {
-	case KindAnomaly:
+	switch {
+	case ev.Kind == KindAnomaly && ev.VMID == 0: // a summary
+		b.WriteString(title(ev))
+	case ev.Kind == KindAnomaly:
 		fmt.Fprintf(&b, "%s on %s is anomalous: score %.2f", container(ev), ev.Node, ev.Score)
-	case KindNodeUnreachable:
+	case ev.Kind == KindNodeUnreachable:
 		fmt.Fprintf(&b, "node %s %s", ev.Node, ev.Result)
-	case KindLeaderChange:
+	case ev.Kind == KindLeaderChange:
 		b.WriteString(title(ev))
 	default:
 		fmt.Fprintf(&b, "%s on %s: %s %s -> %s (%s)", container(ev), ev.Node, ev.Resource,

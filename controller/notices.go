@@ -1,0 +1,63 @@
+package controller
+
+import (
+	"cmp"
+	"strconv"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/notify"
+)
+
+// maxAnomalyNotices are the containers turning anomalous that one pass
+// tells one by one; the rest are counted in one event, so that the first
+// model (or a cluster-wide surge) does not fill the webhooks' queues.
+const maxAnomalyNotices = 10
+
+// changeEvent is the event of a reported outcome; false for one nobody is
+// told of (skipped).
+func changeEvent(r audit.Record) (notify.Event, bool) {
+	kind, ok := notify.KindOfResult(r.Result)
+	return notify.Event{
+		Kind: kind, VMID: r.VMID, Node: r.Node, Resource: r.Resource, Direction: r.Direction, From: r.From, To: r.To,
+		Result: r.Result, Reason: r.Reason, Mode: r.Mode, Policy: r.Policy, Source: r.Source, Error: r.Error,
+	}, ok
+}
+
+// tell hands ev to Options.Notify, if any, with the container's name and
+// node; loop goroutine only (it reads Tracked).
+func (c *Controller) tell(ev notify.Event) {
+	if c.opts.Notify == nil {
+		return
+	}
+	if tr := c.Tracked[ev.VMID]; tr != nil {
+		ev.Name = tr.Name
+		ev.Node = cmp.Or(ev.Node, tr.Node)
+	}
+	c.opts.Notify(ev)
+}
+
+// notifyAnomalous is the engine's Anomalous hook.
+func (c *Controller) notifyAnomalous(vmid int, score float64) {
+	if c.anomalies++; c.anomalies <= maxAnomalyNotices {
+		c.tell(notify.Event{Kind: notify.KindAnomaly, VMID: vmid, Score: score, Result: "anomalous"})
+	}
+}
+
+// endAnomalies tells how many more containers turned anomalous in the
+// pass than were told one by one.
+func (c *Controller) endAnomalies() {
+	if more := c.anomalies - maxAnomalyNotices; more > 0 {
+		c.tell(notify.Event{Kind: notify.KindAnomaly, Result: "anomalous",
+			Reason: strconv.Itoa(more) + " more containers turned anomalous in this pass"})
+	}
+	c.anomalies = 0
+}
+
+// notifyNode tells that a node's listing started (err) or stopped failing.
+func (c *Controller) notifyNode(node string, err error) {
+	ev := notify.Event{Kind: notify.KindNodeUnreachable, Node: node, Result: "reachable"}
+	if err != nil {
+		ev.Result, ev.Reason = "unreachable", err.Error()
+	}
+	c.tell(ev)
+}
