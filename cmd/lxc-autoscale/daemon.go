@@ -17,6 +17,7 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/notify"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
@@ -35,6 +36,8 @@ type daemon struct {
 	metrics *controller.Metrics
 	audit   *audit.Log         // nil when state.audit_file is "" or not wanted
 	ops     *manual.Operations // closed before the audit: its task watchers append to it
+	// notifier is nil without webhooks; closed after ops, before the audit.
+	notifier *notify.Notifier
 }
 
 // newDaemon loads the configuration and builds the shared parts; close must
@@ -79,6 +82,9 @@ func newDaemon(env *environment, fs *pflag.FlagSet, args []string, writes ...str
 			return nil, err
 		}
 	}
+	if d.notifier, err = newNotifier(cfg.Notify, d.log, d.reg, d.audit); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -87,6 +93,7 @@ func (d *daemon) close() {
 	if d.ops != nil {
 		d.ops.Close()
 	}
+	d.closeNotifier()
 	if d.audit != nil {
 		if err := d.audit.Close(); err != nil {
 			d.log.Error().Err(err).Msg("closing the audit record failed")
@@ -118,7 +125,7 @@ func (d *daemon) operations(ctrl *controller.Controller, scale bool) *manual.Ope
 			pause, applied, bounds = ctrl.SetPaused, ctrl.RecordManual, ctrl.Bounds
 		}
 	}
-	d.ops = manual.New(manual.Options{Cluster: d.client, Actuator: controller.NewActuator(controller.ActuatorOptions{Cluster: d.client, Logger: d.log, Metrics: d.metrics, Audit: d.audit, TaskTimeout: d.cfg.Proxmox.TaskTimeout}), Audit: d.audit, Logger: d.log, TaskTimeout: d.cfg.Proxmox.TaskTimeout, Locate: locate, Pause: pause, Applied: applied, Bounds: bounds, WatchTasks: true})
+	d.ops = manual.New(manual.Options{Cluster: d.client, Actuator: controller.NewActuator(controller.ActuatorOptions{Cluster: d.client, Logger: d.log, Metrics: d.metrics, Audit: d.audit, Notify: d.notifyFunc(), TaskTimeout: d.cfg.Proxmox.TaskTimeout}), Audit: d.audit, Logger: d.log, TaskTimeout: d.cfg.Proxmox.TaskTimeout, Locate: locate, Pause: pause, Applied: applied, Bounds: bounds, WatchTasks: true})
 	// The tasks a previous run left audited as started get their outcome;
 	// close stops this.
 	go func() {
