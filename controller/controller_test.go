@@ -366,7 +366,7 @@ func TestManualChangeStartsTheCooldown(t *testing.T) {
 
 func TestRecommendationIsReportedOncePerChange(t *testing.T) {
 	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
-		{VMID: 101, Node: "pve1", Cores: 4, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
+		{VMID: 101, Node: "pve1", Name: "web1", Cores: 4, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
 	}})
 	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
 	log, err := audit.Open(audit.Options{Path: auditPath})
@@ -375,8 +375,10 @@ func TestRecommendationIsReportedOncePerChange(t *testing.T) {
 	}
 	defer log.Close()
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	var got told
 	c := newLoop(t, client, func(o *Options) {
 		o.Audit = log
+		o.Notify = got.add
 		o.Now = func() time.Time { return now }
 		o.Selection.Default.Mode = scaling.ModeRecommend
 		o.Selection.Default.StabilizationDown = 20 * time.Second
@@ -392,6 +394,12 @@ func TestRecommendationIsReportedOncePerChange(t *testing.T) {
 	}
 	if len(records) != 1 || records[0].Result != scaling.ResultRecommended || records[0].To != 3 {
 		t.Errorf("audit after 6 passes recommending 4 -> 3 cores: %+v; want one recommendation", records)
+	}
+	// It is told once too, with the container's name.
+	want := notify.Event{Kind: notify.KindRecommended, VMID: 101, Name: "web1", Node: "pve1", Resource: "cores", Direction: "down",
+		From: 4, To: 3, Result: "recommended", Reason: records[0].Reason, Mode: "recommend", Source: "controller"}
+	if len(got.events) != 1 || got.events[0] != want {
+		t.Errorf("told %+v\nwant %+v", got.events, want)
 	}
 }
 

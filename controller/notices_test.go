@@ -82,36 +82,6 @@ func TestActuatorTellsEveryOutcomeButSkips(t *testing.T) {
 	}
 }
 
-// The loop tells a recommendation once, with the container's name.
-func TestLoopTellsARecommendationOnce(t *testing.T) {
-	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
-		{VMID: 101, Node: "pve1", Name: "web1", Cores: 4, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
-	}})
-	var got told
-	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	c := newLoop(t, client, func(o *Options) {
-		o.Notify = got.add
-		o.Now = func() time.Time { return now }
-		o.Selection.Default.Mode = scaling.ModeRecommend
-		o.Selection.Default.StabilizationDown = 20 * time.Second
-		o.Selection.Default.Memory.Enabled = false
-	})
-	for range 6 {
-		c.pass(context.Background())
-		now = now.Add(10 * time.Second)
-	}
-	want := notify.Event{Kind: notify.KindRecommended, VMID: 101, Name: "web1", Node: "pve1", Resource: "cores", Direction: "down",
-		From: 4, To: 3, Result: "recommended", Mode: "recommend", Source: "controller"}
-	if len(got.events) != 1 {
-		t.Fatalf("events %+v, want one recommendation", got.events)
-	}
-	ev := got.events[0]
-	ev.Reason = ""
-	if ev != want {
-		t.Errorf("event %+v\nwant %+v", ev, want)
-	}
-}
-
 // The containers turning anomalous are told ten one by one, the rest in a
 // summary, each once while it stays anomalous.
 func TestLoopTellsAnomaliesOnceTenAPass(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -194,12 +193,12 @@ func TestURLNeverInErrorsOrLogs(t *testing.T) {
 	closed := httptest.NewServer(http.NotFoundHandler())
 	base := closed.URL
 	closed.Close() // connections are refused
-	var logs syncBuffer
+	var logs bytes.Buffer
 	var f failures
 	o := fastOptions(nil, &f,
 		Webhook{Name: "refused", URL: base + "/services/" + token + "?token=" + token, Format: FormatSlack},
 		Webhook{Name: "gone", URL: "http://user:" + token + "@" + strings.TrimPrefix(base, "http://") + "/" + token})
-	o.Logger = zerolog.New(&logs).Level(zerolog.DebugLevel)
+	o.Logger = zerolog.New(zerolog.SyncWriter(&logs)).Level(zerolog.DebugLevel)
 	o.GiveUpAfter = 50 * time.Millisecond
 	n := start(t, o)
 	n.Notify(change(100, "failed"))
@@ -216,24 +215,6 @@ func TestURLNeverInErrorsOrLogs(t *testing.T) {
 	if strings.Contains(logs.String(), token) || !strings.Contains(logs.String(), "notification not delivered") {
 		t.Errorf("logs hold the token or miss the failure:\n%s", logs.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer the webhooks' goroutines may log to at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestNewRefusesUnnamedOrDuplicate(t *testing.T) {
