@@ -44,18 +44,19 @@ func newNotifier(n config.Notify, log zerolog.Logger, reg prometheus.Registerer,
 	return notify.New(o)
 }
 
-// auditFailure appends the record of an event a webhook did not get: the
-// webhook by name (never its URL), the event's container and change, and
-// why.
+// auditFailure appends the record of an event a webhook did not get, or
+// of those it dropped: the webhook by name (never its URL), the event's
+// container and change (the first dropped), and why.
 func auditFailure(rec *audit.Log, log zerolog.Logger, f notify.Failure) {
 	ev, result := f.Event, "failed"
-	if f.Attempts == 0 {
+	reason := fmt.Sprintf("%s event %s given up after %d attempts", ev.Kind, ev.ID, f.Attempts)
+	if f.Dropped > 0 {
 		result = "dropped"
+		reason = fmt.Sprintf("%d events dropped unsent, the first %s event %s", f.Dropped, ev.Kind, ev.ID)
 	}
 	err := rec.Append(audit.Record{
 		Source: "notify:" + f.Webhook, Operation: "notify", VMID: ev.VMID, Node: ev.Node, Resource: ev.Resource,
-		Direction: ev.Direction, From: ev.From, To: ev.To, Result: result, Error: f.Err.Error(),
-		Reason: fmt.Sprintf("%s event %s not delivered after %d attempts", ev.Kind, ev.ID, f.Attempts),
+		Direction: ev.Direction, From: ev.From, To: ev.To, Result: result, Error: f.Err.Error(), Reason: reason,
 	})
 	if err != nil {
 		log.Error().Err(err).Str("webhook", f.Webhook).Msg("append audit record")

@@ -15,9 +15,11 @@
 // doubling to 1 m, a quarter of jitter, a longer Retry-After honoured)
 // until GiveUpAfter (10 m) past the first attempt. Any other 4xx is final,
 // and so is a 3xx: redirects are never followed, so that a body and its
-// signature go only where the operator said. An event given up or dropped
-// is counted (lxc_autoscale_notify_events_total), logged by webhook name
-// and told to Options.Failed, which cmd appends to the audit record.
+// signature go only where the operator said. An event given up is
+// counted (lxc_autoscale_notify_events_total), logged by webhook name and
+// told to Options.Failed, which cmd appends to the audit record; events
+// dropped (the queue full, or shutting down) are counted one by one and
+// logged and told together, so that a burst makes one line and one record.
 //
 // A webhook's URL may hold a credential (a Slack webhook's path, Gotify's
 // ?token=, ntfy's user info): it is never logged, never put in an error,

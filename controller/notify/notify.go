@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -58,13 +57,19 @@ type Webhook struct {
 	Events []Kind
 }
 
-// Failure is an event a webhook did not get, for the audit.
+// Failure is an event a webhook did not get, or several dropped, for the
+// audit.
 type Failure struct {
 	Webhook string
-	Event   Event
-	// Attempts is how many POSTs were made; 0 for an event dropped
-	// unsent (the queue full, or shutting down).
+	// Event is the event given up, or the first of those dropped.
+	Event Event
+	// Attempts is how many POSTs were made; 0 for an event never sent.
 	Attempts int
+	// Dropped is how many events were dropped unsent (the queue full, or
+	// shutting down) since the last report, told in one Failure so that a
+	// burst makes one log line and one audit record; 0 for an event
+	// given up.
+	Dropped int
 	// Err says why; it never holds the URL.
 	Err error
 }
@@ -116,6 +121,12 @@ type sink struct {
 	Webhook
 	queue chan Event
 	m     sinkMetrics
+
+	// The events dropped since the last report (reportDrops).
+	mu        sync.Mutex
+	drops     int
+	firstDrop Event
+	dropWhy   string
 }
 
 // New starts a goroutine per webhook; Close stops them. It fails on a
@@ -171,8 +182,9 @@ func orDefault(d, def time.Duration) time.Duration {
 
 // Notify queues ev for every webhook that wants its kind, giving it an ID
 // and a time when it has none. It never blocks: a webhook whose queue is
-// full drops the event (counted, logged and told to Failed). Safe from any
-// goroutine; after Close it does nothing.
+// full drops the event (counted at once, logged and told to Failed with
+// the others dropped by the webhook's goroutine after the event it is
+// posting). Safe from any goroutine; after Close it does nothing.
 func (n *Notifier) Notify(ev Event) {
 	if n == nil {
 		return
@@ -196,7 +208,7 @@ func (n *Notifier) Notify(ev Event) {
 		case s.queue <- ev:
 			s.m.queued.Inc()
 		default:
-			n.fail(s, ev, 0, errors.New("queue full: the webhook is slower than the events"))
+			s.drop(ev, "queue full: the webhook is slower than the events")
 		}
 	}
 }
@@ -243,23 +255,50 @@ func (n *Notifier) run(s *sink) {
 	for ev := range s.queue {
 		s.m.queued.Dec()
 		if n.stop.Err() != nil {
-			n.fail(s, ev, 0, errors.New("shutting down"))
+			s.drop(ev, "shutting down")
 			continue
 		}
 		n.deliver(s, ev)
+		n.reportDrops(s)
 	}
+	n.reportDrops(s)
 }
 
 // fail counts, logs and reports an event a webhook did not get.
 func (n *Notifier) fail(s *sink, ev Event, attempts int, err error) {
-	if attempts == 0 {
-		s.m.dropped.Inc()
-	} else {
-		s.m.failed.Inc()
-	}
+	s.m.failed.Inc()
 	n.log.Warn().Str("webhook", s.Name).Str("event", string(ev.Kind)).Str("event_id", ev.ID).
 		Int("vmid", ev.VMID).Int("attempts", attempts).Str("error", err.Error()).Msg("notification not delivered")
 	if n.opts.Failed != nil {
 		n.opts.Failed(Failure{Webhook: s.Name, Event: ev, Attempts: attempts, Err: err})
+	}
+}
+
+// drop counts an event never sent; reportDrops tells it.
+func (s *sink) drop(ev Event, why string) {
+	s.m.dropped.Inc()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.drops == 0 {
+		s.firstDrop, s.dropWhy = ev, why
+	}
+	s.drops++
+}
+
+// reportDrops logs and reports the events dropped since its last call,
+// all in one.
+func (n *Notifier) reportDrops(s *sink) {
+	s.mu.Lock()
+	count, first, why := s.drops, s.firstDrop, s.dropWhy
+	s.drops = 0
+	s.mu.Unlock()
+	if count == 0 {
+		return
+	}
+	err := fmt.Errorf("%s: %d events dropped", why, count)
+	n.log.Warn().Str("webhook", s.Name).Int("dropped", count).Str("first_event_id", first.ID).
+		Str("error", err.Error()).Msg("notifications dropped")
+	if n.opts.Failed != nil {
+		n.opts.Failed(Failure{Webhook: s.Name, Event: first, Dropped: count, Err: err})
 	}
 }
