@@ -41,7 +41,7 @@ type receiver struct {
 	delivered []string // IDs answered 2xx, in order
 }
 
-func newReceiver(t *testing.T, answer func(n int) int) *receiver {
+func newReceiver(t testing.TB, answer func(n int) int) *receiver {
 	t.Helper()
 	r := &receiver{answer: answer}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -103,7 +103,7 @@ func fastOptions(reg prometheus.Registerer, f *failures, hooks ...Webhook) Optio
 	}
 }
 
-func start(t *testing.T, o Options) *Notifier {
+func start(t testing.TB, o Options) *Notifier {
 	t.Helper()
 	n, err := New(o)
 	if err != nil {
