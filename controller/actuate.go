@@ -428,7 +428,7 @@ func (a *Actuator) report(d scaling.Decision, o scaling.Outcome, x applyExtras) 
 	if o.Err != nil {
 		r.Error = o.Err.Error()
 	}
-	if ev, ok := changeEvent(r); ok && a.notify != nil {
+	if ev, ok := ChangeEvent(r); ok && a.notify != nil {
 		a.notify(ev)
 	}
 	if a.audit != nil {

@@ -13,9 +13,9 @@ import (
 // model (or a cluster-wide surge) does not fill the webhooks' queues.
 const maxAnomalyNotices = 10
 
-// changeEvent is the event of a reported outcome; false for one nobody is
-// told of (skipped).
-func changeEvent(r audit.Record) (notify.Event, bool) {
+// ChangeEvent is the event of a resource change's record; false for one
+// nobody is told of (skipped, a task started).
+func ChangeEvent(r audit.Record) (notify.Event, bool) {
 	kind, ok := notify.KindOfResult(r.Result)
 	return notify.Event{
 		Kind: kind, VMID: r.VMID, Node: r.Node, Resource: r.Resource, Direction: r.Direction, From: r.From, To: r.To,

@@ -125,7 +125,7 @@ func (d *daemon) operations(ctrl *controller.Controller, scale bool) *manual.Ope
 			pause, applied, bounds = ctrl.SetPaused, ctrl.RecordManual, ctrl.Bounds
 		}
 	}
-	d.ops = manual.New(manual.Options{Cluster: d.client, Actuator: controller.NewActuator(controller.ActuatorOptions{Cluster: d.client, Logger: d.log, Metrics: d.metrics, Audit: d.audit, Notify: d.notifyFunc(), TaskTimeout: d.cfg.Proxmox.TaskTimeout}), Audit: d.audit, Logger: d.log, TaskTimeout: d.cfg.Proxmox.TaskTimeout, Locate: locate, Pause: pause, Applied: applied, Bounds: bounds, WatchTasks: true})
+	d.ops = manual.New(manual.Options{Cluster: d.client, Actuator: controller.NewActuator(controller.ActuatorOptions{Cluster: d.client, Logger: d.log, Metrics: d.metrics, Audit: d.audit, Notify: d.notifyFunc(), TaskTimeout: d.cfg.Proxmox.TaskTimeout}), Audit: d.audit, Logger: d.log, TaskTimeout: d.cfg.Proxmox.TaskTimeout, Locate: locate, Pause: pause, Applied: applied, Bounds: bounds, WatchTasks: true, Recorded: d.notifyManual()})
 	// The tasks a previous run left audited as started get their outcome;
 	// close stops this.
 	go func() {

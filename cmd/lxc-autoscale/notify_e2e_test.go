@@ -116,3 +116,51 @@ func TestNotifyNamesMatchTheConfig(t *testing.T) {
 		t.Errorf("notify kinds %v, formats %v; config events %v, formats %v", kinds, formats, config.WebhookEvents, config.WebhookFormats)
 	}
 }
+
+// The API's changes are told too: a resources change by its Actuator, a
+// disk grown when its task ends.
+func TestE2EManualChangesAreNotified(t *testing.T) {
+	t.Parallel()
+	const token = "e2e-notify-token-0123456789abcdef"
+	sum := sha256.Sum256([]byte(token))
+	var mu sync.Mutex
+	var got []map[string]any
+	receiver := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		var ev map[string]any
+		if json.NewDecoder(r.Body).Decode(&ev) == nil && ev["source"] == "api:ops" {
+			mu.Lock()
+			got = append(got, ev)
+			mu.Unlock()
+		}
+	}))
+	t.Cleanup(receiver.Close)
+	e := newE2E(t, e2eOptions{speed: 1, mode: "recommend", specs: []pvesim.ContainerSpec{
+		{VMID: 116, Node: "pve2", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
+	}, env: []string{
+		"LXCA_API_LISTEN=127.0.0.1:0",
+		fmt.Sprintf(`LXCA_API_TOKENS=[{name: ops, sha256: %q, scope: operate}]`, hex.EncodeToString(sum[:])),
+		fmt.Sprintf(`LXCA_NOTIFY_WEBHOOKS=[{name: ops, url: %q, events: [applied]}]`, receiver.URL),
+	}})
+	r := e.start("run")
+	call := apiCaller(t, "http://"+e.apiAddr(r), token)
+	if code, body := call("PUT", "/api/v1/containers/116/resources", `{"cores": 3}`); code != 200 {
+		t.Fatalf("set cores: %d %s", code, body)
+	}
+	if code, body := call("POST", "/api/v1/containers/116/disks/rootfs/grow", `{"grow_gb": 2}`); code != 202 {
+		t.Fatalf("grow disk: %d %s", code, body)
+	}
+	e.eventually(r, 20*time.Second, "both changes told", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) == 2
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	slices.SortFunc(got, func(a, b map[string]any) int {
+		return strings.Compare(fmt.Sprint(a["resource"]), fmt.Sprint(b["resource"]))
+	})
+	if got[0]["resource"] != "cores" || got[0]["to"] != 3.0 || got[1]["resource"] != "disk" || got[1]["to"] != float64(10<<30) ||
+		got[1]["result"] != "applied" {
+		t.Errorf("told %v", got)
+	}
+}

@@ -9,7 +9,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/lxc-autoscale/lxc-autoscale/config"
+	"github.com/lxc-autoscale/lxc-autoscale/controller"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/notify"
 )
 
@@ -70,6 +72,20 @@ func (d *daemon) notifyFunc() func(notify.Event) {
 		return nil
 	}
 	return d.notifier.Notify
+}
+
+// notifyManual is manual.Options.Recorded: it tells a disk grown through
+// the API, whose end a task watcher records (the API's other resource
+// changes are told by their Actuator).
+func (d *daemon) notifyManual() func(audit.Record) {
+	if d.notifier == nil {
+		return nil
+	}
+	return func(r audit.Record) {
+		if ev, ok := controller.ChangeEvent(r); ok && r.Operation == manual.OpResize {
+			d.notifier.Notify(ev)
+		}
+	}
 }
 
 // closeNotifier lets the webhooks take what is queued, for notifyDrain at
