@@ -12,7 +12,8 @@
 // the hex HMAC-SHA256 of the raw body. An attempt that gets no answer
 // within AttemptTimeout (10 s, never over 40 s), a connection failure, a
 // 5xx, 408 or 429 is retried with the same body after a backoff (1 s
-// doubling to 1 m, a quarter of jitter, a longer Retry-After honoured)
+// doubling to 1 m, a quarter of jitter, a longer Retry-After honoured up
+// to 1 m)
 // until GiveUpAfter (10 m) past the first attempt. Any other 4xx is final,
 // and so is a 3xx: redirects are never followed, so that a body and its
 // signature go only where the operator said. An event given up is

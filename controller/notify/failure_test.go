@@ -228,6 +228,17 @@ func TestNewRefusesUnnamedOrDuplicate(t *testing.T) {
 	nilNotifier.Close(context.Background())
 }
 
+// An attempt never outlasts MaxAttemptTimeout (40 s): a receiver that
+// does not answer is given up within it and tried again.
+func TestAttemptTimeoutBounded(t *testing.T) {
+	for set, want := range map[time.Duration]time.Duration{0: DefaultAttemptTimeout, time.Second: time.Second, time.Hour: MaxAttemptTimeout} {
+		n := start(t, Options{AttemptTimeout: set})
+		if n.opts.AttemptTimeout != want || want > 40*time.Second {
+			t.Errorf("AttemptTimeout %s: %s, want %s", set, n.opts.AttemptTimeout, want)
+		}
+	}
+}
+
 func TestKinds(t *testing.T) {
 	for _, k := range Kinds {
 		if got, err := ParseKind(string(k)); err != nil || got != k {
