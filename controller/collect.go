@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/notify"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
@@ -68,10 +69,10 @@ func (c *Controller) noteNodeListing(node string, err error) {
 	case err != nil && !was:
 		c.failingNodes[node] = true
 		c.log.Warn().Err(err).Str("node", node).Msg("listing a node's containers failed; skipping the node until it answers")
-		c.notifyNode(node, err)
+		c.tell(notify.NodeEvent(node, err))
 	case err == nil && was:
 		delete(c.failingNodes, node)
 		c.log.Info().Str("node", node).Msg("a node's containers are listed again")
-		c.notifyNode(node, nil)
+		c.tell(notify.NodeEvent(node, nil))
 	}
 }

@@ -2,7 +2,6 @@ package controller
 
 import (
 	"cmp"
-	"strconv"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/notify"
@@ -39,7 +38,7 @@ func (c *Controller) tell(ev notify.Event) {
 // notifyAnomalous is the engine's Anomalous hook.
 func (c *Controller) notifyAnomalous(vmid int, score float64) {
 	if c.anomalies++; c.anomalies <= maxAnomalyNotices {
-		c.tell(notify.Event{Kind: notify.KindAnomaly, VMID: vmid, Score: score, Result: "anomalous"})
+		c.tell(notify.AnomalyEvent(vmid, score))
 	}
 }
 
@@ -47,17 +46,7 @@ func (c *Controller) notifyAnomalous(vmid int, score float64) {
 // pass than were told one by one.
 func (c *Controller) endAnomalies() {
 	if more := c.anomalies - maxAnomalyNotices; more > 0 {
-		c.tell(notify.Event{Kind: notify.KindAnomaly, Result: "anomalous",
-			Reason: strconv.Itoa(more) + " more containers turned anomalous in this pass"})
+		c.tell(notify.AnomalySummary(more))
 	}
 	c.anomalies = 0
-}
-
-// notifyNode tells that a node's listing started (err) or stopped failing.
-func (c *Controller) notifyNode(node string, err error) {
-	ev := notify.Event{Kind: notify.KindNodeUnreachable, Node: node, Result: "reachable"}
-	if err != nil {
-		ev.Result, ev.Reason = "unreachable", err.Error()
-	}
-	c.tell(ev)
 }

@@ -95,6 +95,27 @@ type Event struct {
 	Leader string
 }
 
+// NodeEvent is the event of a node whose containers cannot be listed
+// (err says why) or, with err nil, are listed again.
+func NodeEvent(node string, err error) Event {
+	if err != nil {
+		return Event{Kind: KindNodeUnreachable, Node: node, Result: "unreachable", Reason: err.Error()}
+	}
+	return Event{Kind: KindNodeUnreachable, Node: node, Result: "reachable"}
+}
+
+// AnomalyEvent is the event of a container whose score reached the
+// threshold; the sender adds its node and name.
+func AnomalyEvent(vmid int, score float64) Event {
+	return Event{Kind: KindAnomaly, VMID: vmid, Score: score, Result: "anomalous"}
+}
+
+// AnomalySummary stands for more containers turned anomalous than were
+// told one by one.
+func AnomalySummary(more int) Event {
+	return Event{Kind: KindAnomaly, Result: "anomalous", Reason: fmt.Sprintf("%d more containers turned anomalous in this pass", more)}
+}
+
 // newID returns a random UUID (version 4), unique per event.
 func newID() string {
 	var b [16]byte

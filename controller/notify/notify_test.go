@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -309,9 +310,9 @@ func TestMessages(t *testing.T) {
 		want string
 	}{
 		{Event{Kind: KindAnomaly, VMID: 7, Node: "n1", Score: 0.734}, "CT 7 on n1 is anomalous: score 0.73"},
-		{Event{Kind: KindAnomaly, Reason: "12 more containers turned anomalous in this pass"},
-			"containers anomalous\nreason: 12 more containers turned anomalous in this pass"},
-		{Event{Kind: KindNodeUnreachable, Node: "n2", Result: "unreachable", Reason: "status 595"}, "node n2 unreachable\nreason: status 595"},
+		{AnomalySummary(12), "containers anomalous\nreason: 12 more containers turned anomalous in this pass"},
+		{NodeEvent("n2", errors.New("status 595")), "node n2 unreachable\nreason: status 595"},
+		{NodeEvent("n2", nil), "node n2 reachable"},
 		{Event{Kind: KindLeaderChange, Leader: "pve1:4242:ab", Reason: "acquired"}, "leader: pve1:4242:ab\nreason: acquired"},
 		{Event{Kind: KindFailed, VMID: 9, Node: "n1", Resource: "disk", From: 8 << 30, To: 10 << 30, Result: "failed",
 			Source: "api:ops", Error: "task failed"}, "CT 9 on n1: disk 8 GiB -> 10 GiB (failed), by api:ops\nerror: task failed"},
