@@ -17,9 +17,11 @@ type Notify struct {
 type Webhook struct {
 	// Name is unique; logs, metrics and the audit name the webhook by it.
 	Name string `koanf:"name"`
-	// URL is http:// or https://. It is a Secret because it often is one
-	// (a Slack webhook's path, Gotify's ?token=, ntfy's user:token@).
-	URL Secret `koanf:"url"`
+	// URL is http:// or https://, from here or URLFile. It is a Secret
+	// because it often is one (a Slack webhook's path, Gotify's ?token=,
+	// ntfy's user:token@); URLFile lets it come from a systemd credential.
+	URL     Secret `koanf:"url"`
+	URLFile string `koanf:"url_file"`
 	// Format is one of WebhookFormats; "" means json.
 	Format string `koanf:"format"`
 	// Secret signs each body (HMAC-SHA256); from here or SecretFile.
@@ -65,7 +67,7 @@ func (v *validator) notify(n *Notify) {
 // webhookURL checks a webhook's URL without ever quoting it.
 func (v *validator) webhookURL(key string, s Secret) {
 	if s.IsZero() {
-		v.add(key, "is required: the http:// or https:// URL to post to")
+		v.add(key, "is required: the http:// or https:// URL to post to (or url_file)")
 		return
 	}
 	if s.Value() == Redacted {
@@ -92,24 +94,31 @@ func (n *Notify) normalize() {
 	}
 }
 
-// readSecretFiles fills each webhook's secret from its secret_file.
+// readSecretFiles fills each webhook's url and secret from their files.
 func (n *Notify) readSecretFiles(read func(string) ([]byte, error)) []error {
 	var problems []error
 	for i := range n.Webhooks {
 		w := &n.Webhooks[i]
-		if err := w.Secret.fromFile(fmt.Sprintf("notify.webhooks[%d].secret", i), w.SecretFile, read); err != nil {
-			problems = append(problems, err)
+		key := fmt.Sprintf("notify.webhooks[%d].", i)
+		for _, err := range []error{
+			w.URL.fromFile(key+"url", w.URLFile, read),
+			w.Secret.fromFile(key+"secret", w.SecretFile, read),
+		} {
+			if err != nil {
+				problems = append(problems, err)
+			}
 		}
 	}
 	return problems
 }
 
-// secretFiles are the webhooks' secret_file keys and paths, for
-// ReadableSecrets.
+// secretFiles are the webhooks' url_file and secret_file keys and paths,
+// for ReadableSecrets.
 func (n *Notify) secretFiles() []struct{ key, path string } {
 	var out []struct{ key, path string }
 	for i, w := range n.Webhooks {
-		out = append(out, struct{ key, path string }{fmt.Sprintf("notify.webhooks[%d].secret_file", i), w.SecretFile})
+		key := fmt.Sprintf("notify.webhooks[%d].", i)
+		out = append(out, struct{ key, path string }{key + "url_file", w.URLFile}, struct{ key, path string }{key + "secret_file", w.SecretFile})
 	}
 	return out
 }

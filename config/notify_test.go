@@ -9,10 +9,11 @@ import (
 func TestWebhooks(t *testing.T) {
 	t.Parallel()
 	secretFile := writeFile(t, "hmac", "hmac-key-from-file\n")
+	urlFile := writeFile(t, "url", "https://hooks.example.com/in\n")
 	cfg := mustLoad(t, LoadOptions{File: writeFile(t, "c.yaml", minimalYAML+`
 notify:
   webhooks:
-    - {name: ops, url: "https://hooks.example.com/in", secret_file: `+secretFile+`}
+    - {name: ops, url_file: `+urlFile+`, secret_file: `+secretFile+`}
     - name: phone
       url: https://ntfy.example.com/autoscale
       format: ntfy
@@ -48,6 +49,8 @@ notify:
     - {name: a, url: "https://host/`+leak+`#`+leak+`"}
     - {name: g, url: "[redacted]"}
     - {name: h}
+    - {name: i, url: "https://host/`+leak+`", url_file: `+secretFile+`}
+    - {name: j, url_file: `+writeFile(t, "bad-url", "gopher://"+leak)+`}
 `)})
 	if err == nil {
 		t.Fatal("Load() = nil error")
@@ -63,6 +66,8 @@ notify:
 		"notify.webhooks[5].url: must not have a #fragment",
 		"notify.webhooks[6].url: holds the redaction placeholder",
 		"notify.webhooks[7].url: is required",
+		"notify.webhooks[8].url: set only one of notify.webhooks[8].url and notify.webhooks[8].url_file",
+		"notify.webhooks[9].url: scheme must be http or https",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Load() error lacks %q", want)
