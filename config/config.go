@@ -16,6 +16,7 @@ type Config struct {
 	API     API     `koanf:"api"`
 	Logging Logging `koanf:"logging"`
 	State   State   `koanf:"state"`
+	Notify  Notify  `koanf:"notify"`
 
 	// file is the YAML file Load read, and inlineSecrets the secret keys
 	// set in it rather than in their own files: ReadableSecrets checks them.

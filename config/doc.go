@@ -59,9 +59,11 @@
 //
 // # Secrets
 //
-// proxmox.token_secret and proxmox.password are Secret values. They come from
-// the value itself, from a *_file key (the file's content with trailing
-// newlines removed) or from the environment. A Secret prints as [redacted]
+// proxmox.token_secret, proxmox.password and each webhook's secret are
+// Secret values. They come from the value itself, from a *_file key (the
+// file's content with trailing newlines removed) or from the environment.
+// A webhook's url is a Secret too, since it often carries a credential
+// (notify.go); its problems name the key, never the URL. A Secret prints as [redacted]
 // through fmt, encoding/json, encoding.TextMarshaler and YAML, and no error
 // of this package contains a configured value that is a free-form string:
 // errors name keys, files, variables and allowed ranges only.

@@ -142,6 +142,7 @@ func (c *Config) ReadableSecrets() []ReadableSecret {
 		{"proxmox.password_file", c.Proxmox.PasswordFile},
 		{"api.tls_key", c.API.TLSKey},
 	}
+	files = append(files, c.Notify.secretFiles()...)
 	for _, key := range c.inlineSecrets {
 		files = append(files, struct{ key, path string }{key, c.file})
 	}

@@ -242,7 +242,7 @@ func inlineSecrets(raw map[string]any) []string {
 			}
 		}
 	}
-	return keys
+	return append(keys, inlineWebhookSecrets(raw)...)
 }
 
 // backtickQuoted matches the values yaml.v3 quotes in its errors ("cannot
@@ -320,7 +320,7 @@ func (c *Config) readSecretFiles(read func(string) ([]byte, error)) []error {
 			problems = append(problems, err)
 		}
 	}
-	return problems
+	return append(problems, c.Notify.readSecretFiles(read)...)
 }
 
 func (s *Secret) fromFile(key, path string, read func(string) ([]byte, error)) error {
@@ -387,4 +387,5 @@ func (c *Config) normalize() {
 	for i := range c.API.Tokens {
 		c.API.Tokens[i].SHA256 = strings.ToLower(strings.TrimSpace(c.API.Tokens[i].SHA256))
 	}
+	c.Notify.normalize()
 }

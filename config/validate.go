@@ -51,6 +51,7 @@ func (c *Config) validate() []error {
 	v.oneOf("logging.level", c.Logging.Level, "debug", "info", "warn", "error")
 	v.oneOf("logging.format", c.Logging.Format, "json", "console", "auto")
 	v.state(&c.State, &c.Monitor)
+	v.notify(&c.Notify)
 	return v.problems
 }
 

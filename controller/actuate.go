@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/notify"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
@@ -42,8 +44,10 @@ type ActuatorOptions struct {
 	Logger  zerolog.Logger
 	// Metrics may be nil: nothing is counted.
 	Metrics *Metrics
-	// Audit may be nil: nothing is audited.
-	Audit *audit.Log
+	// Audit may be nil: nothing is audited. Notify, when set, is told of
+	// every outcome but skips; it must not block.
+	Audit  *audit.Log
+	Notify func(notify.Event)
 	// TaskTimeout bounds the wait for a resize task; 0 means
 	// DefaultTaskTimeout.
 	TaskTimeout time.Duration
@@ -62,6 +66,7 @@ type Actuator struct {
 	log          zerolog.Logger
 	metrics      *Metrics
 	audit        *audit.Log
+	notify       func(notify.Event)
 	taskTimeout  time.Duration
 	writeTimeout time.Duration
 }
@@ -73,6 +78,7 @@ func NewActuator(o ActuatorOptions) *Actuator {
 		log:          o.Logger,
 		metrics:      o.Metrics,
 		audit:        o.Audit,
+		notify:       o.Notify,
 		taskTimeout:  o.TaskTimeout,
 		writeTimeout: o.WriteTimeout,
 	}
@@ -408,33 +414,24 @@ func (a *Actuator) report(d scaling.Decision, o scaling.Outcome, x applyExtras) 
 		}
 	}
 
+	if a.audit == nil && a.notify == nil {
+		return
+	}
+	r := audit.Record{
+		Source: cmp.Or(d.Source, auditSourceController), Client: x.client, VMID: d.VMID, Node: d.Node,
+		Resource: string(c.Resource), Direction: string(c.Direction), From: c.From, To: c.To, Reason: c.Reason(),
+		Score: d.Score, Mode: string(d.Mode), Result: o.Result, Policy: d.Policy, Task: o.Task,
+	}
+	if o.Result == scaling.ResultSkipped {
+		r.Skip = skipLabel
+	}
+	if o.Err != nil {
+		r.Error = o.Err.Error()
+	}
+	if ev, ok := ChangeEvent(r); ok && a.notify != nil {
+		a.notify(ev)
+	}
 	if a.audit != nil {
-		source := d.Source
-		if source == "" {
-			source = auditSourceController
-		}
-		r := audit.Record{
-			Source:    source,
-			Client:    x.client,
-			VMID:      d.VMID,
-			Node:      d.Node,
-			Resource:  string(c.Resource),
-			Direction: string(c.Direction),
-			From:      c.From,
-			To:        c.To,
-			Reason:    c.Reason(),
-			Score:     d.Score,
-			Mode:      string(d.Mode),
-			Result:    o.Result,
-			Policy:    d.Policy,
-			Task:      o.Task,
-		}
-		if o.Result == scaling.ResultSkipped {
-			r.Skip = skipLabel
-		}
-		if o.Err != nil {
-			r.Error = o.Err.Error()
-		}
 		if err := a.audit.Append(r); err != nil {
 			a.log.Error().Err(err).Int("vmid", d.VMID).Str("resource", string(c.Resource)).Msg("append audit record")
 		}

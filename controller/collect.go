@@ -2,9 +2,11 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/notify"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
@@ -32,7 +34,9 @@ func (c *Controller) collect(ctx context.Context) (engine.Tick, error) {
 	wg.Wait()
 	total := 0
 	for i, n := range nodes {
-		if n.Online {
+		if !n.Online {
+			c.noteNodeListing(n.Name, errNodeOffline)
+		} else {
 			c.noteNodeListing(n.Name, errs[i])
 		}
 		if errs[i] != nil {
@@ -49,10 +53,14 @@ func (c *Controller) collect(ctx context.Context) (engine.Tick, error) {
 	return t, nil
 }
 
-// noteNodeListing logs a node whose listing starts or stops failing. A
-// node that dies stays "online" in /nodes until the cluster notices, and
-// every call proxied to it meanwhile answers 595: one line when that
-// starts, one when it ends, and the metric for every pass in between.
+// errNodeOffline is why a node /nodes reports offline is not listed.
+var errNodeOffline = errors.New("the cluster reports the node offline")
+
+// noteNodeListing logs and notifies a node whose listing starts or stops
+// failing, or that turns offline. A node that dies stays "online" in
+// /nodes until the cluster notices, and every call proxied to it meanwhile
+// answers 595: one line when that starts, one when it ends, and the metric
+// for every pass in between (an offline node is not counted there).
 func (c *Controller) noteNodeListing(node string, err error) {
 	if c.failingNodes == nil {
 		c.failingNodes = map[string]bool{}
@@ -61,8 +69,10 @@ func (c *Controller) noteNodeListing(node string, err error) {
 	case err != nil && !was:
 		c.failingNodes[node] = true
 		c.log.Warn().Err(err).Str("node", node).Msg("listing a node's containers failed; skipping the node until it answers")
+		c.tell(notify.NodeEvent(node, err))
 	case err == nil && was:
 		delete(c.failingNodes, node)
 		c.log.Info().Str("node", node).Msg("a node's containers are listed again")
+		c.tell(notify.NodeEvent(node, nil))
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/export"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/notify"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
@@ -58,6 +59,9 @@ type Options struct {
 	StateFile   string     // "" keeps state in memory only
 	Audit       *audit.Log // nil: no audit record
 	TaskTimeout time.Duration
+	// Notify is told of changes, anomalies and unreachable nodes (notices.go),
+	// from the loop goroutine; it must not block. nil: nobody is told.
+	Notify func(notify.Event)
 }
 
 // Controller is the reconcile loop. Run owns it; Reload, Snapshot, Bounds,
@@ -95,6 +99,7 @@ type Controller struct {
 	// node that stays unreachable is logged when it starts and stops
 	// failing, not every pass (the metric counts every failure).
 	failingNodes map[string]bool
+	anomalies    int // turned anomalous this pass (notices.go)
 	// The export: cycles handed to its writer, and the read of the file at
 	// start (persist.go).
 	exporting     sync.WaitGroup
@@ -158,6 +163,7 @@ func New(o Options) (*Controller, error) {
 		Logger:       o.Logger,
 		Metrics:      o.Metrics,
 		Audit:        o.Audit,
+		Notify:       c.tell,
 		TaskTimeout:  o.TaskTimeout,
 		WriteTimeout: max(o.Interval, 30*time.Second),
 	})
@@ -329,6 +335,7 @@ func (c *Controller) pass(ctx context.Context) {
 	sel, guard := c.policies()
 	step := c.Engine.Step(t, sel, guard, phases.configReads(func(d []scaling.Decision) { c.learnConfigs(passCtx, t, d) }))
 	c.countContainers(t)
+	c.endAnomalies()
 	switch {
 	case step.TrainErr != nil:
 		c.log.Warn().Err(step.TrainErr).Msg("training the anomaly model failed; scoring with the previous one")
@@ -402,7 +409,8 @@ func (c *Controller) engineHooks() engine.Hooks {
 				c.metrics.recommendation.DeleteLabelValues(id, string(r))
 			}
 		},
-		Scored: func(vmid int, score float64) { c.metrics.setScore(vmid, score) },
+		Scored:    func(vmid int, score float64) { c.metrics.setScore(vmid, score) },
+		Anomalous: c.notifyAnomalous,
 		Panicked: func(vmid int, recovered any, stack []byte) {
 			c.metrics.panics.Inc()
 			c.log.Error().Int("vmid", vmid).Interface("panic", recovered).Bytes("stack", stack).Msg("handling a container panicked; going on with the others")

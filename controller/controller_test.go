@@ -17,6 +17,7 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/lxcmetrics"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/notify"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
@@ -345,7 +346,7 @@ func TestManualChangeStartsTheCooldown(t *testing.T) {
 
 func TestRecommendationIsReportedOncePerChange(t *testing.T) {
 	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
-		{VMID: 101, Node: "pve1", Cores: 4, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
+		{VMID: 101, Node: "pve1", Name: "web1", Cores: 4, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
 	}})
 	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
 	log, err := audit.Open(audit.Options{Path: auditPath})
@@ -354,8 +355,10 @@ func TestRecommendationIsReportedOncePerChange(t *testing.T) {
 	}
 	defer log.Close()
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	var got told
 	c := newLoop(t, client, func(o *Options) {
 		o.Audit = log
+		o.Notify = got.add
 		o.Now = func() time.Time { return now }
 		o.Selection.Default.Mode = scaling.ModeRecommend
 		o.Selection.Default.StabilizationDown = 20 * time.Second
@@ -371,6 +374,12 @@ func TestRecommendationIsReportedOncePerChange(t *testing.T) {
 	}
 	if len(records) != 1 || records[0].Result != scaling.ResultRecommended || records[0].To != 3 {
 		t.Errorf("audit after 6 passes recommending 4 -> 3 cores: %+v; want one recommendation", records)
+	}
+	// It is told once too, with the container's name.
+	want := notify.Event{Kind: notify.KindRecommended, VMID: 101, Name: "web1", Node: "pve1", Resource: "cores", Direction: "down",
+		From: 4, To: 3, Result: "recommended", Reason: records[0].Reason, Mode: "recommend", Source: "controller"}
+	if len(got.events) != 1 || got.events[0] != want {
+		t.Errorf("told %+v\nwant %+v", got.events, want)
 	}
 }
 
@@ -428,8 +437,8 @@ func TestRestartMergesExportAndRRDBackfill(t *testing.T) {
 
 // A node that dies stays listed online for a while, answering 595 to every
 // proxied call, then turns offline; it is logged when its listing starts
-// failing and when it is listed again, and the metric counts every failed
-// pass. A 595 burst on a live node is the same story.
+// failing and when it is listed again (and so notified), and the metric
+// counts every failed pass. A 595 burst on a live node is the same story.
 func TestUnreachableNodeIsLoggedOnChange(t *testing.T) {
 	sim, client := newLoopSim(t, pvesim.Options{Nodes: 2, Speed: 0, Containers: 4})
 	var logs bytes.Buffer
@@ -438,10 +447,12 @@ func TestUnreachableNodeIsLoggedOnChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var got told
 	c := newLoop(t, client, func(o *Options) {
 		o.Logger = zerolog.New(&logs).Level(zerolog.InfoLevel)
 		o.Metrics = m
 		o.Scale = false
+		o.Notify = got.add
 	})
 	passes := func(n int) {
 		for range n {
@@ -466,6 +477,13 @@ func TestUnreachableNodeIsLoggedOnChange(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "listed again"); n != 2 {
 		t.Errorf("%d recovery lines, want 2", n)
+	}
+	var told []string
+	for _, ev := range got.of(notify.KindNodeUnreachable) {
+		told = append(told, ev.Node+" "+ev.Result)
+	}
+	if s := strings.Join(told, ", "); s != "pve2 unreachable, pve2 reachable, pve2 unreachable, pve2 reachable" {
+		t.Errorf("node events: %s; want the two outages and their ends", s)
 	}
 	// Three or four passes fall in the death's grace, five in the burst.
 	if got := testutil.ToFloat64(m.nodeErrors.WithLabelValues("pve2")); got < 8 || got > 9 {

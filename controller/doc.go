@@ -122,8 +122,9 @@
 // read a copy of the latest pass. The Engine belongs to the loop
 // goroutine. Decide, Select, the series helpers
 // and the Guard are pure or per-pass values. The export file and the Audit are safe for concurrent
-// use; the Actuator is safe as long as its Cluster is; the Journal is safe
-// for concurrent use (the loop and RecordManual append). The export is
+// use; the Actuator is safe as long as its Cluster and Notify are;
+// Options.Notify is called by the loop goroutine only and must not block
+// (notify.Notifier.Notify never does); the Journal is safe for concurrent use (the loop and RecordManual append). The export is
 // written in the background, one append at a time, and read back at start
 // in the background; what that read found is folded into the windows by
 // the loop goroutine, never by the reader. The RRD backfill reads in its

@@ -44,7 +44,7 @@ func runAPI(ctx context.Context, env *environment, fs *pflag.FlagSet, args []str
 	}
 	// SIGHUP applies the logging section; what the server was built from
 	// needs a restart.
-	go d.reloader(env, fs, []string{"proxmox", "monitor", "api", "state"}).onHangup(ctx, d.hangup)
+	go d.reloader(env, fs, []string{"proxmox", "monitor", "api", "state", "notify"}).onHangup(ctx, d.hangup)
 	return srv.Serve(ctx)
 }
 

@@ -48,7 +48,7 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	defer d.close()
 	cfg, log := d.cfg, d.log
 	opts := controllerOptions(cfg)
-	opts.Cluster, opts.Logger, opts.Metrics, opts.Scale, opts.Audit = d.client, log, d.metrics, scale, d.audit
+	opts.Cluster, opts.Logger, opts.Metrics, opts.Scale, opts.Audit, opts.Notify = d.client, log, d.metrics, scale, d.audit, d.notifyFunc()
 	if !scale {
 		opts.StateFile = ""
 	}
@@ -79,7 +79,7 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 		}()
 	}
 
-	r := d.reloader(env, fs, []string{"proxmox", "monitor", "model", "api", "state"})
+	r := d.reloader(env, fs, []string{"proxmox", "monitor", "model", "api", "state", "notify"})
 	r.scaling = func(s config.Scaling) { ctrl.Reload(selectionFrom(s), guardFrom(s)) }
 	go r.onHangup(ctx, d.hangup)
 

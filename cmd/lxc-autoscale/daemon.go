@@ -18,6 +18,7 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/notify"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
@@ -36,6 +37,8 @@ type daemon struct {
 	metrics *controller.Metrics
 	audit   *audit.Log         // nil when state.audit_file is "" or not wanted
 	ops     *manual.Operations // closed before the audit: its task watchers append to it
+	// notifier is nil without webhooks; closed after ops, before the audit.
+	notifier *notify.Notifier
 }
 
 // newDaemon loads the configuration and builds the shared parts; close must
@@ -80,6 +83,9 @@ func newDaemon(env *environment, fs *pflag.FlagSet, args []string, writes ...str
 			return nil, err
 		}
 	}
+	if d.notifier, err = newNotifier(cfg.Notify, d.log, d.reg, d.audit); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -88,6 +94,7 @@ func (d *daemon) close() {
 	if d.ops != nil {
 		d.ops.Close()
 	}
+	d.closeNotifier()
 	if d.audit != nil {
 		if err := d.audit.Close(); err != nil {
 			d.log.Error().Err(err).Msg("closing the audit record failed")
@@ -105,7 +112,9 @@ func (d *daemon) reloader(env *environment, fs *pflag.FlagSet, fixed []string) *
 // metrics (see newOperations) and recovers the outcome of the tasks a
 // previous run left audited as started.
 func (d *daemon) operations(ctrl *controller.Controller, scale bool) *manual.Operations {
-	d.ops = newOperations(d.client, d.log, d.metrics, d.audit, d.cfg.Proxmox.TaskTimeout, ctrl, scale)
+	d.ops = newOperations(d.client, d.log, d.metrics, d.audit, d.cfg.Proxmox.TaskTimeout, ctrl, scale,
+		opsHooks{notify: d.notifyFunc(), recorded: d.notifyManual()})
+	// The tasks a previous run left audited as started get their outcome;
 	// close stops this.
 	go func() {
 		if err := d.ops.RecoverTasks(context.Background()); err != nil {
@@ -115,6 +124,13 @@ func (d *daemon) operations(ctrl *controller.Controller, scale bool) *manual.Ope
 	return d.ops
 }
 
+// opsHooks tell the webhooks of the changes the manual operations make;
+// the zero value tells no one.
+type opsHooks struct {
+	notify   func(notify.Event)
+	recorded func(audit.Record)
+}
+
 // newOperations builds the manual operations and the Actuator they write
 // through: the daemon's and the demo's. ctrl is the loop, nil for the api
 // command: with it, containers are located from its snapshot, and when it
@@ -122,7 +138,7 @@ func (d *daemon) operations(ctrl *controller.Controller, scale bool) *manual.Ope
 // and manual changes start the loop's cooldowns. taskTimeout 0 is the
 // packages' default.
 func newOperations(client *proxmox.Client, log zerolog.Logger, metrics *controller.Metrics, record *audit.Log,
-	taskTimeout time.Duration, ctrl *controller.Controller, scale bool,
+	taskTimeout time.Duration, ctrl *controller.Controller, scale bool, hooks opsHooks,
 ) *manual.Operations {
 	var (
 		locate  func(vmid int) (string, bool)
@@ -136,9 +152,10 @@ func newOperations(client *proxmox.Client, log zerolog.Logger, metrics *controll
 			pause, applied, bounds = ctrl.SetPaused, ctrl.RecordManual, ctrl.Bounds
 		}
 	}
-	actuator := controller.NewActuator(controller.ActuatorOptions{Cluster: client, Logger: log, Metrics: metrics, Audit: record, TaskTimeout: taskTimeout})
+	actuator := controller.NewActuator(controller.ActuatorOptions{Cluster: client, Logger: log, Metrics: metrics, Audit: record,
+		Notify: hooks.notify, TaskTimeout: taskTimeout})
 	return manual.New(manual.Options{Cluster: client, Actuator: actuator, Audit: record, Logger: log, TaskTimeout: taskTimeout,
-		Locate: locate, Pause: pause, Applied: applied, Bounds: bounds, WatchTasks: true})
+		Locate: locate, Pause: pause, Applied: applied, Bounds: bounds, WatchTasks: true, Recorded: hooks.recorded})
 }
 
 func newRegistry() *prometheus.Registry {

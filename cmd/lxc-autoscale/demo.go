@@ -171,7 +171,7 @@ func startDemoAPI(listen string, client *proxmox.Client, ctrl *controller.Contro
 	if err != nil {
 		return "", "", nil, err
 	}
-	ops := newOperations(client, log, metrics, audit, 0, ctrl, true)
+	ops := newOperations(client, log, metrics, audit, 0, ctrl, true, opsHooks{})
 	srv, err := httpapi.New(httpapi.Options{
 		Listen: listen, Tokens: []httpapi.Token{{Name: "demo", SHA256: sum, Scope: httpapi.ScopeAdmin}},
 		Logger: log.With().Str("component", "api").Logger(), Registry: reg, MetricsPublic: true,

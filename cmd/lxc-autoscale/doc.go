@@ -14,7 +14,7 @@
 // from every goroutine and applies a reloaded level and format atomically;
 // durations are logged as Go duration strings (a process-wide zerolog
 // setting made in init). Packages that name their own component (proxmox,
-// the exporter) get the plain logger; cmd adds "component" only for those
+// the exporter, notify) get the plain logger; cmd adds "component" only for those
 // that do not (httpapi). The daemon commands catch SIGHUP from start to
 // exit: it reloads, it never ends the process.
 package main

@@ -594,21 +594,10 @@ func (e *e2e) apiAddr(r *running) string {
 	return addr
 }
 
-func TestE2ERunServesTheAPIAndPausing(t *testing.T) {
-	t.Parallel()
-	const token = "e2e-operate-token-0123456789abcdef"
-	sum := sha256.Sum256([]byte(token))
-	e := newE2E(t, e2eOptions{speed: 1, specs: []pvesim.ContainerSpec{
-		{VMID: 115, Node: "pve1", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Busy},
-		{VMID: 116, Node: "pve2", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
-	}, env: []string{
-		"LXCA_API_LISTEN=127.0.0.1:0",
-		fmt.Sprintf(`LXCA_API_TOKENS=[{name: ops, sha256: %q, scope: operate}]`, hex.EncodeToString(sum[:])),
-		"LXCA_SCALING_MEMORY_ENABLED=false",
-	}})
-	r := e.start("run")
-	base := "http://" + e.apiAddr(r)
-	call := func(method, path, body string) (int, string) {
+// apiCaller calls the API at base with token, returning the status and
+// body.
+func apiCaller(t *testing.T, base, token string) func(method, path, body string) (int, string) {
+	return func(method, path, body string) (int, string) {
 		t.Helper()
 		req, err := http.NewRequest(method, base+path, strings.NewReader(body))
 		if err != nil {
@@ -626,6 +615,23 @@ func TestE2ERunServesTheAPIAndPausing(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
+}
+
+func TestE2ERunServesTheAPIAndPausing(t *testing.T) {
+	t.Parallel()
+	const token = "e2e-operate-token-0123456789abcdef"
+	sum := sha256.Sum256([]byte(token))
+	e := newE2E(t, e2eOptions{speed: 1, specs: []pvesim.ContainerSpec{
+		{VMID: 115, Node: "pve1", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Busy},
+		{VMID: 116, Node: "pve2", Cores: 1, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
+	}, env: []string{
+		"LXCA_API_LISTEN=127.0.0.1:0",
+		fmt.Sprintf(`LXCA_API_TOKENS=[{name: ops, sha256: %q, scope: operate}]`, hex.EncodeToString(sum[:])),
+		"LXCA_SCALING_MEMORY_ENABLED=false",
+	}})
+	r := e.start("run")
+	base := "http://" + e.apiAddr(r)
+	call := apiCaller(t, base, token)
 	// Pause the busy container before the loop can scale it (stabilisation is 2 s).
 	if code, body := call("POST", "/api/v1/containers/115/pause", ""); code != 200 {
 		t.Fatalf("pause: %d %s", code, body)

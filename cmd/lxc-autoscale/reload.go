@@ -36,6 +36,7 @@ var sections = map[string]func(*config.Config) any{
 	"model":   func(c *config.Config) any { return c.Model },
 	"api":     func(c *config.Config) any { return c.API },
 	"state":   func(c *config.Config) any { return c.State },
+	"notify":  func(c *config.Config) any { return c.Notify },
 }
 
 // onHangup reloads on every signal from hup until ctx ends.

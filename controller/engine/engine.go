@@ -68,6 +68,9 @@ type Hooks struct {
 	Migrated  func(vmid int, from, to string)
 	Forgotten func(vmid int, node string)
 	Scored    func(vmid int, score float64)
+	// Anomalous is called when a container's score reaches the threshold
+	// after being below it (or none), before Scored.
+	Anomalous func(vmid int, score float64)
 	Panicked  func(vmid int, recovered any, stack []byte)
 	// Trained is called after a new model is made current, with how long
 	// fitting took by Elapsed (the loop's wall clock; nil: not measured).
@@ -282,6 +285,9 @@ func (e *Engine) score(tr *Container, now time.Time, keep bool) {
 	if tr.Score >= e.opts.Model.Threshold {
 		if tr.AnomalousSince.IsZero() {
 			tr.AnomalousSince = now
+			if e.hooks.Anomalous != nil {
+				e.hooks.Anomalous(tr.VMID, tr.Score)
+			}
 		}
 	} else {
 		tr.AnomalousSince = time.Time{}

@@ -27,5 +27,6 @@
 // task it starts in a goroutine of its own until the task ends, to audit
 // the outcome; Close stops and waits for those goroutines (and for
 // RecoverTasks, which audits at start the ends of tasks a previous run
-// left audited as started).
+// left audited as started). Options.Recorded is called from those
+// goroutines and from the callers'.
 package manual

@@ -442,7 +442,11 @@ func TestSetResourcesReportsAppliedOutcomes(t *testing.T) {
 }
 
 func TestGrowDiskStartsATask(t *testing.T) {
-	f := newOpsFixture(t, nil)
+	var mu sync.Mutex
+	var recorded []audit.Record
+	f := newOpsFixture(t, func(o *manual.Options) {
+		o.Recorded = func(r audit.Record) { mu.Lock(); recorded = append(recorded, r); mu.Unlock() }
+	})
 	before := f.state(t, opsRunning)
 	f.sim.ResetRequests()
 
@@ -472,6 +476,12 @@ func TestGrowDiskStartsATask(t *testing.T) {
 	}
 	if end.Result != scaling.ResultApplied || end.ExitStatus != "OK" || end.Operation != manual.OpResize || end.To != 10<<30 {
 		t.Errorf("audit record of the end = %+v, want applied with OK", end)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(recorded) != 2 || recorded[0].Result != manual.ResultStarted || recorded[1].Result != scaling.ResultApplied ||
+		recorded[1].Task != end.Task || recorded[1].To != end.To || recorded[1].Source != end.Source {
+		t.Errorf("recorded %+v, want the start and the end as audited", recorded)
 	}
 }
 

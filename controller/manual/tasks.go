@@ -94,6 +94,7 @@ func (o *Operations) auditEnd(start audit.Record, exit, result string) {
 	ev.Str("source", r.Source).Int("vmid", r.VMID).Str("node", r.Node).Str("operation", r.Operation).
 		Str("resource", r.Resource).Str("result", r.Result).Str("exit_status", exit).Str("upid", r.Task).
 		Msg("manual operation ended")
+	o.recorded(r)
 	if o.opts.Audit == nil {
 		return
 	}
@@ -332,6 +333,7 @@ func (o *Operations) audit(c Caller, ref proxmox.Ref, r audit.Record, err error)
 	}
 	ev.Str("source", r.Source).Int("vmid", r.VMID).Str("node", r.Node).Str("operation", r.Operation).
 		Str("resource", r.Resource).Str("result", r.Result).Str("upid", r.Task).Msg("manual operation")
+	o.recorded(r)
 	if o.opts.Audit == nil {
 		return r
 	}
@@ -339,6 +341,12 @@ func (o *Operations) audit(c Caller, ref proxmox.Ref, r audit.Record, err error)
 		o.log.Error().Err(aerr).Int("vmid", r.VMID).Str("operation", r.Operation).Msg("append audit record")
 	}
 	return r
+}
+
+func (o *Operations) recorded(r audit.Record) {
+	if o.opts.Recorded != nil {
+		o.opts.Recorded(r)
+	}
 }
 
 // track registers a started task and returns its entry.

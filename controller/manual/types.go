@@ -144,6 +144,11 @@ type Options struct {
 	// increase on an idle container may then be taken back after the
 	// down-stabilisation time.
 	Applied func(vmid int, outcomes []scaling.Outcome)
+	// Recorded, when set, is given every record the operations write
+	// themselves (not the Actuator's), audited or not: a task started,
+	// its end, a refusal. cmd notifies a disk grown from it. It is called
+	// from the request's goroutine or a task watcher and must not block.
+	Recorded func(audit.Record)
 	// Now is the clock of the task registry; nil means time.Now.
 	Now func() time.Time
 	// WatchTasks follows every task an operation starts, in the

@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -22,6 +23,9 @@ type rule struct {
 	// parts together (httpapi's tests build a real proxmox client on pvesim).
 	testAllowed []string
 	stdlibOnly  bool
+	// external, when set, are the only modules beyond the standard
+	// library and the project it may import (tests too).
+	external []string
 }
 
 // rules mirrors the package table of ARCHITECTURE.md. The longest matching dir wins.
@@ -60,6 +64,9 @@ var rules = []rule{
 	// The file primitives of the controller's own files (atomic replace,
 	// stale temporaries, move aside): a leaf, renameio its one dependency.
 	{dir: "controller/durable"},
+	// Notifications: a leaf that posts what the loop hands it; its logger
+	// and its metrics are all it takes from outside the standard library.
+	{dir: "controller/notify", external: []string{"github.com/rs/zerolog", "github.com/prometheus/client_golang"}},
 	// A cache of metric children: a leaf, generic over what it keeps.
 	{dir: "controller/labelcache", stdlibOnly: true},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
@@ -175,6 +182,12 @@ func TestRules(t *testing.T) {
 		{"controller/backfill", module + "/controller/handoff", false, false},
 		{"controller/backfill", module + "/controller", false, true},
 		{"controller/handoff", "github.com/rs/zerolog", false, true},
+		{"controller/notify", "github.com/rs/zerolog", false, false},
+		{"controller/notify", "github.com/prometheus/client_golang/prometheus/testutil", true, false},
+		{"controller/notify", "github.com/labstack/echo/v4", false, true},
+		{"controller/notify", module + "/controller/audit", false, true},
+		{"controller/notify", "net/http", false, false},
+		{"controller", module + "/controller/notify", false, false},
 		{"httpapi", module + "/controller", false, false},
 		{"httpapi", module + "/controller/manual", false, false},
 		{"httpapi", module + "/controller/scaling", false, false},
@@ -236,6 +249,11 @@ func violation(r rule, dir, imp string, isTest bool) string {
 	}
 	if r.stdlibOnly && !isStdlib(imp) {
 		return "package " + r.dir + " may import the standard library only"
+	}
+	if !inModule && r.external != nil && !isStdlib(imp) && !slices.ContainsFunc(r.external, func(m string) bool {
+		return imp == m || strings.HasPrefix(imp, m+"/")
+	}) {
+		return "package " + r.dir + " may import only the standard library and " + strings.Join(r.external, ", ")
 	}
 	if !inModule {
 		return ""
