@@ -65,6 +65,7 @@ func simulateCommand() command {
 			fs.Float64("disk-gb", 0, "initial root filesystem size (GiB) of a container whose trace or export gives none (0: unknown, neither measured nor grown)")
 			fs.StringSlice("policies", sim.Policies(), "policies to compare: static, legacy, ours")
 			fs.Bool("json", false, "print the results as JSON instead of a table")
+			fs.Bool("compare-model", false, "run ours twice, with the anomaly model on and off (model.enabled), and report both")
 			fs.String("svg", "", "write one SVG timeline per container (demand against each policy's allocation) into this directory")
 			fs.BoolP("verbose", "v", false, "print a table per container too")
 		},
@@ -80,6 +81,7 @@ type simulateRequest struct {
 	defaults                 scaling.Allocation
 	policies                 []string
 	json, verbose            bool
+	compareModel             bool
 	svgDir                   string
 }
 
@@ -127,7 +129,10 @@ func runSimulate(ctx context.Context, env *environment, fs *pflag.FlagSet, args 
 		return err
 	}
 
-	results, err := sim.Simulate(tr, opts)
+	if slices.Contains(req.policies, sim.PolicyLegacy) {
+		notes = append(notes, "legacy is the mean of 4 runs with its 600-s check shifted by 0, 150, 300 and 450 s (its timeline is the first)")
+	}
+	results, err := simulateCompared(tr, opts, req.compareModel)
 	if err != nil {
 		return err // says "simulate: " and what in the trace it refused
 	}
@@ -153,8 +158,10 @@ func simulateRequestFrom(fs *pflag.FlagSet) (simulateRequest, error) {
 	r.allScenarios, _ = fs.GetBool("all-scenarios")
 	r.generate.seed, _ = fs.GetUint64("seed")
 	r.generate.duration, _ = fs.GetDuration("duration")
+	r.generate.durationSet = fs.Changed("duration")
 	r.generate.containers, _ = fs.GetInt("containers")
 	r.json, _ = fs.GetBool("json")
+	r.compareModel, _ = fs.GetBool("compare-model")
 	r.verbose, _ = fs.GetBool("verbose")
 	r.svgDir, _ = fs.GetString("svg")
 	policies, _ := fs.GetStringSlice("policies")
@@ -180,7 +187,7 @@ func simulateRequestFrom(fs *pflag.FlagSet) (simulateRequest, error) {
 		}
 	}
 	if r.allScenarios {
-		for _, name := range []string{"policies", "json", "svg", "verbose"} {
+		for _, name := range []string{"policies", "svg", "verbose"} {
 			if fs.Changed(name) {
 				return r, usageErrorf("--%s does not apply to --all-scenarios, which compares ours with legacy in one table", name)
 			}
@@ -234,7 +241,35 @@ func simulateRequestFrom(fs *pflag.FlagSet) (simulateRequest, error) {
 	if r.allScenarios {
 		r.policies = []string{sim.PolicyLegacy, sim.PolicyOurs}
 	}
+	if r.compareModel && !slices.Contains(r.policies, sim.PolicyOurs) {
+		return r, usageErrorf("--compare-model compares ours with and without the model: --policies must include ours")
+	}
 	return r, nil
+}
+
+// policyOursModelOff names the results of ours with the model off.
+const policyOursModelOff = "ours-model-off"
+
+// simulateCompared is sim.Simulate; with compare, ours runs with the
+// model on (whatever model.enabled says) and once more with it off,
+// reported after the others as ours-model-off.
+func simulateCompared(tr sim.Trace, opts sim.Options, compare bool) ([]sim.PolicyResult, error) {
+	if !compare {
+		return sim.Simulate(tr, opts)
+	}
+	opts.Model.Enabled = true
+	results, err := sim.Simulate(tr, opts)
+	if err != nil {
+		return nil, err
+	}
+	opts.Model.Enabled = false
+	opts.Policies = []string{sim.PolicyOurs}
+	off, err := sim.Simulate(tr, opts)
+	if err != nil {
+		return nil, err
+	}
+	off[0].Policy = policyOursModelOff
+	return append(results, off[0]), nil
 }
 
 // Placeholders for the Proxmox section, which a simulation never uses but

@@ -94,7 +94,8 @@ func TestSimulateJSON(t *testing.T) {
 	if len(results) != len(sim.Policies()) {
 		t.Fatalf("%d results, want %d", len(results), len(sim.Policies()))
 	}
-	keys := []string{"starvation_minutes", "waste_core_hours", "waste_gb_hours", "actions", "actions_per_day", "flaps", "reaction_seconds"}
+	keys := []string{"starvation_minutes", "waste_core_hours", "waste_gb_hours", "waste_disk_gb_hours", "actions", "actions_per_day",
+		"flaps", "oom_events", "steps", "reaction_seconds", "reaction_max_seconds"}
 	for i, r := range results {
 		if r.Policy != sim.Policies()[i] {
 			t.Errorf("result %d is %q, want %q", i, r.Policy, sim.Policies()[i])
@@ -489,7 +490,8 @@ func TestSimulateUsageErrors(t *testing.T) {
 		{"too many samples", []string{"--scenario", "idle", "--duration", "720h", "--containers", "200"}, "more than 5000000 samples"},
 		{"bad memory default", []string{"--trace", exampleTrace, "--memory-mb", "8"}, "--memory-mb: 8 is out of range [16, 16777216]"},
 		{"missing trace", []string{"--trace", "testdata/nope.csv"}, "--trace: open testdata/nope.csv"},
-		{"json with all scenarios", []string{"--all-scenarios", "--json"}, "--json does not apply to --all-scenarios"},
+		{"svg with all scenarios", []string{"--all-scenarios", "--svg", "x"}, "--svg does not apply to --all-scenarios"},
+		{"compare-model without ours", []string{"--trace", exampleTrace, "--policies", "legacy", "--compare-model"}, "--compare-model compares ours with and without the model"},
 		{"stray argument", []string{"--trace", exampleTrace, "extra"}, `unexpected argument "extra"`},
 	}
 	for _, c := range cases {
@@ -611,15 +613,64 @@ func TestSimulateAllScenarios(t *testing.T) {
 		t.Fatalf("simulate --all-scenarios = %d; stderr: %s", code, stderr)
 	}
 	for _, name := range scenarioNames() {
-		if line := regexpLine(t, stdout, name+" "); !strings.HasSuffix(line, "  met") && !strings.Contains(line, "  missed: ") {
+		if line := regexpLine(t, stdout, name+" "); !strings.HasSuffix(line, "  met") && !strings.Contains(line, "  met (tie: ") && !strings.Contains(line, "  missed: ") {
 			t.Errorf("row of %s lacks a verdict: %q", name, line)
 		}
 	}
-	if line := regexpLine(t, stdout, "all "); !strings.HasSuffix(line, "  met") && !strings.Contains(line, "  missed: ") {
-		t.Errorf("row of the whole set lacks a verdict: %q", line)
+	if line := regexpLine(t, stdout, "all "); !strings.HasSuffix(line, "  see below") {
+		t.Errorf("row of the whole set does not refer to the goals below it: %q", line)
 	}
-	if !strings.Contains(stdout, "scenarios meet the target; the set as a whole") {
-		t.Errorf("no summary line:\n%s", stdout)
+	if !strings.Contains(stdout, "scenarios meet the target; the set as a whole") || !strings.Contains(stdout, "the goals of issue 15 (starved ") {
+		t.Errorf("no summary line with the set's goals:\n%s", stdout)
+	}
+}
+
+// TestSimulateAllScenariosJSON: --all-scenarios --json gives every
+// scenario's row, the set's and its goals, with the model's run off too
+// when compared.
+func TestSimulateAllScenariosJSON(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates every scenario")
+	}
+	t.Parallel()
+	code, stdout, stderr := runCLI(t, nil, "simulate", "--all-scenarios", "--json", "--compare-model", "--duration", "1h", "--containers", "1")
+	if code != exitOK {
+		t.Fatalf("simulate --all-scenarios --json = %d; stderr: %s", code, stderr)
+	}
+	var out struct {
+		Seed      uint64 `json:"seed"`
+		Scenarios []struct {
+			Scenario     string                     `json:"scenario"`
+			Containers   int                        `json:"containers"`
+			Interval     float64                    `json:"ours_interval_seconds"`
+			Legacy       map[string]json.RawMessage `json:"legacy"`
+			Ours         map[string]json.RawMessage `json:"ours"`
+			OursModelOff map[string]json.RawMessage `json:"ours_model_off"`
+			Met          bool                       `json:"target_met"`
+			Misses       []string                   `json:"misses"`
+		} `json:"scenarios"`
+		All       json.RawMessage `json:"all"`
+		SetGoals  []string        `json:"set_goals"`
+		SetMissed []string        `json:"set_goals_missed"`
+	}
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
+		t.Fatalf("output is not the JSON of the quality table: %v\n%s", err, stdout)
+	}
+	if len(out.Scenarios) != len(scenarioNames()) || out.Seed != 1 || len(out.SetGoals) < 6 {
+		t.Fatalf("%d scenarios (want %d), seed %d, goals %q", len(out.Scenarios), len(scenarioNames()), out.Seed, out.SetGoals)
+	}
+	for i, s := range out.Scenarios {
+		if s.Scenario != scenarioNames()[i] || s.Containers != 1 || s.Interval != 10 {
+			t.Errorf("row %d: %s, %d containers, ours every %v s; want %s, 1, 10", i, s.Scenario, s.Containers, s.Interval, scenarioNames()[i])
+		}
+		if s.Legacy["oom_events"] == nil || s.Ours["waste_disk_gb_hours"] == nil || s.OursModelOff["actions"] == nil {
+			t.Errorf("%s: metrics missing: legacy %v, ours %v, model off %v", s.Scenario, s.Legacy, s.Ours, s.OursModelOff)
+		}
+		if s.Met != (len(s.Misses) == 0) {
+			t.Errorf("%s: met %v with misses %q", s.Scenario, s.Met, s.Misses)
+		}
 	}
 }
 
@@ -635,10 +686,13 @@ func TestQualityOfTheSet(t *testing.T) {
 			legacy: sim.Metrics{StarvationMinutes: 1, WasteCoreHours: 2, WasteGBHours: 1, Actions: 2},
 			ours:   sim.Metrics{StarvationMinutes: 2, WasteCoreHours: 6, WasteGBHours: 1, Actions: 4}},
 	}
+	rows[0].ours.Steps, rows[0].ours.ReactionSeconds, rows[0].ours.ReactionMaxSeconds = 3, 10, 20
+	rows[1].ours.Steps, rows[1].ours.ReactionSeconds, rows[1].ours.ReactionMaxSeconds = 1, 50, 50
 	set := totalQuality(rows)
-	want := sim.Metrics{StarvationMinutes: 12, WasteCoreHours: 10, WasteGBHours: 6, Actions: 6}
-	if set.containers != 6 || set.ours != want || set.legacy.Actions != 22 {
-		t.Fatalf("totalQuality = %+v, want 6 containers, ours %+v, 22 legacy actions", set, want)
+	want := sim.Metrics{StarvationMinutes: 12, WasteCoreHours: 10, WasteGBHours: 6, Actions: 6,
+		Steps: 4, ReactionSeconds: (3*10 + 50) / 4.0, ReactionMaxSeconds: 50}
+	if set.containers != 6 || set.ours != want || set.legacy.Actions != 22 || !math.IsNaN(set.legacy.ReactionSeconds) {
+		t.Fatalf("totalQuality = %+v, want 6 containers, ours %+v, 22 legacy actions, no legacy step", set, want)
 	}
 	if m := rows[1].misses(); len(m) == 0 {
 		t.Fatalf("the second row meets the target; the test needs one that misses")
@@ -670,9 +724,34 @@ func TestQualityVerdict(t *testing.T) {
 			t.Errorf("%s: misses = %q, want %q", c.name, got, c.want)
 		}
 	}
-	noStarvation := scenarioQuality{legacy: sim.Metrics{}, ours: sim.Metrics{StarvationMinutes: 1}}
+	noStarvation := scenarioQuality{legacy: sim.Metrics{}, ours: sim.Metrics{StarvationMinutes: 2}}
 	if got := noStarvation.misses(); !reflect.DeepEqual(got, []string{"starvation"}) {
 		t.Errorf("ours starving where legacy never did: misses = %q", got)
+	}
+	// Ties: legacy starving under a minute and acting under once per
+	// container leaves nothing to halve; ours doing no more meets it.
+	tie := scenarioQuality{containers: 4, legacy: sim.Metrics{StarvationMinutes: 0.5, Actions: 3}, ours: sim.Metrics{StarvationMinutes: 0.5, Actions: 3}}
+	if got := tie.misses(); got != nil {
+		t.Errorf("inherent ties: misses = %q, want none", got)
+	}
+	tie.ours.Actions = 4
+	if got := tie.misses(); !reflect.DeepEqual(got, []string{"actions"}) {
+		t.Errorf("more actions than a legacy that barely acts: misses = %q, want actions", got)
+	}
+}
+
+// TestQualitySetGoals: the set is judged against issue 15's goals, each
+// named with its ratio.
+func TestQualitySetGoals(t *testing.T) {
+	t.Parallel()
+	q := scenarioQuality{interval: 10 * time.Second,
+		legacy: sim.Metrics{StarvationMinutes: 1000, OOMEvents: 10, WasteCoreHours: 100, WasteGBHours: 100, Actions: 100},
+		ours:   sim.Metrics{StarvationMinutes: 100, OOMEvents: 3, WasteCoreHours: 80, WasteGBHours: 50, Actions: 30, Steps: 2, ReactionSeconds: 25}}
+	goals, met := q.setGoals()
+	want := []string{"starved 0.100 x (<= 0.1)", "OOM events 0.300 x (<= 0.2)", "core waste 0.800 x (<= 0.8)", "memory waste 0.500 x (<= 0.8)",
+		"actions 0.300 x (<= 0.3)", "flaps 0 (0)", "step met in 2.50 intervals of 10s on average (<= 2)"}
+	if !reflect.DeepEqual(goals, want) || !reflect.DeepEqual(met, []bool{true, false, true, true, true, true, false}) {
+		t.Errorf("setGoals = %q, %v; want %q with OOM and the step missed", goals, met, want)
 	}
 }
 
