@@ -129,6 +129,10 @@ func runSimulate(ctx context.Context, env *environment, fs *pflag.FlagSet, args 
 		return err
 	}
 
+	if ours := sim.Interval(tr, opts.Interval); ours > opts.Interval && slices.Contains(req.policies, sim.PolicyOurs) {
+		notes = append(notes, fmt.Sprintf("the trace's samples are %s apart: ours decides at each new sample, its stabilisation periods counted in samples (a %s one needs %d samples)",
+			ours, opts.Selection.Default.StabilizationUp, int((opts.Selection.Default.StabilizationUp+opts.Interval-1)/opts.Interval)+1))
+	}
 	if slices.Contains(req.policies, sim.PolicyLegacy) {
 		notes = append(notes, "legacy is the mean of 4 runs with its 600-s check shifted by 0, 150, 300 and 450 s (its timeline is the first)")
 	}

@@ -662,8 +662,8 @@ func TestSimulateAllScenariosJSON(t *testing.T) {
 		t.Fatalf("%d scenarios (want %d), seed %d, goals %q", len(out.Scenarios), len(scenarioNames()), out.Seed, out.SetGoals)
 	}
 	for i, s := range out.Scenarios {
-		if s.Scenario != scenarioNames()[i] || s.Containers != 1 || s.Interval != 10 {
-			t.Errorf("row %d: %s, %d containers, ours every %v s; want %s, 1, 10", i, s.Scenario, s.Containers, s.Interval, scenarioNames()[i])
+		if s.Scenario != scenarioNames()[i] || s.Containers != 1 || s.Interval != 60 {
+			t.Errorf("row %d: %s, %d containers, ours every %v s; want %s, 1, 60", i, s.Scenario, s.Containers, s.Interval, scenarioNames()[i])
 		}
 		if s.Legacy["oom_events"] == nil || s.Ours["waste_disk_gb_hours"] == nil || s.OursModelOff["actions"] == nil {
 			t.Errorf("%s: metrics missing: legacy %v, ours %v, model off %v", s.Scenario, s.Legacy, s.Ours, s.OursModelOff)

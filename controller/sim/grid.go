@@ -22,7 +22,7 @@ type simGrid struct {
 
 // interval is the tick of a policy that wants one every want: a tick
 // between two samples would only see the last one again.
-func (g *simGrid) interval(want time.Duration) time.Duration { return want }
+func (g *simGrid) interval(want time.Duration) time.Duration { return max(want, g.gap) }
 
 // simContainer is a trace container placed on the grid.
 type simContainer struct {
@@ -84,7 +84,7 @@ func newSimGrid(tr Trace) (*simGrid, error) {
 // Interval is the tick ours runs at on tr when asked for want: want, or
 // the trace's typical gap between two samples of a container (the median)
 // when that is longer (see Options.Interval).
-func Interval(tr Trace, want time.Duration) time.Duration { return want }
+func Interval(tr Trace, want time.Duration) time.Duration { return max(want, typicalGap(tr)) }
 
 // typicalGap is the median gap between two samples of a container; 0 when
 // no container has two.

@@ -165,3 +165,35 @@ func TestSimulateLegacyPhases(t *testing.T) {
 		t.Error("61 legacy phases accepted, want an error naming the range")
 	}
 }
+
+// TestSimulateStabilizationCountsSamples: on a trace sampled every minute,
+// ours with a 10-s interval decides at each new sample, and a 30-s
+// stabilisation needs as many samples past the threshold as live (the
+// period's four: 0, 10, 20 and 30 s back), not three ticks on one sample.
+func TestSimulateStabilizationCountsSamples(t *testing.T) {
+	spike := func(samples int) demandFunc {
+		return func(at time.Duration) (float64, float64) {
+			if at >= 30*time.Minute && at < 30*time.Minute+time.Duration(samples)*time.Minute {
+				return 0.95, 300
+			}
+			return 0.3, 300
+		}
+	}
+	o := simOptions()
+	o.Policies = []string{PolicyOurs}
+	o.Selection.Default.StabilizationUp = 30 * time.Second
+	for _, c := range []struct {
+		samples int
+		grows   bool
+	}{{1, false}, {3, false}, {4, true}} {
+		tc := simTrace(101, scaling.Allocation{Cores: 1, MemoryMiB: 2048}, time.Hour, time.Minute, spike(c.samples))
+		r := mustSimulate(t, Trace{Containers: []TraceContainer{tc}}, o)[PolicyOurs]
+		grew := false
+		for _, p := range r.Timeline[101] {
+			grew = grew || p.Cores > 1
+		}
+		if grew != c.grows {
+			t.Errorf("%d samples past the threshold: grew %v, want %v", c.samples, grew, c.grows)
+		}
+	}
+}
