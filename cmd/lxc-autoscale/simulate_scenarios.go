@@ -10,14 +10,17 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/sim"
+	simscenario "github.com/lxc-autoscale/lxc-autoscale/controller/sim/scenario"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
 
 // The built-in scenarios are the pvesim workload models, one kind per
-// scenario, plus "mixed". Demand is sampled once a minute from
-// workload.Model.Demand, which is what the processes want whatever they
-// are given: the simulation applies the allocation. Everything is drawn
-// from the seed, so the same flags give the same trace on any machine.
+// scenario, plus "mixed", and the patterns of issue 15 that
+// controller/sim/scenario generates (nightly, weekday, flashcrowd, ramp,
+// thrash, runaway; several days long by default). Demand is sampled once a
+// minute, what the processes want whatever they are given: the simulation
+// applies the allocation. Everything is drawn from the seed, so the same
+// flags give the same trace on any machine.
 
 // scenarioStep is the resolution of a generated trace.
 const scenarioStep = time.Minute
@@ -38,7 +41,8 @@ const (
 type scenario struct {
 	name        string
 	description string
-	containers  int // default number of containers
+	containers  int           // default number of containers
+	duration    time.Duration // default length; 0: --duration's default
 }
 
 func scenarios() []scenario {
@@ -56,7 +60,12 @@ func scenarios() []scenario {
 	for _, k := range workload.Kinds() {
 		list = append(list, scenario{name: string(k), description: descriptions[k], containers: 4})
 	}
-	return append(list, scenario{name: mixedName, description: "every kind above in a seeded order, repeated to the number of containers", containers: 16})
+	list = append(list, scenario{name: mixedName, description: "every kind above in a seeded order, repeated to the number of containers", containers: 16})
+	// The patterns of issue 15, several days long where they need it.
+	for _, sp := range simscenario.List() {
+		list = append(list, scenario{name: sp.Name, description: sp.Description, containers: sp.Containers, duration: sp.Duration})
+	}
+	return list
 }
 
 func findScenario(name string) (scenario, bool) {
@@ -127,6 +136,18 @@ func scenarioTrace(name string, o scenarioOptions) (sim.Trace, error) {
 	if n == 0 {
 		n = sc.containers
 	}
+	length := o.duration
+	if sc.duration > 0 && !o.durationSet {
+		length = sc.duration
+	}
+	if int64(n)*int64(length/scenarioStep) > maxScenarioSamples {
+		return sim.Trace{}, usageErrorf("--containers x --duration: %d containers for %s (scenario %s) is more than %d samples; shorten one", n, length, name, maxScenarioSamples)
+	}
+	if sc.duration > 0 {
+		return simscenario.Generate(name, simscenario.Options{
+			Seed: o.seed, Start: scenarioStart, Step: scenarioStep, Duration: length, Containers: n, NameHashKey: nameHash(name),
+		})
+	}
 	// One generator for the scenario's choices, seeded with the scenario's
 	// name too, so that "spike" and "leak" with seed 1 are not the same
 	// draws.
@@ -144,7 +165,7 @@ func scenarioTrace(name string, o scenarioOptions) (sim.Trace, error) {
 		}
 	}
 
-	samples := int(o.duration / scenarioStep)
+	samples := int(length / scenarioStep)
 	tr := sim.Trace{Containers: make([]sim.TraceContainer, n)}
 	count := make(map[workload.Kind]int)
 	for i, kind := range kinds {

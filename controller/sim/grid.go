@@ -127,9 +127,9 @@ func checkTraceContainer(tc *TraceContainer) error {
 			return fmt.Errorf("simulate: container %d: point %d at %s is not after the previous one (%s)",
 				tc.VMID, j, p.Time.Format(time.RFC3339), tc.Points[j-1].Time.Format(time.RFC3339))
 		}
-		if !(p.CPUCores >= 0) || math.IsInf(p.CPUCores, 0) || !(p.NetRate >= 0) || !(p.IORate >= 0) {
-			return fmt.Errorf("simulate: container %d: point %d at %s: cpu %g, net %g, io %g: want finite values >= 0",
-				tc.VMID, j, p.Time.Format(time.RFC3339), p.CPUCores, p.NetRate, p.IORate)
+		if !(p.CPUCores >= 0) || math.IsInf(p.CPUCores, 0) || !(p.NetRate >= 0) || !(p.IORate >= 0) || !(p.RunawayCores >= 0 && p.RunawayCores <= MaxCores) {
+			return fmt.Errorf("simulate: container %d: point %d at %s: cpu %g, net %g, io %g, runaway %g: want finite values >= 0 (runaway at most %d)",
+				tc.VMID, j, p.Time.Format(time.RFC3339), p.CPUCores, p.NetRate, p.IORate, p.RunawayCores, MaxCores)
 		}
 		for _, psi := range []float64{p.PressureCPU, p.PressureMemory, p.PressureIO} {
 			if !(psi >= 0 && psi <= 100) {

@@ -35,9 +35,10 @@ type simAccumulator struct {
 	reactions                       int
 }
 
-// used is what the container gets of its demand under its allocation.
+// used is what the container gets of its demand under its allocation, a
+// runaway's burn included: what the controllers observe.
 func (s *simState) used() (cores float64, mem, disk uint64) {
-	cores = min(s.demand.CPUCores, float64(s.alloc.Cores))
+	cores = min(s.demand.CPUCores+s.demand.RunawayCores, float64(s.alloc.Cores))
 	mem = min(s.demand.MemoryBytes, uint64(s.alloc.MemoryMiB)*mib)
 	disk = s.demand.DiskBytes
 	if s.alloc.DiskBytes > 0 {
@@ -48,7 +49,8 @@ func (s *simState) used() (cores float64, mem, disk uint64) {
 
 // measure adds grid point i to the container's metrics.
 func (s *simState) measure(i int, t time.Time, timeline bool) {
-	cores, mem, disk := s.used()
+	_, mem, disk := s.used()
+	cores := min(s.demand.CPUCores, float64(s.alloc.Cores)) // served demand: a runaway's burn is waste
 	limit := uint64(s.alloc.MemoryMiB) * mib
 	cpuShort := s.demand.CPUCores > float64(s.alloc.Cores) || cores >= simStarvedUtilisation*float64(s.alloc.Cores)
 	memShort := s.demand.MemoryBytes > limit || float64(mem) >= simStarvedUtilisation*float64(limit)

@@ -197,3 +197,31 @@ func TestSimulateStabilizationCountsSamples(t *testing.T) {
 		}
 	}
 }
+
+// TestSimulateRunawayIsNoDemand: a runaway burns every core it is given;
+// the controllers see a pinned container, but it starves nothing, and
+// what it burns is waste: feeding it cores only adds to that.
+func TestSimulateRunawayIsNoDemand(t *testing.T) {
+	tc := simTrace(101, scaling.Allocation{Cores: 2, MemoryMiB: 1024}, 2*time.Hour, time.Minute, constant(0.3, 400))
+	for i := range tc.Points {
+		tc.Points[i].RunawayCores = MaxCores
+	}
+	o := simOptions()
+	o.Policies = []string{PolicyStatic, PolicyLegacy}
+	r := mustSimulate(t, Trace{Containers: []TraceContainer{tc}}, o)
+	static, legacy := r[PolicyStatic], r[PolicyLegacy]
+	hours := (2*time.Hour + 10*time.Second).Hours()
+	if s := static.Total; s.StarvationMinutes != 0 || math.Abs(s.WasteCoreHours-1.7*hours) > 1e-9 {
+		t.Errorf("static: starved %v min, waste %v core-h; want 0 and %v (the runaway's burn)", s.StarvationMinutes, s.WasteCoreHours, 1.7*hours)
+	}
+	if got := final(t, legacy, 101).Cores; got != legacyMaxCores {
+		t.Errorf("legacy ends with %v cores, want its max %d: it sees a pinned container", got, legacyMaxCores)
+	}
+	if l := legacy.Total; l.StarvationMinutes != 0 || l.WasteCoreHours <= static.Total.WasteCoreHours {
+		t.Errorf("legacy: starved %v min, waste %v core-h; want 0 and more than static's %v", l.StarvationMinutes, l.WasteCoreHours, static.Total.WasteCoreHours)
+	}
+	tc.Points[3].RunawayCores = -1
+	if _, err := Simulate(Trace{Containers: []TraceContainer{tc}}, o); err == nil {
+		t.Error("a negative runaway was accepted")
+	}
+}

@@ -60,6 +60,13 @@ type TracePoint struct {
 	// unknown (the model reads an absent PSI as 0 too). They reach the
 	// window, the features and the model as a listing's would.
 	PressureCPU, PressureMemory, PressureIO float64
+	// RunawayCores is what a runaway process (a spinning loop) would burn
+	// on top of the demand, up to every core it is given: the container
+	// uses it, but it is no demand. Starvation is judged on CPUCores alone
+	// and the cores it burns count as waste, so that feeding a runaway
+	// core after core is measured as what it is. Not a CSV column:
+	// generated scenarios set it.
+	RunawayCores float64
 }
 
 // TraceContainer is the demand of one container over time.
