@@ -66,6 +66,7 @@ func simulateCommand() command {
 			fs.StringSlice("policies", sim.Policies(), "policies to compare: static, legacy, ours")
 			fs.Bool("json", false, "print the results as JSON instead of a table")
 			fs.Bool("compare-model", false, "run ours twice, with the anomaly model on and off (model.enabled), and report both")
+			fs.String("write-trace", "", "also write the trace replayed as a trace CSV (format above, PSI columns included) to this file")
 			fs.String("svg", "", "write one SVG timeline per container (demand against each policy's allocation) into this directory")
 			fs.BoolP("verbose", "v", false, "print a table per container too")
 		},
@@ -82,7 +83,7 @@ type simulateRequest struct {
 	policies                 []string
 	json, verbose            bool
 	compareModel             bool
-	svgDir                   string
+	svgDir, writeTrace       string
 }
 
 func runSimulate(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
@@ -129,6 +130,12 @@ func runSimulate(ctx context.Context, env *environment, fs *pflag.FlagSet, args 
 		return err
 	}
 
+	if req.writeTrace != "" {
+		if err := writeTraceFile(req.writeTrace, tr); err != nil {
+			return err
+		}
+		notes = append(notes, "wrote the trace to "+req.writeTrace)
+	}
 	if ours := sim.Interval(tr, opts.Interval); ours > opts.Interval && slices.Contains(req.policies, sim.PolicyOurs) {
 		notes = append(notes, fmt.Sprintf("the trace's samples are %s apart: ours decides at each new sample, its stabilisation periods counted in samples (a %s one needs %d samples)",
 			ours, opts.Selection.Default.StabilizationUp, int((opts.Selection.Default.StabilizationUp+opts.Interval-1)/opts.Interval)+1))
@@ -168,6 +175,7 @@ func simulateRequestFrom(fs *pflag.FlagSet) (simulateRequest, error) {
 	r.compareModel, _ = fs.GetBool("compare-model")
 	r.verbose, _ = fs.GetBool("verbose")
 	r.svgDir, _ = fs.GetString("svg")
+	r.writeTrace, _ = fs.GetString("write-trace")
 	policies, _ := fs.GetStringSlice("policies")
 
 	inputs := 0
@@ -191,7 +199,7 @@ func simulateRequestFrom(fs *pflag.FlagSet) (simulateRequest, error) {
 		}
 	}
 	if r.allScenarios {
-		for _, name := range []string{"policies", "svg", "verbose"} {
+		for _, name := range []string{"policies", "svg", "verbose", "write-trace"} {
 			if fs.Changed(name) {
 				return r, usageErrorf("--%s does not apply to --all-scenarios, which compares ours with legacy in one table", name)
 			}
@@ -410,4 +418,19 @@ func readMetricsFile(path string, defaults scaling.Allocation) (sim.Trace, []str
 		notes = append(notes, fmt.Sprintf("%d samples not later than the one before of their container were left out", dropped))
 	}
 	return tr, notes, nil
+}
+
+func writeTraceFile(path string, tr sim.Trace) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return usageErrorf("--write-trace: %v", err)
+	}
+	if err := sim.WriteTrace(f, tr); err != nil {
+		f.Close() //nolint:errcheck // the write's error is the one to report
+		return fmt.Errorf("--write-trace %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("--write-trace %s: %w", path, err)
+	}
+	return nil
 }

@@ -134,7 +134,7 @@ func formatSeconds(s float64) string {
 func writeResultsTable(w io.Writer, tr sim.Trace, opts sim.Options, results []sim.PolicyResult, notes []string, verbose bool) {
 	points, from, to := traceSpan(tr)
 	fmt.Fprintf(w, "Simulated %d containers, %d samples, %s to %s; ours decides every %s.\n",
-		len(tr.Containers), points, from.Format(time.RFC3339), to.Format(time.RFC3339), opts.Interval)
+		len(tr.Containers), points, from.Format(time.RFC3339), to.Format(time.RFC3339), sim.Interval(tr, opts.Interval))
 	for _, n := range notes {
 		fmt.Fprintf(w, "Note: %s.\n", n)
 	}

@@ -746,3 +746,40 @@ func TestSimulateConfigReachesOurs(t *testing.T) {
 		t.Errorf("ours took %d actions with every resource's scaling off", n)
 	}
 }
+
+// TestSimulateSeveralDaysOfTraceWithPSI: a three-day scenario written with
+// --write-trace is a trace CSV with PSI columns that --trace reads back
+// sample for sample (PSI included) and replays.
+func TestSimulateSeveralDaysOfTraceWithPSI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates three days")
+	}
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "thrash.csv")
+	code, _, stderr := runCLI(t, nil, "simulate", "--scenario", "thrash", "--duration", "72h", "--containers", "2", "--policies", "static", "--write-trace", path)
+	if code != exitOK {
+		t.Fatalf("simulate --write-trace = %d; stderr: %s", code, stderr)
+	}
+	want, err := scenarioTrace("thrash", scenarioOptions{seed: 1, duration: 72 * time.Hour, durationSet: true, containers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readTraceFile(path, scaling.Allocation{Cores: 1, MemoryMiB: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("the trace read back differs from the one written")
+	}
+	psi := 0.0
+	for _, p := range got.Containers[0].Points {
+		psi = max(psi, p.PressureMemory+p.PressureIO)
+	}
+	if len(got.Containers[0].Points) != 3*24*60 || psi == 0 {
+		t.Fatalf("%d samples, PSI up to %v: want three days of minutes under memory and io pressure", len(got.Containers[0].Points), psi)
+	}
+	code, stdout, stderr := runCLI(t, nil, "simulate", "--trace", path, "--json", "--compare-model")
+	if code != exitOK || !strings.Contains(stdout, `"policy": "ours-model-off"`) {
+		t.Fatalf("simulate --trace of three days = %d; stderr: %s", code, stderr)
+	}
+}
