@@ -170,37 +170,28 @@ func (a simAccumulator) metrics(step time.Duration) Metrics {
 // are the trace's, the same in every run; the worst reaction is the worst
 // of any run.
 func meanMetrics(ms []Metrics) Metrics {
-	var m Metrics
-	reactions, worst := 0.0, 0.0
+	var sum Metrics
+	perDay := 0.0
 	for _, x := range ms {
-		m.StarvationMinutes += x.StarvationMinutes
-		m.WasteCoreHours += x.WasteCoreHours
-		m.WasteGBHours += x.WasteGBHours
-		m.WasteDiskGBHours += x.WasteDiskGBHours
-		m.Actions += x.Actions
-		m.ActionsPerDay += x.ActionsPerDay
-		m.Flaps += x.Flaps
-		m.OOMEvents += x.OOMEvents
-		m.Steps = x.Steps
-		if x.Steps > 0 {
-			reactions += x.ReactionSeconds
-			worst = max(worst, x.ReactionMaxSeconds)
-		}
+		sum = AddMetrics(sum, x)
+		perDay += x.ActionsPerDay
 	}
 	n := float64(len(ms))
-	m.StarvationMinutes /= n
-	m.WasteCoreHours /= n
-	m.WasteGBHours /= n
-	m.WasteDiskGBHours /= n
-	m.Actions /= n
-	m.ActionsPerDay /= n
-	m.Flaps /= n
-	m.OOMEvents /= n
-	m.ReactionSeconds, m.ReactionMaxSeconds = math.NaN(), math.NaN()
-	if m.Steps > 0 {
-		m.ReactionSeconds, m.ReactionMaxSeconds = reactions/n, worst
+	return Metrics{
+		StarvationMinutes: sum.StarvationMinutes / n,
+		WasteCoreHours:    sum.WasteCoreHours / n,
+		WasteGBHours:      sum.WasteGBHours / n,
+		WasteDiskGBHours:  sum.WasteDiskGBHours / n,
+		Actions:           sum.Actions / n,
+		ActionsPerDay:     perDay / n,
+		Flaps:             sum.Flaps / n,
+		OOMEvents:         sum.OOMEvents / n,
+		Steps:             sum.Steps / len(ms),
+		// Every run has the trace's steps: AddMetrics' mean weighs them
+		// alike, and keeps the worst.
+		ReactionSeconds:    sum.ReactionSeconds,
+		ReactionMaxSeconds: sum.ReactionMaxSeconds,
 	}
-	return m
 }
 
 // Unit sizes.
