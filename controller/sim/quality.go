@@ -80,8 +80,10 @@ const (
 	goalOOM     = 0.2
 	goalWaste   = 0.8 // core and memory
 	goalActions = 0.3
-	// goalReactionIntervals: a sustained step is met within this many of
-	// ours' intervals, on average.
+	// goalReactionIntervals: every sustained step is met within this many
+	// of ours' intervals: judged on the worst, since a mean over many steps
+	// met at once (a batch job on a container kept large) hides the few
+	// that wait minutes.
 	goalReactionIntervals = 2
 )
 
@@ -113,8 +115,8 @@ func (q Comparison) SetGoals() (goals []string, met []bool) {
 	add(r <= goalActions, "actions %.3f x (<= %.1f)", r, goalActions)
 	add(q.Ours.Flaps == 0, "flaps %s (0)", strconvCount(q.Ours.Flaps))
 	if q.Ours.Steps > 0 && q.Interval > 0 {
-		n := q.Ours.ReactionSeconds / q.Interval.Seconds()
-		add(n <= goalReactionIntervals, "step met in %.2f intervals of %s on average (<= %d)", n, q.Interval, goalReactionIntervals)
+		worst, mean := q.Ours.ReactionMaxSeconds/q.Interval.Seconds(), q.Ours.ReactionSeconds/q.Interval.Seconds()
+		add(worst <= goalReactionIntervals, "every step met in %.1f intervals of %s at worst, %.2f on average (<= %d)", worst, q.Interval, mean, goalReactionIntervals)
 	}
 	return goals, met
 }
