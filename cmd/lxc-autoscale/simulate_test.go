@@ -608,9 +608,15 @@ func TestSimulateAllScenarios(t *testing.T) {
 		t.Skip("simulates every scenario")
 	}
 	t.Parallel()
-	code, stdout, stderr := runCLI(t, nil, "simulate", "--all-scenarios", "--duration", "2h", "--containers", "1")
+	code, stdout, stderr := runCLI(t, nil, "simulate", "--all-scenarios", "--duration", "2h", "--containers", "1", "--compare-model")
 	if code != exitOK {
 		t.Fatalf("simulate --all-scenarios = %d; stderr: %s", code, stderr)
+	}
+	// --compare-model's table: a row per scenario and the set, each with
+	// a verdict.
+	_, model, ok := strings.Cut(stdout, "Ours with the anomaly model on against off")
+	if !ok || strings.Count(model, "identical: the model changes nothing")+strings.Count(model, "on is ") != len(scenarioNames())+1 {
+		t.Errorf("no model table with a verdict per scenario and for the set:\n%s", model)
 	}
 	for _, name := range scenarioNames() {
 		if line := regexpLine(t, stdout, name+" "); !strings.HasSuffix(line, "  met") && !strings.Contains(line, "  met (tie: ") && !strings.Contains(line, "  missed: ") {

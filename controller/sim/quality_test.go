@@ -84,3 +84,25 @@ func TestQualitySetGoals(t *testing.T) {
 		t.Errorf("setGoals = %q, %v; want %q with OOM and the step missed", goals, met, want)
 	}
 }
+
+// TestModelVerdict: lower is better on every total that judges a policy.
+func TestModelVerdict(t *testing.T) {
+	base := Metrics{StarvationMinutes: 10, OOMEvents: 2, WasteCoreHours: 5, WasteGBHours: 5, Actions: 4}
+	better, worse, mixed := base, base, base
+	better.OOMEvents = 1
+	worse.Flaps = 1
+	mixed.StarvationMinutes, mixed.WasteGBHours = 5, 6
+	for _, c := range []struct {
+		on   Metrics
+		want string
+	}{
+		{base, "identical: the model changes nothing"},
+		{better, "on is better"},
+		{worse, "on is worse"},
+		{mixed, "mixed: on is better on some totals, worse on others"},
+	} {
+		if got := ModelVerdict(c.on, base); got != c.want {
+			t.Errorf("ModelVerdict(%+v, base) = %q, want %q", c.on, got, c.want)
+		}
+	}
+}
