@@ -46,7 +46,7 @@ func (c *Config) validate() []error {
 	v.proxmox(&c.Proxmox)
 	v.monitor(&c.Monitor)
 	v.model(&c.Model, &c.Monitor)
-	v.scaling(&c.Scaling)
+	v.scaling(&c.Scaling, c.Monitor.Window)
 	v.api(&c.API)
 	v.oneOf("logging.level", c.Logging.Level, "debug", "info", "warn", "error")
 	v.oneOf("logging.format", c.Logging.Format, "json", "console", "auto")
@@ -271,8 +271,8 @@ func (v *validator) model(m *Model, mon *Monitor) {
 	v.openRatio("model.anomaly_threshold", m.AnomalyThreshold, 0, 1)
 }
 
-func (v *validator) scaling(s *Scaling) {
-	v.rules("scaling", &s.Rules)
+func (v *validator) scaling(s *Scaling, window time.Duration) {
+	v.rules("scaling", &s.Rules, window)
 	v.intIn("scaling.max_writes_per_pass", s.MaxWritesPerPass, 1, 10_000)
 	v.ratio("scaling.node.overcommit_cpu", s.Node.OvercommitCPU, 0, 64, false)
 	v.ratio("scaling.node.overcommit_memory", s.Node.OvercommitMemory, 0, 4, false)
@@ -309,7 +309,7 @@ func (v *validator) scaling(s *Scaling) {
 				v.add(fmt.Sprintf("%s.match.pools[%d]", key, j), "must be a Proxmox pool name: letters, digits, '.', '_', '-', '/'")
 			}
 		}
-		v.rules(key, &p.Rules)
+		v.rules(key, &p.Rules, window)
 	}
 }
 
@@ -339,7 +339,7 @@ func (v *validator) target(key string, target, up, down float64) {
 	}
 }
 
-func (v *validator) rules(key string, r *Rules) {
+func (v *validator) rules(key string, r *Rules, window time.Duration) {
 	v.oneOf(key+".mode", r.Mode, ModeEnforce, ModeDryRun, ModeRecommend)
 
 	v.thresholds(key+".cpu", r.CPU.UpThreshold, r.CPU.DownThreshold)
@@ -378,8 +378,19 @@ func (v *validator) rules(key string, r *Rules) {
 
 	v.durationIn(key+".cooldown_up", r.CooldownUp, 0, maxAnyPeriod)
 	v.durationIn(key+".cooldown_down", r.CooldownDown, 0, maxAnyPeriod)
-	v.durationIn(key+".stabilization_up", r.StabilizationUp, 0, maxAnyPeriod)
-	v.durationIn(key+".stabilization_down", r.StabilizationDown, 0, maxAnyPeriod)
+	// A change waits until every sample of the stabilisation period is past
+	// the threshold and the history reaches back that far: a period longer
+	// than the history kept can never be covered, and would silently turn
+	// every change of that direction off.
+	for _, st := range []struct {
+		name string
+		d    time.Duration
+	}{{"stabilization_up", r.StabilizationUp}, {"stabilization_down", r.StabilizationDown}} {
+		if st.d < 0 || (window > 0 && st.d > window) {
+			v.add(key+"."+st.name, "%s is out of range [0s, %s]: it must not exceed monitor.window (%s), the history kept, or no change in that direction could ever be made",
+				formatDuration(st.d), formatDuration(window), formatDuration(window))
+		}
+	}
 }
 
 func (v *validator) api(a *API) {

@@ -94,6 +94,17 @@ func TestValidate(t *testing.T) {
 			"monitor.window: 10m is shorter than monitor.interval (30m)"},
 		{"training window beyond history", func(c *Config) { c.Model.TrainingWindow = 2 * time.Hour },
 			"model.training_window: 2h exceeds monitor.window (1h)"},
+		{"stabilization down beyond the history", func(c *Config) { c.Scaling.StabilizationDown = 90 * time.Minute },
+			"scaling.stabilization_down: 1h30m is out of range [0s, 1h]: it must not exceed monitor.window (1h)"},
+		{"stabilization down beyond a shorter history", func(c *Config) { c.Monitor.Window = 20 * time.Minute },
+			"scaling.stabilization_down: 45m is out of range [0s, 20m]: it must not exceed monitor.window (20m)"},
+		{"policy stabilization beyond the history", func(c *Config) {
+			p := Policy{Name: "p", Match: Match{Tags: []string{"db"}}, Rules: c.Scaling.Rules}
+			p.StabilizationUp = 2 * time.Hour
+			c.Scaling.Policies = []Policy{p}
+		}, "scaling.policies[0].stabilization_up: 2h is out of range [0s, 1h]"},
+		{"negative stabilization", func(c *Config) { c.Scaling.StabilizationUp = -time.Second },
+			"scaling.stabilization_up: -1s is out of range [0s, 1h]"},
 		{"jitter", func(c *Config) { c.Monitor.Jitter = 0.9 },
 			"monitor.jitter: 0.9 is out of range [0, 0.5]"},
 		{"anomaly threshold", func(c *Config) { c.Model.AnomalyThreshold = 1 },
@@ -189,5 +200,17 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	}
 	if got := len(joined.Unwrap()); got != 4 {
 		t.Errorf("Validate() reported %d problems, want 4:\n%v", got, err)
+	}
+}
+
+// TestValidateStabilizationUpToTheWindow: a stabilisation period as long
+// as the history kept can be covered (the window keeps a sample exactly
+// that old), so it is accepted.
+func TestValidateStabilizationUpToTheWindow(t *testing.T) {
+	t.Parallel()
+	cfg := validConfig()
+	cfg.Scaling.StabilizationUp, cfg.Scaling.StabilizationDown = cfg.Monitor.Window, cfg.Monitor.Window
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("Validate() with both stabilisations at monitor.window = %v, want nil", err)
 	}
 }

@@ -115,6 +115,17 @@ monitor:
 			t.Errorf("check-config printed the token secret:\n%s", stderr)
 		}
 	})
+	// A decrease waits for stabilization_down of history: longer than the
+	// window kept, it would never come. check-config and run refuse it.
+	for _, verb := range []string{"check-config", "run"} {
+		t.Run(verb+" refuses stabilization_down beyond monitor.window", func(t *testing.T) {
+			code, _, stderr := runCLI(t, append(env, "LXCA_SCALING_STABILIZATION_DOWN=2h"), verb, "--config", valid)
+			want := "scaling.stabilization_down: 2h is out of range [0s, 1h]: it must not exceed monitor.window (1h)"
+			if code != exitUsage || !strings.Contains(stderr, want) {
+				t.Errorf("%s = %d, %q; want %d naming %q", verb, code, stderr, exitUsage, want)
+			}
+		})
+	}
 	t.Run("missing file", func(t *testing.T) {
 		code, _, stderr := runCLI(t, nil, "check-config", "--config", filepath.Join(dir, "nope.yaml"))
 		if code != exitUsage || !strings.Contains(stderr, "nope.yaml") {

@@ -65,6 +65,8 @@ func simulateCommand() command {
 			fs.Float64("disk-gb", 0, "initial root filesystem size (GiB) of a container whose trace or export gives none (0: unknown, neither measured nor grown)")
 			fs.StringSlice("policies", sim.Policies(), "policies to compare: static, legacy, ours")
 			fs.Bool("json", false, "print the results as JSON instead of a table")
+			fs.Bool("compare-model", false, "run ours twice, with the anomaly model on and off (model.enabled), and report both")
+			fs.String("write-trace", "", "also write the trace replayed as a trace CSV (format above, PSI columns included) to this file")
 			fs.String("svg", "", "write one SVG timeline per container (demand against each policy's allocation) into this directory")
 			fs.BoolP("verbose", "v", false, "print a table per container too")
 		},
@@ -80,7 +82,8 @@ type simulateRequest struct {
 	defaults                 scaling.Allocation
 	policies                 []string
 	json, verbose            bool
-	svgDir                   string
+	compareModel             bool
+	svgDir, writeTrace       string
 }
 
 func runSimulate(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
@@ -127,7 +130,20 @@ func runSimulate(ctx context.Context, env *environment, fs *pflag.FlagSet, args 
 		return err
 	}
 
-	results, err := sim.Simulate(tr, opts)
+	if req.writeTrace != "" {
+		if err := writeTraceFile(req.writeTrace, tr); err != nil {
+			return err
+		}
+		notes = append(notes, "wrote the trace to "+req.writeTrace)
+	}
+	if ours := sim.Interval(tr, opts.Interval); ours > opts.Interval && slices.Contains(req.policies, sim.PolicyOurs) {
+		notes = append(notes, fmt.Sprintf("the trace's samples are %s apart: ours decides at each new sample, its stabilisation periods counted in samples (a %s one needs %d samples)",
+			ours, opts.Selection.Default.StabilizationUp, int((opts.Selection.Default.StabilizationUp+opts.Interval-1)/opts.Interval)+1))
+	}
+	if slices.Contains(req.policies, sim.PolicyLegacy) {
+		notes = append(notes, "legacy is the mean of 4 runs with its 600-s check shifted by 0, 150, 300 and 450 s (its timeline is the first)")
+	}
+	results, err := simulateCompared(tr, opts, req.compareModel)
 	if err != nil {
 		return err // says "simulate: " and what in the trace it refused
 	}
@@ -153,10 +169,13 @@ func simulateRequestFrom(fs *pflag.FlagSet) (simulateRequest, error) {
 	r.allScenarios, _ = fs.GetBool("all-scenarios")
 	r.generate.seed, _ = fs.GetUint64("seed")
 	r.generate.duration, _ = fs.GetDuration("duration")
+	r.generate.durationSet = fs.Changed("duration")
 	r.generate.containers, _ = fs.GetInt("containers")
 	r.json, _ = fs.GetBool("json")
+	r.compareModel, _ = fs.GetBool("compare-model")
 	r.verbose, _ = fs.GetBool("verbose")
 	r.svgDir, _ = fs.GetString("svg")
+	r.writeTrace, _ = fs.GetString("write-trace")
 	policies, _ := fs.GetStringSlice("policies")
 
 	inputs := 0
@@ -180,7 +199,7 @@ func simulateRequestFrom(fs *pflag.FlagSet) (simulateRequest, error) {
 		}
 	}
 	if r.allScenarios {
-		for _, name := range []string{"policies", "json", "svg", "verbose"} {
+		for _, name := range []string{"policies", "svg", "verbose", "write-trace"} {
 			if fs.Changed(name) {
 				return r, usageErrorf("--%s does not apply to --all-scenarios, which compares ours with legacy in one table", name)
 			}
@@ -234,7 +253,35 @@ func simulateRequestFrom(fs *pflag.FlagSet) (simulateRequest, error) {
 	if r.allScenarios {
 		r.policies = []string{sim.PolicyLegacy, sim.PolicyOurs}
 	}
+	if r.compareModel && !slices.Contains(r.policies, sim.PolicyOurs) {
+		return r, usageErrorf("--compare-model compares ours with and without the model: --policies must include ours")
+	}
 	return r, nil
+}
+
+// policyOursModelOff names the results of ours with the model off.
+const policyOursModelOff = "ours-model-off"
+
+// simulateCompared is sim.Simulate; with compare, ours runs with the
+// model on (whatever model.enabled says) and once more with it off,
+// reported after the others as ours-model-off.
+func simulateCompared(tr sim.Trace, opts sim.Options, compare bool) ([]sim.PolicyResult, error) {
+	if !compare {
+		return sim.Simulate(tr, opts)
+	}
+	opts.Model.Enabled = true
+	results, err := sim.Simulate(tr, opts)
+	if err != nil {
+		return nil, err
+	}
+	opts.Model.Enabled = false
+	opts.Policies = []string{sim.PolicyOurs}
+	off, err := sim.Simulate(tr, opts)
+	if err != nil {
+		return nil, err
+	}
+	off[0].Policy = policyOursModelOff
+	return append(results, off[0]), nil
 }
 
 // Placeholders for the Proxmox section, which a simulation never uses but
@@ -371,4 +418,19 @@ func readMetricsFile(path string, defaults scaling.Allocation) (sim.Trace, []str
 		notes = append(notes, fmt.Sprintf("%d samples not later than the one before of their container were left out", dropped))
 	}
 	return tr, notes, nil
+}
+
+func writeTraceFile(path string, tr sim.Trace) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return usageErrorf("--write-trace: %v", err)
+	}
+	if err := sim.WriteTrace(f, tr); err != nil {
+		f.Close() //nolint:errcheck // the write's error is the one to report
+		return fmt.Errorf("--write-trace %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("--write-trace %s: %w", path, err)
+	}
+	return nil
 }

@@ -67,7 +67,7 @@ func TestSimulateGolden(t *testing.T) {
 	inputs := []input{{"trace.csv", func() (sim.Trace, error) { return readTraceFile(exampleTrace, testDefaults) }}}
 	for _, name := range scenarioNames() {
 		inputs = append(inputs, input{"scenario " + name, func() (sim.Trace, error) {
-			return scenarioTrace(name, scenarioOptions{seed: 1, duration: goldenScenarioDuration})
+			return scenarioTrace(name, scenarioOptions{seed: 1, duration: goldenScenarioDuration, durationSet: true})
 		}})
 	}
 	got := make([]goldenCase, len(inputs))

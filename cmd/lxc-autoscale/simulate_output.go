@@ -26,13 +26,17 @@ func (f jsonFloat) MarshalJSON() ([]byte, error) {
 }
 
 type jsonMetrics struct {
-	StarvationMinutes jsonFloat `json:"starvation_minutes"`
-	WasteCoreHours    jsonFloat `json:"waste_core_hours"`
-	WasteGBHours      jsonFloat `json:"waste_gb_hours"`
-	Actions           int       `json:"actions"`
-	ActionsPerDay     jsonFloat `json:"actions_per_day"`
-	Flaps             int       `json:"flaps"`
-	ReactionSeconds   jsonFloat `json:"reaction_seconds"`
+	StarvationMinutes  jsonFloat `json:"starvation_minutes"`
+	WasteCoreHours     jsonFloat `json:"waste_core_hours"`
+	WasteGBHours       jsonFloat `json:"waste_gb_hours"`
+	WasteDiskGBHours   jsonFloat `json:"waste_disk_gb_hours"`
+	Actions            jsonFloat `json:"actions"`
+	ActionsPerDay      jsonFloat `json:"actions_per_day"`
+	Flaps              jsonFloat `json:"flaps"`
+	OOMEvents          jsonFloat `json:"oom_events"`
+	Steps              int       `json:"steps"`
+	ReactionSeconds    jsonFloat `json:"reaction_seconds"`
+	ReactionMaxSeconds jsonFloat `json:"reaction_max_seconds"`
 }
 
 type jsonTimelinePoint struct {
@@ -52,13 +56,17 @@ type jsonResult struct {
 
 func toJSONMetrics(m sim.Metrics) jsonMetrics {
 	return jsonMetrics{
-		StarvationMinutes: jsonFloat(m.StarvationMinutes),
-		WasteCoreHours:    jsonFloat(m.WasteCoreHours),
-		WasteGBHours:      jsonFloat(m.WasteGBHours),
-		Actions:           m.Actions,
-		ActionsPerDay:     jsonFloat(m.ActionsPerDay),
-		Flaps:             m.Flaps,
-		ReactionSeconds:   jsonFloat(m.ReactionSeconds),
+		StarvationMinutes:  jsonFloat(m.StarvationMinutes),
+		WasteCoreHours:     jsonFloat(m.WasteCoreHours),
+		WasteGBHours:       jsonFloat(m.WasteGBHours),
+		WasteDiskGBHours:   jsonFloat(m.WasteDiskGBHours),
+		Actions:            jsonFloat(m.Actions),
+		ActionsPerDay:      jsonFloat(m.ActionsPerDay),
+		Flaps:              jsonFloat(m.Flaps),
+		OOMEvents:          jsonFloat(m.OOMEvents),
+		Steps:              m.Steps,
+		ReactionSeconds:    jsonFloat(m.ReactionSeconds),
+		ReactionMaxSeconds: jsonFloat(m.ReactionMaxSeconds),
 	}
 }
 
@@ -95,12 +103,25 @@ var metricRows = []struct {
 	value func(sim.Metrics) string
 }{
 	{"starvation (container-min)", func(m sim.Metrics) string { return fmt.Sprintf("%.0f", m.StarvationMinutes) }},
+	{"OOM events (memory over the limit)", func(m sim.Metrics) string { return formatCount(m.OOMEvents) }},
 	{"waste (core-h)", func(m sim.Metrics) string { return fmt.Sprintf("%.1f", m.WasteCoreHours) }},
 	{"waste (GB-h)", func(m sim.Metrics) string { return fmt.Sprintf("%.1f", m.WasteGBHours) }},
-	{"actions", func(m sim.Metrics) string { return strconv.Itoa(m.Actions) }},
+	{"waste of disk (GB-h)", func(m sim.Metrics) string { return fmt.Sprintf("%.1f", m.WasteDiskGBHours) }},
+	{"actions", func(m sim.Metrics) string { return formatCount(m.Actions) }},
 	{"actions per container-day", func(m sim.Metrics) string { return fmt.Sprintf("%.2f", m.ActionsPerDay) }},
-	{"flaps (reversal < 30 min)", func(m sim.Metrics) string { return strconv.Itoa(m.Flaps) }},
-	{"reaction to a step (s)", func(m sim.Metrics) string { return formatSeconds(m.ReactionSeconds) }},
+	{"flaps (reversal < 30 min)", func(m sim.Metrics) string { return formatCount(m.Flaps) }},
+	{"sustained steps of demand", func(m sim.Metrics) string { return strconv.Itoa(m.Steps) }},
+	{"reaction to a step, mean (s)", func(m sim.Metrics) string { return formatSeconds(m.ReactionSeconds) }},
+	{"reaction to a step, worst (s)", func(m sim.Metrics) string { return formatSeconds(m.ReactionMaxSeconds) }},
+}
+
+// formatCount prints a count, or legacy's mean of counts over its phases
+// with one decimal.
+func formatCount(v float64) string {
+	if v == math.Trunc(v) {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64)
 }
 
 func formatSeconds(s float64) string {
@@ -113,7 +134,7 @@ func formatSeconds(s float64) string {
 func writeResultsTable(w io.Writer, tr sim.Trace, opts sim.Options, results []sim.PolicyResult, notes []string, verbose bool) {
 	points, from, to := traceSpan(tr)
 	fmt.Fprintf(w, "Simulated %d containers, %d samples, %s to %s; ours decides every %s.\n",
-		len(tr.Containers), points, from.Format(time.RFC3339), to.Format(time.RFC3339), opts.Interval)
+		len(tr.Containers), points, from.Format(time.RFC3339), to.Format(time.RFC3339), sim.Interval(tr, opts.Interval))
 	for _, n := range notes {
 		fmt.Fprintf(w, "Note: %s.\n", n)
 	}

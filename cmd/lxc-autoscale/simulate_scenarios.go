@@ -1,28 +1,26 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
-	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/sim"
+	simscenario "github.com/lxc-autoscale/lxc-autoscale/controller/sim/scenario"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
 
 // The built-in scenarios are the pvesim workload models, one kind per
-// scenario, plus "mixed". Demand is sampled once a minute from
-// workload.Model.Demand, which is what the processes want whatever they
-// are given: the simulation applies the allocation. Everything is drawn
-// from the seed, so the same flags give the same trace on any machine.
+// scenario, plus "mixed", and the patterns of issue 15 that
+// controller/sim/scenario generates (nightly, weekday, flashcrowd, ramp,
+// thrash, runaway; several days long by default). Demand is sampled once a
+// minute, what the processes want whatever they are given: the simulation
+// applies the allocation. Everything is drawn from the seed, so the same
+// flags give the same trace on any machine.
 
 // scenarioStep is the resolution of a generated trace.
 const scenarioStep = time.Minute
@@ -43,7 +41,8 @@ const (
 type scenario struct {
 	name        string
 	description string
-	containers  int // default number of containers
+	containers  int           // default number of containers
+	duration    time.Duration // default length; 0: --duration's default
 }
 
 func scenarios() []scenario {
@@ -61,7 +60,12 @@ func scenarios() []scenario {
 	for _, k := range workload.Kinds() {
 		list = append(list, scenario{name: string(k), description: descriptions[k], containers: 4})
 	}
-	return append(list, scenario{name: mixedName, description: "every kind above in a seeded order, repeated to the number of containers", containers: 16})
+	list = append(list, scenario{name: mixedName, description: "every kind above in a seeded order, repeated to the number of containers", containers: 16})
+	// The patterns of issue 15, several days long where they need it.
+	for _, sp := range simscenario.List() {
+		list = append(list, scenario{name: sp.Name, description: sp.Description, containers: sp.Containers, duration: sp.Duration})
+	}
+	return list
 }
 
 func findScenario(name string) (scenario, bool) {
@@ -92,9 +96,12 @@ func printScenarios(w io.Writer) {
 
 // scenarioOptions are the generator's flags.
 type scenarioOptions struct {
-	seed       uint64
-	duration   time.Duration
-	containers int // 0: the scenario's default
+	seed     uint64
+	duration time.Duration
+	// durationSet: --duration was given; otherwise each scenario has its
+	// own length (a weekday pattern needs days).
+	durationSet bool
+	containers  int // 0: the scenario's default
 }
 
 func (o scenarioOptions) check() error {
@@ -129,6 +136,18 @@ func scenarioTrace(name string, o scenarioOptions) (sim.Trace, error) {
 	if n == 0 {
 		n = sc.containers
 	}
+	length := o.duration
+	if sc.duration > 0 && !o.durationSet {
+		length = sc.duration
+	}
+	if int64(n)*int64(length/scenarioStep) > maxScenarioSamples {
+		return sim.Trace{}, usageErrorf("--containers x --duration: %d containers for %s (scenario %s) is more than %d samples; shorten one", n, length, name, maxScenarioSamples)
+	}
+	if sc.duration > 0 {
+		return simscenario.Generate(name, simscenario.Options{
+			Seed: o.seed, Start: scenarioStart, Step: scenarioStep, Duration: length, Containers: n, NameHashKey: nameHash(name),
+		})
+	}
 	// One generator for the scenario's choices, seeded with the scenario's
 	// name too, so that "spike" and "leak" with seed 1 are not the same
 	// draws.
@@ -146,7 +165,7 @@ func scenarioTrace(name string, o scenarioOptions) (sim.Trace, error) {
 		}
 	}
 
-	samples := int(o.duration / scenarioStep)
+	samples := int(length / scenarioStep)
 	tr := sim.Trace{Containers: make([]sim.TraceContainer, n)}
 	count := make(map[workload.Kind]int)
 	for i, kind := range kinds {
@@ -192,200 +211,4 @@ func nameHash(s string) uint64 {
 		h *= 1099511628211
 	}
 	return h
-}
-
-// scenarioQuality is one row of the --all-scenarios table: ours against
-// legacy on one scenario.
-type scenarioQuality struct {
-	name         string
-	containers   int
-	legacy, ours sim.Metrics
-	elapsed      time.Duration
-}
-
-// The quality target of issue 6, ours against legacy.
-const (
-	targetStarvationReduction = 0.5 // at least half fewer starvation minutes
-	targetActionsRatio        = 0.5 // at most half the actions
-)
-
-// misses returns what the row fails of the quality target, empty when it
-// meets it.
-func (q scenarioQuality) misses() []string {
-	var m []string
-	if reduction, ok := q.starvationReduction(); ok && reduction < targetStarvationReduction {
-		m = append(m, "starvation")
-	} else if !ok && q.ours.StarvationMinutes > 0 {
-		m = append(m, "starvation")
-	}
-	if q.ours.WasteCoreHours > q.legacy.WasteCoreHours+1e-9 {
-		m = append(m, "core waste")
-	}
-	if q.ours.WasteGBHours > q.legacy.WasteGBHours+1e-9 {
-		m = append(m, "memory waste")
-	}
-	if q.ours.Actions > 0 && float64(q.ours.Actions) > targetActionsRatio*float64(q.legacy.Actions) {
-		m = append(m, "actions")
-	}
-	if q.ours.Flaps > 0 {
-		m = append(m, "flaps")
-	}
-	return m
-}
-
-// starvationReduction is 1 - ours/legacy; ok is false when legacy starved
-// for no minute, where a reduction means nothing.
-func (q scenarioQuality) starvationReduction() (float64, bool) {
-	if q.legacy.StarvationMinutes <= 0 {
-		return 0, false
-	}
-	return 1 - q.ours.StarvationMinutes/q.legacy.StarvationMinutes, true
-}
-
-// runAllScenarios simulates the scenarios side by side, as many at once as
-// there are CPUs: each is independent and Simulate is a pure function.
-func runAllScenarios(ctx context.Context, w io.Writer, req simulateRequest, opts sim.Options) error {
-	began := time.Now()
-	list := scenarios()
-	rows := make([]scenarioQuality, len(list))
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, sc := range list {
-		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			start := time.Now()
-			tr, err := scenarioTrace(sc.name, req.generate)
-			if err != nil {
-				return err
-			}
-			results, err := sim.Simulate(tr, opts)
-			if err != nil {
-				return fmt.Errorf("simulate scenario %s: %w", sc.name, err)
-			}
-			q := scenarioQuality{name: sc.name, containers: len(tr.Containers), elapsed: time.Since(start)}
-			for _, r := range results {
-				switch r.Policy {
-				case sim.PolicyLegacy:
-					q.legacy = r.Total
-				case sim.PolicyOurs:
-					q.ours = r.Total
-				}
-			}
-			rows[i] = q
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	writeQualityTable(w, rows, req.generate, opts, time.Since(began))
-	return nil
-}
-
-func writeQualityTable(w io.Writer, rows []scenarioQuality, o scenarioOptions, opts sim.Options, elapsed time.Duration) {
-	fmt.Fprintf(w, "Ours against legacy on every built-in scenario: seed %d, %s each, ours deciding every %s.\n", o.seed, o.duration, opts.Interval)
-	fmt.Fprintln(w, "Target: starvation at least 50 % lower, waste not higher, at most half the actions, no flap.")
-	fmt.Fprintln(w, "Starved: container-minutes; x: ours/legacy; cut: 1 - x.")
-	fmt.Fprintln(w)
-	table := [][]string{{"scenario", "CTs", "starved legacy", "ours", "cut", "waste core-h x", "GB-h x", "actions legacy", "ours", "x", "flaps legacy", "ours", "target"}}
-	met := 0
-	for _, q := range rows {
-		row, ok := q.tableRow()
-		if ok {
-			met++
-		}
-		table = append(table, row)
-	}
-	set, setMet := totalQuality(rows).tableRow()
-	table = append(table, set)
-	writeQuality(w, table)
-	verdict := "meets"
-	if !setMet {
-		verdict = "misses"
-	}
-	fmt.Fprintf(w, "\n%d of %d scenarios meet the target; the set as a whole %s it; %s.\n", met, len(rows), verdict, elapsed.Round(10*time.Millisecond))
-}
-
-// tableRow is q as a row of the quality table, and whether it meets the
-// target.
-func (q scenarioQuality) tableRow() ([]string, bool) {
-	reduction := "-"
-	if r, ok := q.starvationReduction(); ok {
-		reduction = fmt.Sprintf("%.0f %%", 100*r)
-	}
-	verdict := "met"
-	m := q.misses()
-	if len(m) > 0 {
-		verdict = "missed: " + strings.Join(m, ", ")
-	}
-	return []string{
-		q.name,
-		fmt.Sprint(q.containers),
-		fmt.Sprintf("%.1f", q.legacy.StarvationMinutes),
-		fmt.Sprintf("%.1f", q.ours.StarvationMinutes),
-		reduction,
-		formatRatio(q.ours.WasteCoreHours, q.legacy.WasteCoreHours, 3),
-		formatRatio(q.ours.WasteGBHours, q.legacy.WasteGBHours, 3),
-		fmt.Sprint(q.legacy.Actions),
-		fmt.Sprint(q.ours.Actions),
-		formatRatio(float64(q.ours.Actions), float64(q.legacy.Actions), 2),
-		fmt.Sprint(q.legacy.Flaps),
-		fmt.Sprint(q.ours.Flaps),
-		verdict,
-	}, len(m) == 0
-}
-
-// totalQuality is the scenario set as a whole: every scenario's
-// container-minutes, hours, actions and flaps added up, so that a policy
-// is judged on all the workloads together as well as on each.
-func totalQuality(rows []scenarioQuality) scenarioQuality {
-	t := scenarioQuality{name: "all"}
-	add := func(a *sim.Metrics, b sim.Metrics) {
-		a.StarvationMinutes += b.StarvationMinutes
-		a.WasteCoreHours += b.WasteCoreHours
-		a.WasteGBHours += b.WasteGBHours
-		a.Actions += b.Actions
-		a.Flaps += b.Flaps
-	}
-	for _, q := range rows {
-		t.containers += q.containers
-		add(&t.legacy, q.legacy)
-		add(&t.ours, q.ours)
-	}
-	return t
-}
-
-// writeQuality is writeAligned with the last column (the verdict) left
-// aligned, so that it reads as text.
-func writeQuality(w io.Writer, rows [][]string) {
-	last := len(rows[0]) - 1
-	aligned := make([][]string, len(rows))
-	for i, row := range rows {
-		aligned[i] = row[:last]
-	}
-	var b strings.Builder
-	writeAligned(&b, aligned)
-	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
-	width := 0
-	for _, l := range lines {
-		width = max(width, len(l))
-	}
-	for i, l := range lines {
-		fmt.Fprintf(w, "%s%s  %s\n", l, strings.Repeat(" ", width-len(l)), rows[i][last])
-	}
-}
-
-// formatRatio prints ours/legacy with the given decimals; "-" when both
-// are zero, "inf" when only legacy is. Waste gets three decimals: the
-// target is "not higher", and 1.004 must not print as 1.00.
-func formatRatio(ours, legacy float64, decimals int) string {
-	switch {
-	case legacy == 0 && ours == 0:
-		return "-"
-	case legacy == 0:
-		return "inf"
-	}
-	return strconv.FormatFloat(ours/legacy, 'f', decimals, 64)
 }

@@ -94,7 +94,8 @@ func TestSimulateJSON(t *testing.T) {
 	if len(results) != len(sim.Policies()) {
 		t.Fatalf("%d results, want %d", len(results), len(sim.Policies()))
 	}
-	keys := []string{"starvation_minutes", "waste_core_hours", "waste_gb_hours", "actions", "actions_per_day", "flaps", "reaction_seconds"}
+	keys := []string{"starvation_minutes", "waste_core_hours", "waste_gb_hours", "waste_disk_gb_hours", "actions", "actions_per_day",
+		"flaps", "oom_events", "steps", "reaction_seconds", "reaction_max_seconds"}
 	for i, r := range results {
 		if r.Policy != sim.Policies()[i] {
 			t.Errorf("result %d is %q, want %q", i, r.Policy, sim.Policies()[i])
@@ -404,7 +405,7 @@ func FuzzParseTrace(f *testing.F) {
 
 func TestSimulateScenarioIsDeterministic(t *testing.T) {
 	t.Parallel()
-	o := scenarioOptions{seed: 7, duration: 2 * time.Hour}
+	o := scenarioOptions{seed: 7, duration: 2 * time.Hour, durationSet: true}
 	for _, name := range scenarioNames() {
 		a, err := scenarioTrace(name, o)
 		if err != nil {
@@ -414,7 +415,7 @@ func TestSimulateScenarioIsDeterministic(t *testing.T) {
 		if !reflect.DeepEqual(a, b) {
 			t.Errorf("scenario %s: two traces of seed 7 differ", name)
 		}
-		other, _ := scenarioTrace(name, scenarioOptions{seed: 8, duration: 2 * time.Hour})
+		other, _ := scenarioTrace(name, scenarioOptions{seed: 8, duration: 2 * time.Hour, durationSet: true})
 		if reflect.DeepEqual(a, other) {
 			t.Errorf("scenario %s: seeds 7 and 8 give the same trace", name)
 		}
@@ -489,7 +490,8 @@ func TestSimulateUsageErrors(t *testing.T) {
 		{"too many samples", []string{"--scenario", "idle", "--duration", "720h", "--containers", "200"}, "more than 5000000 samples"},
 		{"bad memory default", []string{"--trace", exampleTrace, "--memory-mb", "8"}, "--memory-mb: 8 is out of range [16, 16777216]"},
 		{"missing trace", []string{"--trace", "testdata/nope.csv"}, "--trace: open testdata/nope.csv"},
-		{"json with all scenarios", []string{"--all-scenarios", "--json"}, "--json does not apply to --all-scenarios"},
+		{"svg with all scenarios", []string{"--all-scenarios", "--svg", "x"}, "--svg does not apply to --all-scenarios"},
+		{"compare-model without ours", []string{"--trace", exampleTrace, "--policies", "legacy", "--compare-model"}, "--compare-model compares ours with and without the model"},
 		{"stray argument", []string{"--trace", exampleTrace, "extra"}, `unexpected argument "extra"`},
 	}
 	for _, c := range cases {
@@ -606,73 +608,75 @@ func TestSimulateAllScenarios(t *testing.T) {
 		t.Skip("simulates every scenario")
 	}
 	t.Parallel()
-	code, stdout, stderr := runCLI(t, nil, "simulate", "--all-scenarios", "--duration", "2h", "--containers", "1")
+	code, stdout, stderr := runCLI(t, nil, "simulate", "--all-scenarios", "--duration", "2h", "--containers", "1", "--compare-model")
 	if code != exitOK {
 		t.Fatalf("simulate --all-scenarios = %d; stderr: %s", code, stderr)
 	}
+	// --compare-model's table: a row per scenario and the set, each with
+	// a verdict.
+	_, model, ok := strings.Cut(stdout, "Ours with the anomaly model on against off")
+	if !ok || strings.Count(model, "identical: the model changes nothing")+strings.Count(model, "on is ") != len(scenarioNames())+1 {
+		t.Errorf("no model table with a verdict per scenario and for the set:\n%s", model)
+	}
 	for _, name := range scenarioNames() {
-		if line := regexpLine(t, stdout, name+" "); !strings.HasSuffix(line, "  met") && !strings.Contains(line, "  missed: ") {
+		if line := regexpLine(t, stdout, name+" "); !strings.HasSuffix(line, "  met") && !strings.Contains(line, "  met (tie: ") && !strings.Contains(line, "  missed: ") {
 			t.Errorf("row of %s lacks a verdict: %q", name, line)
 		}
 	}
-	if line := regexpLine(t, stdout, "all "); !strings.HasSuffix(line, "  met") && !strings.Contains(line, "  missed: ") {
-		t.Errorf("row of the whole set lacks a verdict: %q", line)
+	if line := regexpLine(t, stdout, "all "); !strings.HasSuffix(line, "  see below") {
+		t.Errorf("row of the whole set does not refer to the goals below it: %q", line)
 	}
-	if !strings.Contains(stdout, "scenarios meet the target; the set as a whole") {
-		t.Errorf("no summary line:\n%s", stdout)
-	}
-}
-
-// TestQualityOfTheSet: the set is judged on its sums, so a scenario that
-// misses can be outweighed, and one flap anywhere is a flap of the set.
-func TestQualityOfTheSet(t *testing.T) {
-	t.Parallel()
-	rows := []scenarioQuality{
-		{containers: 4,
-			legacy: sim.Metrics{StarvationMinutes: 100, WasteCoreHours: 10, WasteGBHours: 10, Actions: 20},
-			ours:   sim.Metrics{StarvationMinutes: 10, WasteCoreHours: 4, WasteGBHours: 5, Actions: 2}},
-		{containers: 2,
-			legacy: sim.Metrics{StarvationMinutes: 1, WasteCoreHours: 2, WasteGBHours: 1, Actions: 2},
-			ours:   sim.Metrics{StarvationMinutes: 2, WasteCoreHours: 6, WasteGBHours: 1, Actions: 4}},
-	}
-	set := totalQuality(rows)
-	want := sim.Metrics{StarvationMinutes: 12, WasteCoreHours: 10, WasteGBHours: 6, Actions: 6}
-	if set.containers != 6 || set.ours != want || set.legacy.Actions != 22 {
-		t.Fatalf("totalQuality = %+v, want 6 containers, ours %+v, 22 legacy actions", set, want)
-	}
-	if m := rows[1].misses(); len(m) == 0 {
-		t.Fatalf("the second row meets the target; the test needs one that misses")
-	}
-	if m := set.misses(); m != nil {
-		t.Errorf("set misses %q, want it to meet the target", m)
-	}
-	rows[1].ours.Flaps = 1
-	if m := totalQuality(rows).misses(); !reflect.DeepEqual(m, []string{"flaps"}) {
-		t.Errorf("set with one flap misses %q, want flaps", m)
+	if !strings.Contains(stdout, "scenarios meet the target; the set as a whole") || !strings.Contains(stdout, "the goals of issue 15 (starved ") {
+		t.Errorf("no summary line with the set's goals:\n%s", stdout)
 	}
 }
 
-func TestQualityVerdict(t *testing.T) {
-	t.Parallel()
-	legacy := sim.Metrics{StarvationMinutes: 100, WasteCoreHours: 10, WasteGBHours: 10, Actions: 10}
-	cases := []struct {
-		name string
-		ours sim.Metrics
-		want []string
-	}{
-		{"meets", sim.Metrics{StarvationMinutes: 50, WasteCoreHours: 10, WasteGBHours: 5, Actions: 5}, nil},
-		{"starves", sim.Metrics{StarvationMinutes: 51, WasteCoreHours: 1, WasteGBHours: 1, Actions: 1}, []string{"starvation"}},
-		{"wastes and acts", sim.Metrics{WasteCoreHours: 11, WasteGBHours: 10.5, Actions: 6, Flaps: 1}, []string{"core waste", "memory waste", "actions", "flaps"}},
+// TestSimulateAllScenariosJSON: --all-scenarios --json gives every
+// scenario's row, the set's and its goals, with the model's run off too
+// when compared.
+func TestSimulateAllScenariosJSON(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates every scenario")
 	}
-	for _, c := range cases {
-		got := scenarioQuality{legacy: legacy, ours: c.ours}.misses()
-		if !reflect.DeepEqual(got, c.want) {
-			t.Errorf("%s: misses = %q, want %q", c.name, got, c.want)
+	t.Parallel()
+	code, stdout, stderr := runCLI(t, nil, "simulate", "--all-scenarios", "--json", "--compare-model", "--duration", "1h", "--containers", "1")
+	if code != exitOK {
+		t.Fatalf("simulate --all-scenarios --json = %d; stderr: %s", code, stderr)
+	}
+	var out struct {
+		Seed      uint64 `json:"seed"`
+		Scenarios []struct {
+			Scenario     string                     `json:"scenario"`
+			Containers   int                        `json:"containers"`
+			Interval     float64                    `json:"ours_interval_seconds"`
+			Legacy       map[string]json.RawMessage `json:"legacy"`
+			Ours         map[string]json.RawMessage `json:"ours"`
+			OursModelOff map[string]json.RawMessage `json:"ours_model_off"`
+			Met          bool                       `json:"target_met"`
+			Misses       []string                   `json:"misses"`
+		} `json:"scenarios"`
+		All       json.RawMessage `json:"all"`
+		SetGoals  []string        `json:"set_goals"`
+		SetMissed []string        `json:"set_goals_missed"`
+	}
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
+		t.Fatalf("output is not the JSON of the quality table: %v\n%s", err, stdout)
+	}
+	if len(out.Scenarios) != len(scenarioNames()) || out.Seed != 1 || len(out.SetGoals) < 6 {
+		t.Fatalf("%d scenarios (want %d), seed %d, goals %q", len(out.Scenarios), len(scenarioNames()), out.Seed, out.SetGoals)
+	}
+	for i, s := range out.Scenarios {
+		if s.Scenario != scenarioNames()[i] || s.Containers != 1 || s.Interval != 60 {
+			t.Errorf("row %d: %s, %d containers, ours every %v s; want %s, 1, 60", i, s.Scenario, s.Containers, s.Interval, scenarioNames()[i])
 		}
-	}
-	noStarvation := scenarioQuality{legacy: sim.Metrics{}, ours: sim.Metrics{StarvationMinutes: 1}}
-	if got := noStarvation.misses(); !reflect.DeepEqual(got, []string{"starvation"}) {
-		t.Errorf("ours starving where legacy never did: misses = %q", got)
+		if s.Legacy["oom_events"] == nil || s.Ours["waste_disk_gb_hours"] == nil || s.OursModelOff["actions"] == nil {
+			t.Errorf("%s: metrics missing: legacy %v, ours %v, model off %v", s.Scenario, s.Legacy, s.Ours, s.OursModelOff)
+		}
+		if s.Met != (len(s.Misses) == 0) {
+			t.Errorf("%s: met %v with misses %q", s.Scenario, s.Met, s.Misses)
+		}
 	}
 }
 
@@ -746,5 +750,42 @@ func TestSimulateConfigReachesOurs(t *testing.T) {
 	writeFile(t, off, "scaling:\n  cpu:\n    enabled: false\n  memory:\n    enabled: false\n  disk:\n    enabled: false\n")
 	if n := oursActions("--config", off); n != 0 {
 		t.Errorf("ours took %d actions with every resource's scaling off", n)
+	}
+}
+
+// TestSimulateSeveralDaysOfTraceWithPSI: a three-day scenario written with
+// --write-trace is a trace CSV with PSI columns that --trace reads back
+// sample for sample (PSI included) and replays.
+func TestSimulateSeveralDaysOfTraceWithPSI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulates three days")
+	}
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "thrash.csv")
+	code, _, stderr := runCLI(t, nil, "simulate", "--scenario", "thrash", "--duration", "72h", "--containers", "2", "--policies", "static", "--write-trace", path)
+	if code != exitOK {
+		t.Fatalf("simulate --write-trace = %d; stderr: %s", code, stderr)
+	}
+	want, err := scenarioTrace("thrash", scenarioOptions{seed: 1, duration: 72 * time.Hour, durationSet: true, containers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readTraceFile(path, scaling.Allocation{Cores: 1, MemoryMiB: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("the trace read back differs from the one written")
+	}
+	psi := 0.0
+	for _, p := range got.Containers[0].Points {
+		psi = max(psi, p.PressureMemory+p.PressureIO)
+	}
+	if len(got.Containers[0].Points) != 3*24*60 || psi == 0 {
+		t.Fatalf("%d samples, PSI up to %v: want three days of minutes under memory and io pressure", len(got.Containers[0].Points), psi)
+	}
+	code, stdout, stderr := runCLI(t, nil, "simulate", "--trace", path, "--json", "--compare-model")
+	if code != exitOK || !strings.Contains(stdout, `"policy": "ours-model-off"`) {
+		t.Fatalf("simulate --trace of three days = %d; stderr: %s", code, stderr)
 	}
 }

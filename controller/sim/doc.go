@@ -1,9 +1,18 @@
 // Package sim is the what-if replay of lxc-autoscale: it replays a trace
 // of what containers demanded under each policy (static, legacy: the
 // original system's rules, ours: this controller's) and measures how well
-// each served it (starvation, waste, actions, flaps, reaction time). It
-// also owns the trace formats: the trace CSV (ParseTrace) and
+// each served it (starvation, OOM episodes, waste of cores, memory and
+// disk, actions, flaps, reaction to sustained steps: metrics.go and
+// steps.go define each) and judges ours against legacy (quality.go). It
+// also owns the trace formats: the trace CSV (ParseTrace, WriteTrace) and
 // lxc_metrics.json exports turned into traces (TraceFromExport).
+//
+// The harness is meant to be honest before it is flattering: legacy is
+// run with its 600-s check at several phases and the mean reported; on a
+// trace coarser than ours' interval, ours decides at each new sample and
+// its stabilisation periods count samples, not ticks; a runaway's burn is
+// no demand. The built-in scenarios of issue 15 are in the scenario
+// subpackage.
 //
 // ours is the loop's own pass: engine.Replay runs Engine.Step, the
 // code Controller.pass runs, on what each container got (its demand

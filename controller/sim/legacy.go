@@ -23,17 +23,23 @@ const (
 )
 
 // legacyPolicy re-implements the original's decision on the latest sample
-// of each container, every 600 s from the start of the trace.
+// of each container, every 600 s from phase after the start of the trace
+// (the original's daemon was started at some moment of its own).
 type legacyPolicy struct {
 	cycle
+	phase time.Duration
+	start time.Time // the first tick's time
 }
 
-func newLegacyPolicy() *legacyPolicy {
-	return &legacyPolicy{cycle{interval: legacyInterval}}
+func newLegacyPolicy(phase time.Duration) *legacyPolicy {
+	return &legacyPolicy{cycle: cycle{interval: legacyInterval}, phase: phase}
 }
 
 func (p *legacyPolicy) tick(now time.Time, states []*simState) error {
-	if !p.due(now) {
+	if p.start.IsZero() {
+		p.start = now
+	}
+	if now.Before(p.start.Add(p.phase)) || !p.due(now) {
 		return nil
 	}
 	for _, s := range states {

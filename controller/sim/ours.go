@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"slices"
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
@@ -15,14 +16,40 @@ type oursPolicy struct {
 	cycle
 }
 
-func newOursPolicy(o Options) *oursPolicy {
+// newOursPolicy runs the pass every interval: o.Interval, or the trace's
+// typical gap when that is longer (see Options.Interval). The engine is
+// told that interval, as a loop running at it would be, and every
+// stabilisation period is stretched by interval/o.Interval (at most to the
+// window): live, a 30-s stabilisation at a 10-s interval is met by four
+// samples in a row; on a trace sampled every minute it must be met by as
+// many samples, not by one sample seen on three ticks.
+func newOursPolicy(o Options, interval time.Duration) *oursPolicy {
+	sel := o.Selection
+	if interval > o.Interval {
+		stretch := func(r *scaling.Rules) {
+			r.StabilizationUp = stretchPeriod(r.StabilizationUp, interval, o.Interval, o.Window)
+			r.StabilizationDown = stretchPeriod(r.StabilizationDown, interval, o.Interval, o.Window)
+		}
+		stretch(&sel.Default)
+		sel.Policies = slices.Clone(sel.Policies)
+		for i := range sel.Policies {
+			stretch(&sel.Policies[i].Rules)
+		}
+	}
 	return &oursPolicy{
 		replay: engine.NewReplay(engine.ReplayOptions{
-			Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod,
-			Selection: o.Selection, Model: o.Model, Guard: o.Guard, Node: o.Node,
+			Interval: interval, Window: o.Window, ShortPeriod: o.ShortPeriod,
+			Selection: sel, Model: o.Model, Guard: o.Guard, Node: o.Node,
 		}),
-		cycle: cycle{interval: o.Interval},
+		cycle: cycle{interval: interval},
 	}
+}
+
+// stretchPeriod is d counted in samples of interval instead of live: as
+// many samples, each gap apart, no longer than the window kept.
+func stretchPeriod(d, gap, interval, window time.Duration) time.Duration {
+	samples := (d + interval - 1) / interval
+	return max(d, min(samples*gap, window))
 }
 
 // tick is one pass of the loop on what the active containers got; the

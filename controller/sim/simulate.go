@@ -14,7 +14,7 @@ const (
 	// PolicyStatic never changes anything: the baseline.
 	PolicyStatic = "static"
 	// PolicyLegacy is the original system's latest behaviour (thresholds on
-	// the latest sample every 600 s, no cooldown); see simulate_legacy.go.
+	// the latest sample every 600 s, no cooldown); see legacy.go.
 	PolicyLegacy = "legacy"
 	// PolicyOurs is this controller's decision code with the given rules
 	// and model.
@@ -38,15 +38,11 @@ const (
 	simStarvedUtilisation = 0.95
 	// simFlapWindow: a change reversed within this time is a flap.
 	simFlapWindow = 30 * time.Minute
-	// A step increase of demand is a jump to at least simStepRatio x the
-	// previous level, held for simStepHold.
-	simStepRatio = 1.5
-	simStepHold  = 5 * time.Minute
-	// simStepBaseCores and simStepBaseMemory are the smallest previous
-	// level a step is measured from, so that an idle container's noise
-	// (0.01 -> 0.02 cores) is no step.
-	simStepBaseCores  = 0.1
-	simStepBaseMemory = 64 * mib
+	// defaultLegacyPhases: legacy's 600-s cycle is run from this many
+	// starting moments, evenly spread over one cycle, and the mean is
+	// reported (see Options.LegacyPhases).
+	defaultLegacyPhases = 4
+	maxLegacyPhases     = 60
 )
 
 // TracePoint is what a container demanded at a time (not what it got: the
@@ -64,6 +60,13 @@ type TracePoint struct {
 	// unknown (the model reads an absent PSI as 0 too). They reach the
 	// window, the features and the model as a listing's would.
 	PressureCPU, PressureMemory, PressureIO float64
+	// RunawayCores is what a runaway process (a spinning loop) would burn
+	// on top of the demand, up to every core it is given: the container
+	// uses it, but it is no demand. Starvation is judged on CPUCores alone
+	// and the cores it burns count as waste, so that feeding a runaway
+	// core after core is measured as what it is. Not a CSV column:
+	// generated scenarios set it.
+	RunawayCores float64
 }
 
 // TraceContainer is the demand of one container over time.
@@ -85,7 +88,12 @@ type Trace struct {
 // Options configure Simulate.
 type Options struct {
 	// Interval is the controller tick simulated for ours (default 10 s);
-	// legacy always evaluates every 600 s.
+	// legacy always evaluates every 600 s. On a trace coarser than the
+	// interval ours decides at each new sample instead (every typical gap
+	// of the trace, see simGrid.interval): a pass between two samples would
+	// see the last one again, and a 30-s stabilisation would be met by
+	// three copies of one minute's sample. Stabilisation then counts
+	// samples, as it does live, not ticks.
 	Interval time.Duration
 	// Window is the history ours keeps per container (default 1 h);
 	// ShortPeriod the recent part its short-term features summarise
@@ -108,11 +116,18 @@ type Options struct {
 	// Timeline keeps each container's demand and allocation at every grid
 	// point, for plotting.
 	Timeline bool
+	// LegacyPhases is how many runs of legacy are averaged, each with its
+	// 600-s check shifted by another 600/LegacyPhases s (default 4: 0,
+	// 150, 300, 450 s after the first sample): a trace's steps would
+	// otherwise all fall at one distance from legacy's checks. 1 runs the
+	// check from the first sample only. Legacy's timeline is the first
+	// run's.
+	LegacyPhases int
 }
 
 // Metrics measure how well a policy served, per container or in total.
 // All policies are measured on the same grid: the trace's own resolution,
-// at most 10 s.
+// at most 10 s. Counts are float64: legacy's are means over its phases.
 type Metrics struct {
 	// StarvationMinutes are container-minutes with demand above the
 	// allocation or utilisation at or above 95 %, of cores, memory or (when
@@ -120,22 +135,31 @@ type Metrics struct {
 	// container as surely as a full memory limit.
 	StarvationMinutes float64
 	// WasteCoreHours is (allocated - used) cores x hours; WasteGBHours the
-	// same for memory in GiB.
-	WasteCoreHours float64
-	WasteGBHours   float64
+	// same for memory in GiB, WasteDiskGBHours for the root filesystem
+	// (when its size is known) in GiB.
+	WasteCoreHours   float64
+	WasteGBHours     float64
+	WasteDiskGBHours float64
 	// Actions are the resource changes applied (a change of cores and one
 	// of memory at the same tick are two); ActionsPerDay per container-day.
-	Actions       int
+	Actions       float64
 	ActionsPerDay float64
 	// Flaps are changes that reversed the previous change of the same
 	// resource (up then down, or down then up) within 30 minutes.
-	Flaps int
-	// ReactionSeconds is the mean time from a step increase in demand (a
-	// jump to at least 1.5 x the previous level, held 5 minutes; cpu or
-	// memory) until the allocation covers the demand. A step never covered
-	// counts until its demand fell back (or the trace ended). NaN when no
-	// step occurred.
-	ReactionSeconds float64
+	Flaps float64
+	// OOMEvents are the episodes of memory demand above the limit: each
+	// time the demand goes over it, however long it stays there (what the
+	// kernel's OOM killer would answer).
+	OOMEvents float64
+	// Steps are the sustained steps of cpu or memory demand in the trace
+	// (see simStepRatio: a new level above everything of the 10 minutes
+	// before, held 5 minutes, at least 1.5 x the old mean).
+	// ReactionSeconds is the mean time from a step until the allocation
+	// covers the demand, ReactionMaxSeconds the longest; a step never
+	// covered counts until its demand fell back (or the trace ended). NaN
+	// when no step occurred.
+	Steps                               int
+	ReactionSeconds, ReactionMaxSeconds float64
 }
 
 // TimelinePoint is one grid point of a container under one policy: what it
@@ -183,20 +207,49 @@ func Simulate(tr Trace, o Options) ([]PolicyResult, error) {
 	}
 	out := make([]PolicyResult, 0, len(o.Policies))
 	for _, name := range o.Policies {
-		var p simPolicy
+		var r PolicyResult
 		switch name {
 		case PolicyStatic:
-			p = staticPolicy{}
+			r, err = g.run(name, staticPolicy{}, o.Timeline)
 		case PolicyLegacy:
-			p = newLegacyPolicy()
+			r, err = g.runLegacy(o)
 		case PolicyOurs:
-			p = newOursPolicy(o)
+			r, err = g.run(name, newOursPolicy(o, g.interval(o.Interval)), o.Timeline)
 		}
-		r, err := g.run(name, p, o.Timeline)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, r)
+	}
+	return out, nil
+}
+
+// runLegacy runs legacy at each of its phases and reports the mean.
+func (g *simGrid) runLegacy(o Options) (PolicyResult, error) {
+	var runs []PolicyResult
+	for k := range o.LegacyPhases {
+		phase := legacyInterval * time.Duration(k) / time.Duration(o.LegacyPhases)
+		r, err := g.run(PolicyLegacy, newLegacyPolicy(phase), o.Timeline && k == 0)
+		if err != nil {
+			return PolicyResult{}, err
+		}
+		runs = append(runs, r)
+	}
+	if len(runs) == 1 {
+		return runs[0], nil
+	}
+	out := runs[0]
+	totals := make([]Metrics, len(runs))
+	for i, r := range runs {
+		totals[i] = r.Total
+	}
+	out.Total = meanMetrics(totals)
+	out.PerContainer = make(map[int]Metrics, len(runs[0].PerContainer))
+	for vmid := range runs[0].PerContainer {
+		for i, r := range runs {
+			totals[i] = r.PerContainer[vmid]
+		}
+		out.PerContainer[vmid] = meanMetrics(totals)
 	}
 	return out, nil
 }
@@ -216,6 +269,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if len(o.Policies) == 0 {
 		o.Policies = Policies()
+	}
+	if o.LegacyPhases == 0 {
+		o.LegacyPhases = defaultLegacyPhases
+	}
+	if o.LegacyPhases < 1 || o.LegacyPhases > maxLegacyPhases {
+		return o, fmt.Errorf("simulate: legacy phases %d: want 1 to %d", o.LegacyPhases, maxLegacyPhases)
 	}
 	// Every rule set is enforced: dry-run and recommend would change
 	// nothing, and the guard counts room and writes by mode.

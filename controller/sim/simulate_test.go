@@ -127,7 +127,7 @@ func TestSimulateIdleContainer(t *testing.T) {
 			t.Errorf("%s ends with %g cores and %g MiB, want %g and %g", c.policy, got.Cores, got.MemMiB, c.cores, c.memMi)
 		}
 		if m := r[c.policy].Total; m.Flaps != 0 {
-			t.Errorf("%s flapped %d times on an idle container", c.policy, m.Flaps)
+			t.Errorf("%s flapped %v times on an idle container", c.policy, m.Flaps)
 		}
 	}
 	ours, legacy := r[PolicyOurs].Total, r[PolicyLegacy].Total
@@ -138,7 +138,7 @@ func TestSimulateIdleContainer(t *testing.T) {
 	// ours: 4 -> 1 cores and 4096 -> 512 MiB, one step per 15-minute
 	// cooldown; legacy: 4 -> 2 and 4096 -> 1024, one step per cycle.
 	if ours.Actions != 3+7 || legacy.Actions != 2+6 {
-		t.Errorf("actions: ours %d, legacy %d, want 10 and 8", ours.Actions, legacy.Actions)
+		t.Errorf("actions: ours %v, legacy %v, want 10 and 8", ours.Actions, legacy.Actions)
 	}
 	if want := float64(ours.Actions) / (hours / 24); math.Abs(ours.ActionsPerDay-want) > 1e-9 {
 		t.Errorf("ours: %.3f actions per day, want %.3f", ours.ActionsPerDay, want)
@@ -249,16 +249,16 @@ func TestSimulateOscillationDoesNotFlap(t *testing.T) {
 	r := mustSimulate(t, tr, simOptions())
 	ours, legacy := r[PolicyOurs].Total, r[PolicyLegacy].Total
 	if ours.Flaps != 0 {
-		t.Errorf("ours flapped %d times", ours.Flaps)
+		t.Errorf("ours flapped %v times", ours.Flaps)
 	}
 	if ours.Actions == 0 {
 		t.Errorf("ours never scaled up for the 1.8-core phases")
 	}
 	if legacy.Flaps < 10 {
-		t.Errorf("legacy flapped %d times; the trace is built to make it flap every cycle", legacy.Flaps)
+		t.Errorf("legacy flapped %v times; the trace is built to make it flap every cycle", legacy.Flaps)
 	}
 	if ours.Actions*2 > legacy.Actions {
-		t.Errorf("ours made %d changes, legacy %d: want at most half", ours.Actions, legacy.Actions)
+		t.Errorf("ours made %v changes, legacy %v: want at most half", ours.Actions, legacy.Actions)
 	}
 }
 
@@ -277,7 +277,7 @@ func TestSimulateMemoryLeakReachesTheMax(t *testing.T) {
 			t.Errorf("%s ends with %g MiB, want the max 8192", p, got)
 		}
 		if got := r[p].Total.Flaps; got != 0 {
-			t.Errorf("%s flapped %d times following a leak", p, got)
+			t.Errorf("%s flapped %v times following a leak", p, got)
 		}
 		for _, tp := range r[p].Timeline[vmid] {
 			if tp.MemMiB > 8192 {
@@ -351,7 +351,7 @@ func TestSimulateOursTrainsAndScoresTheModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newOursPolicy(o)
+	p := newOursPolicy(o, g.interval(o.Interval))
 	if _, err := g.run(PolicyOurs, p, false); err != nil {
 		t.Fatal(err)
 	}
@@ -502,7 +502,7 @@ func TestSimulatePressureReachesTheModel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := newOursPolicy(o)
+		p := newOursPolicy(o, g.interval(o.Interval))
 		if _, err := g.run(PolicyOurs, p, false); err != nil {
 			t.Fatal(err)
 		}

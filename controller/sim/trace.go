@@ -348,3 +348,37 @@ func validName(s string) bool {
 	}
 	return true
 }
+
+// WriteTrace writes tr as a trace CSV that ParseTrace reads back: every
+// column but name's first-row companions on later rows, PSI included, so
+// that a generated scenario can be kept, edited or replayed with --trace.
+// Values are written in full precision; a runaway's burn (RunawayCores)
+// has no column and is left out.
+func WriteTrace(w io.Writer, tr Trace) error {
+	cw := csv.NewWriter(w)
+	header := []string{"timestamp", "vmid", "cpu_cores", "memory_mb", "disk_gb", "io_bytes_per_s", "net_bytes_per_s",
+		"pressure", "pressure_memory", "pressure_io", "name", "cores", "memory_limit_mb", "disk_size_gb"}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	row := make([]string, len(header))
+	for _, c := range tr.Containers {
+		for i, p := range c.Points {
+			row = append(row[:0], p.Time.Format(time.RFC3339Nano), strconv.Itoa(c.VMID), f(p.CPUCores),
+				f(float64(p.MemoryBytes)/bytesPerMiBFloat), f(float64(p.DiskBytes)/bytesPerGiBFloat), f(p.IORate), f(p.NetRate),
+				f(p.PressureCPU), f(p.PressureMemory), f(p.PressureIO), "", "", "", "")
+			if i == 0 {
+				row[10], row[11], row[12] = c.Name, strconv.Itoa(c.Initial.Cores), strconv.Itoa(c.Initial.MemoryMiB)
+				if c.Initial.DiskBytes > 0 {
+					row[13] = f(float64(c.Initial.DiskBytes) / bytesPerGiBFloat)
+				}
+			}
+			if err := cw.Write(row); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
