@@ -55,6 +55,7 @@ func commands() []command {
 		demoCommand(),
 		simulateCommand(),
 		checkConfigCommand(),
+		importConfigCommand(),
 		tokenCommand(),
 		versionCommand(),
 	}
