@@ -38,6 +38,9 @@ func runAPI(ctx context.Context, env *environment, fs *pflag.FlagSet, args []str
 	if d.cfg.API.Listen == "" {
 		return usageErrorf("api.listen: empty; the api command has nothing else to do")
 	}
+	if err := preflight(ctx, d.cfg.Proxmox, d.log); err != nil {
+		return err
+	}
 	srv, err := newAPIServer(d.cfg, d.operations(nil, false), nil, d.reg, d.log)
 	if err != nil {
 		return err

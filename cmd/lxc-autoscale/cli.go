@@ -56,6 +56,7 @@ func commands() []command {
 		simulateCommand(),
 		checkConfigCommand(),
 		importConfigCommand(),
+		doctorCommand(),
 		tokenCommand(),
 		versionCommand(),
 	}

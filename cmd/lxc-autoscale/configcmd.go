@@ -45,8 +45,9 @@ func checkConfigCommand() command {
 		flags: func(fs *pflag.FlagSet) {
 			configFlags(fs)
 			fs.BoolP("quiet", "q", false, "print nothing when the configuration is valid")
+			fs.Bool("probe", false, "then contact every Proxmox endpoint: TLS, credentials, privileges, nodes, containers, versions (as doctor)")
 		},
-		exec: func(_ context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
+		exec: func(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
 			if err := noArgs(args); err != nil {
 				return err
 			}
@@ -59,7 +60,11 @@ func checkConfigCommand() command {
 			for _, r := range cfg.ReadableSecrets() {
 				fmt.Fprintf(env.stderr, "warning: %s\n", r)
 			}
+			probe, _ := fs.GetBool("probe")
 			if quiet, _ := fs.GetBool("quiet"); quiet {
+				if probe {
+					return runProbe(ctx, cfg, env.stdout, "# ")
+				}
 				return nil
 			}
 			out, err := cfg.RedactedYAML()
@@ -79,6 +84,11 @@ func checkConfigCommand() command {
 				}
 			}
 			fmt.Fprintf(env.stdout, "%s", out)
+			if probe {
+				// As comments, so that the output stays the YAML it was.
+				fmt.Fprintf(env.stdout, "# probe:\n")
+				return runProbe(ctx, cfg, env.stdout, "# ")
+			}
 			return nil
 		},
 	}

@@ -47,6 +47,9 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	}
 	defer d.close()
 	cfg, log := d.cfg, d.log
+	if err := preflight(ctx, cfg.Proxmox, log); err != nil {
+		return err
+	}
 	opts := controllerOptions(cfg)
 	opts.Cluster, opts.Logger, opts.Metrics, opts.Scale, opts.Audit = d.client, log, d.metrics, scale, d.audit
 	if !scale {
