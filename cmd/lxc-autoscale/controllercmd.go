@@ -51,7 +51,7 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 		return err
 	}
 	opts := controllerOptions(cfg)
-	opts.Cluster, opts.Logger, opts.Metrics, opts.Scale, opts.Audit = d.client, log, d.metrics, scale, d.audit
+	opts.Cluster, opts.Logger, opts.Metrics, opts.Scale, opts.Audit = d.client, d.plain, d.metrics, scale, d.audit
 	if !scale {
 		opts.StateFile = ""
 	}
@@ -61,7 +61,7 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	}
 
 	if cfg.API.Listen != "" {
-		srv, err := newAPIServer(cfg, d.operations(ctrl, scale), ctrl, d.reg, log)
+		srv, err := newAPIServer(cfg, d.operations(ctrl, scale), ctrl, d.reg, d.plain)
 		if err != nil {
 			return err
 		}

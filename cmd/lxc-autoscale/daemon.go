@@ -28,7 +28,8 @@ type daemon struct {
 	cfg     *config.Config
 	path    string // the configuration file, for reloads
 	logs    *logOutput
-	log     zerolog.Logger
+	log     zerolog.Logger // the daemon's own lines: component "daemon"
+	plain   zerolog.Logger // for packages that name their component themselves
 	hangup  chan os.Signal // SIGHUP, caught from the start so that it never ends the process
 	reg     *prometheus.Registry
 	client  *proxmox.Client
@@ -53,7 +54,8 @@ func newDaemon(env *environment, fs *pflag.FlagSet, args []string, writes ...str
 		return nil, usageErrorf("proxmox.endpoints: no endpoint configured; set it in the config file, LXCA_PROXMOX_ENDPOINTS or --endpoint")
 	}
 	d := &daemon{cfg: cfg, path: path, reg: newRegistry(), hangup: make(chan os.Signal, 1)}
-	d.log, d.logs = newLogger(cfg.Logging, env.stderr)
+	d.plain, d.logs = newLogger(cfg.Logging, env.stderr)
+	d.log = d.plain.With().Str("component", "daemon").Logger()
 	signal.Notify(d.hangup, syscall.SIGHUP)
 	defer func() {
 		if err != nil {
@@ -61,7 +63,7 @@ func newDaemon(env *environment, fs *pflag.FlagSet, args []string, writes ...str
 		}
 	}()
 	logReadableSecrets(d.log, cfg)
-	if d.client, err = newClient(cfg.Proxmox, d.log, d.reg); err != nil {
+	if d.client, err = newClient(cfg.Proxmox, d.plain, d.reg); err != nil {
 		return nil, usageError{err}
 	}
 	if d.metrics, err = controller.NewMetrics(d.reg); err != nil {
@@ -118,12 +120,13 @@ func (d *daemon) operations(ctrl *controller.Controller, scale bool) *manual.Ope
 			pause, applied, bounds = ctrl.SetPaused, ctrl.RecordManual, ctrl.Bounds
 		}
 	}
-	d.ops = manual.New(manual.Options{Cluster: d.client, Actuator: controller.NewActuator(controller.ActuatorOptions{Cluster: d.client, Logger: d.log, Metrics: d.metrics, Audit: d.audit, TaskTimeout: d.cfg.Proxmox.TaskTimeout}), Audit: d.audit, Logger: d.log, TaskTimeout: d.cfg.Proxmox.TaskTimeout, Locate: locate, Pause: pause, Applied: applied, Bounds: bounds, WatchTasks: true})
+	log := d.plain.With().Str("component", "operations").Logger()
+	d.ops = manual.New(manual.Options{Cluster: d.client, Actuator: controller.NewActuator(controller.ActuatorOptions{Cluster: d.client, Logger: log, Metrics: d.metrics, Audit: d.audit, TaskTimeout: d.cfg.Proxmox.TaskTimeout}), Audit: d.audit, Logger: log, TaskTimeout: d.cfg.Proxmox.TaskTimeout, Locate: locate, Pause: pause, Applied: applied, Bounds: bounds, WatchTasks: true})
 	// The tasks a previous run left audited as started get their outcome;
 	// close stops this.
 	go func() {
 		if err := d.ops.RecoverTasks(context.Background()); err != nil {
-			d.log.Warn().Err(err).Msg("recovering the outcome of earlier tasks failed")
+			log.Warn().Err(err).Msg("recovering the outcome of earlier tasks failed")
 		}
 	}()
 	return d.ops
