@@ -328,15 +328,9 @@ func doctorCommand() command {
 		summary: "Validate a configuration, then contact every Proxmox endpoint and report what to fix",
 		flags:   configFlags,
 		exec: func(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
-			if err := noArgs(args); err != nil {
-				return err
-			}
-			cfg, _, err := loadConfigChecking(env, fs, true)
+			cfg, _, err := checkedConfig(env, fs, args)
 			if err != nil {
 				return err
-			}
-			for _, r := range cfg.ReadableSecrets() {
-				fmt.Fprintf(env.stderr, "warning: %s\n", r)
 			}
 			return runProbe(ctx, cfg, env.stdout, "")
 		},

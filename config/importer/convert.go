@@ -38,22 +38,16 @@ func because(why string) handler {
 	return func(st *state, src source) { st.skip(src, "%s", why) }
 }
 
+// number reads the numbers yaml.v3 decodes (int, uint64, float64) and the
+// numbers the sibling writes as strings ("104").
 func number(v any) (float64, bool) {
-	switch n := v.(type) {
-	case int:
-		return float64(n), true
-	case int64:
-		return float64(n), true
-	case uint64:
-		return float64(n), true
-	case float64:
-		return n, !math.IsNaN(n) && !math.IsInf(n, 0)
-	case string:
-		// The sibling writes some numbers as strings ("104").
-		f, err := strconv.ParseFloat(strings.TrimSpace(n), 64)
-		return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
+	switch v.(type) {
+	case int, uint64, float64, string:
+	default:
+		return 0, false
 	}
-	return 0, false
+	f, err := strconv.ParseFloat(strings.TrimSpace(fmt.Sprint(v)), 64)
+	return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
 }
 
 // percent is a percentage of the originals (75) as a ratio (0.75).
