@@ -71,6 +71,8 @@ var rules = []rule{
 	{dir: "httpapi/compat", allowed: []string{"controller", "controller/manual", "controller/scaling", "controller/audit"}, testAllowed: []string{"proxmox", "httpapi"}},
 	{dir: "cmd/pvesim", allowed: []string{"test/pvesim/..."}},
 	// The demo embeds the simulator; it is the one production binary that may import test/pvesim.
+	// The doctor: the configuration against the cluster, through the client.
+	{dir: "cmd/lxc-autoscale/doctor", allowed: []string{"config", "proxmox"}},
 	{dir: "cmd/lxc-autoscale", allowed: []string{"forest", "proxmox", "config/...", "controller/...", "httpapi", "test/pvesim/..."}},
 	{dir: "test/pvesim", allowed: []string{"test/pvesim/..."}},
 	// pvesim's internal packages are leaves below pvesim.
