@@ -222,6 +222,34 @@ uptime_kuma_webhook_url: https://kuma.lan/api/push/SECRET-4
 	}
 }
 
+// Originals lxc-autoscale would refuse as they are (thresholds that
+// cross, two tiers whose names differ only in case) still import into a
+// configuration that loads, saying what was changed.
+func TestImportMendsWhatLxcAutoscaleRefuses(t *testing.T) {
+	res, err := Import(fstest.MapFS{"lxc_autoscale.yaml": {Data: []byte(`
+DEFAULT:
+  cpu_upper_threshold: 50
+  cpu_lower_threshold: 60
+TIER_web:
+  lxc_containers: [101]
+TIER_WEB:
+  lxc_containers: [102]
+`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := load(t, res.YAML)
+	if c := cfg.Scaling.CPU; c.DownThreshold != 0.25 || c.UpThreshold != 0.5 {
+		t.Errorf("cpu thresholds %v/%v, want the down threshold lowered to 0.25", c.UpThreshold, c.DownThreshold)
+	}
+	if !strings.Contains(string(res.YAML), "set by import-config: the down threshold 0.6 was not below the up threshold 0.5") {
+		t.Errorf("the change is not explained:\n%s", res.YAML)
+	}
+	if p := cfg.Scaling.Policies; len(p) != 2 || p[0].Name != "web" || p[1].Name != "web-2" {
+		t.Errorf("policies %+v, want web and web-2", p)
+	}
+}
+
 func TestImportRefusesWhatIsNotAnOriginal(t *testing.T) {
 	if _, err := Import(fstest.MapFS{"other.yaml": {Data: []byte("a: 1")}}); !errors.Is(err, ErrNoFiles) {
 		t.Errorf("no known file: %v", err)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -130,6 +131,9 @@ func sibling(st *state, file string, keys []leaf) {
 				if name == "" {
 					name = "tier"
 				}
+				for base, n := name, 2; slices.ContainsFunc(st.policies, func(p *policy) bool { return p.name == name }); n++ {
+					name = fmt.Sprintf("%s-%d", base, n) // two tiers, one name once lowered
+				}
 				p = &policy{name: name, tier: tier, keys: make(map[string]any), from: make(map[string]source)}
 				tiers[section] = p
 				st.policies = append(st.policies, p)
@@ -218,6 +222,12 @@ func (st *state) fix() {
 func (st *state) fixRules(res string, get func(string) any, set func(key string, v any, why string)) {
 	up, _ := number(get(res + ".up_threshold"))
 	down, _ := number(get(res + ".down_threshold"))
+	if down >= up {
+		// lxc-autoscale refuses thresholds that would flap between them.
+		nd := math.Round(up*50) / 100
+		set(res+".down_threshold", nd, fmt.Sprintf("the down threshold %g was not below the up threshold %g", down, up))
+		down = nd
+	}
 	if t, _ := number(get(res + ".target")); t != 0 && !(t > down && t < up) && down < up {
 		nt := math.Round(max(down+(up-down)/2, up-0.1)*100) / 100
 		set(res+".target", nt, fmt.Sprintf("the default %g lies outside the imported thresholds", t))
