@@ -16,7 +16,11 @@
 // host): the result validates once proxmox.endpoints, token_id and the
 // token's secret are given.
 //
-// It imports config (the defaults and the value formats) and nothing else
-// of the project. Import reads the files it is given and keeps no state:
-// it is safe to call from several goroutines.
+// Import loads what it made, with placeholder credentials, before
+// returning it (through a temporary file, as config.Load reads files): a
+// result check-config would refuse is an error, never output.
+//
+// It imports config (the defaults, the value formats, Load) and nothing
+// else of the project. Import reads the files it is given and keeps no
+// state: it is safe to call from several goroutines.
 package importer

@@ -4,11 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/lxc-autoscale/lxc-autoscale/config"
 )
 
 // Result is an imported configuration.
@@ -63,7 +67,11 @@ var secretKey = regexp.MustCompile(`(?i)(key|token|secret|password|passwd|webhoo
 // isSecretKey reports whether a key of an original file holds a credential
 // (api_keys, token_value, ssh_password, an Uptime Kuma push URL): such a
 // value is never written anywhere.
-func isSecretKey(key string) bool { return secretKey.MatchString(key) }
+func isSecretKey(key string) bool {
+	// A token's name or ID says which token, not how to use it.
+	key = strings.NewReplacer("token_name", "", "token_id", "").Replace(strings.ToLower(key))
+	return secretKey.MatchString(key)
+}
 
 // skip is a key that is not imported, and why.
 type skip struct {
@@ -203,6 +211,13 @@ func Import(fsys fs.FS) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	_, endpoints := st.out["proxmox.endpoints"]
+	_, tokenID := st.out["proxmox.token_id"]
+	if err := validate(out, endpoints, tokenID); err != nil {
+		// A mapping that makes a configuration check-config refuses is a
+		// bug of the importer, not of the input: say so.
+		return nil, fmt.Errorf("the imported configuration does not validate (please report it): %w", err)
+	}
 	res.YAML, res.Skipped = out, len(st.skipped)
 	res.Summary = append(res.Summary, st.summary()...)
 	return res, nil
@@ -221,4 +236,30 @@ func (st *state) summary() []string {
 		"scaling.mode is dry-run: nothing is resized until you set it to enforce",
 		"next: create a Proxmox VE API token (README: Connecting to a real cluster), set proxmox.endpoints, proxmox.token_id and the secret (token_secret_file or LXCA_PROXMOX_TOKEN_SECRET), then run lxc-autoscale check-config --config FILE")
 	return lines
+}
+
+// validate loads an imported configuration as check-config would once the
+// operator has added what the originals could not say: the Proxmox
+// credentials (and an endpoint, when none was imported).
+func validate(yaml []byte, endpoints, tokenID bool) error {
+	dir, err := os.MkdirTemp("", "lxc-autoscale-import-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(file, yaml, 0o600); err != nil {
+		return err
+	}
+	// What was imported must validate itself; only what is missing is
+	// given.
+	environ := []string{"LXCA_PROXMOX_TOKEN_SECRET=check"}
+	if !tokenID {
+		environ = append(environ, "LXCA_PROXMOX_TOKEN_ID=import@pve!check")
+	}
+	if !endpoints {
+		environ = append(environ, "LXCA_PROXMOX_ENDPOINTS=https://pve.invalid:8006")
+	}
+	_, err = config.Load(config.LoadOptions{File: file, Environ: environ})
+	return err
 }

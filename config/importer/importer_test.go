@@ -234,6 +234,9 @@ TIER_web:
   lxc_containers: [101]
 TIER_WEB:
   lxc_containers: [102]
+proxmox_api:
+  user: root
+  token_name: ctl
 `)}})
 	if err != nil {
 		t.Fatal(err)
@@ -244,6 +247,9 @@ TIER_WEB:
 	}
 	if !strings.Contains(string(res.YAML), "set by import-config: the down threshold 0.6 was not below the up threshold 0.5") {
 		t.Errorf("the change is not explained:\n%s", res.YAML)
+	}
+	if !strings.Contains(string(res.YAML), "proxmox_api.user, proxmox_api.token_name: \"root!ctl\"\n#       not a token ID") {
+		t.Errorf("a token ID without a realm is not refused with why:\n%s", res.YAML)
 	}
 	if p := cfg.Scaling.Policies; len(p) != 2 || p[0].Name != "web" || p[1].Name != "web-2" {
 		t.Errorf("policies %+v, want web and web-2", p)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,7 +12,11 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/config"
 )
 
-var errAbsolute = errors.New("not an absolute path")
+var (
+	errAbsolute = errors.New("not an absolute path")
+	// tokenID is config's rule for proxmox.token_id.
+	tokenID = regexp.MustCompile(`^[^\s@!:]+@[A-Za-z][A-Za-z0-9._-]*![A-Za-z][A-Za-z0-9._-]*$`)
+)
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
@@ -147,8 +152,13 @@ func sibling(st *state, file string, keys []leaf) {
 			siblingLookup(l.key)(st, src)
 		}
 	}
-	if user != "" && tokenName != "" {
-		st.set("proxmox.token_id", user+"!"+tokenName, source{file, "proxmox_api.user, proxmox_api.token_name", user + "!" + tokenName})
+	if id := user + "!" + tokenName; user != "" || tokenName != "" {
+		src := source{file, "proxmox_api.user, proxmox_api.token_name", id}
+		if tokenID.MatchString(id) {
+			st.set("proxmox.token_id", id, src)
+		} else {
+			st.skip(src, "not a token ID USER@REALM!TOKENID")
+		}
 	}
 	// A tier without containers matches none: leave it out, as the
 	// sibling did in effect.
