@@ -23,6 +23,8 @@ import (
 // Options configure a Controller. cmd maps the configuration into them.
 type Options struct {
 	Cluster Cluster
+	// Logger has no component yet: the loop's lines get "controller",
+	// the exporter's "exporter" (one key each, never two).
 	Logger  zerolog.Logger
 	Metrics *Metrics // nil: unregistered collectors
 	// Now is the clock; nil means time.Now.
@@ -147,7 +149,7 @@ func New(o Options) (*Controller, error) {
 	c := &Controller{
 		opts:      o,
 		cluster:   o.Cluster,
-		log:       o.Logger,
+		log:       o.Logger.With().Str("component", "controller").Logger(),
 		metrics:   o.Metrics,
 		now:       o.Now,
 		selection: o.Selection,
@@ -160,7 +162,7 @@ func New(o Options) (*Controller, error) {
 	c.useState(NewState())
 	c.actuator = NewActuator(ActuatorOptions{
 		Cluster:      o.Cluster,
-		Logger:       o.Logger,
+		Logger:       c.log,
 		Metrics:      o.Metrics,
 		Audit:        o.Audit,
 		Notify:       c.tell,

@@ -21,7 +21,9 @@
 // On amd64 CPUs with AVX-512F (checked once with CPUID and XGETBV), Score
 // walks the trees with an assembly kernel (score_amd64.s); elsewhere, and
 // for forests under 3 levels deep, it walks them in Go, eight trees side by
-// side, one level at a time. The kernel takes the first three levels of 16
+// side, one level at a time. The purego build tag leaves every assembly file
+// out on amd64 too (go test -tags purego ./forest), which is how the code
+// arm64 and other architectures run is tested on an amd64 machine. The kernel takes the first three levels of 16
 // trees at a time from a per-forest copy of the trees' top nodes, picked
 // with masked moves instead of gathered; for the other levels it loads the
 // nodes of 8 trees one by one (VMOVQ, VMOVHPD), which on Zen 4 beats

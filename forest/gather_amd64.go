@@ -1,3 +1,5 @@
+//go:build !purego
+
 package forest
 
 // useGatherKernel selects gatherKeys for trees that use every feature when

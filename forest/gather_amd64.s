@@ -1,3 +1,5 @@
+//go:build !purego
+
 #include "textflag.h"
 
 // gatherKeys converts 8 rows at a time, 8 columns at a time: one masked

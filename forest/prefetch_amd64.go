@@ -1,3 +1,5 @@
+//go:build !purego
+
 package forest
 
 // havePrefetch reports whether prefetchHeaders and prefetchRows issue

@@ -1,3 +1,5 @@
+//go:build !purego
+
 #include "textflag.h"
 
 // The builder prefetches the rows of the trees it builds next while it

@@ -1,3 +1,5 @@
+//go:build !purego
+
 #include "textflag.h"
 
 // LOAD_NODES loads the 8 nodes at the cursors (DI, 8 uint32) into Z1 one

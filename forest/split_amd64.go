@@ -1,3 +1,5 @@
+//go:build !purego
+
 package forest
 
 // useSplitKernel selects minMaxKernel and partitionKernel for nodes of at

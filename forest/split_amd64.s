@@ -1,3 +1,5 @@
+//go:build !purego
+
 #include "textflag.h"
 
 // The split kernels take a node's rows 16 at a time: VPMOVZXBD widens 16

@@ -52,6 +52,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 var routes = []string{
 	"/version",
 	"/access/ticket",
+	"/access/permissions",
 	"/cluster/resources",
 	"/cluster/nextid",
 	"/nodes",

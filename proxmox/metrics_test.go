@@ -34,6 +34,8 @@ func exerciseEverything(t *testing.T, c *Client, sim *pvesim.Sim) {
 	}
 	_, err := c.Version(ctx)
 	must(err)
+	_, err = c.Permissions(ctx, "/vms")
+	must(err)
 	_, err = c.Nodes(ctx)
 	must(err)
 	_, err = c.NodeStatus(ctx, ref.Node)

@@ -38,7 +38,10 @@ func runAPI(ctx context.Context, env *environment, fs *pflag.FlagSet, args []str
 	if d.cfg.API.Listen == "" {
 		return usageErrorf("api.listen: empty; the api command has nothing else to do")
 	}
-	srv, err := newAPIServer(d.cfg, d.operations(nil, false), nil, d.reg, d.log)
+	if err := preflight(ctx, d.cfg.Proxmox, d.log); err != nil {
+		return err
+	}
+	srv, err := newAPIServer(d.cfg, d.operations(nil, false), nil, d.reg, d.plain)
 	if err != nil {
 		return err
 	}
@@ -62,12 +65,13 @@ func newAPIServer(cfg *config.Config, ops *manual.Operations, snaps httpapi.Snap
 		}
 		tokens = append(tokens, httpapi.Token{Name: t.Name, SHA256: hash, Scope: scope})
 	}
+	log = log.With().Str("component", "api").Logger()
 	if len(tokens) == 0 {
 		log.Warn().Msg("no API tokens configured: every route but health answers 401; create one with 'lxc-autoscale token'")
 	}
 	return httpapi.New(httpapi.Options{
 		Listen: cfg.API.Listen, TLSCert: cfg.API.TLSCert, TLSKey: cfg.API.TLSKey,
-		Tokens: tokens, Logger: log.With().Str("component", "api").Logger(), Registry: reg,
+		Tokens: tokens, Logger: log, Registry: reg,
 		MetricsPublic: cfg.API.MetricsPublic,
 		RateLimit:     cfg.API.RateLimit.PerSecond, Burst: cfg.API.RateLimit.Burst,
 		BodyLimit: int64(cfg.API.BodyLimit.Bytes()), RequestTimeout: cfg.API.RequestTimeout,

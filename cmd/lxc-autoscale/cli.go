@@ -55,6 +55,8 @@ func commands() []command {
 		demoCommand(),
 		simulateCommand(),
 		checkConfigCommand(),
+		importConfigCommand(),
+		doctorCommand(),
 		tokenCommand(),
 		versionCommand(),
 	}

@@ -45,21 +45,18 @@ func checkConfigCommand() command {
 		flags: func(fs *pflag.FlagSet) {
 			configFlags(fs)
 			fs.BoolP("quiet", "q", false, "print nothing when the configuration is valid")
+			fs.Bool("probe", false, "then contact every Proxmox endpoint: TLS, credentials, privileges, nodes, containers, versions (as doctor)")
 		},
-		exec: func(_ context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
-			if err := noArgs(args); err != nil {
-				return err
-			}
-			cfg, path, err := loadConfigChecking(env, fs, true)
+		exec: func(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
+			cfg, path, err := checkedConfig(env, fs, args)
 			if err != nil {
 				return err
 			}
-			// Warnings go to stderr even with --quiet: the configuration
-			// works, but a secret is exposed.
-			for _, r := range cfg.ReadableSecrets() {
-				fmt.Fprintf(env.stderr, "warning: %s\n", r)
-			}
+			probe, _ := fs.GetBool("probe")
 			if quiet, _ := fs.GetBool("quiet"); quiet {
+				if probe {
+					return runProbe(ctx, cfg, env.stdout, "# ")
+				}
 				return nil
 			}
 			out, err := cfg.RedactedYAML()
@@ -79,9 +76,32 @@ func checkConfigCommand() command {
 				}
 			}
 			fmt.Fprintf(env.stdout, "%s", out)
+			if probe {
+				// As comments, so that the output stays the YAML it was.
+				fmt.Fprintf(env.stdout, "# probe:\n")
+				return runProbe(ctx, cfg, env.stdout, "# ")
+			}
 			return nil
 		},
 	}
+}
+
+// checkedConfig is what check-config and doctor start with: the
+// configuration with its directories checked, and a warning on stderr for
+// each secret others may read (even with --quiet: the configuration works,
+// but a secret is exposed).
+func checkedConfig(env *environment, fs *pflag.FlagSet, args []string) (*config.Config, string, error) {
+	if err := noArgs(args); err != nil {
+		return nil, "", err
+	}
+	cfg, path, err := loadConfigChecking(env, fs, true)
+	if err != nil {
+		return nil, path, err
+	}
+	for _, r := range cfg.ReadableSecrets() {
+		fmt.Fprintf(env.stderr, "warning: %s\n", r)
+	}
+	return cfg, path, nil
 }
 
 func lookupEnv(environ []string, name string) string {

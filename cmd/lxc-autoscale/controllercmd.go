@@ -47,8 +47,11 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	}
 	defer d.close()
 	cfg, log := d.cfg, d.log
+	if err := preflight(ctx, cfg.Proxmox, log); err != nil {
+		return err
+	}
 	opts := controllerOptions(cfg)
-	opts.Cluster, opts.Logger, opts.Metrics, opts.Scale, opts.Audit, opts.Notify = d.client, log, d.metrics, scale, d.audit, d.notifyFunc()
+	opts.Cluster, opts.Logger, opts.Metrics, opts.Scale, opts.Audit, opts.Notify = d.client, d.plain, d.metrics, scale, d.audit, d.notifyFunc()
 	if !scale {
 		opts.StateFile = ""
 	}
@@ -58,7 +61,7 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	}
 
 	if cfg.API.Listen != "" {
-		srv, err := newAPIServer(cfg, d.operations(ctrl, scale), ctrl, d.reg, log)
+		srv, err := newAPIServer(cfg, d.operations(ctrl, scale), ctrl, d.reg, d.plain)
 		if err != nil {
 			return err
 		}

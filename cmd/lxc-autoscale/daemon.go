@@ -30,7 +30,8 @@ type daemon struct {
 	cfg     *config.Config
 	path    string // the configuration file, for reloads
 	logs    *logOutput
-	log     zerolog.Logger
+	log     zerolog.Logger // the daemon's own lines: component "daemon"
+	plain   zerolog.Logger // for packages that name their component themselves
 	hangup  chan os.Signal // SIGHUP, caught from the start so that it never ends the process
 	reg     *prometheus.Registry
 	client  *proxmox.Client
@@ -57,7 +58,8 @@ func newDaemon(env *environment, fs *pflag.FlagSet, args []string, writes ...str
 		return nil, usageErrorf("proxmox.endpoints: no endpoint configured; set it in the config file, LXCA_PROXMOX_ENDPOINTS or --endpoint")
 	}
 	d := &daemon{cfg: cfg, path: path, reg: newRegistry(), hangup: make(chan os.Signal, 1)}
-	d.log, d.logs = newLogger(cfg.Logging, env.stderr)
+	d.plain, d.logs = newLogger(cfg.Logging, env.stderr)
+	d.log = d.plain.With().Str("component", "daemon").Logger()
 	signal.Notify(d.hangup, syscall.SIGHUP)
 	defer func() {
 		if err != nil {
@@ -65,7 +67,7 @@ func newDaemon(env *environment, fs *pflag.FlagSet, args []string, writes ...str
 		}
 	}()
 	logReadableSecrets(d.log, cfg)
-	if d.client, err = newClient(cfg.Proxmox, d.log, d.reg); err != nil {
+	if d.client, err = newClient(cfg.Proxmox, d.plain, d.reg); err != nil {
 		return nil, usageError{err}
 	}
 	if d.metrics, err = controller.NewMetrics(d.reg); err != nil {
@@ -83,7 +85,7 @@ func newDaemon(env *environment, fs *pflag.FlagSet, args []string, writes ...str
 			return nil, err
 		}
 	}
-	if d.notifier, err = newNotifier(cfg.Notify, d.log, d.reg, d.audit); err != nil {
+	if d.notifier, err = newNotifier(cfg.Notify, d.plain, d.reg, d.audit); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -112,13 +114,14 @@ func (d *daemon) reloader(env *environment, fs *pflag.FlagSet, fixed []string) *
 // metrics (see newOperations) and recovers the outcome of the tasks a
 // previous run left audited as started.
 func (d *daemon) operations(ctrl *controller.Controller, scale bool) *manual.Operations {
-	d.ops = newOperations(d.client, d.log, d.metrics, d.audit, d.cfg.Proxmox.TaskTimeout, ctrl, scale,
+	log := d.plain.With().Str("component", "operations").Logger()
+	d.ops = newOperations(d.client, log, d.metrics, d.audit, d.cfg.Proxmox.TaskTimeout, ctrl, scale,
 		opsHooks{notify: d.notifyFunc(), recorded: d.notifyManual()})
 	// The tasks a previous run left audited as started get their outcome;
 	// close stops this.
 	go func() {
 		if err := d.ops.RecoverTasks(context.Background()); err != nil {
-			d.log.Warn().Err(err).Msg("recovering the outcome of earlier tasks failed")
+			log.Warn().Err(err).Msg("recovering the outcome of earlier tasks failed")
 		}
 	}()
 	return d.ops
@@ -160,7 +163,7 @@ func newOperations(client *proxmox.Client, log zerolog.Logger, metrics *controll
 
 func newRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfo())
 	return reg
 }
 

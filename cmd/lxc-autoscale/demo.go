@@ -121,7 +121,7 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 	if err != nil {
 		return err
 	}
-	reg := prometheus.NewRegistry()
+	reg := newRegistry()
 	metrics, err := controller.NewMetrics(reg)
 	if err != nil {
 		return err

@@ -32,6 +32,8 @@ type rule struct {
 var rules = []rule{
 	{dir: "forest", stdlibOnly: true},
 	{dir: "config"},
+	// The original tools' files to a configuration: config's defaults and formats.
+	{dir: "config/importer", allowed: []string{"config"}},
 	{dir: "proxmox"},
 	// the listing scanner is a leaf: proxmox's decoding stays in proxmox
 	{dir: "proxmox/internal", stdlibOnly: true},
@@ -81,7 +83,9 @@ var rules = []rule{
 	{dir: "httpapi/compat", allowed: []string{"controller", "controller/manual", "controller/scaling", "controller/audit"}, testAllowed: []string{"proxmox", "httpapi"}},
 	{dir: "cmd/pvesim", allowed: []string{"test/pvesim/..."}},
 	// The demo embeds the simulator; it is the one production binary that may import test/pvesim.
-	{dir: "cmd/lxc-autoscale", allowed: []string{"forest", "proxmox", "config", "controller/...", "httpapi", "test/pvesim/..."}},
+	// The doctor: the configuration against the cluster, through the client.
+	{dir: "cmd/lxc-autoscale/doctor", allowed: []string{"config", "proxmox"}},
+	{dir: "cmd/lxc-autoscale", allowed: []string{"forest", "proxmox", "config/...", "controller/...", "httpapi", "test/pvesim/..."}},
 	{dir: "test/pvesim", allowed: []string{"test/pvesim/..."}},
 	// pvesim's internal packages are leaves below pvesim.
 	{dir: "test/pvesim/internal", allowed: []string{"test/pvesim/internal/..."}},

@@ -38,6 +38,9 @@ type Options struct {
 	// every storage, cpu never exceeds 1.0, and nodes default to 32 threads
 	// each. Everything else stays as PVE does it.
 	Ideal bool
+
+	// Privileges: ID -> path -> privileges /access/permissions reports (internal/acl); default all on "/".
+	Privileges map[string]map[string][]string
 }
 
 // DefaultNodeThreads is the mix of node sizes a cluster gets unless

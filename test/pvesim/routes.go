@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/acl"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/answer"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
 )
@@ -162,6 +163,12 @@ func buildRoutes() []*route {
 			"limit":    {Type: "integer", Optional: true, Min: schema.Bound(0)},
 			"download": schema.SpecUnsupported,
 		}, handle: (*Sim).getTaskLog},
+		{method: "GET", template: "/access/permissions", specs: specs{
+			"path":   schema.SpecOptionalString,
+			"userid": {Type: "string", Optional: true, Pattern: `(?^:^(?^:[^\s:/]+)\@(?^:[A-Za-z][A-Za-z0-9\.\-_]+)(?:!(?^:[A-Za-z][A-Za-z0-9\.\-_]+))?$)`},
+		}, handle: func(s *Sim, c *call) answer.Answer {
+			return acl.Table(s.opts.Privileges).Answer(c.taskUser(), c.p.Str("userid"), c.p.Str("path"))
+		}},
 		{method: "POST", template: "/access/ticket", noToken: true, noAuth: true, specs: specs{
 			"username":      {Type: "string", MaxLength: 64},
 			"password":      {Type: "string"},

@@ -242,7 +242,9 @@ func compiledPattern(p string) *regexp.Regexp {
 	if re, ok := patterns.Load(p); ok {
 		return re.(*regexp.Regexp)
 	}
-	re := regexp.MustCompile(`^(?:` + p + `)$`)
+	// Patterns copied from PVE's schema keep Perl's "(?^:" groups, which
+	// RE2 writes "(?:".
+	re := regexp.MustCompile(`^(?:` + strings.ReplaceAll(p, "(?^:", "(?:") + `)$`)
 	patterns.Store(p, re)
 	return re
 }
