@@ -17,6 +17,7 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller/lxcmetrics"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/sim"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/sim/timeline"
 )
 
 // traceFormatHelp documents the trace CSV in the command's help.
@@ -148,7 +149,7 @@ func runSimulate(ctx context.Context, env *environment, fs *pflag.FlagSet, args 
 		return err // says "simulate: " and what in the trace it refused
 	}
 	if req.svgDir != "" {
-		files, err := writeTimelines(req.svgDir, tr, results)
+		files, err := timeline.Write(req.svgDir, tr, results)
 		if err != nil {
 			return err
 		}

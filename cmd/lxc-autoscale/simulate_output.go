@@ -210,19 +210,7 @@ func traceSpan(tr sim.Trace) (points int, from, to time.Time) {
 		if len(c.Points) == 0 {
 			continue
 		}
-		from, to = widenSpan(from, to, c.Points[0].Time, c.Points[len(c.Points)-1].Time)
+		from, to = sim.Widen(from, to, c.Points[0].Time, c.Points[len(c.Points)-1].Time)
 	}
 	return points, from, to
-}
-
-// widenSpan returns from..to widened to cover first..last; a zero from is
-// no span yet.
-func widenSpan(from, to, first, last time.Time) (time.Time, time.Time) {
-	if from.IsZero() || first.Before(from) {
-		from = first
-	}
-	if last.After(to) {
-		to = last
-	}
-	return from, to
 }

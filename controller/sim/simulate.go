@@ -85,6 +85,18 @@ type Trace struct {
 	Containers []TraceContainer
 }
 
+// Widen returns from..to widened to cover first..last; a zero from is no
+// span yet. Reports and timelines find the span of what they draw with it.
+func Widen(from, to, first, last time.Time) (time.Time, time.Time) {
+	if from.IsZero() || first.Before(from) {
+		from = first
+	}
+	if last.After(to) {
+		to = last
+	}
+	return from, to
+}
+
 // Options configure Simulate.
 type Options struct {
 	// Interval is the controller tick simulated for ours (default 10 s);

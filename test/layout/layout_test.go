@@ -52,6 +52,8 @@ var rules = []rule{
 	{dir: "controller/sim", allowed: []string{"controller/engine", "controller/scaling", "controller/lxcmetrics"}},
 	// The scenarios of issue 15: trace types and allocations only.
 	{dir: "controller/sim/scenario", allowed: []string{"controller/sim", "controller/scaling"}},
+	// simulate --svg's drawing of the results.
+	{dir: "controller/sim/timeline", allowed: []string{"controller/sim", "controller/scaling"}},
 	// One pass without I/O: the loop's and the simulator's.
 	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling"}},
 	// The audit record: written by the loop and by the manual operations.

@@ -1,4 +1,4 @@
-package main
+package timeline
 
 import (
 	"bytes"
@@ -50,9 +50,9 @@ var policyStyle = map[string]struct {
 	sim.PolicyStatic: {"#333333", "6 4", 1.5, 3},
 }
 
-// writeTimelines writes <dir>/<vmid>.svg for every container and returns
+// Write writes <dir>/<vmid>.svg for every container and returns
 // how many it wrote.
-func writeTimelines(dir string, tr sim.Trace, results []sim.PolicyResult) (int, error) {
+func Write(dir string, tr sim.Trace, results []sim.PolicyResult) (int, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, fmt.Errorf("--svg: %w", err)
 	}
@@ -136,7 +136,7 @@ func seriesSpan(all []series) (from, to time.Time) {
 		if len(s.points) == 0 {
 			continue
 		}
-		from, to = widenSpan(from, to, s.points[0].Time, s.points[len(s.points)-1].Time)
+		from, to = sim.Widen(from, to, s.points[0].Time, s.points[len(s.points)-1].Time)
 	}
 	if !to.After(from) {
 		to = from.Add(time.Minute)
