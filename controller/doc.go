@@ -86,8 +86,8 @@
 // # Memory
 //
 // Nothing grows with the number of passes: a tracked container's history
-// holds Window of samples, a day at five minutes and a week at an hour
-// (engine doc: 14,880 bytes at the defaults), a container unseen for engine.ForgetAfterUnseen
+// holds Window of samples, a day at ten minutes and a week at an hour
+// (engine doc: 13,788 bytes at most at the defaults), a container unseen for engine.ForgetAfterUnseen
 // full listings is forgotten with its metric series, its state record goes
 // StateKeepGone after its last action, the task registry of the manual
 // operations is bounded, and the export keeps no cycle in memory but the

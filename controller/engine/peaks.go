@@ -2,190 +2,156 @@ package engine
 
 import (
 	"math"
-	"sort"
-	"time"
 	"unsafe"
 )
 
-// extremesQueue keeps the largest (and, when asked, the smallest) of one
-// value of a window's samples from a time on, as the window grows, so that
-// a decision reads two numbers instead of the samples again every pass.
-// Each is a monotonic queue: the samples that are the largest (smallest)
-// from their time on, oldest first, whose head is the extreme. A sample
-// folds in by dropping the tail it is not below (above); samples leave
-// from the head as the window drops them or the period moves on. When the
-// newest sample folded is no longer held (a Merge puts every sample back
-// in, under new numbers), the queue is rebuilt; so is one asked from an
-// earlier time than it keeps.
-//
-// It reads the window through its accessors only: Len, seqAt, timeAt and
-// the value function (busyCores, memoryBytes).
-type extremesQueue struct {
-	folded  bool   // a sample was folded since the queue was built
-	through uint64 // the number of the newest sample folded
-	// Times are Unix nanoseconds: from is the first that counts, nanAt the
-	// newest NaN sample folded (0: none), which makes both extremes NaN
-	// while it counts, as a scan.
-	from, nanAt int64
-	lo, hi      []peakEntry
-}
+// blockLen is how many consecutive samples (by number) an extremes block
+// covers: a read of the extremes from a sample to the newest reads at
+// most blockLen-1 samples one by one and one pair per block after that,
+// about 40 samples for an hour at 10 s instead of 360, while a block
+// costs 4 bytes (52 for the hour).
+const blockLen = 32
 
-type peakEntry struct {
-	at int64   // Unix nanoseconds
-	v  float64 // memory bytes are exact in a float64 up to 8 PiB
-}
+// block is where, among the samples numbered k*blockLen to
+// (k+1)*blockLen-1 that the window took so far, the lowest and highest
+// cores busy and memory are: offsets in the block, the values being read
+// from the fine tier, so that the extremes are exactly a scan's.
+type block struct{ cpuLo, cpuHi, memLo, memHi uint8 }
 
-// read returns the extremes of value over the window's samples at or
-// after from (lo only when withLo), NaN for none, folding in what the
-// window gained since the last read.
-func (q *extremesQueue) read(w *window, start time.Time, withLo bool, value func(w *window, i int) float64) (lo, hi float64) {
-	from := nanos(start)
-	var first int
-	if q.folded && from >= q.from && w.Len() > 0 && q.through >= w.seqAt(0) {
-		first = int(q.through-w.seqAt(0)) + 1
-	} else {
-		*q = extremesQueue{lo: q.lo[:0], hi: q.hi[:0]}
-		first = sort.Search(w.Len(), func(i int) bool { return nanos(w.timeAt(i)) >= from })
+// blockCount is how many blocks a ring of capacity samples spans at most
+// (a run of capacity numbers starts anywhere in a block).
+func blockCount(capacity int) int { return (capacity+blockLen-1)/blockLen + 1 }
+
+// blocked folds the sample numbered seq, just stored, into its block. A
+// block's first sample starts it afresh; a block whose first sample the
+// window no longer holds (the oldest, or the first after a Merge) is
+// never read as a whole, so it needs no care.
+func (w *window) blocked(seq uint64) {
+	if len(w.blocks) == 0 {
+		return
 	}
-	q.from = from
-	for i := first; i < w.Len(); i++ {
-		at := nanos(w.timeAt(i))
-		if v := value(w, i); math.IsNaN(v) {
-			q.nanAt = at
-		} else {
-			q.hi = push(q.hi, peakEntry{at, v}, func(tail, v float64) bool { return tail <= v })
-			if withLo {
-				q.lo = push(q.lo, peakEntry{at, v}, func(tail, v float64) bool { return tail >= v })
-			}
+	b := &w.blocks[(seq/blockLen)%uint64(len(w.blocks))]
+	off := uint8(seq % blockLen)
+	start := seq - uint64(off)
+	if off == 0 {
+		*b = block{}
+		return
+	}
+	if start < w.first {
+		return
+	}
+	p := &w.ring[w.slot(int(seq-w.first))]
+	at := func(o uint8) *fineSample { return &w.ring[w.slot(int(start+uint64(o)-w.first))] }
+	if c := p.cpu(); c < at(b.cpuLo).cpu() {
+		b.cpuLo = off
+	} else if c > at(b.cpuHi).cpu() {
+		b.cpuHi = off
+	}
+	if m := p.memKiB(); m < at(b.memLo).memKiB() {
+		b.memLo = off
+	} else if m > at(b.memHi).memKiB() {
+		b.memHi = off
+	}
+}
+
+// extremes are the lowest and highest cores busy (or memory KiB) of the
+// samples from index i to the newest, NaN for none: the samples before the
+// next block's start read one by one, then each block's two.
+func (w *window) extremes(i int, memory bool) (lo, hi float64) {
+	i = max(i, 0)
+	if i >= w.n {
+		return math.NaN(), math.NaN()
+	}
+	if memory {
+		l, h := w.memExtremes(i)
+		return float64(l), float64(h)
+	}
+	l, h := w.cpuExtremes(i)
+	return float64(l), float64(h)
+}
+
+// blockWalk walks the samples from index i to the newest for extremes:
+// one by one to the next block's start (sample), then a block at a time
+// (block), giving each the ring slot of its first sample.
+func (w *window) blockWalk(i int, sample func(slot int), block func(b block, slot int)) {
+	seq, end := w.first+uint64(i), w.first+uint64(w.n)
+	slot, ring := w.slot(i), len(w.ring)
+	for ; seq < end && (seq%blockLen != 0 || len(w.blocks) == 0); seq++ {
+		sample(slot)
+		if slot++; slot == ring {
+			slot = 0
 		}
-		q.through, q.folded = w.seqAt(i), true
 	}
-	if w.Len() == 0 {
-		return math.NaN(), math.NaN()
+	if seq >= end {
+		return
 	}
-	from = max(from, nanos(w.timeAt(0)))
-	q.lo, q.hi = dropBefore(q.lo, from), dropBefore(q.hi, from)
-	if q.nanAt != 0 && q.nanAt >= from {
-		return math.NaN(), math.NaN()
+	k := int((seq / blockLen) % uint64(len(w.blocks)))
+	for ; seq < end; seq += blockLen {
+		block(w.blocks[k], slot)
+		if slot += blockLen; slot >= ring {
+			slot -= ring
+		}
+		if k++; k == len(w.blocks) {
+			k = 0
+		}
 	}
-	lo, hi = math.NaN(), math.NaN()
-	if len(q.lo) > 0 {
-		lo = q.lo[0].v
+}
+
+// at is the ring slot off after slot.
+func (w *window) at(slot int, off uint8) *fineSample {
+	if slot += int(off); slot >= len(w.ring) {
+		slot -= len(w.ring)
 	}
-	if len(q.hi) > 0 {
-		hi = q.hi[0].v
+	return &w.ring[slot]
+}
+
+func (w *window) cpuExtremes(i int) (lo, hi float32) {
+	lo = w.ring[w.slot(i)].cpu()
+	hi = lo
+	w.blockWalk(i, func(slot int) {
+		v := w.ring[slot].cpu()
+		lo, hi = min(lo, v), max(hi, v)
+	}, func(b block, slot int) {
+		lo, hi = min(lo, w.at(slot, b.cpuLo).cpu()), max(hi, w.at(slot, b.cpuHi).cpu())
+	})
+	return lo, hi
+}
+
+func (w *window) memExtremes(i int) (lo, hi uint32) {
+	lo = w.ring[w.slot(i)].memKiB()
+	hi = lo
+	w.blockWalk(i, func(slot int) {
+		v := w.ring[slot].memKiB()
+		lo, hi = min(lo, v), max(hi, v)
+	}, func(b block, slot int) {
+		lo, hi = min(lo, w.at(slot, b.memLo).memKiB()), max(hi, w.at(slot, b.memHi).memKiB())
+	})
+	return lo, hi
+}
+
+// peaks are the most memory and cores the whole window used.
+func (w *window) peaks() (memory uint64, cpu float64) {
+	if w.n == 0 {
+		return 0, 0
+	}
+	_, m := w.extremes(0, true)
+	_, cpu = w.extremes(0, false)
+	return uint64(m) << 10, cpu
+}
+
+// period returns the extremes of memory in bytes (or busy cores) over the
+// samples from index i to the newest.
+func (w *window) period(i int, memory bool) (lo, hi float64) {
+	lo, hi = w.extremes(i, memory)
+	if memory {
+		lo, hi = lo*1024, hi*1024
 	}
 	return lo, hi
 }
 
-// push adds e to the tail of q, dropping the entries that give way to it.
-func push(q []peakEntry, e peakEntry, givesWay func(tail, v float64) bool) []peakEntry {
-	for len(q) > 0 && givesWay(q[len(q)-1].v, e.v) {
-		q = q[:len(q)-1]
-	}
-	return append(q, e)
-}
+// blocksBytes is the memory of the extremes blocks.
+func (w *window) blocksBytes() int { return cap(w.blocks) * int(unsafe.Sizeof(block{})) }
 
-// dropBefore drops the head entries older than from, keeping the array
-// (a queue is short: the records of its period from the right).
-func dropBefore(q []peakEntry, from int64) []peakEntry {
-	n := 0
-	for n < len(q) && q[n].at < from {
-		n++
-	}
-	if n == 0 {
-		return q
-	}
-	q = q[:copy(q, q[n:])]
-	// A queue as long as a falling hour (360 entries) keeps its array once
-	// it is short again unless given back: a quarter used, half kept.
-	if c := cap(q); c > 32 && 4*len(q) < c {
-		q = append(make([]peakEntry, 0, max(8, 2*len(q))), q...)
-	}
-	return q
-}
-
-func memoryValue(w *window, i int) float64 { return float64(memoryBytes(w, i)) }
-
-// nanos is t in Unix nanoseconds, the zero time the smallest: a queue
-// keeps the times of samples, which are between 1678 and 2262.
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return math.MinInt64
-	}
-	return t.UnixNano()
-}
-
-// windowExtremes are what a container's decisions read of its window's
-// extremes: the peaks of the whole window, and those of the periods
-// Decide judges (two queues per value: a stabilisation each way).
-type windowExtremes struct {
-	memoryPeak, cpuPeak extremesQueue
-	periods             *periodQueues // made when first needed
-}
-
-type periodQueues struct {
-	q    [2][2]extremesQueue // [memory, cpu][slot]
-	last [2]int              // the slot read last
-}
-
-// peaks are the most memory and cores the whole window used.
-func (x *windowExtremes) peaks(w *window) (memory uint64, cpu float64) {
-	_, m := x.memoryPeak.read(w, time.Time{}, false, memoryValue)
-	_, cpu = x.cpuPeak.read(w, time.Time{}, false, busyCores)
-	if w.Len() == 0 {
-		return 0, 0
-	}
-	return uint64(m), cpu
-}
-
-// period returns the extremes of memory (or busy cores) over the window's
-// samples at or after from: from the queue that moves on to from from the
-// latest start, or else from the one not read last, rebuilt.
-func (x *windowExtremes) period(w *window, memory bool, from time.Time) (lo, hi float64) {
-	if x.periods == nil {
-		x.periods = new(periodQueues)
-	}
-	kind, value := 1, busyCores
-	if memory {
-		kind, value = 0, memoryValue
-	}
-	slots := &x.periods.q[kind]
-	best := -1
-	for i := range slots {
-		if s := &slots[i]; s.folded && nanos(from) >= s.from && (best < 0 || s.from > slots[best].from) {
-			best = i
-		}
-	}
-	if best < 0 {
-		best = 1 - x.periods.last[kind]
-	}
-	x.periods.last[kind] = best
-	return slots[best].read(w, from, true, value)
-}
-
-// bytes is the memory the queues hold (they are derived from the window,
-// but they are history all the same: the window_bytes metric counts them).
-func (x *windowExtremes) bytes() int {
-	n := int(unsafe.Sizeof(*x)) + x.memoryPeak.bytes() + x.cpuPeak.bytes()
-	if p := x.periods; p != nil {
-		n += int(unsafe.Sizeof(*p))
-		for i := range p.q {
-			for j := range p.q[i] {
-				n += p.q[i][j].bytes()
-			}
-		}
-	}
-	return n
-}
-
-// bytes is what the queue's arrays hold (the struct is its owner's).
-func (q *extremesQueue) bytes() int {
-	return (cap(q.lo) + cap(q.hi)) * int(unsafe.Sizeof(peakEntry{}))
-}
-
-// HistoryBytes is the memory of a container's history: its window (tiers
-// included) and the extremes kept from it.
-func (tr *Container) HistoryBytes() int {
-	return tr.Window.Bytes() + tr.extremes.bytes()
-}
+// HistoryBytes is the memory of a container's history: its window, tiers
+// and extremes blocks included.
+func (tr *Container) HistoryBytes() int { return tr.Window.Bytes() }
