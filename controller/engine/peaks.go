@@ -40,54 +40,49 @@ func (w *window) blocked(seq uint64) {
 	if start < w.first {
 		return
 	}
-	p := &w.ring[w.slot(int(seq-w.first))]
-	at := func(o uint8) *fineSample { return &w.ring[w.slot(int(start+uint64(o)-w.first))] }
-	if c := p.cpu(); c < at(b.cpuLo).cpu() {
+	p, from := &w.ring[w.slot(int(seq-w.first))], w.slot(int(start-w.first))
+	if c := p.cpu(); c < w.at(from, b.cpuLo).cpu() {
 		b.cpuLo = off
-	} else if c > at(b.cpuHi).cpu() {
+	} else if c > w.at(from, b.cpuHi).cpu() {
 		b.cpuHi = off
 	}
-	if m := p.memKiB(); m < at(b.memLo).memKiB() {
+	if m := p.memKiB(); m < w.at(from, b.memLo).memKiB() {
 		b.memLo = off
-	} else if m > at(b.memHi).memKiB() {
+	} else if m > w.at(from, b.memHi).memKiB() {
 		b.memHi = off
 	}
 }
 
-// extremes are the lowest and highest cores busy (or memory KiB) of the
-// samples from index i to the newest, NaN for none: the samples before the
-// next block's start read one by one, then each block's two.
-func (w *window) extremes(i int, memory bool) (lo, hi float64) {
+// extremes are the lowest and highest cores busy and memory (KiB) of the
+// samples from index i to the newest: the samples before the next
+// block's start read one by one, then each block's four. ok is false when
+// there is none.
+func (w *window) extremes(i int) (x extremes, ok bool) {
 	i = max(i, 0)
 	if i >= w.n {
-		return math.NaN(), math.NaN()
+		return x, false
 	}
-	if memory {
-		l, h := w.memExtremes(i)
-		return float64(l), float64(h)
-	}
-	l, h := w.cpuExtremes(i)
-	return float64(l), float64(h)
-}
-
-// blockWalk walks the samples from index i to the newest for extremes:
-// one by one to the next block's start (sample), then a block at a time
-// (block), giving each the ring slot of its first sample.
-func (w *window) blockWalk(i int, sample func(slot int), block func(b block, slot int)) {
 	seq, end := w.first+uint64(i), w.first+uint64(w.n)
 	slot, ring := w.slot(i), len(w.ring)
+	p := &w.ring[slot]
+	x.cpuLo, x.memLo = p.cpu(), p.memKiB()
+	x.cpuHi, x.memHi = x.cpuLo, x.memLo
 	for ; seq < end && (seq%blockLen != 0 || len(w.blocks) == 0); seq++ {
-		sample(slot)
+		x.take(&w.ring[slot], &w.ring[slot])
 		if slot++; slot == ring {
 			slot = 0
 		}
 	}
 	if seq >= end {
-		return
+		return x, true
 	}
 	k := int((seq / blockLen) % uint64(len(w.blocks)))
 	for ; seq < end; seq += blockLen {
-		block(w.blocks[k], slot)
+		b := w.blocks[k]
+		x.cpuLo = min(x.cpuLo, w.at(slot, b.cpuLo).cpu())
+		x.cpuHi = max(x.cpuHi, w.at(slot, b.cpuHi).cpu())
+		x.memLo = min(x.memLo, w.at(slot, b.memLo).memKiB())
+		x.memHi = max(x.memHi, w.at(slot, b.memHi).memKiB())
 		if slot += blockLen; slot >= ring {
 			slot -= ring
 		}
@@ -95,6 +90,20 @@ func (w *window) blockWalk(i int, sample func(slot int), block func(b block, slo
 			k = 0
 		}
 	}
+	return x, true
+}
+
+// extremes are the lowest and highest of the two values signals read of
+// stored samples, in their stored types.
+type extremes struct {
+	cpuLo, cpuHi float32
+	memLo, memHi uint32 // KiB
+}
+
+// take folds in lo's values as candidates for the lows, hi's for the highs.
+func (x *extremes) take(lo, hi *fineSample) {
+	x.cpuLo, x.cpuHi = min(x.cpuLo, lo.cpu()), max(x.cpuHi, hi.cpu())
+	x.memLo, x.memHi = min(x.memLo, lo.memKiB()), max(x.memHi, hi.memKiB())
 }
 
 // at is the ring slot off after slot.
@@ -105,48 +114,26 @@ func (w *window) at(slot int, off uint8) *fineSample {
 	return &w.ring[slot]
 }
 
-func (w *window) cpuExtremes(i int) (lo, hi float32) {
-	lo = w.ring[w.slot(i)].cpu()
-	hi = lo
-	w.blockWalk(i, func(slot int) {
-		v := w.ring[slot].cpu()
-		lo, hi = min(lo, v), max(hi, v)
-	}, func(b block, slot int) {
-		lo, hi = min(lo, w.at(slot, b.cpuLo).cpu()), max(hi, w.at(slot, b.cpuHi).cpu())
-	})
-	return lo, hi
-}
-
-func (w *window) memExtremes(i int) (lo, hi uint32) {
-	lo = w.ring[w.slot(i)].memKiB()
-	hi = lo
-	w.blockWalk(i, func(slot int) {
-		v := w.ring[slot].memKiB()
-		lo, hi = min(lo, v), max(hi, v)
-	}, func(b block, slot int) {
-		lo, hi = min(lo, w.at(slot, b.memLo).memKiB()), max(hi, w.at(slot, b.memHi).memKiB())
-	})
-	return lo, hi
-}
-
 // peaks are the most memory and cores the whole window used.
 func (w *window) peaks() (memory uint64, cpu float64) {
-	if w.n == 0 {
+	x, ok := w.extremes(0)
+	if !ok {
 		return 0, 0
 	}
-	_, m := w.extremes(0, true)
-	_, cpu = w.extremes(0, false)
-	return uint64(m) << 10, cpu
+	return uint64(x.memHi) << 10, float64(x.cpuHi)
 }
 
 // period returns the extremes of memory in bytes (or busy cores) over the
-// samples from index i to the newest.
+// samples from index i to the newest, NaN for none.
 func (w *window) period(i int, memory bool) (lo, hi float64) {
-	lo, hi = w.extremes(i, memory)
-	if memory {
-		lo, hi = lo*1024, hi*1024
+	x, ok := w.extremes(i)
+	switch {
+	case !ok:
+		return math.NaN(), math.NaN()
+	case memory:
+		return float64(uint64(x.memLo) << 10), float64(uint64(x.memHi) << 10)
 	}
-	return lo, hi
+	return float64(x.cpuLo), float64(x.cpuHi)
 }
 
 // blocksBytes is the memory of the extremes blocks.
