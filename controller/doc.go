@@ -93,8 +93,10 @@
 // operations is bounded, and the export keeps no cycle in memory but the
 // one being written and one waiting for it. At start the export's cycles
 // within Window are read back from the end of the file in the background
-// and held (as entries, about 200 bytes per container and cycle) until the
-// next pass folds them into the windows.
+// and held (as entries, 136 bytes per container and cycle) until the next
+// pass folds them into the windows, each container's let go once folded;
+// the collector's target is lowered (GOGC 25) for the read and the fold,
+// so that the heap does not double the live one for those seconds.
 //
 // The state is saved once per pass, so each write is also journaled
 // (journal.go, "<state file>.journal"): an fsynced intent before it, its

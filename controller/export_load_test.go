@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -21,8 +22,15 @@ import (
 // TestExistingExportFillsTheWindows: the cycles of the last window are
 // read in the background and folded into the windows of the containers
 // the next pass finds running, counters turned into rates; older cycles,
-// and containers no longer running, are left out.
+// and containers no longer running, are left out. The collector's target,
+// lowered for the read and the fold, is back after each.
 func TestExistingExportFillsTheWindows(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	gcBack := func(after string) {
+		if got := debug.SetGCPercent(100); got != 100 {
+			t.Errorf("GOGC %d after %s, want 100 back", got, after)
+		}
+	}
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	client, path, old := restartWithExport(t, now)
 	// Two hours ago: outside the one-hour window.
@@ -53,8 +61,10 @@ func TestExistingExportFillsTheWindows(t *testing.T) {
 		t.Fatal("loadExport filled windows before a pass")
 	}
 	c.exportLoading.Wait()
+	gcBack("the read")
 	c.pass(context.Background())
 	c.exporting.Wait() // the pass's own export, before the directory goes
+	gcBack("the fold")
 	tr := c.Tracked[150]
 	if tr == nil || tr.Window.Len() != 11 {
 		t.Fatalf("container 150 after the first pass: %+v; want 10 exported samples and the pass's", tr)
@@ -124,5 +134,18 @@ func TestExportQueueKeepsTheNewest(t *testing.T) {
 	}
 	if dropped := testutil.ToFloat64(m.exports.WithLabelValues("dropped")); dropped != 2 {
 		t.Errorf("exports_total{result=dropped} = %v, want 2 (ticks 0 and 1)", dropped)
+	}
+}
+
+// lowGC never raises a target set lower (or turns a collector off on).
+func TestLowGCNeverRaises(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	for _, set := range []int{10, loadGCPercent, -1} {
+		debug.SetGCPercent(set)
+		restore := lowGC()
+		if got := debug.SetGCPercent(set); got != set {
+			t.Errorf("GOGC %d became %d", set, got)
+		}
+		restore()
 	}
 }
