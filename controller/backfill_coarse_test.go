@@ -13,7 +13,7 @@ import (
 )
 
 // The RRD day and week, read from the simulator as PVE 9 and PVE 8 lay
-// them out, fill a new history's day and week tiers: a day at five
+// them out, fill a new history's day and week tiers: a day at ten
 // minutes, a week at an hour, each hour the average of the rows it covers
 // (cores busy: the cpu fraction x maxcpu) and peaks at least the averages.
 func TestCoarseHistoryFillsTheTiers(t *testing.T) {
@@ -34,9 +34,9 @@ func TestCoarseHistoryFillsTheTiers(t *testing.T) {
 			}
 			w := c.NewWindow()
 			w.MergeCoarse(points)
-			day, week := w.Coarse(5*time.Minute), w.Coarse(time.Hour)
-			if span := day[len(day)-1].Time.Sub(day[0].Time); len(day) < 288 || span < 23*time.Hour+50*time.Minute {
-				t.Errorf("day tier: %d points over %v, want the day at five minutes", len(day), span)
+			day, week := w.Coarse(10*time.Minute), w.Coarse(time.Hour)
+			if span := day[len(day)-1].Time.Sub(day[0].Time); len(day) < 144 || span < 23*time.Hour+40*time.Minute {
+				t.Errorf("day tier: %d points over %v, want the day at ten minutes", len(day), span)
 			}
 			if span := week[len(week)-1].Time.Sub(week[0].Time); len(week) < 168 || span < 167*time.Hour {
 				t.Errorf("week tier: %d points over %v, want the week at an hour", len(week), span)

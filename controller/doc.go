@@ -86,15 +86,17 @@
 // # Memory
 //
 // Nothing grows with the number of passes: a tracked container's history
-// holds Window of samples, a day at five minutes and a week at an hour
-// (engine doc: 14,880 bytes at the defaults), a container unseen for engine.ForgetAfterUnseen
+// holds Window of samples, a day at ten minutes and a week at an hour
+// (engine doc: 13,788 bytes at most at the defaults), a container unseen for engine.ForgetAfterUnseen
 // full listings is forgotten with its metric series, its state record goes
 // StateKeepGone after its last action, the task registry of the manual
 // operations is bounded, and the export keeps no cycle in memory but the
 // one being written and one waiting for it. At start the export's cycles
 // within Window are read back from the end of the file in the background
-// and held (as entries, about 200 bytes per container and cycle) until the
-// next pass folds them into the windows.
+// and held (as entries, 136 bytes per container and cycle) until the next
+// pass folds them into the windows, each container's let go once folded;
+// the collector's target is lowered (GOGC 25) for the read and the fold,
+// so that the heap does not double the live one for those seconds.
 //
 // The state is saved once per pass, so each write is also journaled
 // (journal.go, "<state file>.journal"): an fsynced intent before it, its

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -21,8 +22,16 @@ import (
 // TestExistingExportFillsTheWindows: the cycles of the last window are
 // read in the background and folded into the windows of the containers
 // the next pass finds running, counters turned into rates; older cycles,
-// and containers no longer running, are left out.
+// and containers no longer running, are left out. The collector's target
+// is low from the read to the end of the fold, then back.
 func TestExistingExportFillsTheWindows(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	gcIs := func(want int, when string) {
+		t.Helper()
+		if got := debug.SetGCPercent(want); got != want {
+			t.Errorf("GOGC %d %s, want %d", got, when, want)
+		}
+	}
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	client, path, old := restartWithExport(t, now)
 	// Two hours ago: outside the one-hour window.
@@ -53,8 +62,10 @@ func TestExistingExportFillsTheWindows(t *testing.T) {
 		t.Fatal("loadExport filled windows before a pass")
 	}
 	c.exportLoading.Wait()
+	gcIs(loadGCPercent, "between the read and the fold")
 	c.pass(context.Background())
 	c.exporting.Wait() // the pass's own export, before the directory goes
+	gcIs(100, "after the fold")
 	tr := c.Tracked[150]
 	if tr == nil || tr.Window.Len() != 11 {
 		t.Fatalf("container 150 after the first pass: %+v; want 10 exported samples and the pass's", tr)
@@ -124,5 +135,38 @@ func TestExportQueueKeepsTheNewest(t *testing.T) {
 	}
 	if dropped := testutil.ToFloat64(m.exports.WithLabelValues("dropped")); dropped != 2 {
 		t.Errorf("exports_total{result=dropped} = %v, want 2 (ticks 0 and 1)", dropped)
+	}
+}
+
+// A controller that stops before folding what it read puts the
+// collector's target back.
+func TestExportReadNeverFoldedRestoresGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	client, path, old := restartWithExport(t, now)
+	appendAll(t, old, lxcmetrics.Cycle{Start: now, End: now, Total: 1, Entries: []lxcmetrics.Entry{
+		{VMID: 150, Node: "pve1", Time: now, Cores: 1, MemLimit: 1 << 30, Score: math.NaN()},
+	}})
+	c := newLoop(t, client, func(o *Options) {
+		o.ExportFile = path
+		o.Now = func() time.Time { return now }
+	})
+	c.loadExport(context.Background())
+	c.closeExport()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GOGC %d after a close without a fold, want 100 back", got)
+	}
+}
+
+// lowGC never raises a target set lower (or turns a collector off on).
+func TestLowGCNeverRaises(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	for _, set := range []int{10, loadGCPercent, -1} {
+		debug.SetGCPercent(set)
+		restore := lowGC()
+		if got := debug.SetGCPercent(set); got != set {
+			t.Errorf("GOGC %d became %d", set, got)
+		}
+		restore()
 	}
 }

@@ -50,8 +50,6 @@ type Container struct {
 	Last   proxmox.Container // the latest listing, for counters and export
 	SeenAt time.Time         // time of the latest listing
 	Window *window
-	// extremes are the window's, kept as it grows (read by signals).
-	extremes windowExtremes
 	// Unseen counts ticks in which every node was listed and this container
 	// was on none of them.
 	Unseen int

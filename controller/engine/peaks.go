@@ -2,190 +2,143 @@ package engine
 
 import (
 	"math"
-	"sort"
-	"time"
 	"unsafe"
 )
 
-// extremesQueue keeps the largest (and, when asked, the smallest) of one
-// value of a window's samples from a time on, as the window grows, so that
-// a decision reads two numbers instead of the samples again every pass.
-// Each is a monotonic queue: the samples that are the largest (smallest)
-// from their time on, oldest first, whose head is the extreme. A sample
-// folds in by dropping the tail it is not below (above); samples leave
-// from the head as the window drops them or the period moves on. When the
-// newest sample folded is no longer held (a Merge puts every sample back
-// in, under new numbers), the queue is rebuilt; so is one asked from an
-// earlier time than it keeps.
-//
-// It reads the window through its accessors only: Len, seqAt, timeAt and
-// the value function (busyCores, memoryBytes).
-type extremesQueue struct {
-	folded  bool   // a sample was folded since the queue was built
-	through uint64 // the number of the newest sample folded
-	// Times are Unix nanoseconds: from is the first that counts, nanAt the
-	// newest NaN sample folded (0: none), which makes both extremes NaN
-	// while it counts, as a scan.
-	from, nanAt int64
-	lo, hi      []peakEntry
-}
+// blockLen is how many consecutive samples (by number) an extremes block
+// covers: a read of the extremes from a sample to the newest reads at
+// most blockLen-1 samples one by one and one pair per block after that,
+// about 40 samples for an hour at 10 s instead of 360, while a block
+// costs 4 bytes (52 for the hour).
+const blockLen = 32
 
-type peakEntry struct {
-	at int64   // Unix nanoseconds
-	v  float64 // memory bytes are exact in a float64 up to 8 PiB
-}
+// block is where, among the samples numbered k*blockLen to
+// (k+1)*blockLen-1 that the window took so far, the lowest and highest
+// cores busy and memory are: offsets in the block, the values being read
+// from the fine tier, so that the extremes are exactly a scan's.
+type block struct{ cpuLo, cpuHi, memLo, memHi uint8 }
 
-// read returns the extremes of value over the window's samples at or
-// after from (lo only when withLo), NaN for none, folding in what the
-// window gained since the last read.
-func (q *extremesQueue) read(w *window, start time.Time, withLo bool, value func(w *window, i int) float64) (lo, hi float64) {
-	from := nanos(start)
-	var first int
-	if q.folded && from >= q.from && w.Len() > 0 && q.through >= w.seqAt(0) {
-		first = int(q.through-w.seqAt(0)) + 1
-	} else {
-		*q = extremesQueue{lo: q.lo[:0], hi: q.hi[:0]}
-		first = sort.Search(w.Len(), func(i int) bool { return nanos(w.timeAt(i)) >= from })
+// blockCount is how many blocks a ring of capacity samples spans at most
+// (a run of capacity numbers starts anywhere in a block).
+func blockCount(capacity int) int { return (capacity+blockLen-1)/blockLen + 1 }
+
+// blocked folds the sample numbered seq, just stored, into its block. A
+// block's first sample starts it afresh; a block whose first sample the
+// window no longer holds (the oldest, or the first after a Merge) is
+// never read as a whole, so it needs no care.
+func (w *window) blocked(seq uint64) {
+	if len(w.blocks) == 0 {
+		return
 	}
-	q.from = from
-	for i := first; i < w.Len(); i++ {
-		at := nanos(w.timeAt(i))
-		if v := value(w, i); math.IsNaN(v) {
-			q.nanAt = at
-		} else {
-			q.hi = push(q.hi, peakEntry{at, v}, func(tail, v float64) bool { return tail <= v })
-			if withLo {
-				q.lo = push(q.lo, peakEntry{at, v}, func(tail, v float64) bool { return tail >= v })
-			}
+	b := &w.blocks[(seq/blockLen)%uint64(len(w.blocks))]
+	off := uint8(seq % blockLen)
+	start := seq - uint64(off)
+	if off == 0 {
+		*b = block{}
+		return
+	}
+	if start < w.first {
+		return
+	}
+	p, from := &w.ring[w.slot(int(seq-w.first))], w.slot(int(start-w.first))
+	if c := p.cpu(); c < w.at(from, b.cpuLo).cpu() {
+		b.cpuLo = off
+	} else if c > w.at(from, b.cpuHi).cpu() {
+		b.cpuHi = off
+	}
+	if m := p.memKiB(); m < w.at(from, b.memLo).memKiB() {
+		b.memLo = off
+	} else if m > w.at(from, b.memHi).memKiB() {
+		b.memHi = off
+	}
+}
+
+// extremes are the lowest and highest cores busy and memory (KiB) of the
+// samples from index i to the newest: the samples before the next
+// block's start read one by one, then each block's four. ok is false when
+// there is none.
+func (w *window) extremes(i int) (x extremes, ok bool) {
+	i = max(i, 0)
+	if i >= w.n {
+		return x, false
+	}
+	seq, end := w.first+uint64(i), w.first+uint64(w.n)
+	slot, ring := w.slot(i), len(w.ring)
+	p := &w.ring[slot]
+	x.cpuLo, x.memLo = p.cpu(), p.memKiB()
+	x.cpuHi, x.memHi = x.cpuLo, x.memLo
+	for ; seq < end && (seq%blockLen != 0 || len(w.blocks) == 0); seq++ {
+		x.take(&w.ring[slot], &w.ring[slot])
+		if slot++; slot == ring {
+			slot = 0
 		}
-		q.through, q.folded = w.seqAt(i), true
 	}
-	if w.Len() == 0 {
-		return math.NaN(), math.NaN()
+	if seq >= end {
+		return x, true
 	}
-	from = max(from, nanos(w.timeAt(0)))
-	q.lo, q.hi = dropBefore(q.lo, from), dropBefore(q.hi, from)
-	if q.nanAt != 0 && q.nanAt >= from {
-		return math.NaN(), math.NaN()
+	k := int((seq / blockLen) % uint64(len(w.blocks)))
+	for ; seq < end; seq += blockLen {
+		b := w.blocks[k]
+		x.cpuLo = min(x.cpuLo, w.at(slot, b.cpuLo).cpu())
+		x.cpuHi = max(x.cpuHi, w.at(slot, b.cpuHi).cpu())
+		x.memLo = min(x.memLo, w.at(slot, b.memLo).memKiB())
+		x.memHi = max(x.memHi, w.at(slot, b.memHi).memKiB())
+		if slot += blockLen; slot >= ring {
+			slot -= ring
+		}
+		if k++; k == len(w.blocks) {
+			k = 0
+		}
 	}
-	lo, hi = math.NaN(), math.NaN()
-	if len(q.lo) > 0 {
-		lo = q.lo[0].v
-	}
-	if len(q.hi) > 0 {
-		hi = q.hi[0].v
-	}
-	return lo, hi
+	return x, true
 }
 
-// push adds e to the tail of q, dropping the entries that give way to it.
-func push(q []peakEntry, e peakEntry, givesWay func(tail, v float64) bool) []peakEntry {
-	for len(q) > 0 && givesWay(q[len(q)-1].v, e.v) {
-		q = q[:len(q)-1]
-	}
-	return append(q, e)
+// extremes are the lowest and highest of the two values signals read of
+// stored samples, in their stored types.
+type extremes struct {
+	cpuLo, cpuHi float32
+	memLo, memHi uint32 // KiB
 }
 
-// dropBefore drops the head entries older than from, keeping the array
-// (a queue is short: the records of its period from the right).
-func dropBefore(q []peakEntry, from int64) []peakEntry {
-	n := 0
-	for n < len(q) && q[n].at < from {
-		n++
-	}
-	if n == 0 {
-		return q
-	}
-	q = q[:copy(q, q[n:])]
-	// A queue as long as a falling hour (360 entries) keeps its array once
-	// it is short again unless given back: a quarter used, half kept.
-	if c := cap(q); c > 32 && 4*len(q) < c {
-		q = append(make([]peakEntry, 0, max(8, 2*len(q))), q...)
-	}
-	return q
+// take folds in lo's values as candidates for the lows, hi's for the highs.
+func (x *extremes) take(lo, hi *fineSample) {
+	x.cpuLo, x.cpuHi = min(x.cpuLo, lo.cpu()), max(x.cpuHi, hi.cpu())
+	x.memLo, x.memHi = min(x.memLo, lo.memKiB()), max(x.memHi, hi.memKiB())
 }
 
-func memoryValue(w *window, i int) float64 { return float64(memoryBytes(w, i)) }
-
-// nanos is t in Unix nanoseconds, the zero time the smallest: a queue
-// keeps the times of samples, which are between 1678 and 2262.
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return math.MinInt64
+// at is the ring slot off after slot.
+func (w *window) at(slot int, off uint8) *fineSample {
+	if slot += int(off); slot >= len(w.ring) {
+		slot -= len(w.ring)
 	}
-	return t.UnixNano()
-}
-
-// windowExtremes are what a container's decisions read of its window's
-// extremes: the peaks of the whole window, and those of the periods
-// Decide judges (two queues per value: a stabilisation each way).
-type windowExtremes struct {
-	memoryPeak, cpuPeak extremesQueue
-	periods             *periodQueues // made when first needed
-}
-
-type periodQueues struct {
-	q    [2][2]extremesQueue // [memory, cpu][slot]
-	last [2]int              // the slot read last
+	return &w.ring[slot]
 }
 
 // peaks are the most memory and cores the whole window used.
-func (x *windowExtremes) peaks(w *window) (memory uint64, cpu float64) {
-	_, m := x.memoryPeak.read(w, time.Time{}, false, memoryValue)
-	_, cpu = x.cpuPeak.read(w, time.Time{}, false, busyCores)
-	if w.Len() == 0 {
+func (w *window) peaks() (memory uint64, cpu float64) {
+	x, ok := w.extremes(0)
+	if !ok {
 		return 0, 0
 	}
-	return uint64(m), cpu
+	return uint64(x.memHi) << 10, float64(x.cpuHi)
 }
 
-// period returns the extremes of memory (or busy cores) over the window's
-// samples at or after from: from the queue that moves on to from from the
-// latest start, or else from the one not read last, rebuilt.
-func (x *windowExtremes) period(w *window, memory bool, from time.Time) (lo, hi float64) {
-	if x.periods == nil {
-		x.periods = new(periodQueues)
+// period returns the extremes of memory in bytes (or busy cores) over the
+// samples from index i to the newest, NaN for none.
+func (w *window) period(i int, memory bool) (lo, hi float64) {
+	x, ok := w.extremes(i)
+	switch {
+	case !ok:
+		return math.NaN(), math.NaN()
+	case memory:
+		return float64(uint64(x.memLo) << 10), float64(uint64(x.memHi) << 10)
 	}
-	kind, value := 1, busyCores
-	if memory {
-		kind, value = 0, memoryValue
-	}
-	slots := &x.periods.q[kind]
-	best := -1
-	for i := range slots {
-		if s := &slots[i]; s.folded && nanos(from) >= s.from && (best < 0 || s.from > slots[best].from) {
-			best = i
-		}
-	}
-	if best < 0 {
-		best = 1 - x.periods.last[kind]
-	}
-	x.periods.last[kind] = best
-	return slots[best].read(w, from, true, value)
+	return float64(x.cpuLo), float64(x.cpuHi)
 }
 
-// bytes is the memory the queues hold (they are derived from the window,
-// but they are history all the same: the window_bytes metric counts them).
-func (x *windowExtremes) bytes() int {
-	n := int(unsafe.Sizeof(*x)) + x.memoryPeak.bytes() + x.cpuPeak.bytes()
-	if p := x.periods; p != nil {
-		n += int(unsafe.Sizeof(*p))
-		for i := range p.q {
-			for j := range p.q[i] {
-				n += p.q[i][j].bytes()
-			}
-		}
-	}
-	return n
-}
+// blocksBytes is the memory of the extremes blocks.
+func (w *window) blocksBytes() int { return cap(w.blocks) * int(unsafe.Sizeof(block{})) }
 
-// bytes is what the queue's arrays hold (the struct is its owner's).
-func (q *extremesQueue) bytes() int {
-	return (cap(q.lo) + cap(q.hi)) * int(unsafe.Sizeof(peakEntry{}))
-}
-
-// HistoryBytes is the memory of a container's history: its window (tiers
-// included) and the extremes kept from it.
-func (tr *Container) HistoryBytes() int {
-	return tr.Window.Bytes() + tr.extremes.bytes()
-}
+// HistoryBytes is the memory of a container's history: its window, tiers
+// and extremes blocks included.
+func (tr *Container) HistoryBytes() int { return tr.Window.Bytes() }

@@ -9,7 +9,8 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
-// scanPeaks is what windowPeaks keep: a scan of the whole window.
+// scanPeaks is what window.peaks reads from the blocks: a scan of the
+// whole window.
 func scanPeaks(w *window) (memory uint64, cpu float64) {
 	for i := range w.Len() {
 		memory = max(memory, memoryBytes(w, i))
@@ -25,7 +26,6 @@ func TestWindowPeaksMatchAScan(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for run := range 300 {
 		w := newWindow(time.Duration(1+rng.IntN(30))*time.Minute, 20+rng.IntN(200))
-		var p windowExtremes
 		at := 0
 		level := rng.Float64() * 8
 		for step := range 2000 {
@@ -54,7 +54,7 @@ func TestWindowPeaksMatchAScan(t *testing.T) {
 			}
 			w.Add(s)
 			if rng.IntN(4) == 0 {
-				m, c := p.peaks(w)
+				m, c := w.peaks()
 				wm, wc := scanPeaks(w)
 				if m != wm || c != wc && !(math.IsNaN(c) && math.IsNaN(wc)) {
 					t.Fatalf("run %d step %d: peaks %d %v, a scan %d %v", run, step, m, c, wm, wc)
@@ -68,7 +68,6 @@ func TestWindowPeaksMatchAScan(t *testing.T) {
 // the last: one sample to fold.
 func BenchmarkWindowPeaks(b *testing.B) {
 	w := newWindow(time.Hour, 368)
-	var p windowExtremes
 	at := 0
 	add := func() {
 		at += 10
@@ -79,11 +78,11 @@ func BenchmarkWindowPeaks(b *testing.B) {
 	for range 400 {
 		add()
 	}
-	p.peaks(w)
+	w.peaks()
 	b.Run("kept", func(b *testing.B) {
 		for b.Loop() {
 			add()
-			p.peaks(w)
+			w.peaks()
 		}
 	})
 	b.Run("scan", func(b *testing.B) {
@@ -95,8 +94,8 @@ func BenchmarkWindowPeaks(b *testing.B) {
 }
 
 // TestPeriodExtremesMatchAScan: the extremes of the points a decision
-// judges, kept across passes in the container's queues, are those of a
-// scan of the same points, for two periods asked in turn (and now and
+// judges, read from the window's blocks, are those of a scan of the same
+// points, for two periods asked in turn (and now and
 // then a third), with holes, merges, NaN cores and resizes.
 func TestPeriodExtremesMatchAScan(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))

@@ -16,7 +16,7 @@ import (
 func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.Signals {
 	w := tr.Window
 	h := &e.history
-	h.w, h.extremes, h.now, h.cores = w, &tr.extremes, now, float64(tr.Alloc.Cores)
+	h.w, h.now, h.cores = w, now, float64(tr.Alloc.Cores)
 	// The span Decide can look at: the longest period it judges and two
 	// intervals, for a sample that comes a little late.
 	span := max(r.StabilizationUp, r.StabilizationDown, e.anomalyRise()) + 2*e.opts.Interval
@@ -48,10 +48,9 @@ func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.
 // the samples of the span before now, as utilisation and memory points
 // computed as Decide reads them.
 type windowHistory struct {
-	w        *window
-	extremes *windowExtremes // the container's
-	now      time.Time
-	cores    float64 // allocated now
+	w     *window
+	now   time.Time
+	cores float64 // allocated now
 	// spanFrom is the first sample of the span, newest the newest at or
 	// before now (-1: none).
 	spanFrom, newest int
@@ -98,7 +97,7 @@ func (h *windowHistory) Memory(d time.Duration) scaling.Points {
 }
 
 // Peaks are the most memory and cores the whole window used.
-func (h *windowHistory) Peaks() (memory uint64, cpu float64) { return h.extremes.peaks(h.w) }
+func (h *windowHistory) Peaks() (memory uint64, cpu float64) { return h.w.peaks() }
 
 // windowPoints are the window's samples from first on, as utilisation or
 // memory bytes (scaling.Points).
@@ -117,13 +116,13 @@ func (p *windowPoints) Value(i int) float64 {
 	return p.h.utilisation(p.first + i)
 }
 
-// shortPeriod is the most points Extremes reads rather than keeps: a
-// scale-up's half minute costs less read than kept.
+// shortPeriod is the most points Extremes reads one by one: a scale-up's
+// half minute costs less read than looked up in blocks.
 const shortPeriod = 32
 
-// Extremes of the points to the newest are kept by the container's
-// queues (a decrease judges the 45 minutes before every pass); others
-// are read.
+// Extremes of more points to the newest are read from the window's
+// extremes blocks (a decrease judges the 45 minutes before every pass);
+// others one by one.
 func (p *windowPoints) Extremes(i, j int) (lo, hi float64) {
 	w := p.h.w
 	if i >= j {
@@ -137,7 +136,7 @@ func (p *windowPoints) Extremes(i, j int) (lo, hi float64) {
 		}
 		return lo, hi
 	}
-	lo, hi = p.h.extremes.period(w, p.memory, w.timeAt(p.first+i))
+	lo, hi = w.period(p.first+i, p.memory)
 	if !p.memory {
 		// The utilisation of busy cores against the cores allocated now:
 		// dividing is monotonic, so the extremes divide.

@@ -81,7 +81,7 @@ const (
 
 // window is a container's history: the fine tier, a ring of the samples of
 // the last span (monitor.window) at the tick interval, oldest first; the
-// coarse tiers (window_tiers.go) of days at five minutes and of weeks at an hour,
+// coarse tiers (window_tiers.go) of days at ten minutes and of weeks at an hour,
 // fed as samples arrive; and the running aggregates the features of every
 // pass are read from (features_rolling.go). Not safe for concurrent use;
 // the engine owns it.
@@ -101,28 +101,33 @@ type window struct {
 	first uint64 // seq of the oldest sample
 	lastU int64  // time of the newest sample, in units since the epoch
 	lims  []limits
-	tiers tiers
-	roll  rolling
+	// blocks are where the extremes of each run of blockLen samples are
+	// (peaks.go), for the peaks and periods Decide reads.
+	blocks []block
+	tiers  tiers
+	roll   rolling
 }
 
 func newWindow(span time.Duration, capacity int) *window {
 	secs := int64(max(span, time.Second) / time.Second)
 	return &window{
 		span: span, unit: secs/(1<<16) + 1, loc: time.UTC,
-		ring:  make([]fineSample, capacity),
-		lims:  make([]limits, 0, 2), // a resize within the window is common
-		tiers: newTiers(secs / int64(max(capacity, 1))),
+		ring:   make([]fineSample, capacity),
+		lims:   make([]limits, 0, 2), // a resize within the window is common
+		blocks: make([]block, blockCount(capacity)),
+		tiers:  newTiers(secs / int64(max(capacity, 1))),
 	}
 }
 
 // Len is the number of samples held.
 func (w *window) Len() int { return w.n }
 
-// Bytes is the memory the window holds: itself, its fine tier and limits,
-// its coarse tiers and the running aggregates, as allocated.
+// Bytes is the memory the window holds: itself, its fine tier, limits and
+// extremes blocks, its coarse tiers and the running aggregates, as
+// allocated.
 func (w *window) Bytes() int {
 	return int(unsafe.Sizeof(*w)) + cap(w.ring)*sampleBytes + cap(w.lims)*limitsBytes +
-		w.tiers.bytes() + w.roll.bytes()
+		w.blocksBytes() + w.tiers.bytes() + w.roll.bytes()
 }
 
 // Add appends s, dropping samples older than the span and, when full, the
@@ -180,6 +185,7 @@ func (w *window) append(s Sample) bool {
 	w.n++
 	w.lastU = u
 	w.loc = s.Time.Location()
+	w.blocked(seq)
 	w.roll.added(w, seq)
 	return true
 }
@@ -195,6 +201,11 @@ func (w *window) dropOldest() {
 	w.first++
 	for len(w.lims) > 1 && w.lims[1].from <= w.first {
 		w.lims = w.lims[:copy(w.lims, w.lims[1:])]
+		// An hour of many resizes would keep its array for good: a
+		// quarter used, half of it is kept.
+		if c := cap(w.lims); c > 2 && 4*len(w.lims) <= c {
+			w.lims = append(make([]limits, 0, max(2, 2*len(w.lims))), w.lims...)
+		}
 	}
 }
 
@@ -294,12 +305,6 @@ func (w *window) sinceSec(sec int64) int {
 	}
 	return lo
 }
-
-// seqAt is the number of the i-th sample. Samples are numbered as they
-// enter, and Merge puts them all back in, so a sample number still held
-// tells state kept across Adds (the extremes queues) that the samples it
-// folded are still there.
-func (w *window) seqAt(i int) uint64 { return w.first + uint64(i) }
 
 // timeAt is the time of the i-th sample without unpacking it.
 func (w *window) timeAt(i int) time.Time {

@@ -8,26 +8,25 @@ import (
 	"unsafe"
 )
 
-// historyBudget is what a container's in-memory history may take at the
-// default settings (issue 14); histogramRoom is the part of it left for
-// the two decaying histograms of the next issue: VPA's shape (buckets 5 %
-// apart from 0.01 to 1000 cores, and from 10 MB to 1 TB: 175 each) with
-// 32-bit weights and a few words of their own.
-const (
-	historyBudget = 16 << 10
-	histogramRoom = 2 * (175*4 + 32)
-)
+// defaultsEngine is an engine at the default settings (10 s, an hour,
+// five minutes).
+func defaultsEngine() *Engine {
+	return New(Options{Interval: 10 * time.Second, Window: time.Hour, ShortPeriod: 5 * time.Minute}, Hooks{})
+}
 
-// fillAtDefaults runs a container through passes at the default settings
-// (10 s, an hour, five minutes): a sample and the features every pass, a
-// resize every few hours.
-func fillAtDefaults(w *window, passes int, rnd *rand.Rand, s *featureScratch) {
-	cores := 2.0
+// fillAtDefaults runs a container through passes at the default settings:
+// a sample and the features every pass, a new number of cores every
+// resizeEvery passes, from 10 s after the newest sample.
+func fillAtDefaults(w *window, passes, resizeEvery int, rnd *rand.Rand, s *featureScratch) {
+	cores, from := 2.0, 0
+	if last, ok := w.Last(); ok {
+		cores, from = last.Cores, int(last.Time.Sub(t0)/time.Second)+10
+	}
 	for i := range passes {
-		if i%1500 == 0 {
-			cores = float64(1 + rnd.IntN(4))
+		if i%resizeEvery == 0 {
+			cores = float64(1 + (int(cores)+rnd.IntN(3))%4) // never the same
 		}
-		x := sampleAt(i*10, cores*rnd.Float64())
+		x := sampleAt(from+i*10, cores*rnd.Float64())
 		x.Cores = cores
 		x.Mem = uint64(float64(x.MaxMem) * rnd.Float64())
 		w.Add(x)
@@ -35,40 +34,65 @@ func fillAtDefaults(w *window, passes int, rnd *rand.Rand, s *featureScratch) {
 	}
 }
 
-// TestHistoryBytesAtDefaults computes what a container's history takes at
-// the default settings once every tier is full (eight days of passes),
-// checks that it leaves the histograms their room in 16 KiB and that
-// nothing grows after the first hours, and that Bytes (window_bytes) is
-// what the allocator holds for it, to the allocator's size classes.
-func TestHistoryBytesAtDefaults(t *testing.T) {
-	e := New(Options{Interval: 10 * time.Second, Window: time.Hour, ShortPeriod: 5 * time.Minute}, Hooks{})
+// worstHistoryBytes is the most a window of e holds: the fine tier and
+// the running lists at the ring's capacity (the short period with the
+// ring's slack too), worstLimitRuns runs of limits; the rest is fixed.
+func worstHistoryBytes(e *Engine) int {
+	w := e.NewWindow()
+	capacity := cap(w.ring)
+	slack := capacity - int(e.opts.Window/e.opts.Interval)
+	short := int(e.opts.ShortPeriod/e.opts.Interval) + 1 + slack
+	list := func(n int) int { return (n - p95Index(n) + headroom(n)) * int(unsafe.Sizeof(float64(0))) }
+	return int(unsafe.Sizeof(*w)) + capacity*sampleBytes + w.blocksBytes() + w.tiers.bytes() +
+		worstLimitRuns*limitsBytes + 2*list(capacity) + 2*list(short)
+}
+
+// TestHistoryBudget sums the worst case of a container's history at the
+// default settings and checks that it leaves the reserves of the next
+// issue their room in 16 KiB; that a window filled for eight days, with
+// seven resizes in its last hour, holds no more than that sum and gives
+// the limits' memory back once they leave; and that Bytes (window_bytes)
+// is what the allocator holds for a window, to its size classes.
+func TestHistoryBudget(t *testing.T) {
+	e := defaultsEngine()
+	worst := worstHistoryBytes(e)
+	w := e.NewWindow()
+	t.Logf("history of a container at defaults, at worst: %d bytes: window %d, fine tier %d (%d samples of %d B), extremes blocks %d, "+
+		"day and week tiers %d, %d runs of limits %d, running lists the rest; reserved %d for the histograms and %d for the season profile; %d left",
+		worst, unsafe.Sizeof(*w), cap(w.ring)*sampleBytes, cap(w.ring), sampleBytes, w.blocksBytes(), w.tiers.bytes(),
+		worstLimitRuns, worstLimitRuns*limitsBytes, histogramReserve, seasonReserve, historyBudget-worst-histogramReserve-seasonReserve)
+	if worst+histogramReserve+seasonReserve > historyBudget {
+		t.Errorf("history takes %d bytes at worst: with %d for the histograms and %d for the season profile that is over %d",
+			worst, histogramReserve, seasonReserve, historyBudget)
+	}
+
 	rnd := rand.New(rand.NewPCG(13, 14))
 	s := &featureScratch{}
-	w := e.NewWindow()
-	fillAtDefaults(w, 2*360, rnd, s)
+	fillAtDefaults(w, 2*360, 1500, rnd, s)
 	early := w.Bytes()
-	fillAtDefaults(w, 8*24*360, rnd, s)
-	got := w.Bytes()
-	t.Logf("history of a container at defaults: %d bytes: window %d, fine tier %d (%d samples of %d B), limits %d, "+
-		"day and week tiers %d, running lists %d; %d bytes left for the histograms (%d needed)",
-		got, unsafe.Sizeof(*w), cap(w.ring)*sampleBytes, cap(w.ring), sampleBytes, cap(w.lims)*limitsBytes,
-		w.tiers.bytes(), w.roll.bytes(), historyBudget-got, histogramRoom)
-	if got+histogramRoom > historyBudget {
-		t.Errorf("history takes %d bytes: with %d for the histograms that is over %d", got, histogramRoom, historyBudget)
-	}
-	if got != early {
+	fillAtDefaults(w, 8*24*360, 1500, rnd, s)
+	if got := w.Bytes(); got != early {
 		t.Errorf("history took %d bytes after two hours and %d after eight days: it grows", early, got)
+	}
+	fillAtDefaults(w, 360, 52, rnd, s) // seven resizes in the hour
+	if got := w.Bytes(); got > worst || len(w.lims) != worstLimitRuns {
+		t.Errorf("after %d runs of limits in the window (want %d) history takes %d bytes, over the worst case %d",
+			len(w.lims), worstLimitRuns, got, worst)
+	}
+	fillAtDefaults(w, 2*360, 1500, rnd, s)
+	if got := w.Bytes(); got != early {
+		t.Errorf("history takes %d bytes an hour after the resizes, %d before them: the limits' memory was not given back", got, early)
 	}
 
 	// The allocator's view: live heap per window, windows filled the same.
 	var ms runtime.MemStats
 	liveHeap := func() uint64 { runtime.GC(); runtime.ReadMemStats(&ms); return ms.HeapAlloc }
-	const k = 200
+	const k = 1000
 	windows := make([]*window, k)
 	before := liveHeap()
 	for i := range windows {
 		windows[i] = e.NewWindow()
-		fillAtDefaults(windows[i], 2*360, rand.New(rand.NewPCG(13, 14)), s)
+		fillAtDefaults(windows[i], 2*360, 1500, rand.New(rand.NewPCG(13, 14)), s)
 	}
 	perWindow := float64(liveHeap()-before) / k
 	runtime.KeepAlive(windows)

@@ -21,10 +21,12 @@ type CoarsePoint struct {
 	Mem, MemPeak float64
 }
 
-// The coarse tiers: a day at five minutes and a week at an hour, the
-// longest seasons the decisions look for (doc.go).
+// The coarse tiers: a day at ten minutes and a week at an hour, the
+// longest seasons the decisions look for (doc.go). Ten minutes, not five:
+// 1,152 bytes less per container, and still finer than RRD's day of PVE 8
+// (30 minutes) that a backfill brings.
 const (
-	dayStep    = 5 * 60
+	dayStep    = 10 * 60
 	dayPoints  = 24 * 3600 / dayStep
 	weekStep   = 3600
 	weekPoints = 7 * 24
@@ -218,7 +220,7 @@ func (t *tier) pointsTo(out []CoarsePoint, last accumulator) []CoarsePoint {
 
 // tiers are the day and week tiers fed from the fine samples: each sample
 // counts for the seconds since the one before (at most a bucket), and each
-// five-minute bucket completed feeds the hour.
+// ten-minute bucket completed feeds the hour.
 type tiers struct {
 	day, week  tier
 	prevSec    int64 // time of the previous fine sample, 0 before the first
@@ -281,9 +283,9 @@ func (w *window) MergeCoarse(points []CoarsePoint) {
 	t.week.merge(ok, weekCut)
 }
 
-// Coarse returns the points of the tier of step (five minutes or an hour),
+// Coarse returns the points of the tier of step (ten minutes or an hour),
 // oldest first, the last being the bucket being filled (for the hour, with
-// the five minutes being filled); nil for another step.
+// the ten minutes being filled); nil for another step.
 func (w *window) Coarse(step time.Duration) []CoarsePoint {
 	t := &w.tiers
 	switch step {

@@ -13,7 +13,7 @@ func near16(got, want, unit float64) bool {
 }
 
 // A week and a day of samples at 10 s: the day tier holds the last day at
-// five minutes and the week tier the last week at an hour, each the
+// ten minutes and the week tier the last week at an hour, each the
 // average and the peak of the samples of its bucket, the last point being
 // the bucket being filled.
 func TestTiersHoldAveragesAndPeaks(t *testing.T) {
@@ -31,7 +31,7 @@ func TestTiersHoldAveragesAndPeaks(t *testing.T) {
 	for _, tier := range []struct {
 		step   time.Duration
 		points int
-	}{{5 * time.Minute, 288}, {time.Hour, 168}} {
+	}{{10 * time.Minute, 144}, {time.Hour, 168}} {
 		got := w.Coarse(tier.step)
 		if len(got) != tier.points+1 {
 			t.Fatalf("%v tier: %d points, want %d and the bucket being filled", tier.step, len(got), tier.points)
@@ -57,7 +57,7 @@ func TestTiersHoldAveragesAndPeaks(t *testing.T) {
 		}
 	}
 	// The first sample of an hour: the hour before is complete (though its
-	// last five minutes only reach the hour's bucket when the next five
+	// last ten minutes only reach the hour's bucket when the next ten
 	// are complete) and the new one shows.
 	before := w.Coarse(time.Hour)
 	s := sampleAt(n*10, 7)
@@ -85,7 +85,7 @@ func TestTiersLeaveGapsEmpty(t *testing.T) {
 	}
 	add(0, 2*86400)              // two days
 	add(2*86400+3*3600, 3*86400) // stopped for three hours
-	for _, p := range w.Coarse(5 * time.Minute) {
+	for _, p := range w.Coarse(10 * time.Minute) {
 		if off := p.Time.Sub(t0); off >= 48*time.Hour && off < 51*time.Hour {
 			t.Errorf("day tier has a point at +%v, inside the stop", off)
 		}
@@ -103,7 +103,7 @@ func TestTiersLeaveGapsEmpty(t *testing.T) {
 }
 
 // A backfill fills the buckets that hold no data; live data is kept; the
-// hour being filled takes only the part the five-minute tier will not pass
+// hour being filled takes only the part the ten-minute tier will not pass
 // on, so that nothing counts twice, however often the backfill runs.
 func TestMergeCoarseFillsOnlyWhatIsMissing(t *testing.T) {
 	w := newWindow(time.Hour, 360) // span/capacity: the first sample counts for 10 s
@@ -125,9 +125,9 @@ func TestMergeCoarseFillsOnlyWhatIsMissing(t *testing.T) {
 	}
 	// From 13:00 the day before to 12:50, the live bucket being filled;
 	// what the backfill has after the live data is not taken.
-	day := w.Coarse(5 * time.Minute)
-	if len(day) != 287 {
-		t.Errorf("day tier: %d points, want 287 (the day to the live data)", len(day))
+	day := w.Coarse(10 * time.Minute)
+	if len(day) != 144 {
+		t.Errorf("day tier: %d points, want 144 (13:00 the day before to 12:40, and the live bucket being filled)", len(day))
 	}
 	for _, p := range day {
 		want := [2]float64{rrdCPU, rrdPeak}
@@ -185,13 +185,13 @@ func TestMergeSpreadsCoarsePointsAndFeedsFromSamples(t *testing.T) {
 	if held := w.Merge(rrd); held != 60 {
 		t.Fatalf("Merge held %d of 60", held)
 	}
-	day := w.Coarse(5 * time.Minute)
-	if len(day) != 12 {
-		t.Fatalf("day tier after a merge of an hour: %d points, want 12", len(day))
+	day := w.Coarse(10 * time.Minute)
+	if len(day) != 6 {
+		t.Fatalf("day tier after a merge of an hour: %d points, want 6", len(day))
 	}
 	for _, p := range day {
 		if p.CPU != 2 || p.CPUPeak != 4 {
-			t.Errorf("at %v: cpu %v peak %v, want the five minutes' 2 and 4", p.Time, p.CPU, p.CPUPeak)
+			t.Errorf("at %v: cpu %v peak %v, want the ten minutes' 2 and 4", p.Time, p.CPU, p.CPUPeak)
 		}
 	}
 }

@@ -1,0 +1,23 @@
+package engine
+
+// The memory budget of a container's history at the default settings
+// (interval 10 s, window 1 h; issue 14), and the parts of it kept for what
+// the decisions from days of history will add per container (issue 15).
+// TestHistoryBudget sums the worst case of what the window holds and
+// checks that it leaves the reserves their room.
+const (
+	historyBudget = 16 << 10
+	// histogramReserve is for two decaying histograms, cores and memory,
+	// in the shape of Kubernetes VPA's recommender: buckets 5 % apart
+	// (0.01 to 1000 cores, 10 MB to 1 TB: 175 each) of 32-bit weights,
+	// and a few words of their own.
+	histogramReserve = 2 * (175*4 + 32)
+	// seasonReserve is for a weekday x hour profile: per hour of the week
+	// the recurring peak of cores and memory (16 bits each, as a tier
+	// point) and the weeks it was seen in and observed (8 bits each).
+	seasonReserve = 7 * 24 * 6
+	// worstLimitRuns is how many runs of limits (a resize starts one) a
+	// window is counted with at worst: seven resizes within the hour.
+	// More are held, at 24 bytes each, and given back as they leave.
+	worstLimitRuns = 8
+)
