@@ -239,8 +239,14 @@ func (e *APIError) classify() {
 		}
 	case e.Status == 400:
 		e.kind = ErrValidation
-		if strings.Contains(e.Params["upid"], "no such task") {
+		switch {
+		case strings.Contains(e.Params["upid"], "no such task"):
 			e.kind = ErrNotFound
+		case len(e.Params) == 0 && strings.Contains(text, "detected modified configuration"):
+			// proxmox-notify (notifications.cfg) says it with 400, not 500
+			e.kind = ErrDigestMismatch
+		case len(e.Params) == 0 && strings.Contains(text, "already exists"):
+			e.kind = ErrConflict
 		}
 	case e.Status >= 595 && e.Status <= 599, e.Status == 503:
 		// 503 is a node that answers but does not serve (maintenance, a
