@@ -59,6 +59,9 @@ var rules = []rule{
 	{dir: "controller/durable"},
 	// A cache of metric children: a leaf, generic over what it keeps.
 	{dir: "controller/labelcache", stdlibOnly: true},
+	// The leader lease: the matcher calls of proxmox; never the loop,
+	// which asks it through a func (and the client through WriteGate).
+	{dir: "controller/lease", allowed: []string{"proxmox"}},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
 	// The API serves the loop's snapshot (controller), its decisions
 	// (controller/scaling) and audit record (controller/audit), and the
