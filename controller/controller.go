@@ -55,9 +55,29 @@ type Options struct {
 	// minutes.
 	PoolRefresh time.Duration
 
+	// Lease says whether this replica leads; nil means it always does. A
+	// follower observes, scores and decides but never acts.
+	Lease Lease
+
 	StateFile   string     // "" keeps state in memory only
 	Audit       *audit.Log // nil: no audit record
 	TaskTimeout time.Duration
+}
+
+// Lease is the leader election of replicas; controller/lease's Elector
+// satisfies it.
+type Lease interface {
+	Leading() bool
+	Leader() string // the holder as last read, "" when none
+}
+
+// Leadership reports, at the time of the call, whether this replica leads
+// and who does ("" when it does not know, or alone without a Lease).
+func (c *Controller) Leadership() (leading bool, leader string) {
+	if c.opts.Lease == nil {
+		return true, ""
+	}
+	return c.opts.Lease.Leading(), c.opts.Lease.Leader()
 }
 
 // Controller is the reconcile loop. Run owns it; Reload, Snapshot, Bounds,
@@ -150,7 +170,7 @@ func New(o Options) (*Controller, error) {
 		backfill:  backfillRun{rest: 10 * time.Second, timeout: max(o.Interval, 30*time.Second)},
 	}
 	c.Engine = engine.New(engine.Options{
-		Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod, Model: o.Model, Scale: o.Scale,
+		Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod, Model: o.Model, Scale: o.Scale, NoteResizes: true,
 	}, c.engineHooks())
 	c.useState(NewState())
 	c.actuator = NewActuator(ActuatorOptions{
@@ -313,6 +333,9 @@ func (c *Controller) pass(ctx context.Context) {
 	phases := newPhaseClock(c.metrics.phases)
 	passCtx, cancel := context.WithDeadline(ctx, phases.start.Add(c.opts.PassTimeout))
 	defer cancel()
+	// Asked before the listing, so that a new leader decides from one made
+	// after the old leader stopped writing.
+	leading, _ := c.Leadership()
 	t, err := c.collect(passCtx)
 	if err != nil {
 		c.metrics.passes.WithLabelValues("failed").Inc()
@@ -326,6 +349,11 @@ func (c *Controller) pass(ctx context.Context) {
 	c.foldBackfill()
 	c.askBackfill(ctx, t)
 	phases.done("backfill")
+	if leading {
+		// Changes made before this replica watched (in the history the
+		// export and the backfill brought) start cooldowns too.
+		c.Engine.NoteResizesFromWindows()
+	}
 	sel, guard := c.policies()
 	step := c.Engine.Step(t, sel, guard, phases.configReads(func(d []scaling.Decision) { c.learnConfigs(passCtx, t, d) }))
 	c.countContainers(t)
@@ -337,7 +365,7 @@ func (c *Controller) pass(ctx context.Context) {
 	}
 	phases.done("decide")
 	decisions := step.All
-	if c.opts.Scale {
+	if c.opts.Scale && leading {
 		c.apply(passCtx, step.Idle, step.Admitted)
 	}
 	phases.done("act")

@@ -160,6 +160,10 @@ func (e *Elector) setLeadingLocked(leading bool, now time.Time, why string) {
 	}
 }
 
+// Leader is the holder as last read ("" when none); this instance's
+// identity while it leads.
+func (e *Elector) Leader() string { return e.Status().Leader }
+
 // Status says who leads.
 func (e *Elector) Status() Status {
 	e.mu.Lock()

@@ -281,4 +281,5 @@ const (
 	SkipNotRunning     SkipReason = "not_running"     // stopped containers are not resized
 	SkipUnmanaged      SkipReason = "unmanaged"       // cpulimit or unset cores: left to the administrator
 	SkipNoData         SkipReason = "no_data"         // not enough history
+	SkipNotLeader      SkipReason = "not_leader"      // another replica holds the lease (controller/lease)
 )
