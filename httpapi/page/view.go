@@ -30,6 +30,9 @@ type pageView struct {
 	Nodes        int
 	FailedNodes  []string
 	ModelTrained string
+	// Leader says who acts: this process, or another replica (named as
+	// its lease records it) while this one only observes.
+	Leader string
 	// Backfill is where the RRD backfill stands; "" when it is off or
 	// has not started.
 	Backfill     string
@@ -107,6 +110,14 @@ func snapshotPageView(snap controller.Snapshot, interval time.Duration, staleAft
 	}
 	if snap.ModelTrainedAt.IsZero() {
 		v.ModelTrained = "not trained yet"
+	}
+	switch {
+	case snap.Leading:
+		v.Leader = "this process (leader" + orEmpty(", lease holder "+snap.Leader, snap.Leader) + ")"
+	case snap.Leader != "":
+		v.Leader = snap.Leader + " (another replica; this one follows: it observes and serves reads)"
+	default:
+		v.Leader = "none known yet (this replica follows)"
 	}
 	if b := snap.Backfill; b.Pending+b.Done+b.Failed > 0 {
 		v.Backfill = strconv.Itoa(b.Done) + " read, " + strconv.Itoa(b.Failed) + " given up"
@@ -317,4 +328,12 @@ func formatTime(t, now time.Time) string {
 		return abs + " (in " + (-ago).String() + ")"
 	}
 	return abs + " (" + ago.String() + " ago)"
+}
+
+// orEmpty is s, or "" when cond is "".
+func orEmpty(s, cond string) string {
+	if cond == "" {
+		return ""
+	}
+	return s
 }
