@@ -16,8 +16,8 @@ var ErrFenced = errors.New("write fenced: not the lease holder")
 
 // WriteGate is asked before every request that changes the cluster,
 // except the lease's own (the matcher calls below). It returns the time
-// until which the write may be in flight (its context is cut there), or an
-// error, which refuses the request with ErrFenced.
+// until which the write may be in flight (its context is cut there; zero:
+// no bound), or an error, which refuses the request with ErrFenced.
 type WriteGate func(ctx context.Context) (until time.Time, err error)
 
 // fencedError is a write the gate refused; it matches ErrFenced and the
@@ -40,6 +40,9 @@ func (c *Client) fence(ctx context.Context, r request) (context.Context, context
 	until, err := c.opts.WriteGate(ctx)
 	if err != nil {
 		return ctx, func() {}, &fencedError{method: r.method, route: r.route, err: err}
+	}
+	if until.IsZero() {
+		return ctx, func() {}, nil
 	}
 	cctx, cancel := context.WithDeadline(ctx, until)
 	return cctx, cancel, nil

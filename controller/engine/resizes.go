@@ -53,8 +53,8 @@ func (e *Engine) noteResizes(vmid int, prev, cur scaling.Allocation, prevAt, at 
 
 // NoteResizesFromWindows notes the changes of limits each window holds
 // (listings, lxc_metrics.json and the RRD backfill, whose maxcpu and
-// maxmem carry them), each at the time of the first sample under the new
-// limits: the changes made before this instance watched the container,
+// maxmem carry them), each at the end of the time unit of the first sample
+// under the new limits (the window keeps times rounded down): the changes made before this instance watched the container,
 // for a replica that starts to lead. Cheap: a window keeps its limits once
 // per change.
 func (e *Engine) NoteResizesFromWindows() {
@@ -65,7 +65,10 @@ func (e *Engine) NoteResizesFromWindows() {
 			if i <= 0 || i >= w.n {
 				continue
 			}
-			e.noteResizes(vmid, limitsAllocation(w.lims[k-1]), limitsAllocation(w.lims[k]), w.timeAt(i-1), w.timeAt(i))
+			// A stored time is its sample's, rounded down to the window's
+			// unit: the sample was taken before the next unit began.
+			unit := time.Duration(max(w.unit, 1)) * time.Second
+			e.noteResizes(vmid, limitsAllocation(w.lims[k-1]), limitsAllocation(w.lims[k]), w.timeAt(i-1), w.timeAt(i).Add(unit))
 		}
 	}
 }

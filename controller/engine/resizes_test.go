@@ -44,7 +44,8 @@ func TestNoteResizes(t *testing.T) {
 	}
 
 	// A window's history (a backfill's maxcpu) carries a change from before
-	// this engine watched: noted at the first sample under the new limits.
+	// this engine watched: noted at the end of the second of the first
+	// sample under the new limits (the window keeps whole seconds).
 	tr := &Container{Listed: Listed{VMID: 103}, Window: e.NewWindow()}
 	e.Tracked[103] = tr
 	for i := range 10 {
@@ -52,10 +53,10 @@ func TestNoteResizes(t *testing.T) {
 		if i >= 6 {
 			cores = 4
 		}
-		tr.Window.Add(Sample{Time: t0.Add(time.Duration(i) * time.Minute), Cores: cores, CPU: 1, MaxMem: 1 << 30, Mem: 1 << 29, MaxDisk: 8 << 30})
+		tr.Window.Add(Sample{Time: t0.Add(time.Duration(i)*time.Minute + 300*time.Millisecond), Cores: cores, CPU: 1, MaxMem: 1 << 30, Mem: 1 << 29, MaxDisk: 8 << 30})
 	}
 	e.NoteResizesFromWindows()
-	if a := e.States[103].LastAction[scaling.ResourceCores]; a != (scaling.Action{Time: t0.Add(6 * time.Minute), Direction: scaling.Up, From: 2, To: 4}) {
+	if a := e.States[103].LastAction[scaling.ResourceCores]; a != (scaling.Action{Time: t0.Add(6*time.Minute + time.Second), Direction: scaling.Up, From: 2, To: 4}) {
 		t.Errorf("from the window: %+v", a)
 	}
 	if len(e.States[103].LastAction) != 1 {

@@ -72,6 +72,9 @@ type Elector struct {
 	since    time.Time
 	released bool // seen carried no holder
 
+	ready     chan struct{} // closed after Run's first read (and write)
+	firstStep sync.Once
+
 	leader      prometheus.Gauge
 	transitions *prometheus.CounterVec // to: leader, follower
 	renewErrors prometheus.Counter
@@ -109,7 +112,7 @@ func New(o Options) (*Elector, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	e := &Elector{o: o, log: o.Logger.With().Str("component", "lease").Logger()}
+	e := &Elector{o: o, log: o.Logger.With().Str("component", "lease").Logger(), ready: make(chan struct{})}
 	e.leader = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "lxc_autoscale", Name: "leader",
 		Help: "1 on the instance that holds the lease and acts, 0 on followers."})
 	e.transitions = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "lxc_autoscale", Name: "lease_transitions_total",
@@ -126,6 +129,10 @@ func New(o Options) (*Elector, error) {
 	e.since = o.Now()
 	return e, nil
 }
+
+// Ready is closed once Run has read the lease (and, when it was free,
+// taken it): a single instance then acts from its first pass.
+func (e *Elector) Ready() <-chan struct{} { return e.ready }
 
 // Identity is this instance's holder name.
 func (e *Elector) Identity() string { return e.o.Identity }

@@ -22,6 +22,7 @@ func (e *Elector) Run(ctx context.Context) {
 		case <-t.C:
 		}
 		t.Reset(e.step(ctx))
+		e.firstStep.Do(func() { close(e.ready) })
 	}
 }
 
