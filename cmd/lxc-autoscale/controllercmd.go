@@ -51,6 +51,14 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	opts.Cluster, opts.Logger, opts.Metrics, opts.Scale, opts.Audit = d.client, log, d.metrics, scale, d.audit
 	if !scale {
 		opts.StateFile = ""
+	} else {
+		// Replicas of run coordinate: only the lease holder writes.
+		el, stopLease, err := joinElection(d.client, d.gate, cfg.State.LeaseDuration, log, d.reg)
+		if err != nil {
+			return err
+		}
+		defer stopLease() // after the loop's last write, before the API stops
+		opts.Lease = el
 	}
 	ctrl, err := controller.New(opts)
 	if err != nil {
@@ -58,7 +66,7 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	}
 
 	if cfg.API.Listen != "" {
-		srv, err := newAPIServer(cfg, d.operations(ctrl, scale), ctrl, d.reg, log)
+		srv, err := newAPIServer(cfg, d.operations(ctrl, scale), ctrl, ctrl.Leadership, d.reg, log)
 		if err != nil {
 			return err
 		}

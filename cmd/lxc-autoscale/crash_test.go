@@ -67,7 +67,7 @@ func landedConfigWrites(sim *pvesim.Sim) []pvesim.Request {
 // cooldownBreaks replays the landed writes of cores and reports those made
 // inside the cooldown of the previous change of the same container, and
 // how many of those reversed it.
-func cooldownBreaks(t *testing.T, specs []pvesim.ContainerSpec, writes []pvesim.Request) (breaks []string, reversals int) {
+func cooldownBreaks(t *testing.T, specs []pvesim.ContainerSpec, writes []pvesim.Request, up, down time.Duration) (breaks []string, reversals int) {
 	t.Helper()
 	type last struct {
 		cores int
@@ -92,9 +92,9 @@ func cooldownBreaks(t *testing.T, specs []pvesim.ContainerSpec, writes []pvesim.
 		if p == nil {
 			t.Fatalf("PUT %s: not one of the containers", w.Path)
 		}
-		dir, cooldown := 1, crashCooldownUp
+		dir, cooldown := 1, up
 		if cores < p.cores {
-			dir, cooldown = -1, crashCooldownDown
+			dir, cooldown = -1, down
 		}
 		if !p.at.IsZero() {
 			if gap := w.Time.Sub(p.at); gap < cooldown {
@@ -150,6 +150,9 @@ func TestKillLoopKeepsCooldowns(t *testing.T) {
 		"LXCA_SCALING_MEMORY_ENABLED=false",
 		"LXCA_SCALING_DISK_ENABLED=false",
 		"LXCA_MONITOR_MAX_METRICS_ENTRIES=" + strconv.Itoa(crashExportEntries),
+		// A life killed holding the lease keeps it this long: the next one
+		// (a new holder) waits it out before acting.
+		"LXCA_STATE_LEASE_DURATION=3s",
 	}})
 	bin := buildBinary(t)
 	// A private TMPDIR: renameio puts its temporary files there when it is
@@ -241,7 +244,7 @@ func TestKillLoopKeepsCooldowns(t *testing.T) {
 	}
 
 	writes := landedConfigWrites(e.sim)
-	breaks, reversals := cooldownBreaks(t, specs, writes)
+	breaks, reversals := cooldownBreaks(t, specs, writes, crashCooldownUp, crashCooldownDown)
 	t.Logf("%d kills, %d config writes landed (per killed life %v), %d inside a cooldown (%d reversals); the export after each kill: %v",
 		kills, len(writes), perLife, len(breaks), reversals, exports)
 	for _, b := range breaks {

@@ -107,12 +107,14 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 	defer srv.Close()
 	simURL := "http://" + ln.Addr().String()
 
+	gate := &leaseGate{}
 	client, err := proxmox.New(proxmox.Options{
 		Endpoints:   []string{simURL},
 		TokenID:     demoTokenID,
 		TokenSecret: demoTokenSecret,
 		Timeout:     5 * time.Second,
 		Logger:      logger, // the client adds its component itself
+		WriteGate:   gate.check,
 	})
 	if err != nil {
 		return fmt.Errorf("connect to simulator: %w", err)
@@ -134,6 +136,13 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 	defer audit.Close()
 	opts := demoControllerOptions(o.every, dir)
 	opts.Cluster, opts.Logger, opts.Metrics, opts.Audit = client, logger, metrics, audit
+	// As run does: alone, the demo wins the lease at its first read.
+	el, stopLease, err := joinElection(client, gate, 15*time.Second, logger, reg)
+	if err != nil {
+		return err
+	}
+	defer stopLease()
+	opts.Lease = el
 	ctrl, err := controller.New(opts)
 	if err != nil {
 		return err
@@ -176,7 +185,7 @@ func startDemoAPI(listen string, client *proxmox.Client, ctrl *controller.Contro
 	srv, err := httpapi.New(httpapi.Options{
 		Listen: listen, Tokens: []httpapi.Token{{Name: "demo", SHA256: sum, Scope: httpapi.ScopeAdmin}},
 		Logger: log.With().Str("component", "api").Logger(), Registry: reg, MetricsPublic: true,
-		Operations: ops, Snapshots: ctrl, AuditPath: auditPath, Interval: every,
+		Operations: ops, Snapshots: ctrl, Leadership: ctrl.Leadership, AuditPath: auditPath, Interval: every,
 	})
 	if err != nil {
 		return "", "", nil, err
@@ -249,7 +258,11 @@ func printSnapshot(out io.Writer, simNow time.Time, snap controller.Snapshot) {
 	if !snap.ModelTrainedAt.IsZero() {
 		model = "trained " + snap.ModelTrainedAt.Format("15:04:05")
 	}
-	fmt.Fprintf(out, "── simulated %s · %d nodes · model %s ──\n", simNow.UTC().Format("2006-01-02 15:04"), snap.Nodes, model)
+	role := "leader"
+	if !snap.Leading {
+		role = "follower"
+	}
+	fmt.Fprintf(out, "── simulated %s · %d nodes · model %s · %s ──\n", simNow.UTC().Format("2006-01-02 15:04"), snap.Nodes, model, role)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "VMID\tNAME\tNODE\tCORES\tCPU%\tMEM MiB\tMEM%\tDISK GiB\tSCORE\tDECISION")
 	for _, c := range snap.Containers {
