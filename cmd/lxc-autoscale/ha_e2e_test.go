@@ -297,6 +297,16 @@ func TestE2EThreeReplicasOneActorThroughFailures(t *testing.T) {
 		len(writes), len(breaks), reversals, len(tl), len(epochs))
 	if t.Failed() {
 		t.Log(logs())
+		var b strings.Builder
+		for _, w := range writes {
+			fmt.Fprintf(&b, "%s %s cores=%s by %s\n", w.Time.Format("15:04:05.000"), w.Path, w.Params.Get("cores"), w.Token)
+		}
+		for i, ev := range tl {
+			if i == 0 || ev.rec.Epoch != tl[i-1].rec.Epoch || ev.rec.Holder != tl[i-1].rec.Holder {
+				fmt.Fprintf(&b, "%s lease epoch %d holder %q\n", ev.at.Format("15:04:05.000"), ev.rec.Epoch, ev.rec.Holder)
+			}
+		}
+		t.Logf("landed writes and lease holders:\n%s", b.String())
 	}
 
 }
