@@ -333,3 +333,50 @@ func TestRecordRoundTripAndForeignComments(t *testing.T) {
 		t.Error("a renew interval that leaves no margin: no error")
 	}
 }
+
+// With the default timings a follower takes over within 30 s of the
+// leader's last renewal, and never before the leader has stopped: the
+// elections run on one simulated clock, stepped as Run would.
+func TestDefaultTakeoverBound(t *testing.T) {
+	c := newCluster(t, 2)
+	var now time.Time
+	clock := func() time.Time { return now }
+	mk := func(i int, name string) *Elector {
+		e, err := New(Options{Store: c.clients[i], Identity: name, Now: clock, Logger: zerolog.Nop()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	a, b := mk(0, "a"), mk(1, "b")
+	ctx := context.Background()
+	now = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	nextA, nextB := now, now.Add(300*time.Millisecond)
+	var died, tookOver time.Time
+	for step := 0; tookOver.IsZero() && step < 10000; step++ {
+		if died.IsZero() && !nextA.After(nextB) {
+			now = nextA
+			nextA = now.Add(a.step(ctx))
+			if a.Leading() && now.Sub(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) > time.Minute {
+				died = now // right after a renewal: the worst case
+			}
+			continue
+		}
+		now = nextB
+		nextB = now.Add(b.step(ctx))
+		if b.Leading() {
+			tookOver = now
+			if !died.IsZero() && a.Leading() {
+				t.Fatalf("b leads while a still counts itself leader")
+			}
+		}
+	}
+	if died.IsZero() || tookOver.IsZero() {
+		t.Fatalf("a died %v, b took over %v", died, tookOver)
+	}
+	took := tookOver.Sub(died)
+	t.Logf("default settings: takeover %s after the dead leader's last renewal", took)
+	if took > 30*time.Second || took < 15*time.Second {
+		t.Errorf("takeover %s after the leader's death, want between the 15 s lease and 30 s", took)
+	}
+}
