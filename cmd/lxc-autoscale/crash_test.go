@@ -53,6 +53,45 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
+// climbingSpecs are busy containers at 1 core (VMIDs from 301) that
+// climb a core at a time and idle ones at idleCores (from 401) that lose
+// one: each change is followed by another one cooldown later, so a change
+// made inside its cooldown shows.
+func climbingSpecs(busy, idle, idleCores int) []pvesim.ContainerSpec {
+	var specs []pvesim.ContainerSpec
+	for i := range busy {
+		specs = append(specs, pvesim.ContainerSpec{VMID: 301 + i, Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy})
+	}
+	for i := range idle {
+		specs = append(specs, pvesim.ContainerSpec{VMID: 401 + i, Cores: idleCores, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Idle})
+	}
+	return specs
+}
+
+// startRun starts the binary's run with env, its output to logPath; the
+// test's cleanup kills it if it still runs (resumed first, if stopped).
+func startRun(t *testing.T, bin, conf string, env []string, logPath string) *exec.Cmd {
+	t.Helper()
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "run", "--config", conf)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	logFile.Close()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Signal(syscall.SIGCONT)
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	return cmd
+}
+
 // landedConfigWrites are the config PUTs PVE accepted, oldest first.
 func landedConfigWrites(sim *pvesim.Sim) []pvesim.Request {
 	var out []pvesim.Request
@@ -131,16 +170,10 @@ func TestKillLoopKeepsCooldowns(t *testing.T) {
 	// Busy containers climb a core at a time, idle ones lose one: each
 	// change is followed by another one cooldown later, so a forgotten
 	// change shows as a write inside its cooldown.
-	var specs []pvesim.ContainerSpec
-	for i := range 6 {
-		specs = append(specs, pvesim.ContainerSpec{VMID: 301 + i, Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy})
-	}
 	// Room for about 70 changes (idle ones down to 1 core, busy ones up
 	// to what their 3-6 busy cores need), more than the 45-55 the lives
 	// make: no life waits for a change that cannot come.
-	for i := range 6 {
-		specs = append(specs, pvesim.ContainerSpec{VMID: 401 + i, Cores: 8, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Idle})
-	}
+	specs := climbingSpecs(6, 6, 8)
 	e := newE2E(t, e2eOptions{speed: 1, specs: specs, env: []string{
 		"LXCA_SCALING_CPU_MAX=8",
 		"LXCA_SCALING_COOLDOWN_UP=" + crashCooldownUp.String(),
@@ -168,23 +201,7 @@ func TestKillLoopKeepsCooldowns(t *testing.T) {
 	start := func(life int) (*exec.Cmd, string) {
 		t.Helper()
 		logPath := filepath.Join(logs, "life-"+strconv.Itoa(life)+".log")
-		logFile, err := os.Create(logPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(bin, "run", "--config", e.conf)
-		cmd.Env, cmd.Stdout, cmd.Stderr = env, logFile, logFile
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		logFile.Close()
-		t.Cleanup(func() {
-			if cmd.ProcessState == nil {
-				cmd.Process.Kill()
-				cmd.Wait()
-			}
-		})
-		return cmd, logPath
+		return startRun(t, bin, e.conf, env, logPath), logPath
 	}
 	// awaitWrites waits until n config writes have landed in total; the
 	// request log is the observable event.

@@ -13,7 +13,6 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/lease"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
-	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
 
 // Three replicas of the real binary, started with the same configuration
@@ -100,15 +99,8 @@ func containerWrites(sim *pvesim.Sim) []pvesim.Request {
 func TestE2EThreeReplicasOneActorThroughFailures(t *testing.T) {
 	t.Parallel()
 	// Idle containers shrink a core at a time from 16, busy ones grow:
-	// enough changes for the whole run, a change per container at most
-	// every cooldown.
-	var specs []pvesim.ContainerSpec
-	for i := range 4 {
-		specs = append(specs, pvesim.ContainerSpec{VMID: 301 + i, Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy})
-	}
-	for i := range 8 {
-		specs = append(specs, pvesim.ContainerSpec{VMID: 401 + i, Cores: 16, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Idle})
-	}
+	// enough changes for the whole run.
+	specs := climbingSpecs(4, 8, 16)
 	tokens := []string{"autoscale@pve!ha0", "autoscale@pve!ha1", "autoscale@pve!ha2", "autoscale@pve!ha3", "autoscale@pve!ha4"}
 	e := newE2E(t, e2eOptions{speed: 1, specs: specs, nodes: 3, tokens: tokens, env: []string{
 		"LXCA_SCALING_CPU_MAX=16",
@@ -130,27 +122,11 @@ func TestE2EThreeReplicasOneActorThroughFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := &haReplica{n: n, token: tokens[n], log: filepath.Join(dir, "log")}
-		logFile, err := os.Create(r.log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.cmd = exec.Command(bin, "run", "--config", e.conf)
-		r.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "LXCA_PROXMOX_TOKEN_SECRET=" + e2eSecret,
+		env := append([]string{"PATH=" + os.Getenv("PATH"), "LXCA_PROXMOX_TOKEN_SECRET=" + e2eSecret,
 			"LXCA_PROXMOX_TOKEN_ID=" + r.token, "LXCA_API_LISTEN=127.0.0.1:0",
 			"LXCA_STATE_FILE=" + filepath.Join(dir, "state.json"), "LXCA_STATE_AUDIT_FILE=" + filepath.Join(dir, "audit.jsonl"),
 			"LXCA_MONITOR_EXPORT_FILE=" + filepath.Join(dir, "lxc_metrics.json")}, e.env...)
-		r.cmd.Stdout, r.cmd.Stderr = logFile, logFile
-		if err := r.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		logFile.Close()
-		t.Cleanup(func() {
-			if r.cmd.ProcessState == nil {
-				r.cmd.Process.Signal(syscall.SIGCONT)
-				r.cmd.Process.Kill()
-				r.cmd.Wait()
-			}
-		})
+		r.cmd = startRun(t, bin, e.conf, env, r.log)
 		replicas = append(replicas, r)
 		return r
 	}
