@@ -13,8 +13,10 @@ import (
 // than the cooldown allows. The time of such a change is not known, only
 // the two observations it lies between: the later one is taken, the
 // conservative choice. A change that the engine's own last action on the
-// resource explains (same target, made since the earlier observation) is
-// left alone.
+// resource explains (same target, made since the earlier observation, and
+// known to have landed) is left alone; an own write of unknown outcome
+// explains nothing, since another writer may have made the same change
+// after it.
 
 // noteResizes compares two allocations of a container observed at prevAt
 // and at (the later one).
@@ -37,7 +39,7 @@ func (e *Engine) noteResizes(vmid int, prev, cur scaling.Allocation, prevAt, at 
 		}
 		st := e.containerState(vmid)
 		last, ok := st.LastAction[c.res]
-		if ok && (!last.Time.Before(at) || last.To == c.to && !last.Time.Before(prevAt)) {
+		if ok && (!last.Time.Before(at) || last.To == c.to && !last.Unknown && !last.Time.Before(prevAt)) {
 			continue // already counted from as late, or our own change
 		}
 		dir := scaling.Up

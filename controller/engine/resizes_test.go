@@ -32,6 +32,13 @@ func TestNoteResizes(t *testing.T) {
 	if a := st.LastAction[scaling.ResourceMemory]; a != own {
 		t.Errorf("our own change was replaced by %+v", a)
 	}
+	// Our write of unknown outcome (cut by the end of the lease, say)
+	// explains nothing: another writer may have made the change after it.
+	st.LastAction[scaling.ResourceSwap] = scaling.Action{Time: t0.Add(150 * time.Second), Direction: scaling.Up, From: 512, To: 1024, Unknown: true}
+	e.noteResizes(101, alloc(2, 768, 512, 8<<30), alloc(2, 768, 1024, 8<<30), t0.Add(2*time.Minute), t0.Add(3*time.Minute))
+	if a := st.LastAction[scaling.ResourceSwap]; !a.Time.Equal(t0.Add(3*time.Minute)) || a.Unknown {
+		t.Errorf("a change our unknown write may not have made: %+v, want counted from the listing that showed it", a)
+	}
 	// The same target reached again long after our change: someone's.
 	e.noteResizes(101, alloc(2, 1024, 512, 8<<30), alloc(2, 768, 512, 8<<30), t0.Add(time.Hour), t0.Add(61*time.Minute))
 	if a := st.LastAction[scaling.ResourceMemory]; !a.Time.Equal(t0.Add(61 * time.Minute)) {

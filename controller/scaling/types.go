@@ -207,6 +207,9 @@ type Action struct {
 	Direction Direction `json:"direction"`
 	From      int64     `json:"from"`
 	To        int64     `json:"to"`
+	// Unknown marks a write whose outcome is unknown (ResultUnknown): it
+	// may have landed, later than Time, or not at all.
+	Unknown bool `json:"unknown,omitempty"`
 }
 
 // ContainerState is what the controller remembers of a container between
