@@ -92,6 +92,10 @@ type Controller struct {
 	state      *State
 	poolsAt    time.Time
 	stateDirty bool
+	// led is whether the previous pass led; historyGrew whether the export
+	// or the backfill added history since the windows were last scanned
+	// for others' resizes.
+	led, historyGrew bool
 	journalSeq uint64 // the last journal record the state holds
 	lastExport time.Time
 	backfill   backfillRun
@@ -333,11 +337,14 @@ func (c *Controller) pass(ctx context.Context) {
 	c.foldBackfill()
 	c.askBackfill(ctx, t)
 	phases.done("backfill")
-	if leading {
+	if leading && (!c.led || c.historyGrew) {
 		// Changes made before this replica watched (in the history the
-		// export and the backfill brought) start cooldowns too.
+		// export and the backfill brought) start cooldowns too; the
+		// listings show the later ones (engine NoteResizes).
 		c.Engine.NoteResizesFromWindows()
+		c.historyGrew = false
 	}
+	c.led = leading
 	sel, guard := c.policies()
 	step := c.Engine.Step(t, sel, guard, phases.configReads(func(d []scaling.Decision) { c.learnConfigs(passCtx, t, d) }))
 	c.countContainers(t)

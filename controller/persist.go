@@ -255,6 +255,7 @@ func (c *Controller) foldExport(t engine.Tick) {
 		containers++
 	}
 	c.metrics.backfilled.Add(float64(held))
+	c.historyGrew = c.historyGrew || held > 0
 	// The read held an hour of every container's entries (136 bytes
 	// each: 80 MiB for 10,000 containers at the default export interval),
 	// which the heap would otherwise keep as head room for good; once, at

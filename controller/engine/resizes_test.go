@@ -70,3 +70,26 @@ func TestNoteResizes(t *testing.T) {
 		t.Errorf("unchanged limits noted: %+v", e.States[103].LastAction)
 	}
 }
+
+// BenchmarkNoteResizesFromWindows is what a leader's pass adds at 10,000
+// containers, each with a window of an hour at 1 minute and one resize.
+func BenchmarkNoteResizesFromWindows(b *testing.B) {
+	t0 := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	e := New(Options{Interval: time.Minute, Window: time.Hour, NoteResizes: true}, Hooks{})
+	for vmid := 100; vmid < 10100; vmid++ {
+		tr := &Container{Listed: Listed{VMID: vmid}, Window: e.NewWindow()}
+		e.Tracked[vmid] = tr
+		for i := range 60 {
+			cores := 2.0
+			if i >= 30 {
+				cores = 3
+			}
+			tr.Window.Add(Sample{Time: t0.Add(time.Duration(i) * time.Minute), Cores: cores, CPU: 1, MaxMem: 1 << 30, Mem: 1 << 29, MaxDisk: 8 << 30})
+		}
+	}
+	e.NoteResizesFromWindows() // the first pass notes them; the rest find them noted
+	b.ResetTimer()
+	for b.Loop() {
+		e.NoteResizesFromWindows()
+	}
+}
