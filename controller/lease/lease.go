@@ -2,6 +2,8 @@ package lease
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -70,7 +72,7 @@ type Elector struct {
 	seen     Record    // the latest record read
 	seenAt   time.Time // when seen last changed (monotonic)
 	since    time.Time
-	released bool // seen carried no holder
+	maxEpoch uint64 // the highest epoch read
 
 	ready     chan struct{} // closed after Run's first read (and write)
 	firstStep sync.Once
@@ -203,7 +205,9 @@ func (e *Elector) Gate(ctx context.Context) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%w: the lease could not be confirmed: %w", ErrNotLeader, err)
 	}
-	rec, _ := ParseRecord(m.Comment)
+	e.mu.Lock()
+	rec := e.recordOfLocked(m.Comment)
+	e.mu.Unlock()
 	if rec.Holder != mine.Holder || rec.Epoch != mine.Epoch {
 		e.mu.Lock()
 		e.observeLocked(rec, e.o.Now())
@@ -226,11 +230,26 @@ func orNone(s string) string {
 	return s
 }
 
+// recordOfLocked reads a comment. One this package did not write (an
+// operator edited it) is not a released lease, which would be taken at
+// once, with a leader perhaps still finishing a write: it is a holder of
+// its own, named after the text so that another edit counts as a change,
+// taken over after Duration like any other, with an epoch above every one
+// seen.
+func (e *Elector) recordOfLocked(comment string) Record {
+	rec, ok := ParseRecord(comment)
+	if !ok {
+		sum := sha256.Sum256([]byte(comment))
+		rec = Record{Holder: "foreign-comment-" + hex.EncodeToString(sum[:4]), Epoch: e.maxEpoch}
+	}
+	e.maxEpoch = max(e.maxEpoch, rec.Epoch)
+	return rec
+}
+
 // observeLocked notes a record read at now; the follower's clock restarts
 // only when the record changed.
 func (e *Elector) observeLocked(rec Record, now time.Time) {
 	if rec != e.seen || e.seenAt.IsZero() {
 		e.seen, e.seenAt = rec, now
 	}
-	e.released = rec.Holder == ""
 }

@@ -380,3 +380,51 @@ func TestDefaultTakeoverBound(t *testing.T) {
 		t.Errorf("takeover %s after the leader's death, want between the 15 s lease and 30 s", took)
 	}
 }
+
+// A comment edited by hand is not a released lease: nobody takes it at
+// once (the leader may be finishing a write), the leader steps down at its
+// next read, and the next holder's epoch is above every one seen.
+func TestForeignCommentIsNotAFreeLease(t *testing.T) {
+	c := newCluster(t, 2)
+	a, err := New(fast(c.clients[0], "a", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(fast(c.clients[1], "b", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	a.step(ctx)
+	a.step(ctx) // epoch 1, renewed
+	b.step(ctx)
+	m, err := c.operator.NotificationMatcher(ctx, DefaultName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.operator.UpdateNotificationMatcherComment(ctx, DefaultName, "who wrote this?", m.Digest); err != nil {
+		t.Fatal(err)
+	}
+	edited := time.Now()
+	b.step(ctx)
+	if b.Leading() {
+		t.Fatal("a follower took a hand-edited lease at once")
+	}
+	a.step(ctx)
+	if a.Leading() {
+		t.Fatal("the leader kept leading over a hand-edited record")
+	}
+	for !b.Leading() && !a.Leading() {
+		if time.Since(edited) > 5*time.Second {
+			t.Fatal("nobody took over the hand-edited lease")
+		}
+		time.Sleep(min(a.step(ctx), b.step(ctx)))
+	}
+	if took := time.Since(edited); took < 600*time.Millisecond {
+		t.Errorf("taken %s after the edit, before the lease duration", took)
+	}
+	m, _ = c.operator.NotificationMatcher(ctx, DefaultName)
+	if rec, ok := ParseRecord(m.Comment); !ok || rec.Epoch != 2 {
+		t.Errorf("record after the takeover %q, want epoch 2", m.Comment)
+	}
+}

@@ -30,7 +30,7 @@ func (r Record) Comment() string {
 }
 
 // ParseRecord reads a comment; ok is false for one this package did not
-// write (an operator's edit), which counts as a released lease.
+// write (an operator's edit).
 func ParseRecord(comment string) (r Record, ok bool) {
 	m := recordRe.FindStringSubmatch(strings.TrimSpace(comment))
 	if m == nil {

@@ -34,7 +34,10 @@ func (e *Elector) step(ctx context.Context) time.Duration {
 	m, err := e.o.Store.NotificationMatcher(cctx, e.o.Name)
 	now := e.o.Now()
 	if errors.Is(err, proxmox.ErrNotFound) {
-		return e.write(cctx, Record{Holder: e.o.Identity, Epoch: 1}, "", "create")
+		e.mu.Lock()
+		epoch := e.maxEpoch + 1 // 1, unless someone deleted the matcher
+		e.mu.Unlock()
+		return e.write(cctx, Record{Holder: e.o.Identity, Epoch: epoch}, "", "create")
 	}
 	e.mu.Lock()
 	leading, mine := e.leadingLocked(now), e.mine
@@ -46,9 +49,10 @@ func (e *Elector) step(ctx context.Context) time.Duration {
 		e.log.Warn().Err(err).Bool("leading", leading).Msg("lease read failed")
 		return e.o.RetryInterval
 	}
-	rec, _ := ParseRecord(m.Comment)
+	rec := e.recordOfLocked(m.Comment)
 	e.observeLocked(rec, now)
 	left := e.seenAt.Add(e.o.Duration).Sub(now)
+	epoch := e.maxEpoch + 1
 	if leading && (rec.Holder != mine.Holder || rec.Epoch != mine.Epoch) {
 		e.setLeadingLocked(false, now, "another instance holds the lease")
 		leading = false
@@ -59,7 +63,7 @@ func (e *Elector) step(ctx context.Context) time.Duration {
 		return e.write(cctx, Record{Holder: e.o.Identity, Epoch: mine.Epoch, Renew: rec.Renew + 1}, m.Digest, "renew")
 	case rec.Holder == "" || rec.Holder == e.o.Identity || left <= 0:
 		// released, ours from before a lapse, or unchanged for Duration
-		return e.write(cctx, Record{Holder: e.o.Identity, Epoch: rec.Epoch + 1}, m.Digest, "acquire")
+		return e.write(cctx, Record{Holder: e.o.Identity, Epoch: epoch}, m.Digest, "acquire")
 	}
 	return max(min(e.o.RetryInterval, left), 10*time.Millisecond)
 }
