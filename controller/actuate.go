@@ -228,8 +228,7 @@ func classifyWriteError(outcomes []*scaling.Outcome, err error) {
 	case errors.Is(err, proxmox.ErrNotFound):
 		// migrated or destroyed between the read and the write
 		skipAll(outcomes, scaling.SkipMoved)
-	case errors.Is(err, proxmox.ErrFenced):
-		// the lease ended or moved: nothing was sent, the leader decides
+	case errors.Is(err, proxmox.ErrFenced): // not sent: the lease ended or moved
 		skipAll(outcomes, scaling.SkipNotLeader)
 	default:
 		failAll(outcomes, err)

@@ -55,9 +55,9 @@ type Options struct {
 	// minutes.
 	PoolRefresh time.Duration
 
-	// Lease says whether this replica leads; nil means it always does. A
-	// follower observes, scores and decides but never acts.
-	Lease Lease
+	// Leading says whether this replica holds the lease (nil: always);
+	// a follower observes and decides, never acts.
+	Leading func() bool
 
 	StateFile   string     // "" keeps state in memory only
 	Audit       *audit.Log // nil: no audit record
@@ -92,13 +92,11 @@ type Controller struct {
 	state      *State
 	poolsAt    time.Time
 	stateDirty bool
-	// led is whether the previous pass led; historyGrew whether the export
-	// or the backfill added history since the windows were last scanned
-	// for others' resizes.
-	led, historyGrew bool
 	journalSeq uint64 // the last journal record the state holds
 	lastExport time.Time
 	backfill   backfillRun
+
+	led, historyGrew bool // the last pass led; history folded since a scan for resizes
 	// failingNodes are the nodes whose listing failed last pass, so that a
 	// node that stays unreachable is logged when it starts and stops
 	// failing, not every pass (the metric counts every failure).
@@ -321,9 +319,8 @@ func (c *Controller) pass(ctx context.Context) {
 	phases := newPhaseClock(c.metrics.phases)
 	passCtx, cancel := context.WithDeadline(ctx, phases.start.Add(c.opts.PassTimeout))
 	defer cancel()
-	// Asked before the listing, so that a new leader decides from one made
-	// after the old leader stopped writing.
-	leading, _ := c.Leadership()
+	// before the listing: a new leader's is made after the old one stopped
+	leading := c.opts.Leading == nil || c.opts.Leading()
 	t, err := c.collect(passCtx)
 	if err != nil {
 		c.metrics.passes.WithLabelValues("failed").Inc()
@@ -337,10 +334,7 @@ func (c *Controller) pass(ctx context.Context) {
 	c.foldBackfill()
 	c.askBackfill(ctx, t)
 	phases.done("backfill")
-	if leading && (!c.led || c.historyGrew) {
-		// Changes made before this replica watched (in the history the
-		// export and the backfill brought) start cooldowns too; the
-		// listings show the later ones (engine NoteResizes).
+	if leading && (!c.led || c.historyGrew) { // resizes from before it watched
 		c.Engine.NoteResizesFromWindows()
 		c.historyGrew = false
 	}

@@ -25,8 +25,7 @@
 // record), manual (the API's manual operations and their validation
 // rules), sim (what-if replay and the trace formats), backfill (the
 // background RRD reader), handoff (background results to the loop) and
-// lease (the leader election of replicas, which cmd wires in as Lease and
-// as the client's WriteGate).
+// lease (the election of replicas: Options.Leading, the client's gate).
 //
 // Where a change goes: a new input to the decisions is a field of
 // scaling.Signals read by scaling.Decide, filled in controller/engine's
@@ -76,12 +75,9 @@
 // peak to the policy's target utilisation), up and down have separate
 // cooldowns and stabilisation windows, and a container whose writes keep
 // failing backs off. One container's failure or panic never stops the pass; a failing
-// node never stops the others. Of several replicas only the one whose
-// Lease leads acts (asked before the pass's listing); the others observe
-// and decide, and every replica notes the allocation changes it sees and
-// did not make as the resource's last action (engine NoteResizes), so
-// that a new leader keeps the old one's cooldowns. The state (cooldowns,
-// backoffs, the model)
+// node never stops the others. Only the leading replica acts; all note
+// others' resizes as last actions (engine NoteResizes), so that a new
+// leader keeps the cooldowns. The state (cooldowns, backoffs, the model)
 // is written atomically (a temporary file beside the target, renamed over
 // it; the temporary files a kill left are removed at start), and so are
 // lxc_metrics.json's compactions; its cycles are appended in place and

@@ -47,9 +47,6 @@ type Snapshot struct {
 	// Backfill is where the background RRD backfill stands (zero when it
 	// is off or has not started).
 	Backfill backfill.Progress
-	// Leading and Leader are the replica's Leadership at the pass's end.
-	Leading bool
-	Leader  string
 }
 
 // Snapshot returns the state after the latest pass. It is safe to call from
@@ -74,7 +71,6 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 		s.FailedNodes = append(s.FailedNodes, n)
 	}
 	slices.Sort(s.FailedNodes)
-	s.Leading, s.Leader = c.Leadership()
 	if c.backfill.Backfiller != nil {
 		s.Backfill = c.backfill.Progress()
 	}

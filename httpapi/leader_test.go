@@ -37,6 +37,12 @@ func TestWritesOnAFollowerNameTheLeader(t *testing.T) {
 	if strings.Contains(rec.Body.String(), "pve-ctl-2") {
 		t.Error("an unauthenticated caller learned the leader")
 	}
+	// The status page says who leads.
+	rec = api.do(t, testRequest{method: "GET", target: "/", scope: ScopeRead})
+	wantStatus(t, rec, http.StatusOK)
+	if !strings.Contains(rec.Body.String(), "pve-ctl-2:4242:0a1b2c3d (another replica; this one follows") {
+		t.Error("the status page of a follower does not name the leader")
+	}
 	leading.Store(true)
 	wantStatus(t, api.do(t, testRequest{method: "POST", target: "/api/v1/containers/101/pause", scope: ScopeOperate}), http.StatusOK)
 }

@@ -239,14 +239,10 @@ func (e *APIError) classify() {
 		}
 	case e.Status == 400:
 		e.kind = ErrValidation
-		switch {
-		case strings.Contains(e.Params["upid"], "no such task"):
+		if strings.Contains(e.Params["upid"], "no such task") {
 			e.kind = ErrNotFound
-		case len(e.Params) == 0 && strings.Contains(text, "detected modified configuration"):
-			// proxmox-notify (notifications.cfg) says it with 400, not 500
-			e.kind = ErrDigestMismatch
-		case len(e.Params) == 0 && strings.Contains(text, "already exists"):
-			e.kind = ErrConflict
+		} else if _, k := classify500(text); len(e.Params) == 0 && (k == ErrDigestMismatch || k == ErrConflict) {
+			e.kind = k // proxmox-notify (notifications.cfg) answers these with 400, not 500
 		}
 	case e.Status >= 595 && e.Status <= 599, e.Status == 503:
 		// 503 is a node that answers but does not serve (maintenance, a

@@ -49,6 +49,7 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	cfg, log := d.cfg, d.log
 	opts := controllerOptions(cfg)
 	opts.Cluster, opts.Logger, opts.Metrics, opts.Scale, opts.Audit = d.client, log, d.metrics, scale, d.audit
+	var leadership func() (bool, string)
 	if !scale {
 		opts.StateFile = ""
 	} else {
@@ -58,7 +59,7 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 			return err
 		}
 		defer stopLease() // after the loop's last write, before the API stops
-		opts.Lease = el
+		opts.Leading, leadership = el.Leading, el.Leadership
 	}
 	ctrl, err := controller.New(opts)
 	if err != nil {
@@ -66,7 +67,7 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	}
 
 	if cfg.API.Listen != "" {
-		srv, err := newAPIServer(cfg, d.operations(ctrl, scale), ctrl, ctrl.Leadership, d.reg, log)
+		srv, err := newAPIServer(cfg, d.operations(ctrl, scale), ctrl, leadership, d.reg, log)
 		if err != nil {
 			return err
 		}

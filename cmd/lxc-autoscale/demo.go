@@ -142,13 +142,13 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 		return err
 	}
 	defer stopLease()
-	opts.Lease = el
+	opts.Leading = el.Leading
 	ctrl, err := controller.New(opts)
 	if err != nil {
 		return err
 	}
 
-	apiURL, token, stopAPI, err := startDemoAPI(o.listen, client, ctrl, metrics, audit, reg, logger, o.every, filepath.Join(dir, "audit.jsonl"))
+	apiURL, token, stopAPI, err := startDemoAPI(o.listen, client, ctrl, el.Leadership, metrics, audit, reg, logger, o.every, filepath.Join(dir, "audit.jsonl"))
 	if err != nil {
 		return err
 	}
@@ -159,6 +159,9 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 	fmt.Fprintf(env.stdout, "API token (admin scope, this run only): %s\n", token)
 	fmt.Fprintf(env.stdout, "Try: curl -s -H 'Authorization: Bearer %s' %s/api/v1/containers\n", token, apiURL)
 	fmt.Fprintf(env.stdout, "The controller runs in enforce mode (containers tagged \"recommend\" only get recommendations), one pass every %s.\n", o.every)
+	if leading, leader := el.Leadership(); leading {
+		fmt.Fprintf(env.stdout, "Leader: this process holds the cluster's lease as %s (only the leader of several replicas writes)\n", leader)
+	}
 	fmt.Fprintf(env.stdout, "lxc_metrics.json, the state file and the audit record go to %s\n\n", dir)
 
 	done := make(chan error, 1)
@@ -174,7 +177,7 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 
 // startDemoAPI serves the REST API and the status page for the demo with a
 // fresh admin token, and returns its URL, the token and how to stop it.
-func startDemoAPI(listen string, client *proxmox.Client, ctrl *controller.Controller, metrics *controller.Metrics,
+func startDemoAPI(listen string, client *proxmox.Client, ctrl *controller.Controller, leadership func() (bool, string), metrics *controller.Metrics,
 	audit *audit.Log, reg *prometheus.Registry, log zerolog.Logger, every time.Duration, auditPath string,
 ) (url, token string, stop func(), err error) {
 	token, sum, err := newAPIToken()
@@ -185,7 +188,7 @@ func startDemoAPI(listen string, client *proxmox.Client, ctrl *controller.Contro
 	srv, err := httpapi.New(httpapi.Options{
 		Listen: listen, Tokens: []httpapi.Token{{Name: "demo", SHA256: sum, Scope: httpapi.ScopeAdmin}},
 		Logger: log.With().Str("component", "api").Logger(), Registry: reg, MetricsPublic: true,
-		Operations: ops, Snapshots: ctrl, Leadership: ctrl.Leadership, AuditPath: auditPath, Interval: every,
+		Operations: ops, Snapshots: ctrl, Leadership: leadership, AuditPath: auditPath, Interval: every,
 	})
 	if err != nil {
 		return "", "", nil, err
@@ -258,11 +261,7 @@ func printSnapshot(out io.Writer, simNow time.Time, snap controller.Snapshot) {
 	if !snap.ModelTrainedAt.IsZero() {
 		model = "trained " + snap.ModelTrainedAt.Format("15:04:05")
 	}
-	role := "leader"
-	if !snap.Leading {
-		role = "follower"
-	}
-	fmt.Fprintf(out, "── simulated %s · %d nodes · model %s · %s ──\n", simNow.UTC().Format("2006-01-02 15:04"), snap.Nodes, model, role)
+	fmt.Fprintf(out, "── simulated %s · %d nodes · model %s ──\n", simNow.UTC().Format("2006-01-02 15:04"), snap.Nodes, model)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "VMID\tNAME\tNODE\tCORES\tCPU%\tMEM MiB\tMEM%\tDISK GiB\tSCORE\tDECISION")
 	for _, c := range snap.Containers {

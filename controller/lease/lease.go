@@ -169,9 +169,11 @@ func (e *Elector) setLeadingLocked(leading bool, now time.Time, why string) {
 	}
 }
 
-// Leader is the holder as last read ("" when none); this instance's
-// identity while it leads.
-func (e *Elector) Leader() string { return e.Status().Leader }
+// Leadership is Status's Leading and Leader, as the API asks.
+func (e *Elector) Leadership() (leading bool, leader string) {
+	s := e.Status()
+	return s.Leading, s.Leader
+}
 
 // Status says who leads.
 func (e *Elector) Status() Status {

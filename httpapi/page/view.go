@@ -31,7 +31,8 @@ type pageView struct {
 	FailedNodes  []string
 	ModelTrained string
 	// Leader says who acts: this process, or another replica (named as
-	// its lease records it) while this one only observes.
+	// its lease records it) while this one only observes; "" without a
+	// lease (the api command).
 	Leader string
 	// Backfill is where the RRD backfill stands; "" when it is off or
 	// has not started.
@@ -111,14 +112,7 @@ func snapshotPageView(snap controller.Snapshot, interval time.Duration, staleAft
 	if snap.ModelTrainedAt.IsZero() {
 		v.ModelTrained = "not trained yet"
 	}
-	switch {
-	case snap.Leading:
-		v.Leader = "this process (leader" + orEmpty(", lease holder "+snap.Leader, snap.Leader) + ")"
-	case snap.Leader != "":
-		v.Leader = snap.Leader + " (another replica; this one follows: it observes and serves reads)"
-	default:
-		v.Leader = "none known yet (this replica follows)"
-	}
+
 	if b := snap.Backfill; b.Pending+b.Done+b.Failed > 0 {
 		v.Backfill = strconv.Itoa(b.Done) + " read, " + strconv.Itoa(b.Failed) + " given up"
 		if b.Pending > 0 {
@@ -330,10 +324,13 @@ func formatTime(t, now time.Time) string {
 	return abs + " (" + ago.String() + " ago)"
 }
 
-// orEmpty is s, or "" when cond is "".
-func orEmpty(s, cond string) string {
-	if cond == "" {
-		return ""
+// leaderText says who acts among replicas.
+func leaderText(leading bool, leader string) string {
+	switch {
+	case leading:
+		return "this process (lease holder " + leader + ")"
+	case leader != "":
+		return leader + " (another replica; this one follows: it observes and serves reads)"
 	}
-	return s
+	return "none known yet (this replica follows)"
 }
