@@ -197,7 +197,7 @@ func TestThreeReplicasOneLeaderThroughFailures(t *testing.T) {
 	}
 	took := time.Since(cut)
 	t.Logf("takeover %s after the partition (lease 600 ms, read every 50 ms)", took.Round(time.Millisecond))
-	if took > 600*time.Millisecond+400*time.Millisecond {
+	if took > 600*time.Millisecond+time.Second { // slack for a loaded machine
 		t.Errorf("takeover took %s, want within the lease duration and a few reads", took)
 	}
 	if _, err := first.e.Gate(context.Background()); !errors.Is(err, ErrNotLeader) {
@@ -237,8 +237,8 @@ func TestThreeReplicasOneLeaderThroughFailures(t *testing.T) {
 	if third == second {
 		t.Fatal("the stopped replica still leads")
 	}
-	if took := time.Since(stopped); took > 300*time.Millisecond {
-		t.Errorf("takeover after a release took %s, want about one read (50 ms)", took)
+	if took := time.Since(stopped); took >= 600*time.Millisecond {
+		t.Errorf("takeover after a release took %s, want about one read (50 ms), less than the lease", took)
 	}
 	time.Sleep(200 * time.Millisecond) // a few follower reads
 	both, gap := w.end()
