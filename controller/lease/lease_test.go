@@ -64,6 +64,15 @@ func fast(store Store, name string, reg prometheus.Registerer) Options {
 		Logger: zerolog.Nop(), Registerer: reg}
 }
 
+func mustNew(t *testing.T, o Options) *Elector {
+	t.Helper()
+	e, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 type replica struct {
 	e      *Elector
 	reg    *prometheus.Registry
@@ -270,14 +279,7 @@ func TestFrozenLeaderIsFencedByTheRecord(t *testing.T) {
 	var frozen time.Time
 	oa := fast(c.clients[0], "a", nil)
 	oa.Now = func() time.Time { return frozen }
-	a, err := New(oa)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := New(fast(c.clients[1], "b", nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b := mustNew(t, oa), mustNew(t, fast(c.clients[1], "b", nil))
 	ctx := context.Background()
 	frozen = time.Now()
 	a.step(ctx)
@@ -386,14 +388,7 @@ func TestDefaultTakeoverBound(t *testing.T) {
 // next read, and the next holder's epoch is above every one seen.
 func TestForeignCommentIsNotAFreeLease(t *testing.T) {
 	c := newCluster(t, 2)
-	a, err := New(fast(c.clients[0], "a", nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := New(fast(c.clients[1], "b", nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b := mustNew(t, fast(c.clients[0], "a", nil)), mustNew(t, fast(c.clients[1], "b", nil))
 	ctx := context.Background()
 	a.step(ctx)
 	a.step(ctx) // epoch 1, renewed
