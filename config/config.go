@@ -323,6 +323,10 @@ type State struct {
 	AuditFile       string `koanf:"audit_file"`
 	AuditMaxSize    Size   `koanf:"audit_max_size"`
 	AuditMaxBackups int    `koanf:"audit_max_backups"`
+	// LeaseDuration is how long the leader lease kept in the cluster (see
+	// controller/lease) lasts without a renewal: replicas of run take over
+	// from a dead leader after it and one read.
+	LeaseDuration time.Duration `koanf:"lease_duration"`
 }
 
 // Default returns the built-in configuration. It does not validate: it has
@@ -426,6 +430,7 @@ func Default() Config {
 			AuditFile:       "/var/lib/lxc-autoscale/audit.jsonl",
 			AuditMaxSize:    10 * MiB,
 			AuditMaxBackups: 5,
+			LeaseDuration:   15 * time.Second,
 		},
 	}
 }

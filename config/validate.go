@@ -448,4 +448,7 @@ func (v *validator) state(s *State, m *Monitor) {
 		v.sizeIn("state.audit_max_size", s.AuditMaxSize, MiB, TiB)
 		v.intIn("state.audit_max_backups", s.AuditMaxBackups, 0, 1000)
 	}
+	// Below 3 s a renewal every second leaves no room for a slow API call;
+	// above 5 minutes no one acts for that long after a crash.
+	v.durationIn("state.lease_duration", s.LeaseDuration, 3*time.Second, 5*time.Minute)
 }

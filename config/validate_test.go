@@ -50,6 +50,10 @@ func TestValidate(t *testing.T) {
 			"scaling.memory.step: 1536KiB is not a whole number of MiB"},
 		{"disk threshold 1", func(c *Config) { c.Scaling.Disk.Threshold = 1 },
 			"scaling.disk.threshold: 1 is out of range (0, 1)"},
+		{"lease too short", func(c *Config) { c.State.LeaseDuration = time.Second },
+			"state.lease_duration: 1s is out of range [3s, 5m]"},
+		{"lease too long", func(c *Config) { c.State.LeaseDuration = time.Hour },
+			"state.lease_duration: 1h is out of range [3s, 5m]"},
 		{"unknown mode", func(c *Config) { c.Scaling.Mode = "enforced" },
 			"scaling.mode: must be one of enforce, dry-run, recommend"},
 		{"token hash", func(c *Config) {

@@ -234,6 +234,8 @@ func classifyWriteError(outcomes []*scaling.Outcome, err error) {
 	case errors.Is(err, proxmox.ErrNotFound):
 		// migrated or destroyed between the read and the write
 		skipAll(outcomes, scaling.SkipMoved)
+	case errors.Is(err, proxmox.ErrFenced): // not sent: the lease ended or moved
+		skipAll(outcomes, scaling.SkipNotLeader)
 	default:
 		failAll(outcomes, err)
 	}

@@ -78,6 +78,7 @@ func (c *Controller) foldBackfill() {
 		}
 	}
 	c.metrics.backfilled.Add(float64(samples))
+	c.historyGrew = c.historyGrew || samples > 0
 	if firstDone && c.Model != nil && !c.ModelTrainedAt.Before(b.from) {
 		c.ModelTrainedAt = c.ModelTrainedAt.Add(-c.opts.Model.RetrainInterval)
 	}

@@ -58,6 +58,10 @@ type Options struct {
 	// minutes.
 	PoolRefresh time.Duration
 
+	// Leading says whether this replica holds the lease (nil: always);
+	// a follower observes and decides, never acts.
+	Leading func() bool
+
 	StateFile   string     // "" keeps state in memory only
 	Audit       *audit.Log // nil: no audit record
 	TaskTimeout time.Duration
@@ -97,6 +101,8 @@ type Controller struct {
 	journalSeq uint64 // the last journal record the state holds
 	lastExport time.Time
 	backfill   backfillRun
+
+	led, historyGrew bool // the last pass led; history folded since a scan for resizes
 	// failingNodes are the nodes whose listing failed last pass, so that a
 	// node that stays unreachable is logged when it starts and stops
 	// failing, not every pass (the metric counts every failure).
@@ -157,7 +163,7 @@ func New(o Options) (*Controller, error) {
 		backfill:  backfillRun{rest: 10 * time.Second, timeout: max(o.Interval, 30*time.Second)},
 	}
 	c.Engine = engine.New(engine.Options{
-		Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod, Model: o.Model, Scale: o.Scale,
+		Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod, Model: o.Model, Scale: o.Scale, NoteResizes: true,
 	}, c.engineHooks())
 	c.useState(NewState())
 	c.actuator = NewActuator(ActuatorOptions{
@@ -321,6 +327,8 @@ func (c *Controller) pass(ctx context.Context) {
 	phases := newPhaseClock(c.metrics.phases)
 	passCtx, cancel := context.WithDeadline(ctx, phases.start.Add(c.opts.PassTimeout))
 	defer cancel()
+	// before the listing: a new leader's is made after the old one stopped
+	leading := c.opts.Leading == nil || c.opts.Leading()
 	t, err := c.collect(passCtx)
 	if err != nil {
 		c.metrics.passes.WithLabelValues("failed").Inc()
@@ -334,6 +342,11 @@ func (c *Controller) pass(ctx context.Context) {
 	c.foldBackfill()
 	c.askBackfill(ctx, t)
 	phases.done("backfill")
+	if leading && (!c.led || c.historyGrew) { // resizes from before it watched
+		c.Engine.NoteResizesFromWindows()
+		c.historyGrew = false
+	}
+	c.led = leading
 	sel, guard := c.policies()
 	step := c.Engine.Step(t, sel, guard, phases.configReads(func(d []scaling.Decision) { c.learnConfigs(passCtx, t, d) }))
 	c.countContainers(t)
@@ -346,7 +359,7 @@ func (c *Controller) pass(ctx context.Context) {
 	}
 	phases.done("decide")
 	decisions := step.All
-	if c.opts.Scale {
+	if c.opts.Scale && leading {
 		c.apply(passCtx, step.Idle, step.Admitted)
 	}
 	phases.done("act")

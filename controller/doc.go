@@ -24,7 +24,8 @@
 // lxc_metrics.json file: appends, compactions, repairs), audit (the audit
 // record), manual (the API's manual operations and their validation
 // rules), sim (what-if replay and the trace formats), backfill (the
-// background RRD reader) and handoff (background results to the loop).
+// background RRD reader), handoff (background results to the loop) and
+// lease (the election of replicas: Options.Leading, the client's gate).
 //
 // Where a change goes: a new input to the decisions is a field of
 // scaling.Signals read by scaling.Decide, filled in controller/engine's
@@ -74,7 +75,9 @@
 // peak to the policy's target utilisation), up and down have separate
 // cooldowns and stabilisation windows, and a container whose writes keep
 // failing backs off. One container's failure or panic never stops the pass; a failing
-// node never stops the others. The state (cooldowns, backoffs, the model)
+// node never stops the others. Only the leading replica acts; all note
+// others' resizes as last actions (engine NoteResizes), so that a new
+// leader keeps the cooldowns. The state (cooldowns, backoffs, the model)
 // is written atomically (a temporary file beside the target, renamed over
 // it; the temporary files a kill left are removed at start), and so are
 // lxc_metrics.json's compactions; its cycles are appended in place and

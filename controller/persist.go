@@ -292,6 +292,7 @@ func (c *Controller) foldExport(t engine.Tick) {
 	}
 	c.metrics.backfilled.Add(float64(held))
 	leftOut := len(w.entries)
+	c.historyGrew = c.historyGrew || held > 0
 	// The read held an hour of every container's entries (136 bytes
 	// each: 80 MiB for 10,000 containers at the default export interval),
 	// which the heap would otherwise keep as head room for good; once, at

@@ -142,6 +142,9 @@ func (s *Server) requireToken(scope Scope, basic bool, class rateClass) echo.Mid
 			if tok.Scope < scope {
 				return apiError(http.StatusForbidden, fmt.Sprintf("token %q has scope %s; this route needs %s", tok.Name, tok.Scope, scope))
 			}
+			if refused, err := s.leaderOnly(c); refused {
+				return err
+			}
 			c.Set(callerKey, manual.Caller{Token: tok.Name, Address: c.RealIP()})
 			return next(c)
 		}

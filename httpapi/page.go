@@ -31,7 +31,7 @@ import "github.com/lxc-autoscale/lxc-autoscale/httpapi/page"
 // with Basic credentials allowed and rate-limit buckets of its own.
 func (s *Server) pageRoutes() {
 	handler := page.Handler(page.Options{
-		Snapshots: s.opts.Snapshots, Containers: s.opts.Operations, Interval: s.opts.Interval,
+		Snapshots: s.opts.Snapshots, Containers: s.opts.Operations, Interval: s.opts.Interval, Leadership: s.opts.Leadership,
 		StaleAfterIntervals: staleAfterIntervals, Now: s.now, Logger: s.opts.Logger,
 	})
 	s.echo.GET("/", handler, s.requireToken(ScopeRead, true, ratePage))

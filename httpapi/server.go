@@ -58,6 +58,10 @@ type Options struct {
 	// AuditPath is the audit record's file, read by GET /api/v1/audit; ""
 	// when there is none. Operations write to it; the API only reads.
 	AuditPath string
+	// Leadership says whether this replica holds the leader lease and who
+	// does; write routes on a follower answer 503 naming the leader. nil:
+	// this process always leads.
+	Leadership func() (leading bool, leader string)
 	// Interval is the loop's tick, for /readyz (stale after 3 intervals).
 	Interval time.Duration
 	Now      func() time.Time

@@ -162,6 +162,8 @@ type request struct {
 	// mutates marks calls that change state (all non-GET). They are repeated
 	// only when the previous attempt is known not to have reached PVE.
 	mutates bool
+	// unfenced marks the lease's own writes, which WriteGate never asks about.
+	unfenced bool
 }
 
 func get(route, path string) request {
@@ -178,6 +180,11 @@ func (c *Client) call(ctx context.Context, r request) (*exchange, error) {
 			return nil, fmt.Errorf("proxmox %s %s: encode: %w", r.method, r.route, err)
 		}
 	}
+	ctx, cancel, err := c.fence(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
 	var lastErr error
 	for attempt := 1; ; attempt++ {
 		ex, err := c.attempt(ctx, r, data)

@@ -241,6 +241,8 @@ func (e *APIError) classify() {
 		e.kind = ErrValidation
 		if strings.Contains(e.Params["upid"], "no such task") {
 			e.kind = ErrNotFound
+		} else if _, k := classify500(text); len(e.Params) == 0 && (k == ErrDigestMismatch || k == ErrConflict) {
+			e.kind = k // proxmox-notify (notifications.cfg) answers these with 400, not 500
 		}
 	case e.Status >= 595 && e.Status <= 599, e.Status == 503:
 		// 503 is a node that answers but does not serve (maintenance, a

@@ -65,6 +65,8 @@ type Options struct {
 	HTTPClient *http.Client
 	// UserAgent defaults to lxc-autoscale.
 	UserAgent string
+	// WriteGate, when set, fences every write (see WriteGate).
+	WriteGate WriteGate
 }
 
 // RetryOptions bound the retries of a failed request. Only failures known to

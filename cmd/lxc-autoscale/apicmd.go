@@ -41,7 +41,7 @@ func runAPI(ctx context.Context, env *environment, fs *pflag.FlagSet, args []str
 	if err := preflight(ctx, d.cfg.Proxmox, d.log); err != nil {
 		return err
 	}
-	srv, err := newAPIServer(d.cfg, d.operations(nil, false), nil, d.reg, d.plain)
+	srv, err := newAPIServer(d.cfg, d.operations(nil, false), nil, nil, d.reg, d.plain)
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func runAPI(ctx context.Context, env *environment, fs *pflag.FlagSet, args []str
 }
 
 // newAPIServer maps the api section into the server's options.
-func newAPIServer(cfg *config.Config, ops *manual.Operations, snaps httpapi.Snapshotter, reg *prometheus.Registry, log zerolog.Logger) (*httpapi.Server, error) {
+func newAPIServer(cfg *config.Config, ops *manual.Operations, snaps httpapi.Snapshotter, leadership func() (bool, string), reg *prometheus.Registry, log zerolog.Logger) (*httpapi.Server, error) {
 	tokens := make([]httpapi.Token, 0, len(cfg.API.Tokens))
 	for i, t := range cfg.API.Tokens {
 		hash, err := httpapi.ParseTokenHash(t.SHA256)
@@ -76,7 +76,7 @@ func newAPIServer(cfg *config.Config, ops *manual.Operations, snaps httpapi.Snap
 		RateLimit:     cfg.API.RateLimit.PerSecond, Burst: cfg.API.RateLimit.Burst,
 		BodyLimit: int64(cfg.API.BodyLimit.Bytes()), RequestTimeout: cfg.API.RequestTimeout,
 		MaxConnections: cfg.API.MaxConnections,
-		Operations:     ops, Snapshots: snaps, AuditPath: cfg.State.AuditFile,
+		Operations:     ops, Snapshots: snaps, Leadership: leadership, AuditPath: cfg.State.AuditFile,
 		Interval: cfg.Monitor.Interval,
 	})
 }

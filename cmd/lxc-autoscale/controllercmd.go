@@ -52,8 +52,17 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	}
 	opts := controllerOptions(cfg)
 	opts.Cluster, opts.Logger, opts.Metrics, opts.Scale, opts.Audit, opts.Notify = d.client, d.plain, d.metrics, scale, d.audit, d.notifyFunc()
+	var leadership func() (bool, string)
 	if !scale {
 		opts.StateFile = ""
+	} else {
+		// Replicas of run coordinate: only the lease holder writes.
+		el, stopLease, err := joinElection(d.client, d.gate, cfg.State.LeaseDuration, d.plain, d.reg)
+		if err != nil {
+			return err
+		}
+		defer stopLease() // after the loop's last write, before the API stops
+		opts.Leading, leadership = el.Leading, el.Leadership
 	}
 	ctrl, err := controller.New(opts)
 	if err != nil {
@@ -61,7 +70,7 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	}
 
 	if cfg.API.Listen != "" {
-		srv, err := newAPIServer(cfg, d.operations(ctrl, scale), ctrl, d.reg, d.plain)
+		srv, err := newAPIServer(cfg, d.operations(ctrl, scale), ctrl, leadership, d.reg, d.plain)
 		if err != nil {
 			return err
 		}

@@ -53,6 +53,45 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
+// climbingSpecs are busy containers at 1 core (VMIDs from 301) that
+// climb a core at a time and idle ones at idleCores (from 401) that lose
+// one: each change is followed by another one cooldown later, so a change
+// made inside its cooldown shows.
+func climbingSpecs(busy, idle, idleCores int) []pvesim.ContainerSpec {
+	var specs []pvesim.ContainerSpec
+	for i := range busy {
+		specs = append(specs, pvesim.ContainerSpec{VMID: 301 + i, Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy})
+	}
+	for i := range idle {
+		specs = append(specs, pvesim.ContainerSpec{VMID: 401 + i, Cores: idleCores, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Idle})
+	}
+	return specs
+}
+
+// startRun starts the binary's run with env, its output to logPath; the
+// test's cleanup kills it if it still runs (resumed first, if stopped).
+func startRun(t *testing.T, bin, conf string, env []string, logPath string) *exec.Cmd {
+	t.Helper()
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "run", "--config", conf)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	logFile.Close()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Signal(syscall.SIGCONT)
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	return cmd
+}
+
 // landedConfigWrites are the config PUTs PVE accepted, oldest first.
 func landedConfigWrites(sim *pvesim.Sim) []pvesim.Request {
 	var out []pvesim.Request
@@ -67,7 +106,7 @@ func landedConfigWrites(sim *pvesim.Sim) []pvesim.Request {
 // cooldownBreaks replays the landed writes of cores and reports those made
 // inside the cooldown of the previous change of the same container, and
 // how many of those reversed it.
-func cooldownBreaks(t *testing.T, specs []pvesim.ContainerSpec, writes []pvesim.Request) (breaks []string, reversals int) {
+func cooldownBreaks(t *testing.T, specs []pvesim.ContainerSpec, writes []pvesim.Request, up, down time.Duration) (breaks []string, reversals int) {
 	t.Helper()
 	type last struct {
 		cores int
@@ -92,9 +131,9 @@ func cooldownBreaks(t *testing.T, specs []pvesim.ContainerSpec, writes []pvesim.
 		if p == nil {
 			t.Fatalf("PUT %s: not one of the containers", w.Path)
 		}
-		dir, cooldown := 1, crashCooldownUp
+		dir, cooldown := 1, up
 		if cores < p.cores {
-			dir, cooldown = -1, crashCooldownDown
+			dir, cooldown = -1, down
 		}
 		if !p.at.IsZero() {
 			if gap := w.Time.Sub(p.at); gap < cooldown {
@@ -131,16 +170,10 @@ func TestKillLoopKeepsCooldowns(t *testing.T) {
 	// Busy containers climb a core at a time, idle ones lose one: each
 	// change is followed by another one cooldown later, so a forgotten
 	// change shows as a write inside its cooldown.
-	var specs []pvesim.ContainerSpec
-	for i := range 6 {
-		specs = append(specs, pvesim.ContainerSpec{VMID: 301 + i, Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy})
-	}
 	// Room for about 70 changes (idle ones down to 1 core, busy ones up
 	// to what their 3-6 busy cores need), more than the 45-55 the lives
 	// make: no life waits for a change that cannot come.
-	for i := range 6 {
-		specs = append(specs, pvesim.ContainerSpec{VMID: 401 + i, Cores: 8, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Idle})
-	}
+	specs := climbingSpecs(6, 6, 8)
 	e := newE2E(t, e2eOptions{speed: 1, specs: specs, env: []string{
 		"LXCA_SCALING_CPU_MAX=8",
 		"LXCA_SCALING_COOLDOWN_UP=" + crashCooldownUp.String(),
@@ -150,6 +183,9 @@ func TestKillLoopKeepsCooldowns(t *testing.T) {
 		"LXCA_SCALING_MEMORY_ENABLED=false",
 		"LXCA_SCALING_DISK_ENABLED=false",
 		"LXCA_MONITOR_MAX_METRICS_ENTRIES=" + strconv.Itoa(crashExportEntries),
+		// A life killed holding the lease keeps it this long: the next one
+		// (a new holder) waits it out before acting.
+		"LXCA_STATE_LEASE_DURATION=3s",
 	}})
 	bin := buildBinary(t)
 	// A private TMPDIR: renameio puts its temporary files there when it is
@@ -165,23 +201,7 @@ func TestKillLoopKeepsCooldowns(t *testing.T) {
 	start := func(life int) (*exec.Cmd, string) {
 		t.Helper()
 		logPath := filepath.Join(logs, "life-"+strconv.Itoa(life)+".log")
-		logFile, err := os.Create(logPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(bin, "run", "--config", e.conf)
-		cmd.Env, cmd.Stdout, cmd.Stderr = env, logFile, logFile
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		logFile.Close()
-		t.Cleanup(func() {
-			if cmd.ProcessState == nil {
-				cmd.Process.Kill()
-				cmd.Wait()
-			}
-		})
-		return cmd, logPath
+		return startRun(t, bin, e.conf, env, logPath), logPath
 	}
 	// awaitWrites waits until n config writes have landed in total; the
 	// request log is the observable event.
@@ -241,7 +261,7 @@ func TestKillLoopKeepsCooldowns(t *testing.T) {
 	}
 
 	writes := landedConfigWrites(e.sim)
-	breaks, reversals := cooldownBreaks(t, specs, writes)
+	breaks, reversals := cooldownBreaks(t, specs, writes, crashCooldownUp, crashCooldownDown)
 	t.Logf("%d kills, %d config writes landed (per killed life %v), %d inside a cooldown (%d reversals); the export after each kill: %v",
 		kills, len(writes), perLife, len(breaks), reversals, exports)
 	for _, b := range breaks {

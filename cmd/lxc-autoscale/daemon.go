@@ -35,6 +35,7 @@ type daemon struct {
 	hangup  chan os.Signal // SIGHUP, caught from the start so that it never ends the process
 	reg     *prometheus.Registry
 	client  *proxmox.Client
+	gate    *leaseGate // fences client writes by the lease, once run joins the election
 	metrics *controller.Metrics
 	audit   *audit.Log         // nil when state.audit_file is "" or not wanted
 	ops     *manual.Operations // closed before the audit: its task watchers append to it
@@ -57,7 +58,7 @@ func newDaemon(env *environment, fs *pflag.FlagSet, args []string, writes ...str
 	if len(cfg.Proxmox.Endpoints) == 0 {
 		return nil, usageErrorf("proxmox.endpoints: no endpoint configured; set it in the config file, LXCA_PROXMOX_ENDPOINTS or --endpoint")
 	}
-	d := &daemon{cfg: cfg, path: path, reg: newRegistry(), hangup: make(chan os.Signal, 1)}
+	d := &daemon{cfg: cfg, path: path, reg: newRegistry(), hangup: make(chan os.Signal, 1), gate: &leaseGate{}}
 	d.plain, d.logs = newLogger(cfg.Logging, env.stderr)
 	d.log = d.plain.With().Str("component", "daemon").Logger()
 	signal.Notify(d.hangup, syscall.SIGHUP)
@@ -67,7 +68,7 @@ func newDaemon(env *environment, fs *pflag.FlagSet, args []string, writes ...str
 		}
 	}()
 	logReadableSecrets(d.log, cfg)
-	if d.client, err = newClient(cfg.Proxmox, d.plain, d.reg); err != nil {
+	if d.client, err = newClient(cfg.Proxmox, d.plain, d.reg, d.gate.check); err != nil {
 		return nil, usageError{err}
 	}
 	if d.metrics, err = controller.NewMetrics(d.reg); err != nil {

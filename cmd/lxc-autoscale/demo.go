@@ -106,12 +106,14 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 	defer srv.Close()
 	simURL := "http://" + ln.Addr().String()
 
+	gate := &leaseGate{}
 	client, err := proxmox.New(proxmox.Options{
 		Endpoints:   []string{simURL},
 		TokenID:     demoTokenID,
 		TokenSecret: demoTokenSecret,
 		Timeout:     5 * time.Second,
 		Logger:      logger, // the client adds its component itself
+		WriteGate:   gate.check,
 	})
 	if err != nil {
 		return fmt.Errorf("connect to simulator: %w", err)
@@ -133,12 +135,19 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 	defer audit.Close()
 	opts := demoControllerOptions(o.every, dir)
 	opts.Cluster, opts.Logger, opts.Metrics, opts.Audit = client, logger, metrics, audit
+	// As run does: alone, the demo wins the lease at its first read.
+	el, stopLease, err := joinElection(client, gate, 15*time.Second, logger, reg)
+	if err != nil {
+		return err
+	}
+	defer stopLease()
+	opts.Leading = el.Leading
 	ctrl, err := controller.New(opts)
 	if err != nil {
 		return err
 	}
 
-	apiURL, token, stopAPI, err := startDemoAPI(o.listen, client, ctrl, metrics, audit, reg, logger, o.every, filepath.Join(dir, "audit.jsonl"))
+	apiURL, token, stopAPI, err := startDemoAPI(o.listen, client, ctrl, el.Leadership, metrics, audit, reg, logger, o.every, filepath.Join(dir, "audit.jsonl"))
 	if err != nil {
 		return err
 	}
@@ -149,6 +158,9 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 	fmt.Fprintf(env.stdout, "API token (admin scope, this run only): %s\n", token)
 	fmt.Fprintf(env.stdout, "Try: curl -s -H 'Authorization: Bearer %s' %s/api/v1/containers\n", token, apiURL)
 	fmt.Fprintf(env.stdout, "The controller runs in enforce mode (containers tagged \"recommend\" only get recommendations), one pass every %s.\n", o.every)
+	if leading, leader := el.Leadership(); leading {
+		fmt.Fprintf(env.stdout, "Leader: this process holds the cluster's lease as %s (only the leader of several replicas writes)\n", leader)
+	}
 	fmt.Fprintf(env.stdout, "lxc_metrics.json, the state file and the audit record go to %s\n\n", dir)
 
 	done := make(chan error, 1)
@@ -164,7 +176,7 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 
 // startDemoAPI serves the REST API and the status page for the demo with a
 // fresh admin token, and returns its URL, the token and how to stop it.
-func startDemoAPI(listen string, client *proxmox.Client, ctrl *controller.Controller, metrics *controller.Metrics,
+func startDemoAPI(listen string, client *proxmox.Client, ctrl *controller.Controller, leadership func() (bool, string), metrics *controller.Metrics,
 	audit *audit.Log, reg *prometheus.Registry, log zerolog.Logger, every time.Duration, auditPath string,
 ) (url, token string, stop func(), err error) {
 	token, sum, err := newAPIToken()
@@ -175,7 +187,7 @@ func startDemoAPI(listen string, client *proxmox.Client, ctrl *controller.Contro
 	srv, err := httpapi.New(httpapi.Options{
 		Listen: listen, Tokens: []httpapi.Token{{Name: "demo", SHA256: sum, Scope: httpapi.ScopeAdmin}},
 		Logger: log.With().Str("component", "api").Logger(), Registry: reg, MetricsPublic: true,
-		Operations: ops, Snapshots: ctrl, AuditPath: auditPath, Interval: every,
+		Operations: ops, Snapshots: ctrl, Leadership: leadership, AuditPath: auditPath, Interval: every,
 	})
 	if err != nil {
 		return "", "", nil, err

@@ -15,7 +15,9 @@ import (
 
 // probeClient is how the doctor connects: as the daemons do, without
 // logging or metrics of its own.
-func probeClient(p config.Proxmox) (*proxmox.Client, error) { return newClient(p, zerolog.Nop(), nil) }
+func probeClient(p config.Proxmox) (*proxmox.Client, error) {
+	return newClient(p, zerolog.Nop(), nil, nil)
+}
 
 // preflight runs the doctor's first check at a daemon's start.
 func preflight(ctx context.Context, p config.Proxmox, log zerolog.Logger) error {

@@ -73,6 +73,9 @@ type e2eOptions struct {
 	level string
 	// versions are the nodes' PVE versions, pve1 first (default all 9).
 	versions []string
+	// tokens are more token ids the cluster accepts, with the same secret
+	// (one per replica: a fault can then cut one off).
+	tokens []string
 }
 
 func newE2E(t *testing.T, o e2eOptions) *e2e {
@@ -91,7 +94,7 @@ func newE2E(t *testing.T, o e2eOptions) *e2e {
 	}
 	sim, url := pvesimtest.Serve(t, pvesim.Options{
 		Nodes: o.nodes, Specs: o.specs, Seed: 7, Speed: o.speed, NodeVersions: o.versions,
-		Tokens:       []string{e2eTokenID + "=" + e2eSecret},
+		Tokens:       tokensWithSecret(append([]string{e2eTokenID}, o.tokens...)),
 		TaskDuration: 5 * time.Second,
 	})
 	e := &e2e{t: t, sim: sim, url: url, dir: t.TempDir(), env: o.env}
@@ -135,6 +138,14 @@ logging:
 		t.Fatal(err)
 	}
 	return e
+}
+
+func tokensWithSecret(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id + "=" + e2eSecret
+	}
+	return out
 }
 
 // running is one run() of the program.
@@ -224,15 +235,22 @@ func (e *e2e) confInt(vmid int, key string) int {
 	return v
 }
 
-// writes are the state-changing requests the simulator received.
+// writes are the state-changing requests the simulator received, but
+// for the leader lease's (run keeps it in every mode: ha_e2e_test.go).
 func (e *e2e) writes() []pvesim.Request {
 	var out []pvesim.Request
 	for _, r := range e.sim.Requests() {
-		if r.Method != "GET" {
+		if r.Method != "GET" && !isLeaseCall(r) {
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// isLeaseCall is a call on the notification matchers, where the leader
+// lease lives.
+func isLeaseCall(r pvesim.Request) bool {
+	return strings.HasPrefix(r.Route, "/cluster/notifications/matchers")
 }
 
 // rootfsBytes is the size of a container's rootfs in its config.
@@ -528,7 +546,7 @@ func TestE2EAPICallsPerTick(t *testing.T) {
 	// first time a decision depends on what only the config says (cores
 	// unset or capped, the configured disk size): never again while its
 	// listing stays the same.
-	ticks, listings, reads := 0, 0, map[string]int{}
+	ticks, listings, reads, leaseCalls := 0, 0, map[string]int{}, 0
 	for _, q := range e.sim.Requests() {
 		switch q.Route {
 		case "/version":
@@ -544,6 +562,8 @@ func TestE2EAPICallsPerTick(t *testing.T) {
 			if reads[q.Path]++; reads[q.Path] > 1 {
 				t.Errorf("config read again without a change in the listing: %s", q.Path)
 			}
+		case "/cluster/notifications/matchers/{name}", "/cluster/notifications/matchers":
+			leaseCalls++ // on the lease's own cadence, not per tick
 		default:
 			t.Errorf("unexpected steady-state call %s %s", q.Method, q.Path)
 		}
@@ -551,8 +571,13 @@ func TestE2EAPICallsPerTick(t *testing.T) {
 	if online := 3; ticks+listings > ticks*(online+1) {
 		t.Errorf("%d listing calls in %d ticks: more than online nodes + 1 = %d per tick", ticks+listings, ticks, online+1)
 	}
-	t.Logf("%d calls in %d ticks (%d config reads, one each for %d containers) for 3 online nodes and 40 containers",
-		len(e.sim.Requests()), ticks, len(reads), len(reads))
+	// The lease: a read and a write at start, then a read and a renewal
+	// every lease_duration/3 (5 s), and no write to fence in dry-run.
+	if leaseCalls > 4+2*(ticks/5+1) {
+		t.Errorf("%d lease calls in %d ticks of 1 s: more than a read and a renewal every 5 s", leaseCalls, ticks)
+	}
+	t.Logf("%d calls in %d ticks (%d config reads, one each for %d containers; %d for the lease) for 3 online nodes and 40 containers",
+		len(e.sim.Requests()), ticks, len(reads), len(reads), leaseCalls)
 }
 
 func TestE2EHangupReloadsPolicies(t *testing.T) {

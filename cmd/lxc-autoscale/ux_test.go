@@ -253,7 +253,7 @@ func TestProxmoxLogLinesNameTheirComponentOnce(t *testing.T) {
 	p := config.Default().Proxmox
 	p.Endpoints, p.TokenID, p.TokenSecret = []string{url}, tokenID, config.NewSecret(secret)
 	var out syncBuffer
-	client, err := newClient(p, zerolog.New(&out).Level(zerolog.DebugLevel), nil)
+	client, err := newClient(p, zerolog.New(&out).Level(zerolog.DebugLevel), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,7 +102,7 @@ func isTerminal(w io.Writer) bool {
 }
 
 // newClient builds the Proxmox VE client.
-func newClient(p config.Proxmox, log zerolog.Logger, reg prometheus.Registerer) (*proxmox.Client, error) {
+func newClient(p config.Proxmox, log zerolog.Logger, reg prometheus.Registerer, gate proxmox.WriteGate) (*proxmox.Client, error) {
 	c, err := proxmox.New(proxmox.Options{
 		Endpoints:          p.Endpoints,
 		TokenID:            p.TokenID,
@@ -121,6 +121,7 @@ func newClient(p config.Proxmox, log zerolog.Logger, reg prometheus.Registerer) 
 		},
 		Registerer: reg,
 		Logger:     log, // the client adds its component itself
+		WriteGate:  gate,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("proxmox client: %w", err)

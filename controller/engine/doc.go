@@ -11,7 +11,9 @@
 //
 // It owns the containers' histories (window*.go), the features and the
 // model (features*.go, model.go), the config facts a read taught
-// (facts.go) and what a listing turns into (observe.go). It reports what
+// (facts.go), what a listing turns into (observe.go) and, with
+// Options.NoteResizes (the loop's, not the replay's), the cooldowns that
+// other writers' resizes start (resizes.go). It reports what
 // the loop logs and counts through Hooks and never logs, reads the clock
 // or calls Proxmox itself: its time is the tick's.
 //

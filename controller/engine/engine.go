@@ -60,6 +60,10 @@ type Options struct {
 	Model                         ModelOptions
 	// Scale false scores without deciding (monitor mode).
 	Scale bool
+	// NoteResizes starts cooldowns from allocation changes the listings
+	// show and the engine did not make (resizes.go); the loop sets it,
+	// a replayed trace has no one else's changes.
+	NoteResizes bool
 }
 
 // Hooks receive what the loop logs and counts; a nil hook is not

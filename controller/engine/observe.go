@@ -121,6 +121,9 @@ func (e *Engine) Observe(t Tick) {
 				tr.Window.Add(sampleFrom(ct, &tr.Last, tr.SeenAt, t.End))
 			}
 		}
+		if e.opts.NoteResizes && !tr.SeenAt.IsZero() {
+			e.noteResizes(ct.VMID, allocationOf(tr.Last), allocationOf(*ct), tr.SeenAt, t.End)
+		}
 		tr.Last, tr.SeenAt = *ct, t.End
 		tr.Alloc = e.AllocationOf(tr)
 		tr.NodeThreads = threads[ct.Node]

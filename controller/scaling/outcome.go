@@ -91,6 +91,7 @@ func (s *ContainerState) Record(outcomes []Outcome, now time.Time, backoff func(
 			if s.LastAction == nil {
 				s.LastAction = map[Resource]Action{}
 			}
+			act.Unknown = o.Result == ResultUnknown
 			s.LastAction[c.Resource] = act
 			applied = applied || o.Result == ResultApplied
 		case ResultDryRun:

@@ -207,6 +207,9 @@ type Action struct {
 	Direction Direction `json:"direction"`
 	From      int64     `json:"from"`
 	To        int64     `json:"to"`
+	// Unknown marks a write whose outcome is unknown (ResultUnknown): it
+	// may have landed, later than Time, or not at all.
+	Unknown bool `json:"unknown,omitempty"`
 }
 
 // ContainerState is what the controller remembers of a container between
@@ -281,4 +284,5 @@ const (
 	SkipNotRunning     SkipReason = "not_running"     // stopped containers are not resized
 	SkipUnmanaged      SkipReason = "unmanaged"       // cpulimit or unset cores: left to the administrator
 	SkipNoData         SkipReason = "no_data"         // not enough history
+	SkipNotLeader      SkipReason = "not_leader"      // another replica holds the lease (controller/lease)
 )

@@ -56,8 +56,10 @@ type Options struct {
 	// StaleAfterIntervals is how many intervals may pass after the last
 	// complete pass before the page says stale (as /readyz judges it).
 	StaleAfterIntervals int
-	Now                 func() time.Time
-	Logger              zerolog.Logger
+	// Leadership says who acts among replicas (nil: no line on the page).
+	Leadership func() (leading bool, leader string)
+	Now        func() time.Time
+	Logger     zerolog.Logger
 }
 
 type page struct {
@@ -65,6 +67,7 @@ type page struct {
 	containers Lister
 	interval   time.Duration
 	staleAfter int
+	leadership func() (bool, string)
 	now        func() time.Time
 	log        zerolog.Logger
 }
@@ -75,7 +78,7 @@ func Handler(o Options) echo.HandlerFunc {
 		o.Now = time.Now
 	}
 	p := &page{snapshots: o.Snapshots, containers: o.Containers, interval: o.Interval,
-		staleAfter: o.StaleAfterIntervals, now: o.Now, log: o.Logger}
+		staleAfter: o.StaleAfterIntervals, leadership: o.Leadership, now: o.Now, log: o.Logger}
 	return p.serve
 }
 
@@ -100,6 +103,9 @@ func (p *page) serve(c echo.Context) error {
 		view = listingPageView(cts, err, p.interval, now)
 	}
 	view.Nonce = nonce
+	if p.leadership != nil {
+		view.Leader = leaderText(p.leadership())
+	}
 
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, view); err != nil {

@@ -30,6 +30,10 @@ type pageView struct {
 	Nodes        int
 	FailedNodes  []string
 	ModelTrained string
+	// Leader says who acts: this process, or another replica (named as
+	// its lease records it) while this one only observes; "" without a
+	// lease (the api command).
+	Leader string
 	// Backfill is where the RRD backfill stands; "" when it is off or
 	// has not started.
 	Backfill     string
@@ -108,6 +112,7 @@ func snapshotPageView(snap controller.Snapshot, interval time.Duration, staleAft
 	if snap.ModelTrainedAt.IsZero() {
 		v.ModelTrained = "not trained yet"
 	}
+
 	if b := snap.Backfill; b.Pending+b.Done+b.Failed > 0 {
 		v.Backfill = strconv.Itoa(b.Done) + " read, " + strconv.Itoa(b.Failed) + " given up"
 		if b.Pending > 0 {
@@ -317,4 +322,15 @@ func formatTime(t, now time.Time) string {
 		return abs + " (in " + (-ago).String() + ")"
 	}
 	return abs + " (" + ago.String() + " ago)"
+}
+
+// leaderText says who acts among replicas.
+func leaderText(leading bool, leader string) string {
+	switch {
+	case leading:
+		return "this process (lease holder " + leader + ")"
+	case leader != "":
+		return leader + " (another replica; this one follows: it observes and serves reads)"
+	}
+	return "none known yet (this replica follows)"
 }

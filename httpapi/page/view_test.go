@@ -132,3 +132,20 @@ func TestUsageFormatting(t *testing.T) {
 		}
 	}
 }
+
+func TestLeaderText(t *testing.T) {
+	tests := []struct {
+		leading bool
+		leader  string
+		want    string
+	}{
+		{true, "ctl1:10:ab", "this process (lease holder ctl1:10:ab)"},
+		{false, "ctl2:20:cd", "ctl2:20:cd (another replica; this one follows: it observes and serves reads)"},
+		{false, "", "none known yet (this replica follows)"},
+	}
+	for _, tt := range tests {
+		if got := leaderText(tt.leading, tt.leader); got != tt.want {
+			t.Errorf("leading %v, leader %q: %q, want %q", tt.leading, tt.leader, got, tt.want)
+		}
+	}
+}

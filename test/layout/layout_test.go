@@ -75,6 +75,9 @@ var rules = []rule{
 	{dir: "controller/notify", external: []string{"github.com/rs/zerolog", "github.com/prometheus/client_golang"}},
 	// A cache of metric children: a leaf, generic over what it keeps.
 	{dir: "controller/labelcache", stdlibOnly: true},
+	// The leader lease: the matcher calls of proxmox; never the loop,
+	// which asks it through a func (and the client through WriteGate).
+	{dir: "controller/lease", allowed: []string{"proxmox"}},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
 	// The API serves the loop's snapshot (controller), its decisions
 	// (controller/scaling) and audit record (controller/audit), and the

@@ -78,6 +78,7 @@
 //   - internal/pveconf: the .conf format, volumes, sizes and storages;
 //   - internal/pveversion: what differs between PVE 7, 8 and 9;
 //   - internal/access: tokens, users and tickets;
+//   - internal/notify: notifications.cfg's matchers (a leader lease's object);
 //   - control: the HTTP control API under /_pvesim/ (it imports pvesim,
 //     not the other way round);
 //   - this package: the cluster state, its Go API and the API handlers.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/acl"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/answer"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/notify"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/schema"
 )
 
@@ -179,6 +180,11 @@ func buildRoutes() []*route {
 			"privs":         schema.SpecUnsupported,
 			"tfa-challenge": schema.SpecUnsupported,
 		}, handle: (*Sim).postTicket},
+		// The object lxc-autoscale's leader lease lives in (internal/notify).
+		{method: "GET", template: "/cluster/notifications/matchers/{name}", specs: notify.NameSpecs, handle: func(s *Sim, c *call) answer.Answer { return s.notifications.Get(c.p.Str("name")) }},
+		{method: "POST", template: "/cluster/notifications/matchers", specs: notify.CreateSpecs, handle: func(s *Sim, c *call) answer.Answer { return s.notifications.Create(c.p) }},
+		{method: "PUT", template: "/cluster/notifications/matchers/{name}", specs: notify.UpdateSpecs, handle: func(s *Sim, c *call) answer.Answer { return s.notifications.Update(c.p) }},
+		{method: "DELETE", template: "/cluster/notifications/matchers/{name}", specs: notify.NameSpecs, handle: func(s *Sim, c *call) answer.Answer { return s.notifications.Delete(c.p.Str("name")) }},
 	}
 	for _, r := range rs {
 		r.segs = strings.Split(strings.TrimPrefix(r.template, "/"), "/")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/access"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/notify"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/internal/pveversion"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
@@ -61,6 +62,8 @@ type Sim struct {
 	rng        *rand.Rand
 	nextPID    uint32
 	log        []Request
+	// notifications is notifications.cfg (the leader lease's object).
+	notifications notify.Config
 }
 
 // New builds a cluster from opts (defaults filled in as documented on Options).

@@ -1,0 +1,85 @@
+package controller
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
+	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
+)
+
+func configWrites(sim *pvesim.Sim) int {
+	n := 0
+	for _, r := range sim.Requests() {
+		if r.Method != "GET" && r.Route == "/nodes/{node}/lxc/{vmid}/config" {
+			n++
+		}
+	}
+	return n
+}
+
+// A follower observes and decides but never writes; a change the old
+// leader made while it watched starts the cooldown it then honours as
+// the new leader.
+func TestFollowerNeverWritesAndKeepsTheOldLeadersCooldown(t *testing.T) {
+	sim, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
+	}})
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	leading := false
+	c := newLoop(t, client, func(o *Options) {
+		o.Now = func() time.Time { return now }
+		o.Leading = func() bool { return leading }
+		o.Selection.Default.CooldownUp = 10 * time.Minute
+		o.Selection.Default.Memory.Enabled = false
+		o.Selection.Default.Disk.Enabled = false
+	})
+	ctx := context.Background()
+	pass := func() {
+		t.Helper()
+		sim.Clock().Advance(10 * time.Second)
+		now = now.Add(10 * time.Second)
+		c.pass(ctx)
+	}
+	for range 3 {
+		pass()
+	}
+	if n := configWrites(sim); n != 0 {
+		t.Fatalf("a follower sent %d config writes", n)
+	}
+	if s := c.Snapshot(); len(s.Containers) != 1 {
+		t.Fatalf("a follower's snapshot has %d containers, want the one it observes", len(s.Containers))
+	}
+	// The leader (another replica) adds a core.
+	if err := sim.SetConfig(101, "cores", "2"); err != nil {
+		t.Fatal(err)
+	}
+	pass()
+	seen := now
+	leading = true
+	pass()
+	if n := configWrites(sim); n != 0 {
+		t.Fatalf("the new leader changed cores %s after the old leader's change, inside the 10 m cooldown", now.Sub(seen))
+	}
+	last := c.Engine.States[101].LastAction[scaling.ResourceCores]
+	if last.To != 2 || last.From != 1 || !last.Time.Equal(seen) {
+		t.Fatalf("the old leader's change was noted as %+v, want 1 -> 2 at the first listing that showed it (%s)", last, seen)
+	}
+	for now.Sub(seen) < 10*time.Minute {
+		pass()
+	}
+	if got := mustCores(t, sim, 101); got != "3" {
+		t.Fatalf("cores %s after the cooldown, want 3: the new leader scales on", got)
+	}
+}
+
+func mustCores(t *testing.T, sim *pvesim.Sim, vmid int) string {
+	t.Helper()
+	ct, ok := sim.Container(vmid)
+	if !ok {
+		t.Fatalf("no container %d", vmid)
+	}
+	return ct.Config["cores"]
+}
