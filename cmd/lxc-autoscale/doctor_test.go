@@ -110,7 +110,8 @@ func TestDoctorExplainsARefusedToken(t *testing.T) {
 // the pveum line that grants it; in dry-run, a warning (exit 0).
 func TestDoctorNamesMissingPrivilegesAndTheirGrant(t *testing.T) {
 	t.Parallel()
-	privs := map[string][]string{"/vms": {"VM.Audit", "VM.Config.Memory", "VM.Config.Disk"}, "/nodes": {"Sys.Audit"}, "/storage": {"Datastore.Audit"}}
+	privs := map[string][]string{"/vms": {"VM.Audit", "VM.Config.Memory", "VM.Config.Disk"}, "/nodes": {"Sys.Audit"}, "/storage": {"Datastore.Audit"},
+		"/mapping/notifications": {"Mapping.Modify"}}
 	conf, _ := doctorSetup(t, false, privs, "scaling:\n  mode: enforce\n")
 	code, out, _ := runCLI(t, secretEnv(doctorSecret), "doctor", "--config", conf)
 	want := `pveum role modify LXCAutoscale --append 1 --privs "VM.Config.CPU Datastore.AllocateSpace" && pveum acl modify / --users autoscale@pve --tokens 'autoscale@pve!controller' --roles LXCAutoscale`
@@ -119,6 +120,12 @@ func TestDoctorNamesMissingPrivilegesAndTheirGrant(t *testing.T) {
 	}
 	if !strings.Contains(out, "ok    VM.Config.Memory on /vms") {
 		t.Errorf("a held privilege is not reported as held:\n%s", out)
+	}
+	delete(privs, "/mapping/notifications")
+	conf, _ = doctorSetup(t, false, privs, "scaling:\n  mode: enforce\n")
+	if code, out, _ := runCLI(t, secretEnv(doctorSecret), "doctor", "--config", conf); code != 1 ||
+		!strings.Contains(out, "FAIL  Mapping.Modify on /mapping/notifications missing: needed to hold the leader lease") {
+		t.Errorf("enforce without the lease's privilege: exit %d\n%s", code, out)
 	}
 	conf, _ = doctorSetup(t, false, privs, "scaling:\n  mode: dry-run\n")
 	code, out, _ = runCLI(t, secretEnv(doctorSecret), "doctor", "--config", conf)

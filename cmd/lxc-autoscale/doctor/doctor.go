@@ -169,6 +169,10 @@ func needs(cfg *config.Config) []need {
 	if mem {
 		write("/vms", "VM.Config.Memory", "change memory and swap")
 	}
+	if cpu || mem || disk {
+		// run writes only while it holds the lease (README: High availability).
+		write("/mapping/notifications", "Mapping.Modify", "hold the leader lease (the notification matcher lxc-autoscale-lease), without which run never writes")
+	}
 	if disk {
 		write("/vms", "VM.Config.Disk", "grow root disks")
 		write("/storage", "Datastore.AllocateSpace", "grow root disks")
