@@ -57,7 +57,7 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 		opts.StateFile = ""
 	} else {
 		// Replicas of run coordinate: only the lease holder writes.
-		el, stopLease, err := joinElection(d.client, d.gate, cfg.State.LeaseDuration, d.plain, d.reg)
+		el, stopLease, err := joinElection(d.client, d.gate, cfg.State.LeaseDuration, d.plain, d.reg, d.notifyLeader)
 		if err != nil {
 			return err
 		}

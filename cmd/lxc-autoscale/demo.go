@@ -136,7 +136,7 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 	opts := demoControllerOptions(o.every, dir)
 	opts.Cluster, opts.Logger, opts.Metrics, opts.Audit = client, logger, metrics, audit
 	// As run does: alone, the demo wins the lease at its first read.
-	el, stopLease, err := joinElection(client, gate, 15*time.Second, logger, reg)
+	el, stopLease, err := joinElection(client, gate, 15*time.Second, logger, reg, nil)
 	if err != nil {
 		return err
 	}

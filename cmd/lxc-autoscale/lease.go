@@ -27,8 +27,10 @@ func (g *leaseGate) check(ctx context.Context) (time.Time, error) {
 // joinElection starts the election of the replicas through store and
 // fences the writes of the client gate belongs to by it. stop ends it,
 // releasing a held lease: call it once the loop has made its last write.
-func joinElection(store lease.Store, gate *leaseGate, duration time.Duration, log zerolog.Logger, reg prometheus.Registerer) (e *lease.Elector, stop func(), err error) {
-	e, err = lease.New(lease.Options{Store: store, Duration: duration, Logger: log, Registerer: reg})
+func joinElection(store lease.Store, gate *leaseGate, duration time.Duration, log zerolog.Logger, reg prometheus.Registerer,
+	changed func(leading bool, holder, why string),
+) (e *lease.Elector, stop func(), err error) {
+	e, err = lease.New(lease.Options{Store: store, Duration: duration, Logger: log, Registerer: reg, OnChange: changed})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -95,3 +95,14 @@ func (d *daemon) closeNotifier() {
 	defer cancel()
 	d.notifier.Close(ctx)
 }
+
+// notifyLeader is the lease's OnChange: the webhooks hear when this
+// replica becomes leader or stops leading. The new leader's event names
+// it; the old one's names none, since it may not know who took over.
+func (d *daemon) notifyLeader(leading bool, holder, why string) {
+	if leading {
+		d.notifier.LeaderChanged(holder, "acquired")
+		return
+	}
+	d.notifier.LeaderChanged("", why)
+}

@@ -47,6 +47,11 @@ type Options struct {
 	Registerer                                                   prometheus.Registerer // nil: not registered
 	// Now is the clock (its monotonic reading counts); nil is time.Now.
 	Now func() time.Time
+	// OnChange, when set, is told every time this instance (holder)
+	// becomes leader or stops leading, and why; it is called with the
+	// elector's lock held and must not block (the webhooks' Notify queues
+	// and returns).
+	OnChange func(leading bool, holder, why string)
 }
 
 // Status is who leads, as this instance knows it.
@@ -166,6 +171,9 @@ func (e *Elector) setLeadingLocked(leading bool, now time.Time, why string) {
 		e.leader.Set(0)
 		e.transitions.WithLabelValues("follower").Inc()
 		e.log.Warn().Str("holder", e.o.Identity).Str("reason", why).Msg("stopped leading")
+	}
+	if e.o.OnChange != nil {
+		e.o.OnChange(leading, e.o.Identity, why)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -279,6 +280,10 @@ func TestFrozenLeaderIsFencedByTheRecord(t *testing.T) {
 	var frozen time.Time
 	oa := fast(c.clients[0], "a", nil)
 	oa.Now = func() time.Time { return frozen }
+	var told []string // what OnChange heard, for the webhooks' leader_change
+	oa.OnChange = func(leading bool, holder, why string) {
+		told = append(told, fmt.Sprint(leading, " ", holder, ": ", why))
+	}
 	a, b := mustNew(t, oa), mustNew(t, fast(c.clients[1], "b", nil))
 	ctx := context.Background()
 	frozen = time.Now()
@@ -311,6 +316,9 @@ func TestFrozenLeaderIsFencedByTheRecord(t *testing.T) {
 	}
 	if st := a.Status(); st.Leader != "b" || st.Epoch != 2 {
 		t.Errorf("a's status %+v, want leader b at epoch 2", st)
+	}
+	if len(told) != 2 || !strings.HasPrefix(told[0], "true a") || !strings.HasPrefix(told[1], "false a: the lease record names another holder") {
+		t.Errorf("OnChange heard %q, want a becoming leader, then losing the lease to another holder", told)
 	}
 }
 
