@@ -407,6 +407,7 @@ func (c *Controller) engineHooks() engine.Hooks {
 			c.backfill.forget(vmid)
 			id := strconv.Itoa(vmid)
 			c.metrics.forgetScore(vmid)
+			c.metrics.perContainer.Forget(vmid)
 			for _, r := range scaling.Resources {
 				c.metrics.recommendation.DeleteLabelValues(id, string(r))
 			}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/ctview"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/labelcache"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
@@ -38,6 +39,7 @@ type Metrics struct {
 	configReads    prometheus.Counter
 	panics         prometheus.Counter
 	stateSaves     *prometheus.CounterVec // result
+	perContainer   *ctview.Store          // vmid, node: allocation, usage, recommendation
 
 	// The children a pass sets again and again (a score per container, a
 	// skip per held change), kept: WithLabelValues hashes every call.
@@ -128,7 +130,17 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			}
 		}
 	}
-	return m, nil
+	// The series alerts and dashboards rate exist from the start, at 0.
+	for _, r := range scaling.Resources {
+		for _, dir := range []scaling.Direction{scaling.Up, scaling.Down} {
+			for _, result := range []string{scaling.ResultApplied, scaling.ResultFailed} {
+				m.actions.WithLabelValues(string(r), string(dir), result)
+			}
+		}
+	}
+	var err error
+	m.perContainer, err = ctview.New(reg)
+	return m, err
 }
 
 // collectors makes the controller's collectors, in its namespace, and
@@ -173,6 +185,9 @@ func (c *Controller) countContainers(t engine.Tick) {
 		counts[nodeState{ct.Node, state}]++
 	}
 	c.metrics.containers.Reset()
+	for _, n := range t.Nodes {
+		c.metrics.nodeErrors.WithLabelValues(n.Name) // at 0 until it fails
+	}
 	for k, n := range counts {
 		c.metrics.containers.WithLabelValues(k.node, k.state).Set(float64(n))
 	}

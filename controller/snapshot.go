@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/backfill"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/ctview"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
@@ -47,6 +48,22 @@ type Snapshot struct {
 	// Backfill is where the background RRD backfill stands (zero when it
 	// is off or has not started).
 	Backfill backfill.Progress
+	// Mode is the default rules' mode, "monitor" when the loop never
+	// decides; Policies are the policies' names and modes, in order.
+	Mode     string
+	Policies []ctview.PolicyMode
+	// NodeList is the nodes of the latest listing, by name.
+	NodeList []ctview.Node
+}
+
+// History is a container's last hour of usage per minute (ctview).
+type History = ctview.History
+
+// History returns a container's last hour of usage ending at now's
+// minute; false when the loop knows nothing of it. Safe from any
+// goroutine.
+func (c *Controller) History(vmid int, now time.Time) (History, bool) {
+	return c.metrics.perContainer.History(vmid, now)
 }
 
 // Snapshot returns the state after the latest pass. It is safe to call from
@@ -71,6 +88,9 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 		s.FailedNodes = append(s.FailedNodes, n)
 	}
 	slices.Sort(s.FailedNodes)
+	s.NodeList = ctview.Nodes(t.Nodes, t.Failed)
+	sel, _ := c.policies()
+	s.Mode, s.Policies = ctview.Modes(sel, c.opts.Scale)
 	if c.backfill.Backfiller != nil {
 		s.Backfill = c.backfill.Progress()
 	}
@@ -91,6 +111,7 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 		}
 		s.Containers = append(s.Containers, v)
 		c.recommend(tr, v.Decision)
+		c.metrics.perContainer.Set(t.End, ctview.Of(v.VMID, v.Node, v.Alloc, v.CPUUtilisation, v.MemoryUsed, v.Samples > 0, v.Decision))
 	}
 	c.snapMu.Lock()
 	c.snap = s
