@@ -89,6 +89,7 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 	}
 	slices.Sort(s.FailedNodes)
 	s.NodeList = ctview.Nodes(t.Nodes, t.Failed)
+	c.metrics.perContainer.SetNodes(s.NodeList)
 	sel, _ := c.policies()
 	s.Mode, s.Policies = ctview.Modes(sel, c.opts.Scale)
 	if c.backfill.Backfiller != nil {

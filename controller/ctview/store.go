@@ -59,11 +59,21 @@ type Store struct {
 	// mu guards each series' fields (its node, shown values and history);
 	// the cache guards the map of them.
 	mu sync.Mutex
+
+	nodeUp    *prometheus.GaugeVec // node
+	nodesMu   sync.Mutex
+	nodesSeen map[string]bool
 }
 
 // New builds the gauges and registers them on reg (nil: not registered).
 func New(reg prometheus.Registerer) (*Store, error) {
-	s := &Store{}
+	s := &Store{nodeUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "lxc_autoscale", Name: "node_up",
+		Help: "1 when a node was online and its containers were listed in the latest pass, 0 when it was offline or its listing failed."}, []string{"node"})}
+	if reg != nil {
+		if err := reg.Register(s.nodeUp); err != nil {
+			return nil, err
+		}
+	}
 	for g, o := range [numGauges]struct{ name, help string }{
 		allocCores:  {"container_cores", "Cores allocated to each container."},
 		allocMemory: {"container_memory_bytes", "Memory limit of each container."},
@@ -157,4 +167,26 @@ func (s *Store) History(vmid int, now time.Time) (History, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return sr.history.read(now), true
+}
+
+// SetNodes sets each node's up gauge from a pass's nodes and removes the
+// gauges of nodes that left the cluster.
+func (s *Store) SetNodes(nodes []Node) {
+	s.nodesMu.Lock()
+	defer s.nodesMu.Unlock()
+	seen := make(map[string]bool, len(nodes))
+	for _, n := range nodes {
+		up := 0.0
+		if n.Online {
+			up = 1
+		}
+		s.nodeUp.WithLabelValues(n.Name).Set(up)
+		seen[n.Name] = true
+	}
+	for name := range s.nodesSeen {
+		if !seen[name] {
+			s.nodeUp.DeleteLabelValues(name)
+		}
+	}
+	s.nodesSeen = seen
 }

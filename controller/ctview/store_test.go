@@ -138,3 +138,16 @@ func TestHistoryMinutes(t *testing.T) {
 		t.Errorf("after the clock went back: %v, want 0.1", got)
 	}
 }
+
+// A node's up gauge follows the listing; a node that left has none.
+func TestStoreNodes(t *testing.T) {
+	s, _ := New(nil)
+	s.SetNodes([]Node{{Name: "pve1", Online: true}, {Name: "pve2"}})
+	if up, down := testutil.ToFloat64(s.nodeUp.WithLabelValues("pve1")), testutil.ToFloat64(s.nodeUp.WithLabelValues("pve2")); up != 1 || down != 0 {
+		t.Errorf("node_up pve1 %v, pve2 %v; want 1 and 0", up, down)
+	}
+	s.SetNodes([]Node{{Name: "pve1", Online: true}})
+	if n := testutil.CollectAndCount(s.nodeUp); n != 1 {
+		t.Errorf("%d node_up series after pve2 left, want 1", n)
+	}
+}
