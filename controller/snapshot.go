@@ -51,13 +51,19 @@ type Snapshot struct {
 	// Mode is the default rules' mode, "monitor" when the loop never
 	// decides; Policies are the policies' names and modes, in order.
 	Mode     string
-	Policies []ctview.PolicyMode
+	Policies []PolicyMode
 	// NodeList is the nodes of the latest listing, by name.
-	NodeList []ctview.Node
+	NodeList []NodeView
 }
 
-// History is a container's last hour of usage per minute (ctview).
-type History = ctview.History
+// History is a container's last hour of usage per minute, NodeView a node
+// and PolicyMode a policy's mode of the snapshot (ctview's, named here for
+// the snapshot's readers).
+type (
+	History    = ctview.History
+	NodeView   = ctview.Node
+	PolicyMode = ctview.PolicyMode
+)
 
 // History returns a container's last hour of usage ending at now's
 // minute; false when the loop knows nothing of it. Safe from any
