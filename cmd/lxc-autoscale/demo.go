@@ -9,17 +9,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 	"github.com/spf13/pflag"
 
+	"github.com/lxc-autoscale/lxc-autoscale/cmd/lxc-autoscale/demoview"
 	"github.com/lxc-autoscale/lxc-autoscale/config"
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
-	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/httpapi"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
@@ -171,22 +170,22 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 		fmt.Sprintf("The controller runs in enforce mode (containers tagged \"recommend\" only get recommendations), one pass every %s.", o.every),
 		fmt.Sprintf("lxc_metrics.json, the state file and the audit record go to %s", dir),
 	}
-	view := &demoView{out: env.stdout, compact: o.compact, auditPath: filepath.Join(dir, "audit.jsonl")}
+	view := &demoview.View{Out: env.stdout, Compact: o.compact, AuditPath: filepath.Join(dir, "audit.jsonl")}
 	if o.compact {
-		view.header = append(header, "Logs: "+logPath+". Ctrl-C stops with a summary.", "")
+		view.Header = append(header, "Logs: "+logPath+". Ctrl-C stops with a summary.", "")
 	} else {
 		fmt.Fprintln(env.stdout, strings.Join(header, "\n")+"\n")
 	}
 
 	done := make(chan error, 1)
 	go func() { done <- ctrl.Run(ctx) }()
-	passes := view.watch(ctx, ctrl, sim, o.every)
+	passes := view.Watch(ctx, ctrl, sim, o.every)
 	if err := <-done; err != nil {
 		return err
 	}
-	printSummary(env.stdout, sim, passes, dir)
-	printTimings(env.stdout, o.every, o.speed)
-	printActions(env.stdout, view.auditPath)
+	demoview.PrintSummary(env.stdout, sim, passes, dir)
+	demoview.PrintTimings(env.stdout, o.every, o.speed)
+	demoview.PrintActions(env.stdout, view.AuditPath)
 	return nil
 }
 
@@ -246,101 +245,6 @@ func demoControllerOptions(every time.Duration, dir string) controller.Options {
 	o.Model.RetrainInterval, o.Model.TrainingWindow = 30*every, 60*every
 	o.Scale = true
 	return o
-}
-
-// printSnapshot prints the whole table of a pass (the plain view).
-func printSnapshot(out io.Writer, simNow time.Time, snap controller.Snapshot) {
-	fmt.Fprintf(out, "── simulated %s · %d nodes · model %s ──\n", simNow.UTC().Format("2006-01-02 15:04"), snap.Nodes, modelState(snap))
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VMID\tNAME\tNODE\tCORES\tCPU%\tMEM MiB\tMEM%\tDISK GiB\tSCORE\tDECISION")
-	for _, c := range snap.Containers {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%.0f\t%d/%d\t%.0f\t%.1f/%.0f\t%s\t%s\n",
-			c.VMID, c.Name, c.Node, c.Alloc.Cores, 100*c.CPUUtilisation,
-			c.MemoryUsed>>20, c.Alloc.MemoryMiB, percent(c.MemoryUsed, uint64(c.Alloc.MemoryMiB)<<20),
-			float64(c.DiskUsed)/(1<<30), float64(c.Alloc.DiskBytes)/(1<<30), scoreText(c), describeDecision(c.Decision))
-	}
-	_ = tw.Flush()
-}
-
-// describeDecision renders a decision in a few words: the changes, or the
-// most telling reason a wanted change was held back.
-func describeDecision(d *scaling.Decision) string {
-	if d == nil {
-		return ""
-	}
-	var parts []string
-	for _, ch := range d.Changes {
-		verb := map[scaling.Mode]string{scaling.ModeEnforce: "", scaling.ModeDryRun: "would ", scaling.ModeRecommend: "recommend "}[d.Mode]
-		parts = append(parts, fmt.Sprintf("%s%s %s", verb, ch.Resource, formatChange(ch)))
-	}
-	for _, h := range d.Holds {
-		switch h.Reason {
-		case scaling.SkipDisabled, scaling.SkipNoData, scaling.SkipAtLimit, scaling.SkipNotRunning:
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("hold %s (%s)", h.Resource, h.Reason))
-	}
-	return strings.Join(parts, ", ")
-}
-
-func formatChange(ch scaling.Change) string {
-	switch ch.Resource {
-	case scaling.ResourceDisk:
-		return fmt.Sprintf("%.0f→%.0f GiB", float64(ch.From)/(1<<30), float64(ch.To)/(1<<30))
-	case scaling.ResourceMemory, scaling.ResourceSwap:
-		return fmt.Sprintf("%d→%d MiB", ch.From, ch.To)
-	}
-	return fmt.Sprintf("%d→%d", ch.From, ch.To)
-}
-
-// printSummary reports what the demo did, from the simulator's request log.
-func printSummary(out io.Writer, sim *pvesim.Sim, passes int, dir string) {
-	var ticks, listings, reads, writes, rrd int
-	for _, r := range sim.Requests() {
-		switch {
-		case r.Route == "/nodes":
-			ticks++
-		case r.Route == "/nodes/{node}/lxc":
-			listings++
-		case r.Route == "/nodes/{node}/lxc/{vmid}/rrddata":
-			rrd++
-		case r.Method == "GET":
-			reads++
-		default:
-			writes++
-		}
-	}
-	perTick := 0.0
-	if ticks > 0 {
-		perTick = float64(ticks+listings) / float64(ticks)
-	}
-	fmt.Fprintf(out, "\nDemo summary: %d passes; %.1f listing calls per pass for 3 nodes; %d RRD reads for the backfill; %d config reads and %d writes for the changes.\n",
-		passes, perTick, rrd, reads, writes)
-	fmt.Fprintf(out, "Files: %s (lxc_metrics.json, state.json, audit.jsonl)\n", dir)
-}
-
-// printActions tabulates the audit record: changes by container and
-// resource, "+" for increases, "-" for decreases, "r" for recommendations.
-func printActions(out io.Writer, auditPath string) {
-	marks, vmids := tallyActions(auditPath)
-	if len(vmids) == 0 {
-		return
-	}
-	fmt.Fprintln(out, "\nActions by container and resource (+ up, - down, r recommended), oldest first:")
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VMID\tCORES\tMEMORY\tSWAP\tDISK")
-	for _, id := range vmids {
-		c := marks[id]
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", id, c[scaling.ResourceCores], c[scaling.ResourceMemory], c[scaling.ResourceSwap], c[scaling.ResourceDisk])
-	}
-	_ = tw.Flush()
-}
-
-func percent(used, limit uint64) float64 {
-	if limit == 0 {
-		return 0
-	}
-	return 100 * float64(used) / float64(limit)
 }
 
 // demoContainers is the demo's cluster: every workload kind, named after

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lxc-autoscale/lxc-autoscale/cmd/lxc-autoscale/demoview"
 )
 
 func runCLI(t *testing.T, environ []string, args ...string) (code int, stdout, stderr string) {
@@ -215,20 +217,20 @@ func TestDemoCompactView(t *testing.T) {
 	if !ok {
 		t.Fatalf("no summary:\n%s", stdout)
 	}
-	if !strings.HasPrefix(body, ansiClearAll+ansiHome) {
+	if !strings.HasPrefix(body, demoview.AnsiClearAll+demoview.AnsiHome) {
 		t.Errorf("the first frame does not clear the screen: %q", body[:min(len(body), 40)])
 	}
-	frames := strings.Split(body, ansiHome)[1:]
+	frames := strings.Split(body, demoview.AnsiHome)[1:]
 	if len(frames) < 3 {
 		t.Fatalf("%d frames in 2 s at a pass every 200 ms, want several", len(frames))
 	}
 	var holds bool
 	for i, f := range frames {
-		if !strings.HasSuffix(f, ansiClearDown) {
+		if !strings.HasSuffix(f, demoview.AnsiClearDown) {
 			t.Errorf("frame %d does not clear below itself", i)
 		}
-		lines := strings.Split(strings.TrimSuffix(f, ansiClearDown), "\n")
-		if n, want := len(lines), len(strings.Split(strings.TrimSuffix(frames[0], ansiClearDown), "\n")); n != want {
+		lines := strings.Split(strings.TrimSuffix(f, demoview.AnsiClearDown), "\n")
+		if n, want := len(lines), len(strings.Split(strings.TrimSuffix(frames[0], demoview.AnsiClearDown), "\n")); n != want {
 			t.Errorf("frame %d has %d lines, the first %d: the frame must not grow", i, n, want)
 		}
 		if n := len(lines); n > 40 {
