@@ -6,8 +6,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/lxc-autoscale/lxc-autoscale/controller/labelcache"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // Values are one container's figures after a pass, in base units.
@@ -29,7 +28,7 @@ type Values struct {
 	RecommendedMemoryBytes uint64
 }
 
-// gauge indexes the per-container vectors.
+// gauge indexes a container's six gauges.
 type gauge int
 
 const (
@@ -42,23 +41,26 @@ const (
 	numGauges
 )
 
-// series is one container's kept gauge children, the values they show
-// and its history.
+// series is one container's values, the labels its gauges share and its
+// history.
 type series struct {
-	node     string
-	children [numGauges]prometheus.Gauge
-	shown    [numGauges]float64
-	set      [numGauges]bool
-	history  ring
+	node    string
+	labels  []*dto.LabelPair // node, vmid: made once per node, never changed
+	values  [numGauges]float64
+	set     [numGauges]bool
+	history ring
 }
 
-// Store holds the per-container gauges and histories.
+// Store holds the per-container gauges and histories. It is a
+// prometheus.Collector: the loop stores plain values and a scrape makes
+// the metrics from them, so a container costs a few hundred bytes and
+// no gauge children (six per container, with their own label pairs and
+// hashes, were 2.9 KB each at 10,000 containers).
 type Store struct {
-	vecs  [numGauges]*prometheus.GaugeVec
-	cache labelcache.Cache[int, *series]
-	// mu guards each series' fields (its node, shown values and history);
-	// the cache guards the map of them.
-	mu sync.Mutex
+	descs [numGauges]*prometheus.Desc
+	// mu guards series and every series' fields.
+	mu     sync.Mutex
+	series map[int]*series
 
 	nodeUp    *prometheus.GaugeVec // node
 	nodesMu   sync.Mutex
@@ -67,13 +69,8 @@ type Store struct {
 
 // New builds the gauges and registers them on reg (nil: not registered).
 func New(reg prometheus.Registerer) (*Store, error) {
-	s := &Store{nodeUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "lxc_autoscale", Name: "node_up",
+	s := &Store{series: map[int]*series{}, nodeUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "lxc_autoscale", Name: "node_up",
 		Help: "1 when a node was online and its containers were listed in the latest pass, 0 when it was offline or its listing failed."}, []string{"node"})}
-	if reg != nil {
-		if err := reg.Register(s.nodeUp); err != nil {
-			return nil, err
-		}
-	}
 	for g, o := range [numGauges]struct{ name, help string }{
 		allocCores:  {"container_cores", "Cores allocated to each container."},
 		allocMemory: {"container_memory_bytes", "Memory limit of each container."},
@@ -82,9 +79,11 @@ func New(reg prometheus.Registerer) (*Store, error) {
 		recCores:    {"container_recommended_cores", "Cores the latest decision wants for each container: its allocation when it wants no change."},
 		recMemory:   {"container_recommended_memory_bytes", "Memory limit the latest decision wants for each container: its allocation when it wants no change."},
 	} {
-		s.vecs[g] = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "lxc_autoscale", Name: o.name, Help: o.help}, []string{"vmid", "node"})
-		if reg != nil {
-			if err := reg.Register(s.vecs[g]); err != nil {
+		s.descs[g] = prometheus.NewDesc("lxc_autoscale_"+o.name, o.help, []string{"vmid", "node"}, nil)
+	}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{s, s.nodeUp} {
+			if err := reg.Register(c); err != nil {
 				return nil, err
 			}
 		}
@@ -92,24 +91,27 @@ func New(reg prometheus.Registerer) (*Store, error) {
 	return s, nil
 }
 
-// Set records a container's values of a pass ending at now. A gauge is
-// written only when its value changed; a container that moved to another
-// node has its series of the old node removed.
+// Set records a container's values of a pass ending at now.
 func (s *Store) Set(now time.Time, v Values) {
-	sr := s.cache.Get(v.VMID, func() *series { return &series{} })
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if sr.node != v.Node {
-		s.deleteSeries(v.VMID, sr)
-		sr.node, sr.children, sr.set = v.Node, [numGauges]prometheus.Gauge{}, [numGauges]bool{}
+	sr := s.series[v.VMID]
+	if sr == nil {
+		sr = &series{}
+		s.series[v.VMID] = sr
 	}
-	s.show(v.VMID, sr, allocCores, float64(v.Cores))
-	s.show(v.VMID, sr, allocMemory, float64(v.MemoryBytes))
-	s.show(v.VMID, sr, recCores, float64(v.RecommendedCores))
-	s.show(v.VMID, sr, recMemory, float64(v.RecommendedMemoryBytes))
-	if v.HasUsage {
-		s.show(v.VMID, sr, usedCores, v.CPUCores)
-		s.show(v.VMID, sr, usedMemory, float64(v.MemoryUsedBytes))
+	if sr.node != v.Node {
+		// Sorted by name, as the registry wants them.
+		sr.node, sr.set = v.Node, [numGauges]bool{}
+		sr.labels = []*dto.LabelPair{labelPair("node", v.Node), labelPair("vmid", strconv.Itoa(v.VMID))}
+	}
+	sr.show(allocCores, float64(v.Cores))
+	sr.show(allocMemory, float64(v.MemoryBytes))
+	sr.show(recCores, float64(v.RecommendedCores))
+	sr.show(recMemory, float64(v.RecommendedMemoryBytes))
+	if v.HasUsage { // else the usage gauges stay absent, not 0
+		sr.show(usedCores, v.CPUCores)
+		sr.show(usedMemory, float64(v.MemoryUsedBytes))
 		cpu, mem := -1.0, -1.0
 		if v.Cores > 0 {
 			cpu = v.CPUCores / float64(v.Cores)
@@ -121,52 +123,78 @@ func (s *Store) Set(now time.Time, v Values) {
 	}
 }
 
-// show sets a gauge that changed, making its child the first time; s.mu
-// is held.
-func (s *Store) show(vmid int, sr *series, g gauge, value float64) {
-	if sr.set[g] && sr.shown[g] == value {
-		return
-	}
-	if sr.children[g] == nil {
-		sr.children[g] = s.vecs[g].WithLabelValues(strconv.Itoa(vmid), sr.node)
-	}
-	sr.children[g].Set(value)
-	sr.shown[g], sr.set[g] = value, true
+func (sr *series) show(g gauge, value float64) {
+	sr.values[g], sr.set[g] = value, true
+}
+
+func labelPair(name, value string) *dto.LabelPair {
+	return &dto.LabelPair{Name: &name, Value: &value}
 }
 
 // Forget removes a container's series and history.
 func (s *Store) Forget(vmid int) {
-	sr, ok := s.cache.Lookup(vmid)
-	if !ok {
-		return
-	}
-	s.cache.Drop(vmid)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.deleteSeries(vmid, sr)
+	delete(s.series, vmid)
+	s.mu.Unlock()
 }
 
-// deleteSeries removes the series of sr's node; s.mu is held.
-func (s *Store) deleteSeries(vmid int, sr *series) {
-	if sr.node == "" {
-		return
-	}
-	id := strconv.Itoa(vmid)
-	for g := range numGauges {
-		s.vecs[g].DeleteLabelValues(id, sr.node)
-	}
-}
-
-// History returns a container's last hour of per-minute usage ending at
+// History returns a container's last hour of usage per minute ending at
 // the minute of now; false when nothing is known of it.
 func (s *Store) History(vmid int, now time.Time) (History, bool) {
-	sr, ok := s.cache.Lookup(vmid)
-	if !ok {
-		return History{}, false
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	sr := s.series[vmid]
+	if sr == nil {
+		return History{}, false
+	}
 	return sr.history.read(now), true
+}
+
+// Describe is prometheus.Collector's.
+func (s *Store) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range s.descs {
+		ch <- d
+	}
+}
+
+// Collect is prometheus.Collector's: the values are copied under the
+// lock, so that a scrape holds the loop up for a copy, not for the
+// registry's work.
+func (s *Store) Collect(ch chan<- prometheus.Metric) {
+	type row struct {
+		labels []*dto.LabelPair
+		values [numGauges]float64
+		set    [numGauges]bool
+	}
+	s.mu.Lock()
+	rows := make([]row, 0, len(s.series))
+	for _, sr := range s.series {
+		rows = append(rows, row{sr.labels, sr.values, sr.set})
+	}
+	s.mu.Unlock()
+	for _, r := range rows {
+		for g := range numGauges {
+			if r.set[g] {
+				ch <- gaugeMetric{desc: s.descs[g], labels: r.labels, value: r.values[g]}
+			}
+		}
+	}
+}
+
+// gaugeMetric is one container's gauge at a scrape; it shares its label
+// pairs with the container's other gauges.
+type gaugeMetric struct {
+	desc   *prometheus.Desc
+	labels []*dto.LabelPair
+	value  float64
+}
+
+func (m gaugeMetric) Desc() *prometheus.Desc { return m.desc }
+
+func (m gaugeMetric) Write(out *dto.Metric) error {
+	v := m.value
+	out.Label, out.Gauge = m.labels, &dto.Gauge{Value: &v}
+	return nil
 }
 
 // SetNodes sets each node's up gauge from a pass's nodes and removes the

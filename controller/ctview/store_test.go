@@ -47,20 +47,26 @@ lxc_autoscale_container_recommended_cores{node="pve2",vmid="102"} 2
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {
 		t.Fatal(err)
 	}
-	if n := testutil.CollectAndCount(s.vecs[allocMemory]); n != 2 {
+	if n := testutil.CollectAndCount(s, "lxc_autoscale_container_memory_bytes"); n != 2 {
 		t.Errorf("%d memory series, want 2", n)
 	}
 
 	s.Set(t0.Add(20*time.Second), values(101, "pve2", 3, 2.5)) // migrated
-	if got := testutil.ToFloat64(s.vecs[allocCores].WithLabelValues("101", "pve2")); got != 3 {
-		t.Errorf("cores of 101 on pve2 = %v after the move, want 3", got)
-	}
 	s.Forget(102)
 	s.Forget(999) // never seen: nothing to do
-	for g := range numGauges {
-		if n := testutil.CollectAndCount(s.vecs[g]); n != 1 {
-			t.Errorf("gauge %d: %d series after a move and a forget, want 1 (101 on pve2)", g, n)
-		}
+	want = `
+# HELP lxc_autoscale_container_cores Cores allocated to each container.
+# TYPE lxc_autoscale_container_cores gauge
+lxc_autoscale_container_cores{node="pve2",vmid="101"} 3
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "lxc_autoscale_container_cores"); err != nil {
+		t.Errorf("after a move and a forget: %v", err)
+	}
+	if n := testutil.CollectAndCount(s); n != int(numGauges) {
+		t.Errorf("%d series after a move and a forget, want %d (101 on pve2)", n, numGauges)
+	}
+	if problems, err := testutil.CollectAndLint(s); err != nil || len(problems) > 0 {
+		t.Errorf("promlint: %v %v", problems, err)
 	}
 	if _, ok := s.History(102, t0); ok {
 		t.Error("a forgotten container still has a history")
@@ -74,11 +80,11 @@ func TestStoreWithoutUsage(t *testing.T) {
 	v := values(101, "pve1", 2, 0)
 	v.HasUsage = false
 	s.Set(t0, v)
-	if n := testutil.CollectAndCount(s.vecs[usedCores]); n != 0 {
+	if n := testutil.CollectAndCount(s, "lxc_autoscale_container_cpu_used_cores", "lxc_autoscale_container_memory_used_bytes"); n != 0 {
 		t.Errorf("%d usage series before any sample, want 0", n)
 	}
-	if got := testutil.ToFloat64(s.vecs[allocCores].WithLabelValues("101", "pve1")); got != 2 {
-		t.Errorf("cores = %v, want 2", got)
+	if n := testutil.CollectAndCount(s, "lxc_autoscale_container_cores"); n != 1 {
+		t.Errorf("%d cores series, want 1", n)
 	}
 	h, ok := s.History(101, t0)
 	if !ok || !math.IsNaN(h.CPU[Minutes-1]) {

@@ -29,11 +29,3 @@ func (c *Cache[K, M]) Drop(key K) {
 	delete(c.m, key)
 	c.mu.Unlock()
 }
-
-// Lookup returns key's child if one is kept, making none.
-func (c *Cache[K, M]) Lookup(key K) (M, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	child, ok := c.m[key]
-	return child, ok
-}

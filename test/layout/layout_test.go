@@ -76,9 +76,8 @@ var rules = []rule{
 	// A cache of metric children: a leaf, generic over what it keeps.
 	{dir: "controller/labelcache", stdlibOnly: true},
 	// The per-container gauges and histories: the Prometheus client, the
-	// cache of its children, the decisions' and listings' types; never
-	// the engine or the loop.
-	{dir: "controller/ctview", allowed: []string{"controller/labelcache", "controller/scaling", "proxmox"}},
+	// decisions' and listings' types; never the engine or the loop.
+	{dir: "controller/ctview", allowed: []string{"controller/scaling", "proxmox"}},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
 	// The API serves the loop's snapshot (controller), its decisions
 	// (controller/scaling) and audit record (controller/audit), and the
@@ -200,7 +199,7 @@ func TestRules(t *testing.T) {
 		{"controller/notify", module + "/controller/audit", false, true},
 		{"controller/notify", "net/http", false, false},
 		{"controller", module + "/controller/notify", false, false},
-		{"controller/ctview", module + "/controller/labelcache", false, false},
+		{"controller/ctview", module + "/controller/scaling", false, false},
 		{"controller/ctview", module + "/controller/engine", false, true},
 		{"httpapi", module + "/controller", false, false},
 		{"httpapi", module + "/controller/manual", false, false},
