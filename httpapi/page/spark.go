@@ -57,29 +57,48 @@ func sparkOf(h controller.History) *spark {
 
 // sparkPath is an SVG path through the known values, a new subpath after
 // each gap; a lone point is drawn as a dot (a zero-length line with a
-// round cap).
+// round cap), and a run of equal values as one horizontal line, so that a
+// flat hour (memory, often) costs a few bytes of the page, not sixty
+// points.
 func sparkPath(values []float64) string {
 	var b strings.Builder
-	inSegment := false
+	start, flatTo := -1, -1 // the current subpath's first x; the end of a pending flat run
+	lastY := ""
+	flush := func() {
+		if flatTo >= 0 {
+			b.WriteString("H" + strconv.Itoa(flatTo))
+			flatTo = -1
+		}
+	}
 	for x, v := range values {
 		if math.IsNaN(v) {
-			inSegment = false
+			if start >= 0 && start == x-1 {
+				b.WriteString("h0") // a lone point
+			}
+			flush()
+			start = -1
 			continue
 		}
-		y := sparkBottom - min(max(v, 0), 1)*(sparkBottom-sparkTop)
-		cmd := "L"
-		if !inSegment {
-			cmd = "M"
+		y := strconv.FormatFloat(sparkBottom-min(max(v, 0), 1)*(sparkBottom-sparkTop), 'f', 1, 64)
+		switch {
+		case start < 0:
 			if b.Len() > 0 {
-				cmd = " M"
+				b.WriteString(" ")
 			}
+			b.WriteString("M" + strconv.Itoa(x) + " " + y)
+			start = x
+		case y == lastY:
+			flatTo = x
+		default:
+			flush()
+			b.WriteString("L" + strconv.Itoa(x) + " " + y)
 		}
-		b.WriteString(cmd + strconv.Itoa(x) + " " + strconv.FormatFloat(y, 'f', 1, 64))
-		if !inSegment && (x+1 == len(values) || math.IsNaN(values[x+1])) {
-			b.WriteString("h0")
-		}
-		inSegment = true
+		lastY = y
 	}
+	if start == len(values)-1 {
+		b.WriteString("h0")
+	}
+	flush()
 	return b.String()
 }
 

@@ -177,6 +177,9 @@ func TestSparkPath(t *testing.T) {
 		{[]float64{0, 1, nan, 0.5, nan, nan}, "M0 18.5L1 1.5 M3 10.0h0"},
 		{[]float64{nan, 2, -1}, "M1 1.5L2 18.5"},
 		{[]float64{nan, nan}, ""},
+		{[]float64{0.5, 0.5, 0.5, 0.5}, "M0 10.0H3"},
+		{[]float64{0.5, 0.5, 1, 1, nan, 0, 0}, "M0 10.0H1L2 1.5H3 M5 18.5H6"},
+		{[]float64{nan, 0}, "M1 18.5h0"},
 	}
 	for _, tt := range tests {
 		if got := sparkPath(tt.values); got != tt.want {
