@@ -1,7 +1,6 @@
 package controller
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -78,7 +77,7 @@ func TestMetricsFollowContainersAcrossPasses(t *testing.T) {
 		{VMID: 103, Node: "pve2", Cores: 2, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
 	}})
 	c, m, _ := newMeteredLoop(t, client)
-	ctx := context.Background()
+	ctx := backfillContext(t, c) // the backfill newMeteredLoop starts ends with the test
 	c.pass(ctx)
 	counts := func(want map[[2]string]float64) {
 		t.Helper()
