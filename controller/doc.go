@@ -25,8 +25,7 @@
 // record), manual (the API's manual operations and their validation
 // rules), sim (what-if replay and the trace formats), backfill (the
 // background RRD reader), handoff (background results to the loop) and
-// ctview (the per-container gauges and the hour of history the status
-// page draws).
+// ctview (per-container gauges, the status page's hour of history).
 //
 // Where a change goes: a new input to the decisions is a field of
 // scaling.Signals read by scaling.Decide, filled in controller/engine's

@@ -130,14 +130,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			}
 		}
 	}
-	// The series alerts and dashboards rate exist from the start, at 0.
-	for _, r := range scaling.Resources {
-		for _, dir := range []scaling.Direction{scaling.Up, scaling.Down} {
-			for _, result := range []string{scaling.ResultApplied, scaling.ResultFailed} {
-				m.actions.WithLabelValues(string(r), string(dir), result)
-			}
-		}
-	}
+	ctview.ZeroActions(m.actions)
 	var err error
 	m.perContainer, err = ctview.New(reg)
 	return m, err
@@ -185,9 +178,6 @@ func (c *Controller) countContainers(t engine.Tick) {
 		counts[nodeState{ct.Node, state}]++
 	}
 	c.metrics.containers.Reset()
-	for _, n := range t.Nodes {
-		c.metrics.nodeErrors.WithLabelValues(n.Name) // at 0 until it fails
-	}
 	for k, n := range counts {
 		c.metrics.containers.WithLabelValues(k.node, k.state).Set(float64(n))
 	}

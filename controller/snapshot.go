@@ -48,27 +48,15 @@ type Snapshot struct {
 	// Backfill is where the background RRD backfill stands (zero when it
 	// is off or has not started).
 	Backfill backfill.Progress
-	// Mode is the default rules' mode, "monitor" when the loop never
-	// decides; Policies are the policies' names and modes, in order.
+	// Mode, Policies and NodeList: see ctview.Modes and ctview.Nodes.
 	Mode     string
-	Policies []PolicyMode
-	// NodeList is the nodes of the latest listing, by name.
-	NodeList []NodeView
+	Policies []ctview.PolicyMode
+	NodeList []ctview.Node
 }
 
-// History is a container's last hour of usage per minute, NodeView a node
-// and PolicyMode a policy's mode of the snapshot (ctview's, named here for
-// the snapshot's readers).
-type (
-	History    = ctview.History
-	NodeView   = ctview.Node
-	PolicyMode = ctview.PolicyMode
-)
-
-// History returns a container's last hour of usage ending at now's
-// minute; false when the loop knows nothing of it. Safe from any
-// goroutine.
-func (c *Controller) History(vmid int, now time.Time) (History, bool) {
+// History is a container's hour of usage ending at now's minute (false:
+// unknown); safe from any goroutine.
+func (c *Controller) History(vmid int, now time.Time) (ctview.History, bool) {
 	return c.metrics.perContainer.History(vmid, now)
 }
 
@@ -95,7 +83,7 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 	}
 	slices.Sort(s.FailedNodes)
 	s.NodeList = ctview.Nodes(t.Nodes, t.Failed)
-	c.metrics.perContainer.SetNodes(s.NodeList)
+	c.metrics.perContainer.SetNodes(s.NodeList, c.metrics.nodeErrors)
 	sel, _ := c.policies()
 	s.Mode, s.Policies = ctview.Modes(sel, c.opts.Scale)
 	if c.backfill.Backfiller != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/ctview"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
@@ -38,12 +39,12 @@ func (p pageSnapshotter) Snapshot() controller.Snapshot { return p.snap }
 // History is an hour of every fixture container but 106 (too new for
 // one): its CPU climbing from 10 % to its current utilisation with a gap
 // of ten minutes, its memory flat at its current use.
-func (p pageSnapshotter) History(vmid int, now time.Time) (controller.History, bool) {
+func (p pageSnapshotter) History(vmid int, now time.Time) (ctview.History, bool) {
 	for _, ct := range p.snap.Containers {
 		if ct.VMID != vmid || vmid == 106 {
 			continue
 		}
-		h := controller.History{End: now.Truncate(time.Minute)}
+		h := ctview.History{End: now.Truncate(time.Minute)}
 		mem := float64(ct.MemoryUsed) / float64(uint64(ct.Alloc.MemoryMiB)<<20)
 		for i := range h.CPU {
 			h.CPU[i] = 0.1 + (ct.CPUUtilisation-0.1)*float64(i)/float64(len(h.CPU)-1)
@@ -54,7 +55,7 @@ func (p pageSnapshotter) History(vmid int, now time.Time) (controller.History, b
 		}
 		return h, true
 	}
-	return controller.History{}, false
+	return ctview.History{}, false
 }
 
 // pageFixture is a loop's snapshot of three nodes and six containers: an
@@ -70,8 +71,8 @@ func pageFixture() controller.Snapshot {
 		FailedNodes:    []string{"pve3"},
 		ModelTrainedAt: pageNow.Add(-10 * time.Minute),
 		Mode:           "enforce",
-		Policies:       []controller.PolicyMode{{Name: "advice", Mode: "recommend"}},
-		NodeList: []controller.NodeView{
+		Policies:       []ctview.PolicyMode{{Name: "advice", Mode: "recommend"}},
+		NodeList: []ctview.Node{
 			{Name: "pve1", Online: true, Threads: 8, MemoryBytes: 32 * gib},
 			{Name: "pve2", Online: true, Threads: 16, MemoryBytes: 64 * gib},
 			{Name: "pve3", Online: true, Threads: 4, MemoryBytes: 16 * gib},

@@ -198,8 +198,10 @@ func (m gaugeMetric) Write(out *dto.Metric) error {
 }
 
 // SetNodes sets each node's up gauge from a pass's nodes and removes the
-// gauges of nodes that left the cluster.
-func (s *Store) SetNodes(nodes []Node) {
+// gauges of nodes that left the cluster. The per-node counters given
+// (the loop's listing errors) get a series at 0 for every node, so that
+// a rate over them has one before the first error.
+func (s *Store) SetNodes(nodes []Node, perNode ...*prometheus.CounterVec) {
 	s.nodesMu.Lock()
 	defer s.nodesMu.Unlock()
 	seen := make(map[string]bool, len(nodes))
@@ -210,6 +212,9 @@ func (s *Store) SetNodes(nodes []Node) {
 		}
 		s.nodeUp.WithLabelValues(n.Name).Set(up)
 		seen[n.Name] = true
+		for _, c := range perNode {
+			c.WithLabelValues(n.Name)
+		}
 	}
 	for name := range s.nodesSeen {
 		if !seen[name] {

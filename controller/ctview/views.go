@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
@@ -64,4 +66,17 @@ func Modes(sel scaling.Selection, scale bool) (string, []PolicyMode) {
 		policies = append(policies, PolicyMode{p.Name, string(p.Rules.Mode)})
 	}
 	return mode, policies
+}
+
+// ZeroActions gives the loop's actions counter (resource, direction,
+// result) a series at 0 for every applied and failed change, so that
+// alerts on failing writes and dashboards have one before the first.
+func ZeroActions(actions *prometheus.CounterVec) {
+	for _, r := range scaling.Resources {
+		for _, dir := range []scaling.Direction{scaling.Up, scaling.Down} {
+			for _, result := range []string{scaling.ResultApplied, scaling.ResultFailed} {
+				actions.WithLabelValues(string(r), string(dir), result)
+			}
+		}
+	}
 }

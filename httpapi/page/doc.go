@@ -10,8 +10,8 @@
 // hour, drawn from the loop's History when the Snapshotter is also a
 // Historian) and its template (page.html), laid out to be read at 1366 px.
 // It does not authenticate: the server that mounts it (httpapi) does, and
-// must not be imported from here. It imports controller for the
-// snapshot's types.
+// must not be imported from here. It imports controller and
+// controller/ctview for the snapshot's types.
 //
 // Concurrency: the handler holds no mutable state; the parsed template is
 // immutable and safe for concurrent use; the Snapshotter and Lister it is

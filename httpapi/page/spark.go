@@ -6,14 +6,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/ctview"
 )
 
 // Historian gives a container's last hour of usage per minute; the loop
 // (controller.Controller) is one. A Snapshotter that is not one gets a
 // page without sparklines.
 type Historian interface {
-	History(vmid int, now time.Time) (controller.History, bool)
+	History(vmid int, now time.Time) (ctview.History, bool)
 }
 
 // Sparkline geometry: one x unit per minute, values drawn between
@@ -46,7 +46,7 @@ func addHistory(v *pageView, h Historian, now time.Time) {
 }
 
 // sparkOf draws a history; nil when it has no point.
-func sparkOf(h controller.History) *spark {
+func sparkOf(h ctview.History) *spark {
 	s := &spark{Width: len(h.CPU) - 1, Height: sparkHeight, CPU: sparkPath(h.CPU[:]), Memory: sparkPath(h.Memory[:])}
 	if s.CPU == "" && s.Memory == "" {
 		return nil

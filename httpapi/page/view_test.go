@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/ctview"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
@@ -139,7 +140,7 @@ func TestUsageFormatting(t *testing.T) {
 func TestNodeRows(t *testing.T) {
 	snap := controller.Snapshot{
 		FailedNodes: []string{"pve3"},
-		NodeList: []controller.NodeView{
+		NodeList: []ctview.Node{
 			{Name: "pve1", Online: true, Threads: 8, MemoryBytes: 16 << 30},
 			{Name: "pve2", Online: false, Threads: 4, MemoryBytes: 8 << 30},
 			{Name: "pve3", Online: false, Threads: 0},
@@ -186,7 +187,7 @@ func TestSparkPath(t *testing.T) {
 			t.Errorf("sparkPath(%v) = %q, want %q", tt.values, got, tt.want)
 		}
 	}
-	var h controller.History
+	var h ctview.History
 	for i := range h.CPU {
 		h.CPU[i], h.Memory[i] = nan, nan
 	}

@@ -81,8 +81,9 @@ var rules = []rule{
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
 	// The API serves the loop's snapshot (controller), its decisions
 	// (controller/scaling) and audit record (controller/audit), and the
-	// manual operations with their validation rules (controller/manual).
-	{dir: "httpapi", allowed: []string{"controller", "controller/manual", "controller/scaling", "controller/audit"}, testAllowed: []string{"proxmox"}},
+	// manual operations with their validation rules (controller/manual);
+	// the status page draws the nodes and histories of controller/ctview.
+	{dir: "httpapi", allowed: []string{"controller", "controller/manual", "controller/scaling", "controller/audit", "controller/ctview"}, testAllowed: []string{"proxmox"}},
 	// The original's routes; the server mounts them, so only their tests
 	// may import it (to test them as scripts use them).
 	{dir: "httpapi/compat", allowed: []string{"controller", "controller/manual", "controller/scaling", "controller/audit"}, testAllowed: []string{"proxmox", "httpapi"}},
@@ -204,6 +205,7 @@ func TestRules(t *testing.T) {
 		{"httpapi", module + "/controller", false, false},
 		{"httpapi", module + "/controller/manual", false, false},
 		{"httpapi", module + "/controller/scaling", false, false},
+		{"httpapi/page", module + "/controller/ctview", false, false},
 		{"httpapi", module + "/controller/engine", false, true},
 		{"httpapi", module + "/proxmox", false, true},
 		{"httpapi", module + "/proxmox", true, false},
