@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
@@ -30,25 +31,7 @@ func TestPerContainerGaugesFollowChanges(t *testing.T) {
 	ctx := backfillContext(t, c)
 	gauge := func(name, vmid, node string) float64 {
 		t.Helper()
-		mfs, err := reg.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, mf := range mfs {
-			if mf.GetName() != name {
-				continue
-			}
-			for _, mt := range mf.GetMetric() {
-				labels := map[string]string{}
-				for _, l := range mt.GetLabel() {
-					labels[l.GetName()] = l.GetValue()
-				}
-				if labels["vmid"] == vmid && labels["node"] == node {
-					return mt.GetGauge().GetValue()
-				}
-			}
-		}
-		return math.NaN()
+		return gaugeValue(t, reg, name, map[string]string{"vmid": vmid, "node": node})
 	}
 	check := func(when, name, vmid, node string, want float64) {
 		t.Helper()
@@ -65,6 +48,9 @@ func TestPerContainerGaugesFollowChanges(t *testing.T) {
 	check("first pass", "lxc_autoscale_container_recommended_memory_bytes", "102", "pve2", 512<<20)
 	check("first pass", "lxc_autoscale_container_memory_bytes", "102", "pve2", 1024<<20)
 	check("first pass", "lxc_autoscale_container_recommended_cores", "102", "pve2", 1)
+	if got := gaugeValue(t, reg, "lxc_autoscale_recommendation", map[string]string{"vmid": "102", "resource": "memory"}); got != 512<<20 {
+		t.Errorf("first pass: memory recommendation of 102 = %v, want 512 MiB", got)
+	}
 	if used := gauge("lxc_autoscale_container_cpu_used_cores", "101", "pve1"); !(used > 0.5 && used <= 1) {
 		t.Errorf("cpu used by the busy container = %v cores of 1", used)
 	}
@@ -111,7 +97,39 @@ func TestPerContainerGaugesFollowChanges(t *testing.T) {
 			t.Errorf("%s of 101 is gone", name)
 		}
 	}
+	if got := gaugeValue(t, reg, "lxc_autoscale_recommendation", map[string]string{"vmid": "102"}); !math.IsNaN(got) {
+		t.Errorf("the deleted container 102 still has a recommendation (%v)", got)
+	}
 	if _, ok := c.History(102, snap.Time); ok {
 		t.Error("the deleted container still has a history")
 	}
+}
+
+// gaugeValue is the value of the gauge of name whose labels include
+// want, as reg serves it; NaN when there is none.
+func gaugeValue(t *testing.T, reg prometheus.Gatherer, name string, want map[string]string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	series:
+		for _, mt := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range mt.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			for k, v := range want {
+				if labels[k] != v {
+					continue series
+				}
+			}
+			return mt.GetGauge().GetValue()
+		}
+	}
+	return math.NaN()
 }

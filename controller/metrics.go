@@ -26,7 +26,6 @@ type Metrics struct {
 	actions        *prometheus.CounterVec // resource, direction, result
 	skipped        *prometheus.CounterVec // resource, reason
 	score          *prometheus.GaugeVec   // vmid
-	recommendation *prometheus.GaugeVec   // vmid, resource
 	training       prometheus.Histogram
 	modelTrainedAt prometheus.Gauge
 	exportDuration prometheus.Histogram
@@ -39,7 +38,7 @@ type Metrics struct {
 	configReads    prometheus.Counter
 	panics         prometheus.Counter
 	stateSaves     *prometheus.CounterVec // result
-	perContainer   *ctview.Store          // vmid, node: allocation, usage, recommendation
+	perContainer   *ctview.Store          // per container: allocation, usage, recommendation
 
 	// The children a pass sets again and again (a score per container, a
 	// skip per held change), kept: WithLabelValues hashes every call.
@@ -91,9 +90,6 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		score: cs.gaugeVec("anomaly_score",
 			"Latest isolation forest anomaly score of each container, in (0, 1]; above the threshold is anomalous.",
 			"vmid"),
-		recommendation: cs.gaugeVec("recommendation",
-			"Recommended value of each resource of each container (cores; memory and swap in bytes; disk in bytes).",
-			"vmid", "resource"),
 		training: cs.histogram("model_training_duration_seconds",
 			"Time to build the feature matrix and fit the isolation forest.",
 			.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5),

@@ -2,7 +2,6 @@ package controller
 
 import (
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/backfill"
@@ -105,39 +104,9 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 			v.Decision = &cp
 		}
 		s.Containers = append(s.Containers, v)
-		c.recommend(tr, v.Decision)
 		c.metrics.perContainer.Set(t.End, ctview.Of(v.VMID, v.Node, v.Alloc, v.CPUUtilisation, v.MemoryUsed, v.Samples > 0, v.Decision))
 	}
 	c.snapMu.Lock()
 	c.snap = s
 	c.snapMu.Unlock()
-}
-
-// recommend publishes the target of each resource a decision changes, and
-// removes the gauges of resources it leaves alone, so the series stay
-// bounded by the pending recommendations.
-func (c *Controller) recommend(tr *engine.Container, d *scaling.Decision) {
-	if (d == nil || len(d.Changes) == 0) && !tr.Recommending {
-		return
-	}
-	tr.Recommending = d != nil && len(d.Changes) > 0
-	id := strconv.Itoa(tr.VMID)
-	for _, r := range scaling.Resources {
-		value, ok := 0.0, false
-		if d != nil {
-			for _, ch := range d.Changes {
-				if ch.Resource == r {
-					value, ok = float64(ch.To), true
-				}
-			}
-		}
-		if !ok {
-			c.metrics.recommendation.DeleteLabelValues(id, string(r))
-			continue
-		}
-		if r == scaling.ResourceMemory || r == scaling.ResourceSwap {
-			value *= 1 << 20 // MiB to bytes: metrics use base units
-		}
-		c.metrics.recommendation.WithLabelValues(id, string(r)).Set(value)
-	}
 }

@@ -1,8 +1,9 @@
 // Package ctview keeps what the loop shows of each container beyond its
 // snapshot: the per-container Prometheus gauges (allocation, usage and the
-// current recommendation, labelled by vmid and node), each node's up
-// gauge, and an hour of per-minute usage for the status page's
-// sparklines.
+// current recommendation, labelled by vmid and node), the target of each
+// resource a pending change would set (lxc_autoscale_recommendation, by
+// vmid and resource, only while one is pending), each node's up gauge,
+// and an hour of per-minute usage for the status page's sparklines.
 //
 // The loop calls Store.Set once per container per pass and Store.Forget
 // when a container is gone, so the series stay bounded by the containers

@@ -1,12 +1,15 @@
 package ctview
 
 import (
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // Values are one container's figures after a pass, in base units.
@@ -26,6 +29,9 @@ type Values struct {
 	// decision wants; the allocation when it wants no change.
 	RecommendedCores       int
 	RecommendedMemoryBytes uint64
+	// Changes are the latest decision's changes, for the recommendation
+	// gauge of each resource (nil: none).
+	Changes []scaling.Change
 }
 
 // gauge indexes a container's six gauges.
@@ -49,6 +55,8 @@ type series struct {
 	values  [numGauges]float64
 	set     [numGauges]bool
 	history ring
+	// recommending: its recommendation gauges hold values.
+	recommending bool
 }
 
 // Store holds the per-container gauges and histories. It is a
@@ -62,6 +70,10 @@ type Store struct {
 	mu     sync.Mutex
 	series map[int]*series
 
+	// recommendation is the target of each resource a pending change
+	// would set (vmid, resource): series only while one is pending.
+	recommendation *prometheus.GaugeVec
+
 	nodeUp    *prometheus.GaugeVec // node
 	nodesMu   sync.Mutex
 	nodesSeen map[string]bool
@@ -69,7 +81,8 @@ type Store struct {
 
 // New builds the gauges and registers them on reg (nil: not registered).
 func New(reg prometheus.Registerer) (*Store, error) {
-	s := &Store{series: map[int]*series{}, nodeUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "lxc_autoscale", Name: "node_up",
+	s := &Store{series: map[int]*series{}, recommendation: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "lxc_autoscale", Name: "recommendation",
+		Help: "Recommended value of each resource of each container (cores; memory and swap in bytes; disk in bytes)."}, []string{"vmid", "resource"}), nodeUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "lxc_autoscale", Name: "node_up",
 		Help: "1 when a node was online and its containers were listed in the latest pass, 0 when it was offline or its listing failed."}, []string{"node"})}
 	for g, o := range [numGauges]struct{ name, help string }{
 		allocCores:  {"container_cores", "Cores allocated to each container."},
@@ -82,7 +95,7 @@ func New(reg prometheus.Registerer) (*Store, error) {
 		s.descs[g] = prometheus.NewDesc("lxc_autoscale_"+o.name, o.help, []string{"vmid", "node"}, nil)
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{s, s.nodeUp} {
+		for _, c := range []prometheus.Collector{s, s.recommendation, s.nodeUp} {
 			if err := reg.Register(c); err != nil {
 				return nil, err
 			}
@@ -121,6 +134,29 @@ func (s *Store) Set(now time.Time, v Values) {
 		}
 		sr.history.add(now, cpu, mem)
 	}
+	if len(v.Changes) > 0 || sr.recommending {
+		sr.recommending = len(v.Changes) > 0
+		s.recommend(v.VMID, v.Changes)
+	}
+}
+
+// recommend sets the target of each resource changes change and removes
+// the gauges of the others, so that the series stay bounded by the
+// pending recommendations.
+func (s *Store) recommend(vmid int, changes []scaling.Change) {
+	id := strconv.Itoa(vmid)
+	for _, r := range scaling.Resources {
+		i := slices.IndexFunc(changes, func(ch scaling.Change) bool { return ch.Resource == r })
+		if i < 0 {
+			s.recommendation.DeleteLabelValues(id, string(r))
+			continue
+		}
+		value := float64(changes[i].To)
+		if r == scaling.ResourceMemory || r == scaling.ResourceSwap {
+			value *= 1 << 20 // MiB to bytes: metrics use base units
+		}
+		s.recommendation.WithLabelValues(id, string(r)).Set(value)
+	}
 }
 
 func (sr *series) show(g gauge, value float64) {
@@ -136,6 +172,7 @@ func (s *Store) Forget(vmid int) {
 	s.mu.Lock()
 	delete(s.series, vmid)
 	s.mu.Unlock()
+	s.recommend(vmid, nil)
 }
 
 // History returns a container's last hour of usage per minute ending at

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -155,5 +156,33 @@ func TestStoreNodes(t *testing.T) {
 	s.SetNodes([]Node{{Name: "pve1", Online: true}})
 	if n := testutil.CollectAndCount(s.nodeUp); n != 1 {
 		t.Errorf("%d node_up series after pve2 left, want 1", n)
+	}
+}
+
+// The recommendation gauge holds the target of each resource the latest
+// decision changes, in base units, and only while it changes it.
+func TestStoreRecommendation(t *testing.T) {
+	s, _ := New(nil)
+	v := values(7, "pve1", 2, 1)
+	v.Changes = []scaling.Change{{Resource: scaling.ResourceCores, To: 3}, {Resource: scaling.ResourceMemory, To: 1536}}
+	s.Set(t0, v)
+	if got := testutil.ToFloat64(s.recommendation.WithLabelValues("7", "memory")); got != 1536<<20 {
+		t.Errorf("memory recommendation = %v, want 1536 MiB in bytes", got)
+	}
+	v.Changes = v.Changes[:1]
+	s.Set(t0.Add(10*time.Second), v)
+	if n := testutil.CollectAndCount(s.recommendation); n != 1 {
+		t.Errorf("%d recommendation series once memory is no longer recommended, want 1 (cores)", n)
+	}
+	v.Changes = nil
+	s.Set(t0.Add(20*time.Second), v)
+	if n := testutil.CollectAndCount(s.recommendation); n != 0 {
+		t.Errorf("%d recommendation series without a pending change, want 0", n)
+	}
+	v.Changes = []scaling.Change{{Resource: scaling.ResourceDisk, To: 10 << 30}}
+	s.Set(t0.Add(30*time.Second), v)
+	s.Forget(7)
+	if n := testutil.CollectAndCount(s.recommendation); n != 0 {
+		t.Errorf("%d recommendation series after Forget, want 0", n)
 	}
 }

@@ -21,6 +21,7 @@ func Of(vmid int, node string, alloc scaling.Allocation, cpu float64, memUsed ui
 	if d == nil {
 		return v
 	}
+	v.Changes = d.Changes
 	for _, ch := range d.Changes {
 		switch ch.Resource {
 		case scaling.ResourceCores:
