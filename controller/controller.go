@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -418,11 +417,8 @@ func (c *Controller) engineHooks() engine.Hooks {
 		Forgotten: func(vmid int, node string) {
 			c.log.Info().Int("vmid", vmid).Str("node", node).Msg("container gone; forgetting it")
 			c.backfill.forget(vmid)
-			id := strconv.Itoa(vmid)
 			c.metrics.forgetScore(vmid)
-			for _, r := range scaling.Resources {
-				c.metrics.recommendation.DeleteLabelValues(id, string(r))
-			}
+			c.metrics.perContainer.Forget(vmid)
 		},
 		Scored:    func(vmid int, score float64) { c.metrics.setScore(vmid, score) },
 		Anomalous: c.notifyAnomalous,

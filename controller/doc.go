@@ -26,6 +26,7 @@
 // rules), sim (what-if replay and the trace formats), backfill (the
 // background RRD reader), handoff (background results to the loop) and
 // lease (the election of replicas: Options.Leading, the client's gate).
+// ctview (per-container gauges, the status page's hour of history).
 //
 // Where a change goes: a new input to the decisions is a field of
 // scaling.Signals read by scaling.Decide, filled in controller/engine's

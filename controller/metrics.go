@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/ctview"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/labelcache"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
@@ -25,7 +26,6 @@ type Metrics struct {
 	actions        *prometheus.CounterVec // resource, direction, result
 	skipped        *prometheus.CounterVec // resource, reason
 	score          *prometheus.GaugeVec   // vmid
-	recommendation *prometheus.GaugeVec   // vmid, resource
 	training       prometheus.Histogram
 	modelTrainedAt prometheus.Gauge
 	exportDuration prometheus.Histogram
@@ -38,6 +38,7 @@ type Metrics struct {
 	configReads    prometheus.Counter
 	panics         prometheus.Counter
 	stateSaves     *prometheus.CounterVec // result
+	perContainer   *ctview.Store          // per container: allocation, usage, recommendation
 
 	// The children a pass sets again and again (a score per container, a
 	// skip per held change), kept: WithLabelValues hashes every call.
@@ -89,9 +90,6 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		score: cs.gaugeVec("anomaly_score",
 			"Latest isolation forest anomaly score of each container, in (0, 1]; above the threshold is anomalous.",
 			"vmid"),
-		recommendation: cs.gaugeVec("recommendation",
-			"Recommended value of each resource of each container (cores; memory and swap in bytes; disk in bytes).",
-			"vmid", "resource"),
 		training: cs.histogram("model_training_duration_seconds",
 			"Time to build the feature matrix and fit the isolation forest.",
 			.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5),
@@ -128,7 +126,10 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			}
 		}
 	}
-	return m, nil
+	ctview.ZeroActions(m.actions)
+	var err error
+	m.perContainer, err = ctview.New(reg)
+	return m, err
 }
 
 // collectors makes the controller's collectors, in its namespace, and

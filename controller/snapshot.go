@@ -2,10 +2,10 @@ package controller
 
 import (
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/backfill"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/ctview"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
@@ -47,6 +47,16 @@ type Snapshot struct {
 	// Backfill is where the background RRD backfill stands (zero when it
 	// is off or has not started).
 	Backfill backfill.Progress
+	// Mode, Policies and NodeList: see ctview.Modes and ctview.Nodes.
+	Mode     string
+	Policies []ctview.PolicyMode
+	NodeList []ctview.Node
+}
+
+// History is a container's hour of usage ending at now's minute (false:
+// unknown); safe from any goroutine.
+func (c *Controller) History(vmid int, now time.Time) (ctview.History, bool) {
+	return c.metrics.perContainer.History(vmid, now)
 }
 
 // Snapshot returns the state after the latest pass. It is safe to call from
@@ -71,6 +81,10 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 		s.FailedNodes = append(s.FailedNodes, n)
 	}
 	slices.Sort(s.FailedNodes)
+	s.NodeList = ctview.Nodes(t.Nodes, t.Failed)
+	c.metrics.perContainer.SetNodes(s.NodeList, c.metrics.nodeErrors)
+	sel, _ := c.policies()
+	s.Mode, s.Policies = ctview.Modes(sel, c.opts.Scale)
 	if c.backfill.Backfiller != nil {
 		s.Backfill = c.backfill.Progress()
 	}
@@ -90,38 +104,9 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 			v.Decision = &cp
 		}
 		s.Containers = append(s.Containers, v)
-		c.recommend(tr, v.Decision)
+		c.metrics.perContainer.Set(t.End, ctview.Of(v.VMID, v.Node, v.Alloc, v.CPUUtilisation, v.MemoryUsed, v.Samples > 0, v.Decision))
 	}
 	c.snapMu.Lock()
 	c.snap = s
 	c.snapMu.Unlock()
-}
-
-// recommend publishes the target of each resource a decision changes, and
-// removes the gauges of resources it leaves alone, so the series stay
-// bounded by the pending recommendations.
-func (c *Controller) recommend(tr *engine.Container, d *scaling.Decision) {
-	if (d == nil || len(d.Changes) == 0) && !tr.Recommending {
-		return
-	}
-	tr.Recommending = d != nil && len(d.Changes) > 0
-	id := strconv.Itoa(tr.VMID)
-	for _, r := range scaling.Resources {
-		value, ok := 0.0, false
-		if d != nil {
-			for _, ch := range d.Changes {
-				if ch.Resource == r {
-					value, ok = float64(ch.To), true
-				}
-			}
-		}
-		if !ok {
-			c.metrics.recommendation.DeleteLabelValues(id, string(r))
-			continue
-		}
-		if r == scaling.ResourceMemory || r == scaling.ResourceSwap {
-			value *= 1 << 20 // MiB to bytes: metrics use base units
-		}
-		c.metrics.recommendation.WithLabelValues(id, string(r)).Set(value)
-	}
 }

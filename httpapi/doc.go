@@ -27,9 +27,12 @@
 // (compat; compat.go here mounts them behind this package's
 // authentication and hands them what they need, compat.Host) and the
 // status page's view and template (page; page.go here mounts it).
+// monitoring/ holds no Go: the Grafana dashboard and the alerting rules
+// over this server's /metrics, with their promtool tests.
 //
 // It imports controller (its types, Operations and error classes) and its
-// subpackages compat and page, nothing else of the project; it declares the
+// subpackages compat and page (which reads controller/ctview's types of
+// the snapshot), nothing else of the project; it declares the
 // interface it needs of the loop (Snapshotter). Its tests also import
 // proxmox and test/pvesim to wire real Operations against the simulated
 // cluster.

@@ -1,6 +1,13 @@
 package httpapi
 
-import "github.com/lxc-autoscale/lxc-autoscale/httpapi/page"
+import (
+	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/httpapi/page"
+)
+
+// The loop draws the page's sparklines: the page asks its Snapshotter for
+// History when it has one, and the loop must stay one.
+var _ page.Historian = (*controller.Controller)(nil)
 
 // The status page at / is server-rendered HTML: html/template escapes
 // every value (container names and lock strings come from the cluster and

@@ -46,7 +46,8 @@ func TestStatusPageInChromium(t *testing.T) {
 
 	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
 		chromedp.ExecPath(execPath),
-		chromedp.WindowSize(1600, 1000),
+		// A laptop's screen: the page must be readable without scrolling sideways.
+		chromedp.WindowSize(1366, 768),
 	)
 	if os.Geteuid() == 0 {
 		// Chromium refuses to start its sandbox as root, as in CI containers.
@@ -147,8 +148,8 @@ func TestStatusPageInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantHeaders := []string{"VMID", "Name", "Node", "Status", "Cores", "CPU of allocation", "Memory used / limit",
-		"Disk used / size", "Anomaly score", "Last decision", "Recommendation", "Paused", "Lock"}
+	wantHeaders := []string{"VMID", "Name", "Node", "Status", "Cores", "CPU", "Memory used / limit",
+		"Disk used / size", "Last hour\nCPU · memory", "Anomaly score", "Decision"}
 	if !slices.Equal(headers, wantHeaders) {
 		t.Fatalf("table headers = %q, want %q", headers, wantHeaders)
 	}
@@ -174,24 +175,22 @@ func TestStatusPageInChromium(t *testing.T) {
 		{"101", "Name", "web-frontend"},
 		{"101", "Node", "pve1"},
 		{"101", "Cores", "2"},
-		{"101", "CPU of allocation", "93 %"},
-		{"101", "Memory used / limit", "1536 MiB / 2048 MiB (75 %)"},
-		{"101", "Disk used / size", "3.0 GiB / 8.0 GiB (38 %)"},
+		{"101", "CPU", "93 %"},
+		{"101", "Memory used / limit", "1536 / 2048 MiB (75 %)"},
+		{"101", "Disk used / size", "3.0 / 8.0 GiB (38 %)"},
 		{"101", "Anomaly score", "0.42"},
-		{"101", "Last decision", "cores 2 → 3 (cpu 93% > 80% for 5m)"},
-		{"101", "Recommendation", "—"},
+		{"101", "Decision", "cores 2 → 3 (cpu 93% > 80% for 5m)"},
 		{"102", "Name", "batch-miner"},
 		{"102", "Anomaly score", "0.91 anomalous"},
-		{"102", "Last decision", "hold cores: anomalous"},
-		{"103", "Name", "db-primary"},
-		{"103", "Paused", "paused"},
+		{"102", "Decision", "hold cores: anomalous"},
+		{"103", "Name", "db-primary paused"},
 		{"104", "Name", "cache"},
-		{"104", "Last decision", "recommend only: nothing written"},
-		{"104", "Recommendation", "memory 1024 → 1536 MiB (memory 88% > 85%)"},
-		{"105", "Lock", "backup"},
-		{"105", "Last decision", "hold disk: locked (lock backup)"},
+		{"104", "Decision", "recommended, not written: memory 1024 → 1536 MiB (memory 88% > 85%)"},
+		{"105", "Name", "backup-target backup"},
+		{"105", "Decision", "hold disk: locked (lock backup)"},
 		{"106", "Anomaly score", "—"},
-		{"106", "Last decision", "hold cores: cooldown"},
+		{"106", "Last hour\nCPU · memory", "—"},
+		{"106", "Decision", "hold cores: cooldown"},
 	}
 	for _, w := range want {
 		if got := byVMID[w.vmid][col(w.column)]; got != w.text {
@@ -202,9 +201,79 @@ func TestStatusPageInChromium(t *testing.T) {
 		if vmid != "102" && strings.Contains(row[col("Anomaly score")], "anomalous") {
 			t.Errorf("container %s is shown anomalous: %q", vmid, row)
 		}
-		if vmid != "103" && row[col("Paused")] != "" {
+		if vmid != "103" && strings.Contains(row[col("Name")], "paused") {
 			t.Errorf("container %s is shown paused: %q", vmid, row)
 		}
+	}
+
+	// Readable at 1366 px: nothing needs a sideways scroll, the last
+	// column (where the lock and pause flags used to be cut off) ends on
+	// the screen, rows stay at most two lines high, and every container
+	// of the fixture is on the first screen. Rows per screen is logged:
+	// what a person with many containers sees at once.
+	layout, err := chromedp.Run(ctx, chromedp.Evaluate[struct {
+		ViewWidth   float64   `json:"viewWidth"`
+		ViewHeight  float64   `json:"viewHeight"`
+		ScrollWidth float64   `json:"scrollWidth"`
+		LastRight   float64   `json:"lastRight"`
+		RowHeights  []float64 `json:"rowHeights"`
+		RowsVisible int       `json:"rowsVisible"`
+		TableTop    float64   `json:"tableTop"`
+		Sparks      []float64 `json:"sparks"`
+		SparkPaths  int       `json:"sparkPaths"`
+		NodeRows    []string  `json:"nodeRows"`
+		Mode        string    `json:"mode"`
+	}](`(() => {
+		const rows = [...document.querySelectorAll('#containers tbody tr')];
+		const last = [...document.querySelectorAll('#containers tr > :last-child')];
+		return {
+			viewWidth: window.innerWidth, viewHeight: window.innerHeight,
+			scrollWidth: document.documentElement.scrollWidth,
+			lastRight: Math.max(...last.map(c => c.getBoundingClientRect().right)),
+			rowHeights: rows.map(r => r.getBoundingClientRect().height),
+			rowsVisible: rows.filter(r => r.getBoundingClientRect().bottom <= window.innerHeight).length,
+			tableTop: document.querySelector('#containers tbody').getBoundingClientRect().top,
+			sparks: [...document.querySelectorAll('svg.spark')].map(s => s.getBoundingClientRect().width),
+			sparkPaths: [...document.querySelectorAll('svg.spark path.cpu')].filter(p => p.getBBox().width > 50).length,
+			nodeRows: [...document.querySelectorAll('#node-table tbody tr')].map(tr => tr.innerText.replace(/\s+/g, ' ').trim()),
+			mode: document.querySelector('#mode').innerText,
+		};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if layout.ScrollWidth > layout.ViewWidth || layout.LastRight > layout.ViewWidth {
+		t.Errorf("at %v px the page is %v px wide and its last column ends at %v px: it needs a sideways scroll", layout.ViewWidth, layout.ScrollWidth, layout.LastRight)
+	}
+	for i, h := range layout.RowHeights {
+		if h > 44 {
+			t.Errorf("container row %d is %v px high, want at most two lines (44 px)", i, h)
+		}
+	}
+	if layout.RowsVisible != 6 {
+		t.Errorf("%d of the 6 container rows are on the first screen of %v px", layout.RowsVisible, layout.ViewHeight)
+	}
+	mean := 0.0
+	for _, h := range layout.RowHeights {
+		mean += h / float64(len(layout.RowHeights))
+	}
+	perScreen := int((layout.ViewHeight - layout.TableTop) / mean)
+	t.Logf("at %vx%v: rows start at %v px, %.1f px high on average: %d rows on the first screen", layout.ViewWidth, layout.ViewHeight,
+		layout.TableTop, mean, perScreen)
+	if perScreen < 10 {
+		t.Errorf("%d container rows fit on the first screen, want at least 10 (the page before this layout fitted 4 to 8)", perScreen)
+	}
+	if len(layout.Sparks) != 5 || layout.SparkPaths != 5 {
+		t.Errorf("sparklines: %d drawn (widths %v), %d with a CPU line across the hour; want 5 (every container but 106)", len(layout.Sparks), layout.Sparks, layout.SparkPaths)
+	}
+	wantNodes := []string{"pve1 up 2 running, 0 stopped 6 / 8 (75 %) 6.0 / 32.0 GiB (19 %)",
+		"pve2 up 2 running, 0 stopped 10 / 16 (63 %) 17.0 / 64.0 GiB (27 %)",
+		"pve3 listing failed 2 running, 0 stopped 4 / 4 (100 %) 2.5 / 16.0 GiB (16 %)"}
+	if !slices.Equal(layout.NodeRows, wantNodes) {
+		t.Errorf("nodes table = %q, want %q", layout.NodeRows, wantNodes)
+	}
+	if layout.Mode != "enforce; policy advice: recommend" {
+		t.Errorf("mode = %q", layout.Mode)
 	}
 
 	summary, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('.summary').innerText`))
@@ -246,7 +315,8 @@ func TestStatusPageInChromium(t *testing.T) {
 		t.Errorf("the page loaded resources %q, want none", checks.Resources)
 	}
 
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	// What the 1366x768 screen shows, without scrolling.
+	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatal(err)
 	}

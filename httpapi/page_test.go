@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/ctview"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
@@ -35,6 +36,28 @@ type pageSnapshotter struct{ snap controller.Snapshot }
 
 func (p pageSnapshotter) Snapshot() controller.Snapshot { return p.snap }
 
+// History is an hour of every fixture container but 106 (too new for
+// one): its CPU climbing from 10 % to its current utilisation with a gap
+// of ten minutes, its memory flat at its current use.
+func (p pageSnapshotter) History(vmid int, now time.Time) (ctview.History, bool) {
+	for _, ct := range p.snap.Containers {
+		if ct.VMID != vmid || vmid == 106 {
+			continue
+		}
+		h := ctview.History{End: now.Truncate(time.Minute)}
+		mem := float64(ct.MemoryUsed) / float64(uint64(ct.Alloc.MemoryMiB)<<20)
+		for i := range h.CPU {
+			h.CPU[i] = 0.1 + (ct.CPUUtilisation-0.1)*float64(i)/float64(len(h.CPU)-1)
+			h.Memory[i] = mem
+			if i >= 20 && i < 30 {
+				h.CPU[i], h.Memory[i] = math.NaN(), math.NaN()
+			}
+		}
+		return h, true
+	}
+	return ctview.History{}, false
+}
+
 // pageFixture is a loop's snapshot of three nodes and six containers: an
 // anomalous one, a paused one, one with a change written, one with a
 // recommendation, a locked one and one held by its cooldown.
@@ -47,6 +70,13 @@ func pageFixture() controller.Snapshot {
 		Nodes:          3,
 		FailedNodes:    []string{"pve3"},
 		ModelTrainedAt: pageNow.Add(-10 * time.Minute),
+		Mode:           "enforce",
+		Policies:       []ctview.PolicyMode{{Name: "advice", Mode: "recommend"}},
+		NodeList: []ctview.Node{
+			{Name: "pve1", Online: true, Threads: 8, MemoryBytes: 32 * gib},
+			{Name: "pve2", Online: true, Threads: 16, MemoryBytes: 64 * gib},
+			{Name: "pve3", Online: true, Threads: 4, MemoryBytes: 16 * gib},
+		},
 		Containers: []controller.ContainerView{
 			{
 				Listed: controller.Listed{VMID: 101, Node: "pve1", Name: "web-frontend", Status: "running",
@@ -194,6 +224,7 @@ func TestStatusPageShowsTheSnapshot(t *testing.T) {
 		"1 failed: pve3",
 		"2026-11-27 03:20:00 UTC (10m0s ago)",
 		"6: 1 anomalous, 1 paused, 1 with a recommendation, 1 locked",
+		`<dd id="mode"><span class="ok">enforce</span><span class="policies">; policy advice: recommend</span></dd>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)
@@ -203,18 +234,39 @@ func TestStatusPageShowsTheSnapshot(t *testing.T) {
 		vmid string
 		want []string
 	}{
-		{"101", []string{"web-frontend", "pve1", "93 %", "1536 MiB / 2048 MiB (75 %)", "3.0 GiB / 8.0 GiB (38 %)", "0.42", "cores 2 → 3 (cpu 93% &gt; 80% for 5m)"}},
+		{"101", []string{"web-frontend", "pve1", "93 %", "1536 / 2048 MiB (75 %)", "3.0 / 8.0 GiB (38 %)", "0.42", "cores 2 → 3 (cpu 93% &gt; 80% for 5m)",
+			`<svg class="spark"`, `<title>Last hour, the peak of each minute: CPU up to 93 % of the allocated cores, memory up to 75 % of the limit</title>`,
+			`<path class="cpu" d="M0 16.8L1 16.6`, ` M30 `}},
 		{"102", []string{`class="anomalous"`, "batch-miner", "0.91", `<span class="flag anomalous">anomalous</span>`, "hold cores: anomalous"}},
-		{"103", []string{"db-primary", `<span class="flag paused">paused</span>`, "12288 MiB / 16384 MiB (75 %)"}},
-		{"104", []string{"cache", "recommend only: nothing written", `<ul class="changes"><li>memory 1024 → 1536 MiB (memory 88% &gt; 85%)</li></ul>`}},
-		{"105", []string{"backup-target", `<span class="flag lock">backup</span>`, "hold disk: locked (lock backup)"}},
-		{"106", []string{"queue", "hold cores: cooldown", `<td class="num">—</td>`}},
+		{"103", []string{"db-primary", `<span class="flag paused">paused</span>`, "12288 / 16384 MiB (75 %)"}},
+		{"104", []string{"cache", `<ul class="changes"><li>recommended, not written: memory 1024 → 1536 MiB (memory 88% &gt; 85%)</li></ul>`}},
+		{"105", []string{"backup-target", `<span class="flag lock" title="locked: backup">backup</span>`, "hold disk: locked (lock backup)"}},
+		{"106", []string{"queue", "hold cores: cooldown", `<td class="num">—</td>`, `<td><span class="none">—</span></td>`}},
 	}
 	for _, r := range rows {
 		row := pageRow(t, body, r.vmid)
 		for _, want := range r.want {
 			if !strings.Contains(row, want) {
 				t.Errorf("row %s lacks %q:\n%s", r.vmid, want, row)
+			}
+		}
+	}
+	// The nodes table: the running containers' allocation against each
+	// node's capacity; pve3's listing failed.
+	for node, want := range map[string][]string{
+		"pve1": {">up<", "2 running, 0 stopped", "6 / 8 (75 %)", "6.0 / 32.0 GiB (19 %)"},
+		"pve2": {">up<", "10 / 16 (63 %)", "17.0 / 64.0 GiB (27 %)"},
+		"pve3": {`class="bad">listing failed<`, "4 / 4 (100 %)"},
+	} {
+		start := strings.Index(body, `<tr id="node-`+node+`">`)
+		if start < 0 {
+			t.Errorf("no nodes table row for %s", node)
+			continue
+		}
+		row := body[start : start+strings.Index(body[start:], "</tr>")]
+		for _, w := range want {
+			if !strings.Contains(row, w) {
+				t.Errorf("node %s lacks %q:\n%s", node, w, row)
 			}
 		}
 	}

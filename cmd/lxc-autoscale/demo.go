@@ -4,24 +4,21 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 	"github.com/spf13/pflag"
 
+	"github.com/lxc-autoscale/lxc-autoscale/cmd/lxc-autoscale/demoview"
 	"github.com/lxc-autoscale/lxc-autoscale/config"
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
-	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/httpapi"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
@@ -46,6 +43,7 @@ func demoCommand() command {
 			fs.Uint64("seed", 1, "seed of the simulated workloads")
 			fs.String("sim-listen", "127.0.0.1:0", "address of the embedded Proxmox VE simulator")
 			fs.String("listen", "127.0.0.1:0", "address of the REST API and the status page")
+			fs.String("view", "auto", "compact: one frame redrawn in place; lines: plain lines; auto: compact on a terminal")
 		},
 		exec: runDemo,
 	}
@@ -57,6 +55,7 @@ type demoOptions struct {
 	seed            uint64
 	simListen       string
 	listen          string
+	compact         bool
 }
 
 func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
@@ -70,6 +69,15 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 	o.seed, _ = fs.GetUint64("seed")
 	o.simListen, _ = fs.GetString("sim-listen")
 	o.listen, _ = fs.GetString("listen")
+	viewFlag, _ := fs.GetString("view")
+	switch viewFlag {
+	case "auto":
+		o.compact = isTerminal(env.stdout)
+	case "compact", "lines":
+		o.compact = viewFlag == "compact"
+	default:
+		return usageErrorf("--view: %q is not one of auto, compact, lines", viewFlag)
+	}
 	switch {
 	case o.duration < 0:
 		return usageErrorf("--for: %s is negative; use 0 to run until interrupted", o.duration)
@@ -79,7 +87,21 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 		return usageErrorf("--every: %s is out of range [100ms, 1m]", o.every)
 	}
 
-	logger, _ := newLogger(config.Logging{Level: "info", Format: "console"}, env.stderr)
+	dir, err := os.MkdirTemp("", "lxc-autoscale-demo-")
+	if err != nil {
+		return err
+	}
+	// Log lines would scroll the compact view away: they go to a file.
+	logOut, logPath := io.Writer(env.stderr), filepath.Join(dir, "demo.log")
+	if o.compact {
+		f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		logOut = f
+	}
+	logger, _ := newLogger(config.Logging{Level: "info", Format: "console"}, logOut)
 	if o.duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.duration)
@@ -119,10 +141,6 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 		return fmt.Errorf("connect to simulator: %w", err)
 	}
 
-	dir, err := os.MkdirTemp("", "lxc-autoscale-demo-")
-	if err != nil {
-		return err
-	}
 	reg := newRegistry()
 	metrics, err := controller.NewMetrics(reg)
 	if err != nil {
@@ -153,24 +171,33 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 	}
 	defer stopAPI()
 
-	fmt.Fprintf(env.stdout, "Simulated Proxmox VE cluster: %s/api2/json (3 nodes, %d containers, clock x%g)\n", simURL, len(demoContainers()), o.speed)
-	fmt.Fprintf(env.stdout, "Status page: %s/ (any user name, the token as password)\n", apiURL)
-	fmt.Fprintf(env.stdout, "API token (admin scope, this run only): %s\n", token)
-	fmt.Fprintf(env.stdout, "Try: curl -s -H 'Authorization: Bearer %s' %s/api/v1/containers\n", token, apiURL)
-	fmt.Fprintf(env.stdout, "The controller runs in enforce mode (containers tagged \"recommend\" only get recommendations), one pass every %s.\n", o.every)
-	if leading, leader := el.Leadership(); leading {
-		fmt.Fprintf(env.stdout, "Leader: this process holds the cluster's lease as %s (only the leader of several replicas writes)\n", leader)
+	header := []string{
+		fmt.Sprintf("Simulated Proxmox VE cluster: %s/api2/json (3 nodes, %d containers, clock x%g)", simURL, len(demoContainers()), o.speed),
+		fmt.Sprintf("Status page: %s/ (any user name, the token as password)", apiURL),
+		fmt.Sprintf("API token (admin scope, this run only): %s", token),
+		fmt.Sprintf("Try: curl -s -H 'Authorization: Bearer %s' %s/api/v1/containers", token, apiURL),
+		fmt.Sprintf("The controller runs in enforce mode (containers tagged \"recommend\" only get recommendations), one pass every %s.", o.every),
 	}
-	fmt.Fprintf(env.stdout, "lxc_metrics.json, the state file and the audit record go to %s\n\n", dir)
+	if leading, leader := el.Leadership(); leading {
+		header = append(header, fmt.Sprintf("Leader: this process holds the cluster's lease as %s (only the leader of several replicas writes)", leader))
+	}
+	header = append(header, fmt.Sprintf("lxc_metrics.json, the state file and the audit record go to %s", dir))
+	view := &demoview.View{Out: env.stdout, Compact: o.compact, AuditPath: filepath.Join(dir, "audit.jsonl")}
+	if o.compact {
+		view.Header = append(header, "Logs: "+logPath+". Ctrl-C stops with a summary.", "")
+	} else {
+		fmt.Fprintln(env.stdout, strings.Join(header, "\n")+"\n")
+	}
 
 	done := make(chan error, 1)
 	go func() { done <- ctrl.Run(ctx) }()
-	passes := watchController(ctx, ctrl, sim, o.every, env.stdout)
+	passes := view.Watch(ctx, ctrl, sim, o.every)
 	if err := <-done; err != nil {
 		return err
 	}
-	printSummary(env.stdout, sim, passes, dir)
-	printActions(env.stdout, filepath.Join(dir, "audit.jsonl"))
+	demoview.PrintSummary(env.stdout, sim, passes, dir)
+	demoview.PrintTimings(env.stdout, o.every, o.speed)
+	demoview.PrintActions(env.stdout, view.AuditPath)
 	return nil
 }
 
@@ -230,152 +257,6 @@ func demoControllerOptions(every time.Duration, dir string) controller.Options {
 	o.Model.RetrainInterval, o.Model.TrainingWindow = 30*every, 60*every
 	o.Scale = true
 	return o
-}
-
-// watchController prints the controller's view after every pass until ctx
-// is done, and returns the number of passes it saw.
-func watchController(ctx context.Context, ctrl *controller.Controller, sim *pvesim.Sim, every time.Duration, out io.Writer) int {
-	ticker := time.NewTicker(every / 4)
-	defer ticker.Stop()
-	var last time.Time
-	passes := 0
-	for {
-		select {
-		case <-ctx.Done():
-			return passes
-		case <-ticker.C:
-		}
-		snap := ctrl.Snapshot()
-		if snap.Time.IsZero() || !snap.Time.After(last) {
-			continue
-		}
-		last = snap.Time
-		passes++
-		printSnapshot(out, sim.Clock().Now(), snap)
-	}
-}
-
-func printSnapshot(out io.Writer, simNow time.Time, snap controller.Snapshot) {
-	model := "training"
-	if !snap.ModelTrainedAt.IsZero() {
-		model = "trained " + snap.ModelTrainedAt.Format("15:04:05")
-	}
-	fmt.Fprintf(out, "── simulated %s · %d nodes · model %s ──\n", simNow.UTC().Format("2006-01-02 15:04"), snap.Nodes, model)
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VMID\tNAME\tNODE\tCORES\tCPU%\tMEM MiB\tMEM%\tDISK GiB\tSCORE\tDECISION")
-	for _, c := range snap.Containers {
-		score := "-"
-		if !math.IsNaN(c.Score) {
-			score = fmt.Sprintf("%.2f", c.Score)
-			if c.Anomalous {
-				score += "!"
-			}
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%.0f\t%d/%d\t%.0f\t%.1f/%.0f\t%s\t%s\n",
-			c.VMID, c.Name, c.Node, c.Alloc.Cores, 100*c.CPUUtilisation,
-			c.MemoryUsed>>20, c.Alloc.MemoryMiB, percent(c.MemoryUsed, uint64(c.Alloc.MemoryMiB)<<20),
-			float64(c.DiskUsed)/(1<<30), float64(c.Alloc.DiskBytes)/(1<<30), score, describeDecision(c.Decision))
-	}
-	_ = tw.Flush()
-}
-
-// describeDecision renders a decision in a few words: the changes, or the
-// most telling reason a wanted change was held back.
-func describeDecision(d *scaling.Decision) string {
-	if d == nil {
-		return ""
-	}
-	var parts []string
-	for _, ch := range d.Changes {
-		verb := map[scaling.Mode]string{scaling.ModeEnforce: "", scaling.ModeDryRun: "would ", scaling.ModeRecommend: "recommend "}[d.Mode]
-		parts = append(parts, fmt.Sprintf("%s%s %s", verb, ch.Resource, formatChange(ch)))
-	}
-	for _, h := range d.Holds {
-		switch h.Reason {
-		case scaling.SkipDisabled, scaling.SkipNoData, scaling.SkipAtLimit, scaling.SkipNotRunning:
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("hold %s (%s)", h.Resource, h.Reason))
-	}
-	return strings.Join(parts, ", ")
-}
-
-func formatChange(ch scaling.Change) string {
-	switch ch.Resource {
-	case scaling.ResourceDisk:
-		return fmt.Sprintf("%.0f→%.0f GiB", float64(ch.From)/(1<<30), float64(ch.To)/(1<<30))
-	case scaling.ResourceMemory, scaling.ResourceSwap:
-		return fmt.Sprintf("%d→%d MiB", ch.From, ch.To)
-	}
-	return fmt.Sprintf("%d→%d", ch.From, ch.To)
-}
-
-// printSummary reports what the demo did, from the simulator's request log.
-func printSummary(out io.Writer, sim *pvesim.Sim, passes int, dir string) {
-	var ticks, listings, reads, writes, rrd int
-	for _, r := range sim.Requests() {
-		switch {
-		case r.Route == "/nodes":
-			ticks++
-		case r.Route == "/nodes/{node}/lxc":
-			listings++
-		case r.Route == "/nodes/{node}/lxc/{vmid}/rrddata":
-			rrd++
-		case r.Method == "GET":
-			reads++
-		default:
-			writes++
-		}
-	}
-	perTick := 0.0
-	if ticks > 0 {
-		perTick = float64(ticks+listings) / float64(ticks)
-	}
-	fmt.Fprintf(out, "\nDemo summary: %d passes; %.1f listing calls per pass for 3 nodes; %d RRD reads for the backfill; %d config reads and %d writes for the changes.\n",
-		passes, perTick, rrd, reads, writes)
-	fmt.Fprintf(out, "Files: %s (lxc_metrics.json, state.json, audit.jsonl)\n", dir)
-}
-
-// printActions tabulates the audit record: changes by container and
-// resource, "+" for increases, "-" for decreases, "r" for recommendations.
-func printActions(out io.Writer, auditPath string) {
-	records, err := audit.Read(auditPath, 1_000_000)
-	if err != nil || len(records) == 0 {
-		return
-	}
-	counts := map[int]map[scaling.Resource]string{}
-	var vmids []int
-	for _, r := range slices.Backward(records) { // oldest first
-		mark := map[string]string{"up": "+", "down": "-"}[r.Direction]
-		switch r.Result {
-		case scaling.ResultApplied:
-		case scaling.ResultRecommended:
-			mark = "r"
-		default:
-			continue
-		}
-		if counts[r.VMID] == nil {
-			counts[r.VMID] = map[scaling.Resource]string{}
-			vmids = append(vmids, r.VMID)
-		}
-		counts[r.VMID][scaling.Resource(r.Resource)] += mark
-	}
-	slices.Sort(vmids)
-	fmt.Fprintln(out, "\nActions by container and resource (+ up, - down, r recommended), oldest first:")
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VMID\tCORES\tMEMORY\tSWAP\tDISK")
-	for _, id := range vmids {
-		c := counts[id]
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", id, c[scaling.ResourceCores], c[scaling.ResourceMemory], c[scaling.ResourceSwap], c[scaling.ResourceDisk])
-	}
-	_ = tw.Flush()
-}
-
-func percent(used, limit uint64) float64 {
-	if limit == 0 {
-		return 0
-	}
-	return 100 * float64(used) / float64(limit)
 }
 
 // demoContainers is the demo's cluster: every workload kind, named after

@@ -6,7 +6,8 @@
 // Options of each package -> run -> exit code. It may import every package of
 // the project; it is the only place that maps config.Config into other
 // packages' Options, and the only production package allowed to import
-// test/pvesim (the demo embeds the simulated cluster).
+// test/pvesim (the demo embeds the simulated cluster). What the demo prints
+// is demoview's.
 //
 // Exit codes: 0 success, 1 the job failed, 2 the command line or the
 // configuration is wrong.

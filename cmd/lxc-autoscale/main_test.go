@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lxc-autoscale/lxc-autoscale/cmd/lxc-autoscale/demoview"
 )
 
 func runCLI(t *testing.T, environ []string, args ...string) (code int, stdout, stderr string) {
@@ -137,6 +139,7 @@ monitor:
 // TestDemo runs the demo for a moment and checks that it lists the simulated
 // cluster with O(nodes) calls per pass and exits cleanly with a summary.
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs the demo for a second")
 	}
@@ -144,10 +147,18 @@ func TestDemo(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("demo = %d, want %d; stderr: %s", code, exitOK, stderr)
 	}
-	for _, want := range []string{"Simulated Proxmox VE cluster: http://127.0.0.1:", "Status page: http://127.0.0.1:", "API token (admin scope", "web-1", "metrics-db", "Demo summary:", "4.0 listing calls per pass for 3 nodes", "render"} {
+	for _, want := range []string{"Simulated Proxmox VE cluster: http://127.0.0.1:", "Status page: http://127.0.0.1:", "API token (admin scope", "web-1", "metrics-db", "Demo summary:", "4.0 listing calls per pass for 3 nodes", "render", "is not flapping"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, stdout)
 		}
+	}
+	// Not a terminal: plain lines, the table once in the first 15 passes
+	// and the changes after it, no control sequences.
+	if n := strings.Count(stdout, "VMID  NAME"); n != 1 {
+		t.Errorf("the plain view printed the table %d times in a few passes, want once", n)
+	}
+	if strings.Contains(stdout, "\x1b[") {
+		t.Error("the plain view carries terminal control sequences")
 	}
 }
 
@@ -183,5 +194,59 @@ func TestTokenPrintsATokenAndItsHash(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t, nil, "token", "--scope", "root"); code != exitUsage || !strings.Contains(stderr, "read, operate or admin") {
 		t.Errorf("bad scope: code %d, stderr %q", code, stderr)
+	}
+}
+
+// The compact view redraws one frame in place: every frame starts at the
+// top of the screen, clears what the previous one left, and has as many
+// lines as the last (a screen, not a scroll); the logs go to a file, the
+// frame says why changes wait, and the summary explains the timings.
+func TestDemoCompactView(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("runs the demo for a second")
+	}
+	code, stdout, stderr := runCLI(t, nil, "demo", "--for", "2s", "--every", "200ms", "--speed", "600", "--view", "compact")
+	if code != exitOK {
+		t.Fatalf("demo = %d, want %d; stderr: %s", code, exitOK, stderr)
+	}
+	if stderr != "" {
+		t.Errorf("the compact view logged to stderr, which would break the frame:\n%s", stderr)
+	}
+	body, summary, ok := strings.Cut(stdout, "\nDemo summary:")
+	if !ok {
+		t.Fatalf("no summary:\n%s", stdout)
+	}
+	if !strings.HasPrefix(body, demoview.AnsiClearAll+demoview.AnsiHome) {
+		t.Errorf("the first frame does not clear the screen: %q", body[:min(len(body), 40)])
+	}
+	frames := strings.Split(body, demoview.AnsiHome)[1:]
+	if len(frames) < 3 {
+		t.Fatalf("%d frames in 2 s at a pass every 200 ms, want several", len(frames))
+	}
+	var holds bool
+	for i, f := range frames {
+		if !strings.HasSuffix(f, demoview.AnsiClearDown) {
+			t.Errorf("frame %d does not clear below itself", i)
+		}
+		lines := strings.Split(strings.TrimSuffix(f, demoview.AnsiClearDown), "\n")
+		if n, want := len(lines), len(strings.Split(strings.TrimSuffix(frames[0], demoview.AnsiClearDown), "\n")); n != want {
+			t.Errorf("frame %d has %d lines, the first %d: the frame must not grow", i, n, want)
+		}
+		if n := len(lines); n > 40 {
+			t.Errorf("frame %d has %d lines: more than a terminal shows", i, n)
+		}
+		holds = holds || strings.Contains(f, "hold ")
+		if !strings.Contains(f, "THIS PASS") || !strings.Contains(f, "Logs: ") || strings.Contains(f, "INF ") {
+			t.Errorf("frame %d lacks the table or the log file, or carries a log line:\n%s", i, f)
+		}
+	}
+	if !holds {
+		t.Error("no frame says why a change waits (a hold)")
+	}
+	for _, want := range []string{"Timings: the simulated clock runs x600", "is not flapping", "(a pass every 10s)"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("summary lacks %q:\n%s", want, summary)
+		}
 	}
 }

@@ -60,11 +60,9 @@ type Container struct {
 	AnomalousSince time.Time
 	Features       Features
 	// Recommended is the last recommendation the loop reported, so that
-	// recommend mode reports a change once rather than every tick;
-	// Recommending is set while its recommendation gauges hold values for
-	// this container. The loop's own: the engine never reads them.
-	Recommended  string
-	Recommending bool
+	// recommend mode reports a change once rather than every tick. The
+	// loop's own: the engine never reads it.
+	Recommended string
 }
 
 // allocationOf reads the allocation from a listing entry.

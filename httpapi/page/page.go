@@ -93,6 +93,9 @@ func (p *page) serve(c echo.Context) error {
 	var view pageView
 	if p.snapshots != nil {
 		view = snapshotPageView(p.snapshots.Snapshot(), p.interval, p.staleAfter, now)
+		if h, ok := p.snapshots.(Historian); ok {
+			addHistory(&view, h, now)
+		}
 	} else {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), pageListTimeout)
 		defer cancel()

@@ -34,6 +34,12 @@ type pageView struct {
 	// its lease records it) while this one only observes; "" without a
 	// lease (the api command).
 	Leader string
+	// Mode is the default mode, "monitor" when the loop never decides;
+	// Policies the policies' modes. NodeRows is the nodes table.
+	Mode      string
+	ModeClass string
+	Policies  []policyMode
+	NodeRows  []nodeRow
 	// Backfill is where the RRD backfill stands; "" when it is off or
 	// has not started.
 	Backfill     string
@@ -71,6 +77,8 @@ type containerRow struct {
 	Recommendation []string
 	Paused         bool
 	Lock           string
+	// Spark is the last hour's sparkline; nil without a history.
+	Spark *spark
 }
 
 // refreshSeconds is the page's refresh: the loop interval, at least
@@ -99,6 +107,12 @@ func snapshotPageView(snap controller.Snapshot, interval time.Duration, staleAft
 		Nodes:          snap.Nodes,
 		FailedNodes:    snap.FailedNodes,
 		ModelTrained:   formatTime(snap.ModelTrainedAt, now),
+		Mode:           snap.Mode,
+		ModeClass:      modeClass(snap.Mode),
+		NodeRows:       nodeRows(snap),
+	}
+	for _, p := range snap.Policies {
+		v.Policies = append(v.Policies, policyMode{p.Name, p.Mode})
 	}
 	switch {
 	case snap.LastSuccess.IsZero():
@@ -281,7 +295,12 @@ func usage(used, limit uint64, u unit) (text, pct string, fraction float64) {
 		return format(used) + " / —", "—", -1
 	}
 	fraction = float64(used) / float64(limit)
-	return format(used) + " / " + format(limit), percent(fraction), fraction
+	us, ls := format(used), format(limit)
+	// "1536 / 2048 MiB": the unit once when both share it, for a narrow cell.
+	if ui, li := strings.LastIndexByte(us, ' '), strings.LastIndexByte(ls, ' '); ui > 0 && li > 0 && us[ui:] == ls[li:] {
+		us = us[:ui]
+	}
+	return us + " / " + ls, percent(fraction), fraction
 }
 
 // percent formats a fraction as a whole percentage.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/ctview"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
@@ -120,8 +121,8 @@ func TestUsageFormatting(t *testing.T) {
 		wantText    string
 		wantPercent string
 	}{
-		{512 << 20, 1024 << 20, mib, "512 MiB / 1024 MiB", "50 %"},
-		{3 << 30, 8 << 30, bytesUnit, "3.0 GiB / 8.0 GiB", "38 %"},
+		{512 << 20, 1024 << 20, mib, "512 / 1024 MiB", "50 %"},
+		{3 << 30, 8 << 30, bytesUnit, "3.0 / 8.0 GiB", "38 %"},
 		{100, 0, bytesUnit, "100 B / —", "—"},
 		{1536, 1 << 40, bytesUnit, "1.5 KiB / 1.0 TiB", "0 %"},
 	}
@@ -147,5 +148,72 @@ func TestLeaderText(t *testing.T) {
 		if got := leaderText(tt.leading, tt.leader); got != tt.want {
 			t.Errorf("leading %v, leader %q: %q, want %q", tt.leading, tt.leader, got, tt.want)
 		}
+	}
+}
+
+// The nodes table sums the running containers' allocation per node of the
+// listing, against the node's threads and memory, and says which nodes
+// are down.
+func TestNodeRows(t *testing.T) {
+	snap := controller.Snapshot{
+		FailedNodes: []string{"pve3"},
+		NodeList: []ctview.Node{
+			{Name: "pve1", Online: true, Threads: 8, MemoryBytes: 16 << 30},
+			{Name: "pve2", Online: false, Threads: 4, MemoryBytes: 8 << 30},
+			{Name: "pve3", Online: false, Threads: 0},
+		},
+		Containers: []controller.ContainerView{
+			{Listed: controller.Listed{VMID: 1, Node: "pve1", Status: "running", Alloc: scaling.Allocation{Cores: 2, MemoryMiB: 2048}}},
+			{Listed: controller.Listed{VMID: 2, Node: "pve1", Status: "running", Alloc: scaling.Allocation{Cores: 4, MemoryMiB: 6144}}},
+			{Listed: controller.Listed{VMID: 3, Node: "pve1", Status: "stopped", Alloc: scaling.Allocation{Cores: 8, MemoryMiB: 8192}}},
+		},
+	}
+	rows := nodeRows(snap)
+	want := []nodeRow{
+		{Name: "pve1", State: "up", StateClass: "ok", Containers: "2 running, 1 stopped", Cores: "6 / 8 (75 %)", CoresFrac: 0.75, Memory: "8.0 / 16.0 GiB (50 %)", MemoryFrac: 0.5},
+		{Name: "pve2", State: "offline", StateClass: "bad", Containers: "0 running, 0 stopped", Cores: "0 / 4 (0 %)", CoresFrac: 0, Memory: "0 B / 8.0 GiB (0 %)", MemoryFrac: 0},
+		{Name: "pve3", State: "listing failed", StateClass: "bad", Containers: "0 running, 0 stopped", Cores: "0 / 0", CoresFrac: -1, Memory: "0 B / —", MemoryFrac: -1},
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("%d rows, want %d: %+v", len(rows), len(want), rows)
+	}
+	for i := range want {
+		if rows[i] != want[i] {
+			t.Errorf("row %d = %+v\nwant %+v", i, rows[i], want[i])
+		}
+	}
+}
+
+// A sparkline breaks at the minutes no pass saw, draws a lone minute as a
+// dot, and maps 0..1 (clipped) to the bottom..top of its box.
+func TestSparkPath(t *testing.T) {
+	nan := math.NaN()
+	tests := []struct {
+		values []float64
+		want   string
+	}{
+		{[]float64{0, 1, nan, 0.5, nan, nan}, "M0 18.5L1 1.5 M3 10.0h0"},
+		{[]float64{nan, 2, -1}, "M1 1.5L2 18.5"},
+		{[]float64{nan, nan}, ""},
+		{[]float64{0.5, 0.5, 0.5, 0.5}, "M0 10.0H3"},
+		{[]float64{0.5, 0.5, 1, 1, nan, 0, 0}, "M0 10.0H1L2 1.5H3 M5 18.5H6"},
+		{[]float64{nan, 0}, "M1 18.5h0"},
+	}
+	for _, tt := range tests {
+		if got := sparkPath(tt.values); got != tt.want {
+			t.Errorf("sparkPath(%v) = %q, want %q", tt.values, got, tt.want)
+		}
+	}
+	var h ctview.History
+	for i := range h.CPU {
+		h.CPU[i], h.Memory[i] = nan, nan
+	}
+	if sparkOf(h) != nil {
+		t.Error("a history without a point gives a sparkline")
+	}
+	h.CPU[59], h.Memory[58] = 0.93, 0.5
+	s := sparkOf(h)
+	if s == nil || s.Width != 59 || !strings.Contains(s.Summary, "CPU up to 93 %") || !strings.Contains(s.Summary, "memory up to 50 %") {
+		t.Errorf("sparkline of one minute: %+v", s)
 	}
 }

@@ -78,11 +78,15 @@ var rules = []rule{
 	// The leader lease: the matcher calls of proxmox; never the loop,
 	// which asks it through a func (and the client through WriteGate).
 	{dir: "controller/lease", allowed: []string{"proxmox"}},
+	// The per-container gauges and histories: the Prometheus client, the
+	// decisions' and listings' types; never the engine or the loop.
+	{dir: "controller/ctview", allowed: []string{"controller/scaling", "proxmox"}},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
 	// The API serves the loop's snapshot (controller), its decisions
 	// (controller/scaling) and audit record (controller/audit), and the
-	// manual operations with their validation rules (controller/manual).
-	{dir: "httpapi", allowed: []string{"controller", "controller/manual", "controller/scaling", "controller/audit"}, testAllowed: []string{"proxmox"}},
+	// manual operations with their validation rules (controller/manual);
+	// the status page draws the nodes and histories of controller/ctview.
+	{dir: "httpapi", allowed: []string{"controller", "controller/manual", "controller/scaling", "controller/audit", "controller/ctview"}, testAllowed: []string{"proxmox"}},
 	// The original's routes; the server mounts them, so only their tests
 	// may import it (to test them as scripts use them).
 	{dir: "httpapi/compat", allowed: []string{"controller", "controller/manual", "controller/scaling", "controller/audit"}, testAllowed: []string{"proxmox", "httpapi"}},
@@ -199,9 +203,12 @@ func TestRules(t *testing.T) {
 		{"controller/notify", module + "/controller/audit", false, true},
 		{"controller/notify", "net/http", false, false},
 		{"controller", module + "/controller/notify", false, false},
+		{"controller/ctview", module + "/controller/scaling", false, false},
+		{"controller/ctview", module + "/controller/engine", false, true},
 		{"httpapi", module + "/controller", false, false},
 		{"httpapi", module + "/controller/manual", false, false},
 		{"httpapi", module + "/controller/scaling", false, false},
+		{"httpapi/page", module + "/controller/ctview", false, false},
 		{"httpapi", module + "/controller/engine", false, true},
 		{"httpapi", module + "/proxmox", false, true},
 		{"httpapi", module + "/proxmox", true, false},
