@@ -15,6 +15,7 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/export"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/journal"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/notify"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
@@ -80,7 +81,7 @@ type Controller struct {
 
 	actuator *Actuator
 	exporter *export.File
-	journal  *Journal // nil without a state file
+	journal  *journal.Journal // nil without a state file
 
 	// The policies are swapped by Reload and read by the loop; pauses and
 	// manual changes are handed over by SetPaused and RecordManual and
@@ -175,7 +176,7 @@ func New(o Options) (*Controller, error) {
 		WriteTimeout: max(o.Interval, 30*time.Second),
 	})
 	if o.StateFile != "" {
-		c.journal = NewJournal(journalPath(o.StateFile))
+		c.journal = journal.New(journalPath(o.StateFile))
 	}
 	if o.ExportFile != "" {
 		c.exporter = NewExporter(ExporterOptions{

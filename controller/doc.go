@@ -27,6 +27,7 @@
 // background RRD reader), handoff (background results to the loop) and
 // lease (the election of replicas: Options.Leading, the client's gate).
 // ctview (per-container gauges, the status page's hour of history).
+// journal (the crash journal of the writes and its replay).
 //
 // Where a change goes: a new input to the decisions is a field of
 // scaling.Signals read by scaling.Decide, filled in controller/engine's
@@ -103,7 +104,8 @@
 // so that the heap does not double the live one for those seconds.
 //
 // The state is saved once per pass, so each write is also journaled
-// (journal.go, "<state file>.journal"): an fsynced intent before it, its
+// ("<state file>.journal": controller/journal, wired in
+// journal_controller.go): an fsynced intent before it, its
 // outcome after, and manual changes as they are reported. At start the
 // records newer than the state file are replayed; an intent without an
 // outcome (killed mid-write) counts as applied. A kill -9 at any moment

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/journal"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
@@ -34,7 +35,7 @@ func (c *Controller) openJournal() {
 	// A write that was under way when the process died landed, if at all,
 	// within the actuator's bounds.
 	bound := c.actuator.writeTimeout + c.actuator.taskTimeout
-	applied, through := replayJournal(c.state, records, now, bound)
+	applied, through := journal.Replay(c.state.Containers, c.state.JournalSeq, records, now, bound)
 	c.journalSeq = through
 	if applied > 0 {
 		c.stateDirty = true
@@ -51,7 +52,7 @@ func (c *Controller) journalIntent(d scaling.Decision) uint64 {
 		return 0
 	}
 	seq, err := c.journal.Intent(d.VMID, d.Node, d.Changes, c.now())
-	if errors.Is(err, errJournalNotOpen) {
+	if errors.Is(err, journal.ErrNotOpen) {
 		return 0 // said once, when it could not be opened
 	}
 	if err != nil {
@@ -94,7 +95,7 @@ func (c *Controller) journalManual(vmid int, outcomes []scaling.Outcome, at time
 	}
 	seq, err := c.journal.Outcome(vmid, "", 0, written, at)
 	if err != nil {
-		if !errors.Is(err, errJournalNotOpen) {
+		if !errors.Is(err, journal.ErrNotOpen) {
 			c.log.Error().Err(err).Int("vmid", vmid).Msg("journaling a manual change failed")
 		}
 		return 0

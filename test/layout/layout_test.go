@@ -65,6 +65,10 @@ var rules = []rule{
 	// types, the handoff to the loop; never controller (its windows are
 	// the loop's to fold into).
 	{dir: "controller/backfill", allowed: []string{"proxmox", "controller/engine", "controller/scaling", "controller/handoff"}},
+	// The crash journal of the writes: the append-only file (durable) and
+	// the changes and container states it records and replays (scaling);
+	// never controller, which wires it.
+	{dir: "controller/journal", allowed: []string{"controller/durable", "controller/scaling"}},
 	// Background goroutines to the loop goroutine: a leaf.
 	{dir: "controller/handoff", stdlibOnly: true},
 	// The file primitives of the controller's own files (atomic replace,
@@ -196,6 +200,12 @@ func TestRules(t *testing.T) {
 		{"controller/sim", module + "/proxmox", false, true},
 		{"controller/backfill", module + "/controller/handoff", false, false},
 		{"controller/backfill", module + "/controller", false, true},
+		{"controller/journal", module + "/controller/durable", false, false},
+		{"controller/journal", module + "/controller/scaling", false, false},
+		{"controller/journal", module + "/controller", false, true},
+		{"controller/journal", module + "/controller/engine", false, true},
+		{"controller/journal", module + "/proxmox", false, true},
+		{"controller", module + "/controller/journal", false, false},
 		{"controller/handoff", "github.com/rs/zerolog", false, true},
 		{"controller/notify", "github.com/rs/zerolog", false, false},
 		{"controller/notify", "github.com/prometheus/client_golang/prometheus/testutil", true, false},

@@ -1,8 +1,10 @@
-package controller
+package journal
 
 import (
 	"testing"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // A journal is whatever a kill left on disk: any bytes must decode to
@@ -15,10 +17,10 @@ func FuzzJournalReplay(f *testing.F) {
 	f.Add([]byte("\n\n{}\n[]\nnull\n"))
 	now := time.Date(2026, 12, 6, 12, 5, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		records, _ := decodeJournal(b)
-		st := NewState()
-		replayJournal(st, records, now, time.Minute)
-		for vmid, cs := range st.Containers {
+		records, _ := decode(b)
+		st := map[int]*scaling.ContainerState{}
+		Replay(st, 0, records, now, time.Minute)
+		for vmid, cs := range st {
 			for res, a := range cs.LastAction {
 				if a.Time.After(now) {
 					t.Errorf("ct %d %s: last action at %v, after the replay at %v", vmid, res, a.Time, now)

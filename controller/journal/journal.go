@@ -1,4 +1,4 @@
-package controller
+package journal
 
 import (
 	"bytes"
@@ -17,27 +17,26 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
-// journalMaxBytes bounds the journal. It is emptied after every state save,
+// maxBytes bounds the journal. It is emptied after every state save,
 // so it holds one pass's writes (a few hundred bytes each); it only fills
 // up when the state file cannot be saved for hours, and then appending
 // stops rather than filling the disk.
-const journalMaxBytes = 4 << 20
+const maxBytes = 4 << 20
 
 // Kinds of journal records.
 const (
-	journalIntent  = "intent"  // a write is about to be sent
-	journalOutcome = "outcome" // what became of it, or of a manual change
+	kindIntent  = "intent"  // a write is about to be sent
+	kindOutcome = "outcome" // what became of it, or of a manual change
 )
 
-// errJournalNotOpen is returned by appends before Open or after Close.
-var errJournalNotOpen = errors.New("journal not open")
+// ErrNotOpen is returned by appends before Open or after Close.
+var ErrNotOpen = errors.New("journal not open")
 
-// errJournalFull is returned by appends once the journal has reached
-// journalMaxBytes.
-var errJournalFull = fmt.Errorf("journal full (%d bytes): the state file has not been saved for a long time", journalMaxBytes)
+// errFull is returned by appends once the journal has reached maxBytes.
+var errFull = fmt.Errorf("journal full (%d bytes): the state file has not been saved for a long time", maxBytes)
 
-// journalRecord is one line of the journal.
-type journalRecord struct {
+// Record is one line of the journal.
+type Record struct {
 	Seq  uint64    `json:"seq"`
 	Kind string    `json:"kind"`
 	Time time.Time `json:"time"`
@@ -45,11 +44,12 @@ type journalRecord struct {
 	Node string    `json:"node,omitempty"`
 	// Intent is, on an outcome, the Seq of the intent it closes; 0 for a
 	// manual change, whose write was not journaled beforehand.
-	Intent  uint64          `json:"intent,omitempty"`
-	Changes []journalChange `json:"changes"`
+	Intent  uint64   `json:"intent,omitempty"`
+	Changes []Change `json:"changes"`
 }
 
-type journalChange struct {
+// Change is one resource's change in a Record.
+type Change struct {
 	Resource  scaling.Resource  `json:"resource"`
 	Direction scaling.Direction `json:"direction"`
 	From      int64             `json:"from"`
@@ -67,9 +67,9 @@ type journalChange struct {
 // from, to); after it, the outcome. Each record is one JSON line written
 // with one write(2) on an O_APPEND file and fsynced before the call
 // returns. Records carry increasing sequence numbers; the state file
-// stores the last one it holds (State.JournalSeq), so that at start only
-// newer records are replayed, and the journal is emptied after a save that
-// holds all of them.
+// stores the last one it holds (controller.State.JournalSeq), so that at
+// start only newer records are replayed, and the journal is emptied after
+// a save that holds all of them.
 //
 // A Journal is safe for concurrent use: the loop journals its writes, the
 // API's manual changes arrive from other goroutines.
@@ -78,11 +78,11 @@ type Journal struct {
 	path string
 	f    durable.AppendFile // closed until Open, and after Close
 	seq  uint64             // of the last record appended or read
-	max  int64              // journalMaxBytes; smaller in tests
+	max  int64              // maxBytes; smaller in tests
 }
 
-// NewJournal returns a journal at path, not yet opened.
-func NewJournal(path string) *Journal { return &Journal{path: path, max: journalMaxBytes} }
+// New returns a journal at path, not yet opened.
+func New(path string) *Journal { return &Journal{path: path, max: maxBytes} }
 
 // Open reads the records the journal holds, drops a torn last line (a kill
 // in the middle of an append) and opens the file for appending, creating
@@ -91,16 +91,16 @@ func NewJournal(path string) *Journal { return &Journal{path: path, max: journal
 // they never go back, even when the journal was removed. A journal too
 // large to be ours is moved aside and a new one started; lines that do
 // not decode are skipped and counted in bad.
-func (j *Journal) Open(after uint64, now time.Time) (records []journalRecord, bad int, err error) {
+func (j *Journal) Open(after uint64, now time.Time) (records []Record, bad int, err error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.f.IsOpen() {
 		return nil, 0, errors.New("journal already open")
 	}
-	b, err := readJournalFile(j.path, j.max)
+	b, err := readFile(j.path, j.max)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-	case errors.Is(err, errJournalTooLarge):
+	case errors.Is(err, errTooLarge):
 		if _, moveErr := durable.MoveAside(j.path, now); moveErr != nil {
 			return nil, 0, fmt.Errorf("journal %s: %w", j.path, moveErr)
 		}
@@ -111,7 +111,7 @@ func (j *Journal) Open(after uint64, now time.Time) (records []journalRecord, ba
 	// Everything after the last newline is a torn append: cut it off, else
 	// the next record would be glued to it.
 	complete := bytes.LastIndexByte(b, '\n') + 1
-	records, bad2 := decodeJournal(b[:complete])
+	records, bad2 := decode(b[:complete])
 	bad += bad2
 	if err := j.f.Open(j.path); err != nil {
 		return nil, 0, fmt.Errorf("open journal: %w", err)
@@ -134,9 +134,9 @@ func (j *Journal) Open(after uint64, now time.Time) (records []journalRecord, ba
 	return records, bad, nil
 }
 
-var errJournalTooLarge = errors.New("journal larger than a journal ever grows")
+var errTooLarge = errors.New("journal larger than a journal ever grows")
 
-func readJournalFile(path string, limit int64) ([]byte, error) {
+func readFile(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -147,28 +147,28 @@ func readJournalFile(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(b)) > limit {
-		return nil, errJournalTooLarge
+		return nil, errTooLarge
 	}
 	return b, nil
 }
 
-// decodeJournal decodes complete lines, in order, skipping those that do
+// decode decodes complete lines, in order, skipping those that do
 // not decode or make no sense.
-func decodeJournal(b []byte) (records []journalRecord, bad int) {
+func decode(b []byte) (records []Record, bad int) {
 	for line := range bytes.Lines(b) {
 		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
 		}
-		var r journalRecord
+		var r Record
 		if err := json.Unmarshal(line, &r); err != nil || r.Seq == 0 || r.VMID < 1 ||
-			(r.Kind != journalIntent && r.Kind != journalOutcome) {
+			(r.Kind != kindIntent && r.Kind != kindOutcome) {
 			bad++
 			continue
 		}
 		records = append(records, r)
 	}
-	slices.SortStableFunc(records, func(a, b journalRecord) int {
+	slices.SortStableFunc(records, func(a, b Record) int {
 		switch {
 		case a.Seq < b.Seq:
 			return -1
@@ -181,11 +181,11 @@ func decodeJournal(b []byte) (records []journalRecord, bad int) {
 }
 
 // append writes one record, fsynced, and returns its sequence number.
-func (j *Journal) append(r journalRecord) (uint64, error) {
+func (j *Journal) append(r Record) (uint64, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if !j.f.IsOpen() {
-		return 0, errJournalNotOpen
+		return 0, ErrNotOpen
 	}
 	r.Seq = j.seq + 1
 	line, err := json.Marshal(r)
@@ -194,7 +194,7 @@ func (j *Journal) append(r journalRecord) (uint64, error) {
 	}
 	line = append(line, '\n')
 	if j.f.Size()+int64(len(line)) > j.max {
-		return 0, errJournalFull
+		return 0, errFull
 	}
 	if err := j.f.Write(line); err != nil {
 		return 0, fmt.Errorf("append to journal: %w", err)
@@ -208,9 +208,9 @@ func (j *Journal) append(r journalRecord) (uint64, error) {
 
 // Intent journals the changes about to be written to a container.
 func (j *Journal) Intent(vmid int, node string, changes []scaling.Change, at time.Time) (uint64, error) {
-	r := journalRecord{Kind: journalIntent, Time: at.UTC(), VMID: vmid, Node: node}
+	r := Record{Kind: kindIntent, Time: at.UTC(), VMID: vmid, Node: node}
 	for _, c := range changes {
-		r.Changes = append(r.Changes, journalChange{Resource: c.Resource, Direction: c.Direction, From: c.From, To: c.To})
+		r.Changes = append(r.Changes, Change{Resource: c.Resource, Direction: c.Direction, From: c.From, To: c.To})
 	}
 	return j.append(r)
 }
@@ -219,10 +219,10 @@ func (j *Journal) Intent(vmid int, node string, changes []scaling.Change, at tim
 // (0 for a change not journaled beforehand), as Record will see it: at
 // is the time Record is given.
 func (j *Journal) Outcome(vmid int, node string, intent uint64, outcomes []scaling.Outcome, at time.Time) (uint64, error) {
-	r := journalRecord{Kind: journalOutcome, Time: at.UTC(), VMID: vmid, Node: node, Intent: intent}
+	r := Record{Kind: kindOutcome, Time: at.UTC(), VMID: vmid, Node: node, Intent: intent}
 	for _, o := range outcomes {
 		c := o.Change
-		r.Changes = append(r.Changes, journalChange{Resource: c.Resource, Direction: c.Direction, From: c.From, To: c.To, Result: o.Result})
+		r.Changes = append(r.Changes, Change{Resource: c.Resource, Direction: c.Direction, From: c.From, To: c.To, Result: o.Result})
 	}
 	return j.append(r)
 }
@@ -259,9 +259,9 @@ func (j *Journal) Close() error {
 	return j.f.Close()
 }
 
-// replayJournal brings st up to date with the records newer than st's
-// JournalSeq and returns how many it applied and the sequence number the
-// state then holds.
+// Replay brings the containers' states up to date with the records newer
+// than after (the last sequence number the state holds) and returns how
+// many it applied and the sequence number the state then holds.
 //
 // An outcome is recorded as the loop recorded it (same outcomes, same
 // time). An intent without an outcome is a process killed during its
@@ -271,23 +271,23 @@ func (j *Journal) Close() error {
 // before now). The next listing shows what is true.
 //
 // A record never moves a resource's last action back in time.
-func replayJournal(st *State, records []journalRecord, now time.Time, writeBound time.Duration) (applied int, through uint64) {
-	through = st.JournalSeq
+func Replay(containers map[int]*scaling.ContainerState, after uint64, records []Record, now time.Time, writeBound time.Duration) (applied int, through uint64) {
+	through = after
 	closed := map[uint64]bool{}
 	for _, r := range records {
-		if r.Kind == journalOutcome && r.Intent != 0 {
+		if r.Kind == kindOutcome && r.Intent != 0 {
 			closed[r.Intent] = true
 		}
 	}
 	for _, r := range records {
-		if r.Seq <= st.JournalSeq {
+		if r.Seq <= after {
 			continue
 		}
 		through = max(through, r.Seq)
 		var outcomes []scaling.Outcome
 		at := r.Time
 		switch {
-		case r.Kind == journalOutcome:
+		case r.Kind == kindOutcome:
 			for _, c := range r.Changes {
 				outcomes = append(outcomes, scaling.Outcome{Change: c.change(), Result: c.Result})
 			}
@@ -301,10 +301,10 @@ func replayJournal(st *State, records []journalRecord, now time.Time, writeBound
 		default:
 			continue // its outcome says what happened
 		}
-		cs := st.Containers[r.VMID]
+		cs := containers[r.VMID]
 		if cs == nil {
 			cs = &scaling.ContainerState{}
-			st.Containers[r.VMID] = cs
+			containers[r.VMID] = cs
 		}
 		outcomes = slices.DeleteFunc(outcomes, func(o scaling.Outcome) bool {
 			last, ok := cs.LastAction[o.Change.Resource]
@@ -319,6 +319,6 @@ func replayJournal(st *State, records []journalRecord, now time.Time, writeBound
 	return applied, through
 }
 
-func (c journalChange) change() scaling.Change {
+func (c Change) change() scaling.Change {
 	return scaling.Change{Resource: c.Resource, Direction: c.Direction, From: c.From, To: c.To}
 }
