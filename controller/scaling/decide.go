@@ -48,6 +48,14 @@ const mib = 1 << 20
 // steps and bounds are bytes, rounded to whole MiB: steps and minimums up,
 // maximums down, so that a change never passes a bound.
 //
+// Seasons (season.go, from History.Recurring): a decrease never goes below
+// what the peak seen on most of the recent days within the next hour at
+// that time of day needs at the policy's target (SkipCPUFloor,
+// SkipMemoryFloor, naming the peak), and cores or memory grow, after the
+// up cooldown, to what such a peak within the next ten minutes needs when
+// it would pass the up threshold: a nightly job or the morning's users do
+// not start short, a lunch dip is not shrunk into.
+//
 // While the container is anomalous (sig.AnomalousSince set) cores and
 // memory never go down (SkipAnomalous). When it has been anomalous for at
 // least anomalyRise and its utilisation has been >= Up all that time, an
@@ -137,6 +145,10 @@ type decider struct {
 	anomalyRise time.Duration
 	d           Decision // what Decide returns
 	peaksRead   bool     // sig's peaks are complete
+	// The recurring peaks (season.go), read once per Decide: within
+	// seasonAhead for a decrease's floor, within seasonLead for a growth
+	// ahead of a peak.
+	floorSeason, leadSeason seasonRead
 }
 
 // utilisation describes one resource that follows a utilisation series:
@@ -161,6 +173,9 @@ type utilisation struct {
 	// to a decrease only.
 	floor, peak, margin int64
 	cpuPeak             float64
+	// season is the recurring peak that raised the floor (withSeason);
+	// Seen 0 when it did not.
+	season Recurring
 }
 
 // floorReason is the Hold reason of a decrease the floor forbids.
@@ -271,7 +286,11 @@ func (dc *decider) scale(u utilisation) int64 {
 		return dc.bringUp(u)
 	case u.up.Passed(last.Value):
 		return dc.scaleUp(u, last)
-	case u.down.Passed(last.Value):
+	}
+	if to, ok := dc.growAhead(u); ok {
+		return to
+	}
+	if u.down.Passed(last.Value) {
 		return dc.scaleDown(u, last)
 	}
 	return u.cur
@@ -336,7 +355,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		dc.d.holdNote(u.res, SkipAnomalous, n)
 		return u.cur
 	}
-	u = dc.withFloor(u)
+	u = dc.withSeason(dc.withFloor(u))
 	if u.floor > 0 && u.floor >= u.cur {
 		dc.d.holdNote(u.res, u.floorReason(), u.addFloor(u.quotedNote(noteFloor, last, u.down)))
 		return u.cur
@@ -361,6 +380,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		target = u.floor
 		reason.flags |= whyStopped
 		reason.floor, reason.peak, reason.margin, reason.cpuPeak, reason.up = u.floor, u.peak, u.margin, u.cpuPeak, u.up.Bound
+		reason.season = u.season
 	}
 	dc.d.changeWhy(u.res, u.cur, target, reason)
 	return target

@@ -8,7 +8,8 @@
 // A pass decides for thousands of containers, most of which lean
 // nowhere, so Decide reads no more than a decision needs: a container's
 // series and window peaks come through Signals.History, read only for a
-// resource on its way to a change, one point at a time (Points); hold
+// resource on its way to a change, one point at a time (Points), and
+// its recurring peaks (season.go: a handful of hourly points) once; hold
 // details and change reasons keep their numbers and are formatted when
 // asked (Hold.Detail, Change.Reason, hold.go).
 //

@@ -46,6 +46,10 @@ const (
 	noteDiskAtMax  // a full disk that cannot grow
 	noteNodeRoom   // the guard: the node has no room (or is unknown)
 	noteWriteLimit // the guard: the pass has used its writes
+	// A decrease a recurring peak's floor forbids (season.go): nFloor,
+	// and the peak in vPeak, its time of day in nLimit, seen and days in
+	// nPeak and nMargin.
+	noteSeasonFloor
 )
 
 // note is what a Hold's detail is made of: which sentence (kind) and its
@@ -106,6 +110,9 @@ func (n note) format(res Resource) string {
 		return fmt.Sprintf("%s %.2f %s but the container is anomalous (score %.2f)", label, n.v[vValue], quoted(), n.v[vScore])
 	case noteFloor:
 		return fmt.Sprintf("%s %.2f %s but %d %s is at or below %s", label, n.v[vValue], quoted(), n.n[nCur], unit, n.floorText(res))
+	case noteSeasonFloor:
+		rec := Recurring{Peak: n.v[vPeak], At: time.Duration(n.n[nLimit]), Seen: int(n.n[nPeak]), Days: int(n.n[nMargin])}
+		return fmt.Sprintf("%s %.2f %s but %d %s is at or below the floor for %s", label, n.v[vValue], quoted(), n.n[nCur], unit, seasonText(res, n.n[nFloor], rec))
 	case noteAboveMaxAnomalous:
 		return fmt.Sprintf("%d %s is above the max %d but the container is anomalous (score %.2f)", n.n[nCur], unit, n.n[nLimit], n.v[vScore])
 	case noteAboveMaxFloor:
@@ -164,8 +171,15 @@ func (u utilisation) quotedNote(kind noteKind, v float64, t Threshold) note {
 	return n
 }
 
-// addFloor adds u's floor to n.
+// addFloor adds u's floor to n: a noteSeasonFloor when a recurring peak
+// raised it.
 func (u utilisation) addFloor(n note) note {
+	if r := u.season; r.Seen > 0 && n.kind == noteFloor {
+		n.kind = noteSeasonFloor
+		n.n[nFloor], n.n[nLimit], n.n[nPeak], n.n[nMargin] = u.floor, int64(r.At), int64(r.Seen), int64(r.Days)
+		n.v[vPeak] = r.Peak
+		return n
+	}
 	n.n[nFloor], n.n[nPeak], n.n[nMargin] = u.floor, u.peak, u.margin
 	n.v[vPeak], n.v[vUp] = u.cpuPeak, u.up.Bound
 	return n
@@ -203,6 +217,7 @@ type why struct {
 	// whyStopped: the floor the decrease stopped at, and its parts.
 	floor, peak, margin int64
 	cpuPeak, up         float64
+	season              Recurring // when a recurring peak raised the floor
 }
 
 type whyFlags uint8
@@ -230,7 +245,9 @@ func (w why) format(res Resource) string {
 	if w.flags&whySized != 0 {
 		s += fmt.Sprintf(" (sized for %s %.2f)", label, w.target)
 	}
-	if w.flags&whyStopped != 0 {
+	if w.flags&whyStopped != 0 && w.season.Seen > 0 {
+		s += " (stopped at the floor for " + seasonText(res, w.floor, w.season) + ")"
+	} else if w.flags&whyStopped != 0 {
 		var n note
 		n.n[nFloor], n.n[nPeak], n.n[nMargin] = w.floor, w.peak, w.margin
 		n.v[vPeak], n.v[vUp] = w.cpuPeak, w.up

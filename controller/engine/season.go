@@ -1,0 +1,86 @@
+package engine
+
+import (
+	"slices"
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+)
+
+// seasonDays are the days back a recurring peak is looked for in: the
+// week tier's.
+const seasonDays = weekPoints * weekStep / (24 * 3600)
+
+// dayPeak is one day's peak over a period: its value and hour bucket.
+type dayPeak struct {
+	v float64
+	b int64
+}
+
+// recurring is the recurring peak of cores busy and of memory bytes over
+// [now, now+ahead) at the same time of day on each of the last seven days
+// (the week tier's hours that the period touches; the tier's peaks, so a
+// backfill from RRD's MAX rows counts from the first pass): the value that
+// a strict majority of the days the tier holds data for reached, of at
+// least two days.
+func (w *window) recurring(now time.Time, ahead time.Duration) (cpu, mem scaling.Recurring) {
+	t := &w.tiers.week
+	if t.newest == noBucket {
+		return cpu, mem
+	}
+	var cpus, mems [seasonDays]dayPeak
+	days, n := 0, int64(len(t.points))
+	for d := int64(1); d <= seasonDays; d++ {
+		from := now.Unix() - d*24*3600
+		first := floorDiv(from, weekStep)
+		last := max(first, floorDiv(from+int64(ahead/time.Second)-1, weekStep))
+		seen := false
+		for b := max(first, t.newest-n+1); b <= min(last, t.newest); b++ {
+			p := t.at(b)
+			if p.cpu == absent16 {
+				continue
+			}
+			c, m := fromFloat16(p.cpuPeak)/cpuScale, fromFloat16(p.memPeak)*1024
+			if !seen || c > cpus[days].v {
+				cpus[days] = dayPeak{c, b}
+			}
+			if !seen || m > mems[days].v {
+				mems[days] = dayPeak{m, b}
+			}
+			seen = true
+		}
+		if seen {
+			days++
+		}
+	}
+	return recurringOf(cpus[:days]), recurringOf(mems[:days])
+}
+
+// recurringOf is the peak a strict majority of days reached (sorts p).
+func recurringOf(p []dayPeak) scaling.Recurring {
+	if len(p) < 2 {
+		return scaling.Recurring{Days: len(p)}
+	}
+	slices.SortStableFunc(p, func(a, b dayPeak) int {
+		switch {
+		case a.v > b.v:
+			return -1
+		case a.v < b.v:
+			return 1
+		}
+		return 0
+	})
+	k := len(p)/2 + 1
+	r := scaling.Recurring{Peak: p[k-1].v, Seen: k, Days: len(p)}
+	for r.Seen < len(p) && p[r.Seen].v >= r.Peak {
+		r.Seen++
+	}
+	r.At = time.Duration(p[k-1].b*weekStep-floorDiv(p[k-1].b*weekStep, 24*3600)*24*3600) * time.Second
+	return r
+}
+
+// Recurring is the window's recurring peaks ahead of now
+// (scaling.History).
+func (h *windowHistory) Recurring(ahead time.Duration) (cpu, memory scaling.Recurring) {
+	return h.w.recurring(h.now, ahead)
+}

@@ -1,0 +1,67 @@
+package engine
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+)
+
+// nights feeds w a sample a minute from t0 (12:00) to until: a 0.3-core,
+// 512 MiB service, with a job from 01:00 to 02:00 on the nights given
+// (cores busy, GiB).
+func nights(w *window, until time.Time, jobs map[int][2]float64) {
+	for at := t0; at.Before(until); at = at.Add(time.Minute) {
+		s := sampleAt(int(at.Sub(t0)/time.Second), 0.3)
+		if job, ok := jobs[at.Day()]; ok && at.Hour() == 1 {
+			s.CPU, s.Mem = job[0], uint64(job[1]*(1<<30))
+		}
+		w.Add(s)
+	}
+}
+
+// The recurring peak ahead of now is the one a strict majority of the
+// days the week tier holds reached at that time of day: two of three
+// nights here (the third had no job), the smaller of the two, seen at
+// 01:00; with one night of history there is none yet.
+func TestRecurringPeakOfMostDays(t *testing.T) {
+	w := newWindow(time.Hour, 360)
+	now := time.Date(2026, 12, 1, 0, 55, 0, 0, time.UTC)
+	nights(w, now, map[int][2]float64{28: {3, 4}, 30: {3.5, 5}})
+	cpu, mem := w.recurring(now, 10*time.Minute)
+	want := scaling.Recurring{Peak: 3, At: time.Hour, Seen: 2, Days: 3}
+	if cpu != want {
+		t.Errorf("cores: %+v, want %+v", cpu, want)
+	}
+	if mem.Seen != 2 || mem.Days != 3 || mem.At != time.Hour || math.Abs(mem.Peak-4*(1<<30)) > 1<<20 {
+		t.Errorf("memory: %+v, want 4 GiB at 01:00 on 2 of 3 days", mem)
+	}
+
+	// An hour later than the job on every day: nothing recurs but the service.
+	if cpu, _ := w.recurring(now.Add(-22*time.Hour), time.Hour); cpu.Seen == 0 || cpu.Peak > 0.31 {
+		t.Errorf("at 03:00: %+v, want the service's 0.3 cores", cpu)
+	}
+
+	one := newWindow(time.Hour, 360)
+	nights(one, time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC), map[int][2]float64{28: {3, 4}})
+	if cpu, _ := one.recurring(time.Date(2026, 11, 29, 0, 55, 0, 0, time.UTC), 10*time.Minute); cpu.Seen != 0 || cpu.Days != 1 {
+		t.Errorf("one night of history: %+v, want no recurring peak of 1 day", cpu)
+	}
+}
+
+// The tiers a backfill fills from RRD (MergeCoarse) count as the live
+// ones do: a new window given the hours of three nights sees the same
+// recurring peak on its first pass.
+func TestRecurringPeakFromABackfill(t *testing.T) {
+	live := newWindow(time.Hour, 360)
+	now := time.Date(2026, 12, 1, 0, 55, 0, 0, time.UTC)
+	nights(live, now, map[int][2]float64{28: {3, 4}, 30: {3.5, 5}})
+	fresh := newWindow(time.Hour, 360)
+	fresh.MergeCoarse(live.Coarse(time.Hour))
+	got, _ := fresh.recurring(now, 10*time.Minute)
+	want, _ := live.recurring(now, 10*time.Minute)
+	if got != want || got.Seen != 2 {
+		t.Errorf("backfilled: %+v, want %+v as live", got, want)
+	}
+}

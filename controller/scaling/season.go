@@ -1,0 +1,134 @@
+package scaling
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Recurring is a peak that comes back at the same time of day: on Seen of
+// the Days recent days whose history covers that time, the period ahead
+// peaked at Peak or more (cores busy, or memory bytes). A strict majority
+// of at least two days makes a peak recurring; Seen 0 says there is none.
+type Recurring struct {
+	Peak float64
+	// At is the time of day (UTC, from midnight) of the hour the peak was
+	// seen in, on the day whose peak is Peak.
+	At         time.Duration
+	Seen, Days int
+}
+
+const (
+	// seasonAhead is how far ahead of now a decrease looks for a recurring
+	// peak: a peak within the hour after it (a lunch dip between two busy
+	// hours, the minutes before a nightly job) would find the container
+	// short of what it needed the days before (issue 15, D2). Further
+	// ahead, a growth ahead of the peak gives it back in time.
+	seasonAhead = time.Hour
+	// seasonLead is how long before a recurring peak the resource grows
+	// to what the peak needs, so that a nightly job or the morning's
+	// first users do not start short. The week tier is hourly, so it
+	// grows up to an hour earlier than the peak's start.
+	seasonLead = 10 * time.Minute
+)
+
+// seasonRead caches a History.Recurring answer within one Decide.
+type seasonRead struct {
+	read        bool
+	cpu, memory Recurring
+}
+
+// recurring is the recurring peak of u's resource within ahead (seasonAhead
+// or seasonLead), read once per Decide; the zero Recurring without a
+// History.
+func (dc *decider) recurring(u utilisation, ahead time.Duration) Recurring {
+	h := dc.sig.History
+	if h == nil {
+		return Recurring{}
+	}
+	c := &dc.floorSeason
+	if ahead == seasonLead {
+		c = &dc.leadSeason
+	}
+	if !c.read {
+		c.cpu, c.memory = h.Recurring(ahead)
+		c.read = true
+	}
+	if u.res == ResourceCores {
+		return c.cpu
+	}
+	return c.memory
+}
+
+// seasonNeed is what rec needs of u's resource at the policy's target
+// (cores: the up threshold without one; memory: at least the peak plus the
+// margin), in u's unit; 0 when rec is no recurring peak.
+func (dc *decider) seasonNeed(u utilisation, rec Recurring) int64 {
+	if rec.Seen == 0 || !(rec.Peak > 0) {
+		return 0
+	}
+	if u.res == ResourceCores {
+		frac := dc.r.CPU.Target
+		if frac <= 0 {
+			frac = dc.r.CPU.Up
+		}
+		if frac <= 0 {
+			return 0
+		}
+		return int64(min(math.Ceil(rec.Peak/frac), math.MaxInt32))
+	}
+	peak := min(rec.Peak, math.MaxUint64/2)
+	b := satAdd(uint64(peak), dc.r.Memory.Margin)
+	if t := dc.r.Memory.Target; t > 0 {
+		b = max(b, uint64(min(peak/t, math.MaxUint64/2)))
+	}
+	return ceilMiB(b)
+}
+
+// withSeason raises u's floor (set by withFloor) to what the recurring
+// peak within seasonAhead needs, so that a decrease never shrinks into a
+// peak the history saw on most of the recent days.
+func (dc *decider) withSeason(u utilisation) utilisation {
+	rec := dc.recurring(u, seasonAhead)
+	if need := dc.seasonNeed(u, rec); need > u.floor {
+		u.floor, u.season = need, rec
+	}
+	return u
+}
+
+// growAhead grows u, after the up cooldown, to what a recurring peak
+// within seasonLead needs, when that peak would pass the up threshold of
+// the current allocation: the increase that the peak would ask for once
+// it came, made before it comes. ok is false when there is none to make.
+func (dc *decider) growAhead(u utilisation) (to int64, ok bool) {
+	rec := dc.recurring(u, seasonLead)
+	v := rec.Peak // in the series' unit: bytes, or the utilisation of the cores
+	if u.res == ResourceCores {
+		v /= float64(u.cur)
+	}
+	if rec.Seen == 0 || !u.up.Passed(v) {
+		return u.cur, false
+	}
+	target := min(dc.seasonNeed(u, rec), u.max)
+	if target <= u.cur {
+		return u.cur, false
+	}
+	if dc.coolingDown(u.res, Up) {
+		return u.cur, true
+	}
+	dc.d.change(u.res, u.cur, target, "ahead of "+seasonText(u.res, target, rec))
+	return target, true
+}
+
+// seasonText says where a floor or a growth that a recurring peak set
+// comes from: "the 01:00 peak seen on 3 of 4 days (3.40 cores): 5 cores".
+func seasonText(res Resource, need int64, rec Recurring) string {
+	_, unit := labelUnit(res)
+	peak := fmt.Sprintf("%.2f cores", rec.Peak)
+	if res != ResourceCores {
+		peak = fmt.Sprintf("%d MiB", ceilMiB(uint64(rec.Peak)))
+	}
+	at := rec.At.Truncate(time.Minute)
+	return fmt.Sprintf("the %02d:%02d peak seen on %d of %d days (%s): %d %s",
+		int(at.Hours()), int(at.Minutes())%60, rec.Seen, rec.Days, peak, need, unit)
+}

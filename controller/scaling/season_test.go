@@ -1,0 +1,101 @@
+package scaling
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// seasonal is steadyInput with its History answering the recurring peaks
+// cpu and memory (a nightly job's, at 01:00 on 3 of 4 days).
+func seasonal(in decideInput, cpu, memory float64) (Signals, *seriesHistory) {
+	sig, h := lazy(in.sig, in.now)
+	at := time.Hour
+	if cpu > 0 {
+		h.cpuSeason = Recurring{Peak: cpu, At: at, Seen: 3, Days: 4}
+	}
+	if memory > 0 {
+		h.memorySeason = Recurring{Peak: memory, At: at, Seen: 3, Days: 4}
+	}
+	return sig, h
+}
+
+// A decrease never goes below what the recurring peak ahead needs at the
+// policy's target: without it memory shrinks to its window's floor, with
+// it the decrease stops at the peak's need and says which peak; a limit
+// already at that need stays (the memory floor hold names the peak).
+func TestSeasonFloorStopsADecrease(t *testing.T) {
+	in := steadyInput()
+	in.sig.Alloc.MemoryMiB = 4096
+	in.sig.Memory = memFor(0, 600)
+	in.sig.MemoryPeak = 1024 * mib
+	in.rules.Memory.Target = 0.5
+	in.rules.CPU.Enabled = false
+	in.rules.Disk.Enabled = false
+
+	sig, _ := seasonal(in, 0, 0)
+	plain := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
+	if len(plain.Changes) != 1 || plain.Changes[0].To >= 2560 {
+		t.Fatalf("without a recurring peak: %+v; want memory down below 2560 MiB", plain.Changes)
+	}
+
+	sig, _ = seasonal(in, 0, 1280*mib) // needs 2560 MiB at 0.5
+	d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
+	if len(d.Changes) != 1 || d.Changes[0].To != 2560 {
+		t.Fatalf("with a recurring peak of 1280 MiB: %+v; want memory 4096 -> 2560 MiB", d.Changes)
+	}
+	if r := d.Changes[0].Reason(); !strings.Contains(r, "01:00 peak seen on 3 of 4 days (1280 MiB): 2560 MiB") {
+		t.Errorf("reason %q does not name the recurring peak", r)
+	}
+
+	sig, _ = seasonal(in, 0, 2048*mib) // needs 4096 MiB
+	d = Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
+	if len(d.Changes) != 0 || len(d.Holds) != 1 || d.Holds[0].Reason != SkipMemoryFloor ||
+		!strings.Contains(d.Holds[0].Detail(), "floor for the 01:00 peak seen on 3 of 4 days") {
+		t.Errorf("with a recurring peak that needs the limit: %+v; want a memory floor hold naming the peak", d)
+	}
+}
+
+// Cores grow ahead of a recurring peak that would pass the up threshold,
+// to what it needs at the target, after the up cooldown; one that stays
+// below the threshold grows nothing, and neither does a container without
+// a recurring peak.
+func TestGrowAheadOfARecurringPeak(t *testing.T) {
+	in := steadyInput()
+	in.sig.Alloc.Cores = 1
+	in.sig.CPU = cpuFor(0, 0.5)
+	in.rules.CPU.Target, in.rules.CPU.Max = 0.8, 8
+	in.rules.Memory.Enabled = false
+	in.rules.Disk.Enabled = false
+
+	sig, _ := seasonal(in, 3.4, 0)
+	d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
+	if len(d.Changes) != 1 || d.Changes[0].From != 1 || d.Changes[0].To != 5 {
+		t.Fatalf("a recurring peak of 3.4 cores: %+v; want cores 1 -> 5 (3.4 / 0.8)", d.Changes)
+	}
+	if r := d.Changes[0].Reason(); r != "ahead of the 01:00 peak seen on 3 of 4 days (3.40 cores): 5 cores" {
+		t.Errorf("reason %q", r)
+	}
+
+	in.rules.CPU.Max = 3
+	sig, _ = seasonal(in, 3.4, 0)
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise); len(d.Changes) != 1 || d.Changes[0].To != 3 {
+		t.Errorf("a recurring peak past the max: %+v; want cores 1 -> 3, the max", d.Changes)
+	}
+	in.rules.CPU.Max = 8
+
+	sig, _ = seasonal(in, 3.4, 0)
+	st := lastAction(ResourceCores, time.Minute)
+	if d := Decide(sig, in.policy, in.rules, st, in.now, in.rise); len(d.Changes) != 0 || len(d.Holds) != 1 || d.Holds[0].Reason != SkipCooldown {
+		t.Errorf("within the up cooldown: %+v; want a cooldown hold", d)
+	}
+
+	sig, _ = seasonal(in, 0.7, 0) // 0.7 of 1 core is below 0.75
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise); len(d.Changes)+len(d.Holds) != 0 {
+		t.Errorf("a recurring peak below the up threshold: %+v; want nothing", d)
+	}
+	sig, _ = seasonal(in, 0, 0)
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise); len(d.Changes)+len(d.Holds) != 0 {
+		t.Errorf("no recurring peak: %+v; want nothing", d)
+	}
+}
