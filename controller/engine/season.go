@@ -11,10 +11,15 @@ import (
 // week tier's.
 const seasonDays = weekPoints * weekStep / (24 * 3600)
 
-// dayPeak is one day's peak over a period: its value and hour bucket.
+// seenShare is how much of a recurring peak a day must reach to confirm
+// it: a day's noise does not make a season come and go.
+const seenShare = 0.8
+
+// dayPeak is one day's peak over a period: its value, hour bucket and
+// how many days back it is.
 type dayPeak struct {
-	v float64
-	b int64
+	v    float64
+	b, d int64
 }
 
 // recurring is the recurring peak of cores busy and of memory bytes over
@@ -22,7 +27,10 @@ type dayPeak struct {
 // (the week tier's hours that the period touches; the tier's peaks, so a
 // backfill from RRD's MAX rows counts from the first pass): the value that
 // a strict majority of the days the tier holds data for reached, of at
-// least two days.
+// least two days, and that the latest of them saw too (seenShare of it;
+// Seen counts such days), or the same
+// weekday a week before: a job that stopped running, or a weekday load on
+// the Sunday after an idle Saturday, is not a recurring peak any more.
 func (w *window) recurring(now time.Time, ahead time.Duration) (cpu, mem scaling.Recurring) {
 	t := &w.tiers.week
 	if t.newest == noBucket {
@@ -42,10 +50,10 @@ func (w *window) recurring(now time.Time, ahead time.Duration) (cpu, mem scaling
 			}
 			c, m := fromFloat16(p.cpuPeak)/cpuScale, fromFloat16(p.memPeak)*1024
 			if !seen || c > cpus[days].v {
-				cpus[days] = dayPeak{c, b}
+				cpus[days] = dayPeak{c, b, d}
 			}
 			if !seen || m > mems[days].v {
-				mems[days] = dayPeak{m, b}
+				mems[days] = dayPeak{m, b, d}
 			}
 			seen = true
 		}
@@ -56,11 +64,14 @@ func (w *window) recurring(now time.Time, ahead time.Duration) (cpu, mem scaling
 	return recurringOf(cpus[:days]), recurringOf(mems[:days])
 }
 
-// recurringOf is the peak a strict majority of days reached (sorts p).
+// recurringOf is the peak a strict majority of days reached, confirmed by
+// the latest day or the same weekday (p is the days newest first; sorts
+// it).
 func recurringOf(p []dayPeak) scaling.Recurring {
 	if len(p) < 2 {
 		return scaling.Recurring{Days: len(p)}
 	}
+	latest, weekAgo := p[0], p[len(p)-1]
 	slices.SortStableFunc(p, func(a, b dayPeak) int {
 		switch {
 		case a.v > b.v:
@@ -72,8 +83,12 @@ func recurringOf(p []dayPeak) scaling.Recurring {
 	})
 	k := len(p)/2 + 1
 	r := scaling.Recurring{Peak: p[k-1].v, Seen: k, Days: len(p)}
-	for r.Seen < len(p) && p[r.Seen].v >= r.Peak {
+	seen := r.Peak * seenShare
+	for r.Seen < len(p) && p[r.Seen].v >= seen {
 		r.Seen++
+	}
+	if latest.v < seen && (weekAgo.d != seasonDays || weekAgo.v < seen) {
+		return scaling.Recurring{Days: len(p)}
 	}
 	r.At = time.Duration(p[k-1].b*weekStep-floorDiv(p[k-1].b*weekStep, 24*3600)*24*3600) * time.Second
 	return r

@@ -24,7 +24,8 @@ func nights(w *window, until time.Time, jobs map[int][2]float64) {
 // The recurring peak ahead of now is the one a strict majority of the
 // days the week tier holds reached at that time of day: two of three
 // nights here (the third had no job), the smaller of the two, seen at
-// 01:00; with one night of history there is none yet.
+// 01:00, as long as the latest day or the same weekday a week back saw
+// it; with one night of history there is none yet.
 func TestRecurringPeakOfMostDays(t *testing.T) {
 	w := newWindow(time.Hour, 360)
 	now := time.Date(2026, 12, 1, 0, 55, 0, 0, time.UTC)
@@ -41,6 +42,21 @@ func TestRecurringPeakOfMostDays(t *testing.T) {
 	// An hour later than the job on every day: nothing recurs but the service.
 	if cpu, _ := w.recurring(now.Add(-22*time.Hour), time.Hour); cpu.Seen == 0 || cpu.Peak > 0.31 {
 		t.Errorf("at 03:00: %+v, want the service's 0.3 cores", cpu)
+	}
+
+	// The job ran on two nights of three, but not last night: it stopped.
+	stopped := newWindow(time.Hour, 360)
+	nights(stopped, now, map[int][2]float64{28: {3, 4}, 29: {3.5, 5}})
+	if cpu, _ := stopped.recurring(now, 10*time.Minute); cpu.Seen != 0 || cpu.Days != 3 {
+		t.Errorf("a job that did not run last night: %+v, want no recurring peak of 3 days", cpu)
+	}
+	// Seven days back, the same weekday confirms what last night did not:
+	// a weekly load.
+	weekly := newWindow(time.Hour, 360)
+	later := now.Add(4 * 24 * time.Hour) // Dec 5, 00:55: Nov 28 is 7 days back
+	nights(weekly, later, map[int][2]float64{28: {3, 4}, 29: {3, 4}, 30: {3, 4}, 1: {3, 4}})
+	if cpu, _ := weekly.recurring(later, 10*time.Minute); cpu.Seen != 4 || cpu.Days != 7 || cpu.Peak != 3 {
+		t.Errorf("a load on 4 of 7 days, 7 days back among them: %+v, want 3 cores on 4 of 7 days", cpu)
 	}
 
 	one := newWindow(time.Hour, 360)
