@@ -31,6 +31,13 @@ const mib = 1 << 20
 // decrease: no further), so that a container far off its size gets there
 // in one change instead of one Step per cooldown.
 //
+// Fast relief (relief.go): cores or memory pinned at the limit (at least
+// 98 % of it) on the two newest samples, both taken after the resource's
+// last change, grow without the stabilisation (after the up cooldown):
+// by the sizing (a Step at least), and by x1.5 when every sample since
+// the last change, an increase, stayed pinned. Usage that is pinned says
+// only that demand is at least the limit.
+//
 // An allocation outside [Min, Max] (set before the policy, by hand, or on a
 // node with fewer threads than Max) is brought to the bound in one change,
 // whatever the utilisation, after the cooldown of that direction: below Min
@@ -269,6 +276,11 @@ func (dc *decider) scale(u utilisation) int64 {
 		return dc.bringDown(dc.withFloor(u))
 	case u.cur < u.min:
 		return dc.bringUp(u)
+	}
+	if to, ok := dc.relieve(u, last); ok {
+		return to
+	}
+	switch {
 	case u.up.Passed(last.Value):
 		return dc.scaleUp(u, last)
 	case u.down.Passed(last.Value):
