@@ -55,6 +55,10 @@ const mib = 1 << 20
 // steps and bounds are bytes, rounded to whole MiB: steps and minimums up,
 // maximums down, so that a change never passes a bound.
 //
+// Pressure (pressure.go) vetoes decreases: cores stay while the newest
+// sample's cpu PSI "some" is at or above 10 %, memory while its memory or
+// io PSI is (SkipPressure).
+//
 // While the container is anomalous (sig.AnomalousSince set) cores and
 // memory never go down (SkipAnomalous). When it has been anomalous for at
 // least anomalyRise and its utilisation has been >= Up all that time, an
@@ -346,6 +350,9 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		n := u.quotedNote(noteAnomalous, last, u.down)
 		n.v[vScore] = dc.sig.Score
 		dc.d.holdNote(u.res, SkipAnomalous, n)
+		return u.cur
+	}
+	if dc.pressureHolds(u, last) {
 		return u.cur
 	}
 	u = dc.withFloor(u)
