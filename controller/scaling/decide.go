@@ -57,7 +57,9 @@ const mib = 1 << 20
 //
 // Pressure (pressure.go) vetoes decreases: cores stay while the newest
 // sample's cpu PSI "some" is at or above 10 %, memory while its memory or
-// io PSI is (SkipPressure).
+// io PSI is (SkipPressure). No decrease is made before the history
+// reaches back twice StabilizationDown (Signals.HistoryFrom, SkipHistory;
+// confidence.go).
 //
 // While the container is anomalous (sig.AnomalousSince set) cores and
 // memory never go down (SkipAnomalous). When it has been anomalous for at
@@ -365,6 +367,9 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	ok, _, hi := series.sustained(dc.now, wait, u.down)
 	if !ok {
 		dc.d.holdNote(u.res, SkipStabilizing, dc.stabilising(u, u.down, series, last, wait))
+		return u.cur
+	}
+	if dc.historyHolds(u, last) {
 		return u.cur
 	}
 	if dc.coolingDown(u.res, Down) {
