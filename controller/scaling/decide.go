@@ -34,9 +34,10 @@ const mib = 1 << 20
 // Fast relief (relief.go): cores or memory pinned at the limit (at least
 // 98 % of it) on the two newest samples, both taken after the resource's
 // last change, grow without the stabilisation (after the up cooldown):
-// by the sizing (a Step at least), and by x1.5 when every sample since
-// the last change, an increase, stayed pinned. Usage that is pinned says
-// only that demand is at least the limit.
+// by the sizing (a Step at least; memory max(x1.2, +256 MiB) at least),
+// and by x1.5 when every sample since the last change, an increase,
+// stayed pinned. Usage that is pinned says only that demand is at least
+// the limit.
 //
 // An allocation outside [Min, Max] (set before the policy, by hand, or on a
 // node with fewer threads than Max) is brought to the bound in one change,

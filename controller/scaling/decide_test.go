@@ -756,6 +756,9 @@ func checkRelief(in decideInput, c Change) error {
 			return fmt.Errorf("relief %+v: sample %+v not pinned after the last change (%v)", c, p, a.Time)
 		}
 	}
+	if c.Resource == ResourceMemory {
+		step = max(step, int64(math.Ceil(float64(c.From)*1.2))-c.From, 256)
+	}
 	if grown := int64(math.Ceil(float64(c.From) * factor)); c.To > max(grown, c.From+step) && c.To != hi {
 		target := r.CPU.Target
 		if c.Resource == ResourceMemory {

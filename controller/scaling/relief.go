@@ -55,6 +55,11 @@ func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 		}
 	}
 	target := max(satAdd64(u.cur, u.step), u.sizeUp(newest.Value))
+	if u.res == ResourceMemory {
+		// A limit that memory reaches is an OOM kill waiting to happen:
+		// never less than max(x1.2, +256 MiB), whatever the policy's step.
+		target = max(target, int64(math.Ceil(float64(u.cur)*1.2)), satAdd64(u.cur, 256))
+	}
 	factor := 0.0
 	if dc.stillPinned(u, newest) {
 		factor = reliefCores

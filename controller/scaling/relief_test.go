@@ -70,6 +70,16 @@ func TestRelief(t *testing.T) {
 			in.sig.Memory = memFor(30*time.Second, 2048)
 			in.st, in.rules.CooldownUp = lastAction(ResourceMemory, 35*time.Second), 30*time.Second
 		}, changes: []Change{up(ResourceMemory, 2048, 3072)}},
+		{name: "memory pinned grows by max(x1.2, +256 MiB) when the step is less", edit: func(in *decideInput) {
+			in.rules.Memory.Step = 64 * mib
+			in.sig.Memory = memFor(10*time.Second, 2048)
+		}, changes: []Change{up(ResourceMemory, 2048, 2458)}},
+		{name: "small memory pinned grows by at least 256 MiB", edit: func(in *decideInput) {
+			in.rules.Memory.Step, in.rules.Memory.Min = 64*mib, 256*mib
+			in.sig.Alloc.MemoryMiB = 512
+			in.sig.Memory = memFor(10*time.Second, 512)
+			in.sig.MemoryPeak = 1024 * mib
+		}, changes: []Change{up(ResourceMemory, 512, 768)}},
 		{name: "memory pinned grows by the sizing when it is more", edit: func(in *decideInput) {
 			in.rules.Memory.Target = 0.5
 			in.sig.Memory = memFor(10*time.Second, 2048)
