@@ -49,9 +49,7 @@ type Container struct {
 	Facts  *ConfigFacts
 	Last   proxmox.Container // the latest listing, for counters and export
 	SeenAt time.Time         // time of the latest listing
-	// FirstSeen is the time of the first listing this engine saw of it.
-	FirstSeen time.Time
-	Window    *window
+	Window *window
 	// extremes are the window's, kept as it grows (read by signals).
 	extremes windowExtremes
 	// Unseen counts ticks in which every node was listed and this container
@@ -104,7 +102,7 @@ func (e *Engine) Observe(t Tick) {
 		}
 		tr := e.Tracked[ct.VMID]
 		if tr == nil {
-			tr = &Container{Listed: Listed{VMID: ct.VMID, Node: ct.Node}, Score: math.NaN(), Window: e.NewWindow(), FirstSeen: t.End}
+			tr = &Container{Listed: Listed{VMID: ct.VMID, Node: ct.Node}, Score: math.NaN(), Window: e.NewWindow()}
 			e.Tracked[ct.VMID] = tr
 		} else if tr.Node != ct.Node {
 			if e.hooks.Migrated != nil {

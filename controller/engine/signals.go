@@ -30,10 +30,7 @@ func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.
 		SwapUsed: tr.Last.Swap, DiskUsed: tr.Last.Disk, DiskSize: tr.Last.MaxDisk,
 		CoresMax: tr.CoresMax(),
 		Score:    tr.Score, AnomalousSince: tr.AnomalousSince,
-		History: h, HistoryFrom: tr.FirstSeen,
-	}
-	if w.Len() > 0 && (sig.HistoryFrom.IsZero() || w.timeAt(0).Before(sig.HistoryFrom)) {
-		sig.HistoryFrom = w.timeAt(0) // a backfill's, or a window restored across a restart
+		History: h,
 	}
 	if i := h.newest; i >= h.spanFrom {
 		at := w.timeAt(i)

@@ -58,9 +58,7 @@ const mib = 1 << 20
 //
 // Pressure (pressure.go) vetoes decreases: cores stay while the newest
 // sample's cpu PSI "some" is at or above 10 %, memory while its memory or
-// io PSI is (SkipPressure). No decrease is made before the history
-// reaches back twice StabilizationDown (Signals.HistoryFrom, SkipHistory;
-// confidence.go).
+// io PSI is (SkipPressure).
 //
 // While the container is anomalous (sig.AnomalousSince set) cores and
 // memory never go down (SkipAnomalous). When it has been anomalous for at
@@ -368,9 +366,6 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	ok, _, hi := series.sustained(dc.now, wait, u.down)
 	if !ok {
 		dc.d.holdNote(u.res, SkipStabilizing, dc.stabilising(u, u.down, series, last, wait))
-		return u.cur
-	}
-	if dc.historyHolds(u, last) {
 		return u.cur
 	}
 	if dc.coolingDown(u.res, Down) {

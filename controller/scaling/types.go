@@ -185,11 +185,6 @@ type Signals struct {
 	// PSI "some" avg10, percent (pressure.go); NaN or 0 when the node
 	// does not report it.
 	PressureCPU, PressureMemory, PressureIO float64
-	// HistoryFrom is how far back what is known of the container reaches:
-	// the first sample the controller took of it, or an older one a
-	// backfill gave. Zero: unknown, decreases are not bounded by it
-	// (confidence.go).
-	HistoryFrom time.Time
 }
 
 // History reads a container's window for Decide on demand, so that a
@@ -291,5 +286,4 @@ const (
 	SkipUnmanaged      SkipReason = "unmanaged"       // cpulimit or unset cores: left to the administrator
 	SkipNoData         SkipReason = "no_data"         // not enough history
 	SkipPressure       SkipReason = "pressure"        // no decrease under PSI pressure
-	SkipHistory        SkipReason = "short_history"   // too little history to shrink
 )
