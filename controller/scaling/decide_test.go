@@ -105,15 +105,7 @@ func TestDecide(t *testing.T) {
 		}
 	}
 
-	tests := []struct {
-		name    string
-		edit    func(in *decideInput)
-		changes []Change
-		holds   []Hold
-		// text is a substring of the first change's Reason, or of the
-		// first hold's Detail when there is no change.
-		text string
-	}{
+	tests := []decideCase{
 		{name: "steady: nothing to do", edit: func(*decideInput) {}},
 
 		// Cores up.
@@ -474,6 +466,25 @@ func TestDecide(t *testing.T) {
 			in.rules.Mode = ModeRecommend
 		}), changes: []Change{up(ResourceCores, 2, 3)}},
 	}
+	runDecideCases(t, tests)
+}
+
+// decideCase is a row of a Decide table: edit turns steadyInput into the
+// case; changes and holds are what Decide must give (resource, direction
+// and values; resource and reason).
+type decideCase struct {
+	name    string
+	edit    func(in *decideInput)
+	changes []Change
+	holds   []Hold
+	// text is a substring of the first change's Reason, or of the
+	// first hold's Detail when there is no change.
+	text string
+}
+
+// runDecideCases runs each case as a subtest.
+func runDecideCases(t *testing.T, tests []decideCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := steadyInput()

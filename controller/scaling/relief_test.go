@@ -1,8 +1,6 @@
 package scaling
 
 import (
-	"reflect"
-	"strings"
 	"testing"
 	"time"
 )
@@ -15,13 +13,7 @@ func TestRelief(t *testing.T) {
 	pinnedCPU := func(n int) func(*decideInput) {
 		return func(in *decideInput) { in.sig.CPU = cpuFor(time.Duration(n-1)*10*time.Second, 1.0) }
 	}
-	tests := []struct {
-		name    string
-		edit    func(in *decideInput)
-		changes []Change
-		holds   []Hold
-		text    string
-	}{
+	runDecideCases(t, []decideCase{
 		{name: "cores pinned on two samples grow before the stabilisation", edit: pinnedCPU(2),
 			changes: []Change{up(ResourceCores, 2, 3)}, text: "pinned at the limit for 2 samples since the last change"},
 		{name: "pinned at the limit: sized for the target first", edit: func(in *decideInput) {
@@ -84,29 +76,5 @@ func TestRelief(t *testing.T) {
 			in.rules.Memory.Target = 0.5
 			in.sig.Memory = memFor(10*time.Second, 2048)
 		}, changes: []Change{up(ResourceMemory, 2048, 4096)}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in := steadyInput()
-			tt.edit(&in)
-			got := Decide(in.sig, in.policy, in.rules, in.st, in.now, in.rise)
-			if err := checkDecision(in, got); err != nil {
-				t.Fatal(err)
-			}
-			var changes []Change
-			for _, c := range got.Changes {
-				changes = append(changes, Change{Resource: c.Resource, Direction: c.Direction, From: c.From, To: c.To})
-			}
-			var holds []Hold
-			for _, h := range got.Holds {
-				holds = append(holds, Hold{Resource: h.Resource, Reason: h.Reason})
-			}
-			if !reflect.DeepEqual(changes, tt.changes) || !reflect.DeepEqual(holds, tt.holds) {
-				t.Errorf("changes %+v holds %+v\nwant    %+v holds %+v", changes, holds, tt.changes, tt.holds)
-			}
-			if tt.text != "" && (len(got.Changes) == 0 || !strings.Contains(got.Changes[0].Reason(), tt.text)) {
-				t.Errorf("reasons %+v do not contain %q", got.Changes, tt.text)
-			}
-		})
-	}
+	})
 }
