@@ -203,6 +203,9 @@ type why struct {
 	// whyStopped: the floor the decrease stopped at, and its parts.
 	floor, peak, margin int64
 	cpuPeak, up         float64
+	// whyRelief: after samples pinned samples, grown by factor (0: sized).
+	factor  float64
+	samples int
 }
 
 type whyFlags uint8
@@ -212,6 +215,7 @@ const (
 	whyRaised
 	whySized
 	whyStopped
+	whyRelief
 )
 
 func (w why) format(res Resource) string {
@@ -220,6 +224,12 @@ func (w why) format(res Resource) string {
 	s := fmt.Sprintf("%s %.2f %s", label, w.value, t)
 	if w.period > 0 {
 		s += fmt.Sprintf(" for %s", w.period)
+	}
+	if w.flags&whyRelief != 0 {
+		s += fmt.Sprintf(": pinned at the limit for %d samples since the last change", w.samples)
+		if w.factor > 0 {
+			s += fmt.Sprintf(", every one since that increase: grown x%.1f", w.factor)
+		}
 	}
 	if w.flags&whyAnomalous != 0 {
 		s = fmt.Sprintf("%s, anomalous for %s: not waiting for the %s stabilisation", s, w.since, w.wait)
