@@ -367,12 +367,12 @@ func Default() Config {
 				Mode: ModeDryRun,
 				CPU: CPU{
 					Enabled:       true,
-					UpThreshold:   0.95,
+					UpThreshold:   0.90,
 					DownThreshold: 0.45,
 					Step:          1,
 					Min:           1,
 					Max:           8,
-					Target:        0.85,
+					Target:        0.80,
 				},
 				Memory: Memory{
 					Enabled:       true,

@@ -161,8 +161,8 @@ monitor: {interval: 20s}
 		},
 		{
 			name:  "flag with dashes for underscores",
-			flags: newFlags("--scaling.cpu.up-threshold=0.9"),
-			check: func(c *Config) (any, any) { return c.Scaling.CPU.UpThreshold, 0.9 },
+			flags: newFlags("--scaling.cpu.up-threshold=0.85"),
+			check: func(c *Config) (any, any) { return c.Scaling.CPU.UpThreshold, 0.85 },
 		},
 		{
 			name:  "duration flag",
@@ -222,8 +222,8 @@ func TestValueSyntax(t *testing.T) {
 			func(c *Config) (any, any) { return c.Scaling.Memory.Max, 2 * GiB }},
 		{"size as quoted MiB", `scaling: {memory: {max: "1024"}}`,
 			func(c *Config) (any, any) { return c.Scaling.Memory.Max, GiB }},
-		{"ratio as percent", `scaling: {cpu: {up_threshold: "90%"}}`,
-			func(c *Config) (any, any) { return c.Scaling.CPU.UpThreshold, 0.9 }},
+		{"ratio as percent", `scaling: {cpu: {up_threshold: "85%"}}`,
+			func(c *Config) (any, any) { return c.Scaling.CPU.UpThreshold, 0.85 }},
 		{"duration", "scaling: {cooldown_down: 1h30m}",
 			func(c *Config) (any, any) { return c.Scaling.CooldownDown, 90 * time.Minute }},
 		{"zero duration without unit", "scaling: {cooldown_up: 0}",

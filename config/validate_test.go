@@ -33,7 +33,7 @@ func TestValidate(t *testing.T) {
 		{"threshold NaN", func(c *Config) { c.Scaling.Memory.UpThreshold = math.NaN() },
 			"scaling.memory.up_threshold: NaN is out of range (0, 1]"},
 		{"down not below up", func(c *Config) { c.Scaling.CPU.DownThreshold = 0.96 },
-			"scaling.cpu.down_threshold: 0.96 must be below scaling.cpu.up_threshold (0.95)"},
+			"scaling.cpu.down_threshold: 0.96 must be below scaling.cpu.up_threshold (0.9)"},
 		{"target not between the thresholds", func(c *Config) { c.Scaling.Memory.UpThreshold = 0.6 },
 			"scaling.memory.target: 0.7 is out of range: 0 (one step at a time) or between scaling.memory.down_threshold (0.45) and scaling.memory.up_threshold (0.6), both excluded; set target too when you change the thresholds"},
 		{"target at a threshold", func(c *Config) { c.Scaling.CPU.Target = 0.45 },

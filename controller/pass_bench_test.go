@@ -37,7 +37,7 @@ func defaultSettings(o *Options) {
 	o.Scale = true
 	o.Selection = scaling.Selection{OptOutTag: "autoscale-off", Default: scaling.Rules{
 		Mode:              scaling.ModeDryRun,
-		CPU:               scaling.CPURules{Enabled: true, Up: 0.95, Down: 0.45, Step: 1, Min: 1, Max: 8, Target: 0.85},
+		CPU:               scaling.CPURules{Enabled: true, Up: 0.90, Down: 0.45, Step: 1, Min: 1, Max: 8, Target: 0.80},
 		Memory:            scaling.MemoryRules{Enabled: true, Up: 0.85, Down: 0.45, Step: 512 << 20, Min: 512 << 20, Max: 8 << 30, Margin: 256 << 20, Target: 0.70},
 		Swap:              scaling.SwapRules{Ratio: 0.5, Max: 4 << 30},
 		Disk:              scaling.DiskRules{Enabled: true, Threshold: 0.85, Step: 2 << 30, Max: 64 << 30},

@@ -37,6 +37,8 @@ func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.
 		h.cpuNewest[0] = scaling.Point{Time: at, Value: h.utilisation(i)}
 		h.memNewest[0] = scaling.Point{Time: at, Value: float64(memoryBytes(w, i))}
 		sig.CPU, sig.Memory = h.cpuNewest[:], h.memNewest[:]
+		s := w.At(i)
+		sig.PressureCPU, sig.PressureMemory, sig.PressureIO = s.PressureCPU, s.PressureMemory, s.PressureIO
 	}
 	if f := tr.Facts; f.HoldsFor(tr.Last) {
 		sig.CoresUnmanaged, sig.DiskUnmanaged = f.CoresUnmanaged(), f.DiskUnmanaged()

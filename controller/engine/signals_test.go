@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -26,6 +27,7 @@ func TestWindowHistoryKeepsTheContract(t *testing.T) {
 			}
 			s := sampleAt(at, rng.Float64()*8)
 			s.Mem = rng.Uint64N(8 << 30)
+			s.PressureCPU, s.PressureMemory, s.PressureIO = float64(rng.IntN(10000))/100, float64(rng.IntN(10000))/100, math.NaN()
 			tr.Window.Add(s)
 		}
 		now := t0.Add(time.Duration(at) * time.Second)
@@ -62,6 +64,16 @@ func TestWindowHistoryKeepsTheContract(t *testing.T) {
 			}
 			if got, want := points(sig.History.Memory(d)), suffix(mem, now, d); !slices.Equal(got, want) {
 				t.Fatalf("run %d: Memory(%s) = %d points, want %d", run, d, len(got), len(want))
+			}
+		}
+		if len(newest) > 0 {
+			i := w.Len() - 1
+			for w.At(i).Time.After(now) {
+				i--
+			}
+			s := w.At(i)
+			if !(sig.PressureCPU == s.PressureCPU && sig.PressureMemory == s.PressureMemory && math.IsNaN(sig.PressureIO)) {
+				t.Fatalf("run %d: pressure %v %v %v, want the newest sample's %v %v NaN", run, sig.PressureCPU, sig.PressureMemory, sig.PressureIO, s.PressureCPU, s.PressureMemory)
 			}
 		}
 		if m, c := sig.History.Peaks(); m != memPeak>>10<<10 || c != cpuPeak {

@@ -31,6 +31,14 @@ const mib = 1 << 20
 // decrease: no further), so that a container far off its size gets there
 // in one change instead of one Step per cooldown.
 //
+// Fast relief (relief.go): cores or memory pinned at the limit (at least
+// 98 % of it) on the two newest samples, both taken after the resource's
+// last change, grow without the stabilisation (after the up cooldown):
+// by the sizing (a Step at least; memory max(x1.2, +256 MiB) at least),
+// and by x1.5 when every sample since the last change, an increase,
+// stayed pinned. Usage that is pinned says only that demand is at least
+// the limit.
+//
 // An allocation outside [Min, Max] (set before the policy, by hand, or on a
 // node with fewer threads than Max) is brought to the bound in one change,
 // whatever the utilisation, after the cooldown of that direction: below Min
@@ -47,6 +55,10 @@ const mib = 1 << 20
 // not undone by the next one. Memory
 // steps and bounds are bytes, rounded to whole MiB: steps and minimums up,
 // maximums down, so that a change never passes a bound.
+//
+// Pressure (pressure.go) vetoes decreases: cores stay while the newest
+// sample's cpu PSI "some" is at or above 10 %, memory while its memory or
+// io PSI is (SkipPressure).
 //
 // Seasons (season.go, from History.Recurring): a decrease never goes below
 // what the peak seen on most of the recent days within the next hour at
@@ -284,7 +296,11 @@ func (dc *decider) scale(u utilisation) int64 {
 		return dc.bringDown(dc.withFloor(u))
 	case u.cur < u.min:
 		return dc.bringUp(u)
-	case u.up.Passed(last.Value):
+	}
+	if to, ok := dc.relieve(u, last); ok {
+		return to
+	}
+	if u.up.Passed(last.Value) {
 		return dc.scaleUp(u, last)
 	}
 	if to, ok := dc.growAhead(u); ok {
@@ -353,6 +369,9 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		n := u.quotedNote(noteAnomalous, last, u.down)
 		n.v[vScore] = dc.sig.Score
 		dc.d.holdNote(u.res, SkipAnomalous, n)
+		return u.cur
+	}
+	if dc.pressureHolds(u, last) {
 		return u.cur
 	}
 	u = dc.withSeason(dc.withFloor(u))

@@ -105,15 +105,7 @@ func TestDecide(t *testing.T) {
 		}
 	}
 
-	tests := []struct {
-		name    string
-		edit    func(in *decideInput)
-		changes []Change
-		holds   []Hold
-		// text is a substring of the first change's Reason, or of the
-		// first hold's Detail when there is no change.
-		text string
-	}{
+	tests := []decideCase{
 		{name: "steady: nothing to do", edit: func(*decideInput) {}},
 
 		// Cores up.
@@ -338,8 +330,8 @@ func TestDecide(t *testing.T) {
 		// needs.
 		{name: "cpu up sized for the target", edit: func(in *decideInput) {
 			in.rules.CPU.Target, in.rules.CPU.Max = 0.5, 8
-			in.sig.CPU = cpuFor(time.Minute, 1.0)
-		}, changes: []Change{up(ResourceCores, 2, 4)}, text: "cpu 1.00 >= 0.75 for 1m0s (sized for cpu 0.50)"},
+			in.sig.CPU = cpuFor(time.Minute, 0.95)
+		}, changes: []Change{up(ResourceCores, 2, 4)}, text: "cpu 0.95 >= 0.75 for 1m0s (sized for cpu 0.50)"},
 		{name: "cpu up sized, capped at the max", edit: func(in *decideInput) {
 			in.rules.CPU.Target = 0.3
 			in.sig.CPU = cpuFor(time.Minute, 1.0)
@@ -474,6 +466,25 @@ func TestDecide(t *testing.T) {
 			in.rules.Mode = ModeRecommend
 		}), changes: []Change{up(ResourceCores, 2, 3)}},
 	}
+	runDecideCases(t, tests)
+}
+
+// decideCase is a row of a Decide table: edit turns steadyInput into the
+// case; changes and holds are what Decide must give (resource, direction
+// and values; resource and reason).
+type decideCase struct {
+	name    string
+	edit    func(in *decideInput)
+	changes []Change
+	holds   []Hold
+	// text is a substring of the first change's Reason, or of the
+	// first hold's Detail when there is no change.
+	text string
+}
+
+// runDecideCases runs each case as a subtest.
+func runDecideCases(t *testing.T, tests []decideCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := steadyInput()
@@ -636,6 +647,12 @@ func checkDecision(in decideInput, d Decision) error {
 				return fmt.Errorf("change %+v in its cooldown (last action %s ago)", c, in.now.Sub(a.Time))
 			}
 		}
+		if c.why.flags&whyRelief != 0 {
+			if err := checkRelief(in, c); err != nil {
+				return err
+			}
+			continue
+		}
 		if c.Direction == Down && !s.AnomalousSince.IsZero() && (c.Resource == ResourceCores || c.Resource == ResourceMemory) {
 			return fmt.Errorf("change %+v while anomalous", c)
 		}
@@ -725,4 +742,42 @@ func BenchmarkDecide(b *testing.B) {
 			}
 		})
 	}
+}
+
+// checkRelief checks a fast-relief change: up, by at most its factor (or
+// a step, or sizing), within the bounds, after the newest samples, all
+// after the last change of the resource, were pinned at the limit.
+func checkRelief(in decideInput, c Change) error {
+	r, s := in.rules, in.sig
+	series, per, hi, factor, step := s.CPU.Until(in.now), 1.0, int64(r.CPU.Max), reliefCores, int64(r.CPU.Step)
+	if c.Resource == ResourceMemory {
+		series, per, hi, factor, step = s.Memory.Until(in.now), float64(c.From)*mib, floorMiB(r.Memory.Max), reliefMemory, ceilMiB(r.Memory.Step)
+	} else if s.CoresMax > 0 {
+		hi = min(hi, int64(s.CoresMax))
+	}
+	if c.Direction != Up || c.To > hi {
+		return fmt.Errorf("relief %+v: not up within the max %d", c, hi)
+	}
+	if len(series) < pinnedSamples {
+		return fmt.Errorf("relief %+v on %d samples", c, len(series))
+	}
+	a, acted := in.st.LastAction[c.Resource]
+	for _, p := range series[len(series)-pinnedSamples:] {
+		if p.Value/per < pinnedShare || (acted && !p.Time.After(a.Time)) {
+			return fmt.Errorf("relief %+v: sample %+v not pinned after the last change (%v)", c, p, a.Time)
+		}
+	}
+	if c.Resource == ResourceMemory {
+		step = max(step, int64(math.Ceil(float64(c.From)*1.2))-c.From, 256)
+	}
+	if grown := int64(math.Ceil(float64(c.From) * factor)); c.To > max(grown, c.From+step) && c.To != hi {
+		target := r.CPU.Target
+		if c.Resource == ResourceMemory {
+			target = r.Memory.Target
+		}
+		if target == 0 || float64(c.To-step) > series[len(series)-1].Value/per*float64(c.From)/target {
+			return fmt.Errorf("relief %+v grows past x%.1f, a step and the sizing", c, factor)
+		}
+	}
+	return nil
 }

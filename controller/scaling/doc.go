@@ -3,7 +3,9 @@
 // outcomes, a container's remembered actions), policy selection
 // (Selection.Select), the series helpers, Decide, the Guard with
 // SortByUrgency, and ContainerState.Record, which folds outcomes back into
-// what later decisions see.
+// what later decisions see. Decide's rules beyond the thresholds each
+// have their file: fast relief from a pinned limit (relief.go) and
+// pressure vetoing decreases (pressure.go).
 //
 // A pass decides for thousands of containers, most of which lean
 // nowhere, so Decide reads no more than a decision needs: a container's

@@ -218,6 +218,9 @@ type why struct {
 	floor, peak, margin int64
 	cpuPeak, up         float64
 	season              Recurring // when a recurring peak raised the floor
+	// whyRelief: after samples pinned samples, grown by factor (0: sized).
+	factor  float64
+	samples int
 }
 
 type whyFlags uint8
@@ -227,6 +230,7 @@ const (
 	whyRaised
 	whySized
 	whyStopped
+	whyRelief
 )
 
 func (w why) format(res Resource) string {
@@ -235,6 +239,12 @@ func (w why) format(res Resource) string {
 	s := fmt.Sprintf("%s %.2f %s", label, w.value, t)
 	if w.period > 0 {
 		s += fmt.Sprintf(" for %s", w.period)
+	}
+	if w.flags&whyRelief != 0 {
+		s += fmt.Sprintf(": pinned at the limit for %d samples since the last change", w.samples)
+		if w.factor > 0 {
+			s += fmt.Sprintf(", every one since that increase: grown x%.1f", w.factor)
+		}
 	}
 	if w.flags&whyAnomalous != 0 {
 		s = fmt.Sprintf("%s, anomalous for %s: not waiting for the %s stabilisation", s, w.since, w.wait)

@@ -181,6 +181,10 @@ type Signals struct {
 	// now.
 	Score          float64
 	AnomalousSince time.Time
+	// PressureCPU, PressureMemory and PressureIO are the newest sample's
+	// PSI "some" avg10, percent (pressure.go); NaN or 0 when the node
+	// does not report it.
+	PressureCPU, PressureMemory, PressureIO float64
 }
 
 // History reads a container's window for Decide on demand, so that a
@@ -290,4 +294,5 @@ const (
 	SkipUnmanaged      SkipReason = "unmanaged"       // cpulimit or unset cores: left to the administrator
 	SkipNoData         SkipReason = "no_data"         // not enough history
 	SkipNotLeader      SkipReason = "not_leader"      // another replica holds the lease (controller/lease)
+	SkipPressure       SkipReason = "pressure"        // no decrease under PSI pressure
 )

@@ -1,0 +1,43 @@
+package scaling
+
+import "fmt"
+
+// Pressure (PSI "some" avg10: the share of the last 10 s in which some
+// task waited for the resource) sees what utilisation cannot: a throttled
+// container at 60 % of its cores may be queueing, one whose memory sits
+// below its limit may be reclaiming its page cache over and over. It
+// vetoes decreases. It does not ask for increases: it cannot say how much
+// more the container needs, and a pressure the limit does not cause would
+// walk the container up to its max (a bump tried on the built-in set grew
+// memory every hour under the recorded PSI, which does not fall when the
+// allocation grows, and flapped 22 times).
+const (
+	// pressureVeto is the pressure, percent, at or above which cores (cpu
+	// pressure) or memory (memory or io pressure: a smaller page cache is
+	// more reads) are not decreased.
+	pressureVeto = 10.0
+)
+
+// pressureOn is the pressure that bears on u's resource, its name; NaN
+// when the node reports none.
+func (dc *decider) pressureOn(u utilisation) (psi float64, name string) {
+	if u.res == ResourceCores {
+		return dc.sig.PressureCPU, "cpu"
+	}
+	if !(dc.sig.PressureIO > dc.sig.PressureMemory) { // NaN: memory's
+		return dc.sig.PressureMemory, "memory"
+	}
+	return dc.sig.PressureIO, "io"
+}
+
+// pressureHolds reports whether pressure vetoes a decrease of u, adding
+// the Hold when it does.
+func (dc *decider) pressureHolds(u utilisation, last float64) bool {
+	psi, name := dc.pressureOn(u)
+	if !(psi >= pressureVeto) {
+		return false
+	}
+	dc.d.hold(u.res, SkipPressure, fmt.Sprintf("%s %.2f %s but %s pressure is %.1f %% (>= %.0f %%)",
+		u.label, last/u.per, u.down, name, psi, pressureVeto))
+	return true
+}

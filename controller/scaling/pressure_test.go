@@ -1,0 +1,58 @@
+package scaling
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestPressureVetoesDecreases: an idle container whose resource is under
+// pressure keeps it; pressure on another resource, below the line or
+// unknown does not stop the decrease.
+func TestPressureVetoesDecreases(t *testing.T) {
+	idle := func(in *decideInput) {
+		in.sig.CPU = cpuFor(10*time.Minute, 0.1)
+		in.sig.Memory = memFor(10*time.Minute, 300)
+		in.sig.MemoryPeak = 300 * mib
+		in.sig.Alloc.MemoryMiB = 4096
+	}
+	tests := []struct {
+		name          string
+		cpu, mem, io  float64
+		cores, memory bool // decreased
+		text          string
+	}{
+		{name: "no pressure", cores: true, memory: true},
+		{name: "unknown pressure", cpu: math.NaN(), mem: math.NaN(), io: math.NaN(), cores: true, memory: true},
+		{name: "cpu pressure keeps the cores", cpu: 12, memory: true, text: "cpu 0.10 <= 0.30 but cpu pressure is 12.0 % (>= 10 %)"},
+		{name: "memory pressure keeps the memory", mem: 10, cores: true, text: "but memory pressure is 10.0 %"},
+		{name: "io pressure keeps the page cache", io: 30, mem: 5, cores: true, text: "but io pressure is 30.0 %"},
+		{name: "below the line", cpu: 9.9, mem: 9.9, io: 9.9, cores: true, memory: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := steadyInput()
+			idle(&in)
+			in.sig.PressureCPU, in.sig.PressureMemory, in.sig.PressureIO = tt.cpu, tt.mem, tt.io
+			d := Decide(in.sig, in.policy, in.rules, in.st, in.now, in.rise)
+			if err := checkDecision(in, d); err != nil {
+				t.Fatal(err)
+			}
+			down := map[Resource]bool{}
+			for _, c := range d.Changes {
+				down[c.Resource] = c.Direction == Down
+			}
+			if down[ResourceCores] != tt.cores || down[ResourceMemory] != tt.memory {
+				t.Errorf("decreased cores %v memory %v, want %v %v: %+v", down[ResourceCores], down[ResourceMemory], tt.cores, tt.memory, d)
+			}
+			for _, h := range d.Holds {
+				if h.Reason != SkipPressure {
+					t.Errorf("hold %s %s: %s", h.Resource, h.Reason, h.Detail())
+				} else if !strings.Contains(h.Detail(), tt.text) {
+					t.Errorf("hold %q does not contain %q", h.Detail(), tt.text)
+				}
+			}
+		})
+	}
+}

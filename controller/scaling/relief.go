@@ -1,0 +1,100 @@
+package scaling
+
+import (
+	"math"
+)
+
+// Fast relief: a container whose usage is pinned at its limit shows only
+// that it wants at least the limit, not how much more. Sizing for a
+// target utilisation from a pinned value adds a step or two (1 core of 2
+// is 1.18 x at a 0.85 target), one cooldown apart, so a job that needs
+// four times its cores waits minutes (an OOM kill, for memory). While
+// pinned, the allocation grows as soon as the up cooldown allows and it
+// is seen pinned under the allocation it has (no stabilisation: that is
+// the evidence it waits for): the first time by the ordinary sizing, since demand that hovers
+// at the limit pins it too, and by a factor while every sample since that
+// increase has stayed pinned, since then the demand is well past it.
+const (
+	// pinnedShare is the share of the limit at which usage is pinned:
+	// a cgroup at its cpu.max or memory.max reads a little below it.
+	pinnedShare = 0.98
+	// pinnedSamples is how many newest samples, all taken after the last
+	// change of the resource, must be pinned.
+	pinnedSamples = 2
+	// reliefCores and reliefMemory are the factors a pinned allocation
+	// grows by per change, before the policy's max and the node guard.
+	// Doubling reaches a need sooner but may overshoot it by up to 100 %,
+	// leaving the container at half use: above any sane down threshold,
+	// so the waste stays for good. x1.5 overshoots by at most 50 % and
+	// takes one more change from 1 core to 8 (2, 3, 5, 8).
+	reliefCores  = 1.5
+	reliefMemory = 1.5
+)
+
+// relieve grows u by its relief factor when its newest pinnedSamples
+// samples are pinned at the limit and all came after the last change of
+// the resource, without waiting for the stabilisation (the up cooldown
+// still holds it: an operator's word); ok is false when the ordinary
+// rules decide.
+func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
+	if !(newest.Value/u.per >= pinnedShare) || u.cur >= u.max {
+		return u.cur, false
+	}
+	series := dc.seriesFor(u, newest, 0, 0)
+	n := series.len()
+	if n < pinnedSamples {
+		return u.cur, false
+	}
+	oldest := series.time(n - pinnedSamples)
+	if last, acted := dc.st.LastAction[u.res]; acted && !oldest.After(last.Time) {
+		return u.cur, false
+	}
+	for i := n - pinnedSamples; i < n; i++ {
+		if !(series.value(i)/u.per >= pinnedShare) {
+			return u.cur, false
+		}
+	}
+	target := max(satAdd64(u.cur, u.step), u.sizeUp(newest.Value))
+	if u.res == ResourceMemory {
+		// A limit that memory reaches is an OOM kill waiting to happen:
+		// never less than max(x1.2, +256 MiB), whatever the policy's step.
+		target = max(target, int64(math.Ceil(float64(u.cur)*1.2)), satAdd64(u.cur, 256))
+	}
+	factor := 0.0
+	if dc.stillPinned(u, newest) {
+		factor = reliefCores
+		if u.res == ResourceMemory {
+			factor = reliefMemory
+		}
+		target = max(target, int64(min(math.Ceil(float64(u.cur)*factor), math.MaxInt32*float64(mib))))
+	}
+	target = clamp(target, u.min, u.max)
+	if target <= u.cur {
+		return u.cur, false
+	}
+	if dc.coolingDown(u.res, Up) {
+		return u.cur, true
+	}
+	w := u.sustained(AtLeast(pinnedShare*u.per), newest.Value, 0)
+	w.flags |= whyRelief
+	w.factor, w.samples = factor, pinnedSamples
+	dc.d.changeWhy(u.res, u.cur, target, w)
+	return target, true
+}
+
+// stillPinned reports whether the last change of u's resource was an
+// increase and every sample since it is pinned: it did not relieve the
+// container.
+func (dc *decider) stillPinned(u utilisation, newest Point) bool {
+	last, acted := dc.st.LastAction[u.res]
+	if !acted || last.Direction != Up || !last.Time.Before(dc.now) {
+		return false
+	}
+	d := dc.now.Sub(last.Time)
+	series := dc.seriesFor(u, newest, d, d).since(last.Time.Add(1))
+	if series.len() < pinnedSamples {
+		return false
+	}
+	lo, _ := series.extremes()
+	return lo/u.per >= pinnedShare
+}

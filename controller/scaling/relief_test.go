@@ -1,0 +1,80 @@
+package scaling
+
+import (
+	"testing"
+	"time"
+)
+
+// TestRelief: a resource pinned at its limit on the newest samples, all
+// taken after its last change, grows without waiting for the
+// stabilisation, by a factor while it stays pinned; anything less is left
+// to the ordinary rules.
+func TestRelief(t *testing.T) {
+	pinnedCPU := func(n int) func(*decideInput) {
+		return func(in *decideInput) { in.sig.CPU = cpuFor(time.Duration(n-1)*10*time.Second, 1.0) }
+	}
+	runDecideCases(t, []decideCase{
+		{name: "cores pinned on two samples grow before the stabilisation", edit: pinnedCPU(2),
+			changes: []Change{up(ResourceCores, 2, 3)}, text: "pinned at the limit for 2 samples since the last change"},
+		{name: "pinned at the limit: sized for the target first", edit: func(in *decideInput) {
+			pinnedCPU(2)(in)
+			in.sig.Alloc.Cores, in.rules.CPU.Max, in.rules.CPU.Target = 6, 16, 0.85
+		}, changes: []Change{up(ResourceCores, 6, 8)}},
+		{name: "still pinned after every sample since an increase: x1.5, rounded up", edit: func(in *decideInput) {
+			pinnedCPU(4)(in)
+			in.sig.Alloc.Cores, in.rules.CPU.Max, in.rules.CPU.Target = 6, 16, 0.85
+			in.st, in.rules.CooldownUp = lastAction(ResourceCores, 35*time.Second), 30*time.Second
+		}, changes: []Change{up(ResourceCores, 6, 9)}, text: "every one since that increase: grown x1.5"},
+		{name: "a sample since the increase was not pinned: sized again", edit: func(in *decideInput) {
+			pinnedCPU(4)(in)
+			in.sig.CPU[len(in.sig.CPU)-3].Value = 0.9
+			in.sig.Alloc.Cores, in.rules.CPU.Max, in.rules.CPU.Target = 6, 16, 0.85
+			in.st, in.rules.CooldownUp = lastAction(ResourceCores, 35*time.Second), 30*time.Second
+		}, changes: []Change{up(ResourceCores, 6, 8)}},
+		{name: "one pinned sample is not enough", edit: pinnedCPU(1),
+			holds: []Hold{held(ResourceCores, SkipStabilizing)}},
+		{name: "just below the pinned line: the ordinary rules", edit: func(in *decideInput) { in.sig.CPU = cpuFor(20*time.Second, 0.97) },
+			holds: []Hold{held(ResourceCores, SkipStabilizing)}},
+		{name: "pinned since a change 15 s ago: the cooldown still holds", edit: func(in *decideInput) {
+			pinnedCPU(2)(in)
+			in.st = lastAction(ResourceCores, 15*time.Second)
+		}, holds: []Hold{held(ResourceCores, SkipCooldown)}},
+		{name: "a pinned sample from before the last change is no evidence", edit: func(in *decideInput) {
+			pinnedCPU(2)(in)
+			in.st = lastAction(ResourceCores, 5*time.Second)
+		}, holds: []Hold{held(ResourceCores, SkipStabilizing)}},
+		{name: "cores stop at the policy's max", edit: func(in *decideInput) {
+			pinnedCPU(2)(in)
+			in.sig.Alloc.Cores, in.rules.CPU.Max = 3, 4
+		}, changes: []Change{up(ResourceCores, 3, 4)}},
+		{name: "cores stop at the node's threads", edit: func(in *decideInput) {
+			pinnedCPU(2)(in)
+			in.rules.CPU.Max, in.sig.Alloc.Cores, in.sig.CoresMax = 16, 4, 5
+		}, changes: []Change{up(ResourceCores, 4, 5)}},
+		{name: "at the max: held", edit: func(in *decideInput) {
+			pinnedCPU(2)(in)
+			in.sig.Alloc.Cores = 4
+		}, holds: []Hold{held(ResourceCores, SkipAtLimit)}},
+		{name: "memory pinned grows a step", edit: func(in *decideInput) {
+			in.sig.Memory = memFor(10*time.Second, 2048)
+		}, changes: []Change{up(ResourceMemory, 2048, 2560)}, text: "memory 1.00 >= 0.98: pinned"},
+		{name: "memory still pinned since an increase grows x1.5", edit: func(in *decideInput) {
+			in.sig.Memory = memFor(30*time.Second, 2048)
+			in.st, in.rules.CooldownUp = lastAction(ResourceMemory, 35*time.Second), 30*time.Second
+		}, changes: []Change{up(ResourceMemory, 2048, 3072)}},
+		{name: "memory pinned grows by max(x1.2, +256 MiB) when the step is less", edit: func(in *decideInput) {
+			in.rules.Memory.Step = 64 * mib
+			in.sig.Memory = memFor(10*time.Second, 2048)
+		}, changes: []Change{up(ResourceMemory, 2048, 2458)}},
+		{name: "small memory pinned grows by at least 256 MiB", edit: func(in *decideInput) {
+			in.rules.Memory.Step, in.rules.Memory.Min = 64*mib, 256*mib
+			in.sig.Alloc.MemoryMiB = 512
+			in.sig.Memory = memFor(10*time.Second, 512)
+			in.sig.MemoryPeak = 1024 * mib
+		}, changes: []Change{up(ResourceMemory, 512, 768)}},
+		{name: "memory pinned grows by the sizing when it is more", edit: func(in *decideInput) {
+			in.rules.Memory.Target = 0.5
+			in.sig.Memory = memFor(10*time.Second, 2048)
+		}, changes: []Change{up(ResourceMemory, 2048, 4096)}},
+	})
+}
