@@ -15,8 +15,8 @@ const seasonDays = weekPoints * weekStep / (24 * 3600)
 // it: a day's noise does not make a season come and go.
 const seenShare = 0.8
 
-// dayPeak is one day's peak over a period: its value, hour bucket and
-// how many days back it is.
+// dayPeak is one day's peak over a period: its value, the start of its
+// bucket (seconds) and how many days back it is.
 type dayPeak struct {
 	v    float64
 	b, d int64
@@ -32,36 +32,60 @@ type dayPeak struct {
 // weekday a week before: a job that stopped running, or a weekday load on
 // the Sunday after an idle Saturday, is not a recurring peak any more.
 func (w *window) recurring(now time.Time, ahead time.Duration) (cpu, mem scaling.Recurring) {
-	t := &w.tiers.week
-	if t.newest == noBucket {
-		return cpu, mem
-	}
 	var cpus, mems [seasonDays]dayPeak
-	days, n := 0, int64(len(t.points))
+	days := 0
 	for d := int64(1); d <= seasonDays; d++ {
 		from := now.Unix() - d*24*3600
-		first := floorDiv(from, weekStep)
-		last := max(first, floorDiv(from+int64(ahead/time.Second)-1, weekStep))
-		seen := false
-		for b := max(first, t.newest-n+1); b <= min(last, t.newest); b++ {
-			p := t.at(b)
-			if p.cpu == absent16 {
-				continue
-			}
-			c, m := fromFloat16(p.cpuPeak)/cpuScale, fromFloat16(p.memPeak)*1024
-			if !seen || c > cpus[days].v {
-				cpus[days] = dayPeak{c, b, d}
-			}
-			if !seen || m > mems[days].v {
-				mems[days] = dayPeak{m, b, d}
-			}
-			seen = true
-		}
-		if seen {
+		c, m, ok := w.tiers.week.peaks(from, from+int64(ahead/time.Second))
+		if ok {
+			cpus[days], mems[days] = c, m
+			cpus[days].d, mems[days].d = d, d
 			days++
 		}
 	}
-	return recurringOf(cpus[:days]), recurringOf(mems[:days])
+	latestCPU, latestMem := cpus[0], mems[0] // recurringOf sorts them
+	cpu, mem = recurringOf(cpus[:days]), recurringOf(mems[:days])
+	// What times a growth: yesterday's ten minutes, when yesterday saw
+	// the peak (the hour it lies in may start long before it).
+	cpu.Soon, mem.Soon = cpu.Peak, mem.Peak
+	if days > 0 && latestCPU.d == 1 {
+		from := now.Unix() - 24*3600
+		if c, m, ok := w.tiers.day.peaks(from, from+int64(ahead/time.Second)); ok {
+			if cpu.Seen > 0 && latestCPU.v >= cpu.Peak*seenShare {
+				cpu.Soon = c.v
+			}
+			if mem.Seen > 0 && latestMem.v >= mem.Peak*seenShare {
+				mem.Soon = m.v
+			}
+		}
+	}
+	return cpu, mem
+}
+
+// peaks are the largest cpu and memory peaks of the completed buckets of
+// t that [from, to) touches (seconds), with their buckets; ok is false
+// when none of them holds data.
+func (t *tier) peaks(from, to int64) (cpu, mem dayPeak, ok bool) {
+	if t.newest == noBucket {
+		return cpu, mem, false
+	}
+	first, n := floorDiv(from, t.step), int64(len(t.points))
+	last := max(first, floorDiv(to-1, t.step))
+	for b := max(first, t.newest-n+1); b <= min(last, t.newest); b++ {
+		p := t.at(b)
+		if p.cpu == absent16 {
+			continue
+		}
+		c, m := fromFloat16(p.cpuPeak)/cpuScale, fromFloat16(p.memPeak)*1024
+		if !ok || c > cpu.v {
+			cpu = dayPeak{v: c, b: b * t.step}
+		}
+		if !ok || m > mem.v {
+			mem = dayPeak{v: m, b: b * t.step}
+		}
+		ok = true
+	}
+	return cpu, mem, ok
 }
 
 // recurringOf is the peak a strict majority of days reached, confirmed by
@@ -90,7 +114,7 @@ func recurringOf(p []dayPeak) scaling.Recurring {
 	if latest.v < seen && (weekAgo.d != seasonDays || weekAgo.v < seen) {
 		return scaling.Recurring{Days: len(p)}
 	}
-	r.At = time.Duration(p[k-1].b*weekStep-floorDiv(p[k-1].b*weekStep, 24*3600)*24*3600) * time.Second
+	r.At = time.Duration(p[k-1].b-floorDiv(p[k-1].b, 24*3600)*24*3600) * time.Second
 	return r
 }
 

@@ -12,9 +12,15 @@ import (
 // 512 MiB service, with a job from 01:00 to 02:00 on the nights given
 // (cores busy, GiB).
 func nights(w *window, until time.Time, jobs map[int][2]float64) {
+	nightsAt(w, until, time.Hour, jobs)
+}
+
+// nightsAt is nights with the job an hour from start.
+func nightsAt(w *window, until time.Time, start time.Duration, jobs map[int][2]float64) {
 	for at := t0; at.Before(until); at = at.Add(time.Minute) {
 		s := sampleAt(int(at.Sub(t0)/time.Second), 0.3)
-		if job, ok := jobs[at.Day()]; ok && at.Hour() == 1 {
+		into := at.Sub(at.Truncate(24 * time.Hour))
+		if job, ok := jobs[at.Day()]; ok && into >= start && into < start+time.Hour {
 			s.CPU, s.Mem = job[0], uint64(job[1]*(1<<30))
 		}
 		w.Add(s)
@@ -31,7 +37,7 @@ func TestRecurringPeakOfMostDays(t *testing.T) {
 	now := time.Date(2026, 12, 1, 0, 55, 0, 0, time.UTC)
 	nights(w, now, map[int][2]float64{28: {3, 4}, 30: {3.5, 5}})
 	cpu, mem := w.recurring(now, 10*time.Minute)
-	want := scaling.Recurring{Peak: 3, At: time.Hour, Seen: 2, Days: 3}
+	want := scaling.Recurring{Peak: 3, At: time.Hour, Seen: 2, Days: 3, Soon: 3.5}
 	if cpu != want {
 		t.Errorf("cores: %+v, want %+v", cpu, want)
 	}
@@ -63,6 +69,25 @@ func TestRecurringPeakOfMostDays(t *testing.T) {
 	nights(one, time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC), map[int][2]float64{28: {3, 4}})
 	if cpu, _ := one.recurring(time.Date(2026, 11, 29, 0, 55, 0, 0, time.UTC), 10*time.Minute); cpu.Seen != 0 || cpu.Days != 1 {
 		t.Errorf("one night of history: %+v, want no recurring peak of 1 day", cpu)
+	}
+}
+
+// What times a growth is the latest day's ten minutes: a job at 01:40 is
+// in the 01:00 hour from 00:50 on, but in the ten minutes ahead only from
+// 01:30 on; a day that did not see the peak does not time it.
+func TestRecurringPeakTimedByTheLatestDay(t *testing.T) {
+	jobs := map[int][2]float64{28: {3, 4}, 29: {3, 4}, 30: {3, 4}}
+	now := time.Date(2026, 12, 1, 0, 55, 0, 0, time.UTC)
+	w := newWindow(time.Hour, 360)
+	nightsAt(w, now, 100*time.Minute, jobs)
+	if cpu, _ := w.recurring(now, 10*time.Minute); cpu.Peak != 3 || cpu.Seen != 3 || math.Abs(cpu.Soon-0.3) > 0.001 {
+		t.Errorf("at 00:55: %+v, want the 01:00 hour's 3 cores, soon the service's 0.3", cpu)
+	}
+	now = now.Add(40 * time.Minute)
+	w = newWindow(time.Hour, 360)
+	nightsAt(w, now, 100*time.Minute, jobs)
+	if cpu, _ := w.recurring(now, 10*time.Minute); cpu.Peak != 3 || cpu.Soon != 3 {
+		t.Errorf("at 01:35: %+v, want 3 cores, soon too", cpu)
 	}
 }
 

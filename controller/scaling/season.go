@@ -16,6 +16,10 @@ type Recurring struct {
 	// seen in, on the day whose peak is Peak.
 	At         time.Duration
 	Seen, Days int
+	// Soon is the latest day's peak over the period at a finer step (ten
+	// minutes), which times a growth ahead of the peak; Peak when that
+	// day did not see it or the finer step does not reach back a day.
+	Soon float64
 }
 
 const (
@@ -97,12 +101,13 @@ func (dc *decider) withSeason(u utilisation) utilisation {
 }
 
 // growAhead grows u, after the up cooldown, to what a recurring peak
-// within seasonLead needs, when that peak would pass the up threshold of
-// the current allocation: the increase that the peak would ask for once
+// within seasonLead needs, when that peak (as the latest day saw it over
+// the same ten minutes: Soon) would pass the up threshold of the current
+// allocation: the increase that the peak would ask for once
 // it came, made before it comes. ok is false when there is none to make.
 func (dc *decider) growAhead(u utilisation) (to int64, ok bool) {
 	rec := dc.recurring(u, seasonLead)
-	v := rec.Peak // in the series' unit: bytes, or the utilisation of the cores
+	v := rec.Soon // in the series' unit: bytes, or the utilisation of the cores
 	if u.res == ResourceCores {
 		v /= float64(u.cur)
 	}

@@ -12,10 +12,10 @@ func seasonal(in decideInput, cpu, memory float64) (Signals, *seriesHistory) {
 	sig, h := lazy(in.sig, in.now)
 	at := time.Hour
 	if cpu > 0 {
-		h.cpuSeason = Recurring{Peak: cpu, At: at, Seen: 3, Days: 4}
+		h.cpuSeason = Recurring{Peak: cpu, At: at, Seen: 3, Days: 4, Soon: cpu}
 	}
 	if memory > 0 {
-		h.memorySeason = Recurring{Peak: memory, At: at, Seen: 3, Days: 4}
+		h.memorySeason = Recurring{Peak: memory, At: at, Seen: 3, Days: 4, Soon: memory}
 	}
 	return sig, h
 }
