@@ -10,7 +10,7 @@ import (
 )
 
 // backfillRun is the RRD backfill (controller/backfill): an hour of
-// history per container, read in the background and folded into the
+// history per container (and its day and week for the coarse tiers), read in the background and folded into the
 // windows by the loop, so that the model and the decreases need not wait
 // for the live ticks to gather it, and no pass waits for it.
 type backfillRun struct {
@@ -75,6 +75,7 @@ func (c *Controller) foldBackfill() {
 	for _, r := range results {
 		if tr := c.Tracked[r.Job.Listing.VMID]; tr != nil {
 			samples += tr.Window.Merge(r.Samples)
+			tr.Window.MergeCoarse(r.Coarse)
 		}
 	}
 	c.metrics.backfilled.Add(float64(samples))

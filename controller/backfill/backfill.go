@@ -52,10 +52,13 @@ type Job struct {
 }
 
 // Result is one job done: its samples in time order, none when it was
-// given up or dropped.
+// given up or dropped, and its RRD day and week as points for the coarse
+// tiers (CoarseHistory, at most the tiers' steps: about 20 KB), as much of
+// them as could be read.
 type Result struct {
 	Job     Job
 	Samples []engine.Sample
+	Coarse  []engine.CoarsePoint
 	slot    bool // holds one of maxUnfolded until taken
 }
 
@@ -193,6 +196,7 @@ func (b *Backfiller) Progress() Progress {
 type outcome struct {
 	job     *Job
 	samples []engine.Sample
+	coarse  []engine.CoarsePoint
 	err     error
 }
 
@@ -255,8 +259,8 @@ func (b *Backfiller) run(ctx context.Context) {
 	}
 }
 
-// read reads one container's hour and converts the points of its span. A
-// history waits for a slot (the loop to take what came before) before it
+// read reads one container's hour and converts the points of its span,
+// then its day and week (coarse). A history waits for a slot (the loop to take what came before) before it
 // is handed back.
 func (b *Backfiller) read(ctx context.Context, j *Job) outcome {
 	rctx, cancel := context.WithTimeout(ctx, b.o.ReadTimeout)
@@ -274,10 +278,25 @@ func (b *Backfiller) read(ctx context.Context, j *Job) outcome {
 			samples = append(samples, s)
 		}
 	}
+	coarse := b.coarse(ctx, j)
 	select {
 	case b.slots <- struct{}{}:
 	case <-ctx.Done():
 		return outcome{job: j, err: ctx.Err()}
 	}
-	return outcome{job: j, samples: samples}
+	return outcome{job: j, samples: samples, coarse: coarse}
+}
+
+// coarse reads the container's RRD day and week for the coarse tiers, so
+// that the seasons a decision looks for (days back) are there from the
+// first pass. A failed read costs only what it did not bring: the hour is
+// read, and the live ticks fill the tiers as they come.
+func (b *Backfiller) coarse(ctx context.Context, j *Job) []engine.CoarsePoint {
+	rctx, cancel := context.WithTimeout(ctx, 4*b.o.ReadTimeout)
+	defer cancel()
+	points, err := CoarseHistory(rctx, b.o.Read, proxmox.Ref{Node: j.Listing.Node, VMID: j.Listing.VMID})
+	if err != nil && ctx.Err() == nil {
+		b.o.Log.Debug().Err(err).Int("vmid", j.Listing.VMID).Msg("backfill without all of the rrd day and week")
+	}
+	return Compact(points)
 }

@@ -132,7 +132,7 @@ func (s *schedule) finished(o outcome, now time.Time) {
 		n.failures = 0
 		s.done++
 		s.round.done++
-		s.b.results.Put(Result{Job: *j, Samples: o.samples, slot: true})
+		s.b.results.Put(Result{Job: *j, Samples: o.samples, Coarse: o.coarse, slot: true})
 		return
 	}
 	failure := s.b.o.Classify(o.err)

@@ -1,8 +1,10 @@
 package scaling
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -136,4 +138,93 @@ func seasonText(res Resource, need int64, rec Recurring) string {
 	at := rec.At.Truncate(time.Minute)
 	return fmt.Sprintf("the %02d:%02d peak seen on %d of %d days (%s): %d %s",
 		int(at.Hours()), int(at.Minutes())%60, rec.Seen, rec.Days, peak, need, unit)
+}
+
+// TierPeak is what a history's coarse tier says of a period: the largest
+// peaks of cores busy and memory bytes of the buckets it touches, and the
+// start of their buckets.
+type TierPeak struct {
+	CPU, Memory     float64
+	CPUAt, MemoryAt time.Time
+}
+
+// TierPeaks reads a history's coarse tiers (controller/engine): the day
+// tier (ten minutes for a day) or the week tier (an hour for seven days)
+// over [from, from+d); ok is false when they hold no data there.
+type TierPeaks func(week bool, from time.Time, d time.Duration) (p TierPeak, ok bool)
+
+const (
+	// seasonDays are the days back a recurring peak is looked for in: the
+	// week tier's.
+	seasonDays = 7
+	// seenShare is how much of a recurring peak a day must reach to see
+	// it: a day's noise does not make a season come and go.
+	seenShare = 0.8
+)
+
+// dayPeak is one day's peak over a period: its value, when its bucket
+// starts, and how many days back it is.
+type dayPeak struct {
+	v  float64
+	at time.Time
+	d  int
+}
+
+// RecurringPeaks are the recurring peaks of cores busy and memory over
+// [now, now+ahead) at the same time of day on each of the last seven days
+// (the week tier's hours that the period touches; the tier's peaks, so a
+// backfill from RRD's MAX rows counts from the first pass): the value that
+// a strict majority of the days the tier holds data for reached, of at
+// least two days, and that the latest of them saw too (seenShare of it;
+// Seen counts such days), or the same weekday a week before: a job that
+// stopped running, or a weekday load on the Sunday after an idle Saturday,
+// is not a recurring peak any more. Soon is the latest day's ten minutes
+// when that day is yesterday and saw the peak: the hour a peak lies in may
+// start long before it.
+func RecurringPeaks(read TierPeaks, now time.Time, ahead time.Duration) (cpu, mem Recurring) {
+	var cpus, mems [seasonDays]dayPeak
+	days := 0
+	for d := 1; d <= seasonDays; d++ {
+		if p, ok := read(true, now.Add(-time.Duration(d)*24*time.Hour), ahead); ok {
+			cpus[days], mems[days] = dayPeak{p.CPU, p.CPUAt, d}, dayPeak{p.Memory, p.MemoryAt, d}
+			days++
+		}
+	}
+	latestCPU, latestMem := cpus[0], mems[0] // recurringOf sorts them
+	cpu, mem = recurringOf(cpus[:days]), recurringOf(mems[:days])
+	cpu.Soon, mem.Soon = cpu.Peak, mem.Peak
+	if days == 0 || latestCPU.d != 1 {
+		return cpu, mem
+	}
+	if p, ok := read(false, now.Add(-24*time.Hour), ahead); ok {
+		if cpu.Seen > 0 && latestCPU.v >= cpu.Peak*seenShare {
+			cpu.Soon = p.CPU
+		}
+		if mem.Seen > 0 && latestMem.v >= mem.Peak*seenShare {
+			mem.Soon = p.Memory
+		}
+	}
+	return cpu, mem
+}
+
+// recurringOf is the peak a strict majority of days reached, seen by the
+// latest day or the same weekday (p is the days newest first; sorts it).
+func recurringOf(p []dayPeak) Recurring {
+	if len(p) < 2 {
+		return Recurring{Days: len(p)}
+	}
+	latest, weekAgo := p[0], p[len(p)-1]
+	slices.SortStableFunc(p, func(a, b dayPeak) int { return cmp.Compare(b.v, a.v) })
+	k := len(p)/2 + 1
+	r := Recurring{Peak: p[k-1].v, Seen: k, Days: len(p)}
+	seen := r.Peak * seenShare
+	for r.Seen < len(p) && p[r.Seen].v >= seen {
+		r.Seen++
+	}
+	if latest.v < seen && (weekAgo.d != seasonDays || weekAgo.v < seen) {
+		return Recurring{Days: len(p)}
+	}
+	at := p[k-1].at
+	r.At = at.Sub(at.Truncate(24 * time.Hour))
+	return r
 }
