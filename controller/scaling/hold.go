@@ -217,7 +217,7 @@ type why struct {
 	// whyStopped: the floor the decrease stopped at, and its parts.
 	floor, peak, margin int64
 	cpuPeak, up         float64
-	season              Recurring // when a recurring peak raised the floor
+	season              seasonWhy // when a recurring peak raised the floor
 	// whyRelief: after samples pinned samples, grown by factor (0: sized).
 	factor  float64
 	samples int
@@ -255,8 +255,9 @@ func (w why) format(res Resource) string {
 	if w.flags&whySized != 0 {
 		s += fmt.Sprintf(" (sized for %s %.2f)", label, w.target)
 	}
-	if w.flags&whyStopped != 0 && w.season.Seen > 0 {
-		s += " (stopped at the floor for " + seasonText(res, w.floor, w.season) + ")"
+	if w.flags&whyStopped != 0 && w.season.seen > 0 {
+		r := w.season
+		s += " (stopped at the floor for " + seasonText(res, w.floor, Recurring{Peak: r.peak, At: time.Duration(r.at) * time.Second, Seen: int(r.seen), Days: int(r.days)}) + ")"
 	} else if w.flags&whyStopped != 0 {
 		var n note
 		n.n[nFloor], n.n[nPeak], n.n[nMargin] = w.floor, w.peak, w.margin

@@ -38,6 +38,14 @@ const (
 	seasonLead = 10 * time.Minute
 )
 
+// seasonWhy is a Recurring as a change's reason keeps it: every change
+// carries one, few say it.
+type seasonWhy struct {
+	peak       float64
+	at         int32 // seconds from midnight
+	seen, days uint8
+}
+
 // seasonRead caches a History.Recurring answer within one Decide.
 type seasonRead struct {
 	read        bool
