@@ -29,7 +29,8 @@ type ContainerView struct {
 	// threads and ceil(cpulimit); 0 when unknown.
 	CoresMax int
 	// Decision is this pass's decision; nil when none was made (not
-	// scaling, excluded, or nothing known yet).
+	// scaling, excluded, or nothing known yet). Read-only: every reader
+	// of the snapshot shares it.
 	Decision *scaling.Decision
 }
 
@@ -57,12 +58,12 @@ func (c *Controller) Snapshot() Snapshot {
 	return c.snap
 }
 
-// publish builds the snapshot of this pass and swaps it in.
+// publish builds the snapshot of this pass and swaps it in. A view's
+// Decision points into decisions, the pass's own, which the loop neither
+// keeps nor writes once the pass has made them (the next pass makes its
+// own): readers share them, read-only, instead of a copy of each with its
+// changes and holds, 10,000 a pass.
 func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
-	byVMID := make(map[int]*scaling.Decision, len(decisions))
-	for i := range decisions {
-		byVMID[decisions[i].VMID] = &decisions[i]
-	}
 	c.snapMu.RLock()
 	lastSuccess := c.snap.LastSuccess
 	c.snapMu.RUnlock()
@@ -84,11 +85,7 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 		if st := c.state.Containers[tr.VMID]; st != nil {
 			v.Paused = st.Paused
 		}
-		if d := byVMID[tr.VMID]; d != nil {
-			cp := *d
-			cp.Changes, cp.Holds = slices.Clone(d.Changes), slices.Clone(d.Holds)
-			v.Decision = &cp
-		}
+		v.Decision = c.DecisionIn(tr, decisions)
 		s.Containers = append(s.Containers, v)
 		c.recommend(tr, v.Decision)
 	}

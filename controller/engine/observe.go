@@ -55,6 +55,10 @@ type Container struct {
 	Unseen int
 	// observed is the number of the latest Observe that listed it.
 	observed uint64
+	// decided is the index of its decision in what the scoreAndDecide
+	// numbered decidedIn returned (Engine.DecisionIn).
+	decided   int
+	decidedIn uint64
 
 	Score          float64 // NaN until scored
 	AnomalousSince time.Time
