@@ -12,9 +12,11 @@ import (
 // Actuator, journals them and records their outcomes; of the idle ones (no
 // change wanted) only the holds are counted.
 func (c *Controller) apply(ctx context.Context, idle, admitted []scaling.Decision) {
+	var held holdCounts
+	defer held.addTo(c.metrics)
 	for _, d := range idle {
 		for _, h := range d.Holds {
-			c.recordHold(d, h)
+			c.recordHold(&held, d, h)
 		}
 		if tr := c.Tracked[d.VMID]; tr != nil {
 			tr.Recommended = ""
@@ -22,7 +24,7 @@ func (c *Controller) apply(ctx context.Context, idle, admitted []scaling.Decisio
 	}
 	for _, d := range admitted {
 		for _, h := range d.Holds {
-			c.recordHold(d, h)
+			c.recordHold(&held, d, h)
 		}
 		tr := c.Tracked[d.VMID]
 		if len(d.Changes) == 0 {
@@ -53,20 +55,49 @@ func (c *Controller) apply(ctx context.Context, idle, admitted []scaling.Decisio
 	}
 }
 
-// recordHold counts a wanted change that was held back. Holds that are
-// not a wanted change (disabled, no data) are not counted, nor a
-// resource left to the administrator: that is a standing verdict, logged
-// once when it starts (learnConfigs), not a change held back every pass.
-func (c *Controller) recordHold(d scaling.Decision, h scaling.Hold) {
+// recordHold counts a wanted change that was held back (into held, for
+// the skipped counter). Holds that are not a wanted change (disabled, no
+// data) are not counted, nor a resource left to the administrator: that
+// is a standing verdict, logged once when it starts (learnConfigs), not a
+// change held back every pass.
+func (c *Controller) recordHold(held *holdCounts, d scaling.Decision, h scaling.Hold) {
 	switch h.Reason {
 	case scaling.SkipDisabled, scaling.SkipNoData, scaling.SkipNotRunning, scaling.SkipAtLimit, scaling.SkipUnmanaged:
 		return
 	}
-	c.metrics.skip(h.Resource, h.Reason)
+	held.add(h.Resource, h.Reason)
 	// The detail is formatted only when the line is written.
 	if ev := c.log.Debug(); ev.Enabled() {
 		ev.Int("vmid", d.VMID).Str("node", d.Node).Str("resource", string(h.Resource)).
 			Str("reason", string(h.Reason)).Str("detail", h.Detail()).Msg("change held back")
+	}
+}
+
+// holdCounts are a pass's held changes by resource and reason, added to
+// the skipped counter once a pass: a dry run holds thousands of changes a
+// pass, and each would look its labels' child up. A pass holds for a few
+// pairs, kept in a list: comparing two short strings beats hashing them.
+type holdCounts []holdCount
+
+type holdCount struct {
+	res    scaling.Resource
+	reason scaling.SkipReason
+	n      int
+}
+
+func (hc *holdCounts) add(res scaling.Resource, reason scaling.SkipReason) {
+	for i := range *hc {
+		if k := &(*hc)[i]; k.res == res && k.reason == reason {
+			k.n++
+			return
+		}
+	}
+	*hc = append(*hc, holdCount{res: res, reason: reason, n: 1})
+}
+
+func (hc holdCounts) addTo(m *Metrics) {
+	for _, k := range hc {
+		m.skip(k.res, k.reason, k.n)
 	}
 }
 

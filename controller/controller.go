@@ -96,7 +96,9 @@ type Controller struct {
 	stateDirty bool
 	journalSeq uint64 // the last journal record the state holds
 	lastExport time.Time
-	backfill   backfillRun
+	// historyAt is when the window_bytes gauge was last summed.
+	historyAt time.Time
+	backfill  backfillRun
 	// failingNodes are the nodes whose listing failed last pass, so that a
 	// node that stays unreachable is logged when it starts and stops
 	// failing, not every pass (the metric counts every failure).

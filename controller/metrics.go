@@ -2,6 +2,7 @@ package controller
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -55,9 +56,10 @@ func (m *Metrics) forgetScore(vmid int) {
 	m.score.DeleteLabelValues(strconv.Itoa(vmid))
 }
 
-func (m *Metrics) skip(res scaling.Resource, reason scaling.SkipReason) {
+// skip counts n changes of res held back for reason.
+func (m *Metrics) skip(res scaling.Resource, reason scaling.SkipReason, n int) {
 	labels := [2]string{string(res), string(reason)}
-	m.skips.Get(labels, func() prometheus.Counter { return m.skipped.WithLabelValues(labels[:]...) }).Inc()
+	m.skips.Get(labels, func() prometheus.Counter { return m.skipped.WithLabelValues(labels[:]...) }).Add(float64(n))
 }
 
 // NewMetrics builds the controller's collectors and registers them on reg
@@ -108,7 +110,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		exportRepairs: cs.counter("export_repairs_total",
 			"Ends of lxc_metrics.json cut short by a crash (a cycle or the closing bracket) dropped at start."),
 		windowBytes: cs.gauge("window_bytes",
-			"Memory held by the containers' histories: sliding windows, coarse tiers and running aggregates."),
+			"Memory held by the containers' histories: sliding windows, coarse tiers and running aggregates; summed once a minute."),
 		backfilled: cs.counter("backfill_samples_total",
 			"Samples loaded into the windows from RRD data or an existing lxc_metrics.json."),
 		backfillLeft: cs.gauge("backfill_pending",
@@ -161,24 +163,47 @@ func (cs *collectors) histogram(name, help string, buckets ...float64) prometheu
 }
 
 // countContainers sets the containers gauges, counted first: a child per
-// container would hash its labels 10,000 times a pass.
+// container would hash its labels 10,000 times a pass. A listing comes
+// node by node, so a run of one node's containers is counted before it
+// goes into the map. The window_bytes gauge is summed over the histories
+// once a minute (historyBytesEvery): it moves by bytes a pass, and the sum
+// reads 10,000 containers' arrays.
 func (c *Controller) countContainers(t engine.Tick) {
 	type nodeState struct{ node, state string }
 	counts := map[nodeState]int{}
-	for _, ct := range t.Containers {
+	var run nodeState
+	n := 0
+	for i := range t.Containers {
+		ct := &t.Containers[i]
 		state := ct.Status
 		if state != "running" && state != "stopped" {
 			state = "other"
 		}
-		counts[nodeState{ct.Node, state}]++
+		if k := (nodeState{ct.Node, state}); k != run {
+			if n > 0 {
+				counts[run] += n
+			}
+			run, n = k, 0
+		}
+		n++
+	}
+	if n > 0 {
+		counts[run] += n
 	}
 	c.metrics.containers.Reset()
 	for k, n := range counts {
 		c.metrics.containers.WithLabelValues(k.node, k.state).Set(float64(n))
 	}
+	if !c.historyAt.IsZero() && t.End.Sub(c.historyAt) < historyBytesEvery && t.End.After(c.historyAt) {
+		return
+	}
+	c.historyAt = t.End
 	bytes := 0
 	for _, tr := range c.Tracked {
 		bytes += tr.HistoryBytes()
 	}
 	c.metrics.windowBytes.Set(float64(bytes))
 }
+
+// historyBytesEvery is how often the window_bytes gauge is summed.
+const historyBytesEvery = time.Minute
