@@ -162,6 +162,7 @@ func New(o Options) (*Controller, error) {
 		Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod, Model: o.Model, Scale: o.Scale,
 	}, c.engineHooks())
 	c.useState(NewState())
+	c.metrics.score.from(c.Snapshot)
 	c.actuator = NewActuator(ActuatorOptions{
 		Cluster:      o.Cluster,
 		Logger:       c.log,
@@ -408,12 +409,10 @@ func (c *Controller) engineHooks() engine.Hooks {
 			c.log.Info().Int("vmid", vmid).Str("node", node).Msg("container gone; forgetting it")
 			c.backfill.forget(vmid)
 			id := strconv.Itoa(vmid)
-			c.metrics.forgetScore(vmid)
 			for _, r := range scaling.Resources {
 				c.metrics.recommendation.DeleteLabelValues(id, string(r))
 			}
 		},
-		Scored:    func(vmid int, score float64) { c.metrics.setScore(vmid, score) },
 		Anomalous: c.notifyAnomalous,
 		Panicked: func(vmid int, recovered any, stack []byte) {
 			c.metrics.panics.Inc()

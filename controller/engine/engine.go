@@ -74,9 +74,8 @@ type Options struct {
 type Hooks struct {
 	Migrated  func(vmid int, from, to string)
 	Forgotten func(vmid int, node string)
-	Scored    func(vmid int, score float64)
 	// Anomalous is called when a container's score reaches the threshold
-	// after being below it (or none), before Scored.
+	// after being below it (or none).
 	Anomalous func(vmid int, score float64)
 	Panicked  func(vmid int, recovered any, stack []byte)
 	// Trained is called after a new model is made current, with how long
@@ -324,9 +323,6 @@ func (e *Engine) score(tr *Container, now time.Time, keep bool) {
 		}
 	} else {
 		tr.AnomalousSince = time.Time{}
-	}
-	if e.hooks.Scored != nil {
-		e.hooks.Scored(tr.VMID, tr.Score)
 	}
 }
 
