@@ -240,6 +240,9 @@ func (e *Engine) scoreAndDecide(t Tick, sel scaling.Selection, pressures bool) [
 	out := make([]scaling.Decision, 0, len(t.Containers))
 	e.pressures = e.pressures[:0]
 	e.decides++
+	// The pass's decisions take their changes and holds from one slab, a
+	// new one each pass: the decisions of the last are still read.
+	slab := new(scaling.Slab)
 	for i := range t.Containers {
 		ct := &t.Containers[i]
 		tr := e.Tracked[ct.VMID]
@@ -255,7 +258,7 @@ func (e *Engine) scoreAndDecide(t Tick, sel scaling.Selection, pressures bool) [
 			if st := e.States[tr.VMID]; excluded != "" || (st != nil && st.Paused) {
 				return
 			}
-			if d, ok := e.Decide(tr, policy, rules, now); ok {
+			if d, ok := e.decide(tr, policy, rules, now, slab); ok {
 				out = append(out, d)
 				tr.decided, tr.decidedIn = len(out)-1, e.decides
 				if pressures {
@@ -328,12 +331,18 @@ func (e *Engine) score(tr *Container, now time.Time, keep bool) {
 
 // Decide builds the container's signals and runs Decide.
 func (e *Engine) Decide(tr *Container, policy string, rules scaling.Rules, now time.Time) (scaling.Decision, bool) {
+	return e.decide(tr, policy, rules, now, nil)
+}
+
+// decide is Decide with the changes and holds cut from slab (nil:
+// allocated).
+func (e *Engine) decide(tr *Container, policy string, rules scaling.Rules, now time.Time, slab *scaling.Slab) (scaling.Decision, bool) {
 	st := e.States[tr.VMID]
 	if st == nil {
 		st = &scaling.ContainerState{}
 	}
 	sig := e.signals(tr, rules, now)
-	d := scaling.Decide(sig, policy, rules, st.CooldownsFor(rules.Mode), now, e.anomalyRise())
+	d := slab.Decide(sig, policy, rules, st.CooldownsFor(rules.Mode), now, e.anomalyRise())
 	if tr.Lock != "" && len(d.Changes) > 0 {
 		// The listing already shows a lock: do not even read the config.
 		for _, ch := range d.Changes {

@@ -181,6 +181,10 @@ type Signals struct {
 	// now.
 	Score          float64
 	AnomalousSince time.Time
+
+	// slab, set by Slab.Decide, is where the decision's changes and holds
+	// start from.
+	slab *Slab
 }
 
 // History reads a container's window for Decide on demand, so that a
