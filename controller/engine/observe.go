@@ -97,6 +97,7 @@ func (e *Engine) Observe(t Tick) {
 	// Each listed container is stamped with the number of this Observe,
 	// rather than put in a set of 10,000 rebuilt every tick.
 	e.observes++
+	stamped := 0 // tracked containers stamped, each once
 	for i := range t.Containers {
 		ct := &t.Containers[i]
 		if ct.Template {
@@ -117,6 +118,9 @@ func (e *Engine) Observe(t Tick) {
 		} else if p, ok := e.Pools[ct.VMID]; ok {
 			tr.Pool = p
 		}
+		if tr.observed != e.observes {
+			stamped++
+		}
 		tr.Unseen, tr.observed = 0, e.observes
 		if ct.Status == "running" {
 			if t.Measured != nil {
@@ -129,13 +133,15 @@ func (e *Engine) Observe(t Tick) {
 		tr.Alloc = e.AllocationOf(tr)
 		tr.NodeThreads = threads[ct.Node]
 	}
-	allListed := len(t.Failed) == 0
+	// Unseen counts only in a tick that listed every node, and only for
+	// containers it did not list: most ticks, none, and the walk over
+	// every tracked container is skipped.
+	if len(t.Failed) > 0 || stamped == len(e.Tracked) {
+		return
+	}
 	for id, tr := range e.Tracked {
 		if tr.observed == e.observes {
 			continue
-		}
-		if _, down := t.Failed[tr.Node]; down || !allListed {
-			continue // may be alive on a node we could not see
 		}
 		if tr.Unseen++; tr.Unseen >= ForgetAfterUnseen {
 			e.Forget(id)
