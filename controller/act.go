@@ -14,17 +14,18 @@ import (
 func (c *Controller) apply(ctx context.Context, idle, admitted []scaling.Decision) {
 	var held holdCounts
 	defer held.addTo(c.metrics)
-	for _, d := range idle {
-		for _, h := range d.Holds {
-			c.recordHold(&held, d, h)
+	for i := range idle {
+		d := &idle[i]
+		for j := range d.Holds {
+			c.recordHold(&held, d, &d.Holds[j])
 		}
 		if tr := c.Tracked[d.VMID]; tr != nil {
 			tr.Recommended = ""
 		}
 	}
 	for _, d := range admitted {
-		for _, h := range d.Holds {
-			c.recordHold(&held, d, h)
+		for j := range d.Holds {
+			c.recordHold(&held, &d, &d.Holds[j])
 		}
 		tr := c.Tracked[d.VMID]
 		if len(d.Changes) == 0 {
@@ -60,7 +61,7 @@ func (c *Controller) apply(ctx context.Context, idle, admitted []scaling.Decisio
 // data) are not counted, nor a resource left to the administrator: that
 // is a standing verdict, logged once when it starts (learnConfigs), not a
 // change held back every pass.
-func (c *Controller) recordHold(held *holdCounts, d scaling.Decision, h scaling.Hold) {
+func (c *Controller) recordHold(held *holdCounts, d *scaling.Decision, h *scaling.Hold) {
 	switch h.Reason {
 	case scaling.SkipDisabled, scaling.SkipNoData, scaling.SkipNotRunning, scaling.SkipAtLimit, scaling.SkipUnmanaged:
 		return
