@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/passmetrics"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
@@ -12,8 +13,8 @@ import (
 // Actuator, journals them and records their outcomes; of the idle ones (no
 // change wanted) only the holds are counted.
 func (c *Controller) apply(ctx context.Context, idle, admitted []scaling.Decision) {
-	var held holdCounts
-	defer held.addTo(c.metrics)
+	var held passmetrics.Tally[[2]string] // resource, reason
+	defer held.Each(c.metrics.skip)
 	for i := range idle {
 		d := &idle[i]
 		for j := range d.Holds {
@@ -56,49 +57,20 @@ func (c *Controller) apply(ctx context.Context, idle, admitted []scaling.Decisio
 	}
 }
 
-// recordHold counts a wanted change that was held back (into held, for
-// the skipped counter). Holds that are not a wanted change (disabled, no
-// data) are not counted, nor a resource left to the administrator: that
-// is a standing verdict, logged once when it starts (learnConfigs), not a
-// change held back every pass.
-func (c *Controller) recordHold(held *holdCounts, d *scaling.Decision, h *scaling.Hold) {
+// recordHold counts a wanted change that was held back into held. Holds
+// that are not a wanted change (disabled, no data) are not counted, nor a
+// resource left to the administrator: that is a standing verdict, logged
+// once when it starts (learnConfigs), not a change held back every pass.
+func (c *Controller) recordHold(held *passmetrics.Tally[[2]string], d *scaling.Decision, h *scaling.Hold) {
 	switch h.Reason {
 	case scaling.SkipDisabled, scaling.SkipNoData, scaling.SkipNotRunning, scaling.SkipAtLimit, scaling.SkipUnmanaged:
 		return
 	}
-	held.add(h.Resource, h.Reason)
+	held.Add([2]string{string(h.Resource), string(h.Reason)})
 	// The detail is formatted only when the line is written.
 	if ev := c.log.Debug(); ev.Enabled() {
 		ev.Int("vmid", d.VMID).Str("node", d.Node).Str("resource", string(h.Resource)).
 			Str("reason", string(h.Reason)).Str("detail", h.Detail()).Msg("change held back")
-	}
-}
-
-// holdCounts are a pass's held changes by resource and reason, added to
-// the skipped counter once a pass: a dry run holds thousands of changes a
-// pass, and each would look its labels' child up. A pass holds for a few
-// pairs, kept in a list: comparing two short strings beats hashing them.
-type holdCounts []holdCount
-
-type holdCount struct {
-	res    scaling.Resource
-	reason scaling.SkipReason
-	n      int
-}
-
-func (hc *holdCounts) add(res scaling.Resource, reason scaling.SkipReason) {
-	for i := range *hc {
-		if k := &(*hc)[i]; k.res == res && k.reason == reason {
-			k.n++
-			return
-		}
-	}
-	*hc = append(*hc, holdCount{res: res, reason: reason, n: 1})
-}
-
-func (hc holdCounts) addTo(m *Metrics) {
-	for _, k := range hc {
-		m.skip(k.res, k.reason, k.n)
 	}
 }
 

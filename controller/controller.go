@@ -96,9 +96,8 @@ type Controller struct {
 	stateDirty bool
 	journalSeq uint64 // the last journal record the state holds
 	lastExport time.Time
-	// historyAt is when the window_bytes gauge was last summed.
-	historyAt time.Time
-	backfill  backfillRun
+	historyAt  time.Time // window_bytes was last summed
+	backfill   backfillRun
 	// failingNodes are the nodes whose listing failed last pass, so that a
 	// node that stays unreachable is logged when it starts and stops
 	// failing, not every pass (the metric counts every failure).
@@ -162,7 +161,7 @@ func New(o Options) (*Controller, error) {
 		Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod, Model: o.Model, Scale: o.Scale,
 	}, c.engineHooks())
 	c.useState(NewState())
-	c.metrics.score.from(c.Snapshot)
+	c.metrics.score.From(c.scores)
 	c.actuator = NewActuator(ActuatorOptions{
 		Cluster:      o.Cluster,
 		Logger:       c.log,

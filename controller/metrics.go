@@ -1,16 +1,13 @@
 package controller
 
 import (
-	"math"
-	"strconv"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/labelcache"
-	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/passmetrics"
 )
 
 const metricsNamespace = "lxc_autoscale"
@@ -27,7 +24,7 @@ type Metrics struct {
 	nodeErrors     *prometheus.CounterVec // node
 	actions        *prometheus.CounterVec // resource, direction, result
 	skipped        *prometheus.CounterVec // resource, reason
-	score          *scoreGauges           // vmid
+	score          *passmetrics.Gauges    // vmid, read from the snapshot
 	recommendation *prometheus.GaugeVec   // vmid, resource
 	training       prometheus.Histogram
 	modelTrainedAt prometheus.Gauge
@@ -47,43 +44,8 @@ type Metrics struct {
 	skips labelcache.Cache[[2]string, prometheus.Counter]
 }
 
-// scoreGauges are the anomaly_score series: each tracked container's
-// latest score, read from the latest snapshot when scraped, instead of a
-// gauge per container set every pass (a lookup of its child each: 10,000
-// a pass, six passes for a scrape or two a minute). A container without
-// a score (NaN: no model yet, never running) has no series; a forgotten
-// one leaves the snapshot and its series goes.
-type scoreGauges struct {
-	desc   *prometheus.Desc
-	mu     sync.Mutex
-	source func() Snapshot // nil: no series
-}
-
-func (s *scoreGauges) from(source func() Snapshot) {
-	s.mu.Lock()
-	s.source = source
-	s.mu.Unlock()
-}
-
-func (s *scoreGauges) Describe(ch chan<- *prometheus.Desc) { ch <- s.desc }
-
-func (s *scoreGauges) Collect(ch chan<- prometheus.Metric) {
-	s.mu.Lock()
-	source := s.source
-	s.mu.Unlock()
-	if source == nil {
-		return
-	}
-	for _, v := range source().Containers {
-		if !math.IsNaN(v.Score) {
-			ch <- prometheus.MustNewConstMetric(s.desc, prometheus.GaugeValue, v.Score, strconv.Itoa(v.VMID))
-		}
-	}
-}
-
-// skip counts n changes of res held back for reason.
-func (m *Metrics) skip(res scaling.Resource, reason scaling.SkipReason, n int) {
-	labels := [2]string{string(res), string(reason)}
+// skip counts n changes held back, labels their resource and reason.
+func (m *Metrics) skip(labels [2]string, n int) {
 	m.skips.Get(labels, func() prometheus.Counter { return m.skipped.WithLabelValues(labels[:]...) }).Add(float64(n))
 }
 
@@ -113,9 +75,9 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		skipped: cs.counterVec("skipped_actions_total",
 			"Resource changes wanted by the thresholds and not made, by resource and reason.",
 			"resource", "reason"),
-		score: add(&cs, &scoreGauges{desc: prometheus.NewDesc(metricsNamespace+"_anomaly_score",
+		score: add(&cs, passmetrics.NewGauges(prometheus.NewDesc(metricsNamespace+"_anomaly_score",
 			"Latest isolation forest anomaly score of each container, in (0, 1]; above the threshold is anomalous.",
-			[]string{"vmid"}, nil)}),
+			[]string{"vmid"}, nil))),
 		recommendation: cs.gaugeVec("recommendation",
 			"Recommended value of each resource of each container (cores; memory and swap in bytes; disk in bytes).",
 			"vmid", "resource"),
@@ -188,38 +150,23 @@ func (cs *collectors) histogram(name, help string, buckets ...float64) prometheu
 }
 
 // countContainers sets the containers gauges, counted first: a child per
-// container would hash its labels 10,000 times a pass. A listing comes
-// node by node, so a run of one node's containers is counted before it
-// goes into the map. The window_bytes gauge is summed over the histories
-// once a minute (historyBytesEvery): it moves by bytes a pass, and the sum
-// reads 10,000 containers' arrays.
+// container would hash its labels 10,000 times a pass. window_bytes, which
+// moves by bytes a pass, is summed over 10,000 histories once a minute.
 func (c *Controller) countContainers(t engine.Tick) {
 	type nodeState struct{ node, state string }
 	counts := map[nodeState]int{}
-	var run nodeState
-	n := 0
-	for i := range t.Containers {
-		ct := &t.Containers[i]
+	for _, ct := range t.Containers {
 		state := ct.Status
 		if state != "running" && state != "stopped" {
 			state = "other"
 		}
-		if k := (nodeState{ct.Node, state}); k != run {
-			if n > 0 {
-				counts[run] += n
-			}
-			run, n = k, 0
-		}
-		n++
-	}
-	if n > 0 {
-		counts[run] += n
+		counts[nodeState{ct.Node, state}]++
 	}
 	c.metrics.containers.Reset()
 	for k, n := range counts {
 		c.metrics.containers.WithLabelValues(k.node, k.state).Set(float64(n))
 	}
-	if !c.historyAt.IsZero() && t.End.Sub(c.historyAt) < historyBytesEvery && t.End.After(c.historyAt) {
+	if !c.historyAt.IsZero() && t.End.Sub(c.historyAt) < time.Minute && t.End.After(c.historyAt) {
 		return
 	}
 	c.historyAt = t.End
@@ -229,6 +176,3 @@ func (c *Controller) countContainers(t engine.Tick) {
 	}
 	c.metrics.windowBytes.Set(float64(bytes))
 }
-
-// historyBytesEvery is how often the window_bytes gauge is summed.
-const historyBytesEvery = time.Minute

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -29,8 +30,7 @@ type ContainerView struct {
 	// threads and ceil(cpulimit); 0 when unknown.
 	CoresMax int
 	// Decision is this pass's decision; nil when none was made (not
-	// scaling, excluded, or nothing known yet). Read-only: every reader
-	// of the snapshot shares it.
+	// scaling, excluded, or nothing known yet). Read-only: it is shared.
 	Decision *scaling.Decision
 }
 
@@ -58,11 +58,8 @@ func (c *Controller) Snapshot() Snapshot {
 	return c.snap
 }
 
-// publish builds the snapshot of this pass and swaps it in. A view's
-// Decision points into decisions, the pass's own, which the loop neither
-// keeps nor writes once the pass has made them (the next pass makes its
-// own): readers share them, read-only, instead of a copy of each with its
-// changes and holds, 10,000 a pass.
+// publish builds the snapshot of this pass and swaps it in. The views
+// share the pass's decisions, which the loop neither keeps nor writes.
 func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 	c.snapMu.RLock()
 	lastSuccess := c.snap.LastSuccess
@@ -120,5 +117,14 @@ func (c *Controller) recommend(tr *engine.Container, d *scaling.Decision) {
 			value *= 1 << 20 // MiB to bytes: metrics use base units
 		}
 		c.metrics.recommendation.WithLabelValues(id, string(r)).Set(value)
+	}
+}
+
+// scores are the anomaly_score series: the snapshot's scores but NaN.
+func (c *Controller) scores(emit func(value float64, labels ...string)) {
+	for _, v := range c.Snapshot().Containers {
+		if !math.IsNaN(v.Score) {
+			emit(v.Score, strconv.Itoa(v.VMID))
+		}
 	}
 }
