@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/passmetrics"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
@@ -12,17 +13,20 @@ import (
 // Actuator, journals them and records their outcomes; of the idle ones (no
 // change wanted) only the holds are counted.
 func (c *Controller) apply(ctx context.Context, idle, admitted []scaling.Decision) {
-	for _, d := range idle {
-		for _, h := range d.Holds {
-			c.recordHold(d, h)
+	var held passmetrics.Tally[[2]string] // resource, reason
+	defer held.Each(c.metrics.skip)
+	for i := range idle {
+		d := &idle[i]
+		for j := range d.Holds {
+			c.recordHold(&held, d, &d.Holds[j])
 		}
 		if tr := c.Tracked[d.VMID]; tr != nil {
 			tr.Recommended = ""
 		}
 	}
 	for _, d := range admitted {
-		for _, h := range d.Holds {
-			c.recordHold(d, h)
+		for j := range d.Holds {
+			c.recordHold(&held, &d, &d.Holds[j])
 		}
 		tr := c.Tracked[d.VMID]
 		if len(d.Changes) == 0 {
@@ -53,16 +57,16 @@ func (c *Controller) apply(ctx context.Context, idle, admitted []scaling.Decisio
 	}
 }
 
-// recordHold counts a wanted change that was held back. Holds that are
-// not a wanted change (disabled, no data) are not counted, nor a
+// recordHold counts a wanted change that was held back into held. Holds
+// that are not a wanted change (disabled, no data) are not counted, nor a
 // resource left to the administrator: that is a standing verdict, logged
 // once when it starts (learnConfigs), not a change held back every pass.
-func (c *Controller) recordHold(d scaling.Decision, h scaling.Hold) {
+func (c *Controller) recordHold(held *passmetrics.Tally[[2]string], d *scaling.Decision, h *scaling.Hold) {
 	switch h.Reason {
 	case scaling.SkipDisabled, scaling.SkipNoData, scaling.SkipNotRunning, scaling.SkipAtLimit, scaling.SkipUnmanaged:
 		return
 	}
-	c.metrics.skip(h.Resource, h.Reason)
+	held.Add([2]string{string(h.Resource), string(h.Reason)})
 	// The detail is formatted only when the line is written.
 	if ev := c.log.Debug(); ev.Enabled() {
 		ev.Int("vmid", d.VMID).Str("node", d.Node).Str("resource", string(h.Resource)).

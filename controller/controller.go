@@ -99,6 +99,7 @@ type Controller struct {
 	stateDirty bool
 	journalSeq uint64 // the last journal record the state holds
 	lastExport time.Time
+	historyAt  time.Time // window_bytes was last summed
 	backfill   backfillRun
 
 	led, historyGrew bool // the last pass led; history folded since a scan for resizes
@@ -165,6 +166,7 @@ func New(o Options) (*Controller, error) {
 		Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod, Model: o.Model, Scale: o.Scale, NoteResizes: true,
 	}, c.engineHooks())
 	c.useState(NewState())
+	c.metrics.score.From(c.scores)
 	c.actuator = NewActuator(ActuatorOptions{
 		Cluster:      o.Cluster,
 		Logger:       c.log,
@@ -321,10 +323,8 @@ func (c *Controller) engineHooks() engine.Hooks {
 		Forgotten: func(vmid int, node string) {
 			c.log.Info().Int("vmid", vmid).Str("node", node).Msg("container gone; forgetting it")
 			c.backfill.forget(vmid)
-			c.metrics.forgetScore(vmid)
 			c.metrics.perContainer.Forget(vmid)
 		},
-		Scored:    func(vmid int, score float64) { c.metrics.setScore(vmid, score) },
 		Anomalous: c.notifyAnomalous,
 		Panicked: func(vmid int, recovered any, stack []byte) {
 			c.metrics.panics.Inc()

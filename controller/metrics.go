@@ -1,14 +1,14 @@
 package controller
 
 import (
-	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/ctview"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/labelcache"
-	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/passmetrics"
 )
 
 const metricsNamespace = "lxc_autoscale"
@@ -25,7 +25,7 @@ type Metrics struct {
 	nodeErrors     *prometheus.CounterVec // node
 	actions        *prometheus.CounterVec // resource, direction, result
 	skipped        *prometheus.CounterVec // resource, reason
-	score          *prometheus.GaugeVec   // vmid
+	score          *passmetrics.Gauges    // vmid, read from the snapshot
 	training       prometheus.Histogram
 	modelTrainedAt prometheus.Gauge
 	exportDuration prometheus.Histogram
@@ -40,25 +40,14 @@ type Metrics struct {
 	stateSaves     *prometheus.CounterVec // result
 	perContainer   *ctview.Store          // per container: allocation, usage, recommendation
 
-	// The children a pass sets again and again (a score per container, a
-	// skip per held change), kept: WithLabelValues hashes every call.
-	scores labelcache.Cache[int, prometheus.Gauge]
-	skips  labelcache.Cache[[2]string, prometheus.Counter]
+	// The children a pass adds to again and again (the held changes by
+	// resource and reason), kept: WithLabelValues hashes every call.
+	skips labelcache.Cache[[2]string, prometheus.Counter]
 }
 
-func (m *Metrics) setScore(vmid int, score float64) {
-	m.scores.Get(vmid, func() prometheus.Gauge { return m.score.WithLabelValues(strconv.Itoa(vmid)) }).Set(score)
-}
-
-// forgetScore drops a container's score series and kept child alike.
-func (m *Metrics) forgetScore(vmid int) {
-	m.scores.Drop(vmid)
-	m.score.DeleteLabelValues(strconv.Itoa(vmid))
-}
-
-func (m *Metrics) skip(res scaling.Resource, reason scaling.SkipReason) {
-	labels := [2]string{string(res), string(reason)}
-	m.skips.Get(labels, func() prometheus.Counter { return m.skipped.WithLabelValues(labels[:]...) }).Inc()
+// skip counts n changes held back, labels their resource and reason.
+func (m *Metrics) skip(labels [2]string, n int) {
+	m.skips.Get(labels, func() prometheus.Counter { return m.skipped.WithLabelValues(labels[:]...) }).Add(float64(n))
 }
 
 // NewMetrics builds the controller's collectors and registers them on reg
@@ -87,9 +76,9 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		skipped: cs.counterVec("skipped_actions_total",
 			"Resource changes wanted by the thresholds and not made, by resource and reason.",
 			"resource", "reason"),
-		score: cs.gaugeVec("anomaly_score",
+		score: add(&cs, passmetrics.NewGauges(prometheus.NewDesc(metricsNamespace+"_anomaly_score",
 			"Latest isolation forest anomaly score of each container, in (0, 1]; above the threshold is anomalous.",
-			"vmid"),
+			[]string{"vmid"}, nil))),
 		training: cs.histogram("model_training_duration_seconds",
 			"Time to build the feature matrix and fit the isolation forest.",
 			.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5),
@@ -106,7 +95,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		exportRepairs: cs.counter("export_repairs_total",
 			"Ends of lxc_metrics.json cut short by a crash (a cycle or the closing bracket) dropped at start."),
 		windowBytes: cs.gauge("window_bytes",
-			"Memory held by the containers' histories: sliding windows, coarse tiers and running aggregates."),
+			"Memory held by the containers' histories: sliding windows, coarse tiers and running aggregates; summed once a minute."),
 		backfilled: cs.counter("backfill_samples_total",
 			"Samples loaded into the windows from RRD data or an existing lxc_metrics.json."),
 		backfillLeft: cs.gauge("backfill_pending",
@@ -162,7 +151,8 @@ func (cs *collectors) histogram(name, help string, buckets ...float64) prometheu
 }
 
 // countContainers sets the containers gauges, counted first: a child per
-// container would hash its labels 10,000 times a pass.
+// container would hash its labels 10,000 times a pass. window_bytes, which
+// moves by bytes a pass, is summed over 10,000 histories once a minute.
 func (c *Controller) countContainers(t engine.Tick) {
 	type nodeState struct{ node, state string }
 	counts := map[nodeState]int{}
@@ -177,6 +167,10 @@ func (c *Controller) countContainers(t engine.Tick) {
 	for k, n := range counts {
 		c.metrics.containers.WithLabelValues(k.node, k.state).Set(float64(n))
 	}
+	if !c.historyAt.IsZero() && t.End.Sub(c.historyAt) < time.Minute && t.End.After(c.historyAt) {
+		return
+	}
+	c.historyAt = t.End
 	bytes := 0
 	for _, tr := range c.Tracked {
 		bytes += tr.HistoryBytes()

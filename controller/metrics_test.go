@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
@@ -55,8 +56,8 @@ func TestMetricsAfterAPass(t *testing.T) {
 	// of one container is not enough to train on.
 	awaitBackfill(t, c)
 	c.pass(ctx)
-	if s := testutil.ToFloat64(m.score.WithLabelValues("101")); !(s > 0 && s <= 1) {
-		t.Errorf("anomaly score of 101 = %v, want (0, 1]", s)
+	if s, ok := scoreSeries(t, m)["101"]; !ok || !(s > 0 && s <= 1) {
+		t.Errorf("anomaly score of 101 = %v (a series: %v), want (0, 1]", s, ok)
 	}
 	if n := testutil.CollectAndCount(m.score); n != 1 {
 		t.Errorf("%d anomaly score series, want 1 (the running container)", n)
@@ -119,7 +120,7 @@ func TestMetricsFollowContainersAcrossPasses(t *testing.T) {
 	if tr == nil {
 		t.Fatal("101 is not tracked after it came back")
 	}
-	if got := testutil.ToFloat64(m.score.WithLabelValues("101")); got != tr.Score || !(got > 0 && got <= 1) {
+	if got := scoreSeries(t, m)["101"]; got != tr.Score || !(got > 0 && got <= 1) {
 		t.Errorf("anomaly score of 101 back = %v, want its score %v in (0, 1]", got, tr.Score)
 	}
 }
@@ -242,4 +243,24 @@ func gaugeValue(t *testing.T, reg prometheus.Gatherer, name string, want map[str
 		}
 	}
 	return math.NaN()
+}
+
+// scoreSeries are the anomaly_score series as a scrape reads them, by
+// their vmid label.
+func scoreSeries(t *testing.T, m *Metrics) map[string]float64 {
+	t.Helper()
+	ch := make(chan prometheus.Metric)
+	go func() {
+		m.score.Collect(ch)
+		close(ch)
+	}()
+	out := map[string]float64{}
+	for s := range ch {
+		var d dto.Metric
+		if err := s.Write(&d); err != nil {
+			t.Fatal(err)
+		}
+		out[d.GetLabel()[0].GetValue()] = d.GetGauge().GetValue()
+	}
+	return out
 }

@@ -1,7 +1,9 @@
 package controller
 
 import (
+	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/backfill"
@@ -29,7 +31,7 @@ type ContainerView struct {
 	// threads and ceil(cpulimit); 0 when unknown.
 	CoresMax int
 	// Decision is this pass's decision; nil when none was made (not
-	// scaling, excluded, or nothing known yet).
+	// scaling, excluded, or nothing known yet). Read-only: it is shared.
 	Decision *scaling.Decision
 }
 
@@ -67,12 +69,9 @@ func (c *Controller) Snapshot() Snapshot {
 	return c.snap
 }
 
-// publish builds the snapshot of this pass and swaps it in.
+// publish builds the snapshot of this pass and swaps it in. The views
+// share the pass's decisions, which the loop neither keeps nor writes.
 func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
-	byVMID := make(map[int]*scaling.Decision, len(decisions))
-	for i := range decisions {
-		byVMID[decisions[i].VMID] = &decisions[i]
-	}
 	c.snapMu.RLock()
 	lastSuccess := c.snap.LastSuccess
 	c.snapMu.RUnlock()
@@ -98,15 +97,20 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 		if st := c.state.Containers[tr.VMID]; st != nil {
 			v.Paused = st.Paused
 		}
-		if d := byVMID[tr.VMID]; d != nil {
-			cp := *d
-			cp.Changes, cp.Holds = slices.Clone(d.Changes), slices.Clone(d.Holds)
-			v.Decision = &cp
-		}
+		v.Decision = c.DecisionIn(tr, decisions)
 		s.Containers = append(s.Containers, v)
 		c.metrics.perContainer.Set(t.End, ctview.Of(v.VMID, v.Node, v.Alloc, v.CPUUtilisation, v.MemoryUsed, v.Samples > 0, v.Decision))
 	}
 	c.snapMu.Lock()
 	c.snap = s
 	c.snapMu.Unlock()
+}
+
+// scores are the anomaly_score series: the snapshot's scores but NaN.
+func (c *Controller) scores(emit func(value float64, labels ...string)) {
+	for _, v := range c.Snapshot().Containers {
+		if !math.IsNaN(v.Score) {
+			emit(v.Score, strconv.Itoa(v.VMID))
+		}
+	}
 }

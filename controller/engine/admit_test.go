@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -129,4 +130,92 @@ func texts(d scaling.Decision) string {
 		s += fmt.Sprintf("%s %s: %s\n", h.Resource, h.Reason, h.Detail())
 	}
 	return s
+}
+
+// allocatedOf sums a node's running containers by runs of the listing
+// as a map updated per container does, bit for bit, whatever the order:
+// nodes listed in runs, interleaved, coming back, stopped containers
+// between.
+func TestAllocatedOfSumsAsPerContainer(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 37))
+	nodes := []string{"pve1", "pve2", "pve3"}
+	for round := range 300 {
+		var cts []proxmox.Container
+		for range rng.IntN(40) {
+			ct := proxmox.Container{Node: nodes[rng.IntN(len(nodes))], Status: "running",
+				CPUs: rng.Float64() * 8, MaxMem: uint64(rng.IntN(1<<20)) << 12}
+			if rng.IntN(5) == 0 {
+				ct.Status = "stopped"
+			}
+			if n := len(cts); n > 0 && rng.IntN(3) > 0 {
+				ct.Node = cts[n-1].Node // runs, as a listing comes
+			}
+			cts = append(cts, ct)
+		}
+		want := map[string]scaling.Allocated{}
+		for _, ct := range cts {
+			if ct.Status == "running" {
+				a := want[ct.Node]
+				a.Cores += ct.CPUs
+				a.MemoryBytes += ct.MaxMem
+				want[ct.Node] = a
+			}
+		}
+		if got := allocatedOf(cts); !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d: %v, want %v", round, got, want)
+		}
+	}
+}
+
+// Step orders by the pressures read while deciding: over random passes of
+// random listings the decisions it admits are Admit's, which looks each
+// container's newest sample up, in the same order with the same holds.
+func TestStepPressuresAreAdmits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(59, 61))
+	nodes := []proxmox.Node{{Name: "pve1", CPUs: 16, MemoryBytes: 64 << 30}, {Name: "pve2", CPUs: 8, MemoryBytes: 32 << 30}}
+	sel := scaling.Selection{Default: scaling.Rules{Mode: scaling.ModeDryRun,
+		CPU:    scaling.CPURules{Enabled: true, Up: 0.8, Down: 0.3, Step: 1, Min: 1, Max: 8},
+		Memory: scaling.MemoryRules{Enabled: true, Up: 0.8, Down: 0.3, Step: 256 << 20, Min: 256 << 20, Max: 16 << 30},
+		Disk:   scaling.DiskRules{Enabled: true, Threshold: 0.8, Step: 1 << 30, Max: 64 << 30}}}
+	counts := map[bool]int{} // passes that admitted a change among several
+	for run := range 20 {
+		e := New(Options{Interval: 10 * time.Second, Window: 10 * time.Minute, ShortPeriod: time.Minute, Scale: true}, Hooks{})
+		cts := make([]proxmox.Container, 80)
+		for i := range cts {
+			cts[i] = proxmox.Container{VMID: 100 + i, Node: nodes[i*2/len(cts)].Name, Status: "running",
+				CPUs: float64(1 + rng.IntN(4)), MaxMem: uint64(1+rng.IntN(8)) << 30, MaxDisk: 8 << 30}
+			if rng.IntN(10) == 0 {
+				cts[i].Status = "stopped"
+			}
+		}
+		for pass := range 12 {
+			for i := range cts {
+				ct := &cts[i]
+				ct.CPU, ct.Mem, ct.Disk = rng.Float64(), rng.Uint64N(ct.MaxMem), rng.Uint64N(ct.MaxDisk)
+				ct.Uptime += 10
+			}
+			tick := Tick{End: t0.Add(time.Duration(pass) * 10 * time.Second), Nodes: nodes, Containers: slices.Clone(cts)}
+			e.Observe(tick)
+			guard := scaling.NewGuard(scaling.GuardOptions{MaxWritesPerPass: rng.IntN(6)})
+			all := e.scoreAndDecide(tick, sel, true)
+			looked := slices.Clone(all)
+			idle, admitted := e.admit(tick, all, guard, func(i int, _ *scaling.Decision) float64 { return e.pressures[i] })
+			wantIdle, wantAdmitted := e.Admit(tick, looked, guard)
+			// Printed: a score is NaN without a model, which DeepEqual
+			// would tell from itself.
+			for _, c := range []struct{ got, want []scaling.Decision }{{idle, wantIdle}, {admitted, wantAdmitted}, {all, looked}} {
+				if g, w := fmt.Sprintf("%+v", c.got), fmt.Sprintf("%+v", c.want); g != w {
+					t.Fatalf("run %d pass %d: Step's pressures admit\n%s\nAdmit's\n%s", run, pass, g, w)
+				}
+			}
+			changing := 0
+			for _, d := range admitted {
+				changing += len(d.Changes)
+			}
+			counts[changing > 0 && len(admitted) > 1]++
+		}
+	}
+	if counts[true] < 100 {
+		t.Errorf("%d passes of %d admitted a change among several: the test orders too little", counts[true], counts[true]+counts[false])
+	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/forest"
+	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
 // Engine is the decision part of a pass, without I/O and without the wall
@@ -52,6 +53,12 @@ type Engine struct {
 	scratch featureScratch
 	vector  []float64
 	history windowHistory
+	// decides numbers the calls of scoreAndDecide (Container.decidedIn).
+	decides uint64
+
+	// pressures are the newest pressures of the decisions scoreAndDecide
+	// made (same index), for Step's ordering.
+	pressures []float64
 }
 
 // Options are the parts of the loop's options the decisions depend on.
@@ -71,9 +78,8 @@ type Options struct {
 type Hooks struct {
 	Migrated  func(vmid int, from, to string)
 	Forgotten func(vmid int, node string)
-	Scored    func(vmid int, score float64)
 	// Anomalous is called when a container's score reaches the threshold
-	// after being below it (or none), before Scored.
+	// after being below it (or none).
 	Anomalous func(vmid int, score float64)
 	Panicked  func(vmid int, recovered any, stack []byte)
 	// Trained is called after a new model is made current, with how long
@@ -124,14 +130,16 @@ func (e *Engine) Step(t Tick, sel scaling.Selection, guard *scaling.Guard, learn
 		r.TrainErr = e.train(t.End)
 		r.Trained = r.TrainErr == nil
 	}
-	r.All = e.ScoreAndDecide(t, sel)
+	r.All = e.scoreAndDecide(t, sel, true)
 	if !e.opts.Scale {
 		return r
 	}
 	if learn != nil {
+		// learn decides again only from the same windows: the pressures
+		// read while deciding still hold.
 		learn(r.All)
 	}
-	r.Idle, r.Admitted = e.Admit(t, r.All, guard)
+	r.Idle, r.Admitted = e.admit(t, r.All, guard, func(i int, _ *scaling.Decision) float64 { return e.pressures[i] })
 	return r
 }
 
@@ -218,6 +226,13 @@ func (e *Engine) trainDue(now time.Time) bool {
 // ScoreAndDecide computes each listed container's features and score and,
 // when scaling, its decision.
 func (e *Engine) ScoreAndDecide(t Tick, sel scaling.Selection) []scaling.Decision {
+	return e.scoreAndDecide(t, sel, false)
+}
+
+// scoreAndDecide is ScoreAndDecide; with pressures it keeps each
+// decision's newest pressure in e.pressures, read while the container's
+// newest sample is at hand rather than looked up again when ordering.
+func (e *Engine) scoreAndDecide(t Tick, sel scaling.Selection, pressures bool) []scaling.Decision {
 	now := t.End
 	keep := e.opts.Model.Enabled && e.training.perPass > 0
 	if keep {
@@ -227,6 +242,11 @@ func (e *Engine) ScoreAndDecide(t Tick, sel scaling.Selection) []scaling.Decisio
 	// Sized for a decision per container: grown by doubling, the 10,000
 	// decisions of a pass were copied about twice over.
 	out := make([]scaling.Decision, 0, len(t.Containers))
+	e.pressures = e.pressures[:0]
+	e.decides++
+	// The pass's decisions take their changes and holds from one slab, a
+	// new one each pass: the decisions of the last are still read.
+	slab := new(scaling.Slab)
 	for i := range t.Containers {
 		ct := &t.Containers[i]
 		tr := e.Tracked[ct.VMID]
@@ -242,12 +262,27 @@ func (e *Engine) ScoreAndDecide(t Tick, sel scaling.Selection) []scaling.Decisio
 			if st := e.States[tr.VMID]; excluded != "" || (st != nil && st.Paused) {
 				return
 			}
-			if d, ok := e.Decide(tr, policy, rules, now); ok {
+			if d, ok := e.decide(tr, policy, rules, now, slab); ok {
 				out = append(out, d)
+				tr.decided, tr.decidedIn = len(out)-1, e.decides
+				if pressures {
+					e.pressures = append(e.pressures, tr.Window.LastPressure())
+				}
 			}
 		})
 	}
 	return out
+}
+
+// DecisionIn returns tr's decision in all, what the latest Step or
+// ScoreAndDecide returned (as learning and the guard left it there), or
+// nil when that made none for tr: a look at the index the container kept
+// instead of a map of the pass's decisions by VMID.
+func (e *Engine) DecisionIn(tr *Container, all []scaling.Decision) *scaling.Decision {
+	if tr.decidedIn != e.decides || tr.decided >= len(all) || all[tr.decided].VMID != tr.VMID {
+		return nil
+	}
+	return &all[tr.decided]
 }
 
 // Protect runs f for one container and turns a panic into a report: one
@@ -296,19 +331,22 @@ func (e *Engine) score(tr *Container, now time.Time, keep bool) {
 	} else {
 		tr.AnomalousSince = time.Time{}
 	}
-	if e.hooks.Scored != nil {
-		e.hooks.Scored(tr.VMID, tr.Score)
-	}
 }
 
 // Decide builds the container's signals and runs Decide.
 func (e *Engine) Decide(tr *Container, policy string, rules scaling.Rules, now time.Time) (scaling.Decision, bool) {
+	return e.decide(tr, policy, rules, now, nil)
+}
+
+// decide is Decide with the changes and holds cut from slab (nil:
+// allocated).
+func (e *Engine) decide(tr *Container, policy string, rules scaling.Rules, now time.Time, slab *scaling.Slab) (scaling.Decision, bool) {
 	st := e.States[tr.VMID]
 	if st == nil {
 		st = &scaling.ContainerState{}
 	}
 	sig := e.signals(tr, rules, now)
-	d := scaling.Decide(sig, policy, rules, st.CooldownsFor(rules.Mode), now, e.anomalyRise())
+	d := slab.Decide(sig, policy, rules, st.CooldownsFor(rules.Mode), now, e.anomalyRise())
 	if tr.Lock != "" && len(d.Changes) > 0 {
 		// The listing already shows a lock: do not even read the config.
 		for _, ch := range d.Changes {
@@ -336,6 +374,13 @@ func (e *Engine) anomalyRise() time.Duration { return 2 * e.opts.Interval }
 // the decisions that want nothing (idle) and the others as admitted, most
 // urgent first, and puts the admitted ones back into all.
 func (e *Engine) Admit(t Tick, all []scaling.Decision, guard *scaling.Guard) (idle, admitted []scaling.Decision) {
+	return e.admit(t, all, guard, func(_ int, d *scaling.Decision) float64 {
+		return e.Tracked[d.VMID].Window.LastPressure()
+	})
+}
+
+// admit is Admit with the pressure of all[i] given by pressure.
+func (e *Engine) admit(t Tick, all []scaling.Decision, guard *scaling.Guard, pressure func(i int, d *scaling.Decision) float64) (idle, admitted []scaling.Decision) {
 	// Most containers need nothing: only decisions with changes go
 	// through the ordering and the guard, ordered and guarded where they
 	// are in all.
@@ -354,24 +399,12 @@ func (e *Engine) Admit(t Tick, all []scaling.Decision, guard *scaling.Guard) (id
 			idle = append(idle, all[i])
 		}
 	}
-	scaling.UrgencyOrder(all, order, func(d *scaling.Decision) float64 {
-		return e.Tracked[d.VMID].Window.LastPressure()
-	})
+	scaling.UrgencyOrder(all, order, pressure)
 	capacity := make([]scaling.NodeCapacity, 0, len(t.Nodes))
 	for _, n := range t.Nodes {
 		capacity = append(capacity, scaling.NodeCapacity{Node: n.Name, CPUs: n.CPUs, MemoryBytes: n.MemoryBytes})
 	}
-	allocated := map[string]scaling.Allocated{}
-	for _, ct := range t.Containers {
-		if ct.Status != "running" {
-			continue
-		}
-		a := allocated[ct.Node]
-		a.Cores += ct.CPUs
-		a.MemoryBytes += ct.MaxMem
-		allocated[ct.Node] = a
-	}
-	pass := guard.NewPass(capacity, allocated)
+	pass := guard.NewPass(capacity, allocatedOf(t.Containers))
 	admitted = make([]scaling.Decision, len(order))
 	for k, i := range order {
 		admitted[k] = pass.Admit(all[i])
@@ -379,4 +412,33 @@ func (e *Engine) Admit(t Tick, all []scaling.Decision, guard *scaling.Guard) (id
 		all[i] = admitted[k]
 	}
 	return idle, admitted
+}
+
+// allocatedOf sums what each node gives its running containers. A
+// listing comes node by node: a run of one node's containers is summed
+// before it goes into the map, one lookup per run instead of per
+// container. The sums are the same, added in the same order.
+func allocatedOf(cts []proxmox.Container) map[string]scaling.Allocated {
+	allocated := map[string]scaling.Allocated{}
+	var node string
+	var a scaling.Allocated
+	have := false
+	for i := range cts {
+		ct := &cts[i]
+		if ct.Status != "running" {
+			continue
+		}
+		if !have || ct.Node != node {
+			if have {
+				allocated[node] = a
+			}
+			node, a, have = ct.Node, allocated[ct.Node], true
+		}
+		a.Cores += ct.CPUs
+		a.MemoryBytes += ct.MaxMem
+	}
+	if have {
+		allocated[node] = a
+	}
+	return allocated
 }

@@ -55,6 +55,10 @@ type Container struct {
 	Unseen int
 	// observed is the number of the latest Observe that listed it.
 	observed uint64
+	// decided is the index of its decision in what the scoreAndDecide
+	// numbered decidedIn returned (Engine.DecisionIn).
+	decided   int
+	decidedIn uint64
 
 	Score          float64 // NaN until scored
 	AnomalousSince time.Time
@@ -91,6 +95,7 @@ func (e *Engine) Observe(t Tick) {
 	// Each listed container is stamped with the number of this Observe,
 	// rather than put in a set of 10,000 rebuilt every tick.
 	e.observes++
+	stamped := 0 // tracked containers stamped, each once
 	for i := range t.Containers {
 		ct := &t.Containers[i]
 		if ct.Template {
@@ -111,6 +116,9 @@ func (e *Engine) Observe(t Tick) {
 		} else if p, ok := e.Pools[ct.VMID]; ok {
 			tr.Pool = p
 		}
+		if tr.observed != e.observes {
+			stamped++
+		}
 		tr.Unseen, tr.observed = 0, e.observes
 		if ct.Status == "running" {
 			if t.Measured != nil {
@@ -126,13 +134,15 @@ func (e *Engine) Observe(t Tick) {
 		tr.Alloc = e.AllocationOf(tr)
 		tr.NodeThreads = threads[ct.Node]
 	}
-	allListed := len(t.Failed) == 0
+	// Unseen counts only in a tick that listed every node, and only for
+	// containers it did not list: most ticks, none, and the walk over
+	// every tracked container is skipped.
+	if len(t.Failed) > 0 || stamped == len(e.Tracked) {
+		return
+	}
 	for id, tr := range e.Tracked {
 		if tr.observed == e.observes {
 			continue
-		}
-		if _, down := t.Failed[tr.Node]; down || !allListed {
-			continue // may be alive on a node we could not see
 		}
 		if tr.Unseen++; tr.Unseen >= ForgetAfterUnseen {
 			e.Forget(id)

@@ -103,6 +103,9 @@ func Decide(sig Signals, policy string, r Rules, st ContainerState, now time.Tim
 		Mode:   r.Mode,
 		Score:  sig.Score,
 	}
+	if sig.slab != nil {
+		d.Changes, d.Holds = sig.slab.changes.take(len(Resources)), sig.slab.holds.take(len(Resources))
+	}
 	if !sig.Running {
 		for _, res := range Resources {
 			if r.enabled(res) {

@@ -34,6 +34,7 @@
 //
 // Decide, Select and the series helpers are pure functions of their
 // arguments (a History is read, never changed, and only during the call). A Guard is immutable once built; a Pass belongs to one pass
-// (one goroutine). ContainerState.Record mutates the record it is called
+// (one goroutine), and so does a Slab, which the decisions of a pass take
+// their changes and holds from (Slab.Decide: the same decisions). ContainerState.Record mutates the record it is called
 // on: the caller owns it.
 package scaling

@@ -263,9 +263,9 @@ func roomNote(node string, delta, given, allowed float64, total, reserve int64, 
 // container short of resources should not wait for the budget that a
 // reclaim took, and the room a decrease frees serves the next pass.
 func SortByUrgency(ds []Decision, pressure func(d Decision) float64) {
-	var at func(d *Decision) float64
+	var at func(i int, d *Decision) float64
 	if pressure != nil {
-		at = func(d *Decision) float64 { return pressure(*d) }
+		at = func(_ int, d *Decision) float64 { return pressure(*d) }
 	}
 	idx := make([]int, len(ds))
 	for i := range idx {
@@ -281,8 +281,10 @@ func SortByUrgency(ds []Decision, pressure func(d Decision) float64) {
 
 // UrgencyOrder puts idx, indices into ds, in SortByUrgency's order of
 // the decisions they name, without moving the decisions: a pass orders
-// thousands of them, and guards them from where they are.
-func UrgencyOrder(ds []Decision, idx []int, pressure func(d *Decision) float64) {
+// thousands of them, and guards them from where they are. pressure is
+// given the index of the decision in ds, for a caller that has it at
+// hand.
+func UrgencyOrder(ds []Decision, idx []int, pressure func(i int, d *Decision) float64) {
 	type keyed struct {
 		class    int
 		pressure float64
@@ -293,7 +295,7 @@ func UrgencyOrder(ds []Decision, idx []int, pressure func(d *Decision) float64) 
 		d := &ds[i]
 		keys[k] = keyed{class: urgencyClass(d), vmid: d.VMID, i: i}
 		if pressure != nil {
-			keys[k].pressure = pressure(d)
+			keys[k].pressure = pressure(i, d)
 		}
 	}
 	// The keys are sorted rather than the decisions: smaller to move, and

@@ -185,6 +185,10 @@ type Signals struct {
 	// PSI "some" avg10, percent (pressure.go); NaN or 0 when the node
 	// does not report it.
 	PressureCPU, PressureMemory, PressureIO float64
+
+	// slab, set by Slab.Decide, is where the decision's changes and holds
+	// start from.
+	slab *Slab
 }
 
 // History reads a container's window for Decide on demand, so that a

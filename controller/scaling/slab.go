@@ -1,0 +1,63 @@
+package scaling
+
+import "time"
+
+// Slab is memory the decisions of a pass take their changes and holds
+// from: a few allocations for thousands of decisions instead of one or
+// more each. A decision's slices are cut with their capacity clipped, so
+// that appending to one copies it rather than writing into its
+// neighbour's. The decisions keep pointing into its arrays: a pass takes
+// a new Slab (the zero value is ready) rather than reusing one whose
+// decisions are still read. Not safe for concurrent use.
+type Slab struct {
+	changes slab[Change]
+	holds   slab[Hold]
+}
+
+// Decide is Decide with the decision's changes and holds cut from s (a
+// nil s allocates them, as Decide does). The decision is the same.
+func (s *Slab) Decide(sig Signals, policy string, r Rules, st ContainerState, now time.Time, anomalyRise time.Duration) Decision {
+	if s == nil {
+		return Decide(sig, policy, r, st, now, anomalyRise)
+	}
+	// Decide adds at most one change or hold per resource.
+	n := len(Resources)
+	sig.slab = s
+	d := Decide(sig, policy, r, st, now, anomalyRise)
+	d.Changes = s.changes.keep(d.Changes, n)
+	d.Holds = s.holds.keep(d.Holds, n)
+	return d
+}
+
+// slabSize is how many changes or holds a chunk of a Slab holds.
+const slabSize = 1024
+
+// slab hands out arrays of T cut from chunks.
+type slab[T any] struct{ buf []T }
+
+// take reserves room for n at the tail, returned empty.
+func (s *slab[T]) take(n int) []T {
+	if cap(s.buf)-len(s.buf) < n {
+		s.buf = make([]T, 0, max(slabSize, n))
+	}
+	start := len(s.buf)
+	s.buf = s.buf[:start+n]
+	return s.buf[start : start : start+n]
+}
+
+// keep gives back what x, filled from the latest take of n, left unused,
+// and returns x clipped, or nil when it is empty. An x that outgrew its
+// room was copied elsewhere by append: all of the room is given back.
+func (s *slab[T]) keep(x []T, n int) []T {
+	start := len(s.buf) - n
+	if len(x) == 0 {
+		s.buf = s.buf[:start]
+		return nil
+	}
+	if &x[0] != &s.buf[start : start+1][0] {
+		s.buf = s.buf[:start]
+		return x
+	}
+	s.buf = s.buf[:start+len(x)]
+	return x[:len(x):len(x)]
+}
