@@ -1,6 +1,7 @@
 package scaling
 
 import (
+	"fmt"
 	"math"
 	"time"
 )
@@ -67,6 +68,12 @@ const mib = 1 << 20
 // up cooldown, to what such a peak within the next ten minutes needs when
 // it would pass the up threshold: a nightly job or the morning's users do
 // not start short, a lunch dip is not shrunk into.
+//
+// Trend (trend.go): a decrease stops where the stabilisation period's
+// peak, carried on by the period's least-squares trend to the end of the
+// down cooldown, stays below the up threshold, and none is made when that
+// is the current value: a leak does not undo a decrease before the
+// cooldown lets it.
 //
 // While the container is anomalous (sig.AnomalousSince set) cores and
 // memory never go down (SkipAnomalous). When it has been anomalous for at
@@ -404,6 +411,15 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		reason.floor, reason.peak, reason.margin, reason.cpuPeak, reason.up = u.floor, u.peak, u.margin, u.cpuPeak, u.up.Bound
 		r := u.season
 		reason.season = seasonWhy{peak: r.Peak, at: int32(r.At / time.Second), seen: uint8(r.Seen), days: uint8(r.Days)}
+	}
+	if f, perHour := dc.trendFloor(u, series, wait, hi); f > target {
+		text := trendText(u, f, perHour, dc.r.CooldownDown)
+		if f >= u.cur {
+			dc.d.hold(u.res, u.floorReason(), fmt.Sprintf("%s %.2f %s but %s", u.label, last/u.per, u.down, text))
+			return u.cur
+		}
+		dc.d.change(u.res, u.cur, f, fmt.Sprintf("%s (stopped at %d %s: %s)", reason.format(u.res), f, u.unit, text))
+		return f
 	}
 	dc.d.changeWhy(u.res, u.cur, target, reason)
 	return target

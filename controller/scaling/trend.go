@@ -1,0 +1,45 @@
+package scaling
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// trendFloor is the fewest of u's unit under which the period's peak,
+// carried on by the period's least-squares trend to the end of the down
+// cooldown, stays below the up threshold: a decrease that a leak would
+// undo before it may be undone is not made. 0 when the trend is flat or
+// falling. Read only on the way to a decrease (one pass over the period).
+func (dc *decider) trendFloor(u utilisation, series run[Points], period time.Duration, hi float64) (floor int64, perHour float64) {
+	r := series.window(dc.now, period)
+	n := r.len()
+	upFrac := u.up.Bound / u.per
+	if n < 3 || !(upFrac > 0) || dc.r.CooldownDown <= 0 {
+		return 0, 0
+	}
+	t0 := r.time(0)
+	var sx, sy, sxx, sxy float64
+	for i := range n {
+		x, y := r.time(i).Sub(t0).Seconds(), r.value(i)
+		sx, sy, sxx, sxy = sx+x, sy+y, sxx+x*x, sxy+x*y
+	}
+	fn := float64(n)
+	den := fn*sxx - sx*sx
+	if !(den > 0) {
+		return 0, 0
+	}
+	slope := (fn*sxy - sx*sy) / den // series units per second
+	if !(slope > 0) {
+		return 0, 0
+	}
+	ahead := (hi + slope*dc.r.CooldownDown.Seconds()) / u.per * float64(u.cur) // in u's unit
+	return int64(min(math.Floor(ahead/upFrac)+1, math.MaxInt32)), slope * 3600 / u.per * float64(u.cur)
+}
+
+// trendText says why a decrease stops at (or is not made above) the
+// trend's floor.
+func trendText(u utilisation, floor int64, perHour float64, cooldown time.Duration) string {
+	return fmt.Sprintf("the trend (+%.2f %s an hour) would pass %.2f of %d %s within the %s cooldown",
+		perHour, u.unit, u.up.Bound/u.per, floor-1, u.unit, cooldown)
+}
