@@ -20,6 +20,7 @@ func TestLadder(t *testing.T) {
 		{0, 1, 30 * time.Second},
 		{29 * time.Second, 1, 30 * time.Second},
 		{30 * time.Second, 2, 90 * time.Second},
+		{10 * time.Minute, 5, 930 * time.Second},    // README's example
 		{2000 * time.Second, 7, 3690 * time.Second}, // 0, 30, 90, 210, 450, 930, 1890 s
 		{24 * time.Hour, 7 + 46, 24*time.Hour + 90*time.Second},
 	} {
