@@ -253,6 +253,7 @@ func (c *Controller) pass(ctx context.Context) {
 	}
 	c.led = leading
 	sel, guard := c.policies()
+	c.Engine.Following = !leading // a follower notes the changes the leader leaves unmade
 	step := c.Engine.Step(t, sel, guard, phases.configReads(func(d []scaling.Decision) { c.learnConfigs(passCtx, t, d) }))
 	c.countContainers(t)
 	c.endAnomalies()
@@ -261,6 +262,10 @@ func (c *Controller) pass(ctx context.Context) {
 		c.log.Warn().Err(step.TrainErr).Msg("training the anomaly model failed; scoring with the previous one")
 	case step.Trained:
 		c.stateDirty = true
+	}
+	if step.Inherited > 0 {
+		c.stateDirty = true
+		c.log.Info().Int("containers", step.Inherited).Msg("took over write backoffs from changes the previous leader left unmade")
 	}
 	phases.done("decide")
 	decisions := step.All

@@ -79,7 +79,9 @@
 // failing backs off. One container's failure or panic never stops the pass; a failing
 // node never stops the others. Only the leading replica acts; all note
 // others' resizes as last actions (engine NoteResizes), so that a new
-// leader keeps the cooldowns. The state (cooldowns, backoffs, the model)
+// leader keeps the cooldowns, and a new leader takes the changes it saw
+// wanted and left unmade while following as failed writes
+// (controller/takeover), so that it keeps the backoffs. The state (cooldowns, backoffs, the model)
 // is written atomically (a temporary file beside the target, renamed over
 // it; the temporary files a kill left are removed at start), and so are
 // lxc_metrics.json's compactions; its cycles are appended in place and

@@ -44,6 +44,23 @@ type haReplica struct {
 
 func (r *haReplica) pid() int { return r.cmd.Process.Pid }
 
+// startReplica starts replica n of the binary with its own token, API
+// address, state, audit and export files.
+func startReplica(t *testing.T, e *e2e, bin string, n int, token string) *haReplica {
+	t.Helper()
+	dir := filepath.Join(e.dir, "replica-"+strconv.Itoa(n))
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	r := &haReplica{n: n, token: token, log: filepath.Join(dir, "log")}
+	env := append([]string{"PATH=" + os.Getenv("PATH"), "LXCA_PROXMOX_TOKEN_SECRET=" + e2eSecret,
+		"LXCA_PROXMOX_TOKEN_ID=" + r.token, "LXCA_API_LISTEN=127.0.0.1:0",
+		"LXCA_STATE_FILE=" + filepath.Join(dir, "state.json"), "LXCA_STATE_AUDIT_FILE=" + filepath.Join(dir, "audit.jsonl"),
+		"LXCA_MONITOR_EXPORT_FILE=" + filepath.Join(dir, "lxc_metrics.json")}, e.env...)
+	r.cmd = startRun(t, bin, e.conf, env, r.log)
+	return r
+}
+
 // leaseEvent is a lease record PVE accepted, at its simulated time.
 type leaseEvent struct {
 	at  time.Time
@@ -116,17 +133,7 @@ func TestE2EThreeReplicasOneActorThroughFailures(t *testing.T) {
 	var replicas []*haReplica
 	start := func() *haReplica {
 		t.Helper()
-		n := len(replicas)
-		dir := filepath.Join(e.dir, "replica-"+strconv.Itoa(n))
-		if err := os.Mkdir(dir, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		r := &haReplica{n: n, token: tokens[n], log: filepath.Join(dir, "log")}
-		env := append([]string{"PATH=" + os.Getenv("PATH"), "LXCA_PROXMOX_TOKEN_SECRET=" + e2eSecret,
-			"LXCA_PROXMOX_TOKEN_ID=" + r.token, "LXCA_API_LISTEN=127.0.0.1:0",
-			"LXCA_STATE_FILE=" + filepath.Join(dir, "state.json"), "LXCA_STATE_AUDIT_FILE=" + filepath.Join(dir, "audit.jsonl"),
-			"LXCA_MONITOR_EXPORT_FILE=" + filepath.Join(dir, "lxc_metrics.json")}, e.env...)
-		r.cmd = startRun(t, bin, e.conf, env, r.log)
+		r := startReplica(t, e, bin, len(replicas), tokens[len(replicas)])
 		replicas = append(replicas, r)
 		return r
 	}

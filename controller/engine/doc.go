@@ -13,7 +13,10 @@
 // model (features*.go, model.go), the config facts a read taught
 // (facts.go), what a listing turns into (observe.go) and, with
 // Options.NoteResizes (the loop's, not the replay's), the cooldowns that
-// other writers' resizes start (resizes.go). It reports what
+// other writers' resizes start (resizes.go); with Following (set by the
+// loop on a replica that does not lead), the backoffs a new leader
+// inherits from the changes it saw the old one leave unmade
+// (controller/takeover). It reports what
 // the loop logs and counts through Hooks and never logs, reads the clock
 // or calls Proxmox itself: its time is the tick's.
 //

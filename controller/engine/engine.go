@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/takeover"
 	"github.com/lxc-autoscale/lxc-autoscale/forest"
-	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
 // Engine is the decision part of a pass, without I/O and without the wall
@@ -59,6 +59,12 @@ type Engine struct {
 	// pressures are the newest pressures of the decisions scoreAndDecide
 	// made (same index), for Step's ordering.
 	pressures []float64
+
+	// Following says this replica does not hold the lease (set by the loop
+	// before Step; followed is the previous Step's): wants are then the
+	// changes it saw the leader leave unmade (controller/takeover).
+	Following, followed bool
+	wants               takeover.Runs
 }
 
 // Options are the parts of the loop's options the decisions depend on.
@@ -96,6 +102,7 @@ func New(o Options, h Hooks) *Engine {
 		Pools:   map[int]string{},
 		States:  map[int]*scaling.ContainerState{},
 	}
+	e.wants.Interval = o.Interval
 	// Enough rows per pass for maxTrainingRows over the training window.
 	if passes := int(e.trainingWindow() / max(o.Interval, 1)); passes > 0 {
 		e.training.perPass = (maxTrainingRows + passes - 1) / passes
@@ -116,6 +123,9 @@ type StepResult struct {
 	// (or none) stays.
 	TrainErr error
 	Trained  bool
+	// Inherited is how many containers a replica that starts to lead gave
+	// backoffs from what it saw while following.
+	Inherited int
 }
 
 // Step is one pass of the decision code on tick t with the policies sel
@@ -126,6 +136,10 @@ type StepResult struct {
 func (e *Engine) Step(t Tick, sel scaling.Selection, guard *scaling.Guard, learn func(decisions []scaling.Decision)) StepResult {
 	var r StepResult
 	e.Observe(t)
+	if e.followed && !e.Following { // after Observe: a write that landed shows
+		r.Inherited = e.wants.Inherit(t.End, e.containerState)
+	}
+	e.followed = e.Following
 	if e.trainDue(t.End) {
 		r.TrainErr = e.train(t.End)
 		r.Trained = r.TrainErr == nil
@@ -354,6 +368,9 @@ func (e *Engine) decide(tr *Container, policy string, rules scaling.Rules, now t
 		}
 		d.Changes = nil
 	}
+	if e.Following {
+		e.wants.Note(tr.VMID, rules.Mode, d.Changes, now)
+	}
 	if st.Failures > 0 && now.Before(st.RetryAfter) && len(d.Changes) > 0 {
 		for _, ch := range d.Changes {
 			d.Holds = append(d.Holds, scaling.Hold{Resource: ch.Resource, Reason: scaling.SkipBackoff,
@@ -412,33 +429,4 @@ func (e *Engine) admit(t Tick, all []scaling.Decision, guard *scaling.Guard, pre
 		all[i] = admitted[k]
 	}
 	return idle, admitted
-}
-
-// allocatedOf sums what each node gives its running containers. A
-// listing comes node by node: a run of one node's containers is summed
-// before it goes into the map, one lookup per run instead of per
-// container. The sums are the same, added in the same order.
-func allocatedOf(cts []proxmox.Container) map[string]scaling.Allocated {
-	allocated := map[string]scaling.Allocated{}
-	var node string
-	var a scaling.Allocated
-	have := false
-	for i := range cts {
-		ct := &cts[i]
-		if ct.Status != "running" {
-			continue
-		}
-		if !have || ct.Node != node {
-			if have {
-				allocated[node] = a
-			}
-			node, a, have = ct.Node, allocated[ct.Node], true
-		}
-		a.Cores += ct.CPUs
-		a.MemoryBytes += ct.MaxMem
-	}
-	if have {
-		allocated[node] = a
-	}
-	return allocated
 }

@@ -128,7 +128,9 @@ func (e *Engine) Observe(t Tick) {
 			}
 		}
 		if e.opts.NoteResizes && !tr.SeenAt.IsZero() {
-			e.noteResizes(ct.VMID, allocationOf(tr.Last), allocationOf(*ct), tr.SeenAt, t.End)
+			prev, cur := allocationOf(tr.Last), allocationOf(*ct)
+			e.noteResizes(ct.VMID, prev, cur, tr.SeenAt, t.End)
+			e.wants.Seen(ct.VMID, prev, cur)
 		}
 		tr.Last, tr.SeenAt = *ct, t.End
 		tr.Alloc = e.AllocationOf(tr)
@@ -194,4 +196,33 @@ func CPUFraction(v float64) float64 {
 		return 0
 	}
 	return min(v, 1)
+}
+
+// allocatedOf sums what each node gives its running containers. A
+// listing comes node by node: a run of one node's containers is summed
+// before it goes into the map, one lookup per run instead of per
+// container. The sums are the same, added in the same order.
+func allocatedOf(cts []proxmox.Container) map[string]scaling.Allocated {
+	allocated := map[string]scaling.Allocated{}
+	var node string
+	var a scaling.Allocated
+	have := false
+	for i := range cts {
+		ct := &cts[i]
+		if ct.Status != "running" {
+			continue
+		}
+		if !have || ct.Node != node {
+			if have {
+				allocated[node] = a
+			}
+			node, a, have = ct.Node, allocated[ct.Node], true
+		}
+		a.Cores += ct.CPUs
+		a.MemoryBytes += ct.MaxMem
+	}
+	if have {
+		allocated[node] = a
+	}
+	return allocated
 }

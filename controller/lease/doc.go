@@ -39,6 +39,15 @@
 // therefore makes no write after it resumes unless it acquires the lease
 // again, with a new epoch.
 //
+// # What a takeover keeps
+//
+// The lease carries no scaling state. A new leader keeps the cooldowns
+// from the resizes it saw in the listings (controller/engine's
+// NoteResizes) and the write backoffs from the changes it wanted and saw
+// the old leader leave unmade while it followed (controller/takeover: a
+// run of at least 3 passes over at least 30 s counts as the failures
+// DefaultBackoff spaces over it).
+//
 // # Imports
 //
 // proxmox (the matcher calls and their errors), prometheus and zerolog;

@@ -1,0 +1,41 @@
+// Package takeover carries write backoffs across a change of leader
+// (issue 16) by reconstruction from what the cluster shows, since the old
+// leader's record of its failures is on its own disk only.
+//
+// A follower decides every pass as the leader does (controller/engine).
+// When its decision has wanted the same change (resource and direction)
+// of an enforced container for a sustained run of passes and the listings
+// showed no change of that resource, the leader either held it (its write
+// budget, a node's capacity) or failed to write it. A replica that starts
+// to lead takes each such run as the failed writes scaling.DefaultBackoff
+// would have spaced over it (failing at the run's start and at every
+// retry up to its last pass: at least one), and sets the container's
+// Failures and RetryAfter to what the old leader's record would hold, so
+// that it waits out the rest of that backoff instead of retrying at once
+// and restarting the ladder at 30 s. It never shortens a backoff the
+// state already holds.
+//
+// # Thresholds
+//
+// A run counts from Passes (3) consecutive passes spanning at least
+// scaling.DefaultBackoff(1) (30 s), whose last pass is at most two pass
+// intervals before the takeover. A healthy leader's write shows in the
+// listing a pass or two after a follower first wants it (the replicas'
+// passes are not in step, nor are their windows exactly alike), and a
+// write that landed before the takeover shows in the takeover pass's own
+// listing, which ends the run before it is taken (the engine observes
+// before it decides). A pass that does not want the change (a lock in the
+// listing: no leader writes a locked container; a policy in dry-run or
+// recommend mode: no leader writes either) breaks the run; so does a gap
+// of more than two intervals between passes that want it. A run taken
+// wrongly costs one backoff of its length: a run of 30 s to 1.5 min
+// counts two failures, a wait of at most a minute.
+//
+// # Imports
+//
+// controller/scaling only (the changes, the allocations, DefaultBackoff).
+//
+// # Concurrency
+//
+// None: Runs belongs to the engine and is used from its pass only.
+package takeover
