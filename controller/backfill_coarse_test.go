@@ -70,9 +70,10 @@ func TestCoarseHistoryFillsTheTiers(t *testing.T) {
 	}
 }
 
-// A backfilled container's tiers hold RRD's day and week from the first
-// pass, not only what the loop saw: a restarted controller knows the
-// seasons at once.
+// A backfilled container's tiers hold RRD's week from the first pass, not
+// only what the loop saw: a restarted controller knows the seasons at
+// once (the day tier from the week's half hours, the live ticks' hour
+// aside).
 func TestBackfillFillsTheCoarseTiers(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Start: now, Specs: []pvesim.ContainerSpec{
@@ -87,47 +88,12 @@ func TestBackfillFillsTheCoarseTiers(t *testing.T) {
 	w := c.Tracked[101].Window
 	day, week := w.Coarse(10*time.Minute), w.Coarse(time.Hour)
 	if len(day) < 144 || day[len(day)-1].Time.Sub(day[0].Time) < 23*time.Hour {
-		t.Errorf("day tier: %d points, want the RRD day at ten minutes", len(day))
+		t.Errorf("day tier: %d points, want the last day, from the RRD week's half hours", len(day))
 	}
 	if span := week[len(week)-1].Time.Sub(week[0].Time); len(week) < 160 || span < 6*24*time.Hour {
 		t.Errorf("week tier: %d points over %v, want the RRD week", len(week), span)
 	}
 	if w.Len() < 55 {
 		t.Errorf("window: %d samples, want the RRD hour", w.Len())
-	}
-}
-
-// What a backfill holds (Compact of RRD's minute rows of a day and
-// half-hour rows of a week, as CoarseHistory reads them) fills a
-// history's tiers as the rows themselves would, in a tenth of the points.
-func TestCompactFillsAsTheRows(t *testing.T) {
-	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, NodeVersions: []string{"9.1.1"}, Specs: []pvesim.ContainerSpec{
-		{VMID: 101, Node: "pve1", Cores: 2, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Diurnal},
-	}})
-	c := newLoop(t, client, nil)
-	rows, err := backfill.CoarseHistory(context.Background(), client.RRD, proxmox.Ref{Node: "pve1", VMID: 101})
-	if err != nil {
-		t.Fatal(err)
-	}
-	compact := backfill.Compact(rows)
-	if len(compact) > 144+168+2 || len(rows) < 1400 {
-		t.Errorf("%d rows compacted to %d points, want the day's minutes and the week's half hours in at most the tiers' 314", len(rows), len(compact))
-	}
-	a, b := c.NewWindow(), c.NewWindow()
-	a.MergeCoarse(rows)
-	b.MergeCoarse(compact)
-	for _, step := range []time.Duration{10 * time.Minute, time.Hour} {
-		pa, pb := a.Coarse(step), b.Coarse(step)
-		if len(pa) != len(pb) {
-			t.Fatalf("%v tier: %d points from the compacted, %d from the rows", step, len(pb), len(pa))
-		}
-		near := func(x, y, unit float64) bool { return math.Abs(x-y) <= max(unit, y/2048) }
-		for i := range pa {
-			x, y := pa[i], pb[i]
-			if !x.Time.Equal(y.Time) || !near(y.CPU, x.CPU, 2.0/1024) || !near(y.CPUPeak, x.CPUPeak, 2.0/1024) ||
-				!near(y.Mem, x.Mem, 2048) || !near(y.MemPeak, x.MemPeak, 2048) {
-				t.Fatalf("%v tier, point %d: %+v from the compacted, %+v from the rows", step, i, y, x)
-			}
-		}
 	}
 }

@@ -51,8 +51,8 @@ func awaitBackfill(tb testing.TB, c *Controller) {
 }
 
 // rrdReads counts the RRD reads of the hour the simulator served or
-// held, by VMID: one per container read (the day and week follow it,
-// four reads more, only once the hour is in).
+// held, by VMID: one per container read (the week follows it, two
+// reads more, only once the hour is in).
 func rrdReads(sim *pvesim.Sim) map[int]int {
 	out := map[int]int{}
 	for _, r := range sim.Requests() {
@@ -63,12 +63,13 @@ func rrdReads(sim *pvesim.Sim) map[int]int {
 	return out
 }
 
-// hourRead is whether r is a read of an RRD hour. A read a Hang fault
-// held shows no parameters: it is an hour, the first read of each
-// container, since the day and week are read only after the hour came.
+// hourRead is whether r is a read of an RRD hour. A read a fault
+// answered or held shows no parameters: it is an hour, the first read of
+// each container, since the week is read only after the hour came (and
+// a Count fault's failures come before any read succeeds).
 func hourRead(r pvesim.Request) bool {
 	tf := r.Params.Get("timeframe")
-	return r.Route == rrdRoute && (tf == "hour" || r.Status == 0 && tf == "")
+	return r.Route == rrdRoute && (tf == "hour" || tf == "")
 }
 
 // The first pass decides at once while every RRD read hangs, passes go on

@@ -18,8 +18,9 @@ const (
 	// own before it is given up. Node failures do not count.
 	attempts = 3
 	// maxUnfolded bounds the histories read and not yet taken by the loop
-	// (about 10 KiB of samples each): the workers wait rather than hold
-	// the fleet's hour when the loop is busy.
+	// (about 10 KiB of samples and 21 KB of week points each): the
+	// workers wait rather than hold the fleet's hour when the loop is
+	// busy.
 	maxUnfolded = 1024
 )
 
@@ -52,9 +53,9 @@ type Job struct {
 }
 
 // Result is one job done: its samples in time order, none when it was
-// given up or dropped, and its RRD day and week as points for the coarse
-// tiers (CoarseHistory, at most the tiers' steps: about 20 KB), as much of
-// them as could be read.
+// given up or dropped, and its RRD week as points for the coarse tiers
+// (CoarseHistory: 336 half hours on PVE 9, about 21 KB), as much of it as
+// could be read.
 type Result struct {
 	Job     Job
 	Samples []engine.Sample
@@ -260,7 +261,7 @@ func (b *Backfiller) run(ctx context.Context) {
 }
 
 // read reads one container's hour and converts the points of its span,
-// then its day and week (coarse). A history waits for a slot (the loop to take what came before) before it
+// then its week (coarse). A history waits for a slot (the loop to take what came before) before it
 // is handed back.
 func (b *Backfiller) read(ctx context.Context, j *Job) outcome {
 	rctx, cancel := context.WithTimeout(ctx, b.o.ReadTimeout)
@@ -287,16 +288,20 @@ func (b *Backfiller) read(ctx context.Context, j *Job) outcome {
 	return outcome{job: j, samples: samples, coarse: coarse}
 }
 
-// coarse reads the container's RRD day and week for the coarse tiers, so
-// that the seasons a decision looks for (days back) are there from the
-// first pass. A failed read costs only what it did not bring: the hour is
-// read, and the live ticks fill the tiers as they come.
+// coarse reads the container's RRD week (averages and maxima) for the
+// coarse tiers, so that the seasons a decision looks for (days back) are
+// there from the first pass. The week alone: its rows (half an hour on
+// PVE 9, three hours on PVE 8) are what the week tier needs, and the
+// day's minute rows would be four times as many to read and decode for
+// each container; yesterday's ten minutes come from the week's half hours
+// until the live ticks have lived a day. A failed read costs only what it
+// did not bring: the hour is read, and the live ticks fill the tiers.
 func (b *Backfiller) coarse(ctx context.Context, j *Job) []engine.CoarsePoint {
-	rctx, cancel := context.WithTimeout(ctx, 4*b.o.ReadTimeout)
+	rctx, cancel := context.WithTimeout(ctx, 2*b.o.ReadTimeout)
 	defer cancel()
-	points, err := CoarseHistory(rctx, b.o.Read, proxmox.Ref{Node: j.Listing.Node, VMID: j.Listing.VMID})
+	points, err := CoarseHistory(rctx, b.o.Read, proxmox.Ref{Node: j.Listing.Node, VMID: j.Listing.VMID}, proxmox.TimeframeWeek)
 	if err != nil && ctx.Err() == nil {
-		b.o.Log.Debug().Err(err).Int("vmid", j.Listing.VMID).Msg("backfill without all of the rrd day and week")
+		b.o.Log.Debug().Err(err).Int("vmid", j.Listing.VMID).Msg("backfill without the rrd week")
 	}
-	return Compact(points)
+	return points
 }

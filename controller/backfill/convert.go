@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
@@ -20,9 +19,14 @@ type RRDReader func(ctx context.Context, ref proxmox.Ref, tf proxmox.Timeframe, 
 // (Window.MergeCoarse), oldest first: the day (PVE 9: a minute a row;
 // PVE 8: half an hour) and, before it, the week (half an hour; three
 // hours). It stops at the first failed read, returning what it has.
-func CoarseHistory(ctx context.Context, read RRDReader, ref proxmox.Ref) ([]engine.CoarsePoint, error) {
+// timeframes, when given, are read instead (finest first): the backfill
+// reads the week alone.
+func CoarseHistory(ctx context.Context, read RRDReader, ref proxmox.Ref, timeframes ...proxmox.Timeframe) ([]engine.CoarsePoint, error) {
 	var out []engine.CoarsePoint
-	for _, tf := range []proxmox.Timeframe{proxmox.TimeframeDay, proxmox.TimeframeWeek} {
+	if len(timeframes) == 0 {
+		timeframes = []proxmox.Timeframe{proxmox.TimeframeDay, proxmox.TimeframeWeek}
+	}
+	for _, tf := range timeframes {
 		avg, err := read(ctx, ref, tf, proxmox.CFAverage)
 		if err != nil {
 			return out, fmt.Errorf("rrd %s average: %w", tf, err)
@@ -120,52 +124,4 @@ func Usage(p proxmox.RRDPoint) (cpu, mem float64, ok bool) {
 		return 0, 0, false
 	}
 	return engine.CPUFraction(frac) * maxCPU, max(0, m), true
-}
-
-// Compact folds rows finer than the coarse tiers' steps into one point
-// per step (ten minutes for rows under that, an hour for rows under an
-// hour): seconds-weighted averages and the largest peaks (a missing peak
-// counts as its average). Coarser rows pass as they are. What a backfill
-// holds until the loop merges it (Window.MergeCoarse, which folds the same
-// way) is then about the tiers' points, not RRD's minute rows.
-func Compact(points []engine.CoarsePoint) []engine.CoarsePoint {
-	var out []engine.CoarsePoint
-	var acc engine.CoarsePoint
-	var bucket time.Time
-	var weight float64
-	flush := func() {
-		if weight > 0 {
-			acc.CPU, acc.Mem = acc.CPU/weight, acc.Mem/weight
-			out = append(out, acc)
-			weight = 0
-		}
-	}
-	for _, p := range points {
-		step := 10 * time.Minute
-		if p.Step >= step {
-			step = time.Hour
-		}
-		if p.Step >= step {
-			flush()
-			out = append(out, p)
-			continue
-		}
-		cpuPeak, memPeak := p.CPUPeak, p.MemPeak
-		if !(cpuPeak >= p.CPU) {
-			cpuPeak = p.CPU
-		}
-		if !(memPeak >= p.Mem) {
-			memPeak = p.Mem
-		}
-		if b := p.Time.Truncate(step); weight == 0 || !b.Equal(bucket) {
-			flush()
-			bucket, acc = b, engine.CoarsePoint{Time: p.Time, CPUPeak: cpuPeak, MemPeak: memPeak}
-		}
-		sec := p.Step.Seconds()
-		acc.Step = p.Time.Add(p.Step).Sub(acc.Time)
-		acc.CPU, acc.Mem, weight = acc.CPU+p.CPU*sec, acc.Mem+p.Mem*sec, weight+sec
-		acc.CPUPeak, acc.MemPeak = max(acc.CPUPeak, cpuPeak), max(acc.MemPeak, memPeak)
-	}
-	flush()
-	return out
 }

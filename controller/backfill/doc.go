@@ -5,13 +5,14 @@
 // only after Forget), for the points before that listing. A coordinator
 // goroutine keeps the queue, most urgent container first (RankFor), and
 // hands jobs to a bounded number of workers, each reading one container's
-// hour (GET .../rrddata) at a time, then its day and week (CoarseHistory:
-// averages and maxima, compacted to the coarse tiers' steps; a failed
-// read of these costs only what it did not bring); what they read goes to
+// hour (GET .../rrddata) at a time, then its week (CoarseHistory:
+// averages and maxima; a failed read of these costs only what it did not
+// bring); what they read goes to
 // the loop through a handoff.Queue, and the loop folds it into the windows
-// (Window.Merge, Window.MergeCoarse), so that the seasons Decide looks for
-// (days back) are known from the first pass. It never touches a window or the loop's state, so
-// passes run on schedule from the first tick whatever the backfill does.
+// (Window.Merge, Window.MergeCoarse), so that the seasons Decide looks
+// for (days back) are known from the first pass. It never touches a
+// window or the loop's state, so passes run on schedule from the first
+// tick whatever the backfill does.
 //
 // Why the decisions need not wait: an increase needs StabilizationUp of
 // samples, a decrease a window that covers StabilizationDown

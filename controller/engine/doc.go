@@ -60,9 +60,11 @@
 //     A backfill (RRD's day and week timeframes, or the hour of samples
 //     Merge takes) fills with MergeCoarse only what holds no data: live
 //     data is never replaced nor counted twice. Decide reads the
-//     recurring peaks from the week tier (season.go, History.Recurring):
-//     per period ahead of now, the peak at that time of day that a strict
-//     majority of the last seven days reached, no extra memory kept.
+//     recurring peaks from them (season.go, History.Recurring, computed by
+//     scaling.RecurringPeaks): per period ahead of now, the peak at that
+//     time of day that a strict majority of the last seven days reached
+//     in the week tier, timed by yesterday's ten minutes in the day tier;
+//     no memory is kept for them.
 //   - The running aggregates (rolling) hold, for the long (the window) and
 //     the short period before the time features were last read, the sums
 //     of the means, deviations and least-squares slopes (x in whole
