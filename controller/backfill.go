@@ -11,8 +11,9 @@ import (
 
 // backfillRun is the RRD backfill (controller/backfill): an hour of
 // history per container (and its week for the coarse tiers), read in the
-// background and folded into the windows by the loop, so that the model and the decreases need not wait
-// for the live ticks to gather it, and no pass waits for it.
+// background and folded into the windows by the loop, so that the model
+// and the decreases need not wait for the live ticks to gather it, and no
+// pass waits for it.
 type backfillRun struct {
 	*backfill.Backfiller           // nil until the first pass that collects
 	from                 time.Time // of that pass's tick
