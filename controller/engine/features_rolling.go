@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"unsafe"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/codes"
 )
 
 // moments hold what mean, standard deviation and a least-squares slope
@@ -238,9 +240,9 @@ func (r *rolling) obsUnder(w *window, seq uint64, l *limits, o *obs) {
 	p := &w.ring[w.slot(int(seq-w.first))]
 	*o = obs{
 		x:   w.secOf(p) - r.origin,
-		io:  fromFloat16(p.io) / rateScale,
-		net: fromFloat16(p.net) / rateScale,
-		psi: maxCenti(p.psiCPU, p.psiMem, p.psiIO),
+		io:  codes.FromFloat16(p.io) / rateScale,
+		net: codes.FromFloat16(p.net) / rateScale,
+		psi: codes.MaxCenti(p.psiCPU, p.psiMem, p.psiIO),
 	}
 	if l.cores > 0 {
 		o.cpu = float64(p.cpu()) / float64(l.cores)
@@ -390,7 +392,7 @@ func (r *rolling) features(w *window, endSec int64) Features {
 		seq := r.next - 1
 		p := &w.ring[w.slot(int(seq-w.first))]
 		if l := w.limitsOf(seq); l.maxSwapKiB > 0 {
-			f.SwapRatio = fromFloat16(p.swap) / float64(l.maxSwapKiB)
+			f.SwapRatio = codes.FromFloat16(p.swap) / float64(l.maxSwapKiB)
 		}
 	}
 	return f

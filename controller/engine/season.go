@@ -3,6 +3,7 @@ package engine
 import (
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/codes"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
@@ -28,10 +29,10 @@ func (w *window) tierPeaks(week bool, from time.Time, d time.Duration) (p scalin
 	last := max(first, floorDiv(from.Unix()+int64(d/time.Second)-1, t.step))
 	for b := max(first, t.newest-n+1); b <= min(last, t.newest); b++ {
 		x := t.at(b)
-		if x.cpu == absent16 {
+		if x.cpu == codes.Absent {
 			continue
 		}
-		c, m := fromFloat16(x.cpuPeak)/cpuScale, fromFloat16(x.memPeak)*1024
+		c, m := codes.FromFloat16(x.cpuPeak)/cpuScale, codes.FromFloat16(x.memPeak)*1024
 		if !ok || c > p.CPU {
 			p.CPU, p.CPUAt = c, time.Unix(b*t.step, 0).UTC()
 		}

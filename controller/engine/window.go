@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 	"unsafe"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/codes"
 )
 
 // Sample is one observation of a running container.
@@ -49,15 +51,15 @@ type fineSample struct {
 	cpuHi, cpuLo          uint16 // float32 bits of the cores busy
 	memHi, memLo          uint16 // KiB
 	diskHi, diskLo        uint16 // MiB
-	swap                  uint16 // KiB, toFloat16
-	net, io               uint16 // bytes/s in+out and read+write x rateScale, toFloat16
-	psiCPU, psiMem, psiIO uint16 // toCenti
+	swap                  uint16 // KiB, codes.Float16
+	net, io               uint16 // bytes/s in+out and read+write x rateScale, codes.Float16
+	psiCPU, psiMem, psiIO uint16 // codes.Centi
 }
 
-func (p *fineSample) cpu() float32   { return math.Float32frombits(join32(p.cpuHi, p.cpuLo)) }
-func (p *fineSample) memKiB() uint32 { return join32(p.memHi, p.memLo) }
+func (p *fineSample) cpu() float32   { return math.Float32frombits(codes.Join32(p.cpuHi, p.cpuLo)) }
+func (p *fineSample) memKiB() uint32 { return codes.Join32(p.memHi, p.memLo) }
 func (p *fineSample) diskMiB() uint32 {
-	return join32(p.diskHi, p.diskLo)
+	return codes.Join32(p.diskHi, p.diskLo)
 }
 
 // rateScale is the unit of a stored rate: 1/16 byte per second, so that
@@ -162,25 +164,25 @@ func (w *window) append(s Sample) bool {
 	seq := w.first + uint64(w.n)
 	lim := limits{
 		from: seq, cores: float32(s.Cores),
-		maxMemKiB: toUnits(s.MaxMem, 10), maxSwapKiB: toUnits(s.MaxSwap, 10), maxDiskMiB: toUnits(s.MaxDisk, 20),
+		maxMemKiB: codes.Units(s.MaxMem, 10), maxSwapKiB: codes.Units(s.MaxSwap, 10), maxDiskMiB: codes.Units(s.MaxDisk, 20),
 	}
 	if k := len(w.lims); k == 0 || !sameLimits(w.lims[k-1], lim) {
 		w.lims = append(w.lims, lim)
 	}
 	p := fineSample{
 		at:     uint16(u),
-		swap:   toFloat16(float64(s.Swap >> 10)),
-		net:    toFloat16((s.NetIn + s.NetOut) * rateScale),
-		io:     toFloat16((s.DiskRead + s.DiskWrite) * rateScale),
-		psiCPU: toCenti(s.PressureCPU), psiMem: toCenti(s.PressureMemory), psiIO: toCenti(s.PressureIO),
+		swap:   codes.Float16(float64(s.Swap >> 10)),
+		net:    codes.Float16((s.NetIn + s.NetOut) * rateScale),
+		io:     codes.Float16((s.DiskRead + s.DiskWrite) * rateScale),
+		psiCPU: codes.Centi(s.PressureCPU), psiMem: codes.Centi(s.PressureMemory), psiIO: codes.Centi(s.PressureIO),
 	}
 	cpu := s.CPU
 	if cpu != cpu {
 		cpu = 0 // unknown: as a listing's CPUFraction has it
 	}
-	p.cpuHi, p.cpuLo = split32(math.Float32bits(float32(cpu)))
-	p.memHi, p.memLo = split32(toUnits(s.Mem, 10))
-	p.diskHi, p.diskLo = split32(toUnits(s.Disk, 20))
+	p.cpuHi, p.cpuLo = codes.Split32(math.Float32bits(float32(cpu)))
+	p.memHi, p.memLo = codes.Split32(codes.Units(s.Mem, 10))
+	p.diskHi, p.diskLo = codes.Split32(codes.Units(s.Disk, 20))
 	w.ring[w.slot(w.n)] = p
 	w.n++
 	w.lastU = u
@@ -259,10 +261,10 @@ func (w *window) At(i int) Sample {
 		Time: w.timeAt(i),
 		CPU:  float64(p.cpu()), Cores: float64(l.cores),
 		Mem: uint64(p.memKiB()) << 10, MaxMem: uint64(l.maxMemKiB) << 10,
-		Swap: uint64(fromFloat16(p.swap)) << 10, MaxSwap: uint64(l.maxSwapKiB) << 10,
+		Swap: uint64(codes.FromFloat16(p.swap)) << 10, MaxSwap: uint64(l.maxSwapKiB) << 10,
 		Disk: uint64(p.diskMiB()) << 20, MaxDisk: uint64(l.maxDiskMiB) << 20,
-		NetIn: fromFloat16(p.net) / rateScale, DiskRead: fromFloat16(p.io) / rateScale,
-		PressureCPU: fromCenti(p.psiCPU), PressureMemory: fromCenti(p.psiMem), PressureIO: fromCenti(p.psiIO),
+		NetIn: codes.FromFloat16(p.net) / rateScale, DiskRead: codes.FromFloat16(p.io) / rateScale,
+		PressureCPU: codes.FromCenti(p.psiCPU), PressureMemory: codes.FromCenti(p.psiMem), PressureIO: codes.FromCenti(p.psiIO),
 	}
 }
 

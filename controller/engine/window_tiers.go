@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 	"unsafe"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/codes"
 )
 
 // CoarsePoint is the average and the peak of a container's cpu and memory
@@ -33,11 +35,11 @@ const (
 )
 
 // cpuScale is the unit of cpu in a tier point: 1/1024 of a core, exact up
-// to two cores (toFloat16).
+// to two cores (codes.Float16).
 const cpuScale = 1024
 
 // tierPoint is a completed bucket: averages and peaks, cpu in 1/1024 core
-// and memory in KiB, both toFloat16; cpu == absent16 marks a bucket with
+// and memory in KiB, both codes.Float16; cpu == codes.Absent marks a bucket with
 // no data.
 type tierPoint struct{ cpu, cpuPeak, mem, memPeak uint16 }
 
@@ -69,8 +71,8 @@ func (a *accumulator) merge(b accumulator) {
 
 func (a *accumulator) point() tierPoint {
 	return tierPoint{
-		cpu: toFloat16(a.cpu / a.weight * cpuScale), cpuPeak: toFloat16(a.cpuPeak * cpuScale),
-		mem: toFloat16(a.mem / a.weight / 1024), memPeak: toFloat16(a.memPeak / 1024),
+		cpu: codes.Float16(a.cpu / a.weight * cpuScale), cpuPeak: codes.Float16(a.cpuPeak * cpuScale),
+		mem: codes.Float16(a.mem / a.weight / 1024), memPeak: codes.Float16(a.memPeak / 1024),
 	}
 }
 
@@ -97,7 +99,7 @@ const noBucket = math.MinInt64 / 2
 func newTier(step int64, n int) tier {
 	t := tier{step: step, points: make([]tierPoint, n), newest: noBucket}
 	for i := range t.points {
-		t.points[i].cpu = absent16
+		t.points[i].cpu = codes.Absent
 	}
 	return t
 }
@@ -138,7 +140,7 @@ func (t *tier) store(b int64, p tierPoint) {
 		return
 	}
 	for k := max(t.newest+1, b-n+1); k < b; k++ {
-		*t.at(k) = tierPoint{cpu: absent16}
+		*t.at(k) = tierPoint{cpu: codes.Absent}
 	}
 	t.newest = max(t.newest, b)
 	*t.at(b) = p
@@ -157,7 +159,7 @@ func (t *tier) take(g accumulator) {
 		} else {
 			t.acc.merge(g)
 		}
-	case g.bucket > t.newest || t.at(g.bucket).cpu == absent16:
+	case g.bucket > t.newest || t.at(g.bucket).cpu == codes.Absent:
 		t.store(g.bucket, g.point())
 	}
 }
@@ -203,13 +205,13 @@ func (t *tier) pointsTo(out []CoarsePoint, last accumulator) []CoarsePoint {
 	step := time.Duration(t.step) * time.Second
 	for b := t.newest - int64(len(t.points)) + 1; t.newest != noBucket && b <= t.newest; b++ {
 		p := *t.at(b)
-		if p.cpu == absent16 || b >= last.bucket && last.weight > 0 {
+		if p.cpu == codes.Absent || b >= last.bucket && last.weight > 0 {
 			continue
 		}
 		out = append(out, CoarsePoint{
 			Time: time.Unix(b*t.step, 0).UTC(), Step: step,
-			CPU: fromFloat16(p.cpu) / cpuScale, CPUPeak: fromFloat16(p.cpuPeak) / cpuScale,
-			Mem: fromFloat16(p.mem) * 1024, MemPeak: fromFloat16(p.memPeak) * 1024,
+			CPU: codes.FromFloat16(p.cpu) / cpuScale, CPUPeak: codes.FromFloat16(p.cpuPeak) / cpuScale,
+			Mem: codes.FromFloat16(p.mem) * 1024, MemPeak: codes.FromFloat16(p.memPeak) * 1024,
 		})
 	}
 	if last.weight > 0 {

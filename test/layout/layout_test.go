@@ -55,7 +55,9 @@ var rules = []rule{
 	// simulate --svg's drawing of the results.
 	{dir: "controller/sim/timeline", allowed: []string{"controller/sim", "controller/scaling"}},
 	// One pass without I/O: the loop's and the simulator's.
-	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover"}},
+	// The history's encodings: pure functions, standard library only.
+	{dir: "controller/engine/codes", stdlibOnly: true},
+	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes"}},
 	// Write backoffs carried across a change of leader: the rules' types.
 	{dir: "controller/takeover", allowed: []string{"controller/scaling"}},
 	// The audit record: written by the loop and by the manual operations.

@@ -1,4 +1,4 @@
-package engine
+package codes
 
 import (
 	"math"
@@ -6,20 +6,20 @@ import (
 	"testing"
 )
 
-// toFloat16 keeps integers to 4095 exactly and anything up to maxFloat16
+// Float16 keeps integers to 4095 exactly and anything up to MaxFloat16
 // to 2^-12 of its value, in order; what it cannot hold saturates or is
 // absent.
 func TestFloat16Precision(t *testing.T) {
 	for v := range 4096 {
-		if got := fromFloat16(toFloat16(float64(v))); got != float64(v) {
+		if got := FromFloat16(Float16(float64(v))); got != float64(v) {
 			t.Fatalf("%d reads back as %v", v, got)
 		}
 	}
 	prev := uint16(0)
 	for i := range 100_000 { // increasing over the whole range
-		v := math.Exp(float64(i) / 100_000 * math.Log(maxFloat16))
-		c := toFloat16(v)
-		if got := fromFloat16(c); math.Abs(got-v) > max(0.5, v/4096) {
+		v := math.Exp(float64(i) / 100_000 * math.Log(MaxFloat16))
+		c := Float16(v)
+		if got := FromFloat16(c); math.Abs(got-v) > max(0.5, v/4096) {
 			t.Fatalf("%v reads back as %v: more than 0.5 or 2^-12 off", v, got)
 		}
 		if c < prev {
@@ -30,20 +30,20 @@ func TestFloat16Precision(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(7, 8))
 	for range 100_000 {
 		v := 4096 + rnd.Float64()*1e6
-		if got := fromFloat16(toFloat16(v)); math.Abs(got-v) > v/4096 {
+		if got := FromFloat16(Float16(v)); math.Abs(got-v) > v/4096 {
 			t.Fatalf("%v reads back as %v: more than 2^-12 off", v, got)
 		}
 	}
 	for _, tc := range []struct {
 		in   float64
 		want float64
-	}{{-3, 0}, {0.4, 0}, {maxFloat16, maxFloat16}, {1e300, maxFloat16}} {
-		if got := fromFloat16(toFloat16(tc.in)); got != tc.want {
+	}{{-3, 0}, {0.4, 0}, {MaxFloat16, MaxFloat16}, {1e300, MaxFloat16}} {
+		if got := FromFloat16(Float16(tc.in)); got != tc.want {
 			t.Errorf("%v reads back as %v, want %v", tc.in, got, tc.want)
 		}
 	}
 	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
-		if got := fromFloat16(toFloat16(v)); !math.IsNaN(got) {
+		if got := FromFloat16(Float16(v)); !math.IsNaN(got) {
 			t.Errorf("%v reads back as %v, want NaN (unknown)", v, got)
 		}
 	}
@@ -53,22 +53,22 @@ func TestFloat16Precision(t *testing.T) {
 func TestCentiKeepsTwoDecimals(t *testing.T) {
 	for c := range 10_001 {
 		v := float64(c) / 100
-		if got := fromCenti(toCenti(v)); got != v {
+		if got := FromCenti(Centi(v)); got != v {
 			t.Fatalf("%v %% reads back as %v", v, got)
 		}
 	}
-	if got := fromCenti(toCenti(1e6)); got != 655.34 {
+	if got := FromCenti(Centi(1e6)); got != 655.34 {
 		t.Errorf("a huge pressure reads back as %v, want 655.34", got)
 	}
-	if got := fromCenti(toCenti(math.NaN())); !math.IsNaN(got) {
+	if got := FromCenti(Centi(math.NaN())); !math.IsNaN(got) {
 		t.Errorf("an absent pressure reads back as %v, want NaN", got)
 	}
 	for _, tc := range []struct {
 		a, b, c float64
 		want    float64
 	}{{1.5, math.NaN(), 0.25, 1.5}, {math.NaN(), math.NaN(), math.NaN(), 0}, {0, 0, 655.34, 655.34}, {math.NaN(), 0.01, math.NaN(), 0.01}} {
-		if got := maxCenti(toCenti(tc.a), toCenti(tc.b), toCenti(tc.c)); got != tc.want {
-			t.Errorf("maxCenti(%v, %v, %v) = %v, want %v (absent counting as 0)", tc.a, tc.b, tc.c, got, tc.want)
+		if got := MaxCenti(Centi(tc.a), Centi(tc.b), Centi(tc.c)); got != tc.want {
+			t.Errorf("MaxCenti(%v, %v, %v) = %v, want %v (absent counting as 0)", tc.a, tc.b, tc.c, got, tc.want)
 		}
 	}
 }
