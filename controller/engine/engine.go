@@ -260,7 +260,7 @@ func (e *Engine) scoreAndDecide(t Tick, sel scaling.Selection, pressures bool) [
 	e.decides++
 	// The pass's decisions take their changes and holds from one slab, a
 	// new one each pass: the decisions of the last are still read.
-	slab := new(scaling.Slab)
+	slab := scaling.NewSlab(len(t.Containers))
 	for i := range t.Containers {
 		ct := &t.Containers[i]
 		tr := e.Tracked[ct.VMID]

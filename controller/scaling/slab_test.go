@@ -9,10 +9,16 @@ import (
 // TestSlabDecidesAsDecide: the decisions of a pass cut from one Slab are
 // Decide's, texts included, nil where Decide's are, and stay so while the
 // slab hands out more; a caller appending to one decision's changes or
-// holds leaves its neighbours alone.
+// holds leaves its neighbours alone. A slab sized for three decisions
+// (NewSlab) starts a chunk every twelve changes or holds: the same.
 func TestSlabDecidesAsDecide(t *testing.T) {
+	for _, slab := range []*Slab{new(Slab), NewSlab(3)} {
+		slabDecidesAsDecide(t, slab)
+	}
+}
+
+func slabDecidesAsDecide(t *testing.T, slab *Slab) {
 	rng := rand.New(rand.NewPCG(47, 53))
-	var slab Slab
 	var got, want []Decision
 	for range 5000 {
 		in := randomInput(rng)
