@@ -206,7 +206,9 @@ func TestDemoCompactView(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the demo for a second")
 	}
-	code, stdout, stderr := runCLI(t, nil, "demo", "--for", "2s", "--every", "200ms", "--speed", "600", "--view", "compact")
+	// 6 s for 3 frames of a pass every 200 ms: slack for a loaded CI
+	// machine under -race, where the start (lease, backfill) takes seconds.
+	code, stdout, stderr := runCLI(t, nil, "demo", "--for", "6s", "--every", "200ms", "--speed", "600", "--view", "compact")
 	if code != exitOK {
 		t.Fatalf("demo = %d, want %d; stderr: %s", code, exitOK, stderr)
 	}
@@ -222,7 +224,7 @@ func TestDemoCompactView(t *testing.T) {
 	}
 	frames := strings.Split(body, demoview.AnsiHome)[1:]
 	if len(frames) < 3 {
-		t.Fatalf("%d frames in 2 s at a pass every 200 ms, want several", len(frames))
+		t.Fatalf("%d frames in 6 s at a pass every 200 ms, want several", len(frames))
 	}
 	var holds bool
 	for i, f := range frames {
