@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller/passmetrics"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
@@ -13,7 +12,7 @@ import (
 // Actuator, journals them and records their outcomes; of the idle ones (no
 // change wanted) only the holds are counted.
 func (c *Controller) apply(ctx context.Context, idle, admitted []scaling.Decision) {
-	var held passmetrics.Tally[[2]string] // resource, reason
+	var held tally[[2]string] // resource, reason
 	defer held.Each(c.metrics.skip)
 	for i := range idle {
 		d := &idle[i]
@@ -61,7 +60,7 @@ func (c *Controller) apply(ctx context.Context, idle, admitted []scaling.Decisio
 // that are not a wanted change (disabled, no data) are not counted, nor a
 // resource left to the administrator: that is a standing verdict, logged
 // once when it starts (learnConfigs), not a change held back every pass.
-func (c *Controller) recordHold(held *passmetrics.Tally[[2]string], d *scaling.Decision, h *scaling.Hold) {
+func (c *Controller) recordHold(held *tally[[2]string], d *scaling.Decision, h *scaling.Hold) {
 	switch h.Reason {
 	case scaling.SkipDisabled, scaling.SkipNoData, scaling.SkipNotRunning, scaling.SkipAtLimit, scaling.SkipUnmanaged:
 		return

@@ -166,7 +166,6 @@ func New(o Options) (*Controller, error) {
 		Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod, Model: o.Model, Scale: o.Scale, NoteResizes: true,
 	}, c.engineHooks())
 	c.useState(NewState())
-	c.metrics.score.From(c.scores)
 	c.actuator = NewActuator(ActuatorOptions{
 		Cluster:      o.Cluster,
 		Logger:       c.log,

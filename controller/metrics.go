@@ -8,7 +8,6 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller/ctview"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/labelcache"
-	"github.com/lxc-autoscale/lxc-autoscale/controller/passmetrics"
 )
 
 const metricsNamespace = "lxc_autoscale"
@@ -25,7 +24,6 @@ type Metrics struct {
 	nodeErrors     *prometheus.CounterVec // node
 	actions        *prometheus.CounterVec // resource, direction, result
 	skipped        *prometheus.CounterVec // resource, reason
-	score          *passmetrics.Gauges    // vmid, read from the snapshot
 	training       prometheus.Histogram
 	modelTrainedAt prometheus.Gauge
 	exportDuration prometheus.Histogram
@@ -76,9 +74,6 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		skipped: cs.counterVec("skipped_actions_total",
 			"Resource changes wanted by the thresholds and not made, by resource and reason.",
 			"resource", "reason"),
-		score: add(&cs, passmetrics.NewGauges(prometheus.NewDesc(metricsNamespace+"_anomaly_score",
-			"Latest isolation forest anomaly score of each container, in (0, 1]; above the threshold is anomalous.",
-			[]string{"vmid"}, nil))),
 		training: cs.histogram("model_training_duration_seconds",
 			"Time to build the feature matrix and fit the isolation forest.",
 			.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5),

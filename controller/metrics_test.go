@@ -2,6 +2,7 @@ package controller
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,7 +60,7 @@ func TestMetricsAfterAPass(t *testing.T) {
 	if s, ok := scoreSeries(t, m)["101"]; !ok || !(s > 0 && s <= 1) {
 		t.Errorf("anomaly score of 101 = %v (a series: %v), want (0, 1]", s, ok)
 	}
-	if n := testutil.CollectAndCount(m.score); n != 1 {
+	if n := len(scoreSeries(t, m)); n != 1 {
 		t.Errorf("%d anomaly score series, want 1 (the running container)", n)
 	}
 	if n := testutil.CollectAndCount(m.training); n != 1 {
@@ -108,7 +109,7 @@ func TestMetricsFollowContainersAcrossPasses(t *testing.T) {
 	if _, tracked := c.Tracked[101]; tracked {
 		t.Fatal("101 is still tracked after it was removed")
 	}
-	if n := testutil.CollectAndCount(m.score); n != 2 {
+	if n := len(scoreSeries(t, m)); n != 2 {
 		t.Errorf("%d anomaly score series after 101 went, want 2", n)
 	}
 	if err := sim.AddContainer(pvesim.ContainerSpec{VMID: 101, Node: "pve2", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy}); err != nil {
@@ -251,11 +252,14 @@ func scoreSeries(t *testing.T, m *Metrics) map[string]float64 {
 	t.Helper()
 	ch := make(chan prometheus.Metric)
 	go func() {
-		m.score.Collect(ch)
+		m.perContainer.Collect(ch)
 		close(ch)
 	}()
 	out := map[string]float64{}
 	for s := range ch {
+		if !strings.Contains(s.Desc().String(), `"lxc_autoscale_anomaly_score"`) {
+			continue
+		}
 		var d dto.Metric
 		if err := s.Write(&d); err != nil {
 			t.Fatal(err)

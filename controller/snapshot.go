@@ -1,9 +1,7 @@
 package controller
 
 import (
-	"math"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/backfill"
@@ -99,18 +97,9 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 		}
 		v.Decision = c.DecisionIn(tr, decisions)
 		s.Containers = append(s.Containers, v)
-		c.metrics.perContainer.Set(t.End, ctview.Of(v.VMID, v.Node, v.Alloc, v.CPUUtilisation, v.MemoryUsed, v.Samples > 0, v.Decision))
+		c.metrics.perContainer.Set(t.End, ctview.Of(v.VMID, v.Node, v.Alloc, v.CPUUtilisation, v.MemoryUsed, v.Samples > 0, v.Score, v.Decision))
 	}
 	c.snapMu.Lock()
 	c.snap = s
 	c.snapMu.Unlock()
-}
-
-// scores are the anomaly_score series: the snapshot's scores but NaN.
-func (c *Controller) scores(emit func(value float64, labels ...string)) {
-	for _, v := range c.Snapshot().Containers {
-		if !math.IsNaN(v.Score) {
-			emit(v.Score, strconv.Itoa(v.VMID))
-		}
-	}
 }

@@ -1,6 +1,7 @@
 // Package ctview keeps what the loop shows of each container beyond its
 // snapshot: the per-container Prometheus gauges (allocation, usage and the
-// current recommendation, labelled by vmid and node), the target of each
+// current recommendation, labelled by vmid and node; the anomaly score,
+// by vmid, while the container has one), the target of each
 // resource a pending change would set (lxc_autoscale_recommendation, by
 // vmid and resource, only while one is pending), each node's up gauge,
 // and an hour of per-minute usage for the status page's sparklines.

@@ -1,6 +1,7 @@
 package ctview
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -29,6 +30,8 @@ type Values struct {
 	// decision wants; the allocation when it wants no change.
 	RecommendedCores       int
 	RecommendedMemoryBytes uint64
+	// Score is the anomaly score; NaN (not scored yet) shows no series.
+	Score float64
 	// Changes are the latest decision's changes, for the recommendation
 	// gauge of each resource (nil: none).
 	Changes []scaling.Change
@@ -55,6 +58,9 @@ type series struct {
 	values  [numGauges]float64
 	set     [numGauges]bool
 	history ring
+	// score is the anomaly score (NaN: none), served with vmid alone.
+	score  float64
+	byVMID []*dto.LabelPair
 	// recommending: its recommendation gauges hold values.
 	recommending bool
 }
@@ -66,6 +72,7 @@ type series struct {
 // hashes, were 2.9 KB each at 10,000 containers).
 type Store struct {
 	descs [numGauges]*prometheus.Desc
+	score *prometheus.Desc
 	// mu guards series and every series' fields.
 	mu     sync.Mutex
 	series map[int]*series
@@ -94,6 +101,8 @@ func New(reg prometheus.Registerer) (*Store, error) {
 	} {
 		s.descs[g] = prometheus.NewDesc("lxc_autoscale_"+o.name, o.help, []string{"vmid", "node"}, nil)
 	}
+	s.score = prometheus.NewDesc("lxc_autoscale_anomaly_score",
+		"Latest isolation forest anomaly score of each container, in (0, 1]; above the threshold is anomalous.", []string{"vmid"}, nil)
 	if reg != nil {
 		for _, c := range []prometheus.Collector{s, s.recommendation, s.nodeUp} {
 			if err := reg.Register(c); err != nil {
@@ -110,9 +119,10 @@ func (s *Store) Set(now time.Time, v Values) {
 	defer s.mu.Unlock()
 	sr := s.series[v.VMID]
 	if sr == nil {
-		sr = &series{}
+		sr = &series{byVMID: []*dto.LabelPair{labelPair("vmid", strconv.Itoa(v.VMID))}}
 		s.series[v.VMID] = sr
 	}
+	sr.score = v.Score
 	if sr.node != v.Node {
 		// Sorted by name, as the registry wants them.
 		sr.node, sr.set = v.Node, [numGauges]bool{}
@@ -192,6 +202,7 @@ func (s *Store) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range s.descs {
 		ch <- d
 	}
+	ch <- s.score
 }
 
 // Collect is prometheus.Collector's: the values are copied under the
@@ -199,14 +210,15 @@ func (s *Store) Describe(ch chan<- *prometheus.Desc) {
 // registry's work.
 func (s *Store) Collect(ch chan<- prometheus.Metric) {
 	type row struct {
-		labels []*dto.LabelPair
-		values [numGauges]float64
-		set    [numGauges]bool
+		labels, byVMID []*dto.LabelPair
+		values         [numGauges]float64
+		set            [numGauges]bool
+		score          float64
 	}
 	s.mu.Lock()
 	rows := make([]row, 0, len(s.series))
 	for _, sr := range s.series {
-		rows = append(rows, row{sr.labels, sr.values, sr.set})
+		rows = append(rows, row{sr.labels, sr.byVMID, sr.values, sr.set, sr.score})
 	}
 	s.mu.Unlock()
 	for _, r := range rows {
@@ -214,6 +226,9 @@ func (s *Store) Collect(ch chan<- prometheus.Metric) {
 			if r.set[g] {
 				ch <- gaugeMetric{desc: s.descs[g], labels: r.labels, value: r.values[g]}
 			}
+		}
+		if !math.IsNaN(r.score) {
+			ch <- gaugeMetric{desc: s.score, labels: r.byVMID, value: r.score}
 		}
 	}
 }

@@ -15,7 +15,7 @@ var t0 = time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC)
 
 func values(vmid int, node string, cores int, used float64) Values {
 	return Values{VMID: vmid, Node: node, Cores: cores, MemoryBytes: 1 << 30, CPUCores: used,
-		MemoryUsedBytes: 256 << 20, HasUsage: true, RecommendedCores: cores + 1, RecommendedMemoryBytes: 1 << 30}
+		MemoryUsedBytes: 256 << 20, HasUsage: true, RecommendedCores: cores + 1, RecommendedMemoryBytes: 1 << 30, Score: 0.5}
 }
 
 // The gauges show each container's latest values under its vmid and node;
@@ -31,6 +31,10 @@ func TestStoreGaugesFollowContainers(t *testing.T) {
 	s.Set(t0, values(102, "pve2", 1, 0.25))
 	s.Set(t0.Add(10*time.Second), values(101, "pve1", 3, 2.5))
 	want := `
+# HELP lxc_autoscale_anomaly_score Latest isolation forest anomaly score of each container, in (0, 1]; above the threshold is anomalous.
+# TYPE lxc_autoscale_anomaly_score gauge
+lxc_autoscale_anomaly_score{vmid="101"} 0.5
+lxc_autoscale_anomaly_score{vmid="102"} 0.5
 # HELP lxc_autoscale_container_cores Cores allocated to each container.
 # TYPE lxc_autoscale_container_cores gauge
 lxc_autoscale_container_cores{node="pve1",vmid="101"} 3
@@ -44,7 +48,7 @@ lxc_autoscale_container_cpu_used_cores{node="pve2",vmid="102"} 0.25
 lxc_autoscale_container_recommended_cores{node="pve1",vmid="101"} 4
 lxc_autoscale_container_recommended_cores{node="pve2",vmid="102"} 2
 `
-	names := []string{"lxc_autoscale_container_cores", "lxc_autoscale_container_cpu_used_cores", "lxc_autoscale_container_recommended_cores"}
+	names := []string{"lxc_autoscale_anomaly_score", "lxc_autoscale_container_cores", "lxc_autoscale_container_cpu_used_cores", "lxc_autoscale_container_recommended_cores"}
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {
 		t.Fatal(err)
 	}
@@ -63,8 +67,14 @@ lxc_autoscale_container_cores{node="pve2",vmid="101"} 3
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "lxc_autoscale_container_cores"); err != nil {
 		t.Errorf("after a move and a forget: %v", err)
 	}
-	if n := testutil.CollectAndCount(s); n != int(numGauges) {
-		t.Errorf("%d series after a move and a forget, want %d (101 on pve2)", n, numGauges)
+	if n := testutil.CollectAndCount(s); n != int(numGauges)+1 {
+		t.Errorf("%d series after a move and a forget, want %d (101 on pve2, its score)", n, numGauges+1)
+	}
+	unscored := values(103, "pve1", 1, 0.1)
+	unscored.Score = math.NaN() // not scored yet: no series, not a NaN one
+	s.Set(t0.Add(30*time.Second), unscored)
+	if n := testutil.CollectAndCount(s, "lxc_autoscale_anomaly_score"); n != 1 {
+		t.Errorf("%d anomaly score series with 103 unscored, want 1 (101)", n)
 	}
 	if problems, err := testutil.CollectAndLint(s); err != nil || len(problems) > 0 {
 		t.Errorf("promlint: %v %v", problems, err)

@@ -11,12 +11,12 @@ import (
 )
 
 // Of maps a container of a pass to its Values: cpu is the utilisation of
-// the allocated cores, sampled whether any sample is known, d the pass's
-// decision (nil: none), whose cores and memory targets are the
-// recommendation.
-func Of(vmid int, node string, alloc scaling.Allocation, cpu float64, memUsed uint64, sampled bool, d *scaling.Decision) Values {
+// the allocated cores, sampled whether any sample is known, score the
+// anomaly score (NaN: none), d the pass's decision (nil: none), whose
+// cores and memory targets are the recommendation.
+func Of(vmid int, node string, alloc scaling.Allocation, cpu float64, memUsed uint64, sampled bool, score float64, d *scaling.Decision) Values {
 	v := Values{VMID: vmid, Node: node, Cores: alloc.Cores, MemoryBytes: uint64(alloc.MemoryMiB) << 20,
-		CPUCores: cpu * float64(alloc.Cores), MemoryUsedBytes: memUsed, HasUsage: sampled}
+		CPUCores: cpu * float64(alloc.Cores), MemoryUsedBytes: memUsed, HasUsage: sampled, Score: score}
 	v.RecommendedCores, v.RecommendedMemoryBytes = v.Cores, v.MemoryBytes
 	if d == nil {
 		return v

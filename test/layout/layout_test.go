@@ -89,8 +89,6 @@ var rules = []rule{
 	// The per-container gauges and histories: the Prometheus client, the
 	// decisions' and listings' types; never the engine or the loop.
 	{dir: "controller/ctview", allowed: []string{"controller/scaling", "proxmox"}},
-	// Metrics a pass keeps off its path: the Prometheus client, nothing of ours.
-	{dir: "controller/passmetrics"},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
 	// The API serves the loop's snapshot (controller), its decisions
 	// (controller/scaling) and audit record (controller/audit), and the

@@ -1,16 +1,16 @@
-package passmetrics
+package controller
 
-// Tally counts by key over a pass, to be added to a counter once: a dry
+// tally counts by key over a pass, to be added to a counter once: a dry
 // run holds thousands of changes a pass under a few (resource, reason)
 // keys, and each would look its labels' child up. The keys are kept in a
 // list: comparing a few short strings beats hashing them.
-type Tally[K comparable] struct {
+type tally[K comparable] struct {
 	keys []K
 	n    []int
 }
 
 // Add counts one of k.
-func (t *Tally[K]) Add(k K) {
+func (t *tally[K]) Add(k K) {
 	for i := range t.keys {
 		if t.keys[i] == k {
 			t.n[i]++
@@ -22,7 +22,7 @@ func (t *Tally[K]) Add(k K) {
 
 // Each calls f with every key counted and its count, in the order first
 // counted.
-func (t *Tally[K]) Each(f func(k K, n int)) {
+func (t *tally[K]) Each(f func(k K, n int)) {
 	for i, k := range t.keys {
 		f(k, t.n[i])
 	}
