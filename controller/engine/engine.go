@@ -361,6 +361,9 @@ func (e *Engine) decide(tr *Container, policy string, rules scaling.Rules, now t
 	}
 	sig := e.signals(tr, rules, now)
 	d := slab.Decide(sig, policy, rules, st.CooldownsFor(rules.Mode), now, e.anomalyRise())
+	if !d.Runaway.Equal(st.Runaway) { // scaling/runaway.go's hold starts or ends
+		e.containerState(tr.VMID).Runaway = d.Runaway
+	}
 	if tr.Lock != "" && len(d.Changes) > 0 {
 		// The listing already shows a lock: do not even read the config.
 		for _, ch := range d.Changes {

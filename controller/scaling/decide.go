@@ -40,6 +40,16 @@ const mib = 1 << 20
 // stayed pinned. Usage that is pinned says only that demand is at least
 // the limit.
 //
+// Runaway (runaway.go): cores pinned on every sample since an increase
+// that changed nothing else (memory, io and network within +50 % of the
+// window, Signals.Activity) of a container that now burns at least twice
+// its calm level (the window's samples below 90 % of their allocation,
+// a tenth of them at least) are held when the model finds it anomalous
+// (SkipAnomalous: "a runaway process?"), and stay held
+// (ContainerState.Runaway, through Decision.Runaway) until the pinning
+// stops or something else moves: a spinning loop is not fed core after
+// core.
+//
 // An allocation outside [Min, Max] (set before the policy, by hand, or on a
 // node with fewer threads than Max) is brought to the bound in one change,
 // whatever the utilisation, after the cooldown of that direction: below Min
@@ -306,6 +316,9 @@ func (dc *decider) scale(u utilisation) int64 {
 		return dc.bringDown(dc.withFloor(u))
 	case u.cur < u.min:
 		return dc.bringUp(u)
+	}
+	if dc.runaway(u, last) {
+		return u.cur
 	}
 	if to, ok := dc.relieve(u, last); ok {
 		return to

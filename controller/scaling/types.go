@@ -185,6 +185,8 @@ type Signals struct {
 	// PSI "some" avg10, percent (pressure.go); NaN or 0 when the node
 	// does not report it.
 	PressureCPU, PressureMemory, PressureIO float64
+	// Activity tells a runaway process from demand (runaway.go).
+	Activity Activity
 
 	// slab, set by Slab.Decide, is where the decision's changes and holds
 	// start from.
@@ -243,6 +245,9 @@ type ContainerState struct {
 	// Paused stops autoscaling of the container (an operator's request)
 	// until resumed; it is still collected and scored.
 	Paused bool `json:"paused,omitempty"`
+	// Runaway is when cores were first held as pinned by a runaway
+	// process (runaway.go), zero when they are not.
+	Runaway time.Time `json:"runaway,omitzero"`
 }
 
 // Change is one resource change of a decision, in the resource's unit.
@@ -272,6 +277,8 @@ type Decision struct {
 	Changes []Change
 	Holds   []Hold
 	Score   float64
+	// Runaway is ContainerState.Runaway as this decision leaves it.
+	Runaway time.Time
 }
 
 // SkipReason is why a resource was not changed: a small fixed set, so that

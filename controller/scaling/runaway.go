@@ -1,0 +1,73 @@
+package scaling
+
+import (
+	"fmt"
+	"time"
+)
+
+// A runaway process (a busy loop after a bug) burns every core it is
+// given: fed core after core it stays pinned at each allocation, and
+// nothing else the container does moves with it. Real demand that pins
+// the cores is either there from the start (no calm level to rise from)
+// or brings memory, io or network with it. While the anomaly model finds
+// the container anomalous, a growth that relieved nothing (every sample
+// since it pinned) of a container whose cores rose from a calm level
+// with nothing else moving is not followed by another: the cores hold,
+// saying why (SkipAnomalous), and the operator sees the hold and the
+// model's anomaly event. With the model off, or once the pinning stops
+// or anything else moves, the ordinary rules decide.
+const (
+	// runawayRise is how many times its calm level the container must
+	// burn now: a rise, not a load that hovers at its allocation.
+	runawayRise = 2
+	// runawayCalm is the least share of the window's samples that were
+	// calm (below 90 % of their allocation): a level to rise from.
+	runawayCalm = 0.1
+	// runawayMoved is the most that memory use, io or network may have
+	// risen (short period against the window) for nothing else to have
+	// moved: 0.5 is +50 %, well above the noise of a steady service.
+	runawayMoved = 0.5
+)
+
+// Activity is what a container's recent samples say beyond its cpu and
+// memory series: its busy cores over the short period and the window,
+// and how its other activity moved. The zero Activity holds nothing.
+type Activity struct {
+	// CoresShort and CoresLong are the mean busy cores of the short
+	// period and of the window; CoresCalm that of the window's samples
+	// below 90 % of their allocation, CalmShare their share of the
+	// window's samples.
+	CoresShort, CoresLong, CoresCalm float64
+	CalmShare                        float64
+	// Moved is the largest rise of memory use, io and network rates over
+	// the short period against the window: 0.3 is +30 %, 0 for none.
+	Moved float64
+}
+
+// runaway holds cores that a runaway process pins (see above) and
+// reports whether it did. The first hold needs the model's verdict and a
+// calm level in the window to rise from; it is then remembered
+// (ContainerState.Runaway, through Decision.Runaway), so that the hold
+// lasts while the evidence does, after the window has forgotten the calm
+// level and the model, retrained on the runaway, has got used to it.
+func (dc *decider) runaway(u utilisation, newest Point) bool {
+	if u.res != ResourceCores || !(newest.Value >= pinnedShare) {
+		return false
+	}
+	a, busy, since := dc.sig.Activity, newest.Value*float64(u.cur), dc.st.Runaway
+	if since.IsZero() {
+		if dc.sig.AnomalousSince.IsZero() || !(a.CalmShare >= runawayCalm) || !(busy >= runawayRise*a.CoresCalm) {
+			return false
+		}
+		since = dc.now
+	}
+	if !(a.Moved < runawayMoved) || !dc.stillPinned(u, newest) {
+		return false
+	}
+	last := dc.st.LastAction[ResourceCores]
+	dc.d.Runaway = since
+	dc.d.hold(ResourceCores, SkipAnomalous, fmt.Sprintf(
+		"cpu pinned at %d cores as at %d, %.1f busy, while memory, io and network did not move (%+.0f %% at most): a runaway process? Cores held since %s (anomaly score %.2f)",
+		u.cur, last.From, busy, 100*a.Moved, since.UTC().Format(time.RFC3339), dc.sig.Score))
+	return true
+}
