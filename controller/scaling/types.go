@@ -291,7 +291,7 @@ const (
 	SkipStabilizing    SkipReason = "stabilizing"     // past a threshold, not for long enough
 	SkipCooldown       SkipReason = "cooldown"        // too soon after the last action
 	SkipAtLimit        SkipReason = "at_limit"        // already at the policy's min or max
-	SkipAnomalous      SkipReason = "anomalous"       // no scale-down while anomalous
+	SkipAnomalous      SkipReason = "anomalous"       // cores of a runaway process held (runaway.go)
 	SkipMemoryFloor    SkipReason = "memory_floor"    // shrinking would go below peak + margin
 	SkipCPUFloor       SkipReason = "cpu_floor"       // shrinking would bring the window's peak to up_threshold
 	SkipCapacity       SkipReason = "node_capacity"   // the node has no room
