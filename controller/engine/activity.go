@@ -66,3 +66,15 @@ func (f *Features) cpuAboveCalm() float64 {
 	}
 	return rise(f.CoresShort, f.CoresCalm, coresFloor) - f.moved()
 }
+
+// runawayStarted tells Hooks.Runaway of a runaway hold that d starts.
+func (e *Engine) runawayStarted(d *scaling.Decision, score float64) {
+	if d.Runaway.IsZero() || e.hooks.Runaway == nil {
+		return
+	}
+	for _, h := range d.Holds {
+		if h.Resource == scaling.ResourceCores {
+			e.hooks.Runaway(d.VMID, score, h.Detail())
+		}
+	}
+}

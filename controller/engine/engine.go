@@ -87,6 +87,10 @@ type Hooks struct {
 	// Anomalous is called when a container's score reaches the threshold
 	// after being below it (or none).
 	Anomalous func(vmid int, score float64)
+	// Runaway is called when Decide starts holding a container's cores as
+	// pinned by a runaway process (scaling/runaway.go), with the hold's
+	// detail.
+	Runaway func(vmid int, score float64, detail string)
 	Panicked  func(vmid int, recovered any, stack []byte)
 	// Trained is called after a new model is made current, with how long
 	// fitting took by Elapsed (the loop's wall clock; nil: not measured).
@@ -363,6 +367,7 @@ func (e *Engine) decide(tr *Container, policy string, rules scaling.Rules, now t
 	d := slab.Decide(sig, policy, rules, st.CooldownsFor(rules.Mode), now, e.anomalyRise())
 	if !d.Runaway.Equal(st.Runaway) { // scaling/runaway.go's hold starts or ends
 		e.containerState(tr.VMID).Runaway = d.Runaway
+		e.runawayStarted(&d, tr.Score)
 	}
 	if tr.Lock != "" && len(d.Changes) > 0 {
 		// The listing already shows a lock: do not even read the config.
