@@ -42,15 +42,15 @@ func TestActivityTellsARunawayFromDemand(t *testing.T) {
 	near("CoresLong", a.CoresLong, (330*0.5+30*2)/360.0, 1e-9)
 	near("CoresCalm", a.CoresCalm, 0.5, 1e-9)
 	near("CalmShare", a.CalmShare, 330/360.0, 1e-9)
-	near("Moved", a.Moved, 0, 1e-9)
+	near("Moved", a.Moved(), 0, 1e-9)
 	v := f.ModelVector(nil)
 	near("cpuAlone", v[NumModelFeatures-2], math.Log(2.05/(a.CoresLong+0.05)), 1e-9)
 	near("cpuAboveCalm", v[NumModelFeatures-1], math.Log(2.05/0.55), 1e-9)
 
 	f = build(true)
 	a = f.Activity()
-	if a.Moved < 0.5 {
-		t.Errorf("memory, io and network rising with the cpu: Moved = %.2f, want >= 0.5", a.Moved)
+	if a.Moved() < 0.5 {
+		t.Errorf("memory, io and network rising with the cpu: Moved = %.2f, want >= 0.5", a.Moved())
 	}
 	if v := f.ModelVector(nil); v[NumModelFeatures-2] > 0.1 || v[NumModelFeatures-1] > 0.1 {
 		t.Errorf("demand: cpuAlone %.2f, cpuAboveCalm %.2f, want at most 0.1 (explained)", v[NumModelFeatures-2], v[NumModelFeatures-1])

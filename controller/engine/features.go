@@ -45,11 +45,13 @@ const NumModelFeatures = 14
 // on. They are chosen to be comparable across containers (one pooled
 // model): utilisations, their change from the container's own long-run
 // level, trends, and log-scaled rate changes; never raw cumulative
-// counters or absolute sizes. The last is the rise of the busy cores
-// that memory, io and network did not share (cpuAlone): a process that
-// burns every core it is given while nothing else moves, where real
-// demand moves the rest with it.
+// counters or absolute sizes. The last two are the rise of the busy
+// cores that memory, io and network did not share, over the window's mean
+// and over its calm level (scaling.Activity): a process that burns every
+// core it is given while nothing else moves, where real demand moves the
+// rest with it.
 func (f *Features) ModelVector(v []float64) []float64 {
+	a := f.Activity()
 	return append(v[:0],
 		f.CPUShort.Mean,
 		f.CPUShort.P95,
@@ -63,8 +65,8 @@ func (f *Features) ModelVector(v []float64) []float64 {
 		math.Log1p(f.NetRate)-math.Log1p(f.NetRateLong),
 		f.Pressure,
 		clampTrend(f.DiskTrend),
-		f.cpuAlone(),
-		f.cpuAboveCalm(),
+		a.CPUAlone(),
+		a.CPUAboveCalm(),
 	)
 }
 

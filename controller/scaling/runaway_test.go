@@ -22,7 +22,7 @@ func TestRunaway(t *testing.T) {
 		in.rules.CPU.Max, in.rules.CooldownUp = 8, 30*time.Second
 		in.st = grown()
 		in.sig.AnomalousSince, in.sig.Score = decideNow.Add(-time.Minute), 0.7
-		in.sig.Activity = Activity{CoresShort: 1.6, CoresLong: 0.6, CoresCalm: 0.5, CalmShare: 0.9, Moved: 0.03}
+		in.sig.Activity = Activity{CoresShort: 1.6, CoresLong: 0.6, CoresCalm: 0.5, CalmShare: 0.9, IOShort: 0.03 * rateFloor}
 	}
 	with := func(f func(*decideInput)) func(*decideInput) {
 		return func(in *decideInput) { runaway(in); f(in) }
@@ -31,7 +31,7 @@ func TestRunaway(t *testing.T) {
 		runaway(in)
 		in.st.Runaway = decideNow.Add(-3 * time.Hour)
 		in.sig.AnomalousSince, in.sig.Score = time.Time{}, 0.5
-		in.sig.Activity = Activity{CoresShort: 2, CoresLong: 2, CalmShare: 0, Moved: 0.05}
+		in.sig.Activity = Activity{CoresShort: 2, CoresLong: 2, CalmShare: 0, NetShort: 0.05 * rateFloor}
 	}
 	grows := []Change{up(ResourceCores, 2, 3)}
 	cases := []struct {
@@ -43,7 +43,7 @@ func TestRunaway(t *testing.T) {
 			text:  "cpu pinned at 2 cores as at 1, 2.0 busy, while memory, io and network did not move (+3 % at most): a runaway process?"}, decideNow},
 		{decideCase{name: "the model does not flag it: relief grows", edit: with(func(in *decideInput) { in.sig.AnomalousSince = time.Time{} }),
 			changes: grows}, time.Time{}},
-		{decideCase{name: "memory, io or network moved with it: demand grows", edit: with(func(in *decideInput) { in.sig.Activity.Moved = 0.8 }),
+		{decideCase{name: "memory, io or network moved with it: demand grows", edit: with(func(in *decideInput) { in.sig.Activity.MemShort, in.sig.Activity.MemLong = 0.5, 0.25 }),
 			changes: grows}, time.Time{}},
 		{decideCase{name: "pinned all along, no calm level to rise from: demand grows", edit: with(func(in *decideInput) { in.sig.Activity.CalmShare = 0.05 }),
 			changes: grows}, time.Time{}},
@@ -62,7 +62,7 @@ func TestRunaway(t *testing.T) {
 			decideNow.Add(-3 * time.Hour)},
 		{decideCase{name: "held before, now memory, io or network moved: grows, the hold ends", edit: func(in *decideInput) {
 			latched(in)
-			in.sig.Activity.Moved = 0.9
+			in.sig.Activity.IOShort = 0.9 * rateFloor
 		}, changes: grows}, time.Time{}},
 		{decideCase{name: "held before, no longer pinned: the hold ends", edit: func(in *decideInput) {
 			latched(in)
