@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/trainrows"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/takeover"
 	"github.com/lxc-autoscale/lxc-autoscale/forest"
@@ -41,7 +42,7 @@ type Engine struct {
 	ModelTrainedAt time.Time
 
 	// training is what the next training fits on, kept as passes score.
-	training trainingSet
+	training trainrows.Set
 
 	// observes numbers the calls of Observe (Container.observed).
 	observes uint64
@@ -90,8 +91,8 @@ type Hooks struct {
 	// Runaway is called when Decide starts holding a container's cores as
 	// pinned by a runaway process (scaling/runaway.go), with the hold's
 	// detail.
-	Runaway func(vmid int, score float64, detail string)
-	Panicked  func(vmid int, recovered any, stack []byte)
+	Runaway  func(vmid int, score float64, detail string)
+	Panicked func(vmid int, recovered any, stack []byte)
 	// Trained is called after a new model is made current, with how long
 	// fitting took by Elapsed (the loop's wall clock; nil: not measured).
 	Trained func(rows, trees int, took time.Duration, at time.Time)
@@ -108,8 +109,9 @@ func New(o Options, h Hooks) *Engine {
 	}
 	e.wants.Interval = o.Interval
 	// Enough rows per pass for maxTrainingRows over the training window.
+	e.training.Width, e.training.MaxRows = NumModelFeatures, maxTrainingRows
 	if passes := int(e.trainingWindow() / max(o.Interval, 1)); passes > 0 {
-		e.training.perPass = (maxTrainingRows + passes - 1) / passes
+		e.training.PerPass = (maxTrainingRows + passes - 1) / passes
 	}
 	return e
 }
@@ -252,10 +254,10 @@ func (e *Engine) ScoreAndDecide(t Tick, sel scaling.Selection) []scaling.Decisio
 // newest sample is at hand rather than looked up again when ordering.
 func (e *Engine) scoreAndDecide(t Tick, sel scaling.Selection, pressures bool) []scaling.Decision {
 	now := t.End
-	keep := e.opts.Model.Enabled && e.training.perPass > 0
+	keep := e.opts.Model.Enabled && e.training.PerPass > 0
 	if keep {
-		e.training.begin(now, e.opts.Model.Seed)
-		defer e.training.end(now, e.trainingWindow())
+		e.training.Begin(now, e.opts.Model.Seed)
+		defer e.training.End(now, e.trainingWindow())
 	}
 	// Sized for a decision per container: grown by doubling, the 10,000
 	// decisions of a pass were copied about twice over.
@@ -333,7 +335,7 @@ func (e *Engine) score(tr *Container, now time.Time, keep bool) {
 	}
 	e.vector = tr.Features.ModelVector(e.vector)
 	if keep {
-		e.training.offer(e.vector)
+		e.training.Offer(e.vector)
 	}
 	if e.Model == nil {
 		return

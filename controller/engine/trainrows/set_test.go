@@ -79,4 +79,3 @@ func TestTrainingSetKeepsAPassSampleOverTheWindow(t *testing.T) {
 		t.Error("the same passes and seed drew other rows")
 	}
 }
-
