@@ -158,7 +158,8 @@ type obs struct {
 type period struct {
 	first          uint64
 	cpu, mem       moments
-	cores, io, net mean
+	io, net        mean
+	cores          float64 // the sum of the busy cores, of cpu.n samples
 	cpuTop, memTop top
 }
 
@@ -166,7 +167,7 @@ type period struct {
 func (p *period) apply(o *obs, s int64) {
 	p.cpu.apply(o.x, o.cpu, s)
 	p.mem.apply(o.x, o.mem, s)
-	p.cores.apply(o.cores, s)
+	p.cores += float64(s) * o.cores
 	p.io.apply(o.io, s)
 	p.net.apply(o.net, s)
 	if s > 0 {
@@ -176,6 +177,14 @@ func (p *period) apply(o *obs, s int64) {
 		p.cpuTop.remove(o.cpu)
 		p.memTop.remove(o.mem)
 	}
+}
+
+// coresMean is the mean busy cores of the period's samples.
+func (p *period) coresMean() float64 {
+	if p.cpu.n == 0 {
+		return 0
+	}
+	return p.cores / float64(p.cpu.n)
 }
 
 // reset empties the period, keeping the lists' memory.
@@ -203,8 +212,11 @@ type rolling struct {
 	next              uint64
 	long, short       period
 	disk              moments // of the long period, samples with a disk size
-	calm              mean    // busy cores of the long period's calm samples
-	psi               mean    // of the short period
+	// calm and calmN are the sum of the busy cores of the long period's
+	// calm samples and how many they are.
+	calm  float64
+	calmN int
+	psi   mean // of the short period
 }
 
 // applyLong and applyShort add o to (s 1) or take it out of (s -1) the
@@ -215,7 +227,8 @@ func (r *rolling) applyLong(o *obs, s int64) {
 		r.disk.apply(o.x, o.disk, s)
 	}
 	if o.cpu < calmShare {
-		r.calm.apply(o.cores, s)
+		r.calm += float64(s) * o.cores
+		r.calmN += int(s)
 	}
 }
 
@@ -281,7 +294,7 @@ func (r *rolling) build(w *window, first, last int, endSec, shortSec, longSec in
 	}
 	r.long.reset(w.first+uint64(first), nl, hl)
 	r.short.reset(w.first+uint64(shortFirst), ns, hs)
-	r.disk, r.psi, r.calm = moments{}, mean{}, mean{}
+	r.disk, r.psi, r.calm, r.calmN = moments{}, mean{}, 0, 0
 	var o obs
 	j := 0 // the run of limits of sample i: a walk instead of a search
 	for i := first; i < last; i++ {
@@ -394,8 +407,10 @@ func (r *rolling) features(w *window, endSec int64) Features {
 	f.IORate, f.IORateLong = r.short.io.value(), r.long.io.value()
 	f.NetRate, f.NetRateLong = r.short.net.value(), r.long.net.value()
 	f.Pressure = r.psi.value()
-	f.CoresShort, f.CoresLong = r.short.cores.value(), r.long.cores.value()
-	f.CoresCalm, f.Calm = r.calm.value(), r.calm.n
+	f.CoresShort, f.CoresLong = r.short.coresMean(), r.long.coresMean()
+	if f.Calm = r.calmN; f.Calm > 0 {
+		f.CoresCalm = r.calm / float64(f.Calm)
+	}
 	f.DiskRatio = r.diskRatio(w)
 	if r.short.first < r.next {
 		seq := r.next - 1
