@@ -101,10 +101,13 @@ func (a Activity) CPUAboveCalm() float64 {
 // lasts while the evidence does, after the window has forgotten the calm
 // level and the model, retrained on the runaway, has got used to it.
 func (dc *decider) runaway(u utilisation, newest Point) bool {
-	if u.res != ResourceCores || !(newest.Value >= pinnedShare) {
+	a := dc.sig.Activity
+	// Without io or network rates (a trace without them) that they did
+	// not move is no evidence.
+	if u.res != ResourceCores || !(newest.Value >= pinnedShare) || !(a.IOLong > 0 || a.NetLong > 0) {
 		return false
 	}
-	a, busy, since := dc.sig.Activity, newest.Value*float64(u.cur), dc.st.Runaway
+	busy, since := newest.Value*float64(u.cur), dc.st.Runaway
 	moved := a.Moved()
 	if since.IsZero() {
 		if dc.sig.AnomalousSince.IsZero() || !(a.CalmShare >= runawayCalm) || !(busy >= runawayRise*a.CoresCalm) {

@@ -23,7 +23,7 @@ func TestRunaway(t *testing.T) {
 		in.rules.CPU.Max, in.rules.CooldownUp = 8, 30*time.Second
 		in.st = grown()
 		in.sig.AnomalousSince, in.sig.Score = decideNow.Add(-time.Minute), 0.7
-		in.sig.Activity = Activity{CoresShort: 1.6, CoresLong: 0.6, CoresCalm: 0.5, CalmShare: 0.9, IOShort: 0.03 * rateFloor}
+		in.sig.Activity = Activity{CoresShort: 1.6, CoresLong: 0.6, CoresCalm: 0.5, CalmShare: 0.9, IOShort: 1.06 * rateFloor, IOLong: rateFloor, NetShort: 1e5, NetLong: 1e5}
 	}
 	with := func(f func(*decideInput)) func(*decideInput) {
 		return func(in *decideInput) { runaway(in); f(in) }
@@ -32,7 +32,7 @@ func TestRunaway(t *testing.T) {
 		runaway(in)
 		in.st.Runaway = decideNow.Add(-3 * time.Hour)
 		in.sig.AnomalousSince, in.sig.Score = time.Time{}, 0.5
-		in.sig.Activity = Activity{CoresShort: 2, CoresLong: 2, CalmShare: 0, NetShort: 0.05 * rateFloor}
+		in.sig.Activity = Activity{CoresShort: 2, CoresLong: 2, CalmShare: 0, NetShort: 1.1 * rateFloor, NetLong: 1.05 * rateFloor}
 	}
 	grows := []Change{up(ResourceCores, 2, 3)}
 	cases := []struct {
@@ -50,6 +50,9 @@ func TestRunaway(t *testing.T) {
 			changes: grows}, time.Time{}},
 		{decideCase{name: "less than twice the calm level: grows", edit: with(func(in *decideInput) { in.sig.Activity.CoresCalm = 1.2 }),
 			changes: grows}, time.Time{}},
+		{decideCase{name: "no io or network rates known: no evidence, grows", edit: with(func(in *decideInput) {
+			in.sig.Activity.IOShort, in.sig.Activity.IOLong, in.sig.Activity.NetShort, in.sig.Activity.NetLong = 0, 0, 0, 0
+		}), changes: grows}, time.Time{}},
 		{decideCase{name: "the growth relieved it for a sample: the ordinary rules", edit: with(func(in *decideInput) {
 			in.sig.CPU[len(in.sig.CPU)-2].Value = 0.8
 		}), holds: []Hold{held(ResourceCores, SkipStabilizing)}}, time.Time{}},
@@ -63,7 +66,7 @@ func TestRunaway(t *testing.T) {
 			decideNow.Add(-3 * time.Hour)},
 		{decideCase{name: "held before, now memory, io or network moved: grows, the hold ends", edit: func(in *decideInput) {
 			latched(in)
-			in.sig.Activity.IOShort = 0.9 * rateFloor
+			in.sig.Activity.IOShort = 3 * rateFloor
 		}, changes: grows}, time.Time{}},
 		{decideCase{name: "held before, no longer pinned: the hold ends", edit: func(in *decideInput) {
 			latched(in)
