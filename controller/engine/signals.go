@@ -42,6 +42,13 @@ func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.
 		s := w.At(i)
 		sig.PressureCPU, sig.PressureMemory, sig.PressureIO = s.PressureCPU, s.PressureMemory, s.PressureIO
 	}
+	// A disk past its threshold, below its max, brings its use over the
+	// window: a growth is sized from its fill rate (scaling.Signals.Disk).
+	if k := r.Disk; k.Enabled && tr.Alloc.DiskBytes < k.Max && float64(tr.Last.Disk) >= k.Threshold*float64(tr.Last.MaxDisk) {
+		for i := 0; i <= h.newest; i++ {
+			sig.Disk = append(sig.Disk, scaling.Point{Time: w.timeAt(i), Value: float64(uint64(w.ring[w.slot(i)].diskMiB()) << 20)})
+		}
+	}
 	if f := tr.Facts; f.HoldsFor(tr.Last) {
 		sig.CoresUnmanaged, sig.DiskUnmanaged = f.CoresUnmanaged(), f.DiskUnmanaged()
 	}

@@ -86,10 +86,13 @@ const mib = 1 << 20
 // whenever it differs from the allocation, in its own direction (which is
 // the memory's whenever swap was already following memory).
 //
-// The disk grows from Alloc.DiskBytes (the configured size) by Step (a
-// smaller last step up to Max) as soon as DiskUsed / DiskSize (both as the
-// listing shows them: df while running) is >= Threshold: a filling disk
-// cannot wait for stabilisation. It never shrinks.
+// The disk grows from Alloc.DiskBytes (the configured size) as soon as
+// DiskUsed / DiskSize (both as the listing shows them: df while running)
+// is >= Threshold: a filling disk cannot wait for stabilisation. It grows
+// by Step, or (diskgrowth.go) by as many Steps as keep a day of its fill
+// rate (the least-squares slope of Signals.Disk over the window and over
+// its last 15 minutes, the lower; none when either is not positive) below
+// Threshold, never past Max. It never shrinks.
 //
 // Cooldowns apply to every resource: no increase while the last action on
 // the resource is less than CooldownUp old, no decrease while it is less

@@ -164,6 +164,11 @@ type Signals struct {
 	// size on block storage); Alloc.DiskBytes is the configured size when
 	// known, which a grow starts from. DiskSize 0 takes Alloc.DiskBytes.
 	DiskUsed, DiskSize uint64
+	// Disk is the root filesystem's use (bytes) over the window, oldest
+	// first, which a growth is sized from (diskgrowth.go); the sample
+	// source may leave it empty for a disk below its threshold, which
+	// does not grow.
+	Disk Series
 	// CoresMax is the most cores that can help the container: its node's
 	// threads (PVE accepts more and clamps the cpuset) and ceil(cpulimit)
 	// when that is set; 0 when unknown.
