@@ -157,6 +157,12 @@ func (h *windowHistory) Memory(d time.Duration) scaling.Points {
 // Peaks are the most memory and cores the whole window used.
 func (h *windowHistory) Peaks() (memory uint64, cpu float64) { return h.w.peaks() }
 
+// Highest reads the week tier's peaks of the last d (scaling.History).
+func (h *windowHistory) Highest(d time.Duration) (cpu, memory float64) {
+	p, _ := h.w.tierPeaks(true, h.now.Add(-d), d)
+	return p.CPU, p.Memory
+}
+
 // windowPoints are the window's samples from first on, as utilisation or
 // memory bytes (scaling.Points).
 type windowPoints struct {

@@ -37,8 +37,10 @@ const mib = 1 << 20
 // last change, grow without the stabilisation (after the up cooldown):
 // by the sizing (a Step at least; memory max(x1.2, +256 MiB) at least),
 // and by x1.5 when every sample since the last change, an increase,
-// stayed pinned. Usage that is pinned says only that demand is at least
-// the limit.
+// stayed pinned; and at least to what the most it used over the last
+// week (History.Highest) needs at the policy's target (memory: its peak
+// plus Margin at least). Usage that is pinned says only that demand is at least the
+// limit; what it used before is the likeliest level it wants back.
 //
 // An allocation outside [Min, Max] (set before the policy, by hand, or on a
 // node with fewer threads than Max) is brought to the bound in one change,

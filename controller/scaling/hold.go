@@ -218,9 +218,10 @@ type why struct {
 	floor, peak, margin int64
 	cpuPeak, up         float64
 	season              seasonWhy // when a recurring peak raised the floor
-	// whyRelief: after samples pinned samples, grown by factor (0: sized).
-	factor  float64
-	samples int
+	// whyRelief: after samples pinned samples, grown by factor (0: sized),
+	// or to what earlier (cores busy or bytes; 0: none) needs.
+	factor, earlier float64
+	samples         int
 }
 
 type whyFlags uint8
@@ -244,6 +245,9 @@ func (w why) format(res Resource) string {
 		s += fmt.Sprintf(": pinned at the limit for %d samples since the last change", w.samples)
 		if w.factor > 0 {
 			s += fmt.Sprintf(", every one since that increase: grown x%.1f", w.factor)
+		}
+		if w.earlier > 0 {
+			s += ", to what it used before: " + earlierText(res, w.earlier)
 		}
 	}
 	if w.flags&whyAnomalous != 0 {

@@ -217,6 +217,10 @@ type History interface {
 	// the recent days (season.go); the zero Recurring when too few days
 	// are known.
 	Recurring(ahead time.Duration) (cpu, memory Recurring)
+	// Highest returns the most cores busy and memory bytes the history's
+	// coarse tier holds over the last d (completed hours); 0 when it holds
+	// none. Fast relief reads it (relief.go), for a pinned resource only.
+	Highest(d time.Duration) (cpu, memory float64)
 }
 
 // Action is the last change made to a resource of a container.

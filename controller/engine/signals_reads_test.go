@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -52,5 +53,27 @@ func TestSignalsCarryAFillingDisk(t *testing.T) {
 	tr, now = fill(7.5)
 	if sig := e.signals(tr, rules, now); sig.Disk != nil {
 		t.Errorf("a disk whose rules are off brings %d points, want none", len(sig.Disk))
+	}
+}
+
+// TestHighestIsTheWeeksMost: what fast relief grows a pinned resource to
+// is the most the week tier holds over the period asked: one night's job
+// of the days before, not the service's level of the window, and nothing
+// before it came or once it is older than the period.
+func TestHighestIsTheWeeksMost(t *testing.T) {
+	w := newWindow(time.Hour, 360)
+	now := time.Date(2026, 12, 1, 0, 55, 0, 0, time.UTC)
+	nights(w, now, map[int][2]float64{29: {3.5, 5}})
+	h := &windowHistory{w: w, now: now}
+	cpu, mem := h.Highest(7 * 24 * time.Hour)
+	if math.Abs(cpu-3.5) > 0.01 || math.Abs(mem-5*(1<<30)) > 1<<20 {
+		t.Errorf("the week's most: %.3f cores, %.0f bytes; want the job's 3.5 cores and 5 GiB", cpu, mem)
+	}
+	if cpu, mem := h.Highest(12 * time.Hour); math.Abs(cpu-0.3) > 0.01 || mem != 512<<20 {
+		t.Errorf("the last 12 hours' most: %.3f cores, %.0f bytes; want the service's 0.3 cores and 512 MiB", cpu, mem)
+	}
+	empty := &windowHistory{w: newWindow(time.Hour, 360), now: now}
+	if cpu, mem := empty.Highest(7 * 24 * time.Hour); cpu != 0 || mem != 0 {
+		t.Errorf("an empty history's most: %v cores, %v bytes; want 0", cpu, mem)
 	}
 }
