@@ -41,6 +41,10 @@ const mib = 1 << 20
 // week (History.Highest) needs at the policy's target (memory: its peak
 // plus Margin at least). Usage that is pinned says only that demand is at least the
 // limit; what it used before is the likeliest level it wants back.
+// Memory thrash (thrash.go) is relieved alike: memory at or above Up on
+// those two samples while the newest memory PSI "some" is at least 20 %
+// grows by max(x1.2, +256 MiB) at least; use that does not follow a bump
+// asks for no more.
 //
 // An allocation outside [Min, Max] (set before the policy, by hand, or on a
 // node with fewer threads than Max) is brought to the bound in one change,

@@ -51,7 +51,8 @@ const (
 // still holds it: an operator's word); ok is false when the ordinary
 // rules decide.
 func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
-	if !(newest.Value/u.per >= pinnedShare) || u.cur >= u.max {
+	line, psi := dc.reliefLine(u)
+	if !(newest.Value >= line) || u.cur >= u.max {
 		return u.cur, false
 	}
 	series := dc.seriesFor(u, newest, 0, 0)
@@ -64,7 +65,7 @@ func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 		return u.cur, false
 	}
 	for i := n - pinnedSamples; i < n; i++ {
-		if !(series.value(i)/u.per >= pinnedShare) {
+		if !(series.value(i) >= line) {
 			return u.cur, false
 		}
 	}
@@ -95,9 +96,9 @@ func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 	if dc.coolingDown(u.res, Up) {
 		return u.cur, true
 	}
-	w := u.sustained(AtLeast(pinnedShare*u.per), newest.Value, 0)
+	w := u.sustained(AtLeast(line), newest.Value, 0)
 	w.flags |= whyRelief
-	w.factor, w.samples, w.earlier = factor, pinnedSamples, earlier
+	w.factor, w.samples, w.earlier, w.psi = factor, pinnedSamples, earlier, psi
 	dc.d.changeWhy(u.res, u.cur, target, w)
 	return target, true
 }
