@@ -46,11 +46,21 @@ const mib = 1 << 20
 // grows by max(x1.2, +256 MiB) at least; use that does not follow a bump
 // asks for no more.
 //
+// Runaway (runaway.go): cores pinned on every sample since an increase
+// that changed nothing else (memory, io and network within +50 % of the
+// window, Signals.Activity) of a container that now burns at least twice
+// its calm level (the window's samples below 90 % of their allocation,
+// a tenth of them at least) are held when the model finds it anomalous
+// (SkipAnomalous: "a runaway process?"), and stay held
+// (ContainerState.Runaway, through Decision.Runaway) until the pinning
+// stops or something else moves: a spinning loop is not fed core after
+// core.
+//
 // An allocation outside [Min, Max] (set before the policy, by hand, or on a
 // node with fewer threads than Max) is brought to the bound in one change,
 // whatever the utilisation, after the cooldown of that direction: below Min
-// up to Min; above Max down to Max, unless the container is anomalous or
-// its floor is above Max (then it holds, saying so). No change ever lands
+// up to Min; above Max down to Max, unless its floor is above Max (then it
+// holds, saying so). No change ever lands
 // outside [Min, Max].
 //
 // Memory never goes down below max(MemoryPeak, the series' peak) + Margin
@@ -81,11 +91,13 @@ const mib = 1 << 20
 // is the current value: a leak does not undo a decrease before the
 // cooldown lets it.
 //
-// While the container is anomalous (sig.AnomalousSince set) cores and
-// memory never go down (SkipAnomalous). When it has been anomalous for at
-// least anomalyRise and its utilisation has been >= Up all that time, an
-// increase does not wait for StabilizationUp. anomalyRise <= 0 turns that
-// fast path off.
+// The anomaly model's verdict (sig.AnomalousSince) decides the runaway
+// hold above and nothing else: a decrease does not wait for it (holding
+// decreases while anomalous only added waste, measured with simulate
+// --compare-model). When the container has been anomalous for at least
+// anomalyRise and its utilisation has been >= Up all that time, an
+// increase does not wait for StabilizationUp; anomalyRise <= 0 turns that
+// fast path off, as the engine does (engine.anomalyRise).
 //
 // Swap, when enabled, is Ratio x the memory this decision leaves the
 // container with, clamped to [Min, Max] and rounded to a MiB; it changes
@@ -316,6 +328,9 @@ func (dc *decider) scale(u utilisation) int64 {
 	case u.cur < u.min:
 		return dc.bringUp(u)
 	}
+	if dc.runaway(u, last) {
+		return u.cur
+	}
 	if to, ok := dc.relieve(u, last); ok {
 		return to
 	}
@@ -382,12 +397,6 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		n := u.quotedNote(noteAtLimit, last, u.down)
 		n.n[nLimit] = u.min
 		dc.d.holdNote(u.res, SkipAtLimit, n)
-		return u.cur
-	}
-	if !dc.sig.AnomalousSince.IsZero() {
-		n := u.quotedNote(noteAnomalous, last, u.down)
-		n.v[vScore] = dc.sig.Score
-		dc.d.holdNote(u.res, SkipAnomalous, n)
 		return u.cur
 	}
 	if dc.pressureHolds(u, last) {
