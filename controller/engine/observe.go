@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/histogram"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
@@ -50,6 +51,8 @@ type Container struct {
 	Last   proxmox.Container // the latest listing, for counters and export
 	SeenAt time.Time         // time of the latest listing
 	Window *window
+	// Usage is the recommender's history, fed after scoring (engine.go).
+	Usage histogram.Usage
 	// Unseen counts ticks in which every node was listed and this container
 	// was on none of them.
 	Unseen int

@@ -69,6 +69,15 @@ const mib = 1 << 20
 // it would pass the up threshold: a nightly job or the morning's users do
 // not start short, a lunch dip is not shrunk into.
 //
+// Recommendation (recommend.go, when the History is also a Recommender:
+// the engine's usage histograms): a decrease goes no lower than what the
+// profile's lower percentile of days of decaying history needs (cores: its
+// busy cores below the up threshold; memory: its hourly peak plus the
+// margin), and none is made while the allocation is within that need
+// widened for a short history (x(1 + short/days)): little history never
+// shrinks much (SkipCPUFloor, SkipMemoryFloor, naming the percentile and
+// the days). Increases do not read it.
+//
 // Trend (trend.go): a decrease stops where the stabilisation period's
 // peak, carried on by the period's least-squares trend to the end of the
 // down cooldown, stays below the up threshold, and none is made when that
@@ -198,6 +207,7 @@ type utilisation struct {
 	// season is the recurring peak that raised the floor (withSeason);
 	// Seen 0 when it did not.
 	season Recurring
+	rec    recWhy // the recommendation that raised it (recommend.go)
 }
 
 // floorReason is the Hold reason of a decrease the floor forbids.
@@ -384,7 +394,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	if dc.pressureHolds(u, last) {
 		return u.cur
 	}
-	u = dc.withSeason(dc.withFloor(u))
+	u = dc.withRecommendation(dc.withSeason(dc.withFloor(u)))
 	if u.floor > 0 && u.floor >= u.cur {
 		dc.d.holdNote(u.res, u.floorReason(), u.addFloor(u.quotedNote(noteFloor, last, u.down)))
 		return u.cur
@@ -411,6 +421,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		reason.floor, reason.peak, reason.margin, reason.cpuPeak, reason.up = u.floor, u.peak, u.margin, u.cpuPeak, u.up.Bound
 		r := u.season
 		reason.season = seasonWhy{peak: r.Peak, at: int32(r.At / time.Second), seen: uint8(r.Seen), days: uint8(r.Days)}
+		reason.rec = u.rec
 	}
 	if f, perHour := dc.trendFloor(u, series, wait, hi); f > target {
 		text := trendText(u, f, perHour, dc.r.CooldownDown)

@@ -50,6 +50,9 @@ const (
 	// and the peak in vPeak, its time of day in nLimit, seen and days in
 	// nPeak and nMargin.
 	noteSeasonFloor
+	// A decrease the recommendation's floor forbids (recommend.go): nFloor,
+	// and recWhy in vPeak, vUp, nPeak and nLimit.
+	noteRecFloor
 )
 
 // note is what a Hold's detail is made of: which sentence (kind) and its
@@ -113,6 +116,8 @@ func (n note) format(res Resource) string {
 	case noteSeasonFloor:
 		rec := Recurring{Peak: n.v[vPeak], At: time.Duration(n.n[nLimit]), Seen: int(n.n[nPeak]), Days: int(n.n[nMargin])}
 		return fmt.Sprintf("%s %.2f %s but %d %s is at or below the floor for %s", label, n.v[vValue], quoted(), n.n[nCur], unit, seasonText(res, n.n[nFloor], rec))
+	case noteRecFloor:
+		return fmt.Sprintf("%s %.2f %s but %d %s is at or below the floor %d %s (%s)", label, n.v[vValue], quoted(), n.n[nCur], unit, n.n[nFloor], unit, recOf(n).text(res))
 	case noteAboveMaxAnomalous:
 		return fmt.Sprintf("%d %s is above the max %d but the container is anomalous (score %.2f)", n.n[nCur], unit, n.n[nLimit], n.v[vScore])
 	case noteAboveMaxFloor:
@@ -174,6 +179,9 @@ func (u utilisation) quotedNote(kind noteKind, v float64, t Threshold) note {
 // addFloor adds u's floor to n: a noteSeasonFloor when a recurring peak
 // raised it.
 func (u utilisation) addFloor(n note) note {
+	if u.rec.set && n.kind == noteFloor {
+		return u.rec.note(n, u.floor)
+	}
 	if r := u.season; r.Seen > 0 && n.kind == noteFloor {
 		n.kind = noteSeasonFloor
 		n.n[nFloor], n.n[nLimit], n.n[nPeak], n.n[nMargin] = u.floor, int64(r.At), int64(r.Seen), int64(r.Days)
@@ -218,6 +226,7 @@ type why struct {
 	floor, peak, margin int64
 	cpuPeak, up         float64
 	season              seasonWhy // when a recurring peak raised the floor
+	rec                 recWhy    // when the recommendation did
 	// whyRelief: after samples pinned samples, grown by factor (0: sized).
 	factor  float64
 	samples int
@@ -234,7 +243,7 @@ const (
 )
 
 func (w why) format(res Resource) string {
-	label, _ := labelUnit(res)
+	label, unit := labelUnit(res)
 	t := Threshold{Bound: w.bound, Below: w.below}
 	s := fmt.Sprintf("%s %.2f %s", label, w.value, t)
 	if w.period > 0 {
@@ -255,7 +264,9 @@ func (w why) format(res Resource) string {
 	if w.flags&whySized != 0 {
 		s += fmt.Sprintf(" (sized for %s %.2f)", label, w.target)
 	}
-	if w.flags&whyStopped != 0 && w.season.seen > 0 {
+	if w.flags&whyStopped != 0 && w.rec.set {
+		s += fmt.Sprintf(" (stopped at %d %s: %s)", w.floor, unit, w.rec.text(res))
+	} else if w.flags&whyStopped != 0 && w.season.seen > 0 {
 		r := w.season
 		s += " (stopped at the floor for " + seasonText(res, w.floor, Recurring{Peak: r.peak, At: time.Duration(r.at) * time.Second, Seen: int(r.seen), Days: int(r.days)}) + ")"
 	} else if w.flags&whyStopped != 0 {

@@ -73,6 +73,9 @@ type Rules struct {
 	// StabilizationUp and StabilizationDown are how long utilisation must
 	// stay past a threshold before an increase or decrease.
 	StabilizationUp, StabilizationDown time.Duration
+	// Profile picks the percentiles of the usage history that bound
+	// decreases (recommend.go); "" is ProfileBalanced.
+	Profile Profile
 }
 
 // CPURules scale cores on the utilisation of the allocated cores (0..1).
