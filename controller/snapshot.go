@@ -31,6 +31,10 @@ type ContainerView struct {
 	// Decision is this pass's decision; nil when none was made (not
 	// scaling, excluded, or nothing known yet). Read-only: it is shared.
 	Decision *scaling.Decision
+	// Recommended is the recommender's view of cores and memory from the
+	// usage histograms under the container's policy (scaling.Recommend):
+	// Days 0 while there is no history.
+	Recommended [2]scaling.Recommendation
 }
 
 // Snapshot is the state of the controller after its latest pass.
@@ -96,8 +100,12 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 			v.Paused = st.Paused
 		}
 		v.Decision = c.DecisionIn(tr, decisions)
+		_, rules, _ := sel.Select(tr.VMID, tr.Tags, tr.Pool)
+		v.Recommended[0], _ = scaling.Recommend(&tr.Usage, scaling.ResourceCores, rules)
+		v.Recommended[1], _ = scaling.Recommend(&tr.Usage, scaling.ResourceMemory, rules)
 		s.Containers = append(s.Containers, v)
-		c.metrics.perContainer.Set(t.End, ctview.Of(v.VMID, v.Node, v.Alloc, v.CPUUtilisation, v.MemoryUsed, v.Samples > 0, v.Score, v.Decision))
+		c.metrics.perContainer.Set(t.End, ctview.Of(v.VMID, v.Node, v.Alloc, v.CPUUtilisation, v.MemoryUsed, v.Samples > 0, v.Score, v.Decision).
+			FromHistory(v.Recommended[0].Target, v.Recommended[1].Target))
 	}
 	c.snapMu.Lock()
 	c.snap = s

@@ -80,10 +80,9 @@ type Recommendation struct {
 	Usage, Days          float64
 }
 
-// Recommend reads h's recommendation for res (cores or memory) under r's
-// profile; ok is false when h keeps no histograms or holds no history.
-func Recommend(h History, res Resource, r Rules) (rec Recommendation, ok bool) {
-	rh, _ := h.(Recommender)
+// Recommend reads rh's recommendation for res (cores or memory) under r's
+// profile; ok is false when rh is nil or holds no history.
+func Recommend(rh Recommender, res Resource, r Rules) (rec Recommendation, ok bool) {
 	if rh == nil {
 		return rec, false
 	}

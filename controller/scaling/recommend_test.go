@@ -103,8 +103,8 @@ func TestRecommend(t *testing.T) {
 	if s, _ := Recommend(short, ResourceCores, r); s.Upper <= rec.Upper || s.Lower <= rec.Lower {
 		t.Errorf("with 0.05 days the bounds %+v are not wider than with 3 days %+v", s, rec)
 	}
-	if _, ok := Recommend(&seriesHistory{}, ResourceCores, r); ok {
-		t.Error("a History without histograms recommends")
+	if _, ok := Recommend(nil, ResourceCores, r); ok {
+		t.Error("no histograms recommend")
 	}
 	if _, ok := Recommend(recHistory{seriesHistory: &seriesHistory{}}, ResourceMemory, r); ok {
 		t.Error("no history recommends")
