@@ -76,16 +76,7 @@ func TestCoarseHistoryFillsTheTiers(t *testing.T) {
 // once (the day tier from the week's half hours, the live ticks' hour
 // aside).
 func TestBackfillFillsTheCoarseTiers(t *testing.T) {
-	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Start: now, Specs: []pvesim.ContainerSpec{
-		{VMID: 101, Node: "pve1", Cores: 2, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Diurnal},
-	}})
-	c := newLoop(t, client, func(o *Options) {
-		o.Now = func() time.Time { return now }
-		o.Backfill, o.Scale = true, false
-	})
-	c.pass(backfillContext(t, c))
-	awaitBackfill(t, c)
+	c := backfilledDiurnal(t, "")
 	w := c.Tracked[101].Window
 	day, week := w.Coarse(10*time.Minute), w.Coarse(time.Hour)
 	if len(day) < 144 || day[len(day)-1].Time.Sub(day[0].Time) < 23*time.Hour {
@@ -109,17 +100,7 @@ func TestBackfillFeedsTheRecommender(t *testing.T) {
 		days    float64
 	}{{"9.1.1", 30}, {"8.4.1", 35}} {
 		t.Run(tc.version, func(t *testing.T) {
-			now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-			_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Start: now, NodeVersions: []string{tc.version}, Specs: []pvesim.ContainerSpec{
-				{VMID: 101, Node: "pve1", Cores: 2, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Diurnal},
-			}})
-			c := newLoop(t, client, func(o *Options) {
-				o.Now = func() time.Time { return now }
-				o.Backfill, o.Scale = true, false
-			})
-			c.pass(backfillContext(t, c))
-			awaitBackfill(t, c)
-			u := &c.Tracked[101].Usage
+			u := &backfilledDiurnal(t, tc.version).Tracked[101].Usage
 			cores, days := u.Percentile(scaling.ResourceCores, 0.5)
 			if days < tc.days-1.5 || days > tc.days+0.5 {
 				t.Errorf("%.2f days of history after the backfill, want RRD's month, %v", days, tc.days)
@@ -130,4 +111,24 @@ func TestBackfillFeedsTheRecommender(t *testing.T) {
 			}
 		})
 	}
+}
+
+// backfilledDiurnal is a loop that has run one pass on a diurnal container
+// of a node at version ("" for pvesim's default) and folded its backfill.
+func backfilledDiurnal(t *testing.T, version string) *Controller {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	var versions []string
+	if version != "" {
+		versions = []string{version}
+	}
+	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Start: now, NodeVersions: versions, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 2, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Diurnal},
+	}})
+	c := newLoop(t, client, func(o *Options) {
+		o.Now = func() time.Time { return now }
+		o.Backfill, o.Scale = true, false
+	})
+	c.pass(backfillContext(t, c))
+	awaitBackfill(t, c)
+	return c
 }
