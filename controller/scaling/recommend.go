@@ -23,10 +23,10 @@ var Profiles = []Profile{ProfileBalanced, ProfileCost, ProfilePerformance}
 // (controller/engine/histogram) also is: Decide asks it, when the History
 // is one, on the way to a change.
 type Recommender interface {
-	// Percentile is the usage of res (cores busy, memory bytes) below which
-	// fraction p of the decayed history lies, and the days of history it
-	// holds; 0, 0 with none.
-	Percentile(res Resource, p float64) (value, days float64)
+	// Percentiles sets out[i] to the usage of res (cores busy, memory
+	// bytes) below which fraction ps[i] (ascending) of the decayed history
+	// lies and returns the days of history it holds; 0 with none.
+	Percentiles(res Resource, ps, out []float64) (days float64)
 }
 
 // percentiles are a profile's: the lower bound, the target and the upper
@@ -87,13 +87,13 @@ func Recommend(rh Recommender, res Resource, r Rules) (rec Recommendation, ok bo
 		return rec, false
 	}
 	p := percentilesOf(r.Profile)
-	lo, days := rh.Percentile(res, p.lower)
+	var v [3]float64
+	days := rh.Percentiles(res, []float64{p.lower, p.target, p.upper}, v[:])
 	if !(days > 0) {
 		return rec, false
 	}
-	rec.Usage, _ = rh.Percentile(res, p.target)
-	up, _ := rh.Percentile(res, p.upper)
-	rec.Days = days
+	lo, up := v[0], v[2]
+	rec.Usage, rec.Days = v[1], days
 	rec.Target = usageNeed(res, r, rec.Usage)
 	rec.Lower = usageNeed(res, r, lo*p.widen(days, r))
 	rec.Upper = usageNeed(res, r, up*p.widen(days, r))
@@ -142,7 +142,9 @@ func (dc *decider) withRecommendation(u utilisation) utilisation {
 		return u
 	}
 	p := percentilesOf(dc.r.Profile)
-	lo, days := rh.Percentile(u.res, p.lower)
+	var v [1]float64
+	days := rh.Percentiles(u.res, []float64{p.lower}, v[:])
+	lo := v[0]
 	if !(days > 0) {
 		return u
 	}

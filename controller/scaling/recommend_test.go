@@ -15,11 +15,15 @@ type recHistory struct {
 	cores, memory, days float64
 }
 
-func (h recHistory) Percentile(res Resource, _ float64) (float64, float64) {
+func (h recHistory) Percentiles(res Resource, _, out []float64) float64 {
+	v := h.memory
 	if res == ResourceCores {
-		return h.cores, h.days
+		v = h.cores
 	}
-	return h.memory, h.days
+	for i := range out {
+		out[i] = v
+	}
+	return h.days
 }
 
 // memoryDown is steadyInput with memory far above its use: 600 MiB of

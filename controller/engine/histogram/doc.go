@@ -7,7 +7,7 @@
 // (Usage.Observe; memory as one peak per MemoryPeriod) and by the backfill
 // with PVE's RRD before the controller's first sample (Usage.Past), and
 // read as percentiles with the days of history they rest on
-// (Usage.Percentile, the scaling.Recommender a History gives Decide).
+// (Usage.Percentiles, the scaling.Recommender a History gives Decide).
 //
 // A Usage is 1,436 bytes whatever it has seen (two arrays of 175 float32
 // weights and a few words), within the room the engine's memory budget

@@ -87,29 +87,32 @@ func (h *Histogram) renormalise(t uint32) {
 	h.ref = t
 }
 
-// percentile is the usage below which fraction p of the weight lies (the
-// end of the bucket that reaches p, as VPA reads it), with extra weight
-// (already decayed to ref) of usage v counted as if added: 0 when the
-// histogram holds no weight.
-func (h *Histogram) percentile(s scale, p float64, v, extra float64) float64 {
+// percentiles sets out[i] to the usage below which fraction ps[i]
+// (ascending) of the weight lies (the end of the bucket that reaches it,
+// as VPA reads it), with extra weight (already decayed to ref) of usage v
+// counted as if added; all 0 when the histogram holds no weight. One walk
+// for all of them: the recommendation reads three.
+func (h *Histogram) percentiles(s scale, ps, out []float64, v, extra float64) {
+	clear(out)
 	eb := s.bucket(v)
 	total := extra
 	for _, w := range h.w {
 		total += float64(w)
 	}
 	if !(total > 0) {
-		return 0
+		return
 	}
-	want := p * total
-	sum := 0.0
+	k, sum := 0, 0.0
 	for n, w := range h.w {
 		sum += float64(w)
 		if n == eb {
 			sum += extra
 		}
-		if sum >= want && sum > 0 {
-			return s.start(min(n+1, buckets-1))
+		for ; k < len(ps) && sum >= ps[k]*total && sum > 0; k++ {
+			out[k] = s.start(min(n+1, buckets-1))
 		}
 	}
-	return s.start(buckets - 1)
+	for ; k < len(ps); k++ {
+		out[k] = s.start(buckets - 1)
+	}
 }

@@ -119,18 +119,22 @@ func (u *Usage) Past(t time.Time, step time.Duration, res scaling.Resource, v fl
 	return true
 }
 
-// Percentile is the usage of res (cores busy, or memory bytes) below which
-// fraction p of the decayed history lies, and the days of history the
-// histogram holds: the lesser of the span from the oldest point to the
-// newest and the time observed, as VPA's confidence. 0, 0 with no history.
-func (u *Usage) Percentile(res scaling.Resource, p float64) (value, days float64) {
+// Percentiles sets out[i] to the usage of res (cores busy, or memory
+// bytes) below which fraction ps[i] (ascending) of the decayed history
+// lies, and returns the days of history the histogram holds: the lesser of
+// the span from the oldest point to the newest and the time observed, as
+// VPA's confidence. 0 (and out all 0) with no history. The peak of the
+// memory period under way counts as if it had ended.
+func (u *Usage) Percentiles(res scaling.Resource, ps, out []float64) (days float64) {
 	if u == nil || u.last == 0 {
-		return 0, 0
+		clear(out)
+		return 0
 	}
 	span := float64(u.last-u.first) + 1
 	days = min(span, float64(u.observed)) / 86400
 	if res == scaling.ResourceCores {
-		return u.cpu.percentile(coresScale, p, 0, 0), days
+		u.cpu.percentiles(coresScale, ps, out, 0, 0)
+		return days
 	}
 	extra := 0.0
 	if u.peakWeight > 0 {
@@ -139,5 +143,13 @@ func (u *Usage) Percentile(res scaling.Resource, p float64) (value, days float64
 			extra *= u.mem.factor(u.peakAt)
 		}
 	}
-	return u.mem.percentile(memoryScale, p, float64(u.peak), extra), days
+	u.mem.percentiles(memoryScale, ps, out, float64(u.peak), extra)
+	return days
+}
+
+// Percentile is Percentiles of one fraction p.
+func (u *Usage) Percentile(res scaling.Resource, p float64) (value, days float64) {
+	var out [1]float64
+	days = u.Percentiles(res, []float64{p}, out[:])
+	return out[0], days
 }
