@@ -75,7 +75,7 @@ func (c *Controller) Snapshot() Snapshot {
 // share the pass's decisions, which the loop neither keeps nor writes.
 func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 	c.snapMu.RLock()
-	lastSuccess := c.snap.LastSuccess
+	lastSuccess, prev := c.snap.LastSuccess, c.snap.Containers
 	c.snapMu.RUnlock()
 	s := Snapshot{Time: t.End, LastSuccess: lastSuccess, Interval: c.opts.Interval, Nodes: len(t.Nodes), ModelTrainedAt: c.ModelTrainedAt}
 	for n := range t.Failed {
@@ -90,6 +90,10 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 		s.Backfill = c.backfill.Progress()
 	}
 	s.Containers = make([]ContainerView, 0, len(c.Tracked))
+	fresh := t.End.Sub(c.recommendedAt) >= time.Minute || t.End.Before(c.recommendedAt)
+	if fresh {
+		c.recommendedAt = t.End
+	}
 	for _, tr := range c.SortedTracked() {
 		v := ContainerView{
 			Listed: tr.Listed, Score: tr.Score, Anomalous: !tr.AnomalousSince.IsZero(),
@@ -100,9 +104,17 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 			v.Paused = st.Paused
 		}
 		v.Decision = c.DecisionIn(tr, decisions)
-		_, rules, _ := sel.Select(tr.VMID, tr.Tags, tr.Pool)
-		v.Recommended[0], _ = scaling.Recommend(&tr.Usage, scaling.ResourceCores, rules)
-		v.Recommended[1], _ = scaling.Recommend(&tr.Usage, scaling.ResourceMemory, rules)
+		// Both lists are by VMID: the previous one is walked along.
+		for len(prev) > 0 && prev[0].VMID < tr.VMID {
+			prev = prev[1:]
+		}
+		if !fresh && len(prev) > 0 && prev[0].VMID == tr.VMID {
+			v.Recommended = prev[0].Recommended
+		} else {
+			_, rules, _ := sel.Select(tr.VMID, tr.Tags, tr.Pool)
+			v.Recommended[0], _ = scaling.Recommend(&tr.Usage, scaling.ResourceCores, rules)
+			v.Recommended[1], _ = scaling.Recommend(&tr.Usage, scaling.ResourceMemory, rules)
+		}
 		s.Containers = append(s.Containers, v)
 		c.metrics.perContainer.Set(t.End, ctview.Of(v.VMID, v.Node, v.Alloc, v.CPUUtilisation, v.MemoryUsed, v.Samples > 0, v.Score, v.Decision).
 			FromHistory(v.Recommended[0].Target, v.Recommended[1].Target))
