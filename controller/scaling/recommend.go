@@ -3,6 +3,7 @@ package scaling
 import (
 	"fmt"
 	"math"
+	"time"
 )
 
 // Profile says which percentiles of a container's usage history the
@@ -163,6 +164,9 @@ func (dc *decider) withRecommendation(u utilisation) utilisation {
 // cores busy".
 func (w recWhy) text(res Resource) string {
 	s := fmt.Sprintf("p%d over %.1f days of history: ", w.pct, w.days)
+	if w.days < 1 { // "0.0 days" says nothing
+		s = fmt.Sprintf("p%d over %s of history: ", w.pct, time.Duration(float64(w.days)*24*float64(time.Hour)).Round(time.Minute))
+	}
 	if res == ResourceCores {
 		s += fmt.Sprintf("%.2f cores busy", w.usage)
 	} else {

@@ -69,7 +69,7 @@ func TestRecommendationShortHistoryHolds(t *testing.T) {
 	sig.History = recHistory{seriesHistory: h, memory: 1024 * mib, days: 10.0 / 1440}
 	d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
 	if len(d.Changes) != 0 || len(d.Holds) != 1 || d.Holds[0].Reason != SkipMemoryFloor ||
-		!strings.Contains(d.Holds[0].Detail(), "while the history is short") {
+		!strings.Contains(d.Holds[0].Detail(), "p50 over 10m0s of history: 1024 MiB used, x4.00 while the history is short") {
 		t.Fatalf("a median of 1 GiB over ten minutes: %+v; want a memory floor hold for the short history", d)
 	}
 	sig.History = recHistory{seriesHistory: h, memory: 1024 * mib, days: 0}
