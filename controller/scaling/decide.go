@@ -37,8 +37,14 @@ const mib = 1 << 20
 // last change, grow without the stabilisation (after the up cooldown):
 // by the sizing (a Step at least; memory max(x1.2, +256 MiB) at least),
 // and by x1.5 when every sample since the last change, an increase,
-// stayed pinned. Usage that is pinned says only that demand is at least
-// the limit.
+// stayed pinned; and at least to what the most it used over the last
+// week (History.Highest) needs at the policy's target (memory: its peak
+// plus Margin at least). Usage that is pinned says only that demand is at least the
+// limit; what it used before is the likeliest level it wants back.
+// Memory thrash (thrash.go) is relieved alike: memory at or above Up on
+// those two samples while the newest memory PSI "some" is at least 20 %
+// grows by max(x1.2, +256 MiB) at least; use that does not follow a bump
+// asks for no more.
 //
 // An allocation outside [Min, Max] (set before the policy, by hand, or on a
 // node with fewer threads than Max) is brought to the bound in one change,
@@ -95,10 +101,13 @@ const mib = 1 << 20
 // whenever it differs from the allocation, in its own direction (which is
 // the memory's whenever swap was already following memory).
 //
-// The disk grows from Alloc.DiskBytes (the configured size) by Step (a
-// smaller last step up to Max) as soon as DiskUsed / DiskSize (both as the
-// listing shows them: df while running) is >= Threshold: a filling disk
-// cannot wait for stabilisation. It never shrinks.
+// The disk grows from Alloc.DiskBytes (the configured size) as soon as
+// DiskUsed / DiskSize (both as the listing shows them: df while running)
+// is >= Threshold: a filling disk cannot wait for stabilisation. It grows
+// by Step, or (diskgrowth.go) by as many Steps as keep a day of its fill
+// rate (the least-squares slope of Signals.Disk over the window and over
+// its last 15 minutes, the lower; none when either is not positive) below
+// Threshold, never past Max. It never shrinks.
 //
 // Cooldowns apply to every resource: no increase while the last action on
 // the resource is less than CooldownUp old, no decrease while it is less

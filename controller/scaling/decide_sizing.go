@@ -145,7 +145,8 @@ func (dc *decider) swap(memoryMiB int64) {
 	dc.d.change(ResourceSwap, cur, target, reason)
 }
 
-// disk grows the root filesystem when it is filling up.
+// disk grows the root filesystem when it is filling up, by a day of its
+// fill rate (diskgrowth.go).
 func (dc *decider) disk() {
 	if dc.sig.DiskUnmanaged != "" {
 		dc.d.hold(ResourceDisk, SkipUnmanaged, dc.sig.DiskUnmanaged)
@@ -173,14 +174,12 @@ func (dc *decider) disk() {
 		dc.d.holdNote(ResourceDisk, SkipAtLimit, n)
 		return
 	}
-	target := k.Max
-	if k.Step < k.Max-size {
-		target = size + k.Step
-	}
 	if dc.coolingDown(ResourceDisk, Up) {
 		return
 	}
-	dc.d.change(ResourceDisk, clampInt64(size), clampInt64(target), fmt.Sprintf("disk %.2f %s", used, t))
+	rate := dc.diskFill()
+	target, sized := diskTarget(size, fs, dc.sig.DiskUsed, rate, k)
+	dc.d.change(ResourceDisk, clampInt64(size), clampInt64(target), diskText(used, t, rate, sized))
 }
 
 func clamp(v, lo, hi int64) int64 { return min(max(v, lo), hi) }

@@ -227,9 +227,11 @@ type why struct {
 	cpuPeak, up         float64
 	season              seasonWhy // when a recurring peak raised the floor
 	rec                 recWhy    // when the recommendation did
-	// whyRelief: after samples pinned samples, grown by factor (0: sized).
-	factor  float64
-	samples int
+	// whyRelief: after samples pinned samples, grown by factor (0: sized),
+	// or to what earlier (cores busy or bytes; 0: none) needs; psi is the
+	// memory pressure that made the up threshold the line (0: pinned).
+	factor, earlier, psi float64
+	samples              int
 }
 
 type whyFlags uint8
@@ -250,9 +252,17 @@ func (w why) format(res Resource) string {
 		s += fmt.Sprintf(" for %s", w.period)
 	}
 	if w.flags&whyRelief != 0 {
-		s += fmt.Sprintf(": pinned at the limit for %d samples since the last change", w.samples)
+		if w.psi > 0 {
+			s += fmt.Sprintf(" under memory pressure %.1f %% (>= %.0f %%): thrashing", w.psi, thrashPressure)
+		} else {
+			s += ": pinned at the limit"
+		}
+		s += fmt.Sprintf(" for %d samples since the last change", w.samples)
 		if w.factor > 0 {
 			s += fmt.Sprintf(", every one since that increase: grown x%.1f", w.factor)
+		}
+		if w.earlier > 0 {
+			s += ", to what it used before: " + earlierText(res, w.earlier)
 		}
 	}
 	if w.flags&whyAnomalous != 0 {

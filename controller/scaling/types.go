@@ -167,6 +167,11 @@ type Signals struct {
 	// size on block storage); Alloc.DiskBytes is the configured size when
 	// known, which a grow starts from. DiskSize 0 takes Alloc.DiskBytes.
 	DiskUsed, DiskSize uint64
+	// Disk is the root filesystem's use (bytes) over the window, oldest
+	// first, which a growth is sized from (diskgrowth.go); the sample
+	// source may leave it empty for a disk below its threshold, which
+	// does not grow.
+	Disk Series
 	// CoresMax is the most cores that can help the container: its node's
 	// threads (PVE accepts more and clamps the cpuset) and ceil(cpulimit)
 	// when that is set; 0 when unknown.
@@ -215,6 +220,10 @@ type History interface {
 	// the recent days (season.go); the zero Recurring when too few days
 	// are known.
 	Recurring(ahead time.Duration) (cpu, memory Recurring)
+	// Highest returns the most cores busy and memory bytes the history's
+	// coarse tier holds over the last d (completed hours); 0 when it holds
+	// none. Fast relief reads it (relief.go), for a pinned resource only.
+	Highest(d time.Duration) (cpu, memory float64)
 }
 
 // Action is the last change made to a resource of a container.
