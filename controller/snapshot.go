@@ -112,8 +112,8 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 			v.Recommended = prev[0].Recommended
 		} else {
 			_, rules, _ := sel.Select(tr.VMID, tr.Tags, tr.Pool)
-			v.Recommended[0], _ = scaling.Recommend(&tr.Usage, scaling.ResourceCores, rules)
-			v.Recommended[1], _ = scaling.Recommend(&tr.Usage, scaling.ResourceMemory, rules)
+			v.Recommended[0], _ = tr.Usage.Recommend(scaling.ResourceCores, rules)
+			v.Recommended[1], _ = tr.Usage.Recommend(scaling.ResourceMemory, rules)
 		}
 		s.Containers = append(s.Containers, v)
 		c.metrics.perContainer.Set(t.End, ctview.Of(v.VMID, v.Node, v.Alloc, v.CPUUtilisation, v.MemoryUsed, v.Samples > 0, v.Score, v.Decision).

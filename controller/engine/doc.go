@@ -34,12 +34,10 @@
 // A container's history (window) has three tiers, 13,644 bytes at the
 // default settings (interval 10 s, window 1 h) and 13,788 at worst (a
 // full ring, seven resizes within the hour); TestHistoryBudget sums the
-// worst case against 16 KiB with room kept (budget.go) for the two
-// decaying histograms (1,464 bytes; Container.Usage takes 1,436, see
+// worst case against 16 KiB with room kept (budget.go) for the decaying
+// histograms (1,464 bytes: Container.Usage, 1,436, fed after scoring,
 // controller/engine/histogram) and the weekday x hour season profile
-// (1,008 bytes) of the next issue. The histograms are fed after a
-// container is scored, with its newest sample, not counted while it is
-// anomalous; History gives them to Decide as a scaling.Recommender.
+// (1,008 bytes) of the next issue.
 //
 //   - The fine tier is monitor.window at the tick interval, what the
 //     features and Decide read: a ring of 26-byte samples (64 before).

@@ -51,8 +51,7 @@ type Container struct {
 	Last   proxmox.Container // the latest listing, for counters and export
 	SeenAt time.Time         // time of the latest listing
 	Window *window
-	// Usage is the recommender's history, fed after scoring (engine.go).
-	Usage histogram.Usage
+	Usage  histogram.Usage // the recommender's history, fed after scoring
 	// Unseen counts ticks in which every node was listed and this container
 	// was on none of them.
 	Unseen int

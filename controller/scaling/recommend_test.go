@@ -94,29 +94,23 @@ func TestRecommendationCoresFloor(t *testing.T) {
 	}
 }
 
-// The bounds: the profile's percentiles, widened while history is short,
-// and no recommendation without history or histograms.
-func TestRecommend(t *testing.T) {
+// The bounds: each profile's percentiles in order, raised while the
+// history is short and less as it grows; the needs keep the hour's floor.
+func TestBounds(t *testing.T) {
 	r := testRules()
-	h := recHistory{seriesHistory: &seriesHistory{}, cores: 1.7, days: 3}
-	rec, ok := Recommend(h, ResourceCores, r)
-	if !ok || rec.Target != int64(math.Floor(1.7/r.CPU.Up)+1) || rec.Days != 3 || rec.Usage != 1.7 {
-		t.Fatalf("Recommend = %+v, %v", rec, ok)
-	}
-	short := recHistory{seriesHistory: &seriesHistory{}, cores: 1.7, days: 0.05}
-	if s, _ := Recommend(short, ResourceCores, r); s.Upper <= rec.Upper || s.Lower <= rec.Lower {
-		t.Errorf("with 0.05 days the bounds %+v are not wider than with 3 days %+v", s, rec)
-	}
-	if _, ok := Recommend(nil, ResourceCores, r); ok {
-		t.Error("no histograms recommend")
-	}
-	if _, ok := Recommend(recHistory{seriesHistory: &seriesHistory{}}, ResourceMemory, r); ok {
-		t.Error("no history recommends")
-	}
-	for _, p := range Profiles {
-		q := percentilesOf(p)
-		if !(q.lower < q.target && q.target < q.upper && q.widen(1, r) > 1) {
-			t.Errorf("profile %s: %+v", p, q)
+	for _, p := range []Profile{ProfileBalanced, ProfileCost, ProfilePerformance} {
+		b := BoundsOf(p)
+		if !(b.Lower < b.Target && b.Target < b.Upper && b.Widen(0.01, r) > b.Widen(1, r) && b.Widen(1, r) > 1) {
+			t.Errorf("profile %s: %+v", p, b)
 		}
+	}
+	if BoundsOf("") != BoundsOf(ProfileBalanced) {
+		t.Error("the default profile is not balanced")
+	}
+	if got, want := UsageNeed(ResourceCores, r, 1.7), int64(math.Floor(1.7/r.CPU.Up)+1); got != want {
+		t.Errorf("1.7 cores busy need %d cores, want %d", got, want)
+	}
+	if got := UsageNeed(ResourceMemory, r, 1000*mib); got != 1000+ceilMiB(r.Memory.Margin) {
+		t.Errorf("1000 MiB used need %d MiB, want it plus the margin", got)
 	}
 }

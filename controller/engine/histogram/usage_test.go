@@ -163,3 +163,29 @@ func TestUsageSize(t *testing.T) {
 	}
 	t.Logf("a Usage takes %d bytes", unsafe.Sizeof(Usage{}))
 }
+
+// Recommend: the target is what the profile's target percentile needs,
+// the bounds widen while the history is short; nothing without history.
+func TestRecommend(t *testing.T) {
+	r := scaling.Rules{CPU: scaling.CPURules{Up: 0.9}, StabilizationDown: 45 * time.Minute}
+	var u Usage
+	if _, ok := u.Recommend(scaling.ResourceCores, r); ok {
+		t.Fatal("a recommendation without history")
+	}
+	at := t0
+	feed := func(d time.Duration) {
+		for end := at.Add(d); at.Before(end); at = at.Add(time.Minute) {
+			u.Observe(at, 1.7, 1e9, time.Minute, false)
+		}
+	}
+	feed(time.Hour)
+	short, ok := u.Recommend(scaling.ResourceCores, r)
+	if !ok || short.Target != 2 || short.Usage < 1.7 || short.Usage > 1.8 {
+		t.Fatalf("an hour at 1.7 cores busy: %+v; want a target of 2 cores", short)
+	}
+	feed(3 * 24 * time.Hour)
+	long, _ := u.Recommend(scaling.ResourceCores, r)
+	if long.Target != 2 || long.Upper >= short.Upper || long.Lower >= short.Lower || long.Days < 3 {
+		t.Errorf("three days more: %+v; want the bounds narrower than after an hour (%+v)", long, short)
+	}
+}
