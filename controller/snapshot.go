@@ -32,8 +32,8 @@ type ContainerView struct {
 	// scaling, excluded, or nothing known yet). Read-only: it is shared.
 	Decision *scaling.Decision
 	// Recommended is the recommender's view of cores and memory from the
-	// usage histograms under the container's policy (scaling.Recommend):
-	// Days 0 while there is no history.
+	// usage histograms under the container's policy (Usage.Recommend, read
+	// once a minute); Days 0 while there is no history.
 	Recommended [2]scaling.Recommendation
 }
 
