@@ -7,12 +7,16 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller/backfill"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/ctview"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/histogram"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // Listed is what the latest listing tells of a container and its
 // allocation (engine.Listed), named here for the snapshot's readers.
 type Listed = engine.Listed
+
+// Recommendation is what the usage histograms recommend for a resource.
+type Recommendation = histogram.Recommendation
 
 // ContainerView is what the controller knows of one container after a
 // pass: read-only, for the API, the status page and the demo.
@@ -34,7 +38,7 @@ type ContainerView struct {
 	// Recommended is the recommender's view of cores and memory from the
 	// usage histograms under the container's policy (Usage.Recommend, read
 	// once a minute); Days 0 while there is no history.
-	Recommended [2]scaling.Recommendation
+	Recommended [2]Recommendation
 }
 
 // Snapshot is the state of the controller after its latest pass.

@@ -15,7 +15,6 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
-	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // GET /api/v1/containers, from the loop's snapshot (encoded once per
@@ -77,11 +76,11 @@ type v1Recommender struct {
 	MemoryMB v1Bounds `json:"memory_mb"`
 }
 
-func newV1Recommender(r [2]scaling.Recommendation) *v1Recommender {
+func newV1Recommender(r [2]controller.Recommendation) *v1Recommender {
 	if !(r[0].Days > 0) {
 		return nil
 	}
-	b := func(x scaling.Recommendation) v1Bounds {
+	b := func(x controller.Recommendation) v1Bounds {
 		return v1Bounds{Target: x.Target, Lower: x.Lower, Upper: x.Upper}
 	}
 	return &v1Recommender{Days: math.Round(r[0].Days*100) / 100, Cores: b(r[0]), MemoryMB: b(r[1])}

@@ -40,7 +40,7 @@ func v1SnapshotFixture() controller.Snapshot {
 					Changes: []scaling.Change{{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 3, Text: "cpu 91% > 80%"}},
 					Holds:   []scaling.Hold{{Resource: scaling.ResourceMemory, Reason: scaling.SkipCooldown, Text: "4m left"}},
 				},
-				Recommended: [2]scaling.Recommendation{{Target: 3, Lower: 2, Upper: 4, Usage: 2.1, Days: 3.256}, {Target: 900, Lower: 700, Upper: 1000, Days: 3.256}},
+				Recommended: [2]controller.Recommendation{{Target: 3, Lower: 2, Upper: 4, Usage: 2.1, Days: 3.256}, {Target: 900, Lower: 700, Upper: 1000, Days: 3.256}},
 			},
 			{
 				Listed: controller.Listed{VMID: 102, Node: "pve1", Name: "db", Status: "running", Lock: "backup",

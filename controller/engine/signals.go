@@ -31,7 +31,7 @@ func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.
 		VMID: tr.VMID, Node: tr.Node, Running: tr.Status == "running", Alloc: tr.Alloc,
 		SwapUsed: tr.Last.Swap, DiskUsed: tr.Last.Disk, DiskSize: tr.Last.MaxDisk,
 		CoresMax: tr.CoresMax(),
-		Score:    tr.Score, AnomalousSince: tr.AnomalousSince,
+		Score:    tr.Score, AnomalousSince: tr.AnomalousSince, Activity: tr.Features.Activity(),
 		History: h,
 	}
 	if i := h.newest; i >= h.spanFrom {

@@ -46,11 +46,21 @@ const mib = 1 << 20
 // grows by max(x1.2, +256 MiB) at least; use that does not follow a bump
 // asks for no more.
 //
+// Runaway (runaway.go): cores pinned on every sample since an increase
+// that changed nothing else (memory, io and network within +50 % of the
+// window, Signals.Activity) of a container that now burns at least twice
+// its calm level (the window's samples below 90 % of their allocation,
+// a tenth of them at least) are held when the model finds it anomalous
+// (SkipAnomalous: "a runaway process?"), and stay held
+// (ContainerState.Runaway, through Decision.Runaway) until the pinning
+// stops or something else moves: a spinning loop is not fed core after
+// core.
+//
 // An allocation outside [Min, Max] (set before the policy, by hand, or on a
 // node with fewer threads than Max) is brought to the bound in one change,
 // whatever the utilisation, after the cooldown of that direction: below Min
-// up to Min; above Max down to Max, unless the container is anomalous or
-// its floor is above Max (then it holds, saying so). No change ever lands
+// up to Min; above Max down to Max, unless its floor is above Max (then it
+// holds, saying so). No change ever lands
 // outside [Min, Max].
 //
 // Memory never goes down below max(MemoryPeak, the series' peak) + Margin
@@ -75,14 +85,8 @@ const mib = 1 << 20
 // it would pass the up threshold: a nightly job or the morning's users do
 // not start short, a lunch dip is not shrunk into.
 //
-// Recommendation (recommend.go, when the History is also a Recommender:
-// the engine's usage histograms): a decrease goes no lower than what the
-// profile's lower percentile of days of decaying history needs (cores: its
-// busy cores below the up threshold; memory: its hourly peak plus the
-// margin), and none is made while the allocation is within that need
-// widened for a short history (x(1 + short/days)): little history never
-// shrinks much (SkipCPUFloor, SkipMemoryFloor, naming the percentile and
-// the days). Increases do not read it.
+// Usage history (recommend.go, a History that is also a Recommender): a
+// decrease never goes below the floor the history's percentiles set.
 //
 // Trend (trend.go): a decrease stops where the stabilisation period's
 // peak, carried on by the period's least-squares trend to the end of the
@@ -90,11 +94,13 @@ const mib = 1 << 20
 // is the current value: a leak does not undo a decrease before the
 // cooldown lets it.
 //
-// While the container is anomalous (sig.AnomalousSince set) cores and
-// memory never go down (SkipAnomalous). When it has been anomalous for at
-// least anomalyRise and its utilisation has been >= Up all that time, an
-// increase does not wait for StabilizationUp. anomalyRise <= 0 turns that
-// fast path off.
+// The anomaly model's verdict (sig.AnomalousSince) decides the runaway
+// hold above and nothing else: a decrease does not wait for it (holding
+// decreases while anomalous only added waste, measured with simulate
+// --compare-model). When the container has been anomalous for at least
+// anomalyRise and its utilisation has been >= Up all that time, an
+// increase does not wait for StabilizationUp; anomalyRise <= 0 turns that
+// fast path off, as the engine does (engine.anomalyRise).
 //
 // Swap, when enabled, is Ratio x the memory this decision leaves the
 // container with, clamped to [Min, Max] and rounded to a MiB; it changes
@@ -216,7 +222,7 @@ type utilisation struct {
 	// season is the recurring peak that raised the floor (withSeason);
 	// Seen 0 when it did not.
 	season Recurring
-	rec    recWhy // the recommendation that raised it (recommend.go)
+	rec    RecFloor // the usage history's that raised it (recommend.go)
 }
 
 // floorReason is the Hold reason of a decrease the floor forbids.
@@ -326,6 +332,9 @@ func (dc *decider) scale(u utilisation) int64 {
 	case u.cur < u.min:
 		return dc.bringUp(u)
 	}
+	if dc.runaway(u, last) {
+		return u.cur
+	}
 	if to, ok := dc.relieve(u, last); ok {
 		return to
 	}
@@ -392,12 +401,6 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		n := u.quotedNote(noteAtLimit, last, u.down)
 		n.n[nLimit] = u.min
 		dc.d.holdNote(u.res, SkipAtLimit, n)
-		return u.cur
-	}
-	if !dc.sig.AnomalousSince.IsZero() {
-		n := u.quotedNote(noteAnomalous, last, u.down)
-		n.v[vScore] = dc.sig.Score
-		dc.d.holdNote(u.res, SkipAnomalous, n)
 		return u.cur
 	}
 	if dc.pressureHolds(u, last) {

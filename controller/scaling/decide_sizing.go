@@ -9,17 +9,10 @@ import (
 // bringDown moves an allocation above the policy's max (set before the
 // policy, or a node with fewer threads) to the max in one change, whatever
 // the utilisation: the max is the operator's word. It waits for the down
-// cooldown and while the container is anomalous, and holds, saying why,
-// when the floor (the window's peak) is above the max: a write that lands
-// between the two would still break the bound, and one below the floor
-// would starve the container.
+// cooldown, and holds, saying why, when the floor (the window's peak) is
+// above the max: a write that lands between the two would still break the
+// bound, and one below the floor would starve the container.
 func (dc *decider) bringDown(u utilisation) int64 {
-	if !dc.sig.AnomalousSince.IsZero() {
-		n := note{kind: noteAboveMaxAnomalous}
-		n.n[nCur], n.n[nLimit], n.v[vScore] = u.cur, u.max, dc.sig.Score
-		dc.d.holdNote(u.res, SkipAnomalous, n)
-		return u.cur
-	}
 	if u.floor > u.max {
 		n := note{kind: noteAboveMaxFloor}
 		n.n[nCur], n.n[nLimit] = u.cur, u.max

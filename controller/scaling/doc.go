@@ -5,10 +5,10 @@
 // SortByUrgency, and ContainerState.Record, which folds outcomes back into
 // what later decisions see. Decide's rules beyond the thresholds each
 // have their file: fast relief from a pinned limit (relief.go) or from
-// memory thrash (thrash.go),
-// pressure vetoing decreases (pressure.go), a disk growth sized from
-// its fill rate (diskgrowth.go) and the usage history's floor under
-// decreases (recommend.go: BoundsOf, Widen, UsageNeed).
+// memory thrash (thrash.go), pressure vetoing decreases (pressure.go), a
+// disk growth sized from its fill rate (diskgrowth.go), the cores of a
+// runaway process held (runaway.go) and the usage history's floor under
+// decreases (recommend.go).
 //
 // A pass decides for thousands of containers, most of which lean
 // nowhere, so Decide reads no more than a decision needs: a container's

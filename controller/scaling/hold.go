@@ -37,10 +37,8 @@ const (
 	// A utilisation past a threshold, and what stops the change:
 	noteAtLimit     noteKind = iota + 1 // the allocation is at the max (up) or the min (down)
 	noteStabilising                     // not past it for long enough
-	noteAnomalous                       // a decrease while anomalous
 	noteFloor                           // a decrease the floor forbids
 	// An allocation above the policy's max that stays:
-	noteAboveMaxAnomalous
 	noteAboveMaxFloor
 	noteCooldown   // too soon after the last action
 	noteDiskAtMax  // a full disk that cannot grow
@@ -51,7 +49,7 @@ const (
 	// nPeak and nMargin.
 	noteSeasonFloor
 	// A decrease the recommendation's floor forbids (recommend.go): nFloor,
-	// and recWhy in vPeak, vUp, nPeak and nLimit.
+	// and the RecFloor (recommend.go: note).
 	noteRecFloor
 )
 
@@ -109,8 +107,6 @@ func (n note) format(res Resource) string {
 		return fmt.Sprintf("%s %.2f %s but %d %s is at or above the max %d", label, n.v[vValue], quoted(), n.n[nCur], unit, n.n[nLimit])
 	case noteStabilising:
 		return fmt.Sprintf("%s %.2f %s for %s of %s", label, n.v[vValue], quoted(), time.Duration(n.n[nStreak]), time.Duration(n.n[nWait]))
-	case noteAnomalous:
-		return fmt.Sprintf("%s %.2f %s but the container is anomalous (score %.2f)", label, n.v[vValue], quoted(), n.v[vScore])
 	case noteFloor:
 		return fmt.Sprintf("%s %.2f %s but %d %s is at or below %s", label, n.v[vValue], quoted(), n.n[nCur], unit, n.floorText(res))
 	case noteSeasonFloor:
@@ -118,8 +114,6 @@ func (n note) format(res Resource) string {
 		return fmt.Sprintf("%s %.2f %s but %d %s is at or below the floor for %s", label, n.v[vValue], quoted(), n.n[nCur], unit, seasonText(res, n.n[nFloor], rec))
 	case noteRecFloor:
 		return fmt.Sprintf("%s %.2f %s but %d %s is at or below the floor %d %s (%s)", label, n.v[vValue], quoted(), n.n[nCur], unit, n.n[nFloor], unit, recOf(n).text(res))
-	case noteAboveMaxAnomalous:
-		return fmt.Sprintf("%d %s is above the max %d but the container is anomalous (score %.2f)", n.n[nCur], unit, n.n[nLimit], n.v[vScore])
 	case noteAboveMaxFloor:
 		return fmt.Sprintf("%d %s is above the max %d but %s is above it too", n.n[nCur], unit, n.n[nLimit], n.floorText(res))
 	case noteCooldown:
@@ -179,8 +173,8 @@ func (u utilisation) quotedNote(kind noteKind, v float64, t Threshold) note {
 // addFloor adds u's floor to n: a noteSeasonFloor when a recurring peak
 // raised it.
 func (u utilisation) addFloor(n note) note {
-	if u.rec.set && n.kind == noteFloor {
-		return u.rec.note(n, u.floor)
+	if u.rec.Floor > 0 && n.kind == noteFloor {
+		return u.rec.note(n)
 	}
 	if r := u.season; r.Seen > 0 && n.kind == noteFloor {
 		n.kind = noteSeasonFloor
@@ -226,7 +220,7 @@ type why struct {
 	floor, peak, margin int64
 	cpuPeak, up         float64
 	season              seasonWhy // when a recurring peak raised the floor
-	rec                 recWhy    // when the recommendation did
+	rec                 RecFloor  // when the usage history did
 	// whyRelief: after samples pinned samples, grown by factor (0: sized),
 	// or to what earlier (cores busy or bytes; 0: none) needs; psi is the
 	// memory pressure that made the up threshold the line (0: pinned).
@@ -274,7 +268,7 @@ func (w why) format(res Resource) string {
 	if w.flags&whySized != 0 {
 		s += fmt.Sprintf(" (sized for %s %.2f)", label, w.target)
 	}
-	if w.flags&whyStopped != 0 && w.rec.set {
+	if w.flags&whyStopped != 0 && w.rec.Floor > 0 {
 		s += fmt.Sprintf(" (stopped at %d %s: %s)", w.floor, unit, w.rec.text(res))
 	} else if w.flags&whyStopped != 0 && w.season.seen > 0 {
 		r := w.season

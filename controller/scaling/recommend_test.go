@@ -1,33 +1,22 @@
 package scaling
 
 import (
-	"math"
 	"strings"
 	"testing"
-	"time"
 )
 
 // recHistory is a seriesHistory that is also a Recommender, answering
-// every percentile from a fixed usage per resource (a histogram that saw
-// one level all the time), with days of history.
+// every floor with f (none when f.Floor is 0).
 type recHistory struct {
 	*seriesHistory
-	cores, memory, days float64
+	f RecFloor
 }
 
-func (h recHistory) Percentiles(res Resource, _, out []float64) float64 {
-	v := h.memory
-	if res == ResourceCores {
-		v = h.cores
-	}
-	for i := range out {
-		out[i] = v
-	}
-	return h.days
-}
+func (h recHistory) Floor(Resource, Rules, int64) (RecFloor, bool) { return h.f, h.f.Floor > 0 }
 
 // memoryDown is steadyInput with memory far above its use: 600 MiB of
-// 4 GiB at the end of the hour (1 GiB before), so that it shrinks when nothing else holds it.
+// 4 GiB at the end of the hour (1 GiB before), so that it shrinks when
+// nothing else holds it.
 func memoryDown() decideInput {
 	in := steadyInput()
 	in.sig.Alloc.MemoryMiB = 4096
@@ -39,9 +28,10 @@ func memoryDown() decideInput {
 	return in
 }
 
-// A decrease goes no lower than what the history's median needs (peak +
-// margin), and says so; with days of history below the limit it is made.
-func TestRecommendationStopsADecrease(t *testing.T) {
+// A decrease goes no lower than the usage history's floor and says so;
+// one at or above the limit holds it (a memory floor naming the history);
+// without one the hour decides.
+func TestRecommendationFloor(t *testing.T) {
 	in := memoryDown()
 	sig, h := lazy(in.sig, in.now)
 	plain := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
@@ -49,68 +39,23 @@ func TestRecommendationStopsADecrease(t *testing.T) {
 		t.Fatalf("without a recommender: %+v; want memory down to 2048 MiB or less", plain.Changes)
 	}
 
-	sig.History = recHistory{seriesHistory: h, memory: 2560 * mib, days: 3.2}
+	sig.History = recHistory{seriesHistory: h, f: RecFloor{Floor: 2816, Pct: 50, Usage: 2560 * mib, Days: 3.2, Widen: 1}}
 	d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
-	margin := ceilMiB(in.rules.Memory.Margin)
-	if len(d.Changes) != 1 || d.Changes[0].To != 2560+margin {
-		t.Fatalf("with a median of 2560 MiB over 3.2 days: %+v; want memory 4096 -> %d MiB", d.Changes, 2560+margin)
+	if len(d.Changes) != 1 || d.Changes[0].To != 2816 {
+		t.Fatalf("with a floor of 2816 MiB: %+v; want memory 4096 -> 2816 MiB", d.Changes)
 	}
-	if r := d.Changes[0].Reason(); !strings.Contains(r, "p50 over 3.2 days of history: 2560 MiB used") {
-		t.Errorf("reason %q does not name the recommendation", r)
+	if r := d.Changes[0].Reason(); !strings.Contains(r, "stopped at 2816 MiB: p50 over 3.2 days of history: 2560 MiB used") {
+		t.Errorf("reason %q does not name the history", r)
 	}
-}
 
-// Little history never shrinks much: the same median over ten minutes (a stabilisation) holds
-// the limit (a memory floor naming the short history); with no history at
-// all the recommender says nothing and the hour decides.
-func TestRecommendationShortHistoryHolds(t *testing.T) {
-	in := memoryDown()
-	sig, h := lazy(in.sig, in.now)
-	sig.History = recHistory{seriesHistory: h, memory: 1024 * mib, days: 10.0 / 1440}
-	d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
+	sig.History = recHistory{seriesHistory: h, f: RecFloor{Floor: 5376, Pct: 50, Usage: 1024 * mib, Days: 10.0 / 1440, Widen: 4}}
+	d = Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
 	if len(d.Changes) != 0 || len(d.Holds) != 1 || d.Holds[0].Reason != SkipMemoryFloor ||
-		!strings.Contains(d.Holds[0].Detail(), "p50 over 10m0s of history: 1024 MiB used, x4.00 while the history is short") {
-		t.Fatalf("a median of 1 GiB over ten minutes: %+v; want a memory floor hold for the short history", d)
+		!strings.Contains(d.Holds[0].Detail(), "the floor 5376 MiB (p50 over 10m0s of history: 1024 MiB used, x4.00 while the history is short)") {
+		t.Fatalf("a floor above the limit: %+v; want a memory floor hold for the short history", d)
 	}
-	sig.History = recHistory{seriesHistory: h, memory: 1024 * mib, days: 0}
-	if d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise); len(d.Changes) != 1 {
+	sig.History = recHistory{seriesHistory: h}
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise); len(d.Changes) != 1 || d.Changes[0].To != plain.Changes[0].To {
 		t.Errorf("no history: %+v; want the hour's decrease", d)
-	}
-}
-
-// Cores: the floor keeps the median's cores busy below the up threshold.
-func TestRecommendationCoresFloor(t *testing.T) {
-	in := steadyInput()
-	in.sig.Alloc.Cores = 8
-	in.sig.CPU = cpuFor(time.Hour, 0.05)
-	in.rules.Memory.Enabled, in.rules.Disk.Enabled = false, false
-	in.rules.CPU.Max, in.rules.CPU.Target = 8, 0.6
-	sig, h := lazy(in.sig, in.now)
-	sig.History = recHistory{seriesHistory: h, cores: 2.5, days: 7}
-	d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
-	want := int64(math.Floor(2.5/in.rules.CPU.Up) + 1)
-	if len(d.Changes) != 1 || d.Changes[0].To != want {
-		t.Fatalf("a median of 2.5 cores over a week: %+v %+v; want cores 8 -> %d", d.Changes, d.Holds, want)
-	}
-}
-
-// The bounds: each profile's percentiles in order, raised while the
-// history is short and less as it grows; the needs keep the hour's floor.
-func TestBounds(t *testing.T) {
-	r := testRules()
-	for _, p := range []Profile{ProfileBalanced, ProfileCost, ProfilePerformance} {
-		b := BoundsOf(p)
-		if !(b.Lower < b.Target && b.Target < b.Upper && b.Widen(0.01, r) > b.Widen(1, r) && b.Widen(1, r) > 1) {
-			t.Errorf("profile %s: %+v", p, b)
-		}
-	}
-	if BoundsOf("") != BoundsOf(ProfileBalanced) {
-		t.Error("the default profile is not balanced")
-	}
-	if got, want := UsageNeed(ResourceCores, r, 1.7), int64(math.Floor(1.7/r.CPU.Up)+1); got != want {
-		t.Errorf("1.7 cores busy need %d cores, want %d", got, want)
-	}
-	if got := UsageNeed(ResourceMemory, r, 1000*mib); got != 1000+ceilMiB(r.Memory.Margin) {
-		t.Errorf("1000 MiB used need %d MiB, want it plus the margin", got)
 	}
 }

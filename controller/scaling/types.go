@@ -73,9 +73,8 @@ type Rules struct {
 	// StabilizationUp and StabilizationDown are how long utilisation must
 	// stay past a threshold before an increase or decrease.
 	StabilizationUp, StabilizationDown time.Duration
-	// Profile picks the percentiles of the usage history that bound
-	// decreases (recommend.go); "" is ProfileBalanced.
-	Profile Profile
+	// Profile: "balanced" (""), "cost" or "performance" (Recommender).
+	Profile string
 }
 
 // CPURules scale cores on the utilisation of the allocated cores (0..1).
@@ -193,6 +192,8 @@ type Signals struct {
 	// PSI "some" avg10, percent (pressure.go); NaN or 0 when the node
 	// does not report it.
 	PressureCPU, PressureMemory, PressureIO float64
+	// Activity tells a runaway process from demand (runaway.go).
+	Activity Activity
 
 	// slab, set by Slab.Decide, is where the decision's changes and holds
 	// start from.
@@ -255,6 +256,9 @@ type ContainerState struct {
 	// Paused stops autoscaling of the container (an operator's request)
 	// until resumed; it is still collected and scored.
 	Paused bool `json:"paused,omitempty"`
+	// Runaway is when cores were first held as pinned by a runaway
+	// process (runaway.go), zero when they are not.
+	Runaway time.Time `json:"runaway,omitzero"`
 }
 
 // Change is one resource change of a decision, in the resource's unit.
@@ -284,6 +288,8 @@ type Decision struct {
 	Changes []Change
 	Holds   []Hold
 	Score   float64
+	// Runaway is ContainerState.Runaway as this decision leaves it.
+	Runaway time.Time
 }
 
 // SkipReason is why a resource was not changed: a small fixed set, so that
@@ -296,7 +302,7 @@ const (
 	SkipStabilizing    SkipReason = "stabilizing"     // past a threshold, not for long enough
 	SkipCooldown       SkipReason = "cooldown"        // too soon after the last action
 	SkipAtLimit        SkipReason = "at_limit"        // already at the policy's min or max
-	SkipAnomalous      SkipReason = "anomalous"       // no scale-down while anomalous
+	SkipAnomalous      SkipReason = "anomalous"       // cores of a runaway process held (runaway.go)
 	SkipMemoryFloor    SkipReason = "memory_floor"    // shrinking would go below peak + margin
 	SkipCPUFloor       SkipReason = "cpu_floor"       // shrinking would bring the window's peak to up_threshold
 	SkipCapacity       SkipReason = "node_capacity"   // the node has no room

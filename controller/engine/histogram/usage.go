@@ -153,20 +153,3 @@ func (u *Usage) Percentile(res scaling.Resource, p float64) (value, days float64
 	days = u.Percentiles(res, []float64{p}, out[:])
 	return out[0], days
 }
-
-// Recommend is the recommendation for res (cores or memory) under r's
-// profile (scaling.BoundsOf), in one walk of the histogram; ok is false
-// with no history.
-func (u *Usage) Recommend(res scaling.Resource, r scaling.Rules) (rec scaling.Recommendation, ok bool) {
-	b := scaling.BoundsOf(r.Profile)
-	var v [3]float64
-	days := u.Percentiles(res, []float64{b.Lower, b.Target, b.Upper}, v[:])
-	if !(days > 0) {
-		return rec, false
-	}
-	rec.Usage, rec.Days = v[1], days
-	rec.Target = scaling.UsageNeed(res, r, v[1])
-	rec.Lower = scaling.UsageNeed(res, r, v[0]*b.Widen(days, r))
-	rec.Upper = scaling.UsageNeed(res, r, v[2]*b.Widen(days, r))
-	return rec, true
-}

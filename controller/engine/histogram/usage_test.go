@@ -189,3 +189,51 @@ func TestRecommend(t *testing.T) {
 		t.Errorf("three days more: %+v; want the bounds narrower than after an hour (%+v)", long, short)
 	}
 }
+
+// The bounds of each profile are in order and widen less as history
+// grows; the needs keep the hour's floor (cores below up, memory plus
+// the margin).
+func TestBounds(t *testing.T) {
+	r := scaling.Rules{CPU: scaling.CPURules{Up: 0.9}, Memory: scaling.MemoryRules{Margin: 256 << 20}, StabilizationDown: 45 * time.Minute}
+	for _, p := range []string{"balanced", "cost", "performance"} {
+		b := boundsOf(p)
+		if !(b.lower < b.target && b.target < b.upper && b.widen(0.01, r) > b.widen(1, r) && b.widen(1, r) > 1) {
+			t.Errorf("profile %s: %+v", p, b)
+		}
+	}
+	if boundsOf("") != boundsOf("balanced") {
+		t.Error("the default profile is not balanced")
+	}
+	if got := need(scaling.ResourceCores, r, 1.7); got != 2 {
+		t.Errorf("1.7 cores busy need %d cores, want 2", got)
+	}
+	if got := need(scaling.ResourceMemory, r, 1000<<20); got != 1256 {
+		t.Errorf("1000 MiB used need %d MiB, want 1256", got)
+	}
+}
+
+// Floor: the lower percentile's need with days of history; with an hour
+// the widened need, which holds the allocation (it is at least cur).
+func TestFloor(t *testing.T) {
+	r := scaling.Rules{CPU: scaling.CPURules{Up: 0.9}, StabilizationDown: 45 * time.Minute}
+	var u Usage
+	if _, ok := u.Floor(scaling.ResourceCores, r, 8); ok {
+		t.Fatal("a floor without history")
+	}
+	at := t0
+	for range 60 {
+		u.Observe(at, 1.7, 1e9, time.Minute, false)
+		at = at.Add(time.Minute)
+	}
+	f, ok := u.Floor(scaling.ResourceCores, r, 4)
+	if !ok || f.Widen < 3 || f.Floor < 4 || f.Pct != 50 {
+		t.Fatalf("an hour at 1.7 cores, 4 allocated: %+v; want the widened need, at least 4", f)
+	}
+	for range 3 * 24 * 60 {
+		u.Observe(at, 1.7, 1e9, time.Minute, false)
+		at = at.Add(time.Minute)
+	}
+	if f, _ := u.Floor(scaling.ResourceCores, r, 4); f.Floor != 2 || f.Widen != 1 {
+		t.Errorf("three days more: %+v; want the need, 2 cores", f)
+	}
+}
