@@ -175,7 +175,7 @@ type Rules struct {
 	// Profile picks the percentiles of the usage history that bound
 	// decreases and how much history a container needs before it shrinks
 	// freely: ProfileBalanced, ProfileCost or ProfilePerformance
-	// (controller/scaling/recommend.go).
+	// (controller/engine/histogram/recommend.go).
 	Profile string `koanf:"profile"`
 }
 
