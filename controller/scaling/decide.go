@@ -47,9 +47,9 @@ const mib = 1 << 20
 // asks for no more.
 //
 // Runaway (runaway.go): cores pinned on every sample since an increase
-// that changed nothing else (memory, io and network within +50 % of the
-// window, Signals.Activity; io or network known) of a container that now burns at least twice
-// its calm level (the window's samples below 90 % of their allocation,
+// that changed nothing else (memory, io and network, known, within +50 %
+// of the window: Signals.Activity) of a container that burns twice its
+// calm level (the window's samples below 90 % of their allocation,
 // a tenth of them at least) are held when the model finds it anomalous
 // (SkipAnomalous: "a runaway process?"), and stay held
 // (ContainerState.Runaway, through Decision.Runaway) until the pinning

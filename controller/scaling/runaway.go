@@ -72,13 +72,9 @@ func (a Activity) Moved() float64 { return math.Expm1(a.moved()) }
 // the largest rise of the rest, in log terms: about 0 for demand, which
 // brings memory, io or network with it, and for a steady load; log 4
 // (1.4) for a service of half a core that spins at two. Never below 0:
-// a fall says nothing of a runaway, and with most of the forest's
-// training rows at 0 and the rest in the noise just above, a rise lands
-// with those few after one split on it (with the falls in, as far below
-// as the rises above, the splits mostly cut below the bulk and it stays
-// with the bulk: on the runaway scenario, seeds 1-3, its starts scored
-// 0.55-0.66 against 0.61-0.74 now, while about 2 % of all the scenarios'
-// rows cross the threshold either way).
+// a fall says nothing of a runaway, and with most training rows at 0 the
+// forest isolates a rise in one split (with the falls in, its splits
+// mostly cut below the bulk, where the rise stays).
 func (a Activity) CPUAlone() float64 {
 	return max(0, rise(a.CoresShort, a.CoresLong, coresFloor)-a.moved())
 }
