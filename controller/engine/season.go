@@ -8,10 +8,10 @@ import (
 )
 
 // Recurring is the window's recurring peaks ahead of now, read from its
-// week tier, timed by its day tier (scaling.History; scaling.RecurringPeaks
-// says how).
+// weekday x hour profile, checked and timed by its week and day tiers
+// (scaling.History; scaling.ProfilePeaks says how).
 func (h *windowHistory) Recurring(ahead time.Duration) (cpu, memory scaling.Recurring) {
-	return scaling.RecurringPeaks(h.w.tierPeaks, h.now, ahead)
+	return scaling.ProfilePeaks(h.w.tiers.profile.Slot, h.w.tierPeaks, h.now, ahead)
 }
 
 // tierPeaks are the largest cpu and memory peaks of the completed buckets

@@ -61,13 +61,15 @@ const mib = 1 << 20
 // sample's cpu PSI "some" is at or above 10 %, memory while its memory or
 // io PSI is (SkipPressure).
 //
-// Seasons (season.go, from History.Recurring): a decrease never goes below
-// what the peak seen on most of the recent days within the next hour at
-// that time of day needs at the policy's target (SkipCPUFloor,
-// SkipMemoryFloor, naming the peak), and cores or memory grow, after the
-// up cooldown, to what such a peak within the next ten minutes needs when
-// it would pass the up threshold: a nightly job or the morning's users do
-// not start short, a lunch dip is not shrunk into.
+// Seasons (season.go, from History.Recurring; season_week.go learns them
+// from the weekday x hour profile): a decrease never goes below what the
+// peak seen on most days of today's class (workdays, or the weekend; or
+// on most weeks of today's weekday) within the next hour needs at the
+// policy's target (SkipCPUFloor, SkipMemoryFloor, naming the peak), and
+// cores or memory grow, after the up cooldown, to what such a peak
+// within the next ten minutes needs when it would pass the up threshold:
+// a nightly job or the morning's users do not start short, a lunch dip is
+// not shrunk into, and a Saturday is not held for five weekdays' peak.
 //
 // Trend (trend.go): a decrease stops where the stabilisation period's
 // peak, carried on by the period's least-squares trend to the end of the
@@ -410,7 +412,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		reason.flags |= whyStopped
 		reason.floor, reason.peak, reason.margin, reason.cpuPeak, reason.up = u.floor, u.peak, u.margin, u.cpuPeak, u.up.Bound
 		r := u.season
-		reason.season = seasonWhy{peak: r.Peak, at: int32(r.At / time.Second), seen: uint8(r.Seen), days: uint8(r.Days)}
+		reason.season = seasonWhy{peak: r.Peak, at: int32(r.At / time.Second), seen: uint8(r.Seen), days: uint8(r.Days), class: r.Class}
 	}
 	if f, perHour := dc.trendFloor(u, series, wait, hi); f > target {
 		text := trendText(u, f, perHour, dc.r.CooldownDown)

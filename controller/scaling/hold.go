@@ -47,8 +47,8 @@ const (
 	noteNodeRoom   // the guard: the node has no room (or is unknown)
 	noteWriteLimit // the guard: the pass has used its writes
 	// A decrease a recurring peak's floor forbids (season.go): nFloor,
-	// and the peak in vPeak, its time of day in nLimit, seen and days in
-	// nPeak and nMargin.
+	// and the peak in vPeak, its time of day in nLimit, seen (and the
+	// DayClass above 16 bits) and days in nPeak and nMargin.
 	noteSeasonFloor
 )
 
@@ -111,7 +111,7 @@ func (n note) format(res Resource) string {
 	case noteFloor:
 		return fmt.Sprintf("%s %.2f %s but %d %s is at or below %s", label, n.v[vValue], quoted(), n.n[nCur], unit, n.floorText(res))
 	case noteSeasonFloor:
-		rec := Recurring{Peak: n.v[vPeak], At: time.Duration(n.n[nLimit]), Seen: int(n.n[nPeak]), Days: int(n.n[nMargin])}
+		rec := Recurring{Peak: n.v[vPeak], At: time.Duration(n.n[nLimit]), Seen: int(n.n[nPeak] & 0xffff), Days: int(n.n[nMargin]), Class: DayClass(n.n[nPeak] >> 16)}
 		return fmt.Sprintf("%s %.2f %s but %d %s is at or below the floor for %s", label, n.v[vValue], quoted(), n.n[nCur], unit, seasonText(res, n.n[nFloor], rec))
 	case noteAboveMaxAnomalous:
 		return fmt.Sprintf("%d %s is above the max %d but the container is anomalous (score %.2f)", n.n[nCur], unit, n.n[nLimit], n.v[vScore])
@@ -176,7 +176,7 @@ func (u utilisation) quotedNote(kind noteKind, v float64, t Threshold) note {
 func (u utilisation) addFloor(n note) note {
 	if r := u.season; r.Seen > 0 && n.kind == noteFloor {
 		n.kind = noteSeasonFloor
-		n.n[nFloor], n.n[nLimit], n.n[nPeak], n.n[nMargin] = u.floor, int64(r.At), int64(r.Seen), int64(r.Days)
+		n.n[nFloor], n.n[nLimit], n.n[nPeak], n.n[nMargin] = u.floor, int64(r.At), int64(r.Seen)|int64(r.Class)<<16, int64(r.Days)
 		n.v[vPeak] = r.Peak
 		return n
 	}
@@ -257,7 +257,7 @@ func (w why) format(res Resource) string {
 	}
 	if w.flags&whyStopped != 0 && w.season.seen > 0 {
 		r := w.season
-		s += " (stopped at the floor for " + seasonText(res, w.floor, Recurring{Peak: r.peak, At: time.Duration(r.at) * time.Second, Seen: int(r.seen), Days: int(r.days)}) + ")"
+		s += " (stopped at the floor for " + seasonText(res, w.floor, Recurring{Peak: r.peak, At: time.Duration(r.at) * time.Second, Seen: int(r.seen), Days: int(r.days), Class: r.class}) + ")"
 	} else if w.flags&whyStopped != 0 {
 		var n note
 		n.n[nFloor], n.n[nPeak], n.n[nMargin] = w.floor, w.peak, w.margin

@@ -1,0 +1,208 @@
+package scaling
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"time"
+)
+
+// WeekHour is one hour of a container's weekday x hour profile
+// (controller/engine/weekly): the recurring peak of cores busy and memory
+// bytes in that hour of the week, reached on Seen of the Weeks observed.
+type WeekHour struct {
+	CPU, Memory float64
+	Seen, Weeks int
+}
+
+// WeekHours reads a profile: slot is the hour of the week, 24 x the
+// time.Weekday plus the hour of the day, UTC.
+type WeekHours func(slot int) WeekHour
+
+// DayClass is which days a recurring peak recurs on, learnt from the
+// profile: the zero class says nothing ("seen on 3 of 4 days").
+type DayClass uint8
+
+const (
+	ClassDays DayClass = iota
+	// ClassDaily recurs on workdays and at the weekend alike.
+	ClassDaily
+	// ClassWorkday recurs Monday to Friday, ClassWeekend on Saturday and
+	// Sunday: the other days did not see it.
+	ClassWorkday
+	ClassWeekend
+	// ClassWeekly + time.Weekday recurs on that weekday each week, counted
+	// in weeks.
+	ClassWeekly
+)
+
+// workday says whether d is Monday to Friday. The classes are fixed
+// (a five-day week, UTC); what recurs in each is learnt.
+func workday(d time.Weekday) bool { return d != time.Saturday && d != time.Sunday }
+
+// words are the class as a reason says it ("the workday 09:00 peak") and
+// the unit it counts in.
+func (c DayClass) words() (class, unit string) {
+	switch {
+	case c == ClassDaily:
+		return "daily ", "days"
+	case c == ClassWorkday:
+		return "workday ", "days"
+	case c == ClassWeekend:
+		return "weekend ", "days"
+	case c >= ClassWeekly && c < ClassWeekly+7:
+		return time.Weekday(c-ClassWeekly).String() + " ", "weeks"
+	}
+	return "", "days"
+}
+
+// ProfilePeaks are the recurring peaks of cores busy and memory over
+// [now, now+ahead) from a weekday x hour profile, for the hours of the
+// week the period touches (the largest of them):
+//
+//   - the peak that a strict majority of the days of today's class
+//     (workdays, or the weekend) reached at that hour, over every week the
+//     profile holds, of at least two days: a workday peak, or a daily one
+//     when the other class reached it too. A class that did not see a
+//     peak never gets its floor or a growth ahead of it: no Saturday
+//     morning from five weekdays;
+//   - or, when higher, the peak that most weeks reached at that hour of
+//     today's weekday, of at least two weeks: a weekly one.
+//
+// The latest day of the class that the week tier holds (read; for a
+// weekly peak the same weekday a week back) must have seen it too
+// (seenShare of it): a job that stopped is not a recurring peak any more.
+// Soon is yesterday's ten minutes (the day tier) when yesterday is of the
+// same class and saw the peak, else Peak: the hour a peak lies in may
+// start long before it.
+func ProfilePeaks(slot WeekHours, read TierPeaks, now time.Time, ahead time.Duration) (cpu, mem Recurring) {
+	for from := now.Truncate(time.Hour); from.Before(now.Add(ahead)); from = from.Add(time.Hour) {
+		for r, out := range []*Recurring{&cpu, &mem} {
+			if got := hourPeak(slot, read, from, r == 1); got.Peak > out.Peak || out.Seen == 0 && got.Days > out.Days {
+				*out = got
+			}
+		}
+	}
+	yesterday := now.Add(-24 * time.Hour)
+	cpu.Soon, mem.Soon = cpu.Peak, mem.Peak
+	if !sameClass(cpu.Class, yesterday.Weekday(), now.Weekday()) && !sameClass(mem.Class, yesterday.Weekday(), now.Weekday()) {
+		return cpu, mem
+	}
+	hour, okHour := read(true, yesterday, ahead)
+	soon, okSoon := read(false, yesterday, ahead)
+	if !okHour || !okSoon {
+		return cpu, mem
+	}
+	if cpu.Seen > 0 && sameClass(cpu.Class, yesterday.Weekday(), now.Weekday()) && hour.CPU >= cpu.Peak*seenShare {
+		cpu.Soon = soon.CPU
+	}
+	if mem.Seen > 0 && sameClass(mem.Class, yesterday.Weekday(), now.Weekday()) && hour.Memory >= mem.Peak*seenShare {
+		mem.Soon = soon.Memory
+	}
+	return cpu, mem
+}
+
+// sameClass says whether a peak of class c recurs on day y as on today.
+func sameClass(c DayClass, y, today time.Weekday) bool {
+	switch c {
+	case ClassDaily:
+		return true
+	case ClassWorkday, ClassWeekend:
+		return workday(y) == workday(today)
+	}
+	return false
+}
+
+// hourPeak is the recurring peak of one resource (memory or cores) in the
+// hour from from (see ProfilePeaks).
+func hourPeak(slot WeekHours, read TierPeaks, from time.Time, memory bool) Recurring {
+	day, hour := from.Weekday(), from.Hour()
+	value := func(h WeekHour) float64 {
+		if memory {
+			return h.Memory
+		}
+		return h.CPU
+	}
+	var mine, other []WeekHour
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if h := slot(int(d)*24 + hour); h.Weeks > 0 {
+			if workday(d) == workday(day) {
+				mine = append(mine, h)
+			} else {
+				other = append(other, h)
+			}
+		}
+	}
+	at := time.Duration(hour) * time.Hour
+	// latestSaw says whether the latest day of the peak's days that the
+	// week tier holds at this hour saw peak (none: nothing says otherwise).
+	latestSaw := func(peak float64, on func(time.Weekday) bool) bool {
+		for back := 1; back <= seasonDays; back++ {
+			d := from.Add(-time.Duration(back) * 24 * time.Hour)
+			if !on(d.Weekday()) {
+				continue
+			}
+			if p, ok := read(true, d, time.Hour); ok {
+				v := p.CPU
+				if memory {
+					v = p.Memory
+				}
+				return v >= peak*seenShare
+			}
+		}
+		return true
+	}
+	r, stopped := classPeak(mine, value), math.Inf(1)
+	if r.Seen > 0 {
+		r.At, r.Class = at, ClassWorkday
+		if !workday(day) {
+			r.Class = ClassWeekend
+		}
+		if o := classPeak(other, value); o.Seen > 0 && o.Peak >= r.Peak*seenShare {
+			r.Class, r.Seen, r.Days = ClassDaily, r.Seen+o.Seen, r.Days+o.Days
+		}
+		if !latestSaw(r.Peak, func(d time.Weekday) bool { return workday(d) == workday(day) }) {
+			stopped, r = r.Peak*seenShare, Recurring{Days: r.Days}
+		}
+	}
+	// The weekday's own peak, when higher: a Monday job over a service
+	// that runs every day; not the class's peak that stopped.
+	if h := slot(int(day)*24 + hour); h.Weeks >= 2 && 2*h.Seen > h.Weeks && value(h) > r.Peak && value(h) < stopped &&
+		latestSaw(value(h), func(d time.Weekday) bool { return d == day }) {
+		return Recurring{Peak: value(h), At: at, Seen: h.Seen, Days: h.Weeks, Class: ClassWeekly + DayClass(day)}
+	}
+	return r
+}
+
+// classPeak is the peak that a strict majority of the days the hours hs
+// count reached, of at least two days: the hours sorted by their peak,
+// the first at which the days that saw the hours so far are more than
+// half of all; Seen counts the days that saw a peak of at least seenShare
+// of it. Sorts hs.
+func classPeak(hs []WeekHour, value func(WeekHour) float64) Recurring {
+	days := 0
+	for _, h := range hs {
+		days += h.Weeks
+	}
+	r := Recurring{Days: days}
+	if days < 2 {
+		return r
+	}
+	slices.SortStableFunc(hs, func(a, b WeekHour) int { return cmp.Compare(value(b), value(a)) })
+	seen := 0
+	for _, h := range hs {
+		if seen += h.Seen; 2*seen > days {
+			r.Peak = value(h)
+			break
+		}
+	}
+	if r.Peak <= 0 {
+		return r
+	}
+	for _, h := range hs {
+		if value(h) >= r.Peak*seenShare {
+			r.Seen += h.Seen
+		}
+	}
+	return r
+}
