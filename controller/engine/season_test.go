@@ -58,7 +58,7 @@ func TestRecurringWorkdayPeak(t *testing.T) {
 	jobs[time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)] = [2]float64{3.5, 5}
 	nights(w, now, jobs)
 	cpu, mem := recurring(w, now, 10*time.Minute)
-	want := scaling.Recurring{Peak: 3, Class: scaling.ClassWorkday, At: time.Hour, Seen: 2, Days: 2, Soon: 3}
+	want := scaling.Recurring{Peak: 3, Class: scaling.ClassWorkday, At: time.Hour, Seen: 2, Days: 2, Soon: 3, Most: 3.5}
 	if cpu != want {
 		t.Errorf("cores: %+v, want %+v", cpu, want)
 	}
@@ -104,7 +104,7 @@ func TestRecurringDailyAndWeeklyPeaks(t *testing.T) {
 	now = time.Date(2026, 12, 21, 0, 55, 0, 0, time.UTC) // a Monday
 	nights(w, now, on([2]float64{3, 4}, 30, 7, 14))
 	cpu, _ := recurring(w, now, 10*time.Minute)
-	want := scaling.Recurring{Peak: 3, Class: scaling.ClassWeekly + scaling.DayClass(time.Monday), At: time.Hour, Seen: 3, Days: 3, Soon: 3}
+	want := scaling.Recurring{Peak: 3, Class: scaling.ClassWeekly + scaling.DayClass(time.Monday), At: time.Hour, Seen: 3, Days: 3, Soon: 3, Most: 3}
 	if cpu != want {
 		t.Errorf("three Mondays: %+v, want %+v", cpu, want)
 	}

@@ -402,7 +402,9 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		return u.cur
 	}
 	reason := u.sustained(u.down, hi, wait) // the weakest of AtMost
-	if sized := clamp(u.sizeDown(hi), u.min, u.max); sized < target {
+	u, sizeHi, trough := dc.withTrough(u, series, hi)
+	reason.trough = trough
+	if sized := clamp(u.sizeDown(sizeHi), u.min, u.max); sized < target {
 		target = sized
 		reason.flags |= whySized
 		reason.target = u.target

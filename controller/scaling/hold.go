@@ -218,6 +218,7 @@ type why struct {
 	floor, peak, margin int64
 	cpuPeak, up         float64
 	season              seasonWhy // when a recurring peak raised the floor
+	trough              seasonWhy // when the profile's trough sized it (peak > 0)
 	// whyRelief: after samples pinned samples, grown by factor (0: sized).
 	factor  float64
 	samples int
@@ -254,6 +255,9 @@ func (w why) format(res Resource) string {
 	}
 	if w.flags&whySized != 0 {
 		s += fmt.Sprintf(" (sized for %s %.2f)", label, w.target)
+	}
+	if w.trough.peak > 0 {
+		s += " (" + troughText(res, w.trough) + ")"
 	}
 	if w.flags&whyStopped != 0 && w.season.seen > 0 {
 		r := w.season

@@ -23,6 +23,10 @@ type Recurring struct {
 	// minutes), which times a growth ahead of the peak; Peak when that
 	// day did not see it or the finer step does not reach back a day.
 	Soon float64
+	// Most is the most any day of the class needed over the period, an
+	// upper bound known from two days on (0 before): what a decrease may
+	// size for when the hour before needed more (season_trough.go).
+	Most float64
 }
 
 const (

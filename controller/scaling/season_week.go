@@ -74,15 +74,24 @@ func (c DayClass) words() (class, unit string) {
 // (seenShare of it): a job that stopped is not a recurring peak any more.
 // Soon is yesterday's ten minutes (the day tier) when yesterday is of the
 // same class and saw the peak, else Peak: the hour a peak lies in may
-// start long before it.
+// start long before it. Most is the largest peak of those hours on any
+// day of today's class, when each has at least two (0 otherwise).
 func ProfilePeaks(slot WeekHours, read TierPeaks, now time.Time, ahead time.Duration) (cpu, mem Recurring) {
-	for from := now.Truncate(time.Hour); from.Before(now.Add(ahead)); from = from.Add(time.Hour) {
+	var most [2]float64
+	for first, from := true, now.Truncate(time.Hour); from.Before(now.Add(ahead)); first, from = false, from.Add(time.Hour) {
 		for r, out := range []*Recurring{&cpu, &mem} {
-			if got := hourPeak(slot, read, from, r == 1); got.Peak > out.Peak || out.Seen == 0 && got.Days > out.Days {
+			got := hourPeak(slot, read, from, r == 1)
+			if got.Peak > out.Peak || out.Seen == 0 && got.Days > out.Days {
 				*out = got
+			}
+			if first || most[r] > 0 && got.Most > 0 {
+				most[r] = max(most[r], got.Most)
+			} else {
+				most[r] = 0
 			}
 		}
 	}
+	cpu.Most, mem.Most = most[0], most[1]
 	yesterday := now.Add(-24 * time.Hour)
 	cpu.Soon, mem.Soon = cpu.Peak, mem.Peak
 	if !sameClass(cpu.Class, yesterday.Weekday(), now.Weekday()) && !sameClass(mem.Class, yesterday.Weekday(), now.Weekday()) {
@@ -134,6 +143,12 @@ func hourPeak(slot WeekHours, read TierPeaks, from time.Time, memory bool) Recur
 		}
 	}
 	at := time.Duration(hour) * time.Hour
+	most := 0.0 // the largest peak of the class's days, 0 for fewer than two
+	if days := classDays(mine); days >= 2 {
+		for _, h := range mine {
+			most = max(most, value(h))
+		}
+	}
 	// latestSaw says whether the latest day of the peak's days that the
 	// week tier holds at this hour saw peak (none: nothing says otherwise).
 	latestSaw := func(peak float64, on func(time.Weekday) bool) bool {
@@ -169,9 +184,19 @@ func hourPeak(slot WeekHours, read TierPeaks, from time.Time, memory bool) Recur
 	// that runs every day; not the class's peak that stopped.
 	if h := slot(int(day)*24 + hour); h.Weeks >= 2 && 2*h.Seen > h.Weeks && value(h) > r.Peak && value(h) < stopped &&
 		latestSaw(value(h), func(d time.Weekday) bool { return d == day }) {
-		return Recurring{Peak: value(h), At: at, Seen: h.Seen, Days: h.Weeks, Class: ClassWeekly + DayClass(day)}
+		return Recurring{Peak: value(h), At: at, Seen: h.Seen, Days: h.Weeks, Class: ClassWeekly + DayClass(day), Most: most}
 	}
+	r.Most = most
 	return r
+}
+
+// classDays is the days the hours hs count.
+func classDays(hs []WeekHour) int {
+	days := 0
+	for _, h := range hs {
+		days += h.Weeks
+	}
+	return days
 }
 
 // classPeak is the peak that a strict majority of the days the hours hs
@@ -180,10 +205,7 @@ func hourPeak(slot WeekHours, read TierPeaks, from time.Time, memory bool) Recur
 // half of all; Seen counts the days that saw a peak of at least seenShare
 // of it. Sorts hs.
 func classPeak(hs []WeekHour, value func(WeekHour) float64) Recurring {
-	days := 0
-	for _, h := range hs {
-		days += h.Weeks
-	}
+	days := classDays(hs)
 	r := Recurring{Days: days}
 	if days < 2 {
 		return r
