@@ -261,7 +261,7 @@ func (b *Backfiller) run(ctx context.Context) {
 }
 
 // read reads one container's hour and converts the points of its span,
-// then its week (coarse). A history waits for a slot (the loop to take what came before) before it
+// then its week and month (coarse). A history waits for a slot (the loop to take what came before) before it
 // is handed back.
 func (b *Backfiller) read(ctx context.Context, j *Job) outcome {
 	rctx, cancel := context.WithTimeout(ctx, b.o.ReadTimeout)
@@ -288,20 +288,23 @@ func (b *Backfiller) read(ctx context.Context, j *Job) outcome {
 	return outcome{job: j, samples: samples, coarse: coarse}
 }
 
-// coarse reads the container's RRD week (averages and maxima) for the
-// coarse tiers, so that the seasons a decision looks for (days back) are
-// there from the first pass. The week alone: its rows (half an hour on
-// PVE 9, three hours on PVE 8) are what the week tier needs, and the
-// day's minute rows would be four times as many to read and decode for
-// each container; yesterday's ten minutes come from the week's half hours
-// until the live ticks have lived a day. A failed read costs only what it
-// did not bring: the hour is read, and the live ticks fill the tiers.
+// coarse reads the container's RRD week and month (averages and maxima)
+// for the coarse tiers and the weekday x hour profile, so that the seasons
+// a decision looks for (days and weeks back) are there from the first
+// pass. Not the day: its minute rows would be four times as many to read
+// and decode for each container; yesterday's ten minutes come from the
+// week's half hours until the live ticks have lived a day. The month
+// (PVE 9: half hours for 30 days) gives the profile four weeks of each
+// hour of the week; PVE 8's twelve-hour rows give it nothing (the
+// profile leaves them out) for two reads of 70 rows. A failed read costs
+// only what it did not bring: the hour is read, and the live ticks fill
+// the tiers.
 func (b *Backfiller) coarse(ctx context.Context, j *Job) []engine.CoarsePoint {
-	rctx, cancel := context.WithTimeout(ctx, 2*b.o.ReadTimeout)
+	rctx, cancel := context.WithTimeout(ctx, 3*b.o.ReadTimeout)
 	defer cancel()
-	points, err := CoarseHistory(rctx, b.o.Read, proxmox.Ref{Node: j.Listing.Node, VMID: j.Listing.VMID}, proxmox.TimeframeWeek)
+	points, err := CoarseHistory(rctx, b.o.Read, proxmox.Ref{Node: j.Listing.Node, VMID: j.Listing.VMID}, proxmox.TimeframeWeek, proxmox.TimeframeMonth)
 	if err != nil && ctx.Err() == nil {
-		b.o.Log.Debug().Err(err).Int("vmid", j.Listing.VMID).Msg("backfill without the rrd week")
+		b.o.Log.Debug().Err(err).Int("vmid", j.Listing.VMID).Msg("backfill without the rrd week or month")
 	}
 	return points
 }

@@ -5,7 +5,7 @@
 // only after Forget), for the points before that listing. A coordinator
 // goroutine keeps the queue, most urgent container first (RankFor), and
 // hands jobs to a bounded number of workers, each reading one container's
-// hour (GET .../rrddata) at a time, then its week (CoarseHistory:
+// hour (GET .../rrddata) at a time, then its week and month (CoarseHistory:
 // averages and maxima; a failed read of these costs only what it did not
 // bring); what they read goes to
 // the loop through a handoff.Queue, and the loop folds it into the windows

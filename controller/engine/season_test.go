@@ -160,3 +160,27 @@ func TestRecurringPeakFromABackfill(t *testing.T) {
 		t.Errorf("Wednesday 00:00, half backfilled and half live: %+v, want one week", h)
 	}
 }
+
+// A month of RRD half hours (PVE 9's month) fills the profile with four
+// weeks of each hour: a Monday 09:00 job is a weekly peak on the fifth
+// Monday from the first pass, though the week tier holds one Monday only.
+func TestRecurringPeakFromAMonthOfBackfill(t *testing.T) {
+	now := time.Date(2026, 12, 28, 8, 55, 0, 0, time.UTC) // a Monday
+	var points []CoarsePoint
+	for at := now.Add(-30 * 24 * time.Hour).Truncate(30 * time.Minute); at.Before(now.Truncate(30 * time.Minute)); at = at.Add(30 * time.Minute) {
+		p := CoarsePoint{Time: at, Step: 30 * time.Minute, CPU: 0.3, CPUPeak: 0.4, Mem: 512 << 20, MemPeak: 600 << 20}
+		if at.Weekday() == time.Monday && at.Hour() == 9 {
+			p.CPU, p.CPUPeak, p.Mem, p.MemPeak = 2.5, 3, 3<<30, 4<<30
+		}
+		points = append(points, p)
+	}
+	w := newWindow(time.Hour, 360)
+	w.MergeCoarse(points)
+	cpu, _ := recurring(w, now, 10*time.Minute)
+	if cpu.Peak != 3 || cpu.Seen != 4 || cpu.Days != 4 || cpu.Class != scaling.ClassWeekly+scaling.DayClass(time.Monday) {
+		t.Errorf("a month backfilled: %+v, want the Monday 09:00 peak of 3 cores on 4 of 4 weeks", cpu)
+	}
+	if cpu, _ := recurring(w, now.Add(24*time.Hour), 10*time.Minute); cpu.Peak > 0.41 {
+		t.Errorf("the Tuesday: %+v, want at most the service's 0.4 cores", cpu)
+	}
+}
