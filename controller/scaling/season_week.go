@@ -77,10 +77,12 @@ func (c DayClass) words() (class, unit string) {
 // start long before it. Most is the largest peak of those hours on any
 // day of today's class, when each has at least two (0 otherwise).
 func ProfilePeaks(slot WeekHours, read TierPeaks, now time.Time, ahead time.Duration) (cpu, mem Recurring) {
+	now = now.UTC() // the profile's hours are UTC's
 	var most [2]float64
 	for first, from := true, now.Truncate(time.Hour); from.Before(now.Add(ahead)); first, from = false, from.Add(time.Hour) {
+		peaks := hourPeaks(slot, read, from)
 		for r, out := range []*Recurring{&cpu, &mem} {
-			got := hourPeak(slot, read, from, r == 1)
+			got := peaks[r]
 			if got.Peak > out.Peak || out.Seen == 0 && got.Days > out.Days {
 				*out = got
 			}
@@ -122,17 +124,12 @@ func sameClass(c DayClass, y, today time.Weekday) bool {
 	return false
 }
 
-// hourPeak is the recurring peak of one resource (memory or cores) in the
-// hour from from (see ProfilePeaks).
-func hourPeak(slot WeekHours, read TierPeaks, from time.Time, memory bool) Recurring {
+// hourPeaks are the recurring peaks of cores (0) and memory (1) in the
+// hour from from (see ProfilePeaks), each slot and tier point read once.
+func hourPeaks(slot WeekHours, read TierPeaks, from time.Time) (out [2]Recurring) {
 	day, hour := from.Weekday(), from.Hour()
-	value := func(h WeekHour) float64 {
-		if memory {
-			return h.Memory
-		}
-		return h.CPU
-	}
-	var mine, other []WeekHour
+	var mineAt, otherAt [7]WeekHour // no allocation: Decide reads this every pass
+	mine, other := mineAt[:0], otherAt[:0]
 	for d := time.Sunday; d <= time.Saturday; d++ {
 		if h := slot(int(d)*24 + hour); h.Weeks > 0 {
 			if workday(d) == workday(day) {
@@ -142,52 +139,55 @@ func hourPeak(slot WeekHours, read TierPeaks, from time.Time, memory bool) Recur
 			}
 		}
 	}
+	own := slot(int(day)*24 + hour)
+	// The latest day of the class and the same weekday a week back that
+	// the week tier holds at this hour (none: nothing says otherwise).
+	var latest, weekAgo TierPeak
+	okLatest, okWeek := false, false
+	for back := 1; back <= seasonDays && !okLatest; back++ {
+		if d := from.Add(-time.Duration(back) * 24 * time.Hour); workday(d.Weekday()) == workday(day) {
+			latest, okLatest = read(true, d, time.Hour)
+		}
+	}
+	if own.Weeks >= 2 {
+		weekAgo, okWeek = read(true, from.Add(-seasonDays*24*time.Hour), time.Hour)
+	}
 	at := time.Duration(hour) * time.Hour
-	most := 0.0 // the largest peak of the class's days, 0 for fewer than two
-	if days := classDays(mine); days >= 2 {
-		for _, h := range mine {
-			most = max(most, value(h))
+	for res := range out {
+		value := func(h WeekHour) float64 { return h.CPU }
+		saw := func(p TierPeak, ok bool, peak float64) bool { return !ok || p.CPU >= peak*seenShare }
+		if res == 1 {
+			value = func(h WeekHour) float64 { return h.Memory }
+			saw = func(p TierPeak, ok bool, peak float64) bool { return !ok || p.Memory >= peak*seenShare }
 		}
-	}
-	// latestSaw says whether the latest day of the peak's days that the
-	// week tier holds at this hour saw peak (none: nothing says otherwise).
-	latestSaw := func(peak float64, on func(time.Weekday) bool) bool {
-		for back := 1; back <= seasonDays; back++ {
-			d := from.Add(-time.Duration(back) * 24 * time.Hour)
-			if !on(d.Weekday()) {
-				continue
-			}
-			if p, ok := read(true, d, time.Hour); ok {
-				v := p.CPU
-				if memory {
-					v = p.Memory
-				}
-				return v >= peak*seenShare
+		most := 0.0 // the largest peak of the class's days, 0 for fewer than two
+		if classDays(mine) >= 2 {
+			for _, h := range mine {
+				most = max(most, value(h))
 			}
 		}
-		return true
-	}
-	r, stopped := classPeak(mine, value), math.Inf(1)
-	if r.Seen > 0 {
-		r.At, r.Class = at, ClassWorkday
-		if !workday(day) {
-			r.Class = ClassWeekend
+		r, stopped := classPeak(mine, value), math.Inf(1)
+		if r.Seen > 0 {
+			r.At, r.Class = at, ClassWorkday
+			if !workday(day) {
+				r.Class = ClassWeekend
+			}
+			if o := classPeak(other, value); o.Seen > 0 && o.Peak >= r.Peak*seenShare {
+				r.Class, r.Seen, r.Days = ClassDaily, r.Seen+o.Seen, r.Days+o.Days
+			}
+			if !saw(latest, okLatest, r.Peak) {
+				stopped, r = r.Peak*seenShare, Recurring{Days: r.Days}
+			}
 		}
-		if o := classPeak(other, value); o.Seen > 0 && o.Peak >= r.Peak*seenShare {
-			r.Class, r.Seen, r.Days = ClassDaily, r.Seen+o.Seen, r.Days+o.Days
+		// The weekday's own peak, when higher: a Monday job over a service
+		// that runs every day; not the class's peak that stopped.
+		if v := value(own); own.Weeks >= 2 && 2*own.Seen > own.Weeks && v > r.Peak && v < stopped && saw(weekAgo, okWeek, v) {
+			r = Recurring{Peak: v, At: at, Seen: own.Seen, Days: own.Weeks, Class: ClassWeekly + DayClass(day)}
 		}
-		if !latestSaw(r.Peak, func(d time.Weekday) bool { return workday(d) == workday(day) }) {
-			stopped, r = r.Peak*seenShare, Recurring{Days: r.Days}
-		}
+		r.Most = most
+		out[res] = r
 	}
-	// The weekday's own peak, when higher: a Monday job over a service
-	// that runs every day; not the class's peak that stopped.
-	if h := slot(int(day)*24 + hour); h.Weeks >= 2 && 2*h.Seen > h.Weeks && value(h) > r.Peak && value(h) < stopped &&
-		latestSaw(value(h), func(d time.Weekday) bool { return d == day }) {
-		return Recurring{Peak: value(h), At: at, Seen: h.Seen, Days: h.Weeks, Class: ClassWeekly + DayClass(day), Most: most}
-	}
-	r.Most = most
-	return r
+	return out
 }
 
 // classDays is the days the hours hs count.

@@ -137,3 +137,18 @@ func TestTroughSizesADecreaseInOneStep(t *testing.T) {
 		t.Errorf("with a recurring peak of 0.8 cores ahead: %+v; want cores 4 -> 2, its need at 0.5", d.Changes)
 	}
 }
+
+// BenchmarkProfilePeaks is what every pass reads per container for a
+// growth ahead: the profile's hours of the next ten minutes, and the
+// week and day tiers for the latest day and yesterday's timing.
+func BenchmarkProfilePeaks(b *testing.B) {
+	p := newProfile(4, 9, 3, workdays...)
+	read := func(week bool, from time.Time, d time.Duration) (TierPeak, bool) {
+		return TierPeak{CPU: 3, Memory: 6 * gib}, true
+	}
+	mon := time.Date(2026, 11, 30, 8, 55, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		ProfilePeaks(p.slot, read, mon, 10*time.Minute)
+	}
+}
