@@ -70,6 +70,9 @@ const mib = 1 << 20
 // within the next ten minutes needs when it would pass the up threshold:
 // a nightly job or the morning's users do not start short, a lunch dip is
 // not shrunk into, and a Saturday is not held for five weekdays' peak.
+// A decrease sizes for the most the class's days needed in the next hour
+// when that is below the stabilisation period's peak (season_trough.go):
+// an evening shrinks in one step.
 //
 // Trend (trend.go): a decrease stops where the stabilisation period's
 // peak, carried on by the period's least-squares trend to the end of the
