@@ -14,6 +14,9 @@ func (h *windowHistory) Recurring(ahead time.Duration) (cpu, memory scaling.Recu
 	return scaling.ProfilePeaks(h.w.tiers.profile.Slot, h.w.tierPeaks, h.now, ahead)
 }
 
+// Profile is hour slot of the window's weekday x hour profile (weekly).
+func (w *window) Profile(slot int) scaling.WeekHour { return w.tiers.profile.Slot(slot) }
+
 // tierPeaks are the largest cpu and memory peaks of the completed buckets
 // of the day (week false) or week tier that [from, from+d) touches, and
 // the start of the bucket of the cpu's; ok is false when none holds data.

@@ -288,9 +288,7 @@ func (w *window) MergeCoarse(points []CoarsePoint) {
 		weekCut = t.day.acc.bucket * dayStep
 	}
 	t.week.merge(ok, weekCut)
-	// The profile, what the week tier will not pass on when its bucket
-	// completes.
-	if t.week.acc.weight > 0 {
+	if t.week.acc.weight > 0 { // the profile: what the week will not pass on
 		weekCut = min(weekCut, t.week.acc.bucket*weekStep)
 	}
 	t.profile.Backfill(len(ok), func(i int) (int64, int64, float64, float64) {
