@@ -13,11 +13,10 @@ const (
 	// (0.01 to 1000 cores, 10 MB to 1 TB: 175 each) of 32-bit weights,
 	// and a few words of their own.
 	histogramReserve = 2 * (175*4 + 32)
-	// seasonReserve is the weekday x hour profile's (controller/engine/
-	// weekly, in the window): per hour of the week the recurring peak of
-	// cores and memory (16 bits each, as a tier point) and the weeks it
-	// was seen in and observed (8 bits each); 8 bytes of bookkeeping come
-	// from what is left.
+	// seasonReserve is the weekday x hour profile's (weekly, in the
+	// window): per hour of the week the recurring peak of cores and memory
+	// (16 bits each) and the weeks it was seen in and observed (8 bits
+	// each); its 8 bytes of bookkeeping come from what is left.
 	seasonReserve = 7 * 24 * 6
 	// worstLimitRuns is how many runs of limits (a resize starts one) a
 	// window is counted with at worst: seven resizes within the hour.

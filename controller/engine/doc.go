@@ -58,15 +58,10 @@
 //     time since the one before; a completed ten minutes feeds the hour.
 //     A backfill (RRD's day and week timeframes, or the hour of samples
 //     Merge takes) fills with MergeCoarse only what holds no data: live
-//     data is never replaced nor counted twice. Each completed hour,
-//     and each hour a backfill brings from before the live ones, feeds
-//     the weekday x hour profile (controller/engine/weekly, 1,016 bytes),
-//     which keeps per hour of the week the recurring peak and the weeks
-//     that reached it beyond the week tier. Decide reads the recurring
-//     peaks from it (season.go, History.Recurring, computed by
-//     scaling.ProfilePeaks: workday, weekend, daily and weekly peaks),
-//     checked against the latest day in the week tier and timed by
-//     yesterday's ten minutes in the day tier.
+//     data is never replaced nor counted twice. Completed hours, live or
+//     backfilled, feed the weekday x hour profile (1,016 bytes), kept
+//     beyond the week; Decide reads the recurring peaks from it (season.go,
+//     History.Recurring: controller/engine/weekly's Profile.Peaks).
 //   - The running aggregates (rolling) hold, for the long (the window) and
 //     the short period before the time features were last read, the sums
 //     of the means, deviations and least-squares slopes (x in whole

@@ -61,8 +61,8 @@ const mib = 1 << 20
 // sample's cpu PSI "some" is at or above 10 %, memory while its memory or
 // io PSI is (SkipPressure).
 //
-// Seasons (season.go, from History.Recurring; season_week.go learns them
-// from the weekday x hour profile): a decrease never goes below what the
+// Seasons (season.go, from History.Recurring, which controller/engine/
+// weekly learns from the weekday x hour profile): a decrease never goes below what the
 // peak seen on most days of today's class (workdays, or the weekend; or
 // on most weeks of today's weekday) within the next hour needs at the
 // policy's target (SkipCPUFloor, SkipMemoryFloor, naming the peak), and

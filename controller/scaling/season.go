@@ -10,7 +10,7 @@ import (
 // the Days (weeks, for a weekly Class) whose history covers that time, the
 // period ahead peaked at Peak or more (cores busy, or memory bytes). A
 // strict majority of at least two makes a peak recurring; Seen 0 says
-// there is none (season_week.go: ProfilePeaks).
+// there is none (controller/engine/weekly: Profile.Peaks).
 type Recurring struct {
 	Peak float64
 	// Class is the days it recurs on.
@@ -155,25 +155,3 @@ func seasonText(res Resource, need int64, rec Recurring) string {
 	return fmt.Sprintf("the %s%02d:%02d peak seen on %d of %d %s (%s): %d %s",
 		class, int(at.Hours()), int(at.Minutes())%60, rec.Seen, rec.Days, days, peak, need, unit)
 }
-
-// TierPeak is what a history's coarse tier says of a period: the largest
-// peaks of cores busy and memory bytes of the buckets it touches, and the
-// start of their buckets.
-type TierPeak struct {
-	CPU, Memory     float64
-	CPUAt, MemoryAt time.Time
-}
-
-// TierPeaks reads a history's coarse tiers (controller/engine): the day
-// tier (ten minutes for a day) or the week tier (an hour for seven days)
-// over [from, from+d); ok is false when they hold no data there.
-type TierPeaks func(week bool, from time.Time, d time.Duration) (p TierPeak, ok bool)
-
-const (
-	// seasonDays are the days back the latest day of a class is looked
-	// for in: the week tier's.
-	seasonDays = 7
-	// seenShare is how much of a recurring peak a day must reach to see
-	// it: a day's noise does not make a season come and go.
-	seenShare = 0.8
-)

@@ -40,7 +40,7 @@ func (dc *decider) withTrough(u utilisation, series run[Points], hi float64) (ut
 		u.floor = min(u.floor, floor)
 	}
 	class := ClassWeekend
-	if workday(dc.now.UTC().Weekday()) {
+	if Workday(dc.now.UTC().Weekday()) {
 		class = ClassWorkday
 	}
 	return u, basis, seasonWhy{peak: rec.Most, class: class}

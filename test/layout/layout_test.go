@@ -57,7 +57,7 @@ var rules = []rule{
 	// One pass without I/O: the loop's and the simulator's.
 	// The history's encodings: pure functions, standard library only.
 	{dir: "controller/engine/codes", stdlibOnly: true},
-	// The weekday x hour profile: the encodings, scaling's WeekHour.
+	// The weekday x hour profile: the encodings, scaling's Recurring.
 	{dir: "controller/engine/weekly", allowed: []string{"controller/engine/codes", "controller/scaling"}},
 	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes", "controller/engine/weekly"}},
 	// Write backoffs carried across a change of leader: the rules' types.

@@ -5,9 +5,11 @@
 // same hour of many weeks, or of many workdays, is known after the week
 // tier has forgotten it, and it is filled from an RRD backfill (PVE 9's
 // week and month are half hours) as well as from the hours the engine
-// completes. Which hours recur, and for which days, is the decisions'
-// business (controller/scaling's season_week.go reads a Profile through
-// Slot); this package only keeps what each hour of the week saw.
+// completes. Peaks reads it as scaling.History's Recurring does: which
+// hours recur, and on which days (peaks.go: workday, weekend, daily and
+// weekly peaks, checked against the latest day and timed by yesterday in
+// the engine's tiers, which it reads through TierPeaks); what a decision
+// does with them is controller/scaling's.
 //
 // 1,008 bytes of slots and 8 of bookkeeping per container: the
 // seasonReserve of controller/engine's budget.
@@ -15,8 +17,8 @@
 // # Imports
 //
 // The engine's encodings (controller/engine/codes) and scaling's
-// WeekHour, which Slot answers; never the engine (enforced by
-// test/layout).
+// Recurring and DayClass, which Peaks answers; never the engine (enforced
+// by test/layout).
 //
 // # Concurrency
 //

@@ -4,7 +4,6 @@ import (
 	"math"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/codes"
-	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // Slots is the hours of a week; slot 0 is Sunday 00:00-01:00 UTC, as
@@ -13,9 +12,8 @@ const Slots = 7 * 24
 
 const (
 	// reachShare is how much of a slot's peak an hour must reach to see
-	// it again: a week's noise does not make a season come and go. It is
-	// controller/scaling's seenShare.
-	reachShare = 0.8
+	// it again: a week's noise does not make a season come and go.
+	reachShare = seenShare
 	// maxWeeks is how many weeks a slot counts before older weeks weigh
 	// less: a schedule that changed is learnt within weeks, not months.
 	maxWeeks = 8
@@ -44,11 +42,17 @@ type Profile struct {
 	first, last int32
 }
 
-// Slot returns hour i of the week (0 to Slots-1; see Slots):
-// scaling.WeekHours.
-func (p *Profile) Slot(i int) scaling.WeekHour {
+// Hour is what one hour of the week holds: its recurring peak of cores
+// busy and memory bytes, reached on Seen of the Weeks observed.
+type Hour struct {
+	CPU, Memory float64
+	Seen, Weeks int
+}
+
+// Slot returns hour i of the week (0 to Slots-1; see Slots).
+func (p *Profile) Slot(i int) Hour {
 	s := p.slots[i]
-	return scaling.WeekHour{CPU: codes.FromFloat16(s.cpu) / cpuScale, Memory: codes.FromFloat16(s.mem) * 1024, Seen: int(s.seen), Weeks: int(s.weeks)}
+	return Hour{CPU: codes.FromFloat16(s.cpu) / cpuScale, Memory: codes.FromFloat16(s.mem) * 1024, Seen: int(s.seen), Weeks: int(s.weeks)}
 }
 
 // SlotOf is the slot of the hour that starts at unix second sec.

@@ -1,62 +1,40 @@
-package scaling
+package weekly
 
 import (
 	"cmp"
 	"math"
 	"slices"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
-// WeekHour is one hour of a container's weekday x hour profile
-// (controller/engine/weekly): the recurring peak of cores busy and memory
-// bytes in that hour of the week, reached on Seen of the Weeks observed.
-type WeekHour struct {
-	CPU, Memory float64
-	Seen, Weeks int
-}
+// TierPeak is what a history's coarse tier says of a period: the largest
+// peaks of cores busy and memory bytes of the buckets it touches.
+type TierPeak struct{ CPU, Memory float64 }
 
-// WeekHours reads a profile: slot is the hour of the week, 24 x the
-// time.Weekday plus the hour of the day, UTC.
-type WeekHours func(slot int) WeekHour
-
-// DayClass is which days a recurring peak recurs on, learnt from the
-// profile: the zero class says nothing ("seen on 3 of 4 days").
-type DayClass uint8
+// TierPeaks reads a history's coarse tiers (controller/engine): the day
+// tier (ten minutes for a day) or the week tier (an hour for seven days)
+// over [from, from+d); ok is false when they hold no data there.
+type TierPeaks func(week bool, from time.Time, d time.Duration) (p TierPeak, ok bool)
 
 const (
-	ClassDays DayClass = iota
-	// ClassDaily recurs on workdays and at the weekend alike.
-	ClassDaily
-	// ClassWorkday recurs Monday to Friday, ClassWeekend on Saturday and
-	// Sunday: the other days did not see it.
-	ClassWorkday
-	ClassWeekend
-	// ClassWeekly + time.Weekday recurs on that weekday each week, counted
-	// in weeks.
-	ClassWeekly
+	// seasonDays are the days back the latest day of a class is looked
+	// for in: the week tier's.
+	seasonDays = 7
+	// seenShare is how much of a recurring peak a day must reach to see
+	// it: a day's noise does not make a season come and go.
+	seenShare = 0.8
 )
 
-// workday says whether d is Monday to Friday. The classes are fixed
-// (a five-day week, UTC); what recurs in each is learnt.
-func workday(d time.Weekday) bool { return d != time.Saturday && d != time.Sunday }
-
-// words are the class as a reason says it ("the workday 09:00 peak") and
-// the unit it counts in.
-func (c DayClass) words() (class, unit string) {
-	switch {
-	case c == ClassDaily:
-		return "daily ", "days"
-	case c == ClassWorkday:
-		return "workday ", "days"
-	case c == ClassWeekend:
-		return "weekend ", "days"
-	case c >= ClassWeekly && c < ClassWeekly+7:
-		return time.Weekday(c-ClassWeekly).String() + " ", "weeks"
-	}
-	return "", "days"
+// Peaks are the recurring peaks of cores busy and memory bytes over
+// [now, now+ahead) (scaling.History's Recurring): see peaks. read is the
+// history's week and day tiers.
+func (p *Profile) Peaks(read TierPeaks, now time.Time, ahead time.Duration) (cpu, mem scaling.Recurring) {
+	return peaks(p.Slot, read, now, ahead)
 }
 
-// ProfilePeaks are the recurring peaks of cores busy and memory over
+// peaks are the recurring peaks of cores busy and memory over
 // [now, now+ahead) from a weekday x hour profile, for the hours of the
 // week the period touches (the largest of them):
 //
@@ -76,12 +54,12 @@ func (c DayClass) words() (class, unit string) {
 // same class and saw the peak, else Peak: the hour a peak lies in may
 // start long before it. Most is the largest peak of those hours on any
 // day of today's class, when each has at least two (0 otherwise).
-func ProfilePeaks(slot WeekHours, read TierPeaks, now time.Time, ahead time.Duration) (cpu, mem Recurring) {
+func peaks(slot func(int) Hour, read TierPeaks, now time.Time, ahead time.Duration) (cpu, mem scaling.Recurring) {
 	now = now.UTC() // the profile's hours are UTC's
 	var most [2]float64
 	for first, from := true, now.Truncate(time.Hour); from.Before(now.Add(ahead)); first, from = false, from.Add(time.Hour) {
 		peaks := hourPeaks(slot, read, from)
-		for r, out := range []*Recurring{&cpu, &mem} {
+		for r, out := range []*scaling.Recurring{&cpu, &mem} {
 			got := peaks[r]
 			if got.Peak > out.Peak || out.Seen == 0 && got.Days > out.Days {
 				*out = got
@@ -114,25 +92,25 @@ func ProfilePeaks(slot WeekHours, read TierPeaks, now time.Time, ahead time.Dura
 }
 
 // sameClass says whether a peak of class c recurs on day y as on today.
-func sameClass(c DayClass, y, today time.Weekday) bool {
+func sameClass(c scaling.DayClass, y, today time.Weekday) bool {
 	switch c {
-	case ClassDaily:
+	case scaling.ClassDaily:
 		return true
-	case ClassWorkday, ClassWeekend:
-		return workday(y) == workday(today)
+	case scaling.ClassWorkday, scaling.ClassWeekend:
+		return scaling.Workday(y) == scaling.Workday(today)
 	}
 	return false
 }
 
 // hourPeaks are the recurring peaks of cores (0) and memory (1) in the
-// hour from from (see ProfilePeaks), each slot and tier point read once.
-func hourPeaks(slot WeekHours, read TierPeaks, from time.Time) (out [2]Recurring) {
+// hour from from (see peaks), each slot and tier point read once.
+func hourPeaks(slot func(int) Hour, read TierPeaks, from time.Time) (out [2]scaling.Recurring) {
 	day, hour := from.Weekday(), from.Hour()
-	var mineAt, otherAt [7]WeekHour // no allocation: Decide reads this every pass
+	var mineAt, otherAt [7]Hour // no allocation: Decide reads this every pass
 	mine, other := mineAt[:0], otherAt[:0]
 	for d := time.Sunday; d <= time.Saturday; d++ {
 		if h := slot(int(d)*24 + hour); h.Weeks > 0 {
-			if workday(d) == workday(day) {
+			if scaling.Workday(d) == scaling.Workday(day) {
 				mine = append(mine, h)
 			} else {
 				other = append(other, h)
@@ -145,7 +123,7 @@ func hourPeaks(slot WeekHours, read TierPeaks, from time.Time) (out [2]Recurring
 	var latest, weekAgo TierPeak
 	okLatest, okWeek := false, false
 	for back := 1; back <= seasonDays && !okLatest; back++ {
-		if d := from.Add(-time.Duration(back) * 24 * time.Hour); workday(d.Weekday()) == workday(day) {
+		if d := from.Add(-time.Duration(back) * 24 * time.Hour); scaling.Workday(d.Weekday()) == scaling.Workday(day) {
 			latest, okLatest = read(true, d, time.Hour)
 		}
 	}
@@ -154,10 +132,10 @@ func hourPeaks(slot WeekHours, read TierPeaks, from time.Time) (out [2]Recurring
 	}
 	at := time.Duration(hour) * time.Hour
 	for res := range out {
-		value := func(h WeekHour) float64 { return h.CPU }
+		value := func(h Hour) float64 { return h.CPU }
 		saw := func(p TierPeak, ok bool, peak float64) bool { return !ok || p.CPU >= peak*seenShare }
 		if res == 1 {
-			value = func(h WeekHour) float64 { return h.Memory }
+			value = func(h Hour) float64 { return h.Memory }
 			saw = func(p TierPeak, ok bool, peak float64) bool { return !ok || p.Memory >= peak*seenShare }
 		}
 		most := 0.0 // the largest peak of the class's days, 0 for fewer than two
@@ -168,21 +146,21 @@ func hourPeaks(slot WeekHours, read TierPeaks, from time.Time) (out [2]Recurring
 		}
 		r, stopped := classPeak(mine, value), math.Inf(1)
 		if r.Seen > 0 {
-			r.At, r.Class = at, ClassWorkday
-			if !workday(day) {
-				r.Class = ClassWeekend
+			r.At, r.Class = at, scaling.ClassWorkday
+			if !scaling.Workday(day) {
+				r.Class = scaling.ClassWeekend
 			}
 			if o := classPeak(other, value); o.Seen > 0 && o.Peak >= r.Peak*seenShare {
-				r.Class, r.Seen, r.Days = ClassDaily, r.Seen+o.Seen, r.Days+o.Days
+				r.Class, r.Seen, r.Days = scaling.ClassDaily, r.Seen+o.Seen, r.Days+o.Days
 			}
 			if !saw(latest, okLatest, r.Peak) {
-				stopped, r = r.Peak*seenShare, Recurring{Days: r.Days}
+				stopped, r = r.Peak*seenShare, scaling.Recurring{Days: r.Days}
 			}
 		}
 		// The weekday's own peak, when higher: a Monday job over a service
 		// that runs every day; not the class's peak that stopped.
 		if v := value(own); own.Weeks >= 2 && 2*own.Seen > own.Weeks && v > r.Peak && v < stopped && saw(weekAgo, okWeek, v) {
-			r = Recurring{Peak: v, At: at, Seen: own.Seen, Days: own.Weeks, Class: ClassWeekly + DayClass(day)}
+			r = scaling.Recurring{Peak: v, At: at, Seen: own.Seen, Days: own.Weeks, Class: scaling.ClassWeekly + scaling.DayClass(day)}
 		}
 		r.Most = most
 		out[res] = r
@@ -191,7 +169,7 @@ func hourPeaks(slot WeekHours, read TierPeaks, from time.Time) (out [2]Recurring
 }
 
 // classDays is the days the hours hs count.
-func classDays(hs []WeekHour) int {
+func classDays(hs []Hour) int {
 	days := 0
 	for _, h := range hs {
 		days += h.Weeks
@@ -204,13 +182,13 @@ func classDays(hs []WeekHour) int {
 // the first at which the days that saw the hours so far are more than
 // half of all; Seen counts the days that saw a peak of at least seenShare
 // of it. Sorts hs.
-func classPeak(hs []WeekHour, value func(WeekHour) float64) Recurring {
+func classPeak(hs []Hour, value func(Hour) float64) scaling.Recurring {
 	days := classDays(hs)
-	r := Recurring{Days: days}
+	r := scaling.Recurring{Days: days}
 	if days < 2 {
 		return r
 	}
-	slices.SortStableFunc(hs, func(a, b WeekHour) int { return cmp.Compare(value(b), value(a)) })
+	slices.SortStableFunc(hs, func(a, b Hour) int { return cmp.Compare(value(b), value(a)) })
 	seen := 0
 	for _, h := range hs {
 		if seen += h.Seen; 2*seen > days {
