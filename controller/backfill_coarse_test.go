@@ -76,17 +76,7 @@ func TestCoarseHistoryFillsTheTiers(t *testing.T) {
 // once (the day tier from the week's half hours, the live ticks' hour
 // aside).
 func TestBackfillFillsTheCoarseTiers(t *testing.T) {
-	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Start: now, Specs: []pvesim.ContainerSpec{
-		{VMID: 101, Node: "pve1", Cores: 2, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Diurnal},
-	}})
-	c := newLoop(t, client, func(o *Options) {
-		o.Now = func() time.Time { return now }
-		o.Backfill, o.Scale = true, false
-	})
-	c.pass(backfillContext(t, c))
-	awaitBackfill(t, c)
-	w := c.Tracked[101].Window
+	w := backfilledDiurnal(t, time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC), nil).Tracked[101].Window
 	day, week := w.Coarse(10*time.Minute), w.Coarse(time.Hour)
 	if len(day) < 144 || day[len(day)-1].Time.Sub(day[0].Time) < 23*time.Hour {
 		t.Errorf("day tier: %d points, want the last day, from the RRD week's half hours", len(day))
@@ -111,16 +101,7 @@ func TestBackfillFillsTheProfileFromTheMonth(t *testing.T) {
 		maxWeeks int
 	}{{"9.1.1", 4, 5}, {"8.4.1", 1, 1}} {
 		t.Run(tc.version, func(t *testing.T) {
-			_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Start: now, NodeVersions: []string{tc.version}, Specs: []pvesim.ContainerSpec{
-				{VMID: 101, Node: "pve1", Cores: 2, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Diurnal},
-			}})
-			c := newLoop(t, client, func(o *Options) {
-				o.Now = func() time.Time { return now }
-				o.Backfill, o.Scale = true, false
-			})
-			c.pass(backfillContext(t, c))
-			awaitBackfill(t, c)
-			w := c.Tracked[101].Window
+			w := backfilledDiurnal(t, now, []string{tc.version}).Tracked[101].Window
 			peak, quiet := w.Profile(weekly.SlotOf(now.Add(-3*24*time.Hour+3*time.Hour).Unix())), w.Profile(weekly.SlotOf(now.Add(-3*24*time.Hour-9*time.Hour).Unix()))
 			if peak.Weeks < tc.minWeeks || peak.Weeks > tc.maxWeeks || quiet.Weeks < tc.minWeeks {
 				t.Errorf("Tuesday 15:00: %+v, 03:00: %+v; want %d to %d weeks each", peak, quiet, tc.minWeeks, tc.maxWeeks)
@@ -130,4 +111,20 @@ func TestBackfillFillsTheProfileFromTheMonth(t *testing.T) {
 			}
 		})
 	}
+}
+
+// backfilledDiurnal is the loop of a diurnal container (101) on one node
+// of versions (nil: pvesim's default) after the first pass's backfill at
+// now.
+func backfilledDiurnal(t *testing.T, now time.Time, versions []string) *Controller {
+	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Start: now, NodeVersions: versions, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 2, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Diurnal},
+	}})
+	c := newLoop(t, client, func(o *Options) {
+		o.Now = func() time.Time { return now }
+		o.Backfill, o.Scale = true, false
+	})
+	c.pass(backfillContext(t, c))
+	awaitBackfill(t, c)
+	return c
 }
