@@ -41,9 +41,11 @@ func (p *Profile) Peaks(read TierPeaks, now time.Time, ahead time.Duration) (cpu
 //   - the peak that a strict majority of the days of today's class
 //     (workdays, or the weekend) reached at that hour, over every week the
 //     profile holds, of at least two days: a workday peak, or a daily one
-//     when the other class reached it too. A class that did not see a
-//     peak never gets its floor or a growth ahead of it: no Saturday
-//     morning from five weekdays;
+//     when the other class reached it too (or, with one day of today's
+//     class known, that day reached what most of the other class's did:
+//     a first weekend's Sunday). A class that did not see a peak never
+//     gets its floor or a growth ahead of it: no Saturday morning from
+//     five weekdays;
 //   - or, when higher, the peak that most weeks reached at that hour of
 //     today's weekday, of at least two weeks: a weekly one.
 //
@@ -144,15 +146,23 @@ func hourPeaks(slot func(int) Hour, read TierPeaks, from time.Time) (out [2]scal
 				most = max(most, value(h))
 			}
 		}
-		r, stopped := classPeak(mine, value), math.Inf(1)
-		if r.Seen > 0 {
-			r.At, r.Class = at, scaling.ClassWorkday
+		r, o, stopped := classPeak(mine, value), classPeak(other, value), math.Inf(1)
+		switch {
+		case r.Seen > 0:
+			r.Class = scaling.ClassWorkday
 			if !scaling.Workday(day) {
 				r.Class = scaling.ClassWeekend
 			}
-			if o := classPeak(other, value); o.Seen > 0 && o.Peak >= r.Peak*seenShare {
+			if o.Seen > 0 && o.Peak >= r.Peak*seenShare {
 				r.Class, r.Seen, r.Days = scaling.ClassDaily, r.Seen+o.Seen, r.Days+o.Days
 			}
+		case r.Days == 1 && o.Seen > 0 && value(mine[0]) >= o.Peak*seenShare:
+			// The one day of today's class known (a first weekend's
+			// Sunday) reached what most of the other class's did: daily.
+			r = scaling.Recurring{Peak: o.Peak, Class: scaling.ClassDaily, Seen: o.Seen + 1, Days: o.Days + 1}
+		}
+		if r.Seen > 0 {
+			r.At = at
 			if !saw(latest, okLatest, r.Peak) {
 				stopped, r = r.Peak*seenShare, scaling.Recurring{Days: r.Days}
 			}

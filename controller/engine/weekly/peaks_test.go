@@ -104,3 +104,25 @@ func BenchmarkPeaks(b *testing.B) {
 		peaks(p.slot, read, mon, 10*time.Minute)
 	}
 }
+
+// A first weekend's Sunday knows one day of its class: a 01:00 peak that
+// the five workdays and that Saturday reached is daily, seen on 6 of 6
+// days; one that Saturday did not reach (an office's morning) is none.
+func TestPeakOnAFirstSunday(t *testing.T) {
+	sun := time.Date(2026, 12, 6, 0, 55, 0, 0, time.UTC)
+	p := newProfile(1, 1, 3, time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday)
+	for h := range 24 {
+		delete(p, int(time.Sunday)*24+h) // not yet observed
+	}
+	cpu, _ := peaks(p.slot, noTiers, sun, 10*time.Minute)
+	if cpu.Peak != 3 || cpu.Class != scaling.ClassDaily || cpu.Seen != 6 || cpu.Days != 6 {
+		t.Errorf("Sunday 00:55: %+v, want the daily 01:00 peak of 3 cores on 6 of 6 days", cpu)
+	}
+	office := newProfile(1, 9, 3, workdays...)
+	for h := range 24 {
+		delete(office, int(time.Sunday)*24+h)
+	}
+	if cpu, _ := peaks(office.slot, noTiers, sun.Add(8*time.Hour), 10*time.Minute); cpu.Peak > 0.2 {
+		t.Errorf("Sunday 08:55 after an idle Saturday: %+v, want at most 0.2 cores", cpu)
+	}
+}
