@@ -59,7 +59,8 @@ var rules = []rule{
 	{dir: "controller/engine/codes", stdlibOnly: true},
 	// The weekday x hour profile: the encodings, scaling's Recurring.
 	{dir: "controller/engine/weekly", allowed: []string{"controller/engine/codes", "controller/scaling"}},
-	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes", "controller/engine/weekly"}},
+	{dir: "controller/engine/trainrows", stdlibOnly: true},
+	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/weekly"}},
 	// Write backoffs carried across a change of leader: the rules' types.
 	{dir: "controller/takeover", allowed: []string{"controller/scaling"}},
 	// The audit record: written by the loop and by the manual operations.
