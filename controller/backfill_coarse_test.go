@@ -8,6 +8,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/backfill"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/weekly"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
@@ -76,7 +77,8 @@ func TestCoarseHistoryFillsTheTiers(t *testing.T) {
 // once (the day tier from the week's half hours, the live ticks' hour
 // aside).
 func TestBackfillFillsTheCoarseTiers(t *testing.T) {
-	w := backfilledDiurnal(t, time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC), nil).Tracked[101].Window
+	c := backfilledDiurnal(t, "")
+	w := c.Tracked[101].Window
 	day, week := w.Coarse(10*time.Minute), w.Coarse(time.Hour)
 	if len(day) < 144 || day[len(day)-1].Time.Sub(day[0].Time) < 23*time.Hour {
 		t.Errorf("day tier: %d points, want the last day, from the RRD week's half hours", len(day))
@@ -86,6 +88,29 @@ func TestBackfillFillsTheCoarseTiers(t *testing.T) {
 	}
 	if w.Len() < 55 {
 		t.Errorf("window: %d samples, want the RRD hour", w.Len())
+	}
+}
+
+// The backfill feeds the recommender's histograms with RRD's month (PVE 9:
+// 30 days at half an hour; PVE 8: 35 at twelve hours) before the first
+// live sample: a restarted controller knows weeks of usage at once, so
+// that a container with history shrinks to what its history supports.
+func TestBackfillFeedsTheRecommender(t *testing.T) {
+	for _, tc := range []struct {
+		version string
+		days    float64
+	}{{"9.1.1", 30}, {"8.4.1", 35}} {
+		t.Run(tc.version, func(t *testing.T) {
+			u := &backfilledDiurnal(t, tc.version).Tracked[101].Usage
+			cores, days := u.Percentile(scaling.ResourceCores, 0.5)
+			if days < tc.days-1.5 || days > tc.days+0.5 {
+				t.Errorf("%.2f days of history after the backfill, want RRD's month, %v", days, tc.days)
+			}
+			memory, _ := u.Percentile(scaling.ResourceMemory, 0.9)
+			if !(cores > 0 && cores < 2) || !(memory > 0 && memory < 2048<<20*1.05) {
+				t.Errorf("p50 %.3f cores busy, p90 %.0f bytes: want within the 2 cores and 2 GiB the RRD saw", cores, memory)
+			}
+		})
 	}
 }
 
@@ -101,7 +126,7 @@ func TestBackfillFillsTheProfileFromTheMonth(t *testing.T) {
 		maxWeeks int
 	}{{"9.1.1", 4, 5}, {"8.4.1", 1, 1}} {
 		t.Run(tc.version, func(t *testing.T) {
-			w := backfilledDiurnal(t, now, []string{tc.version}).Tracked[101].Window
+			w := backfilledDiurnal(t, tc.version).Tracked[101].Window
 			peak, quiet := w.Profile(weekly.SlotOf(now.Add(-3*24*time.Hour+3*time.Hour).Unix())), w.Profile(weekly.SlotOf(now.Add(-3*24*time.Hour-9*time.Hour).Unix()))
 			if peak.Weeks < tc.minWeeks || peak.Weeks > tc.maxWeeks || quiet.Weeks < tc.minWeeks {
 				t.Errorf("Tuesday 15:00: %+v, 03:00: %+v; want %d to %d weeks each", peak, quiet, tc.minWeeks, tc.maxWeeks)
@@ -113,10 +138,14 @@ func TestBackfillFillsTheProfileFromTheMonth(t *testing.T) {
 	}
 }
 
-// backfilledDiurnal is the loop of a diurnal container (101) on one node
-// of versions (nil: pvesim's default) after the first pass's backfill at
-// now.
-func backfilledDiurnal(t *testing.T, now time.Time, versions []string) *Controller {
+// backfilledDiurnal is a loop that has run one pass on a diurnal container
+// of a node at version ("" for pvesim's default) and folded its backfill.
+func backfilledDiurnal(t *testing.T, version string) *Controller {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	var versions []string
+	if version != "" {
+		versions = []string{version}
+	}
 	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Start: now, NodeVersions: versions, Specs: []pvesim.ContainerSpec{
 		{VMID: 101, Node: "pve1", Cores: 2, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Diurnal},
 	}})

@@ -36,7 +36,8 @@
 // bytes at the default settings (interval 10 s, window 1 h) and 14,804 at
 // worst (a full ring, seven resizes within the hour); TestHistoryBudget
 // sums the worst case against 16 KiB with room kept (budget.go) for the
-// two decaying histograms (1,464 bytes) of the next issue.
+// decaying histograms (1,464 bytes: Container.Usage, 1,436, fed after
+// scoring, controller/engine/histogram).
 //
 //   - The fine tier is monitor.window at the tick interval, what the
 //     features and Decide read: a ring of 26-byte samples (64 before).

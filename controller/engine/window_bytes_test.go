@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/histogram"
 )
 
 // defaultsEngine is an engine at the default settings (10 s, an hour,
@@ -64,6 +66,9 @@ func TestHistoryBudget(t *testing.T) {
 		worstLimitRuns, worstLimitRuns*limitsBytes, histogramReserve, historyBudget-worst-histogramReserve)
 	if profile > seasonReserve+8 {
 		t.Errorf("the season profile takes %d bytes, over the %d reserved and 8 of bookkeeping", profile, seasonReserve)
+	}
+	if got := unsafe.Sizeof(histogram.Usage{}); got > histogramReserve {
+		t.Errorf("the recommender's histograms (Container.Usage) take %d bytes, over the %d reserved", got, histogramReserve)
 	}
 	if worst+histogramReserve > historyBudget {
 		t.Errorf("history takes %d bytes at worst: with %d for the histograms that is over %d",

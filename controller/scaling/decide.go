@@ -90,6 +90,9 @@ const mib = 1 << 20
 // when that is below the stabilisation period's peak (season_trough.go):
 // an evening shrinks in one step.
 //
+// Usage history (recommend.go, a History that is also a Recommender): a
+// decrease never goes below the floor the history's percentiles set.
+//
 // Trend (trend.go): a decrease stops where the stabilisation period's
 // peak, carried on by the period's least-squares trend to the end of the
 // down cooldown, stays below the up threshold, and none is made when that
@@ -224,6 +227,7 @@ type utilisation struct {
 	// season is the recurring peak that raised the floor (withSeason);
 	// Seen 0 when it did not.
 	season Recurring
+	rec    RecFloor // the usage history's that raised it (recommend.go)
 }
 
 // floorReason is the Hold reason of a decrease the floor forbids.
@@ -407,7 +411,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	if dc.pressureHolds(u, last) {
 		return u.cur
 	}
-	u = dc.withSeason(dc.withFloor(u))
+	u = dc.withRecommendation(dc.withSeason(dc.withFloor(u)))
 	if u.floor > 0 && u.floor >= u.cur {
 		dc.d.holdNote(u.res, u.floorReason(), u.addFloor(u.quotedNote(noteFloor, last, u.down)))
 		return u.cur
@@ -436,6 +440,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		reason.floor, reason.peak, reason.margin, reason.cpuPeak, reason.up = u.floor, u.peak, u.margin, u.cpuPeak, u.up.Bound
 		r := u.season
 		reason.season = seasonWhy{peak: r.Peak, at: int32(r.At / time.Second), seen: uint8(r.Seen), days: uint8(r.Days), class: r.Class}
+		reason.rec = u.rec
 	}
 	if f, perHour := dc.trendFloor(u, series, wait, hi); f > target {
 		text := trendText(u, f, perHour, dc.r.CooldownDown)

@@ -6,8 +6,9 @@
 // what later decisions see. Decide's rules beyond the thresholds each
 // have their file: fast relief from a pinned limit (relief.go) or from
 // memory thrash (thrash.go), pressure vetoing decreases (pressure.go), a
-// disk growth sized from its fill rate (diskgrowth.go) and the cores of a
-// runaway process held (runaway.go).
+// disk growth sized from its fill rate (diskgrowth.go), the cores of a
+// runaway process held (runaway.go) and the usage history's floor under
+// decreases (recommend.go).
 //
 // A pass decides for thousands of containers, most of which lean
 // nowhere, so Decide reads no more than a decision needs: a container's

@@ -27,15 +27,8 @@ func Workday(d time.Weekday) bool { return d != time.Saturday && d != time.Sunda
 // words are the class as a reason says it ("the workday 09:00 peak") and
 // the unit it counts in.
 func (c DayClass) words() (class, unit string) {
-	switch {
-	case c == ClassDaily:
-		return "daily ", "days"
-	case c == ClassWorkday:
-		return "workday ", "days"
-	case c == ClassWeekend:
-		return "weekend ", "days"
-	case c >= ClassWeekly && c < ClassWeekly+7:
+	if c >= ClassWeekly && c < ClassWeekly+7 {
 		return time.Weekday(c-ClassWeekly).String() + " ", "weeks"
 	}
-	return "", "days"
+	return [...]string{"", "daily ", "workday ", "weekend "}[min(c, ClassWeekend)], "days"
 }

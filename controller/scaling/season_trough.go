@@ -39,22 +39,22 @@ func (dc *decider) withTrough(u utilisation, series run[Points], hi float64) (ut
 	if u.season.Seen == 0 || floor >= u.floor {
 		u.floor = min(u.floor, floor)
 	}
-	class := ClassWeekend
+	w := seasonWhy{peak: rec.Most, class: ClassWeekend}
 	if Workday(dc.now.UTC().Weekday()) {
-		class = ClassWorkday
+		w.class = ClassWorkday
 	}
-	return u, basis, seasonWhy{peak: rec.Most, class: class}
+	return u, basis, w
 }
 
 // troughText says what a decrease sized for the profile's trough rests on:
 // "the next hour peaked at most 0.15 cores on every workday known".
 func troughText(res Resource, w seasonWhy) string {
-	days := "weekend day"
+	peak, days := fmt.Sprintf("%.2f cores", w.peak), "weekend day"
 	if w.class == ClassWorkday {
 		days = "workday"
 	}
-	if res == ResourceCores {
-		return fmt.Sprintf("the next hour peaked at most %.2f cores on every %s known", w.peak, days)
+	if res != ResourceCores {
+		peak = fmt.Sprintf("%d MiB", ceilMiB(uint64(w.peak)))
 	}
-	return fmt.Sprintf("the next hour peaked at most %d MiB on every %s known", ceilMiB(uint64(w.peak)), days)
+	return "the next hour peaked at most " + peak + " on every " + days + " known"
 }

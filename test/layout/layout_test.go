@@ -60,7 +60,9 @@ var rules = []rule{
 	// The weekday x hour profile: the encodings, scaling's Recurring.
 	{dir: "controller/engine/weekly", allowed: []string{"controller/engine/codes", "controller/scaling"}},
 	{dir: "controller/engine/trainrows", stdlibOnly: true},
-	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/weekly"}},
+	// The recommender's usage histograms: pure, scaling for its types.
+	{dir: "controller/engine/histogram", allowed: []string{"controller/scaling"}},
+	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly"}},
 	// Write backoffs carried across a change of leader: the rules' types.
 	{dir: "controller/takeover", allowed: []string{"controller/scaling"}},
 	// The audit record: written by the loop and by the manual operations.
@@ -71,7 +73,7 @@ var rules = []rule{
 	// The background RRD reader: proxmox, the engine's and the rules'
 	// types, the handoff to the loop; never controller (its windows are
 	// the loop's to fold into).
-	{dir: "controller/backfill", allowed: []string{"proxmox", "controller/engine", "controller/scaling", "controller/handoff"}},
+	{dir: "controller/backfill", allowed: []string{"proxmox", "controller/engine", "controller/engine/histogram", "controller/scaling", "controller/handoff"}},
 	// The crash journal of the writes: the append-only file (durable) and
 	// the changes and container states it records and replays (scaling);
 	// never controller, which wires it.
