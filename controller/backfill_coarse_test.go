@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/backfill"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/weekly"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
@@ -108,6 +109,30 @@ func TestBackfillFeedsTheRecommender(t *testing.T) {
 			memory, _ := u.Percentile(scaling.ResourceMemory, 0.9)
 			if !(cores > 0 && cores < 2) || !(memory > 0 && memory < 2048<<20*1.05) {
 				t.Errorf("p50 %.3f cores busy, p90 %.0f bytes: want within the 2 cores and 2 GiB the RRD saw", cores, memory)
+			}
+		})
+	}
+}
+
+// The backfill reads RRD's month too: on PVE 9 (half hours for 30 days)
+// the weekday x hour profile holds four weeks of each hour from the first
+// pass, the diurnal peak among them; on PVE 8 the month's twelve-hour rows
+// say nothing of the hour and the week's three-hour rows give one week.
+func TestBackfillFillsTheProfileFromTheMonth(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) // a Friday
+	for _, tc := range []struct {
+		version  string
+		minWeeks int
+		maxWeeks int
+	}{{"9.1.1", 4, 5}, {"8.4.1", 1, 1}} {
+		t.Run(tc.version, func(t *testing.T) {
+			w := backfilledDiurnal(t, tc.version).Tracked[101].Window
+			peak, quiet := w.Profile(weekly.SlotOf(now.Add(-3*24*time.Hour+3*time.Hour).Unix())), w.Profile(weekly.SlotOf(now.Add(-3*24*time.Hour-9*time.Hour).Unix()))
+			if peak.Weeks < tc.minWeeks || peak.Weeks > tc.maxWeeks || quiet.Weeks < tc.minWeeks {
+				t.Errorf("Tuesday 15:00: %+v, 03:00: %+v; want %d to %d weeks each", peak, quiet, tc.minWeeks, tc.maxWeeks)
+			}
+			if !(peak.CPU > quiet.CPU) {
+				t.Errorf("Tuesday 15:00 peaked at %.2f cores, 03:00 at %.2f: want the diurnal peak in the afternoon", peak.CPU, quiet.CPU)
 			}
 		})
 	}

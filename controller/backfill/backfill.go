@@ -261,7 +261,7 @@ func (b *Backfiller) run(ctx context.Context) {
 }
 
 // read reads one container's hour and converts the points of its span,
-// then its week (coarse). A history waits for a slot (the loop to take what came before) before it
+// then its week and month (coarse). A history waits for a slot (the loop to take what came before) before it
 // is handed back.
 func (b *Backfiller) read(ctx context.Context, j *Job) outcome {
 	rctx, cancel := context.WithTimeout(ctx, b.o.ReadTimeout)
@@ -289,25 +289,27 @@ func (b *Backfiller) read(ctx context.Context, j *Job) outcome {
 }
 
 // coarse reads the container's RRD week and, before it, its month
-// (averages and maxima) for the coarse tiers and the recommender's
-// histograms (FeedUsage), so that the seasons and percentiles a decision
-// looks for (days back) are there from the first pass. The week for the
-// tiers: its rows (half an hour on PVE 9, three hours on PVE 8) are what
-// the week tier needs, and the day's minute rows would be four times as
-// many to read and decode for each container; yesterday's ten minutes
-// come from the week's half hours until the live ticks have lived a day.
-// The month (half an hour on PVE 9, 1,440 rows; twelve hours on PVE 8, 70)
-// for the histograms, whose 24-hour half-life still gives a month ago 2^-30
-// of today's weight, and the days of history that say how far a container
-// may shrink: on PVE 9 about 90 KB a container, dropped once folded. A
-// failed read costs only what it did not bring: the hour is read, and the
-// live ticks fill the tiers.
+// (averages and maxima) for the coarse tiers, the weekday x hour profile
+// and the recommender's histograms (FeedUsage), so that the seasons and
+// percentiles a decision looks for (days and weeks back) are there from
+// the first pass. The week for the tiers: its rows (half an hour on PVE 9,
+// three hours on PVE 8) are what the week tier needs, and the day's minute
+// rows would be four times as many to read and decode for each container;
+// yesterday's ten minutes come from the week's half hours until the live
+// ticks have lived a day. The month (half an hour on PVE 9, 1,440 rows;
+// twelve hours on PVE 8, 70) gives the profile four weeks of each hour of
+// the week (PVE 8's rows say nothing of the hour: it leaves them out), and
+// the histograms, whose 24-hour half-life still gives a month ago 2^-30 of
+// today's weight, the days of history that say how far a container may
+// shrink: on PVE 9 about 90 KB a container, dropped once folded. A failed
+// read costs only what it did not bring: the hour is read, and the live
+// ticks fill the tiers.
 func (b *Backfiller) coarse(ctx context.Context, j *Job) []engine.CoarsePoint {
-	rctx, cancel := context.WithTimeout(ctx, 2*b.o.ReadTimeout)
+	rctx, cancel := context.WithTimeout(ctx, 3*b.o.ReadTimeout)
 	defer cancel()
 	points, err := CoarseHistory(rctx, b.o.Read, proxmox.Ref{Node: j.Listing.Node, VMID: j.Listing.VMID}, proxmox.TimeframeWeek, proxmox.TimeframeMonth)
 	if err != nil && ctx.Err() == nil {
-		b.o.Log.Debug().Err(err).Int("vmid", j.Listing.VMID).Msg("backfill without the rrd week")
+		b.o.Log.Debug().Err(err).Int("vmid", j.Listing.VMID).Msg("backfill without the rrd week or month")
 	}
 	return points
 }

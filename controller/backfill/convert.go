@@ -20,7 +20,7 @@ type RRDReader func(ctx context.Context, ref proxmox.Ref, tf proxmox.Timeframe, 
 // PVE 8: half an hour) and, before it, the week (half an hour; three
 // hours). It stops at the first failed read, returning what it has.
 // timeframes, when given, are read instead (finest first): the backfill
-// reads the week alone.
+// reads the week and the month.
 func CoarseHistory(ctx context.Context, read RRDReader, ref proxmox.Ref, timeframes ...proxmox.Timeframe) ([]engine.CoarsePoint, error) {
 	var out []engine.CoarsePoint
 	if len(timeframes) == 0 {

@@ -3,8 +3,9 @@ package engine
 // The memory budget of a container's history at the default settings
 // (interval 10 s, window 1 h; issue 14), and the parts of it kept for what
 // the decisions from days of history will add per container (issue 15).
-// TestHistoryBudget sums the worst case of what the window holds and
-// checks that it leaves the reserves their room.
+// TestHistoryBudget sums the worst case of what the window holds, the
+// season profile included, and checks that it leaves the histograms'
+// reserve its room.
 const (
 	historyBudget = 16 << 10
 	// histogramReserve is for two decaying histograms, cores and memory,
@@ -12,9 +13,10 @@ const (
 	// (0.01 to 1000 cores, 10 MB to 1 TB: 175 each) of 32-bit weights,
 	// and a few words of their own.
 	histogramReserve = 2 * (175*4 + 32)
-	// seasonReserve is for a weekday x hour profile: per hour of the week
-	// the recurring peak of cores and memory (16 bits each, as a tier
-	// point) and the weeks it was seen in and observed (8 bits each).
+	// seasonReserve is the weekday x hour profile's (weekly, in the
+	// window): per hour of the week the recurring peak of cores and memory
+	// (16 bits each) and the weeks it was seen in and observed (8 bits
+	// each); its 8 bytes of bookkeeping come from what is left.
 	seasonReserve = 7 * 24 * 6
 	// worstLimitRuns is how many runs of limits (a resize starts one) a
 	// window is counted with at worst: seven resizes within the hour.

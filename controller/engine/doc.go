@@ -32,13 +32,12 @@
 //
 // # History
 //
-// A container's history (window) has three tiers, 13,644 bytes at the
-// default settings (interval 10 s, window 1 h) and 13,788 at worst (a
-// full ring, seven resizes within the hour); TestHistoryBudget sums the
-// worst case against 16 KiB with room kept (budget.go) for the decaying
-// histograms (1,464 bytes: Container.Usage, 1,436, fed after scoring,
-// controller/engine/histogram) and the weekday x hour season profile
-// (1,008 bytes) of the next issue.
+// A container's history (window) has three tiers and a profile, 14,660
+// bytes at the default settings (interval 10 s, window 1 h) and 14,804 at
+// worst (a full ring, seven resizes within the hour); TestHistoryBudget
+// sums the worst case against 16 KiB with room kept (budget.go) for the
+// decaying histograms (1,464 bytes: Container.Usage, 1,436, fed after
+// scoring, controller/engine/histogram).
 //
 //   - The fine tier is monitor.window at the tick interval, what the
 //     features and Decide read: a ring of 26-byte samples (64 before).
@@ -61,12 +60,10 @@
 //     time since the one before; a completed ten minutes feeds the hour.
 //     A backfill (RRD's day and week timeframes, or the hour of samples
 //     Merge takes) fills with MergeCoarse only what holds no data: live
-//     data is never replaced nor counted twice. Decide reads the
-//     recurring peaks from them (season.go, History.Recurring, computed by
-//     scaling.RecurringPeaks): per period ahead of now, the peak at that
-//     time of day that a strict majority of the last seven days reached
-//     in the week tier, timed by yesterday's ten minutes in the day tier;
-//     no memory is kept for them.
+//     data is never replaced nor counted twice. Completed hours, live or
+//     backfilled, feed the weekday x hour profile (1,016 bytes), kept
+//     beyond the week; Decide reads the recurring peaks from it (season.go,
+//     History.Recurring: controller/engine/weekly's Profile.Peaks).
 //   - The running aggregates (rolling) hold, for the long (the window) and
 //     the short period before the time features were last read, the sums
 //     of the means, deviations and least-squares slopes (x in whole
@@ -92,8 +89,8 @@
 //
 // # Imports
 //
-// controller/scaling, forest, and proxmox for its types only; never
-// controller, config, httpapi or a logger (enforced by test/layout).
+// controller/scaling, forest, its codes and weekly, and proxmox for its
+// types only; never controller, config, httpapi or a logger (test/layout).
 //
 // # Concurrency
 //

@@ -4,20 +4,24 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/codes"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/weekly"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // Recurring is the window's recurring peaks ahead of now, read from its
-// week tier, timed by its day tier (scaling.History; scaling.RecurringPeaks
-// says how).
+// weekday x hour profile, checked and timed by its week and day tiers
+// (scaling.History; weekly.Profile.Peaks says how).
 func (h *windowHistory) Recurring(ahead time.Duration) (cpu, memory scaling.Recurring) {
-	return scaling.RecurringPeaks(h.w.tierPeaks, h.now, ahead)
+	return h.w.tiers.profile.Peaks(h.w.tierPeaks, h.now, ahead)
 }
 
+// Profile is hour slot of the window's weekday x hour profile (weekly).
+func (w *window) Profile(slot int) weekly.Hour { return w.tiers.profile.Slot(slot) }
+
 // tierPeaks are the largest cpu and memory peaks of the completed buckets
-// of the day (week false) or week tier that [from, from+d) touches, and
-// the start of the bucket of the cpu's; ok is false when none holds data.
-func (w *window) tierPeaks(week bool, from time.Time, d time.Duration) (p scaling.TierPeak, ok bool) {
+// of the day (week false) or week tier that [from, from+d) touches; ok is
+// false when none holds data.
+func (w *window) tierPeaks(week bool, from time.Time, d time.Duration) (p weekly.TierPeak, ok bool) {
 	t := &w.tiers.day
 	if week {
 		t = &w.tiers.week
@@ -33,13 +37,7 @@ func (w *window) tierPeaks(week bool, from time.Time, d time.Duration) (p scalin
 			continue
 		}
 		c, m := codes.FromFloat16(x.cpuPeak)/cpuScale, codes.FromFloat16(x.memPeak)*1024
-		if !ok || c > p.CPU {
-			p.CPU, p.CPUAt = c, time.Unix(b*t.step, 0).UTC()
-		}
-		if !ok || m > p.Memory {
-			p.Memory, p.MemoryAt = m, time.Unix(b*t.step, 0).UTC()
-		}
-		ok = true
+		p.CPU, p.Memory, ok = max(p.CPU, c), max(p.Memory, m), true
 	}
 	return p, ok
 }

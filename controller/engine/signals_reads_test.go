@@ -63,7 +63,7 @@ func TestSignalsCarryAFillingDisk(t *testing.T) {
 func TestHighestIsTheWeeksMost(t *testing.T) {
 	w := newWindow(time.Hour, 360)
 	now := time.Date(2026, 12, 1, 0, 55, 0, 0, time.UTC)
-	nights(w, now, map[int][2]float64{29: {3.5, 5}})
+	nights(w, now, on([2]float64{3.5, 5}, 29))
 	h := &windowHistory{w: w, now: now}
 	cpu, mem := h.Highest(7 * 24 * time.Hour)
 	if math.Abs(cpu-3.5) > 0.01 || math.Abs(mem-5*(1<<30)) > 1<<20 {

@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/codes"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/weekly"
 )
 
 // CoarsePoint is the average and the peak of a container's cpu and memory
@@ -227,6 +228,8 @@ type tiers struct {
 	day, week  tier
 	prevSec    int64 // time of the previous fine sample, 0 before the first
 	defaultGap float64
+	// profile keeps each completed hour's peaks beyond the week.
+	profile weekly.Profile
 }
 
 func newTiers(defaultGap int64) tiers {
@@ -248,7 +251,9 @@ func (t *tiers) add(sec int64, cpu, mem float64) {
 	}
 	t.prevSec = sec
 	if d, ok := t.day.add(sec, gap, cpu, cpu, mem, mem); ok {
-		t.week.add(d.bucket*dayStep, d.weight, d.cpu/d.weight, d.cpuPeak, d.mem/d.weight, d.memPeak)
+		if h, ok := t.week.add(d.bucket*dayStep, d.weight, d.cpu/d.weight, d.cpuPeak, d.mem/d.weight, d.memPeak); ok {
+			t.profile.Add(h.bucket*weekStep, h.cpuPeak, h.memPeak)
+		}
 	}
 }
 
@@ -283,6 +288,12 @@ func (w *window) MergeCoarse(points []CoarsePoint) {
 		weekCut = t.day.acc.bucket * dayStep
 	}
 	t.week.merge(ok, weekCut)
+	if t.week.acc.weight > 0 { // the profile: what the week will not pass on
+		weekCut = min(weekCut, t.week.acc.bucket*weekStep)
+	}
+	t.profile.Backfill(len(ok), func(i int) (int64, int64, float64, float64) {
+		return ok[i].Time.Unix(), int64(ok[i].Step / time.Second), ok[i].CPUPeak, ok[i].MemPeak
+	}, weekCut)
 }
 
 // Coarse returns the points of the tier of step (ten minutes or an hour),

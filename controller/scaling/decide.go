@@ -77,13 +77,18 @@ const mib = 1 << 20
 // sample's cpu PSI "some" is at or above 10 %, memory while its memory or
 // io PSI is (SkipPressure).
 //
-// Seasons (season.go, from History.Recurring): a decrease never goes below
-// what the peak seen on most of the recent days within the next hour at
-// that time of day needs at the policy's target (SkipCPUFloor,
-// SkipMemoryFloor, naming the peak), and cores or memory grow, after the
-// up cooldown, to what such a peak within the next ten minutes needs when
-// it would pass the up threshold: a nightly job or the morning's users do
-// not start short, a lunch dip is not shrunk into.
+// Seasons (season.go, from History.Recurring, which controller/engine/
+// weekly learns from the weekday x hour profile): a decrease never goes below what the
+// peak seen on most days of today's class (workdays, or the weekend; or
+// on most weeks of today's weekday) within the next hour needs at the
+// policy's target (SkipCPUFloor, SkipMemoryFloor, naming the peak), and
+// cores or memory grow, after the up cooldown, to what such a peak
+// within the next ten minutes needs when it would pass the up threshold:
+// a nightly job or the morning's users do not start short, a lunch dip is
+// not shrunk into, and a Saturday is not held for five weekdays' peak.
+// A decrease sizes for the most the class's days needed in the next hour
+// when that is below the stabilisation period's peak (season_trough.go):
+// an evening shrinks in one step.
 //
 // Usage history (recommend.go, a History that is also a Recommender): a
 // decrease never goes below the floor the history's percentiles set.
@@ -422,7 +427,9 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		return u.cur
 	}
 	reason := u.sustained(u.down, hi, wait) // the weakest of AtMost
-	if sized := clamp(u.sizeDown(hi), u.min, u.max); sized < target {
+	u, sizeHi, trough := dc.withTrough(u, series, hi)
+	reason.trough = trough
+	if sized := clamp(u.sizeDown(sizeHi), u.min, u.max); sized < target {
 		target = sized
 		reason.flags |= whySized
 		reason.target = u.target
@@ -432,7 +439,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		reason.flags |= whyStopped
 		reason.floor, reason.peak, reason.margin, reason.cpuPeak, reason.up = u.floor, u.peak, u.margin, u.cpuPeak, u.up.Bound
 		r := u.season
-		reason.season = seasonWhy{peak: r.Peak, at: int32(r.At / time.Second), seen: uint8(r.Seen), days: uint8(r.Days)}
+		reason.season = seasonWhy{peak: r.Peak, at: int32(r.At / time.Second), seen: uint8(r.Seen), days: uint8(r.Days), class: r.Class}
 		reason.rec = u.rec
 	}
 	if f, perHour := dc.trendFloor(u, series, wait, hi); f > target {

@@ -14,7 +14,8 @@
 // nowhere, so Decide reads no more than a decision needs: a container's
 // series and window peaks come through Signals.History, read only for a
 // resource on its way to a change, one point at a time (Points), and
-// its recurring peaks (season.go: a few tier points per day back) once
+// its recurring peaks (season.go; controller/engine/weekly reads them from
+// the weekday x hour profile's hours of today's class) once
 // per period, for a growth ahead and for a decrease's floor; hold
 // details and change reasons keep their numbers and are formatted when
 // asked (Hold.Detail, Change.Reason, hold.go).

@@ -45,8 +45,8 @@ const (
 	noteNodeRoom   // the guard: the node has no room (or is unknown)
 	noteWriteLimit // the guard: the pass has used its writes
 	// A decrease a recurring peak's floor forbids (season.go): nFloor,
-	// and the peak in vPeak, its time of day in nLimit, seen and days in
-	// nPeak and nMargin.
+	// and the peak in vPeak, its time of day in nLimit, seen (and the
+	// DayClass above 16 bits) and days in nPeak and nMargin.
 	noteSeasonFloor
 	// A decrease the recommendation's floor forbids (recommend.go): nFloor,
 	// and the RecFloor (recommend.go: note).
@@ -110,7 +110,7 @@ func (n note) format(res Resource) string {
 	case noteFloor:
 		return fmt.Sprintf("%s %.2f %s but %d %s is at or below %s", label, n.v[vValue], quoted(), n.n[nCur], unit, n.floorText(res))
 	case noteSeasonFloor:
-		rec := Recurring{Peak: n.v[vPeak], At: time.Duration(n.n[nLimit]), Seen: int(n.n[nPeak]), Days: int(n.n[nMargin])}
+		rec := Recurring{Peak: n.v[vPeak], At: time.Duration(n.n[nLimit]), Seen: int(n.n[nPeak] & 0xffff), Days: int(n.n[nMargin]), Class: DayClass(n.n[nPeak] >> 16)}
 		return fmt.Sprintf("%s %.2f %s but %d %s is at or below the floor for %s", label, n.v[vValue], quoted(), n.n[nCur], unit, seasonText(res, n.n[nFloor], rec))
 	case noteRecFloor:
 		return fmt.Sprintf("%s %.2f %s but %d %s is at or below the floor %d %s (%s)", label, n.v[vValue], quoted(), n.n[nCur], unit, n.n[nFloor], unit, recOf(n).text(res))
@@ -178,7 +178,7 @@ func (u utilisation) addFloor(n note) note {
 	}
 	if r := u.season; r.Seen > 0 && n.kind == noteFloor {
 		n.kind = noteSeasonFloor
-		n.n[nFloor], n.n[nLimit], n.n[nPeak], n.n[nMargin] = u.floor, int64(r.At), int64(r.Seen), int64(r.Days)
+		n.n[nFloor], n.n[nLimit], n.n[nPeak], n.n[nMargin] = u.floor, int64(r.At), int64(r.Seen)|int64(r.Class)<<16, int64(r.Days)
 		n.v[vPeak] = r.Peak
 		return n
 	}
@@ -220,6 +220,7 @@ type why struct {
 	floor, peak, margin int64
 	cpuPeak, up         float64
 	season              seasonWhy // when a recurring peak raised the floor
+	trough              seasonWhy // when the profile's trough sized it (peak > 0)
 	rec                 RecFloor  // when the usage history did
 	// whyRelief: after samples pinned samples, grown by factor (0: sized),
 	// or to what earlier (cores busy or bytes; 0: none) needs; psi is the
@@ -268,11 +269,14 @@ func (w why) format(res Resource) string {
 	if w.flags&whySized != 0 {
 		s += fmt.Sprintf(" (sized for %s %.2f)", label, w.target)
 	}
+	if w.trough.peak > 0 {
+		s += " (" + troughText(res, w.trough) + ")"
+	}
 	if w.flags&whyStopped != 0 && w.rec.Floor > 0 {
 		s += fmt.Sprintf(" (stopped at %d %s: %s)", w.floor, unit, w.rec.text(res))
 	} else if w.flags&whyStopped != 0 && w.season.seen > 0 {
 		r := w.season
-		s += " (stopped at the floor for " + seasonText(res, w.floor, Recurring{Peak: r.peak, At: time.Duration(r.at) * time.Second, Seen: int(r.seen), Days: int(r.days)}) + ")"
+		s += " (stopped at the floor for " + seasonText(res, w.floor, Recurring{Peak: r.peak, At: time.Duration(r.at) * time.Second, Seen: int(r.seen), Days: int(r.days), Class: r.class}) + ")"
 	} else if w.flags&whyStopped != 0 {
 		var n note
 		n.n[nFloor], n.n[nPeak], n.n[nMargin] = w.floor, w.peak, w.margin

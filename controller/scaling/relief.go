@@ -122,7 +122,7 @@ func (dc *decider) stillPinned(u utilisation, newest Point) bool {
 
 // earlierDays is how far back fast relief looks for the most a pinned
 // resource used before: the week the coarse tier keeps.
-const earlierDays = seasonDays
+const earlierDays = 7
 
 // earlierLevel is the most u's resource used over the last earlierDays
 // (cores busy, memory bytes), as the history's coarse tier holds it; 0

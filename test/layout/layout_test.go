@@ -57,10 +57,12 @@ var rules = []rule{
 	// One pass without I/O: the loop's and the simulator's.
 	// The history's encodings: pure functions, standard library only.
 	{dir: "controller/engine/codes", stdlibOnly: true},
+	// The weekday x hour profile: the encodings, scaling's Recurring.
+	{dir: "controller/engine/weekly", allowed: []string{"controller/engine/codes", "controller/scaling"}},
 	{dir: "controller/engine/trainrows", stdlibOnly: true},
 	// The recommender's usage histograms: pure, scaling for its types.
 	{dir: "controller/engine/histogram", allowed: []string{"controller/scaling"}},
-	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram"}},
+	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly"}},
 	// Write backoffs carried across a change of leader: the rules' types.
 	{dir: "controller/takeover", allowed: []string{"controller/scaling"}},
 	// The audit record: written by the loop and by the manual operations.

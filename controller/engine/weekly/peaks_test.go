@@ -1,0 +1,128 @@
+package weekly
+
+import (
+	"testing"
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+)
+
+// profile is a weekday x hour profile with peak (cores; memory 2 GiB per
+// core) at hour on the days given, weeks weeks each, all seen, and 0.2
+// cores elsewhere on every day.
+type profile map[int]Hour
+
+func newProfile(weeks int, hour int, peak float64, days ...time.Weekday) profile {
+	p := profile{}
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		for h := range 24 {
+			p[int(d)*24+h] = Hour{CPU: 0.2, Memory: 0.4 * gib, Seen: weeks, Weeks: weeks}
+		}
+	}
+	for _, d := range days {
+		p[int(d)*24+hour] = Hour{CPU: peak, Memory: peak * 2 * gib, Seen: weeks, Weeks: weeks}
+	}
+	return p
+}
+
+func (p profile) slot(i int) Hour { return p[i] }
+
+// noTiers is a history whose week and day tiers hold nothing: what the
+// profile says stands, untimed.
+func noTiers(bool, time.Time, time.Duration) (TierPeak, bool) { return TierPeak{}, false }
+
+var workdays = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}
+
+// A 09:00 peak on the five workdays of four weeks is a workday peak on a
+// Monday, seen on 20 of 20 days, and none on a Saturday: the weekend's
+// 09:00 never reached it. Every day's 01:00 is a daily peak; a Monday's
+// alone over three weeks is a weekly one, and nothing on a Tuesday.
+func TestPeaksByDayClass(t *testing.T) {
+	mon := time.Date(2026, 11, 30, 8, 55, 0, 0, time.UTC)
+	p := newProfile(4, 9, 3, workdays...)
+	cpu, mem := peaks(p.slot, noTiers, mon, 10*time.Minute)
+	want := scaling.Recurring{Peak: 3, Class: scaling.ClassWorkday, At: 9 * time.Hour, Seen: 20, Days: 20, Soon: 3, Most: 3}
+	if cpu != want {
+		t.Errorf("Monday 08:55: %+v, want %+v", cpu, want)
+	}
+	if mem.Peak != 6*gib || mem.Class != scaling.ClassWorkday {
+		t.Errorf("Monday 08:55, memory: %+v, want 6 GiB on workdays", mem)
+	}
+	sat := mon.Add(5 * 24 * time.Hour)
+	if cpu, _ := peaks(p.slot, noTiers, sat, 10*time.Minute); cpu.Peak != 0.2 || cpu.Class != scaling.ClassDaily {
+		t.Errorf("Saturday 08:55: %+v, want the daily 0.2 cores, not the workdays' 3", cpu)
+	}
+
+	daily := newProfile(2, 1, 3, time.Sunday, time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday)
+	if cpu, _ := peaks(daily.slot, noTiers, sat.Add(-8*time.Hour), 10*time.Minute); cpu.Peak != 3 || cpu.Class != scaling.ClassDaily || cpu.Seen != 14 {
+		t.Errorf("Saturday 00:55, a peak every night: %+v, want a daily peak of 3 cores on 14 days", cpu)
+	}
+
+	weekly := newProfile(3, 9, 3, time.Monday)
+	cpu, _ = peaks(weekly.slot, noTiers, mon, 10*time.Minute)
+	want = scaling.Recurring{Peak: 3, Class: scaling.ClassWeekly + scaling.DayClass(time.Monday), At: 9 * time.Hour, Seen: 3, Days: 3, Soon: 3, Most: 3}
+	if cpu != want {
+		t.Errorf("a Monday job: %+v, want %+v", cpu, want)
+	}
+	if cpu, _ := peaks(weekly.slot, noTiers, mon.Add(24*time.Hour), 10*time.Minute); cpu.Peak != 0.2 {
+		t.Errorf("the Tuesday: %+v, want 0.2 cores", cpu)
+	}
+	one := newProfile(1, 9, 3, time.Monday)
+	if cpu, _ := peaks(one.slot, noTiers, mon, 10*time.Minute); cpu.Peak != 0.2 {
+		t.Errorf("a Monday job seen once: %+v, want 0.2 cores", cpu)
+	}
+}
+
+// The latest day of the class in the week tier must have seen the peak:
+// a workday job that did not run on Friday is none on Monday.
+func TestPeakStoppedOnTheLatestDay(t *testing.T) {
+	mon := time.Date(2026, 11, 30, 8, 55, 0, 0, time.UTC)
+	p := newProfile(4, 9, 3, workdays...)
+	friday := mon.Add(-3 * 24 * time.Hour).Truncate(time.Hour).Add(time.Hour)
+	read := func(week bool, from time.Time, d time.Duration) (TierPeak, bool) {
+		if week && !from.Before(friday) && from.Before(friday.Add(time.Hour)) {
+			return TierPeak{CPU: 0.2, Memory: 0.4 * gib}, true
+		}
+		return TierPeak{}, false
+	}
+	if cpu, _ := peaks(p.slot, read, mon, 10*time.Minute); cpu.Peak != 0.2 {
+		t.Errorf("no job last Friday: %+v, want 0.2 cores", cpu)
+	}
+}
+
+// BenchmarkPeaks is what every pass reads per container for a
+// growth ahead: the profile's hours of the next ten minutes, and the
+// week and day tiers for the latest day and yesterday's timing.
+func BenchmarkPeaks(b *testing.B) {
+	p := newProfile(4, 9, 3, workdays...)
+	read := func(week bool, from time.Time, d time.Duration) (TierPeak, bool) {
+		return TierPeak{CPU: 3, Memory: 6 * gib}, true
+	}
+	mon := time.Date(2026, 11, 30, 8, 55, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		peaks(p.slot, read, mon, 10*time.Minute)
+	}
+}
+
+// A first weekend's Sunday knows one day of its class: a 01:00 peak that
+// the five workdays and that Saturday reached is daily, seen on 6 of 6
+// days; one that Saturday did not reach (an office's morning) is none.
+func TestPeakOnAFirstSunday(t *testing.T) {
+	sun := time.Date(2026, 12, 6, 0, 55, 0, 0, time.UTC)
+	p := newProfile(1, 1, 3, time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday)
+	for h := range 24 {
+		delete(p, int(time.Sunday)*24+h) // not yet observed
+	}
+	cpu, _ := peaks(p.slot, noTiers, sun, 10*time.Minute)
+	if cpu.Peak != 3 || cpu.Class != scaling.ClassDaily || cpu.Seen != 6 || cpu.Days != 6 {
+		t.Errorf("Sunday 00:55: %+v, want the daily 01:00 peak of 3 cores on 6 of 6 days", cpu)
+	}
+	office := newProfile(1, 9, 3, workdays...)
+	for h := range 24 {
+		delete(office, int(time.Sunday)*24+h)
+	}
+	if cpu, _ := peaks(office.slot, noTiers, sun.Add(8*time.Hour), 10*time.Minute); cpu.Peak > 0.2 {
+		t.Errorf("Sunday 08:55 after an idle Saturday: %+v, want at most 0.2 cores", cpu)
+	}
+}
