@@ -369,7 +369,7 @@ func (e *Engine) decide(tr *Container, policy string, rules scaling.Rules, now t
 		st = &scaling.ContainerState{}
 	}
 	sig := e.signals(tr, rules, now)
-	d := slab.Decide(sig, policy, rules, st.CooldownsFor(rules.Mode), now, e.anomalyRise())
+	d := slab.Decide(sig, policy, rules, st.CooldownsFor(rules.Mode), now)
 	if !d.Runaway.Equal(st.Runaway) { // scaling/runaway.go's hold starts or ends
 		e.containerState(tr.VMID).Runaway = d.Runaway
 		e.runawayStarted(&d, tr.Score)
@@ -393,14 +393,6 @@ func (e *Engine) decide(tr *Container, policy string, rules scaling.Rules, now t
 	}
 	return d, true
 }
-
-// anomalyRise is 0: an anomalous rise does not skip the scale-up
-// stabilisation (scaling.Decide's fast path, off). Measured with simulate
-// --compare-model (issue 15; two ticks, seeds 1-3), it met some steps
-// sooner at the price of more core and memory waste and more actions
-// than with the model off; how soon a sustained step is met is the
-// stabilisation's and relief's to decide, model or not.
-func (e *Engine) anomalyRise() time.Duration { return 0 }
 
 // Admit orders the decisions that want a change by urgency and passes
 // them through the guard, with the room of the tick's nodes. It returns

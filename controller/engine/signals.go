@@ -20,7 +20,7 @@ func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.
 	h.step = max(int64(e.opts.Interval/time.Second), 1)
 	// The span Decide can look at: the longest period it judges and two
 	// intervals, for a sample that comes a little late.
-	span := max(r.StabilizationUp, r.StabilizationDown, e.anomalyRise()) + 2*e.opts.Interval
+	span := max(r.StabilizationUp, r.StabilizationDown) + 2*e.opts.Interval
 	spanSec := now.Add(-span).Unix()
 	h.spanFrom = searchNear(0, w.Len(), h.guess(spanSec), func(i int) bool { return w.secAt(i) < spanSec })
 	h.newest = w.Len() - 1

@@ -39,7 +39,7 @@ func TestWindowHistoryKeepsTheContract(t *testing.T) {
 
 		// The series the span holds, as the engine built it in full.
 		w := tr.Window
-		span := max(r.StabilizationUp, r.StabilizationDown, e.anomalyRise()) + 2*e.opts.Interval
+		span := max(r.StabilizationUp, r.StabilizationDown) + 2*e.opts.Interval
 		var cpu, mem scaling.Series
 		var memPeak uint64
 		var cpuPeak float64
@@ -58,7 +58,7 @@ func TestWindowHistoryKeepsTheContract(t *testing.T) {
 		if !slices.Equal(sig.CPU, newest) || len(sig.Memory) != len(newest) || (len(newest) > 0 && sig.Memory[0] != mem.Until(now)[len(mem.Until(now))-1]) {
 			t.Fatalf("run %d: newest points %v %v, want %v", run, sig.CPU, sig.Memory, newest)
 		}
-		for _, d := range []time.Duration{0, r.StabilizationUp, r.StabilizationDown, e.anomalyRise(), time.Duration(rng.IntN(4000)) * time.Second, 1<<63 - 1} {
+		for _, d := range []time.Duration{0, r.StabilizationUp, r.StabilizationDown, time.Duration(rng.IntN(4000)) * time.Second, 1<<63 - 1} {
 			if got, want := points(sig.History.CPU(d)), suffix(cpu, now, d); !slices.Equal(got, want) {
 				t.Fatalf("run %d: CPU(%s) = %d points from %v, want %d from %v", run, d, len(got), first(got), len(want), first(want))
 			}

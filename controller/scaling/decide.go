@@ -102,10 +102,8 @@ const mib = 1 << 20
 // The anomaly model's verdict (sig.AnomalousSince) decides the runaway
 // hold above and nothing else: a decrease does not wait for it (holding
 // decreases while anomalous only added waste, measured with simulate
-// --compare-model). When the container has been anomalous for at least
-// anomalyRise and its utilisation has been >= Up all that time, an
-// increase does not wait for StabilizationUp; anomalyRise <= 0 turns that
-// fast path off, as the engine does (engine.anomalyRise).
+// --compare-model), nor does an increase: an anomalous rise that skipped
+// the stabilisation met some steps sooner for more waste and actions.
 //
 // Swap, when enabled, is Ratio x the memory this decision leaves the
 // container with, clamped to [Min, Max] and rounded to a MiB; it changes
@@ -131,7 +129,7 @@ const mib = 1 << 20
 // with cpulimit (CoresUnmanaged), or with no allocation (Alloc.Cores 0),
 // are left alone (SkipUnmanaged). A series with no point at or before now,
 // or an allocation of 0, is SkipNoData.
-func Decide(sig Signals, policy string, r Rules, st ContainerState, now time.Time, anomalyRise time.Duration) Decision {
+func Decide(sig Signals, policy string, r Rules, st ContainerState, now time.Time) Decision {
 	d := Decision{
 		VMID:   sig.VMID,
 		Node:   sig.Node,
@@ -150,7 +148,7 @@ func Decide(sig Signals, policy string, r Rules, st ContainerState, now time.Tim
 		}
 		return d
 	}
-	dc := decider{sig: sig, r: r, st: st, now: now, anomalyRise: anomalyRise, d: d}
+	dc := decider{sig: sig, r: r, st: st, now: now, d: d}
 	if r.CPU.Enabled {
 		dc.cores()
 	}
@@ -189,13 +187,12 @@ func (d *Decision) change(res Resource, from, to int64, reason string) {
 
 // decider holds the inputs of one Decide call.
 type decider struct {
-	sig         Signals
-	r           Rules
-	st          ContainerState
-	now         time.Time
-	anomalyRise time.Duration
-	d           Decision // what Decide returns
-	peaksRead   bool     // sig's peaks are complete
+	sig       Signals
+	r         Rules
+	st        ContainerState
+	now       time.Time
+	d         Decision // what Decide returns
+	peaksRead bool     // sig's peaks are complete
 	// The recurring peaks (season.go), read once per Decide: within
 	// seasonAhead for a decrease's floor, within seasonLead for a growth
 	// ahead of a peak.
@@ -365,24 +362,15 @@ func (dc *decider) scaleUp(u utilisation, newest Point) int64 {
 		return u.cur
 	}
 	wait := dc.r.StabilizationUp
-	shortest, longest := wait, wait
-	if dc.anomalyRise > 0 {
-		shortest, longest = min(wait, dc.anomalyRise), max(wait, dc.anomalyRise)
-	}
-	series := dc.seriesFor(u, newest, shortest, longest)
+	series := dc.seriesFor(u, newest, wait, wait)
 	var reason why
 	// lo and hi are the extremes of the period judged.
 	ok, lo, hi := series.sustained(dc.now, wait, u.up)
-	if ok {
-		reason = u.sustained(u.up, lo, wait)
-	} else if ok, lo, hi = dc.anomalousRise(series, u.up); ok {
-		reason = u.sustained(u.up, lo, dc.anomalyRise)
-		reason.flags |= whyAnomalous
-		reason.since, reason.wait = dc.now.Sub(dc.sig.AnomalousSince).Round(time.Second), wait
-	} else {
+	if !ok {
 		dc.d.holdNote(u.res, SkipStabilizing, dc.stabilising(u, u.up, series, last, wait))
 		return u.cur
 	}
+	reason = u.sustained(u.up, lo, wait)
 	if dc.coolingDown(u.res, Up) {
 		return u.cur
 	}

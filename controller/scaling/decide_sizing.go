@@ -70,20 +70,6 @@ func (u utilisation) need(v float64) float64 {
 	return n
 }
 
-// anomalousRise reports whether the container has been anomalous for at
-// least anomalyRise and its utilisation past up over that same period
-// (whose extremes it returns): the fast path that skips the scale-up
-// stabilisation.
-func (dc *decider) anomalousRise(series run[Points], up Threshold) (ok bool, lo, hi float64) {
-	if dc.anomalyRise <= 0 || dc.sig.AnomalousSince.IsZero() {
-		return false, 0, 0
-	}
-	if dc.now.Sub(dc.sig.AnomalousSince) < dc.anomalyRise {
-		return false, 0, 0
-	}
-	return series.sustained(dc.now, dc.anomalyRise, up)
-}
-
 // stabilising is the note "cpu 0.91 >= 0.75 for 20s of 1m0s".
 func (dc *decider) stabilising(u utilisation, t Threshold, series run[Points], last float64, d time.Duration) note {
 	n := u.quotedNote(noteStabilising, last, t)

@@ -58,7 +58,6 @@ type decideInput struct {
 	rules  Rules
 	st     ContainerState
 	now    time.Time
-	rise   time.Duration
 }
 
 // steadyInput is a container that needs nothing: 2 cores at 0.5, 1 of 2
@@ -211,42 +210,11 @@ func TestDecide(t *testing.T) {
 			changes: []Change{down(ResourceCores, 2, 1)}},
 		{name: "anomalous: increases as usual", edit: both(busy, func(in *decideInput) { in.sig.AnomalousSince = decideNow.Add(-time.Second) }),
 			changes: []Change{up(ResourceCores, 2, 3)}},
-		{name: "anomalous rise skips the stabilisation", edit: func(in *decideInput) {
-			in.rules.StabilizationUp = 5 * time.Minute
-			in.sig.CPU = cpuFor(40*time.Second, 0.9)
-			in.sig.AnomalousSince = decideNow.Add(-35 * time.Second)
-			in.rise = 30 * time.Second
-		}, changes: []Change{up(ResourceCores, 2, 3)}, text: "cpu 0.90 >= 0.75 for 30s, anomalous for 35s: not waiting for the 5m0s stabilisation"},
-		{name: "anomalous rise skips the memory stabilisation too", edit: func(in *decideInput) {
-			in.rules.StabilizationUp = 5 * time.Minute
-			in.sig.Memory = memFor(30*time.Second, 1800)
-			in.sig.AnomalousSince = decideNow.Add(-30 * time.Second)
-			in.rise = 30 * time.Second
-		}, changes: []Change{up(ResourceMemory, 2048, 2560)}},
-		{name: "anomalous for less than the rise: wait", edit: func(in *decideInput) {
-			in.rules.StabilizationUp = 5 * time.Minute
-			in.sig.CPU = cpuFor(40*time.Second, 0.9)
-			in.sig.AnomalousSince = decideNow.Add(-29 * time.Second)
-			in.rise = 30 * time.Second
-		}, holds: []Hold{held(ResourceCores, SkipStabilizing)}},
-		{name: "anomalous rise needs the utilisation over the whole rise", edit: func(in *decideInput) {
-			in.rules.StabilizationUp = 5 * time.Minute
-			in.sig.CPU = cpuFor(20*time.Second, 0.9)
-			in.sig.AnomalousSince = decideNow.Add(-time.Minute)
-			in.rise = 30 * time.Second
-		}, holds: []Hold{held(ResourceCores, SkipStabilizing)}},
-		{name: "no fast path when the rise is 0", edit: func(in *decideInput) {
+		{name: "anomalous: an increase still waits for the stabilisation", edit: func(in *decideInput) {
 			in.rules.StabilizationUp = 5 * time.Minute
 			in.sig.CPU = cpuFor(time.Minute, 0.9)
 			in.sig.AnomalousSince = decideNow.Add(-time.Minute)
 		}, holds: []Hold{held(ResourceCores, SkipStabilizing)}},
-		{name: "the fast path respects the cooldown", edit: func(in *decideInput) {
-			in.rules.StabilizationUp = 5 * time.Minute
-			in.sig.CPU = cpuFor(time.Minute, 0.9)
-			in.sig.AnomalousSince = decideNow.Add(-time.Minute)
-			in.rise = 30 * time.Second
-			in.st = lastAction(ResourceCores, time.Minute)
-		}, holds: []Hold{held(ResourceCores, SkipCooldown)}},
 
 		// No data, disabled, unmanaged.
 		{name: "no cpu samples", edit: func(in *decideInput) { in.sig.CPU = nil },
@@ -485,7 +453,7 @@ func runDecideCases(t *testing.T, tests []decideCase) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := steadyInput()
 			tt.edit(&in)
-			got := Decide(in.sig, in.policy, in.rules, in.st, in.now, in.rise)
+			got := Decide(in.sig, in.policy, in.rules, in.st, in.now)
 
 			if got.VMID != in.sig.VMID || got.Node != in.sig.Node || got.Policy != in.policy || got.Mode != in.rules.Mode || got.Score != in.sig.Score {
 				t.Errorf("decision carries vmid %d node %q policy %q mode %q score %v, want %d %q %q %q %v",
@@ -534,11 +502,11 @@ func TestDecideProperties(t *testing.T) {
 	const runs = 5000
 	for i := range runs {
 		in := randomInput(rng)
-		d := Decide(in.sig, in.policy, in.rules, in.st, in.now, in.rise)
+		d := Decide(in.sig, in.policy, in.rules, in.st, in.now)
 		if err := checkDecision(in, d); err != nil {
 			t.Fatalf("run %d: %v\ninput: %+v\nrules: %+v\nstate: %+v\ndecision: %+v", i, err, in.sig.Alloc, in.rules, in.st, d)
 		}
-		if again := Decide(in.sig, in.policy, in.rules, in.st, in.now, in.rise); !reflect.DeepEqual(d, again) {
+		if again := Decide(in.sig, in.policy, in.rules, in.st, in.now); !reflect.DeepEqual(d, again) {
 			t.Fatalf("run %d: Decide is not deterministic:\n%+v\n%+v", i, d, again)
 		}
 	}
@@ -566,7 +534,6 @@ func randomInput(rng *rand.Rand) decideInput {
 	r.CooldownDown = time.Duration(rng.IntN(3600)) * time.Second
 	r.StabilizationUp = time.Duration(rng.IntN(600)) * time.Second
 	r.StabilizationDown = time.Duration(rng.IntN(1800)) * time.Second
-	in.rise = time.Duration(rng.IntN(300)) * time.Second
 
 	s := &in.sig
 	s.Running = rng.IntN(10) > 0
@@ -726,12 +693,12 @@ func BenchmarkDecide(b *testing.B) {
 		n    int
 	}{{"steady", steadyInput(), 0}, {"all-change", changing, 4}} {
 		b.Run(bc.name, func(b *testing.B) {
-			if d := Decide(bc.in.sig, bc.in.policy, bc.in.rules, bc.in.st, bc.in.now, bc.in.rise); len(d.Changes) != bc.n {
+			if d := Decide(bc.in.sig, bc.in.policy, bc.in.rules, bc.in.st, bc.in.now); len(d.Changes) != bc.n {
 				b.Fatalf("%d changes, want %d: %+v", len(d.Changes), bc.n, d)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				Decide(bc.in.sig, bc.in.policy, bc.in.rules, bc.in.st, bc.in.now, bc.in.rise)
+				Decide(bc.in.sig, bc.in.policy, bc.in.rules, bc.in.st, bc.in.now)
 			}
 		})
 	}

@@ -102,9 +102,9 @@ func TestDecideWithHistoryDecidesAsWithSeries(t *testing.T) {
 		for _, p := range s.Memory {
 			s.MemoryPeak = max(s.MemoryPeak, uint64(p.Value))
 		}
-		want := Decide(in.sig, in.policy, in.rules, in.st, in.now, in.rise)
+		want := Decide(in.sig, in.policy, in.rules, in.st, in.now)
 		sig, h := lazy(in.sig, in.now)
-		got := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
+		got := Decide(sig, in.policy, in.rules, in.st, in.now)
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("run %d: with a History Decide gives\n%+v\nwith the series\n%+v", i, got, want)
 		}
@@ -118,12 +118,12 @@ func TestDecideWithHistoryDecidesAsWithSeries(t *testing.T) {
 
 	in := steadyInput()
 	sig, h := lazy(in.sig, in.now)
-	if d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise); len(d.Changes)+len(d.Holds) != 0 || h.calls != 0 || h.seasons != 1 {
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes)+len(d.Holds) != 0 || h.calls != 0 || h.seasons != 1 {
 		t.Errorf("a container that leans nowhere: %+v, %d reads of its history and %d of its recurring peaks; want nothing, none and one", d, h.calls, h.seasons)
 	}
 	in.sig.CPU = cpuFor(time.Minute, 0.9)
 	sig, h = lazy(in.sig, in.now)
-	if d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise); len(d.Changes) != 1 || h.calls != 1 {
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || h.calls != 1 {
 		t.Errorf("a busy container: %+v, %d reads of its history; want a change and one read (its cpu)", d, h.calls)
 	}
 }

@@ -212,10 +212,8 @@ type why struct {
 	flags        whyFlags
 	value, bound float64
 	period       time.Duration // the period judged; 0: the newest value
-	// whyAnomalous: anomalous for since, not waiting for the wait.
-	since, wait time.Duration
-	min         int64   // whyRaised: the min raised to
-	target      float64 // whySized: the utilisation sized for
+	min          int64         // whyRaised: the min raised to
+	target       float64       // whySized: the utilisation sized for
 	// whyStopped: the floor the decrease stopped at, and its parts.
 	floor, peak, margin int64
 	cpuPeak, up         float64
@@ -232,8 +230,7 @@ type why struct {
 type whyFlags uint8
 
 const (
-	whyAnomalous whyFlags = 1 << iota
-	whyRaised
+	whyRaised whyFlags = 1 << iota
 	whySized
 	whyStopped
 	whyRelief
@@ -259,9 +256,6 @@ func (w why) format(res Resource) string {
 		if w.earlier > 0 {
 			s += ", to what it used before: " + earlierText(res, w.earlier)
 		}
-	}
-	if w.flags&whyAnomalous != 0 {
-		s = fmt.Sprintf("%s, anomalous for %s: not waiting for the %s stabilisation", s, w.since, w.wait)
 	}
 	if w.flags&whyRaised != 0 {
 		s += fmt.Sprintf(" (raised to the min %d)", w.min)

@@ -103,11 +103,6 @@ func TestChangeReasons(t *testing.T) {
 		{"sustained", busy, ResourceCores, "cpu 0.90 >= 0.75 for 1m0s"},
 		{"the newest value decides", func(in *decideInput) { in.sig.CPU = cpuFor(0, 0.9); in.rules.StabilizationUp = 0 }, ResourceCores, "cpu 0.90 >= 0.75"},
 		{"sized", func(in *decideInput) { busy(in); in.rules.CPU.Target = 0.5 }, ResourceCores, "cpu 0.90 >= 0.75 for 1m0s (sized for cpu 0.50)"},
-		{"anomalous", func(in *decideInput) {
-			in.sig.CPU = cpuFor(20*time.Second, 0.9)
-			in.sig.AnomalousSince = decideNow.Add(-25 * time.Second)
-			in.rise = 20 * time.Second
-		}, ResourceCores, "cpu 0.90 >= 0.75 for 20s, anomalous for 25s: not waiting for the 1m0s stabilisation"},
 		{"down, stopped at the floor", func(in *decideInput) { idle(in); in.sig.Alloc.Cores = 4; in.rules.CPU.Step = 2; in.sig.CPUPeak = 1.6 },
 			ResourceCores, "cpu 0.10 <= 0.30 for 10m0s (stopped at the floor 3 cores (the window's peak 1.60 cores stays below 0.75 of them))"},
 		{"memory down, sized and stopped", func(in *decideInput) {
@@ -133,7 +128,7 @@ func TestChangeReasons(t *testing.T) {
 func decidedText(edit func(in *decideInput), res Resource) string {
 	in := steadyInput()
 	edit(&in)
-	d := Decide(in.sig, in.policy, in.rules, in.st, in.now, in.rise)
+	d := Decide(in.sig, in.policy, in.rules, in.st, in.now)
 	for _, ch := range d.Changes {
 		if ch.Resource == res {
 			return ch.Reason()

@@ -35,7 +35,7 @@ func TestPressureVetoesDecreases(t *testing.T) {
 			in := steadyInput()
 			idle(&in)
 			in.sig.PressureCPU, in.sig.PressureMemory, in.sig.PressureIO = tt.cpu, tt.mem, tt.io
-			d := Decide(in.sig, in.policy, in.rules, in.st, in.now, in.rise)
+			d := Decide(in.sig, in.policy, in.rules, in.st, in.now)
 			if err := checkDecision(in, d); err != nil {
 				t.Fatal(err)
 			}

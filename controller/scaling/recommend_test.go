@@ -34,13 +34,13 @@ func memoryDown() decideInput {
 func TestRecommendationFloor(t *testing.T) {
 	in := memoryDown()
 	sig, h := lazy(in.sig, in.now)
-	plain := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
+	plain := Decide(sig, in.policy, in.rules, in.st, in.now)
 	if len(plain.Changes) != 1 || plain.Changes[0].To > 2048 {
 		t.Fatalf("without a recommender: %+v; want memory down to 2048 MiB or less", plain.Changes)
 	}
 
 	sig.History = recHistory{seriesHistory: h, f: RecFloor{Floor: 2816, Pct: 50, Usage: 2560 * mib, Days: 3.2, Widen: 1}}
-	d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
+	d := Decide(sig, in.policy, in.rules, in.st, in.now)
 	if len(d.Changes) != 1 || d.Changes[0].To != 2816 {
 		t.Fatalf("with a floor of 2816 MiB: %+v; want memory 4096 -> 2816 MiB", d.Changes)
 	}
@@ -49,13 +49,13 @@ func TestRecommendationFloor(t *testing.T) {
 	}
 
 	sig.History = recHistory{seriesHistory: h, f: RecFloor{Floor: 5376, Pct: 50, Usage: 1024 * mib, Days: 10.0 / 1440, Widen: 4}}
-	d = Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
+	d = Decide(sig, in.policy, in.rules, in.st, in.now)
 	if len(d.Changes) != 0 || len(d.Holds) != 1 || d.Holds[0].Reason != SkipMemoryFloor ||
 		!strings.Contains(d.Holds[0].Detail(), "the floor 5376 MiB (p50 over 10m0s of history: 1024 MiB used, x4.00 while the history is short)") {
 		t.Fatalf("a floor above the limit: %+v; want a memory floor hold for the short history", d)
 	}
 	sig.History = recHistory{seriesHistory: h}
-	if d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise); len(d.Changes) != 1 || d.Changes[0].To != plain.Changes[0].To {
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || d.Changes[0].To != plain.Changes[0].To {
 		t.Errorf("no history: %+v; want the hour's decrease", d)
 	}
 }

@@ -90,7 +90,7 @@ func TestReliefGrowsToWhatItUsedBefore(t *testing.T) {
 	decide := func(in decideInput, cpu, memory float64) Decision {
 		sig, h := lazy(in.sig, in.now)
 		h.cpuHighest, h.memoryHighest = cpu, memory
-		return Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
+		return Decide(sig, in.policy, in.rules, in.st, in.now)
 	}
 	pinnedMemory := func() decideInput {
 		in := steadyInput()

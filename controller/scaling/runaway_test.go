@@ -87,7 +87,7 @@ func TestRunaway(t *testing.T) {
 	for _, c := range cases {
 		in := steadyInput()
 		c.edit(&in)
-		if got := Decide(in.sig, in.policy, in.rules, in.st, in.now, in.rise).Runaway; !got.Equal(c.since) {
+		if got := Decide(in.sig, in.policy, in.rules, in.st, in.now).Runaway; !got.Equal(c.since) {
 			t.Errorf("%s: Decision.Runaway = %v, want %v", c.name, got, c.since)
 		}
 	}

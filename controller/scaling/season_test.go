@@ -29,13 +29,13 @@ func TestSeasonFloorStopsADecrease(t *testing.T) {
 	in.sig.MemoryPeak = 1024 * mib
 
 	sig, _ := seasonal(in, 0, 0)
-	plain := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
+	plain := Decide(sig, in.policy, in.rules, in.st, in.now)
 	if len(plain.Changes) != 1 || plain.Changes[0].To >= 2560 {
 		t.Fatalf("without a recurring peak: %+v; want memory down below 2560 MiB", plain.Changes)
 	}
 
 	sig, _ = seasonal(in, 0, 1280*mib) // needs 2560 MiB at 0.5
-	d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
+	d := Decide(sig, in.policy, in.rules, in.st, in.now)
 	if len(d.Changes) != 1 || d.Changes[0].To != 2560 {
 		t.Fatalf("with a recurring peak of 1280 MiB: %+v; want memory 4096 -> 2560 MiB", d.Changes)
 	}
@@ -44,7 +44,7 @@ func TestSeasonFloorStopsADecrease(t *testing.T) {
 	}
 
 	sig, _ = seasonal(in, 0, 2048*mib) // needs 4096 MiB
-	d = Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
+	d = Decide(sig, in.policy, in.rules, in.st, in.now)
 	if len(d.Changes) != 0 || len(d.Holds) != 1 || d.Holds[0].Reason != SkipMemoryFloor ||
 		!strings.Contains(d.Holds[0].Detail(), "floor for the 01:00 peak seen on 3 of 4 days") {
 		t.Errorf("with a recurring peak that needs the limit: %+v; want a memory floor hold naming the peak", d)
@@ -64,7 +64,7 @@ func TestGrowAheadOfARecurringPeak(t *testing.T) {
 	in.rules.Disk.Enabled = false
 
 	sig, _ := seasonal(in, 3.4, 0)
-	d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
+	d := Decide(sig, in.policy, in.rules, in.st, in.now)
 	if len(d.Changes) != 1 || d.Changes[0].From != 1 || d.Changes[0].To != 5 {
 		t.Fatalf("a recurring peak of 3.4 cores: %+v; want cores 1 -> 5 (3.4 / 0.8)", d.Changes)
 	}
@@ -74,23 +74,23 @@ func TestGrowAheadOfARecurringPeak(t *testing.T) {
 
 	in.rules.CPU.Max = 3
 	sig, _ = seasonal(in, 3.4, 0)
-	if d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise); len(d.Changes) != 1 || d.Changes[0].To != 3 {
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || d.Changes[0].To != 3 {
 		t.Errorf("a recurring peak past the max: %+v; want cores 1 -> 3, the max", d.Changes)
 	}
 	in.rules.CPU.Max = 8
 
 	sig, _ = seasonal(in, 3.4, 0)
 	st := lastAction(ResourceCores, time.Minute)
-	if d := Decide(sig, in.policy, in.rules, st, in.now, in.rise); len(d.Changes) != 0 || len(d.Holds) != 1 || d.Holds[0].Reason != SkipCooldown {
+	if d := Decide(sig, in.policy, in.rules, st, in.now); len(d.Changes) != 0 || len(d.Holds) != 1 || d.Holds[0].Reason != SkipCooldown {
 		t.Errorf("within the up cooldown: %+v; want a cooldown hold", d)
 	}
 
 	sig, _ = seasonal(in, 0.7, 0) // 0.7 of 1 core is below 0.75
-	if d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise); len(d.Changes)+len(d.Holds) != 0 {
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes)+len(d.Holds) != 0 {
 		t.Errorf("a recurring peak below the up threshold: %+v; want nothing", d)
 	}
 	sig, _ = seasonal(in, 0, 0)
-	if d := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise); len(d.Changes)+len(d.Holds) != 0 {
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes)+len(d.Holds) != 0 {
 		t.Errorf("no recurring peak: %+v; want nothing", d)
 	}
 }

@@ -36,7 +36,7 @@ func TestTroughSizesADecreaseInOneStep(t *testing.T) {
 	run := func(rec Recurring) Decision {
 		sig, h := lazy(in.sig, in.now)
 		h.cpuSeason = rec
-		return Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
+		return Decide(sig, in.policy, in.rules, in.st, in.now)
 	}
 	plain := run(Recurring{})
 	if len(plain.Changes) != 1 || plain.Changes[0].To != 3 {

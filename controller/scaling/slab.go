@@ -16,14 +16,14 @@ type Slab struct {
 
 // Decide is Decide with the decision's changes and holds cut from s (a
 // nil s allocates them, as Decide does). The decision is the same.
-func (s *Slab) Decide(sig Signals, policy string, r Rules, st ContainerState, now time.Time, anomalyRise time.Duration) Decision {
+func (s *Slab) Decide(sig Signals, policy string, r Rules, st ContainerState, now time.Time) Decision {
 	if s == nil {
-		return Decide(sig, policy, r, st, now, anomalyRise)
+		return Decide(sig, policy, r, st, now)
 	}
 	// Decide adds at most one change or hold per resource.
 	n := len(Resources)
 	sig.slab = s
-	d := Decide(sig, policy, r, st, now, anomalyRise)
+	d := Decide(sig, policy, r, st, now)
 	d.Changes = s.changes.keep(d.Changes, n)
 	d.Holds = s.holds.keep(d.Holds, n)
 	return d

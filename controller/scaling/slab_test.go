@@ -22,8 +22,8 @@ func slabDecidesAsDecide(t *testing.T, slab *Slab) {
 	var got, want []Decision
 	for range 5000 {
 		in := randomInput(rng)
-		want = append(want, Decide(in.sig, in.policy, in.rules, in.st, in.now, in.rise))
-		got = append(got, slab.Decide(in.sig, in.policy, in.rules, in.st, in.now, in.rise))
+		want = append(want, Decide(in.sig, in.policy, in.rules, in.st, in.now))
+		got = append(got, slab.Decide(in.sig, in.policy, in.rules, in.st, in.now))
 	}
 	for i := range got {
 		if rng.IntN(4) == 0 {
@@ -40,7 +40,7 @@ func slabDecidesAsDecide(t *testing.T, slab *Slab) {
 	}
 	var none *Slab
 	in := randomInput(rng)
-	if d := none.Decide(in.sig, in.policy, in.rules, in.st, in.now, in.rise); !reflect.DeepEqual(d, Decide(in.sig, in.policy, in.rules, in.st, in.now, in.rise)) {
+	if d := none.Decide(in.sig, in.policy, in.rules, in.st, in.now); !reflect.DeepEqual(d, Decide(in.sig, in.policy, in.rules, in.st, in.now)) {
 		t.Fatalf("a nil slab decides %+v", d)
 	}
 }

@@ -34,7 +34,7 @@ func TestTrendFloorStopsADecrease(t *testing.T) {
 	} {
 		in.sig.Memory = tc.series
 		in.sig.MemoryPeak = 1200 * mib
-		d := Decide(in.sig, in.policy, in.rules, in.st, in.now, in.rise)
+		d := Decide(in.sig, in.policy, in.rules, in.st, in.now)
 		if len(d.Changes) != 1 || d.Changes[0].To != tc.to {
 			t.Errorf("%s: %+v; want memory 8192 -> %d MiB", tc.name, d.Changes, tc.to)
 			continue
