@@ -18,12 +18,7 @@ func (dc *decider) trendFloor(u utilisation, series run[Points], period time.Dur
 	if n < 3 || !(upFrac > 0) || dc.r.CooldownDown <= 0 {
 		return 0, 0
 	}
-	t0 := r.time(0)
-	var sx, sy, sxx, sxy float64
-	for i := range n {
-		x, y := r.time(i).Sub(t0).Seconds(), r.value(i)
-		sx, sy, sxx, sxy = sx+x, sy+y, sxx+x*x, sxy+x*y
-	}
+	sx, sy, sxx, sxy := r.trendSums()
 	fn := float64(n)
 	den := fn*sxx - sx*sx
 	if !(den > 0) {
