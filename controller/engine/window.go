@@ -106,6 +106,7 @@ type window struct {
 	// blocks are where the extremes of each run of blockLen samples are
 	// (peaks.go), for the peaks and periods Decide reads.
 	blocks []block
+	peak   peak // the peaks as last read (peaks.go)
 	tiers  tiers
 	roll   rolling
 }
@@ -184,6 +185,7 @@ func (w *window) append(s Sample) bool {
 	p.memHi, p.memLo = codes.Split32(codes.Units(s.Mem, 10))
 	p.diskHi, p.diskLo = codes.Split32(codes.Units(s.Disk, 20))
 	w.ring[w.slot(w.n)] = p
+	w.peak.took(&p)
 	w.n++
 	w.lastU = u
 	w.loc = s.Time.Location()
@@ -195,6 +197,7 @@ func (w *window) append(s Sample) bool {
 // dropOldest removes the oldest sample, from the running aggregates first.
 func (w *window) dropOldest() {
 	w.roll.dropped(w, w.first)
+	w.peak.dropping(&w.ring[w.start])
 	w.start++
 	if w.start == len(w.ring) {
 		w.start = 0
