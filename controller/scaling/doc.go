@@ -12,7 +12,8 @@
 // series and window peaks come through Signals.History, read only for a
 // resource on its way to a change, one point at a time (Points), and
 // its recurring peaks (season.go: a few tier points per day back) once
-// per period, for a growth ahead and for a decrease's floor; hold
+// per period, for a growth ahead and for a decrease's floor; a Points
+// that can sums a decrease's trend itself (TrendSummer); hold
 // details and change reasons keep their numbers and are formatted when
 // asked (Hold.Detail, Change.Reason, hold.go).
 //
