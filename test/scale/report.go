@@ -36,9 +36,11 @@ type result struct {
 	OwnPerContainerMicros float64 `json:"own_work_per_container_microseconds"`
 	// CPUPerPassMicros is the controller's CPU time (user and system)
 	// per pass and container once the backfill is done, over SteadyPasses:
-	// everything the process does but wait, the listings' decoding, the
-	// garbage collector and the scrapes of /metrics included; far less
-	// sensitive to a loaded machine than the phases' wall clock.
+	// everything the process does but wait, so more than the pass's own
+	// work: the listings' decoding, the client's side of the config reads,
+	// the export's writer, the scrapes of /metrics and the garbage
+	// collector included. Less sensitive to a loaded machine than the
+	// phases' wall clock, though not insensitive (shared caches).
 	CPUPerPassMicros float64 `json:"cpu_per_pass_per_container_microseconds"`
 	SteadyPasses     int     `json:"steady_passes"`
 
@@ -132,7 +134,7 @@ func printTable(w io.Writer, o options, results []*result) {
 	for _, ph := range append(fetchPhases[1:], ownPhases...) {
 		row("  "+ph+" ms", func(r *result) string { return ms(r.Phases[ph]) })
 	}
-	row("controller CPU per pass per container µs (passes after the backfill)", func(r *result) string {
+	row("controller CPU per pass per container µs, all of it (passes after the backfill)", func(r *result) string {
 		if r.SteadyPasses == 0 {
 			return "-"
 		}
