@@ -330,6 +330,10 @@ func (c *Controller) engineHooks() engine.Hooks {
 			c.metrics.perContainer.Forget(vmid)
 		},
 		Anomalous: c.notifyAnomalous,
+		Runaway: func(vmid int, score float64, detail string) {
+			c.log.Warn().Int("vmid", vmid).Float64("score", score).Str("detail", detail).Msg("cores held: a runaway process?")
+			c.tell(notify.RunawayEvent(vmid, score, detail))
+		},
 		Panicked: func(vmid int, recovered any, stack []byte) {
 			c.metrics.panics.Inc()
 			c.log.Error().Int("vmid", vmid).Interface("panic", recovered).Bytes("stack", stack).Msg("handling a container panicked; going on with the others")

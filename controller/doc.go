@@ -61,10 +61,13 @@
 // allocation, each container's short-term level relative to its own
 // long-term level, trends and log-scaled rate changes (Features.ModelVector),
 // never sizes or cumulative counters. What it flags is behaviour unusual
-// for the fleet and for the container's own recent past. The score only
-// changes how the thresholds act: no scale-down while a container is
-// anomalous, and an anomalous sustained rise scales up after two ticks
-// instead of the stabilisation window.
+// for the fleet and for the container's own recent past. The score has
+// one job in the decisions: while it finds a container anomalous, cores
+// pinned since a growth that changed nothing else (a runaway process,
+// scaling/runaway.go) stop growing. Holding decreases while anomalous and
+// skipping the scale-up wait on an anomalous rise made things worse than
+// the model off (simulate --compare-model) and are gone (the latter off
+// in the engine).
 //
 // # Safety
 //

@@ -1,7 +1,6 @@
 package controller
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,13 +78,9 @@ func LoadState(path string, now time.Time) (*State, error) {
 
 // decodeState decodes and checks a state file's bytes.
 func decodeState(b []byte) (*State, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	var f stateFile
-	if err := dec.Decode(&f); err != nil {
+	var f stateFile // json.Unmarshal refuses data after the object
+	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, fmt.Errorf("decode state: %w", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("decode state: data after the state object")
 	}
 	if f.Version != stateVersion {
 		return nil, fmt.Errorf("decode state: version %d, this controller reads version %d", f.Version, stateVersion)

@@ -3,8 +3,9 @@
 // replacing a file atomically with its temporary beside it, removing the
 // temporaries a kill left, moving an unreadable file aside without ever
 // overwriting one, and syncing a directory, which make a crash at any byte
-// leave either the old file or the new one; and appending records whole
-// (AppendFile), which makes a crash lose no record already written.
+// leave either the old file or the new one; appending records whole
+// (AppendFile), which makes a crash lose no record already written; and
+// reading a file no larger than its owner ever writes (ReadFileMax).
 //
 // # Imports
 //

@@ -157,3 +157,27 @@ func SyncDir(dir string) {
 		_ = d.Close()
 	}
 }
+
+// ErrTooLarge is ReadFileMax's refusal of a file over its limit.
+var ErrTooLarge = errors.New("larger than the limit")
+
+// ReadFileMax returns the content of path, or an error matching
+// ErrTooLarge when it holds more than limit bytes: a file larger than its
+// owner ever writes, or a wrong path (/dev/zero, a log file), fails
+// instead of filling the memory. Its errors name the path, never the
+// content.
+func ReadFileMax(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s: %w of %d bytes", path, ErrTooLarge, limit)
+	}
+	return b, nil
+}

@@ -207,3 +207,20 @@ func TestAppendFile(t *testing.T) {
 		t.Errorf("file = %q, want %q", b, "one\nthree\n")
 	}
 }
+
+func TestReadFileMax(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f")
+	if err := os.WriteFile(path, []byte("abcde"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := ReadFileMax(path, 5); err != nil || string(b) != "abcde" {
+		t.Errorf("ReadFileMax at the limit = %q, %v; want the content", b, err)
+	}
+	if _, err := ReadFileMax(path, 4); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), path) || strings.Contains(err.Error(), "abcd") {
+		t.Errorf("ReadFileMax past the limit: %v; want ErrTooLarge naming the path, not the content", err)
+	}
+	if _, err := ReadFileMax(filepath.Join(dir, "missing"), 4); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ReadFileMax of a missing file: %v; want fs.ErrNotExist", err)
+	}
+}

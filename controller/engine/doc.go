@@ -21,8 +21,9 @@
 // or calls Proxmox itself: its time is the tick's.
 //
 // The model fits on the feature vectors the passes scored, a few hundred
-// rows per pass at most, kept over the training window (trainingset.go):
-// a row is a container's features as they were scored at a sample.
+// rows per pass at most, kept over the training window (its own package,
+// controller/engine/trainrows): a row is a container's features as they
+// were scored at a sample.
 // Until the engine has run for the training window (after a start), rows
 // are computed at random samples of the windows instead, over what the
 // window still holds before each (windowRows), which costs a window scan

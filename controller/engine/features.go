@@ -26,17 +26,32 @@ type Features struct {
 	IORate, IORateLong      float64 // disk read + write, short and long means
 	NetRate, NetRateLong    float64 // network in + out
 	Pressure                float64 // largest PSI "some" of cpu, memory, io; short mean; 0 when absent
+	// CoresShort and CoresLong are the mean busy cores (not a ratio: a
+	// resize does not move them); CoresCalm is that of the long period's
+	// samples below calmShare of the cores allocated then, Calm how many
+	// of those there were. What a runaway process is told by (Activity).
+	CoresShort, CoresLong, CoresCalm float64
+	Calm                             int
 }
 
+// calmShare is the utilisation below which a sample is calm: not pinned
+// at its allocation, so its busy cores are what the container wanted.
+const calmShare = 0.9
+
 // NumModelFeatures is the width of the vector the anomaly model sees.
-const NumModelFeatures = 12
+const NumModelFeatures = 14
 
 // ModelVector writes the features the anomaly model is trained and scored
 // on. They are chosen to be comparable across containers (one pooled
 // model): utilisations, their change from the container's own long-run
 // level, trends, and log-scaled rate changes; never raw cumulative
-// counters or absolute sizes.
+// counters or absolute sizes. The last two are the rise of the busy
+// cores that memory, io and network did not share, over the window's mean
+// and over its calm level (scaling.Activity): a process that burns every
+// core it is given while nothing else moves, where real demand moves the
+// rest with it.
 func (f *Features) ModelVector(v []float64) []float64 {
+	a := f.Activity()
 	return append(v[:0],
 		f.CPUShort.Mean,
 		f.CPUShort.P95,
@@ -50,6 +65,8 @@ func (f *Features) ModelVector(v []float64) []float64 {
 		math.Log1p(f.NetRate)-math.Log1p(f.NetRateLong),
 		f.Pressure,
 		clampTrend(f.DiskTrend),
+		a.CPUAlone(),
+		a.CPUAboveCalm(),
 	)
 }
 

@@ -148,6 +148,7 @@ func (t *top) p95(n int) (v float64, ok bool) {
 type obs struct {
 	x            int64 // seconds from the origin
 	cpu, mem     float64
+	cores        float64 // busy: cpu is this over the cores allocated then
 	disk         float64
 	hasDisk      bool
 	io, net, psi float64
@@ -157,7 +158,7 @@ type obs struct {
 type period struct {
 	first          uint64
 	cpu, mem       moments
-	io, net        mean
+	cores, io, net mean
 	cpuTop, memTop top
 }
 
@@ -165,6 +166,7 @@ type period struct {
 func (p *period) apply(o *obs, s int64) {
 	p.cpu.apply(o.x, o.cpu, s)
 	p.mem.apply(o.x, o.mem, s)
+	p.cores.apply(o.cores, s)
 	p.io.apply(o.io, s)
 	p.net.apply(o.net, s)
 	if s > 0 {
@@ -201,6 +203,7 @@ type rolling struct {
 	next              uint64
 	long, short       period
 	disk              moments // of the long period, samples with a disk size
+	calm              mean    // busy cores of the long period's calm samples
 	psi               mean    // of the short period
 }
 
@@ -210,6 +213,9 @@ func (r *rolling) applyLong(o *obs, s int64) {
 	r.long.apply(o, s)
 	if o.hasDisk {
 		r.disk.apply(o.x, o.disk, s)
+	}
+	if o.cpu < calmShare {
+		r.calm.apply(o.cores, s)
 	}
 }
 
@@ -244,8 +250,9 @@ func (r *rolling) obsUnder(w *window, seq uint64, l *limits, o *obs) {
 		net: codes.FromFloat16(p.net) / rateScale,
 		psi: codes.MaxCenti(p.psiCPU, p.psiMem, p.psiIO),
 	}
+	o.cores = float64(p.cpu())
 	if l.cores > 0 {
-		o.cpu = float64(p.cpu()) / float64(l.cores)
+		o.cpu = o.cores / float64(l.cores)
 	}
 	if l.maxMemKiB > 0 {
 		o.mem = float64(p.memKiB()) / float64(l.maxMemKiB)
@@ -274,7 +281,7 @@ func (r *rolling) build(w *window, first, last int, endSec, shortSec, longSec in
 	}
 	r.long.reset(w.first+uint64(first), nl, hl)
 	r.short.reset(w.first+uint64(shortFirst), ns, hs)
-	r.disk, r.psi = moments{}, mean{}
+	r.disk, r.psi, r.calm = moments{}, mean{}, mean{}
 	var o obs
 	j := 0 // the run of limits of sample i: a walk instead of a search
 	for i := first; i < last; i++ {
@@ -387,6 +394,8 @@ func (r *rolling) features(w *window, endSec int64) Features {
 	f.IORate, f.IORateLong = r.short.io.value(), r.long.io.value()
 	f.NetRate, f.NetRateLong = r.short.net.value(), r.long.net.value()
 	f.Pressure = r.psi.value()
+	f.CoresShort, f.CoresLong = r.short.cores.value(), r.long.cores.value()
+	f.CoresCalm, f.Calm = r.calm.value(), r.calm.n
 	f.DiskRatio = r.diskRatio(w)
 	if r.short.first < r.next {
 		seq := r.next - 1

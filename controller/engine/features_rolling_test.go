@@ -18,7 +18,7 @@ func referenceFeatures(samples []Sample, end time.Time, short, long time.Duratio
 	endSec := end.Unix()
 	type xy struct{ x, y []float64 }
 	var cpuL, memL, cpuS, memS, disk xy
-	var ioL, ioS, netL, netS, psiS []float64
+	var ioL, ioS, netL, netS, psiS, coresL, coresS, calm []float64
 	for _, s := range samples {
 		sec := s.Time.Unix()
 		if sec < endSec-int64(long/time.Second) {
@@ -30,7 +30,10 @@ func referenceFeatures(samples []Sample, end time.Time, short, long time.Duratio
 		io, net := s.DiskRead+s.DiskWrite, s.NetIn+s.NetOut
 		cpuL.x, cpuL.y = append(cpuL.x, h), append(cpuL.y, cpu)
 		memL.x, memL.y = append(memL.x, h), append(memL.y, mem)
-		ioL, netL = append(ioL, io), append(netL, net)
+		ioL, netL, coresL = append(ioL, io), append(netL, net), append(coresL, s.CPU)
+		if cpu < calmShare {
+			calm = append(calm, s.CPU)
+		}
 		if s.MaxDisk > 0 {
 			f.DiskRatio = float64(s.Disk) / float64(s.MaxDisk)
 			disk.x, disk.y = append(disk.x, h), append(disk.y, f.DiskRatio)
@@ -38,7 +41,7 @@ func referenceFeatures(samples []Sample, end time.Time, short, long time.Duratio
 		if inShort {
 			cpuS.x, cpuS.y = append(cpuS.x, h), append(cpuS.y, cpu)
 			memS.x, memS.y = append(memS.x, h), append(memS.y, mem)
-			ioS, netS = append(ioS, io), append(netS, net)
+			ioS, netS, coresS = append(ioS, io), append(netS, net), append(coresS, s.CPU)
 			psiS = append(psiS, max(nanTo0(s.PressureCPU), nanTo0(s.PressureMemory), nanTo0(s.PressureIO)))
 			f.SwapRatio = 0
 			if s.MaxSwap > 0 {
@@ -81,6 +84,7 @@ func referenceFeatures(samples []Sample, end time.Time, short, long time.Duratio
 	f.DiskTrend = stats(disk).Trend
 	f.IORate, f.IORateLong, f.NetRate, f.NetRateLong = avg(ioS), avg(ioL), avg(netS), avg(netL)
 	f.Pressure = avg(psiS)
+	f.CoresShort, f.CoresLong, f.CoresCalm, f.Calm = avg(coresS), avg(coresL), avg(calm), len(calm)
 	return f
 }
 
@@ -111,7 +115,8 @@ func diffFeatures(a, b Features) string {
 		return fmt.Sprintf("ratios: disk %v / %v, swap %v / %v", a.DiskRatio, b.DiskRatio, a.SwapRatio, b.SwapRatio)
 	}
 	for i, p := range [][2]float64{{a.DiskTrend, b.DiskTrend}, {a.IORate, b.IORate}, {a.IORateLong, b.IORateLong},
-		{a.NetRate, b.NetRate}, {a.NetRateLong, b.NetRateLong}, {a.Pressure, b.Pressure}} {
+		{a.NetRate, b.NetRate}, {a.NetRateLong, b.NetRateLong}, {a.Pressure, b.Pressure},
+		{a.CoresShort, b.CoresShort}, {a.CoresLong, b.CoresLong}, {a.CoresCalm, b.CoresCalm}, {float64(a.Calm), float64(b.Calm)}} {
 		if !near(p[0], p[1], 1e-9) {
 			return fmt.Sprintf("rate or trend %d: %v / %v", i, p[0], p[1])
 		}

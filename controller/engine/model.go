@@ -29,13 +29,13 @@ type ModelOptions struct {
 const maxTrainingRows = 32_768
 
 // trainingRows returns the rows a training at now fits on: the vectors
-// the passes of the training window scored (trainingSet), once the engine
+// the passes of the training window scored (trainrows.Set), once the engine
 // has run that long; before, as after a start, vectors computed at
 // random samples of the windows (windowRows). The draws are seeded.
 func (e *Engine) trainingRows(now time.Time, seed uint64) [][]float64 {
 	tw := e.trainingWindow()
-	if e.training.covers(now, tw) {
-		return e.training.draw(now.Add(-tw), rand.New(rand.NewPCG(seed, uint64(now.Unix()))))
+	if e.training.Covers(now, tw) {
+		return e.training.Draw(now.Add(-tw), rand.New(rand.NewPCG(seed, uint64(now.Unix()))))
 	}
 	return e.windowRows(now, seed)
 }

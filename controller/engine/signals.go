@@ -31,7 +31,7 @@ func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.
 		VMID: tr.VMID, Node: tr.Node, Running: tr.Status == "running", Alloc: tr.Alloc,
 		SwapUsed: tr.Last.Swap, DiskUsed: tr.Last.Disk, DiskSize: tr.Last.MaxDisk,
 		CoresMax: tr.CoresMax(),
-		Score:    tr.Score, AnomalousSince: tr.AnomalousSince,
+		Score:    tr.Score, AnomalousSince: tr.AnomalousSince, Activity: tr.Features.Activity(),
 		History: h,
 	}
 	if i := h.newest; i >= h.spanFrom {
@@ -41,6 +41,13 @@ func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.
 		sig.CPU, sig.Memory = h.cpuNewest[:], h.memNewest[:]
 		s := w.At(i)
 		sig.PressureCPU, sig.PressureMemory, sig.PressureIO = s.PressureCPU, s.PressureMemory, s.PressureIO
+	}
+	// A disk past its threshold, below its max, brings its use over the
+	// window: a growth is sized from its fill rate (scaling.Signals.Disk).
+	if k := r.Disk; k.Enabled && tr.Alloc.DiskBytes < k.Max && float64(tr.Last.Disk) >= k.Threshold*float64(tr.Last.MaxDisk) {
+		for i := 0; i <= h.newest; i++ {
+			sig.Disk = append(sig.Disk, scaling.Point{Time: w.timeAt(i), Value: float64(uint64(w.ring[w.slot(i)].diskMiB()) << 20)})
+		}
 	}
 	if f := tr.Facts; f.HoldsFor(tr.Last) {
 		sig.CoresUnmanaged, sig.DiskUnmanaged = f.CoresUnmanaged(), f.DiskUnmanaged()
@@ -149,6 +156,12 @@ func (h *windowHistory) Memory(d time.Duration) scaling.Points {
 
 // Peaks are the most memory and cores the whole window used.
 func (h *windowHistory) Peaks() (memory uint64, cpu float64) { return h.w.peaks() }
+
+// Highest reads the week tier's peaks of the last d (scaling.History).
+func (h *windowHistory) Highest(d time.Duration) (cpu, memory float64) {
+	p, _ := h.w.tierPeaks(true, h.now.Add(-d), d)
+	return p.CPU, p.Memory
+}
 
 // windowPoints are the window's samples from first on, as utilisation or
 // memory bytes (scaling.Points).

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -97,10 +95,10 @@ func (j *Journal) Open(after uint64, now time.Time) (records []Record, bad int, 
 	if j.f.IsOpen() {
 		return nil, 0, errors.New("journal already open")
 	}
-	b, err := readFile(j.path, j.max)
+	b, err := durable.ReadFileMax(j.path, j.max)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-	case errors.Is(err, errTooLarge):
+	case errors.Is(err, durable.ErrTooLarge):
 		if _, moveErr := durable.MoveAside(j.path, now); moveErr != nil {
 			return nil, 0, fmt.Errorf("journal %s: %w", j.path, moveErr)
 		}
@@ -132,24 +130,6 @@ func (j *Journal) Open(after uint64, now time.Time) (records []Record, bad int, 
 		j.seq = max(j.seq, r.Seq)
 	}
 	return records, bad, nil
-}
-
-var errTooLarge = errors.New("journal larger than a journal ever grows")
-
-func readFile(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, errTooLarge
-	}
-	return b, nil
 }
 
 // decode decodes complete lines, in order, skipping those that do

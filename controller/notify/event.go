@@ -62,7 +62,7 @@ func KindOfResult(result string) (kind Kind, ok bool) {
 
 // Event is one thing worth telling a person. Which fields are set depends
 // on the kind: a change has VMID to Reason, an anomaly VMID, Node and
-// Score, a node event Node, Result and Reason, a leader change Leader and
+// Score (and a runaway's hold Resource, Result and Reason), a node event Node, Result and Reason, a leader change Leader and
 // Reason. No field holds a secret.
 type Event struct {
 	// ID identifies the event to receivers; Notify sets a random one when
@@ -108,6 +108,13 @@ func NodeEvent(node string, err error) Event {
 // threshold; the sender adds its node and name.
 func AnomalyEvent(vmid int, score float64) Event {
 	return Event{Kind: KindAnomaly, VMID: vmid, Score: score, Result: "anomalous"}
+}
+
+// RunawayEvent is a container whose cores are held as pinned by a
+// runaway process (controller/scaling/runaway.go): an anomaly with the
+// hold's detail as its reason.
+func RunawayEvent(vmid int, score float64, detail string) Event {
+	return Event{Kind: KindAnomaly, VMID: vmid, Score: score, Resource: "cores", Result: "held", Reason: detail}
 }
 
 // AnomalySummary stands for more containers turned anomalous than were

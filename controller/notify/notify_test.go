@@ -310,6 +310,12 @@ func TestMessages(t *testing.T) {
 		want string
 	}{
 		{Event{Kind: KindAnomaly, VMID: 7, Node: "n1", Score: 0.734}, "CT 7 on n1 is anomalous: score 0.73"},
+		{func() Event {
+			ev := RunawayEvent(7, 0.7, "cpu pinned at 2 cores as at 1: a runaway process?")
+			ev.Node = "n1"
+			return ev
+		}(),
+			"CT 7 on n1 is anomalous: score 0.70\nreason: cpu pinned at 2 cores as at 1: a runaway process?"},
 		{AnomalySummary(12), "containers anomalous\nreason: 12 more containers turned anomalous in this pass"},
 		{NodeEvent("n2", errors.New("status 595")), "node n2 unreachable\nreason: status 595"},
 		{NodeEvent("n2", nil), "node n2 reachable"},

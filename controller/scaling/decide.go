@@ -37,14 +37,30 @@ const mib = 1 << 20
 // last change, grow without the stabilisation (after the up cooldown):
 // by the sizing (a Step at least; memory max(x1.2, +256 MiB) at least),
 // and by x1.5 when every sample since the last change, an increase,
-// stayed pinned. Usage that is pinned says only that demand is at least
-// the limit.
+// stayed pinned; and at least to what the most it used over the last
+// week (History.Highest) needs at the policy's target (memory: its peak
+// plus Margin at least). Usage that is pinned says only that demand is at least the
+// limit; what it used before is the likeliest level it wants back.
+// Memory thrash (thrash.go) is relieved alike: memory at or above Up on
+// those two samples while the newest memory PSI "some" is at least 20 %
+// grows by max(x1.2, +256 MiB) at least; use that does not follow a bump
+// asks for no more.
+//
+// Runaway (runaway.go): cores pinned on every sample since an increase
+// that changed nothing else (memory, io and network within +50 % of the
+// window, Signals.Activity) of a container that now burns at least twice
+// its calm level (the window's samples below 90 % of their allocation,
+// a tenth of them at least) are held when the model finds it anomalous
+// (SkipAnomalous: "a runaway process?"), and stay held
+// (ContainerState.Runaway, through Decision.Runaway) until the pinning
+// stops or something else moves: a spinning loop is not fed core after
+// core.
 //
 // An allocation outside [Min, Max] (set before the policy, by hand, or on a
 // node with fewer threads than Max) is brought to the bound in one change,
 // whatever the utilisation, after the cooldown of that direction: below Min
-// up to Min; above Max down to Max, unless the container is anomalous or
-// its floor is above Max (then it holds, saying so). No change ever lands
+// up to Min; above Max down to Max, unless its floor is above Max (then it
+// holds, saying so). No change ever lands
 // outside [Min, Max].
 //
 // Memory never goes down below max(MemoryPeak, the series' peak) + Margin
@@ -75,21 +91,26 @@ const mib = 1 << 20
 // is the current value: a leak does not undo a decrease before the
 // cooldown lets it.
 //
-// While the container is anomalous (sig.AnomalousSince set) cores and
-// memory never go down (SkipAnomalous). When it has been anomalous for at
-// least anomalyRise and its utilisation has been >= Up all that time, an
-// increase does not wait for StabilizationUp. anomalyRise <= 0 turns that
-// fast path off.
+// The anomaly model's verdict (sig.AnomalousSince) decides the runaway
+// hold above and nothing else: a decrease does not wait for it (holding
+// decreases while anomalous only added waste, measured with simulate
+// --compare-model). When the container has been anomalous for at least
+// anomalyRise and its utilisation has been >= Up all that time, an
+// increase does not wait for StabilizationUp; anomalyRise <= 0 turns that
+// fast path off, as the engine does (engine.anomalyRise).
 //
 // Swap, when enabled, is Ratio x the memory this decision leaves the
 // container with, clamped to [Min, Max] and rounded to a MiB; it changes
 // whenever it differs from the allocation, in its own direction (which is
 // the memory's whenever swap was already following memory).
 //
-// The disk grows from Alloc.DiskBytes (the configured size) by Step (a
-// smaller last step up to Max) as soon as DiskUsed / DiskSize (both as the
-// listing shows them: df while running) is >= Threshold: a filling disk
-// cannot wait for stabilisation. It never shrinks.
+// The disk grows from Alloc.DiskBytes (the configured size) as soon as
+// DiskUsed / DiskSize (both as the listing shows them: df while running)
+// is >= Threshold: a filling disk cannot wait for stabilisation. It grows
+// by Step, or (diskgrowth.go) by as many Steps as keep a day of its fill
+// rate (the least-squares slope of Signals.Disk over the window and over
+// its last 15 minutes, the lower; none when either is not positive) below
+// Threshold, never past Max. It never shrinks.
 //
 // Cooldowns apply to every resource: no increase while the last action on
 // the resource is less than CooldownUp old, no decrease while it is less
@@ -307,6 +328,9 @@ func (dc *decider) scale(u utilisation) int64 {
 	case u.cur < u.min:
 		return dc.bringUp(u)
 	}
+	if dc.runaway(u, last) {
+		return u.cur
+	}
 	if to, ok := dc.relieve(u, last); ok {
 		return to
 	}
@@ -373,12 +397,6 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		n := u.quotedNote(noteAtLimit, last, u.down)
 		n.n[nLimit] = u.min
 		dc.d.holdNote(u.res, SkipAtLimit, n)
-		return u.cur
-	}
-	if !dc.sig.AnomalousSince.IsZero() {
-		n := u.quotedNote(noteAnomalous, last, u.down)
-		n.v[vScore] = dc.sig.Score
-		dc.d.holdNote(u.res, SkipAnomalous, n)
 		return u.cur
 	}
 	if dc.pressureHolds(u, last) {

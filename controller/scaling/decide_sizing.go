@@ -9,17 +9,10 @@ import (
 // bringDown moves an allocation above the policy's max (set before the
 // policy, or a node with fewer threads) to the max in one change, whatever
 // the utilisation: the max is the operator's word. It waits for the down
-// cooldown and while the container is anomalous, and holds, saying why,
-// when the floor (the window's peak) is above the max: a write that lands
-// between the two would still break the bound, and one below the floor
-// would starve the container.
+// cooldown, and holds, saying why, when the floor (the window's peak) is
+// above the max: a write that lands between the two would still break the
+// bound, and one below the floor would starve the container.
 func (dc *decider) bringDown(u utilisation) int64 {
-	if !dc.sig.AnomalousSince.IsZero() {
-		n := note{kind: noteAboveMaxAnomalous}
-		n.n[nCur], n.n[nLimit], n.v[vScore] = u.cur, u.max, dc.sig.Score
-		dc.d.holdNote(u.res, SkipAnomalous, n)
-		return u.cur
-	}
 	if u.floor > u.max {
 		n := note{kind: noteAboveMaxFloor}
 		n.n[nCur], n.n[nLimit] = u.cur, u.max
@@ -145,7 +138,8 @@ func (dc *decider) swap(memoryMiB int64) {
 	dc.d.change(ResourceSwap, cur, target, reason)
 }
 
-// disk grows the root filesystem when it is filling up.
+// disk grows the root filesystem when it is filling up, by a day of its
+// fill rate (diskgrowth.go).
 func (dc *decider) disk() {
 	if dc.sig.DiskUnmanaged != "" {
 		dc.d.hold(ResourceDisk, SkipUnmanaged, dc.sig.DiskUnmanaged)
@@ -173,14 +167,12 @@ func (dc *decider) disk() {
 		dc.d.holdNote(ResourceDisk, SkipAtLimit, n)
 		return
 	}
-	target := k.Max
-	if k.Step < k.Max-size {
-		target = size + k.Step
-	}
 	if dc.coolingDown(ResourceDisk, Up) {
 		return
 	}
-	dc.d.change(ResourceDisk, clampInt64(size), clampInt64(target), fmt.Sprintf("disk %.2f %s", used, t))
+	rate := dc.diskFill()
+	target, sized := diskTarget(size, fs, dc.sig.DiskUsed, rate, k)
+	dc.d.change(ResourceDisk, clampInt64(size), clampInt64(target), diskText(used, t, rate, sized))
 }
 
 func clamp(v, lo, hi int64) int64 { return min(max(v, lo), hi) }

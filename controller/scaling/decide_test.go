@@ -148,10 +148,10 @@ func TestDecide(t *testing.T) {
 			in.sig.Alloc.Cores = 6
 			in.st.LastAction = map[Resource]Action{ResourceCores: {Time: in.now.Add(-time.Minute), Direction: Up, From: 5, To: 6}}
 		}), holds: []Hold{held(ResourceCores, SkipCooldown)}},
-		{name: "cpu above max while anomalous holds", edit: both(idle, func(in *decideInput) {
+		{name: "cpu above max while anomalous comes down all the same", edit: both(idle, func(in *decideInput) {
 			in.sig.Alloc.Cores = 6
 			in.sig.AnomalousSince = in.now.Add(-time.Minute)
-		}), holds: []Hold{held(ResourceCores, SkipAnomalous)}},
+		}), changes: []Change{down(ResourceCores, 6, 4)}},
 		{name: "cpu above max and idle comes down to max", edit: both(idle, func(in *decideInput) { in.sig.Alloc.Cores = 6 }),
 			changes: []Change{down(ResourceCores, 6, 4)}},
 		{name: "cpu below min and busy goes up to min", edit: both(busy, func(in *decideInput) {
@@ -207,12 +207,8 @@ func TestDecide(t *testing.T) {
 		}, holds: []Hold{held(ResourceCores, SkipStabilizing)}},
 
 		// Anomalies.
-		{name: "anomalous: no cpu decrease", edit: both(idle, func(in *decideInput) { in.sig.AnomalousSince = decideNow.Add(-time.Hour) }),
-			holds: []Hold{held(ResourceCores, SkipAnomalous)}, text: "anomalous (score 0.42)"},
-		{name: "anomalous: no memory decrease", edit: func(in *decideInput) {
-			in.sig.Memory = memFor(10*time.Minute, 300)
-			in.sig.AnomalousSince = decideNow.Add(-time.Minute)
-		}, holds: []Hold{held(ResourceMemory, SkipAnomalous)}},
+		{name: "anomalous: cpu decreases as usual", edit: both(idle, func(in *decideInput) { in.sig.AnomalousSince = decideNow.Add(-time.Hour) }),
+			changes: []Change{down(ResourceCores, 2, 1)}},
 		{name: "anomalous: increases as usual", edit: both(busy, func(in *decideInput) { in.sig.AnomalousSince = decideNow.Add(-time.Second) }),
 			changes: []Change{up(ResourceCores, 2, 3)}},
 		{name: "anomalous rise skips the stabilisation", edit: func(in *decideInput) {
@@ -652,9 +648,6 @@ func checkDecision(in decideInput, d Decision) error {
 				return err
 			}
 			continue
-		}
-		if c.Direction == Down && !s.AnomalousSince.IsZero() && (c.Resource == ResourceCores || c.Resource == ResourceMemory) {
-			return fmt.Errorf("change %+v while anomalous", c)
 		}
 		var lo, hi, step, floor int64
 		// used is the peak use of the decrease's period, in the resource's

@@ -4,8 +4,10 @@
 // (Selection.Select), the series helpers, Decide, the Guard with
 // SortByUrgency, and ContainerState.Record, which folds outcomes back into
 // what later decisions see. Decide's rules beyond the thresholds each
-// have their file: fast relief from a pinned limit (relief.go) and
-// pressure vetoing decreases (pressure.go).
+// have their file: fast relief from a pinned limit (relief.go) or from
+// memory thrash (thrash.go), pressure vetoing decreases (pressure.go), a
+// disk growth sized from its fill rate (diskgrowth.go) and the cores of a
+// runaway process held (runaway.go).
 //
 // A pass decides for thousands of containers, most of which lean
 // nowhere, so Decide reads no more than a decision needs: a container's

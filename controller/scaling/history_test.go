@@ -20,6 +20,8 @@ type seriesHistory struct {
 	seasons int
 	// The recurring peaks Recurring returns.
 	cpuSeason, memorySeason Recurring
+	// The highest levels Highest returns.
+	cpuHighest, memoryHighest float64
 }
 
 func (h *seriesHistory) suffix(s Series, d time.Duration) Points {
@@ -40,6 +42,11 @@ func (h *seriesHistory) Memory(d time.Duration) Points { return h.suffix(h.memor
 func (h *seriesHistory) Recurring(time.Duration) (cpu, memory Recurring) {
 	h.seasons++
 	return h.cpuSeason, h.memorySeason
+}
+
+func (h *seriesHistory) Highest(time.Duration) (cpu, memory float64) {
+	h.calls++
+	return h.cpuHighest, h.memoryHighest
 }
 
 func (h *seriesHistory) Peaks() (uint64, float64) {

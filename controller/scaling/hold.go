@@ -37,10 +37,8 @@ const (
 	// A utilisation past a threshold, and what stops the change:
 	noteAtLimit     noteKind = iota + 1 // the allocation is at the max (up) or the min (down)
 	noteStabilising                     // not past it for long enough
-	noteAnomalous                       // a decrease while anomalous
 	noteFloor                           // a decrease the floor forbids
 	// An allocation above the policy's max that stays:
-	noteAboveMaxAnomalous
 	noteAboveMaxFloor
 	noteCooldown   // too soon after the last action
 	noteDiskAtMax  // a full disk that cannot grow
@@ -106,15 +104,11 @@ func (n note) format(res Resource) string {
 		return fmt.Sprintf("%s %.2f %s but %d %s is at or above the max %d", label, n.v[vValue], quoted(), n.n[nCur], unit, n.n[nLimit])
 	case noteStabilising:
 		return fmt.Sprintf("%s %.2f %s for %s of %s", label, n.v[vValue], quoted(), time.Duration(n.n[nStreak]), time.Duration(n.n[nWait]))
-	case noteAnomalous:
-		return fmt.Sprintf("%s %.2f %s but the container is anomalous (score %.2f)", label, n.v[vValue], quoted(), n.v[vScore])
 	case noteFloor:
 		return fmt.Sprintf("%s %.2f %s but %d %s is at or below %s", label, n.v[vValue], quoted(), n.n[nCur], unit, n.floorText(res))
 	case noteSeasonFloor:
 		rec := Recurring{Peak: n.v[vPeak], At: time.Duration(n.n[nLimit]), Seen: int(n.n[nPeak]), Days: int(n.n[nMargin])}
 		return fmt.Sprintf("%s %.2f %s but %d %s is at or below the floor for %s", label, n.v[vValue], quoted(), n.n[nCur], unit, seasonText(res, n.n[nFloor], rec))
-	case noteAboveMaxAnomalous:
-		return fmt.Sprintf("%d %s is above the max %d but the container is anomalous (score %.2f)", n.n[nCur], unit, n.n[nLimit], n.v[vScore])
 	case noteAboveMaxFloor:
 		return fmt.Sprintf("%d %s is above the max %d but %s is above it too", n.n[nCur], unit, n.n[nLimit], n.floorText(res))
 	case noteCooldown:
@@ -218,9 +212,11 @@ type why struct {
 	floor, peak, margin int64
 	cpuPeak, up         float64
 	season              seasonWhy // when a recurring peak raised the floor
-	// whyRelief: after samples pinned samples, grown by factor (0: sized).
-	factor  float64
-	samples int
+	// whyRelief: after samples pinned samples, grown by factor (0: sized),
+	// or to what earlier (cores busy or bytes; 0: none) needs; psi is the
+	// memory pressure that made the up threshold the line (0: pinned).
+	factor, earlier, psi float64
+	samples              int
 }
 
 type whyFlags uint8
@@ -241,9 +237,17 @@ func (w why) format(res Resource) string {
 		s += fmt.Sprintf(" for %s", w.period)
 	}
 	if w.flags&whyRelief != 0 {
-		s += fmt.Sprintf(": pinned at the limit for %d samples since the last change", w.samples)
+		if w.psi > 0 {
+			s += fmt.Sprintf(" under memory pressure %.1f %% (>= %.0f %%): thrashing", w.psi, thrashPressure)
+		} else {
+			s += ": pinned at the limit"
+		}
+		s += fmt.Sprintf(" for %d samples since the last change", w.samples)
 		if w.factor > 0 {
 			s += fmt.Sprintf(", every one since that increase: grown x%.1f", w.factor)
+		}
+		if w.earlier > 0 {
+			s += ", to what it used before: " + earlierText(res, w.earlier)
 		}
 	}
 	if w.flags&whyAnomalous != 0 {

@@ -1,6 +1,8 @@
 package scaling
 
 import (
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -77,4 +79,75 @@ func TestRelief(t *testing.T) {
 			in.sig.Memory = memFor(10*time.Second, 2048)
 		}, changes: []Change{up(ResourceMemory, 2048, 4096)}},
 	})
+}
+
+// TestReliefGrowsToWhatItUsedBefore: a pinned resource grows at once to
+// what the most it used over the last week needs (the policy's target,
+// memory's margin), within the max, instead of climbing to it one up
+// cooldown per step; a resource that is not pinned, or whose earlier
+// level needs less than the relief gives, is left to the other rules.
+func TestReliefGrowsToWhatItUsedBefore(t *testing.T) {
+	decide := func(in decideInput, cpu, memory float64) Decision {
+		sig, h := lazy(in.sig, in.now)
+		h.cpuHighest, h.memoryHighest = cpu, memory
+		return Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)
+	}
+	pinnedMemory := func() decideInput {
+		in := steadyInput()
+		in.rules.CPU.Enabled, in.rules.Disk.Enabled = false, false
+		in.sig.Alloc.MemoryMiB = 1024
+		in.sig.Memory = usage(in.now, time.Hour, 512*mib, 30*time.Second, 1024*mib)
+		return in
+	}
+	check := func(name string, d Decision, want []Change, text string) {
+		t.Helper()
+		var got []Change
+		for _, c := range d.Changes {
+			got = append(got, Change{Resource: c.Resource, Direction: c.Direction, From: c.From, To: c.To})
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: changes %+v (holds %+v), want %+v", name, got, d.Holds, want)
+			return
+		}
+		if text != "" && !strings.Contains(d.Changes[0].Reason(), text) {
+			t.Errorf("%s: reason %q does not say %q", name, d.Changes[0].Reason(), text)
+		}
+	}
+
+	in := pinnedMemory()
+	check("memory pinned, 4600 MiB used this week: 4600 + the 256 MiB margin", decide(in, 0, 4600*mib),
+		[]Change{up(ResourceMemory, 1024, 4856)}, "to what it used before: 4600 MiB in the last 7 days")
+	check("memory pinned, nothing known: the relief alone", decide(in, 0, 0),
+		[]Change{up(ResourceMemory, 1024, 1536)}, "")
+	check("memory pinned, a week's level below the relief: the relief alone", decide(in, 0, 1100*mib),
+		[]Change{up(ResourceMemory, 1024, 1536)}, "")
+	check("memory pinned, 20 GiB used this week: the max", decide(in, 0, 20*gib),
+		[]Change{up(ResourceMemory, 1024, 8192)}, "")
+	in.rules.Memory.Target = 0.7
+	check("memory pinned, sized for the target", decide(in, 0, 3500*mib),
+		[]Change{up(ResourceMemory, 1024, 5000)}, "")
+
+	in = pinnedMemory()
+	in.sig.Memory = usage(in.now, time.Hour, 512*mib, 30*time.Second, 1000*mib) // 0.98 of 1024 is 1003.5
+	if d := decide(in, 0, 4600*mib); len(d.Changes) != 0 || len(d.Holds) != 1 || d.Holds[0].Reason != SkipStabilizing {
+		t.Errorf("memory not pinned: %+v, want the ordinary rules (stabilising)", d.Changes)
+	}
+	in = pinnedMemory()
+	in.st = lastAction(ResourceMemory, 10*time.Second)
+	if d := decide(in, 0, 4600*mib); len(d.Changes) != 0 {
+		t.Errorf("pinned samples from before the last change: %+v, want none", d.Changes)
+	}
+
+	cores := steadyInput()
+	cores.rules.Memory.Enabled, cores.rules.Disk.Enabled = false, false
+	cores.sig.Alloc.Cores = 1
+	cores.sig.CPU = cpuFor(30*time.Second, 1.0)
+	cores.rules.CPU.Max = 8
+	check("cores pinned, 3.4 cores used this week: ceil(3.4 / the up threshold 0.75)", decide(cores, 3.4, 0),
+		[]Change{up(ResourceCores, 1, 5)}, "3.40 cores in the last 7 days")
+	cores.st = lastAction(ResourceCores, time.Minute)
+	cores.rules.CooldownUp = 2 * time.Minute
+	if d := decide(cores, 3.4, 0); len(d.Changes) != 0 || len(d.Holds) != 1 || d.Holds[0].Reason != SkipCooldown {
+		t.Errorf("cores pinned in the up cooldown: %+v, want a cooldown hold", d)
+	}
 }

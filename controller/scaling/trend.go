@@ -18,13 +18,7 @@ func (dc *decider) trendFloor(u utilisation, series run[Points], period time.Dur
 	if n < 3 || !(upFrac > 0) || dc.r.CooldownDown <= 0 {
 		return 0, 0
 	}
-	sx, sy, sxx, sxy := r.trendSums()
-	fn := float64(n)
-	den := fn*sxx - sx*sx
-	if !(den > 0) {
-		return 0, 0
-	}
-	slope := (fn*sxy - sx*sy) / den // series units per second
+	slope := leastSquares(r) // series units per second
 	if !(slope > 0) {
 		return 0, 0
 	}
@@ -37,4 +31,20 @@ func (dc *decider) trendFloor(u utilisation, series run[Points], period time.Dur
 func trendText(u utilisation, floor int64, perHour float64, cooldown time.Duration) string {
 	return fmt.Sprintf("the trend (+%.2f %s an hour) would pass %.2f of %d %s within the %s cooldown",
 		perHour, u.unit, u.up.Bound/u.per, floor-1, u.unit, cooldown)
+}
+
+// leastSquares is the slope of r's least-squares line, in its unit per
+// second; NaN with fewer than two distinct times.
+func leastSquares[P Points](r run[P]) float64 {
+	n := r.len()
+	if n < 2 {
+		return math.NaN()
+	}
+	sx, sy, sxx, sxy := r.trendSums()
+	fn := float64(n)
+	den := fn*sxx - sx*sx
+	if !(den > 0) {
+		return math.NaN()
+	}
+	return (fn*sxy - sx*sy) / den
 }

@@ -164,6 +164,11 @@ type Signals struct {
 	// size on block storage); Alloc.DiskBytes is the configured size when
 	// known, which a grow starts from. DiskSize 0 takes Alloc.DiskBytes.
 	DiskUsed, DiskSize uint64
+	// Disk is the root filesystem's use (bytes) over the window, oldest
+	// first, which a growth is sized from (diskgrowth.go); the sample
+	// source may leave it empty for a disk below its threshold, which
+	// does not grow.
+	Disk Series
 	// CoresMax is the most cores that can help the container: its node's
 	// threads (PVE accepts more and clamps the cpuset) and ceil(cpulimit)
 	// when that is set; 0 when unknown.
@@ -185,6 +190,8 @@ type Signals struct {
 	// PSI "some" avg10, percent (pressure.go); NaN or 0 when the node
 	// does not report it.
 	PressureCPU, PressureMemory, PressureIO float64
+	// Activity tells a runaway process from demand (runaway.go).
+	Activity Activity
 
 	// slab, set by Slab.Decide, is where the decision's changes and holds
 	// start from.
@@ -212,6 +219,10 @@ type History interface {
 	// the recent days (season.go); the zero Recurring when too few days
 	// are known.
 	Recurring(ahead time.Duration) (cpu, memory Recurring)
+	// Highest returns the most cores busy and memory bytes the history's
+	// coarse tier holds over the last d (completed hours); 0 when it holds
+	// none. Fast relief reads it (relief.go), for a pinned resource only.
+	Highest(d time.Duration) (cpu, memory float64)
 }
 
 // Action is the last change made to a resource of a container.
@@ -243,6 +254,9 @@ type ContainerState struct {
 	// Paused stops autoscaling of the container (an operator's request)
 	// until resumed; it is still collected and scored.
 	Paused bool `json:"paused,omitempty"`
+	// Runaway is when cores were first held as pinned by a runaway
+	// process (runaway.go), zero when they are not.
+	Runaway time.Time `json:"runaway,omitzero"`
 }
 
 // Change is one resource change of a decision, in the resource's unit.
@@ -272,6 +286,8 @@ type Decision struct {
 	Changes []Change
 	Holds   []Hold
 	Score   float64
+	// Runaway is ContainerState.Runaway as this decision leaves it.
+	Runaway time.Time
 }
 
 // SkipReason is why a resource was not changed: a small fixed set, so that
@@ -284,7 +300,7 @@ const (
 	SkipStabilizing    SkipReason = "stabilizing"     // past a threshold, not for long enough
 	SkipCooldown       SkipReason = "cooldown"        // too soon after the last action
 	SkipAtLimit        SkipReason = "at_limit"        // already at the policy's min or max
-	SkipAnomalous      SkipReason = "anomalous"       // no scale-down while anomalous
+	SkipAnomalous      SkipReason = "anomalous"       // cores of a runaway process held (runaway.go)
 	SkipMemoryFloor    SkipReason = "memory_floor"    // shrinking would go below peak + margin
 	SkipCPUFloor       SkipReason = "cpu_floor"       // shrinking would bring the window's peak to up_threshold
 	SkipCapacity       SkipReason = "node_capacity"   // the node has no room

@@ -57,7 +57,8 @@ var rules = []rule{
 	// One pass without I/O: the loop's and the simulator's.
 	// The history's encodings: pure functions, standard library only.
 	{dir: "controller/engine/codes", stdlibOnly: true},
-	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes"}},
+	{dir: "controller/engine/trainrows", stdlibOnly: true},
+	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows"}},
 	// Write backoffs carried across a change of leader: the rules' types.
 	{dir: "controller/takeover", allowed: []string{"controller/scaling"}},
 	// The audit record: written by the loop and by the manual operations.
