@@ -88,13 +88,9 @@
 //     most 31 samples and one pair per run: about 40 reads for an hour,
 //     in memory that does not depend on the data (the monotonic queues
 //     before took 16 bytes per record, up to 5.5 KB for a falling hour).
-//     The window's peaks are kept from one read to the next while samples
-//     only come, and read from the blocks again once a sample that may
-//     have been the peak leaves.
-//   - A decrease's trend (scaling.TrendSummer) sums its least-squares
-//     terms on the ring's samples, as scaling's loop over Time and Value
-//     would, in the same order: the same floats, without a time.Time per
-//     point.
+//     The window's peaks are kept between reads while what leaves is
+//     below them. A decrease's trend sums its terms on the ring itself
+//     (scaling.TrendSummer), bit for bit as scaling's loop would.
 //
 // # Imports
 //

@@ -114,39 +114,15 @@ func (w *window) at(slot int, off uint8) *fineSample {
 	return &w.ring[slot]
 }
 
-// peaks are the most memory and cores the whole window used: kept from
-// the last read while samples only come (a maximum takes a new sample in
-// exactly), read again from the blocks once a sample that may have been
-// the peak went.
+// peaks are the most memory and cores the whole window used, kept from
+// the last read while the samples that leave are below them.
 func (w *window) peaks() (memory uint64, cpu float64) {
-	if !w.peak.ok {
-		x, ok := w.extremes(0)
-		if !ok {
+	if !w.peakOK {
+		if w.peak, w.peakOK = w.extremes(0); !w.peakOK {
 			return 0, 0
 		}
-		w.peak = peak{cpu: x.cpuHi, memKiB: x.memHi, ok: true}
 	}
-	return uint64(w.peak.memKiB) << 10, float64(w.peak.cpu)
-}
-
-// peak is the window's peaks as last read, while ok.
-type peak struct {
-	cpu    float32
-	memKiB uint32
-	ok     bool
-}
-
-// took folds a sample the window took into the kept peaks.
-func (k *peak) took(p *fineSample) {
-	k.cpu, k.memKiB = max(k.cpu, p.cpu()), max(k.memKiB, p.memKiB())
-}
-
-// dropping forgets the kept peaks when p, about to leave the window, may
-// be one of them.
-func (k *peak) dropping(p *fineSample) {
-	if k.ok && (p.cpu() >= k.cpu || p.memKiB() >= k.memKiB) {
-		k.ok = false
-	}
+	return uint64(w.peak.memHi) << 10, float64(w.peak.cpuHi)
 }
 
 // period returns the extremes of memory in bytes (or busy cores) over the

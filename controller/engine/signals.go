@@ -217,29 +217,23 @@ func (p *windowPoints) Extremes(i, j int) (lo, hi float64) {
 func busyCores(w *window, i int) float64  { return w.cpuAt(i) }
 func memoryBytes(w *window, i int) uint64 { return w.memAt(i) }
 
-// TrendSums sums a least-squares fit's terms over points i to j-1 as
-// scaling's loop over Time and Value does, in the same order and with the
-// same operations (a sample's time is whole seconds, so its Duration's
-// Seconds is the difference of seconds exactly), without making a
-// time.Time per point (scaling.TrendSummer).
+// TrendSums are scaling's sums over Time and Value (scaling.TrendSummer),
+// bit for bit: the same operations in the same order, x the difference of
+// whole seconds, without a time.Time per point.
 func (p *windowPoints) TrendSums(i, j int) (sx, sy, sxx, sxy float64) {
-	if i >= j {
-		return 0, 0, 0, 0
-	}
 	w := p.h.w
-	from, to := p.first+i, p.first+j
-	s0 := w.secAt(from)
-	for k := from; k < to; k++ {
+	var s0 int64
+	for k := p.first + i; k < p.first+j; k++ {
 		s := &w.ring[w.slot(k)]
-		x := float64(w.secOf(s) - s0)
-		var y float64
-		switch {
-		case p.memory:
-			y = float64(uint64(s.memKiB()) << 10)
-		case p.h.cores <= 0:
+		if k == p.first+i {
+			s0 = w.secOf(s)
+		}
+		x, y := float64(w.secOf(s)-s0), float64(uint64(s.memKiB())<<10)
+		if !p.memory {
 			y = 0
-		default:
-			y = float64(s.cpu()) / p.h.cores
+			if p.h.cores > 0 {
+				y = float64(s.cpu()) / p.h.cores
+			}
 		}
 		sx, sy, sxx, sxy = sx+x, sy+y, sxx+x*x, sxy+x*y
 	}
