@@ -45,9 +45,11 @@ func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.
 	// A disk past its threshold, below its max, brings its use over the
 	// window: a growth is sized from its fill rate (scaling.Signals.Disk).
 	if k := r.Disk; k.Enabled && tr.Alloc.DiskBytes < k.Max && float64(tr.Last.Disk) >= k.Threshold*float64(tr.Last.MaxDisk) {
+		sig.Disk = h.disk[:0]
 		for i := 0; i <= h.newest; i++ {
 			sig.Disk = append(sig.Disk, scaling.Point{Time: w.timeAt(i), Value: float64(uint64(w.ring[w.slot(i)].diskMiB()) << 20)})
 		}
+		h.disk = sig.Disk
 	}
 	if f := tr.Facts; f.HoldsFor(tr.Last) {
 		sig.CoresUnmanaged, sig.DiskUnmanaged = f.CoresUnmanaged(), f.DiskUnmanaged()
@@ -71,6 +73,7 @@ type windowHistory struct {
 	// What Decide is given, reused: it keeps nothing.
 	cpuNewest, memNewest [1]scaling.Point
 	cpu, mem             windowPoints
+	disk                 scaling.Series
 }
 
 // utilisation is sample i's busy cores over the cores allocated now, not
