@@ -119,6 +119,15 @@ const (
 	ModeRecommend = "recommend"
 )
 
+// Profile values for Rules.Profile: the percentiles of the usage history
+// (lower bound, target, upper bound) and the history a container needs
+// before it shrinks freely, in stabilization_downs.
+const (
+	ProfileBalanced    = "balanced"    // p50, p90, p95 (Kubernetes VPA's); 3
+	ProfileCost        = "cost"        // p40, p80, p90; 4/3
+	ProfilePerformance = "performance" // p70, p95, p99; 16
+)
+
 // Scaling is the decision policy: global rules, guards, and per-container
 // policies that override the rules.
 type Scaling struct {
@@ -163,6 +172,11 @@ type Rules struct {
 	// stay past a threshold before an increase or decrease.
 	StabilizationUp   time.Duration `koanf:"stabilization_up"`
 	StabilizationDown time.Duration `koanf:"stabilization_down"`
+	// Profile picks the percentiles of the usage history that bound
+	// decreases and how much history a container needs before it shrinks
+	// freely: ProfileBalanced, ProfileCost or ProfilePerformance
+	// (controller/engine/histogram/recommend.go).
+	Profile string `koanf:"profile"`
 }
 
 // CPU bounds and thresholds. Thresholds are ratios of the allocated cores.
@@ -400,6 +414,7 @@ func Default() Config {
 				CooldownDown:      45 * time.Minute,
 				StabilizationUp:   30 * time.Second,
 				StabilizationDown: 45 * time.Minute,
+				Profile:           ProfileBalanced,
 			},
 			MaxWritesPerPass: 10,
 			Node: Node{

@@ -231,6 +231,7 @@ func (v *validator) target(key string, target, up, down float64) {
 
 func (v *validator) rules(key string, r *Rules, window time.Duration) {
 	v.oneOf(key+".mode", r.Mode, ModeEnforce, ModeDryRun, ModeRecommend)
+	v.oneOf(key+".profile", r.Profile, ProfileBalanced, ProfileCost, ProfilePerformance)
 
 	v.thresholds(key+".cpu", r.CPU.UpThreshold, r.CPU.DownThreshold)
 	v.target(key+".cpu", r.CPU.Target, r.CPU.UpThreshold, r.CPU.DownThreshold)

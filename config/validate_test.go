@@ -107,6 +107,12 @@ func TestValidate(t *testing.T) {
 			p.StabilizationUp = 2 * time.Hour
 			c.Scaling.Policies = []Policy{p}
 		}, "scaling.policies[0].stabilization_up: 2h is out of range [0s, 1h]"},
+		{"unknown profile", func(c *Config) { c.Scaling.Profile = "cheap" },
+			"scaling.profile: must be one of balanced, cost, performance"},
+		{"unknown policy profile", func(c *Config) {
+			c.Scaling.Policies = []Policy{{Name: "db", Match: Match{VMIDs: []int{101}}, Rules: c.Scaling.Rules}}
+			c.Scaling.Policies[0].Profile = "fast"
+		}, "scaling.policies[0].profile: must be one of balanced, cost, performance"},
 		{"negative stabilization", func(c *Config) { c.Scaling.StabilizationUp = -time.Second },
 			"scaling.stabilization_up: -1s is out of range [0s, 1h]"},
 		{"jitter", func(c *Config) { c.Monitor.Jitter = 0.9 },

@@ -77,6 +77,7 @@ func (c *Controller) foldBackfill() {
 		if tr := c.Tracked[r.Job.Listing.VMID]; tr != nil {
 			samples += tr.Window.Merge(r.Samples)
 			tr.Window.MergeCoarse(r.Coarse)
+			backfill.FeedUsage(&tr.Usage, r.Samples, r.Coarse)
 		}
 	}
 	c.metrics.backfilled.Add(float64(samples))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/backfill"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
@@ -75,16 +76,7 @@ func TestCoarseHistoryFillsTheTiers(t *testing.T) {
 // once (the day tier from the week's half hours, the live ticks' hour
 // aside).
 func TestBackfillFillsTheCoarseTiers(t *testing.T) {
-	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Start: now, Specs: []pvesim.ContainerSpec{
-		{VMID: 101, Node: "pve1", Cores: 2, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Diurnal},
-	}})
-	c := newLoop(t, client, func(o *Options) {
-		o.Now = func() time.Time { return now }
-		o.Backfill, o.Scale = true, false
-	})
-	c.pass(backfillContext(t, c))
-	awaitBackfill(t, c)
+	c := backfilledDiurnal(t, "")
 	w := c.Tracked[101].Window
 	day, week := w.Coarse(10*time.Minute), w.Coarse(time.Hour)
 	if len(day) < 144 || day[len(day)-1].Time.Sub(day[0].Time) < 23*time.Hour {
@@ -96,4 +88,47 @@ func TestBackfillFillsTheCoarseTiers(t *testing.T) {
 	if w.Len() < 55 {
 		t.Errorf("window: %d samples, want the RRD hour", w.Len())
 	}
+}
+
+// The backfill feeds the recommender's histograms with RRD's month (PVE 9:
+// 30 days at half an hour; PVE 8: 35 at twelve hours) before the first
+// live sample: a restarted controller knows weeks of usage at once, so
+// that a container with history shrinks to what its history supports.
+func TestBackfillFeedsTheRecommender(t *testing.T) {
+	for _, tc := range []struct {
+		version string
+		days    float64
+	}{{"9.1.1", 30}, {"8.4.1", 35}} {
+		t.Run(tc.version, func(t *testing.T) {
+			u := &backfilledDiurnal(t, tc.version).Tracked[101].Usage
+			cores, days := u.Percentile(scaling.ResourceCores, 0.5)
+			if days < tc.days-1.5 || days > tc.days+0.5 {
+				t.Errorf("%.2f days of history after the backfill, want RRD's month, %v", days, tc.days)
+			}
+			memory, _ := u.Percentile(scaling.ResourceMemory, 0.9)
+			if !(cores > 0 && cores < 2) || !(memory > 0 && memory < 2048<<20*1.05) {
+				t.Errorf("p50 %.3f cores busy, p90 %.0f bytes: want within the 2 cores and 2 GiB the RRD saw", cores, memory)
+			}
+		})
+	}
+}
+
+// backfilledDiurnal is a loop that has run one pass on a diurnal container
+// of a node at version ("" for pvesim's default) and folded its backfill.
+func backfilledDiurnal(t *testing.T, version string) *Controller {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	var versions []string
+	if version != "" {
+		versions = []string{version}
+	}
+	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Start: now, NodeVersions: versions, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 2, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Diurnal},
+	}})
+	c := newLoop(t, client, func(o *Options) {
+		o.Now = func() time.Time { return now }
+		o.Backfill, o.Scale = true, false
+	})
+	c.pass(backfillContext(t, c))
+	awaitBackfill(t, c)
+	return c
 }

@@ -100,7 +100,10 @@ type Controller struct {
 	journalSeq uint64 // the last journal record the state holds
 	lastExport time.Time
 	historyAt  time.Time // window_bytes was last summed
-	backfill   backfillRun
+	// recommendedAt is when publish last read the recommendations, which
+	// move with a day's half-life: once a minute, not every pass.
+	recommendedAt time.Time
+	backfill      backfillRun
 
 	led, historyGrew bool // the last pass led; history folded since a scan for resizes
 	// failingNodes are the nodes whose listing failed last pass, so that a

@@ -90,7 +90,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		exportRepairs: cs.counter("export_repairs_total",
 			"Ends of lxc_metrics.json cut short by a crash (a cycle or the closing bracket) dropped at start."),
 		windowBytes: cs.gauge("window_bytes",
-			"Memory held by the containers' histories: sliding windows, coarse tiers and running aggregates; summed once a minute."),
+			"Memory held by the containers' histories: sliding windows, coarse tiers, running aggregates and the recommender's histograms; summed once a minute."),
 		backfilled: cs.counter("backfill_samples_total",
 			"Samples loaded into the windows from RRD data or an existing lxc_metrics.json."),
 		backfillLeft: cs.gauge("backfill_pending",

@@ -7,12 +7,16 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller/backfill"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/ctview"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/histogram"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // Listed is what the latest listing tells of a container and its
 // allocation (engine.Listed), named here for the snapshot's readers.
 type Listed = engine.Listed
+
+// Recommendation is what the usage histograms recommend for a resource.
+type Recommendation = histogram.Recommendation
 
 // ContainerView is what the controller knows of one container after a
 // pass: read-only, for the API, the status page and the demo.
@@ -31,6 +35,10 @@ type ContainerView struct {
 	// Decision is this pass's decision; nil when none was made (not
 	// scaling, excluded, or nothing known yet). Read-only: it is shared.
 	Decision *scaling.Decision
+	// Recommended is the recommender's view of cores and memory from the
+	// usage histograms under the container's policy (Usage.Recommend, read
+	// once a minute); Days 0 while there is no history.
+	Recommended [2]Recommendation
 }
 
 // Snapshot is the state of the controller after its latest pass.
@@ -71,7 +79,7 @@ func (c *Controller) Snapshot() Snapshot {
 // share the pass's decisions, which the loop neither keeps nor writes.
 func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 	c.snapMu.RLock()
-	lastSuccess := c.snap.LastSuccess
+	lastSuccess, prev := c.snap.LastSuccess, c.snap.Containers
 	c.snapMu.RUnlock()
 	s := Snapshot{Time: t.End, LastSuccess: lastSuccess, Interval: c.opts.Interval, Nodes: len(t.Nodes), ModelTrainedAt: c.ModelTrainedAt}
 	for n := range t.Failed {
@@ -86,6 +94,10 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 		s.Backfill = c.backfill.Progress()
 	}
 	s.Containers = make([]ContainerView, 0, len(c.Tracked))
+	fresh := t.End.Sub(c.recommendedAt) >= time.Minute || t.End.Before(c.recommendedAt)
+	if fresh {
+		c.recommendedAt = t.End
+	}
 	for _, tr := range c.SortedTracked() {
 		v := ContainerView{
 			Listed: tr.Listed, Score: tr.Score, Anomalous: !tr.AnomalousSince.IsZero(),
@@ -96,8 +108,20 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 			v.Paused = st.Paused
 		}
 		v.Decision = c.DecisionIn(tr, decisions)
+		// Both lists are by VMID: the previous one is walked along.
+		for len(prev) > 0 && prev[0].VMID < tr.VMID {
+			prev = prev[1:]
+		}
+		if !fresh && len(prev) > 0 && prev[0].VMID == tr.VMID {
+			v.Recommended = prev[0].Recommended
+		} else {
+			_, rules, _ := sel.Select(tr.VMID, tr.Tags, tr.Pool)
+			v.Recommended[0], _ = tr.Usage.Recommend(scaling.ResourceCores, rules)
+			v.Recommended[1], _ = tr.Usage.Recommend(scaling.ResourceMemory, rules)
+		}
 		s.Containers = append(s.Containers, v)
-		c.metrics.perContainer.Set(t.End, ctview.Of(v.VMID, v.Node, v.Alloc, v.CPUUtilisation, v.MemoryUsed, v.Samples > 0, v.Score, v.Decision))
+		c.metrics.perContainer.Set(t.End, ctview.Of(v.VMID, v.Node, v.Alloc, v.CPUUtilisation, v.MemoryUsed, v.Samples > 0, v.Score, v.Decision).
+			FromHistory(v.Recommended[0].Target, v.Recommended[1].Target))
 	}
 	c.snapMu.Lock()
 	c.snap = s

@@ -55,6 +55,35 @@ type v1Container struct {
 	Samples        int               `json:"samples"`
 	Decision       *v1Decision       `json:"decision"`
 	Recommendation *v1Recommendation `json:"recommendation"`
+	// Recommender is what the usage histograms recommend under the
+	// container's policy profile; null while there is no history.
+	Recommender *v1Recommender `json:"recommender"`
+}
+
+// v1Bounds is a recommendation of one resource in its unit: the target
+// and the bounds (widened while the history is short).
+type v1Bounds struct {
+	Target int64 `json:"target"`
+	Lower  int64 `json:"lower"`
+	Upper  int64 `json:"upper"`
+}
+
+// v1Recommender is the recommender's view of a container: cores, memory
+// in MiB, and the days of history they rest on.
+type v1Recommender struct {
+	Days     float64  `json:"history_days"`
+	Cores    v1Bounds `json:"cores"`
+	MemoryMB v1Bounds `json:"memory_mb"`
+}
+
+func newV1Recommender(r [2]controller.Recommendation) *v1Recommender {
+	if !(r[0].Days > 0) {
+		return nil
+	}
+	b := func(x controller.Recommendation) v1Bounds {
+		return v1Bounds{Target: x.Target, Lower: x.Lower, Upper: x.Upper}
+	}
+	return &v1Recommender{Days: math.Round(r[0].Days*100) / 100, Cores: b(r[0]), MemoryMB: b(r[1])}
 }
 
 // v1ContainerList is GET /containers: Source says where it comes from,
@@ -83,6 +112,7 @@ func newV1ContainerFromView(v controller.ContainerView) v1Container {
 		out.Usage.CPU = 0
 	}
 	out.Decision, out.Recommendation = newV1Decision(v.Decision)
+	out.Recommender = newV1Recommender(v.Recommended)
 	return out
 }
 

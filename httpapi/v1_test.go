@@ -40,6 +40,7 @@ func v1SnapshotFixture() controller.Snapshot {
 					Changes: []scaling.Change{{Resource: scaling.ResourceCores, Direction: scaling.Up, From: 2, To: 3, Text: "cpu 91% > 80%"}},
 					Holds:   []scaling.Hold{{Resource: scaling.ResourceMemory, Reason: scaling.SkipCooldown, Text: "4m left"}},
 				},
+				Recommended: [2]controller.Recommendation{{Target: 3, Lower: 2, Upper: 4, Usage: 2.1, Days: 3.256}, {Target: 900, Lower: 700, Upper: 1000, Days: 3.256}},
 			},
 			{
 				Listed: controller.Listed{VMID: 102, Node: "pve1", Name: "db", Status: "running", Lock: "backup",
@@ -471,7 +472,10 @@ func TestV1ListFromSnapshot(t *testing.T) {
 		web.Allocation.SwapMB == nil || *web.Allocation.SwapMB != 512 || web.Usage.MemoryFraction == nil || *web.Usage.MemoryFraction != 0.5 {
 		t.Errorf("101: %s", mustJSON(t, web))
 	}
-	if db.VMID != 102 || db.AnomalyScore != nil || !db.Paused || db.Lock != "backup" || db.Decision != nil || db.Recommendation != nil {
+	if r := web.Recommender; r == nil || r.Days != 3.26 || r.Cores != (v1Bounds{3, 2, 4}) || r.MemoryMB != (v1Bounds{900, 700, 1000}) {
+		t.Errorf("101's recommender: %s", mustJSON(t, web.Recommender))
+	}
+	if db.VMID != 102 || db.AnomalyScore != nil || !db.Paused || db.Lock != "backup" || db.Decision != nil || db.Recommendation != nil || db.Recommender != nil {
 		t.Errorf("102: %s", mustJSON(t, db))
 	}
 	if keep.VMID != 103 || !keep.Anomalous || keep.Decision == nil || keep.Recommendation != nil || len(keep.Decision.Changes) != 0 {

@@ -197,6 +197,7 @@ func rulesFrom(r config.Rules) scaling.Rules {
 		CooldownDown:      r.CooldownDown,
 		StabilizationUp:   r.StabilizationUp,
 		StabilizationDown: r.StabilizationDown,
+		Profile:           r.Profile,
 	}
 }
 

@@ -53,9 +53,9 @@ type Job struct {
 }
 
 // Result is one job done: its samples in time order, none when it was
-// given up or dropped, and its RRD week as points for the coarse tiers
-// (CoarseHistory: 336 half hours on PVE 9, about 21 KB), as much of it as
-// could be read.
+// given up or dropped, and its RRD week and month as points for the coarse
+// tiers and the histograms (CoarseHistory: 1,440 half hours on PVE 9,
+// about 90 KB), as much of it as could be read.
 type Result struct {
 	Job     Job
 	Samples []engine.Sample
@@ -288,18 +288,24 @@ func (b *Backfiller) read(ctx context.Context, j *Job) outcome {
 	return outcome{job: j, samples: samples, coarse: coarse}
 }
 
-// coarse reads the container's RRD week (averages and maxima) for the
-// coarse tiers, so that the seasons a decision looks for (days back) are
-// there from the first pass. The week alone: its rows (half an hour on
-// PVE 9, three hours on PVE 8) are what the week tier needs, and the
-// day's minute rows would be four times as many to read and decode for
-// each container; yesterday's ten minutes come from the week's half hours
-// until the live ticks have lived a day. A failed read costs only what it
-// did not bring: the hour is read, and the live ticks fill the tiers.
+// coarse reads the container's RRD week and, before it, its month
+// (averages and maxima) for the coarse tiers and the recommender's
+// histograms (FeedUsage), so that the seasons and percentiles a decision
+// looks for (days back) are there from the first pass. The week for the
+// tiers: its rows (half an hour on PVE 9, three hours on PVE 8) are what
+// the week tier needs, and the day's minute rows would be four times as
+// many to read and decode for each container; yesterday's ten minutes
+// come from the week's half hours until the live ticks have lived a day.
+// The month (half an hour on PVE 9, 1,440 rows; twelve hours on PVE 8, 70)
+// for the histograms, whose 24-hour half-life still gives a month ago 2^-30
+// of today's weight, and the days of history that say how far a container
+// may shrink: on PVE 9 about 90 KB a container, dropped once folded. A
+// failed read costs only what it did not bring: the hour is read, and the
+// live ticks fill the tiers.
 func (b *Backfiller) coarse(ctx context.Context, j *Job) []engine.CoarsePoint {
 	rctx, cancel := context.WithTimeout(ctx, 2*b.o.ReadTimeout)
 	defer cancel()
-	points, err := CoarseHistory(rctx, b.o.Read, proxmox.Ref{Node: j.Listing.Node, VMID: j.Listing.VMID}, proxmox.TimeframeWeek)
+	points, err := CoarseHistory(rctx, b.o.Read, proxmox.Ref{Node: j.Listing.Node, VMID: j.Listing.VMID}, proxmox.TimeframeWeek, proxmox.TimeframeMonth)
 	if err != nil && ctx.Err() == nil {
 		b.o.Log.Debug().Err(err).Int("vmid", j.Listing.VMID).Msg("backfill without the rrd week")
 	}

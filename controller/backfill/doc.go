@@ -5,12 +5,14 @@
 // only after Forget), for the points before that listing. A coordinator
 // goroutine keeps the queue, most urgent container first (RankFor), and
 // hands jobs to a bounded number of workers, each reading one container's
-// hour (GET .../rrddata) at a time, then its week (CoarseHistory:
-// averages and maxima; a failed read of these costs only what it did not
-// bring); what they read goes to
+// hour (GET .../rrddata) at a time, then its week and month
+// (CoarseHistory: averages and maxima; a failed read of these costs only
+// what it did not bring); what they read goes to
 // the loop through a handoff.Queue, and the loop folds it into the windows
-// (Window.Merge, Window.MergeCoarse), so that the seasons Decide looks
-// for (days back) are known from the first pass. It never touches a
+// (Window.Merge, Window.MergeCoarse) and the recommender's histograms
+// (FeedUsage: only what lies before the loop's own first sample, each
+// point weighted by the time it covers), so that the seasons and
+// percentiles Decide looks for (days back) are known from the first pass. It never touches a
 // window or the loop's state, so passes run on schedule from the first
 // tick whatever the backfill does.
 //
@@ -38,7 +40,8 @@
 //
 // # Imports
 //
-// proxmox, controller/engine and controller/scaling for their types,
+// proxmox, controller/engine, controller/engine/histogram and
+// controller/scaling for their types,
 // controller/handoff, zerolog and the Prometheus client; never controller.
 //
 // # Concurrency

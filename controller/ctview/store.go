@@ -27,7 +27,8 @@ type Values struct {
 	MemoryUsedBytes uint64
 	HasUsage        bool
 	// RecommendedCores and RecommendedMemoryBytes are what the latest
-	// decision wants; the allocation when it wants no change.
+	// decision wants; when it wants no change, the recommender's target
+	// (FromHistory), else the allocation.
 	RecommendedCores       int
 	RecommendedMemoryBytes uint64
 	// Score is the anomaly score; NaN (not scored yet) shows no series.
@@ -96,8 +97,8 @@ func New(reg prometheus.Registerer) (*Store, error) {
 		allocMemory: {"container_memory_bytes", "Memory limit of each container."},
 		usedCores:   {"container_cpu_used_cores", "CPU in use by each container, in cores: its utilisation of the allocated cores times the cores."},
 		usedMemory:  {"container_memory_used_bytes", "Memory in use by each container."},
-		recCores:    {"container_recommended_cores", "Cores the latest decision wants for each container: its allocation when it wants no change."},
-		recMemory:   {"container_recommended_memory_bytes", "Memory limit the latest decision wants for each container: its allocation when it wants no change."},
+		recCores:    {"container_recommended_cores", "Cores the latest decision wants for each container; when it wants no change, the usage history's target (scaling.profile), else its allocation."},
+		recMemory:   {"container_recommended_memory_bytes", "Memory limit the latest decision wants for each container; when it wants no change, the usage history's target (scaling.profile), else its allocation."},
 	} {
 		s.descs[g] = prometheus.NewDesc("lxc_autoscale_"+o.name, o.help, []string{"vmid", "node"}, nil)
 	}

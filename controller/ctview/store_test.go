@@ -43,7 +43,7 @@ lxc_autoscale_container_cores{node="pve2",vmid="102"} 1
 # TYPE lxc_autoscale_container_cpu_used_cores gauge
 lxc_autoscale_container_cpu_used_cores{node="pve1",vmid="101"} 2.5
 lxc_autoscale_container_cpu_used_cores{node="pve2",vmid="102"} 0.25
-# HELP lxc_autoscale_container_recommended_cores Cores the latest decision wants for each container: its allocation when it wants no change.
+# HELP lxc_autoscale_container_recommended_cores Cores the latest decision wants for each container; when it wants no change, the usage history's target (scaling.profile), else its allocation.
 # TYPE lxc_autoscale_container_recommended_cores gauge
 lxc_autoscale_container_recommended_cores{node="pve1",vmid="101"} 4
 lxc_autoscale_container_recommended_cores{node="pve2",vmid="102"} 2
@@ -194,5 +194,21 @@ func TestStoreRecommendation(t *testing.T) {
 	s.Forget(7)
 	if n := testutil.CollectAndCount(s.recommendation); n != 0 {
 		t.Errorf("%d recommendation series after Forget, want 0", n)
+	}
+}
+
+// Where the decision changes nothing the recommender's target is the
+// recommendation; a pending change stays it, and without history the
+// allocation does.
+func TestFromHistory(t *testing.T) {
+	alloc := scaling.Allocation{Cores: 4, MemoryMiB: 4096}
+	v := Of(101, "pve1", alloc, 0.1, 1<<30, true, 0.4, &scaling.Decision{}).FromHistory(2, 1536)
+	if v.RecommendedCores != 2 || v.RecommendedMemoryBytes != 1536<<20 {
+		t.Errorf("no change, history 2 cores and 1536 MiB: recommended %d cores, %d bytes", v.RecommendedCores, v.RecommendedMemoryBytes)
+	}
+	d := &scaling.Decision{Changes: []scaling.Change{{Resource: scaling.ResourceCores, Direction: scaling.Down, From: 4, To: 3}}}
+	v = Of(101, "pve1", alloc, 0.1, 1<<30, true, 0.4, d).FromHistory(2, 0)
+	if v.RecommendedCores != 3 || v.RecommendedMemoryBytes != 4096<<20 {
+		t.Errorf("a change to 3 cores, no memory history: recommended %d cores, %d bytes", v.RecommendedCores, v.RecommendedMemoryBytes)
 	}
 }

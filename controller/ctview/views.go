@@ -33,6 +33,24 @@ func Of(vmid int, node string, alloc scaling.Allocation, cpu float64, memUsed ui
 	return v
 }
 
+// FromHistory makes the recommender's targets (cores, memory in MiB; 0:
+// none) the recommendation of cores and memory where the decision changes
+// neither: what the history says the container needs, rather than its
+// allocation. A pending change stays the recommendation: it is what is
+// about to happen.
+func (v Values) FromHistory(cores, memoryMiB int64) Values {
+	changes := func(r scaling.Resource) bool {
+		return slices.ContainsFunc(v.Changes, func(ch scaling.Change) bool { return ch.Resource == r })
+	}
+	if cores > 0 && !changes(scaling.ResourceCores) {
+		v.RecommendedCores = int(cores)
+	}
+	if memoryMiB > 0 && !changes(scaling.ResourceMemory) {
+		v.RecommendedMemoryBytes = uint64(memoryMiB) << 20
+	}
+	return v
+}
+
 // Node is a node and its capacity as the latest listing tells.
 type Node struct {
 	Name        string

@@ -275,6 +275,9 @@ func (e *Engine) scoreAndDecide(t Tick, sel scaling.Selection, pressures bool) [
 		}
 		e.Protect(ct.VMID, func() {
 			e.score(tr, now, keep)
+			if w := tr.Window; tr.Status == "running" && tr.SeenAt.Equal(now) && w.Len() > 0 {
+				tr.Usage.Observe(now, busyCores(w, w.Len()-1), float64(memoryBytes(w, w.Len()-1)), e.opts.Interval, !tr.AnomalousSince.IsZero())
+			}
 			if !e.opts.Scale {
 				return
 			}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/histogram"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
@@ -50,6 +51,7 @@ type Container struct {
 	Last   proxmox.Container // the latest listing, for counters and export
 	SeenAt time.Time         // time of the latest listing
 	Window *window
+	Usage  histogram.Usage // the recommender's history, fed after scoring
 	// Unseen counts ticks in which every node was listed and this container
 	// was on none of them.
 	Unseen int

@@ -142,5 +142,5 @@ func (w *window) period(i int, memory bool) (lo, hi float64) {
 func (w *window) blocksBytes() int { return cap(w.blocks) * int(unsafe.Sizeof(block{})) }
 
 // HistoryBytes is the memory of a container's history: its window, tiers
-// and extremes blocks included.
-func (tr *Container) HistoryBytes() int { return tr.Window.Bytes() }
+// and extremes blocks, and the recommender's histograms.
+func (tr *Container) HistoryBytes() int { return tr.Window.Bytes() + int(unsafe.Sizeof(tr.Usage)) }

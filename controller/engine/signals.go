@@ -16,7 +16,7 @@ import (
 func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.Signals {
 	w := tr.Window
 	h := &e.history
-	h.w, h.now, h.cores = w, now, float64(tr.Alloc.Cores)
+	h.w, h.now, h.cores, h.Recommender = w, now, float64(tr.Alloc.Cores), &tr.Usage
 	h.step = max(int64(e.opts.Interval/time.Second), 1)
 	// The span Decide can look at: the longest period it judges and two
 	// intervals, for a sample that comes a little late.
@@ -74,6 +74,7 @@ type windowHistory struct {
 	cpuNewest, memNewest [1]scaling.Point
 	cpu, mem             windowPoints
 	disk                 scaling.Series
+	scaling.Recommender  // the container's Usage
 }
 
 // utilisation is sample i's busy cores over the cores allocated now, not

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/histogram"
 )
 
 // defaultsEngine is an engine at the default settings (10 s, an hour,
@@ -61,6 +63,9 @@ func TestHistoryBudget(t *testing.T) {
 		"day and week tiers %d, %d runs of limits %d, running lists the rest; reserved %d for the histograms and %d for the season profile; %d left",
 		worst, unsafe.Sizeof(*w), cap(w.ring)*sampleBytes, cap(w.ring), sampleBytes, w.blocksBytes(), w.tiers.bytes(),
 		worstLimitRuns, worstLimitRuns*limitsBytes, histogramReserve, seasonReserve, historyBudget-worst-histogramReserve-seasonReserve)
+	if got := unsafe.Sizeof(histogram.Usage{}); got > histogramReserve {
+		t.Errorf("the recommender's histograms (Container.Usage) take %d bytes, over the %d reserved", got, histogramReserve)
+	}
 	if worst+histogramReserve+seasonReserve > historyBudget {
 		t.Errorf("history takes %d bytes at worst: with %d for the histograms and %d for the season profile that is over %d",
 			worst, histogramReserve, seasonReserve, historyBudget)

@@ -85,6 +85,9 @@ const mib = 1 << 20
 // it would pass the up threshold: a nightly job or the morning's users do
 // not start short, a lunch dip is not shrunk into.
 //
+// Usage history (recommend.go, a History that is also a Recommender): a
+// decrease never goes below the floor the history's percentiles set.
+//
 // Trend (trend.go): a decrease stops where the stabilisation period's
 // peak, carried on by the period's least-squares trend to the end of the
 // down cooldown, stays below the up threshold, and none is made when that
@@ -219,6 +222,7 @@ type utilisation struct {
 	// season is the recurring peak that raised the floor (withSeason);
 	// Seen 0 when it did not.
 	season Recurring
+	rec    RecFloor // the usage history's that raised it (recommend.go)
 }
 
 // floorReason is the Hold reason of a decrease the floor forbids.
@@ -402,7 +406,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	if dc.pressureHolds(u, last) {
 		return u.cur
 	}
-	u = dc.withSeason(dc.withFloor(u))
+	u = dc.withRecommendation(dc.withSeason(dc.withFloor(u)))
 	if u.floor > 0 && u.floor >= u.cur {
 		dc.d.holdNote(u.res, u.floorReason(), u.addFloor(u.quotedNote(noteFloor, last, u.down)))
 		return u.cur
@@ -429,6 +433,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		reason.floor, reason.peak, reason.margin, reason.cpuPeak, reason.up = u.floor, u.peak, u.margin, u.cpuPeak, u.up.Bound
 		r := u.season
 		reason.season = seasonWhy{peak: r.Peak, at: int32(r.At / time.Second), seen: uint8(r.Seen), days: uint8(r.Days)}
+		reason.rec = u.rec
 	}
 	if f, perHour := dc.trendFloor(u, series, wait, hi); f > target {
 		text := trendText(u, f, perHour, dc.r.CooldownDown)

@@ -6,16 +6,16 @@
 // what later decisions see. Decide's rules beyond the thresholds each
 // have their file: fast relief from a pinned limit (relief.go) or from
 // memory thrash (thrash.go), pressure vetoing decreases (pressure.go), a
-// disk growth sized from its fill rate (diskgrowth.go) and the cores of a
-// runaway process held (runaway.go).
+// disk growth sized from its fill rate (diskgrowth.go), the cores of a
+// runaway process held (runaway.go) and the usage history's floor under
+// decreases (recommend.go).
 //
 // A pass decides for thousands of containers, most of which lean
 // nowhere, so Decide reads no more than a decision needs: a container's
 // series and window peaks come through Signals.History, read only for a
 // resource on its way to a change, one point at a time (Points), and
 // its recurring peaks (season.go: a few tier points per day back) once
-// per period, for a growth ahead and for a decrease's floor; a Points
-// that can sums a decrease's trend itself (TrendSummer); hold
+// per period, for a growth ahead and for a decrease's floor; hold
 // details and change reasons keep their numbers and are formatted when
 // asked (Hold.Detail, Change.Reason, hold.go).
 //

@@ -48,6 +48,9 @@ const (
 	// and the peak in vPeak, its time of day in nLimit, seen and days in
 	// nPeak and nMargin.
 	noteSeasonFloor
+	// A decrease the recommendation's floor forbids (recommend.go): nFloor,
+	// and the RecFloor (recommend.go: note).
+	noteRecFloor
 )
 
 // note is what a Hold's detail is made of: which sentence (kind) and its
@@ -109,6 +112,8 @@ func (n note) format(res Resource) string {
 	case noteSeasonFloor:
 		rec := Recurring{Peak: n.v[vPeak], At: time.Duration(n.n[nLimit]), Seen: int(n.n[nPeak]), Days: int(n.n[nMargin])}
 		return fmt.Sprintf("%s %.2f %s but %d %s is at or below the floor for %s", label, n.v[vValue], quoted(), n.n[nCur], unit, seasonText(res, n.n[nFloor], rec))
+	case noteRecFloor:
+		return fmt.Sprintf("%s %.2f %s but %d %s is at or below the floor %d %s (%s)", label, n.v[vValue], quoted(), n.n[nCur], unit, n.n[nFloor], unit, recOf(n).text(res))
 	case noteAboveMaxFloor:
 		return fmt.Sprintf("%d %s is above the max %d but %s is above it too", n.n[nCur], unit, n.n[nLimit], n.floorText(res))
 	case noteCooldown:
@@ -168,6 +173,9 @@ func (u utilisation) quotedNote(kind noteKind, v float64, t Threshold) note {
 // addFloor adds u's floor to n: a noteSeasonFloor when a recurring peak
 // raised it.
 func (u utilisation) addFloor(n note) note {
+	if u.rec.Floor > 0 && n.kind == noteFloor {
+		return u.rec.note(n)
+	}
 	if r := u.season; r.Seen > 0 && n.kind == noteFloor {
 		n.kind = noteSeasonFloor
 		n.n[nFloor], n.n[nLimit], n.n[nPeak], n.n[nMargin] = u.floor, int64(r.At), int64(r.Seen), int64(r.Days)
@@ -212,6 +220,7 @@ type why struct {
 	floor, peak, margin int64
 	cpuPeak, up         float64
 	season              seasonWhy // when a recurring peak raised the floor
+	rec                 RecFloor  // when the usage history did
 	// whyRelief: after samples pinned samples, grown by factor (0: sized),
 	// or to what earlier (cores busy or bytes; 0: none) needs; psi is the
 	// memory pressure that made the up threshold the line (0: pinned).
@@ -230,7 +239,7 @@ const (
 )
 
 func (w why) format(res Resource) string {
-	label, _ := labelUnit(res)
+	label, unit := labelUnit(res)
 	t := Threshold{Bound: w.bound, Below: w.below}
 	s := fmt.Sprintf("%s %.2f %s", label, w.value, t)
 	if w.period > 0 {
@@ -259,7 +268,9 @@ func (w why) format(res Resource) string {
 	if w.flags&whySized != 0 {
 		s += fmt.Sprintf(" (sized for %s %.2f)", label, w.target)
 	}
-	if w.flags&whyStopped != 0 && w.season.seen > 0 {
+	if w.flags&whyStopped != 0 && w.rec.Floor > 0 {
+		s += fmt.Sprintf(" (stopped at %d %s: %s)", w.floor, unit, w.rec.text(res))
+	} else if w.flags&whyStopped != 0 && w.season.seen > 0 {
 		r := w.season
 		s += " (stopped at the floor for " + seasonText(res, w.floor, Recurring{Peak: r.peak, At: time.Duration(r.at) * time.Second, Seen: int(r.seen), Days: int(r.days)}) + ")"
 	} else if w.flags&whyStopped != 0 {

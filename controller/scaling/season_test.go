@@ -25,13 +25,8 @@ func seasonal(in decideInput, cpu, memory float64) (Signals, *seriesHistory) {
 // it the decrease stops at the peak's need and says which peak; a limit
 // already at that need stays (the memory floor hold names the peak).
 func TestSeasonFloorStopsADecrease(t *testing.T) {
-	in := steadyInput()
-	in.sig.Alloc.MemoryMiB = 4096
-	in.sig.Memory = memFor(0, 600)
+	in := memoryDown()
 	in.sig.MemoryPeak = 1024 * mib
-	in.rules.Memory.Target = 0.5
-	in.rules.CPU.Enabled = false
-	in.rules.Disk.Enabled = false
 
 	sig, _ := seasonal(in, 0, 0)
 	plain := Decide(sig, in.policy, in.rules, in.st, in.now, in.rise)

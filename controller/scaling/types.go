@@ -73,6 +73,8 @@ type Rules struct {
 	// StabilizationUp and StabilizationDown are how long utilisation must
 	// stay past a threshold before an increase or decrease.
 	StabilizationUp, StabilizationDown time.Duration
+	// Profile: "balanced" (""), "cost" or "performance" (Recommender).
+	Profile string
 }
 
 // CPURules scale cores on the utilisation of the allocated cores (0..1).

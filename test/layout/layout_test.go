@@ -58,7 +58,9 @@ var rules = []rule{
 	// The history's encodings: pure functions, standard library only.
 	{dir: "controller/engine/codes", stdlibOnly: true},
 	{dir: "controller/engine/trainrows", stdlibOnly: true},
-	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows"}},
+	// The recommender's usage histograms: pure, scaling for its types.
+	{dir: "controller/engine/histogram", allowed: []string{"controller/scaling"}},
+	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram"}},
 	// Write backoffs carried across a change of leader: the rules' types.
 	{dir: "controller/takeover", allowed: []string{"controller/scaling"}},
 	// The audit record: written by the loop and by the manual operations.
@@ -69,7 +71,7 @@ var rules = []rule{
 	// The background RRD reader: proxmox, the engine's and the rules'
 	// types, the handoff to the loop; never controller (its windows are
 	// the loop's to fold into).
-	{dir: "controller/backfill", allowed: []string{"proxmox", "controller/engine", "controller/scaling", "controller/handoff"}},
+	{dir: "controller/backfill", allowed: []string{"proxmox", "controller/engine", "controller/engine/histogram", "controller/scaling", "controller/handoff"}},
 	// The crash journal of the writes: the append-only file (durable) and
 	// the changes and container states it records and replays (scaling);
 	// never controller, which wires it.
