@@ -16,9 +16,9 @@
 // weights and a few words), within the room the engine's memory budget
 // keeps for it (engine/budget.go, histogramReserve; TestHistoryBudget).
 //
-// Samples the forest finds anomalous are seen (they count as history) but
-// not counted: a backup or migration spike does not hold resources for the
-// days the histogram remembers it.
+// Samples the forest finds anomalous count a quarter of their time
+// (anomalousWeight): a backup or migration spike does not hold resources
+// for the days the histograms remember it.
 //
 // # Imports
 //
