@@ -86,6 +86,9 @@
 //     most 31 samples and one pair per run: about 40 reads for an hour,
 //     in memory that does not depend on the data (the monotonic queues
 //     before took 16 bytes per record, up to 5.5 KB for a falling hour).
+//     The window's peaks are kept between reads while what leaves is
+//     below them. A decrease's trend sums its terms on the ring itself
+//     (scaling.TrendSummer), bit for bit as scaling's loop would.
 //
 // # Imports
 //

@@ -114,13 +114,15 @@ func (w *window) at(slot int, off uint8) *fineSample {
 	return &w.ring[slot]
 }
 
-// peaks are the most memory and cores the whole window used.
+// peaks are the most memory and cores the whole window used, kept from
+// the last read while the samples that leave are below them.
 func (w *window) peaks() (memory uint64, cpu float64) {
-	x, ok := w.extremes(0)
-	if !ok {
-		return 0, 0
+	if !w.peakOK {
+		if w.peak, w.peakOK = w.extremes(0); !w.peakOK {
+			return 0, 0
+		}
 	}
-	return uint64(x.memHi) << 10, float64(x.cpuHi)
+	return uint64(w.peak.memHi) << 10, float64(w.peak.cpuHi)
 }
 
 // period returns the extremes of memory in bytes (or busy cores) over the

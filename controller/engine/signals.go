@@ -45,9 +45,11 @@ func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.
 	// A disk past its threshold, below its max, brings its use over the
 	// window: a growth is sized from its fill rate (scaling.Signals.Disk).
 	if k := r.Disk; k.Enabled && tr.Alloc.DiskBytes < k.Max && float64(tr.Last.Disk) >= k.Threshold*float64(tr.Last.MaxDisk) {
+		sig.Disk = h.disk[:0]
 		for i := 0; i <= h.newest; i++ {
 			sig.Disk = append(sig.Disk, scaling.Point{Time: w.timeAt(i), Value: float64(uint64(w.ring[w.slot(i)].diskMiB()) << 20)})
 		}
+		h.disk = sig.Disk
 	}
 	if f := tr.Facts; f.HoldsFor(tr.Last) {
 		sig.CoresUnmanaged, sig.DiskUnmanaged = f.CoresUnmanaged(), f.DiskUnmanaged()
@@ -71,6 +73,7 @@ type windowHistory struct {
 	// What Decide is given, reused: it keeps nothing.
 	cpuNewest, memNewest [1]scaling.Point
 	cpu, mem             windowPoints
+	disk                 scaling.Series
 	scaling.Recommender  // the container's Usage
 }
 
@@ -217,3 +220,26 @@ func (p *windowPoints) Extremes(i, j int) (lo, hi float64) {
 // signals read.
 func busyCores(w *window, i int) float64  { return w.cpuAt(i) }
 func memoryBytes(w *window, i int) uint64 { return w.memAt(i) }
+
+// TrendSums are scaling's sums over Time and Value (scaling.TrendSummer),
+// bit for bit: the same operations in the same order, x the difference of
+// whole seconds, without a time.Time per point.
+func (p *windowPoints) TrendSums(i, j int) (sx, sy, sxx, sxy float64) {
+	w := p.h.w
+	var s0 int64
+	for k := p.first + i; k < p.first+j; k++ {
+		s := &w.ring[w.slot(k)]
+		if k == p.first+i {
+			s0 = w.secOf(s)
+		}
+		x, y := float64(w.secOf(s)-s0), float64(uint64(s.memKiB())<<10)
+		if !p.memory {
+			y = 0
+			if p.h.cores > 0 {
+				y = float64(s.cpu()) / p.h.cores
+			}
+		}
+		sx, sy, sxx, sxy = sx+x, sy+y, sxx+x*x, sxy+x*y
+	}
+	return sx, sy, sxx, sxy
+}

@@ -134,3 +134,37 @@ func TestSearchNearIsABinarySearch(t *testing.T) {
 		}
 	}
 }
+
+// TestTrendSumsAreTheLoops: the window's own sums of a least-squares fit
+// are, bit for bit, those of scaling's loop over Time and Value, for cpu
+// (cores allocated or not) and memory, over any stretch of the points, so
+// that a trend decides the same whichever Points it reads.
+func TestTrendSumsAreTheLoops(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	e := New(Options{Interval: 10 * time.Second, Window: time.Hour, ShortPeriod: 5 * time.Minute, Scale: true}, Hooks{})
+	for run := range 500 {
+		tr := &Container{Listed: Listed{VMID: 100, Status: "running", Alloc: scaling.Allocation{Cores: rng.IntN(9)}}, Window: e.NewWindow()}
+		at := 0
+		for range 1 + rng.IntN(500) {
+			at += 1 + rng.IntN(20)
+			s := sampleAt(at, rng.Float64()*8)
+			s.Mem = rng.Uint64N(64 << 30)
+			tr.Window.Add(s)
+		}
+		sig := e.signals(tr, scaling.Rules{StabilizationDown: time.Hour}, t0.Add(time.Duration(at)*time.Second))
+		for _, p := range []scaling.Points{sig.History.CPU(time.Hour), sig.History.Memory(time.Duration(rng.IntN(3600)) * time.Second)} {
+			i := rng.IntN(p.Len())
+			j := i + rng.IntN(p.Len()-i+1)
+			var want [4]float64
+			for k := i; k < j; k++ {
+				x, y := p.Time(k).Sub(p.Time(i)).Seconds(), p.Value(k)
+				want = [4]float64{want[0] + x, want[1] + y, want[2] + x*x, want[3] + x*y}
+			}
+			var got [4]float64
+			got[0], got[1], got[2], got[3] = p.(scaling.TrendSummer).TrendSums(i, j)
+			if got != want {
+				t.Fatalf("run %d: points %d to %d of %d: sums %v, want %v", run, i, j, p.Len(), got, want)
+			}
+		}
+	}
+}

@@ -106,6 +106,10 @@ type window struct {
 	// blocks are where the extremes of each run of blockLen samples are
 	// (peaks.go), for the peaks and periods Decide reads.
 	blocks []block
+	// peak holds the peaks as last read while peakOK: a new sample is
+	// folded in exactly, one that may have been a peak leaving clears it.
+	peak   extremes
+	peakOK bool
 	tiers  tiers
 	roll   rolling
 }
@@ -184,6 +188,7 @@ func (w *window) append(s Sample) bool {
 	p.memHi, p.memLo = codes.Split32(codes.Units(s.Mem, 10))
 	p.diskHi, p.diskLo = codes.Split32(codes.Units(s.Disk, 20))
 	w.ring[w.slot(w.n)] = p
+	w.peak.take(&p, &p)
 	w.n++
 	w.lastU = u
 	w.loc = s.Time.Location()
@@ -195,6 +200,9 @@ func (w *window) append(s Sample) bool {
 // dropOldest removes the oldest sample, from the running aggregates first.
 func (w *window) dropOldest() {
 	w.roll.dropped(w, w.first)
+	if p := &w.ring[w.start]; p.cpu() >= w.peak.cpuHi || p.memKiB() >= w.peak.memHi {
+		w.peakOK = false
+	}
 	w.start++
 	if w.start == len(w.ring) {
 		w.start = 0

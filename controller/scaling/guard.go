@@ -58,24 +58,20 @@ type Pass struct {
 	maxWrites int
 	writes    int
 	nodes     map[string]*nodeRoom
-	// slab is where the holds of decisions held for the budget are cut
-	// from: thousands a dry run's pass, one allocation per few hundred.
-	slab []Hold
+	// holds and changes are where the holds of decisions held back and
+	// the changes left to those held in part (for room) are cut from:
+	// thousands in a dry run's pass, one allocation per few hundred.
+	holds   slab[Hold]
+	changes slab[Change]
 }
 
-// holdSlab is how many holds a slab of Pass takes.
+// holdSlab is how many holds or changes a chunk of Pass's slabs takes.
 const holdSlab = 512
 
 // holdsWith returns a copy of held with room for more holds after it, cut
 // from the slab (full capacity: appending past it allocates).
 func (p *Pass) holdsWith(held []Hold, more int) []Hold {
-	n := len(held) + more
-	if cap(p.slab)-len(p.slab) < n {
-		p.slab = make([]Hold, 0, max(holdSlab, n))
-	}
-	start := len(p.slab)
-	p.slab = p.slab[:start+n]
-	return append(p.slab[start:start:start+n], held...)
+	return append(p.holds.take(len(held)+more), held...)
 }
 
 // nodeRoom is a node's limits and what its containers are given so far in
@@ -94,7 +90,8 @@ type nodeRoom struct {
 // a node missing from it has nothing allocated). A decision for a node not
 // in nodes cannot grow cores or memory: its room is unknown.
 func (g *Guard) NewPass(nodes []NodeCapacity, allocated map[string]Allocated) *Pass {
-	p := &Pass{maxWrites: g.o.MaxWritesPerPass, nodes: make(map[string]*nodeRoom, len(nodes))}
+	p := &Pass{maxWrites: g.o.MaxWritesPerPass, nodes: make(map[string]*nodeRoom, len(nodes)),
+		holds: slab[Hold]{chunk: holdSlab}, changes: slab[Change]{chunk: holdSlab}}
 	for _, n := range nodes {
 		a := allocated[n.Node]
 		cores := max(n.CPUs-g.o.ReserveCores, 0)
@@ -186,7 +183,7 @@ func (p *Pass) Admit(d Decision) Decision {
 			reserve()
 			out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipCapacity, note: why})
 			if !filtered {
-				out.Changes, filtered = append(make([]Change, 0, len(d.Changes)), d.Changes[:i]...), true
+				out.Changes, filtered = append(p.changes.take(len(d.Changes)), d.Changes[:i]...), true
 			}
 		case filtered:
 			out.Changes = append(out.Changes, c)

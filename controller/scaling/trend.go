@@ -33,6 +33,12 @@ func trendText(u utilisation, floor int64, perHour float64, cooldown time.Durati
 		perHour, u.unit, u.up.Bound/u.per, floor-1, u.unit, cooldown)
 }
 
+// TrendSummer is a Points that sums leastSquares's terms over points i to
+// j-1 itself, bit for bit as its loop would, without a time per point.
+type TrendSummer interface {
+	TrendSums(i, j int) (sx, sy, sxx, sxy float64)
+}
+
 // leastSquares is the slope of r's least-squares line, in its unit per
 // second; NaN with fewer than two distinct times.
 func leastSquares[P Points](r run[P]) float64 {
@@ -40,11 +46,15 @@ func leastSquares[P Points](r run[P]) float64 {
 	if n < 2 {
 		return math.NaN()
 	}
-	t0 := r.time(0)
 	var sx, sy, sxx, sxy float64
-	for i := range n {
-		x, y := r.time(i).Sub(t0).Seconds(), r.value(i)
-		sx, sy, sxx, sxy = sx+x, sy+y, sxx+x*x, sxy+x*y
+	if s, ok := any(r.p).(TrendSummer); ok {
+		sx, sy, sxx, sxy = s.TrendSums(r.lo, r.hi)
+	} else {
+		t0 := r.time(0)
+		for i := range n {
+			x, y := r.time(i).Sub(t0).Seconds(), r.value(i)
+			sx, sy, sxx, sxy = sx+x, sy+y, sxx+x*x, sxy+x*y
+		}
 	}
 	fn := float64(n)
 	den := fn*sxx - sx*sx

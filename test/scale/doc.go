@@ -6,7 +6,8 @@
 // kept, files in the temporary directory), and watches the controller
 // from outside for a given time: its /metrics (each pass's listing fetch
 // and own work, from lxc_autoscale_pass_phase_seconds; exports and the
-// bytes they write), /proc/PID/status (VmRSS), /proc/PID/stat (CPU time),
+// bytes they write), /proc/PID/status (VmRSS), /proc/PID/stat (CPU time,
+// also per pass once the backfill is done, at the readings between passes),
 // /proc/PID/io (bytes written) and /proc/loadavg. Several sizes in one
 // invocation show how each figure grows per container.
 //

@@ -54,6 +54,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 Runs cmd/pvesim and `+"`lxc-autoscale run`"+` (default settings, dry-run, export on) as
 separate processes, one cluster size after the other, and reports per size:
 the listing fetch and the pass's own work (min/median/max over the passes),
+the controller's CPU time per pass and container once the backfill is done,
 the time to the first decision pass, the controller's RSS (max and final) and
 CPU, the bytes written per export, and the machine's load at start and end.
 

@@ -34,6 +34,15 @@ type result struct {
 	Phases          map[string]stats `json:"phase_seconds"`
 	// OwnPerContainerMicros is the median own work per container.
 	OwnPerContainerMicros float64 `json:"own_work_per_container_microseconds"`
+	// CPUPerPassMicros is the controller's CPU time (user and system)
+	// per pass and container once the backfill is done, over SteadyPasses:
+	// everything the process does but wait, so more than the pass's own
+	// work: the listings' decoding, the client's side of the config reads,
+	// the export's writer, the scrapes of /metrics and the garbage
+	// collector included. Less sensitive to a loaded machine than the
+	// phases' wall clock, though not insensitive (shared caches).
+	CPUPerPassMicros float64 `json:"cpu_per_pass_per_container_microseconds"`
+	SteadyPasses     int     `json:"steady_passes"`
 
 	RSSMaxBytes       uint64  `json:"rss_max_bytes"`
 	RSSFinalBytes     uint64  `json:"rss_final_bytes"`
@@ -125,6 +134,12 @@ func printTable(w io.Writer, o options, results []*result) {
 	for _, ph := range append(fetchPhases[1:], ownPhases...) {
 		row("  "+ph+" ms", func(r *result) string { return ms(r.Phases[ph]) })
 	}
+	row("controller CPU per pass per container µs, all of it (passes after the backfill)", func(r *result) string {
+		if r.SteadyPasses == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f (%d)", r.CPUPerPassMicros, r.SteadyPasses)
+	})
 	row("RRD backfill done after start s", func(r *result) string { return fmt.Sprintf("%.1f", r.BackfillSeconds) })
 	row("first decision pass after start s", func(r *result) string { return fmt.Sprintf("%.1f", r.FirstPassSeconds) })
 	row("RSS MiB max / final", func(r *result) string {

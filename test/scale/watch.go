@@ -30,6 +30,16 @@ type watcher struct {
 	havePrev    bool
 	passes      []pass
 	exportSizes []float64
+
+	// pid is the controller's; steady holds its CPU time and passes at
+	// the first and the latest reading taken between passes once the
+	// backfill is done.
+	pid    int
+	steady [2]struct {
+		cpu    time.Duration
+		passes float64
+	}
+	haveSteady bool
 }
 
 func (w *watcher) watch(ctx context.Context, until time.Time, every time.Duration, logw io.Writer) error {
@@ -84,6 +94,14 @@ func (w *watcher) observe(s scrape, logw io.Writer) {
 	if s.midPass() {
 		return
 	}
+	if cpu, err := cpuTime(w.pid); err == nil && r.BackfillSeconds > 0 && w.pid > 0 {
+		k := 1
+		if !w.haveSteady {
+			k, w.haveSteady = 0, true
+			w.steady[1].passes = s.passes()
+		}
+		w.steady[k].cpu, w.steady[k].passes = cpu, s.passes()
+	}
 	if w.havePrev {
 		if p, ok := passBetween(w.prev, s); ok {
 			w.passes = append(w.passes, p)
@@ -105,6 +123,10 @@ func (w *watcher) finish() {
 	}
 	if r.Containers > 0 {
 		r.OwnPerContainerMicros = r.Own.Median / float64(r.Containers) * 1e6
+		if n := w.steady[1].passes - w.steady[0].passes; n > 0 {
+			r.SteadyPasses = int(n)
+			r.CPUPerPassMicros = (w.steady[1].cpu - w.steady[0].cpu).Seconds() / n / float64(r.Containers) * 1e6
+		}
 	}
 	r.Exports = int(last.exports())
 	switch {
