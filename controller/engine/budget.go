@@ -1,11 +1,9 @@
 package engine
 
 // The memory budget of a container's history at the default settings
-// (interval 10 s, window 1 h; issue 14), and the parts of it kept for what
-// the decisions from days of history will add per container (issue 15).
-// TestHistoryBudget sums the worst case of what the window holds, the
-// season profile included, and checks that it leaves the histograms'
-// reserve its room.
+// (interval 10 s, window 1 h). TestHistoryBudget sums the worst case of
+// what the window holds, the season profile included, and checks that it
+// leaves the histograms' reserve its room.
 const (
 	historyBudget = 16 << 10
 	// histogramReserve is for two decaying histograms, cores and memory,

@@ -11,39 +11,31 @@
 //
 // It owns the containers' histories (window*.go), the features and the
 // model (features*.go, model.go), the config facts a read taught
-// (facts.go), what a listing turns into (observe.go) and, with
-// Options.NoteResizes (the loop's, not the replay's), the cooldowns that
-// other writers' resizes start (resizes.go); with Following (set by the
-// loop on a replica that does not lead), the backoffs a new leader
-// inherits from the changes it saw the old one leave unmade
-// (controller/takeover). It reports what
-// the loop logs and counts through Hooks and never logs, reads the clock
-// or calls Proxmox itself: its time is the tick's.
+// (facts.go), what a listing turns into (observe.go), the cooldowns that
+// other writers' resizes start (resizes.go, Options.NoteResizes) and, on
+// a replica that does not lead (Following), the backoffs a new leader
+// inherits (controller/takeover). It reports through Hooks and never
+// logs, reads the clock or calls Proxmox itself: its time is the tick's.
 //
 // The model fits on the feature vectors the passes scored, a few hundred
 // rows per pass at most, kept over the training window (its own package,
-// controller/engine/trainrows): a row is a container's features as they
-// were scored at a sample.
-// Until the engine has run for the training window (after a start), rows
-// are computed at random samples of the windows instead, over what the
-// window still holds before each (windowRows), which costs a window scan
-// per row. Decide reads a container's series and peaks through
-// scaling.History (signals.go) only on the way to a change.
+// controller/engine/trainrows); until the engine has run for the
+// training window, rows are computed at random samples of the windows
+// (windowRows, a window scan per row). Decide reads a container's series
+// and peaks through scaling.History (signals.go) only on the way to a
+// change.
 //
 // # History
 //
-// A container's history (window) has three tiers and a profile, 14,660
-// bytes at the default settings (interval 10 s, window 1 h) and 14,804 at
-// worst (a full ring, seven resizes within the hour); TestHistoryBudget
-// sums the worst case against 16 KiB with room kept (budget.go) for the
-// decaying histograms (1,464 bytes: Container.Usage, 1,436, fed after
-// scoring, controller/engine/histogram).
+// A container's history is its window (three tiers and a profile: 14,804
+// bytes at worst at the default settings) and its decaying histograms
+// (Container.Usage, 1,436, controller/engine/histogram); TestHistoryBudget
+// sums the worst case against 16 KiB (budget.go).
 //
 //   - The fine tier is monitor.window at the tick interval, what the
-//     features and Decide read: a ring of 26-byte samples (64 before).
-//     Cores busy are a float32 and memory and disk are KiB and MiB in 32
-//     bits, exactly as before, because Decide compares them with
-//     thresholds and a rounded value would flip a decision at the edge.
+//     features and Decide read: a ring of 26-byte samples. Cores busy
+//     are a float32 and memory and disk are KiB and MiB in 32 bits, exact,
+//     because Decide compares them with thresholds.
 //     What only feeds averages is 16 bits: swap (KiB) and the net and disk
 //     I/O totals (1/16 B/s; in+out and read+write, the sums the features
 //     use) as an unsigned float of 5 exponent and 11 mantissa bits, exact
@@ -55,9 +47,8 @@
 //   - The day tier, ten minutes for 24 h, and the week tier, an hour for
 //     7 days, hold the average and the peak of cores busy and memory
 //     bytes per bucket (8 bytes: the same 16-bit float, cpu in 1/1024
-//     core), for the daily and weekly seasons and percentiles the next
-//     issue looks for. Samples feed the ten minutes, weighted by the
-//     time since the one before; a completed ten minutes feeds the hour.
+//     core). Samples feed the ten minutes, weighted by the time since the
+//     one before; a completed ten minutes feeds the hour.
 //     A backfill (RRD's day and week timeframes, or the hour of samples
 //     Merge takes) fills with MergeCoarse only what holds no data: live
 //     data is never replaced nor counted twice. Completed hours, live or
@@ -72,21 +63,17 @@
 //     largest values of cpu and memory utilisation, which the 95th
 //     percentile is read from exactly while they hold enough (19 of an
 //     hour at 10 s, half as many again kept in reserve; refilled from the
-//     ring when too many have left). Samples enter as the window takes
-//     them and leave as it drops them or the read time moves past them, so
-//     a pass costs O(1) per container instead of a scan of the window. The
-//     sums are plain: they are rebuilt from the ring every two to three
-//     windows (at a point that differs from container to container), which
-//     bounds their rounding drift and keeps x*y small. Features at a past
-//     point (a training row) are a scan of the ring through the same code.
+//     ring when too many have left), so a pass costs O(1) per container.
+//     The sums are plain, rebuilt from the ring every two to three windows
+//     (a point that differs per container), which bounds their rounding
+//     drift. Features at a past point (a training row) are a scan of the
+//     ring through the same code.
 //   - The extremes blocks (peaks.go) say where the lowest and highest
 //     cores busy and memory are in each run of 32 samples (4 bytes a
 //     run), so that the peaks of the window and of the periods Decide
 //     judges are read exactly, from any sample to the newest, from at
 //     most 31 samples and one pair per run: about 40 reads for an hour,
-//     in memory that does not depend on the data (the monotonic queues
-//     before took 16 bytes per record, up to 5.5 KB for a falling hour).
-//     The window's peaks are kept between reads while what leaves is
+//     in memory that does not depend on the data. The window's peaks are kept between reads while what leaves is
 //     below them. A decrease's trend sums its terms on the ring itself
 //     (scaling.TrendSummer), bit for bit as scaling's loop would.
 //

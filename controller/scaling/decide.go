@@ -32,36 +32,21 @@ const mib = 1 << 20
 // decrease: no further), so that a container far off its size gets there
 // in one change instead of one Step per cooldown.
 //
-// Fast relief (relief.go): cores or memory pinned at the limit (at least
-// 98 % of it) on the two newest samples, both taken after the resource's
-// last change, grow without the stabilisation (after the up cooldown):
-// by the sizing (a Step at least; memory max(x1.2, +256 MiB) at least),
-// and by x1.5 when every sample since the last change, an increase,
-// stayed pinned; and at least to what the most it used over the last
-// week (History.Highest) needs at the policy's target (memory: its peak
-// plus Margin at least). Usage that is pinned says only that demand is at least the
-// limit; what it used before is the likeliest level it wants back.
-// Memory thrash (thrash.go) is relieved alike: memory at or above Up on
-// those two samples while the newest memory PSI "some" is at least 20 %
-// grows by max(x1.2, +256 MiB) at least; use that does not follow a bump
-// asks for no more.
+// Fast relief (relief.go, thrash.go): cores or memory pinned at the
+// limit on the two newest samples, or memory at Up under memory pressure,
+// grow without the stabilisation (after the up cooldown): by the sizing,
+// x1.5 while still pinned after an increase, and to what the week's most
+// needs. Pinned usage says only that demand is at least the limit.
 //
-// Runaway (runaway.go): cores pinned on every sample since an increase
-// that changed nothing else (memory, io and network, known, within +50 %
-// of the window: Signals.Activity) of a container that burns twice its
-// calm level (the window's samples below 90 % of their allocation,
-// a tenth of them at least) are held when the model finds it anomalous
-// (SkipAnomalous: "a runaway process?"), and stay held
-// (ContainerState.Runaway, through Decision.Runaway) until the pinning
-// stops or something else moves: a spinning loop is not fed core after
-// core.
+// Runaway (runaway.go): while the model finds it anomalous, the cores of
+// a container pinned since an increase that moved nothing else are held
+// (SkipAnomalous) until the pinning stops or something else moves.
 //
 // An allocation outside [Min, Max] (set before the policy, by hand, or on a
 // node with fewer threads than Max) is brought to the bound in one change,
 // whatever the utilisation, after the cooldown of that direction: below Min
 // up to Min; above Max down to Max, unless its floor is above Max (then it
-// holds, saying so). No change ever lands
-// outside [Min, Max].
+// holds, saying so). No change ever lands outside [Min, Max].
 //
 // Memory never goes down below max(MemoryPeak, the series' peak) + Margin
 // (rounded up to a MiB); a decrease stops at that floor, and none happens
@@ -69,26 +54,19 @@ const mib = 1 << 20
 // likewise never go down to where CPUPeak, the most the window's hour
 // used, would reach the up threshold (SkipCPUFloor): a burst or a batch
 // job that comes back within the hour finds its cores, and a decrease is
-// not undone by the next one. Memory
-// steps and bounds are bytes, rounded to whole MiB: steps and minimums up,
-// maximums down, so that a change never passes a bound.
+// not undone by the next one. Memory steps and bounds are bytes, rounded
+// to whole MiB: steps and minimums up, maximums down, so that a change
+// never passes a bound.
 //
 // Pressure (pressure.go) vetoes decreases: cores stay while the newest
 // sample's cpu PSI "some" is at or above 10 %, memory while its memory or
 // io PSI is (SkipPressure).
 //
-// Seasons (season.go, from History.Recurring, which controller/engine/
-// weekly learns from the weekday x hour profile): a decrease never goes below what the
-// peak seen on most days of today's class (workdays, or the weekend; or
-// on most weeks of today's weekday) within the next hour needs at the
-// policy's target (SkipCPUFloor, SkipMemoryFloor, naming the peak), and
-// cores or memory grow, after the up cooldown, to what such a peak
-// within the next ten minutes needs when it would pass the up threshold:
-// a nightly job or the morning's users do not start short, a lunch dip is
-// not shrunk into, and a Saturday is not held for five weekdays' peak.
-// A decrease sizes for the most the class's days needed in the next hour
-// when that is below the stabilisation period's peak (season_trough.go):
-// an evening shrinks in one step.
+// Seasons (season.go, season_trough.go; History.Recurring from the
+// weekday x hour profile): a decrease never goes below what a recurring
+// peak of today's day class within the next hour needs, nor further than
+// the class's days needed then; cores or memory grow ten minutes ahead of
+// such a peak when it would pass the up threshold.
 //
 // Usage history (recommend.go, a History that is also a Recommender): a
 // decrease never goes below the floor the history's percentiles set.
@@ -99,11 +77,9 @@ const mib = 1 << 20
 // is the current value: a leak does not undo a decrease before the
 // cooldown lets it.
 //
-// The anomaly model's verdict (sig.AnomalousSince) decides the runaway
-// hold above and nothing else: a decrease does not wait for it (holding
-// decreases while anomalous only added waste, measured with simulate
-// --compare-model), nor does an increase: an anomalous rise that skipped
-// the stabilisation met some steps sooner for more waste and actions.
+// The anomaly model's verdict decides the runaway hold and nothing else:
+// holding decreases or skipping the stabilisation while anomalous cost
+// waste and actions (simulate --compare-model).
 //
 // Swap, when enabled, is Ratio x the memory this decision leaves the
 // container with, clamped to [Min, Max] and rounded to a MiB; it changes
@@ -111,12 +87,10 @@ const mib = 1 << 20
 // the memory's whenever swap was already following memory).
 //
 // The disk grows from Alloc.DiskBytes (the configured size) as soon as
-// DiskUsed / DiskSize (both as the listing shows them: df while running)
-// is >= Threshold: a filling disk cannot wait for stabilisation. It grows
-// by Step, or (diskgrowth.go) by as many Steps as keep a day of its fill
-// rate (the least-squares slope of Signals.Disk over the window and over
-// its last 15 minutes, the lower; none when either is not positive) below
-// Threshold, never past Max. It never shrinks.
+// DiskUsed / DiskSize (as the listing shows them: df while running) is >=
+// Threshold, without stabilisation: by Step, or as many Steps as keep a
+// day of its fill rate below Threshold (diskgrowth.go), never past Max. It
+// never shrinks.
 //
 // Cooldowns apply to every resource: no increase while the last action on
 // the resource is less than CooldownUp old, no decrease while it is less

@@ -12,13 +12,9 @@
 //
 // A pass decides for thousands of containers, most of which lean
 // nowhere, so Decide reads no more than a decision needs: a container's
-// series and window peaks come through Signals.History, read only for a
-// resource on its way to a change, one point at a time (Points), and
-// its recurring peaks (season.go; controller/engine/weekly reads them from
-// the weekday x hour profile's hours of today's class) once
-// per period, for a growth ahead and for a decrease's floor; hold
-// details and change reasons keep their numbers and are formatted when
-// asked (Hold.Detail, Change.Reason, hold.go).
+// series, peaks and recurring peaks come through Signals.History, read
+// only for a resource on its way to a change; hold details and change
+// reasons keep their numbers and are formatted when asked (hold.go).
 //
 // # Imports
 //
@@ -38,8 +34,9 @@
 // # Concurrency
 //
 // Decide, Select and the series helpers are pure functions of their
-// arguments (a History is read, never changed, and only during the call). A Guard is immutable once built; a Pass belongs to one pass
-// (one goroutine), and so does a Slab, which the decisions of a pass take
-// their changes and holds from (Slab.Decide: the same decisions). ContainerState.Record mutates the record it is called
-// on: the caller owns it.
+// arguments (a History is read, never changed, and only during the
+// call). A Guard is immutable once built; a Pass belongs to one pass (one
+// goroutine), and so does a Slab, which the decisions of a pass take
+// their changes and holds from. ContainerState.Record mutates the record
+// it is called on: the caller owns it.
 package scaling
