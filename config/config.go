@@ -172,10 +172,8 @@ type Rules struct {
 	// stay past a threshold before an increase or decrease.
 	StabilizationUp   time.Duration `koanf:"stabilization_up"`
 	StabilizationDown time.Duration `koanf:"stabilization_down"`
-	// Profile picks the percentiles of the usage history that bound
-	// decreases and how much history a container needs before it shrinks
-	// freely: ProfileBalanced, ProfileCost or ProfilePerformance
-	// (controller/engine/histogram/recommend.go).
+	// Profile is one of the Profile values above
+	// (controller/engine/histogram/recommend.go says how each decides).
 	Profile string `koanf:"profile"`
 }
 
