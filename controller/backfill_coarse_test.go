@@ -30,7 +30,7 @@ func TestCoarseHistoryFillsTheTiers(t *testing.T) {
 			c := newLoop(t, client, nil)
 			ctx := context.Background()
 			ref := proxmox.Ref{Node: "pve1", VMID: 101}
-			points, err := backfill.CoarseHistory(ctx, client.RRD, ref)
+			points, err := backfill.CoarseHistory(ctx, client.RRD, ref, proxmox.TimeframeDay, proxmox.TimeframeWeek)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,18 +14,13 @@ import (
 // (*proxmox.Client).RRD does.
 type RRDReader func(ctx context.Context, ref proxmox.Ref, tf proxmox.Timeframe, cf proxmox.ConsolidationFunction) ([]proxmox.RRDPoint, error)
 
-// CoarseHistory reads a container's RRD day and week (averages and maxima:
-// four reads) as points for its history's day and week tiers
-// (Window.MergeCoarse), oldest first: the day (PVE 9: a minute a row;
-// PVE 8: half an hour) and, before it, the week (half an hour; three
-// hours). It stops at the first failed read, returning what it has.
-// timeframes, when given, are read instead (finest first): the backfill
-// reads the week and the month.
+// CoarseHistory reads the given timeframes of a container's RRD, finest
+// first (averages and maxima: two reads each), as points for its
+// history's coarse tiers (Window.MergeCoarse), oldest first: each coarser
+// timeframe only up to where the finer one starts. It stops at the first
+// failed read, returning what it has.
 func CoarseHistory(ctx context.Context, read RRDReader, ref proxmox.Ref, timeframes ...proxmox.Timeframe) ([]engine.CoarsePoint, error) {
 	var out []engine.CoarsePoint
-	if len(timeframes) == 0 {
-		timeframes = []proxmox.Timeframe{proxmox.TimeframeDay, proxmox.TimeframeWeek}
-	}
 	for _, tf := range timeframes {
 		avg, err := read(ctx, ref, tf, proxmox.CFAverage)
 		if err != nil {
@@ -37,8 +32,8 @@ func CoarseHistory(ctx context.Context, read RRDReader, ref proxmox.Ref, timefra
 		}
 		points := Coarse(avg, peak)
 		if len(out) > 0 {
-			// The day is finer: the week only up to it, its last row cut
-			// where the day starts.
+			// The finer timeframe holds from first on: this one only up
+			// to it, its last row cut where the finer starts.
 			first := out[0].Time
 			points = slices.DeleteFunc(points, func(p engine.CoarsePoint) bool { return !p.Time.Before(first) })
 			if k := len(points) - 1; k >= 0 && points[k].Time.Add(points[k].Step).After(first) {
