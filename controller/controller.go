@@ -58,8 +58,10 @@ type Options struct {
 	PoolRefresh time.Duration
 
 	// Leading says whether this replica holds the lease (nil: always);
-	// a follower observes and decides, never acts.
-	Leading func() bool
+	// a follower observes and decides, never acts. Successor, with it,
+	// says whether its leadership followed an earlier leader's (nil: it
+	// did), whose last changes it may not have seen (noteUnseen).
+	Leading, Successor func() bool
 
 	StateFile   string     // "" keeps state in memory only
 	Audit       *audit.Log // nil: no audit record
@@ -249,12 +251,15 @@ func (c *Controller) pass(ctx context.Context) {
 	c.foldBackfill()
 	c.askBackfill(ctx, t)
 	phases.done("backfill")
+	sel, guard := c.policies()
 	if leading && (!c.led || c.historyGrew) { // resizes from before it watched
 		c.Engine.NoteResizesFromWindows()
+		if c.opts.Leading != nil && (c.opts.Successor == nil || c.opts.Successor()) {
+			c.noteUnseen(t, sel) // it may take over from a leader it did not watch
+		}
 		c.historyGrew = false
 	}
 	c.led = leading
-	sel, guard := c.policies()
 	c.Engine.Following = !leading // a follower notes the changes the leader leaves unmade
 	step := c.Engine.Step(t, sel, guard, phases.configReads(func(d []scaling.Decision) { c.learnConfigs(passCtx, t, d) }))
 	c.countContainers(t)

@@ -82,7 +82,10 @@
 // failing backs off. One container's failure or panic never stops the pass; a failing
 // node never stops the others. Only the leading replica acts; all note
 // others' resizes as last actions (engine NoteResizes), so that a new
-// leader keeps the cooldowns, and a new leader takes the changes it saw
+// leader keeps the cooldowns; one that watched a container for less than
+// a cooldown counts them from when it began (noteUnseen,
+// takeover.NoteUnseen), since a change made before shows in none of its
+// listings. A new leader takes the changes it saw
 // wanted and left unmade while following as failed writes
 // (controller/takeover), so that it keeps the backoffs. The state (cooldowns, backoffs, the model)
 // is written atomically (a temporary file beside the target, renamed over

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
@@ -27,22 +28,7 @@ func TestFollowerNeverWritesAndKeepsTheOldLeadersCooldown(t *testing.T) {
 	sim, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
 		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
 	}})
-	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	leading := false
-	c := newLoop(t, client, func(o *Options) {
-		o.Now = func() time.Time { return now }
-		o.Leading = func() bool { return leading }
-		o.Selection.Default.CooldownUp = 10 * time.Minute
-		o.Selection.Default.Memory.Enabled = false
-		o.Selection.Default.Disk.Enabled = false
-	})
-	ctx := context.Background()
-	pass := func() {
-		t.Helper()
-		sim.Clock().Advance(10 * time.Second)
-		now = now.Add(10 * time.Second)
-		c.pass(ctx)
-	}
+	c, now, leading, pass := newReplica(t, sim, client)
 	for range 3 {
 		pass()
 	}
@@ -57,8 +43,8 @@ func TestFollowerNeverWritesAndKeepsTheOldLeadersCooldown(t *testing.T) {
 		t.Fatal(err)
 	}
 	pass()
-	seen := now
-	leading = true
+	seen := *now
+	*leading = true
 	pass()
 	if n := configWrites(sim); n != 0 {
 		t.Fatalf("the new leader changed cores %s after the old leader's change, inside the 10 m cooldown", now.Sub(seen))
@@ -75,6 +61,27 @@ func TestFollowerNeverWritesAndKeepsTheOldLeadersCooldown(t *testing.T) {
 	}
 }
 
+// newReplica is a loop in an election (leading says whether it leads),
+// with a cooldown up of 10 m; pass moves its clock and the cluster's by
+// 10 s and runs a pass.
+func newReplica(t *testing.T, sim *pvesim.Sim, client *proxmox.Client) (c *Controller, now *time.Time, leading *bool, pass func()) {
+	clock, lead := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC), false
+	now, leading = &clock, &lead
+	c = newLoop(t, client, func(o *Options) {
+		o.Now = func() time.Time { return *now }
+		o.Leading = func() bool { return *leading }
+		o.Selection.Default.CooldownUp = 10 * time.Minute
+		o.Selection.Default.Memory.Enabled = false
+		o.Selection.Default.Disk.Enabled = false
+	})
+	return c, now, leading, func() {
+		t.Helper()
+		sim.Clock().Advance(10 * time.Second)
+		*now = now.Add(10 * time.Second)
+		c.pass(context.Background())
+	}
+}
+
 func mustCores(t *testing.T, sim *pvesim.Sim, vmid int) string {
 	t.Helper()
 	ct, ok := sim.Container(vmid)
@@ -82,4 +89,57 @@ func mustCores(t *testing.T, sim *pvesim.Sim, vmid int) string {
 		t.Fatalf("no container %d", vmid)
 	}
 	return ct.Config["cores"]
+}
+
+// A replica that started after the old leader's last change never saw it
+// happen: its first listing already shows the new allocation. The change
+// may have been made just before that listing, so a new leader that knows
+// nothing older counts the cooldown from it (the latest time the change
+// can have happened), not from nothing.
+func TestNewLeaderCountsChangesMadeBeforeItWatched(t *testing.T) {
+	sim, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
+	}})
+	// The old leader adds a core, then dies; this replica starts after it.
+	if err := sim.SetConfig(101, "cores", "2"); err != nil {
+		t.Fatal(err)
+	}
+	_, now, leading, pass := newReplica(t, sim, client)
+	pass()
+	firstListing := *now
+	for range 2 { // following, as until the old lease runs out
+		pass()
+	}
+	*leading = true
+	pass()
+	if n := configWrites(sim); n != 0 {
+		t.Fatalf("the new leader changed cores %s after its first listing, inside the 10 m cooldown of a change that listing may have just missed: %d writes",
+			now.Sub(firstListing), n)
+	}
+	for pass(); now.Sub(firstListing) < 10*time.Minute; pass() {
+		if configWrites(sim) != 0 {
+			t.Fatalf("the new leader changed cores %s after its first listing, inside the 10 m cooldown", now.Sub(firstListing))
+		}
+	}
+	pass() // the window keeps the listing's time to the second: a second more
+	if got := mustCores(t, sim, 101); got != "3" {
+		t.Fatalf("cores %s once the cooldown from the first listing ran out, want 3: the new leader scales on", got)
+	}
+}
+
+// The replica that created the lease followed no leader: nothing it did
+// not see can have been made by one, and it scales from its first passes.
+func TestFirstLeaderEverWaitsForNoUnseenChange(t *testing.T) {
+	sim, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
+	}})
+	c, _, leading, pass := newReplica(t, sim, client)
+	c.opts.Successor = func() bool { return false }
+	*leading = true
+	for range 3 {
+		pass()
+	}
+	if got := mustCores(t, sim, 101); got != "2" {
+		t.Fatalf("cores %s after the first leader's first passes, want 2", got)
+	}
 }

@@ -62,7 +62,7 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 			return err
 		}
 		defer stopLease() // after the loop's last write, before the API stops
-		opts.Leading, leadership = el.Leading, el.Leadership
+		opts.Leading, opts.Successor, leadership = el.Leading, el.Successor, el.Leadership
 	}
 	ctrl, err := controller.New(opts)
 	if err != nil {

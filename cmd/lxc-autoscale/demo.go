@@ -159,7 +159,7 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []st
 		return err
 	}
 	defer stopLease()
-	opts.Leading = el.Leading
+	opts.Leading, opts.Successor = el.Leading, el.Successor
 	ctrl, err := controller.New(opts)
 	if err != nil {
 		return err

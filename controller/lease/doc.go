@@ -43,7 +43,9 @@
 //
 // The lease carries no scaling state. A new leader keeps the cooldowns
 // from the resizes it saw in the listings (controller/engine's
-// NoteResizes) and the write backoffs from the changes it wanted and saw
+// NoteResizes), counts those of a container it watched for less than a
+// cooldown from when it began to watch (controller/takeover's
+// NoteUnseen), and keeps the write backoffs from the changes it wanted and saw
 // the old leader leave unmade while it followed (controller/takeover: a
 // run of at least 3 passes over at least 30 s counts as the failures
 // DefaultBackoff spaces over it).

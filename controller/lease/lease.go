@@ -78,6 +78,8 @@ type Elector struct {
 	seenAt   time.Time // when seen last changed (monotonic)
 	since    time.Time
 	maxEpoch uint64 // the highest epoch read
+	// successor: the latest acquisition found the matcher (Successor)
+	successor bool
 
 	ready     chan struct{} // closed after Run's first read (and write)
 	firstStep sync.Once
@@ -175,6 +177,16 @@ func (e *Elector) setLeadingLocked(leading bool, now time.Time, why string) {
 	if e.o.OnChange != nil {
 		e.o.OnChange(leading, e.o.Identity, why)
 	}
+}
+
+// Successor reports whether this instance's latest acquisition of the
+// lease followed an earlier leader (the matcher existed): that leader's
+// last writes may be ones it never saw. False for the instance that
+// created the matcher, before which no replica led the cluster.
+func (e *Elector) Successor() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.successor
 }
 
 // Leadership is Status's Leading and Leader, as the API asks.

@@ -184,6 +184,9 @@ func TestThreeReplicasOneLeaderThroughFailures(t *testing.T) {
 	if v := testutil.ToFloat64(first.e.renewErrors); v != 0 {
 		t.Errorf("%v renew errors without a failure", v)
 	}
+	if first.e.Successor() {
+		t.Error("the replica that created the matcher says it followed an earlier leader")
+	}
 
 	// The leader is cut off from the cluster: it stops leading at the end
 	// of its lease, and another takes over within Duration and a read.
@@ -206,6 +209,9 @@ func TestThreeReplicasOneLeaderThroughFailures(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 	}
 	took := time.Since(cut)
+	if !second.e.Successor() {
+		t.Error("the replica that took over from a cut-off leader says it followed none")
+	}
 	t.Logf("takeover %s after the partition (lease 600 ms, read every 50 ms)", took.Round(time.Millisecond))
 	if took > 600*time.Millisecond+time.Second { // slack for a loaded machine
 		t.Errorf("takeover took %s, want within the lease duration and a few reads", took)

@@ -85,6 +85,9 @@ func (e *Elector) write(ctx context.Context, next Record, digest, what string) t
 	case err == nil:
 		e.mu.Lock()
 		e.mine, e.until = next, sent.Add(e.o.Duration-e.o.Margin)
+		if what != "renew" {
+			e.successor = digest != ""
+		}
 		e.observeLocked(next, e.o.Now())
 		e.setLeadingLocked(true, e.o.Now(), "")
 		e.mu.Unlock()

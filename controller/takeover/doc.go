@@ -1,6 +1,23 @@
-// Package takeover carries write backoffs across a change of leader
-// (issue 16) by reconstruction from what the cluster shows, since the old
-// leader's record of its failures is on its own disk only.
+// Package takeover carries write backoffs and cooldowns across a change
+// of leader (issue 16) by reconstruction from what the cluster shows,
+// since the old leader's record of its writes is on its own disk only.
+//
+// # Cooldowns from before a replica watched (unseen.go)
+//
+// The engine notes every resize the listings show as a change between two
+// of them, but a change made before a replica's first listing of a
+// container shows in none: a replica started a few seconds after the
+// leader's last write, leading a pass after the lease ran out, would
+// change the container again at once. NoteUnseen therefore starts each
+// resource's cooldowns from when the replica's knowledge begins (its
+// first listing, or the oldest history it folded from lxc_metrics.json or
+// the RRD, whose resizes the engine scans), the latest time an unseen
+// change can have been made, unless a change is known as late. A replica
+// that watched a container for longer than its cooldowns holds nothing,
+// nor one whose leadership follows none (it created the lease: no replica
+// led before it).
+//
+// # Backoffs (takeover.go)
 //
 // A follower decides every pass as the leader does (controller/engine).
 // When its decision has wanted the same change (resource and direction)

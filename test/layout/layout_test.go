@@ -63,7 +63,8 @@ var rules = []rule{
 	// The recommender's usage histograms: pure, scaling for its types.
 	{dir: "controller/engine/histogram", allowed: []string{"controller/scaling"}},
 	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly"}},
-	// Write backoffs carried across a change of leader: the rules' types.
+	// Write backoffs and cooldowns carried across a change of leader: the
+	// rules' types.
 	{dir: "controller/takeover", allowed: []string{"controller/scaling"}},
 	// The audit record: written by the loop and by the manual operations.
 	// It appends through controller/durable's AppendFile, as the journal
