@@ -182,7 +182,8 @@ func (e *Elector) setLeadingLocked(leading bool, now time.Time, why string) {
 // Successor reports whether this instance's latest acquisition of the
 // lease followed an earlier leader (the matcher existed): that leader's
 // last writes may be ones it never saw. False for the instance that
-// created the matcher, before which no replica led the cluster.
+// created the matcher, before which no replica led the cluster (unless it
+// had read an epoch of an earlier one: the matcher was deleted).
 func (e *Elector) Successor() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -85,8 +85,8 @@ func (e *Elector) write(ctx context.Context, next Record, digest, what string) t
 	case err == nil:
 		e.mu.Lock()
 		e.mine, e.until = next, sent.Add(e.o.Duration-e.o.Margin)
-		if what != "renew" {
-			e.successor = digest != ""
+		if what != "renew" { // a create after a deletion follows the epochs it read
+			e.successor = digest != "" || next.Epoch > 1
 		}
 		e.observeLocked(next, e.o.Now())
 		e.setLeadingLocked(true, e.o.Now(), "")
