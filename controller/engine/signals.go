@@ -16,7 +16,7 @@ import (
 func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.Signals {
 	w := tr.Window
 	h := &e.history
-	h.w, h.now, h.cores, h.Recommender = w, now, float64(tr.Alloc.Cores), &tr.Usage
+	h.w, h.now, h.cores, h.Recommender, h.seasons = w, now, float64(tr.Alloc.Cores), &tr.Usage, &tr.seasons
 	h.step = max(int64(e.opts.Interval/time.Second), 1)
 	// The span Decide can look at: the longest period it judges and two
 	// intervals, for a sample that comes a little late.
@@ -75,6 +75,7 @@ type windowHistory struct {
 	cpu, mem             windowPoints
 	disk                 scaling.Series
 	scaling.Recommender  // the container's Usage
+	seasons              *seasons
 }
 
 // utilisation is sample i's busy cores over the cores allocated now, not
