@@ -10,11 +10,12 @@ import (
 // Cache answers as Peaks does, bit for bit, while now moves on by ticks
 // with and without fractions of a second, lands on bucket edges and jumps
 // hours, the tiers complete buckets and the profile hours (gen counts
-// them, and a backfill too), and Decide asks an hour and ten minutes ahead and other periods;
-// most asks are answered without reading the tiers.
+// them, and a backfill's changes too), and Decide asks an hour and ten
+// minutes ahead and other periods; most asks are answered without reading
+// the tiers.
 func TestCacheAnswersAsPeaks(t *testing.T) {
-	rng := rand.New(rand.NewPCG(14, 3))
 	var p Profile
+	rng := rand.New(rand.NewPCG(14, 3))
 	day, week := map[int64]TierPeak{}, map[int64]TierPeak{}
 	reads := 0
 	read := func(w bool, from time.Time, d time.Duration) (TierPeak, bool) {
