@@ -111,6 +111,9 @@ func (h *Histogram) percentiles(s scale, ps, out []float64, v, extra float64) {
 		for ; k < len(ps) && sum >= ps[k]*total && sum > 0; k++ {
 			out[k] = s.start(min(n+1, buckets-1))
 		}
+		if k == len(ps) { // the buckets above change none of them
+			return
+		}
 	}
 	for ; k < len(ps); k++ {
 		out[k] = s.start(buckets - 1)
