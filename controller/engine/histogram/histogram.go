@@ -44,12 +44,15 @@ const (
 	memoryScale scale = 1e7
 )
 
+// logRatio is math.Log(ratio), taken once: bucket runs for every sample.
+var logRatio = math.Log(ratio)
+
 // bucket is the bucket v falls into.
 func (s scale) bucket(v float64) int {
 	if !(v > 0) { // NaN and negatives count as nothing used
 		return 0
 	}
-	n := math.Floor(math.Log(1+v*(ratio-1)/float64(s)) / math.Log(ratio))
+	n := math.Floor(math.Log(1+v*(ratio-1)/float64(s)) / logRatio)
 	return int(min(n, buckets-1))
 }
 
