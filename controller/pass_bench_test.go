@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"flag"
 	"io"
 	"runtime"
 	"syscall"
@@ -20,10 +21,11 @@ import (
 // The steady-state pass as a user meets it: 10,000 containers of pvesim's
 // realistic workload mix on 32 nodes, every window full (an hour of 10 s
 // samples), the default settings, a clock that moves one interval per op.
-const (
-	benchContainers = 10_000
-	benchNodes      = 32
-)
+// -args -bench.containers N takes fewer, for an instruction count under
+// valgrind (callgrind), which does not depend on the machine's load.
+const benchNodes = 32
+
+var benchContainers = flag.Int("bench.containers", 10_000, "containers of the pass benchmarks")
 
 // defaultSettings are config.Default()'s monitor, model and scaling
 // settings as cmd maps them (controllerOptions), which a controller test
@@ -72,7 +74,7 @@ type passBench struct {
 // passes, so that the model is trained, the configs a decision needs have
 // been read, and dry-run's cooldowns run as they do in a steady state.
 func newPassBench(b testing.TB) *passBench {
-	sim, client := newLoopSim(b, pvesim.Options{Nodes: benchNodes, Containers: benchContainers, Speed: 0,
+	sim, client := newLoopSim(b, pvesim.Options{Nodes: benchNodes, Containers: *benchContainers, Speed: 0,
 		Start: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)})
 	pb := &passBench{sim: sim, now: sim.Clock().Now()}
 	pb.c = newLoop(b, client, func(o *Options) {
@@ -147,8 +149,8 @@ func heapInUse() uint64 {
 // the waits for a core too, the CPU time much less so (the garbage
 // collector's workers and, for BenchmarkTick, pvesim's serving included).
 func reportPerContainer(b *testing.B, cpuFrom time.Duration) {
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchContainers, "ns/container")
-	b.ReportMetric(float64((cpuTime()-cpuFrom).Nanoseconds())/float64(b.N)/benchContainers, "cpu-ns/container")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(*benchContainers), "ns/container")
+	b.ReportMetric(float64((cpuTime()-cpuFrom).Nanoseconds())/float64(b.N)/float64(*benchContainers), "cpu-ns/container")
 }
 
 // cpuTime is the user and system CPU time of the process so far.
@@ -177,7 +179,7 @@ func BenchmarkTick(b *testing.B) {
 		pb.c.pass(ctx)
 	}
 	reportPerContainer(b, cpu)
-	b.ReportMetric((pb.ownSeconds(b)-own)*1e9/float64(b.N)/benchContainers, "own-ns/container")
+	b.ReportMetric((pb.ownSeconds(b)-own)*1e9/float64(b.N)/float64(*benchContainers), "own-ns/container")
 	after := heapInUse()
 	runtime.KeepAlive(pb)
 	b.ReportMetric(float64(int64(after)-int64(before))/(1<<20), "heap-growth-MiB")

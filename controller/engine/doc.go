@@ -54,14 +54,17 @@
 //     data is never replaced nor counted twice. Completed hours, live or
 //     backfilled, feed the weekday x hour profile (1,016 bytes), kept
 //     beyond the week; Decide reads the recurring peaks from it (season.go,
-//     History.Recurring: controller/engine/weekly's Profile.Peaks).
+//     History.Recurring: controller/engine/weekly's Profile.Peaks), kept
+//     per container (weekly.Cache, not history) until the tiers change or
+//     now enters another ten minutes.
 //   - The running aggregates (rolling) hold, for the long (the window) and
 //     the short period before the time features were last read, the sums
 //     of the means, deviations and least-squares slopes (x in whole
 //     seconds, so its sums are exact integers and shifting them to the
 //     read time is exact), the means of the rates and pressure, and the
-//     largest values of cpu and memory utilisation, which the 95th
-//     percentile is read from exactly while they hold enough (19 of an
+//     largest values of cpu and memory utilisation (controller/engine/
+//     topk), which the 95th percentile is read from exactly while they
+//     hold enough (19 of an
 //     hour at 10 s, half as many again kept in reserve; refilled from the
 //     ring when too many have left), so a pass costs O(1) per container.
 //     The sums are plain, rebuilt from the ring every two to three windows
@@ -79,7 +82,8 @@
 //
 // # Imports
 //
-// controller/scaling, forest, its codes and weekly, and proxmox for its
+// controller/scaling, forest, its codes, weekly, topk, trainrows and
+// histogram, and proxmox for its
 // types only; never controller, config, httpapi or a logger (test/layout).
 //
 // # Concurrency

@@ -2,10 +2,10 @@ package engine
 
 import (
 	"math"
-	"slices"
 	"unsafe"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/codes"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/topk"
 )
 
 // moments hold what mean, standard deviation and a least-squares slope
@@ -71,79 +71,6 @@ func (m *mean) value() float64 {
 	return m.sum / float64(m.n)
 }
 
-// p95Index is the index, in ascending order, of the 95th percentile
-// (nearest rank) of n values.
-func p95Index(n int) int { return int(math.Ceil(0.95*float64(n))) - 1 }
-
-// top is the largest values of a period, ascending: every value of the
-// period it does not hold is at most its smallest. That is enough for the
-// 95th percentile, the 19th largest of an hour at 10 s, while it holds that
-// many; all is set while it holds every value of the period.
-type top struct {
-	vals  []float64
-	limit int32
-	all   bool
-}
-
-func (t *top) reset(limit int) {
-	if cap(t.vals) < limit {
-		t.vals = make([]float64, 0, limit)
-	}
-	t.vals, t.all, t.limit = t.vals[:0], true, int32(limit)
-}
-
-func (t *top) insert(v float64) {
-	switch full := len(t.vals) == int(t.limit); {
-	case full && len(t.vals) > 0 && v > t.vals[0]:
-		// The smallest makes room: every value left out stays at most
-		// the new smallest.
-		i := t.search(v)
-		copy(t.vals, t.vals[1:i])
-		t.vals[i-1] = v
-		t.all = false
-	case full || !t.all && (len(t.vals) == 0 || v < t.vals[0]):
-		t.all = false
-	default:
-		t.vals = slices.Insert(t.vals, t.search(v), v)
-	}
-}
-
-// search is the index of the first value not below v (values are never
-// NaN: utilisations of stored samples).
-func (t *top) search(v float64) int {
-	lo, hi := 0, len(t.vals)
-	for lo < hi {
-		if mid := int(uint(lo+hi) >> 1); t.vals[mid] < v {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	return lo
-}
-
-func (t *top) remove(v float64) {
-	if len(t.vals) == 0 || v < t.vals[0] {
-		return
-	}
-	if i := t.search(v); i < len(t.vals) && t.vals[i] == v {
-		t.vals = slices.Delete(t.vals, i, i+1)
-	}
-}
-
-// p95 is the 95th percentile of the n values of the period; ok is false
-// when the list holds too few of the largest.
-func (t *top) p95(n int) (v float64, ok bool) {
-	if n == 0 {
-		return 0, true
-	}
-	r := n - p95Index(n) // rank from the top
-	if len(t.vals) < r {
-		return 0, false
-	}
-	return t.vals[len(t.vals)-r], true
-}
-
 // obs is what the features take from one sample.
 type obs struct {
 	x            int64 // seconds from the origin
@@ -160,7 +87,7 @@ type period struct {
 	cpu, mem       moments
 	io, net        mean
 	cores          float64 // the sum of the busy cores, of cpu.n samples
-	cpuTop, memTop top
+	cpuTop, memTop topk.Top
 }
 
 // apply adds o when s is 1 and takes it out when s is -1.
@@ -171,11 +98,11 @@ func (p *period) apply(o *obs, s int64) {
 	p.io.apply(o.io, s)
 	p.net.apply(o.net, s)
 	if s > 0 {
-		p.cpuTop.insert(o.cpu)
-		p.memTop.insert(o.mem)
+		p.cpuTop.Insert(o.cpu)
+		p.memTop.Insert(o.mem)
 	} else {
-		p.cpuTop.remove(o.cpu)
-		p.memTop.remove(o.mem)
+		p.cpuTop.Remove(o.cpu)
+		p.memTop.Remove(o.mem)
 	}
 }
 
@@ -191,9 +118,9 @@ func (p *period) coresMean() float64 {
 func (p *period) reset(first uint64, n, headroom int) {
 	cpu, mem := p.cpuTop, p.memTop
 	*p = period{first: first, cpuTop: cpu, memTop: mem}
-	limit := n - p95Index(n) + headroom
-	p.cpuTop.reset(limit)
-	p.memTop.reset(limit)
+	limit := n - topk.P95Index(n) + headroom
+	p.cpuTop.Reset(limit)
+	p.memTop.Reset(limit)
 }
 
 // rolling are the aggregates the features of a pass are read from, for
@@ -240,13 +167,13 @@ func (r *rolling) applyShort(o *obs, s int64) {
 // headroom is how many more of the largest values than the percentile
 // needs the running lists keep, so that they refill from the window only
 // after that many of them have left.
-func headroom(n int) int { return (n-p95Index(n))/2 + 4 }
+func headroom(n int) int { return (n-topk.P95Index(n))/2 + 4 }
 
 func (r *rolling) reset() { r.built = false }
 
 func (r *rolling) bytes() int {
 	b := int(unsafe.Sizeof(float64(0)))
-	return b * (cap(r.long.cpuTop.vals) + cap(r.long.memTop.vals) + cap(r.short.cpuTop.vals) + cap(r.short.memTop.vals))
+	return b * (r.long.cpuTop.Cap() + r.long.memTop.Cap() + r.short.cpuTop.Cap() + r.short.memTop.Cap())
 }
 
 // obsOf reads the sample numbered seq.
@@ -314,14 +241,14 @@ func (r *rolling) build(w *window, first, last int, endSec, shortSec, longSec in
 // largest values have left.
 func (r *rolling) refill(w *window, p *period) {
 	n := int(r.next - p.first)
-	limit := n - p95Index(n) + headroom(n)
-	p.cpuTop.reset(limit)
-	p.memTop.reset(limit)
+	limit := n - topk.P95Index(n) + headroom(n)
+	p.cpuTop.Reset(limit)
+	p.memTop.Reset(limit)
 	var o obs
 	for seq := p.first; seq < r.next; seq++ {
 		r.obsOf(w, seq, &o)
-		p.cpuTop.insert(o.cpu)
-		p.memTop.insert(o.mem)
+		p.cpuTop.Insert(o.cpu)
+		p.memTop.Insert(o.mem)
 	}
 }
 
@@ -422,11 +349,11 @@ func (r *rolling) features(w *window, endSec int64) Features {
 	return f
 }
 
-func (r *rolling) p95(w *window, p *period, t *top, n int) float64 {
-	v, ok := t.p95(n)
+func (r *rolling) p95(w *window, p *period, t *topk.Top, n int) float64 {
+	v, ok := t.P95(n)
 	if !ok {
 		r.refill(w, p)
-		v, _ = t.p95(n)
+		v, _ = t.P95(n)
 	}
 	return v
 }

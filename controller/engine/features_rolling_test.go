@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/topk"
 )
 
 // referenceFeatures is the features' definition written plainly, as the
@@ -59,7 +61,7 @@ func referenceFeatures(samples []Sample, end time.Time, short, long time.Duratio
 			sx, sy, sxx, sxy, syy = sx+v.x[i], sy+v.y[i], sxx+v.x[i]*v.x[i], sxy+v.x[i]*v.y[i], syy+v.y[i]*v.y[i]
 		}
 		sorted := slices.Sorted(slices.Values(v.y))
-		st := Stats{Mean: sy / n, N: len(v.y), P95: sorted[p95Index(len(sorted))]}
+		st := Stats{Mean: sy / n, N: len(v.y), P95: sorted[topk.P95Index(len(sorted))]}
 		st.Std = math.Sqrt(max(0, syy/n-st.Mean*st.Mean))
 		if den := n*sxx - sx*sx; n > 1 && den > 1e-12 {
 			st.Trend = (n*sxy - sx*sy) / den
@@ -249,52 +251,5 @@ func check(t *testing.T, w *window, s *featureScratch, end time.Time, short, lon
 	def := referenceFeatures(samples, end, short, long)
 	if d := diffFeatures(scanned, def); d != "" {
 		t.Errorf("pass %d: scanned / definition: %s", pass, d)
-	}
-}
-
-// The list of largest values answers the percentile exactly while it can,
-// values coming and going in any order, with ties, and says when it
-// cannot (then it is refilled, as rolling does from the window).
-func TestTopHoldsThePercentile(t *testing.T) {
-	rnd := rand.New(rand.NewPCG(11, 12))
-	var period []float64 // oldest first
-	var l top
-	l.reset(1)
-	refills, answers := 0, 0
-	for step := range 20_000 {
-		if len(period) > 0 && (len(period) > 400 || rnd.IntN(2) == 0) {
-			v := period[0]
-			period = period[1:]
-			l.remove(v)
-		} else {
-			v := math.Round(rnd.NormFloat64()*4) / 4 // many ties
-			if step%3000 > 2500 {
-				v = float64(-step) // a falling series: the largest leave first
-			}
-			period = append(period, v)
-			l.insert(v)
-		}
-		n := len(period)
-		got, ok := l.p95(n)
-		if !ok {
-			refills++
-			l.reset(n - p95Index(n) + headroom(n))
-			for _, v := range period {
-				l.insert(v)
-			}
-			if got, ok = l.p95(n); !ok {
-				t.Fatalf("step %d: no percentile right after a refill of %d values", step, n)
-			}
-		}
-		answers++
-		if n > 0 {
-			if want := slices.Sorted(slices.Values(period))[p95Index(n)]; got != want {
-				t.Fatalf("step %d: p95 of %d values = %v, want %v", step, n, got, want)
-			}
-		}
-	}
-	t.Logf("%d answers, %d refills", answers, refills)
-	if refills*10 > answers {
-		t.Errorf("%d refills for %d answers: the list refills too often", refills, answers)
 	}
 }

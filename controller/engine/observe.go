@@ -52,6 +52,8 @@ type Container struct {
 	SeenAt time.Time         // time of the latest listing
 	Window *window
 	Usage  histogram.Usage // the recommender's history, fed after scoring
+	// seasons keep what Recurring read, for the next passes.
+	seasons seasons
 	// Unseen counts ticks in which every node was listed and this container
 	// was on none of them.
 	Unseen int

@@ -11,8 +11,19 @@ import (
 // Recurring is the window's recurring peaks ahead of now, read from its
 // weekday x hour profile, checked and timed by its week and day tiers
 // (scaling.History; weekly.Profile.Peaks says how).
+// The answers are kept in the container's seasons until its tiers change
+// or now enters another ten minutes.
 func (h *windowHistory) Recurring(ahead time.Duration) (cpu, memory scaling.Recurring) {
-	return h.w.tiers.profile.Peaks(h.w.tierPeaks, h.now, ahead)
+	if c := h.seasons; c.of != h.w {
+		*c = seasons{of: h.w}
+	}
+	return h.seasons.Peaks(&h.w.tiers.profile, h.w.tierPeaks, h.w.tiers.gen, h.now, ahead)
+}
+
+// seasons are a container's recurring peaks as last read, from window of.
+type seasons struct {
+	of *window
+	weekly.Cache
 }
 
 // Profile is hour slot of the window's weekday x hour profile (weekly).

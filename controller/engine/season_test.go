@@ -10,7 +10,7 @@ import (
 
 // recurring is w's recurring peaks as Decide reads them.
 func recurring(w *window, now time.Time, ahead time.Duration) (cpu, mem scaling.Recurring) {
-	h := &windowHistory{w: w, now: now}
+	h := &windowHistory{w: w, now: now, seasons: &seasons{}}
 	return h.Recurring(ahead)
 }
 
@@ -182,5 +182,59 @@ func TestRecurringPeakFromAMonthOfBackfill(t *testing.T) {
 	}
 	if cpu, _ := recurring(w, now.Add(24*time.Hour), 10*time.Minute); cpu.Peak > 0.41 {
 		t.Errorf("the Tuesday: %+v, want at most the service's 0.4 cores", cpu)
+	}
+}
+
+// The seasons a container keeps from pass to pass answer as its profile
+// and tiers read afresh, at every tick: asked before a tick's sample
+// completes a bucket and after, an hour and ten minutes ahead, and right
+// after a backfill fills a hole in the tiers (the job did not run the
+// night the container was not listed: the peak stopped).
+func TestSeasonsKeptAnswerAsRead(t *testing.T) {
+	w := newWindow(time.Hour, 360)
+	at := func(tm time.Time) Sample {
+		s := sampleAt(int(tm.Sub(t0)/time.Second), 0.3)
+		if tm.Hour() == 1 && scaling.Workday(tm.Weekday()) {
+			s.CPU, s.Mem = 3, 4<<30
+		}
+		return s
+	}
+	feed := func(from, until time.Time) {
+		for tm := from; tm.Before(until); tm = tm.Add(time.Minute) {
+			w.Add(at(tm))
+		}
+	}
+	hole := time.Date(2026, 12, 3, 0, 30, 0, 0, time.UTC) // a Thursday
+	feed(t0, hole)
+	feed(hole.Add(2*time.Hour), time.Date(2026, 12, 4, 0, 20, 0, 0, time.UTC))
+	kept := &seasons{}
+	ask := func(now time.Time) (answers [2][2]scaling.Recurring) {
+		for i, ahead := range []time.Duration{time.Hour, 10 * time.Minute} {
+			h := &windowHistory{w: w, now: now, seasons: kept}
+			cpu, mem := h.Recurring(ahead)
+			wantCPU, wantMem := w.tiers.profile.Peaks(w.tierPeaks, now, ahead)
+			if cpu != wantCPU || mem != wantMem {
+				t.Fatalf("%s, %s ahead: kept %+v / %+v, read %+v / %+v", now.Format(time.RFC3339Nano), ahead, cpu, mem, wantCPU, wantMem)
+			}
+			answers[i] = [2]scaling.Recurring{cpu, mem}
+		}
+		return answers
+	}
+	merged := false
+	for now := time.Date(2026, 12, 4, 0, 20, 0, 0, time.UTC); now.Hour() < 3; now = now.Add(10*time.Second + 250*time.Millisecond) {
+		ask(now)
+		w.Add(at(now))
+		before := ask(now)
+		if !merged && now.Minute() >= 35 {
+			var points []CoarsePoint
+			for p := hole; p.Before(hole.Add(2 * time.Hour)); p = p.Add(10 * time.Minute) {
+				points = append(points, CoarsePoint{Time: p, Step: 10 * time.Minute, CPU: 0.3, CPUPeak: 0.3, Mem: 512 << 20, MemPeak: 512 << 20})
+			}
+			w.MergeCoarse(points)
+			merged = true
+			if after := ask(now); after == before || after[0][0].Peak > 0.31 {
+				t.Errorf("the night filled in without the job: %+v, want the peak stopped (was %+v)", after[0][0], before[0][0])
+			}
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/histogram"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/topk"
 )
 
 // defaultsEngine is an engine at the default settings (10 s, an hour,
@@ -44,7 +45,7 @@ func worstHistoryBytes(e *Engine) int {
 	capacity := cap(w.ring)
 	slack := capacity - int(e.opts.Window/e.opts.Interval)
 	short := int(e.opts.ShortPeriod/e.opts.Interval) + 1 + slack
-	list := func(n int) int { return (n - p95Index(n) + headroom(n)) * int(unsafe.Sizeof(float64(0))) }
+	list := func(n int) int { return (n - topk.P95Index(n) + headroom(n)) * int(unsafe.Sizeof(float64(0))) }
 	return int(unsafe.Sizeof(*w)) + capacity*sampleBytes + w.blocksBytes() + w.tiers.bytes() +
 		worstLimitRuns*limitsBytes + 2*list(capacity) + 2*list(short)
 }

@@ -29,9 +29,9 @@ type CoarsePoint struct {
 // 1,152 bytes less per container, and still finer than RRD's day of PVE 8
 // (30 minutes) that a backfill brings.
 const (
-	dayStep    = 10 * 60
+	dayStep    = weekly.DayStep
 	dayPoints  = 24 * 3600 / dayStep
-	weekStep   = 3600
+	weekStep   = weekly.WeekStep
 	weekPoints = 7 * 24
 )
 
@@ -230,6 +230,9 @@ type tiers struct {
 	defaultGap float64
 	// profile keeps each completed hour's peaks beyond the week.
 	profile weekly.Profile
+	// gen counts the changes to the completed buckets and the profile
+	// (weekly.Cache).
+	gen uint64
 }
 
 func newTiers(defaultGap int64) tiers {
@@ -251,6 +254,7 @@ func (t *tiers) add(sec int64, cpu, mem float64) {
 	}
 	t.prevSec = sec
 	if d, ok := t.day.add(sec, gap, cpu, cpu, mem, mem); ok {
+		t.gen++
 		if h, ok := t.week.add(d.bucket*dayStep, d.weight, d.cpu/d.weight, d.cpuPeak, d.mem/d.weight, d.memPeak); ok {
 			t.profile.Add(h.bucket*weekStep, h.cpuPeak, h.memPeak)
 		}
@@ -280,6 +284,7 @@ func (w *window) MergeCoarse(points []CoarsePoint) {
 	}
 	slices.SortStableFunc(ok, func(a, b CoarsePoint) int { return a.Time.Compare(b.Time) })
 	t := &w.tiers
+	t.gen++
 	t.day.merge(ok, math.MaxInt64)
 	// The week tier takes only what the day tier will not pass on when its
 	// bucket completes.

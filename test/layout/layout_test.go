@@ -60,9 +60,11 @@ var rules = []rule{
 	// The weekday x hour profile: the encodings, scaling's Recurring.
 	{dir: "controller/engine/weekly", allowed: []string{"controller/engine/codes", "controller/scaling"}},
 	{dir: "controller/engine/trainrows", stdlibOnly: true},
+	// The largest values of a running period, for its percentile.
+	{dir: "controller/engine/topk", stdlibOnly: true},
 	// The recommender's usage histograms: pure, scaling for its types.
 	{dir: "controller/engine/histogram", allowed: []string{"controller/scaling"}},
-	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly"}},
+	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly", "controller/engine/topk"}},
 	// Write backoffs and cooldowns carried across a change of leader: the
 	// rules' types.
 	{dir: "controller/takeover", allowed: []string{"controller/scaling"}},

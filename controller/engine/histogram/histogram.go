@@ -44,12 +44,15 @@ const (
 	memoryScale scale = 1e7
 )
 
+// logRatio is math.Log(ratio), taken once: bucket runs for every sample.
+var logRatio = math.Log(ratio)
+
 // bucket is the bucket v falls into.
 func (s scale) bucket(v float64) int {
 	if !(v > 0) { // NaN and negatives count as nothing used
 		return 0
 	}
-	n := math.Floor(math.Log(1+v*(ratio-1)/float64(s)) / math.Log(ratio))
+	n := math.Floor(math.Log(1+v*(ratio-1)/float64(s)) / logRatio)
 	return int(min(n, buckets-1))
 }
 
@@ -110,6 +113,9 @@ func (h *Histogram) percentiles(s scale, ps, out []float64, v, extra float64) {
 		}
 		for ; k < len(ps) && sum >= ps[k]*total && sum > 0; k++ {
 			out[k] = s.start(min(n+1, buckets-1))
+		}
+		if k == len(ps) { // the buckets above change none of them
+			return
 		}
 	}
 	for ; k < len(ps); k++ {

@@ -9,7 +9,10 @@
 // hours recur, and on which days (peaks.go: workday, weekend, daily and
 // weekly peaks, checked against the latest day and timed by yesterday in
 // the engine's tiers, which it reads through TierPeaks); what a decision
-// does with them is controller/scaling's.
+// does with them is controller/scaling's. Cache (cache.go) keeps a
+// container's answers from pass to pass: they change only when now enters
+// another ten minutes or the caller's generation of the profile and tiers
+// moves, given that TierPeaks reads buckets of DayStep and WeekStep.
 //
 // 1,008 bytes of slots and 8 of bookkeeping per container: the
 // seasonReserve of controller/engine's budget.

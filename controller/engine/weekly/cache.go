@@ -1,0 +1,73 @@
+package weekly
+
+import (
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+)
+
+// The steps of the tiers a TierPeaks reads, in seconds: the day tier's ten
+// minutes and the week tier's hour. Cache relies on them: read's answer
+// for (week, from, d) must depend only on the tier's buckets from
+// floor(from/step) to floor((from+d-1s)/step), whole seconds, and on what
+// they hold.
+const (
+	DayStep  = 10 * 60
+	WeekStep = 3600
+)
+
+// Cache keeps a container's Peaks answers while nothing they read has
+// changed: Decide asks every pass, twice (a decrease's floor an hour
+// ahead, a growth's lead ten minutes ahead), and the answer moves only
+// when now enters another ten minutes or the profile or tiers change,
+// which the caller counts in gen. One entry per ahead; 368 bytes. The
+// zero Cache is empty.
+type Cache struct{ entries [2]cacheEntry }
+
+type cacheEntry struct {
+	key      cacheKey
+	cpu, mem scaling.Recurring
+}
+
+// cacheKey is all of now that peaks reads: the hours of the profile it
+// walks ([hours[0], hours[1])), the day and week buckets of yesterday's
+// period, and the data's generation.
+type cacheKey struct {
+	set       bool
+	gen       uint64
+	ahead     time.Duration
+	hours     [2]int64
+	day, week [2]int64
+}
+
+func keyOf(gen uint64, now time.Time, ahead time.Duration) cacheKey {
+	end := now.Add(ahead)
+	last := end.Unix() // the last second the walk's end reaches into
+	if end.Nanosecond() == 0 {
+		last--
+	}
+	y, a := now.Unix()-24*3600, int64(ahead/time.Second)
+	buckets := func(step int64) [2]int64 {
+		first := floorDiv(y, step)
+		return [2]int64{first, max(first, floorDiv(y+a-1, step))}
+	}
+	return cacheKey{set: true, gen: gen, ahead: ahead,
+		hours: [2]int64{floorDiv(now.Unix(), 3600), floorDiv(last, 3600) + 1},
+		day:   buckets(DayStep), week: buckets(WeekStep)}
+}
+
+// Peaks is p.Peaks(read, now, ahead), computed again only when gen (which
+// the caller changes whenever p or what read reads changes) or the hours
+// and buckets that now and ahead make it read differ from the entry's.
+func (c *Cache) Peaks(p *Profile, read TierPeaks, gen uint64, now time.Time, ahead time.Duration) (cpu, mem scaling.Recurring) {
+	key := keyOf(gen, now, ahead)
+	e := &c.entries[0]
+	if e.key.set && e.key.ahead != ahead {
+		e = &c.entries[1]
+	}
+	if e.key != key {
+		e.key = key
+		e.cpu, e.mem = p.Peaks(read, now, ahead)
+	}
+	return e.cpu, e.mem
+}
