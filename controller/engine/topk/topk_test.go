@@ -12,10 +12,10 @@ import (
 // cannot (then it is refilled, as the engine's rolling features do from the
 // window, with their headroom).
 func TestTopHoldsThePercentile(t *testing.T) {
-	var l Top
-	l.Reset(1)
 	rnd := rand.New(rand.NewPCG(11, 12))
 	var period []float64 // oldest first
+	var l Top
+	l.Reset(1)
 	refills, answers := 0, 0
 	for step := range 20_000 {
 		if len(period) > 0 && (len(period) > 400 || rnd.IntN(2) == 0) {

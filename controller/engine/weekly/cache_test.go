@@ -14,8 +14,8 @@ import (
 // minutes ahead and other periods; most asks are answered without reading
 // the tiers.
 func TestCacheAnswersAsPeaks(t *testing.T) {
-	var p Profile
 	rng := rand.New(rand.NewPCG(14, 3))
+	var p Profile
 	day, week := map[int64]TierPeak{}, map[int64]TierPeak{}
 	reads := 0
 	read := func(w bool, from time.Time, d time.Duration) (TierPeak, bool) {
