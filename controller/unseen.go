@@ -22,9 +22,6 @@ func (c *Controller) noteUnseen(t engine.Tick, sel scaling.Selection) {
 		longest = max(longest, p.Rules.CooldownUp, p.Rules.CooldownDown)
 	}
 	full := t.End.Add(2*c.opts.Interval - c.opts.Window)
-	// A window keeps times rounded down to its unit (engine's window): the
-	// sample was taken before the next unit began.
-	unit := time.Duration(int64(c.opts.Window/time.Second)>>16+1) * time.Second
 	for i := range t.Containers {
 		ct := &t.Containers[i]
 		tr, at := c.Tracked[ct.VMID], t.End
@@ -36,8 +33,9 @@ func (c *Controller) noteUnseen(t engine.Tick, sel scaling.Selection) {
 		case tr.Window.Len() == 0:
 		case !tr.Window.At(0).Time.After(full):
 			at = time.Time{} // drops an unseen change noted before, notes none
-		case tr.Window.At(0).Time.Add(unit).Before(at):
-			at = tr.Window.At(0).Time.Add(unit)
+		case tr.Window.At(0).Time.Add(tr.Window.Resolution()).Before(at):
+			// The oldest sample was taken before its rounded time's next step.
+			at = tr.Window.At(0).Time.Add(tr.Window.Resolution())
 		}
 		if st := takeover.NoteUnseen(c.States[ct.VMID], c.AllocationOf(tr), at, t.End, longest); st != nil {
 			c.States[ct.VMID] = st

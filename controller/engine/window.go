@@ -128,6 +128,10 @@ func newWindow(span time.Duration, capacity int) *window {
 // Len is the number of samples held.
 func (w *window) Len() int { return w.n }
 
+// Resolution is the step of the times it keeps: a sample's time is
+// rounded down to it.
+func (w *window) Resolution() time.Duration { return time.Duration(w.unit) * time.Second }
+
 // Bytes is the memory the window holds: itself, its fine tier, limits and
 // extremes blocks, its coarse tiers and the running aggregates, as
 // allocated.
