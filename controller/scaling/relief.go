@@ -19,15 +19,13 @@ import (
 // the demand is well past it; and at once to what the most it used over
 // the last week needs (earlierLevel), a level it has wanted before.
 //
-// Neither pressure nor the size of the jump says how far past the limit
-// the demand is. PSI cpu "some" is the share of time in which at least
-// one task waited: with more runnable threads than the cpuset's cores
-// (PVE's cores) it is 100 % at any excess; only a cpu.max quota (PVE's
-// cpulimit, left to the administrator) stalls every task together, and
-// its "full" share p gives limit/(1-p). A jump from u of the limit to
-// pinned in one sample says only that demand grew at least 1/u-fold:
-// growing by that much first (tried, capped at x4) left the worst step
-// of the built-in set as slow and cost 6 % more core waste.
+// Neither pressure nor the jump says how far past the limit demand is.
+// PVE's cores are a cpuset: past them PSI cpu "some" reads near 100 % at
+// any excess and "full" near 0 (the cores stay busy). Only CFS bandwidth
+// throttling (cpu.max: PVE's cpulimit, left to the administrator) stalls
+// every task together, for p = 1 - limit/demand of the time. A jump from
+// u of the limit to pinned says only that demand grew >= 1/u-fold. So
+// relief climbs, and trim gives back what it overshot.
 const (
 	// pinnedShare is the share of the limit at which usage is pinned:
 	// a cgroup at its cpu.max or memory.max reads a little below it.
@@ -150,4 +148,20 @@ func earlierText(res Resource, v float64) string {
 		return fmt.Sprintf("%.2f cores in the last %d days", v, earlierDays)
 	}
 	return fmt.Sprintf("%d MiB in the last %d days", ceilMiB(uint64(v)), earlierDays)
+}
+
+// trim returns u with the down line of an increase that overshot: while
+// the allocation is what the last change, an increase, made, a decrease
+// needs the stabilisation period's peak within the target of one step
+// fewer (target x (cur-step)/cur), not the down threshold. An increase
+// sizes from usage capped at the old limit (relief climbs blind): usage
+// under the new one is the first uncensored measure. Once per increase,
+// after the down cooldown (no flap), through scaleDown's floors.
+func (dc *decider) trim(u utilisation, newest Point) (utilisation, bool) {
+	last, ok := dc.st.LastAction[u.res]
+	if !ok || last.Direction != Up || last.Unknown || last.To != u.cur || u.target <= 0 || u.cur-u.step < u.min {
+		return u, false
+	}
+	u.down, u.flags = AtMost(u.target*float64(u.cur-u.step)/float64(u.cur)*u.per), whyTrim
+	return u, u.down.Passed(newest.Value)
 }

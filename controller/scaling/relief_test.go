@@ -151,3 +151,44 @@ func TestReliefGrowsToWhatItUsedBefore(t *testing.T) {
 		t.Errorf("cores pinned in the up cooldown: %+v, want a cooldown hold", d)
 	}
 }
+
+// TestTrim: after an increase, a decrease needs only that one step fewer
+// keeps the stabilisation period's peak within the target, once, after
+// the down cooldown; any other state leaves the down threshold to decide.
+func TestTrim(t *testing.T) {
+	increased := func(res Resource, ago time.Duration, to int64) ContainerState {
+		return ContainerState{LastAction: map[Resource]Action{res: {Time: decideNow.Add(-ago), Direction: Up, From: 1, To: to}}}
+	}
+	cores := func(util float64, ago time.Duration) func(*decideInput) {
+		return func(in *decideInput) {
+			in.sig.Alloc.Cores, in.rules.CPU.Target = 4, 0.8
+			in.sig.CPU, in.sig.CPUPeak = cpuFor(time.Hour, util), 4*util
+			in.st = increased(ResourceCores, ago, 4)
+		}
+	}
+	runDecideCases(t, []decideCase{
+		{name: "4 cores at 0.55 since an increase: 3 keep the target", edit: cores(0.55, 20*time.Minute),
+			changes: []Change{down(ResourceCores, 4, 3)}, text: "cpu 0.55 <= 0.60 for 10m0s since the last increase: it overshot"},
+		{name: "at 0.65 one fewer would pass the target: kept", edit: cores(0.65, 20*time.Minute)},
+		{name: "within the down cooldown: held", edit: cores(0.55, 10*time.Minute),
+			holds: []Hold{held(ResourceCores, SkipCooldown)}},
+		{name: "the last change was a decrease: the down threshold decides", edit: func(in *decideInput) {
+			cores(0.55, 20*time.Minute)(in)
+			a := in.st.LastAction[ResourceCores]
+			a.Direction = Down
+			in.st.LastAction[ResourceCores] = a
+		}},
+		{name: "the allocation is no longer what the increase made", edit: func(in *decideInput) {
+			cores(0.55, 20*time.Minute)(in)
+			in.sig.Alloc.Cores = 3
+		}},
+		{name: "no target: nothing to size the trim for", edit: func(in *decideInput) {
+			cores(0.55, 20*time.Minute)(in)
+			in.rules.CPU.Target = 0
+		}},
+		{name: "memory: 1 GiB of 2 since an increase sizes down to 1.5 GiB", edit: func(in *decideInput) {
+			in.rules.Memory.Target = 0.7
+			in.st = increased(ResourceMemory, 20*time.Minute, 2048)
+		}, changes: []Change{down(ResourceMemory, 2048, 1536)}},
+	})
+}
