@@ -165,7 +165,7 @@ type Rules struct {
 	Disk   Disk   `koanf:"disk"`
 
 	// CooldownUp and CooldownDown are the minimum time after an action on a
-	// resource before the next increase or decrease of it.
+	// resource before the next increase (fast relief aside) or decrease.
 	CooldownUp   time.Duration `koanf:"cooldown_up"`
 	CooldownDown time.Duration `koanf:"cooldown_down"`
 	// StabilizationUp and StabilizationDown are how long utilisation must

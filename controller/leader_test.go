@@ -22,10 +22,13 @@ func configWrites(sim *pvesim.Sim) int {
 
 // A follower observes and decides but never writes; a change the old
 // leader made while it watched starts the cooldown it then honours as
-// the new leader.
+// the new leader. The container asks for more cores without being pinned
+// at them (a steady 0.27-1.65 cores on 2, above an up threshold of 0.1):
+// one pinned under what an increase made would grow at once (fast
+// relief), cooldown or not.
 func TestFollowerNeverWritesAndKeepsTheOldLeadersCooldown(t *testing.T) {
 	sim, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
-		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Busy},
+		{VMID: 101, Node: "pve1", Cores: 1, MemoryMiB: 2048, DiskGiB: 8, Workload: workload.Steady},
 	}})
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	leading := false
@@ -33,6 +36,8 @@ func TestFollowerNeverWritesAndKeepsTheOldLeadersCooldown(t *testing.T) {
 		o.Now = func() time.Time { return now }
 		o.Leading = func() bool { return leading }
 		o.Selection.Default.CooldownUp = 10 * time.Minute
+		cpu := &o.Selection.Default.CPU
+		cpu.Up, cpu.Down, cpu.Target, cpu.Max = 0.1, 0.01, 0.05, 3
 		o.Selection.Default.Memory.Enabled = false
 		o.Selection.Default.Disk.Enabled = false
 	})

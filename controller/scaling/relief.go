@@ -1,6 +1,7 @@
 package scaling
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"time"
@@ -8,16 +9,17 @@ import (
 
 // Fast relief: a container whose usage is pinned at its limit shows only
 // that it wants at least the limit, not how much more. Sizing for a
-// target utilisation from a pinned value adds a step or two (1 core of 2
-// is 1.18 x at a 0.85 target), one cooldown apart, so a job that needs
-// four times its cores waits minutes (an OOM kill, for memory). While
-// pinned, the allocation grows as soon as the up cooldown allows and it
-// is seen pinned under the allocation it has (no stabilisation: that is
-// the evidence it waits for): the first time by the ordinary sizing,
-// since demand that hovers at the limit pins it too, and by a factor
-// while every sample since that increase has stayed pinned, since then
-// the demand is well past it; and at once to what the most it used over
-// the last week needs (earlierLevel), a level it has wanted before.
+// target from a pinned value adds a step or two, one cooldown apart, so a
+// job that needs four times its cores waits minutes (an OOM kill, for
+// memory). Pinned on pinnedSamples samples since the last change, the
+// allocation grows without the stabilisation (that is the evidence it
+// waits for), after the up cooldown: by the sizing (demand that hovers at
+// the limit pins it too), and at once to what the most it used over the
+// last week needs (earlierLevel). A sample pinned under the allocation an
+// increase made (reliefSettle after it) proves that it fell short: the
+// allocation grows by a factor at once, cooldown or not, since the
+// cooldown waits for the very evidence that sample is (a write that has
+// not landed yet reads below the new limit, never pinned at it).
 //
 // Neither pressure nor the jump says how far past the limit demand is.
 // PVE's cores are a cpuset: past them PSI cpu "some" reads near 100 % at
@@ -33,6 +35,10 @@ const (
 	// pinnedSamples is how many newest samples, all taken after the last
 	// change of the resource, must be pinned.
 	pinnedSamples = 2
+	// reliefSettle: a sample this long after an increase shows the
+	// allocation it made (pvestatd moves the cpuset within its 10-s
+	// cycle, then a whole 10-s sample); earlier ones are no evidence.
+	reliefSettle = 20 * time.Second
 	// reliefCores and reliefMemory are the factors a pinned allocation
 	// grows by per change, before the policy's max and the node guard.
 	// Doubling reaches a need sooner but may overshoot it by up to 100 %,
@@ -43,27 +49,21 @@ const (
 	reliefMemory = 1.5
 )
 
-// relieve grows u by its relief factor when its newest pinnedSamples
-// samples are pinned at the limit and all came after the last change of
-// the resource, without waiting for the stabilisation (the up cooldown
-// still holds it: an operator's word); ok is false when the ordinary
-// rules decide.
+// relieve grows u when its newest pinnedSamples samples, all after the
+// last change of the resource, are pinned at the limit (after the up
+// cooldown), or it is stillPinned (at once); ok is false when the
+// ordinary rules decide.
 func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 	line, psi := dc.reliefLine(u)
 	if !(newest.Value >= line) || u.cur >= u.max {
 		return u.cur, false
 	}
+	k := dc.stillPinned(u, newest)
 	series := dc.seriesFor(u, newest, 0, 0)
 	n := series.len()
-	if n < pinnedSamples {
-		return u.cur, false
-	}
-	oldest := series.time(n - pinnedSamples)
-	if last, acted := dc.st.LastAction[u.res]; acted && !oldest.After(last.Time) {
-		return u.cur, false
-	}
-	for i := n - pinnedSamples; i < n; i++ {
-		if !(series.value(i) >= line) {
+	last, acted := dc.st.LastAction[u.res]
+	for i := n - pinnedSamples; k == 0 && i < n; i++ {
+		if i < 0 || !(series.value(i) >= line) || acted && !series.time(i).After(last.Time) {
 			return u.cur, false
 		}
 	}
@@ -74,7 +74,7 @@ func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 		target = max(target, int64(math.Ceil(float64(u.cur)*1.2)), satAdd64(u.cur, 256))
 	}
 	factor := 0.0
-	if dc.stillPinned(u, newest) {
+	if k > 0 {
 		factor = reliefCores
 		if u.res == ResourceMemory {
 			factor = reliefMemory
@@ -91,31 +91,31 @@ func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 	if target <= u.cur {
 		return u.cur, false
 	}
-	if dc.coolingDown(u.res, Up) {
+	if k == 0 && dc.coolingDown(u.res, Up) {
 		return u.cur, true
 	}
 	w := u.sustained(AtLeast(line), newest.Value, 0)
 	w.flags |= whyRelief
-	w.factor, w.samples, w.earlier, w.psi = factor, pinnedSamples, earlier, psi
+	w.factor, w.samples, w.earlier, w.psi = factor, cmp.Or(k, pinnedSamples), earlier, psi
 	dc.d.changeWhy(u.res, u.cur, target, w)
 	return target, true
 }
 
 // stillPinned reports whether the last change of u's resource was an
-// increase and every sample since it is pinned: it did not relieve the
-// container.
-func (dc *decider) stillPinned(u utilisation, newest Point) bool {
+// increase and every sample from reliefSettle after it on (one at least)
+// is pinned: it did not relieve the container. It returns how many
+// samples prove it, 0 when none do.
+func (dc *decider) stillPinned(u utilisation, newest Point) int {
 	last, acted := dc.st.LastAction[u.res]
 	if !acted || last.Direction != Up || !last.Time.Before(dc.now) {
-		return false
+		return 0
 	}
 	d := dc.now.Sub(last.Time)
-	series := dc.seriesFor(u, newest, d, d).since(last.Time.Add(1))
-	if series.len() < pinnedSamples {
-		return false
+	series := dc.seriesFor(u, newest, d, d).since(last.Time.Add(reliefSettle))
+	if lo, _ := series.extremes(); series.len() < 1 || lo/u.per < pinnedShare {
+		return 0
 	}
-	lo, _ := series.extremes()
-	return lo/u.per >= pinnedShare
+	return series.len()
 }
 
 // earlierDays is how far back fast relief looks for the most a pinned
