@@ -187,7 +187,8 @@ type CPU struct {
 	Max           int     `koanf:"max"`
 	// Target is the utilisation a change sizes for: a change moves by as
 	// many steps as bring the recent peak to about Target of the new
-	// allocation. 0 moves one step at a time.
+	// allocation, and a decrease happens once one step fewer keeps the
+	// peak within it. 0 moves one step at a time.
 	Target float64 `koanf:"target"`
 }
 

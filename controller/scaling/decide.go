@@ -49,8 +49,8 @@ const mib = 1 << 20
 // never passes a bound.
 //
 // The rules beyond the thresholds each have their file, which says why:
-// fast relief from a pinned limit or from memory thrash, and the trim of
-// an increase that overshot (relief.go, thrash.go); the runaway hold,
+// fast relief from a pinned limit or from memory thrash (relief.go,
+// thrash.go); a decrease sized at once (rightSize); the runaway hold,
 // the anomaly model's one say (runaway.go); pressure vetoing decreases
 // (pressure.go); a recurring peak's floor and growth ahead (season.go,
 // season_trough.go); the usage history's floor (recommend.go); the
@@ -174,7 +174,7 @@ type utilisation struct {
 	// Seen 0 when it did not.
 	season Recurring
 	rec    RecFloor // the usage history's that raised it (recommend.go)
-	flags  whyFlags // whyTrim: down is the line of an increase that overshot
+	flags  whyFlags // whyRightSize: down is rightSize's line
 }
 
 // floorReason is the Hold reason of a decrease the floor forbids.
@@ -299,7 +299,7 @@ func (dc *decider) scale(u utilisation) int64 {
 	if u.down.Passed(last.Value) {
 		return dc.scaleDown(u, last)
 	}
-	if t, ok := dc.trim(u, last); ok {
+	if t, ok := dc.rightSize(u, last); ok {
 		return dc.scaleDown(t, last)
 	}
 	return u.cur

@@ -60,6 +60,23 @@ func (u utilisation) sizeDown(peak float64) int64 {
 	return u.cur - satMul64(steps, u.step)
 }
 
+// rightSize returns u with the down line of a sized decrease: one step
+// fewer holds the stabilisation period's peak within the target once it
+// is at most target x (cur-step)/cur of the allocation. Waiting for the
+// down threshold instead (0.45 of 4 cores: 1.8 used) keeps for good what
+// sizing would not pick: a relief's overshoot (it climbs blind), an
+// initial allocation too big for a batch job's 2.3 cores, a busy 8th
+// core at 5.2 used. The rest of a decrease holds (the period, the down
+// cooldown, the floors), and the peak lands at the target, below the up
+// threshold, as after any sized decrease.
+func (dc *decider) rightSize(u utilisation, newest Point) (utilisation, bool) {
+	if u.target <= 0 || u.cur-u.step < u.min {
+		return u, false
+	}
+	u.down, u.flags = AtMost(u.target*float64(u.cur-u.step)/float64(u.cur)*u.per), whyRightSize
+	return u, u.down.Passed(newest.Value)
+}
+
 // need is how much of the resource uses target of it at the series value
 // v. NaN (no data) needs nothing beyond one step either way.
 func (u utilisation) need(v float64) float64 {

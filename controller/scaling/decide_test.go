@@ -741,3 +741,38 @@ func checkRelief(in decideInput, c Change) error {
 	}
 	return nil
 }
+
+// TestRightSize: with a target, a decrease needs only that one step fewer
+// keeps the stabilisation period's peak within it, whatever the down
+// threshold and the last change; the rest of a decrease still holds.
+func TestRightSize(t *testing.T) {
+	cores := func(util float64) func(*decideInput) {
+		return func(in *decideInput) {
+			in.sig.Alloc.Cores, in.rules.CPU.Target = 4, 0.8
+			in.sig.CPU, in.sig.CPUPeak = cpuFor(time.Hour, util), 4*util
+		}
+	}
+	runDecideCases(t, []decideCase{
+		{name: "4 cores at 0.55: 3 hold the peak at 0.73", edit: cores(0.55),
+			changes: []Change{down(ResourceCores, 4, 3)}, text: "cpu 0.55 <= 0.60 for 10m0s: one step fewer holds the peak within the target"},
+		{name: "at 0.65 one fewer would pass the target: kept", edit: cores(0.65)},
+		{name: "a peak above the line within the period: stabilising", edit: func(in *decideInput) {
+			cores(0.55)(in)
+			in.sig.CPU = usage(decideNow, time.Hour, 0.7, 5*time.Minute, 0.55)
+		}, holds: []Hold{held(ResourceCores, SkipStabilizing)}},
+		{name: "within the down cooldown: held", edit: func(in *decideInput) {
+			cores(0.55)(in)
+			in.st = lastAction(ResourceCores, 10*time.Minute)
+		}, holds: []Hold{held(ResourceCores, SkipCooldown)}},
+		{name: "the window's peak still floors it", edit: func(in *decideInput) {
+			cores(0.55)(in)
+			in.sig.CPUPeak = 3.5
+		}, holds: []Hold{held(ResourceCores, SkipCPUFloor)}},
+		{name: "no target: the down threshold decides", edit: func(in *decideInput) {
+			cores(0.55)(in)
+			in.rules.CPU.Target = 0
+		}},
+		{name: "memory: 1 GiB of 2 sizes down to 1.5 GiB", edit: func(in *decideInput) { in.rules.Memory.Target = 0.7 },
+			changes: []Change{down(ResourceMemory, 2048, 1536)}},
+	})
+}

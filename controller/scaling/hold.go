@@ -234,7 +234,7 @@ const (
 	whySized
 	whyStopped
 	whyRelief
-	whyTrim
+	whyRightSize
 )
 
 func (w why) format(res Resource) string {
@@ -258,8 +258,8 @@ func (w why) format(res Resource) string {
 			s += ", to what it used before: " + earlierText(res, w.earlier)
 		}
 	}
-	if w.flags&whyTrim != 0 {
-		s += " since the last increase: it overshot"
+	if w.flags&whyRightSize != 0 {
+		s += ": one step fewer holds the peak within the target"
 	}
 	if w.flags&whyRaised != 0 {
 		s += fmt.Sprintf(" (raised to the min %d)", w.min)

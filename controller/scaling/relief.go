@@ -149,19 +149,3 @@ func earlierText(res Resource, v float64) string {
 	}
 	return fmt.Sprintf("%d MiB in the last %d days", ceilMiB(uint64(v)), earlierDays)
 }
-
-// trim returns u with the down line of an increase that overshot: while
-// the allocation is what the last change, an increase, made, a decrease
-// needs the stabilisation period's peak within the target of one step
-// fewer (target x (cur-step)/cur), not the down threshold. An increase
-// sizes from usage capped at the old limit (relief climbs blind): usage
-// under the new one is the first uncensored measure. Once per increase,
-// after the down cooldown (no flap), through scaleDown's floors.
-func (dc *decider) trim(u utilisation, newest Point) (utilisation, bool) {
-	last, ok := dc.st.LastAction[u.res]
-	if !ok || last.Direction != Up || last.Unknown || last.To != u.cur || u.target <= 0 || u.cur-u.step < u.min {
-		return u, false
-	}
-	u.down, u.flags = AtMost(u.target*float64(u.cur-u.step)/float64(u.cur)*u.per), whyTrim
-	return u, u.down.Passed(newest.Value)
-}
