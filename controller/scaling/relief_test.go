@@ -52,7 +52,7 @@ func TestRelief(t *testing.T) {
 		{name: "memory pinned under what an increase made grows at once", edit: func(in *decideInput) {
 			in.sig.Memory = memFor(40*time.Second, 2048)
 			in.st = lastAction(ResourceMemory, time.Minute)
-		}, changes: []Change{up(ResourceMemory, 2048, 3072)}},
+		}, changes: []Change{up(ResourceMemory, 2048, 4096)}},
 		{name: "one pinned sample is not enough", edit: pinnedCPU(1),
 			holds: []Hold{held(ResourceCores, SkipStabilizing)}},
 		{name: "just below the pinned line: the ordinary rules", edit: func(in *decideInput) { in.sig.CPU = cpuFor(20*time.Second, 0.97) },
@@ -80,10 +80,10 @@ func TestRelief(t *testing.T) {
 		{name: "memory pinned grows a step", edit: func(in *decideInput) {
 			in.sig.Memory = memFor(10*time.Second, 2048)
 		}, changes: []Change{up(ResourceMemory, 2048, 2560)}, text: "memory 1.00 >= 0.98: pinned"},
-		{name: "memory still pinned since an increase grows x1.5", edit: func(in *decideInput) {
+		{name: "memory still pinned since an increase grows x2", edit: func(in *decideInput) {
 			in.sig.Memory = memFor(30*time.Second, 2048)
 			in.st, in.rules.CooldownUp = lastAction(ResourceMemory, 35*time.Second), 30*time.Second
-		}, changes: []Change{up(ResourceMemory, 2048, 3072)}},
+		}, changes: []Change{up(ResourceMemory, 2048, 4096)}},
 		{name: "memory pinned grows by max(x1.2, +256 MiB) when the step is less", edit: func(in *decideInput) {
 			in.rules.Memory.Step = 64 * mib
 			in.sig.Memory = memFor(10*time.Second, 2048)
