@@ -43,8 +43,8 @@ const (
 	// grows by per change, before the policy's max and the node guard.
 	// Doubling overshoots a need by up to 100 %, which rightSize gives
 	// back only after the down stabilisation: worth it for memory, whose
-	// shortage is an OOM kill, not for cores (x2: 1-3 % more core waste
-	// on the built-in set, no step met sooner on two seeds of three).
+	// shortage is an OOM kill, not for cores (x2: up to 3 % more core
+	// waste on the built-in set, the worst step as slow on 2 seeds of 3).
 	reliefCores  = 1.5
 	reliefMemory = 2
 )
