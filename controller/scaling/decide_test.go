@@ -764,15 +764,32 @@ func TestRightSize(t *testing.T) {
 			cores(0.55)(in)
 			in.st = lastAction(ResourceCores, 10*time.Minute)
 		}, holds: []Hold{held(ResourceCores, SkipCooldown)}},
-		{name: "the window's peak still floors it", edit: func(in *decideInput) {
+		{name: "the window's peak needs 4 at the target: kept", edit: func(in *decideInput) {
 			cores(0.55)(in)
-			in.sig.CPUPeak = 3.5
-		}, holds: []Hold{held(ResourceCores, SkipCPUFloor)}},
+			in.sig.CPUPeak = 2.5
+		}},
 		{name: "no target: the down threshold decides", edit: func(in *decideInput) {
 			cores(0.55)(in)
 			in.rules.CPU.Target = 0
 		}},
 		{name: "memory: 1 GiB of 2 sizes down to 1.5 GiB", edit: func(in *decideInput) { in.rules.Memory.Target = 0.7 },
 			changes: []Change{down(ResourceMemory, 2048, 1536)}},
+		{name: "memory whose window peaked at 1.2 GiB: kept", edit: func(in *decideInput) {
+			in.rules.Memory.Target, in.sig.MemoryPeak = 0.7, 1200*mib
+		}},
 	})
+	// The most of the last day (History.Highest) must fit as well.
+	for _, c := range []struct {
+		highest float64
+		changes int
+	}{{2.3, 1}, {2.5, 0}} {
+		in := steadyInput()
+		cores(0.55)(&in)
+		in.rules.Memory.Enabled = false
+		sig, h := lazy(in.sig, in.now)
+		h.cpuHighest = c.highest
+		if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != c.changes {
+			t.Errorf("with %.1f cores the most of the last day: changes %+v, want %d", c.highest, d.Changes, c.changes)
+		}
+	}
 }

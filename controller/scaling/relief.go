@@ -7,27 +7,23 @@ import (
 	"time"
 )
 
-// Fast relief: a container whose usage is pinned at its limit shows only
-// that it wants at least the limit, not how much more. Sizing for a
-// target from a pinned value adds a step or two, one cooldown apart, so a
-// job that needs four times its cores waits minutes (an OOM kill, for
-// memory). Pinned on pinnedSamples samples since the last change, the
-// allocation grows without the stabilisation (that is the evidence it
-// waits for), after the up cooldown: by the sizing (demand that hovers at
-// the limit pins it too), and at once to what the most it used over the
-// last week needs (earlierLevel). A sample pinned under the allocation an
-// increase made (reliefSettle after it) proves that it fell short: the
-// allocation grows by a factor at once, cooldown or not, since the
-// cooldown waits for the very evidence that sample is (a write that has
-// not landed yet reads below the new limit, never pinned at it).
+// Fast relief: usage pinned at its limit says only that demand is at
+// least the limit, and sizing from it adds a step or two, one cooldown
+// apart: a job that needs four times its cores waits minutes (an OOM
+// kill, for memory). Pinned on pinnedSamples samples since the last
+// change, the allocation grows without the stabilisation, after the up
+// cooldown: by the sizing (demand hovering at the limit pins it too), and
+// at once to what the most it used over the last week needs. A sample
+// pinned under what an increase made (reliefSettle after it) proves it
+// fell short: a factor at once, cooldown or not, since the cooldown waits
+// for that very evidence (a write not landed reads below the new limit).
 //
 // Neither pressure nor the jump says how far past the limit demand is.
 // PVE's cores are a cpuset: past them PSI cpu "some" reads near 100 % at
-// any excess and "full" near 0 (the cores stay busy). Only CFS bandwidth
-// throttling (cpu.max: PVE's cpulimit, left to the administrator) stalls
-// every task together, for p = 1 - limit/demand of the time. A jump from
-// u of the limit to pinned says only that demand grew >= 1/u-fold. So
-// relief climbs, and trim gives back what it overshot.
+// any excess and "full" near 0 (the cores stay busy); only CFS bandwidth
+// throttling (cpu.max: cpulimit, the administrator's) stalls every task
+// for p = 1 - limit/demand of the time. So relief climbs, and rightSize
+// (decide_sizing.go) gives back what it overshot.
 const (
 	// pinnedShare is the share of the limit at which usage is pinned:
 	// a cgroup at its cpu.max or memory.max reads a little below it.
@@ -35,24 +31,21 @@ const (
 	// pinnedSamples is how many newest samples, all taken after the last
 	// change of the resource, must be pinned.
 	pinnedSamples = 2
-	// reliefSettle: a sample this long after an increase shows the
-	// allocation it made (pvestatd moves the cpuset within its 10-s
-	// cycle, then a whole 10-s sample); earlier ones are no evidence.
+	// reliefSettle: samples this long after an increase show what it made
+	// (pvestatd moves the cpuset within 10 s, then a whole 10-s sample).
 	reliefSettle = 20 * time.Second
 	// reliefCores and reliefMemory are the factors a pinned allocation
 	// grows by per change, before the policy's max and the node guard.
-	// Doubling overshoots a need by up to 100 %, which rightSize gives
-	// back only after the down stabilisation: worth it for memory, whose
-	// shortage is an OOM kill, not for cores (x2: up to 3 % more core
-	// waste on the built-in set, the worst step as slow on 2 seeds of 3).
+	// Doubling overshoots by up to 100 % (rightSize gives it back later):
+	// worth it for memory, short of which is an OOM kill, not for cores
+	// (x2: up to 3 % more core waste, the worst step as slow on 2 of 3).
 	reliefCores  = 1.5
 	reliefMemory = 2
 )
 
-// relieve grows u when its newest pinnedSamples samples, all after the
-// last change of the resource, are pinned at the limit (after the up
-// cooldown), or it is stillPinned (at once); ok is false when the
-// ordinary rules decide.
+// relieve grows u when its newest pinnedSamples samples, all after its
+// last change, are pinned (after the up cooldown), or it is stillPinned
+// (at once); ok is false when the ordinary rules decide.
 func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 	line, psi := dc.reliefLine(u)
 	if !(newest.Value >= line) || u.cur >= u.max {
@@ -101,10 +94,9 @@ func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 	return target, true
 }
 
-// stillPinned reports whether the last change of u's resource was an
-// increase and every sample from reliefSettle after it on (one at least)
-// is pinned: it did not relieve the container. It returns how many
-// samples prove it, 0 when none do.
+// stillPinned is how many samples from reliefSettle after the last
+// change of u's resource, an increase, on are all pinned: it did not
+// relieve the container (0: none, or one is not).
 func (dc *decider) stillPinned(u utilisation, newest Point) int {
 	last, acted := dc.st.LastAction[u.res]
 	if !acted || last.Direction != Up || !last.Time.Before(dc.now) {
