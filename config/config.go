@@ -165,7 +165,7 @@ type Rules struct {
 	Disk   Disk   `koanf:"disk"`
 
 	// CooldownUp and CooldownDown are the minimum time after an action on a
-	// resource before the next increase or decrease of it.
+	// resource before the next increase (fast relief aside) or decrease.
 	CooldownUp   time.Duration `koanf:"cooldown_up"`
 	CooldownDown time.Duration `koanf:"cooldown_down"`
 	// StabilizationUp and StabilizationDown are how long utilisation must
@@ -187,7 +187,8 @@ type CPU struct {
 	Max           int     `koanf:"max"`
 	// Target is the utilisation a change sizes for: a change moves by as
 	// many steps as bring the recent peak to about Target of the new
-	// allocation. 0 moves one step at a time.
+	// allocation, and a decrease happens once one step fewer keeps the
+	// peak within it. 0 moves one step at a time.
 	Target float64 `koanf:"target"`
 }
 

@@ -32,16 +32,6 @@ const mib = 1 << 20
 // decrease: no further), so that a container far off its size gets there
 // in one change instead of one Step per cooldown.
 //
-// Fast relief (relief.go, thrash.go): cores or memory pinned at the
-// limit on the two newest samples, or memory at Up under memory pressure,
-// grow without the stabilisation (after the up cooldown): by the sizing,
-// x1.5 while still pinned after an increase, and to what the week's most
-// needs. Pinned usage says only that demand is at least the limit.
-//
-// Runaway (runaway.go): while the model finds it anomalous, the cores of
-// a container pinned since an increase that moved nothing else are held
-// (SkipAnomalous) until the pinning stops or something else moves.
-//
 // An allocation outside [Min, Max] (set before the policy, by hand, or on a
 // node with fewer threads than Max) is brought to the bound in one change,
 // whatever the utilisation, after the cooldown of that direction: below Min
@@ -58,28 +48,13 @@ const mib = 1 << 20
 // to whole MiB: steps and minimums up, maximums down, so that a change
 // never passes a bound.
 //
-// Pressure (pressure.go) vetoes decreases: cores stay while the newest
-// sample's cpu PSI "some" is at or above 10 %, memory while its memory or
-// io PSI is (SkipPressure).
-//
-// Seasons (season.go, season_trough.go; History.Recurring from the
-// weekday x hour profile): a decrease never goes below what a recurring
-// peak of today's day class within the next hour needs, nor further than
-// the class's days needed then; cores or memory grow ten minutes ahead of
-// such a peak when it would pass the up threshold.
-//
-// Usage history (recommend.go, a History that is also a Recommender): a
-// decrease never goes below the floor the history's percentiles set.
-//
-// Trend (trend.go): a decrease stops where the stabilisation period's
-// peak, carried on by the period's least-squares trend to the end of the
-// down cooldown, stays below the up threshold, and none is made when that
-// is the current value: a leak does not undo a decrease before the
-// cooldown lets it.
-//
-// The anomaly model's verdict decides the runaway hold and nothing else:
-// holding decreases or skipping the stabilisation while anomalous cost
-// waste and actions (simulate --compare-model).
+// The rules beyond the thresholds each have their file, which says why:
+// fast relief from a pinned limit or from memory thrash (relief.go,
+// thrash.go); a decrease sized at once (rightSize); the runaway hold,
+// the anomaly model's one say (runaway.go); pressure vetoing decreases
+// (pressure.go); a recurring peak's floor and growth ahead (season.go,
+// season_trough.go); the usage history's floor (recommend.go); the
+// trend's floor (trend.go).
 //
 // Swap, when enabled, is Ratio x the memory this decision leaves the
 // container with, clamped to [Min, Max] and rounded to a MiB; it changes
@@ -199,6 +174,7 @@ type utilisation struct {
 	// Seen 0 when it did not.
 	season Recurring
 	rec    RecFloor // the usage history's that raised it (recommend.go)
+	flags  whyFlags // whyRightSize: down is rightSize's line
 }
 
 // floorReason is the Hold reason of a decrease the floor forbids.
@@ -323,6 +299,9 @@ func (dc *decider) scale(u utilisation) int64 {
 	if u.down.Passed(last.Value) {
 		return dc.scaleDown(u, last)
 	}
+	if t, ok := dc.rightSize(u, last); ok {
+		return dc.scaleDown(t, last)
+	}
 	return u.cur
 }
 
@@ -389,6 +368,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		return u.cur
 	}
 	reason := u.sustained(u.down, hi, wait) // the weakest of AtMost
+	reason.flags |= u.flags
 	u, sizeHi, trough := dc.withTrough(u, series, hi)
 	reason.trough = trough
 	if sized := clamp(u.sizeDown(sizeHi), u.min, u.max); sized < target {

@@ -60,6 +60,31 @@ func (u utilisation) sizeDown(peak float64) int64 {
 	return u.cur - satMul64(steps, u.step)
 }
 
+// rightSize returns u with the down line of a sized decrease: one step
+// fewer holds the stabilisation period's peak within the target (target
+// x (cur-step)/cur of the allocation), and the most of the window and of
+// the last day too, which come back (a bigger burst, a daily job).
+// Waiting for the down threshold instead keeps for good what sizing
+// would not pick: a relief's overshoot (it climbs blind), an initial
+// allocation too big for a batch job, a busy 8th core at 5.2 used.
+func (dc *decider) rightSize(u utilisation, newest Point) (utilisation, bool) {
+	if u.target <= 0 || u.cur-u.step < u.min {
+		return u, false
+	}
+	u.down, u.flags = AtMost(u.target*float64(u.cur-u.step)/float64(u.cur)*u.per), whyRightSize
+	if !u.down.Passed(newest.Value) {
+		return u, false
+	}
+	fit, w, hc, hm := u.target*float64(u.cur-u.step), dc.withFloor(u), 0.0, 0.0 // withFloor reads the window's peaks
+	if h := dc.sig.History; h != nil {
+		hc, hm = h.Highest(24 * time.Hour)
+	}
+	if u.res == ResourceMemory {
+		return u, !(max(float64(w.peak)*mib, hm) > fit*mib)
+	}
+	return u, !(max(w.cpuPeak, hc) > fit)
+}
+
 // need is how much of the resource uses target of it at the series value
 // v. NaN (no data) needs nothing beyond one step either way.
 func (u utilisation) need(v float64) float64 {

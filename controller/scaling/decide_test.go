@@ -741,3 +741,55 @@ func checkRelief(in decideInput, c Change) error {
 	}
 	return nil
 }
+
+// TestRightSize: with a target, a decrease needs only that one step fewer
+// keeps the stabilisation period's peak within it, whatever the down
+// threshold and the last change; the rest of a decrease still holds.
+func TestRightSize(t *testing.T) {
+	cores := func(util float64) func(*decideInput) {
+		return func(in *decideInput) {
+			in.sig.Alloc.Cores, in.rules.CPU.Target = 4, 0.8
+			in.sig.CPU, in.sig.CPUPeak = cpuFor(time.Hour, util), 4*util
+		}
+	}
+	runDecideCases(t, []decideCase{
+		{name: "4 cores at 0.55: 3 hold the peak at 0.73", edit: cores(0.55),
+			changes: []Change{down(ResourceCores, 4, 3)}, text: "cpu 0.55 <= 0.60 for 10m0s: one step fewer holds the peak within the target"},
+		{name: "at 0.65 one fewer would pass the target: kept", edit: cores(0.65)},
+		{name: "a peak above the line within the period: stabilising", edit: func(in *decideInput) {
+			cores(0.55)(in)
+			in.sig.CPU = usage(decideNow, time.Hour, 0.7, 5*time.Minute, 0.55)
+		}, holds: []Hold{held(ResourceCores, SkipStabilizing)}},
+		{name: "within the down cooldown: held", edit: func(in *decideInput) {
+			cores(0.55)(in)
+			in.st = lastAction(ResourceCores, 10*time.Minute)
+		}, holds: []Hold{held(ResourceCores, SkipCooldown)}},
+		{name: "the window's peak needs 4 at the target: kept", edit: func(in *decideInput) {
+			cores(0.55)(in)
+			in.sig.CPUPeak = 2.5
+		}},
+		{name: "no target: the down threshold decides", edit: func(in *decideInput) {
+			cores(0.55)(in)
+			in.rules.CPU.Target = 0
+		}},
+		{name: "memory: 1 GiB of 2 sizes down to 1.5 GiB", edit: func(in *decideInput) { in.rules.Memory.Target = 0.7 },
+			changes: []Change{down(ResourceMemory, 2048, 1536)}},
+		{name: "memory whose window peaked at 1.2 GiB: kept", edit: func(in *decideInput) {
+			in.rules.Memory.Target, in.sig.MemoryPeak = 0.7, 1200*mib
+		}},
+	})
+	// The most of the last day (History.Highest) must fit as well.
+	for _, c := range []struct {
+		highest float64
+		changes int
+	}{{2.3, 1}, {2.5, 0}} {
+		in := steadyInput()
+		cores(0.55)(&in)
+		in.rules.Memory.Enabled = false
+		sig, h := lazy(in.sig, in.now)
+		h.cpuHighest = c.highest
+		if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != c.changes {
+			t.Errorf("with %.1f cores the most of the last day: changes %+v, want %d", c.highest, d.Changes, c.changes)
+		}
+	}
+}

@@ -7,8 +7,9 @@
 // have their file: fast relief from a pinned limit (relief.go) or from
 // memory thrash (thrash.go), pressure vetoing decreases (pressure.go), a
 // disk growth sized from its fill rate (diskgrowth.go), the cores of a
-// runaway process held (runaway.go) and the usage history's floor under
-// decreases (recommend.go).
+// runaway process held (runaway.go), the usage history's floor under
+// decreases (recommend.go) and a decrease as soon as one step fewer
+// holds the peak within the target (rightSize, decide_sizing.go).
 //
 // A pass decides for thousands of containers, most of which lean
 // nowhere, so Decide reads no more than a decision needs: a container's

@@ -234,6 +234,7 @@ const (
 	whySized
 	whyStopped
 	whyRelief
+	whyRightSize
 )
 
 func (w why) format(res Resource) string {
@@ -256,6 +257,9 @@ func (w why) format(res Resource) string {
 		if w.earlier > 0 {
 			s += ", to what it used before: " + earlierText(res, w.earlier)
 		}
+	}
+	if w.flags&whyRightSize != 0 {
+		s += ": one step fewer holds the peak within the target"
 	}
 	if w.flags&whyRaised != 0 {
 		s += fmt.Sprintf(" (raised to the min %d)", w.min)

@@ -1,33 +1,29 @@
 package scaling
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"time"
 )
 
-// Fast relief: a container whose usage is pinned at its limit shows only
-// that it wants at least the limit, not how much more. Sizing for a
-// target utilisation from a pinned value adds a step or two (1 core of 2
-// is 1.18 x at a 0.85 target), one cooldown apart, so a job that needs
-// four times its cores waits minutes (an OOM kill, for memory). While
-// pinned, the allocation grows as soon as the up cooldown allows and it
-// is seen pinned under the allocation it has (no stabilisation: that is
-// the evidence it waits for): the first time by the ordinary sizing,
-// since demand that hovers at the limit pins it too, and by a factor
-// while every sample since that increase has stayed pinned, since then
-// the demand is well past it; and at once to what the most it used over
-// the last week needs (earlierLevel), a level it has wanted before.
+// Fast relief: usage pinned at its limit says only that demand is at
+// least the limit, and sizing from it adds a step or two, one cooldown
+// apart: a job that needs four times its cores waits minutes (an OOM
+// kill, for memory). Pinned on pinnedSamples samples since the last
+// change, the allocation grows without the stabilisation, after the up
+// cooldown: by the sizing (demand hovering at the limit pins it too), and
+// at once to what the most it used over the last week needs. A sample
+// pinned under what an increase made (reliefSettle after it) proves it
+// fell short: a factor at once, cooldown or not, since the cooldown waits
+// for that very evidence (a write not landed reads below the new limit).
 //
-// Neither pressure nor the size of the jump says how far past the limit
-// the demand is. PSI cpu "some" is the share of time in which at least
-// one task waited: with more runnable threads than the cpuset's cores
-// (PVE's cores) it is 100 % at any excess; only a cpu.max quota (PVE's
-// cpulimit, left to the administrator) stalls every task together, and
-// its "full" share p gives limit/(1-p). A jump from u of the limit to
-// pinned in one sample says only that demand grew at least 1/u-fold:
-// growing by that much first (tried, capped at x4) left the worst step
-// of the built-in set as slow and cost 6 % more core waste.
+// Neither pressure nor the jump says how far past the limit demand is.
+// PVE's cores are a cpuset: past them PSI cpu "some" reads near 100 % at
+// any excess and "full" near 0 (the cores stay busy); only CFS bandwidth
+// throttling (cpu.max: cpulimit, the administrator's) stalls every task
+// for p = 1 - limit/demand of the time. So relief climbs, and rightSize
+// (decide_sizing.go) gives back what it overshot.
 const (
 	// pinnedShare is the share of the limit at which usage is pinned:
 	// a cgroup at its cpu.max or memory.max reads a little below it.
@@ -35,37 +31,32 @@ const (
 	// pinnedSamples is how many newest samples, all taken after the last
 	// change of the resource, must be pinned.
 	pinnedSamples = 2
+	// reliefSettle: samples this long after an increase show what it made
+	// (pvestatd moves the cpuset within 10 s, then a whole 10-s sample).
+	reliefSettle = 20 * time.Second
 	// reliefCores and reliefMemory are the factors a pinned allocation
 	// grows by per change, before the policy's max and the node guard.
-	// Doubling reaches a need sooner but may overshoot it by up to 100 %,
-	// leaving the container at half use: above any sane down threshold,
-	// so the waste stays for good. x1.5 overshoots by at most 50 % and
-	// takes one more change from 1 core to 8 (2, 3, 5, 8).
+	// Doubling overshoots by up to 100 % (rightSize gives it back later):
+	// worth it for memory, short of which is an OOM kill, not for cores
+	// (x2: up to 3 % more core waste, the worst step as slow on 2 of 3).
 	reliefCores  = 1.5
-	reliefMemory = 1.5
+	reliefMemory = 2
 )
 
-// relieve grows u by its relief factor when its newest pinnedSamples
-// samples are pinned at the limit and all came after the last change of
-// the resource, without waiting for the stabilisation (the up cooldown
-// still holds it: an operator's word); ok is false when the ordinary
-// rules decide.
+// relieve grows u when its newest pinnedSamples samples, all after its
+// last change, are pinned (after the up cooldown), or it is stillPinned
+// (at once); ok is false when the ordinary rules decide.
 func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 	line, psi := dc.reliefLine(u)
 	if !(newest.Value >= line) || u.cur >= u.max {
 		return u.cur, false
 	}
+	k := dc.stillPinned(u, newest)
 	series := dc.seriesFor(u, newest, 0, 0)
 	n := series.len()
-	if n < pinnedSamples {
-		return u.cur, false
-	}
-	oldest := series.time(n - pinnedSamples)
-	if last, acted := dc.st.LastAction[u.res]; acted && !oldest.After(last.Time) {
-		return u.cur, false
-	}
-	for i := n - pinnedSamples; i < n; i++ {
-		if !(series.value(i) >= line) {
+	last, acted := dc.st.LastAction[u.res]
+	for i := n - pinnedSamples; k == 0 && i < n; i++ {
+		if i < 0 || !(series.value(i) >= line) || acted && !series.time(i).After(last.Time) {
 			return u.cur, false
 		}
 	}
@@ -76,7 +67,7 @@ func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 		target = max(target, int64(math.Ceil(float64(u.cur)*1.2)), satAdd64(u.cur, 256))
 	}
 	factor := 0.0
-	if dc.stillPinned(u, newest) {
+	if k > 0 {
 		factor = reliefCores
 		if u.res == ResourceMemory {
 			factor = reliefMemory
@@ -93,31 +84,30 @@ func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 	if target <= u.cur {
 		return u.cur, false
 	}
-	if dc.coolingDown(u.res, Up) {
+	if k == 0 && dc.coolingDown(u.res, Up) {
 		return u.cur, true
 	}
 	w := u.sustained(AtLeast(line), newest.Value, 0)
 	w.flags |= whyRelief
-	w.factor, w.samples, w.earlier, w.psi = factor, pinnedSamples, earlier, psi
+	w.factor, w.samples, w.earlier, w.psi = factor, cmp.Or(k, pinnedSamples), earlier, psi
 	dc.d.changeWhy(u.res, u.cur, target, w)
 	return target, true
 }
 
-// stillPinned reports whether the last change of u's resource was an
-// increase and every sample since it is pinned: it did not relieve the
-// container.
-func (dc *decider) stillPinned(u utilisation, newest Point) bool {
+// stillPinned is how many samples from reliefSettle after the last
+// change of u's resource, an increase, on are all pinned: it did not
+// relieve the container (0: none, or one is not).
+func (dc *decider) stillPinned(u utilisation, newest Point) int {
 	last, acted := dc.st.LastAction[u.res]
 	if !acted || last.Direction != Up || !last.Time.Before(dc.now) {
-		return false
+		return 0
 	}
 	d := dc.now.Sub(last.Time)
-	series := dc.seriesFor(u, newest, d, d).since(last.Time.Add(1))
-	if series.len() < pinnedSamples {
-		return false
+	series := dc.seriesFor(u, newest, d, d).since(last.Time.Add(reliefSettle))
+	if lo, _ := series.extremes(); series.len() < 1 || lo/u.per < pinnedShare {
+		return 0
 	}
-	lo, _ := series.extremes()
-	return lo/u.per >= pinnedShare
+	return series.len()
 }
 
 // earlierDays is how far back fast relief looks for the most a pinned

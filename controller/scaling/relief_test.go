@@ -31,8 +31,28 @@ func TestRelief(t *testing.T) {
 			pinnedCPU(4)(in)
 			in.sig.CPU[len(in.sig.CPU)-3].Value = 0.9
 			in.sig.Alloc.Cores, in.rules.CPU.Max, in.rules.CPU.Target = 6, 16, 0.85
-			in.st, in.rules.CooldownUp = lastAction(ResourceCores, 35*time.Second), 30*time.Second
+			in.st, in.rules.CooldownUp = lastAction(ResourceCores, 45*time.Second), 30*time.Second
 		}, changes: []Change{up(ResourceCores, 6, 8)}},
+		{name: "an unpinned sample within reliefSettle of the increase is no evidence", edit: func(in *decideInput) {
+			pinnedCPU(4)(in)
+			in.sig.CPU[len(in.sig.CPU)-3].Value = 0.5
+			in.sig.Alloc.Cores, in.rules.CPU.Max, in.rules.CPU.Target = 6, 16, 0.85
+			in.st, in.rules.CooldownUp = lastAction(ResourceCores, 35*time.Second), 30*time.Second
+		}, changes: []Change{up(ResourceCores, 6, 9)}},
+		{name: "pinned under what an increase made: x1.5 before the up cooldown", edit: func(in *decideInput) {
+			pinnedCPU(2)(in)
+			in.sig.Alloc.Cores, in.rules.CPU.Max, in.rules.CPU.Target = 6, 16, 0.85
+			in.st = lastAction(ResourceCores, 30*time.Second)
+		}, changes: []Change{up(ResourceCores, 6, 9)}, text: "pinned at the limit for 2 samples since the last change, every one since that increase: grown x1.5"},
+		{name: "one pinned sample under it is proof enough", edit: func(in *decideInput) {
+			pinnedCPU(2)(in)
+			in.sig.Alloc.Cores, in.rules.CPU.Max, in.rules.CPU.Target = 6, 16, 0.85
+			in.st = lastAction(ResourceCores, 25*time.Second)
+		}, changes: []Change{up(ResourceCores, 6, 9)}, text: "for 1 samples since the last change"},
+		{name: "memory pinned under what an increase made grows at once", edit: func(in *decideInput) {
+			in.sig.Memory = memFor(40*time.Second, 2048)
+			in.st = lastAction(ResourceMemory, time.Minute)
+		}, changes: []Change{up(ResourceMemory, 2048, 4096)}},
 		{name: "one pinned sample is not enough", edit: pinnedCPU(1),
 			holds: []Hold{held(ResourceCores, SkipStabilizing)}},
 		{name: "just below the pinned line: the ordinary rules", edit: func(in *decideInput) { in.sig.CPU = cpuFor(20*time.Second, 0.97) },
@@ -60,10 +80,10 @@ func TestRelief(t *testing.T) {
 		{name: "memory pinned grows a step", edit: func(in *decideInput) {
 			in.sig.Memory = memFor(10*time.Second, 2048)
 		}, changes: []Change{up(ResourceMemory, 2048, 2560)}, text: "memory 1.00 >= 0.98: pinned"},
-		{name: "memory still pinned since an increase grows x1.5", edit: func(in *decideInput) {
+		{name: "memory still pinned since an increase grows x2", edit: func(in *decideInput) {
 			in.sig.Memory = memFor(30*time.Second, 2048)
 			in.st, in.rules.CooldownUp = lastAction(ResourceMemory, 35*time.Second), 30*time.Second
-		}, changes: []Change{up(ResourceMemory, 2048, 3072)}},
+		}, changes: []Change{up(ResourceMemory, 2048, 4096)}},
 		{name: "memory pinned grows by max(x1.2, +256 MiB) when the step is less", edit: func(in *decideInput) {
 			in.rules.Memory.Step = 64 * mib
 			in.sig.Memory = memFor(10*time.Second, 2048)

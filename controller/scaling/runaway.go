@@ -111,7 +111,7 @@ func (dc *decider) runaway(u utilisation, newest Point) bool {
 		}
 		since = dc.now
 	}
-	if !(moved < runawayMoved) || !dc.stillPinned(u, newest) {
+	if !(moved < runawayMoved) || dc.stillPinned(u, newest) == 0 {
 		return false
 	}
 	last := dc.st.LastAction[ResourceCores]

@@ -77,7 +77,7 @@ func TestRunaway(t *testing.T) {
 			in.sig.CPU = cpuFor(time.Minute, 0.5)
 			in.sig.Memory = memFor(30*time.Second, 2048)
 			in.st.LastAction[ResourceMemory] = Action{Time: decideNow.Add(-35 * time.Second), Direction: Up, From: 1536, To: 2048}
-		}, changes: []Change{up(ResourceMemory, 2048, 3072)}}, time.Time{}},
+		}, changes: []Change{up(ResourceMemory, 2048, 4096)}}, time.Time{}},
 	}
 	tests := make([]decideCase, len(cases))
 	for i, c := range cases {

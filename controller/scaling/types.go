@@ -68,7 +68,7 @@ type Rules struct {
 	Disk   DiskRules
 
 	// CooldownUp and CooldownDown are the minimum time after any action on a
-	// resource before the next increase or decrease of it.
+	// resource before the next increase (fast relief aside) or decrease.
 	CooldownUp, CooldownDown time.Duration
 	// StabilizationUp and StabilizationDown are how long utilisation must
 	// stay past a threshold before an increase or decrease.

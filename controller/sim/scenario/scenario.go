@@ -127,6 +127,14 @@ func (c *container) point(at time.Time) sim.TracePoint {
 	limit := float64(c.initial.MemoryMiB) * mib
 	// Some task waits for a CPU from about 80 % of the cores on, every
 	// task past the limit; memory stalls from 90 % of the limit on.
+	// cpuPSI is a smooth stand-in, physically neither of PVE's limits: on
+	// a cpuset (cores) "some" reads near 100 % at any excess of runnable
+	// threads, where this ramp reaches 100 % only at 1.8 x the cores;
+	// under CFS bandwidth throttling (cpulimit's cpu.max) every task
+	// stalls together for 1 - quota/demand of the time, "some" and "full"
+	// alike, which never saturates. The rules compare PSI with 10-20 %
+	// (crossed here at 0.9-1.0 x the cores, about where a cpuset's rises)
+	// and never read its size as demand (scaling's relief.go says why).
 	cpuPSI := clamp(100*((d.cores+d.runaway)/cores-0.8), 0, 100)
 	if d.runaway > 0 {
 		cpuPSI = clamp(10+100*d.cores/cores, 0, 100) // the real threads compete with the spinner
