@@ -12,7 +12,11 @@
 // resource's cooldowns from when the replica's knowledge begins (its
 // first listing, or the oldest history it folded from lxc_metrics.json or
 // the RRD, whose resizes the engine scans), the latest time an unseen
-// change can have been made, unless a change is known as late. A replica
+// change can have been made, unless a change is known as late. A change
+// it knows of from earlier (its own last write, restored from its state
+// after a restart) that still holds a cooldown keeps it, counted from
+// that time too: a later fold may drop or move back an unseen note, never
+// a known change's cooldown. A replica
 // that watched a container for longer than its cooldowns holds nothing,
 // nor one whose leadership follows none (it created the lease: no replica
 // led before it).

@@ -21,7 +21,9 @@ const Unseen scaling.Direction = "unseen"
 // note is marked Unknown, so that a later listing's change is never taken
 // for one the replica made.
 //
-// A resource whose last action is as late keeps it. An unseen change noted
+// A resource whose last action is as late keeps it; one whose last known
+// action is earlier but still within longest keeps that action, moved to
+// at. An unseen change noted
 // before moves to at when at is earlier (history folded since reaches
 // further back), and goes once at is older than longest, the longest
 // cooldown: it would hold nothing.
@@ -48,6 +50,13 @@ func NoteUnseen(st *scaling.ContainerState, alloc scaling.Allocation, at, now ti
 			last.Time = at
 			st.LastAction[r.res] = last
 		case ok && (last.Direction == Unseen || !last.Time.Before(at)), !held:
+		case ok && last.Time.Add(longest).After(now):
+			// A change it knows of (its own before a restart, one it saw)
+			// that still holds a cooldown stays what it is, counted from at:
+			// a note in its place would go with a later fold, and the
+			// cooldown of that change with it.
+			last.Time = at
+			st.LastAction[r.res] = last
 		default:
 			if st == nil {
 				st = &scaling.ContainerState{}

@@ -46,3 +46,29 @@ func TestNoteUnseen(t *testing.T) {
 		t.Fatalf("after a fold an hour back: %+v, want only the seen change", st.LastAction)
 	}
 }
+
+// A change the replica knows of from before its knowledge of the listings
+// begins (its own last write, restored from its state after a restart)
+// keeps its cooldown, counted from that knowledge, through every later
+// fold: a fold that reaches back, or a full window, must not take it away.
+func TestNoteUnseenKeepsAKnownChangesCooldown(t *testing.T) {
+	alloc := scaling.Allocation{Cores: 2, MemoryMiB: 1024}
+	longest := 3 * time.Second
+	now := t0.Add(time.Hour)
+	own := scaling.Action{Time: now.Add(-40 * time.Millisecond), Direction: scaling.Up, From: 1, To: 2}
+	st := &scaling.ContainerState{LastAction: map[scaling.Resource]scaling.Action{scaling.ResourceCores: own}}
+	firstListed := now
+	NoteUnseen(st, alloc, firstListed, now, longest)
+	want := own
+	want.Time = firstListed
+	if got := st.LastAction[scaling.ResourceCores]; got != want {
+		t.Fatalf("after the first listing: %+v, want the own change counted from the first listing %+v", got, want)
+	}
+	later := now.Add(time.Second)
+	for _, at := range []time.Time{now.Add(-time.Hour), {}} { // a fold an hour back, a full window
+		NoteUnseen(st, alloc, at, later, longest)
+		if got := st.LastAction[scaling.ResourceCores]; got != want {
+			t.Fatalf("after a fold to %v: %+v, want the own change kept %+v", at, got, want)
+		}
+	}
+}
