@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"runtime/debug"
 
 	"github.com/spf13/pflag"
 
@@ -46,6 +48,12 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 		return err
 	}
 	defer d.close()
+	// The live heap is mostly the containers' history, which stays: at
+	// Go's default target (100) the heap grows to twice it between
+	// collections. GOGC is the operator's choice when set.
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(daemonGCPercent))
+	}
 	cfg, log := d.cfg, d.log
 	if err := preflight(ctx, cfg.Proxmox, log); err != nil {
 		return err
@@ -107,3 +115,11 @@ func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, arg
 	log.Info().Msg("lxc-autoscale stopped")
 	return nil
 }
+
+// daemonGCPercent is the collector's target of run and monitor: the heap
+// may grow by half the live one between collections, not by all of it.
+// At 10,000 containers (test/scale, 3 minutes, default settings) RSS went
+// from 423 to 311 MiB at its peak, with the controller's CPU within the
+// noise of the runs (52 and 48 % of a core): the live heap hardly changes,
+// so more collections cost little.
+const daemonGCPercent = 50

@@ -140,7 +140,12 @@ func printTable(w io.Writer, o options, results []*result) {
 		}
 		return fmt.Sprintf("%.2f (%d)", r.CPUPerPassMicros, r.SteadyPasses)
 	})
-	row("RRD backfill done after start s", func(r *result) string { return fmt.Sprintf("%.1f", r.BackfillSeconds) })
+	row("RRD backfill done after start s", func(r *result) string {
+		if r.BackfillSeconds == 0 {
+			return "not in the run"
+		}
+		return fmt.Sprintf("%.1f", r.BackfillSeconds)
+	})
 	row("first decision pass after start s", func(r *result) string { return fmt.Sprintf("%.1f", r.FirstPassSeconds) })
 	row("RSS MiB max / final", func(r *result) string {
 		return mib(float64(r.RSSMaxBytes)) + " / " + mib(float64(r.RSSFinalBytes))
