@@ -15,38 +15,38 @@ func TestRelief(t *testing.T) {
 	pinnedCPU := func(n int) func(*decideInput) {
 		return func(in *decideInput) { in.sig.CPU = cpuFor(time.Duration(n-1)*10*time.Second, 1.0) }
 	}
+	// pinnedOn6 is pinnedCPU on 6 cores with room to 16 at a 0.85 target,
+	// where the sizing and a relief's factor give different answers.
+	pinnedOn6 := func(n int, in *decideInput) {
+		pinnedCPU(n)(in)
+		in.sig.Alloc.Cores, in.rules.CPU.Max, in.rules.CPU.Target = 6, 16, 0.85
+	}
 	runDecideCases(t, []decideCase{
 		{name: "cores pinned on two samples grow before the stabilisation", edit: pinnedCPU(2),
 			changes: []Change{up(ResourceCores, 2, 3)}, text: "pinned at the limit for 2 samples since the last change"},
 		{name: "pinned at the limit: sized for the target first", edit: func(in *decideInput) {
-			pinnedCPU(2)(in)
-			in.sig.Alloc.Cores, in.rules.CPU.Max, in.rules.CPU.Target = 6, 16, 0.85
+			pinnedOn6(2, in)
 		}, changes: []Change{up(ResourceCores, 6, 8)}},
 		{name: "still pinned after every sample since an increase: x1.5, rounded up", edit: func(in *decideInput) {
-			pinnedCPU(4)(in)
-			in.sig.Alloc.Cores, in.rules.CPU.Max, in.rules.CPU.Target = 6, 16, 0.85
+			pinnedOn6(4, in)
 			in.st, in.rules.CooldownUp = lastAction(ResourceCores, 35*time.Second), 30*time.Second
 		}, changes: []Change{up(ResourceCores, 6, 9)}, text: "every one since that increase: grown x1.5"},
 		{name: "a sample since the increase was not pinned: sized again", edit: func(in *decideInput) {
-			pinnedCPU(4)(in)
+			pinnedOn6(4, in)
 			in.sig.CPU[len(in.sig.CPU)-3].Value = 0.9
-			in.sig.Alloc.Cores, in.rules.CPU.Max, in.rules.CPU.Target = 6, 16, 0.85
 			in.st, in.rules.CooldownUp = lastAction(ResourceCores, 45*time.Second), 30*time.Second
 		}, changes: []Change{up(ResourceCores, 6, 8)}},
 		{name: "an unpinned sample within reliefSettle of the increase is no evidence", edit: func(in *decideInput) {
-			pinnedCPU(4)(in)
+			pinnedOn6(4, in)
 			in.sig.CPU[len(in.sig.CPU)-3].Value = 0.5
-			in.sig.Alloc.Cores, in.rules.CPU.Max, in.rules.CPU.Target = 6, 16, 0.85
 			in.st, in.rules.CooldownUp = lastAction(ResourceCores, 35*time.Second), 30*time.Second
 		}, changes: []Change{up(ResourceCores, 6, 9)}},
 		{name: "pinned under what an increase made: x1.5 before the up cooldown", edit: func(in *decideInput) {
-			pinnedCPU(2)(in)
-			in.sig.Alloc.Cores, in.rules.CPU.Max, in.rules.CPU.Target = 6, 16, 0.85
+			pinnedOn6(2, in)
 			in.st = lastAction(ResourceCores, 30*time.Second)
 		}, changes: []Change{up(ResourceCores, 6, 9)}, text: "pinned at the limit for 2 samples since the last change, every one since that increase: grown x1.5"},
 		{name: "one pinned sample under it is proof enough", edit: func(in *decideInput) {
-			pinnedCPU(2)(in)
-			in.sig.Alloc.Cores, in.rules.CPU.Max, in.rules.CPU.Target = 6, 16, 0.85
+			pinnedOn6(2, in)
 			in.st = lastAction(ResourceCores, 25*time.Second)
 		}, changes: []Change{up(ResourceCores, 6, 9)}, text: "for 1 samples since the last change"},
 		{name: "memory pinned under what an increase made grows at once", edit: func(in *decideInput) {
