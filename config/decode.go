@@ -198,23 +198,17 @@ func toFloat(data any) (any, error) {
 	return nil, invalid("must be a number or a percentage like 75%")
 }
 
-// number widens the numeric types YAML and flags produce.
+// number widens a number of any Go integer or float type: YAML and flags
+// produce several (int, int64, uint64, float64 and more).
 func number(data any) (float64, bool) {
-	switch v := data.(type) {
-	case int:
-		return float64(v), true
-	case int64:
-		return float64(v), true
-	case uint64:
-		return float64(v), true
-	case float64:
-		return v, true
-	case float32:
-		return float64(v), true
-	case int32:
-		return float64(v), true
-	case uint:
-		return float64(v), true
+	v := reflect.ValueOf(data)
+	switch {
+	case v.CanInt():
+		return float64(v.Int()), true
+	case v.CanUint():
+		return float64(v.Uint()), true
+	case v.CanFloat():
+		return v.Float(), true
 	}
 	return 0, false
 }

@@ -252,6 +252,31 @@ func TestValueSyntax(t *testing.T) {
 	}
 }
 
+// TestNumberWidensEveryNumericType: YAML gives int, uint64 and float64,
+// flags float32, int32 or uint; each must widen to its value, and nothing
+// else is a number (a numeric string goes through its own parser).
+func TestNumberWidensEveryNumericType(t *testing.T) {
+	t.Parallel()
+	for _, v := range []any{int(-3), int8(-3), int32(-3), int64(-3), float32(-3), float64(-3)} {
+		if f, ok := number(v); !ok || f != -3 {
+			t.Errorf("number(%T(-3)) = %v, %v; want -3, true", v, f, ok)
+		}
+	}
+	for _, v := range []any{uint(7), uint8(7), uint32(7), uint64(7)} {
+		if f, ok := number(v); !ok || f != 7 {
+			t.Errorf("number(%T(7)) = %v, %v; want 7, true", v, f, ok)
+		}
+	}
+	if f, ok := number(uint64(1) << 63); !ok || f != 1<<63 {
+		t.Errorf("number(1<<63) = %v, %v; want 2^63, true", f, ok)
+	}
+	for _, v := range []any{nil, "1", true, []int{1}} {
+		if f, ok := number(v); ok {
+			t.Errorf("number(%#v) = %v, true; want not a number", v, f)
+		}
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -2,54 +2,66 @@
 
 #include "textflag.h"
 
+// LOAD_PAIR loads the nodes at the cursors off(DI) and off+4(DI) into x.
+// Clobbers R9, R10.
+#define LOAD_PAIR(off, x) \
+	MOVL off(DI), R10; \
+	MOVL (off+4)(DI), R9; \
+	VMOVQ (SI)(R10*8), x; \
+	VMOVHPD (SI)(R9*8), x, x
+
 // LOAD_NODES loads the 8 nodes at the cursors (DI, 8 uint32) into Z1 one
 // by one (threshold in even dwords, link in odd ones), which beats
 // VPGATHERQQ on Zen 4, and the links into Z2's even dwords. Clobbers R9,
 // R10, X2-X4 (Y3).
 #define LOAD_NODES \
-	MOVL 0(DI), R10; \
-	MOVL 4(DI), R9; \
-	VMOVQ (SI)(R10*8), X1; \
-	VMOVHPD (SI)(R9*8), X1, X1; \
-	MOVL 8(DI), R10; \
-	MOVL 12(DI), R9; \
-	VMOVQ (SI)(R10*8), X2; \
-	VMOVHPD (SI)(R9*8), X2, X2; \
-	MOVL 16(DI), R10; \
-	MOVL 20(DI), R9; \
-	VMOVQ (SI)(R10*8), X3; \
-	VMOVHPD (SI)(R9*8), X3, X3; \
-	MOVL 24(DI), R10; \
-	MOVL 28(DI), R9; \
-	VMOVQ (SI)(R10*8), X4; \
-	VMOVHPD (SI)(R9*8), X4, X4; \
+	LOAD_PAIR(0, X1); \
+	LOAD_PAIR(8, X2); \
+	LOAD_PAIR(16, X3); \
+	LOAD_PAIR(24, X4); \
 	VINSERTI128 $1, X2, Y1, Y1; \
 	VINSERTI128 $1, X4, Y3, Y3; \
 	VINSERTI64X4 $1, Y3, Z1, Z1; \
 	VPSRLQ $32, Z1, Z2
 
-// SUM_LANES adds the path lengths (R11) of the leaves at the 8 cursors at
-// DI to the partial sums in X1-X8, one per lane. It runs after the last
-// step, so the cursors it reads as scalars were stored long before
-// (reading them right after a vector store stalls on store forwarding).
-// Clobbers R9.
+// ADD_LANE adds the path length (R11) of the leaf at the cursor off(DI)
+// to x. Clobbers R9.
+#define ADD_LANE(off, x) \
+	MOVL off(DI), R9; \
+	VADDSD (R11)(R9*8), x, x
+
+// SUM_LANES adds the path lengths of the leaves at the 8 cursors at DI to
+// the partial sums in X1-X8, one per lane. It runs after the last step,
+// so the cursors it reads as scalars were stored long before (reading
+// them right after a vector store stalls on store forwarding).
 #define SUM_LANES \
-	MOVL 0(DI), R9 \
-	VADDSD (R11)(R9*8), X1, X1 \
-	MOVL 4(DI), R9 \
-	VADDSD (R11)(R9*8), X2, X2 \
-	MOVL 8(DI), R9 \
-	VADDSD (R11)(R9*8), X3, X3 \
-	MOVL 12(DI), R9 \
-	VADDSD (R11)(R9*8), X4, X4 \
-	MOVL 16(DI), R9 \
-	VADDSD (R11)(R9*8), X5, X5 \
-	MOVL 20(DI), R9 \
-	VADDSD (R11)(R9*8), X6, X6 \
-	MOVL 24(DI), R9 \
-	VADDSD (R11)(R9*8), X7, X7 \
-	MOVL 28(DI), R9 \
-	VADDSD (R11)(R9*8), X8, X8
+	ADD_LANE(0, X1); \
+	ADD_LANE(4, X2); \
+	ADD_LANE(8, X3); \
+	ADD_LANE(12, X4); \
+	ADD_LANE(16, X5); \
+	ADD_LANE(20, X6); \
+	ADD_LANE(24, X7); \
+	ADD_LANE(28, X8)
+
+// LAST_LANE is ADD_LANE for lane off/4 of the last vector, which holds
+// CX+8 trees: with no tree there (CX <= k, k = off/4 - 8) it jumps to
+// reduce instead.
+#define LAST_LANE(k, off, x) \
+	CMPQ CX, $k; \
+	JLE reduce; \
+	ADD_LANE(off, x)
+
+// ZERO_SUMS clears the partial sums X1-X8.
+#define ZERO_SUMS \
+	VXORPD X1, X1, X1; \
+	VXORPD X2, X2, X2; \
+	VXORPD X3, X3, X3; \
+	VXORPD X4, X4, X4; \
+	VXORPD X5, X5, X5; \
+	VXORPD X6, X6, X6; \
+	VXORPD X7, X7, X7; \
+	VXORPD X8, X8, X8
 
 // REDUCE leaves in X1 sum plus the partial sums l0-l7 in X1-X8, combined
 // as pathSumGo combines them: (l0+l4)+(l2+l6), plus (l1+l5)+(l3+l7).
@@ -65,20 +77,13 @@
 
 // SUM_PATHS ends both walks: it adds the path lengths of the leaves at
 // the cursors in the frame to 8 partial sums, one per lane (SUM_LANES),
-// the last vector's n - 8*(nq-1) trees with no lane past n, and leaves
-// REDUCE's total in X1. Its labels are the walks' own: sums, where a walk
-// of no step past the top levels jumps, sum, last and reduce.
+// the last vector's n - 8*(nq-1) trees with no lane past n, and returns
+// REDUCE's total. Its labels are the walks' own: sums, where a walk of no
+// step past the top levels jumps, sum, last and reduce.
 #define SUM_PATHS \
 	LEAQ 0(SP), DI; \
 	MOVQ nq+48(FP), R8; \
-	sums: VXORPD X1, X1, X1; \
-	VXORPD X2, X2, X2; \
-	VXORPD X3, X3, X3; \
-	VXORPD X4, X4, X4; \
-	VXORPD X5, X5, X5; \
-	VXORPD X6, X6, X6; \
-	VXORPD X7, X7, X7; \
-	VXORPD X8, X8, X8; \
+	sums: ZERO_SUMS; \
 	sum: DECQ R8; \
 	JZ last; \
 	SUM_LANES; \
@@ -88,37 +93,92 @@
 	SHLQ $3, CX; \
 	NEGQ CX; \
 	ADDQ n+32(FP), CX; \
-	MOVL 0(DI), R9; \
-	VADDSD (R11)(R9*8), X1, X1; \
-	CMPQ CX, $-7; \
-	JLE reduce; \
-	MOVL 4(DI), R9; \
-	VADDSD (R11)(R9*8), X2, X2; \
-	CMPQ CX, $-6; \
-	JLE reduce; \
-	MOVL 8(DI), R9; \
-	VADDSD (R11)(R9*8), X3, X3; \
-	CMPQ CX, $-5; \
-	JLE reduce; \
-	MOVL 12(DI), R9; \
-	VADDSD (R11)(R9*8), X4, X4; \
-	CMPQ CX, $-4; \
-	JLE reduce; \
-	MOVL 16(DI), R9; \
-	VADDSD (R11)(R9*8), X5, X5; \
-	CMPQ CX, $-3; \
-	JLE reduce; \
-	MOVL 20(DI), R9; \
-	VADDSD (R11)(R9*8), X6, X6; \
-	CMPQ CX, $-2; \
-	JLE reduce; \
-	MOVL 24(DI), R9; \
-	VADDSD (R11)(R9*8), X7, X7; \
-	CMPQ CX, $-1; \
-	JLE reduce; \
-	MOVL 28(DI), R9; \
-	VADDSD (R11)(R9*8), X8, X8; \
-	reduce: REDUCE
+	ADD_LANE(0, X1); \
+	LAST_LANE(-7, 4, X2); \
+	LAST_LANE(-6, 8, X3); \
+	LAST_LANE(-5, 12, X4); \
+	LAST_LANE(-4, 16, X5); \
+	LAST_LANE(-3, 20, X6); \
+	LAST_LANE(-2, 24, X7); \
+	LAST_LANE(-1, 28, X8); \
+	reduce: REDUCE; \
+	VMOVSD X1, ret+72(FP); \
+	VZEROUPPER; \
+	RET
+
+// WALK_ARGS loads the arguments both walks share: nodes in SI, top in BX,
+// the address of the cursors (scoreChunk uint32 in the frame) in DI, vecs
+// in CX, depth in DX and row in AX. vet's asmdecl does not look inside a
+// macro: TestKernelMatchesPureGo is what catches a wrong offset here, in
+// SUM_PATHS or in FOR_EACH_STEP.
+#define WALK_ARGS \
+	MOVQ nodes+0(FP), SI; \
+	MOVQ top+8(FP), BX; \
+	LEAQ 0(SP), DI; \
+	MOVQ vecs+40(FP), CX; \
+	MOVQ depth+56(FP), DX; \
+	MOVQ row+64(FP), AX
+
+// PICK leaves in dst the 16 dwords at a(BX), or those at b(BX) where K1
+// holds (the tree went right at its root). Clobbers Z10.
+#define PICK(dst, a, b) \
+	VMOVDQU32 a(BX), dst; \
+	VMOVDQU32 b(BX), Z10; \
+	VMOVDQU32 Z10, K1, dst
+
+// PICK4 leaves in dst the dwords of each tree's level-2 node among the
+// four at ll, rl, lr and rr: their first letter is the step at the root
+// (K1 where right), the second the step at level 1 (K2). Clobbers Z9, Z10.
+#define PICK4(dst, ll, rl, lr, rr) \
+	PICK(dst, ll, rl); \
+	PICK(Z9, lr, rr); \
+	VMOVDQU32 Z9, K2, dst
+
+// GATHER_ROW (walkWide) leaves in Z4 row[feature] for the features in the
+// low byte of Z1's dwords. Clobbers Z3, K6.
+#define GATHER_ROW \
+	VPANDD Z31, Z1, Z3; \
+	KXNORW K6, K6, K6; \
+	VPXORD Z4, Z4, Z4; \
+	VGATHERDPS (AX)(Z3*4), K6, Z4
+
+// NEXT_TOP ends the top levels of a vector of 16 trees: it stores their
+// cursors at level 3 (the left child of Z1's nodes, +1 where K3 says
+// right) at DI and goes on to the next vector, at loop.
+#define NEXT_TOP(loop) \
+	VPSRLD $8, Z1, Z7; \
+	VPSUBD Z30, Z7, K3, Z7; \
+	VMOVDQU32 Z7, (DI); \
+	ADDQ $896, BX; \
+	ADDQ $64, DI; \
+	DECQ CX; \
+	JNZ loop
+
+// FOR_EACH_STEP opens the walks' loops over the steps past the top levels
+// (none left: on to SUM_PATHS's sums) and, in each, over the nq vectors
+// of 8 cursors at DI, whose nodes it loads (LOAD_NODES) with their left
+// children's offsets in Z3. NEXT_STEP closes them: it moves each cursor
+// to its left child, +1 in its low dword where K3 says right.
+#define FOR_EACH_STEP(level, vec) \
+	LEAQ 0(SP), DI; \
+	MOVQ nq+48(FP), R8; \
+	SUBQ $3, DX; \
+	JLE sums; \
+	level: LEAQ 0(SP), DI; \
+	MOVQ nq+48(FP), R8; \
+	vec: LOAD_NODES; \
+	VPSRLQ $40, Z1, Z3
+
+#define NEXT_STEP(vec, level) \
+	VPMOVZXDQ (DI), Z0; \
+	VPADDQ Z3, Z0, Z0; \
+	VPSUBD Z30, Z0, K3, Z0; \
+	VPMOVQD Z0, (DI); \
+	ADDQ $32, DI; \
+	DECQ R8; \
+	JNZ vec; \
+	DECQ DX; \
+	JNZ level
 
 // func cpuAVX512() bool
 TEXT ·cpuAVX512(SB), NOSPLIT, $0-1
@@ -185,12 +245,7 @@ no:
 
 // func walkNarrow(nodes *node, top *uint32, pathLength *float64, sum float64, n, vecs, nq, depth int, row *[32]float32) float64
 TEXT ·walkNarrow(SB), $512-80
-	MOVQ nodes+0(FP), SI
-	MOVQ top+8(FP), BX
-	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
-	MOVQ vecs+40(FP), CX
-	MOVQ depth+56(FP), DX
-	MOVQ row+64(FP), AX
+	WALK_ARGS
 	VMOVDQU32 (AX), Z28
 	VMOVDQU32 64(AX), Z29
 	VPTERNLOGD $0xff, Z30, Z30, Z30 // -1 in every dword
@@ -203,76 +258,27 @@ walkNarrowTop:
 	VPERMI2PS Z29, Z28, Z4 // row[feature & 31]
 	VCMPPS $0x1e, 0(BX), Z4, K1 // x > threshold: right
 	// Level 1: K1 picks the node's ancestor at level 1, K2 at level 2, ...
-	VMOVDQU32 192(BX), Z4
-	VMOVDQU32 320(BX), Z10
-	VMOVDQU32 Z10, K1, Z4
-	VMOVDQU32 128(BX), Z2
-	VMOVDQU32 256(BX), Z10
-	VMOVDQU32 Z10, K1, Z2
+	PICK(Z4, 192, 320) // features
+	PICK(Z2, 128, 256) // thresholds
 	VPERMI2PS Z29, Z28, Z4 // row[feature & 31]
 	VCMPPS $0x1e, Z2, Z4, K2 // x > threshold: right
-	// Level 2: K1 picks the node's ancestor at level 1, K2 at level 2, ...
-	VMOVDQU32 448(BX), Z1
-	VMOVDQU32 704(BX), Z10
-	VMOVDQU32 Z10, K1, Z1
-	VMOVDQU32 576(BX), Z9
-	VMOVDQU32 832(BX), Z10
-	VMOVDQU32 Z10, K1, Z9
-	VMOVDQU32 Z9, K2, Z1
-	VMOVDQU32 384(BX), Z2
-	VMOVDQU32 640(BX), Z10
-	VMOVDQU32 Z10, K1, Z2
-	VMOVDQU32 512(BX), Z9
-	VMOVDQU32 768(BX), Z10
-	VMOVDQU32 Z10, K1, Z9
-	VMOVDQU32 Z9, K2, Z2
+	// Level 2.
+	PICK4(Z1, 448, 704, 576, 832) // features
+	PICK4(Z2, 384, 640, 512, 768) // thresholds
 	VMOVDQA32 Z1, Z4
 	VPERMI2PS Z29, Z28, Z4 // row[feature & 31]
 	VCMPPS $0x1e, Z2, Z4, K3 // x > threshold: right
-	VPSRLD $8, Z1, Z7 // left children
-	VPSUBD Z30, Z7, K3, Z7 // cursors at level 3: left child + 1 where right
-	VMOVDQU32 Z7, (DI)
-	ADDQ $896, BX
-	ADDQ $64, DI
-	DECQ CX
-	JNZ walkNarrowTop
+	NEXT_TOP(walkNarrowTop)
 	MOVQ pathLength+16(FP), R11
-	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
-	MOVQ nq+48(FP), R8
-	SUBQ $3, DX
-	JLE sums // no step left: sum all cursors
-
-walkNarrowLevel:
-	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
-	MOVQ nq+48(FP), R8
-
-walkNarrowVec:
-	LOAD_NODES
-	VPSRLQ $40, Z1, Z3 // offsets
+	FOR_EACH_STEP(walkNarrowLevel, walkNarrowVec)
 	VPERMI2PS Z29, Z28, Z2 // row[feature] in even dwords
 	VCMPPS $0x1e, Z1, Z2, K7, K3 // x > threshold, even dwords only
-	VPMOVZXDQ (DI), Z0
-	VPADDQ Z3, Z0, Z0 // cursors + offsets
-	VPSUBD Z30, Z0, K3, Z0 // +1 in the cursor's low dword where right
-	VPMOVQD Z0, (DI)
-	ADDQ $32, DI
-	DECQ R8
-	JNZ walkNarrowVec
-	DECQ DX
-	JNZ walkNarrowLevel
+	NEXT_STEP(walkNarrowVec, walkNarrowLevel)
 	SUM_PATHS
-	VMOVSD X1, ret+72(FP)
-	VZEROUPPER
-	RET
 
 // func walkWide(nodes *node, top *uint32, pathLength *float64, sum float64, n, vecs, nq, depth int, row *[256]float32) float64
 TEXT ·walkWide(SB), $512-80
-	MOVQ nodes+0(FP), SI
-	MOVQ top+8(FP), BX
-	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
-	MOVQ vecs+40(FP), CX
-	MOVQ depth+56(FP), DX
-	MOVQ row+64(FP), AX
+	WALK_ARGS
 	VPTERNLOGD $0xff, Z30, Z30, Z30 // -1 in every dword
 	VPSRLD $24, Z30, Z31 // 0xff in every dword
 	MOVL $0x5555, R9
@@ -281,87 +287,27 @@ TEXT ·walkWide(SB), $512-80
 walkWideTop:
 	// Level 0: the roots.
 	VMOVDQU32 64(BX), Z1
-	VPANDD Z31, Z1, Z3 // features
-	KXNORW K6, K6, K6
-	VPXORD Z4, Z4, Z4
-	VGATHERDPS (AX)(Z3*4), K6, Z4 // row[feature]
+	GATHER_ROW
 	VCMPPS $0x1e, 0(BX), Z4, K1 // x > threshold: right
 	// Level 1: K1 picks the node's ancestor at level 1, K2 at level 2, ...
-	VMOVDQU32 192(BX), Z1
-	VMOVDQU32 320(BX), Z10
-	VMOVDQU32 Z10, K1, Z1
-	VMOVDQU32 128(BX), Z2
-	VMOVDQU32 256(BX), Z10
-	VMOVDQU32 Z10, K1, Z2
-	VPANDD Z31, Z1, Z3 // features
-	KXNORW K6, K6, K6
-	VPXORD Z4, Z4, Z4
-	VGATHERDPS (AX)(Z3*4), K6, Z4 // row[feature]
+	PICK(Z1, 192, 320) // features
+	PICK(Z2, 128, 256) // thresholds
+	GATHER_ROW
 	VCMPPS $0x1e, Z2, Z4, K2 // x > threshold: right
-	// Level 2: K1 picks the node's ancestor at level 1, K2 at level 2, ...
-	VMOVDQU32 448(BX), Z1
-	VMOVDQU32 704(BX), Z10
-	VMOVDQU32 Z10, K1, Z1
-	VMOVDQU32 576(BX), Z9
-	VMOVDQU32 832(BX), Z10
-	VMOVDQU32 Z10, K1, Z9
-	VMOVDQU32 Z9, K2, Z1
-	VMOVDQU32 384(BX), Z2
-	VMOVDQU32 640(BX), Z10
-	VMOVDQU32 Z10, K1, Z2
-	VMOVDQU32 512(BX), Z9
-	VMOVDQU32 768(BX), Z10
-	VMOVDQU32 Z10, K1, Z9
-	VMOVDQU32 Z9, K2, Z2
-	VPANDD Z31, Z1, Z3 // features
-	KXNORW K6, K6, K6
-	VPXORD Z4, Z4, Z4
-	VGATHERDPS (AX)(Z3*4), K6, Z4 // row[feature]
+	// Level 2.
+	PICK4(Z1, 448, 704, 576, 832) // features
+	PICK4(Z2, 384, 640, 512, 768) // thresholds
+	GATHER_ROW
 	VCMPPS $0x1e, Z2, Z4, K3 // x > threshold: right
-	VPSRLD $8, Z1, Z7 // left children
-	VPSUBD Z30, Z7, K3, Z7 // cursors at level 3: left child + 1 where right
-	VMOVDQU32 Z7, (DI)
-	ADDQ $896, BX
-	ADDQ $64, DI
-	DECQ CX
-	JNZ walkWideTop
+	NEXT_TOP(walkWideTop)
 	MOVQ pathLength+16(FP), R11
-	VXORPD X1, X1, X1
-	VXORPD X2, X2, X2
-	VXORPD X3, X3, X3
-	VXORPD X4, X4, X4
-	VXORPD X5, X5, X5
-	VXORPD X6, X6, X6
-	VXORPD X7, X7, X7
-	VXORPD X8, X8, X8
-	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
-	MOVQ nq+48(FP), R8
-	SUBQ $3, DX
-	JLE sums // no step left: sum all cursors
-
-walkWideLevel:
-	LEAQ 0(SP), DI // the cursors, scoreChunk uint32 in the frame
-	MOVQ nq+48(FP), R8
-
-walkWideVec:
-	LOAD_NODES
-	VPSRLQ $40, Z1, Z3 // offsets
+	ZERO_SUMS
+	FOR_EACH_STEP(walkWideLevel, walkWideVec)
 	VPANDQ Z31, Z2, Z2 // features, as qwords
 	KXNORW K4, K4, K4 // the gather reads the low 8 bits
 	VPXOR Y4, Y4, Y4
 	VGATHERQPS (AX)(Z2*4), K4, Y4 // row[feature]
 	VPMOVZXDQ Y4, Z4 // in even dwords
 	VCMPPS $0x1e, Z1, Z4, K7, K3 // x > threshold, even dwords only
-	VPMOVZXDQ (DI), Z0
-	VPADDQ Z3, Z0, Z0 // cursors + offsets
-	VPSUBD Z30, Z0, K3, Z0 // +1 in the cursor's low dword where right
-	VPMOVQD Z0, (DI)
-	ADDQ $32, DI
-	DECQ R8
-	JNZ walkWideVec
-	DECQ DX
-	JNZ walkWideLevel
+	NEXT_STEP(walkWideVec, walkWideLevel)
 	SUM_PATHS
-	VMOVSD X1, ret+72(FP)
-	VZEROUPPER
-	RET
