@@ -73,31 +73,27 @@ func (dc *decider) rightSize(u utilisation, newest Point) (utilisation, bool) {
 	if u.target <= 0 || u.cur-u.step < u.min {
 		return u, false
 	}
-	share := u.target
-	if up := u.up.Bound; u.res == ResourceCores && up > share {
-		share = up // the line of brief peaks: briefPeaks decides below
+	up := u.target // the line of brief peaks (briefPeaks): cores' up threshold
+	if u.res == ResourceCores && u.up.Bound > up {
+		up = u.up.Bound
 	}
 	line := func(s float64) Threshold { return AtMost(s * float64(u.cur-u.step) / float64(u.cur) * u.per) }
-	u.down, u.flags = line(share), whyRightSize
-	if !u.down.Passed(newest.Value) {
+	if u.flags = whyRightSize; !line(up).Passed(newest.Value) {
 		return u, false
 	}
-	if share > u.target {
-		if dc.briefPeaks(u, newest) {
-			u.flags |= whyBrief
-		} else if share, u.down = u.target, line(u.target); !u.down.Passed(newest.Value) {
-			return u, false
-		}
-	}
-	u.target = share
-	fit, w, hc, hm := share*float64(u.cur-u.step), dc.withFloor(u), 0.0, 0.0 // withFloor reads the window's peaks
+	w, hc, hm := dc.withFloor(u), 0.0, 0.0 // withFloor reads the window's peaks
 	if h := dc.sig.History; h != nil {
 		hc, hm = h.Highest(24 * time.Hour)
 	}
+	peak, fewer := max(w.cpuPeak, hc), float64(u.cur-u.step)
 	if u.res == ResourceMemory {
-		return u, !(max(float64(w.peak)*mib, hm) > fit*mib)
+		peak = max(float64(w.peak)*mib, hm) / mib
+	} else if up > u.target && !(peak > up*fewer) && dc.briefPeaks(u, newest) { // the scan last
+		u.down, u.target, u.flags = line(up), up, whyRightSize|whyBrief
+		return u, true
 	}
-	return u, !(max(w.cpuPeak, hc) > fit)
+	u.down = line(u.target)
+	return u, u.down.Passed(newest.Value) && !(peak > u.target*fewer)
 }
 
 // briefPeaks reports whether no excursion of the stabilisation period's
