@@ -60,7 +60,8 @@ func TestPressureVetoesDecreases(t *testing.T) {
 // Cpu pressure does not keep what the last increase overshot: 4 cores
 // at 0.55 (3 would hold the peak within the target) under 40 % cpu
 // pressure go to 3 when the last change grew them, an hour ago; after a
-// decrease, or by the down threshold, the pressure keeps them.
+// decrease, or by the down threshold, the pressure keeps them, and memory
+// always.
 func TestPressureDoesNotKeepAnOvershoot(t *testing.T) {
 	run := func(dir Direction, util float64) Decision {
 		in := steadyInput()
@@ -85,5 +86,13 @@ func TestPressureDoesNotKeepAnOvershoot(t *testing.T) {
 		if d := run(c.dir, c.util); len(d.Changes) != 0 || len(d.Holds) != 1 || d.Holds[0].Reason != SkipPressure {
 			t.Errorf("%s: %+v; want a pressure hold", c.name, d)
 		}
+	}
+	// Memory keeps the veto: 1 GiB of 2 would right-size to 1.5 GiB.
+	in := steadyInput()
+	in.rules.Memory.Target, in.rules.CPU.Enabled, in.rules.Disk.Enabled = 0.7, false, false
+	in.sig.PressureMemory = 40
+	in.st = lastAction(ResourceMemory, time.Hour)
+	if d := Decide(in.sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 0 || len(d.Holds) != 1 || d.Holds[0].Reason != SkipPressure {
+		t.Errorf("memory after an increase: %+v; want a pressure hold", d)
 	}
 }
