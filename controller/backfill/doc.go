@@ -18,7 +18,7 @@
 //
 // Why the decisions need not wait: an increase needs StabilizationUp of
 // samples, a decrease a window that covers StabilizationDown
-// (scaling.Series.Sustained), so a container whose history has not arrived
+// (scaling's stabilisation), so a container whose history has not arrived
 // is increased as soon as the live ticks show it must be, and decreased
 // only once its history, read or lived, covers the period.
 //

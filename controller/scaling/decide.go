@@ -25,7 +25,7 @@ const mib = 1 << 20
 // <= Down). The newest point says which way the container leans; the
 // change happens once every point of the last StabilizationUp (Down) is
 // past the threshold and the series reaches back that far (see
-// Series.Sustained), else the Hold is SkipStabilizing. The target is the
+// run.sustained), else the Hold is SkipStabilizing. The target is the
 // current value plus or minus Step, clamped to [Min, Max]; with a Target
 // utilisation it moves by as many Steps as it takes for the period's peak
 // to use about Target of the new value (an increase: at least that much; a
@@ -48,24 +48,17 @@ const mib = 1 << 20
 // to whole MiB: steps and minimums up, maximums down, so that a change
 // never passes a bound.
 //
-// The rules beyond the thresholds each have their file, which says why:
-// fast relief from a pinned limit or from memory thrash (relief.go,
-// thrash.go); a decrease sized at once (rightSize); the runaway hold,
-// the anomaly model's one say (runaway.go); pressure vetoing decreases
-// (pressure.go); a recurring peak's floor and growth ahead (season.go,
-// season_trough.go); the usage history's floor (recommend.go); the
-// trend's floor (trend.go).
+// The rules beyond the thresholds each have their file (see the package
+// doc), which says why.
 //
 // Swap, when enabled, is Ratio x the memory this decision leaves the
 // container with, clamped to [Min, Max] and rounded to a MiB; it changes
 // whenever it differs from the allocation, in its own direction (which is
 // the memory's whenever swap was already following memory).
 //
-// The disk grows from Alloc.DiskBytes (the configured size) as soon as
-// DiskUsed / DiskSize (as the listing shows them: df while running) is >=
-// Threshold, without stabilisation: by Step, or as many Steps as keep a
-// day of its fill rate below Threshold (diskgrowth.go), never past Max. It
-// never shrinks.
+// The disk grows from Alloc.DiskBytes as soon as DiskUsed / DiskSize (df
+// while running) is >= Threshold, without stabilisation, as
+// controller/scaling/diskgrow sizes it, never past Max; it never shrinks.
 //
 // Cooldowns apply to every resource: no increase while the last action on
 // the resource is less than CooldownUp old, no decrease while it is less
@@ -235,22 +228,30 @@ func (dc *decider) withFloor(u utilisation) utilisation {
 		dc.peaksRead = true
 	}
 	if u.res == ResourceCores {
-		u.cpuPeak = dc.sig.CPUPeak
-		if peak, up := dc.sig.CPUPeak, dc.r.CPU.Up; peak > 0 && up > 0 { // NaN compares false
-			u.floor = int64(min(math.Floor(peak/up)+1, math.MaxInt32))
-		}
+		u.cpuPeak, u.floor = dc.sig.CPUPeak, dc.peakFloor(u.res, dc.sig.CPUPeak)
 		return u
 	}
 	peak := dc.sig.MemoryPeak
 	if p := dc.sig.Memory.Until(dc.now).Max(); p > float64(peak) { // NaN compares false
 		peak = uint64(p)
 	}
-	margin := dc.r.Memory.Margin
-	u.floor, u.peak, u.margin = ceilMiB(satAdd(peak, margin)), ceilMiB(peak), ceilMiB(margin)
+	u.floor, u.peak, u.margin = dc.peakFloor(u.res, float64(peak)), ceilMiB(peak), ceilMiB(dc.r.Memory.Margin)
 	return u
 }
 
-// seriesFor is u's series at or before now, as Series.Sustained, Streak
+// peakFloor is the fewest cores under which v cores busy stays below the
+// up threshold (0 without either), or v bytes plus the margin in MiB.
+func (dc *decider) peakFloor(res Resource, v float64) int64 {
+	if res != ResourceCores {
+		return ceilMiB(satAdd(uint64(min(v, math.MaxUint64/2)), dc.r.Memory.Margin))
+	}
+	if up := dc.r.CPU.Up; v > 0 && up > 0 { // NaN compares false
+		return int64(min(math.Floor(v/up)+1, math.MaxInt32))
+	}
+	return 0
+}
+
+// seriesFor is u's series at or before now, as run.sustained, streak
 // and Window need it for periods from shortest to longest (newest is its
 // newest point): read now with a History. When newest is older than a
 // period, all of it: Streak then looks past the period.
@@ -360,6 +361,12 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	wait := dc.r.StabilizationDown
 	series := dc.seriesFor(u, newest, wait, wait)
 	ok, _, hi := series.sustained(dc.now, wait, u.down)
+	quiet := hi // what the reason quotes and the trend carries on
+	if !ok {
+		if ok, quiet = dc.troughSettled(u, series); ok {
+			wait = troughSettle
+		}
+	}
 	if !ok {
 		dc.d.holdNote(u.res, SkipStabilizing, dc.stabilising(u, u.down, series, last, wait))
 		return u.cur
@@ -367,7 +374,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	if dc.coolingDown(u.res, Down) {
 		return u.cur
 	}
-	reason := u.sustained(u.down, hi, wait) // the weakest of AtMost
+	reason := u.sustained(u.down, quiet, wait) // the weakest of AtMost
 	reason.flags |= u.flags
 	u, sizeHi, trough := dc.withTrough(u, series, hi)
 	reason.trough = trough
@@ -384,7 +391,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		reason.season = seasonWhy{peak: r.Peak, at: int32(r.At / time.Second), seen: uint8(r.Seen), days: uint8(r.Days), class: r.Class}
 		reason.rec = u.rec
 	}
-	if f, perHour := dc.trendFloor(u, series, wait, hi); f > target {
+	if f, perHour := dc.trendFloor(u, series, wait, quiet); f > target {
 		text := trendText(u, f, perHour, dc.r.CooldownDown)
 		if f >= u.cur {
 			dc.d.hold(u.res, u.floorReason(), fmt.Sprintf("%s %.2f %s but %s", u.label, last/u.per, u.down, text))

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/diskgrow"
 )
 
 // bringDown moves an allocation above the policy's max (set before the
@@ -71,18 +73,52 @@ func (dc *decider) rightSize(u utilisation, newest Point) (utilisation, bool) {
 	if u.target <= 0 || u.cur-u.step < u.min {
 		return u, false
 	}
-	u.down, u.flags = AtMost(u.target*float64(u.cur-u.step)/float64(u.cur)*u.per), whyRightSize
-	if !u.down.Passed(newest.Value) {
+	up := u.target // the line of brief peaks (briefPeaks): cores' up threshold
+	if u.res == ResourceCores && u.up.Bound > up {
+		up = u.up.Bound
+	}
+	line := func(s float64) Threshold { return AtMost(s * float64(u.cur-u.step) / float64(u.cur) * u.per) }
+	if u.flags = whyRightSize; !line(up).Passed(newest.Value) {
 		return u, false
 	}
-	fit, w, hc, hm := u.target*float64(u.cur-u.step), dc.withFloor(u), 0.0, 0.0 // withFloor reads the window's peaks
+	w, hc, hm := dc.withFloor(u), 0.0, 0.0 // withFloor reads the window's peaks
 	if h := dc.sig.History; h != nil {
 		hc, hm = h.Highest(24 * time.Hour)
 	}
+	peak, fewer := max(w.cpuPeak, hc), float64(u.cur-u.step)
 	if u.res == ResourceMemory {
-		return u, !(max(float64(w.peak)*mib, hm) > fit*mib)
+		peak = max(float64(w.peak)*mib, hm) / mib
+	} else if up > u.target && !(peak > up*fewer) && dc.briefPeaks(u, newest) { // the scan last
+		u.down, u.target, u.flags = line(up), up, whyRightSize|whyBrief
+		return u, true
 	}
-	return u, !(max(w.cpuPeak, hc) > fit)
+	u.down = line(u.target)
+	return u, u.down.Passed(newest.Value) && !(peak > u.target*fewer)
+}
+
+// briefPeaks reports whether no excursion of the stabilisation period's
+// cores past the target of one step fewer lasted over briefPeak: such
+// peaks need only stay below the up threshold (nothing regrows them); a
+// few minutes of queueing cost less than a core held all day. The target's
+// headroom is for a sustained load (a batch job of ten minutes keeps it).
+const briefPeak = 5 * time.Minute
+
+func (dc *decider) briefPeaks(u utilisation, newest Point) bool {
+	d := dc.r.StabilizationDown
+	r := dc.seriesFor(u, newest, d, d).window(dc.now, d)
+	line, start := u.target*float64(u.cur-u.step)/float64(u.cur), -1
+	for i := 0; i < r.len(); i++ {
+		switch above := r.value(i) > line; {
+		case above && start < 0:
+			start = i
+		case !above && start >= 0:
+			if r.time(i).Sub(r.time(start)) > briefPeak {
+				return false
+			}
+			start = -1
+		}
+	}
+	return start < 0 || dc.now.Sub(r.time(start)) <= briefPeak
 }
 
 // need is how much of the resource uses target of it at the series value
@@ -182,8 +218,8 @@ func (dc *decider) disk() {
 		return
 	}
 	rate := dc.diskFill()
-	target, sized := diskTarget(size, fs, dc.sig.DiskUsed, rate, k)
-	dc.d.change(ResourceDisk, clampInt64(size), clampInt64(target), diskText(used, t, rate, sized))
+	target, sized := diskgrow.Target(size, fs, dc.sig.DiskUsed, rate, k.Threshold, k.Step, k.Max)
+	dc.d.change(ResourceDisk, clampInt64(size), clampInt64(target), diskgrow.Text(fmt.Sprintf("disk %.2f %s", used, t), rate, sized))
 }
 
 func clamp(v, lo, hi int64) int64 { return min(max(v, lo), hi) }

@@ -6,10 +6,12 @@
 // what later decisions see. Decide's rules beyond the thresholds each
 // have their file: fast relief from a pinned limit (relief.go) or from
 // memory thrash (thrash.go), pressure vetoing decreases (pressure.go), a
-// disk growth sized from its fill rate (diskgrowth.go), the cores of a
-// runaway process held (runaway.go), the usage history's floor under
-// decreases (recommend.go) and a decrease as soon as one step fewer
-// holds the peak within the target (rightSize, decide_sizing.go).
+// disk growth sized from its fill rate (diskgrowth.go, diskgrow), the
+// cores of a runaway process held (runaway.go), the usage history's floor
+// under decreases (recommend.go), a decrease once an hour that was quiet
+// on every day known has settled (season_trough.go) and one as soon as
+// one step fewer holds the peak within the target, or brief peaks below
+// the up threshold (rightSize, decide_sizing.go).
 //
 // A pass decides for thousands of containers, most of which lean
 // nowhere, so Decide reads no more than a decision needs: a container's
@@ -19,8 +21,8 @@
 //
 // # Imports
 //
-// The standard library only (enforced by test/layout): no proxmox, no
-// config, no logger, no wall clock. Everything it needs arrives as
+// The standard library and its leaf diskgrow only (test/layout): no
+// proxmox, no config, no logger, no wall clock. All it needs arrives as
 // arguments (Signals, Rules, ContainerState, now), so that the loop and
 // the simulator decide with exactly the same code and a test can call it
 // with any input.

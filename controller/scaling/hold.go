@@ -235,6 +235,7 @@ const (
 	whyStopped
 	whyRelief
 	whyRightSize
+	whyBrief // rightSize's line for brief peaks
 )
 
 func (w why) format(res Resource) string {
@@ -258,7 +259,9 @@ func (w why) format(res Resource) string {
 			s += ", to what it used before: " + earlierText(res, w.earlier)
 		}
 	}
-	if w.flags&whyRightSize != 0 {
+	if w.flags&whyBrief != 0 {
+		s += fmt.Sprintf(": one step fewer keeps the peaks, none past the target for over %s, below the up threshold", briefPeak)
+	} else if w.flags&whyRightSize != 0 {
 		s += ": one step fewer holds the peak within the target"
 	}
 	if w.flags&whyRaised != 0 {

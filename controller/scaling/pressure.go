@@ -31,10 +31,14 @@ func (dc *decider) pressureOn(u utilisation) (psi float64, name string) {
 }
 
 // pressureHolds reports whether pressure vetoes a decrease of u, adding
-// the Hold when it does.
+// the Hold when it does. Cpu pressure does not veto rightSize's trim of
+// what the last change, an increase, overshot: usage fell well below the
+// cores it made, so a pressure that stays is not theirs (a recorded
+// trace's, taken under another allocation; a relief that climbed blind
+// from one core to eight). Memory keeps the veto: short of it is an OOM.
 func (dc *decider) pressureHolds(u utilisation, last float64) bool {
 	psi, name := dc.pressureOn(u)
-	if !(psi >= pressureVeto) {
+	if a, ok := dc.st.LastAction[u.res]; !(psi >= pressureVeto) || ok && a.Direction == Up && u.flags&whyRightSize != 0 && u.res == ResourceCores {
 		return false
 	}
 	dc.d.hold(u.res, SkipPressure, fmt.Sprintf("%s %.2f %s but %s pressure is %.1f %% (>= %.0f %%)",

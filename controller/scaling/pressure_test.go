@@ -56,3 +56,43 @@ func TestPressureVetoesDecreases(t *testing.T) {
 		})
 	}
 }
+
+// Cpu pressure does not keep what the last increase overshot: 4 cores
+// at 0.55 (3 would hold the peak within the target) under 40 % cpu
+// pressure go to 3 when the last change grew them, an hour ago; after a
+// decrease, or by the down threshold, the pressure keeps them, and memory
+// always.
+func TestPressureDoesNotKeepAnOvershoot(t *testing.T) {
+	run := func(dir Direction, util float64) Decision {
+		in := steadyInput()
+		in.sig.Alloc.Cores, in.rules.CPU.Target = 4, 0.8
+		in.sig.CPU, in.sig.CPUPeak = cpuFor(time.Hour, util), 4*util
+		in.sig.PressureCPU = 40
+		in.rules.Memory.Enabled, in.rules.Disk.Enabled = false, false
+		in.st = lastAction(ResourceCores, time.Hour)
+		a := in.st.LastAction[ResourceCores]
+		a.Direction = dir
+		in.st.LastAction[ResourceCores] = a
+		return Decide(in.sig, in.policy, in.rules, in.st, in.now)
+	}
+	if d := run(Up, 0.55); len(d.Changes) != 1 || d.Changes[0].To != 3 {
+		t.Errorf("after an increase: %+v; want cores 4 -> 3", d)
+	}
+	for _, c := range []struct {
+		name string
+		dir  Direction
+		util float64
+	}{{"after a decrease", Down, 0.55}, {"by the down threshold", Up, 0.1}} {
+		if d := run(c.dir, c.util); len(d.Changes) != 0 || len(d.Holds) != 1 || d.Holds[0].Reason != SkipPressure {
+			t.Errorf("%s: %+v; want a pressure hold", c.name, d)
+		}
+	}
+	// Memory keeps the veto: 1 GiB of 2 would right-size to 1.5 GiB.
+	in := steadyInput()
+	in.rules.Memory.Target, in.rules.CPU.Enabled, in.rules.Disk.Enabled = 0.7, false, false
+	in.sig.PressureMemory = 40
+	in.st = lastAction(ResourceMemory, time.Hour)
+	if d := Decide(in.sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 0 || len(d.Holds) != 1 || d.Holds[0].Reason != SkipPressure {
+		t.Errorf("memory after an increase: %+v; want a pressure hold", d)
+	}
+}

@@ -25,27 +25,40 @@ type RecFloor struct {
 }
 
 // withRecommendation raises u's floor (the hour's peak, a season's) to the
-// usage history's, which the reason then names.
+// usage history's, which the reason then names, capped by what the hour
+// ahead needed on every day known (Most): a percentile of all hours keeps
+// a diurnal container's day size all night.
 func (dc *decider) withRecommendation(u utilisation) utilisation {
-	if rh, ok := dc.sig.History.(Recommender); ok {
-		if f, ok := rh.Floor(u.res, dc.r, u.cur); ok && f.Floor > u.floor {
-			u.floor, u.rec, u.season = f.Floor, f, Recurring{}
-		}
+	rh, ok := dc.sig.History.(Recommender)
+	if !ok {
+		return u
+	}
+	f, ok := rh.Floor(u.res, dc.r, u.cur)
+	if most := dc.recurring(u, seasonAhead).Most; ok && most > 0 && dc.peakFloor(u.res, most) < f.Floor {
+		f = RecFloor{Floor: dc.peakFloor(u.res, most), Usage: most} // Pct 0: the hour ahead's
+	}
+	if ok && f.Floor > u.floor {
+		u.floor, u.rec, u.season = f.Floor, f, Recurring{}
 	}
 	return u
 }
 
 // text says what set the floor: "p50 over 3.2 days of history: 1.70
-// cores busy".
+// cores busy", or "the next hour's most on every day known: 0.60 cores
+// busy".
 func (f RecFloor) text(res Resource) string {
+	used := fmt.Sprintf("%.2f cores busy", f.Usage)
+	if res != ResourceCores {
+		used = fmt.Sprintf("%d MiB used", ceilMiB(uint64(min(f.Usage, math.MaxUint64/2))))
+	}
+	if f.Pct == 0 {
+		return "the next hour's most on every day known: " + used
+	}
 	over := fmt.Sprintf("%.1f days", f.Days)
 	if f.Days < 1 { // "0.0 days" says nothing
 		over = time.Duration(float64(f.Days) * 24 * float64(time.Hour)).Round(time.Minute).String()
 	}
-	s := fmt.Sprintf("p%d over %s of history: %.2f cores busy", f.Pct, over, f.Usage)
-	if res != ResourceCores {
-		s = fmt.Sprintf("p%d over %s of history: %d MiB used", f.Pct, over, ceilMiB(uint64(min(f.Usage, math.MaxUint64/2))))
-	}
+	s := fmt.Sprintf("p%d over %s of history: %s", f.Pct, over, used)
 	if f.Widen > 1 {
 		s += fmt.Sprintf(", x%.2f while the history is short", f.Widen)
 	}

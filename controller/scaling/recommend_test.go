@@ -3,6 +3,7 @@ package scaling
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // recHistory is a seriesHistory that is also a Recommender, answering
@@ -57,5 +58,30 @@ func TestRecommendationFloor(t *testing.T) {
 	sig.History = recHistory{seriesHistory: h}
 	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || d.Changes[0].To != plain.Changes[0].To {
 		t.Errorf("no history: %+v; want the hour's decrease", d)
+	}
+}
+
+// The usage history's floor (3 cores for a p50 of 2 busy) gives way to
+// what the next hour needed at most on every day of the class known
+// (0.5 busy: 1 core; 1.2 busy: 2), and says so when it stops a decrease.
+func TestRecommendationFloorCappedByTheHourAhead(t *testing.T) {
+	in := steadyInput()
+	in.sig.Alloc.Cores = 4
+	in.sig.CPU, in.sig.CPUPeak = cpuFor(time.Hour, 0.1), 0.4
+	in.rules.CPU.Target, in.rules.CPU.Max = 0.5, 8
+	in.rules.Memory.Enabled, in.rules.Disk.Enabled = false, false
+	sig, h := lazy(in.sig, in.now)
+	sig.History = recHistory{seriesHistory: h, f: RecFloor{Floor: 3, Pct: 50, Usage: 2, Days: 3, Widen: 1}}
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || d.Changes[0].To != 3 {
+		t.Fatalf("without a profile: %+v; want cores 4 -> 3, the history's floor", d.Changes)
+	}
+	h.cpuSeason = Recurring{Most: 0.5}
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || d.Changes[0].To != 1 {
+		t.Fatalf("with the next hour at 0.5 busy on every day known: %+v; want cores 4 -> 1", d.Changes)
+	}
+	h.cpuSeason = Recurring{Most: 1.2}
+	d := Decide(sig, in.policy, in.rules, in.st, in.now)
+	if len(d.Changes) != 1 || d.Changes[0].To != 2 || !strings.Contains(d.Changes[0].Reason(), "stopped at 2 cores: the next hour's most on every day known: 1.20 cores busy") {
+		t.Errorf("with the next hour at 1.2 busy: %+v; want cores 4 -> 2, stopped at what that hour needs", d.Changes)
 	}
 }

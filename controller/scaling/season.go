@@ -88,7 +88,7 @@ func (dc *decider) seasonNeed(u utilisation, rec Recurring) int64 {
 		return 0
 	}
 	if u.res == ResourceCores {
-		frac := dc.r.CPU.Target
+		frac := u.target // the policy's, or the up threshold for brief peaks (rightSize)
 		if frac <= 0 {
 			frac = dc.r.CPU.Up
 		}

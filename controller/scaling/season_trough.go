@@ -3,6 +3,7 @@ package scaling
 import (
 	"fmt"
 	"math"
+	"time"
 )
 
 // withTrough is a decrease's basis when the profile knows the hour ahead:
@@ -16,26 +17,20 @@ import (
 // is lowered to it, never below a recurring peak's (withSeason). It never
 // starts a decrease: one the window's floor held stays held.
 func (dc *decider) withTrough(u utilisation, series run[Points], hi float64) (utilisation, float64, seasonWhy) {
-	rec := dc.recurring(u, seasonAhead)
-	most := rec.Most // in the series' unit: bytes, or the utilisation of the cores
-	if u.res == ResourceCores {
-		most /= float64(u.cur)
-	}
+	rec, most := dc.recurring(u, seasonAhead), dc.mostAhead(u)
 	_, recent := series.window(dc.now, seasonLead).extremes()
 	basis := max(most, recent)
 	if !(most > 0) || !(basis < hi) { // NaN compares false
 		return u, hi, seasonWhy{}
 	}
-	var floor int64
+	v := basis // cores busy or bytes, as peakFloor and the reason take it
 	if u.res == ResourceCores {
-		if busy, up := basis*float64(u.cur), dc.r.CPU.Up; up > 0 {
-			floor, u.cpuPeak = int64(min(math.Floor(busy/up)+1, math.MaxInt32)), busy
-		}
+		v *= float64(u.cur)
+		u.cpuPeak = v
 	} else {
-		peak := uint64(min(basis, math.MaxUint64/2))
-		floor, u.peak = ceilMiB(satAdd(peak, dc.r.Memory.Margin)), ceilMiB(peak)
+		u.peak = ceilMiB(uint64(min(v, math.MaxUint64/2)))
 	}
-	floor = max(floor, dc.seasonNeed(u, rec))
+	floor := max(dc.peakFloor(u.res, v), dc.seasonNeed(u, rec))
 	if u.season.Seen == 0 || floor >= u.floor {
 		u.floor = min(u.floor, floor)
 	}
@@ -44,6 +39,32 @@ func (dc *decider) withTrough(u utilisation, series run[Points], hi float64) (ut
 		w.class = ClassWorkday
 	}
 	return u, basis, w
+}
+
+// troughSettled reports whether a decrease that the stabilisation period
+// holds back (it still holds a burst that ended: the workday, a nightly
+// job) may go now, and the peak of the troughSettle it rests on: the hour
+// ahead stayed at or below the down line on every day known (mostAhead),
+// vouching for the quiet the rest of the period would wait to see, and
+// usage has for troughSettle (a job's last minutes are not its end).
+const troughSettle = 15 * time.Minute
+
+func (dc *decider) troughSettled(u utilisation, series run[Points]) (bool, float64) {
+	if most := dc.mostAhead(u); !(most > 0) || !u.down.Passed(most) {
+		return false, 0
+	}
+	ok, _, hi := series.sustained(dc.now, troughSettle, u.down)
+	return ok, hi
+}
+
+// mostAhead is the most any day of today's class used over the hour ahead
+// (Most, from two days of it on; 0 before), in the series' unit.
+func (dc *decider) mostAhead(u utilisation) float64 {
+	most := dc.recurring(u, seasonAhead).Most
+	if u.res == ResourceCores {
+		most /= float64(u.cur)
+	}
+	return most
 }
 
 // troughText says what a decrease sized for the profile's trough rests on:

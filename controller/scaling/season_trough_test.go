@@ -54,3 +54,40 @@ func TestTroughSizesADecreaseInOneStep(t *testing.T) {
 		t.Errorf("with a recurring peak of 0.8 cores ahead: %+v; want cores 4 -> 2, its need at 0.5", d.Changes)
 	}
 }
+
+// A decrease that the stabilisation period holds back (2 cores busy of 4
+// until 20 minutes ago) goes once usage has been quiet for troughSettle
+// when the profile knows that the next hour stayed below the down line on
+// every day of the class, in one step to what the quiet needs; without
+// that knowledge, after 10 quiet minutes only, or with a next hour that
+// needed more, it waits for the whole period.
+func TestTroughSettledShortensTheWait(t *testing.T) {
+	in := steadyInput()
+	in.sig.Alloc.Cores = 4
+	in.sig.CPUPeak = 2
+	in.rules.CPU.Target, in.rules.CPU.Max = 0.5, 8
+	in.rules.StabilizationDown = time.Hour
+	in.rules.Memory.Enabled, in.rules.Disk.Enabled = false, false
+	run := func(quiet time.Duration, most float64) Decision {
+		in.sig.CPU = usage(decideNow, 70*time.Minute, 2.0/4, quiet, 0.1/4)
+		sig, h := lazy(in.sig, in.now)
+		h.cpuSeason = Recurring{Most: most}
+		return Decide(sig, in.policy, in.rules, in.st, in.now)
+	}
+	d := run(20*time.Minute, 0.2)
+	if len(d.Changes) != 1 || d.Changes[0].To != 1 {
+		t.Fatalf("20 quiet minutes before a quiet hour: %+v; want cores 4 -> 1", d.Changes)
+	}
+	if r := d.Changes[0].Reason(); !strings.Contains(r, "cpu 0.03 <= 0.30 for 15m0s") {
+		t.Errorf("reason %q does not quote the quiet minutes", r)
+	}
+	for _, c := range []struct {
+		name  string
+		quiet time.Duration
+		most  float64
+	}{{"no profile", 20 * time.Minute, 0}, {"10 quiet minutes", 10 * time.Minute, 0.2}, {"a busy next hour", 20 * time.Minute, 1.6}} {
+		if d := run(c.quiet, c.most); len(d.Changes) != 0 || len(d.Holds) != 1 || d.Holds[0].Reason != SkipStabilizing {
+			t.Errorf("%s: %+v; want a stabilising hold", c.name, d)
+		}
+	}
+}

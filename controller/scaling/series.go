@@ -50,7 +50,7 @@ type Points interface {
 	Value(i int) float64
 	// Extremes are the smallest and the largest of the values of points
 	// i to j-1, both NaN when one of them is NaN or there is none: what
-	// Series.Min and Max say of them. A window's view keeps them as the
+	// Series.Max and run.extremes say of them. A window's view keeps them as the
 	// window grows rather than reading the period again every pass.
 	Extremes(i, j int) (lo, hi float64)
 }
@@ -116,6 +116,10 @@ func (r run[P]) last() (p Point, ok bool) {
 // or when a point is NaN: an unknown value leaves them unknown.
 func (r run[P]) extremes() (lo, hi float64) { return r.p.Extremes(r.lo, r.hi) }
 
+// interval is the smallest positive gap between consecutive points: the
+// sampling interval, as far as r shows it; 0 for fewer than two distinct
+// times. The smallest rather than a typical one, so that a hole in the
+// data (the controller was down) never widens the slack of covers.
 func (r run[P]) interval() time.Duration {
 	var gap time.Duration
 	for i := 1; i < r.len(); i++ {
@@ -127,6 +131,8 @@ func (r run[P]) interval() time.Duration {
 	return gap
 }
 
+// window is the points in [now-d, now]; for d <= 0 the newest point at
+// or before now alone, however old: "the latest value decides".
 func (r run[P]) window(now time.Time, d time.Duration) run[P] {
 	r = r.until(now)
 	if d <= 0 {
@@ -138,6 +144,11 @@ func (r run[P]) window(now time.Time, d time.Duration) run[P] {
 	return r.since(now.Add(-d))
 }
 
+// covers reports whether r holds data over all of [now-d, now]: a point
+// in it, and its oldest at or before now-d give or take one sampling
+// interval (samples come at their own phase). Two minutes of history have
+// not been anything for ten. d <= 0 needs a point at or before now. Holes
+// inside are not looked for: an outage is no evidence that usage changed.
 func (r run[P]) covers(now time.Time, d time.Duration) bool {
 	r = r.until(now)
 	if r.len() == 0 {
@@ -156,8 +167,9 @@ func (r run[P]) covers(now time.Time, d time.Duration) bool {
 	return !r.time(0).After(start.Add(r.interval()))
 }
 
-// sustained is Series.Sustained; with it, the extremes of the period's
-// points, read in the same pass.
+// sustained reports whether every point in [now-d, now] is past t and r
+// covers the period (d <= 0: the newest point decides); with it, the
+// extremes of the period's points, read in the same pass.
 func (r run[P]) sustained(now time.Time, d time.Duration, t Threshold) (ok bool, lo, hi float64) {
 	lo, hi = r.window(now, d).extremes()
 	if !r.covers(now, d) {
@@ -169,6 +181,10 @@ func (r run[P]) sustained(now time.Time, d time.Duration, t Threshold) (ok bool,
 	return t.Passed(t.weakest(lo, hi)), lo, hi
 }
 
+// streak is how long the newest points at or before now have all been
+// past t, from the oldest of that unbroken run (of r, when all are) to
+// now; 0 when the newest is not: how far a change still stabilising has
+// come.
 func (r run[P]) streak(now time.Time, t Threshold) time.Duration {
 	r = r.until(now)
 	i := r.len()
@@ -200,70 +216,9 @@ func (s Series) Until(t time.Time) Series { return runOf(s).until(t).series(s) }
 // Last returns the newest point; ok is false when s is empty.
 func (s Series) Last() (p Point, ok bool) { return runOf(s).last() }
 
-// Min is the smallest value, NaN for an empty series. A NaN point makes
-// the result NaN: an unknown value leaves the minimum unknown.
-func (s Series) Min() float64 {
-	lo, _ := runOf(s).extremes()
-	return lo
-}
-
 // Max is the largest value, NaN for an empty series or one with a NaN
-// point.
+// point: an unknown value leaves it unknown.
 func (s Series) Max() float64 {
 	_, hi := runOf(s).extremes()
 	return hi
 }
-
-// Mean is the average of the values (each point weighs the same, whatever
-// the gap before it), NaN for an empty series.
-func (s Series) Mean() float64 {
-	if len(s) == 0 {
-		return math.NaN()
-	}
-	sum := 0.0
-	for _, p := range s {
-		sum += p.Value
-	}
-	return sum / float64(len(s))
-}
-
-// Interval is the smallest positive gap between consecutive points: the
-// sampling interval, as far as s shows it. It is 0 for fewer than two
-// distinct times. The smallest gap rather than a typical one, so that a
-// hole in the data (the controller was down) never passes for the
-// sampling interval and widens the slack of Covers.
-func (s Series) Interval() time.Duration { return runOf(s).interval() }
-
-// Window returns the points in [now-d, now], sharing s's array. For d <= 0
-// it is the newest point at or before now alone, however old: "the latest
-// value decides".
-func (s Series) Window(now time.Time, d time.Duration) Series {
-	return runOf(s).window(now, d).series(s)
-}
-
-// Covers reports whether s holds data over all of [now-d, now]: it has a
-// point in that period and its oldest point is at or before now-d, give
-// or take one sampling interval (samples come at their own phase, so the
-// first one of a period that is exactly covered may be a little late). A
-// container with two minutes of history has not been anything for ten.
-// d <= 0 needs a point at or before now.
-//
-// Holes inside the period are not looked for: the window does not record
-// why a sample is missing, and a collection outage is no evidence that the
-// utilisation changed.
-func (s Series) Covers(now time.Time, d time.Duration) bool { return runOf(s).covers(now, d) }
-
-// Sustained reports whether every point in [now-d, now] is past t and s
-// covers the period (see Covers). d <= 0: the newest point at or before
-// now alone decides.
-func (s Series) Sustained(now time.Time, d time.Duration, t Threshold) bool {
-	ok, _, _ := runOf(s).sustained(now, d, t)
-	return ok
-}
-
-// Streak is how long the newest points at or before now have all been
-// past t: from the oldest point of that unbroken run to now. It is 0 when
-// the newest point is not past t (or s has none), and measured from the
-// oldest point of s when every point is past t, since nothing older is
-// known. It tells how far a change still stabilising has come.
-func (s Series) Streak(now time.Time, t Threshold) time.Duration { return runOf(s).streak(now, t) }

@@ -208,7 +208,7 @@ type History interface {
 	// CPU and Memory return the series Signals.CPU and Signals.Memory
 	// stand for, from the newest point at or before now-d on; every point
 	// when there is none, or when no point after now-d is at or before
-	// now. That is all Series.Sustained, Streak and Window look at for a
+	// now. That is all run.sustained, streak and window look at for a
 	// period of d, so Decide decides as on the whole series; it asks with
 	// the longest period it judges (a stabilisation, the anomalous rise).
 	CPU(d time.Duration) Points
