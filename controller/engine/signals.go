@@ -232,6 +232,11 @@ func (p *windowPoints) TrendSums(i, j int) (sx, sy, sxx, sxy float64) {
 	if i >= j {
 		return 0, 0, 0, 0
 	}
+	if memory && p.first+j == w.Len() {
+		if sx, sy, sxx, sxy, ok := w.memTrend(p.first + i); ok {
+			return sx, sy, sxx, sxy
+		}
+	}
 	lastU, low, unit := w.lastU, uint16(w.lastU), w.unit // secOf's
 	from := w.slot(p.first + i)
 	s0 := w.secOf(&w.ring[from])

@@ -62,9 +62,10 @@ var rules = []rule{
 	{dir: "controller/engine/trainrows", stdlibOnly: true},
 	// The largest values of a running period, for its percentile.
 	{dir: "controller/engine/topk", stdlibOnly: true},
+	{dir: "controller/engine/configfacts", allowed: []string{"controller/scaling", "proxmox"}},
 	// The recommender's usage histograms: pure, scaling for its types.
 	{dir: "controller/engine/histogram", allowed: []string{"controller/scaling"}},
-	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly", "controller/engine/topk"}},
+	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly", "controller/engine/topk", "controller/engine/configfacts"}},
 	// Write backoffs and cooldowns carried across a change of leader: the
 	// rules' types.
 	{dir: "controller/takeover", allowed: []string{"controller/scaling"}},
