@@ -83,7 +83,7 @@
 // # Imports
 //
 // controller/scaling, forest, its codes, weekly, topk, trainrows,
-// configfacts and histogram, and proxmox for its types only; never
+// configfacts, lsq and histogram, and proxmox for its types only; never
 // controller, config, httpapi or a logger (test/layout).
 //
 // # Concurrency

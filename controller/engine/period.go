@@ -1,24 +1,21 @@
 package engine
 
+import "github.com/lxc-autoscale/lxc-autoscale/controller/engine/lsq"
+
 // periodAgg is what the window keeps of the samples from one (the cursor,
 // window.spanFrom) to the newest: their extremes and the memory trend's
-// least-squares sums, updated as samples enter at the newest end and as
-// the cursor moves, so that a decrease, which judges the same period
-// every pass, reads them in O(1) instead of rescanning it. The sums are
-// exact integers (x in seconds from the cursor's sample, y in KiB), which
-// is what the float scan they replace computes while its partial sums stay
-// below 2^53: memTrend checks that, so the result is the scan's bit for
-// bit or the scan itself.
+// least-squares sums (x in seconds, y in KiB: lsq's exact sums, the float
+// scan's bit for bit or none), updated as samples enter and the cursor
+// moves, so that a decrease, which judges the same period every pass,
+// reads them in O(1) instead of rescanning it.
 type periodAgg struct {
-	x                extremes
-	sx, sxx, sy, sxy int64
+	x extremes
+	s lsq.Sums
 }
 
 // spanOK's bits: the sums are valid (the cursor is set), the extremes
 // too. spanMove is how far the cursor moves sample by sample.
-const (
-	spanSums, spanExtreme, spanMove = 1, 2, 32
-)
+const spanSums, spanExtreme, spanMove = 1, 2, 32
 
 // spanIndex is the index of the cursor's sample, -1 when it is not set or
 // no longer in the window.
@@ -46,13 +43,7 @@ func (w *window) spanAdd(p *fineSample) {
 	if w.spanOK&spanExtreme != 0 {
 		w.agg.x.take(p, p)
 	}
-	w.agg.add(w.spanX(p), p)
-}
-
-// add folds p, x seconds after the cursor's sample, into the sums.
-func (s *periodAgg) add(x int64, p *fineSample) {
-	y := int64(p.memKiB())
-	s.sx, s.sxx, s.sy, s.sxy = s.sx+x, s.sxx+x*x, s.sy+y, s.sxy+x*y
+	w.agg.s.Add(w.spanX(p), int64(p.memKiB()))
 }
 
 // spanForward moves the cursor one sample towards the newest: its sample
@@ -63,15 +54,12 @@ func (w *window) spanForward(i int) {
 	if w.spanOK&spanExtreme != 0 && touches(p, &s.x) {
 		w.spanOK &^= spanExtreme
 	}
-	s.sy -= int64(p.memKiB())
 	if i+1 >= w.n {
 		w.spanOK = 0
 		return
 	}
-	// The x of the n samples left are taken from d seconds later.
 	q := &w.ring[w.slot(i+1)]
-	d, n := w.secOf(q)-w.secOf(p), int64(w.n-i-1)
-	s.sxx, s.sxy, s.sx = s.sxx+n*d*d-2*d*s.sx, s.sxy-d*s.sy, s.sx-n*d
+	s.s.DropOldest(int64(p.memKiB()), w.secOf(q)-w.secOf(p), int64(w.n-i-1))
 	w.spanFrom++
 	w.spanAt = q.at
 }
@@ -83,15 +71,20 @@ func touches(p *fineSample, x *extremes) bool {
 	return c <= x.cpuLo || c >= x.cpuHi || m <= x.memLo || m >= x.memHi
 }
 
-// spanTo sets the cursor to sample i (< n), moving it when it is a little
-// before i (the period's start moves a sample a pass), afresh otherwise.
-func (w *window) spanTo(i int) *periodAgg {
+// spanTo sets the cursor to sample i (< n), moving it when it is at most
+// move samples before i (the period's start moves a sample a pass), afresh
+// otherwise, or not at all (nil) when the cursor is set and !afresh.
+func (w *window) spanTo(i, move int, afresh bool) *periodAgg {
 	at := w.spanIndex()
-	if at < 0 || at > i || i-at > spanMove {
+	if at >= 0 && (at > i || i-at > move) && !afresh {
+		return nil
+	}
+	if at < 0 || at > i || i-at > move {
 		w.spanOK, w.spanFrom, w.agg = spanSums, uint32(w.first)+uint32(i), periodAgg{}
 		w.spanAt = w.ring[w.slot(i)].at
 		for k := i; k < w.n; k++ {
-			w.agg.add(w.spanX(&w.ring[w.slot(k)]), &w.ring[w.slot(k)])
+			p := &w.ring[w.slot(k)]
+			w.agg.s.Add(w.spanX(p), int64(p.memKiB()))
 		}
 		return &w.agg
 	}
@@ -101,12 +94,18 @@ func (w *window) spanTo(i int) *periodAgg {
 	return &w.agg
 }
 
-// periodExtremes are extremes(i), kept at the cursor.
+// periodExtremes are extremes(i), kept at the cursor when i is where it
+// is, or the next sample: other periods (a decrease's recent peak, a
+// relief's settled samples) are read from the blocks, so that they never
+// move the cursor away from the trend's period.
 func (w *window) periodExtremes(i int) (x extremes, ok bool) {
-	if i < 0 || i >= w.n {
+	var s *periodAgg
+	if i >= 0 && i < w.n {
+		s = w.spanTo(i, 2, false)
+	}
+	if s == nil {
 		return w.extremes(i)
 	}
-	s := w.spanTo(i)
 	if w.spanOK&spanExtreme == 0 {
 		s.x, _ = w.extremes(i)
 		w.spanOK |= spanExtreme
@@ -121,11 +120,7 @@ func (w *window) memTrend(i int) (sx, sy, sxx, sxy float64, ok bool) {
 	if i < 0 || i >= w.n {
 		return 0, 0, 0, 0, false
 	}
-	s := w.spanTo(i)
-	// Bounds of the true values, so that a wrapped int64 is never taken.
-	n, last := float64(w.n-i), float64(w.spanX(&w.ring[w.slot(w.n-1)]))
-	if n*last*last >= 1<<52 || last*float64(s.sy) >= 1<<52 {
-		return 0, 0, 0, 0, false
-	}
-	return float64(s.sx), float64(s.sy) * 1024, float64(s.sxx), float64(s.sxy) * 1024, true
+	s := w.spanTo(i, spanMove, true)
+	sx, sy, sxx, sxy, ok = s.s.Floats(int64(w.n-i), w.spanX(&w.ring[w.slot(w.n-1)]))
+	return sx, sy * 1024, sxx, sxy * 1024, ok
 }
