@@ -11,7 +11,7 @@
 //
 // It owns the containers' histories (window*.go), the features and the
 // model (features*.go, model.go), the config facts a read taught
-// (facts.go), what a listing turns into (observe.go), the cooldowns that
+// (controller/engine/configfacts), what a listing turns into (observe.go), the cooldowns that
 // other writers' resizes start (resizes.go, Options.NoteResizes) and, on
 // a replica that does not lead (Following), the backoffs a new leader
 // inherits (controller/takeover). It reports through Hooks and never
@@ -22,12 +22,11 @@
 // controller/engine/trainrows); until the engine has run for the
 // training window, rows are computed at random samples of the windows
 // (windowRows, a window scan per row). Decide reads a container's series
-// and peaks through scaling.History (signals.go) only on the way to a
-// change.
+// and peaks through scaling.History (signals.go) only towards a change.
 //
 // # History
 //
-// A container's history is its window (three tiers and a profile: 14,804
+// A container's history is its window (three tiers and a profile: 14,916
 // bytes at worst at the default settings) and its decaying histograms
 // (Container.Usage, 1,436, controller/engine/histogram); TestHistoryBudget
 // sums the worst case against 16 KiB (budget.go).
@@ -64,9 +63,8 @@
 //     read time is exact), the means of the rates and pressure, and the
 //     largest values of cpu and memory utilisation (controller/engine/
 //     topk), which the 95th percentile is read from exactly while they
-//     hold enough (19 of an
-//     hour at 10 s, half as many again kept in reserve; refilled from the
-//     ring when too many have left), so a pass costs O(1) per container.
+//     hold enough (19 of an hour at 10 s, half as many again kept in reserve;
+//     refilled from the ring when too many have left): O(1) a pass.
 //     The sums are plain, rebuilt from the ring every two to three windows
 //     (a point that differs per container), which bounds their rounding
 //     drift. Features at a past point (a training row) are a scan of the
@@ -77,14 +75,16 @@
 //     judges are read exactly, from any sample to the newest, from at
 //     most 31 samples and one pair per run: about 40 reads for an hour,
 //     in memory that does not depend on the data. The window's peaks are kept between reads while what leaves is
-//     below them. A decrease's trend sums its terms on the ring itself
-//     (scaling.TrendSummer), bit for bit as scaling's loop would.
+//     below them; the extremes and the memory trend's sums (exact integers,
+//     scaling.TrendSummer) of the period a decrease judges are kept at a
+//     cursor that moves with its start (period.go): O(1) a pass, bit for
+//     bit the scan's. The cpu trend, divided by the cores now, is a scan.
 //
 // # Imports
 //
-// controller/scaling, forest, its codes, weekly, topk, trainrows and
-// histogram, and proxmox for its
-// types only; never controller, config, httpapi or a logger (test/layout).
+// controller/scaling, forest, its codes, weekly, topk, trainrows,
+// configfacts, lsq and histogram, and proxmox for its types only; never
+// controller, config, httpapi or a logger (test/layout).
 //
 // # Concurrency
 //

@@ -126,9 +126,10 @@ func (w *window) peaks() (memory uint64, cpu float64) {
 }
 
 // period returns the extremes of memory in bytes (or busy cores) over the
-// samples from index i to the newest, NaN for none.
+// samples from index i to the newest, NaN for none, kept at the cursor
+// (period.go).
 func (w *window) period(i int, memory bool) (lo, hi float64) {
-	x, ok := w.extremes(i)
+	x, ok := w.periodExtremes(i)
 	switch {
 	case !ok:
 		return math.NaN(), math.NaN()

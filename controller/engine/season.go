@@ -14,13 +14,11 @@ import (
 // The answers are kept in the container's seasons until its tiers change
 // or now enters another ten minutes.
 func (h *windowHistory) Recurring(ahead time.Duration) (cpu, memory scaling.Recurring) {
-	if c := h.seasons; c.of != h.w {
-		*c = seasons{of: h.w}
-	}
 	return h.seasons.Peaks(&h.w.tiers.profile, h.w.tierPeaks, h.w.tiers.gen, h.now, ahead)
 }
 
-// seasons are a container's recurring peaks as last read, from window of.
+// seasons are a container's recurring and highest peaks as last read,
+// from window of (signals clears them for another).
 type seasons struct {
 	of *window
 	weekly.Cache
@@ -51,4 +49,11 @@ func (w *window) tierPeaks(week bool, from time.Time, d time.Duration) (p weekly
 		p.CPU, p.Memory, ok = max(p.CPU, c), max(p.Memory, m), true
 	}
 	return p, ok
+}
+
+// Highest reads the week tier's peaks of the last d (scaling.History),
+// kept in the container's seasons.
+func (h *windowHistory) Highest(d time.Duration) (cpu, memory float64) {
+	p := h.seasons.Highest(h.w.tierPeaks, h.w.tiers.gen, h.now.Add(-d), d)
+	return p.CPU, p.Memory
 }

@@ -17,6 +17,9 @@ func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.
 	w := tr.Window
 	h := &e.history
 	h.w, h.now, h.cores, h.Recommender, h.seasons = w, now, float64(tr.Alloc.Cores), &tr.Usage, &tr.seasons
+	if c := h.seasons; c.of != w {
+		*c = seasons{of: w}
+	}
 	h.step = max(int64(e.opts.Interval/time.Second), 1)
 	// The span Decide can look at: the longest period it judges and two
 	// intervals, for a sample that comes a little late.
@@ -162,12 +165,6 @@ func (h *windowHistory) Memory(d time.Duration) scaling.Points {
 // Peaks are the most memory and cores the whole window used.
 func (h *windowHistory) Peaks() (memory uint64, cpu float64) { return h.w.peaks() }
 
-// Highest reads the week tier's peaks of the last d (scaling.History).
-func (h *windowHistory) Highest(d time.Duration) (cpu, memory float64) {
-	p, _ := h.w.tierPeaks(true, h.now.Add(-d), d)
-	return p.CPU, p.Memory
-}
-
 // windowPoints are the window's samples from first on, as utilisation or
 // memory bytes (scaling.Points).
 type windowPoints struct {
@@ -231,6 +228,11 @@ func (p *windowPoints) TrendSums(i, j int) (sx, sy, sxx, sxy float64) {
 	w, cores, memory := p.h.w, p.h.cores, p.memory
 	if i >= j {
 		return 0, 0, 0, 0
+	}
+	if memory && p.first+j == w.Len() {
+		if sx, sy, sxx, sxy, ok := w.memTrend(p.first + i); ok {
+			return sx, sy, sxx, sxy
+		}
 	}
 	lastU, low, unit := w.lastU, uint16(w.lastU), w.unit // secOf's
 	from := w.slot(p.first + i)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -64,7 +65,7 @@ func TestHighestIsTheWeeksMost(t *testing.T) {
 	w := newWindow(time.Hour, 360)
 	now := time.Date(2026, 12, 1, 0, 55, 0, 0, time.UTC)
 	nights(w, now, on([2]float64{3.5, 5}, 29))
-	h := &windowHistory{w: w, now: now}
+	h := &windowHistory{w: w, now: now, seasons: &seasons{}}
 	cpu, mem := h.Highest(7 * 24 * time.Hour)
 	if math.Abs(cpu-3.5) > 0.01 || math.Abs(mem-5*(1<<30)) > 1<<20 {
 		t.Errorf("the week's most: %.3f cores, %.0f bytes; want the job's 3.5 cores and 5 GiB", cpu, mem)
@@ -72,8 +73,38 @@ func TestHighestIsTheWeeksMost(t *testing.T) {
 	if cpu, mem := h.Highest(12 * time.Hour); math.Abs(cpu-0.3) > 0.01 || mem != 512<<20 {
 		t.Errorf("the last 12 hours' most: %.3f cores, %.0f bytes; want the service's 0.3 cores and 512 MiB", cpu, mem)
 	}
-	empty := &windowHistory{w: newWindow(time.Hour, 360), now: now}
+	empty := &windowHistory{w: newWindow(time.Hour, 360), now: now, seasons: &seasons{}}
 	if cpu, mem := empty.Highest(7 * 24 * time.Hour); cpu != 0 || mem != 0 {
 		t.Errorf("an empty history's most: %v cores, %v bytes; want 0", cpu, mem)
+	}
+}
+
+// TestHighestKeptIsRead: Highest, kept per container between passes, is
+// a fresh read of the week tier's peaks, pass after pass, as hours
+// complete, backfills merge coarse points in and the period asked
+// changes.
+func TestHighestKeptIsRead(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 43))
+	w, cache := newWindow(time.Hour, 368), &seasons{}
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for pass := range 20000 {
+		now = now.Add(time.Duration(10+rng.IntN(20)) * time.Second)
+		s := sampleAt(0, rng.Float64()*4).at(now)
+		s.Mem = rng.Uint64N(8 << 30)
+		w.Add(s)
+		if rng.IntN(500) == 0 {
+			w.MergeCoarse([]CoarsePoint{{Time: now.Add(-time.Duration(rng.IntN(7*24)) * time.Hour).Truncate(time.Hour), Step: time.Hour,
+				CPU: 1, CPUPeak: rng.Float64() * 8, Mem: 1 << 30, MemPeak: rng.Float64() * (16 << 30)}})
+		}
+		d := 7 * 24 * time.Hour
+		if rng.IntN(10) == 0 {
+			d = time.Duration(1+rng.IntN(7*24)) * time.Hour
+		}
+		h := &windowHistory{w: w, now: now, seasons: cache}
+		cpu, mem := h.Highest(d)
+		want, _ := w.tierPeaks(true, now.Add(-d), d)
+		if cpu != want.CPU || mem != want.Memory {
+			t.Fatalf("pass %d, the last %s: kept %v cores %v bytes, read %v %v", pass, d, cpu, mem, want.CPU, want.Memory)
+		}
 	}
 }

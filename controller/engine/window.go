@@ -110,8 +110,15 @@ type window struct {
 	// folded in exactly, one that may have been a peak leaving clears it.
 	peak   extremes
 	peakOK bool
-	tiers  tiers
-	roll   rolling
+	// spanOK (spanSums, spanExtreme), spanAt and spanFrom (the low 32
+	// bits of its seq) are the cursor of agg (period.go): in the
+	// padding after peakOK.
+	spanOK   uint8
+	spanAt   uint16
+	spanFrom uint32
+	agg      periodAgg
+	tiers    tiers
+	roll     rolling
 }
 
 func newWindow(span time.Duration, capacity int) *window {
@@ -198,12 +205,16 @@ func (w *window) append(s Sample) bool {
 	w.loc = s.Time.Location()
 	w.blocked(seq)
 	w.roll.added(w, seq)
+	w.spanAdd(&w.ring[w.slot(w.n-1)])
 	return true
 }
 
 // dropOldest removes the oldest sample, from the running aggregates first.
 func (w *window) dropOldest() {
 	w.roll.dropped(w, w.first)
+	if w.spanIndex() == 0 {
+		w.spanForward(0)
+	}
 	if p := &w.ring[w.start]; p.cpu() >= w.peak.cpuHi || p.memKiB() >= w.peak.memHi {
 		w.peakOK = false
 	}
@@ -374,6 +385,7 @@ func (w *window) Merge(samples []Sample) int {
 		first++
 	}
 	w.roll.reset()
+	w.spanOK = 0
 	for w.n > 0 {
 		w.dropOldest()
 	}

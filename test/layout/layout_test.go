@@ -64,9 +64,12 @@ var rules = []rule{
 	{dir: "controller/engine/trainrows", stdlibOnly: true},
 	// The largest values of a running period, for its percentile.
 	{dir: "controller/engine/topk", stdlibOnly: true},
+	// What a config read told of a container; exact least-squares sums.
+	{dir: "controller/engine/configfacts", allowed: []string{"controller/scaling", "proxmox"}},
+	{dir: "controller/engine/lsq", stdlibOnly: true},
 	// The recommender's usage histograms: pure, scaling for its types.
 	{dir: "controller/engine/histogram", allowed: []string{"controller/scaling"}},
-	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly", "controller/engine/topk"}},
+	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly", "controller/engine/topk", "controller/engine/configfacts", "controller/engine/lsq"}},
 	// Write backoffs and cooldowns carried across a change of leader: the
 	// rules' types.
 	{dir: "controller/takeover", allowed: []string{"controller/scaling"}},

@@ -20,9 +20,15 @@ const (
 // changed: Decide asks every pass, twice (a decrease's floor an hour
 // ahead, a growth's lead ten minutes ahead), and the answer moves only
 // when now enters another ten minutes or the profile or tiers change,
-// which the caller counts in gen. One entry per ahead; 368 bytes. The
-// zero Cache is empty.
-type Cache struct{ entries [2]cacheEntry }
+// which the caller counts in gen. One entry per ahead, and Highest's: 408
+// bytes. The zero Cache is empty.
+type Cache struct {
+	entries [2]cacheEntry
+	// high is Highest's answer, for the generation and week buckets in
+	// highKey (the generation + 1, so that the zero key is none).
+	high    TierPeak
+	highKey [3]int64
+}
 
 type cacheEntry struct {
 	key      cacheKey
@@ -70,4 +76,18 @@ func (c *Cache) Peaks(p *Profile, read TierPeaks, gen uint64, now time.Time, ahe
 		e.cpu, e.mem = p.Peaks(read, now, ahead)
 	}
 	return e.cpu, e.mem
+}
+
+// Highest is read(true, from, d), the week tier's peaks over [from,
+// from+d), computed again only when gen or the week buckets it reads
+// differ from the last call's: Decide asks every pass on the way to a
+// relief and the answer moves at most once an hour.
+func (c *Cache) Highest(read TierPeaks, gen uint64, from time.Time, d time.Duration) TierPeak {
+	first := floorDiv(from.Unix(), WeekStep)
+	key := [3]int64{int64(gen) + 1, first, max(first, floorDiv(from.Unix()+int64(d/time.Second)-1, WeekStep))}
+	if c.highKey != key {
+		c.high, _ = read(true, from, d)
+		c.highKey = key
+	}
+	return c.high
 }
