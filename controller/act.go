@@ -23,9 +23,10 @@ func (c *Controller) apply(ctx context.Context, idle, admitted []scaling.Decisio
 			tr.Recommended = ""
 		}
 	}
-	for _, d := range admitted {
+	for i := range admitted {
+		d := &admitted[i] // not a copy of each of the pass's decisions
 		for j := range d.Holds {
-			c.recordHold(&held, &d, &d.Holds[j])
+			c.recordHold(&held, d, &d.Holds[j])
 		}
 		tr := c.Tracked[d.VMID]
 		if len(d.Changes) == 0 {
@@ -46,11 +47,11 @@ func (c *Controller) apply(ctx context.Context, idle, admitted []scaling.Decisio
 			tr.Recommended = key
 		}
 		c.Protect(d.VMID, func() {
-			intent := c.journalIntent(d)
-			outcomes := c.actuator.Apply(ctx, d, tr.Alloc)
+			intent := c.journalIntent(*d)
+			outcomes := c.actuator.Apply(ctx, *d, tr.Alloc)
 			now := c.now()
 			c.Engine.Record(d.VMID, outcomes, now)
-			c.journalOutcome(d, intent, outcomes, now)
+			c.journalOutcome(*d, intent, outcomes, now)
 			c.stateDirty = true
 		})
 	}
