@@ -214,6 +214,33 @@ func TestReloadAppliesLoggingAndListsWhatNeedsARestart(t *testing.T) {
 	}
 }
 
+// A line below the level is never built, not only never written: its
+// event is nil (Enabled false), for the process logger and every logger
+// derived from it, and a reload to a lower level enables it in all of them.
+func TestLogLevelSkipsDisabledEvents(t *testing.T) {
+	t.Parallel()
+	var out syncBuffer
+	log, logs := newLogger(config.Logging{Level: "info", Format: "json"}, &out)
+	derived := log.With().Str("component", "controller").Logger()
+	for name, l := range map[string]zerolog.Logger{"process": log, "derived": derived} {
+		if l.Debug().Enabled() {
+			t.Errorf("%s logger at info: a debug event is built", name)
+		}
+		if !l.Info().Enabled() {
+			t.Errorf("%s logger at info: an info event is not built", name)
+		}
+	}
+	logs.configure(config.Logging{Level: "debug", Format: "json"})
+	derived.Debug().Str("vmid", "101").Msg("held back")
+	if !derived.Debug().Enabled() || !strings.Contains(out.String(), `"message":"held back"`) {
+		t.Errorf("after a reload to debug, a derived logger's debug line is missing: %q", out.String())
+	}
+	logs.configure(config.Logging{Level: "error", Format: "json"})
+	if log.Warn().Enabled() || derived.Warn().Enabled() {
+		t.Error("after a reload to error, warn events are still built")
+	}
+}
+
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return lines[len(lines)-1]
