@@ -50,6 +50,19 @@ func (c *Controller) askBackfill(ctx context.Context, t engine.Tick) {
 	})
 }
 
+// pauseBackfill holds the backfill's dispatch for the rest of the pass and
+// returns what resumes it: on a cluster's first minutes the backfill's RRD
+// decoding is most of the process's CPU (77 % at 10,000 containers on 2
+// CPUs), and the pass, which decides for every container, goes first.
+func (c *Controller) pauseBackfill() (resume func()) {
+	b := c.backfill.Backfiller
+	if b == nil {
+		return func() {}
+	}
+	b.Pause()
+	return b.Resume
+}
+
 // backfillFailure maps a failed read to what the schedule does with it.
 func backfillFailure(err error) backfill.Failure {
 	switch Classify(err) {

@@ -567,3 +567,43 @@ func BenchmarkFirstDecision(b *testing.B) {
 		})
 	}
 }
+
+// A pass holds the backfill back while it does its own work: paused, it
+// sends no read beyond those in flight; resumed, it reads the rest.
+func TestPausedBackfillSendsNoRead(t *testing.T) {
+	sim, client := newLoopSim(t, pvesim.Options{Nodes: 2, Speed: 0, Containers: 12})
+	sim.InjectFault(pvesim.Fault{Route: rrdRoute, Latency: 30 * time.Millisecond})
+	c := newLoop(t, client, func(o *Options) { o.Backfill, o.BackfillConcurrency, o.Scale = true, 1, false })
+	ctx := backfillContext(t, c)
+	c.pass(ctx)
+	c.backfill.Pause()
+	reads := func() int {
+		n := 0
+		for _, r := range sim.Requests() {
+			if r.Route == rrdRoute {
+				n++
+			}
+		}
+		return n
+	}
+	// The read in flight (an hour, then its week and month) ends.
+	n, since := reads(), time.Now()
+	for time.Since(since) < 200*time.Millisecond {
+		time.Sleep(10 * time.Millisecond)
+		if m := reads(); m != n {
+			n, since = m, time.Now()
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	if m := reads(); m != n {
+		t.Fatalf("%d RRD reads sent while paused (%d before)", m-n, n)
+	}
+	if p := c.backfill.Progress(); p.Pending == 0 {
+		t.Fatalf("backfill %+v: every container read while paused", p)
+	}
+	c.backfill.Resume()
+	awaitBackfill(t, c)
+	if got, want := len(rrdReads(sim)), c.backfill.Asked(); got != want || want == 0 {
+		t.Errorf("%d containers' hours read after Resume, want every one asked for (%d)", got, want)
+	}
+}

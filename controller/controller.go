@@ -231,7 +231,8 @@ func (c *Controller) shutdown() {
 // backfill read and ask it for the containers newly listed running,
 // observe, score, decide, act, export, save. The pass has a deadline of
 // PassTimeout; the backfill runs beside it (started by the first pass that
-// collects, with ctx) and never delays it.
+// collects, with ctx) and never delays it: from the fold to the end of the
+// pass it dispatches no new read (pauseBackfill).
 func (c *Controller) pass(ctx context.Context) {
 	phases := newPhaseClock(c.metrics.phases)
 	passCtx, cancel := context.WithDeadline(ctx, phases.start.Add(c.opts.PassTimeout))
@@ -250,6 +251,7 @@ func (c *Controller) pass(ctx context.Context) {
 	c.foldExport(t)
 	c.foldBackfill()
 	c.askBackfill(ctx, t)
+	defer c.pauseBackfill()()
 	phases.done("backfill")
 	sel, guard := c.policies()
 	if leading && (!c.led || c.historyGrew) { // resizes from before it watched

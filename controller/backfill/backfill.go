@@ -103,6 +103,7 @@ type Backfiller struct {
 	incoming []*Job
 	dropped  []int
 	progress Progress
+	paused   bool // by the loop's pass (Pause): no job is dispatched
 }
 
 // New makes a Backfiller; Start starts it.
@@ -167,6 +168,15 @@ func (b *Backfiller) hand(f func()) {
 	}
 }
 
+// Pause stops dispatching reads until Resume: the loop's pass holds the
+// backfill back while it does its own work, so that decoding RRD rows (the
+// most CPU a large cluster's start spends) does not share the cores with
+// the pass. Reads in flight end as they end. It never blocks.
+func (b *Backfiller) Pause() { b.hand(func() { b.paused = true }) }
+
+// Resume dispatches again after Pause. It never blocks.
+func (b *Backfiller) Resume() { b.hand(func() { b.paused = false }) }
+
 // Take returns the results since the last Take; firstDone is true at the
 // Take that holds the last result of the first AskListed's containers.
 func (b *Backfiller) Take() (rs []Result, firstDone bool) {
@@ -225,14 +235,14 @@ func (b *Backfiller) run(ctx context.Context) {
 	s := &schedule{b: b, nodes: map[string]*node{}, queued: map[int]*Job{}}
 	for {
 		b.mu.Lock()
-		incoming, dropped := b.incoming, b.dropped
+		incoming, dropped, paused := b.incoming, b.dropped, b.paused
 		b.incoming, b.dropped = nil, nil
 		b.mu.Unlock()
 		s.add(incoming, dropped)
 		s.report()
 		head, wait := s.next(time.Now())
 		var send chan<- *Job
-		if head != nil {
+		if head != nil && !paused { // Resume wakes the loop
 			send = jobs
 		}
 		var timer *time.Timer

@@ -46,8 +46,9 @@
 //
 // # Concurrency
 //
-// Progress is safe from any goroutine; AskListed, Asked, Forget, Take and
-// Ready belong to the loop goroutine (none of them blocks). Start starts
+// Progress, Pause and Resume are safe from any goroutine; AskListed,
+// Asked, Forget, Take and Ready belong to the loop goroutine (none of
+// them blocks). Start starts
 // the coordinator and its workers once; they stop when its context is
 // cancelled, and Done is closed when all of them have returned.
 package backfill
