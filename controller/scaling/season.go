@@ -151,7 +151,7 @@ func seasonText(res Resource, need int64, rec Recurring) string {
 		peak = fmt.Sprintf("%d MiB", ceilMiB(uint64(rec.Peak)))
 	}
 	at := rec.At.Truncate(time.Minute)
-	class, days := rec.Class.words()
+	class, days := rec.Class.Words()
 	return fmt.Sprintf("the %s%02d:%02d peak seen on %d of %d %s (%s): %d %s",
 		class, int(at.Hours()), int(at.Minutes())%60, rec.Seen, rec.Days, days, peak, need, unit)
 }
