@@ -349,6 +349,11 @@ func (dc *decider) scaleUp(u utilisation, newest Point) int64 {
 	return target
 }
 
+// freesLittle says whether a decrease to v frees less than a tenth of cur
+// and half a step (a floor a few MiB below the limit): noise, not worth
+// a write and the cooldown it starts.
+func (u utilisation) freesLittle(v int64) bool { return (u.cur-v)*10 < u.cur && (u.cur-v)*2 < u.step }
+
 func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	last := newest.Value
 	target := clamp(u.cur-u.step, u.min, u.max)
@@ -399,9 +404,13 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		reason.season = seasonWhy{peak: r.Peak, at: int32(r.At / time.Second), seen: uint8(r.Seen), days: uint8(r.Days), class: r.Class}
 		reason.rec = u.rec
 	}
+	if u.freesLittle(target) {
+		dc.d.hold(u.res, u.floorReason(), fmt.Sprintf("%s %.2f %s but a decrease to %d %s frees %d %s, less than a tenth of the limit and half a step", u.label, last/u.per, u.down, target, u.unit, u.cur-target, u.unit))
+		return u.cur
+	}
 	if f, perHour := dc.trendFloor(u, series, wait, quiet); f > target {
 		text := trendText(u, f, perHour, dc.r.CooldownDown)
-		if f >= u.cur {
+		if f >= u.cur || u.freesLittle(f) {
 			dc.d.hold(u.res, u.floorReason(), fmt.Sprintf("%s %.2f %s but %s", u.label, last/u.per, u.down, text))
 			return u.cur
 		}
