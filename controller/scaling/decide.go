@@ -39,8 +39,9 @@ const mib = 1 << 20
 // holds, saying so). No change ever lands outside [Min, Max].
 //
 // Memory never goes down below max(MemoryPeak, the series' peak) + Margin
-// (rounded up to a MiB); a decrease stops at that floor, and none happens
-// when the floor is not below the current limit (SkipMemoryFloor). Cores
+// (rounded up to a MiB), nor to where that peak would reach the up
+// threshold; a decrease stops at that floor, and none happens when the
+// floor is not below the current limit (SkipMemoryFloor). Cores
 // likewise never go down to where CPUPeak, the most the window's hour
 // used, would reach the up threshold (SkipCPUFloor): a burst or a batch
 // job that comes back within the hour finds its cores, and a decrease is
@@ -157,8 +158,8 @@ type utilisation struct {
 	// target is the utilisation a change sizes for (0: one step).
 	target float64
 	// floor is the lowest value a decrease may reach, 0 for none: for
-	// memory the peak plus the margin, rounded up (peak and margin are its
-	// parts), for cores the fewest under which the window's peak (cpuPeak)
+	// memory the peak plus the margin, rounded up, or more to keep the
+	// peak below the up threshold (peak and margin are its parts), for cores the fewest under which the window's peak (cpuPeak)
 	// stays below the up threshold. Set by decider.withFloor, on the way
 	// to a decrease only.
 	floor, peak, margin int64
@@ -228,24 +229,31 @@ func (dc *decider) withFloor(u utilisation) utilisation {
 		dc.peaksRead = true
 	}
 	if u.res == ResourceCores {
-		u.cpuPeak, u.floor = dc.sig.CPUPeak, dc.peakFloor(u.res, dc.sig.CPUPeak)
+		u.cpuPeak, u.floor = dc.sig.CPUPeak, dc.r.Need(u.res, dc.sig.CPUPeak)
 		return u
 	}
 	peak := dc.sig.MemoryPeak
 	if p := dc.sig.Memory.Until(dc.now).Max(); p > float64(peak) { // NaN compares false
 		peak = uint64(p)
 	}
-	u.floor, u.peak, u.margin = dc.peakFloor(u.res, float64(peak)), ceilMiB(peak), ceilMiB(dc.r.Memory.Margin)
+	u.floor, u.peak, u.margin = dc.r.Need(u.res, float64(peak)), ceilMiB(peak), ceilMiB(dc.r.Memory.Margin)
 	return u
 }
 
-// peakFloor is the fewest cores under which v cores busy stays below the
-// up threshold (0 without either), or v bytes plus the margin in MiB.
-func (dc *decider) peakFloor(res Resource, v float64) int64 {
+// Need is the fewest cores (MiB) under which v cores busy (bytes) stays
+// below the up threshold (0 without either), memory by the margin too: a
+// floor the next return of v would pass is a decrease undone by it (a
+// JVM's heap shrunk after each collection, regrown before the next).
+func (r Rules) Need(res Resource, v float64) int64 {
 	if res != ResourceCores {
-		return ceilMiB(satAdd(uint64(min(v, math.MaxUint64/2)), dc.r.Memory.Margin))
+		b := min(v, math.MaxUint64/2)
+		f := ceilMiB(satAdd(uint64(b), r.Memory.Margin))
+		if up := r.Memory.Up; b > 0 && up > 0 {
+			f = max(f, int64(min(math.Floor(b/up/mib)+1, math.MaxInt64>>20)))
+		}
+		return f
 	}
-	if up := dc.r.CPU.Up; v > 0 && up > 0 { // NaN compares false
+	if up := r.CPU.Up; v > 0 && up > 0 { // NaN compares false
 		return int64(min(math.Floor(v/up)+1, math.MaxInt32))
 	}
 	return 0
@@ -341,6 +349,11 @@ func (dc *decider) scaleUp(u utilisation, newest Point) int64 {
 	return target
 }
 
+// freesLittle says whether a decrease to v frees less than a tenth of cur
+// and half a step (a floor a few MiB below the limit): noise, not worth
+// a write and the cooldown it starts.
+func (u utilisation) freesLittle(v int64) bool { return (u.cur-v)*10 < u.cur && (u.cur-v)*2 < u.step }
+
 func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	last := newest.Value
 	target := clamp(u.cur-u.step, u.min, u.max)
@@ -391,9 +404,13 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		reason.season = seasonWhy{peak: r.Peak, at: int32(r.At / time.Second), seen: uint8(r.Seen), days: uint8(r.Days), class: r.Class}
 		reason.rec = u.rec
 	}
+	if u.freesLittle(target) {
+		dc.d.hold(u.res, u.floorReason(), fmt.Sprintf("%s %.2f %s but a decrease to %d %s frees %d %s, less than a tenth of the limit and half a step", u.label, last/u.per, u.down, target, u.unit, u.cur-target, u.unit))
+		return u.cur
+	}
 	if f, perHour := dc.trendFloor(u, series, wait, quiet); f > target {
 		text := trendText(u, f, perHour, dc.r.CooldownDown)
-		if f >= u.cur {
+		if f >= u.cur || u.freesLittle(f) {
 			dc.d.hold(u.res, u.floorReason(), fmt.Sprintf("%s %.2f %s but %s", u.label, last/u.per, u.down, text))
 			return u.cur
 		}

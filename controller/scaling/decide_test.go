@@ -274,7 +274,7 @@ func TestDecide(t *testing.T) {
 			in.sig.Alloc.MemoryMiB = 1024
 			in.sig.Memory = usage(decideNow, time.Hour, 300*mib, 0, 300*mib)
 			in.sig.MemoryPeak = 768 * mib
-		}, holds: []Hold{held(ResourceMemory, SkipMemoryFloor)}, text: "1024 MiB is at or below the floor 1024 MiB (peak 768 + margin 256)"},
+		}, holds: []Hold{held(ResourceMemory, SkipMemoryFloor)}, text: "1024 MiB is at or below the floor 1025 MiB (the peak 768 MiB stays below the up threshold)"},
 		{name: "memory floor takes the series' peak over a smaller MemoryPeak", edit: func(in *decideInput) {
 			in.sig.Alloc.MemoryMiB = 1024
 			in.sig.Memory = usage(decideNow, time.Hour, 800*mib, 10*time.Minute, 300*mib)
@@ -328,12 +328,15 @@ func TestDecide(t *testing.T) {
 			in.rules.Memory.Target = 0.5
 			in.sig.Memory = memFor(time.Minute, 1800)
 		}, changes: []Change{up(ResourceMemory, 2048, 4096)}, text: "(sized for memory 0.50)"},
-		{name: "memory down sized stops at the floor", edit: func(in *decideInput) {
+		// Peak + margin (1756 MiB) would hold 1500 MiB at 0.85 >= 0.75 of it:
+		// the next such peak would undo the decrease (a JVM's heap, shrunk
+		// after each collection and regrown before the next).
+		{name: "memory down sized stops where the peak stays below the up threshold", edit: func(in *decideInput) {
 			in.rules.Memory.Target = 0.9
 			in.sig.Alloc.MemoryMiB = 8192
 			in.sig.Memory = usage(decideNow, time.Hour, 1024*mib, 0, 1024*mib)
 			in.sig.MemoryPeak = 1500 * mib
-		}, changes: []Change{down(ResourceMemory, 8192, 1756)}, text: "(stopped at the floor 1756 MiB (peak 1500 + margin 256))"},
+		}, changes: []Change{down(ResourceMemory, 8192, 2001)}, text: "(stopped at the floor 2001 MiB (the peak 1500 MiB stays below the up threshold))"},
 
 		// Swap follows memory.
 		{name: "swap aligned: nothing", edit: withSwap},
@@ -636,9 +639,9 @@ func checkDecision(in decideInput, d Decision) error {
 			used = runOf(s.Memory).window(in.now, r.StabilizationDown).series(s.Memory).Max() / mib
 			target = r.Memory.Target
 			peak := max(float64(s.MemoryPeak), s.Memory.Until(in.now).Max())
-			floor = int64(math.Ceil((peak + float64(r.Memory.Margin)) / mib))
+			floor = max(int64(math.Ceil((peak+float64(r.Memory.Margin))/mib)), int64(math.Floor(peak/r.Memory.Up/mib))+1)
 			if c.Direction == Down && c.To < floor {
-				return fmt.Errorf("change %+v below peak %.0f + margin %d", c, peak, r.Memory.Margin)
+				return fmt.Errorf("change %+v below peak %.0f + margin %d or where the peak passes the up threshold", c, peak, r.Memory.Margin)
 			}
 		case ResourceSwap:
 			lo, hi, step = ceilMiB(r.Swap.Min), floorMiB(r.Swap.Max), math.MaxInt64

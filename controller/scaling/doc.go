@@ -21,11 +21,11 @@
 //
 // # Imports
 //
-// The standard library and its leaf diskgrow only (test/layout): no
-// proxmox, no config, no logger, no wall clock. All it needs arrives as
-// arguments (Signals, Rules, ContainerState, now), so that the loop and
-// the simulator decide with exactly the same code and a test can call it
-// with any input.
+// The standard library and its leaves diskgrow and dayclass only
+// (test/layout): no proxmox, no config, no logger, no wall clock. All it
+// needs arrives as arguments (Signals, Rules, ContainerState, now), so
+// that the loop and the simulator decide with exactly the same code and a
+// test can call it with any input.
 //
 // # Where a change goes
 //

@@ -142,8 +142,10 @@ func (n note) floorText(res Resource) string {
 	if res == ResourceCores {
 		return fmt.Sprintf("the floor %d cores (the window's peak %.2f cores stays below %.2f of them)", n.n[nFloor], n.v[vPeak], n.v[vUp])
 	}
-	_, unit := labelUnit(res)
-	return fmt.Sprintf("the floor %d %s (peak %d + margin %d)", n.n[nFloor], unit, n.n[nPeak], n.n[nMargin])
+	if _, unit := labelUnit(res); n.n[nFloor] <= n.n[nPeak]+n.n[nMargin] {
+		return fmt.Sprintf("the floor %d %s (peak %d + margin %d)", n.n[nFloor], unit, n.n[nPeak], n.n[nMargin])
+	}
+	return fmt.Sprintf("the floor %d MiB (the peak %d MiB stays below the up threshold)", n.n[nFloor], n.n[nPeak])
 }
 
 // roomText says why the node has no room for an increase.

@@ -26,7 +26,7 @@ func TestHoldDetails(t *testing.T) {
 		{"cpu floor", func(in *decideInput) { idle(in); in.sig.CPUPeak = 1.6 }, ResourceCores,
 			"cpu 0.10 <= 0.30 but 2 cores is at or below the floor 3 cores (the window's peak 1.60 cores stays below 0.75 of them)"},
 		{"memory floor", func(in *decideInput) { in.sig.Memory = memFor(10*time.Minute, 300); in.sig.MemoryPeak = 1900 * mib }, ResourceMemory,
-			"memory 0.15 <= 0.30 but 2048 MiB is at or below the floor 2156 MiB (peak 1900 + margin 256)"},
+			"memory 0.15 <= 0.30 but 2048 MiB is at or below the floor 2534 MiB (the peak 1900 MiB stays below the up threshold)"},
 		{"above the max, floor", func(in *decideInput) { in.sig.Alloc.Cores = 6; in.sig.CPUPeak = 4 }, ResourceCores,
 			"6 cores is above the max 4 but the floor 6 cores (the window's peak 4.00 cores stays below 0.75 of them) is above it too"},
 		{"cooldown", func(in *decideInput) { busy(in); in.st = lastAction(ResourceCores, 70*time.Second) }, ResourceCores,
@@ -110,7 +110,7 @@ func TestChangeReasons(t *testing.T) {
 			in.sig.Alloc.MemoryMiB = 4096
 			in.sig.MemoryPeak = 1500 * mib
 			in.rules.Memory.Target = 0.5
-		}, ResourceMemory, "memory 0.07 <= 0.30 for 10m0s (sized for memory 0.50) (stopped at the floor 1756 MiB (peak 1500 + margin 256))"},
+		}, ResourceMemory, "memory 0.07 <= 0.30 for 10m0s (sized for memory 0.50) (stopped at the floor 2001 MiB (the peak 1500 MiB stays below the up threshold))"},
 		{"above the max", func(in *decideInput) { in.sig.Alloc.Cores = 6 }, ResourceCores, "6 cores is above the max 4"},
 		{"below the min", func(in *decideInput) { in.rules.CPU.Min = 3 }, ResourceCores, "2 cores is below the min 3"},
 		{"swap", func(in *decideInput) { in.rules.Swap.Enabled = true; in.rules.Swap.Max = 512 * mib }, ResourceSwap,

@@ -34,8 +34,8 @@ func (dc *decider) withRecommendation(u utilisation) utilisation {
 		return u
 	}
 	f, ok := rh.Floor(u.res, dc.r, u.cur)
-	if most := dc.recurring(u, seasonAhead).Most; ok && most > 0 && dc.peakFloor(u.res, most) < f.Floor {
-		f = RecFloor{Floor: dc.peakFloor(u.res, most), Usage: most} // Pct 0: the hour ahead's
+	if most := dc.recurring(u, seasonAhead).Most; ok && most > 0 && dc.r.Need(u.res, most) < f.Floor {
+		f = RecFloor{Floor: dc.r.Need(u.res, most), Usage: most} // Pct 0: the hour ahead's
 	}
 	if ok && f.Floor > u.floor {
 		u.floor, u.rec, u.season = f.Floor, f, Recurring{}

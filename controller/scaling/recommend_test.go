@@ -85,3 +85,27 @@ func TestRecommendationFloorCappedByTheHourAhead(t *testing.T) {
 		t.Errorf("with the next hour at 1.2 busy: %+v; want cores 4 -> 2, stopped at what that hour needs", d.Changes)
 	}
 }
+
+// A decrease that its floor stops within a tenth of the limit and half a
+// step of it is not made: a write that frees 12 MiB of 1079 (a recurring
+// peak's need, recomputed every hour a few MiB lower) is noise, and each
+// one restarts the cooldown. One that frees more is made.
+func TestNoDecreaseThatFreesAlmostNothing(t *testing.T) {
+	in := memoryDown()
+	in.sig.Alloc.MemoryMiB = 1079
+	in.sig.Memory = usage(decideNow, time.Hour, 250*mib, 0, 250*mib)
+	in.sig.MemoryPeak = 250 * mib
+	sig, h := lazy(in.sig, in.now)
+	sig.History = recHistory{seriesHistory: h, f: RecFloor{Floor: 1067, Pct: 50, Usage: 811 * mib, Days: 3, Widen: 1}}
+	d := Decide(sig, in.policy, in.rules, in.st, in.now)
+	if len(d.Changes) != 0 || len(d.Holds) != 1 || d.Holds[0].Reason != SkipMemoryFloor {
+		t.Fatalf("a floor 12 MiB below 1079 MiB: %+v; want a memory floor hold", d)
+	}
+	if got := d.Holds[0].Detail(); !strings.Contains(got, "frees 12 MiB") {
+		t.Errorf("hold %q does not say how little it would free", got)
+	}
+	sig.History = recHistory{seriesHistory: h, f: RecFloor{Floor: 900, Pct: 50, Usage: 644 * mib, Days: 3, Widen: 1}}
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || d.Changes[0].To != 900 {
+		t.Errorf("a floor 179 MiB below 1079 MiB: %+v; want memory 1079 -> 900", d.Changes)
+	}
+}

@@ -117,17 +117,18 @@ func (dc *decider) withSeason(u utilisation) utilisation {
 }
 
 // growAhead grows u, after the up cooldown, to what a recurring peak
-// within seasonLead needs, when that peak (as the latest day saw it over
-// the same ten minutes: Soon) would pass the up threshold of the current
-// allocation: the increase that the peak would ask for once
-// it came, made before it comes. ok is false when there is none to make.
+// within seasonLead needs, when that peak (seen on most days, and as the
+// latest day saw it over the same ten minutes: Soon) would pass the up
+// threshold of the current allocation: the increase that the peak would
+// ask for once it came, made before it comes; not one that only the
+// latest day asked for. ok is false when there is none to make.
 func (dc *decider) growAhead(u utilisation) (to int64, ok bool) {
 	rec := dc.recurring(u, seasonLead)
-	v := rec.Soon // in the series' unit: bytes, or the utilisation of the cores
+	v, p := rec.Soon, rec.Peak // in the series' unit: bytes, or the utilisation of the cores
 	if u.res == ResourceCores {
-		v /= float64(u.cur)
+		v, p = v/float64(u.cur), p/float64(u.cur)
 	}
-	if rec.Seen == 0 || !u.up.Passed(v) {
+	if rec.Seen == 0 || !u.up.Passed(v) || !u.up.Passed(p) {
 		return u.cur, false
 	}
 	target := min(dc.seasonNeed(u, rec), u.max)
@@ -151,7 +152,7 @@ func seasonText(res Resource, need int64, rec Recurring) string {
 		peak = fmt.Sprintf("%d MiB", ceilMiB(uint64(rec.Peak)))
 	}
 	at := rec.At.Truncate(time.Minute)
-	class, days := rec.Class.words()
+	class, days := rec.Class.Words()
 	return fmt.Sprintf("the %s%02d:%02d peak seen on %d of %d %s (%s): %d %s",
 		class, int(at.Hours()), int(at.Minutes())%60, rec.Seen, rec.Days, days, peak, need, unit)
 }

@@ -94,3 +94,24 @@ func TestGrowAheadOfARecurringPeak(t *testing.T) {
 		t.Errorf("no recurring peak: %+v; want nothing", d)
 	}
 }
+
+// A growth ahead is of the peak that recurs: when only the latest day
+// (Soon) passed the up threshold and the peak seen on most days (0.85 of
+// 1 core) stays below it, nothing grows, though 0.85 is above the target;
+// the increase the peak would ask for is not one most days asked for.
+func TestGrowAheadOnlyOfWhatRecurs(t *testing.T) {
+	in := steadyInput()
+	in.sig.Alloc.Cores = 1
+	in.sig.CPU = cpuFor(0, 0.5)
+	in.rules.CPU.Up, in.rules.CPU.Target, in.rules.CPU.Max = 0.9, 0.8, 8
+	in.rules.Memory.Enabled, in.rules.Disk.Enabled = false, false
+	sig, h := lazy(in.sig, in.now)
+	h.cpuSeason = Recurring{Peak: 0.85, At: time.Hour, Seen: 3, Days: 4, Soon: 2.5}
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 0 {
+		t.Errorf("a recurring peak of 0.85 cores, 2.5 on the latest day: %+v; want no growth", d.Changes)
+	}
+	h.cpuSeason.Peak = 1.6
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || d.Changes[0].To != 2 {
+		t.Errorf("a recurring peak of 1.6 cores: %+v; want cores 1 -> 2", d.Changes)
+	}
+}

@@ -23,14 +23,14 @@ func (dc *decider) withTrough(u utilisation, series run[Points], hi float64) (ut
 	if !(most > 0) || !(basis < hi) { // NaN compares false
 		return u, hi, seasonWhy{}
 	}
-	v := basis // cores busy or bytes, as peakFloor and the reason take it
+	v := basis // cores busy or bytes, as Rules.Need and the reason take it
 	if u.res == ResourceCores {
 		v *= float64(u.cur)
 		u.cpuPeak = v
 	} else {
 		u.peak = ceilMiB(uint64(min(v, math.MaxUint64/2)))
 	}
-	floor := max(dc.peakFloor(u.res, v), dc.seasonNeed(u, rec))
+	floor := max(dc.r.Need(u.res, v), dc.seasonNeed(u, rec))
 	if u.season.Seen == 0 || floor >= u.floor {
 		u.floor = min(u.floor, floor)
 	}

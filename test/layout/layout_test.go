@@ -41,6 +41,8 @@ var rules = []rule{
 	{dir: "controller/scaling", stdlibOnly: true},
 	// A disk growth's size from its fill rate: a leaf of scaling.
 	{dir: "controller/scaling/diskgrow", stdlibOnly: true},
+	// The days a recurring peak recurs on: a leaf of scaling.
+	{dir: "controller/scaling/dayclass", stdlibOnly: true},
 	// The lxc_metrics.json codec: proxmox for the Pressure type, nothing else.
 	{dir: "controller/lxcmetrics", allowed: []string{"proxmox"}},
 	// The lxc_metrics.json file: the codec's bytes, the controller's file

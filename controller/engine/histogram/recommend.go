@@ -39,24 +39,12 @@ func (b bounds) widen(days float64, r scaling.Rules) float64 {
 
 // need is the allocation (cores, MiB) under which usage v of res (cores
 // busy, memory bytes) keeps what a decrease's floor keeps of the hour's
-// peak: cores below the up threshold, memory below the limit by the
-// margin.
+// peak (scaling.Rules.Need); 0 without usage.
 func need(res scaling.Resource, r scaling.Rules, v float64) int64 {
 	if !(v > 0) {
 		return 0
 	}
-	if res == scaling.ResourceCores {
-		if !(r.CPU.Up > 0) {
-			return 0
-		}
-		return int64(min(math.Floor(v/r.CPU.Up)+1, math.MaxInt32))
-	}
-	b := uint64(min(v, math.MaxUint64/2))
-	if b > math.MaxUint64-r.Memory.Margin {
-		return math.MaxInt64 >> 20
-	}
-	b += r.Memory.Margin
-	return int64(min(b/(1<<20)+min(b%(1<<20), 1), math.MaxInt64>>20))
+	return r.Need(res, v)
 }
 
 // Floor is the lowest a decrease of res from cur may go (scaling.

@@ -204,9 +204,9 @@ func TestRecommend(t *testing.T) {
 
 // The bounds of each profile are in order and widen less as history
 // grows; the needs keep the hour's floor (cores below up, memory plus
-// the margin).
+// the margin and below up).
 func TestBounds(t *testing.T) {
-	r := scaling.Rules{CPU: scaling.CPURules{Up: 0.9}, Memory: scaling.MemoryRules{Margin: 256 << 20}, StabilizationDown: 45 * time.Minute}
+	r := scaling.Rules{CPU: scaling.CPURules{Up: 0.9}, Memory: scaling.MemoryRules{Up: 0.85, Margin: 256 << 20}, StabilizationDown: 45 * time.Minute}
 	for _, p := range []string{"balanced", "cost", "performance"} {
 		b := boundsOf(p)
 		if !(b.lower < b.target && b.target < b.upper && b.widen(0.01, r) > b.widen(1, r) && b.widen(1, r) > 1) {
@@ -221,6 +221,11 @@ func TestBounds(t *testing.T) {
 	}
 	if got := need(scaling.ResourceMemory, r, 1000<<20); got != 1256 {
 		t.Errorf("1000 MiB used need %d MiB, want 1256", got)
+	}
+	// 2900 MiB + 256 would hold it at 0.92 of the limit, past up: a
+	// decrease to there is undone by the next such peak.
+	if got := need(scaling.ResourceMemory, r, 2900<<20); got != 3412 {
+		t.Errorf("2900 MiB used need %d MiB, want 3412 (2900 / 0.85, below up)", got)
 	}
 }
 
