@@ -29,8 +29,8 @@ func apiCommand() command {
 // runAPI serves the REST API without the loop: reads are live from the
 // cluster, pausing autoscaling is unavailable. SIGHUP reloads the logging
 // section and reports other changes as needing a restart.
-func runAPI(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
-	d, err := newDaemon(env, fs, args, "state.audit_file")
+func runAPI(ctx context.Context, env *environment, fs *pflag.FlagSet) error {
+	d, err := newDaemon(env, fs, "state.audit_file")
 	if err != nil {
 		return err
 	}
@@ -89,10 +89,7 @@ func tokenCommand() command {
 			fs.String("name", "ops", "name of the token (shown in logs and the audit)")
 			fs.String("scope", "read", "read, operate or admin")
 		},
-		exec: func(_ context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
-			if err := noArgs(args); err != nil {
-				return err
-			}
+		exec: func(_ context.Context, env *environment, fs *pflag.FlagSet) error {
 			name, _ := fs.GetString("name")
 			scope, _ := fs.GetString("scope")
 			if _, err := httpapi.ParseScope(scope); err != nil {

@@ -20,13 +20,14 @@ const (
 )
 
 // command is one subcommand. flags registers its flags; exec runs it with
-// the parsed flag set and the remaining positional arguments.
+// the parsed flag set. No command takes positional arguments: run rejects
+// them for all.
 type command struct {
 	name    string
 	summary string
 	usage   string // arguments after the name, for the help line
 	flags   func(fs *pflag.FlagSet)
-	exec    func(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error
+	exec    func(ctx context.Context, env *environment, fs *pflag.FlagSet) error
 }
 
 // environment is what a subcommand gets from the process, injected so tests
@@ -103,7 +104,11 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "Run 'lxc-autoscale %s --help' for usage.\n", c.name)
 		return exitUsage
 	}
-	if err := c.exec(ctx, env, fs, fs.Args()); err != nil {
+	err := noArgs(fs.Args())
+	if err == nil {
+		err = c.exec(ctx, env, fs)
+	}
+	if err != nil {
 		printError(stderr, c.name, err)
 		var ue usageError
 		if errors.As(err, &ue) {

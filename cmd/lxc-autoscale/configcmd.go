@@ -47,8 +47,8 @@ func checkConfigCommand() command {
 			fs.BoolP("quiet", "q", false, "print nothing when the configuration is valid")
 			fs.Bool("probe", false, "then contact every Proxmox endpoint: TLS, credentials, privileges, nodes, containers, versions (as doctor)")
 		},
-		exec: func(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
-			cfg, path, err := checkedConfig(env, fs, args)
+		exec: func(ctx context.Context, env *environment, fs *pflag.FlagSet) error {
+			cfg, path, err := checkedConfig(env, fs)
 			if err != nil {
 				return err
 			}
@@ -90,10 +90,7 @@ func checkConfigCommand() command {
 // configuration with its directories checked, and a warning on stderr for
 // each secret others may read (even with --quiet: the configuration works,
 // but a secret is exposed).
-func checkedConfig(env *environment, fs *pflag.FlagSet, args []string) (*config.Config, string, error) {
-	if err := noArgs(args); err != nil {
-		return nil, "", err
-	}
+func checkedConfig(env *environment, fs *pflag.FlagSet) (*config.Config, string, error) {
 	cfg, path, err := loadConfigChecking(env, fs, true)
 	if err != nil {
 		return nil, path, err

@@ -26,8 +26,8 @@ func controllerCommand(name, summary string, scale bool) command {
 		name:    name,
 		summary: summary,
 		flags:   configFlags,
-		exec: func(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
-			return runController(ctx, env, fs, args, scale)
+		exec: func(ctx context.Context, env *environment, fs *pflag.FlagSet) error {
+			return runController(ctx, env, fs, scale)
 		},
 	}
 }
@@ -37,13 +37,13 @@ func controllerCommand(name, summary string, scale bool) command {
 // SIGHUP reloads the configuration: scaling policies, guards and the
 // logging section take effect at once (scaling at the next pass); other
 // changes need a restart and are reported as such.
-func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string, scale bool) error {
+func runController(ctx context.Context, env *environment, fs *pflag.FlagSet, scale bool) error {
 	// The monitor decides nothing: no audit, no state.
 	writes := []string{"monitor.export_file"}
 	if scale {
 		writes = append(writes, "state.file", "state.audit_file")
 	}
-	d, err := newDaemon(env, fs, args, writes...)
+	d, err := newDaemon(env, fs, writes...)
 	if err != nil {
 		return err
 	}

@@ -47,10 +47,7 @@ type daemon struct {
 // be called when it succeeds. writes are the keys of the files the command
 // writes: their directories are created (or the command refuses to start),
 // and with state.audit_file among them the audit record is opened.
-func newDaemon(env *environment, fs *pflag.FlagSet, args []string, writes ...string) (_ *daemon, err error) {
-	if err := noArgs(args); err != nil {
-		return nil, err
-	}
+func newDaemon(env *environment, fs *pflag.FlagSet, writes ...string) (_ *daemon, err error) {
 	cfg, path, err := loadConfig(env, fs)
 	if err != nil {
 		return nil, err

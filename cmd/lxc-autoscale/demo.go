@@ -58,10 +58,7 @@ type demoOptions struct {
 	compact         bool
 }
 
-func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
-	if err := noArgs(args); err != nil {
-		return err
-	}
+func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet) error {
 	var o demoOptions
 	o.duration, _ = fs.GetDuration("for")
 	o.speed, _ = fs.GetFloat64("speed")

@@ -41,8 +41,8 @@ func doctorCommand() command {
 		name:    "doctor",
 		summary: "Validate a configuration, then contact every Proxmox endpoint and report what to fix",
 		flags:   configFlags,
-		exec: func(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
-			cfg, _, err := checkedConfig(env, fs, args)
+		exec: func(ctx context.Context, env *environment, fs *pflag.FlagSet) error {
+			cfg, _, err := checkedConfig(env, fs)
 			if err != nil {
 				return err
 			}

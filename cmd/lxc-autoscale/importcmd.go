@@ -19,10 +19,7 @@ func importConfigCommand() command {
 		flags: func(fs *pflag.FlagSet) {
 			fs.String("from", "", "directory holding any of lxc_autoscale_ml.yaml, lxc_autoscale_api.yaml, lxc_monitor.yaml, lxc_autoscale.yaml (required)")
 		},
-		exec: func(_ context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
-			if err := noArgs(args); err != nil {
-				return err
-			}
+		exec: func(_ context.Context, env *environment, fs *pflag.FlagSet) error {
 			dir, _ := fs.GetString("from")
 			if dir == "" {
 				return usageErrorf("--from: required: the directory of the original configuration files (e.g. /etc/lxc_autoscale)")

@@ -59,6 +59,22 @@ func TestCommandLine(t *testing.T) {
 	}
 }
 
+// TestEveryCommandRejectsStrayArguments: run rejects positional arguments
+// for every command before it runs (none takes any), so a stray word (a
+// typo'd flag without its dashes) never starts a daemon or a simulation.
+func TestEveryCommandRejectsStrayArguments(t *testing.T) {
+	t.Parallel()
+	for _, c := range commands() {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := runCLI(t, nil, c.name, "extra")
+			if code != exitUsage || stdout != "" || !strings.Contains(stderr, `unexpected argument "extra"`) {
+				t.Errorf("run(%s extra) = %d, stdout %q, stderr %q; want %d and the stray argument named", c.name, code, stdout, stderr, exitUsage)
+			}
+		})
+	}
+}
+
 func TestCheckConfig(t *testing.T) {
 	t.Parallel()
 	const secret = "0b9b8c1e-5d7a-4c2f-9e61-b0a5d0c3f7aa"

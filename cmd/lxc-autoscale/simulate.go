@@ -87,10 +87,7 @@ type simulateRequest struct {
 	svgDir, writeTrace       string
 }
 
-func runSimulate(ctx context.Context, env *environment, fs *pflag.FlagSet, args []string) error {
-	if err := noArgs(args); err != nil {
-		return err
-	}
+func runSimulate(ctx context.Context, env *environment, fs *pflag.FlagSet) error {
 	req, err := simulateRequestFrom(fs)
 	if err != nil {
 		return err

@@ -23,10 +23,7 @@ func versionCommand() command {
 	return command{
 		name:    "version",
 		summary: "Print the version, the commit and the Go version",
-		exec: func(_ context.Context, env *environment, _ *pflag.FlagSet, args []string) error {
-			if err := noArgs(args); err != nil {
-				return err
-			}
+		exec: func(_ context.Context, env *environment, _ *pflag.FlagSet) error {
 			v, commit := buildVersion()
 			fmt.Fprintf(env.stdout, "lxc-autoscale %s (commit %s, %s, %s/%s)\n", v, commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return nil
