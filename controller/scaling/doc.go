@@ -1,8 +1,8 @@
 // Package scaling is the pure decision core of lxc-autoscale: the types a
 // decision is made of (resources, rules, policies, signals, decisions,
 // outcomes, a container's remembered actions), policy selection
-// (Selection.Select), the series helpers, Decide, the Guard with
-// SortByUrgency, and ContainerState.Record, which folds outcomes back into
+// (Selection.Select), the series helpers, Decide, the Guard (its order
+// is the leaf urgency's), and ContainerState.Record, which folds outcomes back into
 // what later decisions see. Decide's rules beyond the thresholds each
 // have their file: fast relief from a pinned limit (relief.go) or from
 // memory thrash (thrash.go), pressure vetoing decreases (pressure.go), a
