@@ -9,7 +9,8 @@
 // disk growth sized from its fill rate (diskgrowth.go, diskgrow), the
 // cores of a runaway process held (runaway.go), the usage history's floor
 // under decreases (recommend.go), a decrease once an hour that was quiet
-// on every day known has settled (season_trough.go) and one as soon as
+// on every day known has settled (season_trough.go), a down cooldown
+// lengthened by decreases undone in a row (undone.go), and a decrease as soon as
 // one step fewer holds the peak within the target, or brief peaks below
 // the up threshold (rightSize, decide_sizing.go).
 //
