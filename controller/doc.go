@@ -40,7 +40,7 @@
 // collect (GET /nodes, then GET /nodes/{node}/lxc per online node,
 // concurrently: O(nodes) calls, never O(containers)) -> observe (windows,
 // counters turned into rates, restarts, migrations, deletions) ->
-// features and score -> Select the policy -> Decide (pure) -> SortByUrgency
+// features and score -> Select the policy -> Decide (pure) -> urgency.Order
 // and the Guard (node capacity, writes per pass) -> Actuator (fresh config
 // read, digest compare-and-set, task wait) -> state, audit, metrics,
 // export, Snapshot. Per-container reads happen once per container (the

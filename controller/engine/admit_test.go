@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/urgency"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
 // admitBySorting is Admit as it was first written: the decisions that
-// want a change copied out, sorted with SortByUrgency on their newest
+// want a change copied out, put in urgency.Order on their newest
 // sample, guarded, and put back into all by VMID.
 func (e *Engine) admitBySorting(t Tick, all []scaling.Decision, guard *scaling.Guard) (idle, admitted []scaling.Decision) {
 	for i := range all {
@@ -23,10 +24,19 @@ func (e *Engine) admitBySorting(t Tick, all []scaling.Decision, guard *scaling.G
 			idle = append(idle, all[i])
 		}
 	}
-	scaling.SortByUrgency(admitted, func(d scaling.Decision) float64 {
+	idx := make([]int, len(admitted))
+	for i := range idx {
+		idx[i] = i
+	}
+	urgency.Order(admitted, idx, func(_ int, d *scaling.Decision) float64 {
 		last, _ := e.Tracked[d.VMID].Window.Last()
 		return max(last.CPUUtilisation(), last.MemoryUtilisation())
 	})
+	sorted := make([]scaling.Decision, 0, len(admitted))
+	for _, i := range idx {
+		sorted = append(sorted, admitted[i])
+	}
+	admitted = sorted
 	capacity := make([]scaling.NodeCapacity, 0, len(t.Nodes))
 	for _, n := range t.Nodes {
 		capacity = append(capacity, scaling.NodeCapacity{Node: n.Name, CPUs: n.CPUs, MemoryBytes: n.MemoryBytes})

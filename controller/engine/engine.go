@@ -9,6 +9,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/trainrows"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/urgency"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/takeover"
 	"github.com/lxc-autoscale/lxc-autoscale/forest"
 )
@@ -424,7 +425,7 @@ func (e *Engine) admit(t Tick, all []scaling.Decision, guard *scaling.Guard, pre
 			idle = append(idle, all[i])
 		}
 	}
-	scaling.UrgencyOrder(all, order, pressure)
+	urgency.Order(all, order, pressure)
 	capacity := make([]scaling.NodeCapacity, 0, len(t.Nodes))
 	for _, n := range t.Nodes {
 		capacity = append(capacity, scaling.NodeCapacity{Node: n.Name, CPUs: n.CPUs, MemoryBytes: n.MemoryBytes})

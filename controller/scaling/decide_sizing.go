@@ -147,13 +147,16 @@ func (dc *decider) coolingDown(res Resource, dir Direction) bool {
 	}
 	wait := dc.r.CooldownUp
 	if dir == Down {
-		wait = dc.r.CooldownDown
+		wait = downCooldown(dc.r.CooldownDown, last)
 	}
 	if !last.Time.Add(wait).After(dc.now) {
 		return false
 	}
 	n := note{kind: noteCooldown, below: dir == Down}
 	n.n[nStreak], n.n[nWait] = int64(dc.now.Sub(last.Time).Round(time.Second)), int64(wait)
+	if wait != dc.r.CooldownDown && dir == Down {
+		n.n[nUndone] = int64(last.Undone)
+	}
 	dc.d.holdNote(res, SkipCooldown, n)
 	return true
 }

@@ -84,6 +84,15 @@ func lastAction(res Resource, ago time.Duration) ContainerState {
 	return ContainerState{LastAction: map[Resource]Action{res: {Time: decideNow.Add(-ago), Direction: Up}}}
 }
 
+// undoneUp is an increase ago that undid n decreases in a row.
+func undoneUp(res Resource, ago time.Duration, n uint8) ContainerState {
+	st := lastAction(res, ago)
+	a := st.LastAction[res]
+	a.Undone = n
+	st.LastAction[res] = a
+	return st
+}
+
 func up(res Resource, from, to int64) Change {
 	return Change{Resource: res, Direction: Up, From: from, To: to}
 }
@@ -198,6 +207,16 @@ func TestDecide(t *testing.T) {
 			holds: []Hold{held(ResourceCores, SkipCooldown)}},
 		{name: "cooldown down over at exactly its end", edit: both(idle, func(in *decideInput) { in.st = lastAction(ResourceCores, 15*time.Minute) }),
 			changes: []Change{down(ResourceCores, 2, 1)}},
+		{name: "an undone decrease doubles the down cooldown", edit: both(idle, func(in *decideInput) { in.st = undoneUp(ResourceCores, 29*time.Minute, 1) }),
+			holds: []Hold{held(ResourceCores, SkipCooldown)}, text: "cooldown 30m0s (lengthened: the last decrease was undone within 6h0m0s)"},
+		{name: "an undone decrease's cooldown over at exactly its end", edit: both(idle, func(in *decideInput) { in.st = undoneUp(ResourceCores, 30*time.Minute, 1) }),
+			changes: []Change{down(ResourceCores, 2, 1)}},
+		{name: "three undone decreases wait eight cooldowns", edit: both(idle, func(in *decideInput) { in.st = undoneUp(ResourceCores, 119*time.Minute, 3) }),
+			holds: []Hold{held(ResourceCores, SkipCooldown)}, text: "cooldown 2h0m0s (lengthened: the last 3 decreases were undone within 6h0m0s)"},
+		{name: "undone decreases never wait past undoneWithin", edit: both(idle, func(in *decideInput) { in.st = undoneUp(ResourceCores, 6*time.Hour, 8) }),
+			changes: []Change{down(ResourceCores, 2, 1)}},
+		{name: "undone decreases do not hold an increase", edit: both(busy, func(in *decideInput) { in.st = undoneUp(ResourceCores, 5*time.Minute, 3) }),
+			changes: []Change{up(ResourceCores, 2, 3)}},
 		{name: "a cooldown is per resource", edit: both(busy, func(in *decideInput) { in.st = lastAction(ResourceMemory, time.Second) }),
 			changes: []Change{up(ResourceCores, 2, 3)}},
 		{name: "stabilising is reported before cooldown", edit: func(in *decideInput) {

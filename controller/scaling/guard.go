@@ -1,9 +1,6 @@
 package scaling
 
-import (
-	"cmp"
-	"slices"
-)
+import "slices"
 
 // NodeCapacity is what a node offers its containers, from proxmox.Node.
 type NodeCapacity struct {
@@ -245,96 +242,4 @@ func roomNote(node string, delta, given, allowed float64, total, reserve int64, 
 	n.v[vDelta], n.v[vGiven], n.v[vAllowed], n.v[vOver] = delta, given, allowed, overcommit
 	n.n[nTotal], n.n[nReserve] = total, reserve
 	return n
-}
-
-// SortByUrgency orders decisions for Admit, most urgent first, so that the
-// room and the write budget of a pass go where they matter most. It sorts
-// by the most urgent change of each decision: a disk growing (a full disk
-// stops the container), then memory up (the OOM killer), cores up, swap
-// up, any decrease, and last decisions without changes. Within a class the
-// higher pressure(d) goes first (e.g. the utilisation of the resource;
-// nil: no such order), then the lower VMID, so that the order is stable
-// from pass to pass.
-//
-// Decreases come after every increase although they free room: a
-// container short of resources should not wait for the budget that a
-// reclaim took, and the room a decrease frees serves the next pass.
-func SortByUrgency(ds []Decision, pressure func(d Decision) float64) {
-	var at func(i int, d *Decision) float64
-	if pressure != nil {
-		at = func(_ int, d *Decision) float64 { return pressure(*d) }
-	}
-	idx := make([]int, len(ds))
-	for i := range idx {
-		idx[i] = i
-	}
-	UrgencyOrder(ds, idx, at)
-	sorted := make([]Decision, len(ds))
-	for j, i := range idx {
-		sorted[j] = ds[i]
-	}
-	copy(ds, sorted)
-}
-
-// UrgencyOrder puts idx, indices into ds, in SortByUrgency's order of
-// the decisions they name, without moving the decisions: a pass orders
-// thousands of them, and guards them from where they are. pressure is
-// given the index of the decision in ds, for a caller that has it at
-// hand.
-func UrgencyOrder(ds []Decision, idx []int, pressure func(i int, d *Decision) float64) {
-	type keyed struct {
-		class    int
-		pressure float64
-		vmid, i  int
-	}
-	keys := make([]keyed, len(idx))
-	for k, i := range idx {
-		d := &ds[i]
-		keys[k] = keyed{class: urgencyClass(d), vmid: d.VMID, i: i}
-		if pressure != nil {
-			keys[k].pressure = pressure(i, d)
-		}
-	}
-	// The keys are sorted rather than the decisions: smaller to move, and
-	// compared without a lookup. The index keeps the sort stable.
-	// Compared field by field as needed (cmp.Or would compare all four).
-	slices.SortFunc(keys, func(a, b keyed) int {
-		if a.class != b.class {
-			return cmp.Compare(a.class, b.class)
-		}
-		if c := cmp.Compare(b.pressure, a.pressure); c != 0 {
-			return c
-		}
-		if a.vmid != b.vmid {
-			return cmp.Compare(a.vmid, b.vmid)
-		}
-		return cmp.Compare(a.i, b.i)
-	})
-	for k := range keys {
-		idx[k] = keys[k].i
-	}
-}
-
-// urgencyClass ranks a decision by its most urgent change; lower is more
-// urgent.
-func urgencyClass(d *Decision) int {
-	const none = 5
-	class := none
-	for _, c := range d.Changes {
-		k := 4 // any decrease
-		if c.Direction == Up {
-			switch c.Resource {
-			case ResourceDisk:
-				k = 0
-			case ResourceMemory:
-				k = 1
-			case ResourceCores:
-				k = 2
-			case ResourceSwap:
-				k = 3
-			}
-		}
-		class = min(class, k)
-	}
-	return class
 }

@@ -259,39 +259,3 @@ func TestGuardAdmitKeepsDecideHolds(t *testing.T) {
 		t.Errorf("capacity detail = %q", detail)
 	}
 }
-
-func TestSortByUrgency(t *testing.T) {
-	ds := []Decision{
-		guardDecision(9, "a", ModeEnforce),
-		guardDecision(8, "a", ModeEnforce, down(ResourceCores, 2, 1)),
-		guardDecision(7, "a", ModeEnforce, up(ResourceSwap, 1, 2)),
-		guardDecision(6, "a", ModeEnforce, up(ResourceCores, 1, 2)),
-		guardDecision(5, "a", ModeEnforce, up(ResourceCores, 1, 2)),
-		guardDecision(4, "a", ModeEnforce, down(ResourceCores, 2, 1), up(ResourceMemory, 1, 2)),
-		guardDecision(3, "a", ModeEnforce, up(ResourceCores, 1, 2), up(ResourceDisk, 1, 2)),
-		guardDecision(2, "a", ModeEnforce, up(ResourceCores, 1, 2)),
-		guardDecision(1, "a", ModeEnforce, down(ResourceMemory, 2, 1)),
-	}
-	pressure := map[int]float64{6: 0.9, 5: 0.95, 2: 0.9}
-	tests := []struct {
-		name     string
-		pressure func(Decision) float64
-		want     []int
-	}{
-		{"by class, then pressure, then vmid", func(d Decision) float64 { return pressure[d.VMID] }, []int{3, 4, 5, 2, 6, 7, 1, 8, 9}},
-		{"no pressure: by class, then vmid", nil, []int{3, 4, 2, 5, 6, 7, 1, 8, 9}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			sorted := slices.Clone(ds)
-			SortByUrgency(sorted, tt.pressure)
-			var got []int
-			for _, d := range sorted {
-				got = append(got, d.VMID)
-			}
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("order = %v, want %v", got, tt.want)
-			}
-		})
-	}
-}

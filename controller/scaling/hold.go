@@ -88,6 +88,7 @@ const (
 	nMargin  = 4 // memory's margin, MiB, in a floor
 	nStreak  = 0 // how long past the threshold, rounded to seconds
 	nWait    = 1 // the stabilisation or cooldown
+	nUndone  = 2 // a down cooldown's doublings (undone.go)
 	vDelta   = 0 // the guard: the increase asked for
 	vGiven   = 1 // the guard: what the node has given
 	vAllowed = 2 // the guard: what it may give
@@ -121,7 +122,14 @@ func (n note) format(res Resource) string {
 		if n.below {
 			dir = Down
 		}
-		return fmt.Sprintf("%s wanted %s, last change %s ago, cooldown %s", res, dir, time.Duration(n.n[nStreak]), time.Duration(n.n[nWait]))
+		s := fmt.Sprintf("%s wanted %s, last change %s ago, cooldown %s", res, dir, time.Duration(n.n[nStreak]), time.Duration(n.n[nWait]))
+		switch k := n.n[nUndone]; {
+		case k == 1:
+			s += fmt.Sprintf(" (lengthened: the last decrease was undone within %s)", undoneWithin)
+		case k > 1:
+			s += fmt.Sprintf(" (lengthened: the last %d decreases were undone within %s)", k, undoneWithin)
+		}
+		return s
 	case noteDiskAtMax:
 		return fmt.Sprintf("disk %.2f %s but the root filesystem (%d bytes) cannot grow past the max %d", n.v[vValue], quoted(), uint64(n.n[nCur]), uint64(n.n[nLimit]))
 	case noteNodeRoom:

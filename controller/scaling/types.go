@@ -236,6 +236,9 @@ type Action struct {
 	// Unknown marks a write whose outcome is unknown (ResultUnknown): it
 	// may have landed, later than Time, or not at all.
 	Unknown bool `json:"unknown,omitempty"`
+	// Undone counts the decreases in a row that an increase undid within
+	// undoneWithin (undone.go); each doubles the down cooldown after it.
+	Undone uint8 `json:"undone,omitempty"`
 }
 
 // ContainerState is what the controller remembers of a container between

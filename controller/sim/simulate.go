@@ -206,7 +206,7 @@ type PolicyResult struct {
 // ours runs the controller's own code on that observation: the window,
 // computeFeatures, the pooled forest (trained as the loop trains it: when
 // there is none and then every RetrainInterval), Controller.score,
-// Controller.decide (and so Controller.signals and Decide), SortByUrgency
+// Controller.decide (and so Controller.signals and Decide), urgency.Order
 // and the Guard, and ContainerState.Record with applied outcomes.
 func Simulate(tr Trace, o Options) ([]PolicyResult, error) {
 	o, err := o.withDefaults()

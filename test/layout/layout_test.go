@@ -43,6 +43,8 @@ var rules = []rule{
 	{dir: "controller/scaling/diskgrow", stdlibOnly: true},
 	// The days a recurring peak recurs on: a leaf of scaling.
 	{dir: "controller/scaling/dayclass", stdlibOnly: true},
+	// The order the guard admits a pass's decisions in: the engine's.
+	{dir: "controller/scaling/urgency", allowed: []string{"controller/scaling"}},
 	// The lxc_metrics.json codec: proxmox for the Pressure type, nothing else.
 	{dir: "controller/lxcmetrics", allowed: []string{"proxmox"}},
 	// The lxc_metrics.json file: the codec's bytes, the controller's file
@@ -71,7 +73,7 @@ var rules = []rule{
 	{dir: "controller/engine/lsq", stdlibOnly: true},
 	// The recommender's usage histograms: pure, scaling for its types.
 	{dir: "controller/engine/histogram", allowed: []string{"controller/scaling"}},
-	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly", "controller/engine/topk", "controller/engine/configfacts", "controller/engine/lsq"}},
+	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/scaling/urgency", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly", "controller/engine/topk", "controller/engine/configfacts", "controller/engine/lsq"}},
 	// Write backoffs and cooldowns carried across a change of leader: the
 	// rules' types.
 	{dir: "controller/takeover", allowed: []string{"controller/scaling"}},
