@@ -147,7 +147,7 @@ func (dc *decider) coolingDown(res Resource, dir Direction) bool {
 	}
 	wait := dc.r.CooldownUp
 	if dir == Down {
-		wait = downCooldown(dc.r.CooldownDown, last)
+		wait = downCooldown(res, dc.r.CooldownDown, last)
 	}
 	if !last.Time.Add(wait).After(dc.now) {
 		return false

@@ -215,6 +215,11 @@ func TestDecide(t *testing.T) {
 			holds: []Hold{held(ResourceCores, SkipCooldown)}, text: "cooldown 2h0m0s (lengthened: the last 3 decreases were undone within 6h0m0s)"},
 		{name: "undone decreases never wait past undoneWithin", edit: both(idle, func(in *decideInput) { in.st = undoneUp(ResourceCores, 6*time.Hour, 8) }),
 			changes: []Change{down(ResourceCores, 2, 1)}},
+		{name: "undone memory decreases keep the cooldown", edit: func(in *decideInput) {
+			in.sig.Memory = usage(decideNow, time.Hour, 400*mib, 0, 400*mib)
+			in.sig.MemoryPeak = 400 * mib
+			in.st = undoneUp(ResourceMemory, 15*time.Minute, 3)
+		}, changes: []Change{down(ResourceMemory, 2048, 1536)}},
 		{name: "undone decreases do not hold an increase", edit: both(busy, func(in *decideInput) { in.st = undoneUp(ResourceCores, 5*time.Minute, 3) }),
 			changes: []Change{up(ResourceCores, 2, 3)}},
 		{name: "a cooldown is per resource", edit: both(busy, func(in *decideInput) { in.st = lastAction(ResourceMemory, time.Second) }),

@@ -44,6 +44,9 @@ func TestRecordCountsUndoneDecreases(t *testing.T) {
 }
 
 func TestDownCooldownDoublesUpToUndoneWithin(t *testing.T) {
+	if got := downCooldown(ResourceMemory, 45*time.Minute, Action{Direction: Up, Undone: 3}); got != 45*time.Minute {
+		t.Errorf("downCooldown(memory, 45m, 3 undone) = %s, want the cooldown as it is", got)
+	}
 	up := func(n uint8) Action { return Action{Direction: Up, Undone: n} }
 	cases := []struct {
 		base time.Duration
@@ -59,8 +62,8 @@ func TestDownCooldownDoublesUpToUndoneWithin(t *testing.T) {
 		{time.Minute, up(255), 256 * time.Minute},                                // maxUndone doublings at most
 	}
 	for _, c := range cases {
-		if got := downCooldown(c.base, c.last); got != c.want {
-			t.Errorf("downCooldown(%s, %+v) = %s, want %s", c.base, c.last, got, c.want)
+		if got := downCooldown(ResourceCores, c.base, c.last); got != c.want {
+			t.Errorf("downCooldown(cores, %s, %+v) = %s, want %s", c.base, c.last, got, c.want)
 		}
 	}
 }
