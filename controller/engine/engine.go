@@ -48,8 +48,7 @@ type Engine struct {
 	// observes numbers the calls of Observe (Container.observed).
 	observes uint64
 
-	// listed checks a listing's VMIDs for fusable.
-	listed listing.VMIDs
+	listed listing.VMIDs // a listing's VMIDs, for fusable
 	// sorted is the latest SortedTracked (sortedHolds).
 	sorted []*Container
 
@@ -144,9 +143,8 @@ type StepResult struct {
 // what its listings say).
 func (e *Engine) Step(t Tick, sel scaling.Selection, guard *scaling.Guard, learn func(decisions []scaling.Decision)) StepResult {
 	var r StepResult
-	// Each container folded in, scored and decided in one walk, while its
-	// history is in the cache (10,000 are 160 MB): unless a training or a
-	// new leader's inheritance reads every window first, or fusable says no.
+	// One walk (doc.go: 10,000 histories are 160 MB) unless a training or
+	// a new leader's inheritance reads every window first, or fusable.
 	fused := !e.trainDue(t.End) && (!e.followed || e.Following) && e.fusable(t)
 	if !fused {
 		e.Observe(t)
