@@ -144,7 +144,7 @@ type StepResult struct {
 func (e *Engine) Step(t Tick, sel scaling.Selection, guard *scaling.Guard, learn func(decisions []scaling.Decision)) StepResult {
 	var r StepResult
 	// One walk (doc.go: 10,000 histories are 160 MB) unless a training or
-	// a new leader's inheritance reads every window first, or fusable.
+	// a new leader's inheritance reads every window first, or the listing.
 	fused := !e.trainDue(t.End) && (!e.followed || e.Following) && e.fusable(t)
 	if !fused {
 		e.Observe(t)
@@ -168,6 +168,11 @@ func (e *Engine) Step(t Tick, sel scaling.Selection, guard *scaling.Guard, learn
 	}
 	r.Idle, r.Admitted = e.admit(t, r.All, guard, func(i int, _ *scaling.Decision) float64 { return e.pressures[i] })
 	return r
+}
+
+// fusable reports whether t allows Step's one walk (listing.Fusable).
+func (e *Engine) fusable(t Tick) bool {
+	return e.listed.Fusable(t.Containers, func(vmid int) bool { return e.Tracked[vmid] != nil })
 }
 
 // NewWindow sizes a window for the interval, with room for a backfill at a

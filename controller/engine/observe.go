@@ -199,15 +199,3 @@ func CPUFraction(v float64) float64 {
 	}
 	return min(v, 1)
 }
-
-// fusable reports whether Step's one walk decides what Observe first does:
-// no VMID listed twice (decided at its last listing, with both samples),
-// no tracked one listed as a template (decided until Observe forgets it).
-func (e *Engine) fusable(t Tick) bool {
-	for i := range t.Containers {
-		if ct := &t.Containers[i]; ct.Template && e.Tracked[ct.VMID] != nil {
-			return false
-		}
-	}
-	return e.listed.Distinct(t.Containers)
-}

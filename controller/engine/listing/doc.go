@@ -1,8 +1,9 @@
 // Package listing reads a cluster listing for controller/engine's pass:
 // what an entry allocates (AllocationOf), what each node gives its running
 // containers (AllocatedOf, the guard's room) and whether a VMID is listed
-// twice (VMIDs.Distinct), which decides whether the engine may fold,
-// score and decide each container in one walk (Engine.Step).
+// twice (VMIDs.Distinct) or a followed one as a template, which decides
+// whether the engine may fold, score and decide each container in one
+// walk (VMIDs.Fusable, Engine.Step).
 //
 // # Imports
 //

@@ -54,6 +54,21 @@ type VMIDs struct {
 	ids  []int // sorted copy, when two VMIDs share a bit
 }
 
+// Fusable reports whether the engine may fold, score and decide each
+// entry of cts in one walk and decide what folding them all first decides:
+// every VMID listed once (one listed twice is decided at its last listing,
+// with both samples) and none that tracked says is followed listed as a
+// template (the fold skips a template, and a followed one is decided until
+// the fold forgets it).
+func (v *VMIDs) Fusable(cts []proxmox.Container, tracked func(vmid int) bool) bool {
+	for i := range cts {
+		if cts[i].Template && tracked(cts[i].VMID) {
+			return false
+		}
+	}
+	return v.Distinct(cts)
+}
+
 // Distinct reports whether no VMID is listed twice in cts. Each VMID sets
 // the bit of its low bits in a set of at least 64 bits per container
 // (4,096 at least, a power of two): PVE hands VMIDs out in sequence, so

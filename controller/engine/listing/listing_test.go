@@ -110,3 +110,23 @@ func TestAllocatedOfSumsAsPerContainer(t *testing.T) {
 		}
 	}
 }
+
+// TestFusableTemplates: a template entry stops the one walk only when its
+// VMID is followed; a VMID listed twice stops it whatever is followed.
+func TestFusableTemplates(t *testing.T) {
+	var v VMIDs
+	followed := func(vmid int) bool { return vmid == 101 }
+	for _, tc := range []struct {
+		cts  []proxmox.Container
+		want bool
+	}{
+		{[]proxmox.Container{{VMID: 100}, {VMID: 101}}, true},
+		{[]proxmox.Container{{VMID: 100, Template: true}, {VMID: 101}}, true},
+		{[]proxmox.Container{{VMID: 100}, {VMID: 101, Template: true}}, false},
+		{[]proxmox.Container{{VMID: 100}, {VMID: 100}}, false},
+	} {
+		if got := v.Fusable(tc.cts, followed); got != tc.want {
+			t.Errorf("%+v: Fusable = %v, want %v", tc.cts, got, tc.want)
+		}
+	}
+}
