@@ -142,41 +142,6 @@ func texts(d scaling.Decision) string {
 	return s
 }
 
-// allocatedOf sums a node's running containers by runs of the listing
-// as a map updated per container does, bit for bit, whatever the order:
-// nodes listed in runs, interleaved, coming back, stopped containers
-// between.
-func TestAllocatedOfSumsAsPerContainer(t *testing.T) {
-	rng := rand.New(rand.NewPCG(31, 37))
-	nodes := []string{"pve1", "pve2", "pve3"}
-	for round := range 300 {
-		var cts []proxmox.Container
-		for range rng.IntN(40) {
-			ct := proxmox.Container{Node: nodes[rng.IntN(len(nodes))], Status: "running",
-				CPUs: rng.Float64() * 8, MaxMem: uint64(rng.IntN(1<<20)) << 12}
-			if rng.IntN(5) == 0 {
-				ct.Status = "stopped"
-			}
-			if n := len(cts); n > 0 && rng.IntN(3) > 0 {
-				ct.Node = cts[n-1].Node // runs, as a listing comes
-			}
-			cts = append(cts, ct)
-		}
-		want := map[string]scaling.Allocated{}
-		for _, ct := range cts {
-			if ct.Status == "running" {
-				a := want[ct.Node]
-				a.Cores += ct.CPUs
-				a.MemoryBytes += ct.MaxMem
-				want[ct.Node] = a
-			}
-		}
-		if got := allocatedOf(cts); !reflect.DeepEqual(got, want) {
-			t.Fatalf("round %d: %v, want %v", round, got, want)
-		}
-	}
-}
-
 // Step orders by the pressures read while deciding: over random passes of
 // random listings the decisions it admits are Admit's, which looks each
 // container's newest sample up, in the same order with the same holds.
@@ -207,7 +172,7 @@ func TestStepPressuresAreAdmits(t *testing.T) {
 			tick := Tick{End: t0.Add(time.Duration(pass) * 10 * time.Second), Nodes: nodes, Containers: slices.Clone(cts)}
 			e.Observe(tick)
 			guard := scaling.NewGuard(scaling.GuardOptions{MaxWritesPerPass: rng.IntN(6)})
-			all := e.scoreAndDecide(tick, sel, true)
+			all := e.scoreAndDecide(tick, sel, true, false)
 			looked := slices.Clone(all)
 			idle, admitted := e.admit(tick, all, guard, func(i int, _ *scaling.Decision) float64 { return e.pressures[i] })
 			wantIdle, wantAdmitted := e.Admit(tick, looked, guard)

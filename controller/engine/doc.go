@@ -4,7 +4,9 @@
 // trains the pooled isolation forest when due, computes features and
 // scores, selects each container's policy, decides (controller/scaling),
 // orders the decisions by urgency and guards them; Engine.Record folds
-// outcomes back into the state. The loop (controller.Controller.pass) runs
+// outcomes back into the state. A container is folded in, scored and
+// decided in one walk, while its history is in the cache, unless the pass
+// trains or inherits first (Step). The loop (controller.Controller.pass) runs
 // Step with its config reads in between, and the simulator
 // (controller/sim) runs the same Step through Replay with a trace in place
 // of the listing, so that simulate measures the code that runs.
@@ -83,7 +85,7 @@
 // # Imports
 //
 // controller/scaling, forest, its codes, weekly, topk, trainrows,
-// configfacts, lsq and histogram, and proxmox for its types only; never
+// configfacts, lsq, listing and histogram, and proxmox for its types; never
 // controller, config, httpapi or a logger (test/layout).
 //
 // # Concurrency

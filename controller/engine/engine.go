@@ -7,9 +7,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/listing"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/trainrows"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
-	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/urgency"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/takeover"
 	"github.com/lxc-autoscale/lxc-autoscale/forest"
 )
@@ -48,6 +48,7 @@ type Engine struct {
 	// observes numbers the calls of Observe (Container.observed).
 	observes uint64
 
+	listed listing.VMIDs // a listing's VMIDs, for fusable
 	// sorted is the latest SortedTracked (sortedHolds).
 	sorted []*Container
 
@@ -142,16 +143,21 @@ type StepResult struct {
 // what its listings say).
 func (e *Engine) Step(t Tick, sel scaling.Selection, guard *scaling.Guard, learn func(decisions []scaling.Decision)) StepResult {
 	var r StepResult
-	e.Observe(t)
-	if e.followed && !e.Following { // after Observe: a write that landed shows
-		r.Inherited = e.wants.Inherit(t.End, e.containerState)
+	// One walk (doc.go: 10,000 histories are 160 MB) unless a training or
+	// a new leader's inheritance reads every window first, or the listing.
+	fused := !e.trainDue(t.End) && (!e.followed || e.Following) && e.fusable(t)
+	if !fused {
+		e.Observe(t)
+		if e.followed && !e.Following { // after Observe: a write that landed shows
+			r.Inherited = e.wants.Inherit(t.End, e.containerState)
+		}
+		if e.trainDue(t.End) {
+			r.TrainErr = e.train(t.End)
+			r.Trained = r.TrainErr == nil
+		}
 	}
 	e.followed = e.Following
-	if e.trainDue(t.End) {
-		r.TrainErr = e.train(t.End)
-		r.Trained = r.TrainErr == nil
-	}
-	r.All = e.scoreAndDecide(t, sel, true)
+	r.All = e.scoreAndDecide(t, sel, true, fused)
 	if !e.opts.Scale {
 		return r
 	}
@@ -162,6 +168,11 @@ func (e *Engine) Step(t Tick, sel scaling.Selection, guard *scaling.Guard, learn
 	}
 	r.Idle, r.Admitted = e.admit(t, r.All, guard, func(i int, _ *scaling.Decision) float64 { return e.pressures[i] })
 	return r
+}
+
+// fusable reports whether t allows Step's one walk (listing.Fusable).
+func (e *Engine) fusable(t Tick) bool {
+	return e.listed.Fusable(t.Containers, func(vmid int) bool { return e.Tracked[vmid] != nil })
 }
 
 // NewWindow sizes a window for the interval, with room for a backfill at a
@@ -247,13 +258,14 @@ func (e *Engine) trainDue(now time.Time) bool {
 // ScoreAndDecide computes each listed container's features and score and,
 // when scaling, its decision.
 func (e *Engine) ScoreAndDecide(t Tick, sel scaling.Selection) []scaling.Decision {
-	return e.scoreAndDecide(t, sel, false)
+	return e.scoreAndDecide(t, sel, false, false)
 }
 
 // scoreAndDecide is ScoreAndDecide; with pressures it keeps each
 // decision's newest pressure in e.pressures, read while the container's
 // newest sample is at hand rather than looked up again when ordering.
-func (e *Engine) scoreAndDecide(t Tick, sel scaling.Selection, pressures bool) []scaling.Decision {
+// fused observes t too, each container just before its turn.
+func (e *Engine) scoreAndDecide(t Tick, sel scaling.Selection, pressures, fused bool) []scaling.Decision {
 	now := t.End
 	keep := e.opts.Model.Enabled && e.training.PerPass > 0
 	if keep {
@@ -268,13 +280,11 @@ func (e *Engine) scoreAndDecide(t Tick, sel scaling.Selection, pressures bool) [
 	// The pass's decisions take their changes and holds from one slab, a
 	// new one each pass: the decisions of the last are still read.
 	slab := scaling.NewSlab(len(t.Containers))
-	for i := range t.Containers {
-		ct := &t.Containers[i]
-		tr := e.Tracked[ct.VMID]
-		if tr == nil || tr.Node != ct.Node {
-			continue
+	one := func(i int, tr *Container) {
+		if ct := &t.Containers[i]; tr == nil || tr.Node != ct.Node {
+			return
 		}
-		e.Protect(ct.VMID, func() {
+		e.Protect(tr.VMID, func() {
 			e.score(tr, now, keep)
 			if w := tr.Window; tr.Status == "running" && tr.SeenAt.Equal(now) && w.Len() > 0 {
 				tr.Usage.Observe(now, busyCores(w, w.Len()-1), float64(memoryBytes(w, w.Len()-1)), e.opts.Interval, !tr.AnomalousSince.IsZero())
@@ -294,6 +304,13 @@ func (e *Engine) scoreAndDecide(t Tick, sel scaling.Selection, pressures bool) [
 				}
 			}
 		})
+	}
+	if fused {
+		e.observe(t, one)
+		return out
+	}
+	for i := range t.Containers {
+		one(i, e.Tracked[t.Containers[i].VMID])
 	}
 	return out
 }
@@ -393,49 +410,4 @@ func (e *Engine) decide(tr *Container, policy string, rules scaling.Rules, now t
 		d.Changes = nil
 	}
 	return d, true
-}
-
-// Admit orders the decisions that want a change by urgency and passes
-// them through the guard, with the room of the tick's nodes. It returns
-// the decisions that want nothing (idle) and the others as admitted, most
-// urgent first, and puts the admitted ones back into all.
-func (e *Engine) Admit(t Tick, all []scaling.Decision, guard *scaling.Guard) (idle, admitted []scaling.Decision) {
-	return e.admit(t, all, guard, func(_ int, d *scaling.Decision) float64 {
-		return e.Tracked[d.VMID].Window.LastPressure()
-	})
-}
-
-// admit is Admit with the pressure of all[i] given by pressure.
-func (e *Engine) admit(t Tick, all []scaling.Decision, guard *scaling.Guard, pressure func(i int, d *scaling.Decision) float64) (idle, admitted []scaling.Decision) {
-	// Most containers need nothing: only decisions with changes go
-	// through the ordering and the guard, ordered and guarded where they
-	// are in all.
-	changing := 0
-	for i := range all {
-		if len(all[i].Changes) > 0 {
-			changing++
-		}
-	}
-	order := make([]int, 0, changing)
-	idle = make([]scaling.Decision, 0, len(all)-changing)
-	for i := range all {
-		if len(all[i].Changes) > 0 {
-			order = append(order, i)
-		} else {
-			idle = append(idle, all[i])
-		}
-	}
-	urgency.Order(all, order, pressure)
-	capacity := make([]scaling.NodeCapacity, 0, len(t.Nodes))
-	for _, n := range t.Nodes {
-		capacity = append(capacity, scaling.NodeCapacity{Node: n.Name, CPUs: n.CPUs, MemoryBytes: n.MemoryBytes})
-	}
-	pass := guard.NewPass(capacity, allocatedOf(t.Containers))
-	admitted = make([]scaling.Decision, len(order))
-	for k, i := range order {
-		admitted[k] = pass.Admit(all[i])
-		// The snapshot shows what the guard made of each decision.
-		all[i] = admitted[k]
-	}
-	return idle, admitted
 }

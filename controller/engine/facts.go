@@ -2,6 +2,7 @@ package engine
 
 import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/configfacts"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/listing"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
@@ -16,7 +17,7 @@ var FactsFrom, NeedsFacts = configfacts.From, configfacts.Needed
 // AllocationOf is the container's allocation from its latest listing, with
 // the configured root filesystem size when the facts hold it.
 func (e *Engine) AllocationOf(tr *Container) scaling.Allocation {
-	a := allocationOf(tr.Last)
+	a := listing.AllocationOf(tr.Last)
 	if tr.Facts.HoldsFor(tr.Last) && tr.Facts.RootFSBytes() > 0 {
 		a.DiskBytes = tr.Facts.RootFSBytes()
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/histogram"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/listing"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
@@ -73,16 +74,6 @@ type Container struct {
 	Recommended string
 }
 
-// allocationOf reads the allocation from a listing entry.
-func allocationOf(c proxmox.Container) scaling.Allocation {
-	return scaling.Allocation{
-		Cores:     int(math.Ceil(c.CPUs)),
-		MemoryMiB: int(c.MaxMem >> 20),
-		SwapMiB:   int(c.MaxSwap >> 20),
-		DiskBytes: c.MaxDisk,
-	}
-}
-
 // ForgetAfterUnseen is how many fully listed ticks a container may be
 // absent before the controller forgets it (deleted, or moved to a node that
 // is down).
@@ -91,7 +82,11 @@ const ForgetAfterUnseen = 3
 // Observe folds a Tick into the tracked containers: it creates new ones,
 // follows migrations (the window moves with the container), turns counters
 // into rates, and forgets containers that are gone.
-func (e *Engine) Observe(t Tick) {
+func (e *Engine) Observe(t Tick) { e.observe(t, nil) }
+
+// observe is Observe, calling each (when set) with every listed entry's
+// container as soon as it is folded in: Step scores and decides it there.
+func (e *Engine) observe(t Tick, each func(i int, tr *Container)) {
 	threads := make(map[string]int, len(t.Nodes))
 	for _, n := range t.Nodes {
 		threads[n.Name] = n.CPUs
@@ -132,13 +127,16 @@ func (e *Engine) Observe(t Tick) {
 			}
 		}
 		if e.opts.NoteResizes && !tr.SeenAt.IsZero() {
-			prev, cur := allocationOf(tr.Last), allocationOf(*ct)
+			prev, cur := listing.AllocationOf(tr.Last), listing.AllocationOf(*ct)
 			e.noteResizes(ct.VMID, prev, cur, tr.SeenAt, t.End)
 			e.wants.Seen(ct.VMID, prev, cur)
 		}
 		tr.Last, tr.SeenAt = *ct, t.End
 		tr.Alloc = e.AllocationOf(tr)
 		tr.NodeThreads = threads[ct.Node]
+		if each != nil {
+			each(i, tr)
+		}
 	}
 	// Unseen counts only in a tick that listed every node, and only for
 	// containers it did not list: most ticks, none, and the walk over
@@ -200,33 +198,4 @@ func CPUFraction(v float64) float64 {
 		return 0
 	}
 	return min(v, 1)
-}
-
-// allocatedOf sums what each node gives its running containers. A
-// listing comes node by node: a run of one node's containers is summed
-// before it goes into the map, one lookup per run instead of per
-// container. The sums are the same, added in the same order.
-func allocatedOf(cts []proxmox.Container) map[string]scaling.Allocated {
-	allocated := map[string]scaling.Allocated{}
-	var node string
-	var a scaling.Allocated
-	have := false
-	for i := range cts {
-		ct := &cts[i]
-		if ct.Status != "running" {
-			continue
-		}
-		if !have || ct.Node != node {
-			if have {
-				allocated[node] = a
-			}
-			node, a, have = ct.Node, allocated[ct.Node], true
-		}
-		a.Cores += ct.CPUs
-		a.MemoryBytes += ct.MaxMem
-	}
-	if have {
-		allocated[node] = a
-	}
-	return allocated
 }

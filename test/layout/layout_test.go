@@ -73,7 +73,9 @@ var rules = []rule{
 	{dir: "controller/engine/lsq", stdlibOnly: true},
 	// The recommender's usage histograms: pure, scaling for its types.
 	{dir: "controller/engine/histogram", allowed: []string{"controller/scaling"}},
-	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/scaling/urgency", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly", "controller/engine/topk", "controller/engine/configfacts", "controller/engine/lsq"}},
+	// What a listing allocates, and whether it names a VMID twice.
+	{dir: "controller/engine/listing", allowed: []string{"proxmox", "controller/scaling"}},
+	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/scaling/urgency", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly", "controller/engine/topk", "controller/engine/configfacts", "controller/engine/lsq", "controller/engine/listing"}},
 	// Write backoffs and cooldowns carried across a change of leader: the
 	// rules' types.
 	{dir: "controller/takeover", allowed: []string{"controller/scaling"}},
