@@ -159,8 +159,9 @@ type utilisation struct {
 	target float64
 	// floor is the lowest value a decrease may reach, 0 for none: for
 	// memory the peak plus the margin, rounded up, or more to keep the
-	// peak below the up threshold (peak and margin are its parts), for cores the fewest under which the window's peak (cpuPeak)
-	// stays below the up threshold. Set by decider.withFloor, on the way
+	// peak below the up threshold (peak and margin are its parts), for
+	// cores the fewest under which the window's peak (cpuPeak) stays below
+	// the up threshold. Set by decider.withFloor, on the way
 	// to a decrease only.
 	floor, peak, margin int64
 	cpuPeak             float64

@@ -1,18 +1,19 @@
 // Package scaling is the pure decision core of lxc-autoscale: the types a
 // decision is made of (resources, rules, policies, signals, decisions,
 // outcomes, a container's remembered actions), policy selection
-// (Selection.Select), the series helpers, Decide, the Guard (its order
-// is the leaf urgency's), and ContainerState.Record, which folds outcomes
-// back into what later decisions see. Decide's rules beyond the thresholds each
-// have their file: fast relief from a pinned limit (relief.go) or from
-// memory thrash (thrash.go), pressure vetoing decreases (pressure.go), a
-// disk growth sized from its fill rate (diskgrowth.go, diskgrow), the
-// cores of a runaway process held (runaway.go), the usage history's floor
-// under decreases (recommend.go), a decrease once an hour that was quiet
-// on every day known has settled (season_trough.go), the cores' down
-// cooldown lengthened by decreases undone in a row (undone.go), and a
-// decrease as soon as one step fewer holds the peak within the target,
-// or brief peaks below the up threshold (rightSize, decide_sizing.go).
+// (Selection.Select), the series helpers, Decide, the Guard (its order is
+// the leaf urgency's), and ContainerState.Record, which folds outcomes
+// back into what later decisions see. Decide's rules beyond the thresholds
+// each have their file: fast relief from a pinned limit (relief.go) or
+// from memory thrash (thrash.go), pressure vetoing decreases
+// (pressure.go), a disk growth sized from its fill rate (diskgrowth.go,
+// diskgrow), the cores of a runaway process held (runaway.go), the usage
+// history's floor under decreases (recommend.go), a decrease once an hour
+// that was quiet on every day known has settled (season_trough.go), the
+// cores' down cooldown lengthened by decreases undone in a row
+// (undone.go), and a decrease as soon as one step fewer holds the peak
+// within the target, or brief peaks below the up threshold (rightSize,
+// decide_sizing.go).
 //
 // A pass decides for thousands of containers, most of which lean
 // nowhere, so Decide reads no more than a decision needs: a container's
