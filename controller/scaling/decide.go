@@ -406,15 +406,19 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		reason.rec = u.rec
 	}
 	if u.freesLittle(target) {
-		dc.d.hold(u.res, u.floorReason(), fmt.Sprintf("%s %.2f %s but a decrease to %d %s frees %d %s, less than a tenth of the limit and half a step", u.label, last/u.per, u.down, target, u.unit, u.cur-target, u.unit))
+		n := u.quotedNote(noteFreesLittle, last, u.down)
+		n.n[nFloor] = target
+		dc.d.holdNote(u.res, u.floorReason(), n)
 		return u.cur
 	}
 	if f, perHour := dc.trendFloor(u, series, wait, quiet); f > target {
-		text := trendText(u, f, perHour, dc.r.CooldownDown)
 		if f >= u.cur || u.freesLittle(f) {
-			dc.d.hold(u.res, u.floorReason(), fmt.Sprintf("%s %.2f %s but %s", u.label, last/u.per, u.down, text))
+			n := u.quotedNote(noteTrend, last, u.down)
+			n.v[vPeak], n.v[vUp], n.n[nFloor], n.n[nWait] = perHour, u.up.Bound/u.per, f, int64(dc.r.CooldownDown)
+			dc.d.holdNote(u.res, u.floorReason(), n)
 			return u.cur
 		}
+		text := trendText(u.unit, perHour, u.up.Bound/u.per, f, dc.r.CooldownDown)
 		dc.d.change(u.res, u.cur, f, fmt.Sprintf("%s (stopped at %d %s: %s)", reason.format(u.res), f, u.unit, text))
 		return f
 	}

@@ -51,6 +51,12 @@ const (
 	// A decrease the recommendation's floor forbids (recommend.go): nFloor,
 	// and the RecFloor (recommend.go: note).
 	noteRecFloor
+	// Decreases held by pressure (pressure.go: vPSI, its name in node),
+	// by the trend's floor (trend.go: slope an hour in vPeak, vUp, nFloor,
+	// the cooldown in nWait), or freeing almost nothing (nFloor).
+	notePressure
+	noteTrend
+	noteFreesLittle
 )
 
 // note is what a Hold's detail is made of: which sentence (kind) and its
@@ -79,6 +85,7 @@ const (
 	vValue   = 0 // the utilisation quoted
 	vBound   = 1 // the threshold, in the utilisation's terms
 	vScore   = 2 // the anomaly score
+	vPSI     = 2 // a pressure, percent
 	vPeak    = 2 // the window's cpu peak, in a floor
 	vUp      = 3 // the cores' up threshold, in a floor
 	nCur     = 0 // the allocation
@@ -115,6 +122,12 @@ func (n note) format(res Resource) string {
 		return fmt.Sprintf("%s %.2f %s but %d %s is at or below the floor for %s", label, n.v[vValue], quoted(), n.n[nCur], unit, seasonText(res, n.n[nFloor], rec))
 	case noteRecFloor:
 		return fmt.Sprintf("%s %.2f %s but %d %s is at or below the floor %d %s (%s)", label, n.v[vValue], quoted(), n.n[nCur], unit, n.n[nFloor], unit, recOf(n).text(res))
+	case notePressure:
+		return fmt.Sprintf("%s %.2f %s but %s pressure is %.1f %% (>= %.0f %%)", label, n.v[vValue], quoted(), n.node, n.v[vPSI], pressureVeto)
+	case noteTrend:
+		return fmt.Sprintf("%s %.2f %s but %s", label, n.v[vValue], quoted(), trendText(unit, n.v[vPeak], n.v[vUp], n.n[nFloor], time.Duration(n.n[nWait])))
+	case noteFreesLittle:
+		return fmt.Sprintf("%s %.2f %s but a decrease to %d %s frees %d %s, less than a tenth of the limit and half a step", label, n.v[vValue], quoted(), n.n[nFloor], unit, n.n[nCur]-n.n[nFloor], unit)
 	case noteAboveMaxFloor:
 		return fmt.Sprintf("%d %s is above the max %d but %s is above it too", n.n[nCur], unit, n.n[nLimit], n.floorText(res))
 	case noteCooldown:

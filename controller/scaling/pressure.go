@@ -1,7 +1,5 @@
 package scaling
 
-import "fmt"
-
 // Pressure (PSI "some" avg10: the share of the last 10 s in which some
 // task waited for the resource) sees what utilisation cannot: a throttled
 // container at 60 % of its cores may be queueing, one whose memory sits
@@ -41,7 +39,8 @@ func (dc *decider) pressureHolds(u utilisation, last float64) bool {
 	if a, ok := dc.st.LastAction[u.res]; !(psi >= pressureVeto) || ok && a.Direction == Up && u.flags&whyRightSize != 0 && u.res == ResourceCores {
 		return false
 	}
-	dc.d.hold(u.res, SkipPressure, fmt.Sprintf("%s %.2f %s but %s pressure is %.1f %% (>= %.0f %%)",
-		u.label, last/u.per, u.down, name, psi, pressureVeto))
+	n := u.quotedNote(notePressure, last, u.down)
+	n.v[vPSI], n.node = psi, name
+	dc.d.holdNote(u.res, SkipPressure, n)
 	return true
 }

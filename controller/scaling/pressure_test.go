@@ -26,7 +26,7 @@ func TestPressureVetoesDecreases(t *testing.T) {
 		{name: "no pressure", cores: true, memory: true},
 		{name: "unknown pressure", cpu: math.NaN(), mem: math.NaN(), io: math.NaN(), cores: true, memory: true},
 		{name: "cpu pressure keeps the cores", cpu: 12, memory: true, text: "cpu 0.10 <= 0.30 but cpu pressure is 12.0 % (>= 10 %)"},
-		{name: "memory pressure keeps the memory", mem: 10, cores: true, text: "but memory pressure is 10.0 %"},
+		{name: "memory pressure keeps the memory", mem: 10, cores: true, text: "memory 0.07 <= 0.30 but memory pressure is 10.0 % (>= 10 %)"},
 		{name: "io pressure keeps the page cache", io: 30, mem: 5, cores: true, text: "but io pressure is 30.0 %"},
 		{name: "below the line", cpu: 9.9, mem: 9.9, io: 9.9, cores: true, memory: true},
 	}

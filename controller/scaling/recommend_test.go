@@ -101,8 +101,9 @@ func TestNoDecreaseThatFreesAlmostNothing(t *testing.T) {
 	if len(d.Changes) != 0 || len(d.Holds) != 1 || d.Holds[0].Reason != SkipMemoryFloor {
 		t.Fatalf("a floor 12 MiB below 1079 MiB: %+v; want a memory floor hold", d)
 	}
-	if got := d.Holds[0].Detail(); !strings.Contains(got, "frees 12 MiB") {
-		t.Errorf("hold %q does not say how little it would free", got)
+	// The threshold quoted as a utilisation, as every hold's: not in bytes.
+	if got, want := d.Holds[0].Detail(), "memory 0.23 <= 0.30 but a decrease to 1067 MiB frees 12 MiB, less than a tenth of the limit and half a step"; got != want {
+		t.Errorf("hold %q, want %q", got, want)
 	}
 	sig.History = recHistory{seriesHistory: h, f: RecFloor{Floor: 900, Pct: 50, Usage: 644 * mib, Days: 3, Widen: 1}}
 	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || d.Changes[0].To != 900 {

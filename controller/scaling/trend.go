@@ -26,11 +26,12 @@ func (dc *decider) trendFloor(u utilisation, series run[Points], period time.Dur
 	return int64(min(math.Floor(ahead/upFrac)+1, math.MaxInt32)), slope * 3600 / u.per * float64(u.cur)
 }
 
-// trendText says why a decrease stops at (or is not made above) the
-// trend's floor.
-func trendText(u utilisation, floor int64, perHour float64, cooldown time.Duration) string {
+// trendText says why a decrease stops at (or is not made above) floor,
+// the trend's: it rises perHour in unit and would pass the up threshold
+// (a utilisation) of one less within the cooldown.
+func trendText(unit string, perHour, up float64, floor int64, cooldown time.Duration) string {
 	return fmt.Sprintf("the trend (+%.2f %s an hour) would pass %.2f of %d %s within the %s cooldown",
-		perHour, u.unit, u.up.Bound/u.per, floor-1, u.unit, cooldown)
+		perHour, unit, up, floor-1, unit, cooldown)
 }
 
 // TrendSummer is a Points that sums leastSquares's terms over points i to

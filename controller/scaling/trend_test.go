@@ -44,3 +44,27 @@ func TestTrendFloorStopsADecrease(t *testing.T) {
 		}
 	}
 }
+
+// A decrease the trend's floor forbids altogether is held, quoting the
+// threshold as a utilisation (it once quoted memory's in bytes).
+func TestTrendFloorHoldsADecrease(t *testing.T) {
+	in := steadyInput()
+	in.sig.Alloc.MemoryMiB = 4096
+	in.rules.CPU.Enabled, in.rules.Disk.Enabled = false, false
+	in.rules.CooldownDown = 45 * time.Minute // 1,200 MiB + 45 x 60 passes 0.75 of 4,096
+	leak := usage(decideNow, time.Hour, 600*mib, 0, 0)
+	for i := range leak {
+		if ago := decideNow.Sub(leak[i].Time); ago <= 10*time.Minute {
+			leak[i].Value = (1200 - 60*ago.Minutes()) * mib
+		}
+	}
+	in.sig.Memory, in.sig.MemoryPeak = leak, 1200*mib
+	d := Decide(in.sig, in.policy, in.rules, in.st, in.now)
+	if len(d.Changes) != 0 || len(d.Holds) != 1 || d.Holds[0].Reason != SkipMemoryFloor {
+		t.Fatalf("%+v; want the decrease held by the memory floor", d)
+	}
+	want := "memory 0.29 <= 0.30 but the trend (+3600.00 MiB an hour) would pass 0.75 of 5200 MiB within the 45m0s cooldown"
+	if got := d.Holds[0].Detail(); got != want {
+		t.Errorf("hold %q, want %q", got, want)
+	}
+}
