@@ -11,7 +11,7 @@
 // history's floor under decreases (recommend.go), a decrease once an hour
 // that was quiet on every day known has settled (season_trough.go), the
 // cores' down cooldown lengthened by decreases undone in a row
-// (undone.go), and a decrease as soon as one step fewer holds the peak
+// (undone.go, undone), and a decrease as soon as one step fewer holds the peak
 // within the target, or brief peaks below the up threshold (rightSize,
 // decide_sizing.go).
 //
