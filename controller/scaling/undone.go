@@ -13,15 +13,10 @@ const undoneWithin = undone.Within
 
 // undoneAct is a as package undone counts it.
 func undoneAct(a Action) undone.Act {
-	d := undone.None
-	switch a.Direction {
-	case Up:
-		d = undone.Up
-	case Down:
-		d = undone.Down
-	}
-	return undone.Act{Dir: d, Time: a.Time, Count: a.Undone}
+	return undone.Act{Dir: undoneDirs[a.Direction], Time: a.Time, Count: a.Undone}
 }
+
+var undoneDirs = map[Direction]undone.Direction{Up: undone.Up, Down: undone.Down}
 
 // undoneAfter is the Undone count of act, the next action on res after
 // the last one recorded in last (undone.After).
