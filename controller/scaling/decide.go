@@ -405,6 +405,12 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		reason.season = seasonWhy{peak: r.Peak, at: int32(r.At / time.Second), seen: uint8(r.Seen), days: uint8(r.Days), class: r.Class}
 		reason.rec = u.rec
 	}
+	if most, ok := dc.tight(u, target, sizeHi); ok {
+		n := u.quotedNote(noteTight, last, u.down)
+		n.n[nFloor], n.v[vPeak], n.v[vUp] = target, most, u.up.Bound
+		dc.d.holdNote(u.res, u.floorReason(), n)
+		return u.cur
+	}
 	if u.freesLittle(target) {
 		n := u.quotedNote(noteFreesLittle, last, u.down)
 		n.n[nFloor] = target

@@ -96,6 +96,18 @@ func (dc *decider) rightSize(u utilisation, newest Point) (utilisation, bool) {
 	return u, u.down.Passed(newest.Value) && !(peak > u.target*fewer)
 }
 
+// tight reports whether a decrease of cores to v lands past the target
+// for the period's peak hi where the last day's most (returned) would pass
+// the up threshold: a return to it pins the cores, which grow back (a JVM,
+// 2 -> 1 -> 3 in 25 minutes). rightSize holds the day's most already.
+func (dc *decider) tight(u utilisation, v int64, hi float64) (float64, bool) {
+	if u.res != ResourceCores || u.target <= 0 || dc.sig.History == nil || !(u.need(hi) > float64(v)) {
+		return 0, false
+	}
+	most, _ := dc.sig.History.Highest(24 * time.Hour)
+	return most, most >= u.up.Bound*float64(v)
+}
+
 // briefPeaks reports whether no excursion of the stabilisation period's
 // cores past the target of one step fewer lasted over briefPeak: such
 // peaks need only stay below the up threshold (nothing regrows them); a

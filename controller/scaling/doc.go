@@ -5,15 +5,15 @@
 // the leaf urgency's), and ContainerState.Record, which folds outcomes
 // back into what later decisions see. Decide's rules beyond the thresholds
 // each have their file: fast relief from a pinned limit (relief.go) or
-// from memory thrash (thrash.go), pressure vetoing decreases
-// (pressure.go), a disk growth sized from its fill rate (diskgrowth.go,
-// diskgrow), the cores of a runaway process held (runaway.go), the usage
-// history's floor under decreases (recommend.go), a decrease once an hour
-// that was quiet on every day known has settled (season_trough.go), the
-// cores' down cooldown lengthened by decreases undone in a row
-// (undone.go), and a decrease as soon as one step fewer holds the peak
-// within the target, or brief peaks below the up threshold (rightSize,
-// decide_sizing.go).
+// from memory thrash (thrash.go), pressure vetoing decreases (pressure.go),
+// a disk growth sized from its fill rate (diskgrowth.go, diskgrow), the
+// cores of a runaway process held (runaway.go), the usage history's floor
+// under decreases (recommend.go), a decrease once an hour quiet on every
+// day known has settled (season_trough.go), the cores' down cooldown
+// lengthened by decreases undone in a row (undone.go, undone), a decrease
+// as soon as one step fewer holds the peak within the target, or brief
+// peaks below the up threshold (rightSize), none past the target into the
+// last day's most (tight; both decide_sizing.go).
 //
 // A pass decides for thousands of containers, most of which lean
 // nowhere, so Decide reads no more than a decision needs: a container's

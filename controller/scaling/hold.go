@@ -57,6 +57,7 @@ const (
 	notePressure
 	noteTrend
 	noteFreesLittle
+	noteTight // a decrease past the target into the last day's most (vPeak; nFloor, vUp: decide_sizing.go)
 )
 
 // note is what a Hold's detail is made of: which sentence (kind) and its
@@ -128,6 +129,8 @@ func (n note) format(res Resource) string {
 		return fmt.Sprintf("%s %.2f %s but %s", label, n.v[vValue], quoted(), trendText(unit, n.v[vPeak], n.v[vUp], n.n[nFloor], time.Duration(n.n[nWait])))
 	case noteFreesLittle:
 		return fmt.Sprintf("%s %.2f %s but a decrease to %d %s frees %d %s, less than a tenth of the limit and half a step", label, n.v[vValue], quoted(), n.n[nFloor], unit, n.n[nCur]-n.n[nFloor], unit)
+	case noteTight:
+		return fmt.Sprintf("%s %.2f %s but %d %s would hold the period's peak past the target and the last day's %.2f cores past %.2f of them", label, n.v[vValue], quoted(), n.n[nFloor], unit, n.v[vPeak], n.v[vUp])
 	case noteAboveMaxFloor:
 		return fmt.Sprintf("%d %s is above the max %d but %s is above it too", n.n[nCur], unit, n.n[nLimit], n.floorText(res))
 	case noteCooldown:

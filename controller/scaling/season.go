@@ -9,8 +9,8 @@ import (
 // Recurring is a peak that comes back at the same time of day: on Seen of
 // the Days (weeks, for a weekly Class) whose history covers that time, the
 // period ahead peaked at Peak or more (cores busy, or memory bytes). A
-// strict majority of at least two makes a peak recurring; Seen 0 says
-// there is none (controller/engine/weekly: Profile.Peaks).
+// strict majority of at least two (a memory step: one) makes it recur;
+// Seen 0 says there is none (controller/engine/weekly: Profile.Peaks).
 type Recurring struct {
 	Peak float64
 	// Class is the days it recurs on.

@@ -225,3 +225,41 @@ func TestSimulateRunawayIsNoDemand(t *testing.T) {
 		t.Error("a negative runaway was accepted")
 	}
 }
+
+// A flap is a change the next one reverses within 30 minutes because the
+// first was wrong for the same demand: an idle container shrunk from 2 to
+// 1 core, then grown 9 minutes later for a job of 4 cores (4.6 GiB of a
+// 2-GiB limit shrunk to 1), would have been grown without the decrease;
+// grown for 1.5 cores (1.5 GiB), which the 2 cores (2 GiB) it had would
+// have served, it flapped. An increase reversed by a decrease is a flap
+// whatever the demand.
+func TestFlapIsAReversalTheDemandDidNotForce(t *testing.T) {
+	t0 := time.Date(2026, 1, 5, 1, 22, 0, 0, time.UTC)
+	change := func(res scaling.Resource, dir scaling.Direction, from, to int64) scaling.Change {
+		return scaling.Change{Resource: res, Direction: dir, From: from, To: to}
+	}
+	for _, c := range []struct {
+		name        string
+		res         scaling.Resource
+		from, to    int64
+		cores, mibs float64 // demand at the increase
+		want        int
+	}{
+		{"cores for a 4-core job", scaling.ResourceCores, 2, 1, 4.1, 600, 0},
+		{"cores for 1.5 cores", scaling.ResourceCores, 2, 1, 1.5, 600, 1},
+		{"memory for a 4.6-GiB job", scaling.ResourceMemory, 2048, 1024, 0.3, 4641, 0},
+		{"memory for 1.5 GiB", scaling.ResourceMemory, 2048, 1024, 0.3, 1536, 1},
+	} {
+		s := &simState{demand: TracePoint{CPUCores: 0.3, MemoryBytes: 600 * mib}}
+		s.apply(change(c.res, scaling.Down, c.from, c.to), t0)
+		s.demand = TracePoint{CPUCores: c.cores, MemoryBytes: uint64(c.mibs * mib)}
+		s.apply(change(c.res, scaling.Up, c.to, c.to+1), t0.Add(9*time.Minute))
+		if s.acc.flaps != c.want {
+			t.Errorf("%s: %d flaps, want %d", c.name, s.acc.flaps, c.want)
+		}
+		s.apply(change(c.res, scaling.Down, c.to+1, c.to), t0.Add(20*time.Minute))
+		if s.acc.flaps != c.want+1 {
+			t.Errorf("%s, then shrunk 11 minutes later: %d flaps, want %d", c.name, s.acc.flaps, c.want+1)
+		}
+	}
+}

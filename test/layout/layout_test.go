@@ -43,6 +43,8 @@ var rules = []rule{
 	{dir: "controller/scaling/diskgrow", stdlibOnly: true},
 	// The days a recurring peak recurs on: a leaf of scaling.
 	{dir: "controller/scaling/dayclass", stdlibOnly: true},
+	// Undone decreases counted and the down cooldown they lengthen: a leaf of scaling.
+	{dir: "controller/scaling/undone", stdlibOnly: true},
 	// The order the guard admits a pass's decisions in: the engine's.
 	{dir: "controller/scaling/urgency", allowed: []string{"controller/scaling"}},
 	// The lxc_metrics.json codec: proxmox for the Pressure type, nothing else.

@@ -25,6 +25,11 @@ const (
 	// seenShare is how much of a recurring peak a day must reach to see
 	// it: a day's noise does not make a season come and go.
 	seenShare = 0.8
+	// stepShare is how far memory must rise from the hour before for the
+	// one day of a class known to show a job or a workday's start, not a
+	// level reached by growing (a leak, a cache filling) that the next day
+	// reaches at another hour.
+	stepShare = 1.5
 )
 
 // Peaks are the recurring peaks of cores busy and memory bytes over
@@ -47,7 +52,14 @@ func (p *Profile) Peaks(read TierPeaks, now time.Time, ahead time.Duration) (cpu
 //     gets its floor or a growth ahead of it: no Saturday morning from
 //     five weekdays;
 //   - or, when higher, the peak that most weeks reached at that hour of
-//     today's weekday, of at least two weeks: a weekly one.
+//     today's weekday, of at least two weeks: a weekly one;
+//   - for memory, with one day of today's class known and no peak above,
+//     that day's peak at that hour when memory stepped up into it
+//     (stepShare times the hour before's): seen on 1 of 1 days. An OOM
+//     kill on the second night of a nightly job, or the second morning of
+//     a workload, costs more than an hour of memory held ahead of a step
+//     that does not come back; cores wait for a second day (short of
+//     them is slow, not killed).
 //
 // The latest day of the class that the week tier holds (read; for a
 // weekly peak the same weekday a week back) must have seen it too
@@ -123,10 +135,11 @@ func hourPeaks(slot func(int) Hour, read TierPeaks, from time.Time) (out [2]scal
 	// The latest day of the class and the same weekday a week back that
 	// the week tier holds at this hour (none: nothing says otherwise).
 	var latest, weekAgo TierPeak
+	var latestAt time.Time
 	okLatest, okWeek := false, false
 	for back := 1; back <= seasonDays && !okLatest; back++ {
-		if d := from.Add(-time.Duration(back) * 24 * time.Hour); scaling.Workday(d.Weekday()) == scaling.Workday(day) {
-			latest, okLatest = read(true, d, time.Hour)
+		if latestAt = from.Add(-time.Duration(back) * 24 * time.Hour); scaling.Workday(latestAt.Weekday()) == scaling.Workday(day) {
+			latest, okLatest = read(true, latestAt, time.Hour)
 		}
 	}
 	if own.Weeks >= 2 {
@@ -160,6 +173,12 @@ func hourPeaks(slot func(int) Hour, read TierPeaks, from time.Time) (out [2]scal
 			// The one day of today's class known (a first weekend's
 			// Sunday) reached what most of the other class's did: daily.
 			r = scaling.Recurring{Peak: o.Peak, Class: scaling.ClassDaily, Seen: o.Seen + 1, Days: o.Days + 1}
+		}
+		if res == 1 && r.Seen == 0 && r.Days == 1 && okLatest && steppedUp(read, latestAt, value(mine[0])) {
+			r = scaling.Recurring{Peak: value(mine[0]), Class: scaling.ClassWorkday, Seen: 1, Days: 1}
+			if !scaling.Workday(day) {
+				r.Class = scaling.ClassWeekend
+			}
 		}
 		if r.Seen > 0 {
 			r.At = at
@@ -215,4 +234,12 @@ func classPeak(hs []Hour, value func(Hour) float64) scaling.Recurring {
 		}
 	}
 	return r
+}
+
+// steppedUp says whether memory stepped up into the hour from at to peak:
+// at least stepShare times the hour before's peak, by more than memSlack.
+// No data for the hour before says nothing.
+func steppedUp(read TierPeaks, at time.Time, peak float64) bool {
+	before, ok := read(true, at.Add(-time.Hour), time.Hour)
+	return ok && peak >= before.Memory*stepShare && peak-before.Memory > memSlack
 }

@@ -126,3 +126,42 @@ func TestPeakOnAFirstSunday(t *testing.T) {
 		t.Errorf("Sunday 08:55 after an idle Saturday: %+v, want at most 0.2 cores", cpu)
 	}
 }
+
+// One Monday known, Tuesday 00:55: a nightly job whose memory stepped up
+// from 0.4 to 6 GiB at 01:00 is a memory peak seen on 1 of 1 days, so the
+// second night's job does not start short and get killed; its cores wait
+// for a second day. Memory that reached 6 GiB by growing (5 GiB the hour
+// before: a leak) is no peak, nor is a step the tiers cannot show.
+func TestMemoryStepSeenOnOneDay(t *testing.T) {
+	tue := time.Date(2026, 12, 1, 0, 55, 0, 0, time.UTC)
+	mon1 := time.Date(2026, 11, 30, 1, 0, 0, 0, time.UTC)
+	p := profile{}
+	for h := range 24 {
+		p[int(time.Monday)*24+h] = Hour{CPU: 0.2, Memory: 0.4 * gib, Seen: 1, Weeks: 1}
+	}
+	p[int(time.Monday)*24+1] = Hour{CPU: 4, Memory: 6 * gib, Seen: 1, Weeks: 1}
+	tiers := func(before float64) TierPeaks {
+		return func(week bool, from time.Time, d time.Duration) (TierPeak, bool) {
+			switch {
+			case !from.Before(mon1) && from.Before(mon1.Add(time.Hour)):
+				return TierPeak{CPU: 4, Memory: 6 * gib}, true
+			case !from.Before(mon1.Add(-time.Hour)) && from.Before(mon1):
+				return TierPeak{CPU: 0.2, Memory: before}, true
+			}
+			return TierPeak{}, false
+		}
+	}
+	cpu, mem := peaks(p.slot, tiers(0.4*gib), tue, 10*time.Minute)
+	if mem.Peak != 6*gib || mem.Seen != 1 || mem.Days != 1 || mem.Class != scaling.ClassWorkday || mem.At != time.Hour {
+		t.Errorf("memory after a step on the one Monday: %+v, want 6 GiB at 01:00 seen on 1 of 1 workdays", mem)
+	}
+	if cpu.Seen != 0 {
+		t.Errorf("cores after one Monday: %+v, want none recurring", cpu)
+	}
+	if _, mem := peaks(p.slot, tiers(5*gib), tue, 10*time.Minute); mem.Seen != 0 {
+		t.Errorf("memory grown to 6 GiB from 5 GiB the hour before: %+v, want none recurring", mem)
+	}
+	if _, mem := peaks(p.slot, noTiers, tue, 10*time.Minute); mem.Seen != 0 {
+		t.Errorf("no tiers: %+v, want none recurring", mem)
+	}
+}

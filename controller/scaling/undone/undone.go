@@ -1,0 +1,55 @@
+package undone
+
+import "time"
+
+const (
+	// Within is how soon an increase after a decrease undoes it, and
+	// the longest a lengthened down cooldown waits.
+	Within = 6 * time.Hour
+	// maxCount keeps the shift in range; Within caps the wait.
+	maxCount = 8
+)
+
+// Direction is which way an action went; None is neither (no action).
+type Direction uint8
+
+const (
+	None Direction = iota
+	Up
+	Down
+)
+
+// Act is an action as this package counts it: its direction, time and
+// Count, the decreases undone in a row that it carries.
+type Act struct {
+	Dir   Direction
+	Time  time.Time
+	Count uint8
+}
+
+// After is the Count of act, the next action on a resource after prev
+// (ok false when there is none): one more than the decrease it undid, the
+// count carried through a run of actions in the same direction or a
+// decrease after an increase, and 0 after a decrease that held.
+func After(prev Act, ok bool, act Act) uint8 {
+	switch {
+	case !ok || prev.Dir == None:
+		return 0
+	case prev.Dir == Down && act.Dir == Up:
+		if act.Time.Sub(prev.Time) > Within {
+			return 0
+		}
+		return min(prev.Count+1, maxCount)
+	}
+	return prev.Count
+}
+
+// Cooldown is the wait before a decrease after last: base, doubled per
+// decrease undone in a row when last is the increase that undid the
+// latest, up to Within.
+func Cooldown(base time.Duration, last Act) time.Duration {
+	if last.Dir != Up || last.Count == 0 || base >= Within {
+		return base
+	}
+	return min(base<<min(last.Count, maxCount), Within)
+}
