@@ -99,30 +99,13 @@ func (s *simState) apply(ch scaling.Change, now time.Time) {
 		s.alloc.DiskBytes = uint64(max(ch.To, 0))
 	}
 	s.acc.actions++
-	if prev, ok := s.last[ch.Resource]; ok && prev.Direction != ch.Direction && now.Sub(prev.Time) <= simFlapWindow &&
-		!(ch.Direction == scaling.Up && s.beyond(ch.Resource, prev.From)) {
+	if prev, ok := s.last[ch.Resource]; ok && prev.Direction != ch.Direction && now.Sub(prev.Time) <= simFlapWindow {
 		s.acc.flaps++
 	}
 	if s.last == nil {
 		s.last = map[scaling.Resource]scaling.Action{}
 	}
 	s.last[ch.Resource] = scaling.Action{Time: now, Direction: ch.Direction, From: ch.From, To: ch.To}
-}
-
-// beyond says whether the demand now is past what allocation from of res
-// served: an increase after a decrease from there answers a demand that
-// would have asked for it had the decrease not been made (an idle
-// container shrunk minutes before a job of twice its old size), so it
-// reverses nothing. An increase that the old allocation would have made
-// unnecessary, or any decrease after an increase, is a flap.
-func (s *simState) beyond(res scaling.Resource, from int64) bool {
-	switch res {
-	case scaling.ResourceCores:
-		return s.demand.CPUCores > float64(from)
-	case scaling.ResourceMemory:
-		return s.demand.MemoryBytes > uint64(max(from, 0))*mib
-	}
-	return false
 }
 
 // reactions times the container's steps from the coverage the run

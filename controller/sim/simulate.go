@@ -157,9 +157,7 @@ type Metrics struct {
 	Actions       float64
 	ActionsPerDay float64
 	// Flaps are changes that reversed the previous change of the same
-	// resource (up then down, or down then up) within 30 minutes; not an
-	// increase for demand past what the decrease started from, which it
-	// would have asked for without the decrease (simState.beyond).
+	// resource (up then down, or down then up) within 30 minutes.
 	Flaps float64
 	// OOMEvents are the episodes of memory demand above the limit: each
 	// time the demand goes over it, however long it stays there (what the
