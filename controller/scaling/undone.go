@@ -1,6 +1,10 @@
 package scaling
 
-import "time"
+import (
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/relief"
+)
 
 // Undone decreases: a workload whose CPU bursts come back every few hours
 // (a JVM's collections, a cron job every 3 h) looks quiet for the
@@ -52,6 +56,9 @@ func undoneAfter(last map[Resource]Action, res Resource, act Action) uint8 {
 // 2) for a fifth fewer of its actions; a heap's sawtooth is already held
 // by the floors (Rules.Need).
 func downCooldown(res Resource, base time.Duration, last Action) time.Duration {
+	if last.Relief && last.Direction == Up && last.Undone == 0 {
+		return min(base, relief.Decay) // relief.go's decay
+	}
 	if res != ResourceCores || last.Direction != Up || last.Undone == 0 || base >= undoneWithin {
 		return base
 	}
