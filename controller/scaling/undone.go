@@ -48,7 +48,9 @@ func undoneAfter(last map[Resource]Action, res Resource, act Action) uint8 {
 
 // downCooldown is the wait before a decrease of res after last: the
 // policy's cooldown, doubled per decrease of cores undone in a row when
-// last is the increase that undid the latest, up to undoneWithin.
+// last is the increase that undid the latest, up to undoneWithin; at most
+// relief.Decay after an increase fast relief made that undid none (its
+// guess decays sooner, relief.go).
 //
 // Memory keeps its cooldown: the decreases of a leak restarted every few
 // hours are undone as it leaks again, and holding its memory after each
@@ -57,7 +59,7 @@ func undoneAfter(last map[Resource]Action, res Resource, act Action) uint8 {
 // by the floors (Rules.Need).
 func downCooldown(res Resource, base time.Duration, last Action) time.Duration {
 	if last.Relief && last.Direction == Up && last.Undone == 0 {
-		return min(base, relief.Decay) // relief.go's decay
+		return min(base, relief.Decay)
 	}
 	if res != ResourceCores || last.Direction != Up || last.Undone == 0 || base >= undoneWithin {
 		return base
