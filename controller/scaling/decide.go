@@ -376,6 +376,9 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	series := dc.seriesFor(u, newest, wait, wait)
 	ok, _, hi := series.sustained(dc.now, wait, u.down)
 	quiet := hi // what the reason quotes and the trend carries on
+	if d, q := dc.reliefUnused(u, series); d > 0 {
+		ok, quiet, hi, wait = true, q, q, d // the step before the relief is no trend
+	}
 	if !ok {
 		if ok, quiet = dc.troughSettled(u, series); ok {
 			wait = troughSettle

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/relief"
 )
 
 const gib = 1 << 30
@@ -736,9 +738,9 @@ func BenchmarkDecide(b *testing.B) {
 // after the last change of the resource, were pinned at the limit.
 func checkRelief(in decideInput, c Change) error {
 	r, s := in.rules, in.sig
-	series, per, hi, factor, step := s.CPU.Until(in.now), 1.0, int64(r.CPU.Max), reliefCores, int64(r.CPU.Step)
+	series, per, hi, factor, step := s.CPU.Until(in.now), 1.0, int64(r.CPU.Max), relief.FactorCores, int64(r.CPU.Step)
 	if c.Resource == ResourceMemory {
-		series, per, hi, factor, step = s.Memory.Until(in.now), float64(c.From)*mib, floorMiB(r.Memory.Max), reliefMemory, ceilMiB(r.Memory.Step)
+		series, per, hi, factor, step = s.Memory.Until(in.now), float64(c.From)*mib, floorMiB(r.Memory.Max), relief.FactorMemory, ceilMiB(r.Memory.Step)
 	} else if s.CoresMax > 0 {
 		hi = min(hi, int64(s.CoresMax))
 	}

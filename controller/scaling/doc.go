@@ -4,16 +4,17 @@
 // (Selection.Select), the series helpers, Decide, the Guard (its order is
 // the leaf urgency's), and ContainerState.Record, which folds outcomes
 // back into what later decisions see. Decide's rules beyond the thresholds
-// each have their file: fast relief from a pinned limit (relief.go) or
-// from memory thrash (thrash.go), pressure vetoing decreases (pressure.go),
-// a disk growth sized from its fill rate (diskgrowth.go, diskgrow), the
-// cores of a runaway process held (runaway.go), the usage history's floor
-// under decreases (recommend.go), a decrease once an hour quiet on every
-// day known has settled (season_trough.go), the cores' down cooldown
-// lengthened by decreases undone in a row (undone.go, undone), a decrease
-// as soon as one step fewer holds the peak within the target, or brief
-// peaks below the up threshold (rightSize), none past the target into the
-// last day's most (tight; both decide_sizing.go).
+// each have their file: fast relief from a pinned limit (relief.go, its
+// evidence weighed by the leaf relief, what it granted decaying sooner) or
+// from memory thrash (thrash.go), pressure vetoing decreases
+// (pressure.go), a disk growth sized from its fill rate (diskgrowth.go,
+// diskgrow), the cores of a runaway process held (runaway.go), the usage
+// history's floor under decreases (recommend.go), a decrease once an hour
+// quiet on every day known has settled (season_trough.go), the cores'
+// down cooldown lengthened by decreases undone in a row (undone.go,
+// undone), a decrease as soon as one step fewer holds the peak within the
+// target, or brief peaks below the up threshold (rightSize), none past the
+// target into the last day's most (tight; both decide_sizing.go).
 //
 // A pass decides for thousands of containers, most of which lean
 // nowhere, so Decide reads no more than a decision needs: a container's
@@ -23,11 +24,12 @@
 //
 // # Imports
 //
-// The standard library and its leaves diskgrow and dayclass only
-// (test/layout): no proxmox, no config, no logger, no wall clock. All it
-// needs arrives as arguments (Signals, Rules, ContainerState, now), so
-// that the loop and the simulator decide with exactly the same code and a
-// test can call it with any input.
+// The standard library and its leaves diskgrow, dayclass, relief and
+// activity (Activity is activity's) only (test/layout): no proxmox, no
+// config, no logger, no wall clock. All it needs arrives as arguments
+// (Signals, Rules, ContainerState, now), so that the loop and the
+// simulator decide with exactly the same code and a test can call it with
+// any input.
 //
 // # Where a change goes
 //

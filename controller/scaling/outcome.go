@@ -84,7 +84,7 @@ func (s *ContainerState) Record(outcomes []Outcome, now time.Time, backoff func(
 	applied, failed := false, false
 	for _, o := range outcomes {
 		c := o.Change
-		act := Action{Time: now, Direction: c.Direction, From: c.From, To: c.To}
+		act := Action{Time: now, Direction: c.Direction, From: c.From, To: c.To, Relief: c.Direction == Up && c.why.flags&whyRelief != 0}
 		switch o.Result {
 		case ResultApplied, ResultUnknown:
 			// An unknown outcome may have landed: wait as if it had.

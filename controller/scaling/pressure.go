@@ -33,10 +33,12 @@ func (dc *decider) pressureOn(u utilisation) (psi float64, name string) {
 // what the last change, an increase, overshot: usage fell well below the
 // cores it made, so a pressure that stays is not theirs (a recorded
 // trace's, taken under another allocation; a relief that climbed blind
-// from one core to eight). Memory keeps the veto: short of it is an OOM.
+// from one core to eight), nor any decrease after a relief's increase
+// (decay.go): cores below the down line of what relief made are not what
+// the pressure waits for. Memory keeps the veto: short of it is an OOM.
 func (dc *decider) pressureHolds(u utilisation, last float64) bool {
 	psi, name := dc.pressureOn(u)
-	if a, ok := dc.st.LastAction[u.res]; !(psi >= pressureVeto) || ok && a.Direction == Up && u.flags&whyRightSize != 0 && u.res == ResourceCores {
+	if a, ok := dc.st.LastAction[u.res]; !(psi >= pressureVeto) || ok && a.Direction == Up && (u.flags&whyRightSize != 0 || a.Relief) && u.res == ResourceCores {
 		return false
 	}
 	n := u.quotedNote(notePressure, last, u.down)

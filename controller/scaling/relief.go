@@ -5,47 +5,22 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/relief"
 )
 
-// Fast relief: usage pinned at its limit says only that demand is at
-// least the limit, and sizing from it adds a step or two, one cooldown
-// apart: a job that needs four times its cores waits minutes (an OOM
-// kill, for memory). Pinned on pinnedSamples samples since the last
-// change, the allocation grows without the stabilisation, after the up
-// cooldown: by the sizing (demand hovering at the limit pins it too), and
-// at once to what the most it used over the last week needs. A sample
-// pinned under what an increase made (reliefSettle after it) proves it
-// fell short: a factor at once, cooldown or not, since the cooldown waits
-// for that very evidence (a write not landed reads below the new limit).
-//
-// Neither pressure nor the jump says how far past the limit demand is.
-// PVE's cores are a cpuset: past them PSI cpu "some" reads near 100 % at
-// any excess and "full" near 0 (the cores stay busy); only CFS bandwidth
-// throttling (cpu.max: cpulimit, the administrator's) stalls every task
-// for p = 1 - limit/demand of the time. So relief climbs, and rightSize
-// (decide_sizing.go) gives back what it overshot.
+// Fast relief grows cores or memory pinned at the limit without the
+// stabilisation; controller/scaling/relief says how much its evidence is
+// worth (why, there).
 const (
-	// pinnedShare is the share of the limit at which usage is pinned:
-	// a cgroup at its cpu.max or memory.max reads a little below it.
-	pinnedShare = 0.98
-	// pinnedSamples is how many newest samples, all taken after the last
-	// change of the resource, must be pinned.
-	pinnedSamples = 2
-	// reliefSettle: samples this long after an increase show what it made
-	// (pvestatd moves the cpuset within 10 s, then a whole 10-s sample).
-	reliefSettle = 20 * time.Second
-	// reliefCores and reliefMemory are the factors a pinned allocation
-	// grows by per change, before the policy's max and the node guard.
-	// Doubling overshoots by up to 100 % (rightSize gives it back later):
-	// worth it for memory, short of which is an OOM kill, not for cores
-	// (x2: up to 3 % more core waste, the worst step as slow on 2 of 3).
-	reliefCores  = 1.5
-	reliefMemory = 2
+	pinnedShare, pinnedSamples = relief.PinnedShare, relief.PinnedSamples
+	reliefSettle               = relief.Settle
 )
 
 // relieve grows u when its newest pinnedSamples samples, all after its
 // last change, are pinned (after the up cooldown), or it is stillPinned
-// (at once); ok is false when the ordinary rules decide.
+// (at once): by the sizing, and at once to what the most it used over the
+// last week needs; ok is false when the ordinary rules decide.
 func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 	line, psi := dc.reliefLine(u)
 	if !(newest.Value >= line) || u.cur >= u.max {
@@ -68,9 +43,9 @@ func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 	}
 	factor := 0.0
 	if k > 0 {
-		factor = reliefCores
+		factor = relief.FactorCores
 		if u.res == ResourceMemory {
-			factor = reliefMemory
+			factor = relief.FactorMemory
 		}
 		target = max(target, int64(min(math.Ceil(float64(u.cur)*factor), math.MaxInt32*float64(mib))))
 	}
@@ -140,4 +115,20 @@ func earlierText(res Resource, v float64) string {
 		return fmt.Sprintf("%.2f cores in the last %d days", v, earlierDays)
 	}
 	return fmt.Sprintf("%d MiB in the last %d days", ceilMiB(uint64(v)), earlierDays)
+}
+
+// reliefUnused is the period since the relief that made u's last change
+// settled, and the most u's series read in it, when the change is at
+// least relief.Decay old and every sample of the period is below u's down
+// line; 0 when not.
+func (dc *decider) reliefUnused(u utilisation, series run[Points]) (time.Duration, float64) {
+	last, ok := dc.st.LastAction[u.res]
+	if !ok || !last.Relief || last.Direction != Up || dc.now.Sub(last.Time) < relief.Decay {
+		return 0, 0
+	}
+	d := dc.now.Sub(last.Time.Add(reliefSettle))
+	if ok, _, hi := series.sustained(dc.now, d, u.down); ok {
+		return d, hi
+	}
+	return 0, 0
 }

@@ -1,7 +1,6 @@
 package scaling
 
 import (
-	"math"
 	"testing"
 	"time"
 )
@@ -23,7 +22,7 @@ func TestRunaway(t *testing.T) {
 		in.rules.CPU.Max, in.rules.CooldownUp = 8, 30*time.Second
 		in.st = grown()
 		in.sig.AnomalousSince, in.sig.Score = decideNow.Add(-time.Minute), 0.7
-		in.sig.Activity = Activity{CoresShort: 1.6, CoresLong: 0.6, CoresCalm: 0.5, CalmShare: 0.9, IOShort: 1.06 * rateFloor, IOLong: rateFloor, NetShort: 1e5, NetLong: 1e5}
+		in.sig.Activity = Activity{CoresShort: 1.6, CoresLong: 0.6, CoresCalm: 0.5, CalmShare: 0.9, IOShort: 1.06 * ioFloor, IOLong: ioFloor, NetShort: 1e5, NetLong: 1e5}
 	}
 	with := func(f func(*decideInput)) func(*decideInput) {
 		return func(in *decideInput) { runaway(in); f(in) }
@@ -32,7 +31,7 @@ func TestRunaway(t *testing.T) {
 		runaway(in)
 		in.st.Runaway = decideNow.Add(-3 * time.Hour)
 		in.sig.AnomalousSince, in.sig.Score = time.Time{}, 0.5
-		in.sig.Activity = Activity{CoresShort: 2, CoresLong: 2, CalmShare: 0, NetShort: 1.1 * rateFloor, NetLong: 1.05 * rateFloor}
+		in.sig.Activity = Activity{CoresShort: 2, CoresLong: 2, CalmShare: 0, NetShort: 1.1 * ioFloor, NetLong: 1.05 * ioFloor}
 	}
 	grows := []Change{up(ResourceCores, 2, 3)}
 	cases := []struct {
@@ -66,7 +65,7 @@ func TestRunaway(t *testing.T) {
 			decideNow.Add(-3 * time.Hour)},
 		{decideCase{name: "held before, now memory, io or network moved: grows, the hold ends", edit: func(in *decideInput) {
 			latched(in)
-			in.sig.Activity.IOShort = 3 * rateFloor
+			in.sig.Activity.IOShort = 3 * ioFloor
 		}, changes: grows}, time.Time{}},
 		{decideCase{name: "held before, no longer pinned: the hold ends", edit: func(in *decideInput) {
 			latched(in)
@@ -93,24 +92,5 @@ func TestRunaway(t *testing.T) {
 	}
 }
 
-// TestActivity: the rises are logs of ratios with floors; a fall of the
-// cores counts as none; the calm level needs a tenth of the window.
-func TestActivity(t *testing.T) {
-	near := func(name string, got, want float64) {
-		t.Helper()
-		if math.Abs(got-want) > 1e-12 {
-			t.Errorf("%s = %v, want %v", name, got, want)
-		}
-	}
-	a := Activity{CoresShort: 2, CoresLong: 0.75, CoresCalm: 0.45, CalmShare: 0.5, MemShort: 0.3, MemLong: 0.2}
-	near("Moved", a.Moved(), 0.31/0.21-1)
-	near("CPUAlone", a.CPUAlone(), math.Log(2.05/0.8)-math.Log(0.31/0.21))
-	near("CPUAboveCalm", a.CPUAboveCalm(), math.Log(2.05/0.5)-math.Log(0.31/0.21))
-	a.CalmShare = 0.05
-	near("CPUAboveCalm with a twentieth calm", a.CPUAboveCalm(), 0)
-	fall := Activity{CoresShort: 0.5, CoresLong: 2, CoresCalm: 2, CalmShare: 1, IOShort: 1e6, IOLong: 2e6}
-	near("Moved of falls", fall.Moved(), 0)
-	near("CPUAlone of a fall", fall.CPUAlone(), 0)
-	near("CPUAboveCalm of a fall", fall.CPUAboveCalm(), 0)
-	near("zero Activity", Activity{}.CPUAlone()+Activity{}.CPUAboveCalm()+Activity{}.Moved(), 0)
-}
+// ioFloor is activity's floor of io and network rates (64 KiB/s).
+const ioFloor = 64 << 10

@@ -239,6 +239,9 @@ type Action struct {
 	// Undone counts the decreases in a row that an increase undid within
 	// undoneWithin (undone.go); each doubles the down cooldown after it.
 	Undone uint8 `json:"undone,omitempty"`
+	// Relief marks an increase fast relief made (relief.go): sized on
+	// censored usage, so given back sooner when unused (decay.go).
+	Relief bool `json:"relief,omitempty"`
 }
 
 // ContainerState is what the controller remembers of a container between

@@ -3,6 +3,7 @@ package scaling
 import (
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/relief"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/undone"
 )
 
@@ -25,13 +26,19 @@ func undoneAfter(last map[Resource]Action, res Resource, act Action) uint8 {
 	return undone.After(undoneAct(prev), ok, undoneAct(act))
 }
 
-// downCooldown is the wait before a decrease of res after last
-// (undone.Cooldown). Memory keeps its cooldown: the decreases of a leak
-// restarted every few hours are undone as it leaks again, and holding its
-// memory after each restart added 4.5-5.3 points of memory waste over a
-// week (seeds 1 and 2) for a fifth fewer of its actions; a heap's sawtooth
-// is already held by the floors (Rules.Need).
+// downCooldown is the wait before a decrease of res after last: at most
+// relief.Decay after an increase fast relief made that undid none (its
+// guess decays sooner, relief.go); for cores, undone.Cooldown.
+//
+// Memory keeps its cooldown: the decreases of a leak restarted every few
+// hours are undone as it leaks again, and holding its memory after each
+// restart added 4.5-5.3 points of memory waste over a week (seeds 1 and
+// 2) for a fifth fewer of its actions; a heap's sawtooth is already held
+// by the floors (Rules.Need).
 func downCooldown(res Resource, base time.Duration, last Action) time.Duration {
+	if last.Relief && last.Direction == Up && last.Undone == 0 {
+		return min(base, relief.Decay)
+	}
 	if res != ResourceCores {
 		return base
 	}

@@ -45,6 +45,10 @@ var rules = []rule{
 	{dir: "controller/scaling/dayclass", stdlibOnly: true},
 	// Undone decreases counted and the down cooldown they lengthen: a leaf of scaling.
 	{dir: "controller/scaling/undone", stdlibOnly: true},
+	// What censored usage is worth to fast relief: a leaf of scaling.
+	{dir: "controller/scaling/relief", stdlibOnly: true},
+	// A container's activity beyond cpu and memory: a leaf of scaling.
+	{dir: "controller/scaling/activity", stdlibOnly: true},
 	// The order the guard admits a pass's decisions in: the engine's.
 	{dir: "controller/scaling/urgency", allowed: []string{"controller/scaling"}},
 	// The lxc_metrics.json codec: proxmox for the Pressure type, nothing else.

@@ -1,0 +1,30 @@
+package activity
+
+import (
+	"math"
+	"testing"
+)
+
+// TestActivity: the rises are logs of ratios with floors; a fall of the
+// cores counts as none; the calm level needs a tenth of the window.
+func TestActivity(t *testing.T) {
+	near := func(name string, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 1e-12 {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	a := Activity{CoresShort: 2, CoresLong: 0.75, CoresCalm: 0.45, CalmShare: 0.5, MemShort: 0.3, MemLong: 0.2}
+	near("Moved", a.Moved(), 0.31/0.21-1)
+	near("CPUAlone", a.CPUAlone(), math.Log(2.05/0.8)-math.Log(0.31/0.21))
+	near("CPUAboveCalm", a.CPUAboveCalm(), math.Log(2.05/0.5)-math.Log(0.31/0.21))
+	a.CalmShare = 0.05
+	near("CPUAboveCalm with a twentieth calm", a.CPUAboveCalm(), 0)
+	fall := Activity{CoresShort: 0.5, CoresLong: 2, CoresCalm: 2, CalmShare: 1, IOShort: 1e6, IOLong: 2e6}
+	near("Moved of falls", fall.Moved(), 0)
+	near("CPUAlone of a fall", fall.CPUAlone(), 0)
+	near("CPUAboveCalm of a fall", fall.CPUAboveCalm(), 0)
+	io := Activity{IOShort: 2 * rateFloor, IOLong: rateFloor, NetShort: 1e5, NetLong: 1e5}
+	near("RateRise", io.RateRise(), math.Log(3.0/2))
+	near("zero Activity", Activity{}.CPUAlone()+Activity{}.CPUAboveCalm()+Activity{}.Moved(), 0)
+}
