@@ -262,6 +262,7 @@ const (
 	whyRelief
 	whyRightSize
 	whyBrief // rightSize's line for brief peaks
+	whyJump  // whyRelief after a jump: factor is the jump
 )
 
 func (w why) format(res Resource) string {
@@ -278,7 +279,9 @@ func (w why) format(res Resource) string {
 			s += ": pinned at the limit"
 		}
 		s += fmt.Sprintf(" for %d samples since the last change", w.samples)
-		if w.factor > 0 {
+		if w.flags&whyJump != 0 {
+			s += fmt.Sprintf(" after a jump of x%.2f from below the up threshold, with another signal: sized for x%.2f", w.factor, w.factor)
+		} else if w.factor > 0 {
 			s += fmt.Sprintf(", every one since that increase: grown x%.1f", w.factor)
 		}
 		if w.earlier > 0 {

@@ -17,10 +17,11 @@ const (
 	reliefSettle               = relief.Settle
 )
 
-// relieve grows u when its newest pinnedSamples samples, all after its
-// last change, are pinned (after the up cooldown), or it is stillPinned
-// (at once): by the sizing, and at once to what the most it used over the
-// last week needs; ok is false when the ordinary rules decide.
+// relieve grows u when its newest pinnedSamples samples, or one after a
+// corroborated jump, all after its last change, are pinned (after the up
+// cooldown), or it is stillPinned (at once): by the sizing (for the jump
+// times the newest), and at once to what the most it used over the last
+// week needs; ok is false when the ordinary rules decide.
 func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 	line, psi := dc.reliefLine(u)
 	if !(newest.Value >= line) || u.cur >= u.max {
@@ -28,14 +29,14 @@ func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 	}
 	k := dc.stillPinned(u, newest)
 	series := dc.seriesFor(u, newest, 0, 0)
-	n := series.len()
-	last, acted := dc.st.LastAction[u.res]
-	for i := n - pinnedSamples; k == 0 && i < n; i++ {
-		if i < 0 || !(series.value(i) >= line) || acted && !series.time(i).After(last.Time) {
-			return u.cur, false
-		}
+	run, jump := dc.jumped(u, series, line)
+	if !(newest.Value >= pinnedShare*u.per) {
+		jump = 0 // thrash below the limit is not censored: nothing to guess past
 	}
-	target := max(satAdd64(u.cur, u.step), u.sizeUp(newest.Value))
+	if k == 0 && run < pinnedSamples && jump == 0 {
+		return u.cur, false
+	}
+	target := max(satAdd64(u.cur, u.step), u.sizeUp(newest.Value*max(jump, 1)))
 	if u.res == ResourceMemory {
 		// A limit that memory reaches is an OOM kill waiting to happen:
 		// never less than max(x1.2, +256 MiB), whatever the policy's step.
@@ -65,6 +66,9 @@ func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 	w := u.sustained(AtLeast(line), newest.Value, 0)
 	w.flags |= whyRelief
 	w.factor, w.samples, w.earlier, w.psi = factor, cmp.Or(k, pinnedSamples), earlier, psi
+	if jump > 0 {
+		w.flags, w.factor, w.samples = w.flags|whyJump, jump, run
+	}
 	dc.d.changeWhy(u.res, u.cur, target, w)
 	return target, true
 }
@@ -115,6 +119,34 @@ func earlierText(res Resource, v float64) string {
 		return fmt.Sprintf("%.2f cores in the last %d days", v, earlierDays)
 	}
 	return fmt.Sprintf("%d MiB in the last %d days", ceilMiB(uint64(v)), earlierDays)
+}
+
+// jumped is relief.Jump on u's series (since its last change), the jump 0
+// unless another signal corroborates it: io or network over the short
+// period, or the other resource's newest sample against the one before
+// (a change of cores between those two samples shifts the utilisation's
+// ratio; a jump of memory rarely meets one).
+func (dc *decider) jumped(u utilisation, series run[Points], line float64) (int, float64) {
+	last, acted := dc.st.LastAction[u.res]
+	if !acted {
+		last.Time = time.Time{}
+	}
+	run, jump := relief.Jump(runPoints{series}, line, u.up.Bound, last.Time)
+	if jump == 0 {
+		return run, 0
+	}
+	a := dc.sig.Activity
+	if a.RateRise() >= math.Log(relief.Corroborates) {
+		return run, jump
+	}
+	o := utilisation{res: ResourceMemory, series: dc.sig.Memory}
+	if u.res == ResourceMemory {
+		o = utilisation{res: ResourceCores, series: dc.sig.CPU}
+	}
+	if newest, ok := o.series.Until(dc.now).Last(); ok && relief.Jumped(runPoints{dc.seriesFor(o, newest, 0, 0)}) {
+		return run, jump
+	}
+	return run, 0
 }
 
 // reliefUnused is the period since the relief that made u's last change

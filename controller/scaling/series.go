@@ -86,6 +86,13 @@ func (r run[P]) time(i int) time.Time   { return r.p.Time(r.lo + i) }
 func (r run[P]) value(i int) float64    { return r.p.Value(r.lo + i) }
 func (r run[P]) series(s Series) Series { return s[r.lo:r.hi] }
 
+// runPoints is a run read as Points, for the leaves that take them.
+type runPoints struct{ r run[Points] }
+
+func (p runPoints) Len() int             { return p.r.len() }
+func (p runPoints) Time(i int) time.Time { return p.r.time(i) }
+func (p runPoints) Value(i int) float64  { return p.r.value(i) }
+
 // since is the points at or after t. All of them, the usual case of a
 // window's points up to now, costs one look.
 func (r run[P]) since(t time.Time) run[P] {

@@ -1,7 +1,8 @@
 // Package relief holds what fast relief (controller/scaling's relief.go)
 // knows of censored usage: when usage is pinned at a limit, how many
-// samples are evidence enough to grow, by how much, and how soon what was
-// granted on that evidence is given back. controller/scaling decides (it
+// samples, and what jump before them, are evidence enough to grow, how far
+// past the limit to guess, and how soon what was granted on that guess is
+// given back. controller/scaling decides (it
 // reads the series, the cooldowns, the policy's bounds and the guard);
 // this package says how much the evidence is worth.
 //
@@ -21,6 +22,16 @@
 // bandwidth throttling (cpulimit, the administrator's) stalls every task
 // for 1 - limit/demand of the time.
 //
+// A jump is better evidence: usage below the up threshold on one sample
+// and pinned on the next crossed the whole headroom at once, and the jump
+// seen, newest/previous, is a lower bound of the jump demand made. Taken
+// as the estimate of the part the limit hides (demand about limit x jump,
+// at most JumpMax: past that one sample is a guess), relief sizes for it
+// and acts on the first pinned sample when another signal moved with it
+// (Corroborates): a step is met by the decision at its first or second
+// sample, not its third or fourth. Thrash below the limit (memory at the
+// up threshold under pressure) is not censored: it gets no jump.
+//
 // What relief grants on censored usage decays sooner than an ordinary
 // increase: once the samples since it settled all read below the down
 // line, the down cooldown is Decay, and the period judged starts at the
@@ -36,5 +47,5 @@
 //
 // # Concurrency
 //
-// Constants only.
+// Constants and pure functions of their arguments.
 package relief
