@@ -51,15 +51,19 @@ func (u utilisation) sizeUp(peak float64) int64 {
 	return satAdd64(u.cur, satMul64(steps, u.step))
 }
 
-// sizeDown is the value a decrease sizes for: the current value minus as
-// many steps as keep peak (a series value) within target of it, at least
-// one; cur-step without a target.
+// sizeDown is the value a decrease sizes for: cur-step without a target,
+// else cur minus as many steps as keep peak (a series value) within target
+// of it, at least one, or for memory the step grid's first level that does
+// when lower (grown off the grid, to a peak's need, it would stay off).
 func (u utilisation) sizeDown(peak float64) int64 {
-	steps := int64(1)
 	if need := u.need(peak); u.target > 0 && need < float64(u.cur-u.step) {
-		steps = max(1, int64((float64(u.cur)-need)/float64(u.step)))
+		to := u.cur - satMul64(max(1, int64((float64(u.cur)-need)/float64(u.step))), u.step)
+		if u.res == ResourceMemory {
+			to = min(to, satMul64(int64(math.Ceil(need/float64(u.step))), u.step))
+		}
+		return to
 	}
-	return u.cur - satMul64(steps, u.step)
+	return u.cur - u.step
 }
 
 // rightSize returns u with the down line of a sized decrease: one step

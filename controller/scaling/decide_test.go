@@ -697,8 +697,8 @@ func checkDecision(in decideInput, d Decision) error {
 		}
 		// Sized: whole steps unless stopping at a bound, and a decrease of
 		// more than one step keeps the period's peak within the target.
-		if diff%step != 0 && !atBound {
-			return fmt.Errorf("change %+v is not a whole number of steps (%d) and stops at no bound", c, step)
+		if diff%step != 0 && !atBound && !(c.Direction == Down && c.To%step == 0) {
+			return fmt.Errorf("change %+v is not a whole number of steps (%d) and stops at no bound nor on the step grid", c, step)
 		}
 		if -diff > step && c.To != hi && used > target*float64(c.To)*(1+1e-9) {
 			return fmt.Errorf("change %+v leaves the period's peak %.2f above target %.2f", c, used, target)
@@ -803,6 +803,15 @@ func TestRightSize(t *testing.T) {
 		}},
 		{name: "memory: 1 GiB of 2 sizes down to 1.5 GiB", edit: func(in *decideInput) { in.rules.Memory.Target = 0.7 },
 			changes: []Change{down(ResourceMemory, 2048, 1536)}},
+		// Grown off the step grid (ahead to a peak's need, relief's x1.2):
+		// whole steps from 2835 would stop at 1811 for good (1299 passes
+		// the target), 275 MiB more than the 1536 that 2048 sizes down to.
+		{name: "memory off the step grid lands on it", edit: func(in *decideInput) {
+			in.rules.Memory.Target, in.sig.Alloc.MemoryMiB = 0.7, 2835
+		}, changes: []Change{down(ResourceMemory, 2835, 1536)}},
+		{name: "memory off the grid, one step down, stays off it", edit: func(in *decideInput) {
+			in.rules.Memory.Target, in.sig.Alloc.MemoryMiB = 0.7, 2000
+		}, changes: []Change{down(ResourceMemory, 2000, 1488)}},
 		{name: "memory whose window peaked at 1.2 GiB: kept", edit: func(in *decideInput) {
 			in.rules.Memory.Target, in.sig.MemoryPeak = 0.7, 1200*mib
 		}},
