@@ -34,7 +34,7 @@ func (dc *decider) pressureOn(u utilisation) (psi float64, name string) {
 // cores it made, so a pressure that stays is not theirs (a recorded
 // trace's, taken under another allocation; a relief that climbed blind
 // from one core to eight), nor any decrease after a relief's increase
-// (decay.go): cores below the down line of what relief made are not what
+// (relief.go): cores below the down line of what relief made are not what
 // the pressure waits for. Memory keeps the veto: short of it is an OOM.
 func (dc *decider) pressureHolds(u utilisation, last float64) bool {
 	psi, name := dc.pressureOn(u)

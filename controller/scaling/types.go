@@ -240,7 +240,7 @@ type Action struct {
 	// undoneWithin (undone.go); each doubles the down cooldown after it.
 	Undone uint8 `json:"undone,omitempty"`
 	// Relief marks an increase fast relief made (relief.go): sized on
-	// censored usage, so given back sooner when unused (decay.go).
+	// censored usage, so given back sooner when unused (reliefUnused, relief.go).
 	Relief bool `json:"relief,omitempty"`
 }
 
