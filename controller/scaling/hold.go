@@ -280,7 +280,7 @@ func (w why) format(res Resource) string {
 		}
 		s += fmt.Sprintf(" for %d samples since the last change", w.samples)
 		if w.flags&whyJump != 0 {
-			s += fmt.Sprintf(" after a jump of x%.2f from below the up threshold, with another signal: sized for x%.2f", w.factor, w.factor)
+			s += fmt.Sprintf(" after a jump of x%.2f from below the up threshold, with another signal: sized for that many times the newest", w.factor)
 		} else if w.factor > 0 {
 			s += fmt.Sprintf(", every one since that increase: grown x%.1f", w.factor)
 		}
