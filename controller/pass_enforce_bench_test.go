@@ -5,6 +5,8 @@ import (
 	"flag"
 	"os"
 	"runtime/pprof"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,8 +59,9 @@ func (f finishingTasks) WaitTask(ctx context.Context, t proxmox.Task, timeout ti
 	return f.Cluster.WaitTask(ctx, t, timeout)
 }
 
-// counts sums a counter vector's children by the value of one label.
-func counts(vec *prometheus.CounterVec, label string) map[string]float64 {
+// counts sums a counter vector's children by the values of labels,
+// joined by "-" in the order given.
+func counts(vec *prometheus.CounterVec, labels ...string) map[string]float64 {
 	ch := make(chan prometheus.Metric, 64)
 	go func() { vec.Collect(ch); close(ch) }()
 	sums := map[string]float64{}
@@ -67,11 +70,13 @@ func counts(vec *prometheus.CounterVec, label string) map[string]float64 {
 		if err := m.Write(&d); err != nil {
 			continue
 		}
+		values := make([]string, len(labels))
 		for _, l := range d.GetLabel() {
-			if l.GetName() == label {
-				sums[l.GetValue()] += d.GetCounter().GetValue()
+			if i := slices.Index(labels, l.GetName()); i >= 0 {
+				values[i] = l.GetValue()
 			}
 		}
+		sums[strings.Join(values, "-")] += d.GetCounter().GetValue()
 	}
 	return sums
 }
@@ -97,7 +102,7 @@ func sub(a, b map[string]float64) map[string]float64 {
 // raises it for the first day would; then the default limit (10) is put
 // back through Reload and passes run until one holds no change for the
 // write limit. It reports, per pass of the timed loop, the changes
-// applied (applied/pass) and those held back by reason (held-REASON/pass):
+// applied (applied/pass) and those held back by reason (held-REASON-RESOURCE/pass):
 // write_limit near 0 says the backlog is gone.
 func BenchmarkTickEnforce(b *testing.B) {
 	pb := newPassBenchWith(b, func(pb *passBench, o *Options) {
@@ -130,10 +135,11 @@ func BenchmarkTickEnforce(b *testing.B) {
 
 // timePasses times whole passes on pb and reports them per container, with
 // the changes the passes made (applied/pass; dry_run/pass in dry-run) and
-// held back by reason (held-REASON/pass), read from the pass's metrics.
+// held back by reason and resource (held-REASON-RESOURCE/pass), read from
+// the pass's metrics.
 func timePasses(b *testing.B, pb *passBench) {
 	ctx := context.Background()
-	actions, skipped := counts(pb.c.metrics.actions, "result"), counts(pb.c.metrics.skipped, "reason")
+	actions, skipped := counts(pb.c.metrics.actions, "result"), counts(pb.c.metrics.skipped, "reason", "resource")
 	b.ReportAllocs()
 	own := pb.ownSeconds(b)
 	cpu := cpuTime()
@@ -148,7 +154,7 @@ func timePasses(b *testing.B, pb *passBench) {
 	for result, n := range sub(counts(pb.c.metrics.actions, "result"), actions) {
 		b.ReportMetric(n/float64(b.N), result+"/pass")
 	}
-	for reason, n := range sub(counts(pb.c.metrics.skipped, "reason"), skipped) {
+	for reason, n := range sub(counts(pb.c.metrics.skipped, "reason", "resource"), skipped) {
 		b.ReportMetric(n/float64(b.N), "held-"+reason+"/pass")
 	}
 }
