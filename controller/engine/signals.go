@@ -121,6 +121,9 @@ func (h *windowHistory) from(d time.Duration) int {
 	// A sample's time is whole seconds: it is after start when its
 	// second is after start's (rounded down).
 	start := h.now.Add(-d).Unix()
+	if start < h.spanSec { // the sample at or before it is too
+		return h.span()
+	}
 	i := near.Search(0, h.newest+1, h.guess(start)+1, func(i int) bool { return h.w.secAt(i) <= start }) - 1
 	if i == h.newest || !h.inSpan(i) {
 		return h.span()
