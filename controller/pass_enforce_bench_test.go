@@ -145,7 +145,8 @@ func timePasses(b *testing.B, pb *passBench) {
 	cpu := cpuTime()
 	stop := profileLoop(b)
 	for b.Loop() {
-		timedPass(ctx, pb)
+		pb.advance()
+		pb.c.pass(ctx)
 	}
 	stop()
 	reportPerContainer(b, cpu)
@@ -156,16 +157,4 @@ func timePasses(b *testing.B, pb *passBench) {
 	for reason, n := range sub(counts(pb.c.metrics.skipped, "reason", "resource"), skipped) {
 		b.ReportMetric(n/float64(b.N), "held-"+reason+"/pass")
 	}
-}
-
-// timedPass is one pass of a timed loop, a function of its own so that
-// callgrind counts the timed passes alone, not the hour of fill nor the
-// backlog (valgrind --tool=callgrind --collect-atstart=no
-// --toggle-collect='*timedPass'): instructions, which the machine's load
-// does not change.
-//
-//go:noinline
-func timedPass(ctx context.Context, pb *passBench) {
-	pb.advance()
-	pb.c.pass(ctx)
 }
