@@ -63,8 +63,17 @@ func (s scale) bucket(v float64) int {
 
 // start is where bucket n starts.
 func (s scale) start(n int) float64 {
-	return float64(s) * (math.Pow(ratio, float64(n)) - 1) / (ratio - 1)
+	return float64(s) * (powers[n] - 1) / (ratio - 1)
 }
+
+// powers[n] is ratio^n, taken once: every percentile read ends at a
+// bucket's start, a few a container and pass.
+var powers = func() (p [buckets]float64) {
+	for n := range p {
+		p[n] = math.Pow(ratio, float64(n))
+	}
+	return p
+}()
 
 // factor is 2^((t-ref)/HalfLife), the weight at t of a second of usage.
 func (h *Histogram) factor(t uint32) float64 {

@@ -1,6 +1,7 @@
 package histogram
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -66,6 +67,17 @@ func TestPercentilesAsTheFullWalk(t *testing.T) {
 		h.percentiles(s, ps, got, v, extra)
 		if !slices.Equal(got, want) {
 			t.Fatalf("case %d, ps %v: %v, want %v", i, ps, got, want)
+		}
+	}
+}
+
+// A bucket's start is ratio^n's, bit for bit, taken from the table.
+func TestBucketStartsArePowers(t *testing.T) {
+	for _, s := range []scale{coresScale, memoryScale} {
+		for n := range buckets {
+			if got, want := s.start(n), float64(s)*(math.Pow(ratio, float64(n))-1)/(ratio-1); got != want {
+				t.Fatalf("scale %v, bucket %d starts at %v, want %v", s, n, got, want)
+			}
 		}
 	}
 }
