@@ -73,13 +73,20 @@ type passBench struct {
 // observed and scored at 10 s, without deciding) and runs a few whole
 // passes, so that the model is trained, the configs a decision needs have
 // been read, and dry-run's cooldowns run as they do in a steady state.
-func newPassBench(b testing.TB) *passBench {
+func newPassBench(b testing.TB) *passBench { return newPassBenchWith(b, nil) }
+
+// newPassBenchWith is newPassBench with mutate applied to the default
+// settings (nil: none).
+func newPassBenchWith(b testing.TB, mutate func(*passBench, *Options)) *passBench {
 	sim, client := newLoopSim(b, pvesim.Options{Nodes: benchNodes, Containers: *benchContainers, Speed: 0,
 		Start: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)})
 	pb := &passBench{sim: sim, now: sim.Clock().Now()}
 	pb.c = newLoop(b, client, func(o *Options) {
 		defaultSettings(o)
 		o.Now = func() time.Time { return pb.now }
+		if mutate != nil {
+			mutate(pb, o)
+		}
 	})
 	ctx := context.Background()
 	samples := int(pb.c.opts.Window / pb.c.opts.Interval)
@@ -129,10 +136,14 @@ func (pb *passBench) ownSeconds(b testing.TB) float64 {
 	return own
 }
 
-// advance moves the cluster's clock and the controller's by one interval.
+// advance moves the controller's clock by one interval and the cluster's
+// to the same time: a pass that waited for a task moved the cluster's
+// within the interval (finishingTasks).
 func (pb *passBench) advance() {
-	pb.sim.Clock().Advance(pb.c.opts.Interval)
 	pb.now = pb.now.Add(pb.c.opts.Interval)
+	if d := pb.now.Sub(pb.sim.Clock().Now()); d > 0 {
+		pb.sim.Clock().Advance(d)
+	}
 }
 
 // heapInUse is the heap in use after a collection.
@@ -169,17 +180,8 @@ func cpuTime() time.Duration {
 // heap in use after the windows are full.
 func BenchmarkTick(b *testing.B) {
 	pb := newPassBench(b)
-	ctx := context.Background()
 	before := heapInUse()
-	b.ReportAllocs()
-	own := pb.ownSeconds(b)
-	cpu := cpuTime()
-	for b.Loop() {
-		pb.advance()
-		pb.c.pass(ctx)
-	}
-	reportPerContainer(b, cpu)
-	b.ReportMetric((pb.ownSeconds(b)-own)*1e9/float64(b.N)/float64(*benchContainers), "own-ns/container")
+	timePasses(b, pb)
 	after := heapInUse()
 	runtime.KeepAlive(pb)
 	b.ReportMetric(float64(int64(after)-int64(before))/(1<<20), "heap-growth-MiB")
@@ -237,6 +239,7 @@ func BenchmarkEngineStep(b *testing.B) {
 	i := 0
 	b.ReportAllocs()
 	cpu := cpuTime()
+	stop := profileLoop(b)
 	for b.Loop() {
 		t := ticks[i%engineTicks]
 		shift := time.Duration(i/engineTicks) * period
@@ -254,5 +257,6 @@ func BenchmarkEngineStep(b *testing.B) {
 		}
 		i++
 	}
+	stop()
 	reportPerContainer(b, cpu)
 }

@@ -30,7 +30,7 @@
 //
 // A container's history is its window (three tiers and a profile: 14,916
 // bytes at worst at the default settings) and its decaying histograms
-// (Container.Usage, 1,436, controller/engine/histogram); TestHistoryBudget
+// (Container.Usage, 1,444, controller/engine/histogram); TestHistoryBudget
 // sums the worst case against 16 KiB (budget.go).
 //
 //   - The fine tier is monitor.window at the tick interval, what the

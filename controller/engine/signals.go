@@ -2,9 +2,9 @@ package engine
 
 import (
 	"math"
-	"sort"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/near"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
@@ -24,8 +24,7 @@ func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.
 	// The span Decide can look at: the longest period it judges and two
 	// intervals, for a sample that comes a little late.
 	span := max(r.StabilizationUp, r.StabilizationDown) + 2*e.opts.Interval
-	spanSec := now.Add(-span).Unix()
-	h.spanFrom = searchNear(0, w.Len(), h.guess(spanSec), func(i int) bool { return w.secAt(i) < spanSec })
+	h.spanSec, h.spanFrom = now.Add(-span).Unix(), -1
 	h.newest = w.Len() - 1
 	for h.newest >= 0 && w.timeAt(h.newest).After(now) { // a clock that went back
 		h.newest--
@@ -37,7 +36,7 @@ func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.
 		Score:    tr.Score, AnomalousSince: tr.AnomalousSince, Activity: tr.Features.Activity(),
 		History: h,
 	}
-	if i := h.newest; i >= h.spanFrom {
+	if i := h.newest; h.inSpan(i) {
 		at := w.timeAt(i)
 		h.cpuNewest[0] = scaling.Point{Time: at, Value: h.utilisation(i)}
 		h.memNewest[0] = scaling.Point{Time: at, Value: float64(memoryBytes(w, i))}
@@ -67,8 +66,13 @@ type windowHistory struct {
 	w     *window
 	now   time.Time
 	cores float64 // allocated now
-	// spanFrom is the first sample of the span, newest the newest at or
-	// before now (-1: none).
+	// spanSec is the span's first second; spanFrom its first sample, found
+	// when first asked (span: -1 until then), newest the newest sample at
+	// or before now (-1: none). Most decisions read only the newest, whose
+	// place in the span its own time tells: the search for the span's start
+	// reads samples 45 minutes back, a cache miss or two each at 10,000
+	// containers, for the decisions on their way to a change alone.
+	spanSec          int64
 	spanFrom, newest int
 	// step is the interval in seconds, which samples are mostly apart:
 	// where a search starts.
@@ -91,21 +95,38 @@ func (h *windowHistory) utilisation(i int) float64 {
 	return busyCores(h.w, i) / h.cores
 }
 
+// inSpan reports whether sample i (-1: none) is in the span, at or after
+// its first: by its own time, as the samples' times do not go down.
+func (h *windowHistory) inSpan(i int) bool { return i >= 0 && h.w.secAt(i) >= h.spanSec }
+
+// span is the span's first sample.
+func (h *windowHistory) span() int {
+	if h.spanFrom < 0 {
+		h.spanFrom = near.Search(0, h.w.Len(), h.guess(h.spanSec), func(i int) bool { return h.w.secAt(i) < h.spanSec })
+	}
+	return h.spanFrom
+}
+
 // from is the first sample the points for the last d start at: the newest
 // at or before now-d, or the span's first when there is none or it is the
 // newest at or before now (scaling.History).
 func (h *windowHistory) from(d time.Duration) int {
-	if h.newest < h.spanFrom {
-		return h.spanFrom
+	if !h.inSpan(h.newest) {
+		return h.span()
 	}
-	// The first sample of the span's part up to the newest that is after
-	// now-d, less one.
+	// The first sample up to the newest that is after now-d, less one:
+	// searched over all of them, it is the same sample when in the span,
+	// which its time tells, and the span's start is looked for only when
+	// it is not.
 	// A sample's time is whole seconds: it is after start when its
 	// second is after start's (rounded down).
 	start := h.now.Add(-d).Unix()
-	i := searchNear(h.spanFrom, h.newest+1, h.guess(start)+1, func(i int) bool { return h.w.secAt(i) <= start }) - 1
-	if i < h.spanFrom || i == h.newest {
-		return h.spanFrom
+	if start < h.spanSec { // the sample at or before it is too
+		return h.span()
+	}
+	i := near.Search(0, h.newest+1, h.guess(start)+1, func(i int) bool { return h.w.secAt(i) <= start }) - 1
+	if i == h.newest || !h.inSpan(i) {
+		return h.span()
 	}
 	return i
 }
@@ -119,37 +140,6 @@ func (h *windowHistory) guess(sec int64) int {
 	}
 	back := floorDiv(h.w.secAt(n-1)-sec, h.step)
 	return n - 1 - int(min(max(back, -1), int64(n)))
-}
-
-// searchNear is the first i of [lo, hi) at which below(i) is false (it
-// holds for a prefix; hi when it holds throughout), searched from g
-// outwards by doubling steps, then by halving the bracket found. From a
-// good guess it reads a few samples next to each other, where a binary
-// search over an hour's window reads nine across it, each a cache miss
-// at 10,000 containers.
-func searchNear(lo, hi, g int, below func(i int) bool) int {
-	g = min(max(g, lo), hi)
-	// Everything before lo is below, nothing from hi on.
-	if g < hi && below(g) {
-		lo = g + 1
-		for d := 1; g+d < hi; d *= 2 {
-			if !below(g + d) {
-				hi = g + d
-				break
-			}
-			lo = g + d + 1
-		}
-	} else {
-		hi = g
-		for d := 1; g-d >= lo; d *= 2 {
-			if below(g - d) {
-				lo = g - d + 1
-				break
-			}
-			hi = g - d
-		}
-	}
-	return lo + sort.Search(hi-lo, func(k int) bool { return !below(lo + k) })
 }
 
 func (h *windowHistory) CPU(d time.Duration) scaling.Points {

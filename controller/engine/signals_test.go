@@ -113,28 +113,6 @@ func first(s scaling.Series) time.Time {
 	return s[0].Time
 }
 
-// searchNear finds what a binary search finds, from any guess, in and out
-// of the bracket: prefixes of every length in brackets of every size.
-func TestSearchNearIsABinarySearch(t *testing.T) {
-	rng := rand.New(rand.NewPCG(41, 43))
-	for range 20000 {
-		n := rng.IntN(400)
-		lo := rng.IntN(n + 1)
-		hi := lo + rng.IntN(n-lo+1)
-		cut := lo + rng.IntN(hi-lo+1) // below holds before cut
-		below := func(i int) bool {
-			if i < lo || i >= hi {
-				t.Fatalf("read %d outside [%d, %d)", i, lo, hi)
-			}
-			return i < cut
-		}
-		g := rng.IntN(n+20) - 10
-		if got := searchNear(lo, hi, g, below); got != cut {
-			t.Fatalf("searchNear(%d, %d, %d) = %d, want %d", lo, hi, g, got, cut)
-		}
-	}
-}
-
 // TestTrendSumsAreTheLoops: the window's own sums of a least-squares fit
 // are, bit for bit, those of scaling's loop over Time and Value, for cpu
 // (cores allocated or not) and memory, over any stretch of the points, so

@@ -77,11 +77,13 @@ var rules = []rule{
 	// What a config read told of a container; exact least-squares sums.
 	{dir: "controller/engine/configfacts", allowed: []string{"controller/scaling", "proxmox"}},
 	{dir: "controller/engine/lsq", stdlibOnly: true},
+	// A search from a guess (the engine's windows): standard library only.
+	{dir: "controller/engine/near", stdlibOnly: true},
 	// The recommender's usage histograms: pure, scaling for its types.
 	{dir: "controller/engine/histogram", allowed: []string{"controller/scaling"}},
 	// What a listing allocates, and whether it names a VMID twice.
 	{dir: "controller/engine/listing", allowed: []string{"proxmox", "controller/scaling"}},
-	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/scaling/urgency", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly", "controller/engine/topk", "controller/engine/configfacts", "controller/engine/lsq", "controller/engine/listing"}},
+	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/scaling/urgency", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly", "controller/engine/topk", "controller/engine/configfacts", "controller/engine/lsq", "controller/engine/listing", "controller/engine/near"}},
 	// Write backoffs and cooldowns carried across a change of leader: the
 	// rules' types.
 	{dir: "controller/takeover", allowed: []string{"controller/scaling"}},

@@ -12,7 +12,7 @@
 // scaling.Recommender the engine's History gives Decide) and the
 // recommendation (Usage.Recommend).
 //
-// A Usage is 1,436 bytes whatever it has seen (two arrays of 175 float32
+// A Usage is 1,444 bytes whatever it has seen (two arrays of 175 float32
 // weights and a few words), within the room the engine's memory budget
 // keeps for it (engine/budget.go, histogramReserve; TestHistoryBudget).
 //

@@ -29,10 +29,15 @@ const (
 // Histogram is a decaying histogram of one resource's usage: a sample's
 // weight is its own (the seconds it covers) times 2^((t-ref)/HalfLife), so
 // that newer samples count more and ratios between weights, all a
-// percentile reads, do not depend on ref. 704 bytes.
+// percentile reads, do not depend on ref. 708 bytes.
 type Histogram struct {
 	ref uint32 // unix seconds; 0 while empty
 	w   [buckets]float32
+	// top is one past the highest bucket ever added to: the buckets from
+	// it on hold +0, which adds nothing to a sum, so that a percentile's
+	// total stops there (a container's usage fills the low buckets: 0.3
+	// cores busy is bucket 18 of 175) and is the full sum bit for bit.
+	top uint8
 }
 
 // scale is the width of a histogram's first bucket: 0.01 core for cores,
@@ -58,8 +63,17 @@ func (s scale) bucket(v float64) int {
 
 // start is where bucket n starts.
 func (s scale) start(n int) float64 {
-	return float64(s) * (math.Pow(ratio, float64(n)) - 1) / (ratio - 1)
+	return float64(s) * (powers[n] - 1) / (ratio - 1)
 }
+
+// powers[n] is ratio^n, taken once: every percentile read ends at a
+// bucket's start, a few a container and pass.
+var powers = func() (p [buckets]float64) {
+	for n := range p {
+		p[n] = math.Pow(ratio, float64(n))
+	}
+	return p
+}()
 
 // factor is 2^((t-ref)/HalfLife), the weight at t of a second of usage.
 func (h *Histogram) factor(t uint32) float64 {
@@ -77,7 +91,9 @@ func (h *Histogram) add(s scale, v, weight float64, t uint32) {
 	if int64(t)-int64(h.ref) > maxExponent*halfLife {
 		h.renormalise(t)
 	}
-	h.w[s.bucket(v)] += float32(weight * h.factor(t))
+	b := s.bucket(v)
+	h.w[b] += float32(weight * h.factor(t))
+	h.top = max(h.top, uint8(b+1))
 }
 
 // renormalise moves the reference to t, scaling every weight down by what
@@ -99,7 +115,7 @@ func (h *Histogram) percentiles(s scale, ps, out []float64, v, extra float64) {
 	clear(out)
 	eb := s.bucket(v)
 	total := extra
-	for _, w := range h.w {
+	for _, w := range h.w[:h.top] {
 		total += float64(w)
 	}
 	if !(total > 0) {

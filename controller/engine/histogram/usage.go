@@ -22,7 +22,7 @@ const MemoryPeriod = time.Hour
 // Usage is a container's usage history as the recommender reads it: a
 // decaying histogram of cores busy (each sample weighted by the seconds it
 // covers) and one of memory (the hourly peaks), with how much history they
-// hold. 1,436 bytes, within the engine's histogramReserve. The zero Usage
+// hold. 1,444 bytes, within the engine's histogramReserve. The zero Usage
 // is empty and ready; a nil *Usage answers as an empty one.
 type Usage struct {
 	cpu, mem Histogram
