@@ -12,12 +12,14 @@ import (
 // nothing else the container does moves with it. Real demand that pins
 // the cores is either there from the start (no calm level to rise from)
 // or brings memory, io or network with it. While the anomaly model finds
-// the container anomalous, a growth that relieved nothing (every sample
-// since it pinned) of a container whose cores rose from a calm level
-// with nothing else moving is not followed by another: the cores hold,
-// saying why (SkipAnomalous), and the operator sees the hold and the
-// model's anomaly event. With the model off, or once the pinning stops
-// or anything else moves, the ordinary rules decide.
+// the container anomalous, cores pinned before a growth and after it
+// (every sample since), both allocations a rise from a calm level, with
+// nothing else moving, are not grown again: the cores hold, saying why
+// (SkipAnomalous), and the operator sees the hold and the model's
+// anomaly event. Demand that rose just past an allocation shrunk in a
+// quiet hour is pinned at one allocation only, and the next step
+// relieves it. With the model off, or once the pinning stops or anything
+// else moves, the ordinary rules decide.
 const (
 	// runawayRise is how many times its calm level the container must
 	// burn now: a rise, not a load that hovers at its allocation.
@@ -49,10 +51,9 @@ func (dc *decider) runaway(u utilisation, newest Point) bool {
 	if u.res != ResourceCores || !(newest.Value >= pinnedShare) || !(a.IOLong > 0 || a.NetLong > 0) {
 		return false
 	}
-	busy, since := newest.Value*float64(u.cur), dc.st.Runaway
-	moved := a.Moved()
+	busy, since, last, moved := newest.Value*float64(u.cur), dc.st.Runaway, dc.st.LastAction[ResourceCores], a.Moved()
 	if since.IsZero() {
-		if dc.sig.AnomalousSince.IsZero() || !(a.CalmShare >= runawayCalm) || !(busy >= runawayRise*a.CoresCalm) {
+		if rise := runawayRise * a.CoresCalm; dc.sig.AnomalousSince.IsZero() || !(a.CalmShare >= runawayCalm) || !(busy >= rise) || !(float64(last.From) >= rise) {
 			return false
 		}
 		since = dc.now
@@ -60,7 +61,6 @@ func (dc *decider) runaway(u utilisation, newest Point) bool {
 	if !(moved < runawayMoved) || dc.stillPinned(u, newest) == 0 {
 		return false
 	}
-	last := dc.st.LastAction[ResourceCores]
 	dc.d.Runaway = since
 	dc.d.hold(ResourceCores, SkipAnomalous, fmt.Sprintf(
 		"cpu pinned at %d cores as at %d, %.1f busy, while memory, io and network did not move (%+.0f %% at most): a runaway process? Cores held since %s (anomaly score %.2f)",

@@ -49,6 +49,8 @@ func TestRunaway(t *testing.T) {
 			changes: grows}, time.Time{}},
 		{decideCase{name: "less than twice the calm level: grows", edit: with(func(in *decideInput) { in.sig.Activity.CoresCalm = 1.2 }),
 			changes: grows}, time.Time{}},
+		{decideCase{name: "pinned at an allocation no rise from the calm level before the growth: grows", edit: with(func(in *decideInput) { in.sig.Activity.CoresCalm = 0.6 }),
+			changes: grows}, time.Time{}},
 		{decideCase{name: "no io or network rates known: no evidence, grows", edit: with(func(in *decideInput) {
 			in.sig.Activity.IOShort, in.sig.Activity.IOLong, in.sig.Activity.NetShort, in.sig.Activity.NetLong = 0, 0, 0, 0
 		}), changes: grows}, time.Time{}},
