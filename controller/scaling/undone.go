@@ -8,8 +8,8 @@ import (
 )
 
 // undoneWithin: an increase this soon after a decrease undid it
-// (controller/scaling/undone, which counts them and lengthens the cores'
-// down cooldown after each).
+// (controller/scaling/undone, which counts them and lengthens the
+// down cooldown after each: cores, and memory fast relief grew back).
 const undoneWithin = undone.Within
 
 // undoneAct is a as package undone counts it.
@@ -28,18 +28,16 @@ func undoneAfter(last map[Resource]Action, res Resource, act Action) uint8 {
 
 // downCooldown is the wait before a decrease of res after last: at most
 // relief.Decay after an increase fast relief made that undid none (its
-// guess decays sooner, relief.go); for cores, undone.Cooldown.
-//
-// Memory keeps its cooldown: the decreases of a leak restarted every few
-// hours are undone as it leaks again, and holding its memory after each
-// restart added 4.5-5.3 points of memory waste over a week (seeds 1 and
-// 2) for a fifth fewer of its actions; a heap's sawtooth is already held
-// by the floors (Rules.Need).
+// guess decays sooner, relief.go); undone.Cooldown for cores, and for
+// memory fast relief grew back (an OOM kill on a real host: a CI runner's
+// random jobs met memory shrunk after each quiet hour). Memory the
+// ordinary rules grew back keeps its cooldown: holding a leak's memory
+// after each restart added 4.5-5.3 points of memory waste over a week.
 func downCooldown(res Resource, base time.Duration, last Action) time.Duration {
 	if last.Relief && last.Direction == Up && last.Undone == 0 {
 		return min(base, relief.Decay)
 	}
-	if res != ResourceCores {
+	if res != ResourceCores && !last.Relief {
 		return base
 	}
 	return undone.Cooldown(base, undoneAct(last))

@@ -47,6 +47,11 @@ func TestDownCooldownDoublesUpToUndoneWithin(t *testing.T) {
 	if got := downCooldown(ResourceMemory, 45*time.Minute, Action{Direction: Up, Undone: 3}); got != 45*time.Minute {
 		t.Errorf("downCooldown(memory, 45m, 3 undone) = %s, want the cooldown as it is", got)
 	}
+	// Memory pinned at its limit after a decrease (an OOM kill in real
+	// life) lengthens memory's cooldown as undone cores do.
+	if got := downCooldown(ResourceMemory, 45*time.Minute, Action{Direction: Up, Undone: 2, Relief: true}); got != 3*time.Hour {
+		t.Errorf("downCooldown(memory, 45m, relief after 2 undone) = %s, want 3h", got)
+	}
 	up := func(n uint8) Action { return Action{Direction: Up, Undone: n} }
 	cases := []struct {
 		base time.Duration
