@@ -169,7 +169,9 @@ type Rules struct {
 	CooldownUp   time.Duration `koanf:"cooldown_up"`
 	CooldownDown time.Duration `koanf:"cooldown_down"`
 	// StabilizationUp and StabilizationDown are how long utilisation must
-	// stay past a threshold before an increase or decrease.
+	// stay past a threshold before an increase or decrease; an increase
+	// also follows utilisation that averaged past the up threshold over
+	// 10 minutes (or StabilizationUp when longer), dips and all.
 	StabilizationUp   time.Duration `koanf:"stabilization_up"`
 	StabilizationDown time.Duration `koanf:"stabilization_down"`
 	// Profile is one of the Profile values above

@@ -25,7 +25,9 @@ const mib = 1 << 20
 // <= Down). The newest point says which way the container leans; the
 // change happens once every point of the last StabilizationUp (Down) is
 // past the threshold and the series reaches back that far (see
-// run.sustained), else the Hold is SkipStabilizing. The target is the
+// run.sustained), or for an increase once the points of the last
+// crowdedPeriod (StabilizationUp when longer) average past it
+// (crowded.go), else the Hold is SkipStabilizing. The target is the
 // current value plus or minus Step, clamped to [Min, Max]; with a Target
 // utilisation it moves by as many Steps as it takes for the period's peak
 // to use about Target of the new value (an increase: at least that much; a
@@ -326,14 +328,20 @@ func (dc *decider) scaleUp(u utilisation, newest Point) int64 {
 	}
 	wait := dc.r.StabilizationUp
 	series := dc.seriesFor(u, newest, wait, wait)
-	var reason why
-	// lo and hi are the extremes of the period judged.
+	// lo and hi are the extremes of the period judged (lo its mean when
+	// crowded).
 	ok, lo, hi := series.sustained(dc.now, wait, u.up)
+	var mean whyFlags
 	if !ok {
-		dc.d.holdNote(u.res, SkipStabilizing, dc.stabilising(u, u.up, series, last, wait))
-		return u.cur
+		var period time.Duration
+		if ok, period, lo, hi = dc.crowded(u, newest, wait); !ok {
+			dc.d.holdNote(u.res, SkipStabilizing, dc.stabilising(u, u.up, series, last, wait))
+			return u.cur
+		}
+		wait, mean = period, whyMean
 	}
-	reason = u.sustained(u.up, lo, wait)
+	reason := u.sustained(u.up, lo, wait)
+	reason.flags |= mean
 	if dc.coolingDown(u.res, Up) {
 		return u.cur
 	}

@@ -24,8 +24,8 @@
 //
 // # Imports
 //
-// The standard library and its leaves diskgrow, dayclass, relief and
-// activity (Activity is activity's) only (test/layout): no proxmox, no
+// The standard library and its leaves diskgrow, dayclass, relief, backoff,
+// room and activity (Activity is activity's) only (test/layout): no proxmox, no
 // config, no logger, no wall clock. All it needs arrives as arguments
 // (Signals, Rules, ContainerState, now), so that the loop and the
 // simulator decide with exactly the same code and a test can call it with

@@ -1,34 +1,18 @@
 package scaling
 
-import "slices"
+import (
+	"slices"
 
-// NodeCapacity is what a node offers its containers, from proxmox.Node.
-type NodeCapacity struct {
-	Node        string
-	CPUs        int    // threads
-	MemoryBytes uint64 // total
-}
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/room"
+)
 
-// Allocated is what a node has given its running containers: the sum of
-// their cores (fractional when a cpulimit caps them) and memory limits.
-type Allocated struct {
-	Cores       float64
-	MemoryBytes uint64
-}
-
-// GuardOptions configure a Guard.
-type GuardOptions struct {
-	// OvercommitCPU and OvercommitMemory multiply what the node has, less
-	// the reserve, into what its containers may be given; <= 0 means 1 (no
-	// overcommit).
-	OvercommitCPU, OvercommitMemory float64
-	// ReserveCores and ReserveMemory are kept for the host.
-	ReserveCores  int
-	ReserveMemory uint64
-	// MaxWritesPerPass bounds the decisions that write in one pass, across
-	// the cluster; <= 0 means no bound.
-	MaxWritesPerPass int
-}
+// NodeCapacity, Allocated and GuardOptions are what the guard weighs a
+// pass's increases against (controller/scaling/room).
+type (
+	NodeCapacity = room.NodeCapacity
+	Allocated    = room.Allocated
+	GuardOptions = room.GuardOptions
+)
 
 // Guard holds the decisions of a pass to what the nodes can take and to
 // the pass's write budget. Decide looks at one container; the guard looks
@@ -38,15 +22,7 @@ type Guard struct {
 }
 
 // NewGuard returns a Guard with o's settings.
-func NewGuard(o GuardOptions) *Guard {
-	if o.OvercommitCPU <= 0 {
-		o.OvercommitCPU = 1
-	}
-	if o.OvercommitMemory <= 0 {
-		o.OvercommitMemory = 1
-	}
-	return &Guard{o: o}
-}
+func NewGuard(o GuardOptions) *Guard { return &Guard{o: o.WithDefaults()} }
 
 // Pass is the guard over the decisions of one pass. Admission is
 // sequential (each decision sees the room and budget the earlier ones
@@ -91,16 +67,9 @@ func (g *Guard) NewPass(nodes []NodeCapacity, allocated map[string]Allocated) *P
 		holds: slab[Hold]{chunk: holdSlab}, changes: slab[Change]{chunk: holdSlab}}
 	for _, n := range nodes {
 		a := allocated[n.Node]
-		cores := max(n.CPUs-g.o.ReserveCores, 0)
-		memory := n.MemoryBytes - min(g.o.ReserveMemory, n.MemoryBytes)
-		p.nodes[n.Node] = &nodeRoom{
-			coresLimit:  float64(cores) * g.o.OvercommitCPU,
-			cores:       a.Cores,
-			memoryLimit: float64(memory) * g.o.OvercommitMemory,
-			memory:      float64(a.MemoryBytes),
-			capacity:    n,
-			o:           &g.o,
-		}
+		cores, memory := g.o.Limits(n)
+		p.nodes[n.Node] = &nodeRoom{coresLimit: cores, cores: a.Cores, memoryLimit: memory,
+			memory: float64(a.MemoryBytes), capacity: n, o: &g.o}
 	}
 	return p
 }

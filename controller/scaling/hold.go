@@ -263,13 +263,16 @@ const (
 	whyRightSize
 	whyBrief // rightSize's line for brief peaks
 	whyJump  // whyRelief after a jump: factor is the jump
+	whyMean  // value is the period's mean (crowded.go)
 )
 
 func (w why) format(res Resource) string {
 	label, unit := labelUnit(res)
 	t := Threshold{Bound: w.bound, Below: w.below}
 	s := fmt.Sprintf("%s %.2f %s", label, w.value, t)
-	if w.period > 0 {
+	if w.period > 0 && w.flags&whyMean != 0 {
+		s += fmt.Sprintf(" on average over %s", w.period)
+	} else if w.period > 0 {
 		s += fmt.Sprintf(" for %s", w.period)
 	}
 	if w.flags&whyRelief != 0 {

@@ -3,6 +3,8 @@ package scaling
 import (
 	"maps"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/backoff"
 )
 
 // Action results, the result label of lxc_autoscale_actions_total.
@@ -48,24 +50,9 @@ func (s *ContainerState) LastTime() time.Time {
 	return last
 }
 
-const (
-	backoffBase = 30 * time.Second
-	backoffMax  = 30 * time.Minute
-)
-
-// DefaultBackoff is the wait after failures consecutive failed writes:
-// 30 s doubled per failure after the first, at most 30 minutes (30 s, 1 m,
-// 2 m, 4 m, 8 m, 16 m, 30 m, …); 0 for no failure. It does not depend on
-// the pass interval, so a short interval does not hammer a failing node.
-func DefaultBackoff(failures int) time.Duration {
-	if failures <= 0 {
-		return 0
-	}
-	if failures > 7 { // 30 s << 6 = 32 m already passes the cap
-		return backoffMax
-	}
-	return min(backoffBase<<(failures-1), backoffMax)
-}
+// DefaultBackoff is the wait after failures consecutive failed writes
+// (controller/scaling/backoff).
+func DefaultBackoff(failures int) time.Duration { return backoff.Default(failures) }
 
 // Record updates the container's memory with the outcomes of one Apply.
 //
@@ -158,7 +145,7 @@ func (s *ContainerState) NotAfter(now time.Time) {
 			}
 		}
 	}
-	if s.RetryAfter.After(now) && s.RetryAfter.Sub(now) > backoffMax {
-		s.RetryAfter = now.Add(backoffMax)
+	if s.RetryAfter.After(now) && s.RetryAfter.Sub(now) > backoff.Max {
+		s.RetryAfter = now.Add(backoff.Max)
 	}
 }

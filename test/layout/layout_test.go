@@ -45,6 +45,10 @@ var rules = []rule{
 	{dir: "controller/scaling/dayclass", stdlibOnly: true},
 	// Undone decreases counted and the down cooldown they lengthen: a leaf of scaling.
 	{dir: "controller/scaling/undone", stdlibOnly: true},
+	// What the guard weighs a pass against: a leaf of scaling.
+	{dir: "controller/scaling/room", stdlibOnly: true},
+	// The wait after failed writes: a leaf of scaling.
+	{dir: "controller/scaling/backoff", stdlibOnly: true},
 	// What censored usage is worth to fast relief: a leaf of scaling.
 	{dir: "controller/scaling/relief", stdlibOnly: true},
 	// A container's activity beyond cpu and memory: a leaf of scaling.
