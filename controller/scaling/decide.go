@@ -358,10 +358,10 @@ func (dc *decider) scaleUp(u utilisation, newest Point) int64 {
 	return target
 }
 
-// freesLittle says whether a decrease to v frees less than a tenth of cur
-// and half a step (a floor a few MiB below the limit): noise, not worth
-// a write and the cooldown it starts.
-func (u utilisation) freesLittle(v int64) bool { return (u.cur-v)*10 < u.cur && (u.cur-v)*2 < u.step }
+// freesLittle says whether a decrease to v frees less than a step and a
+// fifth of cur: less than the policy's unit of change, not worth a write
+// and the cooldown it starts; the next decrease takes it with the rest.
+func (u utilisation) freesLittle(v int64) bool { return (u.cur-v)*5 < u.cur && u.cur-v < u.step }
 
 func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	last := newest.Value

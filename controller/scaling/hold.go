@@ -128,7 +128,7 @@ func (n note) format(res Resource) string {
 	case noteTrend:
 		return fmt.Sprintf("%s %.2f %s but %s", label, n.v[vValue], quoted(), trendText(unit, n.v[vPeak], n.v[vUp], n.n[nFloor], time.Duration(n.n[nWait])))
 	case noteFreesLittle:
-		return fmt.Sprintf("%s %.2f %s but a decrease to %d %s frees %d %s, less than a tenth of the limit and half a step", label, n.v[vValue], quoted(), n.n[nFloor], unit, n.n[nCur]-n.n[nFloor], unit)
+		return fmt.Sprintf("%s %.2f %s but a decrease to %d %s frees %d %s, less than a step and a fifth of the limit", label, n.v[vValue], quoted(), n.n[nFloor], unit, n.n[nCur]-n.n[nFloor], unit)
 	case noteTight:
 		return fmt.Sprintf("%s %.2f %s but %d %s would hold the period's peak past the target and the last day's %.2f cores past %.2f of them", label, n.v[vValue], quoted(), n.n[nFloor], unit, n.v[vPeak], n.v[vUp])
 	case noteAboveMaxFloor:
