@@ -15,7 +15,8 @@
 // lengthened by decreases undone in a row (undone.go, undone), a decrease
 // as soon as one step fewer holds the peak within the target, or brief
 // peaks below the up threshold (rightSize), none past the target into the
-// last day's most (tight; both decide_sizing.go).
+// last day's most (tight; both decide_sizing.go), and down a decay sized
+// from the newest half of the period (falling.go, fall).
 //
 // A pass decides for thousands of containers, most of which lean
 // nowhere, so Decide reads no more than a decision needs: a container's
@@ -25,7 +26,7 @@
 //
 // # Imports
 //
-// The standard library and its leaves diskgrow, dayclass, season,
+// The standard library and its leaves diskgrow, dayclass, season, fall,
 // relief, backoff, room, undone and activity (Activity is activity's)
 // only (test/layout): no proxmox, no config, no logger, no wall clock.
 // All it needs arrives as arguments (Signals, Rules, ContainerState,

@@ -253,7 +253,7 @@ type why struct {
 	samples              int
 }
 
-type whyFlags uint8
+type whyFlags uint16
 
 const (
 	whyRaised whyFlags = 1 << iota
@@ -261,9 +261,10 @@ const (
 	whyStopped
 	whyRelief
 	whyRightSize
-	whyBrief // rightSize's line for brief peaks
-	whyJump  // whyRelief after a jump: factor is the jump
-	whyMean  // value is the period's mean (crowded.go)
+	whyBrief   // rightSize's line for brief peaks
+	whyJump    // whyRelief after a jump: factor is the jump
+	whyMean    // value is the period's mean (crowded.go)
+	whyFalling // sized and floored by the period's newest half (falling.go)
 )
 
 func (w why) format(res Resource) string {
@@ -301,6 +302,9 @@ func (w why) format(res Resource) string {
 	}
 	if w.flags&whySized != 0 {
 		s += fmt.Sprintf(" (sized for %s %.2f)", label, w.target)
+	}
+	if w.flags&whyFalling != 0 {
+		s += fmt.Sprintf(" (still falling: for the last %s's peak)", w.period/2)
 	}
 	if w.trough.peak > 0 {
 		s += " (" + troughText(res, w.trough) + ")"
