@@ -358,10 +358,10 @@ func (dc *decider) scaleUp(u utilisation, newest Point) int64 {
 	return target
 }
 
-// freesLittle says whether a decrease to v frees less than a tenth of cur
-// and half a step (a floor a few MiB below the limit): noise, not worth
-// a write and the cooldown it starts.
-func (u utilisation) freesLittle(v int64) bool { return (u.cur-v)*10 < u.cur && (u.cur-v)*2 < u.step }
+// freesLittle says whether a decrease to v frees less than a step and a
+// fifth of cur: less than the policy's unit of change, not worth a write
+// and the cooldown it starts; the next decrease takes it with the rest.
+func (u utilisation) freesLittle(v int64) bool { return (u.cur-v)*5 < u.cur && u.cur-v < u.step }
 
 func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	last := newest.Value
@@ -402,6 +402,9 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	reason := u.sustained(u.down, quiet, wait) // the weakest of AtMost
 	reason.flags |= u.flags
 	u, sizeHi, trough := dc.withTrough(u, series, hi)
+	if f, h, ok := dc.falling(u, series); ok && wait == dc.r.StabilizationDown && h < sizeHi {
+		u, sizeHi, reason.flags = f, h, reason.flags|whyFalling
+	}
 	reason.trough = trough
 	if sized := clamp(u.sizeDown(sizeHi), u.min, u.max); sized < target {
 		target = sized

@@ -287,15 +287,15 @@ func TestDecide(t *testing.T) {
 			in.sig.MemoryPeak = 300 * mib
 		}, changes: []Change{down(ResourceMemory, 1000, 556)}},
 		{name: "memory down stops at peak + margin", edit: func(in *decideInput) {
-			in.sig.Alloc.MemoryMiB = 1024
+			in.sig.Alloc.MemoryMiB = 1280 // 1024 -> 856 frees less than a step and a fifth
 			in.sig.Memory = usage(decideNow, time.Hour, 300*mib, 0, 300*mib)
 			in.sig.MemoryPeak = 600 * mib
-		}, changes: []Change{down(ResourceMemory, 1024, 856)}, text: "stopped at the floor 856 MiB (peak 600 + margin 256)"},
+		}, changes: []Change{down(ResourceMemory, 1280, 856)}, text: "stopped at the floor 856 MiB (peak 600 + margin 256)"},
 		{name: "memory floor rounds up to a MiB", edit: func(in *decideInput) {
-			in.sig.Alloc.MemoryMiB = 1024
+			in.sig.Alloc.MemoryMiB = 1280
 			in.sig.Memory = usage(decideNow, time.Hour, 300*mib, 0, 300*mib)
 			in.sig.MemoryPeak = 600*mib + 1
-		}, changes: []Change{down(ResourceMemory, 1024, 857)}},
+		}, changes: []Change{down(ResourceMemory, 1280, 857)}},
 		{name: "memory floor at or above the limit holds", edit: func(in *decideInput) {
 			in.sig.Alloc.MemoryMiB = 1024
 			in.sig.Memory = usage(decideNow, time.Hour, 300*mib, 0, 300*mib)

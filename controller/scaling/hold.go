@@ -128,7 +128,7 @@ func (n note) format(res Resource) string {
 	case noteTrend:
 		return fmt.Sprintf("%s %.2f %s but %s", label, n.v[vValue], quoted(), trendText(unit, n.v[vPeak], n.v[vUp], n.n[nFloor], time.Duration(n.n[nWait])))
 	case noteFreesLittle:
-		return fmt.Sprintf("%s %.2f %s but a decrease to %d %s frees %d %s, less than a tenth of the limit and half a step", label, n.v[vValue], quoted(), n.n[nFloor], unit, n.n[nCur]-n.n[nFloor], unit)
+		return fmt.Sprintf("%s %.2f %s but a decrease to %d %s frees %d %s, less than a step and a fifth of the limit", label, n.v[vValue], quoted(), n.n[nFloor], unit, n.n[nCur]-n.n[nFloor], unit)
 	case noteTight:
 		return fmt.Sprintf("%s %.2f %s but %d %s would hold the period's peak past the target and the last day's %.2f cores past %.2f of them", label, n.v[vValue], quoted(), n.n[nFloor], unit, n.v[vPeak], n.v[vUp])
 	case noteAboveMaxFloor:
@@ -253,7 +253,7 @@ type why struct {
 	samples              int
 }
 
-type whyFlags uint8
+type whyFlags uint16
 
 const (
 	whyRaised whyFlags = 1 << iota
@@ -261,9 +261,10 @@ const (
 	whyStopped
 	whyRelief
 	whyRightSize
-	whyBrief // rightSize's line for brief peaks
-	whyJump  // whyRelief after a jump: factor is the jump
-	whyMean  // value is the period's mean (crowded.go)
+	whyBrief   // rightSize's line for brief peaks
+	whyJump    // whyRelief after a jump: factor is the jump
+	whyMean    // value is the period's mean (crowded.go)
+	whyFalling // sized and floored by the period's newest half (falling.go)
 )
 
 func (w why) format(res Resource) string {
@@ -301,6 +302,9 @@ func (w why) format(res Resource) string {
 	}
 	if w.flags&whySized != 0 {
 		s += fmt.Sprintf(" (sized for %s %.2f)", label, w.target)
+	}
+	if w.flags&whyFalling != 0 {
+		s += fmt.Sprintf(" (still falling: for the last %s's peak)", w.period/2)
 	}
 	if w.trough.peak > 0 {
 		s += " (" + troughText(res, w.trough) + ")"

@@ -86,10 +86,10 @@ func TestRecommendationFloorCappedByTheHourAhead(t *testing.T) {
 	}
 }
 
-// A decrease that its floor stops within a tenth of the limit and half a
-// step of it is not made: a write that frees 12 MiB of 1079 (a recurring
-// peak's need, recomputed every hour a few MiB lower) is noise, and each
-// one restarts the cooldown. One that frees more is made.
+// A decrease that its floor stops within a step and a fifth of the limit
+// is not made: a write that frees 12 MiB of 1079 (a recurring peak's
+// need, recomputed every hour a few MiB lower) is noise, and each one
+// restarts the cooldown. One that frees a fifth is made.
 func TestNoDecreaseThatFreesAlmostNothing(t *testing.T) {
 	in := memoryDown()
 	in.sig.Alloc.MemoryMiB = 1079
@@ -102,11 +102,11 @@ func TestNoDecreaseThatFreesAlmostNothing(t *testing.T) {
 		t.Fatalf("a floor 12 MiB below 1079 MiB: %+v; want a memory floor hold", d)
 	}
 	// The threshold quoted as a utilisation, as every hold's: not in bytes.
-	if got, want := d.Holds[0].Detail(), "memory 0.23 <= 0.30 but a decrease to 1067 MiB frees 12 MiB, less than a tenth of the limit and half a step"; got != want {
+	if got, want := d.Holds[0].Detail(), "memory 0.23 <= 0.30 but a decrease to 1067 MiB frees 12 MiB, less than a step and a fifth of the limit"; got != want {
 		t.Errorf("hold %q, want %q", got, want)
 	}
-	sig.History = recHistory{seriesHistory: h, f: RecFloor{Floor: 900, Pct: 50, Usage: 644 * mib, Days: 3, Widen: 1}}
-	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || d.Changes[0].To != 900 {
-		t.Errorf("a floor 179 MiB below 1079 MiB: %+v; want memory 1079 -> 900", d.Changes)
+	sig.History = recHistory{seriesHistory: h, f: RecFloor{Floor: 850, Pct: 50, Usage: 594 * mib, Days: 3, Widen: 1}}
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || d.Changes[0].To != 850 {
+		t.Errorf("a floor 229 MiB below 1079 MiB: %+v; want memory 1079 -> 850", d.Changes)
 	}
 }

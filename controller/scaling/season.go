@@ -4,44 +4,16 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/season"
 )
 
-// Recurring is a peak that comes back at the same time of day: on Seen of
-// the Days (weeks, for a weekly Class) whose history covers that time, the
-// period ahead peaked at Peak or more (cores busy, or memory bytes). A
-// strict majority of at least two (a memory step: one) makes it recur;
-// Seen 0 says there is none (controller/engine/weekly: Profile.Peaks).
-type Recurring struct {
-	Peak float64
-	// Class is the days it recurs on.
-	Class DayClass
-	// At is the time of day (UTC, from midnight) of the hour the peak was
-	// seen in, on the day whose peak is Peak.
-	At         time.Duration
-	Seen, Days int
-	// Soon is the latest day's peak over the period at a finer step (ten
-	// minutes), which times a growth ahead of the peak; Peak when that
-	// day did not see it or the finer step does not reach back a day.
-	Soon float64
-	// Most is the most any day of the class needed over the period, an
-	// upper bound known from two days on (0 before): what a decrease may
-	// size for when the hour before needed more (season_trough.go).
-	Most float64
-}
+// Recurring is a peak that comes back at the same time of day
+// (season.Recurring); seasonAhead and seasonLead are season.Ahead and
+// season.Lead: how far a decrease's floor and a growth look ahead.
+type Recurring = season.Recurring
 
-const (
-	// seasonAhead is how far ahead of now a decrease looks for a recurring
-	// peak: a peak within the hour after it (a lunch dip between two busy
-	// hours, the minutes before a nightly job) would find the container
-	// short of what it needed the days before (issue 15, D2). Further
-	// ahead, a growth ahead of the peak gives it back in time.
-	seasonAhead = time.Hour
-	// seasonLead is how long before a recurring peak the resource grows
-	// to what the peak needs, so that a nightly job or the morning's
-	// first users do not start short. The week tier is hourly, so it
-	// grows up to an hour earlier than the peak's start.
-	seasonLead = 10 * time.Minute
-)
+const seasonAhead, seasonLead = season.Ahead, season.Lead
 
 // seasonWhy is a Recurring as a change's reason keeps it: every change
 // carries one, few say it.
@@ -142,17 +114,16 @@ func (dc *decider) growAhead(u utilisation) (to int64, ok bool) {
 	return target, true
 }
 
-// seasonText says where a floor or a growth that a recurring peak set
-// comes from: "the workday 09:00 peak seen on 18 of 20 days (3.40 cores):
-// 5 cores".
+// seasonText is season.Text with rec's peak in res's unit.
 func seasonText(res Resource, need int64, rec Recurring) string {
 	_, unit := labelUnit(res)
-	peak := fmt.Sprintf("%.2f cores", rec.Peak)
-	if res != ResourceCores {
-		peak = fmt.Sprintf("%d MiB", ceilMiB(uint64(rec.Peak)))
+	return season.Text(peakText(res, rec.Peak), need, unit, rec)
+}
+
+// peakText is v cores busy or bytes as a reason quotes it.
+func peakText(res Resource, v float64) string {
+	if res == ResourceCores {
+		return fmt.Sprintf("%.2f cores", v)
 	}
-	at := rec.At.Truncate(time.Minute)
-	class, days := rec.Class.Words()
-	return fmt.Sprintf("the %s%02d:%02d peak seen on %d of %d %s (%s): %d %s",
-		class, int(at.Hours()), int(at.Minutes())%60, rec.Seen, rec.Days, days, peak, need, unit)
+	return fmt.Sprintf("%d MiB", ceilMiB(uint64(min(v, math.MaxUint64/2))))
 }

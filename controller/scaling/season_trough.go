@@ -1,9 +1,10 @@
 package scaling
 
 import (
-	"fmt"
 	"math"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/season"
 )
 
 // withTrough is a decrease's basis when the profile knows the hour ahead:
@@ -67,15 +68,7 @@ func (dc *decider) mostAhead(u utilisation) float64 {
 	return most
 }
 
-// troughText says what a decrease sized for the profile's trough rests on:
-// "the next hour peaked at most 0.15 cores on every workday known".
+// troughText is season.TroughText of w.
 func troughText(res Resource, w seasonWhy) string {
-	peak, days := fmt.Sprintf("%.2f cores", w.peak), "weekend day"
-	if w.class == ClassWorkday {
-		days = "workday"
-	}
-	if res != ResourceCores {
-		peak = fmt.Sprintf("%d MiB", ceilMiB(uint64(w.peak)))
-	}
-	return "the next hour peaked at most " + peak + " on every " + days + " known"
+	return season.TroughText(peakText(res, w.peak), w.class == ClassWorkday)
 }

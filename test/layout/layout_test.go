@@ -43,6 +43,10 @@ var rules = []rule{
 	{dir: "controller/scaling/diskgrow", stdlibOnly: true},
 	// The days a recurring peak recurs on: a leaf of scaling.
 	{dir: "controller/scaling/dayclass", stdlibOnly: true},
+	// A decay told from bursts in a period's usage: a leaf of scaling.
+	{dir: "controller/scaling/fall", stdlibOnly: true},
+	// A recurring peak, how far ahead the seasonal rules look, their words: a leaf of scaling.
+	{dir: "controller/scaling/season", allowed: []string{"controller/scaling/dayclass"}},
 	// Undone decreases counted and the down cooldown they lengthen: a leaf of scaling.
 	{dir: "controller/scaling/undone", stdlibOnly: true},
 	// What the guard weighs a pass against: a leaf of scaling.

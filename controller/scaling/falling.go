@@ -1,0 +1,23 @@
+package scaling
+
+import (
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/fall"
+)
+
+// falling returns the stabilisation period's newest half's peak h, and u
+// floored by h instead of the window's peak, while usage still falls
+// through the period (fall.Falling): a decrease down a decay then takes
+// it in one instead of a step a cooldown; bursts keep the window's floor.
+func (dc *decider) falling(u utilisation, s run[Points]) (utilisation, float64, bool) {
+	h, ok := fall.Falling(s.len(), func(i int) (time.Time, float64) { return s.time(i), s.value(i) }, dc.now, dc.r.StabilizationDown)
+	if !ok {
+		return u, 0, false
+	}
+	u.cpuPeak, u.peak, u.season, u.rec = h*float64(u.cur), ceilMiB(uint64(min(h, 1<<62))), Recurring{}, RecFloor{}
+	if u.floor = dc.r.Need(u.res, h); u.res == ResourceCores {
+		u.floor = dc.r.Need(u.res, u.cpuPeak)
+	}
+	return dc.withRecommendation(dc.withSeason(u)), h, true
+}
