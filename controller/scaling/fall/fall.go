@@ -12,7 +12,9 @@ const Share = 0.1
 // Falling reads the n samples at(0..n-1), oldest first, of the period d
 // up to now, and returns the newest half's peak h and whether usage still
 // falls through the period: h, the newest quarter's peak and its median
-// each Share below the period's peak, h and the older half's median.
+// each Share below the period's peak, h and the older half's median; and
+// h below the older half's median, so that a burst in the newest half
+// over a level a hair lower (a CI runner's random jobs) is no decay.
 func Falling(n int, at func(int) (time.Time, float64), now time.Time, d time.Duration) (h float64, ok bool) {
 	var old, newest []float64
 	hour, h, q := math.Inf(-1), math.Inf(-1), math.Inf(-1) // a NaN sample leaves them NaN
@@ -31,7 +33,8 @@ func Falling(n int, at func(int) (time.Time, float64), now time.Time, d time.Dur
 		}
 		hour = max(hour, v)
 	}
-	return h, h < hour*(1-Share) && q < h*(1-Share) && median(newest) < median(old)*(1-Share)
+	mo := median(old)
+	return h, h < hour*(1-Share) && h < mo && q < h*(1-Share) && median(newest) < mo*(1-Share)
 }
 
 // median is v's middle value, NaN (the one appended) for none.

@@ -35,6 +35,17 @@ func TestFalling(t *testing.T) {
 		{"a decay", decay, true},
 		{"bursts smaller and smaller over a flat level", bursts(2.2, 1.0, 0.8), false},
 		{"a burst that ended, flat since", bursts(2.2), false},
+		{"a burst, a smaller one in the newest half, the level a hair lower since", func(age time.Duration) float64 {
+			switch {
+			case age >= 45*time.Minute && age < 55*time.Minute:
+				return 2.2
+			case age >= 20*time.Minute && age < 22*time.Minute:
+				return 1.5
+			case age < 30*time.Minute:
+				return 0.35
+			}
+			return 0.4
+		}, false},
 		{"flat", func(time.Duration) float64 { return 0.6 }, false},
 		{"an unknown sample", func(age time.Duration) float64 {
 			if age == 5*time.Minute {
