@@ -402,8 +402,10 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	reason := u.sustained(u.down, quiet, wait) // the weakest of AtMost
 	reason.flags |= u.flags
 	u, sizeHi, trough := dc.withTrough(u, series, hi)
-	if f, h, ok := dc.falling(u, series); ok && wait == dc.r.StabilizationDown && h < sizeHi {
-		u, sizeHi, reason.flags = f, h, reason.flags|whyFalling
+	if wait == dc.r.StabilizationDown {
+		if f, h, ok := dc.falling(u, series); ok && h < sizeHi {
+			u, sizeHi, reason.flags = f, h, reason.flags|whyFalling
+		}
 	}
 	reason.trough = trough
 	if sized := clamp(u.sizeDown(sizeHi), u.min, u.max); sized < target {

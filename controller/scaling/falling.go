@@ -11,6 +11,12 @@ import (
 // through the period (fall.Falling): a decrease down a decay then takes
 // it in one instead of a step a cooldown; bursts keep the window's floor.
 func (dc *decider) falling(u utilisation, s run[Points]) (utilisation, float64, bool) {
+	// The peaks, from the kept extremes blocks, first: most decreases
+	// are down no decay, and reading their samples doubled a pass's cost.
+	peak := func(age time.Duration) float64 { _, hi := s.since(dc.now.Add(-age)).extremes(); return hi }
+	if d := dc.r.StabilizationDown; !fall.Peaks(peak(d), peak(d/2), peak(d/4)) {
+		return u, 0, false
+	}
 	h, ok := fall.Falling(s.len(), func(i int) (time.Time, float64) { return s.time(i), s.value(i) }, dc.now, dc.r.StabilizationDown)
 	if !ok {
 		return u, 0, false
