@@ -8,8 +8,8 @@ import (
 // TestRecordCountsUndoneDecreases follows a resource through the actions
 // of a workload with bursts every few hours, then one whose decrease held:
 // Record counts each decrease that an increase undid within undoneWithin,
-// carries the count through decreases and relief steps, and drops it
-// once a decrease holds.
+// carries the count through decreases and relief steps, and halves it
+// each time a decrease holds.
 func TestRecordCountsUndoneDecreases(t *testing.T) {
 	t0 := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	steps := []struct {
@@ -25,7 +25,9 @@ func TestRecordCountsUndoneDecreases(t *testing.T) {
 		{5 * time.Hour, Down, 1}, // a second step down carries it
 		{7 * time.Hour, Up, 2},   // undone 2 h after the last decrease
 		{9 * time.Hour, Down, 2},
-		{15*time.Hour + time.Second, Up, 0}, // it held past undoneWithin
+		{15*time.Hour + time.Second, Up, 1}, // it held past undoneWithin: halved
+		{16 * time.Hour, Down, 1},
+		{22*time.Hour + time.Second, Up, 0}, // held again
 	}
 	for _, mode := range []string{ResultApplied, ResultDryRun} {
 		var st ContainerState

@@ -30,14 +30,15 @@ type Act struct {
 // After is the Count of act, the next action on a resource after prev
 // (ok false when there is none): one more than the decrease it undid, the
 // count carried through a run of actions in the same direction or a
-// decrease after an increase, and 0 after a decrease that held.
+// decrease after an increase, and half the count after a decrease that
+// held: one quiet night says little about whether the bursts stopped.
 func After(prev Act, ok bool, act Act) uint8 {
 	switch {
 	case !ok || prev.Dir == None:
 		return 0
 	case prev.Dir == Down && act.Dir == Up:
 		if act.Time.Sub(prev.Time) > Within {
-			return 0
+			return prev.Count / 2
 		}
 		return min(prev.Count+1, maxCount)
 	}
