@@ -155,9 +155,8 @@ type Scaling struct {
 // resources. They appear at the top of the scaling section and, as
 // overrides, in each policy.
 type Rules struct {
-	// Mode is ModeEnforce (write), ModeDryRun (decide, log and audit as if
-	// writing, write nothing) or ModeRecommend (only publish
-	// recommendations).
+	// Mode is ModeEnforce (write), ModeDryRun (decide, log and audit as
+	// if writing, write nothing) or ModeRecommend (publish recommendations).
 	Mode   string `koanf:"mode"`
 	CPU    CPU    `koanf:"cpu"`
 	Memory Memory `koanf:"memory"`
@@ -169,9 +168,8 @@ type Rules struct {
 	CooldownUp   time.Duration `koanf:"cooldown_up"`
 	CooldownDown time.Duration `koanf:"cooldown_down"`
 	// StabilizationUp and StabilizationDown are how long utilisation must
-	// stay past a threshold before an increase or decrease; an increase
-	// also follows utilisation that averaged past the up threshold over
-	// 10 minutes (or StabilizationUp when longer), dips and all.
+	// stay past a threshold before an increase or decrease (or, up, have
+	// averaged past it over 10 minutes or StabilizationUp, dips and all).
 	StabilizationUp   time.Duration `koanf:"stabilization_up"`
 	StabilizationDown time.Duration `koanf:"stabilization_down"`
 	// Profile is one of the Profile values above
