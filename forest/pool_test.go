@@ -12,10 +12,15 @@ func TestPooledBuildersHoldNoRows(t *testing.T) {
 	// Not parallel: it takes builders out of the pool.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	rows := gaussianRows(30000, 4, 25)
-	mustFit(t, rows, Options{Seed: 1, Trees: 10})
-	b, _ := builders.Get().(*builder)
+	// Under -race sync.Pool drops a quarter of what is put back, and a
+	// collection empties it: a few fits leave one to look at.
+	var b *builder
+	for try := 0; try < 20 && b == nil; try++ {
+		mustFit(t, rows, Options{Seed: 1, Trees: 10})
+		b, _ = builders.Get().(*builder)
+	}
 	if b == nil {
-		t.Skip("the collector emptied the pool")
+		t.Fatal("no builder back in the pool after 20 fits")
 	}
 	defer builders.Put(b)
 	if b.rows != nil || b.pendingHeaders != nil || b.pendingRows != nil {
