@@ -14,10 +14,11 @@ func (dc *decider) falling(u utilisation, s run[Points]) (utilisation, float64, 
 	// The peaks, from the kept extremes blocks, first: most decreases
 	// are down no decay, and reading their samples doubled a pass's cost.
 	peak := func(age time.Duration) float64 { _, hi := s.since(dc.now.Add(-age)).extremes(); return hi }
-	if d := dc.r.StabilizationDown; !fall.Peaks(peak(d), peak(d/2), peak(d/4)) {
+	d := dc.r.StabilizationDown
+	if !fall.Peaks(peak(d), peak(d/2), peak(d/4)) {
 		return u, 0, false
 	}
-	h, ok := fall.Falling(s.len(), func(i int) (time.Time, float64) { return s.time(i), s.value(i) }, dc.now, dc.r.StabilizationDown)
+	h, ok := fall.Falling(s.len(), func(i int) (time.Time, float64) { return s.time(i), s.value(i) }, dc.now, d)
 	if !ok {
 		return u, 0, false
 	}
