@@ -4,6 +4,9 @@ import (
 	"time"
 )
 
+// mib is the unit of the memory and swap values of Allocation and Change.
+const mib = 1 << 20
+
 // Resource is what the controller resizes.
 type Resource string
 
