@@ -374,7 +374,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	if dc.pressureHolds(u, last) {
 		return u.cur
 	}
-	u = dc.withRecommendation(dc.withSeason(dc.withFloor(u)))
+	u = dc.withJobs(dc.withRecommendation(dc.withSeason(dc.withFloor(u))))
 	if u.floor > 0 && u.floor >= u.cur {
 		dc.d.holdNote(u.res, u.floorReason(), u.addFloor(u.quotedNote(noteFloor, last, u.down)))
 		return u.cur

@@ -40,7 +40,7 @@ func (dc *decider) withTrough(u utilisation, series run[Points], hi float64) (ut
 	if Workday(dc.now.UTC().Weekday()) {
 		w.class = ClassWorkday
 	}
-	return u, basis, w
+	return dc.withJobs(u), basis, w // its hour ahead does not see a job at random
 }
 
 // troughSettled reports whether a decrease that the stabilisation period
