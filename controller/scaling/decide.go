@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"math"
 	"time"
-)
 
-// mib is the unit of the memory and swap values of Allocation and Change.
-const mib = 1 << 20
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/sat"
+)
 
 // Decide concludes what to do with one container at now, from its
 // signals, the rules of its policy (named policy, "" for the default
@@ -219,7 +218,7 @@ func (dc *decider) memory() int64 {
 	return dc.scale(utilisation{
 		res: ResourceMemory, label: "memory", unit: "MiB",
 		series: dc.sig.Memory, up: AtLeast(m.Up * limit), down: AtMost(m.Down * limit), per: limit,
-		cur: cur, step: ceilMiB(m.Step), min: ceilMiB(m.Min), max: floorMiB(m.Max), target: m.Target,
+		cur: cur, step: sat.CeilMiB(m.Step), min: sat.CeilMiB(m.Min), max: sat.FloorMiB(m.Max), target: m.Target,
 	})
 }
 
@@ -239,7 +238,7 @@ func (dc *decider) withFloor(u utilisation) utilisation {
 	if p := dc.sig.Memory.Until(dc.now).Max(); p > float64(peak) { // NaN compares false
 		peak = uint64(p)
 	}
-	u.floor, u.peak, u.margin = dc.r.Need(u.res, float64(peak)), ceilMiB(peak), ceilMiB(dc.r.Memory.Margin)
+	u.floor, u.peak, u.margin = dc.r.Need(u.res, float64(peak)), sat.CeilMiB(peak), sat.CeilMiB(dc.r.Memory.Margin)
 	return u
 }
 
@@ -250,7 +249,7 @@ func (dc *decider) withFloor(u utilisation) utilisation {
 func (r Rules) Need(res Resource, v float64) int64 {
 	if res != ResourceCores {
 		b := min(v, math.MaxUint64/2)
-		f := ceilMiB(satAdd(uint64(b), r.Memory.Margin))
+		f := sat.CeilMiB(sat.Add(uint64(b), r.Memory.Margin))
 		if up := r.Memory.Up; b > 0 && up > 0 {
 			f = max(f, int64(min(math.Floor(b/up/mib)+1, math.MaxInt64>>20)))
 		}
@@ -319,7 +318,7 @@ func (dc *decider) scale(u utilisation) int64 {
 
 func (dc *decider) scaleUp(u utilisation, newest Point) int64 {
 	last := newest.Value
-	target := clamp(satAdd64(u.cur, u.step), u.min, u.max)
+	target := sat.Clamp(sat.Add64(u.cur, u.step), u.min, u.max)
 	if target <= u.cur {
 		n := u.quotedNote(noteAtLimit, last, u.up)
 		n.n[nLimit] = u.max
@@ -345,11 +344,11 @@ func (dc *decider) scaleUp(u utilisation, newest Point) int64 {
 	if dc.coolingDown(u.res, Up) {
 		return u.cur
 	}
-	if target > satAdd64(u.cur, u.step) {
+	if target > sat.Add64(u.cur, u.step) {
 		reason.flags |= whyRaised
 		reason.min = u.min
 	}
-	if sized := clamp(u.sizeUp(hi), u.min, u.max); sized > target {
+	if sized := sat.Clamp(u.sizeUp(hi), u.min, u.max); sized > target {
 		target = sized
 		reason.flags |= whySized
 		reason.target = u.target
@@ -365,7 +364,7 @@ func (u utilisation) freesLittle(v int64) bool { return (u.cur-v)*5 < u.cur && u
 
 func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	last := newest.Value
-	target := clamp(u.cur-u.step, u.min, u.max)
+	target := sat.Clamp(u.cur-u.step, u.min, u.max)
 	if target >= u.cur {
 		n := u.quotedNote(noteAtLimit, last, u.down)
 		n.n[nLimit] = u.min
@@ -375,7 +374,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	if dc.pressureHolds(u, last) {
 		return u.cur
 	}
-	u = dc.withRecommendation(dc.withSeason(dc.withFloor(u)))
+	u = dc.withJobs(dc.withRecommendation(dc.withSeason(dc.withFloor(u))))
 	if u.floor > 0 && u.floor >= u.cur {
 		dc.d.holdNote(u.res, u.floorReason(), u.addFloor(u.quotedNote(noteFloor, last, u.down)))
 		return u.cur
@@ -408,7 +407,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		}
 	}
 	reason.trough = trough
-	if sized := clamp(u.sizeDown(sizeHi), u.min, u.max); sized < target {
+	if sized := sat.Clamp(u.sizeDown(sizeHi), u.min, u.max); sized < target {
 		target = sized
 		reason.flags |= whySized
 		reason.target = u.target

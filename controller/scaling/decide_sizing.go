@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/diskgrow"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/sat"
 )
 
 // bringDown moves an allocation above the policy's max (set before the
@@ -48,7 +49,7 @@ func (u utilisation) sizeUp(peak float64) int64 {
 		// the caller clamps to max anyway.
 		steps = int64(min(math.Ceil((need-float64(u.cur))/float64(u.step)), math.MaxInt32))
 	}
-	return satAdd64(u.cur, satMul64(steps, u.step))
+	return sat.Add64(u.cur, sat.Mul64(steps, u.step))
 }
 
 // sizeDown is the value a decrease sizes for: cur-step without a target,
@@ -57,9 +58,9 @@ func (u utilisation) sizeUp(peak float64) int64 {
 // when lower (grown off the grid, to a peak's need, it would stay off).
 func (u utilisation) sizeDown(peak float64) int64 {
 	if need := u.need(peak); u.target > 0 && need < float64(u.cur-u.step) {
-		to := u.cur - satMul64(max(1, int64((float64(u.cur)-need)/float64(u.step))), u.step)
+		to := u.cur - sat.Mul64(max(1, int64((float64(u.cur)-need)/float64(u.step))), u.step)
 		if u.res == ResourceMemory {
-			to = min(to, satMul64(int64(math.Ceil(need/float64(u.step))), u.step))
+			to = min(to, sat.Mul64(int64(math.Ceil(need/float64(u.step))), u.step))
 		}
 		return to
 	}
@@ -185,7 +186,7 @@ func (dc *decider) swap(memoryMiB int64) {
 	}
 	s := dc.r.Swap
 	want := int64(math.Round(s.Ratio * float64(memoryMiB)))
-	target := clamp(want, ceilMiB(s.Min), floorMiB(s.Max))
+	target := sat.Clamp(want, sat.CeilMiB(s.Min), sat.FloorMiB(s.Max))
 	cur := int64(dc.sig.Alloc.SwapMiB)
 	if target == cur {
 		return
@@ -199,7 +200,7 @@ func (dc *decider) swap(memoryMiB int64) {
 	}
 	reason := fmt.Sprintf("swap follows memory: %.2f x %d MiB", s.Ratio, memoryMiB)
 	if target != want {
-		reason += fmt.Sprintf(" within [%d, %d] MiB", ceilMiB(s.Min), floorMiB(s.Max))
+		reason += fmt.Sprintf(" within [%d, %d] MiB", sat.CeilMiB(s.Min), sat.FloorMiB(s.Max))
 	}
 	dc.d.change(ResourceSwap, cur, target, reason)
 }
@@ -238,40 +239,5 @@ func (dc *decider) disk() {
 	}
 	rate := dc.diskFill()
 	target, sized := diskgrow.Target(size, fs, dc.sig.DiskUsed, rate, k.Threshold, k.Step, k.Max)
-	dc.d.change(ResourceDisk, clampInt64(size), clampInt64(target), diskgrow.Text(fmt.Sprintf("disk %.2f %s", used, t), rate, sized))
+	dc.d.change(ResourceDisk, sat.Int64(size), sat.Int64(target), diskgrow.Text(fmt.Sprintf("disk %.2f %s", used, t), rate, sized))
 }
-
-func clamp(v, lo, hi int64) int64 { return min(max(v, lo), hi) }
-
-// satAdd64 adds without wrapping past the largest int64.
-func satAdd64(a, b int64) int64 {
-	if b > 0 && a > math.MaxInt64-b {
-		return math.MaxInt64
-	}
-	return a + b
-}
-
-// satMul64 multiplies non-negative values without wrapping past the
-// largest int64.
-func satMul64(a, b int64) int64 {
-	if a != 0 && b > math.MaxInt64/a {
-		return math.MaxInt64
-	}
-	return a * b
-}
-
-// satAdd adds without wrapping past the largest uint64.
-func satAdd(a, b uint64) uint64 {
-	if a > math.MaxUint64-b {
-		return math.MaxUint64
-	}
-	return a + b
-}
-
-func clampInt64(v uint64) int64 { return int64(min(v, math.MaxInt64)) }
-
-// ceilMiB is bytes in whole MiB, rounded up.
-func ceilMiB(b uint64) int64 { return clampInt64(b/mib + min(b%mib, 1)) }
-
-// floorMiB is bytes in whole MiB, rounded down.
-func floorMiB(b uint64) int64 { return clampInt64(b / mib) }

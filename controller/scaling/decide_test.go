@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/relief"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/sat"
 )
 
 const gib = 1 << 30
@@ -661,7 +662,7 @@ func checkDecision(in decideInput, d Decision) error {
 				}
 			}
 		case ResourceMemory:
-			lo, hi, step = ceilMiB(r.Memory.Min), floorMiB(r.Memory.Max), ceilMiB(r.Memory.Step)
+			lo, hi, step = sat.CeilMiB(r.Memory.Min), sat.FloorMiB(r.Memory.Max), sat.CeilMiB(r.Memory.Step)
 			used = runOf(s.Memory).window(in.now, r.StabilizationDown).series(s.Memory).Max() / mib
 			target = r.Memory.Target
 			peak := max(float64(s.MemoryPeak), s.Memory.Until(in.now).Max())
@@ -670,7 +671,7 @@ func checkDecision(in decideInput, d Decision) error {
 				return fmt.Errorf("change %+v below peak %.0f + margin %d or where the peak passes the up threshold", c, peak, r.Memory.Margin)
 			}
 		case ResourceSwap:
-			lo, hi, step = ceilMiB(r.Swap.Min), floorMiB(r.Swap.Max), math.MaxInt64
+			lo, hi, step = sat.CeilMiB(r.Swap.Min), sat.FloorMiB(r.Swap.Max), math.MaxInt64
 		case ResourceDisk:
 			if c.Direction != Up || c.To > int64(r.Disk.Max) || c.To-c.From > int64(r.Disk.Step) {
 				return fmt.Errorf("disk change %+v: disks grow by at most a step, up to the max", c)
@@ -740,7 +741,7 @@ func checkRelief(in decideInput, c Change) error {
 	r, s := in.rules, in.sig
 	series, per, hi, factor, step := s.CPU.Until(in.now), 1.0, int64(r.CPU.Max), relief.FactorCores, int64(r.CPU.Step)
 	if c.Resource == ResourceMemory {
-		series, per, hi, factor, step = s.Memory.Until(in.now), float64(c.From)*mib, floorMiB(r.Memory.Max), relief.FactorMemory, ceilMiB(r.Memory.Step)
+		series, per, hi, factor, step = s.Memory.Until(in.now), float64(c.From)*mib, sat.FloorMiB(r.Memory.Max), relief.FactorMemory, sat.CeilMiB(r.Memory.Step)
 	} else if s.CoresMax > 0 {
 		hi = min(hi, int64(s.CoresMax))
 	}

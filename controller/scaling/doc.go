@@ -12,11 +12,13 @@
 // history's floor under decreases (recommend.go), a decrease once an hour
 // quiet on every day known has settled (season_trough.go; the recurring
 // peak and its words are the leaf season's), the cores' down cooldown
-// lengthened by decreases undone in a row (undone.go, undone), a decrease
-// as soon as one step fewer holds the peak within the target, or brief
-// peaks below the up threshold (rightSize), none past the target into the
-// last day's most (tight; both decide_sizing.go), and down a decay sized
-// from the newest half of the period (falling.go, fall).
+// lengthened by decreases undone in a row and memory held at the last
+// day's most once relief undid two (jobs at random times; undone.go,
+// undone), a decrease as soon as one step fewer holds the peak within
+// the target, or brief peaks below the up threshold (rightSize), none
+// past the target into the last day's most (tight; both
+// decide_sizing.go), and down a decay sized from the newest half of the
+// period (falling.go, fall).
 //
 // A pass decides for thousands of containers, most of which lean
 // nowhere, so Decide reads no more than a decision needs: a container's
@@ -27,8 +29,9 @@
 // # Imports
 //
 // The standard library and its leaves diskgrow, dayclass, season, fall,
-// relief, backoff, room, undone and activity (Activity is activity's)
-// only (test/layout): no proxmox, no config, no logger, no wall clock.
+// relief, backoff, room, undone, sat (saturating sums and MiB) and
+// activity (Activity is activity's) only (test/layout): no proxmox, no
+// config, no logger, no wall clock.
 // All it needs arrives as arguments (Signals, Rules, ContainerState,
 // now), so that the loop and the simulator decide with exactly the same
 // code and a test can call it with any input.

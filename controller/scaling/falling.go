@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/fall"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/sat"
 )
 
 // falling returns the stabilisation period's newest half's peak h, and u
@@ -22,7 +23,7 @@ func (dc *decider) falling(u utilisation, s run[Points]) (utilisation, float64, 
 	if !ok {
 		return u, 0, false
 	}
-	u.cpuPeak, u.peak, u.season, u.rec = h*float64(u.cur), ceilMiB(uint64(min(h, 1<<62))), Recurring{}, RecFloor{}
+	u.cpuPeak, u.peak, u.season, u.rec = h*float64(u.cur), sat.CeilMiB(uint64(min(h, 1<<62))), Recurring{}, RecFloor{}
 	if u.floor = dc.r.Need(u.res, h); u.res == ResourceCores {
 		u.floor = dc.r.Need(u.res, u.cpuPeak)
 	}

@@ -79,14 +79,14 @@ func (s *ContainerState) Record(outcomes []Outcome, now time.Time, backoff func(
 				s.LastAction = map[Resource]Action{}
 			}
 			act.Unknown = o.Result == ResultUnknown
-			act.Undone = undoneAfter(s.LastAction, c.Resource, act)
+			act.Undone, act.Jobs = undoneAfter(s.LastAction, c.Resource, act)
 			s.LastAction[c.Resource] = act
 			applied = applied || o.Result == ResultApplied
 		case ResultDryRun:
 			if s.DryRunAction == nil {
 				s.DryRunAction = map[Resource]Action{}
 			}
-			act.Undone = undoneAfter(s.DryRunAction, c.Resource, act)
+			act.Undone, act.Jobs = undoneAfter(s.DryRunAction, c.Resource, act)
 			s.DryRunAction[c.Resource] = act
 		case ResultFailed:
 			failed = true

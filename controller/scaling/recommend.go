@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/sat"
 )
 
 // Recommender is a History that keeps usage histograms
@@ -49,7 +51,7 @@ func (dc *decider) withRecommendation(u utilisation) utilisation {
 func (f RecFloor) text(res Resource) string {
 	used := fmt.Sprintf("%.2f cores busy", f.Usage)
 	if res != ResourceCores {
-		used = fmt.Sprintf("%d MiB used", ceilMiB(uint64(min(f.Usage, math.MaxUint64/2))))
+		used = fmt.Sprintf("%d MiB used", sat.CeilMiB(uint64(min(f.Usage, math.MaxUint64/2))))
 	}
 	if f.Pct == 0 {
 		return "the next hour's most on every day known: " + used

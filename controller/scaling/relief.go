@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/relief"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/sat"
 )
 
 // Fast relief grows cores or memory pinned at the limit without the
@@ -36,11 +37,11 @@ func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 	if k == 0 && run < pinnedSamples && jump == 0 {
 		return u.cur, false
 	}
-	target := max(satAdd64(u.cur, u.step), u.sizeUp(newest.Value*max(jump, 1)))
+	target := max(sat.Add64(u.cur, u.step), u.sizeUp(newest.Value*max(jump, 1)))
 	if u.res == ResourceMemory {
 		// A limit that memory reaches is an OOM kill waiting to happen:
 		// never less than max(x1.2, +256 MiB), whatever the policy's step.
-		target = max(target, int64(math.Ceil(float64(u.cur)*1.2)), satAdd64(u.cur, 256))
+		target = max(target, int64(math.Ceil(float64(u.cur)*1.2)), sat.Add64(u.cur, 256))
 	}
 	factor := 0.0
 	if k > 0 {
@@ -56,7 +57,7 @@ func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 	} else {
 		earlier = 0
 	}
-	target = clamp(target, u.min, u.max)
+	target = sat.Clamp(target, u.min, u.max)
 	if target <= u.cur {
 		return u.cur, false
 	}
@@ -118,7 +119,7 @@ func earlierText(res Resource, v float64) string {
 	if res == ResourceCores {
 		return fmt.Sprintf("%.2f cores in the last %d days", v, earlierDays)
 	}
-	return fmt.Sprintf("%d MiB in the last %d days", ceilMiB(uint64(v)), earlierDays)
+	return fmt.Sprintf("%d MiB in the last %d days", sat.CeilMiB(uint64(v)), earlierDays)
 }
 
 // jumped is relief.Jump on u's series (since its last change), the jump 0

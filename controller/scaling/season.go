@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/sat"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/season"
 )
 
@@ -70,11 +71,11 @@ func (dc *decider) seasonNeed(u utilisation, rec Recurring) int64 {
 		return int64(min(math.Ceil(rec.Peak/frac), math.MaxInt32))
 	}
 	peak := min(rec.Peak, math.MaxUint64/2)
-	b := satAdd(uint64(peak), dc.r.Memory.Margin)
+	b := sat.Add(uint64(peak), dc.r.Memory.Margin)
 	if t := dc.r.Memory.Target; t > 0 {
 		b = max(b, uint64(min(peak/t, math.MaxUint64/2)))
 	}
-	return ceilMiB(b)
+	return sat.CeilMiB(b)
 }
 
 // withSeason raises u's floor (set by withFloor) to what the recurring
@@ -125,5 +126,5 @@ func peakText(res Resource, v float64) string {
 	if res == ResourceCores {
 		return fmt.Sprintf("%.2f cores", v)
 	}
-	return fmt.Sprintf("%d MiB", ceilMiB(uint64(min(v, math.MaxUint64/2))))
+	return fmt.Sprintf("%d MiB", sat.CeilMiB(uint64(min(v, math.MaxUint64/2))))
 }

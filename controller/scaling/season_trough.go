@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/sat"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/season"
 )
 
@@ -29,7 +30,7 @@ func (dc *decider) withTrough(u utilisation, series run[Points], hi float64) (ut
 		v *= float64(u.cur)
 		u.cpuPeak = v
 	} else {
-		u.peak = ceilMiB(uint64(min(v, math.MaxUint64/2)))
+		u.peak = sat.CeilMiB(uint64(min(v, math.MaxUint64/2)))
 	}
 	floor := max(dc.r.Need(u.res, v), dc.seasonNeed(u, rec))
 	if u.season.Seen == 0 || floor >= u.floor {
@@ -39,7 +40,7 @@ func (dc *decider) withTrough(u utilisation, series run[Points], hi float64) (ut
 	if Workday(dc.now.UTC().Weekday()) {
 		w.class = ClassWorkday
 	}
-	return u, basis, w
+	return dc.withJobs(u), basis, w // its hour ahead does not see a job at random
 }
 
 // troughSettled reports whether a decrease that the stabilisation period

@@ -4,6 +4,9 @@ import (
 	"time"
 )
 
+// mib is the unit of the memory and swap values of Allocation and Change.
+const mib = 1 << 20
+
 // Resource is what the controller resizes.
 type Resource string
 
@@ -242,6 +245,9 @@ type Action struct {
 	// Relief marks an increase fast relief made (relief.go): sized on
 	// censored usage, so given back sooner when unused (reliefUnused, relief.go).
 	Relief bool `json:"relief,omitempty"`
+	// Jobs counts relief increases that undid a decrease within
+	// undoneWithin, less those later: jobs at random times (undone.go).
+	Jobs uint8 `json:"jobs,omitempty"`
 }
 
 // ContainerState is what the controller remembers of a container between

@@ -14,16 +14,16 @@ const undoneWithin = undone.Within
 
 // undoneAct is a as package undone counts it.
 func undoneAct(a Action) undone.Act {
-	return undone.Act{Dir: undoneDirs[a.Direction], Time: a.Time, Count: a.Undone}
+	return undone.Act{Dir: undoneDirs[a.Direction], Time: a.Time, Count: a.Undone, Relief: a.Relief, Jobs: a.Jobs}
 }
 
 var undoneDirs = map[Direction]undone.Direction{Up: undone.Up, Down: undone.Down}
 
-// undoneAfter is the Undone count of act, the next action on res after
-// the last one recorded in last (undone.After).
-func undoneAfter(last map[Resource]Action, res Resource, act Action) uint8 {
+// undoneAfter is the Undone and Jobs counts of act, the next action
+// on res after the last one recorded in last (undone.After, undone.Jobs).
+func undoneAfter(last map[Resource]Action, res Resource, act Action) (uint8, uint8) {
 	prev, ok := last[res]
-	return undone.After(undoneAct(prev), ok, undoneAct(act))
+	return undone.After(undoneAct(prev), ok, undoneAct(act)), undone.Jobs(undoneAct(prev), ok, undoneAct(act))
 }
 
 // downCooldown is the wait before a decrease of res after last: at most
@@ -41,4 +41,21 @@ func downCooldown(res Resource, base time.Duration, last Action) time.Duration {
 		return base
 	}
 	return undone.Cooldown(base, undoneAct(last))
+}
+
+// withJobs raises the floor of a memory decrease to what the last day
+// used at most once relief increases marked jobs at random times
+// (Action.Jobs): each decrease to the idle level met the next job
+// pinned at the limit, an OOM kill on a real host, which costs more than
+// the GB-hours; a day without a job lets it go.
+func (dc *decider) withJobs(u utilisation) utilisation {
+	last, ok := dc.st.LastAction[u.res]
+	if !ok || u.res == ResourceCores || last.Jobs < undone.JobsSeen || dc.sig.History == nil {
+		return u
+	}
+	_, most := dc.sig.History.Highest(24 * time.Hour)
+	if f := dc.r.Need(u.res, most); most > 0 && f > u.floor {
+		u.floor, u.rec, u.season = f, RecFloor{Floor: f, Pct: 100, Usage: most, Days: 1}, Recurring{}
+	}
+	return u
 }

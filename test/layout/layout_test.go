@@ -49,6 +49,8 @@ var rules = []rule{
 	{dir: "controller/scaling/season", allowed: []string{"controller/scaling/dayclass"}},
 	// Undone decreases counted and the down cooldown they lengthen: a leaf of scaling.
 	{dir: "controller/scaling/undone", stdlibOnly: true},
+	// Saturating sums and products, bytes in whole MiB: a leaf of scaling.
+	{dir: "controller/scaling/sat", stdlibOnly: true},
 	// What the guard weighs a pass against: a leaf of scaling.
 	{dir: "controller/scaling/room", stdlibOnly: true},
 	// The wait after failed writes: a leaf of scaling.

@@ -20,6 +20,13 @@
 // the other traces do not move. Increases are never held by
 // it: relief and the up rules are as fast as ever.
 //
+// Jobs counts the relief increases (usage pinned at the limit) that undid
+// a decrease within Within, one less for each later one, carried by every
+// other action: from JobsSeen on, scaling keeps memory at the last day's
+// most (jobs at random times, a CI runner's: each decrease met the next
+// job pinned, an OOM kill on a real host). It outlives Count's halving,
+// which a night without jobs brings.
+//
 // # Imports
 //
 // The standard library only (test/layout): scaling maps its Action and

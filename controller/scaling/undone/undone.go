@@ -8,6 +8,9 @@ const (
 	Within = 6 * time.Hour
 	// maxCount keeps the shift in range; Within caps the wait.
 	maxCount = 8
+	// JobsSeen relief increases (usage pinned at the limit: an OOM kill,
+	// for memory) that undid a decrease mark jobs at random times (Jobs).
+	JobsSeen = 2
 )
 
 // Direction is which way an action went; None is neither (no action).
@@ -20,11 +23,13 @@ const (
 )
 
 // Act is an action as this package counts it: its direction, time and
-// Count, the decreases undone in a row that it carries.
+// Count, the decreases undone in a row that it carries; Relief marks an
+// increase fast relief made, Jobs the count Jobs gives.
 type Act struct {
-	Dir   Direction
-	Time  time.Time
-	Count uint8
+	Dir         Direction
+	Time        time.Time
+	Count, Jobs uint8
+	Relief      bool
 }
 
 // After is the Count of act, the next action on a resource after prev
@@ -53,4 +58,24 @@ func Cooldown(base time.Duration, last Act) time.Duration {
 		return base
 	}
 	return min(base<<min(last.Count, maxCount), Within)
+}
+
+// Jobs is the Jobs count of act, the next action after prev (ok false
+// when there is none): one more for a relief increase within Within of
+// the decrease it undid, one less for one later (a nightly or weekly job
+// after the day's decrease), carried by every other action, up to
+// JobsSeen. A CI runner's jobs arrive at random: each decrease after a
+// quiet hour meets the next job within hours, and the count outlives
+// Count's halving over a night; one job after the first decrease of a
+// new container is not yet a pattern.
+func Jobs(prev Act, ok bool, act Act) uint8 {
+	switch {
+	case !ok:
+		return 0
+	case act.Relief && act.Dir == Up && prev.Dir == Down && act.Time.Sub(prev.Time) > Within:
+		return prev.Jobs - min(prev.Jobs, 1)
+	case act.Relief && act.Dir == Up && prev.Dir == Down:
+		return min(prev.Jobs+1, JobsSeen)
+	}
+	return prev.Jobs
 }

@@ -1,0 +1,62 @@
+package scaling
+
+import (
+	"testing"
+	"time"
+)
+
+// A CI runner's jobs come at random times. Its memory, shrunk to the idle
+// level after a quiet hour, was pinned by the next job 40 minutes later
+// and relief grew it back, twice: Record counts the increases (Jobs) and
+// carries the count through the decrease after them. The next decrease,
+// after another quiet hour at 300 MiB, stops at what the last day's most
+// (a 4 GiB job) needs, 4096/0.75 = 5462 MiB, instead of the idle level.
+// One such job is no pattern yet (a nightly job after a new container's
+// first decrease), nor is the second relief when it came 7 hours after the
+// decrease (a weekly report after a night's decrease): those decreases go
+// to the idle level as before.
+func TestDecreaseKeepsTheJobsMemoryWhileReliefUndoesDecreases(t *testing.T) {
+	t0 := decideNow.Add(-12 * time.Hour)
+	record := func(st *ContainerState, at time.Duration, dir Direction, relief bool) {
+		c := Change{Resource: ResourceMemory, Direction: dir, From: 1024, To: 6144}
+		if relief {
+			c.why.flags |= whyRelief
+		}
+		st.Record([]Outcome{{Change: c, Result: ResultApplied}}, t0.Add(at), nil)
+	}
+	decide := func(st ContainerState) Decision {
+		in := steadyInput()
+		in.rules.CPU.Enabled, in.rules.Memory.Target = false, 0.7
+		in.sig.Alloc.MemoryMiB = 6144
+		in.sig.Memory, in.sig.MemoryPeak = usage(decideNow, time.Hour, 300*mib, 0, 0), 300*mib
+		for i := range in.sig.Memory {
+			in.sig.Memory[i].Value = 300 * mib
+		}
+		sig, h := lazy(in.sig, in.now)
+		h.memoryHighest = 4096 * mib // the last day's job
+		return Decide(sig, in.policy, in.rules, st, in.now)
+	}
+
+	for _, c := range []struct {
+		name   string
+		second time.Duration // the second relief after the second decrease, 0 for none
+		to     func(int64) bool
+	}{
+		{"two jobs pinned it within the hour", 40 * time.Minute, func(to int64) bool { return to == 5462 }},
+		{"one job pinned it", 0, func(to int64) bool { return to < 2048 }},
+		{"the second 7 h after the decrease", 7 * time.Hour, func(to int64) bool { return to < 2048 }},
+	} {
+		var st ContainerState
+		record(&st, 0, Down, false)
+		record(&st, 40*time.Minute, Up, true)
+		if c.second > 0 {
+			record(&st, 2*time.Hour, Down, false)
+			record(&st, 2*time.Hour+c.second, Up, true)
+		}
+		record(&st, 11*time.Hour, Down, false)
+		d := decide(st)
+		if len(d.Changes) != 1 || !c.to(d.Changes[0].To) {
+			t.Errorf("%s (Jobs %d): changes %+v holds %+v", c.name, st.LastAction[ResourceMemory].Jobs, d.Changes, d.Holds)
+		}
+	}
+}
