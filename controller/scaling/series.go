@@ -5,6 +5,8 @@ import (
 	"math"
 	"sort"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/span"
 )
 
 // Threshold is a bound that a value is past or not: at or above it (AtLeast)
@@ -123,20 +125,11 @@ func (r run[P]) last() (p Point, ok bool) {
 // or when a point is NaN: an unknown value leaves them unknown.
 func (r run[P]) extremes() (lo, hi float64) { return r.p.Extremes(r.lo, r.hi) }
 
-// interval is the smallest positive gap between consecutive points: the
-// sampling interval, as far as r shows it; 0 for fewer than two distinct
-// times. The smallest rather than a typical one, so that a hole in the
-// data (the controller was down) never widens the slack of covers.
-func (r run[P]) interval() time.Duration {
-	var gap time.Duration
-	for i := 1; i < r.len(); i++ {
-		d := r.time(i).Sub(r.time(i - 1))
-		if d > 0 && (gap == 0 || d < gap) {
-			gap = d
-		}
-	}
-	return gap
-}
+// runTimes is a run's times, for span.
+type runTimes[P Points] struct{ r run[P] }
+
+func (t runTimes[P]) Len() int             { return t.r.len() }
+func (t runTimes[P]) Time(i int) time.Time { return t.r.time(i) }
 
 // window is the points in [now-d, now]; for d <= 0 the newest point at
 // or before now alone, however old: "the latest value decides".
@@ -151,27 +144,10 @@ func (r run[P]) window(now time.Time, d time.Duration) run[P] {
 	return r.since(now.Add(-d))
 }
 
-// covers reports whether r holds data over all of [now-d, now]: a point
-// in it, and its oldest at or before now-d give or take one sampling
-// interval (samples come at their own phase). Two minutes of history have
-// not been anything for ten. d <= 0 needs a point at or before now. Holes
-// inside are not looked for: an outage is no evidence that usage changed.
+// covers reports whether r holds data over all of [now-d, now]
+// (span.Covers: give or take one sampling interval at its start).
 func (r run[P]) covers(now time.Time, d time.Duration) bool {
-	r = r.until(now)
-	if r.len() == 0 {
-		return false
-	}
-	if d <= 0 {
-		return true
-	}
-	start := now.Add(-d)
-	switch {
-	case r.time(r.len() - 1).Before(start):
-		return false
-	case !r.time(0).After(start):
-		return true // the usual case, without a scan for the interval
-	}
-	return !r.time(0).After(start.Add(r.interval()))
+	return span.Covers(runTimes[P]{r.until(now)}, now, d)
 }
 
 // sustained reports whether every point in [now-d, now] is past t and r

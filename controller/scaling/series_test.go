@@ -96,27 +96,6 @@ func TestSeriesSlicing(t *testing.T) {
 	}
 }
 
-func TestSeriesInterval(t *testing.T) {
-	tests := []struct {
-		name string
-		s    Series
-		want time.Duration
-	}{
-		{"empty", nil, 0},
-		{"one point", seriesEvery(0, 10, 1), 0},
-		{"regular", seriesEvery(0, 10, 1, 2, 3), 10 * time.Second},
-		{"a hole does not count", append(seriesEvery(0, 60, 1, 2), seriesEvery(600, 10, 3, 4)...), 10 * time.Second},
-		{"duplicate times are skipped", Series{{atSec(0), 1}, {atSec(0), 2}, {atSec(30), 3}}, 30 * time.Second},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := runOf(tt.s).interval(); got != tt.want {
-				t.Errorf("Interval = %v, want %v", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestSeriesSustained(t *testing.T) {
 	minute := time.Minute
 	tests := []struct {

@@ -55,6 +55,8 @@ var rules = []rule{
 	{dir: "controller/scaling/room", stdlibOnly: true},
 	// The wait after failed writes: a leaf of scaling.
 	{dir: "controller/scaling/backoff", stdlibOnly: true},
+	// How far back a sampled series reaches: a leaf of scaling.
+	{dir: "controller/scaling/span", stdlibOnly: true},
 	// What censored usage is worth to fast relief: a leaf of scaling.
 	{dir: "controller/scaling/relief", stdlibOnly: true},
 	// A container's activity beyond cpu and memory: a leaf of scaling.
