@@ -1,11 +1,8 @@
 package scaling
 
 import (
-	"fmt"
-	"math"
 	"time"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/sat"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/season"
 )
 
@@ -53,9 +50,9 @@ func (dc *decider) recurring(u utilisation, ahead time.Duration) Recurring {
 	return c.memory
 }
 
-// seasonNeed is what rec needs of u's resource at the policy's target
-// (cores: the up threshold without one; memory: at least the peak plus the
-// margin), in u's unit; 0 when rec is no recurring peak.
+// seasonNeed is what rec needs of u's resource at u's target (cores: the
+// up threshold without one; memory: at least the peak plus the margin),
+// in u's unit; 0 when rec is no recurring peak.
 func (dc *decider) seasonNeed(u utilisation, rec Recurring) int64 {
 	if rec.Seen == 0 || !(rec.Peak > 0) {
 		return 0
@@ -65,17 +62,9 @@ func (dc *decider) seasonNeed(u utilisation, rec Recurring) int64 {
 		if frac <= 0 {
 			frac = dc.r.CPU.Up
 		}
-		if frac <= 0 {
-			return 0
-		}
-		return int64(min(math.Ceil(rec.Peak/frac), math.MaxInt32))
+		return season.Cores(rec.Peak, frac)
 	}
-	peak := min(rec.Peak, math.MaxUint64/2)
-	b := sat.Add(uint64(peak), dc.r.Memory.Margin)
-	if t := dc.r.Memory.Target; t > 0 {
-		b = max(b, uint64(min(peak/t, math.MaxUint64/2)))
-	}
-	return sat.CeilMiB(b)
+	return season.Memory(rec.Peak, dc.r.Memory.Margin, dc.r.Memory.Target)
 }
 
 // withSeason raises u's floor (set by withFloor) to what the recurring
@@ -122,9 +111,4 @@ func seasonText(res Resource, need int64, rec Recurring) string {
 }
 
 // peakText is v cores busy or bytes as a reason quotes it.
-func peakText(res Resource, v float64) string {
-	if res == ResourceCores {
-		return fmt.Sprintf("%.2f cores", v)
-	}
-	return fmt.Sprintf("%d MiB", sat.CeilMiB(uint64(min(v, math.MaxUint64/2))))
-}
+func peakText(res Resource, v float64) string { return season.PeakText(res == ResourceCores, v) }
