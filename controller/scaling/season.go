@@ -7,11 +7,12 @@ import (
 )
 
 // Recurring is a peak that comes back at the same time of day
-// (season.Recurring); seasonAhead and seasonLead are season.Ahead and
-// season.Lead: how far a decrease's floor and a growth look ahead.
+// (season.Recurring); seasonAhead, seasonLead and seasonSpan are
+// season.Ahead, season.Lead and season.Span: how far a decrease's floor,
+// a growth and its size look ahead.
 type Recurring = season.Recurring
 
-const seasonAhead, seasonLead = season.Ahead, season.Lead
+const seasonAhead, seasonLead, seasonSpan = season.Ahead, season.Lead, season.Span
 
 // seasonWhy is a Recurring as a change's reason keeps it: every change
 // carries one, few say it.
@@ -28,17 +29,20 @@ type seasonRead struct {
 	cpu, memory Recurring
 }
 
-// recurring is the recurring peak of u's resource within ahead (seasonAhead
-// or seasonLead), read once per Decide; the zero Recurring without a
-// History.
+// recurring is the recurring peak of u's resource within ahead (seasonAhead,
+// seasonLead or seasonSpan), read once per Decide; the zero Recurring
+// without a History.
 func (dc *decider) recurring(u utilisation, ahead time.Duration) Recurring {
 	h := dc.sig.History
 	if h == nil {
 		return Recurring{}
 	}
 	c := &dc.floorSeason
-	if ahead == seasonLead {
+	switch ahead {
+	case seasonLead:
 		c = &dc.leadSeason
+	case seasonSpan:
+		c = &dc.spanSeason
 	}
 	if !c.read {
 		c.cpu, c.memory = h.Recurring(ahead)
@@ -64,7 +68,7 @@ func (dc *decider) seasonNeed(u utilisation, rec Recurring) int64 {
 		}
 		return season.Cores(rec.Peak, frac)
 	}
-	return season.Memory(rec.Peak, dc.r.Memory.Margin, dc.r.Memory.Target)
+	return season.Memory(rec.Peak, dc.r.Memory.Margin, u.target) // the policy's
 }
 
 // withSeason raises u's floor (set by withFloor) to what the recurring
@@ -78,12 +82,17 @@ func (dc *decider) withSeason(u utilisation) utilisation {
 	return u
 }
 
-// growAhead grows u, after the up cooldown, to what a recurring peak
-// within seasonLead needs, when that peak (seen on most days, and as the
-// latest day saw it over the same ten minutes: Soon) would pass the up
-// threshold of the current allocation: the increase that the peak would
-// ask for once it came, made before it comes; not one that only the
-// latest day asked for. ok is false when there is none to make.
+// growAhead grows u, after the up cooldown, when a recurring peak within
+// seasonLead (seen on most days, and as the latest day saw it over the
+// same ten minutes: Soon) would pass the up threshold of the current
+// allocation: the increase that the peak would ask for once it came, made
+// before it comes; not one that only the latest day asked for. It grows
+// in one step to keep the highest peak within seasonSpan below the up
+// threshold (a climb through two hours is one growth, not one an hour);
+// cores, whose right-sizing takes back what the target's headroom adds
+// over a brief peak, no further for the peak within seasonLead either (a
+// noisy 3.24-core hour: 1 -> 3 -> 5 -> 4 every morning). ok is false
+// when there is none to make.
 func (dc *decider) growAhead(u utilisation) (to int64, ok bool) {
 	rec := dc.recurring(u, seasonLead)
 	v, p := rec.Soon, rec.Peak // in the series' unit: bytes, or the utilisation of the cores
@@ -93,7 +102,16 @@ func (dc *decider) growAhead(u utilisation) (to int64, ok bool) {
 	if rec.Seen == 0 || !u.up.Passed(v) || !u.up.Passed(p) {
 		return u.cur, false
 	}
-	target := min(dc.seasonNeed(u, rec), u.max)
+	below := u // sized to keep a peak below the up threshold
+	below.target = max(u.target, u.up.Bound/u.per)
+	target, span := dc.seasonNeed(u, rec), dc.recurring(u, seasonSpan)
+	if u.res == ResourceCores {
+		target = dc.seasonNeed(below, rec)
+	}
+	if need := dc.seasonNeed(below, span); need > target {
+		target, rec = need, span
+	}
+	target = min(target, u.max)
 	if target <= u.cur {
 		return u.cur, false
 	}
