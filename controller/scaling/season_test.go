@@ -95,17 +95,24 @@ func TestGrowAheadOfARecurringPeak(t *testing.T) {
 	}
 }
 
+// oneCoreAhead is 1 core busy at cpu, up 0.9, target 0.8, max 8, cores
+// only, with a History for its recurring peaks.
+func oneCoreAhead(cpu float64) (decideInput, Signals, *seriesHistory) {
+	in := steadyInput()
+	in.sig.Alloc.Cores = 1
+	in.sig.CPU = cpuFor(0, cpu)
+	in.rules.CPU.Up, in.rules.CPU.Target, in.rules.CPU.Max = 0.9, 0.8, 8
+	in.rules.Memory.Enabled, in.rules.Disk.Enabled = false, false
+	sig, h := lazy(in.sig, in.now)
+	return in, sig, h
+}
+
 // A growth ahead is of the peak that recurs: when only the latest day
 // (Soon) passed the up threshold and the peak seen on most days (0.85 of
 // 1 core) stays below it, nothing grows, though 0.85 is above the target;
 // the increase the peak would ask for is not one most days asked for.
 func TestGrowAheadOnlyOfWhatRecurs(t *testing.T) {
-	in := steadyInput()
-	in.sig.Alloc.Cores = 1
-	in.sig.CPU = cpuFor(0, 0.5)
-	in.rules.CPU.Up, in.rules.CPU.Target, in.rules.CPU.Max = 0.9, 0.8, 8
-	in.rules.Memory.Enabled, in.rules.Disk.Enabled = false, false
-	sig, h := lazy(in.sig, in.now)
+	in, sig, h := oneCoreAhead(0.5)
 	h.cpuSeason = Recurring{Peak: 0.85, At: time.Hour, Seen: 3, Days: 4, Soon: 2.5}
 	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 0 {
 		t.Errorf("a recurring peak of 0.85 cores, 2.5 on the latest day: %+v; want no growth", d.Changes)
@@ -125,12 +132,7 @@ func TestGrowAheadOnlyOfWhatRecurs(t *testing.T) {
 // where sizing the 08:00 hour at the target took 1 -> 3, 3 -> 5 at 09:10
 // and right-sizing's 5 -> 4 an hour later, every day.
 func TestGrowAheadInOneStepToTheHoursPeak(t *testing.T) {
-	in := steadyInput()
-	in.sig.Alloc.Cores = 1
-	in.sig.CPU = cpuFor(0, 0.3)
-	in.rules.CPU.Up, in.rules.CPU.Target, in.rules.CPU.Max = 0.9, 0.8, 8
-	in.rules.Memory.Enabled, in.rules.Disk.Enabled = false, false
-	sig, h := lazy(in.sig, in.now)
+	in, sig, h := oneCoreAhead(0.3)
 	h.cpuSeason = Recurring{Peak: 1.61, At: 8 * time.Hour, Seen: 5, Days: 5, Soon: 1.61}
 	h.spanCPU = Recurring{Peak: 3.24, At: 9 * time.Hour, Seen: 5, Days: 5, Soon: 3.24}
 	d := Decide(sig, in.policy, in.rules, in.st, in.now)
