@@ -11,7 +11,8 @@
 // diskgrow), the cores of a runaway process held (runaway.go), the usage
 // history's floor under decreases (recommend.go), a decrease once an hour
 // quiet on every day known has settled (season_trough.go; the recurring
-// peak and its words are the leaf season's), the cores' down cooldown
+// peak, what it needs and its words are the leaf season's; a growth ahead
+// of it goes in one step, season.go), the cores' down cooldown
 // lengthened by decreases undone in a row and memory held at the last
 // day's most once relief undid two (jobs at random times; undone.go,
 // undone), a decrease as soon as one step fewer holds the peak within

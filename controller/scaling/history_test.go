@@ -18,8 +18,10 @@ type seriesHistory struct {
 	// seasons counts the reads of the recurring peaks, which every
 	// Decide makes (a growth ahead of a peak is looked for every pass).
 	seasons int
-	// The recurring peaks Recurring returns.
+	// The recurring peaks Recurring returns; spanCPU and spanMemory, when
+	// either is set, are those within seasonSpan (a growth's size).
 	cpuSeason, memorySeason Recurring
+	spanCPU, spanMemory     Recurring
 	// The highest levels Highest returns.
 	cpuHighest, memoryHighest float64
 }
@@ -39,8 +41,11 @@ func (h *seriesHistory) suffix(s Series, d time.Duration) Points {
 
 func (h *seriesHistory) CPU(d time.Duration) Points    { return h.suffix(h.cpu, d) }
 func (h *seriesHistory) Memory(d time.Duration) Points { return h.suffix(h.memory, d) }
-func (h *seriesHistory) Recurring(time.Duration) (cpu, memory Recurring) {
+func (h *seriesHistory) Recurring(ahead time.Duration) (cpu, memory Recurring) {
 	h.seasons++
+	if ahead == seasonSpan && h.spanCPU.Seen+h.spanMemory.Seen > 0 {
+		return h.spanCPU, h.spanMemory
+	}
 	return h.cpuSeason, h.memorySeason
 }
 

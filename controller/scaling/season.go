@@ -1,20 +1,18 @@
 package scaling
 
 import (
-	"fmt"
-	"math"
 	"time"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/sat"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/season"
 )
 
 // Recurring is a peak that comes back at the same time of day
-// (season.Recurring); seasonAhead and seasonLead are season.Ahead and
-// season.Lead: how far a decrease's floor and a growth look ahead.
+// (season.Recurring); seasonAhead, seasonLead and seasonSpan are
+// season.Ahead, season.Lead and season.Span: how far a decrease's floor,
+// a growth and its size look ahead.
 type Recurring = season.Recurring
 
-const seasonAhead, seasonLead = season.Ahead, season.Lead
+const seasonAhead, seasonLead, seasonSpan = season.Ahead, season.Lead, season.Span
 
 // seasonWhy is a Recurring as a change's reason keeps it: every change
 // carries one, few say it.
@@ -31,17 +29,20 @@ type seasonRead struct {
 	cpu, memory Recurring
 }
 
-// recurring is the recurring peak of u's resource within ahead (seasonAhead
-// or seasonLead), read once per Decide; the zero Recurring without a
-// History.
+// recurring is the recurring peak of u's resource within ahead (seasonAhead,
+// seasonLead or seasonSpan), read once per Decide; the zero Recurring
+// without a History.
 func (dc *decider) recurring(u utilisation, ahead time.Duration) Recurring {
 	h := dc.sig.History
 	if h == nil {
 		return Recurring{}
 	}
 	c := &dc.floorSeason
-	if ahead == seasonLead {
+	switch ahead {
+	case seasonLead:
 		c = &dc.leadSeason
+	case seasonSpan:
+		c = &dc.spanSeason
 	}
 	if !c.read {
 		c.cpu, c.memory = h.Recurring(ahead)
@@ -53,9 +54,9 @@ func (dc *decider) recurring(u utilisation, ahead time.Duration) Recurring {
 	return c.memory
 }
 
-// seasonNeed is what rec needs of u's resource at the policy's target
-// (cores: the up threshold without one; memory: at least the peak plus the
-// margin), in u's unit; 0 when rec is no recurring peak.
+// seasonNeed is what rec needs of u's resource at u's target (cores: the
+// up threshold without one; memory: at least the peak plus the margin),
+// in u's unit; 0 when rec is no recurring peak.
 func (dc *decider) seasonNeed(u utilisation, rec Recurring) int64 {
 	if rec.Seen == 0 || !(rec.Peak > 0) {
 		return 0
@@ -65,17 +66,9 @@ func (dc *decider) seasonNeed(u utilisation, rec Recurring) int64 {
 		if frac <= 0 {
 			frac = dc.r.CPU.Up
 		}
-		if frac <= 0 {
-			return 0
-		}
-		return int64(min(math.Ceil(rec.Peak/frac), math.MaxInt32))
+		return season.Cores(rec.Peak, frac)
 	}
-	peak := min(rec.Peak, math.MaxUint64/2)
-	b := sat.Add(uint64(peak), dc.r.Memory.Margin)
-	if t := dc.r.Memory.Target; t > 0 {
-		b = max(b, uint64(min(peak/t, math.MaxUint64/2)))
-	}
-	return sat.CeilMiB(b)
+	return season.Memory(rec.Peak, dc.r.Memory.Margin, u.target) // the policy's
 }
 
 // withSeason raises u's floor (set by withFloor) to what the recurring
@@ -89,12 +82,17 @@ func (dc *decider) withSeason(u utilisation) utilisation {
 	return u
 }
 
-// growAhead grows u, after the up cooldown, to what a recurring peak
-// within seasonLead needs, when that peak (seen on most days, and as the
-// latest day saw it over the same ten minutes: Soon) would pass the up
-// threshold of the current allocation: the increase that the peak would
-// ask for once it came, made before it comes; not one that only the
-// latest day asked for. ok is false when there is none to make.
+// growAhead grows u, after the up cooldown, when a recurring peak within
+// seasonLead (seen on most days, and as the latest day saw it over the
+// same ten minutes: Soon) would pass the up threshold of the current
+// allocation: the increase that the peak would ask for once it came, made
+// before it comes; not one that only the latest day asked for. It grows
+// in one step to keep the highest peak within seasonSpan below the up
+// threshold (a climb through two hours is one growth, not one an hour);
+// cores, whose right-sizing takes back what the target's headroom adds
+// over a brief peak, no further for the peak within seasonLead either (a
+// noisy 3.24-core hour: 1 -> 3 -> 5 -> 4 every morning). ok is false
+// when there is none to make.
 func (dc *decider) growAhead(u utilisation) (to int64, ok bool) {
 	rec := dc.recurring(u, seasonLead)
 	v, p := rec.Soon, rec.Peak // in the series' unit: bytes, or the utilisation of the cores
@@ -104,7 +102,16 @@ func (dc *decider) growAhead(u utilisation) (to int64, ok bool) {
 	if rec.Seen == 0 || !u.up.Passed(v) || !u.up.Passed(p) {
 		return u.cur, false
 	}
-	target := min(dc.seasonNeed(u, rec), u.max)
+	below := u // sized to keep a peak below the up threshold
+	below.target = max(u.target, u.up.Bound/u.per)
+	target, span := dc.seasonNeed(u, rec), dc.recurring(u, seasonSpan)
+	if u.res == ResourceCores {
+		target = dc.seasonNeed(below, rec)
+	}
+	if need := dc.seasonNeed(below, span); need > target {
+		target, rec = need, span
+	}
+	target = min(target, u.max)
 	if target <= u.cur {
 		return u.cur, false
 	}
@@ -122,9 +129,4 @@ func seasonText(res Resource, need int64, rec Recurring) string {
 }
 
 // peakText is v cores busy or bytes as a reason quotes it.
-func peakText(res Resource, v float64) string {
-	if res == ResourceCores {
-		return fmt.Sprintf("%.2f cores", v)
-	}
-	return fmt.Sprintf("%d MiB", sat.CeilMiB(uint64(min(v, math.MaxUint64/2))))
-}
+func peakText(res Resource, v float64) string { return season.PeakText(res == ResourceCores, v) }

@@ -95,17 +95,24 @@ func TestGrowAheadOfARecurringPeak(t *testing.T) {
 	}
 }
 
+// oneCoreAhead is 1 core busy at cpu, up 0.9, target 0.8, max 8, cores
+// only, with a History for its recurring peaks.
+func oneCoreAhead(cpu float64) (decideInput, Signals, *seriesHistory) {
+	in := steadyInput()
+	in.sig.Alloc.Cores = 1
+	in.sig.CPU = cpuFor(0, cpu)
+	in.rules.CPU.Up, in.rules.CPU.Target, in.rules.CPU.Max = 0.9, 0.8, 8
+	in.rules.Memory.Enabled, in.rules.Disk.Enabled = false, false
+	sig, h := lazy(in.sig, in.now)
+	return in, sig, h
+}
+
 // A growth ahead is of the peak that recurs: when only the latest day
 // (Soon) passed the up threshold and the peak seen on most days (0.85 of
 // 1 core) stays below it, nothing grows, though 0.85 is above the target;
 // the increase the peak would ask for is not one most days asked for.
 func TestGrowAheadOnlyOfWhatRecurs(t *testing.T) {
-	in := steadyInput()
-	in.sig.Alloc.Cores = 1
-	in.sig.CPU = cpuFor(0, 0.5)
-	in.rules.CPU.Up, in.rules.CPU.Target, in.rules.CPU.Max = 0.9, 0.8, 8
-	in.rules.Memory.Enabled, in.rules.Disk.Enabled = false, false
-	sig, h := lazy(in.sig, in.now)
+	in, sig, h := oneCoreAhead(0.5)
 	h.cpuSeason = Recurring{Peak: 0.85, At: time.Hour, Seen: 3, Days: 4, Soon: 2.5}
 	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 0 {
 		t.Errorf("a recurring peak of 0.85 cores, 2.5 on the latest day: %+v; want no growth", d.Changes)
@@ -113,5 +120,56 @@ func TestGrowAheadOnlyOfWhatRecurs(t *testing.T) {
 	h.cpuSeason.Peak = 1.6
 	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || d.Changes[0].To != 2 {
 		t.Errorf("a recurring peak of 1.6 cores: %+v; want cores 1 -> 2", d.Changes)
+	}
+}
+
+// A shop's morning (a week of two daily peaks, 1-minute samples): the
+// 08:00 hour peaks at 1.61 cores on every day, the 09:00 hour at 3.24 (the
+// noisy most of a load near 3.1). At 08:20 on 1 core the growth ahead
+// takes the highest peak of the next hour and ten minutes, sized to stay
+// below the up threshold as the peak would need once it came (no more:
+// 3.24 on 4 cores asks nothing of the ordinary rules): 1 -> 4 in one step,
+// where sizing the 08:00 hour at the target took 1 -> 3, 3 -> 5 at 09:10
+// and right-sizing's 5 -> 4 an hour later, every day.
+func TestGrowAheadInOneStepToTheHoursPeak(t *testing.T) {
+	in, sig, h := oneCoreAhead(0.3)
+	h.cpuSeason = Recurring{Peak: 1.61, At: 8 * time.Hour, Seen: 5, Days: 5, Soon: 1.61}
+	h.spanCPU = Recurring{Peak: 3.24, At: 9 * time.Hour, Seen: 5, Days: 5, Soon: 3.24}
+	d := Decide(sig, in.policy, in.rules, in.st, in.now)
+	if len(d.Changes) != 1 || d.Changes[0].From != 1 || d.Changes[0].To != 4 {
+		t.Fatalf("the 08:00 hour at 1.61 cores, the 09:00 hour at 3.24: %+v; want cores 1 -> 4", d.Changes)
+	}
+	if r := d.Changes[0].Reason(); r != "ahead of the 09:00 peak seen on 5 of 5 days (3.24 cores): 4 cores" {
+		t.Errorf("reason %q", r)
+	}
+	// 3.7 would pass 0.9 of 4 cores: 5.
+	h.spanCPU.Peak, h.spanCPU.Soon = 3.7, 3.7
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || d.Changes[0].To != 5 {
+		t.Errorf("the 09:00 hour at 3.7 cores: %+v; want cores 1 -> 5", d.Changes)
+	}
+}
+
+// A workday's memory (the weekday scenario, seed 4): the 07:00 hour peaks
+// at 1453 MiB, the 08:00 hour at 2049. Ten minutes before 07:00, on 1024
+// MiB, memory grows once to keep 2049 MiB below the up threshold (0.85:
+// 2411 MiB), where it grew to 1453's need at the target (2075) and 20
+// minutes later to 2049's (2928). The hour of the growth keeps the
+// target's headroom: a span that needs less changes nothing.
+func TestGrowAheadOfMemoryInOneStep(t *testing.T) {
+	in := steadyInput()
+	in.sig.Alloc.MemoryMiB = 1024
+	in.sig.Memory, in.sig.MemoryPeak = memFor(0, 500), 500*mib
+	in.rules.Memory.Up, in.rules.Memory.Target = 0.85, 0.7
+	in.rules.CPU.Enabled, in.rules.Disk.Enabled = false, false
+	sig, h := lazy(in.sig, in.now)
+	h.memorySeason = Recurring{Peak: 1453 * mib, At: 7 * time.Hour, Seen: 3, Days: 3, Soon: 1453 * mib}
+	h.spanMemory = Recurring{Peak: 2049 * mib, At: 8 * time.Hour, Seen: 3, Days: 3, Soon: 2049 * mib}
+	d := Decide(sig, in.policy, in.rules, in.st, in.now)
+	if len(d.Changes) != 1 || d.Changes[0].To != 2411 {
+		t.Fatalf("the 07:00 hour at 1453 MiB, the 08:00 hour at 2049: %+v; want memory 1024 -> 2411 MiB", d.Changes)
+	}
+	h.spanMemory.Peak = 1500 * mib // 1765 MiB at 0.85, below 1453's 2076 at 0.7
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || d.Changes[0].To != 2076 {
+		t.Errorf("the 08:00 hour at 1500 MiB: %+v; want memory 1024 -> 2076 MiB (the 07:00 hour at the target)", d.Changes)
 	}
 }

@@ -46,7 +46,7 @@ var rules = []rule{
 	// A decay told from bursts in a period's usage: a leaf of scaling.
 	{dir: "controller/scaling/fall", stdlibOnly: true},
 	// A recurring peak, how far ahead the seasonal rules look, their words: a leaf of scaling.
-	{dir: "controller/scaling/season", allowed: []string{"controller/scaling/dayclass"}},
+	{dir: "controller/scaling/season", allowed: []string{"controller/scaling/dayclass", "controller/scaling/sat"}},
 	// Undone decreases counted and the down cooldown they lengthen: a leaf of scaling.
 	{dir: "controller/scaling/undone", stdlibOnly: true},
 	// Saturating sums and products, bytes in whole MiB: a leaf of scaling.

@@ -21,7 +21,8 @@ const (
 // ahead, a growth's lead ten minutes ahead), and the answer moves only
 // when now enters another ten minutes or the profile or tiers change,
 // which the caller counts in gen. One entry per ahead, and Highest's: 408
-// bytes. The zero Cache is empty.
+// bytes; a growth's size (scaling's seasonSpan), asked only on the way to
+// a growth ahead, takes the second entry's place. The zero Cache is empty.
 type Cache struct {
 	entries [2]cacheEntry
 	// high is Highest's answer, for the generation and week buckets in
