@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -138,11 +139,15 @@ func TestStepOneWalkIsApart(t *testing.T) {
 // engineState prints what a pass leaves in an engine's containers and
 // states, by VMID.
 func engineState(e *Engine) string {
-	s := ""
+	var s strings.Builder
 	for _, tr := range e.SortedTracked() {
 		w := tr.Window
+		if w == nil { // poisoned (TestShardsAreOneWalk)
+			fmt.Fprintf(&s, "%d %s %+v poisoned\n", tr.VMID, tr.Node, tr.Listed)
+			continue
+		}
 		last, _ := w.Last()
-		s += fmt.Sprintf("%d %s %+v score %v since %v features %+v window %d %+v usage %+v\n",
+		fmt.Fprintf(&s, "%d %s %+v score %v since %v features %+v window %d %+v usage %+v\n",
 			tr.VMID, tr.Node, tr.Listed, tr.Score, tr.AnomalousSince, tr.Features, w.Len(), last, tr.Usage)
 	}
 	ids := make([]int, 0, len(e.States))
@@ -151,7 +156,7 @@ func engineState(e *Engine) string {
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		s += fmt.Sprintf("state %d %+v\n", id, *e.States[id])
+		fmt.Fprintf(&s, "state %d %+v\n", id, *e.States[id])
 	}
-	return s
+	return s.String()
 }
