@@ -419,10 +419,10 @@ func (e *Engine) decide(k *walker, tr *Container, policy string, rules scaling.R
 		}
 		d.Changes = nil
 	}
-	if vmid, changes := tr.VMID, d.Changes; e.Following && k.deferred {
-		k.call(func() { e.wants.Note(vmid, rules.Mode, changes, now) })
+	if vmid, mode, changes := tr.VMID, rules.Mode, d.Changes; e.Following && k.deferred {
+		k.call(func() { e.wants.Note(vmid, mode, changes, now) })
 	} else if e.Following {
-		e.wants.Note(vmid, rules.Mode, changes, now)
+		e.wants.Note(vmid, mode, changes, now)
 	}
 	if st.Failures > 0 && now.Before(st.RetryAfter) && len(d.Changes) > 0 {
 		for _, ch := range d.Changes {
