@@ -52,8 +52,7 @@ type Engine struct {
 	// sorted is the latest SortedTracked (sortedHolds).
 	sorted []*Container
 
-	// Buffers reused from pass to pass: the walk's on the loop's
-	// goroutine, and each shard's when a pass is sharded (shard.go).
+	// Buffers reused from pass to pass: the walk's and shards' (shard.go).
 	walk   walker
 	shards []walker
 	trs    []*Container
@@ -81,8 +80,7 @@ type Options struct {
 	// show and the engine did not make (resizes.go); the loop sets it,
 	// a replayed trace has no one else's changes.
 	NoteResizes bool
-	// Workers is how many goroutines a pass's walk is sharded over (0:
-	// one per CPU, at most one per 1,000 containers; shard.go).
+	// Workers walk a pass (shard.go; 0: one per CPU and 1,000 containers).
 	Workers int
 }
 

@@ -2,21 +2,22 @@ package engine
 
 import (
 	"runtime"
+	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/trainrows"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
-// walker is what one walk writes: the loop goroutine's (Engine.walk)
-// and, in a sharded pass, each shard's (deferred).
+// walker is what one walk writes: the loop goroutine's (Engine.walk) or,
+// in a sharded pass, a shard's (deferred), whichever goroutine walks it.
 type walker struct {
 	scratch featureScratch
 	vector  []float64
 	history windowHistory
 	slab    *scaling.Slab
-	// out, pressures and (a shard's) decided are the decisions made, their
-	// newest pressures and their containers, same index.
+	// The decisions made, their newest pressures and (a shard's) containers.
 	out       []scaling.Decision
 	pressures []float64
 	decided   []*Container
@@ -37,8 +38,7 @@ func (k *walker) call(f func()) {
 }
 
 // workers is how many goroutines walk a listing of n: Options.Workers, or
-// one per CPU but at most one per 1,000 containers, so that a small
-// cluster (and simulate) walks on one, without a goroutine's cost.
+// one per CPU and 1,000 containers (simulate's few walk on one).
 func (e *Engine) workers(n int) int {
 	w := e.opts.Workers
 	if w <= 0 {
@@ -47,45 +47,50 @@ func (e *Engine) workers(n int) int {
 	return max(1, min(w, n))
 }
 
-// walkSharded is observe with each on w goroutines, each a contiguous
-// range of t's listing (fusable: no container in two). What a turn writes
-// is its container's (window, history, an existing state) or its shard's;
-// what the shards share is written before they start (track: new
-// containers, resizes) or after, in listing order (the training offers,
-// the hooks, a new state, a follower's wants): the pass decides, draws and
-// reports what one walk does, in order (TestShardsAreOneWalk).
+// chunkLen is a shard's containers: w goroutines take a pass's shards in
+// turn, so that one that loses its core to other work holds it up little.
+var chunkLen = 500
+
+// walkSharded is observe with each on w goroutines, a shard a contiguous
+// range of t's listing (fusable: no container in two). A turn writes its
+// container's (window, history, existing state) or its shard's; what the
+// shards share is written before (track: new containers, resizes) or after
+// them in listing order (training offers, hooks, a new state, a follower's
+// wants): what one walk does, in order (TestShardsAreOneWalk).
 func (e *Engine) walkSharded(t Tick, w int, each func(k *walker, i int, tr *Container)) []scaling.Decision {
 	threads := nodeThreads(t)
 	e.observes++
 	stamped := 0
-	e.trs = e.trs[:0]
+	n := len(t.Containers)
+	e.trs = slices.Grow(e.trs[:0], n)[:n]
 	for i := range t.Containers {
-		var tr *Container
-		if ct := &t.Containers[i]; !ct.Template {
-			tr = e.track(ct, t.End, &stamped)
+		if e.trs[i] = nil; !t.Containers[i].Template {
+			e.trs[i] = e.track(&t.Containers[i], t.End, &stamped)
 		}
-		e.trs = append(e.trs, tr)
 	}
-	for len(e.shards) < w {
+	shards := max(w, n/chunkLen)
+	for len(e.shards) < shards {
 		e.shards = append(e.shards, walker{deferred: true})
 	}
 	var wg sync.WaitGroup
-	n := len(t.Containers)
-	for s := range w {
-		k, from, to := &e.shards[s], s*n/w, (s+1)*n/w
-		k.slab, k.out, k.pressures, k.decided = scaling.NewSlab(to-from), k.out[:0], k.pressures[:0], k.decided[:0]
+	var next atomic.Int64
+	for range w {
 		wg.Go(func() {
-			for i, tr := range e.trs[from:to] {
-				if tr != nil {
-					e.fold(k, t, from+i, tr, threads)
-					each(k, from+i, tr)
+			for s := int(next.Add(1)) - 1; s < shards; s = int(next.Add(1)) - 1 {
+				k, from, to := &e.shards[s], s*n/shards, (s+1)*n/shards
+				k.slab, k.out, k.pressures, k.decided = scaling.NewSlab(to-from), k.out[:0], k.pressures[:0], k.decided[:0]
+				for i, tr := range e.trs[from:to] {
+					if tr != nil {
+						e.fold(k, t, from+i, tr, threads)
+						each(k, from+i, tr)
+					}
 				}
 			}
 		})
 	}
 	wg.Wait()
 	out := make([]scaling.Decision, 0, len(t.Containers))
-	for s := range w {
+	for s := range shards {
 		k := &e.shards[s]
 		for j, tr := range k.decided {
 			tr.decided = len(out) + j

@@ -14,7 +14,8 @@ import (
 )
 
 // TestShardsAreOneWalk runs Step on one goroutine and sharded over two to
-// four on two engines fed the same random listings: containers that start,
+// four (shards of 7 to 90 containers, as many as goroutines or more, taken
+// in turn) on two engines fed the same random listings: containers that start,
 // stop, migrate, leave and come back, are listed twice or as templates,
 // resized by someone else or grown by the engine; some spin at every core
 // they are given (runaway holds), one poisoned so that its turn panics; a
@@ -23,6 +24,7 @@ import (
 // index, score, features, window and usage history, the states, the
 // training set, and the hooks' calls in their order are the same.
 func TestShardsAreOneWalk(t *testing.T) {
+	defer func(n int) { chunkLen = n }(chunkLen)
 	rng := rand.New(rand.NewPCG(141, 8))
 	nodes := []proxmox.Node{{Name: "pve1", CPUs: 16, MemoryBytes: 64 << 30}, {Name: "pve2", CPUs: 8, MemoryBytes: 32 << 30}, {Name: "pve3", CPUs: 32, MemoryBytes: 128 << 30}}
 	sel := scaling.Selection{Default: scaling.Rules{Mode: scaling.ModeEnforce,
@@ -58,6 +60,7 @@ func TestShardsAreOneWalk(t *testing.T) {
 		one := New(o, hooks(0))
 		o.Workers = 2 + run%3
 		shards := New(o, hooks(1))
+		chunkLen = []int{containers, 7, 23, 500}[run] // a shard per goroutine, or many more, taken in turn
 		cts := make([]proxmox.Container, containers)
 		for i := range cts {
 			cts[i] = proxmox.Container{VMID: 100 + i, Node: nodes[rng.IntN(len(nodes))].Name, Status: "running",
