@@ -58,9 +58,8 @@ var chunkLen = 500
 // them in listing order (training offers, hooks, a new state, a follower's
 // wants): what one walk does, in order (TestShardsAreOneWalk).
 func (e *Engine) walkSharded(t Tick, w int, each func(k *walker, i int, tr *Container)) []scaling.Decision {
-	threads := nodeThreads(t)
+	threads, stamped := nodeThreads(t), 0
 	e.observes++
-	stamped := 0
 	n := len(t.Containers)
 	e.trs = slices.Grow(e.trs[:0], n)[:n]
 	for i := range t.Containers {
@@ -76,9 +75,10 @@ func (e *Engine) walkSharded(t Tick, w int, each func(k *walker, i int, tr *Cont
 	var next atomic.Int64
 	for range w {
 		wg.Go(func() {
+			slab := scaling.NewSlab(n / w) // the goroutine's: a slab's last chunk is partly used
 			for s := int(next.Add(1)) - 1; s < shards; s = int(next.Add(1)) - 1 {
 				k, from, to := &e.shards[s], s*n/shards, (s+1)*n/shards
-				k.slab, k.out, k.pressures, k.decided = scaling.NewSlab(to-from), k.out[:0], k.pressures[:0], k.decided[:0]
+				k.slab, k.out, k.pressures, k.decided = slab, k.out[:0], k.pressures[:0], k.decided[:0]
 				for i, tr := range e.trs[from:to] {
 					if tr != nil {
 						e.fold(k, t, from+i, tr, threads)

@@ -61,10 +61,8 @@ func TestShardsAreOneWalk(t *testing.T) {
 		o.Workers = 2 + run%3
 		shards := New(o, hooks(1))
 		chunkLen = []int{containers, 7, 23, 500}[run] // a shard per goroutine, or many more, taken in turn
-		cts := make([]proxmox.Container, containers)
+		cts := randomContainers(rng, containers, nodes)
 		for i := range cts {
-			cts[i] = proxmox.Container{VMID: 100 + i, Node: nodes[rng.IntN(len(nodes))].Name, Status: "running",
-				CPUs: float64(1 + rng.IntN(4)), MaxMem: uint64(1+rng.IntN(8)) << 30, MaxSwap: 512 << 20, MaxDisk: 8 << 30}
 			if i < spinning {
 				cts[i].CPUs, cts[i].MaxMem, cts[i].Mem = 1, 2<<30, 600<<20
 			}
@@ -84,28 +82,14 @@ func TestShardsAreOneWalk(t *testing.T) {
 				}
 				ct.CPU, ct.Mem, ct.Disk = rng.Float64(), rng.Uint64N(ct.MaxMem), rng.Uint64N(ct.MaxDisk)
 				ct.NetIn += rng.Uint64N(1 << 20)
-				switch rng.IntN(40) {
-				case 0:
-					ct.Node = nodes[rng.IntN(len(nodes))].Name // migrated
-				case 1:
-					ct.Status = map[string]string{"running": "stopped", "stopped": "running"}[ct.Status]
-				case 2:
-					ct.CPUs = float64(1 + rng.IntN(4)) // resized by someone else
-				case 3:
-					ct.Template = rng.IntN(10) == 0 // made a template (and back)
-				}
+				churn(rng, ct, nodes)
 				if i == poisoned && pass >= 60 {
 					ct.Status, ct.Template = "stopped", false
 				}
 				if i%10 == pass/10%10 && pass%30 > 20 && i != poisoned {
 					continue // not listed for a while: forgotten
 				}
-				listed = append(listed, *ct)
-				if rng.IntN(3000) == 0 { // seen on its new node too
-					again := *ct
-					again.Node = nodes[rng.IntN(len(nodes))].Name
-					listed = append(listed, again)
-				}
+				listed = listTwice(rng, listed, ct, nodes, 3000)
 			}
 			if pass >= 62 { // stopped, never run again, after the training set covers its window: only its turn reads the window
 				for _, e := range []*Engine{one, shards} {
