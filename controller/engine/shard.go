@@ -101,8 +101,8 @@ func (e *Engine) walkSharded(t Tick, w int, each func(k *walker, i int, tr *Cont
 		for _, f := range k.later {
 			f()
 		}
-		clear(k.later) // the closures, and what they hold
-		k.later, k.slab = k.later[:0], nil
+		clear(k.out) // keep nothing of this pass alive: the decisions hold its slab
+		k.later, k.slab = nil, nil
 	}
 	e.unseen(t, stamped)
 	return out
