@@ -84,8 +84,8 @@ type Options struct {
 	Workers int
 }
 
-// Hooks receive what the loop logs and counts; a nil hook is not
-// called (the simulator sets none).
+// Hooks receive what the loop logs and counts, on Step's goroutine (a
+// sharded walk's after it, in listing order); nil ones are not called.
 type Hooks struct {
 	Migrated  func(vmid int, from, to string)
 	Forgotten func(vmid int, node string)
