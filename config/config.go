@@ -77,10 +77,9 @@ type Retry struct {
 type Monitor struct {
 	// Interval is the tick: one listing of the cluster and one decision pass.
 	Interval time.Duration `koanf:"interval"`
-	// Jitter spreads ticks by up to this fraction of Interval.
-	Jitter float64 `koanf:"jitter"`
-	// Window is how much history is kept per container in memory.
-	Window time.Duration `koanf:"window"`
+	Jitter   float64       `koanf:"jitter"`  // ticks spread by up to this fraction of Interval
+	Window   time.Duration `koanf:"window"`  // the history kept per container in memory
+	Workers  int           `koanf:"workers"` // goroutines a pass's walk is sharded over; 0: auto
 	// Backfill fills the windows from RRD data at start.
 	Backfill            bool `koanf:"backfill"`
 	BackfillConcurrency int  `koanf:"backfill_concurrency"`

@@ -146,6 +146,7 @@ func (v *validator) monitor(m *Monitor) {
 		v.add("monitor.window", "%s is shorter than monitor.interval (%s)", formatDuration(m.Window), formatDuration(m.Interval))
 	}
 	v.intIn("monitor.backfill_concurrency", m.BackfillConcurrency, 1, 64)
+	v.intIn("monitor.workers", m.Workers, 0, 256)
 	v.durationIn("monitor.export_interval", m.ExportInterval, time.Second, maxAnyPeriod)
 	v.intIn("monitor.max_metrics_entries", m.MaxMetricsEntries, 1, 100_000)
 }

@@ -36,6 +36,8 @@ type Options struct {
 	Window, ShortPeriod time.Duration
 	// PassTimeout bounds one pass; 0 means max(3 x Interval, 1 minute).
 	PassTimeout time.Duration
+	// Workers shard a pass's walk over the containers (engine.Options).
+	Workers int
 
 	// Backfill reads each container's RRD hour once, in the background,
 	// BackfillConcurrency at a time (backfill.go).
@@ -169,6 +171,7 @@ func New(o Options) (*Controller, error) {
 	}
 	c.Engine = engine.New(engine.Options{
 		Interval: o.Interval, Window: o.Window, ShortPeriod: o.ShortPeriod, Model: o.Model, Scale: o.Scale, NoteResizes: true,
+		Workers: o.Workers,
 	}, c.engineHooks())
 	c.useState(NewState())
 	c.actuator = NewActuator(ActuatorOptions{

@@ -27,6 +27,10 @@ const benchNodes = 32
 
 var benchContainers = flag.Int("bench.containers", 10_000, "containers of the pass benchmarks")
 
+// -args -bench.workers N shards a pass's walk over N goroutines (0: the
+// engine's choice, one per CPU at 10,000 containers), to compare 1 and 2.
+var benchWorkers = flag.Int("bench.workers", 0, "goroutines a pass's walk is sharded over (0: auto)")
+
 // defaultSettings are config.Default()'s monitor, model and scaling
 // settings as cmd maps them (controllerOptions), which a controller test
 // cannot import: the defaults a user runs with, mode dry-run, so that
@@ -53,6 +57,7 @@ func defaultSettings(o *Options) {
 	}}
 	o.Guard = scaling.GuardOptions{OvercommitCPU: 4, OvercommitMemory: 1, ReserveCores: 1, ReserveMemory: 2 << 30, MaxWritesPerPass: 10}
 	o.TaskTimeout = 5 * time.Minute
+	o.Workers = *benchWorkers
 	// Info, as the default logging level, so that what a pass would log at
 	// debug costs what it costs when disabled.
 	o.Logger = zerolog.New(io.Discard).Level(zerolog.InfoLevel)

@@ -144,6 +144,7 @@ func controllerOptions(cfg *config.Config) controller.Options {
 		Interval:            m.Interval,
 		Jitter:              m.Jitter,
 		Window:              m.Window,
+		Workers:             m.Workers,
 		Backfill:            m.Backfill,
 		BackfillConcurrency: m.BackfillConcurrency,
 		ExportFile:          m.ExportFile,

@@ -1,9 +1,8 @@
 package engine
 
 import (
-	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/listing"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/admission"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
-	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/urgency"
 )
 
 // Admit orders the decisions that want a change by urgency and passes
@@ -16,37 +15,8 @@ func (e *Engine) Admit(t Tick, all []scaling.Decision, guard *scaling.Guard) (id
 	})
 }
 
-// admit is Admit with the pressure of all[i] given by pressure.
+// admit is Admit with the pressure of all[i] given by pressure
+// (controller/engine/admission).
 func (e *Engine) admit(t Tick, all []scaling.Decision, guard *scaling.Guard, pressure func(i int, d *scaling.Decision) float64) (idle, admitted []scaling.Decision) {
-	// Most containers need nothing: only decisions with changes go
-	// through the ordering and the guard, ordered and guarded where they
-	// are in all.
-	changing := 0
-	for i := range all {
-		if len(all[i].Changes) > 0 {
-			changing++
-		}
-	}
-	order := make([]int, 0, changing)
-	idle = make([]scaling.Decision, 0, len(all)-changing)
-	for i := range all {
-		if len(all[i].Changes) > 0 {
-			order = append(order, i)
-		} else {
-			idle = append(idle, all[i])
-		}
-	}
-	urgency.Order(all, order, pressure)
-	capacity := make([]scaling.NodeCapacity, 0, len(t.Nodes))
-	for _, n := range t.Nodes {
-		capacity = append(capacity, scaling.NodeCapacity{Node: n.Name, CPUs: n.CPUs, MemoryBytes: n.MemoryBytes})
-	}
-	pass := guard.NewPass(capacity, listing.AllocatedOf(t.Containers))
-	admitted = make([]scaling.Decision, len(order))
-	for k, i := range order {
-		admitted[k] = pass.Admit(all[i])
-		// The snapshot shows what the guard made of each decision.
-		all[i] = admitted[k]
-	}
-	return idle, admitted
+	return admission.Admit(t.Nodes, t.Containers, all, guard, pressure)
 }

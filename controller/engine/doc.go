@@ -11,10 +11,10 @@
 // (controller/sim) runs the same Step through Replay with a trace in place
 // of the listing, so that simulate measures the code that runs.
 //
-// It owns the containers' histories (window*.go), the features and the
-// model (features*.go, model.go), the config facts a read taught
+// It owns the containers' histories (window*.go), the features (what they
+// are: controller/engine/features) and the model (features*.go, model.go), the config facts a read taught
 // (controller/engine/configfacts), what a listing turns into (observe.go), the cooldowns that
-// other writers' resizes start (resizes.go, Options.NoteResizes) and, on
+// other writers' resizes start (controller/engine/resizes, Options.NoteResizes) and, on
 // a replica that does not lead (Following), the backoffs a new leader
 // inherits (controller/takeover). It reports through Hooks and never
 // logs, reads the clock or calls Proxmox itself: its time is the tick's.
@@ -84,12 +84,15 @@
 //
 // # Imports
 //
-// controller/scaling, forest, its codes, weekly, topk, trainrows,
-// configfacts, lsq, listing and histogram, and proxmox for its types; never
+// controller/scaling, forest, its codes, weekly, topk, trainrows, features,
+// configfacts, lsq, listing, histogram, resizes and admission, and proxmox
+// for its types; never
 // controller, config, httpapi or a logger (test/layout).
 //
 // # Concurrency
 //
 // An Engine belongs to one goroutine (the loop's); a Replay to its caller.
-// The loop reads Tracked after a pass, on the same goroutine.
+// The loop reads Tracked after a pass, on the same goroutine. Step shards
+// its one walk over goroutines of its own from 2,000 containers
+// (Options.Workers, shard.go), all done before it returns.
 package engine

@@ -52,10 +52,10 @@ type Engine struct {
 	// sorted is the latest SortedTracked (sortedHolds).
 	sorted []*Container
 
-	// Buffers reused from pass to pass.
-	scratch featureScratch
-	vector  []float64
-	history windowHistory
+	// Buffers reused from pass to pass: the walk's and shards' (shard.go).
+	walk   walker
+	shards []walker
+	trs    []*Container
 	// decides numbers the calls of scoreAndDecide (Container.decidedIn).
 	decides uint64
 
@@ -80,10 +80,12 @@ type Options struct {
 	// show and the engine did not make (resizes.go); the loop sets it,
 	// a replayed trace has no one else's changes.
 	NoteResizes bool
+	// Workers walk a pass (shard.go; 0: one per CPU and 1,000 containers).
+	Workers int
 }
 
-// Hooks receive what the loop logs and counts; a nil hook is not
-// called (the simulator sets none).
+// Hooks receive what the loop logs and counts, on Step's goroutine (a
+// sharded walk's after it, in listing order); nil ones are not called.
 type Hooks struct {
 	Migrated  func(vmid int, from, to string)
 	Forgotten func(vmid int, node string)
@@ -272,20 +274,14 @@ func (e *Engine) scoreAndDecide(t Tick, sel scaling.Selection, pressures, fused 
 		e.training.Begin(now, e.opts.Model.Seed)
 		defer e.training.End(now, e.trainingWindow())
 	}
-	// Sized for a decision per container: grown by doubling, the 10,000
-	// decisions of a pass were copied about twice over.
-	out := make([]scaling.Decision, 0, len(t.Containers))
 	e.pressures = e.pressures[:0]
 	e.decides++
-	// The pass's decisions take their changes and holds from one slab, a
-	// new one each pass: the decisions of the last are still read.
-	slab := scaling.NewSlab(len(t.Containers))
-	one := func(i int, tr *Container) {
+	one := func(k *walker, i int, tr *Container) {
 		if ct := &t.Containers[i]; tr == nil || tr.Node != ct.Node {
 			return
 		}
-		e.Protect(tr.VMID, func() {
-			e.score(tr, now, keep)
+		e.protect(k, tr.VMID, func() {
+			e.score(k, tr, now, keep)
 			if w := tr.Window; tr.Status == "running" && tr.SeenAt.Equal(now) && w.Len() > 0 {
 				tr.Usage.Observe(now, busyCores(w, w.Len()-1), float64(memoryBytes(w, w.Len()-1)), e.opts.Interval, !tr.AnomalousSince.IsZero())
 			}
@@ -296,22 +292,36 @@ func (e *Engine) scoreAndDecide(t Tick, sel scaling.Selection, pressures, fused 
 			if st := e.States[tr.VMID]; excluded != "" || (st != nil && st.Paused) {
 				return
 			}
-			if d, ok := e.decide(tr, policy, rules, now, slab); ok {
-				out = append(out, d)
-				tr.decided, tr.decidedIn = len(out)-1, e.decides
+			if d, ok := e.decide(k, tr, policy, rules, now, k.slab); ok {
+				k.out = append(k.out, d)
+				tr.decided, tr.decidedIn = len(k.out)-1, e.decides
 				if pressures {
-					e.pressures = append(e.pressures, tr.Window.LastPressure())
+					k.pressures = append(k.pressures, tr.Window.LastPressure())
+				}
+				if k.deferred {
+					k.decided = append(k.decided, tr)
 				}
 			}
 		})
 	}
+	if w := e.workers(len(t.Containers)); fused && w > 1 {
+		return e.walkSharded(t, w, one)
+	}
+	// Sized for a decision per container: grown by doubling, the 10,000
+	// decisions of a pass were copied about twice over. The pass's
+	// decisions take their changes and holds from one slab, a new one
+	// each pass: the decisions of the last are still read.
+	k := &e.walk
+	k.out, k.slab, k.pressures = make([]scaling.Decision, 0, len(t.Containers)), scaling.NewSlab(len(t.Containers)), e.pressures
 	if fused {
-		e.observe(t, one)
-		return out
+		e.observe(t, k, one)
+	} else {
+		for i := range t.Containers {
+			one(k, i, e.Tracked[t.Containers[i].VMID])
+		}
 	}
-	for i := range t.Containers {
-		one(i, e.Tracked[t.Containers[i].VMID])
-	}
+	out := k.out
+	e.pressures, k.out, k.slab, k.pressures = k.pressures, nil, nil, nil
 	return out
 }
 
@@ -328,13 +338,16 @@ func (e *Engine) DecisionIn(tr *Container, all []scaling.Decision) *scaling.Deci
 
 // Protect runs f for one container and turns a panic into a report: one
 // container never stops the pass.
-func (e *Engine) Protect(vmid int, f func()) {
+func (e *Engine) Protect(vmid int, f func()) { e.protect(&e.walk, vmid, f) }
+
+// protect is Protect reporting through k.
+func (e *Engine) protect(k *walker, vmid int, f func()) {
 	defer func() {
 		if r := recover(); r != nil {
 			buf := make([]byte, 4096)
 			buf = buf[:runtime.Stack(buf, false)]
 			if e.hooks.Panicked != nil {
-				e.hooks.Panicked(vmid, r, buf)
+				k.call(func() { e.hooks.Panicked(vmid, r, buf) })
 			}
 		}
 	}()
@@ -343,30 +356,31 @@ func (e *Engine) Protect(vmid int, f func()) {
 
 // score computes the container's features and, with a model, its score;
 // a running container's vector is offered to the training set (keep).
-func (e *Engine) score(tr *Container, now time.Time, keep bool) {
+func (e *Engine) score(k *walker, tr *Container, now time.Time, keep bool) {
 	w := tr.Window
 	if w.Len() == 0 {
 		return
 	}
-	tr.Features = computeFeatures(w, w.Len(), now, e.opts.ShortPeriod, e.opts.Window, &e.scratch)
+	tr.Features = computeFeatures(w, w.Len(), now, e.opts.ShortPeriod, e.opts.Window, &k.scratch)
 	// Sampled this tick (Observe added it): its features are a row.
 	keep = keep && tr.Status == "running" && tr.SeenAt.Equal(now)
 	if e.Model == nil && !keep {
 		return
 	}
-	e.vector = tr.Features.ModelVector(e.vector)
-	if keep {
-		e.training.Offer(e.vector)
+	if k.vector = tr.Features.ModelVector(k.vector); keep && k.deferred {
+		k.offers.Add(k.vector) // offered after the shards (shard.go)
+	} else if keep {
+		e.training.Offer(k.vector)
 	}
 	if e.Model == nil {
 		return
 	}
-	tr.Score = e.Model.Score(e.vector)
+	tr.Score = e.Model.Score(k.vector)
 	if tr.Score >= e.opts.Model.Threshold {
 		if tr.AnomalousSince.IsZero() {
 			tr.AnomalousSince = now
-			if e.hooks.Anomalous != nil {
-				e.hooks.Anomalous(tr.VMID, tr.Score)
+			if vmid, score := tr.VMID, tr.Score; e.hooks.Anomalous != nil {
+				k.call(func() { e.hooks.Anomalous(vmid, score) })
 			}
 		}
 	} else {
@@ -376,21 +390,25 @@ func (e *Engine) score(tr *Container, now time.Time, keep bool) {
 
 // Decide builds the container's signals and runs Decide.
 func (e *Engine) Decide(tr *Container, policy string, rules scaling.Rules, now time.Time) (scaling.Decision, bool) {
-	return e.decide(tr, policy, rules, now, nil)
+	return e.decide(&e.walk, tr, policy, rules, now, nil)
 }
 
 // decide is Decide with the changes and holds cut from slab (nil:
 // allocated).
-func (e *Engine) decide(tr *Container, policy string, rules scaling.Rules, now time.Time, slab *scaling.Slab) (scaling.Decision, bool) {
+func (e *Engine) decide(k *walker, tr *Container, policy string, rules scaling.Rules, now time.Time, slab *scaling.Slab) (scaling.Decision, bool) {
 	st := e.States[tr.VMID]
 	if st == nil {
 		st = &scaling.ContainerState{}
 	}
-	sig := e.signals(tr, rules, now)
+	sig := e.signals(&k.history, tr, rules, now)
 	d := slab.Decide(sig, policy, rules, st.CooldownsFor(rules.Mode), now)
 	if !d.Runaway.Equal(st.Runaway) { // scaling/runaway.go's hold starts or ends
-		e.containerState(tr.VMID).Runaway = d.Runaway
-		e.runawayStarted(&d, tr.Score)
+		if vmid, at := tr.VMID, d.Runaway; e.States[vmid] != nil {
+			e.States[vmid].Runaway = at // the container's own: no shard shares it
+		} else {
+			k.call(func() { e.containerState(vmid).Runaway = at })
+		}
+		e.runawayStarted(k, &d, tr.Score)
 	}
 	if tr.Lock != "" && len(d.Changes) > 0 {
 		// The listing already shows a lock: do not even read the config.
@@ -399,8 +417,10 @@ func (e *Engine) decide(tr *Container, policy string, rules scaling.Rules, now t
 		}
 		d.Changes = nil
 	}
-	if e.Following {
-		e.wants.Note(tr.VMID, rules.Mode, d.Changes, now)
+	if vmid, mode, changes := tr.VMID, rules.Mode, d.Changes; e.Following && k.deferred {
+		k.call(func() { e.wants.Note(vmid, mode, changes, now) })
+	} else if e.Following {
+		e.wants.Note(vmid, mode, changes, now)
 	}
 	if st.Failures > 0 && now.Before(st.RetryAfter) && len(d.Changes) > 0 {
 		for _, ch := range d.Changes {
@@ -410,4 +430,17 @@ func (e *Engine) decide(tr *Container, policy string, rules scaling.Rules, now t
 		d.Changes = nil
 	}
 	return d, true
+}
+
+// runawayStarted tells Hooks.Runaway of a runaway hold that d starts.
+func (e *Engine) runawayStarted(k *walker, d *scaling.Decision, score float64) {
+	if d.Runaway.IsZero() || e.hooks.Runaway == nil {
+		return
+	}
+	for _, h := range d.Holds {
+		if h.Resource == scaling.ResourceCores {
+			vmid, detail := d.VMID, h.Detail()
+			k.call(func() { e.hooks.Runaway(vmid, score, detail) })
+		}
+	}
 }

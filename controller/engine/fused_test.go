@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,11 +66,7 @@ func TestStepOneWalkIsApart(t *testing.T) {
 		o := Options{Interval: 10 * time.Second, Window: 5 * time.Minute, ShortPeriod: time.Minute, Scale: true, NoteResizes: true,
 			Model: ModelOptions{Enabled: run%3 != 2, RetrainInterval: 2 * time.Minute, Trees: 10, SampleSize: 32, Seed: 5, TrainingWindow: 5 * time.Minute, Threshold: 0.6}}
 		one, apart := New(o, hooks(0)), New(o, hooks(1))
-		cts := make([]proxmox.Container, 50)
-		for i := range cts {
-			cts[i] = proxmox.Container{VMID: 100 + i, Node: nodes[rng.IntN(len(nodes))].Name, Status: "running",
-				CPUs: float64(1 + rng.IntN(4)), MaxMem: uint64(1+rng.IntN(8)) << 30, MaxSwap: 512 << 20, MaxDisk: 8 << 30}
-		}
+		cts := randomContainers(rng, 50, nodes)
 		for pass := range 45 {
 			var listed []proxmox.Container
 			for i := range cts {
@@ -77,25 +74,11 @@ func TestStepOneWalkIsApart(t *testing.T) {
 				ct.CPU, ct.Mem, ct.Disk = rng.Float64(), rng.Uint64N(ct.MaxMem), rng.Uint64N(ct.MaxDisk)
 				ct.Uptime += 10
 				ct.NetIn += rng.Uint64N(1 << 20)
-				switch rng.IntN(40) {
-				case 0:
-					ct.Node = nodes[rng.IntN(len(nodes))].Name // migrated
-				case 1:
-					ct.Status = map[string]string{"running": "stopped", "stopped": "running"}[ct.Status]
-				case 2:
-					ct.CPUs = float64(1 + rng.IntN(4)) // resized by someone else
-				case 3:
-					ct.Template = rng.IntN(10) == 0 // made a template (and back)
-				}
+				churn(rng, ct, nodes)
 				if i%10 == pass/10%10 && pass%20 > 5 {
 					continue // not listed for a while: forgotten
 				}
-				listed = append(listed, *ct)
-				if rng.IntN(2000) == 0 { // seen on its new node too
-					again := *ct
-					again.Node = nodes[rng.IntN(len(nodes))].Name
-					listed = append(listed, again)
-				}
+				listed = listTwice(rng, listed, ct, nodes, 2000)
 			}
 			tick := Tick{End: t0.Add(time.Duration(pass) * 10 * time.Second).Add(time.Duration(rng.IntN(1e9))), Nodes: nodes, Containers: listed}
 			following := run%2 == 1 && pass%15 < 5
@@ -135,14 +118,57 @@ func TestStepOneWalkIsApart(t *testing.T) {
 	}
 }
 
+// randomContainers are n running containers of 1 to 4 cores and 1 to 8
+// GiB on random nodes, VMIDs from 100.
+func randomContainers(rng *rand.Rand, n int, nodes []proxmox.Node) []proxmox.Container {
+	cts := make([]proxmox.Container, n)
+	for i := range cts {
+		cts[i] = proxmox.Container{VMID: 100 + i, Node: nodes[rng.IntN(len(nodes))].Name, Status: "running",
+			CPUs: float64(1 + rng.IntN(4)), MaxMem: uint64(1+rng.IntN(8)) << 30, MaxSwap: 512 << 20, MaxDisk: 8 << 30}
+	}
+	return cts
+}
+
+// churn changes ct as a cluster does now and then: one pass in 40 each, it
+// migrates, starts or stops, is resized by someone else, or is made a
+// template (and back).
+func churn(rng *rand.Rand, ct *proxmox.Container, nodes []proxmox.Node) {
+	switch rng.IntN(40) {
+	case 0:
+		ct.Node = nodes[rng.IntN(len(nodes))].Name // migrated
+	case 1:
+		ct.Status = map[string]string{"running": "stopped", "stopped": "running"}[ct.Status]
+	case 2:
+		ct.CPUs = float64(1 + rng.IntN(4)) // resized by someone else
+	case 3:
+		ct.Template = rng.IntN(10) == 0 // made a template (and back)
+	}
+}
+
+// listTwice appends ct to listed and, one time in oneIn, again on another
+// node: seen on its new node too, mid-migration.
+func listTwice(rng *rand.Rand, listed []proxmox.Container, ct *proxmox.Container, nodes []proxmox.Node, oneIn int) []proxmox.Container {
+	listed = append(listed, *ct)
+	if rng.IntN(oneIn) == 0 {
+		again := *ct
+		again.Node = nodes[rng.IntN(len(nodes))].Name
+		listed = append(listed, again)
+	}
+	return listed
+}
+
 // engineState prints what a pass leaves in an engine's containers and
 // states, by VMID.
 func engineState(e *Engine) string {
-	s := ""
+	var s strings.Builder
 	for _, tr := range e.SortedTracked() {
 		w := tr.Window
+		if w == nil { // poisoned (TestShardsAreOneWalk)
+			fmt.Fprintf(&s, "%d %s %+v poisoned\n", tr.VMID, tr.Node, tr.Listed)
+			continue
+		}
 		last, _ := w.Last()
-		s += fmt.Sprintf("%d %s %+v score %v since %v features %+v window %d %+v usage %+v\n",
+		fmt.Fprintf(&s, "%d %s %+v score %v since %v features %+v window %d %+v usage %+v\n",
 			tr.VMID, tr.Node, tr.Listed, tr.Score, tr.AnomalousSince, tr.Features, w.Len(), last, tr.Usage)
 	}
 	ids := make([]int, 0, len(e.States))
@@ -151,7 +177,7 @@ func engineState(e *Engine) string {
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		s += fmt.Sprintf("state %d %+v\n", id, *e.States[id])
+		fmt.Fprintf(&s, "state %d %+v\n", id, *e.States[id])
 	}
-	return s
+	return s.String()
 }

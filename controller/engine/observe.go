@@ -82,74 +82,99 @@ const ForgetAfterUnseen = 3
 // Observe folds a Tick into the tracked containers: it creates new ones,
 // follows migrations (the window moves with the container), turns counters
 // into rates, and forgets containers that are gone.
-func (e *Engine) Observe(t Tick) { e.observe(t, nil) }
+func (e *Engine) Observe(t Tick) { e.observe(t, &e.walk, nil) }
 
 // observe is Observe, calling each (when set) with every listed entry's
 // container as soon as it is folded in: Step scores and decides it there.
-func (e *Engine) observe(t Tick, each func(i int, tr *Container)) {
-	threads := make(map[string]int, len(t.Nodes))
-	for _, n := range t.Nodes {
-		threads[n.Name] = n.CPUs
-	}
+func (e *Engine) observe(t Tick, k *walker, each func(k *walker, i int, tr *Container)) {
+	threads := nodeThreads(t)
 	// Each listed container is stamped with the number of this Observe,
 	// rather than put in a set of 10,000 rebuilt every tick.
 	e.observes++
 	stamped := 0 // tracked containers stamped, each once
 	for i := range t.Containers {
-		ct := &t.Containers[i]
-		if ct.Template {
+		if t.Containers[i].Template {
 			continue
 		}
-		tr := e.Tracked[ct.VMID]
-		if tr == nil {
-			tr = &Container{Listed: Listed{VMID: ct.VMID, Node: ct.Node}, Score: math.NaN(), Window: e.NewWindow()}
-			e.Tracked[ct.VMID] = tr
-		} else if tr.Node != ct.Node {
-			if e.hooks.Migrated != nil {
-				e.hooks.Migrated(ct.VMID, tr.Node, ct.Node)
-			}
-		}
-		tr.Node, tr.Name, tr.Status, tr.Lock, tr.Tags = ct.Node, ct.Name, ct.Status, ct.Lock, ct.Tags
-		if ct.Pool != "" {
-			tr.Pool = ct.Pool
-		} else if p, ok := e.Pools[ct.VMID]; ok {
-			tr.Pool = p
-		}
-		if tr.observed != e.observes {
-			stamped++
-		}
-		tr.Unseen, tr.observed = 0, e.observes
-		if ct.Status == "running" {
-			if t.Measured != nil {
-				tr.Window.Add(t.Measured[i])
-			} else {
-				tr.Window.Add(sampleFrom(ct, &tr.Last, tr.SeenAt, t.End))
-			}
-		}
-		if e.opts.NoteResizes && !tr.SeenAt.IsZero() {
-			prev, cur := listing.AllocationOf(tr.Last), listing.AllocationOf(*ct)
-			e.noteResizes(ct.VMID, prev, cur, tr.SeenAt, t.End)
-			e.wants.Seen(ct.VMID, prev, cur)
-		}
-		tr.Last, tr.SeenAt = *ct, t.End
-		tr.Alloc = e.AllocationOf(tr)
-		tr.NodeThreads = threads[ct.Node]
+		tr := e.track(&t.Containers[i], t.End, &stamped)
+		e.fold(k, t, i, tr, threads)
 		if each != nil {
-			each(i, tr)
+			each(k, i, tr)
 		}
 	}
+	e.unseen(t, stamped)
+}
+
+func nodeThreads(t Tick) map[string]int {
+	threads := make(map[string]int, len(t.Nodes))
+	for _, n := range t.Nodes {
+		threads[n.Name] = n.CPUs
+	}
+	return threads
+}
+
+// track is the container listed as ct (created when new), stamped as
+// listed by this Observe, with the resizes since its previous listing
+// noted: what writes the engine's maps, which a sharded walk does before
+// its shards start (shard.go).
+func (e *Engine) track(ct *proxmox.Container, at time.Time, stamped *int) *Container {
+	tr := e.Tracked[ct.VMID]
+	if tr == nil {
+		tr = &Container{Listed: Listed{VMID: ct.VMID, Node: ct.Node}, Score: math.NaN(), Window: e.NewWindow()}
+		e.Tracked[ct.VMID] = tr
+	}
+	if tr.observed != e.observes {
+		*stamped++
+	}
+	tr.Unseen, tr.observed = 0, e.observes
+	if e.opts.NoteResizes && !tr.SeenAt.IsZero() {
+		prev, cur := listing.AllocationOf(tr.Last), listing.AllocationOf(*ct)
+		e.noteResizes(ct.VMID, prev, cur, tr.SeenAt, at)
+		e.wants.Seen(ct.VMID, prev, cur)
+	}
+	return tr
+}
+
+// fold folds listing entry i into tr, its container: what touches only
+// the container, so that shards fold theirs side by side.
+func (e *Engine) fold(k *walker, t Tick, i int, tr *Container, threads map[string]int) {
+	ct := &t.Containers[i]
+	if vmid, from, to := ct.VMID, tr.Node, ct.Node; from != to && e.hooks.Migrated != nil {
+		k.call(func() { e.hooks.Migrated(vmid, from, to) })
+	}
+	tr.Node, tr.Name, tr.Status, tr.Lock, tr.Tags = ct.Node, ct.Name, ct.Status, ct.Lock, ct.Tags
+	if ct.Pool != "" {
+		tr.Pool = ct.Pool
+	} else if p, ok := e.Pools[ct.VMID]; ok {
+		tr.Pool = p
+	}
+	if ct.Status == "running" {
+		if t.Measured != nil {
+			tr.Window.Add(t.Measured[i])
+		} else {
+			tr.Window.Add(sampleFrom(ct, &tr.Last, tr.SeenAt, t.End))
+		}
+	}
+	tr.Last, tr.SeenAt = *ct, t.End
+	tr.Alloc = e.AllocationOf(tr)
+	tr.NodeThreads = threads[ct.Node]
+}
+
+// unseen counts a tick's absences, and forgets the containers absent
+// too long.
+func (e *Engine) unseen(t Tick, stamped int) {
 	// Unseen counts only in a tick that listed every node, and only for
 	// containers it did not list: most ticks, none, and the walk over
 	// every tracked container is skipped.
 	if len(t.Failed) > 0 || stamped == len(e.Tracked) {
 		return
 	}
-	for id, tr := range e.Tracked {
+	for _, tr := range e.SortedTracked() { // by VMID: the hooks in an order
 		if tr.observed == e.observes {
 			continue
 		}
 		if tr.Unseen++; tr.Unseen >= ForgetAfterUnseen {
-			e.Forget(id)
+			e.Forget(tr.VMID)
 		}
 	}
 }

@@ -121,7 +121,7 @@ func TestPeriodExtremesMatchAScan(t *testing.T) {
 			}
 			tr.Window.Add(s)
 			now := t0.Add(time.Duration(at) * time.Second)
-			sig := e.signals(tr, scaling.Rules{StabilizationUp: periods[1], StabilizationDown: periods[0]}, now)
+			sig := e.signals(&e.walk.history, tr, scaling.Rules{StabilizationUp: periods[1], StabilizationDown: periods[0]}, now)
 			asked := periods
 			if rng.IntN(20) == 0 {
 				asked = append(asked, time.Duration(rng.IntN(3600))*time.Second)

@@ -4,53 +4,14 @@ import (
 	"math"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/resizes"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
-// Resizes made by someone else (another replica that led before, an
-// operator in the PVE UI) start the cooldowns as the engine's own do, so
-// that a new leader never changes a resource sooner after anyone's change
-// than the cooldown allows. The time of such a change is not known, only
-// the two observations it lies between: the later one is taken, the
-// conservative choice. A change that the engine's own last action on the
-// resource explains (same target, made since the earlier observation, and
-// known to have landed) is left alone; an own write of unknown outcome
-// explains nothing, since another writer may have made the same change
-// after it.
-
-// noteResizes compares two allocations of a container observed at prevAt
-// and at (the later one).
+// noteResizes notes the changes between two allocations of a container
+// observed at prevAt and at (controller/engine/resizes).
 func (e *Engine) noteResizes(vmid int, prev, cur scaling.Allocation, prevAt, at time.Time) {
-	if prev == cur {
-		return
-	}
-	changes := [...]struct {
-		res      scaling.Resource
-		from, to int64
-	}{
-		{scaling.ResourceCores, int64(prev.Cores), int64(cur.Cores)},
-		{scaling.ResourceMemory, int64(prev.MemoryMiB), int64(cur.MemoryMiB)},
-		{scaling.ResourceSwap, int64(prev.SwapMiB), int64(cur.SwapMiB)},
-		{scaling.ResourceDisk, int64(prev.DiskBytes), int64(cur.DiskBytes)},
-	}
-	for _, c := range changes {
-		if c.from == c.to || c.from <= 0 && c.res != scaling.ResourceSwap {
-			continue // unchanged, or not known before
-		}
-		st := e.containerState(vmid)
-		last, ok := st.LastAction[c.res]
-		if ok && (!last.Time.Before(at) || last.To == c.to && !last.Unknown && !last.Time.Before(prevAt)) {
-			continue // already counted from as late, or our own change
-		}
-		dir := scaling.Up
-		if c.to < c.from {
-			dir = scaling.Down
-		}
-		if st.LastAction == nil {
-			st.LastAction = map[scaling.Resource]scaling.Action{}
-		}
-		st.LastAction[c.res] = scaling.Action{Time: at, Direction: dir, From: c.from, To: c.to}
-	}
+	resizes.Note(func() *scaling.ContainerState { return e.containerState(vmid) }, prev, cur, prevAt, at)
 }
 
 // NoteResizesFromWindows notes the changes of limits each window holds

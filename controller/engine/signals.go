@@ -11,11 +11,10 @@ import (
 // signals is what Decide needs of the container: its newest cpu and
 // memory points, and its window as a scaling.History for the rest, which
 // Decide reads only for a resource on its way to a change (most
-// containers lean nowhere, most passes). The History is the engine's
-// own, reused: Decide keeps nothing of it.
-func (e *Engine) signals(tr *Container, r scaling.Rules, now time.Time) scaling.Signals {
+// containers lean nowhere, most passes). The History is h, the walk's
+// own (a shard's: shard.go), reused: Decide keeps nothing of it.
+func (e *Engine) signals(h *windowHistory, tr *Container, r scaling.Rules, now time.Time) scaling.Signals {
 	w := tr.Window
-	h := &e.history
 	h.w, h.now, h.cores, h.Recommender, h.seasons = w, now, float64(tr.Alloc.Cores), &tr.Usage, &tr.seasons
 	if c := h.seasons; c.of != w {
 		*c = seasons{of: w}

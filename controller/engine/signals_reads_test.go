@@ -28,7 +28,7 @@ func TestSignalsCarryAFillingDisk(t *testing.T) {
 	rules := scaling.Rules{Disk: scaling.DiskRules{Enabled: true, Threshold: 0.85, Step: 2 << 30, Max: 64 << 30}}
 
 	tr, now := fill(7.5) // 0.94 of 8 GiB
-	sig := e.signals(tr, rules, now)
+	sig := e.signals(&e.walk.history, tr, rules, now)
 	if len(sig.Disk) != 60 {
 		t.Fatalf("a disk past its threshold brings %d points, want the window's 60", len(sig.Disk))
 	}
@@ -42,17 +42,17 @@ func TestSignalsCarryAFillingDisk(t *testing.T) {
 	}
 
 	tr, now = fill(6) // 0.75: below the threshold
-	if sig := e.signals(tr, rules, now); sig.Disk != nil {
+	if sig := e.signals(&e.walk.history, tr, rules, now); sig.Disk != nil {
 		t.Errorf("a disk below its threshold brings %d points, want none", len(sig.Disk))
 	}
 	tr, now = fill(7.5)
 	tr.Alloc.DiskBytes = 64 << 30 // at the max: it cannot grow
-	if sig := e.signals(tr, rules, now); sig.Disk != nil {
+	if sig := e.signals(&e.walk.history, tr, rules, now); sig.Disk != nil {
 		t.Errorf("a disk at its max brings %d points, want none", len(sig.Disk))
 	}
 	rules.Disk.Enabled = false
 	tr, now = fill(7.5)
-	if sig := e.signals(tr, rules, now); sig.Disk != nil {
+	if sig := e.signals(&e.walk.history, tr, rules, now); sig.Disk != nil {
 		t.Errorf("a disk whose rules are off brings %d points, want none", len(sig.Disk))
 	}
 }

@@ -35,7 +35,7 @@ func TestWindowHistoryKeepsTheContract(t *testing.T) {
 			now = now.Add(-time.Duration(rng.IntN(120)) * time.Second)
 		}
 		r := scaling.Rules{StabilizationUp: time.Duration(rng.IntN(600)) * time.Second, StabilizationDown: time.Duration(rng.IntN(3600)) * time.Second}
-		sig := e.signals(tr, r, now)
+		sig := e.signals(&e.walk.history, tr, r, now)
 
 		// The series the span holds, as the engine built it in full.
 		w := tr.Window
@@ -129,7 +129,7 @@ func TestTrendSumsAreTheLoops(t *testing.T) {
 			s.Mem = rng.Uint64N(64 << 30)
 			tr.Window.Add(s)
 		}
-		sig := e.signals(tr, scaling.Rules{StabilizationDown: time.Hour}, t0.Add(time.Duration(at)*time.Second))
+		sig := e.signals(&e.walk.history, tr, scaling.Rules{StabilizationDown: time.Hour}, t0.Add(time.Duration(at)*time.Second))
 		for _, p := range []scaling.Points{sig.History.CPU(time.Hour), sig.History.Memory(time.Duration(rng.IntN(3600)) * time.Second)} {
 			i := rng.IntN(p.Len())
 			j := i + rng.IntN(p.Len()-i+1)
@@ -192,7 +192,7 @@ func TestKeptMemoryTrendIsTheScan(t *testing.T) {
 			}
 			tr.Window.Add(s)
 			now := t0.Add(time.Duration(at) * time.Second)
-			sig := e.signals(tr, scaling.Rules{StabilizationDown: period}, now)
+			sig := e.signals(&e.walk.history, tr, scaling.Rules{StabilizationDown: period}, now)
 			d := period
 			if rng.IntN(10) == 0 {
 				d = time.Duration(rng.IntN(3600)) * time.Second

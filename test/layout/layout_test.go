@@ -95,7 +95,13 @@ var rules = []rule{
 	{dir: "controller/engine/histogram", allowed: []string{"controller/scaling"}},
 	// What a listing allocates, and whether it names a VMID twice.
 	{dir: "controller/engine/listing", allowed: []string{"proxmox", "controller/scaling"}},
-	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/scaling/urgency", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly", "controller/engine/topk", "controller/engine/configfacts", "controller/engine/lsq", "controller/engine/listing", "controller/engine/near"}},
+	// What a container's window says, the model's vector: a leaf of the engine.
+	{dir: "controller/engine/features", allowed: []string{"controller/scaling"}},
+	// Other writers' resizes start cooldowns: a leaf of the engine.
+	{dir: "controller/engine/resizes", allowed: []string{"controller/scaling"}},
+	// A pass's decisions ordered and guarded: a leaf of the engine.
+	{dir: "controller/engine/admission", allowed: []string{"proxmox", "controller/scaling", "controller/scaling/urgency", "controller/engine/listing"}},
+	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/scaling/urgency", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly", "controller/engine/topk", "controller/engine/configfacts", "controller/engine/lsq", "controller/engine/listing", "controller/engine/near", "controller/engine/features", "controller/engine/resizes", "controller/engine/admission"}},
 	// Write backoffs and cooldowns carried across a change of leader: the
 	// rules' types.
 	{dir: "controller/takeover", allowed: []string{"controller/scaling"}},

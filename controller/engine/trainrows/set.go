@@ -110,3 +110,20 @@ func (s *Set) Draw(from time.Time, rnd *rand.Rand) [][]float64 {
 	}
 	return out
 }
+
+// Pending keeps offers to make later, in the order they came: a shard of
+// a pass's walk offers through it, and the pass offers them to the Set in
+// listing order once the shards are done, so that the Set draws the rows
+// (and its random numbers) one walk would.
+type Pending struct{ rows []float64 }
+
+// Add keeps a copy of vector, of the Set's Width.
+func (p *Pending) Add(vector []float64) { p.rows = append(p.rows, vector...) }
+
+// OfferTo offers the vectors kept to s, in order, and forgets them.
+func (p *Pending) OfferTo(s *Set) {
+	for at := 0; at+s.Width <= len(p.rows); at += s.Width {
+		s.Offer(p.rows[at : at+s.Width])
+	}
+	p.rows = p.rows[:0]
+}

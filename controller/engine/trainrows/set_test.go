@@ -79,3 +79,31 @@ func TestTrainingSetKeepsAPassSampleOverTheWindow(t *testing.T) {
 		t.Error("the same passes and seed drew other rows")
 	}
 }
+
+// TestPendingOffersAsOffered: vectors kept in Pendings (the shards of a
+// pass, each a run of the offers) and offered in their order after leave
+// the set as the same offers made directly, the seeded draw included.
+func TestPendingOffersAsOffered(t *testing.T) {
+	direct, later := &Set{Width: width, PerPass: 4, MaxRows: 1000}, &Set{Width: width, PerPass: 4, MaxRows: 1000}
+	var pending [3]Pending
+	for pass := range 6 {
+		now := t0.Add(time.Duration(pass) * 10 * time.Second)
+		direct.Begin(now, 9)
+		later.Begin(now, 9)
+		for c := range 40 + pass {
+			v := vectorOf(float64(pass*1000 + c))
+			direct.Offer(v)
+			pending[c*len(pending)/(40+pass)].Add(v)
+			v[0] = -1 // kept a copy
+		}
+		for i := range pending {
+			pending[i].OfferTo(later)
+		}
+		direct.End(now, time.Minute)
+		later.End(now, time.Minute)
+	}
+	got, want := later.Draw(t0, nil), direct.Draw(t0, nil)
+	if len(want) == 0 || !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("offered later\n%v\nwant as offered\n%v", got, want)
+	}
+}

@@ -1,0 +1,109 @@
+package engine
+
+import (
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/trainrows"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+)
+
+// walker is what one walk writes: the loop goroutine's (Engine.walk) or,
+// in a sharded pass, a shard's (deferred), whichever goroutine walks it.
+type walker struct {
+	scratch featureScratch
+	vector  []float64
+	history windowHistory
+	slab    *scaling.Slab
+	// The decisions made, their newest pressures and (a shard's) containers.
+	out       []scaling.Decision
+	pressures []float64
+	decided   []*Container
+	// deferred says what the shards share is written later: offers to
+	// the training set go to offers (Engine.score), the rest to later.
+	deferred bool
+	offers   trainrows.Pending
+	later    []func()
+}
+
+// call runs f now, or after the shards when deferred.
+func (k *walker) call(f func()) {
+	if k.deferred {
+		k.later = append(k.later, f)
+		return
+	}
+	f()
+}
+
+// workers is how many goroutines walk a listing of n: Options.Workers, or
+// one per CPU and 1,000 containers (simulate's few walk on one).
+func (e *Engine) workers(n int) int {
+	w := e.opts.Workers
+	if w <= 0 {
+		w = min(runtime.GOMAXPROCS(0), n/1000)
+	}
+	return max(1, min(w, n))
+}
+
+// chunkLen is a shard's containers: w goroutines take a pass's shards in
+// turn, so that one that loses its core to other work holds it up little.
+var chunkLen = 500
+
+// walkSharded is observe with each on w goroutines, a shard a contiguous
+// range of t's listing (fusable: no container in two). A turn writes its
+// container's (window, history, existing state) or its shard's; what the
+// shards share is written before (track: new containers, resizes) or after
+// them in listing order (training offers, hooks, a new state, a follower's
+// wants): what one walk does, in order (TestShardsAreOneWalk).
+func (e *Engine) walkSharded(t Tick, w int, each func(k *walker, i int, tr *Container)) []scaling.Decision {
+	threads, stamped := nodeThreads(t), 0
+	e.observes++
+	n := len(t.Containers)
+	e.trs = slices.Grow(e.trs[:0], n)[:n]
+	for i := range t.Containers {
+		if e.trs[i] = nil; !t.Containers[i].Template {
+			e.trs[i] = e.track(&t.Containers[i], t.End, &stamped)
+		}
+	}
+	shards := max(w, n/chunkLen)
+	for len(e.shards) < shards {
+		e.shards = append(e.shards, walker{deferred: true})
+	}
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range w {
+		wg.Go(func() {
+			slab := scaling.NewSlab(n / w) // the goroutine's: a slab's last chunk is partly used
+			for s := int(next.Add(1)) - 1; s < shards; s = int(next.Add(1)) - 1 {
+				k, from, to := &e.shards[s], s*n/shards, (s+1)*n/shards
+				k.slab, k.out, k.pressures, k.decided = slab, k.out[:0], k.pressures[:0], k.decided[:0]
+				for i, tr := range e.trs[from:to] {
+					if tr != nil {
+						e.fold(k, t, from+i, tr, threads)
+						each(k, from+i, tr)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	out := make([]scaling.Decision, 0, len(t.Containers))
+	for s := range shards {
+		k := &e.shards[s]
+		for j, tr := range k.decided {
+			tr.decided = len(out) + j
+		}
+		out = append(out, k.out...)
+		e.pressures = append(e.pressures, k.pressures...)
+		k.offers.OfferTo(&e.training)
+		for _, f := range k.later {
+			f()
+		}
+		clear(k.out) // keep nothing of this pass alive: the decisions hold its slab
+		k.later, k.slab = nil, nil
+	}
+	e.unseen(t, stamped)
+	return out
+}
