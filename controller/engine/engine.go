@@ -307,10 +307,8 @@ func (e *Engine) scoreAndDecide(t Tick, sel scaling.Selection, pressures, fused 
 	if w := e.workers(len(t.Containers)); fused && w > 1 {
 		return e.walkSharded(t, w, one)
 	}
-	// Sized for a decision per container: grown by doubling, the 10,000
-	// decisions of a pass were copied about twice over. The pass's
-	// decisions take their changes and holds from one slab, a new one
-	// each pass: the decisions of the last are still read.
+	// Sized for a decision per container (doubling copied 10,000 twice);
+	// a new slab each pass: the decisions of the last are still read.
 	k := &e.walk
 	k.out, k.slab, k.pressures = make([]scaling.Decision, 0, len(t.Containers)), scaling.NewSlab(len(t.Containers)), e.pressures
 	if fused {
@@ -347,7 +345,7 @@ func (e *Engine) protect(k *walker, vmid int, f func()) {
 			buf := make([]byte, 4096)
 			buf = buf[:runtime.Stack(buf, false)]
 			if e.hooks.Panicked != nil {
-				k.call(func() { e.hooks.Panicked(vmid, r, buf) })
+				e.call(k, vmid, func() { e.hooks.Panicked(vmid, r, buf) })
 			}
 		}
 	}()
@@ -380,7 +378,7 @@ func (e *Engine) score(k *walker, tr *Container, now time.Time, keep bool) {
 		if tr.AnomalousSince.IsZero() {
 			tr.AnomalousSince = now
 			if vmid, score := tr.VMID, tr.Score; e.hooks.Anomalous != nil {
-				k.call(func() { e.hooks.Anomalous(vmid, score) })
+				e.call(k, vmid, func() { e.hooks.Anomalous(vmid, score) })
 			}
 		}
 	} else {
@@ -406,7 +404,7 @@ func (e *Engine) decide(k *walker, tr *Container, policy string, rules scaling.R
 		if vmid, at := tr.VMID, d.Runaway; e.States[vmid] != nil {
 			e.States[vmid].Runaway = at // the container's own: no shard shares it
 		} else {
-			k.call(func() { e.containerState(vmid).Runaway = at })
+			e.call(k, vmid, func() { e.containerState(vmid).Runaway = at })
 		}
 		e.runawayStarted(k, &d, tr.Score)
 	}
@@ -418,7 +416,7 @@ func (e *Engine) decide(k *walker, tr *Container, policy string, rules scaling.R
 		d.Changes = nil
 	}
 	if vmid, mode, changes := tr.VMID, rules.Mode, d.Changes; e.Following && k.deferred {
-		k.call(func() { e.wants.Note(vmid, mode, changes, now) })
+		e.call(k, vmid, func() { e.wants.Note(vmid, mode, changes, now) })
 	} else if e.Following {
 		e.wants.Note(vmid, mode, changes, now)
 	}
@@ -440,7 +438,7 @@ func (e *Engine) runawayStarted(k *walker, d *scaling.Decision, score float64) {
 	for _, h := range d.Holds {
 		if h.Resource == scaling.ResourceCores {
 			vmid, detail := d.VMID, h.Detail()
-			k.call(func() { e.hooks.Runaway(vmid, score, detail) })
+			e.call(k, vmid, func() { e.hooks.Runaway(vmid, score, detail) })
 		}
 	}
 }

@@ -140,7 +140,7 @@ func (e *Engine) track(ct *proxmox.Container, at time.Time, stamped *int) *Conta
 func (e *Engine) fold(k *walker, t Tick, i int, tr *Container, threads map[string]int) {
 	ct := &t.Containers[i]
 	if vmid, from, to := ct.VMID, tr.Node, ct.Node; from != to && e.hooks.Migrated != nil {
-		k.call(func() { e.hooks.Migrated(vmid, from, to) })
+		e.call(k, vmid, func() { e.hooks.Migrated(vmid, from, to) })
 	}
 	tr.Node, tr.Name, tr.Status, tr.Lock, tr.Tags = ct.Node, ct.Name, ct.Status, ct.Lock, ct.Tags
 	if ct.Pool != "" {

@@ -28,10 +28,10 @@ type walker struct {
 	later    []func()
 }
 
-// call runs f now, or after the shards when deferred.
-func (k *walker) call(f func()) {
+// call runs f now, or after the shards when deferred (under Protect).
+func (e *Engine) call(k *walker, vmid int, f func()) {
 	if k.deferred {
-		k.later = append(k.later, f)
+		k.later = append(k.later, func() { e.Protect(vmid, f) })
 		return
 	}
 	f()

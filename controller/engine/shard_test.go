@@ -171,3 +171,35 @@ func decisionsIn(e *Engine, all []scaling.Decision) string {
 	}
 	return s
 }
+
+// TestShardedHookPanicIsOneContainers has a hook panic for one container
+// in a sharded pass: the hooks run after the walk there, and the panic is
+// still reported as that container's, not the end of the pass.
+func TestShardedHookPanicIsOneContainers(t *testing.T) {
+	defer func(n int) { chunkLen = n }(chunkLen)
+	chunkLen = 5
+	nodes := []proxmox.Node{{Name: "pve1", CPUs: 16, MemoryBytes: 64 << 30}, {Name: "pve2", CPUs: 16, MemoryBytes: 64 << 30}}
+	cts := randomContainers(rand.New(rand.NewPCG(3, 4)), 20, nodes)
+	cts[7].Node, cts[12].Node = "pve1", "pve2"
+	var panicked []int
+	e := New(Options{Interval: 10 * time.Second, Window: 10 * time.Minute, ShortPeriod: time.Minute, Workers: 2}, Hooks{
+		Migrated: func(vmid int, _, _ string) {
+			if vmid == cts[7].VMID {
+				panic("hook")
+			}
+		},
+		Panicked: func(vmid int, _ any, _ []byte) { panicked = append(panicked, vmid) },
+	})
+	for pass := range 2 {
+		if pass == 1 { // two containers migrate: one hook panics, the other's runs
+			cts[7].Node, cts[12].Node = "pve2", "pve1"
+		}
+		e.Step(Tick{End: t0.Add(time.Duration(pass) * 10 * time.Second), Nodes: nodes, Containers: cts}, scaling.Selection{}, nil, nil)
+	}
+	if !slices.Equal(panicked, []int{cts[7].VMID}) {
+		t.Fatalf("panics reported for %v, want only container %d's", panicked, cts[7].VMID)
+	}
+	if tr := e.Tracked[cts[12].VMID]; tr == nil || tr.Node != "pve1" {
+		t.Fatalf("container %d after the pass: %+v", cts[12].VMID, tr)
+	}
+}
