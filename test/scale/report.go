@@ -34,6 +34,9 @@ type result struct {
 	Phases          map[string]stats `json:"phase_seconds"`
 	// OwnPerContainerMicros is the median own work per container.
 	OwnPerContainerMicros float64 `json:"own_work_per_container_microseconds"`
+	// SteadyOwn is Own over the passes measured after the backfill: the
+	// steady state, without the backfill's reads and decoding on the CPUs.
+	SteadyOwn stats `json:"steady_own_work_seconds"`
 	// CPUPerPassMicros is the controller's CPU time (user and system)
 	// per pass and container once the backfill is done, over SteadyPasses:
 	// everything the process does but wait, so more than the pass's own
@@ -131,6 +134,15 @@ func printTable(w io.Writer, o options, results []*result) {
 	row("listing fetch ms min/median/max", func(r *result) string { return ms(r.Collect) })
 	row("own work ms min/median/max", func(r *result) string { return ms(r.Own) })
 	row("own work per container µs (median)", func(r *result) string { return fmt.Sprintf("%.2f", r.OwnPerContainerMicros) })
+	row("after the backfill: passes, own work ms min/median/max", func(r *result) string {
+		return fmt.Sprintf("%d, %s", r.SteadyOwn.N, ms(r.SteadyOwn))
+	})
+	row("after the backfill: own work per container µs (median)", func(r *result) string {
+		if r.SteadyOwn.N == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f", r.SteadyOwn.Median/float64(r.Containers)*1e6)
+	})
 	for _, ph := range append(fetchPhases[1:], ownPhases...) {
 		row("  "+ph+" ms", func(r *result) string { return ms(r.Phases[ph]) })
 	}

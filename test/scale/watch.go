@@ -29,6 +29,7 @@ type watcher struct {
 	prev, last  scrape
 	havePrev    bool
 	passes      []pass
+	steadyOwn   []float64 // the passes' own work after the backfill
 	exportSizes []float64
 
 	// pid is the controller's; steady holds its CPU time and passes at
@@ -105,6 +106,9 @@ func (w *watcher) observe(s scrape, logw io.Writer) {
 	if w.havePrev {
 		if p, ok := passBetween(w.prev, s); ok {
 			w.passes = append(w.passes, p)
+			if r.BackfillSeconds > 0 && w.prev.at.Sub(w.started).Seconds() >= r.BackfillSeconds {
+				w.steadyOwn = append(w.steadyOwn, p.total(ownPhases))
+			}
 		}
 	}
 	w.prev, w.havePrev = s, true
@@ -117,6 +121,7 @@ func (w *watcher) finish() {
 	r.Measured = len(w.passes)
 	r.Collect = statsOf(w.passes, func(p pass) float64 { return p["collect"] })
 	r.Own = statsOf(w.passes, func(p pass) float64 { return p.total(ownPhases) })
+	r.SteadyOwn = statsOfValues(w.steadyOwn)
 	r.Phases = map[string]stats{}
 	for _, ph := range append(fetchPhases[1:], ownPhases...) {
 		r.Phases[ph] = statsOf(w.passes, func(p pass) float64 { return p[ph] })
