@@ -11,7 +11,7 @@ type Times interface {
 // Interval is the smallest positive gap between consecutive times: the
 // sampling interval, as far as t shows it; 0 for fewer than two distinct
 // times.
-func Interval(t Times) time.Duration {
+func Interval[T Times](t T) time.Duration {
 	var gap time.Duration
 	for i := 1; i < t.Len(); i++ {
 		d := t.Time(i).Sub(t.Time(i - 1))
@@ -24,8 +24,9 @@ func Interval(t Times) time.Duration {
 
 // Covers reports whether t, all at or before now, holds data over all of
 // [now-d, now]: a time in it, and its oldest at or before now-d give or
-// take one Interval. d <= 0 needs one time.
-func Covers(t Times, now time.Time, d time.Duration) bool {
+// take one Interval. d <= 0 needs one time. Generic rather than taking a
+// Times, so that a caller's value is not boxed (an allocation a decision).
+func Covers[T Times](t T, now time.Time, d time.Duration) bool {
 	n := t.Len()
 	if n == 0 {
 		return false
