@@ -12,9 +12,10 @@
 // of the listing, so that simulate measures the code that runs.
 //
 // It owns the containers' histories (window*.go), the features (what they
-// are: controller/engine/features) and the model (features*.go, model.go), the config facts a read taught
-// (controller/engine/configfacts), what a listing turns into (observe.go), the cooldowns that
-// other writers' resizes start (controller/engine/resizes, Options.NoteResizes) and, on
+// are: controller/engine/features) and the model (features*.go, model.go),
+// the config facts a read taught (controller/engine/configfacts), what a
+// listing turns into (observe.go), the cooldowns that other writers'
+// resizes start (controller/engine/resizes, Options.NoteResizes) and, on
 // a replica that does not lead (Following), the backoffs a new leader
 // inherits (controller/takeover). It reports through Hooks and never
 // logs, reads the clock or calls Proxmox itself: its time is the tick's.
@@ -86,8 +87,8 @@
 //
 // controller/scaling, forest, its codes, weekly, topk, trainrows, features,
 // configfacts, lsq, listing, histogram, resizes and admission, and proxmox
-// for its types; never
-// controller, config, httpapi or a logger (test/layout).
+// for its types; never controller, config, httpapi or a logger
+// (test/layout).
 //
 // # Concurrency
 //
