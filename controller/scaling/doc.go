@@ -9,7 +9,8 @@
 // from memory thrash (thrash.go), pressure vetoing decreases
 // (pressure.go), a disk growth sized from its fill rate (diskgrowth.go,
 // diskgrow), the cores of a runaway process held (runaway.go), the usage
-// history's floor under decreases (recommend.go), a decrease once an hour
+// history's floor under decreases (recommend.go; let go for cores nothing
+// came near for hours, recfloor), a decrease once an hour
 // quiet on every day known has settled (season_trough.go; the recurring
 // peak, what it needs and its words are the leaf season's; a growth ahead
 // of it goes in one step, season.go), the cores' down cooldown
@@ -30,7 +31,7 @@
 // # Imports
 //
 // The standard library and its leaves diskgrow, dayclass, season, fall,
-// relief, backoff, room, undone, sat (saturating sums and MiB), span
+// relief, backoff, room, undone, recfloor, sat (saturating sums and MiB), span
 // (how far back a series reaches) and activity (Activity is activity's)
 // only (test/layout): no proxmox, no config, no logger, no wall clock.
 // All it needs arrives as arguments (Signals, Rules, ContainerState,

@@ -3,8 +3,8 @@ package scaling
 import (
 	"fmt"
 	"math"
-	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/recfloor"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/sat"
 )
 
@@ -29,7 +29,9 @@ type RecFloor struct {
 // withRecommendation raises u's floor (the hour's peak, a season's) to the
 // usage history's, which the reason then names, capped by what the hour
 // ahead needed on every day known (Most): a percentile of all hours keeps
-// a diurnal container's day size all night.
+// a diurnal container's day size all night; and for cores by what the
+// last recfloor.After needed once the floor is stale (recfloor.Cap): a
+// level that lasted most of the history holds as long again after it.
 func (dc *decider) withRecommendation(u utilisation) utilisation {
 	rh, ok := dc.sig.History.(Recommender)
 	if !ok {
@@ -37,7 +39,14 @@ func (dc *decider) withRecommendation(u utilisation) utilisation {
 	}
 	f, ok := rh.Floor(u.res, dc.r, u.cur)
 	if most := dc.recurring(u, seasonAhead).Most; ok && most > 0 && dc.r.Need(u.res, most) < f.Floor {
-		f = RecFloor{Floor: dc.r.Need(u.res, most), Usage: most} // Pct 0: the hour ahead's
+		f = RecFloor{Floor: dc.r.Need(u.res, most), Usage: most, Pct: recfloor.HourAhead}
+	}
+	if ok && u.res == ResourceCores {
+		if recent, _ := dc.sig.History.Highest(recfloor.After); recent > 0 {
+			if c, stale := recfloor.Cap(f.Floor, dc.r.Need(u.res, recent), u.step, f.Days); stale {
+				f = RecFloor{Floor: c, Usage: recent, Pct: recfloor.Stale}
+			}
+		}
 	}
 	if ok && f.Floor > u.floor {
 		u.floor, u.rec, u.season = f.Floor, f, Recurring{}
@@ -45,26 +54,13 @@ func (dc *decider) withRecommendation(u utilisation) utilisation {
 	return u
 }
 
-// text says what set the floor: "p50 over 3.2 days of history: 1.70
-// cores busy", or "the next hour's most on every day known: 0.60 cores
-// busy".
+// text is recfloor.Text of f with its usage in res's unit.
 func (f RecFloor) text(res Resource) string {
 	used := fmt.Sprintf("%.2f cores busy", f.Usage)
 	if res != ResourceCores {
 		used = fmt.Sprintf("%d MiB used", sat.CeilMiB(uint64(min(f.Usage, math.MaxUint64/2))))
 	}
-	if f.Pct == 0 {
-		return "the next hour's most on every day known: " + used
-	}
-	over := fmt.Sprintf("%.1f days", f.Days)
-	if f.Days < 1 { // "0.0 days" says nothing
-		over = time.Duration(float64(f.Days) * 24 * float64(time.Hour)).Round(time.Minute).String()
-	}
-	s := fmt.Sprintf("p%d over %s of history: %s", f.Pct, over, used)
-	if f.Widen > 1 {
-		s += fmt.Sprintf(", x%.2f while the history is short", f.Widen)
-	}
-	return s
+	return recfloor.Text(used, f.Pct, f.Days, f.Widen)
 }
 
 // note is the noteRecFloor of f, from the noteFloor n; recOf reads it.

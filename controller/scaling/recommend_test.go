@@ -61,15 +61,22 @@ func TestRecommendationFloor(t *testing.T) {
 	}
 }
 
+// coresDown is steadyInput with cores only, at busy (a utilisation) for
+// the hour with a peak of peak cores busy, up to 8 with target.
+func coresDown(cores int, busy, peak, target float64) decideInput {
+	in := steadyInput()
+	in.sig.Alloc.Cores = cores
+	in.sig.CPU, in.sig.CPUPeak = cpuFor(time.Hour, busy), peak
+	in.rules.CPU.Target, in.rules.CPU.Max = target, 8
+	in.rules.Memory.Enabled, in.rules.Disk.Enabled = false, false
+	return in
+}
+
 // The usage history's floor (3 cores for a p50 of 2 busy) gives way to
 // what the next hour needed at most on every day of the class known
 // (0.5 busy: 1 core; 1.2 busy: 2), and says so when it stops a decrease.
 func TestRecommendationFloorCappedByTheHourAhead(t *testing.T) {
-	in := steadyInput()
-	in.sig.Alloc.Cores = 4
-	in.sig.CPU, in.sig.CPUPeak = cpuFor(time.Hour, 0.1), 0.4
-	in.rules.CPU.Target, in.rules.CPU.Max = 0.5, 8
-	in.rules.Memory.Enabled, in.rules.Disk.Enabled = false, false
+	in := coresDown(4, 0.1, 0.4, 0.5)
 	sig, h := lazy(in.sig, in.now)
 	sig.History = recHistory{seriesHistory: h, f: RecFloor{Floor: 3, Pct: 50, Usage: 2, Days: 3, Widen: 1}}
 	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || d.Changes[0].To != 3 {
@@ -108,5 +115,43 @@ func TestNoDecreaseThatFreesAlmostNothing(t *testing.T) {
 	sig.History = recHistory{seriesHistory: h, f: RecFloor{Floor: 850, Pct: 50, Usage: 594 * mib, Days: 3, Widen: 1}}
 	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || d.Changes[0].To != 850 {
 		t.Errorf("a floor 229 MiB below 1079 MiB: %+v; want memory 1079 -> 850", d.Changes)
+	}
+}
+
+// A runaway burnt 8 cores for 8 hours of a 13-hour history and stopped
+// 4 hours ago: the history's p50 (8.36 busy, widened x1.23) asks for 12
+// cores, but nothing in the last 4 hours came near it (1.5 busy at
+// most), so the floor is what that needs (3 cores) and 5 cores go; the
+// reason says why. The floor stays with 6 hours of history (a widened floor
+// holds while the history is short), and when letting go would free
+// less than two steps (a daily trough: 2 cores shrunk each night and
+// regrown each morning).
+func TestRecommendationFloorLetGoOnceStale(t *testing.T) {
+	in := coresDown(8, 0.01, 0.1, 0.8)
+	sig, h := lazy(in.sig, in.now)
+	h.cpuHighest = 1.5 // a cron job's burst: 3 cores below the up threshold 0.75
+	stale := RecFloor{Floor: 12, Pct: 50, Usage: 8.36, Days: 13.0 / 24, Widen: 1.23}
+	sig.History = recHistory{seriesHistory: h, f: stale}
+	d := Decide(sig, in.policy, in.rules, in.st, in.now)
+	if len(d.Changes) != 1 || d.Changes[0].To != 3 {
+		t.Fatalf("a floor not needed for 4 hours: %+v %+v; want cores 8 -> 3", d.Changes, d.Holds)
+	}
+	if r := d.Changes[0].Reason(); !strings.Contains(r, "stopped at 3 cores: the most of the last 4h0m0s, the history's percentile not needed since: 1.50 cores busy") {
+		t.Errorf("reason %q does not say the history's floor was let go", r)
+	}
+
+	short := stale
+	short.Days = 6.0 / 24
+	sig.History = recHistory{seriesHistory: h, f: short}
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 0 || len(d.Holds) != 1 || d.Holds[0].Reason != SkipCPUFloor {
+		t.Errorf("6 hours of history: %+v %+v; want the history's floor to hold", d.Changes, d.Holds)
+	}
+
+	in.sig.Alloc.Cores = 4
+	sig, h = lazy(in.sig, in.now)
+	h.cpuHighest = 1.2 // needs 2 cores below 0.75: one step below the floor of 3
+	sig.History = recHistory{seriesHistory: h, f: RecFloor{Floor: 3, Pct: 50, Usage: 1.9, Days: 3, Widen: 1}}
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || d.Changes[0].To != 3 {
+		t.Errorf("a floor a step above the last 4 hours' need: %+v %+v; want cores 4 -> 3, the history's floor", d.Changes, d.Holds)
 	}
 }
