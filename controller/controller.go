@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/ctview"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/export"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/journal"
@@ -107,6 +108,7 @@ type Controller struct {
 	// recommendedAt is when publish last read the recommendations, which
 	// move with a day's half-life: once a minute, not every pass.
 	recommendedAt time.Time
+	views         []ctview.Values // publish's, reused
 	backfill      backfillRun
 
 	led, historyGrew bool // the last pass led; history folded since a scan for resizes

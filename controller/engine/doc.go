@@ -86,9 +86,9 @@
 // # Imports
 //
 // controller/scaling, forest, its codes, weekly, topk, trainrows, features,
-// configfacts, lsq, listing, histogram, resizes and admission, and proxmox
-// for its types; never controller, config, httpapi or a logger
-// (test/layout).
+// configfacts, lsq, listing, histogram, resizes and admission,
+// controller/chunks (how many goroutines walk) and proxmox for its types;
+// never controller, config, httpapi or a logger (test/layout).
 //
 // # Concurrency
 //

@@ -1,11 +1,11 @@
 package engine
 
 import (
-	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/chunks"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/trainrows"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
@@ -37,15 +37,9 @@ func (e *Engine) call(k *walker, vmid int, f func()) {
 	f()
 }
 
-// workers is how many goroutines walk a listing of n: Options.Workers, or
-// one per CPU and 1,000 containers (simulate's few walk on one).
-func (e *Engine) workers(n int) int {
-	w := e.opts.Workers
-	if w <= 0 {
-		w = min(runtime.GOMAXPROCS(0), n/1000)
-	}
-	return max(1, min(w, n))
-}
+// workers is how many goroutines walk a listing of n (controller/chunks:
+// Options.Workers, or one per CPU and 1,000 containers).
+func (e *Engine) workers(n int) int { return chunks.Workers(e.opts.Workers, n) }
 
 // chunkLen is a shard's containers: w goroutines take a pass's shards in
 // turn, so that one that loses its core to other work holds it up little.
