@@ -27,9 +27,11 @@ const learnConcurrency = 8
 // actuator's own read before the write still guards it.
 func (c *Controller) learnConfigs(ctx context.Context, t engine.Tick, decisions []scaling.Decision) {
 	var todo []int
-	for i, d := range decisions {
-		tr := c.Tracked[d.VMID]
-		if tr != nil && engine.NeedsFacts(d) && !tr.Facts.HoldsFor(tr.Last) {
+	for i := range decisions {
+		if !engine.NeedsFacts(decisions[i]) { // most: no lookup
+			continue
+		}
+		if tr := c.Tracked[decisions[i].VMID]; tr != nil && !tr.Facts.HoldsFor(tr.Last) {
 			todo = append(todo, i)
 		}
 	}

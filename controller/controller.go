@@ -109,7 +109,9 @@ type Controller struct {
 	// move with a day's half-life: once a minute, not every pass.
 	recommendedAt time.Time
 	views         []ctview.Values // publish's, reused
-	backfill      backfillRun
+	// recommending are the containers whose Recommended is set (apply).
+	recommending map[int]bool
+	backfill     backfillRun
 
 	led, historyGrew bool // the last pass led; history folded since a scan for resizes
 	// failingNodes are the nodes whose listing failed last pass, so that a
@@ -342,6 +344,7 @@ func (c *Controller) engineHooks() engine.Hooks {
 		Forgotten: func(vmid int, node string) {
 			c.log.Info().Int("vmid", vmid).Str("node", node).Msg("container gone; forgetting it")
 			c.backfill.forget(vmid)
+			delete(c.recommending, vmid)
 			c.metrics.perContainer.Forget(vmid)
 		},
 		Anomalous: c.notifyAnomalous,
