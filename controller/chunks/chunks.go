@@ -2,6 +2,7 @@ package chunks
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -46,4 +47,19 @@ func Run(n, w int, f func(from, to int)) {
 		})
 	}
 	wg.Wait()
+}
+
+// Filter returns the i in [0, n) for which keep holds, in order, keep
+// called on w goroutines as Run calls f: it must only read what others
+// write, or write what i owns.
+func Filter(n, w int, keep func(i int) bool) []int {
+	found := make([][]int, (n+Len-1)/Len) // by range: Run's start at multiples of Len
+	Run(n, w, func(from, to int) {
+		for i := from; i < to; i++ {
+			if keep(i) {
+				found[from/Len] = append(found[from/Len], i)
+			}
+		}
+	})
+	return slices.Concat(found...)
 }

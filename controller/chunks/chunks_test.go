@@ -2,6 +2,7 @@ package chunks
 
 import (
 	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -22,6 +23,23 @@ func TestRunCoversEachOnce(t *testing.T) {
 				if k != 1 {
 					t.Fatalf("n %d w %d: item %d done %d times", n, w, i, k)
 				}
+			}
+		}
+	}
+}
+
+func TestFilterKeepsTheOrder(t *testing.T) {
+	for _, n := range []int{0, 1, Len, 4*Len + 3} {
+		for _, w := range []int{1, 2, 5} {
+			got := Filter(n, w, func(i int) bool { return i%3 == 0 || i%7 == 1 })
+			var want []int
+			for i := range n {
+				if i%3 == 0 || i%7 == 1 {
+					want = append(want, i)
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("n %d w %d: Filter = %v, want %v", n, w, got, want)
 			}
 		}
 	}
