@@ -13,8 +13,9 @@ const PerWorker = 1000
 
 // Len is how many consecutive items a goroutine takes at a time: the
 // goroutines take the ranges in turn, so that one that loses its core to
-// other work holds the others up by a range at most.
-const Len = 500
+// other work holds the others up by a range at most. A variable for the
+// tests, whose few containers then take several ranges.
+var Len = 500
 
 // Workers is how many goroutines a pass over n items takes: setting, or
 // (setting <= 0) one per CPU and PerWorker items; at least one, at most n.

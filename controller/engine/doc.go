@@ -94,6 +94,6 @@
 //
 // An Engine belongs to one goroutine (the loop's); a Replay to its caller.
 // The loop reads Tracked after a pass, on the same goroutine. Step shards
-// its one walk over goroutines of its own from 2,000 containers
-// (Options.Workers, shard.go), all done before it returns.
+// its one walk and the stamps before it over goroutines of its own from
+// 2,000 containers (Options.Workers, shard.go), done before it returns.
 package engine

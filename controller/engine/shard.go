@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -48,19 +47,13 @@ var chunkLen = 500
 // walkSharded is observe with each on w goroutines, a shard a contiguous
 // range of t's listing (fusable: no container in two). A turn writes its
 // container's (window, history, existing state) or its shard's; what the
-// shards share is written before (track: new containers, resizes) or after
+// shards share is written before (trackAll: new containers, resizes) or after
 // them in listing order (training offers, hooks, a new state, a follower's
 // wants): what one walk does, in order (TestShardsAreOneWalk).
 func (e *Engine) walkSharded(t Tick, w int, each func(k *walker, i int, tr *Container)) []scaling.Decision {
-	threads, stamped := nodeThreads(t), 0
+	threads := nodeThreads(t)
 	e.observes++
-	n := len(t.Containers)
-	e.trs = slices.Grow(e.trs[:0], n)[:n]
-	for i := range t.Containers {
-		if e.trs[i] = nil; !t.Containers[i].Template {
-			e.trs[i] = e.track(&t.Containers[i], t.End, &stamped)
-		}
-	}
+	n, stamped := len(t.Containers), e.trackAll(t, w)
 	shards := max(w, n/chunkLen)
 	for len(e.shards) < shards {
 		e.shards = append(e.shards, walker{deferred: true})
