@@ -123,7 +123,8 @@ func (p *Pass) Admit(d Decision) Decision {
 			out.Holds, reserved = p.holdsWith(out.Holds, len(d.Changes)), true
 		}
 	}
-	for i, c := range d.Changes {
+	for i := range d.Changes {
+		c := &d.Changes[i] // not a copy: a change carries its reason's numbers
 		var why note
 		fits := true
 		switch c.Resource {
@@ -152,7 +153,7 @@ func (p *Pass) Admit(d Decision) Decision {
 				out.Changes, filtered = append(p.changes.take(len(d.Changes)), d.Changes[:i]...), true
 			}
 		case filtered:
-			out.Changes = append(out.Changes, c)
+			out.Changes = append(out.Changes, *c)
 		}
 	}
 	if len(out.Changes) == 0 {
@@ -162,7 +163,8 @@ func (p *Pass) Admit(d Decision) Decision {
 	if d.Mode == ModeEnforce || d.Mode == ModeDryRun {
 		if p.maxWrites > 0 && p.writes >= p.maxWrites {
 			reserve()
-			for _, c := range out.Changes {
+			for i := range out.Changes {
+				c := &out.Changes[i]
 				n := note{kind: noteWriteLimit, below: c.Direction == Down}
 				n.n[0], n.n[1], n.n[2] = c.From, c.To, int64(p.maxWrites)
 				out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipWriteLimit, note: n})
