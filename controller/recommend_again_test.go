@@ -12,31 +12,42 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
 
-// A recommendation that stops being wanted (its resource's rules turned
-// off for a few passes) is reported again when it is wanted again, once;
-// the other container, whose recommendation never stops, is reported
-// once in all.
-func TestRecommendationIsReportedAgainAfterAPause(t *testing.T) {
-	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
-		{VMID: 101, Node: "pve1", Name: "web1", Cores: 4, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle, Tags: []string{"web"}},
-		{VMID: 102, Node: "pve1", Name: "web2", Cores: 4, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
-	}})
+// recommendingLoop is a loop at *now in recommend mode (cores only,
+// decreases after 20 s) on a node of specs, with mutate (nil: none), and
+// the audit record it writes to.
+func recommendingLoop(t *testing.T, now *time.Time, specs []pvesim.ContainerSpec, mutate func(*Options)) (*Controller, string) {
+	t.Helper()
+	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: specs})
 	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
 	log, err := audit.Open(audit.Options{Path: auditPath})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer log.Close()
-	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	var sel scaling.Selection
+	t.Cleanup(func() { log.Close() })
 	c := newLoop(t, client, func(o *Options) {
 		o.Audit = log
-		o.Now = func() time.Time { return now }
+		o.Now = func() time.Time { return *now }
 		o.Selection.Default.Mode = scaling.ModeRecommend
 		o.Selection.Default.StabilizationDown = 20 * time.Second
 		o.Selection.Default.Memory.Enabled = false
-		sel = o.Selection
+		if mutate != nil {
+			mutate(o)
+		}
 	})
+	return c, auditPath
+}
+
+// A recommendation that stops being wanted (its resource's rules turned
+// off for a few passes) is reported again when it is wanted again, once;
+// the other container, whose recommendation never stops, is reported
+// once in all.
+func TestRecommendationIsReportedAgainAfterAPause(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	var sel scaling.Selection
+	c, auditPath := recommendingLoop(t, &now, []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Name: "web1", Cores: 4, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle, Tags: []string{"web"}},
+		{VMID: 102, Node: "pve1", Name: "web2", Cores: 4, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
+	}, func(o *Options) { sel = o.Selection })
 	off := sel
 	off.Policies = []scaling.Policy{{Name: "off", Match: scaling.Match{Tags: []string{"web"}}, Rules: sel.Default}}
 	off.Policies[0].Rules.CPU.Enabled = false
