@@ -11,7 +11,7 @@ import (
 // urgent first, and puts the admitted ones back into all
 // (controller/engine/admission).
 func (e *Engine) Admit(t Tick, all []scaling.Decision, guard *scaling.Guard) (idle, admitted []scaling.Decision) {
-	return admission.Admit(t.Nodes, t.Containers, all, guard, func(_ int, d *scaling.Decision) float64 {
+	return admission.Admit(t.Nodes, t.Containers, all, guard, e.workers(len(t.Containers)), func(_ int, d *scaling.Decision) float64 {
 		return e.Tracked[d.VMID].Window.LastPressure()
 	})
 }

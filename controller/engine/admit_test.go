@@ -175,7 +175,7 @@ func TestStepPressuresAreAdmits(t *testing.T) {
 			guard := scaling.NewGuard(scaling.GuardOptions{MaxWritesPerPass: rng.IntN(6)})
 			all := e.scoreAndDecide(tick, sel, true, false)
 			looked := slices.Clone(all)
-			idle, admitted := admission.Admit(tick.Nodes, tick.Containers, all, guard, func(i int, _ *scaling.Decision) float64 { return e.pressures[i] })
+			idle, admitted := admission.Admit(tick.Nodes, tick.Containers, all, guard, 1, func(i int, _ *scaling.Decision) float64 { return e.pressures[i] })
 			wantIdle, wantAdmitted := e.Admit(tick, looked, guard)
 			// Printed: a score is NaN without a model, which DeepEqual
 			// would tell from itself.

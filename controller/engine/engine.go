@@ -169,7 +169,7 @@ func (e *Engine) Step(t Tick, sel scaling.Selection, guard *scaling.Guard, learn
 		// read while deciding still hold.
 		learn(r.All)
 	}
-	r.Idle, r.Admitted = admission.Admit(t.Nodes, t.Containers, r.All, guard, func(i int, _ *scaling.Decision) float64 { return e.pressures[i] })
+	r.Idle, r.Admitted = admission.Admit(t.Nodes, t.Containers, r.All, guard, e.workers(len(t.Containers)), func(i int, _ *scaling.Decision) float64 { return e.pressures[i] })
 	return r
 }
 

@@ -26,7 +26,8 @@ func NewGuard(o GuardOptions) *Guard { return &Guard{o: o.WithDefaults()} }
 
 // Pass is the guard over the decisions of one pass. Admission is
 // sequential (each decision sees the room and budget the earlier ones
-// left), so a Pass is not safe for concurrent use.
+// left), so a Pass is not safe for concurrent use; once Settled, Forks
+// of it admit the rest side by side.
 type Pass struct {
 	maxWrites int
 	writes    int
@@ -76,6 +77,19 @@ func (g *Guard) NewPass(nodes []NodeCapacity, allocated map[string]Allocated) *P
 
 // Writes is how many admitted decisions write, so far in the pass.
 func (p *Pass) Writes() int { return p.writes }
+
+// Settled reports whether the write budget is spent: no later Admit of
+// the pass then admits a write, nor so takes or gives room, and what it
+// makes of each decision depends on that decision alone.
+func (p *Pass) Settled() bool { return p.maxWrites > 0 && p.writes >= p.maxWrites }
+
+// Fork is a copy of a Settled pass for another goroutine, with slabs of
+// its own: it shares the nodes' room, which no Admit writes any more.
+func (p *Pass) Fork() *Pass {
+	f := *p
+	f.holds, f.changes = slab[Hold]{chunk: holdSlab}, slab[Change]{chunk: holdSlab}
+	return &f
+}
 
 // Admit returns d as the pass lets it through.
 //

@@ -100,7 +100,7 @@ var rules = []rule{
 	// Other writers' resizes start cooldowns: a leaf of the engine.
 	{dir: "controller/engine/resizes", allowed: []string{"controller/scaling"}},
 	// A pass's decisions ordered and guarded: a leaf of the engine.
-	{dir: "controller/engine/admission", allowed: []string{"proxmox", "controller/scaling", "controller/scaling/urgency", "controller/engine/listing"}},
+	{dir: "controller/engine/admission", allowed: []string{"proxmox", "controller/scaling", "controller/scaling/urgency", "controller/engine/listing", "controller/chunks"}},
 	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/scaling/urgency", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly", "controller/engine/topk", "controller/engine/configfacts", "controller/engine/lsq", "controller/engine/listing", "controller/engine/near", "controller/engine/features", "controller/engine/resizes", "controller/engine/admission", "controller/chunks"}},
 	// Write backoffs and cooldowns carried across a change of leader: the
 	// rules' types.
