@@ -11,7 +11,6 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/chunks"
-
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 

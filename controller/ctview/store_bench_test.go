@@ -3,7 +3,6 @@ package ctview
 import (
 	"flag"
 	"runtime"
-
 	"testing"
 	"time"
 

@@ -94,6 +94,6 @@
 //
 // An Engine belongs to one goroutine (the loop's); a Replay to its caller.
 // The loop reads Tracked after a pass, on the same goroutine. Step shards
-// its one walk and the stamps before it over goroutines of its own from
-// 2,000 containers (Options.Workers, shard.go), done before it returns.
+// its walk, the stamps before and the guard after over goroutines of its
+// own from 2,000 containers (Options.Workers, shard.go), done on return.
 package engine
