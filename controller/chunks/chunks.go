@@ -28,8 +28,9 @@ func Workers(setting, n int) int {
 }
 
 // Run calls f on the ranges [from, to) that cover [0, n) in order, on w
-// goroutines (Workers), and returns when all are done. With one goroutine
-// f runs once, on the caller's, over the whole of [0, n).
+// goroutines (Workers), the caller's one of them, and returns when all
+// are done. With one goroutine f runs once, on the caller's, over the
+// whole of [0, n).
 func Run(n, w int, f func(from, to int)) {
 	if w <= 1 || n <= Len {
 		if n > 0 {
@@ -39,14 +40,18 @@ func Run(n, w int, f func(from, to int)) {
 	}
 	ranges := (n + Len - 1) / Len
 	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(w, ranges) {
-		wg.Go(func() {
-			for r := int(next.Add(1)) - 1; r < ranges; r = int(next.Add(1)) - 1 {
-				f(r*Len, min((r+1)*Len, n))
-			}
-		})
+	take := func() {
+		for r := int(next.Add(1)) - 1; r < ranges; r = int(next.Add(1)) - 1 {
+			f(r*Len, min((r+1)*Len, n))
+		}
 	}
+	// The caller's goroutine, running already, takes ranges too: on a
+	// busy machine a new goroutine may wait for a core.
+	var wg sync.WaitGroup
+	for range min(w, ranges) - 1 {
+		wg.Go(take)
+	}
+	take()
 	wg.Wait()
 }
 
