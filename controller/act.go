@@ -19,20 +19,18 @@ func (c *Controller) apply(ctx context.Context, idle, admitted []scaling.Decisio
 		for j := range d.Holds {
 			c.recordHold(&held, d, &d.Holds[j])
 		}
-		if tr := c.Tracked[d.VMID]; tr != nil {
-			tr.Recommended = ""
-		}
+		c.unrecommend(d.VMID)
 	}
 	for i := range admitted {
 		d := &admitted[i] // not a copy of each of the pass's decisions
 		for j := range d.Holds {
 			c.recordHold(&held, d, &d.Holds[j])
 		}
-		tr := c.Tracked[d.VMID]
 		if len(d.Changes) == 0 {
-			tr.Recommended = ""
+			c.unrecommend(d.VMID)
 			continue
 		}
+		tr := c.Tracked[d.VMID]
 		if ctx.Err() != nil {
 			c.log.Warn().Int("vmid", d.VMID).Msg("pass deadline reached or shutting down; leaving the remaining decisions to the next tick")
 			return
@@ -45,6 +43,10 @@ func (c *Controller) apply(ctx context.Context, idle, admitted []scaling.Decisio
 				continue
 			}
 			tr.Recommended = key
+			if c.recommending == nil {
+				c.recommending = map[int]bool{}
+			}
+			c.recommending[d.VMID] = true
 		}
 		c.Protect(d.VMID, func() {
 			intent := c.journalIntent(*d)
@@ -54,6 +56,18 @@ func (c *Controller) apply(ctx context.Context, idle, admitted []scaling.Decisio
 			c.journalOutcome(*d, intent, outcomes, now)
 			c.stateDirty = true
 		})
+	}
+}
+
+// unrecommend forgets the recommendation reported for vmid, if any. Few
+// containers have one (recommend mode's, until their decision changes
+// nothing): the set of those spares a lookup of each container a pass.
+func (c *Controller) unrecommend(vmid int) {
+	if c.recommending[vmid] {
+		if tr := c.Tracked[vmid]; tr != nil {
+			tr.Recommended = ""
+		}
+		delete(c.recommending, vmid)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/ctview"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/export"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/journal"
@@ -107,7 +108,10 @@ type Controller struct {
 	// recommendedAt is when publish last read the recommendations, which
 	// move with a day's half-life: once a minute, not every pass.
 	recommendedAt time.Time
-	backfill      backfillRun
+	views         []ctview.Values // publish's, reused
+	// recommending are the containers whose Recommended is set (apply).
+	recommending map[int]bool
+	backfill     backfillRun
 
 	led, historyGrew bool // the last pass led; history folded since a scan for resizes
 	// failingNodes are the nodes whose listing failed last pass, so that a
@@ -340,6 +344,7 @@ func (c *Controller) engineHooks() engine.Hooks {
 		Forgotten: func(vmid int, node string) {
 			c.log.Info().Int("vmid", vmid).Str("node", node).Msg("container gone; forgetting it")
 			c.backfill.forget(vmid)
+			delete(c.recommending, vmid)
 			c.metrics.perContainer.Forget(vmid)
 		},
 		Anomalous: c.notifyAnomalous,

@@ -345,25 +345,11 @@ func TestManualChangeStartsTheCooldown(t *testing.T) {
 }
 
 func TestRecommendationIsReportedOncePerChange(t *testing.T) {
-	_, client := newLoopSim(t, pvesim.Options{Nodes: 1, Speed: 0, Specs: []pvesim.ContainerSpec{
-		{VMID: 101, Node: "pve1", Name: "web1", Cores: 4, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
-	}})
-	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
-	log, err := audit.Open(audit.Options{Path: auditPath})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer log.Close()
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	var got told
-	c := newLoop(t, client, func(o *Options) {
-		o.Audit = log
-		o.Notify = got.add
-		o.Now = func() time.Time { return now }
-		o.Selection.Default.Mode = scaling.ModeRecommend
-		o.Selection.Default.StabilizationDown = 20 * time.Second
-		o.Selection.Default.Memory.Enabled = false
-	})
+	c, auditPath := recommendingLoop(t, &now, []pvesim.ContainerSpec{
+		{VMID: 101, Node: "pve1", Name: "web1", Cores: 4, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
+	}, func(o *Options) { o.Notify = got.add })
 	for range 6 {
 		c.pass(context.Background())
 		now = now.Add(10 * time.Second)

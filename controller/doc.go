@@ -27,6 +27,7 @@
 // background RRD reader), handoff (background results to the loop) and
 // lease (the election of replicas: Options.Leading, the client's gate).
 // ctview (per-container gauges, the status page's hour of history).
+// chunks (a pass's per-container work over goroutines).
 // journal (the crash journal of the writes and its replay).
 //
 // Where a change goes: a new input to the decisions is a field of
@@ -147,5 +148,8 @@
 // own goroutines (controller/backfill), started by the first pass that
 // collects with Run's context and waited for before Run returns; they
 // never touch the engine either: the loop takes what they read through a
-// handoff.Queue and folds it into the windows itself.
+// handoff.Queue and folds it into the windows itself. Publishing builds
+// the containers' views in ranges on goroutines of its own
+// (controller/chunks), each reading the pass's results and writing its
+// own range, all done before the snapshot is swapped in.
 package controller

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -146,21 +147,42 @@ func (cs *collectors) histogram(name, help string, buckets ...float64) prometheu
 }
 
 // countContainers sets the containers gauges, counted first: a child per
-// container would hash its labels 10,000 times a pass. window_bytes, which
-// moves by bytes a pass, is summed over 10,000 histories once a minute.
+// container would hash its labels 10,000 times a pass. A listing comes
+// node by node, so a node is looked up among the few only where the
+// listing moves to another, rather than a (node, state) key hashed per
+// container. window_bytes, which moves by bytes a pass, is summed over
+// 10,000 histories once a minute.
 func (c *Controller) countContainers(t engine.Tick) {
-	type nodeState struct{ node, state string }
-	counts := map[nodeState]int{}
-	for _, ct := range t.Containers {
-		state := ct.Status
-		if state != "running" && state != "stopped" {
-			state = "other"
+	states := [...]string{"running", "stopped", "other"}
+	type nodeCount struct {
+		node string
+		n    [len(states)]int
+	}
+	var counts []nodeCount
+	at := -1
+	for i := range t.Containers {
+		ct := &t.Containers[i]
+		if at < 0 || counts[at].node != ct.Node {
+			if at = slices.IndexFunc(counts, func(n nodeCount) bool { return n.node == ct.Node }); at < 0 {
+				at, counts = len(counts), append(counts, nodeCount{node: ct.Node})
+			}
 		}
-		counts[nodeState{ct.Node, state}]++
+		switch ct.Status {
+		case "running":
+			counts[at].n[0]++
+		case "stopped":
+			counts[at].n[1]++
+		default:
+			counts[at].n[2]++
+		}
 	}
 	c.metrics.containers.Reset()
-	for k, n := range counts {
-		c.metrics.containers.WithLabelValues(k.node, k.state).Set(float64(n))
+	for _, nc := range counts {
+		for k, n := range nc.n {
+			if n > 0 {
+				c.metrics.containers.WithLabelValues(nc.node, states[k]).Set(float64(n))
+			}
+		}
 	}
 	if !c.historyAt.IsZero() && t.End.Sub(c.historyAt) < time.Minute && t.End.After(c.historyAt) {
 		return

@@ -2,9 +2,11 @@ package controller
 
 import (
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/backfill"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/chunks"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/ctview"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/histogram"
@@ -93,36 +95,46 @@ func (c *Controller) publish(t engine.Tick, decisions []scaling.Decision) {
 	if c.backfill.Backfiller != nil {
 		s.Backfill = c.backfill.Progress()
 	}
-	s.Containers = make([]ContainerView, 0, len(c.Tracked))
 	fresh := t.End.Sub(c.recommendedAt) >= time.Minute || t.End.Before(c.recommendedAt)
 	if fresh {
 		c.recommendedAt = t.End
 	}
-	for _, tr := range c.SortedTracked() {
-		v := ContainerView{
-			Listed: tr.Listed, Score: tr.Score, Anomalous: !tr.AnomalousSince.IsZero(),
-			MemoryUsed: tr.Last.Mem, DiskUsed: tr.Last.Disk, Samples: tr.Window.Len(),
-			CPUUtilisation: engine.CPUFraction(tr.Last.CPU), CoresMax: tr.CoresMax(),
-		}
-		if st := c.state.Containers[tr.VMID]; st != nil {
-			v.Paused = st.Paused
-		}
-		v.Decision = c.DecisionIn(tr, decisions)
+	trs := c.SortedTracked()
+	s.Containers = make([]ContainerView, len(trs))
+	c.views = slices.Grow(c.views[:0], len(trs))[:len(trs)]
+	// In ranges on the walk's goroutines: a range reads its containers, and
+	// the pass's decisions and states, which nothing writes meanwhile, and
+	// writes its views and values only.
+	w := chunks.Workers(c.opts.Workers, len(trs))
+	chunks.Run(len(trs), w, func(from, to int) {
 		// Both lists are by VMID: the previous one is walked along.
-		for len(prev) > 0 && prev[0].VMID < tr.VMID {
-			prev = prev[1:]
+		prev := prev[sort.Search(len(prev), func(j int) bool { return prev[j].VMID >= trs[from].VMID }):]
+		for i, tr := range trs[from:to] {
+			v := ContainerView{
+				Listed: tr.Listed, Score: tr.Score, Anomalous: !tr.AnomalousSince.IsZero(),
+				MemoryUsed: tr.Last.Mem, DiskUsed: tr.Last.Disk, Samples: tr.Window.Len(),
+				CPUUtilisation: engine.CPUFraction(tr.Last.CPU), CoresMax: tr.CoresMax(),
+			}
+			if st := c.state.Containers[tr.VMID]; st != nil {
+				v.Paused = st.Paused
+			}
+			v.Decision = c.DecisionIn(tr, decisions)
+			for len(prev) > 0 && prev[0].VMID < tr.VMID {
+				prev = prev[1:]
+			}
+			if !fresh && len(prev) > 0 && prev[0].VMID == tr.VMID {
+				v.Recommended = prev[0].Recommended
+			} else {
+				_, rules, _ := sel.Select(tr.VMID, tr.Tags, tr.Pool)
+				v.Recommended[0], _ = tr.Usage.Recommend(scaling.ResourceCores, rules)
+				v.Recommended[1], _ = tr.Usage.Recommend(scaling.ResourceMemory, rules)
+			}
+			s.Containers[from+i] = v
+			c.views[from+i] = ctview.Of(v.VMID, v.Node, v.Alloc, v.CPUUtilisation, v.MemoryUsed, v.Samples > 0, v.Score, v.Decision).
+				FromHistory(v.Recommended[0].Target, v.Recommended[1].Target)
 		}
-		if !fresh && len(prev) > 0 && prev[0].VMID == tr.VMID {
-			v.Recommended = prev[0].Recommended
-		} else {
-			_, rules, _ := sel.Select(tr.VMID, tr.Tags, tr.Pool)
-			v.Recommended[0], _ = tr.Usage.Recommend(scaling.ResourceCores, rules)
-			v.Recommended[1], _ = tr.Usage.Recommend(scaling.ResourceMemory, rules)
-		}
-		s.Containers = append(s.Containers, v)
-		c.metrics.perContainer.Set(t.End, ctview.Of(v.VMID, v.Node, v.Alloc, v.CPUUtilisation, v.MemoryUsed, v.Samples > 0, v.Score, v.Decision).
-			FromHistory(v.Recommended[0].Target, v.Recommended[1].Target))
-	}
+	})
+	c.metrics.perContainer.SetPass(t.End, c.views, w)
 	c.snapMu.Lock()
 	c.snap = s
 	c.snapMu.Unlock()

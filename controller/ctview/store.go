@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/chunks"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
@@ -77,6 +78,8 @@ type Store struct {
 	// mu guards series and every series' fields.
 	mu     sync.Mutex
 	series map[int]*series
+	// missing says which of SetPass's values had no series yet.
+	missing []bool
 
 	// recommendation is the target of each resource a pending change
 	// would set (vmid, resource): series only while one is pending.
@@ -118,11 +121,50 @@ func New(reg prometheus.Registerer) (*Store, error) {
 func (s *Store) Set(now time.Time, v Values) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sr := s.series[v.VMID]
-	if sr == nil {
-		sr = &series{byVMID: []*dto.LabelPair{labelPair("vmid", strconv.Itoa(v.VMID))}}
-		s.series[v.VMID] = sr
+	s.set(s.seriesOf(v.VMID), now, v)
+}
+
+// SetPass is Set of each of values, under one lock, on w goroutines
+// (controller/chunks) when the VMIDs ascend (and so are distinct, each
+// series written by one): the series found are set side by side, as
+// reading the map from several goroutines is safe while none writes it,
+// and the series of containers new to the Store are made after, in turn.
+func (s *Store) SetPass(now time.Time, values []Values, w int) {
+	for i := 1; i < len(values) && w > 1; i++ {
+		if values[i].VMID <= values[i-1].VMID {
+			w = 1
+		}
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.missing = slices.Grow(s.missing[:0], len(values))[:len(values)]
+	chunks.Run(len(values), w, func(from, to int) {
+		for i := from; i < to; i++ {
+			sr := s.series[values[i].VMID]
+			if s.missing[i] = sr == nil; sr != nil {
+				s.set(sr, now, values[i])
+			}
+		}
+	})
+	for i, missing := range s.missing {
+		if missing {
+			s.set(s.seriesOf(values[i].VMID), now, values[i])
+		}
+	}
+}
+
+// seriesOf is vmid's series, made when missing; under s.mu.
+func (s *Store) seriesOf(vmid int) *series {
+	sr := s.series[vmid]
+	if sr == nil {
+		sr = &series{byVMID: []*dto.LabelPair{labelPair("vmid", strconv.Itoa(vmid))}}
+		s.series[vmid] = sr
+	}
+	return sr
+}
+
+// set records v, of a pass ending at now, in its series sr; under s.mu.
+func (s *Store) set(sr *series, now time.Time, v Values) {
 	sr.score = v.Score
 	if sr.node != v.Node {
 		// Sorted by name, as the registry wants them.

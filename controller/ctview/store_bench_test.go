@@ -1,17 +1,19 @@
 package ctview
 
 import (
+	"flag"
 	"runtime"
-
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+var workers = flag.Int("workers", 1, "BenchmarkSetPass's goroutines")
+
 // BenchmarkSetPass is the store's share of a pass at 10,000 containers
 // whose usage changes every pass and whose allocation does not, with the
-// heap the store holds.
+// heap the store holds (-args -workers N: SetPass's goroutines).
 func BenchmarkSetPass(b *testing.B) {
 	const containers = 10_000
 	var before runtime.MemStats
@@ -19,10 +21,12 @@ func BenchmarkSetPass(b *testing.B) {
 	runtime.ReadMemStats(&before)
 	s, _ := New(nil)
 	now := t0
+	vs := make([]Values, containers)
 	pass := func(i int) {
 		for vmid := range containers {
-			s.Set(now, values(100+vmid, "pve1", 2, float64((vmid+i)%7)/4))
+			vs[vmid] = values(100+vmid, "pve1", 2, float64((vmid+i)%7)/4)
 		}
+		s.SetPass(now, vs, *workers)
 	}
 	pass(0)
 	var after runtime.MemStats

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/admission"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/urgency"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
@@ -174,7 +175,7 @@ func TestStepPressuresAreAdmits(t *testing.T) {
 			guard := scaling.NewGuard(scaling.GuardOptions{MaxWritesPerPass: rng.IntN(6)})
 			all := e.scoreAndDecide(tick, sel, true, false)
 			looked := slices.Clone(all)
-			idle, admitted := e.admit(tick, all, guard, func(i int, _ *scaling.Decision) float64 { return e.pressures[i] })
+			idle, admitted := admission.Admit(tick.Nodes, tick.Containers, all, guard, 1, func(i int, _ *scaling.Decision) float64 { return e.pressures[i] })
 			wantIdle, wantAdmitted := e.Admit(tick, looked, guard)
 			// Printed: a score is NaN without a model, which DeepEqual
 			// would tell from itself.

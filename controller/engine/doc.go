@@ -86,14 +86,14 @@
 // # Imports
 //
 // controller/scaling, forest, its codes, weekly, topk, trainrows, features,
-// configfacts, lsq, listing, histogram, resizes and admission, and proxmox
-// for its types; never controller, config, httpapi or a logger
-// (test/layout).
+// configfacts, lsq, listing, histogram, resizes and admission,
+// controller/chunks (how many goroutines walk) and proxmox for its types;
+// never controller, config, httpapi or a logger (test/layout).
 //
 // # Concurrency
 //
 // An Engine belongs to one goroutine (the loop's); a Replay to its caller.
 // The loop reads Tracked after a pass, on the same goroutine. Step shards
-// its one walk over goroutines of its own from 2,000 containers
-// (Options.Workers, shard.go), all done before it returns.
+// its walk, the stamps before and the guard after over goroutines of its
+// own from 2,000 containers (Options.Workers, shard.go), done on return.
 package engine

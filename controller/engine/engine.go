@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/admission"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/listing"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/trainrows"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
@@ -168,7 +169,7 @@ func (e *Engine) Step(t Tick, sel scaling.Selection, guard *scaling.Guard, learn
 		// read while deciding still hold.
 		learn(r.All)
 	}
-	r.Idle, r.Admitted = e.admit(t, r.All, guard, func(i int, _ *scaling.Decision) float64 { return e.pressures[i] })
+	r.Idle, r.Admitted = admission.Admit(t.Nodes, t.Containers, r.All, guard, e.workers(len(t.Containers)), func(i int, _ *scaling.Decision) float64 { return e.pressures[i] })
 	return r
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/admission"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
@@ -27,7 +28,7 @@ func stepApart(e *Engine, t Tick, sel scaling.Selection, guard *scaling.Guard) S
 		r.Trained = r.TrainErr == nil
 	}
 	r.All = e.scoreAndDecide(t, sel, true, false)
-	r.Idle, r.Admitted = e.admit(t, r.All, guard, func(i int, _ *scaling.Decision) float64 { return e.pressures[i] })
+	r.Idle, r.Admitted = admission.Admit(t.Nodes, t.Containers, r.All, guard, e.workers(len(t.Containers)), func(i int, _ *scaling.Decision) float64 { return e.pressures[i] })
 	return r
 }
 

@@ -2,8 +2,10 @@ package engine
 
 import (
 	"math"
+	"slices"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/chunks"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/histogram"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/listing"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
@@ -115,8 +117,7 @@ func nodeThreads(t Tick) map[string]int {
 
 // track is the container listed as ct (created when new), stamped as
 // listed by this Observe, with the resizes since its previous listing
-// noted: what writes the engine's maps, which a sharded walk does before
-// its shards start (shard.go).
+// noted: what writes the engine's maps, before a sharded walk (trackAll).
 func (e *Engine) track(ct *proxmox.Container, at time.Time, stamped *int) *Container {
 	tr := e.Tracked[ct.VMID]
 	if tr == nil {
@@ -133,6 +134,31 @@ func (e *Engine) track(ct *proxmox.Container, at time.Time, stamped *int) *Conta
 		e.wants.Seen(ct.VMID, prev, cur)
 	}
 	return tr
+}
+
+// trackAll is track of each entry of t's listing but the templates into
+// e.trs, for a sharded walk on w goroutines (controller/chunks), whose
+// listing names each VMID once: in ranges, the containers that need only
+// their stamp, which writes the container alone; after, in listing order,
+// those that write a map (new, or resized since their last listing).
+func (e *Engine) trackAll(t Tick, w int) (stamped int) {
+	e.trs = slices.Grow(e.trs[:0], len(t.Containers))[:len(t.Containers)]
+	left := chunks.Filter(len(t.Containers), w, func(i int) bool {
+		ct, tr := &t.Containers[i], e.Tracked[t.Containers[i].VMID]
+		if e.trs[i] = nil; ct.Template || tr == nil || tr.observed == e.observes ||
+			e.opts.NoteResizes && !tr.SeenAt.IsZero() && listing.AllocationOf(tr.Last) != listing.AllocationOf(*ct) {
+			return true
+		}
+		tr.Unseen, tr.observed, e.trs[i] = 0, e.observes, tr
+		return false
+	})
+	stamped = len(t.Containers) - len(left)
+	for _, i := range left {
+		if !t.Containers[i].Template {
+			e.trs[i] = e.track(&t.Containers[i], t.End, &stamped)
+		}
+	}
+	return stamped
 }
 
 // fold folds listing entry i into tr, its container: what touches only
@@ -213,14 +239,6 @@ func sampleFrom(cur, prev *proxmox.Container, prevAt, now time.Time) Sample {
 	return s
 }
 
-// CPUFraction is PVE's cpu as the share of the allocation it means, 0 to 1.
-// PVE divides a cgroup usage delta by a wall-clock interval that is never
-// exact, so a container pinned at its limit reads a few % above 1.0 now and
-// then; it cannot use more than it has, and neither the window nor the
-// export's cpu_usage_percent (0-100 in the original format) should say so.
-func CPUFraction(v float64) float64 {
-	if !(v > 0) { // negative or NaN
-		return 0
-	}
-	return min(v, 1)
-}
+// CPUFraction is listing.CPUFraction: PVE's cpu as the share of the
+// allocation it means, 0 to 1.
+func CPUFraction(v float64) float64 { return listing.CPUFraction(v) }

@@ -1,11 +1,10 @@
 package engine
 
 import (
-	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/chunks"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/trainrows"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
@@ -37,15 +36,9 @@ func (e *Engine) call(k *walker, vmid int, f func()) {
 	f()
 }
 
-// workers is how many goroutines walk a listing of n: Options.Workers, or
-// one per CPU and 1,000 containers (simulate's few walk on one).
-func (e *Engine) workers(n int) int {
-	w := e.opts.Workers
-	if w <= 0 {
-		w = min(runtime.GOMAXPROCS(0), n/1000)
-	}
-	return max(1, min(w, n))
-}
+// workers is how many goroutines walk a listing of n (controller/chunks:
+// Options.Workers, or one per CPU and 1,000 containers).
+func (e *Engine) workers(n int) int { return chunks.Workers(e.opts.Workers, n) }
 
 // chunkLen is a shard's containers: w goroutines take a pass's shards in
 // turn, so that one that loses its core to other work holds it up little.
@@ -54,19 +47,13 @@ var chunkLen = 500
 // walkSharded is observe with each on w goroutines, a shard a contiguous
 // range of t's listing (fusable: no container in two). A turn writes its
 // container's (window, history, existing state) or its shard's; what the
-// shards share is written before (track: new containers, resizes) or after
+// shards share is written before (trackAll: new containers, resizes) or after
 // them in listing order (training offers, hooks, a new state, a follower's
 // wants): what one walk does, in order (TestShardsAreOneWalk).
 func (e *Engine) walkSharded(t Tick, w int, each func(k *walker, i int, tr *Container)) []scaling.Decision {
-	threads, stamped := nodeThreads(t), 0
+	threads := nodeThreads(t)
 	e.observes++
-	n := len(t.Containers)
-	e.trs = slices.Grow(e.trs[:0], n)[:n]
-	for i := range t.Containers {
-		if e.trs[i] = nil; !t.Containers[i].Template {
-			e.trs[i] = e.track(&t.Containers[i], t.End, &stamped)
-		}
-	}
+	n, stamped := len(t.Containers), e.trackAll(t, w)
 	shards := max(w, n/chunkLen)
 	for len(e.shards) < shards {
 		e.shards = append(e.shards, walker{deferred: true})

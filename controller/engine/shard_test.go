@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/chunks"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
@@ -24,7 +25,7 @@ import (
 // index, score, features, window and usage history, the states, the
 // training set, and the hooks' calls in their order are the same.
 func TestShardsAreOneWalk(t *testing.T) {
-	defer func(n int) { chunkLen = n }(chunkLen)
+	defer func(n, m int) { chunkLen, chunks.Len = n, m }(chunkLen, chunks.Len)
 	rng := rand.New(rand.NewPCG(141, 8))
 	nodes := []proxmox.Node{{Name: "pve1", CPUs: 16, MemoryBytes: 64 << 30}, {Name: "pve2", CPUs: 8, MemoryBytes: 32 << 30}, {Name: "pve3", CPUs: 32, MemoryBytes: 128 << 30}}
 	sel := scaling.Selection{Default: scaling.Rules{Mode: scaling.ModeEnforce,
@@ -61,6 +62,7 @@ func TestShardsAreOneWalk(t *testing.T) {
 		o.Workers = 2 + run%3
 		shards := New(o, hooks(1))
 		chunkLen = []int{containers, 7, 23, 500}[run] // a shard per goroutine, or many more, taken in turn
+		chunks.Len = []int{500, 11, 5, 40}[run]       // trackAll's ranges
 		cts := randomContainers(rng, containers, nodes)
 		for i := range cts {
 			if i < spinning {

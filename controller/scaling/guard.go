@@ -26,7 +26,8 @@ func NewGuard(o GuardOptions) *Guard { return &Guard{o: o.WithDefaults()} }
 
 // Pass is the guard over the decisions of one pass. Admission is
 // sequential (each decision sees the room and budget the earlier ones
-// left), so a Pass is not safe for concurrent use.
+// left), so a Pass is not safe for concurrent use; once Settled, Forks
+// of it admit the rest side by side.
 type Pass struct {
 	maxWrites int
 	writes    int
@@ -77,6 +78,19 @@ func (g *Guard) NewPass(nodes []NodeCapacity, allocated map[string]Allocated) *P
 // Writes is how many admitted decisions write, so far in the pass.
 func (p *Pass) Writes() int { return p.writes }
 
+// Settled reports whether the write budget is spent: no later Admit of
+// the pass then admits a write, nor so takes or gives room, and what it
+// makes of each decision depends on that decision alone.
+func (p *Pass) Settled() bool { return p.maxWrites > 0 && p.writes >= p.maxWrites }
+
+// Fork is a copy of a Settled pass for another goroutine, with slabs of
+// its own: it shares the nodes' room, which no Admit writes any more.
+func (p *Pass) Fork() *Pass {
+	f := *p
+	f.holds, f.changes = slab[Hold]{chunk: holdSlab}, slab[Change]{chunk: holdSlab}
+	return &f
+}
+
 // Admit returns d as the pass lets it through.
 //
 // An increase of cores or memory that would take its node's allocation
@@ -123,7 +137,8 @@ func (p *Pass) Admit(d Decision) Decision {
 			out.Holds, reserved = p.holdsWith(out.Holds, len(d.Changes)), true
 		}
 	}
-	for i, c := range d.Changes {
+	for i := range d.Changes {
+		c := &d.Changes[i] // not a copy: a change carries its reason's numbers
 		var why note
 		fits := true
 		switch c.Resource {
@@ -152,7 +167,7 @@ func (p *Pass) Admit(d Decision) Decision {
 				out.Changes, filtered = append(p.changes.take(len(d.Changes)), d.Changes[:i]...), true
 			}
 		case filtered:
-			out.Changes = append(out.Changes, c)
+			out.Changes = append(out.Changes, *c)
 		}
 	}
 	if len(out.Changes) == 0 {
@@ -162,7 +177,8 @@ func (p *Pass) Admit(d Decision) Decision {
 	if d.Mode == ModeEnforce || d.Mode == ModeDryRun {
 		if p.maxWrites > 0 && p.writes >= p.maxWrites {
 			reserve()
-			for _, c := range out.Changes {
+			for i := range out.Changes {
+				c := &out.Changes[i]
 				n := note{kind: noteWriteLimit, below: c.Direction == Down}
 				n.n[0], n.n[1], n.n[2] = c.From, c.To, int64(p.maxWrites)
 				out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipWriteLimit, note: n})

@@ -102,8 +102,8 @@ var rules = []rule{
 	// Other writers' resizes start cooldowns: a leaf of the engine.
 	{dir: "controller/engine/resizes", allowed: []string{"controller/scaling"}},
 	// A pass's decisions ordered and guarded: a leaf of the engine.
-	{dir: "controller/engine/admission", allowed: []string{"proxmox", "controller/scaling", "controller/scaling/urgency", "controller/engine/listing"}},
-	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/scaling/urgency", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly", "controller/engine/topk", "controller/engine/configfacts", "controller/engine/lsq", "controller/engine/listing", "controller/engine/near", "controller/engine/features", "controller/engine/resizes", "controller/engine/admission"}},
+	{dir: "controller/engine/admission", allowed: []string{"proxmox", "controller/scaling", "controller/scaling/urgency", "controller/engine/listing", "controller/chunks"}},
+	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/scaling/urgency", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly", "controller/engine/topk", "controller/engine/configfacts", "controller/engine/lsq", "controller/engine/listing", "controller/engine/near", "controller/engine/features", "controller/engine/resizes", "controller/engine/admission", "controller/chunks"}},
 	// Write backoffs and cooldowns carried across a change of leader: the
 	// rules' types.
 	{dir: "controller/takeover", allowed: []string{"controller/scaling"}},
@@ -128,6 +128,9 @@ var rules = []rule{
 	// Notifications: a leaf that posts what the loop hands it; its logger
 	// and its metrics are all it takes from outside the standard library.
 	{dir: "controller/notify", external: []string{"github.com/rs/zerolog", "github.com/prometheus/client_golang"}},
+	// A pass's per-container work over goroutines (the engine's walk, the
+	// loop's views): a leaf.
+	{dir: "controller/chunks", stdlibOnly: true},
 	// A cache of metric children: a leaf, generic over what it keeps.
 	{dir: "controller/labelcache", stdlibOnly: true},
 	// The leader lease: the matcher calls of proxmox; never the loop,
@@ -135,7 +138,7 @@ var rules = []rule{
 	{dir: "controller/lease", allowed: []string{"proxmox"}},
 	// The per-container gauges and histories: the Prometheus client, the
 	// decisions' and listings' types; never the engine or the loop.
-	{dir: "controller/ctview", allowed: []string{"controller/scaling", "proxmox"}},
+	{dir: "controller/ctview", allowed: []string{"controller/scaling", "proxmox", "controller/chunks"}},
 	{dir: "controller", allowed: []string{"forest", "proxmox"}},
 	// The API serves the loop's snapshot (controller), its decisions
 	// (controller/scaling) and audit record (controller/audit), and the

@@ -6,10 +6,12 @@
 // # Imports
 //
 // controller/scaling, its urgency, controller/engine/listing and proxmox
-// for the listing's types; never the engine (test/layout).
+// for the listing's types, controller/chunks; never the engine
+// (test/layout).
 //
 // # Concurrency
 //
 // Admit writes only the decisions and the guard it is given: one call at
-// a time per guard.
+// a time per guard. It guards what follows a spent write budget on
+// goroutines of its own, done before it returns.
 package admission

@@ -1,7 +1,7 @@
 // Package listing reads a cluster listing for controller/engine's pass:
-// what an entry allocates (AllocationOf), what each node gives its running
-// containers (AllocatedOf, the guard's room) and whether a VMID is listed
-// twice (VMIDs.Distinct) or a followed one as a template, which decides
+// what an entry allocates (AllocationOf) and uses of it (CPUFraction),
+// what each node gives its running containers (AllocatedOf, the guard's
+// room) and whether a VMID is listed twice (VMIDs.Distinct) or a followed one as a template, which decides
 // whether the engine may fold, score and decide each container in one
 // walk (VMIDs.Fusable, Engine.Step).
 //
@@ -12,6 +12,6 @@
 //
 // # Concurrency
 //
-// AllocationOf and AllocatedOf are pure functions. A VMIDs belongs to one
+// AllocationOf, CPUFraction and AllocatedOf are pure functions. A VMIDs belongs to one
 // engine and is not safe for concurrent use.
 package listing

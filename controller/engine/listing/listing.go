@@ -110,3 +110,15 @@ func (v *VMIDs) sorted(cts []proxmox.Container) bool {
 	}
 	return true
 }
+
+// CPUFraction is PVE's cpu as the share of the allocation it means, 0 to 1.
+// PVE divides a cgroup usage delta by a wall-clock interval that is never
+// exact, so a container pinned at its limit reads a few % above 1.0 now and
+// then; it cannot use more than it has, and neither the window nor the
+// export's cpu_usage_percent (0-100 in the original format) should say so.
+func CPUFraction(v float64) float64 {
+	if !(v > 0) { // negative or NaN
+		return 0
+	}
+	return min(v, 1)
+}

@@ -61,8 +61,9 @@ func Order(ds []scaling.Decision, idx []int, pressure func(i int, d *scaling.Dec
 // urgent.
 func class(d *scaling.Decision) int {
 	most := 5 // no change
-	for _, c := range d.Changes {
-		k := 4 // any decrease
+	for i := range d.Changes {
+		// Not a copy of the change: it carries its reason's numbers.
+		c, k := &d.Changes[i], 4 // 4: any decrease
 		if c.Direction == scaling.Up {
 			switch c.Resource {
 			case scaling.ResourceDisk:
