@@ -8,8 +8,9 @@
 // decided in one walk, while its history is in the cache, unless the pass
 // trains or inherits first (Step). The loop (controller.Controller.pass) runs
 // Step with its config reads in between, and the simulator
-// (controller/sim) runs the same Step through Replay with a trace in place
-// of the listing, so that simulate measures the code that runs.
+// (controller/sim) runs the same Step through controller/engine/replay
+// (TickOf: observations as a listing) with a trace in place of the
+// listing, so that simulate measures the code that runs.
 //
 // It owns the containers' histories (window*.go), the features (what they
 // are: controller/engine/features) and the model (features*.go, model.go),
@@ -92,7 +93,7 @@
 //
 // # Concurrency
 //
-// An Engine belongs to one goroutine (the loop's); a Replay to its caller.
+// An Engine belongs to one goroutine (the loop's).
 // The loop reads Tracked after a pass, on the same goroutine. Step shards
 // its one walk over goroutines of its own from 2,000 containers
 // (Options.Workers, shard.go), all done before it returns.
