@@ -3,6 +3,7 @@ package engine
 import (
 	"math"
 	"math/rand/v2"
+	"sort"
 	"testing"
 	"time"
 
@@ -135,6 +136,74 @@ func TestPeriodExtremesMatchAScan(t *testing.T) {
 					if !same(lo, wlo) || !same(hi, whi) {
 						t.Fatalf("run %d pass %d, period %s from point %d of %d: extremes %v %v, a scan %v %v", run, pass, d, i, p.Len(), lo, hi, wlo, whi)
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestSearchAndPinnedMatchAScan: a window's Search is sort.Search over
+// its points' times, for times on a second and between two, and Pinned
+// is a scan back from the newest, for lines at a sample's value (often
+// pinned runs, where whole blocks pass), with holes, merges, resizes and
+// NaN cores, over any range of the points.
+func TestSearchAndPinnedMatchAScan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	e := New(Options{Interval: 10 * time.Second, Window: time.Hour, ShortPeriod: 5 * time.Minute, Scale: true}, Hooks{})
+	for run := range 40 {
+		tr := &Container{Listed: Listed{VMID: 100, Status: "running", Alloc: scaling.Allocation{Cores: 2}}, Window: e.NewWindow()}
+		at, level := 0, 1.0
+		for pass := range 800 {
+			at += 10
+			switch k := rng.IntN(200); {
+			case k < 2:
+				at += 10 * rng.IntN(100)
+			case k < 4:
+				tr.Window.Merge([]Sample{sampleAt(at-rng.IntN(3000), rng.Float64()*4)})
+			case k < 6:
+				tr.Alloc.Cores = rng.IntN(5)
+			case k < 20:
+				level = rng.Float64() * 4
+			}
+			s := sampleAt(at, level+rng.Float64()*0.1)
+			s.Mem = uint64(level*(1<<30)) + rng.Uint64N(1<<20)
+			if rng.IntN(500) == 0 {
+				s.CPU = math.NaN()
+			}
+			tr.Window.Add(s)
+			now := t0.Add(time.Duration(at) * time.Second)
+			sig := e.signals(&e.walk.history, tr, scaling.Rules{StabilizationDown: 45 * time.Minute}, now)
+			for _, p := range []scaling.Points{sig.History.CPU(time.Hour), sig.History.Memory(time.Hour)} {
+				q := p.(interface {
+					Search(i, j int, t time.Time, after bool) int
+					Pinned(i, j int, line float64) int
+				})
+				n := p.Len()
+				i := rng.IntN(n + 1)
+				j := i + rng.IntN(n-i+1)
+				if rng.IntN(2) == 0 {
+					j = n // the newest: where whole blocks are read
+				}
+				when := now.Add(-time.Duration(rng.IntN(4000)) * time.Second)
+				if rng.IntN(2) == 0 {
+					when = when.Add(time.Duration(rng.IntN(1e9)))
+				}
+				for _, after := range []bool{false, true} {
+					want := i + sort.Search(j-i, func(k int) bool { return p.Time(i+k).After(when) || !after && p.Time(i+k).Equal(when) })
+					if got := q.Search(i, j, when, after); got != want {
+						t.Fatalf("run %d pass %d: Search(%d, %d, %v, %v) = %d, a binary search %d", run, pass, i, j, when, after, got, want)
+					}
+				}
+				line := rng.Float64() * 4
+				if n > 0 {
+					line = p.Value(rng.IntN(n))
+				}
+				want := 0
+				for k := j - 1; k >= i && p.Value(k) >= line; k-- {
+					want++
+				}
+				if got := q.Pinned(i, j, line); got != want {
+					t.Fatalf("run %d pass %d: Pinned(%d, %d, %v) = %d of %d points, a scan %d", run, pass, i, j, line, got, n, want)
 				}
 			}
 		}

@@ -171,6 +171,47 @@ func (p *windowPoints) Value(i int) float64 {
 	return p.h.utilisation(p.first + i)
 }
 
+// Search is the first of points i to j-1 at or after t, or after t
+// (scaling.Points): a time is whole seconds, so the first at or after
+// the second c, found from where the interval puts it rather than by
+// halving the span (a decrease looks for the start of five periods).
+func (p *windowPoints) Search(i, j int, t time.Time, after bool) int {
+	c := t.Unix() + 1
+	if !after && t.Nanosecond() == 0 {
+		c = t.Unix()
+	}
+	w, f := p.h.w, p.first
+	return near.Search(i, j, p.h.guess(c-1)+1-f, func(k int) bool { return w.secAt(f+k) < c })
+}
+
+// Pinned is how many of points i to j-1, from j-1 back, are at or above
+// line in a row (scaling.PinnedCounter): an extremes block whose lowest
+// is passes whole, so that a container pinned for the hour costs a dozen
+// reads a pass rather than 360.
+func (p *windowPoints) Pinned(i, j int, line float64) int {
+	w, k := p.h.w, j
+	for k > i {
+		seq := w.first + uint64(p.first+k) // after point k-1's sample
+		start := (seq - 1) / blockLen * blockLen
+		if b := int(start-w.first) - p.first; len(w.blocks) > 0 && start >= w.first && b >= i && (seq%blockLen == 0 || p.first+k == w.n) {
+			x := w.blocks[(start/blockLen)%uint64(len(w.blocks))]
+			lo := x.cpuLo // where the block's lowest is: its value is the scan's
+			if p.memory {
+				lo = x.memLo
+			}
+			if p.Value(b+int(lo)) >= line {
+				k = b
+				continue
+			}
+		}
+		if !(p.Value(k-1) >= line) {
+			break
+		}
+		k--
+	}
+	return j - k
+}
+
 // shortPeriod is the most points Extremes reads one by one: a scale-up's
 // half minute costs less read than looked up in blocks.
 const shortPeriod = 32
