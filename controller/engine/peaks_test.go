@@ -176,13 +176,14 @@ func TestSearchAndPinnedMatchAScan(t *testing.T) {
 			for _, p := range []scaling.Points{sig.History.CPU(time.Hour), sig.History.Memory(time.Hour)} {
 				q := p.(interface {
 					Search(i, j int, t time.Time, after bool) int
-					Pinned(i, j int, line float64) int
+					AtLeast(line float64) int
 				})
+				wp := p.(*windowPoints)
 				n := p.Len()
 				i := rng.IntN(n + 1)
 				j := i + rng.IntN(n-i+1)
 				if rng.IntN(2) == 0 {
-					j = n // the newest: where whole blocks are read
+					i, j = i*rng.IntN(2), n // the newest (where whole blocks are read), often all
 				}
 				when := now.Add(-time.Duration(rng.IntN(4000)) * time.Second)
 				if rng.IntN(2) == 0 {
@@ -202,7 +203,7 @@ func TestSearchAndPinnedMatchAScan(t *testing.T) {
 				for k := j - 1; k >= i && p.Value(k) >= line; k-- {
 					want++
 				}
-				if got := q.Pinned(i, j, line); got != want {
+				if got := wp.pinned(i, j, line); got != want || i == 0 && j == n && q.AtLeast(line) != want {
 					t.Fatalf("run %d pass %d: Pinned(%d, %d, %v) = %d of %d points, a scan %d", run, pass, i, j, line, got, n, want)
 				}
 			}

@@ -184,11 +184,15 @@ func (p *windowPoints) Search(i, j int, t time.Time, after bool) int {
 	return near.Search(i, j, p.h.guess(c-1)+1-f, func(k int) bool { return w.secAt(f+k) < c })
 }
 
-// Pinned is how many of points i to j-1, from j-1 back, are at or above
-// line in a row (scaling.PinnedCounter): an extremes block whose lowest
-// is passes whole, so that a container pinned for the hour costs a dozen
-// reads a pass rather than 360.
-func (p *windowPoints) Pinned(i, j int, line float64) int {
+// AtLeast is how many of the newest points are at or above line in a row
+// (relief.Counter): fast relief's pinned run, every pass while a pinned
+// container waits for its cooldown or the guard.
+func (p *windowPoints) AtLeast(line float64) int { return p.pinned(0, p.Len(), line) }
+
+// pinned is how many of points i to j-1, from j-1 back, are at or above
+// line in a row: an extremes block whose lowest is passes whole, so that
+// a container pinned for the hour costs a dozen reads rather than 360.
+func (p *windowPoints) pinned(i, j int, line float64) int {
 	w, k := p.h.w, j
 	for k > i {
 		seq := w.first + uint64(p.first+k) // after point k-1's sample
