@@ -132,10 +132,11 @@ func (dc *decider) jumped(u utilisation, series run[Points], line float64) (int,
 	if !acted {
 		last.Time = time.Time{}
 	}
-	if c, ok := series.p.(PinnedCounter); ok { // Jump reads the run and the point before
-		series.lo = max(series.lo, series.hi-1-c.Pinned(series.lo, series.hi, line))
+	var p relief.Points = runPoints{series}
+	if series.lo == 0 && series.hi == series.p.Len() {
+		p = series.p // a window's counts its run itself (relief.Counter)
 	}
-	run, jump := relief.Jump(runPoints{series}, line, u.up.Bound, last.Time)
+	run, jump := relief.Jump(p, line, u.up.Bound, last.Time)
 	if jump == 0 {
 		return run, 0
 	}
@@ -151,13 +152,6 @@ func (dc *decider) jumped(u utilisation, series run[Points], line float64) (int,
 		return run, jump
 	}
 	return run, 0
-}
-
-// PinnedCounter is Points that count how many of points i to j-1, from
-// j-1 back, are at or above line in a row themselves: a window, from its
-// extremes blocks, where a container pinned for the hour is 360 points.
-type PinnedCounter interface {
-	Pinned(i, j int, line float64) int
 }
 
 // reliefUnused is the period since the relief that made u's last change
