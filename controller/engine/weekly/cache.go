@@ -20,15 +20,19 @@ const (
 // changed: Decide asks every pass, twice (a decrease's floor an hour
 // ahead, a growth's lead ten minutes ahead), and the answer moves only
 // when now enters another ten minutes or the profile or tiers change,
-// which the caller counts in gen. One entry per ahead, and Highest's: 408
-// bytes; a growth's size (scaling's seasonSpan), asked only on the way to
-// a growth ahead, takes the second entry's place. The zero Cache is empty.
+// which the caller counts in gen. One entry per ahead, and two of
+// Highest's: 456 bytes; a growth's size (scaling's seasonSpan), asked only
+// on the way to a growth ahead, takes the second entry's place. The zero
+// Cache is empty.
 type Cache struct {
 	entries [2]cacheEntry
-	// high is Highest's answer, for the generation and week buckets in
-	// highKey (the generation + 1, so that the zero key is none).
-	high    TierPeak
-	highKey [3]int64
+	// high are Highest's answers, for the generation and week buckets in
+	// highKey (the generation + 1, so that the zero key is none): two, as
+	// one Decide may ask for the last day (a decrease of cores) and the
+	// week (fast relief of memory), each a scan of up to 168 buckets.
+	high    [2]TierPeak
+	highKey [2][3]int64
+	older   uint8 // the entry a new answer replaces
 }
 
 type cacheEntry struct {
@@ -86,9 +90,13 @@ func (c *Cache) Peaks(p *Profile, read TierPeaks, gen uint64, now time.Time, ahe
 func (c *Cache) Highest(read TierPeaks, gen uint64, from time.Time, d time.Duration) TierPeak {
 	first := floorDiv(from.Unix(), WeekStep)
 	key := [3]int64{int64(gen) + 1, first, max(first, floorDiv(from.Unix()+int64(d/time.Second)-1, WeekStep))}
-	if c.highKey != key {
-		c.high, _ = read(true, from, d)
-		c.highKey = key
+	for k := range c.highKey {
+		if c.highKey[k] == key {
+			return c.high[k]
+		}
 	}
-	return c.high
+	k := c.older
+	c.high[k], _ = read(true, from, d)
+	c.highKey[k], c.older = key, 1-k
+	return c.high[k]
 }

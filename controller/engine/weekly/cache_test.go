@@ -121,7 +121,7 @@ func TestCacheAnswersAsPeaks(t *testing.T) {
 	if cachedReads*2 > direct {
 		t.Errorf("the cache read the tiers %d times where Peaks alone read them %d times", cachedReads, direct)
 	}
-	if size := unsafe.Sizeof(Cache{}); size != 408 {
-		t.Errorf("a Cache is %d bytes; its doc says 408", size)
+	if size := unsafe.Sizeof(Cache{}); size != 456 {
+		t.Errorf("a Cache is %d bytes; its doc says 456", size)
 	}
 }
