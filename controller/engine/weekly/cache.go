@@ -21,7 +21,7 @@ const (
 // ahead, a growth's lead ten minutes ahead), and the answer moves only
 // when now enters another ten minutes or the profile or tiers change,
 // which the caller counts in gen. One entry per ahead, and two of
-// Highest's: 456 bytes; a growth's size (scaling's seasonSpan), asked only
+// Highest's: 488 bytes; a growth's size (scaling's seasonSpan), asked only
 // on the way to a growth ahead, takes the second entry's place. The zero
 // Cache is empty.
 type Cache struct {
@@ -38,6 +38,9 @@ type Cache struct {
 type cacheEntry struct {
 	key      cacheKey
 	cpu, mem scaling.Recurring
+	// from and until (Unix nanoseconds) bound the nows that make key:
+	// every part of it only grows with now, so none differs in between.
+	from, until int64
 }
 
 // cacheKey is all of now that peaks reads: the hours of the profile it
@@ -67,19 +70,34 @@ func keyOf(gen uint64, now time.Time, ahead time.Duration) cacheKey {
 		day:   buckets(DayStep), week: buckets(WeekStep)}
 }
 
+// until is the first now (Unix nanoseconds) at which a part of k, made
+// at a now before it with ahead, is another: an hour or bucket starts.
+func (k cacheKey) until(ahead time.Duration) int64 {
+	a, y := int64(ahead/time.Second), int64(24*3600)
+	s := min((k.hours[0]+1)*3600, (k.day[0]+1)*DayStep+y, (k.day[1]+1)*DayStep-a+1+y,
+		(k.week[0]+1)*WeekStep+y, (k.week[1]+1)*WeekStep-a+1+y)
+	// The walk's last second moves once now+ahead passes the hour's end.
+	return min(s*1e9, k.hours[1]*3600*1e9-int64(ahead)+1)
+}
+
 // Peaks is p.Peaks(read, now, ahead), computed again only when gen (which
 // the caller changes whenever p or what read reads changes) or the hours
-// and buckets that now and ahead make it read differ from the entry's.
+// and buckets that now and ahead make it read differ from the entry's;
+// within the nows that make the entry's, without making a key.
 func (c *Cache) Peaks(p *Profile, read TierPeaks, gen uint64, now time.Time, ahead time.Duration) (cpu, mem scaling.Recurring) {
-	key := keyOf(gen, now, ahead)
 	e := &c.entries[0]
 	if e.key.set && e.key.ahead != ahead {
 		e = &c.entries[1]
 	}
+	if t := now.UnixNano(); e.key.set && e.key.gen == gen && e.key.ahead == ahead && t >= e.from && t < e.until {
+		return e.cpu, e.mem
+	}
+	key := keyOf(gen, now, ahead)
 	if e.key != key {
 		e.key = key
 		e.cpu, e.mem = p.Peaks(read, now, ahead)
 	}
+	e.from, e.until = now.UnixNano(), key.until(ahead)
 	return e.cpu, e.mem
 }
 
