@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/codes"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/near"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
@@ -25,7 +26,7 @@ func (e *Engine) signals(h *windowHistory, tr *Container, r scaling.Rules, now t
 	span := max(r.StabilizationUp, r.StabilizationDown) + 2*e.opts.Interval
 	h.spanSec, h.spanFrom = now.Add(-span).Unix(), -1
 	h.newest = w.Len() - 1
-	for h.newest >= 0 && w.timeAt(h.newest).After(now) { // a clock that went back
+	for h.newest >= 0 && w.secAt(h.newest) > now.Unix() { // a clock that went back (whole seconds: after now)
 		h.newest--
 	}
 	sig := scaling.Signals{
@@ -40,8 +41,8 @@ func (e *Engine) signals(h *windowHistory, tr *Container, r scaling.Rules, now t
 		h.cpuNewest[0] = scaling.Point{Time: at, Value: h.utilisation(i)}
 		h.memNewest[0] = scaling.Point{Time: at, Value: float64(memoryBytes(w, i))}
 		sig.CPU, sig.Memory = h.cpuNewest[:], h.memNewest[:]
-		s := w.At(i)
-		sig.PressureCPU, sig.PressureMemory, sig.PressureIO = s.PressureCPU, s.PressureMemory, s.PressureIO
+		p := &w.ring[w.slot(i)] // its pressures as At decodes them, not the whole sample
+		sig.PressureCPU, sig.PressureMemory, sig.PressureIO = codes.FromCenti(p.psiCPU), codes.FromCenti(p.psiMem), codes.FromCenti(p.psiIO)
 	}
 	// A disk past its threshold, below its max, brings its use over the
 	// window: a growth is sized from its fill rate (scaling.Signals.Disk).
