@@ -45,18 +45,28 @@ func (e *Engine) signals(h *windowHistory, tr *Container, r scaling.Rules, now t
 		sig.PressureCPU, sig.PressureMemory, sig.PressureIO = codes.FromCenti(p.psiCPU), codes.FromCenti(p.psiMem), codes.FromCenti(p.psiIO)
 	}
 	// A disk past its threshold, below its max, brings its use over the
-	// window: a growth is sized from its fill rate (scaling.Signals.Disk).
-	if k := r.Disk; k.Enabled && tr.Alloc.DiskBytes < k.Max && float64(tr.Last.Disk) >= k.Threshold*float64(tr.Last.MaxDisk) {
-		sig.Disk = h.disk[:0]
-		for i := 0; i <= h.newest; i++ {
-			sig.Disk = append(sig.Disk, scaling.Point{Time: w.timeAt(i), Value: float64(uint64(w.ring[w.slot(i)].diskMiB()) << 20)})
-		}
-		h.disk = sig.Disk
-	}
+	// window: a growth is sized from its fill rate (Disk).
+	k := r.Disk
+	h.diskOK = k.Enabled && tr.Alloc.DiskBytes < k.Max && float64(tr.Last.Disk) >= k.Threshold*float64(tr.Last.MaxDisk)
 	if f := tr.Facts; f.HoldsFor(tr.Last) {
 		sig.CoresUnmanaged, sig.DiskUnmanaged = f.CoresUnmanaged(), f.DiskUnmanaged()
 	}
 	return sig
+}
+
+// Disk is the root filesystem's use over the window of a disk past its
+// threshold and below its max, nil for another (scaling.DiskHistory): read
+// only when Decide sizes a growth, not while it waits for its cooldown.
+func (h *windowHistory) Disk() scaling.Series {
+	if !h.diskOK {
+		return nil
+	}
+	w := h.w
+	h.disk = h.disk[:0]
+	for i := 0; i <= h.newest; i++ {
+		h.disk = append(h.disk, scaling.Point{Time: w.timeAt(i), Value: float64(uint64(w.ring[w.slot(i)].diskMiB()) << 20)})
+	}
+	return h.disk
 }
 
 // windowHistory reads a container's window for Decide (scaling.History):
@@ -81,7 +91,8 @@ type windowHistory struct {
 	cpuNewest, memNewest [1]scaling.Point
 	cpu, mem             windowPoints
 	disk                 scaling.Series
-	scaling.Recommender  // the container's Usage
+	diskOK               bool // Disk reads the window
+	scaling.Recommender       // the container's Usage
 	seasons              *seasons
 }
 
