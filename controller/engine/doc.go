@@ -78,7 +78,8 @@
 //     run), so that the peaks of the window and of the periods Decide
 //     judges are read exactly, from any sample to the newest, from at
 //     most 31 samples and one pair per run: about 40 reads for an hour,
-//     in memory that does not depend on the data. The window's peaks are kept between reads while what leaves is
+//     in memory that does not depend on the data; fast relief's pinned run
+//     too (AtLeast: a block whose lowest is pinned passes whole). The window's peaks are kept between reads while what leaves is
 //     below them; the extremes and the memory trend's sums (exact integers,
 //     scaling.TrendSummer) of the period a decrease judges are kept at a
 //     cursor that moves with its start (period.go): O(1) a pass, bit for
