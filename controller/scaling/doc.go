@@ -23,7 +23,7 @@
 //
 // A pass decides for thousands of containers, most of which lean
 // nowhere, so Decide reads no more than a decision needs: a container's
-// series, peaks and recurring peaks come through Signals.History, read
+// series, peaks, recurring peaks and disk points come through History, read
 // only for a resource on its way to a change; hold details and change
 // reasons keep their numbers and are formatted when asked (hold.go).
 //
