@@ -16,8 +16,8 @@
 // policy, decides (controller/scaling), orders by urgency and guards, and
 // Engine.Record folds outcomes back into the state. Controller.pass runs
 // Step with its config reads in between; the simulator (controller/sim)
-// runs the same Step through engine.Replay, with a trace in place of the
-// listing, so that simulate measures the code that runs.
+// runs the same Step through controller/engine/replay, with a trace in
+// place of the listing, so that simulate measures the code that runs.
 //
 // Subpackages: engine (one pass without I/O), scaling (the pure decision
 // core), lxcmetrics (the lxc_metrics.json codec), export (the

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/replay"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
@@ -34,7 +34,7 @@ func TestSimulateDecidesAsTheLoop(t *testing.T) {
 		o.Selection = scaling.Selection{Default: rules}
 		o.Model.RetrainInterval = time.Minute
 	})
-	replay := engine.NewReplay(engine.ReplayOptions{
+	rp := replay.New(replay.Options{
 		Interval: c.opts.Interval, Window: c.opts.Window, ShortPeriod: c.opts.ShortPeriod,
 		Selection: c.opts.Selection, Model: c.opts.Model, Guard: c.opts.Guard,
 	})
@@ -49,7 +49,7 @@ func TestSimulateDecidesAsTheLoop(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := map[int]string{}
-		for _, d := range replay.StepTick(tk).All {
+		for _, d := range rp.StepTick(tk).All {
 			want[d.VMID] = fmt.Sprintf("%+v", d)
 			changes += len(d.Changes)
 		}
@@ -68,7 +68,7 @@ func TestSimulateDecidesAsTheLoop(t *testing.T) {
 			}
 		}
 	}
-	if trained, _ := replay.Model(); changes == 0 || !trained {
+	if trained, _ := rp.Model(); changes == 0 || !trained {
 		t.Fatalf("%d changes in 60 ticks, or no model: the comparison compared nothing", changes)
 	}
 }

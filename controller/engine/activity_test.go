@@ -67,12 +67,11 @@ func TestRunawayHoldIsRememberedAndTold(t *testing.T) {
 	rules := scaling.Rules{Mode: scaling.ModeEnforce,
 		CPU:        scaling.CPURules{Enabled: true, Up: 0.9, Down: 0.3, Step: 1, Min: 1, Max: 8, Target: 0.8},
 		CooldownUp: 2 * time.Minute, CooldownDown: 45 * time.Minute, StabilizationUp: 30 * time.Second, StabilizationDown: 45 * time.Minute}
-	r := NewReplay(ReplayOptions{Interval: 10 * time.Second, Window: time.Hour, ShortPeriod: 5 * time.Minute,
-		Selection: scaling.Selection{Default: rules},
-		Model:     ModelOptions{Enabled: true, RetrainInterval: 10 * time.Minute, Trees: 20, SampleSize: 64, Seed: 3, TrainingWindow: time.Hour, Threshold: 0.01},
-		Node:      scaling.NodeCapacity{Node: "pve1", CPUs: 64, MemoryBytes: 256 << 30}})
 	var told []string
-	r.engine.hooks.Runaway = func(vmid int, _ float64, detail string) { told = append(told, detail) }
+	e := New(Options{Interval: 10 * time.Second, Window: time.Hour, ShortPeriod: 5 * time.Minute, Scale: true,
+		Model: ModelOptions{Enabled: true, RetrainInterval: 10 * time.Minute, Trees: 20, SampleSize: 64, Seed: 3, TrainingWindow: time.Hour, Threshold: 0.01}},
+		Hooks{Runaway: func(vmid int, _ float64, detail string) { told = append(told, detail) }})
+	node, sel, guard := scaling.NodeCapacity{Node: "pve1", CPUs: 64, MemoryBytes: 256 << 30}, scaling.Selection{Default: rules}, scaling.NewGuard(scaling.GuardOptions{})
 	alloc := scaling.Allocation{Cores: 1, MemoryMiB: 2048}
 	var heldSince time.Time
 	now := t0
@@ -83,7 +82,7 @@ func TestRunawayHoldIsRememberedAndTold(t *testing.T) {
 			busy = float64(alloc.Cores)
 		}
 		obs := []Observed{{VMID: 101, Name: "ct101", Alloc: alloc, CPUCores: busy, MemoryBytes: 600 << 20, DiskBytes: 1 << 30, NetRate: 2e5, IORate: 1e5}}
-		for _, d := range r.Step(now, obs) {
+		for _, d := range e.Step(TickOf(now, node, obs), sel, guard, nil).Admitted {
 			outcomes := make([]scaling.Outcome, len(d.Changes))
 			for i, ch := range d.Changes {
 				if ch.Resource == scaling.ResourceCores {
@@ -91,7 +90,7 @@ func TestRunawayHoldIsRememberedAndTold(t *testing.T) {
 				}
 				outcomes[i] = scaling.Outcome{Change: ch, Result: scaling.ResultApplied}
 			}
-			r.Record(d.VMID, outcomes, now)
+			e.Record(d.VMID, outcomes, now)
 		}
 	}
 	for range 240 {
@@ -99,14 +98,14 @@ func TestRunawayHoldIsRememberedAndTold(t *testing.T) {
 	}
 	for range 180 {
 		step(true)
-		if st := r.engine.States[101]; st != nil && heldSince.IsZero() {
+		if st := e.States[101]; st != nil && heldSince.IsZero() {
 			heldSince = st.Runaway
 		}
 	}
 	if alloc.Cores != 2 {
 		t.Errorf("spinning for 30 minutes: %d cores, want 2 (relief once, then held)", alloc.Cores)
 	}
-	if st := r.engine.States[101]; heldSince.IsZero() || st == nil || !st.Runaway.Equal(heldSince) {
+	if st := e.States[101]; heldSince.IsZero() || st == nil || !st.Runaway.Equal(heldSince) {
 		t.Errorf("the hold is not remembered from its start: first seen %v, now %+v", heldSince, st)
 	}
 	if len(told) != 1 || !strings.Contains(told[0], "a runaway process?") {
@@ -115,7 +114,7 @@ func TestRunawayHoldIsRememberedAndTold(t *testing.T) {
 	for range 3 {
 		step(false)
 	}
-	if st := r.engine.States[101]; !st.Runaway.IsZero() {
+	if st := e.States[101]; !st.Runaway.IsZero() {
 		t.Errorf("the spinning stopped and the hold goes on since %v", st.Runaway)
 	}
 }

@@ -8,8 +8,9 @@
 // decided in one walk, while its history is in the cache, unless the pass
 // trains or inherits first (Step). The loop (controller.Controller.pass) runs
 // Step with its config reads in between, and the simulator
-// (controller/sim) runs the same Step through Replay with a trace in place
-// of the listing, so that simulate measures the code that runs.
+// (controller/sim) runs the same Step through controller/engine/replay
+// (TickOf: observations as a listing) with a trace in place of the
+// listing, so that simulate measures the code that runs.
 //
 // It owns the containers' histories (window*.go), the features (what they
 // are: controller/engine/features) and the model (features*.go, model.go),
@@ -77,7 +78,8 @@
 //     run), so that the peaks of the window and of the periods Decide
 //     judges are read exactly, from any sample to the newest, from at
 //     most 31 samples and one pair per run: about 40 reads for an hour,
-//     in memory that does not depend on the data. The window's peaks are kept between reads while what leaves is
+//     in memory that does not depend on the data; fast relief's pinned run
+//     too (AtLeast: a block whose lowest is pinned passes whole). The window's peaks are kept between reads while what leaves is
 //     below them; the extremes and the memory trend's sums (exact integers,
 //     scaling.TrendSummer) of the period a decrease judges are kept at a
 //     cursor that moves with its start (period.go): O(1) a pass, bit for
@@ -92,7 +94,7 @@
 //
 // # Concurrency
 //
-// An Engine belongs to one goroutine (the loop's); a Replay to its caller.
+// An Engine belongs to one goroutine (the loop's).
 // The loop reads Tracked after a pass, on the same goroutine. Step shards
 // its walk, the stamps before and the guard after over goroutines of its
 // own from 2,000 containers (Options.Workers, shard.go), done on return.

@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/codes"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/near"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
@@ -25,7 +26,7 @@ func (e *Engine) signals(h *windowHistory, tr *Container, r scaling.Rules, now t
 	span := max(r.StabilizationUp, r.StabilizationDown) + 2*e.opts.Interval
 	h.spanSec, h.spanFrom = now.Add(-span).Unix(), -1
 	h.newest = w.Len() - 1
-	for h.newest >= 0 && w.timeAt(h.newest).After(now) { // a clock that went back
+	for h.newest >= 0 && w.secAt(h.newest) > now.Unix() { // a clock that went back (whole seconds: after now)
 		h.newest--
 	}
 	sig := scaling.Signals{
@@ -40,22 +41,32 @@ func (e *Engine) signals(h *windowHistory, tr *Container, r scaling.Rules, now t
 		h.cpuNewest[0] = scaling.Point{Time: at, Value: h.utilisation(i)}
 		h.memNewest[0] = scaling.Point{Time: at, Value: float64(memoryBytes(w, i))}
 		sig.CPU, sig.Memory = h.cpuNewest[:], h.memNewest[:]
-		s := w.At(i)
-		sig.PressureCPU, sig.PressureMemory, sig.PressureIO = s.PressureCPU, s.PressureMemory, s.PressureIO
+		p := &w.ring[w.slot(i)] // its pressures as At decodes them, not the whole sample
+		sig.PressureCPU, sig.PressureMemory, sig.PressureIO = codes.FromCenti(p.psiCPU), codes.FromCenti(p.psiMem), codes.FromCenti(p.psiIO)
 	}
 	// A disk past its threshold, below its max, brings its use over the
-	// window: a growth is sized from its fill rate (scaling.Signals.Disk).
-	if k := r.Disk; k.Enabled && tr.Alloc.DiskBytes < k.Max && float64(tr.Last.Disk) >= k.Threshold*float64(tr.Last.MaxDisk) {
-		sig.Disk = h.disk[:0]
-		for i := 0; i <= h.newest; i++ {
-			sig.Disk = append(sig.Disk, scaling.Point{Time: w.timeAt(i), Value: float64(uint64(w.ring[w.slot(i)].diskMiB()) << 20)})
-		}
-		h.disk = sig.Disk
-	}
+	// window: a growth is sized from its fill rate (Disk).
+	k := r.Disk
+	h.diskOK = k.Enabled && tr.Alloc.DiskBytes < k.Max && float64(tr.Last.Disk) >= k.Threshold*float64(tr.Last.MaxDisk)
 	if f := tr.Facts; f.HoldsFor(tr.Last) {
 		sig.CoresUnmanaged, sig.DiskUnmanaged = f.CoresUnmanaged(), f.DiskUnmanaged()
 	}
 	return sig
+}
+
+// Disk is the root filesystem's use over the window of a disk past its
+// threshold and below its max, nil for another (scaling.DiskHistory): read
+// only when Decide sizes a growth, not while it waits for its cooldown.
+func (h *windowHistory) Disk() scaling.Series {
+	if !h.diskOK {
+		return nil
+	}
+	w := h.w
+	h.disk = h.disk[:0]
+	for i := 0; i <= h.newest; i++ {
+		h.disk = append(h.disk, scaling.Point{Time: w.timeAt(i), Value: float64(uint64(w.ring[w.slot(i)].diskMiB()) << 20)})
+	}
+	return h.disk
 }
 
 // windowHistory reads a container's window for Decide (scaling.History):
@@ -80,7 +91,8 @@ type windowHistory struct {
 	cpuNewest, memNewest [1]scaling.Point
 	cpu, mem             windowPoints
 	disk                 scaling.Series
-	scaling.Recommender  // the container's Usage
+	diskOK               bool // Disk reads the window
+	scaling.Recommender       // the container's Usage
 	seasons              *seasons
 }
 
@@ -169,6 +181,51 @@ func (p *windowPoints) Value(i int) float64 {
 		return float64(memoryBytes(p.h.w, p.first+i))
 	}
 	return p.h.utilisation(p.first + i)
+}
+
+// Search is the first of points i to j-1 at or after t, or after t
+// (scaling.Points): a time is whole seconds, so the first at or after
+// the second c, found from where the interval puts it rather than by
+// halving the span (a decrease looks for the start of five periods).
+func (p *windowPoints) Search(i, j int, t time.Time, after bool) int {
+	c := t.Unix() + 1
+	if !after && t.Nanosecond() == 0 {
+		c = t.Unix()
+	}
+	w, f := p.h.w, p.first
+	return near.Search(i, j, p.h.guess(c-1)+1-f, func(k int) bool { return w.secAt(f+k) < c })
+}
+
+// AtLeast is how many of the newest points are at or above line in a row
+// (relief.Counter): fast relief's pinned run, every pass while a pinned
+// container waits for its cooldown or the guard.
+func (p *windowPoints) AtLeast(line float64) int { return p.pinned(0, p.Len(), line) }
+
+// pinned is how many of points i to j-1, from j-1 back, are at or above
+// line in a row: an extremes block whose lowest is passes whole, so that
+// a container pinned for the hour costs a dozen reads rather than 360.
+func (p *windowPoints) pinned(i, j int, line float64) int {
+	w, k := p.h.w, j
+	for k > i {
+		seq := w.first + uint64(p.first+k) // after point k-1's sample
+		start := (seq - 1) / blockLen * blockLen
+		if b := int(start-w.first) - p.first; len(w.blocks) > 0 && start >= w.first && b >= i && (seq%blockLen == 0 || p.first+k == w.n) {
+			x := w.blocks[(start/blockLen)%uint64(len(w.blocks))]
+			lo := x.cpuLo // where the block's lowest is: its value is the scan's
+			if p.memory {
+				lo = x.memLo
+			}
+			if p.Value(b+int(lo)) >= line {
+				k = b
+				continue
+			}
+		}
+		if !(p.Value(k-1) >= line) {
+			break
+		}
+		k--
+	}
+	return j - k
 }
 
 // shortPeriod is the most points Extremes reads one by one: a scale-up's

@@ -10,8 +10,8 @@ import (
 )
 
 // TestSignalsCarryAFillingDisk: a disk past its threshold and below its
-// max brings its use over the window, which Decide sizes a growth from;
-// any other disk brings none (the pass reads nothing more for it).
+// max brings its use over the window, which Decide sizes a growth from,
+// read only when asked (DiskHistory); any other disk brings none.
 func TestSignalsCarryAFillingDisk(t *testing.T) {
 	e := New(Options{Interval: 10 * time.Second, Window: time.Hour, ShortPeriod: 5 * time.Minute, Scale: true}, Hooks{})
 	fill := func(endGiB float64) (*Container, time.Time) {
@@ -28,32 +28,33 @@ func TestSignalsCarryAFillingDisk(t *testing.T) {
 	rules := scaling.Rules{Disk: scaling.DiskRules{Enabled: true, Threshold: 0.85, Step: 2 << 30, Max: 64 << 30}}
 
 	tr, now := fill(7.5) // 0.94 of 8 GiB
+	disk := func(sig scaling.Signals) scaling.Series { return sig.History.(scaling.DiskHistory).Disk() }
 	sig := e.signals(&e.walk.history, tr, rules, now)
-	if len(sig.Disk) != 60 {
-		t.Fatalf("a disk past its threshold brings %d points, want the window's 60", len(sig.Disk))
+	if len(disk(sig)) != 60 || sig.Disk != nil {
+		t.Fatalf("a disk past its threshold brings %d points (%d read ahead), want the window's 60 when read", len(disk(sig)), len(disk(sig)))
 	}
-	for i, p := range sig.Disk {
+	for i, p := range disk(sig) {
 		if want := tr.Window.At(i); !p.Time.Equal(want.Time) || p.Value != float64(want.Disk) {
 			t.Fatalf("point %d is %v, want %v at %v", i, p, want.Disk, want.Time)
 		}
 	}
-	if sig.Disk[59].Value-sig.Disk[0].Value < 2.9*(1<<30) {
-		t.Errorf("the points do not show the fill: %v to %v", sig.Disk[0].Value, sig.Disk[59].Value)
+	if d := disk(sig); d[59].Value-d[0].Value < 2.9*(1<<30) {
+		t.Errorf("the points do not show the fill: %v to %v", d[0].Value, d[59].Value)
 	}
 
 	tr, now = fill(6) // 0.75: below the threshold
-	if sig := e.signals(&e.walk.history, tr, rules, now); sig.Disk != nil {
-		t.Errorf("a disk below its threshold brings %d points, want none", len(sig.Disk))
+	if sig := e.signals(&e.walk.history, tr, rules, now); disk(sig) != nil {
+		t.Errorf("a disk below its threshold brings %d points, want none", len(disk(sig)))
 	}
 	tr, now = fill(7.5)
 	tr.Alloc.DiskBytes = 64 << 30 // at the max: it cannot grow
-	if sig := e.signals(&e.walk.history, tr, rules, now); sig.Disk != nil {
-		t.Errorf("a disk at its max brings %d points, want none", len(sig.Disk))
+	if sig := e.signals(&e.walk.history, tr, rules, now); disk(sig) != nil {
+		t.Errorf("a disk at its max brings %d points, want none", len(disk(sig)))
 	}
 	rules.Disk.Enabled = false
 	tr, now = fill(7.5)
-	if sig := e.signals(&e.walk.history, tr, rules, now); sig.Disk != nil {
-		t.Errorf("a disk whose rules are off brings %d points, want none", len(sig.Disk))
+	if sig := e.signals(&e.walk.history, tr, rules, now); disk(sig) != nil {
+		t.Errorf("a disk whose rules are off brings %d points, want none", len(disk(sig)))
 	}
 }
 

@@ -13,9 +13,8 @@ import (
 // running containers only, and no window is scanned for rows.
 func TestTrainingRowsAreTheScoredVectors(t *testing.T) {
 	model := ModelOptions{Enabled: true, RetrainInterval: 10 * time.Minute, Trees: 10, SampleSize: 32, Seed: 3, TrainingWindow: 10 * time.Minute, Threshold: 0.65}
-	r := NewReplay(ReplayOptions{Interval: 10 * time.Second, Window: 10 * time.Minute, ShortPeriod: time.Minute, Model: model,
-		Selection: scaling.Selection{Default: scaling.Rules{Mode: scaling.ModeEnforce}}, Node: scaling.NodeCapacity{Node: "sim", CPUs: 64, MemoryBytes: 1 << 40}})
-	e := r.engine
+	e := New(Options{Interval: 10 * time.Second, Window: 10 * time.Minute, ShortPeriod: time.Minute, Model: model, Scale: true}, Hooks{})
+	node, sel, guard := scaling.NodeCapacity{Node: "sim", CPUs: 64, MemoryBytes: 1 << 40}, scaling.Selection{Default: scaling.Rules{Mode: scaling.ModeEnforce}}, scaling.NewGuard(scaling.GuardOptions{})
 	alloc := scaling.Allocation{Cores: 2, MemoryMiB: 1024, DiskBytes: 8 << 30}
 	scored := map[time.Time][][]float64{}
 	var now time.Time
@@ -28,7 +27,7 @@ func TestTrainingRowsAreTheScoredVectors(t *testing.T) {
 		if i >= 60 {
 			obs = obs[:1] // 102 stops: listed no more
 		}
-		r.Step(now, obs)
+		e.Step(TickOf(now, node, obs), sel, guard, nil)
 		for _, o := range obs {
 			scored[now] = append(scored[now], e.Tracked[o.VMID].Features.ModelVector(nil))
 		}

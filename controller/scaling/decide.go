@@ -82,7 +82,7 @@ func Decide(sig Signals, policy string, r Rules, st ContainerState, now time.Tim
 		Score:  sig.Score,
 	}
 	if sig.slab != nil {
-		d.Changes, d.Holds = sig.slab.changes.take(len(Resources)), sig.slab.holds.take(len(Resources))
+		d.Changes, d.Holds = sig.slab.changes.Take(len(Resources)), sig.slab.holds.Take(len(Resources))
 	}
 	if !sig.Running {
 		for _, res := range Resources {

@@ -24,16 +24,16 @@
 //
 // A pass decides for thousands of containers, most of which lean
 // nowhere, so Decide reads no more than a decision needs: a container's
-// series, peaks and recurring peaks come through Signals.History, read
+// series, peaks, recurring peaks and disk points come through History, read
 // only for a resource on its way to a change; hold details and change
 // reasons keep their numbers and are formatted when asked (hold.go).
 //
 // # Imports
 //
 // The standard library and its leaves diskgrow, dayclass, season, fall,
-// relief, backoff, room, undone, recfloor, sat (saturating sums and MiB), span
-// (how far back a series reaches) and activity (Activity is activity's)
-// only (test/layout): no proxmox, no config, no logger, no wall clock.
+// relief, backoff, room, undone, recfloor, slab (arrays cut from chunks),
+// sat (saturating sums and MiB), span (how far back a series reaches) and
+// activity (Activity is activity's) only (test/layout): no proxmox, no config, no logger, no wall clock.
 // All it needs arrives as arguments (Signals, Rules, ContainerState,
 // now), so that the loop and the simulator decide with exactly the same
 // code and a test can call it with any input.

@@ -1,6 +1,7 @@
 package scaling
 
 import (
+	"math"
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/fall"
@@ -15,8 +16,10 @@ func (dc *decider) falling(u utilisation, s run[Points]) (utilisation, float64, 
 	// The peaks, from the kept extremes blocks, first: most decreases
 	// are down no decay, and reading their samples doubled a pass's cost.
 	peak := func(age time.Duration) float64 { _, hi := s.since(dc.now.Add(-age)).extremes(); return hi }
+	// The newest quarter's is read only when the half's fell: with -Inf,
+	// the lowest quarter there is, Peaks fails a half that did not.
 	d := dc.r.StabilizationDown
-	if !fall.Peaks(peak(d), peak(d/2), peak(d/4)) {
+	if hour, h := peak(d), peak(d/2); !fall.Peaks(hour, h, math.Inf(-1)) || !fall.Peaks(hour, h, peak(d/4)) {
 		return u, 0, false
 	}
 	h, ok := fall.Falling(s.len(), func(i int) (time.Time, float64) { return s.time(i), s.value(i) }, dc.now, d)

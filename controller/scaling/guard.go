@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/room"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/slab"
 )
 
 // NodeCapacity, Allocated and GuardOptions are what the guard weighs a
@@ -35,8 +36,8 @@ type Pass struct {
 	// holds and changes are where the holds of decisions held back and
 	// the changes left to those held in part (for room) are cut from:
 	// thousands in a dry run's pass, one allocation per few hundred.
-	holds   slab[Hold]
-	changes slab[Change]
+	holds   slab.Chunks[Hold]
+	changes slab.Chunks[Change]
 }
 
 // holdSlab is how many holds or changes a chunk of Pass's slabs takes.
@@ -45,7 +46,7 @@ const holdSlab = 512
 // holdsWith returns a copy of held with room for more holds after it, cut
 // from the slab (full capacity: appending past it allocates).
 func (p *Pass) holdsWith(held []Hold, more int) []Hold {
-	return append(p.holds.take(len(held)+more), held...)
+	return append(p.holds.Take(len(held)+more), held...)
 }
 
 // nodeRoom is a node's limits and what its containers are given so far in
@@ -65,7 +66,7 @@ type nodeRoom struct {
 // in nodes cannot grow cores or memory: its room is unknown.
 func (g *Guard) NewPass(nodes []NodeCapacity, allocated map[string]Allocated) *Pass {
 	p := &Pass{maxWrites: g.o.MaxWritesPerPass, nodes: make(map[string]*nodeRoom, len(nodes)),
-		holds: slab[Hold]{chunk: holdSlab}, changes: slab[Change]{chunk: holdSlab}}
+		holds: slab.Chunks[Hold]{Size: holdSlab}, changes: slab.Chunks[Change]{Size: holdSlab}}
 	for _, n := range nodes {
 		a := allocated[n.Node]
 		cores, memory := g.o.Limits(n)
@@ -87,7 +88,7 @@ func (p *Pass) Settled() bool { return p.maxWrites > 0 && p.writes >= p.maxWrite
 // its own: it shares the nodes' room, which no Admit writes any more.
 func (p *Pass) Fork() *Pass {
 	f := *p
-	f.holds, f.changes = slab[Hold]{chunk: holdSlab}, slab[Change]{chunk: holdSlab}
+	f.holds, f.changes = slab.Chunks[Hold]{Size: holdSlab}, slab.Chunks[Change]{Size: holdSlab}
 	return &f
 }
 
@@ -164,7 +165,7 @@ func (p *Pass) Admit(d Decision) Decision {
 			reserve()
 			out.Holds = append(out.Holds, Hold{Resource: c.Resource, Reason: SkipCapacity, note: why})
 			if !filtered {
-				out.Changes, filtered = append(p.changes.take(len(d.Changes)), d.Changes[:i]...), true
+				out.Changes, filtered = append(p.changes.Take(len(d.Changes)), d.Changes[:i]...), true
 			}
 		case filtered:
 			out.Changes = append(out.Changes, *c)

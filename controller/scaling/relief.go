@@ -132,7 +132,11 @@ func (dc *decider) jumped(u utilisation, series run[Points], line float64) (int,
 	if !acted {
 		last.Time = time.Time{}
 	}
-	run, jump := relief.Jump(runPoints{series}, line, u.up.Bound, last.Time)
+	var p relief.Points = runPoints{series}
+	if series.lo == 0 && series.hi == series.p.Len() {
+		p = series.p // a window's counts its run itself (relief.Counter)
+	}
+	run, jump := relief.Jump(p, line, u.up.Bound, last.Time)
 	if jump == 0 {
 		return run, 0
 	}

@@ -20,9 +20,12 @@ import (
 // starts a decrease: one the window's floor held stays held.
 func (dc *decider) withTrough(u utilisation, series run[Points], hi float64) (utilisation, float64, seasonWhy) {
 	rec, most := dc.recurring(u, seasonAhead), dc.mostAhead(u)
+	if !(most > 0) { // NaN compares false; the samples are read after
+		return u, hi, seasonWhy{}
+	}
 	_, recent := series.window(dc.now, seasonLead).extremes()
 	basis := max(most, recent)
-	if !(most > 0) || !(basis < hi) { // NaN compares false
+	if !(basis < hi) {
 		return u, hi, seasonWhy{}
 	}
 	v := basis // cores busy or bytes, as Rules.Need and the reason take it

@@ -55,12 +55,19 @@ type Points interface {
 	// Series.Max and run.extremes say of them. A window's view keeps them as the
 	// window grows rather than reading the period again every pass.
 	Extremes(i, j int) (lo, hi float64)
+	// Search is the first of points i to j-1 at or after t (after: after
+	// t), j when there is none: a window finds it from its interval.
+	Search(i, j int, t time.Time, after bool) int
 }
 
 // Len, Time, Value and Extremes make a Series Points.
 func (s Series) Len() int             { return len(s) }
 func (s Series) Time(i int) time.Time { return s[i].Time }
 func (s Series) Value(i int) float64  { return s[i].Value }
+
+func (s Series) Search(i, j int, t time.Time, after bool) int {
+	return i + sort.Search(j-i, func(k int) bool { return s[i+k].Time.After(t) || !after && s[i+k].Time.Equal(t) })
+}
 
 func (s Series) Extremes(i, j int) (lo, hi float64) {
 	if i >= j {
@@ -95,13 +102,9 @@ func (p runPoints) Len() int             { return p.r.len() }
 func (p runPoints) Time(i int) time.Time { return p.r.time(i) }
 func (p runPoints) Value(i int) float64  { return p.r.value(i) }
 
-// since is the points at or after t. All of them, the usual case of a
-// window's points up to now, costs one look.
+// since is the points at or after t.
 func (r run[P]) since(t time.Time) run[P] {
-	if r.len() == 0 || !r.time(0).Before(t) {
-		return r
-	}
-	r.lo += sort.Search(r.len(), func(i int) bool { return !r.time(i).Before(t) })
+	r.lo = r.p.Search(r.lo, r.hi, t, false)
 	return r
 }
 
@@ -110,7 +113,7 @@ func (r run[P]) until(t time.Time) run[P] {
 	if r.len() == 0 || !r.time(r.len()-1).After(t) {
 		return r
 	}
-	r.hi = r.lo + sort.Search(r.len(), func(i int) bool { return r.time(i).After(t) })
+	r.hi = r.p.Search(r.lo, r.hi, t, true)
 	return r
 }
 

@@ -172,7 +172,7 @@ type Signals struct {
 	// Disk is the root filesystem's use (bytes) over the window, oldest
 	// first, which a growth is sized from (diskgrowth.go); the sample
 	// source may leave it empty for a disk below its threshold, which
-	// does not grow.
+	// does not grow, or to a History that reads it (DiskHistory).
 	Disk Series
 	// CoresMax is the most cores that can help the container: its node's
 	// threads (PVE accepts more and clamps the cpuset) and ceil(cpulimit)

@@ -14,7 +14,7 @@
 // no demand. The built-in scenarios of issue 15 are in the scenario
 // subpackage.
 //
-// ours is the loop's own pass: engine.Replay runs Engine.Step, the
+// ours is the loop's own pass: controller/engine/replay runs Engine.Step, the
 // code Controller.pass runs, on what each container got (its demand
 // clipped by the allocation), so that the numbers measure the code that
 // runs. A trace's PSI reaches the window and the model as a listing's
@@ -22,7 +22,7 @@
 //
 // # Imports
 //
-// controller/engine (Replay and its options), controller/scaling and
+// controller/engine and controller/engine/replay, controller/scaling and
 // controller/lxcmetrics; never controller, proxmox, config, httpapi or
 // cmd. cmd maps
 // the configuration into Options and prints the results.

@@ -5,14 +5,15 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/replay"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
-// oursPolicy drives the loop's own pass (engine.Replay, which runs
+// oursPolicy drives the loop's own pass (controller/engine/replay, which runs
 // Engine.Step) with the trace in place of the cluster and a simulated
 // clock.
 type oursPolicy struct {
-	replay *engine.Replay
+	replay *replay.Replay
 	cycle
 }
 
@@ -37,7 +38,7 @@ func newOursPolicy(o Options, interval time.Duration) *oursPolicy {
 		}
 	}
 	return &oursPolicy{
-		replay: engine.NewReplay(engine.ReplayOptions{
+		replay: replay.New(replay.Options{
 			Interval: interval, Window: o.Window, ShortPeriod: o.ShortPeriod,
 			Selection: sel, Model: o.Model, Guard: o.Guard, Node: o.Node,
 		}),

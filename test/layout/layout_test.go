@@ -57,6 +57,8 @@ var rules = []rule{
 	{dir: "controller/scaling/room", stdlibOnly: true},
 	// The wait after failed writes: a leaf of scaling.
 	{dir: "controller/scaling/backoff", stdlibOnly: true},
+	// Arrays cut from chunks, for a pass's decisions and holds: a leaf of scaling.
+	{dir: "controller/scaling/slab", stdlibOnly: true},
 	// How far back a sampled series reaches: a leaf of scaling.
 	{dir: "controller/scaling/span", stdlibOnly: true},
 	// What censored usage is worth to fast relief: a leaf of scaling.
@@ -74,8 +76,8 @@ var rules = []rule{
 	// (its tests build the real Actuator to write through).
 	{dir: "controller/manual", allowed: []string{"proxmox", "controller/scaling", "controller/audit"}, testAllowed: []string{"controller"}},
 	// What-if replay and the trace formats: the loop's pass through
-	// engine.Replay, the codec for exports; not controller, no proxmox.
-	{dir: "controller/sim", allowed: []string{"controller/engine", "controller/scaling", "controller/lxcmetrics"}},
+	// controller/engine/replay, the codec for exports; not controller, no proxmox.
+	{dir: "controller/sim", allowed: []string{"controller/engine", "controller/engine/replay", "controller/scaling", "controller/lxcmetrics"}},
 	// The scenarios of issue 15: trace types and allocations only.
 	{dir: "controller/sim/scenario", allowed: []string{"controller/sim", "controller/scaling"}},
 	// simulate --svg's drawing of the results.
@@ -103,6 +105,8 @@ var rules = []rule{
 	{dir: "controller/engine/resizes", allowed: []string{"controller/scaling"}},
 	// A pass's decisions ordered and guarded: a leaf of the engine.
 	{dir: "controller/engine/admission", allowed: []string{"proxmox", "controller/scaling", "controller/scaling/urgency", "controller/engine/listing", "controller/chunks"}},
+	// The loop's pass on a simulation's observations: a leaf of the engine.
+	{dir: "controller/engine/replay", allowed: []string{"controller/engine", "controller/scaling"}},
 	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/scaling/urgency", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly", "controller/engine/topk", "controller/engine/configfacts", "controller/engine/lsq", "controller/engine/listing", "controller/engine/near", "controller/engine/features", "controller/engine/resizes", "controller/engine/admission", "controller/chunks"}},
 	// Write backoffs and cooldowns carried across a change of leader: the
 	// rules' types.

@@ -52,7 +52,7 @@ const Width = 14
 // core it is given while nothing else moves, where real demand moves the
 // rest with it.
 func (f *Features) ModelVector(v []float64) []float64 {
-	a := f.Activity()
+	alone, aboveCalm := f.Activity().CPURises()
 	return append(v[:0],
 		f.CPUShort.Mean,
 		f.CPUShort.P95,
@@ -66,8 +66,8 @@ func (f *Features) ModelVector(v []float64) []float64 {
 		math.Log1p(f.NetRate)-math.Log1p(f.NetRateLong),
 		f.Pressure,
 		clampTrend(f.DiskTrend),
-		a.CPUAlone(),
-		a.CPUAboveCalm(),
+		alone,
+		aboveCalm,
 	)
 }
 

@@ -20,20 +20,27 @@ const (
 // changed: Decide asks every pass, twice (a decrease's floor an hour
 // ahead, a growth's lead ten minutes ahead), and the answer moves only
 // when now enters another ten minutes or the profile or tiers change,
-// which the caller counts in gen. One entry per ahead, and Highest's: 408
-// bytes; a growth's size (scaling's seasonSpan), asked only on the way to
-// a growth ahead, takes the second entry's place. The zero Cache is empty.
+// which the caller counts in gen. One entry per ahead, and two of
+// Highest's: 488 bytes; a growth's size (scaling's seasonSpan), asked only
+// on the way to a growth ahead, takes the second entry's place. The zero
+// Cache is empty.
 type Cache struct {
 	entries [2]cacheEntry
-	// high is Highest's answer, for the generation and week buckets in
-	// highKey (the generation + 1, so that the zero key is none).
-	high    TierPeak
-	highKey [3]int64
+	// high are Highest's answers, for the generation and week buckets in
+	// highKey (the generation + 1, so that the zero key is none): two, as
+	// one Decide may ask for the last day (a decrease of cores) and the
+	// week (fast relief of memory), each a scan of up to 168 buckets.
+	high    [2]TierPeak
+	highKey [2][3]int64
+	older   uint8 // the entry a new answer replaces
 }
 
 type cacheEntry struct {
 	key      cacheKey
 	cpu, mem scaling.Recurring
+	// from and until (Unix nanoseconds) bound the nows that make key:
+	// every part of it only grows with now, so none differs in between.
+	from, until int64
 }
 
 // cacheKey is all of now that peaks reads: the hours of the profile it
@@ -63,19 +70,34 @@ func keyOf(gen uint64, now time.Time, ahead time.Duration) cacheKey {
 		day:   buckets(DayStep), week: buckets(WeekStep)}
 }
 
+// until is the first now (Unix nanoseconds) at which a part of k, made
+// at a now before it with ahead, is another: an hour or bucket starts.
+func (k cacheKey) until(ahead time.Duration) int64 {
+	a, y := int64(ahead/time.Second), int64(24*3600)
+	s := min((k.hours[0]+1)*3600, (k.day[0]+1)*DayStep+y, (k.day[1]+1)*DayStep-a+1+y,
+		(k.week[0]+1)*WeekStep+y, (k.week[1]+1)*WeekStep-a+1+y)
+	// The walk's last second moves once now+ahead passes the hour's end.
+	return min(s*1e9, k.hours[1]*3600*1e9-int64(ahead)+1)
+}
+
 // Peaks is p.Peaks(read, now, ahead), computed again only when gen (which
 // the caller changes whenever p or what read reads changes) or the hours
-// and buckets that now and ahead make it read differ from the entry's.
+// and buckets that now and ahead make it read differ from the entry's;
+// within the nows that make the entry's, without making a key.
 func (c *Cache) Peaks(p *Profile, read TierPeaks, gen uint64, now time.Time, ahead time.Duration) (cpu, mem scaling.Recurring) {
-	key := keyOf(gen, now, ahead)
 	e := &c.entries[0]
 	if e.key.set && e.key.ahead != ahead {
 		e = &c.entries[1]
 	}
+	if t := now.UnixNano(); e.key.set && e.key.gen == gen && e.key.ahead == ahead && t >= e.from && t < e.until {
+		return e.cpu, e.mem
+	}
+	key := keyOf(gen, now, ahead)
 	if e.key != key {
 		e.key = key
 		e.cpu, e.mem = p.Peaks(read, now, ahead)
 	}
+	e.from, e.until = now.UnixNano(), key.until(ahead)
 	return e.cpu, e.mem
 }
 
@@ -86,9 +108,13 @@ func (c *Cache) Peaks(p *Profile, read TierPeaks, gen uint64, now time.Time, ahe
 func (c *Cache) Highest(read TierPeaks, gen uint64, from time.Time, d time.Duration) TierPeak {
 	first := floorDiv(from.Unix(), WeekStep)
 	key := [3]int64{int64(gen) + 1, first, max(first, floorDiv(from.Unix()+int64(d/time.Second)-1, WeekStep))}
-	if c.highKey != key {
-		c.high, _ = read(true, from, d)
-		c.highKey = key
+	for k := range c.highKey {
+		if c.highKey[k] == key {
+			return c.high[k]
+		}
 	}
-	return c.high
+	k := c.older
+	c.high[k], _ = read(true, from, d)
+	c.highKey[k], c.older = key, 1-k
+	return c.high[k]
 }

@@ -2,6 +2,7 @@ package activity
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -27,4 +28,18 @@ func TestActivity(t *testing.T) {
 	io := Activity{IOShort: 2 * rateFloor, IOLong: rateFloor, NetShort: 1e5, NetLong: 1e5}
 	near("RateRise", io.RateRise(), math.Log(3.0/2))
 	near("zero Activity", Activity{}.CPUAlone()+Activity{}.CPUAboveCalm()+Activity{}.Moved(), 0)
+}
+
+// TestCPURisesAreTheTwo: CPURises is CPUAlone and CPUAboveCalm, bit for
+// bit, calm or not, whatever moved.
+func TestCPURisesAreTheTwo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	v := func() float64 { return rng.Float64() * float64(rng.IntN(3)) * 1e6 }
+	for range 10000 {
+		a := Activity{CoresShort: rng.Float64() * 4, CoresLong: rng.Float64() * 4, CoresCalm: rng.Float64(), CalmShare: rng.Float64() * 0.3,
+			MemShort: v(), MemLong: v(), IOShort: v(), IOLong: v(), NetShort: v(), NetLong: v()}
+		if alone, calm := a.CPURises(); alone != a.CPUAlone() || calm != a.CPUAboveCalm() {
+			t.Fatalf("%+v: CPURises %v %v, CPUAlone %v, CPUAboveCalm %v", a, alone, calm, a.CPUAlone(), a.CPUAboveCalm())
+		}
+	}
 }

@@ -42,6 +42,13 @@ type Points interface {
 	Value(i int) float64
 }
 
+// Counter is Points that count how many of their newest points in a row
+// are at or above line themselves: a window, from its extremes blocks,
+// where a container pinned at its limit for the hour is 360 points.
+type Counter interface {
+	AtLeast(line float64) int
+}
+
 // Jump returns how many of p's newest points in a row, all after since
 // (any when since is zero), are at or above line, and, when the point
 // before that run is after since too, above 0 and below up, how many times
@@ -49,6 +56,12 @@ type Points interface {
 func Jump(p Points, line, up float64, since time.Time) (run int, jump float64) {
 	n := p.Len()
 	i := n - 1
+	if c, ok := p.(Counter); ok {
+		// Counted at once when no point of the run is at or before since.
+		if k := n - 1 - c.AtLeast(line); since.IsZero() || k+1 >= n || p.Time(k+1).After(since) {
+			i = k
+		}
+	}
 	for ; i >= 0 && p.Value(i) >= line; i-- {
 		if !since.IsZero() && !p.Time(i).After(since) {
 			return n - 1 - i, 0

@@ -1,6 +1,7 @@
 package relief
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -53,6 +54,38 @@ func TestJumped(t *testing.T) {
 	} {
 		if got := Jumped(tt.s); got != tt.want {
 			t.Errorf("Jumped(%v) = %v, want %v", tt.s, got, tt.want)
+		}
+	}
+}
+
+// counted is a series that counts its pinned run itself (Counter).
+type counted struct{ series }
+
+func (c counted) AtLeast(line float64) int {
+	k := len(c.series)
+	for k > 0 && c.series[k-1] >= line {
+		k--
+	}
+	return len(c.series) - k
+}
+
+// TestJumpCountedIsJump: a series that counts its run itself jumps as one
+// read point by point, with since anywhere, before, in or after the run.
+func TestJumpCountedIsJump(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 20000 {
+		s := make(series, rng.IntN(12))
+		for i := range s {
+			s[i] = float64(rng.IntN(4)) / 2
+		}
+		var since time.Time
+		if rng.IntN(3) > 0 {
+			since = t0.Add(time.Duration(rng.IntN(14)-1) * time.Minute)
+		}
+		line, up := float64(rng.IntN(3)), 1.5
+		run, jump := Jump(s, line, up, since)
+		if crun, cjump := Jump(counted{s}, line, up, since); crun != run || cjump != jump {
+			t.Fatalf("%v line %v since %v: counted %d %v, read %d %v", s, line, since, crun, cjump, run, jump)
 		}
 	}
 }
