@@ -33,7 +33,8 @@
 // The standard library and its leaves diskgrow, dayclass, season, fall,
 // relief, backoff, room, undone, recfloor, slab (arrays cut from chunks),
 // sat (saturating sums and MiB), span (how far back a series reaches) and
-// activity (Activity is activity's) only (test/layout): no proxmox, no config, no logger, no wall clock.
+// activity (Activity is activity's) only (test/layout): no proxmox, no
+// config, no logger, no wall clock.
 // All it needs arrives as arguments (Signals, Rules, ContainerState,
 // now), so that the loop and the simulator decide with exactly the same
 // code and a test can call it with any input.
