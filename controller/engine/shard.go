@@ -1,9 +1,6 @@
 package engine
 
 import (
-	"sync"
-	"sync/atomic"
-
 	"github.com/lxc-autoscale/lxc-autoscale/controller/chunks"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/trainrows"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
@@ -40,42 +37,32 @@ func (e *Engine) call(k *walker, vmid int, f func()) {
 // Options.Workers, or one per CPU and 1,000 containers).
 func (e *Engine) workers(n int) int { return chunks.Workers(e.opts.Workers, n) }
 
-// chunkLen is a shard's containers: w goroutines take a pass's shards in
-// turn, so that one that loses its core to other work holds it up little.
-var chunkLen = 500
-
-// walkSharded is observe with each on w goroutines, a shard a contiguous
-// range of t's listing (fusable: no container in two). A turn writes its
-// container's (window, history, existing state) or its shard's; what the
-// shards share is written before (trackAll: new containers, resizes) or after
-// them in listing order (training offers, hooks, a new state, a follower's
-// wants): what one walk does, in order (TestShardsAreOneWalk).
+// walkSharded is observe with each on w goroutines, a shard a range of
+// t's listing as controller/chunks cuts it (fusable: no container in
+// two). A turn writes its container's (window, history, existing state)
+// or its shard's; what the shards share is written before (trackAll: new
+// containers, resizes) or after them in listing order (training offers,
+// hooks, a new state, a follower's wants): what one walk does, in order
+// (TestShardsAreOneWalk).
 func (e *Engine) walkSharded(t Tick, w int, each func(k *walker, i int, tr *Container)) []scaling.Decision {
 	threads := nodeThreads(t)
 	e.observes++
 	n, stamped := len(t.Containers), e.trackAll(t, w)
-	shards := max(w, n/chunkLen)
+	shards := (n + chunks.Len - 1) / chunks.Len // Run's ranges, or fewer: one range takes them all
 	for len(e.shards) < shards {
 		e.shards = append(e.shards, walker{deferred: true})
 	}
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	for range w {
-		wg.Go(func() {
-			slab := scaling.NewSlab(n / w) // the goroutine's: a slab's last chunk is partly used
-			for s := int(next.Add(1)) - 1; s < shards; s = int(next.Add(1)) - 1 {
-				k, from, to := &e.shards[s], s*n/shards, (s+1)*n/shards
-				k.slab, k.out, k.pressures, k.decided = slab, k.out[:0], k.pressures[:0], k.decided[:0]
-				for i, tr := range e.trs[from:to] {
-					if tr != nil {
-						e.fold(k, t, from+i, tr, threads)
-						each(k, from+i, tr)
-					}
-				}
+	chunks.Run(n, w, func(from, to int) {
+		k := &e.shards[from/chunks.Len]
+		// the shard's own slab: its decisions keep pointing into it
+		k.slab = scaling.NewSlab(to - from)
+		for i, tr := range e.trs[from:to] {
+			if tr != nil {
+				e.fold(k, t, from+i, tr, threads)
+				each(k, from+i, tr)
 			}
-		})
-	}
-	wg.Wait()
+		}
+	})
 	out := make([]scaling.Decision, 0, len(t.Containers))
 	for s := range shards {
 		k := &e.shards[s]
@@ -89,7 +76,7 @@ func (e *Engine) walkSharded(t Tick, w int, each func(k *walker, i int, tr *Cont
 			f()
 		}
 		clear(k.out) // keep nothing of this pass alive: the decisions hold its slab
-		k.later, k.slab = nil, nil
+		k.out, k.pressures, k.decided, k.later, k.slab = k.out[:0], k.pressures[:0], k.decided[:0], nil, nil
 	}
 	e.unseen(t, stamped)
 	return out

@@ -25,7 +25,7 @@ import (
 // index, score, features, window and usage history, the states, the
 // training set, and the hooks' calls in their order are the same.
 func TestShardsAreOneWalk(t *testing.T) {
-	defer func(n, m int) { chunkLen, chunks.Len = n, m }(chunkLen, chunks.Len)
+	defer func(n int) { chunks.Len = n }(chunks.Len)
 	rng := rand.New(rand.NewPCG(141, 8))
 	nodes := []proxmox.Node{{Name: "pve1", CPUs: 16, MemoryBytes: 64 << 30}, {Name: "pve2", CPUs: 8, MemoryBytes: 32 << 30}, {Name: "pve3", CPUs: 32, MemoryBytes: 128 << 30}}
 	sel := scaling.Selection{Default: scaling.Rules{Mode: scaling.ModeEnforce,
@@ -61,8 +61,7 @@ func TestShardsAreOneWalk(t *testing.T) {
 		one := New(o, hooks(0))
 		o.Workers = 2 + run%3
 		shards := New(o, hooks(1))
-		chunkLen = []int{containers, 7, 23, 500}[run] // a shard per goroutine, or many more, taken in turn
-		chunks.Len = []int{500, 11, 5, 40}[run]       // trackAll's ranges
+		chunks.Len = []int{containers, 7, 23, 40}[run] // the shards and trackAll's ranges: one, or many taken in turn
 		cts := randomContainers(rng, containers, nodes)
 		for i := range cts {
 			if i < spinning {
@@ -178,8 +177,8 @@ func decisionsIn(e *Engine, all []scaling.Decision) string {
 // in a sharded pass: the hooks run after the walk there, and the panic is
 // still reported as that container's, not the end of the pass.
 func TestShardedHookPanicIsOneContainers(t *testing.T) {
-	defer func(n int) { chunkLen = n }(chunkLen)
-	chunkLen = 5
+	defer func(n int) { chunks.Len = n }(chunks.Len)
+	chunks.Len = 5
 	nodes := []proxmox.Node{{Name: "pve1", CPUs: 16, MemoryBytes: 64 << 30}, {Name: "pve2", CPUs: 16, MemoryBytes: 64 << 30}}
 	cts := randomContainers(rand.New(rand.NewPCG(3, 4)), 20, nodes)
 	cts[7].Node, cts[12].Node = "pve1", "pve2"
