@@ -416,8 +416,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		target = u.floor
 		reason.flags |= whyStopped
 		reason.floor, reason.peak, reason.margin, reason.cpuPeak, reason.up = u.floor, u.peak, u.margin, u.cpuPeak, u.up.Bound
-		r := u.season
-		reason.season = seasonWhy{peak: r.Peak, at: int32(r.At / time.Second), seen: uint8(r.Seen), days: uint8(r.Days), class: r.Class}
+		reason.season = seasonWhyOf(u.season)
 		reason.rec = u.rec
 	}
 	if most, ok := dc.tight(u, target, sizeHi); ok {

@@ -265,9 +265,13 @@ const (
 	whyJump    // whyRelief after a jump: factor is the jump
 	whyMean    // value is the period's mean (crowded.go)
 	whyFalling // sized and floored by the period's newest half (falling.go)
+	whyAhead   // grown ahead of season, a recurring peak, to floor (season.go)
 )
 
 func (w why) format(res Resource) string {
+	if w.flags&whyAhead != 0 {
+		return "ahead of " + seasonText(res, w.floor, w.season.recurring())
+	}
 	label, unit := labelUnit(res)
 	t := Threshold{Bound: w.bound, Below: w.below}
 	s := fmt.Sprintf("%s %.2f %s", label, w.value, t)
@@ -312,8 +316,7 @@ func (w why) format(res Resource) string {
 	if w.flags&whyStopped != 0 && w.rec.Floor > 0 {
 		s += fmt.Sprintf(" (stopped at %d %s: %s)", w.floor, unit, w.rec.text(res))
 	} else if w.flags&whyStopped != 0 && w.season.seen > 0 {
-		r := w.season
-		s += " (stopped at the floor for " + seasonText(res, w.floor, Recurring{Peak: r.peak, At: time.Duration(r.at) * time.Second, Seen: int(r.seen), Days: int(r.days), Class: r.class}) + ")"
+		s += " (stopped at the floor for " + seasonText(res, w.floor, w.season.recurring()) + ")"
 	} else if w.flags&whyStopped != 0 {
 		var n note
 		n.n[nFloor], n.n[nPeak], n.n[nMargin] = w.floor, w.peak, w.margin

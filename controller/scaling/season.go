@@ -23,6 +23,16 @@ type seasonWhy struct {
 	class      DayClass
 }
 
+// seasonWhyOf keeps r for a reason that is formatted only when asked.
+func seasonWhyOf(r Recurring) seasonWhy {
+	return seasonWhy{peak: r.Peak, at: int32(r.At / time.Second), seen: uint8(r.Seen), days: uint8(r.Days), class: r.Class}
+}
+
+// recurring is the Recurring seasonWhyOf kept (At to the second).
+func (w seasonWhy) recurring() Recurring {
+	return Recurring{Peak: w.peak, At: time.Duration(w.at) * time.Second, Seen: int(w.seen), Days: int(w.days), Class: w.class}
+}
+
 // seasonRead caches a History.Recurring answer within one Decide.
 type seasonRead struct {
 	read        bool
@@ -118,7 +128,8 @@ func (dc *decider) growAhead(u utilisation) (to int64, ok bool) {
 	if dc.coolingDown(u.res, Up) {
 		return u.cur, true
 	}
-	dc.d.change(u.res, u.cur, target, "ahead of "+seasonText(u.res, target, rec))
+	// The text waits for Reason: a dry run holds the same growth pass after pass.
+	dc.d.changeWhy(u.res, u.cur, target, why{set: true, flags: whyAhead, floor: target, season: seasonWhyOf(rec)})
 	return target, true
 }
 
