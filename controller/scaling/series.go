@@ -158,13 +158,11 @@ func (r run[P]) covers(now time.Time, d time.Duration) bool {
 // extremes of the period's points, read in the same pass.
 func (r run[P]) sustained(now time.Time, d time.Duration, t Threshold) (ok bool, lo, hi float64) {
 	lo, hi = r.window(now, d).extremes()
-	if !r.covers(now, d) {
-		return false, lo, hi
-	}
-	// Every point is past t when its weakest is: the period is not empty
-	// once covered, and a NaN point makes both extremes NaN, which no
-	// threshold passes.
-	return t.Passed(t.weakest(lo, hi)), lo, hi
+	// Every point is past t when its weakest is: an empty period or a NaN
+	// point makes both extremes NaN, which no threshold passes. Coverage is
+	// asked second: it may scan the whole series for its interval, and most
+	// periods a pass judges are not past their line.
+	return t.Passed(t.weakest(lo, hi)) && r.covers(now, d), lo, hi
 }
 
 // streak is how long the newest points at or before now have all been
