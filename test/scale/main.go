@@ -33,8 +33,12 @@ type options struct {
 	exportEvery time.Duration
 	maxEntries  int
 	scrape      time.Duration
-	jsonOut     string
-	keep        bool
+	// settle is how long after start a pass must come, besides after the
+	// backfill, to count as steady: past monitor.window every window is
+	// full, which the first hour's passes do not see.
+	settle  time.Duration
+	jsonOut string
+	keep    bool
 }
 
 func main() {
@@ -75,6 +79,7 @@ Flags:
 	fs.DurationVar(&o.exportEvery, "export-interval", 0, "monitor.export_interval of the controller (default: its default, 60s)")
 	fs.IntVar(&o.maxEntries, "max-metrics-entries", 0, "monitor.max_metrics_entries of the controller (default: its default, 1000); a small value makes the export compact within the run")
 	fs.DurationVar(&o.scrape, "scrape", 2*time.Second, "how often /metrics is read once the first pass is done (each pass must fall between two reads to be measured alone)")
+	fs.DurationVar(&o.settle, "settle", 0, "passes count as steady once the backfill is done and this long after start; past monitor.window (1h) the windows are full, e.g. -for 75m -settle 65m")
 	fs.StringVar(&o.jsonOut, "json", "", `also write the results as JSON to this file ("-": standard output)`)
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binaries, configuration, logs, state and export)")
 	if err := fs.Parse(args); err != nil {

@@ -34,9 +34,14 @@ type result struct {
 	Phases          map[string]stats `json:"phase_seconds"`
 	// OwnPerContainerMicros is the median own work per container.
 	OwnPerContainerMicros float64 `json:"own_work_per_container_microseconds"`
-	// SteadyOwn is Own over the passes measured after the backfill: the
-	// steady state, without the backfill's reads and decoding on the CPUs.
-	SteadyOwn stats `json:"steady_own_work_seconds"`
+	// SteadyOwn and SteadyPhases are Own and Phases over the passes
+	// measured after the backfill and SteadySettle seconds after start:
+	// the steady state, without the backfill's reads and decoding on the
+	// CPUs (and with full windows once SteadySettle is past
+	// monitor.window).
+	SteadyOwn    stats            `json:"steady_own_work_seconds"`
+	SteadyPhases map[string]stats `json:"steady_phase_seconds"`
+	SteadySettle float64          `json:"steady_settle_seconds"`
 	// CPUPerPassMicros is the controller's CPU time (user and system)
 	// per pass and container once the backfill is done, over SteadyPasses:
 	// everything the process does but wait, so more than the pass's own
@@ -134,19 +139,25 @@ func printTable(w io.Writer, o options, results []*result) {
 	row("listing fetch ms min/median/max", func(r *result) string { return ms(r.Collect) })
 	row("own work ms min/median/max", func(r *result) string { return ms(r.Own) })
 	row("own work per container µs (median)", func(r *result) string { return fmt.Sprintf("%.2f", r.OwnPerContainerMicros) })
-	row("after the backfill: passes, own work ms min/median/max", func(r *result) string {
+	for _, ph := range append(fetchPhases[1:], ownPhases...) {
+		row("  "+ph+" ms", func(r *result) string { return ms(r.Phases[ph]) })
+	}
+	row("steady (after the backfill and -settle): seconds after start at least", func(r *result) string {
+		return fmt.Sprintf("%.0f", max(r.BackfillSeconds, r.SteadySettle))
+	})
+	row("steady: passes, own work ms min/median/max", func(r *result) string {
 		return fmt.Sprintf("%d, %s", r.SteadyOwn.N, ms(r.SteadyOwn))
 	})
-	row("after the backfill: own work per container µs (median)", func(r *result) string {
+	row("steady: own work per container µs (median)", func(r *result) string {
 		if r.SteadyOwn.N == 0 {
 			return "-"
 		}
 		return fmt.Sprintf("%.2f", r.SteadyOwn.Median/float64(r.Containers)*1e6)
 	})
 	for _, ph := range append(fetchPhases[1:], ownPhases...) {
-		row("  "+ph+" ms", func(r *result) string { return ms(r.Phases[ph]) })
+		row("  steady: "+ph+" ms", func(r *result) string { return ms(r.SteadyPhases[ph]) })
 	}
-	row("controller CPU per pass per container µs, all of it (passes after the backfill)", func(r *result) string {
+	row("controller CPU per pass per container µs, all of it (steady passes)", func(r *result) string {
 		if r.SteadyPasses == 0 {
 			return "-"
 		}

@@ -79,7 +79,7 @@ func runSize(ctx context.Context, o options, bins binaries, dir string, containe
 	sampled := make(chan struct{})
 	go func() { defer close(sampled); samples.run(sampleCtx, time.Second) }()
 
-	w := &watcher{result: r, started: started, exportFile: filepath.Join(dir, "lxc_metrics.json"), url: "http://" + listen + "/metrics", pid: ctl.Process.Pid}
+	w := &watcher{result: r, started: started, exportFile: filepath.Join(dir, "lxc_metrics.json"), url: "http://" + listen + "/metrics", pid: ctl.Process.Pid, settle: o.settle}
 	err = w.watch(ctx, started.Add(o.duration), o.scrape, logw)
 	stopSampling()
 	<-sampled

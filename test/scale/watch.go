@@ -29,8 +29,9 @@ type watcher struct {
 	prev, last  scrape
 	havePrev    bool
 	passes      []pass
-	steadyOwn   []float64 // the passes' own work after the backfill
+	steadyPass  []pass // the passes after steadyFrom
 	exportSizes []float64
+	settle      time.Duration // see options.settle
 
 	// pid is the controller's; steady holds its CPU time and passes at
 	// the first and the latest reading taken between passes once the
@@ -95,7 +96,7 @@ func (w *watcher) observe(s scrape, logw io.Writer) {
 	if s.midPass() {
 		return
 	}
-	if cpu, err := cpuTime(w.pid); err == nil && r.BackfillSeconds > 0 && w.pid > 0 {
+	if cpu, err := cpuTime(w.pid); err == nil && w.steadyAt(s.at) && w.pid > 0 {
 		k := 1
 		if !w.haveSteady {
 			k, w.haveSteady = 0, true
@@ -106,12 +107,19 @@ func (w *watcher) observe(s scrape, logw io.Writer) {
 	if w.havePrev {
 		if p, ok := passBetween(w.prev, s); ok {
 			w.passes = append(w.passes, p)
-			if r.BackfillSeconds > 0 && w.prev.at.Sub(w.started).Seconds() >= r.BackfillSeconds {
-				w.steadyOwn = append(w.steadyOwn, p.total(ownPhases))
+			if w.steadyAt(w.prev.at) {
+				w.steadyPass = append(w.steadyPass, p)
 			}
 		}
 	}
 	w.prev, w.havePrev = s, true
+}
+
+// steadyAt reports whether a reading at t comes after the backfill and
+// the settling time.
+func (w *watcher) steadyAt(t time.Time) bool {
+	since := t.Sub(w.started)
+	return w.result.BackfillSeconds > 0 && since.Seconds() >= w.result.BackfillSeconds && since >= w.settle
 }
 
 // finish computes the run's figures from the readings.
@@ -121,10 +129,12 @@ func (w *watcher) finish() {
 	r.Measured = len(w.passes)
 	r.Collect = statsOf(w.passes, func(p pass) float64 { return p["collect"] })
 	r.Own = statsOf(w.passes, func(p pass) float64 { return p.total(ownPhases) })
-	r.SteadyOwn = statsOfValues(w.steadyOwn)
-	r.Phases = map[string]stats{}
+	r.SteadyOwn = statsOf(w.steadyPass, func(p pass) float64 { return p.total(ownPhases) })
+	r.SteadySettle = w.settle.Seconds()
+	r.Phases, r.SteadyPhases = map[string]stats{}, map[string]stats{}
 	for _, ph := range append(fetchPhases[1:], ownPhases...) {
 		r.Phases[ph] = statsOf(w.passes, func(p pass) float64 { return p[ph] })
+		r.SteadyPhases[ph] = statsOf(w.steadyPass, func(p pass) float64 { return p[ph] })
 	}
 	if r.Containers > 0 {
 		r.OwnPerContainerMicros = r.Own.Median / float64(r.Containers) * 1e6
