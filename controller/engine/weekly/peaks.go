@@ -25,7 +25,7 @@ const (
 	// seenShare is how much of a recurring peak a day must reach to see
 	// it: a day's noise does not make a season come and go.
 	seenShare = 0.8
-	// stepShare is how far memory must rise from the hour before for the
+	// stepShare is how far memory (and cores) must rise from the hour before for the
 	// one day of a class known to show a job or a workday's start, not a
 	// level reached by growing (a leak, a cache filling) that the next day
 	// reaches at another hour.
@@ -58,8 +58,10 @@ func (p *Profile) Peaks(read TierPeaks, now time.Time, ahead time.Duration) (cpu
 //     (stepShare times the hour before's): seen on 1 of 1 days. An OOM
 //     kill on the second night of a nightly job, or the second morning of
 //     a workload, costs more than an hour of memory held ahead of a step
-//     that does not come back; cores wait for a second day (short of
-//     them is slow, not killed).
+//     that does not come back. Cores likewise when they stepped up into
+//     the hour with memory: a job or a workday's start brings both, and
+//     its second morning would wait on one core for relief; cores alone
+//     (a spinning loop, which takes no memory) wait for a second day.
 //
 // The latest day of the class that the week tier holds (read; for a
 // weekly peak the same weekday a week back) must have seen it too
@@ -145,6 +147,12 @@ func hourPeaks(slot func(int) Hour, read TierPeaks, from time.Time) (out [2]scal
 	if own.Weeks >= 2 {
 		weekAgo, okWeek = read(true, from.Add(-seasonDays*24*time.Hour), time.Hour)
 	}
+	// Whether cores (0) and memory (1) stepped up into the hour on the one
+	// day of today's class known: read once for both.
+	var stepped [2]bool
+	if okLatest && classDays(mine) == 1 {
+		stepped = steppedUp(read, latestAt, mine[0])
+	}
 	at := time.Duration(hour) * time.Hour
 	for res := range out {
 		value := func(h Hour) float64 { return h.CPU }
@@ -174,7 +182,7 @@ func hourPeaks(slot func(int) Hour, read TierPeaks, from time.Time) (out [2]scal
 			// Sunday) reached what most of the other class's did: daily.
 			r = scaling.Recurring{Peak: o.Peak, Class: scaling.ClassDaily, Seen: o.Seen + 1, Days: o.Days + 1}
 		}
-		if res == 1 && r.Seen == 0 && r.Days == 1 && okLatest && steppedUp(read, latestAt, value(mine[0])) {
+		if r.Seen == 0 && r.Days == 1 && stepped[1] && (res == 1 || stepped[0]) {
 			r = scaling.Recurring{Peak: value(mine[0]), Class: scaling.ClassWorkday, Seen: 1, Days: 1}
 			if !scaling.Workday(day) {
 				r.Class = scaling.ClassWeekend
@@ -236,10 +244,16 @@ func classPeak(hs []Hour, value func(Hour) float64) scaling.Recurring {
 	return r
 }
 
-// steppedUp says whether memory stepped up into the hour from at to peak:
-// at least stepShare times the hour before's peak, by more than memSlack.
-// No data for the hour before says nothing.
-func steppedUp(read TierPeaks, at time.Time, peak float64) bool {
+// steppedUp says whether cores (0) and memory (1) stepped up into the
+// hour from at to h's peaks: at least stepShare times the hour before's
+// peak, by more than cpuSlack or memSlack. No data for the hour before
+// says nothing.
+func steppedUp(read TierPeaks, at time.Time, h Hour) (stepped [2]bool) {
 	before, ok := read(true, at.Add(-time.Hour), time.Hour)
-	return ok && peak >= before.Memory*stepShare && peak-before.Memory > memSlack
+	if !ok {
+		return stepped
+	}
+	stepped[0] = h.CPU >= before.CPU*stepShare && h.CPU-before.CPU > cpuSlack
+	stepped[1] = h.Memory >= before.Memory*stepShare && h.Memory-before.Memory > memSlack
+	return stepped
 }

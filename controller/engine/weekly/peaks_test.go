@@ -129,10 +129,12 @@ func TestPeakOnAFirstSunday(t *testing.T) {
 
 // One Monday known, Tuesday 00:55: a nightly job whose memory stepped up
 // from 0.4 to 6 GiB at 01:00 is a memory peak seen on 1 of 1 days, so the
-// second night's job does not start short and get killed; its cores wait
-// for a second day. Memory that reached 6 GiB by growing (5 GiB the hour
-// before: a leak) is no peak, nor is a step the tiers cannot show.
-func TestMemoryStepSeenOnOneDay(t *testing.T) {
+// second night's job does not start short and get killed, and so are its
+// cores, which stepped up with it (0.2 to 4). Memory that reached 6 GiB by
+// growing (5 GiB the hour before: a leak) is no peak, and cores without
+// it none either (a spinning loop takes no memory), nor is a step the
+// tiers cannot show.
+func TestStepSeenOnOneDay(t *testing.T) {
 	tue := time.Date(2026, 12, 1, 0, 55, 0, 0, time.UTC)
 	mon1 := time.Date(2026, 11, 30, 1, 0, 0, 0, time.UTC)
 	p := profile{}
@@ -140,28 +142,56 @@ func TestMemoryStepSeenOnOneDay(t *testing.T) {
 		p[int(time.Monday)*24+h] = Hour{CPU: 0.2, Memory: 0.4 * gib, Seen: 1, Weeks: 1}
 	}
 	p[int(time.Monday)*24+1] = Hour{CPU: 4, Memory: 6 * gib, Seen: 1, Weeks: 1}
-	tiers := func(before float64) TierPeaks {
+	tiers := func(cpuBefore, memBefore float64) TierPeaks {
 		return func(week bool, from time.Time, d time.Duration) (TierPeak, bool) {
 			switch {
 			case !from.Before(mon1) && from.Before(mon1.Add(time.Hour)):
 				return TierPeak{CPU: 4, Memory: 6 * gib}, true
 			case !from.Before(mon1.Add(-time.Hour)) && from.Before(mon1):
-				return TierPeak{CPU: 0.2, Memory: before}, true
+				return TierPeak{CPU: cpuBefore, Memory: memBefore}, true
 			}
 			return TierPeak{}, false
 		}
 	}
-	cpu, mem := peaks(p.slot, tiers(0.4*gib), tue, 10*time.Minute)
+	cpu, mem := peaks(p.slot, tiers(0.2, 0.4*gib), tue, 10*time.Minute)
 	if mem.Peak != 6*gib || mem.Seen != 1 || mem.Days != 1 || mem.Class != scaling.ClassWorkday || mem.At != time.Hour {
 		t.Errorf("memory after a step on the one Monday: %+v, want 6 GiB at 01:00 seen on 1 of 1 workdays", mem)
 	}
-	if cpu.Seen != 0 {
-		t.Errorf("cores after one Monday: %+v, want none recurring", cpu)
+	if cpu.Peak != 4 || cpu.Seen != 1 || cpu.Days != 1 || cpu.Class != scaling.ClassWorkday || cpu.At != time.Hour {
+		t.Errorf("cores after a step with memory on the one Monday: %+v, want 4 at 01:00 seen on 1 of 1 workdays", cpu)
 	}
-	if _, mem := peaks(p.slot, tiers(5*gib), tue, 10*time.Minute); mem.Seen != 0 {
-		t.Errorf("memory grown to 6 GiB from 5 GiB the hour before: %+v, want none recurring", mem)
+	if cpu, mem := peaks(p.slot, tiers(0.2, 5*gib), tue, 10*time.Minute); mem.Seen != 0 || cpu.Seen != 0 {
+		t.Errorf("memory grown to 6 GiB from 5 GiB the hour before: cores %+v, memory %+v, want none recurring", cpu, mem)
 	}
-	if _, mem := peaks(p.slot, noTiers, tue, 10*time.Minute); mem.Seen != 0 {
-		t.Errorf("no tiers: %+v, want none recurring", mem)
+	if cpu, mem := peaks(p.slot, tiers(3.5, 0.4*gib), tue, 10*time.Minute); cpu.Seen != 0 || mem.Seen != 1 {
+		t.Errorf("cores at 4 from 3.5 the hour before: cores %+v, memory %+v, want memory's step alone", cpu, mem)
+	}
+	if cpu, mem := peaks(p.slot, noTiers, tue, 10*time.Minute); mem.Seen != 0 || cpu.Seen != 0 {
+		t.Errorf("no tiers: cores %+v, memory %+v, want none recurring", cpu, mem)
+	}
+}
+
+// One Monday known, Tuesday 01:55: cores that stepped up into 02:00 (0.2
+// to 4 cores, a runaway loop) with memory flat are no peak on 1 of 1 days:
+// they wait for a second day.
+func TestCoresStepAloneWaits(t *testing.T) {
+	tue := time.Date(2026, 12, 1, 1, 55, 0, 0, time.UTC)
+	mon2 := time.Date(2026, 11, 30, 2, 0, 0, 0, time.UTC)
+	p := profile{}
+	for h := range 24 {
+		p[int(time.Monday)*24+h] = Hour{CPU: 0.2, Memory: 0.4 * gib, Seen: 1, Weeks: 1}
+	}
+	p[int(time.Monday)*24+2] = Hour{CPU: 4, Memory: 0.4 * gib, Seen: 1, Weeks: 1}
+	tiers := func(week bool, from time.Time, d time.Duration) (TierPeak, bool) {
+		switch {
+		case !from.Before(mon2) && from.Before(mon2.Add(time.Hour)):
+			return TierPeak{CPU: 4, Memory: 0.4 * gib}, true
+		case !from.Before(mon2.Add(-time.Hour)) && from.Before(mon2):
+			return TierPeak{CPU: 0.2, Memory: 0.4 * gib}, true
+		}
+		return TierPeak{}, false
+	}
+	if cpu, mem := peaks(p.slot, tiers, tue, 10*time.Minute); cpu.Seen != 0 || mem.Seen != 0 {
+		t.Errorf("cores stepped alone on the one Monday: cores %+v, memory %+v, want none recurring", cpu, mem)
 	}
 }
