@@ -109,3 +109,32 @@ func TestDecreaseKeepsTheBurstsCoresWhileReliefUndoesDecreasesInARow(t *testing.
 		}
 	}
 }
+
+// Relief grew the log shipper's cores to 4 for its burst, undoing the
+// second decrease in a row. Decreases stop at the day's most's need now
+// (3 cores for 1.7 busy), so the cooldown lengthened per decrease undone
+// (15 minutes x 4) would only hold relief's overshoot: 30 minutes later,
+// past the plain cooldown, the 4th core goes. Before relief marked jobs
+// (one relief so far), the lengthened cooldown still holds.
+func TestBurstsCoresGoBackToTheirFloorAfterThePlainCooldown(t *testing.T) {
+	for _, c := range []struct {
+		name            string
+		jobs, undone    uint8
+		changes, holdTo int
+	}{
+		{"jobs undid decreases in a row", 2, 2, 1, 3},
+		{"one job seen", 1, 2, 0, 0},
+	} {
+		in := coresDown(4, 0.02, 0.08, 0.8)
+		st := undoneUp(ResourceCores, 30*time.Minute, c.undone)
+		a := st.LastAction[ResourceCores]
+		a.Relief, a.Jobs = true, c.jobs
+		st.LastAction[ResourceCores] = a
+		sig, h := lazy(in.sig, in.now)
+		h.cpuHighest = 1.7
+		d := Decide(sig, in.policy, in.rules, st, in.now)
+		if len(d.Changes) != c.changes || c.changes > 0 && d.Changes[0].To != int64(c.holdTo) {
+			t.Errorf("%s: changes %+v holds %+v; want %d change(s) to %d cores", c.name, d.Changes, d.Holds, c.changes, c.holdTo)
+		}
+	}
+}

@@ -37,7 +37,7 @@ func downCooldown(res Resource, base time.Duration, last Action) time.Duration {
 	if last.Relief && last.Direction == Up && last.Undone == 0 {
 		return min(base, relief.Decay)
 	}
-	if res != ResourceCores && !last.Relief {
+	if res != ResourceCores && !last.Relief || res == ResourceCores && jobsInARow(last) {
 		return base
 	}
 	return undone.Cooldown(base, undoneAct(last))
@@ -54,7 +54,7 @@ func downCooldown(res Resource, base time.Duration, last Action) time.Duration {
 // needs, 7 and 301.
 func (dc *decider) withJobs(u utilisation) utilisation {
 	last, ok := dc.st.LastAction[u.res]
-	if !ok || last.Jobs < undone.JobsSeen || dc.sig.History == nil || u.res == ResourceCores && last.Undone < undone.InARow {
+	if !ok || last.Jobs < undone.JobsSeen || dc.sig.History == nil || u.res == ResourceCores && !jobsInARow(last) {
 		return u
 	}
 	most, memory := dc.sig.History.Highest(24 * time.Hour)
@@ -65,4 +65,12 @@ func (dc *decider) withJobs(u utilisation) utilisation {
 		u.floor, u.rec, u.season = f, RecFloor{Floor: f, Pct: 100, Usage: most, Days: 1}, Recurring{}
 	}
 	return u
+}
+
+// jobsInARow reports whether relief marked jobs at random times on cores
+// whose last decreases it undid in a row (undone.InARow): withJobs floors
+// their decreases at the day's most, so the lengthened cooldown guards
+// nothing and only holds relief's overshoot.
+func jobsInARow(last Action) bool {
+	return last.Jobs >= undone.JobsSeen && last.Undone >= undone.InARow
 }
