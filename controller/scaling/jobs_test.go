@@ -60,3 +60,81 @@ func TestDecreaseKeepsTheJobsMemoryWhileReliefUndoesDecreases(t *testing.T) {
 		}
 	}
 }
+
+// A log shipper's bursts come an hour or two apart. Its cores, shrunk to
+// 1 after a quiet hour, were pinned by the next burst 40 minutes later and
+// relief grew them back, twice in a row: the next decrease stops at what
+// the last day's most (1.7 busy) needs below the up threshold 0.75, 3
+// cores, instead of 1. A nightly job's relief undid two decreases too, but
+// a night apart: the decrease between held past undone.Within (an
+// increase ahead of the next night came first), so the next decrease
+// goes to 1 core as before; so does one whose bursts undid only the
+// second decrease.
+func TestDecreaseKeepsTheBurstsCoresWhileReliefUndoesDecreasesInARow(t *testing.T) {
+	t0 := decideNow.Add(-30 * time.Hour)
+	record := func(st *ContainerState, at time.Duration, dir Direction, relief bool) {
+		c := Change{Resource: ResourceCores, Direction: dir, From: 1, To: 4}
+		if dir == Down {
+			c.From, c.To = 4, 1
+		}
+		if relief {
+			c.why.flags |= whyRelief
+		}
+		st.Record([]Outcome{{Change: c, Result: ResultApplied}}, t0.Add(at), nil)
+	}
+	for _, c := range []struct {
+		name string
+		acts []time.Duration // down, up by relief (negative: up by another rule), ...
+		to   int64
+	}{
+		{"bursts undid two decreases in a row", []time.Duration{0, 40 * time.Minute, 2 * time.Hour, 2*time.Hour + 40*time.Minute}, 3},
+		{"a nightly job", []time.Duration{0, 40 * time.Minute, 2 * time.Hour, -24 * time.Hour, 25 * time.Hour, 25*time.Hour + 35*time.Minute}, 1},
+		{"one decrease undone", []time.Duration{0, 40 * time.Minute}, 1},
+	} {
+		var st ContainerState
+		for i, at := range c.acts {
+			if i%2 == 0 {
+				record(&st, at, Down, false)
+			} else {
+				record(&st, max(at, -at), Up, at > 0)
+			}
+		}
+		record(&st, 28*time.Hour, Down, false)
+		in := coresDown(4, 0.02, 0.08, 0.8)
+		sig, h := lazy(in.sig, in.now)
+		h.cpuHighest = 1.7
+		d := Decide(sig, in.policy, in.rules, st, in.now)
+		if a := st.LastAction[ResourceCores]; len(d.Changes) != 1 || d.Changes[0].To != c.to {
+			t.Errorf("%s (Jobs %d, Undone %d): changes %+v holds %+v; want 4 -> %d", c.name, a.Jobs, a.Undone, d.Changes, d.Holds, c.to)
+		}
+	}
+}
+
+// Relief grew the log shipper's cores to 4 for its burst, undoing the
+// second decrease in a row. Decreases stop at the day's most's need now
+// (3 cores for 1.7 busy), so the cooldown lengthened per decrease undone
+// (15 minutes x 4) would only hold relief's overshoot: 30 minutes later,
+// past the plain cooldown, the 4th core goes. Before relief marked jobs
+// (one relief so far), the lengthened cooldown still holds.
+func TestBurstsCoresGoBackToTheirFloorAfterThePlainCooldown(t *testing.T) {
+	for _, c := range []struct {
+		name            string
+		jobs, undone    uint8
+		changes, holdTo int
+	}{
+		{"jobs undid decreases in a row", 2, 2, 1, 3},
+		{"one job seen", 1, 2, 0, 0},
+	} {
+		in := coresDown(4, 0.02, 0.08, 0.8)
+		st := undoneUp(ResourceCores, 30*time.Minute, c.undone)
+		a := st.LastAction[ResourceCores]
+		a.Relief, a.Jobs = true, c.jobs
+		st.LastAction[ResourceCores] = a
+		sig, h := lazy(in.sig, in.now)
+		h.cpuHighest = 1.7
+		d := Decide(sig, in.policy, in.rules, st, in.now)
+		if len(d.Changes) != c.changes || c.changes > 0 && d.Changes[0].To != int64(c.holdTo) {
+			t.Errorf("%s: changes %+v holds %+v; want %d change(s) to %d cores", c.name, d.Changes, d.Holds, c.changes, c.holdTo)
+		}
+	}
+}

@@ -226,7 +226,8 @@ type History interface {
 	Recurring(ahead time.Duration) (cpu, memory Recurring)
 	// Highest returns the most cores busy and memory bytes the history's
 	// coarse tier holds over the last d (completed hours); 0 when it holds
-	// none. Fast relief reads it (relief.go), for a pinned resource only.
+	// none. Fast relief reads it (relief.go), and a decrease's checks
+	// (decide_sizing.go, recommend.go, undone.go), never a steady one.
 	Highest(d time.Duration) (cpu, memory float64)
 }
 

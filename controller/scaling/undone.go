@@ -37,25 +37,40 @@ func downCooldown(res Resource, base time.Duration, last Action) time.Duration {
 	if last.Relief && last.Direction == Up && last.Undone == 0 {
 		return min(base, relief.Decay)
 	}
-	if res != ResourceCores && !last.Relief {
+	if res != ResourceCores && !last.Relief || res == ResourceCores && jobsInARow(last) {
 		return base
 	}
 	return undone.Cooldown(base, undoneAct(last))
 }
 
-// withJobs raises the floor of a memory decrease to what the last day
-// used at most once relief increases marked jobs at random times
-// (Action.Jobs): each decrease to the idle level met the next job
-// pinned at the limit, an OOM kill on a real host, which costs more than
-// the GB-hours; a day without a job lets it go.
+// withJobs raises the floor of a decrease to what the last day used at
+// most once relief increases marked jobs at random times (Action.Jobs):
+// each decrease to the idle level met the next job pinned at the limit,
+// an OOM kill on a real host, which costs more than the GB-hours; a day
+// without a job lets it go. Cores need undone.InARow too: a log shipper's
+// bursts an hour or two apart undid each decrease to 1 core (a flap one
+// time in three) and relief's jump overshot to 3 cores for the lengthened
+// cooldown, 48 actions and 393 core-h a week; held at what the day's most
+// needs, 7 and 301.
 func (dc *decider) withJobs(u utilisation) utilisation {
 	last, ok := dc.st.LastAction[u.res]
-	if !ok || u.res == ResourceCores || last.Jobs < undone.JobsSeen || dc.sig.History == nil {
+	if !ok || last.Jobs < undone.JobsSeen || dc.sig.History == nil || u.res == ResourceCores && !jobsInARow(last) {
 		return u
 	}
-	_, most := dc.sig.History.Highest(24 * time.Hour)
+	most, memory := dc.sig.History.Highest(24 * time.Hour)
+	if u.res != ResourceCores {
+		most = memory
+	}
 	if f := dc.r.Need(u.res, most); most > 0 && f > u.floor {
 		u.floor, u.rec, u.season = f, RecFloor{Floor: f, Pct: 100, Usage: most, Days: 1}, Recurring{}
 	}
 	return u
+}
+
+// jobsInARow reports whether relief marked jobs at random times on cores
+// whose last decreases it undid in a row (undone.InARow): withJobs floors
+// their decreases at the day's most, so the lengthened cooldown guards
+// nothing and only holds relief's overshoot.
+func jobsInARow(last Action) bool {
+	return last.Jobs >= undone.JobsSeen && last.Undone >= undone.InARow
 }

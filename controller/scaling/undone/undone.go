@@ -11,6 +11,10 @@ const (
 	// JobsSeen relief increases (usage pinned at the limit: an OOM kill,
 	// for memory) that undid a decrease mark jobs at random times (Jobs).
 	JobsSeen = 2
+	// InARow decreases undone in a row (Count), with JobsSeen, mark the
+	// jobs of cores at random times: a nightly job's decrease holds past
+	// Within, which halves Count, so two nights read as jobs do not.
+	InARow = 2
 )
 
 // Direction is which way an action went; None is neither (no action).
