@@ -101,6 +101,7 @@ func (m *metricsCache) encoded(enc metricsEncoding) ([]byte, error) {
 			}
 		}
 		m.families, m.at, m.encodings = families, now, map[metricsEncoding][]byte{}
+		time.AfterFunc(m.ttl, m.forget)
 	}
 	if body, ok := m.encodings[enc]; ok {
 		return body, nil
@@ -127,6 +128,17 @@ func (m *metricsCache) encoded(enc metricsEncoding) ([]byte, error) {
 	}
 	m.encodings[enc] = buf.Bytes()
 	return buf.Bytes(), nil
+}
+
+// forget drops a gathering and its encodings once stale: at 10,000
+// containers the families alone are some 24 MB of heap, which the next
+// scrape, seconds later, would not use.
+func (m *metricsCache) forget() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.families != nil && m.now().Sub(m.at) >= m.ttl {
+		m.families, m.encodings = nil, nil
+	}
 }
 
 // acceptsGzip reports whether an Accept-Encoding header lists gzip with a

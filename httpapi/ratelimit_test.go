@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
 	"github.com/rs/zerolog"
 )
 
@@ -165,5 +166,26 @@ func TestMetricsCacheGathersOncePerTTL(t *testing.T) {
 	now = now.Add(time.Second)
 	if rec := get("text/plain", ""); !bytes.Contains(rec.Body.Bytes(), []byte("test_gathers_total 2\n")) {
 		t.Errorf("after the TTL: %q, want a second gathering", rec.Body)
+	}
+}
+
+// TestMetricsCacheForgetsWhenStale: a gathering is dropped once its TTL
+// has passed (the heap it holds is the registry's size), and only then.
+func TestMetricsCacheForgetsWhenStale(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(&countingCollector{desc: prometheus.NewDesc("test_gathers_total", "Gatherings of the registry.", nil, nil)})
+	now := time.Unix(1_700_000_000, 0)
+	cache := &metricsCache{gatherer: reg, ttl: time.Second, now: func() time.Time { return now }, log: zerolog.Nop()}
+	if _, err := cache.encoded(metricsEncoding{format: expfmt.NewFormat(expfmt.TypeTextPlain)}); err != nil {
+		t.Fatal(err)
+	}
+	cache.forget()
+	if cache.families == nil || cache.encodings == nil {
+		t.Fatal("a fresh gathering was forgotten")
+	}
+	now = now.Add(time.Second)
+	cache.forget()
+	if cache.families != nil || cache.encodings != nil {
+		t.Fatal("a stale gathering is still held")
 	}
 }
