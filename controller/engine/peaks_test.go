@@ -22,7 +22,8 @@ func scanPeaks(w *window) (memory uint64, cpu float64) {
 
 // TestWindowPeaksMatchAScan: read between any number of Adds (with gaps
 // that trim, a full ring that drops, older samples that are ignored),
-// Merges, decades-long gaps and NaN cores, the kept peaks are the scan's.
+// Merges, decades-long gaps, NaN cores and values that repeat, the kept
+// peaks are the scan's.
 func TestWindowPeaksMatchAScan(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for run := range 300 {
@@ -50,6 +51,9 @@ func TestWindowPeaksMatchAScan(t *testing.T) {
 			}
 			s := sampleAt(at, level+rng.Float64())
 			s.Mem = rng.Uint64N(64 << 30)
+			if run%3 == 0 { // flat: the peak leaves while the newest holds it too
+				s.CPU, s.Mem = math.Round(s.CPU/4), uint64(rng.IntN(3))<<30
+			}
 			if rng.IntN(300) == 0 {
 				s.CPU = math.NaN()
 			}

@@ -107,7 +107,8 @@ type window struct {
 	// (peaks.go), for the peaks and periods Decide reads.
 	blocks []block
 	// peak holds the peaks as last read while peakOK: a new sample is
-	// folded in exactly, one that may have been a peak leaving clears it.
+	// folded in exactly, one that may have been a peak leaving clears it
+	// unless the newest holds that peak too.
 	peak   extremes
 	peakOK bool
 	// spanOK (spanSums, spanExtreme), spanAt and spanFrom (the low 32
@@ -170,20 +171,6 @@ func (w *window) append(s Sample) bool {
 		return false
 	}
 	oldest := u*w.unit - int64(w.span/time.Second)
-	for w.n > 0 && (w.n == len(w.ring) || w.secAt(0) < oldest) {
-		w.dropOldest()
-	}
-	if w.n == 0 {
-		w.lims = w.lims[:0]
-	}
-	seq := w.first + uint64(w.n)
-	lim := limits{
-		from: seq, cores: float32(s.Cores),
-		maxMemKiB: codes.Units(s.MaxMem, 10), maxSwapKiB: codes.Units(s.MaxSwap, 10), maxDiskMiB: codes.Units(s.MaxDisk, 20),
-	}
-	if k := len(w.lims); k == 0 || !sameLimits(w.lims[k-1], lim) {
-		w.lims = append(w.lims, lim)
-	}
 	p := fineSample{
 		at:     uint16(u),
 		swap:   codes.Float16(float64(s.Swap >> 10)),
@@ -198,6 +185,20 @@ func (w *window) append(s Sample) bool {
 	p.cpuHi, p.cpuLo = codes.Split32(math.Float32bits(float32(cpu)))
 	p.memHi, p.memLo = codes.Split32(codes.Units(s.Mem, 10))
 	p.diskHi, p.diskLo = codes.Split32(codes.Units(s.Disk, 20))
+	for w.n > 0 && (w.n == len(w.ring) || w.secAt(0) < oldest) {
+		w.dropOldest(&p)
+	}
+	if w.n == 0 {
+		w.lims = w.lims[:0]
+	}
+	seq := w.first + uint64(w.n)
+	lim := limits{
+		from: seq, cores: float32(s.Cores),
+		maxMemKiB: codes.Units(s.MaxMem, 10), maxSwapKiB: codes.Units(s.MaxSwap, 10), maxDiskMiB: codes.Units(s.MaxDisk, 20),
+	}
+	if k := len(w.lims); k == 0 || !sameLimits(w.lims[k-1], lim) {
+		w.lims = append(w.lims, lim)
+	}
 	w.ring[w.slot(w.n)] = p
 	w.peak.take(&p, &p)
 	w.n++
@@ -209,13 +210,14 @@ func (w *window) append(s Sample) bool {
 	return true
 }
 
-// dropOldest removes the oldest sample, from the running aggregates first.
-func (w *window) dropOldest() {
+// dropOldest removes the oldest sample, from the running aggregates first;
+// next (nil: none) is the sample that enters after it.
+func (w *window) dropOldest(next *fineSample) {
 	w.roll.dropped(w, w.first)
 	if w.spanIndex() == 0 {
 		w.spanForward(0)
 	}
-	if p := &w.ring[w.start]; p.cpu() >= w.peak.cpuHi || p.memKiB() >= w.peak.memHi {
+	if p := &w.ring[w.start]; (p.cpu() >= w.peak.cpuHi || p.memKiB() >= w.peak.memHi) && !w.peakStays(p, next) {
 		w.peakOK = false
 	}
 	w.start++
@@ -236,6 +238,30 @@ func (w *window) dropOldest() {
 
 func sameLimits(a, b limits) bool {
 	return a.cores == b.cores && a.maxMemKiB == b.maxMemKiB && a.maxSwapKiB == b.maxSwapKiB && a.maxDiskMiB == b.maxDiskMiB
+}
+
+// peakStays reports whether the sample entering next (nil: none), or
+// else the newest, holds, to the bit, each peak that p, the oldest,
+// leaving, may have held: the peaks then stay. Flat memory ties with its
+// peak sample after sample, which had the whole window read for its peaks
+// every pass; the entering sample is at hand, the newest may be a cache
+// miss.
+func (w *window) peakStays(p, next *fineSample) bool {
+	if !w.peakOK {
+		return false
+	}
+	if next != nil && w.holdsPeaks(p, next) {
+		return true
+	}
+	return w.n >= 2 && w.holdsPeaks(p, &w.ring[w.slot(w.n-1)])
+}
+
+// holdsPeaks reports whether q holds each peak that p may hold.
+func (w *window) holdsPeaks(p, q *fineSample) bool {
+	if p.cpu() >= w.peak.cpuHi && math.Float32bits(q.cpu()) != math.Float32bits(w.peak.cpuHi) {
+		return false
+	}
+	return p.memKiB() < w.peak.memHi || q.memKiB() == w.peak.memHi
 }
 
 // floorDiv is a / b rounded down (b > 0).
@@ -387,7 +413,7 @@ func (w *window) Merge(samples []Sample) int {
 	w.roll.reset()
 	w.spanOK = 0
 	for w.n > 0 {
-		w.dropOldest()
+		w.dropOldest(nil)
 	}
 	held := 0
 	for _, e := range kept[first:] {

@@ -382,7 +382,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	wait := dc.r.StabilizationDown
 	series := dc.seriesFor(u, newest, wait, wait)
 	ok, _, hi := series.sustained(dc.now, wait, u.down)
-	quiet := hi // what the reason quotes and the trend carries on
+	quiet, peak := hi, hi // what the reason quotes and the trend carries on; the period's peak
 	if d, q := dc.reliefUnused(u, series); d > 0 {
 		ok, quiet, hi, wait = true, q, q, d // the step before the relief is no trend
 	}
@@ -402,7 +402,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	reason.flags |= u.flags
 	u, sizeHi, trough := dc.withTrough(u, series, hi)
 	if wait == dc.r.StabilizationDown {
-		if f, h, ok := dc.falling(u, series); ok && h < sizeHi {
+		if f, h, ok := dc.falling(u, series, peak); ok && h < sizeHi {
 			u, sizeHi, reason.flags = f, h, reason.flags|whyFalling
 		}
 	}
