@@ -26,17 +26,18 @@ func (f jsonFloat) MarshalJSON() ([]byte, error) {
 }
 
 type jsonMetrics struct {
-	StarvationMinutes  jsonFloat `json:"starvation_minutes"`
-	WasteCoreHours     jsonFloat `json:"waste_core_hours"`
-	WasteGBHours       jsonFloat `json:"waste_gb_hours"`
-	WasteDiskGBHours   jsonFloat `json:"waste_disk_gb_hours"`
-	Actions            jsonFloat `json:"actions"`
-	ActionsPerDay      jsonFloat `json:"actions_per_day"`
-	Flaps              jsonFloat `json:"flaps"`
-	OOMEvents          jsonFloat `json:"oom_events"`
-	Steps              int       `json:"steps"`
-	ReactionSeconds    jsonFloat `json:"reaction_seconds"`
-	ReactionMaxSeconds jsonFloat `json:"reaction_max_seconds"`
+	StarvationMinutes          jsonFloat `json:"starvation_minutes"`
+	StarvationBeyondMaxMinutes jsonFloat `json:"starvation_beyond_max_minutes"`
+	WasteCoreHours             jsonFloat `json:"waste_core_hours"`
+	WasteGBHours               jsonFloat `json:"waste_gb_hours"`
+	WasteDiskGBHours           jsonFloat `json:"waste_disk_gb_hours"`
+	Actions                    jsonFloat `json:"actions"`
+	ActionsPerDay              jsonFloat `json:"actions_per_day"`
+	Flaps                      jsonFloat `json:"flaps"`
+	OOMEvents                  jsonFloat `json:"oom_events"`
+	Steps                      int       `json:"steps"`
+	ReactionSeconds            jsonFloat `json:"reaction_seconds"`
+	ReactionMaxSeconds         jsonFloat `json:"reaction_max_seconds"`
 }
 
 type jsonTimelinePoint struct {
@@ -56,17 +57,18 @@ type jsonResult struct {
 
 func toJSONMetrics(m sim.Metrics) jsonMetrics {
 	return jsonMetrics{
-		StarvationMinutes:  jsonFloat(m.StarvationMinutes),
-		WasteCoreHours:     jsonFloat(m.WasteCoreHours),
-		WasteGBHours:       jsonFloat(m.WasteGBHours),
-		WasteDiskGBHours:   jsonFloat(m.WasteDiskGBHours),
-		Actions:            jsonFloat(m.Actions),
-		ActionsPerDay:      jsonFloat(m.ActionsPerDay),
-		Flaps:              jsonFloat(m.Flaps),
-		OOMEvents:          jsonFloat(m.OOMEvents),
-		Steps:              m.Steps,
-		ReactionSeconds:    jsonFloat(m.ReactionSeconds),
-		ReactionMaxSeconds: jsonFloat(m.ReactionMaxSeconds),
+		StarvationMinutes:          jsonFloat(m.StarvationMinutes),
+		StarvationBeyondMaxMinutes: jsonFloat(m.StarvationBeyondMaxMinutes),
+		WasteCoreHours:             jsonFloat(m.WasteCoreHours),
+		WasteGBHours:               jsonFloat(m.WasteGBHours),
+		WasteDiskGBHours:           jsonFloat(m.WasteDiskGBHours),
+		Actions:                    jsonFloat(m.Actions),
+		ActionsPerDay:              jsonFloat(m.ActionsPerDay),
+		Flaps:                      jsonFloat(m.Flaps),
+		OOMEvents:                  jsonFloat(m.OOMEvents),
+		Steps:                      m.Steps,
+		ReactionSeconds:            jsonFloat(m.ReactionSeconds),
+		ReactionMaxSeconds:         jsonFloat(m.ReactionMaxSeconds),
 	}
 }
 
@@ -103,6 +105,7 @@ var metricRows = []struct {
 	value func(sim.Metrics) string
 }{
 	{"starvation (container-min)", func(m sim.Metrics) string { return fmt.Sprintf("%.0f", m.StarvationMinutes) }},
+	{"  of which beyond every max", func(m sim.Metrics) string { return fmt.Sprintf("%.0f", m.StarvationBeyondMaxMinutes) }},
 	{"OOM events (memory over the limit)", func(m sim.Metrics) string { return formatCount(m.OOMEvents) }},
 	{"waste (core-h)", func(m sim.Metrics) string { return fmt.Sprintf("%.1f", m.WasteCoreHours) }},
 	{"waste (GB-h)", func(m sim.Metrics) string { return fmt.Sprintf("%.1f", m.WasteGBHours) }},

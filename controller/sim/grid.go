@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
 
 // simGrid is the measuring grid of a trace: every policy is measured at
@@ -29,6 +31,8 @@ type simContainer struct {
 	tc          *TraceContainer
 	first, last int       // grid points at which it is active, inclusive
 	steps       []simStep // step increases of its demand
+	// ceiling is the most any policy may allocate it (beyond.go).
+	ceiling scaling.Allocation
 }
 
 func newSimGrid(tr Trace) (*simGrid, error) {

@@ -29,6 +29,7 @@ type simState struct {
 // simAccumulator sums the metrics of one container in grid units.
 type simAccumulator struct {
 	starved, measured               int
+	beyond                          int     // starved even at the ceiling (beyond.go)
 	wasteCores, wasteMem, wasteDisk float64 // cores, bytes, bytes x grid steps
 	actions, flaps, ooms            int
 	reactionSum, reactionMax        time.Duration
@@ -59,6 +60,9 @@ func (s *simState) measure(i int, t time.Time, timeline bool) {
 	s.acc.measured++
 	if cpuShort || memShort || diskShort {
 		s.acc.starved++
+		if starvedAt(s.demand, s.c.ceiling) {
+			s.acc.beyond++
+		}
 	}
 	// Memory demanded above the limit is what the kernel's OOM killer
 	// answers: one episode from the point it goes over until it is back
@@ -129,6 +133,7 @@ func (s *simState) reactions(g *simGrid) {
 
 func (a *simAccumulator) add(b simAccumulator) {
 	a.starved += b.starved
+	a.beyond += b.beyond
 	a.measured += b.measured
 	a.wasteCores += b.wasteCores
 	a.wasteMem += b.wasteMem
@@ -144,16 +149,17 @@ func (a *simAccumulator) add(b simAccumulator) {
 func (a simAccumulator) metrics(step time.Duration) Metrics {
 	hours := step.Hours()
 	m := Metrics{
-		StarvationMinutes:  float64(a.starved) * step.Minutes(),
-		WasteCoreHours:     a.wasteCores * hours,
-		WasteGBHours:       a.wasteMem / bytesPerGiB * hours,
-		WasteDiskGBHours:   a.wasteDisk / bytesPerGiB * hours,
-		Actions:            float64(a.actions),
-		Flaps:              float64(a.flaps),
-		OOMEvents:          float64(a.ooms),
-		Steps:              a.reactions,
-		ReactionSeconds:    math.NaN(),
-		ReactionMaxSeconds: math.NaN(),
+		StarvationMinutes:          float64(a.starved) * step.Minutes(),
+		StarvationBeyondMaxMinutes: float64(a.beyond) * step.Minutes(),
+		WasteCoreHours:             a.wasteCores * hours,
+		WasteGBHours:               a.wasteMem / bytesPerGiB * hours,
+		WasteDiskGBHours:           a.wasteDisk / bytesPerGiB * hours,
+		Actions:                    float64(a.actions),
+		Flaps:                      float64(a.flaps),
+		OOMEvents:                  float64(a.ooms),
+		Steps:                      a.reactions,
+		ReactionSeconds:            math.NaN(),
+		ReactionMaxSeconds:         math.NaN(),
 	}
 	if days := float64(a.measured) * hours / 24; days > 0 {
 		m.ActionsPerDay = float64(a.actions) / days
@@ -178,15 +184,16 @@ func meanMetrics(ms []Metrics) Metrics {
 	}
 	n := float64(len(ms))
 	return Metrics{
-		StarvationMinutes: sum.StarvationMinutes / n,
-		WasteCoreHours:    sum.WasteCoreHours / n,
-		WasteGBHours:      sum.WasteGBHours / n,
-		WasteDiskGBHours:  sum.WasteDiskGBHours / n,
-		Actions:           sum.Actions / n,
-		ActionsPerDay:     perDay / n,
-		Flaps:             sum.Flaps / n,
-		OOMEvents:         sum.OOMEvents / n,
-		Steps:             sum.Steps / len(ms),
+		StarvationMinutes:          sum.StarvationMinutes / n,
+		StarvationBeyondMaxMinutes: sum.StarvationBeyondMaxMinutes / n,
+		WasteCoreHours:             sum.WasteCoreHours / n,
+		WasteGBHours:               sum.WasteGBHours / n,
+		WasteDiskGBHours:           sum.WasteDiskGBHours / n,
+		Actions:                    sum.Actions / n,
+		ActionsPerDay:              perDay / n,
+		Flaps:                      sum.Flaps / n,
+		OOMEvents:                  sum.OOMEvents / n,
+		Steps:                      sum.Steps / len(ms),
 		// Every run has the trace's steps: AddMetrics' mean weighs them
 		// alike, and keeps the worst.
 		ReactionSeconds:    sum.ReactionSeconds,

@@ -146,6 +146,10 @@ type Metrics struct {
 	// its size is known) the root filesystem: a full disk starves a
 	// container as surely as a full memory limit.
 	StarvationMinutes float64
+	// StarvationBeyondMaxMinutes is the part of StarvationMinutes at which
+	// the demand would starve the container even at the most any policy
+	// may allocate it (beyond.go): the same minutes under every policy.
+	StarvationBeyondMaxMinutes float64
 	// WasteCoreHours is (allocated - used) cores x hours; WasteGBHours the
 	// same for memory in GiB, WasteDiskGBHours for the root filesystem
 	// (when its size is known) in GiB.
@@ -216,6 +220,9 @@ func Simulate(tr Trace, o Options) ([]PolicyResult, error) {
 	g, err := newSimGrid(tr)
 	if err != nil {
 		return nil, err
+	}
+	for _, c := range g.cs {
+		c.ceiling = ceiling(c.tc, o)
 	}
 	out := make([]PolicyResult, 0, len(o.Policies))
 	for _, name := range o.Policies {

@@ -1,0 +1,83 @@
+package sim
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+)
+
+// TestSimulateStarvationBeyondEveryMax: a disk that fills past ours' max
+// (64 GiB in simRules; legacy never grows one) starves the container
+// under every policy at the same points; those minutes are counted apart,
+// the same for each, and left out of what a policy could have spared.
+func TestSimulateStarvationBeyondEveryMax(t *testing.T) {
+	const size = 60 << 30
+	tc := simTrace(300, scaling.Allocation{Cores: 2, MemoryMiB: 4096, DiskBytes: size}, 2*time.Hour-10*time.Second, 10*time.Second, constant(0.5, 1024))
+	for i := range tc.Points {
+		at := tc.Points[i].Time.Sub(simStart)
+		switch {
+		case at >= 90*time.Minute: // past 95 % of 64 GiB: beyond every max
+			tc.Points[i].DiskBytes = 63 << 30
+		case at >= 30*time.Minute: // past 95 % of the size only: a grown disk serves it
+			tc.Points[i].DiskBytes = 58 << 30
+		}
+	}
+	got := mustSimulate(t, Trace{Containers: []TraceContainer{tc}}, simOptions())
+	static := got[PolicyStatic].Total
+	if static.StarvationMinutes != 90 || static.StarvationBeyondMaxMinutes != 30 || static.Avoidable() != 60 {
+		t.Errorf("static: starved %v minutes, %v beyond every max, %v avoidable; want 90, 30, 60",
+			static.StarvationMinutes, static.StarvationBeyondMaxMinutes, static.Avoidable())
+	}
+	for _, p := range []string{PolicyLegacy, PolicyOurs} {
+		if m := got[p].Total; m.StarvationBeyondMaxMinutes != 30 {
+			t.Errorf("%s: %v minutes beyond every max, want the same 30 as every policy", p, m.StarvationBeyondMaxMinutes)
+		}
+	}
+	if ours := got[PolicyOurs].Total; !(ours.Avoidable() < static.Avoidable()) {
+		t.Errorf("ours spared nothing within the max: %v avoidable minutes, static %v", ours.Avoidable(), static.Avoidable())
+	}
+}
+
+// TestCeilingIsEveryPolicysMost: the ceiling is, per resource, the most
+// of the initial allocation, legacy's max and ours' (when ours manages
+// the resource and the container).
+func TestCeilingIsEveryPolicysMost(t *testing.T) {
+	o := simOptions()
+	tc := &TraceContainer{VMID: 100, Initial: scaling.Allocation{Cores: 2, MemoryMiB: 16384, DiskBytes: 8 << 30}}
+	want := scaling.Allocation{Cores: legacyMaxCores, MemoryMiB: 16384, DiskBytes: 64 << 30}
+	if got := ceiling(tc, o); got != want {
+		t.Errorf("ceiling = %+v, want %+v", got, want)
+	}
+	o.Selection.Default.CPU.Max = 12
+	o.Selection.Default.Disk.Enabled = false
+	want = scaling.Allocation{Cores: 12, MemoryMiB: 16384, DiskBytes: 8 << 30}
+	if got := ceiling(tc, o); got != want {
+		t.Errorf("ours' 12 cores, disk off: ceiling = %+v, want %+v", got, want)
+	}
+	o.Selection.Ignore = []int{100}
+	want = scaling.Allocation{Cores: legacyMaxCores, MemoryMiB: 16384, DiskBytes: 8 << 30}
+	if got := ceiling(tc, o); got != want {
+		t.Errorf("ignored by ours: ceiling = %+v, want %+v", got, want)
+	}
+}
+
+// TestQualitySetGoalsWithinTheMaxes: starvation beyond every max is left
+// out of both sides of the ratio, and the line says how much, with the
+// ratio it would have been.
+func TestQualitySetGoalsWithinTheMaxes(t *testing.T) {
+	q := Comparison{Interval: 10 * time.Second,
+		Legacy: Metrics{StarvationMinutes: 2000, StarvationBeyondMaxMinutes: 1000, OOMEvents: 1, WasteCoreHours: 1, WasteGBHours: 1, Actions: 10},
+		Ours:   Metrics{StarvationMinutes: 1050, StarvationBeyondMaxMinutes: 1000, OOMEvents: 0, WasteCoreHours: 0.5, WasteGBHours: 0.5, Actions: 1}}
+	goals, met := q.SetGoals()
+	if want := "starved 0.050 x (<= 0.1) within the maxes, 0.525 x with the 1000 container-min beyond them"; goals[0] != want || !met[0] {
+		t.Errorf("starved goal = %q, met %v; want %q, met", goals[0], met[0], want)
+	}
+	if r, ok := q.StarvationReduction(); !ok || r != 0.95 {
+		t.Errorf("StarvationReduction = %v, %v; want 0.95 within the maxes", r, ok)
+	}
+	if m := q.Misses(); !reflect.DeepEqual(m, []string(nil)) {
+		t.Errorf("Misses = %q, want none", m)
+	}
+}
