@@ -18,6 +18,7 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller/journal"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/notify"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 )
 
 // Options configure a Controller. cmd maps the configuration into them.
@@ -53,7 +54,7 @@ type Options struct {
 
 	// Scale false makes a monitor: collect, score and export, never decide.
 	Scale     bool
-	Selection scaling.Selection
+	Selection policies.Selection
 	Guard     scaling.GuardOptions
 	// PoolRefresh is how often pool membership is read (one
 	// /cluster/resources call) when a policy selects by pool; 0 means 5
@@ -91,7 +92,7 @@ type Controller struct {
 	// manual changes are handed over by SetPaused and RecordManual and
 	// applied by the next pass.
 	policyMu  sync.Mutex
-	selection scaling.Selection
+	selection policies.Selection
 	guard     *scaling.Guard
 	pauses    map[int]bool
 	manual    []manualChange
@@ -315,7 +316,7 @@ func (c *Controller) pass(ctx context.Context) {
 // pools, so this is the one extra call a tick may make, every few minutes.
 func (c *Controller) refreshPools(ctx context.Context, t engine.Tick) {
 	sel, _ := c.policies()
-	if !slices.ContainsFunc(sel.Policies, func(p scaling.Policy) bool { return len(p.Match.Pools) > 0 }) {
+	if !slices.ContainsFunc(sel.Policies, func(p policies.Policy) bool { return len(p.Match.Pools) > 0 }) {
 		return
 	}
 	if !c.poolsAt.IsZero() && t.End.Sub(c.poolsAt) < c.opts.PoolRefresh {

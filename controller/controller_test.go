@@ -19,6 +19,7 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller/lxcmetrics"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/notify"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
@@ -52,7 +53,7 @@ func newLoop(tb testing.TB, cluster Cluster, mutate func(*Options)) *Controller 
 		Interval: 10 * time.Second, Window: time.Hour,
 		Model:       engine.ModelOptions{Enabled: true, RetrainInterval: 10 * time.Minute, Trees: 50, SampleSize: 64, Seed: 1, TrainingWindow: time.Hour, Threshold: 0.65},
 		Scale:       true,
-		Selection:   scaling.Selection{Default: loopRules()},
+		Selection:   policies.Selection{Default: loopRules()},
 		Guard:       scaling.GuardOptions{OvercommitCPU: 4, OvercommitMemory: 1, MaxWritesPerPass: 10},
 		TaskTimeout: time.Minute,
 	}
@@ -487,7 +488,7 @@ func TestControllerBoundsFollowTheSelection(t *testing.T) {
 	c := newLoop(t, client, func(o *Options) {
 		o.Scale = false
 		o.Selection.OptOutTag = "autoscale-off"
-		o.Selection.Policies = []scaling.Policy{{Name: "web", Match: scaling.Match{Tags: []string{"web"}}, Rules: web}}
+		o.Selection.Policies = []policies.Policy{{Name: "web", Match: policies.Match{Tags: []string{"web"}}, Rules: web}}
 	})
 	if _, _, ok := c.Bounds(101); ok {
 		t.Error("bounds known before the first pass")

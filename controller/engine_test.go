@@ -8,6 +8,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/replay"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
@@ -31,7 +32,7 @@ func TestSimulateDecidesAsTheLoop(t *testing.T) {
 	rules.Disk.Enabled = false
 	c := newLoop(t, client, func(o *Options) {
 		o.Now = sim.Clock().Now
-		o.Selection = scaling.Selection{Default: rules}
+		o.Selection = policies.Selection{Default: rules}
 		o.Model.RetrainInterval = time.Minute
 	})
 	rp := replay.New(replay.Options{

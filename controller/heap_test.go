@@ -12,7 +12,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
-	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
@@ -73,7 +73,7 @@ func TestHeapStaysBoundedOverManyPasses(t *testing.T) {
 		o.MaxMetricsEntries = 20
 		o.StateFile = filepath.Join(dir, "state.json")
 		o.Audit = audit
-		o.Selection = scaling.Selection{Default: rules}
+		o.Selection = policies.Selection{Default: rules}
 	})
 	ctx := context.Background()
 	nextVMID := 1000 + containers

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
@@ -137,7 +138,7 @@ func TestPerContainerGaugesFollowChanges(t *testing.T) {
 	}})
 	c, m, reg := newMeteredLoop(t, client, func(o *Options) {
 		o.Selection.Default.CooldownUp = time.Hour // one change, then none
-		o.Selection.Policies = []scaling.Policy{{Name: "watch-102", Match: scaling.Match{VMIDs: []int{102}}, Rules: loopRules()}}
+		o.Selection.Policies = []policies.Policy{{Name: "watch-102", Match: policies.Match{VMIDs: []int{102}}, Rules: loopRules()}}
 		o.Selection.Policies[0].Rules.Mode = scaling.ModeRecommend
 	})
 	ctx := backfillContext(t, c)

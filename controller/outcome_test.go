@@ -10,6 +10,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesimtest"
@@ -99,7 +100,7 @@ func TestDryRunCooldownsDoNotDelayEnforce(t *testing.T) {
 	}
 	enforce := dry
 	enforce.Mode = scaling.ModeEnforce
-	c.Reload(scaling.Selection{Default: enforce}, c.opts.Guard)
+	c.Reload(policies.Selection{Default: enforce}, c.opts.Guard)
 	c.pass(ctx)
 	if st, _ := sim.Container(101); st.Config["cores"] == "1" {
 		t.Error("the first pass in enforce waited for a cooldown that only dry-run had started")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 )
 
@@ -44,7 +45,7 @@ func defaultSettings(o *Options) {
 		Seed: 42, TrainingWindow: time.Hour, Threshold: 0.65,
 	}
 	o.Scale = true
-	o.Selection = scaling.Selection{OptOutTag: "autoscale-off", Default: scaling.Rules{
+	o.Selection = policies.Selection{OptOutTag: "autoscale-off", Default: scaling.Rules{
 		Mode:              scaling.ModeDryRun,
 		CPU:               scaling.CPURules{Enabled: true, Up: 0.90, Down: 0.45, Step: 1, Min: 1, Max: 8, Target: 0.80},
 		Memory:            scaling.MemoryRules{Enabled: true, Up: 0.85, Down: 0.45, Step: 512 << 20, Min: 512 << 20, Max: 8 << 30, Margin: 256 << 20, Target: 0.70},
@@ -107,7 +108,7 @@ func newPassBenchWith(b testing.TB, mutate func(*passBench, *Options)) *passBenc
 		// training window, as it does after an hour of passes, and a
 		// retraining draws its rows from it instead of rescanning every
 		// window (what only the first hour after a start does).
-		pb.c.Engine.ScoreAndDecide(t, scaling.Selection{OptInTag: "bench-fill-selects-none"})
+		pb.c.Engine.ScoreAndDecide(t, policies.Selection{OptInTag: "bench-fill-selects-none"})
 	}
 	for range 3 {
 		pb.advance()

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 )
 
@@ -33,7 +34,7 @@ func TestShardedPassIsOneWalk(t *testing.T) {
 			o.Logger = zerolog.New(&logs[k]).Level(zerolog.InfoLevel)
 			rules := loopRules()
 			rules.Mode = scaling.ModeDryRun
-			o.Selection = scaling.Selection{Default: rules}
+			o.Selection = policies.Selection{Default: rules}
 			o.Model.RetrainInterval, o.Model.TrainingWindow, o.Model.Threshold = 2*time.Minute, 5*time.Minute, 0.55
 		})
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/chunks"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 )
@@ -54,7 +55,7 @@ func TestPublishInRangesIsOneWalk(t *testing.T) {
 			o.Now, o.Workers, o.Metrics = sim.Clock().Now, workers, m
 			rules := loopRules()
 			rules.Mode = scaling.ModeRecommend // a pending change's gauges, every pass
-			o.Selection = scaling.Selection{Default: rules}
+			o.Selection = policies.Selection{Default: rules}
 		})
 	}
 	ctx := context.Background()

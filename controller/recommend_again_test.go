@@ -8,6 +8,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/audit"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim"
 	"github.com/lxc-autoscale/lxc-autoscale/test/pvesim/workload"
 )
@@ -43,13 +44,13 @@ func recommendingLoop(t *testing.T, now *time.Time, specs []pvesim.ContainerSpec
 // once in all.
 func TestRecommendationIsReportedAgainAfterAPause(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	var sel scaling.Selection
+	var sel policies.Selection
 	c, auditPath := recommendingLoop(t, &now, []pvesim.ContainerSpec{
 		{VMID: 101, Node: "pve1", Name: "web1", Cores: 4, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle, Tags: []string{"web"}},
 		{VMID: 102, Node: "pve1", Name: "web2", Cores: 4, MemoryMiB: 1024, DiskGiB: 8, Workload: workload.Idle},
 	}, func(o *Options) { sel = o.Selection })
 	off := sel
-	off.Policies = []scaling.Policy{{Name: "off", Match: scaling.Match{Tags: []string{"web"}}, Rules: sel.Default}}
+	off.Policies = []policies.Policy{{Name: "off", Match: policies.Match{Tags: []string{"web"}}, Rules: sel.Default}}
 	off.Policies[0].Rules.CPU.Enabled = false
 	guard := scaling.GuardOptions{OvercommitCPU: 4, OvercommitMemory: 1, MaxWritesPerPass: 10}
 	passes := func(n int) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 )
 
 // What other goroutines (the API, SIGHUP) hand the loop: policies, pauses
@@ -14,7 +15,7 @@ import (
 
 // Reload replaces the policies and guards, for SIGHUP. The next pass uses
 // them; a pass in progress finishes with the old ones.
-func (c *Controller) Reload(sel scaling.Selection, guard scaling.GuardOptions) {
+func (c *Controller) Reload(sel policies.Selection, guard scaling.GuardOptions) {
 	c.policyMu.Lock()
 	defer c.policyMu.Unlock()
 	c.selection, c.guard = sel, scaling.NewGuard(guard)
@@ -102,7 +103,7 @@ func (c *Controller) applyRequests() {
 	}
 }
 
-func (c *Controller) policies() (scaling.Selection, *scaling.Guard) {
+func (c *Controller) policies() (policies.Selection, *scaling.Guard) {
 	c.policyMu.Lock()
 	defer c.policyMu.Unlock()
 	return c.selection, c.guard

@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
-	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/takeover"
 )
 
@@ -16,7 +16,7 @@ import (
 // known before t's end. A replica that watched a container for longer
 // than its cooldowns notes nothing; nor does a full window, which has let
 // older samples go (what a window cannot hold, no replica can tell).
-func (c *Controller) noteUnseen(t engine.Tick, sel scaling.Selection) {
+func (c *Controller) noteUnseen(t engine.Tick, sel policies.Selection) {
 	longest := max(sel.Default.CooldownUp, sel.Default.CooldownDown)
 	for _, p := range sel.Policies {
 		longest = max(longest, p.Rules.CooldownUp, p.Rules.CooldownDown)

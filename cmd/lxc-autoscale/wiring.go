@@ -16,6 +16,7 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/manual"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
@@ -166,17 +167,17 @@ func controllerOptions(cfg *config.Config) controller.Options {
 	}
 }
 
-func selectionFrom(s config.Scaling) scaling.Selection {
-	sel := scaling.Selection{
+func selectionFrom(s config.Scaling) policies.Selection {
+	sel := policies.Selection{
 		Default:   rulesFrom(s.Rules),
 		OptInTag:  s.OptInTag,
 		OptOutTag: s.OptOutTag,
 		Ignore:    s.Ignore,
 	}
 	for _, p := range s.Policies {
-		sel.Policies = append(sel.Policies, scaling.Policy{
+		sel.Policies = append(sel.Policies, policies.Policy{
 			Name:  p.Name,
-			Match: scaling.Match{VMIDs: p.Match.VMIDs, Tags: p.Match.Tags, Pools: p.Match.Pools},
+			Match: policies.Match{VMIDs: p.Match.VMIDs, Tags: p.Match.Tags, Pools: p.Match.Pools},
 			Rules: rulesFrom(p.Rules),
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
@@ -75,7 +76,7 @@ type PolicyMode struct{ Name, Mode string }
 
 // Modes are the default mode ("monitor" when the loop never decides) and
 // each policy's, in order.
-func Modes(sel scaling.Selection, scale bool) (string, []PolicyMode) {
+func Modes(sel policies.Selection, scale bool) (string, []PolicyMode) {
 	mode := string(sel.Default.Mode)
 	if !scale {
 		mode = "monitor"

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 )
 
 // TestActivityTellsARunawayFromDemand: an hour at half a core of one,
@@ -71,7 +72,7 @@ func TestRunawayHoldIsRememberedAndTold(t *testing.T) {
 	e := New(Options{Interval: 10 * time.Second, Window: time.Hour, ShortPeriod: 5 * time.Minute, Scale: true,
 		Model: ModelOptions{Enabled: true, RetrainInterval: 10 * time.Minute, Trees: 20, SampleSize: 64, Seed: 3, TrainingWindow: time.Hour, Threshold: 0.01}},
 		Hooks{Runaway: func(vmid int, _ float64, detail string) { told = append(told, detail) }})
-	node, sel, guard := scaling.NodeCapacity{Node: "pve1", CPUs: 64, MemoryBytes: 256 << 30}, scaling.Selection{Default: rules}, scaling.NewGuard(scaling.GuardOptions{})
+	node, sel, guard := scaling.NodeCapacity{Node: "pve1", CPUs: 64, MemoryBytes: 256 << 30}, policies.Selection{Default: rules}, scaling.NewGuard(scaling.GuardOptions{})
 	alloc := scaling.Allocation{Cores: 1, MemoryMiB: 2048}
 	var heldSince time.Time
 	now := t0

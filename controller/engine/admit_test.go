@@ -10,6 +10,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/admission"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/urgency"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
@@ -149,7 +150,7 @@ func texts(d scaling.Decision) string {
 func TestStepPressuresAreAdmits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(59, 61))
 	nodes := []proxmox.Node{{Name: "pve1", CPUs: 16, MemoryBytes: 64 << 30}, {Name: "pve2", CPUs: 8, MemoryBytes: 32 << 30}}
-	sel := scaling.Selection{Default: scaling.Rules{Mode: scaling.ModeDryRun,
+	sel := policies.Selection{Default: scaling.Rules{Mode: scaling.ModeDryRun,
 		CPU:    scaling.CPURules{Enabled: true, Up: 0.8, Down: 0.3, Step: 1, Min: 1, Max: 8},
 		Memory: scaling.MemoryRules{Enabled: true, Up: 0.8, Down: 0.3, Step: 256 << 20, Min: 256 << 20, Max: 16 << 30},
 		Disk:   scaling.DiskRules{Enabled: true, Threshold: 0.8, Step: 1 << 30, Max: 64 << 30}}}

@@ -11,6 +11,7 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/listing"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/trainrows"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/takeover"
 	"github.com/lxc-autoscale/lxc-autoscale/forest"
 )
@@ -144,7 +145,7 @@ type StepResult struct {
 // guarded, to complete what only a config read tells (the loop's
 // learnConfigs; a replayed trace has nothing to learn: its configs are
 // what its listings say).
-func (e *Engine) Step(t Tick, sel scaling.Selection, guard *scaling.Guard, learn func(decisions []scaling.Decision)) StepResult {
+func (e *Engine) Step(t Tick, sel policies.Selection, guard *scaling.Guard, learn func(decisions []scaling.Decision)) StepResult {
 	var r StepResult
 	// One walk (doc.go: 10,000 histories are 160 MB) unless a training or
 	// a new leader's inheritance reads every window first, or the listing.
@@ -260,7 +261,7 @@ func (e *Engine) trainDue(now time.Time) bool {
 
 // ScoreAndDecide computes each listed container's features and score and,
 // when scaling, its decision.
-func (e *Engine) ScoreAndDecide(t Tick, sel scaling.Selection) []scaling.Decision {
+func (e *Engine) ScoreAndDecide(t Tick, sel policies.Selection) []scaling.Decision {
 	return e.scoreAndDecide(t, sel, false, false)
 }
 
@@ -268,7 +269,7 @@ func (e *Engine) ScoreAndDecide(t Tick, sel scaling.Selection) []scaling.Decisio
 // decision's newest pressure in e.pressures, read while the container's
 // newest sample is at hand rather than looked up again when ordering.
 // fused observes t too, each container just before its turn.
-func (e *Engine) scoreAndDecide(t Tick, sel scaling.Selection, pressures, fused bool) []scaling.Decision {
+func (e *Engine) scoreAndDecide(t Tick, sel policies.Selection, pressures, fused bool) []scaling.Decision {
 	now := t.End
 	keep := e.opts.Model.Enabled && e.training.PerPass > 0
 	if keep {

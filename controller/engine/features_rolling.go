@@ -1,53 +1,21 @@
 package engine
 
 import (
-	"math"
 	"unsafe"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/codes"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/lsq"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/topk"
 )
 
-// moments hold what mean, standard deviation and a least-squares slope
-// need. x is whole seconds from an origin, so its sums are exact integers
-// and a shift of the origin (to the time features are read at) is exact.
-type moments struct {
-	n            int
-	sx, sxx      int64
-	sy, syy, sxy float64
-}
-
-// apply adds the point (x, y) when s is 1 and takes it out when s is -1:
-// the same operations with the sign flipped, which is exact.
-func (m *moments) apply(x int64, y float64, s int64) {
-	f := float64(s)
-	m.n += int(s)
-	m.sx += s * x
-	m.sxx += s * x * x
-	m.sy += f * y
-	m.syy += f * y * y
-	m.sxy += f * float64(x) * y
-}
-
-// stats are the mean, deviation and the slope per hour with x taken from
-// d seconds after the origin.
-func (m *moments) stats(d int64, p95 float64) Stats {
-	if m.n == 0 {
+// statsOf are the Stats of m with x taken from d seconds after the
+// origin, and p95.
+func statsOf(m *lsq.Moments, d int64, p95 float64) Stats {
+	if m.N == 0 {
 		return Stats{}
 	}
-	n := float64(m.n)
-	sy, syy := m.sy, m.syy
-	mean := sy / n
-	st := Stats{Mean: mean, P95: p95, N: m.n, Std: math.Sqrt(max(0, syy/n-mean*mean))}
-	sx := m.sx - int64(m.n)*d
-	sxx := m.sxx - 2*d*m.sx + int64(m.n)*d*d
-	const h = 3600.0
-	sxh, sxxh := float64(sx)/h, float64(sxx)/(h*h)
-	sxyh := (m.sxy - float64(d)*sy) / h
-	if den := n*sxxh - sxh*sxh; m.n > 1 && den > 1e-12 {
-		st.Trend = (n*sxyh - sxh*sy) / den
-	}
-	return st
+	mean, std, perHour := m.Stats(d)
+	return Stats{Mean: mean, P95: p95, N: m.N, Std: std, Trend: perHour}
 }
 
 // mean averages the finite values it holds (rates are NaN when unknown).
@@ -84,16 +52,16 @@ type obs struct {
 // period aggregates the samples of one period: seqs first .. rolling.next.
 type period struct {
 	first          uint64
-	cpu, mem       moments
+	cpu, mem       lsq.Moments
 	io, net        mean
-	cores          float64 // the sum of the busy cores, of cpu.n samples
+	cores          float64 // the sum of the busy cores, of cpu.N samples
 	cpuTop, memTop topk.Top
 }
 
 // apply adds o when s is 1 and takes it out when s is -1.
 func (p *period) apply(o *obs, s int64) {
-	p.cpu.apply(o.x, o.cpu, s)
-	p.mem.apply(o.x, o.mem, s)
+	p.cpu.Apply(o.x, o.cpu, s)
+	p.mem.Apply(o.x, o.mem, s)
 	p.cores += float64(s) * o.cores
 	p.io.apply(o.io, s)
 	p.net.apply(o.net, s)
@@ -108,10 +76,10 @@ func (p *period) apply(o *obs, s int64) {
 
 // coresMean is the mean busy cores of the period's samples.
 func (p *period) coresMean() float64 {
-	if p.cpu.n == 0 {
+	if p.cpu.N == 0 {
 		return 0
 	}
-	return p.cores / float64(p.cpu.n)
+	return p.cores / float64(p.cpu.N)
 }
 
 // reset empties the period, keeping the lists' memory.
@@ -138,7 +106,7 @@ type rolling struct {
 	rebuildAfter      int64 // end - origin beyond which the sums are rebuilt
 	next              uint64
 	long, short       period
-	disk              moments // of the long period, samples with a disk size
+	disk              lsq.Moments // of the long period, samples with a disk size
 	// calm and calmN are the sum of the busy cores of the long period's
 	// calm samples and how many they are.
 	calm  float64
@@ -151,7 +119,7 @@ type rolling struct {
 func (r *rolling) applyLong(o *obs, s int64) {
 	r.long.apply(o, s)
 	if o.hasDisk {
-		r.disk.apply(o.x, o.disk, s)
+		r.disk.Apply(o.x, o.disk, s)
 	}
 	if o.cpu < calmShare {
 		r.calm += float64(s) * o.cores
@@ -221,7 +189,7 @@ func (r *rolling) build(w *window, first, last int, endSec, shortSec, longSec in
 	}
 	r.long.reset(w.first+uint64(first), nl, hl)
 	r.short.reset(w.first+uint64(shortFirst), ns, hs)
-	r.disk, r.psi, r.calm, r.calmN = moments{}, mean{}, 0, 0
+	r.disk, r.psi, r.calm, r.calmN = lsq.Moments{}, mean{}, 0, 0
 	var o obs
 	j := 0 // the run of limits of sample i: a walk instead of a search
 	for i := first; i < last; i++ {
@@ -326,11 +294,11 @@ func (r *rolling) current(w *window, endSec, shortSec, longSec int64) (f Feature
 func (r *rolling) features(w *window, endSec int64) Features {
 	d := endSec - r.origin
 	var f Features
-	f.CPUShort = r.short.cpu.stats(d, r.p95(w, &r.short, &r.short.cpuTop, r.short.cpu.n))
-	f.MemoryShort = r.short.mem.stats(d, r.p95(w, &r.short, &r.short.memTop, r.short.mem.n))
-	f.CPULong = r.long.cpu.stats(d, r.p95(w, &r.long, &r.long.cpuTop, r.long.cpu.n))
-	f.MemoryLong = r.long.mem.stats(d, r.p95(w, &r.long, &r.long.memTop, r.long.mem.n))
-	f.DiskTrend = r.disk.stats(d, 0).Trend
+	f.CPUShort = statsOf(&r.short.cpu, d, r.p95(w, &r.short, &r.short.cpuTop, r.short.cpu.N))
+	f.MemoryShort = statsOf(&r.short.mem, d, r.p95(w, &r.short, &r.short.memTop, r.short.mem.N))
+	f.CPULong = statsOf(&r.long.cpu, d, r.p95(w, &r.long, &r.long.cpuTop, r.long.cpu.N))
+	f.MemoryLong = statsOf(&r.long.mem, d, r.p95(w, &r.long, &r.long.memTop, r.long.mem.N))
+	f.DiskTrend = statsOf(&r.disk, d, 0).Trend
 	f.IORate, f.IORateLong = r.short.io.value(), r.long.io.value()
 	f.NetRate, f.NetRateLong = r.short.net.value(), r.long.net.value()
 	f.Pressure = r.psi.value()

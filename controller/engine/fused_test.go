@@ -10,13 +10,14 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/admission"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
 // stepApart is Step as it was before the one walk: every container folded
 // in first, then the takeover's inheritance, the training, the scores and
 // decisions, the guard.
-func stepApart(e *Engine, t Tick, sel scaling.Selection, guard *scaling.Guard) StepResult {
+func stepApart(e *Engine, t Tick, sel policies.Selection, guard *scaling.Guard) StepResult {
 	var r StepResult
 	e.Observe(t)
 	if e.followed && !e.Following {
@@ -42,7 +43,7 @@ func stepApart(e *Engine, t Tick, sel scaling.Selection, guard *scaling.Guard) S
 func TestStepOneWalkIsApart(t *testing.T) {
 	rng := rand.New(rand.NewPCG(71, 73))
 	nodes := []proxmox.Node{{Name: "pve1", CPUs: 16, MemoryBytes: 64 << 30}, {Name: "pve2", CPUs: 8, MemoryBytes: 32 << 30}, {Name: "pve3", CPUs: 32, MemoryBytes: 128 << 30}}
-	sel := scaling.Selection{Default: scaling.Rules{Mode: scaling.ModeDryRun,
+	sel := policies.Selection{Default: scaling.Rules{Mode: scaling.ModeDryRun,
 		CPU:               scaling.CPURules{Enabled: true, Up: 0.8, Down: 0.3, Step: 1, Min: 1, Max: 8, Target: 0.6},
 		Memory:            scaling.MemoryRules{Enabled: true, Up: 0.8, Down: 0.3, Step: 256 << 20, Min: 256 << 20, Max: 16 << 30, Target: 0.6},
 		Swap:              scaling.SwapRules{Enabled: true, Ratio: 0.5, Max: 4 << 30},

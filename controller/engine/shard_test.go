@@ -11,6 +11,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/chunks"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
@@ -28,7 +29,7 @@ func TestShardsAreOneWalk(t *testing.T) {
 	defer func(n int) { chunks.Len = n }(chunks.Len)
 	rng := rand.New(rand.NewPCG(141, 8))
 	nodes := []proxmox.Node{{Name: "pve1", CPUs: 16, MemoryBytes: 64 << 30}, {Name: "pve2", CPUs: 8, MemoryBytes: 32 << 30}, {Name: "pve3", CPUs: 32, MemoryBytes: 128 << 30}}
-	sel := scaling.Selection{Default: scaling.Rules{Mode: scaling.ModeEnforce,
+	sel := policies.Selection{Default: scaling.Rules{Mode: scaling.ModeEnforce,
 		CPU:               scaling.CPURules{Enabled: true, Up: 0.9, Down: 0.3, Step: 1, Min: 1, Max: 8, Target: 0.8},
 		Memory:            scaling.MemoryRules{Enabled: true, Up: 0.8, Down: 0.3, Step: 256 << 20, Min: 256 << 20, Max: 16 << 30, Target: 0.6},
 		Disk:              scaling.DiskRules{Enabled: true, Threshold: 0.8, Step: 1 << 30, Max: 64 << 30},
@@ -195,7 +196,7 @@ func TestShardedHookPanicIsOneContainers(t *testing.T) {
 		if pass == 1 { // two containers migrate: one hook panics, the other's runs
 			cts[7].Node, cts[12].Node = "pve2", "pve1"
 		}
-		e.Step(Tick{End: t0.Add(time.Duration(pass) * 10 * time.Second), Nodes: nodes, Containers: cts}, scaling.Selection{}, nil, nil)
+		e.Step(Tick{End: t0.Add(time.Duration(pass) * 10 * time.Second), Nodes: nodes, Containers: cts}, policies.Selection{}, nil, nil)
 	}
 	if !slices.Equal(panicked, []int{cts[7].VMID}) {
 		t.Fatalf("panics reported for %v, want only container %d's", panicked, cts[7].VMID)

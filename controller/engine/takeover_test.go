@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 	"github.com/lxc-autoscale/lxc-autoscale/proxmox"
 )
 
@@ -15,7 +16,7 @@ import (
 func takeoverRun(t *testing.T, passes int, mode scaling.Mode, edit func(i int, ct *proxmox.Container)) (StepResult, scaling.Decision, scaling.ContainerState) {
 	t.Helper()
 	nodes := []proxmox.Node{{Name: "pve1", CPUs: 16, MemoryBytes: 64 << 30}}
-	sel := scaling.Selection{Default: scaling.Rules{Mode: mode,
+	sel := policies.Selection{Default: scaling.Rules{Mode: mode,
 		Memory: scaling.MemoryRules{Enabled: true, Up: 0.8, Down: 0.3, Step: 512 << 20, Min: 256 << 20, Max: 16 << 30}}}
 	e := New(Options{Interval: 10 * time.Second, Window: 10 * time.Minute, ShortPeriod: time.Minute, Scale: true, NoteResizes: true}, Hooks{})
 	var r StepResult

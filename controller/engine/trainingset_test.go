@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 )
 
 // TestTrainingRowsAreTheScoredVectors: once the engine has run for the
@@ -14,7 +15,7 @@ import (
 func TestTrainingRowsAreTheScoredVectors(t *testing.T) {
 	model := ModelOptions{Enabled: true, RetrainInterval: 10 * time.Minute, Trees: 10, SampleSize: 32, Seed: 3, TrainingWindow: 10 * time.Minute, Threshold: 0.65}
 	e := New(Options{Interval: 10 * time.Second, Window: 10 * time.Minute, ShortPeriod: time.Minute, Model: model, Scale: true}, Hooks{})
-	node, sel, guard := scaling.NodeCapacity{Node: "sim", CPUs: 64, MemoryBytes: 1 << 40}, scaling.Selection{Default: scaling.Rules{Mode: scaling.ModeEnforce}}, scaling.NewGuard(scaling.GuardOptions{})
+	node, sel, guard := scaling.NodeCapacity{Node: "sim", CPUs: 64, MemoryBytes: 1 << 40}, policies.Selection{Default: scaling.Rules{Mode: scaling.ModeEnforce}}, scaling.NewGuard(scaling.GuardOptions{})
 	alloc := scaling.Allocation{Cores: 2, MemoryMiB: 1024, DiskBytes: 8 << 30}
 	scored := map[time.Time][][]float64{}
 	var now time.Time

@@ -1,26 +1,25 @@
 // Package scaling is the pure decision core of lxc-autoscale: the types a
-// decision is made of (resources, rules, policies, signals, decisions,
-// outcomes, a container's remembered actions), policy selection
-// (Selection.Select), the series helpers, Decide, the Guard (its order is
-// the leaf urgency's), and ContainerState.Record, which folds outcomes
-// back into what later decisions see. Decide's rules beyond the thresholds
-// each have their file: fast relief from a pinned limit (relief.go, its
-// evidence weighed by the leaf relief, what it granted decaying sooner) or
-// from memory thrash (thrash.go), pressure vetoing decreases
-// (pressure.go), a disk growth sized from its fill rate (diskgrowth.go,
-// diskgrow), the cores of a runaway process held (runaway.go), the usage
-// history's floor under decreases (recommend.go; let go for cores nothing
-// came near for hours, recfloor), a decrease once an hour
-// quiet on every day known has settled (season_trough.go; the recurring
-// peak, what it needs and its words are the leaf season's; a growth ahead
-// of it goes in one step, season.go), the cores' down cooldown
-// lengthened by decreases undone in a row and memory held at the last
-// day's most once relief undid two (jobs at random times; undone.go,
-// undone), a decrease as soon as one step fewer holds the peak within
-// the target, or brief peaks below the up threshold (rightSize), none
-// past the target into the last day's most (tight; both
-// decide_sizing.go), and down a decay sized from the newest half of the
-// period (falling.go, fall).
+// decision is made of (resources, rules, signals, decisions, outcomes, a
+// container's remembered actions; which policy's rules a container gets is
+// the subpackage policies'), the series helpers, Decide, the Guard (its
+// order is the leaf urgency's), and ContainerState.Record, which folds
+// outcomes back into what later decisions see. Decide's rules beyond the
+// thresholds each have their file: fast relief from a pinned limit
+// (relief.go, its evidence weighed by the leaf relief, what it granted
+// decaying sooner) or from memory thrash (thrash.go), pressure vetoing
+// decreases (pressure.go), a disk growth sized from its fill rate
+// (diskgrowth.go, diskgrow), the cores of a runaway process held
+// (runaway.go), the usage history's floor under decreases (recommend.go; let
+// go for cores nothing came near for hours, recfloor), a decrease once an
+// hour quiet on every day known has settled (season_trough.go; the recurring
+// peak, what it needs and its words are the leaf season's; a growth ahead of
+// it goes in one step, season.go), the cores' down cooldown lengthened by
+// decreases undone in a row and memory held at the last day's most once
+// relief undid two (jobs at random times; undone.go, undone), a decrease as
+// soon as one step fewer holds the peak within the target, or brief peaks
+// below the up threshold (rightSize), none past the target into the last
+// day's most (tight; both decide_sizing.go), and down a decay sized from the
+// newest half of the period (falling.go, fall).
 //
 // A pass decides for thousands of containers, most of which lean
 // nowhere, so Decide reads no more than a decision needs: a container's

@@ -116,32 +116,6 @@ type DiskRules struct {
 	Step, Max uint64
 }
 
-// Match selects containers by VMID, Proxmox tag (case-insensitive) or pool;
-// a container matches when any of them does.
-type Match struct {
-	VMIDs []int
-	Tags  []string
-	Pools []string
-}
-
-// Policy overrides the rules for the containers it matches.
-type Policy struct {
-	Name  string
-	Match Match
-	Rules Rules
-}
-
-// Selection picks the rules of each container: the first matching policy,
-// else Default. OptInTag (when set) limits the controller to containers
-// with that tag; OptOutTag and Ignore exclude containers.
-type Selection struct {
-	Default   Rules
-	Policies  []Policy
-	OptInTag  string
-	OptOutTag string
-	Ignore    []int
-}
-
 // Signals are what the decision knows about one container at a tick,
 // derived from its window and the model.
 type Signals struct {

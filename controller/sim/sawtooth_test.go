@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 )
 
 // shippedRules are config's defaults (config.Default, scaling.rules),
@@ -38,7 +39,7 @@ func TestSimulateSawtoothHeapIsNotShrunkEveryCycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := Options{Interval: 10 * time.Second, Window: time.Hour, Selection: scaling.Selection{Default: shippedRules()},
+	o := Options{Interval: 10 * time.Second, Window: time.Hour, Selection: policies.Selection{Default: shippedRules()},
 		Policies: []string{PolicyLegacy, PolicyOurs}, Timeline: true}
 	r := mustSimulate(t, tr, o)
 	ours, legacy := r[PolicyOurs], r[PolicyLegacy].Total

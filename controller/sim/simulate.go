@@ -7,6 +7,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 )
 
 // The policies Simulate knows.
@@ -114,7 +115,7 @@ type Options struct {
 	// Selection holds ours' rules and policies. Containers are selected by
 	// VMID only (a trace has no tags or pools). Every mode is simulated as
 	// enforce: the question is what the rules would have done.
-	Selection scaling.Selection
+	Selection policies.Selection
 	// Model is ours' anomaly model (Enabled false: thresholds only).
 	Model engine.ModelOptions
 	// Guard bounds ours' passes as in Options (the zero value: no

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 )
 
 // simStart is where every test trace begins.
@@ -29,7 +30,7 @@ func simRules() scaling.Rules {
 }
 
 func simOptions() Options {
-	return Options{Interval: 10 * time.Second, Window: time.Hour, Selection: scaling.Selection{Default: simRules()}, Timeline: true}
+	return Options{Interval: 10 * time.Second, Window: time.Hour, Selection: policies.Selection{Default: simRules()}, Timeline: true}
 }
 
 // demandFunc is a container's demand at an offset from the start: cores
@@ -462,7 +463,7 @@ func TestSimulateOursSelectionModeAndNode(t *testing.T) {
 			o.Node = scaling.NodeCapacity{Node: "small", CPUs: 5, MemoryBytes: 64 << 30}
 		}, map[int]float64{301: 3, 302: 2}},
 		{"a policy selected by vmid", func(o *Options) {
-			o.Selection.Policies = []scaling.Policy{{Name: "capped", Match: scaling.Match{VMIDs: []int{302}}, Rules: capped}}
+			o.Selection.Policies = []policies.Policy{{Name: "capped", Match: policies.Match{VMIDs: []int{302}}, Rules: capped}}
 		}, map[int]float64{301: 4, 302: 3}},
 		{"an ignored container is left alone", func(o *Options) { o.Selection.Ignore = []int{301} }, map[int]float64{301: 2, 302: 4}},
 		{"the node's room bounds the increases", func(o *Options) {

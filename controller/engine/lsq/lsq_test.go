@@ -1,6 +1,7 @@
 package lsq
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -54,5 +55,60 @@ func TestSumsAreTheScan(t *testing.T) {
 	}
 	if answered < 1000 {
 		t.Errorf("Floats answered %d times", answered)
+	}
+}
+
+// TestMomentsMatchAScan adds and removes random points in random order and
+// compares the moments' statistics, read at a shifted origin, with a scan
+// of the points held.
+func TestMomentsMatchAScan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	type point struct {
+		x int64
+		y float64
+	}
+	var m Moments
+	var held []point
+	for step := range 5000 {
+		if len(held) > 0 && rng.IntN(3) == 0 {
+			i := rng.IntN(len(held))
+			m.Apply(held[i].x, held[i].y, -1)
+			held = append(held[:i], held[i+1:]...)
+		} else {
+			p := point{x: rng.Int64N(86400), y: rng.Float64() * 8}
+			m.Apply(p.x, p.y, 1)
+			held = append(held, p)
+		}
+		d := rng.Int64N(86400)
+		mean, std, perHour := m.Stats(d)
+		if m.N != len(held) {
+			t.Fatalf("step %d: N %d, %d points held", step, m.N, len(held))
+		}
+		if len(held) == 0 {
+			if mean != 0 || std != 0 || perHour != 0 {
+				t.Fatalf("step %d: no points, stats %v %v %v", step, mean, std, perHour)
+			}
+			continue
+		}
+		var sy, syy, sx, sxx, sxy float64
+		for _, p := range held {
+			x := float64(p.x-d) / 3600
+			sx, sxx, sy, syy, sxy = sx+x, sxx+x*x, sy+p.y, syy+p.y*p.y, sxy+x*p.y
+		}
+		n := float64(len(held))
+		wantMean := sy / n
+		wantStd := math.Sqrt(max(0, syy/n-wantMean*wantMean))
+		var wantSlope float64
+		if den := n*sxx - sx*sx; len(held) > 1 && den > 1e-12 {
+			wantSlope = (n*sxy - sx*sy) / den
+		}
+		for _, c := range []struct {
+			name      string
+			got, want float64
+		}{{"mean", mean, wantMean}, {"std", std, wantStd}, {"slope", perHour, wantSlope}} {
+			if math.Abs(c.got-c.want) > 1e-6*max(1, math.Abs(c.want)) {
+				t.Fatalf("step %d (%d points): %s %v, a scan gives %v", step, len(held), c.name, c.got, c.want)
+			}
+		}
 	}
 }

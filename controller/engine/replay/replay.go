@@ -5,6 +5,7 @@ import (
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/policies"
 )
 
 // Replay runs the loop's own pass (engine.Engine.Step: observe, train when
@@ -14,7 +15,7 @@ import (
 // safe for concurrent use.
 type Replay struct {
 	engine *engine.Engine
-	sel    scaling.Selection
+	sel    policies.Selection
 	guard  *scaling.Guard
 	node   scaling.NodeCapacity
 }
@@ -22,7 +23,7 @@ type Replay struct {
 // Options configure a Replay as engine.Options configure the loop.
 type Options struct {
 	Interval, Window, ShortPeriod time.Duration
-	Selection                     scaling.Selection
+	Selection                     policies.Selection
 	Model                         engine.ModelOptions
 	Guard                         scaling.GuardOptions
 	// Node is the one node every container runs on: its name and room for

@@ -1,9 +1,37 @@
-package scaling
+package policies
 
 import (
 	"slices"
 	"strings"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
 )
+
+// Match selects containers by VMID, Proxmox tag (case-insensitive) or pool;
+// a container matches when any of them does.
+type Match struct {
+	VMIDs []int
+	Tags  []string
+	Pools []string
+}
+
+// Policy overrides the rules for the containers it matches.
+type Policy struct {
+	Name  string
+	Match Match
+	Rules scaling.Rules
+}
+
+// Selection picks the rules of each container: the first matching policy,
+// else Default. OptInTag (when set) limits the controller to containers
+// with that tag; OptOutTag and Ignore exclude containers.
+type Selection struct {
+	Default   scaling.Rules
+	Policies  []Policy
+	OptInTag  string
+	OptOutTag string
+	Ignore    []int
+}
 
 // Why Select leaves a container out; the excluded result of Select.
 const (
@@ -23,14 +51,14 @@ const (
 // opt-in tag. Opting out wins over opting in, so that a tag on the
 // container is always enough to take it away from the controller. Tags
 // compare case-insensitively, as Proxmox treats them.
-func (s Selection) Select(vmid int, tags []string, pool string) (policy string, rules Rules, excluded string) {
+func (s Selection) Select(vmid int, tags []string, pool string) (policy string, rules scaling.Rules, excluded string) {
 	switch {
 	case slices.Contains(s.Ignore, vmid):
-		return "", Rules{}, ExcludedIgnored
+		return "", scaling.Rules{}, ExcludedIgnored
 	case s.OptOutTag != "" && hasTag(tags, s.OptOutTag):
-		return "", Rules{}, ExcludedOptOut
+		return "", scaling.Rules{}, ExcludedOptOut
 	case s.OptInTag != "" && !hasTag(tags, s.OptInTag):
-		return "", Rules{}, ExcludedNotOptedIn
+		return "", scaling.Rules{}, ExcludedNotOptedIn
 	}
 	for _, p := range s.Policies {
 		if p.Match.Matches(vmid, tags, pool) {
