@@ -18,7 +18,8 @@
 // relief undid two (jobs at random times; undone.go, undone), a decrease as
 // soon as one step fewer holds the peak within the target, or brief peaks
 // below the up threshold (rightSize), none past the target into the last
-// day's most (tight; both decide_sizing.go), and down a decay sized from the
+// day's most (tight; both decide_sizing.go), memory off the steps to what
+// the last week's most needs (weekmost.go), and down a decay sized from the
 // newest half of the period (falling.go, fall).
 //
 // A pass decides for thousands of containers, most of which lean
