@@ -171,6 +171,7 @@ type utilisation struct {
 	season Recurring
 	rec    RecFloor // the usage history's that raised it (recommend.go)
 	flags  whyFlags // whyRightSize: down is rightSize's line
+	keep   RecFloor // weekMost's floor: the last week's most
 }
 
 // floorReason is the Hold reason of a decrease the floor forbids.
@@ -358,9 +359,10 @@ func (dc *decider) scaleUp(u utilisation, newest Point) int64 {
 }
 
 // freesLittle says whether a decrease to v frees less than a step and a
-// fifth of cur: less than the policy's unit of change, not worth a write
-// and the cooldown it starts; the next decrease takes it with the rest.
-func (u utilisation) freesLittle(v int64) bool { return (u.cur-v)*5 < u.cur && u.cur-v < u.step }
+// fifth of cur (weekMost's: a twentieth): less than the policy's unit of
+// change, not worth a write and the cooldown it starts; the next decrease
+// takes it with the rest.
+func (u utilisation) freesLittle(v int64) bool { return (u.cur-v)*u.part() < u.cur && u.cur-v < u.step }
 
 func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	last := newest.Value
@@ -374,7 +376,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 	if dc.pressureHolds(u, last) {
 		return u.cur
 	}
-	u = dc.withJobs(dc.withRecommendation(dc.withSeason(dc.withFloor(u))))
+	u = dc.withJobs(dc.withRecommendation(dc.withSeason(dc.withFloor(u)))).withWeekMost()
 	if u.floor > 0 && u.floor >= u.cur {
 		dc.d.holdNote(u.res, u.floorReason(), u.addFloor(u.quotedNote(noteFloor, last, u.down)))
 		return u.cur

@@ -75,7 +75,13 @@ func (u utilisation) sizeDown(peak float64) int64 {
 // would not pick: a relief's overshoot (it climbs blind), an initial
 // allocation too big for a batch job, a busy 8th core at 5.2 used.
 func (dc *decider) rightSize(u utilisation, newest Point) (utilisation, bool) {
-	if u.target <= 0 || u.cur-u.step < u.min {
+	if u.target <= 0 {
+		return u, false
+	}
+	if t, ok := dc.weekMost(u, newest); ok {
+		return t, true
+	}
+	if u.cur-u.step < u.min {
 		return u, false
 	}
 	up := u.target // the line of brief peaks (briefPeaks): cores' up threshold

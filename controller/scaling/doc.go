@@ -18,7 +18,8 @@
 // relief undid two (jobs at random times; undone.go, undone), a decrease as
 // soon as one step fewer holds the peak within the target, or brief peaks
 // below the up threshold (rightSize), none past the target into the last
-// day's most (tight; both decide_sizing.go), and down a decay sized from the
+// day's most (tight; both decide_sizing.go), memory off the steps to what
+// the last week's most needs (weekmost.go), and down a decay sized from the
 // newest half of the period (falling.go, fall).
 //
 // A pass decides for thousands of containers, most of which lean
@@ -30,7 +31,8 @@
 // # Imports
 //
 // The standard library and its leaves diskgrow, dayclass, season, fall,
-// relief, backoff, room, undone, recfloor, slab (arrays cut from chunks),
+// relief, backoff, room, undone, recfloor, threshold (the bound a value
+// is past or not), slab (arrays cut from chunks),
 // sat (saturating sums and MiB), span (how far back a series reaches) and
 // activity (Activity is activity's) only (test/layout): no proxmox, no
 // config, no logger, no wall clock.

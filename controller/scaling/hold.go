@@ -261,11 +261,12 @@ const (
 	whyStopped
 	whyRelief
 	whyRightSize
-	whyBrief   // rightSize's line for brief peaks
-	whyJump    // whyRelief after a jump: factor is the jump
-	whyMean    // value is the period's mean (crowded.go)
-	whyFalling // sized and floored by the period's newest half (falling.go)
-	whyAhead   // grown ahead of season, a recurring peak, to floor (season.go)
+	whyBrief    // rightSize's line for brief peaks
+	whyJump     // whyRelief after a jump: factor is the jump
+	whyMean     // value is the period's mean (crowded.go)
+	whyFalling  // sized and floored by the period's newest half (falling.go)
+	whyAhead    // grown ahead of season, a recurring peak, to floor (season.go)
+	whyWeekMost // rightSize's line is weekMost's
 )
 
 func (w why) format(res Resource) string {
@@ -296,7 +297,9 @@ func (w why) format(res Resource) string {
 			s += ", to what it used before: " + earlierText(res, w.earlier)
 		}
 	}
-	if w.flags&whyBrief != 0 {
+	if w.flags&whyWeekMost != 0 {
+		s += ": the last week's most needs a twentieth of the limit less, or a step"
+	} else if w.flags&whyBrief != 0 {
 		s += fmt.Sprintf(": one step fewer keeps the peaks, none past the target for over %s, below the up threshold", briefPeak)
 	} else if w.flags&whyRightSize != 0 {
 		s += ": one step fewer holds the peak within the target"

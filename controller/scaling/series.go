@@ -1,47 +1,22 @@
 package scaling
 
 import (
-	"fmt"
 	"math"
 	"sort"
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/span"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/threshold"
 )
 
-// Threshold is a bound that a value is past or not: at or above it (AtLeast)
-// or at or below it (AtMost). Bounds are inclusive so that a policy's
-// number is the point where it acts, and so that an up threshold of 1.0 can
-// fire: Proxmox caps a container's CPU at its allocation, so utilisation
-// never exceeds 1 and a strict comparison would never be true.
-type Threshold struct {
-	Bound float64
-	// Below is true for an AtMost threshold.
-	Below bool
-}
+// Threshold is a bound a value is past or not (controller/scaling/threshold).
+type Threshold = threshold.Threshold
 
 // AtLeast is passed by values >= bound.
-func AtLeast(bound float64) Threshold { return Threshold{Bound: bound} }
+func AtLeast(bound float64) Threshold { return threshold.AtLeast(bound) }
 
 // AtMost is passed by values <= bound.
-func AtMost(bound float64) Threshold { return Threshold{Bound: bound, Below: true} }
-
-// Passed reports whether v is past the threshold. NaN never is: an unknown
-// value is no evidence for a change.
-func (t Threshold) Passed(v float64) bool {
-	if t.Below {
-		return v <= t.Bound
-	}
-	return v >= t.Bound
-}
-
-// String is the comparison, for reasons: ">= 0.75".
-func (t Threshold) String() string {
-	if t.Below {
-		return fmt.Sprintf("<= %.2f", t.Bound)
-	}
-	return fmt.Sprintf(">= %.2f", t.Bound)
-}
+func AtMost(bound float64) Threshold { return threshold.AtMost(bound) }
 
 // Points is a series read a point at a time, oldest first: a Series, or
 // a History's view of a window that computes each point as it is read, so
@@ -162,7 +137,7 @@ func (r run[P]) sustained(now time.Time, d time.Duration, t Threshold) (ok bool,
 	// point makes both extremes NaN, which no threshold passes. Coverage is
 	// asked second: it may scan the whole series for its interval, and most
 	// periods a pass judges are not past their line.
-	return t.Passed(t.weakest(lo, hi)) && r.covers(now, d), lo, hi
+	return t.Passed(t.Weakest(lo, hi)) && r.covers(now, d), lo, hi
 }
 
 // streak is how long the newest points at or before now have all been
@@ -179,16 +154,6 @@ func (r run[P]) streak(now time.Time, t Threshold) time.Duration {
 		return 0
 	}
 	return now.Sub(r.time(i))
-}
-
-// weakest is the extreme closest to the threshold (the minimum for
-// AtLeast, the maximum for AtMost): the value that a reason should quote,
-// since every other value is further past it.
-func (t Threshold) weakest(lo, hi float64) float64 {
-	if t.Below {
-		return hi
-	}
-	return lo
 }
 
 // Since returns the points at or after t, sharing s's array.

@@ -50,6 +50,8 @@ var rules = []rule{
 	{dir: "controller/scaling/season", allowed: []string{"controller/scaling/dayclass", "controller/scaling/sat"}},
 	// Undone decreases counted and the down cooldown they lengthen: a leaf of scaling.
 	{dir: "controller/scaling/undone", stdlibOnly: true},
+	// The bound a utilisation is past or not: a leaf of scaling.
+	{dir: "controller/scaling/threshold", stdlibOnly: true},
 	// The usage history's floor: its words, and when it is stale: a leaf of scaling.
 	{dir: "controller/scaling/recfloor", stdlibOnly: true},
 	// Saturating sums and products, bytes in whole MiB: a leaf of scaling.
