@@ -35,6 +35,7 @@ type jsonMetrics struct {
 	ActionsPerDay              jsonFloat `json:"actions_per_day"`
 	Flaps                      jsonFloat `json:"flaps"`
 	OOMEvents                  jsonFloat `json:"oom_events"`
+	OOMEventsAtStart           jsonFloat `json:"oom_events_at_start"`
 	Steps                      int       `json:"steps"`
 	ReactionSeconds            jsonFloat `json:"reaction_seconds"`
 	ReactionMaxSeconds         jsonFloat `json:"reaction_max_seconds"`
@@ -66,6 +67,7 @@ func toJSONMetrics(m sim.Metrics) jsonMetrics {
 		ActionsPerDay:              jsonFloat(m.ActionsPerDay),
 		Flaps:                      jsonFloat(m.Flaps),
 		OOMEvents:                  jsonFloat(m.OOMEvents),
+		OOMEventsAtStart:           jsonFloat(m.OOMEventsAtStart),
 		Steps:                      m.Steps,
 		ReactionSeconds:            jsonFloat(m.ReactionSeconds),
 		ReactionMaxSeconds:         jsonFloat(m.ReactionMaxSeconds),
@@ -107,6 +109,7 @@ var metricRows = []struct {
 	{"starvation (container-min)", func(m sim.Metrics) string { return fmt.Sprintf("%.0f", m.StarvationMinutes) }},
 	{"  of which beyond every max", func(m sim.Metrics) string { return fmt.Sprintf("%.0f", m.StarvationBeyondMaxMinutes) }},
 	{"OOM events (memory over the limit)", func(m sim.Metrics) string { return formatCount(m.OOMEvents) }},
+	{"  of which at the first sample", func(m sim.Metrics) string { return formatCount(m.OOMEventsAtStart) }},
 	{"waste (core-h)", func(m sim.Metrics) string { return fmt.Sprintf("%.1f", m.WasteCoreHours) }},
 	{"waste (GB-h)", func(m sim.Metrics) string { return fmt.Sprintf("%.1f", m.WasteGBHours) }},
 	{"waste of disk (GB-h)", func(m sim.Metrics) string { return fmt.Sprintf("%.1f", m.WasteDiskGBHours) }},

@@ -81,3 +81,51 @@ func TestQualitySetGoalsWithinTheMaxes(t *testing.T) {
 		t.Errorf("Misses = %q, want none", m)
 	}
 }
+
+// TestSimulateOOMEventsAtStart: memory demand over the initial limit at a
+// container's first point is one episode under every policy (no policy has
+// acted yet), counted apart and left out of what a policy could have
+// spared; an episode that begins later is not. The second container's
+// first point is half an hour into the trace: the first point is each
+// container's own.
+func TestSimulateOOMEventsAtStart(t *testing.T) {
+	overAtStart := func(at time.Duration) (float64, float64) {
+		switch {
+		case at < 5*time.Minute:
+			return 0.5, 1500 // over the 1024 MiB limit from the first point
+		case at >= 90*time.Minute && at < 95*time.Minute:
+			return 0.5, 1500 // over it again, an hour and a half in
+		}
+		return 0.5, 400
+	}
+	initial := scaling.Allocation{Cores: 2, MemoryMiB: 1024, DiskBytes: 8 << 30}
+	first := simTrace(300, initial, 2*time.Hour, 10*time.Second, overAtStart)
+	late := simTrace(301, initial, 80*time.Minute, 10*time.Second, overAtStart)
+	for i := range late.Points {
+		late.Points[i].Time = late.Points[i].Time.Add(30 * time.Minute)
+	}
+	got := mustSimulate(t, Trace{Containers: []TraceContainer{first, late}}, simOptions())
+	static := got[PolicyStatic].Total
+	if static.OOMEvents != 3 || static.OOMEventsAtStart != 2 || static.AvoidableOOMEvents() != 1 {
+		t.Errorf("static: %v OOM events, %v at the first point, %v avoidable; want 3, 2, 1",
+			static.OOMEvents, static.OOMEventsAtStart, static.AvoidableOOMEvents())
+	}
+	for _, p := range []string{PolicyLegacy, PolicyOurs} {
+		if m := got[p].Total; m.OOMEventsAtStart != 2 {
+			t.Errorf("%s: %v OOM events at the first point, want the same 2 as every policy", p, m.OOMEventsAtStart)
+		}
+	}
+}
+
+// TestQualitySetGoalsOOMAfterTheFirstSample: OOM episodes at the first
+// sample are left out of both sides of the ratio, and the line says how
+// many, with the ratio it would have been.
+func TestQualitySetGoalsOOMAfterTheFirstSample(t *testing.T) {
+	q := Comparison{Interval: 10 * time.Second,
+		Legacy: Metrics{StarvationMinutes: 100, OOMEvents: 20, OOMEventsAtStart: 10, WasteCoreHours: 1, WasteGBHours: 1, Actions: 10},
+		Ours:   Metrics{StarvationMinutes: 1, OOMEvents: 11, OOMEventsAtStart: 10, WasteCoreHours: 0.5, WasteGBHours: 0.5, Actions: 1}}
+	goals, met := q.SetGoals()
+	if want := "OOM events 0.100 x (<= 0.2) after the first sample, 0.550 x with the 10 at it"; goals[1] != want || !met[1] {
+		t.Errorf("OOM goal = %q, met %v; want %q, met", goals[1], met[1], want)
+	}
+}

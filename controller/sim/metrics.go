@@ -30,6 +30,7 @@ type simState struct {
 type simAccumulator struct {
 	starved, measured               int
 	beyond                          int     // starved even at the ceiling (beyond.go)
+	oomsAtStart                     int     // OOM episodes under way at the first point (beyond.go)
 	wasteCores, wasteMem, wasteDisk float64 // cores, bytes, bytes x grid steps
 	actions, flaps, ooms            int
 	reactionSum, reactionMax        time.Duration
@@ -71,6 +72,9 @@ func (s *simState) measure(i int, t time.Time, timeline bool) {
 	over := s.demand.MemoryBytes > limit
 	if over && !s.overLimit {
 		s.acc.ooms++
+		if i == s.c.first {
+			s.acc.oomsAtStart++
+		}
 	}
 	s.overLimit = over
 	s.acc.wasteCores += float64(s.alloc.Cores) - cores
@@ -134,6 +138,7 @@ func (s *simState) reactions(g *simGrid) {
 func (a *simAccumulator) add(b simAccumulator) {
 	a.starved += b.starved
 	a.beyond += b.beyond
+	a.oomsAtStart += b.oomsAtStart
 	a.measured += b.measured
 	a.wasteCores += b.wasteCores
 	a.wasteMem += b.wasteMem
@@ -157,6 +162,7 @@ func (a simAccumulator) metrics(step time.Duration) Metrics {
 		Actions:                    float64(a.actions),
 		Flaps:                      float64(a.flaps),
 		OOMEvents:                  float64(a.ooms),
+		OOMEventsAtStart:           float64(a.oomsAtStart),
 		Steps:                      a.reactions,
 		ReactionSeconds:            math.NaN(),
 		ReactionMaxSeconds:         math.NaN(),
@@ -193,6 +199,7 @@ func meanMetrics(ms []Metrics) Metrics {
 		ActionsPerDay:              perDay / n,
 		Flaps:                      sum.Flaps / n,
 		OOMEvents:                  sum.OOMEvents / n,
+		OOMEventsAtStart:           sum.OOMEventsAtStart / n,
 		Steps:                      sum.Steps / len(ms),
 		// Every run has the trace's steps: AddMetrics' mean weighs them
 		// alike, and keeps the worst.

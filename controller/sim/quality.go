@@ -112,8 +112,13 @@ func (q Comparison) SetGoals() (goals []string, met []bool) {
 	} else {
 		add(r <= goalStarved, "starved %.3f x (<= %.1f)", r, goalStarved)
 	}
-	r = ratio(q.Ours.OOMEvents, q.Legacy.OOMEvents)
-	add(r <= goalOOM, "OOM events %.3f x (<= %.1f)", r, goalOOM)
+	r = ratio(q.Ours.AvoidableOOMEvents(), q.Legacy.AvoidableOOMEvents())
+	if atStart := q.Legacy.OOMEventsAtStart; atStart > 0 {
+		all := ratio(q.Ours.OOMEvents, q.Legacy.OOMEvents)
+		add(r <= goalOOM, "OOM events %.3f x (<= %.1f) after the first sample, %.3f x with the %.0f at it", r, goalOOM, all, atStart)
+	} else {
+		add(r <= goalOOM, "OOM events %.3f x (<= %.1f)", r, goalOOM)
+	}
 	r = ratio(q.Ours.WasteCoreHours, q.Legacy.WasteCoreHours)
 	add(r <= goalWaste, "core waste %.3f x (<= %.1f)", r, goalWaste)
 	r = ratio(q.Ours.WasteGBHours, q.Legacy.WasteGBHours)
@@ -169,6 +174,7 @@ func AddMetrics(a, b Metrics) Metrics {
 		Actions:                    a.Actions + b.Actions,
 		Flaps:                      a.Flaps + b.Flaps,
 		OOMEvents:                  a.OOMEvents + b.OOMEvents,
+		OOMEventsAtStart:           a.OOMEventsAtStart + b.OOMEventsAtStart,
 		Steps:                      a.Steps + b.Steps,
 		ReactionSeconds:            mean(a.ReactionSeconds, b.ReactionSeconds),
 		ReactionMaxSeconds:         a.ReactionMaxSeconds,

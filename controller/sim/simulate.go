@@ -168,6 +168,10 @@ type Metrics struct {
 	// time the demand goes over it, however long it stays there (what the
 	// kernel's OOM killer would answer).
 	OOMEvents float64
+	// OOMEventsAtStart is the part of OOMEvents under way at a container's
+	// first point, under its initial allocation, before any policy could
+	// act (beyond.go): the same episodes under every policy.
+	OOMEventsAtStart float64
 	// Steps are the sustained steps of cpu or memory demand in the trace
 	// (see simStepRatio: a new level above everything of the 10 minutes
 	// before, held 5 minutes, at least 1.5 x the old mean).
