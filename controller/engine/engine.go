@@ -362,8 +362,11 @@ func (e *Engine) score(k *walker, tr *Container, now time.Time, keep bool) {
 		return
 	}
 	tr.Features = computeFeatures(w, w.Len(), now, e.opts.ShortPeriod, e.opts.Window, &k.scratch)
-	// Sampled this tick (Observe added it): its features are a row.
-	keep = keep && tr.Status == "running" && tr.SeenAt.Equal(now)
+	// Sampled this tick (Observe added it): its features are a row, unless
+	// its cores are held as a runaway: the model would learn as normal the
+	// anomaly it flagged (in a small cluster two runaways taught it a third's).
+	st := e.States[tr.VMID]
+	keep = keep && tr.Status == "running" && tr.SeenAt.Equal(now) && (st == nil || st.Runaway.IsZero())
 	if e.Model == nil && !keep {
 		return
 	}

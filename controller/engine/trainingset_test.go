@@ -48,3 +48,39 @@ func TestTrainingRowsAreTheScoredVectors(t *testing.T) {
 		t.Errorf("%d training rows, want the %d vectors scored in the window", len(rows), len(want))
 	}
 }
+
+// TestRunawayRowsAreNotTrained: the vectors of a container whose cores are
+// held as a runaway (ContainerState.Runaway) are scored but not offered to
+// the training set, so that the model does not learn as normal the anomaly
+// it flagged: in a small cluster two runaways taught it a third's.
+func TestRunawayRowsAreNotTrained(t *testing.T) {
+	model := ModelOptions{Enabled: true, RetrainInterval: 10 * time.Minute, Trees: 10, SampleSize: 32, Seed: 3, TrainingWindow: 10 * time.Minute, Threshold: 0.65}
+	e := New(Options{Interval: 10 * time.Second, Window: 10 * time.Minute, ShortPeriod: time.Minute, Model: model, Scale: true}, Hooks{})
+	node, sel, guard := scaling.NodeCapacity{Node: "sim", CPUs: 64, MemoryBytes: 1 << 40}, policies.Selection{Default: scaling.Rules{Mode: scaling.ModeEnforce}}, scaling.NewGuard(scaling.GuardOptions{})
+	alloc := scaling.Allocation{Cores: 2, MemoryMiB: 1024, DiskBytes: 8 << 30}
+	scored := map[time.Time][][]float64{}
+	var now time.Time
+	for i := range 90 {
+		now = t0.Add(time.Duration(i) * 10 * time.Second)
+		obs := []Observed{
+			{VMID: 101, Alloc: alloc, CPUCores: 0.5 + float64(i%7)/10, MemoryBytes: uint64(300+i) << 20, DiskBytes: 1 << 30},
+			{VMID: 102, Alloc: alloc, CPUCores: 2, MemoryBytes: 500 << 20, DiskBytes: 2 << 30, NetRate: 1},
+		}
+		e.containerState(102).Runaway = t0 // held: Decide would end a hold it cannot see
+		e.Step(TickOf(now, node, obs), sel, guard, nil)
+		scored[now] = append(scored[now], e.Tracked[101].Features.ModelVector(nil))
+		if e.Tracked[102].Features.ModelVector(nil) == nil {
+			t.Fatalf("pass %d: the held container was not scored", i)
+		}
+	}
+	rows := e.trainingRows(now, model.Seed)
+	var want [][]float64
+	for i := range 90 {
+		if at := t0.Add(time.Duration(i) * 10 * time.Second); !at.Before(now.Add(-model.TrainingWindow)) {
+			want = append(want, scored[at]...)
+		}
+	}
+	if !slices.EqualFunc(rows, want, slices.Equal) {
+		t.Errorf("%d training rows, want the %d vectors of the container not held", len(rows), len(want))
+	}
+}
