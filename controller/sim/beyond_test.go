@@ -30,11 +30,7 @@ func TestSimulateStarvationBeyondEveryMax(t *testing.T) {
 		t.Errorf("static: starved %v minutes, %v beyond every max, %v avoidable; want 90, 30, 60",
 			static.StarvationMinutes, static.StarvationBeyondMaxMinutes, static.Avoidable())
 	}
-	for _, p := range []string{PolicyLegacy, PolicyOurs} {
-		if m := got[p].Total; m.StarvationBeyondMaxMinutes != 30 {
-			t.Errorf("%s: %v minutes beyond every max, want the same 30 as every policy", p, m.StarvationBeyondMaxMinutes)
-		}
-	}
+	sameForEveryPolicy(t, got, "minutes beyond every max", func(m Metrics) float64 { return m.StarvationBeyondMaxMinutes }, 30)
 	if ours := got[PolicyOurs].Total; !(ours.Avoidable() < static.Avoidable()) {
 		t.Errorf("ours spared nothing within the max: %v avoidable minutes, static %v", ours.Avoidable(), static.Avoidable())
 	}
@@ -63,16 +59,19 @@ func TestCeilingIsEveryPolicysMost(t *testing.T) {
 	}
 }
 
-// TestQualitySetGoalsWithinTheMaxes: starvation beyond every max is left
-// out of both sides of the ratio, and the line says how much, with the
-// ratio it would have been.
+// TestQualitySetGoalsWithinTheMaxes: starvation beyond every max and OOM
+// episodes at the first sample are left out of both sides of their
+// ratios, and the line says how much, with the ratio it would have been.
 func TestQualitySetGoalsWithinTheMaxes(t *testing.T) {
 	q := Comparison{Interval: 10 * time.Second,
-		Legacy: Metrics{StarvationMinutes: 2000, StarvationBeyondMaxMinutes: 1000, OOMEvents: 1, WasteCoreHours: 1, WasteGBHours: 1, Actions: 10},
-		Ours:   Metrics{StarvationMinutes: 1050, StarvationBeyondMaxMinutes: 1000, OOMEvents: 0, WasteCoreHours: 0.5, WasteGBHours: 0.5, Actions: 1}}
+		Legacy: Metrics{StarvationMinutes: 2000, StarvationBeyondMaxMinutes: 1000, OOMEvents: 20, OOMEventsAtStart: 10, WasteCoreHours: 1, WasteGBHours: 1, Actions: 10},
+		Ours:   Metrics{StarvationMinutes: 1050, StarvationBeyondMaxMinutes: 1000, OOMEvents: 11, OOMEventsAtStart: 10, WasteCoreHours: 0.5, WasteGBHours: 0.5, Actions: 1}}
 	goals, met := q.SetGoals()
 	if want := "starved 0.050 x (<= 0.1) within the maxes, 0.525 x with the 1000 container-min beyond them"; goals[0] != want || !met[0] {
 		t.Errorf("starved goal = %q, met %v; want %q, met", goals[0], met[0], want)
+	}
+	if want := "OOM events 0.100 x (<= 0.2) after the first sample, 0.550 x with the 10 at it"; goals[1] != want || !met[1] {
+		t.Errorf("OOM goal = %q, met %v; want %q, met", goals[1], met[1], want)
 	}
 	if r, ok := q.StarvationReduction(); !ok || r != 0.95 {
 		t.Errorf("StarvationReduction = %v, %v; want 0.95 within the maxes", r, ok)
@@ -110,22 +109,16 @@ func TestSimulateOOMEventsAtStart(t *testing.T) {
 		t.Errorf("static: %v OOM events, %v at the first point, %v avoidable; want 3, 2, 1",
 			static.OOMEvents, static.OOMEventsAtStart, static.AvoidableOOMEvents())
 	}
-	for _, p := range []string{PolicyLegacy, PolicyOurs} {
-		if m := got[p].Total; m.OOMEventsAtStart != 2 {
-			t.Errorf("%s: %v OOM events at the first point, want the same 2 as every policy", p, m.OOMEventsAtStart)
-		}
-	}
+	sameForEveryPolicy(t, got, "OOM events at the first point", func(m Metrics) float64 { return m.OOMEventsAtStart }, 2)
 }
 
-// TestQualitySetGoalsOOMAfterTheFirstSample: OOM episodes at the first
-// sample are left out of both sides of the ratio, and the line says how
-// many, with the ratio it would have been.
-func TestQualitySetGoalsOOMAfterTheFirstSample(t *testing.T) {
-	q := Comparison{Interval: 10 * time.Second,
-		Legacy: Metrics{StarvationMinutes: 100, OOMEvents: 20, OOMEventsAtStart: 10, WasteCoreHours: 1, WasteGBHours: 1, Actions: 10},
-		Ours:   Metrics{StarvationMinutes: 1, OOMEvents: 11, OOMEventsAtStart: 10, WasteCoreHours: 0.5, WasteGBHours: 0.5, Actions: 1}}
-	goals, met := q.SetGoals()
-	if want := "OOM events 0.100 x (<= 0.2) after the first sample, 0.550 x with the 10 at it"; goals[1] != want || !met[1] {
-		t.Errorf("OOM goal = %q, met %v; want %q, met", goals[1], met[1], want)
+// sameForEveryPolicy checks that metric is want in every policy's total:
+// what no decision moves.
+func sameForEveryPolicy(t *testing.T, got map[string]PolicyResult, name string, metric func(Metrics) float64, want float64) {
+	t.Helper()
+	for _, p := range Policies() {
+		if v := metric(got[p].Total); v != want {
+			t.Errorf("%s: %s %v, want the same %v as every policy", p, name, v, want)
+		}
 	}
 }
