@@ -109,21 +109,6 @@ func Decide(sig Signals, policy string, r Rules, st ContainerState, now time.Tim
 	return dc.d
 }
 
-// enabled reports whether r looks at res.
-func (r Rules) enabled(res Resource) bool {
-	switch res {
-	case ResourceCores:
-		return r.CPU.Enabled
-	case ResourceMemory:
-		return r.Memory.Enabled
-	case ResourceSwap:
-		return r.Swap.Enabled
-	case ResourceDisk:
-		return r.Disk.Enabled
-	}
-	return false
-}
-
 func (d *Decision) change(res Resource, from, to int64, reason string) {
 	d.changeWhy(res, from, to, why{})
 	d.Changes[len(d.Changes)-1].Text = reason

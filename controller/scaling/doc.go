@@ -31,7 +31,8 @@
 // # Imports
 //
 // The standard library and its leaves diskgrow, dayclass, season, fall,
-// relief, backoff, room, undone, recfloor, threshold (the bound a value
+// relief, backoff, room, undone, recfloor, trend (a least-squares
+// slope), threshold (the bound a value
 // is past or not), slab (arrays cut from chunks),
 // sat (saturating sums and MiB), span (how far back a series reaches) and
 // activity (Activity is activity's) only (test/layout): no proxmox, no

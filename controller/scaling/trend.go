@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/trend"
 )
 
 // trendFloor is the fewest of u's unit under which the period's peak,
@@ -34,33 +36,10 @@ func trendText(unit string, perHour, up float64, floor int64, cooldown time.Dura
 		perHour, unit, up, floor-1, unit, cooldown)
 }
 
-// TrendSummer is a Points that sums leastSquares's terms over points i to
-// j-1 itself, bit for bit as its loop would, without a time per point.
-type TrendSummer interface {
-	TrendSums(i, j int) (sx, sy, sxx, sxy float64)
-}
+// TrendSummer is a Points that sums leastSquares's terms itself
+// (controller/scaling/trend).
+type TrendSummer = trend.Summer
 
 // leastSquares is the slope of r's least-squares line, in its unit per
-// second; NaN with fewer than two distinct times.
-func leastSquares[P Points](r run[P]) float64 {
-	n := r.len()
-	if n < 2 {
-		return math.NaN()
-	}
-	var sx, sy, sxx, sxy float64
-	if s, ok := any(r.p).(TrendSummer); ok {
-		sx, sy, sxx, sxy = s.TrendSums(r.lo, r.hi)
-	} else {
-		t0 := r.time(0)
-		for i := range n {
-			x, y := r.time(i).Sub(t0).Seconds(), r.value(i)
-			sx, sy, sxx, sxy = sx+x, sy+y, sxx+x*x, sxy+x*y
-		}
-	}
-	fn := float64(n)
-	den := fn*sxx - sx*sx
-	if !(den > 0) {
-		return math.NaN()
-	}
-	return (fn*sxy - sx*sy) / den
-}
+// second; NaN with fewer than two distinct times (trend.Slope).
+func leastSquares[P Points](r run[P]) float64 { return trend.Slope(r.p, r.lo, r.hi) }

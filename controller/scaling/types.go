@@ -80,6 +80,21 @@ type Rules struct {
 	Profile string
 }
 
+// enabled reports whether r looks at res.
+func (r Rules) enabled(res Resource) bool {
+	switch res {
+	case ResourceCores:
+		return r.CPU.Enabled
+	case ResourceMemory:
+		return r.Memory.Enabled
+	case ResourceSwap:
+		return r.Swap.Enabled
+	case ResourceDisk:
+		return r.Disk.Enabled
+	}
+	return false
+}
+
 // CPURules scale cores on the utilisation of the allocated cores (0..1).
 type CPURules struct {
 	Enabled        bool

@@ -54,6 +54,8 @@ var rules = []rule{
 	{dir: "controller/scaling/threshold", stdlibOnly: true},
 	// The usage history's floor: its words, and when it is stale: a leaf of scaling.
 	{dir: "controller/scaling/recfloor", stdlibOnly: true},
+	// A series' least-squares slope: a leaf of scaling.
+	{dir: "controller/scaling/trend", stdlibOnly: true},
 	// Saturating sums and products, bytes in whole MiB: a leaf of scaling.
 	{dir: "controller/scaling/sat", stdlibOnly: true},
 	// What the guard weighs a pass against: a leaf of scaling.
