@@ -14,13 +14,21 @@
 // usage is sized at a high percentile of its window instead.
 //
 // What tells noise from runs is how far apart consecutive samples are
-// against the level: the median of |x[i] - x[i-1]| over the median of x.
-// Independent draws of a lognormal(0, 0.55) give about 0.5 (0.38 in the
-// calmest tenth of hours); a diurnal service's AR(1) noise, bursts, batch
-// jobs, ramps and idle containers 0.06-0.31 over every hour of the
-// built-in scenarios and the hold-out traces. A series sampled faster
-// than its noise (10-s samples of per-minute draws) reads as runs, and
-// keeps the ordinary rules.
+// against the level: the median of |x[i] - x[i-1]| over the median of x
+// (Rough), in hours whose median step is a tenth of a core or more
+// (MinStep: an idle container's hundredths jitter as much against their
+// level). Independent draws of a lognormal(0, 0.55) a minute give 0.31
+// to 1.0 in every hour of the hold-out traces (0.5 in most); a diurnal
+// service's AR(1) noise, bursts, batch jobs, ramps, a JVM's collections
+// at most 0.24 in any hour of the hold-outs and the built-in scenarios.
+// A series sampled faster than its noise (10-s samples of per-minute
+// draws) reads as runs, and keeps the ordinary rules.
+//
+// Noise is sized at a percentile (Quantile) of the hour at the policy's
+// target, and grows back by the share of the samples since the last
+// change at the up threshold (Over, once Settle has passed) or by relief
+// after a pinned run: a percentile of noise moves with the level, not
+// with one draw.
 //
 // # Imports
 //
