@@ -15,9 +15,6 @@ func (dc *decider) noisy(u utilisation, newest Point, read bool) (to int64, ok b
 		return u.cur, false
 	}
 	series, cores := dc.seriesFor(u, newest, noise.Window, noise.Window).window(dc.now, noise.Window), float64(u.cur)
-	if lo, hi := series.extremes(); !noise.Spans(lo, hi, cores) {
-		return u.cur, false
-	}
 	r := noise.Read(runPoints{series}, dc.now, dc.st.LastAction[u.res].Time, u.up.Bound) // zero: no change
 	if !r.Noisy(cores) || !series.covers(dc.now, noise.Window) {
 		return u.cur, false

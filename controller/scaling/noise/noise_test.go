@@ -3,6 +3,7 @@ package noise
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,20 +60,31 @@ func TestReadTellsNoiseFromRuns(t *testing.T) {
 	}
 }
 
-// The percentile sits between the median and the peak: a lognormal(0,
-// 0.55)'s p98 is 3.1 times its median, its hour's peak about 3.7.
+// The percentile is read between the sorted points, the share at the up
+// threshold over the Window's newest only.
 func TestReadPercentile(t *testing.T) {
 	s := make(series, 100)
-	for i := range s {
-		s[i] = float64(i) / 100 // 0 to 0.99, in any order
+	for i, k := range rand.New(rand.NewPCG(3, 3)).Perm(len(s)) {
+		s[i] = float64(k) / 100 // 0 to 0.99 in a random order: rough
 	}
-	s[10], s[90] = s[90], s[10]
+	over := 0
+	for _, v := range s[40:] {
+		if v >= 0.9 {
+			over++
+		}
+	}
 	r := Read(s, t0, time.Time{}, 0.9)
 	if math.Abs(r.At-0.9702) > 1e-9 || math.Abs(r.Level-0.495) > 1e-9 {
 		t.Errorf("Read = %+v; want At 0.9702 (p98), Level 0.495", r)
 	}
-	if r.Over != 9 || r.After != 60 {
-		t.Errorf("Over, After = %d, %d; want 9 of the Window's 60 at or over 0.9", r.Over, r.After)
+	if r.Over != over || r.After != 60 {
+		t.Errorf("Over, After = %d, %d; want %d of the Window's 60 at or over 0.9", r.Over, r.After, over)
+	}
+	// The same values in order step by a hundredth: not read past the
+	// newest QuickPoints.
+	slices.Sort(s)
+	if r := Read(s, t0, time.Time{}, 0.9); r.N != 0 || r.Noisy(8) {
+		t.Errorf("sorted: Read = %+v; want nothing read", r)
 	}
 }
 
@@ -103,34 +115,17 @@ func TestGrowAndShrink(t *testing.T) {
 	}
 }
 
-func TestSpans(t *testing.T) {
-	for _, c := range []struct {
-		lo, hi, cores float64
-		want          bool
-	}{
-		{0.05, 0.6, 8, true},
-		{0.2, 0.6, 8, false},      // x3: narrower than noise
-		{0.01, 0.05, 8, false},    // 0.32 cores
-		{0, 0.3, 2, true},         // from nothing: the cores decide
-		{math.NaN(), 1, 8, false}, // a NaN point or none: not read
-	} {
-		if got := Spans(c.lo, c.hi, c.cores); got != c.want {
-			t.Errorf("Spans(%v, %v, %v) = %v; want %v", c.lo, c.hi, c.cores, got, c.want)
-		}
-	}
-}
-
 // Only the samples after the last change count towards the share.
 func TestReadSince(t *testing.T) {
 	s := make(series, 61)
 	for i := range s {
-		s[i] = 0.95
+		s[i] = []float64{0.95, 0.3}[i%2]
 	}
 	r := Read(s, t0, t0.Add(-20*time.Minute), 0.9)
-	if r.After != 20 || r.Over != 20 || r.Since != 20*time.Minute {
-		t.Errorf("Read since 20 min ago = %+v; want 20 of 20 points over, since 20m", r)
+	if r.After != 20 || r.Over != 10 || r.Since != 20*time.Minute {
+		t.Errorf("Read since 20 min ago = %+v; want 10 of 20 points over, since 20m", r)
 	}
-	if !strings.Contains(r.GrowText(4, 0.9), "20 of 20 samples since 20m0s >= 0.90") {
+	if !strings.Contains(r.GrowText(4, 0.9), "10 of 20 samples since 20m0s >= 0.90") {
 		t.Errorf("GrowText = %q", r.GrowText(4, 0.9))
 	}
 }
