@@ -5,7 +5,7 @@ import (
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/sat"
 )
 
-// noisy decides cores whose last hour is noise at a percentile of it
+// noisy decides cores whose down stabilisation period is noise at a percentile of it
 // instead of its peak (controller/scaling/noise); ok is false when it is
 // not. Relief then waits for pinnedSamples in a row (decider.noise): a
 // lone pinned sample is the noise's tail. It reads (read) only on the way
@@ -14,9 +14,10 @@ func (dc *decider) noisy(u utilisation, newest Point, read bool) (to int64, ok b
 	if u.res != ResourceCores || !read {
 		return u.cur, false
 	}
-	series, cores := dc.seriesFor(u, newest, noise.Window, noise.Window).window(dc.now, noise.Window), float64(u.cur)
-	r := noise.Read(runPoints{series}, dc.now, dc.st.LastAction[u.res].Time, u.up.Bound) // zero: no change
-	if !r.Noisy(cores) || !series.covers(dc.now, noise.Window) {
+	w := dc.r.StabilizationDown // the longest Decide keeps at full resolution
+	series, cores := dc.seriesFor(u, newest, w, w).window(dc.now, w), float64(u.cur)
+	r := noise.Read(runPoints{series}, dc.now, w, dc.st.LastAction[u.res].Time, u.up.Bound) // zero: no change
+	if !r.Noisy(cores) || !series.covers(dc.now, w) {
 		return u.cur, false
 	}
 	dc.noise = true

@@ -24,7 +24,8 @@
 // A series sampled faster than its noise (10-s samples of per-minute
 // draws) reads as runs, and keeps the ordinary rules.
 //
-// Noise is sized at a percentile (Quantile) of the hour at the policy's
+// Noise is sized at a percentile (Quantile) of the down stabilisation
+// period (what scaling keeps at full resolution) at the policy's
 // target, and grows back by the share of the samples since the last
 // change at the up threshold (Over, once Settle has passed) or by relief
 // after a pinned run: a percentile of noise moves with the level, not

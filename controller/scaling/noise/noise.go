@@ -8,11 +8,9 @@ import (
 )
 
 const (
-	// Window is how far back a reading looks: the hour the decisions
-	// keep at full resolution.
-	Window = time.Hour
 	// MaxPoints is the most points a reading takes, the newest: an hour
-	// of 10-s samples.
+	// of 10-s samples, more than the down stabilisation period (45 min by
+	// default) that scaling reads.
 	MaxPoints = 360
 	// MinPoints is the fewest points that say anything of a percentile.
 	MinPoints = 30
@@ -68,24 +66,28 @@ type Reading struct {
 	// percentile (utilisation).
 	Step, Roughness, Level, At float64
 	// N is the points read; After those after the last change, Over
-	// those of them at or over the up threshold; Since how long ago the
-	// last change was (at most Window).
+	// those of them at or over the up threshold. Span is the period
+	// read, Since how long ago the last change in it was (Span without
+	// one: Changed false).
 	N, After, Over int
-	Since          time.Duration
+	Span, Since    time.Duration
+	Changed        bool
 }
 
 // Read reads the newest MaxPoints of p, the utilisation of the cores now
-// allocated over the Window to now, with since the last change (its zero
+// allocated over span to now, with last the last change (its zero
 // value: none) and up the up threshold.
-func Read[P Points](p P, now, since time.Time, up float64) Reading {
-	var r Reading
-	if from := now.Add(-Window); !since.After(from) {
-		since = from
+func Read[P Points](p P, now time.Time, span time.Duration, last time.Time, up float64) Reading {
+	since := now.Add(-span)
+	r := Reading{Span: span, Changed: last.After(since)}
+	if r.Changed {
+		since = last
 	}
 	r.Since = now.Sub(since)
-	r.N = min(p.Len(), MaxPoints)
-	if r.N < MinPoints || !quick(p) {
-		return Reading{Since: r.Since}
+	if n := min(p.Len(), MaxPoints); n >= MinPoints && quick(p) {
+		r.N = n
+	} else {
+		return r
 	}
 	var vs, steps [MaxPoints]float64
 	for i := range r.N {
@@ -133,11 +135,11 @@ func (r Reading) Noisy(cores float64) bool {
 }
 
 // Grow is the cores to grow to, what keeps the percentile below up (a
-// decrease's floor, scaling.Rules.Need), once Settle has passed since the
-// last change and more than Over of the samples since, at least MinOver,
+// decrease's floor, scaling.Rules.Need), once Settle has passed since a
+// change in the span read and more than Over of the samples since, at least MinOver,
 // were at or over up; 0 when not.
 func (r Reading) Grow(cores, up float64) int64 {
-	if r.Since < Settle || r.Over < MinOver || float64(r.Over) <= Over*float64(r.After) || !(up > 0) {
+	if r.Changed && r.Since < Settle || r.Over < MinOver || float64(r.Over) <= Over*float64(r.After) || !(up > 0) {
 		return 0
 	}
 	return int64(min(math.Floor(r.At*cores/up)+1, math.MaxInt32))
@@ -145,7 +147,7 @@ func (r Reading) Grow(cores, up float64) int64 {
 
 // Shrink is the cores a decrease goes to, what keeps the percentile
 // within target: below the up threshold that grows them back, the room
-// between them what keeps the next hour's percentile from undoing it;
+// between them what keeps the next period's percentile from undoing it;
 // cores when there is no target.
 func (r Reading) Shrink(cores, target float64) int64 {
 	if !(target > 0) {
@@ -166,7 +168,7 @@ func (r Reading) GrowText(cores, up float64) string {
 // over 1h0m0s stays within 0.80 of 3 cores (noise: ...)".
 func (r Reading) ShrinkText(cores, target float64, to int64) string {
 	return fmt.Sprintf("cpu: p%.0f %.2f cores busy over %s stays within %.2f of %d cores (noise: a median step %.2f of the median %.2f cores)",
-		Quantile*100, r.At*cores, Window, target, to, r.Roughness, r.Level*cores)
+		Quantile*100, r.At*cores, r.Span, target, to, r.Roughness, r.Level*cores)
 }
 
 // median is the middle of sorted s.
