@@ -11,7 +11,7 @@ import (
 // lone pinned sample is the noise's tail. It reads (read) only on the way
 // to a change: a container that leans nowhere is not read.
 func (dc *decider) noisy(u utilisation, newest Point, read bool) (to int64, ok bool) {
-	if u.res != ResourceCores || !read {
+	if u.res != ResourceCores || !read || !(u.target > 0) { // without a target, nothing sizes a decrease
 		return u.cur, false
 	}
 	w := dc.r.StabilizationDown // the longest Decide keeps at full resolution

@@ -42,6 +42,13 @@ func TestNoisyCores(t *testing.T) {
 		t.Errorf("noise held at 8 cores: %+v; want a decrease to 4 or 5 sized for its p98", d)
 	}
 
+	// Without a target (one step at a time) nothing sizes a decrease for
+	// the percentile: the ordinary rules decide, and say why they hold.
+	in.rules.CPU.Target = 0
+	if d := Decide(in.sig, in.policy, in.rules, in.st, in.now); len(d.Changes)+len(d.Holds) == 0 {
+		t.Errorf("noise without a target: %+v; want the ordinary rules' change or hold", d)
+	}
+
 	jump := func(in *decideInput) { // 2 cores at 0.4, then pinned, with memory
 		in.rules.CPU.Max, in.rules.CPU.Target = 8, 0.8
 		in.sig.Alloc.MemoryMiB = 3072
