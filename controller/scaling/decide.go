@@ -125,8 +125,8 @@ type decider struct {
 	noise     bool     // the cores' hour is noise (noisy.go)
 	// The recurring peaks (season.go), read once per Decide: within
 	// seasonAhead for a decrease's floor, within seasonLead for a growth
-	// ahead of a peak, within seasonSpan for its size.
-	floorSeason, leadSeason, spanSeason seasonRead
+	// ahead of a peak, within seasonClimb for its size.
+	floorSeason, leadSeason, climbSeason seasonRead
 }
 
 // utilisation describes one resource that follows a utilisation series:

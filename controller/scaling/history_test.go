@@ -18,10 +18,10 @@ type seriesHistory struct {
 	// seasons counts the reads of the recurring peaks, which every
 	// Decide makes (a growth ahead of a peak is looked for every pass).
 	seasons int
-	// The recurring peaks Recurring returns; spanCPU and spanMemory, when
-	// either is set, are those within seasonSpan (a growth's size).
+	// The recurring peaks Recurring returns; climbCPU and climbMemory, when
+	// either is set, are those within seasonClimb (a growth's size).
 	cpuSeason, memorySeason Recurring
-	spanCPU, spanMemory     Recurring
+	climbCPU, climbMemory   Recurring
 	// The highest levels Highest returns.
 	cpuHighest, memoryHighest float64
 }
@@ -43,8 +43,8 @@ func (h *seriesHistory) CPU(d time.Duration) Points    { return h.suffix(h.cpu, 
 func (h *seriesHistory) Memory(d time.Duration) Points { return h.suffix(h.memory, d) }
 func (h *seriesHistory) Recurring(ahead time.Duration) (cpu, memory Recurring) {
 	h.seasons++
-	if ahead == seasonSpan && h.spanCPU.Seen+h.spanMemory.Seen > 0 {
-		return h.spanCPU, h.spanMemory
+	if ahead == seasonClimb && h.climbCPU.Seen+h.climbMemory.Seen > 0 {
+		return h.climbCPU, h.climbMemory
 	}
 	return h.cpuSeason, h.memorySeason
 }

@@ -7,12 +7,12 @@ import (
 )
 
 // Recurring is a peak that comes back at the same time of day
-// (season.Recurring); seasonAhead, seasonLead and seasonSpan are
-// season.Ahead, season.Lead and season.Span: how far a decrease's floor,
-// a growth and its size look ahead.
+// (season.Recurring); seasonAhead, seasonLead and seasonClimb are
+// season.Ahead, season.Lead and season.Climb: how far a decrease's floor,
+// a growth, and its size and the floor that keeps it, look ahead.
 type Recurring = season.Recurring
 
-const seasonAhead, seasonLead, seasonSpan = season.Ahead, season.Lead, season.Span
+const seasonAhead, seasonLead, seasonClimb = season.Ahead, season.Lead, season.Climb
 
 // seasonWhy is a Recurring as a change's reason keeps it: every change
 // carries one, few say it.
@@ -40,7 +40,7 @@ type seasonRead struct {
 }
 
 // recurring is the recurring peak of u's resource within ahead (seasonAhead,
-// seasonLead or seasonSpan), read once per Decide; the zero Recurring
+// seasonLead or seasonClimb), read once per Decide; the zero Recurring
 // without a History.
 func (dc *decider) recurring(u utilisation, ahead time.Duration) Recurring {
 	h := dc.sig.History
@@ -51,8 +51,8 @@ func (dc *decider) recurring(u utilisation, ahead time.Duration) Recurring {
 	switch ahead {
 	case seasonLead:
 		c = &dc.leadSeason
-	case seasonSpan:
-		c = &dc.spanSeason
+	case seasonClimb:
+		c = &dc.climbSeason
 	}
 	if !c.read {
 		c.cpu, c.memory = h.Recurring(ahead)
@@ -83,13 +83,30 @@ func (dc *decider) seasonNeed(u utilisation, rec Recurring) int64 {
 
 // withSeason raises u's floor (set by withFloor) to what the recurring
 // peak within seasonAhead needs, so that a decrease never shrinks into a
-// peak the history saw on most of the recent days.
+// peak the history saw on most of the recent days, and to what the climb
+// within seasonClimb needs below the up threshold, so that it never
+// takes back a growth ahead of that climb before its top.
 func (dc *decider) withSeason(u utilisation) utilisation {
 	rec := dc.recurring(u, seasonAhead)
 	if need := dc.seasonNeed(u, rec); need > u.floor {
 		u.floor, u.season = need, rec
 	}
+	if need, climb := dc.climb(u); need > u.floor {
+		u.floor, u.season = need, climb
+	}
 	return u
+}
+
+// climb is what the highest recurring peak within seasonClimb needs of
+// u's resource below the up threshold (as growAhead sizes), at most the
+// max, and that peak. A growth ahead is made for it, and a decrease stops
+// at it: a climb through hours of the profile is one growth and one
+// decrease after it, not one of each an hour, for the cost of holding the
+// climb's top from its start.
+func (dc *decider) climb(u utilisation) (int64, Recurring) {
+	rec := dc.recurring(u, seasonClimb)
+	u.target = max(u.target, u.up.Bound/u.per)
+	return min(dc.seasonNeed(u, rec), u.max), rec
 }
 
 // growAhead grows u, after the up cooldown, when a recurring peak within
@@ -97,8 +114,8 @@ func (dc *decider) withSeason(u utilisation) utilisation {
 // same ten minutes: Soon) would pass the up threshold of the current
 // allocation: the increase that the peak would ask for once it came, made
 // before it comes; not one that only the latest day asked for. It grows
-// in one step to keep the highest peak within seasonSpan below the up
-// threshold (a climb through two hours is one growth, not one an hour);
+// in one step to keep the highest peak within seasonClimb below the up
+// threshold (climb: a climb through hours is one growth, not one an hour);
 // cores, whose right-sizing takes back what the target's headroom adds
 // over a brief peak, no further for the peak within seasonLead either (a
 // noisy 3.24-core hour: 1 -> 3 -> 5 -> 4 every morning). ok is false
@@ -114,12 +131,12 @@ func (dc *decider) growAhead(u utilisation, newest Point) (to int64, ok bool) {
 	}
 	below := u // sized to keep a peak below the up threshold
 	below.target = max(u.target, u.up.Bound/u.per)
-	target, span := dc.seasonNeed(u, rec), dc.recurring(u, seasonSpan)
+	target := dc.seasonNeed(u, rec)
 	if u.res == ResourceCores {
 		target = dc.seasonNeed(below, rec)
 	}
-	if need := dc.seasonNeed(below, span); need > target {
-		target, rec = need, span
+	if need, climb := dc.climb(u); need > target {
+		target, rec = need, climb
 	}
 	target = min(target, u.max)
 	if target <= u.cur {

@@ -126,7 +126,7 @@ func TestGrowAheadOnlyOfWhatRecurs(t *testing.T) {
 // A shop's morning (a week of two daily peaks, 1-minute samples): the
 // 08:00 hour peaks at 1.61 cores on every day, the 09:00 hour at 3.24 (the
 // noisy most of a load near 3.1). At 08:20 on 1 core the growth ahead
-// takes the highest peak of the next hour and ten minutes, sized to stay
+// takes the highest peak of the climb (seasonClimb), sized to stay
 // below the up threshold as the peak would need once it came (no more:
 // 3.24 on 4 cores asks nothing of the ordinary rules): 1 -> 4 in one step,
 // where sizing the 08:00 hour at the target took 1 -> 3, 3 -> 5 at 09:10
@@ -134,7 +134,7 @@ func TestGrowAheadOnlyOfWhatRecurs(t *testing.T) {
 func TestGrowAheadInOneStepToTheHoursPeak(t *testing.T) {
 	in, sig, h := oneCoreAhead(0.3)
 	h.cpuSeason = Recurring{Peak: 1.61, At: 8 * time.Hour, Seen: 5, Days: 5, Soon: 1.61}
-	h.spanCPU = Recurring{Peak: 3.24, At: 9 * time.Hour, Seen: 5, Days: 5, Soon: 3.24}
+	h.climbCPU = Recurring{Peak: 3.24, At: 9 * time.Hour, Seen: 5, Days: 5, Soon: 3.24}
 	d := Decide(sig, in.policy, in.rules, in.st, in.now)
 	if len(d.Changes) != 1 || d.Changes[0].From != 1 || d.Changes[0].To != 4 {
 		t.Fatalf("the 08:00 hour at 1.61 cores, the 09:00 hour at 3.24: %+v; want cores 1 -> 4", d.Changes)
@@ -143,7 +143,7 @@ func TestGrowAheadInOneStepToTheHoursPeak(t *testing.T) {
 		t.Errorf("reason %q", r)
 	}
 	// 3.7 would pass 0.9 of 4 cores: 5.
-	h.spanCPU.Peak, h.spanCPU.Soon = 3.7, 3.7
+	h.climbCPU.Peak, h.climbCPU.Soon = 3.7, 3.7
 	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || d.Changes[0].To != 5 {
 		t.Errorf("the 09:00 hour at 3.7 cores: %+v; want cores 1 -> 5", d.Changes)
 	}
@@ -163,13 +163,50 @@ func TestGrowAheadOfMemoryInOneStep(t *testing.T) {
 	in.rules.CPU.Enabled, in.rules.Disk.Enabled = false, false
 	sig, h := lazy(in.sig, in.now)
 	h.memorySeason = Recurring{Peak: 1453 * mib, At: 7 * time.Hour, Seen: 3, Days: 3, Soon: 1453 * mib}
-	h.spanMemory = Recurring{Peak: 2049 * mib, At: 8 * time.Hour, Seen: 3, Days: 3, Soon: 2049 * mib}
+	h.climbMemory = Recurring{Peak: 2049 * mib, At: 8 * time.Hour, Seen: 3, Days: 3, Soon: 2049 * mib}
 	d := Decide(sig, in.policy, in.rules, in.st, in.now)
 	if len(d.Changes) != 1 || d.Changes[0].To != 2411 {
 		t.Fatalf("the 07:00 hour at 1453 MiB, the 08:00 hour at 2049: %+v; want memory 1024 -> 2411 MiB", d.Changes)
 	}
-	h.spanMemory.Peak = 1500 * mib // 1765 MiB at 0.85, below 1453's 2076 at 0.7
+	h.climbMemory.Peak = 1500 * mib // 1765 MiB at 0.85, below 1453's 2076 at 0.7
 	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || d.Changes[0].To != 2076 {
 		t.Errorf("the 08:00 hour at 1500 MiB: %+v; want memory 1024 -> 2076 MiB (the 07:00 hour at the target)", d.Changes)
+	}
+}
+
+// A morning that climbs for four hours (the game's evening, the web
+// front's day): at 07:00 on 4 cores nearly idle, the profile's 11:00 hour
+// peaks at 2.5 cores on every workday, beyond the hour a decrease's floor
+// looks at. The decrease stops at what keeps 2.5 below the up threshold
+// (3 cores), which a growth ahead of the climb would grow to, rather
+// than going to 1 core and growing back hour by hour; without a climb it
+// goes to 1. On 1 core, the growth ahead of the 08:00 hour's 1.2 cores is
+// to those 3 cores at once, not to 2 and then 3.
+func TestClimbIsGrownForOnceAndHeld(t *testing.T) {
+	in, _, _ := oneCoreAhead(0.1)
+	in.sig.Alloc.Cores = 4
+	in.sig.CPU = cpuFor(2*time.Hour, 0.1)
+	sig, h := lazy(in.sig, in.now)
+	if d := Decide(sig, in.policy, in.rules, in.st, in.now); len(d.Changes) != 1 || d.Changes[0].To != 1 {
+		t.Fatalf("no recurring peak: %+v; want cores 4 -> 1", d.Changes)
+	}
+	h.climbCPU = Recurring{Peak: 2.5, At: 11 * time.Hour, Seen: 5, Days: 5, Soon: 2.5, Class: ClassWorkday}
+	d := Decide(sig, in.policy, in.rules, in.st, in.now)
+	if len(d.Changes) != 1 || d.Changes[0].To != 3 {
+		t.Fatalf("the 11:00 hour at 2.5 cores four hours ahead: %+v; want cores 4 -> 3", d.Changes)
+	}
+	if r := d.Changes[0].Reason(); !strings.Contains(r, "stopped at the floor for the workday 11:00 peak seen on 5 of 5 days (2.50 cores): 3 cores") {
+		t.Errorf("reason %q does not name the climb's peak", r)
+	}
+
+	in, sig, h = oneCoreAhead(0.3)
+	h.cpuSeason = Recurring{Peak: 1.2, At: 8 * time.Hour, Seen: 5, Days: 5, Soon: 1.2}
+	h.climbCPU = Recurring{Peak: 2.5, At: 11 * time.Hour, Seen: 5, Days: 5, Soon: 2.5, Class: ClassWorkday}
+	d = Decide(sig, in.policy, in.rules, in.st, in.now)
+	if len(d.Changes) != 1 || d.Changes[0].To != 3 {
+		t.Fatalf("the 08:00 hour at 1.2 cores, the 11:00 hour at 2.5: %+v; want cores 1 -> 3", d.Changes)
+	}
+	if r := d.Changes[0].Reason(); r != "ahead of the workday 11:00 peak seen on 5 of 5 days (2.50 cores): 3 cores" {
+		t.Errorf("reason %q", r)
 	}
 }

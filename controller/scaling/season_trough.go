@@ -16,8 +16,13 @@ import (
 // job) does not come back at this time of day, and the decrease goes in
 // one step to what the larger of the two needs instead of to the hour's
 // peak and again an hour later: the floor of the window's peak (withFloor)
-// is lowered to it, never below a recurring peak's (withSeason). It never
-// starts a decrease: one the window's floor held stays held.
+// is lowered to it, never below a recurring peak's (withSeason). It is
+// sized to keep that most below the up threshold, not at the target:
+// the target's headroom is for a load that may rise past what was seen,
+// and the most of every day known is what the hour ahead rises to; with
+// it an evening's way down was a decrease an hour (4 -> 3 -> 2 -> 1 on a
+// web front). It never starts a decrease: one the window's floor held
+// stays held.
 func (dc *decider) withTrough(u utilisation, series run[Points], hi float64) (utilisation, float64, seasonWhy) {
 	rec, most := dc.recurring(u, seasonAhead), dc.mostAhead(u)
 	if !(most > 0) { // NaN compares false; the samples are read after
@@ -27,6 +32,9 @@ func (dc *decider) withTrough(u utilisation, series run[Points], hi float64) (ut
 	basis := max(most, recent)
 	if !(basis < hi) {
 		return u, hi, seasonWhy{}
+	}
+	if u.target > 0 { // basis is the most of every day known: below the up threshold, as growAhead sizes
+		u.target = max(u.target, u.up.Bound/u.per)
 	}
 	v := basis // cores busy or bytes, as Rules.Need and the reason take it
 	if u.res == ResourceCores {

@@ -49,6 +49,12 @@ func TestTroughSizesADecreaseInOneStep(t *testing.T) {
 	if r := d.Changes[0].Reason(); !strings.Contains(r, "the next hour peaked at most 0.20 cores on every") {
 		t.Errorf("reason %q does not name the trough", r)
 	}
+	// 1.05 cores: 3 at the target (0.5), 2 below the up threshold (0.75).
+	if d := run(Recurring{Most: 1.05}); len(d.Changes) != 1 || d.Changes[0].To != 2 {
+		t.Errorf("an hour ahead that peaked at most 1.05 cores: %+v; want cores 4 -> 2", d.Changes)
+	} else if r := d.Changes[0].Reason(); !strings.Contains(r, "sized for cpu 0.75") {
+		t.Errorf("reason %q does not quote the up threshold it is sized for", r)
+	}
 	d = run(Recurring{Most: 0.2, Peak: 0.8, Seen: 2, Days: 2, Class: ClassWorkday})
 	if len(d.Changes) != 1 || d.Changes[0].To != 2 {
 		t.Errorf("with a recurring peak of 0.8 cores ahead: %+v; want cores 4 -> 2, its need at 0.5", d.Changes)

@@ -208,7 +208,7 @@ type History interface {
 	// Peaks returns MemoryPeak and CPUPeak. MemoryPeak is at least every
 	// value Memory can return.
 	Peaks() (memory uint64, cpu float64)
-	// Recurring (called at most twice, with two periods) returns the recurring peaks of cores busy and memory bytes
+	// Recurring (called at most four times, with four periods) returns the recurring peaks of cores busy and memory bytes
 	// over the period from now to now+ahead at the same time of day on
 	// the recent days (season.go); the zero Recurring when too few days
 	// are known.

@@ -17,15 +17,14 @@ const (
 )
 
 // Cache keeps a container's Peaks answers while nothing they read has
-// changed: Decide asks every pass, twice (a decrease's floor an hour
-// ahead, a growth's lead ten minutes ahead), and the answer moves only
-// when now enters another ten minutes or the profile or tiers change,
-// which the caller counts in gen. One entry per ahead, and two of
-// Highest's: 488 bytes; a growth's size (scaling's seasonSpan), asked only
-// on the way to a growth ahead, takes the second entry's place. The zero
-// Cache is empty.
+// changed: Decide asks every pass, up to three times (a growth's lead ten
+// minutes ahead, a decrease's floor an hour ahead and its climb four
+// hours ahead: scaling's seasonClimb, also a growth's size), and the
+// answer moves only when now enters another ten minutes or the profile or
+// tiers change, which the caller counts in gen. One entry per ahead, and
+// two of Highest's: 688 bytes. The zero Cache is empty.
 type Cache struct {
-	entries [2]cacheEntry
+	entries [3]cacheEntry
 	// high are Highest's answers, for the generation and week buckets in
 	// highKey (the generation + 1, so that the zero key is none): two, as
 	// one Decide may ask for the last day (a decrease of cores) and the
@@ -86,8 +85,8 @@ func (k cacheKey) until(ahead time.Duration) int64 {
 // within the nows that make the entry's, without making a key.
 func (c *Cache) Peaks(p *Profile, read TierPeaks, gen uint64, now time.Time, ahead time.Duration) (cpu, mem scaling.Recurring) {
 	e := &c.entries[0]
-	if e.key.set && e.key.ahead != ahead {
-		e = &c.entries[1]
+	for i := 1; i < len(c.entries) && e.key.set && e.key.ahead != ahead; i++ {
+		e = &c.entries[i]
 	}
 	if t := now.UnixNano(); e.key.set && e.key.gen == gen && e.key.ahead == ahead && t >= e.from && t < e.until {
 		return e.cpu, e.mem

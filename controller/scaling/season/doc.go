@@ -1,7 +1,7 @@
 // Package season holds what controller/scaling's seasonal rules are made
 // of that needs nothing of a decision: the recurring peak a History
 // reports (Recurring, which scaling names as its own), how far ahead a
-// decrease and a growth look for one (Ahead, Lead), what a peak needs
+// decrease and a growth look for one (Ahead, Lead, Climb), what a peak needs
 // (Cores at a fraction of them, Memory with a margin or at a target) and
 // the words a reason gives it (Text, TroughText, PeakText). The rules
 // themselves (a decrease's floor for a peak within Ahead, a growth Lead

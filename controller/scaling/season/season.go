@@ -42,10 +42,12 @@ const (
 	// do not start short. The week tier is hourly, so it grows up to an
 	// hour earlier than the peak's start.
 	Lead = 10 * time.Minute
-	// Span is how far ahead a growth ahead of a peak looks for the
-	// highest one it grows for: the hour after the Lead, so that a climb
-	// through two hours of the profile is one growth, not one an hour.
-	Span = Ahead + Lead
+	// Climb is how far ahead a growth ahead of a peak looks for the
+	// highest one it grows for, and a decrease for the most it must keep:
+	// the four hours after the Lead, so that an evening or a morning that
+	// climbs for hours of the profile is one growth, held until its top,
+	// not one growth an hour and decreases between (issue 15: actions).
+	Climb = 4*Ahead + Lead
 )
 
 // Text says where a floor or a growth that r set comes from, r's peak
