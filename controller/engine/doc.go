@@ -81,7 +81,7 @@
 //     in memory that does not depend on the data; fast relief's pinned run
 //     too (AtLeast: a block whose lowest is pinned passes whole). The window's peaks are kept between reads while what leaves is
 //     below them; the extremes and the memory trend's sums (exact integers,
-//     scaling.TrendSummer) of the period a decrease judges are kept at a
+//     trend.Summer) of the period a decrease judges are kept at a
 //     cursor that moves with its start (period.go): O(1) a pass, bit for
 //     bit the scan's. The cpu trend, divided by the cores now, is a scan.
 //

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/dayclass"
 )
 
 // recurring is w's recurring peaks as Decide reads them.
@@ -194,7 +195,7 @@ func TestSeasonsKeptAnswerAsRead(t *testing.T) {
 	w := newWindow(time.Hour, 360)
 	at := func(tm time.Time) Sample {
 		s := sampleAt(int(tm.Sub(t0)/time.Second), 0.3)
-		if tm.Hour() == 1 && scaling.Workday(tm.Weekday()) {
+		if tm.Hour() == 1 && dayclass.IsWorkday(tm.Weekday()) {
 			s.CPU, s.Mem = 3, 4<<30
 		}
 		return s

@@ -265,7 +265,7 @@ func (p *windowPoints) Extremes(i, j int) (lo, hi float64) {
 func busyCores(w *window, i int) float64  { return w.cpuAt(i) }
 func memoryBytes(w *window, i int) uint64 { return w.memAt(i) }
 
-// TrendSums are scaling's sums over Time and Value (scaling.TrendSummer),
+// TrendSums are scaling's sums over Time and Value (trend.Summer),
 // bit for bit: the same operations in the same order, x the difference of
 // whole seconds, without a time.Time per point. A decrease reads them over
 // 45 minutes every pass: the ring is walked in its (at most two) runs,

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/trend"
 )
 
 // TestWindowHistoryKeepsTheContract: what Decide reads on demand is the
@@ -139,7 +141,7 @@ func TestTrendSumsAreTheLoops(t *testing.T) {
 				want = [4]float64{want[0] + x, want[1] + y, want[2] + x*x, want[3] + x*y}
 			}
 			var got [4]float64
-			got[0], got[1], got[2], got[3] = p.(scaling.TrendSummer).TrendSums(i, j)
+			got[0], got[1], got[2], got[3] = p.(trend.Summer).TrendSums(i, j)
 			if got != want {
 				t.Fatalf("run %d: points %d to %d of %d: sums %v, want %v", run, i, j, p.Len(), got, want)
 			}
@@ -211,7 +213,7 @@ func TestKeptMemoryTrendIsTheScan(t *testing.T) {
 				want = [4]float64{want[0] + x, want[1] + y, want[2] + x*x, want[3] + x*y}
 			}
 			var got [4]float64
-			got[0], got[1], got[2], got[3] = p.(scaling.TrendSummer).TrendSums(i, p.Len())
+			got[0], got[1], got[2], got[3] = p.(trend.Summer).TrendSums(i, p.Len())
 			if got != want {
 				t.Fatalf("run %d pass %d: points %d to %d: sums %v, the loop's %v", run, pass, i, p.Len(), got, want)
 			}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/sat"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/trend"
 )
 
 // Decide concludes what to do with one container at now, from its
@@ -432,7 +433,7 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 			dc.d.holdNote(u.res, u.floorReason(), n)
 			return u.cur
 		}
-		text := trendText(u.unit, perHour, u.up.Bound/u.per, f, dc.r.CooldownDown)
+		text := trend.Text(u.unit, perHour, u.up.Bound/u.per, f, dc.r.CooldownDown)
 		dc.d.change(u.res, u.cur, f, fmt.Sprintf("%s (stopped at %d %s: %s)", reason.format(u.res), f, u.unit, text))
 		return f
 	}

@@ -3,6 +3,8 @@ package scaling
 import (
 	"fmt"
 	"time"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/trend"
 )
 
 // Hold is a resource the decision looked at and left alone, and why.
@@ -126,7 +128,7 @@ func (n note) format(res Resource) string {
 	case notePressure:
 		return fmt.Sprintf("%s %.2f %s but %s pressure is %.1f %% (>= %.0f %%)", label, n.v[vValue], quoted(), n.node, n.v[vPSI], pressureVeto)
 	case noteTrend:
-		return fmt.Sprintf("%s %.2f %s but %s", label, n.v[vValue], quoted(), trendText(unit, n.v[vPeak], n.v[vUp], n.n[nFloor], time.Duration(n.n[nWait])))
+		return fmt.Sprintf("%s %.2f %s but %s", label, n.v[vValue], quoted(), trend.Text(unit, n.v[vPeak], n.v[vUp], n.n[nFloor], time.Duration(n.n[nWait])))
 	case noteFreesLittle:
 		return fmt.Sprintf("%s %.2f %s but a decrease to %d %s frees %d %s, less than a step and a fifth of the limit", label, n.v[vValue], quoted(), n.n[nFloor], unit, n.n[nCur]-n.n[nFloor], unit)
 	case noteTight:

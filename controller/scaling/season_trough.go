@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/dayclass"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/sat"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/season"
 )
@@ -48,7 +49,7 @@ func (dc *decider) withTrough(u utilisation, series run[Points], hi float64) (ut
 		u.floor = min(u.floor, floor)
 	}
 	w := seasonWhy{peak: rec.Most, class: ClassWeekend}
-	if Workday(dc.now.UTC().Weekday()) {
+	if dayclass.IsWorkday(dc.now.UTC().Weekday()) {
 		w.class = ClassWorkday
 	}
 	return dc.withJobs(u), basis, w // its hour ahead does not see a job at random

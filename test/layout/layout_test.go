@@ -96,7 +96,7 @@ var rules = []rule{
 	// The history's encodings: pure functions, standard library only.
 	{dir: "controller/engine/codes", stdlibOnly: true},
 	// The weekday x hour profile: the encodings, scaling's Recurring.
-	{dir: "controller/engine/weekly", allowed: []string{"controller/engine/codes", "controller/scaling"}},
+	{dir: "controller/engine/weekly", allowed: []string{"controller/engine/codes", "controller/scaling", "controller/scaling/dayclass"}},
 	{dir: "controller/engine/trainrows", stdlibOnly: true},
 	// The largest values of a running period, for its percentile.
 	{dir: "controller/engine/topk", stdlibOnly: true},
@@ -117,7 +117,7 @@ var rules = []rule{
 	{dir: "controller/engine/admission", allowed: []string{"proxmox", "controller/scaling", "controller/scaling/urgency", "controller/engine/listing", "controller/chunks"}},
 	// The loop's pass on a simulation's observations: a leaf of the engine.
 	{dir: "controller/engine/replay", allowed: []string{"controller/engine", "controller/scaling", "controller/scaling/policies"}},
-	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/scaling/policies", "controller/scaling/urgency", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly", "controller/engine/topk", "controller/engine/configfacts", "controller/engine/lsq", "controller/engine/listing", "controller/engine/near", "controller/engine/features", "controller/engine/resizes", "controller/engine/admission", "controller/chunks"}},
+	{dir: "controller/engine", allowed: []string{"forest", "proxmox", "controller/scaling", "controller/scaling/policies", "controller/scaling/urgency", "controller/scaling/trend", "controller/scaling/dayclass", "controller/takeover", "controller/engine/codes", "controller/engine/trainrows", "controller/engine/histogram", "controller/engine/weekly", "controller/engine/topk", "controller/engine/configfacts", "controller/engine/lsq", "controller/engine/listing", "controller/engine/near", "controller/engine/features", "controller/engine/resizes", "controller/engine/admission", "controller/chunks"}},
 	// Write backoffs and cooldowns carried across a change of leader: the
 	// rules' types.
 	{dir: "controller/takeover", allowed: []string{"controller/scaling"}},

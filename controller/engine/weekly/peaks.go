@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
+	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/dayclass"
 )
 
 // TierPeak is what a history's coarse tier says of a period: the largest
@@ -113,7 +114,7 @@ func sameClass(c scaling.DayClass, y, today time.Weekday) bool {
 	case scaling.ClassDaily:
 		return true
 	case scaling.ClassWorkday, scaling.ClassWeekend:
-		return scaling.Workday(y) == scaling.Workday(today)
+		return dayclass.IsWorkday(y) == dayclass.IsWorkday(today)
 	}
 	return false
 }
@@ -126,7 +127,7 @@ func hourPeaks(slot func(int) Hour, read TierPeaks, from time.Time) (out [2]scal
 	mine, other := mineAt[:0], otherAt[:0]
 	for d := time.Sunday; d <= time.Saturday; d++ {
 		if h := slot(int(d)*24 + hour); h.Weeks > 0 {
-			if scaling.Workday(d) == scaling.Workday(day) {
+			if dayclass.IsWorkday(d) == dayclass.IsWorkday(day) {
 				mine = append(mine, h)
 			} else {
 				other = append(other, h)
@@ -140,7 +141,7 @@ func hourPeaks(slot func(int) Hour, read TierPeaks, from time.Time) (out [2]scal
 	var latestAt time.Time
 	okLatest, okWeek := false, false
 	for back := 1; back <= seasonDays && !okLatest; back++ {
-		if latestAt = from.Add(-time.Duration(back) * 24 * time.Hour); scaling.Workday(latestAt.Weekday()) == scaling.Workday(day) {
+		if latestAt = from.Add(-time.Duration(back) * 24 * time.Hour); dayclass.IsWorkday(latestAt.Weekday()) == dayclass.IsWorkday(day) {
 			latest, okLatest = read(true, latestAt, time.Hour)
 		}
 	}
@@ -171,7 +172,7 @@ func hourPeaks(slot func(int) Hour, read TierPeaks, from time.Time) (out [2]scal
 		switch {
 		case r.Seen > 0:
 			r.Class = scaling.ClassWorkday
-			if !scaling.Workday(day) {
+			if !dayclass.IsWorkday(day) {
 				r.Class = scaling.ClassWeekend
 			}
 			if o.Seen > 0 && o.Peak >= r.Peak*seenShare {
@@ -184,7 +185,7 @@ func hourPeaks(slot func(int) Hour, read TierPeaks, from time.Time) (out [2]scal
 		}
 		if r.Seen == 0 && r.Days == 1 && stepped[1] && (res == 1 || stepped[0]) {
 			r = scaling.Recurring{Peak: value(mine[0]), Class: scaling.ClassWorkday, Seen: 1, Days: 1}
-			if !scaling.Workday(day) {
+			if !dayclass.IsWorkday(day) {
 				r.Class = scaling.ClassWeekend
 			}
 		}

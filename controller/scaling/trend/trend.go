@@ -1,6 +1,7 @@
 package trend
 
 import (
+	"fmt"
 	"math"
 	"time"
 )
@@ -42,4 +43,24 @@ func Slope(p Points, lo, hi int) float64 {
 		return math.NaN()
 	}
 	return (fn*sxy - sx*sy) / den
+}
+
+// Floor is the fewest units of an allocation of cur units (per: its
+// whole in the series' unit) under which hi, a period's peak, carried on
+// by slope (per second) for ahead, stays below upFrac of it; perHour is
+// the slope in units an hour. 0, 0 when the slope is flat or falling.
+func Floor(slope, hi, per float64, cur int64, upFrac float64, ahead time.Duration) (floor int64, perHour float64) {
+	if !(slope > 0) {
+		return 0, 0
+	}
+	need := (hi + slope*ahead.Seconds()) / per * float64(cur)
+	return int64(min(math.Floor(need/upFrac)+1, math.MaxInt32)), slope * 3600 / per * float64(cur)
+}
+
+// Text says why a decrease stops at (or is not made above) floor, a
+// Floor: the trend rises perHour in unit and would pass the up threshold
+// (a utilisation) of one less within the cooldown.
+func Text(unit string, perHour, up float64, floor int64, cooldown time.Duration) string {
+	return fmt.Sprintf("the trend (+%.2f %s an hour) would pass %.2f of %d %s within the %s cooldown",
+		perHour, unit, up, floor-1, unit, cooldown)
 }
