@@ -123,7 +123,6 @@ type decider struct {
 	now       time.Time
 	d         Decision // what Decide returns
 	peaksRead bool     // sig's peaks are complete
-	noise     bool     // the cores' hour is noise (noisy.go)
 	// The recurring peaks (season.go), read once per Decide: within
 	// seasonAhead for a decrease's floor, within seasonLead for a growth
 	// ahead of a peak, within seasonClimb for its size.
@@ -286,16 +285,13 @@ func (dc *decider) scale(u utilisation) int64 {
 	if dc.runaway(u, last) {
 		return u.cur
 	}
-	if to, ok := dc.noisy(u, last, u.up.Passed(last.Value) || u.cur > u.min && u.down.Passed(last.Value)); ok {
-		return to
-	}
 	if to, ok := dc.relieve(u, last); ok {
 		return to
 	}
 	if u.up.Passed(last.Value) {
 		return dc.scaleUp(u, last)
 	}
-	if to, ok := dc.growAhead(u, last); ok {
+	if to, ok := dc.growAhead(u); ok {
 		return to
 	}
 	if u.down.Passed(last.Value) {
@@ -362,9 +358,6 @@ func (dc *decider) scaleDown(u utilisation, newest Point) int64 {
 		n.n[nLimit] = u.min
 		dc.d.holdNote(u.res, SkipAtLimit, n)
 		return u.cur
-	}
-	if to, ok := dc.noisy(u, newest, u.flags&whyRightSize != 0); ok { // rightSize's: not read yet
-		return to
 	}
 	if dc.pressureHolds(u, last) {
 		return u.cur

@@ -10,10 +10,8 @@
 // decreases (pressure.go), a disk growth sized from its fill rate
 // (diskgrowth.go, diskgrow), the cores of a runaway process held
 // (runaway.go), the usage history's floor under decreases (recommend.go; let
-// go for cores nothing came near for hours, recfloor), cores whose down
-// stabilisation period is noise sized at a percentile of it instead of
-// its peak, relief waiting for a pinned run (noisy.go, noise), a decrease
-// once an hour quiet on every day known has settled (season_trough.go; the recurring
+// go for cores nothing came near for hours, recfloor), a decrease once an
+// hour quiet on every day known has settled (season_trough.go; the recurring
 // peak, what it needs and its words are the leaf season's; a growth ahead of
 // it goes in one step, season.go), the cores' down cooldown lengthened by
 // decreases undone in a row and memory held at the last day's most once
@@ -33,7 +31,7 @@
 // # Imports
 //
 // The standard library and its leaves diskgrow, dayclass, season, fall,
-// relief, backoff, room, undone, recfloor, noise, trend (a least-squares
+// relief, backoff, room, undone, recfloor, trend (a least-squares
 // slope), threshold (the bound a value
 // is past or not), slab (arrays cut from chunks),
 // sat (saturating sums and MiB), span (how far back a series reaches) and

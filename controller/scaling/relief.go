@@ -31,7 +31,7 @@ func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 	k := dc.stillPinned(u, newest)
 	series := dc.seriesFor(u, newest, 0, 0)
 	run, jump := dc.jumped(u, series, line)
-	if !(newest.Value >= pinnedShare*u.per) || dc.noise {
+	if !(newest.Value >= pinnedShare*u.per) {
 		jump = 0 // thrash below the limit is not censored: nothing to guess past
 	}
 	if k == 0 && run < pinnedSamples && jump == 0 {
@@ -52,9 +52,6 @@ func (dc *decider) relieve(u utilisation, newest Point) (to int64, ok bool) {
 		target = max(target, int64(min(math.Ceil(float64(u.cur)*factor), math.MaxInt32*float64(mib))))
 	}
 	earlier := dc.earlierLevel(u)
-	if dc.noise {
-		earlier = 0 // the week's most is the noise's tail
-	}
 	if need := dc.seasonNeed(u, Recurring{Peak: earlier, Seen: 1}); need > target {
 		target = need
 	} else {

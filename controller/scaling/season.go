@@ -120,7 +120,7 @@ func (dc *decider) climb(u utilisation) (int64, Recurring) {
 // over a brief peak, no further for the peak within seasonLead either (a
 // noisy 3.24-core hour: 1 -> 3 -> 5 -> 4 every morning). ok is false
 // when there is none to make.
-func (dc *decider) growAhead(u utilisation, newest Point) (to int64, ok bool) {
+func (dc *decider) growAhead(u utilisation) (to int64, ok bool) {
 	rec := dc.recurring(u, seasonLead)
 	v, p := rec.Soon, rec.Peak // in the series' unit: bytes, or the utilisation of the cores
 	if u.res == ResourceCores {
@@ -141,9 +141,6 @@ func (dc *decider) growAhead(u utilisation, newest Point) (to int64, ok bool) {
 	target = min(target, u.max)
 	if target <= u.cur {
 		return u.cur, false
-	}
-	if to, ok := dc.noisy(u, newest, true); ok {
-		return to, true
 	}
 	if dc.coolingDown(u.res, Up) {
 		return u.cur, true

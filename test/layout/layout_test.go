@@ -54,8 +54,6 @@ var rules = []rule{
 	{dir: "controller/scaling/threshold", stdlibOnly: true},
 	// The usage history's floor: its words, and when it is stale: a leaf of scaling.
 	{dir: "controller/scaling/recfloor", stdlibOnly: true},
-	// Cores usage told as noise and the percentile it is sized at: a leaf of scaling.
-	{dir: "controller/scaling/noise", stdlibOnly: true},
 	// A series' least-squares slope: a leaf of scaling.
 	{dir: "controller/scaling/trend", stdlibOnly: true},
 	// Saturating sums and products, bytes in whole MiB: a leaf of scaling.
