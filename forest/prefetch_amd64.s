@@ -12,10 +12,14 @@
 // L1, which holds the current tree; PREFETCHT0, T2 and NTA measured no
 // better.
 
-// FOR_EACH_ROW opens the loop over the CX indexes at DI (sample), with
-// in AX the index, in qwords from rows (SI), of the header of
+// FOR_EACH_ROW loads the arguments (both functions take rows *[]float64,
+// sample []int) and opens the loop over the CX indexes at DI (sample),
+// with in AX the index, in qwords from rows (SI), of the header of
 // rows[sample[i]]; NEXT_ROW closes it and returns.
 #define FOR_EACH_ROW \
+	MOVQ rows+0(FP), SI; \
+	MOVQ sample_base+8(FP), DI; \
+	MOVQ sample_len+16(FP), CX; \
 	TESTQ CX, CX; \
 	JEQ done; \
 	loop: MOVQ (DI), AX; \
@@ -29,9 +33,6 @@
 
 // func prefetchHeaders(rows *[]float64, sample []int)
 TEXT ·prefetchHeaders(SB), NOSPLIT, $0-32
-	MOVQ rows+0(FP), SI
-	MOVQ sample_base+8(FP), DI
-	MOVQ sample_len+16(FP), CX
 	FOR_EACH_ROW
 	PREFETCHT1 (SI)(AX*8)
 	PREFETCHT1 23(SI)(AX*8) // a quarter of the headers straddle two lines
@@ -39,9 +40,6 @@ TEXT ·prefetchHeaders(SB), NOSPLIT, $0-32
 
 // func prefetchRows(rows *[]float64, sample []int)
 TEXT ·prefetchRows(SB), NOSPLIT, $0-32
-	MOVQ rows+0(FP), SI
-	MOVQ sample_base+8(FP), DI
-	MOVQ sample_len+16(FP), CX
 	FOR_EACH_ROW
 	MOVQ (SI)(AX*8), DX // the row's data pointer
 	MOVQ 8(SI)(AX*8), BX // and length
