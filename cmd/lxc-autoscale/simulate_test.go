@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -626,7 +627,8 @@ func TestSimulateAllScenarios(t *testing.T) {
 	if line := regexpLine(t, stdout, "all "); !strings.HasSuffix(line, "  see below") {
 		t.Errorf("row of the whole set does not refer to the goals below it: %q", line)
 	}
-	if !strings.Contains(stdout, "scenarios meet the target; the set as a whole") || !strings.Contains(stdout, "the goals of issue 15 (starved ") {
+	if !regexp.MustCompile(`\d+ of \d+ scenarios meet the target and \d+ cannot be met by any policy; the set as a whole`).MatchString(stdout) ||
+		!strings.Contains(stdout, "the goals of issue 15 (starved ") {
 		t.Errorf("no summary line with the set's goals:\n%s", stdout)
 	}
 }
@@ -654,6 +656,12 @@ func TestSimulateAllScenariosJSON(t *testing.T) {
 			OursModelOff map[string]json.RawMessage `json:"ours_model_off"`
 			Met          bool                       `json:"target_met"`
 			Misses       []string                   `json:"misses"`
+			Least        *struct {
+				StarvationMinutes float64 `json:"starvation_minutes"`
+				Actions           float64 `json:"actions"`
+				CoreHours         float64 `json:"waste_core_hours"`
+				Unattainable      bool    `json:"unattainable"`
+			} `json:"least_core_waste"`
 		} `json:"scenarios"`
 		All       json.RawMessage `json:"all"`
 		SetGoals  []string        `json:"set_goals"`
@@ -676,6 +684,20 @@ func TestSimulateAllScenariosJSON(t *testing.T) {
 		}
 		if s.Met != (len(s.Misses) == 0) {
 			t.Errorf("%s: met %v with misses %q", s.Scenario, s.Met, s.Misses)
+		}
+		var legacyCoreH, oursCoreH float64
+		if err := json.Unmarshal(s.Legacy["waste_core_hours"], &legacyCoreH); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(s.Ours["waste_core_hours"], &oursCoreH); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case (s.Least != nil) != (oursCoreH > legacyCoreH):
+			t.Errorf("%s: least core waste %+v where ours wastes %.3f core-h and legacy %.3f; want it exactly where ours wastes more",
+				s.Scenario, s.Least, oursCoreH, legacyCoreH)
+		case s.Least != nil && s.Least.Unattainable != (s.Least.CoreHours > legacyCoreH):
+			t.Errorf("%s: least %+v against legacy's %.3f core-h", s.Scenario, s.Least, legacyCoreH)
 		}
 	}
 }

@@ -3,7 +3,9 @@
 // original system's rules, ours: this controller's) and measures how well
 // each served it (starvation, OOM episodes, waste of cores, memory and
 // disk, actions, flaps, reaction to sustained steps: metrics.go and
-// steps.go define each) and judges ours against legacy (quality.go). It
+// steps.go define each) and judges ours against legacy (quality.go), with
+// the least core waste any policy could have within the target's budgets
+// as the judge of what no policy can meet (least.go). It
 // also owns the trace formats: the trace CSV (ParseTrace, WriteTrace) and
 // lxc_metrics.json exports turned into traces (TraceFromExport).
 //

@@ -20,6 +20,10 @@ type Comparison struct {
 	OursModelOff *Metrics
 	// Interval is ours' tick on the trace (see Interval).
 	Interval time.Duration
+	// LeastCoreWaste is the least core waste of any policy that starves
+	// the trace no longer and changes it no more often than the target
+	// allows (StarvationAllowed, ActionsAllowed; least.go), when computed.
+	LeastCoreWaste *float64
 }
 
 // The quality target of issue 6, ours against legacy, for each scenario.
@@ -64,6 +68,33 @@ func (q Comparison) Ties() (starved, actions bool) {
 	starved = q.Legacy.Avoidable() < 1 && q.Ours.Avoidable() <= 1
 	actions = q.Legacy.Actions < float64(q.Containers) && q.Ours.Actions <= q.Legacy.Actions
 	return starved, actions
+}
+
+// StarvationAllowed is the most starvation within the maxes, in
+// container-minutes, with which ours meets the target: half of legacy's,
+// or a minute where legacy starves less than one (a tie).
+func (q Comparison) StarvationAllowed() float64 {
+	if q.Legacy.Avoidable() < 1 {
+		return 1
+	}
+	return (1 - targetStarvationReduction) * q.Legacy.Avoidable()
+}
+
+// ActionsAllowed is the most actions with which ours meets the target:
+// half of legacy's, or legacy's where it acts less than once per
+// container (a tie).
+func (q Comparison) ActionsAllowed() float64 {
+	if q.Legacy.Actions < float64(q.Containers) {
+		return q.Legacy.Actions
+	}
+	return targetActionsRatio * q.Legacy.Actions
+}
+
+// Unattainable says whether no policy can meet the target: even the least
+// core waste within the starvation and the actions it allows is more than
+// legacy's. False without LeastCoreWaste.
+func (q Comparison) Unattainable() bool {
+	return q.LeastCoreWaste != nil && *q.LeastCoreWaste > q.Legacy.WasteCoreHours+1e-9
 }
 
 // StarvationReduction is 1 - ours/legacy of the starvation within the
