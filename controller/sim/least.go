@@ -32,7 +32,7 @@ import (
 //
 // The least is found by Lagrangian relaxation: for prices lambda of a
 // starved point and mu of a change, one dynamic program per container
-// over (point, cores, the last change's direction and age) gives the
+// over (points, cores, the last change's direction and age) gives the
 // least of waste + lambda x starved + mu x changes among schedules
 // without a flap, and that total less lambda x the starvation budget and
 // mu x the change budget is at most the waste of any schedule within both
@@ -56,21 +56,37 @@ func LeastCoreWaste(tr Trace, o Options, starvedMinutes, changes float64, flapFr
 	if err != nil {
 		return 0, err
 	}
+	// Points in a row with the same demand cost the same at any cores, so
+	// the program runs over stretches of them (a 1-minute trace on the
+	// 10-s grid: six points each), a change taking effect at a stretch's
+	// start. Any schedule has one no dearer that changes only there, each
+	// change moved by less than a stretch, which can bring two changes up
+	// to two stretches closer: the flap window is shortened by as much, so
+	// that the bound still holds every flap-free schedule.
+	chunk := max(int(g.gap/g.step), 1)
 	var cs []coreDemand
 	points := 0
 	for _, c := range g.cs {
+		if c.first > c.last { // one sample between two grid points: never measured
+			continue
+		}
 		ceil := ceiling(c.tc, o)
 		cd := coreDemand{initial: c.tc.Initial.Cores, ceiling: max(ceil.Cores, c.tc.Initial.Cores, 1)}
 		cur := cursor{pts: c.tc.Points}
 		for i := c.first; i <= c.last; i++ {
 			d := cur.at(g.at(i))
-			cd.demand = append(cd.demand, d.CPUCores)
-			cd.free = append(cd.free, starvedAt(d, ceil))
+			free := starvedAt(d, ceil)
+			// The first point has the initial allocation: a stretch of its own.
+			if n := len(cd.stretches); i > c.first+1 && n > 0 {
+				if last := &cd.stretches[n-1]; last.demand == d.CPUCores && last.free == free && last.points < chunk {
+					last.points++
+					last.end = i
+					continue
+				}
+			}
+			cd.stretches = append(cd.stretches, stretch{demand: d.CPUCores, free: free, points: 1, end: i})
 		}
-		if len(cd.demand) == 0 { // one sample between two grid points: never measured
-			continue
-		}
-		points += len(cd.demand)
+		points += c.last - c.first + 1
 		cs = append(cs, cd)
 	}
 	if points == 0 {
@@ -80,7 +96,7 @@ func LeastCoreWaste(tr Trace, o Options, starvedMinutes, changes float64, flapFr
 	changes = math.Floor(changes + 1e-9)
 	window := 0
 	if flapFree {
-		window = int(simFlapWindow / g.step)
+		window = max(int(simFlapWindow/g.step)-2*(chunk-1), 0)
 	}
 	var work coreProgram
 	dual := func(lambda, mu float64) float64 {
@@ -111,12 +127,19 @@ func LeastCoreWaste(tr Trace, o Options, starvedMinutes, changes float64, flapFr
 	return max(best, 0) * g.step.Hours(), nil
 }
 
-// coreDemand is one container's cpu demand at its grid points, and which
-// points starve at the ceiling (free).
+// coreDemand is one container's cpu demand over its grid points, in
+// stretches.
 type coreDemand struct {
 	initial, ceiling int
-	demand           []float64
-	free             []bool
+	stretches        []stretch
+}
+
+// stretch is points in a row with the same cpu demand, starved at the
+// ceiling (free) or not, ending at grid point end.
+type stretch struct {
+	demand      float64
+	free        bool
+	points, end int
 }
 
 func maxCeiling(cs []coreDemand) int {
@@ -146,7 +169,7 @@ func prices(top float64, n int) []float64 {
 // plus the cost of staying at its cores since the start (sum), so that
 // per cores and direction only the least key of all entries (any change
 // in the same direction, or staying) and the least of the entries past
-// the window (a reversal) are needed: the program stays O(points x
+// the window (a reversal) are needed: the program stays O(stretches x
 // cores).
 type coreProgram struct {
 	sum      []float64    // per cores: the cost of holding them from the first point
@@ -180,12 +203,12 @@ func (p *coreProgram) least(c coreDemand, lambda, mu float64, window int) float6
 		}
 	}
 	for k := 1; k < n; k++ {
-		sum[k] = pointCost(k, c.demand[0], c.free[0], lambda)
+		sum[k] = c.stretches[0].cost(k, lambda)
 	}
 	init := min(max(c.initial, 1), c.ceiling) // never changed: free to go either way
 	const up, down = 0, 1
-	for i := 1; i < len(c.demand); i++ {
-		at := i - 1 // a change made at the previous point takes effect at this one
+	for i := 1; i < len(c.stretches); i++ {
+		at := c.stretches[i-1].end // a change made at the previous stretch's end takes effect at this one
 		for d := range 2 {
 			q := p.pending[d]
 			for len(q) > 0 && at-q[0].at > window {
@@ -221,7 +244,7 @@ func (p *coreProgram) least(c coreDemand, lambda, mu float64, window int) float6
 			p.enter(down, k, at, lowest+mu-sum[k], all)
 		}
 		for k := 1; k < n; k++ {
-			sum[k] += pointCost(k, c.demand[i], c.free[i], lambda)
+			sum[k] += c.stretches[i].cost(k, lambda)
 		}
 	}
 	best := sum[init]
@@ -242,13 +265,13 @@ func (p *coreProgram) enter(d, k, at int, key float64, all [2][]float64) {
 	p.pending[d] = append(p.pending[d], entry{at: at, k: k, key: key})
 }
 
-// pointCost is the waste of k cores at demand d, plus lambda when they
-// starve the point within the maxes.
-func pointCost(k int, d float64, free bool, lambda float64) float64 {
+// cost is the stretch's waste at k cores, plus lambda a point when they
+// starve it within the maxes.
+func (st stretch) cost(k int, lambda float64) float64 {
 	cores := float64(k)
-	w := cores - min(d, cores)
-	if !free && d >= simStarvedUtilisation*cores {
+	w := cores - min(st.demand, cores)
+	if !st.free && st.demand >= simStarvedUtilisation*cores {
 		w += lambda
 	}
-	return w
+	return w * float64(st.points)
 }
