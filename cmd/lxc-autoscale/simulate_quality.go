@@ -91,7 +91,7 @@ func writeQualityTable(w io.Writer, rows []scenarioQuality, o scenarioOptions, o
 	fmt.Fprintln(w, "the same under both, left out of the comparison; OOM: episodes of memory demand over the limit (the set's goal leaves out")
 	fmt.Fprintln(w, "those under way at a container's first sample, before any policy acts: the same under both); x: ours/legacy; cut: 1 - x;")
 	fmt.Fprintln(w, "legacy: the mean of 4 runs with its 600-s check shifted by 0, 150, 300, 450 s; react: mean seconds to cover a sustained step;")
-	fmt.Fprintln(w, "no policy can: the least core waste of any schedule of cores that starves and changes no more than the target allows,")
+	fmt.Fprintln(w, "no policy can: the least core waste of any schedule of cores that starves, changes and flaps no more than the target allows,")
 	fmt.Fprintln(w, "knowing the future, is above legacy's: the parts of the target cannot be met together (x: that least against legacy's).")
 	fmt.Fprintln(w)
 	table := [][]string{{"scenario", "CTs", "starved legacy", "ours", "cut", "beyond max", "OOM legacy", "ours",

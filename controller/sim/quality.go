@@ -21,8 +21,9 @@ type Comparison struct {
 	// Interval is ours' tick on the trace (see Interval).
 	Interval time.Duration
 	// LeastCoreWaste is the least core waste of any policy that starves
-	// the trace no longer and changes it no more often than the target
-	// allows (StarvationAllowed, ActionsAllowed; least.go), when computed.
+	// the trace no longer, changes it no more often and flaps no more than
+	// the target allows (StarvationAllowed, ActionsAllowed, none; least.go),
+	// when computed.
 	LeastCoreWaste *float64
 }
 
@@ -91,8 +92,8 @@ func (q Comparison) ActionsAllowed() float64 {
 }
 
 // Unattainable says whether no policy can meet the target: even the least
-// core waste within the starvation and the actions it allows is more than
-// legacy's. False without LeastCoreWaste.
+// core waste within the starvation, actions and flaps it allows is more
+// than legacy's. False without LeastCoreWaste.
 func (q Comparison) Unattainable() bool {
 	return q.LeastCoreWaste != nil && *q.LeastCoreWaste > q.Legacy.WasteCoreHours+1e-9
 }
