@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
-
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling/trend"
 )
 

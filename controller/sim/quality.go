@@ -34,12 +34,13 @@ const (
 )
 
 // Misses returns what the row fails of the quality target, empty when it
-// meets it. A part the row cannot fail for want of anything to improve on
-// is waived (see Ties).
+// meets it: starvation and actions past what the target allows
+// (StarvationAllowed, ActionsAllowed, which waive a part the row cannot
+// fail for want of anything to improve on: see Ties), more waste than
+// legacy's, or a flap.
 func (q Comparison) Misses() []string {
 	var m []string
-	tieStarved, tieActions := q.Ties()
-	if reduction, ok := q.StarvationReduction(); !tieStarved && (ok && reduction < targetStarvationReduction || !ok && q.Ours.Avoidable() > 0) {
+	if q.Ours.Avoidable() > q.StarvationAllowed() {
 		m = append(m, "starvation")
 	}
 	if q.Ours.WasteCoreHours > q.Legacy.WasteCoreHours+1e-9 {
@@ -51,7 +52,7 @@ func (q Comparison) Misses() []string {
 	if q.Ours.WasteDiskGBHours > q.Legacy.WasteDiskGBHours+1e-9 {
 		m = append(m, "disk waste")
 	}
-	if !tieActions && q.Ours.Actions > 0 && q.Ours.Actions > targetActionsRatio*q.Legacy.Actions {
+	if q.Ours.Actions > q.ActionsAllowed() {
 		m = append(m, "actions")
 	}
 	if q.Ours.Flaps > 0 {
