@@ -70,8 +70,9 @@
 //
 // # Imports and concurrency
 //
-// config imports no other package of the project; only cmd maps a Config
-// into the Options of the other packages. Load and Default are safe to call
+// config imports no other package of the project but the leaf
+// controller/durable (the bounded read of a secret file); only cmd maps a
+// Config into the Options of the other packages. Load and Default are safe to call
 // from several goroutines. A *Config is a plain value: read it from any
 // number of goroutines, but do not mutate one that others are reading;
 // reloading builds a new *Config.

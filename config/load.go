@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"reflect"
@@ -18,6 +17,8 @@ import (
 	"github.com/knadh/koanf/providers/posflag"
 	"github.com/knadh/koanf/v2"
 	"github.com/spf13/pflag"
+
+	"github.com/lxc-autoscale/lxc-autoscale/controller/durable"
 )
 
 // EnvPrefix starts the name of every environment variable Load reads.
@@ -350,19 +351,7 @@ const maxSecretFile = 64 << 10
 // readSecretFile returns the content of a secret file. Its errors name the
 // path (fs.PathError) but never the content.
 func readSecretFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxSecretFile {
-		return nil, fmt.Errorf("%s is larger than %d bytes, too large for a secret", path, maxSecretFile)
-	}
-	return data, nil
+	return durable.ReadFileMax(path, maxSecretFile)
 }
 
 // normalize gives values one spelling, so that consumers compare them

@@ -489,6 +489,10 @@ func TestSecretFiles(t *testing.T) {
 			[]string{"proxmox.token_secret: set only one of proxmox.token_secret and proxmox.token_secret_file"}},
 		{"two lines in the file", base + "token_secret_file: " + write("two", "a\nb\n") + "}", "",
 			[]string{"proxmox.token_secret: must not contain control characters or line breaks"}},
+		// A wrong path to a large file fails instead of filling the memory,
+		// and the error names the path, never the content.
+		{"larger than a secret", base + "token_secret_file: " + write("large", strings.Repeat("k", maxSecretFile+1)) + "}", "",
+			[]string{"proxmox.token_secret_file:", filepath.Join(dir, "large"), "larger than the limit of 65536 bytes"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
