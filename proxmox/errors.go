@@ -48,6 +48,10 @@ var (
 	// ErrTLS: the server's certificate does not chain to the configured roots
 	// or matches no pinned fingerprint. Never retried.
 	ErrTLS = errors.New("tls verification failed")
+	// ErrFenced: the client's WriteGate refused a write (this instance does
+	// not hold the controller's lease, or not for long enough); it was not
+	// sent.
+	ErrFenced = errors.New("write fenced: not the lease holder")
 )
 
 // APIError is an answer from PVE with a non-success status.

@@ -2,17 +2,12 @@ package proxmox
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"time"
 )
-
-// ErrFenced: the client's WriteGate refused a write (this instance does
-// not hold the controller's lease, or not for long enough); it was not sent.
-var ErrFenced = errors.New("write fenced: not the lease holder")
 
 // WriteGate is asked before every request that changes the cluster,
 // except the lease's own (the matcher calls below). It returns the time

@@ -33,47 +33,44 @@ const (
 )
 
 func demoCommand() command {
+	var o demoOptions
 	return command{
 		name:    "demo",
 		summary: "Run against an embedded simulated cluster, no configuration needed",
 		flags: func(fs *pflag.FlagSet) {
-			fs.Duration("for", 0, "exit after this long, with a summary (0: until Ctrl-C)")
-			fs.Float64("speed", 60, "simulated seconds per real second")
-			fs.Duration("every", 2*time.Second, "real time between two passes over the cluster")
-			fs.Uint64("seed", 1, "seed of the simulated workloads")
-			fs.String("sim-listen", "127.0.0.1:0", "address of the embedded Proxmox VE simulator")
-			fs.String("listen", "127.0.0.1:0", "address of the REST API and the status page")
-			fs.String("view", "auto", "compact: one frame redrawn in place; lines: plain lines; auto: compact on a terminal")
+			fs.DurationVar(&o.duration, "for", 0, "exit after this long, with a summary (0: until Ctrl-C)")
+			fs.Float64Var(&o.speed, "speed", 60, "simulated seconds per real second")
+			fs.DurationVar(&o.every, "every", 2*time.Second, "real time between two passes over the cluster")
+			fs.Uint64Var(&o.seed, "seed", 1, "seed of the simulated workloads")
+			fs.StringVar(&o.simListen, "sim-listen", "127.0.0.1:0", "address of the embedded Proxmox VE simulator")
+			fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "address of the REST API and the status page")
+			fs.StringVar(&o.view, "view", "auto", "compact: one frame redrawn in place; lines: plain lines; auto: compact on a terminal")
 		},
-		exec: runDemo,
+		exec: func(ctx context.Context, env *environment, _ *pflag.FlagSet) error {
+			return runDemo(ctx, env, o)
+		},
 	}
 }
 
+// demoOptions are demo's flags, bound by demoCommand.
 type demoOptions struct {
 	duration, every time.Duration
 	speed           float64
 	seed            uint64
 	simListen       string
 	listen          string
-	compact         bool
+	view            string
 }
 
-func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet) error {
-	var o demoOptions
-	o.duration, _ = fs.GetDuration("for")
-	o.speed, _ = fs.GetFloat64("speed")
-	o.every, _ = fs.GetDuration("every")
-	o.seed, _ = fs.GetUint64("seed")
-	o.simListen, _ = fs.GetString("sim-listen")
-	o.listen, _ = fs.GetString("listen")
-	viewFlag, _ := fs.GetString("view")
-	switch viewFlag {
+func runDemo(ctx context.Context, env *environment, o demoOptions) error {
+	var compact bool
+	switch o.view {
 	case "auto":
-		o.compact = isTerminal(env.stdout)
+		compact = isTerminal(env.stdout)
 	case "compact", "lines":
-		o.compact = viewFlag == "compact"
+		compact = o.view == "compact"
 	default:
-		return usageErrorf("--view: %q is not one of auto, compact, lines", viewFlag)
+		return usageErrorf("--view: %q is not one of auto, compact, lines", o.view)
 	}
 	switch {
 	case o.duration < 0:
@@ -90,7 +87,7 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet) error {
 	}
 	// Log lines would scroll the compact view away: they go to a file.
 	logOut, logPath := io.Writer(env.stderr), filepath.Join(dir, "demo.log")
-	if o.compact {
+	if compact {
 		f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
 			return err
@@ -179,8 +176,8 @@ func runDemo(ctx context.Context, env *environment, fs *pflag.FlagSet) error {
 		header = append(header, fmt.Sprintf("Leader: this process holds the cluster's lease as %s (only the leader of several replicas writes)", leader))
 	}
 	header = append(header, fmt.Sprintf("lxc_metrics.json, the state file and the audit record go to %s", dir))
-	view := &demoview.View{Out: env.stdout, Compact: o.compact, AuditPath: filepath.Join(dir, "audit.jsonl")}
-	if o.compact {
+	view := &demoview.View{Out: env.stdout, Compact: compact, AuditPath: filepath.Join(dir, "audit.jsonl")}
+	if compact {
 		view.Header = append(header, "Logs: "+logPath+". Ctrl-C stops with a summary.", "")
 	} else {
 		fmt.Fprintln(env.stdout, strings.Join(header, "\n")+"\n")

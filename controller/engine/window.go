@@ -74,11 +74,12 @@ type limits struct {
 	maxMemKiB, maxSwapKiB, maxDiskMiB uint32
 }
 
-// sampleBytes and limitsBytes are the memory one stored sample and one
-// change of limits take.
+// sampleBytes, limitsBytes and tierPointBytes are the memory one stored
+// sample, one change of limits and one point of a coarse tier take.
 const (
-	sampleBytes = int(unsafe.Sizeof(fineSample{}))
-	limitsBytes = int(unsafe.Sizeof(limits{}))
+	sampleBytes    = int(unsafe.Sizeof(fineSample{}))
+	limitsBytes    = int(unsafe.Sizeof(limits{}))
+	tierPointBytes = int(unsafe.Sizeof(tierPoint{}))
 )
 
 // window is a container's history: the fine tier, a ring of the samples of

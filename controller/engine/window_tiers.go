@@ -5,7 +5,6 @@ import (
 	"math"
 	"slices"
 	"time"
-	"unsafe"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/codes"
 	"github.com/lxc-autoscale/lxc-autoscale/controller/engine/weekly"
@@ -243,7 +242,7 @@ func newTiers(defaultGap int64) tiers {
 }
 
 func (t *tiers) bytes() int {
-	return (cap(t.day.points) + cap(t.week.points)) * int(unsafe.Sizeof(tierPoint{}))
+	return (cap(t.day.points) + cap(t.week.points)) * tierPointBytes
 }
 
 // add feeds one fine sample at sec.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -149,8 +148,8 @@ func (s *API) clone(ctx context.Context, c echo.Context, a input) error {
 			problems: []string{fmt.Sprintf("New container ID must differ from the container's, got %d", a.NewVMID)}}
 	}
 	who := s.caller(c)
-	snapName := "snapshot-" + strconv.Itoa(a.NewVMID)
-	snap, err := s.ops.CreateSnapshot(ctx, who, a.VMID, snapName, "for clone "+strconv.Itoa(a.NewVMID))
+	snapName := fmt.Sprintf("snapshot-%d", a.NewVMID)
+	snap, err := s.ops.CreateSnapshot(ctx, who, a.VMID, snapName, fmt.Sprintf("for clone %d", a.NewVMID))
 	if err != nil {
 		return err
 	}

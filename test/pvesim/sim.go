@@ -48,9 +48,12 @@ type Sim struct {
 	closed chan struct{}
 	once   sync.Once
 
-	mu         sync.Mutex
+	// nodes and nodeByName are fixed by New, and so are a node's name and
+	// index; the rest of a node changes under mu.
 	nodes      []*simNode
 	nodeByName map[string]*simNode
+
+	mu         sync.Mutex
 	cts        map[int]*container
 	all        []*container            // by vmid; see sortedCTs
 	byNode     map[string][]*container // by node, then vmid
@@ -211,8 +214,6 @@ func (s *Sim) Clock() *Clock { return s.clock }
 
 // NodeNames returns the node names in order (pve1..pveN).
 func (s *Sim) NodeNames() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	out := make([]string, len(s.nodes))
 	for i, n := range s.nodes {
 		out[i] = n.name

@@ -116,10 +116,10 @@ Flags:
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o, err := parseArgs(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
 		return 0
-	}
-	if err != nil {
+	case err != nil:
 		fmt.Fprintf(stderr, "scale: %v\n", err)
 		return 2
 	}
