@@ -47,6 +47,7 @@ grown. Lines starting with # are comments. Every policy is simulated as in
 enforce mode, whatever mode the configuration gives.`
 
 func simulateCommand() command {
+	var f simulateFlags
 	return command{
 		name:    "simulate",
 		summary: "Replay usage through the decision code and compare policies: static, legacy (the original's), ours",
@@ -54,25 +55,36 @@ func simulateCommand() command {
 		flags: func(fs *pflag.FlagSet) {
 			fs.StringP("config", "c", "", `YAML configuration giving "ours" its rules (default: $LXCA_CONFIG, else built-in defaults)`)
 			fs.Duration("interval", 0, "decision interval of ours, like 10s (monitor.interval)")
-			fs.String("trace", "", "trace CSV to replay (format above)")
-			fs.String("metrics", "", "lxc_metrics.json to replay; its CPU use is observed, so capped by the allocation of the time")
-			fs.String("scenario", "", `built-in scenario to generate ("list" lists them)`)
-			fs.Bool("all-scenarios", false, "run every built-in scenario and print ours against legacy")
-			fs.Uint64("seed", 1, "seed of the generated scenario (--scenario, --all-scenarios)")
-			fs.Duration("duration", 24*time.Hour, "length of the generated scenario, 1h to 720h")
-			fs.Int("containers", 0, "containers in the generated scenario (0: the scenario's default)")
-			fs.Int("cores", 2, "initial cores of a container whose trace or export gives none")
-			fs.Int("memory-mb", 2048, "initial memory limit (MiB) of a container whose trace or export gives none")
-			fs.Float64("disk-gb", 0, "initial root filesystem size (GiB) of a container whose trace or export gives none (0: unknown, neither measured nor grown)")
-			fs.StringSlice("policies", sim.Policies(), "policies to compare: static, legacy, ours")
-			fs.Bool("json", false, "print the results as JSON instead of a table")
-			fs.Bool("compare-model", false, "run ours twice, with the anomaly model on and off (model.enabled), and report both")
-			fs.String("write-trace", "", "also write the trace replayed as a trace CSV (format above, PSI columns included) to this file")
-			fs.String("svg", "", "write one SVG timeline per container (demand against each policy's allocation) into this directory")
-			fs.BoolP("verbose", "v", false, "print a table per container too")
+			fs.StringVar(&f.trace, "trace", "", "trace CSV to replay (format above)")
+			fs.StringVar(&f.metrics, "metrics", "", "lxc_metrics.json to replay; its CPU use is observed, so capped by the allocation of the time")
+			fs.StringVar(&f.scenario, "scenario", "", `built-in scenario to generate ("list" lists them)`)
+			fs.BoolVar(&f.allScenarios, "all-scenarios", false, "run every built-in scenario and print ours against legacy")
+			fs.Uint64Var(&f.generate.seed, "seed", 1, "seed of the generated scenario (--scenario, --all-scenarios)")
+			fs.DurationVar(&f.generate.duration, "duration", 24*time.Hour, "length of the generated scenario, 1h to 720h")
+			fs.IntVar(&f.generate.containers, "containers", 0, "containers in the generated scenario (0: the scenario's default)")
+			fs.IntVar(&f.cores, "cores", 2, "initial cores of a container whose trace or export gives none")
+			fs.IntVar(&f.memoryMiB, "memory-mb", 2048, "initial memory limit (MiB) of a container whose trace or export gives none")
+			fs.Float64Var(&f.diskGiB, "disk-gb", 0, "initial root filesystem size (GiB) of a container whose trace or export gives none (0: unknown, neither measured nor grown)")
+			fs.StringSliceVar(&f.policyNames, "policies", sim.Policies(), "policies to compare: static, legacy, ours")
+			fs.BoolVar(&f.json, "json", false, "print the results as JSON instead of a table")
+			fs.BoolVar(&f.compareModel, "compare-model", false, "run ours twice, with the anomaly model on and off (model.enabled), and report both")
+			fs.StringVar(&f.writeTrace, "write-trace", "", "also write the trace replayed as a trace CSV (format above, PSI columns included) to this file")
+			fs.StringVar(&f.svgDir, "svg", "", "write one SVG timeline per container (demand against each policy's allocation) into this directory")
+			fs.BoolVarP(&f.verbose, "verbose", "v", false, "print a table per container too")
 		},
-		exec: runSimulate,
+		exec: func(ctx context.Context, env *environment, fs *pflag.FlagSet) error {
+			return runSimulate(ctx, env, fs, f)
+		},
 	}
+}
+
+// simulateFlags are simulate's flags as given, bound by simulateCommand
+// (--config and --interval are the configuration's, loadSimulationConfig).
+type simulateFlags struct {
+	simulateRequest
+	cores, memoryMiB int
+	diskGiB          float64
+	policyNames      []string // --policies, checked into simulateRequest.policies
 }
 
 // simulateRequest is the command line of simulate, checked.
@@ -87,8 +99,8 @@ type simulateRequest struct {
 	svgDir, writeTrace       string
 }
 
-func runSimulate(ctx context.Context, env *environment, fs *pflag.FlagSet) error {
-	req, err := simulateRequestFrom(fs)
+func runSimulate(ctx context.Context, env *environment, fs *pflag.FlagSet, f simulateFlags) error {
+	req, err := simulateRequestFrom(fs, f)
 	if err != nil {
 		return err
 	}
@@ -159,22 +171,10 @@ func runSimulate(ctx context.Context, env *environment, fs *pflag.FlagSet) error
 	return nil
 }
 
-func simulateRequestFrom(fs *pflag.FlagSet) (simulateRequest, error) {
-	var r simulateRequest
-	r.trace, _ = fs.GetString("trace")
-	r.metrics, _ = fs.GetString("metrics")
-	r.scenario, _ = fs.GetString("scenario")
-	r.allScenarios, _ = fs.GetBool("all-scenarios")
-	r.generate.seed, _ = fs.GetUint64("seed")
-	r.generate.duration, _ = fs.GetDuration("duration")
+// simulateRequestFrom checks f; fs tells which flags were given.
+func simulateRequestFrom(fs *pflag.FlagSet, f simulateFlags) (simulateRequest, error) {
+	r := f.simulateRequest
 	r.generate.durationSet = fs.Changed("duration")
-	r.generate.containers, _ = fs.GetInt("containers")
-	r.json, _ = fs.GetBool("json")
-	r.compareModel, _ = fs.GetBool("compare-model")
-	r.verbose, _ = fs.GetBool("verbose")
-	r.svgDir, _ = fs.GetString("svg")
-	r.writeTrace, _ = fs.GetString("write-trace")
-	policies, _ := fs.GetStringSlice("policies")
 
 	inputs := 0
 	for _, set := range []bool{r.trace != "", r.metrics != "", r.scenario != "", r.allScenarios} {
@@ -214,9 +214,7 @@ func simulateRequestFrom(fs *pflag.FlagSet) (simulateRequest, error) {
 		}
 	}
 
-	cores, _ := fs.GetInt("cores")
-	memoryMiB, _ := fs.GetInt("memory-mb")
-	diskGiB, _ := fs.GetFloat64("disk-gb")
+	cores, memoryMiB, diskGiB := f.cores, f.memoryMiB, f.diskGiB
 	switch {
 	case cores < 1 || cores > sim.MaxCores:
 		return r, usageErrorf("--cores: %d is out of range [1, %d]", cores, sim.MaxCores)
@@ -229,7 +227,7 @@ func simulateRequestFrom(fs *pflag.FlagSet) (simulateRequest, error) {
 
 	known := sim.Policies()
 	seen := make(map[string]bool)
-	for _, p := range policies {
+	for _, p := range f.policyNames {
 		p = strings.TrimSpace(p)
 		if !slices.Contains(known, p) {
 			return r, usageErrorf("--policies: unknown policy %q; want some of %s", p, strings.Join(known, ", "))
