@@ -14,13 +14,16 @@ import (
 //
 // Why not json v2 (github.com/go-json-experiment/json, the same tolerance
 // through UnmarshalJSONFrom number types; proxmox/jsonv2_bench_test.go):
-// measured 2026-12-06, -cpu 1, 5 interleaved runs, min/median/max on a
-// shared 2-core machine, one node's listing of 313 containers decodes in
-// 0.61/0.79/0.93 ms here and 1.77/1.94/3.23 ms with v2 (2.5x at the
-// median, 3.9x the bytes, 6x the allocations); the whole listing of 10,000
+// measured 2026-12-08 on a quiet 2-core AMD EPYC, -cpu 1, 5 interleaved
+// runs, min/median/max: one node's listing of 313 containers decodes in
+// 0.30/0.31/0.32 ms here and 0.94/1.00/1.02 ms with v2 (3.3x, with 3.9x
+// the bytes and 6x the allocations); the whole listing of 10,000
 // containers on 32 nodes (BenchmarkListCluster, target under 100 ms) takes
-// 53/60/86 ms here and 85/95/133 ms with v2, over the target in 2 of 5 runs.
-// The scanner stays while the listing target holds only with it.
+// 25.7/28.4/30.2 ms here and 50.0/53.4/56.8 ms with v2. Both meet the
+// target on a quiet machine (on 2026-12-06, on a busy one, v2 missed it in
+// 2 of 5 runs: 85/95/133 ms against 53/60/86). The scanner stays: it
+// halves the CPU of the one request every pass makes, allocates a fifth as
+// often, and v2 is still an experimental module whose API may change.
 type Scanner struct {
 	data []byte
 	pos  int
