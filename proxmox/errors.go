@@ -13,8 +13,9 @@ import (
 // Classification sentinels. Every error the client returns for a PVE answer
 // is an *APIError that matches at most one of these with errors.Is; failures
 // without an answer match ErrNodeUnreachable, ErrTimeout or ErrTLS; arguments
-// refused before sending match ErrValidation. Callers never look at message
-// text: PVE's wording is this package's business.
+// refused before sending match ErrValidation, and writes the WriteGate
+// refuses ErrFenced. Callers never look at message text: PVE's wording is
+// this package's business.
 var (
 	// ErrNotFound: the container, snapshot or task does not exist (PVE says so
 	// with a 500 "Configuration file … does not exist" or "… does not exist").
