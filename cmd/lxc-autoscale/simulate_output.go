@@ -37,6 +37,7 @@ type jsonMetrics struct {
 	OOMEvents                  jsonFloat `json:"oom_events"`
 	OOMEventsAtStart           jsonFloat `json:"oom_events_at_start"`
 	Steps                      int       `json:"steps"`
+	StepsBeyondMax             int       `json:"steps_beyond_max"`
 	ReactionSeconds            jsonFloat `json:"reaction_seconds"`
 	ReactionMaxSeconds         jsonFloat `json:"reaction_max_seconds"`
 }
@@ -69,6 +70,7 @@ func toJSONMetrics(m sim.Metrics) jsonMetrics {
 		OOMEvents:                  jsonFloat(m.OOMEvents),
 		OOMEventsAtStart:           jsonFloat(m.OOMEventsAtStart),
 		Steps:                      m.Steps,
+		StepsBeyondMax:             m.StepsBeyondMax,
 		ReactionSeconds:            jsonFloat(m.ReactionSeconds),
 		ReactionMaxSeconds:         jsonFloat(m.ReactionMaxSeconds),
 	}
@@ -117,6 +119,7 @@ var metricRows = []struct {
 	{"actions per container-day", func(m sim.Metrics) string { return fmt.Sprintf("%.2f", m.ActionsPerDay) }},
 	{"flaps (reversal < 30 min)", func(m sim.Metrics) string { return formatCount(m.Flaps) }},
 	{"sustained steps of demand", func(m sim.Metrics) string { return strconv.Itoa(m.Steps) }},
+	{"  of which beyond every max", func(m sim.Metrics) string { return strconv.Itoa(m.StepsBeyondMax) }},
 	{"reaction to a step, mean (s)", func(m sim.Metrics) string { return formatSeconds(m.ReactionSeconds) }},
 	{"reaction to a step, worst (s)", func(m sim.Metrics) string { return formatSeconds(m.ReactionMaxSeconds) }},
 }

@@ -96,7 +96,7 @@ func TestSimulateJSON(t *testing.T) {
 		t.Fatalf("%d results, want %d", len(results), len(sim.Policies()))
 	}
 	keys := []string{"starvation_minutes", "starvation_beyond_max_minutes", "waste_core_hours", "waste_gb_hours", "waste_disk_gb_hours", "actions", "actions_per_day",
-		"flaps", "oom_events", "oom_events_at_start", "steps", "reaction_seconds", "reaction_max_seconds"}
+		"flaps", "oom_events", "oom_events_at_start", "steps", "steps_beyond_max", "reaction_seconds", "reaction_max_seconds"}
 	for i, r := range results {
 		if r.Policy != sim.Policies()[i] {
 			t.Errorf("result %d is %q, want %q", i, r.Policy, sim.Policies()[i])

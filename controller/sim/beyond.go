@@ -67,3 +67,8 @@ func (m Metrics) Avoidable() float64 {
 func (m Metrics) AvoidableOOMEvents() float64 {
 	return max(m.OOMEvents-m.OOMEventsAtStart, 0)
 }
+
+// TimedSteps are the steps some policy can meet, whose reactions
+// ReactionSeconds and ReactionMaxSeconds time: all but those beyond every
+// max (reachable).
+func (m Metrics) TimedSteps() int { return m.Steps - m.StepsBeyondMax }

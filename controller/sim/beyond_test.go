@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -120,5 +121,62 @@ func sameForEveryPolicy(t *testing.T, got map[string]PolicyResult, name string, 
 		if v := metric(got[p].Total); v != want {
 			t.Errorf("%s: %s %v, want the same %v as every policy", p, name, v, want)
 		}
+	}
+}
+
+// TestSimulateStepsBeyondEveryMax: a job's memory past every policy's max
+// (8 GiB here) is a step no policy meets: counted apart under each, and
+// not timed, where static's "reaction" was the whole job. A step whose
+// first minutes are past the most cores any policy may give is timed
+// from the first point within it.
+func TestSimulateStepsBeyondEveryMax(t *testing.T) {
+	job := func(at time.Duration) (float64, float64) {
+		if at >= 65*time.Minute && at < 95*time.Minute {
+			return 0.5, 9000
+		}
+		return 0.5, 600
+	}
+	tr := Trace{Containers: []TraceContainer{simTrace(101, scaling.Allocation{Cores: 1, MemoryMiB: 1024}, 2*time.Hour, 10*time.Second, job)}}
+	got := mustSimulate(t, tr, simOptions())
+	sameForEveryPolicy(t, got, "steps", func(m Metrics) float64 { return float64(m.Steps) }, 1)
+	sameForEveryPolicy(t, got, "steps beyond every max", func(m Metrics) float64 { return float64(m.StepsBeyondMax) }, 1)
+	for _, p := range Policies() {
+		if m := got[p].Total; m.TimedSteps() != 0 || !math.IsNaN(m.ReactionSeconds) || !math.IsNaN(m.ReactionMaxSeconds) {
+			t.Errorf("%s: %d timed steps, reactions %v s, worst %v s; want none", p, m.TimedSteps(), m.ReactionSeconds, m.ReactionMaxSeconds)
+		}
+	}
+
+	const burst = 2 * time.Minute // past the ceiling of 4 cores
+	surge := func(at time.Duration) (float64, float64) {
+		switch {
+		case at < 65*time.Minute:
+			return 0.5, 600
+		case at < 65*time.Minute+burst:
+			return 6, 600
+		}
+		return 3, 600
+	}
+	length := 2 * time.Hour
+	tr = Trace{Containers: []TraceContainer{simTrace(102, scaling.Allocation{Cores: 1, MemoryMiB: 1024}, length, 10*time.Second, surge)}}
+	got = mustSimulate(t, tr, simOptions())
+	sameForEveryPolicy(t, got, "steps beyond every max", func(m Metrics) float64 { return float64(m.StepsBeyondMax) }, 0)
+	// static's 1 core never covers 3: timed from the burst's end, when 4
+	// cores would, to the end of the trace.
+	if static, want := got[PolicyStatic].Total, (length + 10*time.Second - 65*time.Minute - burst).Seconds(); static.Steps != 1 || static.ReactionSeconds != want {
+		t.Errorf("static: %d steps, reaction %v s; want 1, %v", static.Steps, static.ReactionSeconds, want)
+	}
+}
+
+// TestAddMetricsAveragesTimedSteps: a step beyond every max weighs
+// nothing in the mean reaction, and a set of such steps alone has none.
+func TestAddMetricsAveragesTimedSteps(t *testing.T) {
+	a := Metrics{Steps: 2, StepsBeyondMax: 1, ReactionSeconds: 10, ReactionMaxSeconds: 10}
+	b := Metrics{Steps: 1, ReactionSeconds: 40, ReactionMaxSeconds: 40}
+	if got := AddMetrics(a, b); got.Steps != 3 || got.StepsBeyondMax != 1 || got.ReactionSeconds != 25 || got.ReactionMaxSeconds != 40 {
+		t.Errorf("AddMetrics = %d steps, %d beyond, mean %v, worst %v; want 3, 1, 25, 40", got.Steps, got.StepsBeyondMax, got.ReactionSeconds, got.ReactionMaxSeconds)
+	}
+	beyond := Metrics{Steps: 1, StepsBeyondMax: 1, ReactionSeconds: math.NaN(), ReactionMaxSeconds: math.NaN()}
+	if got := AddMetrics(beyond, Metrics{ReactionSeconds: math.NaN(), ReactionMaxSeconds: math.NaN()}); got.TimedSteps() != 0 || !math.IsNaN(got.ReactionSeconds) || !math.IsNaN(got.ReactionMaxSeconds) {
+		t.Errorf("AddMetrics of steps beyond every max alone = mean %v, worst %v; want NaN, NaN", got.ReactionSeconds, got.ReactionMaxSeconds)
 	}
 }

@@ -35,6 +35,7 @@ type simAccumulator struct {
 	actions, flaps, ooms            int
 	reactionSum, reactionMax        time.Duration
 	reactions                       int
+	stepsBeyond                     int // steps no policy meets (reachable)
 }
 
 // used is what the container gets of its demand under its allocation, a
@@ -120,15 +121,19 @@ func (s *simState) apply(ch scaling.Change, now time.Time) {
 // recorded.
 func (s *simState) reactions(g *simGrid) {
 	for _, st := range s.c.steps {
+		if st.from == st.end {
+			s.acc.stepsBeyond++
+			continue
+		}
 		covered := s.coveredCPU
 		if st.res == scaling.ResourceMemory {
 			covered = s.coveredMem
 		}
-		i := st.start
+		i := st.from
 		for i < st.end && !covered[i-s.c.first] {
 			i++
 		}
-		d := time.Duration(i-st.start) * g.step
+		d := time.Duration(i-st.from) * g.step
 		s.acc.reactionSum += d
 		s.acc.reactionMax = max(s.acc.reactionMax, d)
 		s.acc.reactions++
@@ -149,6 +154,7 @@ func (a *simAccumulator) add(b simAccumulator) {
 	a.reactionSum += b.reactionSum
 	a.reactionMax = max(a.reactionMax, b.reactionMax)
 	a.reactions += b.reactions
+	a.stepsBeyond += b.stepsBeyond
 }
 
 func (a simAccumulator) metrics(step time.Duration) Metrics {
@@ -163,7 +169,8 @@ func (a simAccumulator) metrics(step time.Duration) Metrics {
 		Flaps:                      float64(a.flaps),
 		OOMEvents:                  float64(a.ooms),
 		OOMEventsAtStart:           float64(a.oomsAtStart),
-		Steps:                      a.reactions,
+		Steps:                      a.reactions + a.stepsBeyond,
+		StepsBeyondMax:             a.stepsBeyond,
 		ReactionSeconds:            math.NaN(),
 		ReactionMaxSeconds:         math.NaN(),
 	}
@@ -201,6 +208,7 @@ func meanMetrics(ms []Metrics) Metrics {
 		OOMEvents:                  sum.OOMEvents / n,
 		OOMEventsAtStart:           sum.OOMEventsAtStart / n,
 		Steps:                      sum.Steps / len(ms),
+		StepsBeyondMax:             sum.StepsBeyondMax / len(ms),
 		// Every run has the trace's steps: AddMetrics' mean weighs them
 		// alike, and keeps the worst.
 		ReactionSeconds:    sum.ReactionSeconds,

@@ -159,7 +159,7 @@ func (q Comparison) SetGoals() (goals []string, met []bool) {
 	r = ratio(q.Ours.Actions, q.Legacy.Actions)
 	add(r <= goalActions, "actions %.3f x (<= %.1f)", r, goalActions)
 	add(q.Ours.Flaps == 0, "flaps %s (0)", strconvCount(q.Ours.Flaps))
-	if q.Ours.Steps > 0 && q.Interval > 0 {
+	if q.Ours.TimedSteps() > 0 && q.Interval > 0 {
 		worst, mean := q.Ours.ReactionMaxSeconds/q.Interval.Seconds(), q.Ours.ReactionSeconds/q.Interval.Seconds()
 		add(worst <= goalReactionIntervals, "every step met in %.1f intervals of %s at worst, %.2f on average (<= %d)", worst, q.Interval, mean, goalReactionIntervals)
 	}
@@ -187,16 +187,18 @@ func Total(rows []Comparison) Comparison {
 	return t
 }
 
-// AddMetrics adds b to a; reactions are averaged over both one's steps.
+// AddMetrics adds b to a; reactions are averaged over both one's timed
+// steps.
 func AddMetrics(a, b Metrics) Metrics {
+	na, nb := a.TimedSteps(), b.TimedSteps()
 	mean := func(x, y float64) float64 {
 		switch {
-		case b.Steps == 0:
+		case nb == 0:
 			return x
-		case a.Steps == 0:
+		case na == 0:
 			return y
 		}
-		return (x*float64(a.Steps) + y*float64(b.Steps)) / float64(a.Steps+b.Steps)
+		return (x*float64(na) + y*float64(nb)) / float64(na+nb)
 	}
 	out := Metrics{
 		StarvationMinutes:          a.StarvationMinutes + b.StarvationMinutes,
@@ -209,13 +211,14 @@ func AddMetrics(a, b Metrics) Metrics {
 		OOMEvents:                  a.OOMEvents + b.OOMEvents,
 		OOMEventsAtStart:           a.OOMEventsAtStart + b.OOMEventsAtStart,
 		Steps:                      a.Steps + b.Steps,
+		StepsBeyondMax:             a.StepsBeyondMax + b.StepsBeyondMax,
 		ReactionSeconds:            mean(a.ReactionSeconds, b.ReactionSeconds),
 		ReactionMaxSeconds:         a.ReactionMaxSeconds,
 	}
-	if b.Steps > 0 && !(a.Steps > 0 && a.ReactionMaxSeconds >= b.ReactionMaxSeconds) {
+	if nb > 0 && !(na > 0 && a.ReactionMaxSeconds >= b.ReactionMaxSeconds) {
 		out.ReactionMaxSeconds = b.ReactionMaxSeconds
 	}
-	if out.Steps == 0 {
+	if out.TimedSteps() == 0 {
 		out.ReactionSeconds, out.ReactionMaxSeconds = math.NaN(), math.NaN()
 	}
 	return out

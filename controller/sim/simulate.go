@@ -174,12 +174,15 @@ type Metrics struct {
 	OOMEventsAtStart float64
 	// Steps are the sustained steps of cpu or memory demand in the trace
 	// (see simStepRatio: a new level above everything of the 10 minutes
-	// before, held 5 minutes, at least 1.5 x the old mean).
-	// ReactionSeconds is the mean time from a step until the allocation
-	// covers the demand, ReactionMaxSeconds the longest; a step never
-	// covered counts until its demand fell back (or the trace ended). NaN
-	// when no step occurred.
-	Steps                               int
+	// before, held 5 minutes, at least 1.5 x the old mean), and
+	// StepsBeyondMax those of them that stay past every policy's max,
+	// which no policy meets (reachable).
+	// ReactionSeconds is the mean time from a step (from its first point
+	// within every max) until the allocation covers the demand,
+	// ReactionMaxSeconds the longest, over the steps some policy can meet;
+	// a step never covered counts until its demand fell back (or the trace
+	// ended). NaN when there is no such step.
+	Steps, StepsBeyondMax               int
 	ReactionSeconds, ReactionMaxSeconds float64
 }
 
@@ -228,6 +231,7 @@ func Simulate(tr Trace, o Options) ([]PolicyResult, error) {
 	}
 	for _, c := range g.cs {
 		c.ceiling = ceiling(c.tc, o)
+		g.reachable(c)
 	}
 	out := make([]PolicyResult, 0, len(o.Policies))
 	for _, name := range o.Policies {

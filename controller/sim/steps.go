@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"sort"
 	"time"
 
 	"github.com/lxc-autoscale/lxc-autoscale/controller/scaling"
@@ -42,10 +43,12 @@ const (
 )
 
 // simStep is a sustained step of demand: from grid point start until end
-// (exclusive) the demand of res stayed above the level before it.
+// (exclusive) the demand of res stayed above the level before it. from is
+// the first of its points whose demand the container's ceiling covers,
+// the soonest any policy can meet it (reachable); end when none does.
 type simStep struct {
-	res        scaling.Resource
-	start, end int
+	res              scaling.Resource
+	start, end, from int
 }
 
 // findSteps finds the sustained steps of the container's cpu and memory
@@ -71,10 +74,35 @@ func (g *simGrid) findSteps(c *simContainer) []simStep {
 		base float64
 	}{{scaling.ResourceCores, cpu, simStepBaseCores}, {scaling.ResourceMemory, mem, simStepBaseMemory}} {
 		for _, st := range sustainedSteps(s.d, lookback, hold, s.base) {
-			steps = append(steps, simStep{res: s.res, start: c.first + st[0], end: c.first + st[1]})
+			steps = append(steps, simStep{res: s.res, start: c.first + st[0], end: c.first + st[1], from: c.first + st[0]})
 		}
 	}
 	return steps
+}
+
+// reachable sets the from of each of c's steps under its ceiling. A step
+// whose demand stays past what any policy may allocate (ml-train's 9 GB
+// job against the 8 GiB max) is met by none: timed, it would give every
+// policy the same reaction, the whole step (6.5 hours on a week-long
+// trace), and say nothing of a decision, as the starvation beyond every
+// max (beyond.go). Such a step is counted apart and not timed; one whose
+// first points are past the ceiling is timed from the first that is not.
+func (g *simGrid) reachable(c *simContainer) {
+	pts := c.tc.Points
+	for k := range c.steps {
+		st := &c.steps[k]
+		st.from = st.end
+		t := g.at(st.start)
+		cur := cursor{pts: pts, k: max(sort.Search(len(pts), func(j int) bool { return pts[j].Time.After(t) })-1, 0)}
+		for i := st.start; i < st.end; i++ {
+			p := cur.at(g.at(i))
+			if st.res == scaling.ResourceCores && p.CPUCores <= float64(c.ceiling.Cores) ||
+				st.res == scaling.ResourceMemory && p.MemoryBytes <= uint64(c.ceiling.MemoryMiB)*mib {
+				st.from = i
+				break
+			}
+		}
+	}
 }
 
 // sustainedSteps returns the [start, end) of each sustained step of d (see
