@@ -167,7 +167,15 @@ func runSimulate(ctx context.Context, env *environment, fs *pflag.FlagSet, f sim
 	if req.json {
 		return writeResultsJSON(env.stdout, results)
 	}
-	writeResultsTable(env.stdout, tr, opts, results, notes, req.verbose)
+	var target *traceTarget
+	if slices.Contains(req.policies, sim.PolicyLegacy) && slices.Contains(req.policies, sim.PolicyOurs) {
+		whole, per, err := sim.CompareTrace(tr, opts, results)
+		if err != nil {
+			return err
+		}
+		target = &traceTarget{whole: whole, per: per}
+	}
+	writeResultsTable(env.stdout, tr, opts, results, notes, target, req.verbose)
 	return nil
 }
 

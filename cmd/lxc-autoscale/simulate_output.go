@@ -140,7 +140,13 @@ func formatSeconds(s float64) string {
 	return fmt.Sprintf("%.0f", s)
 }
 
-func writeResultsTable(w io.Writer, tr sim.Trace, opts sim.Options, results []sim.PolicyResult, notes []string, verbose bool) {
+// traceTarget is ours against legacy on a trace (sim.CompareTrace).
+type traceTarget struct {
+	whole sim.Comparison
+	per   []sim.Comparison // in the trace's order
+}
+
+func writeResultsTable(w io.Writer, tr sim.Trace, opts sim.Options, results []sim.PolicyResult, notes []string, target *traceTarget, verbose bool) {
 	points, from, to := traceSpan(tr)
 	fmt.Fprintf(w, "Simulated %d containers, %d samples, %s to %s; ours decides every %s.\n",
 		len(tr.Containers), points, from.Format(time.RFC3339), to.Format(time.RFC3339), sim.Interval(tr, opts.Interval))
@@ -149,16 +155,43 @@ func writeResultsTable(w io.Writer, tr sim.Trace, opts sim.Options, results []si
 	}
 	fmt.Fprintln(w)
 	writeMetricTable(w, "Total", results, func(r sim.PolicyResult) sim.Metrics { return r.Total })
+	if target != nil {
+		writeTraceTarget(w, *target)
+	}
 	if !verbose {
 		return
 	}
-	for _, c := range tr.Containers {
+	for i, c := range tr.Containers {
 		title := fmt.Sprintf("Container %d", c.VMID)
 		if c.Name != "" {
 			title += " (" + c.Name + ")"
 		}
 		fmt.Fprintln(w)
 		writeMetricTable(w, title, results, func(r sim.PolicyResult) sim.Metrics { return r.PerContainer[c.VMID] })
+		if target != nil {
+			fmt.Fprintf(w, "target: %s\n", targetVerdict(target.per[i]))
+		}
+	}
+}
+
+// writeTraceTarget says what the trace makes of the target, as one
+// scenario and container by container, and of the goals of issue 15.
+func writeTraceTarget(w io.Writer, t traceTarget) {
+	met, unattainable := 0, 0
+	for _, q := range t.per {
+		switch {
+		case len(q.Misses()) == 0:
+			met++
+		case q.Unattainable():
+			unattainable++
+		}
+	}
+	verdict, goals, missed := setGoalsVerdict(t.whole)
+	fmt.Fprintf(w, "\nTarget (ours against legacy, as for each scenario of --all-scenarios): the trace %s; %d of %d containers meet it on their own and %d cannot by any policy.\n",
+		targetVerdict(t.whole), met, len(t.per), unattainable)
+	fmt.Fprintf(w, "The trace as a whole %s the goals of issue 15 (%s).\n", verdict, strings.Join(goals, ", "))
+	if len(missed) > 0 {
+		fmt.Fprintf(w, "Goals missed: %s.\n", strings.Join(missed, "; "))
 	}
 }
 

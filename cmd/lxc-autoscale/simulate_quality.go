@@ -54,12 +54,8 @@ func runAllScenarios(ctx context.Context, w io.Writer, req simulateRequest, opts
 					q.OursModelOff = &r.Total
 				}
 			}
-			if q.Ours.WasteCoreHours > q.Legacy.WasteCoreHours { // whether any policy could have met it
-				least, err := sim.LeastCoreWaste(tr, opts, q.StarvationAllowed(), q.ActionsAllowed(), true)
-				if err != nil {
-					return fmt.Errorf("least core waste of scenario %s: %w", sc.name, err)
-				}
-				q.LeastCoreWaste = &least
+			if err := q.WithBound(tr, opts); err != nil {
+				return fmt.Errorf("least core waste of scenario %s: %w", sc.name, err)
 			}
 			q.elapsed = time.Since(start)
 			rows[i] = q
@@ -110,18 +106,9 @@ func writeQualityTable(w io.Writer, rows []scenarioQuality, o scenarioOptions, o
 	set := sim.Total(comparisons(rows))
 	setRow, _ := tableRow(set)
 	table = append(table, setRow[:len(setRow)-1])
-	goals, goalsMet := set.SetGoals()
-	verdict, missed := "meets", []string{}
-	for i, g := range goals {
-		if !goalsMet[i] {
-			missed = append(missed, g)
-		}
-	}
 	table[len(table)-1] = append(table[len(table)-1], "see below")
 	writeQuality(w, table)
-	if len(missed) > 0 {
-		verdict = "misses"
-	}
+	verdict, goals, missed := setGoalsVerdict(set)
 	fmt.Fprintf(w, "\n%d of %d scenarios meet the target and %d cannot be met by any policy; the set as a whole %s the goals of issue 15 (%s); %s.\n",
 		met, len(rows), unattainable, verdict, strings.Join(goals, ", "), elapsed.Round(10*time.Millisecond))
 	if len(missed) > 0 {
@@ -129,16 +116,27 @@ func writeQualityTable(w io.Writer, rows []scenarioQuality, o scenarioOptions, o
 	}
 }
 
-// tableRow is q as a row of the quality table, and whether it meets the
-// target.
-func tableRow(q sim.Comparison) ([]string, bool) {
-	reduction := "-"
-	if r, ok := q.StarvationReduction(); ok {
-		reduction = fmt.Sprintf("%.0f %%", 100*r)
+// setGoalsVerdict is set.SetGoals in words: "meets" or "misses", every
+// goal, and those missed.
+func setGoalsVerdict(set sim.Comparison) (verdict string, goals, missed []string) {
+	goals, met := set.SetGoals()
+	for i, g := range goals {
+		if !met[i] {
+			missed = append(missed, g)
+		}
 	}
+	if len(missed) > 0 {
+		return "misses", goals, missed
+	}
+	return "meets", goals, nil
+}
+
+// targetVerdict is what q makes of the target: "met", or "missed: core
+// waste, actions", with "(no policy can: core waste >= 1.13 x)" where no
+// policy can meet it and "(tie: starvation)" where a part is a tie.
+func targetVerdict(q sim.Comparison) string {
 	verdict := "met"
-	m := q.Misses()
-	if len(m) > 0 {
+	if m := q.Misses(); len(m) > 0 {
 		verdict = "missed: " + strings.Join(m, ", ")
 	}
 	if q.Unattainable() {
@@ -153,6 +151,16 @@ func tableRow(q sim.Comparison) ([]string, bool) {
 			tied = append(tied, "actions")
 		}
 		verdict += " (tie: " + strings.Join(tied, ", ") + ")"
+	}
+	return verdict
+}
+
+// tableRow is q as a row of the quality table, and whether it meets the
+// target.
+func tableRow(q sim.Comparison) ([]string, bool) {
+	reduction := "-"
+	if r, ok := q.StarvationReduction(); ok {
+		reduction = fmt.Sprintf("%.0f %%", 100*r)
 	}
 	return []string{
 		q.Name,
@@ -173,8 +181,8 @@ func tableRow(q sim.Comparison) ([]string, bool) {
 		formatCount(q.Ours.Flaps),
 		formatSeconds(q.Legacy.ReactionSeconds),
 		formatSeconds(q.Ours.ReactionSeconds),
-		verdict,
-	}, len(m) == 0
+		targetVerdict(q),
+	}, len(q.Misses()) == 0
 }
 
 // writeQuality is writeAligned with the last column (the verdict) left

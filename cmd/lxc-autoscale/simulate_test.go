@@ -50,6 +50,17 @@ func TestSimulateTraceTable(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
 	}
+	// Ours against legacy: the trace and each container as a scenario.
+	target := regexp.MustCompile(`(?m)^Target \(ours against legacy, as for each scenario of --all-scenarios\): the trace (met|missed: [a-z ,]+)[^;]*; (\d) of 3 containers meet it on their own and (\d) cannot by any policy\.$`)
+	if !target.MatchString(stdout) {
+		t.Errorf("output lacks the target line:\n%s", stdout)
+	}
+	if !strings.Contains(stdout, "The trace as a whole ") || !strings.Contains(stdout, "the goals of issue 15 (starved ") {
+		t.Errorf("output lacks the goals of issue 15:\n%s", stdout)
+	}
+	if got := regexp.MustCompile(`(?m)^target: (met|missed: )`).FindAllString(stdout, -1); len(got) != 3 {
+		t.Errorf("%d per-container target lines, want 3:\n%s", len(got), stdout)
+	}
 }
 
 // regexpLine returns the first line of s that starts with prefix.
@@ -73,6 +84,9 @@ func TestSimulatePoliciesFlagPicksColumns(t *testing.T) {
 	fields := strings.Fields(regexpLine(t, stdout, "Total"))
 	if want := []string{"Total", "static", "ours"}; !reflect.DeepEqual(fields, want) {
 		t.Errorf("header = %q, want %q", fields, want)
+	}
+	if strings.Contains(stdout, "Target (") {
+		t.Errorf("a target without legacy to judge against:\n%s", stdout)
 	}
 }
 
