@@ -174,7 +174,12 @@ func prices(top float64, n int) []float64 {
 type coreProgram struct {
 	sum      []float64    // per cores: the cost of holding them from the first point
 	all, old [2][]float64 // per direction (up, down) and cores: least key
-	pending  [2][]entry   // entries not yet past the window, oldest first
+	// pending are the entries not yet past the window, oldest first, from
+	// head on: a queue that reuses its array, since a week's program
+	// enters millions of entries (re-slicing its front away allocated
+	// half a GiB a container).
+	pending [2][]entry
+	head    [2]int
 }
 
 // entry is a change made at point at into cores k with key key.
@@ -197,7 +202,7 @@ func (p *coreProgram) least(c coreDemand, lambda, mu float64, window int) float6
 	sum := p.sum[:n]
 	all, old := [2][]float64{p.all[0][:n], p.all[1][:n]}, [2][]float64{p.old[0][:n], p.old[1][:n]}
 	for d := range 2 {
-		p.pending[d] = p.pending[d][:0]
+		p.pending[d], p.head[d] = p.pending[d][:0], 0
 		for k := range n {
 			all[d][k], old[d][k] = math.Inf(1), math.Inf(1)
 		}
@@ -210,12 +215,14 @@ func (p *coreProgram) least(c coreDemand, lambda, mu float64, window int) float6
 	for i := 1; i < len(c.stretches); i++ {
 		at := c.stretches[i-1].end // a change made at the previous stretch's end takes effect at this one
 		for d := range 2 {
-			q := p.pending[d]
-			for len(q) > 0 && at-q[0].at > window {
-				old[d][q[0].k] = min(old[d][q[0].k], q[0].key)
-				q = q[1:]
+			q, h := p.pending[d], p.head[d]
+			for ; h < len(q) && at-q[h].at > window; h++ {
+				old[d][q[h].k] = min(old[d][q[h].k], q[h].key)
 			}
-			p.pending[d] = q
+			if h > len(q)/2 {
+				q, h = q[:copy(q, q[h:])], 0
+			}
+			p.pending[d], p.head[d] = q, h
 		}
 		// The least value at the previous point of cores below k that may
 		// change up, before entering k; then the same from above, down.
