@@ -25,13 +25,14 @@
 // # Imports
 //
 // controller/engine and controller/engine/replay, controller/scaling and
-// controller/lxcmetrics; never controller, proxmox, config, httpapi or
-// cmd. cmd maps
+// controller/lxcmetrics, and golang.org/x/sync's errgroup; never
+// controller, proxmox, config, httpapi or cmd. cmd maps
 // the configuration into Options and prints the results.
 //
 // # Concurrency
 //
 // Simulate is a pure function of its arguments (the clock is the trace's)
 // and may run concurrently with itself; cmd runs the scenarios side by
-// side.
+// side. So are LeastCoreWaste and CompareTrace, which runs its bounds on
+// as many goroutines as there are CPUs and returns when all have ended.
 package sim
