@@ -177,15 +177,7 @@ func writeResultsTable(w io.Writer, tr sim.Trace, opts sim.Options, results []si
 // writeTraceTarget says what the trace makes of the target, as one
 // scenario and container by container, and of the goals of issue 15.
 func writeTraceTarget(w io.Writer, t traceTarget) {
-	met, unattainable := 0, 0
-	for _, q := range t.per {
-		switch {
-		case len(q.Misses()) == 0:
-			met++
-		case q.Unattainable():
-			unattainable++
-		}
-	}
+	met, unattainable := countTargets(t.per)
 	verdict, goals, missed := setGoalsVerdict(t.whole)
 	fmt.Fprintf(w, "\nTarget (ours against legacy, as for each scenario of --all-scenarios): the trace %s; %d of %d containers meet it on their own and %d cannot by any policy.\n",
 		targetVerdict(t.whole), met, len(t.per), unattainable)

@@ -92,19 +92,12 @@ func writeQualityTable(w io.Writer, rows []scenarioQuality, o scenarioOptions, o
 	fmt.Fprintln(w)
 	table := [][]string{{"scenario", "CTs", "starved legacy", "ours", "cut", "beyond max", "OOM legacy", "ours",
 		"waste core-h x", "GB-h x", "disk GB-h x", "actions legacy", "ours", "x", "flaps legacy", "ours", "react legacy", "ours", "target"}}
-	met, unattainable := 0, 0
 	for _, q := range rows {
-		row, ok := tableRow(q.Comparison)
-		switch {
-		case ok:
-			met++
-		case q.Unattainable():
-			unattainable++
-		}
-		table = append(table, row)
+		table = append(table, tableRow(q.Comparison))
 	}
+	met, unattainable := countTargets(comparisons(rows))
 	set := sim.Total(comparisons(rows))
-	setRow, _ := tableRow(set)
+	setRow := tableRow(set)
 	table = append(table, setRow[:len(setRow)-1])
 	table[len(table)-1] = append(table[len(table)-1], "see below")
 	writeQuality(w, table)
@@ -114,6 +107,20 @@ func writeQualityTable(w io.Writer, rows []scenarioQuality, o scenarioOptions, o
 	if len(missed) > 0 {
 		fmt.Fprintf(w, "Set goals missed: %s.\n", strings.Join(missed, "; "))
 	}
+}
+
+// countTargets is how many of qs meet the target, and how many of the
+// others no policy can meet.
+func countTargets(qs []sim.Comparison) (met, unattainable int) {
+	for _, q := range qs {
+		switch {
+		case len(q.Misses()) == 0:
+			met++
+		case q.Unattainable():
+			unattainable++
+		}
+	}
+	return met, unattainable
 }
 
 // setGoalsVerdict is set.SetGoals in words: "meets" or "misses", every
@@ -155,9 +162,8 @@ func targetVerdict(q sim.Comparison) string {
 	return verdict
 }
 
-// tableRow is q as a row of the quality table, and whether it meets the
-// target.
-func tableRow(q sim.Comparison) ([]string, bool) {
+// tableRow is q as a row of the quality table.
+func tableRow(q sim.Comparison) []string {
 	reduction := "-"
 	if r, ok := q.StarvationReduction(); ok {
 		reduction = fmt.Sprintf("%.0f %%", 100*r)
@@ -182,7 +188,7 @@ func tableRow(q sim.Comparison) ([]string, bool) {
 		formatSeconds(q.Legacy.ReactionSeconds),
 		formatSeconds(q.Ours.ReactionSeconds),
 		targetVerdict(q),
-	}, len(q.Misses()) == 0
+	}
 }
 
 // writeQuality is writeAligned with the last column (the verdict) left

@@ -84,8 +84,7 @@ func (s *simState) measure(i int, t time.Time, timeline bool) {
 		s.acc.wasteDisk += float64(s.alloc.DiskBytes - disk)
 	}
 	k := i - s.c.first
-	s.coveredCPU[k] = s.demand.CPUCores <= float64(s.alloc.Cores)
-	s.coveredMem[k] = s.demand.MemoryBytes <= limit
+	s.coveredCPU[k], s.coveredMem[k] = coveredBy(s.demand, s.alloc)
 	if timeline {
 		s.timeline = append(s.timeline, TimelinePoint{
 			Time:        t,
@@ -93,6 +92,12 @@ func (s *simState) measure(i int, t time.Time, timeline bool) {
 			DemandMemMiB: float64(s.demand.MemoryBytes) / mib, MemMiB: float64(s.alloc.MemoryMiB),
 		})
 	}
+}
+
+// coveredBy says whether allocation a covers demand d's cpu and memory:
+// what a step's reaction waits for.
+func coveredBy(d TracePoint, a scaling.Allocation) (cpu, mem bool) {
+	return d.CPUCores <= float64(a.Cores), d.MemoryBytes <= uint64(a.MemoryMiB)*mib
 }
 
 // apply makes a change take effect and counts it.

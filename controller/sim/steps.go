@@ -81,11 +81,11 @@ func (g *simGrid) findSteps(c *simContainer) []simStep {
 }
 
 // reachable sets the from of each of c's steps under its ceiling. A step
-// whose demand stays past what any policy may allocate (ml-train's 9 GB
-// job against the 8 GiB max) is met by none: timed, it would give every
-// policy the same reaction, the whole step (6.5 hours on a week-long
-// trace), and say nothing of a decision, as the starvation beyond every
-// max (beyond.go). Such a step is counted apart and not timed; one whose
+// whose demand stays past what any policy may allocate (a 9 GB job on a
+// container whose initial allocation and every max are 8 GiB) is met by
+// none: timed, it would give every policy the same reaction, the whole
+// step, and say nothing of a decision, as the starvation beyond every max
+// (beyond.go). Such a step is counted apart and not timed; one whose
 // first points are past the ceiling is timed from the first that is not.
 func (g *simGrid) reachable(c *simContainer) {
 	pts := c.tc.Points
@@ -95,9 +95,8 @@ func (g *simGrid) reachable(c *simContainer) {
 		t := g.at(st.start)
 		cur := cursor{pts: pts, k: max(sort.Search(len(pts), func(j int) bool { return pts[j].Time.After(t) })-1, 0)}
 		for i := st.start; i < st.end; i++ {
-			p := cur.at(g.at(i))
-			if st.res == scaling.ResourceCores && p.CPUCores <= float64(c.ceiling.Cores) ||
-				st.res == scaling.ResourceMemory && p.MemoryBytes <= uint64(c.ceiling.MemoryMiB)*mib {
+			cpu, mem := coveredBy(cur.at(g.at(i)), c.ceiling)
+			if st.res == scaling.ResourceCores && cpu || st.res == scaling.ResourceMemory && mem {
 				st.from = i
 				break
 			}
