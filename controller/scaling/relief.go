@@ -126,7 +126,10 @@ func earlierText(res Resource, v float64) string {
 // unless another signal corroborates it: io or network over the short
 // period, or the other resource's newest sample against the one before
 // (a change of cores between those two samples shifts the utilisation's
-// ratio; a jump of memory rarely meets one).
+// ratio; a jump of memory rarely meets one), Jumped or pinned from below
+// its up threshold (JumpedTo: a flash crowd's memory, 808 -> 1155 of 1536
+// MiB with cores pinned at one, corroborated nothing until the second
+// sample).
 func (dc *decider) jumped(u utilisation, series run[Points], line float64) (int, float64) {
 	last, acted := dc.st.LastAction[u.res]
 	if !acted {
@@ -144,11 +147,16 @@ func (dc *decider) jumped(u utilisation, series run[Points], line float64) (int,
 	if a.RateRise() >= math.Log(relief.Corroborates) {
 		return run, jump
 	}
-	o := utilisation{res: ResourceMemory, series: dc.sig.Memory}
+	limit := float64(dc.sig.Alloc.MemoryMiB) * mib
+	o, up := utilisation{res: ResourceMemory, series: dc.sig.Memory, per: limit}, dc.r.Memory.Up*limit
 	if u.res == ResourceMemory {
-		o = utilisation{res: ResourceCores, series: dc.sig.CPU}
+		o, up = utilisation{res: ResourceCores, series: dc.sig.CPU, per: 1}, dc.r.CPU.Up
 	}
-	if newest, ok := o.series.Until(dc.now).Last(); ok && relief.Jumped(runPoints{dc.seriesFor(o, newest, 0, 0)}) {
+	newest, ok := o.series.Until(dc.now).Last()
+	if !ok {
+		return run, 0
+	}
+	if p := (runPoints{dc.seriesFor(o, newest, 0, 0)}); relief.Jumped(p) || relief.JumpedTo(p, pinnedShare*o.per, up) {
 		return run, jump
 	}
 	return run, 0

@@ -28,6 +28,21 @@ func TestReliefJump(t *testing.T) {
 			jump(in)
 			in.sig.Activity = Activity{IOShort: 4 << 16, IOLong: 1 << 16}
 		}, changes: []Change{up(ResourceCores, 2, 5)}},
+		{name: "memory pinned at its limit from below its up threshold corroborates, though it rose x1.37", edit: func(in *decideInput) {
+			jump(in)
+			in.sig.Alloc.MemoryMiB = 1400
+			in.sig.Memory = memFor(0, 1400)
+		}, changes: []Change{up(ResourceCores, 2, 5), up(ResourceMemory, 1400, 1912)}},
+		{name: "memory pinned at its limit before the jump corroborates nothing", edit: func(in *decideInput) {
+			jump(in)
+			in.sig.Alloc.MemoryMiB = 1024
+			in.sig.Memory = memFor(0, 1024)
+		}, changes: []Change{up(ResourceMemory, 1024, 1536)}, holds: []Hold{held(ResourceCores, SkipStabilizing)}},
+		{name: "cores pinned with memory's jump corroborate it, though they rose x1.43", edit: func(in *decideInput) {
+			in.sig.Memory = memFor(0, 2048)
+			in.sig.CPU = usage(decideNow, time.Hour, 0.7, 0, 1.0)
+			in.rules.Memory.Target, in.rules.CPU.Up = 0.7, 0.9
+		}, changes: []Change{up(ResourceCores, 2, 3), up(ResourceMemory, 2048, 6144)}},
 		{name: "nothing else moved: the second pinned sample is awaited", edit: jump,
 			holds: []Hold{held(ResourceCores, SkipStabilizing)}},
 		{name: "memory moving less than x1.5 is no corroboration", edit: func(in *decideInput) {

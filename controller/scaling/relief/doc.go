@@ -28,8 +28,9 @@
 // as the estimate of the part the limit hides (demand about limit x jump,
 // at most JumpMax: past that one sample is a guess), relief sizes for it
 // and acts on the first pinned sample when another signal moved with it
-// (Corroborates): a step is met by the decision at its first or second
-// sample, not its third or fourth. Thrash below the limit (memory at the
+// (Corroborates; or the other resource reached its own limit, JumpedTo,
+// past which it cannot show a rise): a step is met by the decision at its
+// first or second sample, not its third or fourth. Thrash below the limit (memory at the
 // up threshold under pressure) is not censored: it gets no jump.
 //
 // What relief grants on censored usage decays sooner than an ordinary

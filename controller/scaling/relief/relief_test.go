@@ -58,6 +58,24 @@ func TestJumped(t *testing.T) {
 	}
 }
 
+// TestJumpedTo: a limit of 1400 (pinned at 1372), up threshold 1050.
+func TestJumpedTo(t *testing.T) {
+	for _, tt := range []struct {
+		s    series
+		want bool
+	}{
+		{series{1024, 1400}, true},  // x1.37: short of Corroborates, pinned
+		{series{1024, 1371}, false}, // not pinned
+		{series{1050, 1400}, false}, // at the limit already: no rise seen
+		{series{1400}, false},
+		{series{}, false},
+	} {
+		if got := JumpedTo(tt.s, 0.98*1400, 0.75*1400); got != tt.want {
+			t.Errorf("JumpedTo(%v) = %v, want %v", tt.s, got, tt.want)
+		}
+	}
+}
+
 // counted is a series that counts its pinned run itself (Counter).
 type counted struct{ series }
 
