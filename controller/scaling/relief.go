@@ -127,9 +127,9 @@ func earlierText(res Resource, v float64) string {
 // period, or the other resource's newest sample against the one before
 // (a change of cores between those two samples shifts the utilisation's
 // ratio; a jump of memory rarely meets one), Jumped or pinned from below
-// its up threshold (JumpedTo: a flash crowd's memory, 808 -> 1155 of 1536
-// MiB with cores pinned at one, corroborated nothing until the second
-// sample).
+// its up threshold (JumpedTo: a flash crowd's memory, 714 MiB and then
+// pinned at its 1024 with cores pinned at one, read x1.43 and corroborated
+// nothing until the second sample).
 func (dc *decider) jumped(u utilisation, series run[Points], line float64) (int, float64) {
 	last, acted := dc.st.LastAction[u.res]
 	if !acted {
