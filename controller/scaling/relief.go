@@ -156,7 +156,7 @@ func (dc *decider) jumped(u utilisation, series run[Points], line float64) (int,
 	if !ok {
 		return run, 0
 	}
-	if p := (runPoints{dc.seriesFor(o, newest, 0, 0)}); relief.Jumped(p) || relief.JumpedTo(p, pinnedShare*o.per, up) {
+	if p := (runPoints{dc.seriesFor(o, newest, 0, 0)}); relief.Jumped(p) || relief.JumpedTo(p, o.per, up) {
 		return run, jump
 	}
 	return run, 0

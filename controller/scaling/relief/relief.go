@@ -84,11 +84,11 @@ func Jumped(p Points) bool {
 	return n >= 2 && p.Value(n-1) >= Corroborates*p.Value(n-2)
 }
 
-// JumpedTo reports whether the newest of p is at or above pinned (the
-// other resource's limit, PinnedShare of it) and the point before below
-// up (its up threshold): it moved with the jump as far as its limit let
-// it, which may be less than Corroborates times.
-func JumpedTo(p Points, pinned, up float64) bool {
+// JumpedTo reports whether the newest of p is pinned at limit (at least
+// PinnedShare of it) and the point before below up (the up threshold, in
+// p's terms): the other resource moved with the jump as far as its limit
+// let it, which may be less than Corroborates times.
+func JumpedTo(p Points, limit, up float64) bool {
 	n := p.Len()
-	return n >= 2 && p.Value(n-1) >= pinned && p.Value(n-2) < up
+	return n >= 2 && p.Value(n-1) >= PinnedShare*limit && p.Value(n-2) < up
 }

@@ -70,7 +70,7 @@ func TestJumpedTo(t *testing.T) {
 		{series{1400}, false},
 		{series{}, false},
 	} {
-		if got := JumpedTo(tt.s, 0.98*1400, 0.75*1400); got != tt.want {
+		if got := JumpedTo(tt.s, 1400, 0.75*1400); got != tt.want {
 			t.Errorf("JumpedTo(%v) = %v, want %v", tt.s, got, tt.want)
 		}
 	}
