@@ -130,6 +130,9 @@ func printError(w io.Writer, name string, err error) {
 		for _, p := range problems {
 			fmt.Fprintf(w, "  %v\n", p)
 		}
+		if h := (hinted{}); errors.As(err, &h) {
+			fmt.Fprintln(w, h.hint)
+		}
 		return
 	}
 	fmt.Fprintf(w, "lxc-autoscale %s: %v\n", name, err)

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/lxc-autoscale/lxc-autoscale/config"
+	"github.com/lxc-autoscale/lxc-autoscale/config/importer"
 )
 
 // configFlags registers --config and the configuration's own flags on the
@@ -33,10 +36,47 @@ func loadConfigChecking(env *environment, fs *pflag.FlagSet, dirs bool) (*config
 	}
 	cfg, err := config.Load(config.LoadOptions{File: path, Environ: env.environ, Flags: fs, CheckDirs: dirs})
 	if err != nil {
-		return nil, path, usageError{err}
+		return nil, path, usageError{withImportHint(err, path)}
 	}
 	return cfg, path, nil
 }
+
+// withImportHint adds to err, when the unknown keys it lists are those of
+// one of the original tools' files (importer.Recognize), the command that
+// turns that file into a configuration: the first thing a migrating
+// operator tries is the file they have.
+func withImportHint(err error, path string) error {
+	var unknown []string
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) {
+		for _, p := range joined.Unwrap() {
+			var fe *config.FieldError
+			if errors.As(p, &fe) && errors.Is(fe, config.ErrUnknownKey) && fe.Source == path {
+				unknown = append(unknown, fe.Key)
+			}
+		}
+	}
+	name := importer.Recognize(unknown)
+	if name == "" {
+		return err
+	}
+	hint := fmt.Sprintf("%s is the original tools' %s: 'lxc-autoscale import-config --from %s' turns it, and the originals' other files there, into an lxc-autoscale configuration",
+		path, name, filepath.Dir(path))
+	if filepath.Base(path) != name {
+		hint += " (it reads this one as " + name + ")"
+	}
+	return hinted{err, hint}
+}
+
+// hinted is an error with a line of advice that printError writes after
+// it.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h hinted) Error() string { return h.err.Error() + "\n" + h.hint }
+func (h hinted) Unwrap() error { return h.err }
 
 func checkConfigCommand() command {
 	return command{

@@ -59,3 +59,23 @@ func TestImportConfigUsage(t *testing.T) {
 		t.Errorf("empty directory: exit %d %s", code, errOut)
 	}
 }
+
+// The original's own file given as the configuration is refused with its
+// unknown keys, and then the command that imports it; a configuration
+// with typos gets no such advice.
+func TestConfigHintsImportForAnOriginalsFile(t *testing.T) {
+	t.Parallel()
+	ml := "../../config/importer/testdata/original/lxc_autoscale_ml.yaml"
+	code, _, errOut := runCLI(t, nil, "check-config", "--config", ml)
+	if code != 2 || !strings.Contains(errOut, "scaling.max_cpu_cores: unknown key") ||
+		!strings.Contains(errOut, "original tools' lxc_autoscale_ml.yaml: 'lxc-autoscale import-config --from ../../config/importer/testdata/original'") {
+		t.Errorf("original's file: exit %d\n%s", code, errOut)
+	}
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(file, []byte("scalling: {}\nmonitor: {intervall: 10s}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCLI(t, nil, "check-config", "--config", file); code != 2 || strings.Contains(errOut, "import-config") {
+		t.Errorf("typos: exit %d\n%s", code, errOut)
+	}
+}

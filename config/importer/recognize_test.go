@@ -1,0 +1,62 @@
+package importer
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/lxc-autoscale/lxc-autoscale/config"
+)
+
+// unknownKeys are the keys config.Load refuses as unknown in file.
+func unknownKeys(t *testing.T, file string) []string {
+	t.Helper()
+	_, err := config.Load(config.LoadOptions{File: file})
+	var joined interface{ Unwrap() []error }
+	if !errors.As(err, &joined) {
+		t.Fatalf("%s: want problems, got %v", file, err)
+	}
+	var keys []string
+	for _, p := range joined.Unwrap() {
+		var fe *config.FieldError
+		if errors.As(p, &fe) && errors.Is(fe, config.ErrUnknownKey) {
+			keys = append(keys, fe.Key)
+		}
+	}
+	return keys
+}
+
+// Each original file, handed to lxc-autoscale as its configuration, is
+// recognised as itself, though lxc_monitor.yaml's logging keys are also
+// lxc_autoscale_api.yaml's.
+func TestRecognizeTheOriginalsFiles(t *testing.T) {
+	for _, name := range []string{"lxc_autoscale_ml.yaml", "lxc_monitor.yaml", "lxc_autoscale_api.yaml", "lxc_autoscale.yaml"} {
+		keys := unknownKeys(t, filepath.Join("testdata", "original", name))
+		if got := Recognize(keys); got != name {
+			t.Errorf("%s (unknown keys %q): recognised as %q", name, keys, got)
+		}
+	}
+}
+
+// Typos in an lxc-autoscale configuration, or one original key among
+// them, are no original file.
+func TestRecognizeNoOriginal(t *testing.T) {
+	for _, yaml := range []string{
+		"scalling: {}\nmonitor: {intervall: 10s}\n",
+		"scaling: {max_cpu_cores: 4, cpu: {mni: 1}}\nmonitor: {intervall: 10s}\n",
+		"log_level: INFO\n",
+	} {
+		file := filepath.Join(t.TempDir(), "c.yaml")
+		if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		keys := unknownKeys(t, file)
+		if len(keys) == 0 {
+			t.Fatalf("%q: no unknown key reported", yaml)
+		}
+		if got := Recognize(keys); got != "" {
+			t.Errorf("%q (unknown keys %q): recognised as %q", yaml, keys, got)
+		}
+	}
+}
