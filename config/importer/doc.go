@@ -8,7 +8,8 @@
 // cannot map, and the YAML it writes: a complete configuration with the
 // built-in defaults for what the originals did not say, each imported value
 // commented with the key it came from, and the keys not imported listed as
-// comments with why.
+// comments with why. Recognize tells, from the keys config.Load refuses as
+// unknown, which original file a configuration handed to lxc-autoscale is.
 //
 // It never copies a secret: API keys, tokens, passwords and webhook URLs
 // of the originals are named, never printed. It writes no Proxmox
