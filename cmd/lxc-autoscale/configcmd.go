@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -41,31 +39,12 @@ func loadConfigChecking(env *environment, fs *pflag.FlagSet, dirs bool) (*config
 	return cfg, path, nil
 }
 
-// withImportHint adds to err, when the unknown keys it lists are those of
-// one of the original tools' files (importer.Recognize), the command that
-// turns that file into a configuration: the first thing a migrating
-// operator tries is the file they have.
+// withImportHint adds to err importer.Hint's advice, when it has one.
 func withImportHint(err error, path string) error {
-	var unknown []string
-	var joined interface{ Unwrap() []error }
-	if errors.As(err, &joined) {
-		for _, p := range joined.Unwrap() {
-			var fe *config.FieldError
-			if errors.As(p, &fe) && errors.Is(fe, config.ErrUnknownKey) && fe.Source == path {
-				unknown = append(unknown, fe.Key)
-			}
-		}
+	if hint := importer.Hint(err, path); hint != "" {
+		return hinted{err, hint}
 	}
-	name := importer.Recognize(unknown)
-	if name == "" {
-		return err
-	}
-	hint := fmt.Sprintf("%s is the original tools' %s: 'lxc-autoscale import-config --from %s' turns it, and the originals' other files there, into an lxc-autoscale configuration",
-		path, name, filepath.Dir(path))
-	if filepath.Base(path) != name {
-		hint += " (it reads this one as " + name + ")"
-	}
-	return hinted{err, hint}
+	return err
 }
 
 // hinted is an error with a line of advice that printError writes after
