@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/lxc-autoscale/lxc-autoscale/config"
@@ -58,5 +59,27 @@ func TestRecognizeNoOriginal(t *testing.T) {
 		if got := Recognize(keys); got != "" {
 			t.Errorf("%q (unknown keys %q): recognised as %q", yaml, keys, got)
 		}
+	}
+}
+
+// Hint names the directory import-config reads, and asks for the
+// original's name when the file has another.
+func TestHintRenamed(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "original", "lxc_monitor.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "monitor.yaml")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = config.Load(config.LoadOptions{File: file})
+	want := "'lxc-autoscale import-config --from " + dir + "'"
+	if got := Hint(err, file); !strings.Contains(got, want) || !strings.HasSuffix(got, "once this file is named lxc_monitor.yaml there") {
+		t.Errorf("Hint = %q, want %s and the name to give it", got, want)
+	}
+	if got := Hint(err, filepath.Join(dir, "other.yaml")); got != "" {
+		t.Errorf("Hint for keys of another file = %q, want none", got)
 	}
 }
