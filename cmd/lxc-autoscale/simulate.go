@@ -29,7 +29,8 @@ the columns, in any order:
   vmid              100 to 999999999 (required)
   cpu_cores         cores busy, 0 to 1024 (required)
   memory_mb         memory used, MiB, 0 to 16777216 (required)
-  disk_gb           root filesystem used, GiB, 0 to 1048576 (required)
+  disk_gb           root filesystem used, GiB, 0 to 1048576 (optional;
+                    without it the disk is unknown: neither measured nor grown)
   io_bytes_per_s    disk read+write, 0 to 1e12 (optional)
   net_bytes_per_s   network in+out, 0 to 1e12 (optional)
   pressure          CPU PSI some avg10, percent, 0 to 100 (optional)
@@ -38,7 +39,7 @@ the columns, in any order:
   name              container name (optional, first row of a vmid only)
   cores             initial cores, 1 to 1024 (optional, first row only)
   memory_limit_mb   initial memory limit, MiB, 16 to 16777216 (optional, first row only)
-  disk_size_gb      initial root filesystem size, GiB, 0.01 to 1048576 (optional, first row only)
+  disk_size_gb      initial root filesystem size, GiB, 0.01 to 1048576 (optional, first row only, with disk_gb)
 A container's timestamps must increase. The allocation columns give the
 allocation the simulation starts from on a container's first row and must be
 empty on its later rows; an empty or missing one is --cores, --memory-mb or

@@ -247,7 +247,8 @@ func TestSimulateBadTraceNamesLineAndColumn(t *testing.T) {
 		{"bad time", header + "2026-01-05 12:00,101,1,5,1\n", `line 2, column 1 (timestamp): "2026-01-05 12:00" is not an RFC 3339 time`},
 		{"small vmid", header + "2026-01-05T12:00:00Z,99,1,5,1\n", "line 2, column 2 (vmid): 99 is out of range; allowed: an integer from 100 to 999999999"},
 		{"unknown column", "timestamp,vmid,cpu_cores,memory_mb,disk_gb,cpu_pct\n", `line 1, column 6: unknown column "cpu_pct"`},
-		{"missing column", "timestamp,vmid,cpu_cores,memory_mb\n", `line 1: the header lacks the required column "disk_gb"`},
+		{"missing column", "timestamp,vmid,cpu_cores,disk_gb\n", `line 1: the header lacks the required column "memory_mb"`},
+		{"disk size without disk used", "timestamp,vmid,cpu_cores,memory_mb,disk_size_gb\n", `line 1, column 5 (disk_size_gb): a disk size needs the disk used`},
 		{"time goes back", header + "2026-01-05T12:01:00Z,101,1,5,1\n2026-01-05T12:00:00Z,101,1,5,1\n", "line 3, column 1 (timestamp): 2026-01-05T12:00:00Z is not after the previous sample of vmid 101"},
 		{"field count", header + "2026-01-05T12:00:00Z,101,1,5\n", "line 2: the row has not as many fields"},
 	}
@@ -317,6 +318,12 @@ func TestParseTrace(t *testing.T) {
 			want: []sim.TraceContainer{{VMID: 101, Initial: scaling.Allocation{Cores: 2, MemoryMiB: 2048},
 				Points: []sim.TracePoint{{Time: t0, PressureCPU: 1.5, PressureMemory: 2.5, PressureIO: 40}}}},
 		},
+		{
+			name: "no disk_gb",
+			csv:  "timestamp,vmid,cpu_cores,memory_mb\n2026-01-05T12:00:00Z,101,0.5,512\n",
+			want: []sim.TraceContainer{{VMID: 101, Initial: scaling.Allocation{Cores: 2, MemoryMiB: 2048},
+				Points: []sim.TracePoint{{Time: t0, CPUCores: 0.5, MemoryBytes: 512 << 20}}}},
+		},
 		{name: "empty", csv: "", wantErr: "line 1: empty trace"},
 		{name: "header only", csv: "timestamp,vmid,cpu_cores,memory_mb,disk_gb\n", wantErr: "line 2: no sample"},
 		{name: "duplicate column", csv: "timestamp,vmid,cpu_cores,memory_mb,disk_gb,vmid\n", wantErr: `line 1, column 6: column "vmid" is also column 2`},
@@ -352,6 +359,25 @@ func TestParseTrace(t *testing.T) {
 				t.Errorf("parseTrace =\n%+v\nwant\n%+v", tr.Containers, c.want)
 			}
 		})
+	}
+}
+
+// Without disk_gb the disk is unknown: a default size (--disk-gb) would
+// be measured against no usage, so it is not taken; with it, it is.
+func TestParseTraceWithoutDiskKeepsNoSize(t *testing.T) {
+	t.Parallel()
+	defaults := scaling.Allocation{Cores: 2, MemoryMiB: 2048, DiskBytes: 8 << 30}
+	for csv, want := range map[string]uint64{
+		"timestamp,vmid,cpu_cores,memory_mb\n2026-01-05T12:00:00Z,101,0.5,512\n":           0,
+		"timestamp,vmid,cpu_cores,memory_mb,disk_gb\n2026-01-05T12:00:00Z,101,0.5,512,1\n": 8 << 30,
+	} {
+		tr, err := sim.ParseTrace(strings.NewReader(csv), defaults)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tr.Containers[0].Initial.DiskBytes; got != want {
+			t.Errorf("%q: initial disk %d bytes, want %d", csv, got, want)
+		}
 	}
 }
 

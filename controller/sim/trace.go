@@ -45,7 +45,10 @@ var traceColumns = []traceColumn{
 	{name: "vmid", required: true, allowed: "an integer from 100 to 999999999"},
 	{name: "cpu_cores", required: true, allowed: "0 to 1024 cores"},
 	{name: "memory_mb", required: true, allowed: "0 to 16777216 MiB"},
-	{name: "disk_gb", required: true, allowed: "0 to 1048576 GiB"},
+	// disk_gb is optional: usage traces of other systems rarely have the
+	// root filesystem, and without it the disk is unknown, as with a disk
+	// of unknown size: neither measured nor grown.
+	{name: "disk_gb", allowed: "0 to 1048576 GiB"},
 	{name: "io_bytes_per_s", allowed: "0 to 1e12 bytes/s"},
 	{name: "net_bytes_per_s", allowed: "0 to 1e12 bytes/s"},
 	{name: "pressure", allowed: "0 to 100 percent"},
@@ -86,7 +89,7 @@ func ParseTrace(r io.Reader, defaults scaling.Allocation) (Trace, error) {
 	header, err := cr.Read()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return Trace{}, &TraceError{Line: 1, Problem: "empty trace: the first line names the columns, like timestamp,vmid,cpu_cores,memory_mb,disk_gb"}
+			return Trace{}, &TraceError{Line: 1, Problem: "empty trace: the first line names the columns, like timestamp,vmid,cpu_cores,memory_mb"}
 		}
 		return Trace{}, csvError(err)
 	}
@@ -96,6 +99,9 @@ func ParseTrace(r io.Reader, defaults scaling.Allocation) (Trace, error) {
 		return Trace{}, err
 	}
 
+	if index["disk_gb"] < 0 {
+		defaults.DiskBytes = 0 // no usage to measure a size against
+	}
 	p := traceParser{cr: cr, index: index, defaults: defaults, byVMID: make(map[int]int)}
 	for {
 		record, err := cr.Read()
@@ -143,8 +149,12 @@ func traceHeader(header []string, line int) (map[string]int, error) {
 	}
 	for _, c := range traceColumns {
 		if c.required && index[c.name] < 0 {
-			return nil, &TraceError{Line: line, Problem: fmt.Sprintf("the header lacks the required column %q (required: timestamp, vmid, cpu_cores, memory_mb, disk_gb)", c.name)}
+			return nil, &TraceError{Line: line, Problem: fmt.Sprintf("the header lacks the required column %q (required: timestamp, vmid, cpu_cores, memory_mb)", c.name)}
 		}
+	}
+	if index["disk_size_gb"] >= 0 && index["disk_gb"] < 0 {
+		return nil, &TraceError{Line: line, Column: index["disk_size_gb"] + 1, Name: "disk_size_gb",
+			Problem: "a disk size needs the disk used: add the column disk_gb, or drop disk_size_gb (the disk is then unknown: neither measured nor grown)"}
 	}
 	return index, nil
 }
