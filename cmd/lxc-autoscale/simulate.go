@@ -33,7 +33,7 @@ the columns, in any order:
                     without it the disk is unknown: neither measured nor grown)
   io_bytes_per_s    disk read+write, 0 to 1e12 (optional)
   net_bytes_per_s   network in+out, 0 to 1e12 (optional)
-  pressure          CPU PSI some avg10, percent, 0 to 100 (optional)
+  pressure          CPU PSI some avg10, percent, 0 to 100 (optional; or pressure_cpu)
   pressure_memory   memory PSI some avg10, percent, 0 to 100 (optional)
   pressure_io       IO PSI some avg10, percent, 0 to 100 (optional)
   name              container name (optional, first row of a vmid only)

@@ -324,6 +324,13 @@ func TestParseTrace(t *testing.T) {
 			want: []sim.TraceContainer{{VMID: 101, Initial: scaling.Allocation{Cores: 2, MemoryMiB: 2048},
 				Points: []sim.TracePoint{{Time: t0, CPUCores: 0.5, MemoryBytes: 512 << 20}}}},
 		},
+		{
+			name: "pressure_cpu is pressure",
+			csv:  "timestamp,vmid,cpu_cores,memory_mb,pressure_cpu\n2026-01-05T12:00:00Z,101,0,0,7.5\n",
+			want: []sim.TraceContainer{{VMID: 101, Initial: scaling.Allocation{Cores: 2, MemoryMiB: 2048},
+				Points: []sim.TracePoint{{Time: t0, PressureCPU: 7.5}}}},
+		},
+		{name: "pressure and pressure_cpu", csv: "timestamp,vmid,cpu_cores,memory_mb,pressure,pressure_cpu\n", wantErr: `line 1, column 6: column "pressure_cpu" is also column 5`},
 		{name: "empty", csv: "", wantErr: "line 1: empty trace"},
 		{name: "header only", csv: "timestamp,vmid,cpu_cores,memory_mb,disk_gb\n", wantErr: "line 2: no sample"},
 		{name: "duplicate column", csv: "timestamp,vmid,cpu_cores,memory_mb,disk_gb,vmid\n", wantErr: `line 1, column 6: column "vmid" is also column 2`},

@@ -51,7 +51,7 @@ var traceColumns = []traceColumn{
 	{name: "disk_gb", allowed: "0 to 1048576 GiB"},
 	{name: "io_bytes_per_s", allowed: "0 to 1e12 bytes/s"},
 	{name: "net_bytes_per_s", allowed: "0 to 1e12 bytes/s"},
-	{name: "pressure", allowed: "0 to 100 percent"},
+	{name: "pressure", allowed: "0 to 100 percent"}, // or pressure_cpu
 	{name: "pressure_memory", allowed: "0 to 100 percent"},
 	{name: "pressure_io", allowed: "0 to 100 percent"},
 	{name: "name", firstRowOnly: true, allowed: "up to 64 letters, digits, '-', '_' and '.'"},
@@ -134,6 +134,10 @@ func traceHeader(header []string, line int) (map[string]int, error) {
 		if i == 0 {
 			name = strings.TrimPrefix(name, "\ufeff") // a spreadsheet's byte order mark
 		}
+		written := name
+		if name == "pressure_cpu" {
+			name = "pressure" // as its siblings pressure_memory and pressure_io are named
+		}
 		at, known := index[name]
 		switch {
 		case !known:
@@ -143,7 +147,7 @@ func traceHeader(header []string, line int) (map[string]int, error) {
 			}
 			return nil, &TraceError{Line: line, Column: i + 1, Problem: fmt.Sprintf("unknown column %q; allowed: %s", name, strings.Join(names, ", "))}
 		case at >= 0:
-			return nil, &TraceError{Line: line, Column: i + 1, Problem: fmt.Sprintf("column %q is also column %d", name, at+1)}
+			return nil, &TraceError{Line: line, Column: i + 1, Problem: fmt.Sprintf("column %q is also column %d", written, at+1)}
 		}
 		index[name] = i
 	}
