@@ -414,6 +414,7 @@ func FuzzParseTrace(f *testing.F) {
 	f.Add("timestamp,vmid,cpu_cores,memory_mb,disk_gb\n2026-01-05T12:00:00Z,101,1,2,3\n")
 	f.Add("timestamp,vmid,cpu_cores,memory_mb,disk_gb,cores,memory_limit_mb,disk_size_gb,name\n2026-01-05T12:00:00Z,101,1,2,3,1,16,0.01,a\n2026-01-05T12:00:01Z,101,1,2,3,,,,\n")
 	f.Add("\"timestamp\",vmid\n\"a\"\"b\",1\n")
+	f.Add("timestamp,vmid,cpu_cores,memory_mb,pressure_cpu\n2026-01-05T12:00:00Z,101,1,2,50\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		tr, err := sim.ParseTrace(strings.NewReader(in), testDefaults)
 		if err != nil {
