@@ -70,6 +70,23 @@ func (e *FieldError) Is(target error) bool {
 	return target == ErrUnknownKey && e.Problem == ErrUnknownKey.Error()
 }
 
+// UnknownKeys returns the keys that err, an error of Load, refuses as
+// unknown in the file source, in its order.
+func UnknownKeys(err error, source string) []string {
+	var joined interface{ Unwrap() []error }
+	if !errors.As(err, &joined) {
+		return nil
+	}
+	var keys []string
+	for _, p := range joined.Unwrap() {
+		var fe *FieldError
+		if errors.As(p, &fe) && errors.Is(fe, ErrUnknownKey) && fe.Source == source {
+			keys = append(keys, fe.Key)
+		}
+	}
+	return keys
+}
+
 // Load builds the configuration from its sources (see the package comment
 // for precedence), reads secrets from their files and validates the result.
 // It returns a valid *Config or an error that joins every problem found:

@@ -558,3 +558,19 @@ func TestMissingTLSFilesAreReported(t *testing.T) {
 		t.Errorf("Load() error %q names the certificate, which exists", err)
 	}
 }
+
+// UnknownKeys lists the file's unknown keys in order, not the
+// environment's, nor other problems.
+func TestUnknownKeys(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(file, []byte("scalling: {}\nmonitor: {intervall: 10s, interval: -1s}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(LoadOptions{File: file, Environ: []string{"LXCA_SCALING_MDOE=enforce"}})
+	if got, want := UnknownKeys(err, file), []string{"monitor.intervall", "scalling"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("UnknownKeys = %q, want %q (from %v)", got, want, err)
+	}
+	if got := UnknownKeys(nil, file); got != nil {
+		t.Errorf("UnknownKeys(nil) = %q", got)
+	}
+}

@@ -8,15 +8,17 @@ import (
 )
 
 // readers are the files Import knows, in the order it reads them: when two
-// set the same key differently, the first is kept.
+// set the same key differently, the first is kept. knows reports whether
+// a key, or a whole section of that name, is the file's (Recognize).
 var readers = []struct {
-	name string
-	read func(st *state, file string, keys []leaf)
+	name  string
+	read  func(st *state, file string, keys []leaf)
+	knows func(key string) bool
 }{
-	{"lxc_autoscale_ml.yaml", table(mlKeys)},
-	{"lxc_monitor.yaml", table(monitorKeys)},
-	{"lxc_autoscale_api.yaml", apiFile},
-	{"lxc_autoscale.yaml", sibling},
+	{"lxc_autoscale_ml.yaml", table(mlKeys), inTable(mlKeys)},
+	{"lxc_monitor.yaml", table(monitorKeys), inTable(monitorKeys)},
+	{"lxc_autoscale_api.yaml", apiFile, apiKnows},
+	{"lxc_autoscale.yaml", sibling, siblingKnows},
 }
 
 const (

@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -15,17 +14,7 @@ import (
 // configuration. The first thing a migrating operator tries is the file
 // they have. "" when they are not.
 func Hint(err error, path string) string {
-	var unknown []string
-	var joined interface{ Unwrap() []error }
-	if errors.As(err, &joined) {
-		for _, p := range joined.Unwrap() {
-			var fe *config.FieldError
-			if errors.As(p, &fe) && errors.Is(fe, config.ErrUnknownKey) && fe.Source == path {
-				unknown = append(unknown, fe.Key)
-			}
-		}
-	}
-	name := Recognize(unknown)
+	name := Recognize(config.UnknownKeys(err, path))
 	if name == "" {
 		return ""
 	}
@@ -47,7 +36,7 @@ func Recognize(unknown []string) string {
 	for _, f := range readers {
 		n := 0
 		for _, key := range unknown {
-			if knows(f.name, key) {
+			if f.knows(key) {
 				n++
 			}
 		}
@@ -61,28 +50,28 @@ func Recognize(unknown []string) string {
 	return best
 }
 
-// knows reports whether key, or a section of that name, is one the
-// original file name has.
-func knows(name, key string) bool {
-	var keys map[string]handler
-	switch name {
-	case "lxc_autoscale_ml.yaml":
-		keys = mlKeys
-	case "lxc_monitor.yaml":
-		keys = monitorKeys
-	case "lxc_autoscale_api.yaml":
-		if key == "server" || key == "server.host" || key == "server.port" {
-			return true
+// inTable is the knows of a file read by table(keys): key is an entry, is
+// below a prefix entry ("api."), or is a section entries are below.
+func inTable(keys map[string]handler) func(key string) bool {
+	return func(key string) bool {
+		for k := range keys {
+			if k == key || strings.HasSuffix(k, ".") && strings.HasPrefix(key, k) || strings.HasPrefix(k, key+".") {
+				return true
+			}
 		}
-		keys = apiKeys
-	case "lxc_autoscale.yaml":
-		section, _, _ := strings.Cut(key, ".")
-		return section == "DEFAULT" || strings.HasPrefix(section, "TIER_")
+		return false
 	}
-	for k := range keys {
-		if k == key || strings.HasSuffix(k, ".") && strings.HasPrefix(key, k) || strings.HasPrefix(k, key+".") {
-			return true
-		}
-	}
-	return false
+}
+
+// apiKnows is lxc_autoscale_api.yaml's knows: apiKeys, and the server
+// section apiFile joins.
+func apiKnows(key string) bool {
+	return key == "server" || key == "server.host" || key == "server.port" || inTable(apiKeys)(key)
+}
+
+// siblingKnows is lxc_autoscale.yaml's knows: its DEFAULT and TIER_*
+// sections.
+func siblingKnows(key string) bool {
+	section, _, _ := strings.Cut(key, ".")
+	return section == "DEFAULT" || strings.HasPrefix(section, "TIER_")
 }

@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,18 +13,10 @@ import (
 func unknownKeys(t *testing.T, file string) []string {
 	t.Helper()
 	_, err := config.Load(config.LoadOptions{File: file})
-	var joined interface{ Unwrap() []error }
-	if !errors.As(err, &joined) {
-		t.Fatalf("%s: want problems, got %v", file, err)
+	if err == nil {
+		t.Fatalf("%s: loaded without a problem", file)
 	}
-	var keys []string
-	for _, p := range joined.Unwrap() {
-		var fe *config.FieldError
-		if errors.As(p, &fe) && errors.Is(fe, config.ErrUnknownKey) {
-			keys = append(keys, fe.Key)
-		}
-	}
-	return keys
+	return config.UnknownKeys(err, file)
 }
 
 // Each original file, handed to lxc-autoscale as its configuration, is
