@@ -52,6 +52,10 @@ func (p *Profile) Peaks(read TierPeaks, now time.Time, ahead time.Duration) (cpu
 //     a first weekend's Sunday). A class that did not see a peak never
 //     gets its floor or a growth ahead of it: no Saturday morning from
 //     five weekdays;
+//   - for memory, with no day of today's class known (a first weekend's
+//     Saturday), the other class's peak when every day of it known
+//     reached it and the latest stepped up into it (stepShare): daily,
+//     until a day of this class says otherwise;
 //   - or, when higher, the peak that most weeks reached at that hour of
 //     today's weekday, of at least two weeks: a weekly one;
 //   - for memory, with one day of today's class known and no peak above,
@@ -182,6 +186,13 @@ func hourPeaks(slot func(int) Hour, read TierPeaks, from time.Time) (out [2]scal
 			// The one day of today's class known (a first weekend's
 			// Sunday) reached what most of the other class's did: daily.
 			r = scaling.Recurring{Peak: o.Peak, Class: scaling.ClassDaily, Seen: o.Seen + 1, Days: o.Days + 1}
+		case res == 1 && r.Days == 0 && o.Seen > 0 && o.Seen == o.Days && otherSteppedUp(read, from)[1]:
+			// No day of today's class known (a first weekend's Saturday),
+			// and memory stepped up into the hour on every day of the
+			// other class: a nightly job until a day of this class says
+			// otherwise, whose OOM kill costs more than the hour of
+			// memory an office's morning holds for nothing, once.
+			r = scaling.Recurring{Peak: o.Peak, Class: scaling.ClassDaily, Seen: o.Seen, Days: o.Days}
 		}
 		if r.Seen == 0 && r.Days == 1 && stepped[1] && (res == 1 || stepped[0]) {
 			r = scaling.Recurring{Peak: value(mine[0]), Class: scaling.ClassWorkday, Seen: 1, Days: 1}
@@ -243,6 +254,23 @@ func classPeak(hs []Hour, value func(Hour) float64) scaling.Recurring {
 		}
 	}
 	return r
+}
+
+// otherSteppedUp is steppedUp on the latest day of the other class than
+// from's (workdays, or the weekend) that the week tier holds at from's
+// hour: all the tiers say of the days the profile counts there.
+func otherSteppedUp(read TierPeaks, from time.Time) (stepped [2]bool) {
+	for back := 1; back <= seasonDays; back++ {
+		at := from.Add(-time.Duration(back) * 24 * time.Hour)
+		if dayclass.IsWorkday(at.Weekday()) == dayclass.IsWorkday(from.Weekday()) {
+			continue
+		}
+		if p, ok := read(true, at, time.Hour); ok {
+			stepped = steppedUp(read, at, Hour{CPU: p.CPU, Memory: p.Memory})
+		}
+		return stepped
+	}
+	return stepped
 }
 
 // steppedUp says whether cores (0) and memory (1) stepped up into the

@@ -195,3 +195,50 @@ func TestCoresStepAloneWaits(t *testing.T) {
 		t.Errorf("cores stepped alone on the one Monday: cores %+v, memory %+v, want none recurring", cpu, mem)
 	}
 }
+
+// A first weekend's Saturday knows no day of its class. At 21:55, a
+// nightly job whose memory stepped up from 0.4 to 6 GiB at 22:00 on each
+// of the five workdays known is a daily memory peak seen on 5 of 5 days:
+// its first Saturday night does not start short and get killed. Its cores
+// wait for relief (a job's cores pinned cost minutes, not a kill); memory
+// that reached 6 GiB by growing (5 GiB the hour before on Friday) is no
+// peak, nor is a step the tiers cannot show, nor an office's morning once
+// a Saturday is known (TestPeaksByDayClass).
+func TestNightlyMemoryOnAFirstSaturday(t *testing.T) {
+	sat := time.Date(2026, 12, 5, 21, 55, 0, 0, time.UTC)
+	fri := time.Date(2026, 12, 4, 22, 0, 0, 0, time.UTC)
+	p := newProfile(1, 22, 3, workdays...)
+	for _, d := range []time.Weekday{time.Saturday, time.Sunday} {
+		for h := range 24 {
+			delete(p, int(d)*24+h) // not yet observed
+		}
+	}
+	tiers := func(memBefore float64) TierPeaks {
+		return func(week bool, from time.Time, d time.Duration) (TierPeak, bool) {
+			switch {
+			case !from.Before(fri) && from.Before(fri.Add(time.Hour)):
+				return TierPeak{CPU: 3, Memory: 6 * gib}, true
+			case !from.Before(fri.Add(-time.Hour)) && from.Before(fri):
+				return TierPeak{CPU: 0.2, Memory: memBefore}, true
+			}
+			return TierPeak{}, false
+		}
+	}
+	cpu, mem := peaks(p.slot, tiers(0.4*gib), sat, 10*time.Minute)
+	if mem.Peak != 6*gib || mem.Class != scaling.ClassDaily || mem.Seen != 5 || mem.Days != 5 || mem.At != 22*time.Hour {
+		t.Errorf("memory on a first Saturday after five nights' steps: %+v, want the daily 6 GiB at 22:00 on 5 of 5 days", mem)
+	}
+	if cpu.Seen != 0 {
+		t.Errorf("cores on a first Saturday: %+v, want none recurring", cpu)
+	}
+	if _, mem := peaks(p.slot, tiers(5*gib), sat, 10*time.Minute); mem.Seen != 0 {
+		t.Errorf("memory grown to 6 GiB from 5 GiB the hour before: %+v, want none recurring", mem)
+	}
+	if _, mem := peaks(p.slot, noTiers, sat, 10*time.Minute); mem.Seen != 0 {
+		t.Errorf("no tiers: %+v, want none recurring", mem)
+	}
+	p[int(time.Wednesday)*24+22] = Hour{CPU: 0.2, Memory: 0.4 * gib, Seen: 1, Weeks: 1}
+	if _, mem := peaks(p.slot, tiers(0.4*gib), sat, 10*time.Minute); mem.Seen != 0 {
+		t.Errorf("a job that skipped Wednesday night: %+v, want none recurring", mem)
+	}
+}
