@@ -160,6 +160,9 @@ func (e *Elector) leadingLocked(now time.Time) bool {
 	return e.leading
 }
 
+// whyShutdown is why an instance that stops on purpose stops leading.
+const whyShutdown = "shutting down"
+
 func (e *Elector) setLeadingLocked(leading bool, now time.Time, why string) {
 	if e.leading == leading {
 		return
@@ -172,7 +175,11 @@ func (e *Elector) setLeadingLocked(leading bool, now time.Time, why string) {
 	} else {
 		e.leader.Set(0)
 		e.transitions.WithLabelValues("follower").Inc()
-		e.log.Warn().Str("holder", e.o.Identity).Str("reason", why).Msg("stopped leading")
+		ev := e.log.Warn()
+		if why == whyShutdown {
+			ev = e.log.Info() // asked for: nothing for an operator to look into
+		}
+		ev.Str("holder", e.o.Identity).Str("reason", why).Msg("stopped leading")
 	}
 	if e.o.OnChange != nil {
 		e.o.OnChange(leading, e.o.Identity, why)

@@ -1,7 +1,9 @@
 package lease
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http/httptest"
@@ -435,5 +437,46 @@ func TestForeignCommentIsNotAFreeLease(t *testing.T) {
 	m, _ = c.operator.NotificationMatcher(ctx, DefaultName)
 	if rec, ok := ParseRecord(m.Comment); !ok || rec.Epoch != 2 {
 		t.Errorf("record after the takeover %q, want epoch 2", m.Comment)
+	}
+}
+
+// Stopping on purpose is no news: the leader's "stopped leading" is a
+// warning when the lease slipped away, and information on shutdown.
+func TestStoppedLeadingOnShutdownIsNoWarning(t *testing.T) {
+	c := newCluster(t, 1)
+	var logs bytes.Buffer
+	o := fast(c.clients[0], "r0", prometheus.NewRegistry())
+	o.Logger = zerolog.New(&logs)
+	e := mustNew(t, o)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.Run(ctx) }()
+	<-e.Ready()
+	if !e.Leading() {
+		t.Fatal("a single replica does not lead")
+	}
+	cancel()
+	<-done
+	var stopped []string
+	for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var rec struct{ Level, Message, Reason string }
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Fatalf("log line %q: %v", l, err)
+		}
+		if rec.Message == "stopped leading" {
+			stopped = append(stopped, rec.Level+" "+rec.Reason)
+		}
+	}
+	if len(stopped) != 1 || stopped[0] != "info "+whyShutdown {
+		t.Errorf("stopped leading logged as %q, want one %q", stopped, "info "+whyShutdown)
+	}
+
+	logs.Reset()
+	e.mu.Lock()
+	e.setLeadingLocked(true, time.Now(), "")
+	e.leadingLocked(e.until.Add(time.Second)) // the lease ran out unrenewed
+	e.mu.Unlock()
+	if !strings.Contains(logs.String(), `"level":"warn"`) || !strings.Contains(logs.String(), "stopped leading") {
+		t.Errorf("a lease that expired logged %q, want a warning", logs.String())
 	}
 }

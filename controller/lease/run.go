@@ -108,7 +108,7 @@ func (e *Elector) write(ctx context.Context, next Record, digest, what string) t
 func (e *Elector) release() {
 	e.mu.Lock()
 	leading, mine := e.leadingLocked(e.o.Now()), e.mine
-	e.setLeadingLocked(false, e.o.Now(), "shutting down")
+	e.setLeadingLocked(false, e.o.Now(), whyShutdown)
 	e.mu.Unlock()
 	if !leading {
 		return
