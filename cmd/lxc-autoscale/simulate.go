@@ -40,7 +40,9 @@ the columns, in any order:
   cores             initial cores, 1 to 1024 (optional, first row only)
   memory_limit_mb   initial memory limit, MiB, 16 to 16777216 (optional, first row only)
   disk_size_gb      initial root filesystem size, GiB, 0.01 to 1048576 (optional, first row only, with disk_gb)
-A container's timestamps must increase. The allocation columns give the
+A container's timestamps must increase; a gap over twice its usual interval
+is a stopped container, which no policy observes or resizes (it is measured
+at its latest row). The allocation columns give the
 allocation the simulation starts from on a container's first row and must be
 empty on its later rows; an empty or missing one is --cores, --memory-mb or
 --disk-gb; a disk of unknown size (--disk-gb 0) is neither measured nor

@@ -14,6 +14,9 @@ type Observed struct {
 	VMID  int
 	Name  string
 	Alloc scaling.Allocation
+	// Stopped lists the container as stopped (a trace's gap): no usage,
+	// no sample, no decision but the hold.
+	Stopped bool
 	// CPUCores are the cores used; MemoryBytes and DiskBytes what is used.
 	CPUCores                                float64
 	MemoryBytes                             uint64
@@ -35,6 +38,14 @@ func TickOf(now time.Time, node scaling.NodeCapacity, observed []Observed) Tick 
 	}
 	for _, o := range observed {
 		maxMem, maxSwap := uint64(o.Alloc.MemoryMiB)*mib, uint64(o.Alloc.SwapMiB)*mib
+		if o.Stopped {
+			t.Containers = append(t.Containers, proxmox.Container{
+				VMID: o.VMID, Node: node.Node, Name: o.Name, Status: "stopped",
+				CPUs: float64(o.Alloc.Cores), MaxMem: maxMem, MaxSwap: maxSwap, MaxDisk: o.Alloc.DiskBytes,
+			})
+			t.Measured = append(t.Measured, Sample{}) // not read: fold adds a running container's only
+			continue
+		}
 		t.Containers = append(t.Containers, proxmox.Container{
 			VMID: o.VMID, Node: node.Node, Name: o.Name, Status: "running",
 			CPUs: float64(o.Alloc.Cores), CPU: o.CPUCores / float64(o.Alloc.Cores),

@@ -33,6 +33,9 @@ type simContainer struct {
 	steps       []simStep // step increases of its demand
 	// ceiling is the most any policy may allocate it (beyond.go).
 	ceiling scaling.Allocation
+	// staleAfter is how old its latest point may be and still be what
+	// it does now: twice its own typical gap; 0 with a single point.
+	staleAfter time.Duration
 }
 
 func newSimGrid(tr Trace) (*simGrid, error) {
@@ -74,9 +77,10 @@ func newSimGrid(tr Trace) (*simGrid, error) {
 	for i := range tr.Containers {
 		tc := &tr.Containers[i]
 		c := &simContainer{
-			tc:    tc,
-			first: int((tc.Points[0].Time.Sub(start) + step - 1) / step),
-			last:  int(tc.Points[len(tc.Points)-1].Time.Sub(start) / step),
+			tc:         tc,
+			first:      int((tc.Points[0].Time.Sub(start) + step - 1) / step),
+			last:       int(tc.Points[len(tc.Points)-1].Time.Sub(start) / step),
+			staleAfter: 2 * medianGap([]TraceContainer{*tc}),
 		}
 		c.steps = g.findSteps(c)
 		g.cs = append(g.cs, c)
@@ -92,10 +96,13 @@ func Interval(tr Trace, want time.Duration) time.Duration { return max(want, typ
 
 // typicalGap is the median gap between two samples of a container; 0 when
 // no container has two.
-func typicalGap(tr Trace) time.Duration {
+func typicalGap(tr Trace) time.Duration { return medianGap(tr.Containers) }
+
+// medianGap is the median gap between two samples of a container of cs.
+func medianGap(cs []TraceContainer) time.Duration {
 	counts := map[time.Duration]int{} // a trace has few distinct gaps
 	total := 0
-	for _, c := range tr.Containers {
+	for _, c := range cs {
 		for j := 1; j < len(c.Points); j++ {
 			counts[c.Points[j].Time.Sub(c.Points[j-1].Time)]++
 			total++
@@ -212,6 +219,7 @@ func (g *simGrid) run(name string, p simPolicy, timeline bool) (PolicyResult, er
 			s.active = i >= s.c.first && i <= s.c.last
 			if s.active {
 				s.demand = s.cur.at(t)
+				s.stale = s.c.staleAfter > 0 && t.Sub(s.demand.Time) > s.c.staleAfter
 				s.measure(i, t, timeline)
 			}
 		}

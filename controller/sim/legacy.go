@@ -43,8 +43,8 @@ func (p *legacyPolicy) tick(now time.Time, states []*simState) error {
 		return nil
 	}
 	for _, s := range states {
-		if !s.active {
-			continue // the original evaluates the containers of the newest snapshot only
+		if !s.active || s.stale {
+			continue // the original evaluates the running containers of the newest snapshot only
 		}
 		cores, mem, _ := s.used()
 		cpuPercent := cores / float64(s.alloc.Cores) * 100

@@ -12,6 +12,12 @@ type simState struct {
 	c      *simContainer
 	cur    cursor
 	active bool
+	// stale: the trace has no point of the container for longer than its
+	// staleAfter (a gap: stopped, or not collected). It is measured at its
+	// latest point, as every policy is, but no policy observes it: a
+	// collector has nothing new to give, and PVE lists a container without
+	// usage as stopped.
+	stale  bool
 	demand TracePoint
 	alloc  scaling.Allocation
 	// last is the previous change applied per resource, for flaps.

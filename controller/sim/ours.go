@@ -68,7 +68,7 @@ func (p *oursPolicy) tick(now time.Time, states []*simState) error {
 		byVMID[s.c.tc.VMID] = s
 		cores, mem, disk := s.used()
 		observed = append(observed, engine.Observed{
-			VMID: s.c.tc.VMID, Name: s.c.tc.Name, Alloc: s.alloc,
+			VMID: s.c.tc.VMID, Name: s.c.tc.Name, Alloc: s.alloc, Stopped: s.stale,
 			CPUCores: cores, MemoryBytes: mem, DiskBytes: disk,
 			NetRate: s.demand.NetRate, IORate: s.demand.IORate,
 			PressureCPU: s.demand.PressureCPU, PressureMemory: s.demand.PressureMemory, PressureIO: s.demand.PressureIO,

@@ -213,7 +213,9 @@ type PolicyResult struct {
 // policy whose tick is due then observes what the container got (demand
 // clipped by the allocation: used cores = min(demand, cores), likewise
 // memory and disk) and its changes apply at once, for the following grid
-// points.
+// points. Past twice a container's own typical gap since its latest point
+// (a gap in its rows) it is still measured at that point, but no policy
+// observes it: ours sees it listed as stopped, legacy skips it.
 //
 // ours runs the controller's own code on that observation: the window,
 // computeFeatures, the pooled forest (trained as the loop trains it: when

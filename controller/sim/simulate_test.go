@@ -520,3 +520,62 @@ func TestSimulatePressureReachesTheModel(t *testing.T) {
 		t.Errorf("Simulate with pressure 101 = %v; want an error naming it", err)
 	}
 }
+
+// A gap in a container's trace (stopped, or not collected) gives no
+// policy anything to act on: its latest point, repeated, is no sample.
+// Two days on 2 cores at 1-minute samples of 0.35, 0.5 and 0.65 cores in
+// turn (a third of the cores at most: no decrease below the 30 % line),
+// then nothing for four hours after a 0.5-core minute, then the same
+// again: the gap's repeated 0.5 would read as four hours at 25 %, which
+// ours would shrink after its stabilisation. Ours changes nothing, and
+// the gap is measured at the latest point, as for every policy.
+func TestSimulateGapIsNotObserved(t *testing.T) {
+	const vmid = 104
+	busy := func(at time.Duration) (float64, float64) {
+		return 0.35 + 0.15*float64(at/time.Minute%3), 700
+	}
+	const days = 48*time.Hour + time.Minute
+	before := simTrace(vmid, scaling.Allocation{Cores: 2, MemoryMiB: 1024}, days, time.Minute, busy)
+	after := simTrace(vmid, scaling.Allocation{}, time.Hour, time.Minute, busy)
+	tc := before
+	for _, p := range after.Points {
+		p.Time = p.Time.Add(days + 4*time.Hour)
+		tc.Points = append(tc.Points, p)
+	}
+	if last := tc.Points[len(before.Points)-1]; last.CPUCores != 0.5 {
+		t.Fatalf("the point before the gap uses %g cores, want 0.5", last.CPUCores)
+	}
+	o := simOptions()
+	o.Policies = []string{PolicyStatic, PolicyOurs}
+	r := mustSimulate(t, Trace{Containers: []TraceContainer{tc}}, o)
+	ours, static := r[PolicyOurs].Total, r[PolicyStatic].Total
+	if ours.Actions != 0 {
+		t.Errorf("ours made %v changes; the gap showed nothing new", ours.Actions)
+	}
+	// 2 cores held: 1.5 idle on average, the gap's four hours too.
+	if want := (48 + 1 + 4) * 1.5; math.Abs(ours.WasteCoreHours-want) > 0.1 || ours.WasteCoreHours != static.WasteCoreHours {
+		t.Errorf("ours wasted %.2f core-h, static %.2f, want %.2f: the gap measured at its latest point", ours.WasteCoreHours, static.WasteCoreHours, want)
+	}
+}
+
+// A container sampled every five minutes in a trace of one-minute samples
+// is not in a gap between its samples: each container's points go stale
+// after twice its own typical gap; a single point never does.
+func TestStaleAfterIsEachContainers(t *testing.T) {
+	alloc := scaling.Allocation{Cores: 2, MemoryMiB: 1024}
+	one := TraceContainer{VMID: 300, Initial: alloc, Points: []TracePoint{{Time: simStart, CPUCores: 1}}}
+	g, err := newSimGrid(Trace{Containers: []TraceContainer{
+		simTrace(100, alloc, time.Hour, time.Minute, constant(1, 500)),
+		simTrace(200, alloc, time.Hour, 5*time.Minute, constant(1, 500)),
+		one,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]time.Duration{100: 2 * time.Minute, 200: 10 * time.Minute, 300: 0}
+	for _, c := range g.cs {
+		if c.staleAfter != want[c.tc.VMID] {
+			t.Errorf("container %d: stale after %s, want %s", c.tc.VMID, c.staleAfter, want[c.tc.VMID])
+		}
+	}
+}
