@@ -153,6 +153,13 @@ func runSimulate(ctx context.Context, env *environment, fs *pflag.FlagSet, f sim
 		notes = append(notes, fmt.Sprintf("the trace's samples are %s apart: ours decides at each new sample, its stabilisation periods counted in samples (a %s one needs %d samples)",
 			ours, opts.Selection.Default.StabilizationUp, int((opts.Selection.Default.StabilizationUp+opts.Interval-1)/opts.Interval)+1))
 	}
+	if n, d := sim.Gaps(tr); n > 0 {
+		which := fmt.Sprintf("%d containers have gaps in their rows", n)
+		if n == 1 {
+			which = "1 container has gaps in its rows"
+		}
+		notes = append(notes, which+", "+d.String()+" in all: read as stopped, no policy observes or resizes a container there")
+	}
 	if slices.Contains(req.policies, sim.PolicyLegacy) {
 		notes = append(notes, "legacy is the mean of 4 runs with its 600-s check shifted by 0, 150, 300 and 450 s (its timeline is the first)")
 	}

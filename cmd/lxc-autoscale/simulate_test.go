@@ -847,3 +847,38 @@ func TestSimulateSeveralDaysOfTraceWithPSI(t *testing.T) {
 		t.Fatalf("simulate --trace of three days = %d; stderr: %s", code, stderr)
 	}
 }
+
+// A trace with a gap says so: what no policy acts on is not hidden in
+// the totals. The example trace, without one, says nothing of gaps.
+func TestSimulateNotesGaps(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("timestamp,vmid,cpu_cores,memory_mb,cores,memory_limit_mb\n")
+	start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	for m := range 180 {
+		if m >= 60 && m < 120 {
+			continue // stopped for an hour
+		}
+		b.WriteString(start.Add(time.Duration(m)*time.Minute).Format(time.RFC3339) + ",101,0.5,500")
+		if m == 0 {
+			b.WriteString(",2,1024\n")
+		} else {
+			b.WriteString(",,\n")
+		}
+	}
+	path := filepath.Join(t.TempDir(), "gap.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, nil, "simulate", "--trace", path)
+	if code != exitOK {
+		t.Fatalf("simulate = %d, want %d; stderr: %s", code, exitOK, stderr)
+	}
+	// 59 minutes between 00:59 and 02:00 beyond the two allowed.
+	if want := "Note: 1 container has gaps in its rows, 59m0s in all: read as stopped, no policy observes or resizes a container there."; !strings.Contains(stdout, want) {
+		t.Errorf("output lacks %q:\n%s", want, stdout)
+	}
+	if _, stdout, _ := runCLI(t, nil, "simulate", "--trace", exampleTrace); strings.Contains(stdout, "gaps") {
+		t.Errorf("the example trace has no gap, and the output says:\n%s", stdout)
+	}
+}

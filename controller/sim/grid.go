@@ -32,10 +32,8 @@ type simContainer struct {
 	first, last int       // grid points at which it is active, inclusive
 	steps       []simStep // step increases of its demand
 	// ceiling is the most any policy may allocate it (beyond.go).
-	ceiling scaling.Allocation
-	// staleAfter is how old its latest point may be and still be what
-	// it does now: twice its own typical gap; 0 with a single point.
-	staleAfter time.Duration
+	ceiling    scaling.Allocation
+	staleAfter time.Duration // staleAfter(tc)
 }
 
 func newSimGrid(tr Trace) (*simGrid, error) {
@@ -80,7 +78,7 @@ func newSimGrid(tr Trace) (*simGrid, error) {
 			tc:         tc,
 			first:      int((tc.Points[0].Time.Sub(start) + step - 1) / step),
 			last:       int(tc.Points[len(tc.Points)-1].Time.Sub(start) / step),
-			staleAfter: 2 * medianGap([]TraceContainer{*tc}),
+			staleAfter: staleAfter(tc),
 		}
 		c.steps = g.findSteps(c)
 		g.cs = append(g.cs, c)
@@ -97,6 +95,28 @@ func Interval(tr Trace, want time.Duration) time.Duration { return max(want, typ
 // typicalGap is the median gap between two samples of a container; 0 when
 // no container has two.
 func typicalGap(tr Trace) time.Duration { return medianGap(tr.Containers) }
+
+// staleAfter is how old tc's latest point may be and still be what it
+// does now: twice its own typical gap (0, never stale, with one point).
+// Past it the container is in a gap of its rows: stopped, or not
+// collected (simState.stale).
+func staleAfter(tc *TraceContainer) time.Duration { return 2 * medianGap([]TraceContainer{*tc}) }
+
+// Gaps is how many of tr's containers have gaps in their rows, and how
+// long they spend in them in all: what no policy observes or resizes.
+func Gaps(tr Trace) (containers int, total time.Duration) {
+	for i := range tr.Containers {
+		tc := &tr.Containers[i]
+		after, in := staleAfter(tc), time.Duration(0)
+		for j := 1; j < len(tc.Points) && after > 0; j++ {
+			in += max(tc.Points[j].Time.Sub(tc.Points[j-1].Time)-after, 0)
+		}
+		if in > 0 {
+			containers, total = containers+1, total+in
+		}
+	}
+	return containers, total
+}
 
 // medianGap is the median gap between two samples of a container of cs.
 func medianGap(cs []TraceContainer) time.Duration {

@@ -579,3 +579,23 @@ func TestStaleAfterIsEachContainers(t *testing.T) {
 		}
 	}
 }
+
+// Gaps counts the containers with gaps and the time past each one's own
+// staleAfter: a five-minute container among one-minute ones has none,
+// a four-hour stop counts four hours less two minutes.
+func TestGaps(t *testing.T) {
+	alloc := scaling.Allocation{Cores: 2, MemoryMiB: 1024}
+	stopped := simTrace(100, alloc, 2*time.Hour, time.Minute, constant(1, 500))
+	for i := range stopped.Points {
+		if i > 60 {
+			stopped.Points[i].Time = stopped.Points[i].Time.Add(4 * time.Hour)
+		}
+	}
+	n, d := Gaps(Trace{Containers: []TraceContainer{
+		stopped,
+		simTrace(200, alloc, 6*time.Hour, 5*time.Minute, constant(1, 500)),
+	}})
+	if want := 4*time.Hour + time.Minute - 2*time.Minute; n != 1 || d != want {
+		t.Errorf("Gaps = %d containers, %s; want 1, %s", n, d, want)
+	}
+}
