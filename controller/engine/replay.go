@@ -38,28 +38,25 @@ func TickOf(now time.Time, node scaling.NodeCapacity, observed []Observed) Tick 
 	}
 	for _, o := range observed {
 		maxMem, maxSwap := uint64(o.Alloc.MemoryMiB)*mib, uint64(o.Alloc.SwapMiB)*mib
-		if o.Stopped {
-			t.Containers = append(t.Containers, proxmox.Container{
-				VMID: o.VMID, Node: node.Node, Name: o.Name, Status: "stopped",
-				CPUs: float64(o.Alloc.Cores), MaxMem: maxMem, MaxSwap: maxSwap, MaxDisk: o.Alloc.DiskBytes,
-			})
-			t.Measured = append(t.Measured, Sample{}) // not read: fold adds a running container's only
-			continue
-		}
-		t.Containers = append(t.Containers, proxmox.Container{
+		ct := proxmox.Container{
 			VMID: o.VMID, Node: node.Node, Name: o.Name, Status: "running",
 			CPUs: float64(o.Alloc.Cores), CPU: o.CPUCores / float64(o.Alloc.Cores),
 			Mem: o.MemoryBytes, MaxMem: maxMem, MaxSwap: maxSwap,
 			Disk: o.DiskBytes, MaxDisk: o.Alloc.DiskBytes,
-		})
-		t.Measured = append(t.Measured, Sample{
+		}
+		s := Sample{
 			Time: now,
 			CPU:  o.CPUCores, Cores: float64(o.Alloc.Cores),
 			Mem: o.MemoryBytes, MaxMem: maxMem, MaxSwap: maxSwap,
 			Disk: o.DiskBytes, MaxDisk: o.Alloc.DiskBytes,
 			NetIn: o.NetRate, NetOut: 0, DiskRead: o.IORate, DiskWrite: 0,
 			PressureCPU: o.PressureCPU, PressureMemory: o.PressureMemory, PressureIO: o.PressureIO,
-		})
+		}
+		if o.Stopped {
+			// Listed without usage, as PVE lists one; fold adds no sample.
+			ct.Status, ct.CPU, ct.Mem, ct.Disk, s = "stopped", 0, 0, 0, Sample{}
+		}
+		t.Containers, t.Measured = append(t.Containers, ct), append(t.Measured, s)
 	}
 	return t
 }
