@@ -141,14 +141,9 @@ func hourPeaks(slot func(int) Hour, read TierPeaks, from time.Time) (out [2]scal
 	own := slot(int(day)*24 + hour)
 	// The latest day of the class and the same weekday a week back that
 	// the week tier holds at this hour (none: nothing says otherwise).
-	var latest, weekAgo TierPeak
-	var latestAt time.Time
-	okLatest, okWeek := false, false
-	for back := 1; back <= seasonDays && !okLatest; back++ {
-		if latestAt = from.Add(-time.Duration(back) * 24 * time.Hour); dayclass.IsWorkday(latestAt.Weekday()) == dayclass.IsWorkday(day) {
-			latest, okLatest = read(true, latestAt, time.Hour)
-		}
-	}
+	var weekAgo TierPeak
+	okWeek := false
+	latest, latestAt, okLatest := latestDay(read, from, dayclass.IsWorkday(day))
 	if own.Weeks >= 2 {
 		weekAgo, okWeek = read(true, from.Add(-seasonDays*24*time.Hour), time.Hour)
 	}
@@ -260,17 +255,25 @@ func classPeak(hs []Hour, value func(Hour) float64) scaling.Recurring {
 // from's (workdays, or the weekend) that the week tier holds at from's
 // hour: all the tiers say of the days the profile counts there.
 func otherSteppedUp(read TierPeaks, from time.Time) (stepped [2]bool) {
-	for back := 1; back <= seasonDays; back++ {
-		at := from.Add(-time.Duration(back) * 24 * time.Hour)
-		if dayclass.IsWorkday(at.Weekday()) == dayclass.IsWorkday(from.Weekday()) {
-			continue
-		}
-		if p, ok := read(true, at, time.Hour); ok {
-			stepped = steppedUp(read, at, Hour{CPU: p.CPU, Memory: p.Memory})
-		}
-		return stepped
+	if p, at, ok := latestDay(read, from, !dayclass.IsWorkday(from.Weekday())); ok {
+		stepped = steppedUp(read, at, Hour{CPU: p.CPU, Memory: p.Memory})
 	}
 	return stepped
+}
+
+// latestDay is the week tier's hour from from's time of day on the latest
+// of the last seasonDays days that is a workday (or a weekend day, when
+// workday is false) and that the tier holds, and when it was; ok is false
+// when none is.
+func latestDay(read TierPeaks, from time.Time, workday bool) (p TierPeak, at time.Time, ok bool) {
+	for back := 1; back <= seasonDays; back++ {
+		if at = from.Add(-time.Duration(back) * 24 * time.Hour); dayclass.IsWorkday(at.Weekday()) == workday {
+			if p, ok = read(true, at, time.Hour); ok {
+				return p, at, true
+			}
+		}
+	}
+	return p, at, false
 }
 
 // steppedUp says whether cores (0) and memory (1) stepped up into the

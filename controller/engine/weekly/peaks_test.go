@@ -242,3 +242,28 @@ func TestNightlyMemoryOnAFirstSaturday(t *testing.T) {
 		t.Errorf("a job that skipped Wednesday night: %+v, want none recurring", mem)
 	}
 }
+
+// TestLatestDay: the latest day of the class asked for that the week tier
+// holds at that hour, past days of the other class and a day it does not
+// hold (a controller down on Friday night): Thursday's for a Saturday's
+// workdays, Sunday's for a Monday's weekend, none when the tier holds none.
+func TestLatestDay(t *testing.T) {
+	sat := time.Date(2026, 12, 5, 22, 0, 0, 0, time.UTC)
+	thu := time.Date(2026, 12, 3, 22, 0, 0, 0, time.UTC)
+	held := func(week bool, from time.Time, d time.Duration) (TierPeak, bool) {
+		if !week || from.Weekday() == time.Friday {
+			return TierPeak{}, false
+		}
+		return TierPeak{CPU: float64(from.Weekday()), Memory: 1}, true
+	}
+	if p, at, ok := latestDay(held, sat, true); !ok || !at.Equal(thu) || p.CPU != float64(time.Thursday) {
+		t.Errorf("workdays before Saturday 22:00 with Friday not held: %+v at %v (%v), want Thursday's at %v", p, at, ok, thu)
+	}
+	mon := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	if p, at, ok := latestDay(held, mon, false); !ok || at.Weekday() != time.Sunday || p.CPU != float64(time.Sunday) {
+		t.Errorf("weekend before Monday 09:00: %+v at %v (%v), want Sunday's", p, at, ok)
+	}
+	if _, _, ok := latestDay(noTiers, sat, true); ok {
+		t.Error("no tiers: a day found, want none")
+	}
+}
