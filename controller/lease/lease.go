@@ -175,11 +175,11 @@ func (e *Elector) setLeadingLocked(leading bool, now time.Time, why string) {
 	} else {
 		e.leader.Set(0)
 		e.transitions.WithLabelValues("follower").Inc()
-		ev := e.log.Warn()
+		level := zerolog.WarnLevel
 		if why == whyShutdown {
-			ev = e.log.Info() // asked for: nothing for an operator to look into
+			level = zerolog.InfoLevel // asked for: nothing for an operator to look into
 		}
-		ev.Str("holder", e.o.Identity).Str("reason", why).Msg("stopped leading")
+		e.log.WithLevel(level).Str("holder", e.o.Identity).Str("reason", why).Msg("stopped leading")
 	}
 	if e.o.OnChange != nil {
 		e.o.OnChange(leading, e.o.Identity, why)
